@@ -1,0 +1,45 @@
+# brig: thin wrapper around meson/ninja for the README's commands.
+PREFIX ?= /usr/local
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+MESON_OPTS ?=
+
+.PHONY: all build setup demo check bench fuzz clean install unit integration
+
+all: build
+
+setup:
+	./scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: setup build
+	./scripts/demo.sh $(BUILD)
+
+check: setup
+	./scripts/check.sh
+
+unit: build
+	./scripts/check.sh --only unit
+
+integration: build
+	./scripts/check.sh --only integration
+
+bench: setup build
+	./bench/run-all.sh $(BUILD)
+
+fuzz: setup
+	./scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR),)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

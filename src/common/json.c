@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Strict JSON accessors over jansson: every error names file and field. */
+#include "common.h"
+
+#include <string.h>
+
+void bj_root(struct bj_loc *out, const char *file)
+{
+	out->file = file ? file : "<input>";
+	out->path[0] = '\0';
+}
+
+void bj_key(struct bj_loc *out, const struct bj_loc *parent, const char *key)
+{
+	out->file = parent->file;
+	int n;
+	if (parent->path[0])
+		n = snprintf(out->path, sizeof(out->path), "%s.%s", parent->path, key);
+	else
+		n = snprintf(out->path, sizeof(out->path), "%s", key);
+	if (n < 0 || (size_t)n >= sizeof(out->path))
+		memcpy(out->path + sizeof(out->path) - 4, "...", 4);
+}
+
+void bj_idx(struct bj_loc *out, const struct bj_loc *parent, size_t idx)
+{
+	out->file = parent->file;
+	int n = snprintf(out->path, sizeof(out->path), "%s[%zu]", parent->path, idx);
+	if (n < 0 || (size_t)n >= sizeof(out->path))
+		memcpy(out->path + sizeof(out->path) - 4, "...", 4);
+}
+
+int bj_fail(struct brig_err *e, const struct bj_loc *at, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (at->path[0])
+		return brig_err_set(e, -EINVAL, "%s: %s: %s", at->file, at->path, msg);
+	return brig_err_set(e, -EINVAL, "%s: %s", at->file, msg);
+}
+
+const char *bj_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL: return "number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "boolean";
+	case JSON_NULL: return "null";
+	}
+	return "unknown";
+}
+
+static const char *want_name(json_type t)
+{
+	switch (t) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+static bool type_ok(const json_t *v, json_type t)
+{
+	if (t == JSON_TRUE || t == JSON_FALSE)
+		return json_is_boolean(v);
+	if (t == JSON_REAL)
+		return json_is_number(v);
+	return json_typeof(v) == t;
+}
+
+int bj_expect(const json_t *v, const struct bj_loc *at, json_type type,
+	      struct brig_err *e)
+{
+	if (!v)
+		return bj_fail(e, at, "missing");
+	if (!type_ok(v, type))
+		return bj_fail(e, at, "expected %s, got %s", want_name(type),
+			       bj_type_name(v));
+	return 0;
+}
+
+int bj_parse(const char *buf, size_t len, const char *file, json_t **out,
+	     struct brig_err *e)
+{
+	json_error_t jerr;
+	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!v)
+		return brig_err_set(e, -EINVAL, "%s: line %d column %d: %s",
+				    file ? file : "<input>", jerr.line,
+				    jerr.column, jerr.text);
+	*out = v;
+	return 0;
+}
+
+int bj_load_file(int dirfd, const char *path, size_t max, json_t **out,
+		 struct brig_err *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r = brig_read_file(dirfd, path, max, &buf, &len, e);
+	if (r < 0)
+		return r;
+	return bj_parse(buf, len, path, out, e);
+}
+
+int bj_get(const json_t *obj, const struct bj_loc *at, const char *key,
+	   bool required, json_type type, json_t **out, struct brig_err *e)
+{
+	int r = bj_expect(obj, at, JSON_OBJECT, e);
+	if (r < 0)
+		return r;
+	struct bj_loc sub;
+	bj_key(&sub, at, key);
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		if (required)
+			return bj_fail(e, &sub, "missing (expected %s)",
+				       want_name(type));
+		return 1;
+	}
+	r = bj_expect(v, &sub, type, e);
+	if (r < 0)
+		return r;
+	*out = v;
+	return 0;
+}
+
+int bj_get_str(const json_t *obj, const struct bj_loc *at, const char *key,
+	       bool required, const char **out, struct brig_err *e)
+{
+	json_t *v = NULL;
+	int r = bj_get(obj, at, key, required, JSON_STRING, &v, e);
+	if (r != 0)
+		return r;
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		struct bj_loc sub;
+		bj_key(&sub, at, key);
+		return bj_fail(e, &sub, "string contains a NUL byte");
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+int bj_get_bool(const json_t *obj, const struct bj_loc *at, const char *key,
+		bool required, bool *out, struct brig_err *e)
+{
+	json_t *v = NULL;
+	int r = bj_get(obj, at, key, required, JSON_TRUE, &v, e);
+	if (r != 0)
+		return r;
+	*out = json_is_true(v);
+	return 0;
+}
+
+int bj_get_int(const json_t *obj, const struct bj_loc *at, const char *key,
+	       bool required, int64_t min, int64_t max, int64_t *out,
+	       struct brig_err *e)
+{
+	json_t *v = NULL;
+	int r = bj_get(obj, at, key, required, JSON_INTEGER, &v, e);
+	if (r != 0)
+		return r;
+	json_int_t i = json_integer_value(v);
+	if (i < min || i > max) {
+		struct bj_loc sub;
+		bj_key(&sub, at, key);
+		return bj_fail(e, &sub, "%lld is out of range [%lld, %lld]",
+			       (long long)i, (long long)min, (long long)max);
+	}
+	*out = i;
+	return 0;
+}
+
+int bj_get_u64(const json_t *obj, const struct bj_loc *at, const char *key,
+	       bool required, uint64_t *out, struct brig_err *e)
+{
+	int64_t v = 0;
+	int r = bj_get_int(obj, at, key, required, 0, INT64_MAX, &v, e);
+	if (r != 0)
+		return r;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+int bj_get_obj(const json_t *obj, const struct bj_loc *at, const char *key,
+	       bool required, json_t **out, struct brig_err *e)
+{
+	return bj_get(obj, at, key, required, JSON_OBJECT, out, e);
+}
+
+int bj_get_arr(const json_t *obj, const struct bj_loc *at, const char *key,
+	       bool required, json_t **out, struct brig_err *e)
+{
+	return bj_get(obj, at, key, required, JSON_ARRAY, out, e);
+}
+
+int bj_get_strv(const json_t *obj, const struct bj_loc *at, const char *key,
+		bool required, size_t max, char ***out, struct brig_err *e)
+{
+	json_t *arr = NULL;
+	int r = bj_get_arr(obj, at, key, required, &arr, e);
+	if (r != 0)
+		return r;
+	struct bj_loc sub;
+	bj_key(&sub, at, key);
+	size_t n = json_array_size(arr);
+	if (n > max)
+		return bj_fail(e, &sub, "%zu elements, at most %zu allowed", n, max);
+	_cleanup_strv_ char **v = calloc(n + 1, sizeof(char *));
+	if (!v)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct bj_loc el;
+		bj_idx(&el, &sub, i);
+		json_t *s = json_array_get(arr, i);
+		r = bj_expect(s, &el, JSON_STRING, e);
+		if (r < 0)
+			return r;
+		if (strlen(json_string_value(s)) != json_string_length(s))
+			return bj_fail(e, &el, "string contains a NUL byte");
+		v[i] = strdup(json_string_value(s));
+		if (!v[i])
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	*out = brig_steal_ptr(v);
+	return 0;
+}
+
+int bj_only_keys(const json_t *obj, const struct bj_loc *at,
+		 const char *const *allowed, struct brig_err *e)
+{
+	int r = bj_expect(obj, at, JSON_OBJECT, e);
+	if (r < 0)
+		return r;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)obj, key, v) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a; a++)
+			if (strcmp(*a, key) == 0) {
+				ok = true;
+				break;
+			}
+		if (!ok) {
+			struct bj_loc sub;
+			bj_key(&sub, at, key);
+			return bj_fail(e, &sub, "unknown key");
+		}
+	}
+	return 0;
+}
