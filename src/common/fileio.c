@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 int brig_write_all(int fd, const void *buf, size_t len)
@@ -52,12 +53,18 @@ int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
 {
 	size_t cap = 4096, used = 0;
 	struct stat st;
+	/* max + 1 and cap * 2 below must not wrap ("no limit" = SIZE_MAX). */
+	if (max > SSIZE_MAX / 2)
+		max = SSIZE_MAX / 2;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		if ((uint64_t)st.st_size > max)
+		/* What is left from the current offset is what will be read. */
+		off_t off = lseek(fd, 0, SEEK_CUR);
+		off_t left = off >= 0 && off <= st.st_size ? st.st_size - off : st.st_size;
+		if ((uint64_t)left > max)
 			return brig_err_set(e, -EFBIG,
 					    "%s: %lld bytes, larger than the limit of %zu",
-					    name, (long long)st.st_size, max);
-		cap = (size_t)st.st_size + 1;
+					    name, (long long)left, max);
+		cap = (size_t)left + 1;
 	}
 	if (cap > max + 1)
 		cap = max + 1;
@@ -101,9 +108,14 @@ int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
 int brig_read_file(int dirfd, const char *path, size_t max, char **out,
 		   size_t *len, struct brig_err *e)
 {
+	/* O_NONBLOCK so that a FIFO without a writer (or a device) cannot
+	 * hang the open; reads are blocking again below. */
 	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, path,
-						   O_RDONLY | O_CLOEXEC | O_NOCTTY));
+						   O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s", path);
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
 		return brig_err_sys(e, errno, "opening %s", path);
 	return brig_read_fd(fd, path, max, out, len, e);
 }
@@ -124,6 +136,26 @@ int brig_write_file(int dirfd, const char *path, const char *data,
 	return 0;
 }
 
+/* Create a new temporary ".BASE.PID.N.tmp" next to base; its name goes to
+ * tmp (NAME_MAX + 1 bytes).  Returns the fd or a negative errno. */
+static int create_temp(int dirfd, const char *base, mode_t mode, char *tmp)
+{
+	static unsigned counter; /* atomic: threads may write concurrently */
+	for (int tries = 0; tries < 64; tries++) {
+		struct timespec ts = { 0 };
+		(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+		unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+		(void)snprintf(tmp, NAME_MAX + 1, ".%s.%d.%x.tmp", base, (int)getpid(),
+			       n ^ ((unsigned)ts.tv_nsec << 12));
+		int fd = BRIG_RETRY(openat(dirfd, tmp,
+					   O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+					   mode));
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
 int brig_atomic_write(int dirfd, const char *name, const void *data,
 		      size_t len, mode_t mode, struct brig_err *e)
 {
@@ -140,20 +172,14 @@ int brig_atomic_write(int dirfd, const char *name, const void *data,
 		dir = strndup(name, (size_t)(base - name));
 		if (!dir)
 			return brig_err_set(e, -ENOMEM, "out of memory");
-		owndir = BRIG_RETRY(openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		owndir = BRIG_RETRY(openat(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
 		if (owndir < 0)
 			return brig_err_sys(e, errno, "opening directory %s", dir);
 		pdir = owndir;
 	}
-	struct timespec ts;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	(void)snprintf(tmp, sizeof(tmp), ".%s.%d.%lx.tmp", base, (int)getpid(),
-		       (unsigned long)ts.tv_nsec);
-	_cleanup_close_ int fd = BRIG_RETRY(openat(pdir, tmp,
-						   O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-						   mode));
+	_cleanup_close_ int fd = create_temp(pdir, base, mode, tmp);
 	if (fd < 0)
-		return brig_err_sys(e, errno, "creating temporary file for %s", name);
+		return brig_err_sys(e, -fd, "creating temporary file for %s", name);
 	int r = brig_write_all(fd, data, len);
 	if (r < 0) {
 		(void)unlinkat(pdir, tmp, 0);
@@ -169,13 +195,13 @@ int brig_atomic_write(int dirfd, const char *name, const void *data,
 		(void)unlinkat(pdir, tmp, 0);
 		return brig_err_sys(e, r, "renaming into place %s", name);
 	}
-	_cleanup_close_ int syncfd = -1;
-	if (pdir == AT_FDCWD) {
-		syncfd = BRIG_RETRY(open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-		if (syncfd < 0)
-			return brig_err_sys(e, errno, "opening directory of %s", name);
-	}
-	if (BRIG_RETRY(fsync(syncfd >= 0 ? syncfd : pdir)) < 0)
+	/* dirfd may be AT_FDCWD or an O_PATH fd (as brig_mkdir_in_root
+	 * returns), neither of which fsync accepts. */
+	_cleanup_close_ int syncfd = BRIG_RETRY(openat(pdir, ".",
+						       O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (syncfd < 0)
+		return brig_err_sys(e, errno, "opening directory of %s", name);
+	if (BRIG_RETRY(fsync(syncfd)) < 0)
 		return brig_err_sys(e, errno, "syncing directory of %s", name);
 	return 0;
 }
@@ -206,56 +232,181 @@ int brig_mkdir_p(int dirfd, const char *path, mode_t mode, struct brig_err *e)
 	return 0;
 }
 
-static int rm_rf_at(int at, const char *name, dev_t dev, int depth,
-		    struct brig_err *e)
+/* Which mount a directory is on, and whether it is the root of one. */
+struct mount_ident {
+	dev_t dev;
+	uint64_t mnt_id; /* 0 when the kernel does not report it */
+	bool mount_root;
+};
+
+static int mount_ident(int dirfd, struct mount_ident *id)
 {
-	if (depth > 256)
-		return brig_err_set(e, -ELOOP, "%s: directory tree too deep", name);
+	struct statx stx;
+	if (statx(dirfd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+		  STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	id->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	id->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+	if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) {
+		id->mount_root = stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+		return 0;
+	}
+	/* Kernels before 5.8: a different device than ".." is a mount. */
+	struct stat up;
+	if (fstatat(dirfd, "..", &up, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	id->mount_root = up.st_dev != id->dev;
+	return 0;
+}
+
+/* A bind mount of the same filesystem keeps st_dev, so the mount id and the
+ * mount-root attribute are what catch it. */
+static bool crosses_mount(const struct mount_ident *parent,
+			  const struct mount_ident *id)
+{
+	if (id->mount_root)
+		return true;
+	if (!parent)
+		return false;
+	return id->dev != parent->dev ||
+	       (id->mnt_id && parent->mnt_id && id->mnt_id != parent->mnt_id);
+}
+
+/*
+ * Removal state.  Recursion (and with it the stack and the open directory
+ * fds) stops at RM_MAX_DEPTH: a directory found that deep is moved up into
+ * the top directory (same filesystem, so a plain rename) and removed by a
+ * later pass, so a tree of any depth can be removed.
+ */
+#define RM_MAX_DEPTH 64
+
+struct rm_ctx {
+	int top;        /* the directory being removed (after it is opened) */
+	unsigned moved; /* directories moved up to top during this pass */
+	unsigned seq;
+	struct brig_err *e;
+};
+
+static int rm_rf_at(struct rm_ctx *c, int at, const char *name,
+		    const struct mount_ident *parent, int depth);
+
+static int rm_move_up(struct rm_ctx *c, int at, const char *name)
+{
+	char tmp[32];
+	for (int tries = 0; tries < 4096; tries++) {
+		(void)snprintf(tmp, sizeof(tmp), ".brig-rm.%u", c->seq++);
+		int r = renameat2(at, name, c->top, tmp, RENAME_NOREPLACE);
+		if (r < 0 && errno == EINVAL && faccessat(c->top, tmp, F_OK,
+							  AT_SYMLINK_NOFOLLOW) < 0)
+			r = renameat(at, name, c->top, tmp); /* no NOREPLACE here */
+		if (r == 0) {
+			c->moved++;
+			return 0;
+		}
+		if (errno != EEXIST && errno != EINVAL)
+			return brig_err_sys(c->e, errno, "moving %s up to remove it", name);
+	}
+	return brig_err_set(c->e, -EEXIST, "no free name to move %s up to", name);
+}
+
+/* Remove every entry of the open directory d (which is on mount id). */
+static int rm_rf_children(struct rm_ctx *c, DIR *d, const char *name,
+			  const struct mount_ident *id, int depth)
+{
+	int dfd = dirfd(d);
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno != 0)
+				return brig_err_sys(c->e, errno, "reading directory %s", name);
+			return 0;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		int r = rm_rf_at(c, dfd, de->d_name, id, depth + 1);
+		if (r < 0)
+			return brig_err_wrap(c->e, "removing %s", name);
+	}
+}
+
+/* Open directory name, refusing a mount point and a symlink swapped in. */
+static DIR *rm_open_dir(struct rm_ctx *c, int at, const char *name,
+			const struct mount_ident *parent, struct mount_ident *id)
+{
+	int fd = BRIG_RETRY(openat(at, name,
+				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0) {
+		brig_err_sys(c->e, errno, "opening %s", name);
+		return NULL;
+	}
+	int r = mount_ident(fd, id);
+	if (r < 0)
+		brig_err_sys(c->e, -r, "examining %s", name);
+	else if (crosses_mount(parent, id))
+		r = brig_err_set(c->e, -EBUSY, "%s is a mount point; not removing", name);
+	DIR *d = r < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (r == 0)
+			brig_err_sys(c->e, errno, "opening %s", name);
+		(void)close(fd);
+	}
+	return d;
+}
+
+static int rm_rf_dir(struct rm_ctx *c, int at, const char *name,
+		     const struct mount_ident *parent, int depth)
+{
+	struct mount_ident id = { 0 };
+	DIR *d = rm_open_dir(c, at, name, parent, &id);
+	if (!d)
+		return c->e ? c->e->code : -EIO;
+	int r;
+	if (depth == 0) {
+		/* The top: passes until nothing was moved up into it. */
+		c->top = dirfd(d);
+		do {
+			c->moved = 0;
+			rewinddir(d);
+			r = rm_rf_children(c, d, name, &id, depth);
+		} while (r == 0 && c->moved > 0);
+		c->top = -1;
+	} else {
+		r = rm_rf_children(c, d, name, &id, depth);
+	}
+	(void)closedir(d);
+	if (r < 0)
+		return r;
+	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return brig_err_sys(c->e, errno, "removing directory %s", name);
+	return 0;
+}
+
+static int rm_rf_at(struct rm_ctx *c, int at, const char *name,
+		    const struct mount_ident *parent, int depth)
+{
 	struct stat st;
 	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return brig_err_sys(e, errno, "examining %s", name);
+		return brig_err_sys(c->e, errno, "examining %s", name);
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(at, name, 0) < 0 && errno != ENOENT)
-			return brig_err_sys(e, errno, "removing %s", name);
-		return 0;
-	}
-	if (dev != 0 && st.st_dev != dev)
-		return brig_err_set(e, -EBUSY, "%s is a mount point; not removing", name);
-	int fd = BRIG_RETRY(openat(at, name,
-				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	if (fd < 0)
-		return brig_err_sys(e, errno, "opening %s", name);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		int r = errno;
-		(void)close(fd);
-		return brig_err_sys(e, r, "opening %s", name);
-	}
-	int r = 0, dfd = dirfd(d);
-	struct dirent *de;
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		r = rm_rf_at(dfd, de->d_name, st.st_dev, depth + 1, e);
-		if (r < 0)
-			break;
-		errno = 0;
-	}
-	(void)closedir(d);
-	if (r < 0)
-		return brig_err_wrap(e, "removing %s", name);
-	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return brig_err_sys(e, errno, "removing directory %s", name);
+	if (S_ISDIR(st.st_mode) && depth >= RM_MAX_DEPTH)
+		return rm_move_up(c, at, name);
+	if (S_ISDIR(st.st_mode))
+		return rm_rf_dir(c, at, name, parent, depth);
+	if (unlinkat(at, name, 0) < 0 && errno != ENOENT)
+		return brig_err_sys(c->e, errno, "removing %s", name);
 	return 0;
 }
 
 int brig_rm_rf(int dirfd, const char *name, struct brig_err *e)
 {
-	return rm_rf_at(dirfd, name, 0, 0, e);
+	struct brig_err local = { 0 };
+	struct rm_ctx c = { .top = -1, .e = e ? e : &local };
+	int r = rm_rf_at(&c, dirfd, name, NULL, 0);
+	brig_err_clear(&local);
+	return r;
 }
 
 void brig_strv_free(char **v)
@@ -334,6 +485,8 @@ int brig_parse_i64(const char *s, int64_t *out)
 int brig_cloexec_from(int from)
 {
 	int r;
+	if (from < 0)
+		return -EINVAL;
 	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
 	/* Older kernels: walk /proc/self/fd. */

@@ -10,24 +10,32 @@ void bj_root(struct bj_loc *out, const char *file)
 	out->path[0] = '\0';
 }
 
-void bj_key(struct bj_loc *out, const struct bj_loc *parent, const char *key)
+/* out may be parent itself: format into a copy, then store. */
+static void loc_store(struct bj_loc *out, const char *file, const char *path,
+		      int n)
 {
-	out->file = parent->file;
-	int n;
-	if (parent->path[0])
-		n = snprintf(out->path, sizeof(out->path), "%s.%s", parent->path, key);
-	else
-		n = snprintf(out->path, sizeof(out->path), "%s", key);
+	out->file = file;
+	memcpy(out->path, path, strlen(path) + 1);
 	if (n < 0 || (size_t)n >= sizeof(out->path))
 		memcpy(out->path + sizeof(out->path) - 4, "...", 4);
 }
 
+void bj_key(struct bj_loc *out, const struct bj_loc *parent, const char *key)
+{
+	char path[sizeof(out->path)];
+	int n;
+	if (parent->path[0])
+		n = snprintf(path, sizeof(path), "%s.%s", parent->path, key);
+	else
+		n = snprintf(path, sizeof(path), "%s", key);
+	loc_store(out, parent->file, path, n);
+}
+
 void bj_idx(struct bj_loc *out, const struct bj_loc *parent, size_t idx)
 {
-	out->file = parent->file;
-	int n = snprintf(out->path, sizeof(out->path), "%s[%zu]", parent->path, idx);
-	if (n < 0 || (size_t)n >= sizeof(out->path))
-		memcpy(out->path + sizeof(out->path) - 4, "...", 4);
+	char path[sizeof(out->path)];
+	int n = snprintf(path, sizeof(path), "%s[%zu]", parent->path, idx);
+	loc_store(out, parent->file, path, n);
 }
 
 int bj_fail(struct brig_err *e, const struct bj_loc *at, const char *fmt, ...)
@@ -44,6 +52,8 @@ int bj_fail(struct brig_err *e, const struct bj_loc *at, const char *fmt, ...)
 
 const char *bj_type_name(const json_t *v)
 {
+	if (!v)
+		return "missing";
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "object";
 	case JSON_ARRAY: return "array";

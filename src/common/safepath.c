@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#define MAX_LINKS 40
+#define MAX_LINKS 40 /* the kernel's MAXSYMLINKS */
 #define MAX_DEPTH 256
 
-static int openat2_state; /* 0 unknown, 1 yes, -1 no */
+static int openat2_state; /* 0 unknown, 1 yes, -1 no (atomic) */
 
 static long sys_openat2(int dirfd, const char *path, struct open_how *how)
 {
@@ -32,23 +32,31 @@ static long sys_openat2(int dirfd, const char *path, struct open_how *how)
 
 bool brig_have_openat2(void)
 {
-	if (openat2_state == 0) {
-		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
-					.resolve = RESOLVE_IN_ROOT };
-		long fd = sys_openat2(AT_FDCWD, "/", &how);
-		if (fd >= 0) {
-			(void)close((int)fd);
-			openat2_state = 1;
-		} else {
-			openat2_state = -1;
-		}
+	int state = __atomic_load_n(&openat2_state, __ATOMIC_RELAXED);
+	if (state != 0)
+		return state > 0;
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	long fd = sys_openat2(AT_FDCWD, "/", &how);
+	if (fd >= 0) {
+		(void)close((int)fd);
+		state = 1;
+	} else if (errno == ENOSYS || errno == EPERM || errno == EINVAL ||
+		   errno == E2BIG) {
+		/* Old kernel, or a seccomp filter that refuses it. */
+		state = -1;
+	} else {
+		return false; /* transient (EMFILE, ENOMEM): do not cache */
 	}
-	return openat2_state > 0;
+	__atomic_store_n(&openat2_state, state, __ATOMIC_RELAXED);
+	return state > 0;
 }
 
 int brig_fd_path(int fd, char *buf, size_t size)
 {
 	char proc[64];
+	if (size < 2)
+		return -ENAMETOOLONG;
 	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(proc, buf, size - 1);
 	if (n < 0)
@@ -59,10 +67,19 @@ int brig_fd_path(int fd, char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * The fallback walk.  todo holds what is left to resolve; after a component
+ * is taken it starts with the slash that followed it (or is empty), so a
+ * trailing slash is seen and a link target can be spliced in front of it.
+ * stack holds O_PATH fds of the directories entered beneath the root; ".."
+ * pops it, so it can never climb above the root.
+ */
 struct walk {
 	int root;
-	int stack[MAX_DEPTH];
 	int depth;
+	int links;
+	int stack[MAX_DEPTH];
+	char todo[PATH_MAX * 2];
 };
 
 static int walk_cur(const struct walk *w)
@@ -70,152 +87,164 @@ static int walk_cur(const struct walk *w)
 	return w->depth ? w->stack[w->depth - 1] : w->root;
 }
 
-static void walk_pop_all(struct walk *w)
+static void walk_reset(struct walk *w)
 {
 	while (w->depth > 0)
 		(void)close(w->stack[--w->depth]);
 }
 
-/* Replace todo with "target/rest". */
-static int splice_link(char *todo, size_t size, const char *target, const char *rest)
+/* Release everything; pass r (an fd or a negative errno) through. */
+static int walk_done(struct walk *w, int r)
 {
-	size_t tl = strlen(target), rl = strlen(rest);
-	if (tl + rl + 2 > size)
+	walk_reset(w);
+	return r;
+}
+
+/* Move the next component of todo into comp. 1 when nothing is left. */
+static int walk_take(struct walk *w, char comp[NAME_MAX + 1], bool *last)
+{
+	const char *p = w->todo;
+	while (*p == '/')
+		p++;
+	if (*p == '\0')
+		return 1;
+	size_t cl = strcspn(p, "/");
+	if (cl > NAME_MAX)
 		return -ENAMETOOLONG;
-	char tmp[PATH_MAX * 2];
-	memcpy(tmp, target, tl);
-	tmp[tl] = '/';
-	memcpy(tmp + tl + 1, rest, rl + 1);
-	memcpy(todo, tmp, tl + rl + 2);
+	memcpy(comp, p, cl);
+	comp[cl] = '\0';
+	*last = p[cl] == '\0'; /* "dir/" is not last: it must be a directory */
+	memmove(w->todo, p + cl, strlen(p + cl) + 1);
+	return 0;
+}
+
+/* Replace the symlink just taken by its target (read from its own fd, so a
+ * concurrent swap cannot change what we read). */
+static int walk_follow(struct walk *w, int linkfd)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(linkfd, "", target, sizeof(target));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(target))
+		return -ENAMETOOLONG;
+	if (n == 0)
+		return -ENOENT;
+	if (++w->links > MAX_LINKS)
+		return -ELOOP;
+	size_t rl = strlen(w->todo);
+	if ((size_t)n + rl + 1 > sizeof(w->todo))
+		return -ENAMETOOLONG;
+	memmove(w->todo + n, w->todo, rl + 1);
+	memcpy(w->todo, target, (size_t)n);
+	if (target[0] == '/')
+		walk_reset(w); /* absolute targets restart at the root */
+	return 0;
+}
+
+/* Path ended on a directory ("", "a/..", "dir/"): reopen it with oflags. */
+static int walk_open_cur(const struct walk *w, int oflags)
+{
+	if (oflags & O_CREAT)
+		return -EISDIR;
+	int fl = (oflags & ~(O_TRUNC | O_NOFOLLOW)) | O_CLOEXEC;
+	int fd = BRIG_RETRY(openat(walk_cur(w), ".", fl));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Open the final component comp of the current directory.  fd is its O_PATH
+ * handle (or -1 when it does not exist and O_CREAT creates it). */
+static int walk_open_last(const struct walk *w, const char *comp, int fd,
+			  const struct stat *st, int oflags, mode_t mode)
+{
+	int want = oflags & ~(O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0 && (want == O_PATH || want == (O_PATH | O_DIRECTORY)) &&
+	    (!(want & O_DIRECTORY) || S_ISDIR(st->st_mode)))
+		return fd;
+	if (fd >= 0)
+		(void)close(fd);
+	/* O_NOFOLLOW: a symlink swapped in since we looked fails (ELOOP). */
+	int r = BRIG_RETRY(openat(walk_cur(w), comp, oflags | O_NOFOLLOW | O_CLOEXEC,
+				  mode));
+	return r < 0 ? -errno : r;
+}
+
+/* One component: -errno, 0 to continue, or 1 with *result set (the end). */
+static int walk_step(struct walk *w, const char *comp, bool last, int oflags,
+		     mode_t mode, bool nofollow, int *result)
+{
+	if (strcmp(comp, ".") == 0)
+		return 0;
+	if (strcmp(comp, "..") == 0) {
+		if (w->depth > 0) /* at the root, ".." is the root */
+			(void)close(w->stack[--w->depth]);
+		return 0;
+	}
+	int fd = BRIG_RETRY(openat(walk_cur(w), comp, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+	struct stat st = { 0 };
+	if (fd < 0) {
+		if (!(last && errno == ENOENT && (oflags & O_CREAT)))
+			return -errno;
+	} else if (fstat(fd, &st) < 0) {
+		int r = -errno;
+		(void)close(fd);
+		return r;
+	}
+	if (fd >= 0 && S_ISLNK(st.st_mode) && !(last && nofollow)) {
+		int r = -EEXIST; /* O_CREAT|O_EXCL never follows a final link */
+		if (!(last && (oflags & O_CREAT) && (oflags & O_EXCL)))
+			r = walk_follow(w, fd);
+		(void)close(fd);
+		return r;
+	}
+	if (last) {
+		*result = walk_open_last(w, comp, fd, &st, oflags, mode);
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode) || w->depth == MAX_DEPTH) {
+		(void)close(fd);
+		return S_ISDIR(st.st_mode) ? -ENAMETOOLONG : -ENOTDIR;
+	}
+	w->stack[w->depth++] = fd;
 	return 0;
 }
 
 static int walk_open(int rootfd, const char *path, int oflags, mode_t mode,
 		     bool nofollow_last)
 {
-	struct walk w = { .root = rootfd, .depth = 0 };
-	char todo[PATH_MAX * 2];
-	int links = 0, r;
-
-	if (strlen(path) >= PATH_MAX)
+	struct walk w = { .root = rootfd };
+	size_t len = strlen(path);
+	if (len >= PATH_MAX)
 		return -ENAMETOOLONG;
-	memcpy(todo, path, strlen(path) + 1);
-
+	memcpy(w.todo, path, len + 1);
 	for (;;) {
-		char *p = todo;
-		while (*p == '/')
-			p++;
-		if (*p == '\0') {
-			/* Path ends at the current directory. */
-			int fl = oflags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW);
-			r = BRIG_RETRY(openat(walk_cur(&w), ".", fl | O_CLOEXEC));
-			r = r < 0 ? -errno : r;
-			walk_pop_all(&w);
-			return r;
-		}
 		char comp[NAME_MAX + 1];
-		size_t cl = strcspn(p, "/");
-		if (cl > NAME_MAX) {
-			walk_pop_all(&w);
-			return -ENAMETOOLONG;
-		}
-		memcpy(comp, p, cl);
-		comp[cl] = '\0';
-		char *rest = p + cl;
-		while (*rest == '/')
-			rest++;
-		bool last = *rest == '\0';
-		/* Keep the rest: todo is rewritten below. */
-		char restbuf[PATH_MAX * 2];
-		memmove(restbuf, rest, strlen(rest) + 1);
-
-		if (strcmp(comp, ".") == 0) {
-			memmove(todo, restbuf, strlen(restbuf) + 1);
-			continue;
-		}
-		if (strcmp(comp, "..") == 0) {
-			if (w.depth > 0)
-				(void)close(w.stack[--w.depth]);
-			memmove(todo, restbuf, strlen(restbuf) + 1);
-			continue;
-		}
-
-		int cur = walk_cur(&w);
-		int fd = BRIG_RETRY(openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-		if (fd < 0 && !(last && errno == ENOENT && (oflags & O_CREAT))) {
-			r = -errno;
-			walk_pop_all(&w);
-			return r;
-		}
-		struct stat st;
-		if (fd >= 0 && fstat(fd, &st) < 0) {
-			r = -errno;
-			(void)close(fd);
-			walk_pop_all(&w);
-			return r;
-		}
-		if (fd >= 0 && S_ISLNK(st.st_mode) && !(last && nofollow_last)) {
-			char target[PATH_MAX];
-			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
-			r = n < 0 ? -errno : 0;
-			(void)close(fd);
-			if (r == 0 && (size_t)n >= sizeof(target) - 1)
-				r = -ENAMETOOLONG;
-			if (r == 0 && ++links > MAX_LINKS)
-				r = -ELOOP;
-			if (r < 0) {
-				walk_pop_all(&w);
-				return r;
-			}
-			target[n] = '\0';
-			if (target[0] == '/')
-				walk_pop_all(&w);
-			r = splice_link(todo, sizeof(todo), target, restbuf);
-			if (r < 0) {
-				walk_pop_all(&w);
-				return r;
-			}
-			continue;
-		}
-		if (last) {
-			if (fd >= 0 && (oflags & O_PATH) &&
-			    (oflags & ~(O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY)) == 0 &&
-			    (!(oflags & O_DIRECTORY) || S_ISDIR(st.st_mode))) {
-				walk_pop_all(&w);
-				return fd;
-			}
-			if (fd >= 0)
-				(void)close(fd);
-			/* O_NOFOLLOW: a symlink swapped in since the check fails. */
-			r = BRIG_RETRY(openat(cur, comp, oflags | O_NOFOLLOW | O_CLOEXEC,
-					      mode));
-			r = r < 0 ? -errno : r;
-			walk_pop_all(&w);
-			return r;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			(void)close(fd);
-			walk_pop_all(&w);
-			return -ENOTDIR;
-		}
-		if (w.depth == MAX_DEPTH) {
-			(void)close(fd);
-			walk_pop_all(&w);
-			return -ENAMETOOLONG;
-		}
-		w.stack[w.depth++] = fd;
-		memmove(todo, restbuf, strlen(restbuf) + 1);
+		bool last = false;
+		int result = -1;
+		int r = walk_take(&w, comp, &last);
+		if (r == 1)
+			return walk_done(&w, walk_open_cur(&w, oflags));
+		if (r == 0)
+			r = walk_step(&w, comp, last, oflags, mode, nofollow_last,
+				      &result);
+		if (r < 0)
+			return walk_done(&w, r);
+		if (r == 1)
+			return walk_done(&w, result);
 	}
 }
 
 static int open_raw(int rootfd, const char *path, int oflags, mode_t mode,
 		    unsigned flags)
 {
-	bool nofollow = flags & BRIG_RESOLVE_NOFOLLOW_LAST;
+	bool nofollow = (flags & BRIG_RESOLVE_NOFOLLOW_LAST) || (oflags & O_NOFOLLOW);
 	if (!(flags & BRIG_RESOLVE_FORCE_FALLBACK) && brig_have_openat2()) {
+		/* glibc's O_TMPFILE includes O_DIRECTORY: test all its bits, or
+		 * every O_DIRECTORY open would pass a mode and get EINVAL. */
+		bool creates = (oflags & O_CREAT) || (oflags & O_TMPFILE) == O_TMPFILE;
 		struct open_how how = {
 			.flags = (uint64_t)(oflags | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)),
-			.mode = (oflags & (O_CREAT | __O_TMPFILE)) ? mode : 0,
+			.mode = creates ? (mode & 07777) : 0, /* openat2 refuses other bits */
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 		};
 		for (int tries = 0; tries < 32; tries++) {

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Option parsing shared by brig and brig-runtime. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/opts.h"
+
+struct opt *opts_find(struct opt *opts, const char *name)
+{
+	for (struct opt *o = opts; o && o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+static struct opt *find_long(struct opt *opts, const char *name, size_t len)
+{
+	for (struct opt *o = opts; o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	if (len == 1)
+		for (struct opt *o = opts; o->name; o++)
+			if (o->alias == name[0])
+				return o;
+	return NULL;
+}
+
+static int store(const char *prog, struct opt *o, const char *value)
+{
+	o->set = true;
+	if (o->kind == OPT_STR) {
+		o->value = value;
+		return 0;
+	}
+	if (o->kind == OPT_LIST) {
+		const char **l = realloc(o->list, (o->n + 2) * sizeof(char *));
+		if (!l) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			return -1;
+		}
+		o->list = l;
+		l[o->n++] = value;
+		l[o->n] = NULL;
+	}
+	return 0;
+}
+
+static bool bool_value(const char *v, bool *out)
+{
+	if (!v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+		*out = true;
+		return true;
+	}
+	if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* One option word at argv[*i]; may consume the next word as its value. */
+static int one_option(const char *prog, struct opt *opts, int argc, char **argv, int *i)
+{
+	const char *w = argv[*i];
+	const char *name = w + (w[1] == '-' ? 2 : 1);
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	struct opt *o = find_long(opts, name, len);
+	if (!o) {
+		fprintf(stderr, "%s: unknown option %.*s\n", prog, (int)(len + (size_t)(name - w)), w);
+		return -1;
+	}
+	if (o->kind == OPT_BOOL) {
+		bool b;
+		if (!bool_value(eq ? eq + 1 : NULL, &b)) {
+			fprintf(stderr, "%s: option --%s takes true or false, not \"%s\"\n", prog,
+				o->name, eq + 1);
+			return -1;
+		}
+		o->set = b;
+		o->value = b ? "true" : "false";
+		return 0;
+	}
+	const char *v = eq ? eq + 1 : NULL;
+	if (!v) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "%s: option --%s needs a value\n", prog, o->name);
+			return -1;
+		}
+		v = argv[++*i];
+	}
+	return store(prog, o, v);
+}
+
+int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
+	       bool stop_at_positional, char ***pos, size_t *npos)
+{
+	char **p = calloc((size_t)argc + 1, sizeof(char *));
+	size_t n = 0;
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	bool opts_done = false;
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+		if (!opts_done && strcmp(w, "--") == 0) {
+			opts_done = true;
+			continue;
+		}
+		if (!opts_done && w[0] == '-' && w[1] != '\0') {
+			if (one_option(prog, opts, argc, argv, &i) < 0) {
+				free(p);
+				return -1;
+			}
+			continue;
+		}
+		p[n++] = argv[i];
+		if (stop_at_positional)
+			opts_done = true;
+	}
+	*pos = p;
+	*npos = n;
+	return 0;
+}
+
+void opts_free(struct opt *opts)
+{
+	for (struct opt *o = opts; o && o->name; o++) {
+		free(o->list);
+		o->list = NULL;
+	}
+}
+
+void opts_usage(FILE *out, const struct opt *opts)
+{
+	for (const struct opt *o = opts; o && o->name; o++) {
+		char left[64];
+		if (o->alias)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->alias, o->name,
+				 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+				 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		fprintf(out, "  %-30s %s\n", left, o->help ? o->help : "");
+	}
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A small option parser for brig's command lines.  It accepts both
+ * "-flag" and "--flag" for long options (as runc's urfave/cli does),
+ * "--flag=value" and "--flag value", single-letter aliases, repeatable
+ * options, and "--" to end the options.
+ */
+#ifndef BRIG_CLI_OPTS_H
+#define BRIG_CLI_OPTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+
+enum opt_kind { OPT_BOOL, OPT_STR, OPT_LIST };
+
+struct opt {
+	const char *name;   /* long name without dashes */
+	char alias;         /* single letter, or 0 */
+	enum opt_kind kind;
+	const char *help;
+	const char *metavar;
+	/* filled by opts_parse: */
+	bool set;
+	const char *value;  /* OPT_STR (last given) */
+	const char **list;  /* OPT_LIST, NULL-terminated */
+	size_t n;
+};
+
+/*
+ * Parse argv[0..argc) (argv[0] is the first word after the command).
+ * Options may appear anywhere unless stop_at_positional is set, in which
+ * case the first non-option word ends option parsing.  Positional words are
+ * stored in *pos (NULL-terminated, allocated) and their count in *npos.
+ * Returns 0, or -1 after printing a one-line error naming the option.
+ */
+int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
+	       bool stop_at_positional, char ***pos, size_t *npos);
+void opts_free(struct opt *opts);
+void opts_usage(FILE *out, const struct opt *opts);
+struct opt *opts_find(struct opt *opts, const char *name);
+
+#endif

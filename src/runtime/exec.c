@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* exec: start another process inside a running container. */
+#include "runtime/final.h"
+#include "runtime/spawn.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/cgroup/cgroup.h"
+#include "runtime/seccomp/seccomp.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#define MAX_PROCESS_JSON (1u << 20)
+
+struct exec_ctx {
+	const struct rt_exec_opts *o;
+	struct rt_spec *spec;     /* the container's config (seccomp, defaults) */
+	struct rt_process proc;   /* what to run */
+	int join_flags;
+	pid_t target;
+	int sync[2];
+	int console_fd;
+};
+
+static int strv_add(char ***v, const char *s)
+{
+	size_t n = brig_strv_len(*v);
+	char **nv = realloc(*v, (n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[n] = strdup(s)))
+		return -ENOMEM;
+	nv[n + 1] = NULL;
+	return 0;
+}
+
+/* --env K=V replaces K or is appended. */
+static int env_set(char ***env, const char *kv, struct brig_err *e)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return brig_err_set(e, -EINVAL, "--env \"%s\" is not KEY=VALUE", kv);
+	size_t klen = (size_t)(eq - kv) + 1;
+	for (char **p = *env; p && *p; p++)
+		if (strncmp(*p, kv, klen) == 0) {
+			char *d = strdup(kv);
+			if (!d)
+				return brig_err_set(e, -ENOMEM, "out of memory");
+			free(*p);
+			*p = d;
+			return 0;
+		}
+	return strv_add(env, kv) < 0 ? brig_err_set(e, -ENOMEM, "out of memory") : 0;
+}
+
+static int parse_user(const char *u, struct rt_process *p, struct brig_err *e)
+{
+	char buf[64];
+	if (brig_snprintf(buf, sizeof(buf), "%s", u) < 0)
+		return brig_err_set(e, -EINVAL, "--user \"%s\": too long", u);
+	char *colon = strchr(buf, ':');
+	if (colon)
+		*colon = '\0';
+	uint64_t uid, gid = 0;
+	if (brig_parse_u64(buf, &uid) < 0 || uid >= UINT32_MAX ||
+	    (colon && (brig_parse_u64(colon + 1, &gid) < 0 || gid >= UINT32_MAX)))
+		return brig_err_set(e, -EINVAL, "--user \"%s\": expected UID[:GID] numbers", u);
+	p->uid = (uint32_t)uid;
+	p->gid = colon ? (uint32_t)gid : p->gid;
+	return 0;
+}
+
+static int apply_flags(struct exec_ctx *x, struct brig_err *e)
+{
+	const struct rt_exec_opts *o = x->o;
+	struct rt_process *p = &x->proc;
+	int r;
+	brig_strv_free(p->args);
+	if (!o->args || !o->args[0])
+		return brig_err_set(e, -EINVAL, "exec needs a command (or --process)");
+	if (!(p->args = brig_strv_dup(o->args)))
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	for (char **kv = o->env; kv && *kv; kv++)
+		if ((r = env_set(&p->env, *kv, e)) < 0)
+			return r;
+	if (o->cwd) {
+		free(p->cwd);
+		if (!(p->cwd = strdup(o->cwd)))
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	if (o->user && (r = parse_user(o->user, p, e)) < 0)
+		return r;
+	for (char **cap = o->caps; cap && *cap; cap++) {
+		int c = rt_cap_from_name(*cap);
+		if (c < 0)
+			return brig_err_set(e, -EINVAL, "--cap: unknown capability \"%s\"", *cap);
+		for (int s = 0; s < 5; s++)
+			p->caps.sets[s] |= UINT64_C(1) << c;
+		p->has_caps = true;
+	}
+	for (char **g = o->additional_gids; g && *g; g++) {
+		uint64_t v;
+		if (brig_parse_u64(*g, &v) < 0 || v >= UINT32_MAX)
+			return brig_err_set(e, -EINVAL, "--additional-gids: \"%s\" is not a gid", *g);
+		gid_t *ng = realloc(p->groups, (p->n_groups + 1) * sizeof(gid_t));
+		if (!ng)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+		p->groups = ng;
+		p->groups[p->n_groups++] = (gid_t)v;
+	}
+	if (o->no_new_privs_set)
+		p->no_new_privs = o->no_new_privs;
+	if (o->apparmor) {
+		free(p->apparmor);
+		if (!(p->apparmor = strdup(o->apparmor)))
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	if (o->process_label) {
+		free(p->selinux);
+		if (!(p->selinux = strdup(o->process_label)))
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	p->terminal = o->tty;
+	return 0;
+}
+
+/* The process to run: --process FILE, or the container's process with the
+ * command-line changes, like runc. */
+static int build_process(struct exec_ctx *x, struct brig_err *e)
+{
+	if (x->o->process_file) {
+		_cleanup_json_ json_t *j = NULL;
+		int r = bj_load_file(AT_FDCWD, x->o->process_file, MAX_PROCESS_JSON, &j, e);
+		if (r < 0)
+			return r;
+		struct bj_loc at;
+		bj_root(&at, x->o->process_file);
+		return rt_process_parse(j, &at, &x->proc, e);
+	}
+	/* Start from a deep copy of the container's process. */
+	const struct rt_process *c = &x->spec->process;
+	struct rt_process *p = &x->proc;
+	*p = *c;
+	p->args = NULL;
+	p->env = brig_strv_dup(c->env);
+	p->cwd = strdup(c->cwd);
+	p->groups = calloc(c->n_groups ? c->n_groups : 1, sizeof(gid_t));
+	p->rlimits = calloc(c->n_rlimits ? c->n_rlimits : 1, sizeof(*p->rlimits));
+	p->apparmor = c->apparmor ? strdup(c->apparmor) : NULL;
+	p->selinux = c->selinux ? strdup(c->selinux) : NULL;
+	if (!p->env || !p->cwd || !p->groups || !p->rlimits ||
+	    (c->apparmor && !p->apparmor) || (c->selinux && !p->selinux))
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	memcpy(p->groups, c->groups, c->n_groups * sizeof(gid_t));
+	memcpy(p->rlimits, c->rlimits, c->n_rlimits * sizeof(*p->rlimits));
+	return apply_flags(x, e);
+}
+
+static int ns_differs(pid_t pid, const char *name)
+{
+	char a[64], b[64];
+	struct stat sa, sb;
+	(void)snprintf(a, sizeof(a), "/proc/%d/ns/%s", (int)pid, name);
+	(void)snprintf(b, sizeof(b), "/proc/self/ns/%s", name);
+	if (stat(a, &sa) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (stat(b, &sb) < 0)
+		return 1;
+	return sa.st_ino != sb.st_ino || sa.st_dev != sb.st_dev;
+}
+
+static int compute_join_flags(struct exec_ctx *x, struct brig_err *e)
+{
+	x->join_flags = 0;
+	for (int k = 0; k < RT_NS_COUNT; k++) {
+		int d = ns_differs(x->target, rt_ns_proc_name(k));
+		if (d < 0)
+			return brig_err_sys(e, -d, "inspecting namespaces of %d", (int)x->target);
+		if (d)
+			x->join_flags |= rt_ns_clone_flag(k);
+	}
+	return 0;
+}
+
+/* The process that becomes the exec'd program. */
+static void exec_child(struct exec_ctx *x)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	int sock = x->sync[1];
+	struct rt_msg m;
+	char path[PATH_MAX];
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		brig_err_sys(&e, errno, "prctl");
+		rt_sync_die(sock, &e);
+	}
+	if (rt_sync_expect(sock, RT_MSG_GO, &m, NULL, "exec", &e) < 0)
+		_exit(1);
+	if (x->proc.terminal && setsid() < 0) {
+		brig_err_sys(&e, errno, "setsid");
+		rt_sync_die(sock, &e);
+	}
+	if ((x->proc.terminal && rt_final_console(&x->proc, x->console_fd, &e) < 0) ||
+	    rt_final_limits(&x->proc, &e) < 0 ||
+	    rt_final_identity(&x->proc, x->spec->seccomp, sock, &e) < 0 ||
+	    rt_final_cwd(&x->proc, false, &e) < 0 || rt_find_exec(&x->proc, path, &e) < 0)
+		rt_sync_die(sock, &e);
+	if (x->console_fd >= 0)
+		(void)close(x->console_fd);
+	if (rt_sync_send(sock, RT_MSG_READY, 0, NULL, -1) < 0 ||
+	    rt_sync_expect(sock, RT_MSG_START, &m, NULL, "exec", &e) < 0)
+		_exit(1);
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+		_exit(1);
+	(void)rt_final_exec(&x->proc, path, x->o->preserve_fds, &e);
+	rt_sync_die(sock, &e);
+}
+
+/* Joins the namespaces, then clones the real child as our sibling. */
+static void exec_joiner(struct exec_ctx *x)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (rt_join_namespaces_of(x->target, x->join_flags, &e) < 0)
+		rt_sync_die(x->sync[1], &e);
+	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL,
+				   NULL, NULL, NULL);
+	if (pid < 0) {
+		brig_err_sys(&e, errno, "clone");
+		rt_sync_die(x->sync[1], &e);
+	}
+	if (pid == 0)
+		exec_child(x);
+	(void)rt_sync_send(x->sync[1], RT_MSG_PID, pid, NULL, -1);
+	_exit(0);
+}
+
+static int connect_console(struct exec_ctx *x, struct brig_err *e)
+{
+	if (!x->proc.terminal)
+		return 0;
+	if (!x->o->console_socket)
+		return brig_err_set(e, -EINVAL, "--tty needs --console-socket");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (brig_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", x->o->console_socket) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "--console-socket path too long");
+	x->console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (x->console_fd < 0)
+		return brig_err_sys(e, errno, "socket");
+	if (BRIG_RETRY(connect(x->console_fd, (struct sockaddr *)&sa, sizeof(sa))) < 0)
+		return brig_err_sys(e, errno, "connecting to %s", x->o->console_socket);
+	return 0;
+}
+
+static int wait_child(pid_t pid, struct brig_err *e);
+
+static int launch(struct exec_ctx *x, struct rt_container *c, pid_t *out, struct brig_err *e)
+{
+	int r = rt_sync_pair(x->sync, e);
+	if (r < 0)
+		return r;
+	pid_t joiner = fork();
+	if (joiner < 0)
+		return brig_err_sys(e, errno, "fork");
+	if (joiner == 0) {
+		(void)close(x->sync[0]);
+		exec_joiner(x);
+	}
+	(void)close(x->sync[1]);
+	x->sync[1] = -1;
+	struct rt_msg m;
+	r = rt_sync_expect(x->sync[0], RT_MSG_PID, &m, NULL, "exec", e);
+	(void)BRIG_RETRY(waitpid(joiner, NULL, 0));
+	if (r < 0)
+		return r;
+	pid_t pid = (pid_t)m.value;
+	*out = pid;
+	if (c->cgroup && (r = rt_cgroup_enter(c->cgroup, pid, e)) < 0)
+		return r;
+	if ((r = rt_sync_send(x->sync[0], RT_MSG_GO, 0, NULL, -1)) < 0)
+		return brig_err_sys(e, -r, "exec");
+	for (;;) {
+		int fd = -1;
+		r = rt_sync_recv(x->sync[0], &m, &fd);
+		if (r < 0)
+			return brig_err_sys(e, -r, "exec: the process exited during setup");
+		if (m.type == RT_MSG_READY)
+			break;
+		if (m.type == RT_MSG_ERROR)
+			return brig_err_set(e, m.value ? -abs(m.value) : -EIO, "%s", m.text);
+		if (m.type != RT_MSG_SECCOMP_FD || fd < 0) {
+			if (fd >= 0)
+				(void)close(fd);
+			return brig_err_set(e, -EPROTO, "exec: unexpected message %u", m.type);
+		}
+		_cleanup_json_ json_t *st = rt_state_public(c);
+		r = rt_seccomp_send_listener(x->spec->seccomp, fd, pid, st, e);
+		(void)close(fd);
+		if (r < 0)
+			return r;
+	}
+	if (x->o->pid_file) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+		if ((r = brig_atomic_write(AT_FDCWD, x->o->pid_file, buf, (size_t)n, 0644, e)) < 0)
+			return r;
+	}
+	if ((r = rt_sync_send(x->sync[0], RT_MSG_START, 0, NULL, -1)) < 0)
+		return brig_err_sys(e, -r, "exec");
+	/* The child closes its end on a successful execve. */
+	r = rt_sync_recv(x->sync[0], &m, NULL);
+	if (r == 0 && m.type == RT_MSG_ERROR)
+		return brig_err_set(e, m.value ? -abs(m.value) : -EIO, "%s", m.text);
+	return 0;
+}
+
+static void exec_ctx_clear(struct exec_ctx *x)
+{
+	rt_process_clear(&x->proc);
+	rt_spec_free(x->spec);
+	for (int i = 0; i < 2; i++)
+		if (x->sync[i] >= 0)
+			(void)close(x->sync[i]);
+	if (x->console_fd >= 0)
+		(void)close(x->console_fd);
+}
+
+int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig_err *e)
+{
+	struct rt_container *c = NULL;
+	struct exec_ctx x = { .o = o, .sync = { -1, -1 }, .console_fd = -1 };
+	pid_t pid = -1;
+	int r = rt_container_load(g, o->id, &c, e);
+	if (r < 0)
+		return r;
+	const char *status = rt_container_status(c);
+	char cfg[PATH_MAX];
+	if (strcmp(status, "running") != 0 && strcmp(status, "created") != 0) {
+		r = brig_err_set(e, -EINVAL, "cannot exec in a container that is %s", status);
+		goto out;
+	}
+	if (brig_snprintf(cfg, sizeof(cfg), "%s/%s/%s", g->root, o->id, RT_CONFIG_COPY) < 0) {
+		r = brig_err_set(e, -ENAMETOOLONG, "state path too long");
+		goto out;
+	}
+	const char *bundle = json_string_value(json_object_get(c->state, "bundle"));
+	x.target = c->pid;
+	if ((r = rt_spec_load(bundle ? bundle : "/", cfg, o->id, false, &x.spec, e)) < 0 ||
+	    (r = build_process(&x, e)) < 0 || (r = rt_check_rlimits(&x.proc, "process", e)) < 0 ||
+	    (r = compute_join_flags(&x, e)) < 0 || (r = connect_console(&x, e)) < 0)
+		goto out;
+	/* Release the container lock: the process may run for long. */
+	(void)close(c->lockfd);
+	c->lockfd = -1;
+	r = launch(&x, c, &pid, e);
+out:
+	exec_ctx_clear(&x);
+	rt_container_free(c);
+	if (r < 0) {
+		if (pid > 0) {
+			(void)kill(pid, SIGKILL);
+			(void)BRIG_RETRY(waitpid(pid, NULL, 0));
+		}
+		return r;
+	}
+	return o->detach ? 0 : wait_child(pid, e);
+}
+
+static int wait_child(pid_t pid, struct brig_err *e)
+{
+	sigset_t set, old;
+	sigfillset(&set);
+	sigdelset(&set, SIGKILL);
+	sigdelset(&set, SIGSTOP);
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
+		return brig_err_sys(e, errno, "sigprocmask");
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		return brig_err_sys(e, errno, "signalfd");
+	}
+	int code = -1, status;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			break;
+		}
+		if (w < 0 && errno != EINTR) {
+			code = brig_err_sys(e, errno, "waiting for process %d", (int)pid);
+			break;
+		}
+		struct signalfd_siginfo si;
+		if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
+			(void)kill(pid, (int)si.ssi_signo);
+	}
+	(void)close(sfd);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	return code;
+}

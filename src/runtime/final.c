@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The last steps of a container process before execve. */
+#include "runtime/final.h"
+#include "runtime/seccomp/seccomp.h"
+#include "runtime/sync.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <linux/mount.h>
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+static int send_fd(int sock, int fd, const char *name)
+{
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return BRIG_RETRY(sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 ? -errno : 0;
+}
+
+/* /dev/console is the pty too, as in runc; best effort: a read-only /dev
+ * leaves it out.  Mounted on the opened fd so a planted symlink is not
+ * followed. */
+static void bind_console(int master, int slave)
+{
+	(void)slave;
+	int n;
+	char pts[64];
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		return;
+	(void)snprintf(pts, sizeof(pts), "/dev/pts/%d", n);
+	_cleanup_close_ int target = BRIG_RETRY(open("/dev/console", O_RDWR | O_CREAT | O_NOFOLLOW |
+							O_NOCTTY | O_CLOEXEC, 0600));
+	if (target < 0)
+		return;
+	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD, pts,
+						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return;
+	if (syscall(SYS_move_mount, tree, "", target, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		brig_debug("binding /dev/console: %s", strerror(errno));
+}
+
+int rt_final_console(const struct rt_process *p, int console_sock, struct brig_err *e)
+{
+	_cleanup_close_ int master = BRIG_RETRY(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+	if (master < 0)
+		return brig_err_sys(e, errno, "opening /dev/ptmx in the container");
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return brig_err_sys(e, errno, "unlocking the pty");
+	_cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return brig_err_sys(e, errno, "opening the pty peer");
+	if (p->console_h || p->console_w) {
+		struct winsize ws = { .ws_row = p->console_h, .ws_col = p->console_w };
+		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
+			return brig_err_sys(e, errno, "setting the console size");
+	}
+	bind_console(master, slave);
+	int r = send_fd(console_sock, master, "/dev/ptmx");
+	if (r < 0)
+		return brig_err_sys(e, -r, "sending the pty to the console socket");
+	if (setsid() < 0 && errno != EPERM)
+		return brig_err_sys(e, errno, "setsid");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return brig_err_sys(e, errno, "making the pty the controlling terminal");
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return brig_err_sys(e, errno, "dup2 of the pty");
+	return 0;
+}
+
+static bool have_cap(int cap)
+{
+	_cleanup_free_ char *buf = NULL;
+	if (brig_read_file(AT_FDCWD, "/proc/self/status", 65536, &buf, NULL, NULL) < 0)
+		return false;
+	const char *p = strstr(buf, "\nCapEff:");
+	if (!p)
+		return false;
+	uint64_t v = strtoull(p + 8, NULL, 16);
+	return v & (UINT64_C(1) << cap);
+}
+
+int rt_check_rlimits(const struct rt_process *p, const char *file, struct brig_err *e)
+{
+	bool can_raise = have_cap(24 /* CAP_SYS_RESOURCE */);
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		struct rlimit cur;
+		const struct rt_rlimit *rl = &p->rlimits[i];
+		if (getrlimit(rl->resource, &cur) < 0)
+			return brig_err_sys(e, errno, "getrlimit");
+		if (!can_raise && cur.rlim_max != RLIM_INFINITY &&
+		    (rl->hard == RLIM_INFINITY || rl->hard > cur.rlim_max))
+			return brig_err_set(e, -EPERM,
+					    "%s: process.rlimits: cannot raise the hard limit of %s to %llu "
+					    "(it is %llu here): raising a hard limit needs CAP_SYS_RESOURCE",
+					    file, rt_rlimit_name(rl->resource),
+					    (unsigned long long)rl->hard,
+					    (unsigned long long)cur.rlim_max);
+	}
+	return 0;
+}
+
+int rt_final_limits(const struct rt_process *p, struct brig_err *e)
+{
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
+			return brig_err_sys(e, errno, "setting %s to %llu:%llu",
+					    rt_rlimit_name(p->rlimits[i].resource),
+					    (unsigned long long)rl.rlim_cur,
+					    (unsigned long long)rl.rlim_max);
+	}
+	if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p->ioprio) < 0)
+		return brig_err_sys(e, errno, "setting the io priority");
+	if (p->has_sched) {
+		struct sched_param sp = { .sched_priority = p->sched_prio };
+		if (sched_setscheduler(0, p->sched_policy, &sp) < 0)
+			return brig_err_sys(e, errno, "setting the scheduler policy");
+		if ((p->sched_policy == SCHED_OTHER || p->sched_policy == SCHED_BATCH) &&
+		    setpriority(PRIO_PROCESS, 0, p->sched_nice) < 0)
+			return brig_err_sys(e, errno, "setting the nice value");
+	}
+	return 0;
+}
+
+bool rt_lsm_active(const char *name)
+{
+	_cleanup_free_ char *buf = NULL;
+	if (brig_read_file(AT_FDCWD, "/sys/kernel/security/lsm", 4096, &buf, NULL, NULL) < 0)
+		return false;
+	size_t n = strlen(name);
+	for (char *p = buf; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == buf || p[-1] == ',') && (p[n] == ',' || p[n] == '\0' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+static int set_exec_label(const char *attr_new, const char *attr_old, const char *value,
+			  struct brig_err *e)
+{
+	int fd = BRIG_RETRY(open(attr_new, O_WRONLY | O_CLOEXEC));
+	if (fd < 0 && errno == ENOENT)
+		fd = BRIG_RETRY(open(attr_old, O_WRONLY | O_CLOEXEC));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s", attr_old);
+	ssize_t n = BRIG_RETRY(write(fd, value, strlen(value)));
+	int err = errno;
+	(void)close(fd);
+	if (n < 0)
+		return brig_err_sys(e, err, "setting exec label \"%s\"", value);
+	return 0;
+}
+
+static int apply_lsm(const struct rt_process *p, struct brig_err *e)
+{
+	if (p->apparmor) {
+		char buf[4200];
+		if (brig_snprintf(buf, sizeof(buf), "exec %s", p->apparmor) < 0)
+			return brig_err_set(e, -ENAMETOOLONG, "apparmor profile name too long");
+		int r = set_exec_label("/proc/thread-self/attr/apparmor/exec",
+				       "/proc/thread-self/attr/exec", buf, e);
+		if (r < 0)
+			return r;
+	}
+	if (p->selinux)
+		return set_exec_label("/proc/thread-self/attr/exec",
+				      "/proc/thread-self/attr/exec", p->selinux, e);
+	return 0;
+}
+
+static int load_seccomp(const struct rt_seccomp *sc, int sync_fd, struct brig_err *e)
+{
+	int nfd = -1;
+	int r = rt_seccomp_install(sc, &nfd, e);
+	if (r < 0)
+		return r;
+	if (nfd >= 0) {
+		r = rt_sync_send(sync_fd, RT_MSG_SECCOMP_FD, 0, NULL, nfd);
+		(void)close(nfd);
+		if (r < 0)
+			return brig_err_sys(e, -r, "sending the seccomp listener to the runtime");
+	}
+	return 0;
+}
+
+int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
+		      int sync_fd, struct brig_err *e)
+{
+	int r;
+	if ((r = apply_lsm(p, e)) < 0)
+		return r;
+	if (sc && !p->no_new_privs && (r = load_seccomp(sc, sync_fd, e)) < 0)
+		return r;
+	if (p->has_caps && (r = rt_caps_drop_bounding(&p->caps, e)) < 0)
+		return r;
+	if (setgroups(p->n_groups, p->groups) < 0 && !(errno == EPERM && p->n_groups == 0))
+		return brig_err_sys(e, errno, "setting additional groups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return brig_err_sys(e, errno, "setting gid %u", p->gid);
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return brig_err_sys(e, errno, "setting uid %u", p->uid);
+	if (p->has_caps && (r = rt_caps_apply(&p->caps, e)) < 0)
+		return r;
+	if (p->has_umask)
+		(void)umask(p->umask);
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return brig_err_sys(e, errno, "setting no_new_privs");
+	if (sc && p->no_new_privs && (r = load_seccomp(sc, sync_fd, e)) < 0)
+		return r;
+	return 0;
+}
+
+int rt_final_cwd(const struct rt_process *p, bool create, struct brig_err *e)
+{
+	if (chdir(p->cwd) < 0) {
+		if (errno != ENOENT || !create)
+			return brig_err_sys(e, errno, "process.cwd %s", p->cwd);
+		_cleanup_close_ int root = BRIG_RETRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+		if (root < 0)
+			return brig_err_sys(e, errno, "opening /");
+		_cleanup_close_ int d = brig_mkdir_in_root(root, p->cwd, 0755, 0, e);
+		if (d < 0)
+			return brig_err_wrap(e, "process.cwd");
+		if (fchdir(d) < 0)
+			return brig_err_sys(e, errno, "process.cwd %s", p->cwd);
+	}
+	/* A cwd outside our root (a leaked fd, CVE-2024-21626) shows up as
+	 * "(unreachable)" from getcwd: refuse it. */
+	char buf[PATH_MAX];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return brig_err_set(e, -EPERM, "process.cwd %s is outside the container", p->cwd);
+	return 0;
+}
+
+static const char *env_get(char **env, const char *key)
+{
+	size_t n = strlen(key);
+	for (; env && *env; env++)
+		if (strncmp(*env, key, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+static bool is_exec_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int rt_find_exec(const struct rt_process *p, char out[PATH_MAX], struct brig_err *e)
+{
+	const char *name = p->args[0];
+	if (strchr(name, '/')) {
+		if (brig_snprintf(out, PATH_MAX, "%s", name) < 0)
+			return brig_err_set(e, -ENAMETOOLONG, "exec: \"%s\": name too long", name);
+		if (!is_exec_file(out))
+			return brig_err_sys(e, errno ? errno : EACCES, "exec: \"%s\"", name);
+		return 0;
+	}
+	const char *path = env_get(p->env, "PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		if (brig_snprintf(out, PATH_MAX, "%.*s%s%s", (int)n, path, n ? "/" : "",
+				  name) >= 0 && is_exec_file(out))
+			return 0;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return brig_err_set(e, -ENOENT, "exec: \"%s\": executable file not found in $PATH",
+			    name);
+}
+
+int rt_final_exec(const struct rt_process *p, const char *path, unsigned preserve,
+		  struct brig_err *e)
+{
+	int r = brig_cloexec_from(3 + (int)preserve);
+	if (r < 0)
+		return brig_err_sys(e, -r, "closing inherited file descriptors");
+	execve(path, p->args, p->env);
+	return brig_err_sys(e, errno, "exec: \"%s\"", p->args[0]);
+}

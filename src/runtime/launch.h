@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private: what the container's init process is given (in memory: it is a
+ * clone of brig-runtime, not a new program). */
+#ifndef BRIG_RT_LAUNCH_H
+#define BRIG_RT_LAUNCH_H
+
+#include "runtime/rt.h"
+
+struct rt_launch {
+	const struct rt_spec *spec;
+	const struct rt_create_opts *opts;
+	int sync_fd;    /* the child's end of the sync socketpair */
+	int listen_fd;  /* start.sock, listening */
+	int console_fd; /* connected console socket, or -1 */
+	int idmap_userns_fd; /* for idmapped mounts, or -1 */
+	/* The runtime's own fds, closed first thing: the state lock in
+	 * particular must not stay held by the container's copy. */
+	int close_fds[4];
+};
+
+/* The container's init: never returns. */
+__attribute__((noreturn)) void rt_init_main(struct rt_launch *l);
+
+#endif

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Idmapped bind mounts (mount_setattr MOUNT_ATTR_IDMAP, Linux 5.12).
+ *
+ * The mapping is given to the kernel as a user namespace.  For a mount's own
+ * uidMappings/gidMappings (or the container's, when the mount has none and
+ * no user namespace fd is supplied) a short-lived helper child unshares a
+ * user namespace, the maps are written from here, and its /proc/PID/ns/user
+ * is kept open: the namespace lives on as long as that fd.
+ */
+#include "runtime/mount/mount-internal.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef __NR_open_tree
+#define __NR_open_tree 428
+#endif
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+struct idmap_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
+
+static int write_map(pid_t pid, const char *which, const struct rt_idmaps *m,
+		     struct brig_err *e)
+{
+	char buf[340 * 36 + 1];
+	size_t o = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		int n = snprintf(buf + o, sizeof(buf) - o, "%u %u %u\n", m->v[i].container_id,
+				 m->v[i].host_id, m->v[i].size);
+		if (n < 0 || (size_t)n >= sizeof(buf) - o)
+			return brig_err_set(e, -E2BIG, "%s: too many mappings", which);
+		o += (size_t)n;
+	}
+	char path[64];
+	(void)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, which);
+	_cleanup_close_ int fd = BRIG_RETRY(open(path, O_WRONLY | O_CLOEXEC));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s", path);
+	ssize_t w = BRIG_RETRY(write(fd, buf, o));
+	if (w < 0)
+		return brig_err_sys(e, errno, "writing %s", path);
+	if ((size_t)w != o)
+		return brig_err_set(e, -EIO, "writing %s: short write", path);
+	return 0;
+}
+
+/* The helper: enter a new user namespace, say so, wait for EOF on done
+ * (it must not hold the write end itself). */
+static _Noreturn void userns_child(const int ready[2], const int done[2])
+{
+	char c = 0;
+	(void)close(ready[0]);
+	(void)close(done[1]);
+	if (unshare(CLONE_NEWUSER) < 0)
+		_exit(1);
+	if (write(ready[1], &c, 1) != 1)
+		_exit(1);
+	while (read(done[0], &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int userns_open(pid_t pid, int ready, const struct rt_idmaps *uids,
+		       const struct rt_idmaps *gids, struct brig_err *e)
+{
+	char c;
+	ssize_t n = BRIG_RETRY(read(ready, &c, 1));
+	if (n != 1)
+		return brig_err_set(e, -ECHILD, "the user namespace helper failed");
+	int r = write_map(pid, "uid_map", uids, e);
+	if (r == 0)
+		r = write_map(pid, "gid_map", gids, e);
+	if (r < 0)
+		return r;
+	char path[64];
+	(void)snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	int fd = BRIG_RETRY(open(path, O_RDONLY | O_CLOEXEC));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s", path);
+	return fd;
+}
+
+int rt_userns_from_maps(const struct rt_idmaps *uids, const struct rt_idmaps *gids,
+			struct brig_err *e)
+{
+	if (uids->n == 0 || gids->n == 0)
+		return brig_err_set(e, -EINVAL, "no uid/gid mappings for the idmapped mount");
+	int ready[2], done[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return brig_err_sys(e, errno, "pipe");
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		(void)close(ready[0]);
+		(void)close(ready[1]);
+		return brig_err_sys(e, errno, "pipe");
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		userns_child(ready, done);
+	int err = errno;
+	(void)close(ready[1]);
+	(void)close(done[0]);
+	int fd = pid < 0 ? brig_err_sys(e, err, "fork") : userns_open(pid, ready[0], uids, gids, e);
+	(void)close(ready[0]);
+	(void)close(done[1]); /* the helper exits */
+	if (pid > 0) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return fd;
+}
+
+int rt_idmap_clone(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, int userns_fd,
+		   struct brig_err *e)
+{
+	unsigned ot = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+	_cleanup_close_ int tree = (int)syscall(__NR_open_tree, AT_FDCWD, m->source, ot);
+	if (tree < 0 && errno == ENOSYS)
+		return brig_err_set(e, -ENOSYS, "idmapped mounts need Linux 5.12");
+	if (tree < 0)
+		return brig_err_sys(e, errno, "cloning %s", m->source);
+	_cleanup_close_ int own = -1;
+	if (userns_fd < 0) {
+		const struct rt_idmaps *u = m->uids.n ? &m->uids : &cfg->uids;
+		const struct rt_idmaps *g = m->gids.n ? &m->gids : &cfg->gids;
+		own = rt_userns_from_maps(u, g, e);
+		if (own < 0)
+			return own;
+		userns_fd = own;
+	}
+	struct idmap_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+	unsigned fl = AT_EMPTY_PATH | (m->idmap_rec ? AT_RECURSIVE : 0);
+	if (syscall(__NR_mount_setattr, tree, "", fl, &a, sizeof(a)) < 0) {
+		int err = errno;
+		if (err == ENOSYS)
+			return brig_err_set(e, -ENOSYS, "idmapped mounts need Linux 5.12");
+		return brig_err_sys(e, err, "idmapping %s", m->source);
+	}
+	return brig_steal_fd(tree);
+}
+
+int rt_rootfs_prepare_idmaps(struct rt_rootfs_cfg *cfg, struct brig_err *e)
+{
+	_cleanup_close_ int shared = -1; /* the container's mapping, made once */
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		struct rt_mount *m = &cfg->mounts[i];
+		if (!m->idmap || m->idmap_fd >= 0)
+			continue;
+		if (m->uids.n == 0 && shared < 0) {
+			shared = rt_userns_from_maps(&cfg->uids, &cfg->gids, e);
+			if (shared < 0)
+				return brig_err_wrap(e, "mounts[%zu]", i);
+		}
+		int fd = rt_idmap_clone(cfg, m, m->uids.n ? -1 : shared, e);
+		if (fd < 0)
+			return brig_err_wrap(e, "mounts[%zu]: %s on %s", i, m->source, m->dest);
+		m->idmap_fd = fd;
+	}
+	return 0;
+}
+
+int rt_rootfs_next_idmap_fd(const struct rt_rootfs_cfg *cfg, size_t *idx)
+{
+	for (size_t i = *idx; i < cfg->n_mounts; i++) {
+		if (cfg->mounts[i].idmap_fd >= 0) {
+			*idx = i;
+			return cfg->mounts[i].idmap_fd;
+		}
+	}
+	*idx = cfg->n_mounts;
+	return -1;
+}
+
+int rt_rootfs_set_idmap_fd(struct rt_rootfs_cfg *cfg, size_t idx, int fd, struct brig_err *e)
+{
+	if (idx >= cfg->n_mounts || !cfg->mounts[idx].idmap)
+		return brig_err_set(e, -EINVAL, "mounts[%zu] is not an idmapped mount", idx);
+	struct rt_mount *m = &cfg->mounts[idx];
+	if (m->idmap_fd >= 0)
+		(void)close(m->idmap_fd);
+	m->idmap_fd = fd;
+	return 0;
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rt_rootfs_setup: the whole sequence, in the container's new mount
+ * namespace, before the process changes root.
+ *
+ *   1. "/" becomes MS_SLAVE|MS_REC: nothing mounted below can reach the host.
+ *   2. The rootfs is bind mounted onto itself (pivot_root needs a mount).
+ *   3. mounts[] in order, targets resolved inside the rootfs.
+ *   4. Devices, /dev links, console; deferred read-only remounts.
+ *   5. readonlyPaths, maskedPaths, root.readonly.
+ *   6. pivot_root (or MS_MOVE + chroot) and rootfsPropagation on "/".
+ *
+ * Everything up to 5 uses the host's /proc for /proc/self/fd/N mount targets,
+ * so it happens before the root changes; nothing in 5 creates files, so the
+ * read-only root can come last.
+ */
+#include "runtime/mount/mount-internal.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <linux/magic.h>
+
+#ifndef SELINUX_MAGIC
+#define SELINUX_MAGIC 0xf97cff8c
+#endif
+
+static bool selinux_enabled(void)
+{
+	struct statfs sf;
+	if (statfs("/sys/fs/selinux", &sf) < 0 ||
+	    (unsigned long)sf.f_type != (unsigned long)SELINUX_MAGIC)
+		return false;
+	return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+static int check_host_proc(struct brig_err *e)
+{
+	struct statfs sf;
+	if (statfs("/proc/self/fd", &sf) < 0)
+		return brig_err_sys(e, errno, "/proc/self/fd (the host's /proc is needed "
+				    "to mount onto resolved targets)");
+	if ((unsigned long)sf.f_type != (unsigned long)PROC_SUPER_MAGIC)
+		return brig_err_set(e, -EINVAL, "/proc is not procfs");
+	return 0;
+}
+
+/* The host's /dev/null, checked, for masking files. */
+static int open_host_null(struct brig_err *e)
+{
+	int fd = BRIG_RETRY(open("/dev/null", O_PATH | O_CLOEXEC));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "/dev/null");
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3)) {
+		(void)close(fd);
+		return brig_err_set(e, -EINVAL, "the host's /dev/null is not the null device");
+	}
+	return fd;
+}
+
+static int prepare_root(const struct rt_rootfs_cfg *cfg, struct brig_err *e)
+{
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return brig_err_sys(e, errno, "making / rslave");
+	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return brig_err_sys(e, errno, "bind mounting the rootfs %s", cfg->rootfs);
+	int fd = BRIG_RETRY(open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening the rootfs %s", cfg->rootfs);
+	if (!rt_is_mount_root(fd)) {
+		(void)close(fd);
+		return brig_err_set(e, -EXDEV, "the rootfs %s is not a mount after binding it",
+				    cfg->rootfs);
+	}
+	return fd;
+}
+
+static bool dev_is_bind(const struct rt_rootfs_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (strcmp(cfg->mounts[i].dest, "/dev") == 0 && (cfg->mounts[i].flags & MS_BIND))
+			return true;
+	return false;
+}
+
+static int readonly_path(struct rt_setup_state *st, const char *path, struct brig_err *e)
+{
+	_cleanup_err_ struct brig_err tmp = { 0 };
+	_cleanup_close_ int fd = brig_open_in_root(st->rootfd, path, O_PATH, 0, 0, &tmp);
+	if (fd == -ENOENT || fd == -ENOTDIR)
+		return 0;
+	if (fd < 0)
+		return brig_err_sys(e, -fd, "resolving %s", path);
+	struct rt_fdpath p;
+	int r = rt_mount_bind_at(rt_fdpath(&p, fd), fd, true, e);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int nfd = brig_open_in_root(st->rootfd, path, O_PATH, 0, 0, e);
+	if (nfd < 0)
+		return nfd;
+	if (!rt_is_mount_root(nfd))
+		return brig_err_set(e, -EXDEV, "%s: bind not found after mounting", path);
+	return rt_mount_set_attrs(nfd, MOUNT_ATTR_RDONLY, 0, true, path, e);
+}
+
+static int mask_path(struct rt_setup_state *st, const char *path, int null_fd,
+		     struct brig_err *e)
+{
+	_cleanup_err_ struct brig_err tmp = { 0 };
+	_cleanup_close_ int fd = brig_open_in_root(st->rootfd, path, O_PATH, 0, 0, &tmp);
+	if (fd == -ENOENT || fd == -ENOTDIR)
+		return 0;
+	if (fd < 0)
+		return brig_err_sys(e, -fd, "resolving %s", path);
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return brig_err_sys(e, errno, "%s", path);
+	if (!S_ISDIR(sb.st_mode)) {
+		struct rt_fdpath p;
+		return rt_mount_bind_at(rt_fdpath(&p, null_fd), fd, false, e);
+	}
+	_cleanup_free_ char *data =
+		rt_mount_label_data("mode=0555", st->selinux ? st->cfg->mount_label : NULL);
+	if (!data)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return rt_mount_fs_at(fd, "tmpfs", "tmpfs",
+			      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e);
+}
+
+static int protect_paths(struct rt_setup_state *st, struct brig_err *e)
+{
+	const struct rt_rootfs_cfg *cfg = st->cfg;
+	for (size_t i = 0; cfg->ro_paths && cfg->ro_paths[i]; i++) {
+		int r = readonly_path(st, cfg->ro_paths[i], e);
+		if (r < 0)
+			return brig_err_wrap(e, "linux.readonlyPaths[%zu]", i);
+	}
+	if (!cfg->masked || !cfg->masked[0])
+		return 0;
+	_cleanup_close_ int null_fd = open_host_null(e);
+	if (null_fd < 0)
+		return null_fd;
+	for (size_t i = 0; cfg->masked[i]; i++) {
+		int r = mask_path(st, cfg->masked[i], null_fd, e);
+		if (r < 0)
+			return brig_err_wrap(e, "linux.maskedPaths[%zu]", i);
+	}
+	return 0;
+}
+
+/* Steps 3 to 5. */
+static int populate(struct rt_setup_state *st, struct brig_err *e)
+{
+	for (size_t i = 0; i < st->cfg->n_mounts; i++) {
+		int r = rt_mount_one(st, i, e);
+		if (r < 0)
+			return r;
+	}
+	int r = rt_devices_setup(st, e);
+	if (r == 0)
+		r = rt_console_setup(st, e);
+	if (r == 0)
+		r = rt_mount_deferred_ro(st, e);
+	if (r == 0)
+		r = protect_paths(st, e);
+	if (r == 0 && st->cfg->readonly)
+		r = rt_mount_set_attrs(st->rootfd, MOUNT_ATTR_RDONLY, 0, false, "rootfs", e);
+	return r;
+}
+
+/*
+ * After a recursive rootfsPropagation on "/", the mounts that asked for a
+ * propagation of their own get it back: the more specific request wins.
+ */
+static int reapply_props(const struct rt_rootfs_cfg *cfg, struct brig_err *e)
+{
+	if (!(cfg->root_prop & MS_REC))
+		return 0;
+	_cleanup_close_ int root = BRIG_RETRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (root < 0)
+		return brig_err_sys(e, errno, "opening /");
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct rt_mount *m = &cfg->mounts[i];
+		if (!m->prop)
+			continue;
+		_cleanup_close_ int fd = brig_open_in_root(root, m->dest, O_PATH, 0, 0, e);
+		if (fd < 0)
+			return brig_err_wrap(e, "mounts[%zu]", i);
+		if (!rt_is_mount_root(fd))
+			continue; /* covered by a later mount */
+		int r = rt_mount_set_prop(fd, m->prop, m->dest, e);
+		if (r < 0)
+			return brig_err_wrap(e, "mounts[%zu]", i);
+	}
+	return 0;
+}
+
+int rt_rootfs_setup(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx *ctx,
+		    struct brig_err *e)
+{
+	int r = check_host_proc(e);
+	if (r < 0)
+		return r;
+	_cleanup_free_ size_t *deferred = calloc(cfg->n_mounts + 1, sizeof(size_t));
+	if (!deferred)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	_cleanup_close_ int rootfd = prepare_root(cfg, e);
+	if (rootfd < 0)
+		return rootfd;
+	struct rt_setup_state st = {
+		.cfg = cfg,
+		.ctx = ctx,
+		.rootfd = rootfd,
+		.dev_bound = dev_is_bind(cfg),
+		.selinux = cfg->mount_label && selinux_enabled(),
+		.deferred_ro = deferred,
+	};
+	r = populate(&st, e);
+	if (r == 0 && ctx->before_pivot)
+		r = ctx->before_pivot(ctx->before_pivot_data, e);
+	if (r == 0)
+		r = rt_pivot(cfg, rootfd, ctx->no_pivot, e);
+	if (r == 0 && cfg->root_prop && mount(NULL, "/", NULL, cfg->root_prop, NULL) < 0)
+		r = brig_err_sys(e, errno, "applying rootfsPropagation to /");
+	if (r == 0)
+		r = reapply_props(cfg, e);
+	if (r < 0)
+		brig_err_wrap(e, "preparing the container's root file system");
+	return r;
+}

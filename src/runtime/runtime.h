@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * runtime: an OCI bundle (config.json + rootfs) becomes a confined process.
+ *
+ * This is the public face of the module, used by brig-runtime (runc's
+ * command line) and by the engine.  Every call takes the state root (runc's
+ * --root) and a container id; container state lives in ROOT/ID/.
+ */
+#ifndef BRIG_RUNTIME_H
+#define BRIG_RUNTIME_H
+
+#include "common/common.h"
+
+#include <sys/types.h>
+
+/* Process-wide options (runc's global flags). */
+struct rt_global {
+	const char *root;    /* state root; default /run/brig-runtime */
+	bool systemd_cgroup; /* --systemd-cgroup */
+};
+
+struct rt_create_opts {
+	const char *id;
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	unsigned preserve_fds;
+	/* run: wait for the container and return its exit status. */
+	bool foreground;
+	/* run: start right after create. */
+	bool start;
+};
+
+struct rt_exec_opts {
+	const char *id;
+	const char *process_file; /* --process: a process.json */
+	char **args;              /* otherwise: ARGS... */
+	char **env;               /* --env K=V (added) */
+	const char *cwd;
+	const char *user;         /* uid[:gid] */
+	char **caps;              /* --cap (added) */
+	char **additional_gids;
+	bool tty;
+	bool detach;
+	bool no_new_privs;
+	bool no_new_privs_set;
+	const char *console_socket;
+	const char *pid_file;
+	unsigned preserve_fds;
+	const char *apparmor;
+	const char *process_label;
+};
+
+/* Validate the name of a container: [A-Za-z0-9][A-Za-z0-9_+.-]*, < 1024. */
+bool rt_id_valid(const char *id);
+
+/* Parse and validate a bundle's config.json without doing anything. */
+int rt_validate_bundle(const char *bundle, struct brig_err *e);
+
+/* create / run.  With opts->foreground, returns the container's exit status
+ * (0-255, 128+signal) on success. */
+int rt_create(const struct rt_global *g, const struct rt_create_opts *opts,
+	      struct brig_err *e);
+int rt_start(const struct rt_global *g, const char *id, struct brig_err *e);
+/* The state document (runtime-spec "state" plus runc's extra fields). */
+int rt_state(const struct rt_global *g, const char *id, json_t **out,
+	     struct brig_err *e);
+/* Array of states of every container under the root. */
+int rt_list(const struct rt_global *g, json_t **out, struct brig_err *e);
+int rt_kill(const struct rt_global *g, const char *id, int sig, bool all,
+	    struct brig_err *e);
+int rt_delete(const struct rt_global *g, const char *id, bool force,
+	      struct brig_err *e);
+/* Returns the exit status of the process (foreground) or 0 (detach). */
+int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o,
+	    struct brig_err *e);
+int rt_ps(const struct rt_global *g, const char *id, pid_t **pids, size_t *n,
+	  struct brig_err *e);
+int rt_pause(const struct rt_global *g, const char *id, bool pause,
+	     struct brig_err *e);
+/* Apply a linux.resources object (file: where it came from, for errors). */
+int rt_update(const struct rt_global *g, const char *id, const json_t *resources,
+	      const char *file, struct brig_err *e);
+int rt_events_stats(const struct rt_global *g, const char *id, json_t **out,
+		    struct brig_err *e);
+
+/* A config.json following brig's secure defaults (spec / spec --rootless). */
+json_t *rt_default_spec(bool rootless);
+/* The runtime-spec features document. */
+json_t *rt_features(void);
+
+/* Parse a signal name or number ("KILL", "SIGKILL", "9"). */
+int rt_parse_signal(const char *s);
+
+/*
+ * CVE-2019-5736 protection: make sure this process runs from a sealed,
+ * unwritable memfd copy of its own binary, re-executing itself if needed.
+ * Call first thing in main() of any program that enters containers.
+ */
+int rt_ensure_sealed_self(char **argv, char **envp, struct brig_err *e);
+
+#endif /* BRIG_RUNTIME_H */

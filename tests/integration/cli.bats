@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# The command lines themselves: version, help, usage errors.
+
+setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	RT=${BRIG_BUILD:?}/src/cli/brig-runtime
+}
+
+@test "brig --version names the version" {
+	run "$BRIG" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^brig\ version\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "brig with an unknown command exits 125 with one line" {
+	run "$BRIG" frobnicate
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"frobnicate"* ]]
+}
+
+@test "brig-runtime --version prints runc-style lines" {
+	run "$RT" --version
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^brig-runtime\ version\ [0-9.]+$ ]]
+	[[ "${lines[1]}" =~ ^spec:\ 1\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "brig-runtime --help lists runc's verbs" {
+	run "$RT" --help
+	[ "$status" -eq 0 ]
+	for verb in create start run state list kill delete exec ps pause resume update spec features; do
+		grep -qE "^  $verb " <<<"$output"
+	done
+}
+
+@test "brig-runtime: unknown command and unknown option are one-line errors, exit 1" {
+	run "$RT" frobnicate
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run "$RT" --no-such-flag list
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--no-such-flag"* ]]
+}
+
+@test "brig-runtime accepts -flag and --flag=value like runc" {
+	run "$RT" -root "$BATS_TEST_TMPDIR/r" list --format=json
+	[ "$status" -eq 0 ]
+	[ "$output" = "[]" ]
+	run "$RT" --root="$BATS_TEST_TMPDIR/r" list -q
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "brig-runtime state of an unknown container fails naming it" {
+	run "$RT" --root "$BATS_TEST_TMPDIR/r" state nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"nosuch" does not exist'* ]]
+}
+
+@test "brig-runtime rejects container ids that could escape the state root" {
+	for id in ../x a/b .hidden ""; do
+		run "$RT" --root "$BATS_TEST_TMPDIR/r" state "$id"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"invalid container id"* ]]
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
