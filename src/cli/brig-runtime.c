@@ -36,8 +36,10 @@ static int setup_logging(struct opt *global, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "--log-format: \"%s\" is not text or json", f);
 	enum brig_log_level lvl = opts_find(global, "debug")->set ? BRIG_LOG_DEBUG : BRIG_LOG_WARN;
 	const char *log = opts_find(global, "log")->value;
-	if (log && *log)
+	if (log && *log) {
+		rt_log_to_file = true;
 		return brig_log_open(log, lvl, fmt, e);
+	}
 	return brig_log_setup(STDERR_FILENO, lvl, BRIG_LOG_TEXT, e);
 }
 

@@ -10,10 +10,12 @@
 
 #define HELP_OPT { "help", 'h', OPT_BOOL, "show this help", NULL, false, NULL, NULL, 0 }
 
+bool rt_log_to_file;
+
 void rt_report(struct brig_err *e)
 {
 	const char *msg = brig_err_str(e);
-	if (brig_log_fd() != STDERR_FILENO)
+	if (rt_log_to_file)
 		brig_error("%s", msg);
 	fprintf(stderr, "brig-runtime: %s\n", msg);
 }

@@ -14,6 +14,9 @@ struct rtcmd {
 
 extern const struct rtcmd rt_commands[];
 
+/* Set when --log names a file: errors then go there too. */
+extern bool rt_log_to_file;
+
 /* Print an error (stderr, and the log file when one is set). */
 void rt_report(struct brig_err *e);
 

@@ -66,8 +66,12 @@ static int make_listener(struct creation *c, struct brig_err *e)
 
 static int connect_console(struct creation *c, struct brig_err *e)
 {
-	if (!c->spec->process.terminal)
+	if (!c->spec->process.terminal) {
+		if (c->o->console_socket)
+			return brig_err_set(e, -EINVAL, "--console-socket given but process.terminal "
+					    "is false: there is no console to send");
 		return 0;
+	}
 	if (!c->o->console_socket)
 		return brig_err_set(e, -EINVAL,
 				    "process.terminal is true: --console-socket is required");
@@ -235,7 +239,10 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		return r;
 	if ((r = rt_sync_send(c->sync[0], RT_MSG_GO, 0, NULL, -1)) < 0)
 		return brig_err_sys(e, -r, "starting container init");
-	return init_dialogue(c, e);
+	if ((r = init_dialogue(c, e)) < 0)
+		return r;
+	/* The device nodes exist now: from here the device rules hold. */
+	return c->cg ? rt_cgroup_apply_devices(c->cg, c->spec->cgroup, e) : 0;
 }
 
 static int validate(struct creation *c, struct brig_err *e)
@@ -281,8 +288,16 @@ static int prepare(struct creation *c, struct brig_err *e)
 	if ((r = brig_atomic_write(c->dirfd, RT_CONFIG_COPY, cfg, strlen(cfg), 0600, e)) < 0 ||
 	    (r = make_listener(c, e)) < 0 || (r = connect_console(c, e)) < 0)
 		return r;
-	if (c->spec->cgroup && (r = rt_cgroup_create(c->spec->cgroup, &c->cg, e)) < 0)
+	/* Idmapped mounts need host privileges: make them now; the init
+	 * inherits the detached mounts and attaches them. */
+	if (rt_rootfs_wants_idmap(c->spec->rootfs) &&
+	    (r = rt_rootfs_prepare_idmaps(c->spec->rootfs, e)) < 0)
 		return r;
+	if (c->spec->cgroup) {
+		rt_cgroup_cfg_defer_devices(c->spec->cgroup);
+		if ((r = rt_cgroup_create(c->spec->cgroup, &c->cg, e)) < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -342,6 +357,8 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 		return r;
 	}
 	pid_t pid = c.pid;
+	brig_debug("container %s created: init pid %d, bundle %s", o->id, (int)pid,
+		   c.spec->bundle);
 	/* Release the lock before start takes it. */
 	creation_free(&c);
 	if (!o->start)

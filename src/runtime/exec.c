@@ -211,7 +211,7 @@ static void exec_child(struct exec_ctx *x)
 		rt_sync_die(sock, &e);
 	}
 	if ((x->proc.terminal && rt_final_console(&x->proc, x->console_fd, &e) < 0) ||
-	    rt_final_limits(&x->proc, &e) < 0 ||
+	    rt_final_limits(&x->proc, &e) < 0 || rt_final_home(&x->proc, &e) < 0 ||
 	    rt_final_identity(&x->proc, x->spec->seccomp, sock, &e) < 0 ||
 	    rt_final_cwd(&x->proc, false, &e) < 0 || rt_find_exec(&x->proc, path, &e) < 0)
 		rt_sync_die(sock, &e);

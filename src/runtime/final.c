@@ -258,6 +258,58 @@ int rt_final_cwd(const struct rt_process *p, bool create, struct brig_err *e)
 	return 0;
 }
 
+static const char *env_get(char **env, const char *key);
+
+/* The home directory of uid in the container's /etc/passwd, or "/". */
+static void passwd_home(uint32_t uid, char *out, size_t size)
+{
+	snprintf(out, size, "/");
+	_cleanup_close_ int root = BRIG_RETRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (root < 0)
+		return;
+	_cleanup_close_ int fd = brig_open_in_root(root, "/etc/passwd", O_RDONLY, 0, 0, NULL);
+	_cleanup_free_ char *buf = NULL;
+	if (fd < 0 || brig_read_fd(fd, "/etc/passwd", 4u << 20, &buf, NULL, NULL) < 0)
+		return;
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = { 0 };
+		size_t n = 0;
+		for (char *p = line; n < 7; n++) {
+			f[n] = p;
+			p = strchr(p, ':');
+			if (!p)
+				break;
+			*p++ = '\0';
+		}
+		uint64_t v;
+		if (n >= 5 && f[2] && f[5] && brig_parse_u64(f[2], &v) == 0 && v == uid &&
+		    f[5][0] == '/') {
+			snprintf(out, size, "%s", f[5]);
+			return;
+		}
+	}
+}
+
+int rt_final_home(struct rt_process *p, struct brig_err *e)
+{
+	if (env_get(p->env, "HOME"))
+		return 0;
+	char home[PATH_MAX], *kv = NULL;
+	passwd_home(p->uid, home, sizeof(home));
+	size_t n = brig_strv_len(p->env);
+	char **env = malloc((n + 2) * sizeof(char *));
+	if (!env || asprintf(&kv, "HOME=%s", home) < 0) {
+		free(env);
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	memcpy(env, p->env, n * sizeof(char *));
+	env[n] = kv;
+	env[n + 1] = NULL;
+	p->env = env; /* the old vector's strings are shared; it is not freed */
+	return 0;
+}
+
 static const char *env_get(char **env, const char *key)
 {
 	size_t n = strlen(key);

@@ -22,6 +22,9 @@ int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 /* chdir to process.cwd inside the container (creating it as root first
  * when create is set) and check it is reachable. */
 int rt_final_cwd(const struct rt_process *p, bool create, struct brig_err *e);
+/* Add HOME from the container's /etc/passwd (or "/") when env lacks it,
+ * as runc does.  Call in the container, before changing uid. */
+int rt_final_home(struct rt_process *p, struct brig_err *e);
 /* Resolve args[0] against PATH from the process environment. */
 int rt_find_exec(const struct rt_process *p, char out[PATH_MAX], struct brig_err *e);
 /* Close every fd above 2 + preserve (CLOEXEC) and execve; on failure e. */

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -55,6 +57,23 @@ static int set_uts(const struct rt_spec *s, struct brig_err *e)
 	if (s->domainname && *s->domainname &&
 	    setdomainname(s->domainname, strlen(s->domainname)) < 0)
 		return brig_err_sys(e, errno, "setdomainname");
+	return 0;
+}
+
+/* A new network namespace starts with lo down; bring it up as runc does. */
+static int loopback_up(struct brig_err *e)
+{
+	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return brig_err_sys(e, errno, "socket for lo");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return brig_err_sys(e, errno, "reading flags of lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return brig_err_sys(e, errno, "bringing lo up");
 	return 0;
 }
 
@@ -104,6 +123,8 @@ static int setup_namespaces(struct rt_launch *l, struct brig_err *e)
 	if (s->ns[RT_NS_CGROUP].wanted && !s->ns[RT_NS_CGROUP].path &&
 	    unshare(CLONE_NEWCGROUP) < 0)
 		return brig_err_sys(e, errno, "unshare(CLONE_NEWCGROUP)");
+	if (s->ns[RT_NS_NET].wanted && !s->ns[RT_NS_NET].path && (r = loopback_up(e)) < 0)
+		return r;
 	if ((r = set_uts(s, e)) < 0 || (r = write_sysctls(s, e)) < 0)
 		return r;
 	struct rt_rootfs_ctx ctx = {
@@ -115,6 +136,7 @@ static int setup_namespaces(struct rt_launch *l, struct brig_err *e)
 		.console_fd = -1,
 		.before_pivot = before_pivot,
 		.before_pivot_data = l,
+		.cwd = s->process.cwd,
 	};
 	if ((r = rt_rootfs_setup(s->rootfs, &ctx, e)) < 0)
 		return r;
@@ -190,7 +212,7 @@ static void after_start(struct rt_launch *l, const char *path)
 		}
 	}
 	(void)close(l->listen_fd);
-	(void)rt_final_exec(&s->process, path, l->opts->preserve_fds, &e);
+	(void)rt_final_exec(&l->proc, path, l->opts->preserve_fds, &e);
 	(void)report(fd, sync, &e);
 	_exit(127);
 }
@@ -222,11 +244,13 @@ void rt_init_main(struct rt_launch *l)
 		brig_err_sys(&e, errno, "setsid");
 		rt_sync_die(l->sync_fd, &e);
 	}
-	if ((s->process.terminal && l->console_fd >= 0 &&
-	     rt_final_console(&s->process, l->console_fd, &e) < 0) ||
-	    rt_final_limits(&s->process, &e) < 0 || rt_final_cwd(&s->process, true, &e) < 0 ||
-	    rt_final_identity(&s->process, s->seccomp, l->sync_fd, &e) < 0 ||
-	    rt_final_cwd(&s->process, false, &e) < 0 || rt_find_exec(&s->process, path, &e) < 0)
+	/* A private copy: HOME may be added to the environment. */
+	l->proc = s->process;
+	struct rt_process *p = &l->proc;
+	if ((p->terminal && l->console_fd >= 0 && rt_final_console(p, l->console_fd, &e) < 0) ||
+	    rt_final_limits(p, &e) < 0 || rt_final_home(p, &e) < 0 ||
+	    rt_final_identity(p, s->seccomp, l->sync_fd, &e) < 0 ||
+	    rt_final_cwd(p, false, &e) < 0 || rt_find_exec(p, path, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
 	if (l->console_fd >= 0)
 		(void)close(l->console_fd);

@@ -16,6 +16,7 @@ struct rt_launch {
 	/* The runtime's own fds, closed first thing: the state lock in
 	 * particular must not stay held by the container's copy. */
 	int close_fds[4];
+	struct rt_process proc; /* init's own copy of the process to run */
 };
 
 /* The container's init: never returns. */

@@ -84,8 +84,10 @@ int rt_start(const struct rt_global *g, const char *id, struct brig_err *e)
 	r = send_start(c, e);
 	if (unlinkat(c->dirfd, RT_START_SOCK, 0) < 0 && errno != ENOENT)
 		brig_warn("removing start socket: %s", strerror(errno));
-	if (r == 0)
+	if (r == 0) {
+		brig_debug("container %s started", id);
 		run_hooks_warn(c, RT_HOOK_POSTSTART, "running");
+	}
 out:
 	rt_container_free(c);
 	return r;
@@ -199,6 +201,7 @@ int rt_delete(const struct rt_global *g, const char *id, bool force, struct brig
 			goto out;
 	}
 	run_hooks_warn(c, RT_HOOK_POSTSTOP, "stopped");
+	brig_debug("container %s deleted", id);
 	rootfd = rt_root_open(g->root, false, e);
 	r = rootfd < 0 ? rootfd : rt_state_remove(rootfd, id, e);
 out:

@@ -194,6 +194,9 @@ static int enable_v2(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 	return rt_cg_v2_enable(u->base, u->dir, need, optional, e);
 }
 
+static int apply_limits(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
+			bool update, bool devices, struct brig_err *e);
+
 int rt_cg_create_in(const struct rt_cg_layout *l, const struct rt_cgroup_cfg *cfg,
 		    struct rt_cgroup **out, struct brig_err *e)
 {
@@ -206,7 +209,7 @@ int rt_cg_create_in(const struct rt_cg_layout *l, const struct rt_cgroup_cfg *cf
 	if (r >= 0)
 		r = enable_v2(cg, cfg->res, e);
 	if (r >= 0)
-		r = rt_cg_apply(cg, cfg->res, false, e);
+		r = apply_limits(cg, cfg->res, false, !cfg->defer_devices, e);
 	if (r < 0) {
 		_cleanup_err_ struct brig_err ignored = { 0 };
 		(void)rt_cgroup_destroy(cg, &ignored);
@@ -344,6 +347,23 @@ static int check_available(const struct rt_cgroup *cg, uint32_t need,
 int rt_cg_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 		bool update, struct brig_err *e)
 {
+	return apply_limits(cg, r, update, true, e);
+}
+
+int rt_cgroup_apply_devices(struct rt_cgroup *cg, const struct rt_cgroup_cfg *cfg,
+			    struct brig_err *e)
+{
+	return apply_devices(cg, cfg->res, false, e);
+}
+
+void rt_cgroup_cfg_defer_devices(struct rt_cgroup_cfg *cfg)
+{
+	cfg->defer_devices = true;
+}
+
+static int apply_limits(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
+			bool update, bool devices, struct brig_err *e)
+{
 	uint32_t need = rt_cg_res_controllers(r), v1 = 0, v2 = 0;
 	for (size_t i = 0; i < cg->n; i++)
 		if (!cg->h[i].v2)
@@ -361,7 +381,7 @@ int rt_cg_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 		return ret;
 	if (u && (ret = rt_cg_v2_apply(cg, r, update, need & ~v1, e)) < 0)
 		return ret;
-	return apply_devices(cg, r, update, e);
+	return devices ? apply_devices(cg, r, update, e) : 0;
 }
 
 int rt_cgroup_update(struct rt_cgroup *cg, const struct rt_cgroup_resources *res,

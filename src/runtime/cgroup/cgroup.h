@@ -111,6 +111,14 @@ static inline void rt_cgroup_resources_freep(struct rt_cgroup_resources **r)
 /* Fill "cgroup": {"v1","v2","systemd","systemdUser","rdma"} (features.md). */
 void rt_cgroup_features(json_t *linux_features);
 
+/* Let rt_cgroup_create() leave the device rules out, for the runtime to
+ * apply them with rt_cgroup_apply_devices() once the container's device
+ * nodes exist (mknod needs the 'm' permission the rules may not give),
+ * before the container's own program runs. */
+void rt_cgroup_cfg_defer_devices(struct rt_cgroup_cfg *cfg);
+int rt_cgroup_apply_devices(struct rt_cgroup *cg, const struct rt_cgroup_cfg *cfg,
+			    struct brig_err *e);
+
 /* The host's layout, from /proc/self/mountinfo. */
 int rt_cgroup_host_layout(enum rt_cgroup_layout *out, struct brig_err *e);
 

@@ -159,6 +159,7 @@ struct rt_cgroup_resources {
 struct rt_cgroup_cfg {
 	char *path; /* validated: "/abs" or "rel" */
 	bool systemd;
+	bool defer_devices; /* create() leaves the device rules to apply_devices() */
 	struct rt_cgroup_resources *res;
 };
 

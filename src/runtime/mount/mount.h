@@ -67,6 +67,9 @@ struct rt_rootfs_ctx {
 	/* Called after every mount is in place and before pivot_root (the
 	 * createContainer hooks' moment), or NULL. */
 	int (*before_pivot)(void *data, struct brig_err *e);
+	/* process.cwd: created inside the rootfs (mode 0755) when missing,
+	 * before anything is made read-only; or NULL. */
+	const char *cwd;
 	void *before_pivot_data;
 };
 

@@ -161,6 +161,12 @@ static int populate(struct rt_setup_state *st, struct brig_err *e)
 	int r = rt_devices_setup(st, e);
 	if (r == 0)
 		r = rt_console_setup(st, e);
+	if (r == 0 && st->ctx->cwd) {
+		int fd = brig_mkdir_in_root(st->rootfd, st->ctx->cwd, 0755, 0, e);
+		if (fd < 0)
+			return brig_err_wrap(e, "process.cwd");
+		(void)close(fd);
+	}
 	if (r == 0)
 		r = rt_mount_deferred_ro(st, e);
 	if (r == 0)
