@@ -78,7 +78,7 @@ run_fuzz_smoke() {
 		failed=$((failed + 1)); failures+=("fuzz build"); return; }
 	local h name work
 	for h in build-fuzz/tests/fuzz/fuzz_*; do
-		[ -x "$h" ] || continue
+		[ -f "$h" ] && [ -x "$h" ] || continue
 		name=$(basename "$h"); name=${name#fuzz_}
 		work=$(mktemp -d)
 		cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null

@@ -56,6 +56,7 @@ int rtcmd_exec(const struct rt_global *g, int argc, char **argv)
 	char **pos = NULL;
 	size_t npos = 0;
 	int rc = 1;
+	_cleanup_err_ struct brig_err e = { 0 };
 	if (opts_parse("brig-runtime exec", o, argc, argv, true, &pos, &npos) < 0)
 		goto out;
 	if (wants_help(o, "exec", "ID [COMMAND [ARGS...]]")) {
@@ -91,7 +92,6 @@ int rtcmd_exec(const struct rt_global *g, int argc, char **argv)
 		goto out;
 	}
 	x.preserve_fds = (unsigned)n;
-	_cleanup_err_ struct brig_err e = { 0 };
 	int r = rt_exec(g, &x, &e);
 	rc = r < 0 ? fail(&e) : r;
 out:
@@ -160,6 +160,8 @@ int rtcmd_ps(const struct rt_global *g, int argc, char **argv)
 	char **pos = NULL;
 	size_t npos = 0;
 	int rc = 1;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_free_ pid_t *pids = NULL;
 	if (opts_parse("brig-runtime ps", o, argc, argv, true, &pos, &npos) < 0)
 		goto out;
 	if (wants_help(o, "ps", "ID [PS OPTIONS]")) {
@@ -171,8 +173,6 @@ int rtcmd_ps(const struct rt_global *g, int argc, char **argv)
 		goto out;
 	}
 	const char *fmt = opts_find(o, "format")->value;
-	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
 	if (rt_ps(g, pos[0], &pids, &n, &e) < 0) {
 		rc = fail(&e);
@@ -349,6 +349,8 @@ int rtcmd_events(const struct rt_global *g, int argc, char **argv)
 	size_t npos = 0;
 	int rc = 1;
 	_cleanup_json_ json_t *ev = NULL;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_json_ json_t *st = NULL;
 	if (opts_parse("brig-runtime events", o, argc, argv, false, &pos, &npos) < 0)
 		goto out;
 	if (wants_help(o, "events", "--stats ID")) {
@@ -359,8 +361,6 @@ int rtcmd_events(const struct rt_global *g, int argc, char **argv)
 		fprintf(stderr, "brig-runtime events: only 'events --stats ID' is supported\n");
 		goto out;
 	}
-	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_json_ json_t *st = NULL;
 	if (rt_events_stats(g, pos[0], &st, &e) < 0) {
 		rc = fail(&e);
 		goto out;

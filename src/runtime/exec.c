@@ -161,8 +161,10 @@ static int build_process(struct exec_ctx *x, struct brig_err *e)
 	if (!p->env || !p->cwd || !p->groups || !p->rlimits ||
 	    (c->apparmor && !p->apparmor) || (c->selinux && !p->selinux))
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	memcpy(p->groups, c->groups, c->n_groups * sizeof(gid_t));
-	memcpy(p->rlimits, c->rlimits, c->n_rlimits * sizeof(*p->rlimits));
+	if (c->n_groups)
+		memcpy(p->groups, c->groups, c->n_groups * sizeof(gid_t));
+	if (c->n_rlimits)
+		memcpy(p->rlimits, c->rlimits, c->n_rlimits * sizeof(*p->rlimits));
 	return apply_flags(x, e);
 }
 
