@@ -270,14 +270,40 @@ int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,
 	return fd;
 }
 
-int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,
-		       unsigned flags, struct brig_err *e)
+/* comp (in parent, at prefix "upto/comp") is a dangling symlink: create the
+ * directory it points to, inside the root, so the caller can go through. */
+static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags,
+		      int depth, struct brig_err *e);
+
+static int mkdir_link_target(int rootfd, int parent, const char *comp, const char *path,
+			     size_t upto, mode_t mode, unsigned rflags, int depth,
+			     struct brig_err *e)
+{
+	char target[PATH_MAX], next[PATH_MAX];
+	ssize_t n = readlinkat(parent, comp, target, sizeof(target) - 1);
+	if (n < 0)
+		return -ENOENT; /* not a symlink: the original error stands */
+	target[n] = '\0';
+	if (depth >= MAX_LINKS)
+		return brig_err_set(e, -ELOOP, "too many symlinks creating %s inside the root", path);
+	int w = target[0] == '/' ? snprintf(next, sizeof(next), "%s", target)
+				 : snprintf(next, sizeof(next), "%.*s/%s", (int)upto, path, target);
+	if (w < 0 || (size_t)w >= sizeof(next))
+		return brig_err_set(e, -ENAMETOOLONG, "symlink target too long in %s", path);
+	int fd = mkdir_walk(rootfd, next, mode, rflags, depth + 1, e);
+	if (fd < 0)
+		return fd;
+	(void)close(fd);
+	return 0;
+}
+
+static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags,
+		      int depth, struct brig_err *e)
 {
 	size_t len = strlen(path);
 	if (len >= PATH_MAX)
 		return brig_err_set(e, -ENAMETOOLONG, "path too long: %.64s...", path);
 	char prefix[PATH_MAX];
-	unsigned rflags = flags & BRIG_RESOLVE_FORCE_FALLBACK;
 	int fd = open_raw(rootfd, path, O_PATH | O_DIRECTORY, 0, rflags);
 	if (fd >= 0)
 		return fd;
@@ -308,6 +334,13 @@ int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,
 			if (mkdirat(parent, comp, mode) < 0 && errno != EEXIST)
 				return brig_err_sys(e, errno, "creating %s inside the root", prefix);
 			fd = open_raw(rootfd, prefix, O_PATH | O_DIRECTORY, 0, rflags);
+			if (fd == -ENOENT) {
+				int r = mkdir_link_target(rootfd, parent, comp, path, start, mode,
+							  rflags, depth, e);
+				if (r < 0 && r != -ENOENT)
+					return r;
+				fd = open_raw(rootfd, prefix, O_PATH | O_DIRECTORY, 0, rflags);
+			}
 		}
 		if (fd < 0)
 			return brig_err_sys(e, -fd, "resolving directory %s inside the root", prefix);
@@ -315,6 +348,12 @@ int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,
 		parent = fd;
 	}
 	return brig_steal_fd(parent);
+}
+
+int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,
+		       unsigned flags, struct brig_err *e)
+{
+	return mkdir_walk(rootfd, path, mode, flags & BRIG_RESOLVE_FORCE_FALLBACK, 0, e);
 }
 
 int brig_open_parent_in_root(int rootfd, const char *path, char *base,
