@@ -344,6 +344,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 		return brig_err_set(e, -EINVAL, "invalid container id \"%s\"", o->id);
 	struct creation c = { .g = g, .o = o, .rootfd = -1, .dirfd = -1, .lockfd = -1,
 			      .listen_fd = -1, .console_fd = -1, .sync = { -1, -1 } };
+	rt_use_seccomp_cache(g);
 	int r = rt_spec_load(o->bundle ? o->bundle : ".", NULL, o->id, g->systemd_cgroup,
 			     &c.spec, e);
 	if (r < 0)

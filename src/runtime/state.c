@@ -2,6 +2,7 @@
 /* Container state on disk: ROOT/ID/{state.json,config.json,start.sock}. */
 #include "runtime/state.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/seccomp/seccomp.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -205,6 +206,14 @@ int rt_container_signal(struct rt_container *c, int sig, struct brig_err *e)
 	if (r < 0)
 		return brig_err_sys(e, err, "signalling container %s", c->id);
 	return 0;
+}
+
+void rt_use_seccomp_cache(const struct rt_global *g)
+{
+	char dir[4096];
+	if (brig_mkdir_p(AT_FDCWD, g->root, 0700, NULL) == 0 &&
+	    brig_snprintf(dir, sizeof(dir), "%s/.seccomp-cache", g->root) >= 0)
+		(void)rt_seccomp_set_cache_dir(dir, NULL);
 }
 
 int rt_state_remove(int rootfd, const char *id, struct brig_err *e)

@@ -40,6 +40,8 @@ bool rt_container_alive(const struct rt_container *c);
 json_t *rt_state_public(struct rt_container *c);
 /* Signal the container's init process (pidfd: no pid-reuse race). */
 int rt_container_signal(struct rt_container *c, int sig, struct brig_err *e);
+/* Keep compiled seccomp programs in ROOT/.seccomp-cache. */
+void rt_use_seccomp_cache(const struct rt_global *g);
 /* Remove ROOT/ID entirely. */
 int rt_state_remove(int rootfd, const char *id, struct brig_err *e);
 

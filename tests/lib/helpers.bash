@@ -60,9 +60,11 @@ runtime_setup() {
 	CID=
 }
 
-# runtime ARGS...: the runtime with this test's --root.
+# runtime ARGS...: the runtime with this test's --root.  A runtime that hangs
+# is killed after BRIG_TEST_TIMEOUT seconds (default 120) so that the suite
+# fails instead of hanging; this bounds the run, it asserts no timing.
 runtime() {
-	"$RUNTIME" --root "$STATE_ROOT" "$@"
+	timeout -k 10 "${BRIG_TEST_TIMEOUT:-120}" "$RUNTIME" --root "$STATE_ROOT" "$@"
 }
 
 # _track KIND VALUE: remember something to clean up in teardown.

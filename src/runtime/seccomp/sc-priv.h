@@ -106,6 +106,12 @@ struct rt_seccomp {
 };
 
 /* Build the libseccomp filter for cfg and export it; *insns is malloc'ed. */
+/* cache.c: compiled programs keyed by the seccomp object, the libseccomp
+ * version and the machine. */
+int sc_cache_key(const json_t *obj, char key[BRIG_SHA256_HEX]);
+int sc_cache_lookup(const char key[BRIG_SHA256_HEX], struct sock_filter **insns, size_t *n);
+void sc_cache_store(const char key[BRIG_SHA256_HEX], const struct sock_filter *insns, size_t n);
+
 int sc_compile(const struct sc_config *cfg, const struct bj_loc *at,
 	       struct sock_filter **insns, size_t *n_insns,
 	       struct brig_err *e);

@@ -81,6 +81,9 @@ int rt_seccomp_send_listener(const struct rt_seccomp *s, int notify_fd,
 			     struct brig_err *e);
 
 void rt_seccomp_free(struct rt_seccomp *s);
+/* Keep compiled programs in dir (created 0700; used only when it is a
+ * private directory of the caller).  NULL turns the cache off. */
+int rt_seccomp_set_cache_dir(const char *dir, struct brig_err *e);
 static inline void rt_seccomp_freep(struct rt_seccomp **s)
 {
 	rt_seccomp_free(*s);

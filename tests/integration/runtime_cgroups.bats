@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# cgroup limits: enforced on the process, written to the container's cgroup
+# files, and placed beneath the test's own cgroup in every hierarchy.
+
+load ../lib/helpers
+
+setup() {
+	runtime_setup
+	new_bundle
+}
+teardown() { runtime_teardown; }
+
+MIB=$((1024 * 1024))
+
+@test "memory: an allocation above the limit is OOM-killed" {
+	# swap = limit: no swapping instead of the kill, whatever the host has.
+	cfg '.linux.resources.memory = {limit: $l, swap: $l}' --argjson l $((64 * MIB))
+	# dd's buffer is one block: it touches 100 MiB at once.
+	run_in_container dd if=/dev/zero of=/dev/null bs=100M count=1
+	expect_status 137
+}
+
+@test "memory: an allocation below the limit succeeds" {
+	cfg '.linux.resources.memory = {limit: $l}' --argjson l $((64 * MIB))
+	run_in_container dd if=/dev/zero of=/dev/null bs=16M count=1
+	expect_status 0
+}
+
+@test "memory: the OOM kill is counted in the container's cgroup" {
+	cfg '.linux.resources.memory = {limit: $l, swap: $l}' --argjson l $((64 * MIB))
+	start_container
+	local mem
+	mem=$(container_cgroup memory)
+	run --separate-stderr runtime exec "$CID" dd if=/dev/zero of=/dev/null bs=100M count=1
+	expect_status 137
+	grep -qE '^oom_kill [1-9]' "$mem/memory.oom_control" || { cat "$mem/memory.oom_control"; fail "no oom_kill counted"; }
+	expect_eq "$(state_field status)" running "container after its exec was killed"
+}
+
+@test "pids: forking stops at the limit" {
+	cfg '.linux.resources.pids = {limit: 10}'
+	run_sh 'i=0; while [ $i -lt 30 ]; do sleep 100 & i=$((i + 1)); done; echo spawned-all'
+	[ "$status" -ne 0 ] || { show_run; fail "30 processes under a limit of 10"; }
+	grep -q "can't fork" <<<"$stderr" || { show_run; fail "fork did not fail"; }
+	expect_no_line spawned-all
+}
+
+@test "pids: pids.current counts every process of the container" {
+	cfg '.linux.resources.pids = {limit: 5}'
+	start_container sh -c 'for i in 1 2 3; do sleep 900 & done; wait'
+	local cur i
+	for ((i = 0; i < 100; i++)); do
+		cur=$(cat "$(container_cgroup pids)/pids.current")
+		[ "$cur" -eq 4 ] && break
+		sleep 0.1
+	done
+	expect_eq "$cur" 4 pids.current
+	expect_eq "$(cat "$(container_cgroup pids)/pids.max")" 5 pids.max
+}
+
+@test "cgroup files on the host hold the configured values" {
+	cfg '.linux.resources.memory = {limit: $m, reservation: $r}
+		| .linux.resources.pids = {limit: 77}
+		| .linux.resources.cpu = {shares: 512, quota: 50000, period: 100000, cpus: "0"}' \
+		--argjson m $((64 * MIB)) --argjson r $((32 * MIB))
+	start_container
+	local mem pids cpu cpuset
+	mem=$(container_cgroup memory)
+	pids=$(container_cgroup pids)
+	cpu=$(container_cgroup cpu)
+	cpuset=$(container_cgroup cpuset)
+	expect_eq "$(cat "$mem/memory.limit_in_bytes")" $((64 * MIB)) memory.limit_in_bytes
+	expect_eq "$(cat "$mem/memory.soft_limit_in_bytes")" $((32 * MIB)) memory.soft_limit_in_bytes
+	expect_eq "$(cat "$pids/pids.max")" 77 pids.max
+	expect_eq "$(cat "$cpu/cpu.shares")" 512 cpu.shares
+	expect_eq "$(cat "$cpu/cpu.cfs_quota_us")" 50000 cpu.cfs_quota_us
+	expect_eq "$(cat "$cpu/cpu.cfs_period_us")" 100000 cpu.cfs_period_us
+	expect_eq "$(cat "$cpuset/cpuset.cpus")" 0 cpuset.cpus
+	grep -qx "$(container_pid)" "$pids/cgroup.procs" || fail "init not in $pids"
+}
+
+@test "cgroups: the container's cgroups lie beneath the caller's own" {
+	start_container
+	local controllers dir mine
+	while read -r controllers dir; do
+		mine=$(cgroup_dirs | awk -v c="$controllers" '$1 == c { print $2 }')
+		[ -n "$mine" ] || continue
+		expect_eq "$dir" "$mine/$BUNDLE_CGROUP" "cgroup for $controllers"
+	done < <(cgroup_dirs "$(container_pid)")
+	# The memory hierarchy is the one where the caller is not at the root.
+	[ -n "$(container_cgroup memory)" ]
+}
+
+@test "cgroups: the container sees its limit through a cgroup namespace" {
+	cfg '.linux.resources.memory = {limit: $m}' --argjson m $((64 * MIB))
+	cfg '.linux.namespaces = [.linux.namespaces[] | select(.type != "cgroup")] + [{type: "cgroup"}]
+		| .mounts = [.mounts[] | select(.destination != "/sys/fs/cgroup")]
+		+ [{destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+			options: ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
+	run_sh 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes; grep :memory: /proc/self/cgroup | cut -d: -f3'
+	expect_status 0
+	expect_output "$(printf '%s\n/' $((64 * MIB)))"
+}
+
+@test "cgroups: the cgroup is removed after the container is deleted" {
+	start_container
+	local dirs
+	dirs=$(cgroup_dirs "$(container_pid)" | awk '{ print $2 }')
+	runtime delete --force "$CID"
+	local d
+	for d in $dirs; do
+		[ ! -d "$d" ] || fail "$d left behind"
+	done
+}

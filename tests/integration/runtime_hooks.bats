@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# OCI hooks: order, the state on their stdin, where they run, env and args,
+# and what a failing or hanging hook does to create.
+
+load ../lib/helpers
+
+setup() {
+	runtime_setup
+	new_bundle
+	HOOKS=$BATS_TEST_TMPDIR/hooks
+	mkdir -p "$HOOKS"
+	chmod 755 "$HOOKS"
+	# One script serves every hook: it appends "NAME STATUS ID" to the log.
+	# It runs on the host and, for createContainer and startContainer, inside
+	# the container, so it uses only what both have; the directory is bind-
+	# mounted into the container at the same path.
+	cat >"$HOOKS/hook.sh" <<-'EOF'
+		#!/bin/sh
+		state=$(cat)
+		status=$(echo "$state" | tr -d '\n ' | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)
+		id=$(echo "$state" | tr -d '\n ' | grep -o '"id":"[^"]*"' | cut -d'"' -f4)
+		echo "$1 $status $id" >>"$(dirname "$0")/log"
+	EOF
+	chmod 755 "$HOOKS/hook.sh"
+	cfg '.mounts += [{destination: $d, type: "bind", source: $d, options: ["rbind", "rw"]}]' --arg d "$HOOKS"
+}
+teardown() { runtime_teardown; }
+
+# hook NAME: the JSON of a hook that logs NAME.
+hook() {
+	jq -nc --arg s "$HOOKS/hook.sh" --arg n "$1" \
+		'{path: "/bin/sh", args: ["sh", $s, $n], env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}'
+}
+
+all_hooks() {
+	local h
+	for h in prestart createRuntime createContainer startContainer poststart poststop; do
+		cfg '.hooks[$n] = [$h]' --arg n "$h" --argjson h "$(hook "$h")"
+	done
+}
+
+@test "hooks: each runs once, in order, with the state on stdin" {
+	all_hooks
+	create_container
+	run grep -v ^poststart "$HOOKS/log"
+	expect_output "$(printf '%s\n' "prestart creating $CID" "createRuntime creating $CID" \
+		"createContainer creating $CID" | head -c -1)"
+	runtime start "$CID"
+	wait_status stopped
+	runtime delete "$CID"
+	run grep -v ^poststart "$HOOKS/log"
+	expect_output "$(printf '%s\n' "prestart creating $CID" "createRuntime creating $CID" \
+		"createContainer creating $CID" "startContainer created $CID" \
+		"poststop stopped $CID" | head -c -1)"
+	expect_eq "$(grep -c ^poststart "$HOOKS/log")" 1 "poststart runs"
+}
+
+@test "hooks: poststart runs after start, with status running" {
+	[ "$RUNTIME_NAME" != runc ] || skip "runc $RUNTIME_VERSION runs poststart during create, with status created"
+	all_hooks
+	create_container
+	! grep -q ^poststart "$HOOKS/log" || fail "poststart ran before start"
+	runtime start "$CID"
+	wait_status stopped
+	runtime delete "$CID"
+	run cat "$HOOKS/log"
+	expect_output "$(printf '%s\n' "prestart creating $CID" "createRuntime creating $CID" \
+		"createContainer creating $CID" "startContainer created $CID" "poststart running $CID" \
+		"poststop stopped $CID" | head -c -1)"
+}
+
+@test "hooks: createContainer and startContainer run inside the container" {
+	local show='for n in mnt uts pid; do readlink /proc/self/ns/$n; done'
+	cfg '.hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", $c]}]
+		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", $s]}]
+		| .hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", $p]}]' \
+		--arg c "($show) >$HOOKS/createContainer" \
+		--arg s "($show) >$HOOKS/startContainer" \
+		--arg p "($show) >$HOOKS/prestart"
+	start_container
+	local pid container host
+	pid=$(container_pid)
+	container=$(for n in mnt uts pid; do readlink "/proc/$pid/ns/$n"; done)
+	host=$(for n in mnt uts pid; do readlink "/proc/self/ns/$n"; done)
+	expect_eq "$(cat "$HOOKS/createContainer")" "$container" "createContainer namespaces"
+	expect_eq "$(cat "$HOOKS/startContainer")" "$container" "startContainer namespaces"
+	expect_eq "$(cat "$HOOKS/prestart")" "$host" "prestart namespaces"
+}
+
+@test "hooks: args and env reach the hook" {
+	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $c, "arg0", "first arg"],
+		env: ["HOOKVAR=hook value"]}]' \
+		--arg c "printf '%s|%s|%s\n' \"\$0\" \"\$1\" \"\$HOOKVAR\" >$HOOKS/out"
+	create_container
+	expect_eq "$(cat "$HOOKS/out")" "arg0|first arg|hook value" "hook args and env"
+}
+
+# expect_failed_create_clean: create failed with exit 1 and left nothing.
+expect_failed_create_clean() {
+	expect_status 1
+	[ ! -e "$STATE_ROOT/$CID" ] || fail "state left behind"
+	local d
+	for d in $(cgroup_dirs_named "$BUNDLE_CGROUP"); do
+		[ ! -d "$d" ] || fail "cgroup $d left behind"
+	done
+}
+
+@test "hooks: a failing createRuntime hook fails create and cleans up" {
+	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "exit 3"]}]'
+	new_cid
+	run --separate-stderr runtime create --bundle "$BUNDLE" "$CID" </dev/null
+	expect_failed_create_clean
+}
+
+@test "hooks: a hook that outlives its timeout fails create" {
+	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $c], timeout: 1}]' \
+		--arg c "echo \$\$ >$HOOKS/pid; exec sleep 600"
+	new_cid
+	run --separate-stderr runtime create --bundle "$BUNDLE" "$CID" </dev/null
+	expect_failed_create_clean
+	wait_process_gone "$(cat "$HOOKS/pid")"
+}
+
+@test "hooks: a hook that does not exist fails create" {
+	cfg '.hooks.prestart = [{path: "/no/such/hook"}]'
+	new_cid
+	run --separate-stderr runtime create --bundle "$BUNDLE" "$CID" </dev/null
+	expect_failed_create_clean
+}
+
+@test "hooks: poststop runs on delete --force of a running container" {
+	all_hooks
+	start_container
+	runtime delete --force "$CID"
+	run tail -1 "$HOOKS/log"
+	expect_output "poststop stopped $CID"
+}

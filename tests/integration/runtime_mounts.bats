@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# The filesystem the process sees: mounts and their flags, read-only root,
+# masked and read-only paths, device nodes and the device cgroup.
+
+load ../lib/helpers
+
+setup() {
+	runtime_setup
+	new_bundle
+}
+teardown() { runtime_teardown; }
+
+# mountinfo_of DIR: a container script printing the mountinfo line of DIR as
+# "MOUNT-OPTIONS FSTYPE SUPER-OPTIONS".
+mountinfo_of() {
+	echo "awk '\$5 == \"$1\" { for (i = 7; \$i != \"-\"; i++); print \$6, \$(i + 1), \$(i + 3) }' /proc/self/mountinfo | tail -1"
+}
+
+# expect_opts OPTIONS WORD...: each WORD is one of the comma-separated OPTIONS.
+expect_opts() {
+	local opts=",$1," w
+	shift
+	for w in "$@"; do
+		[[ $opts == *",$w,"* ]] || fail "option $w missing from ${opts:1:-1}"
+	done
+}
+
+@test "mounts: a tmpfs with size, nosuid, nodev, noexec" {
+	cfg '.mounts += [{destination: "/mnt/t", type: "tmpfs", source: "tmpfs",
+		options: ["size=1m", "nosuid", "nodev", "noexec", "mode=700"]}]'
+	run_sh "$(mountinfo_of /mnt/t); stat -c %a /mnt/t; cp /bin/busybox /mnt/t/bb && /mnt/t/bb true || echo exec-denied"
+	expect_status 0
+	local opts fstype super
+	read -r opts fstype super <<<"$(sed -n 1p <<<"$output")"
+	expect_eq "$fstype" tmpfs fstype
+	expect_opts "$opts" rw nosuid nodev noexec
+	expect_opts "$super" size=1024k mode=700
+	expect_eq "$(sed -n 2p <<<"$output")" 700 mode
+	expect_line '^exec-denied$'
+}
+
+@test "mounts: a tmpfs size limit is enforced" {
+	cfg '.mounts += [{destination: "/mnt/t", type: "tmpfs", source: "tmpfs", options: ["size=64k"]}]'
+	run_sh 'dd if=/dev/zero of=/mnt/t/big bs=1k count=200 2>&1 || echo write-failed'
+	expect_status 0
+	expect_line 'No space left on device'
+	expect_line '^write-failed$'
+}
+
+@test "mounts: a read-only bind mount" {
+	mkdir "$BATS_TEST_TMPDIR/data"
+	echo from-host >"$BATS_TEST_TMPDIR/data/file"
+	cfg '.mounts += [{destination: "/data", type: "bind", source: $src, options: ["rbind", "ro"]}]' \
+		--arg src "$BATS_TEST_TMPDIR/data"
+	run_sh "cat /data/file; touch /data/new 2>&1 || echo write-denied; $(mountinfo_of /data)"
+	expect_status 0
+	expect_line '^from-host$'
+	expect_line 'Read-only file system'
+	expect_line '^write-denied$'
+	expect_opts "$(sed -n '$p' <<<"$output" | cut -d' ' -f1)" ro
+	[ ! -e "$BATS_TEST_TMPDIR/data/new" ]
+}
+
+@test "mounts: a writable bind mount writes through to the host" {
+	mkdir "$BATS_TEST_TMPDIR/data"
+	cfg '.mounts += [{destination: "/data", type: "bind", source: $src, options: ["rbind", "rw"]}]' \
+		--arg src "$BATS_TEST_TMPDIR/data"
+	run_sh 'echo from-container >/data/out'
+	expect_status 0
+	expect_eq "$(cat "$BATS_TEST_TMPDIR/data/out")" from-container "host file"
+}
+
+@test "mounts: a bind mount of a single file with nosuid,nodev,noexec" {
+	printf '#!/bin/sh\necho ran\n' >"$BATS_TEST_TMPDIR/script"
+	chmod 755 "$BATS_TEST_TMPDIR/script"
+	cfg '.mounts += [{destination: "/usr/local/bin/script", type: "bind", source: $src,
+		options: ["bind", "ro", "nosuid", "nodev", "noexec"]}]' --arg src "$BATS_TEST_TMPDIR/script"
+	run_sh "$(mountinfo_of /usr/local/bin/script); /usr/local/bin/script || echo exec-denied; sh /usr/local/bin/script"
+	expect_status 0
+	expect_opts "$(sed -n 1p <<<"$output" | cut -d' ' -f1)" ro nosuid nodev noexec
+	expect_line '^exec-denied$'
+	expect_line '^ran$'
+}
+
+@test "mounts: the standard /proc, /dev, /dev/pts, /dev/shm, /sys" {
+	run_sh 'for d in /proc /dev /dev/pts /dev/shm /sys; do
+		awk -v d=$d '"'"'$5 == d { for (i = 7; $i != "-"; i++); print d, $(i + 1) }'"'"' /proc/self/mountinfo | tail -1
+	done'
+	expect_status 0
+	expect_output "$(printf '/proc proc\n/dev tmpfs\n/dev/pts devpts\n/dev/shm tmpfs\n/sys sysfs')"
+}
+
+@test "readonly root: writing to / fails" {
+	cfg '.root.readonly = true'
+	run_sh "touch /x 2>&1 || echo write-denied; $(mountinfo_of /)"
+	expect_status 0
+	expect_line 'Read-only file system'
+	expect_line '^write-denied$'
+	expect_opts "$(sed -n '$p' <<<"$output" | cut -d' ' -f1)" ro
+	[ ! -e "$BUNDLE/rootfs/x" ]
+}
+
+@test "readonly root: false leaves / writable" {
+	cfg '.root.readonly = false'
+	run_sh 'touch /x && echo wrote'
+	expect_status 0
+	expect_output wrote
+	[ -e "$BUNDLE/rootfs/x" ]
+}
+
+@test "maskedPaths: files read empty and directories look empty" {
+	mkdir -p "$BUNDLE/rootfs/secretdir"
+	echo secret >"$BUNDLE/rootfs/secretdir/key"
+	echo secret >"$BUNDLE/rootfs/etc/secretfile"
+	# /proc/kcore may not exist on this kernel: a missing path is no error.
+	cfg '.linux.maskedPaths = ["/proc/kcore", "/proc/timer_list", "/proc/keys", "/secretdir",
+		"/etc/secretfile", "/no/such/path"]'
+	[ "$(head -c 1 /proc/timer_list | wc -c)" -eq 1 ]
+	run_sh 'head -c 1 /proc/timer_list | wc -c; wc -c </etc/secretfile; ls -A /secretdir | wc -l
+		cat /secretdir/key 2>/dev/null || echo key-hidden'
+	expect_status 0
+	expect_output "$(printf '0\n0\n0\nkey-hidden')"
+}
+
+@test "readonlyPaths: /proc/sys is read-only" {
+	cfg '.linux.readonlyPaths = ["/proc/sys", "/proc/sysrq-trigger"]'
+	run_sh "{ echo other >/proc/sys/kernel/hostname; } 2>&1 || echo write-denied; hostname; $(mountinfo_of /proc/sys)"
+	expect_status 0
+	expect_line 'Read-only file system'
+	expect_line '^write-denied$'
+	expect_eq "$(sed -n 3p <<<"$output")" "$(cfg_get .hostname)" hostname
+	expect_opts "$(sed -n '$p' <<<"$output" | cut -d' ' -f1)" ro
+}
+
+@test "devices: the standard nodes with their numbers" {
+	run_sh 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$d; done
+		echo x >/dev/null && head -c 3 /dev/zero | od -An -tx1'
+	expect_status 0
+	expect_output "$(printf '%s\n' \
+		"/dev/null character special file 1:3 666" \
+		"/dev/zero character special file 1:5 666" \
+		"/dev/full character special file 1:7 666" \
+		"/dev/random character special file 1:8 666" \
+		"/dev/urandom character special file 1:9 666" \
+		"/dev/tty character special file 5:0 666" \
+		" 00 00 00")"
+}
+
+@test "devices: a configured node exists but the device cgroup denies it" {
+	cfg '.linux.devices = [{path: "/dev/brigfuse", type: "c", major: 10, minor: 229,
+		fileMode: 432, uid: 0, gid: 0}]'
+	run_sh 'stat -c "%F %t:%T %a %u" /dev/brigfuse; ( : </dev/brigfuse ) 2>&1 || echo open-denied'
+	expect_status 0
+	expect_line '^character special file a:e5 660 0$'
+	expect_line 'Operation not permitted'
+	expect_line '^open-denied$'
+}
+
+@test "devices: a configured node allowed by the device cgroup opens" {
+	cfg '.linux.devices = [{path: "/dev/brigfuse", type: "c", major: 10, minor: 229, fileMode: 432}]
+		| .linux.resources.devices += [{allow: true, type: "c", major: 10, minor: 229, access: "rw"}]'
+	run_sh '( : </dev/brigfuse ) && echo opened'
+	expect_status 0
+	expect_output opened
+}
+
+@test "devices: /dev holds nothing beyond the standard and configured nodes" {
+	run_sh 'ls /dev | sort | tr "\n" " "'
+	expect_status 0
+	local name
+	for name in $output; do
+		case $name in
+		null | zero | full | random | urandom | tty | console | ptmx | pts | shm | mqueue | fd | stdin | stdout | stderr | core) ;;
+		*) fail "unexpected /dev/$name" ;;
+		esac
+	done
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# Terminal mode: the runtime sends the pty master over --console-socket.
+
+load ../lib/helpers
+
+setup() {
+	runtime_setup
+	new_bundle
+	cfg '.process.terminal = true'
+	SOCK=$BATS_TEST_TMPDIR/console.sock
+	TTY_OUT=$BATS_TEST_TMPDIR/tty.out
+}
+teardown() { runtime_teardown; }
+
+# console_listen [INPUT]: start the console receiver in the background.
+console_listen() {
+	python3 "$TESTS_LIB/console_recv.py" "$SOCK" "$TTY_OUT" "$@" >"$BATS_TEST_TMPDIR/recv.log" 2>&1 &
+	RECV=$!
+	bg_track "$RECV"
+	wait_file "$BATS_TEST_TMPDIR/recv.log"
+}
+
+# run_tty ARGS...: run ARGS detached on a terminal; wait for it to finish and
+# leave what it wrote to the terminal in $output (carriage returns removed).
+run_tty() {
+	set_args "$@"
+	new_cid
+	runtime run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$CID" </dev/null
+	wait "$RECV" || fail "console receiver: $(cat "$BATS_TEST_TMPDIR/recv.log")"
+	wait_status stopped
+	run tr -d '\r' <"$TTY_OUT"
+}
+
+@test "terminal: the process's stdio is /dev/pts/0" {
+	console_listen
+	run_tty sh -c 'tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-tty'
+	expect_output "$(printf '/dev/pts/0\nall-tty')"
+}
+
+@test "terminal: consoleSize sets the window size" {
+	cfg '.process.consoleSize = {height: 33, width: 101}'
+	console_listen
+	run_tty stty size
+	expect_output "33 101"
+}
+
+@test "terminal: input written to the master reaches the process" {
+	console_listen "hello brig
+"
+	run_tty sh -c 'read -r line; echo "got:$line"'
+	expect_line '^got:hello brig$'
+}
+
+@test "terminal: the container's /dev/console is its terminal" {
+	console_listen
+	run_tty sh -c 'stat -c "%t:%T" /dev/console; stat -c "%t:%T" /dev/pts/0'
+	[ "$(sed -n 1p <<<"$output")" = "$(sed -n 2p <<<"$output")" ] || { show_run; fail "/dev/console is not pts/0"; }
+}
+
+@test "terminal: detached without --console-socket is refused" {
+	set_args true
+	new_cid
+	run --separate-stderr runtime run -d --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -ne 0 ] || fail "terminal container started without a console socket"
+	[ ! -e "$STATE_ROOT/$CID" ] || fail "state left behind"
+}
+
+@test "terminal: --console-socket without terminal is refused" {
+	cfg '.process.terminal = false'
+	set_args true
+	new_cid
+	run --separate-stderr runtime run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -ne 0 ] || fail "console socket accepted without a terminal"
+}
