@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#define HELP_OPT { "help", 'h', OPT_BOOL, "show this help", NULL, false, NULL, NULL, 0 }
 
 bool rt_log_to_file;
 
@@ -20,7 +19,8 @@ void rt_report(struct brig_err *e)
 	fprintf(stderr, "brig-runtime: %s\n", msg);
 }
 
-static int fail(struct brig_err *e)
+
+int rt_fail(struct brig_err *e)
 {
 	rt_report(e);
 	return 1;
@@ -96,7 +96,7 @@ static int do_create(const struct rt_global *g, int argc, char **argv, bool run)
 		rc = 1;
 	} else {
 		rc = rt_create(g, &co, &e);
-		rc = rc < 0 ? fail(&e) : rc;
+		rc = rc < 0 ? rt_fail(&e) : rc;
 	}
 	free(pos);
 	opts_free(o);
@@ -134,7 +134,7 @@ static int cmd_start(const struct rt_global *g, int argc, char **argv)
 	if (p <= 0)
 		return p < 0 ? 1 : 0;
 	_cleanup_err_ struct brig_err e = { 0 };
-	return rt_start(g, id, &e) < 0 ? fail(&e) : 0;
+	return rt_start(g, id, &e) < 0 ? rt_fail(&e) : 0;
 }
 
 static int print_json(json_t *j)
@@ -156,7 +156,7 @@ static int cmd_state(const struct rt_global *g, int argc, char **argv)
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_json_ json_t *s = NULL;
 	if (rt_state(g, id, &s, &e) < 0)
-		return fail(&e);
+		return rt_fail(&e);
 	return print_json(s);
 }
 
@@ -183,7 +183,7 @@ static int cmd_list(const struct rt_global *g, int argc, char **argv)
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_json_ json_t *all = NULL;
 	if (rt_list(g, &all, &e) < 0)
-		return fail(&e);
+		return rt_fail(&e);
 	if (fmt && strcmp(fmt, "json") == 0) {
 		char *s = json_dumps(all, JSON_COMPACT);
 		printf("%s\n", s ? s : "[]");
@@ -233,7 +233,7 @@ static int cmd_kill(const struct rt_global *g, int argc, char **argv)
 	} else {
 		_cleanup_err_ struct brig_err e = { 0 };
 		if (rt_kill(g, id, sig, all, &e) < 0)
-			rc = fail(&e);
+			rc = rt_fail(&e);
 	}
 	free(pos);
 	return rc;
@@ -254,7 +254,7 @@ static int cmd_delete(const struct rt_global *g, int argc, char **argv)
 		int r = rt_delete(g, pos[0], force, &e);
 		/* runc: deleting an absent container with --force succeeds. */
 		if (r < 0 && !(r == -ENOENT && force))
-			rc = fail(&e);
+			rc = rt_fail(&e);
 	}
 	free(pos);
 	return rc;
@@ -267,7 +267,7 @@ static int cmd_pause(const struct rt_global *g, int argc, char **argv)
 	if (p <= 0)
 		return p < 0 ? 1 : 0;
 	_cleanup_err_ struct brig_err e = { 0 };
-	return rt_pause(g, id, true, &e) < 0 ? fail(&e) : 0;
+	return rt_pause(g, id, true, &e) < 0 ? rt_fail(&e) : 0;
 }
 
 static int cmd_resume(const struct rt_global *g, int argc, char **argv)
@@ -277,16 +277,9 @@ static int cmd_resume(const struct rt_global *g, int argc, char **argv)
 	if (p <= 0)
 		return p < 0 ? 1 : 0;
 	_cleanup_err_ struct brig_err e = { 0 };
-	return rt_pause(g, id, false, &e) < 0 ? fail(&e) : 0;
+	return rt_pause(g, id, false, &e) < 0 ? rt_fail(&e) : 0;
 }
 
-int rtcmd_exec(const struct rt_global *g, int argc, char **argv);
-int rtcmd_ps(const struct rt_global *g, int argc, char **argv);
-int rtcmd_update(const struct rt_global *g, int argc, char **argv);
-int rtcmd_spec(const struct rt_global *g, int argc, char **argv);
-int rtcmd_features(const struct rt_global *g, int argc, char **argv);
-int rtcmd_events(const struct rt_global *g, int argc, char **argv);
-int rtcmd_unsupported(const struct rt_global *g, int argc, char **argv);
 
 const struct rtcmd rt_commands[] = {
 	{ "create", "create a container from a bundle (waits for start)", cmd_create, true },

@@ -8,21 +8,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#define HELP_OPT { "help", 'h', OPT_BOOL, "show this help", NULL, false, NULL, NULL, 0 }
 
-int rtcmd_exec(const struct rt_global *g, int argc, char **argv);
-int rtcmd_ps(const struct rt_global *g, int argc, char **argv);
-int rtcmd_update(const struct rt_global *g, int argc, char **argv);
-int rtcmd_spec(const struct rt_global *g, int argc, char **argv);
-int rtcmd_features(const struct rt_global *g, int argc, char **argv);
-int rtcmd_events(const struct rt_global *g, int argc, char **argv);
-int rtcmd_unsupported(const struct rt_global *g, int argc, char **argv);
 
-static int fail(struct brig_err *e)
-{
-	rt_report(e);
-	return 1;
-}
 
 static bool wants_help(struct opt *o, const char *prog, const char *args)
 {
@@ -93,7 +80,7 @@ int rtcmd_exec(const struct rt_global *g, int argc, char **argv)
 	}
 	x.preserve_fds = (unsigned)n;
 	int r = rt_exec(g, &x, &e);
-	rc = r < 0 ? fail(&e) : r;
+	rc = r < 0 ? rt_fail(&e) : r;
 out:
 	free(pos);
 	opts_free(o);
@@ -175,7 +162,7 @@ int rtcmd_ps(const struct rt_global *g, int argc, char **argv)
 	const char *fmt = opts_find(o, "format")->value;
 	size_t n = 0;
 	if (rt_ps(g, pos[0], &pids, &n, &e) < 0) {
-		rc = fail(&e);
+		rc = rt_fail(&e);
 		goto out;
 	}
 	if (fmt && strcmp(fmt, "json") == 0) {
@@ -321,11 +308,11 @@ int rtcmd_update(const struct rt_global *g, int argc, char **argv)
 			size_t len = 0;
 			if (brig_read_fd(STDIN_FILENO, "<stdin>", 1 << 20, &buf, &len, &e) < 0 ||
 			    bj_parse(buf, len, "<stdin>", &res, &e) < 0) {
-				rc = fail(&e);
+				rc = rt_fail(&e);
 				goto out;
 			}
 		} else if (bj_load_file(AT_FDCWD, file, 1 << 20, &res, &e) < 0) {
-			rc = fail(&e);
+			rc = rt_fail(&e);
 			goto out;
 		}
 	} else if (!(res = json_object())) {
@@ -333,7 +320,7 @@ int rtcmd_update(const struct rt_global *g, int argc, char **argv)
 	}
 	if (flags_to_resources(o, res) < 0)
 		goto out;
-	rc = rt_update(g, pos[0], res, file ? file : "flags", &e) < 0 ? fail(&e) : 0;
+	rc = rt_update(g, pos[0], res, file ? file : "flags", &e) < 0 ? rt_fail(&e) : 0;
 out:
 	free(pos);
 	opts_free(o);
@@ -362,7 +349,7 @@ int rtcmd_events(const struct rt_global *g, int argc, char **argv)
 		goto out;
 	}
 	if (rt_events_stats(g, pos[0], &st, &e) < 0) {
-		rc = fail(&e);
+		rc = rt_fail(&e);
 		goto out;
 	}
 	ev = json_pack("{s:s,s:s,s:O}", "type", "stats", "id", pos[0], "data", st);
@@ -409,7 +396,7 @@ int rtcmd_spec(const struct rt_global *g, int argc, char **argv)
 	} else {
 		size_t len = strlen(text);
 		text[len] = '\n';
-		rc = brig_atomic_write(dfd, "config.json", text, len + 1, 0644, &e) < 0 ? fail(&e) : 0;
+		rc = brig_atomic_write(dfd, "config.json", text, len + 1, 0644, &e) < 0 ? rt_fail(&e) : 0;
 		text[len] = '\0';
 	}
 out:

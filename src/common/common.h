@@ -250,6 +250,11 @@ int brig_write_file(int dirfd, const char *path, const char *data,
  * fsync, rename, fsync of the directory. */
 int brig_atomic_write(int dirfd, const char *name, const void *data,
 		      size_t len, mode_t mode, struct brig_err *e);
+/* The same without the fsyncs when !durable: readers still see the old or
+ * the new content, never a mix, but a crash may lose the change.  For
+ * state that does not outlive a boot (the runtime's, under /run). */
+int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
+			mode_t mode, bool durable, struct brig_err *e);
 /* mkdir -p relative to dirfd (plain path, for trusted host paths only). */
 int brig_mkdir_p(int dirfd, const char *path, mode_t mode, struct brig_err *e);
 /* Remove a directory tree beneath dirfd without following symlinks and

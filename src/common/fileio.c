@@ -159,6 +159,12 @@ static int create_temp(int dirfd, const char *base, mode_t mode, char *tmp)
 int brig_atomic_write(int dirfd, const char *name, const void *data,
 		      size_t len, mode_t mode, struct brig_err *e)
 {
+	return brig_atomic_replace(dirfd, name, data, len, mode, true, e);
+}
+
+int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
+			mode_t mode, bool durable, struct brig_err *e)
+{
 	char tmp[NAME_MAX + 1];
 	const char *base = strrchr(name, '/');
 	base = base ? base + 1 : name;
@@ -185,7 +191,7 @@ int brig_atomic_write(int dirfd, const char *name, const void *data,
 		(void)unlinkat(pdir, tmp, 0);
 		return brig_err_sys(e, -r, "writing %s", name);
 	}
-	if (fchmod(fd, mode) < 0 || BRIG_RETRY(fsync(fd)) < 0) {
+	if (fchmod(fd, mode) < 0 || (durable && BRIG_RETRY(fsync(fd)) < 0)) {
 		r = errno;
 		(void)unlinkat(pdir, tmp, 0);
 		return brig_err_sys(e, r, "syncing %s", name);
@@ -195,6 +201,8 @@ int brig_atomic_write(int dirfd, const char *name, const void *data,
 		(void)unlinkat(pdir, tmp, 0);
 		return brig_err_sys(e, r, "renaming into place %s", name);
 	}
+	if (!durable)
+		return 0;
 	/* dirfd may be AT_FDCWD or an O_PATH fd (as brig_mkdir_in_root
 	 * returns), neither of which fsync accepts. */
 	_cleanup_close_ int syncfd = BRIG_RETRY(openat(pdir, ".",

@@ -285,7 +285,7 @@ static int prepare(struct creation *c, struct brig_err *e)
 	_cleanup_free_ char *cfg = json_dumps(c->spec->json, JSON_COMPACT);
 	if (!cfg)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	if ((r = brig_atomic_write(c->dirfd, RT_CONFIG_COPY, cfg, strlen(cfg), 0600, e)) < 0 ||
+	if ((r = brig_atomic_replace(c->dirfd, RT_CONFIG_COPY, cfg, strlen(cfg), 0600, false, e)) < 0 ||
 	    (r = make_listener(c, e)) < 0 || (r = connect_console(c, e)) < 0)
 		return r;
 	/* Idmapped mounts need host privileges: make them now; the init
@@ -334,7 +334,7 @@ static int write_pid_file(const char *path, pid_t pid, struct brig_err *e)
 {
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	return brig_atomic_write(AT_FDCWD, path, buf, (size_t)n, 0644, e);
+	return brig_atomic_replace(AT_FDCWD, path, buf, (size_t)n, 0644, false, e);
 }
 
 

@@ -313,7 +313,7 @@ static int launch(struct exec_ctx *x, struct rt_container *c, pid_t *out, struct
 	if (x->o->pid_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-		if ((r = brig_atomic_write(AT_FDCWD, x->o->pid_file, buf, (size_t)n, 0644, e)) < 0)
+		if ((r = brig_atomic_replace(AT_FDCWD, x->o->pid_file, buf, (size_t)n, 0644, false, e)) < 0)
 			return r;
 	}
 	if ((r = rt_sync_send(x->sync[0], RT_MSG_START, 0, NULL, -1)) < 0)

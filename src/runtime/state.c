@@ -164,7 +164,8 @@ int rt_container_save(struct rt_container *c, struct brig_err *e)
 	_cleanup_free_ char *text = json_dumps(c->state, JSON_COMPACT);
 	if (!text)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	return brig_atomic_write(c->dirfd, RT_STATE_FILE, text, strlen(text), 0600, e);
+	/* Runtime state lives for one boot (under /run): no fsync. */
+	return brig_atomic_replace(c->dirfd, RT_STATE_FILE, text, strlen(text), 0600, false, e);
 }
 
 json_t *rt_state_public(struct rt_container *c)
