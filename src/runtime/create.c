@@ -9,6 +9,7 @@
 #include "runtime/spawn.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/wait.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/mount/mount.h"
 #include "runtime/seccomp/seccomp.h"
@@ -27,6 +28,7 @@ struct creation {
 	const struct rt_create_opts *o;
 	struct rt_spec *spec;
 	int rootfd, dirfd, lockfd, listen_fd, console_fd, sync[2];
+	int console_peer; /* run without --console-socket: we relay the pty */
 	bool made_dir;
 	struct rt_cgroup *cg;
 	pid_t pid;
@@ -72,9 +74,17 @@ static int connect_console(struct creation *c, struct brig_err *e)
 					    "is false: there is no console to send");
 		return 0;
 	}
-	if (!c->o->console_socket)
-		return brig_err_set(e, -EINVAL,
-				    "process.terminal is true: --console-socket is required");
+	if (!c->o->console_socket) {
+		if (!c->o->foreground)
+			return brig_err_set(e, -EINVAL, "process.terminal is true: "
+					    "--console-socket is required unless run in the foreground");
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			return brig_err_sys(e, errno, "socketpair");
+		c->console_peer = sv[0];
+		c->console_fd = sv[1];
+		return 0;
+	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (brig_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->o->console_socket) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "--console-socket path too long");
@@ -212,7 +222,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		.spec = c->spec, .opts = c->o, .sync_fd = c->sync[1],
 		.listen_fd = c->listen_fd, .console_fd = c->console_fd,
 		.idmap_userns_fd = -1,
-		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0] },
+		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer },
 	};
 	c->pid = rt_spawn(c->spec, init_entry, &l, e);
 	(void)close(c->sync[1]);
@@ -321,7 +331,7 @@ static void teardown(struct creation *c)
 static void creation_free(struct creation *c)
 {
 	int *fds[] = { &c->rootfd, &c->dirfd, &c->lockfd, &c->listen_fd, &c->console_fd,
-		       &c->sync[0], &c->sync[1] };
+		       &c->sync[0], &c->sync[1], &c->console_peer };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0)
 			(void)close(*fds[i]);
@@ -343,7 +353,9 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 	if (!rt_id_valid(o->id))
 		return brig_err_set(e, -EINVAL, "invalid container id \"%s\"", o->id);
 	struct creation c = { .g = g, .o = o, .rootfd = -1, .dirfd = -1, .lockfd = -1,
-			      .listen_fd = -1, .console_fd = -1, .sync = { -1, -1 } };
+			      .listen_fd = -1, .console_fd = -1, .sync = { -1, -1 },
+			      .console_peer = -1 };
+	_cleanup_close_ int master = -1;
 	rt_use_seccomp_cache(g);
 	int r = rt_spec_load(o->bundle ? o->bundle : ".", NULL, o->id, g->systemd_cgroup,
 			     &c.spec, e);
@@ -352,7 +364,8 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 	if ((r = validate(&c, e)) < 0 || (r = prepare(&c, e)) < 0 ||
 	    (r = spawn_init(&c, e)) < 0 ||
 	    (r = rt_container_save(&(struct rt_container){ .dirfd = c.dirfd, .state = c.state }, e)) < 0 ||
-	    (o->pid_file && (r = write_pid_file(o->pid_file, c.pid, e)) < 0)) {
+	    (o->pid_file && (r = write_pid_file(o->pid_file, c.pid, e)) < 0) ||
+	    (c.console_peer >= 0 && (r = rt_recv_pty(c.console_peer, &master, e)) < 0)) {
 		teardown(&c);
 		creation_free(&c);
 		return r;
@@ -371,5 +384,5 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 	}
 	if (!o->foreground)
 		return 0;
-	return rt_run_foreground(g, o->id, pid, e);
+	return rt_run_foreground(g, o->id, pid, master, e);
 }

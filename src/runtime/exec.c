@@ -4,6 +4,7 @@
 #include "runtime/spawn.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/wait.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/seccomp/seccomp.h"
 
@@ -29,6 +30,8 @@ struct exec_ctx {
 	pid_t target;
 	int sync[2];
 	int console_fd;
+	int console_peer; /* our end when we relay the pty ourselves */
+	int master;       /* the pty master received on console_peer */
 };
 
 static int strv_add(char ***v, const char *s)
@@ -250,8 +253,17 @@ static int connect_console(struct exec_ctx *x, struct brig_err *e)
 {
 	if (!x->proc.terminal)
 		return 0;
-	if (!x->o->console_socket)
-		return brig_err_set(e, -EINVAL, "--tty needs --console-socket");
+	if (!x->o->console_socket) {
+		/* runc's behaviour: relay the pty ourselves in the foreground. */
+		if (x->o->detach)
+			return brig_err_set(e, -EINVAL, "--tty with --detach needs --console-socket");
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			return brig_err_sys(e, errno, "socketpair");
+		x->console_peer = sv[0];
+		x->console_fd = sv[1];
+		return 0;
+	}
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (brig_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", x->o->console_socket) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "--console-socket path too long");
@@ -263,7 +275,6 @@ static int connect_console(struct exec_ctx *x, struct brig_err *e)
 	return 0;
 }
 
-static int wait_child(pid_t pid, struct brig_err *e);
 
 static int launch(struct exec_ctx *x, struct rt_container *c, pid_t *out, struct brig_err *e)
 {
@@ -334,12 +345,17 @@ static void exec_ctx_clear(struct exec_ctx *x)
 			(void)close(x->sync[i]);
 	if (x->console_fd >= 0)
 		(void)close(x->console_fd);
+	if (x->console_peer >= 0)
+		(void)close(x->console_peer);
+	if (x->master >= 0)
+		(void)close(x->master);
 }
 
 int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig_err *e)
 {
 	struct rt_container *c = NULL;
-	struct exec_ctx x = { .o = o, .sync = { -1, -1 }, .console_fd = -1 };
+	struct exec_ctx x = { .o = o, .sync = { -1, -1 }, .console_fd = -1, .console_peer = -1,
+			      .master = -1 };
 	pid_t pid = -1;
 	int r = rt_container_load(g, o->id, &c, e);
 	if (r < 0)
@@ -365,48 +381,16 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig
 	(void)close(c->lockfd);
 	c->lockfd = -1;
 	r = launch(&x, c, &pid, e);
+	if (r == 0 && x.console_peer >= 0)
+		r = rt_recv_pty(x.console_peer, &x.master, e);
+	if (r == 0 && !o->detach)
+		r = rt_wait_forward(pid, x.master, e);
+	else if (r < 0 && pid > 0) {
+		(void)kill(pid, SIGKILL);
+		(void)BRIG_RETRY(waitpid(pid, NULL, 0));
+	}
 out:
 	exec_ctx_clear(&x);
 	rt_container_free(c);
-	if (r < 0) {
-		if (pid > 0) {
-			(void)kill(pid, SIGKILL);
-			(void)BRIG_RETRY(waitpid(pid, NULL, 0));
-		}
-		return r;
-	}
-	return o->detach ? 0 : wait_child(pid, e);
-}
-
-static int wait_child(pid_t pid, struct brig_err *e)
-{
-	sigset_t set, old;
-	sigfillset(&set);
-	sigdelset(&set, SIGKILL);
-	sigdelset(&set, SIGSTOP);
-	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
-		return brig_err_sys(e, errno, "sigprocmask");
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd < 0) {
-		(void)sigprocmask(SIG_SETMASK, &old, NULL);
-		return brig_err_sys(e, errno, "signalfd");
-	}
-	int code = -1, status;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			break;
-		}
-		if (w < 0 && errno != EINTR) {
-			code = brig_err_sys(e, errno, "waiting for process %d", (int)pid);
-			break;
-		}
-		struct signalfd_siginfo si;
-		if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD)
-			(void)kill(pid, (int)si.ssi_signo);
-	}
-	(void)close(sfd);
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	return code;
+	return r;
 }

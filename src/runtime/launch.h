@@ -15,7 +15,7 @@ struct rt_launch {
 	int idmap_userns_fd; /* for idmapped mounts, or -1 */
 	/* The runtime's own fds, closed first thing: the state lock in
 	 * particular must not stay held by the container's copy. */
-	int close_fds[4];
+	int close_fds[5];
 	struct rt_process proc; /* init's own copy of the process to run */
 };
 

@@ -3,6 +3,7 @@
  * for a foreground container. */
 #include "runtime/state.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/wait.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -284,40 +285,11 @@ int rt_events_stats(const struct rt_global *g, const char *id, json_t **out,
 	return r;
 }
 
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-				 SIGWINCH, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM,
-				 SIGPIPE };
-
-/* run without -d: forward signals to the container and wait for it. */
-int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, struct brig_err *e)
+/* run without -d: forward signals (and the pty), wait, delete. */
+int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master,
+		      struct brig_err *e)
 {
-	sigset_t set, old;
-	sigemptyset(&set);
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(forwarded); i++)
-		sigaddset(&set, forwarded[i]);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
-		return brig_err_sys(e, errno, "sigprocmask");
-	_cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd < 0)
-		return brig_err_sys(e, errno, "signalfd");
-	int status = 0, code = -1;
-	while (code < 0) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-			break;
-		}
-		if (w < 0 && errno != EINTR) {
-			code = brig_err_sys(e, errno, "waiting for container %s", id);
-			break;
-		}
-		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
-		if (n == sizeof(si) && si.ssi_signo != SIGCHLD)
-			(void)kill(pid, (int)si.ssi_signo);
-	}
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	int code = rt_wait_forward(pid, master, e);
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (rt_delete(g, id, true, &e2) < 0)
 		brig_warn("removing container %s: %s", id, brig_err_str(&e2));

@@ -49,8 +49,9 @@ struct sockaddr_un;
 /* AF_UNIX address of DIRFD/NAME through /proc/self/fd (paths stay short). */
 int rt_unix_addr(int dirfd, const char *name, struct sockaddr_un *sa, socklen_t *len);
 
-/* run without -d: forward signals, wait, delete; the exit status. */
-int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid,
+/* run without -d: forward signals (and relay the pty master when >= 0),
+ * wait, delete; the exit status. */
+int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master,
 		      struct brig_err *e);
 
 #endif

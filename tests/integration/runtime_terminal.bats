@@ -72,3 +72,26 @@ run_tty() {
 	run --separate-stderr runtime run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$CID" </dev/null
 	[ "$status" -ne 0 ] || fail "console socket accepted without a terminal"
 }
+
+@test "terminal: run in the foreground without --console-socket relays the pty" {
+	command -v script >/dev/null || skip "script (util-linux) not installed"
+	set_args sh -c 'tty; stty size; read -r line; echo "got:$line"; exit 3'
+	new_cid
+	# script gives brig-runtime a terminal of a known size as its stdin.
+	run script -qec "stty rows 31 cols 97; \
+		$RUNTIME --root $STATE_ROOT run --bundle $BUNDLE $CID" /dev/null <<<"typed"
+	[ "$status" -eq 3 ] || { show_run; fail "exit status $status, wanted 3"; }
+	[[ "$output" == *"/dev/pts/0"* ]] || { show_run; fail "no pty inside"; }
+	[[ "$output" == *"31 97"* ]] || { show_run; fail "window size not passed on"; }
+	[[ "$output" == *"got:typed"* ]] || { show_run; fail "input not relayed"; }
+	[ ! -e "$STATE_ROOT/$CID" ] || fail "state left behind"
+}
+
+@test "terminal: exec --tty in the foreground without --console-socket relays the pty" {
+	command -v script >/dev/null || skip "script (util-linux) not installed"
+	cfg '.process.terminal = false'
+	start_container
+	run script -qec "$RUNTIME --root $STATE_ROOT exec --tty $CID sh -c 'tty; exit 4'" /dev/null </dev/null
+	[ "$status" -eq 4 ] || { show_run; fail "exit status $status, wanted 4"; }
+	[[ "$output" == *"/dev/pts/"* ]] || { show_run; fail "no pty inside"; }
+}

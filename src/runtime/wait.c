@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Waiting for a foreground container process: signals sent to brig-runtime
+ * are forwarded to it and, when it has a terminal that nobody else took
+ * (no --console-socket), its pty is relayed to our stdio as runc does.
+ */
+#include "runtime/wait.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+				 SIGWINCH, SIGCONT, SIGALRM, SIGPIPE };
+
+int rt_recv_pty(int sock, int *master, struct brig_err *e)
+{
+	char name[64];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t n = BRIG_RETRY(recvmsg(sock, &mh, MSG_CMSG_CLOEXEC));
+	if (n < 0)
+		return brig_err_sys(e, errno, "receiving the container's pty");
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return brig_err_set(e, -EPROTO, "the container sent no pty");
+	memcpy(master, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
+static void copy_size(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Move what is readable from in to out; false at EOF or error. */
+static bool relay(int in, int out)
+{
+	char buf[8192];
+	ssize_t n = read(in, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	return brig_write_all(out, buf, (size_t)n) == 0;
+}
+
+struct waiter {
+	pid_t pid;
+	int master, sfd;
+	bool in_open, master_open;
+	int lost; /* waitpid's errno when the process cannot be waited for */
+};
+
+/* One round of poll; false when the process has exited. */
+static bool wait_round(struct waiter *w, int *status)
+{
+	pid_t r = waitpid(w->pid, status, WNOHANG);
+	if (r == w->pid)
+		return false;
+	if (r < 0 && errno != EINTR) {
+		w->lost = errno;
+		return false;
+	}
+	struct pollfd p[3] = { { .fd = w->sfd, .events = POLLIN },
+			       { .fd = w->in_open ? STDIN_FILENO : -1, .events = POLLIN },
+			       { .fd = w->master_open ? w->master : -1, .events = POLLIN } };
+	if (poll(p, 3, -1) < 0)
+		return true; /* EINTR: go round */
+	if (p[0].revents & POLLIN) {
+		struct signalfd_siginfo si;
+		if (read(w->sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGWINCH && w->master >= 0)
+				copy_size(STDIN_FILENO, w->master);
+			else if (si.ssi_signo != SIGCHLD)
+				(void)kill(w->pid, (int)si.ssi_signo);
+		}
+	}
+	if (p[1].revents && !relay(STDIN_FILENO, w->master))
+		w->in_open = false;
+	if (p[2].revents && !relay(w->master, STDOUT_FILENO))
+		w->master_open = false;
+	return true;
+}
+
+int rt_wait_forward(pid_t pid, int master, struct brig_err *e)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
+		return brig_err_sys(e, errno, "sigprocmask");
+	struct waiter w = { .pid = pid, .master = master, .in_open = master >= 0,
+			    .master_open = master >= 0 };
+	w.sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (w.sfd < 0) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		return brig_err_sys(e, errno, "signalfd");
+	}
+	struct termios saved;
+	bool raw = master >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (raw) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		(void)tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		copy_size(STDIN_FILENO, master);
+	}
+	int status = 0;
+	while (wait_round(&w, &status))
+		;
+	/* What the process wrote just before exiting is still in the pty. */
+	if (w.master_open && fcntl(master, F_SETFL, O_NONBLOCK) == 0) {
+		char buf[8192];
+		ssize_t n;
+		while ((n = read(master, buf, sizeof(buf))) > 0)
+			if (brig_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
+				break;
+	}
+	if (raw)
+		(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	(void)close(w.sfd);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (w.lost)
+		return brig_err_sys(e, w.lost, "waiting for process %d", (int)pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

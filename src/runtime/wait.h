@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private: waiting for a foreground process of a container. */
+#ifndef BRIG_RT_WAIT_H
+#define BRIG_RT_WAIT_H
+
+#include "runtime/rt.h"
+
+/* Wait for pid (a child of ours), forwarding signals to it; with master >= 0
+ * also relay stdin to the pty and the pty to stdout (stdin raw when it is a
+ * terminal, window size kept in step).  Returns the exit status: 0-255, or
+ * 128 + the signal that killed it. */
+int rt_wait_forward(pid_t pid, int master, struct brig_err *e);
+/* Receive the pty master the container sends over its console socket. */
+int rt_recv_pty(int sock, int *master, struct brig_err *e);
+
+#endif
