@@ -236,3 +236,24 @@ expected_caps() {
 	expect_status 0
 	expect_output "$(printf '[two words]\n[]\n[$HOME]\n[*]')"
 }
+
+@test "seccomp: SCMP_ACT_NOTIFY hands the listener fd and the state to listenerPath" {
+	runtime_is_brig || skip_if_runc_lacks "seccomp notify" 1.1.0
+	local sock=$BATS_TEST_TMPDIR/notify.sock out=$BATS_TEST_TMPDIR/notify.json
+	python3 "$TESTS_LIB/seccomp_listener.py" "$sock" "$out" &
+	bg_track $!
+	local i
+	for ((i = 0; i < 300; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+	[ -S "$sock" ] || fail "listener socket never appeared"
+	cfg '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $s,
+		listenerMetadata: "brig-test",
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}' --arg s "$sock"
+	run_sh 'mkdir /tmp/x 2>&1; echo rc=$?'
+	expect_status 0
+	# The listener closed the fd unanswered: the notified mkdir fails.
+	expect_line '^rc=1$'
+	wait_file "$out"
+	jq -e '.fds == 1 and .state.ociVersion != null and (.state.fds | index("seccompFd")) != null
+		and .state.pid > 0 and .state.metadata == "brig-test"
+		and .state.state.id != null' "$out" >/dev/null || { cat "$out"; fail "bad hand-over"; }
+}
