@@ -175,3 +175,22 @@ expect_opts() {
 		esac
 	done
 }
+
+@test "mounts: an idmapped bind mount shows the mapped owner" {
+	skip_if_runc_lacks "idmapped mounts" 1.2.0
+	local src=$BATS_TEST_TMPDIR/idmapped
+	mkdir -p "$src"
+	echo data >"$src/file"
+	chown 0:0 "$src/file"
+	cfg '.mounts += [{destination: "/data", type: "bind", source: $s,
+		options: ["bind", "ro"],
+		uidMappings: [{containerID: 0, hostID: 2000, size: 1}],
+		gidMappings: [{containerID: 0, hostID: 2000, size: 1}]}]' --arg s "$src"
+	# As with a user namespace's maps (and podman's idmap volumes): an id
+	# on the file system (containerID) is seen as hostID through the mount.
+	run_sh 'stat -c "%u:%g" /data/file; cat /data/file'
+	expect_status 0
+	expect_line '^2000:2000$'
+	expect_line '^data$'
+	[ "$(stat -c %u:%g "$src/file")" = 0:0 ] || fail "the host file's owner changed"
+}

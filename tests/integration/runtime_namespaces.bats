@@ -178,3 +178,27 @@ userns_config() {
 	expect_status 0
 	expect_output "$(uname -m)"
 }
+
+@test "time namespace: boottime and monotonic offsets apply inside" {
+	skip_if_runc_lacks "time namespaces" 1.2.0
+	new_bundle
+	cfg '.linux.namespaces += [{type: "time"}]
+		| .linux.timeOffsets = {boottime: {secs: 864000}, monotonic: {secs: 3600}}'
+	run_sh 'cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime'
+	expect_status 0
+	expect_line '^monotonic +3600 +0$'
+	expect_line '^boottime +864000 +0$'
+	local inside host
+	inside=$(tail -1 <<<"$output")
+	host=$(cut -d. -f1 /proc/uptime)
+	[ "$inside" -ge $((host + 864000 - 5)) ] || fail "uptime $inside inside, $host on the host"
+}
+
+@test "time namespace: offsets without a new time namespace are refused" {
+	runtime_is_brig || skip "runc accepts this silently"
+	new_bundle
+	cfg '.linux.timeOffsets = {boottime: {secs: 10}}'
+	run_sh true
+	[ "$status" -ne 0 ]
+	[[ "$output$stderr" == *"linux.timeOffsets: needs a new time namespace"* ]] || { show_run; fail "no field named"; }
+}
