@@ -88,6 +88,7 @@ static int do_create(const struct rt_global *g, int argc, char **argv, bool run)
 		.no_new_keyring = opts_find(o, "no-new-keyring")->set,
 		.start = run,
 		.foreground = run && !opts_find(o, "detach")->set,
+		.keep = opts_find(o, "keep")->set,
 	};
 	_cleanup_err_ struct brig_err e = { 0 };
 	int rc;

@@ -384,5 +384,5 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 	}
 	if (!o->foreground)
 		return 0;
-	return rt_run_foreground(g, o->id, pid, master, e);
+	return rt_run_foreground(g, o->id, pid, master, o->keep, e);
 }

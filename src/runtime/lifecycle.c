@@ -287,11 +287,11 @@ int rt_events_stats(const struct rt_global *g, const char *id, json_t **out,
 
 /* run without -d: forward signals (and the pty), wait, delete. */
 int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master,
-		      struct brig_err *e)
+		      bool keep, struct brig_err *e)
 {
 	int code = rt_wait_forward(pid, master, e);
 	_cleanup_err_ struct brig_err e2 = { 0 };
-	if (rt_delete(g, id, true, &e2) < 0)
+	if (!keep && rt_delete(g, id, true, &e2) < 0)
 		brig_warn("removing container %s: %s", id, brig_err_str(&e2));
 	return code;
 }

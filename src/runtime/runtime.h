@@ -31,6 +31,8 @@ struct rt_create_opts {
 	bool foreground;
 	/* run: start right after create. */
 	bool start;
+	/* run: keep the (stopped) container after it exits. */
+	bool keep;
 };
 
 struct rt_exec_opts {

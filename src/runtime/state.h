@@ -52,6 +52,6 @@ int rt_unix_addr(int dirfd, const char *name, struct sockaddr_un *sa, socklen_t 
 /* run without -d: forward signals (and relay the pty master when >= 0),
  * wait, delete; the exit status. */
 int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master,
-		      struct brig_err *e);
+		      bool keep, struct brig_err *e);
 
 #endif

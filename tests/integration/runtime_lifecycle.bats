@@ -262,3 +262,15 @@ teardown() { runtime_teardown; }
 	run --separate-stderr "$RUNTIME" --help
 	expect_status 0
 }
+
+@test "run --keep: the stopped container stays until deleted" {
+	new_bundle
+	set_args sh -c 'exit 6'
+	new_cid
+	run runtime run --keep --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 6 ] || { show_run; fail "exit status $status"; }
+	[ "$(state_field status)" = stopped ] || fail "not kept as stopped"
+	runtime delete "$CID"
+	run runtime state "$CID"
+	[ "$status" -ne 0 ]
+}
