@@ -204,6 +204,7 @@ static void exec_child(struct exec_ctx *x)
 	int sock = x->sync[1];
 	struct rt_msg m;
 	char path[PATH_MAX];
+	int later = 0;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
 		brig_err_sys(&e, errno, "prctl");
@@ -217,8 +218,11 @@ static void exec_child(struct exec_ctx *x)
 	}
 	if ((x->proc.terminal && rt_final_console(&x->proc, x->console_fd, &e) < 0) ||
 	    rt_final_limits(&x->proc, &e) < 0 || rt_final_home(&x->proc, &e) < 0 ||
+	    (later = rt_final_cwd(&x->proc, true, &e)) < 0 ||
 	    rt_final_identity(&x->proc, x->spec->seccomp, sock, &e) < 0 ||
-	    rt_final_cwd(&x->proc, false, &e) < 0 || rt_find_exec(&x->proc, path, &e) < 0)
+	    (later && rt_final_cwd(&x->proc, false, &e) < 0) ||
+	    rt_find_exec(&x->proc, path, &e) < 0 ||
+	    rt_final_seccomp(&x->proc, x->spec->seccomp, sock, &e) < 0)
 		rt_sync_die(sock, &e);
 	if (x->console_fd >= 0)
 		(void)close(x->console_fd);

@@ -231,27 +231,31 @@ int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		(void)umask(p->umask);
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return brig_err_sys(e, errno, "setting no_new_privs");
-	if (sc && p->no_new_privs && (r = load_seccomp(sc, sync_fd, e)) < 0)
-		return r;
 	return 0;
 }
 
-int rt_final_cwd(const struct rt_process *p, bool create, struct brig_err *e)
+int rt_final_seccomp(const struct rt_process *p, const struct rt_seccomp *sc, int sync_fd,
+		     struct brig_err *e)
+{
+	/* Without no_new_privs the filter went in with the privileges, in
+	 * rt_final_identity; with it, as late as possible. */
+	if (!sc || !p->no_new_privs)
+		return 0;
+	return load_seccomp(sc, sync_fd, e);
+}
+
+int rt_final_cwd(const struct rt_process *p, bool early, struct brig_err *e)
 {
 	if (chdir(p->cwd) < 0) {
-		if (errno != ENOENT || !create)
-			return brig_err_sys(e, errno, "process.cwd %s", p->cwd);
-		_cleanup_close_ int root = BRIG_RETRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-		if (root < 0)
-			return brig_err_sys(e, errno, "opening /");
-		_cleanup_close_ int d = brig_mkdir_in_root(root, p->cwd, 0755, 0, e);
-		if (d < 0)
-			return brig_err_wrap(e, "process.cwd");
-		if (fchdir(d) < 0)
-			return brig_err_sys(e, errno, "process.cwd %s", p->cwd);
+		/* As root, a directory only the process's user may enter is
+		 * tried again after the switch (runc does the same). */
+		if (early && errno == EACCES)
+			return 1;
+		return brig_err_sys(e, errno, "process.cwd %s", p->cwd);
 	}
 	/* A cwd outside our root (a leaked fd, CVE-2024-21626) shows up as
-	 * "(unreachable)" from getcwd: refuse it. */
+	 * "(unreachable)" from getcwd: refuse it.  Done before the seccomp
+	 * filter is in place when possible, which may deny getcwd. */
 	char buf[PATH_MAX];
 	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
 		return brig_err_set(e, -EPERM, "process.cwd %s is outside the container", p->cwd);

@@ -19,9 +19,14 @@ int rt_check_rlimits(const struct rt_process *p, const char *file, struct brig_e
  * seccomp (listener fd sent over sync_fd when notify is used). */
 int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		      int sync_fd, struct brig_err *e);
-/* chdir to process.cwd inside the container (creating it as root first
- * when create is set) and check it is reachable. */
-int rt_final_cwd(const struct rt_process *p, bool create, struct brig_err *e);
+/* With no_new_privs, the seccomp filter: the last step before waiting to
+ * execve, after the cwd and executable checks. */
+int rt_final_seccomp(const struct rt_process *p, const struct rt_seccomp *sc, int sync_fd,
+		     struct brig_err *e);
+/* chdir to process.cwd inside the container and check it is reachable.
+ * early (as root, before the identity switch): returns 1 when the
+ * directory is not accessible to root, to be tried again after it. */
+int rt_final_cwd(const struct rt_process *p, bool early, struct brig_err *e);
 /* Add HOME from the container's /etc/passwd (or "/") when env lacks it,
  * as runc does.  Call in the container, before changing uid. */
 int rt_final_home(struct rt_process *p, struct brig_err *e);

@@ -169,6 +169,17 @@ static int run_one(const struct rt_hook *h, const char *kind, const char *state,
 	return wait_hook(pid, h->timeout, h, kind, e);
 }
 
+void rt_hooks_run_warn(const struct rt_spec *s, enum rt_hook_kind k, const json_t *state,
+		       const char *id)
+{
+	_cleanup_free_ char *text = s->n_hooks[k] ? json_dumps(state, JSON_COMPACT) : NULL;
+	for (size_t i = 0; text && i < s->n_hooks[k]; i++) {
+		_cleanup_err_ struct brig_err e = { 0 };
+		if (run_one(&s->hooks[k][i], hook_keys[k], text, &e) < 0)
+			brig_warn("container %s: %s", id, brig_err_str(&e));
+	}
+}
+
 int rt_hooks_run(const struct rt_spec *s, enum rt_hook_kind k, const json_t *state,
 		 struct brig_err *e)
 {

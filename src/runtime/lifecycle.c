@@ -38,8 +38,8 @@ static void run_hooks_warn(struct rt_container *c, enum rt_hook_kind k, const ch
 	}
 	_cleanup_free_ char *text = hook_state_text(c, status);
 	_cleanup_json_ json_t *st = text ? json_loads(text, 0, NULL) : NULL;
-	if (st && rt_hooks_run(s, k, st, &e) < 0)
-		brig_warn("container %s: %s", c->id, brig_err_str(&e));
+	if (st)
+		rt_hooks_run_warn(s, k, st, c->id);
 	rt_spec_free(s);
 }
 
@@ -180,7 +180,9 @@ int rt_delete(const struct rt_global *g, const char *id, bool force, struct brig
 		return r;
 	const char *status = rt_container_status(c);
 	if (strcmp(status, "stopped") != 0) {
-		if (strcmp(status, "created") != 0 && !force) {
+		/* The spec: deleting a container that is not stopped is an
+		 * error without effect; --force kills it first. */
+		if (!force) {
 			r = brig_err_set(e, -EBUSY,
 					 "cannot delete container %s that is %s (use --force)", id,
 					 status);

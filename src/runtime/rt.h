@@ -139,6 +139,9 @@ json_t *rt_caps_names(void);            /* every known name, for features */
 /* hooks.c */
 int rt_hooks_run(const struct rt_spec *s, enum rt_hook_kind k,
 		 const json_t *state, struct brig_err *e);
+/* poststart/poststop: a failing hook is a warning and the rest still run. */
+void rt_hooks_run_warn(const struct rt_spec *s, enum rt_hook_kind k,
+		       const json_t *state, const char *id);
 int rt_hook_parse_all(const json_t *config, const struct bj_loc *root,
 		      struct rt_spec *s, struct brig_err *e);
 void rt_hooks_free(struct rt_spec *s);

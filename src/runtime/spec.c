@@ -327,9 +327,11 @@ static int parse_top(const json_t *cfg, const struct bj_loc *root, struct rt_spe
 static int check_uts(const struct rt_spec *s, struct brig_err *e)
 {
 	if ((s->hostname && *s->hostname) || (s->domainname && *s->domainname)) {
-		if (!s->ns[RT_NS_UTS].wanted || s->ns[RT_NS_UTS].path)
+		/* A joined uts namespace (path) is set as asked, as runc does;
+		 * the host's own is never changed. */
+		if (!s->ns[RT_NS_UTS].wanted)
 			return brig_err_set(e, -EINVAL,
-					    "%s: hostname/domainname need a new uts namespace",
+					    "%s: hostname/domainname need a uts namespace",
 					    s->file);
 		if ((s->hostname && strlen(s->hostname) > 64) ||
 		    (s->domainname && strlen(s->domainname) > 64))

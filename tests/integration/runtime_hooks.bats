@@ -135,3 +135,14 @@ expect_failed_create_clean() {
 	run tail -1 "$HOOKS/log"
 	expect_output "poststop stopped $CID"
 }
+
+@test "hooks: a failing poststart or poststop hook is a warning; the next hooks still run" {
+	runtime_is_brig || skip "runc 1.1.5 fails start on a failing poststart hook, against the spec"
+	local bad='{"path": "/bin/false"}'
+	cfg '.hooks.poststart = [$b, $h1] | .hooks.poststop = [$b, $h2]' --argjson b "$bad" \
+		--argjson h1 "$(hook poststart-after-failure)" --argjson h2 "$(hook poststop-after-failure)"
+	start_container
+	runtime delete --force "$CID"
+	grep -q '^poststart-after-failure running ' "$HOOKS/log" || { cat "$HOOKS/log"; fail "poststart stopped at the failure"; }
+	grep -q '^poststop-after-failure stopped ' "$HOOKS/log" || { cat "$HOOKS/log"; fail "poststop stopped at the failure"; }
+}

@@ -257,3 +257,12 @@ expected_caps() {
 		and .state.pid > 0 and .state.metadata == "brig-test"
 		and .state.state.id != null' "$out" >/dev/null || { cat "$out"; fail "bad hand-over"; }
 }
+
+@test "seccomp: a profile that denies getcwd (the spec's example) still starts the process" {
+	cfg '.process.noNewPrivileges = true
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+			syscalls: [{names: ["getcwd"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+	run_in_container /bin/echo started
+	expect_status 0
+	expect_output started
+}

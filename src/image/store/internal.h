@@ -86,6 +86,20 @@ int img_walk(struct img_store *s, const struct img_descriptor *d,
 	     struct img_digest_set *set, const struct img_digest_set *bad,
 	     struct brig_err *e);
 
+/* gc.c: call fn for every entry of a directory (not "." and ".."). */
+enum img_entry_type {
+	IMG_ENT_BLOB,  /* a regular file named by 64 hex digits */
+	IMG_ENT_TEMP,  /* a regular file named ".tmp-*" */
+	IMG_ENT_OTHER, /* anything else */
+};
+struct stat;
+typedef int (*img_scan_fn)(void *ctx, const char *name, enum img_entry_type t,
+			   const struct stat *st, struct brig_err *e);
+int img_scan_dir(int dirfd, const char *what, img_scan_fn fn, void *ctx,
+		 struct brig_err *e);
+/* Append item (consumed) to the array report[list]. */
+int img_report_add(json_t *report, const char *list, json_t *item, struct brig_err *e);
+
 /* index.c */
 /* Load index.json (validated) as JSON and typed. */
 int img_index_json_load(struct img_store *s, json_t **doc, struct img_index *idx,

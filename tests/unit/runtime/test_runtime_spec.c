@@ -137,7 +137,7 @@ static void test_bad_fields_are_named(void **state)
 		void (*change)(json_t *);
 		const char *msg;
 	} cases[] = {
-		{ no_uts, "hostname/domainname need a new uts namespace" },
+		{ no_uts, "hostname/domainname need a uts namespace" },
 		{ bad_ns, "linux.namespaces[6]: unknown namespace type \"bogus\"" },
 		{ dup_ns, "linux.namespaces[6]: duplicate namespace \"pid\"" },
 		{ maps_no_userns, "uidMappings/gidMappings need a new user namespace" },

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * image/layer: unpacking image layers (tar, gzip / zstd / uncompressed,
+ * autodetected) into a directory, safely, and packing a directory back into
+ * a layer.  Private to the image module: include as "image/layer/layer.h".
+ *
+ * Unpacking reads the stream once and computes both the layer's digest
+ * (SHA-256 of the bytes as read) and its diff_id (SHA-256 of the
+ * uncompressed tar stream) on the way; see docs/layers.md.  Every entry is
+ * created through the safe-resolution helpers of common/ relative to
+ * dest_dirfd: nothing outside it is ever created, changed or removed, and a
+ * symlink in the layer is never followed out of it.  On error the caller
+ * removes dest (it may be half populated).
+ */
+#ifndef BRIG_IMAGE_LAYER_H
+#define BRIG_IMAGE_LAYER_H
+
+#include "common/common.h"
+
+/* "sha256:" + 64 hex digits + NUL */
+#define IMG_DIGEST_LEN (7 + 64 + 1)
+
+enum img_compression {
+	IMG_COMP_NONE = 0,
+	IMG_COMP_GZIP,
+	IMG_COMP_ZSTD,
+};
+const char *img_compression_name(enum img_compression c);
+
+/* Default limits (a zero field in struct img_unpack_opts means "default"). */
+#define IMG_LAYER_MAX_ENTRIES 1000000ULL
+#define IMG_LAYER_MAX_PATH 4096ULL
+#define IMG_LAYER_MAX_TOTAL (64ULL << 30)     /* uncompressed tar bytes */
+#define IMG_LAYER_MAX_RATIO 1000ULL           /* uncompressed : compressed */
+#define IMG_LAYER_MAX_FILE (16ULL << 30)      /* one regular file */
+/* The ratio is only judged once this much has been decompressed, so the
+ * first small reads of a stream (tar headers compress very well) never
+ * trip it. */
+#define IMG_LAYER_RATIO_GRACE (1ULL << 20)
+/* Warnings kept as text in img_unpack_result.notes (the rest are counted). */
+#define IMG_LAYER_MAX_NOTES 32
+
+struct img_unpack_opts {
+	uint64_t max_entries;     /* entries in the tar stream */
+	uint64_t max_path;        /* bytes in an entry's name or link target */
+	uint64_t max_total_bytes; /* uncompressed stream (and compressed input) */
+	uint64_t max_ratio;       /* uncompressed bytes per compressed byte */
+	uint64_t max_file_size;   /* declared size of one regular file */
+	/* Create block/char device nodes (otherwise skipped, counted, noted). */
+	bool allow_devices;
+	/*
+	 * Copy mode (no overlayfs): apply whiteouts to dest instead of
+	 * recording them: ".wh.NAME" removes NAME, ".wh..wh..opq" removes
+	 * everything in its directory that this layer did not create.
+	 */
+	bool apply_whiteouts;
+	/* Mark opaque directories with user.overlay.opaque (overlayfs
+	 * "userxattr" mounts) instead of trusted.overlay.opaque. */
+	bool overlay_userxattr;
+};
+
+struct img_unpack_result {
+	char digest[IMG_DIGEST_LEN];  /* of the bytes read from in_fd */
+	char diff_id[IMG_DIGEST_LEN]; /* of the uncompressed tar stream */
+	enum img_compression compression;
+	uint64_t compressed_bytes;    /* read from in_fd */
+	uint64_t tar_bytes;           /* uncompressed */
+	uint64_t entries;
+	uint64_t files, dirs, symlinks, hardlinks, fifos, devices;
+	uint64_t whiteouts, opaque_dirs;
+	uint64_t devices_skipped;     /* allow_devices was false */
+	uint64_t meta_skipped;        /* ".wh..wh.*" AUFS metadata entries */
+	uint64_t xattrs_unsupported;  /* extended attributes not set */
+	uint64_t warnings;            /* everything noted, including the above */
+	/* The first IMG_LAYER_MAX_NOTES warnings as text ("PATH: what"),
+	 * NULL-terminated; NULL when there were none. */
+	char **notes;
+};
+void img_unpack_result_clear(struct img_unpack_result *r);
+
+/*
+ * Unpack the layer read from in_fd (until EOF) into dest_dirfd.  o may be
+ * NULL (all defaults).  res is filled (digests included) on success and
+ * partly on failure; clear it with img_unpack_result_clear either way.
+ * Errors name the entry and, for a limit, the limit.
+ */
+int img_layer_unpack(int in_fd, int dest_dirfd, const struct img_unpack_opts *o,
+		     struct img_unpack_result *res, struct brig_err *e);
+
+enum {
+	/* src is an overlayfs upper directory: 0:0 character devices become
+	 * ".wh.NAME" files, opaque directories get a ".wh..wh..opq" entry, and
+	 * overlayfs' own xattrs are left out. */
+	IMG_PACK_OVERLAY_UPPER = 1 << 0,
+};
+
+/*
+ * Write the tree beneath src_dirfd as a layer to out_fd: a PAX tar in
+ * byte-wise name order (each directory before its contents), numeric
+ * owners, mtimes with nanoseconds, xattrs, no atime/ctime, hard links
+ * kept; compressed with comp (gzip without a timestamp, so the same tree
+ * gives the same bytes).  digest / diff_id receive "sha256:..." of the
+ * bytes written and of the tar stream.  Sockets are skipped (logged);
+ * a name starting with ".wh." is refused (it would read as a whiteout).
+ */
+int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp,
+		   unsigned flags, char digest[IMG_DIGEST_LEN],
+		   char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
+
+#endif /* BRIG_IMAGE_LAYER_H */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* image/layer internals shared by its .c files; not for other modules. */
+#ifndef BRIG_IMAGE_LAYER_INT_H
+#define BRIG_IMAGE_LAYER_INT_H
+
+#include "image/layer/layer.h"
+
+#include <limits.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct archive;
+struct archive_entry;
+
+/* ------------------------------------------------------------------ */
+/* a set of inodes, (st_dev, st_ino) -> value                           */
+/* ------------------------------------------------------------------ */
+
+struct ino_slot {
+	dev_t dev;
+	ino_t ino; /* 0 = empty: no Linux file system hands out inode 0 */
+	size_t val;
+};
+struct inoset {
+	struct ino_slot *slots;
+	size_t cap; /* power of two, or 0 */
+	size_t len;
+};
+int inoset_put(struct inoset *s, dev_t dev, ino_t ino, size_t val);
+/* true and *val when present (val may be NULL). */
+bool inoset_get(const struct inoset *s, dev_t dev, ino_t ino, size_t *val);
+void inoset_free(struct inoset *s);
+
+/* ------------------------------------------------------------------ */
+/* unpacking                                                            */
+/* ------------------------------------------------------------------ */
+
+struct layer_limits {
+	uint64_t entries, path, total, ratio, file;
+};
+
+/* A directory whose times are set once everything inside it exists. */
+struct dir_time {
+	dev_t dev;
+	ino_t ino;
+	struct timespec ts[2]; /* atime, mtime */
+	char *path;
+};
+
+struct unpack_ctx {
+	const struct img_unpack_opts *o;
+	struct layer_limits lim;
+	struct img_unpack_result *res;
+	struct brig_err *e;
+	int in_fd;
+	int root;
+	struct archive *raw; /* decompressor: raw format over in_fd */
+	struct archive *tar; /* tar reader over the decompressor's output */
+	struct brig_sha256 *h_comp, *h_tar;
+	unsigned char *inbuf;
+	size_t pending;      /* prefetched bytes in inbuf not yet handed out */
+	unsigned char head[8]; /* first bytes of the tar stream */
+	size_t head_len;
+	int stopped;         /* negative errno when a callback failed; e is set */
+	size_t n_notes;
+	/* The current entry, as named in the stream, for messages. */
+	char cur[PATH_MAX];
+	/* The current entry, cleaned: no "", ".", ".." components. */
+	char path[PATH_MAX];
+	struct inoset made;  /* inodes this layer created or kept */
+	struct dir_time *dirs;
+	size_t n_dirs, cap_dirs;
+	uint64_t dir_bytes;
+};
+
+/* A libarchive call on a failed: the error a callback recorded, or a's own
+ * message after what ("reading the tar stream"). */
+int layer_stream_error(struct unpack_ctx *c, struct archive *a, const char *what);
+/* Record a warning (logged, counted, the first few kept as text). */
+void unpack_note(struct unpack_ctx *c, const char *fmt, ...) BRIG_PRINTF(2, 3);
+
+/* Extract one tar entry (its data is read from c->tar). */
+int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae);
+/* Set the deferred directory times; then free the list. */
+int layer_finish_dirs(struct unpack_ctx *c);
+void layer_free_dirs(struct unpack_ctx *c);
+
+/* Helpers shared by extract.c and whiteout.c. */
+/* Open the parent of c->path (creating missing directories) and put the
+ * last component in base. */
+int layer_open_parent(struct unpack_ctx *c, const char *path,
+		      char base[NAME_MAX + 1]);
+/* Make room for a new entry base in parent: remove what is there, unless
+ * both it and the new entry are directories (then 1 is returned).  A
+ * directory is removed with its contents; a symlink is never followed. */
+int layer_clear_slot(struct unpack_ctx *c, int parent, const char *base,
+		     bool new_is_dir);
+/* Whiteouts: handle an entry whose last component starts with ".wh.". */
+int layer_whiteout(struct unpack_ctx *c, struct archive_entry *ae,
+		   const char *base);
+/* Clean a tar path: strip "/" and "." components, resolve ".." lexically
+ * (refusing a climb above the root), check every component's length. */
+int layer_clean_path(const char *in, char out[PATH_MAX], struct brig_err *e);
+
+#endif /* BRIG_IMAGE_LAYER_INT_H */

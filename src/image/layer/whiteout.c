@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Whiteouts (OCI image spec, "Representing Changes"):
+ *
+ *   DIR/.wh.NAME      NAME was deleted in this layer
+ *   DIR/.wh..wh..opq  DIR is opaque: nothing below it from lower layers
+ *
+ * For overlayfs (the default) they are turned into what overlayfs reads: a
+ * 0:0 character device named NAME, and the xattr trusted.overlay.opaque=y
+ * (user.overlay.opaque with overlay_userxattr) on DIR.  In copy mode
+ * (apply_whiteouts) they are applied to dest instead: NAME is removed, and
+ * everything in DIR that this layer did not create is removed (a directory
+ * this layer created or re-declared is kept and searched the same way).
+ * Other ".wh..wh." names are AUFS bookkeeping: skipped and counted.
+ */
+#include "image/layer/layer_int.h"
+
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#define OPQ_MAX_DEPTH 512
+
+static const char *opaque_xattr(const struct unpack_ctx *c)
+{
+	return c->o->overlay_userxattr ? "user.overlay.opaque" : "trusted.overlay.opaque";
+}
+
+/* Copy mode: empty dfd of everything this layer did not create. */
+static int opaque_clear(struct unpack_ctx *c, int dfd, int depth)
+{
+	if (depth > OPQ_MAX_DEPTH)
+		return brig_err_set(c->e, -ELOOP, "opaque directory nested too deeply");
+	int dup = BRIG_RETRY(fcntl(dfd, F_DUPFD_CLOEXEC, 3));
+	DIR *d = dup < 0 ? NULL : fdopendir(dup);
+	if (!d) {
+		int r = brig_err_sys(c->e, errno, "listing the opaque directory");
+		if (dup >= 0)
+			(void)close(dup);
+		return r;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = errno == ENOENT ? 0 : brig_err_sys(c->e, errno, "examining %s", de->d_name);
+			continue;
+		}
+		if (!inoset_get(&c->made, st.st_dev, st.st_ino, NULL)) {
+			r = brig_rm_rf(dfd, de->d_name, c->e);
+		} else if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int sub = BRIG_RETRY(openat(dfd, de->d_name,
+				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+			r = sub < 0 ? brig_err_sys(c->e, errno, "opening %s", de->d_name)
+				    : opaque_clear(c, sub, depth + 1);
+		}
+	}
+	if (r == 0 && errno != 0)
+		r = brig_err_sys(c->e, errno, "listing the opaque directory");
+	(void)closedir(d);
+	return r;
+}
+
+/* DIR/.wh..wh..opq: c->path is that entry's cleaned name. */
+static int opaque(struct unpack_ctx *c)
+{
+	char *slash = strrchr(c->path, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		c->path[0] = '\0';
+	_cleanup_close_ int pfd = -1;
+	if (c->path[0] != '\0') {
+		pfd = brig_mkdir_in_root(c->root, c->path, 0755, 0, c->e);
+		if (pfd < 0)
+			return pfd;
+	}
+	_cleanup_close_ int dfd = BRIG_RETRY(openat(pfd >= 0 ? pfd : c->root, ".",
+						    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (dfd < 0)
+		return brig_err_sys(c->e, errno, "opening the opaque directory");
+	struct stat st;
+	if (fstat(dfd, &st) < 0)
+		return brig_err_sys(c->e, errno, "examining the opaque directory");
+	int r;
+	if (c->o->apply_whiteouts)
+		r = opaque_clear(c, dfd, 0);
+	else if (fsetxattr(dfd, opaque_xattr(c), "y", 1, 0) < 0)
+		r = brig_err_sys(c->e, errno, "marking the directory opaque (%s)", opaque_xattr(c));
+	else
+		r = 0;
+	if (r < 0)
+		return r;
+	c->res->opaque_dirs++;
+	if (inoset_put(&c->made, st.st_dev, st.st_ino, 0) < 0)
+		return brig_err_set(c->e, -ENOMEM, "recording created inodes");
+	return 0;
+}
+
+/* Replace the last component of c->path (".wh.NAME") by NAME. */
+static void strip_prefix(struct unpack_ctx *c, const char *base)
+{
+	size_t off = (size_t)(base - c->path);
+	memmove(c->path + off, base + 4, strlen(base + 4) + 1);
+}
+
+static int whiteout_apply(struct unpack_ctx *c)
+{
+	char base[NAME_MAX + 1];
+	struct brig_err tmp = { 0 };
+	/* Nothing to delete when the parent does not exist: make nothing. */
+	int pfd = brig_open_parent_in_root(c->root, c->path, base, 0, &tmp);
+	if (pfd == -ENOENT || pfd == -ENOTDIR) {
+		brig_err_clear(&tmp);
+		return 0;
+	}
+	if (pfd < 0) {
+		pfd = brig_err_set(c->e, pfd, "%s", brig_err_str(&tmp));
+		brig_err_clear(&tmp);
+		return pfd;
+	}
+	brig_err_clear(&tmp);
+	int r = brig_rm_rf(pfd, base, c->e);
+	(void)close(pfd);
+	return r;
+}
+
+static int whiteout_overlay(struct unpack_ctx *c)
+{
+	char base[NAME_MAX + 1];
+	_cleanup_close_ int pfd = layer_open_parent(c, c->path, base);
+	if (pfd < 0)
+		return pfd;
+	int r = layer_clear_slot(c, pfd, base, false);
+	if (r < 0)
+		return r;
+	if (mknodat(pfd, base, S_IFCHR, makedev(0, 0)) < 0)
+		return brig_err_sys(c->e, errno, "creating the whiteout device");
+	return 0;
+}
+
+int layer_whiteout(struct unpack_ctx *c, struct archive_entry *ae, const char *base)
+{
+	const char *name = base + 4;
+	if (strcmp(base, ".wh..wh..opq") == 0)
+		return opaque(c);
+	if (strncmp(name, ".wh.", 4) == 0) {
+		c->res->meta_skipped++;
+		unpack_note(c, "%s: AUFS metadata entry skipped", c->cur);
+		return 0;
+	}
+	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return brig_err_set(c->e, -EPERM, "whiteout of '%s' refused", name);
+	if (archive_entry_filetype(ae) == AE_IFDIR)
+		return brig_err_set(c->e, -EINVAL, "a whiteout must not be a directory");
+	strip_prefix(c, base);
+	int r = c->o->apply_whiteouts ? whiteout_apply(c) : whiteout_overlay(c);
+	if (r < 0)
+		return r;
+	c->res->whiteouts++;
+	return 0;
+}

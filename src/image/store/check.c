@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Consistency check: every blob hashes to its name, and every index.json
+ * entry reaches a complete, well-formed image (media types known, sizes
+ * right, configs valid, one diff_id per layer).  With repair, broken
+ * entries are dropped from index.json and corrupt blobs removed (under the
+ * same locks gc takes).  Temporary files are reported, not judged: they
+ * are what a killed writer leaves, and gc removes them.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+struct check_ctx {
+	struct img_store *s;
+	json_t *report;
+	struct img_digest_set corrupt;
+	size_t blobs;
+	bool *broken; /* per index.json entry */
+	size_t n_broken;
+};
+
+static int check_blob(struct check_ctx *c, const char *name, struct brig_err *e)
+{
+	char digest[IMG_DIGEST_SIZE];
+	(void)snprintf(digest, sizeof(digest), "sha256:%s", name);
+	c->blobs++;
+	struct brig_err verr = { 0 };
+	int fd = -1;
+	int r = img_blob_open(c->s, digest, true, &fd, &verr);
+	if (fd >= 0)
+		(void)close(fd);
+	if (r == 0)
+		return 0;
+	brig_warn("%s", brig_err_str(&verr));
+	brig_err_clear(&verr);
+	if (img_set_add(&c->corrupt, digest) < 0)
+		return img_oom(e);
+	return img_report_add(c->report, "corrupt_blobs", json_string(digest), e);
+}
+
+static int check_visit(void *ctx, const char *name, enum img_entry_type t,
+		       const struct stat *st, struct brig_err *e)
+{
+	struct check_ctx *c = ctx;
+	(void)st;
+	switch (t) {
+	case IMG_ENT_BLOB:
+		return check_blob(c, name, e);
+	case IMG_ENT_TEMP:
+		return img_report_add(c->report, "temp_files", json_string(name), e);
+	case IMG_ENT_OTHER:
+		break;
+	}
+	return img_report_add(c->report, "unexpected", json_string(name), e);
+}
+
+static int report_broken(struct check_ctx *c, const struct img_descriptor *d,
+			 struct brig_err *why, struct brig_err *e)
+{
+	const char *name = img_kv_get(&d->annotations, IMG_ANNOTATION_REF_NAME);
+	json_t *item = json_pack("{s:s?, s:s, s:s}", "name", name, "digest", d->digest,
+				 "error", brig_err_str(why));
+	return img_report_add(c->report, "broken_refs", item, e);
+}
+
+static int check_refs(struct check_ctx *c, const struct img_index *idx,
+		      struct brig_err *e)
+{
+	c->broken = calloc(idx->n_manifests ? idx->n_manifests : 1, sizeof(bool));
+	if (!c->broken)
+		return img_oom(e);
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		struct img_digest_set set = { 0 };
+		struct brig_err why = { 0 };
+		int r = img_walk(c->s, &idx->manifests[i], &set, &c->corrupt, &why);
+		img_set_free(&set);
+		if (r == -ENOMEM) {
+			brig_err_clear(&why);
+			return img_oom(e);
+		}
+		if (r < 0) {
+			c->broken[i] = true;
+			c->n_broken++;
+			r = report_broken(c, &idx->manifests[i], &why, e);
+		}
+		brig_err_clear(&why);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int repair_corrupt(struct check_ctx *c, struct brig_err *e)
+{
+	for (size_t i = 0; i < c->corrupt.cap; i++) {
+		const char *hex = c->corrupt.slot[i];
+		if (!hex[0])
+			continue;
+		if (unlinkat(c->s->blobfd, hex, 0) < 0 && errno != ENOENT)
+			return brig_err_sys(e, errno, "%s: removing corrupt blob sha256:%s",
+					    c->s->root, hex);
+	}
+	if (c->corrupt.n && BRIG_RETRY(fsync(c->s->blobfd)) < 0)
+		return brig_err_sys(e, errno, "%s: syncing blobs/sha256", c->s->root);
+	return 0;
+}
+
+static int repair_refs(struct check_ctx *c, json_t *doc, size_t n,
+		       struct brig_err *e)
+{
+	if (c->n_broken == 0)
+		return 0;
+	json_t *arr = json_object_get(doc, "manifests");
+	for (size_t i = n; i-- > 0;)
+		if (c->broken[i] && json_array_remove(arr, i) < 0)
+			return img_oom(e);
+	return img_index_json_save(c->s, doc, e);
+}
+
+static int check_run(struct check_ctx *c, bool repair, struct brig_err *e)
+{
+	int r = img_scan_dir(c->s->blobfd, "blobs/sha256", check_visit, c, e);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *doc = NULL;
+	struct img_index idx;
+	r = img_index_json_load(c->s, &doc, &idx, e);
+	if (r < 0)
+		return r;
+	r = check_refs(c, &idx, e);
+	if (r == 0 && repair)
+		r = repair_refs(c, doc, idx.n_manifests, e);
+	if (r == 0 && repair)
+		r = repair_corrupt(c, e);
+	img_index_clear(&idx);
+	return r;
+}
+
+static int check_locked(struct check_ctx *c, bool repair, struct brig_err *e)
+{
+	if (!repair)
+		return check_run(c, repair, e);
+	int lease = img_lease_exclusive(c->s, e);
+	if (lease < 0)
+		return lease;
+	int r;
+	{
+		_cleanup_close_ int lk = img_lock_index(c->s, e);
+		r = lk < 0 ? lk : check_run(c, repair, e);
+	}
+	img_lease_release(c->s, lease);
+	return r;
+}
+
+int img_store_check(struct img_store *s, bool repair, json_t **report,
+		    struct brig_err *e)
+{
+	struct check_ctx c = { .s = s };
+	c.report = json_pack("{s:[], s:[], s:[], s:[]}", "corrupt_blobs", "broken_refs",
+			     "temp_files", "unexpected");
+	if (!c.report)
+		return img_oom(e);
+	int r = check_locked(&c, repair, e);
+	bool problems = c.corrupt.n > 0 || c.n_broken > 0;
+	img_set_free(&c.corrupt);
+	free(c.broken);
+	if (r == 0 && json_object_update_new(c.report,
+					    json_pack("{s:b, s:I, s:b}", "ok", !problems,
+						      "blobs", (json_int_t)c.blobs,
+						      "repaired", repair && problems)) < 0)
+		r = img_oom(e);
+	if (r < 0) {
+		json_decref(c.report);
+		return r;
+	}
+	*report = c.report;
+	return problems ? 1 : 0;
+}
