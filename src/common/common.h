@@ -214,6 +214,10 @@ int bj_get_int(const json_t *obj, const struct bj_loc *at, const char *key,
 /* Unsigned 64-bit integer (JSON numbers above INT64_MAX are rejected). */
 int bj_get_u64(const json_t *obj, const struct bj_loc *at, const char *key,
 	       bool required, uint64_t *out, struct brig_err *e);
+/* An unsigned 64-bit field: literals above INT64_MAX are accepted (bj_parse
+ * keeps their bits), as are negative ones (two's complement, like -1). */
+int bj_get_u64_bits(const json_t *obj, const struct bj_loc *at, const char *key,
+		    bool required, uint64_t *out, struct brig_err *e);
 int bj_get_obj(const json_t *obj, const struct bj_loc *at, const char *key,
 	       bool required, json_t **out, struct brig_err *e);
 int bj_get_arr(const json_t *obj, const struct bj_loc *at, const char *key,

@@ -4,6 +4,15 @@
 
 #include <string.h>
 
+#define U64_MARK "\\u0000u64:"
+#define U64_MARK_LEN 5 /* decoded: NUL u 6 4 : */
+
+static bool is_u64_mark(const json_t *v)
+{
+	return json_is_string(v) && json_string_length(v) > U64_MARK_LEN &&
+	       memcmp(json_string_value(v), "\0u64:", U64_MARK_LEN) == 0;
+}
+
 void bj_root(struct bj_loc *out, const char *file)
 {
 	out->file = file ? file : "<input>";
@@ -96,17 +105,90 @@ int bj_expect(const json_t *v, const struct bj_loc *at, json_type type,
 {
 	if (!v)
 		return bj_fail(e, at, "missing");
+	if (!type_ok(v, type) && is_u64_mark(v))
+		return bj_fail(e, at, "%s is too large (above %lld)",
+			       json_string_value(v) + U64_MARK_LEN, (long long)INT64_MAX);
 	if (!type_ok(v, type))
 		return bj_fail(e, at, "expected %s, got %s", want_name(type),
 			       bj_type_name(v));
 	return 0;
 }
 
+/*
+ * jansson keeps integers as int64 and refuses larger ones, but some fields
+ * are unsigned 64-bit (seccomp argument values such as 18446744073709551615).
+ * Such a literal is rewritten before parsing into a string that no JSON text
+ * can make a valid string out of (it starts with a NUL, which bj_get_str
+ * refuses): "\u0000u64:DIGITS".  bj_get_u64_bits() reads it as the number;
+ * the other accessors report it as an integer too large.  Returns a new
+ * buffer, or NULL when nothing needed rewriting (or allocation failed, when
+ * jansson's own error is as good an answer).
+ */
+static char *widen_u64(const char *buf, size_t len, size_t *outlen)
+{
+	char *out = NULL;
+	size_t o = 0, done = 0, cap = 0; /* out's use and size; bytes of buf consumed */
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			continue;
+		}
+		bool starts = c >= '0' && c <= '9' &&
+			      !(i > 0 && (buf[i - 1] == '-' || buf[i - 1] == '.' ||
+					  (buf[i - 1] >= '0' && buf[i - 1] <= '9')));
+		if (!starts)
+			continue;
+		size_t j = i;
+		while (j < len && buf[j] >= '0' && buf[j] <= '9')
+			j++;
+		char num[21];
+		uint64_t v;
+		if (j - i < 19 || j - i > 20 || (j < len && strchr(".eE", buf[j])))
+			continue;
+		memcpy(num, buf + i, j - i);
+		num[j - i] = '\0';
+		if (brig_parse_u64(num, &v) < 0 || v <= INT64_MAX)
+			continue;
+		size_t need = o + (i - done) + strlen(U64_MARK) + 24 + (len - j) + 1;
+		if (need > cap) {
+			cap = need * 2;
+			char *n = realloc(out, cap);
+			if (!n) {
+				free(out);
+				return NULL;
+			}
+			out = n;
+		}
+		memcpy(out + o, buf + done, i - done);
+		o += i - done;
+		o += (size_t)snprintf(out + o, cap - o, "\"%s%s\"", U64_MARK, num);
+		done = j;
+		i = j - 1;
+	}
+	if (!out)
+		return NULL;
+	memcpy(out + o, buf + done, len - done);
+	*outlen = o + (len - done);
+	return out;
+}
+
 int bj_parse(const char *buf, size_t len, const char *file, json_t **out,
 	     struct brig_err *e)
 {
 	json_error_t jerr;
-	json_t *v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	size_t wlen = 0;
+	_cleanup_free_ char *wide = widen_u64(buf, len, &wlen);
+	json_t *v = json_loadb(wide ? wide : buf, wide ? wlen : len,
+			       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!v)
 		return brig_err_set(e, -EINVAL, "%s: line %d column %d: %s",
 				    file ? file : "<input>", jerr.line,
@@ -115,6 +197,23 @@ int bj_parse(const char *buf, size_t len, const char *file, json_t **out,
 	return 0;
 }
 
+int bj_get_u64_bits(const json_t *obj, const struct bj_loc *at, const char *key,
+		    bool required, uint64_t *out, struct brig_err *e)
+{
+	json_t *v = NULL;
+	int r = bj_expect(obj, at, JSON_OBJECT, e);
+	if (r < 0)
+		return r;
+	v = json_object_get(obj, key);
+	if (v && is_u64_mark(v)) {
+		uint64_t n;
+		if (brig_parse_u64(json_string_value(v) + U64_MARK_LEN, &n) < 0)
+			return brig_err_set(e, -EINVAL, "%s: %s.%s: bad number", at->file, at->path, key);
+		*out = n;
+		return 0;
+	}
+	return bj_get_u64(obj, at, key, required, out, e);
+}
 int bj_load_file(int dirfd, const char *path, size_t max, json_t **out,
 		 struct brig_err *e)
 {

@@ -180,10 +180,14 @@ static void test_get_int_and_u64(void **state)
 	u = 7;
 	assert_int_equal(bj_get_u64(user, &c->user, "nope", false, &u, &c->e), 1);
 	assert_int_equal(u, 7);
-	/* Above INT64_MAX the parser itself refuses. */
+	/* Above INT64_MAX the parser keeps the bits (for bj_get_u64_bits);
+	 * the signed-range accessors still refuse the value. */
 	json_t *v = NULL;
 	const char *huge = "{\"n\": 18446744073709551615}";
-	assert_int_equal(bj_parse(huge, strlen(huge), FILE_NAME, &v, &c->e), -EINVAL);
+	assert_int_equal(bj_parse(huge, strlen(huge), FILE_NAME, &v, &c->e), 0);
+	assert_true(bj_get_u64(v, &c->root, "n", true, &u, &c->e) < 0);
+	assert_non_null(strstr(brig_err_str(&c->e), "is too large"));
+	json_decref(v);
 	brig_err_clear(&c->e);
 }
 
@@ -355,9 +359,49 @@ static void test_load_file(void **state)
 	brig_err_clear(&c->e);
 }
 
+
+static void test_u64_literals(void **state)
+{
+	(void)state;
+	static const char doc[] = "{\"a\": 18446744073709551615, \"b\": \"18446744073709551615\","
+				  " \"c\": 9223372036854775808, \"d\": 5, \"e\": -1,"
+				  " \"f\": 184467440737095516150}";
+	json_t *j = NULL;
+	struct brig_err e = { 0 };
+	/* 2^64 * 10 does not fit any 64-bit integer: still refused. */
+	assert_true(bj_parse(doc, strlen(doc), "u.json", &j, &e) < 0);
+	size_t n = strlen(doc) - strlen(", \"f\": 184467440737095516150}");
+	char *ok = strndup(doc, n);
+	assert_non_null(ok);
+	ok = realloc(ok, n + 2);
+	strcat(ok, "}");
+	assert_int_equal(bj_parse(ok, strlen(ok), "u.json", &j, &e), 0);
+	struct bj_loc at;
+	bj_root(&at, "u.json");
+	uint64_t v = 0;
+	assert_int_equal(bj_get_u64_bits(j, &at, "a", true, &v, &e), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(bj_get_u64_bits(j, &at, "c", true, &v, &e), 0);
+	assert_true(v == UINT64_C(9223372036854775808));
+	assert_int_equal(bj_get_u64_bits(j, &at, "d", true, &v, &e), 0);
+	assert_true(v == 5);
+	/* A negative literal is not an unsigned value. */
+	assert_true(bj_get_u64_bits(j, &at, "e", true, &v, &e) < 0);
+	/* Strings are untouched; the plain accessor still refuses the big one. */
+	assert_string_equal(json_string_value(json_object_get(j, "b")), "18446744073709551615");
+	assert_true(bj_get_u64(j, &at, "a", true, &v, &e) < 0);
+	assert_non_null(strstr(brig_err_str(&e), "u.json: a: 18446744073709551615 is too large"));
+	const char *str = NULL;
+	assert_true(bj_get_str(j, &at, "a", true, &str, &e) < 0);
+	json_decref(j);
+	free(ok);
+	brig_err_clear(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_u64_literals),
 		cmocka_unit_test(test_locations),
 		cmocka_unit_test(test_parse_rejects_duplicates),
 		cmocka_unit_test(test_parse_malformed_names_line_and_column),

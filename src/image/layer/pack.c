@@ -292,7 +292,7 @@ static int copy_data(struct pack_ctx *c, int fd, uint64_t size)
 
 static int pack_file(struct pack_ctx *c, const struct stat *st)
 {
-	int fd = brig_open_in_root(c->src, c->path, O_RDONLY | O_NOFOLLOW, 0,
+	int fd = brig_open_in_root(c->src, c->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0,
 				   BRIG_RESOLVE_NOFOLLOW_LAST, c->e);
 	if (fd < 0)
 		return fd;

@@ -178,11 +178,11 @@ static int parse_arg(const json_t *a, const struct bj_loc *at,
 	if (r < 0)
 		return r;
 	out->index = (unsigned int)idx;
-	r = bj_get_u64(a, at, "value", true, &out->value, e);
+	r = bj_get_u64_bits(a, at, "value", true, &out->value, e);
 	if (r < 0)
 		return r;
 	out->value_two = 0;
-	r = bj_get_u64(a, at, "valueTwo", false, &out->value_two, e);
+	r = bj_get_u64_bits(a, at, "valueTwo", false, &out->value_two, e);
 	if (r < 0)
 		return r;
 	r = bj_get_str(a, at, "op", true, &op, e);

@@ -30,8 +30,10 @@ struct img_store *th_store_new(char *dir, size_t size)
 	struct brig_err e = { 0 };
 	struct img_store *s = NULL;
 	int r = img_store_open(dir, true, &s, &e);
-	if (r < 0)
-		fail_msg("img_store_open: %s", brig_err_str(&e));
+	if (r < 0) {
+		fprintf(stderr, "# img_store_open: %s\n", brig_err_str(&e));
+		fail();
+	}
 	return s;
 }
 
@@ -70,6 +72,33 @@ void th_tar(const char *content, char **buf, size_t *len)
 	*len = total;
 }
 
+char *th_config_json(const char *content, const char *layer)
+{
+	char *cfg = NULL;
+	int n = asprintf(&cfg,
+			 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":"
+			 "[\"/hello\"],\"Env\":[\"PATH=/bin\"],\"Labels\":{\"t\":\"%s\"}},"
+			 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]},"
+			 "\"history\":[{\"created_by\":\"test\"}]}",
+			 content, layer);
+	assert_true(n > 0);
+	return cfg;
+}
+
+void th_config_digest(const char *content, char digest[IMG_DIGEST_SIZE])
+{
+	char *tar = NULL, hex[BRIG_SHA256_HEX], layer[IMG_DIGEST_SIZE];
+	size_t tlen = 0;
+	th_tar(content, &tar, &tlen);
+	assert_int_equal(brig_sha256_buf(tar, tlen, hex), 0);
+	free(tar);
+	(void)snprintf(layer, sizeof(layer), "sha256:%s", hex);
+	char *cfg = th_config_json(content, layer);
+	assert_int_equal(brig_sha256_buf(cfg, strlen(cfg), hex), 0);
+	free(cfg);
+	(void)snprintf(digest, IMG_DIGEST_SIZE, "sha256:%s", hex);
+}
+
 void th_make_image(struct img_store *s, const char *content, struct th_image *out)
 {
 	struct brig_err e = { 0 };
@@ -81,14 +110,8 @@ void th_make_image(struct img_store *s, const char *content, struct th_image *ou
 	out->layer_size = tlen;
 	free(tar);
 
-	char *cfg = NULL;
-	int n = asprintf(&cfg,
-			 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":"
-			 "[\"/hello\"],\"Env\":[\"PATH=/bin\"],\"Labels\":{\"t\":\"%s\"}},"
-			 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]},"
-			 "\"history\":[{\"created_by\":\"test\"}]}",
-			 content, out->layer);
-	assert_true(n > 0);
+	char *cfg = th_config_json(content, out->layer);
+	int n = (int)strlen(cfg);
 	assert_int_equal(img_blob_put(s, cfg, (size_t)n, out->config, &e), 0);
 	out->config_size = (size_t)n;
 	free(cfg);
@@ -195,7 +218,8 @@ void th_err_has(struct brig_err *e, ...)
 	for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
 		if (!strstr(msg, s)) {
 			va_end(ap);
-			fail_msg("error \"%s\" lacks \"%s\"", msg, s);
+			fprintf(stderr, "# error \"%s\" lacks \"%s\"\n", msg, s);
+			fail();
 		}
 	va_end(ap);
 }

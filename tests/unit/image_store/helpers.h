@@ -33,6 +33,9 @@ struct th_image {
 /* Store a small complete image (layer, config, manifest) made from content. */
 void th_make_image(struct img_store *s, const char *content, struct th_image *out);
 void th_image_clear(struct th_image *im);
+/* The config th_make_image writes, and its digest (the image ID). */
+char *th_config_json(const char *content, const char *layer_digest);
+void th_config_digest(const char *content, char digest[IMG_DIGEST_SIZE]);
 
 /* Write data to path (plain, for planting hostile files). */
 void th_write(const char *path, const void *data, size_t len);
