@@ -23,6 +23,7 @@ struct img_blob_writer {
 	uint64_t size, max;
 	char expected[IMG_DIGEST_SIZE];
 	bool failed;
+	bool counted; /* in s->writers */
 };
 
 bool img_is_hex_name(const char *name)
@@ -94,6 +95,8 @@ int img_blob_writer_open(struct img_store *s, const char *expected,
 		img_blob_abort(w);
 		return r;
 	}
+	s->writers++;
+	w->counted = true;
 	*out = w;
 	return 0;
 }
@@ -187,6 +190,8 @@ void img_blob_abort(struct img_blob_writer *w)
 {
 	if (!w)
 		return;
+	if (w->counted)
+		w->s->writers--;
 	writer_discard(w);
 	brig_sha256_free(w->h);
 	free(w);
@@ -326,17 +331,24 @@ int img_read_desc(struct img_store *s, const struct img_descriptor *d, size_t ma
 {
 	if (d->size > max)
 		return brig_err_set(e, -EFBIG, "%s: %s %s is %llu bytes, larger than the "
-				    "limit of %zu", s->root, d->media_type, d->digest,
+				    "limit of %zu", s->root,
+				    d->media_type ? d->media_type : "blob", d->digest,
 				    (unsigned long long)d->size, max);
-	size_t got = 0;
-	_cleanup_free_ char *b = NULL;
-	int r = img_blob_read(s, d->digest, max, &b, &got, e);
+	/* The size first, so that a descriptor cannot make us read more than
+	 * it declares (nor a blob more than its descriptor says). */
+	uint64_t have = 0;
+	int r = img_blob_stat(s, d->digest, &have, e);
 	if (r < 0)
 		return r;
-	if (got != d->size)
-		return brig_err_set(e, -EBADMSG, "%s: blob %s has %zu bytes, its descriptor "
-				    "says %llu", s->root, d->digest, got,
+	if (have != d->size)
+		return brig_err_set(e, -EBADMSG, "%s: blob %s has %llu bytes, its descriptor "
+				    "says %llu", s->root, d->digest, (unsigned long long)have,
 				    (unsigned long long)d->size);
+	size_t got = 0;
+	_cleanup_free_ char *b = NULL;
+	r = img_blob_read(s, d->digest, (size_t)d->size, &b, &got, e);
+	if (r < 0)
+		return r;
 	*buf = brig_steal_ptr(b);
 	*len = got;
 	return 0;

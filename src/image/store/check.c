@@ -25,16 +25,19 @@ static int check_blob(struct check_ctx *c, const char *name, struct brig_err *e)
 {
 	char digest[IMG_DIGEST_SIZE];
 	(void)snprintf(digest, sizeof(digest), "sha256:%s", name);
-	c->blobs++;
 	struct brig_err verr = { 0 };
 	int fd = -1;
 	int r = img_blob_open(c->s, digest, true, &fd, &verr);
 	if (fd >= 0)
 		(void)close(fd);
+	if (r != 0 && r != -ENOENT) /* ENOENT: removed since the scan saw it */
+		brig_debug("check: %s", brig_err_str(&verr));
+	brig_err_clear(&verr);
+	if (r == -ENOENT)
+		return 0;
+	c->blobs++;
 	if (r == 0)
 		return 0;
-	brig_warn("%s", brig_err_str(&verr));
-	brig_err_clear(&verr);
 	if (img_set_add(&c->corrupt, digest) < 0)
 		return img_oom(e);
 	return img_report_add(c->report, "corrupt_blobs", json_string(digest), e);
@@ -56,26 +59,52 @@ static int check_visit(void *ctx, const char *name, enum img_entry_type t,
 	return img_report_add(c->report, "unexpected", json_string(name), e);
 }
 
-static int report_broken(struct check_ctx *c, const struct img_descriptor *d,
+/* The name on a raw index.json entry, if it has one that is a string. */
+static const char *raw_name(const json_t *entry)
+{
+	json_t *ann = json_object_get(entry, "annotations");
+	return json_string_value(json_object_get(ann, IMG_ANNOTATION_REF_NAME));
+}
+
+static int report_broken(struct check_ctx *c, const json_t *entry,
 			 struct brig_err *why, struct brig_err *e)
 {
-	const char *name = img_kv_get(&d->annotations, IMG_ANNOTATION_REF_NAME);
-	json_t *item = json_pack("{s:s?, s:s, s:s}", "name", name, "digest", d->digest,
-				 "error", brig_err_str(why));
+	const char *digest = json_string_value(json_object_get(entry, "digest"));
+	json_t *item = json_pack("{s:s?, s:s?, s:s}", "name", raw_name(entry),
+				 "digest", digest, "error", brig_err_str(why));
 	return img_report_add(c->report, "broken_refs", item, e);
 }
 
-static int check_refs(struct check_ctx *c, const struct img_index *idx,
-		      struct brig_err *e)
+/* One index.json entry: a well-formed descriptor reaching a whole image. */
+static int check_entry(struct check_ctx *c, const json_t *entry,
+		       const struct bj_loc *at, struct brig_err *why)
 {
-	c->broken = calloc(idx->n_manifests ? idx->n_manifests : 1, sizeof(bool));
+	struct img_descriptor d;
+	int r = img_descriptor_parse(entry, at, &d, why);
+	if (r < 0)
+		return r;
+	struct img_digest_set set = { 0 };
+	r = img_walk(c->s, &d, &set, &c->corrupt, why);
+	img_set_free(&set);
+	img_descriptor_clear(&d);
+	return r;
+}
+
+static int check_refs(struct check_ctx *c, const json_t *arr, struct brig_err *e)
+{
+	size_t n = json_array_size(arr);
+	c->broken = calloc(n ? n : 1, sizeof(bool));
 	if (!c->broken)
 		return img_oom(e);
-	for (size_t i = 0; i < idx->n_manifests; i++) {
-		struct img_digest_set set = { 0 };
+	struct bj_loc root, list;
+	bj_root(&root, "index.json");
+	bj_key(&list, &root, "manifests");
+	for (size_t i = 0; i < n; i++) {
+		struct bj_loc at;
+		bj_idx(&at, &list, i);
 		struct brig_err why = { 0 };
-		int r = img_walk(c->s, &idx->manifests[i], &set, &c->corrupt, &why);
-		img_set_free(&set);
+		const json_t *entry = json_array_get(arr, i);
+		int r = check_entry(c, entry, &at, &why);
 		if (r == -ENOMEM) {
 			brig_err_clear(&why);
 			return img_oom(e);
@@ -83,7 +112,7 @@ static int check_refs(struct check_ctx *c, const struct img_index *idx,
 		if (r < 0) {
 			c->broken[i] = true;
 			c->n_broken++;
-			r = report_broken(c, &idx->manifests[i], &why, e);
+			r = report_broken(c, entry, &why, e);
 		}
 		brig_err_clear(&why);
 		if (r < 0)
@@ -107,16 +136,31 @@ static int repair_corrupt(struct check_ctx *c, struct brig_err *e)
 	return 0;
 }
 
-static int repair_refs(struct check_ctx *c, json_t *doc, size_t n,
+static int repair_refs(struct check_ctx *c, json_t *doc, json_t *arr,
 		       struct brig_err *e)
 {
 	if (c->n_broken == 0)
 		return 0;
-	json_t *arr = json_object_get(doc, "manifests");
-	for (size_t i = n; i-- > 0;)
+	for (size_t i = json_array_size(arr); i-- > 0;)
 		if (c->broken[i] && json_array_remove(arr, i) < 0)
 			return img_oom(e);
 	return img_index_json_save(c->s, doc, e);
+}
+
+/* index.json must at least be an image index with a manifests array for
+ * check to make sense of it; its entries are judged one by one. */
+static int load_entries(struct check_ctx *c, json_t **doc, json_t **arr,
+			struct brig_err *e)
+{
+	int r = img_index_json_read(c->s, doc, e);
+	if (r < 0)
+		return r;
+	struct bj_loc at;
+	bj_root(&at, "index.json");
+	r = sj_schema2(*doc, &at, e);
+	if (r == 0)
+		r = bj_get_arr(*doc, &at, "manifests", true, arr, e);
+	return r < 0 ? brig_err_wrap(e, "%s", c->s->root) : 0;
 }
 
 static int check_run(struct check_ctx *c, bool repair, struct brig_err *e)
@@ -125,16 +169,15 @@ static int check_run(struct check_ctx *c, bool repair, struct brig_err *e)
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *doc = NULL;
-	struct img_index idx;
-	r = img_index_json_load(c->s, &doc, &idx, e);
+	json_t *arr = NULL;
+	r = load_entries(c, &doc, &arr, e);
 	if (r < 0)
 		return r;
-	r = check_refs(c, &idx, e);
+	r = check_refs(c, arr, e);
 	if (r == 0 && repair)
-		r = repair_refs(c, doc, idx.n_manifests, e);
+		r = repair_refs(c, doc, arr, e);
 	if (r == 0 && repair)
 		r = repair_corrupt(c, e);
-	img_index_clear(&idx);
 	return r;
 }
 

@@ -126,8 +126,8 @@ static int gc_visit_root(void *ctx, const char *name, enum img_entry_type t,
 			 const struct stat *st, struct brig_err *e)
 {
 	struct gc_ctx *c = ctx;
-	(void)st;
-	if (t == IMG_ENT_OTHER || !root_temp(name))
+	(void)t;
+	if (!S_ISREG(st->st_mode) || !root_temp(name))
 		return 0;
 	if (img_report_add(c->report, "removed_temps", json_string(name), e) < 0)
 		return -ENOMEM;

@@ -11,8 +11,7 @@
 #include <fcntl.h>
 #include <string.h>
 
-int img_index_json_load(struct img_store *s, json_t **doc, struct img_index *idx,
-			struct brig_err *e)
+int img_index_json_read(struct img_store *s, json_t **doc, struct brig_err *e)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/index.json", s->root) < 0)
@@ -23,11 +22,25 @@ int img_index_json_load(struct img_store *s, json_t **doc, struct img_index *idx
 		return brig_err_sys(e, errno, "opening %s", path);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	_cleanup_json_ json_t *j = NULL;
 	int r = brig_read_fd(fd, path, IMG_INDEX_JSON_MAX, &buf, &len, e);
-	if (r < 0 || (r = bj_parse(buf, len, path, &j, e)) < 0)
+	if (r < 0)
 		return r;
-	r = img_index_from_json(j, path, NULL, idx, e);
+	return bj_parse(buf, len, path, doc, e);
+}
+
+int img_index_json_load(struct img_store *s, json_t **doc, struct img_index *idx,
+			struct brig_err *e)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	if (asprintf(&path, "%s/index.json", s->root) < 0)
+		return img_oom(e);
+	int r = img_index_json_read(s, &j, e);
+	if (r < 0)
+		return r;
+	/* Entries of media types brig does not know are kept (the spec says
+	 * to ignore them): using one fails, check reports it. */
+	r = img_index_from_json(j, path, NULL, false, idx, e);
 	if (r < 0)
 		return r;
 	if (doc)
@@ -101,7 +114,11 @@ static int ref_name(const char *ref, char **name, struct img_ref *r, struct brig
 	if (rc < 0)
 		return rc;
 	*name = img_ref_string(r);
-	return *name ? 0 : img_oom(e);
+	if (!*name) {
+		img_ref_clear(r);
+		return img_oom(e);
+	}
+	return 0;
 }
 
 static int tag_locked(struct img_store *s, const struct img_descriptor *m,
@@ -140,14 +157,18 @@ int img_store_tag(struct img_store *s, const struct img_descriptor *manifest,
 	if (!digest_ok)
 		return brig_err_set(e, -EINVAL, "reference %s names a digest other than the "
 				    "manifest's %s", name, manifest->digest);
-	if (manifest->info.kind != IMG_KIND_MANIFEST && manifest->info.kind != IMG_KIND_INDEX)
+	struct img_media_info info;
+	(void)img_media_type_info(manifest->media_type, &info);
+	if (info.kind != IMG_KIND_MANIFEST && info.kind != IMG_KIND_INDEX)
 		return brig_err_set(e, -EINVAL, "cannot name %s: media type '%s' is not an "
 				    "image manifest or index", manifest->digest,
 				    manifest->media_type ? manifest->media_type : "");
+	struct img_descriptor m = *manifest; /* shallow: with info from media_type */
+	m.info = info;
 	_cleanup_close_ int lk = img_lock_index(s, e);
 	if (lk < 0)
 		return lk;
-	return tag_locked(s, manifest, name, e);
+	return tag_locked(s, &m, name, e);
 }
 
 int img_store_untag(struct img_store *s, const char *ref, struct brig_err *e)
@@ -183,10 +204,12 @@ int img_store_untag(struct img_store *s, const char *ref, struct brig_err *e)
 static bool entry_id(struct img_store *s, const struct img_descriptor *d,
 		     char id[IMG_DIGEST_SIZE])
 {
-	if (d->info.kind != IMG_KIND_MANIFEST) {
+	if (d->info.kind == IMG_KIND_INDEX) {
 		memcpy(id, d->digest, IMG_DIGEST_SIZE);
 		return true;
 	}
+	if (d->info.kind != IMG_KIND_MANIFEST)
+		return false;
 	struct brig_err e = { 0 };
 	struct img_manifest m;
 	int r = img_store_load_manifest(s, d, &m, &e);
@@ -200,7 +223,12 @@ static bool entry_id(struct img_store *s, const struct img_descriptor *d,
 	return true;
 }
 
-enum match { BY_NAME, BY_DIGEST, BY_ID_PREFIX };
+enum match {
+	BY_NAME,      /* the ref.name annotation */
+	BY_MANIFEST,  /* the entry's own digest */
+	BY_ID,        /* the image ID */
+	BY_ID_PREFIX, /* a prefix of the image ID's hex digits */
+};
 
 /* Index of the entry matching key (-1 none, -2 ambiguous). */
 static ssize_t find_entry(struct img_store *s, const struct img_index *idx,
@@ -212,14 +240,16 @@ static ssize_t find_entry(struct img_store *s, const struct img_index *idx,
 		const struct img_descriptor *d = &idx->manifests[i];
 		const char *n = entry_name(d);
 		char id[IMG_DIGEST_SIZE];
-		if (how == BY_NAME && n && strcmp(n, key) == 0)
-			return (ssize_t)i;
-		if (how == BY_DIGEST && strcmp(d->digest, key) == 0)
-			return (ssize_t)i;
-		if (how == BY_NAME || !entry_id(s, d, id))
+		if (how == BY_NAME || how == BY_MANIFEST) {
+			const char *have = how == BY_NAME ? n : d->digest;
+			if (have && strcmp(have, key) == 0)
+				return (ssize_t)i;
 			continue;
-		bool hit = how == BY_DIGEST ? strcmp(id, key) == 0
-					    : strncmp(id + 7, key, strlen(key)) == 0;
+		}
+		if (!entry_id(s, d, id))
+			continue;
+		bool hit = how == BY_ID ? strcmp(id, key) == 0
+				        : strncmp(id + 7, key, strlen(key)) == 0;
 		if (!hit)
 			continue;
 		if (found >= 0 && strcmp(found_id, id) != 0)
@@ -249,7 +279,8 @@ static ssize_t resolve_in(struct img_store *s, const struct img_index *idx,
 	const char *hex = strncmp(what, "sha256:", 7) == 0 ? what + 7 : what;
 	if (hex_run(hex, 64)) {
 		(void)snprintf(full, sizeof(full), "sha256:%s", hex);
-		return find_entry(s, idx, BY_DIGEST, full);
+		ssize_t i = find_entry(s, idx, BY_MANIFEST, full);
+		return i == -1 ? find_entry(s, idx, BY_ID, full) : i;
 	}
 	ssize_t i = -1;
 	struct img_ref r;
@@ -257,7 +288,7 @@ static ssize_t resolve_in(struct img_store *s, const struct img_index *idx,
 	if (img_ref_parse(what, &r, &ignore) == 0) {
 		_cleanup_free_ char *name = img_ref_string(&r);
 		if (r.digest[0])
-			i = find_entry(s, idx, BY_DIGEST, r.digest);
+			i = find_entry(s, idx, BY_MANIFEST, r.digest);
 		else if (name)
 			i = find_entry(s, idx, BY_NAME, name);
 		img_ref_clear(&r);

@@ -14,6 +14,7 @@ struct img_store {
 	int rootfd;  /* the layout's root, O_PATH */
 	int blobfd;  /* blobs/sha256, O_RDONLY */
 	int leasefd; /* .ingest.lock with a shared flock, or -1 */
+	unsigned writers; /* blob writers open on this handle */
 	char *root;  /* for messages */
 };
 
@@ -65,8 +66,10 @@ int img_descriptor_want(const struct img_descriptor *d, const struct bj_loc *at,
 			enum img_media_kind kind, struct brig_err *e);
 
 /* manifest.c */
+/* strict: every entry must be a manifest or an index (not so for the
+ * layout's index.json, where unknown entries are kept). */
 int img_index_from_json(const json_t *doc, const char *name, const char *media_type,
-			struct img_index *out, struct brig_err *e);
+			bool strict, struct img_index *out, struct brig_err *e);
 
 /* A set of digests (by their hex), for reachability. */
 struct img_digest_set {
@@ -101,6 +104,8 @@ int img_scan_dir(int dirfd, const char *what, img_scan_fn fn, void *ctx,
 int img_report_add(json_t *report, const char *list, json_t *item, struct brig_err *e);
 
 /* index.c */
+/* Read and parse index.json (no schema check). */
+int img_index_json_read(struct img_store *s, json_t **doc, struct brig_err *e);
 /* Load index.json (validated) as JSON and typed. */
 int img_index_json_load(struct img_store *s, json_t **doc, struct img_index *idx,
 			struct brig_err *e);

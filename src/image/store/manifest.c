@@ -158,7 +158,7 @@ void img_manifest_clear(struct img_manifest *m)
 	*m = (struct img_manifest){ 0 };
 }
 
-static int index_entries(const json_t *doc, const struct bj_loc *at,
+static int index_entries(const json_t *doc, const struct bj_loc *at, bool strict,
 			 struct img_index *x, struct brig_err *e)
 {
 	json_t *arr = NULL;
@@ -173,7 +173,8 @@ static int index_entries(const json_t *doc, const struct bj_loc *at,
 		return r;
 	for (size_t i = 0; i < x->n_manifests; i++) {
 		struct img_descriptor *d = &x->manifests[i];
-		if (d->info.kind == IMG_KIND_INDEX)
+		if (d->info.kind == IMG_KIND_INDEX ||
+		    (!strict && d->info.kind == IMG_KIND_UNKNOWN))
 			continue;
 		struct bj_loc el;
 		bj_idx(&el, &sub, i);
@@ -185,7 +186,7 @@ static int index_entries(const json_t *doc, const struct bj_loc *at,
 }
 
 int img_index_from_json(const json_t *doc, const char *name, const char *media_type,
-			struct img_index *out, struct brig_err *e)
+			bool strict, struct img_index *out, struct brig_err *e)
 {
 	*out = (struct img_index){ 0 };
 	struct bj_loc at;
@@ -196,7 +197,7 @@ int img_index_from_json(const json_t *doc, const char *name, const char *media_t
 	if ((r = sj_schema2(doc, &at, e)) < 0 ||
 	    (r = doc_media_type(doc, &at, media_type, IMG_KIND_INDEX, &out->media_type,
 				&out->docker, e)) < 0 ||
-	    (r = index_entries(doc, &at, out, e)) < 0 ||
+	    (r = index_entries(doc, &at, strict, out, e)) < 0 ||
 	    (r = opt_annotations(doc, &at, &out->annotations, e)) < 0) {
 		img_index_clear(out);
 		return r;
@@ -215,7 +216,7 @@ int img_index_parse(const char *buf, size_t len, const char *name,
 	int r = bj_parse(buf, len, name, &doc, e);
 	if (r < 0)
 		return r;
-	return img_index_from_json(doc, name, media_type, out, e);
+	return img_index_from_json(doc, name, media_type, true, out, e);
 }
 
 void img_index_clear(struct img_index *x)

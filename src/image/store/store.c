@@ -186,6 +186,9 @@ static int lease_busy(struct img_store *s, struct brig_err *e)
 
 int img_lease_exclusive(struct img_store *s, struct brig_err *e)
 {
+	if (s->writers > 0)
+		return brig_err_set(e, -EBUSY, "%s: this process has %u blob writer(s) "
+				    "open on the store", s->root, s->writers);
 	if (s->leasefd < 0) {
 		int fd = brig_lock_path(s->rootfd, IMG_LEASE_NAME, BRIG_LOCK_EXCLUSIVE,
 					false, e);

@@ -243,7 +243,8 @@ int img_store_lease(struct img_store *s, struct brig_err *e);
 struct img_blob_writer;
 
 /* Start a blob.  expected (may be NULL) is checked at commit; more than
- * max_size bytes is an error (-EFBIG). */
+ * max_size bytes is an error (-EFBIG; UINT64_MAX for no limit).  Takes the
+ * store's ingest lease (waiting while a gc runs). */
 int img_blob_writer_open(struct img_store *s, const char *expected,
 			 uint64_t max_size, struct img_blob_writer **out,
 			 struct brig_err *e);
@@ -323,7 +324,9 @@ void img_store_list_free(struct img_list_entry *v, size_t n);
 /*
  * Remove every blob not reachable from index.json (through indexes,
  * manifests, configs and layers) and every stale temporary file.  Needs the
- * ingest lease exclusively: -EBUSY while another process is writing blobs.
+ * ingest lease exclusively: -EBUSY while another process holds it (or this
+ * handle has a blob writer open).  Blobs this handle wrote but has not
+ * named yet are unreachable, so are removed: run gc from a fresh handle.
  * Refuses (and removes nothing) when a reachable manifest or index cannot
  * be read.  *report: {"dry_run", "removed_blobs":[{"digest","size"}],
  * "removed_temps":[...], "reclaimed_bytes", "kept_blobs", "unexpected":[...]}.
