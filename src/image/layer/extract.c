@@ -153,31 +153,60 @@ static bool xattr_unsupported(int err)
 	       err == E2BIG || err == EACCES;
 }
 
-/* Set every xattr of the entry on fd, or (fd < 0) on procpath, not
- * following it. */
-static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd,
-		      const char *procpath)
-{
+struct xattr_ref {
 	const char *name;
 	const void *val;
 	size_t size;
-	archive_entry_xattr_reset(ae);
-	while (archive_entry_xattr_next(ae, &name, &val, &size) == ARCHIVE_OK) {
-		if (!name || !*name)
-			continue;
-		if (xattr_reserved(name)) {
-			c->res->xattrs_unsupported++;
-			unpack_note(c, "%s: xattr %s not set: reserved for overlayfs", c->cur, name);
-			continue;
-		}
-		int r = fd >= 0 ? fsetxattr(fd, name, val, size, 0)
-				: lsetxattr(procpath, name, val, size, 0);
-		if (r == 0)
-			continue;
-		if (!xattr_unsupported(errno))
-			return brig_err_sys(c->e, errno, "setting xattr %s", name);
+};
+
+/* Set one xattr; an unsupported one is recorded, not fatal. */
+static int set_xattr(struct unpack_ctx *c, const struct xattr_ref *x, int fd, const char *procpath)
+{
+	if (xattr_reserved(x->name)) {
 		c->res->xattrs_unsupported++;
-		unpack_note(c, "%s: xattr %s not set: %s", c->cur, name, strerror(errno));
+		unpack_note(c, "%s: xattr %s not set: reserved for overlayfs", c->cur, x->name);
+		return 0;
+	}
+	int r = fd >= 0 ? fsetxattr(fd, x->name, x->val, x->size, 0)
+			: lsetxattr(procpath, x->name, x->val, x->size, 0);
+	if (r == 0)
+		return 0;
+	if (!xattr_unsupported(errno))
+		return brig_err_sys(c->e, errno, "setting xattr %s", x->name);
+	c->res->xattrs_unsupported++;
+	unpack_note(c, "%s: xattr %s not set: %s", c->cur, x->name, strerror(errno));
+	return 0;
+}
+
+/* Set every xattr of the entry on fd, or (fd < 0) on procpath, not
+ * following it.  libarchive's PAX writer stores each xattr twice (as
+ * LIBARCHIVE.xattr.* and SCHILY.xattr.*) and its reader returns both: a
+ * name is applied once, with its last value. */
+static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd,
+		      const char *procpath)
+{
+	int n = archive_entry_xattr_reset(ae);
+	if (n <= 0)
+		return 0;
+	_cleanup_free_ struct xattr_ref *v = calloc((size_t)n, sizeof(*v));
+	if (!v)
+		return brig_err_set(c->e, -ENOMEM, "reading xattrs");
+	size_t k = 0;
+	struct xattr_ref x;
+	while (k < (size_t)n && archive_entry_xattr_next(ae, &x.name, &x.val, &x.size) == ARCHIVE_OK) {
+		if (!x.name || !*x.name)
+			continue;
+		size_t i = 0;
+		while (i < k && strcmp(v[i].name, x.name) != 0)
+			i++;
+		v[i] = x;
+		if (i == k)
+			k++;
+	}
+	for (size_t i = 0; i < k; i++) {
+		int r = set_xattr(c, &v[i], fd, procpath);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -479,6 +508,20 @@ static int extract_special(struct unpack_ctx *c, struct archive_entry *ae,
 	return remember_at(c, parent, base);
 }
 
+/* What a tar can carry but this unpacker does not apply: said, not hidden. */
+static void note_unapplied(struct unpack_ctx *c, struct archive_entry *ae)
+{
+	unsigned long set = 0, clear = 0;
+	if (archive_entry_acl_count(ae, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E |
+					ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0)
+		unpack_note(c, "%s: ACL not applied (unsupported)", c->cur);
+	archive_entry_fflags(ae, &set, &clear);
+	if (set != 0) {
+		const char *txt = archive_entry_fflags_text(ae);
+		unpack_note(c, "%s: file flags '%s' not applied", c->cur, txt ? txt : "?");
+	}
+}
+
 static int check_entry(struct unpack_ctx *c, const char *name)
 {
 	if (++c->res->entries > c->lim.entries)
@@ -495,8 +538,10 @@ static int check_entry(struct unpack_ctx *c, const char *name)
 int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae)
 {
 	const char *name = archive_entry_pathname(ae);
-	(void)snprintf(c->cur, sizeof(c->cur), "%s", name ? name : "");
-	int r = check_entry(c, c->cur);
+	if (!name)
+		name = "";
+	(void)snprintf(c->cur, sizeof(c->cur), "%s", name); /* may be cut: messages only */
+	int r = check_entry(c, name);
 	if (r < 0)
 		return r;
 	const char *slash = strrchr(c->path, '/');
@@ -507,6 +552,7 @@ int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae)
 	r = entry_meta(c, ae, &m);
 	if (r < 0)
 		return r;
+	note_unapplied(c, ae);
 	mode_t type = archive_entry_filetype(ae);
 	const char *hl = archive_entry_hardlink(ae);
 	if (c->path[0] == '\0' && (hl || type != AE_IFDIR))

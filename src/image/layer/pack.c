@@ -469,11 +469,9 @@ int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigne
 		r = pack_dir(&c, 0);
 	if (r == 0)
 		r = pack_finish(&c, digest, diff_id);
-	/* After a failure, free must not write an end marker. */
-	if (c.tar && r < 0)
-		archive_write_fail(c.tar);
-	if (c.comp && r < 0)
-		archive_write_fail(c.comp);
+	/* After a failure, free still closes (and may write an end marker
+	 * into out_fd, which the caller discards): archive_write_fail would
+	 * leak the compressor's state in libarchive 3.6. */
 	if (c.tar)
 		archive_write_free(c.tar);
 	if (c.comp)

@@ -203,6 +203,8 @@ static int sniff(struct unpack_ctx *c)
 		got += (size_t)n;
 	}
 	c->pending = got;
+	if (got == 0)
+		return brig_err_set(c->e, -EINVAL, "the layer is empty");
 	if (got >= sizeof(gz) && memcmp(c->inbuf, gz, sizeof(gz)) == 0)
 		c->res->compression = IMG_COMP_GZIP;
 	else if (got >= sizeof(zst) && memcmp(c->inbuf, zst, sizeof(zst)) == 0)
@@ -230,25 +232,17 @@ static int open_raw(struct unpack_ctx *c)
 	if (code != ARCHIVE_FILTER_NONE &&
 	    archive_read_append_filter(c->raw, code) != ARCHIVE_OK)
 		return layer_stream_error(c, c->raw, "setting up decompression");
+	const char *what = c->res->compression == IMG_COMP_GZIP   ? "decompressing the layer (gzip)"
+			   : c->res->compression == IMG_COMP_ZSTD ? "decompressing the layer (zstd)"
+								  : "opening the layer";
 	if (archive_read_support_format_raw(c->raw) != ARCHIVE_OK ||
 	    archive_read_open(c->raw, c, NULL, in_read, NULL) != ARCHIVE_OK)
-		return layer_stream_error(c, c->raw, "opening the layer");
+		return layer_stream_error(c, c->raw, what);
 	int r = archive_read_next_header(c->raw, &ae);
 	if (r == ARCHIVE_EOF)
 		return brig_err_set(c->e, -EINVAL, "the layer is empty");
 	if (r < ARCHIVE_WARN)
-		return layer_stream_error(c, c->raw, "opening the layer");
-	return 0;
-}
-
-static int open_tar(struct unpack_ctx *c)
-{
-	c->tar = archive_read_new();
-	if (!c->tar)
-		return brig_err_set(c->e, -ENOMEM, "allocating a tar reader");
-	if (archive_read_support_format_tar(c->tar) != ARCHIVE_OK ||
-	    archive_read_open(c->tar, c, NULL, tar_read, NULL) != ARCHIVE_OK)
-		return layer_stream_error(c, c->tar, "opening the tar stream");
+		return layer_stream_error(c, c->raw, what);
 	return 0;
 }
 
@@ -267,6 +261,18 @@ static int header_error(struct unpack_ctx *c)
 	if (c->res->entries > 0)
 		brig_err_wrap(c->e, "after entry '%s'", c->cur);
 	return r;
+}
+
+static int open_tar(struct unpack_ctx *c)
+{
+	c->tar = archive_read_new();
+	if (!c->tar)
+		return brig_err_set(c->e, -ENOMEM, "allocating a tar reader");
+	if (archive_read_support_format_tar(c->tar) != ARCHIVE_OK)
+		return layer_stream_error(c, c->tar, "opening the tar stream");
+	if (archive_read_open(c->tar, c, NULL, tar_read, NULL) != ARCHIVE_OK)
+		return header_error(c);
+	return 0;
 }
 
 /* libarchive warns when a name cannot be converted to the locale's

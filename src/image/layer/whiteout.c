@@ -9,8 +9,8 @@
  * 0:0 character device named NAME, and the xattr trusted.overlay.opaque=y
  * (user.overlay.opaque with overlay_userxattr) on DIR.  In copy mode
  * (apply_whiteouts) they are applied to dest instead: NAME is removed, and
- * everything in DIR that this layer did not create is removed (a directory
- * this layer created or re-declared is kept and searched the same way).
+ * everything in DIR that this layer did not create is removed (directories
+ * holding something this layer created are kept, and searched the same way).
  * Other ".wh..wh." names are AUFS bookkeeping: skipped and counted.
  */
 #include "image/layer/layer_int.h"
@@ -29,8 +29,45 @@ static const char *opaque_xattr(const struct unpack_ctx *c)
 	return c->o->overlay_userxattr ? "user.overlay.opaque" : "trusted.overlay.opaque";
 }
 
-/* Copy mode: empty dfd of everything this layer did not create. */
-static int opaque_clear(struct unpack_ctx *c, int dfd, int depth)
+static int opaque_clear(struct unpack_ctx *c, int dfd, dev_t dev, int depth);
+
+/* One child of an opaque directory (copy mode).  Returns 1 when it stays,
+ * 0 when it was removed, or a negative errno. */
+static int opaque_child(struct unpack_ctx *c, int dfd, dev_t dev, const char *name, int depth)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : brig_err_sys(c->e, errno, "examining %s", name);
+	bool ours = inoset_get(&c->made, st.st_dev, st.st_ino, NULL);
+	if (!S_ISDIR(st.st_mode)) {
+		if (ours)
+			return 1;
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			return brig_err_sys(c->e, errno, "removing %s", name);
+		return 0;
+	}
+	if (st.st_dev != dev)
+		return brig_err_set(c->e, -EBUSY, "%s is a mount point", name);
+	_cleanup_close_ int sub = BRIG_RETRY(openat(dfd, name,
+		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (sub < 0)
+		return brig_err_sys(c->e, errno, "opening %s", name);
+	int left = opaque_clear(c, sub, dev, depth + 1);
+	if (left < 0 || ours || left > 0)
+		return left < 0 ? left : 1;
+	/* A lower directory with nothing of this layer inside: gone. */
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		return brig_err_sys(c->e, errno, "removing %s", name);
+	return 0;
+}
+
+/*
+ * Copy mode: remove from dfd everything this layer did not create.  A
+ * directory this layer did not declare but put entries into (an implicit
+ * parent) stays with just those entries, as overlayfs would show it.
+ * Returns the number of entries left, or a negative errno.
+ */
+static int opaque_clear(struct unpack_ctx *c, int dfd, dev_t dev, int depth)
 {
 	if (depth > OPQ_MAX_DEPTH)
 		return brig_err_set(c->e, -ELOOP, "opaque directory nested too deeply");
@@ -42,29 +79,20 @@ static int opaque_clear(struct unpack_ctx *c, int dfd, int depth)
 			(void)close(dup);
 		return r;
 	}
-	int r = 0;
+	rewinddir(d); /* the offset is shared with dfd */
+	int r = 0, left = 0;
 	struct dirent *de;
-	while (r == 0 && (errno = 0, de = readdir(d)) != NULL) {
-		struct stat st;
+	while (r >= 0 && (errno = 0, de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = errno == ENOENT ? 0 : brig_err_sys(c->e, errno, "examining %s", de->d_name);
-			continue;
-		}
-		if (!inoset_get(&c->made, st.st_dev, st.st_ino, NULL)) {
-			r = brig_rm_rf(dfd, de->d_name, c->e);
-		} else if (S_ISDIR(st.st_mode)) {
-			_cleanup_close_ int sub = BRIG_RETRY(openat(dfd, de->d_name,
-				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-			r = sub < 0 ? brig_err_sys(c->e, errno, "opening %s", de->d_name)
-				    : opaque_clear(c, sub, depth + 1);
-		}
+		r = opaque_child(c, dfd, dev, de->d_name, depth);
+		if (r > 0 && left < INT_MAX)
+			left++;
 	}
-	if (r == 0 && errno != 0)
+	if (r >= 0 && errno != 0)
 		r = brig_err_sys(c->e, errno, "listing the opaque directory");
 	(void)closedir(d);
-	return r;
+	return r < 0 ? r : left;
 }
 
 /* DIR/.wh..wh..opq: c->path is that entry's cleaned name. */
@@ -90,7 +118,7 @@ static int opaque(struct unpack_ctx *c)
 		return brig_err_sys(c->e, errno, "examining the opaque directory");
 	int r;
 	if (c->o->apply_whiteouts)
-		r = opaque_clear(c, dfd, 0);
+		r = opaque_clear(c, dfd, st.st_dev, 0);
 	else if (fsetxattr(dfd, opaque_xattr(c), "y", 1, 0) < 0)
 		r = brig_err_sys(c->e, errno, "marking the directory opaque (%s)", opaque_xattr(c));
 	else
@@ -131,9 +159,12 @@ static int whiteout_apply(struct unpack_ctx *c)
 	return r;
 }
 
-static int whiteout_overlay(struct unpack_ctx *c)
+static int whiteout_overlay(struct unpack_ctx *c, struct archive_entry *ae)
 {
 	char base[NAME_MAX + 1];
+	struct timespec ts[2] = {
+		{ .tv_sec = archive_entry_mtime(ae), .tv_nsec = archive_entry_mtime_nsec(ae) },
+	};
 	_cleanup_close_ int pfd = layer_open_parent(c, c->path, base);
 	if (pfd < 0)
 		return pfd;
@@ -142,6 +173,13 @@ static int whiteout_overlay(struct unpack_ctx *c)
 		return r;
 	if (mknodat(pfd, base, S_IFCHR, makedev(0, 0)) < 0)
 		return brig_err_sys(c->e, errno, "creating the whiteout device");
+	/* The marker's times, so that packing the directory again gives the
+	 * same layer. */
+	if (ts[0].tv_nsec < 0 || ts[0].tv_nsec >= 1000000000L)
+		ts[0].tv_nsec = 0;
+	ts[1] = ts[0];
+	if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return brig_err_sys(c->e, errno, "setting times of the whiteout");
 	return 0;
 }
 
@@ -160,7 +198,7 @@ int layer_whiteout(struct unpack_ctx *c, struct archive_entry *ae, const char *b
 	if (archive_entry_filetype(ae) == AE_IFDIR)
 		return brig_err_set(c->e, -EINVAL, "a whiteout must not be a directory");
 	strip_prefix(c, base);
-	int r = c->o->apply_whiteouts ? whiteout_apply(c) : whiteout_overlay(c);
+	int r = c->o->apply_whiteouts ? whiteout_apply(c) : whiteout_overlay(c, ae);
 	if (r < 0)
 		return r;
 	c->res->whiteouts++;

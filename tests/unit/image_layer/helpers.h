@@ -33,6 +33,9 @@ void tb_file_ex(struct tb *t, const char *path, const char *data, mode_t mode,
 		uid_t uid, gid_t gid, time_t mtime, long nsec, const char *xname,
 		const void *xval, size_t xlen);
 void tb_dir_ex(struct tb *t, const char *path, mode_t mode, time_t mtime);
+/* Any entry the caller built (data may be NULL). */
+struct archive_entry;
+void tb_entry(struct tb *t, struct archive_entry *e, const char *data);
 /* Finish: the uncompressed tar (owned by the caller) and free t. */
 struct buf tb_finish(struct tb *t);
 /* The header (no data, no end marker) of one file entry of size bytes. */
@@ -65,6 +68,8 @@ void sb_init(struct sandbox *s);
 /* Assert the marker tree is unchanged and no inode of it (or of the host's
  * /etc/passwd, /etc/shadow) is reachable inside dest; then remove TOP. */
 void sb_check_and_free(struct sandbox *s);
+/* cmocka teardown: remove sandboxes a failed test left behind. */
+int sb_teardown(void **state);
 /* Empty dest (keeping the directory). */
 void sb_reset_dest(struct sandbox *s);
 
