@@ -141,3 +141,15 @@ void rt_cg_backoff(unsigned n)
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
+
+/* cpuset.cpus and cpuset.mems have the same names in v1 and v2. */
+int rt_cg_write_cpuset(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
+		       struct brig_err *e)
+{
+	int ret;
+	if (r->cpu.cpus && (ret = rt_cg_write(d, "cpuset.cpus", r->cpu.cpus, e)) < 0)
+		return ret;
+	if (r->cpu.mems && (ret = rt_cg_write(d, "cpuset.mems", r->cpu.mems, e)) < 0)
+		return ret;
+	return 0;
+}

@@ -291,4 +291,7 @@ int rt_cg_bpf_devices(int cgfd, const char *path,
 		      const struct rt_cg_devrule *rules, size_t n,
 		      struct brig_err *e);
 
+int rt_cg_write_cpuset(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
+		       struct brig_err *e);
+
 #endif /* BRIG_RUNTIME_CGROUP_INT_H */

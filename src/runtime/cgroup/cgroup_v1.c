@@ -136,16 +136,6 @@ static int v1_cpu(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r
 	return 0;
 }
 
-static int v1_cpuset(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
-		     struct brig_err *e)
-{
-	int ret;
-	if (r->cpu.cpus && (ret = rt_cg_write(d, "cpuset.cpus", r->cpu.cpus, e)) < 0)
-		return ret;
-	if (r->cpu.mems && (ret = rt_cg_write(d, "cpuset.mems", r->cpu.mems, e)) < 0)
-		return ret;
-	return 0;
-}
 
 static int copy_if_empty(const struct rt_cg_dir *d, const struct rt_cg_dir *parent,
 			 const char *file, struct brig_err *e)
@@ -332,7 +322,7 @@ static int v1_one(const struct rt_cg_dir *d, enum rt_cg_ctl c,
 	switch (c) {
 	case RT_CG_MEMORY: return v1_memory(d, r, update, e);
 	case RT_CG_CPU: return v1_cpu(d, r, e);
-	case RT_CG_CPUSET: return v1_cpuset(d, r, e);
+	case RT_CG_CPUSET: return rt_cg_write_cpuset(d, r, e);
 	case RT_CG_PIDS: return v1_pids(d, r, e);
 	case RT_CG_BLKIO: return v1_blkio(d, r, e);
 	case RT_CG_HUGETLB: return v1_hugetlb(d, r, e);

@@ -204,16 +204,6 @@ static int v2_cpu(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r
 	return 0;
 }
 
-static int v2_cpuset(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
-		     struct brig_err *e)
-{
-	int ret;
-	if (r->cpu.cpus && (ret = rt_cg_write(d, "cpuset.cpus", r->cpu.cpus, e)) < 0)
-		return ret;
-	if (r->cpu.mems && (ret = rt_cg_write(d, "cpuset.mems", r->cpu.mems, e)) < 0)
-		return ret;
-	return 0;
-}
 
 static int v2_pids(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
 		   struct brig_err *e)
@@ -357,7 +347,7 @@ int rt_cg_v2_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 	if (ret >= 0 && (mask & RT_CG_BIT(RT_CG_CPU)))
 		ret = v2_cpu(&d, r, e);
 	if (ret >= 0 && (mask & RT_CG_BIT(RT_CG_CPUSET)))
-		ret = v2_cpuset(&d, r, e);
+		ret = rt_cg_write_cpuset(&d, r, e);
 	if (ret >= 0 && (mask & RT_CG_BIT(RT_CG_PIDS)))
 		ret = v2_pids(&d, r, e);
 	if (ret >= 0 && (mask & RT_CG_BIT(RT_CG_BLKIO)))
