@@ -331,6 +331,8 @@ static int launch(struct exec_ctx *x, struct rt_container *c, pid_t *out, struct
 		if ((r = brig_atomic_replace(AT_FDCWD, x->o->pid_file, buf, (size_t)n, 0644, false, e)) < 0)
 			return r;
 	}
+	if (x->console_peer >= 0 && (r = rt_recv_pty(x->console_peer, &x->master, e)) < 0)
+		return r;
 	if ((r = rt_sync_send(x->sync[0], RT_MSG_START, 0, NULL, -1)) < 0)
 		return brig_err_sys(e, -r, "exec");
 	/* The child closes its end on a successful execve. */
@@ -385,8 +387,6 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig
 	(void)close(c->lockfd);
 	c->lockfd = -1;
 	r = launch(&x, c, &pid, e);
-	if (r == 0 && x.console_peer >= 0)
-		r = rt_recv_pty(x.console_peer, &x.master, e);
 	if (r == 0 && !o->detach)
 		r = rt_wait_forward(pid, x.master, e);
 	else if (r < 0 && pid > 0) {

@@ -19,6 +19,13 @@
 static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
 				 SIGWINCH, SIGCONT, SIGALRM, SIGPIPE };
 
+static void copy_size(int from, int to)
+{
+	struct winsize ws;
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
 int rt_recv_pty(int sock, int *master, struct brig_err *e)
 {
 	char name[64];
@@ -37,14 +44,11 @@ int rt_recv_pty(int sock, int *master, struct brig_err *e)
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return brig_err_set(e, -EPROTO, "the container sent no pty");
 	memcpy(master, CMSG_DATA(c), sizeof(int));
+	/* Before the process starts, so it sees our size from its first
+	 * instruction, not after a race with us. */
+	if (isatty(STDIN_FILENO))
+		copy_size(STDIN_FILENO, *master);
 	return 0;
-}
-
-static void copy_size(int from, int to)
-{
-	struct winsize ws;
-	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
-		(void)ioctl(to, TIOCSWINSZ, &ws);
 }
 
 /* Move what is readable from in to out; false at EOF or error. */
