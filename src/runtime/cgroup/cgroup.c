@@ -508,8 +508,11 @@ enum rt_cgroup_layout rt_cgroup_layout_of(const struct rt_cgroup *cg)
 
 void rt_cgroup_features(json_t *linux_features)
 {
+	/* --systemd-cgroup maps slice:prefix:name to the path systemd would
+	 * use, but makes no transient unit over D-Bus: not the systemd driver
+	 * a caller asking this means. */
 	json_t *c = json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1,
-			      "systemd", 1, "systemdUser", 0, "rdma", 1);
+			      "systemd", 0, "systemdUser", 0, "rdma", 1);
 	if (c)
 		(void)json_object_set_new(linux_features, "cgroup", c);
 }
