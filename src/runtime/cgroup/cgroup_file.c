@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading and writing cgroup control files; errors name file and value. */
+#include <inttypes.h>
 #include "runtime/cgroup/cgroup_int.h"
 
 #include <fcntl.h>
@@ -151,5 +152,28 @@ int rt_cg_write_cpuset(const struct rt_cg_dir *d, const struct rt_cgroup_resourc
 		return ret;
 	if (r->cpu.mems && (ret = rt_cg_write(d, "cpuset.mems", r->cpu.mems, e)) < 0)
 		return ret;
+	return 0;
+}
+
+/* hugetlb.<size>.<limit> (and .<rsvd> where the kernel has it): v1 calls
+ * them limit_in_bytes / rsvd.limit_in_bytes, v2 max / rsvd.max. */
+int rt_cg_write_hugetlb(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
+			const char *limit, const char *rsvd, struct brig_err *e)
+{
+	for (size_t i = 0; i < r->n_huge; i++) {
+		char f[128], rf[128], b[24];
+		(void)snprintf(f, sizeof(f), "hugetlb.%s.%s", r->huge[i].size, limit);
+		(void)snprintf(rf, sizeof(rf), "hugetlb.%s.%s", r->huge[i].size, rsvd);
+		if (!rt_cg_has(d, f))
+			return brig_err_set(e, -ENOTSUP, "linux.resources.hugepageLimits[%zu]: "
+					    "page size %s is not supported here (no %s/%s)",
+					    i, r->huge[i].size, d->path, f);
+		(void)snprintf(b, sizeof(b), "%" PRId64, (int64_t)r->huge[i].limit);
+		int ret = rt_cg_write(d, f, b, e);
+		if (ret >= 0 && rt_cg_has(d, rf))
+			ret = rt_cg_write(d, rf, b, e);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }

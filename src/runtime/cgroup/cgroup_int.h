@@ -294,4 +294,7 @@ int rt_cg_bpf_devices(int cgfd, const char *path,
 int rt_cg_write_cpuset(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
 		       struct brig_err *e);
 
+int rt_cg_write_hugetlb(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
+			const char *limit, const char *rsvd, struct brig_err *e);
+
 #endif /* BRIG_RUNTIME_CGROUP_INT_H */

@@ -258,25 +258,6 @@ static int v1_blkio(const struct rt_cg_dir *d, const struct rt_cgroup_resources 
 	return 0;
 }
 
-static int v1_hugetlb(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
-		      struct brig_err *e)
-{
-	for (size_t i = 0; i < r->n_huge; i++) {
-		char f[128], rf[128], b[NUM_LEN];
-		(void)snprintf(f, sizeof(f), "hugetlb.%s.limit_in_bytes", r->huge[i].size);
-		(void)snprintf(rf, sizeof(rf), "hugetlb.%s.rsvd.limit_in_bytes", r->huge[i].size);
-		if (!rt_cg_has(d, f))
-			return brig_err_set(e, -ENOTSUP, "linux.resources.hugepageLimits[%zu]: "
-					    "page size %s is not supported here (no %s/%s)",
-					    i, r->huge[i].size, d->path, f);
-		int ret = rt_cg_write(d, f, num(b, (int64_t)r->huge[i].limit), e);
-		if (ret >= 0 && rt_cg_has(d, rf))
-			ret = rt_cg_write(d, rf, b, e);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
 
 static int v1_net(const struct rt_cg_dir *d, enum rt_cg_ctl c,
 		  const struct rt_cgroup_resources *r, struct brig_err *e)
@@ -325,7 +306,8 @@ static int v1_one(const struct rt_cg_dir *d, enum rt_cg_ctl c,
 	case RT_CG_CPUSET: return rt_cg_write_cpuset(d, r, e);
 	case RT_CG_PIDS: return v1_pids(d, r, e);
 	case RT_CG_BLKIO: return v1_blkio(d, r, e);
-	case RT_CG_HUGETLB: return v1_hugetlb(d, r, e);
+	case RT_CG_HUGETLB:
+		return rt_cg_write_hugetlb(d, r, "limit_in_bytes", "rsvd.limit_in_bytes", e);
 	case RT_CG_NET_CLS:
 	case RT_CG_NET_PRIO: return v1_net(d, c, r, e);
 	case RT_CG_RDMA: return v1_rdma(d, r, e);

@@ -257,25 +257,6 @@ static int v2_io(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
 	return ret;
 }
 
-static int v2_hugetlb(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
-		      struct brig_err *e)
-{
-	for (size_t i = 0; i < r->n_huge; i++) {
-		char f[128], rf[128], b[NUM_LEN];
-		(void)snprintf(f, sizeof(f), "hugetlb.%s.max", r->huge[i].size);
-		(void)snprintf(rf, sizeof(rf), "hugetlb.%s.rsvd.max", r->huge[i].size);
-		if (!rt_cg_has(d, f))
-			return brig_err_set(e, -ENOTSUP, "linux.resources.hugepageLimits[%zu]: "
-					    "page size %s is not supported here (no %s/%s)",
-					    i, r->huge[i].size, d->path, f);
-		int ret = rt_cg_write(d, f, num(b, (int64_t)r->huge[i].limit), e);
-		if (ret >= 0 && rt_cg_has(d, rf))
-			ret = rt_cg_write(d, rf, b, e);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
 
 static int v2_rdma(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
 		   struct brig_err *e)
@@ -353,7 +334,7 @@ int rt_cg_v2_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 	if (ret >= 0 && (mask & RT_CG_BIT(RT_CG_BLKIO)))
 		ret = v2_io(&d, r, e);
 	if (ret >= 0 && (mask & RT_CG_BIT(RT_CG_HUGETLB)))
-		ret = v2_hugetlb(&d, r, e);
+		ret = rt_cg_write_hugetlb(&d, r, "max", "rsvd.max", e);
 	if (ret >= 0 && (mask & RT_CG_BIT(RT_CG_RDMA)))
 		ret = v2_rdma(&d, r, e);
 	if (ret >= 0)
