@@ -245,6 +245,8 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		if ((r = brig_write_file(AT_FDCWD, path, val, e)) < 0)
 			return brig_err_wrap(e, "process.oomScoreAdj");
 	}
+	json_decref(c->state);
+	c->state = NULL;
 	if ((r = build_state(c, e)) < 0)
 		return r;
 	if ((r = rt_sync_send(c->sync[0], RT_MSG_GO, 0, NULL, -1)) < 0)
@@ -308,7 +310,11 @@ static int prepare(struct creation *c, struct brig_err *e)
 		if ((r = rt_cgroup_create(c->spec->cgroup, &c->cg, e)) < 0)
 			return r;
 	}
-	return 0;
+	/* A provisional state, so that `delete` can remove the cgroups
+	 * even if this process is killed before the container is ready. */
+	if ((r = build_state(c, e)) < 0)
+		return r;
+	return rt_container_save(&(struct rt_container){ .dirfd = c->dirfd, .state = c->state }, e);
 }
 
 /* Undo whatever was made; e keeps the original error. */

@@ -171,11 +171,35 @@ static int wait_gone(struct rt_container *c, struct brig_err *e)
 	return 0;
 }
 
+/* What a create killed before its first state write leaves: a directory
+ * with no state.json whose lock nobody holds.  Only --force removes it. */
+static int remove_debris(const struct rt_global *g, const char *id, struct brig_err *e)
+{
+	_cleanup_close_ int rootfd = rt_root_open(g->root, false, e);
+	if (rootfd < 0)
+		return rootfd;
+	_cleanup_close_ int dfd = BRIG_RETRY(openat(rootfd, id, O_RDONLY | O_DIRECTORY |
+							    O_NOFOLLOW | O_CLOEXEC));
+	if (dfd < 0)
+		return brig_err_set(e, -ENOENT, "container \"%s\" does not exist", id);
+	_cleanup_close_ int lock = brig_lock_path(dfd, RT_LOCK_FILE, BRIG_LOCK_EXCLUSIVE, false, e);
+	if (lock < 0)
+		return lock;
+	if (faccessat(dfd, RT_STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return brig_err_set(e, -EAGAIN, "container %s appeared meanwhile", id);
+	brig_warn("removing the remains of an interrupted create of %s", id);
+	return rt_state_remove(rootfd, id, e);
+}
+
 int rt_delete(const struct rt_global *g, const char *id, bool force, struct brig_err *e)
 {
 	_cleanup_close_ int rootfd = -1;
 	struct rt_container *c = NULL;
 	int r = rt_container_load(g, id, &c, e);
+	if (r == -ENOENT && force && rt_id_valid(id)) {
+		brig_err_clear(e);
+		return remove_debris(g, id, e);
+	}
 	if (r < 0)
 		return r;
 	const char *status = rt_container_status(c);

@@ -274,3 +274,39 @@ teardown() { runtime_teardown; }
 	run runtime state "$CID"
 	[ "$status" -ne 0 ]
 }
+
+@test "create killed midway: delete --force removes its state and cgroups" {
+	runtime_is_brig || skip "brig-specific recovery"
+	new_bundle
+	local mark=$BATS_TEST_TMPDIR/hook-started
+	# The hook blocks create after the cgroups exist; then create is killed.
+	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ >\($m); exec sleep 60"]}]' \
+		--arg m "$mark"
+	set_args true
+	new_cid
+	runtime create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
+	local pid=$!
+	bg_track $pid
+	wait_file "$mark"
+	bg_track "$(cat "$mark")" # the hook, orphaned when create dies
+	local dirs d made=0
+	dirs=$(cgroup_dirs_named "$BUNDLE_CGROUP")
+	for d in $dirs; do [ -d "$d" ] && made=1; done
+	[ "$made" = 1 ] || fail "no cgroup was made"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	kill "$(cat "$mark")" 2>/dev/null || true
+	runtime delete --force "$CID"
+	[ ! -e "$STATE_ROOT/$CID" ] || fail "state left behind"
+	for d in $dirs; do [ ! -d "$d" ] || fail "cgroup $d left behind"; done
+}
+
+@test "delete --force removes the remains of a create killed before any state" {
+	runtime_is_brig || skip "brig-specific recovery"
+	new_cid
+	mkdir -p "$STATE_ROOT/$CID"
+	run runtime create --bundle "${BUNDLE:-/nonexistent}" "$CID"
+	[ "$status" -ne 0 ]
+	runtime delete --force "$CID"
+	[ ! -e "$STATE_ROOT/$CID" ] || fail "remains left behind"
+}
