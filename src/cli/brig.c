@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brig: the docker-like command line. */
-#include "common/common.h"
+#include "cli/brig_cmd.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -11,30 +14,157 @@ static void usage(FILE *out)
 	      "A daemonless, secure-by-default container engine.\n"
 	      "\n"
 	      "Options:\n"
+	      "      --root DIR  store root (default /var/lib/brig for root,\n"
+	      "                  else $XDG_DATA_HOME/brig or ~/.local/share/brig)\n"
 	      "  -v, --version   print version information and exit\n"
 	      "  -h, --help      print this help and exit\n"
 	      "\n"
 	      "Commands:\n"
+	      "  images          list images\n"
+	      "  image inspect   show images in detail (also: image ls, rm, tag, import)\n"
+	      "  import          make an image from a rootfs tarball\n"
+	      "  rmi             remove image names\n"
+	      "  tag             give an image another name\n"
 	      "  version         print version information\n",
 	      out);
 }
 
+int brig_fail(struct brig_err *e)
+{
+	fprintf(stderr, "brig: %s\n", brig_err_str(e));
+	return BRIG_EXIT_FAIL;
+}
+
+int brig_parse(const char *name, const char *args, struct opt *o, int argc,
+	       char **argv, char ***pos, size_t *npos, size_t min, size_t max)
+{
+	char prog[64];
+	snprintf(prog, sizeof(prog), "brig %s", name);
+	if (opts_parse(prog, o, argc, argv, false, pos, npos) < 0)
+		return -1;
+	if (opts_find(o, "help") && opts_find(o, "help")->set) {
+		printf("Usage: %s [OPTIONS] %s\n\nOptions:\n", prog, args);
+		opts_usage(stdout, o);
+		return 0;
+	}
+	if (*npos < min || *npos > max) {
+		fprintf(stderr, "%s: expected %s; see '%s --help'\n", prog, args, prog);
+		return -1;
+	}
+	return 1;
+}
+
+int brig_images_dir(const struct brig_global *g, char **out, struct brig_err *e)
+{
+	if (asprintf(out, "%s/images", g->root) < 0) {
+		*out = NULL;
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* The default store root; NULL (after a message) when there is none. */
+static char *default_root(void)
+{
+	char *r = NULL;
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	if (geteuid() == 0)
+		r = strdup("/var/lib/brig");
+	else if (xdg && xdg[0] == '/')
+		(void)!asprintf(&r, "%s/brig", xdg);
+	else if (home && home[0] == '/')
+		(void)!asprintf(&r, "%s/.local/share/brig", home);
+	else
+		fputs("brig: no store root: set --root, XDG_DATA_HOME or HOME\n", stderr);
+	return r;
+}
+
+typedef int (*brig_cmd_fn)(const struct brig_global *g, int argc, char **argv);
+
+static brig_cmd_fn find_cmd(int *argc, char ***argv)
+{
+	static const struct { const char *name; brig_cmd_fn fn; } top[] = {
+		{ "images", brig_cmd_images }, { "import", brig_cmd_import },
+		{ "tag", brig_cmd_tag }, { "rmi", brig_cmd_rmi },
+	}, image[] = {
+		{ "ls", brig_cmd_images }, { "list", brig_cmd_images },
+		{ "import", brig_cmd_import }, { "tag", brig_cmd_tag },
+		{ "rm", brig_cmd_rmi }, { "inspect", brig_cmd_inspect },
+	};
+	const char *w = (*argv)[0];
+	if (strcmp(w, "image") != 0) {
+		for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+			if (strcmp(w, top[i].name) == 0)
+				return top[i].fn;
+		return NULL;
+	}
+	if (*argc < 2)
+		return NULL;
+	(*argc)--;
+	(*argv)++;
+	for (size_t i = 0; i < sizeof(image) / sizeof(image[0]); i++)
+		if (strcmp((*argv)[0], image[i].name) == 0)
+			return image[i].fn;
+	return NULL;
+}
+
+/* Global options before the command; returns the index of the command word,
+ * 0 when main should return *rc. */
+static int parse_global(int argc, char **argv, const char **root, int *rc)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return *rc = 0, 0;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+			printf("brig version %s\n", BRIG_VERSION);
+			return *rc = 0, 0;
+		} else if (strcmp(a, "--root") == 0 && i + 1 < argc && argv[i + 1][0]) {
+			*root = argv[++i];
+		} else if (strncmp(a, "--root=", 7) == 0 && a[7]) {
+			*root = a + 7;
+		} else {
+			fprintf(stderr, "brig: unknown or incomplete option '%s'; see 'brig --help'\n", a);
+			return *rc = BRIG_EXIT_FAIL, 0;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return *rc = BRIG_EXIT_FAIL, 0;
+	}
+	return i;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 125;
-	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+	const char *root = NULL;
+	int rc = 0;
+	int i = parse_global(argc, argv, &root, &rc);
+	if (i == 0)
+		return rc;
+	const char *cmd = argv[i];
+	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "-v") == 0 || strcmp(cmd, "--version") == 0 ||
-	    strcmp(cmd, "version") == 0) {
+	if (strcmp(cmd, "version") == 0) {
 		printf("brig version %s\n", BRIG_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "brig: '%s' is not a brig command; see 'brig --help'\n", cmd);
-	return 125;
+	int cargc = argc - i;
+	char **cargv = argv + i;
+	brig_cmd_fn fn = find_cmd(&cargc, &cargv);
+	if (!fn) {
+		bool sub = strcmp(cmd, "image") == 0 && cargv != argv + i;
+		fprintf(stderr, "brig: '%s%s' is not a brig command; see 'brig --help'\n",
+			sub ? "image " : "", sub ? cargv[0] : cmd);
+		return BRIG_EXIT_FAIL;
+	}
+	_cleanup_free_ char *def = root ? NULL : default_root();
+	if (!root && !def)
+		return BRIG_EXIT_FAIL;
+	struct brig_global g = { .root = root ? root : def };
+	return fn(&g, cargc - 1, cargv + 1);
 }

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# brig's image commands: import, images, tag, rmi, image inspect.
+
+setup_file() {
+	local rfs=$BATS_FILE_TMPDIR/rootfs
+	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
+	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
+	gzip -c "$BATS_FILE_TMPDIR/rootfs.tar" >"$BATS_FILE_TMPDIR/rootfs.tar.gz"
+}
+
+setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	ROOT=$BATS_TEST_TMPDIR/root
+	TAR=$BATS_FILE_TMPDIR/rootfs.tar
+	TGZ=$BATS_FILE_TMPDIR/rootfs.tar.gz
+}
+
+brig() { "$BRIG" --root "$ROOT" "$@"; }
+
+# The stored index.json annotations (the names skopeo and umoci see).
+stored_names() {
+	python3 -c 'import json,sys
+for m in json.load(open(sys.argv[1]))["manifests"]:
+    print(m.get("annotations", {}).get("org.opencontainers.image.ref.name", ""))' \
+		"$ROOT/images/index.json"
+}
+
+assert_nothing_listed() {
+	run brig images -q
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	if [ -d "$ROOT/layers" ]; then
+		run find "$ROOT/layers" -mindepth 1 -maxdepth 1 -name '.tmp-*'
+		[ -z "$output" ]
+	fi
+}
+
+@test "import from a file prints the image id; images lists it" {
+	run brig import "$TAR" myimg:v1
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	id=$output
+	run brig images
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
+	read -r repo tag short _ <<<"${lines[1]}"
+	[ "$repo" = myimg ] && [ "$tag" = v1 ] && [ "$short" = "${id:7:12}" ]
+	run brig images -q
+	[ "$output" = "${id:7:12}" ]
+	run brig images -q --no-trunc
+	[ "$output" = "$id" ]
+}
+
+@test "import from stdin (gzip) with the default tag" {
+	run brig import - gzimg <"$TGZ"
+	[ "$status" -eq 0 ]
+	id=$output
+	run brig images --format '{{.Repository}}|{{.Tag}}|{{.ID}}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "gzimg|latest|${id:7:12}" ]
+	# the manifest records the gzip layer
+	run skopeo inspect --raw "oci:$ROOT/images:docker.io/library/gzimg:latest"
+	[[ "$output" == *'application/vnd.oci.image.layer.v1.tar+gzip'* ]]
+}
+
+@test "import a zstd tarball: the layer media type says zstd" {
+	command -v zstd >/dev/null || skip "zstd not installed"
+	zstd -q -c "$TAR" >"$BATS_TEST_TMPDIR/rootfs.tar.zst"
+	run brig import "$BATS_TEST_TMPDIR/rootfs.tar.zst" zst
+	[ "$status" -eq 0 ]
+	run skopeo inspect --raw "oci:$ROOT/images:docker.io/library/zst:latest"
+	[[ "$output" == *'application/vnd.oci.image.layer.v1.tar+zstd'* ]]
+	[ -x "$ROOT/layers/$(sha256sum <"$TAR" | cut -d' ' -f1)/bin/busybox" ]
+}
+
+@test "images --format json is one array; --digests adds the manifest digest" {
+	brig import "$TAR" a:1 >/dev/null
+	brig import "$TGZ" b:2 >/dev/null
+	run brig images --format json
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run python3 -c 'import json,sys; a=json.loads(sys.argv[1]); print(len(a), sorted(x["Repository"]+":"+x["Tag"] for x in a))' "$output"
+	[ "$output" = "2 ['a:1', 'b:2']" ]
+	run brig images --digests
+	[[ "${lines[0]}" == *DIGEST* ]]
+	[[ "${lines[1]}" =~ sha256:[0-9a-f]{64} ]]
+}
+
+@test "the layer is unpacked under layers/<diff_id> with a busybox" {
+	id=$(brig import "$TGZ" lay)
+	diff_id=$(brig image inspect -f '{{index .RootFS.Layers 0}}' lay)
+	[[ "$diff_id" =~ ^sha256:[0-9a-f]{64}$ ]]
+	[ "$diff_id" = "sha256:$(sha256sum <"$TAR" | cut -d' ' -f1)" ]
+	[ -x "$ROOT/layers/${diff_id#sha256:}/bin/busybox" ]
+	run find "$ROOT/layers" -mindepth 1 -maxdepth 1
+	[ "${#lines[@]}" -eq 1 ]
+	# a second import of the same tarball keeps the one layer directory
+	brig import "$TAR" lay2 >/dev/null
+	run find "$ROOT/layers" -mindepth 1 -maxdepth 1
+	[ "${#lines[@]}" -eq 1 ]
+	[ -n "$id" ]
+}
+
+@test "skopeo reads the image and its config digest is our id" {
+	command -v skopeo >/dev/null || skip "skopeo not installed"
+	id=$(brig import "$TAR" sk:1)
+	name=$(stored_names)
+	[ "$name" = docker.io/library/sk:1 ]
+	run skopeo inspect --raw "oci:$ROOT/images:$name"
+	[ "$status" -eq 0 ]
+	cfg=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["config"]["digest"])' "$output")
+	[ "$cfg" = "$id" ]
+	run skopeo inspect "oci:$ROOT/images:$name"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"Os": "linux"'* ]]
+}
+
+@test "umoci lists the image" {
+	command -v umoci >/dev/null || skip "umoci not installed"
+	brig import "$TAR" um:2 >/dev/null
+	run umoci ls --layout "$ROOT/images"
+	[ "$status" -eq 0 ]
+	[ "$output" = docker.io/library/um:2 ]
+}
+
+@test "tag adds a name, rmi removes it" {
+	id=$(brig import "$TAR" orig)
+	run brig tag orig other:x
+	[ "$status" -eq 0 ]
+	run brig images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" == *"other:x ${id:7:12}"* ]]
+	run brig image inspect -f '{{json .RepoTags}}' "$id"
+	[ "$output" = '["orig:latest","other:x"]' ]
+	# an ID with two names needs -f
+	run brig rmi "${id:7:12}"
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run brig rmi other:x
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: other:x" ]
+	run brig rmi -f "${id:7:12}"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: orig:latest" ]
+	assert_nothing_listed
+}
+
+@test "image inspect: JSON array and -f templates" {
+	id=$(brig import "$TAR" insp:3)
+	run brig image inspect -f '{{.Config.Env}}' insp:3
+	[ "$status" -eq 0 ]
+	[ "$output" = "[PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin]" ]
+	run brig image inspect insp:3
+	[ "$status" -eq 0 ]
+	run python3 -c 'import json,sys; a=json.loads(sys.argv[1]); i=a[0]
+print(len(a), i["Id"], i["RepoTags"], i["Os"], i["RootFS"]["Type"], i["Size"] > 0, i["RepoDigests"][0].startswith("insp@sha256:"))' "$output"
+	[ "$output" = "1 $id ['insp:3'] linux layers True True" ]
+}
+
+@test "import --change sets USER, ENV, ENTRYPOINT, CMD, WORKDIR, LABEL" {
+	run brig import -c 'USER 1000' -c 'ENV FOO=bar' -c 'ENV PATH=/bin' \
+		--change 'ENTRYPOINT ["/bin/sh", "-c"]' --change 'cmd echo hi' \
+		-c 'WORKDIR /tmp' -c 'LABEL a.b="c d"' "$TAR" chg
+	[ "$status" -eq 0 ]
+	run brig image inspect -f '{{json .Config}}' chg
+	[ "$status" -eq 0 ]
+	run python3 -c 'import json,sys; c=json.loads(sys.argv[1])
+print(c["User"], c["Env"], c["Entrypoint"], c["Cmd"], c["WorkingDir"], c["Labels"])' "$output"
+	[ "$output" = "1000 ['PATH=/bin', 'FOO=bar'] ['/bin/sh', '-c'] ['/bin/sh', '-c', 'echo hi'] /tmp {'a.b': 'c d'}" ]
+}
+
+@test "bad input: unsupported or malformed --change" {
+	for c in 'EXPOSE 80' 'CMD [1, 2]' 'ENV' 'LABEL =x'; do
+		run brig import --change "$c" "$TAR" badchg
+		[ "$status" -eq 125 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"--change"* ]]
+	done
+	assert_nothing_listed
+}
+
+@test "bad input: missing file" {
+	run brig import "$BATS_TEST_TMPDIR/nope.tar" x
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *nope.tar* ]]
+	assert_nothing_listed
+}
+
+@test "bad input: a tarball that is not one leaves nothing" {
+	head -c 5000 /dev/urandom >"$BATS_TEST_TMPDIR/junk.tar"
+	run brig import "$BATS_TEST_TMPDIR/junk.tar" junk
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	assert_nothing_listed
+}
+
+@test "bad input: bad name" {
+	run brig import "$TAR" 'Bad:Name!'
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	assert_nothing_listed
+}
+
+@test "bad input: unknown image" {
+	for cmd in "rmi nosuch" "image inspect nosuch" "tag nosuch x"; do
+		run brig $cmd
+		[ "$status" -eq 125 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *nosuch* ]]
+	done
+	assert_nothing_listed
+}
+
+@test "bad input: bad template" {
+	brig import "$TAR" t >/dev/null
+	run brig images --format '{{.Repository'
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run brig images --format '{{.NoSuchField}}'
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run brig image inspect -f '{{.Nope' t
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	brig rmi t >/dev/null
+	assert_nothing_listed
+}
+
+@test "usage errors exit 125" {
+	run brig import onlyone
+	[ "$status" -eq 125 ]
+	run brig images --bogus
+	[ "$status" -eq 125 ]
+	run brig image frob
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"image frob"* ]]
+}
