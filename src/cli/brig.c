@@ -40,18 +40,7 @@ int brig_parse(const char *name, const char *args, struct opt *o, int argc,
 {
 	char prog[64];
 	snprintf(prog, sizeof(prog), "brig %s", name);
-	if (opts_parse(prog, o, argc, argv, false, pos, npos) < 0)
-		return -1;
-	if (opts_find(o, "help") && opts_find(o, "help")->set) {
-		printf("Usage: %s [OPTIONS] %s\n\nOptions:\n", prog, args);
-		opts_usage(stdout, o);
-		return 0;
-	}
-	if (*npos < min || *npos > max) {
-		fprintf(stderr, "%s: expected %s; see '%s --help'\n", prog, args, prog);
-		return -1;
-	}
-	return 1;
+	return opts_parse_cmd(prog, args, o, argc, argv, false, pos, npos, min, max);
 }
 
 int brig_images_dir(const struct brig_global *g, char **out, struct brig_err *e)

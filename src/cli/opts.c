@@ -146,3 +146,22 @@ void opts_usage(FILE *out, const struct opt *opts)
 		fprintf(out, "  %-30s %s\n", left, o->help ? o->help : "");
 	}
 }
+
+int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc,
+		   char **argv, bool stop_at_positional, char ***pos, size_t *npos,
+		   size_t min, size_t max)
+{
+	if (opts_parse(prog, opts, argc, argv, stop_at_positional, pos, npos) < 0)
+		return -1;
+	struct opt *help = opts_find(opts, "help");
+	if (help && help->set) {
+		printf("Usage: %s [OPTIONS] %s\n\nOptions:\n", prog, args);
+		opts_usage(stdout, opts);
+		return 0;
+	}
+	if (*npos < min || *npos > max) {
+		fprintf(stderr, "%s: expected %s; see '%s --help'\n", prog, args, prog);
+		return -1;
+	}
+	return 1;
+}

@@ -36,6 +36,11 @@ struct opt {
  */
 int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
 	       bool stop_at_positional, char ***pos, size_t *npos);
+/* opts_parse for a command: prints its --help (returns 0), checks that
+ * there are min..max positional words (else a usage line, -1); 1 to go on. */
+int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc,
+		   char **argv, bool stop_at_positional, char ***pos, size_t *npos,
+		   size_t min, size_t max);
 void opts_free(struct opt *opts);
 void opts_usage(FILE *out, const struct opt *opts);
 struct opt *opts_find(struct opt *opts, const char *name);

@@ -198,7 +198,7 @@ static int parse_range(struct parser *p, char **w, size_t n, struct node *nd)
 		}
 		if (w[at][0] != '$' || strlen(w[at]) >= sizeof(nd->vvar))
 			return fail_at(p, "bad range variable");
-		strcpy(nd->vvar, w[at]);
+		memcpy(nd->vvar, w[at], strlen(w[at]) + 1);
 		at = n - 1;
 	} else if (n != 2) {
 		return fail_at(p, "range takes one value");
