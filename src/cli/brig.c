@@ -22,8 +22,10 @@ static void usage(FILE *out)
 	      "Commands:\n"
 	      "  images          list images\n"
 	      "  image inspect   show images in detail (also: image ls, rm, tag, import)\n"
+	      "  image prune     remove blobs no image needs (--dry-run, --format json)\n"
 	      "  import          make an image from a rootfs tarball\n"
 	      "  rmi             remove image names\n"
+	      "  system check    verify every blob and name of the store (--repair)\n"
 	      "  tag             give an image another name\n"
 	      "  version         print version information\n",
 	      out);
@@ -79,8 +81,14 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 		{ "ls", brig_cmd_images }, { "list", brig_cmd_images },
 		{ "import", brig_cmd_import }, { "tag", brig_cmd_tag },
 		{ "rm", brig_cmd_rmi }, { "inspect", brig_cmd_inspect },
+		{ "prune", brig_cmd_prune },
 	};
 	const char *w = (*argv)[0];
+	if (strcmp(w, "system") == 0 && *argc >= 2 && strcmp((*argv)[1], "check") == 0) {
+		(*argc)--;
+		(*argv)++;
+		return brig_cmd_system_check;
+	}
 	if (strcmp(w, "image") != 0) {
 		for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
 			if (strcmp(w, top[i].name) == 0)

@@ -238,3 +238,55 @@ print(c["User"], c["Env"], c["Entrypoint"], c["Cmd"], c["WorkingDir"], c["Labels
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"image frob"* ]]
 }
+
+@test "system check: a consistent store passes; a corrupted blob is found and repaired" {
+	brig import "$TAR" chk:v1 >/dev/null
+	run brig system check
+	[ "$status" -eq 0 ]
+	[[ "$output" == consistent:* ]]
+	# Corrupt the layer blob behind the image's back.
+	local layer
+	layer=$(python3 -c 'import json,sys
+idx=json.load(open(sys.argv[1]))
+m=json.load(open(sys.argv[2]+"/blobs/sha256/"+idx["manifests"][0]["digest"][7:]))
+print(m["layers"][0]["digest"][7:])' "$ROOT/images/index.json" "$ROOT/images")
+	chmod u+w "$ROOT/images/blobs/sha256/$layer"
+	printf 'tampered' >>"$ROOT/images/blobs/sha256/$layer"
+	run brig system check
+	[ "$status" -eq 125 ]
+	[[ "$output" == PROBLEMS:*"1 corrupt"* ]]
+	run brig system check --format json
+	[ "$status" -eq 125 ]
+	jq -e --arg d "sha256:$layer" '.corrupt_blobs | map(tostring) | any(contains($d))' <<<"$output" >/dev/null
+	run brig system check --repair
+	[ "$status" -eq 0 ]
+	[[ "$output" == repaired:* ]]
+	run brig system check
+	[ "$status" -eq 0 ]
+	# The image that needed the blob is no longer listed.
+	assert_nothing_listed
+}
+
+@test "image prune removes only what no image needs" {
+	brig import "$TAR" keep:v1 >/dev/null
+	brig import "$TGZ" drop:v1 >/dev/null
+	local before after
+	before=$(ls "$ROOT/images/blobs/sha256" | wc -l)
+	brig rmi drop:v1 >/dev/null
+	run brig image prune --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Would delete blobs: 3"* ]]
+	[ "$(ls "$ROOT/images/blobs/sha256" | wc -l)" -eq "$before" ]
+	run brig image prune --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.removed_blobs | length' <<<"$output")" -eq 3 ]
+	after=$(ls "$ROOT/images/blobs/sha256" | wc -l)
+	[ "$after" -eq $((before - 3)) ]
+	run brig images -q
+	[ "${#lines[@]}" -eq 1 ]
+	run brig system check
+	[ "$status" -eq 0 ]
+	run brig image prune --format yaml
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
