@@ -80,6 +80,19 @@ static int want_kind(struct img_store *s, const struct img_descriptor *d,
 			    d->media_type ? d->media_type : "", img_media_kind_name(kind));
 }
 
+/* Read the document d names, of the kind expected, into *buf; name gets
+ * "LABEL DIGEST" for the parser's messages. */
+static int read_doc(struct img_store *s, const struct img_descriptor *d,
+		    enum img_media_kind kind, size_t max, const char *label, char **buf,
+		    size_t *len, char name[IMG_DIGEST_SIZE + 16], struct brig_err *e)
+{
+	int r = want_kind(s, d, kind, e);
+	if (r < 0 || (r = img_read_desc(s, d, max, buf, len, e)) < 0)
+		return r;
+	(void)snprintf(name, IMG_DIGEST_SIZE + 16, "%s %s", label, d->digest);
+	return 0;
+}
+
 int img_store_load_manifest(struct img_store *s, const struct img_descriptor *d,
 			    struct img_manifest *out, struct brig_err *e)
 {
@@ -87,11 +100,9 @@ int img_store_load_manifest(struct img_store *s, const struct img_descriptor *d,
 	size_t len = 0;
 	char name[IMG_DIGEST_SIZE + 16];
 	*out = (struct img_manifest){ 0 };
-	int r = want_kind(s, d, IMG_KIND_MANIFEST, e);
-	if (r < 0 || (r = img_read_desc(s, d, IMG_MANIFEST_MAX, &buf, &len, e)) < 0)
-		return r;
-	(void)snprintf(name, sizeof(name), "manifest %s", d->digest);
-	return img_manifest_parse(buf, len, name, d->media_type, out, e);
+	int r = read_doc(s, d, IMG_KIND_MANIFEST, IMG_MANIFEST_MAX, "manifest", &buf, &len,
+			 name, e);
+	return r < 0 ? r : img_manifest_parse(buf, len, name, d->media_type, out, e);
 }
 
 int img_store_load_index(struct img_store *s, const struct img_descriptor *d,
@@ -101,11 +112,8 @@ int img_store_load_index(struct img_store *s, const struct img_descriptor *d,
 	size_t len = 0;
 	char name[IMG_DIGEST_SIZE + 16];
 	*out = (struct img_index){ 0 };
-	int r = want_kind(s, d, IMG_KIND_INDEX, e);
-	if (r < 0 || (r = img_read_desc(s, d, IMG_INDEX_MAX, &buf, &len, e)) < 0)
-		return r;
-	(void)snprintf(name, sizeof(name), "index %s", d->digest);
-	return img_index_parse(buf, len, name, d->media_type, out, e);
+	int r = read_doc(s, d, IMG_KIND_INDEX, IMG_INDEX_MAX, "index", &buf, &len, name, e);
+	return r < 0 ? r : img_index_parse(buf, len, name, d->media_type, out, e);
 }
 
 int img_store_load_config(struct img_store *s, const struct img_descriptor *d,
@@ -115,11 +123,8 @@ int img_store_load_config(struct img_store *s, const struct img_descriptor *d,
 	size_t len = 0;
 	char name[IMG_DIGEST_SIZE + 16];
 	*out = (struct img_config){ 0 };
-	int r = want_kind(s, d, IMG_KIND_CONFIG, e);
-	if (r < 0 || (r = img_read_desc(s, d, IMG_CONFIG_MAX, &buf, &len, e)) < 0)
-		return r;
-	(void)snprintf(name, sizeof(name), "config %s", d->digest);
-	return img_config_parse(buf, len, name, out, e);
+	int r = read_doc(s, d, IMG_KIND_CONFIG, IMG_CONFIG_MAX, "config", &buf, &len, name, e);
+	return r < 0 ? r : img_config_parse(buf, len, name, out, e);
 }
 
 /* ---- platform selection ---- */
