@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brig: unpacking an imported layer into ROOT/layers/<diff_id hex>.  Kept
  * apart from the store code: image/layer/layer.h and image/store/store.h
- * each declare enum img_compression. */
+ * share enum img_compression through image/compression.h. */
 #include "cli/brig_cmd.h"
 #include "image/layer/layer.h"
 

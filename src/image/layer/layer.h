@@ -16,15 +16,11 @@
 #define BRIG_IMAGE_LAYER_H
 
 #include "common/common.h"
+#include "image/compression.h"
 
 /* "sha256:" + 64 hex digits + NUL */
 #define IMG_DIGEST_LEN (7 + 64 + 1)
 
-enum img_compression {
-	IMG_COMP_NONE = 0,
-	IMG_COMP_GZIP,
-	IMG_COMP_ZSTD,
-};
 const char *img_compression_name(enum img_compression c);
 
 /* Default limits (a zero field in struct img_unpack_opts means "default"). */

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "common/common.h"
+#include "image/compression.h"
 
 /* "sha256:" + 64 hex digits + NUL */
 #define IMG_DIGEST_SIZE 72
@@ -74,7 +75,6 @@ enum img_media_kind {
 	IMG_KIND_LAYER,    /* a filesystem layer (a tar stream) */
 };
 
-enum img_compression { IMG_COMP_NONE = 0, IMG_COMP_GZIP, IMG_COMP_ZSTD };
 
 struct img_media_info {
 	enum img_media_kind kind;
