@@ -24,7 +24,9 @@ static void usage(FILE *out)
 	      "  image inspect   show images in detail (also: image ls, rm, tag, import)\n"
 	      "  image prune     remove blobs no image needs (--dry-run, --format json)\n"
 	      "  import          make an image from a rootfs tarball\n"
+	      "  load            load images from a docker-archive or oci-archive\n"
 	      "  rmi             remove image names\n"
+	      "  save            write images to a docker-archive or oci-archive\n"
 	      "  system check    verify every blob and name of the store (--repair)\n"
 	      "  tag             give an image another name\n"
 	      "  version         print version information\n",
@@ -77,11 +79,13 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 	static const struct { const char *name; brig_cmd_fn fn; } top[] = {
 		{ "images", brig_cmd_images }, { "import", brig_cmd_import },
 		{ "tag", brig_cmd_tag }, { "rmi", brig_cmd_rmi },
+		{ "load", brig_cmd_load }, { "save", brig_cmd_save },
 	}, image[] = {
 		{ "ls", brig_cmd_images }, { "list", brig_cmd_images },
 		{ "import", brig_cmd_import }, { "tag", brig_cmd_tag },
 		{ "rm", brig_cmd_rmi }, { "inspect", brig_cmd_inspect },
-		{ "prune", brig_cmd_prune },
+		{ "prune", brig_cmd_prune }, { "load", brig_cmd_load },
+		{ "save", brig_cmd_save },
 	};
 	const char *w = (*argv)[0];
 	if (strcmp(w, "system") == 0 && *argc >= 2 && strcmp((*argv)[1], "check") == 0) {

@@ -43,6 +43,8 @@ int brig_cmd_tag(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rmi(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_load(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_save(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_check(const struct brig_global *g, int argc, char **argv);
 
 #endif
