@@ -363,8 +363,8 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 			      .console_peer = -1 };
 	_cleanup_close_ int master = -1;
 	rt_use_seccomp_cache(g);
-	int r = rt_spec_load(o->bundle ? o->bundle : ".", NULL, o->id, g->systemd_cgroup,
-			     &c.spec, e);
+	int r = rt_spec_load(o->bundle ? o->bundle : ".", o->config ? o->config_name : NULL,
+			     o->config, o->id, g->systemd_cgroup, &c.spec, e);
 	if (r < 0)
 		return r;
 	if ((r = validate(&c, e)) < 0 || (r = prepare(&c, e)) < 0 ||
@@ -377,6 +377,8 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 		return r;
 	}
 	pid_t pid = c.pid;
+	if (o->pid_out)
+		*o->pid_out = pid;
 	brig_debug("container %s created: init pid %d, bundle %s", o->id, (int)pid,
 		   c.spec->bundle);
 	/* Release the lock before start takes it. */

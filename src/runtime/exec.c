@@ -379,7 +379,7 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig
 	const char *bundle = json_string_value(json_object_get(c->state, "bundle"));
 	x.target = c->pid;
 	rt_use_seccomp_cache(g);
-	if ((r = rt_spec_load(bundle ? bundle : "/", cfg, o->id, false, &x.spec, e)) < 0 ||
+	if ((r = rt_spec_load(bundle ? bundle : "/", cfg, NULL, o->id, false, &x.spec, e)) < 0 ||
 	    (r = build_process(&x, e)) < 0 || (r = rt_check_rlimits(&x.proc, "process", e)) < 0 ||
 	    (r = compute_join_flags(&x, e)) < 0 || (r = connect_console(&x, e)) < 0)
 		goto out;

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -355,10 +356,30 @@ int rt_find_exec(const struct rt_process *p, char out[PATH_MAX], struct brig_err
 			    name);
 }
 
+/* The container's process starts with every signal at its default and
+ * none blocked, whatever the process that made the container had set (an
+ * ignored SIGPIPE or a blocked SIGTERM would otherwise be inherited). */
+static int reset_signals(struct brig_err *e)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL); /* EINVAL for glibc's own */
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return brig_err_sys(e, errno, "sigprocmask");
+	return 0;
+}
+
 int rt_final_exec(const struct rt_process *p, const char *path, unsigned preserve,
 		  struct brig_err *e)
 {
-	int r = brig_cloexec_from(3 + (int)preserve);
+	int r = reset_signals(e);
+	if (r < 0)
+		return r;
+	r = brig_cloexec_from(3 + (int)preserve);
 	if (r < 0)
 		return brig_err_sys(e, -r, "closing inherited file descriptors");
 	execve(path, p->args, p->env);

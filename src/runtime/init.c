@@ -137,6 +137,7 @@ static int setup_namespaces(struct rt_launch *l, struct brig_err *e)
 		.before_pivot = before_pivot,
 		.before_pivot_data = l,
 		.cwd = s->process.cwd,
+		.root_mount_fd = l->opts->rootfs_mount_fd,
 	};
 	if ((r = rt_rootfs_setup(s->rootfs, &ctx, e)) < 0)
 		return r;

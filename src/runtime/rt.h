@@ -107,9 +107,12 @@ struct rt_spec {
 };
 
 /* spec.c */
-/* config: path of the config to read; NULL for BUNDLE/config.json. */
-int rt_spec_load(const char *bundle, const char *config, const char *id,
-		 bool systemd_cgroup, struct rt_spec **out, struct brig_err *e);
+/* config: path of the config to read (NULL: BUNDLE/config.json), or, with
+ * doc, only the name it is known by in messages; doc: the config in memory
+ * (copied), or NULL to read the file. */
+int rt_spec_load(const char *bundle, const char *config, const json_t *doc,
+		 const char *id, bool systemd_cgroup, struct rt_spec **out,
+		 struct brig_err *e);
 /* Only the hooks of dirfd/name (for start and delete). */
 int rt_spec_load_hooks(int dirfd, const char *name, struct rt_spec **out,
 		       struct brig_err *e);

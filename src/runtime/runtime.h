@@ -33,6 +33,19 @@ struct rt_create_opts {
 	bool start;
 	/* run: keep the (stopped) container after it exits. */
 	bool keep;
+	/* The engine: the config in memory instead of BUNDLE/config.json
+	 * (bundle is still where relative paths start), and the name it goes
+	 * by in messages. */
+	const json_t *config;
+	const char *config_name;
+	/* > 0: a detached mount (fsmount, open_tree) to become the container's
+	 * root in place of a bind mount of root.path; it is attached at
+	 * root.path inside the container's mount namespace only.  Owned by the
+	 * caller. */
+	int rootfs_mount_fd;
+	/* Where to store the container init's pid (a child of the caller
+	 * until it is waited for), or NULL. */
+	pid_t *pid_out;
 };
 
 struct rt_exec_opts {

@@ -341,8 +341,28 @@ static int check_uts(const struct rt_spec *s, struct brig_err *e)
 	return 0;
 }
 
-int rt_spec_load(const char *bundle, const char *config, const char *id,
-		 bool systemd_cgroup, struct rt_spec **out, struct brig_err *e)
+static int spec_parse(struct rt_spec *s, const char *id, bool systemd_cgroup,
+		      struct brig_err *e)
+{
+	struct bj_loc root;
+	bj_root(&root, s->file);
+	int r;
+	if ((r = bj_expect(s->json, &root, JSON_OBJECT, e)) < 0 ||
+	    (r = parse_top(s->json, &root, s, e)) < 0 ||
+	    (r = parse_linux(s->json, &root, s, e)) < 0 ||
+	    (r = check_uts(s, e)) < 0 ||
+	    (r = rt_hook_parse_all(s->json, &root, s, e)) < 0 ||
+	    (r = rt_rootfs_parse(s->json, s->file, s->bundle, &s->rootfs, e)) < 0)
+		return r;
+	json_t *lx = json_object_get(s->json, "linux");
+	struct bj_loc ll;
+	bj_key(&ll, &root, "linux");
+	return rt_cgroup_cfg_parse(lx, &ll, id, systemd_cgroup, &s->cgroup, e);
+}
+
+int rt_spec_load(const char *bundle, const char *config, const json_t *doc,
+		 const char *id, bool systemd_cgroup, struct rt_spec **out,
+		 struct brig_err *e)
 {
 	struct rt_spec *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -362,21 +382,16 @@ int rt_spec_load(const char *bundle, const char *config, const char *id,
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((r = bj_load_file(AT_FDCWD, s->file, RT_MAX_CONFIG, &s->json, e)) < 0)
+	if (doc) {
+		/* A private copy: parsing keeps pointers into it. */
+		if (!(s->json = json_deep_copy(doc))) {
+			r = brig_err_set(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+	} else if ((r = bj_load_file(AT_FDCWD, s->file, RT_MAX_CONFIG, &s->json, e)) < 0) {
 		goto fail;
-	struct bj_loc root;
-	bj_root(&root, s->file);
-	if ((r = bj_expect(s->json, &root, JSON_OBJECT, e)) < 0 ||
-	    (r = parse_top(s->json, &root, s, e)) < 0 ||
-	    (r = parse_linux(s->json, &root, s, e)) < 0 ||
-	    (r = check_uts(s, e)) < 0 ||
-	    (r = rt_hook_parse_all(s->json, &root, s, e)) < 0 ||
-	    (r = rt_rootfs_parse(s->json, s->file, s->bundle, &s->rootfs, e)) < 0)
-		goto fail;
-	json_t *lx = json_object_get(s->json, "linux");
-	struct bj_loc ll;
-	bj_key(&ll, &root, "linux");
-	if ((r = rt_cgroup_cfg_parse(lx, &ll, id, systemd_cgroup, &s->cgroup, e)) < 0)
+	}
+	if ((r = spec_parse(s, id, systemd_cgroup, e)) < 0)
 		goto fail;
 	*out = s;
 	return 0;

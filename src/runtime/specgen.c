@@ -220,7 +220,7 @@ int rt_parse_signal(const char *s)
 int rt_validate_bundle(const char *bundle, struct brig_err *e)
 {
 	struct rt_spec *s = NULL;
-	int r = rt_spec_load(bundle, NULL, "validate", false, &s, e);
+	int r = rt_spec_load(bundle, NULL, NULL, "validate", false, &s, e);
 	rt_spec_free(s);
 	return r;
 }

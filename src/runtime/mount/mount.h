@@ -71,6 +71,9 @@ struct rt_rootfs_ctx {
 	 * before anything is made read-only; or NULL. */
 	const char *cwd;
 	void *before_pivot_data;
+	/* > 0: a detached mount to attach at the rootfs path instead of
+	 * binding the rootfs onto itself (brig's overlay). */
+	int root_mount_fd;
 };
 
 /*

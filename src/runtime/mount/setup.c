@@ -16,6 +16,11 @@
  */
 #include "runtime/mount/mount-internal.h"
 
+#include <sys/syscall.h>
+#ifndef __NR_move_mount
+#define __NR_move_mount 429
+#endif
+
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -60,12 +65,27 @@ static int open_host_null(struct brig_err *e)
 	return fd;
 }
 
-static int prepare_root(const struct rt_rootfs_cfg *cfg, struct brig_err *e)
+/* Attach the engine's detached rootfs mount (an overlay) at cfg->rootfs. */
+static int attach_root(const struct rt_rootfs_cfg *cfg, int tree, struct brig_err *e)
+{
+	if (syscall(__NR_move_mount, tree, "", AT_FDCWD, cfg->rootfs,
+		    MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return brig_err_sys(e, errno, "attaching the rootfs mount at %s", cfg->rootfs);
+	return 0;
+}
+
+static int prepare_root(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx *ctx,
+			struct brig_err *e)
 {
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return brig_err_sys(e, errno, "making / rslave");
-	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (ctx->root_mount_fd > 0) {
+		int r = attach_root(cfg, ctx->root_mount_fd, e);
+		if (r < 0)
+			return r;
+	} else if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return brig_err_sys(e, errno, "bind mounting the rootfs %s", cfg->rootfs);
+	}
 	int fd = BRIG_RETRY(open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening the rootfs %s", cfg->rootfs);
@@ -212,7 +232,7 @@ int rt_rootfs_setup(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx 
 	_cleanup_free_ size_t *deferred = calloc(cfg->n_mounts + 1, sizeof(size_t));
 	if (!deferred)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	_cleanup_close_ int rootfd = prepare_root(cfg, e);
+	_cleanup_close_ int rootfd = prepare_root(cfg, ctx, e);
 	if (rootfd < 0)
 		return rootfd;
 	struct rt_setup_state st = {

@@ -53,7 +53,7 @@ static int load_with(void (*change)(json_t *), struct brig_err *e)
 	write_config(cfg);
 	json_decref(cfg);
 	struct rt_spec *s = NULL;
-	int r = rt_spec_load(bundle, NULL, "t1", false, &s, e);
+	int r = rt_spec_load(bundle, NULL, NULL, "t1", false, &s, e);
 	rt_spec_free(s);
 	return r;
 }
@@ -68,7 +68,7 @@ static void test_default_spec_is_valid(void **state)
 	write_config(cfg);
 	json_decref(cfg);
 	struct rt_spec *s = NULL;
-	assert_int_equal(rt_spec_load(bundle, NULL, "t1", false, &s, &e), 0);
+	assert_int_equal(rt_spec_load(bundle, NULL, NULL, "t1", false, &s, &e), 0);
 	assert_true(s->process.no_new_privs);
 	assert_true(s->ns[RT_NS_PID].wanted && s->ns[RT_NS_NET].wanted && s->ns[RT_NS_MNT].wanted);
 	assert_false(s->ns[RT_NS_USER].wanted);
@@ -166,7 +166,7 @@ static void test_malformed_and_huge(void **state)
 	_cleanup_err_ struct brig_err e = { 0 };
 	assert_int_equal(brig_atomic_write(AT_FDCWD, path, "{\"ociVersion\": ", 15, 0600, &e), 0);
 	struct rt_spec *s = NULL;
-	assert_true(rt_spec_load(bundle, NULL, "t1", false, &s, &e) < 0);
+	assert_true(rt_spec_load(bundle, NULL, NULL, "t1", false, &s, &e) < 0);
 	assert_non_null(strstr(brig_err_str(&e), "config.json: line 1 column"));
 	size_t big = RT_MAX_CONFIG + 10;
 	char *buf = malloc(big);
@@ -176,7 +176,7 @@ static void test_malformed_and_huge(void **state)
 	buf[big - 1] = '}';
 	assert_int_equal(brig_atomic_write(AT_FDCWD, path, buf, big, 0600, &e), 0);
 	free(buf);
-	assert_int_equal(rt_spec_load(bundle, NULL, "t1", false, &s, &e), -EFBIG);
+	assert_int_equal(rt_spec_load(bundle, NULL, NULL, "t1", false, &s, &e), -EFBIG);
 	assert_non_null(strstr(brig_err_str(&e), "limit"));
 }
 
