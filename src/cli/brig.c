@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brig: the docker-like command line. */
-#include "cli/brig_cmd.h"
+#include "cli/brig_ctr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +16,29 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      "      --root DIR  store root (default /var/lib/brig for root,\n"
 	      "                  else $XDG_DATA_HOME/brig or ~/.local/share/brig)\n"
+	      "      --storage-driver overlay|copy\n"
+	      "                  how container root filesystems are made (default:\n"
+	      "                  overlay, a copy where overlay cannot be mounted)\n"
 	      "  -v, --version   print version information and exit\n"
 	      "  -h, --help      print this help and exit\n"
 	      "\n"
-	      "Commands:\n"
+	      "Containers:\n"
+	      "  create          make a container from an image (not started)\n"
+	      "  run             make and start a container (-d: in the background)\n"
+	      "  start           start created or stopped containers (-a: attached)\n"
+	      "  ps              list containers (-a: all of them)\n"
+	      "  inspect         show containers or images in detail (-f TEMPLATE)\n"
+	      "  logs            show a container's output (-f, -t, --since, --tail)\n"
+	      "  exec            run a command in a running container\n"
+	      "  top             list a container's processes\n"
+	      "  stop            stop containers (signal, then SIGKILL after -t seconds)\n"
+	      "  kill            send a signal to containers\n"
+	      "  wait            wait for containers to exit; print their exit codes\n"
+	      "  rename          rename a container\n"
+	      "  rm              remove containers (-f: running ones too)\n"
+	      "  container CMD   the same commands (container ls, inspect, ...)\n"
+	      "\n"
+	      "Images:\n"
 	      "  images          list images\n"
 	      "  image inspect   show images in detail (also: image ls, rm, tag, import)\n"
 	      "  image prune     remove blobs no image needs (--dry-run, --format json)\n"
@@ -80,6 +99,19 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 		{ "images", brig_cmd_images }, { "import", brig_cmd_import },
 		{ "tag", brig_cmd_tag }, { "rmi", brig_cmd_rmi },
 		{ "load", brig_cmd_load }, { "save", brig_cmd_save },
+		{ "create", brig_cmd_create }, { "run", brig_cmd_run },
+		{ "start", brig_cmd_start }, { "ps", brig_cmd_ps },
+		{ "inspect", brig_cmd_inspect_any }, { "stop", brig_cmd_stop },
+		{ "kill", brig_cmd_kill }, { "rm", brig_cmd_rm }, { "wait", brig_cmd_wait },
+		{ "rename", brig_cmd_rename }, { "exec", brig_cmd_exec }, { "top", brig_cmd_top },
+		{ "logs", brig_cmd_logs },
+	}, container[] = {
+		{ "create", brig_cmd_create }, { "run", brig_cmd_run },
+		{ "start", brig_cmd_start }, { "ls", brig_cmd_ps }, { "list", brig_cmd_ps },
+		{ "ps", brig_cmd_ps }, { "inspect", brig_cmd_container_inspect },
+		{ "stop", brig_cmd_stop }, { "kill", brig_cmd_kill }, { "rm", brig_cmd_rm },
+		{ "wait", brig_cmd_wait }, { "rename", brig_cmd_rename }, { "exec", brig_cmd_exec },
+		{ "top", brig_cmd_top }, { "logs", brig_cmd_logs },
 	}, image[] = {
 		{ "ls", brig_cmd_images }, { "list", brig_cmd_images },
 		{ "import", brig_cmd_import }, { "tag", brig_cmd_tag },
@@ -93,7 +125,8 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 		(*argv)++;
 		return brig_cmd_system_check;
 	}
-	if (strcmp(w, "image") != 0) {
+	bool is_image = strcmp(w, "image") == 0, is_ctr = strcmp(w, "container") == 0;
+	if (!is_image && !is_ctr) {
 		for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
 			if (strcmp(w, top[i].name) == 0)
 				return top[i].fn;
@@ -103,15 +136,19 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 		return NULL;
 	(*argc)--;
 	(*argv)++;
-	for (size_t i = 0; i < sizeof(image) / sizeof(image[0]); i++)
-		if (strcmp((*argv)[0], image[i].name) == 0)
-			return image[i].fn;
+	size_t n = is_image ? sizeof(image) / sizeof(image[0]) : sizeof(container) / sizeof(container[0]);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = is_image ? image[i].name : container[i].name;
+		if (strcmp((*argv)[0], name) == 0)
+			return is_image ? image[i].fn : container[i].fn;
+	}
 	return NULL;
 }
 
 /* Global options before the command; returns the index of the command word,
  * 0 when main should return *rc. */
-static int parse_global(int argc, char **argv, const char **root, int *rc)
+static int parse_global(int argc, char **argv, const char **root, const char **driver,
+			int *rc)
 {
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -126,6 +163,10 @@ static int parse_global(int argc, char **argv, const char **root, int *rc)
 			*root = argv[++i];
 		} else if (strncmp(a, "--root=", 7) == 0 && a[7]) {
 			*root = a + 7;
+		} else if (strcmp(a, "--storage-driver") == 0 && i + 1 < argc && argv[i + 1][0]) {
+			*driver = argv[++i];
+		} else if (strncmp(a, "--storage-driver=", 17) == 0 && a[17]) {
+			*driver = a + 17;
 		} else {
 			fprintf(stderr, "brig: unknown or incomplete option '%s'; see 'brig --help'\n", a);
 			return *rc = BRIG_EXIT_FAIL, 0;
@@ -140,9 +181,9 @@ static int parse_global(int argc, char **argv, const char **root, int *rc)
 
 int main(int argc, char **argv)
 {
-	const char *root = NULL;
+	const char *root = NULL, *driver = NULL;
 	int rc = 0;
-	int i = parse_global(argc, argv, &root, &rc);
+	int i = parse_global(argc, argv, &root, &driver, &rc);
 	if (i == 0)
 		return rc;
 	const char *cmd = argv[i];
@@ -158,14 +199,15 @@ int main(int argc, char **argv)
 	char **cargv = argv + i;
 	brig_cmd_fn fn = find_cmd(&cargc, &cargv);
 	if (!fn) {
-		bool sub = strcmp(cmd, "image") == 0 && cargv != argv + i;
-		fprintf(stderr, "brig: '%s%s' is not a brig command; see 'brig --help'\n",
-			sub ? "image " : "", sub ? cargv[0] : cmd);
+		bool sub = (strcmp(cmd, "image") == 0 || strcmp(cmd, "container") == 0) &&
+			   cargv != argv + i;
+		fprintf(stderr, "brig: '%s%s%s' is not a brig command; see 'brig --help'\n",
+			sub ? cmd : "", sub ? " " : "", sub ? cargv[0] : cmd);
 		return BRIG_EXIT_FAIL;
 	}
 	_cleanup_free_ char *def = root ? NULL : default_root();
 	if (!root && !def)
 		return BRIG_EXIT_FAIL;
-	struct brig_global g = { .root = root ? root : def };
+	struct brig_global g = { .root = root ? root : def, .storage_driver = driver };
 	return fn(&g, cargc - 1, cargv + 1);
 }

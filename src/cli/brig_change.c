@@ -9,29 +9,73 @@
 
 #define CHANGE_MAX 65536
 
-/* "NAME=value" or "NAME value" into Env, replacing an existing NAME. */
-static int change_env(json_t *cfg, const char *arg, struct brig_err *e)
+static int env_put(json_t *cfg, const char *name, size_t klen, const char *val, size_t vlen,
+		   struct brig_err *e)
 {
-	size_t klen = strcspn(arg, "= \t");
-	if (klen == 0 || !arg[klen])
-		return brig_err_set(e, -EINVAL, "ENV needs NAME=VALUE");
-	const char *val = arg + klen + 1;
-	if (arg[klen] != '=')
-		val += strspn(val, " \t");
 	json_t *env = json_object_get(cfg, "Env");
+	if (!env && json_object_set_new(cfg, "Env", env = json_array()) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
 	size_t i;
 	json_t *v;
 	json_array_foreach(env, i, v) {
 		const char *s = json_string_value(v);
-		if (s && strncmp(s, arg, klen) == 0 && s[klen] == '=')
+		if (s && strncmp(s, name, klen) == 0 && s[klen] == '=')
 			break;
 	}
-	json_t *item = json_sprintf("%.*s=%s", (int)klen, arg, val);
+	json_t *item = json_sprintf("%.*s=%.*s", (int)klen, name, (int)vlen, val);
 	if (!item)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return (i < json_array_size(env) ? json_array_set_new(env, i, item)
 					 : json_array_append_new(env, item)) < 0
 		       ? brig_err_set(e, -ENOMEM, "out of memory") : 0;
+}
+
+/* One NAME=value word of "ENV A=1 B="two words"": the value ends at
+ * unquoted white space; double quotes are dropped.  Returns the rest. */
+static const char *env_word(json_t *cfg, const char *p, struct brig_err *e, int *r)
+{
+	size_t klen = strcspn(p, "= \t");
+	if (klen == 0 || p[klen] != '=') {
+		*r = brig_err_set(e, -EINVAL, "ENV needs NAME=VALUE pairs");
+		return p;
+	}
+	char val[CHANGE_MAX];
+	size_t n = 0;
+	bool quoted = false;
+	const char *q = p + klen + 1;
+	for (; *q && (quoted || (*q != ' ' && *q != '\t')); q++) {
+		if (*q == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (*q == '\\' && q[1])
+			q++;
+		if (n + 1 < sizeof(val))
+			val[n++] = *q;
+	}
+	if (quoted) {
+		*r = brig_err_set(e, -EINVAL, "ENV: unterminated quote");
+		return q;
+	}
+	*r = env_put(cfg, p, klen, val, n, e);
+	return q + strspn(q, " \t");
+}
+
+/* "NAME value" (the rest of the line is the value) or one or more
+ * "NAME=value" words into Env, each replacing an existing NAME. */
+static int change_env(json_t *cfg, const char *arg, struct brig_err *e)
+{
+	size_t klen = strcspn(arg, "= \t");
+	if (klen == 0 || !arg[klen])
+		return brig_err_set(e, -EINVAL, "ENV needs NAME=VALUE");
+	if (arg[klen] != '=') {
+		const char *val = arg + klen + strspn(arg + klen, " \t");
+		return env_put(cfg, arg, klen, val, strlen(val), e);
+	}
+	int r = 0;
+	for (const char *p = arg; r == 0 && *p;)
+		p = env_word(cfg, p, e, &r);
+	return r;
 }
 
 /* "key=value" (quotes around value dropped) into Labels. */

@@ -35,7 +35,15 @@ char *brig_familiar(const char *name);
 /* "4.26MB" (3 significant digits, SI units), "2 hours ago". */
 void brig_human_size(uint64_t n, char buf[32]);
 void brig_human_since(const char *created, char buf[64]);
+/* "3 minutes" since an RFC 3339 time ("N/A" when unreadable). */
+void brig_human_elapsed(const char *since, char buf[64]);
 /* Render a template per element of arr, one line each, all or nothing. */
 int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
+
+/* Append the `image inspect` object of one image to out. */
+int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
+			    struct brig_err *e);
+/* Print an inspect array: indented JSON, or the template per element. */
+int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
 
 #endif

@@ -162,16 +162,24 @@ static void human_duration(long long s, char buf[64])
 		snprintf(buf, 64, "%lld years", d / 365);
 }
 
-void brig_human_since(const char *created, char buf[64])
+void brig_human_elapsed(const char *since, char buf[64])
 {
 	struct tm tm = { 0 };
-	const char *end = created ? strptime(created, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	const char *end = since ? strptime(since, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
 	if (!end) {
 		snprintf(buf, 64, "N/A");
 		return;
 	}
 	time_t t = timegm(&tm), now = time(NULL);
+	human_duration(now > t ? (long long)(now - t) : 0, buf);
+}
+
+void brig_human_since(const char *created, char buf[64])
+{
 	char d[64];
-	human_duration(now > t ? (long long)(now - t) : 0, d);
-	snprintf(buf, 64, "%.50s ago", d);
+	brig_human_elapsed(created, d);
+	if (strcmp(d, "N/A") == 0)
+		snprintf(buf, 64, "N/A");
+	else
+		snprintf(buf, 64, "%.50s ago", d);
 }

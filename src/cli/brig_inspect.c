@@ -40,8 +40,8 @@ static json_t *rootfs_json(const struct img_config *c)
 	return json_pack("{s:s, s:o*}", "Type", "layers", "Layers", layers);
 }
 
-static int inspect_one(struct img_store *s, const char *what, json_t *out,
-		       struct brig_err *e)
+int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
+			    struct brig_err *e)
 {
 	struct img_descriptor d = { 0 };
 	struct brig_image im = { 0 };
@@ -71,7 +71,7 @@ static int inspect_one(struct img_store *s, const char *what, json_t *out,
 	return r;
 }
 
-static int print_result(const json_t *arr, const char *format, struct brig_err *e)
+int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e)
 {
 	if (format)
 		return brig_print_template(format, arr, e);
@@ -103,7 +103,7 @@ int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv)
 		return brig_fail(&e);
 	int rc = 0;
 	for (size_t i = 0; i < npos; i++) {
-		if (inspect_one(s, pos[i], arr, &e) < 0) {
+		if (brig_image_inspect_json(s, pos[i], arr, &e) < 0) {
 			brig_err_wrap(&e, "inspect");
 			rc = brig_fail(&e);
 		}
@@ -111,7 +111,7 @@ int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv)
 	}
 	if (rc && json_array_size(arr) == 0)
 		return rc;
-	if (print_result(arr, o[0].value, &e) < 0)
+	if (brig_print_inspect(arr, o[0].value, &e) < 0)
 		return brig_fail(&e);
 	return rc;
 }

@@ -1,1 +1,415 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The engine handle and container records.
+ *
+ * A record (ROOT/containers/<id>/container.json) has Docker's inspect shape
+ * (Id, Created, Path, Args, State, Image, Name, RestartCount, Driver,
+ * Config, HostConfig, GraphDriver) plus "Brig": what the engine needs to run
+ * it again (the OCI config, the layers).  It is replaced atomically and
+ * durably, under the container's lock.  Whether the container runs is not
+ * trusted from the record alone: a running container has a monitor that
+ * holds monitor.lock, so a monitor killed with SIGKILL never leaves a
+ * container that claims to run.  The record lock ("lock", flock) is held
+ * by `start` from its check until the monitor reports the container
+ * running, so two starts never race.
+ */
+#include "engine/eng_int.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int open_dir(int dirfd, const char *name, struct brig_err *e)
+{
+	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+		return brig_err_sys(e, errno, "creating %s", name);
+	int fd = BRIG_RETRY(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s", name);
+	return fd;
+}
+
+/* The runtime's state for this store lives in /run (one boot), under a name
+ * derived from the store root so that two roots never share it. */
+static int runtime_root(struct eng *g, struct brig_err *e)
+{
+	char hex[BRIG_SHA256_HEX];
+	if (brig_sha256_buf(g->root, strlen(g->root), hex) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	hex[16] = '\0';
+	const char *base = geteuid() == 0 ? "/run/brig" : getenv("XDG_RUNTIME_DIR");
+	if (!base)
+		return brig_err_set(e, -ENOENT, "no runtime directory: set XDG_RUNTIME_DIR");
+	if (asprintf(&g->rt_root, geteuid() == 0 ? "%s/%s" : "%s/brig/%s", base, hex) < 0) {
+		g->rt_root = NULL;
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	g->rt.root = g->rt_root;
+	/* One filter cache for every store: it is keyed by content. */
+	g->rt.seccomp_cache = geteuid() == 0 ? "/run/brig/.seccomp-cache" : NULL;
+	return 0; /* made by the runtime when a container starts */
+}
+
+int eng_open(const char *root, const char *driver, struct eng **out, struct brig_err *e)
+{
+	if (driver && strcmp(driver, "overlay") != 0 && strcmp(driver, "copy") != 0)
+		return brig_err_set(e, -EINVAL, "unknown storage driver \"%s\" (overlay or copy)",
+				    driver);
+	struct eng *g = calloc(1, sizeof(*g));
+	if (!g)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	g->rootfd = g->ctrsfd = g->namesfd = -1;
+	int r;
+	char abs[PATH_MAX];
+	if ((r = brig_mkdir_p(AT_FDCWD, root, 0700, e)) < 0)
+		goto fail;
+	if (!realpath(root, abs)) {
+		r = brig_err_sys(e, errno, "store root %s", root);
+		goto fail;
+	}
+	if (!(g->root = strdup(abs)) || (driver && !(g->driver = strdup(driver)))) {
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	g->rootfd = BRIG_RETRY(open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (g->rootfd < 0) {
+		r = brig_err_sys(e, errno, "opening %s", abs);
+		goto fail;
+	}
+	if ((g->ctrsfd = r = open_dir(g->rootfd, "containers", e)) < 0 ||
+	    (g->namesfd = r = open_dir(g->rootfd, "names", e)) < 0 ||
+	    (r = runtime_root(g, e)) < 0)
+		goto fail;
+	*out = g;
+	return 0;
+fail:
+	eng_close(g);
+	return r;
+}
+
+void eng_close(struct eng *g)
+{
+	if (!g)
+		return;
+	int fds[] = { g->rootfd, g->ctrsfd, g->namesfd };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+	img_store_close(g->store);
+	free(g->root);
+	free(g->driver);
+	free(g->rt_root);
+	free(g);
+}
+
+const char *eng_root(const struct eng *g) { return g->root; }
+
+int eng_store(struct eng *g, struct img_store **out, struct brig_err *e)
+{
+	if (!g->store) {
+		_cleanup_free_ char *dir = NULL;
+		if (asprintf(&dir, "%s/images", g->root) < 0)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+		int r = img_store_open(dir, true, &g->store, e);
+		if (r < 0)
+			return r;
+	}
+	*out = g->store;
+	return 0;
+}
+
+static bool id_valid(const char *id)
+{
+	if (strlen(id) != ENG_ID_LEN)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e)
+{
+	if (!id_valid(id))
+		return brig_err_set(e, -EINVAL, "invalid container id \"%s\"", id);
+	int fd = BRIG_RETRY(openat(g->ctrsfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0)
+		return errno == ENOENT ? brig_err_set(e, -ENOENT, "no such container: %s", id)
+				       : brig_err_sys(e, errno, "opening container %s", id);
+	return fd;
+}
+
+int eng_ctr_dirfd(struct eng *g, const char *id, struct brig_err *e)
+{
+	return eng_ctr_open(g, id, e);
+}
+
+int eng_record_read(int dirfd, const char *id, json_t **out, struct brig_err *e)
+{
+	int r = bj_load_file(dirfd, ENG_RECORD, ENG_RECORD_MAX, out, e);
+	if (r < 0)
+		return brig_err_wrap(e, "container %.12s", id);
+	if (!json_is_object(*out) || !json_is_object(json_object_get(*out, "State")) ||
+	    !json_is_object(json_object_get(*out, "Brig"))) {
+		json_decref(*out);
+		*out = NULL;
+		return brig_err_set(e, -EINVAL, "container %.12s: %s is not a container record", id,
+				    ENG_RECORD);
+	}
+	return 0;
+}
+
+int eng_record_write(int dirfd, const json_t *rec, struct brig_err *e)
+{
+	_cleanup_free_ char *text = json_dumps(rec, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (!text)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return brig_atomic_write(dirfd, ENG_RECORD, text, strlen(text), 0600, e);
+}
+
+int eng_record_update(struct eng *g, const char *id,
+		      int (*fn)(json_t *rec, void *arg, struct brig_err *e), void *arg,
+		      struct brig_err *e)
+{
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+	if (dirfd < 0)
+		return dirfd;
+	_cleanup_close_ int lock = brig_lock_path(dirfd, ENG_LOCK, BRIG_LOCK_EXCLUSIVE, true, e);
+	if (lock < 0)
+		return lock;
+	_cleanup_json_ json_t *rec = NULL;
+	int r = eng_record_read(dirfd, id, &rec, e);
+	if (r < 0 || (r = fn(rec, arg, e)) < 0)
+		return r;
+	return eng_record_write(dirfd, rec, e);
+}
+
+void eng_now(char buf[64])
+{
+	struct timespec ts;
+	struct tm tm;
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	(void)gmtime_r(&ts.tv_sec, &tm);
+	(void)snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+/*
+ * monitor.lock carries an OFD write lock for as long as a monitor looks
+ * after the container.  OFD locks can be tested without being taken
+ * (F_OFD_GETLK), so a `brig ps` never makes a starting monitor fail.
+ */
+static int ofd_lock(int fd, short type, int cmd)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+	return BRIG_RETRY(fcntl(fd, cmd, &fl)) < 0 ? -errno : 0;
+}
+
+int eng_monitor_lock(int dirfd, struct brig_err *e)
+{
+	int fd = BRIG_RETRY(openat(dirfd, ENG_MONITOR_LOCK,
+				   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s", ENG_MONITOR_LOCK);
+	int r = ofd_lock(fd, F_WRLCK, F_OFD_SETLKW);
+	if (r < 0) {
+		(void)close(fd);
+		return brig_err_sys(e, -r, "locking %s", ENG_MONITOR_LOCK);
+	}
+	return fd;
+}
+
+int eng_monitor_alive(int dirfd)
+{
+	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, ENG_MONITOR_LOCK,
+						   O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0)
+		return 0;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	if (BRIG_RETRY(fcntl(fd, F_OFD_GETLK, &fl)) < 0)
+		return 0;
+	return fl.l_type != F_UNLCK;
+}
+
+int eng_monitor_wait(int dirfd, struct brig_err *e)
+{
+	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, ENG_MONITOR_LOCK,
+						   O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0)
+		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "opening %s", ENG_MONITOR_LOCK);
+	int r = ofd_lock(fd, F_RDLCK, F_OFD_SETLKW);
+	return r < 0 ? brig_err_sys(e, -r, "waiting on %s", ENG_MONITOR_LOCK) : 0;
+}
+
+void eng_state_refresh(json_t *rec, int dirfd)
+{
+	json_t *st = json_object_get(rec, "State");
+	const char *status = json_string_value(json_object_get(st, "Status"));
+	if (!status || (strcmp(status, "running") != 0 && strcmp(status, "restarting") != 0))
+		return;
+	if (eng_monitor_alive(dirfd))
+		return;
+	/* The monitor is gone without writing the exit down. */
+	(void)json_object_set_new(st, "Status", json_string("exited"));
+	(void)json_object_set_new(st, "Running", json_false());
+	(void)json_object_set_new(st, "Restarting", json_false());
+	(void)json_object_set_new(st, "Pid", json_integer(0));
+	(void)json_object_set_new(st, "ExitCode", json_integer(255));
+	(void)json_object_set_new(st, "Error",
+				  json_string("the container's monitor exited without recording its end"));
+}
+
+static int find_prefix(struct eng *g, const char *what, char id[ENG_ID_LEN + 1],
+		       struct brig_err *e)
+{
+	size_t len = strlen(what);
+	for (const char *p = what; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return -ENOENT;
+	int fd = dup(g->ctrsfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return brig_err_sys(e, errno, "reading %s/containers", g->root);
+	}
+	rewinddir(d);
+	int found = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!id_valid(de->d_name) || strncmp(de->d_name, what, len) != 0)
+			continue;
+		if (found++ == 0)
+			memcpy(id, de->d_name, ENG_ID_LEN + 1);
+	}
+	(void)closedir(d);
+	if (found > 1)
+		return brig_err_set(e, -ENOTUNIQ, "container id prefix \"%s\" is ambiguous", what);
+	return found ? 0 : -ENOENT;
+}
+
+int eng_find(struct eng *g, const char *what, char id[ENG_ID_LEN + 1], struct brig_err *e)
+{
+	if (!what[0])
+		return brig_err_set(e, -EINVAL, "empty container name");
+	if (id_valid(what) && faccessat(g->ctrsfd, what, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		memcpy(id, what, ENG_ID_LEN + 1);
+		return 0;
+	}
+	const char *name = what[0] == '/' ? what + 1 : what;
+	if (eng_name_valid(name) && eng_name_lookup(g, name, id) == 0)
+		return 0;
+	int r = find_prefix(g, what, id, e);
+	if (r == -ENOENT)
+		return brig_err_set(e, -ENOENT, "no such container: %s", what);
+	return r;
+}
+
+int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
+{
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+	if (dirfd < 0)
+		return dirfd;
+	int r = eng_record_read(dirfd, id, out, e);
+	if (r == 0)
+		eng_state_refresh(*out, dirfd);
+	return r;
+}
+
+static int cmp_created(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *cx = json_string_value(json_object_get(x, "Created"));
+	const char *cy = json_string_value(json_object_get(y, "Created"));
+	return strcmp(cx ? cx : "", cy ? cy : "");
+}
+
+/* Append every readable record to arr (a half-made or half-removed
+ * directory is skipped with a debug message). */
+static int read_all(struct eng *g, json_t *arr, struct brig_err *e)
+{
+	int fd = dup(g->ctrsfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return brig_err_sys(e, errno, "reading %s/containers", g->root);
+	}
+	rewinddir(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!id_valid(de->d_name))
+			continue;
+		json_t *rec = NULL;
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		if (eng_inspect(g, de->d_name, &rec, &e2) < 0) {
+			brig_debug("skipping %s: %s", de->d_name, brig_err_str(&e2));
+			continue;
+		}
+		(void)json_array_append_new(arr, rec);
+	}
+	(void)closedir(d);
+	return 0;
+}
+
+int eng_list(struct eng *g, json_t **out, struct brig_err *e)
+{
+	json_t *arr = json_array();
+	if (!arr)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	int r = read_all(g, arr, e);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
+	size_t n = json_array_size(arr);
+	json_t **v = n ? calloc(n, sizeof(*v)) : NULL;
+	if (n && !v) {
+		json_decref(arr);
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_created);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		(void)json_array_append_new(arr, v[i]);
+	free(v);
+	*out = arr;
+	return 0;
+}
+
+bool eng_running(struct eng *g, const char *id)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, &e);
+	return dirfd >= 0 && eng_monitor_alive(dirfd) == 1;
+}
+
+int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1],
+		     struct brig_err *e)
+{
+	_cleanup_json_ json_t *all = NULL;
+	int r = eng_list(g, &all, e);
+	if (r < 0)
+		return r;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(all, i, rec) {
+		const char *img = json_string_value(json_object_get(rec, "Image"));
+		if (img && strcmp(img, image_id) == 0) {
+			const char *cid = json_string_value(json_object_get(rec, "Id"));
+			(void)brig_snprintf(id, ENG_ID_LEN + 1, "%s", cid ? cid : "");
+			return 1;
+		}
+	}
+	return 0;
+}

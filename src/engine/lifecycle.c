@@ -1,1 +1,314 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Making, renaming and removing containers.
+ *
+ * A container is assembled in ROOT/containers/.tmp-<id> (rootfs
+ * directories, host files, record) and becomes visible only by the rename
+ * to <id>, done under names.lock right after its name is claimed; a
+ * failure on the way removes the temporary directory, so nothing
+ * half-made is ever listed.  Removal renames <id> to .rm-<id> first, then
+ * deletes: a crash in between never leaves a half-deleted container that
+ * claims to exist.
+ */
+#include "engine/eng_int.h"
+#include "engine/flags/flags.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int new_id(char id[ENG_ID_LEN + 1], struct brig_err *e)
+{
+	unsigned char raw[ENG_ID_LEN / 2];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return brig_err_sys(e, EIO, "getrandom");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		(void)snprintf(id + 2 * i, 3, "%02x", raw[i]);
+	/* Docker never makes an all-digit short id (it reads as a number). */
+	bool digits = true;
+	for (int i = 0; i < 12; i++)
+		digits &= id[i] >= '0' && id[i] <= '9';
+	if (digits)
+		id[0] = 'a';
+	return 0;
+}
+
+static json_t *layers_json(const struct eng_image *im)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < im->n_layers; i++)
+		(void)json_array_append_new(a, json_pack("{s:s,s:s}", "digest",
+							 im->layer_digests[i], "diffId",
+							 im->config.diff_ids[i]));
+	return a;
+}
+
+/* overlay unless told otherwise or unless it cannot be mounted here. */
+static int choose_driver(struct eng *g, int ctrfd, const json_t *layers, const char **driver,
+			 struct brig_err *e)
+{
+	*driver = eng_rootfs_driver(g);
+	int r = eng_rootfs_prepare(g, ctrfd, layers, *driver, e);
+	if (r < 0 || strcmp(*driver, "overlay") != 0)
+		return r;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	int fd = eng_rootfs_mount(g, ctrfd, layers, *driver, &e2);
+	if (fd >= 0) {
+		(void)close(fd);
+		return 0;
+	}
+	if (g->driver)
+		return brig_err_set(e, fd, "%s", brig_err_str(&e2));
+	brig_warn("overlay cannot be used here (%s): copying the image's layers instead",
+		  brig_err_str(&e2));
+	*driver = "copy";
+	return eng_rootfs_prepare(g, ctrfd, layers, *driver, e);
+}
+
+static json_t *initial_state(void)
+{
+	return json_pack("{s:s,s:b,s:b,s:b,s:b,s:b,s:i,s:i,s:s,s:s,s:s}", "Status", "created",
+			 "Running", 0, "Paused", 0, "Restarting", 0, "OOMKilled", 0, "Dead", 0,
+			 "Pid", 0, "ExitCode", 0, "Error", "", "StartedAt", "0001-01-01T00:00:00Z",
+			 "FinishedAt", "0001-01-01T00:00:00Z");
+}
+
+static json_t *graph_driver(const char *driver, const char *ctrdir, const char *root,
+			    const json_t *layers)
+{
+	if (strcmp(driver, "copy") == 0)
+		return json_pack("{s:s,s:{s:s+}}", "Name", "copy", "Data", "RootDir", ctrdir, "/rootfs");
+	size_t len = 0, i;
+	json_t *l;
+	_cleanup_free_ char *lower = NULL;
+	json_array_foreach(layers, i, l) {
+		const char *d = json_string_value(json_object_get(l, "diffId")) + strlen("sha256:");
+		char *n = realloc(lower, len + strlen(root) + 80);
+		if (!n)
+			return NULL;
+		lower = n;
+		len += (size_t)sprintf(lower + len, "%s%s/layers/%s", len ? ":" : "", root, d);
+	}
+	return json_pack("{s:s,s:{s:s,s:s+,s:s+,s:s+}}", "Name", "overlay", "Data", "LowerDir",
+			 lower ? lower : "", "UpperDir", ctrdir, "/upper", "WorkDir", ctrdir,
+			 "/work", "MergedDir", ctrdir, "/merged");
+}
+
+struct making {
+	char id[ENG_ID_LEN + 1];
+	char tmp[ENG_ID_LEN + 8];
+	char ctrdir[PATH_MAX];
+	int ctrfd;
+	json_t *layers, *spec, *config, *security;
+	const char *driver;
+};
+
+static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
+			    const struct eng_image *im, struct making *mk, const char *name)
+{
+	char now[64];
+	eng_now(now);
+	json_t *args = json_object_get(json_object_get(mk->spec, "process"), "args");
+	json_t *rest = json_array();
+	for (size_t i = 1; rest && i < json_array_size(args); i++)
+		(void)json_array_append(rest, json_array_get(args, i));
+	char log[PATH_MAX + 16];
+	(void)snprintf(log, sizeof(log), "%s/%s", mk->ctrdir, ENG_LOG);
+	json_t *host = o->flags ? eng_flags_host_config(o->flags) : json_object();
+	json_t *pids = json_object_get(json_object_get(json_object_get(json_object_get(
+		mk->spec, "linux"), "resources"), "pids"), "limit");
+	if (host)
+		(void)json_object_update_new(host, json_pack("{s:b,s:b,s:s,s:O}", "AutoRemove",
+			o->auto_remove, "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
+			"PidsLimit", pids ? pids : json_integer(0)));
+	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
+			 "s:o,s:s,s:{s:O,s:O,s:s,s:O}}",
+			 "Id", mk->id, "Created", now,
+			 "Path", json_string_value(json_array_get(args, 0)), "Args", rest,
+			 "Name", "/", name, "Image", im->id, "RestartCount", 0,
+			 "Driver", mk->driver, "Platform", "linux", "State", initial_state(),
+			 "Config", mk->config, "HostConfig", host,
+			 "GraphDriver", graph_driver(mk->driver, mk->ctrdir, g->root, mk->layers),
+			 "LogPath", log,
+			 "Brig", "Spec", mk->spec, "Layers", mk->layers,
+			 "ManifestDigest", im->manifest_digest, "Security", mk->security);
+}
+
+/* Claim the name and make the container visible, under names.lock. */
+static int publish(struct eng *g, const struct eng_create_opts *o, struct making *mk,
+		   const struct eng_image *im, struct brig_err *e)
+{
+	_cleanup_close_ int lock = eng_names_lock(g, e);
+	if (lock < 0)
+		return lock;
+	char name[ENG_NAME_MAX + 1];
+	int r = 0;
+	if (o->name) {
+		r = brig_snprintf(name, sizeof(name), "%s", o->name);
+		if (r < 0 || !eng_name_valid(name))
+			return brig_err_set(e, -EINVAL, "invalid container name \"%s\": use "
+					    "[a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
+					    o->name, ENG_NAME_MAX);
+		r = eng_name_claim(g, name, mk->id, e);
+	} else {
+		for (int i = 0; i < 64; i++) {
+			char other[ENG_ID_LEN + 1];
+			if (eng_name_generate(g, name, sizeof(name)) < 0)
+				return brig_err_sys(e, EIO, "getrandom");
+			if (eng_name_lookup(g, name, other) == 0)
+				continue;
+			if ((r = eng_name_claim(g, name, mk->id, e)) == 0)
+				break;
+		}
+	}
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *rec = build_record(g, o, im, mk, name);
+	if (!rec)
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+	else if ((r = eng_record_write(mk->ctrfd, rec, e)) == 0 &&
+		 renameat(g->ctrsfd, mk->tmp, g->ctrsfd, mk->id) < 0)
+		r = brig_err_sys(e, errno, "renaming %s into place", mk->tmp);
+	if (r == 0 && fsync(g->ctrsfd) < 0)
+		r = brig_err_sys(e, errno, "syncing %s/containers", g->root);
+	if (r < 0)
+		eng_name_release(g, name, mk->id);
+	return r;
+}
+
+static int assemble(struct eng *g, const struct eng_create_opts *o, struct making *mk,
+		    const struct eng_image *im, struct brig_err *e)
+{
+	if (mkdirat(g->ctrsfd, mk->tmp, 0711) < 0)
+		return brig_err_sys(e, errno, "creating %s/containers/%s", g->root, mk->tmp);
+	mk->ctrfd = BRIG_RETRY(openat(g->ctrsfd, mk->tmp,
+				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (mk->ctrfd < 0)
+		return brig_err_sys(e, errno, "opening %s", mk->tmp);
+	if (!(mk->layers = layers_json(im)))
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	int r = choose_driver(g, mk->ctrfd, mk->layers, &mk->driver, e);
+	if (r < 0 || (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir,
+					 &mk->spec, &mk->config, &mk->security, e)) < 0)
+		return r;
+	return publish(g, o, mk, im, e);
+}
+
+int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LEN + 1],
+	       struct brig_err *e)
+{
+	struct eng_image im;
+	struct making mk = { .ctrfd = -1 };
+	int r = eng_image_resolve(g, o->image, &im, e);
+	if (r < 0)
+		return r;
+	if ((r = eng_layers_ensure(g, &im, e)) < 0 || (r = new_id(mk.id, e)) < 0)
+		goto out;
+	(void)snprintf(mk.tmp, sizeof(mk.tmp), ".tmp-%s", mk.id);
+	if (brig_snprintf(mk.ctrdir, sizeof(mk.ctrdir), "%s/containers/%s", g->root, mk.id) < 0) {
+		r = brig_err_set(e, -ENAMETOOLONG, "store root path too long");
+		goto out;
+	}
+	r = assemble(g, o, &mk, &im, e);
+	if (r < 0) {
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		if (brig_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
+			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
+	} else {
+		memcpy(id, mk.id, ENG_ID_LEN + 1);
+	}
+out:
+	if (mk.ctrfd >= 0)
+		(void)close(mk.ctrfd);
+	json_decref(mk.layers);
+	json_decref(mk.spec);
+	json_decref(mk.config);
+	json_decref(mk.security);
+	eng_image_clear(&im);
+	return r;
+}
+
+int eng_destroy(struct eng *g, const char *id, struct brig_err *e)
+{
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (rt_delete(&g->rt, id, true, &e2) < 0)
+		brig_debug("runtime state of %.12s: %s", id, brig_err_str(&e2));
+	_cleanup_close_ int lock = eng_names_lock(g, e);
+	if (lock < 0)
+		return lock;
+	_cleanup_json_ json_t *rec = NULL;
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+	if (dirfd < 0)
+		return dirfd;
+	brig_err_clear(&e2);
+	if (eng_record_read(dirfd, id, &rec, &e2) == 0) {
+		const char *name = json_string_value(json_object_get(rec, "Name"));
+		if (name && name[0] == '/')
+			eng_name_release(g, name + 1, id);
+	}
+	(void)rmdir(g->rt_root); /* the last container of this store: leave /run clean */
+	char gone[ENG_ID_LEN + 8];
+	(void)snprintf(gone, sizeof(gone), ".rm-%s", id);
+	if (renameat(g->ctrsfd, id, g->ctrsfd, gone) < 0)
+		return brig_err_sys(e, errno, "removing container %.12s", id);
+	return brig_rm_rf(g->ctrsfd, gone, e);
+}
+
+int eng_remove(struct eng *g, const char *id, bool force, struct brig_err *e)
+{
+	if (eng_running(g, id)) {
+		if (!force)
+			return brig_err_set(e, -EBUSY, "cannot remove container %.12s: it is running "
+					    "(stop it first, or use --force)", id);
+		int r = eng_kill(g, id, SIGKILL, e);
+		if (r < 0 && r != -ESRCH)
+			return r;
+		_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+		if (dirfd < 0)
+			return dirfd == -ENOENT ? 0 : dirfd; /* --rm got there first */
+		if ((r = eng_monitor_wait(dirfd, e)) < 0)
+			return r;
+		if (faccessat(dirfd, ENG_RECORD, F_OK, 0) < 0)
+			return 0;
+	}
+	return eng_destroy(g, id, e);
+}
+
+struct rename_arg {
+	const char *name;
+	char old[ENG_NAME_MAX + 2];
+};
+
+static int set_name(json_t *rec, void *arg, struct brig_err *e)
+{
+	struct rename_arg *a = arg;
+	const char *old = json_string_value(json_object_get(rec, "Name"));
+	(void)brig_snprintf(a->old, sizeof(a->old), "%s", old ? old : "");
+	if (json_object_set_new(rec, "Name", json_sprintf("/%s", a->name)) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int eng_rename(struct eng *g, const char *id, const char *new_name, struct brig_err *e)
+{
+	_cleanup_close_ int lock = eng_names_lock(g, e);
+	if (lock < 0)
+		return lock;
+	int r = eng_name_claim(g, new_name, id, e);
+	if (r < 0)
+		return r;
+	struct rename_arg a = { .name = new_name };
+	if ((r = eng_record_update(g, id, set_name, &a, e)) < 0) {
+		eng_name_release(g, new_name, id);
+		return r;
+	}
+	if (a.old[0] == '/')
+		eng_name_release(g, a.old + 1, id);
+	return 0;
+}

@@ -1,1 +1,255 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The monitor: the process that makes the container (through the runtime
+ * library, so the container's init is its child), copies the container's
+ * stdout and stderr to ctr.log (and, in the foreground, to its own), waits
+ * for the end, writes the exit down and removes the runtime's state.  For
+ * `brig run -d` and `brig start` it is a small background process of its
+ * own (double-forked, in its own session, holding no terminal); for a
+ * foreground `brig run` it is the brig process itself.
+ *
+ * For its whole life it holds the OFD lock on monitor.lock: that is what
+ * "running" means to every other command.
+ */
+#include "engine/eng_int.h"
+#include "engine/monitor.h"
+#include "engine/logs/logs.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+
+void eng_mon_free(struct eng_mon *m)
+{
+	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->out_r, &m->err_r, &m->pidfd,
+		       &m->sigfd, &m->tee_out, &m->tee_err };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			(void)close(*fds[i]);
+			*fds[i] = -1;
+		}
+	eng_logw_close(m->log);
+	m->log = NULL;
+	json_decref(m->rec);
+	m->rec = NULL;
+}
+
+static int dup_cloexec(int fd, struct brig_err *e)
+{
+	int r = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	return r < 0 ? brig_err_sys(e, errno, "dup") : r;
+}
+
+/* stdio of the container: fds 0-2 of this process while the runtime
+ * clones the init; ours are put back afterwards. */
+struct stdio_swap {
+	int saved[3];
+	int child[3];
+};
+
+static int swap_in(struct stdio_swap *s, struct brig_err *e)
+{
+	for (int i = 0; i < 3; i++)
+		if ((s->saved[i] = dup_cloexec(i, e)) < 0)
+			return s->saved[i];
+	for (int i = 0; i < 3; i++)
+		if (s->child[i] != i && dup2(s->child[i], i) < 0)
+			return brig_err_sys(e, errno, "dup2");
+	return 0;
+}
+
+static void swap_out(struct stdio_swap *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s->saved[i] >= 0) {
+			(void)dup2(s->saved[i], i);
+			(void)close(s->saved[i]);
+			s->saved[i] = -1;
+		}
+}
+
+static int open_null(struct brig_err *e)
+{
+	int fd = BRIG_RETRY(open("/dev/null", O_RDWR | O_CLOEXEC));
+	return fd < 0 ? brig_err_sys(e, errno, "opening /dev/null") : fd;
+}
+
+static int make_pipes(struct eng_mon *m, int out[2], int err[2], struct brig_err *e)
+{
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		return brig_err_sys(e, errno, "pipe");
+	m->out_r = out[0];
+	m->err_r = err[0];
+	return 0;
+}
+
+static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e)
+{
+	json_t *brig = json_object_get(m->rec, "Brig");
+	struct rt_create_opts o = {
+		.id = m->id, .bundle = eng_root(g), .start = true,
+		.foreground = m->tty, .keep = false,
+		.config = json_object_get(brig, "Spec"), .config_name = "the container's OCI config",
+		.rootfs_mount_fd = m->rootfs_fd, .pid_out = &m->pid,
+	};
+	/* A container left by a monitor that was killed. */
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	(void)rt_delete(&g->rt, m->id, true, &e2);
+	if (m->tty) {
+		/* The runtime relays the terminal and waits (foreground only). */
+		m->tty_status = rt_create(&g->rt, &o, e);
+		return m->tty_status < 0 ? m->tty_status : 0;
+	}
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	_cleanup_close_ int null = open_null(e);
+	if (null < 0)
+		return null;
+	int r = make_pipes(m, out, err, e);
+	if (r < 0) {
+		if (out[1] >= 0)
+			(void)close(out[1]);
+		return r;
+	}
+	struct stdio_swap s = { .saved = { -1, -1, -1 },
+				.child = { m->interactive ? 0 : null, out[1], err[1] } };
+	r = swap_in(&s, e);
+	if (r == 0)
+		r = rt_create(&g->rt, &o, e);
+	swap_out(&s);
+	(void)close(out[1]);
+	(void)close(err[1]);
+	return r;
+}
+
+int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_err *e)
+{
+	int r;
+	if ((m->dirfd = eng_ctr_open(g, id, e)) < 0)
+		return m->dirfd;
+	memcpy(m->id, id, ENG_ID_LEN + 1);
+	if ((m->lockfd = eng_monitor_lock(m->dirfd, e)) < 0 ||
+	    (r = eng_record_read(m->dirfd, id, &m->rec, e)) < 0)
+		return m->lockfd < 0 ? m->lockfd : r;
+	json_t *brig = json_object_get(m->rec, "Brig");
+	json_t *cfg = json_object_get(m->rec, "Config");
+	const char *driver = json_string_value(json_object_get(m->rec, "Driver"));
+	m->tty = json_is_true(json_object_get(cfg, "Tty")) && m->attach;
+	m->interactive = json_is_true(json_object_get(cfg, "OpenStdin")) && m->attach;
+	if ((m->rootfs_fd = r = eng_rootfs_mount(g, m->dirfd, json_object_get(brig, "Layers"),
+					      driver ? driver : "overlay", e)) < 0)
+		return r;
+	if (!m->tty && (r = eng_logw_open(m->dirfd, ENG_LOG, ENG_LOG_DEFAULT_MAX_SIZE,
+					  ENG_LOG_DEFAULT_MAX_FILES, &m->log, e)) < 0)
+		return r;
+	return m->tty ? 0 : create_container(g, m, e);
+}
+
+/* Foreground: signals sent to brig go to the container (Docker's
+ * sig-proxy). */
+static int forward_signals(struct eng_mon *m, struct brig_err *e)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sigs); i++)
+		sigaddset(&set, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return brig_err_sys(e, errno, "sigprocmask");
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return m->sigfd < 0 ? brig_err_sys(e, errno, "signalfd") : 0;
+}
+
+static void on_signal(struct eng_mon *m)
+{
+	struct signalfd_siginfo si;
+	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (m->pid > 0 && kill(m->pid, (int)si.ssi_signo) < 0)
+			brig_debug("forwarding signal %u: %s", si.ssi_signo, strerror(errno));
+}
+
+static void relay(struct eng_mon *m, int *fd, int stream, int tee)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	ssize_t n = eng_logw_feed_fd(m->log, stream, *fd, tee, &e);
+	if (n == -EAGAIN || n == -EINTR)
+		return;
+	if (n < 0)
+		brig_warn("container %.12s: logging: %s", m->id, brig_err_str(&e));
+	if (n <= 0) {
+		(void)close(*fd);
+		*fd = -1;
+	}
+}
+
+static int reap(struct eng_mon *m)
+{
+	int status;
+	pid_t r = waitpid(m->pid, &status, WNOHANG);
+	if (r != m->pid)
+		return 0;
+	m->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 1;
+}
+
+/* Until the init has exited and both pipes are at EOF (or, once it has
+ * exited, quiet for 2 s: something else still holds them). */
+static int loop(struct eng_mon *m, struct brig_err *e)
+{
+	m->pidfd = (int)syscall(__NR_pidfd_open, m->pid, 0);
+	if (m->pidfd < 0)
+		return brig_err_sys(e, errno, "pidfd_open");
+	bool exited = false;
+	while (!exited || m->out_r >= 0 || m->err_r >= 0) {
+		struct pollfd p[4] = {
+			{ .fd = m->out_r, .events = POLLIN }, { .fd = m->err_r, .events = POLLIN },
+			{ .fd = exited ? -1 : m->pidfd, .events = POLLIN },
+			{ .fd = m->sigfd, .events = POLLIN },
+		};
+		int n = poll(p, 4, exited ? 2000 : -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return brig_err_sys(e, errno, "poll");
+		if (n == 0)
+			break;
+		if (p[0].revents)
+			relay(m, &m->out_r, ENG_LOG_STDOUT, m->tee_out);
+		if (p[1].revents)
+			relay(m, &m->err_r, ENG_LOG_STDERR, m->tee_err);
+		if (p[3].revents)
+			on_signal(m);
+		if (p[2].revents)
+			exited = reap(m) == 1;
+	}
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (m->log && eng_logw_flush(m->log, &e2) < 0)
+		brig_warn("container %.12s: logging: %s", m->id, brig_err_str(&e2));
+	return 0;
+}
+
+int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e)
+{
+	if (m->tty) {
+		int r = create_container(g, m, e);
+		m->status = m->tty_status;
+		return r;
+	}
+	if (m->attach) {
+		int r = 0;
+		if ((m->tee_out = dup_cloexec(1, e)) < 0 || (m->tee_err = dup_cloexec(2, e)) < 0 ||
+		    (r = forward_signals(m, e)) < 0)
+			return m->tee_out < 0 ? m->tee_out : m->tee_err < 0 ? m->tee_err : r;
+	}
+	return loop(m, e);
+}

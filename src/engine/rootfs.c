@@ -1,1 +1,330 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's root filesystem.
+ *
+ * overlay: the image's unpacked layers (ROOT/layers/<diff_id hex>, shared by
+ * every container and never written) as lower directories, the container's
+ * upper/ and work/ on top.  The overlay is made as a detached mount
+ * (fsopen/fsconfig/fsmount, nosuid and nodev) and handed to the runtime,
+ * which attaches it inside the container's own mount namespace: the host's
+ * mount table never shows it, and nothing is left mounted when the
+ * container ends, however it ends.
+ *
+ * copy: where overlay cannot be used (e.g. the store itself on overlayfs),
+ * the layers are unpacked once more, whiteouts applied, into rootfs/, which
+ * is then bound (nosuid, nodev) the same way.
+ */
+#include "engine/eng_int.h"
+#include "image/layer/layer.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+const char *eng_host_arch(void)
+{
+	static const struct { const char *uname, *oci; } map[] = {
+		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
+		{ "i386", "386" }, { "armv7l", "arm" }, { "armv6l", "arm" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" }, { "riscv64", "riscv64" },
+	};
+	static struct utsname u;
+	if (uname(&u) < 0)
+		return "unknown";
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(map); i++)
+		if (strcmp(u.machine, map[i].uname) == 0)
+			return map[i].oci;
+	return u.machine;
+}
+
+void eng_image_clear(struct eng_image *im)
+{
+	img_config_clear(&im->config);
+	free(im->layer_digests);
+	free(im->name);
+	*im = (struct eng_image){ 0 };
+}
+
+static int image_from_manifest(struct img_store *s, const struct img_manifest *m,
+			       struct eng_image *out, struct brig_err *e)
+{
+	int r = img_store_load_config(s, &m->config, &out->config, e);
+	if (r < 0)
+		return r;
+	if (out->config.n_diff_ids != m->n_layers)
+		return brig_err_set(e, -EINVAL, "image %s: the manifest has %zu layers, the config "
+				    "%zu diff_ids", m->config.digest, m->n_layers,
+				    out->config.n_diff_ids);
+	memcpy(out->id, m->config.digest, IMG_DIGEST_SIZE);
+	out->n_layers = m->n_layers;
+	if (m->n_layers && !(out->layer_digests = calloc(m->n_layers, IMG_DIGEST_SIZE)))
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->n_layers; i++) {
+		if (m->layers[i].info.kind != IMG_KIND_LAYER)
+			return brig_err_set(e, -EINVAL, "image %s: layers[%zu] has media type %s, "
+					    "not a layer", m->config.digest, i, m->layers[i].media_type);
+		memcpy(out->layer_digests[i], m->layers[i].digest, IMG_DIGEST_SIZE);
+	}
+	return 0;
+}
+
+int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out,
+		      struct brig_err *e)
+{
+	*out = (struct eng_image){ 0 };
+	struct img_store *s;
+	struct img_descriptor d = { 0 }, md = { 0 };
+	struct img_manifest m = { 0 };
+	int r = eng_store(g, &s, e);
+	if (r == 0 && (r = img_store_resolve(s, what, &d, e)) == -ENOENT)
+		r = brig_err_set(e, -ENOENT, "no such image: %s", what);
+	if (r == 0)
+		r = img_store_select_manifest(s, &d, eng_host_arch(), "linux", NULL, &md, e);
+	if (r == 0)
+		r = img_store_load_manifest(s, &md, &m, e);
+	if (r == 0)
+		r = image_from_manifest(s, &m, out, e);
+	if (r == 0) {
+		memcpy(out->manifest_digest, md.digest, IMG_DIGEST_SIZE);
+		if (!(out->name = strdup(what)))
+			r = brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	img_manifest_clear(&m);
+	img_descriptor_clear(&md);
+	img_descriptor_clear(&d);
+	if (r < 0)
+		eng_image_clear(out);
+	return r;
+}
+
+static int layer_present(struct eng *g, const char *diff_id)
+{
+	char path[128];
+	if (brig_snprintf(path, sizeof(path), "layers/%s", diff_id + strlen("sha256:")) < 0)
+		return 0;
+	struct stat st;
+	return fstatat(g->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err *e)
+{
+	struct img_store *s;
+	int r = eng_store(g, &s, e);
+	for (size_t i = 0; r == 0 && i < im->n_layers; i++) {
+		const char *want = im->config.diff_ids[i];
+		if (!brig_digest_valid(want))
+			return brig_err_set(e, -EINVAL, "image %s: rootfs.diff_ids[%zu] is not a "
+					    "sha256 digest", im->id, i);
+		if (layer_present(g, want))
+			continue;
+		_cleanup_close_ int fd = -1;
+		if ((r = img_blob_open(s, im->layer_digests[i], false, &fd, e)) < 0)
+			return r;
+		char diff_id[IMG_DIGEST_SIZE];
+		int comp;
+		if ((r = eng_layer_unpack_to(g->root, fd, im->layer_digests[i], diff_id, &comp, e)) < 0)
+			return r;
+		if (strcmp(diff_id, want) != 0)
+			return brig_err_set(e, -EBADMSG, "layer %s: its content has diff_id %s, the "
+					    "image config says %s", im->layer_digests[i], diff_id, want);
+	}
+	return r;
+}
+
+static int mkdir_at(int dirfd, const char *name, mode_t mode, struct brig_err *e)
+{
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return brig_err_sys(e, errno, "creating %s", name);
+	return 0;
+}
+
+/* Unpack every layer blob, whiteouts applied, into ctrfd/rootfs. */
+static int copy_layers(struct eng *g, int ctrfd, const json_t *layers, struct brig_err *e)
+{
+	struct img_store *s;
+	int r = eng_store(g, &s, e);
+	if (r < 0 || (r = mkdir_at(ctrfd, "rootfs", 0755, e)) < 0)
+		return r;
+	_cleanup_close_ int dest = BRIG_RETRY(openat(ctrfd, "rootfs",
+						     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (dest < 0)
+		return brig_err_sys(e, errno, "opening rootfs");
+	size_t i;
+	json_t *l;
+	json_array_foreach(layers, i, l) {
+		const char *digest = json_string_value(json_object_get(l, "digest"));
+		_cleanup_close_ int fd = -1;
+		if (!digest)
+			return brig_err_set(e, -EINVAL, "Brig.Layers[%zu].digest is missing", i);
+		if ((r = img_blob_open(s, digest, true, &fd, e)) < 0)
+			return r;
+		struct img_unpack_opts o = { .apply_whiteouts = true };
+		struct img_unpack_result res = { 0 };
+		r = img_layer_unpack(fd, dest, &o, &res, e);
+		img_unpack_result_clear(&res);
+		if (r < 0)
+			return brig_err_wrap(e, "copying layer %s", digest);
+	}
+	return 0;
+}
+
+const char *eng_rootfs_driver(struct eng *g)
+{
+	return g->driver ? g->driver : "overlay";
+}
+
+int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+		       struct brig_err *e)
+{
+	int r = mkdir_at(ctrfd, "merged", 0755, e);
+	if (r < 0)
+		return r;
+	if (strcmp(driver, "copy") == 0)
+		return copy_layers(g, ctrfd, layers, e);
+	if ((r = mkdir_at(ctrfd, "upper", 0755, e)) < 0 || (r = mkdir_at(ctrfd, "work", 0700, e)) < 0)
+		return r;
+	if (json_array_size(layers) == 0)
+		return mkdir_at(ctrfd, "empty", 0755, e);
+	return 0;
+}
+
+static int fsconfig_str(int fsfd, const char *key, const char *value, struct brig_err *e)
+{
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, key, value, 0) < 0)
+		return brig_err_sys(e, errno, "overlay option %s=%s", key, value);
+	return 0;
+}
+
+/* Lower directories, the top layer first: one "lowerdir+" each (kernel
+ * 6.8+), else a single "lowerdir" list. */
+static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char *ctrdir,
+		      struct brig_err *e)
+{
+	size_t n = json_array_size(layers);
+	_cleanup_free_ char *list = NULL;
+	size_t len = 0;
+	bool plus = true;
+	for (size_t k = n; k-- > 0;) {
+		const char *diff_id = json_string_value(json_object_get(json_array_get(layers, k),
+									"diffId"));
+		if (!diff_id || !brig_digest_valid(diff_id))
+			return brig_err_set(e, -EINVAL, "Brig.Layers[%zu].diffId is not a digest", k);
+		char path[PATH_MAX];
+		if (brig_snprintf(path, sizeof(path), "%s/layers/%s", g->root,
+				  diff_id + strlen("sha256:")) < 0)
+			return brig_err_set(e, -ENAMETOOLONG, "store root path too long");
+		if (plus && fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", path, 0) == 0)
+			continue;
+		plus = false;
+		char *nl = realloc(list, len + strlen(path) + 2);
+		if (!nl)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+		list = nl;
+		len += (size_t)sprintf(list + len, "%s%s", len ? ":" : "", path);
+	}
+	if (n == 0) {
+		char path[PATH_MAX];
+		if (brig_snprintf(path, sizeof(path), "%s/empty", ctrdir) < 0)
+			return brig_err_set(e, -ENAMETOOLONG, "store root path too long");
+		return fsconfig_str(fsfd, "lowerdir", path, e);
+	}
+	return list ? fsconfig_str(fsfd, "lowerdir", list, e) : 0;
+}
+
+static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, struct brig_err *e)
+{
+	char ctrdir[PATH_MAX], path[PATH_MAX];
+	if (brig_fd_path(ctrfd, ctrdir, sizeof(ctrdir)) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "container directory path too long");
+	if (strpbrk(g->root, ":,"))
+		return brig_err_set(e, -EINVAL, "the store root %s contains ':' or ',', which "
+				    "overlay mount options cannot carry", g->root);
+	_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return brig_err_sys(e, errno, "fsopen(overlay)");
+	int r = set_lowers(g, fsfd, layers, ctrdir, e);
+	if (r < 0)
+		return r;
+	if (brig_snprintf(path, sizeof(path), "%s/upper", ctrdir) < 0 ||
+	    (r = fsconfig_str(fsfd, "upperdir", path, e)) < 0)
+		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
+	if (brig_snprintf(path, sizeof(path), "%s/work", ctrdir) < 0 ||
+	    (r = fsconfig_str(fsfd, "workdir", path, e)) < 0)
+		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return brig_err_sys(e, errno, "creating the overlay");
+	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mfd < 0)
+		return brig_err_sys(e, errno, "fsmount(overlay)");
+	return mfd;
+}
+
+static int copy_mount(int ctrfd, struct brig_err *e)
+{
+	_cleanup_close_ int tree = open_tree(ctrfd, "rootfs", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						   AT_RECURSIVE);
+	if (tree < 0)
+		return brig_err_sys(e, errno, "open_tree of the rootfs copy");
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return brig_err_sys(e, errno, "making the rootfs copy nosuid");
+	int fd = tree;
+	tree = -1;
+	return fd;
+}
+
+int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+		     struct brig_err *e)
+{
+	if (strcmp(driver, "copy") == 0)
+		return copy_mount(ctrfd, e);
+	return overlay_mount(g, ctrfd, layers, e);
+}
+
+/* Is the entry at path in this layer a whiteout (a 0:0 character device)? */
+static bool whiteout_at(int layerfd, const char *path)
+{
+	struct stat st;
+	const char *rel = path;
+	while (*rel == '/')
+		rel++;
+	return fstatat(layerfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISCHR(st.st_mode) &&
+	       st.st_rdev == 0;
+}
+
+int eng_image_read_file(struct eng *g, const json_t *layers, const char *path,
+			size_t max, char **buf, size_t *len, struct brig_err *e)
+{
+	for (size_t k = json_array_size(layers); k-- > 0;) {
+		const char *diff_id = json_string_value(json_object_get(json_array_get(layers, k),
+									"diffId"));
+		char dir[128];
+		if (!diff_id || brig_snprintf(dir, sizeof(dir), "layers/%s",
+					      diff_id + strlen("sha256:")) < 0)
+			continue;
+		_cleanup_close_ int lfd = BRIG_RETRY(openat(g->rootfd, dir,
+							    O_PATH | O_DIRECTORY | O_CLOEXEC));
+		if (lfd < 0)
+			return brig_err_sys(e, errno, "opening %s/%s", g->root, dir);
+		if (whiteout_at(lfd, path))
+			break;
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		_cleanup_close_ int fd = brig_open_in_root(lfd, path, O_RDONLY | O_NOCTTY, 0, 0, &e2);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return brig_err_set(e, fd, "image file %s: %s", path, brig_err_str(&e2));
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+			return brig_err_set(e, -EINVAL, "image file %s is not a regular file", path);
+		return brig_read_fd(fd, path, max, buf, len, e);
+	}
+	return -ENOENT;
+}

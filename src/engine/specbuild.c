@@ -1,1 +1,332 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The OCI config of a container: brig's secure defaults (the runtime's
+ * default spec: read-only root, small capability set, no_new_privs,
+ * seccomp, masked paths, pids limit, no network, nofile/core limits) plus
+ * what the image config and the command line ask for, with Docker's
+ * precedence rules for entrypoint and command.
+ */
+#include "engine/eng_int.h"
+#include "engine/user.h"
+#include "engine/flags/flags.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Set K=V in an array of "K=V" strings, replacing an earlier K. */
+static int env_set(json_t *env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+	size_t i;
+	json_t *v;
+	json_array_foreach(env, i, v) {
+		const char *s = json_string_value(v);
+		if (s && strncmp(s, kv, klen) == 0 && s[klen] == '=')
+			return json_array_set_new(env, i, json_string(kv));
+	}
+	return json_array_append_new(env, json_string(kv));
+}
+
+static bool env_has(const json_t *env, const char *key)
+{
+	size_t klen = strlen(key), i;
+	json_t *v;
+	json_array_foreach(env, i, v) {
+		const char *s = json_string_value(v);
+		if (s && strncmp(s, key, klen) == 0 && s[klen] == '=')
+			return true;
+	}
+	return false;
+}
+
+static int build_env(const struct eng_create_opts *o, const struct img_config *c,
+		     const char *hostname, const struct eng_user *u, json_t **out,
+		     struct brig_err *e)
+{
+	json_t *env = json_array();
+	for (char **p = c->env; env && p && *p; p++)
+		(void)env_set(env, *p);
+	for (size_t i = 0; env && i < o->n_env; i++) {
+		const char *kv = o->env[i];
+		if (!kv[0] || kv[0] == '=') {
+			json_decref(env);
+			return brig_err_set(e, -EINVAL, "--env: invalid variable \"%s\"", kv);
+		}
+		if (strchr(kv, '=')) {
+			(void)env_set(env, kv);
+			continue;
+		}
+		const char *val = getenv(kv); /* -e NAME: from our environment, if set */
+		_cleanup_free_ char *full = NULL;
+		if (val && asprintf(&full, "%s=%s", kv, val) >= 0)
+			(void)env_set(env, full);
+	}
+	if (!env)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	if (!env_has(env, "PATH"))
+		(void)env_set(env, DEFAULT_PATH);
+	char buf[300];
+	(void)snprintf(buf, sizeof(buf), "HOSTNAME=%s", hostname);
+	(void)env_set(env, buf);
+	if (!env_has(env, "HOME") && u->home &&
+	    snprintf(buf, sizeof(buf), "HOME=%s", u->home) < (int)sizeof(buf))
+		(void)env_set(env, buf);
+	if (o->tty && !env_has(env, "TERM"))
+		(void)env_set(env, "TERM=xterm");
+	*out = env;
+	return 0;
+}
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && v && i < n; i++)
+		(void)json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* Docker's rules: --entrypoint replaces the image's and drops its Cmd;
+ * arguments after the image replace Cmd. */
+static int build_args(const struct eng_create_opts *o, const struct img_config *c,
+		      json_t **entry, json_t **cmd, json_t **args, struct brig_err *e)
+{
+	if (o->entrypoint)
+		*entry = o->entrypoint[0] ? json_pack("[s]", o->entrypoint) : json_null();
+	else
+		*entry = c->entrypoint ? strv_json(c->entrypoint, brig_strv_len(c->entrypoint))
+				       : json_null();
+	if (o->n_cmd)
+		*cmd = strv_json(o->cmd, o->n_cmd);
+	else if (!o->entrypoint && c->cmd)
+		*cmd = strv_json(c->cmd, brig_strv_len(c->cmd));
+	else
+		*cmd = json_null();
+	*args = json_array();
+	if (!*entry || !*cmd || !*args)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	if (json_is_array(*entry))
+		(void)json_array_extend(*args, *entry);
+	if (json_is_array(*cmd))
+		(void)json_array_extend(*args, *cmd);
+	if (json_array_size(*args) == 0)
+		return brig_err_set(e, -EINVAL, "no command specified: the image has no Entrypoint "
+				    "or Cmd and none was given");
+	return 0;
+}
+
+static json_t *bind_file(const char *dst, const char *src, bool ro)
+{
+	return json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}", "destination", dst, "type", "bind",
+			 "source", src, "options", "rbind", "nosuid", "nodev", "noexec",
+			 ro ? "ro" : "rw");
+}
+
+/* /etc/hostname and /etc/hosts, written into the container directory and
+ * bound into the container. */
+static int host_files(int ctrfd, const char *ctrdir, const char *hostname, json_t *mounts,
+		      bool ro, struct brig_err *e)
+{
+	char hosts[512], path[PATH_MAX];
+	(void)snprintf(hosts, sizeof(hosts),
+		       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+		       "127.0.1.1\t%s\n", hostname);
+	char name[300];
+	(void)snprintf(name, sizeof(name), "%s\n", hostname);
+	int r = brig_atomic_write(ctrfd, "hosts", hosts, strlen(hosts), 0644, e);
+	if (r == 0)
+		r = brig_atomic_write(ctrfd, "hostname", name, strlen(name), 0644, e);
+	if (r < 0)
+		return r;
+	if (brig_snprintf(path, sizeof(path), "%s/hosts", ctrdir) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "container path too long");
+	(void)json_array_append_new(mounts, bind_file("/etc/hosts", path, ro));
+	if (brig_snprintf(path, sizeof(path), "%s/hostname", ctrdir) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "container path too long");
+	(void)json_array_append_new(mounts, bind_file("/etc/hostname", path, ro));
+	return 0;
+}
+
+static json_t *user_json(const struct eng_user *u)
+{
+	json_t *groups = json_array();
+	for (size_t i = 0; groups && i < u->n_groups; i++)
+		(void)json_array_append_new(groups, json_integer(u->groups[i]));
+	json_t *j = json_pack("{s:I,s:I}", "uid", (json_int_t)u->uid, "gid", (json_int_t)u->gid);
+	if (j && groups && json_array_size(groups))
+		(void)json_object_set(j, "additionalGids", groups);
+	json_decref(groups);
+	return j;
+}
+
+/* The Docker-shaped "Config" of the record. */
+static json_t *docker_config(const struct eng_create_opts *o, const struct eng_image *im,
+			     const char *hostname, const char *user, const char *cwd,
+			     json_t *env, json_t *entry, json_t *cmd, struct brig_err *e)
+{
+	json_t *labels = json_object();
+	for (size_t i = 0; labels && i < im->config.labels.n; i++)
+		(void)json_object_set_new(labels, im->config.labels.items[i].key,
+					  json_string(im->config.labels.items[i].value));
+	for (size_t i = 0; labels && i < o->n_labels; i++) {
+		_cleanup_free_ char *k = strdup(o->labels[i]);
+		char *eq = k ? strchr(k, '=') : NULL;
+		if (eq)
+			*eq = '\0';
+		if (!k || !k[0]) {
+			json_decref(labels);
+			brig_err_set(e, -EINVAL, "--label: invalid label \"%s\"", o->labels[i]);
+			return NULL;
+		}
+		(void)json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+	}
+	const char *sig = o->stop_signal ? o->stop_signal
+			  : im->config.stop_signal ? im->config.stop_signal : "SIGTERM";
+	json_t *c = json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:O,s:O,s:O,s:s,s:s,s:o,s:s,s:i}",
+			      "Hostname", hostname, "Domainname", "", "User", user ? user : "",
+			      "Tty", o->tty, "OpenStdin", o->interactive, "AttachStdin",
+			      o->interactive, "Env", env, "Cmd", cmd, "Entrypoint", entry,
+			      "Image", o->image, "WorkingDir", cwd, "Labels", labels ? labels
+			      : json_object(), "StopSignal", sig, "StopTimeout",
+			      o->stop_timeout >= 0 ? o->stop_timeout : ENG_DEFAULT_STOP_TIMEOUT);
+	if (!c)
+		brig_err_set(e, -ENOMEM, "out of memory");
+	return c;
+}
+
+struct build {
+	json_t *spec, *env, *entry, *cmd, *args;
+	struct eng_user user;
+};
+
+static void build_free(struct build *b)
+{
+	json_decref(b->spec);
+	json_decref(b->env);
+	json_decref(b->entry);
+	json_decref(b->cmd);
+	json_decref(b->args);
+	eng_user_clear(&b->user);
+}
+
+static int fill_process(struct build *b, const struct eng_create_opts *o, const char *cwd,
+			struct brig_err *e)
+{
+	json_t *proc = json_object_get(b->spec, "process");
+	json_t *uj = user_json(&b->user);
+	if (!uj || json_object_set_new(proc, "user", uj) < 0 ||
+	    json_object_set(proc, "args", b->args) < 0 || json_object_set(proc, "env", b->env) < 0 ||
+	    json_object_set_new(proc, "cwd", json_string(cwd)) < 0 ||
+	    json_object_set_new(proc, "terminal", json_boolean(o->tty)) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	/* A non-root user starts with no effective capabilities (design). */
+	json_t *caps = json_object_get(proc, "capabilities");
+	if (b->user.uid != 0 && caps)
+		(void)json_object_set_new(caps, "effective", json_array());
+	return 0;
+}
+
+/* Docker's flags over the defaults; then a non-root user again starts with
+ * no effective capabilities, whatever --cap-add gave the container. */
+static int apply_flags(struct eng *g, const struct eng_flags *f, const json_t *layers,
+		       struct build *b, struct brig_err *e)
+{
+	if (!f)
+		return 0;
+	if (eng_flags_volume_count(f))
+		return brig_err_set(e, -ENOTSUP, "--volume NAME:/dst and anonymous volumes are not "
+				    "supported yet: bind a host directory (-v /host/dir:/dst)");
+	char *const *names = eng_flags_group_names(f);
+	json_t *user = json_object_get(json_object_get(b->spec, "process"), "user");
+	for (size_t i = 0; names && names[i]; i++) {
+		uint32_t gid;
+		int r = eng_group_lookup(g, layers, names[i], &gid, e);
+		if (r < 0)
+			return brig_err_wrap(e, "--group-add");
+		json_t *gids = json_object_get(user, "additionalGids");
+		if (!gids && json_object_set_new(user, "additionalGids", gids = json_array()) < 0)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+		(void)json_array_append_new(gids, json_integer(gid));
+	}
+	int r = eng_flags_apply(f, b->spec, e);
+	if (r < 0)
+		return r;
+	json_t *caps = json_object_get(json_object_get(b->spec, "process"), "capabilities");
+	if (b->user.uid != 0 && caps)
+		(void)json_object_set_new(caps, "effective", json_array());
+	return 0;
+}
+
+static int apply_security(const struct eng_flags *f, struct build *b, json_t **security,
+			  struct brig_err *e)
+{
+	json_t *sc = NULL;
+	int r;
+	if (f && eng_flags_privileged(f))
+		sc = json_pack("{s:s}", "Profile", "unconfined (--privileged)");
+	else if ((r = eng_seccomp_apply(b->spec, f ? eng_flags_seccomp_profile(f) : NULL, &sc,
+					e)) < 0)
+		return r;
+	json_t *proc = json_object_get(b->spec, "process");
+	*security = json_pack("{s:o,s:b,s:b,s:O}", "Seccomp", sc ? sc : json_null(),
+			      "Privileged", f && eng_flags_privileged(f), "NoNewPrivileges",
+			      json_is_true(json_object_get(proc, "noNewPrivileges")), "Capabilities",
+			      json_object_get(proc, "capabilities"));
+	return *security ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
+}
+
+int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct eng_image *im,
+		   const json_t *layers, const char *id, int ctrfd, const char *ctrdir,
+		   json_t **spec, json_t **config, json_t **security, struct brig_err *e)
+{
+	struct build b = { 0 };
+	char hostname[64], root[PATH_MAX + 8];
+	(void)snprintf(hostname, sizeof(hostname), "%.12s", id);
+	if (o->hostname && brig_snprintf(hostname, sizeof(hostname), "%s", o->hostname) < 0)
+		return brig_err_set(e, -EINVAL, "--hostname: longer than 63 characters");
+	const char *user = o->user ? o->user : im->config.user;
+	const char *cwd = o->workdir ? o->workdir
+			  : im->config.working_dir && im->config.working_dir[0]
+			  ? im->config.working_dir : "/";
+	int r;
+	if (cwd[0] != '/')
+		return brig_err_set(e, -EINVAL, "--workdir: \"%s\" is not an absolute path", cwd);
+	if ((r = eng_user_resolve(g, layers, user, &b.user, e)) < 0 ||
+	    (r = build_env(o, &im->config, hostname, &b.user, &b.env, e)) < 0 ||
+	    (r = build_args(o, &im->config, &b.entry, &b.cmd, &b.args, e)) < 0)
+		goto out;
+	if (!(b.spec = rt_default_spec(false))) {
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (brig_snprintf(root, sizeof(root), "%s/merged", ctrdir) < 0) {
+		r = brig_err_set(e, -ENAMETOOLONG, "container path too long");
+		goto out;
+	}
+	json_t *rootj = json_object_get(b.spec, "root");
+	(void)json_object_set_new(rootj, "path", json_string(root));
+	(void)json_object_set_new(rootj, "readonly", json_boolean(!o->read_write));
+	(void)json_object_set_new(b.spec, "hostname", json_string(hostname));
+	(void)json_object_set_new(b.spec, "annotations",
+				  json_pack("{s:s,s:s}", "org.brig.container.id", id,
+					    "org.opencontainers.image.ref.name", o->image));
+	if ((r = fill_process(&b, o, cwd, e)) < 0 ||
+	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"),
+			    !o->read_write, e)) < 0 ||
+	    (r = apply_flags(g, o->flags, layers, &b, e)) < 0 ||
+	    (r = apply_security(o->flags, &b, security, e)) < 0)
+		goto out;
+	if (!(*config = docker_config(o, im, hostname, user, cwd, b.env, b.entry, b.cmd, e))) {
+		r = e->code;
+		goto out;
+	}
+	*spec = b.spec;
+	b.spec = NULL;
+out:
+	build_free(&b);
+	return r;
+}

@@ -17,6 +17,9 @@
 struct rt_global {
 	const char *root;    /* state root; default /run/brig-runtime */
 	bool systemd_cgroup; /* --systemd-cgroup */
+	/* Where compiled seccomp filters are cached (NULL: ROOT/.seccomp-cache);
+	 * the cache is keyed by content, so several roots may share one. */
+	const char *seccomp_cache;
 };
 
 struct rt_create_opts {

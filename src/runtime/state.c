@@ -212,6 +212,11 @@ int rt_container_signal(struct rt_container *c, int sig, struct brig_err *e)
 void rt_use_seccomp_cache(const struct rt_global *g)
 {
 	char dir[4096];
+	if (g->seccomp_cache) {
+		if (brig_mkdir_p(AT_FDCWD, g->seccomp_cache, 0700, NULL) == 0)
+			(void)rt_seccomp_set_cache_dir(g->seccomp_cache, NULL);
+		return;
+	}
 	if (brig_mkdir_p(AT_FDCWD, g->root, 0700, NULL) == 0 &&
 	    brig_snprintf(dir, sizeof(dir), "%s/.seccomp-cache", g->root) >= 0)
 		(void)rt_seccomp_set_cache_dir(dir, NULL);

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brig ps, brig inspect, brig container inspect. */
+#include "cli/brig_ctr.h"
+#include "cli/brig_img.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+/* "Up 3 minutes", "Exited (0) 2 seconds ago", "Created". */
+static void status_text(const json_t *st, char buf[128])
+{
+	const char *status = jstr(st, "Status");
+	char d[64];
+	if (strcmp(status, "running") == 0) {
+		brig_human_elapsed(jstr(st, "StartedAt"), d);
+		snprintf(buf, 128, "Up %s", d);
+	} else if (strcmp(status, "exited") == 0) {
+		const char *fin = jstr(st, "FinishedAt");
+		brig_human_since(fin, d);
+		snprintf(buf, 128, "Exited (%lld)%s%s",
+			 (long long)json_integer_value(json_object_get(st, "ExitCode")),
+			 strncmp(fin, "0001-", 5) == 0 ? "" : " ", strncmp(fin, "0001-", 5) == 0 ? "" : d);
+	} else {
+		snprintf(buf, 128, "%c%s", status[0] ? status[0] - 32 : '?', status[0] ? status + 1 : "");
+	}
+}
+
+static char *command_text(const json_t *rec, bool no_trunc)
+{
+	json_t *all = json_array();
+	(void)json_array_append_new(all, json_string(jstr(rec, "Path")));
+	(void)json_array_extend(all, json_object_get(rec, "Args"));
+	size_t len = 0, i;
+	json_t *a;
+	json_array_foreach(all, i, a)
+		len += strlen(json_string_value(a) ? json_string_value(a) : "") + 1;
+	char *s = calloc(1, len + 3);
+	if (s) {
+		json_array_foreach(all, i, a) {
+			if (i)
+				strcat(s, " ");
+			strcat(s, json_string_value(a) ? json_string_value(a) : "");
+		}
+		if (!no_trunc && strlen(s) > 20)
+			strcpy(s + 19, "\xe2\x80\xa6"); /* an ellipsis, as Docker */
+	}
+	json_decref(all);
+	return s;
+}
+
+static char *labels_text(const json_t *labels)
+{
+	size_t len = 1;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)labels, k, v)
+		len += strlen(k) + strlen(json_string_value(v) ? json_string_value(v) : "") + 2;
+	char *s = calloc(1, len);
+	json_object_foreach((json_t *)labels, k, v) {
+		if (!s)
+			break;
+		if (s[0])
+			strcat(s, ",");
+		strcat(s, k);
+		strcat(s, "=");
+		strcat(s, json_string_value(v) ? json_string_value(v) : "");
+	}
+	return s;
+}
+
+static json_t *ps_row(const json_t *rec, bool no_trunc)
+{
+	const json_t *cfg = json_object_get(rec, "Config"), *st = json_object_get(rec, "State");
+	char status[128], since[64], id[ENG_ID_LEN + 1];
+	status_text(st, status);
+	brig_human_since(jstr(rec, "Created"), since);
+	snprintf(id, sizeof(id), "%s", jstr(rec, "Id"));
+	if (!no_trunc)
+		id[12] = '\0';
+	_cleanup_free_ char *cmd = command_text(rec, no_trunc);
+	_cleanup_free_ char *labels = labels_text(json_object_get(cfg, "Labels"));
+	const char *name = jstr(rec, "Name");
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image",
+			 jstr(cfg, "Image"), "Command", cmd ? cmd : "", "CreatedAt",
+			 jstr(rec, "Created"), "RunningFor", since, "Status", status, "State",
+			 jstr(st, "Status"), "Names", name[0] == '/' ? name + 1 : name, "Labels",
+			 labels ? labels : "", "Ports", "");
+}
+
+/* --filter label=K[=V] | name=N | id=PREFIX | status=S */
+static bool matches(const json_t *rec, const struct opt *filters)
+{
+	for (size_t i = 0; i < filters->n; i++) {
+		const char *f = filters->list[i];
+		const char *eq = strchr(f, '=');
+		const char *val = eq + 1;
+		size_t klen = (size_t)(eq - f);
+		if (strncmp(f, "label", klen) == 0) {
+			const json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
+			const char *veq = strchr(val, '=');
+			_cleanup_free_ char *key = veq ? strndup(val, (size_t)(veq - val)) : strdup(val);
+			const json_t *have = key ? json_object_get(labels, key) : NULL;
+			if (!have || (veq && strcmp(json_string_value(have), veq + 1) != 0))
+				return false;
+		} else if (strncmp(f, "name", klen) == 0) {
+			if (!strstr(jstr(rec, "Name"), val))
+				return false;
+		} else if (strncmp(f, "id", klen) == 0) {
+			if (strncmp(jstr(rec, "Id"), val, strlen(val)) != 0)
+				return false;
+		} else if (strcmp(jstr(json_object_get(rec, "State"), "Status"), val) != 0) {
+			return false; /* status= */
+		}
+	}
+	return true;
+}
+
+static int check_filters(const struct opt *filters, struct brig_err *e)
+{
+	static const char *const keys[] = { "label", "name", "id", "status" };
+	for (size_t i = 0; i < filters->n; i++) {
+		const char *f = filters->list[i], *eq = strchr(f, '=');
+		bool ok = false;
+		for (size_t k = 0; eq && eq[1] && k < BRIG_ARRAY_SIZE(keys); k++)
+			ok |= strlen(keys[k]) == (size_t)(eq - f) && strncmp(f, keys[k], (size_t)(eq - f)) == 0;
+		if (!ok)
+			return brig_err_set(e, -EINVAL, "--filter: \"%s\": use label=KEY[=VALUE], "
+					    "name=NAME, id=PREFIX or status=STATUS", f);
+	}
+	return 0;
+}
+
+static void print_table(const json_t *rows)
+{
+	static const char *const keys[] = { "ID", "Image", "Command", "RunningFor", "Status",
+					    "Ports", "Names" };
+	static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+					     "STATUS", "PORTS", "NAMES" };
+	int w[7];
+	size_t i;
+	json_t *row;
+	for (size_t k = 0; k < 7; k++)
+		w[k] = (int)strlen(heads[k]);
+	json_array_foreach(rows, i, row)
+		for (size_t k = 0; k < 7; k++)
+			if ((int)strlen(jstr(row, keys[k])) > w[k])
+				w[k] = (int)strlen(jstr(row, keys[k]));
+	for (size_t k = 0; k < 7; k++)
+		printf("%-*s%s", k < 6 ? w[k] : 0, heads[k], k < 6 ? "   " : "\n");
+	json_array_foreach(rows, i, row)
+		for (size_t k = 0; k < 7; k++)
+			printf("%-*s%s", k < 6 ? w[k] : 0, jstr(row, keys[k]), k < 6 ? "   " : "\n");
+}
+
+static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e)
+{
+	_cleanup_json_ json_t *all = NULL;
+	int r = eng_list(eng, &all, e);
+	if (r < 0)
+		return r;
+	bool every = opts_find(o, "all")->set, no_trunc = opts_find(o, "no-trunc")->set;
+	size_t i;
+	json_t *rec;
+	for (i = json_array_size(all); i-- > 0;) { /* newest first */
+		rec = json_array_get(all, i);
+		if (!every && !json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
+			continue;
+		if (!matches(rec, opts_find(o, "filter")))
+			continue;
+		json_t *row = ps_row(rec, no_trunc);
+		if (!row || json_array_append_new(rows, row) < 0)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int ps_print(struct opt *o, const json_t *rows, struct brig_err *e)
+{
+	const char *format = opts_find(o, "format")->value;
+	size_t i;
+	json_t *row;
+	if (opts_find(o, "quiet")->set) {
+		json_array_foreach(rows, i, row)
+			printf("%s\n", jstr(row, "ID"));
+	} else if (!format || strcmp(format, "table") == 0) {
+		print_table(rows);
+	} else if (strcmp(format, "json") == 0) {
+		json_array_foreach(rows, i, row) {
+			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT);
+			if (!s)
+				return brig_err_set(e, -ENOMEM, "out of memory");
+			printf("%s\n", s);
+		}
+	} else {
+		return brig_print_template(format, rows, e);
+	}
+	return 0;
+}
+
+int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = {
+		{ .name = "all", .alias = 'a', .kind = OPT_BOOL, .help = "show every container (default: the running ones)", .metavar = NULL },
+		{ .name = "quiet", .alias = 'q', .kind = OPT_BOOL, .help = "only the ids", .metavar = NULL },
+		{ .name = "no-trunc", .alias = 0, .kind = OPT_BOOL, .help = "full ids and commands", .metavar = NULL },
+		{ .name = "filter", .alias = 'f', .kind = OPT_LIST, .help = "label=KEY[=VALUE], name=, id=, status=", .metavar = "FILTER" },
+		{ .name = "format", .alias = 0, .kind = OPT_STR, .help = "table, json (one object a line) or a Go template", .metavar = "FORMAT" },
+		{ 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse("ps", "[OPTIONS]", o, argc, argv, &pos, &npos, 0, 0);
+	if (p <= 0)
+		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_eng_ struct eng *eng = NULL;
+	_cleanup_json_ json_t *rows = json_array();
+	int r = rows ? check_filters(opts_find(o, "filter"), &e)
+		     : brig_err_set(&e, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = brig_engine_open(g, &eng, &e);
+	if (r == 0)
+		r = ps_rows(eng, o, rows, &e);
+	if (r == 0)
+		r = ps_print(o, rows, &e);
+	opts_free(o);
+	return r < 0 ? brig_fail(&e) : 0;
+}
+
+enum inspect_type { INSPECT_ANY, INSPECT_CONTAINER, INSPECT_IMAGE };
+
+static int inspect_one(struct eng *eng, enum inspect_type type, const char *what, json_t *arr,
+		       struct brig_err *e)
+{
+	if (type != INSPECT_IMAGE) {
+		char id[ENG_ID_LEN + 1];
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		int r = eng_find(eng, what, id, &e2);
+		json_t *rec = NULL;
+		if (r == 0 && (r = eng_inspect(eng, id, &rec, e)) == 0)
+			return json_array_append_new(arr, rec) < 0 ? -ENOMEM : 0;
+		if (r != -ENOENT || type == INSPECT_CONTAINER)
+			return r == -ENOENT || r == -ENOTUNIQ ? brig_err_set(e, r, "%s", brig_err_str(&e2))
+							     : r;
+	}
+	char images[PATH_MAX];
+	snprintf(images, sizeof(images), "%s/images", eng_root(eng));
+	_cleanup_img_store_ struct img_store *s = NULL;
+	int r = img_store_open(images, true, &s, e);
+	if (r == 0 && (r = brig_image_inspect_json(s, what, arr, e)) == -ENOENT)
+		return brig_err_set(e, -ENOENT, "no such object: %s", what);
+	return r;
+}
+
+static int inspect_main(const struct brig_global *g, const char *name, enum inspect_type type,
+			int argc, char **argv)
+{
+	struct opt o[] = {
+		{ .name = "format", .alias = 'f', .kind = OPT_STR, .help = "a Go template applied to each object", .metavar = "TEMPLATE" },
+		{ .name = "type", .alias = 0, .kind = OPT_STR, .help = "container or image (default: either)", .metavar = "TYPE" },
+		{ 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse(name, "[OPTIONS] NAME|ID...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
+	if (p <= 0)
+		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
+	_cleanup_err_ struct brig_err e = { 0 };
+	const char *t = opts_find(o, "type")->value;
+	if (t && strcmp(t, "container") != 0 && strcmp(t, "image") != 0) {
+		opts_free(o);
+		brig_err_set(&e, -EINVAL, "--type: \"%s\": use container or image", t);
+		return brig_fail(&e);
+	}
+	if (t)
+		type = t[0] == 'c' ? INSPECT_CONTAINER : INSPECT_IMAGE;
+	_cleanup_eng_ struct eng *eng = NULL;
+	_cleanup_json_ json_t *arr = json_array();
+	int rc = 0;
+	if (brig_engine_open(g, &eng, &e) < 0) {
+		opts_free(o);
+		return brig_fail(&e);
+	}
+	for (size_t i = 0; i < npos; i++) {
+		if (inspect_one(eng, type, pos[i], arr, &e) < 0)
+			rc = brig_fail(&e);
+		brig_err_clear(&e);
+	}
+	if (!(rc && json_array_size(arr) == 0) &&
+	    brig_print_inspect(arr, opts_find(o, "format")->value, &e) < 0)
+		rc = brig_fail(&e);
+	opts_free(o);
+	return rc;
+}
+
+int brig_cmd_inspect_any(const struct brig_global *g, int argc, char **argv)
+{
+	return inspect_main(g, "inspect", INSPECT_ANY, argc, argv);
+}
+
+int brig_cmd_container_inspect(const struct brig_global *g, int argc, char **argv)
+{
+	return inspect_main(g, "container inspect", INSPECT_CONTAINER, argc, argv);
+}

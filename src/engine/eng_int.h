@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to the engine. */
+#ifndef BRIG_ENG_INT_H
+#define BRIG_ENG_INT_H
+
+#include "engine/engine.h"
+#include "image/store/store.h"
+#include "runtime/runtime.h"
+
+#define ENG_RECORD "container.json"
+#define ENG_RECORD_MAX ((size_t)8 << 20)
+#define ENG_LOCK "lock"
+#define ENG_MONITOR_LOCK "monitor.lock"
+#define ENG_LOG "ctr.log"
+#define ENG_DEFAULT_STOP_TIMEOUT 10
+
+struct eng {
+	char *root;      /* the store root */
+	char *driver;    /* "overlay", "copy" or NULL */
+	int rootfd;      /* ROOT */
+	int ctrsfd;      /* ROOT/containers */
+	int namesfd;     /* ROOT/names */
+	char *rt_root;   /* the runtime's state root */
+	struct rt_global rt;
+	struct img_store *store; /* opened on first use */
+};
+
+/* An image as a container needs it. */
+struct eng_image {
+	char manifest_digest[IMG_DIGEST_SIZE];
+	char id[IMG_DIGEST_SIZE];  /* config digest */
+	struct img_config config;
+	char (*layer_digests)[IMG_DIGEST_SIZE]; /* blobs, base first */
+	size_t n_layers;
+	char *name;                /* the reference given, normalised, or NULL */
+};
+void eng_image_clear(struct eng_image *im);
+const char *eng_host_arch(void);
+int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
+
+/* ctr.c: records */
+int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
+int eng_record_read(int dirfd, const char *id, json_t **out, struct brig_err *e);
+int eng_record_write(int dirfd, const json_t *rec, struct brig_err *e);
+/* Take the record lock, read, let fn change it, write it back. */
+int eng_record_update(struct eng *g, const char *id,
+		      int (*fn)(json_t *rec, void *arg, struct brig_err *e), void *arg,
+		      struct brig_err *e);
+void eng_now(char buf[64]);
+/* The monitor's lock: taken (waiting) by the monitor, for its life; tested
+ * without taking it; waited for (a read lock, dropped at once). */
+int eng_monitor_lock(int dirfd, struct brig_err *e);
+int eng_monitor_alive(int dirfd);
+int eng_monitor_wait(int dirfd, struct brig_err *e);
+/* Fill "State" from the monitor lock (a dead monitor = not running). */
+void eng_state_refresh(json_t *rec, int dirfd);
+
+/* names.c */
+int eng_name_generate(struct eng *g, char *buf, size_t size);
+/* Under ROOT/names.lock: */
+int eng_names_lock(struct eng *g, struct brig_err *e);
+int eng_name_claim(struct eng *g, const char *name, const char *id, struct brig_err *e);
+void eng_name_release(struct eng *g, const char *name, const char *id);
+int eng_name_lookup(struct eng *g, const char *name, char id[ENG_ID_LEN + 1]);
+
+/* specbuild.c: the OCI config for a container. */
+/* ctrfd: the directory being made; ctrdir: the path it will have. */
+int eng_spec_build(struct eng *g, const struct eng_create_opts *o,
+		   const struct eng_image *im, const json_t *layers, const char *id,
+		   int ctrfd, const char *ctrdir, json_t **spec, json_t **config,
+		   json_t **security, struct brig_err *e);
+
+/* security.c: linux.seccomp from a Docker-format profile (NULL: brig's
+ * default; "unconfined": none); *info says which, with its digest. */
+int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct brig_err *e);
+
+/* rootfs.c */
+int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out,
+		      struct brig_err *e);
+/* Make sure every layer is unpacked in ROOT/layers. */
+int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err *e);
+/* The rootfs: prepare its directories (create time), then make the
+ * detached mount that becomes "/" (start time). */
+int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+		       struct brig_err *e);
+int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+		     struct brig_err *e);
+/* Overlay works here? ("overlay" or "copy"). */
+const char *eng_rootfs_driver(struct eng *g);
+/* Read a file of the image (e.g. /etc/passwd) through its layers, top
+ * first, through the safe resolver; -ENOENT when no layer has it. */
+int eng_image_read_file(struct eng *g, const json_t *layers, const char *path,
+			size_t max, char **buf, size_t *len, struct brig_err *e);
+
+/* lifecycle.c: remove without asking whether it runs (the monitor's
+ * --rm, after it released its lock). */
+int eng_destroy(struct eng *g, const char *id, struct brig_err *e);
+
+#endif

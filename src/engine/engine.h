@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * engine: containers made from images, without a daemon.
+ *
+ *   ROOT/containers/<id>/         one container (id: 64 hex digits)
+ *       container.json            the engine's record (see ctr.c), replaced
+ *                                 atomically and durably under "lock"
+ *       lock                      flock: exclusive to change the record
+ *       upper/ work/              the overlay's upper and work directories
+ *       merged/                   where the rootfs is attached (inside the
+ *                                 container's mount namespace only)
+ *       rootfs/                   the copied rootfs when overlay is not used
+ *       hosts, hostname           files bound into the container
+ *       ctr.log                   the container's output (JSON lines)
+ *   ROOT/names/<name>             a symlink to the id that holds the name
+ *   ROOT/names.lock               flock held while names and containers
+ *                                 are created, renamed or removed
+ *   /run/brig/<hash of ROOT>/     the runtime's state (one boot)
+ *
+ * The runtime library (runtime.h) runs the container; a monitor process
+ * (or, for a foreground run, the brig process itself) holds the container's
+ * init as its child, copies its output to the log and records its exit.
+ */
+#ifndef BRIG_ENGINE_H
+#define BRIG_ENGINE_H
+
+#include "common/common.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ENG_ID_LEN 64
+#define ENG_NAME_MAX 128
+
+struct eng;
+struct eng_flags;
+
+/* Open the engine over the store root (created when missing).  driver:
+ * "overlay", "copy" or NULL (overlay, falling back to a copy). */
+int eng_open(const char *root, const char *driver, struct eng **out, struct brig_err *e);
+void eng_close(struct eng *g);
+static inline void eng_closep(struct eng **g) { eng_close(*g); }
+#define _cleanup_eng_ _cleanup_(eng_closep)
+const char *eng_root(const struct eng *g);
+
+/* What `brig create` / `brig run` were asked for. */
+struct eng_create_opts {
+	const char *image;       /* reference, id or digest */
+	const char *name;        /* NULL: a generated one */
+	char **cmd;              /* NULL: the image's Cmd */
+	size_t n_cmd;
+	const char *entrypoint;  /* NULL: the image's; "" clears it */
+	char **env;              /* K=V or K (taken from the environment) */
+	size_t n_env;
+	char **labels;           /* K=V */
+	size_t n_labels;
+	const char *workdir;
+	const char *user;
+	const char *hostname;
+	bool tty, interactive;
+	bool auto_remove;        /* --rm */
+	bool read_write;         /* --read-write (the rootfs is read-only by default) */
+	const char *stop_signal;
+	int stop_timeout;        /* -1: default (10 s) */
+	/* Docker's resource and security flags (engine/flags/flags.h), or
+	 * NULL: applied over brig's defaults. */
+	const struct eng_flags *flags;
+};
+
+/* Make a container (record, rootfs directories); it is not started.
+ * id receives the new id. */
+int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LEN + 1],
+	       struct brig_err *e);
+
+/* Resolve an id, a unique id prefix or a name. -ENOENT, -ENOTUNIQ. */
+int eng_find(struct eng *g, const char *what, char id[ENG_ID_LEN + 1], struct brig_err *e);
+
+/* The record of a container, as stored, with "State" brought up to date
+ * (a container whose monitor died is shown as exited).  Caller frees. */
+int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e);
+
+/* Every container's record (as eng_inspect), oldest first. */
+int eng_list(struct eng *g, json_t **out, struct brig_err *e);
+
+enum eng_attach {
+	ENG_DETACH,   /* a monitor process in the background */
+	ENG_ATTACH,   /* this process is the monitor: output tee'd to ours */
+};
+
+/* Start a created or exited container.  With ENG_DETACH, returns once the
+ * container runs (0) or failed to start (the error).  With ENG_ATTACH,
+ * waits and returns the container's exit status (0-255). */
+int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_err *e);
+
+/* Stop: the stop signal, then SIGKILL after timeout seconds (< 0: the
+ * container's own). */
+int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);
+int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e);
+/* Wait until it is not running; returns its exit code. */
+int eng_wait(struct eng *g, const char *id, struct brig_err *e);
+/* Remove; force: stop (kill) it first when running. */
+int eng_remove(struct eng *g, const char *id, bool force, struct brig_err *e);
+int eng_rename(struct eng *g, const char *id, const char *new_name, struct brig_err *e);
+
+struct eng_exec_opts {
+	char **args;
+	char **env;
+	size_t n_env;
+	const char *user;
+	const char *workdir;
+	bool tty, interactive, detach;
+};
+/* Run a process in a running container; returns its exit status. */
+int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struct brig_err *e);
+/* The processes of a running container: pids. */
+int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
+
+/* Is the container running now? */
+bool eng_running(struct eng *g, const char *id);
+/* An open directory fd of the container (for its log), O_CLOEXEC. */
+int eng_ctr_dirfd(struct eng *g, const char *id, struct brig_err *e);
+
+/* 1 when a container uses the image whose config digest is image_id. */
+int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1],
+		     struct brig_err *e);
+
+/*
+ * Unpack the layer read from in_fd into ROOT/layers/<diff_id hex>: into a
+ * fresh ROOT/layers/.tmp-XXXXXX first, renamed into place (an existing
+ * layer directory is kept).  The bytes read must hash to digest.  Fills
+ * diff_id and comp (0 none, 1 gzip, 2 zstd).  Nothing is left behind on
+ * failure.
+ */
+int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
+			char diff_id[72], int *comp, struct brig_err *e);
+
+/* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
+bool eng_name_valid(const char *name);
+
+#endif /* BRIG_ENGINE_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seccomp profile of a container: brig's own allow-list profile
+ * (profiles/seccomp.json, Docker's format) unless another file or
+ * "unconfined" was asked for, converted for the container's capabilities,
+ * this architecture and this kernel.  Without a profile to load, brig
+ * refuses to run the container rather than run it unconfined.
+ */
+#include "engine/eng_int.h"
+#include "engine/seccomp/profile.h"
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* $BRIG_SECCOMP_PROFILE, the installed profile, or (uninstalled) the
+ * build tree's copy. */
+static const char *default_profile(void)
+{
+	const char *p = eng_seccomp_default_path();
+	if (getenv(ENG_SECCOMP_PROFILE_ENV) || access(p, R_OK) == 0)
+		return p;
+	static const char build[] = BRIG_BUILD_PROFILES "/seccomp.json";
+	return access(build, R_OK) == 0 ? build : p;
+}
+
+/* The capability names of the bounding set (what the container may hold). */
+static const char **cap_names(const json_t *spec)
+{
+	const json_t *b = json_object_get(json_object_get(json_object_get(spec, "process"),
+							  "capabilities"), "bounding");
+	size_t n = json_array_size(b), i;
+	const char **v = calloc(n + 1, sizeof(*v));
+	json_t *c;
+	json_array_foreach(b, i, c)
+		if (v)
+			v[i] = json_string_value(c);
+	return v;
+}
+
+int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct brig_err *e)
+{
+	json_t *lx = json_object_get(spec, "linux");
+	if (profile && strcmp(profile, "unconfined") == 0) {
+		json_object_del(lx, "seccomp");
+		*info = json_pack("{s:s}", "Profile", "unconfined");
+		return *info ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	const char *path = profile ? profile : default_profile();
+	_cleanup_free_ const char **caps = cap_names(spec);
+	if (!caps)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	struct eng_seccomp_ctx ctx = { .caps = caps };
+	json_t *oci = NULL;
+	char digest[ENG_SECCOMP_DIGEST_LEN];
+	int r = eng_seccomp_load_file(path, &ctx, &oci, digest, e);
+	if (r < 0)
+		return brig_err_wrap(e, "seccomp profile%s", profile ? "" : " (brig's default; "
+				     "set " ENG_SECCOMP_PROFILE_ENV " or install brig)");
+	if (json_object_set_new(lx, "seccomp", oci) < 0 ||
+	    !(*info = json_pack("{s:s,s:s,s:b}", "Profile", path, "Digest", digest, "Default",
+				!profile)))
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to the engine: users and groups of an image. */
+#ifndef BRIG_ENG_USER_H
+#define BRIG_ENG_USER_H
+
+#include "engine/eng_int.h"
+
+#define ENG_USER_MAX_GROUPS 64
+
+struct eng_user {
+	uint32_t uid, gid;
+	uint32_t groups[ENG_USER_MAX_GROUPS]; /* supplementary */
+	size_t n_groups;
+	char *name; /* NULL for a uid without a passwd entry */
+	char *home;
+};
+
+/* Resolve name|uid[:group|gid] against the image's /etc/passwd and
+ * /etc/group.  A uid need not be listed; a name must be. */
+int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec,
+		     struct eng_user *u, struct brig_err *e);
+void eng_user_clear(struct eng_user *u);
+/* A group name (or number) of the image's /etc/group. */
+int eng_group_lookup(struct eng *g, const json_t *layers, const char *name, uint32_t *gid,
+		     struct brig_err *e);
+
+#endif

@@ -1,0 +1,313 @@
+#!/usr/bin/env bats
+# brig's container commands: create, start, run, ps, inspect, logs, exec,
+# top, stop, kill, wait, rename, rm; the image config's precedence rules,
+# brig's secure defaults, ids and names, and a store that stays whole.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	local rfs=$BATS_FILE_TMPDIR/rootfs
+	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
+	# A setuid-root copy of id: it must not elevate (nosuid, no_new_privs).
+	mkdir "$rfs/suid"
+	cp "$rfs/bin/busybox" "$rfs/suid/busybox"
+	chmod 4755 "$rfs/suid/busybox"
+	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
+}
+
+setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	ROOT=$BATS_TEST_TMPDIR/root
+	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+}
+
+teardown() {
+	# Every container this test made, by id, running or not.
+	local id
+	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
+		brig rm -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+brig() { "$BRIG" --root "$ROOT" "$@"; }
+
+# The runtime state directory of this store (/run/brig/<hash of ROOT>) is
+# removed by brig with its last container.
+rt_dir() { echo "/run/brig/$(printf %s "$(realpath "$ROOT")" | sha256sum | cut -c1-16)"; }
+
+# The image bb:1 with --change instructions applied, as NAME.
+image_with() { # NAME CHANGE...
+	local name=$1 c args=()
+	shift
+	for c in "$@"; do args+=(--change "$c"); done
+	brig import "${args[@]}" "$BATS_FILE_TMPDIR/rootfs.tar" "$name" >/dev/null
+}
+
+@test "run in the foreground: output, exit status, and --rm leaves nothing" {
+	run brig run --rm bb:1 sh -c 'echo out; echo err >&2; exit 7'
+	[ "$status" -eq 7 ]
+	[[ "$output" == *out* && "$output" == *err* ]]
+	run brig ps -a -q
+	[ -z "$output" ]
+	[ -z "$(ls "$ROOT/containers")" ]
+	[ -z "$(ls "$ROOT/names")" ]
+	[ ! -e "$(rt_dir)" ]
+}
+
+@test "a missing command exits 127, an unknown image 125, with nothing left" {
+	run -127 brig run --rm bb:1 /no/such/program
+	[ "$status" -eq 127 ]
+	[[ "$output" == *"/no/such/program"* ]]
+	run brig run no-such-image true
+	[ "$status" -eq 125 ]
+	[[ "$output" == "brig: no such image: no-such-image" ]]
+	run brig create --name n1 bb:1 true
+	[ "$status" -eq 0 ]
+	run brig create --name n1 bb:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'the container name "n1" is already in use'* ]]
+	run brig ps -a -q
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$(find "$ROOT/containers" -maxdepth 1 -name '.tmp-*')" ]
+}
+
+@test "entrypoint and command follow Docker's precedence" {
+	image_with ep:1 'ENTRYPOINT ["echo", "ep"]' 'CMD ["default"]'
+	run brig run --rm ep:1
+	[ "$output" = "ep default" ]
+	run brig run --rm ep:1 given args
+	[ "$output" = "ep given args" ]
+	# --entrypoint replaces the entrypoint and drops the image's CMD.
+	run brig run --rm --entrypoint echo ep:1
+	[ "$output" = "" ]
+	run brig run --rm --entrypoint echo ep:1 only
+	[ "$output" = "only" ]
+	image_with cmd:1 'CMD ["echo", "from-cmd"]'
+	run brig run --rm cmd:1
+	[ "$output" = "from-cmd" ]
+	image_with none:1 'ENV A=1'
+	run brig run --rm none:1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no command specified"* ]]
+}
+
+@test "environment, working directory, user and labels from the image and the flags" {
+	image_with cfg:1 'ENV A=image B="image too"' 'WORKDIR /home/user' 'USER user' 'LABEL team=blue'
+	printf 'B=file\n# a comment\n\nC=file\n' >"$BATS_TEST_TMPDIR/env"
+	run brig run --rm --env-file "$BATS_TEST_TMPDIR/env" -e C=flag cfg:1 \
+		sh -c 'echo "$A|$B|$C|$HOME|$HOSTNAME"; pwd; id -u; id -G'
+	[ "$status" -eq 0 ]
+	IFS='|' read -r a b c home host <<<"${lines[0]}"
+	[ "$a $b $c $home" = "image file flag /home/user" ]
+	[[ "$host" =~ ^[0-9a-f]{12}$ ]]
+	[ "${lines[1]}" = /home/user ]
+	[ "${lines[2]}" = 1000 ]
+	[ "${lines[3]}" = "1000 100" ]
+	run brig run --rm -u 0:100 -w /tmp cfg:1 sh -c 'id -u; id -g; pwd'
+	[ "${lines[*]}" = "0 100 /tmp" ]
+	run brig run --rm -u nosuchuser cfg:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unable to find user nosuchuser"* ]]
+	id=$(brig create -l env=test -l team=red cfg:1 true)
+	run brig inspect -f '{{.Config.Labels.team}} {{.Config.Labels.env}}' "$id"
+	[ "$output" = "red test" ]
+	run brig ps -a -q --filter label=env=test
+	[ "$output" = "${id:0:12}" ]
+	run brig ps -a -q --filter label=env=prod
+	[ -z "$output" ]
+}
+
+@test "secure defaults: read-only root, few capabilities, no_new_privs, seccomp, no network" {
+	run brig run --rm bb:1 sh -c '
+		touch /x 2>/dev/null && echo root-writable
+		touch /tmp/x && echo tmp-writable
+		grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status
+		ls /sys/class/net
+		grep " / " /proc/self/mountinfo | grep -c nosuid
+		/suid/busybox id -u'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *root-writable* ]]
+	[[ "$output" == *tmp-writable* ]]
+	[[ "$output" == *$'NoNewPrivs:\t1'* ]]
+	[[ "$output" == *$'Seccomp:\t2'* ]]
+	# The default set: no NET_RAW (13), MKNOD (27), SYS_CHROOT (18), SYS_ADMIN (21).
+	capeff=$(grep CapEff <<<"$output" | awk '{print $2}')
+	for bit in 13 18 21 27; do
+		[ $(( 0x$capeff >> bit & 1 )) -eq 0 ]
+	done
+	[ "$(grep -x lo <<<"$output")" = lo ]
+	[ "$(grep -cxv -e lo -e '[0-9]*' -e 'CapEff.*' -e 'CapBnd.*' -e 'NoNewPrivs.*' -e 'Seccomp.*' -e tmp-writable <<<"$output")" -eq 0 ]
+	# A non-root user has no effective capabilities at all.
+	run brig run --rm -u 1000 bb:1 sh -c 'grep CapEff /proc/self/status; /suid/busybox id -u'
+	[[ "${lines[0]}" == *0000000000000000 ]]
+	[ "${lines[1]}" = 1000 ]
+	run brig run --rm --read-write bb:1 sh -c 'touch /x && echo ok'
+	[ "$output" = ok ]
+}
+
+@test "the overlay is mounted only inside the container; writes land in its upper directory" {
+	id=$(brig run -d --read-write bb:1 sh -c 'echo data >/written; sleep 100')
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	! grep -q "$id" /proc/self/mountinfo
+	for _ in $(seq 100); do [ -f "$ROOT/containers/$id/upper/written" ] && break; sleep 0.05; done
+	[ "$(cat "$ROOT/containers/$id/upper/written")" = data ]
+	run brig exec "$id" cat /written
+	[ "$output" = data ]
+	brig rm -f "$id"
+	[ ! -e "$ROOT/containers/$id" ]
+}
+
+@test "detached: ps, logs, exec, top, stop with the stop signal, wait, rm" {
+	id=$(brig run -d --name svc bb:1 sh -c 'echo started; trap "echo bye; exit 3" TERM; while :; do sleep 0.1; done')
+	run brig ps --format '{{.Names}} {{.State}}'
+	[ "$output" = "svc running" ]
+	run brig ps --format json
+	[ "$(jq -r .ID <<<"$output")" = "${id:0:12}" ]
+	run brig exec svc sh -c 'echo in-exec $(id -u)'
+	[ "$output" = "in-exec 0" ]
+	run brig exec -u user -e X=1 -w /tmp svc sh -c 'echo $(id -u) $X $(pwd)'
+	[ "$output" = "1000 1 /tmp" ]
+	run brig exec svc sh -c 'exit 5'
+	[ "$status" -eq 5 ]
+	run brig top svc
+	[[ "${lines[0]}" =~ ^PID ]]
+	[[ "$output" == *"while :"* ]]
+	for _ in $(seq 100); do brig logs svc | grep -q started && break; sleep 0.05; done
+	run brig stop svc
+	[ "$output" = svc ]
+	run brig wait svc
+	[ "$output" = 3 ]
+	run brig logs svc
+	[ "${lines[*]}" = "started bye" ]
+	run brig logs -t --tail 1 svc
+	[[ "$output" =~ ^20[0-9-]+T[0-9:.]+Z\ bye$ ]]
+	run brig inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}' svc
+	[ "$output" = "exited 3 false" ]
+	run brig ps -q
+	[ -z "$output" ]
+	run brig rm svc
+	[ "$status" -eq 0 ]
+	run brig inspect svc
+	[ "$status" -eq 125 ]
+}
+
+@test "rm refuses a running container; rm -f and kill end it; start runs it again" {
+	id=$(brig run -d bb:1 sh -c 'trap "exit 9" USR1; while :; do sleep 0.1; done')
+	run brig rm "$id"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"it is running"* ]]
+	run brig kill -s USR1 "${id:0:12}"
+	[ "$status" -eq 0 ]
+	run brig wait "$id"
+	[ "$output" = 9 ]
+	run brig start "$id"
+	[ "$status" -eq 0 ]
+	run brig inspect -f '{{.State.Running}}' "$id"
+	[ "$output" = true ]
+	run brig kill -s NOSUCHSIG "$id"
+	[ "$status" -eq 125 ]
+	run brig rm -f "$id"
+	[ "$status" -eq 0 ]
+	run brig ps -a -q
+	[ -z "$output" ]
+}
+
+@test "create then start -a; ids and names resolve by prefix; rename" {
+	id=$(brig create --name first bb:1 echo hi)
+	run brig ps -a --format '{{.Status}}'
+	[ "$output" = Created ]
+	run brig start -a "${id:0:8}"
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	run brig rename first second
+	[ "$status" -eq 0 ]
+	run brig inspect -f '{{.Name}}' second
+	[ "$output" = /second ]
+	run brig inspect first
+	[ "$status" -eq 125 ]
+	run brig rename second 'bad name'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid container name"* ]]
+	run brig container inspect -f '{{.Id}}' second
+	[ "$output" = "$id" ]
+	run brig inspect -f '{{.NoSuchField}}' second
+	[ "$status" -eq 125 ]
+}
+
+@test "rmi refuses an image a container was made from, unless forced" {
+	brig create --name user1 bb:1 true >/dev/null
+	run brig rmi bb:1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"container"*"was made from it"* ]]
+	brig tag bb:1 bb:2
+	run brig rmi bb:2
+	[ "$status" -eq 0 ]
+	run brig rmi -f bb:1
+	[ "$status" -eq 0 ]
+	run brig start -a user1
+	[ "$status" -eq 0 ]
+}
+
+@test "a monitor killed with SIGKILL leaves a container that reads as exited and can be removed" {
+	id=$(brig run -d bb:1 sleep 1000)
+	pid=$(brig inspect -f '{{.State.Pid}}' "$id")
+	[ "$pid" -gt 0 ]
+	mon=$(pgrep -f -x "$BRIG --root $ROOT run -d bb:1 sleep 1000" | head -1)
+	[ -n "$mon" ]
+	kill -KILL "$mon"
+	for _ in $(seq 100); do
+		[ "$(brig inspect -f '{{.State.Status}}' "$id")" = exited ] && break
+		sleep 0.05
+	done
+	run brig inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id"
+	[ "$output" = "exited 255" ]
+	run brig rm "$id"
+	[ "$status" -eq 0 ]
+	# The orphaned container process went with it (at most a zombie of the
+	# host's init is left).
+	[ ! -e "/proc/$pid" ] || grep -q '^State:.*Z' "/proc/$pid/status"
+}
+
+@test "concurrent runs from many shells keep the store whole" {
+	for i in $(seq 8); do
+		brig run --rm bb:1 true &
+		brig run -d --name "c$i" bb:1 true >/dev/null &
+	done
+	wait
+	run brig ps -a --format '{{.Names}}'
+	[ "${#lines[@]}" -eq 8 ]
+	for i in $(seq 8); do grep -qx "c$i" <<<"$output"; done
+	[ -z "$(find "$ROOT/containers" -maxdepth 1 -name '.*')" ]
+	[ "$(ls "$ROOT/names" | wc -l)" -eq 8 ]
+}
+
+@test "the copy storage driver: a private copy of the layers, bound nosuid" {
+	run brig --storage-driver copy run --rm --read-write bb:1 sh -c 'touch /y && echo ok; grep " / " /proc/self/mountinfo | grep -c nosuid'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ok ]
+	[ "${lines[1]}" -ge 1 ]
+	id=$(brig --storage-driver copy create bb:1 true)
+	run brig inspect -f '{{.GraphDriver.Name}}' "$id"
+	[ "$output" = copy ]
+	[ -x "$ROOT/containers/$id/rootfs/bin/busybox" ]
+	run brig --storage-driver zfs run bb:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unknown storage driver"* ]]
+}
+
+@test "bad input: usage, templates and filters get one line and 125" {
+	run brig run
+	[ "$status" -eq 125 ]
+	run brig ps --filter colour=red
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--filter"* ]]
+	run brig ps --format '{{.Nope'
+	[ "$status" -eq 125 ]
+	run brig run --stop-timeout x bb:1 true
+	[ "$status" -eq 125 ]
+	run brig stop no-such-container
+	[ "$status" -eq 125 ]
+	[ "$output" = "brig: no such container: no-such-container" ]
+	run brig run -d -t bb:1 true
+	[ "$status" -eq 125 ]
+}
