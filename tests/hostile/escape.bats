@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# Escape attempts from inside a container that `brig run` makes with nothing
+# but its defaults.  Each probe (tests/hostile/probes) tries one attack and
+# must report BLOCKED.  The controls at the end weaken one default with
+# Docker's flag and the same probe must report ESCAPED: the probes can tell
+# the difference, and the flags do what they say.
+
+load probes/probes
+
+setup_file() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	ROOT=$BATS_FILE_TMPDIR/root
+	local rfs=$BATS_FILE_TMPDIR/rootfs
+	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
+	probes_install "$rfs"
+	tar -C "$rfs" --numeric-owner -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
+	"$BRIG" --root "$ROOT" import "$BATS_FILE_TMPDIR/rootfs.tar" probes:1 >/dev/null
+	rm -rf "$rfs"
+}
+
+teardown_file() {
+	local id
+	for id in $("$BRIG" --root "$ROOT" ps -a -q --no-trunc 2>/dev/null); do
+		"$BRIG" --root "$ROOT" rm -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	ROOT=$BATS_FILE_TMPDIR/root
+}
+
+# probe [BRIG RUN FLAGS...] -- NAME [ARGS...]
+probe() {
+	local flags=()
+	while [ "$1" != -- ]; do flags+=("$1"); shift; done
+	shift
+	local name=$1
+	shift
+	run "$BRIG" --root "$ROOT" run --rm "${flags[@]}" probes:1 "/probes/probe_$name" "$@"
+	echo "# $output" >&3
+}
+
+@test "brig run: mount a tmpfs" { probe -- mount; probe_run_check; }
+@test "brig run: a new user namespace" { probe -- unshare_user; probe_run_check; }
+@test "brig run: a new mount namespace" { probe -- unshare_mnt; probe_run_check; }
+
+@test "brig run: ptrace a host process" {
+	sleep 1000 &
+	local pid=$!
+	probe -- ptrace "$pid"
+	kill "$pid"
+	probe_run_check
+}
+
+@test "brig run: write to /proc/sysrq-trigger" { probe -- sysrq; probe_run_check; }
+@test "brig run: write kernel tunables under /sys" { probe -- sysfs; probe_run_check; }
+@test "brig run: keyctl" { probe -- keyctl; probe_run_check; }
+@test "brig run: open_by_handle_at (shocker)" { probe -- shocker; probe_run_check; }
+@test "brig run: load a kernel module" { probe -- module; probe_run_check; }
+@test "brig run: raw ICMP socket" { probe -- rawsock; probe_run_check; }
+@test "brig run: AF_PACKET socket" { probe -- packet; probe_run_check; }
+
+@test "brig run: mknod of the host's root disk" {
+	local dev
+	dev=$(stat -c '%Hd:%Ld' /)
+	probe -- mknod "$dev"
+	probe_run_check
+}
+
+@test "brig run: set the clock" { probe -- clock; probe_run_check; }
+@test "brig run: read masked paths" { probe -- masked; probe_run_check; }
+@test "brig run: the cgroup v1 release_agent trick" { probe -- release_agent; probe_run_check; }
+@test "brig run: overwrite the runtime through /proc/self/exe" { probe -- selfexe; probe_run_check; }
+@test "brig run: a setuid-root binary as uid 1000" { probe -u 1000 -- setuid; probe_run_check; }
+
+@test "control: --cap-add NET_RAW lets the raw socket probe escape" {
+	probe --cap-add NET_RAW -- rawsock
+	probe_run_escaped
+}
+
+@test "defence in depth: without no_new_privs the setuid probe is still held by nosuid" {
+	probe -u 1000 --security-opt no-new-privileges=false -- setuid
+	probe_run_check
+	[[ "$output" == *"no_new_privs=0"* ]]
+}
+
+@test "control: --cap-add SYS_ADMIN with seccomp=unconfined lets the mount probe escape" {
+	probe --cap-add SYS_ADMIN --security-opt seccomp=unconfined -- mount
+	probe_run_escaped
+}
