@@ -100,6 +100,10 @@ assert_consistent() {
 	run brig images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
 	[ "$output" = "localhost/bb:t1 sha256:$id" ] || [ "$output" = "localhost/bb:t1 ${id:0:12}" ]
 	assert_consistent
+	# and it runs
+	run brig run --rm localhost/bb:t1 sh -c 'echo ran from podman; id -u'
+	[ "$status" -eq 0 ]
+	[ "${lines[*]}" = "ran from podman 0" ]
 }
 
 @test "skopeo's oci-archive loads with its manifest byte for byte" {
@@ -116,6 +120,10 @@ assert_consistent() {
 	layer=$(jq -r '.layers[0].digest' "$(blob "$want")")
 	cmp "$(blob "$layer")" "$BATS_TEST_TMPDIR/x/blobs/sha256/${layer#sha256:}"
 	assert_consistent
+	# and it runs
+	run brig run --rm bb:t1 sh -c 'echo ran from skopeo'
+	[ "$status" -eq 0 ]
+	[ "$output" = "ran from skopeo" ]
 }
 
 @test "an oci-archive image known by a bare tag is named after the file" {
