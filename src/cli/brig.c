@@ -47,6 +47,7 @@ static void usage(FILE *out)
 	      "  rmi             remove image names\n"
 	      "  save            write images to a docker-archive or oci-archive\n"
 	      "  system check    verify every blob and name of the store (--repair)\n"
+	      "  system df       what the store holds and what could be reclaimed\n"
 	      "  tag             give an image another name\n"
 	      "  version         print version information\n",
 	      out);
@@ -120,10 +121,11 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 		{ "save", brig_cmd_save },
 	};
 	const char *w = (*argv)[0];
-	if (strcmp(w, "system") == 0 && *argc >= 2 && strcmp((*argv)[1], "check") == 0) {
+	if (strcmp(w, "system") == 0 && *argc >= 2 &&
+	    (strcmp((*argv)[1], "check") == 0 || strcmp((*argv)[1], "df") == 0)) {
 		(*argc)--;
 		(*argv)++;
-		return brig_cmd_system_check;
+		return strcmp((*argv)[0], "df") == 0 ? brig_cmd_system_df : brig_cmd_system_check;
 	}
 	bool is_image = strcmp(w, "image") == 0, is_ctr = strcmp(w, "container") == 0;
 	if (!is_image && !is_ctr) {

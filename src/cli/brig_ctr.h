@@ -33,6 +33,7 @@ int brig_cmd_wait(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rename(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_exec(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_top(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_logs(const struct brig_global *g, int argc, char **argv);
 
 #endif

@@ -311,3 +311,14 @@ image_with() { # NAME CHANGE...
 	run brig run -d -t bb:1 true
 	[ "$status" -eq 125 ]
 }
+
+@test "system df counts images, containers and unpacked layers" {
+	brig create --name dfc bb:1 true >/dev/null
+	run brig system df --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.Images.Total, .Images.Active, .Containers.Total, .Containers.Active, .Layers.Total]' <<<"$output")" = "[1,1,1,0,1]" ]
+	[ "$(jq '.Images.Reclaimable' <<<"$output")" = 0 ]
+	run brig system df
+	[[ "${lines[0]}" =~ ^TYPE ]]
+	[ "${#lines[@]}" -eq 4 ]
+}
