@@ -36,6 +36,9 @@ static void usage(FILE *out)
 	      "  wait            wait for containers to exit; print their exit codes\n"
 	      "  rename          rename a container\n"
 	      "  rm              remove containers (-f: running ones too)\n"
+	      "  stats           cpu, memory and pids of containers (--no-stream, --format json)\n"
+	      "  events          what happens to containers (create, start, die, oom, restart, destroy)\n"
+	      "  volume CMD      named volumes: create, ls, inspect, rm, prune\n"
 	      "  container CMD   the same commands (container ls, inspect, ...)\n"
 	      "\n"
 	      "Images:\n"
@@ -105,14 +108,15 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 		{ "inspect", brig_cmd_inspect_any }, { "stop", brig_cmd_stop },
 		{ "kill", brig_cmd_kill }, { "rm", brig_cmd_rm }, { "wait", brig_cmd_wait },
 		{ "rename", brig_cmd_rename }, { "exec", brig_cmd_exec }, { "top", brig_cmd_top },
-		{ "logs", brig_cmd_logs },
+		{ "logs", brig_cmd_logs }, { "stats", brig_cmd_stats },
+		{ "events", brig_cmd_events }, { "volume", brig_cmd_volume },
 	}, container[] = {
 		{ "create", brig_cmd_create }, { "run", brig_cmd_run },
 		{ "start", brig_cmd_start }, { "ls", brig_cmd_ps }, { "list", brig_cmd_ps },
 		{ "ps", brig_cmd_ps }, { "inspect", brig_cmd_container_inspect },
 		{ "stop", brig_cmd_stop }, { "kill", brig_cmd_kill }, { "rm", brig_cmd_rm },
 		{ "wait", brig_cmd_wait }, { "rename", brig_cmd_rename }, { "exec", brig_cmd_exec },
-		{ "top", brig_cmd_top }, { "logs", brig_cmd_logs },
+		{ "top", brig_cmd_top }, { "logs", brig_cmd_logs }, { "stats", brig_cmd_stats },
 	}, image[] = {
 		{ "ls", brig_cmd_images }, { "list", brig_cmd_images },
 		{ "import", brig_cmd_import }, { "tag", brig_cmd_tag },

@@ -24,7 +24,10 @@
 	{ .name = "read-write", .alias = 0, .kind = OPT_BOOL, .help = "make the root filesystem writable (read-only by default)", .metavar = NULL }, \
 	{ .name = "read-only", .alias = 0, .kind = OPT_BOOL, .help = "the root filesystem is read-only (the default)", .metavar = NULL }, \
 	{ .name = "stop-signal", .alias = 0, .kind = OPT_STR, .help = "signal that stops the container (default: the image's, else SIGTERM)", .metavar = "SIG" }, \
-	{ .name = "stop-timeout", .alias = 0, .kind = OPT_STR, .help = "seconds to wait after the stop signal (default 10)", .metavar = "N" }
+	{ .name = "stop-timeout", .alias = 0, .kind = OPT_STR, .help = "seconds to wait after the stop signal (default 10)", .metavar = "N" }, \
+	{ .name = "restart", .kind = OPT_STR, .help = "no, on-failure[:N], always, unless-stopped (restarts back off from 100 ms)", .metavar = "POLICY" }, \
+	{ .name = "log-opt", .kind = OPT_LIST, .help = "max-size=SIZE (default 10m), max-file=N (default 3)", .metavar = "OPT" }, \
+	{ .name = "init", .kind = OPT_BOOL, .help = "run brig-init as PID 1: it reaps zombies and forwards signals" }
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
 #define FLAG_OPTS                                                                         \
@@ -177,6 +180,12 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->auto_remove = opts_find(o, "rm")->set;
 	c->read_write = opts_find(o, "read-write")->set;
 	c->stop_signal = opts_find(o, "stop-signal")->value;
+	c->restart = opts_find(o, "restart")->value;
+	c->log_opts = (char **)opts_find(o, "log-opt")->list;
+	c->n_log_opts = opts_find(o, "log-opt")->n;
+	c->init = opts_find(o, "init")->set;
+	if (c->auto_remove && c->restart && strcmp(c->restart, "no") != 0)
+		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
 	if (c->read_write && opts_find(o, "read-only")->set)
 		return brig_err_set(e, -EINVAL, "--read-only and --read-write contradict each other");
 	if (c->stop_signal && rt_parse_signal(c->stop_signal) <= 0)

@@ -73,6 +73,8 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o,
 /* security.c: linux.seccomp from a Docker-format profile (NULL: brig's
  * default; "unconfined": none); *info says which, with its digest. */
 int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct brig_err *e);
+/* --init: brig-init bound at /dev/init and put before the command. */
+int eng_init_apply(json_t *spec, struct brig_err *e);
 
 /* rootfs.c */
 int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out,

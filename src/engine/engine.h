@@ -66,7 +66,20 @@ struct eng_create_opts {
 	/* Docker's resource and security flags (engine/flags/flags.h), or
 	 * NULL: applied over brig's defaults. */
 	const struct eng_flags *flags;
+	/* --restart no|on-failure[:N]|always|unless-stopped (NULL: no) */
+	const char *restart;
+	/* --log-opt max-size=SIZE, max-file=N */
+	char **log_opts;
+	size_t n_log_opts;
+	/* --init: brig-init as PID 1 */
+	bool init;
 };
+
+/* The parsed --restart policy. */
+enum eng_restart { ENG_RESTART_NO, ENG_RESTART_ON_FAILURE, ENG_RESTART_ALWAYS,
+		   ENG_RESTART_UNLESS_STOPPED };
+int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retries,
+		      struct brig_err *e);
 
 /* Make a container (record, rootfs directories); it is not started.
  * id receives the new id. */

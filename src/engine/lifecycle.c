@@ -12,6 +12,7 @@
  */
 #include "engine/eng_int.h"
 #include "engine/flags/flags.h"
+#include "engine/logs/logs.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -105,9 +106,57 @@ struct making {
 	char tmp[ENG_ID_LEN + 8];
 	char ctrdir[PATH_MAX];
 	int ctrfd;
-	json_t *layers, *spec, *config, *security;
+	json_t *layers, *spec, *config, *security, *logcfg;
 	const char *driver;
 };
+
+int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retries,
+		      struct brig_err *e)
+{
+	*max_retries = 0;
+	if (!s || strcmp(s, "no") == 0) {
+		*policy = ENG_RESTART_NO;
+	} else if (strcmp(s, "always") == 0) {
+		*policy = ENG_RESTART_ALWAYS;
+	} else if (strcmp(s, "unless-stopped") == 0) {
+		*policy = ENG_RESTART_UNLESS_STOPPED;
+	} else if (strncmp(s, "on-failure", 10) == 0 && (!s[10] || s[10] == ':')) {
+		*policy = ENG_RESTART_ON_FAILURE;
+		if (s[10] && (brig_parse_i64(s + 11, max_retries) < 0 || *max_retries < 0 ||
+			      *max_retries > 1000000))
+			return brig_err_set(e, -EINVAL, "--restart: \"%s\": the count must be a "
+					    "number (0 for no limit)", s);
+	} else {
+		return brig_err_set(e, -EINVAL, "--restart: \"%s\": use no, on-failure[:N], always "
+				    "or unless-stopped", s);
+	}
+	return 0;
+}
+
+static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
+
+/* HostConfig.LogConfig from --log-opt max-size=, max-file=. */
+static int log_config(const struct eng_create_opts *o, json_t **out, struct brig_err *e)
+{
+	int64_t size = ENG_LOG_DEFAULT_MAX_SIZE, files = ENG_LOG_DEFAULT_MAX_FILES;
+	for (size_t i = 0; i < o->n_log_opts; i++) {
+		const char *kv = o->log_opts[i];
+		int r = 0;
+		if (strncmp(kv, "max-size=", 9) == 0)
+			r = eng_parse_size(kv + 9, &size, e);
+		else if (strncmp(kv, "max-file=", 9) == 0)
+			r = brig_parse_i64(kv + 9, &files) < 0 || files < 1 || files > ENG_LOG_MAX_FILES
+				    ? brig_err_set(e, -EINVAL, "max-file must be 1 to %d",
+						   ENG_LOG_MAX_FILES) : 0;
+		else
+			r = brig_err_set(e, -EINVAL, "unknown option (max-size and max-file are known)");
+		if (r < 0)
+			return brig_err_wrap(e, "--log-opt %s", kv);
+	}
+	*out = json_pack("{s:s,s:{s:I,s:I}}", "Type", "json-file", "Config", "max-size",
+			 (json_int_t)size, "max-file", (json_int_t)files);
+	return *out ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
+}
 
 static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			    const struct eng_image *im, struct making *mk, const char *name)
@@ -121,6 +170,15 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 	char log[PATH_MAX + 16];
 	(void)snprintf(log, sizeof(log), "%s/%s", mk->ctrdir, ENG_LOG);
 	json_t *host = o->flags ? eng_flags_host_config(o->flags) : json_object();
+	enum eng_restart policy;
+	int64_t retries;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	(void)eng_restart_parse(o->restart, &policy, &retries, &e2); /* checked by publish */
+	if (host)
+		(void)json_object_update_new(host, json_pack(
+			"{s:{s:s,s:I},s:O,s:b}", "RestartPolicy", "Name", restart_names[policy],
+			"MaximumRetryCount", (json_int_t)retries, "LogConfig", mk->logcfg, "Init",
+			o->init));
 	json_t *pids = json_object_get(json_object_get(json_object_get(json_object_get(
 		mk->spec, "linux"), "resources"), "pids"), "limit");
 	if (host)
@@ -205,9 +263,15 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 {
 	struct eng_image im;
 	struct making mk = { .ctrfd = -1 };
-	int r = eng_image_resolve(g, o->image, &im, e);
-	if (r < 0)
+	enum eng_restart policy;
+	int64_t retries;
+	int r = eng_restart_parse(o->restart, &policy, &retries, e);
+	if (r < 0 || (r = log_config(o, &mk.logcfg, e)) < 0)
 		return r;
+	if ((r = eng_image_resolve(g, o->image, &im, e)) < 0) {
+		json_decref(mk.logcfg);
+		return r;
+	}
 	if ((r = eng_layers_ensure(g, &im, e)) < 0 || (r = new_id(mk.id, e)) < 0)
 		goto out;
 	(void)snprintf(mk.tmp, sizeof(mk.tmp), ".tmp-%s", mk.id);
@@ -230,6 +294,7 @@ out:
 	json_decref(mk.spec);
 	json_decref(mk.config);
 	json_decref(mk.security);
+	json_decref(mk.logcfg);
 	eng_image_clear(&im);
 	return r;
 }

@@ -39,6 +39,32 @@ static const char **cap_names(const json_t *spec)
 	return v;
 }
 
+/* brig-init: installed, else (uninstalled) the build tree's. */
+static const char *init_path(void)
+{
+	static const char installed[] = BRIG_LIBEXECDIR "/brig-init";
+	if (access(installed, X_OK) == 0)
+		return installed;
+	return BRIG_BUILD_INIT;
+}
+
+int eng_init_apply(json_t *spec, struct brig_err *e)
+{
+	const char *path = init_path();
+	if (access(path, X_OK) < 0)
+		return brig_err_sys(e, errno, "--init: %s", path);
+	json_t *proc = json_object_get(spec, "process");
+	json_t *args = json_pack("[s,s]", "/dev/init", "--");
+	if (!args || json_array_extend(args, json_object_get(proc, "args")) < 0 ||
+	    json_object_set_new(proc, "args", args) < 0 ||
+	    json_array_append_new(json_object_get(spec, "mounts"),
+				  json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination", "/dev/init",
+					    "type", "bind", "source", path, "options", "bind",
+					    "ro", "nosuid", "nodev")) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
 int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct brig_err *e)
 {
 	json_t *lx = json_object_get(spec, "linux");

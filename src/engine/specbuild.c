@@ -318,6 +318,7 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"),
 			    !o->read_write, e)) < 0 ||
 	    (r = apply_flags(g, o->flags, layers, &b, e)) < 0 ||
+	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
 	    (r = apply_security(o->flags, &b, security, e)) < 0)
 		goto out;
 	if (!(*config = docker_config(o, im, hostname, user, cwd, b.env, b.entry, b.cmd, e))) {
