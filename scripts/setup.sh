@@ -19,8 +19,9 @@ done
 
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "$missing" ]; then
-    # The Debian root filesystem the image tests run (once; root only).
-    [ "$(id -u)" -ne 0 ] || "$here/mkdebian.sh"
+    # brig's subordinate ids, and the Debian root filesystem the image
+    # tests run (once; root only).
+    [ "$(id -u)" -ne 0 ] || { "$here/mksubids.sh" && "$here/mkdebian.sh"; }
     exit 0
 fi
 
@@ -50,5 +51,5 @@ apt-get install -y -q --no-install-recommends $missing || {
     apt-get update -q && apt-get install -y -q --no-install-recommends $missing
 } || rc=$?
 [ "$made_policy" = 1 ] && rm -f "$policy"
-[ "$rc" -ne 0 ] || "$here/mkdebian.sh" || rc=$?
+[ "$rc" -ne 0 ] || { "$here/mksubids.sh" && "$here/mkdebian.sh"; } || rc=$?
 exit $rc

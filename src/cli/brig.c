@@ -16,6 +16,8 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      "      --root DIR  store root (default /var/lib/brig for root,\n"
 	      "                  else $XDG_DATA_HOME/brig or ~/.local/share/brig)\n"
+	      "      --config FILE  the engine config (default /etc/brig/brig.conf;\n"
+	      "                  see docs/engine-config.md)\n"
 	      "      --storage-driver overlay|copy\n"
 	      "                  how container root filesystems are made (default:\n"
 	      "                  overlay, a copy where overlay cannot be mounted)\n"
@@ -154,7 +156,7 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 /* Global options before the command; returns the index of the command word,
  * 0 when main should return *rc. */
 static int parse_global(int argc, char **argv, const char **root, const char **driver,
-			int *rc)
+			const char **config, int *rc)
 {
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -169,6 +171,10 @@ static int parse_global(int argc, char **argv, const char **root, const char **d
 			*root = argv[++i];
 		} else if (strncmp(a, "--root=", 7) == 0 && a[7]) {
 			*root = a + 7;
+		} else if (strcmp(a, "--config") == 0 && i + 1 < argc && argv[i + 1][0]) {
+			*config = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0 && a[9]) {
+			*config = a + 9;
 		} else if (strcmp(a, "--storage-driver") == 0 && i + 1 < argc && argv[i + 1][0]) {
 			*driver = argv[++i];
 		} else if (strncmp(a, "--storage-driver=", 17) == 0 && a[17]) {
@@ -187,9 +193,9 @@ static int parse_global(int argc, char **argv, const char **root, const char **d
 
 int main(int argc, char **argv)
 {
-	const char *root = NULL, *driver = NULL;
+	const char *root = NULL, *driver = NULL, *config = NULL;
 	int rc = 0;
-	int i = parse_global(argc, argv, &root, &driver, &rc);
+	int i = parse_global(argc, argv, &root, &driver, &config, &rc);
 	if (i == 0)
 		return rc;
 	const char *cmd = argv[i];
@@ -214,6 +220,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *def = root ? NULL : default_root();
 	if (!root && !def)
 		return BRIG_EXIT_FAIL;
-	struct brig_global g = { .root = root ? root : def, .storage_driver = driver };
+	struct brig_global g = { .root = root ? root : def, .storage_driver = driver,
+				 .config = config };
 	return fn(&g, cargc - 1, cargv + 1);
 }

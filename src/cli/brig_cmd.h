@@ -12,6 +12,7 @@
 struct brig_global {
 	const char *root; /* the store root: ROOT/images, ROOT/layers */
 	const char *storage_driver; /* --storage-driver: overlay, copy or NULL */
+	const char *config;         /* --config FILE, or NULL (/etc/brig/brig.conf) */
 };
 
 /* Print "brig: MESSAGE" as one line on stderr; returns BRIG_EXIT_FAIL. */

@@ -27,7 +27,8 @@
 	{ .name = "stop-timeout", .alias = 0, .kind = OPT_STR, .help = "seconds to wait after the stop signal (default 10)", .metavar = "N" }, \
 	{ .name = "restart", .kind = OPT_STR, .help = "no, on-failure[:N], always, unless-stopped (restarts back off from 100 ms)", .metavar = "POLICY" }, \
 	{ .name = "log-opt", .kind = OPT_LIST, .help = "max-size=SIZE (default 10m), max-file=N (default 3)", .metavar = "OPT" }, \
-	{ .name = "init", .kind = OPT_BOOL, .help = "run brig-init as PID 1: it reaps zombies and forwards signals" }
+	{ .name = "init", .kind = OPT_BOOL, .help = "run brig-init as PID 1: it reaps zombies and forwards signals" }, \
+	{ .name = "userns", .kind = OPT_STR, .help = "auto (default: a range of host ids of its own) or host (NOT isolated)", .metavar = "MODE" }
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
 #define FLAG_OPTS                                                                         \
@@ -184,6 +185,7 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->log_opts = (char **)opts_find(o, "log-opt")->list;
 	c->n_log_opts = opts_find(o, "log-opt")->n;
 	c->init = opts_find(o, "init")->set;
+	c->userns = opts_find(o, "userns")->value;
 	if (c->auto_remove && c->restart && strcmp(c->restart, "no") != 0)
 		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
 	if (c->read_write && opts_find(o, "read-only")->set)
@@ -215,7 +217,12 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 
 int brig_engine_open(const struct brig_global *g, struct eng **out, struct brig_err *e)
 {
-	return eng_open(g->root, g->storage_driver, out, e);
+	int r = eng_open(g->root, g->storage_driver, out, e);
+	if (r == 0 && g->config && (r = eng_use_config(*out, g->config, e)) < 0) {
+		eng_close(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 int brig_cmd_create(const struct brig_global *g, int argc, char **argv)

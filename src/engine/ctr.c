@@ -14,6 +14,7 @@
  * running, so two starts never race.
  */
 #include "engine/eng_int.h"
+#include "engine/config/config.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -52,6 +53,10 @@ static int runtime_root(struct eng *g, struct brig_err *e)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	}
 	g->rt.root = g->rt_root;
+	if (asprintf(&g->mnt_root, geteuid() == 0 ? "%s/mnt/%s" : "%s/brig/mnt/%s", base, hex) < 0) {
+		g->mnt_root = NULL;
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	}
 	/* One filter cache for every store: it is keyed by content. */
 	g->rt.seccomp_cache = geteuid() == 0 ? "/run/brig/.seccomp-cache" : NULL;
 	return 0; /* made by the runtime when a container starts */
@@ -85,7 +90,7 @@ int eng_open(const char *root, const char *driver, struct eng **out, struct brig
 	}
 	if ((g->ctrsfd = r = open_dir(g->rootfd, "containers", e)) < 0 ||
 	    (g->namesfd = r = open_dir(g->rootfd, "names", e)) < 0 ||
-	    (r = runtime_root(g, e)) < 0)
+	    (r = runtime_root(g, e)) < 0 || (r = eng_config_load(NULL, false, &g->cfg, e)) < 0)
 		goto fail;
 	*out = g;
 	return 0;
@@ -103,13 +108,26 @@ void eng_close(struct eng *g)
 		if (fds[i] >= 0)
 			(void)close(fds[i]);
 	img_store_close(g->store);
+	eng_config_free(g->cfg);
 	free(g->root);
 	free(g->driver);
 	free(g->rt_root);
+	free(g->mnt_root);
 	free(g);
 }
 
 const char *eng_root(const struct eng *g) { return g->root; }
+
+int eng_use_config(struct eng *g, const char *path, struct brig_err *e)
+{
+	struct eng_config *c = NULL;
+	int r = eng_config_load(path, true, &c, e);
+	if (r < 0)
+		return r;
+	eng_config_free(g->cfg);
+	g->cfg = c;
+	return 0;
+}
 
 int eng_store(struct eng *g, struct img_store **out, struct brig_err *e)
 {

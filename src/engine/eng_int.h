@@ -14,6 +14,9 @@
 #define ENG_LOG "ctr.log"
 #define ENG_DEFAULT_STOP_TIMEOUT 10
 
+struct eng_userns;
+struct eng_config;
+
 struct eng {
 	char *root;      /* the store root */
 	char *driver;    /* "overlay", "copy" or NULL */
@@ -21,8 +24,10 @@ struct eng {
 	int ctrsfd;      /* ROOT/containers */
 	int namesfd;     /* ROOT/names */
 	char *rt_root;   /* the runtime's state root */
+	char *mnt_root;  /* where container roots are attached: /run/brig/mnt */
 	struct rt_global rt;
 	struct img_store *store; /* opened on first use */
+	struct eng_config *cfg;  /* the engine config (defaults when no file) */
 };
 
 /* An image as a container needs it. */
@@ -67,8 +72,8 @@ int eng_name_lookup(struct eng *g, const char *name, char id[ENG_ID_LEN + 1]);
 /* ctrfd: the directory being made; ctrdir: the path it will have. */
 int eng_spec_build(struct eng *g, const struct eng_create_opts *o,
 		   const struct eng_image *im, const json_t *layers, const char *id,
-		   int ctrfd, const char *ctrdir, json_t **spec, json_t **config,
-		   json_t **security, struct brig_err *e);
+		   int ctrfd, const char *ctrdir, const struct eng_userns *u, json_t **spec,
+		   json_t **config, json_t **security, struct brig_err *e);
 
 /* security.c: linux.seccomp from a Docker-format profile (NULL: brig's
  * default; "unconfined": none); *info says which, with its digest. */
@@ -85,17 +90,42 @@ int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err
  * detached mount that becomes "/" (start time). */
 int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		       struct brig_err *e);
+/* The upper directory belongs to the container's root. */
+int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u,
+		     struct brig_err *e);
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		     struct brig_err *e);
+/* With a user namespace (read from ctrfd's record) the layers are mounted
+ * idmapped.  */
+/* The directory a container's root is attached at (inside its own mount
+ * namespace only): MNT_ROOT/<id>, searchable by every container root. */
+int eng_mountpoint(struct eng *g, const char *id, char *buf, size_t size);
 /* Overlay works here? ("overlay" or "copy"). */
 const char *eng_rootfs_driver(struct eng *g);
+bool eng_rootfs_driver_fixed(struct eng *g);
 /* Read a file of the image (e.g. /etc/passwd) through its layers, top
  * first, through the safe resolver; -ENOENT when no layer has it. */
 int eng_image_read_file(struct eng *g, const json_t *layers, const char *path,
 			size_t max, char **buf, size_t *len, struct brig_err *e);
 
+/* userns.c: a container's own range of subordinate ids. */
+#define ENG_USERNS_SIZE 65536
+struct eng_userns {
+	bool enabled;
+	uint32_t uid, gid, size; /* host ids of container id 0, and how many */
+	long slot;               /* ROOT/userns/<slot>, or -1 */
+};
+int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e);
+void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u);
+json_t *eng_userns_json(const struct eng_userns *u);
+void eng_userns_from_record(const json_t *rec, struct eng_userns *u);
+/* The user namespace and its mappings in the OCI config. */
+int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e);
+
 /* lifecycle.c: remove without asking whether it runs (the monitor's
  * --rm, after it released its lock). */
 int eng_destroy(struct eng *g, const char *id, struct brig_err *e);
+/* Remove id's mount point (NULL: none) and those of containers gone. */
+void eng_mountpoints_sweep(struct eng *g, const char *id);
 
 #endif

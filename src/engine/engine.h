@@ -40,6 +40,9 @@ struct eng_flags;
  * "overlay", "copy" or NULL (overlay, falling back to a copy). */
 int eng_open(const char *root, const char *driver, struct eng **out, struct brig_err *e);
 void eng_close(struct eng *g);
+/* Use the engine config file path (brig --config) instead of the default
+ * /etc/brig/brig.conf, which eng_open reads when it exists. */
+int eng_use_config(struct eng *g, const char *path, struct brig_err *e);
 static inline void eng_closep(struct eng **g) { eng_close(*g); }
 #define _cleanup_eng_ _cleanup_(eng_closep)
 const char *eng_root(const struct eng *g);
@@ -73,6 +76,8 @@ struct eng_create_opts {
 	size_t n_log_opts;
 	/* --init: brig-init as PID 1 */
 	bool init;
+	/* --userns auto (NULL: the default, a range of its own) or host */
+	const char *userns;
 };
 
 /* The parsed --restart policy. */

@@ -13,6 +13,7 @@
 #include "engine/eng_int.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
+#include "engine/config/config.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -20,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <dirent.h>
 #include <sys/random.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,7 +67,7 @@ static int choose_driver(struct eng *g, int ctrfd, const json_t *layers, const c
 		(void)close(fd);
 		return 0;
 	}
-	if (g->driver)
+	if (eng_rootfs_driver_fixed(g))
 		return brig_err_set(e, fd, "%s", brig_err_str(&e2));
 	brig_warn("overlay cannot be used here (%s): copying the image's layers instead",
 		  brig_err_str(&e2));
@@ -80,9 +83,12 @@ static json_t *initial_state(void)
 			 "FinishedAt", "0001-01-01T00:00:00Z");
 }
 
-static json_t *graph_driver(const char *driver, const char *ctrdir, const char *root,
-			    const json_t *layers)
+static json_t *graph_driver(struct eng *g, const char *id, const char *driver,
+			    const char *ctrdir, const char *root, const json_t *layers)
 {
+	char mnt[PATH_MAX];
+	if (eng_mountpoint(g, id, mnt, sizeof(mnt)) < 0)
+		mnt[0] = '\0';
 	if (strcmp(driver, "copy") == 0)
 		return json_pack("{s:s,s:{s:s+}}", "Name", "copy", "Data", "RootDir", ctrdir, "/rootfs");
 	size_t len = 0, i;
@@ -98,7 +104,7 @@ static json_t *graph_driver(const char *driver, const char *ctrdir, const char *
 	}
 	return json_pack("{s:s,s:{s:s,s:s+,s:s+,s:s+}}", "Name", "overlay", "Data", "LowerDir",
 			 lower ? lower : "", "UpperDir", ctrdir, "/upper", "WorkDir", ctrdir,
-			 "/work", "MergedDir", ctrdir, "/merged");
+			 "/work", "MergedDir", mnt, "");
 }
 
 struct making {
@@ -108,6 +114,7 @@ struct making {
 	int ctrfd;
 	json_t *layers, *spec, *config, *security, *logcfg;
 	const char *driver;
+	struct eng_userns userns;
 };
 
 int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retries,
@@ -136,9 +143,10 @@ int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retr
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
 
 /* HostConfig.LogConfig from --log-opt max-size=, max-file=. */
-static int log_config(const struct eng_create_opts *o, json_t **out, struct brig_err *e)
+static int log_config(struct eng *g, const struct eng_create_opts *o, json_t **out,
+		      struct brig_err *e)
 {
-	int64_t size = ENG_LOG_DEFAULT_MAX_SIZE, files = ENG_LOG_DEFAULT_MAX_FILES;
+	int64_t size = (int64_t)g->cfg->log_max_size, files = g->cfg->log_max_files;
 	for (size_t i = 0; i < o->n_log_opts; i++) {
 		const char *kv = o->log_opts[i];
 		int r = 0;
@@ -176,9 +184,9 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 	(void)eng_restart_parse(o->restart, &policy, &retries, &e2); /* checked by publish */
 	if (host)
 		(void)json_object_update_new(host, json_pack(
-			"{s:{s:s,s:I},s:O,s:b}", "RestartPolicy", "Name", restart_names[policy],
+			"{s:{s:s,s:I},s:O,s:b,s:s}", "RestartPolicy", "Name", restart_names[policy],
 			"MaximumRetryCount", (json_int_t)retries, "LogConfig", mk->logcfg, "Init",
-			o->init));
+			o->init, "UsernsMode", mk->userns.enabled ? "auto" : "host"));
 	json_t *pids = json_object_get(json_object_get(json_object_get(json_object_get(
 		mk->spec, "linux"), "resources"), "pids"), "limit");
 	if (host)
@@ -186,16 +194,17 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			o->auto_remove, "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
 			"PidsLimit", pids ? pids : json_integer(0)));
 	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
-			 "s:o,s:s,s:{s:O,s:O,s:s,s:O}}",
+			 "s:o,s:s,s:{s:O,s:O,s:s,s:O,s:o}}",
 			 "Id", mk->id, "Created", now,
 			 "Path", json_string_value(json_array_get(args, 0)), "Args", rest,
 			 "Name", "/", name, "Image", im->id, "RestartCount", 0,
 			 "Driver", mk->driver, "Platform", "linux", "State", initial_state(),
 			 "Config", mk->config, "HostConfig", host,
-			 "GraphDriver", graph_driver(mk->driver, mk->ctrdir, g->root, mk->layers),
+			 "GraphDriver", graph_driver(g, mk->id, mk->driver, mk->ctrdir, g->root, mk->layers),
 			 "LogPath", log,
 			 "Brig", "Spec", mk->spec, "Layers", mk->layers,
-			 "ManifestDigest", im->manifest_digest, "Security", mk->security);
+			 "ManifestDigest", im->manifest_digest, "Security", mk->security,
+			 "Userns", eng_userns_json(&mk->userns));
 }
 
 /* Claim the name and make the container visible, under names.lock. */
@@ -252,8 +261,9 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	if (!(mk->layers = layers_json(im)))
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	int r = choose_driver(g, mk->ctrfd, mk->layers, &mk->driver, e);
-	if (r < 0 || (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir,
-					 &mk->spec, &mk->config, &mk->security, e)) < 0)
+	if (r < 0 || (r = eng_rootfs_chown(mk->ctrfd, mk->driver, &mk->userns, e)) < 0 ||
+	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
+				&mk->spec, &mk->config, &mk->security, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
 }
@@ -266,7 +276,7 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 	enum eng_restart policy;
 	int64_t retries;
 	int r = eng_restart_parse(o->restart, &policy, &retries, e);
-	if (r < 0 || (r = log_config(o, &mk.logcfg, e)) < 0)
+	if (r < 0 || (r = log_config(g, o, &mk.logcfg, e)) < 0)
 		return r;
 	if ((r = eng_image_resolve(g, o->image, &im, e)) < 0) {
 		json_decref(mk.logcfg);
@@ -279,9 +289,16 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 		r = brig_err_set(e, -ENAMETOOLONG, "store root path too long");
 		goto out;
 	}
-	r = assemble(g, o, &mk, &im, e);
+	mk.userns.slot = -1;
+	if (o->userns && strcmp(o->userns, "auto") != 0 && strcmp(o->userns, "host") != 0)
+		r = brig_err_set(e, -EINVAL, "--userns: \"%s\": use auto or host", o->userns);
+	else if (o->userns ? strcmp(o->userns, "auto") == 0 : g->cfg->userns == ENG_USERNS_AUTO)
+		r = eng_userns_alloc(g, mk.id, &mk.userns, e);
+	if (r == 0)
+		r = assemble(g, o, &mk, &im, e);
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
+		eng_userns_release(g, mk.id, &mk.userns);
 		if (brig_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
 	} else {
@@ -297,6 +314,31 @@ out:
 	json_decref(mk.logcfg);
 	eng_image_clear(&im);
 	return r;
+}
+
+/* Remove the mount point of id (the container's mount namespace may take
+ * a moment to go: EBUSY until then) and those of containers already gone. */
+void eng_mountpoints_sweep(struct eng *g, const char *id)
+{
+	char mnt[PATH_MAX];
+	for (int i = 0; id && i < 50 && eng_mountpoint(g, id, mnt, sizeof(mnt)) >= 0; i++) {
+		if (rmdir(mnt) == 0 || errno != EBUSY)
+			break;
+		struct timespec ts = { .tv_nsec = 10 * 1000000L };
+		(void)nanosleep(&ts, NULL);
+	}
+	DIR *d = opendir(g->mnt_root);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (strlen(de->d_name) != ENG_ID_LEN ||
+		    faccessat(g->ctrsfd, de->d_name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    eng_mountpoint(g, de->d_name, mnt, sizeof(mnt)) < 0)
+			continue;
+		(void)rmdir(mnt);
+	}
+	if (d)
+		(void)closedir(d);
+	(void)rmdir(g->mnt_root);
 }
 
 int eng_destroy(struct eng *g, const char *id, struct brig_err *e)
@@ -316,8 +358,12 @@ int eng_destroy(struct eng *g, const char *id, struct brig_err *e)
 		const char *name = json_string_value(json_object_get(rec, "Name"));
 		if (name && name[0] == '/')
 			eng_name_release(g, name + 1, id);
+		struct eng_userns u;
+		eng_userns_from_record(rec, &u);
+		eng_userns_release(g, id, &u);
 	}
 	(void)rmdir(g->rt_root); /* the last container of this store: leave /run clean */
+	eng_mountpoints_sweep(g, id);
 	char gone[ENG_ID_LEN + 8];
 	(void)snprintf(gone, sizeof(gone), ".rm-%s", id);
 	if (renameat(g->ctrsfd, id, g->ctrsfd, gone) < 0)

@@ -16,6 +16,7 @@
  */
 #include "engine/eng_int.h"
 #include "image/layer/layer.h"
+#include "engine/config/config.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -177,15 +178,22 @@ static int copy_layers(struct eng *g, int ctrfd, const json_t *layers, struct br
 
 const char *eng_rootfs_driver(struct eng *g)
 {
-	return g->driver ? g->driver : "overlay";
+	if (g->driver)
+		return g->driver;
+	return g->cfg->storage_driver == ENG_STORAGE_COPY ? "copy" : "overlay";
+}
+
+/* Was the driver chosen (--storage-driver, storage-driver in the engine
+ * config), or may brig fall back from overlay to a copy? */
+bool eng_rootfs_driver_fixed(struct eng *g)
+{
+	return g->driver || g->cfg->storage_driver != ENG_STORAGE_AUTO;
 }
 
 int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		       struct brig_err *e)
 {
-	int r = mkdir_at(ctrfd, "merged", 0755, e);
-	if (r < 0)
-		return r;
+	int r;
 	if (strcmp(driver, "copy") == 0)
 		return copy_layers(g, ctrfd, layers, e);
 	if ((r = mkdir_at(ctrfd, "upper", 0755, e)) < 0 || (r = mkdir_at(ctrfd, "work", 0700, e)) < 0)
@@ -204,8 +212,43 @@ static int fsconfig_str(int fsfd, const char *key, const char *value, struct bri
 
 /* Lower directories, the top layer first: one "lowerdir+" each (kernel
  * 6.8+), else a single "lowerdir" list. */
+/* A layer as an idmapped detached mount, given to overlay by fd.  The fd
+ * must stay open until the overlay is created (closing the last reference
+ * to a detached mount unmounts it): it is returned. */
+static int idmapped_lower(struct eng *g, int fsfd, const char *hex, int usfd, struct brig_err *e)
+{
+	char rel[128];
+	(void)snprintf(rel, sizeof(rel), "layers/%s", hex);
+	_cleanup_close_ int tree = open_tree(g->rootfd, rel, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return brig_err_sys(e, errno, "open_tree of %s/%s", g->root, rel);
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usfd };
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+		return brig_err_sys(e, errno, "idmapping layer %s (the store's file system must "
+				    "support idmapped mounts, or use --userns=host)", hex);
+	if (fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, tree) < 0)
+		return brig_err_sys(e, errno, "an idmapped layer in the overlay (Linux 6.13+ takes "
+				    "them; or use --userns=host)");
+	int fd = tree;
+	tree = -1;
+	return fd;
+}
+
+/* The idmapped layer mounts of one overlay, open until it is made. */
+struct trees {
+	int *fd;
+	size_t n;
+};
+
+static void trees_close(struct trees *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		(void)close(t->fd[i]);
+	free(t->fd);
+}
+
 static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char *ctrdir,
-		      struct brig_err *e)
+		      int usfd, struct trees *t, struct brig_err *e)
 {
 	size_t n = json_array_size(layers);
 	_cleanup_free_ char *list = NULL;
@@ -216,6 +259,15 @@ static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char 
 									"diffId"));
 		if (!diff_id || !brig_digest_valid(diff_id))
 			return brig_err_set(e, -EINVAL, "Brig.Layers[%zu].diffId is not a digest", k);
+		if (usfd >= 0) {
+			if (!t->fd && !(t->fd = calloc(json_array_size(layers), sizeof(int))))
+				return brig_err_set(e, -ENOMEM, "out of memory");
+			int fd = idmapped_lower(g, fsfd, diff_id + strlen("sha256:"), usfd, e);
+			if (fd < 0)
+				return fd;
+			t->fd[t->n++] = fd;
+			continue;
+		}
 		char path[PATH_MAX];
 		if (brig_snprintf(path, sizeof(path), "%s/layers/%s", g->root,
 				  diff_id + strlen("sha256:")) < 0)
@@ -238,9 +290,23 @@ static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char 
 	return list ? fsconfig_str(fsfd, "lowerdir", list, e) : 0;
 }
 
-static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, struct brig_err *e)
+static int upper_work(int fsfd, const char *ctrdir, struct brig_err *e)
 {
-	char ctrdir[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
+	int r = 0;
+	if (brig_snprintf(path, sizeof(path), "%s/upper", ctrdir) < 0 ||
+	    (r = fsconfig_str(fsfd, "upperdir", path, e)) < 0)
+		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
+	if (brig_snprintf(path, sizeof(path), "%s/work", ctrdir) < 0 ||
+	    (r = fsconfig_str(fsfd, "workdir", path, e)) < 0)
+		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
+	return 0;
+}
+
+static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usfd,
+			 struct brig_err *e)
+{
+	char ctrdir[PATH_MAX];
 	if (brig_fd_path(ctrfd, ctrdir, sizeof(ctrdir)) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "container directory path too long");
 	if (strpbrk(g->root, ":,"))
@@ -249,30 +315,33 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, struct 
 	_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fsfd < 0)
 		return brig_err_sys(e, errno, "fsopen(overlay)");
-	int r = set_lowers(g, fsfd, layers, ctrdir, e);
+	struct trees t = { 0 };
+	int r = set_lowers(g, fsfd, layers, ctrdir, usfd, &t, e);
+	if (r == 0)
+		r = upper_work(fsfd, ctrdir, e);
+	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		r = brig_err_sys(e, errno, "creating the overlay");
+	trees_close(&t);
 	if (r < 0)
 		return r;
-	if (brig_snprintf(path, sizeof(path), "%s/upper", ctrdir) < 0 ||
-	    (r = fsconfig_str(fsfd, "upperdir", path, e)) < 0)
-		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
-	if (brig_snprintf(path, sizeof(path), "%s/work", ctrdir) < 0 ||
-	    (r = fsconfig_str(fsfd, "workdir", path, e)) < 0)
-		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return brig_err_sys(e, errno, "creating the overlay");
 	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (mfd < 0)
 		return brig_err_sys(e, errno, "fsmount(overlay)");
 	return mfd;
 }
 
-static int copy_mount(int ctrfd, struct brig_err *e)
+static int copy_mount(int ctrfd, int usfd, struct brig_err *e)
 {
 	_cleanup_close_ int tree = open_tree(ctrfd, "rootfs", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 						   AT_RECURSIVE);
 	if (tree < 0)
 		return brig_err_sys(e, errno, "open_tree of the rootfs copy");
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	if (usfd >= 0) {
+		struct mount_attr m = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usfd };
+		if (mount_setattr(tree, "", AT_EMPTY_PATH, &m, sizeof(m)) < 0)
+			return brig_err_sys(e, errno, "idmapping the rootfs copy");
+	}
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
 		return brig_err_sys(e, errno, "making the rootfs copy nosuid");
 	int fd = tree;
@@ -280,12 +349,81 @@ static int copy_mount(int ctrfd, struct brig_err *e)
 	return fd;
 }
 
+int eng_mountpoint(struct eng *g, const char *id, char *buf, size_t size)
+{
+	return brig_snprintf(buf, size, "%s/%s", g->mnt_root, id);
+}
+
+/* MNT_ROOT/<id>, every directory on the way searchable (0711): a
+ * container's root, an unprivileged uid on the host, attaches its rootfs
+ * there. */
+static int make_mountpoint(struct eng *g, const char *id, struct brig_err *e)
+{
+	char path[PATH_MAX];
+	if (eng_mountpoint(g, id, path, sizeof(path)) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "mount point path too long");
+	int r = brig_mkdir_p(AT_FDCWD, g->mnt_root, 0711, e);
+	if (r < 0)
+		return r;
+	/* mkdir -p keeps existing modes: open the way through brig's own three
+	 * directories (.../brig, .../brig/mnt, .../brig/mnt/<store>), nothing
+	 * above them. */
+	_cleanup_free_ char *dir = strdup(g->mnt_root);
+	if (!dir)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+		if (stat(dir, &st) < 0)
+			return brig_err_sys(e, errno, "%s", dir);
+		if ((st.st_mode & 0111) != 0111 && chmod(dir, (st.st_mode & 07777) | 0111) < 0)
+			return brig_err_sys(e, errno, "chmod %s", dir);
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return brig_err_sys(e, errno, "creating %s", path);
+	return 0;
+}
+
+/* The container's user namespace mapping, from its record (none while the
+ * container is being made), and its mount point. */
+static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
+{
+	if (faccessat(ctrfd, ENG_RECORD, F_OK, 0) < 0)
+		return -1;
+	_cleanup_json_ json_t *rec = NULL;
+	int r = eng_record_read(ctrfd, "container", &rec, e);
+	const char *id = json_string_value(json_object_get(rec, "Id"));
+	if (r == 0 && (r = make_mountpoint(g, id ? id : "", e)) < 0)
+		return r;
+	if (r < 0)
+		return r;
+	struct eng_userns u;
+	eng_userns_from_record(rec, &u);
+	return u.enabled ? rt_userns_open(u.uid, u.gid, u.size, e) : -1;
+}
+
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		     struct brig_err *e)
 {
+	_cleanup_close_ int usfd = userns_fd(g, ctrfd, e);
+	if (usfd < -1)
+		return usfd;
 	if (strcmp(driver, "copy") == 0)
-		return copy_mount(ctrfd, e);
-	return overlay_mount(g, ctrfd, layers, e);
+		return copy_mount(ctrfd, usfd, e);
+	return overlay_mount(g, ctrfd, layers, usfd, e);
+}
+
+int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u,
+		     struct brig_err *e)
+{
+	if (!u->enabled || strcmp(driver, "overlay") != 0)
+		return 0;
+	if (fchownat(ctrfd, "upper", u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return brig_err_sys(e, errno, "giving the upper directory to the container's root");
+	return 0;
 }
 
 /* Is the entry at path in this layer a whiteout (a 0:0 character device)? */

@@ -9,6 +9,7 @@
 #include "engine/eng_int.h"
 #include "engine/user.h"
 #include "engine/flags/flags.h"
+#include "engine/config/config.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -261,15 +262,17 @@ static int apply_flags(struct eng *g, const struct eng_flags *f, const json_t *l
 	return 0;
 }
 
-static int apply_security(const struct eng_flags *f, struct build *b, json_t **security,
-			  struct brig_err *e)
+static int apply_security(struct eng *g, const struct eng_flags *f, struct build *b,
+			  json_t **security, struct brig_err *e)
 {
+	const char *profile = f ? eng_flags_seccomp_profile(f) : NULL;
+	if (!profile)
+		profile = g->cfg->seccomp_profile; /* NULL: brig's default */
 	json_t *sc = NULL;
 	int r;
 	if (f && eng_flags_privileged(f))
 		sc = json_pack("{s:s}", "Profile", "unconfined (--privileged)");
-	else if ((r = eng_seccomp_apply(b->spec, f ? eng_flags_seccomp_profile(f) : NULL, &sc,
-					e)) < 0)
+	else if ((r = eng_seccomp_apply(b->spec, profile, &sc, e)) < 0)
 		return r;
 	json_t *proc = json_object_get(b->spec, "process");
 	*security = json_pack("{s:o,s:b,s:b,s:O}", "Seccomp", sc ? sc : json_null(),
@@ -281,7 +284,8 @@ static int apply_security(const struct eng_flags *f, struct build *b, json_t **s
 
 int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct eng_image *im,
 		   const json_t *layers, const char *id, int ctrfd, const char *ctrdir,
-		   json_t **spec, json_t **config, json_t **security, struct brig_err *e)
+		   const struct eng_userns *u, json_t **spec, json_t **config, json_t **security,
+		   struct brig_err *e)
 {
 	struct build b = { 0 };
 	char hostname[64], root[PATH_MAX + 8];
@@ -303,23 +307,27 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (brig_snprintf(root, sizeof(root), "%s/merged", ctrdir) < 0) {
+	if (eng_mountpoint(g, id, root, sizeof(root)) < 0) {
 		r = brig_err_set(e, -ENAMETOOLONG, "container path too long");
 		goto out;
 	}
+	if ((r = eng_config_apply_defaults(g->cfg, b.spec, e)) < 0)
+		goto out;
 	json_t *rootj = json_object_get(b.spec, "root");
 	(void)json_object_set_new(rootj, "path", json_string(root));
-	(void)json_object_set_new(rootj, "readonly", json_boolean(!o->read_write));
+	if (o->read_write)
+		(void)json_object_set_new(rootj, "readonly", json_false());
+	bool ro = json_is_true(json_object_get(rootj, "readonly"));
 	(void)json_object_set_new(b.spec, "hostname", json_string(hostname));
 	(void)json_object_set_new(b.spec, "annotations",
 				  json_pack("{s:s,s:s}", "org.brig.container.id", id,
 					    "org.opencontainers.image.ref.name", o->image));
 	if ((r = fill_process(&b, o, cwd, e)) < 0 ||
-	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"),
-			    !o->read_write, e)) < 0 ||
+	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"), ro, e)) < 0 ||
 	    (r = apply_flags(g, o->flags, layers, &b, e)) < 0 ||
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
-	    (r = apply_security(o->flags, &b, security, e)) < 0)
+	    (r = eng_userns_spec(b.spec, u, e)) < 0 ||
+	    (r = apply_security(g, o->flags, &b, security, e)) < 0)
 		goto out;
 	if (!(*config = docker_config(o, im, hostname, user, cwd, b.env, b.entry, b.cmd, e))) {
 		r = e->code;

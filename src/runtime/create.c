@@ -305,6 +305,12 @@ static int prepare(struct creation *c, struct brig_err *e)
 	if (rt_rootfs_wants_idmap(c->spec->rootfs) &&
 	    (r = rt_rootfs_prepare_idmaps(c->spec->rootfs, e)) < 0)
 		return r;
+	/* A container in a new user namespace, made by real root: its root
+	 * may not reach the bind sources by path; hand them over as mounts. */
+	bool userns = c->spec->ns[RT_NS_USER].wanted && !c->spec->ns[RT_NS_USER].path;
+	if (userns && geteuid() == 0 && (r = rt_rootfs_prepare_sources(c->spec->rootfs, e)) < 0)
+		return r;
+
 	if (c->spec->cgroup) {
 		rt_cgroup_cfg_defer_devices(c->spec->cgroup);
 		if ((r = rt_cgroup_create(c->spec->cgroup, &c->cg, e)) < 0)

@@ -109,6 +109,11 @@ json_t *rt_default_spec(bool rootless);
 /* The runtime-spec features document. */
 json_t *rt_features(void);
 
+/* A user namespace mapping container ids 0..size-1 to host_uid.. and
+ * host_gid.. (an fd of it, O_CLOEXEC), for idmapped mounts
+ * (mount_setattr MOUNT_ATTR_IDMAP). */
+int rt_userns_open(uint32_t host_uid, uint32_t host_gid, uint32_t size, struct brig_err *e);
+
 /* Parse a signal name or number ("KILL", "SIGKILL", "9"). */
 int rt_parse_signal(const char *s);
 

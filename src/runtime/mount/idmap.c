@@ -9,6 +9,7 @@
  * is kept open: the namespace lives on as long as that fd.
  */
 #include "runtime/mount/mount-internal.h"
+#include "runtime/runtime.h"
 
 #include <signal.h>
 #include <string.h>
@@ -172,6 +173,22 @@ int rt_rootfs_prepare_idmaps(struct rt_rootfs_cfg *cfg, struct brig_err *e)
 	return 0;
 }
 
+int rt_rootfs_prepare_sources(struct rt_rootfs_cfg *cfg, struct brig_err *e)
+{
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		struct rt_mount *m = &cfg->mounts[i];
+		if (!(m->flags & MS_BIND) || m->idmap || m->idmap_fd >= 0)
+			continue;
+		unsigned ot = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			      ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+		int fd = (int)syscall(__NR_open_tree, AT_FDCWD, m->source, ot);
+		if (fd < 0)
+			return brig_err_sys(e, errno, "mounts[%zu]: cloning %s", i, m->source);
+		m->idmap_fd = fd;
+	}
+	return 0;
+}
+
 int rt_rootfs_next_idmap_fd(const struct rt_rootfs_cfg *cfg, size_t *idx)
 {
 	for (size_t i = *idx; i < cfg->n_mounts; i++) {
@@ -193,4 +210,12 @@ int rt_rootfs_set_idmap_fd(struct rt_rootfs_cfg *cfg, size_t idx, int fd, struct
 		(void)close(m->idmap_fd);
 	m->idmap_fd = fd;
 	return 0;
+}
+
+int rt_userns_open(uint32_t host_uid, uint32_t host_gid, uint32_t size, struct brig_err *e)
+{
+	struct rt_idmap u = { .container_id = 0, .host_id = host_uid, .size = size };
+	struct rt_idmap g = { .container_id = 0, .host_id = host_gid, .size = size };
+	struct rt_idmaps uids = { .v = &u, .n = 1 }, gids = { .v = &g, .n = 1 };
+	return rt_userns_from_maps(&uids, &gids, e);
 }

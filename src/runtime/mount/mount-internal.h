@@ -67,7 +67,8 @@ struct rt_mount {
 	bool idmap;            /* idmap / ridmap / mappings given */
 	bool idmap_rec;        /* ridmap */
 	struct rt_idmaps uids, gids; /* the mount's own mappings (may be empty) */
-	int idmap_fd;          /* prepared detached idmapped mount, or -1 */
+	int idmap_fd;          /* prepared detached (idmapped, or a plain clone of the
+				  bind source for a user namespace), or -1 */
 };
 
 struct rt_device {

@@ -310,16 +310,17 @@ static int do_bind(struct rt_setup_state *st, const struct rt_mount *m,
 		   struct brig_err *e)
 {
 	struct stat sst;
-	if (stat(m->source, &sst) < 0)
+	bool prepared = m->idmap_fd >= 0;
+	if ((prepared ? fstat(m->idmap_fd, &sst) : stat(m->source, &sst)) < 0)
 		return brig_err_sys(e, errno, "bind source %s", m->source);
-	int r = check_proc_source(m, e);
+	int r = prepared ? 0 : check_proc_source(m, e);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, S_ISDIR(sst.st_mode),
 						 false, e);
 	if (fd < 0)
 		return fd;
-	if (m->idmap)
+	if (m->idmap || prepared)
 		r = attach_idmapped(st, m, fd, e);
 	else
 		r = rt_mount_bind_at(m->source, fd, m->flags & MS_REC, e);

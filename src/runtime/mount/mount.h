@@ -72,7 +72,9 @@ struct rt_rootfs_ctx {
 	const char *cwd;
 	void *before_pivot_data;
 	/* > 0: a detached mount to attach at the rootfs path instead of
-	 * binding the rootfs onto itself (brig's overlay). */
+	 * binding the rootfs onto itself (brig's overlay).  In a user
+	 * namespace the container's root must be able to reach the rootfs
+	 * path (every directory on the way searchable). */
 	int root_mount_fd;
 };
 
@@ -110,6 +112,11 @@ int rt_rootfs_setup(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx 
  * ctx.userns_fd for mounts without their own mappings.
  */
 bool rt_rootfs_wants_idmap(const struct rt_rootfs_cfg *cfg);
+/* For a container in a new user namespace, made by real root: clone every
+ * bind mount's source on the host side (as detached mounts, attached by
+ * rt_rootfs_setup like the idmapped ones), so the container's root, an
+ * unprivileged uid on the host, never has to reach them by path. */
+int rt_rootfs_prepare_sources(struct rt_rootfs_cfg *cfg, struct brig_err *e);
 int rt_rootfs_prepare_idmaps(struct rt_rootfs_cfg *cfg, struct brig_err *e);
 /* The prepared detached mounts, to pass them to another process: the first
  * at or after mounts[*idx] is returned and its index stored in *idx; -1

@@ -65,13 +65,16 @@ static int open_host_null(struct brig_err *e)
 	return fd;
 }
 
-/* Attach the engine's detached rootfs mount (an overlay) at cfg->rootfs. */
-static int attach_root(const struct rt_rootfs_cfg *cfg, int tree, struct brig_err *e)
+/* Attach the engine's detached rootfs mount (an overlay) at cfg->rootfs;
+ * returns the new mount's root. */
+static int attach_root(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx *ctx,
+		       struct brig_err *e)
 {
-	if (syscall(__NR_move_mount, tree, "", AT_FDCWD, cfg->rootfs,
+	if (syscall(__NR_move_mount, ctx->root_mount_fd, "", AT_FDCWD, cfg->rootfs,
 		    MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return brig_err_sys(e, errno, "attaching the rootfs mount at %s", cfg->rootfs);
-	return 0;
+	int fd = fcntl(ctx->root_mount_fd, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? brig_err_sys(e, errno, "dup of the rootfs mount") : fd;
 }
 
 static int prepare_root(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx *ctx,
@@ -79,16 +82,19 @@ static int prepare_root(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_
 {
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return brig_err_sys(e, errno, "making / rslave");
+	int fd;
 	if (ctx->root_mount_fd > 0) {
-		int r = attach_root(cfg, ctx->root_mount_fd, e);
-		if (r < 0)
-			return r;
-	} else if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		return brig_err_sys(e, errno, "bind mounting the rootfs %s", cfg->rootfs);
+		fd = attach_root(cfg, ctx, e);
+		if (fd < 0)
+			return fd;
+		goto check;
 	}
-	int fd = BRIG_RETRY(open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return brig_err_sys(e, errno, "bind mounting the rootfs %s", cfg->rootfs);
+	fd = BRIG_RETRY(open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening the rootfs %s", cfg->rootfs);
+check:
 	if (!rt_is_mount_root(fd)) {
 		(void)close(fd);
 		return brig_err_set(e, -EXDEV, "the rootfs %s is not a mount after binding it",

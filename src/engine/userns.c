@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * User namespaces by default (--userns=auto): every container gets its own
+ * range of 65536 subordinate ids, so root in one container is an
+ * unprivileged uid on the host, and no two containers share ids.
+ *
+ * The ranges come from the /etc/subuid and /etc/subgid entries of the user
+ * "brig" (the engine config's subid-user; scripts/setup.sh makes them): slot k is the k-th block of 65536
+ * ids of those entries.  ROOT/userns/<k> is a symlink to the id of the
+ * container that holds slot k, made with symlinkat() under names.lock, and
+ * removed with the container.  The image's layers are shared, not chowned:
+ * they are mounted idmapped into the container's overlay.
+ */
+#include "engine/eng_int.h"
+#include "engine/config/config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SUBID_MAX ((size_t)1 << 20)
+/* The first "USER:START:COUNT" entry of a subordinate id file. */
+static int subid_range(const char *file, const char *user, uint64_t *start, uint64_t *count,
+		       struct brig_err *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = brig_read_file(AT_FDCWD, file, SUBID_MAX, &buf, &len, e);
+	if (r < 0)
+		return r == -ENOENT ? brig_err_set(e, -ENOENT, "%s is missing: run scripts/setup.sh "
+						  "or use --userns=host", file) : r;
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *a = strchr(l, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		*a = *b = '\0';
+		if (strcmp(l, user) != 0)
+			continue;
+		if (brig_parse_u64(a + 1, start) < 0 || brig_parse_u64(b + 1, count) < 0 ||
+		    *start == 0 || *start + *count > 0xffffffffULL)
+			return brig_err_set(e, -EINVAL, "%s: the entry of %s is not START:COUNT",
+					    file, user);
+		return 0;
+	}
+	return brig_err_set(e, -ENOENT, "%s has no subordinate ids for the user %s: run "
+			    "scripts/setup.sh or use --userns=host", file, user);
+}
+
+/* Is slot link's container still there (made or being made)? */
+static bool slot_taken(struct eng *g, const char *owner)
+{
+	char tmp[ENG_ID_LEN + 8];
+	(void)snprintf(tmp, sizeof(tmp), ".tmp-%s", owner);
+	return faccessat(g->ctrsfd, owner, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	       faccessat(g->ctrsfd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int claim_slot(struct eng *g, int dirfd, uint64_t slot, const char *id, struct brig_err *e)
+{
+	char name[32], owner[ENG_ID_LEN + 2];
+	(void)snprintf(name, sizeof(name), "%llu", (unsigned long long)slot);
+	if (symlinkat(id, dirfd, name) == 0)
+		return 1;
+	if (errno != EEXIST)
+		return brig_err_sys(e, errno, "claiming user namespace slot %s", name);
+	ssize_t n = readlinkat(dirfd, name, owner, sizeof(owner) - 1);
+	if (n != ENG_ID_LEN)
+		return 0;
+	owner[n] = '\0';
+	if (slot_taken(g, owner))
+		return 0;
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		return brig_err_sys(e, errno, "freeing the stale slot %s", name);
+	return symlinkat(id, dirfd, name) == 0 ? 1 : 0;
+}
+
+/* The engine config's userns-remap: one fixed mapping for every container,
+ * as Docker's daemon option (the report's advice). */
+static int remap(struct eng *g, struct eng_userns *u, struct brig_err *e)
+{
+	const struct eng_config_remap *m = &g->cfg->userns_remap;
+	if (m->kind == ENG_REMAP_IDS) {
+		*u = (struct eng_userns){ .enabled = true, .uid = m->uid, .gid = m->gid,
+					  .size = m->size, .slot = -1 };
+		return 0;
+	}
+	uint64_t us, uc, gs, gc;
+	int r;
+	if ((r = subid_range("/etc/subuid", m->user, &us, &uc, e)) < 0 ||
+	    (r = subid_range("/etc/subgid", m->group ? m->group : m->user, &gs, &gc, e)) < 0)
+		return brig_err_wrap(e, "userns-remap");
+	uint64_t size = uc < gc ? uc : gc;
+	*u = (struct eng_userns){ .enabled = true, .uid = (uint32_t)us, .gid = (uint32_t)gs,
+				  .size = (uint32_t)(size > 0xfffffffeULL ? 0xfffffffeULL : size),
+				  .slot = -1 };
+	return 0;
+}
+
+int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e)
+{
+	if (g->cfg->userns_remap.kind != ENG_REMAP_NONE)
+		return remap(g, u, e);
+	uint64_t us, uc, gs, gc;
+	int r;
+	const char *user = g->cfg->subid_user;
+	if ((r = subid_range("/etc/subuid", user, &us, &uc, e)) < 0 ||
+	    (r = subid_range("/etc/subgid", user, &gs, &gc, e)) < 0)
+		return r;
+	uint64_t slots = (uc < gc ? uc : gc) / ENG_USERNS_SIZE;
+	if (slots == 0)
+		return brig_err_set(e, -ENOSPC, "the subordinate id ranges of %s hold fewer than %d ids",
+				    user, ENG_USERNS_SIZE);
+	if (mkdirat(g->rootfd, "userns", 0700) < 0 && errno != EEXIST)
+		return brig_err_sys(e, errno, "creating %s/userns", g->root);
+	_cleanup_close_ int dirfd = BRIG_RETRY(openat(g->rootfd, "userns",
+						      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (dirfd < 0)
+		return brig_err_sys(e, errno, "opening %s/userns", g->root);
+	_cleanup_close_ int lock = eng_names_lock(g, e);
+	if (lock < 0)
+		return lock;
+	for (uint64_t k = 0; k < slots; k++) {
+		if ((r = claim_slot(g, dirfd, k, id, e)) < 0)
+			return r;
+		if (r == 1) {
+			*u = (struct eng_userns){ .enabled = true, .slot = (long)k,
+						  .uid = (uint32_t)(us + k * ENG_USERNS_SIZE),
+						  .gid = (uint32_t)(gs + k * ENG_USERNS_SIZE),
+						  .size = ENG_USERNS_SIZE };
+			return 0;
+		}
+	}
+	return brig_err_set(e, -ENOSPC, "every user namespace range (%llu) is in use",
+			    (unsigned long long)slots);
+}
+
+void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u)
+{
+	if (!u->enabled || u->slot < 0)
+		return;
+	char name[32], owner[ENG_ID_LEN + 2];
+	(void)snprintf(name, sizeof(name), "userns/%ld", u->slot);
+	ssize_t n = readlinkat(g->rootfd, name, owner, sizeof(owner) - 1);
+	if (n != ENG_ID_LEN || memcmp(owner, id, ENG_ID_LEN) != 0)
+		return;
+	if (unlinkat(g->rootfd, name, 0) < 0 && errno != ENOENT)
+		brig_warn("releasing user namespace slot %ld: %s", u->slot, strerror(errno));
+}
+
+json_t *eng_userns_json(const struct eng_userns *u)
+{
+	if (!u->enabled)
+		return json_pack("{s:s}", "Mode", "host");
+	return json_pack("{s:s,s:I,s:I,s:I,s:I}", "Mode", "auto", "HostUid", (json_int_t)u->uid,
+			 "HostGid", (json_int_t)u->gid, "Size", (json_int_t)u->size, "Slot",
+			 (json_int_t)u->slot);
+}
+
+void eng_userns_from_record(const json_t *rec, struct eng_userns *u)
+{
+	json_t *j = json_object_get(json_object_get(rec, "Brig"), "Userns");
+	*u = (struct eng_userns){ .slot = -1 };
+	const char *mode = json_string_value(json_object_get(j, "Mode"));
+	if (!mode || strcmp(mode, "auto") != 0)
+		return;
+	json_t *uid = json_object_get(j, "HostUid"), *gid = json_object_get(j, "HostGid");
+	json_t *size = json_object_get(j, "Size"), *slot = json_object_get(j, "Slot");
+	if (!json_is_integer(uid) || !json_is_integer(gid) || !json_is_integer(size) ||
+	    !json_is_integer(slot))
+		return;
+	*u = (struct eng_userns){ .enabled = true, .uid = (uint32_t)json_integer_value(uid),
+				  .gid = (uint32_t)json_integer_value(gid),
+				  .size = (uint32_t)json_integer_value(size),
+				  .slot = (long)json_integer_value(slot) };
+}
+
+int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e)
+{
+	if (!u->enabled)
+		return 0;
+	json_t *lx = json_object_get(spec, "linux");
+	json_t *ns = json_object_get(lx, "namespaces");
+	if (json_array_append_new(ns, json_pack("{s:s}", "type", "user")) < 0 ||
+	    json_object_set_new(lx, "uidMappings", json_pack("[{s:i,s:I,s:I}]", "containerID", 0,
+				"hostID", (json_int_t)u->uid, "size", (json_int_t)u->size)) < 0 ||
+	    json_object_set_new(lx, "gidMappings", json_pack("[{s:i,s:I,s:I}]", "containerID", 0,
+				"hostID", (json_int_t)u->gid, "size", (json_int_t)u->size)) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
