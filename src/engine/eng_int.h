@@ -78,6 +78,9 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o,
 /* security.c: linux.seccomp from a Docker-format profile (NULL: brig's
  * default; "unconfined": none); *info says which, with its digest. */
 int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct brig_err *e);
+/* Every effective security setting of a container, from its final OCI
+ * config (for `brig inspect`: Brig.Effective). */
+json_t *eng_effective(const json_t *spec, const json_t *security, const json_t *userns);
 /* --init: brig-init bound at /dev/init and put before the command. */
 int eng_init_apply(json_t *spec, struct brig_err *e);
 

@@ -178,6 +178,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 	char log[PATH_MAX + 16];
 	(void)snprintf(log, sizeof(log), "%s/%s", mk->ctrdir, ENG_LOG);
 	json_t *host = o->flags ? eng_flags_host_config(o->flags) : json_object();
+	_cleanup_json_ json_t *userns = eng_userns_json(&mk->userns);
 	enum eng_restart policy;
 	int64_t retries;
 	_cleanup_err_ struct brig_err e2 = { 0 };
@@ -194,7 +195,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			o->auto_remove, "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
 			"PidsLimit", pids ? pids : json_integer(0)));
 	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
-			 "s:o,s:s,s:{s:O,s:O,s:s,s:O,s:o}}",
+			 "s:o,s:s,s:{s:O,s:O,s:s,s:O,s:O,s:o}}",
 			 "Id", mk->id, "Created", now,
 			 "Path", json_string_value(json_array_get(args, 0)), "Args", rest,
 			 "Name", "/", name, "Image", im->id, "RestartCount", 0,
@@ -204,7 +205,8 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			 "LogPath", log,
 			 "Brig", "Spec", mk->spec, "Layers", mk->layers,
 			 "ManifestDigest", im->manifest_digest, "Security", mk->security,
-			 "Userns", eng_userns_json(&mk->userns));
+			 "Userns", userns,
+			 "Effective", eng_effective(mk->spec, mk->security, userns));
 }
 
 /* Claim the name and make the container visible, under names.lock. */

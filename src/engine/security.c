@@ -90,3 +90,56 @@ int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct b
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
+
+static json_t *get_path(const json_t *j, const char *a, const char *b, const char *c)
+{
+	const json_t *v = json_object_get(j, a);
+	if (b)
+		v = json_object_get(v, b);
+	if (c)
+		v = json_object_get(v, c);
+	return v ? json_deep_copy(v) : json_null();
+}
+
+/* The container's mounts as they will be: destination, type, source and
+ * every option (nosuid, ro, ...). */
+static json_t *effective_mounts(const json_t *spec)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+		json_t *o = json_object_get(m, "options");
+		(void)json_array_append_new(out, json_pack(
+			"{s:O,s:O,s:O,s:O}", "Destination", json_object_get(m, "destination"),
+			"Type", json_object_get(m, "type") ? json_object_get(m, "type") : json_null(),
+			"Source", json_object_get(m, "source") ? json_object_get(m, "source")
+			: json_null(), "Options", o ? o : json_null()));
+	}
+	return out;
+}
+
+json_t *eng_effective(const json_t *spec, const json_t *security, const json_t *userns)
+{
+	const json_t *proc = json_object_get(spec, "process");
+	const json_t *lx = json_object_get(spec, "linux");
+	const json_t *res = json_object_get(lx, "resources");
+	return json_pack("{s:o,s:O,s:o,s:o,s:o,s:o,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			 "User", get_path(proc, "user", NULL, NULL),
+			 "UserNamespace", userns,
+			 "Capabilities", get_path(proc, "capabilities", NULL, NULL),
+			 "NoNewPrivileges", get_path(proc, "noNewPrivileges", NULL, NULL),
+			 "ReadonlyRootfs", get_path(spec, "root", "readonly", NULL),
+			 "Seccomp", get_path(security, "Seccomp", NULL, NULL),
+			 "Privileged", json_object_get(security, "Privileged") ?
+			 json_object_get(security, "Privileged") : json_false(),
+			 "Ulimits", get_path(proc, "rlimits", NULL, NULL),
+			 "Memory", get_path(res, "memory", NULL, NULL),
+			 "Cpu", get_path(res, "cpu", NULL, NULL),
+			 "PidsLimit", get_path(res, "pids", "limit", NULL),
+			 "Mounts", effective_mounts(spec),
+			 "MaskedPaths", get_path(lx, "maskedPaths", NULL, NULL),
+			 "ReadonlyPaths", get_path(lx, "readonlyPaths", NULL, NULL),
+			 "AppArmorProfile", get_path(proc, "apparmorProfile", NULL, NULL),
+			 "SelinuxLabel", get_path(proc, "selinuxLabel", NULL, NULL));
+}

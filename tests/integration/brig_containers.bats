@@ -322,3 +322,23 @@ image_with() { # NAME CHANGE...
 	[[ "${lines[0]}" =~ ^TYPE ]]
 	[ "${#lines[@]}" -eq 4 ]
 }
+
+@test "inspect shows every effective security setting; --privileged is flagged and warned about" {
+	id=$(brig create -m 64m --pids-limit 50 --ulimit nofile=10:20 --cap-drop all --cap-add chown bb:1 true)
+	run brig inspect -f '{{json .Brig.Effective}}' "$id"
+	[ "$status" -eq 0 ]
+	eff=$output
+	[ "$(jq -c '[.NoNewPrivileges, .ReadonlyRootfs, .Privileged, .Seccomp.Default, .PidsLimit, .Memory.limit]' <<<"$eff")" = "[true,true,false,true,50,67108864]" ]
+	[ "$(jq -c '.Capabilities.bounding' <<<"$eff")" = '["CAP_CHOWN"]' ]
+	[ "$(jq -c '.Ulimits[] | select(.type == "RLIMIT_NOFILE") | [.soft, .hard]' <<<"$eff")" = "[10,20]" ]
+	[[ "$(jq -r '.Seccomp.Digest' <<<"$eff")" =~ ^sha256:[0-9a-f]{64}$ ]]
+	[ "$(jq -r '.UserNamespace.Mode' <<<"$eff")" = auto ]
+	# every mount of the container is nosuid
+	[ "$(jq '[.Mounts[] | select(.Options | index("nosuid") | not)] | length' <<<"$eff")" = 0 ]
+	run brig create --privileged bb:1 true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNING: --privileged"* ]]
+	pid=${lines[-1]}
+	run brig inspect -f '{{.Brig.Effective.Privileged}} {{.Brig.Effective.Seccomp.Profile}}' "$pid"
+	[ "$output" = "true unconfined (--privileged)" ]
+}
