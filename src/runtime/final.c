@@ -127,9 +127,23 @@ int rt_check_rlimits(const struct rt_process *p, const char *file, struct brig_e
 	return 0;
 }
 
+static int set_rlimit(const struct rt_rlimit *l, struct brig_err *e)
+{
+	struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
+	if (setrlimit(l->resource, &rl) < 0)
+		return brig_err_sys(e, errno, "setting %s to %llu:%llu", rt_rlimit_name(l->resource),
+				    (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+	return 0;
+}
+
+/* RLIMIT_NOFILE waits for rt_final_exec: the setup still opens files (the
+ * start connection), and a small limit (--ulimit nofile=5) would refuse
+ * them. */
 int rt_final_limits(const struct rt_process *p, struct brig_err *e)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
+		if (p->rlimits[i].resource == RLIMIT_NOFILE)
+			continue;
 		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
 		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
 			return brig_err_sys(e, errno, "setting %s to %llu:%llu",
@@ -382,6 +396,9 @@ int rt_final_exec(const struct rt_process *p, const char *path, unsigned preserv
 	r = brig_cloexec_from(3 + (int)preserve);
 	if (r < 0)
 		return brig_err_sys(e, -r, "closing inherited file descriptors");
+	for (size_t i = 0; i < p->n_rlimits; i++)
+		if (p->rlimits[i].resource == RLIMIT_NOFILE && (r = set_rlimit(&p->rlimits[i], e)) < 0)
+			return r;
 	execve(path, p->args, p->env);
 	return brig_err_sys(e, errno, "exec: \"%s\"", p->args[0]);
 }
