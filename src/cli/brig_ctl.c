@@ -92,7 +92,8 @@ int brig_cmd_kill(const struct brig_global *g, int argc, char **argv)
 static int rm_one(struct eng *eng, const char *id, const char *what, void *arg,
 		  struct brig_err *e)
 {
-	int r = eng_remove(eng, id, *(bool *)arg, e);
+	const bool *fv = arg;
+	int r = eng_remove(eng, id, fv[0], fv[1], e);
 	if (r == 0)
 		printf("%s\n", what);
 	return r;
@@ -102,16 +103,16 @@ int brig_cmd_rm(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
 		{ .name = "force", .alias = 'f', .kind = OPT_BOOL, .help = "kill a running container first", .metavar = NULL },
-		{ .name = "volumes", .alias = 'v', .kind = OPT_BOOL, .help = "also remove its anonymous volumes (it has none yet)", .metavar = NULL },
+		{ .name = "volumes", .alias = 'v', .kind = OPT_BOOL, .help = "also remove its anonymous volumes", .metavar = NULL },
 		{ 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("rm", "[OPTIONS] CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
-	bool force = o[0].set;
+	bool fv[2] = { o[0].set, o[1].set };
 	opts_free(o);
 	if (p <= 0)
 		return p == 0 ? 0 : BRIG_EXIT_FAIL;
-	return for_each(g, pos, npos, rm_one, &force);
+	return for_each(g, pos, npos, rm_one, fv);
 }
 
 static int wait_one(struct eng *eng, const char *id, const char *what, void *arg,

@@ -298,7 +298,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		if (rm)
-			(void)eng_remove(eng, id, true, &e2);
+			(void)eng_remove(eng, id, true, true, &e2);
 		return start_failure(&e);
 	}
 	if (detach)

@@ -73,7 +73,7 @@ int eng_name_lookup(struct eng *g, const char *name, char id[ENG_ID_LEN + 1]);
 int eng_spec_build(struct eng *g, const struct eng_create_opts *o,
 		   const struct eng_image *im, const json_t *layers, const char *id,
 		   int ctrfd, const char *ctrdir, const struct eng_userns *u, json_t **spec,
-		   json_t **config, json_t **security, struct brig_err *e);
+		   json_t **config, json_t **security, json_t **volumes, struct brig_err *e);
 
 /* security.c: linux.seccomp from a Docker-format profile (NULL: brig's
  * default; "unconfined": none); *info says which, with its digest. */
@@ -128,6 +128,9 @@ int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e
 /* lifecycle.c: remove without asking whether it runs (the monitor's
  * --rm, after it released its lock). */
 int eng_destroy(struct eng *g, const char *id, struct brig_err *e);
+/* The same, removing its anonymous volumes too when asked (rm -v); --rm
+ * always does. */
+int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err *e);
 /* Remove id's mount point (NULL: none) and those of containers gone. */
 void eng_mountpoints_sweep(struct eng *g, const char *id);
 

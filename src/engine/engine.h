@@ -117,8 +117,9 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);
 int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
-/* Remove; force: stop (kill) it first when running. */
-int eng_remove(struct eng *g, const char *id, bool force, struct brig_err *e);
+/* Remove; force: stop (kill) it first when running; volumes: its anonymous
+ * volumes too (rm -v). */
+int eng_remove(struct eng *g, const char *id, bool force, bool volumes, struct brig_err *e);
 int eng_rename(struct eng *g, const char *id, const char *new_name, struct brig_err *e);
 
 struct eng_exec_opts {

@@ -14,6 +14,7 @@
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
 #include "engine/config/config.h"
+#include "engine/volume.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -112,7 +113,7 @@ struct making {
 	char tmp[ENG_ID_LEN + 8];
 	char ctrdir[PATH_MAX];
 	int ctrfd;
-	json_t *layers, *spec, *config, *security, *logcfg;
+	json_t *layers, *spec, *config, *security, *logcfg, *volumes;
 	const char *driver;
 	struct eng_userns userns;
 };
@@ -195,14 +196,14 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			o->auto_remove, "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
 			"PidsLimit", pids ? pids : json_integer(0)));
 	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
-			 "s:o,s:s,s:{s:O,s:O,s:s,s:O,s:O,s:o}}",
+			 "s:o,s:s,s:O,s:{s:O,s:O,s:s,s:O,s:O,s:o}}",
 			 "Id", mk->id, "Created", now,
 			 "Path", json_string_value(json_array_get(args, 0)), "Args", rest,
 			 "Name", "/", name, "Image", im->id, "RestartCount", 0,
 			 "Driver", mk->driver, "Platform", "linux", "State", initial_state(),
 			 "Config", mk->config, "HostConfig", host,
 			 "GraphDriver", graph_driver(g, mk->id, mk->driver, mk->ctrdir, g->root, mk->layers),
-			 "LogPath", log,
+			 "LogPath", log, "Mounts", mk->volumes,
 			 "Brig", "Spec", mk->spec, "Layers", mk->layers,
 			 "ManifestDigest", im->manifest_digest, "Security", mk->security,
 			 "Userns", userns,
@@ -265,7 +266,7 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	int r = choose_driver(g, mk->ctrfd, mk->layers, &mk->driver, e);
 	if (r < 0 || (r = eng_rootfs_chown(mk->ctrfd, mk->driver, &mk->userns, e)) < 0 ||
 	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
-				&mk->spec, &mk->config, &mk->security, e)) < 0)
+				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
 }
@@ -301,6 +302,11 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		eng_userns_release(g, mk.id, &mk.userns);
+		_cleanup_json_ json_t *gone = json_pack("{s:s,s:O}", "Id", mk.id, "Mounts",
+							 mk.volumes ? mk.volumes : json_null());
+		if (mk.volumes && gone && eng_volumes_release(g, gone, true, &e2) < 0)
+			brig_warn("removing the volumes made for %.12s: %s", mk.id, brig_err_str(&e2));
+		brig_err_clear(&e2);
 		if (brig_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
 	} else {
@@ -314,6 +320,7 @@ out:
 	json_decref(mk.config);
 	json_decref(mk.security);
 	json_decref(mk.logcfg);
+	json_decref(mk.volumes);
 	eng_image_clear(&im);
 	return r;
 }
@@ -345,6 +352,11 @@ void eng_mountpoints_sweep(struct eng *g, const char *id)
 
 int eng_destroy(struct eng *g, const char *id, struct brig_err *e)
 {
+	return eng_destroy_ex(g, id, false, e);
+}
+
+int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err *e)
+{
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (rt_delete(&g->rt, id, true, &e2) < 0)
 		brig_debug("runtime state of %.12s: %s", id, brig_err_str(&e2));
@@ -363,6 +375,11 @@ int eng_destroy(struct eng *g, const char *id, struct brig_err *e)
 		struct eng_userns u;
 		eng_userns_from_record(rec, &u);
 		eng_userns_release(g, id, &u);
+		bool autorm = json_is_true(json_object_get(json_object_get(rec, "HostConfig"),
+							   "AutoRemove"));
+		brig_err_clear(&e2);
+		if (eng_volumes_release(g, rec, volumes || autorm, &e2) < 0)
+			brig_warn("container %.12s: volumes: %s", id, brig_err_str(&e2));
 	}
 	(void)rmdir(g->rt_root); /* the last container of this store: leave /run clean */
 	eng_mountpoints_sweep(g, id);
@@ -373,7 +390,7 @@ int eng_destroy(struct eng *g, const char *id, struct brig_err *e)
 	return brig_rm_rf(g->ctrsfd, gone, e);
 }
 
-int eng_remove(struct eng *g, const char *id, bool force, struct brig_err *e)
+int eng_remove(struct eng *g, const char *id, bool force, bool volumes, struct brig_err *e)
 {
 	if (eng_running(g, id)) {
 		if (!force)
@@ -390,7 +407,7 @@ int eng_remove(struct eng *g, const char *id, bool force, struct brig_err *e)
 		if (faccessat(dirfd, ENG_RECORD, F_OK, 0) < 0)
 			return 0;
 	}
-	return eng_destroy(g, id, e);
+	return eng_destroy_ex(g, id, volumes, e);
 }
 
 struct rename_arg {

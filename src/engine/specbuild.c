@@ -10,6 +10,7 @@
 #include "engine/user.h"
 #include "engine/flags/flags.h"
 #include "engine/config/config.h"
+#include "engine/volume.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -201,6 +202,7 @@ static json_t *docker_config(const struct eng_create_opts *o, const struct eng_i
 
 struct build {
 	json_t *spec, *env, *entry, *cmd, *args;
+	json_t *volumes; /* the volumes' "Mounts" entries for the record */
 	struct eng_user user;
 };
 
@@ -211,6 +213,7 @@ static void build_free(struct build *b)
 	json_decref(b->entry);
 	json_decref(b->cmd);
 	json_decref(b->args);
+	json_decref(b->volumes);
 	eng_user_clear(&b->user);
 }
 
@@ -231,16 +234,19 @@ static int fill_process(struct build *b, const struct eng_create_opts *o, const 
 	return 0;
 }
 
-/* Docker's flags over the defaults; then a non-root user again starts with
- * no effective capabilities, whatever --cap-add gave the container. */
+/* Docker's flags over the defaults (named and anonymous volumes made or
+ * found first); then a non-root user again starts with no effective
+ * capabilities, whatever --cap-add gave the container. */
 static int apply_flags(struct eng *g, const struct eng_flags *f, const json_t *layers,
-		       struct build *b, struct brig_err *e)
+		       const char *id, struct build *b, struct brig_err *e)
 {
 	if (!f)
 		return 0;
-	if (eng_flags_volume_count(f))
-		return brig_err_set(e, -ENOTSUP, "--volume NAME:/dst and anonymous volumes are not "
-				    "supported yet: bind a host directory (-v /host/dir:/dst)");
+	if (eng_flags_volume_count(f)) {
+		int r = eng_volumes_resolve(g, (struct eng_flags *)f, id, &b->volumes, e);
+		if (r < 0)
+			return r;
+	}
 	char *const *names = eng_flags_group_names(f);
 	json_t *user = json_object_get(json_object_get(b->spec, "process"), "user");
 	for (size_t i = 0; names && names[i]; i++) {
@@ -282,10 +288,32 @@ static int apply_security(struct eng *g, const struct eng_flags *f, struct build
 	return *security ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 }
 
+/* In a user namespace a volume (owned on the host by real ids) is mounted
+ * idmapped with the container's mapping, so its root can write to it. */
+static int idmap_volumes(struct eng *g, json_t *spec, const struct eng_userns *u,
+			 struct brig_err *e)
+{
+	if (!u->enabled)
+		return 0;
+	char prefix[PATH_MAX];
+	if (brig_snprintf(prefix, sizeof(prefix), "%s/volumes/", g->root) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "store root path too long");
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+		const char *src = json_string_value(json_object_get(m, "source"));
+		json_t *opts = json_object_get(m, "options");
+		if (src && json_is_array(opts) && strncmp(src, prefix, strlen(prefix)) == 0 &&
+		    json_array_append_new(opts, json_string("idmap")) < 0)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct eng_image *im,
 		   const json_t *layers, const char *id, int ctrfd, const char *ctrdir,
 		   const struct eng_userns *u, json_t **spec, json_t **config, json_t **security,
-		   struct brig_err *e)
+		   json_t **volumes, struct brig_err *e)
 {
 	struct build b = { 0 };
 	char hostname[64], root[PATH_MAX + 8];
@@ -324,9 +352,10 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 					    "org.opencontainers.image.ref.name", o->image));
 	if ((r = fill_process(&b, o, cwd, e)) < 0 ||
 	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"), ro, e)) < 0 ||
-	    (r = apply_flags(g, o->flags, layers, &b, e)) < 0 ||
+	    (r = apply_flags(g, o->flags, layers, id, &b, e)) < 0 ||
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
 	    (r = eng_userns_spec(b.spec, u, e)) < 0 ||
+	    (r = idmap_volumes(g, b.spec, u, e)) < 0 ||
 	    (r = apply_security(g, o->flags, &b, security, e)) < 0)
 		goto out;
 	if (!(*config = docker_config(o, im, hostname, user, cwd, b.env, b.entry, b.cmd, e))) {
@@ -335,6 +364,8 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	}
 	*spec = b.spec;
 	b.spec = NULL;
+	*volumes = b.volumes ? b.volumes : json_array();
+	b.volumes = NULL;
 out:
 	build_free(&b);
 	return r;

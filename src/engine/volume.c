@@ -1,3 +1,819 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* named volumes: see volume.h (being written). */
+/*
+ * Volumes: ROOT/volumes/<name>/{volume.json,_data/,pending/}.  See volume.h
+ * for the layout and for when a volume counts as in use.
+ *
+ * Every change (create, claim, remove) happens under ROOT/volumes/.lock.
+ * This file never takes names.lock, so it may be called by code that holds
+ * it (container removal) without deadlock.
+ */
+#include "engine/volume.h"
 #include "engine/eng_int.h"
+#include "engine/flags/flags.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VOL_DIR "volumes"
+#define VOL_LOCK ".lock"
+#define VOL_DATA "_data"
+#define VOL_PENDING "pending"
+#define VOL_DU_DEPTH 128
+
+static int oom(struct brig_err *e) { return brig_err_set(e, -ENOMEM, "out of memory"); }
+
+bool eng_volume_name_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 2 || n > ENG_VOLUME_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+static bool ctr_id_valid(const char *id)
+{
+	if (!id || strlen(id) != ENG_ID_LEN)
+		return false;
+	for (size_t i = 0; i < ENG_ID_LEN; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* ---- the volumes directory ---------------------------------------------- */
+
+static int vols_open(struct eng *g, struct brig_err *e)
+{
+	if (mkdirat(g->rootfd, VOL_DIR, 0700) < 0 && errno != EEXIST)
+		return brig_err_sys(e, errno, "creating %s/%s", g->root, VOL_DIR);
+	int fd = BRIG_RETRY(openat(g->rootfd, VOL_DIR,
+				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s/%s", g->root, VOL_DIR);
+	return fd;
+}
+
+static int vols_lock(int volsfd, struct brig_err *e)
+{
+	return brig_lock_path(volsfd, VOL_LOCK, BRIG_LOCK_EXCLUSIVE, true, e);
+}
+
+/* Open ROOT/volumes/<name> (a directory, never a symlink); -ENOENT. */
+static int vol_dirfd(struct eng *g, int volsfd, const char *name, struct brig_err *e)
+{
+	int fd = BRIG_RETRY(openat(volsfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+		return brig_err_set(e, -ENOENT, "no such volume: %s", name);
+	if (fd < 0)
+		return brig_err_sys(e, errno, "opening %s/%s/%s", g->root, VOL_DIR, name);
+	return fd;
+}
+
+static int data_path(struct eng *g, const char *name, char *buf, size_t size,
+		     struct brig_err *e)
+{
+	if (brig_snprintf(buf, size, "%s/%s/%s/%s", g->root, VOL_DIR, name, VOL_DATA) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "volume path too long: %s", name);
+	return 0;
+}
+
+static int random_hex(char *out, size_t bytes, struct brig_err *e)
+{
+	unsigned char raw[32];
+	if (bytes > sizeof(raw))
+		return brig_err_set(e, -EINVAL, "random name too long");
+	if (BRIG_RETRY(getrandom(raw, bytes, 0)) != (ssize_t)bytes)
+		return brig_err_sys(e, EIO, "getrandom");
+	for (size_t i = 0; i < bytes; i++)
+		(void)snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+/* ---- volume.json ---------------------------------------------------------- */
+
+static int check_strings(const json_t *obj, const struct bj_loc *at, struct brig_err *e)
+{
+	const char *k;
+	json_t *v;
+	if (json_object_size(obj) > ENG_VOLUME_LABELS_MAX)
+		return bj_fail(e, at, "more than %d members", ENG_VOLUME_LABELS_MAX);
+	json_object_foreach((json_t *)obj, k, v) {
+		struct bj_loc sub;
+		bj_key(&sub, at, k);
+		int r = bj_expect(v, &sub, JSON_STRING, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Schema of volume.json; file names it in errors. */
+static int vol_check(const json_t *doc, const char *file, const char *name,
+		     struct brig_err *e)
+{
+	static const char *const keys[] = { "Name", "Driver", "Mountpoint", "CreatedAt",
+					    "Labels", "Options", "Anonymous", NULL };
+	struct bj_loc at, sub;
+	bj_root(&at, file);
+	const char *s;
+	json_t *obj;
+	bool anon;
+	int r = bj_only_keys(doc, &at, keys, e);
+	if (r < 0 || (r = bj_get_str(doc, &at, "Name", true, &s, e)) < 0)
+		return r;
+	bj_key(&sub, &at, "Name");
+	if (strcmp(s, name) != 0)
+		return bj_fail(e, &sub, "\"%.64s\" is not the directory's name", s);
+	if ((r = bj_get_str(doc, &at, "Driver", true, &s, e)) < 0)
+		return r;
+	bj_key(&sub, &at, "Driver");
+	if (strcmp(s, "local") != 0)
+		return bj_fail(e, &sub, "\"%.64s\" is not \"local\"", s);
+	if ((r = bj_get_str(doc, &at, "Mountpoint", true, &s, e)) < 0 ||
+	    (r = bj_get_str(doc, &at, "CreatedAt", true, &s, e)) < 0 ||
+	    (r = bj_get_bool(doc, &at, "Anonymous", true, &anon, e)) < 0)
+		return r;
+	static const char *const maps[] = { "Labels", "Options" };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(maps); i++) {
+		if ((r = bj_get_obj(doc, &at, maps[i], true, &obj, e)) < 0)
+			return r;
+		bj_key(&sub, &at, maps[i]);
+		if ((r = check_strings(obj, &sub, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The inspect object of ROOT/volumes/<name>: volume.json, checked, with the
+ * Mountpoint of the current root and Docker's "Scope". */
+static int vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
+		    struct brig_err *e)
+{
+	char file[PATH_MAX], data[PATH_MAX];
+	_cleanup_close_ int dfd = vol_dirfd(g, volsfd, name, e);
+	if (dfd < 0)
+		return dfd;
+	int r = data_path(g, name, data, sizeof(data), e);
+	if (r < 0)
+		return r;
+	(void)snprintf(file, sizeof(file), "%s/%s/%s/%s", g->root, VOL_DIR, name, ENG_VOLUME_JSON);
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_json_ json_t *doc = NULL;
+	size_t len;
+	if ((r = brig_read_file(dfd, ENG_VOLUME_JSON, ENG_VOLUME_JSON_MAX, &buf, &len, e)) < 0)
+		return r == -ENOENT ? brig_err_set(e, -EINVAL, "%s is missing (a damaged volume)",
+						  file) : r;
+	if ((r = bj_parse(buf, len, file, &doc, e)) < 0 || (r = vol_check(doc, file, name, e)) < 0)
+		return r;
+	if (json_object_set_new(doc, "Mountpoint", json_string(data)) < 0 ||
+	    json_object_set_new(doc, "Scope", json_string("local")) < 0)
+		return oom(e);
+	*out = brig_steal_ptr(doc);
+	return 0;
+}
+
+static bool vol_exists(int volsfd, const char *name)
+{
+	struct stat st;
+	return fstatat(volsfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ---- making and deleting -------------------------------------------------- */
+
+static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labels, bool anon,
+		    struct brig_err *e)
+{
+	char data[PATH_MAX], now[64];
+	int r = data_path(g, name, data, sizeof(data), e);
+	if (r < 0)
+		return r;
+	if (mkdirat(dfd, VOL_DATA, 0755) < 0 || fchmodat(dfd, VOL_DATA, 0755, 0) < 0)
+		return brig_err_sys(e, errno, "creating %s", data);
+	if (mkdirat(dfd, VOL_PENDING, 0700) < 0)
+		return brig_err_sys(e, errno, "creating the claims of volume %s", name);
+	eng_now(now);
+	_cleanup_json_ json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:O,s:{},s:b}", "Name", name,
+					       "Driver", "local", "Mountpoint", data, "CreatedAt",
+					       now, "Labels", labels, "Options", "Anonymous", anon);
+	_cleanup_free_ char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	if (!text)
+		return oom(e);
+	if (strlen(text) > ENG_VOLUME_JSON_MAX)
+		return brig_err_set(e, -E2BIG, "volume %s: its labels are too large", name);
+	return brig_atomic_write(dfd, ENG_VOLUME_JSON, text, strlen(text), 0600, e);
+}
+
+/* Make the volume in ROOT/volumes/.tmp-XXXX and rename it to name (which
+ * must not exist: -EEXIST).  Called under the volumes lock. */
+static int vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels,
+		    bool anon, struct brig_err *e)
+{
+	char tmp[5 + 33] = ".tmp-";
+	_cleanup_json_ json_t *empty = json_object();
+	int r = random_hex(tmp + 5, 16, e);
+	if (r < 0)
+		return r;
+	if (!empty)
+		return oom(e);
+	if (mkdirat(volsfd, tmp, 0700) < 0)
+		return brig_err_sys(e, errno, "creating %s/%s/%s", g->root, VOL_DIR, tmp);
+	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, tmp, O_RDONLY | O_DIRECTORY |
+							  O_NOFOLLOW | O_CLOEXEC));
+	if (dfd < 0)
+		r = brig_err_sys(e, errno, "opening %s/%s/%s", g->root, VOL_DIR, tmp);
+	else
+		r = vol_fill(g, dfd, name, labels ? labels : empty, anon, e);
+	if (r == 0 && renameat2(volsfd, tmp, volsfd, name, RENAME_NOREPLACE) < 0)
+		r = errno == EEXIST ? brig_err_set(e, -EEXIST, "volume %s exists", name)
+				    : brig_err_sys(e, errno, "renaming volume %s into place", name);
+	if (r == 0 && fsync(volsfd) < 0)
+		r = brig_err_sys(e, errno, "syncing %s/%s", g->root, VOL_DIR);
+	if (r < 0) {
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		if (brig_rm_rf(volsfd, tmp, &e2) < 0)
+			brig_warn("removing %s: %s", tmp, brig_err_str(&e2));
+	}
+	return r;
+}
+
+/* Rename to .rm-<name> (a crash leaves no half-deleted volume that still
+ * looks whole), then delete.  Under the volumes lock. */
+static int vol_delete(struct eng *g, int volsfd, const char *name, struct brig_err *e)
+{
+	char gone[ENG_VOLUME_NAME_MAX + 8];
+	(void)snprintf(gone, sizeof(gone), ".rm-%s", name);
+	int r = brig_rm_rf(volsfd, gone, e); /* an earlier crash's leftover */
+	if (r < 0)
+		return r;
+	if (renameat(volsfd, name, volsfd, gone) < 0)
+		return brig_err_sys(e, errno, "removing volume %s from %s/%s", name, g->root,
+				    VOL_DIR);
+	return brig_rm_rf(volsfd, gone, e);
+}
+
+int eng_volume_create(struct eng *g, const char *name, const json_t *labels, json_t **out,
+		      struct brig_err *e)
+{
+	char anon[ENG_ID_LEN + 1];
+	if (name && !eng_volume_name_valid(name))
+		return brig_err_set(e, -EINVAL, "invalid volume name \"%.64s\": use "
+				    "[a-zA-Z0-9][a-zA-Z0-9_.-]+, 2 to %d characters", name,
+				    ENG_VOLUME_NAME_MAX);
+	if (labels && (!json_is_object(labels) || json_object_size(labels) > ENG_VOLUME_LABELS_MAX))
+		return brig_err_set(e, -EINVAL, "at most %d labels", ENG_VOLUME_LABELS_MAX);
+	_cleanup_close_ int volsfd = vols_open(g, e);
+	if (volsfd < 0)
+		return volsfd;
+	_cleanup_close_ int lock = vols_lock(volsfd, e);
+	if (lock < 0)
+		return lock;
+	int r = 0;
+	if (!name) {
+		if ((r = random_hex(anon, ENG_ID_LEN / 2, e)) < 0)
+			return r;
+		name = anon;
+	}
+	if (!vol_exists(volsfd, name) && (r = vol_make(g, volsfd, name, labels, name == anon, e)) < 0)
+		return r;
+	_cleanup_json_ json_t *doc = NULL;
+	if ((r = vol_read(g, volsfd, name, &doc, e)) < 0)
+		return r;
+	if (out)
+		*out = brig_steal_ptr(doc);
+	return 0;
+}
+
+int eng_volume_inspect(struct eng *g, const char *name, json_t **out, struct brig_err *e)
+{
+	if (!eng_volume_name_valid(name))
+		return brig_err_set(e, -ENOENT, "no such volume: %.64s", name);
+	_cleanup_close_ int volsfd = vols_open(g, e);
+	if (volsfd < 0)
+		return volsfd;
+	return vol_read(g, volsfd, name, out, e);
+}
+
+/* ---- who uses a volume ---------------------------------------------------- */
+
+static int ids_add(json_t *ids, const char *id, struct brig_err *e)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+		if (strcmp(json_string_value(v), id) == 0)
+			return 0;
+	return json_array_append_new(ids, json_string(id)) < 0 ? oom(e) : 0;
+}
+
+/* From every container record except skip's: volume name -> [ids]. */
+static int record_users(struct eng *g, const char *skip, json_t **out, struct brig_err *e)
+{
+	_cleanup_json_ json_t *all = NULL, *by = json_object();
+	if (!by)
+		return oom(e);
+	int r = eng_list(g, &all, e);
+	if (r < 0)
+		return r;
+	size_t i, j;
+	json_t *rec, *m;
+	json_array_foreach(all, i, rec) {
+		const char *id = json_string_value(json_object_get(rec, "Id"));
+		if (!id || (skip && strcmp(id, skip) == 0))
+			continue;
+		json_array_foreach(json_object_get(rec, "Mounts"), j, m) {
+			const char *type = json_string_value(json_object_get(m, "Type"));
+			const char *name = json_string_value(json_object_get(m, "Name"));
+			if (!type || strcmp(type, "volume") != 0 || !name)
+				continue;
+			json_t *ids = json_object_get(by, name);
+			if (!ids && json_object_set_new(by, name, ids = json_array()) < 0)
+				return oom(e);
+			if ((r = ids_add(ids, id, e)) < 0)
+				return r;
+		}
+	}
+	*out = brig_steal_ptr(by);
+	return 0;
+}
+
+/* Does ROOT/containers/.tmp-<id> or <id> exist? */
+static bool ctr_dir_exists(struct eng *g, const char *id)
+{
+	char tmp[ENG_ID_LEN + 8];
+	struct stat st;
+	(void)snprintf(tmp, sizeof(tmp), ".tmp-%s", id);
+	return fstatat(g->ctrsfd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	       fstatat(g->ctrsfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Claims (pending/<id>) of containers that still exist, except skip's;
+ * with drop_stale (under the lock), the others are deleted. */
+static int claim_users(struct eng *g, int dfd, const char *skip, bool drop_stale,
+		       json_t *ids, struct brig_err *e)
+{
+	int fd = BRIG_RETRY(openat(dfd, VOL_PENDING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC));
+	if (fd < 0)
+		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "opening a volume's claims");
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		(void)close(fd);
+		return brig_err_sys(e, errno, "reading a volume's claims");
+	}
+	struct dirent *de;
+	int r = 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (!ctr_id_valid(de->d_name) || (skip && strcmp(de->d_name, skip) == 0))
+			continue;
+		if (ctr_dir_exists(g, de->d_name))
+			r = ids_add(ids, de->d_name, e);
+		else if (drop_stale && unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+			brig_warn("removing a stale volume claim: %s", strerror(errno));
+	}
+	(void)closedir(d);
+	return r;
+}
+
+/* The ids of the containers that use volume name (skip excepted). */
+static int volume_users(struct eng *g, int volsfd, const char *name, const json_t *by_records,
+			const char *skip, bool drop_stale, json_t **out, struct brig_err *e)
+{
+	_cleanup_json_ json_t *ids = json_array();
+	const json_t *known = json_object_get(by_records, name);
+	if (!ids || (known && json_array_extend(ids, (json_t *)known) < 0))
+		return oom(e);
+	_cleanup_close_ int dfd = vol_dirfd(g, volsfd, name, e);
+	if (dfd < 0)
+		return dfd;
+	int r = claim_users(g, dfd, skip, drop_stale, ids, e);
+	if (r < 0)
+		return r;
+	*out = brig_steal_ptr(ids);
+	return 0;
+}
+
+/* ---- listing, removing, pruning ------------------------------------------- */
+
+/* The names of ROOT/volumes, sorted (also the leftovers when asked). */
+static int vol_names(struct eng *g, int volsfd, bool leftovers, json_t **out,
+		     struct brig_err *e)
+{
+	_cleanup_json_ json_t *names = json_array();
+	int fd = BRIG_RETRY(openat(volsfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return brig_err_sys(e, errno, "reading %s/%s", g->root, VOL_DIR);
+	}
+	struct dirent *de;
+	int r = names ? 0 : oom(e);
+	while (r == 0 && (de = readdir(d))) {
+		bool left = strncmp(de->d_name, ".tmp-", 5) == 0 || strncmp(de->d_name, ".rm-", 4) == 0;
+		if (leftovers ? left : eng_volume_name_valid(de->d_name))
+			r = json_array_append_new(names, json_string(de->d_name)) < 0 ? oom(e) : 0;
+	}
+	(void)closedir(d);
+	if (r < 0)
+		return r;
+	size_t n = json_array_size(names);
+	for (size_t i = 1; i < n; i++) /* insertion sort: small lists */
+		for (size_t j = i; j > 0 && strcmp(json_string_value(json_array_get(names, j - 1)),
+						   json_string_value(json_array_get(names, j))) > 0; j--) {
+			json_t *a = json_incref(json_array_get(names, j - 1));
+			(void)json_array_set(names, j - 1, json_array_get(names, j));
+			(void)json_array_set_new(names, j, a);
+		}
+	*out = brig_steal_ptr(names);
+	return 0;
+}
+
+int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
+{
+	_cleanup_close_ int volsfd = vols_open(g, e);
+	if (volsfd < 0)
+		return volsfd;
+	_cleanup_json_ json_t *names = NULL, *by = NULL, *arr = json_array();
+	int r = arr ? vol_names(g, volsfd, false, &names, e) : oom(e);
+	if (r < 0 || (r = record_users(g, NULL, &by, e)) < 0)
+		return r;
+	size_t i;
+	json_t *n;
+	json_array_foreach(names, i, n) {
+		const char *name = json_string_value(n);
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		_cleanup_json_ json_t *doc = NULL, *users = NULL;
+		if (vol_read(g, volsfd, name, &doc, &e2) < 0 ||
+		    volume_users(g, volsfd, name, by, NULL, false, &users, &e2) < 0) {
+			brig_warn("skipping volume %s: %s", name, brig_err_str(&e2));
+			continue;
+		}
+		if (json_object_set(doc, "UsedBy", users) < 0 || json_array_append(arr, doc) < 0)
+			return oom(e);
+	}
+	*out = brig_steal_ptr(arr);
+	return 0;
+}
+
+/* Remove name unless a container (other than skip) uses it. */
+static int remove_unused(struct eng *g, int volsfd, const char *name, const json_t *by,
+			 const char *skip, struct brig_err *e)
+{
+	_cleanup_json_ json_t *users = NULL;
+	int r = volume_users(g, volsfd, name, by, skip, true, &users, e);
+	if (r < 0)
+		return r;
+	if (json_array_size(users))
+		return brig_err_set(e, -EBUSY, "volume %s is in use by container %.12s", name,
+				    json_string_value(json_array_get(users, 0)));
+	return vol_delete(g, volsfd, name, e);
+}
+
+int eng_volume_remove(struct eng *g, const char *name, struct brig_err *e)
+{
+	if (!eng_volume_name_valid(name))
+		return brig_err_set(e, -ENOENT, "no such volume: %.64s", name);
+	_cleanup_close_ int volsfd = vols_open(g, e);
+	if (volsfd < 0)
+		return volsfd;
+	_cleanup_close_ int lock = vols_lock(volsfd, e);
+	if (lock < 0)
+		return lock;
+	_cleanup_json_ json_t *doc = NULL, *by = NULL;
+	int r = vol_read(g, volsfd, name, &doc, e);
+	if (r == -ENOENT || (r < 0 && !vol_exists(volsfd, name)))
+		return r;
+	if (r < 0) /* a damaged volume can still be removed */
+		brig_warn("volume %s: %s", name, brig_err_str(e));
+	brig_err_clear(e);
+	if ((r = record_users(g, NULL, &by, e)) < 0)
+		return r;
+	return remove_unused(g, volsfd, name, by, NULL, e);
+}
+
+/* Apparent size of a tree (regular files), not following symlinks nor
+ * crossing mounts; deeper than VOL_DU_DEPTH is not counted. */
+static uint64_t du_at(int at, const char *name, dev_t dev, int depth)
+{
+	struct stat st;
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	if (depth >= VOL_DU_DEPTH)
+		return 0;
+	int fd = BRIG_RETRY(openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return 0;
+	}
+	uint64_t sum = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			sum += du_at(dirfd(d), de->d_name, dev, depth + 1);
+	(void)closedir(d);
+	return sum;
+}
+
+static uint64_t vol_size(int volsfd, const char *name)
+{
+	struct stat st;
+	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, name, O_RDONLY | O_DIRECTORY |
+							      O_NOFOLLOW | O_CLOEXEC));
+	if (dfd < 0 || fstat(dfd, &st) < 0)
+		return 0;
+	return du_at(dfd, VOL_DATA, st.st_dev, 0);
+}
+
+/* Every "K" or "K=V" of filters among labels. */
+static bool labels_match(const json_t *labels, char *const *filters)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *f = filters[i], *eq = strchr(f, '=');
+		size_t klen = eq ? (size_t)(eq - f) : strlen(f);
+		const char *k;
+		json_t *v;
+		bool found = false;
+		json_object_foreach((json_t *)labels, k, v)
+			found |= strlen(k) == klen && strncmp(k, f, klen) == 0 &&
+				 (!eq || strcmp(json_string_value(v), eq + 1) == 0);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void prune_leftovers(struct eng *g, int volsfd)
+{
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	_cleanup_json_ json_t *left = NULL;
+	if (vol_names(g, volsfd, true, &left, &e2) < 0) {
+		brig_warn("%s", brig_err_str(&e2));
+		return;
+	}
+	size_t i;
+	json_t *n;
+	json_array_foreach(left, i, n)
+		if (brig_rm_rf(volsfd, json_string_value(n), &e2) < 0)
+			brig_warn("removing %s: %s", json_string_value(n), brig_err_str(&e2));
+}
+
+/* Prune one volume when it qualifies; appends {Name, Size} to removed. */
+static int prune_one(struct eng *g, int volsfd, const char *name, bool all,
+		     char *const *filters, const json_t *by, json_t *removed, struct brig_err *e)
+{
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	_cleanup_json_ json_t *doc = NULL, *users = NULL;
+	if (vol_read(g, volsfd, name, &doc, &e2) < 0) {
+		brig_warn("skipping volume %s: %s", name, brig_err_str(&e2));
+		return 0;
+	}
+	if (!all && !json_is_true(json_object_get(doc, "Anonymous")))
+		return 0;
+	if (!labels_match(json_object_get(doc, "Labels"), filters))
+		return 0;
+	int r = volume_users(g, volsfd, name, by, NULL, true, &users, e);
+	if (r < 0 || json_array_size(users))
+		return r;
+	uint64_t size = vol_size(volsfd, name);
+	if ((r = vol_delete(g, volsfd, name, e)) < 0)
+		return r;
+	return json_array_append_new(removed, json_pack("{s:s,s:I}", "Name", name, "Size",
+							(json_int_t)size)) < 0 ? oom(e) : 0;
+}
+
+int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t **removed,
+		     struct brig_err *e)
+{
+	_cleanup_close_ int volsfd = vols_open(g, e);
+	if (volsfd < 0)
+		return volsfd;
+	_cleanup_close_ int lock = vols_lock(volsfd, e);
+	if (lock < 0)
+		return lock;
+	prune_leftovers(g, volsfd);
+	_cleanup_json_ json_t *names = NULL, *by = NULL, *out = json_array();
+	int r = out ? vol_names(g, volsfd, false, &names, e) : oom(e);
+	if (r < 0 || (r = record_users(g, NULL, &by, e)) < 0)
+		return r;
+	size_t i;
+	json_t *n;
+	json_array_foreach(names, i, n)
+		if ((r = prune_one(g, volsfd, json_string_value(n), all, label_filters, by, out,
+				   e)) < 0)
+			return r;
+	*removed = brig_steal_ptr(out);
+	return 0;
+}
+
+/* ---- containers' volumes -------------------------------------------------- */
+
+struct vol_claim {
+	char name[ENG_VOLUME_NAME_MAX + 1];
+	bool claimed, made_anon;
+};
+
+static int claim_write(struct eng *g, int volsfd, const char *name, const char *ctr_id,
+		       struct brig_err *e)
+{
+	_cleanup_close_ int dfd = vol_dirfd(g, volsfd, name, e);
+	if (dfd < 0)
+		return dfd;
+	if (mkdirat(dfd, VOL_PENDING, 0700) < 0 && errno != EEXIST)
+		return brig_err_sys(e, errno, "creating the claims of volume %s", name);
+	_cleanup_close_ int pfd = BRIG_RETRY(openat(dfd, VOL_PENDING, O_RDONLY | O_DIRECTORY |
+							      O_NOFOLLOW | O_CLOEXEC));
+	if (pfd < 0)
+		return brig_err_sys(e, errno, "opening the claims of volume %s", name);
+	int fd = BRIG_RETRY(openat(pfd, ctr_id, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "claiming volume %s", name);
+	(void)close(fd);
+	return 0;
+}
+
+static void claim_drop(int volsfd, const char *name, const char *ctr_id)
+{
+	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, name, O_RDONLY | O_DIRECTORY |
+							      O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int pfd = dfd < 0 ? -1 : BRIG_RETRY(openat(dfd, VOL_PENDING,
+		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (pfd >= 0 && unlinkat(pfd, ctr_id, 0) < 0 && errno != ENOENT)
+		brig_warn("removing the claim of %.12s on volume %s: %s", ctr_id, name,
+			  strerror(errno));
+}
+
+/* The volume of request req (made when missing), claimed for ctr_id. */
+static int claim_one(struct eng *g, int volsfd, const struct eng_volume_req *req,
+		     const char *ctr_id, struct vol_claim *c, struct brig_err *e)
+{
+	int r;
+	if (!req->name || !req->name[0]) {
+		do {
+			if ((r = random_hex(c->name, ENG_ID_LEN / 2, e)) < 0)
+				return r;
+		} while (vol_exists(volsfd, c->name));
+		if ((r = vol_make(g, volsfd, c->name, NULL, true, e)) < 0)
+			return r;
+		c->made_anon = true;
+	} else {
+		if (!eng_volume_name_valid(req->name))
+			return brig_err_set(e, -EINVAL, "invalid volume name \"%.64s\"", req->name);
+		(void)snprintf(c->name, sizeof(c->name), "%s", req->name);
+		if (!vol_exists(volsfd, c->name) &&
+		    (r = vol_make(g, volsfd, c->name, NULL, false, e)) < 0)
+			return r;
+		_cleanup_json_ json_t *doc = NULL;
+		if ((r = vol_read(g, volsfd, c->name, &doc, e)) < 0)
+			return r;
+	}
+	if ((r = claim_write(g, volsfd, c->name, ctr_id, e)) < 0)
+		return r;
+	c->claimed = true;
+	return 0;
+}
+
+static json_t *mount_entry(const struct vol_claim *c, const struct eng_volume_req *req,
+			   const char *source)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "volume", "Name", c->name,
+			 "Source", source, "Destination", req->destination, "Driver", "local",
+			 "Mode", req->readonly ? "ro" : "", "RW", !req->readonly, "Propagation", "");
+}
+
+static void claims_undo(struct eng *g, int volsfd, struct vol_claim *c, size_t n,
+			const char *ctr_id)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		if (c[i].claimed)
+			claim_drop(volsfd, c[i].name, ctr_id);
+		if (c[i].made_anon && vol_delete(g, volsfd, c[i].name, &e2) < 0)
+			brig_warn("removing volume %s: %s", c[i].name, brig_err_str(&e2));
+	}
+}
+
+static int resolve_all(struct eng *g, int volsfd, struct eng_flags *f, const char *ctr_id,
+		       struct vol_claim *c, json_t *arr, struct brig_err *e)
+{
+	size_t n = eng_flags_volume_count(f);
+	for (size_t i = 0; i < n; i++) {
+		struct eng_volume_req req;
+		char source[PATH_MAX];
+		int r = eng_flags_volume_get(f, i, &req);
+		if (r < 0)
+			return brig_err_set(e, r, "volume request %zu", i);
+		if ((r = claim_one(g, volsfd, &req, ctr_id, &c[i], e)) < 0 ||
+		    (r = data_path(g, c[i].name, source, sizeof(source), e)) < 0 ||
+		    (r = eng_flags_volume_resolve(f, i, source, e)) < 0)
+			return brig_err_wrap(e, "volume for %s", req.destination);
+		json_t *m = mount_entry(&c[i], &req, source);
+		if (!m || json_array_append_new(arr, m) < 0)
+			return oom(e);
+	}
+	return 0;
+}
+
+int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id,
+			json_t **mounts, struct brig_err *e)
+{
+	size_t n = eng_flags_volume_count(f);
+	if (!ctr_id_valid(ctr_id))
+		return brig_err_set(e, -EINVAL, "invalid container id \"%.70s\"", ctr_id);
+	_cleanup_json_ json_t *arr = json_array();
+	if (!arr)
+		return oom(e);
+	if (n == 0) {
+		*mounts = brig_steal_ptr(arr);
+		return 0;
+	}
+	if (!ctr_dir_exists(g, ctr_id))
+		return brig_err_set(e, -ENOENT, "container %.12s: its directory must exist before "
+				    "its volumes are claimed", ctr_id);
+	_cleanup_close_ int volsfd = vols_open(g, e);
+	if (volsfd < 0)
+		return volsfd;
+	_cleanup_close_ int lock = vols_lock(volsfd, e);
+	if (lock < 0)
+		return lock;
+	_cleanup_free_ struct vol_claim *c = calloc(n, sizeof(*c));
+	if (!c)
+		return oom(e);
+	int r = resolve_all(g, volsfd, f, ctr_id, c, arr, e);
+	if (r < 0) {
+		claims_undo(g, volsfd, c, n, ctr_id);
+		return r;
+	}
+	*mounts = brig_steal_ptr(arr);
+	return 0;
+}
+
+/* One volume of a removed container: drop the claim; maybe remove it. */
+static int release_one(struct eng *g, int volsfd, const char *name, const char *ctr_id,
+		       bool remove_anonymous, const json_t *by, struct brig_err *e)
+{
+	claim_drop(volsfd, name, ctr_id);
+	if (!remove_anonymous || !vol_exists(volsfd, name))
+		return 0;
+	_cleanup_json_ json_t *doc = NULL;
+	int r = vol_read(g, volsfd, name, &doc, e);
+	if (r < 0 || !json_is_true(json_object_get(doc, "Anonymous")))
+		return r;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if ((r = remove_unused(g, volsfd, name, by, ctr_id, &e2)) == -EBUSY) {
+		brig_warn("keeping %s", brig_err_str(&e2));
+		return 0;
+	}
+	return r < 0 ? brig_err_set(e, r, "%s", brig_err_str(&e2)) : 0;
+}
+
+int eng_volumes_release(struct eng *g, const json_t *record, bool remove_anonymous,
+			struct brig_err *e)
+{
+	const char *id = json_string_value(json_object_get(record, "Id"));
+	const json_t *mounts = json_object_get(record, "Mounts");
+	if (!ctr_id_valid(id))
+		return brig_err_set(e, -EINVAL, "a container record without a valid Id");
+	if (json_array_size(mounts) == 0)
+		return 0;
+	_cleanup_close_ int volsfd = vols_open(g, e);
+	if (volsfd < 0)
+		return volsfd;
+	_cleanup_close_ int lock = vols_lock(volsfd, e);
+	if (lock < 0)
+		return lock;
+	_cleanup_json_ json_t *by = NULL;
+	int r = remove_anonymous ? record_users(g, id, &by, e) : 0, first = 0;
+	if (r < 0)
+		return r;
+	size_t i;
+	json_t *m;
+	json_array_foreach(mounts, i, m) {
+		const char *type = json_string_value(json_object_get(m, "Type"));
+		const char *name = json_string_value(json_object_get(m, "Name"));
+		if (!type || strcmp(type, "volume") != 0 || !eng_volume_name_valid(name))
+			continue;
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		if ((r = release_one(g, volsfd, name, id, remove_anonymous, by, &e2)) < 0 &&
+		    first == 0)
+			first = brig_err_set(e, r, "%s", brig_err_str(&e2));
+	}
+	return first;
+}
