@@ -191,7 +191,16 @@ static int parse_global(int argc, char **argv, const char **root, const char **d
 	return i;
 }
 
-int main(int argc, char **argv)
+/* Commands that put a process of ours into a container (the container's
+ * init is a clone of brig; exec joins it) run from a sealed copy of brig,
+ * so a container can never write to the binary on the host
+ * (CVE-2019-5736). */
+static bool enters_container(brig_cmd_fn fn)
+{
+	return fn == brig_cmd_run || fn == brig_cmd_start || fn == brig_cmd_exec;
+}
+
+int main(int argc, char **argv, char **envp)
 {
 	const char *root = NULL, *driver = NULL, *config = NULL;
 	int rc = 0;
@@ -216,6 +225,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "brig: '%s%s%s' is not a brig command; see 'brig --help'\n",
 			sub ? cmd : "", sub ? " " : "", sub ? cargv[0] : cmd);
 		return BRIG_EXIT_FAIL;
+	}
+	if (enters_container(fn)) {
+		_cleanup_err_ struct brig_err e = { 0 };
+		if (rt_ensure_sealed_self(argv, envp, &e) < 0)
+			return brig_fail(&e);
 	}
 	_cleanup_free_ char *def = root ? NULL : default_root();
 	if (!root && !def)
