@@ -15,6 +15,7 @@
 #include "engine/logs/logs.h"
 #include "engine/config/config.h"
 #include "engine/volume.h"
+#include "engine/events.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -311,6 +312,7 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
 	} else {
 		memcpy(id, mk.id, ENG_ID_LEN + 1);
+		(void)eng_event_emit(g, mk.id, "create", NULL);
 	}
 out:
 	if (mk.ctrfd >= 0)
@@ -387,7 +389,13 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 	(void)snprintf(gone, sizeof(gone), ".rm-%s", id);
 	if (renameat(g->ctrsfd, id, g->ctrsfd, gone) < 0)
 		return brig_err_sys(e, errno, "removing container %.12s", id);
-	return brig_rm_rf(g->ctrsfd, gone, e);
+	int r = brig_rm_rf(g->ctrsfd, gone, e);
+	if (r == 0)
+		(void)eng_event_emit_as(g, id, json_string_value(json_object_get(rec, "Name")),
+					json_string_value(json_object_get(json_object_get(rec, "Config"),
+									  "Image")),
+					"destroy", NULL);
+	return r;
 }
 
 int eng_remove(struct eng *g, const char *id, bool force, bool volumes, struct brig_err *e)
@@ -440,5 +448,7 @@ int eng_rename(struct eng *g, const char *id, const char *new_name, struct brig_
 	}
 	if (a.old[0] == '/')
 		eng_name_release(g, a.old + 1, id);
+	_cleanup_json_ json_t *attrs = json_pack("{s:s}", "oldName", a.old);
+	(void)eng_event_emit(g, id, "rename", attrs);
 	return 0;
 }

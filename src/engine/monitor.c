@@ -21,9 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef __NR_pidfd_open
@@ -252,4 +254,163 @@ int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e)
 			return m->tee_out < 0 ? m->tee_out : m->tee_err < 0 ? m->tee_err : r;
 	}
 	return loop(m, e);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		(void)close(*fd);
+		*fd = -1;
+	}
+}
+
+int eng_mon_recreate(struct eng *g, struct eng_mon *m, struct brig_err *e)
+{
+	int *fds[] = { &m->rootfs_fd, &m->out_r, &m->err_r, &m->pidfd };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
+		close_fd(fds[i]);
+	m->pid = 0;
+	json_t *brig = json_object_get(m->rec, "Brig");
+	const char *driver = json_string_value(json_object_get(m->rec, "Driver"));
+	int r = eng_rootfs_mount(g, m->dirfd, json_object_get(brig, "Layers"),
+				 driver ? driver : "overlay", e);
+	if (r < 0)
+		return r;
+	m->rootfs_fd = r;
+	return create_container(g, m, e);
+}
+
+bool eng_mon_oom_killed(struct eng *g, const char *id)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_json_ json_t *st = NULL;
+	if (rt_events_stats(&g->rt, id, &st, &e) < 0) {
+		brig_debug("container %.12s: OOM check: %s", id, brig_err_str(&e));
+		return false;
+	}
+	json_t *n = json_object_get(json_object_get(st, "memory"), "oomKill");
+	return json_is_integer(n) && json_integer_value(n) > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* restart policies                                                     */
+/* ------------------------------------------------------------------ */
+
+int64_t eng_mono_ms(void)
+{
+	struct timespec ts;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t eng_restart_ceiling(const struct eng *g)
+{
+	(void)g; /* the engine configuration will carry it */
+	return ENG_RESTART_CEILING_DEFAULT;
+}
+
+int eng_restart_init(struct eng *g, const json_t *rec, struct eng_restart_state *rs,
+		     struct brig_err *e)
+{
+	struct bj_loc root, host, pol;
+	bj_root(&root, ENG_RECORD);
+	bj_key(&host, &root, "HostConfig");
+	bj_key(&pol, &host, "RestartPolicy");
+	json_t *hc = NULL, *p = NULL;
+	const char *name = "no";
+	int64_t max = 0;
+	*rs = (struct eng_restart_state){ .policy = ENG_RESTART_NO, .ceiling = eng_restart_ceiling(g),
+					  .backoff_ms = ENG_RESTART_BACKOFF_MIN_MS,
+					  .started_ms = eng_mono_ms() };
+	int r = bj_get_obj(rec, &root, "HostConfig", false, &hc, e);
+	if (r == 0)
+		r = bj_get_obj(hc, &host, "RestartPolicy", false, &p, e);
+	if (r == 0 && (r = bj_get_str(p, &pol, "Name", true, &name, e)) == 0)
+		r = bj_get_int(p, &pol, "MaximumRetryCount", false, 0, 1000000, &max, e);
+	if (r < 0)
+		return r;
+	if (eng_restart_parse(name, &rs->policy, &rs->max_retries, e) < 0 || strchr(name, ':'))
+		return bj_fail(e, &pol, "Name: \"%s\" is no restart policy", name);
+	rs->max_retries = rs->policy == ENG_RESTART_ON_FAILURE ? max : 0;
+	if (json_is_true(json_object_get(hc, "AutoRemove")))
+		rs->policy = ENG_RESTART_NO; /* --rm: removed at its first exit */
+	return 0;
+}
+
+bool eng_restart_wanted(struct eng_restart_state *rs, int status, bool stop_requested)
+{
+	if (eng_mono_ms() - rs->started_ms >= ENG_RESTART_RESET_MS)
+		rs->backoff_ms = ENG_RESTART_BACKOFF_MIN_MS;
+	if (stop_requested || rs->count >= rs->ceiling)
+		return false;
+	switch (rs->policy) {
+	case ENG_RESTART_ON_FAILURE:
+		return status != 0 && (rs->max_retries == 0 || rs->count < rs->max_retries);
+	case ENG_RESTART_ALWAYS:
+	case ENG_RESTART_UNLESS_STOPPED:
+		return true;
+	case ENG_RESTART_NO:
+	default:
+		return false;
+	}
+}
+
+int eng_stop_mark(int dirfd, struct brig_err *e)
+{
+	int fd = BRIG_RETRY(openat(dirfd, ENG_STOP_MARKER,
+				   O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "creating %s", ENG_STOP_MARKER);
+	(void)close(fd);
+	return 0;
+}
+
+bool eng_stop_marked(int dirfd)
+{
+	return faccessat(dirfd, ENG_STOP_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int eng_stop_unmark(int dirfd, struct brig_err *e)
+{
+	if (unlinkat(dirfd, ENG_STOP_MARKER, 0) < 0 && errno != ENOENT)
+		return brig_err_sys(e, errno, "removing %s", ENG_STOP_MARKER);
+	return 0;
+}
+
+/* Watch the container directory for the stop marker (-1 when inotify is
+ * not available: the wait then polls every 100 ms). */
+static int watch_marker(int dirfd)
+{
+	char path[64];
+	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd < 0)
+		return -1;
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
+	if (inotify_add_watch(ifd, path, IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+		(void)close(ifd);
+		return -1;
+	}
+	return ifd;
+}
+
+bool eng_restart_backoff(struct eng_restart_state *rs, int dirfd)
+{
+	_cleanup_close_ int ifd = watch_marker(dirfd);
+	int64_t end = eng_mono_ms() + rs->backoff_ms;
+	rs->backoff_ms = rs->backoff_ms * 2 > ENG_RESTART_BACKOFF_MAX_MS
+				 ? ENG_RESTART_BACKOFF_MAX_MS : rs->backoff_ms * 2;
+	for (;;) {
+		if (eng_stop_marked(dirfd))
+			return false;
+		int64_t left = end - eng_mono_ms();
+		if (left <= 0)
+			return true;
+		struct pollfd p = { .fd = ifd, .events = POLLIN };
+		int n = poll(&p, 1, ifd < 0 && left > 100 ? 100 : (int)left);
+		if (n < 0 && errno != EINTR)
+			return true;
+		char drain[4096];
+		if (n > 0 && read(ifd, drain, sizeof(drain)) < 0 && errno != EAGAIN)
+			brig_debug("reading inotify events: %s", strerror(errno));
+	}
 }

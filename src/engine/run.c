@@ -8,6 +8,7 @@
  */
 #include "engine/eng_int.h"
 #include "engine/monitor.h"
+#include "engine/events.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -19,10 +20,12 @@
 #include <unistd.h>
 
 struct state_arg {
-	const char *status;
+	const char *status;   /* running, restarting or exited */
 	pid_t pid;
 	int exit_code;
 	const char *error;
+	int oom;              /* State.OOMKilled: 0/1, -1 unchanged */
+	int64_t restarts;     /* RestartCount, -1 unchanged */
 };
 
 static int set_state(json_t *rec, void *arg, struct brig_err *e)
@@ -32,12 +35,19 @@ static int set_state(json_t *rec, void *arg, struct brig_err *e)
 	char now[64];
 	eng_now(now);
 	bool running = strcmp(a->status, "running") == 0;
+	bool restarting = strcmp(a->status, "restarting") == 0;
 	if (json_object_set_new(st, "Status", json_string(a->status)) < 0 ||
-	    json_object_set_new(st, "Running", json_boolean(running)) < 0 ||
+	    json_object_set_new(st, "Running", json_boolean(running || restarting)) < 0 ||
+	    json_object_set_new(st, "Restarting", json_boolean(restarting)) < 0 ||
 	    json_object_set_new(st, "Pid", json_integer(running ? a->pid : 0)) < 0 ||
 	    json_object_set_new(st, "ExitCode", json_integer(a->exit_code)) < 0 ||
 	    json_object_set_new(st, "Error", json_string(a->error ? a->error : "")) < 0 ||
 	    json_object_set_new(st, running ? "StartedAt" : "FinishedAt", json_string(now)) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	if (a->oom >= 0 && json_object_set_new(st, "OOMKilled", json_boolean(a->oom)) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	if (a->restarts >= 0 &&
+	    json_object_set_new(rec, "RestartCount", json_integer((json_int_t)a->restarts)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -51,34 +61,144 @@ static int write_state(int dirfd, const char *id, const struct state_arg *a, str
 	return r;
 }
 
-/* The container has ended: its runtime state goes, the record says how it
- * ended, the monitor lock is let go, and --rm removes it. */
-static void finish(struct eng *g, struct eng_mon *m, const char *error)
+/* The monitor's record updates (under the record lock). */
+static void record(struct eng *g, const char *id, const struct state_arg *a)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
-	if (rt_delete(&g->rt, m->id, true, &e) < 0 && e.code != -ENOENT)
-		brig_warn("container %.12s: removing runtime state: %s", m->id, brig_err_str(&e));
+	if (eng_record_update(g, id, set_state, (void *)a, &e) < 0)
+		brig_warn("container %.12s: recording its state: %s", id, brig_err_str(&e));
+}
+
+static void emit_int(struct eng *g, const char *id, const char *action, const char *key,
+		     int64_t v)
+{
+	_cleanup_json_ json_t *attrs = json_pack("{s:I}", key, (json_int_t)v);
+	(void)eng_event_emit(g, id, action, attrs);
+}
+
+static void remove_runtime(struct eng *g, const char *id)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (rt_delete(&g->rt, id, true, &e) < 0 && e.code != -ENOENT)
+		brig_warn("container %.12s: removing runtime state: %s", id, brig_err_str(&e));
 	(void)rmdir(g->rt_root); /* when it was the last one running */
+}
+
+/* A run has ended (m->status): ask about an OOM kill while the cgroup is
+ * still there, remove the runtime state, record the end and tell.  Returns
+ * whether the restart policy wants it run again. */
+static bool run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs,
+		      const char *error)
+{
+	bool oom = eng_mon_oom_killed(g, m->id);
+	remove_runtime(g, m->id);
+	bool again = !error && !m->tty &&
+		     eng_restart_wanted(rs, m->status, eng_stop_marked(m->dirfd));
+	struct state_arg a = { .status = again ? "restarting" : "exited", .exit_code = m->status,
+			       .error = error, .oom = oom, .restarts = -1 };
+	record(g, m->id, &a);
+	if (oom)
+		(void)eng_event_emit(g, m->id, "oom", NULL);
+	emit_int(g, m->id, "die", "exitCode", m->status);
+	return again;
+}
+
+/* Make and start the container again after its back-off. */
+static int restart_once(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	rs->count++;
+	int r = eng_mon_recreate(g, m, &e);
+	if (r < 0) {
+		brig_warn("container %.12s: restarting: %s", m->id, brig_err_str(&e));
+		remove_runtime(g, m->id);
+		struct state_arg a = { .status = "exited", .exit_code = 128,
+				       .error = brig_err_str(&e), .oom = -1, .restarts = rs->count };
+		record(g, m->id, &a);
+		emit_int(g, m->id, "die", "exitCode", 128);
+		return r;
+	}
+	rs->started_ms = eng_mono_ms();
+	struct state_arg a = { .status = "running", .pid = m->pid, .oom = 0,
+			       .restarts = rs->count };
+	record(g, m->id, &a);
+	(void)eng_event_emit(g, m->id, "restart", NULL);
+	(void)eng_event_emit(g, m->id, "start", NULL);
+	/* A stop that came while it was being made found nothing to signal. */
 	brig_err_clear(&e);
-	struct state_arg a = { .status = "exited", .exit_code = m->status, .error = error };
-	if (eng_record_update(g, m->id, set_state, &a, &e) < 0)
-		brig_warn("container %.12s: recording its exit: %s", m->id, brig_err_str(&e));
+	if (eng_stop_marked(m->dirfd) && rt_kill(&g->rt, m->id, SIGKILL, true, &e) < 0)
+		brig_debug("container %.12s: %s", m->id, brig_err_str(&e));
+	return 0;
+}
+
+/* Back off, restart, wait, as long as the policy wants it. */
+static void restart_loop(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs)
+{
+	while (eng_restart_backoff(rs, m->dirfd)) {
+		if (restart_once(g, m, rs) < 0)
+			return;
+		_cleanup_err_ struct brig_err e = { 0 };
+		const char *error = NULL;
+		if (eng_mon_wait(g, m, &e) < 0)
+			error = brig_err_str(&e);
+		if (!run_ended(g, m, rs, error))
+			return;
+	}
+	/* Stopped while waiting: it stays down. */
+	struct state_arg a = { .status = "exited", .exit_code = m->status, .oom = -1,
+			       .restarts = -1 };
+	record(g, m->id, &a);
+}
+
+/* The monitor is done: the monitor lock is let go, and --rm removes it. */
+static void finish(struct eng *g, struct eng_mon *m)
+{
 	bool rm = json_is_true(json_object_get(json_object_get(m->rec, "HostConfig"),
 					       "AutoRemove"));
 	eng_mon_free(m);
-	brig_err_clear(&e);
-	if (rm && eng_destroy(g, m->id, &e) < 0)
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (!rm)
+		return;
+	if (eng_destroy(g, m->id, &e) < 0)
 		brig_warn("container %.12s: --rm: %s", m->id, brig_err_str(&e));
+}
+
+static void policy_of(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (eng_restart_init(g, m->rec, rs, &e) < 0) {
+		brig_warn("container %.12s: not restarted: %s", m->id, brig_err_str(&e));
+		rs->policy = ENG_RESTART_NO;
+	}
+}
+
+/* Wait for the run that was started, then restart it as the policy says. */
+static void supervise(struct eng *g, struct eng_mon *m)
+{
+	struct eng_restart_state rs;
+	policy_of(g, m, &rs);
+	_cleanup_err_ struct brig_err e = { 0 };
+	const char *error = NULL;
+	if (eng_mon_wait(g, m, &e) < 0)
+		error = brig_err_str(&e);
+	if (run_ended(g, m, &rs, error))
+		restart_loop(g, m, &rs);
+}
+
+static void become_daemon(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(1);
+	(void)close(null);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGHUP, SIG_IGN);
 }
 
 /* The monitor's life in the background; never returns. */
 __attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id, int ready)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-		_exit(1);
-	(void)signal(SIGPIPE, SIG_IGN);
-	(void)signal(SIGHUP, SIG_IGN);
+	become_daemon();
 	struct eng_mon m = ENG_MON_INIT;
 	struct brig_err e = { 0 };
 	char msg[4096];
@@ -90,13 +210,10 @@ __attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id
 	int n = snprintf(msg, sizeof(msg), "O%d", (int)m.pid);
 	(void)brig_write_all(ready, msg, (size_t)n);
 	(void)close(ready);
-	const char *error = NULL;
-	if (eng_mon_wait(g, &m, &e) < 0)
-		error = brig_err_str(&e);
-	finish(g, &m, error);
+	supervise(g, &m);
+	finish(g, &m);
 	_exit(0);
 }
-
 /* Fork the monitor (twice, so it is nobody's child) and wait for it to
  * report the container running.  lockfd: the record lock we hold, which
  * the monitor must not keep. */
@@ -138,6 +255,38 @@ static int spawn_monitor(struct eng *g, const char *id, int lockfd, pid_t *pid,
 	return 0;
 }
 
+/* A foreground run that its policy restarts: the waiting and restarting
+ * go on in a background monitor, which inherits the monitor lock (the OFD
+ * lock stays held as long as one of its fds is open). */
+static void hand_off(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs)
+{
+	(void)fflush(NULL);
+	pid_t child = fork();
+	if (child < 0) {
+		brig_warn("container %.12s: not restarted: fork: %s", m->id, strerror(errno));
+		struct state_arg a = { .status = "exited", .exit_code = m->status, .oom = -1,
+				       .restarts = -1 };
+		record(g, m->id, &a);
+		return;
+	}
+	if (child > 0)
+		return;
+	become_daemon();
+	sigset_t all;
+	sigfillset(&all);
+	(void)sigprocmask(SIG_UNBLOCK, &all, NULL);
+	int *fds[] = { &m->sigfd, &m->tee_out, &m->tee_err };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			(void)close(*fds[i]);
+			*fds[i] = -1;
+		}
+	m->attach = m->interactive = false;
+	restart_loop(g, m, rs);
+	finish(g, m);
+	_exit(0);
+}
+
 static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 			  struct brig_err *e)
 {
@@ -148,17 +297,22 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 		eng_mon_free(&m);
 		return r;
 	}
-	struct state_arg a = { .status = "running", .pid = m.pid };
+	struct state_arg a = { .status = "running", .pid = m.pid, .oom = 0, .restarts = 0 };
 	if ((r = write_state(dirfd, id, &a, e)) < 0)
 		brig_warn("container %.12s: %s", id, brig_err_str(e));
+	(void)eng_event_emit(g, id, "start", NULL);
 	(void)close(*lockfd);
 	*lockfd = -1;
+	struct eng_restart_state rs;
+	policy_of(g, &m, &rs);
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	const char *error = NULL;
 	if ((r = eng_mon_wait(g, &m, &e2)) < 0)
 		error = brig_err_str(&e2);
 	int status = m.status;
-	finish(g, &m, error);
+	if (run_ended(g, &m, &rs, error))
+		hand_off(g, &m, &rs);
+	finish(g, &m);
 	if (r < 0)
 		return brig_err_set(e, r, "%s", error);
 	return status;
@@ -174,15 +328,22 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 		return lockfd;
 	if (eng_monitor_alive(dirfd))
 		return brig_err_set(e, -EBUSY, "container %.12s is already running", id);
+	int r = eng_stop_unmark(dirfd, e); /* started by hand: restarts are wanted again */
+	if (r < 0)
+		return r;
 	if (how == ENG_ATTACH)
 		return start_attached(g, id, dirfd, &lockfd, e);
 	pid_t pid = 0;
-	int r = spawn_monitor(g, id, lockfd, &pid, e);
+	r = spawn_monitor(g, id, lockfd, &pid, e);
 	struct state_arg a = { .status = r < 0 ? "exited" : "running", .pid = pid,
-			       .exit_code = r < 0 ? 128 : 0, .error = r < 0 ? brig_err_str(e) : NULL };
+			       .exit_code = r < 0 ? 128 : 0, .error = r < 0 ? brig_err_str(e) : NULL,
+			       .oom = 0, .restarts = 0 };
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (write_state(dirfd, id, &a, &e2) < 0)
 		brig_warn("container %.12s: %s", id, brig_err_str(&e2));
+	/* Under the record lock still: the monitor's "die" comes after. */
+	if (r == 0)
+		(void)eng_event_emit(g, id, "start", NULL);
 	return r;
 }
 
@@ -191,11 +352,39 @@ static int record_of(struct eng *g, const char *id, json_t **rec, struct brig_er
 	return eng_inspect(g, id, rec, e);
 }
 
+/* Is the container waiting for a restart (no runtime state to signal)? */
+static bool restarting(int dirfd, const char *id)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_json_ json_t *rec = NULL;
+	if (eng_record_read(dirfd, id, &rec, &e) < 0)
+		return false;
+	const char *st = json_string_value(json_object_get(json_object_get(rec, "State"), "Status"));
+	return st && strcmp(st, "restarting") == 0;
+}
+
+/* Stop, kill and rm -f are never undone by the restart policy: the marker
+ * goes down before the signal, and the monitor looks for it before it
+ * restarts (and wakes from its back-off when it appears). */
 int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e)
 {
-	if (!eng_running(g, id))
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+	if (dirfd < 0)
+		return dirfd;
+	if (!eng_monitor_alive(dirfd))
 		return brig_err_set(e, -ESRCH, "container %.12s is not running", id);
-	return rt_kill(&g->rt, id, sig, false, e);
+	int r = eng_stop_mark(dirfd, e);
+	if (r < 0)
+		return brig_err_wrap(e, "container %.12s", id);
+	emit_int(g, id, "kill", "signal", sig);
+	r = rt_kill(&g->rt, id, sig, false, e);
+	if ((r == -ENOENT || r == -ESRCH) && restarting(dirfd, id)) {
+		brig_err_clear(e);
+		return 0; /* the monitor ends its wait */
+	}
+	if (r == -ENOENT)
+		return brig_err_set(e, -ESRCH, "container %.12s is not running", id);
+	return r;
 }
 
 static void sleep_ms(long ms)
@@ -223,8 +412,13 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 	int r = record_of(g, id, &rec, e);
 	if (r < 0)
 		return r;
-	if (!eng_running(g, id))
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+	if (dirfd < 0)
+		return dirfd;
+	if (!eng_monitor_alive(dirfd))
 		return 0;
+	if ((r = eng_stop_mark(dirfd, e)) < 0)
+		return brig_err_wrap(e, "container %.12s", id);
 	json_t *cfg = json_object_get(rec, "Config");
 	const char *signame = json_string_value(json_object_get(cfg, "StopSignal"));
 	int sig = signame ? rt_parse_signal(signame) : SIGTERM;
@@ -235,14 +429,19 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 		timeout = json_is_integer(t) ? (int)json_integer_value(t) : ENG_DEFAULT_STOP_TIMEOUT;
 	}
 	_cleanup_err_ struct brig_err e2 = { 0 };
+	emit_int(g, id, "kill", "signal", sig);
 	if (rt_kill(&g->rt, id, sig, false, &e2) < 0)
 		brig_debug("stop %.12s: %s", id, brig_err_str(&e2));
-	if (gone_within(g, id, (long)timeout * 1000))
-		return 0;
-	brig_err_clear(&e2);
-	if (rt_kill(&g->rt, id, SIGKILL, true, &e2) < 0)
-		brig_debug("stop %.12s: %s", id, brig_err_str(&e2));
-	return eng_wait(g, id, e) < 0 ? e->code : 0;
+	if (!gone_within(g, id, (long)timeout * 1000)) {
+		brig_err_clear(&e2);
+		emit_int(g, id, "kill", "signal", SIGKILL);
+		if (rt_kill(&g->rt, id, SIGKILL, true, &e2) < 0)
+			brig_debug("stop %.12s: %s", id, brig_err_str(&e2));
+		if (eng_wait(g, id, e) < 0)
+			return e->code;
+	}
+	(void)eng_event_emit(g, id, "stop", NULL);
+	return 0;
 }
 
 int eng_wait(struct eng *g, const char *id, struct brig_err *e)
