@@ -129,5 +129,6 @@ for n in "${names[@]}"; do
 	printf '  %-14s %8.3f s  %7.1f MB/s  %5.2fx the bound\n' "$n" "$m" \
 		"$(jq -n "$mb / $m")" "$(jq -n "$m / $bound")"
 done
-note "  (bound: tar -xzf of the layer, then sha256sum of it; brig load hashes every"
-note "   blob, checks the layer (one decompression) and unpacks it (a second one))"
+note "  (bound: tar -xzf of the layer, then sha256sum of it; brig load also copies"
+note "   every blob into the store (hashed, fsync'ed), and checks, hashes and unpacks"
+note "   the layer in one decompression, then syncs it before publishing it)"

@@ -16,44 +16,17 @@
 
 #define BARE_REPO_MAX 128
 
-/* 1 when ROOT/layers/<diff_id hex> is already an unpacked layer. */
-static int layer_cached(const char *root, const char *diff_id, struct brig_err *e)
+/* ROOT/layers (made when missing), the layer cache. */
+static int open_layers(const char *root, struct brig_err *e)
 {
-	if (!brig_digest_valid(diff_id))
-		return brig_err_set(e, -EINVAL, "'%s' is not a sha256 diff_id", diff_id);
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s/layers/%s", root, diff_id + strlen("sha256:")) < 0)
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/layers", root) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	struct stat st;
-	if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "%s", path);
-	return S_ISDIR(st.st_mode) ? 1 : 0;
-}
-
-/* Check a loaded layer (its diff_id and its entries) and unpack it into
- * ROOT/layers, once per diff_id: an unpacked layer is reused. */
-static int unpack_layer(void *ctx, struct img_store *s, const struct img_descriptor *l,
-			const char *diff_id, struct brig_err *e)
-{
-	const struct brig_global *g = ctx;
-	_cleanup_close_ int fd = -1;
-	char got[IMG_DIGEST_SIZE];
-	int comp = 0;
-	int r = img_blob_open(s, l->digest, false, &fd, e);
-	if (r == 0)
-		r = img_archive_layer_check(fd, got, e);
-	if (r == 0 && strcmp(got, diff_id) != 0)
-		r = brig_err_set(e, -EBADMSG, "its content has diff_id %s, the config says %s",
-				 got, diff_id);
-	int cached = r == 0 ? layer_cached(g->root, diff_id, e) : r;
-	if (cached == 0 && lseek(fd, 0, SEEK_SET) < 0)
-		cached = brig_err_sys(e, errno, "rewinding the blob");
-	if (cached == 0)
-		cached = brig_layer_unpack_to(g->root, fd, l->digest, got, &comp, e);
-	if (cached == 0 && strcmp(got, diff_id) != 0)
-		cached = brig_err_set(e, -EBADMSG, "unpacked diff_id %s, the config says %s",
-				      got, diff_id);
-	return cached < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
+	int r = brig_mkdir_p(AT_FDCWD, dir, 0700, e);
+	if (r < 0)
+		return r;
+	int fd = BRIG_RETRY(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	return fd < 0 ? brig_err_sys(e, errno, "opening %s", dir) : fd;
 }
 
 /* "localhost/NAME" for an oci-archive image known only by a tag: NAME is
@@ -98,11 +71,8 @@ static void print_loaded(const struct img_load_result *res)
 {
 	for (size_t i = 0; i < res->n_images; i++) {
 		const struct img_loaded *l = &res->images[i];
-		if (!l->names) {
+		if (!l->names || !l->names[0]) {
 			printf("Loaded image ID: %s\n", l->id);
-			brig_warn("image %s has no name in the archive: the store cannot keep "
-				  "an image without a name yet, `brig image prune` will remove "
-				  "its blobs", l->id);
 			continue;
 		}
 		for (char **n = l->names; *n; n++) {
@@ -122,7 +92,11 @@ static int do_load(const struct brig_global *g, const char *file, struct brig_er
 	int r = brig_store_open(g, &s, e);
 	if (r < 0 || (r = img_store_lease(s, e)) < 0)
 		return r;
-	struct img_load_opts o = { .unpack_layer = unpack_layer, .ctx = (void *)g,
+	_cleanup_close_ int layers = open_layers(g->root, e);
+	if (layers < 0)
+		return layers;
+	struct img_layer_cache cache = { .dirfd = layers };
+	struct img_load_opts o = { .unpack_layer = img_archive_unpack_cached, .ctx = &cache,
 				   .bare_tag_repo = repo };
 	struct img_load_result res = { 0 };
 	r = img_archive_load(s, fd, &o, &res, e);

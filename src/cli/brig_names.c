@@ -114,6 +114,21 @@ static int rmi_one(struct eng *eng, struct img_store *s, const char *what, bool 
 		img_descriptor_clear(&d);
 		return r;
 	}
+	if (json_array_size(names) == 0) {
+		/* An unnamed image (loaded without a name): it goes as a whole. */
+		char id[IMG_DIGEST_SIZE];
+		struct brig_image im;
+		r = brig_image_load(s, &d, &im, e);
+		if (r == 0) {
+			memcpy(id, im.id, sizeof(id));
+			brig_image_clear(&im);
+			r = img_store_remove(s, what, e);
+		}
+		if (r == 0)
+			printf("Deleted: %s\n", id);
+		img_descriptor_clear(&d);
+		return r;
+	}
 	if (img_store_untag(s, what, e) == 0) {
 		_cleanup_free_ char *f = brig_familiar(what);
 		printf("Untagged: %s\n", f ? f : what);

@@ -290,3 +290,73 @@ print(m["layers"][0]["digest"][7:])' "$ROOT/images/index.json" "$ROOT/images")
 	[ "$status" -eq 125 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+# layer_dirs: the unpacked layer directories (diff_id hex), sorted.
+layer_dirs() { find "$ROOT/layers" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9a-f]*' -printf '%f\n' | sort; }
+
+# A second rootfs tarball whose layer differs from TAR's.
+other_tar() {
+	local d=$BATS_TEST_TMPDIR/other
+	mkdir -p "$d"
+	tar -C "$d" -xf "$TAR"
+	echo other >"$d/other-file"
+	tar -C "$d" -cf "$BATS_TEST_TMPDIR/other.tar" .
+	rm -rf "$d"
+	echo "$BATS_TEST_TMPDIR/other.tar"
+}
+
+@test "image prune removes unpacked layers no image needs, and leftovers of killed commands" {
+	brig import "$TAR" keep:v1 >/dev/null
+	brig import "$(other_tar)" drop:v1 >/dev/null
+	[ "$(layer_dirs | wc -l)" -eq 2 ]
+	local keep_layer
+	keep_layer=$(brig image inspect -f '{{index .RootFS.Layers 0}}' keep:v1)
+	keep_layer=${keep_layer#sha256:}
+	[ -d "$ROOT/layers/$keep_layer" ]
+	# Leftovers: an unpack, a create and an rm that were killed, and a layer
+	# directory of no image at all.
+	local junk=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	mkdir -p "$ROOT/layers/.tmp-x1y2z3/usr" "$ROOT/layers/$junk" "$ROOT/containers/.tmp-$junk/rootfs" \
+		"$ROOT/containers/.rm-$junk"
+	head -c 10000 /dev/urandom >"$ROOT/layers/.tmp-x1y2z3/usr/half"
+	head -c 20000 /dev/urandom >"$ROOT/layers/$junk/f"
+	echo '{}' >"$ROOT/containers/.rm-$junk/container.json"
+	brig rmi drop:v1 >/dev/null
+	run brig image prune --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Would delete unpacked layers: 2"* ]]
+	[[ "$output" == *"Would delete leftovers of interrupted commands: 3"* ]]
+	[ "$(layer_dirs | wc -l)" -eq 3 ]
+	[ -d "$ROOT/containers/.rm-$junk" ]
+	run brig image prune --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.removed_layers | length' <<<"$output")" -eq 2 ]
+	jq -e --arg j "sha256:$junk" '.removed_layers | map(select(.diffId == $j and .size >= 20000)) | length == 1' <<<"$output" >/dev/null
+	jq -e '.removed_leftovers | map(.path) | sort == (["containers/.rm-'$junk'", "containers/.tmp-'$junk'", "layers/.tmp-x1y2z3"] | sort)' <<<"$output" >/dev/null
+	jq -e '.layers_reclaimed_bytes >= 30000' <<<"$output" >/dev/null
+	[ "$(layer_dirs)" = "$keep_layer" ]
+	[ -z "$(find "$ROOT/layers" "$ROOT/containers" -mindepth 1 -maxdepth 1 -name '.*')" ]
+	# keep:v1 still runs from its layer; a second prune finds nothing.
+	run brig image prune
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted unpacked layers: 0"* ]]
+	[ "$(layer_dirs)" = "$keep_layer" ]
+}
+
+@test "image prune keeps a layer a container uses after its image is gone" {
+	brig import "$(other_tar)" ctr:v1 >/dev/null
+	local layer id
+	layer=$(brig image inspect -f '{{index .RootFS.Layers 0}}' ctr:v1)
+	layer=${layer#sha256:}
+	id=$(brig create ctr:v1 true)
+	brig rmi -f ctr:v1 >/dev/null
+	run brig images -q
+	[ -z "$output" ]
+	brig image prune >/dev/null
+	[ -d "$ROOT/layers/$layer" ]
+	brig rm "$id" >/dev/null
+	run brig image prune --format json
+	[ "$status" -eq 0 ]
+	jq -e --arg l "sha256:$layer" '.removed_layers | map(.diffId) == [$l]' <<<"$output" >/dev/null
+	[ ! -e "$ROOT/layers/$layer" ]
+}

@@ -182,6 +182,65 @@ assert_consistent() {
 	done
 }
 
+# unnamed SRC DST: a copy of the docker-archive SRC with no RepoTags.
+unnamed() {
+	python3 - "$1" "$2" <<'EOP'
+import io, json, sys, tarfile
+with tarfile.open(sys.argv[1]) as t, tarfile.open(sys.argv[2], "w") as o:
+    for m in t.getmembers():
+        data = t.extractfile(m).read() if m.isreg() else None
+        if m.name == "manifest.json":
+            doc = json.loads(data)
+            for img in doc:
+                img["RepoTags"] = None
+            data = json.dumps(doc).encode()
+            m.size = len(data)
+        o.addfile(m, io.BytesIO(data) if data is not None else None)
+EOP
+}
+
+@test "an image without a name is kept: <none>, kept by prune, removed by rmi ID" {
+	local src=$BATS_TEST_TMPDIR/src
+	"$BRIG" --root "$src" import "$BATS_FILE_TMPDIR/rootfs.tar" src:v1 >/dev/null
+	"$BRIG" --root "$src" save -o "$BATS_TEST_TMPDIR/named.tar" src:v1
+	unnamed "$BATS_TEST_TMPDIR/named.tar" "$BATS_TEST_TMPDIR/unnamed.tar"
+	local id
+	id=$("$BRIG" --root "$src" images -q --no-trunc)
+	run brig load -i "$BATS_TEST_TMPDIR/unnamed.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image ID: $id" ]
+	run brig images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	[ "$output" = "<none>:<none> ${id:7:12}" ]
+	# index.json holds it without a ref.name; prune keeps it and its layer.
+	[ "$(jq '[.manifests[] | select(.annotations == null)] | length' "$ROOT/images/index.json")" -eq 1 ]
+	local blobs layer
+	blobs=$(ls "$ROOT/images/blobs/sha256" | sort)
+	layer=$(ls "$ROOT/layers")
+	[ -n "$layer" ]
+	brig image prune >/dev/null
+	[ "$(ls "$ROOT/images/blobs/sha256" | sort)" = "$blobs" ]
+	[ "$(ls "$ROOT/layers")" = "$layer" ]
+	assert_consistent
+	# loading it again adds no second entry
+	brig load -i "$BATS_TEST_TMPDIR/unnamed.tar" >/dev/null
+	[ "$(jq '.manifests | length' "$ROOT/images/index.json")" -eq 1 ]
+	# rmi by ID removes it; prune then removes its blobs and its layer
+	run brig rmi "${id:7:12}"
+	[ "$status" -eq 0 ]
+	run brig images -q
+	[ -z "$output" ]
+	brig image prune >/dev/null
+	[ -z "$(ls "$ROOT/images/blobs/sha256")" ]
+	[ -z "$(ls "$ROOT/layers")" ]
+	# naming a loaded unnamed image replaces its <none> row
+	brig load -i "$BATS_TEST_TMPDIR/unnamed.tar" >/dev/null
+	brig tag "${id:7:12}" named:v2
+	run brig images --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = "named:v2" ]
+	[ "$(jq '.manifests | length' "$ROOT/images/index.json")" -eq 1 ]
+	assert_consistent
+}
+
 @test "loading the same archive twice reuses the unpacked layer" {
 	need_peers
 	brig load -i "$PM_TAR" >/dev/null

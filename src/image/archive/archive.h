@@ -22,7 +22,8 @@
  * (present, sizes, media types, one diff_id per layer), each layer is
  * handed to the caller's unpack function (which must check the diff_id),
  * and only when every image of the archive is complete are the names
- * written into index.json.  A load that fails or is killed names nothing;
+ * written into index.json (an image without a name in the archive gets an
+ * index.json entry without one: img_store_add).  A load that fails or is killed names nothing;
  * the blobs it wrote are unreferenced and gc removes them.
  *
  * All functions return 0 on success and a negative errno-style code after
@@ -66,6 +67,21 @@ int img_archive_format_parse(const char *s, enum img_archive_format *out);
 typedef int (*img_archive_layer_fn)(void *ctx, struct img_store *s,
 				    const struct img_descriptor *layer,
 				    const char *diff_id, struct brig_err *e);
+
+/*
+ * The unpack function of `brig load` (ctx: a struct img_layer_cache): the
+ * layer is unpacked into dirfd/<diff_id hex> with image/layer's
+ * img_layer_unpack_cached in strict mode, judged (every rule of
+ * img_archive_layer_check), hashed and unpacked in one pass, and published
+ * only when its digest and diff_id are right.  When dirfd/<diff_id hex>
+ * exists already, the blob is only judged and hashed (nothing is written).
+ */
+struct img_layer_cache {
+	int dirfd; /* ROOT/layers */
+};
+int img_archive_unpack_cached(void *ctx, struct img_store *s,
+			      const struct img_descriptor *layer, const char *diff_id,
+			      struct brig_err *e);
 
 struct img_load_opts {
 	img_archive_layer_fn unpack_layer; /* NULL: layers are not unpacked */
@@ -120,7 +136,10 @@ int img_archive_save(struct img_store *s, const char *const *refs, size_t n_refs
  * entry beneath a symlink of the same layer, a hard link out of the layer
  * or to something the layer has not got, a name given twice with different
  * types.  Within the layer limits of image/layer (entries, name length,
- * total bytes, ratio).
+ * total bytes, ratio).  These are the rules of img_layer_unpack's strict
+ * mode (it is that, with nothing written): a layer that is unpacked anyway
+ * needs no separate check, img_layer_unpack_cached with .strict judges it
+ * in its one pass.
  */
 int img_archive_layer_check(int fd, char diff_id[IMG_DIGEST_SIZE], struct brig_err *e);
 

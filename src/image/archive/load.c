@@ -143,15 +143,22 @@ static int load_images(struct img_store *s, const struct arc_members *set,
 			    "index.json (oci-archive) in the archive");
 }
 
-/* Every image is complete: name them. */
+/* Every image is complete: name them; one without a name is kept by an
+ * entry without one. */
 static int name_all(struct img_store *s, const struct arc_images *im, struct brig_err *e)
 {
-	for (size_t i = 0; i < im->n; i++)
+	for (size_t i = 0; i < im->n; i++) {
+		if (!im->v[i].names || !im->v[i].names[0]) {
+			int r = img_store_add(s, &im->v[i].desc, e);
+			if (r < 0)
+				return r;
+		}
 		for (char **n = im->v[i].names; n && *n; n++) {
 			int r = img_store_tag(s, &im->v[i].desc, *n, e);
 			if (r < 0)
 				return r;
 		}
+	}
 	return 0;
 }
 

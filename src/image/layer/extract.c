@@ -301,12 +301,8 @@ static int write_data(struct unpack_ctx *c, int fd, uint64_t size)
 static int extract_file(struct unpack_ctx *c, struct archive_entry *ae, const struct ent_meta *m)
 {
 	char base[NAME_MAX + 1];
+	/* entry_limits checked the size */
 	la_int64_t sz = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : 0;
-	if (sz < 0)
-		return brig_err_set(c->e, -EINVAL, "negative file size");
-	if ((uint64_t)sz > c->lim.file)
-		return brig_err_set(c->e, -EFBIG, "limit max_file_size (%llu) exceeded: %lld bytes",
-				    (unsigned long long)c->lim.file, (long long)sz);
 	_cleanup_close_ int parent = layer_open_parent(c, c->path, base);
 	if (parent < 0)
 		return parent;
@@ -396,9 +392,6 @@ static int extract_symlink(struct unpack_ctx *c, struct archive_entry *ae, const
 	const char *target = archive_entry_symlink(ae);
 	if (!target || !*target)
 		return brig_err_set(c->e, -EINVAL, "symlink without a target");
-	if (strlen(target) > c->lim.path)
-		return brig_err_set(c->e, -ENAMETOOLONG, "limit max_path (%llu) exceeded by the symlink target",
-				    (unsigned long long)c->lim.path);
 	_cleanup_close_ int parent = layer_open_parent(c, c->path, base);
 	if (parent < 0)
 		return parent;
@@ -420,9 +413,6 @@ static int open_link_target(struct unpack_ctx *c, const char *target, struct sta
 {
 	char tpath[PATH_MAX];
 	struct brig_err tmp = { 0 };
-	if (strlen(target) > c->lim.path)
-		return brig_err_set(c->e, -ENAMETOOLONG, "limit max_path (%llu) exceeded by the link target",
-				    (unsigned long long)c->lim.path);
 	int r = layer_clean_path(target, tpath, c->e);
 	if (r < 0)
 		return brig_err_wrap(c->e, "hard link target");
@@ -532,7 +522,47 @@ static int check_entry(struct unpack_ctx *c, const char *name)
 				    (unsigned long long)c->lim.path);
 	if (!*name)
 		return brig_err_set(c->e, -EINVAL, "entry without a name");
+	if (c->o->strict) {
+		int r = layer_strict_name(c, name);
+		if (r < 0)
+			return r;
+	}
 	return layer_clean_path(name, c->path, c->e);
+}
+
+/* The limits on an entry's declared size and link target. */
+static int entry_limits(struct unpack_ctx *c, struct archive_entry *ae)
+{
+	const char *hl = archive_entry_hardlink(ae);
+	const char *sl = archive_entry_filetype(ae) == AE_IFLNK ? archive_entry_symlink(ae) : NULL;
+	if (hl && strlen(hl) > c->lim.path)
+		return brig_err_set(c->e, -ENAMETOOLONG, "limit max_path (%llu) exceeded by the link target",
+				    (unsigned long long)c->lim.path);
+	if (!hl && sl && strlen(sl) > c->lim.path)
+		return brig_err_set(c->e, -ENAMETOOLONG, "limit max_path (%llu) exceeded by the symlink target",
+				    (unsigned long long)c->lim.path);
+	if (hl || archive_entry_filetype(ae) != AE_IFREG || !archive_entry_size_is_set(ae))
+		return 0;
+	la_int64_t sz = archive_entry_size(ae);
+	if (sz < 0)
+		return brig_err_set(c->e, -EINVAL, "negative file size");
+	if ((uint64_t)sz > c->lim.file)
+		return brig_err_set(c->e, -EFBIG, "limit max_file_size (%llu) exceeded: %lld bytes",
+				    (unsigned long long)c->lim.file, (long long)sz);
+	return 0;
+}
+
+/* Everything about the entry that is judged before anything is made. */
+static int judge_entry(struct unpack_ctx *c, struct archive_entry *ae, const char *name)
+{
+	int r = check_entry(c, name);
+	if (r == 0 && c->o->strict)
+		r = layer_strict_entry(c, ae);
+	if (r < 0)
+		return r;
+	if (c->path[0] == '\0' && (archive_entry_hardlink(ae) || archive_entry_filetype(ae) != AE_IFDIR))
+		return brig_err_set(c->e, -EPERM, "only a directory may stand for the layer root");
+	return entry_limits(c, ae);
 }
 
 int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae)
@@ -541,8 +571,8 @@ int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae)
 	if (!name)
 		name = "";
 	(void)snprintf(c->cur, sizeof(c->cur), "%s", name); /* may be cut: messages only */
-	int r = check_entry(c, name);
-	if (r < 0)
+	int r = judge_entry(c, ae, name);
+	if (r < 0 || c->root < 0)
 		return r;
 	const char *slash = strrchr(c->path, '/');
 	const char *base = slash ? slash + 1 : c->path;
@@ -555,8 +585,6 @@ int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae)
 	note_unapplied(c, ae);
 	mode_t type = archive_entry_filetype(ae);
 	const char *hl = archive_entry_hardlink(ae);
-	if (c->path[0] == '\0' && (hl || type != AE_IFDIR))
-		return brig_err_set(c->e, -EPERM, "only a directory may stand for the layer root");
 	if (hl)
 		return extract_hardlink(c, hl);
 	switch (type) {

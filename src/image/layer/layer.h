@@ -53,6 +53,16 @@ struct img_unpack_opts {
 	/* Mark opaque directories with user.overlay.opaque (overlayfs
 	 * "userxattr" mounts) instead of trusted.overlay.opaque. */
 	bool overlay_userxattr;
+	/*
+	 * For a layer from outside (brig load): refuse, naming the entry, what
+	 * the unpacker would otherwise confine or skip: an absolute name or
+	 * hard link target, a ".." component, a device node or socket (whatever
+	 * allow_devices says), an entry beneath a symlink of the same layer, a
+	 * hard link to no regular file given earlier by the layer, a whiteout
+	 * of no single entry, a name given twice with different types.  Checked
+	 * entry by entry in the unpacking pass itself.
+	 */
+	bool strict;
 };
 
 struct img_unpack_result {
@@ -79,9 +89,30 @@ void img_unpack_result_clear(struct img_unpack_result *r);
  * NULL (all defaults).  res is filled (digests included) on success and
  * partly on failure; clear it with img_unpack_result_clear either way.
  * Errors name the entry and, for a limit, the limit.
+ *
+ * dest_dirfd -1 checks only: the stream is read, hashed and checked (the
+ * limits, and with strict every strict rule) exactly as when unpacking,
+ * but nothing is written (res counts nothing but entries and bytes).
  */
 int img_layer_unpack(int in_fd, int dest_dirfd, const struct img_unpack_opts *o,
 		     struct img_unpack_result *res, struct brig_err *e);
+
+/*
+ * The layer cache: unpack the layer read from in_fd into
+ * layers_dirfd/<diff_id hex>.  It is unpacked into a fresh
+ * ".tmp-XXXXXXXX" directory of layers_dirfd first; when the bytes read
+ * hash to want_digest and the tar stream to want_diff_id (either may be
+ * NULL: not checked), its content is synced (syncfs) and only then is it
+ * renamed to its diff_id hex and the directory synced, so a crash never
+ * leaves a half-written layer under a diff_id name.  When that name exists
+ * already (a concurrent unpack won), the existing directory is kept and
+ * ours removed.  On any failure the temporary directory is removed.
+ * Stale ".tmp-*" directories of a killed unpack are for the caller's gc.
+ */
+#define IMG_LAYER_TMP_PREFIX ".tmp-"
+int img_layer_unpack_cached(int layers_dirfd, int in_fd, const struct img_unpack_opts *o,
+			    const char *want_digest, const char *want_diff_id,
+			    struct img_unpack_result *res, struct brig_err *e);
 
 enum {
 	/* src is an overlayfs upper directory: 0:0 character devices become

@@ -47,13 +47,22 @@ struct dir_time {
 	char *path;
 };
 
+/* Names given by the layer with their types ('d', 'l', 'f', 'p'), for
+ * strict mode (strict.c): open addressing, cap a power of two or 0. */
+struct layer_names {
+	char **names;
+	unsigned char *types;
+	size_t n, cap;
+};
+void layer_names_free(struct layer_names *t);
+
 struct unpack_ctx {
 	const struct img_unpack_opts *o;
 	struct layer_limits lim;
 	struct img_unpack_result *res;
 	struct brig_err *e;
 	int in_fd;
-	int root;
+	int root;            /* dest; -1: check only, nothing is written */
 	struct archive *raw; /* decompressor: raw format over in_fd */
 	struct archive *tar; /* tar reader over the decompressor's output */
 	struct brig_sha256 *h_comp, *h_tar;
@@ -71,6 +80,7 @@ struct unpack_ctx {
 	struct dir_time *dirs;
 	size_t n_dirs, cap_dirs;
 	uint64_t dir_bytes;
+	struct layer_names names; /* strict mode */
 };
 
 /* A libarchive call on a failed: the error a callback recorded, or a's own
@@ -84,6 +94,12 @@ int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae);
 /* Set the deferred directory times; then free the list. */
 int layer_finish_dirs(struct unpack_ctx *c);
 void layer_free_dirs(struct unpack_ctx *c);
+
+/* Strict mode: the raw name (before cleaning) must be relative without
+ * ".." components; then, with c->path cleaned, the entry's type, links
+ * and name are checked against what the layer gave before, and recorded. */
+int layer_strict_name(struct unpack_ctx *c, const char *raw);
+int layer_strict_entry(struct unpack_ctx *c, struct archive_entry *ae);
 
 /* Helpers shared by extract.c and whiteout.c. */
 /* Open the parent of c->path (creating missing directories) and put the

@@ -156,7 +156,7 @@ static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a,
 	    !__builtin_mul_overflow(in, c->lim.ratio, &allowed) && out > allowed)
 		return cb_fail(c, a, -EFBIG,
 			       "limit max_ratio (%llu:1) exceeded at entry '%s': "
-			       "%llu bytes from %llu compressed",
+			       "%llu bytes from %llu compressed, refused as a compression bomb",
 			       (unsigned long long)c->lim.ratio, cur_name(c),
 			       (unsigned long long)out, (unsigned long long)in);
 	if (brig_sha256_update(c->h_tar, buf, n) < 0)
@@ -386,6 +386,7 @@ int img_layer_unpack(int in_fd, int dest_dirfd, const struct img_unpack_opts *o,
 	brig_sha256_free(c.h_tar);
 	free(c.inbuf);
 	inoset_free(&c.made);
+	layer_names_free(&c.names);
 	layer_free_dirs(&c);
 	return r;
 }

@@ -92,11 +92,40 @@ fail:
 	return NULL;
 }
 
+/* Remove the entries without a name for digest; returns how many. */
+static size_t drop_unnamed(json_t *doc, const struct img_index *idx, const char *digest)
+{
+	json_t *arr = json_object_get(doc, "manifests");
+	size_t dropped = 0;
+	for (size_t i = idx->n_manifests; i-- > 0;) {
+		const struct img_descriptor *d = &idx->manifests[i];
+		if (!entry_name(d) && strcmp(d->digest, digest) == 0 &&
+		    json_array_remove(arr, i) == 0)
+			dropped++;
+	}
+	return dropped;
+}
+
+static bool has_entry(const struct img_index *idx, const char *digest, bool named_only)
+{
+	for (size_t i = 0; i < idx->n_manifests; i++)
+		if (strcmp(idx->manifests[i].digest, digest) == 0 &&
+		    (!named_only || entry_name(&idx->manifests[i])))
+			return true;
+	return false;
+}
+
+/* An index.json entry for d, named name (NULL: without a name). */
 static json_t *entry_json(const struct img_descriptor *d, const char *name)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", d->media_type,
-			      "digest", d->digest, "size", (json_int_t)d->size,
-			      "annotations", IMG_ANNOTATION_REF_NAME, name);
+	json_t *o = json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type,
+			      "digest", d->digest, "size", (json_int_t)d->size);
+	if (o && name &&
+	    json_object_set_new(o, "annotations",
+				json_pack("{s:s}", IMG_ANNOTATION_REF_NAME, name)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	if (o && d->platform) {
 		json_t *p = platform_json(d->platform);
 		if (!p || json_object_set_new(o, "platform", p) < 0) {
@@ -121,6 +150,9 @@ static int ref_name(const char *ref, char **name, struct img_ref *r, struct brig
 	return 0;
 }
 
+/* Under the index lock: add an entry for m named name (NULL: without a
+ * name, and only when m has no entry yet).  A name moves to m, and an
+ * image that gets a name loses its entries without one. */
 static int tag_locked(struct img_store *s, const struct img_descriptor *m,
 		      const char *name, struct brig_err *e)
 {
@@ -128,18 +160,46 @@ static int tag_locked(struct img_store *s, const struct img_descriptor *m,
 	int r = img_walk(s, m, &set, NULL, e);
 	img_set_free(&set);
 	if (r < 0)
-		return brig_err_wrap(e, "cannot name %s %s", m->digest, name);
+		return brig_err_wrap(e, "cannot %s %s%s%s", name ? "name" : "add", m->digest,
+				     name ? " " : "", name ? name : "");
 	_cleanup_json_ json_t *doc = NULL;
 	struct img_index idx;
 	r = img_index_json_load(s, &doc, &idx, e);
 	if (r < 0)
 		return r;
-	(void)drop_named(doc, &idx, name);
+	bool present = has_entry(&idx, m->digest, false);
+	if (name) {
+		(void)drop_named(doc, &idx, name);
+		(void)drop_unnamed(doc, &idx, m->digest);
+	}
 	img_index_clear(&idx);
+	if (!name && present)
+		return 0;
 	json_t *entry = entry_json(m, name);
 	if (!entry || json_array_append_new(json_object_get(doc, "manifests"), entry) < 0)
 		return img_oom(e);
 	return img_index_json_save(s, doc, e);
+}
+
+/* Tag (name) or add (NULL) manifest, checked first. */
+static int tag_or_add(struct img_store *s, const struct img_descriptor *manifest,
+		      const char *name, struct brig_err *e)
+{
+	if (!img_digest_hex(manifest->digest, e))
+		return -EINVAL;
+	struct img_media_info info;
+	(void)img_media_type_info(manifest->media_type, &info);
+	if (info.kind != IMG_KIND_MANIFEST && info.kind != IMG_KIND_INDEX)
+		return brig_err_set(e, -EINVAL, "cannot %s %s: media type '%s' is not an "
+				    "image manifest or index", name ? "name" : "add",
+				    manifest->digest,
+				    manifest->media_type ? manifest->media_type : "");
+	struct img_descriptor m = *manifest; /* shallow: with info from media_type */
+	m.info = info;
+	_cleanup_close_ int lk = img_lock_index(s, e);
+	if (lk < 0)
+		return lk;
+	return tag_locked(s, &m, name, e);
 }
 
 int img_store_tag(struct img_store *s, const struct img_descriptor *manifest,
@@ -152,23 +212,51 @@ int img_store_tag(struct img_store *s, const struct img_descriptor *manifest,
 		return rc;
 	bool digest_ok = !r.digest[0] || strcmp(r.digest, manifest->digest) == 0;
 	img_ref_clear(&r);
-	if (!img_digest_hex(manifest->digest, e))
-		return -EINVAL;
 	if (!digest_ok)
 		return brig_err_set(e, -EINVAL, "reference %s names a digest other than the "
 				    "manifest's %s", name, manifest->digest);
-	struct img_media_info info;
-	(void)img_media_type_info(manifest->media_type, &info);
-	if (info.kind != IMG_KIND_MANIFEST && info.kind != IMG_KIND_INDEX)
-		return brig_err_set(e, -EINVAL, "cannot name %s: media type '%s' is not an "
-				    "image manifest or index", manifest->digest,
-				    manifest->media_type ? manifest->media_type : "");
-	struct img_descriptor m = *manifest; /* shallow: with info from media_type */
-	m.info = info;
+	return tag_or_add(s, manifest, name, e);
+}
+
+int img_store_add(struct img_store *s, const struct img_descriptor *manifest,
+		  struct brig_err *e)
+{
+	return tag_or_add(s, manifest, NULL, e);
+}
+
+static ssize_t resolve_in(struct img_store *s, const struct img_index *idx,
+			  const char *what);
+
+/* The entries without a name of the image what resolves to, when it has
+ * no named entry: dropped from doc; returns how many. */
+static size_t drop_unnamed_image(struct img_store *s, json_t *doc,
+				 const struct img_index *idx, const char *what)
+{
+	ssize_t i = resolve_in(s, idx, what);
+	if (i < 0)
+		return 0;
+	const char *digest = idx->manifests[i].digest;
+	if (has_entry(idx, digest, true))
+		return 0;
+	return drop_unnamed(doc, idx, digest);
+}
+
+int img_store_remove(struct img_store *s, const char *what, struct brig_err *e)
+{
 	_cleanup_close_ int lk = img_lock_index(s, e);
 	if (lk < 0)
 		return lk;
-	return tag_locked(s, &m, name, e);
+	_cleanup_json_ json_t *doc = NULL;
+	struct img_index idx;
+	int rc = img_index_json_load(s, &doc, &idx, e);
+	if (rc < 0)
+		return rc;
+	size_t n = drop_unnamed_image(s, doc, &idx, what);
+	img_index_clear(&idx);
+	if (n == 0)
+		return brig_err_set(e, -ENOENT, "%s: no image without a name is '%.300s'",
+				    s->root, what);
+	return img_index_json_save(s, doc, e);
 }
 
 int img_store_untag(struct img_store *s, const char *ref, struct brig_err *e)
@@ -191,6 +279,8 @@ int img_store_untag(struct img_store *s, const char *ref, struct brig_err *e)
 	size_t n = name ? drop_named(doc, &idx, name) : 0;
 	if (n == 0)
 		n = drop_named(doc, &idx, ref);
+	if (n == 0)
+		n = drop_unnamed_image(s, doc, &idx, ref);
 	img_index_clear(&idx);
 	if (n == 0)
 		return brig_err_set(e, -ENOENT, "%s: no image named '%s'", s->root,

@@ -211,6 +211,15 @@ int img_lease_exclusive(struct img_store *s, struct brig_err *e)
 	return brig_err_sys(e, -r, "%s: locking %s", s->root, IMG_LEASE_NAME);
 }
 
+int img_store_lease_exclusive(struct img_store *s, struct brig_err *e)
+{
+	int fd = img_lease_exclusive(s, e);
+	if (fd < 0)
+		return fd;
+	s->leasefd = fd; /* our own lease, upgraded, or a new exclusive one */
+	return 0;
+}
+
 void img_lease_release(struct img_store *s, int fd)
 {
 	if (fd < 0)

@@ -236,6 +236,13 @@ const char *img_store_root(const struct img_store *s);
  * Readers that must not see an image vanish (an unpack) may take it too. */
 int img_store_lease(struct img_store *s, struct brig_err *e);
 
+/* Take the ingest lease exclusively and hold it until img_store_close:
+ * no other process is loading or writing blobs meanwhile (-EBUSY when one
+ * is).  For maintenance that must not race a load, such as removing the
+ * unpacked layers no image needs.  Call it after img_store_gc (which
+ * takes the lease itself and leaves it shared). */
+int img_store_lease_exclusive(struct img_store *s, struct brig_err *e);
+
 /* ------------------------------------------------------------------ */
 /* blobs                                                                */
 /* ------------------------------------------------------------------ */
@@ -295,7 +302,20 @@ int img_store_load_config(struct img_store *s, const struct img_descriptor *d,
  * must be present.  A name moves: any other entry with it loses it. */
 int img_store_tag(struct img_store *s, const struct img_descriptor *manifest,
 		  const char *ref, struct brig_err *e);
-/* Remove a name (-ENOENT when no entry has it). */
+/* Keep a manifest (or index) already in the store without naming it: an
+ * index.json entry without a ref.name annotation (listed as <none>:<none>,
+ * kept by gc).  Nothing is added when the manifest has an entry already,
+ * named or not; naming it later (img_store_tag) drops the unnamed entry.
+ * The manifest and everything it references must be present. */
+int img_store_add(struct img_store *s, const struct img_descriptor *manifest,
+		  struct brig_err *e);
+/* Remove the unnamed entries of the image what (a manifest digest, image
+ * ID or ID prefix, as img_store_resolve takes them) when it has no named
+ * entry; -ENOENT otherwise. */
+int img_store_remove(struct img_store *s, const char *what, struct brig_err *e);
+/* Remove a name (-ENOENT when no entry has it).  ref may also be what
+ * img_store_remove takes: an image known only by unnamed entries loses
+ * them (so `brig rmi ID` removes a loaded image that had no name). */
 int img_store_untag(struct img_store *s, const char *ref, struct brig_err *e);
 /* Find an image by name, by manifest digest, by image ID (config digest,
  * "sha256:…" or 64 hex) or by a unique ID prefix of 4 hex digits or more.
@@ -333,6 +353,16 @@ void img_store_list_free(struct img_list_entry *v, size_t n);
  */
 int img_store_gc(struct img_store *s, bool dry_run, json_t **report,
 		 struct brig_err *e);
+
+/*
+ * The diff_ids the images of the store need: every rootfs.diff_ids entry of
+ * every config reachable from index.json (through indexes; a platform's
+ * manifest that was never stored needs nothing), as a JSON object whose
+ * keys are the diff_ids ("sha256:...", values true).  Fails when a
+ * manifest, index or config that is present cannot be read: a caller that
+ * removes what is not needed must then remove nothing.
+ */
+int img_store_diff_ids(struct img_store *s, json_t **out, struct brig_err *e);
 
 /*
  * Verify every blob against its digest and every index.json entry (its

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The unpack function `brig load` gives img_archive_load: each layer of a
+ * loaded image is judged and unpacked into the layer cache in one pass
+ * (image/layer's strict mode), or, when the cache has its diff_id already,
+ * judged and hashed without being unpacked again.
+ */
+#include "internal.h"
+#include "image/layer/layer.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void log_notes(const char *digest, const struct img_unpack_result *res)
+{
+	if (res->warnings)
+		brig_warn("layer %s: %llu warning(s)%s%s", digest,
+			  (unsigned long long)res->warnings, res->notes ? ", first: " : "",
+			  res->notes ? res->notes[0] : "");
+}
+
+/* 1 when dirfd/<hex> is a directory, 0 when absent. */
+static int cached(int dirfd, const char *hex, struct brig_err *e)
+{
+	struct stat st;
+	if (fstatat(dirfd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "examining layers/%s", hex);
+	if (!S_ISDIR(st.st_mode))
+		return brig_err_set(e, -EEXIST, "layers/%s exists and is not a directory", hex);
+	return 1;
+}
+
+/* The layer is unpacked already: judge and hash the blob all the same, so
+ * the image's config is held to what the blob really holds. */
+static int check_only(int fd, const struct img_descriptor *l, const char *diff_id,
+		      struct brig_err *e)
+{
+	const struct img_unpack_opts o = { .strict = true };
+	struct img_unpack_result res;
+	int r = img_layer_unpack(fd, -1, &o, &res, e);
+	if (r == 0 && strcmp(res.digest, l->digest) != 0)
+		r = brig_err_set(e, -EBADMSG, "layer digest mismatch: the blob read hashes "
+				 "to %s, not %s", res.digest, l->digest);
+	if (r == 0 && strcmp(res.diff_id, diff_id) != 0)
+		r = brig_err_set(e, -EBADMSG, "its content has diff_id %s, the config says %s",
+				 res.diff_id, diff_id);
+	img_unpack_result_clear(&res);
+	return r;
+}
+
+static int unpack_new(int dirfd, int fd, const struct img_descriptor *l,
+		      const char *diff_id, struct brig_err *e)
+{
+	const struct img_unpack_opts o = { .strict = true };
+	struct img_unpack_result res;
+	int r = img_layer_unpack_cached(dirfd, fd, &o, l->digest, diff_id, &res, e);
+	if (r == 0)
+		log_notes(l->digest, &res);
+	img_unpack_result_clear(&res);
+	return r;
+}
+
+int img_archive_unpack_cached(void *ctx, struct img_store *s,
+			      const struct img_descriptor *l, const char *diff_id,
+			      struct brig_err *e)
+{
+	const struct img_layer_cache *cache = ctx;
+	_cleanup_close_ int fd = -1;
+	int r = brig_digest_valid(diff_id) ? 0 :
+		brig_err_set(e, -EINVAL, "'%s' is not a sha256 diff_id", diff_id);
+	if (r == 0)
+		r = cached(cache->dirfd, diff_id + strlen("sha256:"), e);
+	int have = r;
+	if (r >= 0)
+		r = img_blob_open(s, l->digest, false, &fd, e);
+	if (r == 0)
+		r = have ? check_only(fd, l, diff_id, e) : unpack_new(cache->dirfd, fd, l, diff_id, e);
+	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
+}
