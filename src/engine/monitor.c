@@ -13,6 +13,7 @@
  */
 #include "engine/eng_int.h"
 #include "engine/monitor.h"
+#include "engine/config/config.h"
 #include "engine/logs/logs.h"
 
 #include <fcntl.h>
@@ -134,6 +135,19 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	return r;
 }
 
+/* HostConfig.LogConfig.Config: --log-opt max-size and max-file, as
+ * recorded when the container was made. */
+void eng_log_limits(const json_t *rec, uint64_t *max_size, unsigned *max_files)
+{
+	const json_t *c = json_object_get(json_object_get(json_object_get(rec, "HostConfig"),
+							  "LogConfig"), "Config");
+	json_int_t size = json_integer_value(json_object_get(c, "max-size"));
+	json_int_t files = json_integer_value(json_object_get(c, "max-file"));
+	*max_size = size > 0 ? (uint64_t)size : ENG_LOG_DEFAULT_MAX_SIZE;
+	*max_files = files > 0 && files <= ENG_LOG_MAX_FILES ? (unsigned)files
+							     : ENG_LOG_DEFAULT_MAX_FILES;
+}
+
 int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_err *e)
 {
 	int r;
@@ -151,8 +165,10 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	if ((m->rootfs_fd = r = eng_rootfs_mount(g, m->dirfd, json_object_get(brig, "Layers"),
 					      driver ? driver : "overlay", e)) < 0)
 		return r;
-	if (!m->tty && (r = eng_logw_open(m->dirfd, ENG_LOG, ENG_LOG_DEFAULT_MAX_SIZE,
-					  ENG_LOG_DEFAULT_MAX_FILES, &m->log, e)) < 0)
+	uint64_t max_size;
+	unsigned max_files;
+	eng_log_limits(m->rec, &max_size, &max_files);
+	if (!m->tty && (r = eng_logw_open(m->dirfd, ENG_LOG, max_size, max_files, &m->log, e)) < 0)
 		return r;
 	return m->tty ? 0 : create_container(g, m, e);
 }
@@ -305,8 +321,13 @@ int64_t eng_mono_ms(void)
 
 int64_t eng_restart_ceiling(const struct eng *g)
 {
-	(void)g; /* the engine configuration will carry it */
-	return ENG_RESTART_CEILING_DEFAULT;
+	return g->cfg ? g->cfg->restart_ceiling : ENG_RESTART_CEILING_DEFAULT;
+}
+
+/* The back-off's cap: the engine config's restart-backoff-max. */
+static int64_t backoff_max(const struct eng_restart_state *rs)
+{
+	return rs->backoff_max_ms > 0 ? rs->backoff_max_ms : ENG_RESTART_BACKOFF_MAX_MS;
 }
 
 int eng_restart_init(struct eng *g, const json_t *rec, struct eng_restart_state *rs,
@@ -321,6 +342,7 @@ int eng_restart_init(struct eng *g, const json_t *rec, struct eng_restart_state 
 	int64_t max = 0;
 	*rs = (struct eng_restart_state){ .policy = ENG_RESTART_NO, .ceiling = eng_restart_ceiling(g),
 					  .backoff_ms = ENG_RESTART_BACKOFF_MIN_MS,
+					  .backoff_max_ms = g->cfg ? g->cfg->restart_backoff_max_ms : 0,
 					  .started_ms = eng_mono_ms() };
 	int r = bj_get_obj(rec, &root, "HostConfig", false, &hc, e);
 	if (r == 0)
@@ -397,8 +419,7 @@ bool eng_restart_backoff(struct eng_restart_state *rs, int dirfd)
 {
 	_cleanup_close_ int ifd = watch_marker(dirfd);
 	int64_t end = eng_mono_ms() + rs->backoff_ms;
-	rs->backoff_ms = rs->backoff_ms * 2 > ENG_RESTART_BACKOFF_MAX_MS
-				 ? ENG_RESTART_BACKOFF_MAX_MS : rs->backoff_ms * 2;
+	rs->backoff_ms = rs->backoff_ms * 2 > backoff_max(rs) ? backoff_max(rs) : rs->backoff_ms * 2;
 	for (;;) {
 		if (eng_stop_marked(dirfd))
 			return false;

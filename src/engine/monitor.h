@@ -32,6 +32,8 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
  * where it is created, run and waited for. */
 int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e);
 void eng_mon_free(struct eng_mon *m);
+/* --log-opt max-size / max-file of the record (defaults when absent). */
+void eng_log_limits(const json_t *rec, uint64_t *max_size, unsigned *max_files);
 
 /* After the container exited and its runtime state was removed: make it
  * again (a fresh rootfs mount, pipes and runtime container; the log file
@@ -63,11 +65,11 @@ struct eng_restart_state {
 	int64_t ceiling;     /* restarts at most, whatever the policy */
 	int64_t count;       /* restarts made (RestartCount) */
 	long backoff_ms;     /* the wait before the next restart */
+	int64_t backoff_max_ms; /* its cap (engine config restart-backoff-max) */
 	int64_t started_ms;  /* CLOCK_MONOTONIC when the current run began */
 };
 
-/* The ceiling of restarts: one place to read it from (the engine
- * configuration will provide it). */
+/* The ceiling of restarts: the engine config's restart-ceiling. */
 int64_t eng_restart_ceiling(const struct eng *g);
 /* From the record (HostConfig.RestartPolicy; count 0: a monitor's life
  * begins with a start by hand, which resets RestartCount as Docker's). */
