@@ -112,6 +112,7 @@ static brig_cmd_fn find_cmd(int *argc, char ***argv)
 		{ "rename", brig_cmd_rename }, { "exec", brig_cmd_exec }, { "top", brig_cmd_top },
 		{ "logs", brig_cmd_logs }, { "stats", brig_cmd_stats },
 		{ "events", brig_cmd_events }, { "volume", brig_cmd_volume },
+		{ "__monitor-resume", brig_cmd_monitor_resume },
 	}, container[] = {
 		{ "create", brig_cmd_create }, { "run", brig_cmd_run },
 		{ "start", brig_cmd_start }, { "ls", brig_cmd_ps }, { "list", brig_cmd_ps },

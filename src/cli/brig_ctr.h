@@ -38,6 +38,7 @@ int brig_cmd_stats(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_events(const struct brig_global *g, int argc, char **argv);
 /* argv[0] is the volume subcommand (create, ls, inspect, rm, prune). */
 int brig_cmd_volume(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_monitor_resume(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_logs(const struct brig_global *g, int argc, char **argv);
 
 #endif

@@ -135,6 +135,16 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 /* The processes of a running container: pids. */
 int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
 
+/* For `brig __monitor-resume` only: brig again after brig-monitor saw the
+ * container exit with status; lockfd is the monitor lock it kept.  Records
+ * the end, restarts as the policy says, finishes. */
+struct eng_resume {
+	int64_t restarts, started_ms;
+	long backoff_ms;
+};
+int eng_monitor_resume(struct eng *g, const char *id, int lockfd, int status,
+		       const struct eng_resume *st, struct brig_err *e);
+
 /* Is the container running now? */
 bool eng_running(struct eng *g, const char *id);
 /* An open directory fd of the container (for its log), O_CLOEXEC. */

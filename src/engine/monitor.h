@@ -10,6 +10,7 @@ struct eng_logw;
 struct eng_mon {
 	char id[ENG_ID_LEN + 1];
 	bool attach;        /* foreground: tee output, forward signals, stdin */
+	bool lean;          /* background: wait as brig-monitor (lean.c) */
 	bool tty, interactive;
 	int dirfd, lockfd;  /* the container directory; monitor.lock (held) */
 	int rootfs_fd;      /* the detached rootfs mount (tty: until create) */
@@ -32,6 +33,11 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
  * where it is created, run and waited for. */
 int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e);
 void eng_mon_free(struct eng_mon *m);
+/* lean.c: become brig-monitor until the container exits (returns only on
+ * failure, with everything as it was). */
+struct eng_restart_state;
+int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
+		      struct brig_err *e);
 /* --log-opt max-size / max-file of the record (defaults when absent). */
 void eng_log_limits(const json_t *rec, uint64_t *max_size, unsigned *max_files);
 

@@ -9,6 +9,7 @@
 #include "engine/eng_int.h"
 #include "engine/monitor.h"
 #include "engine/events.h"
+#include "engine/logs/logs.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -103,6 +104,25 @@ static bool run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state
 	return again;
 }
 
+/* Wait for the run to end: in the background as brig-monitor (the pid
+ * and fds live on; brig comes back as `__monitor-resume`), else here. */
+static int wait_run(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
+		    struct brig_err *e)
+{
+	if (m->lean) {
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		(void)eng_mon_exec_lean(g, m, rs, &e2);
+		brig_debug("container %.12s: waiting in brig: %s", m->id, brig_err_str(&e2));
+		uint64_t size;
+		unsigned files;
+		eng_log_limits(m->rec, &size, &files);
+		brig_err_clear(&e2);
+		if (!m->log && eng_logw_open(m->dirfd, ENG_LOG, size, files, &m->log, &e2) < 0)
+			brig_warn("container %.12s: logging: %s", m->id, brig_err_str(&e2));
+	}
+	return eng_mon_wait(g, m, e);
+}
+
 /* Make and start the container again after its back-off. */
 static int restart_once(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs)
 {
@@ -139,7 +159,7 @@ static void restart_loop(struct eng *g, struct eng_mon *m, struct eng_restart_st
 			return;
 		_cleanup_err_ struct brig_err e = { 0 };
 		const char *error = NULL;
-		if (eng_mon_wait(g, m, &e) < 0)
+		if (wait_run(g, m, rs, &e) < 0)
 			error = brig_err_str(&e);
 		if (!run_ended(g, m, rs, error))
 			return;
@@ -179,10 +199,38 @@ static void supervise(struct eng *g, struct eng_mon *m)
 	policy_of(g, m, &rs);
 	_cleanup_err_ struct brig_err e = { 0 };
 	const char *error = NULL;
-	if (eng_mon_wait(g, m, &e) < 0)
+	if (wait_run(g, m, &rs, &e) < 0)
 		error = brig_err_str(&e);
 	if (run_ended(g, m, &rs, error))
 		restart_loop(g, m, &rs);
+}
+
+int eng_monitor_resume(struct eng *g, const char *id, int lockfd, int status,
+		       const struct eng_resume *st, struct brig_err *e)
+{
+	struct eng_mon m = ENG_MON_INIT;
+	m.lean = true;
+	m.lockfd = lockfd;
+	m.status = status;
+	int fl = fcntl(lockfd, F_GETFD);
+	if (fl < 0 || fcntl(lockfd, F_SETFD, fl | FD_CLOEXEC) < 0)
+		return brig_err_sys(e, errno, "--lock-fd %d", lockfd);
+	int r;
+	if ((m.dirfd = r = eng_ctr_open(g, id, e)) < 0 ||
+	    (r = eng_record_read(m.dirfd, id, &m.rec, e)) < 0) {
+		eng_mon_free(&m);
+		return r;
+	}
+	memcpy(m.id, id, ENG_ID_LEN + 1);
+	struct eng_restart_state rs;
+	policy_of(g, &m, &rs);
+	rs.count = st->restarts;
+	rs.backoff_ms = st->backoff_ms;
+	rs.started_ms = st->started_ms;
+	if (run_ended(g, &m, &rs, NULL))
+		restart_loop(g, &m, &rs);
+	finish(g, &m);
+	return 0;
 }
 
 static void become_daemon(void)
@@ -210,6 +258,7 @@ __attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id
 	int n = snprintf(msg, sizeof(msg), "O%d", (int)m.pid);
 	(void)brig_write_all(ready, msg, (size_t)n);
 	(void)close(ready);
+	m.lean = true;
 	supervise(g, &m);
 	finish(g, &m);
 	_exit(0);
@@ -282,6 +331,7 @@ static void hand_off(struct eng *g, struct eng_mon *m, struct eng_restart_state 
 			*fds[i] = -1;
 		}
 	m->attach = m->interactive = false;
+	m->lean = true;
 	restart_loop(g, m, rs);
 	finish(g, m);
 	_exit(0);

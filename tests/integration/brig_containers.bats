@@ -252,8 +252,10 @@ image_with() { # NAME CHANGE...
 	id=$(brig run -d bb:1 sleep 1000)
 	pid=$(brig inspect -f '{{.State.Pid}}' "$id")
 	[ "$pid" -gt 0 ]
-	mon=$(pgrep -f -x "$BRIG --root $ROOT run -d bb:1 sleep 1000" | head -1)
-	[ -n "$mon" ]
+	# the monitor: the parent of the container's init (brig-monitor by now)
+	mon=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")
+	[ -n "$mon" ] && [ "$mon" -gt 1 ]
+	grep -q brig-monitor "/proc/$mon/cmdline"
 	kill -KILL "$mon"
 	for _ in $(seq 100); do
 		[ "$(brig inspect -f '{{.State.Status}}' "$id")" = exited ] && break
