@@ -344,3 +344,27 @@ image_with() { # NAME CHANGE...
 	run brig inspect -f '{{.Brig.Effective.Privileged}} {{.Brig.Effective.Seccomp.Profile}}' "$pid"
 	[ "$output" = "true unconfined (--privileged)" ]
 }
+
+@test "--init: brig-init is PID 1, reaps orphans and passes the exit status on" {
+	run brig run --rm --init bb:1 sh -c 'sh -c "sleep 0.1 & exit 0"; sleep 0.5; ps -o pid,stat,args; exit 6'
+	[ "$status" -eq 6 ]
+	grep -Eq '^ +1 +[A-Z]+ +/dev/init -- sh' <<<"$output"
+	# the orphaned sleep was reaped: no zombie left
+	! grep -Eq ' Z ' <<<"$output"
+}
+
+@test "--log-opt max-size and max-file rotate the container's log" {
+	id=$(brig run -d --log-opt max-size=2k --log-opt max-file=2 bb:1 \
+		sh -c 'i=0; while [ $i -lt 200 ]; do echo "line $i of the log"; i=$((i+1)); done')
+	brig wait "$id" >/dev/null
+	[ -f "$ROOT/containers/$id/ctr.log.1" ]
+	[ ! -e "$ROOT/containers/$id/ctr.log.2" ]
+	[ "$(stat -c %s "$ROOT/containers/$id/ctr.log")" -le 2048 ]
+	run brig logs --tail 1 "$id"
+	[ "$output" = "line 199 of the log" ]
+	run brig inspect -f '{{.HostConfig.LogConfig.Config}}' "$id"
+	[ "$output" = "map[max-file:2 max-size:2048]" ]
+	run brig run --rm --log-opt colour=red bb:1 true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--log-opt colour=red"* ]]
+}
