@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brig: loading images and naming them for display. */
 #include "cli/brig_img.h"
+#include "engine/engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,18 +11,7 @@
 
 const char *brig_host_arch(void)
 {
-	static const struct { const char *uname, *oci; } map[] = {
-		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
-		{ "i386", "386" }, { "armv7l", "arm" }, { "armv6l", "arm" },
-		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" }, { "riscv64", "riscv64" },
-	};
-	static struct utsname u;
-	if (uname(&u) < 0)
-		return "unknown";
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(u.machine, map[i].uname) == 0)
-			return map[i].oci;
-	return u.machine;
+	return eng_host_arch();
 }
 
 void brig_image_clear(struct brig_image *im)

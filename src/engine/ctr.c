@@ -284,6 +284,21 @@ void eng_state_refresh(json_t *rec, int dirfd)
 				  json_string("the container's monitor exited without recording its end"));
 }
 
+/* ROOT/containers, read from its start (a DIR of its own). */
+static DIR *open_containers(struct eng *g, struct brig_err *e)
+{
+	int fd = fcntl(g->ctrsfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		brig_err_sys(e, errno, "reading %s/containers", g->root);
+		if (fd >= 0)
+			(void)close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 static int find_prefix(struct eng *g, const char *what, char id[ENG_ID_LEN + 1],
 		       struct brig_err *e)
 {
@@ -291,14 +306,9 @@ static int find_prefix(struct eng *g, const char *what, char id[ENG_ID_LEN + 1],
 	for (const char *p = what; *p; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
 			return -ENOENT;
-	int fd = dup(g->ctrsfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
-		return brig_err_sys(e, errno, "reading %s/containers", g->root);
-	}
-	rewinddir(d);
+	DIR *d = open_containers(g, e);
+	if (!d)
+		return e->code;
 	int found = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -353,14 +363,9 @@ static int cmp_created(const void *a, const void *b)
  * directory is skipped with a debug message). */
 static int read_all(struct eng *g, json_t *arr, struct brig_err *e)
 {
-	int fd = dup(g->ctrsfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
-		return brig_err_sys(e, errno, "reading %s/containers", g->root);
-	}
-	rewinddir(d);
+	DIR *d = open_containers(g, e);
+	if (!d)
+		return e->code;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!id_valid(de->d_name))

@@ -40,7 +40,6 @@ struct eng_image {
 	char *name;                /* the reference given, normalised, or NULL */
 };
 void eng_image_clear(struct eng_image *im);
-const char *eng_host_arch(void);
 int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
 
 /* ctr.c: records */

@@ -164,6 +164,9 @@ int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1
 int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
 			char diff_id[72], int *comp, struct brig_err *e);
 
+/* The OCI name of this machine's architecture ("amd64"). */
+const char *eng_host_arch(void);
+
 /* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
 bool eng_name_valid(const char *name);
 

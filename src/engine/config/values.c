@@ -7,19 +7,9 @@
 
 #include <string.h>
 
-/* Docker's --ulimit names, in order (the order of c->ulimits). */
-static const struct {
-	const char *name, *oci;
-} ulimit_names[ENG_CONFIG_N_ULIMITS] = {
-	{ "as", "RLIMIT_AS" },           { "core", "RLIMIT_CORE" },
-	{ "cpu", "RLIMIT_CPU" },         { "data", "RLIMIT_DATA" },
-	{ "fsize", "RLIMIT_FSIZE" },     { "locks", "RLIMIT_LOCKS" },
-	{ "memlock", "RLIMIT_MEMLOCK" }, { "msgqueue", "RLIMIT_MSGQUEUE" },
-	{ "nice", "RLIMIT_NICE" },       { "nofile", "RLIMIT_NOFILE" },
-	{ "nproc", "RLIMIT_NPROC" },     { "rss", "RLIMIT_RSS" },
-	{ "rtprio", "RLIMIT_RTPRIO" },   { "rttime", "RLIMIT_RTTIME" },
-	{ "sigpending", "RLIMIT_SIGPENDING" }, { "stack", "RLIMIT_STACK" },
-};
+/* Docker's --ulimit names, in order (the order of c->ulimits), are
+ * engine/flags' eng_ulimit_names. */
+_Static_assert(ENG_CONFIG_N_ULIMITS == ENG_ULIMIT_COUNT, "one table of ulimit names");
 
 /* Capability names by number (linux/capability.h), without "CAP_". */
 static const char *const cap_names[] = {
@@ -44,21 +34,21 @@ static const char *const default_caps[] = {
 static void put_ulimit(struct eng_config *c, size_t idx, int64_t soft, int64_t hard)
 {
 	size_t at = 0;
-	while (at < c->n_ulimits && strcmp(c->ulimits[at].name, ulimit_names[idx].name) < 0)
+	while (at < c->n_ulimits && strcmp(c->ulimits[at].name, eng_ulimit_names[idx].name) < 0)
 		at++;
-	if (at == c->n_ulimits || strcmp(c->ulimits[at].name, ulimit_names[idx].name) != 0) {
+	if (at == c->n_ulimits || strcmp(c->ulimits[at].name, eng_ulimit_names[idx].name) != 0) {
 		memmove(&c->ulimits[at + 1], &c->ulimits[at],
 			(c->n_ulimits - at) * sizeof(c->ulimits[0]));
 		c->n_ulimits++;
 	}
-	c->ulimits[at] = (struct eng_config_ulimit){ ulimit_names[idx].name,
-						     ulimit_names[idx].oci, soft, hard };
+	c->ulimits[at] = (struct eng_config_ulimit){ eng_ulimit_names[idx].name,
+						     eng_ulimit_names[idx].oci, soft, hard };
 }
 
 static size_t ulimit_index(const char *name)
 {
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(ulimit_names); i++)
-		if (strcmp(ulimit_names[i].name, name) == 0)
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(eng_ulimit_names); i++)
+		if (strcmp(eng_ulimit_names[i].name, name) == 0)
 			return i;
 	return SIZE_MAX;
 }

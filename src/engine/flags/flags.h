@@ -103,6 +103,13 @@ const char *eng_flags_hostname(const struct eng_flags *f);
 
 /* ---- parsers shared with other parts of brig ---------------------------- */
 
+/* Docker's --ulimit names and their OCI rlimit types, sorted by name. */
+#define ENG_ULIMIT_COUNT 16
+struct eng_ulimit_name {
+	const char *name, *oci;
+};
+extern const struct eng_ulimit_name eng_ulimit_names[ENG_ULIMIT_COUNT];
+
 /* A size: a decimal number (a fraction allowed) with an optional unit
  * b, k, m, g, t (powers of 1024, any case, optionally followed by "b"):
  * "128m" -> 134217728, "1.5g", "512". */

@@ -4,9 +4,7 @@
 
 #include <string.h>
 
-static const struct {
-	const char *name, *oci;
-} ulimit_names[] = {
+const struct eng_ulimit_name eng_ulimit_names[ENG_ULIMIT_COUNT] = {
 	{ "as", "RLIMIT_AS" },           { "core", "RLIMIT_CORE" },
 	{ "cpu", "RLIMIT_CPU" },         { "data", "RLIMIT_DATA" },
 	{ "fsize", "RLIMIT_FSIZE" },     { "locks", "RLIMIT_LOCKS" },
@@ -45,10 +43,10 @@ static int parse_ulimit(const char *v, struct eng_ulimit *u, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "\"%.64s\" is not NAME=SOFT[:HARD]", v);
 	size_t n = (size_t)(eq - v);
 	u->name = NULL;
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(ulimit_names); i++)
-		if (strlen(ulimit_names[i].name) == n && strncmp(ulimit_names[i].name, v, n) == 0) {
-			u->name = ulimit_names[i].name;
-			u->oci = ulimit_names[i].oci;
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(eng_ulimit_names); i++)
+		if (strlen(eng_ulimit_names[i].name) == n && strncmp(eng_ulimit_names[i].name, v, n) == 0) {
+			u->name = eng_ulimit_names[i].name;
+			u->oci = eng_ulimit_names[i].oci;
 		}
 	if (!u->name)
 		return brig_err_set(e, -EINVAL, "unknown ulimit \"%.*s\"", (int)(n > 32 ? 32 : n), v);
