@@ -37,6 +37,8 @@ void brig_human_size(uint64_t n, char buf[32]);
 void brig_human_since(const char *created, char buf[64]);
 /* "3 minutes" since an RFC 3339 time ("N/A" when unreadable). */
 void brig_human_elapsed(const char *since, char buf[64]);
+/* "k=v,k2=v2" of a labels object (malloc'ed; NULL on ENOMEM). */
+char *brig_labels_text(const json_t *labels);
 /* Render a template per element of arr, one line each, all or nothing. */
 int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
 

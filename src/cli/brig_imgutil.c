@@ -173,3 +173,21 @@ void brig_human_since(const char *created, char buf[64])
 	else
 		snprintf(buf, 64, "%.50s ago", d);
 }
+
+char *brig_labels_text(const json_t *labels)
+{
+	char *s = NULL;
+	size_t len = 0;
+	const char *k;
+	json_t *v;
+	if (brig_appendf(&s, &len, "%s", "") < 0)
+		return NULL;
+	json_object_foreach((json_t *)labels, k, v) {
+		const char *val = json_string_value(v);
+		if (brig_appendf(&s, &len, "%s%s=%s", len ? "," : "", k, val ? val : "") < 0) {
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}

@@ -35,43 +35,25 @@ static void status_text(const json_t *st, char buf[128])
 
 static char *command_text(const json_t *rec, bool no_trunc)
 {
-	json_t *all = json_array();
-	(void)json_array_append_new(all, json_string(jstr(rec, "Path")));
-	(void)json_array_extend(all, json_object_get(rec, "Args"));
+	char *s = NULL;
 	size_t len = 0, i;
 	json_t *a;
-	json_array_foreach(all, i, a)
-		len += strlen(json_string_value(a) ? json_string_value(a) : "") + 1;
-	char *s = calloc(1, len + 3);
-	if (s) {
-		json_array_foreach(all, i, a) {
-			if (i)
-				strcat(s, " ");
-			strcat(s, json_string_value(a) ? json_string_value(a) : "");
+	if (brig_appendf(&s, &len, "%s", jstr(rec, "Path")) < 0)
+		return NULL;
+	json_array_foreach(json_object_get(rec, "Args"), i, a) {
+		const char *v = json_string_value(a);
+		if (brig_appendf(&s, &len, " %s", v ? v : "") < 0) {
+			free(s);
+			return NULL;
 		}
-		if (!no_trunc && strlen(s) > 20)
-			strcpy(s + 19, "\xe2\x80\xa6"); /* an ellipsis, as Docker */
 	}
-	json_decref(all);
-	return s;
-}
-
-static char *labels_text(const json_t *labels)
-{
-	size_t len = 1;
-	const char *k;
-	json_t *v;
-	json_object_foreach((json_t *)labels, k, v)
-		len += strlen(k) + strlen(json_string_value(v) ? json_string_value(v) : "") + 2;
-	char *s = calloc(1, len);
-	json_object_foreach((json_t *)labels, k, v) {
-		if (!s)
-			break;
-		if (s[0])
-			strcat(s, ",");
-		strcat(s, k);
-		strcat(s, "=");
-		strcat(s, json_string_value(v) ? json_string_value(v) : "");
+	if (!no_trunc && len > 20) {
+		len = 19;
+		s[len] = '\0';
+		if (brig_appendf(&s, &len, "\xe2\x80\xa6") < 0) { /* an ellipsis, as Docker */
+			free(s);
+			return NULL;
+		}
 	}
 	return s;
 }
@@ -86,7 +68,7 @@ static json_t *ps_row(const json_t *rec, bool no_trunc)
 	if (!no_trunc)
 		id[12] = '\0';
 	_cleanup_free_ char *cmd = command_text(rec, no_trunc);
-	_cleanup_free_ char *labels = labels_text(json_object_get(cfg, "Labels"));
+	_cleanup_free_ char *labels = brig_labels_text(json_object_get(cfg, "Labels"));
 	const char *name = jstr(rec, "Name");
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image",
 			 jstr(cfg, "Image"), "Command", cmd ? cmd : "", "CreatedAt",

@@ -136,23 +136,11 @@ static bool matches(const json_t *vol, const struct opt *filters)
 
 static json_t *ls_row(const json_t *vol)
 {
-	size_t len = 1;
-	const char *k;
-	json_t *v, *labels = json_object_get(vol, "Labels");
-	json_object_foreach(labels, k, v)
-		len += strlen(k) + strlen(json_string_value(v)) + 2;
-	_cleanup_free_ char *text = calloc(1, len);
+	_cleanup_free_ char *text = brig_labels_text(json_object_get(vol, "Labels"));
 	char links[32];
 	if (!text)
 		return NULL;
 	(void)snprintf(links, sizeof(links), "%zu", json_array_size(json_object_get(vol, "UsedBy")));
-	json_object_foreach(labels, k, v) {
-		if (text[0])
-			strcat(text, ",");
-		strcat(text, k);
-		strcat(text, "=");
-		strcat(text, json_string_value(v));
-	}
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "Name", jstr(vol, "Name"),
 			 "Driver", jstr(vol, "Driver"), "Scope", "local", "Mountpoint",
 			 jstr(vol, "Mountpoint"), "CreatedAt", jstr(vol, "CreatedAt"), "Labels",

@@ -274,6 +274,9 @@ int brig_parse_i64(const char *s, int64_t *out);
 int brig_cloexec_from(int from);
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it does not fit. */
 int brig_snprintf(char *buf, size_t size, const char *fmt, ...) BRIG_PRINTF(3, 4);
+/* Append to a malloc'ed string of *len bytes (*buf may start NULL, *len 0);
+ * -ENOMEM (the string is kept as it was). */
+int brig_appendf(char **buf, size_t *len, const char *fmt, ...) BRIG_PRINTF(3, 4);
 
 /* ------------------------------------------------------------------ */
 /* safe path resolution inside a root                                   */

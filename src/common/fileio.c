@@ -537,3 +537,22 @@ int brig_snprintf(char *buf, size_t size, const char *fmt, ...)
 		return -ENAMETOOLONG;
 	return n;
 }
+
+int brig_appendf(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	char *nb = realloc(*buf, *len + (size_t)n + 1);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	va_start(ap, fmt);
+	(void)vsnprintf(nb + *len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*len += (size_t)n;
+	return 0;
+}

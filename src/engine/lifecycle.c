@@ -98,11 +98,8 @@ static json_t *graph_driver(struct eng *g, const char *id, const char *driver,
 	_cleanup_free_ char *lower = NULL;
 	json_array_foreach(layers, i, l) {
 		const char *d = json_string_value(json_object_get(l, "diffId")) + strlen("sha256:");
-		char *n = realloc(lower, len + strlen(root) + 80);
-		if (!n)
+		if (brig_appendf(&lower, &len, "%s%s/layers/%s", len ? ":" : "", root, d) < 0)
 			return NULL;
-		lower = n;
-		len += (size_t)sprintf(lower + len, "%s%s/layers/%s", len ? ":" : "", root, d);
 	}
 	return json_pack("{s:s,s:{s:s,s:s+,s:s+,s:s+}}", "Name", "overlay", "Data", "LowerDir",
 			 lower ? lower : "", "UpperDir", ctrdir, "/upper", "WorkDir", ctrdir,

@@ -275,11 +275,8 @@ static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char 
 		if (plus && fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", path, 0) == 0)
 			continue;
 		plus = false;
-		char *nl = realloc(list, len + strlen(path) + 2);
-		if (!nl)
+		if (brig_appendf(&list, &len, "%s%s", len ? ":" : "", path) < 0)
 			return brig_err_set(e, -ENOMEM, "out of memory");
-		list = nl;
-		len += (size_t)sprintf(list + len, "%s%s", len ? ":" : "", path);
 	}
 	if (n == 0) {
 		char path[PATH_MAX];
