@@ -144,6 +144,7 @@ static int print_rows(const json_t *rows, const struct list_opts *lo, struct bri
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
+		{ "all", 'a', OPT_BOOL, "every image (brig keeps no intermediate images: the same list)", NULL, false, NULL, NULL, 0 },
 		{ "quiet", 'q', OPT_BOOL, "only show image IDs", NULL, false, NULL, NULL, 0 },
 		{ "digests", 0, OPT_BOOL, "show digests", NULL, false, NULL, NULL, 0 },
 		{ "no-trunc", 0, OPT_BOOL, "do not truncate output", NULL, false, NULL, NULL, 0 },
@@ -156,7 +157,8 @@ int brig_cmd_images(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("images", "", o, argc, argv, &pos, &npos, 0, 0);
 	if (p <= 0)
 		return p < 0 ? BRIG_EXIT_FAIL : 0;
-	struct list_opts lo = { o[0].set, o[1].set, o[2].set, o[3].value };
+	struct list_opts lo = { opts_find(o, "quiet")->set, opts_find(o, "digests")->set,
+				opts_find(o, "no-trunc")->set, opts_find(o, "format")->value };
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_json_ json_t *rows = json_array();
 	struct tpl *check = NULL;
