@@ -19,6 +19,7 @@ brig images brig.local/busybox 2>/dev/null || brig images
 read -r -d '' probe <<'PROBE' || true
 echo "== inside a default brig container =="
 echo "user:          $(id)"
+awk '{ printf "user ns:       container uid %s is host uid %s (%s ids of its own)\n", $1, $2, $3 }' /proc/self/uid_map
 grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status | sed 's/^/status:        /'
 if touch /probe 2>/dev/null; then echo "root fs:       WRITABLE"; else echo "root fs:       read-only (touch / refused)"; fi
 if touch /tmp/probe 2>/dev/null; then echo "/tmp:          a small tmpfs ($(df -h /tmp | awk 'NR==2{print $2}'))"; fi
@@ -28,6 +29,7 @@ if chown 0 /tmp/probe 2>/dev/null; then echo "chown:         allowed"; else echo
 echo "hostname:      $(hostname)"
 echo "nofile limit:  $(ulimit -n) soft / $(ulimit -Hn) hard; core: $(ulimit -c)"
 echo "pids limit:    $(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max 2>/dev/null)"
+echo "memory limit:  $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max 2>/dev/null) bytes"
 echo "processes:     $(ls -d /proc/[0-9]* | wc -l) visible (own pid namespace)"
 echo "network:       $(ls /sys/class/net | tr '\n' ' ')(own network namespace, no interfaces)"
 if cat /proc/kcore >/dev/null 2>&1; then echo "/proc/kcore:   READABLE"; else echo "/proc/kcore:   masked"; fi
