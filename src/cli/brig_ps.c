@@ -22,10 +22,10 @@ static void status_text(const json_t *st, char buf[128])
 	if (strcmp(status, "running") == 0) {
 		brig_human_elapsed(jstr(st, "StartedAt"), d);
 		snprintf(buf, 128, "Up %s", d);
-	} else if (strcmp(status, "exited") == 0) {
+	} else if (strcmp(status, "exited") == 0 || strcmp(status, "restarting") == 0) {
 		const char *fin = jstr(st, "FinishedAt");
 		brig_human_since(fin, d);
-		snprintf(buf, 128, "Exited (%lld)%s%s",
+		snprintf(buf, 128, "%s (%lld)%s%s", status[0] == 'r' ? "Restarting" : "Exited",
 			 (long long)json_integer_value(json_object_get(st, "ExitCode")),
 			 strncmp(fin, "0001-", 5) == 0 ? "" : " ", strncmp(fin, "0001-", 5) == 0 ? "" : d);
 	} else {
