@@ -7,7 +7,7 @@
  * This file never takes names.lock, so it may be called by code that holds
  * it (container removal) without deadlock.
  */
-#include "engine/volume.h"
+#include "engine/volume_int.h"
 #include "engine/eng_int.h"
 #include "engine/flags/flags.h"
 
@@ -24,7 +24,6 @@
 #define VOL_DIR "volumes"
 #define VOL_LOCK ".lock"
 #define VOL_DATA "_data"
-#define VOL_PENDING "pending"
 #define VOL_DU_DEPTH 128
 
 static int oom(struct brig_err *e) { return brig_err_set(e, -ENOMEM, "out of memory"); }
@@ -44,7 +43,7 @@ bool eng_volume_name_valid(const char *s)
 	return true;
 }
 
-static bool ctr_id_valid(const char *id)
+bool engvol_ctr_id_valid(const char *id)
 {
 	if (!id || strlen(id) != ENG_ID_LEN)
 		return false;
@@ -72,8 +71,17 @@ static int vols_lock(int volsfd, struct brig_err *e)
 	return brig_lock_path(volsfd, VOL_LOCK, BRIG_LOCK_EXCLUSIVE, true, e);
 }
 
+int engvol_vols_open_locked(struct eng *g, int *volsfd, int *lock, struct brig_err *e)
+{
+	if ((*volsfd = vols_open(g, e)) < 0)
+		return *volsfd;
+	if ((*lock = vols_lock(*volsfd, e)) < 0)
+		return *lock;
+	return 0;
+}
+
 /* Open ROOT/volumes/<name> (a directory, never a symlink); -ENOENT. */
-static int vol_dirfd(struct eng *g, int volsfd, const char *name, struct brig_err *e)
+int engvol_vol_dirfd(struct eng *g, int volsfd, const char *name, struct brig_err *e)
 {
 	int fd = BRIG_RETRY(openat(volsfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
@@ -83,7 +91,7 @@ static int vol_dirfd(struct eng *g, int volsfd, const char *name, struct brig_er
 	return fd;
 }
 
-static int data_path(struct eng *g, const char *name, char *buf, size_t size,
+int engvol_data_path(struct eng *g, const char *name, char *buf, size_t size,
 		     struct brig_err *e)
 {
 	if (brig_snprintf(buf, size, "%s/%s/%s/%s", g->root, VOL_DIR, name, VOL_DATA) < 0)
@@ -91,7 +99,7 @@ static int data_path(struct eng *g, const char *name, char *buf, size_t size,
 	return 0;
 }
 
-static int random_hex(char *out, size_t bytes, struct brig_err *e)
+int engvol_random_hex(char *out, size_t bytes, struct brig_err *e)
 {
 	unsigned char raw[32];
 	if (bytes > sizeof(raw))
@@ -160,14 +168,14 @@ static int vol_check(const json_t *doc, const char *file, const char *name,
 
 /* The inspect object of ROOT/volumes/<name>: volume.json, checked, with the
  * Mountpoint of the current root and Docker's "Scope". */
-static int vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
+int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
 		    struct brig_err *e)
 {
 	char file[PATH_MAX], data[PATH_MAX];
-	_cleanup_close_ int dfd = vol_dirfd(g, volsfd, name, e);
+	_cleanup_close_ int dfd = engvol_vol_dirfd(g, volsfd, name, e);
 	if (dfd < 0)
 		return dfd;
-	int r = data_path(g, name, data, sizeof(data), e);
+	int r = engvol_data_path(g, name, data, sizeof(data), e);
 	if (r < 0)
 		return r;
 	(void)snprintf(file, sizeof(file), "%s/%s/%s/%s", g->root, VOL_DIR, name, ENG_VOLUME_JSON);
@@ -186,7 +194,7 @@ static int vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
 	return 0;
 }
 
-static bool vol_exists(int volsfd, const char *name)
+bool engvol_vol_exists(int volsfd, const char *name)
 {
 	struct stat st;
 	return fstatat(volsfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
@@ -198,7 +206,7 @@ static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labe
 		    struct brig_err *e)
 {
 	char data[PATH_MAX], now[64];
-	int r = data_path(g, name, data, sizeof(data), e);
+	int r = engvol_data_path(g, name, data, sizeof(data), e);
 	if (r < 0)
 		return r;
 	if (mkdirat(dfd, VOL_DATA, 0755) < 0 || fchmodat(dfd, VOL_DATA, 0755, 0) < 0)
@@ -219,12 +227,12 @@ static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labe
 
 /* Make the volume in ROOT/volumes/.tmp-XXXX and rename it to name (which
  * must not exist: -EEXIST).  Called under the volumes lock. */
-static int vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels,
+int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels,
 		    bool anon, struct brig_err *e)
 {
 	char tmp[5 + 33] = ".tmp-";
 	_cleanup_json_ json_t *empty = json_object();
-	int r = random_hex(tmp + 5, 16, e);
+	int r = engvol_random_hex(tmp + 5, 16, e);
 	if (r < 0)
 		return r;
 	if (!empty)
@@ -252,7 +260,7 @@ static int vol_make(struct eng *g, int volsfd, const char *name, const json_t *l
 
 /* Rename to .rm-<name> (a crash leaves no half-deleted volume that still
  * looks whole), then delete.  Under the volumes lock. */
-static int vol_delete(struct eng *g, int volsfd, const char *name, struct brig_err *e)
+int engvol_vol_delete(struct eng *g, int volsfd, const char *name, struct brig_err *e)
 {
 	char gone[ENG_VOLUME_NAME_MAX + 8];
 	(void)snprintf(gone, sizeof(gone), ".rm-%s", name);
@@ -275,22 +283,20 @@ int eng_volume_create(struct eng *g, const char *name, const json_t *labels, jso
 				    ENG_VOLUME_NAME_MAX);
 	if (labels && (!json_is_object(labels) || json_object_size(labels) > ENG_VOLUME_LABELS_MAX))
 		return brig_err_set(e, -EINVAL, "at most %d labels", ENG_VOLUME_LABELS_MAX);
-	_cleanup_close_ int volsfd = vols_open(g, e);
-	if (volsfd < 0)
-		return volsfd;
-	_cleanup_close_ int lock = vols_lock(volsfd, e);
-	if (lock < 0)
-		return lock;
+	_cleanup_close_ int volsfd = -1, lock = -1;
+	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
+	if (lr < 0)
+		return lr;
 	int r = 0;
 	if (!name) {
-		if ((r = random_hex(anon, ENG_ID_LEN / 2, e)) < 0)
+		if ((r = engvol_random_hex(anon, ENG_ID_LEN / 2, e)) < 0)
 			return r;
 		name = anon;
 	}
-	if (!vol_exists(volsfd, name) && (r = vol_make(g, volsfd, name, labels, name == anon, e)) < 0)
+	if (!engvol_vol_exists(volsfd, name) && (r = engvol_vol_make(g, volsfd, name, labels, name == anon, e)) < 0)
 		return r;
 	_cleanup_json_ json_t *doc = NULL;
-	if ((r = vol_read(g, volsfd, name, &doc, e)) < 0)
+	if ((r = engvol_vol_read(g, volsfd, name, &doc, e)) < 0)
 		return r;
 	if (out)
 		*out = brig_steal_ptr(doc);
@@ -304,7 +310,7 @@ int eng_volume_inspect(struct eng *g, const char *name, json_t **out, struct bri
 	_cleanup_close_ int volsfd = vols_open(g, e);
 	if (volsfd < 0)
 		return volsfd;
-	return vol_read(g, volsfd, name, out, e);
+	return engvol_vol_read(g, volsfd, name, out, e);
 }
 
 /* ---- who uses a volume ---------------------------------------------------- */
@@ -320,7 +326,7 @@ static int ids_add(json_t *ids, const char *id, struct brig_err *e)
 }
 
 /* From every container record except skip's: volume name -> [ids]. */
-static int record_users(struct eng *g, const char *skip, json_t **out, struct brig_err *e)
+int engvol_record_users(struct eng *g, const char *skip, json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *all = NULL, *by = json_object();
 	if (!by)
@@ -351,7 +357,7 @@ static int record_users(struct eng *g, const char *skip, json_t **out, struct br
 }
 
 /* Does ROOT/containers/.tmp-<id> or <id> exist? */
-static bool ctr_dir_exists(struct eng *g, const char *id)
+bool engvol_ctr_dir_exists(struct eng *g, const char *id)
 {
 	char tmp[ENG_ID_LEN + 8];
 	struct stat st;
@@ -377,9 +383,9 @@ static int claim_users(struct eng *g, int dfd, const char *skip, bool drop_stale
 	struct dirent *de;
 	int r = 0;
 	while (r == 0 && (de = readdir(d))) {
-		if (!ctr_id_valid(de->d_name) || (skip && strcmp(de->d_name, skip) == 0))
+		if (!engvol_ctr_id_valid(de->d_name) || (skip && strcmp(de->d_name, skip) == 0))
 			continue;
-		if (ctr_dir_exists(g, de->d_name))
+		if (engvol_ctr_dir_exists(g, de->d_name))
 			r = ids_add(ids, de->d_name, e);
 		else if (drop_stale && unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
 			brig_warn("removing a stale volume claim: %s", strerror(errno));
@@ -396,7 +402,7 @@ static int volume_users(struct eng *g, int volsfd, const char *name, const json_
 	const json_t *known = json_object_get(by_records, name);
 	if (!ids || (known && json_array_extend(ids, (json_t *)known) < 0))
 		return oom(e);
-	_cleanup_close_ int dfd = vol_dirfd(g, volsfd, name, e);
+	_cleanup_close_ int dfd = engvol_vol_dirfd(g, volsfd, name, e);
 	if (dfd < 0)
 		return dfd;
 	int r = claim_users(g, dfd, skip, drop_stale, ids, e);
@@ -449,7 +455,7 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 		return volsfd;
 	_cleanup_json_ json_t *names = NULL, *by = NULL, *arr = json_array();
 	int r = arr ? vol_names(g, volsfd, false, &names, e) : oom(e);
-	if (r < 0 || (r = record_users(g, NULL, &by, e)) < 0)
+	if (r < 0 || (r = engvol_record_users(g, NULL, &by, e)) < 0)
 		return r;
 	size_t i;
 	json_t *n;
@@ -457,7 +463,7 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 		const char *name = json_string_value(n);
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		_cleanup_json_ json_t *doc = NULL, *users = NULL;
-		if (vol_read(g, volsfd, name, &doc, &e2) < 0 ||
+		if (engvol_vol_read(g, volsfd, name, &doc, &e2) < 0 ||
 		    volume_users(g, volsfd, name, by, NULL, false, &users, &e2) < 0) {
 			brig_warn("skipping volume %s: %s", name, brig_err_str(&e2));
 			continue;
@@ -470,7 +476,7 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 }
 
 /* Remove name unless a container (other than skip) uses it. */
-static int remove_unused(struct eng *g, int volsfd, const char *name, const json_t *by,
+int engvol_remove_unused(struct eng *g, int volsfd, const char *name, const json_t *by,
 			 const char *skip, struct brig_err *e)
 {
 	_cleanup_json_ json_t *users = NULL;
@@ -480,29 +486,27 @@ static int remove_unused(struct eng *g, int volsfd, const char *name, const json
 	if (json_array_size(users))
 		return brig_err_set(e, -EBUSY, "volume %s is in use by container %.12s", name,
 				    json_string_value(json_array_get(users, 0)));
-	return vol_delete(g, volsfd, name, e);
+	return engvol_vol_delete(g, volsfd, name, e);
 }
 
 int eng_volume_remove(struct eng *g, const char *name, struct brig_err *e)
 {
 	if (!eng_volume_name_valid(name))
 		return brig_err_set(e, -ENOENT, "no such volume: %.64s", name);
-	_cleanup_close_ int volsfd = vols_open(g, e);
-	if (volsfd < 0)
-		return volsfd;
-	_cleanup_close_ int lock = vols_lock(volsfd, e);
-	if (lock < 0)
-		return lock;
+	_cleanup_close_ int volsfd = -1, lock = -1;
+	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
+	if (lr < 0)
+		return lr;
 	_cleanup_json_ json_t *doc = NULL, *by = NULL;
-	int r = vol_read(g, volsfd, name, &doc, e);
-	if (r == -ENOENT || (r < 0 && !vol_exists(volsfd, name)))
+	int r = engvol_vol_read(g, volsfd, name, &doc, e);
+	if (r == -ENOENT || (r < 0 && !engvol_vol_exists(volsfd, name)))
 		return r;
 	if (r < 0) /* a damaged volume can still be removed */
 		brig_warn("volume %s: %s", name, brig_err_str(e));
 	brig_err_clear(e);
-	if ((r = record_users(g, NULL, &by, e)) < 0)
+	if ((r = engvol_record_users(g, NULL, &by, e)) < 0)
 		return r;
-	return remove_unused(g, volsfd, name, by, NULL, e);
+	return engvol_remove_unused(g, volsfd, name, by, NULL, e);
 }
 
 /* Apparent size of a tree (regular files), not following symlinks nor
@@ -581,7 +585,7 @@ static int prune_one(struct eng *g, int volsfd, const char *name, bool all,
 {
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	_cleanup_json_ json_t *doc = NULL, *users = NULL;
-	if (vol_read(g, volsfd, name, &doc, &e2) < 0) {
+	if (engvol_vol_read(g, volsfd, name, &doc, &e2) < 0) {
 		brig_warn("skipping volume %s: %s", name, brig_err_str(&e2));
 		return 0;
 	}
@@ -593,7 +597,7 @@ static int prune_one(struct eng *g, int volsfd, const char *name, bool all,
 	if (r < 0 || json_array_size(users))
 		return r;
 	uint64_t size = vol_size(volsfd, name);
-	if ((r = vol_delete(g, volsfd, name, e)) < 0)
+	if ((r = engvol_vol_delete(g, volsfd, name, e)) < 0)
 		return r;
 	return json_array_append_new(removed, json_pack("{s:s,s:I}", "Name", name, "Size",
 							(json_int_t)size)) < 0 ? oom(e) : 0;
@@ -602,16 +606,14 @@ static int prune_one(struct eng *g, int volsfd, const char *name, bool all,
 int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t **removed,
 		     struct brig_err *e)
 {
-	_cleanup_close_ int volsfd = vols_open(g, e);
-	if (volsfd < 0)
-		return volsfd;
-	_cleanup_close_ int lock = vols_lock(volsfd, e);
-	if (lock < 0)
-		return lock;
+	_cleanup_close_ int volsfd = -1, lock = -1;
+	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
+	if (lr < 0)
+		return lr;
 	prune_leftovers(g, volsfd);
 	_cleanup_json_ json_t *names = NULL, *by = NULL, *out = json_array();
 	int r = out ? vol_names(g, volsfd, false, &names, e) : oom(e);
-	if (r < 0 || (r = record_users(g, NULL, &by, e)) < 0)
+	if (r < 0 || (r = engvol_record_users(g, NULL, &by, e)) < 0)
 		return r;
 	size_t i;
 	json_t *n;
@@ -623,197 +625,3 @@ int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t
 	return 0;
 }
 
-/* ---- containers' volumes -------------------------------------------------- */
-
-struct vol_claim {
-	char name[ENG_VOLUME_NAME_MAX + 1];
-	bool claimed, made_anon;
-};
-
-static int claim_write(struct eng *g, int volsfd, const char *name, const char *ctr_id,
-		       struct brig_err *e)
-{
-	_cleanup_close_ int dfd = vol_dirfd(g, volsfd, name, e);
-	if (dfd < 0)
-		return dfd;
-	if (mkdirat(dfd, VOL_PENDING, 0700) < 0 && errno != EEXIST)
-		return brig_err_sys(e, errno, "creating the claims of volume %s", name);
-	_cleanup_close_ int pfd = BRIG_RETRY(openat(dfd, VOL_PENDING, O_RDONLY | O_DIRECTORY |
-							      O_NOFOLLOW | O_CLOEXEC));
-	if (pfd < 0)
-		return brig_err_sys(e, errno, "opening the claims of volume %s", name);
-	int fd = BRIG_RETRY(openat(pfd, ctr_id, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-	if (fd < 0)
-		return brig_err_sys(e, errno, "claiming volume %s", name);
-	(void)close(fd);
-	return 0;
-}
-
-static void claim_drop(int volsfd, const char *name, const char *ctr_id)
-{
-	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, name, O_RDONLY | O_DIRECTORY |
-							      O_NOFOLLOW | O_CLOEXEC));
-	_cleanup_close_ int pfd = dfd < 0 ? -1 : BRIG_RETRY(openat(dfd, VOL_PENDING,
-		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	if (pfd >= 0 && unlinkat(pfd, ctr_id, 0) < 0 && errno != ENOENT)
-		brig_warn("removing the claim of %.12s on volume %s: %s", ctr_id, name,
-			  strerror(errno));
-}
-
-/* The volume of request req (made when missing), claimed for ctr_id. */
-static int claim_one(struct eng *g, int volsfd, const struct eng_volume_req *req,
-		     const char *ctr_id, struct vol_claim *c, struct brig_err *e)
-{
-	int r;
-	if (!req->name || !req->name[0]) {
-		do {
-			if ((r = random_hex(c->name, ENG_ID_LEN / 2, e)) < 0)
-				return r;
-		} while (vol_exists(volsfd, c->name));
-		if ((r = vol_make(g, volsfd, c->name, NULL, true, e)) < 0)
-			return r;
-		c->made_anon = true;
-	} else {
-		if (!eng_volume_name_valid(req->name))
-			return brig_err_set(e, -EINVAL, "invalid volume name \"%.64s\"", req->name);
-		(void)snprintf(c->name, sizeof(c->name), "%s", req->name);
-		if (!vol_exists(volsfd, c->name) &&
-		    (r = vol_make(g, volsfd, c->name, NULL, false, e)) < 0)
-			return r;
-		_cleanup_json_ json_t *doc = NULL;
-		if ((r = vol_read(g, volsfd, c->name, &doc, e)) < 0)
-			return r;
-	}
-	if ((r = claim_write(g, volsfd, c->name, ctr_id, e)) < 0)
-		return r;
-	c->claimed = true;
-	return 0;
-}
-
-static json_t *mount_entry(const struct vol_claim *c, const struct eng_volume_req *req,
-			   const char *source)
-{
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "volume", "Name", c->name,
-			 "Source", source, "Destination", req->destination, "Driver", "local",
-			 "Mode", req->readonly ? "ro" : "", "RW", !req->readonly, "Propagation", "");
-}
-
-static void claims_undo(struct eng *g, int volsfd, struct vol_claim *c, size_t n,
-			const char *ctr_id)
-{
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_err_ struct brig_err e2 = { 0 };
-		if (c[i].claimed)
-			claim_drop(volsfd, c[i].name, ctr_id);
-		if (c[i].made_anon && vol_delete(g, volsfd, c[i].name, &e2) < 0)
-			brig_warn("removing volume %s: %s", c[i].name, brig_err_str(&e2));
-	}
-}
-
-static int resolve_all(struct eng *g, int volsfd, struct eng_flags *f, const char *ctr_id,
-		       struct vol_claim *c, json_t *arr, struct brig_err *e)
-{
-	size_t n = eng_flags_volume_count(f);
-	for (size_t i = 0; i < n; i++) {
-		struct eng_volume_req req;
-		char source[PATH_MAX];
-		int r = eng_flags_volume_get(f, i, &req);
-		if (r < 0)
-			return brig_err_set(e, r, "volume request %zu", i);
-		if ((r = claim_one(g, volsfd, &req, ctr_id, &c[i], e)) < 0 ||
-		    (r = data_path(g, c[i].name, source, sizeof(source), e)) < 0 ||
-		    (r = eng_flags_volume_resolve(f, i, source, e)) < 0)
-			return brig_err_wrap(e, "volume for %s", req.destination);
-		json_t *m = mount_entry(&c[i], &req, source);
-		if (!m || json_array_append_new(arr, m) < 0)
-			return oom(e);
-	}
-	return 0;
-}
-
-int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id,
-			json_t **mounts, struct brig_err *e)
-{
-	size_t n = eng_flags_volume_count(f);
-	if (!ctr_id_valid(ctr_id))
-		return brig_err_set(e, -EINVAL, "invalid container id \"%.70s\"", ctr_id);
-	_cleanup_json_ json_t *arr = json_array();
-	if (!arr)
-		return oom(e);
-	if (n == 0) {
-		*mounts = brig_steal_ptr(arr);
-		return 0;
-	}
-	if (!ctr_dir_exists(g, ctr_id))
-		return brig_err_set(e, -ENOENT, "container %.12s: its directory must exist before "
-				    "its volumes are claimed", ctr_id);
-	_cleanup_close_ int volsfd = vols_open(g, e);
-	if (volsfd < 0)
-		return volsfd;
-	_cleanup_close_ int lock = vols_lock(volsfd, e);
-	if (lock < 0)
-		return lock;
-	_cleanup_free_ struct vol_claim *c = calloc(n, sizeof(*c));
-	if (!c)
-		return oom(e);
-	int r = resolve_all(g, volsfd, f, ctr_id, c, arr, e);
-	if (r < 0) {
-		claims_undo(g, volsfd, c, n, ctr_id);
-		return r;
-	}
-	*mounts = brig_steal_ptr(arr);
-	return 0;
-}
-
-/* One volume of a removed container: drop the claim; maybe remove it. */
-static int release_one(struct eng *g, int volsfd, const char *name, const char *ctr_id,
-		       bool remove_anonymous, const json_t *by, struct brig_err *e)
-{
-	claim_drop(volsfd, name, ctr_id);
-	if (!remove_anonymous || !vol_exists(volsfd, name))
-		return 0;
-	_cleanup_json_ json_t *doc = NULL;
-	int r = vol_read(g, volsfd, name, &doc, e);
-	if (r < 0 || !json_is_true(json_object_get(doc, "Anonymous")))
-		return r;
-	_cleanup_err_ struct brig_err e2 = { 0 };
-	if ((r = remove_unused(g, volsfd, name, by, ctr_id, &e2)) == -EBUSY) {
-		brig_warn("keeping %s", brig_err_str(&e2));
-		return 0;
-	}
-	return r < 0 ? brig_err_set(e, r, "%s", brig_err_str(&e2)) : 0;
-}
-
-int eng_volumes_release(struct eng *g, const json_t *record, bool remove_anonymous,
-			struct brig_err *e)
-{
-	const char *id = json_string_value(json_object_get(record, "Id"));
-	const json_t *mounts = json_object_get(record, "Mounts");
-	if (!ctr_id_valid(id))
-		return brig_err_set(e, -EINVAL, "a container record without a valid Id");
-	if (json_array_size(mounts) == 0)
-		return 0;
-	_cleanup_close_ int volsfd = vols_open(g, e);
-	if (volsfd < 0)
-		return volsfd;
-	_cleanup_close_ int lock = vols_lock(volsfd, e);
-	if (lock < 0)
-		return lock;
-	_cleanup_json_ json_t *by = NULL;
-	int r = remove_anonymous ? record_users(g, id, &by, e) : 0, first = 0;
-	if (r < 0)
-		return r;
-	size_t i;
-	json_t *m;
-	json_array_foreach(mounts, i, m) {
-		const char *type = json_string_value(json_object_get(m, "Type"));
-		const char *name = json_string_value(json_object_get(m, "Name"));
-		if (!type || strcmp(type, "volume") != 0 || !eng_volume_name_valid(name))
-			continue;
-		_cleanup_err_ struct brig_err e2 = { 0 };
-		if ((r = release_one(g, volsfd, name, id, remove_anonymous, by, &e2)) < 0 &&
-		    first == 0)
-			first = brig_err_set(e, r, "%s", brig_err_str(&e2));
-	}
-	return first;
-}
