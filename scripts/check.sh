@@ -1,8 +1,12 @@
 #!/bin/bash
-# Builds brig and runs every test: unit (cmocka) and integration (bats), once
-# in a normal build and once under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then each fuzz harness briefly over its seed corpus.  Ends with one line
-# "N passed, M failed" and exits non-zero on any failure.
+# Builds brig and runs every test: the runner's own tests, unit (cmocka) and
+# integration (bats), once in a normal build and once under AddressSanitizer
+# + UndefinedBehaviorSanitizer, then each fuzz harness briefly over its seed
+# corpus.  Each test program is judged by scripts/tapcheck (exit status, plan,
+# every test once; skips counted apart, with their reasons).  Ends with one
+# line "N passed, M failed, K skipped" and exits non-zero on any failure.
+#
+#   scripts/check.sh [--only unit|integration|runner]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,6 +18,7 @@ passed=0
 failed=0
 skipped=0
 failures=()
+skips=()
 
 note() { printf '==> %s\n' "$*"; }
 
@@ -27,55 +32,55 @@ build() { # dir, extra meson args...
 	ninja -C "$dir" >/dev/null || ninja -C "$dir"
 }
 
+# judge LABEL STATUS TAPFILE: add one program's results to the totals; print
+# its problems (and the TAP it printed, when it failed).
+judge() {
+	local label=$1 status=$2 log=$3 verdict p f s line
+	verdict=$("$ROOT/scripts/tapcheck" "$label" "$status" <"$log")
+	read -r _ p f s <<<"$(tail -1 <<<"$verdict")"
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	while IFS= read -r line; do
+		case $line in
+		RESULT*) ;;
+		*": skipped: "*) skips+=("$line") ;;
+		*) failures+=("$line") ;;
+		esac
+	done <<<"$verdict"
+	if [ "$f" -ne 0 ]; then
+		grep -vE '^ok [0-9]+' "$log" | tail -150
+	fi
+	printf '  %-44s %3d passed %3d failed %3d skipped\n' "$label" "$p" "$f" "$s"
+}
+
 run_unit() { # builddir label
-	local dir=$1 label=$2 t out p f
+	local dir=$1 label=$2 t log rc
+	log=$(mktemp)
 	while IFS= read -r t; do
-		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
-		local rc=$?
-		p=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+')
-		f=$(printf '%s\n' "$out" | grep -cE '^not ok [0-9]+')
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-		passed=$((passed + p)); failed=$((failed + f))
-		if [ "$f" -ne 0 ]; then
-			failures+=("$label unit $(basename "$t")")
-			printf '%s\n' "$out" | grep -vE '^ok [0-9]+' | tail -40
-		fi
-		printf '  %-40s %3d passed %3d failed\n' "$label/$(basename "$t")" "$p" "$f"
+		CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$t" >"$log" 2>&1
+		rc=$?
+		judge "$label/$(basename "$t")" "$rc" "$log"
 	done < <(find "$dir/tests/unit" -type f -perm -u+x -name 'test_*' | sort)
+	rm -f "$log"
 }
 
 run_bats() { # builddir label dirs...
-	local dir=$1 label=$2; shift 2
-	local files=()
-	for d in "$@"; do
-		while IFS= read -r f; do files+=("$f"); done < <(find "$d" -name '*.bats' | sort)
-	done
-	[ ${#files[@]} -eq 0 ] && return 0
-	local log
+	local dir=$1 label=$2 f log rc; shift 2
 	log=$(mktemp)
-	BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "${files[@]}" >"$log" 2>&1
-	local p f s
-	p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
-	s=$(grep -cE '^ok [0-9]+ .*# skip' "$log" | tr -d ' ')
-	f=$(grep -cE '^not ok [0-9]+' "$log" | tr -d ' ')
-	p=$((p - s))
-	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-	if [ "$f" -ne 0 ] || ! grep -qE '^1\.\.[0-9]+' "$log"; then
-		[ "$f" -eq 0 ] && { failed=$((failed + 1)); }
-		failures+=("$label bats")
-		grep -vE '^ok ' "$log" | head -150
-	fi
-	printf '  %-40s %3d passed %3d failed %3d skipped\n' "$label/bats" "$p" "$f" "$s"
+	while IFS= read -r f; do
+		BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "$f" >"$log" 2>&1
+		rc=$?
+		judge "$label/$(basename "$f")" "$rc" "$log"
+	done < <(find "$@" -name '*.bats' | sort)
 	rm -f "$log"
 }
 
 run_fuzz_smoke() {
 	if ! command -v clang >/dev/null; then
-		note "clang missing: fuzz harnesses not built"; failed=$((failed + 1)); return
+		failures+=("fuzz: clang missing, harnesses not built"); failed=$((failed + 1)); return
 	fi
 	CC=clang build build-fuzz -Dfuzz=true -Dtests=false -Db_lundef=false \
 		-Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link || {
-		failed=$((failed + 1)); failures+=("fuzz build"); return; }
+		failed=$((failed + 1)); failures+=("fuzz: build failed"); return; }
 	local h name work
 	for h in build-fuzz/tests/fuzz/fuzz_*; do
 		[ -f "$h" ] && [ -x "$h" ] || continue
@@ -85,9 +90,9 @@ run_fuzz_smoke() {
 		if "$h" -runs=3000 -max_len=4096 -timeout=10 -artifact_prefix="$work/" "$work" \
 			>"$work.log" 2>&1; then
 			passed=$((passed + 1))
-			printf '  %-40s ok\n' "fuzz/$name"
+			printf '  %-44s ok\n' "fuzz/$name"
 		else
-			failed=$((failed + 1)); failures+=("fuzz $name")
+			failed=$((failed + 1)); failures+=("fuzz/$name: the harness failed")
 			tail -30 "$work.log"
 		fi
 		rm -rf "$work" "$work.log"
@@ -97,8 +102,13 @@ run_fuzz_smoke() {
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 
-note "build"
-build build || { echo "0 passed, 1 failed"; exit 1; }
+if [ -z "$only" ] || [ "$only" = runner ]; then
+	note "the test runner's own tests"; run_bats build runner tests/runner
+fi
+if [ "$only" != runner ]; then
+	note "build"
+	build build || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
 if [ -z "$only" ] || [ "$only" = unit ]; then
 	note "unit tests"; run_unit build plain
 fi
@@ -111,16 +121,16 @@ if [ -z "$only" ]; then
 		note "unit tests under sanitizers"; run_unit build-asan asan
 		note "integration tests under sanitizers"; run_bats build-asan asan tests/integration tests/hostile
 	else
-		failed=$((failed + 1)); failures+=("asan build")
+		failed=$((failed + 1)); failures+=("asan: build failed")
 	fi
 	note "fuzz harnesses over their seed corpora"
 	run_fuzz_smoke
 fi
 
-for f in "${failures[@]}"; do echo "FAILED: $f"; done
-if [ "$skipped" -gt 0 ]; then
-	echo "$passed passed, $failed failed, $skipped skipped"
-else
-	echo "$passed passed, $failed failed"
+if [ ${#skips[@]} -gt 0 ]; then
+	note "skipped (the host lacks what they need)"
+	printf '  %s\n' "${skips[@]}"
 fi
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

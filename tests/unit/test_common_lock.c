@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "tests/unit/test_fork.h"
 #include "common/common.h"
 
 static char dir[PATH_MAX];
@@ -55,7 +56,7 @@ static int child_try(enum brig_lock_mode mode)
 /* Fork a child that tries (shared, exclusive) and reports both outcomes. */
 static void child_probe(int *shared, int *exclusive)
 {
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int s = child_try(BRIG_LOCK_SHARED);
@@ -126,7 +127,7 @@ static void test_blocking_waits_for_release(void **state)
 	(void)unlinkat(dfd, "marker", 0);
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(p[0]);

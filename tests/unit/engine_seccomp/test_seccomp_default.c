@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "tests/unit/test_fork.h"
 #include "engine/seccomp/profile.h"
 #include "runtime/seccomp/seccomp.h"
 
@@ -232,7 +233,7 @@ static void test_live(void **state)
 	json_t *oci = load(brig_caps, NULL, NULL);
 	struct rt_seccomp *s = compile(oci);
 	json_decref(oci);
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int nfd = -1;

@@ -6,6 +6,7 @@
  * must hold exactly its digest's content (check finds nothing corrupt), the
  * only debris may be ".tmp-*" files, and gc removes them.
  */
+#include "tests/unit/test_fork.h"
 #include "helpers.h"
 
 #include <fcntl.h>
@@ -79,7 +80,7 @@ static pid_t spawn(uint64_t seed, int pause_at, int *progress)
 {
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(p[0]);

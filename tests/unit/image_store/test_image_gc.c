@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Garbage collection and consistency checks (with and without repair). */
+#include "tests/unit/test_fork.h"
 #include "helpers.h"
 
 #include <fcntl.h>
@@ -155,7 +156,7 @@ static pid_t lease_holder(int *go_fd)
 	int ready[2], go[2];
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(ready[0]);

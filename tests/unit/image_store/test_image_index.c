@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Names in index.json: tag, untag, resolve, list, platforms, concurrency. */
+#include "tests/unit/test_fork.h"
 #include "helpers.h"
 
 #include <fcntl.h>
@@ -403,7 +404,7 @@ static void test_concurrent_writers(void **state)
 	(void)state;
 	pid_t pids[WRITERS];
 	for (int i = 0; i < WRITERS; i++) {
-		pids[i] = fork();
+		pids[i] = test_fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0)
 			_exit(writer_child(i));

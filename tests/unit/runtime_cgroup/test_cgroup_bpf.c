@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#include "tests/unit/test_fork.h"
 #include "runtime/cgroup/cgroup_int.h"
 
 enum { P_NULL_RW, P_FULL_R, P_ZERO_R, P_ZERO_W, P_ZERO_RW, P_URANDOM_W, P_URANDOM_R,
@@ -102,7 +103,7 @@ static void probe_in_child(struct fixture *f, struct probe *out)
 {
 	int pfd[2];
 	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct probe p;

@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#include "tests/unit/test_fork.h"
 #include "runtime/cgroup/cgroup_int.h"
 
 #define MIB (1024 * 1024)
@@ -101,7 +102,7 @@ static pid_t spawn_sleeper(int *wfd)
 {
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char c;
@@ -529,7 +530,7 @@ static bool v2_view(struct rt_cg_layout *l)
 /* In a child inside cg: errno of opening path (0 when allowed). */
 static int open_in_cgroup(struct rt_cgroup *cg, const char *path)
 {
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct brig_err e = { 0 };

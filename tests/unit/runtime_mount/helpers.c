@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "tests/unit/test_fork.h"
 #include "helpers.h"
 
 #include <fcntl.h>
@@ -175,7 +176,7 @@ int run_child(tchild_fn fn, void *arg, int flags, uid_t hostid, tchild_fn pre_us
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
 		die("pipe");
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0)

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "tests/unit/test_fork.h"
 #include "runtime/seccomp/seccomp.h"
 
 static volatile int *child_line; /* MAP_SHARED: the failing CHECK's line */
@@ -87,7 +88,7 @@ static inline int wait_child(pid_t pid)
 static inline pid_t sc_fork(void)
 {
 	*child_line = 0;
-	pid_t pid = fork();
+	pid_t pid = test_fork();
 	assert_true(pid >= 0);
 	if (pid > 0)
 		last_child = pending_child = pid;
