@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "common/common.h"
 
 static char dir[PATH_MAX];

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "engine/seccomp/profile.h"
 #include "runtime/seccomp/seccomp.h"
 

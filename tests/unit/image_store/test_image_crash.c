@@ -6,7 +6,7 @@
  * must hold exactly its digest's content (check finds nothing corrupt), the
  * only debris may be ".tmp-*" files, and gc removes them.
  */
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "helpers.h"
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Garbage collection and consistency checks (with and without repair). */
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "helpers.h"
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Names in index.json: tag, untag, resolve, list, platforms, concurrency. */
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "helpers.h"
 
 #include <fcntl.h>

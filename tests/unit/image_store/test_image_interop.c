@@ -4,6 +4,7 @@
  * (oci:ROOT:NAME) and umoci (--layout ROOT, --image ROOT:NAME).  Each test
  * skips when its tool is not installed.  Nothing here touches the network.
  */
+#include "tests/unit/testutil.h"
 #include "helpers.h"
 
 #include <fcntl.h>
@@ -51,7 +52,7 @@ static void test_skopeo_inspect(void **state)
 {
 	(void)state;
 	if (!th_have("skopeo"))
-		skip();
+		skip_because("skopeo is not installed");
 	char *ref = oci_ref(dir, NAME), *out = NULL;
 	char *raw[] = { "skopeo", "inspect", "--raw", ref, NULL };
 	assert_int_equal(th_run(raw, &out), 0);
@@ -87,7 +88,7 @@ static void test_umoci(void **state)
 {
 	(void)state;
 	if (!th_have("umoci"))
-		skip();
+		skip_because("umoci is not installed");
 	char *out = NULL;
 	char *ls[] = { "umoci", "ls", "--layout", dir, NULL };
 	assert_int_equal(th_run(ls, &out), 0);
@@ -126,7 +127,7 @@ static void test_skopeo_roundtrip(void **state)
 {
 	(void)state;
 	if (!th_have("skopeo"))
-		skip();
+		skip_because("skopeo is not installed");
 	th_mkdtemp(other, sizeof(other));
 	char *src = oci_ref(dir, NAME), *dst = oci_ref(other, "copied");
 	char *cp1[] = { "skopeo", "--insecure-policy", "copy", "-q", src, dst, NULL };

@@ -18,7 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "runtime/cgroup/cgroup_int.h"
 
 enum { P_NULL_RW, P_FULL_R, P_ZERO_R, P_ZERO_W, P_ZERO_RW, P_URANDOM_W, P_URANDOM_R,

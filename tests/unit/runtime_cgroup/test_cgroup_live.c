@@ -18,7 +18,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "runtime/cgroup/cgroup_int.h"
 
 #define MIB (1024 * 1024)
@@ -300,7 +300,7 @@ static void test_lifecycle(void **state)
 {
 	(void)state;
 	if (!need_root())
-		skip();
+		skip_because("not root");
 	char path[64];
 	(void)snprintf(path, sizeof(path), "brig-live-%d/ctr", (int)getpid());
 	struct rt_cgroup_cfg *cfg = cfg_from(json_pack("{s:s,s:o}", "cgroupsPath", path,
@@ -312,8 +312,7 @@ static void test_lifecycle(void **state)
 	if (r < 0 && strstr(brig_err_str(&e), "has processes of its own")) {
 		/* pure v2 with the test inside a non-root cgroup: controllers
 		 * cannot be enabled beneath it without moving the test */
-		print_message("skipping: %s\n", brig_err_str(&e));
-		skip();
+		skip_because("%s", brig_err_str(&e));
 	}
 	if (r < 0)
 		fail_msg("%s", brig_err_str(&e));
@@ -373,7 +372,7 @@ static void test_shared_parent(void **state)
 {
 	(void)state;
 	if (!need_root())
-		skip();
+		skip_because("not root");
 	char pa[64], pb[64];
 	(void)snprintf(pa, sizeof(pa), "brig-live2-%d/a", (int)getpid());
 	(void)snprintf(pb, sizeof(pb), "brig-live2-%d/b", (int)getpid());
@@ -434,7 +433,7 @@ static void test_failures_clean_up(void **state)
 {
 	(void)state;
 	if (!need_root())
-		skip();
+		skip_because("not root");
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct rt_cg_layout l;
 	assert_int_equal(rt_cg_layout_read(&l, &e), 0);
@@ -461,7 +460,7 @@ static void test_blkio_weight(void **state)
 {
 	(void)state;
 	if (!need_root())
-		skip();
+		skip_because("not root");
 	char path[64];
 	(void)snprintf(path, sizeof(path), "brig-live4-%d", (int)getpid());
 	struct rt_cgroup_cfg *cfg = cfg_from(json_pack("{s:s,s:{s:{s:i}}}", "cgroupsPath", path,
@@ -471,8 +470,7 @@ static void test_blkio_weight(void **state)
 	int r = rt_cgroup_create(cfg, &cg, &e);
 	rt_cgroup_cfg_free(cfg);
 	if (r < 0 && strstr(brig_err_str(&e), "no CFQ or BFQ")) {
-		print_message("no proportional I/O scheduler: %s\n", brig_err_str(&e));
-		skip();
+		skip_because("no proportional I/O scheduler: %s", brig_err_str(&e));
 	}
 	if (r < 0)
 		fail_msg("%s", brig_err_str(&e));
@@ -549,10 +547,10 @@ static void test_v2_view(void **state)
 {
 	(void)state;
 	if (!need_root())
-		skip();
+		skip_because("not root");
 	struct rt_cg_layout l;
 	if (!v2_view(&l))
-		skip();
+		skip_because("no cgroup2 hierarchy with controllers to view");
 	char path[64];
 	(void)snprintf(path, sizeof(path), "brig-live5-%d/c", (int)getpid());
 	struct rt_cgroup_cfg *cfg = cfg_from(json_pack(

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "helpers.h"
 
 #include <fcntl.h>

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <linux/magic.h>
 
+#include "tests/unit/testutil.h"
 #include "helpers.h"
 #include "runtime/mount/mount-internal.h"
 
@@ -328,7 +329,8 @@ static void test_hostile_symlinks(void **state)
 	struct stat sb;
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(hostile_paths); i++)
 		if (lstat(hostile_paths[i], &sb) == 0)
-			skip(); /* cannot tell our doing from what was there */
+			skip_because("%s exists already: the test cannot tell its doing from what was there",
+				     hostile_paths[i]);
 	struct live lv;
 	live_init(&lv);
 	full_bundle(&lv);
@@ -531,7 +533,7 @@ static void test_console(void **state)
 	(void)state;
 	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
-		skip();
+		skip_because("no pseudo-terminal here: %s", strerror(errno));
 	int slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
 	assert_true(slave >= 0);
 	struct live lv;

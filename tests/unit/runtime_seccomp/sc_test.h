@@ -22,7 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "tests/unit/test_fork.h"
+#include "tests/unit/testutil.h"
 #include "runtime/seccomp/seccomp.h"
 
 static volatile int *child_line; /* MAP_SHARED: the failing CHECK's line */

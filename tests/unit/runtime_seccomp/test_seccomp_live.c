@@ -88,9 +88,8 @@ static void test_log(void **state)
 	if (!found) {
 		/* Without auditd the kernel prints audit records through
 		 * printk_ratelimit(): a miss proves nothing. */
-		print_message("# no audit record for pid %d in /dev/kmsg (printk rate limit?)\n",
-			      (int)last_child);
-		skip();
+		skip_because("no audit record for pid %d in /dev/kmsg (printk rate limit?)",
+			     (int)last_child);
 	}
 }
 
@@ -394,8 +393,7 @@ static void test_architectures(void **state)
 		child_exit(child_int80_works(NULL));
 	int st = wait_child(pid);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		print_message("# no i386 syscall ABI here (status 0x%x)\n", st);
-		skip();
+		skip_because("no i386 syscall ABI here (the probe's wait status 0x%x)", st);
 	}
 	const char *rule = "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
 	char js[512];
