@@ -19,7 +19,7 @@ src=$(dirname "$here")
 build=${1:-$src/build}
 [[ $build == /* ]] || build=$PWD/$build
 n=${DENSITY_N:-50}
-brig_bin=$build/src/cli/brig
+brig_bin=$build/src/cli/brig/brig
 
 note() { printf '%s\n' "$*" >&2; }
 die() { note "density: $*"; exit 1; }

@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 build=${1:-$src/build}
 [[ $build == /* ]] || build=$PWD/$build
-brig=$build/src/cli/brig
+brig=$build/src/cli/brig/brig
 runs=${BENCH_RUNS:-5}
 warmup=${BENCH_WARMUP:-1}
 

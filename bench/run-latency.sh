@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 build=${1:-$src/build}
 [[ $build == /* ]] || build=$PWD/$build
-brig=$build/src/cli/brig
+brig=$build/src/cli/brig/brig
 runs=${BENCH_RUNS:-20}
 warmup=${BENCH_WARMUP:-3}
 
@@ -107,10 +107,10 @@ else
 	note "podman: not installed, skipped"
 fi
 
-"$src/scripts/mkbundle.sh" "$work/bundle" "$build/src/cli/brig-runtime" >/dev/null 2>&1 &&
+"$src/scripts/mkbundle.sh" "$work/bundle" "$build/src/cli/runtime/brig-runtime" >/dev/null 2>&1 &&
 	jq '.process.args = ["/bin/true"] | .process.terminal = false' "$work/bundle/config.json" \
 		>"$work/c.json" && mv "$work/c.json" "$work/bundle/config.json" &&
-	add "brig-runtime run" "$build/src/cli/brig-runtime --root $work/rt run --bundle $work/bundle bench-rt-$$"
+	add "brig-runtime run" "$build/src/cli/runtime/brig-runtime --root $work/rt run --bundle $work/bundle bench-rt-$$"
 
 args=(--warmup "$warmup" --runs "$runs" --export-json "$work/result.json" --style basic)
 for i in "${!cmds[@]}"; do args+=(--command-name "${names[$i]}" "${cmds[$i]}"); done

@@ -116,7 +116,7 @@ add_oci() {
 	add "$name" "$bin --root $work/state-$(basename "$bin") run --bundle $work/bundle $id"
 }
 
-add_oci brig-runtime "$build/src/cli/brig-runtime"
+add_oci brig-runtime "$build/src/cli/runtime/brig-runtime"
 add_oci runc "$(command -v runc || echo /usr/sbin/runc)"
 add_oci crun "$(command -v crun || echo /usr/bin/crun)"
 if command -v bwrap >/dev/null; then

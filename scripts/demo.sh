@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
-BRIG=$PWD/$BUILD/src/cli/brig
+BRIG=$PWD/$BUILD/src/cli/brig/brig
 [ -x "$BRIG" ] || { echo "demo: $BRIG is not built" >&2; exit 1; }
 root_opt=()
 [ -n "${BRIG_ROOT:-}" ] && root_opt=(--root "$BRIG_ROOT")

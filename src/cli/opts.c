@@ -59,10 +59,42 @@ static bool bool_value(const char *v, bool *out)
 	return false;
 }
 
+static const char *summary_text;
+static char invoked_name[128];
+
+void opts_set_command(const char *invoked, const char *summary)
+{
+	summary_text = summary;
+	invoked_name[0] = '\0';
+	if (invoked && strlen(invoked) < sizeof(invoked_name))
+		memcpy(invoked_name, invoked, strlen(invoked) + 1);
+}
+
+static bool declares(const struct opt *opts, const char *name, char alias)
+{
+	for (const struct opt *o = opts; o && o->name; o++)
+		if (strcmp(o->name, name) == 0 || (alias && o->alias == alias))
+			return true;
+	return false;
+}
+
+/* --help, or -h where the table gives the letter no other meaning, and the
+ * table declares no "help" option of its own. */
+static bool is_help(const struct opt *opts, const char *w)
+{
+	if (declares(opts, "help", 0))
+		return false;
+	if (strcmp(w, "--help") == 0)
+		return true;
+	return strcmp(w, "-h") == 0 && !declares(opts, "h", 'h');
+}
+
 /* One option word at argv[*i]; may consume the next word as its value. */
 static int one_option(const char *prog, struct opt *opts, int argc, char **argv, int *i)
 {
 	const char *w = argv[*i];
+	if (is_help(opts, w))
+		return OPTS_HELP;
 	const char *name = w + (w[1] == '-' ? 2 : 1);
 	const char *eq = strchr(name, '=');
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -110,9 +142,10 @@ int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
 			continue;
 		}
 		if (!opts_done && w[0] == '-' && w[1] != '\0') {
-			if (one_option(prog, opts, argc, argv, &i) < 0) {
+			int r = one_option(prog, opts, argc, argv, &i);
+			if (r != 0) {
 				free(p);
-				return -1;
+				return r;
 			}
 			continue;
 		}
@@ -147,16 +180,32 @@ void opts_usage(FILE *out, const struct opt *opts)
 	}
 }
 
+void opts_help(FILE *out, const char *prog, const char *args, const struct opt *opts)
+{
+	fprintf(out, "Usage: %s [OPTIONS]%s%s\n", prog, args && *args ? " " : "", args ? args : "");
+	if (summary_text)
+		fprintf(out, "\n%s\n", summary_text);
+	fputs("\nOptions:\n", out);
+	opts_usage(out, opts);
+	if (!declares(opts, "help", 0))
+		fprintf(out, "  %-30s %s\n", declares(opts, "h", 'h') ? "    --help" : "-h, --help",
+			"print this help and exit");
+}
+
 int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc,
 		   char **argv, bool stop_at_positional, char ***pos, size_t *npos,
 		   size_t min, size_t max)
 {
-	if (opts_parse(prog, opts, argc, argv, stop_at_positional, pos, npos) < 0)
+	*pos = NULL;
+	*npos = 0;
+	if (invoked_name[0])
+		prog = invoked_name;
+	int r = opts_parse(prog, opts, argc, argv, stop_at_positional, pos, npos);
+	if (r < 0)
 		return -1;
 	struct opt *help = opts_find(opts, "help");
-	if (help && help->set) {
-		printf("Usage: %s [OPTIONS] %s\n\nOptions:\n", prog, args);
-		opts_usage(stdout, opts);
+	if (r == OPTS_HELP || (help && help->set)) {
+		opts_help(stdout, prog, args, opts);
 		return 0;
 	}
 	if (*npos < min || *npos > max) {

@@ -14,6 +14,18 @@
 
 enum opt_kind { OPT_BOOL, OPT_STR, OPT_LIST };
 
+/* Option tables are written with these, one option a line:
+ *   OPT_FLAG("rm", 0, "remove the container when it exits"),
+ *   OPT_VALUE("name", 0, "NAME", "the container's name"),
+ *   OPT_MULTI("env", 'e', "K=V", "set an environment variable"),
+ *   { 0 } */
+#define OPT_FLAG(n, a, h) { .name = (n), .alias = (a), .kind = OPT_BOOL, .help = (h) }
+#define OPT_VALUE(n, a, m, h) { .name = (n), .alias = (a), .kind = OPT_STR, .metavar = (m), .help = (h) }
+#define OPT_MULTI(n, a, m, h) { .name = (n), .alias = (a), .kind = OPT_LIST, .metavar = (m), .help = (h) }
+
+/* opts_parse's answer when --help (or -h) was given. */
+#define OPTS_HELP 1
+
 struct opt {
 	const char *name;   /* long name without dashes */
 	char alias;         /* single letter, or 0 */
@@ -32,7 +44,8 @@ struct opt {
  * Options may appear anywhere unless stop_at_positional is set, in which
  * case the first non-option word ends option parsing.  Positional words are
  * stored in *pos (NULL-terminated, allocated) and their count in *npos.
- * Returns 0, or -1 after printing a one-line error naming the option.
+ * Returns 0, OPTS_HELP when help was asked for (parsing stops there), or
+ * -1 after printing a one-line error naming the option.
  */
 int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
 	       bool stop_at_positional, char ***pos, size_t *npos);
@@ -41,6 +54,13 @@ int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
 int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc,
 		   char **argv, bool stop_at_positional, char ***pos, size_t *npos,
 		   size_t min, size_t max);
+/* Set by the command dispatcher before it runs a command: the words the
+ * user typed for it ("brig container ls"), which opts_parse_cmd's help and
+ * errors then name instead of the command's own name ("brig ps"), and the
+ * one-line summary its help prints under "Usage:". */
+void opts_set_command(const char *invoked, const char *summary);
+/* Print "Usage: PROG [OPTIONS] ARGS", the summary and the options. */
+void opts_help(FILE *out, const char *prog, const char *args, const struct opt *opts);
 void opts_free(struct opt *opts);
 void opts_usage(FILE *out, const struct opt *opts);
 struct opt *opts_find(struct opt *opts, const char *name);

@@ -132,10 +132,7 @@ int eng_use_config(struct eng *g, const char *path, struct brig_err *e)
 int eng_store(struct eng *g, struct img_store **out, struct brig_err *e)
 {
 	if (!g->store) {
-		_cleanup_free_ char *dir = NULL;
-		if (asprintf(&dir, "%s/images", g->root) < 0)
-			return brig_err_set(e, -ENOMEM, "out of memory");
-		int r = img_store_open(dir, true, &g->store, e);
+		int r = eng_store_open(g->root, &g->store, e);
 		if (r < 0)
 			return r;
 	}

@@ -28,6 +28,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+struct img_store; /* image/store/store.h */
 #include <sys/types.h>
 
 #define ENG_ID_LEN 64
@@ -163,6 +165,15 @@ int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1
  */
 int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
 			char diff_id[72], int *comp, struct brig_err *e);
+
+/* Open the image store of the engine root ROOT (created when missing); the
+ * caller closes it.  Where images live beneath the root is the engine's
+ * business alone. */
+int eng_store_open(const char *root, struct img_store **out, struct brig_err *e);
+
+/* The layer cache of the engine root ROOT (made when missing): an O_CLOEXEC
+ * directory fd, or a negative errno. */
+int eng_layers_open(const char *root, struct brig_err *e);
 
 /* The OCI name of this machine's architecture ("amd64"). */
 const char *eng_host_arch(void);

@@ -11,8 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
-int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
-			char diff_id[72], int *comp, struct brig_err *e)
+int eng_store_open(const char *root, struct img_store **out, struct brig_err *e)
+{
+	_cleanup_free_ char *dir = NULL;
+	if (asprintf(&dir, "%s/images", root) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return img_store_open(dir, true, out, e);
+}
+
+int eng_layers_open(const char *root, struct brig_err *e)
 {
 	_cleanup_free_ char *dir = NULL;
 	if (asprintf(&dir, "%s/layers", root) < 0)
@@ -20,11 +27,18 @@ int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
 	int r = brig_mkdir_p(AT_FDCWD, dir, 0700, e);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int layers_fd = BRIG_RETRY(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	int fd = BRIG_RETRY(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	return fd < 0 ? brig_err_sys(e, errno, "opening %s", dir) : fd;
+}
+
+int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
+			char diff_id[72], int *comp, struct brig_err *e)
+{
+	_cleanup_close_ int layers_fd = eng_layers_open(root, e);
 	if (layers_fd < 0)
-		return brig_err_sys(e, errno, "opening %s", dir);
+		return layers_fd;
 	struct img_unpack_result res = { 0 };
-	r = img_layer_unpack_cached(layers_fd, in_fd, NULL, digest, NULL, &res, e);
+	int r = img_layer_unpack_cached(layers_fd, in_fd, NULL, digest, NULL, &res, e);
 	if (r == 0) {
 		memcpy(diff_id, res.diff_id, IMG_DIGEST_LEN);
 		*comp = (int)res.compression;

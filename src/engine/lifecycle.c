@@ -280,11 +280,8 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 	 * made: an image prune (which needs it exclusively) never removes a
 	 * layer just unpacked for it, or its temporary directory. */
 	_cleanup_img_store_ struct img_store *lease = NULL;
-	char images[PATH_MAX];
-	int r = brig_snprintf(images, sizeof(images), "%s/images", g->root) < 0
-			? brig_err_set(e, -ENAMETOOLONG, "store root path too long") : 0;
-	if (r < 0 || (r = img_store_open(images, true, &lease, e)) < 0 ||
-	    (r = img_store_lease(lease, e)) < 0)
+	int r = eng_store_open(g->root, &lease, e);
+	if (r < 0 || (r = img_store_lease(lease, e)) < 0)
 		return r;
 	r = eng_restart_parse(o->restart, &policy, &retries, e);
 	if (r < 0 || (r = log_config(g, o, &mk.logcfg, e)) < 0)

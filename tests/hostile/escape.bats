@@ -8,7 +8,7 @@
 load probes/probes
 
 setup_file() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	ROOT=$BATS_FILE_TMPDIR/root
 	local rfs=$BATS_FILE_TMPDIR/rootfs
 	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
@@ -26,7 +26,7 @@ teardown_file() {
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	ROOT=$BATS_FILE_TMPDIR/root
 }
 

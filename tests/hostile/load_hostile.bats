@@ -151,7 +151,7 @@ EOP
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	[ -x "$BRIG" ] || skip "brig not built"
 	ROOT=$BATS_TEST_TMPDIR/root
 	OUT=$BATS_TEST_TMPDIR/outside

@@ -11,12 +11,12 @@ setup_file() {
 		echo "missing $DEBIAN_TAR: run scripts/setup.sh (it makes it with debootstrap)" >&2
 		return 1
 	}
-	"${BRIG_BUILD:?}/src/cli/brig" --root "$BATS_FILE_TMPDIR/root" import "$DEBIAN_TAR" \
+	"${BRIG_BUILD:?}/src/cli/brig/brig" --root "$BATS_FILE_TMPDIR/root" import "$DEBIAN_TAR" \
 		debian:bookworm-minbase >/dev/null
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	ROOT=$BATS_FILE_TMPDIR/root
 }
 

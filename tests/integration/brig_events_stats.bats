@@ -12,7 +12,7 @@ setup_file() {
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	ROOT=$BATS_TEST_TMPDIR/root
 	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
 	BGPID=

@@ -9,7 +9,7 @@ setup_file() {
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	ROOT=$BATS_TEST_TMPDIR/root
 	TAR=$BATS_FILE_TMPDIR/rootfs.tar
 	TGZ=$BATS_FILE_TMPDIR/rootfs.tar.gz

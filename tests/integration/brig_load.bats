@@ -54,7 +54,7 @@ pm() (
 )
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	[ -x "$BRIG" ] || skip "brig not built"
 	ROOT=$BATS_TEST_TMPDIR/root
 	PM_TAR=$BATS_FILE_TMPDIR/pm.tar

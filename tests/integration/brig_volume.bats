@@ -11,7 +11,7 @@ setup_file() {
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	ROOT=$BATS_TEST_TMPDIR/root
 	mkdir -p "$ROOT"
 }

@@ -2,8 +2,8 @@
 # The command lines themselves: version, help, usage errors.
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
-	RT=${BRIG_BUILD:?}/src/cli/brig-runtime
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
+	RT=${BRIG_BUILD:?}/src/cli/runtime/brig-runtime
 }
 
 @test "brig --version names the version" {

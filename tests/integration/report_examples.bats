@@ -33,7 +33,7 @@ setup_file() {
 }
 
 setup() {
-	BRIG=$BRIG_BUILD/src/cli/brig
+	BRIG=$BRIG_BUILD/src/cli/brig/brig
 	[ -x "$BRIG" ] || skip "brig not built in $BRIG_BUILD"
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	ROOT=$BATS_TEST_TMPDIR/root

@@ -18,7 +18,7 @@ bats_require_minimum_version 1.5.0
 
 BRIG_SRC=${BRIG_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BRIG_BUILD=${BRIG_BUILD:-$BRIG_SRC/build}
-RUNTIME=${RUNTIME:-${BRIG_RUNTIME:-$BRIG_BUILD/src/cli/brig-runtime}}
+RUNTIME=${RUNTIME:-${BRIG_RUNTIME:-$BRIG_BUILD/src/cli/runtime/brig-runtime}}
 if [[ $RUNTIME != */* ]]; then
 	RUNTIME=$(command -v "$RUNTIME" || echo "$RUNTIME")
 fi

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brig's command line: what its commands share.  One file per command (or
+ * small family) in this directory, named after it; main.c holds the command
+ * table.  The commands parse arguments and print; the engine and the image
+ * store own every directory and lock.
+ */
+#ifndef BRIG_CLI_BRIG_INTERNAL_H
+#define BRIG_CLI_BRIG_INTERNAL_H
+
+#include "cli/opts.h"
+#include "common/common.h"
+#include "engine/engine.h"
+#include "image/store/store.h"
+#include "runtime/runtime.h"
+
+#include <fcntl.h>
+
+/* Exit status of every failing brig command (Docker's). */
+#define BRIG_EXIT_FAIL 125
+
+struct brig_global {
+	const char *root;           /* the store root: ROOT/images, ROOT/layers */
+	const char *storage_driver; /* --storage-driver: overlay, copy or NULL */
+	const char *config;         /* --config FILE, or NULL (/etc/brig/brig.conf) */
+};
+
+typedef int (*brig_cmd_fn)(const struct brig_global *g, int argc, char **argv);
+
+/* Print "brig: MESSAGE" as one line on stderr; returns BRIG_EXIT_FAIL. */
+int brig_fail(struct brig_err *e);
+/* Parse a command's options; prints help when asked.  Returns 1 to go on,
+ * 0 when help was printed, -1 after a usage error (already printed). */
+int brig_parse(const char *name, const char *args, struct opt *o, int argc,
+	       char **argv, char ***pos, size_t *npos, size_t min, size_t max);
+
+/* ---- containers (containers.c) ---- */
+
+/* Open the engine over the global options. */
+int brig_engine_open(const struct brig_global *g, struct eng **out, struct brig_err *e);
+
+/* What one container command does to one container: id is its full id,
+ * what the word the user gave for it. */
+typedef int (*brig_ctr_fn)(struct eng *eng, const char *id, const char *what, void *arg,
+			   struct brig_err *e);
+/* Apply fn to each named container; one line per failure, 125 if any. */
+int brig_for_each_container(const struct brig_global *g, char **names, size_t n,
+			    brig_ctr_fn fn, void *arg);
+
+/* What brig create / run collected (owns the vectors). */
+struct brig_create_req {
+	struct eng_create_opts opts;
+	char **env, **labels;
+	struct eng_flags *flags;
+};
+void brig_create_req_clear(struct brig_create_req *q);
+
+/* ---- images (image_util.c) ---- */
+
+/* One image as the commands show it. */
+struct brig_image {
+	char manifest_digest[IMG_DIGEST_SIZE];
+	char id[IMG_DIGEST_SIZE]; /* the config digest */
+	uint64_t size;            /* config + layer blobs */
+	struct img_config config; /* parsed */
+	json_t *raw;              /* the config document as stored */
+};
+void brig_image_clear(struct brig_image *im);
+
+/* The OCI name of this machine's architecture ("amd64"). */
+const char *brig_host_arch(void);
+/* Open the store's images (created when missing). */
+int brig_store_open(const struct brig_global *g, struct img_store **out,
+		    struct brig_err *e);
+/* Load what an index.json descriptor names (for an index: the manifest for
+ * this machine). */
+int brig_image_load(struct img_store *s, const struct img_descriptor *d,
+		    struct brig_image *out, struct brig_err *e);
+/* "docker.io/library/busybox:latest" -> repo "busybox", tag "latest";
+ * names that are no Docker reference are the repo, tag "<none>"; NULL is
+ * "<none>" for both.  Both malloc'ed. */
+int brig_split_name(const char *name, char **repo, char **tag, struct brig_err *e);
+/* "busybox:latest" for a stored name (malloc'ed). */
+char *brig_familiar(const char *name);
+/* "4.26MB" (3 significant digits, SI units), "2 hours ago". */
+void brig_human_size(uint64_t n, char buf[32]);
+void brig_human_since(const char *created, char buf[64]);
+/* "3 minutes" since an RFC 3339 time ("N/A" when unreadable). */
+void brig_human_elapsed(const char *since, char buf[64]);
+/* "k=v,k2=v2" of a labels object (malloc'ed; NULL on ENOMEM). */
+char *brig_labels_text(const json_t *labels);
+/* Render a template per element of arr, one line each, all or nothing. */
+int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
+/* Append the `image inspect` object of one image to out. */
+int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
+			    struct brig_err *e);
+/* Print an inspect array: indented JSON, or the template per element. */
+int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
+/* Apply one --change instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR,
+ * LABEL) to an image config's "config" object. */
+int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e);
+
+/* ---- the commands, one file each (or one per small family) ---- */
+
+int brig_cmd_create(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_run(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_start(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_ps(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_inspect_any(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_container_inspect(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_stop(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_kill(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_rm(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_wait(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_rename(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_exec(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_top(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_logs(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_stats(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_events(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_volume_create(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_volume_ls(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_volume_inspect(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_volume_rm(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_volume_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_monitor_resume(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_import(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_images(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_tag(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_rmi(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_load(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_save(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_system_check(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv);
+
+#endif

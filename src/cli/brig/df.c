@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brig system df: what the store holds, and what could be reclaimed. */
+#include "cli/brig/brig-internal.h"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static uint64_t tree_bytes;
+
+static int add_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path;
+	(void)ftw;
+	if (type == FTW_F || type == FTW_SL)
+		tree_bytes += (uint64_t)st->st_blocks * 512;
+	return 0;
+}
+
+/* Disk usage of a tree (not following links, not crossing mounts). */
+static uint64_t du(const char *path)
+{
+	tree_bytes = 0;
+	(void)nftw(path, add_file, 32, FTW_PHYS | FTW_MOUNT);
+	return tree_bytes;
+}
+
+struct df {
+	size_t images, images_used, ctrs, running, layers;
+	uint64_t image_bytes, unused_image_bytes, ctr_bytes, stopped_bytes, layer_bytes;
+};
+
+static int count_images(const struct brig_global *g, struct eng *eng, struct df *d,
+			struct brig_err *e)
+{
+	_cleanup_img_store_ struct img_store *s = NULL;
+	struct img_list_entry *v = NULL;
+	size_t n = 0;
+	int r = brig_store_open(g, &s, e);
+	if (r < 0 || (r = img_store_list(s, &v, &n, e)) < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct brig_image im;
+		if ((r = brig_image_load(s, &v[i].desc, &im, e)) < 0)
+			break;
+		char cid[ENG_ID_LEN + 1];
+		int used = eng_image_in_use(eng, im.id, cid, e);
+		d->images++;
+		d->image_bytes += im.size;
+		if (used == 1)
+			d->images_used++;
+		else
+			d->unused_image_bytes += im.size;
+		brig_image_clear(&im);
+		r = used < 0 ? used : 0;
+	}
+	img_store_list_free(v, n);
+	return r;
+}
+
+static int count_containers(struct eng *eng, struct df *d, struct brig_err *e)
+{
+	_cleanup_json_ json_t *all = NULL;
+	int r = eng_list(eng, &all, e);
+	if (r < 0)
+		return r;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(all, i, rec) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/containers/%s", eng_root(eng),
+			 json_string_value(json_object_get(rec, "Id")));
+		uint64_t bytes = du(path);
+		bool running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
+		d->ctrs++;
+		d->ctr_bytes += bytes;
+		if (running)
+			d->running++;
+		else
+			d->stopped_bytes += bytes;
+	}
+	return 0;
+}
+
+static void count_layers(struct eng *eng, struct df *d)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/layers", eng_root(eng));
+	d->layer_bytes = du(path);
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	while (dir && (de = readdir(dir)))
+		d->layers += strlen(de->d_name) == 64;
+	if (dir)
+		closedir(dir);
+}
+
+static void print_row(const char *type, size_t total, size_t active, uint64_t size,
+		      uint64_t reclaim)
+{
+	char s[32], rc[32];
+	brig_human_size(size, s);
+	brig_human_size(reclaim, rc);
+	printf("%-18s %-8zu %-8zu %-10s %s\n", type, total, active, s, rc);
+}
+
+int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = { OPT_VALUE("format", 0, "FMT", "json"),
+			   { 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse("system df", "", o, argc, argv, &pos, &npos, 0, 0);
+	const char *fmt = o[0].value;
+	bool json = fmt && strcmp(fmt, "json") == 0;
+	opts_free(o);
+	if (p <= 0)
+		return p == 0 ? 0 : BRIG_EXIT_FAIL;
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (fmt && !json) {
+		brig_err_set(&e, -EINVAL, "--format: only json is supported, not \"%s\"", fmt);
+		return brig_fail(&e);
+	}
+	_cleanup_eng_ struct eng *eng = NULL;
+	struct df d = { 0 };
+	if (brig_engine_open(g, &eng, &e) < 0 || count_images(g, eng, &d, &e) < 0 ||
+	    count_containers(eng, &d, &e) < 0)
+		return brig_fail(&e);
+	count_layers(eng, &d);
+	if (json) {
+		_cleanup_json_ json_t *j = json_pack(
+			"{s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},s:{s:I,s:I}}",
+			"Images", "Total", (json_int_t)d.images, "Active", (json_int_t)d.images_used,
+			"Size", (json_int_t)d.image_bytes, "Reclaimable", (json_int_t)d.unused_image_bytes,
+			"Containers", "Total", (json_int_t)d.ctrs, "Active", (json_int_t)d.running,
+			"Size", (json_int_t)d.ctr_bytes, "Reclaimable", (json_int_t)d.stopped_bytes,
+			"Layers", "Total", (json_int_t)d.layers, "Size", (json_int_t)d.layer_bytes);
+		_cleanup_free_ char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (!s)
+			return brig_err_set(&e, -ENOMEM, "out of memory"), brig_fail(&e);
+		printf("%s\n", s);
+		return 0;
+	}
+	printf("%-18s %-8s %-8s %-10s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+	print_row("Images", d.images, d.images_used, d.image_bytes, d.unused_image_bytes);
+	print_row("Containers", d.ctrs, d.running, d.ctr_bytes, d.stopped_bytes);
+	print_row("Unpacked layers", d.layers, d.layers, d.layer_bytes, 0);
+	return 0;
+}

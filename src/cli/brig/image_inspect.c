@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brig image inspect. */
+#include "cli/brig/brig-internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* RepoTags and RepoDigests: the names of every entry with digest. */
+static int repo_names(struct img_store *s, const char *digest, json_t *tags,
+		      json_t *digests, struct brig_err *e)
+{
+	struct img_list_entry *v = NULL;
+	size_t n = 0;
+	int r = img_store_list(s, &v, &n, e);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (!v[i].name || strcmp(v[i].desc.digest, digest) != 0)
+			continue;
+		_cleanup_free_ char *repo = NULL, *tag = NULL, *f = brig_familiar(v[i].name);
+		_cleanup_free_ char *rd = NULL;
+		if ((r = brig_split_name(v[i].name, &repo, &tag, e)) < 0)
+			break;
+		if (!f || asprintf(&rd, "%s@%s", repo, digest) < 0) {
+			rd = NULL;
+			r = brig_err_set(e, -ENOMEM, "out of memory");
+			break;
+		}
+		json_array_append_new(tags, json_string(f));
+		json_array_append_new(digests, json_string(rd));
+	}
+	img_store_list_free(v, n);
+	return r;
+}
+
+static json_t *rootfs_json(const struct img_config *c)
+{
+	json_t *layers = json_array();
+	for (size_t i = 0; layers && i < c->n_diff_ids; i++)
+		json_array_append_new(layers, json_string(c->diff_ids[i]));
+	return json_pack("{s:s, s:o*}", "Type", "layers", "Layers", layers);
+}
+
+int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
+			    struct brig_err *e)
+{
+	struct img_descriptor d = { 0 };
+	struct brig_image im = { 0 };
+	int r = img_store_resolve(s, what, &d, e);
+	if (r == 0)
+		r = brig_image_load(s, &d, &im, e);
+	json_t *tags = json_array(), *digests = json_array();
+	if (r == 0 && (!tags || !digests))
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = repo_names(s, d.digest, tags, digests, e);
+	json_t *cfg = r == 0 ? json_object_get(im.raw, "config") : NULL;
+	json_t *o = r < 0 ? NULL : json_pack(
+		"{s:s, s:O, s:O, s:s, s:s, s:s, s:O, s:o, s:I}", "Id", im.id,
+		"RepoTags", tags, "RepoDigests", digests,
+		"Created", im.config.created ? im.config.created : "",
+		"Architecture", im.config.architecture ? im.config.architecture : "",
+		"Os", im.config.os ? im.config.os : "",
+		"Config", cfg ? cfg : json_null(), "RootFS", rootfs_json(&im.config),
+		"Size", (json_int_t)im.size);
+	if (r == 0 && (!o || json_array_append_new(out, o) < 0))
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+	json_decref(tags);
+	json_decref(digests);
+	brig_image_clear(&im);
+	img_descriptor_clear(&d);
+	return r;
+}
+
+int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e)
+{
+	if (format)
+		return brig_print_template(format, arr, e);
+	_cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	if (!s)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	printf("%s\n", s);
+	return 0;
+}
+
+int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT_VALUE("format", 'f', "TEMPLATE", "a Go template applied to each image"),
+		{ 0 },
+	};
+	_cleanup_free_ char **pos = NULL;
+	size_t npos = 0;
+	int p = brig_parse("image inspect", "IMAGE...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
+	if (p <= 0)
+		return p < 0 ? BRIG_EXIT_FAIL : 0;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_img_store_ struct img_store *s = NULL;
+	_cleanup_json_ json_t *arr = json_array();
+	if (!arr)
+		return brig_err_set(&e, -ENOMEM, "out of memory"), brig_fail(&e);
+	if (brig_store_open(g, &s, &e) < 0)
+		return brig_fail(&e);
+	int rc = 0;
+	for (size_t i = 0; i < npos; i++) {
+		if (brig_image_inspect_json(s, pos[i], arr, &e) < 0) {
+			brig_err_wrap(&e, "inspect");
+			rc = brig_fail(&e);
+		}
+		brig_err_clear(&e);
+	}
+	if (rc && json_array_size(arr) == 0)
+		return rc;
+	if (brig_print_inspect(arr, o[0].value, &e) < 0)
+		return brig_fail(&e);
+	return rc;
+}

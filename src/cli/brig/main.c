@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brig: the docker-like command line, and its one command table. */
+#include "cli/brig/brig-internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { CMD_ENTERS = 1 << 0, CMD_HIDDEN = 1 << 1 };
+
+struct brig_command {
+	const char *name;
+	const char *summary;
+	brig_cmd_fn fn;                 /* NULL for a group of subcommands */
+	const struct brig_command *sub; /* a group's subcommands */
+	const char *section;            /* the heading `brig --help` lists it under */
+	unsigned flags;                 /* CMD_ENTERS: runs from a sealed copy of brig */
+};
+
+#define CMD(n, f, s, ...) { .name = (n), .fn = (f), .summary = (s), __VA_ARGS__ }
+#define END { 0 }
+
+static const struct brig_command container_cmds[] = {
+	CMD("create", brig_cmd_create, "make a container from an image (not started)"),
+	CMD("run", brig_cmd_run, "make and start a container (-d: in the background)", .flags = CMD_ENTERS),
+	CMD("start", brig_cmd_start, "start created or stopped containers (-a: attached)", .flags = CMD_ENTERS),
+	CMD("ls", brig_cmd_ps, "list containers (-a: all of them)"),
+	CMD("list", brig_cmd_ps, "list containers", .flags = CMD_HIDDEN),
+	CMD("ps", brig_cmd_ps, "list containers", .flags = CMD_HIDDEN),
+	CMD("inspect", brig_cmd_container_inspect, "show containers in detail (-f TEMPLATE)"),
+	CMD("logs", brig_cmd_logs, "show a container's output (-f, -t, --since, --tail)"),
+	CMD("exec", brig_cmd_exec, "run a command in a running container", .flags = CMD_ENTERS),
+	CMD("top", brig_cmd_top, "list a container's processes"),
+	CMD("stop", brig_cmd_stop, "stop containers (signal, then SIGKILL after -t seconds)"),
+	CMD("kill", brig_cmd_kill, "send a signal to containers"),
+	CMD("wait", brig_cmd_wait, "wait for containers to exit; print their exit codes"),
+	CMD("rename", brig_cmd_rename, "rename a container"),
+	CMD("rm", brig_cmd_rm, "remove containers (-f: running ones too)"),
+	CMD("stats", brig_cmd_stats, "cpu, memory and pids of containers"),
+	END,
+};
+
+static const struct brig_command image_cmds[] = {
+	CMD("ls", brig_cmd_images, "list images"),
+	CMD("list", brig_cmd_images, "list images", .flags = CMD_HIDDEN),
+	CMD("inspect", brig_cmd_inspect, "show images in detail (-f TEMPLATE)"),
+	CMD("import", brig_cmd_import, "make an image from a rootfs tarball"),
+	CMD("load", brig_cmd_load, "load images from a docker-archive or oci-archive"),
+	CMD("save", brig_cmd_save, "write images to a docker-archive or oci-archive"),
+	CMD("tag", brig_cmd_tag, "give an image another name"),
+	CMD("rm", brig_cmd_rmi, "remove image names"),
+	CMD("prune", brig_cmd_prune, "remove blobs and layers no image needs (--dry-run)"),
+	END,
+};
+
+static const struct brig_command system_cmds[] = {
+	CMD("check", brig_cmd_system_check, "verify every blob and name of the store (--repair)"),
+	CMD("df", brig_cmd_system_df, "what the store holds and what could be reclaimed"),
+	END,
+};
+
+static const struct brig_command volume_cmds[] = {
+	CMD("create", brig_cmd_volume_create, "make a named volume"),
+	CMD("ls", brig_cmd_volume_ls, "list volumes (--filter, --format, -q)"),
+	CMD("list", brig_cmd_volume_ls, "list volumes", .flags = CMD_HIDDEN),
+	CMD("inspect", brig_cmd_volume_inspect, "show volumes as JSON"),
+	CMD("rm", brig_cmd_volume_rm, "remove volumes no container uses"),
+	CMD("remove", brig_cmd_volume_rm, "remove volumes", .flags = CMD_HIDDEN),
+	CMD("prune", brig_cmd_volume_prune, "remove unused anonymous volumes (--all: named ones too)"),
+	END,
+};
+
+static int cmd_help(const struct brig_global *g, int argc, char **argv);
+static int cmd_version(const struct brig_global *g, int argc, char **argv);
+
+#define CTRS .section = "Containers"
+#define IMGS .section = "Images"
+#define MGMT .section = "Management commands"
+static const struct brig_command commands[] = {
+	CMD("create", brig_cmd_create, "make a container from an image (not started)", CTRS),
+	CMD("run", brig_cmd_run, "make and start a container (-d: in the background)", CTRS,
+	    .flags = CMD_ENTERS),
+	CMD("start", brig_cmd_start, "start created or stopped containers (-a: attached)", CTRS,
+	    .flags = CMD_ENTERS),
+	CMD("ps", brig_cmd_ps, "list containers (-a: all of them)", CTRS),
+	CMD("inspect", brig_cmd_inspect_any, "show containers or images in detail (-f TEMPLATE)", CTRS),
+	CMD("logs", brig_cmd_logs, "show a container's output (-f, -t, --since, --tail)", CTRS),
+	CMD("exec", brig_cmd_exec, "run a command in a running container", CTRS, .flags = CMD_ENTERS),
+	CMD("top", brig_cmd_top, "list a container's processes", CTRS),
+	CMD("stop", brig_cmd_stop, "stop containers (signal, then SIGKILL after -t seconds)", CTRS),
+	CMD("kill", brig_cmd_kill, "send a signal to containers", CTRS),
+	CMD("wait", brig_cmd_wait, "wait for containers to exit; print their exit codes", CTRS),
+	CMD("rename", brig_cmd_rename, "rename a container", CTRS),
+	CMD("rm", brig_cmd_rm, "remove containers (-f: running ones too)", CTRS),
+	CMD("stats", brig_cmd_stats, "cpu, memory and pids of containers (--no-stream, --format json)", CTRS),
+	CMD("events", brig_cmd_events, "what happens to containers (create, start, die, oom, restart, destroy)", CTRS),
+	CMD("images", brig_cmd_images, "list images", IMGS),
+	CMD("import", brig_cmd_import, "make an image from a rootfs tarball", IMGS),
+	CMD("load", brig_cmd_load, "load images from a docker-archive or oci-archive", IMGS),
+	CMD("save", brig_cmd_save, "write images to a docker-archive or oci-archive", IMGS),
+	CMD("tag", brig_cmd_tag, "give an image another name", IMGS),
+	CMD("rmi", brig_cmd_rmi, "remove image names", IMGS),
+	CMD("container", NULL, "the container commands (container ls, inspect, ...)", MGMT,
+	    .sub = container_cmds),
+	CMD("image", NULL, "the image commands (image ls, inspect, prune, ...)", MGMT, .sub = image_cmds),
+	CMD("system", NULL, "the store: check, df", MGMT, .sub = system_cmds),
+	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT, .sub = volume_cmds),
+	CMD("help", cmd_help, "show the help of brig or of a command (help --commands: every command)",
+	    MGMT),
+	CMD("version", cmd_version, "print version information", MGMT),
+	CMD("__monitor-resume", brig_cmd_monitor_resume, "brig-monitor's hand-back (internal)",
+	    .flags = CMD_HIDDEN),
+	END,
+};
+
+static const struct brig_command *lookup(const struct brig_command *table, const char *name)
+{
+	for (const struct brig_command *c = table; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void list_commands(FILE *out, const struct brig_command *table, const char *section)
+{
+	for (const struct brig_command *c = table; c->name; c++)
+		if (!(c->flags & CMD_HIDDEN) && (!section || (c->section && !strcmp(c->section, section))))
+			fprintf(out, "  %-14s %s\n", c->name, c->summary);
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: brig [OPTIONS] COMMAND\n"
+	      "\n"
+	      "A daemonless, secure-by-default container engine.\n"
+	      "\n"
+	      "Options:\n"
+	      "      --root DIR  store root (default /var/lib/brig for root,\n"
+	      "                  else $XDG_DATA_HOME/brig or ~/.local/share/brig)\n"
+	      "      --config FILE  the engine config (default /etc/brig/brig.conf;\n"
+	      "                  see docs/engine-config.md)\n"
+	      "      --storage-driver overlay|copy\n"
+	      "                  how container root filesystems are made (default:\n"
+	      "                  overlay, a copy where overlay cannot be mounted)\n"
+	      "  -v, --version   print version information and exit\n"
+	      "  -h, --help      print this help and exit\n",
+	      out);
+	static const char *const sections[] = { "Containers", "Images", "Management commands" };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sections); i++) {
+		fprintf(out, "\n%s:\n", sections[i]);
+		list_commands(out, commands, sections[i]);
+	}
+	fputs("\nRun 'brig COMMAND --help' for a command's options.\n", out);
+}
+
+static void group_usage(FILE *out, const struct brig_command *group)
+{
+	fprintf(out, "Usage: brig %s COMMAND\n\n%s.\n\nCommands:\n", group->name, group->summary);
+	list_commands(out, group->sub, NULL);
+	fprintf(out, "\nRun 'brig %s COMMAND --help' for a command's options.\n", group->name);
+}
+
+int brig_fail(struct brig_err *e)
+{
+	fprintf(stderr, "brig: %s\n", brig_err_str(e));
+	return BRIG_EXIT_FAIL;
+}
+
+int brig_parse(const char *name, const char *args, struct opt *o, int argc,
+	       char **argv, char ***pos, size_t *npos, size_t min, size_t max)
+{
+	char prog[64];
+	snprintf(prog, sizeof(prog), "brig %s", name);
+	return opts_parse_cmd(prog, args, o, argc, argv, false, pos, npos, min, max);
+}
+
+/*
+ * Find the command argv[0] (and, for a group, its subcommand argv[1]) names.
+ * Moves argc and argv past the words it used.  NULL after printing what went
+ * wrong (*rc set): an unknown word, or a group without a subcommand (its
+ * list of subcommands, exit 0 when that was all that was asked).
+ */
+static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
+{
+	char invoked[128];
+	const char *w = (*argv)[0];
+	const struct brig_command *c = lookup(commands, w);
+	*rc = BRIG_EXIT_FAIL;
+	if (!c) {
+		fprintf(stderr, "brig: '%s' is not a brig command; see 'brig --help'\n", w);
+		return NULL;
+	}
+	if (!c->sub) {
+		snprintf(invoked, sizeof(invoked), "brig %s", w);
+		opts_set_command(invoked, c->summary);
+		return c;
+	}
+	const char *s = *argc >= 2 ? (*argv)[1] : NULL;
+	if (!s || !strcmp(s, "--help") || !strcmp(s, "-h") || !strcmp(s, "help")) {
+		group_usage(stdout, c);
+		*rc = 0;
+		return NULL;
+	}
+	const struct brig_command *sub = lookup(c->sub, s);
+	if (!sub) {
+		fprintf(stderr, "brig: '%s %s' is not a brig command; see 'brig %s --help'\n", w, s, w);
+		return NULL;
+	}
+	(*argc)--;
+	(*argv)++;
+	snprintf(invoked, sizeof(invoked), "brig %s %s", w, s);
+	opts_set_command(invoked, sub->summary);
+	return sub;
+}
+
+static void print_paths(const struct brig_command *table, const char *prefix)
+{
+	for (const struct brig_command *c = table; c->name; c++) {
+		if (c->flags & CMD_HIDDEN)
+			continue;
+		printf("%s%s%s\n", prefix ? prefix : "", prefix ? " " : "", c->name);
+		if (c->sub)
+			print_paths(c->sub, c->name);
+	}
+}
+
+/* brig help [--commands | COMMAND [SUBCOMMAND]] */
+static int cmd_help(const struct brig_global *g, int argc, char **argv)
+{
+	if (argc == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[0], "--commands") == 0) {
+		print_paths(commands, NULL);
+		return 0;
+	}
+	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		printf("Usage: brig help [--commands | COMMAND [SUBCOMMAND]]\n\n"
+		       "Show brig's help, a command's, or (--commands) every command, one a line.\n");
+		return 0;
+	}
+	int rc = 0;
+	const struct brig_command *c = find_cmd(&argc, &argv, &rc);
+	if (!c)
+		return rc;
+	char *help[] = { "--help", NULL };
+	return c->fn(g, 1, help);
+}
+
+static int cmd_version(const struct brig_global *g, int argc, char **argv)
+{
+	(void)g;
+	struct opt o[] = { { 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos = 0;
+	int p = brig_parse("version", "", o, argc, argv, &pos, &npos, 0, 0);
+	if (p > 0)
+		printf("brig version %s\n", BRIG_VERSION);
+	return p < 0 ? BRIG_EXIT_FAIL : 0;
+}
+
+/* The default store root; NULL (after a message) when there is none. */
+static char *default_root(void)
+{
+	char *r = NULL;
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	if (geteuid() == 0)
+		r = strdup("/var/lib/brig");
+	else if (xdg && xdg[0] == '/')
+		(void)!asprintf(&r, "%s/brig", xdg);
+	else if (home && home[0] == '/')
+		(void)!asprintf(&r, "%s/.local/share/brig", home);
+	else
+		fputs("brig: no store root: set --root, XDG_DATA_HOME or HOME\n", stderr);
+	return r;
+}
+
+/* The value of global option NAME at argv[*i] ("--NAME V" or "--NAME=V"). */
+static bool global_value(int argc, char **argv, int *i, const char *name, const char **out)
+{
+	const char *a = argv[*i] + 2;
+	size_t n = strlen(name);
+	if (strncmp(argv[*i], "--", 2) != 0 || strncmp(a, name, n) != 0)
+		return false;
+	if (a[n] == '=' && a[n + 1]) {
+		*out = a + n + 1;
+		return true;
+	}
+	if (a[n] == '\0' && *i + 1 < argc && argv[*i + 1][0]) {
+		*out = argv[++*i];
+		return true;
+	}
+	return false;
+}
+
+/* Global options before the command; returns the index of the command word,
+ * 0 when main should return *rc. */
+static int parse_global(int argc, char **argv, struct brig_global *g, int *rc)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return *rc = 0, 0;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0) {
+			printf("brig version %s\n", BRIG_VERSION);
+			return *rc = 0, 0;
+		} else if (!global_value(argc, argv, &i, "root", &g->root) &&
+			   !global_value(argc, argv, &i, "config", &g->config) &&
+			   !global_value(argc, argv, &i, "storage-driver", &g->storage_driver)) {
+			fprintf(stderr, "brig: unknown or incomplete option '%s'; see 'brig --help'\n", a);
+			return *rc = BRIG_EXIT_FAIL, 0;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return *rc = BRIG_EXIT_FAIL, 0;
+	}
+	return i;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	struct brig_global g = { 0 };
+	int rc = 0;
+	int i = parse_global(argc, argv, &g, &rc);
+	if (i == 0)
+		return rc;
+	int cargc = argc - i;
+	char **cargv = argv + i;
+	const struct brig_command *c = find_cmd(&cargc, &cargv, &rc);
+	if (!c)
+		return rc;
+	/* Commands that put a process of ours into a container (the
+	 * container's init is a clone of brig; exec joins it) run from a
+	 * sealed copy of brig, so a container can never write to the binary
+	 * on the host (CVE-2019-5736). */
+	if (c->flags & CMD_ENTERS) {
+		_cleanup_err_ struct brig_err e = { 0 };
+		if (rt_ensure_sealed_self(argv, envp, &e) < 0)
+			return brig_fail(&e);
+	}
+	_cleanup_free_ char *def = g.root ? NULL : default_root();
+	if (!g.root && !def)
+		return BRIG_EXIT_FAIL;
+	if (!g.root)
+		g.root = def;
+	return c->fn(&g, cargc - 1, cargv + 1);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brig stop and brig kill: signal containers. */
+#include "cli/brig/brig-internal.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int stop_one(struct eng *eng, const char *id, const char *what, void *arg,
+		    struct brig_err *e)
+{
+	int r = eng_stop(eng, id, *(int *)arg, e);
+	if (r == 0)
+		printf("%s\n", what);
+	return r;
+}
+
+int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = { OPT_VALUE("time", 't', "N", "seconds before SIGKILL (default: the "
+			     "container's stop timeout, 10)"), { 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse("stop", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
+	const char *t = o[0].value;
+	int timeout = -1;
+	int64_t v = 0;
+	if (p > 0 && t && (brig_parse_i64(t, &v) < 0 || v < 0 || v > 86400)) {
+		fprintf(stderr, "brig: --time: \"%s\" is not a number of seconds\n", t);
+		p = -1;
+	}
+	if (t)
+		timeout = (int)v;
+	opts_free(o);
+	if (p <= 0)
+		return p == 0 ? 0 : BRIG_EXIT_FAIL;
+	return brig_for_each_container(g, pos, npos, stop_one, &timeout);
+}
+
+static int kill_one(struct eng *eng, const char *id, const char *what, void *arg,
+		    struct brig_err *e)
+{
+	int r = eng_kill(eng, id, *(int *)arg, e);
+	if (r == 0)
+		printf("%s\n", what);
+	return r;
+}
+
+int brig_cmd_kill(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = { OPT_VALUE("signal", 's', "SIG", "the signal (default KILL)"), { 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse("kill", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
+	int sig = SIGKILL;
+	if (p > 0 && o[0].value && (sig = rt_parse_signal(o[0].value)) <= 0) {
+		fprintf(stderr, "brig: --signal: unknown signal \"%s\"\n", o[0].value);
+		p = -1;
+	}
+	opts_free(o);
+	if (p <= 0)
+		return p == 0 ? 0 : BRIG_EXIT_FAIL;
+	return brig_for_each_container(g, pos, npos, kill_one, &sig);
+}
