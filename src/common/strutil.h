@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* common: string vectors, whole-string number parsing, bounded and growing
+ * formatting.  Included through common/common.h. */
+#ifndef BRIG_COMMON_STRUTIL_H
+#define BRIG_COMMON_STRUTIL_H
+
+#include "common/cleanup.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Duplicate-free vector helpers. */
+size_t brig_strv_len(char *const *v);
+char **brig_strv_dup(char *const *v);
+/* Parse an unsigned decimal; the whole string must be a number. */
+int brig_parse_u64(const char *s, uint64_t *out);
+int brig_parse_i64(const char *s, int64_t *out);
+/* snprintf into a fixed buffer; -ENAMETOOLONG when it does not fit. */
+int brig_snprintf(char *buf, size_t size, const char *fmt, ...) BRIG_PRINTF(3, 4);
+/* Append to a malloc'ed string of *len bytes (*buf may start NULL, *len 0);
+ * -ENOMEM (the string is kept as it was). */
+int brig_appendf(char **buf, size_t *len, const char *fmt, ...) BRIG_PRINTF(3, 4);
+
+#endif
