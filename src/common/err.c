@@ -70,6 +70,11 @@ static int set_common(struct brig_err *e, int code, const char *suffix,
 	return code;
 }
 
+int brig_err_oom(struct brig_err *e)
+{
+	return brig_err_set(e, -ENOMEM, "out of memory");
+}
+
 int brig_err_set(struct brig_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;

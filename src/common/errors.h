@@ -24,6 +24,8 @@ struct brig_err {
 /* Record an error (replacing any earlier one); returns code (made negative). */
 int brig_err_set(struct brig_err *e, int code, const char *fmt, ...)
 	BRIG_PRINTF(3, 4);
+/* brig_err_set(e, -ENOMEM, "out of memory"): the one out-of-memory error. */
+int brig_err_oom(struct brig_err *e);
 /* Like brig_err_set, the message followed by ": strerror(errnum)". */
 int brig_err_sys(struct brig_err *e, int errnum, const char *fmt, ...)
 	BRIG_PRINTF(3, 4);

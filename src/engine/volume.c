@@ -26,7 +26,6 @@
 #define VOL_DATA "_data"
 #define VOL_DU_DEPTH 128
 
-static int oom(struct brig_err *e) { return brig_err_set(e, -ENOMEM, "out of memory"); }
 
 bool eng_volume_name_valid(const char *s)
 {
@@ -189,7 +188,7 @@ int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
 		return r;
 	if (json_object_set_new(doc, "Mountpoint", json_string(data)) < 0 ||
 	    json_object_set_new(doc, "Scope", json_string("local")) < 0)
-		return oom(e);
+		return brig_err_oom(e);
 	*out = brig_steal_ptr(doc);
 	return 0;
 }
@@ -219,7 +218,7 @@ static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labe
 					       now, "Labels", labels, "Options", "Anonymous", anon);
 	_cleanup_free_ char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (!text)
-		return oom(e);
+		return brig_err_oom(e);
 	if (strlen(text) > ENG_VOLUME_JSON_MAX)
 		return brig_err_set(e, -E2BIG, "volume %s: its labels are too large", name);
 	return brig_atomic_write(dfd, ENG_VOLUME_JSON, text, strlen(text), 0600, e);
@@ -236,7 +235,7 @@ int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *l
 	if (r < 0)
 		return r;
 	if (!empty)
-		return oom(e);
+		return brig_err_oom(e);
 	if (mkdirat(volsfd, tmp, 0700) < 0)
 		return brig_err_sys(e, errno, "creating %s/%s/%s", g->root, VOL_DIR, tmp);
 	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, tmp, O_RDONLY | O_DIRECTORY |
@@ -322,7 +321,7 @@ static int ids_add(json_t *ids, const char *id, struct brig_err *e)
 	json_array_foreach(ids, i, v)
 		if (strcmp(json_string_value(v), id) == 0)
 			return 0;
-	return json_array_append_new(ids, json_string(id)) < 0 ? oom(e) : 0;
+	return json_array_append_new(ids, json_string(id)) < 0 ? brig_err_oom(e) : 0;
 }
 
 /* From every container record except skip's: volume name -> [ids]. */
@@ -330,7 +329,7 @@ int engvol_record_users(struct eng *g, const char *skip, json_t **out, struct br
 {
 	_cleanup_json_ json_t *all = NULL, *by = json_object();
 	if (!by)
-		return oom(e);
+		return brig_err_oom(e);
 	int r = eng_list(g, &all, e);
 	if (r < 0)
 		return r;
@@ -347,7 +346,7 @@ int engvol_record_users(struct eng *g, const char *skip, json_t **out, struct br
 				continue;
 			json_t *ids = json_object_get(by, name);
 			if (!ids && json_object_set_new(by, name, ids = json_array()) < 0)
-				return oom(e);
+				return brig_err_oom(e);
 			if ((r = ids_add(ids, id, e)) < 0)
 				return r;
 		}
@@ -401,7 +400,7 @@ static int volume_users(struct eng *g, int volsfd, const char *name, const json_
 	_cleanup_json_ json_t *ids = json_array();
 	const json_t *known = json_object_get(by_records, name);
 	if (!ids || (known && json_array_extend(ids, (json_t *)known) < 0))
-		return oom(e);
+		return brig_err_oom(e);
 	_cleanup_close_ int dfd = engvol_vol_dirfd(g, volsfd, name, e);
 	if (dfd < 0)
 		return dfd;
@@ -427,11 +426,11 @@ static int vol_names(struct eng *g, int volsfd, bool leftovers, json_t **out,
 		return brig_err_sys(e, errno, "reading %s/%s", g->root, VOL_DIR);
 	}
 	struct dirent *de;
-	int r = names ? 0 : oom(e);
+	int r = names ? 0 : brig_err_oom(e);
 	while (r == 0 && (de = readdir(d))) {
 		bool left = strncmp(de->d_name, ".tmp-", 5) == 0 || strncmp(de->d_name, ".rm-", 4) == 0;
 		if (leftovers ? left : eng_volume_name_valid(de->d_name))
-			r = json_array_append_new(names, json_string(de->d_name)) < 0 ? oom(e) : 0;
+			r = json_array_append_new(names, json_string(de->d_name)) < 0 ? brig_err_oom(e) : 0;
 	}
 	(void)closedir(d);
 	if (r < 0)
@@ -454,7 +453,7 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 	if (volsfd < 0)
 		return volsfd;
 	_cleanup_json_ json_t *names = NULL, *by = NULL, *arr = json_array();
-	int r = arr ? vol_names(g, volsfd, false, &names, e) : oom(e);
+	int r = arr ? vol_names(g, volsfd, false, &names, e) : brig_err_oom(e);
 	if (r < 0 || (r = engvol_record_users(g, NULL, &by, e)) < 0)
 		return r;
 	size_t i;
@@ -469,7 +468,7 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 			continue;
 		}
 		if (json_object_set(doc, "UsedBy", users) < 0 || json_array_append(arr, doc) < 0)
-			return oom(e);
+			return brig_err_oom(e);
 	}
 	*out = brig_steal_ptr(arr);
 	return 0;
@@ -600,7 +599,7 @@ static int prune_one(struct eng *g, int volsfd, const char *name, bool all,
 	if ((r = engvol_vol_delete(g, volsfd, name, e)) < 0)
 		return r;
 	return json_array_append_new(removed, json_pack("{s:s,s:I}", "Name", name, "Size",
-							(json_int_t)size)) < 0 ? oom(e) : 0;
+							(json_int_t)size)) < 0 ? brig_err_oom(e) : 0;
 }
 
 int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t **removed,
@@ -612,7 +611,7 @@ int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t
 		return lr;
 	prune_leftovers(g, volsfd);
 	_cleanup_json_ json_t *names = NULL, *by = NULL, *out = json_array();
-	int r = out ? vol_names(g, volsfd, false, &names, e) : oom(e);
+	int r = out ? vol_names(g, volsfd, false, &names, e) : brig_err_oom(e);
 	if (r < 0 || (r = engvol_record_users(g, NULL, &by, e)) < 0)
 		return r;
 	size_t i;

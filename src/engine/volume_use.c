@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int oom(struct brig_err *e) { return brig_err_set(e, -ENOMEM, "out of memory"); }
 
 /* ---- containers' volumes -------------------------------------------------- */
 
@@ -121,7 +120,7 @@ static int resolve_all(struct eng *g, int volsfd, struct eng_flags *f, const cha
 			return brig_err_wrap(e, "volume for %s", req.destination);
 		json_t *m = mount_entry(&c[i], &req, source);
 		if (!m || json_array_append_new(arr, m) < 0)
-			return oom(e);
+			return brig_err_oom(e);
 	}
 	return 0;
 }
@@ -134,7 +133,7 @@ int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id,
 		return brig_err_set(e, -EINVAL, "invalid container id \"%.70s\"", ctr_id);
 	_cleanup_json_ json_t *arr = json_array();
 	if (!arr)
-		return oom(e);
+		return brig_err_oom(e);
 	if (n == 0) {
 		*mounts = brig_steal_ptr(arr);
 		return 0;
@@ -148,7 +147,7 @@ int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id,
 		return lr;
 	_cleanup_free_ struct vol_claim *c = calloc(n, sizeof(*c));
 	if (!c)
-		return oom(e);
+		return brig_err_oom(e);
 	int r = resolve_all(g, volsfd, f, ctr_id, c, arr, e);
 	if (r < 0) {
 		claims_undo(g, volsfd, c, n, ctr_id);

@@ -5,11 +5,6 @@
 
 #include <string.h>
 
-static int oom(struct brig_err *e)
-{
-	return brig_err_set(e, -ENOMEM, "out of memory");
-}
-
 /* parent[key] as an object, created when absent; NULL (error set) when it
  * is something else. */
 static json_t *child_obj(json_t *parent, const char *path, const char *key,
@@ -24,7 +19,7 @@ static json_t *child_obj(json_t *parent, const char *path, const char *key,
 		return NULL;
 	}
 	if (json_object_set_new(parent, key, v = json_object()) < 0 || !v) {
-		oom(e);
+		brig_err_oom(e);
 		return NULL;
 	}
 	return v;
@@ -32,7 +27,7 @@ static json_t *child_obj(json_t *parent, const char *path, const char *key,
 
 static int set_new(json_t *obj, const char *key, json_t *v, struct brig_err *e)
 {
-	return json_object_set_new(obj, key, v) < 0 ? oom(e) : 0;
+	return json_object_set_new(obj, key, v) < 0 ? brig_err_oom(e) : 0;
 }
 
 static json_int_t rlim_json(int64_t v)
@@ -46,7 +41,7 @@ static int apply_rlimits(const struct eng_config *c, json_t *proc, struct brig_e
 {
 	json_t *rl = json_object_get(proc, "rlimits");
 	if (!rl && json_object_set_new(proc, "rlimits", rl = json_array()) < 0)
-		return oom(e);
+		return brig_err_oom(e);
 	if (!json_is_array(rl))
 		return brig_err_set(e, -EINVAL, "OCI config: process.rlimits is not an array");
 	for (size_t i = 0; i < c->n_ulimits; i++) {
@@ -54,7 +49,7 @@ static int apply_rlimits(const struct eng_config *c, json_t *proc, struct brig_e
 		json_t *obj = json_pack("{s:s,s:I,s:I}", "type", u->oci, "hard",
 					rlim_json(u->hard), "soft", rlim_json(u->soft));
 		if (!obj)
-			return oom(e);
+			return brig_err_oom(e);
 		size_t j, at = json_array_size(rl);
 		json_t *old;
 		json_array_foreach(rl, j, old) {
@@ -65,7 +60,7 @@ static int apply_rlimits(const struct eng_config *c, json_t *proc, struct brig_e
 		int r = at < json_array_size(rl) ? json_array_set_new(rl, at, obj)
 						 : json_array_append_new(rl, obj);
 		if (r < 0)
-			return oom(e);
+			return brig_err_oom(e);
 	}
 	return 0;
 }
@@ -84,7 +79,7 @@ static int apply_caps(const struct eng_config *c, json_t *proc, struct brig_err 
 				a = NULL;
 			}
 		if (!a || json_object_set_new(caps, sets[i], a) < 0)
-			return oom(e);
+			return brig_err_oom(e);
 	}
 	(void)json_object_del(caps, "inheritable");
 	(void)json_object_del(caps, "ambient");

@@ -29,7 +29,7 @@ json_t *eng_json_arr(json_t *obj, const char *key)
 int eng_json_set(json_t *obj, const char *key, json_t *v, struct brig_err *e)
 {
 	if (!v || json_object_set_new(obj, key, v) < 0)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 
@@ -75,13 +75,13 @@ int eng_flags_apply(const struct eng_flags *f, json_t *oci, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "the OCI config is not a JSON object");
 	_cleanup_json_ json_t *work = json_deep_copy(oci);
 	if (!work)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(steps); i++) {
 		int r = steps[i](f, work, e);
 		if (r < 0)
 			return r;
 	}
 	if (json_object_clear(oci) < 0 || json_object_update(oci, work) < 0)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }

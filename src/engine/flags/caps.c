@@ -145,7 +145,7 @@ static int sys_writable(json_t *oci, struct brig_err *e)
 		for (size_t j = json_array_size(opts); j-- > 0;) {
 			const char *o = json_string_value(json_array_get(opts, j));
 			if (o && strcmp(o, "ro") == 0 && json_array_remove(opts, j) < 0)
-				return eng_oom(e);
+				return brig_err_oom(e);
 		}
 	}
 	return 0;

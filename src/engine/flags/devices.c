@@ -83,7 +83,7 @@ int eng_set_device(struct eng_flags *f, const char *v, struct brig_err *e)
 {
 	_cleanup_free_ char *spec = strdup(v);
 	if (!spec)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	char *host = NULL, *ctr = NULL;
 	const char *perms = "rwm";
 	struct eng_device d = { 0 };
@@ -99,7 +99,7 @@ int eng_set_device(struct eng_flags *f, const char *v, struct brig_err *e)
 		free(d.ctr);
 		if (nd)
 			f->devices = nd;
-		return eng_oom(e);
+		return brig_err_oom(e);
 	}
 	f->devices = nd;
 	f->devices[f->n_devices++] = d;
@@ -125,14 +125,14 @@ static int apply_one(const struct eng_device *d, json_t *devs, json_t *rules,
 				 "major", (json_int_t)d->major, "minor", (json_int_t)d->minor,
 				 "fileMode", (int)d->mode, "uid", 0, "gid", 0);
 	if (!node || json_array_append_new(devs, node) < 0)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	if (privileged) /* every device is allowed already */
 		return 0;
 	json_t *rule = json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", type, "major",
 				 (json_int_t)d->major, "minor", (json_int_t)d->minor,
 				 "access", d->perms);
 	if (!rule || json_array_append_new(rules, rule) < 0)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 

@@ -176,18 +176,17 @@ const char *eng_flags_hostname(const struct eng_flags *f) { return f->hostname; 
 
 /* ---- helpers ------------------------------------------------------------ */
 
-int eng_oom(struct brig_err *e) { return brig_err_set(e, -ENOMEM, "out of memory"); }
 
 int eng_strv_push(char ***v, const char *s, struct brig_err *e)
 {
 	size_t n = brig_strv_len(*v);
 	char **nv = realloc(*v, (n + 2) * sizeof(char *));
 	if (!nv)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	*v = nv;
 	nv[n] = NULL;
 	if (!(nv[n] = strdup(s)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	nv[n + 1] = NULL;
 	return 0;
 }

@@ -97,7 +97,6 @@ typedef int (*eng_setter)(struct eng_flags *f, const char *value,
 			  struct brig_err *e);
 
 /* flags.c */
-int eng_oom(struct brig_err *e);
 int eng_strv_push(char ***v, const char *s, struct brig_err *e);
 bool eng_strv_has(char *const *v, const char *s);
 int eng_notice(struct eng_flags *f, struct brig_err *e, const char *fmt, ...)

@@ -11,7 +11,7 @@ static int buf_add(char **buf, size_t *len, const char *s, size_t n, struct brig
 {
 	char *nb = realloc(*buf, *len + n + 1);
 	if (!nb)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	memcpy(nb + *len, s, n);
 	*len += n;
 	nb[*len] = '\0';
@@ -57,7 +57,7 @@ int eng_csv_split(const char *s, char ***out, struct brig_err *e)
 {
 	_cleanup_strv_ char **v = calloc(1, sizeof(char *));
 	if (!v)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	for (const char *p = s;;) {
 		_cleanup_free_ char *field = NULL;
 		int r = csv_field(&p, &field, e);
@@ -156,7 +156,7 @@ static int fill_bind(struct eng_mount *m, const struct mnt_spec *s, struct brig_
 	if (s->prop && !eng_propagation_ok(s->prop))
 		return brig_err_set(e, -EINVAL, "invalid bind-propagation \"%.32s\"", s->prop);
 	if (s->prop && !(m->propagation = strdup(s->prop)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	return eng_bind_opts(m, s->nonrec > 0, false, false, e);
 }
 
@@ -177,11 +177,11 @@ static int fill_mount(struct eng_mount *m, const struct mnt_spec *s, struct brig
 		return brig_err_set(e, -EINVAL, "destination \"%.256s\" is not an absolute path "
 				    "(and not /)", s->dst);
 	if (!(m->dst = strdup(s->dst)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	m->readonly = s->ro > 0;
 	if (!strcmp(s->type, "bind")) {
 		if (!(m->src = strdup(s->src)))
-			return eng_oom(e);
+			return brig_err_oom(e);
 		return fill_bind(m, s, e);
 	}
 	if (!strcmp(s->type, "tmpfs"))
@@ -192,7 +192,7 @@ static int fill_mount(struct eng_mount *m, const struct mnt_spec *s, struct brig
 				    "([A-Za-z0-9][A-Za-z0-9_.-]+)", name);
 	m->nocopy = s->nocopy > 0;
 	if (!(m->src = strdup(name)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	return eng_bind_opts(m, false, false, false, e);
 }
 
@@ -206,6 +206,6 @@ int eng_set_mount(struct eng_flags *f, const char *v, struct brig_err *e)
 	if (r < 0 || (r = csv_parse(fields, &s, e)) < 0 || (r = fill_mount(&m, &s, e)) < 0)
 		return r;
 	if (!(m.raw = strdup(v)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	return eng_mount_add(f, &m, e);
 }

@@ -31,7 +31,7 @@ int eng_mount_add(struct eng_flags *f, struct eng_mount *m, struct brig_err *e)
 			return brig_err_set(e, -EINVAL, "duplicate mount point %s", m->dst);
 	struct eng_mount *nm = realloc(f->mounts, (f->n_mounts + 1) * sizeof(*nm));
 	if (!nm)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	f->mounts = nm;
 	nm[f->n_mounts++] = *m;
 	memset(m, 0, sizeof(*m));
@@ -150,7 +150,7 @@ int eng_set_tmpfs(struct eng_flags *f, const char *v, struct brig_err *e)
 	_cleanup_strv_ char **extra = NULL;
 	_cleanup_free_ char *copy = strdup(v);
 	if (!copy || !(m.raw = strdup(v)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	char *opts = strchr(copy, ':');
 	if (opts)
 		*opts++ = '\0';
@@ -158,7 +158,7 @@ int eng_set_tmpfs(struct eng_flags *f, const char *v, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "\"%.256s\" is not an absolute path (and not /)",
 				    copy);
 	if (!(m.dst = strdup(copy)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	bool exec = false;
 	for (char *save = NULL, *o = opts ? strtok_r(opts, ",", &save) : NULL; o;
 	     o = strtok_r(NULL, ",", &save)) {
@@ -236,7 +236,7 @@ static int vol_source(struct eng_mount *m, const char *src, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "\"%.64s\" is not an absolute host path or a "
 				    "volume name ([A-Za-z0-9][A-Za-z0-9_.-]+)", src);
 	}
-	return (m->src = strdup(src)) ? 0 : eng_oom(e);
+	return (m->src = strdup(src)) ? 0 : brig_err_oom(e);
 }
 
 static int vol_fill(struct eng_flags *f, struct eng_mount *m, char **parts, size_t n,
@@ -251,7 +251,7 @@ static int vol_fill(struct eng_flags *f, struct eng_mount *m, char **parts, size
 		return brig_err_set(e, -EINVAL, "destination \"%.256s\" is not an absolute path "
 				    "(and not /)", dst);
 	if (!(m->dst = strdup(dst)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	for (char *save = NULL, *o = n == 3 ? strtok_r(parts[2], ",", &save) : NULL; o;
 	     o = strtok_r(NULL, ",", &save))
 		if ((r = vol_opt(f, &vo, o, e)) < 0)
@@ -261,7 +261,7 @@ static int vol_fill(struct eng_flags *f, struct eng_mount *m, char **parts, size
 	m->readonly = vo.rw == 0;
 	m->nocopy = vo.nocopy;
 	if (vo.prop && !(m->propagation = strdup(vo.prop)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	return eng_bind_opts(m, false, vo.dev, vo.noexec, e);
 }
 
@@ -271,7 +271,7 @@ int eng_set_volume(struct eng_flags *f, const char *v, struct brig_err *e)
 							  .from = ENG_FROM_VOLUME, .tmpfs_mode = -1 };
 	_cleanup_free_ char *copy = strdup(v);
 	if (!copy || !(m.raw = strdup(v)))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	char *parts[3];
 	size_t n = 0;
 	for (char *p = copy; p; n++) {

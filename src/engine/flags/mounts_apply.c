@@ -78,7 +78,7 @@ int eng_flags_volume_resolve(struct eng_flags *f, size_t i, const char *host_pat
 				    host_path ? host_path : "");
 	char *c = strdup(host_path);
 	if (!c)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	free(m->host_path);
 	m->host_path = c;
 	return 0;
@@ -103,9 +103,9 @@ static int apply_shm(const struct eng_flags *f, json_t *mounts, struct brig_err 
 		for (size_t j = json_array_size(opts); j-- > 0;) {
 			const char *o = json_string_value(json_array_get(opts, j));
 			if (o && strncmp(o, "size=", 5) == 0 && json_array_remove(opts, j) < 0)
-				return eng_oom(e);
+				return brig_err_oom(e);
 		}
-		return json_array_append_new(opts, json_string(opt)) < 0 ? eng_oom(e) : 0;
+		return json_array_append_new(opts, json_string(opt)) < 0 ? brig_err_oom(e) : 0;
 	}
 	return brig_err_set(e, -EINVAL, "--shm-size: the config has no /dev/shm tmpfs mount "
 			    "(with options) to size");
@@ -160,7 +160,7 @@ static int apply_user_mounts(const struct eng_flags *f, json_t *mounts, struct b
 				continue;
 			json_t *j = mount_json(&f->mounts[i]);
 			if (!j || json_array_append_new(mounts, j) < 0)
-				return eng_oom(e);
+				return brig_err_oom(e);
 		}
 	return 0;
 }

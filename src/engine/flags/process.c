@@ -79,7 +79,7 @@ int eng_set_hostname(struct eng_flags *f, const char *v, struct brig_err *e)
 				    "labels, at most 64 characters)", v);
 	char *c = strdup(v);
 	if (!c)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	free(f->hostname);
 	f->hostname = c;
 	return 0;
@@ -92,7 +92,7 @@ int eng_set_stop_signal(struct eng_flags *f, const char *v, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "invalid signal \"%.32s\"", v);
 	char *c = strdup(v);
 	if (!c)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	free(f->stop_signal_s);
 	f->stop_signal_s = c;
 	f->stop_signal = sig;
@@ -124,7 +124,7 @@ static int add_gids(const struct eng_flags *f, json_t *proc, struct brig_err *e)
 		json_array_foreach(gids, j, g)
 			have = have || (json_is_integer(g) && (uint64_t)json_integer_value(g) == gid);
 		if (!have && json_array_append_new(gids, json_integer((json_int_t)gid)) < 0)
-			return eng_oom(e);
+			return brig_err_oom(e);
 	}
 	return 0;
 }

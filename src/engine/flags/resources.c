@@ -146,7 +146,7 @@ static int set_list(char **dst, const char *v, struct brig_err *e)
 		return r;
 	char *c = strdup(v);
 	if (!c)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	free(*dst);
 	*dst = c;
 	return 0;

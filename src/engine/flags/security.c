@@ -9,7 +9,7 @@ static int set_str(char **dst, const char *v, struct brig_err *e)
 {
 	char *c = strdup(v);
 	if (!c)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	free(*dst);
 	*dst = c;
 	return 0;
@@ -61,7 +61,7 @@ static int path_list(const char *what, const char *val, char ***v, struct brig_e
 	_cleanup_free_ char *copy = strdup(val);
 	_cleanup_strv_ char **add = NULL;
 	if (!copy)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	for (char *save = NULL, *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
 		if (!eng_path_ok(p))
 			return brig_err_set(e, -EINVAL, "%s=: \"%.256s\" is not an absolute path",
@@ -141,7 +141,7 @@ static int apply_masks(const struct eng_flags *f, json_t *lx, struct brig_err *e
 	if ((f->unmask_all || f->unmask) &&
 	    (remove_paths(lx, "maskedPaths", f->unmask, f->unmask_all) < 0 ||
 	     remove_paths(lx, "readonlyPaths", f->unmask, f->unmask_all) < 0))
-		return eng_oom(e);
+		return brig_err_oom(e);
 	if (!f->mask)
 		return 0;
 	json_t *masked = eng_json_arr(lx, "maskedPaths");
@@ -155,7 +155,7 @@ static int apply_masks(const struct eng_flags *f, json_t *lx, struct brig_err *e
 			have = have || (json_string_value(p) &&
 					strcmp(json_string_value(p), f->mask[i]) == 0);
 		if (!have && json_array_append_new(masked, json_string(f->mask[i])) < 0)
-			return eng_oom(e);
+			return brig_err_oom(e);
 	}
 	return 0;
 }

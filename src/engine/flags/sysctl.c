@@ -58,7 +58,7 @@ int eng_set_sysctl(struct eng_flags *f, const char *v, struct brig_err *e)
 	_cleanup_free_ char *key = strndup(v, (size_t)(eq - v));
 	_cleanup_free_ char *val = strdup(eq + 1);
 	if (!key || !val)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	if (!key_ok(key))
 		return brig_err_set(e, -EINVAL, "\"%.64s\" is not a sysctl name", key);
 	if (!sysctl_ns(key))
@@ -73,7 +73,7 @@ int eng_set_sysctl(struct eng_flags *f, const char *v, struct brig_err *e)
 		}
 	struct eng_sysctl *ns = realloc(f->sysctls, (f->n_sysctls + 1) * sizeof(*ns));
 	if (!ns)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	f->sysctls = ns;
 	ns[f->n_sysctls].key = brig_steal_ptr(key);
 	ns[f->n_sysctls].value = brig_steal_ptr(val);

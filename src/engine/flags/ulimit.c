@@ -52,7 +52,7 @@ static int parse_ulimit(const char *v, struct eng_ulimit *u, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "unknown ulimit \"%.*s\"", (int)(n > 32 ? 32 : n), v);
 	_cleanup_free_ char *vals = strdup(eq + 1);
 	if (!vals)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	char *colon = strchr(vals, ':');
 	if (colon)
 		*colon = '\0';
@@ -81,7 +81,7 @@ int eng_set_ulimit(struct eng_flags *f, const char *v, struct brig_err *e)
 		}
 	struct eng_ulimit *nu = realloc(f->ulimits, (f->n_ulimits + 1) * sizeof(*nu));
 	if (!nu)
-		return eng_oom(e);
+		return brig_err_oom(e);
 	f->ulimits = nu;
 	f->ulimits[f->n_ulimits++] = u;
 	return 0;
@@ -106,7 +106,7 @@ int eng_apply_ulimits(const struct eng_flags *f, json_t *oci, struct brig_err *e
 		const struct eng_ulimit *u = &f->ulimits[i];
 		json_t *obj = rlimit_json(u);
 		if (!obj)
-			return eng_oom(e);
+			return brig_err_oom(e);
 		size_t j;
 		json_t *old;
 		bool replaced = false;
@@ -121,7 +121,7 @@ int eng_apply_ulimits(const struct eng_flags *f, json_t *oci, struct brig_err *e
 		int r = replaced ? 0 : json_array_append(rl, obj);
 		json_decref(obj);
 		if (r < 0)
-			return eng_oom(e);
+			return brig_err_oom(e);
 	}
 	return 0;
 }

@@ -10,7 +10,7 @@
 static int append(json_t *arr, json_t *val, struct brig_err *e)
 {
 	if (!val || json_array_append_new(arr, val) < 0)
-		return sp_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 
@@ -77,7 +77,7 @@ static int conv_archmap_entry(const json_t *ent, const struct bj_loc *at,
 	json_t *list = json_array();
 	*chosen = list;
 	if (!list || append(list, json_string(arch), e) < 0)
-		return sp_oom(e);
+		return brig_err_oom(e);
 	for (size_t i = 0; subs && subs[i]; i++)
 		if ((r = append(list, json_string(subs[i]), e)) < 0)
 			return r;
@@ -231,7 +231,7 @@ int eng_seccomp_from_docker(const char *buf, size_t len, const char *file,
 	bj_root(&root, file);
 	_cleanup_json_ json_t *out = json_object();
 	if (!out)
-		return sp_oom(e);
+		return brig_err_oom(e);
 	if ((r = bj_expect(in, &root, JSON_OBJECT, e)) < 0 ||
 	    (r = conv_profile(in, &root, &t, out, e)) < 0)
 		return r;

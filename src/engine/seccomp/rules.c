@@ -6,15 +6,10 @@
 
 #include <string.h>
 
-int sp_oom(struct brig_err *e)
-{
-	return brig_err_set(e, -ENOMEM, "out of memory");
-}
-
 int sp_put(json_t *obj, const char *key, json_t *val, struct brig_err *e)
 {
 	if (!val || json_object_set_new(obj, key, val) < 0)
-		return sp_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 
@@ -58,7 +53,7 @@ static int conv_arg(const json_t *a, const struct bj_loc *at, json_t *args,
 		return bj_fail(e, &sub, "only used with SCMP_CMP_MASKED_EQ, not %s", op);
 	json_t *o = json_object();
 	if (!o || json_array_append_new(args, o) < 0)
-		return sp_oom(e);
+		return brig_err_oom(e);
 	if ((r = sp_put(o, "index", json_integer(idx), e)) < 0 ||
 	    (r = sp_put(o, "value", copy_value(a, "value"), e)) < 0)
 		return r;
@@ -111,7 +106,7 @@ static int conv_names(const json_t *ent, const struct bj_loc *at, json_t *out,
 			return r;
 		names = calloc(2, sizeof(*names));
 		if (!names || !(names[0] = strdup(one)))
-			return sp_oom(e);
+			return brig_err_oom(e);
 	} else {
 		r = bj_get_strv(ent, at, "names", true, SP_MAX_NAMES, &names, e);
 		if (r < 0)
@@ -138,7 +133,7 @@ static int conv_names(const json_t *ent, const struct bj_loc *at, json_t *out,
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (json_array_append_new(a, json_string(names[i])) < 0)
-			return sp_oom(e);
+			return brig_err_oom(e);
 	return 0;
 }
 
@@ -201,7 +196,7 @@ static int conv_entry(const json_t *ent, const struct bj_loc *at,
 		return r;
 	_cleanup_json_ json_t *out = json_object();
 	if (!out)
-		return sp_oom(e);
+		return brig_err_oom(e);
 	if ((r = conv_names(ent, at, out, total, e)) < 0 ||
 	    (r = sp_conv_action(ent, at, "action", "errnoRet", out, e)) < 0 ||
 	    (r = conv_args(ent, at, out, e)) < 0 ||
@@ -215,7 +210,7 @@ static int conv_entry(const json_t *ent, const struct bj_loc *at,
 	if (!inc || !exc)
 		return 0;
 	if (json_array_append_new(list, brig_steal_ptr(out)) < 0)
-		return sp_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 

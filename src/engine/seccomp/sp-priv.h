@@ -54,7 +54,6 @@ int sp_filter_eval(const json_t *entry, const struct bj_loc *at,
 
 /* rules.c: helpers.  sp_put owns val also on failure; sp_unset: the member
  * is absent or null (Go writes null for an empty list). */
-int sp_oom(struct brig_err *e);
 int sp_put(json_t *obj, const char *key, json_t *val, struct brig_err *e);
 bool sp_unset(const json_t *obj, const char *key);
 /* action_key and its errno member (defaultAction/defaultErrnoRet or

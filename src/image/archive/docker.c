@@ -44,7 +44,7 @@ static int add_layers(struct img_store *s, const struct arc_members *set,
 		    (r = arc_blob_compression(s, m->digest, &comp, e)) < 0)
 			return r;
 		if (json_array_append_new(layers, descriptor_json(layer_type(comp), m)) < 0)
-			return arc_oom(e);
+			return brig_err_oom(e);
 	}
 	return 0;
 }
@@ -65,7 +65,7 @@ static int check_config(struct img_store *s, const struct arc_member *m,
 		return r;
 	_cleanup_free_ char *name = NULL;
 	if (asprintf(&name, "config '%s'", path) < 0)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	struct img_config c = { 0 };
 	r = img_config_parse(buf, len, name, &c, e);
 	img_config_clear(&c);
@@ -93,18 +93,18 @@ static int build_manifest(struct img_store *s, const struct arc_members *set,
 					       "mediaType", IMG_MT_OCI_MANIFEST, "config",
 					       descriptor_json(IMG_MT_OCI_CONFIG, cfg));
 	if (!layers || !doc)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	if ((r = add_layers(s, set, layer_arr, &lat, layers, e)) < 0)
 		return r;
 	if (json_object_set(doc, "layers", layers) < 0)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	_cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
 	if (!text)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	out->size = strlen(text);
 	out->media_type = strdup(IMG_MT_OCI_MANIFEST);
 	if (!out->media_type)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	(void)img_media_type_info(out->media_type, &out->info);
 	return img_blob_put(s, text, out->size, out->digest, e);
 }
@@ -123,7 +123,7 @@ static int repo_tags(const json_t *ent, const struct bj_loc *at, char ***out,
 	size_t n = brig_strv_len(tags);
 	_cleanup_strv_ char **names = calloc(n + 1, sizeof(char *));
 	if (!names)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	for (size_t i = 0; i < n; i++) {
 		struct bj_loc el, tat;
 		bj_key(&tat, at, "RepoTags");

@@ -119,6 +119,5 @@ int arc_image_name(const char *raw, const char *bare_repo, char **out,
 int arc_blob_compression(struct img_store *s, const char *digest,
 			 enum img_compression *out, struct brig_err *e);
 
-int arc_oom(struct brig_err *e);
 
 #endif

@@ -47,7 +47,7 @@ int arc_image_name(const char *raw, const char *bare_repo, char **out, struct br
 			return brig_err_set(e, -EINVAL, "'%s' is neither an image name nor a tag",
 					    raw);
 		if (asprintf(&full, "%s:%s", bare_repo, raw) < 0)
-			return arc_oom(e);
+			return brig_err_oom(e);
 	}
 	struct img_ref ref;
 	int r = img_ref_parse(full ? full : raw, &ref, e);
@@ -55,7 +55,7 @@ int arc_image_name(const char *raw, const char *bare_repo, char **out, struct br
 		return r;
 	*out = img_ref_string(&ref);
 	img_ref_clear(&ref);
-	return *out ? 0 : arc_oom(e);
+	return *out ? 0 : brig_err_oom(e);
 }
 
 int arc_images_add(struct arc_images *im, const struct img_descriptor *desc,
@@ -66,7 +66,7 @@ int arc_images_add(struct arc_images *im, const struct img_descriptor *desc,
 		struct img_loaded *v = reallocarray(im->v, cap, sizeof(*v));
 		if (!v) {
 			brig_strv_free(names);
-			return arc_oom(e);
+			return brig_err_oom(e);
 		}
 		im->v = v;
 		im->cap = cap;
@@ -96,11 +96,11 @@ int arc_images_add_name(struct arc_images *im, size_t i, const char *name,
 				    (unsigned long long)IMG_ARCHIVE_MAX_TAGS);
 	char **v = reallocarray(l->names, n + 2, sizeof(char *));
 	if (!v)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	l->names = v;
 	v[n] = strdup(name);
 	v[n + 1] = NULL;
-	return v[n] ? 0 : arc_oom(e);
+	return v[n] ? 0 : brig_err_oom(e);
 }
 
 void img_load_result_clear(struct img_load_result *r)

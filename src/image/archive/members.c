@@ -10,11 +10,6 @@
 
 #include <string.h>
 
-int arc_oom(struct brig_err *e)
-{
-	return brig_err_set(e, -ENOMEM, "out of memory");
-}
-
 /* Append component c (len n) to out (of size cap, currently *len). */
 static void push_component(char *out, size_t *len, const char *c, size_t n)
 {
@@ -73,7 +68,7 @@ int arc_path_normalize(const char *path, size_t max, const char *what, char **ou
 				    what, path);
 	_cleanup_free_ char *buf = malloc(n + 1);
 	if (!buf)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	int r = normalize(path, false, buf, what, e);
 	if (r < 0)
 		return r;
@@ -95,7 +90,7 @@ int arc_link_resolve(const char *name, const char *target, size_t max, char **ou
 	_cleanup_free_ char *joined = malloc(n + 1);
 	_cleanup_free_ char *buf = malloc(n + 1);
 	if (!joined || !buf)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	snprintf(joined, n + 1, "%.*s/%s", (int)dir, name, target);
 	int r = normalize(dir ? joined : target, true, buf, "link", e);
 	if (r < 0)
@@ -132,7 +127,7 @@ static int grow_slots(struct arc_members *set, struct brig_err *e)
 	size_t n = set->n_slots ? set->n_slots * 2 : 64;
 	size_t *slots = calloc(n, sizeof(*slots));
 	if (!slots)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	free(set->slots);
 	set->slots = slots;
 	set->n_slots = n;
@@ -157,7 +152,7 @@ int arc_members_add(struct arc_members *set, struct arc_member *m, struct brig_e
 		size_t cap = set->cap ? set->cap * 2 : 64;
 		struct arc_member *v = reallocarray(set->v, cap, sizeof(*v));
 		if (!v)
-			r = arc_oom(e);
+			r = brig_err_oom(e);
 		else {
 			set->v = v;
 			set->cap = cap;
@@ -223,7 +218,7 @@ int arc_members_resolve(const struct arc_members *set, const char *path,
 		free(name);
 		name = strdup(m->target);
 		if (!name)
-			return arc_oom(e);
+			return brig_err_oom(e);
 	}
 	return bj_fail(e, at, "'%s': more than %d links", path, ARC_MAX_LINK_HOPS);
 }

@@ -79,7 +79,7 @@ static int load_entry(struct img_store *s, const struct arc_members *set,
 	if (name) {
 		names = calloc(2, sizeof(char *));
 		if (!names)
-			return arc_oom(e);
+			return brig_err_oom(e);
 		names[0] = brig_steal_ptr(name);
 	}
 	return arc_images_add(out, d, id, names, e);

@@ -167,7 +167,7 @@ static int read_meta(struct rd *r, const char *name, char **slot, size_t *len,
 	struct mem m = { .max = IMG_ARCHIVE_MAX_META };
 	m.buf = malloc(m.max + 1);
 	if (!m.buf)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	m.buf[0] = 0;
 	int rc = copy_data(r, mem_sink, &m, e);
 	if (rc < 0) {
@@ -284,7 +284,7 @@ static struct archive *open_reader(struct rd *r, struct brig_err *e)
 {
 	struct archive *a = archive_read_new();
 	if (!a) {
-		arc_oom(e);
+		brig_err_oom(e);
 		return NULL;
 	}
 	r->a = a;
@@ -305,7 +305,7 @@ int arc_read(struct img_store *s, int fd, const struct arc_limits *lim,
 {
 	_cleanup_free_ char *buf = malloc(RD_BLOCK);
 	if (!buf)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	struct rd r = { .fd = fd, .buf = buf, .s = s, .lim = lim, .meta = meta, .st = st };
 	struct archive *a = open_reader(&r, e);
 	if (!a)

@@ -43,7 +43,7 @@ static int given_name(const char *ref, const struct img_descriptor *d, char **ou
 	_cleanup_free_ char *full = img_ref_string(&r);
 	img_ref_clear(&r);
 	if (!full)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	if (strcmp(full, stored) == 0)
 		*out = brig_steal_ptr(full);
 	return 0;
@@ -54,7 +54,7 @@ static int resolve_all(struct img_store *s, const char *const *refs, size_t n,
 {
 	struct sv_image *v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	for (size_t i = 0; i < n; i++) {
 		int r = img_store_resolve(s, refs[i], &v[i].desc, e);
 		if (r == 0)
@@ -90,7 +90,7 @@ static int docker_layers(struct arc_writer *w, const struct img_manifest *m,
 		if (r < 0)
 			return r;
 		if (json_array_append_new(layers, json_string(member)) < 0)
-			return arc_oom(e);
+			return brig_err_oom(e);
 	}
 	return 0;
 }
@@ -107,14 +107,14 @@ static int docker_image(struct arc_writer *w, const struct sv_image *im,
 		_cleanup_json_ json_t *layers = json_array();
 		if (!layers || (r = arc_writer_blob(w, m->config.digest, cfg, e)) < 0 ||
 		    (r = docker_layers(w, m, layers, e)) < 0)
-			return r < 0 ? r : arc_oom(e);
+			return r < 0 ? r : brig_err_oom(e);
 		ent = json_pack("{s:s, s:[], s:O}", "Config", cfg, "RepoTags", "Layers", layers);
 		if (!ent || json_array_append_new(entries, ent) < 0)
-			return arc_oom(e);
+			return brig_err_oom(e);
 	}
 	if (im->name && json_array_append_new(json_object_get(ent, "RepoTags"),
 					      json_string(im->name)) < 0)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 
@@ -123,7 +123,7 @@ static int save_docker(struct arc_writer *w, const struct sv_image *v, size_t n,
 {
 	_cleanup_json_ json_t *entries = json_array();
 	if (!entries)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	for (size_t i = 0; i < n; i++) {
 		struct img_descriptor md = { 0 };
 		struct img_manifest m = { 0 };
@@ -139,7 +139,7 @@ static int save_docker(struct arc_writer *w, const struct sv_image *v, size_t n,
 	}
 	_cleanup_free_ char *text = json_dumps(entries, JSON_COMPACT);
 	if (!text)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	return arc_writer_mem(w, "manifest.json", text, strlen(text), e);
 }
 
@@ -224,7 +224,7 @@ static int save_oci(struct arc_writer *w, const struct sv_image *v, size_t n,
 	_cleanup_json_ json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2,
 						 "mediaType", IMG_MT_OCI_INDEX, "manifests");
 	if (!index)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	int r = arc_writer_mem(w, "oci-layout", layout, strlen(layout), e);
 	if (r == 0)
 		r = arc_writer_dir(w, "blobs", e);
@@ -235,13 +235,13 @@ static int save_oci(struct arc_writer *w, const struct sv_image *v, size_t n,
 		json_t *ent = r == 0 ? oci_entry(&v[i]) : NULL;
 		if (r == 0 && (!ent || json_array_append_new(json_object_get(index, "manifests"),
 							    ent) < 0))
-			r = arc_oom(e);
+			r = brig_err_oom(e);
 	}
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *text = json_dumps(index, JSON_COMPACT);
 	if (!text)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	return arc_writer_mem(w, "index.json", text, strlen(text), e);
 }
 

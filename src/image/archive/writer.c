@@ -39,7 +39,7 @@ int arc_writer_open(struct arc_writer *w, struct img_store *s, int fd, struct br
 	*w = (struct arc_writer){ .s = s, .fd = fd };
 	w->a = archive_write_new();
 	if (!w->a)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
 	    archive_write_open(w->a, w, NULL, sv_write, NULL) != ARCHIVE_OK) {
 		int r = arc_writer_fail(w, "starting the archive", e);
@@ -73,7 +73,7 @@ static int header(struct arc_writer *w, const char *name, mode_t type, mode_t pe
 {
 	struct archive_entry *ent = archive_entry_new();
 	if (!ent)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	archive_entry_set_pathname(ent, name);
 	archive_entry_set_filetype(ent, type);
 	archive_entry_set_perm(ent, perm);
@@ -120,7 +120,7 @@ static int remember(struct arc_writer *w, const char *digest, struct brig_err *e
 		size_t cap = w->cap ? w->cap * 2 : 32;
 		char (*v)[IMG_DIGEST_SIZE] = reallocarray(w->written, cap, sizeof(*v));
 		if (!v)
-			return arc_oom(e);
+			return brig_err_oom(e);
 		w->written = v;
 		w->cap = cap;
 	}
@@ -135,7 +135,7 @@ static int copy_blob(struct arc_writer *w, int fd, const char *name, uint64_t si
 	_cleanup_free_ char *buf = malloc(SV_BLOCK);
 	_cleanup_sha256_ struct brig_sha256 *h = brig_sha256_new();
 	if (!buf || !h)
-		return arc_oom(e);
+		return brig_err_oom(e);
 	uint64_t done = 0;
 	while (done < size) {
 		size_t want = size - done < SV_BLOCK ? (size_t)(size - done) : SV_BLOCK;

@@ -79,7 +79,7 @@ int img_blob_writer_open(struct img_store *s, const char *expected,
 		return r;
 	struct img_blob_writer *w = calloc(1, sizeof(*w));
 	if (!w)
-		return img_oom(e);
+		return brig_err_oom(e);
 	w->s = s;
 	w->fd = -1;
 	w->max = max_size;
@@ -88,7 +88,7 @@ int img_blob_writer_open(struct img_store *s, const char *expected,
 	w->h = brig_sha256_new();
 	if (!w->h) {
 		img_blob_abort(w);
-		return img_oom(e);
+		return brig_err_oom(e);
 	}
 	r = writer_create(w, e);
 	if (r < 0) {

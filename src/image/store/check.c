@@ -39,7 +39,7 @@ static int check_blob(struct check_ctx *c, const char *name, struct brig_err *e)
 	if (r == 0)
 		return 0;
 	if (img_set_add(&c->corrupt, digest) < 0)
-		return img_oom(e);
+		return brig_err_oom(e);
 	return img_report_add(c->report, "corrupt_blobs", json_string(digest), e);
 }
 
@@ -95,7 +95,7 @@ static int check_refs(struct check_ctx *c, const json_t *arr, struct brig_err *e
 	size_t n = json_array_size(arr);
 	c->broken = calloc(n ? n : 1, sizeof(bool));
 	if (!c->broken)
-		return img_oom(e);
+		return brig_err_oom(e);
 	struct bj_loc root, list;
 	bj_root(&root, "index.json");
 	bj_key(&list, &root, "manifests");
@@ -107,7 +107,7 @@ static int check_refs(struct check_ctx *c, const json_t *arr, struct brig_err *e
 		int r = check_entry(c, entry, &at, &why);
 		if (r == -ENOMEM) {
 			brig_err_clear(&why);
-			return img_oom(e);
+			return brig_err_oom(e);
 		}
 		if (r < 0) {
 			c->broken[i] = true;
@@ -143,7 +143,7 @@ static int repair_refs(struct check_ctx *c, json_t *doc, json_t *arr,
 		return 0;
 	for (size_t i = json_array_size(arr); i-- > 0;)
 		if (c->broken[i] && json_array_remove(arr, i) < 0)
-			return img_oom(e);
+			return brig_err_oom(e);
 	return img_index_json_save(c->s, doc, e);
 }
 
@@ -204,7 +204,7 @@ int img_store_check(struct img_store *s, bool repair, json_t **report,
 	c.report = json_pack("{s:[], s:[], s:[], s:[]}", "corrupt_blobs", "broken_refs",
 			     "temp_files", "unexpected");
 	if (!c.report)
-		return img_oom(e);
+		return brig_err_oom(e);
 	int r = check_locked(&c, repair, e);
 	bool problems = c.corrupt.n > 0 || c.n_broken > 0;
 	img_set_free(&c.corrupt);
@@ -213,7 +213,7 @@ int img_store_check(struct img_store *s, bool repair, json_t **report,
 					    json_pack("{s:b, s:I, s:b}", "ok", !problems,
 						      "blobs", (json_int_t)c.blobs,
 						      "repaired", repair && problems)) < 0)
-		r = img_oom(e);
+		r = brig_err_oom(e);
 	if (r < 0) {
 		json_decref(c.report);
 		return r;

@@ -111,7 +111,7 @@ static int history(const json_t *doc, const struct bj_loc *at, struct img_config
 		return bj_fail(e, &ha, "%zu entries, at most %d allowed", n, MAX_HISTORY);
 	c->history = calloc(n ? n : 1, sizeof(*c->history));
 	if (!c->history)
-		return img_oom(e);
+		return brig_err_oom(e);
 	for (size_t i = 0; i < n; i++) {
 		struct bj_loc el;
 		bj_idx(&el, &ha, i);

@@ -128,7 +128,7 @@ static int parse_platform(const json_t *v, const struct bj_loc *at,
 	bj_key(&pl, at, "platform");
 	struct img_platform *plat = calloc(1, sizeof(*plat));
 	if (!plat)
-		return img_oom(e);
+		return brig_err_oom(e);
 	*out = plat;
 	if ((r = sj_req_str(p, &pl, "architecture", &plat->architecture, e)) < 0 ||
 	    (r = sj_req_str(p, &pl, "os", &plat->os, e)) < 0 ||
@@ -186,7 +186,7 @@ int img_descriptor_array(const json_t *arr, const struct bj_loc *at, size_t max,
 		return bj_fail(e, at, "%zu entries, at most %zu allowed", count, max);
 	struct img_descriptor *v = calloc(count ? count : 1, sizeof(*v));
 	if (!v)
-		return img_oom(e);
+		return brig_err_oom(e);
 	for (size_t i = 0; i < count; i++) {
 		struct bj_loc el;
 		bj_idx(&el, at, i);
@@ -282,7 +282,7 @@ int img_descriptor_copy(struct img_descriptor *dst, const struct img_descriptor 
 		failed = true;
 	if (failed) {
 		img_descriptor_clear(dst);
-		return img_oom(e);
+		return brig_err_oom(e);
 	}
 	return 0;
 }

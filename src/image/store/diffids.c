@@ -24,7 +24,7 @@ static int add_config(struct img_store *s, const struct img_descriptor *md, json
 		return r;
 	for (size_t i = 0; r == 0 && i < c.n_diff_ids; i++)
 		if (json_object_set_new(out, c.diff_ids[i], json_true()) < 0)
-			r = img_oom(e);
+			r = brig_err_oom(e);
 	img_config_clear(&c);
 	return r;
 }
@@ -66,7 +66,7 @@ int img_store_diff_ids(struct img_store *s, json_t **out, struct brig_err *e)
 	_cleanup_json_ json_t *set = json_object();
 	struct img_index idx;
 	if (!set)
-		return img_oom(e);
+		return brig_err_oom(e);
 	int r = img_index_json_load(s, NULL, &idx, e);
 	if (r < 0)
 		return r;

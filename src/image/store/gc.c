@@ -61,7 +61,7 @@ int img_report_add(json_t *report, const char *list, json_t *item, struct brig_e
 {
 	json_t *arr = json_object_get(report, list);
 	if (!item || !arr || json_array_append_new(arr, item) < 0)
-		return img_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 
@@ -171,7 +171,7 @@ int img_store_gc(struct img_store *s, bool dry_run, json_t **report,
 	c.report = json_pack("{s:b, s:[], s:[], s:[]}", "dry_run", dry_run,
 			     "removed_blobs", "removed_temps", "unexpected");
 	if (!c.report)
-		return img_oom(e);
+		return brig_err_oom(e);
 	int lease = img_lease_exclusive(s, e);
 	if (lease < 0) {
 		json_decref(c.report);
@@ -188,7 +188,7 @@ int img_store_gc(struct img_store *s, bool dry_run, json_t **report,
 					   json_integer((json_int_t)c.reclaimed)) < 0 ||
 		       json_object_set_new(c.report, "kept_blobs",
 					   json_integer((json_int_t)c.kept)) < 0))
-		r = img_oom(e);
+		r = brig_err_oom(e);
 	if (r < 0) {
 		json_decref(c.report);
 		return r;

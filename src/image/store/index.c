@@ -15,7 +15,7 @@ int img_index_json_read(struct img_store *s, json_t **doc, struct brig_err *e)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/index.json", s->root) < 0)
-		return img_oom(e);
+		return brig_err_oom(e);
 	_cleanup_close_ int fd = BRIG_RETRY(openat(s->rootfd, "index.json",
 						   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
 	if (fd < 0)
@@ -34,7 +34,7 @@ int img_index_json_load(struct img_store *s, json_t **doc, struct img_index *idx
 	_cleanup_free_ char *path = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	if (asprintf(&path, "%s/index.json", s->root) < 0)
-		return img_oom(e);
+		return brig_err_oom(e);
 	int r = img_index_json_read(s, &j, e);
 	if (r < 0)
 		return r;
@@ -52,7 +52,7 @@ int img_index_json_save(struct img_store *s, json_t *doc, struct brig_err *e)
 {
 	_cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
 	if (!text)
-		return img_oom(e);
+		return brig_err_oom(e);
 	int r = brig_atomic_write(s->rootfd, "index.json", text, strlen(text), 0644, e);
 	if (r < 0)
 		return brig_err_wrap(e, "%s: updating index.json", s->root);
@@ -145,7 +145,7 @@ static int ref_name(const char *ref, char **name, struct img_ref *r, struct brig
 	*name = img_ref_string(r);
 	if (!*name) {
 		img_ref_clear(r);
-		return img_oom(e);
+		return brig_err_oom(e);
 	}
 	return 0;
 }
@@ -177,7 +177,7 @@ static int tag_locked(struct img_store *s, const struct img_descriptor *m,
 		return 0;
 	json_t *entry = entry_json(m, name);
 	if (!entry || json_array_append_new(json_object_get(doc, "manifests"), entry) < 0)
-		return img_oom(e);
+		return brig_err_oom(e);
 	return img_index_json_save(s, doc, e);
 }
 
@@ -423,14 +423,14 @@ int img_store_list(struct img_store *s, struct img_list_entry **out, size_t *n,
 	struct img_list_entry *v = calloc(idx.n_manifests ? idx.n_manifests : 1, sizeof(*v));
 	if (!v) {
 		img_index_clear(&idx);
-		return img_oom(e);
+		return brig_err_oom(e);
 	}
 	size_t i;
 	for (i = 0; r == 0 && i < idx.n_manifests; i++) {
 		const char *name = entry_name(&idx.manifests[i]);
 		r = img_descriptor_copy(&v[i].desc, &idx.manifests[i], e);
 		if (r == 0 && name && !(v[i].name = strdup(name)))
-			r = img_oom(e);
+			r = brig_err_oom(e);
 	}
 	img_index_clear(&idx);
 	if (r < 0) {

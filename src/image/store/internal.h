@@ -52,7 +52,6 @@ int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out,
 	      struct brig_err *e);
 /* schemaVersion must be 2. */
 int sj_schema2(const json_t *doc, const struct bj_loc *at, struct brig_err *e);
-int img_oom(struct brig_err *e);
 
 /* descriptor.c */
 int img_descriptor_parse(const json_t *v, const struct bj_loc *at,

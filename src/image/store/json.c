@@ -5,11 +5,6 @@
 
 #include <string.h>
 
-int img_oom(struct brig_err *e)
-{
-	return brig_err_set(e, -ENOMEM, "out of memory");
-}
-
 int sj_opt(const json_t *obj, const struct bj_loc *at, const char *key,
 	   json_type type, json_t **out, struct brig_err *e)
 {
@@ -29,7 +24,7 @@ static int str_dup_checked(const json_t *v, const struct bj_loc *at, char **out,
 		return bj_fail(e, at, "string contains a NUL byte");
 	char *s = strdup(json_string_value(v));
 	if (!s)
-		return img_oom(e);
+		return brig_err_oom(e);
 	free(*out);
 	*out = s;
 	return 0;
@@ -87,7 +82,7 @@ int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max,
 	img_kvlist_clear(out);
 	out->items = calloc(n ? n : 1, sizeof(*out->items));
 	if (!out->items)
-		return img_oom(e);
+		return brig_err_oom(e);
 	const char *key;
 	json_t *val;
 	json_object_foreach((json_t *)v, key, val) {
@@ -99,7 +94,7 @@ int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max,
 		struct img_kv *kv = &out->items[out->n];
 		kv->key = strdup(key);
 		if (!kv->key)
-			return img_oom(e);
+			return brig_err_oom(e);
 		out->n++;
 		r = str_dup_checked(val, &sub, &kv->value, e);
 		if (r < 0)
@@ -119,7 +114,7 @@ int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out,
 		return bj_fail(e, at, "%zu entries, at most %zu allowed", n, max);
 	_cleanup_strv_ char **keys = calloc(n + 1, sizeof(char *));
 	if (!keys)
-		return img_oom(e);
+		return brig_err_oom(e);
 	size_t i = 0;
 	const char *key;
 	json_t *val;
@@ -135,7 +130,7 @@ int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out,
 		}
 		keys[i] = strdup(key);
 		if (!keys[i++])
-			return img_oom(e);
+			return brig_err_oom(e);
 	}
 	brig_strv_free(*out);
 	*out = brig_steal_ptr(keys);

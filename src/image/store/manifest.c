@@ -43,7 +43,7 @@ static int doc_media_type(const json_t *doc, const struct bj_loc *at,
 		return bj_fail(e, at, "mediaType: missing (Docker documents carry it)");
 	*out = strdup(mt);
 	if (!*out)
-		return img_oom(e);
+		return brig_err_oom(e);
 	*docker = info.docker;
 	return 0;
 }
@@ -93,7 +93,7 @@ static int manifest_subject(const json_t *doc, const struct bj_loc *at,
 	bj_key(&sub, at, "subject");
 	m->subject = calloc(1, sizeof(*m->subject));
 	if (!m->subject)
-		return img_oom(e);
+		return brig_err_oom(e);
 	return img_descriptor_parse(v, &sub, m->subject, e);
 }
 

@@ -184,7 +184,7 @@ static int split_name(const char *orig, const char *name, struct img_ref *r,
 	} else {
 		r->path = strdup(path);
 	}
-	return r->domain && r->path ? 0 : img_oom(e);
+	return r->domain && r->path ? 0 : brig_err_oom(e);
 }
 
 static int ref_parse(const char *s, char *buf, struct img_ref *r, struct brig_err *e)
@@ -208,7 +208,7 @@ static int ref_parse(const char *s, char *buf, struct img_ref *r, struct brig_er
 			return bad(e, s, "invalid tag");
 		r->tag = strdup(colon + 1);
 		if (!r->tag)
-			return img_oom(e);
+			return brig_err_oom(e);
 	}
 	if (buf[0] == '\0')
 		return bad(e, s, "no repository name");
@@ -218,7 +218,7 @@ static int ref_parse(const char *s, char *buf, struct img_ref *r, struct brig_er
 	if (rc < 0)
 		return rc;
 	if (!r->tag && !r->digest[0] && !(r->tag = strdup("latest")))
-		return img_oom(e);
+		return brig_err_oom(e);
 	return 0;
 }
 
@@ -233,7 +233,7 @@ int img_ref_parse(const char *s, struct img_ref *out, struct brig_err *e)
 				    REF_MAX_LEN);
 	_cleanup_free_ char *buf = strdup(s);
 	if (!buf)
-		return img_oom(e);
+		return brig_err_oom(e);
 	int r = ref_parse(s, buf, out, e);
 	if (r < 0)
 		img_ref_clear(out);

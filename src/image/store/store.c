@@ -54,7 +54,7 @@ static int layout_check(struct img_store *s, struct brig_err *e)
 {
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/oci-layout", s->root) < 0)
-		return img_oom(e);
+		return brig_err_oom(e);
 	_cleanup_close_ int fd = BRIG_RETRY(openat(s->rootfd, "oci-layout",
 						   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
 	if (fd < 0 && errno == ENOENT)
@@ -127,12 +127,12 @@ int img_store_open(const char *root, bool create, struct img_store **out,
 		return brig_err_set(e, -EINVAL, "image store: empty root path");
 	struct img_store *s = calloc(1, sizeof(*s));
 	if (!s)
-		return img_oom(e);
+		return brig_err_oom(e);
 	s->rootfd = s->blobfd = s->leasefd = -1;
 	s->root = strdup(root);
 	if (!s->root) {
 		img_store_close(s);
-		return img_oom(e);
+		return brig_err_oom(e);
 	}
 	int r = store_open(s, create, e);
 	if (r < 0) {

@@ -181,7 +181,7 @@ static int reach(struct img_digest_set *set, const struct img_digest_set *bad,
 {
 	int r = img_set_add(set, d->digest);
 	if (r < 0)
-		return img_oom(e);
+		return brig_err_oom(e);
 	if (img_set_has(bad, d->digest))
 		return brig_err_set(e, -EBADMSG, "%s: blob %s is corrupt", s->root, d->digest);
 	return r;
