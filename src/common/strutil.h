@@ -5,6 +5,7 @@
 #define BRIG_COMMON_STRUTIL_H
 
 #include "common/cleanup.h"
+#include "common/errors.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,6 +17,15 @@ char **brig_strv_dup(char *const *v);
 /* Parse an unsigned decimal; the whole string must be a number. */
 int brig_parse_u64(const char *s, uint64_t *out);
 int brig_parse_i64(const char *s, int64_t *out);
+/* The leading decimal digits of s into *v: how many there were (0 when
+ * none), or -1 when they overflow 64 bits. */
+int brig_take_digits(const char *s, uint64_t *v);
+/* Docker's sizes: a number (decimals allowed) with an optional unit b, k, m,
+ * g or t (powers of 1024, case-insensitive, "kb" as "k"): bytes in *out. */
+int brig_parse_size(const char *s, int64_t *out, struct brig_err *e);
+/* A signal by number or name, with or without SIG, any case, RTMIN+N and
+ * RTMAX-N: its number, or -EINVAL. */
+int brig_parse_signal(const char *s);
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it does not fit. */
 int brig_snprintf(char *buf, size_t size, const char *fmt, ...) BRIG_PRINTF(3, 4);
 /* Append to a malloc'ed string of *len bytes (*buf may start NULL, *len 0);

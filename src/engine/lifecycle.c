@@ -150,7 +150,7 @@ static int log_config(struct eng *g, const struct eng_create_opts *o, json_t **o
 		const char *kv = o->log_opts[i];
 		int r = 0;
 		if (strncmp(kv, "max-size=", 9) == 0)
-			r = eng_parse_size(kv + 9, &size, e);
+			r = brig_parse_size(kv + 9, &size, e);
 		else if (strncmp(kv, "max-file=", 9) == 0)
 			r = brig_parse_i64(kv + 9, &files) < 0 || files < 1 || files > ENG_LOG_MAX_FILES
 				    ? brig_err_set(e, -EINVAL, "max-file must be 1 to %d",

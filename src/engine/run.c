@@ -471,7 +471,7 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 		return brig_err_wrap(e, "container %.12s", id);
 	json_t *cfg = json_object_get(rec, "Config");
 	const char *signame = json_string_value(json_object_get(cfg, "StopSignal"));
-	int sig = signame ? rt_parse_signal(signame) : SIGTERM;
+	int sig = signame ? brig_parse_signal(signame) : SIGTERM;
 	if (sig <= 0)
 		sig = SIGTERM;
 	if (timeout < 0) {

@@ -114,9 +114,6 @@ json_t *rt_features(void);
  * (mount_setattr MOUNT_ATTR_IDMAP). */
 int rt_userns_open(uint32_t host_uid, uint32_t host_gid, uint32_t size, struct brig_err *e);
 
-/* Parse a signal name or number ("KILL", "SIGKILL", "9"). */
-int rt_parse_signal(const char *s);
-
 /*
  * CVE-2019-5736 protection: make sure this process runs from a sealed,
  * unwritable memfd copy of its own binary, re-executing itself if needed.

@@ -185,38 +185,6 @@ json_t *rt_features(void)
 	return f;
 }
 
-int rt_parse_signal(const char *s)
-{
-	static const struct { const char *n; int v; } sigs[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-		{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "IOT", SIGIOT }, { "BUS", SIGBUS },
-		{ "FPE", SIGFPE }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
-		{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-		{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },
-		{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
-		{ "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
-		{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO }, { "POLL", SIGPOLL },
-		{ "PWR", SIGPWR }, { "SYS", SIGSYS },
-	};
-	uint64_t n;
-	if (brig_parse_u64(s, &n) == 0)
-		return n >= 1 && n <= (uint64_t)SIGRTMAX ? (int)n : -EINVAL;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sigs); i++)
-		if (strcasecmp(sigs[i].n, s) == 0)
-			return sigs[i].v;
-	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
-		bool min = strncasecmp(s, "RTMIN", 5) == 0;
-		int64_t off = 0;
-		if (s[5] && (brig_parse_i64(s[5] == '+' ? s + 6 : s + 5, &off) < 0))
-			return -EINVAL;
-		int v = (min ? SIGRTMIN : SIGRTMAX) + (int)off;
-		return v >= SIGRTMIN && v <= SIGRTMAX ? v : -EINVAL;
-	}
-	return -EINVAL;
-}
-
 int rt_validate_bundle(const char *bundle, struct brig_err *e)
 {
 	struct rt_spec *s = NULL;

@@ -190,7 +190,7 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
 	if (c->read_write && opts_find(o, "read-only")->set)
 		return brig_err_set(e, -EINVAL, "--read-only and --read-write contradict each other");
-	if (c->stop_signal && rt_parse_signal(c->stop_signal) <= 0)
+	if (c->stop_signal && brig_parse_signal(c->stop_signal) <= 0)
 		return brig_err_set(e, -EINVAL, "--stop-signal: unknown signal \"%s\"", c->stop_signal);
 	const char *t = opts_find(o, "stop-timeout")->value;
 	int64_t v;

@@ -53,7 +53,7 @@ int brig_cmd_kill(const struct brig_global *g, int argc, char **argv)
 	size_t npos;
 	int p = brig_parse("kill", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
 	int sig = SIGKILL;
-	if (p > 0 && o[0].value && (sig = rt_parse_signal(o[0].value)) <= 0) {
+	if (p > 0 && o[0].value && (sig = brig_parse_signal(o[0].value)) <= 0) {
 		fprintf(stderr, "brig: --signal: unknown signal \"%s\"\n", o[0].value);
 		p = -1;
 	}

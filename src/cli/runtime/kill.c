@@ -18,7 +18,7 @@ int rtcmd_kill(const struct rt_global *g, int argc, char **argv)
 		free(pos);
 		return p < 0 ? 1 : 0;
 	}
-	int sig = npos > 1 ? rt_parse_signal(pos[1]) : SIGTERM;
+	int sig = npos > 1 ? brig_parse_signal(pos[1]) : SIGTERM;
 	const char *id = pos[0];
 	int rc = 0;
 	if (sig < 0) {

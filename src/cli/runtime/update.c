@@ -8,35 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* "64m", "1G", "1024" -> bytes; "-1" stays -1. */
+/* "64m", "1G", "1024" -> bytes (brig_parse_size); "-1" stays -1 (runc's
+ * "unlimited"). */
 static int parse_size(const char *s, int64_t *out)
 {
 	if (strcmp(s, "-1") == 0) {
 		*out = -1;
 		return 0;
 	}
-	char num[32];
-	size_t len = strlen(s);
-	if (len == 0 || len >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, s, len + 1);
-	int64_t mult = 1;
-	char last = num[len - 1];
-	if (last == 'b' || last == 'B')
-		num[--len] = '\0';
-	last = len ? num[len - 1] : 0;
-	const char *units = "kmgt";
-	const char *u = last ? strchr(units, last | 0x20) : NULL;
-	if (u && last) {
-		for (const char *p = units; p <= u; p++)
-			mult *= 1024;
-		num[--len] = '\0';
-	}
-	uint64_t v;
-	if (brig_parse_u64(num, &v) < 0 || v > (uint64_t)INT64_MAX / (uint64_t)mult)
-		return -EINVAL;
-	*out = (int64_t)v * mult;
-	return 0;
+	return brig_parse_size(s, out, NULL);
 }
 
 static const struct {

@@ -98,7 +98,7 @@ static int get_size(const json_t *doc, const struct bj_loc *root, const char *ke
 	}
 	struct brig_err pe = { 0 };
 	int64_t n;
-	if ((r = eng_parse_size(s, &n, &pe)) == 0 && n < min)
+	if ((r = brig_parse_size(s, &n, &pe)) == 0 && n < min)
 		r = brig_err_set(&pe, -EINVAL, "%lld is below the minimum of %lld bytes",
 				 (long long)n, (long long)min);
 	if (r < 0) {

@@ -315,7 +315,7 @@ static int parse_max_size(const json_t *opts, const struct bj_loc *at, uint64_t 
 	bj_key(&sub, at, "max-size");
 	int64_t n;
 	struct brig_err pe = { 0 };
-	r = eng_parse_size(s, &n, &pe);
+	r = brig_parse_size(s, &n, &pe);
 	if (r == 0 && n < CFG_MIN_LOG_SIZE)
 		r = brig_err_set(&pe, -EINVAL, "%lld is below the minimum of 1k", (long long)n);
 	if (r < 0) {

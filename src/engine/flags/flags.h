@@ -110,11 +110,6 @@ struct eng_ulimit_name {
 };
 extern const struct eng_ulimit_name eng_ulimit_names[ENG_ULIMIT_COUNT];
 
-/* A size: a decimal number (a fraction allowed) with an optional unit
- * b, k, m, g, t (powers of 1024, any case, optionally followed by "b"):
- * "128m" -> 134217728, "1.5g", "512". */
-int eng_parse_size(const char *s, int64_t *out, struct brig_err *e);
-/* A signal name or number: "KILL", "SIGTERM", "9", "RTMIN+2". -EINVAL. */
-int eng_parse_signal(const char *s);
+/* Sizes and signals: brig_parse_size and brig_parse_signal (common). */
 
 #endif /* BRIG_ENGINE_FLAGS_H */

@@ -163,7 +163,7 @@ static int fill_bind(struct eng_mount *m, const struct mnt_spec *s, struct brig_
 static int fill_tmpfs(struct eng_mount *m, const struct mnt_spec *s, struct brig_err *e)
 {
 	m->kind = ENG_MNT_TMPFS;
-	if (s->size && (eng_parse_size(s->size, &m->tmpfs_size, e) < 0 || m->tmpfs_size == 0))
+	if (s->size && (brig_parse_size(s->size, &m->tmpfs_size, e) < 0 || m->tmpfs_size == 0))
 		return brig_err_set(e, -EINVAL, "invalid tmpfs-size \"%.32s\"", s->size);
 	if (s->mode && eng_parse_mode(s->mode, &m->tmpfs_mode) < 0)
 		return brig_err_set(e, -EINVAL, "invalid tmpfs-mode \"%.32s\" (octal, at most "

@@ -115,7 +115,7 @@ static int tmpfs_opt(struct eng_mount *m, const char *o, bool *exec, char ***ext
 					     "async", "dirsync", "nosymfollow" };
 	uint64_t n;
 	if (strncmp(o, "size=", 5) == 0)
-		return eng_parse_size(o + 5, &m->tmpfs_size, e) < 0 || m->tmpfs_size == 0 ?
+		return brig_parse_size(o + 5, &m->tmpfs_size, e) < 0 || m->tmpfs_size == 0 ?
 			brig_err_set(e, -EINVAL, "invalid size in \"%.64s\"", o) : 0;
 	if (strncmp(o, "mode=", 5) == 0)
 		return eng_parse_mode(o + 5, &m->tmpfs_mode) < 0 ?

@@ -27,7 +27,7 @@ int eng_set_read_write(struct eng_flags *f, const char *v, struct brig_err *e)
 int eng_set_shm_size(struct eng_flags *f, const char *v, struct brig_err *e)
 {
 	int64_t n;
-	int r = eng_parse_size(v, &n, e);
+	int r = brig_parse_size(v, &n, e);
 	if (r < 0)
 		return r;
 	if (n == 0)

@@ -87,7 +87,7 @@ int eng_set_hostname(struct eng_flags *f, const char *v, struct brig_err *e)
 
 int eng_set_stop_signal(struct eng_flags *f, const char *v, struct brig_err *e)
 {
-	int sig = eng_parse_signal(v);
+	int sig = brig_parse_signal(v);
 	if (sig < 0)
 		return brig_err_set(e, -EINVAL, "invalid signal \"%.32s\"", v);
 	char *c = strdup(v);

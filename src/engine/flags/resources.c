@@ -19,7 +19,7 @@ static int set_mem(struct opt_i64 *o, const char *v, const char *what,
 		   struct brig_err *e)
 {
 	int64_t n;
-	int r = eng_parse_size(v, &n, e);
+	int r = brig_parse_size(v, &n, e);
 	if (r < 0)
 		return r;
 	if (n < MIN_MEMORY)
@@ -40,7 +40,7 @@ int eng_set_memory_swap(struct eng_flags *f, const char *v, struct brig_err *e)
 	int64_t n;
 	if (strcmp(v, "-1") == 0)
 		return set_i64(&f->memory_swap, -1);
-	int r = eng_parse_size(v, &n, e);
+	int r = brig_parse_size(v, &n, e);
 	if (r < 0)
 		return r;
 	f->memory_swap.set = n != 0; /* 0: as if not given, like Docker */

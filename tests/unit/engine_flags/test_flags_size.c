@@ -9,7 +9,7 @@ static void size_is(const char *s, int64_t want)
 {
 	struct brig_err e = { 0 };
 	int64_t v = -7;
-	if (eng_parse_size(s, &v, &e) < 0)
+	if (brig_parse_size(s, &v, &e) < 0)
 		fail_msg("\"%s\": %s", s, brig_err_str(&e));
 	if (v != want)
 		fail_msg("\"%s\" -> %lld, want %lld", s, (long long)v, (long long)want);
@@ -19,7 +19,7 @@ static void size_bad(const char *s)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
 	int64_t v = -7;
-	assert_true(eng_parse_size(s, &v, &e) < 0);
+	assert_true(brig_parse_size(s, &v, &e) < 0);
 	assert_int_equal(v, -7);
 	assert_non_null(strstr(brig_err_str(&e), "size"));
 }
@@ -65,19 +65,19 @@ static void test_size_rejected(void **state)
 static void test_signal(void **state)
 {
 	(void)state;
-	assert_int_equal(eng_parse_signal("KILL"), SIGKILL);
-	assert_int_equal(eng_parse_signal("SIGTERM"), SIGTERM);
-	assert_int_equal(eng_parse_signal("sigusr1"), SIGUSR1);
-	assert_int_equal(eng_parse_signal("9"), 9);
-	assert_int_equal(eng_parse_signal("RTMIN"), SIGRTMIN);
-	assert_int_equal(eng_parse_signal("RTMIN+2"), SIGRTMIN + 2);
-	assert_int_equal(eng_parse_signal("SIGRTMAX-1"), SIGRTMAX - 1);
-	assert_true(eng_parse_signal("0") < 0);
-	assert_true(eng_parse_signal("65") < 0);
-	assert_true(eng_parse_signal("NOPE") < 0);
-	assert_true(eng_parse_signal("") < 0);
-	assert_true(eng_parse_signal("RTMIN-1") < 0);
-	assert_true(eng_parse_signal("RTMIN+99") < 0);
+	assert_int_equal(brig_parse_signal("KILL"), SIGKILL);
+	assert_int_equal(brig_parse_signal("SIGTERM"), SIGTERM);
+	assert_int_equal(brig_parse_signal("sigusr1"), SIGUSR1);
+	assert_int_equal(brig_parse_signal("9"), 9);
+	assert_int_equal(brig_parse_signal("RTMIN"), SIGRTMIN);
+	assert_int_equal(brig_parse_signal("RTMIN+2"), SIGRTMIN + 2);
+	assert_int_equal(brig_parse_signal("SIGRTMAX-1"), SIGRTMAX - 1);
+	assert_true(brig_parse_signal("0") < 0);
+	assert_true(brig_parse_signal("65") < 0);
+	assert_true(brig_parse_signal("NOPE") < 0);
+	assert_true(brig_parse_signal("") < 0);
+	assert_true(brig_parse_signal("RTMIN-1") < 0);
+	assert_true(brig_parse_signal("RTMIN+99") < 0);
 }
 
 static void test_flag_names(void **state)

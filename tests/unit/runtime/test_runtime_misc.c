@@ -12,15 +12,15 @@
 static void test_signals(void **state)
 {
 	(void)state;
-	assert_int_equal(rt_parse_signal("KILL"), SIGKILL);
-	assert_int_equal(rt_parse_signal("SIGTERM"), SIGTERM);
-	assert_int_equal(rt_parse_signal("sigusr1"), SIGUSR1);
-	assert_int_equal(rt_parse_signal("9"), 9);
-	assert_int_equal(rt_parse_signal("RTMIN+1"), SIGRTMIN + 1);
-	assert_true(rt_parse_signal("0") < 0);
-	assert_true(rt_parse_signal("NOPE") < 0);
-	assert_true(rt_parse_signal("99999") < 0);
-	assert_true(rt_parse_signal("") < 0);
+	assert_int_equal(brig_parse_signal("KILL"), SIGKILL);
+	assert_int_equal(brig_parse_signal("SIGTERM"), SIGTERM);
+	assert_int_equal(brig_parse_signal("sigusr1"), SIGUSR1);
+	assert_int_equal(brig_parse_signal("9"), 9);
+	assert_int_equal(brig_parse_signal("RTMIN+1"), SIGRTMIN + 1);
+	assert_true(brig_parse_signal("0") < 0);
+	assert_true(brig_parse_signal("NOPE") < 0);
+	assert_true(brig_parse_signal("99999") < 0);
+	assert_true(brig_parse_signal("") < 0);
 }
 
 static void test_ids(void **state)
