@@ -383,3 +383,40 @@ int brig_open_parent_in_root(int rootfd, const char *path, char *base,
 		return brig_err_sys(e, -fd, "resolving parent of %s inside the root", path);
 	return fd;
 }
+
+int brig_path_clean(const char *in, unsigned flags, char *out, size_t size)
+{
+	size_t top = (flags & BRIG_PATH_ABSOLUTE) ? 1 : 0, o = top;
+	if (size < top + 1)
+		return -ENAMETOOLONG;
+	out[0] = '/';
+	for (const char *p = in; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (flags & BRIG_PATH_NO_DOTDOT)
+				return -EINVAL;
+			if (o == top && !(flags & BRIG_PATH_CLAMP))
+				return -EPERM;
+			while (o > top && out[o - 1] != '/')
+				o--;
+			if (o > top)
+				o--; /* the slash before the component */
+		} else if (!(n == 1 && p[0] == '.')) {
+			if ((flags & BRIG_PATH_NAME_MAX) && n > NAME_MAX)
+				return -ENAMETOOLONG;
+			if (o + (o > top) + n + 1 > size)
+				return -ENAMETOOLONG;
+			if (o > top)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	out[o] = '\0';
+	return 0;
+}

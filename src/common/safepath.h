@@ -33,6 +33,22 @@ int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,
  * A path whose last component is "." or ".." or empty is refused. */
 int brig_open_parent_in_root(int rootfd, const char *path, char *base,
 			     unsigned flags, struct brig_err *e);
+/* Lexical path cleaning, the one place it is done: "." and empty components
+ * go, ".." removes the component before it.  The result is relative
+ * ("a/b", "" for the top) unless BRIG_PATH_ABSOLUTE ("/a/b", "/").
+ * A ".." at the top stays there with BRIG_PATH_CLAMP (a container path:
+ * "/.." is "/"), is -EPERM without it (a name that would climb out of its
+ * root), and every ".." is -EINVAL with BRIG_PATH_NO_DOTDOT.  With
+ * BRIG_PATH_NAME_MAX a component longer than NAME_MAX is -ENAMETOOLONG, as
+ * is a result that does not fit in size bytes.  The input is not checked
+ * for a leading "/": callers that need an absolute input check it. */
+enum {
+	BRIG_PATH_ABSOLUTE = 1 << 0,
+	BRIG_PATH_CLAMP = 1 << 1,
+	BRIG_PATH_NO_DOTDOT = 1 << 2,
+	BRIG_PATH_NAME_MAX = 1 << 3,
+};
+int brig_path_clean(const char *in, unsigned flags, char *out, size_t size);
 /* Whether the running kernel has openat2 (cached). */
 bool brig_have_openat2(void);
 /* Path of an fd, via /proc/self/fd (for messages and mount targets). */

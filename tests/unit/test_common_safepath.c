@@ -602,6 +602,53 @@ static void test_open_parent_in_root(void **state)
 	brig_err_clear(&e);
 }
 
+/* brig_path_clean in each of its modes: a container path (absolute, ".."
+ * clamped at "/"), a layer member (relative, climbing out refused, NAME_MAX),
+ * an archive member (every ".." refused). */
+static void test_path_clean(void **state)
+{
+	(void)state;
+	const char *abs[][2] = {
+		{ "/", "/" }, { "//", "/" }, { "/a/b/", "/a/b" }, { "/a/./b", "/a/b" },
+		{ "/a/../b", "/b" }, { "/../../x", "/x" }, { "/a/b/../../..", "/" },
+		{ "/a//b///c", "/a/b/c" }, { "/.hidden/..x", "/.hidden/..x" },
+	};
+	char out[PATH_MAX];
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(abs); i++) {
+		assert_int_equal(brig_path_clean(abs[i][0], BRIG_PATH_ABSOLUTE | BRIG_PATH_CLAMP, out,
+						 sizeof(out)), 0);
+		assert_string_equal(out, abs[i][1]);
+	}
+	char small[4];
+	assert_int_equal(brig_path_clean("/abcdef", BRIG_PATH_ABSOLUTE, small, sizeof(small)),
+			 -ENAMETOOLONG);
+	assert_int_equal(brig_path_clean("/abc", BRIG_PATH_ABSOLUTE, small, sizeof(small)),
+			 -ENAMETOOLONG); /* "/abc" and its NUL need 5 */
+	assert_int_equal(brig_path_clean("/ab", BRIG_PATH_ABSOLUTE, small, sizeof(small)), 0);
+	assert_string_equal(small, "/ab");
+
+	const char *rel[][2] = {
+		{ "./a//b/./c/", "a/b/c" }, { "./", "" }, { "a/b/../c", "a/c" },
+		{ "/etc/passwd", "etc/passwd" }, { "a/..", "" },
+	};
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(rel); i++) {
+		assert_int_equal(brig_path_clean(rel[i][0], BRIG_PATH_NAME_MAX, out, sizeof(out)), 0);
+		assert_string_equal(out, rel[i][1]);
+	}
+	assert_int_equal(brig_path_clean("a/../../b", 0, out, sizeof(out)), -EPERM);
+	assert_int_equal(brig_path_clean("..", 0, out, sizeof(out)), -EPERM);
+	assert_int_equal(brig_path_clean("a/../b", BRIG_PATH_NO_DOTDOT, out, sizeof(out)), -EINVAL);
+	assert_int_equal(brig_path_clean("a/./b", BRIG_PATH_NO_DOTDOT, out, sizeof(out)), 0);
+	assert_string_equal(out, "a/b");
+	char longname[NAME_MAX + 3];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(brig_path_clean(longname, BRIG_PATH_NAME_MAX, out, sizeof(out)),
+			 -ENAMETOOLONG);
+	assert_int_equal(brig_path_clean(longname, 0, out, sizeof(out)), 0);
+	assert_int_equal(brig_path_clean("abc", 0, small, 3), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_name_limits),
 		cmocka_unit_test(test_mkdir_in_root),
 		cmocka_unit_test(test_open_parent_in_root),
+		cmocka_unit_test(test_path_clean),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

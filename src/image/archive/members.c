@@ -10,49 +10,19 @@
 
 #include <string.h>
 
-/* Append component c (len n) to out (of size cap, currently *len). */
-static void push_component(char *out, size_t *len, const char *c, size_t n)
-{
-	if (*len)
-		out[(*len)++] = '/';
-	memcpy(out + *len, c, n);
-	*len += n;
-	out[*len] = 0;
-}
-
-/* Remove the last component of out; false when out is empty. */
-static bool pop_component(char *out, size_t *len)
-{
-	if (*len == 0)
-		return false;
-	char *slash = memrchr(out, '/', *len);
-	*len = slash ? (size_t)(slash - out) : 0;
-	out[*len] = 0;
-	return true;
-}
-
-/* Normalise path into out (strlen(path)+1 bytes); with dotdot, ".." pops a
- * component (and escaping is refused), otherwise ".." is refused. */
-static int normalize(const char *path, bool dotdot, char *out, const char *what,
+/* Normalise path into out (size bytes); with dotdot, ".." pops a component
+ * (and escaping is refused), otherwise ".." is refused. */
+static int normalize(const char *path, bool dotdot, char *out, size_t size, const char *what,
 		     struct brig_err *e)
 {
-	size_t len = 0;
-	out[0] = 0;
-	for (const char *p = path; *p;) {
-		const char *end = strchrnul(p, '/');
-		size_t n = (size_t)(end - p);
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (!dotdot)
-				return brig_err_set(e, -EINVAL, "%s '%s': a '..' component "
-						    "(path traversal) is refused", what, path);
-			if (!pop_component(out, &len))
-				return brig_err_set(e, -EINVAL, "%s '%s': points outside "
-						    "the archive", what, path);
-		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			push_component(out, &len, p, n);
-		}
-		p = *end ? end + 1 : end;
-	}
+	int r = brig_path_clean(path, dotdot ? 0 : BRIG_PATH_NO_DOTDOT, out, size);
+	if (r == -EINVAL)
+		return brig_err_set(e, -EINVAL, "%s '%s': a '..' component (path traversal) is "
+				    "refused", what, path);
+	if (r == -EPERM)
+		return brig_err_set(e, -EINVAL, "%s '%s': points outside the archive", what, path);
+	if (r < 0)
+		return brig_err_set(e, r, "%s '%s': too long", what, path);
 	return 0;
 }
 
@@ -69,7 +39,7 @@ int arc_path_normalize(const char *path, size_t max, const char *what, char **ou
 	_cleanup_free_ char *buf = malloc(n + 1);
 	if (!buf)
 		return brig_err_oom(e);
-	int r = normalize(path, false, buf, what, e);
+	int r = normalize(path, false, buf, n + 1, what, e);
 	if (r < 0)
 		return r;
 	*out = brig_steal_ptr(buf);
@@ -92,7 +62,7 @@ int arc_link_resolve(const char *name, const char *target, size_t max, char **ou
 	if (!joined || !buf)
 		return brig_err_oom(e);
 	snprintf(joined, n + 1, "%.*s/%s", (int)dir, name, target);
-	int r = normalize(dir ? joined : target, true, buf, "link", e);
+	int r = normalize(dir ? joined : target, true, buf, n + 1, "link", e);
 	if (r < 0)
 		return brig_err_wrap(e, "member '%s'", name);
 	*out = brig_steal_ptr(buf);

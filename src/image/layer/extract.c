@@ -41,37 +41,12 @@ struct ent_meta {
 
 int layer_clean_path(const char *in, char out[PATH_MAX], struct brig_err *e)
 {
-	size_t o = 0;
-	const char *p = in;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		size_t n = strcspn(p, "/");
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			p += n;
-			continue;
-		}
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			if (o == 0)
-				return brig_err_set(e, -EPERM, "'%s' climbs out of the layer root", in);
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-			p += n;
-			continue;
-		}
-		if (n > NAME_MAX)
-			return brig_err_set(e, -ENAMETOOLONG, "a component of '%.64s...' is too long", in);
-		if (o + 1 + n >= PATH_MAX)
-			return brig_err_set(e, -ENAMETOOLONG, "'%.64s...' is too long", in);
-		if (o > 0)
-			out[o++] = '/';
-		memcpy(out + o, p, n);
-		o += n;
-		p += n;
-	}
-	out[o] = '\0';
+	int r = brig_path_clean(in, BRIG_PATH_NAME_MAX, out, PATH_MAX);
+	if (r == -EPERM)
+		return brig_err_set(e, -EPERM, "'%s' climbs out of the layer root", in);
+	if (r < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "'%.64s...' (or a component of it) is too long",
+				    in);
 	return 0;
 }
 

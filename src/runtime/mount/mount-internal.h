@@ -96,9 +96,6 @@ struct rt_rootfs_cfg {
 };
 
 /* ---- parse.c ---- */
-/* Lexically normalise an absolute path ("//", ".", ".." collapsed, ".."
- * at the root stays there); the result has no trailing slash except "/". */
-int rt_path_clean(const char *in, char *out, size_t size);
 /* Whether path equals prefix or lies beneath it (both cleaned). */
 bool rt_path_under(const char *path, const char *prefix);
 

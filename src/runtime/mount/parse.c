@@ -22,42 +22,6 @@
 /* paths                                                                */
 /* ------------------------------------------------------------------ */
 
-int rt_path_clean(const char *in, char *out, size_t size)
-{
-	if (in[0] != '/' || size < 2)
-		return -EINVAL;
-	size_t o = 0;
-	out[o++] = '/';
-	const char *p = in;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		size_t n = strcspn(p, "/");
-		if (n == 0)
-			break;
-		if (n == 1 && p[0] == '.') {
-			/* nothing */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 1 && out[o - 1] != '/')
-				o--;
-			if (o > 1)
-				o--; /* the slash before the component */
-		} else {
-			if (o > 1)
-				out[o++] = '/';
-			if (o + n + 1 > size)
-				return -ENAMETOOLONG;
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		if (o >= size)
-			return -ENAMETOOLONG;
-		p += n;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 bool rt_path_under(const char *path, const char *prefix)
 {
 	if (strcmp(prefix, "/") == 0)
@@ -73,7 +37,8 @@ static int parse_abs_path(const char *s, const struct bj_loc *at, char **out,
 	if (s[0] != '/')
 		return bj_fail(e, at, "must be an absolute path");
 	char buf[PATH_MAX];
-	if (strlen(s) >= PATH_MAX || rt_path_clean(s, buf, sizeof(buf)) < 0)
+	if (s[0] != '/' || strlen(s) >= PATH_MAX ||
+	    brig_path_clean(s, BRIG_PATH_ABSOLUTE | BRIG_PATH_CLAMP, buf, sizeof(buf)) < 0)
 		return bj_fail(e, at, "path too long");
 	*out = strdup(buf);
 	if (!*out)

@@ -265,22 +265,9 @@ static void test_idmap_parse(void **state)
 	rt_rootfs_cfg_free(c2);
 }
 
-static void test_path_clean(void **state)
+static void test_path_under(void **state)
 {
 	(void)state;
-	const char *cases[][2] = {
-		{ "/", "/" }, { "//", "/" }, { "/a/b/", "/a/b" }, { "/a/./b", "/a/b" },
-		{ "/a/../b", "/b" }, { "/../../x", "/x" }, { "/a/b/../../..", "/" },
-		{ "/a//b///c", "/a/b/c" }, { "/.hidden/..x", "/.hidden/..x" },
-	};
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(cases); i++) {
-		char out[PATH_MAX];
-		assert_int_equal(rt_path_clean(cases[i][0], out, sizeof(out)), 0);
-		assert_string_equal(out, cases[i][1]);
-	}
-	char small[4];
-	assert_int_equal(rt_path_clean("/abcdef", small, sizeof(small)), -ENAMETOOLONG);
-	assert_int_equal(rt_path_clean("rel", small, sizeof(small)), -EINVAL);
 	assert_true(rt_path_under("/proc/sys", "/proc"));
 	assert_true(rt_path_under("/proc", "/proc"));
 	assert_false(rt_path_under("/procfs", "/proc"));
@@ -357,7 +344,7 @@ int main(void)
 		cmocka_unit_test(test_linux_fields),
 		cmocka_unit_test(test_devices),
 		cmocka_unit_test(test_idmap_parse),
-		cmocka_unit_test(test_path_clean),
+		cmocka_unit_test(test_path_under),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_features),
 	};
