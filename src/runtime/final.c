@@ -232,7 +232,9 @@ int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		return r;
 	if (sc && !p->no_new_privs && (r = load_seccomp(sc, sync_fd, e)) < 0)
 		return r;
-	if (p->has_caps && (r = rt_caps_drop_bounding(&p->caps, e)) < 0)
+	/* Missing or empty process.capabilities means no capabilities at
+	 * all (bounding set included), as runc: p->caps is zero then. */
+	if ((r = rt_caps_drop_bounding(&p->caps, e)) < 0)
 		return r;
 	if (setgroups(p->n_groups, p->groups) < 0 && !(errno == EPERM && p->n_groups == 0))
 		return brig_err_sys(e, errno, "setting additional groups");
@@ -240,7 +242,7 @@ int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		return brig_err_sys(e, errno, "setting gid %u", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		return brig_err_sys(e, errno, "setting uid %u", p->uid);
-	if (p->has_caps && (r = rt_caps_apply(&p->caps, e)) < 0)
+	if ((r = rt_caps_apply(&p->caps, e)) < 0)
 		return r;
 	if (p->has_umask)
 		(void)umask(p->umask);

@@ -36,7 +36,7 @@ struct rt_process {
 	mode_t umask;
 	gid_t *groups;
 	size_t n_groups;
-	bool has_caps;
+	bool has_caps;            /* the key was given (exec --process falls back) */
 	struct rt_caps caps;
 	struct rt_rlimit *rlimits;
 	size_t n_rlimits;
