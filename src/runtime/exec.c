@@ -212,7 +212,10 @@ static void exec_child(struct exec_ctx *x)
 	}
 	if (rt_sync_expect(sock, RT_MSG_GO, &m, NULL, "exec", &e) < 0)
 		_exit(1);
-	if (x->proc.terminal && setsid() < 0) {
+	/* Its own session and process group, as run/create give the init:
+	 * otherwise kill(0) or kill(-pgid) from inside reaches the caller's
+	 * processes on the host.  A terminal becomes its controlling tty. */
+	if (setsid() < 0) {
 		brig_err_sys(&e, errno, "setsid");
 		rt_sync_die(sock, &e);
 	}

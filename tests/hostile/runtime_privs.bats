@@ -38,3 +38,47 @@ caps_line='grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status | tr -s "\t " 
 	[ "$status" -ne 0 ] || { show_run; fail "mount succeeded without capabilities"; }
 	expect_no_line MOUNTED
 }
+
+# exec_from_session SCRIPT: in a new session on the host (as a shell would
+# start it), run a sleep in the background and `exec` SCRIPT in the running
+# container $CID; the session's shell then says whether it and its sleep
+# survived.  bats `run`; the sleep is killed in teardown if still there.
+exec_from_session() {
+	local d=$BATS_TEST_TMPDIR
+	export RUNTIME STATE_ROOT CID d SCRIPT=$1
+	run --separate-stderr timeout --foreground -k 10 120 setsid bash -c '
+		sleep 1000 &
+		echo $! >"$d/sleep.pid"
+		"$RUNTIME" --root "$STATE_ROOT" exec "$CID" sh -c "$SCRIPT" </dev/null
+		echo "exec returned $?"
+		kill -0 "$(cat "$d/sleep.pid")" && echo "sleep survived"
+		kill "$(cat "$d/sleep.pid")"'
+	[ ! -s "$d/sleep.pid" ] || bg_track "$(cat "$d/sleep.pid")"
+}
+
+@test "privs: exec'd kill(0) does not reach the caller's process group" {
+	start_container
+	exec_from_session 'kill -TERM 0'
+	expect_status 0
+	expect_line '^exec returned'
+	expect_line '^sleep survived$'
+}
+
+@test "privs: exec'd kill(-pgid) of its own process group does not reach the caller" {
+	start_container
+	# Inside the container's pid namespace the caller's group has no number
+	# (0) unless exec made a group of its own; kill -PGID targets either.
+	exec_from_session 'read -r _ _ _ _ pg _ </proc/self/stat; echo "pgid $pg"; kill -TERM -$pg; kill -TERM 0'
+	expect_status 0
+	expect_line '^exec returned'
+	expect_line '^sleep survived$'
+}
+
+@test "privs: exec'd process leads its own session" {
+	start_container
+	run --separate-stderr runtime exec "$CID" sh -c 'read -r pid _ _ _ pgid sid _ </proc/self/stat; echo "$pid $pgid $sid"'
+	expect_status 0
+	read -r pid pgid sid <<<"$output"
+	expect_eq "$sid" "$pid" "session of the exec'd process"
+	expect_eq "$pgid" "$pid" "process group of the exec'd process"
+}
