@@ -266,3 +266,14 @@ expected_caps() {
 	expect_status 0
 	expect_output started
 }
+
+@test "capabilities: an unknown name is a warning and is ignored" {
+	cfg '.process.capabilities = {bounding: ["CAP_KILL", "CAP_FLY_TO_THE_MOON"],
+		effective: ["CAP_FLY_TO_THE_MOON", "CAP_KILL"], permitted: ["CAP_KILL", "CAP_FLY_TO_THE_MOON"]}'
+	run_in_container grep ^CapEff: /proc/self/status
+	expect_status 0
+	expect_output "$(printf 'CapEff:\t%s' "$(hex16 "$(cap_mask KILL)")")"
+	if runtime_is_brig; then
+		grep -q 'CAP_FLY_TO_THE_MOON' <<<"$stderr" || { show_run; fail "no warning naming the unknown capability"; }
+	fi
+}
