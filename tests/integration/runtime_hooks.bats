@@ -95,6 +95,17 @@ all_hooks() {
 	expect_eq "$(cat "$HOOKS/out")" "arg0|first arg|hook value" "hook args and env"
 }
 
+@test "hooks: a hook without env gets the runtime's environment, env [] an empty one" {
+	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $c]},
+		{path: "/bin/sh", args: ["sh", "-c", $d], env: []}]' \
+		--arg c "echo \"var=\$BRIG_HOOK_TEST_VAR\" >$HOOKS/out" \
+		--arg d "echo \"var=\$BRIG_HOOK_TEST_VAR\" >$HOOKS/out2"
+	new_cid
+	BRIG_HOOK_TEST_VAR="from the caller" runtime create --bundle "$BUNDLE" "$CID" </dev/null
+	expect_eq "$(cat "$HOOKS/out")" "var=from the caller" "environment of a hook without env"
+	expect_eq "$(cat "$HOOKS/out2")" "var=" "environment of a hook with env []"
+}
+
 # expect_failed_create_clean: create failed with exit 1 and left nothing.
 expect_failed_create_clean() {
 	expect_status 1
