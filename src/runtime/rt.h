@@ -15,7 +15,7 @@ struct rt_seccomp;
 #define RT_MAX_ARGS 65536
 #define RT_MAX_ENV 65536
 #define RT_DEFAULT_ROOT "/run/brig-runtime"
-#define RT_OCI_VERSION "1.2.0"
+#define RT_OCI_VERSION "1.3.0"
 
 struct rt_caps {
 	uint64_t sets[5]; /* bounding, effective, inheritable, permitted, ambient */
@@ -142,7 +142,7 @@ json_t *rt_caps_names(void);            /* every known name, for features */
 /* hooks.c */
 int rt_hooks_run(const struct rt_spec *s, enum rt_hook_kind k,
 		 const json_t *state, struct brig_err *e);
-/* poststart/poststop: a failing hook is a warning and the rest still run. */
+/* poststop: a failing hook is a warning and the rest still run. */
 void rt_hooks_run_warn(const struct rt_spec *s, enum rt_hook_kind k,
 		       const json_t *state, const char *id);
 int rt_hook_parse_all(const json_t *config, const struct bj_loc *root,
