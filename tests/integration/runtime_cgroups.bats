@@ -112,3 +112,14 @@ MIB=$((1024 * 1024))
 		[ ! -d "$d" ] || fail "$d left behind"
 	done
 }
+
+@test "devices: mknod of any node is allowed (c *:* m, b *:* m, as runc) but it does not open" {
+	cfg '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	run_sh 'mknod /tmp/kmsg c 1 11 && echo made-c; mknod /tmp/loop7 b 7 7 && echo made-b
+		( : </tmp/kmsg ) 2>/dev/null || echo open-c-denied
+		( : </tmp/loop7 ) 2>/dev/null || echo open-b-denied
+		( echo x >/tmp/kmsg ) 2>/dev/null || echo write-c-denied'
+	expect_status 0
+	expect_output "$(printf '%s\n' made-c made-b open-c-denied open-b-denied write-c-denied)"
+}
