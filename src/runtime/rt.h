@@ -51,6 +51,7 @@ struct rt_process {
 	int ioprio;
 	bool has_sched;
 	int sched_policy, sched_prio, sched_nice;
+	uint64_t sched_flags, sched_runtime, sched_deadline, sched_period; /* ns */
 };
 
 enum rt_ns_kind {

@@ -277,3 +277,31 @@ expected_caps() {
 		grep -q 'CAP_FLY_TO_THE_MOON' <<<"$stderr" || { show_run; fail "no warning naming the unknown capability"; }
 	fi
 }
+
+@test "scheduler: SCHED_DEADLINE with runtime, deadline and period (sched_setattr)" {
+	skip_if_runc_lacks "process.scheduler" 1.2.0
+	cfg '.process.scheduler = {policy: "SCHED_DEADLINE", runtime: 10000000, deadline: 50000000,
+		period: 100000000, flags: ["SCHED_FLAG_RESET_ON_FORK"]}'
+	# The program is cat itself: a deadline task may not fork.
+	run_in_container cat /proc/self/stat
+	expect_status 0
+	# field 41 of /proc/PID/stat is the policy (6 = SCHED_DEADLINE)
+	expect_eq "$(cut -d' ' -f41 <<<"$output")" 6 "scheduling policy"
+}
+
+@test "scheduler: SCHED_DEADLINE without runtime is refused naming the field" {
+	skip_if_runc_lacks "process.scheduler" 1.2.0
+	cfg '.process.scheduler = {policy: "SCHED_DEADLINE", deadline: 50000000}'
+	run_in_container true
+	[ "$status" -ne 0 ] || { show_run; fail "accepted SCHED_DEADLINE without runtime"; }
+	grep -q 'process.scheduler' <<<"$stderr" || { show_run; fail "the error does not name process.scheduler"; }
+}
+
+@test "scheduler: SCHED_BATCH with a nice value" {
+	skip_if_runc_lacks "process.scheduler" 1.2.0
+	cfg '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
+	run_in_container cat /proc/self/stat
+	expect_status 0
+	expect_eq "$(cut -d' ' -f41 <<<"$output")" 3 "scheduling policy"
+	expect_eq "$(cut -d' ' -f19 <<<"$output")" 7 "nice value"
+}
