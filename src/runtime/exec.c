@@ -244,6 +244,7 @@ static void exec_child(struct exec_ctx *x)
 		rt_sync_die(sock, &e);
 	}
 	if ((x->proc.terminal && rt_final_console(&x->proc, x->console_fd, &e) < 0) ||
+	    rt_mempolicy_apply(&x->spec->mempolicy, &e) < 0 ||
 	    rt_final_limits(&x->proc, &e) < 0 || rt_final_home(&x->proc, &e) < 0 ||
 	    (later = rt_final_cwd(&x->proc, true, &e)) < 0 ||
 	    rt_final_identity(&x->proc, x->spec->seccomp, sock, &e) < 0 ||

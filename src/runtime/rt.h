@@ -84,6 +84,14 @@ struct rt_kv {
 	char *key, *value;
 };
 
+#define RT_MPOL_MAX_NODES 1024
+struct rt_mempolicy {
+	bool set, has_nodes;
+	int mode;       /* MPOL_* */
+	unsigned flags; /* MPOL_F_* */
+	unsigned long nodes[RT_MPOL_MAX_NODES / (8 * sizeof(unsigned long))];
+};
+
 struct rt_spec {
 	json_t *json;   /* the whole document */
 	char *file;     /* path of config.json, for messages */
@@ -105,6 +113,7 @@ struct rt_spec {
 	struct rt_rootfs_cfg *rootfs;
 	struct rt_cgroup_cfg *cgroup;
 	struct rt_seccomp *seccomp;
+	struct rt_mempolicy mempolicy;
 };
 
 /* spec.c */
@@ -139,6 +148,11 @@ int rt_caps_parse(const json_t *obj, const struct bj_loc *at,
 int rt_caps_drop_bounding(const struct rt_caps *c, struct brig_err *e);
 int rt_caps_apply(const struct rt_caps *c, struct brig_err *e);
 json_t *rt_caps_names(void);            /* every known name, for features */
+
+/* mempolicy.c: linux.memoryPolicy */
+int rt_mempolicy_parse(const json_t *lx, const struct bj_loc *ll,
+		       struct rt_mempolicy *m, struct brig_err *e);
+int rt_mempolicy_apply(const struct rt_mempolicy *m, struct brig_err *e);
 
 /* hooks.c */
 int rt_hooks_run(const struct rt_spec *s, enum rt_hook_kind k,

@@ -305,3 +305,33 @@ expected_caps() {
 	expect_eq "$(cut -d' ' -f41 <<<"$output")" 3 "scheduling policy"
 	expect_eq "$(cut -d' ' -f19 <<<"$output")" 7 "nice value"
 }
+
+@test "memoryPolicy: MPOL_BIND to node 0 applies to the process and to exec" {
+	[ -e /proc/self/numa_maps ] || skip "kernel without NUMA support"
+	runtime_is_brig || skip "runc $RUNTIME_VERSION ignores linux.memoryPolicy"
+	cfg '.linux.memoryPolicy = {mode: "MPOL_BIND", nodes: "0"}'
+	run_in_container sh -c 'grep -c " bind:0 " /proc/self/numa_maps'
+	expect_status 0
+	[ "$output" -gt 0 ] || { show_run; fail "no mapping has the bind:0 policy"; }
+	start_container
+	run --separate-stderr runtime exec "$CID" sh -c 'grep -c " bind:0 " /proc/self/numa_maps'
+	expect_status 0
+	[ "$output" -gt 0 ] || { show_run; fail "exec: no mapping has the bind:0 policy"; }
+}
+
+@test "memoryPolicy: interleave with flags, and errors that name the field" {
+	[ -e /proc/self/numa_maps ] || skip "kernel without NUMA support"
+	runtime_is_brig || skip "runc $RUNTIME_VERSION ignores linux.memoryPolicy"
+	cfg '.linux.memoryPolicy = {mode: "MPOL_INTERLEAVE", nodes: "0", flags: ["MPOL_F_STATIC_NODES"]}'
+	run_in_container sh -c 'grep -c " interleave=static:0 " /proc/self/numa_maps'
+	expect_status 0
+	[ "$output" -gt 0 ] || { show_run; fail "no mapping has the interleave policy"; }
+	cfg '.linux.memoryPolicy = {mode: "MPOL_BIND", nodes: "0-x"}'
+	run_in_container true
+	expect_status 1
+	grep -q 'linux.memoryPolicy.nodes' <<<"$stderr" || { show_run; fail "error does not name linux.memoryPolicy.nodes"; }
+	cfg '.linux.memoryPolicy = {mode: "MPOL_FLY"}'
+	run_in_container true
+	expect_status 1
+	grep -q 'linux.memoryPolicy' <<<"$stderr" || { show_run; fail "error does not name linux.memoryPolicy"; }
+}
