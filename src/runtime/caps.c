@@ -98,9 +98,13 @@ int rt_caps_parse(const json_t *obj, const struct bj_loc *at, struct rt_caps *ou
 			if (r < 0)
 				return r;
 			int c = rt_cap_from_name(json_string_value(v));
-			if (c < 0)
-				return bj_fail(e, &el, "unknown capability \"%s\"",
-					       json_string_value(v));
+			/* runtime-spec 1.1+: an unknown name MUST be logged as a
+			 * warning and SHOULD NOT fail (runc 1.2 does the same). */
+			if (c < 0) {
+				brig_warn("%s: %s: unknown capability \"%s\"; ignored",
+					  el.file, el.path, json_string_value(v));
+				continue;
+			}
 			/* A capability the kernel lacks is dropped with a warning,
 			 * as runc does, so configs written for newer kernels run. */
 			if (c > rt_cap_last()) {

@@ -137,6 +137,28 @@ static int apply_flags(struct exec_ctx *x, struct brig_err *e)
 	return 0;
 }
 
+/* exec --process: what the file leaves out (rlimits, capabilities, the LSM
+ * labels) comes from the container's process, as runc does, so the exec'd
+ * process is never less confined than the container's own. */
+static int inherit_unset(struct rt_process *p, const struct rt_process *c, struct brig_err *e)
+{
+	if (!p->has_caps) {
+		p->caps = c->caps;
+		p->has_caps = c->has_caps;
+	}
+	if (p->n_rlimits == 0 && c->n_rlimits) {
+		free(p->rlimits);
+		if (!(p->rlimits = calloc(c->n_rlimits, sizeof(*p->rlimits))))
+			return brig_err_set(e, -ENOMEM, "out of memory");
+		memcpy(p->rlimits, c->rlimits, c->n_rlimits * sizeof(*p->rlimits));
+		p->n_rlimits = c->n_rlimits;
+	}
+	if ((!p->apparmor && c->apparmor && !(p->apparmor = strdup(c->apparmor))) ||
+	    (!p->selinux && c->selinux && !(p->selinux = strdup(c->selinux))))
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The process to run: --process FILE, or the container's process with the
  * command-line changes, like runc. */
 static int build_process(struct exec_ctx *x, struct brig_err *e)
@@ -148,7 +170,9 @@ static int build_process(struct exec_ctx *x, struct brig_err *e)
 			return r;
 		struct bj_loc at;
 		bj_root(&at, x->o->process_file);
-		return rt_process_parse(j, &at, &x->proc, e);
+		if ((r = rt_process_parse(j, &at, &x->proc, e)) < 0)
+			return r;
+		return inherit_unset(&x->proc, &x->spec->process, e);
 	}
 	/* Start from a deep copy of the container's process. */
 	const struct rt_process *c = &x->spec->process;
@@ -212,11 +236,15 @@ static void exec_child(struct exec_ctx *x)
 	}
 	if (rt_sync_expect(sock, RT_MSG_GO, &m, NULL, "exec", &e) < 0)
 		_exit(1);
-	if (x->proc.terminal && setsid() < 0) {
+	/* Its own session and process group, as run/create give the init:
+	 * otherwise kill(0) or kill(-pgid) from inside reaches the caller's
+	 * processes on the host.  A terminal becomes its controlling tty. */
+	if (setsid() < 0) {
 		brig_err_sys(&e, errno, "setsid");
 		rt_sync_die(sock, &e);
 	}
 	if ((x->proc.terminal && rt_final_console(&x->proc, x->console_fd, &e) < 0) ||
+	    rt_mempolicy_apply(&x->spec->mempolicy, &e) < 0 ||
 	    rt_final_limits(&x->proc, &e) < 0 || rt_final_home(&x->proc, &e) < 0 ||
 	    (later = rt_final_cwd(&x->proc, true, &e)) < 0 ||
 	    rt_final_identity(&x->proc, x->spec->seccomp, sock, &e) < 0 ||

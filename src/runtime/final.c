@@ -139,6 +139,36 @@ static int set_rlimit(const struct rt_rlimit *l, struct brig_err *e)
 /* RLIMIT_NOFILE waits for rt_final_exec: the setup still opens files (the
  * start connection), and a small limit (--ulimit nofile=5) would refuse
  * them. */
+/* The kernel's struct sched_attr (sched_setattr(2)); glibc has no wrapper. */
+struct rt_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/* process.scheduler, every policy through sched_setattr: one call sets the
+ * policy, nice, priority, flags and SCHED_DEADLINE's runtime/deadline/period. */
+static int set_scheduler(const struct rt_process *p, struct brig_err *e)
+{
+	struct rt_sched_attr a = {
+		.size = sizeof(a), .policy = (uint32_t)p->sched_policy, .flags = p->sched_flags,
+		.nice = p->sched_nice, .priority = (uint32_t)p->sched_prio,
+		.runtime = p->sched_runtime, .deadline = p->sched_deadline,
+		.period = p->sched_period,
+	};
+	if (syscall(SYS_sched_setattr, 0, &a, 0) == 0)
+		return 0;
+	if (errno == EINVAL && p->sched_policy == 6)
+		return brig_err_sys(e, errno, "process.scheduler: SCHED_DEADLINE runtime %llu, "
+				    "deadline %llu, period %llu ns refused by the kernel",
+				    (unsigned long long)p->sched_runtime,
+				    (unsigned long long)p->sched_deadline,
+				    (unsigned long long)p->sched_period);
+	return brig_err_sys(e, errno, "process.scheduler: setting the policy");
+}
+
 int rt_final_limits(const struct rt_process *p, struct brig_err *e)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
@@ -153,15 +183,7 @@ int rt_final_limits(const struct rt_process *p, struct brig_err *e)
 	}
 	if (p->has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, p->ioprio) < 0)
 		return brig_err_sys(e, errno, "setting the io priority");
-	if (p->has_sched) {
-		struct sched_param sp = { .sched_priority = p->sched_prio };
-		if (sched_setscheduler(0, p->sched_policy, &sp) < 0)
-			return brig_err_sys(e, errno, "setting the scheduler policy");
-		if ((p->sched_policy == SCHED_OTHER || p->sched_policy == SCHED_BATCH) &&
-		    setpriority(PRIO_PROCESS, 0, p->sched_nice) < 0)
-			return brig_err_sys(e, errno, "setting the nice value");
-	}
-	return 0;
+	return p->has_sched ? set_scheduler(p, e) : 0;
 }
 
 bool rt_lsm_active(const char *name)
@@ -232,7 +254,9 @@ int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		return r;
 	if (sc && !p->no_new_privs && (r = load_seccomp(sc, sync_fd, e)) < 0)
 		return r;
-	if (p->has_caps && (r = rt_caps_drop_bounding(&p->caps, e)) < 0)
+	/* Missing or empty process.capabilities means no capabilities at
+	 * all (bounding set included), as runc: p->caps is zero then. */
+	if ((r = rt_caps_drop_bounding(&p->caps, e)) < 0)
 		return r;
 	if (setgroups(p->n_groups, p->groups) < 0 && !(errno == EPERM && p->n_groups == 0))
 		return brig_err_sys(e, errno, "setting additional groups");
@@ -240,7 +264,7 @@ int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		return brig_err_sys(e, errno, "setting gid %u", p->gid);
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		return brig_err_sys(e, errno, "setting uid %u", p->uid);
-	if (p->has_caps && (r = rt_caps_apply(&p->caps, e)) < 0)
+	if ((r = rt_caps_apply(&p->caps, e)) < 0)
 		return r;
 	if (p->has_umask)
 		(void)umask(p->umask);

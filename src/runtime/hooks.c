@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const hook_keys[RT_HOOK_COUNT] = {
 	[RT_HOOK_PRESTART] = "prestart",
@@ -97,10 +98,10 @@ static void hook_child(const struct rt_hook *h, int in_fd)
 	sigset_t none;
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	char *const empty[] = { NULL };
 	char *argv0[] = { h->path, NULL };
-	execve(h->path, h->args && h->args[0] ? h->args : argv0,
-	       h->env ? h->env : empty);
+	/* No env key: the runtime's own environment, as runc passes it (the
+	 * spec is silent; hooks written for runc expect it).  env [] is empty. */
+	execve(h->path, h->args && h->args[0] ? h->args : argv0, h->env ? h->env : environ);
 	_exit(127);
 }
 

@@ -143,7 +143,7 @@ static int setup_namespaces(struct rt_launch *l, struct brig_err *e)
 		return r;
 	if (s->has_personality && personality(s->personality) < 0)
 		return brig_err_sys(e, errno, "personality");
-	return 0;
+	return rt_mempolicy_apply(&s->mempolicy, e);
 }
 
 /* Wait for `start` (a connection on start.sock) or for the runtime's START

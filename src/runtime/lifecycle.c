@@ -43,6 +43,37 @@ static void run_hooks_warn(struct rt_container *c, enum rt_hook_kind k, const ch
 	rt_spec_free(s);
 }
 
+static int wait_gone(struct rt_container *c, struct brig_err *e);
+
+/* runtime-spec 1.3: a failing poststart hook is an error; the container is
+ * stopped and the lifecycle goes on with delete (which runs poststop). */
+static int run_poststart(struct rt_container *c, struct brig_err *e)
+{
+	struct rt_spec *s = NULL;
+	int r = rt_spec_load_hooks(c->dirfd, RT_CONFIG_COPY, &s, e);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *text = s->n_hooks[RT_HOOK_POSTSTART] ? hook_state_text(c, "running")
+								   : NULL;
+	_cleanup_json_ json_t *st = text ? json_loads(text, 0, NULL) : NULL;
+	if (s->n_hooks[RT_HOOK_POSTSTART] && !st)
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+	else if (st)
+		r = rt_hooks_run(s, RT_HOOK_POSTSTART, st, e);
+	rt_spec_free(s);
+	if (r >= 0)
+		return 0;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (c->cgroup)
+		(void)rt_cgroup_kill(c->cgroup, SIGKILL, &e2);
+	brig_err_clear(&e2);
+	(void)rt_container_signal(c, SIGKILL, &e2);
+	brig_err_clear(&e2);
+	if (wait_gone(c, &e2) < 0)
+		brig_warn("container %s: %s", c->id, brig_err_str(&e2));
+	return brig_err_wrap(e, "container %s stopped", c->id);
+}
+
 static int send_start(struct rt_container *c, struct brig_err *e)
 {
 	struct sockaddr_un sa;
@@ -87,7 +118,7 @@ int rt_start(const struct rt_global *g, const char *id, struct brig_err *e)
 		brig_warn("removing start socket: %s", strerror(errno));
 	if (r == 0) {
 		brig_debug("container %s started", id);
-		run_hooks_warn(c, RT_HOOK_POSTSTART, "running");
+		r = run_poststart(c, e);
 	}
 out:
 	rt_container_free(c);

@@ -192,6 +192,40 @@ static int parse_ioprio(const json_t *proc, const struct bj_loc *at,
 	return 0;
 }
 
+/* scheduler.flags, and runtime/deadline/period (ns) for SCHED_DEADLINE,
+ * which the kernel checks (runtime <= deadline <= period) at sched_setattr. */
+static int parse_sched_dl(const json_t *o, const struct bj_loc *sl, struct rt_process *p,
+			  struct brig_err *e)
+{
+	static const struct { const char *n; uint64_t v; } flag[] = {
+		{ "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },
+		{ "SCHED_FLAG_DL_OVERRUN", 0x04 },    { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+		{ "SCHED_FLAG_KEEP_PARAMS", 0x10 },   { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+		{ "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
+	};
+	_cleanup_strv_ char **flags = NULL;
+	int r;
+	if ((r = bj_get_strv(o, sl, "flags", false, 16, &flags, e)) < 0 ||
+	    (r = bj_get_u64(o, sl, "runtime", false, &p->sched_runtime, e)) < 0 ||
+	    (r = bj_get_u64(o, sl, "deadline", false, &p->sched_deadline, e)) < 0 ||
+	    (r = bj_get_u64(o, sl, "period", false, &p->sched_period, e)) < 0)
+		return r;
+	for (size_t i = 0; flags && flags[i]; i++) {
+		size_t k = 0;
+		while (k < BRIG_ARRAY_SIZE(flag) && strcmp(flag[k].n, flags[i]) != 0)
+			k++;
+		struct bj_loc fl, il;
+		bj_key(&fl, sl, "flags");
+		bj_idx(&il, &fl, i);
+		if (k == BRIG_ARRAY_SIZE(flag))
+			return bj_fail(e, &il, "unknown flag \"%s\"", flags[i]);
+		p->sched_flags |= flag[k].v;
+	}
+	if (p->sched_policy == 6 && (p->sched_runtime == 0 || p->sched_deadline == 0))
+		return bj_fail(e, sl, "SCHED_DEADLINE needs runtime and deadline");
+	return 0;
+}
+
 static int parse_sched(const json_t *proc, const struct bj_loc *at,
 		       struct rt_process *p, struct brig_err *e)
 {
@@ -216,12 +250,12 @@ static int parse_sched(const json_t *proc, const struct bj_loc *at,
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(pol); i++)
 		if (strcmp(pol[i].n, policy) == 0)
 			p->sched_policy = pol[i].v;
-	if (p->sched_policy < 0 || p->sched_policy == 6)
+	if (p->sched_policy < 0)
 		return bj_fail(e, &sl, "unsupported policy \"%s\"", policy);
 	p->has_sched = true;
 	p->sched_nice = (int)nice;
 	p->sched_prio = (int)prio;
-	return 0;
+	return parse_sched_dl(o, &sl, p, e);
 }
 
 static int parse_env(const json_t *proc, const struct bj_loc *at,

@@ -15,7 +15,7 @@ struct rt_seccomp;
 #define RT_MAX_ARGS 65536
 #define RT_MAX_ENV 65536
 #define RT_DEFAULT_ROOT "/run/brig-runtime"
-#define RT_OCI_VERSION "1.2.0"
+#define RT_OCI_VERSION "1.3.0"
 
 struct rt_caps {
 	uint64_t sets[5]; /* bounding, effective, inheritable, permitted, ambient */
@@ -36,7 +36,7 @@ struct rt_process {
 	mode_t umask;
 	gid_t *groups;
 	size_t n_groups;
-	bool has_caps;
+	bool has_caps;            /* the key was given (exec --process falls back) */
 	struct rt_caps caps;
 	struct rt_rlimit *rlimits;
 	size_t n_rlimits;
@@ -51,6 +51,7 @@ struct rt_process {
 	int ioprio;
 	bool has_sched;
 	int sched_policy, sched_prio, sched_nice;
+	uint64_t sched_flags, sched_runtime, sched_deadline, sched_period; /* ns */
 };
 
 enum rt_ns_kind {
@@ -83,6 +84,14 @@ struct rt_kv {
 	char *key, *value;
 };
 
+#define RT_MPOL_MAX_NODES 1024
+struct rt_mempolicy {
+	bool set, has_nodes;
+	int mode;       /* MPOL_* */
+	unsigned flags; /* MPOL_F_* */
+	unsigned long nodes[RT_MPOL_MAX_NODES / (8 * sizeof(unsigned long))];
+};
+
 struct rt_spec {
 	json_t *json;   /* the whole document */
 	char *file;     /* path of config.json, for messages */
@@ -104,6 +113,7 @@ struct rt_spec {
 	struct rt_rootfs_cfg *rootfs;
 	struct rt_cgroup_cfg *cgroup;
 	struct rt_seccomp *seccomp;
+	struct rt_mempolicy mempolicy;
 };
 
 /* spec.c */
@@ -139,10 +149,15 @@ int rt_caps_drop_bounding(const struct rt_caps *c, struct brig_err *e);
 int rt_caps_apply(const struct rt_caps *c, struct brig_err *e);
 json_t *rt_caps_names(void);            /* every known name, for features */
 
+/* mempolicy.c: linux.memoryPolicy */
+int rt_mempolicy_parse(const json_t *lx, const struct bj_loc *ll,
+		       struct rt_mempolicy *m, struct brig_err *e);
+int rt_mempolicy_apply(const struct rt_mempolicy *m, struct brig_err *e);
+
 /* hooks.c */
 int rt_hooks_run(const struct rt_spec *s, enum rt_hook_kind k,
 		 const json_t *state, struct brig_err *e);
-/* poststart/poststop: a failing hook is a warning and the rest still run. */
+/* poststop: a failing hook is a warning and the rest still run. */
 void rt_hooks_run_warn(const struct rt_spec *s, enum rt_hook_kind k,
 		       const json_t *state, const char *id);
 int rt_hook_parse_all(const json_t *config, const struct bj_loc *root,

@@ -261,15 +261,15 @@ static int parse_linux(const json_t *cfg, const struct bj_loc *root,
 	    (r = parse_idmaps(lx, &ll, "gidMappings", &s->gid_maps, &s->n_gid_maps, e)) < 0 ||
 	    (r = parse_sysctl(lx, &ll, s, e)) < 0 ||
 	    (r = parse_personality(lx, &ll, s, e)) < 0 ||
-	    (r = parse_time_offsets(lx, &ll, s, e)) < 0)
+	    (r = parse_time_offsets(lx, &ll, s, e)) < 0 ||
+	    (r = rt_mempolicy_parse(lx, &ll, &s->mempolicy, e)) < 0)
 		return r;
 	bool userns_new = s->ns[RT_NS_USER].wanted && !s->ns[RT_NS_USER].path;
 	if (userns_new && (!s->n_uid_maps || !s->n_gid_maps))
 		return bj_fail(e, &ll, "a new user namespace needs uidMappings and gidMappings");
 	if (!userns_new && (s->n_uid_maps || s->n_gid_maps))
 		return bj_fail(e, &ll, "uidMappings/gidMappings need a new user namespace");
-	for (const char *const *k = (const char *const[]){ "intelRdt", "memoryPolicy",
-							   "netDevices", NULL }; *k; k++)
+	for (const char *const *k = (const char *const[]){ "intelRdt", "netDevices", NULL }; *k; k++)
 		if (json_object_get(lx, *k))
 			return brig_err_set(e, -EOPNOTSUPP, "%s: linux.%s is not supported by brig-runtime",
 					    s->file, *k);

@@ -112,3 +112,56 @@ MIB=$((1024 * 1024))
 		[ ! -d "$d" ] || fail "$d left behind"
 	done
 }
+
+@test "devices: mknod of any node is allowed (c *:* m, b *:* m, as runc) but it does not open" {
+	cfg '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
+		| .process.capabilities.permitted += ["CAP_MKNOD"]'
+	run_sh 'mknod /tmp/kmsg c 1 11 && echo made-c; mknod /tmp/loop7 b 7 7 && echo made-b
+		( : </tmp/kmsg ) 2>/dev/null || echo open-c-denied
+		( : </tmp/loop7 ) 2>/dev/null || echo open-b-denied
+		( echo x >/tmp/kmsg ) 2>/dev/null || echo write-c-denied'
+	expect_status 0
+	expect_output "$(printf '%s\n' made-c made-b open-c-denied open-b-denied write-c-denied)"
+}
+
+# rt_cpu_dir: the cpu hierarchy's directory of this shell's cgroup (v1), or
+# skip when the kernel has no realtime group scheduling there.
+rt_cpu_dir() {
+	local d
+	d=$(cgroup_dir_of self cpu)
+	[ -n "$d" ] && [ -e "$d/cpu.rt_runtime_us" ] || skip "no cgroup v1 cpu.rt_runtime_us (CONFIG_RT_GROUP_SCHED)"
+	local own
+	own=$(cat "$d/cpu.rt_runtime_us")
+	[ "$own" -ge 20000 ] || skip "this shell's cpu cgroup has an rt budget of $own us"
+	echo "$d"
+}
+
+@test "cgroups v1: realtimeRuntime beneath cgroups the runtime creates gets their budget" {
+	local cpu
+	cpu=$(rt_cpu_dir)
+	cfg '.linux.cgroupsPath = ($p + "/mid/leaf")
+		| .linux.resources.cpu.realtimeRuntime = 10000 | .linux.resources.cpu.realtimePeriod = 1000000
+		| .process.capabilities.bounding += ["CAP_SYS_NICE"] | .process.capabilities.effective += ["CAP_SYS_NICE"]
+		| .process.capabilities.permitted += ["CAP_SYS_NICE"]
+		| .process.scheduler = {policy: "SCHED_FIFO", priority: 10}' --arg p "$BUNDLE_CGROUP"
+	run_in_container cat /proc/self/stat
+	expect_status 0
+	expect_eq "$(cut -d' ' -f41 <<<"$output")" 1 "scheduling policy (1 = SCHED_FIFO)"
+	start_container sleep 1000
+	expect_eq "$(cat "$cpu/$BUNDLE_CGROUP/mid/leaf/cpu.rt_runtime_us")" 10000 "the container's budget"
+	expect_eq "$(cat "$cpu/$BUNDLE_CGROUP/mid/cpu.rt_runtime_us")" 10000 "the budget of the parent it created"
+}
+
+@test "cgroups v1: realtimeRuntime under a parent the runtime did not create and that has no budget is a one-line error" {
+	local cpu
+	cpu=$(rt_cpu_dir)
+	mkdir -p "$cpu/$BUNDLE_CGROUP/given"
+	cfg '.linux.cgroupsPath = ($p + "/given/leaf") | .linux.resources.cpu.realtimeRuntime = 10000' \
+		--arg p "$BUNDLE_CGROUP"
+	run_in_container true
+	expect_status 1
+	grep -qF "cgroup $cpu/$BUNDLE_CGROUP/given: cpu.rt_runtime_us is 0" <<<"$stderr" ||
+		{ show_run; fail "the error does not name the parent cgroup and its budget"; }
+	expect_eq "$(grep -c . <<<"$stderr")" 1 "lines of error"
+	expect_eq "$(cat "$cpu/$BUNDLE_CGROUP/given/cpu.rt_runtime_us")" 0 "budget of the parent the runtime did not create"
+}

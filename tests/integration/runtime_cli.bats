@@ -144,3 +144,10 @@ expect_nothing_left() {
 	run --separate-stderr "$RUNTIME" --root "$BATS_TEST_TMPDIR/notadir" list
 	[ "$status" -ne 0 ]
 }
+
+@test "features and spec: runtime-spec 1.3 (poststart failures stop the container)" {
+	runtime_is_brig || skip "runc $RUNTIME_VERSION declares an older spec"
+	run --separate-stderr runtime features
+	expect_status 0
+	jq -e '.ociVersionMax == "1.3.0"' <<<"$output" >/dev/null || { show_run; fail "ociVersionMax is not 1.3.0"; }
+}

@@ -63,6 +63,21 @@ teardown() { runtime_teardown; }
 	expect_output 0077
 }
 
+@test "exec --process: without rlimits and capabilities it gets the container's" {
+	[ "$RUNTIME_NAME" != runc ] || skip "runc $RUNTIME_VERSION keeps its own rlimits in exec --process"
+	cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 321, hard: 654}]
+		| .process.capabilities = {bounding: ["CAP_KILL", "CAP_CHOWN"], effective: ["CAP_KILL", "CAP_CHOWN"],
+			permitted: ["CAP_KILL", "CAP_CHOWN"]}'
+	start_container
+	jq -n '{args: ["sh", "-c", "ulimit -Sn; ulimit -Hn; grep -E \"^Cap(Eff|Prm|Bnd):\" /proc/self/status"],
+		cwd: "/", env: ["PATH=/bin:/usr/bin"], user: {uid: 0, gid: 0}}' \
+		>"$BATS_TEST_TMPDIR/process.json"
+	run --separate-stderr runtime exec --process "$BATS_TEST_TMPDIR/process.json" "$CID"
+	expect_status 0
+	expect_output "$(printf '321\n654\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t%s' \
+		"$(hex16 "$(cap_mask KILL CHOWN)")" "$(hex16 "$(cap_mask KILL CHOWN)")" "$(hex16 "$(cap_mask KILL CHOWN)")")"
+}
+
 @test "exec -d: a detached process runs while exec returns" {
 	start_container
 	runtime exec -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$CID" sleep 999

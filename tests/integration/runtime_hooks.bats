@@ -95,6 +95,17 @@ all_hooks() {
 	expect_eq "$(cat "$HOOKS/out")" "arg0|first arg|hook value" "hook args and env"
 }
 
+@test "hooks: a hook without env gets the runtime's environment, env [] an empty one" {
+	cfg '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", $c]},
+		{path: "/bin/sh", args: ["sh", "-c", $d], env: []}]' \
+		--arg c "echo \"var=\$BRIG_HOOK_TEST_VAR\" >$HOOKS/out" \
+		--arg d "echo \"var=\$BRIG_HOOK_TEST_VAR\" >$HOOKS/out2"
+	new_cid
+	BRIG_HOOK_TEST_VAR="from the caller" runtime create --bundle "$BUNDLE" "$CID" </dev/null
+	expect_eq "$(cat "$HOOKS/out")" "var=from the caller" "environment of a hook without env"
+	expect_eq "$(cat "$HOOKS/out2")" "var=" "environment of a hook with env []"
+}
+
 # expect_failed_create_clean: create failed with exit 1 and left nothing.
 expect_failed_create_clean() {
 	expect_status 1
@@ -136,13 +147,30 @@ expect_failed_create_clean() {
 	expect_output "poststop stopped $CID"
 }
 
-@test "hooks: a failing poststart or poststop hook is a warning; the next hooks still run" {
+@test "hooks: a failing poststop hook is a warning; the next hooks still run" {
 	runtime_is_brig || skip "runc 1.1.5 fails start on a failing poststart hook, against the spec"
 	local bad='{"path": "/bin/false"}'
-	cfg '.hooks.poststart = [$b, $h1] | .hooks.poststop = [$b, $h2]' --argjson b "$bad" \
-		--argjson h1 "$(hook poststart-after-failure)" --argjson h2 "$(hook poststop-after-failure)"
+	cfg '.hooks.poststop = [$b, $h2]' --argjson b "$bad" \
+		--argjson h2 "$(hook poststop-after-failure)"
 	start_container
 	runtime delete --force "$CID"
-	grep -q '^poststart-after-failure running ' "$HOOKS/log" || { cat "$HOOKS/log"; fail "poststart stopped at the failure"; }
 	grep -q '^poststop-after-failure stopped ' "$HOOKS/log" || { cat "$HOOKS/log"; fail "poststop stopped at the failure"; }
+}
+
+@test "hooks: a failing poststart hook fails start and stops the container (spec 1.3)" {
+	runtime_is_brig || skip "runc 1.1.5 runs poststart during create"
+	local bad='{"path": "/bin/false"}'
+	cfg '.hooks.poststart = [$b, $h1] | .hooks.poststop = [$h2]' --argjson b "$bad" \
+		--argjson h1 "$(hook poststart-after-failure)" --argjson h2 "$(hook poststop)"
+	set_args sleep 1000
+	create_container
+	run --separate-stderr runtime start "$CID"
+	[ "$status" -ne 0 ] || { show_run; fail "start succeeded although a poststart hook failed"; }
+	grep -q 'poststart hook /bin/false' <<<"$stderr" || { show_run; fail "the error does not name the hook"; }
+	wait_status stopped
+	! grep -q '^poststart-after-failure' "$HOOKS/log" || { cat "$HOOKS/log"; fail "poststart went on after the failure"; }
+	# The lifecycle continues with delete, which runs poststop.
+	run --separate-stderr runtime delete "$CID"
+	expect_status 0
+	grep -q "^poststop stopped $CID" "$HOOKS/log" || { cat "$HOOKS/log"; fail "poststop did not run"; }
 }

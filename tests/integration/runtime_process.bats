@@ -266,3 +266,72 @@ expected_caps() {
 	expect_status 0
 	expect_output started
 }
+
+@test "capabilities: an unknown name is a warning and is ignored" {
+	cfg '.process.capabilities = {bounding: ["CAP_KILL", "CAP_FLY_TO_THE_MOON"],
+		effective: ["CAP_FLY_TO_THE_MOON", "CAP_KILL"], permitted: ["CAP_KILL", "CAP_FLY_TO_THE_MOON"]}'
+	run_in_container grep ^CapEff: /proc/self/status
+	expect_status 0
+	expect_output "$(printf 'CapEff:\t%s' "$(hex16 "$(cap_mask KILL)")")"
+	if runtime_is_brig; then
+		grep -q 'CAP_FLY_TO_THE_MOON' <<<"$stderr" || { show_run; fail "no warning naming the unknown capability"; }
+	fi
+}
+
+@test "scheduler: SCHED_DEADLINE with runtime, deadline and period (sched_setattr)" {
+	skip_if_runc_lacks "process.scheduler" 1.2.0
+	cfg '.process.scheduler = {policy: "SCHED_DEADLINE", runtime: 10000000, deadline: 50000000,
+		period: 100000000, flags: ["SCHED_FLAG_RESET_ON_FORK"]}'
+	# The program is cat itself: a deadline task may not fork.
+	run_in_container cat /proc/self/stat
+	expect_status 0
+	# field 41 of /proc/PID/stat is the policy (6 = SCHED_DEADLINE)
+	expect_eq "$(cut -d' ' -f41 <<<"$output")" 6 "scheduling policy"
+}
+
+@test "scheduler: SCHED_DEADLINE without runtime is refused naming the field" {
+	skip_if_runc_lacks "process.scheduler" 1.2.0
+	cfg '.process.scheduler = {policy: "SCHED_DEADLINE", deadline: 50000000}'
+	run_in_container true
+	[ "$status" -ne 0 ] || { show_run; fail "accepted SCHED_DEADLINE without runtime"; }
+	grep -q 'process.scheduler' <<<"$stderr" || { show_run; fail "the error does not name process.scheduler"; }
+}
+
+@test "scheduler: SCHED_BATCH with a nice value" {
+	skip_if_runc_lacks "process.scheduler" 1.2.0
+	cfg '.process.scheduler = {policy: "SCHED_BATCH", nice: 7}'
+	run_in_container cat /proc/self/stat
+	expect_status 0
+	expect_eq "$(cut -d' ' -f41 <<<"$output")" 3 "scheduling policy"
+	expect_eq "$(cut -d' ' -f19 <<<"$output")" 7 "nice value"
+}
+
+@test "memoryPolicy: MPOL_BIND to node 0 applies to the process and to exec" {
+	[ -e /proc/self/numa_maps ] || skip "kernel without NUMA support"
+	runtime_is_brig || skip "runc $RUNTIME_VERSION ignores linux.memoryPolicy"
+	cfg '.linux.memoryPolicy = {mode: "MPOL_BIND", nodes: "0"}'
+	run_in_container sh -c 'grep -c " bind:0 " /proc/self/numa_maps'
+	expect_status 0
+	[ "$output" -gt 0 ] || { show_run; fail "no mapping has the bind:0 policy"; }
+	start_container
+	run --separate-stderr runtime exec "$CID" sh -c 'grep -c " bind:0 " /proc/self/numa_maps'
+	expect_status 0
+	[ "$output" -gt 0 ] || { show_run; fail "exec: no mapping has the bind:0 policy"; }
+}
+
+@test "memoryPolicy: interleave with flags, and errors that name the field" {
+	[ -e /proc/self/numa_maps ] || skip "kernel without NUMA support"
+	runtime_is_brig || skip "runc $RUNTIME_VERSION ignores linux.memoryPolicy"
+	cfg '.linux.memoryPolicy = {mode: "MPOL_INTERLEAVE", nodes: "0", flags: ["MPOL_F_STATIC_NODES"]}'
+	run_in_container sh -c 'grep -c " interleave=static:0 " /proc/self/numa_maps'
+	expect_status 0
+	[ "$output" -gt 0 ] || { show_run; fail "no mapping has the interleave policy"; }
+	cfg '.linux.memoryPolicy = {mode: "MPOL_BIND", nodes: "0-x"}'
+	run_in_container true
+	expect_status 1
+	grep -q 'linux.memoryPolicy.nodes' <<<"$stderr" || { show_run; fail "error does not name linux.memoryPolicy.nodes"; }
+	cfg '.linux.memoryPolicy = {mode: "MPOL_FLY"}'
+	run_in_container true
+	expect_status 1
+	grep -q 'linux.memoryPolicy' <<<"$stderr" || { show_run; fail "error does not name linux.memoryPolicy"; }
+}

@@ -201,8 +201,12 @@ rt_cgroup_cfg_resources(const struct rt_cgroup_cfg *cfg)
 }
 
 /* Devices every container needs (config-linux.md "Default Devices" plus the
- * console and pseudo-terminals). */
+ * console and pseudo-terminals), after runc's mknod-only rules for every
+ * node: creating a node (CAP_MKNOD still needed) and access(F_OK) of a bound
+ * one work, opening stays denied unless a rule allows r or w. */
 static const struct rt_cg_devrule default_devices[] = {
+	{ true, 'c', -1, -1, RT_CG_ACC_MKNOD }, /* c *:* m */
+	{ true, 'b', -1, -1, RT_CG_ACC_MKNOD }, /* b *:* m */
 	{ true, 'c', 1, 3, RT_CG_ACC_ALL },   /* /dev/null */
 	{ true, 'c', 1, 5, RT_CG_ACC_ALL },   /* /dev/zero */
 	{ true, 'c', 1, 7, RT_CG_ACC_ALL },   /* /dev/full */

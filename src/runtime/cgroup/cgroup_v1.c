@@ -315,6 +315,86 @@ static int v1_one(const struct rt_cg_dir *d, enum rt_cg_ctl c,
 	}
 }
 
+static bool was_created(const struct rt_cg_hier *h, const char *dir)
+{
+	for (char **c = h->created; c && *c; c++)
+		if (strcmp(*c, dir) == 0)
+			return true;
+	return false;
+}
+
+/* The budget dir needs so that a child with runtime/period fits: the same
+ * share of dir's own period (rounded up). */
+static int rt_need(const struct rt_cg_dir *dir, int64_t runtime, int64_t period,
+		   uint64_t *need, struct brig_err *e)
+{
+	uint64_t pp;
+	int ret = rt_cg_read_u64(dir, "cpu.rt_period_us", &pp, NULL, e);
+	if (ret < 0)
+		return ret;
+	*need = ((unsigned __int128)runtime * pp + (uint64_t)period - 1) / (uint64_t)period;
+	return 0;
+}
+
+/* cgroup v1 realtime: a new cgroup's cpu.rt_runtime_us is 0, and a child
+ * cannot get more than its parent has.  Every cgroup this runtime created
+ * on the way to the container's (outermost first) gets the budget the
+ * container asks for, as runc does; a parent it did not create is never
+ * written: when it lacks the budget, the error names it. */
+static int v1_rt_parents(const struct rt_cg_hier *h, const struct rt_cgroup_resources *r,
+			 struct brig_err *e)
+{
+	if (!r->cpu.rt_runtime.set || r->cpu.rt_runtime.v <= 0)
+		return 0;
+	int64_t period = r->cpu.rt_period.set ? r->cpu.rt_period.v : 1000000;
+	if (period <= 0)
+		return 0;
+	_cleanup_free_ char *dir = strdup(h->dir);
+	if (!dir)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	/* The outermost parent first: find where the created chain begins. */
+	char *slash = strrchr(dir, '/');
+	while (slash && slash > dir) {
+		*slash = '\0';
+		if (!was_created(h, dir))
+			break;
+		slash = strrchr(dir, '/');
+	}
+	/* dir: the nearest parent not created by us; check its budget. */
+	struct rt_cg_dir pd;
+	int ret = rt_cg_dir_open(&pd, dir, e);
+	if (ret < 0)
+		return ret;
+	uint64_t need = 0;
+	_cleanup_free_ char *text = NULL;
+	ret = rt_cg_read(&pd, "cpu.rt_runtime_us", &text, e);
+	if (ret == 0)
+		ret = rt_need(&pd, r->cpu.rt_runtime.v, period, &need, e);
+	rt_cg_dir_close(&pd);
+	if (ret < 0)
+		return ret;
+	/* -1: unlimited (kernel.sched_rt_runtime_us = -1 at the root) */
+	long long have = strtoll(text, NULL, 10);
+	if (have >= 0 && (uint64_t)have < need)
+		return brig_err_set(e, -EINVAL, "cgroup %s: cpu.rt_runtime_us is %llu, less than the "
+				    "%llu that linux.resources.cpu.realtimeRuntime needs beneath it; "
+				    "give that cgroup a realtime budget", dir,
+				    (unsigned long long)have, (unsigned long long)need);
+	for (char **c = h->created; c && *c; c++) {
+		if (strcmp(*c, h->dir) == 0)
+			continue;
+		struct rt_cg_dir d;
+		if ((ret = rt_cg_dir_open(&d, *c, e)) < 0)
+			return ret;
+		if ((ret = rt_need(&d, r->cpu.rt_runtime.v, period, &need, e)) == 0)
+			ret = rt_cg_writef(&d, "cpu.rt_runtime_us", e, "%llu", (unsigned long long)need);
+		rt_cg_dir_close(&d);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 int rt_cg_v1_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 		   bool update, uint32_t mask, struct brig_err *e)
 {
@@ -324,6 +404,11 @@ int rt_cg_v1_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 		struct rt_cg_hier *h = rt_cg_v1_find(cg, (enum rt_cg_ctl)c);
 		if (!h)
 			continue;
+		if (c == RT_CG_CPU) {
+			int ret = v1_rt_parents(h, r, e);
+			if (ret < 0)
+				return ret;
+		}
 		struct rt_cg_dir d;
 		int ret = rt_cg_dir_open(&d, h->dir, e);
 		if (ret < 0)

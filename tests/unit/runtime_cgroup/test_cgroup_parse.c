@@ -317,20 +317,25 @@ static void test_effective_devices(void **state)
 	_cleanup_free_ struct rt_cg_devrule *v = NULL;
 	size_t n = 0;
 	assert_int_equal(rt_cg_dev_effective(rt_cgroup_cfg_resources(cfg), &v, &n, &e), 0);
-	/* deny all, the 9 default devices, then the rules after the last deny-all */
-	assert_int_equal(n, 1 + 9 + 1);
+	/* deny all, c *:* m, b *:* m, the 9 default devices, then the rules
+	 * after the last deny-all */
+	assert_int_equal(n, 1 + 11 + 1);
 	assert_false(v[0].allow);
 	assert_int_equal(v[0].type, 'a');
 	assert_int_equal(v[0].access, RT_CG_ACC_ALL);
 	bool null_allowed = false;
-	for (size_t i = 1; i < 10; i++)
+	for (size_t i = 1; i < 12; i++)
 		if (v[i].allow && v[i].type == 'c' && v[i].major == 1 && v[i].minor == 3)
 			null_allowed = true;
 	assert_true(null_allowed);
-	assert_false(v[10].allow);
-	assert_int_equal(v[10].major, 1);
-	assert_int_equal(v[10].minor, 7);
-	assert_int_equal(v[10].access, RT_CG_ACC_ALL);
+	/* the mknod-only rules allow nothing else */
+	for (size_t i = 1; i < 12; i++)
+		if (v[i].major < 0 && v[i].minor < 0)
+			assert_int_equal(v[i].access, RT_CG_ACC_MKNOD);
+	assert_false(v[12].allow);
+	assert_int_equal(v[12].major, 1);
+	assert_int_equal(v[12].minor, 7);
+	assert_int_equal(v[12].access, RT_CG_ACC_ALL);
 }
 
 static void test_unified_keys(void **state)
