@@ -14,7 +14,7 @@ load ../lib/helpers
 
 IMAGE=brig.local/busybox:latest
 RUNC=$(command -v runc || echo runc)
-BRIG=${BRIG_BUILD:-$BRIG_SRC/build}/src/cli/brig
+BRIG=${BRIG_BUILD:-$BRIG_SRC/build}/src/cli/brig/brig
 
 setup_file() {
 	command -v containerd >/dev/null || skip "containerd not installed (scripts/setup.sh installs it)"
