@@ -19,6 +19,7 @@ setup() {
 # Unmount what the test mounted on the host (innermost first), then the usual.
 teardown() {
 	local m
+	brig_teardown
 	if [ -f "$MNT_TRACK" ]; then
 		tac "$MNT_TRACK" | while read -r m; do umount -l "$m" 2>/dev/null; done
 	fi
@@ -72,4 +73,100 @@ host_mount() {
 	echo "# $runs runs, $started started, $wrote wrote the read-only host directory" >&3
 	[ "$started" -gt 0 ] || fail "no victim container started"
 	[ "$wrote" -eq 0 ] || fail "$wrote of $runs victims wrote through their read-only bind"
+}
+
+# ---- A2: read-only all the way down --------------------------------------
+
+# mounts_not_locked MOUNTINFO DIR: each mount at or below DIR whose options
+# lack ro, nosuid or nodev, as "BAD point options"; then "COUNT n".
+mounts_not_locked() {
+	awk -v d="$2" '$5 == d || index($5, d "/") == 1 {
+		n++
+		if ($6 !~ /(^|,)ro(,|$)/ || $6 !~ /(^|,)nosuid(,|$)/ || $6 !~ /(^|,)nodev(,|$)/)
+			print "BAD " $5 " " $6
+	} END { print "COUNT " n + 0 }' <<<"$1"
+}
+
+# host_tree: a host directory with two nested writable tmpfs submounts
+# (suid and dev allowed), in TREE.
+host_tree() {
+	TREE=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$TREE/sub"
+	echo top >"$TREE/top"
+	host_mount -t tmpfs -o size=1m,mode=0755 brigt-sub "$TREE/sub"
+	mkdir "$TREE/sub/deeper"
+	host_mount -t tmpfs -o size=1m,mode=0777 brigt-deeper "$TREE/sub/deeper"
+}
+
+brig_setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	[ -x "$BRIG" ] || skip "brig not built"
+	BROOT=$BATS_TEST_TMPDIR/broot
+	local rfs=$BATS_TEST_TMPDIR/rootfs
+	"$BRIG_SRC/scripts/mkrootfs.sh" "$rfs" >/dev/null
+	tar -C "$rfs" --numeric-owner -cf "$BATS_TEST_TMPDIR/rootfs.tar" .
+	rm -rf "$rfs"
+	brig import "$BATS_TEST_TMPDIR/rootfs.tar" bb:1 >/dev/null
+}
+
+brig() { "$BRIG" --root "$BROOT" "$@"; }
+
+brig_teardown() {
+	local id
+	[ -n "${BROOT:-}" ] || return 0
+	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
+		brig rm -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+@test "A2: brig run -v DIR:/h:ro makes every submount of DIR ro,nosuid,nodev" {
+	brig_setup
+	host_tree
+	run --separate-stderr brig run --rm -v "$TREE:/h:ro" bb:1 \
+		sh -c 'cat /proc/self/mountinfo; if echo x >/h/sub/deeper/w; then echo WROTE; fi'
+	expect_status 0
+	expect_no_line '^WROTE'
+	local mi=$output
+	run mounts_not_locked "$mi" /h
+	expect_no_line '^BAD'
+	expect_line '^COUNT 3$'
+}
+
+@test "A2: --mount bind-recursive=readonly|writable|disabled, as Docker 25" {
+	brig_setup
+	host_tree
+	run --separate-stderr brig run --rm \
+		--mount "type=bind,src=$TREE,dst=/r,readonly,bind-recursive=readonly" \
+		--mount "type=bind,src=$TREE,dst=/w,readonly,bind-recursive=writable" \
+		--mount "type=bind,src=$TREE,dst=/d,readonly,bind-recursive=disabled" \
+		bb:1 cat /proc/self/mountinfo
+	expect_status 0
+	local mi=$output
+	run mounts_not_locked "$mi" /r
+	expect_no_line '^BAD'
+	expect_line '^COUNT 3$'
+	# writable: the top is read-only, the submounts keep their own rw.
+	run mounts_not_locked "$mi" /w
+	expect_line '^BAD /w/sub '
+	expect_no_line '^BAD /w '
+	expect_line '^COUNT 3$'
+	# disabled: no submounts at all.
+	run mounts_not_locked "$mi" /d
+	expect_no_line '^BAD'
+	expect_line '^COUNT 1$'
+}
+
+@test "A2: brig-runtime honours rro, rnosuid, rnodev, rnoexec on a recursive bind" {
+	host_tree
+	new_bundle
+	cfg '.mounts += [{destination: "/h", type: "bind", source: $t,
+		options: ["rbind", "rro", "rnosuid", "rnodev", "rnoexec"]}]' --arg t "$TREE"
+	run_in_container cat /proc/self/mountinfo
+	expect_status 0
+	local mi=$output
+	run mounts_not_locked "$mi" /h
+	expect_no_line '^BAD'
+	expect_line '^COUNT 3$'
+	run awk '$5 ~ /^\/h/ && $6 !~ /(^|,)noexec(,|$)/' <<<"$mi"
+	expect_output ''
 }
