@@ -170,3 +170,52 @@ brig_teardown() {
 	run awk '$5 ~ /^\/h/ && $6 !~ /(^|,)noexec(,|$)/' <<<"$mi"
 	expect_output ''
 }
+
+# ---- B2: in a user namespace a bind keeps its source's restrictions -------
+
+# ro_host_dir: RODIR, a read-only, nosuid, nodev, noexec mount that anyone
+# could write if it were writable (mode 0777), holding a writable subdir w
+# with a read-only tmpfs below it (RODIR/w/ro).
+ro_host_dir() {
+	RODIR=$BATS_TEST_TMPDIR/rodir
+	mkdir -p "$RODIR"
+	host_mount -t tmpfs -o size=1m,mode=0777 brigt-ro "$RODIR"
+	mkdir -m 0777 "$RODIR/w" "$RODIR/w/ro"
+	host_mount -t tmpfs -o size=1m,mode=0777 brigt-ro-sub "$RODIR/w/ro"
+	# Read-only mounts of writable file systems: only the mount flag stops
+	# a write.
+	mount -o remount,bind,ro "$RODIR/w/ro"
+	mount -o remount,bind,ro,nosuid,nodev,noexec "$RODIR"
+}
+
+@test "B2: brig run -v of a read-only host mount (no :ro, user namespace) cannot be written" {
+	brig_setup
+	ro_host_dir
+	run --separate-stderr brig run --rm -v "$RODIR:/d" bb:1 sh -c \
+		'cat /proc/self/uid_map; if echo x >/d/f; then echo WROTE; fi; awk "\$5 == \"/d\" { print \"OPTS \" \$6 }" /proc/self/mountinfo'
+	expect_status 0
+	expect_no_line '^WROTE'
+	expect_line '^OPTS ro,'
+	expect_no_line '^ +0 +0 ' # a user namespace, not the host's ids
+	[ ! -e "$RODIR/f" ] || fail "the container wrote $RODIR/f"
+}
+
+@test "B2: brig-runtime in a user namespace: rw, suid, dev, exec, rrw never lift the source's flags" {
+	[ "$RUNTIME_NAME" = brig-runtime ] || skip "brig-runtime's own rule"
+	ro_host_dir
+	new_bundle
+	mkdir "$BUNDLE/rootfs/d" "$BUNDLE/rootfs/e"
+	cfg '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")] + [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .mounts += [{destination: "/d", type: "bind", source: $r,
+			options: ["rbind", "rw", "suid", "dev", "exec"]},
+			{destination: "/e", type: "bind", source: ($r + "/w"), options: ["rbind", "rrw"]}]' \
+		--arg r "$RODIR"
+	run_sh 'for f in /d/f /e/ro/f; do if echo x >$f; then echo WROTE $f; fi; done
+		awk "\$5 == \"/d\" || \$5 == \"/e/ro\" { print \"OPTS \" \$5 \" \" \$6 }" /proc/self/mountinfo'
+	expect_status 0
+	expect_no_line '^WROTE'
+	expect_line '^OPTS /d ro,nosuid,nodev,noexec'
+	expect_line '^OPTS /e/ro ro'
+}

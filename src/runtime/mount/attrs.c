@@ -10,7 +10,13 @@
  * cannot be cleared: such a request is retried keeping them, with a warning,
  * as runc does, instead of failing with EPERM.
  *
- * A bind's flags are computed here too (rt_bind_attrs).
+ * A bind's flags are computed here too (rt_bind_attrs).  In a container
+ * with a user namespace, the kernel locks a bind's ro, nosuid, nodev and
+ * noexec to its source's when the bind is made in the container's own
+ * mount namespace; a source prepared on the host side (idmap.c) is cloned
+ * in the host's mount namespace, where nothing is locked, so the same rule
+ * is applied here by hand: such a bind never loses a restriction its
+ * source mount has, at the top or (recursively) below it.
  */
 #include "runtime/mount/mount-internal.h"
 
@@ -263,6 +269,15 @@ void rt_bind_attrs(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, in
 	a->rset = m->rattr_set;
 	a->rclr = m->rattr_clr;
 	a->prop = m->prop;
-	(void)cfg;
-	(void)tree;
+	if (!cfg->has_userns)
+		return;
+	uint64_t src = 0;
+	if (current_attrs(tree, &src) < 0)
+		src = LOCKABLE_ATTRS; /* unknown: keep every restriction */
+	uint64_t kept = (a->clr & src & LOCKABLE_ATTRS) | (a->rclr & LOCKABLE_ATTRS);
+	if (kept)
+		brig_warn("%s: keeping the ro/nosuid/nodev/noexec of the bind source's "
+			  "mounts (user namespace)", m->dest);
+	a->clr &= ~(src & LOCKABLE_ATTRS);
+	a->rclr &= ~(uint64_t)LOCKABLE_ATTRS;
 }

@@ -193,7 +193,9 @@ int rt_tree_set_detached(int tree, const struct rt_tree_attrs *a, const char *wh
 int rt_tree_place(int tree, int target, const struct rt_tree_attrs *a, const char *what,
 		  struct brig_err *e);
 
-/* The attributes of bind m (its options), cloned as tree. */
+/* The attributes of bind m (its options), cloned as tree: in a user
+ * namespace (cfg->has_userns) never clearing a ro/nosuid/nodev/noexec that
+ * the source mount has, nor any of them below the top. */
 void rt_bind_attrs(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, int tree,
 		   struct rt_tree_attrs *a);
 
