@@ -219,3 +219,22 @@ ro_host_dir() {
 	expect_line '^OPTS /d ro,nosuid,nodev,noexec'
 	expect_line '^OPTS /e/ro ro'
 }
+
+# ---- A8, B9: /proc is procfs ---------------------------------------------
+
+@test "A8: a bind of a non-procfs directory onto /proc is refused in a user namespace too" {
+	[ "$RUNTIME_NAME" = brig-runtime ] || skip "brig-runtime's own rule"
+	local fake=$BATS_TEST_TMPDIR/fakeproc
+	mkdir -p "$fake/self"
+	chmod 0755 "$fake"
+	new_bundle
+	cfg '.linux.namespaces = [.linux.namespaces[] | select(.type != "user")] + [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .mounts = [.mounts[] | select(.destination != "/proc")]
+		| .mounts += [{destination: "/proc", type: "bind", source: $f, options: ["rbind"]}]
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = []' --arg f "$fake"
+	run_in_container true
+	[ "$status" -ne 0 ] || fail "a non-procfs directory was mounted on /proc"
+	[[ $stderr == *"only procfs can be mounted on /proc"* ]] || { show_run; fail "not refused for being non-procfs"; }
+}

@@ -274,7 +274,8 @@ static int bind_tree(struct rt_setup_state *st, const struct rt_mount *m, bool *
 	return rt_tree_clone(AT_FDCWD, m->source, m->flags & MS_REC, e);
 }
 
-/* The source of a bind onto /proc must itself be procfs. */
+/* Only procfs can be bound onto /proc, whoever prepared the source (the
+ * tree itself is checked: what is checked is what is mounted). */
 static int check_proc_source(const struct rt_mount *m, int tree, struct brig_err *e)
 {
 	if (strcmp(m->dest, "/proc") != 0)
@@ -298,7 +299,7 @@ static int do_bind(struct rt_setup_state *st, size_t i, const struct rt_mount *m
 	struct stat sst;
 	if (fstat(tree, &sst) < 0)
 		return brig_err_sys(e, errno, "bind source %s", m->source);
-	int r = m->idmap_fd >= 0 ? 0 : check_proc_source(m, tree, e);
+	int r = check_proc_source(m, tree, e);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, S_ISDIR(sst.st_mode),
