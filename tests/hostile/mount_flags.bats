@@ -238,3 +238,28 @@ ro_host_dir() {
 	[ "$status" -ne 0 ] || fail "a non-procfs directory was mounted on /proc"
 	[[ $stderr == *"only procfs can be mounted on /proc"* ]] || { show_run; fail "not refused for being non-procfs"; }
 }
+
+@test "B9: exec does not write its LSM label into a file mounted over the container's /proc" {
+	[ "$RUNTIME_NAME" = brig-runtime ] || skip "brig-runtime's own rule"
+	new_bundle
+	# A container that may mount: CAP_SYS_ADMIN, no seccomp filter.
+	cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"]) | del(.linux.seccomp)'
+	start_container sh -c 'mount -t tmpfs fake /proc &&
+		mkdir -p /proc/thread-self/attr/apparmor &&
+		touch /proc/thread-self/attr/apparmor/exec /proc/thread-self/attr/exec &&
+		echo ready >/tmp/ready; exec sleep 1000'
+	local pid fake
+	pid=$(container_pid)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "/proc/$pid/root/tmp/ready" ] && break
+		sleep 0.1
+	done
+	[ -s "/proc/$pid/root/tmp/ready" ] || fail "the container never mounted its fake /proc"
+	fake=/proc/$pid/root/proc/thread-self/attr
+	run --separate-stderr runtime exec --apparmor brigt-unconfined "$CID" true
+	[ ! -s "$fake/apparmor/exec" ] || fail "the label went to the fake file: $(cat "$fake/apparmor/exec")"
+	[ ! -s "$fake/exec" ] || fail "the label went to the fake file: $(cat "$fake/exec")"
+	[ "$status" -ne 0 ] || fail "exec ran with its label written to a fake /proc"
+	[[ $stderr == *"not procfs"* ]] || { show_run; fail "not refused for /proc being no procfs"; }
+}
