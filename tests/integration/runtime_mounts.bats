@@ -194,3 +194,29 @@ expect_opts() {
 	expect_line '^data$'
 	[ "$(stat -c %u:%g "$src/file")" = 0:0 ] || fail "the host file's owner changed"
 }
+
+# Issue 19 item 3: runc follows a dangling symlink at a bind's destination
+# inside the rootfs and creates its target there.
+@test "mounts: a bind onto a dangling symlink creates its target inside the rootfs" {
+	local src=$BATS_TEST_TMPDIR/resolv.conf outside=/srv/brigt-climb-$TEST_UNIQ
+	echo "nameserver 127.0.0.53" >"$src"
+	chmod 0644 "$src"
+	rm -f "$BUNDLE/rootfs/etc/resolv.conf"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$BUNDLE/rootfs/etc/resolv.conf"
+	# An absolute link that climbs: it names a path inside the rootfs, never
+	# the host's $outside.
+	ln -s "/../../../../../..$outside/made" "$BUNDLE/rootfs/etc/climb.conf"
+	# Put /run on the rootfs itself (no tmpfs there), so the target is made
+	# in the bundle, where the test can see it.
+	cfg '.mounts = [.mounts[] | select(.destination != "/run")]
+		| .mounts += [{destination: "/etc/resolv.conf", type: "bind", source: $s,
+			options: ["bind", "ro"]},
+			{destination: "/etc/climb.conf", type: "bind", source: $s,
+			options: ["bind", "ro"]}]' --arg s "$src"
+	run_sh 'cat /etc/resolv.conf /run/systemd/resolve/stub-resolv.conf /etc/climb.conf'
+	expect_status 0
+	expect_eq "$(grep -c '^nameserver 127.0.0.53$' <<<"$output")" 3 "reads through the binds"
+	[ -f "$BUNDLE/rootfs/run/systemd/resolve/stub-resolv.conf" ] || fail "no target made in the rootfs"
+	[ -f "$BUNDLE/rootfs$outside/made" ] || fail "the climbing link's target is not in the rootfs"
+	[ ! -e "$outside" ] || fail "something was created outside the rootfs: $outside"
+}

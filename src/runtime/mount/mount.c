@@ -82,14 +82,55 @@ static int file_target(int rootfd, const char *dest, struct brig_err *e)
 	return fd;
 }
 
+/*
+ * When the last component of dest is a symlink (a dangling one: else the
+ * target would have resolved), the path it names inside the root, cleaned
+ * (".." stops at the root), in out: 1.  0 when it is not a symlink.  A
+ * relative link is taken from the directory the link is really in.
+ */
+static int dangling_link(int rootfd, const char *dest, char *out, size_t size)
+{
+	char base[NAME_MAX + 1], link[PATH_MAX], root[PATH_MAX], dir[PATH_MAX];
+	_cleanup_err_ struct brig_err tmp = { 0 };
+	_cleanup_close_ int pfd = brig_open_parent_in_root(rootfd, dest, base, 0, &tmp);
+	if (pfd < 0)
+		return 0;
+	ssize_t n = readlinkat(pfd, base, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (brig_fd_path(rootfd, root, sizeof(root)) < 0 || brig_fd_path(pfd, dir, sizeof(dir)) < 0)
+		return 0;
+	size_t rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (strncmp(dir, root, rl) != 0 || (dir[rl] != '/' && dir[rl] != '\0'))
+		return 0;
+	_cleanup_free_ char *joined = NULL;
+	if (asprintf(&joined, "/%s/%s", link[0] == '/' ? "" : dir + rl, link) < 0)
+		return 0;
+	return rt_path_clean(joined, out, size) < 0 || strcmp(out, "/") == 0 ? 0 : 1;
+}
+
 int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir,
 		    struct brig_err *e)
 {
 	if (real_dir)
 		return real_dir_target(rootfd, dest, e);
-	if (as_dir)
-		return brig_mkdir_in_root(rootfd, dest, 0755, 0, e);
-	return file_target(rootfd, dest, e);
+	/* A dangling symlink at dest (/etc/resolv.conf -> ../run/...) is
+	 * followed inside the root and its target created there, as runc. */
+	char cur[PATH_MAX], next[PATH_MAX];
+	if (strlen(dest) >= sizeof(cur))
+		return brig_err_set(e, -ENAMETOOLONG, "%s: path too long", dest);
+	memcpy(cur, dest, strlen(dest) + 1);
+	for (int hops = 0;; hops++) {
+		int fd = as_dir ? brig_mkdir_in_root(rootfd, cur, 0755, 0, e)
+				: file_target(rootfd, cur, e);
+		if (fd >= 0 || (fd != -EEXIST && fd != -ENOENT && fd != -ENOTDIR) || hops >= 40 ||
+		    dangling_link(rootfd, cur, next, sizeof(next)) <= 0)
+			return fd;
+		brig_debug("%s: following the symlink inside the root to %s", dest, next);
+		brig_err_clear(e);
+		memcpy(cur, next, strlen(next) + 1);
+	}
 }
 
 int rt_mount_fs_at(int fd, const char *source, const char *type, unsigned long flags,
