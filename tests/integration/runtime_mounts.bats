@@ -220,3 +220,22 @@ expect_opts() {
 	[ -f "$BUNDLE/rootfs$outside/made" ] || fail "the climbing link's target is not in the rootfs"
 	[ ! -e "$outside" ] || fail "something was created outside the rootfs: $outside"
 }
+
+# Issue 19 item 10: as runc, a tmpfs without mode= keeps the mode of the
+# directory it is mounted on; mode= wins; a directory the runtime had to
+# create gets the tmpfs default.
+@test "mounts: a tmpfs onto a directory keeps the directory's mode unless mode= is given" {
+	mkdir "$BUNDLE/rootfs/m712" "$BUNDLE/rootfs/m750"
+	chmod 0712 "$BUNDLE/rootfs/m712"
+	chmod 0712 "$BUNDLE/rootfs/m750"
+	cfg '.mounts += [{destination: "/m712", type: "tmpfs", source: "tmpfs", options: ["size=1m"]},
+		{destination: "/m750", type: "tmpfs", source: "tmpfs", options: ["mode=750"]},
+		{destination: "/made", type: "tmpfs", source: "tmpfs", options: ["nosuid"]}]'
+	run_sh 'stat -c "%n %a" /m712 /m750 /made'
+	expect_status 0
+	expect_line '^/m712 712$'
+	expect_line '^/made 1777$'
+	# runc before 1.2 chmods over an explicit mode= too.
+	if [ "$RUNTIME_NAME" = runc ] && version_lt "$RUNTIME_VERSION" 1.2; then return 0; fi
+	expect_line '^/m750 750$'
+}

@@ -263,12 +263,54 @@ static int fs_mount_retry(const struct rt_mount *m, int fd, unsigned long flags,
 	return r;
 }
 
+/* Whether data has a "key..." option (key includes its '='). */
+static bool has_opt(const char *data, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = data; p && *p;) {
+		if (strncmp(p, key, kl) == 0)
+			return true;
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	return false;
+}
+
+/* A tmpfs without mode= onto an existing directory keeps that directory's
+ * mode, as runc does (the tmpfs default would be 1777): *data gets a mode=
+ * option appended (a new string in *own). */
+static int tmpfs_keep_mode(struct rt_setup_state *st, const struct rt_mount *m,
+			   const char **data, char **own, struct brig_err *e)
+{
+	if (!type_is(m, "tmpfs") || has_opt(*data, "mode="))
+		return 0;
+	_cleanup_err_ struct brig_err tmp = { 0 };
+	_cleanup_close_ int fd = brig_open_in_root(st->rootfd, m->dest, O_PATH | O_DIRECTORY,
+						   0, 0, &tmp);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		return 0; /* made by us: the tmpfs default */
+	char *d = NULL;
+	int n = *data && **data ? asprintf(&d, "%s,mode=%04o", *data, sb.st_mode & 07777)
+				: asprintf(&d, "mode=%04o", sb.st_mode & 07777);
+	if (n < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	*own = d;
+	*data = d;
+	return 0;
+}
+
 static int do_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
 		 struct brig_err *e)
 {
 	bool proc = type_is(m, "proc"), sys = type_is(m, "sysfs");
 	if (sys && st->ctx->userns && !st->ctx->new_netns)
 		return bind_host_fs(st, i, m, "/sys", e);
+	const char *fsdata = m->data;
+	_cleanup_free_ char *moded = NULL;
+	int r = tmpfs_keep_mode(st, m, &fsdata, &moded, e);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, true, proc || sys, e);
 	if (fd < 0)
 		return fd;
@@ -280,11 +322,11 @@ static int do_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
 	}
 	_cleanup_free_ char *data = NULL;
 	if (st->selinux && st->cfg->mount_label && !proc && !sys) {
-		data = rt_mount_label_data(m->data, st->cfg->mount_label);
+		data = rt_mount_label_data(fsdata, st->cfg->mount_label);
 		if (!data)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	}
-	_cleanup_close_ int mnt = fs_mount_retry(m, fd, flags, data ? data : m->data, e);
+	_cleanup_close_ int mnt = fs_mount_retry(m, fd, flags, data ? data : fsdata, e);
 	if (mnt == -EPERM && (sys || (type_is(m, "mqueue") && st->ctx->userns))) {
 		const char *host = sys ? "/sys" : "/dev/mqueue";
 		brig_warn("%s: cannot mount %s here; binding the host's %s", m->dest, m->type, host);
