@@ -230,7 +230,7 @@ expect_opts() {
 	chmod 0712 "$BUNDLE/rootfs/m750"
 	cfg '.mounts += [{destination: "/m712", type: "tmpfs", source: "tmpfs", options: ["size=1m"]},
 		{destination: "/m750", type: "tmpfs", source: "tmpfs", options: ["mode=750"]},
-		{destination: "/made", type: "tmpfs", source: "tmpfs", options: ["nosuid"]}]'
+		{destination: "/made", type: "tmpfs", source: "tmpfs", options: ["nosuid", "silent", "sync"]}]'
 	run_sh 'stat -c "%n %a" /m712 /m750 /made'
 	expect_status 0
 	expect_line '^/m712 712$'

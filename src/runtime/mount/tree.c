@@ -112,16 +112,18 @@ int rt_tree_place(int tree, int target, const struct rt_tree_attrs *a, const cha
 	return r;
 }
 
-/* MS_* super block flags that fsconfig takes as named flags. */
+/* MS_* super block flags that fsconfig takes as named flags (MS_SILENT only
+ * quiets mount(2)'s kernel log and has no fsconfig name). */
 static int set_sb_flags(int fsfd, unsigned long flags)
 {
 	static const struct {
 		unsigned long ms;
 		const char *name;
 	} sb[] = {
-		{ MS_RDONLY, "ro" },	     { MS_SYNCHRONOUS, "sync" },
-		{ MS_DIRSYNC, "dirsync" },   { MS_LAZYTIME, "lazytime" },
-		{ MS_SILENT, "silent" },
+		{ MS_RDONLY, "ro" },
+		{ MS_SYNCHRONOUS, "sync" },
+		{ MS_DIRSYNC, "dirsync" },
+		{ MS_LAZYTIME, "lazytime" },
 	};
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sb); i++) {
 		if ((flags & sb[i].ms) &&
