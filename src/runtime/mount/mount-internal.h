@@ -140,7 +140,9 @@ void rt_ms_to_attrs(unsigned long set_ms, unsigned long clr_ms, uint64_t *set,
 bool rt_is_mount_root(int fd);
 
 /* Resolve (creating as needed) the target of m inside rootfd; returns an
- * O_PATH fd. as_dir: the target is a directory (else a file). */
+ * O_PATH fd. as_dir: the target is a directory (else a file).  A dangling
+ * symlink at dest is followed inside the root and its target created
+ * (real_dir: never; the last component must be a real directory). */
 int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir,
 		    struct brig_err *e);
 
