@@ -15,9 +15,11 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <linux/mount.h>
+#include <linux/magic.h>
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -198,14 +200,32 @@ bool rt_lsm_active(const char *name)
 	return false;
 }
 
-static int set_exec_label(const char *attr_new, const char *attr_old, const char *value,
-			  struct brig_err *e)
+/* Whether fd is on procfs (not something mounted over the container's
+ * /proc or over a directory in it). */
+static bool on_procfs(int fd)
 {
-	int fd = BRIG_RETRY(open(attr_new, O_WRONLY | O_CLOEXEC));
+	struct statfs sf;
+	return fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == (unsigned long)PROC_SUPER_MAGIC;
+}
+
+/* Write value to attr_new (else attr_old) beneath self, the process's own
+ * /proc/thread-self, each file checked to be procfs before it is written:
+ * a container able to mount over its /proc must not get an unconfined
+ * process from a label written into a file of its own. */
+static int set_exec_label(int self, const char *attr_new, const char *attr_old,
+			  const char *value, struct brig_err *e)
+{
+	int fd = BRIG_RETRY(openat(self, attr_new, O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0 && errno == ENOENT)
-		fd = BRIG_RETRY(open(attr_old, O_WRONLY | O_CLOEXEC));
+		fd = BRIG_RETRY(openat(self, attr_old, O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
-		return brig_err_sys(e, errno, "opening %s", attr_old);
+		return brig_err_sys(e, errno, "opening /proc/thread-self/%s", attr_old);
+	if (!on_procfs(fd)) {
+		(void)close(fd);
+		return brig_err_set(e, -EXDEV, "/proc/thread-self/%s is not on procfs (something "
+				    "is mounted over the container's /proc); refusing to set the "
+				    "exec label there", attr_old);
+	}
 	ssize_t n = BRIG_RETRY(write(fd, value, strlen(value)));
 	int err = errno;
 	(void)close(fd);
@@ -216,18 +236,26 @@ static int set_exec_label(const char *attr_new, const char *attr_old, const char
 
 static int apply_lsm(const struct rt_process *p, struct brig_err *e)
 {
+	if (!p->apparmor && !p->selinux)
+		return 0;
+	_cleanup_close_ int self = BRIG_RETRY(open("/proc/thread-self",
+						   O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (self < 0)
+		return brig_err_sys(e, errno, "opening /proc/thread-self to set the exec label");
+	if (!on_procfs(self))
+		return brig_err_set(e, -EXDEV, "/proc/thread-self is not procfs (something is "
+				    "mounted over the container's /proc); refusing to set the "
+				    "exec label there");
 	if (p->apparmor) {
 		char buf[4200];
 		if (brig_snprintf(buf, sizeof(buf), "exec %s", p->apparmor) < 0)
 			return brig_err_set(e, -ENAMETOOLONG, "apparmor profile name too long");
-		int r = set_exec_label("/proc/thread-self/attr/apparmor/exec",
-				       "/proc/thread-self/attr/exec", buf, e);
+		int r = set_exec_label(self, "attr/apparmor/exec", "attr/exec", buf, e);
 		if (r < 0)
 			return r;
 	}
 	if (p->selinux)
-		return set_exec_label("/proc/thread-self/attr/exec",
-				      "/proc/thread-self/attr/exec", p->selinux, e);
+		return set_exec_label(self, "attr/exec", "attr/exec", p->selinux, e);
 	return 0;
 }
 

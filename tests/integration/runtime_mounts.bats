@@ -194,3 +194,48 @@ expect_opts() {
 	expect_line '^data$'
 	[ "$(stat -c %u:%g "$src/file")" = 0:0 ] || fail "the host file's owner changed"
 }
+
+# Issue 19 item 3: runc follows a dangling symlink at a bind's destination
+# inside the rootfs and creates its target there.
+@test "mounts: a bind onto a dangling symlink creates its target inside the rootfs" {
+	local src=$BATS_TEST_TMPDIR/resolv.conf outside=/srv/brigt-climb-$TEST_UNIQ
+	echo "nameserver 127.0.0.53" >"$src"
+	chmod 0644 "$src"
+	rm -f "$BUNDLE/rootfs/etc/resolv.conf"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$BUNDLE/rootfs/etc/resolv.conf"
+	# An absolute link that climbs: it names a path inside the rootfs, never
+	# the host's $outside.
+	ln -s "/../../../../../..$outside/made" "$BUNDLE/rootfs/etc/climb.conf"
+	# Put /run on the rootfs itself (no tmpfs there), so the target is made
+	# in the bundle, where the test can see it.
+	cfg '.mounts = [.mounts[] | select(.destination != "/run")]
+		| .mounts += [{destination: "/etc/resolv.conf", type: "bind", source: $s,
+			options: ["bind", "ro"]},
+			{destination: "/etc/climb.conf", type: "bind", source: $s,
+			options: ["bind", "ro"]}]' --arg s "$src"
+	run_sh 'cat /etc/resolv.conf /run/systemd/resolve/stub-resolv.conf /etc/climb.conf'
+	expect_status 0
+	expect_eq "$(grep -c '^nameserver 127.0.0.53$' <<<"$output")" 3 "reads through the binds"
+	[ -f "$BUNDLE/rootfs/run/systemd/resolve/stub-resolv.conf" ] || fail "no target made in the rootfs"
+	[ -f "$BUNDLE/rootfs$outside/made" ] || fail "the climbing link's target is not in the rootfs"
+	[ ! -e "$outside" ] || fail "something was created outside the rootfs: $outside"
+}
+
+# Issue 19 item 10: as runc, a tmpfs without mode= keeps the mode of the
+# directory it is mounted on; mode= wins; a directory the runtime had to
+# create gets the tmpfs default.
+@test "mounts: a tmpfs onto a directory keeps the directory's mode unless mode= is given" {
+	mkdir "$BUNDLE/rootfs/m712" "$BUNDLE/rootfs/m750"
+	chmod 0712 "$BUNDLE/rootfs/m712"
+	chmod 0712 "$BUNDLE/rootfs/m750"
+	cfg '.mounts += [{destination: "/m712", type: "tmpfs", source: "tmpfs", options: ["size=1m"]},
+		{destination: "/m750", type: "tmpfs", source: "tmpfs", options: ["mode=750"]},
+		{destination: "/made", type: "tmpfs", source: "tmpfs", options: ["nosuid", "silent", "sync"]}]'
+	run_sh 'stat -c "%n %a" /m712 /m750 /made'
+	expect_status 0
+	expect_line '^/m712 712$'
+	expect_line '^/made 1777$'
+	# runc before 1.2 chmods over an explicit mode= too.
+	if [ "$RUNTIME_NAME" = runc ] && version_lt "$RUNTIME_VERSION" 1.2; then return 0; fi
+	expect_line '^/m750 750$'
+}

@@ -73,6 +73,7 @@ int eng_csv_split(const char *s, char ***out, struct brig_err *e)
 
 struct mnt_spec {
 	const char *type, *src, *dst, *prop, *size, *mode;
+	const char *brec; /* bind-recursive (Docker 25) */
 	int ro, nocopy, nonrec; /* -1: not given */
 };
 
@@ -92,6 +93,7 @@ static int csv_kv(struct mnt_spec *s, const char *key, const char *val, struct b
 			   !strcmp(key, "destination") || !strcmp(key, "dst") ||
 			   !strcmp(key, "target") ? &s->dst :
 			   !strcmp(key, "bind-propagation") ? &s->prop :
+			   !strcmp(key, "bind-recursive") ? &s->brec :
 			   !strcmp(key, "tmpfs-size") ? &s->size :
 			   !strcmp(key, "tmpfs-mode") ? &s->mode : NULL;
 	if (str) {
@@ -131,7 +133,7 @@ static int csv_parse(char **fields, struct mnt_spec *s, struct brig_err *e)
 	if (!bind && !vol && !tmpfs)
 		return brig_err_set(e, -EINVAL, "type \"%.32s\" is not bind, volume or tmpfs",
 				    s->type);
-	if ((s->prop || s->nonrec >= 0) && !bind)
+	if ((s->prop || s->nonrec >= 0 || s->brec) && !bind)
 		return brig_err_set(e, -EINVAL, "bind-* options need type=bind");
 	if (s->nocopy >= 0 && !vol)
 		return brig_err_set(e, -EINVAL, "volume-nocopy needs type=volume");
@@ -157,7 +159,20 @@ static int fill_bind(struct eng_mount *m, const struct mnt_spec *s, struct brig_
 		return brig_err_set(e, -EINVAL, "invalid bind-propagation \"%.32s\"", s->prop);
 	if (s->prop && !(m->propagation = strdup(s->prop)))
 		return brig_err_oom(e);
-	return eng_bind_opts(m, s->nonrec > 0, false, false, e);
+	/* Docker 25: enabled (the default: submounts too, read-only with the
+	 * top), disabled (no submounts), writable (submounts keep their own
+	 * ro), readonly (submounts read-only, needs readonly=true). */
+	const char *br = s->brec ? s->brec : "enabled";
+	bool nonrec = s->nonrec > 0 || !strcmp(br, "disabled");
+	if (strcmp(br, "enabled") && strcmp(br, "disabled") && strcmp(br, "writable") &&
+	    strcmp(br, "readonly"))
+		return brig_err_set(e, -EINVAL, "invalid bind-recursive \"%.32s\" (enabled, "
+				    "disabled, writable or readonly)", br);
+	if (s->brec && s->nonrec >= 0)
+		return brig_err_set(e, -EINVAL, "bind-recursive and bind-nonrecursive conflict");
+	if (!strcmp(br, "readonly") && !m->readonly)
+		return brig_err_set(e, -EINVAL, "bind-recursive=readonly needs readonly");
+	return eng_bind_opts(m, nonrec, !strcmp(br, "writable"), false, false, e);
 }
 
 static int fill_tmpfs(struct eng_mount *m, const struct mnt_spec *s, struct brig_err *e)
@@ -193,7 +208,7 @@ static int fill_mount(struct eng_mount *m, const struct mnt_spec *s, struct brig
 	m->nocopy = s->nocopy > 0;
 	if (!(m->src = strdup(name)))
 		return brig_err_oom(e);
-	return eng_bind_opts(m, false, false, false, e);
+	return eng_bind_opts(m, false, false, false, false, e);
 }
 
 int eng_set_mount(struct eng_flags *f, const char *v, struct brig_err *e)

@@ -48,19 +48,34 @@ bool eng_propagation_ok(const char *s)
 	return false;
 }
 
-/* The options of a bind or volume mount; nonrec: "bind" not "rbind". */
-int eng_bind_opts(struct eng_mount *m, bool nonrec, bool dev, bool noexec,
+/*
+ * The options of a bind or volume mount; nonrec: "bind" not "rbind".
+ * nosuid and nodev (unless dev), noexec when asked, and read-only when
+ * readonly, hold on every submount of a recursive bind too (rnosuid,
+ * rnodev, rnoexec, rro) unless ro_top_only (Docker's
+ * bind-recursive=writable).  A writable bind says nothing about ro: it
+ * keeps whatever its source mount has (a read-only host mount stays so).
+ */
+int eng_bind_opts(struct eng_mount *m, bool nonrec, bool ro_top_only, bool dev, bool noexec,
 		  struct brig_err *e)
 {
 	int r = eng_strv_push(&m->opts, nonrec ? "bind" : "rbind", e);
 	if (r == 0)
 		r = eng_strv_push(&m->opts, "nosuid", e);
+	if (r == 0)
+		r = eng_strv_push(&m->opts, "rnosuid", e);
 	if (r == 0 && !dev)
 		r = eng_strv_push(&m->opts, "nodev", e);
+	if (r == 0 && !dev)
+		r = eng_strv_push(&m->opts, "rnodev", e);
 	if (r == 0 && noexec)
 		r = eng_strv_push(&m->opts, "noexec", e);
-	if (r == 0)
-		r = eng_strv_push(&m->opts, m->readonly ? "ro" : "rw", e);
+	if (r == 0 && noexec)
+		r = eng_strv_push(&m->opts, "rnoexec", e);
+	if (r == 0 && m->readonly)
+		r = eng_strv_push(&m->opts, "ro", e);
+	if (r == 0 && m->readonly && !ro_top_only)
+		r = eng_strv_push(&m->opts, "rro", e);
 	if (r == 0)
 		r = eng_strv_push(&m->opts, m->propagation ? m->propagation : "rprivate", e);
 	return r;
@@ -262,7 +277,7 @@ static int vol_fill(struct eng_flags *f, struct eng_mount *m, char **parts, size
 	m->nocopy = vo.nocopy;
 	if (vo.prop && !(m->propagation = strdup(vo.prop)))
 		return brig_err_oom(e);
-	return eng_bind_opts(m, false, vo.dev, vo.noexec, e);
+	return eng_bind_opts(m, false, false, vo.dev, vo.noexec, e);
 }
 
 int eng_set_volume(struct eng_flags *f, const char *v, struct brig_err *e)

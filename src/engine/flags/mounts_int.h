@@ -15,7 +15,7 @@ bool eng_volume_name_ok(const char *s);
 int eng_parse_mode(const char *s, int64_t *out);
 /* Fill m->opts for a bind/volume (from m->readonly and m->propagation) or a
  * tmpfs (from readonly, tmpfs_size, tmpfs_mode, plus extra options). */
-int eng_bind_opts(struct eng_mount *m, bool nonrec, bool dev, bool noexec,
+int eng_bind_opts(struct eng_mount *m, bool nonrec, bool ro_top_only, bool dev, bool noexec,
 		  struct brig_err *e);
 int eng_tmpfs_opts(struct eng_mount *m, bool exec, char **extra, struct brig_err *e);
 /* Split one CSV record (RFC 4180 quoting, as Docker's --mount reads it). */

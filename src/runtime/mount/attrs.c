@@ -9,6 +9,14 @@
  * namespace container inherits the host's nosuid/nodev/noexec/ro locked)
  * cannot be cleared: such a request is retried keeping them, with a warning,
  * as runc does, instead of failing with EPERM.
+ *
+ * A bind's flags are computed here too (rt_bind_attrs).  In a container
+ * with a user namespace, the kernel locks a bind's ro, nosuid, nodev and
+ * noexec to its source's when the bind is made in the container's own
+ * mount namespace; a source prepared on the host side (idmap.c) is cloned
+ * in the host's mount namespace, where nothing is locked, so the same rule
+ * is applied here by hand: such a bind never loses a restriction its
+ * source mount has, at the top or (recursively) below it.
  */
 #include "runtime/mount/mount-internal.h"
 
@@ -43,6 +51,9 @@ struct rt_mount_attr {
 
 #define LOCKABLE_ATTRS                                                         \
 	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+#define BIND_ATTR_MS                                                           \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME |        \
+	 MS_NOSYMFOLLOW | MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
 
 const char *rt_fdpath(struct rt_fdpath *p, int fd)
 {
@@ -249,4 +260,24 @@ int rt_mount_set_prop(int fd, unsigned long prop, const char *what, struct brig_
 	if (mount(NULL, rt_fdpath(&p, fd), NULL, prop, NULL) < 0)
 		return brig_err_sys(e, errno, "%s: changing mount propagation", what);
 	return 0;
+}
+
+void rt_bind_attrs(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, int tree,
+		   struct rt_tree_attrs *a)
+{
+	rt_ms_to_attrs(m->flags & BIND_ATTR_MS, m->clear & BIND_ATTR_MS, &a->set, &a->clr);
+	a->rset = m->rattr_set;
+	a->rclr = m->rattr_clr;
+	a->prop = m->prop;
+	if (!cfg->has_userns)
+		return;
+	uint64_t src = 0;
+	if (current_attrs(tree, &src) < 0)
+		src = LOCKABLE_ATTRS; /* unknown: keep every restriction */
+	uint64_t kept = (a->clr & src & LOCKABLE_ATTRS) | (a->rclr & LOCKABLE_ATTRS);
+	if (kept)
+		brig_warn("%s: keeping the ro/nosuid/nodev/noexec of the bind source's "
+			  "mounts (user namespace)", m->dest);
+	a->clr &= ~(src & LOCKABLE_ATTRS);
+	a->rclr &= ~(uint64_t)LOCKABLE_ATTRS;
 }

@@ -110,7 +110,8 @@ static char *own_cgroup_dir(const struct rt_mountinfo *mi, const char *path)
 }
 
 /* Mount one hierarchy onto fd (a directory): fresh in a new cgroup
- * namespace, else (or when refused) a bind of our own cgroup directory. */
+ * namespace, else (or when refused) a bind of our own cgroup directory,
+ * with its flags set before it is attached.  Returns the new mount's fd. */
 static int mount_hierarchy(struct rt_setup_state *st, const struct rt_mount *m, int fd,
 			   const struct rt_mountinfo *mi, const char *ctrls,
 			   const char *path, struct brig_err *e)
@@ -118,22 +119,26 @@ static int mount_hierarchy(struct rt_setup_state *st, const struct rt_mount *m, 
 	bool v2 = strcmp(mi->fstype, "cgroup2") == 0;
 	unsigned long flags = m->flags & ATTR_MS;
 	if (st->ctx->new_cgroupns) {
-		struct rt_fdpath p;
-		if (mount("cgroup", rt_fdpath(&p, fd), mi->fstype, flags, v2 ? NULL : ctrls) == 0)
-			return 0;
-		if (errno != EPERM && errno != EBUSY && errno != EINVAL)
-			return brig_err_sys(e, errno, "mounting %s hierarchy %s", mi->fstype,
-					    ctrls[0] ? ctrls : "unified");
-		brig_debug("fresh %s mount refused (%s); binding", mi->fstype, strerror(errno));
+		int mnt = rt_mount_fs_at(fd, "cgroup", mi->fstype, flags, v2 ? NULL : ctrls, e);
+		if (mnt >= 0)
+			return mnt;
+		if (mnt != -EPERM && mnt != -EBUSY && mnt != -EINVAL)
+			return brig_err_wrap(e, "mounting %s hierarchy %s", mi->fstype,
+					     ctrls[0] ? ctrls : "unified");
+		brig_debug("fresh %s mount refused (%s); binding", mi->fstype, strerror(-mnt));
+		brig_err_clear(e);
 	}
 	_cleanup_free_ char *src = own_cgroup_dir(mi, path);
 	if (!src)
 		return brig_err_set(e, -EINVAL, "cgroup %s is outside the mount %s",
 				    path, mi->point);
-	int r = rt_mount_bind_at(src, fd, false, e);
-	if (r < 0)
-		return r;
-	return 1; /* bound: flags still to apply */
+	_cleanup_close_ int tree = rt_tree_clone(AT_FDCWD, src, false, e);
+	if (tree < 0)
+		return tree;
+	struct rt_tree_attrs a = { 0 };
+	rt_ms_to_attrs(flags, 0, &a.set, &a.clr);
+	int r = rt_tree_place(tree, fd, &a, m->dest, e);
+	return r < 0 ? r : brig_steal_fd(tree);
 }
 
 /* The hierarchy's directory in the container: dirfd/name. */
@@ -147,16 +152,11 @@ static int cgroup_subdir(struct rt_setup_state *st, const struct rt_mount *m, in
 						   O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s/%s", m->dest, name);
-	int r = mount_hierarchy(st, m, fd, mi, cs->ctrls[line], cs->paths[line], e);
-	if (r <= 0)
-		return r;
-	_cleanup_close_ int nfd = BRIG_RETRY(openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-	if (nfd < 0 || !rt_is_mount_root(nfd))
-		return brig_err_set(e, -EXDEV, "%s/%s: bind mount not found after mounting",
-				    m->dest, name);
-	uint64_t set = 0, clr = 0;
-	rt_ms_to_attrs(m->flags & ATTR_MS, 0, &set, &clr);
-	return rt_mount_set_attrs(nfd, set, clr, false, m->dest, e);
+	int mnt = mount_hierarchy(st, m, fd, mi, cs->ctrls[line], cs->paths[line], e);
+	if (mnt < 0)
+		return mnt;
+	(void)close(mnt);
+	return 0;
 }
 
 /* "cpu,cpuacct" -> symlinks cpu and cpuacct beside it. */
@@ -214,16 +214,13 @@ static int mount_v1(struct rt_setup_state *st, const struct rt_mount *m, struct 
 	if (fd < 0)
 		return fd;
 	unsigned long fl = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
-	int r = rt_mount_fs_at(fd, "tmpfs", "tmpfs", fl, "mode=755", e);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int dir = brig_open_in_root(st->rootfd, m->dest,
-						    O_RDONLY | O_DIRECTORY, 0, 0, e);
+	_cleanup_close_ int mnt = rt_mount_fs_at(fd, "tmpfs", "tmpfs", fl, "mode=755", e);
+	if (mnt < 0)
+		return mnt;
+	_cleanup_close_ int dir = BRIG_RETRY(openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (dir < 0)
-		return dir;
-	if (!rt_is_mount_root(dir))
-		return brig_err_set(e, -EXDEV, "%s: tmpfs not found after mounting", m->dest);
-	r = mount_hierarchies(st, m, dir, e);
+		return brig_err_sys(e, errno, "%s: opening the tmpfs", m->dest);
+	int r = mount_hierarchies(st, m, dir, e);
 	if (r == 0 && (m->flags & MS_RDONLY))
 		r = rt_mount_set_attrs(dir, MOUNT_ATTR_RDONLY, 0, false, m->dest, e);
 	if (r == 0)
@@ -278,22 +275,10 @@ static int mount_v2(struct rt_setup_state *st, const struct rt_mount *m, bool hy
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, true, true, e);
 	if (fd < 0)
 		return fd;
-	int r = mount_v2_at(st, m, fd, hybrid, e);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int nfd = brig_open_in_root(st->rootfd, m->dest, O_PATH, 0, 0, e);
-	if (nfd < 0)
-		return nfd;
-	if (!rt_is_mount_root(nfd))
-		return brig_err_set(e, -EXDEV, "%s: cgroup2 not found after mounting", m->dest);
-	if (r > 0) {
-		uint64_t set = 0, clr = 0;
-		rt_ms_to_attrs(m->flags & ATTR_MS, 0, &set, &clr);
-		r = rt_mount_set_attrs(nfd, set, clr, false, m->dest, e);
-		if (r < 0)
-			return r;
-	}
-	return rt_mount_set_prop(nfd, m->prop, m->dest, e);
+	_cleanup_close_ int mnt = mount_v2_at(st, m, fd, hybrid, e);
+	if (mnt < 0)
+		return mnt;
+	return rt_mount_set_prop(mnt, m->prop, m->dest, e);
 }
 
 int rt_mount_cgroup(struct rt_setup_state *st, const struct rt_mount *m, struct brig_err *e)

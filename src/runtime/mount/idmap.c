@@ -17,9 +17,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#ifndef __NR_open_tree
-#define __NR_open_tree 428
-#endif
 #ifndef __NR_mount_setattr
 #define __NR_mount_setattr 442
 #endif
@@ -127,12 +124,9 @@ int rt_userns_from_maps(const struct rt_idmaps *uids, const struct rt_idmaps *gi
 int rt_idmap_clone(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, int userns_fd,
 		   struct brig_err *e)
 {
-	unsigned ot = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
-	_cleanup_close_ int tree = (int)syscall(__NR_open_tree, AT_FDCWD, m->source, ot);
-	if (tree < 0 && errno == ENOSYS)
-		return brig_err_set(e, -ENOSYS, "idmapped mounts need Linux 5.12");
+	_cleanup_close_ int tree = rt_tree_clone(AT_FDCWD, m->source, m->flags & MS_REC, e);
 	if (tree < 0)
-		return brig_err_sys(e, errno, "cloning %s", m->source);
+		return tree;
 	_cleanup_close_ int own = -1;
 	if (userns_fd < 0) {
 		const struct rt_idmaps *u = m->uids.n ? &m->uids : &cfg->uids;
@@ -153,6 +147,20 @@ int rt_idmap_clone(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, in
 	return brig_steal_fd(tree);
 }
 
+/* On the host side: the bind's attributes on its detached tree now, while
+ * this process may still change it. */
+static int prepare_attrs(const struct rt_rootfs_cfg *cfg, struct rt_mount *m,
+			 struct brig_err *e)
+{
+	struct rt_tree_attrs a;
+	rt_bind_attrs(cfg, m, m->idmap_fd, &a);
+	int r = rt_tree_set_detached(m->idmap_fd, &a, m->dest, e);
+	if (r < 0)
+		return r;
+	m->attrs_done = r > 0;
+	return 0;
+}
+
 int rt_rootfs_prepare_idmaps(struct rt_rootfs_cfg *cfg, struct brig_err *e)
 {
 	_cleanup_close_ int shared = -1; /* the container's mapping, made once */
@@ -169,6 +177,8 @@ int rt_rootfs_prepare_idmaps(struct rt_rootfs_cfg *cfg, struct brig_err *e)
 		if (fd < 0)
 			return brig_err_wrap(e, "mounts[%zu]: %s on %s", i, m->source, m->dest);
 		m->idmap_fd = fd;
+		if (prepare_attrs(cfg, m, e) < 0)
+			return brig_err_wrap(e, "mounts[%zu]: %s on %s", i, m->source, m->dest);
 	}
 	return 0;
 }
@@ -179,12 +189,12 @@ int rt_rootfs_prepare_sources(struct rt_rootfs_cfg *cfg, struct brig_err *e)
 		struct rt_mount *m = &cfg->mounts[i];
 		if (!(m->flags & MS_BIND) || m->idmap || m->idmap_fd >= 0)
 			continue;
-		unsigned ot = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-			      ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
-		int fd = (int)syscall(__NR_open_tree, AT_FDCWD, m->source, ot);
+		int fd = rt_tree_clone(AT_FDCWD, m->source, m->flags & MS_REC, e);
 		if (fd < 0)
-			return brig_err_sys(e, errno, "mounts[%zu]: cloning %s", i, m->source);
+			return brig_err_wrap(e, "mounts[%zu]", i);
 		m->idmap_fd = fd;
+		if (prepare_attrs(cfg, m, e) < 0)
+			return brig_err_wrap(e, "mounts[%zu]: %s on %s", i, m->source, m->dest);
 	}
 	return 0;
 }
@@ -209,6 +219,7 @@ int rt_rootfs_set_idmap_fd(struct rt_rootfs_cfg *cfg, size_t idx, int fd, struct
 	if (m->idmap_fd >= 0)
 		(void)close(m->idmap_fd);
 	m->idmap_fd = fd;
+	m->attrs_done = false;
 	return 0;
 }
 

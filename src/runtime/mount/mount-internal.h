@@ -69,6 +69,7 @@ struct rt_mount {
 	struct rt_idmaps uids, gids; /* the mount's own mappings (may be empty) */
 	int idmap_fd;          /* prepared detached (idmapped, or a plain clone of the
 				  bind source for a user namespace), or -1 */
+	bool attrs_done;       /* idmap_fd already has the mount's attributes */
 };
 
 struct rt_device {
@@ -136,7 +137,9 @@ void rt_ms_to_attrs(unsigned long set_ms, unsigned long clr_ms, uint64_t *set,
 bool rt_is_mount_root(int fd);
 
 /* Resolve (creating as needed) the target of m inside rootfd; returns an
- * O_PATH fd. as_dir: the target is a directory (else a file). */
+ * O_PATH fd. as_dir: the target is a directory (else a file).  A dangling
+ * symlink at dest is followed inside the root and its target created
+ * (real_dir: never; the last component must be a real directory). */
 int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir,
 		    struct brig_err *e);
 
@@ -146,21 +149,54 @@ struct rt_setup_state {
 	int rootfd;            /* O_PATH fd of the rootfs bind mount */
 	bool dev_bound;        /* /dev is a bind mount: no device setup */
 	bool selinux;          /* apply mount_label with context= */
-	size_t *deferred_ro;   /* mounts whose ro is applied after devices */
-	size_t n_deferred;
+	int *mnt_fds;          /* per mounts[] entry: the fd of the mount it made
+				  (for deferred ro and propagation), or -1 */
+	bool *deferred_ro;     /* per mounts[] entry: ro applied after devices */
 };
 
 /* Do mounts[i]. */
 int rt_mount_one(struct rt_setup_state *st, size_t i, struct brig_err *e);
 /* Apply the ro of the mounts deferred by rt_mount_one. */
 int rt_mount_deferred_ro(struct rt_setup_state *st, struct brig_err *e);
-/* Fresh filesystem mount via mount(2) onto fd. */
+/* A fresh file system attached onto fd; returns the new mount's fd. */
 int rt_mount_fs_at(int fd, const char *source, const char *type,
 		   unsigned long flags, const char *data, struct brig_err *e);
-/* Bind a host path (or "/proc/self/fd/N") onto fd; rec for MS_REC. */
+/* Bind a host path (or "/proc/self/fd/N") onto fd; rec for MS_REC.  For
+ * mounts that need no attributes (device nodes, the console, masks). */
 int rt_mount_bind_at(const char *source, int fd, bool rec, struct brig_err *e);
 /* "data,context=\"label\"" when a label applies; NULL/"" otherwise. */
 char *rt_mount_label_data(const char *data, const char *label);
+
+/* ---- tree.c: detached mounts ---- */
+/* Attributes for a mount being placed: set/clr on its root, rset/rclr on
+ * every mount of the tree (MOUNT_ATTR_*), then propagation (MS_*). */
+struct rt_tree_attrs {
+	uint64_t set, clr, rset, rclr;
+	unsigned long prop;
+};
+/* open_tree(OPEN_TREE_CLONE) of dirfd/path ("" for dirfd itself), with its
+ * submounts when rec.  Returns the detached mount's fd. */
+int rt_tree_clone(int dirfd, const char *path, bool rec, struct brig_err *e);
+/* A fresh file system as a detached mount (fsopen, fsconfig with the
+ * options in data, fsmount with the MS_* attributes in flags). */
+int rt_tree_new_fs(const char *source, const char *type, unsigned long flags,
+		   const char *data, struct brig_err *e);
+/* move_mount of the detached tree onto target (an O_PATH fd). */
+int rt_tree_attach(int tree, int target, const char *what, struct brig_err *e);
+/* The attributes of a (not propagation) on the detached tree: 1 when
+ * done, 0 when this kernel can only change an attached mount. */
+int rt_tree_set_detached(int tree, const struct rt_tree_attrs *a, const char *what,
+			 struct brig_err *e);
+/* Attributes of a (attributes set while still detached when the kernel
+ * allows), attach onto target, propagation.  tree stays the mount's fd. */
+int rt_tree_place(int tree, int target, const struct rt_tree_attrs *a, const char *what,
+		  struct brig_err *e);
+
+/* The attributes of bind m (its options), cloned as tree: in a user
+ * namespace (cfg->has_userns) never clearing a ro/nosuid/nodev/noexec that
+ * the source mount has, nor any of them below the top. */
+void rt_bind_attrs(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, int tree,
+		   struct rt_tree_attrs *a);
 
 /* ---- cgroupfs.c ---- */
 int rt_mount_cgroup(struct rt_setup_state *st, const struct rt_mount *m,

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One mounts[] entry: resolve its target inside the rootfs (creating it as a
- * directory or an empty file), mount onto the resolved fd through
- * /proc/self/fd/N (or move_mount for idmapped binds), then re-resolve the
- * target, check that it is now a mount root, and apply the per-mount
- * flags, recursive attributes and propagation to that new mount.
+ * One mounts[] entry: make it as a detached mount (a clone of the bind
+ * source, or a fresh file system), give it its flags and recursive
+ * attributes while it is detached, resolve its target inside the rootfs
+ * (creating it as a directory or an empty file) and attach it onto the
+ * resolved fd.  The mount's fd is kept in the setup state for the deferred
+ * read-only and for propagation: a mount is never looked up by path after
+ * it is made (see tree.c).
  */
 #include "runtime/mount/mount-internal.h"
 
@@ -16,10 +18,6 @@
 #include <linux/magic.h>
 
 #define MQUEUE_MAGIC_ 0x19800202UL
-
-#ifndef __NR_move_mount
-#define __NR_move_mount 429
-#endif
 
 #define ATTR_MS                                                                \
 	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME |        \
@@ -84,37 +82,66 @@ static int file_target(int rootfd, const char *dest, struct brig_err *e)
 	return fd;
 }
 
+/*
+ * When the last component of dest is a symlink (a dangling one: else the
+ * target would have resolved), the path it names inside the root, cleaned
+ * (".." stops at the root), in out: 1.  0 when it is not a symlink.  A
+ * relative link is taken from the directory the link is really in.
+ */
+static int dangling_link(int rootfd, const char *dest, char *out, size_t size)
+{
+	char base[NAME_MAX + 1], link[PATH_MAX], root[PATH_MAX], dir[PATH_MAX];
+	_cleanup_err_ struct brig_err tmp = { 0 };
+	_cleanup_close_ int pfd = brig_open_parent_in_root(rootfd, dest, base, 0, &tmp);
+	if (pfd < 0)
+		return 0;
+	ssize_t n = readlinkat(pfd, base, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	if (brig_fd_path(rootfd, root, sizeof(root)) < 0 || brig_fd_path(pfd, dir, sizeof(dir)) < 0)
+		return 0;
+	size_t rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (strncmp(dir, root, rl) != 0 || (dir[rl] != '/' && dir[rl] != '\0'))
+		return 0;
+	_cleanup_free_ char *joined = NULL;
+	if (asprintf(&joined, "/%s/%s", link[0] == '/' ? "" : dir + rl, link) < 0)
+		return 0;
+	return brig_path_clean(joined, BRIG_PATH_ABSOLUTE | BRIG_PATH_CLAMP, out, size) < 0 ||
+		       strcmp(out, "/") == 0 ? 0 : 1;
+}
+
 int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir,
 		    struct brig_err *e)
 {
 	if (real_dir)
 		return real_dir_target(rootfd, dest, e);
-	if (as_dir)
-		return brig_mkdir_in_root(rootfd, dest, 0755, 0, e);
-	return file_target(rootfd, dest, e);
-}
-
-/* Re-resolve dest after a mount: the fd must be the new mount's root. */
-static int reopen_mounted(int rootfd, const char *dest, struct brig_err *e)
-{
-	int fd = brig_open_in_root(rootfd, dest, O_PATH, 0, 0, e);
-	if (fd < 0)
-		return fd;
-	if (!rt_is_mount_root(fd)) {
-		(void)close(fd);
-		return brig_err_set(e, -EXDEV, "%s: the mount did not land where it was "
-				    "resolved (raced with a rename?)", dest);
+	/* A dangling symlink at dest (/etc/resolv.conf -> ../run/...) is
+	 * followed inside the root and its target created there, as runc. */
+	char cur[PATH_MAX], next[PATH_MAX];
+	if (strlen(dest) >= sizeof(cur))
+		return brig_err_set(e, -ENAMETOOLONG, "%s: path too long", dest);
+	memcpy(cur, dest, strlen(dest) + 1);
+	for (int hops = 0;; hops++) {
+		int fd = as_dir ? brig_mkdir_in_root(rootfd, cur, 0755, 0, e)
+				: file_target(rootfd, cur, e);
+		if (fd >= 0 || (fd != -EEXIST && fd != -ENOENT && fd != -ENOTDIR) || hops >= 40 ||
+		    dangling_link(rootfd, cur, next, sizeof(next)) <= 0)
+			return fd;
+		brig_debug("%s: following the symlink inside the root to %s", dest, next);
+		brig_err_clear(e);
+		memcpy(cur, next, strlen(next) + 1);
 	}
-	return fd;
 }
 
 int rt_mount_fs_at(int fd, const char *source, const char *type, unsigned long flags,
 		   const char *data, struct brig_err *e)
 {
-	struct rt_fdpath p;
-	if (mount(source, rt_fdpath(&p, fd), type, flags, data) < 0)
-		return brig_err_sys(e, errno, "mounting %s (type %s)", source, type);
-	return 0;
+	_cleanup_close_ int tree = rt_tree_new_fs(source, type, flags, data, e);
+	if (tree < 0)
+		return tree;
+	int r = rt_tree_attach(tree, fd, type, e);
+	return r < 0 ? r : brig_steal_fd(tree);
 }
 
 int rt_mount_bind_at(const char *source, int fd, bool rec, struct brig_err *e)
@@ -161,23 +188,23 @@ static char *strip_opt(const char *data, const char *key)
 	return out;
 }
 
-/* Flags, recursive attributes and propagation on the freshly placed mount. */
-static int finish_mount(struct rt_setup_state *st, const struct rt_mount *m,
-			bool flags_too, struct brig_err *e)
+/* Keep the fd of the mount made for mounts[i] (taken from *fd). */
+static void keep_mount(struct rt_setup_state *st, size_t i, int *fd)
 {
-	uint64_t set = 0, clr = 0;
-	if (flags_too)
-		rt_ms_to_attrs(m->flags & ATTR_MS, m->clear & ATTR_MS, &set, &clr);
-	if (!set && !clr && !m->rattr_set && !m->rattr_clr && !m->prop)
-		return 0;
-	_cleanup_close_ int fd = reopen_mounted(st->rootfd, m->dest, e);
-	if (fd < 0)
-		return fd;
-	int r = rt_mount_set_attrs(fd, set, clr, false, m->dest, e);
+	if (st->mnt_fds[i] >= 0)
+		(void)close(st->mnt_fds[i]);
+	st->mnt_fds[i] = brig_steal_fd(*fd);
+}
+
+/* Recursive attributes and propagation of a fresh mount, through its fd. */
+static int finish_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m, int *mnt,
+		     struct brig_err *e)
+{
+	int r = rt_mount_set_attrs(*mnt, m->rattr_set, m->rattr_clr, true, m->dest, e);
 	if (r == 0)
-		r = rt_mount_set_attrs(fd, m->rattr_set, m->rattr_clr, true, m->dest, e);
+		r = rt_mount_set_prop(*mnt, m->prop, m->dest, e);
 	if (r == 0)
-		r = rt_mount_set_prop(fd, m->prop, m->dest, e);
+		keep_mount(st, i, mnt);
 	return r;
 }
 
@@ -189,28 +216,26 @@ static bool type_is(const struct rt_mount *m, const char *t)
 /* sysfs in a user namespace without its own network namespace (mqueue
  * without its own IPC namespace) cannot be mounted fresh: bind the host's
  * instance, read-only etc. all the way down. */
-static int bind_host_fs(struct rt_setup_state *st, const struct rt_mount *m,
+static int bind_host_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
 			const char *host, struct brig_err *e)
 {
-	struct statfs sf;
 	unsigned long want = strcmp(host, "/sys") == 0 ? SYSFS_MAGIC : MQUEUE_MAGIC_;
-	if (statfs(host, &sf) < 0 || (unsigned long)sf.f_type != want)
+	_cleanup_close_ int tree = rt_tree_clone(AT_FDCWD, host, true, e);
+	if (tree < 0)
+		return tree;
+	struct statfs sf;
+	if (fstatfs(tree, &sf) < 0 || (unsigned long)sf.f_type != want)
 		return brig_err_set(e, -EPERM, "%s cannot be mounted fresh here and the host "
 				    "has no %s at %s to bind", m->type, m->type, host);
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, true, true, e);
 	if (fd < 0)
 		return fd;
-	int r = rt_mount_bind_at(host, fd, true, e);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int nfd = reopen_mounted(st->rootfd, m->dest, e);
-	if (nfd < 0)
-		return nfd;
-	uint64_t set = 0, clr = 0;
-	rt_ms_to_attrs(m->flags & ATTR_MS, 0, &set, &clr);
-	r = rt_mount_set_attrs(nfd, set, clr, true, m->dest, e);
+	struct rt_tree_attrs a = { .prop = m->prop };
+	uint64_t clr = 0;
+	rt_ms_to_attrs(m->flags & ATTR_MS, 0, &a.rset, &clr);
+	int r = rt_tree_place(tree, fd, &a, m->dest, e);
 	if (r == 0)
-		r = rt_mount_set_prop(nfd, m->prop, m->dest, e);
+		keep_mount(st, i, &tree);
 	return r;
 }
 
@@ -239,12 +264,54 @@ static int fs_mount_retry(const struct rt_mount *m, int fd, unsigned long flags,
 	return r;
 }
 
+/* Whether data has a "key..." option (key includes its '='). */
+static bool has_opt(const char *data, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = data; p && *p;) {
+		if (strncmp(p, key, kl) == 0)
+			return true;
+		p += strcspn(p, ",");
+		p += *p == ',';
+	}
+	return false;
+}
+
+/* A tmpfs without mode= onto an existing directory keeps that directory's
+ * mode, as runc does (the tmpfs default would be 1777): *data gets a mode=
+ * option appended (a new string in *own). */
+static int tmpfs_keep_mode(struct rt_setup_state *st, const struct rt_mount *m,
+			   const char **data, char **own, struct brig_err *e)
+{
+	if (!type_is(m, "tmpfs") || has_opt(*data, "mode="))
+		return 0;
+	_cleanup_err_ struct brig_err tmp = { 0 };
+	_cleanup_close_ int fd = brig_open_in_root(st->rootfd, m->dest, O_PATH | O_DIRECTORY,
+						   0, 0, &tmp);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		return 0; /* made by us: the tmpfs default */
+	char *d = NULL;
+	int n = *data && **data ? asprintf(&d, "%s,mode=%04o", *data, sb.st_mode & 07777)
+				: asprintf(&d, "mode=%04o", sb.st_mode & 07777);
+	if (n < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	*own = d;
+	*data = d;
+	return 0;
+}
+
 static int do_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
 		 struct brig_err *e)
 {
 	bool proc = type_is(m, "proc"), sys = type_is(m, "sysfs");
 	if (sys && st->ctx->userns && !st->ctx->new_netns)
-		return bind_host_fs(st, m, "/sys", e);
+		return bind_host_fs(st, i, m, "/sys", e);
+	const char *fsdata = m->data;
+	_cleanup_free_ char *moded = NULL;
+	int r = tmpfs_keep_mode(st, m, &fsdata, &moded, e);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, true, proc || sys, e);
 	if (fd < 0)
 		return fd;
@@ -252,53 +319,53 @@ static int do_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
 	if ((flags & MS_RDONLY) && (type_is(m, "tmpfs") || strcmp(m->dest, "/dev") == 0)) {
 		/* Devices and nested mount points are created in it first. */
 		flags &= ~MS_RDONLY;
-		st->deferred_ro[st->n_deferred++] = i;
+		st->deferred_ro[i] = true;
 	}
 	_cleanup_free_ char *data = NULL;
 	if (st->selinux && st->cfg->mount_label && !proc && !sys) {
-		data = rt_mount_label_data(m->data, st->cfg->mount_label);
+		data = rt_mount_label_data(fsdata, st->cfg->mount_label);
 		if (!data)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	}
-	int r = fs_mount_retry(m, fd, flags, data ? data : m->data, e);
-	if (r == -EPERM && (sys || (type_is(m, "mqueue") && st->ctx->userns))) {
+	_cleanup_close_ int mnt = fs_mount_retry(m, fd, flags, data ? data : fsdata, e);
+	if (mnt == -EPERM && (sys || (type_is(m, "mqueue") && st->ctx->userns))) {
 		const char *host = sys ? "/sys" : "/dev/mqueue";
 		brig_warn("%s: cannot mount %s here; binding the host's %s", m->dest, m->type, host);
 		brig_err_clear(e);
-		return bind_host_fs(st, m, host, e);
+		st->deferred_ro[i] = false;
+		return bind_host_fs(st, i, m, host, e);
 	}
-	if (r < 0)
-		return r;
-	return finish_mount(st, m, false, e);
+	if (mnt < 0)
+		return mnt;
+	return finish_fs(st, i, m, &mnt, e);
 }
 
-static int attach_idmapped(struct rt_setup_state *st, const struct rt_mount *m, int fd,
-			   struct brig_err *e)
+/* The detached tree of a bind: prepared on the host side (attributes
+ * already applied there: *prepared), idmapped here, or a clone of the
+ * source. */
+static int bind_tree(struct rt_setup_state *st, const struct rt_mount *m, bool *prepared,
+		     struct brig_err *e)
 {
-	_cleanup_close_ int tree = -1;
+	*prepared = m->idmap_fd >= 0 && m->attrs_done;
 	if (m->idmap_fd >= 0) {
-		tree = fcntl(m->idmap_fd, F_DUPFD_CLOEXEC, 3);
-		if (tree < 0)
-			return brig_err_sys(e, errno, "duplicating the idmapped mount fd");
-	} else {
-		int ufd = m->uids.n ? -1 : st->ctx->userns_fd;
-		tree = rt_idmap_clone(st->cfg, m, ufd, e);
-		if (tree < 0)
-			return tree;
+		int tree = fcntl(m->idmap_fd, F_DUPFD_CLOEXEC, 3);
+		return tree < 0 ? brig_err_sys(e, errno, "duplicating the prepared mount fd") : tree;
 	}
-	if (syscall(__NR_move_mount, tree, "", fd, "",
-		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return brig_err_sys(e, errno, "attaching the idmapped mount of %s", m->source);
-	return 0;
+	if (m->idmap) {
+		int ufd = m->uids.n ? -1 : st->ctx->userns_fd;
+		return rt_idmap_clone(st->cfg, m, ufd, e);
+	}
+	return rt_tree_clone(AT_FDCWD, m->source, m->flags & MS_REC, e);
 }
 
-/* The source of a bind onto /proc must itself be procfs. */
-static int check_proc_source(const struct rt_mount *m, struct brig_err *e)
+/* Only procfs can be bound onto /proc, whoever prepared the source (the
+ * tree itself is checked: what is checked is what is mounted). */
+static int check_proc_source(const struct rt_mount *m, int tree, struct brig_err *e)
 {
 	if (strcmp(m->dest, "/proc") != 0)
 		return 0;
 	struct statfs sf;
-	if (statfs(m->source, &sf) < 0)
+	if (fstatfs(tree, &sf) < 0)
 		return brig_err_sys(e, errno, "%s", m->source);
 	if (sf.f_type != PROC_SUPER_MAGIC)
 		return brig_err_set(e, -EINVAL, "%s is not procfs; only procfs can be "
@@ -306,27 +373,30 @@ static int check_proc_source(const struct rt_mount *m, struct brig_err *e)
 	return 0;
 }
 
-static int do_bind(struct rt_setup_state *st, const struct rt_mount *m,
+static int do_bind(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
 		   struct brig_err *e)
 {
+	bool prepared;
+	_cleanup_close_ int tree = bind_tree(st, m, &prepared, e);
+	if (tree < 0)
+		return tree;
 	struct stat sst;
-	bool prepared = m->idmap_fd >= 0;
-	if ((prepared ? fstat(m->idmap_fd, &sst) : stat(m->source, &sst)) < 0)
+	if (fstat(tree, &sst) < 0)
 		return brig_err_sys(e, errno, "bind source %s", m->source);
-	int r = prepared ? 0 : check_proc_source(m, e);
+	int r = check_proc_source(m, tree, e);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, S_ISDIR(sst.st_mode),
 						 false, e);
 	if (fd < 0)
 		return fd;
-	if (m->idmap || prepared)
-		r = attach_idmapped(st, m, fd, e);
-	else
-		r = rt_mount_bind_at(m->source, fd, m->flags & MS_REC, e);
-	if (r < 0)
-		return r;
-	return finish_mount(st, m, true, e);
+	struct rt_tree_attrs a = { .prop = m->prop };
+	if (!prepared)
+		rt_bind_attrs(st->cfg, m, tree, &a);
+	r = rt_tree_place(tree, fd, &a, m->dest, e);
+	if (r == 0)
+		keep_mount(st, i, &tree);
+	return r;
 }
 
 static int do_remount(struct rt_setup_state *st, const struct rt_mount *m,
@@ -362,7 +432,7 @@ int rt_mount_one(struct rt_setup_state *st, size_t i, struct brig_err *e)
 	if (m->flags & MS_REMOUNT)
 		r = do_remount(st, m, e);
 	else if (m->flags & MS_BIND)
-		r = do_bind(st, m, e);
+		r = do_bind(st, i, m, e);
 	else if (type_is(m, "cgroup") || type_is(m, "cgroup2"))
 		r = rt_mount_cgroup(st, m, e);
 	else
@@ -375,14 +445,13 @@ int rt_mount_one(struct rt_setup_state *st, size_t i, struct brig_err *e)
 
 int rt_mount_deferred_ro(struct rt_setup_state *st, struct brig_err *e)
 {
-	for (size_t k = 0; k < st->n_deferred; k++) {
-		const struct rt_mount *m = &st->cfg->mounts[st->deferred_ro[k]];
-		_cleanup_close_ int fd = reopen_mounted(st->rootfd, m->dest, e);
-		if (fd < 0)
-			return fd;
-		int r = rt_mount_set_attrs(fd, MOUNT_ATTR_RDONLY, 0, false, m->dest, e);
+	for (size_t i = 0; i < st->cfg->n_mounts; i++) {
+		if (!st->deferred_ro[i] || st->mnt_fds[i] < 0)
+			continue;
+		const char *dest = st->cfg->mounts[i].dest;
+		int r = rt_mount_set_attrs(st->mnt_fds[i], MOUNT_ATTR_RDONLY, 0, false, dest, e);
 		if (r < 0)
-			return r;
+			return brig_err_wrap(e, "mounts[%zu]: %s", i, dest);
 	}
 	return 0;
 }

@@ -12,7 +12,9 @@
  *
  * Everything up to 5 uses the host's /proc for /proc/self/fd/N mount targets,
  * so it happens before the root changes; nothing in 5 creates files, so the
- * read-only root can come last.
+ * read-only root can come last.  The fd of every mount made in 3 is kept
+ * until the end (deferred read-only, propagation after pivot_root): no
+ * mount is looked up by path once made.
  */
 #include "runtime/mount/mount-internal.h"
 
@@ -119,16 +121,11 @@ static int readonly_path(struct rt_setup_state *st, const char *path, struct bri
 		return 0;
 	if (fd < 0)
 		return brig_err_sys(e, -fd, "resolving %s", path);
-	struct rt_fdpath p;
-	int r = rt_mount_bind_at(rt_fdpath(&p, fd), fd, true, e);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int nfd = brig_open_in_root(st->rootfd, path, O_PATH, 0, 0, e);
-	if (nfd < 0)
-		return nfd;
-	if (!rt_is_mount_root(nfd))
-		return brig_err_set(e, -EXDEV, "%s: bind not found after mounting", path);
-	return rt_mount_set_attrs(nfd, MOUNT_ATTR_RDONLY, 0, true, path, e);
+	_cleanup_close_ int tree = rt_tree_clone(fd, "", true, e);
+	if (tree < 0)
+		return tree;
+	struct rt_tree_attrs a = { .rset = MOUNT_ATTR_RDONLY };
+	return rt_tree_place(tree, fd, &a, path, e);
 }
 
 static int mask_path(struct rt_setup_state *st, const char *path, int null_fd,
@@ -151,8 +148,12 @@ static int mask_path(struct rt_setup_state *st, const char *path, int null_fd,
 		rt_mount_label_data("mode=0555", st->selinux ? st->cfg->mount_label : NULL);
 	if (!data)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	return rt_mount_fs_at(fd, "tmpfs", "tmpfs",
-			      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e);
+	int mnt = rt_mount_fs_at(fd, "tmpfs", "tmpfs",
+				 MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e);
+	if (mnt < 0)
+		return mnt;
+	(void)close(mnt);
+	return 0;
 }
 
 static int protect_paths(struct rt_setup_state *st, struct brig_err *e)
@@ -206,27 +207,34 @@ static int populate(struct rt_setup_state *st, struct brig_err *e)
  * After a recursive rootfsPropagation on "/", the mounts that asked for a
  * propagation of their own get it back: the more specific request wins.
  */
-static int reapply_props(const struct rt_rootfs_cfg *cfg, struct brig_err *e)
+static int reapply_props(const struct rt_setup_state *st, struct brig_err *e)
 {
+	const struct rt_rootfs_cfg *cfg = st->cfg;
 	if (!(cfg->root_prop & MS_REC))
 		return 0;
-	_cleanup_close_ int root = BRIG_RETRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (root < 0)
-		return brig_err_sys(e, errno, "opening /");
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const struct rt_mount *m = &cfg->mounts[i];
-		if (!m->prop)
+		if (!m->prop || st->mnt_fds[i] < 0)
 			continue;
-		_cleanup_close_ int fd = brig_open_in_root(root, m->dest, O_PATH, 0, 0, e);
-		if (fd < 0)
-			return brig_err_wrap(e, "mounts[%zu]", i);
-		if (!rt_is_mount_root(fd))
-			continue; /* covered by a later mount */
-		int r = rt_mount_set_prop(fd, m->prop, m->dest, e);
+		int r = rt_mount_set_prop(st->mnt_fds[i], m->prop, m->dest, e);
 		if (r < 0)
 			return brig_err_wrap(e, "mounts[%zu]", i);
 	}
 	return 0;
+}
+
+/* The fds of the mounts made, one per mounts[] entry (-1: none). */
+struct mnt_fds {
+	int *v;
+	size_t n;
+};
+
+static void mnt_fds_freep(struct mnt_fds *f)
+{
+	for (size_t i = 0; f->v && i < f->n; i++)
+		if (f->v[i] >= 0)
+			(void)close(f->v[i]);
+	free(f->v);
 }
 
 int rt_rootfs_setup(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx *ctx,
@@ -235,9 +243,13 @@ int rt_rootfs_setup(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx 
 	int r = check_host_proc(e);
 	if (r < 0)
 		return r;
-	_cleanup_free_ size_t *deferred = calloc(cfg->n_mounts + 1, sizeof(size_t));
-	if (!deferred)
+	_cleanup_free_ bool *deferred = calloc(cfg->n_mounts + 1, sizeof(bool));
+	_cleanup_(mnt_fds_freep) struct mnt_fds fds = { calloc(cfg->n_mounts + 1, sizeof(int)),
+							cfg->n_mounts };
+	if (!deferred || !fds.v)
 		return brig_err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		fds.v[i] = -1;
 	_cleanup_close_ int rootfd = prepare_root(cfg, ctx, e);
 	if (rootfd < 0)
 		return rootfd;
@@ -247,6 +259,7 @@ int rt_rootfs_setup(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx 
 		.rootfd = rootfd,
 		.dev_bound = dev_is_bind(cfg),
 		.selinux = cfg->mount_label && selinux_enabled(),
+		.mnt_fds = fds.v,
 		.deferred_ro = deferred,
 	};
 	r = populate(&st, e);
@@ -257,7 +270,7 @@ int rt_rootfs_setup(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_ctx 
 	if (r == 0 && cfg->root_prop && mount(NULL, "/", NULL, cfg->root_prop, NULL) < 0)
 		r = brig_err_sys(e, errno, "applying rootfsPropagation to /");
 	if (r == 0)
-		r = reapply_props(cfg, e);
+		r = reapply_props(&st, e);
 	if (r < 0)
 		brig_err_wrap(e, "preparing the container's root file system");
 	return r;

@@ -58,10 +58,11 @@ static void test_volume_bind(void **state)
 	apply_ok(f, oci);
 	assert_string_equal(mount_at(oci, "/data"),
 			    "{\"destination\":\"/data\",\"options\":[\"rbind\",\"nosuid\","
-			    "\"nodev\",\"rw\",\"rprivate\"],\"source\":\"/srv/data\",\"type\":\"bind\"}");
+			    "\"rnosuid\",\"nodev\",\"rnodev\",\"rprivate\"],\"source\":\"/srv/data\",\"type\":\"bind\"}");
 	assert_string_equal(mount_at(oci, "/etc/app"),
 			    "{\"destination\":\"/etc/app\",\"options\":[\"rbind\",\"nosuid\","
-			    "\"nodev\",\"noexec\",\"ro\",\"rslave\"],\"source\":\"/srv/conf\","
+			    "\"rnosuid\",\"nodev\",\"rnodev\",\"noexec\",\"rnoexec\",\"ro\","
+			    "\"rro\",\"rslave\"],\"source\":\"/srv/conf\","
 			    "\"type\":\"bind\"}");
 	int i = mount_index(oci, "/devbus");
 	assert_true(i >= 0);
@@ -146,7 +147,7 @@ static void test_named_volumes(void **state)
 	apply_ok(f, oci);
 	assert_string_equal(mount_at(oci, "/var/lib/db"),
 			    "{\"destination\":\"/var/lib/db\",\"options\":[\"rbind\",\"nosuid\","
-			    "\"nodev\",\"ro\",\"rprivate\"],\"source\":\"/var/lib/brig/volumes/data\","
+			    "\"rnosuid\",\"nodev\",\"rnodev\",\"ro\",\"rro\",\"rprivate\"],\"source\":\"/var/lib/brig/volumes/data\","
 			    "\"type\":\"bind\"}");
 	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
 						       (size_t)mount_index(oci, "/cache")), "source")),
@@ -164,19 +165,38 @@ static void test_mount_csv(void **state)
 	set_ok(f, "mount", "type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=700");
 	set_ok(f, "mount", "type=bind,\"src=/etc\",\"dst=/with,comma\",ro=false");
 	set_ok(f, "mount", "type=bind,src=/tmp,dst=/nr,bind-nonrecursive=true,consistency=cached");
+	set_ok(f, "mount", "type=bind,src=/tmp,dst=/bw,readonly,bind-recursive=writable");
+	set_ok(f, "mount", "type=bind,src=/tmp,dst=/bd,bind-recursive=disabled");
+	set_ok(f, "mount", "type=bind,src=/tmp,dst=/br,ro,bind-recursive=readonly");
 	json_t *oci = base_spec();
 	apply_ok(f, oci);
 	assert_string_equal(mount_at(oci, "/host-tmp"),
 			    "{\"destination\":\"/host-tmp\",\"options\":[\"rbind\",\"nosuid\","
-			    "\"nodev\",\"ro\",\"rshared\"],\"source\":\"/tmp\",\"type\":\"bind\"}");
+			    "\"rnosuid\",\"nodev\",\"rnodev\",\"ro\",\"rro\",\"rshared\"],\"source\":\"/tmp\",\"type\":\"bind\"}");
 	assert_string_equal(mount_at(oci, "/t"),
 			    "{\"destination\":\"/t\",\"options\":[\"nosuid\",\"nodev\",\"noexec\","
 			    "\"mode=0700\",\"size=1048576\"],\"source\":\"tmpfs\",\"type\":\"tmpfs\"}");
-	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
-			    (size_t)mount_index(oci, "/with,comma")), "options[3]")), "\"rw\"");
+	json_t *wc = jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/with,comma")),
+			   "options");
+	assert_false(jarr_has(wc, "ro"));
+	assert_false(jarr_has(wc, "rw")); /* a writable bind keeps its source's ro */
 	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
 			    (size_t)mount_index(oci, "/nr")), "options[0]")), "\"bind\"");
+	json_t *bw = jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/bw")),
+			   "options");
+	assert_true(jarr_has(bw, "ro") && jarr_has(bw, "rbind") && !jarr_has(bw, "rro"));
+	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
+			    (size_t)mount_index(oci, "/bd")), "options[0]")), "\"bind\"");
+	json_t *brr = jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/br")),
+			    "options");
+	assert_true(jarr_has(brr, "rro") && jarr_has(brr, "rbind"));
 	json_decref(oci);
+	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,bind-recursive=sometimes",
+		 "invalid bind-recursive");
+	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,bind-recursive=readonly",
+		 "bind-recursive=readonly needs readonly");
+	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,bind-recursive=disabled,bind-nonrecursive",
+		 "conflict");
 
 	set_fail(f, "mount", "type=bind,src=/no/such/path,dst=/x",
 		 "--mount: bind source path /no/such/path: No such file");
