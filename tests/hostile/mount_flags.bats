@@ -99,7 +99,7 @@ host_tree() {
 }
 
 brig_setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	[ -x "$BRIG" ] || skip "brig not built"
 	BROOT=$BATS_TEST_TMPDIR/broot
 	local rfs=$BATS_TEST_TMPDIR/rootfs
