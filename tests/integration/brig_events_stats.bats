@@ -115,8 +115,9 @@ past() { brig events --since 0 --until 0s "$@"; }
 		grep -q '^after' "$out" && break
 		sleep 0.1
 	done
-	grep -q '^after' "$out"
-	! grep -q '^before$' "$out"
+	grep -q '^after' "$out" || { echo "the follower never printed a new 'die' event" >&2; false; }
+	run grep -c '^before$' "$out"
+	[ "$output" = 0 ] || { echo "the follower printed a past event: $(cat "$out")" >&2; false; }
 	kill "$BGPID"
 	wait "$BGPID" || true
 	BGPID=
