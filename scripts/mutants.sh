@@ -18,6 +18,8 @@
 #   MUTANT_TESTS="tests/hostile/*.bats tests/integration/brig_containers.bats"
 # MUTANT_QUICK=1: run for each mutant only the files listed for it below (the
 #   ones meant to kill it) instead of MUTANT_TESTS; the baseline runs them all.
+# MUTANT_REUSE_BASELINE=1: take the failures of an earlier baseline run
+#   ($MUTANT_LOGS/none.failed) instead of running it again.
 # MUTANT_LOGS (default $MUTANT_BUILD/logs): each run's TAP output.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -55,10 +57,13 @@ build() {
 	else
 		meson configure "$B" -Dmutant="$1" >/dev/null || return 1
 	fi
-	grep -q "BRIG_MUTANT_${1^^}" "$B/brig-mutant.h" || [ "$1" = none ] ||
-		{ echo "mutants: $B/brig-mutant.h does not define BRIG_MUTANT_${1^^}" >&2; return 1; }
 	ninja -C "$B" -j "${MUTANT_JOBS:-2}" >"$LOGS/$1.build" 2>&1 ||
 		{ tail -30 "$LOGS/$1.build" >&2; return 1; }
+	# ninja regenerated the header; it must name this mutant (and no other).
+	grep -q "BRIG_MUTANT_${1^^}" "$B/brig-mutant.h" || [ "$1" = none ] ||
+		{ echo "mutants: $B/brig-mutant.h does not define BRIG_MUTANT_${1^^}" >&2; return 1; }
+	[ "$1" != none ] || ! grep -q BRIG_MUTANT_ "$B/brig-mutant.h" ||
+		{ echo "mutants: $B/brig-mutant.h still defines a mutant" >&2; return 1; }
 }
 
 # run_suite NAME: run every test file; print one line "FILE: TEST" per test
@@ -79,9 +84,13 @@ run_suite() {
 }
 
 mkdir -p "$B" "$LOGS" || exit 1
-note "baseline: $B without a mutant"
-build none || { echo "mutants: the baseline build failed" >&2; exit 1; }
-run_suite none | sort -u >"$LOGS/none.failed"
+if [ "${MUTANT_REUSE_BASELINE:-0}" = 1 ] && [ -f "$LOGS/none.failed" ]; then
+	note "baseline: reusing $LOGS/none.failed (MUTANT_REUSE_BASELINE=1)"
+else
+	note "baseline: $B without a mutant"
+	build none || { echo "mutants: the baseline build failed" >&2; exit 1; }
+	run_suite none | sort -u >"$LOGS/none.failed.tmp" && mv "$LOGS/none.failed.tmp" "$LOGS/none.failed"
+fi
 if [ -s "$LOGS/none.failed" ]; then
 	note "failing without a mutant (they kill nothing):"
 	sed 's/^/    /' "$LOGS/none.failed" >&2

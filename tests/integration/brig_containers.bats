@@ -369,12 +369,12 @@ image_with() { # NAME CHANGE...
 		sh -c "sleep 0.2 & echo \$! >/tmp/orphan; exit 0"
 		p=$(cat /tmp/orphan); i=0
 		while [ -e /proc/$p ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-		[ -e /proc/$p ] && echo "orphan $p left: $(cat /proc/$p/stat)"
+		[ -e /proc/$p ] && echo "orphan-$p-left: $(cat /proc/$p/stat)"
 		ps -o pid,stat,args; exit 6'
 	[ "$status" -eq 6 ] || { echo "status $status: $output" >&2; false; }
 	grep -Eq '^ +1 +[A-Z]+ +/dev/init -- sh' <<<"$output" || { echo "PID 1 is not brig-init: $output" >&2; false; }
 	# the orphaned sleep was reaped: no zombie left
-	run grep -E 'orphan .* left| Z ' <<<"$output"
+	run grep -E 'orphan-[0-9]+-left| Z ' <<<"$output"
 	[ "$status" -eq 1 ] || { echo "an orphan was not reaped: $output" >&2; false; }
 }
 
