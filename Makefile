@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON_OPTS ?=
 
-.PHONY: all build setup demo check bench fuzz clean install unit integration
+.PHONY: all build setup demo check bench fuzz clean install unit integration mutants
 
 all: build
 
@@ -31,6 +31,10 @@ unit: build
 integration: build
 	./scripts/check.sh --only integration
 
+# Each protection switched off in turn (scripts/mutants.sh): not part of check.
+mutants: setup
+	./scripts/mutants.sh $(MUTANTS)
+
 bench: setup build
 	./bench/run-all.sh $(BUILD)
 
@@ -42,4 +46,4 @@ install: build
 	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR),)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-mutant

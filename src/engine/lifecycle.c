@@ -11,6 +11,7 @@
  * claims to exist.
  */
 #include "engine/eng_int.h"
+#include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
 #include "engine/config/config.h"
@@ -300,8 +301,10 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 	mk.userns.slot = -1;
 	if (o->userns && strcmp(o->userns, "auto") != 0 && strcmp(o->userns, "host") != 0)
 		r = brig_err_set(e, -EINVAL, "--userns: \"%s\": use auto or host", o->userns);
+#ifndef BRIG_MUTANT_NO_USERNS /* mutant build (make mutants): never a user namespace */
 	else if (o->userns ? strcmp(o->userns, "auto") == 0 : g->cfg->userns == ENG_USERNS_AUTO)
 		r = eng_userns_alloc(g, mk.id, &mk.userns, e);
+#endif
 	if (r == 0)
 		r = assemble(g, o, &mk, &im, e);
 	if (r < 0) {

@@ -15,6 +15,7 @@
  * is then bound (nosuid, nodev) the same way.
  */
 #include "engine/eng_int.h"
+#include "brig-mutant.h"
 #include "image/layer/layer.h"
 #include "engine/config/config.h"
 
@@ -52,6 +53,12 @@ void eng_image_clear(struct eng_image *im)
 	free(im->name);
 	*im = (struct eng_image){ 0 };
 }
+
+#ifdef BRIG_MUTANT_NO_NOSUID
+#define ROOTFS_ATTRS MOUNT_ATTR_NODEV /* mutant build (make mutants): rootfs not nosuid */
+#else
+#define ROOTFS_ATTRS (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+#endif
 
 static int image_from_manifest(struct img_store *s, const struct img_manifest *m,
 			       struct eng_image *out, struct brig_err *e)
@@ -321,7 +328,7 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 	trees_close(&t);
 	if (r < 0)
 		return r;
-	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, ROOTFS_ATTRS);
 	if (mfd < 0)
 		return brig_err_sys(e, errno, "fsmount(overlay)");
 	return mfd;
@@ -333,7 +340,7 @@ static int copy_mount(int ctrfd, int usfd, struct brig_err *e)
 						   AT_RECURSIVE);
 	if (tree < 0)
 		return brig_err_sys(e, errno, "open_tree of the rootfs copy");
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+	struct mount_attr a = { .attr_set = ROOTFS_ATTRS };
 	if (usfd >= 0) {
 		struct mount_attr m = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usfd };
 		if (mount_setattr(tree, "", AT_EMPTY_PATH, &m, sizeof(m)) < 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The last steps of a container process before execve. */
 #include "runtime/final.h"
+#include "brig-mutant.h"
 #include "runtime/seccomp/seccomp.h"
 #include "runtime/sync.h"
 
@@ -261,6 +262,9 @@ static int apply_lsm(const struct rt_process *p, struct brig_err *e)
 
 static int load_seccomp(const struct rt_seccomp *sc, int sync_fd, struct brig_err *e)
 {
+#ifdef BRIG_MUTANT_NO_SECCOMP
+	return 0; /* mutant build (make mutants): no seccomp filter */
+#endif
 	int nfd = -1;
 	int r = rt_seccomp_install(sc, &nfd, e);
 	if (r < 0)
@@ -274,13 +278,24 @@ static int load_seccomp(const struct rt_seccomp *sc, int sync_fd, struct brig_er
 	return 0;
 }
 
+/* Whether the process gets no_new_privs. */
+static bool want_nnp(const struct rt_process *p)
+{
+#ifdef BRIG_MUTANT_NO_NNP
+	(void)p;
+	return false; /* mutant build (make mutants): never no_new_privs */
+#else
+	return p->no_new_privs;
+#endif
+}
+
 int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		      int sync_fd, struct brig_err *e)
 {
 	int r;
 	if ((r = apply_lsm(p, e)) < 0)
 		return r;
-	if (sc && !p->no_new_privs && (r = load_seccomp(sc, sync_fd, e)) < 0)
+	if (sc && !want_nnp(p) && (r = load_seccomp(sc, sync_fd, e)) < 0)
 		return r;
 	/* Missing or empty process.capabilities means no capabilities at
 	 * all (bounding set included), as runc: p->caps is zero then. */
@@ -296,7 +311,7 @@ int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
 		return r;
 	if (p->has_umask)
 		(void)umask(p->umask);
-	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (want_nnp(p) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return brig_err_sys(e, errno, "setting no_new_privs");
 	return 0;
 }
@@ -306,7 +321,7 @@ int rt_final_seccomp(const struct rt_process *p, const struct rt_seccomp *sc, in
 {
 	/* Without no_new_privs the filter went in with the privileges, in
 	 * rt_final_identity; with it, as late as possible. */
-	if (!sc || !p->no_new_privs)
+	if (!sc || !want_nnp(p))
 		return 0;
 	return load_seccomp(sc, sync_fd, e);
 }
@@ -445,9 +460,13 @@ int rt_final_exec(const struct rt_process *p, const char *path, unsigned preserv
 	int r = reset_signals(e);
 	if (r < 0)
 		return r;
+#ifdef BRIG_MUTANT_NO_FD_SWEEP
+	(void)preserve; /* mutant build (make mutants): no fd sweep */
+#else
 	r = brig_cloexec_from(3 + (int)preserve);
 	if (r < 0)
 		return brig_err_sys(e, -r, "closing inherited file descriptors");
+#endif
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		if (p->rlimits[i].resource == RLIMIT_NOFILE && (r = set_rlimit(&p->rlimits[i], e)) < 0)
 			return r;

@@ -30,6 +30,11 @@ setup() {
 	ROOT=$BATS_FILE_TMPDIR/root
 }
 
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
 # probe [BRIG RUN FLAGS...] -- NAME [ARGS...]
 probe() {
 	local flags=()
@@ -52,6 +57,10 @@ probe() {
 	kill "$pid"
 	probe_run_check
 }
+
+# brig's seccomp profile allows ptrace only with CAP_SYS_PTRACE (brig-runtime
+# spec's deny-list, like runc's, does not restrict it).
+@test "brig run: ptrace another process of the container" { probe -- ptrace; probe_run_check; }
 
 @test "brig run: write to /proc/sysrq-trigger" { probe -- sysrq; probe_run_check; }
 @test "brig run: write kernel tunables under /sys" { probe -- sysfs; probe_run_check; }
@@ -82,10 +91,21 @@ probe() {
 @test "defence in depth: without no_new_privs the setuid probe is still held by nosuid" {
 	probe -u 1000 --security-opt no-new-privileges=false -- setuid
 	probe_run_check
-	[[ "$output" == *"no_new_privs=0"* ]]
+	[[ "$output" == *"no_new_privs=0"* ]] || fail "the probe ran with no_new_privs: $output"
+}
+
+@test "brig run: the process runs with no_new_privs" {
+	run "$BRIG" --root "$ROOT" run --rm probes:1 grep NoNewPrivs /proc/self/status
+	[ "$status" -eq 0 ] || fail "brig run: status $status: $output"
+	[ "$output" = $'NoNewPrivs:\t1' ] || fail "no_new_privs is not set: $output"
 }
 
 @test "control: --cap-add SYS_ADMIN with seccomp=unconfined lets the mount probe escape" {
 	probe --cap-add SYS_ADMIN --security-opt seccomp=unconfined -- mount
+	probe_run_escaped
+}
+
+@test "control: --cap-add SYS_PTRACE lets the ptrace probe attach to its child" {
+	probe --cap-add SYS_PTRACE -- ptrace
 	probe_run_escaped
 }

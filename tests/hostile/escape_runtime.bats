@@ -146,3 +146,4 @@ probe() {
 	probe mount /tmp
 	probe_run_escaped
 }
+

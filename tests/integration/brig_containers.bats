@@ -31,6 +31,25 @@ teardown() {
 
 brig() { "$BRIG" --root "$ROOT" "$@"; }
 
+# wait_until WHAT CMD...: poll CMD (at most 15 s); fail naming WHAT when it
+# never succeeds.
+wait_until() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < 300; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "FAIL: timed out waiting for $what" >&2
+	return 1
+}
+
+# logs_have CONTAINER REGEX: the container's log has a line matching REGEX.
+logs_have() { brig logs "$1" 2>/dev/null | grep -qE -- "$2"; }
+
+# status_is CONTAINER STATUS
+status_is() { [ "$(brig inspect -f '{{.State.Status}}' "$1")" = "$2" ]; }
+
 # The runtime state directory of this store (/run/brig/<hash of ROOT>) is
 # removed by brig with its last container.
 rt_dir() { echo "/run/brig/$(printf %s "$(realpath "$ROOT")" | sha256sum | cut -c1-16)"; }
@@ -148,8 +167,9 @@ image_with() { # NAME CHANGE...
 @test "the overlay is mounted only inside the container; writes land in its upper directory" {
 	id=$(brig run -d --read-write bb:1 sh -c 'echo data >/written; sleep 100')
 	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
-	! grep -q "$id" /proc/self/mountinfo
-	for _ in $(seq 100); do [ -f "$ROOT/containers/$id/upper/written" ] && break; sleep 0.05; done
+	run grep -c "$id" /proc/self/mountinfo
+	[ "$output" = 0 ] || { echo "the overlay of $id is mounted on the host: $output" >&2; false; }
+	wait_until "the container's write in its upper directory" test -s "$ROOT/containers/$id/upper/written"
 	[ "$(cat "$ROOT/containers/$id/upper/written")" = data ]
 	run brig exec "$id" cat /written
 	[ "$output" = data ]
@@ -172,7 +192,7 @@ image_with() { # NAME CHANGE...
 	run brig top svc
 	[[ "${lines[0]}" =~ ^PID ]]
 	[[ "$output" == *"while :"* ]]
-	for _ in $(seq 100); do brig logs svc | grep -q started && break; sleep 0.05; done
+	wait_until "'started' in the log of svc" logs_have svc '^started$'
 	run brig stop svc
 	[ "$output" = svc ]
 	run brig wait svc
@@ -254,13 +274,10 @@ image_with() { # NAME CHANGE...
 	[ "$pid" -gt 0 ]
 	# the monitor: the parent of the container's init (brig-monitor by now)
 	mon=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")
-	[ -n "$mon" ] && [ "$mon" -gt 1 ]
+	[[ "$mon" =~ ^[0-9]+$ && "$mon" -gt 1 ]] || { echo "no monitor pid: '$mon'" >&2; false; }
 	grep -q brig-monitor "/proc/$mon/cmdline"
 	kill -KILL "$mon"
-	for _ in $(seq 100); do
-		[ "$(brig inspect -f '{{.State.Status}}' "$id")" = exited ] && break
-		sleep 0.05
-	done
+	wait_until "container $id to read as exited" status_is "$id" exited
 	run brig inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id"
 	[ "$output" = "exited 255" ]
 	run brig rm "$id"
@@ -346,11 +363,19 @@ image_with() { # NAME CHANGE...
 }
 
 @test "--init: brig-init is PID 1, reaps orphans and passes the exit status on" {
-	run brig run --rm --init bb:1 sh -c 'sh -c "sleep 0.1 & exit 0"; sleep 0.5; ps -o pid,stat,args; exit 6'
-	[ "$status" -eq 6 ]
-	grep -Eq '^ +1 +[A-Z]+ +/dev/init -- sh' <<<"$output"
+	# The orphan's pid is polled (bounded) until it is gone: a zombie that
+	# brig-init never reaps stays in /proc and is reported.
+	run brig run --rm --init bb:1 sh -c '
+		sh -c "sleep 0.2 & echo \$! >/tmp/orphan; exit 0"
+		p=$(cat /tmp/orphan); i=0
+		while [ -e /proc/$p ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+		[ -e /proc/$p ] && echo "orphan-$p-left: $(cat /proc/$p/stat)"
+		ps -o pid,stat,args; exit 6'
+	[ "$status" -eq 6 ] || { echo "status $status: $output" >&2; false; }
+	grep -Eq '^ +1 +[A-Z]+ +/dev/init -- sh' <<<"$output" || { echo "PID 1 is not brig-init: $output" >&2; false; }
 	# the orphaned sleep was reaped: no zombie left
-	! grep -Eq ' Z ' <<<"$output"
+	run grep -E 'orphan-[0-9]+-left| Z ' <<<"$output"
+	[ "$status" -eq 1 ] || { echo "an orphan was not reaped: $output" >&2; false; }
 }
 
 @test "--log-opt max-size and max-file rotate the container's log" {

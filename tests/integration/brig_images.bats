@@ -45,7 +45,7 @@ assert_nothing_listed() {
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
 	read -r repo tag short _ <<<"${lines[1]}"
-	[ "$repo" = myimg ] && [ "$tag" = v1 ] && [ "$short" = "${id:7:12}" ]
+	[[ "$repo" = myimg && "$tag" = v1 && "$short" = "${id:7:12}" ]] || { echo "listed: $repo $tag $short" >&2; false; }
 	run brig images -q
 	[ "$output" = "${id:7:12}" ]
 	run brig images -q --no-trunc

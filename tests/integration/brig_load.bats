@@ -90,7 +90,7 @@ assert_consistent() {
 	id=$(pm image inspect localhost/bb:t1 --format '{{.Id}}')
 	mdig=$(entry docker.io/localhost/bb:t1 | jq -r .digest)
 	[ -n "$mdig" ] || mdig=$(entry localhost/bb:t1 | jq -r .digest)
-	[ "$mdig" != null ] && [ -n "$mdig" ]
+	[[ "$mdig" != null && -n "$mdig" ]] || { echo "no manifest digest: '$mdig'" >&2; false; }
 	cfg=$(jq -r .config.digest "$(blob "$mdig")")
 	[ "$cfg" = "sha256:$id" ]
 	diff_ids=$(jq -c .rootfs.diff_ids "$(blob "$cfg")")
@@ -157,7 +157,7 @@ assert_consistent() {
 	tar -C "$BATS_TEST_TMPDIR/d" -cf "$BATS_TEST_TMPDIR/new.tar" .
 	run brig load -i "$BATS_TEST_TMPDIR/new.tar"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "Loaded image: newdocker:1" ] && [ "${lines[1]}" = "Loaded image: other:2" ]
+	[[ "${lines[0]}" = "Loaded image: newdocker:1" && "${lines[1]}" = "Loaded image: other:2" ]] || { echo "output: $output" >&2; false; }
 	[ "${#lines[@]}" -eq 2 ]
 	want=$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/d/index.json")
 	[ "$(entry docker.io/library/other:2 | jq -r .digest)" = "$want" ]
@@ -307,7 +307,7 @@ EOP
 	ROOT2=$BATS_TEST_TMPDIR/root2
 	run "$BRIG" --root "$ROOT2" load -i "$BATS_TEST_TMPDIR/d.tar"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "Loaded image: rt:1" ] && [ "${lines[1]}" = "Loaded image: rt:2" ]
+	[[ "${lines[0]}" = "Loaded image: rt:1" && "${lines[1]}" = "Loaded image: rt:2" ]] || { echo "output: $output" >&2; false; }
 	m2=$(ROOT=$ROOT2 entry docker.io/library/rt:1 | jq -r .digest)
 	[ "$(jq -c '[.config.digest, .layers[].digest]' "$(blob "$mdig")")" = \
 	  "$(jq -c '[.config.digest, .layers[].digest]' "$ROOT2/images/blobs/sha256/${m2#sha256:}")" ]

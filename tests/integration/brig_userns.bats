@@ -29,6 +29,22 @@ teardown() {
 
 brig() { "$BRIG" --root "$ROOT" "$@"; }
 
+# wait_until WHAT CMD...: poll CMD (at most 15 s); fail naming WHAT when it
+# never succeeds.
+wait_until() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < 300; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "FAIL: timed out waiting for $what" >&2
+	return 1
+}
+
+# logs_lines_ge CONTAINER N: the container's log has at least N lines.
+logs_lines_ge() { [ "$(brig logs "$1" 2>/dev/null | wc -l)" -ge "$2" ]; }
+
 host_uid_of() { # CONTAINER: the host uid its init runs as
 	awk '/^Uid:/ { print $2 }' "/proc/$(brig inspect -f '{{.State.Pid}}' "$1")/status"
 }
@@ -60,14 +76,15 @@ host_uid_of() { # CONTAINER: the host uid its init runs as
 @test "the layers are shared, not chowned; what the container writes is its root's on the host" {
 	id=$(brig run -d --read-write bb:1 sh -c 'echo x >/made-here; sleep 1000')
 	uid=$(host_uid_of "$id")
-	for _ in $(seq 100); do [ -f "$ROOT/containers/$id/upper/made-here" ] && break; sleep 0.05; done
+	wait_until "the container's write in its upper directory" test -f "$ROOT/containers/$id/upper/made-here"
 	[ "$(stat -c %u "$ROOT/containers/$id/upper/made-here")" = "$uid" ]
 	layer=$(ls "$ROOT/layers" | head -1)
 	[ "$(stat -c %u "$ROOT/layers/$layer/bin/busybox")" = 0 ]
 	run brig exec "$id" stat -c %u /bin/busybox
 	[ "$output" = 0 ]
 	# nothing mounted on the host
-	! grep -q "$id" /proc/self/mountinfo
+	run grep -c "$id" /proc/self/mountinfo
+	[ "$output" = 0 ] || { echo "container $id has mounts on the host" >&2; false; }
 }
 
 @test "--userns host runs in the host's user namespace (and says so)" {
@@ -102,7 +119,7 @@ host_uid_of() { # CONTAINER: the host uid its init runs as
 	chmod 644 "$BATS_TEST_TMPDIR/c.json"
 	id=$(brig --config "$BATS_TEST_TMPDIR/c.json" run -d bb:1 sh -c 'ulimit -n; ulimit -Hn; sleep 1000')
 	[ "$(host_uid_of "$id")" = $((SUBUID_START + 500000)) ]
-	for _ in $(seq 100); do [ "$(brig logs "$id" | wc -l)" -ge 2 ] && break; sleep 0.05; done
+	wait_until "two lines in the log of $id" logs_lines_ge "$id" 2
 	run brig logs "$id"
 	[ "${lines[*]}" = "100 200" ]
 	run brig inspect -f '{{json .Brig.Spec.linux.resources.memory}}' "$id"

@@ -140,7 +140,7 @@ need_volume_wiring() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"no such volume: missing"* ]]
 	[[ "$output" == *r1* && "$output" == *r2* ]]
-	[ ! -e "$ROOT/volumes/r1" ] && [ ! -e "$ROOT/volumes/r2" ]
+	[[ ! -e "$ROOT/volumes/r1" && ! -e "$ROOT/volumes/r2" ]] || { echo "a removed volume is still on disk" >&2; false; }
 	run brig volume rm -f missing
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -181,7 +181,7 @@ need_volume_wiring() {
 	[ "${lines[0]}" = "Deleted Volumes:" ]
 	[ "${lines[1]}" = "$a1" ]
 	[ "${lines[2]}" = "Total reclaimed space: 3kB" ]
-	[ ! -e "$ROOT/volumes/.tmp-deadbeef" ] && [ ! -e "$ROOT/volumes/.rm-gone" ]
+	[[ ! -e "$ROOT/volumes/.tmp-deadbeef" && ! -e "$ROOT/volumes/.rm-gone" ]] || { echo "a leftover was not swept" >&2; false; }
 	run brig volume ls -q
 	[ "${lines[*]}" = "keep named2" ]
 	run brig volume prune -a --filter label=tier=cache
@@ -218,7 +218,7 @@ need_volume_wiring() {
 	[[ "$output" == *"volumes/nojson/volume.json is missing"* ]]
 	run brig volume rm bad1 good nojson
 	[ "$status" -eq 0 ]
-	[ ! -e "$ROOT/volumes/bad1" ] && [ ! -e "$ROOT/volumes/good" ] && [ ! -e "$ROOT/volumes/nojson" ]
+	[[ ! -e "$ROOT/volumes/bad1" && ! -e "$ROOT/volumes/good" && ! -e "$ROOT/volumes/nojson" ]] || { echo "a volume is still on disk: $(ls "$ROOT/volumes")" >&2; false; }
 }
 
 @test "concurrent creates of one name make one whole volume" {

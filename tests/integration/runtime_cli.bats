@@ -130,19 +130,28 @@ expect_nothing_left() {
 @test "bad input: an invalid container id" {
 	new_bundle
 	run --separate-stderr runtime create --bundle "$BUNDLE" "../escape" </dev/null
-	[ "$status" -ne 0 ] || fail "id ../escape accepted"
-	[ ! -e "$BATS_TEST_TMPDIR/escape" ]
+	[ "$status" -eq 1 ] || { show_run; fail "id ../escape accepted"; }
+	if runtime_is_brig; then
+		[[ "$stderr" == *'invalid container id "../escape"'* ]] || { show_run; fail "no reason given"; }
+	fi
+	[ ! -e "$BATS_TEST_TMPDIR/escape" ] || fail "../escape created"
+	[ -z "$(ls -A "$STATE_ROOT" 2>/dev/null)" ] || fail "state created: $(ls -A "$STATE_ROOT")"
 }
 
 @test "bad input: an unknown command exits non-zero" {
 	run --separate-stderr runtime no-such-command
-	[ "$status" -ne 0 ]
+	[ "$status" -ne 0 ] || { show_run; fail "an unknown command succeeded"; }
+	[[ "$stderr" == *no-such-command* ]] || { show_run; fail "the error does not name the command"; }
 }
 
 @test "bad input: --root that is not a directory" {
 	touch "$BATS_TEST_TMPDIR/notadir"
 	run --separate-stderr "$RUNTIME" --root "$BATS_TEST_TMPDIR/notadir" list
-	[ "$status" -ne 0 ]
+	[ "$status" -ne 0 ] || { show_run; fail "--root FILE accepted"; }
+	if runtime_is_brig; then
+		[[ "$stderr" == *"$BATS_TEST_TMPDIR/notadir"* ]] || { show_run; fail "the error does not name --root"; }
+	fi
+	[ -f "$BATS_TEST_TMPDIR/notadir" ] && [ ! -s "$BATS_TEST_TMPDIR/notadir" ] || fail "--root FILE was changed"
 }
 
 @test "features and spec: runtime-spec 1.3 (poststart failures stop the container)" {

@@ -52,7 +52,7 @@ teardown() { runtime_teardown; }
 	[ "$pid" -gt 0 ]
 	kill -0 "$pid"
 	# Before start, the process is still the runtime's, not the user's sleep.
-	! grep -q '^sleep' "/proc/$pid/comm"
+	[ "$(cat "/proc/$pid/comm")" != sleep ] || fail "the user's process ran before start"
 
 	runtime start "$CID"
 	wait_status running

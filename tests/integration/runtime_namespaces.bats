@@ -106,7 +106,12 @@ expect_ns() {
 		+ [{type: "ipc", path: $p}]' --arg p "/run/netns/$NETNS"
 	new_cid
 	run --separate-stderr runtime run --bundle "$BUNDLE" "$CID" </dev/null
-	[ "$status" -ne 0 ] || fail "a netns joined as ipc namespace"
+	[ "$status" -eq 1 ] || { show_run; fail "a netns joined as ipc namespace: status $status"; }
+	if runtime_is_brig; then
+		[[ "$stderr" == *"joining ipc namespace /run/netns/$NETNS"* ]] ||
+			{ show_run; fail "the refusal does not name the namespace"; }
+	fi
+	[ ! -e "$STATE_ROOT/$CID" ] || fail "state left behind"
 }
 
 userns_config() {
@@ -155,14 +160,20 @@ userns_config() {
 }
 
 @test "sysctl: a net.* sysctl without a network namespace is refused" {
-	cfg '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]
-		| .linux.sysctl = {"net.ipv4.ip_forward": "1"}'
 	local before
 	before=$(cat /proc/sys/net/ipv4/ip_forward)
+	# The value the host does not have, so that a change would show.
+	cfg '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")]
+		| .linux.sysctl = {"net.ipv4.ip_forward": $v}' --arg v "$((1 - before))"
 	new_cid
 	run --separate-stderr runtime run --bundle "$BUNDLE" "$CID" </dev/null
-	[ "$status" -ne 0 ] || fail "host sysctl changed from a container"
 	expect_eq "$(cat /proc/sys/net/ipv4/ip_forward)" "$before" "host ip_forward"
+	[ "$status" -eq 1 ] || { show_run; fail "a net.* sysctl without a netns: status $status"; }
+	if runtime_is_brig; then
+		[[ "$stderr" == *"linux.sysctl.net.ipv4.ip_forward: needs a new network namespace"* ]] ||
+			{ show_run; fail "the refusal does not name the sysctl"; }
+	fi
+	[ ! -e "$STATE_ROOT/$CID" ] || fail "state left behind"
 }
 
 @test "personality: LINUX32 makes uname -m report i686" {

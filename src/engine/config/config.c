@@ -2,6 +2,7 @@
 /* Loading the engine configuration file: defaults, the key table, the
  * scalar keys and the checks across keys. */
 #include "engine/config/cfg_int.h"
+#include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
 
@@ -49,14 +50,20 @@ int eng_config_defaults(struct eng_config **out, struct brig_err *e)
 	cfg_default_ulimits(c);
 	c->memory = ENG_CONFIG_DEF_MEMORY;
 	c->memory_swap = 0;
+#ifdef BRIG_MUTANT_NO_PIDS_LIMIT
+	c->pids_limit = -1; /* mutant build (make mutants): no default pids limit */
+#else
 	c->pids_limit = ENG_CONFIG_DEF_PIDS;
+#endif
 	c->cpu_shares = ENG_CONFIG_DEF_CPU_SHARES;
 	c->restart_ceiling = ENG_CONFIG_DEF_RESTART_CEILING;
 	c->restart_backoff_max_ms = ENG_CONFIG_DEF_BACKOFF_MAX_MS;
 	c->log_max_size = ENG_LOG_DEFAULT_MAX_SIZE;
 	c->log_max_files = ENG_LOG_DEFAULT_MAX_FILES;
 	c->no_new_privileges = true;
+#ifndef BRIG_MUTANT_NO_READONLY_ROOT /* mutant build (make mutants): writable root */
 	c->read_only_rootfs = true;
+#endif
 	c->content_trust = true;
 	if (!(c->subid_user = strdup(ENG_CONFIG_DEF_SUBID_USER)))
 		return brig_err_set(e, -ENOMEM, "out of memory");

@@ -2,6 +2,7 @@
 /* The structured keys: default-ulimits, default-capabilities, userns-remap
  * and log-opts. */
 #include "engine/config/cfg_int.h"
+#include "brig-mutant.h"
 #include "engine/logs/logs.h"
 #include "engine/flags/flags.h"
 
@@ -27,6 +28,9 @@ static const char *const cap_names[] = {
 static const char *const default_caps[] = {
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_SETGID",
 	"CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_KILL",
+#ifdef BRIG_MUTANT_NO_CAPDROP /* mutant build (make mutants): Docker's 14 */
+	"CAP_NET_RAW", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP", "CAP_SYS_CHROOT",
+#endif
 };
 
 /* ---- default-ulimits ------------------------------------------------------ */

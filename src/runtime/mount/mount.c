@@ -9,6 +9,7 @@
  * it is made (see tree.c).
  */
 #include "runtime/mount/mount-internal.h"
+#include "brig-mutant.h"
 
 #include <limits.h>
 #include <string.h>
@@ -111,9 +112,37 @@ static int dangling_link(int rootfd, const char *dest, char *out, size_t size)
 		       strcmp(out, "/") == 0 ? 0 : 1;
 }
 
+#ifdef BRIG_MUTANT_NO_MOUNT_TARGET_RESOLVE
+/* mutant build (make mutants): the target is the root's path joined with dest
+ * as a string and made with mkdir -p, following symlinks as the host sees
+ * them (the CVE-2021-30465 class this file exists to prevent). */
+static int joined_target(int rootfd, const char *dest, struct brig_err *e)
+{
+	struct rt_fdpath p;
+	char path[PATH_MAX];
+	if (brig_snprintf(path, sizeof(path), "%s%s", rt_fdpath(&p, rootfd), dest) < 0)
+		return brig_err_set(e, -ENAMETOOLONG, "%s: path too long", dest);
+	for (char *s = strchr(path + strlen(p.s) + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return brig_err_sys(e, errno, "mkdir %s", path);
+		if (!s)
+			break;
+		*s = '/';
+	}
+	int fd = BRIG_RETRY(open(path, O_PATH | O_CLOEXEC));
+	return fd < 0 ? brig_err_sys(e, errno, "opening %s", path) : fd;
+}
+#endif
+
 int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir,
 		    struct brig_err *e)
 {
+#ifdef BRIG_MUTANT_NO_MOUNT_TARGET_RESOLVE
+	if (as_dir && !real_dir)
+		return joined_target(rootfd, dest, e);
+#endif
 	if (real_dir)
 		return real_dir_target(rootfd, dest, e);
 	/* A dangling symlink at dest (/etc/resolv.conf -> ../run/...) is

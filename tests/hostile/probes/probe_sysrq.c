@@ -2,7 +2,8 @@
 /* /proc/sysrq-trigger: writes "h", which only prints the sysrq help to the
  * kernel log (never "b", "c" or anything that acts).  A masked path is
  * /dev/null bound over the file: a write there succeeds and does nothing, so
- * the probe looks at what it opened before it counts a write as an escape. */
+ * the probe looks at what it opened before it counts a write as an escape.
+ * A kernel without the file (ENOENT) makes the probe not applicable. */
 #include "probe.h"
 
 #include <fcntl.h>
@@ -16,6 +17,8 @@ int main(void)
 	struct stat st;
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 
+	if (fd < 0 && errno == ENOENT)
+		return probe_na("%s does not exist on this kernel (ENOENT)", path);
 	if (fd < 0)
 		return probe_blocked(errno, "open %s for writing", path);
 	if (fstat(fd, &st) < 0)

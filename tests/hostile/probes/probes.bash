@@ -59,9 +59,18 @@ probes_install() {
 	chmod 4755 "$rootfs/probes/probe_setuid"
 }
 
+# _probe_na_skip: a probe that reported N/A (exit 3: its attempt reached no
+# permission check on this host) skips the test with the probe's reason.
+_probe_na_skip() {
+	if [ "$status" -eq 3 ] && [[ $output == N/A:* ]]; then
+		skip "not applicable here: ${output#N/A: }"
+	fi
+}
+
 # probe_run_check: after `run [--separate-stderr] ... probe_NAME`, assert the
-# probe reported BLOCKED (one line, exit 0).
+# probe reported BLOCKED (one line, exit 0); N/A skips the test.
 probe_run_check() {
+	_probe_na_skip
 	if [ "$status" -eq 0 ] && [[ $output == BLOCKED:* ]] && [[ $output != *$'\n'* ]]; then
 		return 0
 	fi
@@ -74,6 +83,7 @@ probe_run_check() {
 
 # probe_run_escaped: the opposite, for control runs with a defence removed.
 probe_run_escaped() {
+	_probe_na_skip
 	if [ "$status" -eq 1 ] && [[ $output == ESCAPED:* ]]; then
 		return 0
 	fi

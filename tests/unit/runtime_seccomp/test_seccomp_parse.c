@@ -368,6 +368,9 @@ static void test_rule_equal_to_default(void **state)
 	s = parse_ok("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
 				   "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}");
 	assert_non_null(s);
+	/* the program still answers with the default action */
+	assert_true(prog_returns(s, SECCOMP_RET_ERRNO | 1));
+	assert_false(prog_returns(s, SECCOMP_RET_ALLOW));
 }
 
 static void test_limits(void **state)
