@@ -14,6 +14,7 @@
 #ifndef BRIG_COMMON_H
 #define BRIG_COMMON_H
 
+#include "common/caps.h"
 #include "common/cleanup.h"
 #include "common/errors.h"
 #include "common/files.h"

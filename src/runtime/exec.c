@@ -104,7 +104,7 @@ static int apply_flags(struct exec_ctx *x, struct brig_err *e)
 	if (o->user && (r = parse_user(o->user, p, e)) < 0)
 		return r;
 	for (char **cap = o->caps; cap && *cap; cap++) {
-		int c = rt_cap_from_name(*cap);
+		int c = brig_cap_from_name(*cap);
 		if (c < 0)
 			return brig_err_set(e, -EINVAL, "--cap: unknown capability \"%s\"", *cap);
 		for (int s = 0; s < 5; s++)

@@ -138,9 +138,6 @@ int rt_rlimit_from_name(const char *name);
 const char *rt_rlimit_name(int resource);
 
 /* caps.c */
-int rt_cap_from_name(const char *name); /* "CAP_CHOWN" -> 0, -1 unknown */
-const char *rt_cap_name(int cap);
-int rt_cap_last(void);                  /* highest cap the kernel knows */
 int rt_caps_parse(const json_t *obj, const struct bj_loc *at,
 		  struct rt_caps *out, struct brig_err *e);
 /* In the container process: bounding set, then keep caps across the uid

@@ -12,17 +12,6 @@
  * engine/flags' eng_ulimit_names. */
 _Static_assert(ENG_CONFIG_N_ULIMITS == ENG_ULIMIT_COUNT, "one table of ulimit names");
 
-/* Capability names by number (linux/capability.h), without "CAP_". */
-static const char *const cap_names[] = {
-	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-	"NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-	"SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-	"SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-	"AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-	"BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-};
-
 /* brig's default set: Docker's less NET_RAW, MKNOD, AUDIT_WRITE, SETFCAP
  * and SYS_CHROOT (design.md, "limit capabilities"). */
 static const char *const default_caps[] = {
@@ -121,13 +110,11 @@ int cfg_key_ulimits(const json_t *doc, const struct bj_loc *root, const char *ke
 
 /* ---- default-capabilities ------------------------------------------------- */
 
+/* The name without "CAP_" as the table spells it, or NULL. */
 static const char *cap_lookup(const char *name)
 {
-	const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(cap_names); i++)
-		if (strcasecmp(cap_names[i], bare) == 0)
-			return cap_names[i];
-	return NULL;
+	int cap = brig_cap_from_name(name);
+	return cap < 0 ? NULL : brig_cap_name(cap) + 4;
 }
 
 static bool strv_has(char *const *v, const char *s)

@@ -5,21 +5,6 @@
 #include <fcntl.h>
 #include <string.h>
 
-/* Indexed by capability number (linux/capability.h). */
-static const char *const cap_names[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",
-	"CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-
 static const char *const cap_sets[] = { "bounding", "effective", "permitted" };
 
 int eng_cap_normalize(const char *name, const char **out)
@@ -28,26 +13,18 @@ int eng_cap_normalize(const char *name, const char **out)
 		*out = "ALL";
 		return 0;
 	}
-	const char *bare = strncasecmp(name, "CAP_", 4) == 0 ? name + 4 : name;
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(cap_names); i++)
-		if (strcasecmp(cap_names[i] + 4, bare) == 0) {
-			*out = cap_names[i];
-			return 0;
-		}
-	return -EINVAL;
+	int cap = brig_cap_from_name(name);
+	if (cap < 0)
+		return -EINVAL;
+	*out = brig_cap_name(cap);
+	return 0;
 }
 
 /* The number of capabilities the running kernel knows (at most ours). */
-static size_t kernel_caps(void)
+static int kernel_caps(void)
 {
-	_cleanup_free_ char *buf = NULL;
-	uint64_t last;
-	if (brig_read_file(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 64, &buf, NULL, NULL) < 0)
-		return BRIG_ARRAY_SIZE(cap_names);
-	buf[strcspn(buf, "\n")] = '\0';
-	if (brig_parse_u64(buf, &last) < 0 || last + 1 > BRIG_ARRAY_SIZE(cap_names))
-		return BRIG_ARRAY_SIZE(cap_names);
-	return (size_t)last + 1;
+	int n = brig_cap_last() + 1;
+	return n < brig_cap_count() ? n : brig_cap_count();
 }
 
 static int add_cap(char ***v, const char *name, struct brig_err *e)
@@ -91,10 +68,10 @@ static int compute_caps(const struct eng_flags *f, const json_t *basics, char **
 {
 	int r = 0;
 	if (eng_flags_privileged(f) || eng_strv_has(f->cap_add, "ALL")) {
-		size_t n = kernel_caps();
-		for (size_t i = 0; r == 0 && i < n; i++)
-			if (!eng_strv_has(f->cap_drop, cap_names[i]))
-				r = push_unique(out, cap_names[i], e);
+		int n = kernel_caps();
+		for (int i = 0; r == 0 && i < n; i++)
+			if (!eng_strv_has(f->cap_drop, brig_cap_name(i)))
+				r = push_unique(out, brig_cap_name(i), e);
 		return r;
 	}
 	if (!eng_strv_has(f->cap_drop, "ALL")) {

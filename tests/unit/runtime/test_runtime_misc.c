@@ -42,11 +42,11 @@ static void test_ids(void **state)
 static void test_caps(void **state)
 {
 	(void)state;
-	assert_int_equal(rt_cap_from_name("CAP_CHOWN"), 0);
-	assert_int_equal(rt_cap_from_name("chown"), 0);
-	assert_int_equal(rt_cap_from_name("CAP_SYS_ADMIN"), 21);
-	assert_int_equal(rt_cap_from_name("CAP_NOPE"), -1);
-	assert_string_equal(rt_cap_name(13), "CAP_NET_RAW");
+	assert_int_equal(brig_cap_from_name("CAP_CHOWN"), 0);
+	assert_int_equal(brig_cap_from_name("chown"), 0);
+	assert_int_equal(brig_cap_from_name("CAP_SYS_ADMIN"), 21);
+	assert_int_equal(brig_cap_from_name("CAP_NOPE"), -1);
+	assert_string_equal(brig_cap_name(13), "CAP_NET_RAW");
 	_cleanup_json_ json_t *j = json_loads(
 		"{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"effective\":[\"CAP_KILL\"]}", 0, NULL);
 	struct rt_caps c;
