@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Error values with a cause chain and one-line rendering. */
-#include "common.h"
+#include "common/common.h"
 
 #include <string.h>
 

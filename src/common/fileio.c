@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fd and file helpers: full reads and writes, size-limited reads, atomic
  * replacement, mkdir -p, close-on-exec sweeps. */
-#include "common.h"
+#include "common/common.h"
 
 #include <dirent.h>
 #include <fcntl.h>

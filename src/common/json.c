@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Strict JSON accessors over jansson: every error names file and field. */
-#include "common.h"
+#include "common/common.h"
 
 #include <string.h>
 

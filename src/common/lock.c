@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* flock(2) helpers. */
-#include "common.h"
+#include "common/common.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Logging: level-filtered text or JSON lines (runc's --log-format json). */
-#include "common.h"
+#include "common/common.h"
 
 #include <fcntl.h>
 #include <string.h>

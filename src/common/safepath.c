@@ -11,7 +11,7 @@
  * the root.  The kernel never follows a symlink for us in the fallback, so
  * magic links (/proc/self/...) are never followed either.
  */
-#include "common.h"
+#include "common/common.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Streaming SHA-256 over OpenSSL EVP. */
-#include "common.h"
+#include "common/common.h"
 
 #include <openssl/evp.h>
 #include <string.h>

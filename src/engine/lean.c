@@ -14,7 +14,7 @@
 #include "engine/monitor.h"
 #include "engine/config/config.h"
 #include "engine/logs/logs.h"
-#include "config.h"
+#include "brig-config.h"
 
 #include <fcntl.h>
 #include <stdio.h>

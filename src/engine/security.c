@@ -8,7 +8,7 @@
  */
 #include "engine/eng_int.h"
 #include "engine/seccomp/profile.h"
-#include "config.h"
+#include "brig-config.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Capability names, parsing of process.capabilities, and applying them. */
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>

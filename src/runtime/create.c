@@ -4,15 +4,15 @@
  * directory, the cgroup and the container's init, and tear every one of them
  * down again if any later step fails.
  */
-#include "runtime/launch.h"
-#include "runtime/final.h"
-#include "runtime/spawn.h"
-#include "runtime/state.h"
-#include "runtime/sync.h"
-#include "runtime/wait.h"
+#include "runtime/launch-internal.h"
+#include "runtime/final-internal.h"
+#include "runtime/spawn-internal.h"
+#include "runtime/state-internal.h"
+#include "runtime/sync-internal.h"
+#include "runtime/wait-internal.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/mount/mount.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* exec: start another process inside a running container. */
-#include "runtime/final.h"
-#include "runtime/spawn.h"
-#include "runtime/state.h"
-#include "runtime/sync.h"
-#include "runtime/wait.h"
+#include "runtime/final-internal.h"
+#include "runtime/spawn-internal.h"
+#include "runtime/state-internal.h"
+#include "runtime/sync-internal.h"
+#include "runtime/wait-internal.h"
 #include "runtime/cgroup/cgroup.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #include <fcntl.h>
 #include <sched.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The last steps of a container process before execve. */
-#include "runtime/final.h"
+#include "runtime/final-internal.h"
 #include "brig-mutant.h"
-#include "runtime/seccomp/seccomp.h"
-#include "runtime/sync.h"
+#include "runtime/seccomp/runtime-seccomp.h"
+#include "runtime/sync-internal.h"
 
 #include <fcntl.h>
 #include <grp.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OCI hooks: parsed from config.json, run with the state on stdin. */
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 #include <fcntl.h>
 #include <poll.h>

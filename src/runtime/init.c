@@ -6,11 +6,11 @@
  * never re-reads anything from disk.  It talks to the runtime over the sync
  * socket and, once ready, waits on start.sock for `brig-runtime start`.
  */
-#include "runtime/launch.h"
-#include "runtime/final.h"
+#include "runtime/launch-internal.h"
+#include "runtime/final-internal.h"
 #include "runtime/mount/mount.h"
-#include "runtime/seccomp/seccomp.h"
-#include "runtime/sync.h"
+#include "runtime/seccomp/runtime-seccomp.h"
+#include "runtime/sync-internal.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* start, state, list, kill, delete, ps, pause/resume, update, and waiting
  * for a foreground container. */
-#include "runtime/state.h"
+#include "runtime/state-internal.h"
 #include "runtime/cgroup/cgroup.h"
-#include "runtime/wait.h"
+#include "runtime/wait-internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>

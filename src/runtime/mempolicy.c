@@ -2,7 +2,7 @@
 /* linux.memoryPolicy: parsed with the config, applied with set_mempolicy(2)
  * in the container's init and in every exec'd process (a policy is kept
  * across fork and execve). */
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 #include <string.h>
 #include <sys/syscall.h>

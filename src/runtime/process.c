@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Parsing of the "process" object (config.json and exec's process.json). */
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 #include <linux/ioprio.h>
 #include <sched.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Starting the container's first process in its namespaces. */
-#include "runtime/spawn.h"
-#include "runtime/sync.h"
+#include "runtime/spawn-internal.h"
+#include "runtime/sync-internal.h"
 
 #include <fcntl.h>
 #include <sched.h>

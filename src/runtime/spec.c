@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loading and validating a bundle's config.json. */
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/mount/mount.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `spec` (a config following brig's secure defaults), `features`, signals. */
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 #include "runtime/cgroup/cgroup.h"
-#include "runtime/final.h"
+#include "runtime/final-internal.h"
 #include "runtime/mount/mount.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #include <signal.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Container state on disk: ROOT/ID/{state.json,config.json,start.sock}. */
-#include "runtime/state.h"
+#include "runtime/state-internal.h"
 #include "runtime/cgroup/cgroup.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Messages (and fd passing) between brig-runtime and its children. */
-#include "runtime/sync.h"
+#include "runtime/sync-internal.h"
 
 #include <string.h>
 #include <sys/socket.h>

@@ -4,7 +4,7 @@
  * are forwarded to it and, when it has a terminal that nobody else took
  * (no --console-socket), its pty is relayed to our stdio as runc does.
  */
-#include "runtime/wait.h"
+#include "runtime/wait-internal.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -5,7 +5,7 @@
  * straight into the store as a blob).  See docs/archives.md.
  */
 #include "cli/brig/brig-internal.h"
-#include "image/archive/archive.h"
+#include "image/archive/image-archive.h"
 
 #include <ctype.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
  * must not be a terminal.  See docs/archives.md.
  */
 #include "cli/brig/brig-internal.h"
-#include "image/archive/archive.h"
+#include "image/archive/image-archive.h"
 
 #include <fcntl.h>
 #include <libgen.h>

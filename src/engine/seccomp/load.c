@@ -3,7 +3,7 @@
  * profile lives. */
 #include "engine/seccomp/sp-priv.h"
 
-#include "config.h"
+#include "brig-config.h"
 
 #include <fcntl.h>
 #include <string.h>

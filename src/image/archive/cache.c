@@ -5,7 +5,7 @@
  * (image/layer's strict mode), or, when the cache has its diff_id already,
  * judged and hashed without being unpacked again.
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 #include "image/layer/layer.h"
 
 #include <fcntl.h>

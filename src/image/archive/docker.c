@@ -8,7 +8,7 @@
  * members' blobs, each with the media type its first bytes give.  The same
  * archive therefore always loads as the same manifest digest.
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 
 #include <string.h>
 

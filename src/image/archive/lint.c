@@ -6,7 +6,7 @@
  * is judged by exactly the rules of an unpacking load, in one pass that
  * decompresses it once and computes its diff_id on the way.
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 #include "image/layer/layer.h"
 
 #include <string.h>

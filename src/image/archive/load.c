@@ -4,7 +4,7 @@
  * image (docker.c, oci.c, verify.c) and only then name them, so a refused or
  * interrupted load names nothing.
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 
 #include <ctype.h>
 #include <string.h>

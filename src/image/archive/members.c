@@ -6,7 +6,7 @@
  * Config and Layers), links included.  Member names never become file
  * system paths: a member's content is stored under its digest.
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 
 #include <string.h>
 

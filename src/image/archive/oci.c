@@ -9,7 +9,7 @@
  * org.opencontainers.image.ref.name; a bare tag there ("latest") is given
  * the repository the caller chose.
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 
 #include <string.h>
 

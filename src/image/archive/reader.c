@@ -12,7 +12,7 @@
  * checked as the stream advances, so a hostile archive is refused before
  * it costs more than a limit's worth of work.
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -10,7 +10,7 @@
  * then index.json with one entry per name given (the manifest or index
  * as stored, so its digest is kept).
  */
-#include "save.h"
+#include "image/archive/save-internal.h"
 
 #include <string.h>
 

@@ -5,7 +5,7 @@
  * descriptor gives, there is one diff_id per layer, and each layer is
  * unpacked (by the caller's function, which checks the diff_id).
  */
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 
 #include <fcntl.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * saving the same images twice gives the same bytes.  Blobs are copied as
  * stored and re-hashed on the way; each is written once.
  */
-#include "save.h"
+#include "image/archive/save-internal.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -10,7 +10,7 @@
  * ".tmp-*" directory, which `brig image prune` removes; one after it
  * leaves a complete layer.
  */
-#include "image/layer/layer_int.h"
+#include "image/layer/layer-internal.h"
 
 #include <fcntl.h>
 #include <stdio.h>

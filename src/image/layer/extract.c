@@ -19,7 +19,7 @@
  * security.capability), then mode, then xattrs, then times.  Directory
  * times are set at the very end, once nothing more is created inside them.
  */
-#include "image/layer/layer_int.h"
+#include "image/layer/layer-internal.h"
 #include "brig-mutant.h"
 
 #include <archive.h>

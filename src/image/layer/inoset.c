@@ -2,7 +2,7 @@
 /* A hash set of inodes (open addressing, linear probing), with a value per
  * inode.  Used to know which inodes a layer created (hard links may only
  * point at those) and, when packing, which path an inode was first seen at. */
-#include "image/layer/layer_int.h"
+#include "image/layer/layer-internal.h"
 
 #include <string.h>
 

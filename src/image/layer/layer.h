@@ -16,7 +16,7 @@
 #define BRIG_IMAGE_LAYER_H
 
 #include "common/common.h"
-#include "image/compression.h"
+#include "image/compression-internal.h"
 
 /* "sha256:" + 64 hex digits + NUL */
 #define IMG_DIGEST_LEN (7 + 64 + 1)

@@ -13,7 +13,7 @@
  * brig_open_in_root and O_NOFOLLOW, one at a time, so no fd is held per
  * directory level and no symlink in the tree is ever followed.
  */
-#include "image/layer/layer_int.h"
+#include "image/layer/layer-internal.h"
 
 #include <archive.h>
 #include <archive_entry.h>

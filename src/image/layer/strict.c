@@ -19,7 +19,7 @@
  * what lets a check-only pass (no dest) judge a layer exactly as an
  * unpacking pass does.
  */
-#include "image/layer/layer_int.h"
+#include "image/layer/layer-internal.h"
 
 #include <archive_entry.h>
 #include <string.h>

@@ -19,7 +19,7 @@
  * libarchive never bids a second filter: a compressed stream inside the
  * compressed stream is refused instead of being unwrapped.
  */
-#include "image/layer/layer_int.h"
+#include "image/layer/layer-internal.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -13,7 +13,7 @@
  * holding something this layer created are kept, and searched the same way).
  * Other ".wh..wh." names are AUFS bookkeeping: skipped and counted.
  */
-#include "image/layer/layer_int.h"
+#include "image/layer/layer-internal.h"
 
 #include <archive_entry.h>
 #include <dirent.h>

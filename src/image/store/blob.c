@@ -5,7 +5,7 @@
  * digest, renamed to its digest and the directory fsync'ed: a name in
  * blobs/sha256 always holds exactly the content its digest says.
  */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <fcntl.h>
 #include <limits.h>

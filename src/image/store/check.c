@@ -7,7 +7,7 @@
  * same locks gc takes).  Temporary files are reported, not judged: they
  * are what a killed writer leaves, and gc removes them.
  */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 #include <sys/stat.h>

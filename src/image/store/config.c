@@ -2,7 +2,7 @@
 /* Image configs (application/vnd.oci.image.config.v1+json and Docker's
  * application/vnd.docker.container.image.v1+json): the fields brig uses,
  * type-checked; everything else is ignored, as the spec asks. */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 

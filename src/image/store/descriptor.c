@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* OCI content descriptors: parsing (strict), copying, freeing. */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The diff_ids every image of the store needs (for pruning unpacked
  * layers): from each index.json entry, through indexes, to each config. */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 

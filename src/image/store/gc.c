@@ -6,7 +6,7 @@
  * naming it, and every ".tmp-*" left is a dead writer's) and the index lock
  * (so no name appears during the sweep).
  */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>

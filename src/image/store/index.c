@@ -6,7 +6,7 @@
  * is then replaced atomically (temporary file, fsync, rename, fsync), so
  * concurrent writers never lose each other's updates.
  */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <fcntl.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Strict JSON helpers for image documents, where (as the image spec says)
  * an optional field set to null is the same as an absent one. */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 

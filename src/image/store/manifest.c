@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Image manifests and image indexes (OCI and Docker v2 schema 2). */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 

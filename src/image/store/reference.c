@@ -13,7 +13,7 @@
  * "localhost", or has an upper-case letter; otherwise the domain is
  * docker.io, and a one-component path there gets "library/".
  */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 

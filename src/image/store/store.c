@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Opening and creating the layout; the index lock and the ingest lease. */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <fcntl.h>
 #include <string.h>

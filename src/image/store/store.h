@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #include "common/common.h"
-#include "image/compression.h"
+#include "image/compression-internal.h"
 
 /* "sha256:" + 64 hex digits + NUL */
 #define IMG_DIGEST_SIZE 72

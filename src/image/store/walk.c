@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loading documents through descriptors, platform selection, and the walk
  * from an index.json entry down to every blob it needs (for gc and check). */
-#include "internal.h"
+#include "image/store/store-internal.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * exactly which directories were made), applying resources to the hierarchy
  * that holds each controller, entering processes and removal.
  */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>

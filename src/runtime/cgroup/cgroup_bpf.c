@@ -10,7 +10,7 @@
  * not yet decided; a matching allow rule decides its bits, a matching deny
  * rule that covers an undecided bit denies.  Undecided bits are denied.
  */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <linux/bpf.h>
 #include <string.h>

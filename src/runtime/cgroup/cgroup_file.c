@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading and writing cgroup control files; errors name file and value. */
 #include <inttypes.h>
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <fcntl.h>
 #include <string.h>

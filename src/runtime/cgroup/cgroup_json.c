@@ -5,7 +5,7 @@
  * mounted cgroup filesystem, so a damaged state can never make destroy()
  * remove anything else.
  */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <limits.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * /proc/self/mountinfo) and where the calling process sits in each of them
  * (from /proc/self/cgroup).  Works on texts so tests can feed fake hosts.
  */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <fcntl.h>
 #include <string.h>

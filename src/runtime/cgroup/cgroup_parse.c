@@ -3,7 +3,7 @@
  * linux.cgroupsPath (plain or systemd "slice:prefix:name"), the effective
  * device rules and the controllers a resources object needs.
  */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <limits.h>
 #include <string.h>

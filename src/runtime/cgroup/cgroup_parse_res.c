@@ -4,7 +4,7 @@
  * type and range checked, and errors name the file and the JSON field.
  * Unknown members are ignored, as the spec asks.
  */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <limits.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Statistics in the shape of `runc events --stats` (see cgroup.h). */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <string.h>
 

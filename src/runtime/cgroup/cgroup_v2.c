@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Resource writers for the cgroup v2 (unified) hierarchy. */
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #include <inttypes.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * a header, and anything malformed is ignored and recompiled; the kernel
  * verifies every program when it is installed.
  */
-#include "runtime/seccomp/sc-priv.h"
+#include "runtime/seccomp/seccomp-internal.h"
 
 #include <fcntl.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* struct sc_config -> libseccomp filter -> raw BPF program in memory, and the
  * struct rt_seccomp that carries it to the container process. */
-#include "runtime/seccomp/sc-priv.h"
+#include "runtime/seccomp/seccomp-internal.h"
 
 #include <string.h>
 #include <sys/mman.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Installing the compiled program in the container process, and handing the
  * SCMP_ACT_NOTIFY listener to the runtime and on to the seccomp agent. */
-#include "runtime/seccomp/sc-priv.h"
+#include "runtime/seccomp/seccomp-internal.h"
 
 #include <fcntl.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 /* linux.seccomp -> struct sc_config: schema, limits and cross-field rules of
  * runtime-spec config-linux.md "Seccomp".  Unknown members are ignored, as
  * config.md requires of every implementation. */
-#include "runtime/seccomp/sc-priv.h"
+#include "runtime/seccomp/seccomp-internal.h"
 
 #include <limits.h>
 #include <string.h>

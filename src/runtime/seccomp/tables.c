@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Name tables for actions, operators, architectures and flags; kernel
  * probes; the "seccomp" object of `brig-runtime features`. */
-#include "runtime/seccomp/sc-priv.h"
+#include "runtime/seccomp/seccomp-internal.h"
 
 #include <string.h>
 #include <sys/syscall.h>

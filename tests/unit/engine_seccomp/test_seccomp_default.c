@@ -25,7 +25,7 @@
 
 #include "tests/unit/testutil.h"
 #include "engine/seccomp/profile.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 static const char *const no_caps[] = { NULL };
 /* Every capability name of Linux 6.x. */

@@ -15,7 +15,7 @@
 
 #include "engine/seccomp/profile.h"
 
-#include "config.h"
+#include "brig-config.h"
 
 #define BRIG_TEST_TEXT_SHA256 "320f239ce35375acc7f0f24c0fb80236a66a2c4aae0782e7b341585b30718f06"
 

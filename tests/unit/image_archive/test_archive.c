@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "image/archive/internal.h"
+#include "image/archive/archive-internal.h"
 
 /* ---- helpers ---- */
 

@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 static void test_signals(void **state)
 {

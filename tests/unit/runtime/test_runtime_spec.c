@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 static char bundle[256];
 

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 
 #include "tests/unit/testutil.h"
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 enum { P_NULL_RW, P_FULL_R, P_ZERO_R, P_ZERO_W, P_ZERO_RW, P_URANDOM_W, P_URANDOM_R,
        P_KMSG_R, P_MKNOD_NULL, P_MKNOD_KMSG, P_N };

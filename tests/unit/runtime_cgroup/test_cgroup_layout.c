@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 static const char v2_mountinfo[] =
 	"22 27 0:21 / /proc rw,relatime - proc proc rw\n"

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 
 #include "tests/unit/testutil.h"
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 #define MIB (1024 * 1024)
 

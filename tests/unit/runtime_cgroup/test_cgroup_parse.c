@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "runtime/cgroup/cgroup_int.h"
+#include "runtime/cgroup/cgroup-internal.h"
 
 static json_t *js(const char *text)
 {

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 
 #include "tests/unit/testutil.h"
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 static volatile int *child_line; /* MAP_SHARED: the failing CHECK's line */
 static pid_t last_child;         /* pid of the latest child */

@@ -8,7 +8,7 @@
 #include <linux/seccomp.h>
 #include <string.h>
 
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)

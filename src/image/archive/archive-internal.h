@@ -3,7 +3,7 @@
 #ifndef BRIG_IMAGE_ARCHIVE_INTERNAL_H
 #define BRIG_IMAGE_ARCHIVE_INTERNAL_H
 
-#include "image/archive/archive.h"
+#include "image/archive/image-archive.h"
 
 /* Symbolic links followed from one member name at most. */
 #define ARC_MAX_LINK_HOPS 8

@@ -3,7 +3,7 @@
 #ifndef BRIG_RT_SYNC_H
 #define BRIG_RT_SYNC_H
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 enum rt_msg_type {
 	RT_MSG_GO = 1,        /* parent -> child: maps written, cgroup joined */

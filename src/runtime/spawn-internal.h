@@ -3,7 +3,7 @@
 #ifndef BRIG_RT_SPAWN_H
 #define BRIG_RT_SPAWN_H
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 /*
  * Start a child in the namespaces of spec: join the ones with a path, create

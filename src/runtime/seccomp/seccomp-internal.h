@@ -4,7 +4,7 @@
 #ifndef BRIG_RUNTIME_SC_PRIV_H
 #define BRIG_RUNTIME_SC_PRIV_H
 
-#include "runtime/seccomp/seccomp.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #include <linux/seccomp.h>
 #include <seccomp.h>

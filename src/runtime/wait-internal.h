@@ -3,7 +3,7 @@
 #ifndef BRIG_RT_WAIT_H
 #define BRIG_RT_WAIT_H
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 /* Wait for pid (a child of ours), forwarding signals to it; with master >= 0
  * also relay stdin to the pty and the pty to stdout (stdin raw when it is a

@@ -4,7 +4,7 @@
 #ifndef BRIG_RT_FINAL_H
 #define BRIG_RT_FINAL_H
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 #include <limits.h>
 

@@ -3,7 +3,7 @@
 #ifndef BRIG_IMAGE_ARCHIVE_SAVE_H
 #define BRIG_IMAGE_ARCHIVE_SAVE_H
 
-#include "internal.h"
+#include "image/archive/archive-internal.h"
 
 struct archive;
 

@@ -3,7 +3,7 @@
 #ifndef BRIG_RT_STATE_H
 #define BRIG_RT_STATE_H
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 #include <sys/socket.h>
 

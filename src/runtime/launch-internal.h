@@ -4,7 +4,7 @@
 #ifndef BRIG_RT_LAUNCH_H
 #define BRIG_RT_LAUNCH_H
 
-#include "runtime/rt.h"
+#include "runtime/runtime-internal.h"
 
 struct rt_launch {
 	const struct rt_spec *spec;
