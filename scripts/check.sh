@@ -35,7 +35,7 @@ build() { # dir, extra meson args...
 # judge LABEL STATUS TAPFILE: add one program's results to the totals; print
 # its problems (and the TAP it printed, when it failed).
 judge() {
-	local label=$1 status=$2 log=$3 verdict p f s line
+	local label=$1 status=$2 log=$3 secs=${4:-} verdict p f s line
 	verdict=$("$ROOT/scripts/tapcheck" "$label" "$status" <"$log")
 	read -r _ p f s <<<"$(tail -1 <<<"$verdict")"
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
@@ -49,16 +49,18 @@ judge() {
 	if [ "$f" -ne 0 ]; then
 		grep -vE '^ok [0-9]+' "$log" | tail -150
 	fi
-	printf '  %-44s %3d passed %3d failed %3d skipped\n' "$label" "$p" "$f" "$s"
+	printf '  %-44s %3d passed %3d failed %3d skipped%s\n' "$label" "$p" "$f" "$s" \
+		"${secs:+ ${secs}s}"
 }
 
 run_unit() { # builddir label
 	local dir=$1 label=$2 t log rc
 	log=$(mktemp)
 	while IFS= read -r t; do
+		local t0=$SECONDS
 		CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$t" >"$log" 2>&1
 		rc=$?
-		judge "$label/$(basename "$t")" "$rc" "$log"
+		judge "$label/$(basename "$t")" "$rc" "$log" $((SECONDS - t0))
 	done < <(find "$dir/tests/unit" -type f -perm -u+x -name 'test_*' | sort)
 	rm -f "$log"
 }
@@ -67,9 +69,10 @@ run_bats() { # builddir label dirs...
 	local dir=$1 label=$2 f log rc; shift 2
 	log=$(mktemp)
 	while IFS= read -r f; do
+		local t0=$SECONDS
 		BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "$f" >"$log" 2>&1
 		rc=$?
-		judge "$label/$(basename "$f")" "$rc" "$log"
+		judge "$label/$(basename "$f")" "$rc" "$log" $((SECONDS - t0))
 	done < <(find "$@" -name '*.bats' | sort)
 	rm -f "$log"
 }
@@ -132,5 +135,6 @@ if [ ${#skips[@]} -gt 0 ]; then
 	printf '  %s\n' "${skips[@]}"
 fi
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "make check took $((SECONDS / 60)) min $((SECONDS % 60)) s"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -64,13 +64,13 @@ judge() {
 	[[ $output == *"FAILED: not ok 2 b"* ]] || false
 }
 
-@test "cmocka's 'not ok N # SKIP' is a skip with its reason" {
+@test "cmocka's not-ok line with a SKIP directive is a skip with its reason" {
 	judge 0 '1..2\nok 1 - a\nnot ok 2 # SKIP test_blkio_weight\n'
 	[ "$result" = "RESULT 1 0 1" ] || false
 	[[ $output == *"skipped: not ok 2 # SKIP test_blkio_weight"* ]] || false
 }
 
-@test "bats' 'ok N name # skip (reason)' is a skip" {
+@test "bats' ok line with a skip directive is a skip" {
 	judge 0 '1..2\nok 1 a\nok 2 b # skip (no netns here)\n'
 	[ "$result" = "RESULT 1 0 1" ] || false
 }
