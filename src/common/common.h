@@ -285,6 +285,7 @@ int brig_appendf(char **buf, size_t *len, const char *fmt, ...) BRIG_PRINTF(3, 4
 enum {
 	BRIG_RESOLVE_FORCE_FALLBACK = 1 << 0, /* tests: skip openat2 */
 	BRIG_RESOLVE_NOFOLLOW_LAST = 1 << 1,  /* do not follow a final symlink */
+	BRIG_RESOLVE_NO_SYMLINKS = 1 << 2,    /* refuse every symlink (ELOOP) */
 };
 
 /*

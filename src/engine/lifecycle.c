@@ -111,7 +111,7 @@ struct making {
 	char tmp[ENG_ID_LEN + 8];
 	char ctrdir[PATH_MAX];
 	int ctrfd;
-	json_t *layers, *spec, *config, *security, *logcfg, *volumes;
+	json_t *layers, *spec, *config, *security, *logcfg, *volumes, *binds;
 	const char *driver;
 	struct eng_userns userns;
 };
@@ -194,7 +194,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			o->auto_remove, "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
 			"PidsLimit", pids ? pids : json_integer(0)));
 	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
-			 "s:o,s:s,s:O,s:{s:O,s:O,s:s,s:O,s:O,s:o}}",
+			 "s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
 			 "Id", mk->id, "Created", now,
 			 "Path", json_string_value(json_array_get(args, 0)), "Args", rest,
 			 "Name", "/", name, "Image", im->id, "RestartCount", 0,
@@ -202,7 +202,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			 "Config", mk->config, "HostConfig", host,
 			 "GraphDriver", graph_driver(g, mk->id, mk->driver, mk->ctrdir, g->root, mk->layers),
 			 "LogPath", log, "Mounts", mk->volumes,
-			 "Brig", "Spec", mk->spec, "Layers", mk->layers,
+			 "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers", mk->layers,
 			 "ManifestDigest", im->manifest_digest, "Security", mk->security,
 			 "Userns", userns,
 			 "Effective", eng_effective(mk->spec, mk->security, userns));
@@ -264,7 +264,8 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	int r = choose_driver(g, mk->ctrfd, mk->layers, &mk->driver, e);
 	if (r < 0 || (r = eng_rootfs_chown(mk->ctrfd, mk->driver, &mk->userns, e)) < 0 ||
 	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
-				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0)
+				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0 ||
+	    (r = eng_binds_pin(o->flags, mk->spec, &mk->binds, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
 }
@@ -327,6 +328,7 @@ out:
 	json_decref(mk.security);
 	json_decref(mk.logcfg);
 	json_decref(mk.volumes);
+	json_decref(mk.binds);
 	eng_image_clear(&im);
 	return r;
 }
