@@ -272,6 +272,15 @@ int brig_parse_u64(const char *s, uint64_t *out);
 int brig_parse_i64(const char *s, int64_t *out);
 /* Mark every fd >= from close-on-exec (close_range with a /proc fallback). */
 int brig_cloexec_from(int from);
+/* Terminal-safe copies of text for people to read (termsafe.c): control
+ * characters (C0 including TAB, DEL, C1) and bytes that are not UTF-8
+ * become \n \r \t \xNN \u00NN escapes; valid UTF-8 is kept.  malloc'ed,
+ * NULL when out of memory.  The _json form escapes what a JSON text may
+ * still carry raw (DEL, C1, invalid bytes) and keeps the rest. */
+char *brig_term_escape(const char *s, size_t n);
+char *brig_term_escape_json(const char *s, size_t n);
+/* Whether s needs no escape. */
+bool brig_term_safe(const char *s, size_t n);
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it does not fit. */
 int brig_snprintf(char *buf, size_t size, const char *fmt, ...) BRIG_PRINTF(3, 4);
 /* Append to a malloc'ed string of *len bytes (*buf may start NULL, *len 0);
