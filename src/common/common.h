@@ -308,6 +308,10 @@ enum {
  */
 int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,
 		      unsigned flags, struct brig_err *e);
+/* Open a regular file inside the root for reading, without waiting (a
+ * FIFO or device there is refused, not opened for good) and without
+ * following a final symlink: -EINVAL "... is not a regular file". */
+int brig_open_regular_in_root(int rootfd, const char *path, struct brig_err *e);
 /* Create every missing directory of path inside the root (as with
  * brig_open_in_root) and return an O_PATH|O_DIRECTORY fd to the last. */
 int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,

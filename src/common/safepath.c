@@ -268,6 +268,29 @@ static int open_raw(int rootfd, const char *path, int oflags, mode_t mode,
 	return walk_open(rootfd, path, oflags, mode, nofollow, nosym);
 }
 
+int brig_open_regular_in_root(int rootfd, const char *path, struct brig_err *e)
+{
+	/* O_NONBLOCK: a FIFO (or a device) put there opens at once instead of
+	 * waiting for a writer; it is then refused by type.  The final
+	 * component is not followed (a symlinked database is refused too). */
+	int fd = open_raw(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0, 0);
+	if (fd == -ELOOP)
+		return brig_err_set(e, -EINVAL, "%s is a symlink, not a regular file", path);
+	if (fd < 0)
+		return brig_err_sys(e, -fd, "opening %s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		(void)close(fd);
+		return brig_err_sys(e, err, "%s", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return brig_err_set(e, -EINVAL, "%s is not a regular file", path);
+	}
+	return fd;
+}
+
 int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,
 		      unsigned flags, struct brig_err *e)
 {
