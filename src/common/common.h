@@ -237,6 +237,12 @@ int bj_only_keys(const json_t *obj, const struct bj_loc *at,
 /* file and fd helpers                                                  */
 /* ------------------------------------------------------------------ */
 
+/* Disk usage (st_blocks) of at/name and everything beneath it, without
+ * following symlinks or crossing mounts: iterative, at most 256
+ * directories open at once (deeper ones are counted but not entered:
+ * *truncated, when given, says so).  A container-made tree of any depth
+ * or width is safe to measure.  0 or -errno (at/name itself). */
+int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated);
 /* Write/read everything, retrying on EINTR and short transfers. */
 int brig_write_all(int fd, const void *buf, size_t len);
 ssize_t brig_read_all(int fd, void *buf, size_t len);
