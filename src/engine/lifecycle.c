@@ -253,8 +253,6 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 static int assemble(struct eng *g, const struct eng_create_opts *o, struct making *mk,
 		    const struct eng_image *im, struct brig_err *e)
 {
-	if (mkdirat(g->ctrsfd, mk->tmp, 0711) < 0)
-		return brig_err_sys(e, errno, "creating %s/containers/%s", g->root, mk->tmp);
 	mk->ctrfd = BRIG_RETRY(openat(g->ctrsfd, mk->tmp,
 				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (mk->ctrfd < 0)
@@ -299,7 +297,12 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 		goto out;
 	}
 	mk.userns.slot = -1;
-	if (o->userns && strcmp(o->userns, "auto") != 0 && strcmp(o->userns, "host") != 0)
+	/* The directory exists before a user namespace slot is claimed for it:
+	 * the registry counts a slot whose container directory (or .tmp-ID)
+	 * is missing as stale. */
+	if (mkdirat(g->ctrsfd, mk.tmp, 0711) < 0)
+		r = brig_err_sys(e, errno, "creating %s/containers/%s", g->root, mk.tmp);
+	else if (o->userns && strcmp(o->userns, "auto") != 0 && strcmp(o->userns, "host") != 0)
 		r = brig_err_set(e, -EINVAL, "--userns: \"%s\": use auto or host", o->userns);
 	else if (o->userns ? strcmp(o->userns, "auto") == 0 : g->cfg->userns == ENG_USERNS_AUTO)
 		r = eng_userns_alloc(g, mk.id, &mk.userns, e);

@@ -97,10 +97,12 @@ static bool entry_live(const json_t *ent)
 	char path[PATH_MAX];
 	if (!root || !id || strlen(id) != ENG_ID_LEN || strchr(id, '/'))
 		return false;
-	if (brig_snprintf(path, sizeof(path), "%s/containers/%s", root, id) >= 0 &&
+	/* .tmp-ID first: it is renamed to ID when the container is made, so
+	 * looking in this order never misses one being published. */
+	if (brig_snprintf(path, sizeof(path), "%s/containers/.tmp-%s", root, id) >= 0 &&
 	    faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return true;
-	return brig_snprintf(path, sizeof(path), "%s/containers/.tmp-%s", root, id) >= 0 &&
+	return brig_snprintf(path, sizeof(path), "%s/containers/%s", root, id) >= 0 &&
 	       faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
