@@ -242,6 +242,8 @@ static int parse_action(struct parser *p, char *a, struct node **list, size_t *n
 	}
 	if (strcmp(w[0], "index") == 0 && nw >= 3) {
 		nd->kind = N_INDEX;
+		if (nw - 2 > TPL_MAX_KEYS)
+			return fail_at(p, "index takes at most 8 keys");
 		for (size_t i = 2; i < nw; i++)
 			if ((r = parse_key(p, w[i], &nd->keys[nd->n_keys++])) < 0)
 				return r;
@@ -367,6 +369,16 @@ static int put(struct out *o, const char *s, size_t n)
 
 static int puts_(struct out *o, const char *s) { return put(o, s, strlen(s)); }
 
+/* A value from the data: its control characters escaped (termsafe.c), so
+ * a label or command cannot drive the reader's terminal or forge a line. */
+static int put_value(struct out *o, const char *s, size_t n)
+{
+	if (brig_term_safe(s, n))
+		return put(o, s, n);
+	_cleanup_free_ char *safe = brig_term_escape(s, n);
+	return safe ? puts_(o, safe) : brig_err_set(o->e, -ENOMEM, "out of memory");
+}
+
 static int cmp_keys(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -394,7 +406,7 @@ static int print_value(struct out *o, const json_t *v, int depth)
 	if (depth > TPL_MAX_DEPTH)
 		return brig_err_set(o->e, -ELOOP, "template: value nested too deep");
 	switch (json_typeof(v)) {
-	case JSON_STRING: return put(o, json_string_value(v), json_string_length(v));
+	case JSON_STRING: return put_value(o, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		return puts_(o, num);
@@ -418,7 +430,8 @@ static int print_value(struct out *o, const json_t *v, int depth)
 			return brig_err_set(o->e, -ENOMEM, "out of memory");
 		int r = puts_(o, "map[");
 		for (size_t i = 0; r == 0 && i < n; i++) {
-			if ((r = i ? puts_(o, " ") : 0) == 0 && (r = puts_(o, k[i])) == 0 &&
+			if ((r = i ? puts_(o, " ") : 0) == 0 &&
+			    (r = put_value(o, k[i], strlen(k[i]))) == 0 &&
 			    (r = puts_(o, ":")) == 0)
 				r = print_value(o, json_object_get(v, k[i]), depth + 1);
 		}
@@ -535,7 +548,9 @@ static int render_list(struct out *o, const struct node *n, size_t count,
 			r = print_value(o, v, 0);
 		} else if (nd->kind == N_JSON) {
 			_cleanup_free_ char *j = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			r = j ? puts_(o, j) : brig_err_set(o->e, -ENOMEM, "out of memory");
+			/* the same JSON, with DEL and C1 as \u escapes */
+			_cleanup_free_ char *safe = j ? brig_term_escape_json(j, strlen(j)) : NULL;
+			r = safe ? puts_(o, safe) : brig_err_set(o->e, -ENOMEM, "out of memory");
 		} else if (nd->kind == N_INDEX) {
 			r = render_index(o, nd, v);
 		} else if (nd->kind == N_RANGE) {

@@ -23,6 +23,7 @@
 #include "common/logging.h"
 #include "common/safepath.h"
 #include "common/strutil.h"
+#include "common/termsafe.h"
 #include "common/strictjson.h"
 
 #include <errno.h>

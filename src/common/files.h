@@ -33,6 +33,12 @@ int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t le
 			mode_t mode, bool durable, struct brig_err *e);
 /* mkdir -p relative to dirfd (plain path, for trusted host paths only). */
 int brig_mkdir_p(int dirfd, const char *path, mode_t mode, struct brig_err *e);
+/* Disk usage (st_blocks) of at/name and everything beneath it, without
+ * following symlinks or crossing mounts: iterative, at most 256
+ * directories open at once (deeper ones are counted but not entered:
+ * *truncated, when given, says so).  A container-made tree of any depth
+ * or width is safe to measure.  0 or -errno (at/name itself). */
+int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated);
 /* Remove a directory tree beneath dirfd without following symlinks and
  * without crossing mount points. Absent is success. */
 int brig_rm_rf(int dirfd, const char *name, struct brig_err *e);

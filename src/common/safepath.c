@@ -78,6 +78,7 @@ struct walk {
 	int root;
 	int depth;
 	int links;
+	bool nosym; /* every symlink is refused (ELOOP) */
 	int stack[MAX_DEPTH];
 	char todo[PATH_MAX * 2];
 };
@@ -190,6 +191,10 @@ static int walk_step(struct walk *w, const char *comp, bool last, int oflags,
 		(void)close(fd);
 		return r;
 	}
+	if (fd >= 0 && S_ISLNK(st.st_mode) && w->nosym) {
+		(void)close(fd);
+		return -ELOOP;
+	}
 	if (fd >= 0 && S_ISLNK(st.st_mode) && !(last && nofollow)) {
 		int r = -EEXIST; /* O_CREAT|O_EXCL never follows a final link */
 		if (!(last && (oflags & O_CREAT) && (oflags & O_EXCL)))
@@ -210,9 +215,9 @@ static int walk_step(struct walk *w, const char *comp, bool last, int oflags,
 }
 
 static int walk_open(int rootfd, const char *path, int oflags, mode_t mode,
-		     bool nofollow_last)
+		     bool nofollow_last, bool nosym)
 {
-	struct walk w = { .root = rootfd };
+	struct walk w = { .root = rootfd, .nosym = nosym };
 	size_t len = strlen(path);
 	if (len >= PATH_MAX)
 		return -ENAMETOOLONG;
@@ -238,6 +243,7 @@ static int open_raw(int rootfd, const char *path, int oflags, mode_t mode,
 		    unsigned flags)
 {
 	bool nofollow = (flags & BRIG_RESOLVE_NOFOLLOW_LAST) || (oflags & O_NOFOLLOW);
+	bool nosym = flags & BRIG_RESOLVE_NO_SYMLINKS;
 	if (!(flags & BRIG_RESOLVE_FORCE_FALLBACK) && brig_have_openat2()) {
 		/* glibc's O_TMPFILE includes O_DIRECTORY: test all its bits, or
 		 * every O_DIRECTORY open would pass a mode and get EINVAL. */
@@ -245,7 +251,8 @@ static int open_raw(int rootfd, const char *path, int oflags, mode_t mode,
 		struct open_how how = {
 			.flags = (uint64_t)(oflags | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)),
 			.mode = creates ? (mode & 07777) : 0, /* openat2 refuses other bits */
-			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+				   (nosym ? RESOLVE_NO_SYMLINKS : 0),
 		};
 		for (int tries = 0; tries < 32; tries++) {
 			long fd = sys_openat2(rootfd, *path ? path : ".", &how);
@@ -258,7 +265,30 @@ static int open_raw(int rootfd, const char *path, int oflags, mode_t mode,
 		}
 		/* Persistent renames racing with us: take the slow walk. */
 	}
-	return walk_open(rootfd, path, oflags, mode, nofollow);
+	return walk_open(rootfd, path, oflags, mode, nofollow, nosym);
+}
+
+int brig_open_regular_in_root(int rootfd, const char *path, struct brig_err *e)
+{
+	/* O_NONBLOCK: a FIFO (or a device) put there opens at once instead of
+	 * waiting for a writer; it is then refused by type.  The final
+	 * component is not followed (a symlinked database is refused too). */
+	int fd = open_raw(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0, 0);
+	if (fd == -ELOOP)
+		return brig_err_set(e, -EINVAL, "%s is a symlink, not a regular file", path);
+	if (fd < 0)
+		return brig_err_sys(e, -fd, "opening %s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		(void)close(fd);
+		return brig_err_sys(e, err, "%s", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return brig_err_set(e, -EINVAL, "%s is not a regular file", path);
+	}
+	return fd;
 }
 
 int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,

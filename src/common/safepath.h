@@ -11,6 +11,7 @@
 enum {
 	BRIG_RESOLVE_FORCE_FALLBACK = 1 << 0, /* tests: skip openat2 */
 	BRIG_RESOLVE_NOFOLLOW_LAST = 1 << 1,  /* do not follow a final symlink */
+	BRIG_RESOLVE_NO_SYMLINKS = 1 << 2,    /* refuse every symlink (ELOOP) */
 };
 
 /*
@@ -24,6 +25,10 @@ enum {
  */
 int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,
 		      unsigned flags, struct brig_err *e);
+/* Open a regular file inside the root for reading, without waiting (a
+ * FIFO or device there is refused, not opened for good) and without
+ * following a final symlink: -EINVAL "... is not a regular file". */
+int brig_open_regular_in_root(int rootfd, const char *path, struct brig_err *e);
 /* Create every missing directory of path inside the root (as with
  * brig_open_in_root) and return an O_PATH|O_DIRECTORY fd to the last. */
 int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,

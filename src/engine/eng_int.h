@@ -120,9 +120,40 @@ struct eng_userns {
 int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e);
 void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u);
 json_t *eng_userns_json(const struct eng_userns *u);
+/* userns_reg.c: the host-wide registry of slots (every store on the host),
+ * open = locked; close writes nothing. */
+struct eng_userns_reg {
+	int dirfd, lockfd;
+	json_t *doc;
+};
+int eng_userns_reg_open(struct eng *g, struct eng_userns_reg *reg, struct brig_err *e);
+void eng_userns_reg_close(struct eng_userns_reg *reg);
+/* Whether slot belongs to a container that still exists (in any store). */
+bool eng_userns_reg_taken(const struct eng_userns_reg *reg, uint64_t slot);
+/* Give slot to the container id of the store root (stale entries go). */
+int eng_userns_reg_claim(struct eng_userns_reg *reg, uint64_t slot, const char *root,
+			 const char *id, struct brig_err *e);
+/* Take id's slot out of the registry (opens and locks it). */
+void eng_userns_reg_release(struct eng *g, const char *id, long slot);
 void eng_userns_from_record(const json_t *rec, struct eng_userns *u);
 /* The user namespace and its mappings in the OCI config. */
 int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e);
+
+/* binds.c: host bind sources, resolved once at create and reopened,
+ * checked, at every start (docs/volumes.md, "Bind sources"). */
+struct eng_flags;
+/* Resolve each user bind of f in spec, write the resolved path into spec
+ * and return their identities (the record's Brig.Binds) in *out. */
+int eng_binds_pin(const struct eng_flags *f, json_t *spec, json_t **out, struct brig_err *e);
+struct eng_binds {
+	json_t *spec; /* a copy of Brig.Spec whose pinned binds name fds[] */
+	int *fds;
+	size_t n;
+};
+/* Open every pinned source of rec without following symlinks; refuse one
+ * that is not the file recorded.  Close with eng_binds_close. */
+int eng_binds_open(const json_t *rec, struct eng_binds *b, struct brig_err *e);
+void eng_binds_close(struct eng_binds *b);
 
 /* lifecycle.c: remove without asking whether it runs (the monitor's
  * --rm, after it released its lock). */

@@ -4,50 +4,134 @@
 #include "engine/user.h"
 
 #include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* "uid:gid" of a user named as `brig exec -u` takes it. */
-static int exec_user(struct eng *g, const char *id, const char *spec, char *out, size_t size,
-		     char ***gids, struct brig_err *e)
+/* The supplementary groups of an exec as USER: USER's own (from the
+ * image's /etc/group) plus the container's --group-add, never those of
+ * the container's main user (Docker's behaviour). */
+static int exec_groups(struct eng *g, const json_t *rec, const struct eng_user *u,
+		       json_t **out, struct brig_err *e)
 {
-	_cleanup_json_ json_t *rec = NULL;
-	int r = eng_inspect(g, id, &rec, e);
+	_cleanup_json_ json_t *gids = json_array();
+	if (!gids)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < u->n_groups; i++)
+		if (json_array_append_new(gids, json_integer(u->groups[i])) < 0)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	const json_t *layers = json_object_get(json_object_get(rec, "Brig"), "Layers");
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "GroupAdd"), i, v) {
+		uint32_t gid;
+		const char *name = json_string_value(v);
+		int r = name ? eng_group_lookup(g, layers, name, &gid, e) : -EINVAL;
+		if (r < 0)
+			return name ? brig_err_wrap(e, "--group-add %s", name)
+				    : brig_err_set(e, -EINVAL, "HostConfig.GroupAdd: not a string");
+		if (json_array_append_new(gids, json_integer(gid)) < 0)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	*out = brig_steal_ptr(gids);
+	return 0;
+}
+
+/* K=V replaces K in env or is appended. */
+static int env_put(json_t *env, const char *kv, struct brig_err *e)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+	for (size_t i = json_array_size(env); i-- > 0;) {
+		const char *cur = json_string_value(json_array_get(env, i));
+		if (cur && strncmp(cur, kv, klen) == 0 && cur[klen] == '=')
+			(void)json_array_remove(env, i);
+	}
+	return json_array_append_new(env, json_string(kv)) < 0 ?
+		brig_err_set(e, -ENOMEM, "out of memory") : 0;
+}
+
+/* The whole process of an exec as USER (-u): the container's process with
+ * USER's ids and groups, the command, env, cwd and terminal asked for. */
+static int exec_process(struct eng *g, const json_t *rec, const struct eng_exec_opts *o,
+			json_t **out, struct brig_err *e)
+{
+	struct eng_user u;
+	const json_t *layers = json_object_get(json_object_get(rec, "Brig"), "Layers");
+	int r = eng_user_resolve(g, layers, o->user, &u, e);
 	if (r < 0)
 		return r;
-	struct eng_user u;
-	json_t *layers = json_object_get(json_object_get(rec, "Brig"), "Layers");
-	if ((r = eng_user_resolve(g, layers, spec, &u, e)) < 0)
-		return r;
-	(void)snprintf(out, size, "%u:%u", u.uid, u.gid);
-	*gids = calloc(u.n_groups + 1, sizeof(char *));
-	for (size_t i = 0; *gids && i < u.n_groups; i++)
-		if (asprintf(&(*gids)[i], "%u", u.groups[i]) < 0)
-			(*gids)[i] = NULL;
+	_cleanup_json_ json_t *gids = NULL;
+	r = exec_groups(g, rec, &u, &gids, e);
+	_cleanup_json_ json_t *p = json_deep_copy(json_object_get(json_object_get(
+		json_object_get(rec, "Brig"), "Spec"), "process"));
+	json_t *args = json_array(), *env = p ? json_object_get(p, "env") : NULL;
+	for (size_t i = 0; args && o->args && o->args[i]; i++)
+		(void)json_array_append_new(args, json_string(o->args[i]));
+	if (r == 0 && (!p || !args || !json_is_array(env)))
+		r = brig_err_set(e, p && args ? -EINVAL : -ENOMEM, "the container's process "
+				 "has no env");
+	for (size_t i = 0; r == 0 && i < o->n_env; i++)
+		r = env_put(env, o->env[i], e);
+	if (r == 0 && (json_object_set_new(p, "args", brig_steal_ptr(args)) < 0 ||
+		       json_object_set_new(p, "user", json_pack("{s:I,s:I,s:O}", "uid",
+				(json_int_t)u.uid, "gid", (json_int_t)u.gid, "additionalGids",
+				gids)) < 0 ||
+		       json_object_set_new(p, "terminal", json_boolean(o->tty)) < 0 ||
+		       json_object_set_new(p, "noNewPrivileges", json_true()) < 0 ||
+		       (o->workdir && json_object_set_new(p, "cwd", json_string(o->workdir)) < 0)))
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+	json_decref(args);
 	eng_user_clear(&u);
-	return *gids ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
+	if (r == 0)
+		*out = brig_steal_ptr(p);
+	return r;
+}
+
+/* The process as a file the runtime reads (--process): a sealed memfd. */
+static int process_memfd(const json_t *p, struct brig_err *e)
+{
+	_cleanup_free_ char *s = json_dumps(p, JSON_COMPACT);
+	if (!s)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	_cleanup_close_ int fd = memfd_create("brig-exec-process", MFD_CLOEXEC);
+	if (fd < 0)
+		return brig_err_sys(e, errno, "memfd_create");
+	int r = brig_write_all(fd, s, strlen(s));
+	if (r < 0)
+		return brig_err_sys(e, -r, "writing the exec's process");
+	return brig_steal_fd(fd);
 }
 
 int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struct brig_err *e)
 {
 	if (!eng_running(g, id))
 		return brig_err_set(e, -ESRCH, "container %.12s is not running", id);
-	char user[32];
-	_cleanup_strv_ char **gids = NULL;
 	_cleanup_strv_ char **env = calloc(o->n_env + 1, sizeof(char *));
 	if (!env)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < o->n_env; i++)
 		if (!(env[i] = strdup(o->env[i])))
 			return brig_err_set(e, -ENOMEM, "out of memory");
-	int r;
-	if (o->user && (r = exec_user(g, id, o->user, user, sizeof(user), &gids, e)) < 0)
-		return r;
 	struct rt_exec_opts x = {
 		.id = id, .args = o->args, .env = env, .cwd = o->workdir,
-		.user = o->user ? user : NULL, .additional_gids = gids && gids[0] ? gids : NULL,
 		.tty = o->tty, .detach = o->detach, .no_new_privs = true, .no_new_privs_set = true,
 	};
+	if (!o->user)
+		return rt_exec(&g->rt, &x, e);
+	/* -u: the runtime would add USER's groups to the main user's; give it
+	 * the whole process instead. */
+	_cleanup_json_ json_t *rec = NULL, *proc = NULL;
+	int r = eng_inspect(g, id, &rec, e);
+	if (r < 0 || (r = exec_process(g, rec, o, &proc, e)) < 0)
+		return r;
+	_cleanup_close_ int fd = process_memfd(proc, e);
+	if (fd < 0)
+		return fd;
+	char path[64];
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	x.process_file = path;
 	return rt_exec(&g->rt, &x, e);
 }
 

@@ -112,7 +112,7 @@ struct making {
 	char tmp[ENG_ID_LEN + 8];
 	char ctrdir[PATH_MAX];
 	int ctrfd;
-	json_t *layers, *spec, *config, *security, *logcfg, *volumes;
+	json_t *layers, *spec, *config, *security, *logcfg, *volumes, *binds;
 	const char *driver;
 	struct eng_userns userns;
 };
@@ -195,7 +195,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			o->auto_remove, "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
 			"PidsLimit", pids ? pids : json_integer(0)));
 	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
-			 "s:o,s:s,s:O,s:{s:O,s:O,s:s,s:O,s:O,s:o}}",
+			 "s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
 			 "Id", mk->id, "Created", now,
 			 "Path", json_string_value(json_array_get(args, 0)), "Args", rest,
 			 "Name", "/", name, "Image", im->id, "RestartCount", 0,
@@ -203,7 +203,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			 "Config", mk->config, "HostConfig", host,
 			 "GraphDriver", graph_driver(g, mk->id, mk->driver, mk->ctrdir, g->root, mk->layers),
 			 "LogPath", log, "Mounts", mk->volumes,
-			 "Brig", "Spec", mk->spec, "Layers", mk->layers,
+			 "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers", mk->layers,
 			 "ManifestDigest", im->manifest_digest, "Security", mk->security,
 			 "Userns", userns,
 			 "Effective", eng_effective(mk->spec, mk->security, userns));
@@ -254,8 +254,6 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 static int assemble(struct eng *g, const struct eng_create_opts *o, struct making *mk,
 		    const struct eng_image *im, struct brig_err *e)
 {
-	if (mkdirat(g->ctrsfd, mk->tmp, 0711) < 0)
-		return brig_err_sys(e, errno, "creating %s/containers/%s", g->root, mk->tmp);
 	mk->ctrfd = BRIG_RETRY(openat(g->ctrsfd, mk->tmp,
 				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (mk->ctrfd < 0)
@@ -265,7 +263,8 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	int r = choose_driver(g, mk->ctrfd, mk->layers, &mk->driver, e);
 	if (r < 0 || (r = eng_rootfs_chown(mk->ctrfd, mk->driver, &mk->userns, e)) < 0 ||
 	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
-				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0)
+				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0 ||
+	    (r = eng_binds_pin(o->flags, mk->spec, &mk->binds, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
 }
@@ -299,7 +298,12 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 		goto out;
 	}
 	mk.userns.slot = -1;
-	if (o->userns && strcmp(o->userns, "auto") != 0 && strcmp(o->userns, "host") != 0)
+	/* The directory exists before a user namespace slot is claimed for it:
+	 * the registry counts a slot whose container directory (or .tmp-ID)
+	 * is missing as stale. */
+	if (mkdirat(g->ctrsfd, mk.tmp, 0711) < 0)
+		r = brig_err_sys(e, errno, "creating %s/containers/%s", g->root, mk.tmp);
+	else if (o->userns && strcmp(o->userns, "auto") != 0 && strcmp(o->userns, "host") != 0)
 		r = brig_err_set(e, -EINVAL, "--userns: \"%s\": use auto or host", o->userns);
 #ifndef BRIG_MUTANT_NO_USERNS /* mutant build (make mutants): never a user namespace */
 	else if (o->userns ? strcmp(o->userns, "auto") == 0 : g->cfg->userns == ENG_USERNS_AUTO)
@@ -330,6 +334,7 @@ out:
 	json_decref(mk.security);
 	json_decref(mk.logcfg);
 	json_decref(mk.volumes);
+	json_decref(mk.binds);
 	eng_image_clear(&im);
 	return r;
 }

@@ -99,11 +99,16 @@ static int make_pipes(struct eng_mon *m, int out[2], int err[2], struct brig_err
 
 static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
-	json_t *brig = json_object_get(m->rec, "Brig");
+	/* Its bind sources, opened and checked now: the runtime mounts
+	 * what was checked (binds.c). */
+	_cleanup_(eng_binds_close) struct eng_binds b = { 0 };
+	int r = eng_binds_open(m->rec, &b, e);
+	if (r < 0)
+		return r;
 	struct rt_create_opts o = {
 		.id = m->id, .bundle = eng_root(g), .start = true,
 		.foreground = m->tty, .keep = false,
-		.config = json_object_get(brig, "Spec"), .config_name = "the container's OCI config",
+		.config = b.spec, .config_name = "the container's OCI config",
 		.rootfs_mount_fd = m->rootfs_fd, .pid_out = &m->pid,
 	};
 	/* A container left by a monitor that was killed. */
@@ -118,7 +123,7 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	_cleanup_close_ int null = open_null(e);
 	if (null < 0)
 		return null;
-	int r = make_pipes(m, out, err, e);
+	r = make_pipes(m, out, err, e);
 	if (r < 0) {
 		if (out[1] >= 0)
 			(void)close(out[1]);

@@ -6,9 +6,11 @@
  *
  * The ranges come from the /etc/subuid and /etc/subgid entries of the user
  * "brig" (the engine config's subid-user; scripts/setup.sh makes them): slot k is the k-th block of 65536
- * ids of those entries.  ROOT/userns/<k> is a symlink to the id of the
- * container that holds slot k, made with symlinkat() under names.lock, and
- * removed with the container.  The image's layers are shared, not chowned:
+ * ids of those entries.  A slot is unique host-wide: the registry shared
+ * by every store (userns_reg.c) says which container of which store holds
+ * it.  ROOT/userns/<k> is also a symlink to the id of the container that
+ * holds slot k in this store, made with symlinkat() under names.lock (and
+ * the registry's lock), and removed with the container.  The image's layers are shared, not chowned:
  * they are mounted idmapped into the container's overlay.
  */
 #include "engine/eng_int.h"
@@ -123,16 +125,27 @@ int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct
 	_cleanup_close_ int lock = eng_names_lock(g, e);
 	if (lock < 0)
 		return lock;
+	_cleanup_(eng_userns_reg_close) struct eng_userns_reg reg = { .dirfd = -1, .lockfd = -1 };
+	if ((r = eng_userns_reg_open(g, &reg, e)) < 0)
+		return r;
 	for (uint64_t k = 0; k < slots; k++) {
+		if (eng_userns_reg_taken(&reg, k))
+			continue;
 		if ((r = claim_slot(g, dirfd, k, id, e)) < 0)
 			return r;
-		if (r == 1) {
-			*u = (struct eng_userns){ .enabled = true, .slot = (long)k,
-						  .uid = (uint32_t)(us + k * ENG_USERNS_SIZE),
-						  .gid = (uint32_t)(gs + k * ENG_USERNS_SIZE),
-						  .size = ENG_USERNS_SIZE };
-			return 0;
+		if (r == 0)
+			continue;
+		if ((r = eng_userns_reg_claim(&reg, k, g->root, id, e)) < 0) {
+			char name[32];
+			(void)snprintf(name, sizeof(name), "%llu", (unsigned long long)k);
+			(void)unlinkat(dirfd, name, 0);
+			return r;
 		}
+		*u = (struct eng_userns){ .enabled = true, .slot = (long)k,
+					  .uid = (uint32_t)(us + k * ENG_USERNS_SIZE),
+					  .gid = (uint32_t)(gs + k * ENG_USERNS_SIZE),
+					  .size = ENG_USERNS_SIZE };
+		return 0;
 	}
 	return brig_err_set(e, -ENOSPC, "every user namespace range (%llu) is in use",
 			    (unsigned long long)slots);
@@ -145,6 +158,7 @@ void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *
 	char name[32], owner[ENG_ID_LEN + 2];
 	(void)snprintf(name, sizeof(name), "userns/%ld", u->slot);
 	ssize_t n = readlinkat(g->rootfd, name, owner, sizeof(owner) - 1);
+	eng_userns_reg_release(g, id, u->slot);
 	if (n != ENG_ID_LEN || memcmp(owner, id, ENG_ID_LEN) != 0)
 		return;
 	if (unlinkat(g->rootfd, name, 0) < 0 && errno != ENOENT)

@@ -353,7 +353,8 @@ static void passwd_home(uint32_t uid, char *out, size_t size)
 	_cleanup_close_ int root = BRIG_RETRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (root < 0)
 		return;
-	_cleanup_close_ int fd = brig_open_in_root(root, "/etc/passwd", O_RDONLY, 0, 0, NULL);
+	/* Never blocks on a FIFO; only a regular file is read (bounded). */
+	_cleanup_close_ int fd = brig_open_regular_in_root(root, "/etc/passwd", NULL);
 	_cleanup_free_ char *buf = NULL;
 	if (fd < 0 || brig_read_fd(fd, "/etc/passwd", 4u << 20, &buf, NULL, NULL) < 0)
 		return;

@@ -91,6 +91,10 @@ void brig_human_elapsed(const char *since, char buf[64]);
 char *brig_labels_text(const json_t *labels);
 /* Render a template per element of arr, one line each, all or nothing. */
 int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
+/* A copy of rows (JSON) with the control characters of every string
+ * escaped for a terminal (brig_term_escape), for the tables; NULL when out
+ * of memory. */
+json_t *brig_term_rows(const json_t *rows);
 /* Append the `image inspect` object of one image to out. */
 int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
 			    struct brig_err *e);

@@ -3,29 +3,19 @@
 #include "cli/brig/brig-internal.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static uint64_t tree_bytes;
-
-static int add_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)path;
-	(void)ftw;
-	if (type == FTW_F || type == FTW_SL)
-		tree_bytes += (uint64_t)st->st_blocks * 512;
-	return 0;
-}
-
-/* Disk usage of a tree (not following links, not crossing mounts). */
+/* Disk usage of a tree (not following links, not crossing mounts); the
+ * walk is iterative and bounded (brig_du): a container's upper directory
+ * may be as deep as it likes. */
 static uint64_t du(const char *path)
 {
-	tree_bytes = 0;
-	(void)nftw(path, add_file, 32, FTW_PHYS | FTW_MOUNT);
-	return tree_bytes;
+	uint64_t bytes = 0;
+	(void)brig_du(AT_FDCWD, path, &bytes, NULL);
+	return bytes;
 }
 
 struct df {

@@ -37,6 +37,17 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* s with its control characters escaped (names and labels come from
+ * images and users), then sep. */
+static int print_safe(const char *s, const char *sep)
+{
+	_cleanup_free_ char *safe = brig_term_escape(s, strlen(s));
+	if (!safe)
+		return -ENOMEM;
+	printf("%s%s", safe, sep);
+	return 0;
+}
+
 /* "TIME container ACTION ID (k=v, k=v)", attributes sorted by key. */
 static int print_text(const json_t *ev)
 {
@@ -56,13 +67,21 @@ static int print_text(const json_t *ev)
 		if (json_is_string(v) && i < n)
 			keys[i++] = k;
 	qsort(keys, i, sizeof(*keys), cmp_str);
-	printf("%s %s %s %s", when, type ? type : "container",
-	       json_string_value(json_object_get(ev, "Action")), id ? id : "");
-	for (size_t j = 0; j < i; j++)
-		printf("%s%s=%s", j ? ", " : " (", keys[j],
-		       json_string_value(json_object_get(attrs, keys[j])));
+	const char *action = json_string_value(json_object_get(ev, "Action"));
+	int r = print_safe(when, " ");
+	if (r == 0)
+		r = print_safe(type ? type : "container", " ");
+	if (r == 0)
+		r = print_safe(action ? action : "", " ");
+	if (r == 0)
+		r = print_safe(id ? id : "", "");
+	for (size_t j = 0; r == 0 && j < i; j++) {
+		fputs(j ? ", " : " (", stdout);
+		if ((r = print_safe(keys[j], "=")) == 0)
+			r = print_safe(json_string_value(json_object_get(attrs, keys[j])), "");
+	}
 	printf("%s\n", i ? ")" : "");
-	return 0;
+	return r;
 }
 
 static int print_event(const json_t *ev, void *arg)

@@ -101,6 +101,44 @@ static void print_quiet(const json_t *rows)
 	}
 }
 
+/* Escape the control characters of every string in v, in place. */
+static int term_safe_in_place(json_t *v, int depth)
+{
+	if (depth > 32)
+		return -ELOOP;
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t n = json_string_length(v);
+		if (brig_term_safe(s, n))
+			return 0;
+		_cleanup_free_ char *safe = brig_term_escape(s, n);
+		return safe && json_string_set(v, safe) == 0 ? 0 : -ENOMEM;
+	}
+	size_t i;
+	const char *k;
+	json_t *m;
+	int r = 0;
+	if (json_is_array(v))
+		json_array_foreach(v, i, m)
+			if (r == 0)
+				r = term_safe_in_place(m, depth + 1);
+	if (json_is_object(v))
+		json_object_foreach(v, k, m)
+			if (r == 0)
+				r = term_safe_in_place(m, depth + 1);
+	return r;
+}
+
+json_t *brig_term_rows(const json_t *rows)
+{
+	json_t *c = json_deep_copy(rows);
+	if (c && term_safe_in_place(c, 0) < 0) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
 /* Render text for each value of arr, one line each; nothing is printed
  * unless every value renders. */
 int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
@@ -129,9 +167,12 @@ static int print_rows(const json_t *rows, const struct list_opts *lo, struct bri
 {
 	if (lo->quiet)
 		print_quiet(rows);
-	else if (!lo->format || strcmp(lo->format, "table") == 0)
-		print_table(rows, lo->digests);
-	else if (strcmp(lo->format, "json") == 0) {
+	else if (!lo->format || strcmp(lo->format, "table") == 0) {
+		_cleanup_json_ json_t *safe = brig_term_rows(rows);
+		if (!safe)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+		print_table(safe, lo->digests);
+	} else if (strcmp(lo->format, "json") == 0) {
 		_cleanup_free_ char *s = json_dumps(rows, JSON_COMPACT);
 		if (!s)
 			return brig_err_set(e, -ENOMEM, "out of memory");

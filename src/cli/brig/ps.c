@@ -172,7 +172,10 @@ static int ps_print(struct opt *o, const json_t *rows, struct brig_err *e)
 		json_array_foreach(rows, i, row)
 			printf("%s\n", jstr(row, "ID"));
 	} else if (!format || strcmp(format, "table") == 0) {
-		print_table(rows);
+		_cleanup_json_ json_t *safe = brig_term_rows(rows);
+		if (!safe)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+		print_table(safe);
 	} else if (strcmp(format, "json") == 0) {
 		json_array_foreach(rows, i, row) {
 			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT);

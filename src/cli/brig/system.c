@@ -19,11 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Deeper than this, a tree's size is not counted further (it is still
- * removed: brig_rm_rf has no depth limit). */
-#define DU_MAX_DEPTH 256
 #define LAYER_HEX_LEN 64
-
 
 static int print_report(const json_t *report)
 {
@@ -54,29 +50,12 @@ struct lprune {
 	uint64_t bytes;
 };
 
-/* Disk usage of dirfd/name (not following symlinks). */
-static uint64_t tree_bytes(int at, const char *name, int depth)
+/* Disk usage of dirfd/name (not following symlinks): brig_du. */
+static uint64_t tree_bytes(int at, const char *name)
 {
-	struct stat st;
-	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	if (!S_ISDIR(st.st_mode))
-		return (uint64_t)st.st_blocks * 512;
-	uint64_t sum = (uint64_t)st.st_blocks * 512;
-	int fd = depth < DU_MAX_DEPTH ? BRIG_RETRY(openat(at, name,
-		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) : -1;
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
-		return sum;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			sum += tree_bytes(dirfd(d), de->d_name, depth + 1);
-	(void)closedir(d);
-	return sum;
+	uint64_t bytes = 0;
+	(void)brig_du(at, name, &bytes, NULL);
+	return bytes;
 }
 
 static bool is_layer_name(const char *n)
@@ -142,7 +121,7 @@ static int dir_names(int dirfd, const char *what, json_t **out, struct brig_err 
 static int remove_one(struct lprune *p, int dirfd, const char *name, json_t *list,
 		      const char *key, const char *label, struct brig_err *e)
 {
-	uint64_t bytes = tree_bytes(dirfd, name, 0);
+	uint64_t bytes = tree_bytes(dirfd, name);
 	if (!p->dry_run && brig_rm_rf(dirfd, name, e) < 0)
 		return brig_err_wrap(e, "removing %s", label);
 	p->bytes += bytes;

@@ -25,7 +25,9 @@ static void top_line(pid_t pid)
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	unsigned uid = stat(path, &st) == 0 ? (unsigned)st.st_uid : 0;
-	printf("%-8d %-8u %s\n", (int)pid, uid, cmd);
+	/* a process sets its own title: escape it for the terminal */
+	_cleanup_free_ char *safe = brig_term_escape(cmd, strlen(cmd));
+	printf("%-8d %-8u %s\n", (int)pid, uid, safe ? safe : "?");
 }
 
 static int top_one(struct eng *eng, const char *id, const char *what, void *arg,

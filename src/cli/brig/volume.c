@@ -155,8 +155,11 @@ static int ls_print(struct opt *o, const json_t *rows, struct brig_err *e)
 		json_array_foreach(rows, i, row)
 			printf("%s\n", jstr(row, "Name"));
 	} else if (!format || strcmp(format, "table") == 0) {
+		_cleanup_json_ json_t *safe = brig_term_rows(rows);
+		if (!safe)
+			return brig_err_set(e, -ENOMEM, "out of memory");
 		printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
-		json_array_foreach(rows, i, row)
+		json_array_foreach(safe, i, row)
 			printf("%-10s%s\n", jstr(row, "Driver"), jstr(row, "Name"));
 	} else if (strcmp(format, "json") == 0) {
 		json_array_foreach(rows, i, row) {

@@ -37,6 +37,7 @@ void eng_config_free(struct eng_config *c)
 	free(c->userns_remap.user);
 	free(c->userns_remap.group);
 	free(c->subid_user);
+	free(c->userns_registry);
 	free(c->seccomp_profile);
 	brig_strv_free(c->capabilities);
 	free(c);
@@ -65,7 +66,8 @@ int eng_config_defaults(struct eng_config **out, struct brig_err *e)
 	c->read_only_rootfs = true;
 #endif
 	c->content_trust = true;
-	if (!(c->subid_user = strdup(ENG_CONFIG_DEF_SUBID_USER)))
+	if (!(c->subid_user = strdup(ENG_CONFIG_DEF_SUBID_USER)) ||
+	    !(c->userns_registry = strdup(ENG_CONFIG_DEF_USERNS_REGISTRY)))
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	int r = cfg_default_caps(c, e);
 	if (r < 0)
@@ -237,6 +239,25 @@ static int key_subid_user(const json_t *doc, const struct bj_loc *root, const ch
 	return 0;
 }
 
+static int key_registry(const json_t *doc, const struct bj_loc *root, const char *key,
+			struct eng_config *c, struct brig_err *e)
+{
+	const char *s = NULL;
+	int r = bj_get_str(doc, root, key, true, &s, e);
+	if (r < 0)
+		return r;
+	struct bj_loc at;
+	bj_key(&at, root, key);
+	if (s[0] != '/' || strlen(s) >= PATH_MAX / 2 || strstr(s, "/../") || strstr(s, "//"))
+		return bj_fail(e, &at, "\"%.64s\" is not a clean absolute path", s);
+	char *dup = strdup(s);
+	if (!dup)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	free(c->userns_registry);
+	c->userns_registry = dup;
+	return 0;
+}
+
 static int key_seccomp(const json_t *doc, const struct bj_loc *root, const char *key,
 		       struct eng_config *c, struct brig_err *e)
 {
@@ -290,6 +311,7 @@ static const struct {
 	{ "userns", key_userns },
 	{ "userns-remap", cfg_key_remap },
 	{ "subid-user", key_subid_user },
+	{ "userns-registry", key_registry },
 	{ "log-opts", cfg_key_log_opts },
 	{ "seccomp-profile", key_seccomp },
 	{ "no-new-privileges", key_nnp },

@@ -36,6 +36,8 @@
 #define ENG_CONFIG_DEF_RESTART_CEILING 1000
 #define ENG_CONFIG_DEF_BACKOFF_MAX_MS 60000 /* "60s" */
 #define ENG_CONFIG_DEF_SUBID_USER "brig"
+/* The host-wide registry of user namespace ranges (src/engine/userns.c). */
+#define ENG_CONFIG_DEF_USERNS_REGISTRY "/var/lib/brig/userns"
 
 enum eng_storage_choice {
 	ENG_STORAGE_AUTO = 0, /* null: overlay where it works, else copy */
@@ -94,6 +96,7 @@ struct eng_config {
 	enum eng_userns_choice userns;          /* "userns" */
 	struct eng_config_remap userns_remap;   /* "userns-remap" */
 	char *subid_user;                       /* "subid-user" */
+	char *userns_registry;                  /* "userns-registry" */
 
 	uint64_t log_max_size;  /* "log-opts"."max-size" bytes */
 	unsigned log_max_files; /* "log-opts"."max-file" */

@@ -64,7 +64,7 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 	json_t *swap = c->memory_swap == -1 ? json_integer(-1)
 		       : c->memory_swap == 0 ? json_null() : size_json(c->memory_swap);
 	json_t *j = json_pack(
-		"{s:o*,s:o*,s:o*,s:I,s:I,s:I,s:s,s:o*,s:s,s:o*,s:s,s:{s:o*,s:I},s:o*,s:b,s:b,"
+		"{s:o*,s:o*,s:o*,s:I,s:I,s:I,s:s,s:o*,s:s,s:o*,s:s,s:s,s:{s:o*,s:I},s:o*,s:b,s:b,"
 		"s:o*,s:b}",
 		"default-ulimits", ulimits_json(c),
 		"default-memory", c->memory ? size_json(c->memory) : json_null(),
@@ -77,6 +77,7 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 		"userns", eng_config_userns_name(c->userns),
 		"userns-remap", remap_json(&c->userns_remap),
 		"subid-user", c->subid_user,
+		"userns-registry", c->userns_registry,
 		"log-opts", "max-size", size_json((int64_t)c->log_max_size),
 		"max-file", (json_int_t)c->log_max_files,
 		"seccomp-profile", opt_string(c->seccomp_profile),
@@ -86,7 +87,7 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 		"content-trust", c->content_trust);
 	/* json_pack's "o*" turns a failed (NULL) member into a missing key:
 	 * every key must be there. */
-	if (!j || json_object_size(j) != 17 ||
+	if (!j || json_object_size(j) != 18 ||
 	    json_object_size(json_object_get(j, "log-opts")) != 2) {
 		json_decref(j);
 		return -ENOMEM;

@@ -84,6 +84,14 @@ int eng_flags_volume_get(const struct eng_flags *f, size_t i,
 int eng_flags_volume_resolve(struct eng_flags *f, size_t i,
 			     const char *host_path, struct brig_err *e);
 
+/* ---- host binds (-v /PATH:/dst, --mount type=bind) ---------------------- */
+
+size_t eng_flags_bind_count(const struct eng_flags *f);
+/* Bind i (0-based, command-line order): the host source and the container
+ * destination as given; -ENOENT past the end. */
+int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src,
+		       const char **dst);
+
 /* ---- values the engine acts on itself ---------------------------------- */
 
 /* --group-add values that are names, not numbers (NULL-terminated, owned by

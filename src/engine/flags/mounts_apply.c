@@ -84,6 +84,28 @@ int eng_flags_volume_resolve(struct eng_flags *f, size_t i, const char *host_pat
 	return 0;
 }
 
+/* ---- host binds ----------------------------------------------------------- */
+
+size_t eng_flags_bind_count(const struct eng_flags *f)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < f->n_mounts; k++)
+		n += f->mounts[k].kind == ENG_MNT_BIND;
+	return n;
+}
+
+int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src,
+		       const char **dst)
+{
+	for (size_t k = 0; k < f->n_mounts; k++)
+		if (f->mounts[k].kind == ENG_MNT_BIND && i-- == 0) {
+			*src = f->mounts[k].src;
+			*dst = f->mounts[k].dst;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 /* ---- apply ---------------------------------------------------------------- */
 
 static int apply_shm(const struct eng_flags *f, json_t *mounts, struct brig_err *e)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* brig_rm_rf: remove a directory tree without following symlinks and
- * without crossing mount points, iteratively (a deep tree a container made
- * cannot exhaust the stack). */
+/* Directory trees a container may have made, walked from the host without
+ * following symlinks and without crossing mount points, iteratively (a
+ * deep tree cannot exhaust the stack): brig_rm_rf removes one, brig_du
+ * measures one. */
 #include "common/common.h"
 
 #include <dirent.h>
@@ -187,4 +188,62 @@ int brig_rm_rf(int dirfd, const char *name, struct brig_err *e)
 	int r = rm_rf_at(&c, dirfd, name, NULL, 0);
 	brig_err_clear(&local);
 	return r;
+}
+
+/* ---- disk usage ----------------------------------------------------------- */
+
+#define DU_MAX_DEPTH 256 /* open directories at once; deeper ones are not entered */
+
+int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated)
+{
+	struct stat st;
+	DIR *stack[DU_MAX_DEPTH];
+	size_t depth = 0;
+	*bytes = 0;
+	if (truncated)
+		*truncated = false;
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	*bytes = (uint64_t)st.st_blocks * 512;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	dev_t dev = st.st_dev;
+	int fd = BRIG_RETRY(openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0 || !(stack[depth] = fdopendir(fd))) {
+		int err = errno;
+		if (fd >= 0)
+			(void)close(fd);
+		return -err;
+	}
+	depth++;
+	while (depth > 0) {
+		DIR *d = stack[depth - 1];
+		struct dirent *de = readdir(d);
+		if (!de) {
+			(void)closedir(d);
+			depth--;
+			continue;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		*bytes += (uint64_t)st.st_blocks * 512;
+		if (!S_ISDIR(st.st_mode) || st.st_dev != dev) /* not crossing mounts */
+			continue;
+		if (depth == DU_MAX_DEPTH) {
+			if (truncated)
+				*truncated = true;
+			continue;
+		}
+		fd = BRIG_RETRY(openat(dirfd(d), de->d_name,
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		if (fd < 0)
+			continue;
+		if (!(stack[depth] = fdopendir(fd))) {
+			(void)close(fd);
+			continue;
+		}
+		depth++;
+	}
+	return 0;
 }

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Host bind sources (-v /PATH:/dst, --mount type=bind), pinned.
+ *
+ * At create the source the user named is resolved once (a symlink the user
+ * named is followed, as Docker does), the resolved path goes into the OCI
+ * config and its identity (device and inode) into the record (Brig.Binds).
+ * At every start each source is opened again by that path without following
+ * any symlink, its identity compared with the record, and the runtime is
+ * given /proc/self/fd/N of what was checked, so nothing a container can
+ * write (a directory it replaced with a symlink to /, say) redirects a bind
+ * on a restart.  A changed source refuses the start with one line.
+ */
+#include "engine/eng_int.h"
+#include "engine/flags/flags.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int open_host_root(struct brig_err *e)
+{
+	int fd = BRIG_RETRY(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+	return fd < 0 ? brig_err_sys(e, errno, "opening /") : fd;
+}
+
+/* The bind mount of spec at dst whose source is src. */
+static json_t *spec_bind(json_t *spec, const char *dst, const char *src)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+		const char *d = json_string_value(json_object_get(m, "destination"));
+		const char *s = json_string_value(json_object_get(m, "source"));
+		const char *t = json_string_value(json_object_get(m, "type"));
+		if (d && s && t && strcmp(d, dst) == 0 && strcmp(s, src) == 0 &&
+		    strcmp(t, "bind") == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static int pin_one(int rootfd, json_t *spec, const char *src, const char *dst, json_t *out,
+		   struct brig_err *e)
+{
+	char real[PATH_MAX];
+	if (!realpath(src, real))
+		return brig_err_sys(e, errno, "bind source %s", src);
+	_cleanup_close_ int fd = brig_open_in_root(rootfd, real, O_PATH, 0,
+						   BRIG_RESOLVE_NO_SYMLINKS, e);
+	if (fd < 0)
+		return brig_err_wrap(e, "bind source %s", src);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return brig_err_sys(e, errno, "bind source %s", src);
+	json_t *m = spec_bind(spec, dst, src);
+	if (!m)
+		return brig_err_set(e, -EINVAL, "bind %s on %s is not in the config", src, dst);
+	char dev[24], ino[24];
+	(void)snprintf(dev, sizeof(dev), "%" PRIu64, (uint64_t)st.st_dev);
+	(void)snprintf(ino, sizeof(ino), "%" PRIu64, (uint64_t)st.st_ino);
+	if (json_object_set_new(m, "source", json_string(real)) < 0 ||
+	    json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}", "Destination", dst,
+						 "Source", real, "Dev", dev, "Ino", ino)) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int eng_binds_pin(const struct eng_flags *f, json_t *spec, json_t **out, struct brig_err *e)
+{
+	_cleanup_json_ json_t *binds = json_array();
+	if (!binds)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	size_t n = f ? eng_flags_bind_count(f) : 0;
+	_cleanup_close_ int rootfd = n ? open_host_root(e) : -1;
+	if (rootfd < 0 && n)
+		return rootfd;
+	for (size_t i = 0; i < n; i++) {
+		const char *src, *dst;
+		int r = eng_flags_bind_get(f, i, &src, &dst);
+		if (r == 0)
+			r = pin_one(rootfd, spec, src, dst, binds, e);
+		if (r < 0)
+			return r;
+	}
+	*out = brig_steal_ptr(binds);
+	return 0;
+}
+
+void eng_binds_close(struct eng_binds *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		(void)close(b->fds[i]);
+	free(b->fds);
+	json_decref(b->spec);
+	*b = (struct eng_binds){ 0 };
+}
+
+/* Open one pinned source again; its fd, or an error naming it. */
+static int reopen(int rootfd, const json_t *pin, const char *src, const char *dst,
+		  struct brig_err *e)
+{
+	uint64_t dev, ino;
+	if (brig_parse_u64(json_string_value(json_object_get(pin, "Dev")) ?: "", &dev) < 0 ||
+	    brig_parse_u64(json_string_value(json_object_get(pin, "Ino")) ?: "", &ino) < 0)
+		return brig_err_set(e, -EINVAL, "Brig.Binds: bad Dev or Ino for %s", dst);
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	_cleanup_close_ int fd = brig_open_in_root(rootfd, src, O_PATH, 0,
+						   BRIG_RESOLVE_NO_SYMLINKS, &e2);
+	if (fd == -ELOOP)
+		return brig_err_set(e, -ELOOP, "bind source %s (on %s) changed since the container "
+				    "was created: a symlink is in its path now", src, dst);
+	if (fd < 0)
+		return brig_err_set(e, fd, "bind source %s (on %s): %s", src, dst,
+				    strerror(-fd));
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return brig_err_sys(e, errno, "bind source %s", src);
+	if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
+		return brig_err_set(e, -ESTALE, "bind source %s (on %s) changed since the container "
+				    "was created: it is another file now", src, dst);
+	return brig_steal_fd(fd);
+}
+
+/* Whether the runtime clones bind sources in our mount namespace (as root
+ * with a user namespace: idmap.c's rt_rootfs_prepare_sources), where a
+ * /proc/self/fd path works.  Otherwise the container's first process binds
+ * them in its new namespace, where the kernel refuses a mount of ours
+ * (EINVAL): it gets the path just checked. */
+static bool sources_by_fd(const json_t *spec)
+{
+	size_t i;
+	const json_t *ns;
+	if (geteuid() != 0)
+		return false;
+	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, ns) {
+		const char *t = json_string_value(json_object_get(ns, "type"));
+		if (t && strcmp(t, "user") == 0)
+			return true;
+	}
+	return false;
+}
+
+static int open_one(int rootfd, struct eng_binds *b, const json_t *pin, struct brig_err *e)
+{
+	const char *src = json_string_value(json_object_get(pin, "Source"));
+	const char *dst = json_string_value(json_object_get(pin, "Destination"));
+	if (!src || !dst)
+		return brig_err_set(e, -EINVAL, "Brig.Binds: an entry without Source or "
+				    "Destination");
+	json_t *m = spec_bind(b->spec, dst, src);
+	if (!m)
+		return brig_err_set(e, -EINVAL, "Brig.Binds: %s on %s is not in the config", src,
+				    dst);
+	int *nf = realloc(b->fds, (b->n + 1) * sizeof(*nf));
+	if (!nf)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	b->fds = nf;
+	int fd = reopen(rootfd, pin, src, dst, e);
+	if (fd < 0)
+		return fd;
+	b->fds[b->n++] = fd;
+	if (!sources_by_fd(b->spec))
+		return 0;
+	char path[64];
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return json_object_set_new(m, "source", json_string(path)) < 0 ?
+		brig_err_set(e, -ENOMEM, "out of memory") : 0;
+}
+
+int eng_binds_open(const json_t *rec, struct eng_binds *b, struct brig_err *e)
+{
+	const json_t *brig = json_object_get(rec, "Brig");
+	*b = (struct eng_binds){ .spec = json_deep_copy(json_object_get(brig, "Spec")) };
+	if (!b->spec)
+		return brig_err_set(e, -EINVAL, "the record has no Brig.Spec");
+	const json_t *pins = json_object_get(brig, "Binds");
+	if (json_array_size(pins) == 0)
+		return 0; /* none, or a record from before pinning */
+	_cleanup_close_ int rootfd = open_host_root(e);
+	if (rootfd < 0)
+		return rootfd;
+	size_t i;
+	const json_t *pin;
+	json_array_foreach(pins, i, pin) {
+		int r = open_one(rootfd, b, pin, e);
+		if (r < 0) {
+			eng_binds_close(b);
+			return r;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# User namespace ranges are unique host-wide (issue 20, A3): containers of
+# different store roots never share a range, because every store takes its
+# slots from one registry (the engine config's userns-registry).
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	local rfs=$BATS_FILE_TMPDIR/rootfs
+	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
+	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
+}
+
+setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	grep -q '^brig:' /etc/subuid 2>/dev/null || skip "no subordinate ids for brig (scripts/setup.sh)"
+	CONF=$BATS_TEST_TMPDIR/brig.json
+	printf '{"userns-registry": "%s"}\n' "$BATS_TEST_TMPDIR/registry" >"$CONF"
+}
+
+teardown() {
+	local s id
+	for s in a b c; do
+		for id in $(bs "$s" ps -a -q --no-trunc 2>/dev/null); do
+			bs "$s" rm -f "$id" >/dev/null 2>&1 || true
+		done
+	done
+}
+
+# bs STORE ARGS...: brig on store STORE, with the test's engine config.
+bs() {
+	local s=$1
+	shift
+	timeout -k 5 120 "$BRIG" --root "$BATS_TEST_TMPDIR/root-$s" --config "$CONF" "$@"
+}
+
+@test "A3: 3 stores x 10 concurrent run -d get 30 disjoint user namespace ranges" {
+	local s n id pid
+	for s in a b c; do
+		bs "$s" import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	done
+	for s in a b c; do
+		for n in $(seq 1 10); do
+			bs "$s" run -d bb:1 sleep 1000 >"$BATS_TEST_TMPDIR/id-$s-$n" 2>&1 &
+		done
+	done
+	wait
+	: >"$BATS_TEST_TMPDIR/ranges"
+	for s in a b c; do
+		for n in $(seq 1 10); do
+			id=$(cat "$BATS_TEST_TMPDIR/id-$s-$n")
+			run -0 bs "$s" inspect -f '{{.State.Pid}}' "$id"
+			pid=$output
+			[ "$pid" -gt 0 ] || false
+			run -0 awk '{ print $2, $3 }' "/proc/$pid/uid_map"
+			echo "# $s $n $output" >&3
+			echo "$output" >>"$BATS_TEST_TMPDIR/ranges"
+		done
+	done
+	run -0 wc -l <"$BATS_TEST_TMPDIR/ranges"
+	[ "$output" -eq 30 ] || false
+	# Sorted by start, no range may begin before the previous one ends.
+	run -0 sort -n "$BATS_TEST_TMPDIR/ranges"
+	run -0 awk 'NR > 1 && $1 < end { print "overlap: " $0; bad = 1 }
+		    { end = $1 + $2 } END { exit bad }' <<<"$output"
+	[ -z "$output" ] || false
+}
+
+@test "A3: a slot whose container is gone is reclaimed, by any store" {
+	local id1 id2 m1 m2
+	bs a import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	bs b import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	run -0 bs a create bb:1 true
+	id1=$output
+	run -0 bs a inspect -f '{{.Brig.Userns.HostUid}}' "$id1"
+	m1=$output
+	# The container disappears without brig (its store is deleted).
+	rm -rf "$BATS_TEST_TMPDIR/root-a"
+	run -0 bs b create bb:1 true
+	id2=$output
+	run -0 bs b inspect -f '{{.Brig.Userns.HostUid}}' "$id2"
+	m2=$output
+	[ "$m1" = "$m2" ] || false
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+# brig exec -u USER (issue 20, B3): the process gets USER's own
+# supplementary groups (from the image's /etc/group) plus the container's
+# --group-add, never the groups of the container's main user.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	local rfs=$BATS_FILE_TMPDIR/rootfs
+	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
+	printf 'secret:x:4242:root\ndevs:x:5000:user\n' >>"$rfs/etc/group"
+	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
+}
+
+setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
+	ROOT=$BATS_TEST_TMPDIR/root
+	brig import "$BATS_FILE_TMPDIR/rootfs.tar" grp:1 >/dev/null
+}
+
+teardown() {
+	local id
+	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
+		brig rm -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" "$@"; }
+
+@test "B3: exec -u USER gets USER's groups, not the main user's" {
+	run -0 brig run -d --group-add 777 grp:1 sleep 1000
+	id=$output
+	# The main user (root) is in secret (4242), and in 777 by --group-add.
+	run -0 brig exec "$id" id -G
+	[[ " $output " == *" 4242 "* ]] || false
+	# nobody has no groups of its own: only --group-add's.
+	run -0 brig exec -u nobody "$id" id -G
+	echo "# nobody: $output" >&3
+	[[ " $output " != *" 4242 "* ]] || false
+	[[ " $output " == *" 777 "* ]] || false
+	# user (1000) is in devs (5000).
+	run -0 brig exec -u user "$id" id -G
+	echo "# user: $output" >&3
+	[[ " $output " != *" 4242 "* ]] || false
+	[[ " $output " == *" 5000 "* ]] || false
+	[[ " $output " == *" 777 "* ]] || false
+	# env, workdir and the command still apply.
+	run -0 brig exec -u nobody -e FOO=bar -w /tmp "$id" sh -c 'echo "$FOO $(pwd) $(id -u)"'
+	[ "$output" = "bar /tmp 65534" ] || false
+}
