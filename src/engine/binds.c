@@ -11,7 +11,7 @@
  * write (a directory it replaced with a symlink to /, say) redirects a bind
  * on a restart.  A changed source refuses the start with one line.
  */
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 #include "engine/flags/flags.h"
 
 #include <fcntl.h>

@@ -13,8 +13,8 @@
  * by `start` from its check until the monitor reports the container
  * running, so two starts never race.
  */
-#include "engine/eng_int.h"
-#include "engine/config/config.h"
+#include "engine/engine-internal.h"
+#include "engine/config/engine-config.h"
 
 #include <dirent.h>
 #include <fcntl.h>

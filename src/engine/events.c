@@ -5,7 +5,7 @@
  * See events.h and docs/monitor.md.
  */
 #include "engine/events.h"
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 #include "engine/logs/logs.h"
 
 #include <fcntl.h>

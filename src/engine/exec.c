@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* exec and top: processes in a running container, through the runtime. */
-#include "engine/eng_int.h"
-#include "engine/user.h"
+#include "engine/engine-internal.h"
+#include "engine/user-internal.h"
 
 #include <stdio.h>
 #include <sys/mman.h>

@@ -2,7 +2,7 @@
 /* The layer cache: a layer blob unpacked once, into ROOT/layers/<diff_id
  * hex>, synced before it is published under that name
  * (img_layer_unpack_cached). */
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 #include "image/layer/layer.h"
 
 #include <fcntl.h>

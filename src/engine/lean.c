@@ -10,9 +10,9 @@
  * (eng_monitor_resume).  An idle container thus costs a static program's
  * memory, not a brig process's.
  */
-#include "engine/eng_int.h"
-#include "engine/monitor.h"
-#include "engine/config/config.h"
+#include "engine/engine-internal.h"
+#include "engine/monitor-internal.h"
+#include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 #include "brig-config.h"
 

@@ -10,11 +10,11 @@
  * deletes: a crash in between never leaves a half-deleted container that
  * claims to exist.
  */
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 #include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 #include "engine/volume.h"
 #include "engine/events.h"
 

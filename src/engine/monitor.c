@@ -11,9 +11,9 @@
  * For its whole life it holds the OFD lock on monitor.lock: that is what
  * "running" means to every other command.
  */
-#include "engine/eng_int.h"
-#include "engine/monitor.h"
-#include "engine/config/config.h"
+#include "engine/engine-internal.h"
+#include "engine/monitor-internal.h"
+#include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 
 #include <fcntl.h>

@@ -6,7 +6,7 @@
  * (taken by create, rename and rm around their name changes) lets a stale
  * name (its container gone after a crash) be told from one being made.
  */
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -14,10 +14,10 @@
  * the layers are unpacked once more, whiteouts applied, into rootfs/, which
  * is then bound (nosuid, nodev) the same way.
  */
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 #include "brig-mutant.h"
 #include "image/layer/layer.h"
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -6,8 +6,8 @@
  * record says "running" with the init's pid, so two starts never race; the
  * monitor's own exit update waits for that lock, so it always lands after.
  */
-#include "engine/eng_int.h"
-#include "engine/monitor.h"
+#include "engine/engine-internal.h"
+#include "engine/monitor-internal.h"
 #include "engine/events.h"
 #include "engine/logs/logs.h"
 

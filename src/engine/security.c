@@ -6,7 +6,7 @@
  * this architecture and this kernel.  Without a profile to load, brig
  * refuses to run the container rather than run it unconfined.
  */
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 #include "engine/seccomp/profile.h"
 #include "brig-config.h"
 

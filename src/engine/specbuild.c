@@ -6,10 +6,10 @@
  * what the image config and the command line ask for, with Docker's
  * precedence rules for entrypoint and command.
  */
-#include "engine/eng_int.h"
-#include "engine/user.h"
+#include "engine/engine-internal.h"
+#include "engine/user-internal.h"
 #include "engine/flags/flags.h"
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 #include "engine/volume.h"
 
 #include <limits.h>

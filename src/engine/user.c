@@ -5,8 +5,8 @@
  * the safe resolver; the files are the image's, so they are parsed as
  * untrusted: size-limited, every field checked).
  */
-#include "engine/eng_int.h"
-#include "engine/user.h"
+#include "engine/engine-internal.h"
+#include "engine/user-internal.h"
 
 #include <stdlib.h>
 #include <string.h>

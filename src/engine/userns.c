@@ -13,8 +13,8 @@
  * the registry's lock), and removed with the container.  The image's layers are shared, not chowned:
  * they are mounted idmapped into the container's overlay.
  */
-#include "engine/eng_int.h"
-#include "engine/config/config.h"
+#include "engine/engine-internal.h"
+#include "engine/config/engine-config.h"
 
 #include <fcntl.h>
 #include <stdio.h>

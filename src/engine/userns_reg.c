@@ -13,8 +13,8 @@
  * An entry whose container (ROOT/containers/ID, or the .tmp-ID being
  * made) no longer exists is stale and its slot free again.
  */
-#include "engine/eng_int.h"
-#include "engine/config/config.h"
+#include "engine/engine-internal.h"
+#include "engine/config/engine-config.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -7,8 +7,8 @@
  * This file never takes names.lock, so it may be called by code that holds
  * it (container removal) without deadlock.
  */
-#include "engine/volume_int.h"
-#include "engine/eng_int.h"
+#include "engine/volume-internal.h"
+#include "engine/engine-internal.h"
 #include "engine/flags/flags.h"
 
 #include <dirent.h>

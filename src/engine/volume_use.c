@@ -5,7 +5,7 @@
  * and released, anonymous ones removed on request, when it goes
  * (eng_volumes_release).  The volume store itself is volume.c.
  */
-#include "engine/volume_int.h"
+#include "engine/volume-internal.h"
 #include "engine/flags/flags.h"
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The engine-wide defaults applied to an OCI runtime config. */
-#include "engine/config/cfg_int.h"
+#include "engine/config/config-internal.h"
 #include "engine/flags/flags.h"
 
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loading the engine configuration file: defaults, the key table, the
  * scalar keys and the checks across keys. */
-#include "engine/config/cfg_int.h"
+#include "engine/config/config-internal.h"
 #include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The effective configuration as JSON, in the file's own shape. */
-#include "engine/config/cfg_int.h"
+#include "engine/config/config-internal.h"
 
 #include <stdio.h>
 

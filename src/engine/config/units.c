@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Durations and the canonical spelling of sizes and durations. */
-#include "engine/config/cfg_int.h"
+#include "engine/config/config-internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The structured keys: default-ulimits, default-capabilities, userns-remap
  * and log-opts. */
-#include "engine/config/cfg_int.h"
+#include "engine/config/config-internal.h"
 #include "brig-mutant.h"
 #include "engine/logs/logs.h"
 #include "engine/flags/flags.h"

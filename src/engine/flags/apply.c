@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eng_flags_apply: every topic's changes on a copy, swapped in on success. */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* --device HOST[:CONTAINER][:PERMS] -> linux.devices + a cgroup allow rule. */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #include <string.h>
 #include <sys/stat.h>

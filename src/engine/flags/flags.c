@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The flag table, recording values, getters and small shared helpers. */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The flags as Docker's HostConfig members, for `brig inspect`. */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #define DEFAULT_SHM_SIZE (64LL << 20) /* brig's /dev/shm, like Docker's */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* --mount type=bind|volume|tmpfs,src=...,dst=...,... (CSV, like Docker). */
-#include "engine/flags/flags_int.h"
-#include "engine/flags/mounts_int.h"
+#include "engine/flags/flags-internal.h"
+#include "engine/flags/mounts-internal.h"
 
 #include <string.h>
 #include <sys/stat.h>

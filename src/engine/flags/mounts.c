@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* --tmpfs and -v/--volume: parsing into struct eng_mount with the OCI
  * options decided here (nosuid always, nodev unless asked, ...). */
-#include "engine/flags/flags_int.h"
-#include "engine/flags/mounts_int.h"
+#include "engine/flags/flags-internal.h"
+#include "engine/flags/mounts-internal.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* User mounts, --shm-size and --read-only into the config; named volume
  * requests; the HostConfig view of all of them. */
-#include "engine/flags/flags_int.h"
-#include "engine/flags/mounts_int.h"
+#include "engine/flags/flags-internal.h"
+#include "engine/flags/mounts-internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* --group-add, --oom-score-adj, --hostname, --stop-signal, --stop-timeout. */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Memory, CPU, pids and block I/O flags -> linux.resources. */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #include <sched.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* --security-opt: no-new-privileges, seccomp, apparmor, label, mask,
  * unmask, systempaths. */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #include <string.h>
 

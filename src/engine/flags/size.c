@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Value parsers: bounded integers, CPU counts, CPU lists (sizes and signals:
  * brig_parse_size and brig_parse_signal in common). */
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 #include <string.h>
 

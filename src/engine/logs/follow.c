@@ -5,7 +5,7 @@
  * alive() is polled), print what it appends, and move on when it rotates:
  * the file we read was renamed away and a new ctr.log created.
  */
-#include "engine/logs/logs-int.h"
+#include "engine/logs/logs-internal.h"
 
 #include <fcntl.h>
 #include <poll.h>

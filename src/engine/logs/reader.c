@@ -4,7 +4,7 @@
  * finds where --tail starts by scanning backwards, and prints the matching
  * records oldest first.  Following is in follow.c.
  */
-#include "engine/logs/logs-int.h"
+#include "engine/logs/logs-internal.h"
 
 #include <fcntl.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Log times: RFC 3339 formatting and parsing, --since/--until values, and
  * the UTF-8 check the writer uses. */
-#include "engine/logs/logs-int.h"
+#include "engine/logs/logs-internal.h"
 
 #include <string.h>
 #include <time.h>

@@ -10,7 +10,7 @@
  * malformed line the reader skips).  Nothing is fsync'ed: log lines are not
  * worth a disk flush each, and a host crash may lose the last few.
  */
-#include "engine/logs/logs-int.h"
+#include "engine/logs/logs-internal.h"
 
 #include <fcntl.h>
 #include <limits.h>

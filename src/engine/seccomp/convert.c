@@ -2,7 +2,7 @@
 /* A Docker-format seccomp profile -> the OCI linux.seccomp object for one
  * container: schema check of the whole profile, then the syscalls[] entries
  * whose includes/excludes match, and the archMap entry of this machine. */
-#include "engine/seccomp/sp-priv.h"
+#include "engine/seccomp/seccomp-internal.h"
 
 #include <string.h>
 #include <sys/utsname.h>

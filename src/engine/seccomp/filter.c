@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The "includes" and "excludes" filters of a Docker profile's syscalls[]
  * entries: capabilities, architectures, minimum kernel version. */
-#include "engine/seccomp/sp-priv.h"
+#include "engine/seccomp/seccomp-internal.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a profile file (size-limited, digested) and where the default
  * profile lives. */
-#include "engine/seccomp/sp-priv.h"
+#include "engine/seccomp/seccomp-internal.h"
 
 #include "brig-config.h"
 

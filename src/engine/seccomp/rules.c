@@ -2,7 +2,7 @@
 /* The syscalls[] entries of a Docker profile: names, action, arguments,
  * comment, and the includes/excludes filters that decide whether an entry
  * applies to the container. */
-#include "engine/seccomp/sp-priv.h"
+#include "engine/seccomp/seccomp-internal.h"
 
 #include <string.h>
 

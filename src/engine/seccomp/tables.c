@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The names a profile may use: actions, operators, architectures (the OCI
  * ones and Docker's short ones), flags; syscall and capability name rules. */
-#include "engine/seccomp/sp-priv.h"
+#include "engine/seccomp/seccomp-internal.h"
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 #include "engine/flags/flags.h"
 
 static struct eng_config *cfg(const char *doc)

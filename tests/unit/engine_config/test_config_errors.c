@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 
 static const struct {
 	const char *doc, *msg;

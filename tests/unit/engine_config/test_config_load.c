@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 
 static char dir[64];
 

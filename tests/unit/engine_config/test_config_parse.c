@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 
 static struct eng_config *parse_ok(const char *doc)
 {

@@ -6,7 +6,7 @@
 #define BRIG_ENGINE_VOLUME_INT_H
 
 #include "engine/volume.h"
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 
 #define VOL_PENDING "pending" /* <volume>/pending/<container id>: claims */
 

@@ -4,7 +4,7 @@
 #ifndef BRIG_ENGINE_FLAGS_MOUNTS_INT_H
 #define BRIG_ENGINE_FLAGS_MOUNTS_INT_H
 
-#include "engine/flags/flags_int.h"
+#include "engine/flags/flags-internal.h"
 
 void eng_mount_clear(struct eng_mount *m);
 /* Append m (moved: m is zeroed); a destination given twice is an error. */

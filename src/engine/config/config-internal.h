@@ -3,7 +3,7 @@
 #ifndef BRIG_ENGINE_CONFIG_INT_H
 #define BRIG_ENGINE_CONFIG_INT_H
 
-#include "engine/config/config.h"
+#include "engine/config/engine-config.h"
 
 /* Bounds of the numeric keys. */
 #define CFG_MIN_MEMORY (6LL << 20) /* Docker's floor for a memory limit */

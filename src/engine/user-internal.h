@@ -3,7 +3,7 @@
 #ifndef BRIG_ENG_USER_H
 #define BRIG_ENG_USER_H
 
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 
 #define ENG_USER_MAX_GROUPS 64
 

@@ -3,7 +3,7 @@
 #ifndef BRIG_ENG_MONITOR_H
 #define BRIG_ENG_MONITOR_H
 
-#include "engine/eng_int.h"
+#include "engine/engine-internal.h"
 
 struct eng_logw;
 
