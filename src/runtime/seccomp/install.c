@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-/* Used when the state has no ociVersion of its own (rt.h: RT_OCI_VERSION). */
+/* Used when the state has no ociVersion of its own (runtime-internal.h: RT_OCI_VERSION). */
 #define SC_OCI_VERSION "1.2.0"
 #define SC_MAX_STATE (1u << 20) /* container process state document */
 
