@@ -6,7 +6,7 @@
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
 
-#include <config.h> /* the build's BRIG_SYSCONFDIR (not this directory's) */
+#include "brig-config.h" /* the build's BRIG_SYSCONFDIR */
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
