@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON_OPTS ?=
 
-.PHONY: all build setup demo check bench fuzz clean install unit integration mutants
+.PHONY: all build setup demo check bench fuzz clean install unit integration mutants format
 
 all: build
 
@@ -44,6 +44,10 @@ fuzz: setup
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)
 	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR),)
+
+# Rewrite the C sources as .clang-format says (make check checks it).
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-mutant

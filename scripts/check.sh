@@ -77,6 +77,25 @@ run_bats() { # builddir label dirs...
 	rm -f "$log"
 }
 
+# The C sources as .clang-format says (`make format` rewrites them).
+check_format() {
+	local files bad
+	if ! command -v clang-format >/dev/null; then
+		failures+=("format: clang-format missing"); failed=$((failed + 1)); return
+	fi
+	mapfile -t files < <(git ls-files '*.c' '*.h' 2>/dev/null || find src tests -name '*.[ch]')
+	bad=$(clang-format --dry-run --Werror "${files[@]}" 2>&1 | grep -oE '^[^: ]+\.[ch]:' |
+		tr -d : | sort -u)
+	if [ -n "$bad" ]; then
+		failed=$((failed + 1))
+		failures+=("format: not formatted as .clang-format says (make format): $(echo $bad)")
+		printf '  %-44s FAILED\n' "format"
+	else
+		passed=$((passed + 1))
+		printf '  %-44s ok (%d files)\n' "format" "${#files[@]}"
+	fi
+}
+
 run_fuzz_smoke() {
 	if ! command -v clang >/dev/null; then
 		failures+=("fuzz: clang missing, harnesses not built"); failed=$((failed + 1)); return
@@ -107,6 +126,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 
 if [ -z "$only" ] || [ "$only" = runner ]; then
 	note "the test runner's own tests"; run_bats build runner tests/runner
+	note "source format"; check_format
 fi
 if [ "$only" != runner ]; then
 	note "build"

@@ -3,7 +3,7 @@
 # brig need.  Idempotent; runs offline when everything is already present.
 set -eu
 
-PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev \
+PKGS="meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev \
 libseccomp-dev libcap-dev libjansson-dev libarchive-dev libssl-dev \
 libcurl4-openssl-dev libcmocka-dev bats \
 runc crun podman conmon containerd skopeo umoci docker-registry notary busybox-static \

@@ -100,7 +100,8 @@ static int one_option(const char *prog, struct opt *opts, int argc, char **argv,
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	struct opt *o = find_long(opts, name, len);
 	if (!o) {
-		fprintf(stderr, "%s: unknown option %.*s\n", prog, (int)(len + (size_t)(name - w)), w);
+		fprintf(stderr, "%s: unknown option %.*s\n", prog, (int)(len + (size_t)(name - w)),
+			w);
 		return -1;
 	}
 	if (o->kind == OPT_BOOL) {
@@ -125,8 +126,8 @@ static int one_option(const char *prog, struct opt *opts, int argc, char **argv,
 	return store(prog, o, v);
 }
 
-int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
-	       bool stop_at_positional, char ***pos, size_t *npos)
+int opts_parse(const char *prog, struct opt *opts, int argc, char **argv, bool stop_at_positional,
+	       char ***pos, size_t *npos)
 {
 	char **p = calloc((size_t)argc + 1, sizeof(char *));
 	size_t n = 0;
@@ -174,8 +175,8 @@ void opts_usage(FILE *out, const struct opt *opts)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->alias, o->name,
 				 o->metavar ? " " : "", o->metavar ? o->metavar : "");
 		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
-				 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->metavar ? " " : "",
+				 o->metavar ? o->metavar : "");
 		fprintf(out, "  %-30s %s\n", left, o->help ? o->help : "");
 	}
 }
@@ -192,9 +193,8 @@ void opts_help(FILE *out, const char *prog, const char *args, const struct opt *
 			"print this help and exit");
 }
 
-int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc,
-		   char **argv, bool stop_at_positional, char ***pos, size_t *npos,
-		   size_t min, size_t max)
+int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc, char **argv,
+		   bool stop_at_positional, char ***pos, size_t *npos, size_t min, size_t max)
 {
 	*pos = NULL;
 	*npos = 0;

@@ -19,23 +19,32 @@ enum opt_kind { OPT_BOOL, OPT_STR, OPT_LIST };
  *   OPT_VALUE("name", 0, "NAME", "the container's name"),
  *   OPT_MULTI("env", 'e', "K=V", "set an environment variable"),
  *   { 0 } */
-#define OPT_FLAG(n, a, h) { .name = (n), .alias = (a), .kind = OPT_BOOL, .help = (h) }
-#define OPT_VALUE(n, a, m, h) { .name = (n), .alias = (a), .kind = OPT_STR, .metavar = (m), .help = (h) }
-#define OPT_MULTI(n, a, m, h) { .name = (n), .alias = (a), .kind = OPT_LIST, .metavar = (m), .help = (h) }
+#define OPT_FLAG(n, a, h)                                                \
+	{                                                                \
+		.name = (n), .alias = (a), .kind = OPT_BOOL, .help = (h) \
+	}
+#define OPT_VALUE(n, a, m, h)                                                           \
+	{                                                                               \
+		.name = (n), .alias = (a), .kind = OPT_STR, .metavar = (m), .help = (h) \
+	}
+#define OPT_MULTI(n, a, m, h)                                                            \
+	{                                                                                \
+		.name = (n), .alias = (a), .kind = OPT_LIST, .metavar = (m), .help = (h) \
+	}
 
 /* opts_parse's answer when --help (or -h) was given. */
 #define OPTS_HELP 1
 
 struct opt {
-	const char *name;   /* long name without dashes */
-	char alias;         /* single letter, or 0 */
+	const char *name; /* long name without dashes */
+	char alias; /* single letter, or 0 */
 	enum opt_kind kind;
 	const char *help;
 	const char *metavar;
 	/* filled by opts_parse: */
 	bool set;
-	const char *value;  /* OPT_STR (last given) */
-	const char **list;  /* OPT_LIST, NULL-terminated */
+	const char *value; /* OPT_STR (last given) */
+	const char **list; /* OPT_LIST, NULL-terminated */
 	size_t n;
 };
 
@@ -47,13 +56,12 @@ struct opt {
  * Returns 0, OPTS_HELP when help was asked for (parsing stops there), or
  * -1 after printing a one-line error naming the option.
  */
-int opts_parse(const char *prog, struct opt *opts, int argc, char **argv,
-	       bool stop_at_positional, char ***pos, size_t *npos);
+int opts_parse(const char *prog, struct opt *opts, int argc, char **argv, bool stop_at_positional,
+	       char ***pos, size_t *npos);
 /* opts_parse for a command: prints its --help (returns 0), checks that
  * there are min..max positional words (else a usage line, -1); 1 to go on. */
-int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc,
-		   char **argv, bool stop_at_positional, char ***pos, size_t *npos,
-		   size_t min, size_t max);
+int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc, char **argv,
+		   bool stop_at_positional, char ***pos, size_t *npos, size_t min, size_t max);
 /* Set by the command dispatcher before it runs a command: the words the
  * user typed for it ("brig container ls"), which opts_parse_cmd's help and
  * errors then name instead of the command's own name ("brig ps"), and the

@@ -12,8 +12,8 @@
 enum node_kind { N_TEXT, N_PRINT, N_JSON, N_INDEX, N_RANGE };
 
 struct expr {
-	char var[32];  /* "" for the dot, else a $variable name */
-	char **path;   /* member chain, NULL-terminated */
+	char var[32]; /* "" for the dot, else a $variable name */
+	char **path; /* member chain, NULL-terminated */
 };
 
 struct key {
@@ -24,12 +24,12 @@ struct key {
 
 struct node {
 	enum node_kind kind;
-	char *text;              /* N_TEXT */
-	struct expr x;           /* every other kind */
+	char *text; /* N_TEXT */
+	struct expr x; /* every other kind */
 	struct key keys[TPL_MAX_KEYS];
-	size_t n_keys;           /* N_INDEX */
+	size_t n_keys; /* N_INDEX */
 	char kvar[32], vvar[32]; /* N_RANGE */
-	struct node *body;       /* N_RANGE */
+	struct node *body; /* N_RANGE */
 	size_t n_body;
 };
 
@@ -189,7 +189,8 @@ static int parse_range(struct parser *p, char **w, size_t n, struct node *nd)
 	if (n >= 4 && strcmp(w[n - 2], ":=") == 0) {
 		if (n == 5) { /* range $k, $v := X */
 			size_t kl = strlen(w[1]);
-			if (kl < 3 || w[1][kl - 1] != ',' || w[1][0] != '$' || kl > sizeof(nd->kvar))
+			if (kl < 3 || w[1][kl - 1] != ',' || w[1][0] != '$' ||
+			    kl > sizeof(nd->kvar))
 				return fail_at(p, "expected range $k, $v := ...");
 			memcpy(nd->kvar, w[1], kl - 1);
 			at = 2;
@@ -206,8 +207,7 @@ static int parse_range(struct parser *p, char **w, size_t n, struct node *nd)
 	return parse_expr(p, w[at], &nd->x);
 }
 
-static int parse_list(struct parser *p, struct node **list, size_t *n, int depth,
-		      bool *saw_end);
+static int parse_list(struct parser *p, struct node **list, size_t *n, int depth, bool *saw_end);
 
 /* One {{action}}; the text between the braces is in a (modifiable). */
 static int parse_action(struct parser *p, char *a, struct node **list, size_t *n, int depth,
@@ -273,8 +273,7 @@ static int add_text(struct parser *p, const char *t, size_t len, struct node **l
 	return 0;
 }
 
-static int parse_list(struct parser *p, struct node **list, size_t *n, int depth,
-		      bool *saw_end)
+static int parse_list(struct parser *p, struct node **list, size_t *n, int depth, bool *saw_end)
 {
 	for (;;) {
 		const char *open = strstr(p->s + p->pos, "{{");
@@ -293,7 +292,8 @@ static int parse_list(struct parser *p, struct node **list, size_t *n, int depth
 			return fail_at(p, "unclosed action");
 		const char *b = open + 2 + (trim_prev ? 1 : 0);
 		const char *eend = close;
-		bool trim_after = close - b >= 2 && close[-1] == '-' && (close[-2] == ' ' || close[-2] == '\t');
+		bool trim_after = close - b >= 2 && close[-1] == '-' &&
+			(close[-2] == ' ' || close[-2] == '\t');
 		if (trim_after)
 			eend--;
 		_cleanup_free_ char *a = strndup(b, (size_t)(eend - b));
@@ -352,7 +352,8 @@ struct out {
 static int put(struct out *o, const char *s, size_t n)
 {
 	if (o->len + n + 1 > TPL_MAX_OUT)
-		return brig_err_set(o->e, -E2BIG, "template: output larger than %u bytes", TPL_MAX_OUT);
+		return brig_err_set(o->e, -E2BIG, "template: output larger than %u bytes",
+				    TPL_MAX_OUT);
 	if (o->len + n + 1 > o->cap) {
 		size_t cap = (o->len + n + 1) * 2;
 		char *b = realloc(o->buf, cap);
@@ -367,7 +368,10 @@ static int put(struct out *o, const char *s, size_t n)
 	return 0;
 }
 
-static int puts_(struct out *o, const char *s) { return put(o, s, strlen(s)); }
+static int puts_(struct out *o, const char *s)
+{
+	return put(o, s, strlen(s));
+}
 
 /* A value from the data: its control characters escaped (termsafe.c), so
  * a label or command cannot drive the reader's terminal or forge a line. */
@@ -394,8 +398,7 @@ static const char **sorted_keys(const json_t *obj, size_t *n)
 	size_t i = 0;
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)obj, key, v)
-		k[i++] = key;
+	json_object_foreach((json_t *)obj, key, v) k[i++] = key;
 	qsort(k, *n, sizeof(char *), cmp_keys);
 	return k;
 }
@@ -406,16 +409,20 @@ static int print_value(struct out *o, const json_t *v, int depth)
 	if (depth > TPL_MAX_DEPTH)
 		return brig_err_set(o->e, -ELOOP, "template: value nested too deep");
 	switch (json_typeof(v)) {
-	case JSON_STRING: return put_value(o, json_string_value(v), json_string_length(v));
+	case JSON_STRING:
+		return put_value(o, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		return puts_(o, num);
 	case JSON_REAL:
 		snprintf(num, sizeof(num), "%g", json_real_value(v));
 		return puts_(o, num);
-	case JSON_TRUE: return puts_(o, "true");
-	case JSON_FALSE: return puts_(o, "false");
-	case JSON_NULL: return puts_(o, "<no value>");
+	case JSON_TRUE:
+		return puts_(o, "true");
+	case JSON_FALSE:
+		return puts_(o, "false");
+	case JSON_NULL:
+		return puts_(o, "<no value>");
 	case JSON_ARRAY: {
 		int r = puts_(o, "[");
 		for (size_t i = 0; r == 0 && i < json_array_size(v); i++)
@@ -431,8 +438,7 @@ static int print_value(struct out *o, const json_t *v, int depth)
 		int r = puts_(o, "map[");
 		for (size_t i = 0; r == 0 && i < n; i++) {
 			if ((r = i ? puts_(o, " ") : 0) == 0 &&
-			    (r = put_value(o, k[i], strlen(k[i]))) == 0 &&
-			    (r = puts_(o, ":")) == 0)
+			    (r = put_value(o, k[i], strlen(k[i]))) == 0 && (r = puts_(o, ":")) == 0)
 				r = print_value(o, json_object_get(v, k[i]), depth + 1);
 		}
 		return r ? r : puts_(o, "]");
@@ -458,15 +464,17 @@ static int eval_expr(struct out *o, const struct scope *sc, const struct expr *x
 			}
 		}
 		if (!s)
-			return brig_err_set(o->e, -EINVAL, "template: undefined variable %s", x->var);
+			return brig_err_set(o->e, -EINVAL, "template: undefined variable %s",
+					    x->var);
 	}
 	char chain[512] = "";
 	for (char **f = x->path; f && *f; f++) {
 		size_t l = strlen(chain);
 		snprintf(chain + l, sizeof(chain) - l, ".%s", *f);
 		if (!json_is_object(v))
-			return brig_err_set(o->e, -EINVAL, "template: can't evaluate field %s in %s%s",
-					    *f, v ? bj_type_name(v) : "nothing", x->var);
+			return brig_err_set(o->e, -EINVAL,
+					    "template: can't evaluate field %s in %s%s", *f,
+					    v ? bj_type_name(v) : "nothing", x->var);
 		v = json_object_get(v, *f);
 		if (!v)
 			return brig_err_set(o->e, -ENOENT, "template: no field %s in %s%s", *f,
@@ -476,8 +484,7 @@ static int eval_expr(struct out *o, const struct scope *sc, const struct expr *x
 	return 0;
 }
 
-static int render_list(struct out *o, const struct node *n, size_t count,
-		       const struct scope *sc);
+static int render_list(struct out *o, const struct node *n, size_t count, const struct scope *sc);
 
 static int render_index(struct out *o, const struct node *nd, const json_t *v)
 {
@@ -485,8 +492,8 @@ static int render_index(struct out *o, const struct node *nd, const json_t *v)
 		const struct key *k = &nd->keys[i];
 		if (k->is_int && json_is_array(v)) {
 			if (k->n < 0 || (size_t)k->n >= json_array_size(v))
-				return brig_err_set(o->e, -ERANGE, "template: index %lld out of range",
-						    k->n);
+				return brig_err_set(o->e, -ERANGE,
+						    "template: index %lld out of range", k->n);
 			v = json_array_get(v, (size_t)k->n);
 		} else if (!k->is_int && json_is_object(v)) {
 			v = json_object_get(v, k->s);
@@ -504,7 +511,8 @@ static int render_index(struct out *o, const struct node *nd, const json_t *v)
 static int render_range(struct out *o, const struct node *nd, const json_t *v,
 			const struct scope *sc)
 {
-	struct scope in = { .up = sc, .kvar = nd->kvar[0] ? nd->kvar : NULL,
+	struct scope in = { .up = sc,
+			    .kvar = nd->kvar[0] ? nd->kvar : NULL,
 			    .vvar = nd->vvar[0] ? nd->vvar : NULL };
 	int r = 0;
 	if (json_is_array(v)) {
@@ -535,8 +543,7 @@ static int render_range(struct out *o, const struct node *nd, const json_t *v,
 			    bj_type_name(v));
 }
 
-static int render_list(struct out *o, const struct node *n, size_t count,
-		       const struct scope *sc)
+static int render_list(struct out *o, const struct node *n, size_t count, const struct scope *sc)
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct node *nd = &n[i];

@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-static inline void brig_freep(void *p) { free(*(void **)p); }
+static inline void brig_freep(void *p)
+{
+	free(*(void **)p);
+}
 static inline void brig_closep(int *fd)
 {
 	if (*fd >= 0) {
@@ -34,7 +37,10 @@ static inline void brig_json_decrefp(json_t **j)
 		json_decref(*j);
 }
 void brig_strv_free(char **v);
-static inline void brig_strv_freep(char ***v) { brig_strv_free(*v); }
+static inline void brig_strv_freep(char ***v)
+{
+	brig_strv_free(*v);
+}
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(brig_freep)
@@ -44,29 +50,29 @@ static inline void brig_strv_freep(char ***v) { brig_strv_free(*v); }
 #define _cleanup_strv_ _cleanup_(brig_strv_freep)
 
 /* Hand ownership out of a cleanup variable. */
-#define brig_steal_ptr(p)                                                      \
-	({                                                                     \
-		__typeof__(p) _tmp = (p);                                      \
-		(p) = NULL;                                                    \
-		_tmp;                                                          \
+#define brig_steal_ptr(p)                 \
+	({                                \
+		__typeof__(p) _tmp = (p); \
+		(p) = NULL;               \
+		_tmp;                     \
 	})
-#define brig_steal_fd(fd)                                                      \
-	({                                                                     \
-		int _tmp = (fd);                                               \
-		(fd) = -1;                                                     \
-		_tmp;                                                          \
+#define brig_steal_fd(fd)        \
+	({                       \
+		int _tmp = (fd); \
+		(fd) = -1;       \
+		_tmp;            \
 	})
 
 #define BRIG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Retry an expression while it fails with EINTR. */
-#define BRIG_RETRY(expr)                                                       \
-	({                                                                     \
-		__typeof__(expr) _r;                                           \
-		do                                                             \
-			_r = (expr);                                           \
-		while (_r == -1 && errno == EINTR);                            \
-		_r;                                                            \
+#define BRIG_RETRY(expr)                            \
+	({                                          \
+		__typeof__(expr) _r;                \
+		do                                  \
+			_r = (expr);                \
+		while (_r == -1 && errno == EINTR); \
+		_r;                                 \
 	})
 
 #define BRIG_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -12,8 +12,7 @@ struct brig_err_frame {
 /* Used when allocating a frame fails: the code is kept, the text is fixed. */
 static const char oom_msg[] = "out of memory while reporting an error";
 
-static struct brig_err_frame *frame_new(const char *fmt, va_list ap,
-					const char *suffix)
+static struct brig_err_frame *frame_new(const char *fmt, va_list ap, const char *suffix)
 {
 	va_list aq;
 	va_copy(aq, ap);
@@ -55,8 +54,7 @@ void brig_err_clear(struct brig_err *e)
 	e->code = 0;
 }
 
-static int set_common(struct brig_err *e, int code, const char *suffix,
-		      const char *fmt, va_list ap)
+static int set_common(struct brig_err *e, int code, const char *suffix, const char *fmt, va_list ap)
 {
 	if (code > 0)
 		code = -code;
@@ -90,8 +88,7 @@ int brig_err_sys(struct brig_err *e, int errnum, const char *fmt, ...)
 		errnum = -errnum;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = set_common(e, errnum ? errnum : EIO, strerror(errnum ? errnum : EIO),
-			   fmt, ap);
+	int r = set_common(e, errnum ? errnum : EIO, strerror(errnum ? errnum : EIO), fmt, ap);
 	va_end(ap);
 	return r;
 }

@@ -16,19 +16,17 @@ struct brig_err_frame;
  * with brig_err_str(), release with brig_err_clear().
  */
 struct brig_err {
-	int code;                   /* negative errno, 0 when no error */
+	int code; /* negative errno, 0 when no error */
 	struct brig_err_frame *top; /* outermost message */
-	char *rendered;             /* cache for brig_err_str() */
+	char *rendered; /* cache for brig_err_str() */
 };
 
 /* Record an error (replacing any earlier one); returns code (made negative). */
-int brig_err_set(struct brig_err *e, int code, const char *fmt, ...)
-	BRIG_PRINTF(3, 4);
+int brig_err_set(struct brig_err *e, int code, const char *fmt, ...) BRIG_PRINTF(3, 4);
 /* brig_err_set(e, -ENOMEM, "out of memory"): the one out-of-memory error. */
 int brig_err_oom(struct brig_err *e);
 /* Like brig_err_set, the message followed by ": strerror(errnum)". */
-int brig_err_sys(struct brig_err *e, int errnum, const char *fmt, ...)
-	BRIG_PRINTF(3, 4);
+int brig_err_sys(struct brig_err *e, int errnum, const char *fmt, ...) BRIG_PRINTF(3, 4);
 /* Push an outer context onto the error; returns e->code. */
 int brig_err_wrap(struct brig_err *e, const char *fmt, ...) BRIG_PRINTF(2, 3);
 /* One line: "outer: inner: innermost". Valid until the next call on e. */
@@ -37,7 +35,10 @@ const char *brig_err_str(struct brig_err *e);
 size_t brig_err_depth(const struct brig_err *e);
 const char *brig_err_frame_msg(const struct brig_err *e, size_t i);
 void brig_err_clear(struct brig_err *e);
-static inline void brig_err_clearp(struct brig_err *e) { brig_err_clear(e); }
+static inline void brig_err_clearp(struct brig_err *e)
+{
+	brig_err_clear(e);
+}
 #define _cleanup_err_ _cleanup_(brig_err_clearp)
 
 #endif

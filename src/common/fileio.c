@@ -48,8 +48,7 @@ ssize_t brig_read_all(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
-int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
-		 struct brig_err *e)
+int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct brig_err *e)
 {
 	size_t cap = 4096, used = 0;
 	struct stat st;
@@ -62,8 +61,8 @@ int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
 		off_t left = off >= 0 && off <= st.st_size ? st.st_size - off : st.st_size;
 		if ((uint64_t)left > max)
 			return brig_err_set(e, -EFBIG,
-					    "%s: %lld bytes, larger than the limit of %zu",
-					    name, (long long)left, max);
+					    "%s: %lld bytes, larger than the limit of %zu", name,
+					    (long long)left, max);
 		cap = (size_t)left + 1;
 	}
 	if (cap > max + 1)
@@ -75,8 +74,8 @@ int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
 		if (used == cap) {
 			if (cap > max)
 				return brig_err_set(e, -EFBIG,
-						    "%s: larger than the limit of %zu bytes",
-						    name, max);
+						    "%s: larger than the limit of %zu bytes", name,
+						    max);
 			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			char *nb = realloc(buf, ncap + 1);
 			if (!nb)
@@ -94,8 +93,7 @@ int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
 			break;
 		used += (size_t)n;
 		if (used > max)
-			return brig_err_set(e, -EFBIG,
-					    "%s: larger than the limit of %zu bytes",
+			return brig_err_set(e, -EFBIG, "%s: larger than the limit of %zu bytes",
 					    name, max);
 	}
 	buf[used] = '\0';
@@ -105,13 +103,13 @@ int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
 	return 0;
 }
 
-int brig_read_file(int dirfd, const char *path, size_t max, char **out,
-		   size_t *len, struct brig_err *e)
+int brig_read_file(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		   struct brig_err *e)
 {
 	/* O_NONBLOCK so that a FIFO without a writer (or a device) cannot
 	 * hang the open; reads are blocking again below. */
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, path,
-						   O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", path);
 	int fl = fcntl(fd, F_GETFL);
@@ -120,11 +118,9 @@ int brig_read_file(int dirfd, const char *path, size_t max, char **out,
 	return brig_read_fd(fd, path, max, out, len, e);
 }
 
-int brig_write_file(int dirfd, const char *path, const char *data,
-		    struct brig_err *e)
+int brig_write_file(int dirfd, const char *path, const char *data, struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, path,
-						   O_WRONLY | O_CLOEXEC | O_NOCTTY));
+	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", path);
 	size_t len = strlen(data);
@@ -147,23 +143,22 @@ static int create_temp(int dirfd, const char *base, mode_t mode, char *tmp)
 		unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 		(void)snprintf(tmp, NAME_MAX + 1, ".%s.%d.%x.tmp", base, (int)getpid(),
 			       n ^ ((unsigned)ts.tv_nsec << 12));
-		int fd = BRIG_RETRY(openat(dirfd, tmp,
-					   O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-					   mode));
+		int fd = BRIG_RETRY(openat(
+			dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
 		if (fd >= 0 || errno != EEXIST)
 			return fd >= 0 ? fd : -errno;
 	}
 	return -EEXIST;
 }
 
-int brig_atomic_write(int dirfd, const char *name, const void *data,
-		      size_t len, mode_t mode, struct brig_err *e)
+int brig_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		      struct brig_err *e)
 {
 	return brig_atomic_replace(dirfd, name, data, len, mode, true, e);
 }
 
-int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
-			mode_t mode, bool durable, struct brig_err *e)
+int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			bool durable, struct brig_err *e)
 {
 	char tmp[NAME_MAX + 1];
 	const char *base = strrchr(name, '/');
@@ -205,8 +200,8 @@ int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t le
 		return 0;
 	/* dirfd may be AT_FDCWD or an O_PATH fd (as brig_mkdir_in_root
 	 * returns), neither of which fsync accepts. */
-	_cleanup_close_ int syncfd = BRIG_RETRY(openat(pdir, ".",
-						       O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	_cleanup_close_ int syncfd = BRIG_RETRY(
+		openat(pdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (syncfd < 0)
 		return brig_err_sys(e, errno, "opening directory of %s", name);
 	if (BRIG_RETRY(fsync(syncfd)) < 0)
@@ -221,7 +216,7 @@ int brig_mkdir_p(int dirfd, const char *path, mode_t mode, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "bad directory path '%s'", path);
 	char buf[PATH_MAX];
 	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; ; p++) {
+	for (char *p = buf + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';

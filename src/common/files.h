@@ -14,23 +14,21 @@ int brig_write_all(int fd, const void *buf, size_t len);
 ssize_t brig_read_all(int fd, void *buf, size_t len);
 /* Read a whole file of at most max bytes (NUL-terminated; *len excludes the
  * NUL). A larger file is an error (-EFBIG) naming the file. */
-int brig_read_file(int dirfd, const char *path, size_t max, char **out,
-		   size_t *len, struct brig_err *e);
+int brig_read_file(int dirfd, const char *path, size_t max, char **out, size_t *len,
+		   struct brig_err *e);
 /* Same, from an open fd (read from its current offset). */
-int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len,
-		 struct brig_err *e);
+int brig_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, struct brig_err *e);
 /* Write a string into an existing file (e.g. a cgroup or /proc knob). */
-int brig_write_file(int dirfd, const char *path, const char *data,
-		    struct brig_err *e);
+int brig_write_file(int dirfd, const char *path, const char *data, struct brig_err *e);
 /* Atomically replace dirfd/name with data: temp file in the same directory,
  * fsync, rename, fsync of the directory. */
-int brig_atomic_write(int dirfd, const char *name, const void *data,
-		      size_t len, mode_t mode, struct brig_err *e);
+int brig_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		      struct brig_err *e);
 /* The same without the fsyncs when !durable: readers still see the old or
  * the new content, never a mix, but a crash may lose the change.  For
  * state that does not outlive a boot (the runtime's, under /run). */
-int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t len,
-			mode_t mode, bool durable, struct brig_err *e);
+int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			bool durable, struct brig_err *e);
 /* mkdir -p relative to dirfd (plain path, for trusted host paths only). */
 int brig_mkdir_p(int dirfd, const char *path, mode_t mode, struct brig_err *e);
 /* Disk usage (st_blocks) of at/name and everything beneath it, without
@@ -44,6 +42,5 @@ int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated);
 int brig_rm_rf(int dirfd, const char *name, struct brig_err *e);
 /* Mark every fd >= from close-on-exec (close_range with a /proc fallback). */
 int brig_cloexec_from(int from);
-
 
 #endif

@@ -24,8 +24,7 @@ static inline void brig_sha256_freep(struct brig_sha256 **h)
 #define _cleanup_sha256_ _cleanup_(brig_sha256_freep)
 int brig_sha256_buf(const void *data, size_t len, char hex[BRIG_SHA256_HEX]);
 /* Hash an fd from its current offset to EOF; *size gets the byte count. */
-int brig_sha256_fd(int fd, char hex[BRIG_SHA256_HEX], uint64_t *size,
-		   struct brig_err *e);
+int brig_sha256_fd(int fd, char hex[BRIG_SHA256_HEX], uint64_t *size, struct brig_err *e);
 /* "sha256:<64 lowercase hex>" */
 bool brig_digest_valid(const char *digest);
 

@@ -10,7 +10,7 @@
 static bool is_u64_mark(const json_t *v)
 {
 	return json_is_string(v) && json_string_length(v) > U64_MARK_LEN &&
-	       memcmp(json_string_value(v), "\0u64:", U64_MARK_LEN) == 0;
+		memcmp(json_string_value(v), "\0u64:", U64_MARK_LEN) == 0;
 }
 
 void bj_root(struct bj_loc *out, const char *file)
@@ -20,8 +20,7 @@ void bj_root(struct bj_loc *out, const char *file)
 }
 
 /* out may be parent itself: format into a copy, then store. */
-static void loc_store(struct bj_loc *out, const char *file, const char *path,
-		      int n)
+static void loc_store(struct bj_loc *out, const char *file, const char *path, int n)
 {
 	out->file = file;
 	memcpy(out->path, path, strlen(path) + 1);
@@ -64,14 +63,21 @@ const char *bj_type_name(const json_t *v)
 	if (!v)
 		return "missing";
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "array";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "integer";
-	case JSON_REAL: return "number";
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "integer";
+	case JSON_REAL:
+		return "number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "boolean";
-	case JSON_NULL: return "null";
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		return "null";
 	}
 	return "unknown";
 }
@@ -79,14 +85,21 @@ const char *bj_type_name(const json_t *v)
 static const char *want_name(json_type t)
 {
 	switch (t) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
 	}
 	return "a value";
 }
@@ -100,8 +113,7 @@ static bool type_ok(const json_t *v, json_type t)
 	return json_typeof(v) == t;
 }
 
-int bj_expect(const json_t *v, const struct bj_loc *at, json_type type,
-	      struct brig_err *e)
+int bj_expect(const json_t *v, const struct bj_loc *at, json_type type, struct brig_err *e)
 {
 	if (!v)
 		return bj_fail(e, at, "missing");
@@ -109,8 +121,7 @@ int bj_expect(const json_t *v, const struct bj_loc *at, json_type type,
 		return bj_fail(e, at, "%s is too large (above %lld)",
 			       json_string_value(v) + U64_MARK_LEN, (long long)INT64_MAX);
 	if (!type_ok(v, type))
-		return bj_fail(e, at, "expected %s, got %s", want_name(type),
-			       bj_type_name(v));
+		return bj_fail(e, at, "expected %s, got %s", want_name(type), bj_type_name(v));
 	return 0;
 }
 
@@ -143,8 +154,9 @@ static char *widen_u64(const char *buf, size_t len, size_t *outlen)
 			continue;
 		}
 		bool starts = c >= '0' && c <= '9' &&
-			      !(i > 0 && (buf[i - 1] == '-' || buf[i - 1] == '.' ||
-					  (buf[i - 1] >= '0' && buf[i - 1] <= '9')));
+			!(i > 0 &&
+			  (buf[i - 1] == '-' || buf[i - 1] == '.' ||
+			   (buf[i - 1] >= '0' && buf[i - 1] <= '9')));
 		if (!starts)
 			continue;
 		size_t j = i;
@@ -181,8 +193,7 @@ static char *widen_u64(const char *buf, size_t len, size_t *outlen)
 	return out;
 }
 
-int bj_parse(const char *buf, size_t len, const char *file, json_t **out,
-	     struct brig_err *e)
+int bj_parse(const char *buf, size_t len, const char *file, json_t **out, struct brig_err *e)
 {
 	json_error_t jerr;
 	size_t wlen = 0;
@@ -191,14 +202,13 @@ int bj_parse(const char *buf, size_t len, const char *file, json_t **out,
 			       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!v)
 		return brig_err_set(e, -EINVAL, "%s: line %d column %d: %s",
-				    file ? file : "<input>", jerr.line,
-				    jerr.column, jerr.text);
+				    file ? file : "<input>", jerr.line, jerr.column, jerr.text);
 	*out = v;
 	return 0;
 }
 
-int bj_get_u64_bits(const json_t *obj, const struct bj_loc *at, const char *key,
-		    bool required, uint64_t *out, struct brig_err *e)
+int bj_get_u64_bits(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+		    uint64_t *out, struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = bj_expect(obj, at, JSON_OBJECT, e);
@@ -208,14 +218,14 @@ int bj_get_u64_bits(const json_t *obj, const struct bj_loc *at, const char *key,
 	if (v && is_u64_mark(v)) {
 		uint64_t n;
 		if (brig_parse_u64(json_string_value(v) + U64_MARK_LEN, &n) < 0)
-			return brig_err_set(e, -EINVAL, "%s: %s.%s: bad number", at->file, at->path, key);
+			return brig_err_set(e, -EINVAL, "%s: %s.%s: bad number", at->file, at->path,
+					    key);
 		*out = n;
 		return 0;
 	}
 	return bj_get_u64(obj, at, key, required, out, e);
 }
-int bj_load_file(int dirfd, const char *path, size_t max, json_t **out,
-		 struct brig_err *e)
+int bj_load_file(int dirfd, const char *path, size_t max, json_t **out, struct brig_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -225,8 +235,8 @@ int bj_load_file(int dirfd, const char *path, size_t max, json_t **out,
 	return bj_parse(buf, len, path, out, e);
 }
 
-int bj_get(const json_t *obj, const struct bj_loc *at, const char *key,
-	   bool required, json_type type, json_t **out, struct brig_err *e)
+int bj_get(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+	   json_type type, json_t **out, struct brig_err *e)
 {
 	int r = bj_expect(obj, at, JSON_OBJECT, e);
 	if (r < 0)
@@ -236,8 +246,7 @@ int bj_get(const json_t *obj, const struct bj_loc *at, const char *key,
 	json_t *v = json_object_get(obj, key);
 	if (!v) {
 		if (required)
-			return bj_fail(e, &sub, "missing (expected %s)",
-				       want_name(type));
+			return bj_fail(e, &sub, "missing (expected %s)", want_name(type));
 		return 1;
 	}
 	r = bj_expect(v, &sub, type, e);
@@ -247,8 +256,8 @@ int bj_get(const json_t *obj, const struct bj_loc *at, const char *key,
 	return 0;
 }
 
-int bj_get_str(const json_t *obj, const struct bj_loc *at, const char *key,
-	       bool required, const char **out, struct brig_err *e)
+int bj_get_str(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+	       const char **out, struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = bj_get(obj, at, key, required, JSON_STRING, &v, e);
@@ -263,8 +272,8 @@ int bj_get_str(const json_t *obj, const struct bj_loc *at, const char *key,
 	return 0;
 }
 
-int bj_get_bool(const json_t *obj, const struct bj_loc *at, const char *key,
-		bool required, bool *out, struct brig_err *e)
+int bj_get_bool(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+		bool *out, struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = bj_get(obj, at, key, required, JSON_TRUE, &v, e);
@@ -274,9 +283,8 @@ int bj_get_bool(const json_t *obj, const struct bj_loc *at, const char *key,
 	return 0;
 }
 
-int bj_get_int(const json_t *obj, const struct bj_loc *at, const char *key,
-	       bool required, int64_t min, int64_t max, int64_t *out,
-	       struct brig_err *e)
+int bj_get_int(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+	       int64_t min, int64_t max, int64_t *out, struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = bj_get(obj, at, key, required, JSON_INTEGER, &v, e);
@@ -286,15 +294,15 @@ int bj_get_int(const json_t *obj, const struct bj_loc *at, const char *key,
 	if (i < min || i > max) {
 		struct bj_loc sub;
 		bj_key(&sub, at, key);
-		return bj_fail(e, &sub, "%lld is out of range [%lld, %lld]",
-			       (long long)i, (long long)min, (long long)max);
+		return bj_fail(e, &sub, "%lld is out of range [%lld, %lld]", (long long)i,
+			       (long long)min, (long long)max);
 	}
 	*out = i;
 	return 0;
 }
 
-int bj_get_u64(const json_t *obj, const struct bj_loc *at, const char *key,
-	       bool required, uint64_t *out, struct brig_err *e)
+int bj_get_u64(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+	       uint64_t *out, struct brig_err *e)
 {
 	int64_t v = 0;
 	int r = bj_get_int(obj, at, key, required, 0, INT64_MAX, &v, e);
@@ -304,20 +312,20 @@ int bj_get_u64(const json_t *obj, const struct bj_loc *at, const char *key,
 	return 0;
 }
 
-int bj_get_obj(const json_t *obj, const struct bj_loc *at, const char *key,
-	       bool required, json_t **out, struct brig_err *e)
+int bj_get_obj(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+	       json_t **out, struct brig_err *e)
 {
 	return bj_get(obj, at, key, required, JSON_OBJECT, out, e);
 }
 
-int bj_get_arr(const json_t *obj, const struct bj_loc *at, const char *key,
-	       bool required, json_t **out, struct brig_err *e)
+int bj_get_arr(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+	       json_t **out, struct brig_err *e)
 {
 	return bj_get(obj, at, key, required, JSON_ARRAY, out, e);
 }
 
-int bj_get_strv(const json_t *obj, const struct bj_loc *at, const char *key,
-		bool required, size_t max, char ***out, struct brig_err *e)
+int bj_get_strv(const json_t *obj, const struct bj_loc *at, const char *key, bool required,
+		size_t max, char ***out, struct brig_err *e)
 {
 	json_t *arr = NULL;
 	int r = bj_get_arr(obj, at, key, required, &arr, e);
@@ -348,15 +356,16 @@ int bj_get_strv(const json_t *obj, const struct bj_loc *at, const char *key,
 	return 0;
 }
 
-int bj_only_keys(const json_t *obj, const struct bj_loc *at,
-		 const char *const *allowed, struct brig_err *e)
+int bj_only_keys(const json_t *obj, const struct bj_loc *at, const char *const *allowed,
+		 struct brig_err *e)
 {
 	int r = bj_expect(obj, at, JSON_OBJECT, e);
 	if (r < 0)
 		return r;
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		bool ok = false;
 		for (const char *const *a = allowed; *a; a++)
 			if (strcmp(*a, key) == 0) {

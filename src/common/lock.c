@@ -20,12 +20,11 @@ int brig_unlock_fd(int fd)
 	return 0;
 }
 
-int brig_lock_path(int dirfd, const char *name, enum brig_lock_mode mode,
-		   bool wait, struct brig_err *e)
+int brig_lock_path(int dirfd, const char *name, enum brig_lock_mode mode, bool wait,
+		   struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, name,
-						   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-						   0600));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening lock file %s", name);
 	int r = brig_lock_fd(fd, mode, wait);

@@ -12,7 +12,7 @@ enum brig_lock_mode { BRIG_LOCK_SHARED, BRIG_LOCK_EXCLUSIVE };
 int brig_lock_fd(int fd, enum brig_lock_mode mode, bool wait);
 int brig_unlock_fd(int fd);
 /* Open (creating, 0600) dirfd/name and lock it; returns the fd. */
-int brig_lock_path(int dirfd, const char *name, enum brig_lock_mode mode,
-		   bool wait, struct brig_err *e);
+int brig_lock_path(int dirfd, const char *name, enum brig_lock_mode mode, bool wait,
+		   struct brig_err *e);
 
 #endif

@@ -18,8 +18,14 @@ static const char *const level_names[] = {
 	[BRIG_LOG_DEBUG] = "debug",
 };
 
-enum brig_log_level brig_log_level(void) { return log_level; }
-int brig_log_fd(void) { return log_fd; }
+enum brig_log_level brig_log_level(void)
+{
+	return log_level;
+}
+int brig_log_fd(void)
+{
+	return log_fd;
+}
 
 int brig_log_parse_format(const char *s, enum brig_log_format *out)
 {
@@ -54,8 +60,7 @@ static void set_fd(int fd, bool owned)
 	log_fd_owned = owned;
 }
 
-int brig_log_setup(int fd, enum brig_log_level level, enum brig_log_format fmt,
-		   struct brig_err *e)
+int brig_log_setup(int fd, enum brig_log_level level, enum brig_log_format fmt, struct brig_err *e)
 {
 	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (nfd < 0)
@@ -66,12 +71,10 @@ int brig_log_setup(int fd, enum brig_log_level level, enum brig_log_format fmt,
 	return 0;
 }
 
-int brig_log_open(const char *path, enum brig_log_level level,
-		  enum brig_log_format fmt, struct brig_err *e)
+int brig_log_open(const char *path, enum brig_log_level level, enum brig_log_format fmt,
+		  struct brig_err *e)
 {
-	int fd = BRIG_RETRY(open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-					       O_NOCTTY,
-				 0600));
+	int fd = BRIG_RETRY(open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening log file %s", path);
 	set_fd(fd, true);
@@ -149,8 +152,7 @@ static size_t json_char(const char **s, char out[8])
 
 /* Append msg as the body of a JSON string to buf[pos..limit); whole
  * characters only.  *cut is set when msg did not fit. */
-static size_t json_escape(char *buf, size_t limit, size_t pos, const char *msg,
-			  bool *cut)
+static size_t json_escape(char *buf, size_t limit, size_t pos, const char *msg, bool *cut)
 {
 	*cut = false;
 	while (*msg) {
@@ -175,15 +177,14 @@ static void format_time(char tbuf[64], const struct timespec *ts)
 	long nsec = ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000 ? ts->tv_nsec : 0;
 	tbuf[0] = '\0';
 	if (gmtime_r(&secs, &tm))
-		(void)snprintf(tbuf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-			       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			       tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+		(void)snprintf(tbuf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+			       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
 }
 
 /* {"level":"L","msg":"M","time":"T"}\n -- still valid JSON when M has to be
  * cut short (it then ends in "..."). 0 when not even the frame fits. */
-static size_t format_json(char *buf, size_t size, const char *level,
-			  const char *msg, const char *tbuf)
+static size_t format_json(char *buf, size_t size, const char *level, const char *msg,
+			  const char *tbuf)
 {
 	char tail[96];
 	int tl = snprintf(tail, sizeof(tail), "\",\"time\":\"%s\"}\n", tbuf);
@@ -202,8 +203,8 @@ static size_t format_json(char *buf, size_t size, const char *level,
 }
 
 /* T L: M\n with control characters folded to spaces. */
-static size_t format_text(char *buf, size_t size, const char *level,
-			  const char *msg, const char *tbuf)
+static size_t format_text(char *buf, size_t size, const char *level, const char *msg,
+			  const char *tbuf)
 {
 	int hl = snprintf(buf, size, "%s %s: ", tbuf, level);
 	if (hl < 0 || (size_t)hl + 2 > size)
@@ -219,8 +220,7 @@ static size_t format_text(char *buf, size_t size, const char *level,
 }
 
 size_t brig_log_format_record(char *buf, size_t size, enum brig_log_format fmt,
-			      enum brig_log_level level, const char *msg,
-			      const struct timespec *ts)
+			      enum brig_log_level level, const char *msg, const struct timespec *ts)
 {
 	if (size < 2)
 		return 0;
@@ -228,9 +228,8 @@ size_t brig_log_format_record(char *buf, size_t size, enum brig_log_format fmt,
 		level = BRIG_LOG_ERROR;
 	char tbuf[64];
 	format_time(tbuf, ts);
-	size_t n = fmt == BRIG_LOG_JSON
-			   ? format_json(buf, size, level_names[level], msg, tbuf)
-			   : format_text(buf, size, level_names[level], msg, tbuf);
+	size_t n = fmt == BRIG_LOG_JSON ? format_json(buf, size, level_names[level], msg, tbuf)
+					: format_text(buf, size, level_names[level], msg, tbuf);
 	if (n == 0) {
 		/* Too small for a whole record: keep it a single line. */
 		(void)snprintf(buf, size, "%s", level_names[level]);

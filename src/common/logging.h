@@ -17,11 +17,10 @@ enum brig_log_level {
 enum brig_log_format { BRIG_LOG_TEXT = 0, BRIG_LOG_JSON };
 
 /* Configure logging: messages at or above level go to fd (dup'ed). */
-int brig_log_setup(int fd, enum brig_log_level level, enum brig_log_format fmt,
-		   struct brig_err *e);
+int brig_log_setup(int fd, enum brig_log_level level, enum brig_log_format fmt, struct brig_err *e);
 /* Open (append, create 0600) a log file and use it. */
-int brig_log_open(const char *path, enum brig_log_level level,
-		  enum brig_log_format fmt, struct brig_err *e);
+int brig_log_open(const char *path, enum brig_log_level level, enum brig_log_format fmt,
+		  struct brig_err *e);
 int brig_log_parse_format(const char *s, enum brig_log_format *out);
 int brig_log_parse_level(const char *s, enum brig_log_level *out);
 enum brig_log_level brig_log_level(void);
@@ -36,10 +35,10 @@ size_t brig_log_format_record(char *buf, size_t size, enum brig_log_format fmt,
 #define brig_error(...) brig_log(BRIG_LOG_ERROR, __VA_ARGS__)
 #define brig_warn(...) brig_log(BRIG_LOG_WARN, __VA_ARGS__)
 #define brig_info(...) brig_log(BRIG_LOG_INFO, __VA_ARGS__)
-#define brig_debug(...)                                                        \
-	do {                                                                   \
-		if (brig_log_level() >= BRIG_LOG_DEBUG)                        \
-			brig_log(BRIG_LOG_DEBUG, __VA_ARGS__);                 \
+#define brig_debug(...)                                        \
+	do {                                                   \
+		if (brig_log_level() >= BRIG_LOG_DEBUG)        \
+			brig_log(BRIG_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 #endif

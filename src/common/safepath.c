@@ -41,8 +41,7 @@ bool brig_have_openat2(void)
 	if (fd >= 0) {
 		(void)close((int)fd);
 		state = 1;
-	} else if (errno == ENOSYS || errno == EPERM || errno == EINVAL ||
-		   errno == E2BIG) {
+	} else if (errno == ENOSYS || errno == EPERM || errno == EINVAL || errno == E2BIG) {
 		/* Old kernel, or a seccomp filter that refuses it. */
 		state = -1;
 	} else {
@@ -155,8 +154,8 @@ static int walk_open_cur(const struct walk *w, int oflags)
 
 /* Open the final component comp of the current directory.  fd is its O_PATH
  * handle (or -1 when it does not exist and O_CREAT creates it). */
-static int walk_open_last(const struct walk *w, const char *comp, int fd,
-			  const struct stat *st, int oflags, mode_t mode)
+static int walk_open_last(const struct walk *w, const char *comp, int fd, const struct stat *st,
+			  int oflags, mode_t mode)
 {
 	int want = oflags & ~(O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0 && (want == O_PATH || want == (O_PATH | O_DIRECTORY)) &&
@@ -165,14 +164,13 @@ static int walk_open_last(const struct walk *w, const char *comp, int fd,
 	if (fd >= 0)
 		(void)close(fd);
 	/* O_NOFOLLOW: a symlink swapped in since we looked fails (ELOOP). */
-	int r = BRIG_RETRY(openat(walk_cur(w), comp, oflags | O_NOFOLLOW | O_CLOEXEC,
-				  mode));
+	int r = BRIG_RETRY(openat(walk_cur(w), comp, oflags | O_NOFOLLOW | O_CLOEXEC, mode));
 	return r < 0 ? -errno : r;
 }
 
 /* One component: -errno, 0 to continue, or 1 with *result set (the end). */
-static int walk_step(struct walk *w, const char *comp, bool last, int oflags,
-		     mode_t mode, bool nofollow, int *result)
+static int walk_step(struct walk *w, const char *comp, bool last, int oflags, mode_t mode,
+		     bool nofollow, int *result)
 {
 	if (strcmp(comp, ".") == 0)
 		return 0;
@@ -214,8 +212,8 @@ static int walk_step(struct walk *w, const char *comp, bool last, int oflags,
 	return 0;
 }
 
-static int walk_open(int rootfd, const char *path, int oflags, mode_t mode,
-		     bool nofollow_last, bool nosym)
+static int walk_open(int rootfd, const char *path, int oflags, mode_t mode, bool nofollow_last,
+		     bool nosym)
 {
 	struct walk w = { .root = rootfd, .nosym = nosym };
 	size_t len = strlen(path);
@@ -230,8 +228,7 @@ static int walk_open(int rootfd, const char *path, int oflags, mode_t mode,
 		if (r == 1)
 			return walk_done(&w, walk_open_cur(&w, oflags));
 		if (r == 0)
-			r = walk_step(&w, comp, last, oflags, mode, nofollow_last,
-				      &result);
+			r = walk_step(&w, comp, last, oflags, mode, nofollow_last, &result);
 		if (r < 0)
 			return walk_done(&w, r);
 		if (r == 1)
@@ -239,8 +236,7 @@ static int walk_open(int rootfd, const char *path, int oflags, mode_t mode,
 	}
 }
 
-static int open_raw(int rootfd, const char *path, int oflags, mode_t mode,
-		    unsigned flags)
+static int open_raw(int rootfd, const char *path, int oflags, mode_t mode, unsigned flags)
 {
 	bool nofollow = (flags & BRIG_RESOLVE_NOFOLLOW_LAST) || (oflags & O_NOFOLLOW);
 	bool nosym = flags & BRIG_RESOLVE_NO_SYMLINKS;
@@ -252,7 +248,7 @@ static int open_raw(int rootfd, const char *path, int oflags, mode_t mode,
 			.flags = (uint64_t)(oflags | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0)),
 			.mode = creates ? (mode & 07777) : 0, /* openat2 refuses other bits */
 			.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
-				   (nosym ? RESOLVE_NO_SYMLINKS : 0),
+				(nosym ? RESOLVE_NO_SYMLINKS : 0),
 		};
 		for (int tries = 0; tries < 32; tries++) {
 			long fd = sys_openat2(rootfd, *path ? path : ".", &how);
@@ -291,8 +287,8 @@ int brig_open_regular_in_root(int rootfd, const char *path, struct brig_err *e)
 	return fd;
 }
 
-int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,
-		      unsigned flags, struct brig_err *e)
+int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode, unsigned flags,
+		      struct brig_err *e)
 {
 	int fd = open_raw(rootfd, path, oflags, mode, flags);
 	if (fd < 0)
@@ -302,8 +298,8 @@ int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,
 
 /* comp (in parent, at prefix "upto/comp") is a dangling symlink: create the
  * directory it points to, inside the root, so the caller can go through. */
-static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags,
-		      int depth, struct brig_err *e);
+static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags, int depth,
+		      struct brig_err *e);
 
 static int mkdir_link_target(int rootfd, int parent, const char *comp, const char *path,
 			     size_t upto, mode_t mode, unsigned rflags, int depth,
@@ -315,7 +311,8 @@ static int mkdir_link_target(int rootfd, int parent, const char *comp, const cha
 		return -ENOENT; /* not a symlink: the original error stands */
 	target[n] = '\0';
 	if (depth >= MAX_LINKS)
-		return brig_err_set(e, -ELOOP, "too many symlinks creating %s inside the root", path);
+		return brig_err_set(e, -ELOOP, "too many symlinks creating %s inside the root",
+				    path);
 	int w = target[0] == '/' ? snprintf(next, sizeof(next), "%s", target)
 				 : snprintf(next, sizeof(next), "%.*s/%s", (int)upto, path, target);
 	if (w < 0 || (size_t)w >= sizeof(next))
@@ -327,8 +324,8 @@ static int mkdir_link_target(int rootfd, int parent, const char *comp, const cha
 	return 0;
 }
 
-static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags,
-		      int depth, struct brig_err *e)
+static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags, int depth,
+		      struct brig_err *e)
 {
 	size_t len = strlen(path);
 	if (len >= PATH_MAX)
@@ -358,11 +355,13 @@ static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags
 		if (fd == -ENOENT) {
 			char comp[NAME_MAX + 1];
 			if (i - start > NAME_MAX)
-				return brig_err_set(e, -ENAMETOOLONG, "component too long in %s", path);
+				return brig_err_set(e, -ENAMETOOLONG, "component too long in %s",
+						    path);
 			memcpy(comp, path + start, i - start);
 			comp[i - start] = '\0';
 			if (mkdirat(parent, comp, mode) < 0 && errno != EEXIST)
-				return brig_err_sys(e, errno, "creating %s inside the root", prefix);
+				return brig_err_sys(e, errno, "creating %s inside the root",
+						    prefix);
 			fd = open_raw(rootfd, prefix, O_PATH | O_DIRECTORY, 0, rflags);
 			if (fd == -ENOENT) {
 				int r = mkdir_link_target(rootfd, parent, comp, path, start, mode,
@@ -373,21 +372,22 @@ static int mkdir_walk(int rootfd, const char *path, mode_t mode, unsigned rflags
 			}
 		}
 		if (fd < 0)
-			return brig_err_sys(e, -fd, "resolving directory %s inside the root", prefix);
+			return brig_err_sys(e, -fd, "resolving directory %s inside the root",
+					    prefix);
 		(void)close(parent);
 		parent = fd;
 	}
 	return brig_steal_fd(parent);
 }
 
-int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,
-		       unsigned flags, struct brig_err *e)
+int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode, unsigned flags,
+		       struct brig_err *e)
 {
 	return mkdir_walk(rootfd, path, mode, flags & BRIG_RESOLVE_FORCE_FALLBACK, 0, e);
 }
 
-int brig_open_parent_in_root(int rootfd, const char *path, char *base,
-			     unsigned flags, struct brig_err *e)
+int brig_open_parent_in_root(int rootfd, const char *path, char *base, unsigned flags,
+			     struct brig_err *e)
 {
 	size_t len = strlen(path);
 	while (len > 1 && path[len - 1] == '/')
@@ -399,8 +399,7 @@ int brig_open_parent_in_root(int rootfd, const char *path, char *base,
 	buf[len] = '\0';
 	char *slash = strrchr(buf, '/');
 	const char *b = slash ? slash + 1 : buf;
-	if (*b == '\0' || strcmp(b, ".") == 0 || strcmp(b, "..") == 0 ||
-	    strlen(b) > NAME_MAX)
+	if (*b == '\0' || strcmp(b, ".") == 0 || strcmp(b, "..") == 0 || strlen(b) > NAME_MAX)
 		return brig_err_set(e, -EINVAL, "%s: no usable last component", path);
 	memcpy(base, b, strlen(b) + 1);
 	if (slash)

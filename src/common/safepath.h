@@ -10,8 +10,8 @@
 
 enum {
 	BRIG_RESOLVE_FORCE_FALLBACK = 1 << 0, /* tests: skip openat2 */
-	BRIG_RESOLVE_NOFOLLOW_LAST = 1 << 1,  /* do not follow a final symlink */
-	BRIG_RESOLVE_NO_SYMLINKS = 1 << 2,    /* refuse every symlink (ELOOP) */
+	BRIG_RESOLVE_NOFOLLOW_LAST = 1 << 1, /* do not follow a final symlink */
+	BRIG_RESOLVE_NO_SYMLINKS = 1 << 2, /* refuse every symlink (ELOOP) */
 };
 
 /*
@@ -23,21 +23,21 @@ enum {
  * RESOLVE_NO_MAGICLINKS) and falls back to a component-by-component walk on
  * kernels without openat2.
  */
-int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode,
-		      unsigned flags, struct brig_err *e);
+int brig_open_in_root(int rootfd, const char *path, int oflags, mode_t mode, unsigned flags,
+		      struct brig_err *e);
 /* Open a regular file inside the root for reading, without waiting (a
  * FIFO or device there is refused, not opened for good) and without
  * following a final symlink: -EINVAL "... is not a regular file". */
 int brig_open_regular_in_root(int rootfd, const char *path, struct brig_err *e);
 /* Create every missing directory of path inside the root (as with
  * brig_open_in_root) and return an O_PATH|O_DIRECTORY fd to the last. */
-int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode,
-		       unsigned flags, struct brig_err *e);
+int brig_mkdir_in_root(int rootfd, const char *path, mode_t mode, unsigned flags,
+		       struct brig_err *e);
 /* Open the parent directory of path inside the root and return its fd; the
  * last component is stored in base (which must hold NAME_MAX+1 bytes).
  * A path whose last component is "." or ".." or empty is refused. */
-int brig_open_parent_in_root(int rootfd, const char *path, char *base,
-			     unsigned flags, struct brig_err *e);
+int brig_open_parent_in_root(int rootfd, const char *path, char *base, unsigned flags,
+			     struct brig_err *e);
 /* Lexical path cleaning, the one place it is done: "." and empty components
  * go, ".." removes the component before it.  The result is relative
  * ("a/b", "" for the top) unless BRIG_PATH_ABSOLUTE ("/a/b", "/").

@@ -61,8 +61,7 @@ int brig_sha256_buf(const void *data, size_t len, char hex[BRIG_SHA256_HEX])
 	return r < 0 ? r : brig_sha256_final(h, hex);
 }
 
-int brig_sha256_fd(int fd, char hex[BRIG_SHA256_HEX], uint64_t *size,
-		   struct brig_err *e)
+int brig_sha256_fd(int fd, char hex[BRIG_SHA256_HEX], uint64_t *size, struct brig_err *e)
 {
 	_cleanup_sha256_ struct brig_sha256 *h = brig_sha256_new();
 	if (!h)

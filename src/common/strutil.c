@@ -169,8 +169,10 @@ int brig_parse_size(const char *s, int64_t *out, struct brig_err *e)
 	*out = (int64_t)(bytes + part);
 	return 0;
 bad:
-	return brig_err_set(e, -EINVAL, "invalid size \"%.64s\" (a number with an optional "
-			    "unit b, k, m, g, t)", s);
+	return brig_err_set(e, -EINVAL,
+			    "invalid size \"%.64s\" (a number with an optional "
+			    "unit b, k, m, g, t)",
+			    s);
 }
 
 int brig_parse_signal(const char *s)

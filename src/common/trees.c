@@ -42,15 +42,14 @@ static int mount_ident(int dirfd, struct mount_ident *id)
 
 /* A bind mount of the same filesystem keeps st_dev, so the mount id and the
  * mount-root attribute are what catch it. */
-static bool crosses_mount(const struct mount_ident *parent,
-			  const struct mount_ident *id)
+static bool crosses_mount(const struct mount_ident *parent, const struct mount_ident *id)
 {
 	if (id->mount_root)
 		return true;
 	if (!parent)
 		return false;
 	return id->dev != parent->dev ||
-	       (id->mnt_id && parent->mnt_id && id->mnt_id != parent->mnt_id);
+		(id->mnt_id && parent->mnt_id && id->mnt_id != parent->mnt_id);
 }
 
 /*
@@ -62,14 +61,14 @@ static bool crosses_mount(const struct mount_ident *parent,
 #define RM_MAX_DEPTH 64
 
 struct rm_ctx {
-	int top;        /* the directory being removed (after it is opened) */
+	int top; /* the directory being removed (after it is opened) */
 	unsigned moved; /* directories moved up to top during this pass */
 	unsigned seq;
 	struct brig_err *e;
 };
 
-static int rm_rf_at(struct rm_ctx *c, int at, const char *name,
-		    const struct mount_ident *parent, int depth);
+static int rm_rf_at(struct rm_ctx *c, int at, const char *name, const struct mount_ident *parent,
+		    int depth);
 
 static int rm_move_up(struct rm_ctx *c, int at, const char *name)
 {
@@ -77,8 +76,8 @@ static int rm_move_up(struct rm_ctx *c, int at, const char *name)
 	for (int tries = 0; tries < 4096; tries++) {
 		(void)snprintf(tmp, sizeof(tmp), ".brig-rm.%u", c->seq++);
 		int r = renameat2(at, name, c->top, tmp, RENAME_NOREPLACE);
-		if (r < 0 && errno == EINVAL && faccessat(c->top, tmp, F_OK,
-							  AT_SYMLINK_NOFOLLOW) < 0)
+		if (r < 0 && errno == EINVAL &&
+		    faccessat(c->top, tmp, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 			r = renameat(at, name, c->top, tmp); /* no NOREPLACE here */
 		if (r == 0) {
 			c->moved++;
@@ -91,8 +90,8 @@ static int rm_move_up(struct rm_ctx *c, int at, const char *name)
 }
 
 /* Remove every entry of the open directory d (which is on mount id). */
-static int rm_rf_children(struct rm_ctx *c, DIR *d, const char *name,
-			  const struct mount_ident *id, int depth)
+static int rm_rf_children(struct rm_ctx *c, DIR *d, const char *name, const struct mount_ident *id,
+			  int depth)
 {
 	int dfd = dirfd(d);
 	for (;;) {
@@ -115,8 +114,7 @@ static int rm_rf_children(struct rm_ctx *c, DIR *d, const char *name,
 static DIR *rm_open_dir(struct rm_ctx *c, int at, const char *name,
 			const struct mount_ident *parent, struct mount_ident *id)
 {
-	int fd = BRIG_RETRY(openat(at, name,
-				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	int fd = BRIG_RETRY(openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0) {
 		brig_err_sys(c->e, errno, "opening %s", name);
 		return NULL;
@@ -135,8 +133,8 @@ static DIR *rm_open_dir(struct rm_ctx *c, int at, const char *name,
 	return d;
 }
 
-static int rm_rf_dir(struct rm_ctx *c, int at, const char *name,
-		     const struct mount_ident *parent, int depth)
+static int rm_rf_dir(struct rm_ctx *c, int at, const char *name, const struct mount_ident *parent,
+		     int depth)
 {
 	struct mount_ident id = { 0 };
 	DIR *d = rm_open_dir(c, at, name, parent, &id);
@@ -163,8 +161,8 @@ static int rm_rf_dir(struct rm_ctx *c, int at, const char *name,
 	return 0;
 }
 
-static int rm_rf_at(struct rm_ctx *c, int at, const char *name,
-		    const struct mount_ident *parent, int depth)
+static int rm_rf_at(struct rm_ctx *c, int at, const char *name, const struct mount_ident *parent,
+		    int depth)
 {
 	struct stat st;
 	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {

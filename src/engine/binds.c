@@ -34,7 +34,8 @@ static json_t *spec_bind(json_t *spec, const char *dst, const char *src)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
 		const char *d = json_string_value(json_object_get(m, "destination"));
 		const char *s = json_string_value(json_object_get(m, "source"));
 		const char *t = json_string_value(json_object_get(m, "type"));
@@ -65,8 +66,9 @@ static int pin_one(int rootfd, json_t *spec, const char *src, const char *dst, j
 	(void)snprintf(dev, sizeof(dev), "%" PRIu64, (uint64_t)st.st_dev);
 	(void)snprintf(ino, sizeof(ino), "%" PRIu64, (uint64_t)st.st_ino);
 	if (json_object_set_new(m, "source", json_string(real)) < 0 ||
-	    json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s}", "Destination", dst,
-						 "Source", real, "Dev", dev, "Ino", ino)) < 0)
+	    json_array_append_new(out,
+				  json_pack("{s:s,s:s,s:s,s:s}", "Destination", dst, "Source", real,
+					    "Dev", dev, "Ino", ino)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -110,20 +112,23 @@ static int reopen(int rootfd, const json_t *pin, const char *src, const char *ds
 	    brig_parse_u64(json_string_value(json_object_get(pin, "Ino")) ?: "", &ino) < 0)
 		return brig_err_set(e, -EINVAL, "Brig.Binds: bad Dev or Ino for %s", dst);
 	_cleanup_err_ struct brig_err e2 = { 0 };
-	_cleanup_close_ int fd = brig_open_in_root(rootfd, src, O_PATH, 0,
-						   BRIG_RESOLVE_NO_SYMLINKS, &e2);
+	_cleanup_close_ int fd = brig_open_in_root(rootfd, src, O_PATH, 0, BRIG_RESOLVE_NO_SYMLINKS,
+						   &e2);
 	if (fd == -ELOOP)
-		return brig_err_set(e, -ELOOP, "bind source %s (on %s) changed since the container "
-				    "was created: a symlink is in its path now", src, dst);
+		return brig_err_set(e, -ELOOP,
+				    "bind source %s (on %s) changed since the container "
+				    "was created: a symlink is in its path now",
+				    src, dst);
 	if (fd < 0)
-		return brig_err_set(e, fd, "bind source %s (on %s): %s", src, dst,
-				    strerror(-fd));
+		return brig_err_set(e, fd, "bind source %s (on %s): %s", src, dst, strerror(-fd));
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return brig_err_sys(e, errno, "bind source %s", src);
 	if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
-		return brig_err_set(e, -ESTALE, "bind source %s (on %s) changed since the container "
-				    "was created: it is another file now", src, dst);
+		return brig_err_set(e, -ESTALE,
+				    "bind source %s (on %s) changed since the container "
+				    "was created: it is another file now",
+				    src, dst);
 	return brig_steal_fd(fd);
 }
 
@@ -138,7 +143,8 @@ static bool sources_by_fd(const json_t *spec)
 	const json_t *ns;
 	if (geteuid() != 0)
 		return false;
-	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, ns) {
+	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "namespaces"), i, ns)
+	{
 		const char *t = json_string_value(json_object_get(ns, "type"));
 		if (t && strcmp(t, "user") == 0)
 			return true;
@@ -151,7 +157,8 @@ static int open_one(int rootfd, struct eng_binds *b, const json_t *pin, struct b
 	const char *src = json_string_value(json_object_get(pin, "Source"));
 	const char *dst = json_string_value(json_object_get(pin, "Destination"));
 	if (!src || !dst)
-		return brig_err_set(e, -EINVAL, "Brig.Binds: an entry without Source or "
+		return brig_err_set(e, -EINVAL,
+				    "Brig.Binds: an entry without Source or "
 				    "Destination");
 	json_t *m = spec_bind(b->spec, dst, src);
 	if (!m)
@@ -169,8 +176,9 @@ static int open_one(int rootfd, struct eng_binds *b, const json_t *pin, struct b
 		return 0;
 	char path[64];
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	return json_object_set_new(m, "source", json_string(path)) < 0 ?
-		brig_err_set(e, -ENOMEM, "out of memory") : 0;
+	return json_object_set_new(m, "source", json_string(path)) < 0
+		? brig_err_set(e, -ENOMEM, "out of memory")
+		: 0;
 }
 
 int eng_binds_open(const json_t *rec, struct eng_binds *b, struct brig_err *e)
@@ -187,7 +195,8 @@ int eng_binds_open(const json_t *rec, struct eng_binds *b, struct brig_err *e)
 		return rootfd;
 	size_t i;
 	const json_t *pin;
-	json_array_foreach(pins, i, pin) {
+	json_array_foreach(pins, i, pin)
+	{
 		int r = open_one(rootfd, b, pin, e);
 		if (r < 0) {
 			eng_binds_close(b);

@@ -53,7 +53,8 @@ static int runtime_root(struct eng *g, struct brig_err *e)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	}
 	g->rt.root = g->rt_root;
-	if (asprintf(&g->mnt_root, geteuid() == 0 ? "%s/mnt/%s" : "%s/brig/mnt/%s", base, hex) < 0) {
+	if (asprintf(&g->mnt_root, geteuid() == 0 ? "%s/mnt/%s" : "%s/brig/mnt/%s", base, hex) <
+	    0) {
 		g->mnt_root = NULL;
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	}
@@ -116,7 +117,10 @@ void eng_close(struct eng *g)
 	free(g);
 }
 
-const char *eng_root(const struct eng *g) { return g->root; }
+const char *eng_root(const struct eng *g)
+{
+	return g->root;
+}
 
 int eng_use_config(struct eng *g, const char *path, struct brig_err *e)
 {
@@ -229,8 +233,8 @@ static int ofd_lock(int fd, short type, int cmd)
 
 int eng_monitor_lock(int dirfd, struct brig_err *e)
 {
-	int fd = BRIG_RETRY(openat(dirfd, ENG_MONITOR_LOCK,
-				   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+	int fd = BRIG_RETRY(
+		openat(dirfd, ENG_MONITOR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", ENG_MONITOR_LOCK);
 	int r = ofd_lock(fd, F_WRLCK, F_OFD_SETLKW);
@@ -243,8 +247,8 @@ int eng_monitor_lock(int dirfd, struct brig_err *e)
 
 int eng_monitor_alive(int dirfd)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, ENG_MONITOR_LOCK,
-						   O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dirfd, ENG_MONITOR_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
 		return 0;
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -255,8 +259,8 @@ int eng_monitor_alive(int dirfd)
 
 int eng_monitor_wait(int dirfd, struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, ENG_MONITOR_LOCK,
-						   O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dirfd, ENG_MONITOR_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
 		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "opening %s", ENG_MONITOR_LOCK);
 	int r = ofd_lock(fd, F_RDLCK, F_OFD_SETLKW);
@@ -277,8 +281,9 @@ void eng_state_refresh(json_t *rec, int dirfd)
 	(void)json_object_set_new(st, "Restarting", json_false());
 	(void)json_object_set_new(st, "Pid", json_integer(0));
 	(void)json_object_set_new(st, "ExitCode", json_integer(255));
-	(void)json_object_set_new(st, "Error",
-				  json_string("the container's monitor exited without recording its end"));
+	(void)json_object_set_new(
+		st, "Error",
+		json_string("the container's monitor exited without recording its end"));
 }
 
 /* ROOT/containers, read from its start (a DIR of its own). */
@@ -296,8 +301,7 @@ static DIR *open_containers(struct eng *g, struct brig_err *e)
 	return d;
 }
 
-static int find_prefix(struct eng *g, const char *what, char id[ENG_ID_LEN + 1],
-		       struct brig_err *e)
+static int find_prefix(struct eng *g, const char *what, char id[ENG_ID_LEN + 1], struct brig_err *e)
 {
 	size_t len = strlen(what);
 	for (const char *p = what; *p; p++)
@@ -423,7 +427,8 @@ int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1
 		return r;
 	size_t i;
 	json_t *rec;
-	json_array_foreach(all, i, rec) {
+	json_array_foreach(all, i, rec)
+	{
 		const char *img = json_string_value(json_object_get(rec, "Image"));
 		if (img && strcmp(img, image_id) == 0) {
 			const char *cid = json_string_value(json_object_get(rec, "Id"));

@@ -18,26 +18,26 @@ struct eng_userns;
 struct eng_config;
 
 struct eng {
-	char *root;      /* the store root */
-	char *driver;    /* "overlay", "copy" or NULL */
-	int rootfd;      /* ROOT */
-	int ctrsfd;      /* ROOT/containers */
-	int namesfd;     /* ROOT/names */
-	char *rt_root;   /* the runtime's state root */
-	char *mnt_root;  /* where container roots are attached: /run/brig/mnt */
+	char *root; /* the store root */
+	char *driver; /* "overlay", "copy" or NULL */
+	int rootfd; /* ROOT */
+	int ctrsfd; /* ROOT/containers */
+	int namesfd; /* ROOT/names */
+	char *rt_root; /* the runtime's state root */
+	char *mnt_root; /* where container roots are attached: /run/brig/mnt */
 	struct rt_global rt;
 	struct img_store *store; /* opened on first use */
-	struct eng_config *cfg;  /* the engine config (defaults when no file) */
+	struct eng_config *cfg; /* the engine config (defaults when no file) */
 };
 
 /* An image as a container needs it. */
 struct eng_image {
 	char manifest_digest[IMG_DIGEST_SIZE];
-	char id[IMG_DIGEST_SIZE];  /* config digest */
+	char id[IMG_DIGEST_SIZE]; /* config digest */
 	struct img_config config;
 	char (*layer_digests)[IMG_DIGEST_SIZE]; /* blobs, base first */
 	size_t n_layers;
-	char *name;                /* the reference given, normalised, or NULL */
+	char *name; /* the reference given, normalised, or NULL */
 };
 void eng_image_clear(struct eng_image *im);
 int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
@@ -69,10 +69,10 @@ int eng_name_lookup(struct eng *g, const char *name, char id[ENG_ID_LEN + 1]);
 
 /* specbuild.c: the OCI config for a container. */
 /* ctrfd: the directory being made; ctrdir: the path it will have. */
-int eng_spec_build(struct eng *g, const struct eng_create_opts *o,
-		   const struct eng_image *im, const json_t *layers, const char *id,
-		   int ctrfd, const char *ctrdir, const struct eng_userns *u, json_t **spec,
-		   json_t **config, json_t **security, json_t **volumes, struct brig_err *e);
+int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct eng_image *im,
+		   const json_t *layers, const char *id, int ctrfd, const char *ctrdir,
+		   const struct eng_userns *u, json_t **spec, json_t **config, json_t **security,
+		   json_t **volumes, struct brig_err *e);
 
 /* security.c: linux.seccomp from a Docker-format profile (NULL: brig's
  * default; "unconfined": none); *info says which, with its digest. */
@@ -84,8 +84,7 @@ json_t *eng_effective(const json_t *spec, const json_t *security, const json_t *
 int eng_init_apply(json_t *spec, struct brig_err *e);
 
 /* rootfs.c */
-int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out,
-		      struct brig_err *e);
+int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out, struct brig_err *e);
 /* Make sure every layer is unpacked in ROOT/layers. */
 int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err *e);
 /* The rootfs: prepare its directories (create time), then make the
@@ -93,8 +92,7 @@ int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err
 int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		       struct brig_err *e);
 /* The upper directory belongs to the container's root. */
-int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u,
-		     struct brig_err *e);
+int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e);
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		     struct brig_err *e);
 /* With a user namespace (read from ctrfd's record) the layers are mounted
@@ -107,15 +105,15 @@ const char *eng_rootfs_driver(struct eng *g);
 bool eng_rootfs_driver_fixed(struct eng *g);
 /* Read a file of the image (e.g. /etc/passwd) through its layers, top
  * first, through the safe resolver; -ENOENT when no layer has it. */
-int eng_image_read_file(struct eng *g, const json_t *layers, const char *path,
-			size_t max, char **buf, size_t *len, struct brig_err *e);
+int eng_image_read_file(struct eng *g, const json_t *layers, const char *path, size_t max,
+			char **buf, size_t *len, struct brig_err *e);
 
 /* userns.c: a container's own range of subordinate ids. */
 #define ENG_USERNS_SIZE 65536
 struct eng_userns {
 	bool enabled;
 	uint32_t uid, gid, size; /* host ids of container id 0, and how many */
-	long slot;               /* ROOT/userns/<slot>, or -1 */
+	long slot; /* ROOT/userns/<slot>, or -1 */
 };
 int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e);
 void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u);

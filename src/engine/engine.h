@@ -45,29 +45,32 @@ void eng_close(struct eng *g);
 /* Use the engine config file path (brig --config) instead of the default
  * /etc/brig/brig.conf, which eng_open reads when it exists. */
 int eng_use_config(struct eng *g, const char *path, struct brig_err *e);
-static inline void eng_closep(struct eng **g) { eng_close(*g); }
+static inline void eng_closep(struct eng **g)
+{
+	eng_close(*g);
+}
 #define _cleanup_eng_ _cleanup_(eng_closep)
 const char *eng_root(const struct eng *g);
 
 /* What `brig create` / `brig run` were asked for. */
 struct eng_create_opts {
-	const char *image;       /* reference, id or digest */
-	const char *name;        /* NULL: a generated one */
-	char **cmd;              /* NULL: the image's Cmd */
+	const char *image; /* reference, id or digest */
+	const char *name; /* NULL: a generated one */
+	char **cmd; /* NULL: the image's Cmd */
 	size_t n_cmd;
-	const char *entrypoint;  /* NULL: the image's; "" clears it */
-	char **env;              /* K=V or K (taken from the environment) */
+	const char *entrypoint; /* NULL: the image's; "" clears it */
+	char **env; /* K=V or K (taken from the environment) */
 	size_t n_env;
-	char **labels;           /* K=V */
+	char **labels; /* K=V */
 	size_t n_labels;
 	const char *workdir;
 	const char *user;
 	const char *hostname;
 	bool tty, interactive;
-	bool auto_remove;        /* --rm */
-	bool read_write;         /* --read-write (the rootfs is read-only by default) */
+	bool auto_remove; /* --rm */
+	bool read_write; /* --read-write (the rootfs is read-only by default) */
 	const char *stop_signal;
-	int stop_timeout;        /* -1: default (10 s) */
+	int stop_timeout; /* -1: default (10 s) */
 	/* Docker's resource and security flags (engine/flags/flags.h), or
 	 * NULL: applied over brig's defaults. */
 	const struct eng_flags *flags;
@@ -83,8 +86,12 @@ struct eng_create_opts {
 };
 
 /* The parsed --restart policy. */
-enum eng_restart { ENG_RESTART_NO, ENG_RESTART_ON_FAILURE, ENG_RESTART_ALWAYS,
-		   ENG_RESTART_UNLESS_STOPPED };
+enum eng_restart {
+	ENG_RESTART_NO,
+	ENG_RESTART_ON_FAILURE,
+	ENG_RESTART_ALWAYS,
+	ENG_RESTART_UNLESS_STOPPED
+};
 int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retries,
 		      struct brig_err *e);
 
@@ -104,8 +111,8 @@ int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
 int eng_list(struct eng *g, json_t **out, struct brig_err *e);
 
 enum eng_attach {
-	ENG_DETACH,   /* a monitor process in the background */
-	ENG_ATTACH,   /* this process is the monitor: output tee'd to ours */
+	ENG_DETACH, /* a monitor process in the background */
+	ENG_ATTACH, /* this process is the monitor: output tee'd to ours */
 };
 
 /* Start a created or exited container.  With ENG_DETACH, returns once the
@@ -163,8 +170,8 @@ int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1
  * diff_id and comp (0 none, 1 gzip, 2 zstd).  Nothing is left behind on
  * failure.
  */
-int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
-			char diff_id[72], int *comp, struct brig_err *e);
+int eng_layer_unpack_to(const char *root, int in_fd, const char *digest, char diff_id[72],
+			int *comp, struct brig_err *e);
 
 /* Open the image store of the engine root ROOT (created when missing); the
  * caller closes it.  Where images live beneath the root is the engine's

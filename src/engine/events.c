@@ -44,8 +44,7 @@ static json_t *attr_string(const json_t *v)
 	return NULL;
 }
 
-json_t *eng_event_build(int64_t time_ns, const char *id, const char *action,
-			const json_t *attrs)
+json_t *eng_event_build(int64_t time_ns, const char *id, const char *action, const json_t *attrs)
 {
 	char when[ENG_LOG_TIME_LEN];
 	eng_logs_format_time(time_ns, when);
@@ -53,7 +52,8 @@ json_t *eng_event_build(int64_t time_ns, const char *id, const char *action,
 	const char *k;
 	json_t *v;
 	size_t n = 0;
-	json_object_foreach((json_t *)attrs, k, v) {
+	json_object_foreach((json_t *)attrs, k, v)
+	{
 		json_t *s = attr_string(v);
 		if (!a || !s || n++ >= ENG_EVENT_ATTRS_MAX) {
 			json_decref(s);
@@ -64,8 +64,8 @@ json_t *eng_event_build(int64_t time_ns, const char *id, const char *action,
 	if (!a)
 		return NULL;
 	return json_pack("{s:s,s:I,s:s,s:s,s:{s:s,s:o}}", "time", when, "timeNano",
-			 (json_int_t)time_ns, "Type", "container", "Action", action, "Actor",
-			 "ID", id, "Attributes", a);
+			 (json_int_t)time_ns, "Type", "container", "Action", action, "Actor", "ID",
+			 id, "Attributes", a);
 }
 
 /* Rename a full events.log to events.log.1 (replacing the older one). */
@@ -92,9 +92,9 @@ static int append_line(struct eng *g, const char *line, size_t len, struct brig_
 						  true, e);
 	if (lock < 0)
 		return lock;
-	_cleanup_close_ int fd = BRIG_RETRY(openat(g->rootfd, ENG_EVENTS_LOG,
-						   O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-						   O_CLOEXEC, 0600));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(g->rootfd, ENG_EVENTS_LOG,
+		       O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s/%s", g->root, ENG_EVENTS_LOG);
 	int nfd = -1;
@@ -119,7 +119,8 @@ int eng_event_emit_as(struct eng *g, const char *id, const char *name, const cha
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_json_ json_t *all = json_object();
 	if (all && name)
-		(void)json_object_set_new(all, "name", json_string(name[0] == '/' ? name + 1 : name));
+		(void)json_object_set_new(all, "name",
+					  json_string(name[0] == '/' ? name + 1 : name));
 	if (all && image)
 		(void)json_object_set_new(all, "image", json_string(image));
 	if (all && json_is_object(attrs))
@@ -130,7 +131,8 @@ int eng_event_emit_as(struct eng *g, const char *id, const char *name, const cha
 	if (!text) {
 		r = brig_err_set(&e, -ENOMEM, "out of memory");
 	} else if (strlen(text) >= ENG_EVENT_LINE_MAX) {
-		r = brig_err_set(&e, -E2BIG, "the event is longer than %d bytes", ENG_EVENT_LINE_MAX);
+		r = brig_err_set(&e, -E2BIG, "the event is longer than %d bytes",
+				 ENG_EVENT_LINE_MAX);
 	} else {
 		size_t len = strlen(text);
 		text[len] = '\n'; /* json_dumps left room: the NUL becomes the newline */
@@ -150,8 +152,8 @@ int eng_event_emit(struct eng *g, const char *id, const char *action, const json
 	if (dirfd >= 0 && eng_record_read(dirfd, id, &rec, &e) < 0)
 		brig_debug("event %s: %s", action, brig_err_str(&e));
 	const char *name = json_string_value(json_object_get(rec, "Name"));
-	const char *image = json_string_value(json_object_get(json_object_get(rec, "Config"),
-							      "Image"));
+	const char *image = json_string_value(
+		json_object_get(json_object_get(rec, "Config"), "Image"));
 	return eng_event_emit_as(g, id, name, image, action, attrs);
 }
 
@@ -187,8 +189,10 @@ int eng_events_filter_add(struct eng_events_filter *f, const char *spec, struct 
 		return strv_push(&f->actions, eq + 1, e);
 	if (k == 4 && strncmp(spec, "type", 4) == 0)
 		return strv_push(&f->types, eq + 1, e);
-	return brig_err_set(e, -EINVAL, "--filter \"%s\": unknown key (container=, event= and "
-			    "type= are known)", spec);
+	return brig_err_set(e, -EINVAL,
+			    "--filter \"%s\": unknown key (container=, event= and "
+			    "type= are known)",
+			    spec);
 }
 
 void eng_events_filter_clear(struct eng_events_filter *f)
@@ -227,8 +231,8 @@ bool eng_events_match(const struct eng_events_filter *f, const json_t *ev)
 		return false;
 	const json_t *actor = json_object_get(ev, "Actor");
 	const char *id = json_string_value(json_object_get(actor, "ID"));
-	const char *name = json_string_value(json_object_get(json_object_get(actor, "Attributes"),
-							     "name"));
+	const char *name = json_string_value(
+		json_object_get(json_object_get(actor, "Attributes"), "name"));
 	if (f->containers && !container_match(f->containers, id, name))
 		return false;
 	if (f->actions && !any_equal(f->actions, json_string_value(json_object_get(ev, "Action"))))
@@ -245,10 +249,10 @@ struct ev_reader {
 	const struct eng_events_filter *f;
 	int (*fn)(const json_t *ev, void *arg);
 	void *arg;
-	char *buf;      /* ENG_EVENT_LINE_MAX bytes: an unfinished line */
+	char *buf; /* ENG_EVENT_LINE_MAX bytes: an unfinished line */
 	size_t len;
-	bool skipping;  /* inside an over-long line: drop until its newline */
-	unsigned bad;   /* malformed lines skipped */
+	bool skipping; /* inside an over-long line: drop until its newline */
+	unsigned bad; /* malformed lines skipped */
 };
 
 /* One complete line: parse, check its shape, filter, hand over. */
@@ -263,7 +267,8 @@ static int ev_line(struct ev_reader *rd, const char *line, size_t n)
 	    !json_is_string(json_object_get(ev, "Action")) ||
 	    !json_is_object(json_object_get(ev, "Actor"))) {
 		if (rd->bad++ < 10)
-			brig_warn("%s/%s: skipping a malformed event", eng_root(rd->g), ENG_EVENTS_LOG);
+			brig_warn("%s/%s: skipping a malformed event", eng_root(rd->g),
+				  ENG_EVENTS_LOG);
 		return 0;
 	}
 	return eng_events_match(rd->f, ev) ? rd->fn(ev, rd->arg) : 0;
@@ -304,7 +309,8 @@ static int ev_pump(struct ev_reader *rd, int fd, struct brig_err *e)
 	for (;;) {
 		ssize_t n = BRIG_RETRY(read(fd, chunk, sizeof(chunk)));
 		if (n < 0)
-			return brig_err_sys(e, errno, "reading %s/%s", eng_root(rd->g), ENG_EVENTS_LOG);
+			return brig_err_sys(e, errno, "reading %s/%s", eng_root(rd->g),
+					    ENG_EVENTS_LOG);
 		if (n == 0)
 			return 0;
 		int r = ev_feed(rd, chunk, (size_t)n);

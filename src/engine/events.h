@@ -29,7 +29,7 @@
 #define ENG_EVENTS_LOCK "events.lock"
 #define ENG_EVENTS_MAX_SIZE ((uint64_t)4 << 20)
 #define ENG_EVENT_LINE_MAX 16384 /* a longer line is skipped by readers */
-#define ENG_EVENT_ATTRS_MAX 32   /* attributes kept per event */
+#define ENG_EVENT_ATTRS_MAX 32 /* attributes kept per event */
 
 /*
  * Append one event for container id.  The attributes "name" and "image"
@@ -47,17 +47,16 @@ int eng_event_emit_as(struct eng *g, const char *id, const char *name, const cha
 		      const char *action, const json_t *attrs);
 
 /* Build the event object (exposed for tests). */
-json_t *eng_event_build(int64_t time_ns, const char *id, const char *action,
-			const json_t *attrs);
+json_t *eng_event_build(int64_t time_ns, const char *id, const char *action, const json_t *attrs);
 
 /* Which events a reader wants.  Values of one key are alternatives (any
  * may match); different keys must all match (Docker's --filter rules). */
 struct eng_events_filter {
-	int64_t since_ns;        /* inclusive; 0 = from the oldest kept */
-	int64_t until_ns;        /* inclusive; 0 = no end (follow) */
+	int64_t since_ns; /* inclusive; 0 = from the oldest kept */
+	int64_t until_ns; /* inclusive; 0 = no end (follow) */
 	const char **containers; /* full id, id prefix or name; NULL-terminated */
-	const char **actions;    /* NULL-terminated */
-	const char **types;      /* "container"; NULL-terminated */
+	const char **actions; /* NULL-terminated */
+	const char **types; /* "container"; NULL-terminated */
 };
 
 /* Parse one --filter KEY=VALUE (container=, event=, type=) into f, adding

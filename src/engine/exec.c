@@ -12,8 +12,8 @@
 /* The supplementary groups of an exec as USER: USER's own (from the
  * image's /etc/group) plus the container's --group-add, never those of
  * the container's main user (Docker's behaviour). */
-static int exec_groups(struct eng *g, const json_t *rec, const struct eng_user *u,
-		       json_t **out, struct brig_err *e)
+static int exec_groups(struct eng *g, const json_t *rec, const struct eng_user *u, json_t **out,
+		       struct brig_err *e)
 {
 	_cleanup_json_ json_t *gids = json_array();
 	if (!gids)
@@ -24,7 +24,8 @@ static int exec_groups(struct eng *g, const json_t *rec, const struct eng_user *
 	const json_t *layers = json_object_get(json_object_get(rec, "Brig"), "Layers");
 	size_t i;
 	const json_t *v;
-	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "GroupAdd"), i, v) {
+	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "GroupAdd"), i, v)
+	{
 		uint32_t gid;
 		const char *name = json_string_value(v);
 		int r = name ? eng_group_lookup(g, layers, name, &gid, e) : -EINVAL;
@@ -48,8 +49,9 @@ static int env_put(json_t *env, const char *kv, struct brig_err *e)
 		if (cur && strncmp(cur, kv, klen) == 0 && cur[klen] == '=')
 			(void)json_array_remove(env, i);
 	}
-	return json_array_append_new(env, json_string(kv)) < 0 ?
-		brig_err_set(e, -ENOMEM, "out of memory") : 0;
+	return json_array_append_new(env, json_string(kv)) < 0
+		? brig_err_set(e, -ENOMEM, "out of memory")
+		: 0;
 }
 
 /* The whole process of an exec as USER (-u): the container's process with
@@ -64,23 +66,25 @@ static int exec_process(struct eng *g, const json_t *rec, const struct eng_exec_
 		return r;
 	_cleanup_json_ json_t *gids = NULL;
 	r = exec_groups(g, rec, &u, &gids, e);
-	_cleanup_json_ json_t *p = json_deep_copy(json_object_get(json_object_get(
-		json_object_get(rec, "Brig"), "Spec"), "process"));
+	_cleanup_json_ json_t *p = json_deep_copy(
+		json_object_get(json_object_get(json_object_get(rec, "Brig"), "Spec"), "process"));
 	json_t *args = json_array(), *env = p ? json_object_get(p, "env") : NULL;
 	for (size_t i = 0; args && o->args && o->args[i]; i++)
 		(void)json_array_append_new(args, json_string(o->args[i]));
 	if (r == 0 && (!p || !args || !json_is_array(env)))
-		r = brig_err_set(e, p && args ? -EINVAL : -ENOMEM, "the container's process "
+		r = brig_err_set(e, p && args ? -EINVAL : -ENOMEM,
+				 "the container's process "
 				 "has no env");
 	for (size_t i = 0; r == 0 && i < o->n_env; i++)
 		r = env_put(env, o->env[i], e);
-	if (r == 0 && (json_object_set_new(p, "args", brig_steal_ptr(args)) < 0 ||
-		       json_object_set_new(p, "user", json_pack("{s:I,s:I,s:O}", "uid",
-				(json_int_t)u.uid, "gid", (json_int_t)u.gid, "additionalGids",
-				gids)) < 0 ||
-		       json_object_set_new(p, "terminal", json_boolean(o->tty)) < 0 ||
-		       json_object_set_new(p, "noNewPrivileges", json_true()) < 0 ||
-		       (o->workdir && json_object_set_new(p, "cwd", json_string(o->workdir)) < 0)))
+	if (r == 0 &&
+	    (json_object_set_new(p, "args", brig_steal_ptr(args)) < 0 ||
+	     json_object_set_new(p, "user",
+				 json_pack("{s:I,s:I,s:O}", "uid", (json_int_t)u.uid, "gid",
+					   (json_int_t)u.gid, "additionalGids", gids)) < 0 ||
+	     json_object_set_new(p, "terminal", json_boolean(o->tty)) < 0 ||
+	     json_object_set_new(p, "noNewPrivileges", json_true()) < 0 ||
+	     (o->workdir && json_object_set_new(p, "cwd", json_string(o->workdir)) < 0)))
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	json_decref(args);
 	eng_user_clear(&u);
@@ -115,8 +119,14 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 		if (!(env[i] = strdup(o->env[i])))
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	struct rt_exec_opts x = {
-		.id = id, .args = o->args, .env = env, .cwd = o->workdir,
-		.tty = o->tty, .detach = o->detach, .no_new_privs = true, .no_new_privs_set = true,
+		.id = id,
+		.args = o->args,
+		.env = env,
+		.cwd = o->workdir,
+		.tty = o->tty,
+		.detach = o->detach,
+		.no_new_privs = true,
+		.no_new_privs_set = true,
 	};
 	if (!o->user)
 		return rt_exec(&g->rt, &x, e);

@@ -31,8 +31,8 @@ int eng_layers_open(const char *root, struct brig_err *e)
 	return fd < 0 ? brig_err_sys(e, errno, "opening %s", dir) : fd;
 }
 
-int eng_layer_unpack_to(const char *root, int in_fd, const char *digest,
-			char diff_id[72], int *comp, struct brig_err *e)
+int eng_layer_unpack_to(const char *root, int in_fd, const char *digest, char diff_id[72],
+			int *comp, struct brig_err *e)
 {
 	_cleanup_close_ int layers_fd = eng_layers_open(root, e);
 	if (layers_fd < 0)

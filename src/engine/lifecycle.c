@@ -50,9 +50,9 @@ static json_t *layers_json(const struct eng_image *im)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < im->n_layers; i++)
-		(void)json_array_append_new(a, json_pack("{s:s,s:s}", "digest",
-							 im->layer_digests[i], "diffId",
-							 im->config.diff_ids[i]));
+		(void)json_array_append_new(a,
+					    json_pack("{s:s,s:s}", "digest", im->layer_digests[i],
+						      "diffId", im->config.diff_ids[i]));
 	return a;
 }
 
@@ -86,18 +86,20 @@ static json_t *initial_state(void)
 			 "FinishedAt", "0001-01-01T00:00:00Z");
 }
 
-static json_t *graph_driver(struct eng *g, const char *id, const char *driver,
-			    const char *ctrdir, const char *root, const json_t *layers)
+static json_t *graph_driver(struct eng *g, const char *id, const char *driver, const char *ctrdir,
+			    const char *root, const json_t *layers)
 {
 	char mnt[PATH_MAX];
 	if (eng_mountpoint(g, id, mnt, sizeof(mnt)) < 0)
 		mnt[0] = '\0';
 	if (strcmp(driver, "copy") == 0)
-		return json_pack("{s:s,s:{s:s+}}", "Name", "copy", "Data", "RootDir", ctrdir, "/rootfs");
+		return json_pack("{s:s,s:{s:s+}}", "Name", "copy", "Data", "RootDir", ctrdir,
+				 "/rootfs");
 	size_t len = 0, i;
 	json_t *l;
 	_cleanup_free_ char *lower = NULL;
-	json_array_foreach(layers, i, l) {
+	json_array_foreach(layers, i, l)
+	{
 		const char *d = json_string_value(json_object_get(l, "diffId")) + strlen("sha256:");
 		if (brig_appendf(&lower, &len, "%s%s/layers/%s", len ? ":" : "", root, d) < 0)
 			return NULL;
@@ -129,13 +131,18 @@ int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retr
 		*policy = ENG_RESTART_UNLESS_STOPPED;
 	} else if (strncmp(s, "on-failure", 10) == 0 && (!s[10] || s[10] == ':')) {
 		*policy = ENG_RESTART_ON_FAILURE;
-		if (s[10] && (brig_parse_i64(s + 11, max_retries) < 0 || *max_retries < 0 ||
-			      *max_retries > 1000000))
-			return brig_err_set(e, -EINVAL, "--restart: \"%s\": the count must be a "
-					    "number (0 for no limit)", s);
+		if (s[10] &&
+		    (brig_parse_i64(s + 11, max_retries) < 0 || *max_retries < 0 ||
+		     *max_retries > 1000000))
+			return brig_err_set(e, -EINVAL,
+					    "--restart: \"%s\": the count must be a "
+					    "number (0 for no limit)",
+					    s);
 	} else {
-		return brig_err_set(e, -EINVAL, "--restart: \"%s\": use no, on-failure[:N], always "
-				    "or unless-stopped", s);
+		return brig_err_set(e, -EINVAL,
+				    "--restart: \"%s\": use no, on-failure[:N], always "
+				    "or unless-stopped",
+				    s);
 	}
 	return 0;
 }
@@ -153,11 +160,14 @@ static int log_config(struct eng *g, const struct eng_create_opts *o, json_t **o
 		if (strncmp(kv, "max-size=", 9) == 0)
 			r = brig_parse_size(kv + 9, &size, e);
 		else if (strncmp(kv, "max-file=", 9) == 0)
-			r = brig_parse_i64(kv + 9, &files) < 0 || files < 1 || files > ENG_LOG_MAX_FILES
-				    ? brig_err_set(e, -EINVAL, "max-file must be 1 to %d",
-						   ENG_LOG_MAX_FILES) : 0;
+			r = brig_parse_i64(kv + 9, &files) < 0 || files < 1 ||
+					files > ENG_LOG_MAX_FILES
+				? brig_err_set(e, -EINVAL, "max-file must be 1 to %d",
+					       ENG_LOG_MAX_FILES)
+				: 0;
 		else
-			r = brig_err_set(e, -EINVAL, "unknown option (max-size and max-file are known)");
+			r = brig_err_set(e, -EINVAL,
+					 "unknown option (max-size and max-file are known)");
 		if (r < 0)
 			return brig_err_wrap(e, "--log-opt %s", kv);
 	}
@@ -184,29 +194,33 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	(void)eng_restart_parse(o->restart, &policy, &retries, &e2); /* checked by publish */
 	if (host)
-		(void)json_object_update_new(host, json_pack(
-			"{s:{s:s,s:I},s:O,s:b,s:s}", "RestartPolicy", "Name", restart_names[policy],
-			"MaximumRetryCount", (json_int_t)retries, "LogConfig", mk->logcfg, "Init",
-			o->init, "UsernsMode", mk->userns.enabled ? "auto" : "host"));
-	json_t *pids = json_object_get(json_object_get(json_object_get(json_object_get(
-		mk->spec, "linux"), "resources"), "pids"), "limit");
+		(void)json_object_update_new(
+			host,
+			json_pack("{s:{s:s,s:I},s:O,s:b,s:s}", "RestartPolicy", "Name",
+				  restart_names[policy], "MaximumRetryCount", (json_int_t)retries,
+				  "LogConfig", mk->logcfg, "Init", o->init, "UsernsMode",
+				  mk->userns.enabled ? "auto" : "host"));
+	json_t *pids = json_object_get(
+		json_object_get(json_object_get(json_object_get(mk->spec, "linux"), "resources"),
+				"pids"),
+		"limit");
 	if (host)
-		(void)json_object_update_new(host, json_pack("{s:b,s:b,s:s,s:O}", "AutoRemove",
-			o->auto_remove, "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
-			"PidsLimit", pids ? pids : json_integer(0)));
-	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
-			 "s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
-			 "Id", mk->id, "Created", now,
-			 "Path", json_string_value(json_array_get(args, 0)), "Args", rest,
-			 "Name", "/", name, "Image", im->id, "RestartCount", 0,
-			 "Driver", mk->driver, "Platform", "linux", "State", initial_state(),
-			 "Config", mk->config, "HostConfig", host,
-			 "GraphDriver", graph_driver(g, mk->id, mk->driver, mk->ctrdir, g->root, mk->layers),
-			 "LogPath", log, "Mounts", mk->volumes,
-			 "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers", mk->layers,
-			 "ManifestDigest", im->manifest_digest, "Security", mk->security,
-			 "Userns", userns,
-			 "Effective", eng_effective(mk->spec, mk->security, userns));
+		(void)json_object_update_new(host,
+					     json_pack("{s:b,s:b,s:s,s:O}", "AutoRemove",
+						       o->auto_remove, "ReadonlyRootfs",
+						       !o->read_write, "NetworkMode", "none",
+						       "PidsLimit", pids ? pids : json_integer(0)));
+	return json_pack(
+		"{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
+		"s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
+		"Id", mk->id, "Created", now, "Path", json_string_value(json_array_get(args, 0)),
+		"Args", rest, "Name", "/", name, "Image", im->id, "RestartCount", 0, "Driver",
+		mk->driver, "Platform", "linux", "State", initial_state(), "Config", mk->config,
+		"HostConfig", host, "GraphDriver",
+		graph_driver(g, mk->id, mk->driver, mk->ctrdir, g->root, mk->layers), "LogPath",
+		log, "Mounts", mk->volumes, "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers",
+		mk->layers, "ManifestDigest", im->manifest_digest, "Security", mk->security,
+		"Userns", userns, "Effective", eng_effective(mk->spec, mk->security, userns));
 }
 
 /* Claim the name and make the container visible, under names.lock. */
@@ -221,7 +235,8 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 	if (o->name) {
 		r = brig_snprintf(name, sizeof(name), "%s", o->name);
 		if (r < 0 || !eng_name_valid(name))
-			return brig_err_set(e, -EINVAL, "invalid container name \"%s\": use "
+			return brig_err_set(e, -EINVAL,
+					    "invalid container name \"%s\": use "
 					    "[a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters",
 					    o->name, ENG_NAME_MAX);
 		r = eng_name_claim(g, name, mk->id, e);
@@ -254,8 +269,8 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 static int assemble(struct eng *g, const struct eng_create_opts *o, struct making *mk,
 		    const struct eng_image *im, struct brig_err *e)
 {
-	mk->ctrfd = BRIG_RETRY(openat(g->ctrsfd, mk->tmp,
-				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	mk->ctrfd = BRIG_RETRY(
+		openat(g->ctrsfd, mk->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (mk->ctrfd < 0)
 		return brig_err_sys(e, errno, "opening %s", mk->tmp);
 	if (!(mk->layers = layers_json(im)))
@@ -315,9 +330,10 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		eng_userns_release(g, mk.id, &mk.userns);
 		_cleanup_json_ json_t *gone = json_pack("{s:s,s:O}", "Id", mk.id, "Mounts",
-							 mk.volumes ? mk.volumes : json_null());
+							mk.volumes ? mk.volumes : json_null());
 		if (mk.volumes && gone && eng_volumes_release(g, gone, true, &e2) < 0)
-			brig_warn("removing the volumes made for %.12s: %s", mk.id, brig_err_str(&e2));
+			brig_warn("removing the volumes made for %.12s: %s", mk.id,
+				  brig_err_str(&e2));
 		brig_err_clear(&e2);
 		if (brig_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
@@ -389,8 +405,8 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 		struct eng_userns u;
 		eng_userns_from_record(rec, &u);
 		eng_userns_release(g, id, &u);
-		bool autorm = json_is_true(json_object_get(json_object_get(rec, "HostConfig"),
-							   "AutoRemove"));
+		bool autorm = json_is_true(
+			json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
 		brig_err_clear(&e2);
 		if (eng_volumes_release(g, rec, volumes || autorm, &e2) < 0)
 			brig_warn("container %.12s: volumes: %s", id, brig_err_str(&e2));
@@ -403,10 +419,10 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 		return brig_err_sys(e, errno, "removing container %.12s", id);
 	int r = brig_rm_rf(g->ctrsfd, gone, e);
 	if (r == 0)
-		(void)eng_event_emit_as(g, id, json_string_value(json_object_get(rec, "Name")),
-					json_string_value(json_object_get(json_object_get(rec, "Config"),
-									  "Image")),
-					"destroy", NULL);
+		(void)eng_event_emit_as(
+			g, id, json_string_value(json_object_get(rec, "Name")),
+			json_string_value(json_object_get(json_object_get(rec, "Config"), "Image")),
+			"destroy", NULL);
 	return r;
 }
 
@@ -414,8 +430,10 @@ int eng_remove(struct eng *g, const char *id, bool force, bool volumes, struct b
 {
 	if (eng_running(g, id)) {
 		if (!force)
-			return brig_err_set(e, -EBUSY, "cannot remove container %.12s: it is running "
-					    "(stop it first, or use --force)", id);
+			return brig_err_set(e, -EBUSY,
+					    "cannot remove container %.12s: it is running "
+					    "(stop it first, or use --force)",
+					    id);
 		int r = eng_kill(g, id, SIGKILL, e);
 		if (r < 0 && r != -ESRCH)
 			return r;

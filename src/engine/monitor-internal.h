@@ -9,21 +9,24 @@ struct eng_logw;
 
 struct eng_mon {
 	char id[ENG_ID_LEN + 1];
-	bool attach;        /* foreground: tee output, forward signals, stdin */
-	bool lean;          /* background: wait as brig-monitor (lean.c) */
+	bool attach; /* foreground: tee output, forward signals, stdin */
+	bool lean; /* background: wait as brig-monitor (lean.c) */
 	bool tty, interactive;
-	int dirfd, lockfd;  /* the container directory; monitor.lock (held) */
-	int rootfs_fd;      /* the detached rootfs mount (tty: until create) */
-	int out_r, err_r;   /* the container's stdout and stderr pipes */
+	int dirfd, lockfd; /* the container directory; monitor.lock (held) */
+	int rootfs_fd; /* the detached rootfs mount (tty: until create) */
+	int out_r, err_r; /* the container's stdout and stderr pipes */
 	int pidfd, sigfd, tee_out, tee_err;
-	pid_t pid;          /* the container's init (our child) */
-	int status;         /* its exit status, 0-255 */
+	pid_t pid; /* the container's init (our child) */
+	int status; /* its exit status, 0-255 */
 	int tty_status;
 	struct eng_logw *log;
-	json_t *rec;        /* the record as it was at the start */
+	json_t *rec; /* the record as it was at the start */
 };
-#define ENG_MON_INIT { .dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .out_r = -1, \
-		       .err_r = -1, .pidfd = -1, .sigfd = -1, .tee_out = -1, .tee_err = -1 }
+#define ENG_MON_INIT                                                                               \
+	{                                                                                          \
+		.dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .out_r = -1, .err_r = -1, .pidfd = -1, \
+		.sigfd = -1, .tee_out = -1, .tee_err = -1                                          \
+	}
 
 /* Take monitor.lock, read the record, make the rootfs mount and open the
  * log; then, unless this is a foreground terminal, create and start the
@@ -68,11 +71,11 @@ bool eng_mon_oom_killed(struct eng *g, const char *id);
 struct eng_restart_state {
 	enum eng_restart policy;
 	int64_t max_retries; /* on-failure:N (0: up to the ceiling) */
-	int64_t ceiling;     /* restarts at most, whatever the policy */
-	int64_t count;       /* restarts made (RestartCount) */
-	long backoff_ms;     /* the wait before the next restart */
+	int64_t ceiling; /* restarts at most, whatever the policy */
+	int64_t count; /* restarts made (RestartCount) */
+	long backoff_ms; /* the wait before the next restart */
 	int64_t backoff_max_ms; /* its cap (engine config restart-backoff-max) */
-	int64_t started_ms;  /* CLOCK_MONOTONIC when the current run began */
+	int64_t started_ms; /* CLOCK_MONOTONIC when the current run began */
 };
 
 /* The ceiling of restarts: the engine config's restart-ceiling. */

@@ -35,8 +35,8 @@
 
 void eng_mon_free(struct eng_mon *m)
 {
-	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->out_r, &m->err_r, &m->pidfd,
-		       &m->sigfd, &m->tee_out, &m->tee_err };
+	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->out_r,  &m->err_r,
+		       &m->pidfd, &m->sigfd,  &m->tee_out,   &m->tee_err };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -106,10 +106,15 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	if (r < 0)
 		return r;
 	struct rt_create_opts o = {
-		.id = m->id, .bundle = eng_root(g), .start = true,
-		.foreground = m->tty, .keep = false,
-		.config = b.spec, .config_name = "the container's OCI config",
-		.rootfs_mount_fd = m->rootfs_fd, .pid_out = &m->pid,
+		.id = m->id,
+		.bundle = eng_root(g),
+		.start = true,
+		.foreground = m->tty,
+		.keep = false,
+		.config = b.spec,
+		.config_name = "the container's OCI config",
+		.rootfs_mount_fd = m->rootfs_fd,
+		.pid_out = &m->pid,
 	};
 	/* A container left by a monitor that was killed. */
 	_cleanup_err_ struct brig_err e2 = { 0 };
@@ -144,8 +149,8 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
  * recorded when the container was made. */
 void eng_log_limits(const json_t *rec, uint64_t *max_size, unsigned *max_files)
 {
-	const json_t *c = json_object_get(json_object_get(json_object_get(rec, "HostConfig"),
-							  "LogConfig"), "Config");
+	const json_t *c = json_object_get(
+		json_object_get(json_object_get(rec, "HostConfig"), "LogConfig"), "Config");
 	json_int_t size = json_integer_value(json_object_get(c, "max-size"));
 	json_int_t files = json_integer_value(json_object_get(c, "max-file"));
 	*max_size = size > 0 ? (uint64_t)size : ENG_LOG_DEFAULT_MAX_SIZE;
@@ -168,7 +173,7 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	m->tty = json_is_true(json_object_get(cfg, "Tty")) && m->attach;
 	m->interactive = json_is_true(json_object_get(cfg, "OpenStdin")) && m->attach;
 	if ((m->rootfs_fd = r = eng_rootfs_mount(g, m->dirfd, json_object_get(brig, "Layers"),
-					      driver ? driver : "overlay", e)) < 0)
+						 driver ? driver : "overlay", e)) < 0)
 		return r;
 	uint64_t max_size;
 	unsigned max_files;
@@ -235,7 +240,8 @@ static int loop(struct eng_mon *m, struct brig_err *e)
 	bool exited = false;
 	while (!exited || m->out_r >= 0 || m->err_r >= 0) {
 		struct pollfd p[4] = {
-			{ .fd = m->out_r, .events = POLLIN }, { .fd = m->err_r, .events = POLLIN },
+			{ .fd = m->out_r, .events = POLLIN },
+			{ .fd = m->err_r, .events = POLLIN },
 			{ .fd = exited ? -1 : m->pidfd, .events = POLLIN },
 			{ .fd = m->sigfd, .events = POLLIN },
 		};
@@ -345,9 +351,11 @@ int eng_restart_init(struct eng *g, const json_t *rec, struct eng_restart_state 
 	json_t *hc = NULL, *p = NULL;
 	const char *name = "no";
 	int64_t max = 0;
-	*rs = (struct eng_restart_state){ .policy = ENG_RESTART_NO, .ceiling = eng_restart_ceiling(g),
+	*rs = (struct eng_restart_state){ .policy = ENG_RESTART_NO,
+					  .ceiling = eng_restart_ceiling(g),
 					  .backoff_ms = ENG_RESTART_BACKOFF_MIN_MS,
-					  .backoff_max_ms = g->cfg ? g->cfg->restart_backoff_max_ms : 0,
+					  .backoff_max_ms = g->cfg ? g->cfg->restart_backoff_max_ms
+								   : 0,
 					  .started_ms = eng_mono_ms() };
 	int r = bj_get_obj(rec, &root, "HostConfig", false, &hc, e);
 	if (r == 0)
@@ -384,8 +392,8 @@ bool eng_restart_wanted(struct eng_restart_state *rs, int status, bool stop_requ
 
 int eng_stop_mark(int dirfd, struct brig_err *e)
 {
-	int fd = BRIG_RETRY(openat(dirfd, ENG_STOP_MARKER,
-				   O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+	int fd = BRIG_RETRY(
+		openat(dirfd, ENG_STOP_MARKER, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "creating %s", ENG_STOP_MARKER);
 	(void)close(fd);
@@ -424,7 +432,8 @@ bool eng_restart_backoff(struct eng_restart_state *rs, int dirfd)
 {
 	_cleanup_close_ int ifd = watch_marker(dirfd);
 	int64_t end = eng_mono_ms() + rs->backoff_ms;
-	rs->backoff_ms = rs->backoff_ms * 2 > backoff_max(rs) ? backoff_max(rs) : rs->backoff_ms * 2;
+	rs->backoff_ms = rs->backoff_ms * 2 > backoff_max(rs) ? backoff_max(rs)
+							      : rs->backoff_ms * 2;
 	for (;;) {
 		if (eng_stop_marked(dirfd))
 			return false;

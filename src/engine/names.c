@@ -22,7 +22,7 @@ bool eng_name_valid(const char *name)
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
 		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
+			(c >= '0' && c <= '9');
 		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
 			return false;
 	}
@@ -31,19 +31,20 @@ bool eng_name_valid(const char *name)
 
 /* Generated names: a word for a quality and the name of a harbour craft. */
 static const char *const qualities[] = {
-	"able", "agile", "amber", "bold", "brave", "brisk", "calm", "clever", "cosy",
-	"crisp", "daring", "deft", "eager", "fair", "fleet", "frank", "gentle", "glad",
-	"hardy", "keen", "kind", "lucid", "merry", "modest", "neat", "nimble", "noble",
-	"patient", "plucky", "proud", "quiet", "rapid", "ready", "sharp", "shrewd", "sober",
-	"solid", "spry", "stark", "steady", "stout", "sturdy", "swift", "tidy", "trusty",
-	"vivid", "wary", "wise", "witty", "zesty",
+	"able",    "agile",  "amber", "bold",   "brave", "brisk",  "calm",  "clever", "cosy",
+	"crisp",   "daring", "deft",  "eager",  "fair",  "fleet",  "frank", "gentle", "glad",
+	"hardy",   "keen",   "kind",  "lucid",  "merry", "modest", "neat",  "nimble", "noble",
+	"patient", "plucky", "proud", "quiet",  "rapid", "ready",  "sharp", "shrewd", "sober",
+	"solid",   "spry",   "stark", "steady", "stout", "sturdy", "swift", "tidy",   "trusty",
+	"vivid",   "wary",   "wise",  "witty",  "zesty",
 };
 static const char *const craft[] = {
-	"barge", "brigantine", "caravel", "catamaran", "clipper", "coracle", "corvette",
-	"cutter", "dhow", "dinghy", "dory", "felucca", "ferry", "frigate", "galleon",
-	"gig", "junk", "kayak", "ketch", "launch", "lighter", "longboat", "lugger",
-	"pinnace", "punt", "raft", "schooner", "scow", "skiff", "sloop", "smack", "tender",
-	"trawler", "tug", "umiak", "wherry", "yawl",
+	"barge",    "brigantine", "caravel", "catamaran", "clipper", "coracle",  "corvette",
+	"cutter",   "dhow",       "dinghy",  "dory",      "felucca", "ferry",    "frigate",
+	"galleon",  "gig",        "junk",    "kayak",     "ketch",   "launch",   "lighter",
+	"longboat", "lugger",     "pinnace", "punt",      "raft",    "schooner", "scow",
+	"skiff",    "sloop",      "smack",   "tender",    "trawler", "tug",      "umiak",
+	"wherry",   "yawl",
 };
 
 int eng_name_generate(struct eng *g, char *buf, size_t size)
@@ -52,8 +53,7 @@ int eng_name_generate(struct eng *g, char *buf, size_t size)
 	uint32_t rnd[2];
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return -EIO;
-	return brig_snprintf(buf, size, "%s_%s",
-			     qualities[rnd[0] % BRIG_ARRAY_SIZE(qualities)],
+	return brig_snprintf(buf, size, "%s_%s", qualities[rnd[0] % BRIG_ARRAY_SIZE(qualities)],
 			     craft[rnd[1] % BRIG_ARRAY_SIZE(craft)]);
 }
 
@@ -81,9 +81,11 @@ int eng_name_lookup(struct eng *g, const char *name, char id[ENG_ID_LEN + 1])
 int eng_name_claim(struct eng *g, const char *name, const char *id, struct brig_err *e)
 {
 	if (!eng_name_valid(name))
-		return brig_err_set(e, -EINVAL,
-				    "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*, "
-				    "at most %d characters", name, ENG_NAME_MAX);
+		return brig_err_set(
+			e, -EINVAL,
+			"invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*, "
+			"at most %d characters",
+			name, ENG_NAME_MAX);
 	for (int tries = 0; tries < 2; tries++) {
 		if (symlinkat(id, g->namesfd, name) == 0)
 			return 0;
@@ -91,9 +93,10 @@ int eng_name_claim(struct eng *g, const char *name, const char *id, struct brig_
 			return brig_err_sys(e, errno, "claiming the name %s", name);
 		char other[ENG_ID_LEN + 1];
 		if (eng_name_lookup(g, name, other) == 0)
-			return brig_err_set(e, -EEXIST,
-					    "the container name \"%s\" is already in use by container %s",
-					    name, other);
+			return brig_err_set(
+				e, -EEXIST,
+				"the container name \"%s\" is already in use by container %s", name,
+				other);
 		/* A stale name: its container is gone. */
 		if (unlinkat(g->namesfd, name, 0) < 0 && errno != ENOENT)
 			return brig_err_sys(e, errno, "removing the stale name %s", name);

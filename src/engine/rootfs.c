@@ -32,10 +32,12 @@
 
 const char *eng_host_arch(void)
 {
-	static const struct { const char *uname, *oci; } map[] = {
-		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
-		{ "i386", "386" }, { "armv7l", "arm" }, { "armv6l", "arm" },
-		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" }, { "riscv64", "riscv64" },
+	static const struct {
+		const char *uname, *oci;
+	} map[] = {
+		{ "x86_64", "amd64" },    { "aarch64", "arm64" }, { "i686", "386" },
+		{ "i386", "386" },        { "armv7l", "arm" },    { "armv6l", "arm" },
+		{ "ppc64le", "ppc64le" }, { "s390x", "s390x" },   { "riscv64", "riscv64" },
 	};
 	static struct utsname u;
 	if (uname(&u) < 0)
@@ -67,24 +69,26 @@ static int image_from_manifest(struct img_store *s, const struct img_manifest *m
 	if (r < 0)
 		return r;
 	if (out->config.n_diff_ids != m->n_layers)
-		return brig_err_set(e, -EINVAL, "image %s: the manifest has %zu layers, the config "
-				    "%zu diff_ids", m->config.digest, m->n_layers,
-				    out->config.n_diff_ids);
+		return brig_err_set(e, -EINVAL,
+				    "image %s: the manifest has %zu layers, the config "
+				    "%zu diff_ids",
+				    m->config.digest, m->n_layers, out->config.n_diff_ids);
 	memcpy(out->id, m->config.digest, IMG_DIGEST_SIZE);
 	out->n_layers = m->n_layers;
 	if (m->n_layers && !(out->layer_digests = calloc(m->n_layers, IMG_DIGEST_SIZE)))
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->n_layers; i++) {
 		if (m->layers[i].info.kind != IMG_KIND_LAYER)
-			return brig_err_set(e, -EINVAL, "image %s: layers[%zu] has media type %s, "
-					    "not a layer", m->config.digest, i, m->layers[i].media_type);
+			return brig_err_set(e, -EINVAL,
+					    "image %s: layers[%zu] has media type %s, "
+					    "not a layer",
+					    m->config.digest, i, m->layers[i].media_type);
 		memcpy(out->layer_digests[i], m->layers[i].digest, IMG_DIGEST_SIZE);
 	}
 	return 0;
 }
 
-int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out,
-		      struct brig_err *e)
+int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out, struct brig_err *e)
 {
 	*out = (struct eng_image){ 0 };
 	struct img_store *s;
@@ -128,8 +132,10 @@ int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err
 	for (size_t i = 0; r == 0 && i < im->n_layers; i++) {
 		const char *want = im->config.diff_ids[i];
 		if (!brig_digest_valid(want))
-			return brig_err_set(e, -EINVAL, "image %s: rootfs.diff_ids[%zu] is not a "
-					    "sha256 digest", im->id, i);
+			return brig_err_set(e, -EINVAL,
+					    "image %s: rootfs.diff_ids[%zu] is not a "
+					    "sha256 digest",
+					    im->id, i);
 		if (layer_present(g, want))
 			continue;
 		_cleanup_close_ int fd = -1;
@@ -137,11 +143,14 @@ int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err
 			return r;
 		char diff_id[IMG_DIGEST_SIZE];
 		int comp;
-		if ((r = eng_layer_unpack_to(g->root, fd, im->layer_digests[i], diff_id, &comp, e)) < 0)
+		if ((r = eng_layer_unpack_to(g->root, fd, im->layer_digests[i], diff_id, &comp,
+					     e)) < 0)
 			return r;
 		if (strcmp(diff_id, want) != 0)
-			return brig_err_set(e, -EBADMSG, "layer %s: its content has diff_id %s, the "
-					    "image config says %s", im->layer_digests[i], diff_id, want);
+			return brig_err_set(e, -EBADMSG,
+					    "layer %s: its content has diff_id %s, the "
+					    "image config says %s",
+					    im->layer_digests[i], diff_id, want);
 	}
 	return r;
 }
@@ -160,13 +169,14 @@ static int copy_layers(struct eng *g, int ctrfd, const json_t *layers, struct br
 	int r = eng_store(g, &s, e);
 	if (r < 0 || (r = mkdir_at(ctrfd, "rootfs", 0755, e)) < 0)
 		return r;
-	_cleanup_close_ int dest = BRIG_RETRY(openat(ctrfd, "rootfs",
-						     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int dest = BRIG_RETRY(
+		openat(ctrfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (dest < 0)
 		return brig_err_sys(e, errno, "opening rootfs");
 	size_t i;
 	json_t *l;
-	json_array_foreach(layers, i, l) {
+	json_array_foreach(layers, i, l)
+	{
 		const char *digest = json_string_value(json_object_get(l, "digest"));
 		_cleanup_close_ int fd = -1;
 		if (!digest)
@@ -203,7 +213,8 @@ int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const cha
 	int r;
 	if (strcmp(driver, "copy") == 0)
 		return copy_layers(g, ctrfd, layers, e);
-	if ((r = mkdir_at(ctrfd, "upper", 0755, e)) < 0 || (r = mkdir_at(ctrfd, "work", 0700, e)) < 0)
+	if ((r = mkdir_at(ctrfd, "upper", 0755, e)) < 0 ||
+	    (r = mkdir_at(ctrfd, "work", 0700, e)) < 0)
 		return r;
 	if (json_array_size(layers) == 0)
 		return mkdir_at(ctrfd, "empty", 0755, e);
@@ -231,10 +242,13 @@ static int idmapped_lower(struct eng *g, int fsfd, const char *hex, int usfd, st
 		return brig_err_sys(e, errno, "open_tree of %s/%s", g->root, rel);
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usfd };
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
-		return brig_err_sys(e, errno, "idmapping layer %s (the store's file system must "
-				    "support idmapped mounts, or use --userns=host)", hex);
+		return brig_err_sys(e, errno,
+				    "idmapping layer %s (the store's file system must "
+				    "support idmapped mounts, or use --userns=host)",
+				    hex);
 	if (fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, tree) < 0)
-		return brig_err_sys(e, errno, "an idmapped layer in the overlay (Linux 6.13+ takes "
+		return brig_err_sys(e, errno,
+				    "an idmapped layer in the overlay (Linux 6.13+ takes "
 				    "them; or use --userns=host)");
 	int fd = tree;
 	tree = -1;
@@ -254,18 +268,19 @@ static void trees_close(struct trees *t)
 	free(t->fd);
 }
 
-static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char *ctrdir,
-		      int usfd, struct trees *t, struct brig_err *e)
+static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char *ctrdir, int usfd,
+		      struct trees *t, struct brig_err *e)
 {
 	size_t n = json_array_size(layers);
 	_cleanup_free_ char *list = NULL;
 	size_t len = 0;
 	bool plus = true;
 	for (size_t k = n; k-- > 0;) {
-		const char *diff_id = json_string_value(json_object_get(json_array_get(layers, k),
-									"diffId"));
+		const char *diff_id = json_string_value(
+			json_object_get(json_array_get(layers, k), "diffId"));
 		if (!diff_id || !brig_digest_valid(diff_id))
-			return brig_err_set(e, -EINVAL, "Brig.Layers[%zu].diffId is not a digest", k);
+			return brig_err_set(e, -EINVAL, "Brig.Layers[%zu].diffId is not a digest",
+					    k);
 		if (usfd >= 0) {
 			if (!t->fd && !(t->fd = calloc(json_array_size(layers), sizeof(int))))
 				return brig_err_set(e, -ENOMEM, "out of memory");
@@ -314,8 +329,10 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 	if (brig_fd_path(ctrfd, ctrdir, sizeof(ctrdir)) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "container directory path too long");
 	if (strpbrk(g->root, ":,"))
-		return brig_err_set(e, -EINVAL, "the store root %s contains ':' or ',', which "
-				    "overlay mount options cannot carry", g->root);
+		return brig_err_set(e, -EINVAL,
+				    "the store root %s contains ':' or ',', which "
+				    "overlay mount options cannot carry",
+				    g->root);
 	_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fsfd < 0)
 		return brig_err_sys(e, errno, "fsopen(overlay)");
@@ -336,8 +353,8 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 
 static int copy_mount(int ctrfd, int usfd, struct brig_err *e)
 {
-	_cleanup_close_ int tree = open_tree(ctrfd, "rootfs", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-						   AT_RECURSIVE);
+	_cleanup_close_ int tree = open_tree(ctrfd, "rootfs",
+					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
 		return brig_err_sys(e, errno, "open_tree of the rootfs copy");
 	struct mount_attr a = { .attr_set = ROOTFS_ATTRS };
@@ -420,8 +437,7 @@ int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char 
 	return overlay_mount(g, ctrfd, layers, usfd, e);
 }
 
-int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u,
-		     struct brig_err *e)
+int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e)
 {
 	if (!u->enabled || strcmp(driver, "overlay") != 0)
 		return 0;
@@ -438,21 +454,21 @@ static bool whiteout_at(int layerfd, const char *path)
 	while (*rel == '/')
 		rel++;
 	return fstatat(layerfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISCHR(st.st_mode) &&
-	       st.st_rdev == 0;
+		st.st_rdev == 0;
 }
 
-int eng_image_read_file(struct eng *g, const json_t *layers, const char *path,
-			size_t max, char **buf, size_t *len, struct brig_err *e)
+int eng_image_read_file(struct eng *g, const json_t *layers, const char *path, size_t max,
+			char **buf, size_t *len, struct brig_err *e)
 {
 	for (size_t k = json_array_size(layers); k-- > 0;) {
-		const char *diff_id = json_string_value(json_object_get(json_array_get(layers, k),
-									"diffId"));
+		const char *diff_id = json_string_value(
+			json_object_get(json_array_get(layers, k), "diffId"));
 		char dir[128];
-		if (!diff_id || brig_snprintf(dir, sizeof(dir), "layers/%s",
-					      diff_id + strlen("sha256:")) < 0)
+		if (!diff_id ||
+		    brig_snprintf(dir, sizeof(dir), "layers/%s", diff_id + strlen("sha256:")) < 0)
 			continue;
-		_cleanup_close_ int lfd = BRIG_RETRY(openat(g->rootfd, dir,
-							    O_PATH | O_DIRECTORY | O_CLOEXEC));
+		_cleanup_close_ int lfd = BRIG_RETRY(
+			openat(g->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
 		if (lfd < 0)
 			return brig_err_sys(e, errno, "opening %s/%s", g->root, dir);
 		if (whiteout_at(lfd, path))

@@ -21,12 +21,12 @@
 #include <unistd.h>
 
 struct state_arg {
-	const char *status;   /* running, restarting or exited */
+	const char *status; /* running, restarting or exited */
 	pid_t pid;
 	int exit_code;
 	const char *error;
-	int oom;              /* State.OOMKilled: 0/1, -1 unchanged */
-	int64_t restarts;     /* RestartCount, -1 unchanged */
+	int oom; /* State.OOMKilled: 0/1, -1 unchanged */
+	int64_t restarts; /* RestartCount, -1 unchanged */
 };
 
 static int set_state(json_t *rec, void *arg, struct brig_err *e)
@@ -70,8 +70,7 @@ static void record(struct eng *g, const char *id, const struct state_arg *a)
 		brig_warn("container %.12s: recording its state: %s", id, brig_err_str(&e));
 }
 
-static void emit_int(struct eng *g, const char *id, const char *action, const char *key,
-		     int64_t v)
+static void emit_int(struct eng *g, const char *id, const char *action, const char *key, int64_t v)
 {
 	_cleanup_json_ json_t *attrs = json_pack("{s:I}", key, (json_int_t)v);
 	(void)eng_event_emit(g, id, action, attrs);
@@ -94,9 +93,12 @@ static bool run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state
 	bool oom = eng_mon_oom_killed(g, m->id);
 	remove_runtime(g, m->id);
 	bool again = !error && !m->tty &&
-		     eng_restart_wanted(rs, m->status, eng_stop_marked(m->dirfd));
-	struct state_arg a = { .status = again ? "restarting" : "exited", .exit_code = m->status,
-			       .error = error, .oom = oom, .restarts = -1 };
+		eng_restart_wanted(rs, m->status, eng_stop_marked(m->dirfd));
+	struct state_arg a = { .status = again ? "restarting" : "exited",
+			       .exit_code = m->status,
+			       .error = error,
+			       .oom = oom,
+			       .restarts = -1 };
 	record(g, m->id, &a);
 	if (oom)
 		(void)eng_event_emit(g, m->id, "oom", NULL);
@@ -132,15 +134,19 @@ static int restart_once(struct eng *g, struct eng_mon *m, struct eng_restart_sta
 	if (r < 0) {
 		brig_warn("container %.12s: restarting: %s", m->id, brig_err_str(&e));
 		remove_runtime(g, m->id);
-		struct state_arg a = { .status = "exited", .exit_code = 128,
-				       .error = brig_err_str(&e), .oom = -1, .restarts = rs->count };
+		struct state_arg a = { .status = "exited",
+				       .exit_code = 128,
+				       .error = brig_err_str(&e),
+				       .oom = -1,
+				       .restarts = rs->count };
 		record(g, m->id, &a);
 		emit_int(g, m->id, "die", "exitCode", 128);
 		return r;
 	}
 	rs->started_ms = eng_mono_ms();
-	struct state_arg a = { .status = "running", .pid = m->pid, .oom = 0,
-			       .restarts = rs->count };
+	struct state_arg a = {
+		.status = "running", .pid = m->pid, .oom = 0, .restarts = rs->count
+	};
 	record(g, m->id, &a);
 	(void)eng_event_emit(g, m->id, "restart", NULL);
 	(void)eng_event_emit(g, m->id, "start", NULL);
@@ -165,16 +171,17 @@ static void restart_loop(struct eng *g, struct eng_mon *m, struct eng_restart_st
 			return;
 	}
 	/* Stopped while waiting: it stays down. */
-	struct state_arg a = { .status = "exited", .exit_code = m->status, .oom = -1,
-			       .restarts = -1 };
+	struct state_arg a = {
+		.status = "exited", .exit_code = m->status, .oom = -1, .restarts = -1
+	};
 	record(g, m->id, &a);
 }
 
 /* The monitor is done: the monitor lock is let go, and --rm removes it. */
 static void finish(struct eng *g, struct eng_mon *m)
 {
-	bool rm = json_is_true(json_object_get(json_object_get(m->rec, "HostConfig"),
-					       "AutoRemove"));
+	bool rm = json_is_true(
+		json_object_get(json_object_get(m->rec, "HostConfig"), "AutoRemove"));
 	eng_mon_free(m);
 	_cleanup_err_ struct brig_err e = { 0 };
 	if (!rm)
@@ -252,7 +259,8 @@ __attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id
 	char msg[4096];
 	if (eng_mon_begin(g, id, &m, &e) < 0) {
 		int n = snprintf(msg, sizeof(msg), "E%s", brig_err_str(&e));
-		(void)brig_write_all(ready, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+		(void)brig_write_all(ready, msg,
+				     (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 		_exit(1);
 	}
 	int n = snprintf(msg, sizeof(msg), "O%d", (int)m.pid);
@@ -266,8 +274,7 @@ __attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id
 /* Fork the monitor (twice, so it is nobody's child) and wait for it to
  * report the container running.  lockfd: the record lock we hold, which
  * the monitor must not keep. */
-static int spawn_monitor(struct eng *g, const char *id, int lockfd, pid_t *pid,
-			 struct brig_err *e)
+static int spawn_monitor(struct eng *g, const char *id, int lockfd, pid_t *pid, struct brig_err *e)
 {
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
@@ -313,8 +320,9 @@ static void hand_off(struct eng *g, struct eng_mon *m, struct eng_restart_state 
 	pid_t child = fork();
 	if (child < 0) {
 		brig_warn("container %.12s: not restarted: fork: %s", m->id, strerror(errno));
-		struct state_arg a = { .status = "exited", .exit_code = m->status, .oom = -1,
-				       .restarts = -1 };
+		struct state_arg a = {
+			.status = "exited", .exit_code = m->status, .oom = -1, .restarts = -1
+		};
 		record(g, m->id, &a);
 		return;
 	}
@@ -337,8 +345,7 @@ static void hand_off(struct eng *g, struct eng_mon *m, struct eng_restart_state 
 	_exit(0);
 }
 
-static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
-			  struct brig_err *e)
+static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd, struct brig_err *e)
 {
 	struct eng_mon m = ENG_MON_INIT;
 	m.attach = true;
@@ -385,9 +392,12 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 		return start_attached(g, id, dirfd, &lockfd, e);
 	pid_t pid = 0;
 	r = spawn_monitor(g, id, lockfd, &pid, e);
-	struct state_arg a = { .status = r < 0 ? "exited" : "running", .pid = pid,
-			       .exit_code = r < 0 ? 128 : 0, .error = r < 0 ? brig_err_str(e) : NULL,
-			       .oom = 0, .restarts = 0 };
+	struct state_arg a = { .status = r < 0 ? "exited" : "running",
+			       .pid = pid,
+			       .exit_code = r < 0 ? 128 : 0,
+			       .error = r < 0 ? brig_err_str(e) : NULL,
+			       .oom = 0,
+			       .restarts = 0 };
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (write_state(dirfd, id, &a, &e2) < 0)
 		brig_warn("container %.12s: %s", id, brig_err_str(&e2));
@@ -409,7 +419,8 @@ static bool restarting(int dirfd, const char *id)
 	_cleanup_json_ json_t *rec = NULL;
 	if (eng_record_read(dirfd, id, &rec, &e) < 0)
 		return false;
-	const char *st = json_string_value(json_object_get(json_object_get(rec, "State"), "Status"));
+	const char *st = json_string_value(
+		json_object_get(json_object_get(rec, "State"), "Status"));
 	return st && strcmp(st, "restarting") == 0;
 }
 
@@ -476,7 +487,8 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 		sig = SIGTERM;
 	if (timeout < 0) {
 		json_t *t = json_object_get(cfg, "StopTimeout");
-		timeout = json_is_integer(t) ? (int)json_integer_value(t) : ENG_DEFAULT_STOP_TIMEOUT;
+		timeout = json_is_integer(t) ? (int)json_integer_value(t)
+					     : ENG_DEFAULT_STOP_TIMEOUT;
 	}
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	emit_int(g, id, "kill", "signal", sig);

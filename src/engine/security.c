@@ -28,14 +28,12 @@ static const char *default_profile(void)
 /* The capability names of the bounding set (what the container may hold). */
 static const char **cap_names(const json_t *spec)
 {
-	const json_t *b = json_object_get(json_object_get(json_object_get(spec, "process"),
-							  "capabilities"), "bounding");
+	const json_t *b = json_object_get(
+		json_object_get(json_object_get(spec, "process"), "capabilities"), "bounding");
 	size_t n = json_array_size(b), i;
 	const char **v = calloc(n + 1, sizeof(*v));
 	json_t *c;
-	json_array_foreach(b, i, c)
-		if (v)
-			v[i] = json_string_value(c);
+	json_array_foreach(b, i, c) if (v) v[i] = json_string_value(c);
 	return v;
 }
 
@@ -59,8 +57,8 @@ int eng_init_apply(json_t *spec, struct brig_err *e)
 	    json_object_set_new(proc, "args", args) < 0 ||
 	    json_array_append_new(json_object_get(spec, "mounts"),
 				  json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination", "/dev/init",
-					    "type", "bind", "source", path, "options", "bind",
-					    "ro", "nosuid", "nodev")) < 0)
+					    "type", "bind", "source", path, "options", "bind", "ro",
+					    "nosuid", "nodev")) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -82,8 +80,10 @@ int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct b
 	char digest[ENG_SECCOMP_DIGEST_LEN];
 	int r = eng_seccomp_load_file(path, &ctx, &oci, digest, e);
 	if (r < 0)
-		return brig_err_wrap(e, "seccomp profile%s", profile ? "" : " (brig's default; "
-				     "set " ENG_SECCOMP_PROFILE_ENV " or install brig)");
+		return brig_err_wrap(e, "seccomp profile%s",
+				     profile ? ""
+					     : " (brig's default; "
+					       "set " ENG_SECCOMP_PROFILE_ENV " or install brig)");
 	if (json_object_set_new(lx, "seccomp", oci) < 0 ||
 	    !(*info = json_pack("{s:s,s:s,s:b}", "Profile", path, "Digest", digest, "Default",
 				!profile)))
@@ -108,13 +108,19 @@ static json_t *effective_mounts(const json_t *spec)
 	json_t *out = json_array();
 	size_t i;
 	json_t *m;
-	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
 		json_t *o = json_object_get(m, "options");
-		(void)json_array_append_new(out, json_pack(
-			"{s:O,s:O,s:O,s:O}", "Destination", json_object_get(m, "destination"),
-			"Type", json_object_get(m, "type") ? json_object_get(m, "type") : json_null(),
-			"Source", json_object_get(m, "source") ? json_object_get(m, "source")
-			: json_null(), "Options", o ? o : json_null()));
+		(void)json_array_append_new(
+			out,
+			json_pack("{s:O,s:O,s:O,s:O}", "Destination",
+				  json_object_get(m, "destination"), "Type",
+				  json_object_get(m, "type") ? json_object_get(m, "type")
+							     : json_null(),
+				  "Source",
+				  json_object_get(m, "source") ? json_object_get(m, "source")
+							       : json_null(),
+				  "Options", o ? o : json_null()));
 	}
 	return out;
 }
@@ -124,22 +130,20 @@ json_t *eng_effective(const json_t *spec, const json_t *security, const json_t *
 	const json_t *proc = json_object_get(spec, "process");
 	const json_t *lx = json_object_get(spec, "linux");
 	const json_t *res = json_object_get(lx, "resources");
-	return json_pack("{s:o,s:O,s:o,s:o,s:o,s:o,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-			 "User", get_path(proc, "user", NULL, NULL),
-			 "UserNamespace", userns,
-			 "Capabilities", get_path(proc, "capabilities", NULL, NULL),
-			 "NoNewPrivileges", get_path(proc, "noNewPrivileges", NULL, NULL),
-			 "ReadonlyRootfs", get_path(spec, "root", "readonly", NULL),
-			 "Seccomp", get_path(security, "Seccomp", NULL, NULL),
-			 "Privileged", json_object_get(security, "Privileged") ?
-			 json_object_get(security, "Privileged") : json_false(),
-			 "Ulimits", get_path(proc, "rlimits", NULL, NULL),
-			 "Memory", get_path(res, "memory", NULL, NULL),
-			 "Cpu", get_path(res, "cpu", NULL, NULL),
-			 "PidsLimit", get_path(res, "pids", "limit", NULL),
-			 "Mounts", effective_mounts(spec),
-			 "MaskedPaths", get_path(lx, "maskedPaths", NULL, NULL),
-			 "ReadonlyPaths", get_path(lx, "readonlyPaths", NULL, NULL),
-			 "AppArmorProfile", get_path(proc, "apparmorProfile", NULL, NULL),
-			 "SelinuxLabel", get_path(proc, "selinuxLabel", NULL, NULL));
+	return json_pack(
+		"{s:o,s:O,s:o,s:o,s:o,s:o,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "User",
+		get_path(proc, "user", NULL, NULL), "UserNamespace", userns, "Capabilities",
+		get_path(proc, "capabilities", NULL, NULL), "NoNewPrivileges",
+		get_path(proc, "noNewPrivileges", NULL, NULL), "ReadonlyRootfs",
+		get_path(spec, "root", "readonly", NULL), "Seccomp",
+		get_path(security, "Seccomp", NULL, NULL), "Privileged",
+		json_object_get(security, "Privileged") ? json_object_get(security, "Privileged")
+							: json_false(),
+		"Ulimits", get_path(proc, "rlimits", NULL, NULL), "Memory",
+		get_path(res, "memory", NULL, NULL), "Cpu", get_path(res, "cpu", NULL, NULL),
+		"PidsLimit", get_path(res, "pids", "limit", NULL), "Mounts", effective_mounts(spec),
+		"MaskedPaths", get_path(lx, "maskedPaths", NULL, NULL), "ReadonlyPaths",
+		get_path(lx, "readonlyPaths", NULL, NULL), "AppArmorProfile",
+		get_path(proc, "apparmorProfile", NULL, NULL), "SelinuxLabel",
+		get_path(proc, "selinuxLabel", NULL, NULL));
 }

@@ -26,7 +26,8 @@ static int env_set(json_t *env, const char *kv)
 	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
 	size_t i;
 	json_t *v;
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && strncmp(s, kv, klen) == 0 && s[klen] == '=')
 			return json_array_set_new(env, i, json_string(kv));
@@ -38,7 +39,8 @@ static bool env_has(const json_t *env, const char *key)
 {
 	size_t klen = strlen(key), i;
 	json_t *v;
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && strncmp(s, key, klen) == 0 && s[klen] == '=')
 			return true;
@@ -94,8 +96,8 @@ static json_t *strv_json(char *const *v, size_t n)
 
 /* Docker's rules: --entrypoint replaces the image's and drops its Cmd;
  * arguments after the image replace Cmd. */
-static int build_args(const struct eng_create_opts *o, const struct img_config *c,
-		      json_t **entry, json_t **cmd, json_t **args, struct brig_err *e)
+static int build_args(const struct eng_create_opts *o, const struct img_config *c, json_t **entry,
+		      json_t **cmd, json_t **args, struct brig_err *e)
 {
 	if (o->entrypoint)
 		*entry = o->entrypoint[0] ? json_pack("[s]", o->entrypoint) : json_null();
@@ -116,7 +118,8 @@ static int build_args(const struct eng_create_opts *o, const struct img_config *
 	if (json_is_array(*cmd))
 		(void)json_array_extend(*args, *cmd);
 	if (json_array_size(*args) == 0)
-		return brig_err_set(e, -EINVAL, "no command specified: the image has no Entrypoint "
+		return brig_err_set(e, -EINVAL,
+				    "no command specified: the image has no Entrypoint "
 				    "or Cmd and none was given");
 	return 0;
 }
@@ -130,13 +133,14 @@ static json_t *bind_file(const char *dst, const char *src, bool ro)
 
 /* /etc/hostname and /etc/hosts, written into the container directory and
  * bound into the container. */
-static int host_files(int ctrfd, const char *ctrdir, const char *hostname, json_t *mounts,
-		      bool ro, struct brig_err *e)
+static int host_files(int ctrfd, const char *ctrdir, const char *hostname, json_t *mounts, bool ro,
+		      struct brig_err *e)
 {
 	char hosts[512], path[PATH_MAX];
 	(void)snprintf(hosts, sizeof(hosts),
 		       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-		       "127.0.1.1\t%s\n", hostname);
+		       "127.0.1.1\t%s\n",
+		       hostname);
 	char name[300];
 	(void)snprintf(name, sizeof(name), "%s\n", hostname);
 	int r = brig_atomic_write(ctrfd, "hosts", hosts, strlen(hosts), 0644, e);
@@ -167,8 +171,8 @@ static json_t *user_json(const struct eng_user *u)
 
 /* The Docker-shaped "Config" of the record. */
 static json_t *docker_config(const struct eng_create_opts *o, const struct eng_image *im,
-			     const char *hostname, const char *user, const char *cwd,
-			     json_t *env, json_t *entry, json_t *cmd, struct brig_err *e)
+			     const char *hostname, const char *user, const char *cwd, json_t *env,
+			     json_t *entry, json_t *cmd, struct brig_err *e)
 {
 	json_t *labels = json_object();
 	for (size_t i = 0; labels && i < im->config.labels.n; i++)
@@ -187,13 +191,14 @@ static json_t *docker_config(const struct eng_create_opts *o, const struct eng_i
 		(void)json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
 	}
 	const char *sig = o->stop_signal ? o->stop_signal
-			  : im->config.stop_signal ? im->config.stop_signal : "SIGTERM";
+		: im->config.stop_signal ? im->config.stop_signal
+					 : "SIGTERM";
 	json_t *c = json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:O,s:O,s:O,s:s,s:s,s:o,s:s,s:i}",
 			      "Hostname", hostname, "Domainname", "", "User", user ? user : "",
 			      "Tty", o->tty, "OpenStdin", o->interactive, "AttachStdin",
-			      o->interactive, "Env", env, "Cmd", cmd, "Entrypoint", entry,
-			      "Image", o->image, "WorkingDir", cwd, "Labels", labels ? labels
-			      : json_object(), "StopSignal", sig, "StopTimeout",
+			      o->interactive, "Env", env, "Cmd", cmd, "Entrypoint", entry, "Image",
+			      o->image, "WorkingDir", cwd, "Labels",
+			      labels ? labels : json_object(), "StopSignal", sig, "StopTimeout",
 			      o->stop_timeout >= 0 ? o->stop_timeout : ENG_DEFAULT_STOP_TIMEOUT);
 	if (!c)
 		brig_err_set(e, -ENOMEM, "out of memory");
@@ -223,7 +228,8 @@ static int fill_process(struct build *b, const struct eng_create_opts *o, const 
 	json_t *proc = json_object_get(b->spec, "process");
 	json_t *uj = user_json(&b->user);
 	if (!uj || json_object_set_new(proc, "user", uj) < 0 ||
-	    json_object_set(proc, "args", b->args) < 0 || json_object_set(proc, "env", b->env) < 0 ||
+	    json_object_set(proc, "args", b->args) < 0 ||
+	    json_object_set(proc, "env", b->env) < 0 ||
 	    json_object_set_new(proc, "cwd", json_string(cwd)) < 0 ||
 	    json_object_set_new(proc, "terminal", json_boolean(o->tty)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
@@ -281,10 +287,10 @@ static int apply_security(struct eng *g, const struct eng_flags *f, struct build
 	else if ((r = eng_seccomp_apply(b->spec, profile, &sc, e)) < 0)
 		return r;
 	json_t *proc = json_object_get(b->spec, "process");
-	*security = json_pack("{s:o,s:b,s:b,s:O}", "Seccomp", sc ? sc : json_null(),
-			      "Privileged", f && eng_flags_privileged(f), "NoNewPrivileges",
-			      json_is_true(json_object_get(proc, "noNewPrivileges")), "Capabilities",
-			      json_object_get(proc, "capabilities"));
+	*security = json_pack("{s:o,s:b,s:b,s:O}", "Seccomp", sc ? sc : json_null(), "Privileged",
+			      f && eng_flags_privileged(f), "NoNewPrivileges",
+			      json_is_true(json_object_get(proc, "noNewPrivileges")),
+			      "Capabilities", json_object_get(proc, "capabilities"));
 	return *security ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 }
 
@@ -300,7 +306,8 @@ static int idmap_volumes(struct eng *g, json_t *spec, const struct eng_userns *u
 		return brig_err_set(e, -ENAMETOOLONG, "store root path too long");
 	size_t i;
 	json_t *m;
-	json_array_foreach(json_object_get(spec, "mounts"), i, m) {
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
 		const char *src = json_string_value(json_object_get(m, "source"));
 		json_t *opts = json_object_get(m, "options");
 		if (src && json_is_array(opts) && strncmp(src, prefix, strlen(prefix)) == 0 &&
@@ -321,9 +328,9 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	if (o->hostname && brig_snprintf(hostname, sizeof(hostname), "%s", o->hostname) < 0)
 		return brig_err_set(e, -EINVAL, "--hostname: longer than 63 characters");
 	const char *user = o->user ? o->user : im->config.user;
-	const char *cwd = o->workdir ? o->workdir
-			  : im->config.working_dir && im->config.working_dir[0]
-			  ? im->config.working_dir : "/";
+	const char *cwd = o->workdir                                  ? o->workdir
+		: im->config.working_dir && im->config.working_dir[0] ? im->config.working_dir
+								      : "/";
 	int r;
 	if (cwd[0] != '/')
 		return brig_err_set(e, -EINVAL, "--workdir: \"%s\" is not an absolute path", cwd);
@@ -351,11 +358,11 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 				  json_pack("{s:s,s:s}", "org.brig.container.id", id,
 					    "org.opencontainers.image.ref.name", o->image));
 	if ((r = fill_process(&b, o, cwd, e)) < 0 ||
-	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"), ro, e)) < 0 ||
+	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"), ro, e)) <
+		    0 ||
 	    (r = apply_flags(g, o->flags, layers, id, &b, e)) < 0 ||
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
-	    (r = eng_userns_spec(b.spec, u, e)) < 0 ||
-	    (r = idmap_volumes(g, b.spec, u, e)) < 0 ||
+	    (r = eng_userns_spec(b.spec, u, e)) < 0 || (r = idmap_volumes(g, b.spec, u, e)) < 0 ||
 	    (r = apply_security(g, o->flags, &b, security, e)) < 0)
 		goto out;
 	if (!(*config = docker_config(o, im, hostname, user, cwd, b.env, b.entry, b.cmd, e))) {

@@ -17,8 +17,8 @@ struct eng_user {
 
 /* Resolve name|uid[:group|gid] against the image's /etc/passwd and
  * /etc/group.  A uid need not be listed; a name must be. */
-int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec,
-		     struct eng_user *u, struct brig_err *e);
+int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec, struct eng_user *u,
+		     struct brig_err *e);
 void eng_user_clear(struct eng_user *u);
 /* A group name (or number) of the image's /etc/group. */
 int eng_group_lookup(struct eng *g, const json_t *layers, const char *name, uint32_t *gid,

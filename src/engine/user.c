@@ -40,8 +40,7 @@ static size_t split_fields(char *line, char **f, size_t max)
 }
 
 /* Find name (or, when by_id, the id) in passwd; fills uid, gid, home. */
-static int passwd_find(char *db, const char *name, bool by_id, uint32_t id,
-		       struct eng_user *u)
+static int passwd_find(char *db, const char *name, bool by_id, uint32_t id, struct eng_user *u)
 {
 	char *save = NULL;
 	for (char *line = strtok_r(db, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -114,8 +113,8 @@ static int read_db(struct eng *g, const json_t *layers, const char *path, char *
 	return r;
 }
 
-static int resolve_group(struct eng *g, const json_t *layers, const char *grp,
-			 struct eng_user *u, struct brig_err *e)
+static int resolve_group(struct eng *g, const json_t *layers, const char *grp, struct eng_user *u,
+			 struct brig_err *e)
 {
 	if (parse_id(grp, &u->gid))
 		return 0;
@@ -124,8 +123,10 @@ static int resolve_group(struct eng *g, const json_t *layers, const char *grp,
 	if (r < 0)
 		return r;
 	if (!db || group_find(db, grp, &u->gid) < 0)
-		return brig_err_set(e, -ENOENT, "unable to find group %s: no matching entries in "
-				    "the image's /etc/group", grp);
+		return brig_err_set(e, -ENOENT,
+				    "unable to find group %s: no matching entries in "
+				    "the image's /etc/group",
+				    grp);
 	return 0;
 }
 
@@ -138,8 +139,8 @@ int eng_group_lookup(struct eng *g, const json_t *layers, const char *name, uint
 	return r;
 }
 
-int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec,
-		     struct eng_user *u, struct brig_err *e)
+int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec, struct eng_user *u,
+		     struct brig_err *e)
 {
 	*u = (struct eng_user){ 0 };
 	if (!spec || !spec[0])
@@ -151,7 +152,8 @@ int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec,
 	if (grp)
 		*grp++ = '\0';
 	if (!copy[0] || (grp && !grp[0]))
-		return brig_err_set(e, -EINVAL, "invalid user \"%s\": use name|uid[:group|gid]", spec);
+		return brig_err_set(e, -EINVAL, "invalid user \"%s\": use name|uid[:group|gid]",
+				    spec);
 	_cleanup_free_ char *passwd = NULL;
 	int r = read_db(g, layers, "/etc/passwd", &passwd, e);
 	if (r < 0)
@@ -163,8 +165,10 @@ int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec,
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	if (r == -ENOENT) {
 		if (!numeric)
-			return brig_err_set(e, -ENOENT, "unable to find user %s: no matching entries "
-					    "in the image's /etc/passwd", copy);
+			return brig_err_set(e, -ENOENT,
+					    "unable to find user %s: no matching entries "
+					    "in the image's /etc/passwd",
+					    copy);
 		u->uid = id;
 		u->gid = id == 0 ? 0 : id;
 		u->home = strdup("/");

@@ -32,8 +32,11 @@ static int subid_range(const char *file, const char *user, uint64_t *start, uint
 	size_t len;
 	int r = brig_read_file(AT_FDCWD, file, SUBID_MAX, &buf, &len, e);
 	if (r < 0)
-		return r == -ENOENT ? brig_err_set(e, -ENOENT, "%s is missing: run scripts/setup.sh "
-						  "or use --userns=host", file) : r;
+		return r == -ENOENT ? brig_err_set(e, -ENOENT,
+						   "%s is missing: run scripts/setup.sh "
+						   "or use --userns=host",
+						   file)
+				    : r;
 	char *save = NULL;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char *a = strchr(l, ':'), *b = a ? strchr(a + 1, ':') : NULL;
@@ -48,8 +51,10 @@ static int subid_range(const char *file, const char *user, uint64_t *start, uint
 					    file, user);
 		return 0;
 	}
-	return brig_err_set(e, -ENOENT, "%s has no subordinate ids for the user %s: run "
-			    "scripts/setup.sh or use --userns=host", file, user);
+	return brig_err_set(e, -ENOENT,
+			    "%s has no subordinate ids for the user %s: run "
+			    "scripts/setup.sh or use --userns=host",
+			    file, user);
 }
 
 /* Is slot link's container still there (made or being made)? */
@@ -58,7 +63,7 @@ static bool slot_taken(struct eng *g, const char *owner)
 	char tmp[ENG_ID_LEN + 8];
 	(void)snprintf(tmp, sizeof(tmp), ".tmp-%s", owner);
 	return faccessat(g->ctrsfd, owner, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
-	       faccessat(g->ctrsfd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		faccessat(g->ctrsfd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static int claim_slot(struct eng *g, int dirfd, uint64_t slot, const char *id, struct brig_err *e)
@@ -86,8 +91,9 @@ static int remap(struct eng *g, struct eng_userns *u, struct brig_err *e)
 {
 	const struct eng_config_remap *m = &g->cfg->userns_remap;
 	if (m->kind == ENG_REMAP_IDS) {
-		*u = (struct eng_userns){ .enabled = true, .uid = m->uid, .gid = m->gid,
-					  .size = m->size, .slot = -1 };
+		*u = (struct eng_userns){
+			.enabled = true, .uid = m->uid, .gid = m->gid, .size = m->size, .slot = -1
+		};
 		return 0;
 	}
 	uint64_t us, uc, gs, gc;
@@ -96,7 +102,9 @@ static int remap(struct eng *g, struct eng_userns *u, struct brig_err *e)
 	    (r = subid_range("/etc/subgid", m->group ? m->group : m->user, &gs, &gc, e)) < 0)
 		return brig_err_wrap(e, "userns-remap");
 	uint64_t size = uc < gc ? uc : gc;
-	*u = (struct eng_userns){ .enabled = true, .uid = (uint32_t)us, .gid = (uint32_t)gs,
+	*u = (struct eng_userns){ .enabled = true,
+				  .uid = (uint32_t)us,
+				  .gid = (uint32_t)gs,
 				  .size = (uint32_t)(size > 0xfffffffeULL ? 0xfffffffeULL : size),
 				  .slot = -1 };
 	return 0;
@@ -114,12 +122,13 @@ int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct
 		return r;
 	uint64_t slots = (uc < gc ? uc : gc) / ENG_USERNS_SIZE;
 	if (slots == 0)
-		return brig_err_set(e, -ENOSPC, "the subordinate id ranges of %s hold fewer than %d ids",
-				    user, ENG_USERNS_SIZE);
+		return brig_err_set(e, -ENOSPC,
+				    "the subordinate id ranges of %s hold fewer than %d ids", user,
+				    ENG_USERNS_SIZE);
 	if (mkdirat(g->rootfd, "userns", 0700) < 0 && errno != EEXIST)
 		return brig_err_sys(e, errno, "creating %s/userns", g->root);
-	_cleanup_close_ int dirfd = BRIG_RETRY(openat(g->rootfd, "userns",
-						      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int dirfd = BRIG_RETRY(
+		openat(g->rootfd, "userns", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (dirfd < 0)
 		return brig_err_sys(e, errno, "opening %s/userns", g->root);
 	_cleanup_close_ int lock = eng_names_lock(g, e);
@@ -141,7 +150,8 @@ int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct
 			(void)unlinkat(dirfd, name, 0);
 			return r;
 		}
-		*u = (struct eng_userns){ .enabled = true, .slot = (long)k,
+		*u = (struct eng_userns){ .enabled = true,
+					  .slot = (long)k,
 					  .uid = (uint32_t)(us + k * ENG_USERNS_SIZE),
 					  .gid = (uint32_t)(gs + k * ENG_USERNS_SIZE),
 					  .size = ENG_USERNS_SIZE };
@@ -186,7 +196,8 @@ void eng_userns_from_record(const json_t *rec, struct eng_userns *u)
 	if (!json_is_integer(uid) || !json_is_integer(gid) || !json_is_integer(size) ||
 	    !json_is_integer(slot))
 		return;
-	*u = (struct eng_userns){ .enabled = true, .uid = (uint32_t)json_integer_value(uid),
+	*u = (struct eng_userns){ .enabled = true,
+				  .uid = (uint32_t)json_integer_value(uid),
 				  .gid = (uint32_t)json_integer_value(gid),
 				  .size = (uint32_t)json_integer_value(size),
 				  .slot = (long)json_integer_value(slot) };
@@ -199,10 +210,12 @@ int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e
 	json_t *lx = json_object_get(spec, "linux");
 	json_t *ns = json_object_get(lx, "namespaces");
 	if (json_array_append_new(ns, json_pack("{s:s}", "type", "user")) < 0 ||
-	    json_object_set_new(lx, "uidMappings", json_pack("[{s:i,s:I,s:I}]", "containerID", 0,
-				"hostID", (json_int_t)u->uid, "size", (json_int_t)u->size)) < 0 ||
-	    json_object_set_new(lx, "gidMappings", json_pack("[{s:i,s:I,s:I}]", "containerID", 0,
-				"hostID", (json_int_t)u->gid, "size", (json_int_t)u->size)) < 0)
+	    json_object_set_new(lx, "uidMappings",
+				json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID",
+					  (json_int_t)u->uid, "size", (json_int_t)u->size)) < 0 ||
+	    json_object_set_new(lx, "gidMappings",
+				json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID",
+					  (json_int_t)u->gid, "size", (json_int_t)u->size)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }

@@ -41,8 +41,10 @@ static int reg_dir(const char *path, struct brig_err *e)
 	}
 	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
 		(void)close(fd);
-		return brig_err_set(e, -EPERM, "the user namespace registry %s is not ours alone "
-				    "(another owner, or group/world write)", path);
+		return brig_err_set(e, -EPERM,
+				    "the user namespace registry %s is not ours alone "
+				    "(another owner, or group/world write)",
+				    path);
 	}
 	return fd;
 }
@@ -52,8 +54,8 @@ int eng_userns_reg_open(struct eng *g, struct eng_userns_reg *reg, struct brig_e
 	*reg = (struct eng_userns_reg){ .dirfd = -1, .lockfd = -1 };
 	int r;
 	if ((reg->dirfd = r = reg_dir(g->cfg->userns_registry, e)) < 0 ||
-	    (reg->lockfd = r = brig_lock_path(reg->dirfd, "lock", BRIG_LOCK_EXCLUSIVE, true,
-					      e)) < 0) {
+	    (reg->lockfd = r = brig_lock_path(reg->dirfd, "lock", BRIG_LOCK_EXCLUSIVE, true, e)) <
+		    0) {
 		eng_userns_reg_close(reg);
 		return r;
 	}
@@ -103,14 +105,15 @@ static bool entry_live(const json_t *ent)
 	    faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return true;
 	return brig_snprintf(path, sizeof(path), "%s/containers/%s", root, id) >= 0 &&
-	       faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 bool eng_userns_reg_taken(const struct eng_userns_reg *reg, uint64_t slot)
 {
 	size_t i;
 	const json_t *ent;
-	json_array_foreach(json_object_get(reg->doc, "Slots"), i, ent) {
+	json_array_foreach(json_object_get(reg->doc, "Slots"), i, ent)
+	{
 		if (json_integer_value(json_object_get(ent, "Slot")) == (json_int_t)slot &&
 		    entry_live(ent))
 			return true;
@@ -128,8 +131,8 @@ static int reg_write(struct eng_userns_reg *reg, struct brig_err *e)
 
 /* Drop the entries for slot and the stale ones; with root and id, add
  * slot for them. */
-static int reg_set(struct eng_userns_reg *reg, uint64_t slot, const char *root,
-		   const char *id, struct brig_err *e)
+static int reg_set(struct eng_userns_reg *reg, uint64_t slot, const char *root, const char *id,
+		   struct brig_err *e)
 {
 	json_t *slots = json_object_get(reg->doc, "Slots");
 	for (size_t i = json_array_size(slots); i-- > 0;) {
@@ -138,8 +141,10 @@ static int reg_set(struct eng_userns_reg *reg, uint64_t slot, const char *root,
 		    !entry_live(ent))
 			(void)json_array_remove(slots, i);
 	}
-	if (id && json_array_append_new(slots, json_pack("{s:I,s:s,s:s}", "Slot",
-			(json_int_t)slot, "Root", root, "Id", id)) < 0)
+	if (id &&
+	    json_array_append_new(slots,
+				  json_pack("{s:I,s:s,s:s}", "Slot", (json_int_t)slot, "Root", root,
+					    "Id", id)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return reg_write(reg, e);
 }
@@ -160,7 +165,8 @@ void eng_userns_reg_release(struct eng *g, const char *id, long slot)
 	}
 	size_t i;
 	const json_t *ent;
-	json_array_foreach(json_object_get(reg.doc, "Slots"), i, ent) {
+	json_array_foreach(json_object_get(reg.doc, "Slots"), i, ent)
+	{
 		const char *r = json_string_value(json_object_get(ent, "Root"));
 		const char *d = json_string_value(json_object_get(ent, "Id"));
 		if (json_integer_value(json_object_get(ent, "Slot")) == (json_int_t)slot && r &&

@@ -12,14 +12,12 @@
 
 int engvol_vols_open_locked(struct eng *g, int *volsfd, int *lock, struct brig_err *e);
 int engvol_vol_dirfd(struct eng *g, int volsfd, const char *name, struct brig_err *e);
-int engvol_data_path(struct eng *g, const char *name, char *buf, size_t size,
-		     struct brig_err *e);
+int engvol_data_path(struct eng *g, const char *name, char *buf, size_t size, struct brig_err *e);
 int engvol_random_hex(char *out, size_t bytes, struct brig_err *e);
-int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
-		    struct brig_err *e);
+int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out, struct brig_err *e);
 bool engvol_vol_exists(int volsfd, const char *name);
-int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels,
-		    bool anon, struct brig_err *e);
+int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels, bool anon,
+		    struct brig_err *e);
 int engvol_vol_delete(struct eng *g, int volsfd, const char *name, struct brig_err *e);
 int engvol_record_users(struct eng *g, const char *skip, json_t **out, struct brig_err *e);
 bool engvol_ctr_dir_exists(struct eng *g, const char *id);

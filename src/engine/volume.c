@@ -26,7 +26,6 @@
 #define VOL_DATA "_data"
 #define VOL_DU_DEPTH 128
 
-
 bool eng_volume_name_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -35,7 +34,7 @@ bool eng_volume_name_valid(const char *s)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
+			(c >= '0' && c <= '9');
 		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
 			return false;
 	}
@@ -58,8 +57,8 @@ static int vols_open(struct eng *g, struct brig_err *e)
 {
 	if (mkdirat(g->rootfd, VOL_DIR, 0700) < 0 && errno != EEXIST)
 		return brig_err_sys(e, errno, "creating %s/%s", g->root, VOL_DIR);
-	int fd = BRIG_RETRY(openat(g->rootfd, VOL_DIR,
-				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	int fd = BRIG_RETRY(
+		openat(g->rootfd, VOL_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s/%s", g->root, VOL_DIR);
 	return fd;
@@ -90,8 +89,7 @@ int engvol_vol_dirfd(struct eng *g, int volsfd, const char *name, struct brig_er
 	return fd;
 }
 
-int engvol_data_path(struct eng *g, const char *name, char *buf, size_t size,
-		     struct brig_err *e)
+int engvol_data_path(struct eng *g, const char *name, char *buf, size_t size, struct brig_err *e)
 {
 	if (brig_snprintf(buf, size, "%s/%s/%s/%s", g->root, VOL_DIR, name, VOL_DATA) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "volume path too long: %s", name);
@@ -118,7 +116,8 @@ static int check_strings(const json_t *obj, const struct bj_loc *at, struct brig
 	json_t *v;
 	if (json_object_size(obj) > ENG_VOLUME_LABELS_MAX)
 		return bj_fail(e, at, "more than %d members", ENG_VOLUME_LABELS_MAX);
-	json_object_foreach((json_t *)obj, k, v) {
+	json_object_foreach((json_t *)obj, k, v)
+	{
 		struct bj_loc sub;
 		bj_key(&sub, at, k);
 		int r = bj_expect(v, &sub, JSON_STRING, e);
@@ -129,11 +128,10 @@ static int check_strings(const json_t *obj, const struct bj_loc *at, struct brig
 }
 
 /* Schema of volume.json; file names it in errors. */
-static int vol_check(const json_t *doc, const char *file, const char *name,
-		     struct brig_err *e)
+static int vol_check(const json_t *doc, const char *file, const char *name, struct brig_err *e)
 {
-	static const char *const keys[] = { "Name", "Driver", "Mountpoint", "CreatedAt",
-					    "Labels", "Options", "Anonymous", NULL };
+	static const char *const keys[] = { "Name",   "Driver",  "Mountpoint", "CreatedAt",
+					    "Labels", "Options", "Anonymous",  NULL };
 	struct bj_loc at, sub;
 	bj_root(&at, file);
 	const char *s;
@@ -167,8 +165,7 @@ static int vol_check(const json_t *doc, const char *file, const char *name,
 
 /* The inspect object of ROOT/volumes/<name>: volume.json, checked, with the
  * Mountpoint of the current root and Docker's "Scope". */
-int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
-		    struct brig_err *e)
+int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out, struct brig_err *e)
 {
 	char file[PATH_MAX], data[PATH_MAX];
 	_cleanup_close_ int dfd = engvol_vol_dirfd(g, volsfd, name, e);
@@ -182,8 +179,9 @@ int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out,
 	_cleanup_json_ json_t *doc = NULL;
 	size_t len;
 	if ((r = brig_read_file(dfd, ENG_VOLUME_JSON, ENG_VOLUME_JSON_MAX, &buf, &len, e)) < 0)
-		return r == -ENOENT ? brig_err_set(e, -EINVAL, "%s is missing (a damaged volume)",
-						  file) : r;
+		return r == -ENOENT
+			? brig_err_set(e, -EINVAL, "%s is missing (a damaged volume)", file)
+			: r;
 	if ((r = bj_parse(buf, len, file, &doc, e)) < 0 || (r = vol_check(doc, file, name, e)) < 0)
 		return r;
 	if (json_object_set_new(doc, "Mountpoint", json_string(data)) < 0 ||
@@ -226,8 +224,8 @@ static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labe
 
 /* Make the volume in ROOT/volumes/.tmp-XXXX and rename it to name (which
  * must not exist: -EEXIST).  Called under the volumes lock. */
-int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels,
-		    bool anon, struct brig_err *e)
+int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels, bool anon,
+		    struct brig_err *e)
 {
 	char tmp[5 + 33] = ".tmp-";
 	_cleanup_json_ json_t *empty = json_object();
@@ -238,8 +236,8 @@ int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *l
 		return brig_err_oom(e);
 	if (mkdirat(volsfd, tmp, 0700) < 0)
 		return brig_err_sys(e, errno, "creating %s/%s/%s", g->root, VOL_DIR, tmp);
-	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, tmp, O_RDONLY | O_DIRECTORY |
-							  O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int dfd = BRIG_RETRY(
+		openat(volsfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (dfd < 0)
 		r = brig_err_sys(e, errno, "opening %s/%s/%s", g->root, VOL_DIR, tmp);
 	else
@@ -277,9 +275,10 @@ int eng_volume_create(struct eng *g, const char *name, const json_t *labels, jso
 {
 	char anon[ENG_ID_LEN + 1];
 	if (name && !eng_volume_name_valid(name))
-		return brig_err_set(e, -EINVAL, "invalid volume name \"%.64s\": use "
-				    "[a-zA-Z0-9][a-zA-Z0-9_.-]+, 2 to %d characters", name,
-				    ENG_VOLUME_NAME_MAX);
+		return brig_err_set(e, -EINVAL,
+				    "invalid volume name \"%.64s\": use "
+				    "[a-zA-Z0-9][a-zA-Z0-9_.-]+, 2 to %d characters",
+				    name, ENG_VOLUME_NAME_MAX);
 	if (labels && (!json_is_object(labels) || json_object_size(labels) > ENG_VOLUME_LABELS_MAX))
 		return brig_err_set(e, -EINVAL, "at most %d labels", ENG_VOLUME_LABELS_MAX);
 	_cleanup_close_ int volsfd = -1, lock = -1;
@@ -292,7 +291,8 @@ int eng_volume_create(struct eng *g, const char *name, const json_t *labels, jso
 			return r;
 		name = anon;
 	}
-	if (!engvol_vol_exists(volsfd, name) && (r = engvol_vol_make(g, volsfd, name, labels, name == anon, e)) < 0)
+	if (!engvol_vol_exists(volsfd, name) &&
+	    (r = engvol_vol_make(g, volsfd, name, labels, name == anon, e)) < 0)
 		return r;
 	_cleanup_json_ json_t *doc = NULL;
 	if ((r = engvol_vol_read(g, volsfd, name, &doc, e)) < 0)
@@ -318,9 +318,7 @@ static int ids_add(json_t *ids, const char *id, struct brig_err *e)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(ids, i, v)
-		if (strcmp(json_string_value(v), id) == 0)
-			return 0;
+	json_array_foreach(ids, i, v) if (strcmp(json_string_value(v), id) == 0) return 0;
 	return json_array_append_new(ids, json_string(id)) < 0 ? brig_err_oom(e) : 0;
 }
 
@@ -335,11 +333,13 @@ int engvol_record_users(struct eng *g, const char *skip, json_t **out, struct br
 		return r;
 	size_t i, j;
 	json_t *rec, *m;
-	json_array_foreach(all, i, rec) {
+	json_array_foreach(all, i, rec)
+	{
 		const char *id = json_string_value(json_object_get(rec, "Id"));
 		if (!id || (skip && strcmp(id, skip) == 0))
 			continue;
-		json_array_foreach(json_object_get(rec, "Mounts"), j, m) {
+		json_array_foreach(json_object_get(rec, "Mounts"), j, m)
+		{
 			const char *type = json_string_value(json_object_get(m, "Type"));
 			const char *name = json_string_value(json_object_get(m, "Name"));
 			if (!type || strcmp(type, "volume") != 0 || !name)
@@ -362,16 +362,16 @@ bool engvol_ctr_dir_exists(struct eng *g, const char *id)
 	struct stat st;
 	(void)snprintf(tmp, sizeof(tmp), ".tmp-%s", id);
 	return fstatat(g->ctrsfd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-	       fstatat(g->ctrsfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		fstatat(g->ctrsfd, id, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* Claims (pending/<id>) of containers that still exist, except skip's;
  * with drop_stale (under the lock), the others are deleted. */
-static int claim_users(struct eng *g, int dfd, const char *skip, bool drop_stale,
-		       json_t *ids, struct brig_err *e)
+static int claim_users(struct eng *g, int dfd, const char *skip, bool drop_stale, json_t *ids,
+		       struct brig_err *e)
 {
-	int fd = BRIG_RETRY(openat(dfd, VOL_PENDING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					     O_CLOEXEC));
+	int fd = BRIG_RETRY(
+		openat(dfd, VOL_PENDING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
 		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "opening a volume's claims");
 	DIR *d = fdopendir(fd);
@@ -414,8 +414,7 @@ static int volume_users(struct eng *g, int volsfd, const char *name, const json_
 /* ---- listing, removing, pruning ------------------------------------------- */
 
 /* The names of ROOT/volumes, sorted (also the leftovers when asked). */
-static int vol_names(struct eng *g, int volsfd, bool leftovers, json_t **out,
-		     struct brig_err *e)
+static int vol_names(struct eng *g, int volsfd, bool leftovers, json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *names = json_array();
 	int fd = BRIG_RETRY(openat(volsfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -428,17 +427,22 @@ static int vol_names(struct eng *g, int volsfd, bool leftovers, json_t **out,
 	struct dirent *de;
 	int r = names ? 0 : brig_err_oom(e);
 	while (r == 0 && (de = readdir(d))) {
-		bool left = strncmp(de->d_name, ".tmp-", 5) == 0 || strncmp(de->d_name, ".rm-", 4) == 0;
+		bool left = strncmp(de->d_name, ".tmp-", 5) == 0 ||
+			strncmp(de->d_name, ".rm-", 4) == 0;
 		if (leftovers ? left : eng_volume_name_valid(de->d_name))
-			r = json_array_append_new(names, json_string(de->d_name)) < 0 ? brig_err_oom(e) : 0;
+			r = json_array_append_new(names, json_string(de->d_name)) < 0
+				? brig_err_oom(e)
+				: 0;
 	}
 	(void)closedir(d);
 	if (r < 0)
 		return r;
 	size_t n = json_array_size(names);
 	for (size_t i = 1; i < n; i++) /* insertion sort: small lists */
-		for (size_t j = i; j > 0 && strcmp(json_string_value(json_array_get(names, j - 1)),
-						   json_string_value(json_array_get(names, j))) > 0; j--) {
+		for (size_t j = i; j > 0 &&
+		     strcmp(json_string_value(json_array_get(names, j - 1)),
+			    json_string_value(json_array_get(names, j))) > 0;
+		     j--) {
 			json_t *a = json_incref(json_array_get(names, j - 1));
 			(void)json_array_set(names, j - 1, json_array_get(names, j));
 			(void)json_array_set_new(names, j, a);
@@ -458,7 +462,8 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 		return r;
 	size_t i;
 	json_t *n;
-	json_array_foreach(names, i, n) {
+	json_array_foreach(names, i, n)
+	{
 		const char *name = json_string_value(n);
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		_cleanup_json_ json_t *doc = NULL, *users = NULL;
@@ -538,8 +543,8 @@ static uint64_t du_at(int at, const char *name, dev_t dev, int depth)
 static uint64_t vol_size(int volsfd, const char *name)
 {
 	struct stat st;
-	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, name, O_RDONLY | O_DIRECTORY |
-							      O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int dfd = BRIG_RETRY(
+		openat(volsfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (dfd < 0 || fstat(dfd, &st) < 0)
 		return 0;
 	return du_at(dfd, VOL_DATA, st.st_dev, 0);
@@ -554,9 +559,9 @@ static bool labels_match(const json_t *labels, char *const *filters)
 		const char *k;
 		json_t *v;
 		bool found = false;
-		json_object_foreach((json_t *)labels, k, v)
-			found |= strlen(k) == klen && strncmp(k, f, klen) == 0 &&
-				 (!eq || strcmp(json_string_value(v), eq + 1) == 0);
+		json_object_foreach((json_t *)labels, k, v) found |= strlen(k) == klen &&
+			strncmp(k, f, klen) == 0 &&
+			(!eq || strcmp(json_string_value(v), eq + 1) == 0);
 		if (!found)
 			return false;
 	}
@@ -573,14 +578,13 @@ static void prune_leftovers(struct eng *g, int volsfd)
 	}
 	size_t i;
 	json_t *n;
-	json_array_foreach(left, i, n)
-		if (brig_rm_rf(volsfd, json_string_value(n), &e2) < 0)
-			brig_warn("removing %s: %s", json_string_value(n), brig_err_str(&e2));
+	json_array_foreach(left, i, n) if (brig_rm_rf(volsfd, json_string_value(n), &e2) < 0)
+		brig_warn("removing %s: %s", json_string_value(n), brig_err_str(&e2));
 }
 
 /* Prune one volume when it qualifies; appends {Name, Size} to removed. */
-static int prune_one(struct eng *g, int volsfd, const char *name, bool all,
-		     char *const *filters, const json_t *by, json_t *removed, struct brig_err *e)
+static int prune_one(struct eng *g, int volsfd, const char *name, bool all, char *const *filters,
+		     const json_t *by, json_t *removed, struct brig_err *e)
 {
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	_cleanup_json_ json_t *doc = NULL, *users = NULL;
@@ -598,8 +602,10 @@ static int prune_one(struct eng *g, int volsfd, const char *name, bool all,
 	uint64_t size = vol_size(volsfd, name);
 	if ((r = engvol_vol_delete(g, volsfd, name, e)) < 0)
 		return r;
-	return json_array_append_new(removed, json_pack("{s:s,s:I}", "Name", name, "Size",
-							(json_int_t)size)) < 0 ? brig_err_oom(e) : 0;
+	return json_array_append_new(
+		       removed, json_pack("{s:s,s:I}", "Name", name, "Size", (json_int_t)size)) < 0
+		? brig_err_oom(e)
+		: 0;
 }
 
 int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t **removed,
@@ -616,11 +622,9 @@ int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t
 		return r;
 	size_t i;
 	json_t *n;
-	json_array_foreach(names, i, n)
-		if ((r = prune_one(g, volsfd, json_string_value(n), all, label_filters, by, out,
-				   e)) < 0)
-			return r;
+	json_array_foreach(names, i,
+			   n) if ((r = prune_one(g, volsfd, json_string_value(n), all,
+						 label_filters, by, out, e)) < 0) return r;
 	*removed = brig_steal_ptr(out);
 	return 0;
 }
-

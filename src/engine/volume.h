@@ -72,8 +72,8 @@ int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t
  * claim is only honoured while it does.  On failure the anonymous volumes
  * made here are removed again and the claims are dropped.
  */
-int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id,
-			json_t **mounts, struct brig_err *e);
+int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id, json_t **mounts,
+			struct brig_err *e);
 
 /*
  * A container's volumes once it is removed (record: its record, with "Id"

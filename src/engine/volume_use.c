@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 /* ---- containers' volumes -------------------------------------------------- */
 
 struct vol_claim {
@@ -32,8 +31,8 @@ static int claim_write(struct eng *g, int volsfd, const char *name, const char *
 		return dfd;
 	if (mkdirat(dfd, VOL_PENDING, 0700) < 0 && errno != EEXIST)
 		return brig_err_sys(e, errno, "creating the claims of volume %s", name);
-	_cleanup_close_ int pfd = BRIG_RETRY(openat(dfd, VOL_PENDING, O_RDONLY | O_DIRECTORY |
-							      O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int pfd = BRIG_RETRY(
+		openat(dfd, VOL_PENDING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (pfd < 0)
 		return brig_err_sys(e, errno, "opening the claims of volume %s", name);
 	int fd = BRIG_RETRY(openat(pfd, ctr_id, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -45,10 +44,12 @@ static int claim_write(struct eng *g, int volsfd, const char *name, const char *
 
 static void claim_drop(int volsfd, const char *name, const char *ctr_id)
 {
-	_cleanup_close_ int dfd = BRIG_RETRY(openat(volsfd, name, O_RDONLY | O_DIRECTORY |
-							      O_NOFOLLOW | O_CLOEXEC));
-	_cleanup_close_ int pfd = dfd < 0 ? -1 : BRIG_RETRY(openat(dfd, VOL_PENDING,
-		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int dfd = BRIG_RETRY(
+		openat(volsfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int pfd = dfd < 0
+		? -1
+		: BRIG_RETRY(openat(dfd, VOL_PENDING,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (pfd >= 0 && unlinkat(pfd, ctr_id, 0) < 0 && errno != ENOENT)
 		brig_warn("removing the claim of %.12s on volume %s: %s", ctr_id, name,
 			  strerror(errno));
@@ -89,7 +90,8 @@ static json_t *mount_entry(const struct vol_claim *c, const struct eng_volume_re
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "Type", "volume", "Name", c->name,
 			 "Source", source, "Destination", req->destination, "Driver", "local",
-			 "Mode", req->readonly ? "ro" : "", "RW", !req->readonly, "Propagation", "");
+			 "Mode", req->readonly ? "ro" : "", "RW", !req->readonly, "Propagation",
+			 "");
 }
 
 static void claims_undo(struct eng *g, int volsfd, struct vol_claim *c, size_t n,
@@ -125,8 +127,8 @@ static int resolve_all(struct eng *g, int volsfd, struct eng_flags *f, const cha
 	return 0;
 }
 
-int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id,
-			json_t **mounts, struct brig_err *e)
+int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id, json_t **mounts,
+			struct brig_err *e)
 {
 	size_t n = eng_flags_volume_count(f);
 	if (!engvol_ctr_id_valid(ctr_id))
@@ -139,8 +141,10 @@ int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id,
 		return 0;
 	}
 	if (!engvol_ctr_dir_exists(g, ctr_id))
-		return brig_err_set(e, -ENOENT, "container %.12s: its directory must exist before "
-				    "its volumes are claimed", ctr_id);
+		return brig_err_set(e, -ENOENT,
+				    "container %.12s: its directory must exist before "
+				    "its volumes are claimed",
+				    ctr_id);
 	_cleanup_close_ int volsfd = -1, lock = -1;
 	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
 	if (lr < 0)
@@ -195,7 +199,8 @@ int eng_volumes_release(struct eng *g, const json_t *record, bool remove_anonymo
 		return r;
 	size_t i;
 	json_t *m;
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *type = json_string_value(json_object_get(m, "Type"));
 		const char *name = json_string_value(json_object_get(m, "Name"));
 		if (!type || strcmp(type, "volume") != 0 || !eng_volume_name_valid(name))

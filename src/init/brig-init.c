@@ -26,13 +26,13 @@
 #include <unistd.h>
 
 #define INIT_ERR_EXIT 125 /* brig-init itself failed, like the engine */
-#define RETRY(expr)                                                            \
-	({                                                                     \
-		long _r;                                                       \
-		do                                                             \
-			_r = (long)(expr);                                     \
-		while (_r == -1 && errno == EINTR);                            \
-		_r;                                                            \
+#define RETRY(expr)                                 \
+	({                                          \
+		long _r;                            \
+		do                                  \
+			_r = (long)(expr);          \
+		while (_r == -1 && errno == EINTR); \
+		_r;                                 \
 	})
 
 /* Signals that stay with their default action: the synchronous ones (a fault
@@ -51,7 +51,8 @@ static void die(const char *what)
 static void usage(FILE *f)
 {
 	fputs("usage: brig-init [-g] [--] CMD [ARGS...]\n"
-	      "  -g  forward signals to CMD's process group, not only to CMD\n", f);
+	      "  -g  forward signals to CMD's process group, not only to CMD\n",
+	      f);
 }
 
 /* argv index of CMD; sets *group for -g.  Exits on a usage error. */

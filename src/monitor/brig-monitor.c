@@ -76,7 +76,8 @@ static void watch(struct mon *m)
 	bool exited = false;
 	while (!exited || m->out >= 0 || m->err >= 0) {
 		struct pollfd p[3] = {
-			{ .fd = m->out, .events = POLLIN }, { .fd = m->err, .events = POLLIN },
+			{ .fd = m->out, .events = POLLIN },
+			{ .fd = m->err, .events = POLLIN },
 			{ .fd = exited ? -1 : m->pidfd, .events = POLLIN },
 		};
 		int n = poll(p, 3, exited ? 2000 : -1);
@@ -116,15 +117,18 @@ int main(int argc, char **argv)
 	int64_t v[N_FIXED];
 	if (argc < N_FIXED + 3 || strcmp(argv[N_FIXED + 1], "--") != 0)
 		return 2;
-	static const int64_t max[N_FIXED] = { 1 << 20, 1 << 20, 1 << 20, 1 << 30, 1 << 20,
-					      INT64_MAX, 100, 1 << 20 };
+	static const int64_t max[N_FIXED] = { 1 << 20, 1 << 20,   1 << 20, 1 << 30,
+					      1 << 20, INT64_MAX, 100,     1 << 20 };
 	for (int i = 0; i < N_FIXED; i++)
 		if (parse_int(argv[i + 1], i == 5 ? 0 : 1, max[i], &v[i]) < 0)
 			return 2;
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
-	struct mon m = { .out = (int)v[1], .err = (int)v[2], .pid = (pid_t)v[3],
-			 .brig_fd = (int)v[7], .status = 255 };
+	struct mon m = { .out = (int)v[1],
+			 .err = (int)v[2],
+			 .pid = (pid_t)v[3],
+			 .brig_fd = (int)v[7],
+			 .status = 255 };
 	_cleanup_err_ struct brig_err e = { 0 };
 	m.pidfd = (int)syscall(__NR_pidfd_open, m.pid, 0);
 	if (eng_logw_open((int)v[4], "ctr.log", (uint64_t)v[5], (unsigned)v[6], &m.log, &e) < 0)

@@ -8,9 +8,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-
-static const char *const set_keys[] = { "bounding", "effective", "inheritable",
-					"permitted", "ambient" };
+static const char *const set_keys[] = { "bounding", "effective", "inheritable", "permitted",
+					"ambient" };
 
 json_t *rt_caps_names(void)
 {
@@ -37,7 +36,8 @@ int rt_caps_parse(const json_t *obj, const struct bj_loc *at, struct rt_caps *ou
 		bj_key(&sl, at, set_keys[s]);
 		size_t i;
 		json_t *v;
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			struct bj_loc el;
 			bj_idx(&el, &sl, i);
 			r = bj_expect(v, &el, JSON_STRING, e);
@@ -47,8 +47,8 @@ int rt_caps_parse(const json_t *obj, const struct bj_loc *at, struct rt_caps *ou
 			/* runtime-spec 1.1+: an unknown name MUST be logged as a
 			 * warning and SHOULD NOT fail (runc 1.2 does the same). */
 			if (c < 0) {
-				brig_warn("%s: %s: unknown capability \"%s\"; ignored",
-					  el.file, el.path, json_string_value(v));
+				brig_warn("%s: %s: unknown capability \"%s\"; ignored", el.file,
+					  el.path, json_string_value(v));
 				continue;
 			}
 			/* A capability the kernel lacks is dropped with a warning,
@@ -101,8 +101,7 @@ int rt_caps_apply(const struct rt_caps *c, struct brig_err *e)
 		/* Ambient needs the cap in permitted and inheritable; the
 		 * kernel refuses otherwise, which runc reports as a warning. */
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, i, 0, 0) < 0)
-			brig_warn("cannot raise ambient %s: %s", brig_cap_name(i),
-				  strerror(errno));
+			brig_warn("cannot raise ambient %s: %s", brig_cap_name(i), strerror(errno));
 	}
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return brig_err_sys(e, errno, "prctl(PR_SET_KEEPCAPS, 0)");

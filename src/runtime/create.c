@@ -40,8 +40,8 @@ int rt_unix_addr(int dirfd, const char *name, struct sockaddr_un *sa, socklen_t 
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	int n = brig_snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s",
-			      dirfd, name);
+	int n = brig_snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd,
+			      name);
 	if (n < 0)
 		return n;
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
@@ -70,14 +70,17 @@ static int connect_console(struct creation *c, struct brig_err *e)
 {
 	if (!c->spec->process.terminal) {
 		if (c->o->console_socket)
-			return brig_err_set(e, -EINVAL, "--console-socket given but process.terminal "
+			return brig_err_set(e, -EINVAL,
+					    "--console-socket given but process.terminal "
 					    "is false: there is no console to send");
 		return 0;
 	}
 	if (!c->o->console_socket) {
 		if (!c->o->foreground)
-			return brig_err_set(e, -EINVAL, "process.terminal is true: "
-					    "--console-socket is required unless run in the foreground");
+			return brig_err_set(
+				e, -EINVAL,
+				"process.terminal is true: "
+				"--console-socket is required unless run in the foreground");
 		int sv[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 			return brig_err_sys(e, errno, "socketpair");
@@ -92,7 +95,8 @@ static int connect_console(struct creation *c, struct brig_err *e)
 	if (c->console_fd < 0)
 		return brig_err_sys(e, errno, "socket");
 	if (BRIG_RETRY(connect(c->console_fd, (struct sockaddr *)&sa, sizeof(sa))) < 0)
-		return brig_err_sys(e, errno, "connecting to console socket %s", c->o->console_socket);
+		return brig_err_sys(e, errno, "connecting to console socket %s",
+				    c->o->console_socket);
 	return 0;
 }
 
@@ -120,14 +124,12 @@ static int build_state(struct creation *c, struct brig_err *e)
 	if (c->cg && rt_cgroup_to_json(c->cg, &cgj, e) < 0)
 		return e->code;
 	json_t *ann = json_object_get(c->spec->json, "annotations");
-	c->state = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o}",
-			     "ociVersion", RT_OCI_VERSION, "id", c->o->id, "pid", (int)c->pid,
-			     "status", "created", "bundle", c->spec->bundle,
-			     "rootfs", rootfs ? rootfs : (rootpath ? rootpath : ""),
-			     "created", created, "owner", "",
-			     "brigStartTime", (json_int_t)rt_pid_start_time(c->pid),
-			     "brigCgroup", cgj ? cgj : json_null(),
-			     "annotations", ann ? json_incref(ann) : json_object());
+	c->state = json_pack(
+		"{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o}", "ociVersion", RT_OCI_VERSION, "id",
+		c->o->id, "pid", (int)c->pid, "status", "created", "bundle", c->spec->bundle,
+		"rootfs", rootfs ? rootfs : (rootpath ? rootpath : ""), "created", created, "owner",
+		"", "brigStartTime", (json_int_t)rt_pid_start_time(c->pid), "brigCgroup",
+		cgj ? cgj : json_null(), "annotations", ann ? json_incref(ann) : json_object());
 	if (!c->state)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
@@ -219,8 +221,11 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 	if ((r = rt_sync_pair(c->sync, e)) < 0)
 		return r;
 	struct rt_launch l = {
-		.spec = c->spec, .opts = c->o, .sync_fd = c->sync[1],
-		.listen_fd = c->listen_fd, .console_fd = c->console_fd,
+		.spec = c->spec,
+		.opts = c->o,
+		.sync_fd = c->sync[1],
+		.listen_fd = c->listen_fd,
+		.console_fd = c->console_fd,
 		.idmap_userns_fd = -1,
 		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer },
 	};
@@ -264,15 +269,18 @@ static int validate(struct creation *c, struct brig_err *e)
 	if (r < 0)
 		return r;
 	if (p->apparmor && !rt_lsm_active("apparmor"))
-		return brig_err_set(e, -EOPNOTSUPP,
-				    "%s: process.apparmorProfile is set but AppArmor is not enabled on this host",
-				    c->spec->file);
+		return brig_err_set(
+			e, -EOPNOTSUPP,
+			"%s: process.apparmorProfile is set but AppArmor is not enabled on this host",
+			c->spec->file);
 	if (p->selinux && !rt_lsm_active("selinux"))
-		return brig_err_set(e, -EOPNOTSUPP,
-				    "%s: process.selinuxLabel is set but SELinux is not enabled on this host",
-				    c->spec->file);
+		return brig_err_set(
+			e, -EOPNOTSUPP,
+			"%s: process.selinuxLabel is set but SELinux is not enabled on this host",
+			c->spec->file);
 	if (!c->spec->ns[RT_NS_MNT].wanted)
-		return brig_err_set(e, -EINVAL, "%s: linux.namespaces: a mount namespace is required",
+		return brig_err_set(e, -EINVAL,
+				    "%s: linux.namespaces: a mount namespace is required",
 				    c->spec->file);
 	return 0;
 }
@@ -289,7 +297,8 @@ static int prepare(struct creation *c, struct brig_err *e)
 		return brig_err_sys(e, errno, "creating state for %s", c->o->id);
 	}
 	c->made_dir = true;
-	c->dirfd = BRIG_RETRY(openat(c->rootfd, c->o->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	c->dirfd = BRIG_RETRY(
+		openat(c->rootfd, c->o->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (c->dirfd < 0)
 		return brig_err_sys(e, errno, "opening state of %s", c->o->id);
 	if ((c->lockfd = brig_lock_path(c->dirfd, RT_LOCK_FILE, BRIG_LOCK_EXCLUSIVE, true, e)) < 0)
@@ -297,7 +306,8 @@ static int prepare(struct creation *c, struct brig_err *e)
 	_cleanup_free_ char *cfg = json_dumps(c->spec->json, JSON_COMPACT);
 	if (!cfg)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	if ((r = brig_atomic_replace(c->dirfd, RT_CONFIG_COPY, cfg, strlen(cfg), 0600, false, e)) < 0 ||
+	if ((r = brig_atomic_replace(c->dirfd, RT_CONFIG_COPY, cfg, strlen(cfg), 0600, false, e)) <
+		    0 ||
 	    (r = make_listener(c, e)) < 0 || (r = connect_console(c, e)) < 0)
 		return r;
 	/* Idmapped mounts need host privileges: make them now; the init
@@ -342,8 +352,8 @@ static void teardown(struct creation *c)
 
 static void creation_free(struct creation *c)
 {
-	int *fds[] = { &c->rootfd, &c->dirfd, &c->lockfd, &c->listen_fd, &c->console_fd,
-		       &c->sync[0], &c->sync[1], &c->console_peer };
+	int *fds[] = { &c->rootfd,     &c->dirfd,   &c->lockfd,  &c->listen_fd,
+		       &c->console_fd, &c->sync[0], &c->sync[1], &c->console_peer };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0)
 			(void)close(*fds[i]);
@@ -359,13 +369,18 @@ static int write_pid_file(const char *path, pid_t pid, struct brig_err *e)
 	return brig_atomic_replace(AT_FDCWD, path, buf, (size_t)n, 0644, false, e);
 }
 
-
 int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct brig_err *e)
 {
 	if (!rt_id_valid(o->id))
 		return brig_err_set(e, -EINVAL, "invalid container id \"%s\"", o->id);
-	struct creation c = { .g = g, .o = o, .rootfd = -1, .dirfd = -1, .lockfd = -1,
-			      .listen_fd = -1, .console_fd = -1, .sync = { -1, -1 },
+	struct creation c = { .g = g,
+			      .o = o,
+			      .rootfd = -1,
+			      .dirfd = -1,
+			      .lockfd = -1,
+			      .listen_fd = -1,
+			      .console_fd = -1,
+			      .sync = { -1, -1 },
 			      .console_peer = -1 };
 	_cleanup_close_ int master = -1;
 	rt_use_seccomp_cache(g);
@@ -373,9 +388,9 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 			     o->config, o->id, g->systemd_cgroup, &c.spec, e);
 	if (r < 0)
 		return r;
-	if ((r = validate(&c, e)) < 0 || (r = prepare(&c, e)) < 0 ||
-	    (r = spawn_init(&c, e)) < 0 ||
-	    (r = rt_container_save(&(struct rt_container){ .dirfd = c.dirfd, .state = c.state }, e)) < 0 ||
+	if ((r = validate(&c, e)) < 0 || (r = prepare(&c, e)) < 0 || (r = spawn_init(&c, e)) < 0 ||
+	    (r = rt_container_save(&(struct rt_container){ .dirfd = c.dirfd, .state = c.state },
+				   e)) < 0 ||
 	    (o->pid_file && (r = write_pid_file(o->pid_file, c.pid, e)) < 0) ||
 	    (c.console_peer >= 0 && (r = rt_recv_pty(c.console_peer, &master, e)) < 0)) {
 		teardown(&c);
@@ -385,8 +400,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 	pid_t pid = c.pid;
 	if (o->pid_out)
 		*o->pid_out = pid;
-	brig_debug("container %s created: init pid %d, bundle %s", o->id, (int)pid,
-		   c.spec->bundle);
+	brig_debug("container %s created: init pid %d, bundle %s", o->id, (int)pid, c.spec->bundle);
 	/* Release the lock before start takes it. */
 	creation_free(&c);
 	if (!o->start)

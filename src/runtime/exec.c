@@ -24,14 +24,14 @@
 
 struct exec_ctx {
 	const struct rt_exec_opts *o;
-	struct rt_spec *spec;     /* the container's config (seccomp, defaults) */
-	struct rt_process proc;   /* what to run */
+	struct rt_spec *spec; /* the container's config (seccomp, defaults) */
+	struct rt_process proc; /* what to run */
 	int join_flags;
 	pid_t target;
 	int sync[2];
 	int console_fd;
 	int console_peer; /* our end when we relay the pty ourselves */
-	int master;       /* the pty master received on console_peer */
+	int master; /* the pty master received on console_peer */
 };
 
 static int strv_add(char ***v, const char *s)
@@ -114,7 +114,8 @@ static int apply_flags(struct exec_ctx *x, struct brig_err *e)
 	for (char **g = o->additional_gids; g && *g; g++) {
 		uint64_t v;
 		if (brig_parse_u64(*g, &v) < 0 || v >= UINT32_MAX)
-			return brig_err_set(e, -EINVAL, "--additional-gids: \"%s\" is not a gid", *g);
+			return brig_err_set(e, -EINVAL, "--additional-gids: \"%s\" is not a gid",
+					    *g);
 		gid_t *ng = realloc(p->groups, (p->n_groups + 1) * sizeof(gid_t));
 		if (!ng)
 			return brig_err_set(e, -ENOMEM, "out of memory");
@@ -185,8 +186,8 @@ static int build_process(struct exec_ctx *x, struct brig_err *e)
 	p->rlimits = calloc(c->n_rlimits ? c->n_rlimits : 1, sizeof(*p->rlimits));
 	p->apparmor = c->apparmor ? strdup(c->apparmor) : NULL;
 	p->selinux = c->selinux ? strdup(c->selinux) : NULL;
-	if (!p->env || !p->cwd || !p->groups || !p->rlimits ||
-	    (c->apparmor && !p->apparmor) || (c->selinux && !p->selinux))
+	if (!p->env || !p->cwd || !p->groups || !p->rlimits || (c->apparmor && !p->apparmor) ||
+	    (c->selinux && !p->selinux))
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	if (c->n_groups)
 		memcpy(p->groups, c->groups, c->n_groups * sizeof(gid_t));
@@ -244,9 +245,8 @@ static void exec_child(struct exec_ctx *x)
 		rt_sync_die(sock, &e);
 	}
 	if ((x->proc.terminal && rt_final_console(&x->proc, x->console_fd, &e) < 0) ||
-	    rt_mempolicy_apply(&x->spec->mempolicy, &e) < 0 ||
-	    rt_final_limits(&x->proc, &e) < 0 || rt_final_home(&x->proc, &e) < 0 ||
-	    (later = rt_final_cwd(&x->proc, true, &e)) < 0 ||
+	    rt_mempolicy_apply(&x->spec->mempolicy, &e) < 0 || rt_final_limits(&x->proc, &e) < 0 ||
+	    rt_final_home(&x->proc, &e) < 0 || (later = rt_final_cwd(&x->proc, true, &e)) < 0 ||
 	    rt_final_identity(&x->proc, x->spec->seccomp, sock, &e) < 0 ||
 	    (later && rt_final_cwd(&x->proc, false, &e) < 0) ||
 	    rt_find_exec(&x->proc, path, &e) < 0 ||
@@ -269,8 +269,8 @@ static void exec_joiner(struct exec_ctx *x)
 	_cleanup_err_ struct brig_err e = { 0 };
 	if (rt_join_namespaces_of(x->target, x->join_flags, &e) < 0)
 		rt_sync_die(x->sync[1], &e);
-	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL,
-				   NULL, NULL, NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL,
+				   NULL, NULL);
 	if (pid < 0) {
 		brig_err_sys(&e, errno, "clone");
 		rt_sync_die(x->sync[1], &e);
@@ -288,7 +288,8 @@ static int connect_console(struct exec_ctx *x, struct brig_err *e)
 	if (!x->o->console_socket) {
 		/* runc's behaviour: relay the pty ourselves in the foreground. */
 		if (x->o->detach)
-			return brig_err_set(e, -EINVAL, "--tty with --detach needs --console-socket");
+			return brig_err_set(e, -EINVAL,
+					    "--tty with --detach needs --console-socket");
 		int sv[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 			return brig_err_sys(e, errno, "socketpair");
@@ -306,7 +307,6 @@ static int connect_console(struct exec_ctx *x, struct brig_err *e)
 		return brig_err_sys(e, errno, "connecting to %s", x->o->console_socket);
 	return 0;
 }
-
 
 static int launch(struct exec_ctx *x, struct rt_container *c, pid_t *out, struct brig_err *e)
 {
@@ -356,7 +356,8 @@ static int launch(struct exec_ctx *x, struct rt_container *c, pid_t *out, struct
 	if (x->o->pid_file) {
 		char buf[16];
 		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-		if ((r = brig_atomic_replace(AT_FDCWD, x->o->pid_file, buf, (size_t)n, 0644, false, e)) < 0)
+		if ((r = brig_atomic_replace(AT_FDCWD, x->o->pid_file, buf, (size_t)n, 0644, false,
+					     e)) < 0)
 			return r;
 	}
 	if (x->console_peer >= 0 && (r = rt_recv_pty(x->console_peer, &x->master, e)) < 0)
@@ -388,8 +389,9 @@ static void exec_ctx_clear(struct exec_ctx *x)
 int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig_err *e)
 {
 	struct rt_container *c = NULL;
-	struct exec_ctx x = { .o = o, .sync = { -1, -1 }, .console_fd = -1, .console_peer = -1,
-			      .master = -1 };
+	struct exec_ctx x = {
+		.o = o, .sync = { -1, -1 }, .console_fd = -1, .console_peer = -1, .master = -1
+	};
 	pid_t pid = -1;
 	int r = rt_container_load(g, o->id, &c, e);
 	if (r < 0)

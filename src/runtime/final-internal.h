@@ -17,8 +17,8 @@ int rt_final_limits(const struct rt_process *p, struct brig_err *e);
 int rt_check_rlimits(const struct rt_process *p, const char *file, struct brig_err *e);
 /* LSM labels for the exec, groups, gid, uid, capabilities, no_new_privs,
  * seccomp (listener fd sent over sync_fd when notify is used). */
-int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
-		      int sync_fd, struct brig_err *e);
+int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc, int sync_fd,
+		      struct brig_err *e);
 /* With no_new_privs, the seccomp filter: the last step before waiting to
  * execve, after the cwd and executable checks. */
 int rt_final_seccomp(const struct rt_process *p, const struct rt_seccomp *sc, int sync_fd,

@@ -34,8 +34,10 @@ static int send_fd(int sock, int fd, const char *name)
 		struct cmsghdr align;
 	} u;
 	memset(&u, 0, sizeof(u));
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -55,12 +57,12 @@ static void bind_console(int master, int slave)
 	if (ioctl(master, TIOCGPTN, &n) < 0)
 		return;
 	(void)snprintf(pts, sizeof(pts), "/dev/pts/%d", n);
-	_cleanup_close_ int target = BRIG_RETRY(open("/dev/console", O_RDWR | O_CREAT | O_NOFOLLOW |
-							O_NOCTTY | O_CLOEXEC, 0600));
+	_cleanup_close_ int target = BRIG_RETRY(
+		open("/dev/console", O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
 	if (target < 0)
 		return;
 	_cleanup_close_ int tree = (int)syscall(SYS_open_tree, AT_FDCWD, pts,
-						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+						OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
 		return;
 	if (syscall(SYS_move_mount, tree, "", target, "",
@@ -120,12 +122,12 @@ int rt_check_rlimits(const struct rt_process *p, const char *file, struct brig_e
 			return brig_err_sys(e, errno, "getrlimit");
 		if (!can_raise && cur.rlim_max != RLIM_INFINITY &&
 		    (rl->hard == RLIM_INFINITY || rl->hard > cur.rlim_max))
-			return brig_err_set(e, -EPERM,
-					    "%s: process.rlimits: cannot raise the hard limit of %s to %llu "
-					    "(it is %llu here): raising a hard limit needs CAP_SYS_RESOURCE",
-					    file, rt_rlimit_name(rl->resource),
-					    (unsigned long long)rl->hard,
-					    (unsigned long long)cur.rlim_max);
+			return brig_err_set(
+				e, -EPERM,
+				"%s: process.rlimits: cannot raise the hard limit of %s to %llu "
+				"(it is %llu here): raising a hard limit needs CAP_SYS_RESOURCE",
+				file, rt_rlimit_name(rl->resource), (unsigned long long)rl->hard,
+				(unsigned long long)cur.rlim_max);
 	}
 	return 0;
 }
@@ -134,8 +136,9 @@ static int set_rlimit(const struct rt_rlimit *l, struct brig_err *e)
 {
 	struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
 	if (setrlimit(l->resource, &rl) < 0)
-		return brig_err_sys(e, errno, "setting %s to %llu:%llu", rt_rlimit_name(l->resource),
-				    (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+		return brig_err_sys(e, errno, "setting %s to %llu:%llu",
+				    rt_rlimit_name(l->resource), (unsigned long long)rl.rlim_cur,
+				    (unsigned long long)rl.rlim_max);
 	return 0;
 }
 
@@ -156,15 +159,20 @@ struct rt_sched_attr {
 static int set_scheduler(const struct rt_process *p, struct brig_err *e)
 {
 	struct rt_sched_attr a = {
-		.size = sizeof(a), .policy = (uint32_t)p->sched_policy, .flags = p->sched_flags,
-		.nice = p->sched_nice, .priority = (uint32_t)p->sched_prio,
-		.runtime = p->sched_runtime, .deadline = p->sched_deadline,
+		.size = sizeof(a),
+		.policy = (uint32_t)p->sched_policy,
+		.flags = p->sched_flags,
+		.nice = p->sched_nice,
+		.priority = (uint32_t)p->sched_prio,
+		.runtime = p->sched_runtime,
+		.deadline = p->sched_deadline,
 		.period = p->sched_period,
 	};
 	if (syscall(SYS_sched_setattr, 0, &a, 0) == 0)
 		return 0;
 	if (errno == EINVAL && p->sched_policy == 6)
-		return brig_err_sys(e, errno, "process.scheduler: SCHED_DEADLINE runtime %llu, "
+		return brig_err_sys(e, errno,
+				    "process.scheduler: SCHED_DEADLINE runtime %llu, "
 				    "deadline %llu, period %llu ns refused by the kernel",
 				    (unsigned long long)p->sched_runtime,
 				    (unsigned long long)p->sched_deadline,
@@ -177,7 +185,8 @@ int rt_final_limits(const struct rt_process *p, struct brig_err *e)
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		if (p->rlimits[i].resource == RLIMIT_NOFILE)
 			continue;
-		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft,
+				     .rlim_max = p->rlimits[i].hard };
 		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
 			return brig_err_sys(e, errno, "setting %s to %llu:%llu",
 					    rt_rlimit_name(p->rlimits[i].resource),
@@ -213,8 +222,8 @@ static bool on_procfs(int fd)
  * /proc/thread-self, each file checked to be procfs before it is written:
  * a container able to mount over its /proc must not get an unconfined
  * process from a label written into a file of its own. */
-static int set_exec_label(int self, const char *attr_new, const char *attr_old,
-			  const char *value, struct brig_err *e)
+static int set_exec_label(int self, const char *attr_new, const char *attr_old, const char *value,
+			  struct brig_err *e)
 {
 	int fd = BRIG_RETRY(openat(self, attr_new, O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0 && errno == ENOENT)
@@ -223,9 +232,11 @@ static int set_exec_label(int self, const char *attr_new, const char *attr_old,
 		return brig_err_sys(e, errno, "opening /proc/thread-self/%s", attr_old);
 	if (!on_procfs(fd)) {
 		(void)close(fd);
-		return brig_err_set(e, -EXDEV, "/proc/thread-self/%s is not on procfs (something "
+		return brig_err_set(e, -EXDEV,
+				    "/proc/thread-self/%s is not on procfs (something "
 				    "is mounted over the container's /proc); refusing to set the "
-				    "exec label there", attr_old);
+				    "exec label there",
+				    attr_old);
 	}
 	ssize_t n = BRIG_RETRY(write(fd, value, strlen(value)));
 	int err = errno;
@@ -239,12 +250,13 @@ static int apply_lsm(const struct rt_process *p, struct brig_err *e)
 {
 	if (!p->apparmor && !p->selinux)
 		return 0;
-	_cleanup_close_ int self = BRIG_RETRY(open("/proc/thread-self",
-						   O_PATH | O_DIRECTORY | O_CLOEXEC));
+	_cleanup_close_ int self = BRIG_RETRY(
+		open("/proc/thread-self", O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (self < 0)
 		return brig_err_sys(e, errno, "opening /proc/thread-self to set the exec label");
 	if (!on_procfs(self))
-		return brig_err_set(e, -EXDEV, "/proc/thread-self is not procfs (something is "
+		return brig_err_set(e, -EXDEV,
+				    "/proc/thread-self is not procfs (something is "
 				    "mounted over the container's /proc); refusing to set the "
 				    "exec label there");
 	if (p->apparmor) {
@@ -289,8 +301,8 @@ static bool want_nnp(const struct rt_process *p)
 #endif
 }
 
-int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc,
-		      int sync_fd, struct brig_err *e)
+int rt_final_identity(const struct rt_process *p, const struct rt_seccomp *sc, int sync_fd,
+		      struct brig_err *e)
 {
 	int r;
 	if ((r = apply_lsm(p, e)) < 0)
@@ -427,15 +439,15 @@ int rt_find_exec(const struct rt_process *p, char out[PATH_MAX], struct brig_err
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	while (*path) {
 		size_t n = strcspn(path, ":");
-		if (brig_snprintf(out, PATH_MAX, "%.*s%s%s", (int)n, path, n ? "/" : "",
-				  name) >= 0 && is_exec_file(out))
+		if (brig_snprintf(out, PATH_MAX, "%.*s%s%s", (int)n, path, n ? "/" : "", name) >=
+			    0 &&
+		    is_exec_file(out))
 			return 0;
 		path += n;
 		if (*path == ':')
 			path++;
 	}
-	return brig_err_set(e, -ENOENT, "exec: \"%s\": executable file not found in $PATH",
-			    name);
+	return brig_err_set(e, -ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 /* The container's process starts with every signal at its default and
@@ -469,7 +481,8 @@ int rt_final_exec(const struct rt_process *p, const char *path, unsigned preserv
 		return brig_err_sys(e, -r, "closing inherited file descriptors");
 #endif
 	for (size_t i = 0; i < p->n_rlimits; i++)
-		if (p->rlimits[i].resource == RLIMIT_NOFILE && (r = set_rlimit(&p->rlimits[i], e)) < 0)
+		if (p->rlimits[i].resource == RLIMIT_NOFILE &&
+		    (r = set_rlimit(&p->rlimits[i], e)) < 0)
 			return r;
 	execve(path, p->args, p->env);
 	return brig_err_sys(e, errno, "exec: \"%s\"", p->args[0]);

@@ -34,8 +34,8 @@ void rt_hooks_free(struct rt_spec *s)
 	}
 }
 
-static int parse_list(const json_t *arr, const struct bj_loc *al, struct rt_spec *s,
-		      int k, struct brig_err *e)
+static int parse_list(const json_t *arr, const struct bj_loc *al, struct rt_spec *s, int k,
+		      struct brig_err *e)
 {
 	size_t n = json_array_size(arr);
 	if (n > 256)
@@ -66,8 +66,8 @@ static int parse_list(const json_t *arr, const struct bj_loc *al, struct rt_spec
 	return 0;
 }
 
-int rt_hook_parse_all(const json_t *config, const struct bj_loc *root,
-		      struct rt_spec *s, struct brig_err *e)
+int rt_hook_parse_all(const json_t *config, const struct bj_loc *root, struct rt_spec *s,
+		      struct brig_err *e)
 {
 	json_t *hooks = NULL;
 	int r = bj_get_obj(config, root, "hooks", false, &hooks, e);
@@ -116,8 +116,9 @@ static int wait_hook(pid_t pid, int timeout, const struct rt_hook *h, const char
 		int left = timeout * 1000, pr;
 		while ((pr = poll(&p, 1, left)) < 0 && errno == EINTR) {
 			(void)clock_gettime(CLOCK_MONOTONIC, &now);
-			left = timeout * 1000 - (int)((now.tv_sec - start.tv_sec) * 1000 +
-						      (now.tv_nsec - start.tv_nsec) / 1000000);
+			left = timeout * 1000 -
+				(int)((now.tv_sec - start.tv_sec) * 1000 +
+				      (now.tv_nsec - start.tv_nsec) / 1000000);
 			if (left < 0)
 				left = 0;
 		}
@@ -125,8 +126,8 @@ static int wait_hook(pid_t pid, int timeout, const struct rt_hook *h, const char
 			(void)kill(pid, SIGKILL);
 			(void)BRIG_RETRY(waitpid(pid, NULL, 0));
 			(void)close(pidfd);
-			return brig_err_set(e, -ETIMEDOUT, "%s hook %s timed out after %d s",
-					    kind, h->path, timeout);
+			return brig_err_set(e, -ETIMEDOUT, "%s hook %s timed out after %d s", kind,
+					    h->path, timeout);
 		}
 	}
 	if (pidfd >= 0)
@@ -137,14 +138,13 @@ static int wait_hook(pid_t pid, int timeout, const struct rt_hook *h, const char
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		return brig_err_set(e, -ECHILD, "%s hook %s exited with status %d", kind,
-				    h->path, WEXITSTATUS(status));
+		return brig_err_set(e, -ECHILD, "%s hook %s exited with status %d", kind, h->path,
+				    WEXITSTATUS(status));
 	return brig_err_set(e, -ECHILD, "%s hook %s killed by signal %d", kind, h->path,
 			    WTERMSIG(status));
 }
 
-static int run_one(const struct rt_hook *h, const char *kind, const char *state,
-		   struct brig_err *e)
+static int run_one(const struct rt_hook *h, const char *kind, const char *state, struct brig_err *e)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)

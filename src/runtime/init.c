@@ -83,8 +83,7 @@ static int join_keyring(const char *id, struct brig_err *e)
 {
 	char name[1100];
 	(void)snprintf(name, sizeof(name), "_ses.%s", id);
-	if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name) < 0 &&
-	    errno != ENOSYS)
+	if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name) < 0 && errno != ENOSYS)
 		return brig_err_sys(e, errno, "joining a new session keyring");
 	return 0;
 }
@@ -120,8 +119,7 @@ static int setup_namespaces(struct rt_launch *l, struct brig_err *e)
 	bool userns = s->ns[RT_NS_USER].wanted;
 	if (userns && !s->ns[RT_NS_USER].path && (r = set_ids_root(e)) < 0)
 		return r;
-	if (s->ns[RT_NS_CGROUP].wanted && !s->ns[RT_NS_CGROUP].path &&
-	    unshare(CLONE_NEWCGROUP) < 0)
+	if (s->ns[RT_NS_CGROUP].wanted && !s->ns[RT_NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
 		return brig_err_sys(e, errno, "unshare(CLONE_NEWCGROUP)");
 	if (s->ns[RT_NS_NET].wanted && !s->ns[RT_NS_NET].path && (r = loopback_up(e)) < 0)
 		return r;

@@ -9,8 +9,8 @@
 struct rt_launch {
 	const struct rt_spec *spec;
 	const struct rt_create_opts *opts;
-	int sync_fd;    /* the child's end of the sync socketpair */
-	int listen_fd;  /* start.sock, listening */
+	int sync_fd; /* the child's end of the sync socketpair */
+	int listen_fd; /* start.sock, listening */
 	int console_fd; /* connected console socket, or -1 */
 	int idmap_userns_fd; /* for idmapped mounts, or -1 */
 	/* The runtime's own fds, closed first thing: the state lock in

@@ -16,7 +16,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
-
 static char *hook_state_text(struct rt_container *c, const char *status)
 {
 	_cleanup_json_ json_t *s = rt_state_public(c);
@@ -54,7 +53,7 @@ static int run_poststart(struct rt_container *c, struct brig_err *e)
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *text = s->n_hooks[RT_HOOK_POSTSTART] ? hook_state_text(c, "running")
-								   : NULL;
+								  : NULL;
 	_cleanup_json_ json_t *st = text ? json_loads(text, 0, NULL) : NULL;
 	if (s->n_hooks[RT_HOOK_POSTSTART] && !st)
 		r = brig_err_set(e, -ENOMEM, "out of memory");
@@ -209,8 +208,8 @@ static int remove_debris(const struct rt_global *g, const char *id, struct brig_
 	_cleanup_close_ int rootfd = rt_root_open(g->root, false, e);
 	if (rootfd < 0)
 		return rootfd;
-	_cleanup_close_ int dfd = BRIG_RETRY(openat(rootfd, id, O_RDONLY | O_DIRECTORY |
-							    O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int dfd = BRIG_RETRY(
+		openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (dfd < 0)
 		return brig_err_set(e, -ENOENT, "container \"%s\" does not exist", id);
 	_cleanup_close_ int lock = brig_lock_path(dfd, RT_LOCK_FILE, BRIG_LOCK_EXCLUSIVE, false, e);
@@ -267,8 +266,7 @@ out:
 	return r;
 }
 
-int rt_ps(const struct rt_global *g, const char *id, pid_t **pids, size_t *n,
-	  struct brig_err *e)
+int rt_ps(const struct rt_global *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e)
 {
 	struct rt_container *c = NULL;
 	int r = rt_container_load(g, id, &c, e);
@@ -310,8 +308,8 @@ int rt_pause(const struct rt_global *g, const char *id, bool pause, struct brig_
 	return r;
 }
 
-int rt_update(const struct rt_global *g, const char *id, const json_t *resources,
-	      const char *file, struct brig_err *e)
+int rt_update(const struct rt_global *g, const char *id, const json_t *resources, const char *file,
+	      struct brig_err *e)
 {
 	struct rt_container *c = NULL;
 	int r = rt_container_load(g, id, &c, e);
@@ -329,8 +327,7 @@ int rt_update(const struct rt_global *g, const char *id, const json_t *resources
 	return r;
 }
 
-int rt_events_stats(const struct rt_global *g, const char *id, json_t **out,
-		    struct brig_err *e)
+int rt_events_stats(const struct rt_global *g, const char *id, json_t **out, struct brig_err *e)
 {
 	struct rt_container *c = NULL;
 	int r = rt_container_load(g, id, &c, e);
@@ -343,8 +340,8 @@ int rt_events_stats(const struct rt_global *g, const char *id, json_t **out,
 }
 
 /* run without -d: forward signals (and the pty), wait, delete. */
-int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master,
-		      bool keep, struct brig_err *e)
+int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master, bool keep,
+		      struct brig_err *e)
 {
 	int code = rt_wait_forward(pid, master, e);
 	_cleanup_err_ struct brig_err e2 = { 0 };

@@ -8,13 +8,22 @@
 #include <sys/syscall.h>
 
 /* The kernel's MPOL_* values (linux/mempolicy.h). */
-static const struct { const char *n; int v; } modes[] = {
-	{ "MPOL_DEFAULT", 0 },        { "MPOL_PREFERRED", 1 },
-	{ "MPOL_BIND", 2 },           { "MPOL_INTERLEAVE", 3 },
-	{ "MPOL_LOCAL", 4 },          { "MPOL_PREFERRED_MANY", 5 },
+static const struct {
+	const char *n;
+	int v;
+} modes[] = {
+	{ "MPOL_DEFAULT", 0 },
+	{ "MPOL_PREFERRED", 1 },
+	{ "MPOL_BIND", 2 },
+	{ "MPOL_INTERLEAVE", 3 },
+	{ "MPOL_LOCAL", 4 },
+	{ "MPOL_PREFERRED_MANY", 5 },
 	{ "MPOL_WEIGHTED_INTERLEAVE", 6 },
 };
-static const struct { const char *n; unsigned v; } mflags[] = {
+static const struct {
+	const char *n;
+	unsigned v;
+} mflags[] = {
 	{ "MPOL_F_NUMA_BALANCING", 1u << 13 },
 	{ "MPOL_F_RELATIVE_NODES", 1u << 14 },
 	{ "MPOL_F_STATIC_NODES", 1u << 15 },
@@ -36,14 +45,15 @@ static int parse_nodes(const char *s, const struct bj_loc *at, struct rt_mempoli
 			const char *q = p + 1;
 			b = strtoul(q, &end, 10);
 			if (end == q || errno || *q == '-' || *q == '+' || b < a)
-				return bj_fail(e, at, "\"%s\" is not a node list like \"0-3,7\"", s);
+				return bj_fail(e, at, "\"%s\" is not a node list like \"0-3,7\"",
+					       s);
 			p = end;
 		}
 		if (b >= RT_MPOL_MAX_NODES)
 			return bj_fail(e, at, "node %lu is beyond %d", b, RT_MPOL_MAX_NODES - 1);
 		for (unsigned long n = a; n <= b; n++)
-			m->nodes[n / (8 * sizeof(unsigned long))] |=
-				1UL << (n % (8 * sizeof(unsigned long)));
+			m->nodes[n / (8 * sizeof(unsigned long))] |= 1UL
+				<< (n % (8 * sizeof(unsigned long)));
 		m->has_nodes = true;
 		if (*p == ',' && p[1])
 			p++;

@@ -10,14 +10,22 @@ static const struct {
 	const char *name;
 	int resource;
 } rlimit_names[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },       { "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },     { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+	{ "RLIMIT_AS", RLIMIT_AS },
+	{ "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },
+	{ "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },
+	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },
+	{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },
+	{ "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+	{ "RLIMIT_STACK", RLIMIT_STACK },
 };
 
 int rt_rlimit_from_name(const char *name)
@@ -48,8 +56,8 @@ void rt_process_clear(struct rt_process *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int parse_user(const json_t *proc, const struct bj_loc *at,
-		      struct rt_process *p, struct brig_err *e)
+static int parse_user(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+		      struct brig_err *e)
 {
 	json_t *user = NULL;
 	int r = bj_get_obj(proc, at, "user", false, &user, e);
@@ -101,8 +109,8 @@ static int parse_user(const json_t *proc, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_rlimits(const json_t *proc, const struct bj_loc *at,
-			 struct rt_process *p, struct brig_err *e)
+static int parse_rlimits(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+			 struct brig_err *e)
 {
 	json_t *arr = NULL;
 	int r = bj_get_arr(proc, at, "rlimits", false, &arr, e);
@@ -136,15 +144,14 @@ static int parse_rlimits(const json_t *proc, const struct bj_loc *at,
 			return r;
 		if (rl->soft > rl->hard)
 			return bj_fail(e, &el, "soft limit %llu is above hard limit %llu",
-				       (unsigned long long)rl->soft,
-				       (unsigned long long)rl->hard);
+				       (unsigned long long)rl->soft, (unsigned long long)rl->hard);
 		p->n_rlimits = i + 1;
 	}
 	return 0;
 }
 
-static int parse_console(const json_t *proc, const struct bj_loc *at,
-			 struct rt_process *p, struct brig_err *e)
+static int parse_console(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+			 struct brig_err *e)
 {
 	int r = bj_get_bool(proc, at, "terminal", false, &p->terminal, e);
 	if (r < 0)
@@ -164,8 +171,8 @@ static int parse_console(const json_t *proc, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_ioprio(const json_t *proc, const struct bj_loc *at,
-			struct rt_process *p, struct brig_err *e)
+static int parse_ioprio(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+			struct brig_err *e)
 {
 	json_t *o = NULL;
 	int r = bj_get_obj(proc, at, "ioPriority", false, &o, e);
@@ -197,10 +204,13 @@ static int parse_ioprio(const json_t *proc, const struct bj_loc *at,
 static int parse_sched_dl(const json_t *o, const struct bj_loc *sl, struct rt_process *p,
 			  struct brig_err *e)
 {
-	static const struct { const char *n; uint64_t v; } flag[] = {
-		{ "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },
-		{ "SCHED_FLAG_DL_OVERRUN", 0x04 },    { "SCHED_FLAG_KEEP_POLICY", 0x08 },
-		{ "SCHED_FLAG_KEEP_PARAMS", 0x10 },   { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+	static const struct {
+		const char *n;
+		uint64_t v;
+	} flag[] = {
+		{ "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },
+		{ "SCHED_FLAG_DL_OVERRUN", 0x04 },     { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+		{ "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
 		{ "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
 	};
 	_cleanup_strv_ char **flags = NULL;
@@ -226,10 +236,13 @@ static int parse_sched_dl(const json_t *o, const struct bj_loc *sl, struct rt_pr
 	return 0;
 }
 
-static int parse_sched(const json_t *proc, const struct bj_loc *at,
-		       struct rt_process *p, struct brig_err *e)
+static int parse_sched(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+		       struct brig_err *e)
 {
-	static const struct { const char *n; int v; } pol[] = {
+	static const struct {
+		const char *n;
+		int v;
+	} pol[] = {
 		{ "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO },
 		{ "SCHED_RR", SCHED_RR },       { "SCHED_BATCH", SCHED_BATCH },
 		{ "SCHED_IDLE", SCHED_IDLE },   { "SCHED_DEADLINE", 6 },
@@ -258,8 +271,8 @@ static int parse_sched(const json_t *proc, const struct bj_loc *at,
 	return parse_sched_dl(o, &sl, p, e);
 }
 
-static int parse_env(const json_t *proc, const struct bj_loc *at,
-		     struct rt_process *p, struct brig_err *e)
+static int parse_env(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+		     struct brig_err *e)
 {
 	int r = bj_get_strv(proc, at, "env", false, RT_MAX_ENV, &p->env, e);
 	if (r < 0)
@@ -273,15 +286,14 @@ static int parse_env(const json_t *proc, const struct bj_loc *at,
 		if (!eq || eq == p->env[i]) {
 			struct bj_loc il;
 			bj_idx(&il, &el, i);
-			return bj_fail(e, &il, "\"%s\" is not of the form KEY=VALUE",
-				       p->env[i]);
+			return bj_fail(e, &il, "\"%s\" is not of the form KEY=VALUE", p->env[i]);
 		}
 	}
 	return 0;
 }
 
-int rt_process_parse(const json_t *proc, const struct bj_loc *at,
-		     struct rt_process *p, struct brig_err *e)
+int rt_process_parse(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+		     struct brig_err *e)
 {
 	int r;
 	memset(p, 0, sizeof(*p));

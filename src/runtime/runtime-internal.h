@@ -11,7 +11,7 @@ struct rt_rootfs_cfg;
 struct rt_cgroup_cfg;
 struct rt_seccomp;
 
-#define RT_MAX_CONFIG (4u << 20)     /* config.json size limit */
+#define RT_MAX_CONFIG (4u << 20) /* config.json size limit */
 #define RT_MAX_ARGS 65536
 #define RT_MAX_ENV 65536
 #define RT_DEFAULT_ROOT "/run/brig-runtime"
@@ -36,7 +36,7 @@ struct rt_process {
 	mode_t umask;
 	gid_t *groups;
 	size_t n_groups;
-	bool has_caps;            /* the key was given (exec --process falls back) */
+	bool has_caps; /* the key was given (exec --process falls back) */
 	struct rt_caps caps;
 	struct rt_rlimit *rlimits;
 	size_t n_rlimits;
@@ -55,8 +55,15 @@ struct rt_process {
 };
 
 enum rt_ns_kind {
-	RT_NS_PID, RT_NS_NET, RT_NS_MNT, RT_NS_IPC, RT_NS_UTS, RT_NS_USER,
-	RT_NS_CGROUP, RT_NS_TIME, RT_NS_COUNT
+	RT_NS_PID,
+	RT_NS_NET,
+	RT_NS_MNT,
+	RT_NS_IPC,
+	RT_NS_UTS,
+	RT_NS_USER,
+	RT_NS_CGROUP,
+	RT_NS_TIME,
+	RT_NS_COUNT
 };
 
 struct rt_ns {
@@ -69,8 +76,13 @@ struct rt_idmap {
 };
 
 enum rt_hook_kind {
-	RT_HOOK_PRESTART, RT_HOOK_CREATE_RUNTIME, RT_HOOK_CREATE_CONTAINER,
-	RT_HOOK_START_CONTAINER, RT_HOOK_POSTSTART, RT_HOOK_POSTSTOP, RT_HOOK_COUNT
+	RT_HOOK_PRESTART,
+	RT_HOOK_CREATE_RUNTIME,
+	RT_HOOK_CREATE_CONTAINER,
+	RT_HOOK_START_CONTAINER,
+	RT_HOOK_POSTSTART,
+	RT_HOOK_POSTSTOP,
+	RT_HOOK_COUNT
 };
 
 struct rt_hook {
@@ -87,15 +99,15 @@ struct rt_kv {
 #define RT_MPOL_MAX_NODES 1024
 struct rt_mempolicy {
 	bool set, has_nodes;
-	int mode;       /* MPOL_* */
+	int mode; /* MPOL_* */
 	unsigned flags; /* MPOL_F_* */
 	unsigned long nodes[RT_MPOL_MAX_NODES / (8 * sizeof(unsigned long))];
 };
 
 struct rt_spec {
-	json_t *json;   /* the whole document */
-	char *file;     /* path of config.json, for messages */
-	char *bundle;   /* absolute bundle directory */
+	json_t *json; /* the whole document */
+	char *file; /* path of config.json, for messages */
+	char *bundle; /* absolute bundle directory */
 	struct rt_process process;
 	char *hostname, *domainname;
 	struct rt_ns ns[RT_NS_COUNT];
@@ -120,45 +132,43 @@ struct rt_spec {
 /* config: path of the config to read (NULL: BUNDLE/config.json), or, with
  * doc, only the name it is known by in messages; doc: the config in memory
  * (copied), or NULL to read the file. */
-int rt_spec_load(const char *bundle, const char *config, const json_t *doc,
-		 const char *id, bool systemd_cgroup, struct rt_spec **out,
-		 struct brig_err *e);
+int rt_spec_load(const char *bundle, const char *config, const json_t *doc, const char *id,
+		 bool systemd_cgroup, struct rt_spec **out, struct brig_err *e);
 /* Only the hooks of dirfd/name (for start and delete). */
-int rt_spec_load_hooks(int dirfd, const char *name, struct rt_spec **out,
-		       struct brig_err *e);
+int rt_spec_load_hooks(int dirfd, const char *name, struct rt_spec **out, struct brig_err *e);
 void rt_spec_free(struct rt_spec *s);
 int rt_ns_clone_flag(enum rt_ns_kind k);
 const char *rt_ns_proc_name(enum rt_ns_kind k);
 
 /* process.c */
-int rt_process_parse(const json_t *proc, const struct bj_loc *at,
-		     struct rt_process *p, struct brig_err *e);
+int rt_process_parse(const json_t *proc, const struct bj_loc *at, struct rt_process *p,
+		     struct brig_err *e);
 void rt_process_clear(struct rt_process *p);
 int rt_rlimit_from_name(const char *name);
 const char *rt_rlimit_name(int resource);
 
 /* caps.c */
-int rt_caps_parse(const json_t *obj, const struct bj_loc *at,
-		  struct rt_caps *out, struct brig_err *e);
+int rt_caps_parse(const json_t *obj, const struct bj_loc *at, struct rt_caps *out,
+		  struct brig_err *e);
 /* In the container process: bounding set, then keep caps across the uid
  * change (call before setresuid), then apply the sets (after). */
 int rt_caps_drop_bounding(const struct rt_caps *c, struct brig_err *e);
 int rt_caps_apply(const struct rt_caps *c, struct brig_err *e);
-json_t *rt_caps_names(void);            /* every known name, for features */
+json_t *rt_caps_names(void); /* every known name, for features */
 
 /* mempolicy.c: linux.memoryPolicy */
-int rt_mempolicy_parse(const json_t *lx, const struct bj_loc *ll,
-		       struct rt_mempolicy *m, struct brig_err *e);
+int rt_mempolicy_parse(const json_t *lx, const struct bj_loc *ll, struct rt_mempolicy *m,
+		       struct brig_err *e);
 int rt_mempolicy_apply(const struct rt_mempolicy *m, struct brig_err *e);
 
 /* hooks.c */
-int rt_hooks_run(const struct rt_spec *s, enum rt_hook_kind k,
-		 const json_t *state, struct brig_err *e);
+int rt_hooks_run(const struct rt_spec *s, enum rt_hook_kind k, const json_t *state,
+		 struct brig_err *e);
 /* poststop: a failing hook is a warning and the rest still run. */
-void rt_hooks_run_warn(const struct rt_spec *s, enum rt_hook_kind k,
-		       const json_t *state, const char *id);
-int rt_hook_parse_all(const json_t *config, const struct bj_loc *root,
-		      struct rt_spec *s, struct brig_err *e);
+void rt_hooks_run_warn(const struct rt_spec *s, enum rt_hook_kind k, const json_t *state,
+		       const char *id);
+int rt_hook_parse_all(const json_t *config, const struct bj_loc *root, struct rt_spec *s,
+		      struct brig_err *e);
 void rt_hooks_free(struct rt_spec *s);
 
 #endif /* BRIG_RT_H */

@@ -15,7 +15,7 @@
 
 /* Process-wide options (runc's global flags). */
 struct rt_global {
-	const char *root;    /* state root; default /run/brig-runtime */
+	const char *root; /* state root; default /run/brig-runtime */
 	bool systemd_cgroup; /* --systemd-cgroup */
 	/* Where compiled seccomp filters are cached (NULL: ROOT/.seccomp-cache);
 	 * the cache is keyed by content, so several roots may share one. */
@@ -54,11 +54,11 @@ struct rt_create_opts {
 struct rt_exec_opts {
 	const char *id;
 	const char *process_file; /* --process: a process.json */
-	char **args;              /* otherwise: ARGS... */
-	char **env;               /* --env K=V (added) */
+	char **args; /* otherwise: ARGS... */
+	char **env; /* --env K=V (added) */
 	const char *cwd;
-	const char *user;         /* uid[:gid] */
-	char **caps;              /* --cap (added) */
+	const char *user; /* uid[:gid] */
+	char **caps; /* --cap (added) */
 	char **additional_gids;
 	bool tty;
 	bool detach;
@@ -79,30 +79,22 @@ int rt_validate_bundle(const char *bundle, struct brig_err *e);
 
 /* create / run.  With opts->foreground, returns the container's exit status
  * (0-255, 128+signal) on success. */
-int rt_create(const struct rt_global *g, const struct rt_create_opts *opts,
-	      struct brig_err *e);
+int rt_create(const struct rt_global *g, const struct rt_create_opts *opts, struct brig_err *e);
 int rt_start(const struct rt_global *g, const char *id, struct brig_err *e);
 /* The state document (runtime-spec "state" plus runc's extra fields). */
-int rt_state(const struct rt_global *g, const char *id, json_t **out,
-	     struct brig_err *e);
+int rt_state(const struct rt_global *g, const char *id, json_t **out, struct brig_err *e);
 /* Array of states of every container under the root. */
 int rt_list(const struct rt_global *g, json_t **out, struct brig_err *e);
-int rt_kill(const struct rt_global *g, const char *id, int sig, bool all,
-	    struct brig_err *e);
-int rt_delete(const struct rt_global *g, const char *id, bool force,
-	      struct brig_err *e);
+int rt_kill(const struct rt_global *g, const char *id, int sig, bool all, struct brig_err *e);
+int rt_delete(const struct rt_global *g, const char *id, bool force, struct brig_err *e);
 /* Returns the exit status of the process (foreground) or 0 (detach). */
-int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o,
-	    struct brig_err *e);
-int rt_ps(const struct rt_global *g, const char *id, pid_t **pids, size_t *n,
-	  struct brig_err *e);
-int rt_pause(const struct rt_global *g, const char *id, bool pause,
-	     struct brig_err *e);
+int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig_err *e);
+int rt_ps(const struct rt_global *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
+int rt_pause(const struct rt_global *g, const char *id, bool pause, struct brig_err *e);
 /* Apply a linux.resources object (file: where it came from, for errors). */
-int rt_update(const struct rt_global *g, const char *id, const json_t *resources,
-	      const char *file, struct brig_err *e);
-int rt_events_stats(const struct rt_global *g, const char *id, json_t **out,
-		    struct brig_err *e);
+int rt_update(const struct rt_global *g, const char *id, const json_t *resources, const char *file,
+	      struct brig_err *e);
+int rt_events_stats(const struct rt_global *g, const char *id, json_t **out, struct brig_err *e);
 
 /* A config.json following brig's secure defaults (spec / spec --rootless). */
 json_t *rt_default_spec(bool rootless);

@@ -10,8 +10,7 @@
  * the others.  The child runs fn(arg) and must not return.  Returns the
  * child's pid (a direct child of the caller) or a negative errno.
  */
-pid_t rt_spawn(const struct rt_spec *s, void (*fn)(void *), void *arg,
-	       struct brig_err *e);
+pid_t rt_spawn(const struct rt_spec *s, void (*fn)(void *), void *arg, struct brig_err *e);
 /* Write uid_map/gid_map of pid (directly as root, else newuidmap/newgidmap). */
 int rt_write_idmaps(pid_t pid, const struct rt_spec *s, struct brig_err *e);
 /* Join every namespace of pid named in flags (CLONE_NEW*), user first. */

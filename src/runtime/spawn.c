@@ -38,8 +38,8 @@ static int new_ns_flags(const struct rt_spec *s, bool with_time)
 static int join_paths(const struct rt_spec *s, struct brig_err *e)
 {
 	/* The user namespace first: it grants the rights to join the rest. */
-	static const enum rt_ns_kind order[] = { RT_NS_USER, RT_NS_PID, RT_NS_NET,
-		RT_NS_IPC, RT_NS_UTS, RT_NS_CGROUP, RT_NS_TIME, RT_NS_MNT };
+	static const enum rt_ns_kind order[] = { RT_NS_USER, RT_NS_PID,    RT_NS_NET,  RT_NS_IPC,
+						 RT_NS_UTS,  RT_NS_CGROUP, RT_NS_TIME, RT_NS_MNT };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(order); i++) {
 		const struct rt_ns *ns = &s->ns[order[i]];
 		if (!ns->wanted || !ns->path)
@@ -143,8 +143,8 @@ static int map_text(const struct rt_idmap *m, size_t n, char *buf, size_t size)
 {
 	size_t pos = 0;
 	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + pos, size - pos, "%u %u %u\n", m[i].container,
-				 m[i].host, m[i].size);
+		int w = snprintf(buf + pos, size - pos, "%u %u %u\n", m[i].container, m[i].host,
+				 m[i].size);
 		if (w < 0 || (size_t)w >= size - pos)
 			return -ENAMETOOLONG;
 		pos += (size_t)w;
@@ -152,8 +152,8 @@ static int map_text(const struct rt_idmap *m, size_t n, char *buf, size_t size)
 	return 0;
 }
 
-static int run_idmap_helper(const char *helper, pid_t pid, const struct rt_idmap *m,
-			    size_t n, struct brig_err *e)
+static int run_idmap_helper(const char *helper, pid_t pid, const struct rt_idmap *m, size_t n,
+			    struct brig_err *e)
 {
 	char *argv[2 + 3 * 340 + 1];
 	char nums[3 * 340 + 1][12];
@@ -181,7 +181,8 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct rt_idmap
 	if (BRIG_RETRY(waitpid(h, &status, 0)) < 0)
 		return brig_err_sys(e, errno, "waiting for %s", helper);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return brig_err_set(e, -EPERM, "%s failed (status %d): check /etc/subuid and /etc/subgid",
+		return brig_err_set(e, -EPERM,
+				    "%s failed (status %d): check /etc/subuid and /etc/subgid",
 				    helper, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }
@@ -190,7 +191,8 @@ int rt_write_idmaps(pid_t pid, const struct rt_spec *s, struct brig_err *e)
 {
 	if (geteuid() != 0) {
 		int r = run_idmap_helper("newuidmap", pid, s->uid_maps, s->n_uid_maps, e);
-		return r < 0 ? r : run_idmap_helper("newgidmap", pid, s->gid_maps, s->n_gid_maps, e);
+		return r < 0 ? r
+			     : run_idmap_helper("newgidmap", pid, s->gid_maps, s->n_gid_maps, e);
 	}
 	char buf[340 * 36], path[64];
 	if (map_text(s->uid_maps, s->n_uid_maps, buf, sizeof(buf)) < 0)
@@ -219,8 +221,8 @@ int rt_join_namespaces_of(pid_t pid, int flags, struct brig_err *e)
 			return brig_err_sys(e, err, "joining the namespaces of %d", (int)pid);
 	}
 	/* Kernels before 5.8: one /proc/PID/ns/ file at a time, user first. */
-	static const enum rt_ns_kind order[] = { RT_NS_USER, RT_NS_PID, RT_NS_NET,
-		RT_NS_IPC, RT_NS_UTS, RT_NS_CGROUP, RT_NS_TIME, RT_NS_MNT };
+	static const enum rt_ns_kind order[] = { RT_NS_USER, RT_NS_PID,    RT_NS_NET,  RT_NS_IPC,
+						 RT_NS_UTS,  RT_NS_CGROUP, RT_NS_TIME, RT_NS_MNT };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(order); i++) {
 		int f = rt_ns_clone_flag(order[i]);
 		if (!(flags & f))

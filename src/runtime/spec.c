@@ -16,8 +16,8 @@
 #endif
 
 static const struct {
-	const char *type;  /* config.json name */
-	const char *proc;  /* /proc/PID/ns name */
+	const char *type; /* config.json name */
+	const char *proc; /* /proc/PID/ns name */
 	int flag;
 } ns_table[RT_NS_COUNT] = {
 	[RT_NS_PID] = { "pid", "pid", CLONE_NEWPID },
@@ -30,8 +30,14 @@ static const struct {
 	[RT_NS_TIME] = { "time", "time", CLONE_NEWTIME },
 };
 
-int rt_ns_clone_flag(enum rt_ns_kind k) { return ns_table[k].flag; }
-const char *rt_ns_proc_name(enum rt_ns_kind k) { return ns_table[k].proc; }
+int rt_ns_clone_flag(enum rt_ns_kind k)
+{
+	return ns_table[k].flag;
+}
+const char *rt_ns_proc_name(enum rt_ns_kind k)
+{
+	return ns_table[k].proc;
+}
 
 void rt_spec_free(struct rt_spec *s)
 {
@@ -59,8 +65,8 @@ void rt_spec_free(struct rt_spec *s)
 	free(s);
 }
 
-static int parse_namespaces(const json_t *lx, const struct bj_loc *ll,
-			    struct rt_spec *s, struct brig_err *e)
+static int parse_namespaces(const json_t *lx, const struct bj_loc *ll, struct rt_spec *s,
+			    struct brig_err *e)
 {
 	json_t *arr = NULL;
 	int r = bj_get_arr(lx, ll, "namespaces", false, &arr, e);
@@ -70,7 +76,8 @@ static int parse_namespaces(const json_t *lx, const struct bj_loc *ll,
 	bj_key(&al, ll, "namespaces");
 	size_t i;
 	json_t *o;
-	json_array_foreach(arr, i, o) {
+	json_array_foreach(arr, i, o)
+	{
 		struct bj_loc el;
 		bj_idx(&el, &al, i);
 		const char *type = NULL, *path = NULL;
@@ -132,8 +139,9 @@ static int parse_idmaps(const json_t *lx, const struct bj_loc *ll, const char *k
 static int sysctl_ns(const char *key)
 {
 	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",
-		"kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
-		"kernel.shmmni", "kernel.shm_rmid_forced" };
+					   "kernel.msgmni", "kernel.sem",
+					   "kernel.shmall", "kernel.shmmax",
+					   "kernel.shmmni", "kernel.shm_rmid_forced" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(ipc); i++)
 		if (strcmp(key, ipc[i]) == 0)
 			return RT_NS_IPC;
@@ -146,8 +154,8 @@ static int sysctl_ns(const char *key)
 	return -1;
 }
 
-static int parse_sysctl(const json_t *lx, const struct bj_loc *ll,
-			struct rt_spec *s, struct brig_err *e)
+static int parse_sysctl(const json_t *lx, const struct bj_loc *ll, struct rt_spec *s,
+			struct brig_err *e)
 {
 	json_t *obj = NULL;
 	int r = bj_get_obj(lx, ll, "sysctl", false, &obj, e);
@@ -163,7 +171,8 @@ static int parse_sysctl(const json_t *lx, const struct bj_loc *ll,
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		struct bj_loc kl;
 		bj_key(&kl, &ol, key);
 		if ((r = bj_expect(v, &kl, JSON_STRING, e)) < 0)
@@ -173,7 +182,8 @@ static int parse_sysctl(const json_t *lx, const struct bj_loc *ll,
 			return bj_fail(e, &kl, "not a valid sysctl name");
 		int k = sysctl_ns(key);
 		if (k < 0)
-			return bj_fail(e, &kl, "not a namespaced sysctl; refusing to change the host");
+			return bj_fail(e, &kl,
+				       "not a namespaced sysctl; refusing to change the host");
 		if (!s->ns[k].wanted || (s->ns[k].path && k != RT_NS_NET))
 			return bj_fail(e, &kl, "needs a new %s namespace", ns_table[k].type);
 		struct rt_kv *kv = &s->sysctl[s->n_sysctl];
@@ -186,8 +196,8 @@ static int parse_sysctl(const json_t *lx, const struct bj_loc *ll,
 	return 0;
 }
 
-static int parse_personality(const json_t *lx, const struct bj_loc *ll,
-			     struct rt_spec *s, struct brig_err *e)
+static int parse_personality(const json_t *lx, const struct bj_loc *ll, struct rt_spec *s,
+			     struct brig_err *e)
 {
 	json_t *obj = NULL;
 	int r = bj_get_obj(lx, ll, "personality", false, &obj, e);
@@ -208,8 +218,8 @@ static int parse_personality(const json_t *lx, const struct bj_loc *ll,
 	return 0;
 }
 
-static int parse_time_offsets(const json_t *lx, const struct bj_loc *ll,
-			      struct rt_spec *s, struct brig_err *e)
+static int parse_time_offsets(const json_t *lx, const struct bj_loc *ll, struct rt_spec *s,
+			      struct brig_err *e)
 {
 	json_t *obj = NULL;
 	int r = bj_get_obj(lx, ll, "timeOffsets", false, &obj, e);
@@ -245,8 +255,8 @@ static int parse_time_offsets(const json_t *lx, const struct bj_loc *ll,
 	return 0;
 }
 
-static int parse_linux(const json_t *cfg, const struct bj_loc *root,
-		       struct rt_spec *s, struct brig_err *e)
+static int parse_linux(const json_t *cfg, const struct bj_loc *root, struct rt_spec *s,
+		       struct brig_err *e)
 {
 	json_t *lx = NULL;
 	int r = bj_get_obj(cfg, root, "linux", false, &lx, e);
@@ -259,8 +269,7 @@ static int parse_linux(const json_t *cfg, const struct bj_loc *root,
 	if ((r = parse_namespaces(lx, &ll, s, e)) < 0 ||
 	    (r = parse_idmaps(lx, &ll, "uidMappings", &s->uid_maps, &s->n_uid_maps, e)) < 0 ||
 	    (r = parse_idmaps(lx, &ll, "gidMappings", &s->gid_maps, &s->n_gid_maps, e)) < 0 ||
-	    (r = parse_sysctl(lx, &ll, s, e)) < 0 ||
-	    (r = parse_personality(lx, &ll, s, e)) < 0 ||
+	    (r = parse_sysctl(lx, &ll, s, e)) < 0 || (r = parse_personality(lx, &ll, s, e)) < 0 ||
 	    (r = parse_time_offsets(lx, &ll, s, e)) < 0 ||
 	    (r = rt_mempolicy_parse(lx, &ll, &s->mempolicy, e)) < 0)
 		return r;
@@ -269,9 +278,11 @@ static int parse_linux(const json_t *cfg, const struct bj_loc *root,
 		return bj_fail(e, &ll, "a new user namespace needs uidMappings and gidMappings");
 	if (!userns_new && (s->n_uid_maps || s->n_gid_maps))
 		return bj_fail(e, &ll, "uidMappings/gidMappings need a new user namespace");
-	for (const char *const *k = (const char *const[]){ "intelRdt", "netDevices", NULL }; *k; k++)
+	for (const char *const *k = (const char *const[]){ "intelRdt", "netDevices", NULL }; *k;
+	     k++)
 		if (json_object_get(lx, *k))
-			return brig_err_set(e, -EOPNOTSUPP, "%s: linux.%s is not supported by brig-runtime",
+			return brig_err_set(e, -EOPNOTSUPP,
+					    "%s: linux.%s is not supported by brig-runtime",
 					    s->file, *k);
 	json_t *seccomp_obj = json_object_get(lx, "seccomp");
 	struct bj_loc sl;
@@ -314,7 +325,8 @@ static int parse_top(const json_t *cfg, const struct bj_loc *root, struct rt_spe
 		json_t *v;
 		struct bj_loc al;
 		bj_key(&al, root, "annotations");
-		json_object_foreach(ann, k, v) {
+		json_object_foreach(ann, k, v)
+		{
 			struct bj_loc kl;
 			bj_key(&kl, &al, k);
 			if ((r = bj_expect(v, &kl, JSON_STRING, e)) < 0)
@@ -335,22 +347,21 @@ static int check_uts(const struct rt_spec *s, struct brig_err *e)
 					    s->file);
 		if ((s->hostname && strlen(s->hostname) > 64) ||
 		    (s->domainname && strlen(s->domainname) > 64))
-			return brig_err_set(e, -EINVAL, "%s: hostname/domainname longer than 64 bytes",
+			return brig_err_set(e, -EINVAL,
+					    "%s: hostname/domainname longer than 64 bytes",
 					    s->file);
 	}
 	return 0;
 }
 
-static int spec_parse(struct rt_spec *s, const char *id, bool systemd_cgroup,
-		      struct brig_err *e)
+static int spec_parse(struct rt_spec *s, const char *id, bool systemd_cgroup, struct brig_err *e)
 {
 	struct bj_loc root;
 	bj_root(&root, s->file);
 	int r;
 	if ((r = bj_expect(s->json, &root, JSON_OBJECT, e)) < 0 ||
 	    (r = parse_top(s->json, &root, s, e)) < 0 ||
-	    (r = parse_linux(s->json, &root, s, e)) < 0 ||
-	    (r = check_uts(s, e)) < 0 ||
+	    (r = parse_linux(s->json, &root, s, e)) < 0 || (r = check_uts(s, e)) < 0 ||
 	    (r = rt_hook_parse_all(s->json, &root, s, e)) < 0 ||
 	    (r = rt_rootfs_parse(s->json, s->file, s->bundle, &s->rootfs, e)) < 0)
 		return r;
@@ -360,9 +371,8 @@ static int spec_parse(struct rt_spec *s, const char *id, bool systemd_cgroup,
 	return rt_cgroup_cfg_parse(lx, &ll, id, systemd_cgroup, &s->cgroup, e);
 }
 
-int rt_spec_load(const char *bundle, const char *config, const json_t *doc,
-		 const char *id, bool systemd_cgroup, struct rt_spec **out,
-		 struct brig_err *e)
+int rt_spec_load(const char *bundle, const char *config, const json_t *doc, const char *id,
+		 bool systemd_cgroup, struct rt_spec **out, struct brig_err *e)
 {
 	struct rt_spec *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -400,8 +410,7 @@ fail:
 	return r;
 }
 
-int rt_spec_load_hooks(int dirfd, const char *name, struct rt_spec **out,
-		       struct brig_err *e)
+int rt_spec_load_hooks(int dirfd, const char *name, struct rt_spec **out, struct brig_err *e)
 {
 	struct rt_spec *s = calloc(1, sizeof(*s));
 	if (!s)

@@ -12,34 +12,86 @@
 /* Docker's default set less NET_RAW, MKNOD, AUDIT_WRITE, SETFCAP and
  * SYS_CHROOT (see shared/design.md, "limit capabilities"). */
 static const char *const default_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_SETGID",
-	"CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_KILL",
+	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER", "CAP_SETGID",
+	"CAP_SETUID", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_KILL",
 };
 
 static const char *const masked_paths[] = {
-	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-	"/sys/firmware", "/sys/devices/virtual/powercap", "/sys/kernel/security",
+	"/proc/acpi",
+	"/proc/asound",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
+	"/sys/kernel/security",
 	"/proc/sysrq-trigger",
 };
 
 static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+	"/proc/bus",
+	"/proc/fs",
+	"/proc/irq",
+	"/proc/sys",
 };
 
 /* Kernel interfaces a container has no business with; each denied with
  * EPERM.  (brig run's own profile is an allow-list; this deny-list keeps
  * `spec` output short and readable.) */
 static const char *const denied_syscalls[] = {
-	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-	"delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-	"get_kernel_syms", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load",
-	"kexec_load", "keyctl", "lookup_dcookie", "mount", "mount_setattr", "move_mount",
-	"name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree",
-	"perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev",
-	"query_module", "quotactl", "reboot", "request_key", "setns", "settimeofday",
-	"stime", "swapoff", "swapon", "syslog", "sysfs", "umount2", "uselib",
-	"userfaultfd", "ustat", "vhangup", "adjtimex",
+	"acct",
+	"add_key",
+	"bpf",
+	"clock_adjtime",
+	"clock_settime",
+	"create_module",
+	"delete_module",
+	"finit_module",
+	"fsconfig",
+	"fsmount",
+	"fsopen",
+	"fspick",
+	"get_kernel_syms",
+	"init_module",
+	"ioperm",
+	"iopl",
+	"kcmp",
+	"kexec_file_load",
+	"kexec_load",
+	"keyctl",
+	"lookup_dcookie",
+	"mount",
+	"mount_setattr",
+	"move_mount",
+	"name_to_handle_at",
+	"nfsservctl",
+	"open_by_handle_at",
+	"open_tree",
+	"perf_event_open",
+	"pivot_root",
+	"process_vm_readv",
+	"process_vm_writev",
+	"query_module",
+	"quotactl",
+	"reboot",
+	"request_key",
+	"setns",
+	"settimeofday",
+	"stime",
+	"swapoff",
+	"swapon",
+	"syslog",
+	"sysfs",
+	"umount2",
+	"uselib",
+	"userfaultfd",
+	"ustat",
+	"vhangup",
+	"adjtimex",
 };
 
 static json_t *strv_json(const char *const *v, size_t n)
@@ -63,8 +115,8 @@ static json_t *default_mounts(bool rootless)
 {
 	static const char *const proc_o[] = { "nosuid", "noexec", "nodev" };
 	static const char *const dev_o[] = { "nosuid", "strictatime", "mode=755", "size=65536k" };
-	static const char *const pts_o[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666",
-					     "mode=0620", "gid=5" };
+	static const char *const pts_o[] = { "nosuid",        "noexec",    "newinstance",
+					     "ptmxmode=0666", "mode=0620", "gid=5" };
 	static const char *const shm_o[] = { "nosuid", "noexec", "nodev", "mode=1777",
 					     "size=65536k" };
 	static const char *const mq_o[] = { "nosuid", "noexec", "nodev" };
@@ -78,8 +130,8 @@ static json_t *default_mounts(bool rootless)
 	json_t *m = json_array();
 	(void)json_array_append_new(m, mount_obj("/proc", "proc", "proc", proc_o, 3));
 	(void)json_array_append_new(m, mount_obj("/dev", "tmpfs", "tmpfs", dev_o, 4));
-	(void)json_array_append_new(m, mount_obj("/dev/pts", "devpts", "devpts", pts_o,
-						 rootless ? 5 : 6));
+	(void)json_array_append_new(
+		m, mount_obj("/dev/pts", "devpts", "devpts", pts_o, rootless ? 5 : 6));
 	(void)json_array_append_new(m, mount_obj("/dev/shm", "tmpfs", "shm", shm_o, 5));
 	(void)json_array_append_new(m, mount_obj("/dev/mqueue", "mqueue", "mqueue", mq_o, 3));
 	if (rootless)
@@ -87,8 +139,8 @@ static json_t *default_mounts(bool rootless)
 	else
 		(void)json_array_append_new(m, mount_obj("/sys", "sysfs", "sysfs", sys_o, 4));
 	if (!rootless)
-		(void)json_array_append_new(m, mount_obj("/sys/fs/cgroup", "cgroup", "cgroup",
-							 cg_o, 5));
+		(void)json_array_append_new(
+			m, mount_obj("/sys/fs/cgroup", "cgroup", "cgroup", cg_o, 5));
 	(void)json_array_append_new(m, mount_obj("/tmp", "tmpfs", "tmpfs", tmp_o, 5));
 	(void)json_array_append_new(m, mount_obj("/run", "tmpfs", "tmpfs", run_o, 5));
 	return m;
@@ -99,7 +151,8 @@ static json_t *namespaces(bool rootless)
 	json_t *a = json_array();
 	static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(types); i++) {
-		if (rootless && (strcmp(types[i], "network") == 0 || strcmp(types[i], "cgroup") == 0))
+		if (rootless &&
+		    (strcmp(types[i], "network") == 0 || strcmp(types[i], "cgroup") == 0))
 			continue;
 		(void)json_array_append_new(a, json_pack("{s:s}", "type", types[i]));
 	}
@@ -111,40 +164,43 @@ static json_t *namespaces(bool rootless)
 static json_t *default_seccomp(void)
 {
 	json_t *rules = json_array();
-	(void)json_array_append_new(rules, json_pack("{s:o,s:s,s:i}", "names",
-		strv_json(denied_syscalls, BRIG_ARRAY_SIZE(denied_syscalls)),
-		"action", "SCMP_ACT_ERRNO", "errnoRet", 1));
+	(void)json_array_append_new(
+		rules,
+		json_pack("{s:o,s:s,s:i}", "names",
+			  strv_json(denied_syscalls, BRIG_ARRAY_SIZE(denied_syscalls)), "action",
+			  "SCMP_ACT_ERRNO", "errnoRet", 1));
 	/* No new user namespaces from inside: unshare/clone with CLONE_NEWUSER. */
 	static const char *const ns_calls[] = { "unshare", "clone" };
 	for (size_t i = 0; i < 2; i++)
-		(void)json_array_append_new(rules, json_pack(
-			"{s:[s],s:s,s:i,s:[{s:i,s:I,s:I,s:s}]}", "names", ns_calls[i],
-			"action", "SCMP_ACT_ERRNO", "errnoRet", 1, "args", "index", 0,
-			"value", (json_int_t)0x10000000, "valueTwo", (json_int_t)0x10000000,
-			"op", "SCMP_CMP_MASKED_EQ"));
+		(void)json_array_append_new(
+			rules,
+			json_pack("{s:[s],s:s,s:i,s:[{s:i,s:I,s:I,s:s}]}", "names", ns_calls[i],
+				  "action", "SCMP_ACT_ERRNO", "errnoRet", 1, "args", "index", 0,
+				  "value", (json_int_t)0x10000000, "valueTwo",
+				  (json_int_t)0x10000000, "op", "SCMP_CMP_MASKED_EQ"));
 	/* clone3 hides its flags in memory: make libc fall back to clone. */
-	(void)json_array_append_new(rules, json_pack("{s:[s],s:s,s:i}", "names", "clone3",
-						     "action", "SCMP_ACT_ERRNO", "errnoRet", 38));
-	return json_pack("{s:s,s:[s,s,s],s:o}", "defaultAction", "SCMP_ACT_ALLOW",
-			 "architectures", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32",
-			 "syscalls", rules);
+	(void)json_array_append_new(rules,
+				    json_pack("{s:[s],s:s,s:i}", "names", "clone3", "action",
+					      "SCMP_ACT_ERRNO", "errnoRet", 38));
+	return json_pack("{s:s,s:[s,s,s],s:o}", "defaultAction", "SCMP_ACT_ALLOW", "architectures",
+			 "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "syscalls", rules);
 }
 
 json_t *rt_default_spec(bool rootless)
 {
-	json_t *caps = json_pack("{s:o,s:o,s:o}", "bounding", STRV(default_caps),
-				 "effective", STRV(default_caps), "permitted", STRV(default_caps));
-	json_t *rlimits = json_pack("[{s:s,s:i,s:i},{s:s,s:i,s:i}]",
-				    "type", "RLIMIT_NOFILE", "hard", 4096, "soft", 1024,
-				    "type", "RLIMIT_CORE", "hard", 0, "soft", 0);
+	json_t *caps = json_pack("{s:o,s:o,s:o}", "bounding", STRV(default_caps), "effective",
+				 STRV(default_caps), "permitted", STRV(default_caps));
+	json_t *rlimits = json_pack("[{s:s,s:i,s:i},{s:s,s:i,s:i}]", "type", "RLIMIT_NOFILE",
+				    "hard", 4096, "soft", 1024, "type", "RLIMIT_CORE", "hard", 0,
+				    "soft", 0);
 	json_t *process = json_pack(
 		"{s:b,s:{s:i,s:i},s:[s],s:[s,s],s:s,s:o,s:o,s:b}", "terminal", 1, "user", "uid", 0,
 		"gid", 0, "args", "sh", "env",
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
 		"cwd", "/", "capabilities", caps, "rlimits", rlimits, "noNewPrivileges", 1);
 	json_t *lx = json_pack("{s:o,s:o,s:o,s:o}", "namespaces", namespaces(rootless),
-				  "maskedPaths", STRV(masked_paths),
-				  "readonlyPaths", STRV(readonly_paths), "seccomp", default_seccomp());
+			       "maskedPaths", STRV(masked_paths), "readonlyPaths",
+			       STRV(readonly_paths), "seccomp", default_seccomp());
 	if (rootless) {
 		json_t *map = json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID",
 					(int)geteuid(), "size", 1);
@@ -154,25 +210,24 @@ json_t *rt_default_spec(bool rootless)
 		(void)json_object_set_new(lx, "gidMappings", gmap);
 	} else {
 		(void)json_object_set_new(lx, "resources",
-					  json_pack("{s:[{s:b,s:s}],s:{s:i}}", "devices", "allow", 0,
-						    "access", "rwm", "pids", "limit", 1024));
+					  json_pack("{s:[{s:b,s:s}],s:{s:i}}", "devices", "allow",
+						    0, "access", "rwm", "pids", "limit", 1024));
 	}
 	return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", RT_OCI_VERSION,
-			 "process", process, "root", "path", "rootfs", "readonly", 1,
-			 "hostname", "brig", "mounts", default_mounts(rootless), "linux", lx);
+			 "process", process, "root", "path", "rootfs", "readonly", 1, "hostname",
+			 "brig", "mounts", default_mounts(rootless), "linux", lx);
 }
 
 json_t *rt_features(void)
 {
-	static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
-					     "startContainer", "poststart", "poststop" };
-	static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid", "time",
-					  "user", "uts" };
+	static const char *const hooks[] = { "prestart",       "createRuntime", "createContainer",
+					     "startContainer", "poststart",     "poststop" };
+	static const char *const ns[] = { "cgroup", "ipc",  "mount", "network",
+					  "pid",    "time", "user",  "uts" };
 	json_t *lx = json_pack("{s:o,s:o,s:{s:b},s:{s:b},s:{s:b}}", "namespaces", STRV(ns),
-				  "capabilities", rt_caps_names(),
-				  "apparmor", "enabled", rt_lsm_active("apparmor"),
-				  "selinux", "enabled", rt_lsm_active("selinux"),
-				  "intelRdt", "enabled", 0);
+			       "capabilities", rt_caps_names(), "apparmor", "enabled",
+			       rt_lsm_active("apparmor"), "selinux", "enabled",
+			       rt_lsm_active("selinux"), "intelRdt", "enabled", 0);
 	json_t *f = json_pack("{s:s,s:s,s:o,s:o}", "ociVersionMin", "1.0.0", "ociVersionMax",
 			      RT_OCI_VERSION, "hooks", STRV(hooks), "linux", lx);
 	if (!f)

@@ -16,9 +16,9 @@ struct rt_cgroup;
 
 struct rt_container {
 	char *id;
-	int dirfd;          /* ROOT/ID */
-	int lockfd;         /* flock on ROOT/ID/.lock */
-	json_t *state;      /* state.json */
+	int dirfd; /* ROOT/ID */
+	int lockfd; /* flock on ROOT/ID/.lock */
+	json_t *state; /* state.json */
 	pid_t pid;
 	uint64_t start_time; /* /proc/PID/stat field 22, guards pid reuse */
 	struct rt_cgroup *cgroup;
@@ -27,8 +27,8 @@ struct rt_container {
 /* Open ROOT (creating it 0700) and return its fd. */
 int rt_root_open(const char *root, bool create, struct brig_err *e);
 /* Load a container: lock (exclusive), read state.json. */
-int rt_container_load(const struct rt_global *g, const char *id,
-		      struct rt_container **out, struct brig_err *e);
+int rt_container_load(const struct rt_global *g, const char *id, struct rt_container **out,
+		      struct brig_err *e);
 void rt_container_free(struct rt_container *c);
 /* "created", "running", "paused" or "stopped". */
 const char *rt_container_status(struct rt_container *c);
@@ -51,7 +51,7 @@ int rt_unix_addr(int dirfd, const char *name, struct sockaddr_un *sa, socklen_t 
 
 /* run without -d: forward signals (and relay the pty master when >= 0),
  * wait, delete; the exit status. */
-int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master,
-		      bool keep, struct brig_err *e);
+int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master, bool keep,
+		      struct brig_err *e);
 
 #endif

@@ -20,8 +20,9 @@ bool rt_id_valid(const char *id)
 	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
 	      (id[0] >= '0' && id[0] <= '9')))
 		return false;
-	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			  "0123456789_+.-") == n;
+	return strspn(id,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_+.-") == n;
 }
 
 int rt_root_open(const char *root, bool create, struct brig_err *e)
@@ -101,8 +102,8 @@ static int load_fields(struct rt_container *c, const char *file, struct brig_err
 	return 0;
 }
 
-int rt_container_load(const struct rt_global *g, const char *id,
-		      struct rt_container **out, struct brig_err *e)
+int rt_container_load(const struct rt_global *g, const char *id, struct rt_container **out,
+		      struct brig_err *e)
 {
 	if (!rt_id_valid(id))
 		return brig_err_set(e, -EINVAL, "invalid container id \"%s\"", id);
@@ -119,11 +120,13 @@ int rt_container_load(const struct rt_global *g, const char *id,
 	c->dirfd = BRIG_RETRY(openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	int r;
 	if (c->dirfd < 0) {
-		r = errno == ENOENT ? brig_err_set(e, -ENOENT, "container \"%s\" does not exist", id)
-				    : brig_err_sys(e, errno, "opening state of %s", id);
+		r = errno == ENOENT
+			? brig_err_set(e, -ENOENT, "container \"%s\" does not exist", id)
+			: brig_err_sys(e, errno, "opening state of %s", id);
 		goto fail;
 	}
-	if ((c->lockfd = brig_lock_path(c->dirfd, RT_LOCK_FILE, BRIG_LOCK_EXCLUSIVE, true, e)) < 0) {
+	if ((c->lockfd = brig_lock_path(c->dirfd, RT_LOCK_FILE, BRIG_LOCK_EXCLUSIVE, true, e)) <
+	    0) {
 		r = c->lockfd;
 		goto fail;
 	}
@@ -173,8 +176,8 @@ json_t *rt_state_public(struct rt_container *c)
 	json_t *s = json_object();
 	if (!s)
 		return NULL;
-	static const char *const copy[] = { "ociVersion", "id", "bundle", "rootfs",
-					    "created", "owner", "annotations" };
+	static const char *const copy[] = { "ociVersion", "id",    "bundle",     "rootfs",
+					    "created",    "owner", "annotations" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(copy); i++) {
 		json_t *v = json_object_get(c->state, copy[i]);
 		if (v)
@@ -190,8 +193,8 @@ int rt_container_signal(struct rt_container *c, int sig, struct brig_err *e)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
 	if (pidfd < 0 && errno != ENOSYS)
-		return brig_err_sys(e, errno == ESRCH ? ESRCH : errno,
-				    "container %s: process %d", c->id, (int)c->pid);
+		return brig_err_sys(e, errno == ESRCH ? ESRCH : errno, "container %s: process %d",
+				    c->id, (int)c->pid);
 	/* Check identity after taking the pidfd: from here a reused pid
 	 * cannot be signalled by mistake. */
 	if (!rt_container_alive(c)) {

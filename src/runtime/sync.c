@@ -12,8 +12,7 @@ int rt_sync_pair(int fds[2], struct brig_err *e)
 	return 0;
 }
 
-int rt_sync_send(int sock, enum rt_msg_type type, int32_t value, const char *text,
-		 int fd)
+int rt_sync_send(int sock, enum rt_msg_type type, int32_t value, const char *text, int fd)
 {
 	struct rt_msg m = { .type = type, .value = value };
 	size_t len = offsetof(struct rt_msg, text);
@@ -53,8 +52,10 @@ int rt_sync_recv(int sock, struct rt_msg *m, int *fd)
 	} u;
 	memset(m, 0, sizeof(*m));
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
 	if (fd)
 		*fd = -1;
 	ssize_t n = BRIG_RETRY(recvmsg(sock, &mh, MSG_CMSG_CLOEXEC));
@@ -81,8 +82,8 @@ int rt_sync_recv(int sock, struct rt_msg *m, int *fd)
 	return 0;
 }
 
-int rt_sync_expect(int sock, enum rt_msg_type type, struct rt_msg *m, int *fd,
-		   const char *what, struct brig_err *e)
+int rt_sync_expect(int sock, enum rt_msg_type type, struct rt_msg *m, int *fd, const char *what,
+		   struct brig_err *e)
 {
 	int r = rt_sync_recv(sock, m, fd);
 	if (r == -EPIPE)

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <termios.h>
 
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-				 SIGWINCH, SIGCONT, SIGALRM, SIGPIPE };
+static const int forwarded[] = { SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
+				 SIGUSR2, SIGWINCH, SIGCONT, SIGALRM, SIGPIPE };
 
 static void copy_size(int from, int to)
 {
@@ -34,8 +34,10 @@ int rt_recv_pty(int sock, int *master, struct brig_err *e)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
 	ssize_t n = BRIG_RETRY(recvmsg(sock, &mh, MSG_CMSG_CLOEXEC));
 	if (n < 0)
 		return brig_err_sys(e, errno, "receiving the container's pty");
@@ -110,8 +112,9 @@ int rt_wait_forward(pid_t pid, int master, struct brig_err *e)
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return brig_err_sys(e, errno, "sigprocmask");
-	struct waiter w = { .pid = pid, .master = master, .in_open = master >= 0,
-			    .master_open = master >= 0 };
+	struct waiter w = {
+		.pid = pid, .master = master, .in_open = master >= 0, .master_open = master >= 0
+	};
 	w.sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (w.sfd < 0) {
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);

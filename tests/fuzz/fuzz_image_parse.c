@@ -29,13 +29,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x)) {                                                    \
-			fprintf(stderr, "fuzz_image_parse: %s failed at line %d\n", \
-				#x, __LINE__);                                 \
-			abort();                                               \
-		}                                                              \
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if (!(x)) {                                                                        \
+			fprintf(stderr, "fuzz_image_parse: %s failed at line %d\n", #x, __LINE__); \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static bool all_zero(const void *p, size_t n)
@@ -96,8 +95,7 @@ static const char *given_type(unsigned sel, enum img_media_kind kind)
 	static const char *const types[][3] = {
 		[IMG_KIND_MANIFEST] = { IMG_MT_OCI_MANIFEST, IMG_MT_DOCKER_MANIFEST,
 					IMG_MT_OCI_INDEX },
-		[IMG_KIND_INDEX] = { IMG_MT_OCI_INDEX, IMG_MT_DOCKER_LIST,
-				     IMG_MT_OCI_CONFIG },
+		[IMG_KIND_INDEX] = { IMG_MT_OCI_INDEX, IMG_MT_DOCKER_LIST, IMG_MT_OCI_CONFIG },
 	};
 	unsigned t = (sel >> 2) & 3;
 	return t == 0 ? NULL : types[kind][t - 1];

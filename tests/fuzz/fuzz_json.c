@@ -34,8 +34,7 @@ static void check_log_record(const char *s)
 {
 	static char buf[1 << 16];
 	struct timespec ts = { .tv_sec = 1, .tv_nsec = 2 };
-	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON,
-					  BRIG_LOG_INFO, s, &ts);
+	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON, BRIG_LOG_INFO, s, &ts);
 	if (n == 0 || n >= sizeof(buf) || buf[n - 1] != '\n' || memchr(buf, '\n', n - 1))
 		abort();
 	json_t *rec = json_loadb(buf, n, 0, NULL);
@@ -53,8 +52,8 @@ static void check_log_record(const char *s)
 	json_decref(rec);
 }
 
-static void probe_member(const json_t *obj, const struct bj_loc *at,
-			 const char *key, struct brig_err *e)
+static void probe_member(const json_t *obj, const struct bj_loc *at, const char *key,
+			 struct brig_err *e)
 {
 	const char *s = NULL;
 	bool b;
@@ -92,7 +91,7 @@ static void probe_member(const json_t *obj, const struct bj_loc *at,
 	if ((r = bj_get_strv(obj, at, key, true, 64, &strv, e)) == 0) {
 		for (char **p = strv; *p; p++)
 			if (strlen(*p) > json_string_length(json_array_get(
-						json_object_get(obj, key), (size_t)(p - strv))))
+						 json_object_get(obj, key), (size_t)(p - strv))))
 				abort();
 		brig_strv_free(strv);
 	} else if (r == 1) {
@@ -102,11 +101,10 @@ static void probe_member(const json_t *obj, const struct bj_loc *at,
 	}
 }
 
-static void walk(const json_t *v, const struct bj_loc *at, int depth,
-		 struct brig_err *e)
+static void walk(const json_t *v, const struct bj_loc *at, int depth, struct brig_err *e)
 {
-	static const char *const allowed[] = { "ociVersion", "process", "root",
-					       "mounts", "linux", "hostname", NULL };
+	static const char *const allowed[] = { "ociVersion", "process",  "root", "mounts",
+					       "linux",      "hostname", NULL };
 	int r;
 	if (depth > MAX_DEPTH)
 		return;
@@ -126,7 +124,8 @@ static void walk(const json_t *v, const struct bj_loc *at, int depth,
 		}
 		const char *key;
 		json_t *child;
-		json_object_foreach((json_t *)v, key, child) {
+		json_object_foreach((json_t *)v, key, child)
+		{
 			struct bj_loc sub;
 			probe_member(v, at, key, e);
 			bj_key(&sub, at, key);
@@ -135,7 +134,8 @@ static void walk(const json_t *v, const struct bj_loc *at, int depth,
 	} else if (json_is_array(v)) {
 		size_t idx;
 		json_t *child;
-		json_array_foreach(v, idx, child) {
+		json_array_foreach(v, idx, child)
+		{
 			struct bj_loc sub;
 			bj_idx(&sub, at, idx);
 			walk(child, &sub, depth + 1, e);

@@ -42,13 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * cleanup (a layer could nest thousands). */
 #define FIXUP_DEPTH 256
 
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x)) {                                                    \
-			fprintf(stderr, "fuzz_layer: %s failed at line %d\n",  \
-				#x, __LINE__);                                 \
-			abort();                                               \
-		}                                                              \
+#define CHECK(x)                                                                             \
+	do {                                                                                 \
+		if (!(x)) {                                                                  \
+			fprintf(stderr, "fuzz_layer: %s failed at line %d\n", #x, __LINE__); \
+			abort();                                                             \
+		}                                                                            \
 	} while (0)
 
 /* What must not change outside dest. */
@@ -81,8 +80,8 @@ static size_t count_entries(const char *path)
 static void take_snapshot(struct stat *out)
 {
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(watched); i++)
-		CHECK(fstatat(S.basefd, watched[i], &out[i],
-			      AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) == 0);
+		CHECK(fstatat(S.basefd, watched[i], &out[i], AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) ==
+		      0);
 }
 
 static bool same_time(struct timespec a, struct timespec b)
@@ -96,13 +95,12 @@ static void check_outside(void)
 	take_snapshot(now);
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(watched); i++) {
 		const struct stat *a = &S.snap[i], *b = &now[i];
-		if (a->st_ino != b->st_ino || a->st_dev != b->st_dev ||
-		    a->st_mode != b->st_mode || a->st_uid != b->st_uid ||
-		    a->st_gid != b->st_gid || a->st_nlink != b->st_nlink ||
-		    a->st_size != b->st_size || !same_time(a->st_mtim, b->st_mtim) ||
-		    !same_time(a->st_ctim, b->st_ctim)) {
-			fprintf(stderr, "fuzz_layer: %s/%s changed: the layer escaped\n",
-				S.base, watched[i]);
+		if (a->st_ino != b->st_ino || a->st_dev != b->st_dev || a->st_mode != b->st_mode ||
+		    a->st_uid != b->st_uid || a->st_gid != b->st_gid ||
+		    a->st_nlink != b->st_nlink || a->st_size != b->st_size ||
+		    !same_time(a->st_mtim, b->st_mtim) || !same_time(a->st_ctim, b->st_ctim)) {
+			fprintf(stderr, "fuzz_layer: %s/%s changed: the layer escaped\n", S.base,
+				watched[i]);
 			abort();
 		}
 	}
@@ -137,8 +135,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(mkdirat(S.basefd, "dest", 0755) == 0);
 	CHECK(mkdirat(S.basefd, "marker", 0755) == 0);
 	CHECK(mkdirat(S.basefd, "marker/sub", 0755) == 0);
-	int fd = openat(S.basefd, "marker/secret",
-			O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int fd = openat(S.basefd, "marker/secret", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	CHECK(fd >= 0);
 	CHECK(brig_write_all(fd, "secret\n", 7) == 0);
 	close(fd);
@@ -213,8 +210,7 @@ static void empty_dest(void)
 	brig_err_clear(&e);
 }
 
-static void check_result(const uint8_t *data, size_t size,
-			 const struct img_unpack_result *res)
+static void check_result(const uint8_t *data, size_t size, const struct img_unpack_result *res)
 {
 	char hex[BRIG_SHA256_HEX], want[IMG_DIGEST_LEN];
 	CHECK(brig_sha256_buf(data, size, hex) == 0);
@@ -226,8 +222,8 @@ static void check_result(const uint8_t *data, size_t size,
 		CHECK(strcmp(res->digest, res->diff_id) == 0 && res->tar_bytes == size);
 	CHECK(res->entries <= MAX_ENTRIES);
 	CHECK(res->tar_bytes <= MAX_TOTAL);
-	CHECK(res->files + res->dirs + res->symlinks + res->hardlinks + res->fifos +
-		      res->devices <= res->entries);
+	CHECK(res->files + res->dirs + res->symlinks + res->hardlinks + res->fifos + res->devices <=
+	      res->entries);
 	CHECK(res->devices == 0); /* allow_devices is off */
 	size_t notes = brig_strv_len(res->notes);
 	CHECK(notes <= IMG_LAYER_MAX_NOTES && notes <= res->warnings);

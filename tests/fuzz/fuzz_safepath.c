@@ -41,13 +41,12 @@ static struct {
 	struct stat secret;
 } S = { .rootfd = -1, .outfd = -1 };
 
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x)) {                                                    \
-			fprintf(stderr, "fuzz_safepath: %s failed at line %d\n", \
-				#x, __LINE__);                                 \
-			abort();                                               \
-		}                                                              \
+#define CHECK(x)                                                                                \
+	do {                                                                                    \
+		if (!(x)) {                                                                     \
+			fprintf(stderr, "fuzz_safepath: %s failed at line %d\n", #x, __LINE__); \
+			abort();                                                                \
+		}                                                                               \
 	} while (0)
 
 static void put_file(const char *path, const char *content)

@@ -28,8 +28,7 @@ static void test_wrap_chain(void **state)
 	brig_err_wrap(&e, "create %s", "c1");
 	assert_int_equal(brig_err_depth(&e), 3);
 	assert_string_equal(brig_err_frame_msg(&e, 0), "create c1");
-	assert_string_equal(brig_err_frame_msg(&e, 2),
-			    "opening /x: No such file or directory");
+	assert_string_equal(brig_err_frame_msg(&e, 2), "opening /x: No such file or directory");
 	assert_null(brig_err_frame_msg(&e, 3));
 	assert_string_equal(brig_err_str(&e),
 			    "create c1: loading config: opening /x: No such file or directory");

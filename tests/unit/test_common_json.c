@@ -74,8 +74,7 @@ static void assert_err(struct brig_err *e, int r, const char *path, const char *
 	brig_err_clear(e);
 }
 
-static json_t *get_obj(json_t *parent, const struct bj_loc *at, const char *key,
-		       struct brig_err *e)
+static json_t *get_obj(json_t *parent, const struct bj_loc *at, const char *key, struct brig_err *e)
 {
 	json_t *o = NULL;
 	assert_int_equal(bj_get_obj(parent, at, key, true, &o, e), 0);
@@ -129,9 +128,19 @@ static void test_parse_malformed_names_line_and_column(void **state)
 	const char *bad = "{\n  \"a\": 1,\n  \"b\": tru\n}";
 	assert_int_equal(bj_parse(bad, strlen(bad), FILE_NAME, &v, &c->e), -EINVAL);
 	assert_non_null(strstr(brig_err_str(&c->e), FILE_NAME ": line 3 column "));
-	const char *cases[] = { "", "{", "{\"a\":1,}", "{\"a\" 1}", "[1,2", "{}x",
-				"{\"a\":01}", "{'a':1}", "{\"a\":\"\x01\"}",
-				"{\"a\":\"\\ud800\"}", "{\"\\u0000\":1}", "5", "\"s\"" };
+	const char *cases[] = { "",
+				"{",
+				"{\"a\":1,}",
+				"{\"a\" 1}",
+				"[1,2",
+				"{}x",
+				"{\"a\":01}",
+				"{'a':1}",
+				"{\"a\":\"\x01\"}",
+				"{\"a\":\"\\ud800\"}",
+				"{\"\\u0000\":1}",
+				"5",
+				"\"s\"" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(cases); i++) {
 		int r = bj_parse(cases[i], strlen(cases[i]), NULL, &v, &c->e);
 		if (r != -EINVAL)
@@ -173,10 +182,10 @@ static void test_get_int_and_u64(void **state)
 		   "process.ratio", "got number");
 	assert_int_equal(bj_get_u64(user, &c->user, "big", true, &u, &c->e), 0);
 	assert_true(u == (uint64_t)INT64_MAX);
-	assert_err(&c->e, bj_get_u64(user, &c->user, "gid", true, &u, &c->e),
-		   "process.user.gid", "-1 is out of range");
-	assert_err(&c->e, bj_get_u64(user, &c->user, "name", true, &u, &c->e),
-		   "process.user.name", "expected an integer");
+	assert_err(&c->e, bj_get_u64(user, &c->user, "gid", true, &u, &c->e), "process.user.gid",
+		   "-1 is out of range");
+	assert_err(&c->e, bj_get_u64(user, &c->user, "name", true, &u, &c->e), "process.user.name",
+		   "expected an integer");
 	u = 7;
 	assert_int_equal(bj_get_u64(user, &c->user, "nope", false, &u, &c->e), 1);
 	assert_int_equal(u, 7);
@@ -199,18 +208,18 @@ static void test_get_str_bool(void **state)
 	bool b = true;
 	assert_int_equal(bj_get_str(c->doc, &c->root, "ociVersion", true, &s, &c->e), 0);
 	assert_string_equal(s, "1.0.2");
-	assert_err(&c->e, bj_get_str(c->doc, &c->root, "process", true, &s, &c->e),
-		   "process", "expected a string, got object");
-	assert_err(&c->e, bj_get_str(c->doc, &c->root, "hostname", true, &s, &c->e),
-		   "hostname", "got null");
+	assert_err(&c->e, bj_get_str(c->doc, &c->root, "process", true, &s, &c->e), "process",
+		   "expected a string, got object");
+	assert_err(&c->e, bj_get_str(c->doc, &c->root, "hostname", true, &s, &c->e), "hostname",
+		   "got null");
 	assert_err(&c->e, bj_get_str(proc, &c->process, "missing", true, &s, &c->e),
 		   "process.missing", "missing (expected a string)");
 	s = "untouched";
 	assert_int_equal(bj_get_str(proc, &c->process, "missing", false, &s, &c->e), 1);
 	assert_string_equal(s, "untouched");
 	/* NUL inside a string is refused where a C string is handed out. */
-	assert_err(&c->e, bj_get_str(proc, &c->process, "cwd", true, &s, &c->e),
-		   "process.cwd", "NUL");
+	assert_err(&c->e, bj_get_str(proc, &c->process, "cwd", true, &s, &c->e), "process.cwd",
+		   "NUL");
 	assert_string_equal(s, "untouched");
 	assert_int_equal(bj_get_bool(proc, &c->process, "terminal", true, &b, &c->e), 0);
 	assert_false(b);
@@ -229,12 +238,12 @@ static void test_get_obj_arr(void **state)
 	json_t *v = NULL;
 	assert_int_equal(bj_get_arr(c->doc, &c->root, "mounts", true, &v, &c->e), 0);
 	assert_int_equal(json_array_size(v), 4);
-	assert_err(&c->e, bj_get_obj(c->doc, &c->root, "mounts", true, &v, &c->e),
-		   "mounts", "expected an object, got array");
-	assert_err(&c->e, bj_get_arr(c->doc, &c->root, "process", true, &v, &c->e),
-		   "process", "expected an array, got object");
-	assert_err(&c->e, bj_get_obj(c->doc, &c->root, "linux", true, &v, &c->e),
-		   "linux", "missing");
+	assert_err(&c->e, bj_get_obj(c->doc, &c->root, "mounts", true, &v, &c->e), "mounts",
+		   "expected an object, got array");
+	assert_err(&c->e, bj_get_arr(c->doc, &c->root, "process", true, &v, &c->e), "process",
+		   "expected an array, got object");
+	assert_err(&c->e, bj_get_obj(c->doc, &c->root, "linux", true, &v, &c->e), "linux",
+		   "missing");
 	v = NULL;
 	assert_int_equal(bj_get_arr(c->doc, &c->root, "linux", false, &v, &c->e), 1);
 	assert_null(v);
@@ -242,10 +251,10 @@ static void test_get_obj_arr(void **state)
 	json_t *m = json_array_get(v = json_object_get(c->doc, "mounts"), 0);
 	assert_non_null(m);
 	const char *s;
-	assert_err(&c->e, bj_get_str(v, &c->mounts, "destination", true, &s, &c->e),
-		   "mounts", "expected an object, got array");
-	assert_err(&c->e, bj_get_str(NULL, &c->mounts, "destination", true, &s, &c->e),
-		   "mounts", "missing");
+	assert_err(&c->e, bj_get_str(v, &c->mounts, "destination", true, &s, &c->e), "mounts",
+		   "expected an object, got array");
+	assert_err(&c->e, bj_get_str(NULL, &c->mounts, "destination", true, &s, &c->e), "mounts",
+		   "missing");
 	/* Generic bj_get: JSON_TRUE matches either boolean, JSON_REAL any number. */
 	json_t *proc = json_object_get(c->doc, "process");
 	assert_int_equal(bj_get(proc, &c->process, "terminal", true, JSON_TRUE, &v, &c->e), 0);
@@ -289,8 +298,7 @@ static void test_get_strv(void **state)
 	for (size_t i = 0; i < json_array_size(mounts); i++) {
 		struct bj_loc mi;
 		bj_idx(&mi, &c->mounts, i);
-		int r = bj_get_strv(json_array_get(mounts, i), &mi, "options", true, 8,
-				    &v, &c->e);
+		int r = bj_get_strv(json_array_get(mounts, i), &mi, "options", true, 8, &v, &c->e);
 		if (i == 0) {
 			assert_int_equal(r, 0);
 			assert_string_equal(v[0], "ro");
@@ -310,8 +318,8 @@ static void test_expect_and_only_keys(void **state)
 	static const char *const user_keys[] = { "uid", "gid", "name", NULL };
 	assert_int_equal(bj_only_keys(c->doc, &c->root, top, &c->e), 0);
 	json_t *user = json_object_get(json_object_get(c->doc, "process"), "user");
-	assert_err(&c->e, bj_only_keys(user, &c->user, user_keys, &c->e),
-		   "process.user.big", "unknown key");
+	assert_err(&c->e, bj_only_keys(user, &c->user, user_keys, &c->e), "process.user.big",
+		   "unknown key");
 	static const char *const none[] = { NULL };
 	assert_int_equal(bj_only_keys(c->doc, &c->root, none, &c->e), -EINVAL);
 	assert_non_null(strstr(brig_err_str(&c->e), ": unknown key"));
@@ -321,8 +329,8 @@ static void test_expect_and_only_keys(void **state)
 	struct bj_loc el;
 	bj_idx(&el, &c->mounts, 2);
 	assert_int_equal(bj_expect(json_array_get(arr, 2), &el, JSON_OBJECT, &c->e), 0);
-	assert_err(&c->e, bj_expect(json_array_get(arr, 9), &el, JSON_OBJECT, &c->e),
-		   "mounts[2]", "missing");
+	assert_err(&c->e, bj_expect(json_array_get(arr, 9), &el, JSON_OBJECT, &c->e), "mounts[2]",
+		   "missing");
 	assert_err(&c->e, bj_expect(arr, &el, JSON_STRING, &c->e), "mounts[2]",
 		   "expected a string, got array");
 	assert_string_equal(bj_type_name(NULL), "missing");
@@ -358,7 +366,6 @@ static void test_load_file(void **state)
 	assert_int_equal(brig_rm_rf(AT_FDCWD, dir, &c->e), 0);
 	brig_err_clear(&c->e);
 }
-
 
 static void test_u64_literals(void **state)
 {

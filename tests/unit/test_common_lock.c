@@ -167,8 +167,7 @@ static void test_lock_path_errors(void **state)
 	assert_int_equal(brig_lock_path(dfd, "planted.lock", BRIG_LOCK_EXCLUSIVE, false, &e),
 			 -ELOOP);
 	assert_non_null(strstr(brig_err_str(&e), "planted.lock"));
-	assert_int_equal(brig_lock_path(dfd, "no/such/dir", BRIG_LOCK_SHARED, false, &e),
-			 -ENOENT);
+	assert_int_equal(brig_lock_path(dfd, "no/such/dir", BRIG_LOCK_SHARED, false, &e), -ENOENT);
 	assert_int_equal(brig_lock_fd(-1, BRIG_LOCK_SHARED, false), -EBADF);
 	assert_int_equal(brig_unlock_fd(-1), -EBADF);
 	brig_err_clear(&e);

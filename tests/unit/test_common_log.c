@@ -50,8 +50,7 @@ static void test_json_record_roundtrip(void **state)
 	const char *msg = "say \"hi\" \\ back\nline2\r\tx\x01\x1f\x7f\x1b[31m "
 			  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
 	char buf[1024];
-	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON,
-					  BRIG_LOG_WARN, msg, &TS);
+	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON, BRIG_LOG_WARN, msg, &TS);
 	_cleanup_json_ json_t *v = parse_record(buf, n);
 	assert_string_equal(json_string_value(json_object_get(v, "level")), "warning");
 	assert_string_equal(json_string_value(json_object_get(v, "msg")), msg);
@@ -65,13 +64,18 @@ static void test_json_invalid_utf8(void **state)
 {
 	(void)state;
 	/* Stray continuation, overlong NUL, surrogate, truncated sequence. */
-	const char *msg = "a\x80" "b\xc0\x80" "c\xed\xa0\x80" "d\xe2\x82";
+	const char *msg = "a\x80"
+			  "b\xc0\x80"
+			  "c\xed\xa0\x80"
+			  "d\xe2\x82";
 	char buf[512];
-	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON,
-					  BRIG_LOG_ERROR, msg, &TS);
+	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON, BRIG_LOG_ERROR, msg,
+					  &TS);
 	_cleanup_json_ json_t *v = parse_record(buf, n);
 	const char *got = json_string_value(json_object_get(v, "msg"));
-	assert_non_null(strstr(got, "a\xef\xbf\xbd" "b"));
+	assert_non_null(strstr(got,
+			       "a\xef\xbf\xbd"
+			       "b"));
 	assert_non_null(strstr(got, "d\xef\xbf\xbd"));
 	assert_string_equal(json_string_value(json_object_get(v, "level")), "error");
 }
@@ -80,16 +84,15 @@ static void test_text_record(void **state)
 {
 	(void)state;
 	char buf[256];
-	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_TEXT,
-					  BRIG_LOG_INFO, "two\nlines\r\x1b[0m\x7f\tend", &TS);
+	size_t n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_TEXT, BRIG_LOG_INFO,
+					  "two\nlines\r\x1b[0m\x7f\tend", &TS);
 	assert_one_line(buf, n);
 	assert_string_equal(buf, TS_TEXT " info: two lines  [0m \tend\n");
-	n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_TEXT, BRIG_LOG_DEBUG,
-				   "", &TS);
+	n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_TEXT, BRIG_LOG_DEBUG, "", &TS);
 	assert_string_equal(buf, TS_TEXT " debug: \n");
 	/* An out-of-range level is reported as an error, not read out of bounds. */
-	n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_TEXT,
-				   (enum brig_log_level)99, "x", &TS);
+	n = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_TEXT, (enum brig_log_level)99, "x",
+				   &TS);
 	assert_string_equal(buf, TS_TEXT " error: x\n");
 }
 
@@ -101,12 +104,12 @@ static void test_truncation_keeps_one_line(void **state)
 		msg[i] = "ab\"\n\x01\xc3\xa9z"[i % 8];
 	msg[sizeof(msg) - 1] = '\0';
 	char buf[1024];
-	size_t full = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON,
-					     BRIG_LOG_INFO, "", &TS);
+	size_t full = brig_log_format_record(buf, sizeof(buf), BRIG_LOG_JSON, BRIG_LOG_INFO, "",
+					     &TS);
 	for (size_t size = 2; size <= sizeof(buf); size++) {
 		memset(buf, 'Q', sizeof(buf));
-		size_t n = brig_log_format_record(buf, size, BRIG_LOG_JSON,
-						  BRIG_LOG_INFO, msg, &TS);
+		size_t n = brig_log_format_record(buf, size, BRIG_LOG_JSON, BRIG_LOG_INFO, msg,
+						  &TS);
 		assert_true(n < size);
 		if (size < sizeof(buf)) /* nothing written past size */
 			assert_int_equal(buf[size], 'Q');
@@ -124,15 +127,13 @@ static void test_truncation_keeps_one_line(void **state)
 			assert_string_equal(got, msg);
 
 		memset(buf, 'Q', sizeof(buf));
-		n = brig_log_format_record(buf, size, BRIG_LOG_TEXT, BRIG_LOG_INFO,
-					   msg, &TS);
+		n = brig_log_format_record(buf, size, BRIG_LOG_TEXT, BRIG_LOG_INFO, msg, &TS);
 		assert_true(n < size);
 		assert_one_line(buf, n);
 	}
 	/* Large enough: nothing is cut. */
 	char big[8192];
-	size_t n = brig_log_format_record(big, sizeof(big), BRIG_LOG_JSON,
-					  BRIG_LOG_INFO, msg, &TS);
+	size_t n = brig_log_format_record(big, sizeof(big), BRIG_LOG_JSON, BRIG_LOG_INFO, msg, &TS);
 	_cleanup_json_ json_t *v = parse_record(big, n);
 	assert_string_equal(json_string_value(json_object_get(v, "msg")), msg);
 }
@@ -256,8 +257,8 @@ static void test_log_open_appends(void **state)
 	assert_string_equal(json_string_value(json_object_get(a, "msg")), "first");
 	assert_string_equal(json_string_value(json_object_get(b, "msg")), "second");
 	free(buf);
-	assert_int_equal(brig_log_open("/nonexistent-dir/x.log", BRIG_LOG_INFO,
-				       BRIG_LOG_TEXT, &e), -ENOENT);
+	assert_int_equal(brig_log_open("/nonexistent-dir/x.log", BRIG_LOG_INFO, BRIG_LOG_TEXT, &e),
+			 -ENOENT);
 	assert_non_null(strstr(brig_err_str(&e), "/nonexistent-dir/x.log"));
 	assert_int_equal(brig_rm_rf(AT_FDCWD, dir, &e), 0);
 	brig_err_clear(&e);

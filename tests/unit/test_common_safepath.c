@@ -43,7 +43,7 @@ static struct {
 	struct stat rootst;
 	struct stat clamped; /* ROOT/outside/secret */
 	struct stat mirrordir; /* ROOT<BASE>/outside */
-	struct stat etc;       /* ROOT/etc */
+	struct stat etc; /* ROOT/etc */
 	bool proc_mounted;
 } F = { .rootfd = -1, .outfd = -1 };
 
@@ -102,8 +102,7 @@ static int res(const char *path, int oflags, unsigned flags)
 }
 
 /* Resolve path and require it to be the file want. */
-static void expect_file(const char *path, int oflags, unsigned flags,
-			const struct stat *want)
+static void expect_file(const char *path, int oflags, unsigned flags, const struct stat *want)
 {
 	int fd = res(path, oflags, flags);
 	if (fd < 0)
@@ -120,17 +119,15 @@ static void expect_err(const char *path, int oflags, unsigned flags, int err)
 	int fd = res(path, oflags, flags);
 	if (fd >= 0) {
 		close(fd);
-		fail_msg("%s (mode %u): expected %s, got an fd", path, flags,
-			 strerror(err));
+		fail_msg("%s (mode %u): expected %s, got an fd", path, flags, strerror(err));
 	}
 	if (fd != -err)
-		fail_msg("%s (mode %u): expected %s, got %s", path, flags,
-			 strerror(err), strerror(-fd));
+		fail_msg("%s (mode %u): expected %s, got %s", path, flags, strerror(err),
+			 strerror(-fd));
 }
 
 /* Either refused or resolved to want (never the outside marker). */
-static void expect_file_or_err(const char *path, unsigned flags,
-			       const struct stat *want)
+static void expect_file_or_err(const char *path, unsigned flags, const struct stat *want)
 {
 	int fd = res(path, O_RDONLY, flags);
 	if (fd < 0)
@@ -167,8 +164,7 @@ static int setup(void **state)
 	cat(F.outside, sizeof(F.outside), F.base, "/outside");
 	assert_int_equal(mkdir(F.root, 0755), 0);
 	assert_int_equal(mkdir(F.outside, 0755), 0);
-	put_file(AT_FDCWD, cat((char[PATH_MAX]){ 0 }, PATH_MAX, F.outside, "/secret"),
-		 "OUTSIDE");
+	put_file(AT_FDCWD, cat((char[PATH_MAX]){ 0 }, PATH_MAX, F.outside, "/secret"), "OUTSIDE");
 	F.rootfd = open(F.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	F.outfd = open(F.outside, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(F.rootfd >= 0 && F.outfd >= 0);
@@ -284,8 +280,7 @@ static void test_absolute_symlinks(void **state)
 		expect_file("a/../abs_etc/../etc/passwd", O_RDONLY, f, &F.passwd);
 		/* A link naming the host marker lands on the mirror. */
 		expect_file("abs_outside/secret", O_RDONLY, f, &F.mirror);
-		expect_file(cat(p, sizeof(p), F.outside, "/secret"), O_RDONLY, f,
-			    &F.mirror);
+		expect_file(cat(p, sizeof(p), F.outside, "/secret"), O_RDONLY, f, &F.mirror);
 	}
 }
 
@@ -299,8 +294,8 @@ static void test_relative_climbing_symlinks(void **state)
 		expect_file("climb/etc/passwd", O_RDONLY, f, &F.passwd);
 		expect_file("a/b/climb/etc/passwd", O_RDONLY, f, &F.passwd);
 		expect_file("rel_outside/secret", O_RDONLY, f, &F.clamped);
-		expect_file(cat(p, sizeof(p), "a/b/climb", F.outside),
-			    O_PATH | O_DIRECTORY, f, &F.mirrordir);
+		expect_file(cat(p, sizeof(p), "a/b/climb", F.outside), O_PATH | O_DIRECTORY, f,
+			    &F.mirrordir);
 	}
 }
 
@@ -325,8 +320,8 @@ static void proc_cases(bool mounted)
 	assert_true(cwd >= 0);
 	/* Make /proc/self/cwd point at the outside directory. */
 	assert_int_equal(fchdir(F.outfd), 0);
-	const char *direct[] = { "proc/self/root", "proc/thread-self/root",
-				 "proc/1/root", "proc/self/cwd/.." };
+	const char *direct[] = { "proc/self/root", "proc/thread-self/root", "proc/1/root",
+				 "proc/self/cwd/.." };
 	for (size_t m = 0; m < BRIG_ARRAY_SIZE(modes); m++) {
 		unsigned f = modes[m];
 		bool kernel = !(f & BRIG_RESOLVE_FORCE_FALLBACK) && brig_have_openat2();
@@ -475,8 +470,8 @@ static void test_creat_through_dangling_links(void **state)
 		/* File-type bits in mode are ignored, as open(2) does. */
 		struct brig_err e = { 0 };
 		FMT(name, "etc/typed%zu", m);
-		fd = brig_open_in_root(F.rootfd, name, O_WRONLY | O_CREAT | O_EXCL,
-				       S_IFREG | 0600, f, &e);
+		fd = brig_open_in_root(F.rootfd, name, O_WRONLY | O_CREAT | O_EXCL, S_IFREG | 0600,
+				       f, &e);
 		assert_true(fd >= 0);
 		assert_int_equal(fstat(fd, &st), 0);
 		assert_int_equal(st.st_mode & 07777, 0600 & ~current_umask());
@@ -585,8 +580,9 @@ static void test_open_parent_in_root(void **state)
 	(void)state;
 	struct brig_err e = { 0 };
 	char base[NAME_MAX + 1];
-	const char *bad[] = { "", "/", "//", ".", "..", "a/.", "a/..", "a/../",
-			      "abs_etc/..", "./" };
+	const char *bad[] = {
+		"", "/", "//", ".", "..", "a/.", "a/..", "a/../", "abs_etc/..", "./"
+	};
 	for (size_t m = 0; m < BRIG_ARRAY_SIZE(modes); m++) {
 		unsigned f = modes[m];
 		for (size_t i = 0; i < BRIG_ARRAY_SIZE(bad); i++) {
@@ -623,14 +619,21 @@ static void test_path_clean(void **state)
 {
 	(void)state;
 	const char *abs[][2] = {
-		{ "/", "/" }, { "//", "/" }, { "/a/b/", "/a/b" }, { "/a/./b", "/a/b" },
-		{ "/a/../b", "/b" }, { "/../../x", "/x" }, { "/a/b/../../..", "/" },
-		{ "/a//b///c", "/a/b/c" }, { "/.hidden/..x", "/.hidden/..x" },
+		{ "/", "/" },
+		{ "//", "/" },
+		{ "/a/b/", "/a/b" },
+		{ "/a/./b", "/a/b" },
+		{ "/a/../b", "/b" },
+		{ "/../../x", "/x" },
+		{ "/a/b/../../..", "/" },
+		{ "/a//b///c", "/a/b/c" },
+		{ "/.hidden/..x", "/.hidden/..x" },
 	};
 	char out[PATH_MAX];
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(abs); i++) {
-		assert_int_equal(brig_path_clean(abs[i][0], BRIG_PATH_ABSOLUTE | BRIG_PATH_CLAMP, out,
-						 sizeof(out)), 0);
+		assert_int_equal(brig_path_clean(abs[i][0], BRIG_PATH_ABSOLUTE | BRIG_PATH_CLAMP,
+						 out, sizeof(out)),
+				 0);
 		assert_string_equal(out, abs[i][1]);
 	}
 	char small[4];
@@ -642,11 +645,12 @@ static void test_path_clean(void **state)
 	assert_string_equal(small, "/ab");
 
 	const char *rel[][2] = {
-		{ "./a//b/./c/", "a/b/c" }, { "./", "" }, { "a/b/../c", "a/c" },
+		{ "./a//b/./c/", "a/b/c" },      { "./", "" },   { "a/b/../c", "a/c" },
 		{ "/etc/passwd", "etc/passwd" }, { "a/..", "" },
 	};
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(rel); i++) {
-		assert_int_equal(brig_path_clean(rel[i][0], BRIG_PATH_NAME_MAX, out, sizeof(out)), 0);
+		assert_int_equal(brig_path_clean(rel[i][0], BRIG_PATH_NAME_MAX, out, sizeof(out)),
+				 0);
 		assert_string_equal(out, rel[i][1]);
 	}
 	assert_int_equal(brig_path_clean("a/../../b", 0, out, sizeof(out)), -EPERM);

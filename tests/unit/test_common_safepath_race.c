@@ -43,7 +43,7 @@ static struct {
 struct swapper {
 	int dir1, dir2;
 	const char *name1, *name2;
-	int stop;  /* atomic */
+	int stop; /* atomic */
 	long swaps; /* atomic */
 	int err;
 	pthread_t thread;
@@ -82,8 +82,8 @@ static void swapper_stop(struct swapper *s)
 	assert_int_equal(s->err, 0);
 	/* Leave the tree as it was: an even number of exchanges. */
 	if (s->swaps % 2)
-		assert_int_equal(renameat2(s->dir1, s->name1, s->dir2, s->name2,
-					   RENAME_EXCHANGE), 0);
+		assert_int_equal(renameat2(s->dir1, s->name1, s->dir2, s->name2, RENAME_EXCHANGE),
+				 0);
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -136,8 +136,8 @@ static void hammer(const char *path, unsigned flags, int oflags, bool always,
 			fail_msg("%s: resolved to an unexpected file", path);
 		ok++;
 	}
-	print_message("# %s mode %u: %ld inside (%ld/%ld), %ld refused%s%s\n", path,
-		      flags, ok, hits[0], hits[1], failed, last_err ? ", last: " : "",
+	print_message("# %s mode %u: %ld inside (%ld/%ld), %ld refused%s%s\n", path, flags, ok,
+		      hits[0], hits[1], failed, last_err ? ", last: " : "",
 		      last_err ? strerror(last_err) : "");
 	if (always)
 		assert_int_equal(failed, 0);
@@ -213,12 +213,12 @@ static void test_race_dir_vs_root_symlink(void **state)
 	FMT(path, "swap%s/secret", F.outside);
 	const struct stat *allowed[] = { &F.a, &F.mirror };
 	for (size_t m = 0; m < BRIG_ARRAY_SIZE(modes); m++) {
-		struct swapper s = { .dir1 = F.rootfd, .dir2 = F.rootfd,
-				     .name1 = "swap", .name2 = "alt_root" };
+		struct swapper s = {
+			.dir1 = F.rootfd, .dir2 = F.rootfd, .name1 = "swap", .name2 = "alt_root"
+		};
 		swapper_start(&s);
 		hammer(path, modes[m], O_RDONLY, true, allowed, 2);
-		hammer(path, modes[m] | BRIG_RESOLVE_NOFOLLOW_LAST, O_PATH, true,
-		       allowed, 2);
+		hammer(path, modes[m] | BRIG_RESOLVE_NOFOLLOW_LAST, O_PATH, true, allowed, 2);
 		swapper_stop(&s);
 	}
 }
@@ -229,8 +229,9 @@ static void test_race_dir_vs_outside_symlink(void **state)
 	(void)state;
 	const struct stat *allowed[] = { &F.a2, &F.mirror };
 	for (size_t m = 0; m < BRIG_ARRAY_SIZE(modes); m++) {
-		struct swapper s = { .dir1 = F.rootfd, .dir2 = F.rootfd,
-				     .name1 = "swap", .name2 = "alt_out" };
+		struct swapper s = {
+			.dir1 = F.rootfd, .dir2 = F.rootfd, .name1 = "swap", .name2 = "alt_out"
+		};
 		swapper_start(&s);
 		hammer("swap/secret", modes[m], O_RDONLY, true, allowed, 2);
 		/* Resolves only while both lookups of swap see the directory. */
@@ -248,8 +249,9 @@ static void test_race_dir_moved_out_of_root(void **state)
 	FMT(path, "r/mv/deep/../../../../../../../../../..%s/secret", F.outside);
 	const struct stat *allowed[] = { &F.mirror };
 	for (size_t m = 0; m < BRIG_ARRAY_SIZE(modes); m++) {
-		struct swapper s = { .dir1 = F.rootfd, .dir2 = F.outfd,
-				     .name1 = "r/mv", .name2 = "parking" };
+		struct swapper s = {
+			.dir1 = F.rootfd, .dir2 = F.outfd, .name1 = "r/mv", .name2 = "parking"
+		};
 		swapper_start(&s);
 		hammer(path, modes[m], O_RDONLY, true, allowed, 1);
 		swapper_stop(&s);
@@ -264,14 +266,14 @@ static void test_race_create(void **state)
 	char path[PATH_MAX], out[PATH_MAX];
 	for (size_t m = 0; m < BRIG_ARRAY_SIZE(modes); m++) {
 		unsigned f = modes[m];
-		struct swapper s = { .dir1 = F.rootfd, .dir2 = F.rootfd,
-				     .name1 = "swap", .name2 = "alt_root" };
+		struct swapper s = {
+			.dir1 = F.rootfd, .dir2 = F.rootfd, .name1 = "swap", .name2 = "alt_root"
+		};
 		swapper_start(&s);
 		for (int i = 0; i < ITERATIONS / 4; i++) {
 			struct brig_err e = { 0 };
 			FMT(path, "swap%s/created%zu", F.outside, m);
-			int fd = brig_open_in_root(F.rootfd, path, O_WRONLY | O_CREAT,
-						   0644, f, &e);
+			int fd = brig_open_in_root(F.rootfd, path, O_WRONLY | O_CREAT, 0644, f, &e);
 			if (fd >= 0) {
 				assert_inside(fd);
 				close(fd);

@@ -134,7 +134,10 @@ static void test_digest_valid(void **state)
 	(void)snprintf(d, sizeof(d), "sha256:%s", vectors[1].hex);
 	assert_true(brig_digest_valid(d));
 	const char *bad[] = {
-		"", "sha256:", "sha256", vectors[1].hex,
+		"",
+		"sha256:",
+		"sha256",
+		vectors[1].hex,
 		"sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 		"SHA256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 		"sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",

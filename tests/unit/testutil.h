@@ -30,12 +30,12 @@ static inline pid_t test_fork(void)
  * reason as a TAP comment just before cmocka's "not ok N # SKIP" line so
  * that scripts/tapcheck reports it with the skip.  (cmocka's print_message
  * goes to stdout, as its TAP output does.) */
-#define skip_because(...)                        \
-	do {                                     \
-		print_message("# skip: ");       \
-		print_message(__VA_ARGS__);      \
-		print_message("\n");             \
-		skip();                          \
+#define skip_because(...)                   \
+	do {                                \
+		print_message("# skip: ");  \
+		print_message(__VA_ARGS__); \
+		print_message("\n");        \
+		skip();                     \
 	} while (0)
 
 #endif

@@ -20,9 +20,9 @@
 #define BRIG_EXIT_FAIL 125
 
 struct brig_global {
-	const char *root;           /* the store root: ROOT/images, ROOT/layers */
+	const char *root; /* the store root: ROOT/images, ROOT/layers */
 	const char *storage_driver; /* --storage-driver: overlay, copy or NULL */
-	const char *config;         /* --config FILE, or NULL (/etc/brig/brig.conf) */
+	const char *config; /* --config FILE, or NULL (/etc/brig/brig.conf) */
 };
 
 typedef int (*brig_cmd_fn)(const struct brig_global *g, int argc, char **argv);
@@ -31,8 +31,8 @@ typedef int (*brig_cmd_fn)(const struct brig_global *g, int argc, char **argv);
 int brig_fail(struct brig_err *e);
 /* Parse a command's options; prints help when asked.  Returns 1 to go on,
  * 0 when help was printed, -1 after a usage error (already printed). */
-int brig_parse(const char *name, const char *args, struct opt *o, int argc,
-	       char **argv, char ***pos, size_t *npos, size_t min, size_t max);
+int brig_parse(const char *name, const char *args, struct opt *o, int argc, char **argv,
+	       char ***pos, size_t *npos, size_t min, size_t max);
 
 /* ---- containers (containers.c) ---- */
 
@@ -44,8 +44,8 @@ int brig_engine_open(const struct brig_global *g, struct eng **out, struct brig_
 typedef int (*brig_ctr_fn)(struct eng *eng, const char *id, const char *what, void *arg,
 			   struct brig_err *e);
 /* Apply fn to each named container; one line per failure, 125 if any. */
-int brig_for_each_container(const struct brig_global *g, char **names, size_t n,
-			    brig_ctr_fn fn, void *arg);
+int brig_for_each_container(const struct brig_global *g, char **names, size_t n, brig_ctr_fn fn,
+			    void *arg);
 
 /* What brig create / run collected (owns the vectors). */
 struct brig_create_req {
@@ -61,21 +61,20 @@ void brig_create_req_clear(struct brig_create_req *q);
 struct brig_image {
 	char manifest_digest[IMG_DIGEST_SIZE];
 	char id[IMG_DIGEST_SIZE]; /* the config digest */
-	uint64_t size;            /* config + layer blobs */
+	uint64_t size; /* config + layer blobs */
 	struct img_config config; /* parsed */
-	json_t *raw;              /* the config document as stored */
+	json_t *raw; /* the config document as stored */
 };
 void brig_image_clear(struct brig_image *im);
 
 /* The OCI name of this machine's architecture ("amd64"). */
 const char *brig_host_arch(void);
 /* Open the store's images (created when missing). */
-int brig_store_open(const struct brig_global *g, struct img_store **out,
-		    struct brig_err *e);
+int brig_store_open(const struct brig_global *g, struct img_store **out, struct brig_err *e);
 /* Load what an index.json descriptor names (for an index: the manifest for
  * this machine). */
-int brig_image_load(struct img_store *s, const struct img_descriptor *d,
-		    struct brig_image *out, struct brig_err *e);
+int brig_image_load(struct img_store *s, const struct img_descriptor *d, struct brig_image *out,
+		    struct brig_err *e);
 /* "docker.io/library/busybox:latest" -> repo "busybox", tag "latest";
  * names that are no Docker reference are the repo, tag "<none>"; NULL is
  * "<none>" for both.  Both malloc'ed. */
@@ -96,8 +95,7 @@ int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
  * of memory. */
 json_t *brig_term_rows(const json_t *rows);
 /* Append the `image inspect` object of one image to out. */
-int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
-			    struct brig_err *e);
+int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
 /* Print an inspect array: indented JSON, or the template per element. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
 /* Apply one --change instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR,

@@ -17,7 +17,8 @@ static int env_put(json_t *cfg, const char *name, size_t klen, const char *val, 
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	size_t i;
 	json_t *v;
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 		if (s && strncmp(s, name, klen) == 0 && s[klen] == '=')
 			break;
@@ -27,7 +28,8 @@ static int env_put(json_t *cfg, const char *name, size_t klen, const char *val, 
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return (i < json_array_size(env) ? json_array_set_new(env, i, item)
 					 : json_array_append_new(env, item)) < 0
-		       ? brig_err_set(e, -ENOMEM, "out of memory") : 0;
+		? brig_err_set(e, -ENOMEM, "out of memory")
+		: 0;
 }
 
 /* One NAME=value word of "ENV A=1 B="two words"": the value ends at
@@ -109,11 +111,11 @@ static int change_argv(json_t *cfg, const char *key, const char *arg, struct bri
 		size_t i;
 		json_t *s;
 		bool ok = json_is_array(v);
-		json_array_foreach(ok ? v : NULL, i, s)
-			ok = ok && json_is_string(s);
+		json_array_foreach(ok ? v : NULL, i, s) ok = ok && json_is_string(s);
 		if (!ok) {
 			json_decref(v);
-			return brig_err_set(e, -EINVAL, "%s: expected a JSON array of strings", key);
+			return brig_err_set(e, -EINVAL, "%s: expected a JSON array of strings",
+					    key);
 		}
 	} else {
 		v = json_pack("[s, s, s]", "/bin/sh", "-c", arg);
@@ -142,11 +144,13 @@ int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e)
 	else if (IS("ENTRYPOINT"))
 		r = change_argv(cfg, "Entrypoint", arg, e);
 	else if (IS("USER") || IS("WORKDIR"))
-		r = json_object_set_new(cfg, IS("USER") ? "User" : "WorkingDir",
-					json_string(arg)) < 0
-			    ? brig_err_set(e, -EINVAL, "not valid UTF-8") : 0;
+		r = json_object_set_new(cfg, IS("USER") ? "User" : "WorkingDir", json_string(arg)) <
+				0
+			? brig_err_set(e, -EINVAL, "not valid UTF-8")
+			: 0;
 	else
-		r = brig_err_set(e, -ENOTSUP, "unsupported instruction (USER, ENV, ENTRYPOINT, "
+		r = brig_err_set(e, -ENOTSUP,
+				 "unsupported instruction (USER, ENV, ENTRYPOINT, "
 				 "CMD, WORKDIR and LABEL are)");
 #undef IS
 	if (r < 0)

@@ -13,8 +13,8 @@ int brig_engine_open(const struct brig_global *g, struct eng **out, struct brig_
 	return r;
 }
 
-int brig_for_each_container(const struct brig_global *g, char **pos, size_t npos,
-			    brig_ctr_fn fn, void *arg)
+int brig_for_each_container(const struct brig_global *g, char **pos, size_t npos, brig_ctr_fn fn,
+			    void *arg)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_eng_ struct eng *eng = NULL;

@@ -59,12 +59,14 @@ static int count_containers(struct eng *eng, struct df *d, struct brig_err *e)
 		return r;
 	size_t i;
 	json_t *rec;
-	json_array_foreach(all, i, rec) {
+	json_array_foreach(all, i, rec)
+	{
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/containers/%s", eng_root(eng),
 			 json_string_value(json_object_get(rec, "Id")));
 		uint64_t bytes = du(path);
-		bool running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
+		bool running = json_is_true(
+			json_object_get(json_object_get(rec, "State"), "Running"));
 		d->ctrs++;
 		d->ctr_bytes += bytes;
 		if (running)
@@ -99,8 +101,7 @@ static void print_row(const char *type, size_t total, size_t active, uint64_t si
 
 int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = { OPT_VALUE("format", 0, "FMT", "json"),
-			   { 0 } };
+	struct opt o[] = { OPT_VALUE("format", 0, "FMT", "json"), { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("system df", "", o, argc, argv, &pos, &npos, 0, 0);
@@ -122,9 +123,9 @@ int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
 	count_layers(eng, &d);
 	if (json) {
 		_cleanup_json_ json_t *j = json_pack(
-			"{s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},s:{s:I,s:I}}",
-			"Images", "Total", (json_int_t)d.images, "Active", (json_int_t)d.images_used,
-			"Size", (json_int_t)d.image_bytes, "Reclaimable", (json_int_t)d.unused_image_bytes,
+			"{s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},s:{s:I,s:I}}", "Images", "Total",
+			(json_int_t)d.images, "Active", (json_int_t)d.images_used, "Size",
+			(json_int_t)d.image_bytes, "Reclaimable", (json_int_t)d.unused_image_bytes,
 			"Containers", "Total", (json_int_t)d.ctrs, "Active", (json_int_t)d.running,
 			"Size", (json_int_t)d.ctr_bytes, "Reclaimable", (json_int_t)d.stopped_bytes,
 			"Layers", "Total", (json_int_t)d.layers, "Size", (json_int_t)d.layer_bytes);

@@ -63,9 +63,7 @@ static int print_text(const json_t *ev)
 		return -ENOMEM;
 	const char *k;
 	json_t *v;
-	json_object_foreach(attrs, k, v)
-		if (json_is_string(v) && i < n)
-			keys[i++] = k;
+	json_object_foreach(attrs, k, v) if (json_is_string(v) && i < n) keys[i++] = k;
 	qsort(keys, i, sizeof(*keys), cmp_str);
 	const char *action = json_string_value(json_object_get(ev, "Action"));
 	int r = print_safe(when, " ");
@@ -148,11 +146,14 @@ static int events_setup(struct opt *o, struct eng_events_filter *f, struct event
 int brig_cmd_events(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("since", 0, "TIME", "show events from this time on (RFC 3339, unix seconds, or 10m)"),
+		OPT_VALUE("since", 0, "TIME",
+			  "show events from this time on (RFC 3339, unix seconds, or 10m)"),
 		OPT_VALUE("until", 0, "TIME", "stop at this time (default: keep following)"),
-		OPT_MULTI("filter", 'f', "FILTER", "container=ID|NAME, event=ACTION, type=container"),
+		OPT_MULTI("filter", 'f', "FILTER",
+			  "container=ID|NAME, event=ACTION, type=container"),
 		OPT_VALUE("format", 0, "FORMAT", "json (one object a line) or a Go template"),
-		{ 0 } };
+		{ 0 }
+	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("events", "", o, argc, argv, &pos, &npos, 0, 0);

@@ -7,8 +7,8 @@
 #include <string.h>
 
 /* RepoTags and RepoDigests: the names of every entry with digest. */
-static int repo_names(struct img_store *s, const char *digest, json_t *tags,
-		      json_t *digests, struct brig_err *e)
+static int repo_names(struct img_store *s, const char *digest, json_t *tags, json_t *digests,
+		      struct brig_err *e)
 {
 	struct img_list_entry *v = NULL;
 	size_t n = 0;
@@ -40,8 +40,7 @@ static json_t *rootfs_json(const struct img_config *c)
 	return json_pack("{s:s, s:o*}", "Type", "layers", "Layers", layers);
 }
 
-int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
-			    struct brig_err *e)
+int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e)
 {
 	struct img_descriptor d = { 0 };
 	struct brig_image im = { 0 };
@@ -54,14 +53,14 @@ int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out,
 	if (r == 0)
 		r = repo_names(s, d.digest, tags, digests, e);
 	json_t *cfg = r == 0 ? json_object_get(im.raw, "config") : NULL;
-	json_t *o = r < 0 ? NULL : json_pack(
-		"{s:s, s:O, s:O, s:s, s:s, s:s, s:O, s:o, s:I}", "Id", im.id,
-		"RepoTags", tags, "RepoDigests", digests,
-		"Created", im.config.created ? im.config.created : "",
-		"Architecture", im.config.architecture ? im.config.architecture : "",
-		"Os", im.config.os ? im.config.os : "",
-		"Config", cfg ? cfg : json_null(), "RootFS", rootfs_json(&im.config),
-		"Size", (json_int_t)im.size);
+	json_t *o = r < 0
+		? NULL
+		: json_pack("{s:s, s:O, s:O, s:s, s:s, s:s, s:O, s:o, s:I}", "Id", im.id,
+			    "RepoTags", tags, "RepoDigests", digests, "Created",
+			    im.config.created ? im.config.created : "", "Architecture",
+			    im.config.architecture ? im.config.architecture : "", "Os",
+			    im.config.os ? im.config.os : "", "Config", cfg ? cfg : json_null(),
+			    "RootFS", rootfs_json(&im.config), "Size", (json_int_t)im.size);
 	if (r == 0 && (!o || json_array_append_new(out, o) < 0))
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	json_decref(tags);

@@ -21,14 +21,13 @@ void brig_image_clear(struct brig_image *im)
 	im->raw = NULL;
 }
 
-int brig_store_open(const struct brig_global *g, struct img_store **out,
-		    struct brig_err *e)
+int brig_store_open(const struct brig_global *g, struct img_store **out, struct brig_err *e)
 {
 	return eng_store_open(g->root, out, e);
 }
 
-static int load_config(struct img_store *s, const struct img_manifest *m,
-		       struct brig_image *out, struct brig_err *e)
+static int load_config(struct img_store *s, const struct img_manifest *m, struct brig_image *out,
+		       struct brig_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
@@ -43,8 +42,8 @@ static int load_config(struct img_store *s, const struct img_manifest *m,
 	return bj_parse(buf, len, name, &out->raw, e);
 }
 
-int brig_image_load(struct img_store *s, const struct img_descriptor *d,
-		    struct brig_image *out, struct brig_err *e)
+int brig_image_load(struct img_store *s, const struct img_descriptor *d, struct brig_image *out,
+		    struct brig_err *e)
 {
 	*out = (struct brig_image){ 0 };
 	struct img_descriptor md = { 0 };
@@ -180,7 +179,8 @@ char *brig_labels_text(const json_t *labels)
 	json_t *v;
 	if (brig_appendf(&s, &len, "%s", "") < 0)
 		return NULL;
-	json_object_foreach((json_t *)labels, k, v) {
+	json_object_foreach((json_t *)labels, k, v)
+	{
 		const char *val = json_string_value(v);
 		if (brig_appendf(&s, &len, "%s%s=%s", len ? "," : "", k, val ? val : "") < 0) {
 			free(s);

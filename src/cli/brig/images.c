@@ -13,8 +13,8 @@ struct list_opts {
 };
 
 /* The row docker images shows for one index.json entry, as JSON. */
-static json_t *image_row(const char *name, const struct brig_image *im,
-			 const struct list_opts *lo, struct brig_err *e)
+static json_t *image_row(const char *name, const struct brig_image *im, const struct list_opts *lo,
+			 struct brig_err *e)
 {
 	_cleanup_free_ char *repo = NULL, *tag = NULL;
 	if (brig_split_name(name, &repo, &tag, e) < 0)
@@ -25,18 +25,18 @@ static json_t *image_row(const char *name, const struct brig_image *im,
 	snprintf(id, sizeof(id), "%s", lo->no_trunc ? im->id : im->id + 7);
 	if (!lo->no_trunc)
 		id[12] = 0;
-	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", repo,
-				"Tag", tag, "Digest", im->manifest_digest, "ID", id,
-				"CreatedAt", im->config.created ? im->config.created : "",
-				"CreatedSince", since, "Size", size);
+	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", repo, "Tag",
+				tag, "Digest", im->manifest_digest, "ID", id, "CreatedAt",
+				im->config.created ? im->config.created : "", "CreatedSince", since,
+				"Size", size);
 	if (!row)
 		brig_err_set(e, -ENOMEM, "out of memory");
 	return row;
 }
 
 /* Every named (or unnamed) image in the store as rows. */
-static int collect_rows(const struct brig_global *g, const struct list_opts *lo,
-			json_t *rows, struct brig_err *e)
+static int collect_rows(const struct brig_global *g, const struct list_opts *lo, json_t *rows,
+			struct brig_err *e)
 {
 	_cleanup_img_store_ struct img_store *s = NULL;
 	struct img_list_entry *v = NULL;
@@ -70,10 +70,9 @@ static void print_table(const json_t *rows, bool digests)
 	json_t *row;
 	for (size_t k = 0; k < 6; k++)
 		w[k] = strlen(heads[k]);
-	json_array_foreach(rows, i, row)
-		for (size_t k = 0; k < 6; k++)
-			if (strlen(row_str(row, keys[k])) > w[k])
-				w[k] = strlen(row_str(row, keys[k]));
+	json_array_foreach(rows, i, row) for (size_t k = 0; k < 6;
+					      k++) if (strlen(row_str(row, keys[k])) > w[k])
+		w[k] = strlen(row_str(row, keys[k]));
 	for (size_t r = 0; r <= json_array_size(rows); r++) {
 		row = r ? json_array_get(rows, r - 1) : NULL;
 		for (size_t k = 0; k < 6; k++) {
@@ -92,10 +91,12 @@ static void print_quiet(const json_t *rows)
 {
 	size_t i, j;
 	json_t *row;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		bool seen = false;
 		for (j = 0; j < i && !seen; j++)
-			seen = strcmp(row_str(json_array_get(rows, j), "ID"), row_str(row, "ID")) == 0;
+			seen = strcmp(row_str(json_array_get(rows, j), "ID"), row_str(row, "ID")) ==
+				0;
 		if (!seen)
 			printf("%s\n", row_str(row, "ID"));
 	}
@@ -119,13 +120,9 @@ static int term_safe_in_place(json_t *v, int depth)
 	json_t *m;
 	int r = 0;
 	if (json_is_array(v))
-		json_array_foreach(v, i, m)
-			if (r == 0)
-				r = term_safe_in_place(m, depth + 1);
+		json_array_foreach(v, i, m) if (r == 0) r = term_safe_in_place(m, depth + 1);
 	if (json_is_object(v))
-		json_object_foreach(v, k, m)
-			if (r == 0)
-				r = term_safe_in_place(m, depth + 1);
+		json_object_foreach(v, k, m) if (r == 0) r = term_safe_in_place(m, depth + 1);
 	return r;
 }
 
@@ -150,7 +147,8 @@ int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
 	_cleanup_json_ json_t *lines = json_array();
 	if (r == 0 && !lines)
 		r = brig_err_set(e, -ENOMEM, "out of memory");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		char *out = NULL;
 		if (r == 0 && (r = tpl_render(t, v, &out, e)) == 0 &&
 		    json_array_append_new(lines, json_string(out)) < 0)
@@ -158,8 +156,7 @@ int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
 		free(out);
 	}
 	tpl_free(t);
-	json_array_foreach(r == 0 ? lines : NULL, i, v)
-		printf("%s\n", json_string_value(v));
+	json_array_foreach(r == 0 ? lines : NULL, i, v) printf("%s\n", json_string_value(v));
 	return r;
 }
 
@@ -185,7 +182,8 @@ static int print_rows(const json_t *rows, const struct list_opts *lo, struct bri
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_FLAG("all", 'a', "every image (brig keeps no intermediate images: the same list)"),
+		OPT_FLAG("all", 'a',
+			 "every image (brig keeps no intermediate images: the same list)"),
 		OPT_FLAG("quiet", 'q', "only show image IDs"),
 		OPT_FLAG("digests", 0, "show digests"),
 		OPT_FLAG("no-trunc", 0, "do not truncate output"),

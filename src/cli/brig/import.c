@@ -25,8 +25,8 @@ static int now_rfc3339(char buf[64], struct brig_err *e)
 }
 
 /* Stream in_fd into a new blob (hashed while written). */
-static int ingest(struct img_store *s, int in_fd, char digest[IMG_DIGEST_SIZE],
-		  uint64_t *size, struct brig_err *e)
+static int ingest(struct img_store *s, int in_fd, char digest[IMG_DIGEST_SIZE], uint64_t *size,
+		  struct brig_err *e)
 {
 	_cleanup_img_blob_writer_ struct img_blob_writer *w = NULL;
 	int r = img_blob_writer_open(s, NULL, UINT64_MAX, &w, e);
@@ -50,22 +50,22 @@ static int ingest(struct img_store *s, int in_fd, char digest[IMG_DIGEST_SIZE],
 
 static json_t *build_config(const char *diff_id, const char *created, json_t *cfg)
 {
-	return json_pack("{s:s, s:s, s:s, s:O, s:{s:s, s:[s]}, s:[{s:s, s:s}]}",
-			 "created", created, "architecture", brig_host_arch(), "os", "linux",
-			 "config", cfg,
-			 "rootfs", "type", "layers", "diff_ids", diff_id,
-			 "history", "created", created, "created_by", "brig import");
+	return json_pack("{s:s, s:s, s:s, s:O, s:{s:s, s:[s]}, s:[{s:s, s:s}]}", "created", created,
+			 "architecture", brig_host_arch(), "os", "linux", "config", cfg, "rootfs",
+			 "type", "layers", "diff_ids", diff_id, "history", "created", created,
+			 "created_by", "brig import");
 }
 
 static const char *layer_media_type(int comp)
 {
-	return comp == IMG_COMP_GZIP ? IMG_MT_OCI_LAYER_GZIP
-	       : comp == IMG_COMP_ZSTD ? IMG_MT_OCI_LAYER_ZSTD : IMG_MT_OCI_LAYER;
+	return comp == IMG_COMP_GZIP    ? IMG_MT_OCI_LAYER_GZIP
+		: comp == IMG_COMP_ZSTD ? IMG_MT_OCI_LAYER_ZSTD
+					: IMG_MT_OCI_LAYER;
 }
 
 /* Serialise a document and store it as a blob. */
-static int put_json(struct img_store *s, json_t *doc, char digest[IMG_DIGEST_SIZE],
-		    uint64_t *size, struct brig_err *e)
+static int put_json(struct img_store *s, json_t *doc, char digest[IMG_DIGEST_SIZE], uint64_t *size,
+		    struct brig_err *e)
 {
 	if (!doc)
 		return brig_err_set(e, -ENOMEM, "building a JSON document");
@@ -85,9 +85,8 @@ struct layer_info {
 
 /* Write config and manifest; fill the manifest's descriptor fields. */
 static int write_image(struct img_store *s, const struct layer_info *l, json_t *cfg,
-		       char config_digest[IMG_DIGEST_SIZE],
-		       char manifest_digest[IMG_DIGEST_SIZE], uint64_t *manifest_size,
-		       struct brig_err *e)
+		       char config_digest[IMG_DIGEST_SIZE], char manifest_digest[IMG_DIGEST_SIZE],
+		       uint64_t *manifest_size, struct brig_err *e)
 {
 	char created[64];
 	uint64_t config_size;
@@ -100,18 +99,16 @@ static int write_image(struct img_store *s, const struct layer_info *l, json_t *
 		return r;
 	_cleanup_json_ json_t *manifest = json_pack(
 		"{s:i, s:s, s:{s:s, s:s, s:I}, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
-		"mediaType", IMG_MT_OCI_MANIFEST,
-		"config", "mediaType", IMG_MT_OCI_CONFIG, "digest", config_digest,
-		"size", (json_int_t)config_size,
-		"layers", "mediaType", layer_media_type(l->comp), "digest", l->digest,
-		"size", (json_int_t)l->size);
+		"mediaType", IMG_MT_OCI_MANIFEST, "config", "mediaType", IMG_MT_OCI_CONFIG,
+		"digest", config_digest, "size", (json_int_t)config_size, "layers", "mediaType",
+		layer_media_type(l->comp), "digest", l->digest, "size", (json_int_t)l->size);
 	return put_json(s, manifest, manifest_digest, manifest_size, e);
 }
 
 static int open_input(const char *file, struct brig_err *e)
 {
 	int fd = strcmp(file, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
-					 : open(file, O_RDONLY | O_CLOEXEC);
+					: open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", strcmp(file, "-") ? file : "stdin");
 	return fd;
@@ -127,14 +124,16 @@ static int check_name(const char *name, struct brig_err *e)
 	bool digest = ref.digest[0] != 0;
 	img_ref_clear(&ref);
 	if (digest)
-		return brig_err_set(e, -EINVAL, "%s: an imported image is named NAME[:TAG], "
-				    "without a digest", name);
+		return brig_err_set(e, -EINVAL,
+				    "%s: an imported image is named NAME[:TAG], "
+				    "without a digest",
+				    name);
 	return 0;
 }
 
 /* Blob, unpacked layer, config, manifest, name. */
-static int do_import(const struct brig_global *g, const char *file, const char *name,
-		     json_t *cfg, char image_id[IMG_DIGEST_SIZE], struct brig_err *e)
+static int do_import(const struct brig_global *g, const char *file, const char *name, json_t *cfg,
+		     char image_id[IMG_DIGEST_SIZE], struct brig_err *e)
 {
 	_cleanup_img_store_ struct img_store *s = NULL;
 	struct layer_info l = { 0 };
@@ -175,7 +174,9 @@ static json_t *make_cfg(const struct opt *change, struct brig_err *e)
 int brig_cmd_import(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_MULTI("change", 'c', "INSTR", "apply a Dockerfile instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR, LABEL)"),
+		OPT_MULTI(
+			"change", 'c', "INSTR",
+			"apply a Dockerfile instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR, LABEL)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -19,8 +19,9 @@ static int inspect_one(struct eng *eng, enum inspect_type type, const char *what
 		if (r == 0 && (r = eng_inspect(eng, id, &rec, e)) == 0)
 			return json_array_append_new(arr, rec) < 0 ? -ENOMEM : 0;
 		if (r != -ENOENT || type == INSPECT_CONTAINER)
-			return r == -ENOENT || r == -ENOTUNIQ ? brig_err_set(e, r, "%s", brig_err_str(&e2))
-							     : r;
+			return r == -ENOENT || r == -ENOTUNIQ
+				? brig_err_set(e, r, "%s", brig_err_str(&e2))
+				: r;
 	}
 	_cleanup_img_store_ struct img_store *s = NULL;
 	int r = eng_store_open(eng_root(eng), &s, e);
@@ -32,10 +33,10 @@ static int inspect_one(struct eng *eng, enum inspect_type type, const char *what
 static int inspect_main(const struct brig_global *g, const char *name, enum inspect_type type,
 			int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_VALUE("format", 'f', "TEMPLATE", "a Go template applied to each object"),
-		OPT_VALUE("type", 0, "TYPE", "container or image (default: either)"),
-		{ 0 } };
+	struct opt o[] = { OPT_VALUE("format", 'f', "TEMPLATE",
+				     "a Go template applied to each object"),
+			   OPT_VALUE("type", 0, "TYPE", "container or image (default: either)"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse(name, "NAME|ID...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);

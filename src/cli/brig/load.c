@@ -45,7 +45,8 @@ static int open_input(const char *file, struct brig_err *e)
 {
 	if (!file || strcmp(file, "-") == 0) {
 		if (isatty(STDIN_FILENO))
-			return brig_err_set(e, -EINVAL, "requested load from stdin, but stdin is a "
+			return brig_err_set(e, -EINVAL,
+					    "requested load from stdin, but stdin is a "
 					    "terminal: use -i FILE or a pipe");
 		int fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
 		return fd < 0 ? brig_err_sys(e, errno, "stdin") : fd;
@@ -83,7 +84,8 @@ static int do_load(const struct brig_global *g, const char *file, struct brig_er
 	if (layers < 0)
 		return layers;
 	struct img_layer_cache cache = { .dirfd = layers };
-	struct img_load_opts o = { .unpack_layer = img_archive_unpack_cached, .ctx = &cache,
+	struct img_load_opts o = { .unpack_layer = img_archive_unpack_cached,
+				   .ctx = &cache,
 				   .bare_tag_repo = repo };
 	struct img_load_result res = { 0 };
 	r = img_archive_load(s, fd, &o, &res, e);

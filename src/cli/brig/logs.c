@@ -41,7 +41,9 @@ static int logs_opts(struct opt *o, struct eng_logs_opts *lo, struct brig_err *e
 	struct timespec ts;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	*lo = (struct eng_logs_opts){ .stdout_ = true, .stderr_ = true, .tail = -1,
+	*lo = (struct eng_logs_opts){ .stdout_ = true,
+				      .stderr_ = true,
+				      .tail = -1,
 				      .follow = opts_find(o, "follow")->set,
 				      .timestamps = opts_find(o, "timestamps")->set };
 	const char *since = opts_find(o, "since")->value, *until = opts_find(o, "until")->value;
@@ -54,7 +56,8 @@ static int logs_opts(struct opt *o, struct eng_logs_opts *lo, struct brig_err *e
 	int64_t n;
 	if (tail && strcmp(tail, "all") != 0) {
 		if (brig_parse_i64(tail, &n) < 0 || n < 0)
-			return brig_err_set(e, -EINVAL, "--tail: \"%s\" is not a number or \"all\"", tail);
+			return brig_err_set(e, -EINVAL, "--tail: \"%s\" is not a number or \"all\"",
+					    tail);
 		lo->tail = (long)n;
 	}
 	return 0;
@@ -62,13 +65,13 @@ static int logs_opts(struct opt *o, struct eng_logs_opts *lo, struct brig_err *e
 
 int brig_cmd_logs(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_FLAG("follow", 'f', "keep printing what the container writes"),
-		OPT_FLAG("timestamps", 't', "prefix each line with its time"),
-		OPT_VALUE("since", 0, "TIME", "only from this time (RFC 3339, unix seconds, or 10m)"),
-		OPT_VALUE("until", 0, "TIME", "only up to this time"),
-		OPT_VALUE("tail", 'n', "N", "only the last N lines (default all)"),
-		{ 0 } };
+	struct opt o[] = { OPT_FLAG("follow", 'f', "keep printing what the container writes"),
+			   OPT_FLAG("timestamps", 't', "prefix each line with its time"),
+			   OPT_VALUE("since", 0, "TIME",
+				     "only from this time (RFC 3339, unix seconds, or 10m)"),
+			   OPT_VALUE("until", 0, "TIME", "only up to this time"),
+			   OPT_VALUE("tail", 'n', "N", "only the last N lines (default all)"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("logs", "CONTAINER", o, argc, argv, &pos, &npos, 1, 1);

@@ -12,19 +12,27 @@ enum { CMD_ENTERS = 1 << 0, CMD_HIDDEN = 1 << 1 };
 struct brig_command {
 	const char *name;
 	const char *summary;
-	brig_cmd_fn fn;                 /* NULL for a group of subcommands */
+	brig_cmd_fn fn; /* NULL for a group of subcommands */
 	const struct brig_command *sub; /* a group's subcommands */
-	const char *section;            /* the heading `brig --help` lists it under */
-	unsigned flags;                 /* CMD_ENTERS: runs from a sealed copy of brig */
+	const char *section; /* the heading `brig --help` lists it under */
+	unsigned flags; /* CMD_ENTERS: runs from a sealed copy of brig */
 };
 
-#define CMD(n, f, s, ...) { .name = (n), .fn = (f), .summary = (s), __VA_ARGS__ }
-#define END { 0 }
+#define CMD(n, f, s, ...)                                           \
+	{                                                           \
+		.name = (n), .fn = (f), .summary = (s), __VA_ARGS__ \
+	}
+#define END       \
+	{         \
+		0 \
+	}
 
 static const struct brig_command container_cmds[] = {
 	CMD("create", brig_cmd_create, "make a container from an image (not started)"),
-	CMD("run", brig_cmd_run, "make and start a container (-d: in the background)", .flags = CMD_ENTERS),
-	CMD("start", brig_cmd_start, "start created or stopped containers (-a: attached)", .flags = CMD_ENTERS),
+	CMD("run", brig_cmd_run, "make and start a container (-d: in the background)",
+	    .flags = CMD_ENTERS),
+	CMD("start", brig_cmd_start, "start created or stopped containers (-a: attached)",
+	    .flags = CMD_ENTERS),
 	CMD("ls", brig_cmd_ps, "list containers (-a: all of them)"),
 	CMD("list", brig_cmd_ps, "list containers", .flags = CMD_HIDDEN),
 	CMD("ps", brig_cmd_ps, "list containers", .flags = CMD_HIDDEN),
@@ -67,7 +75,8 @@ static const struct brig_command volume_cmds[] = {
 	CMD("inspect", brig_cmd_volume_inspect, "show volumes as JSON"),
 	CMD("rm", brig_cmd_volume_rm, "remove volumes no container uses"),
 	CMD("remove", brig_cmd_volume_rm, "remove volumes", .flags = CMD_HIDDEN),
-	CMD("prune", brig_cmd_volume_prune, "remove unused anonymous volumes (--all: named ones too)"),
+	CMD("prune", brig_cmd_volume_prune,
+	    "remove unused anonymous volumes (--all: named ones too)"),
 	END,
 };
 
@@ -84,17 +93,21 @@ static const struct brig_command commands[] = {
 	CMD("start", brig_cmd_start, "start created or stopped containers (-a: attached)", CTRS,
 	    .flags = CMD_ENTERS),
 	CMD("ps", brig_cmd_ps, "list containers (-a: all of them)", CTRS),
-	CMD("inspect", brig_cmd_inspect_any, "show containers or images in detail (-f TEMPLATE)", CTRS),
+	CMD("inspect", brig_cmd_inspect_any, "show containers or images in detail (-f TEMPLATE)",
+	    CTRS),
 	CMD("logs", brig_cmd_logs, "show a container's output (-f, -t, --since, --tail)", CTRS),
-	CMD("exec", brig_cmd_exec, "run a command in a running container", CTRS, .flags = CMD_ENTERS),
+	CMD("exec", brig_cmd_exec, "run a command in a running container", CTRS,
+	    .flags = CMD_ENTERS),
 	CMD("top", brig_cmd_top, "list a container's processes", CTRS),
 	CMD("stop", brig_cmd_stop, "stop containers (signal, then SIGKILL after -t seconds)", CTRS),
 	CMD("kill", brig_cmd_kill, "send a signal to containers", CTRS),
 	CMD("wait", brig_cmd_wait, "wait for containers to exit; print their exit codes", CTRS),
 	CMD("rename", brig_cmd_rename, "rename a container", CTRS),
 	CMD("rm", brig_cmd_rm, "remove containers (-f: running ones too)", CTRS),
-	CMD("stats", brig_cmd_stats, "cpu, memory and pids of containers (--no-stream, --format json)", CTRS),
-	CMD("events", brig_cmd_events, "what happens to containers (create, start, die, oom, restart, destroy)", CTRS),
+	CMD("stats", brig_cmd_stats,
+	    "cpu, memory and pids of containers (--no-stream, --format json)", CTRS),
+	CMD("events", brig_cmd_events,
+	    "what happens to containers (create, start, die, oom, restart, destroy)", CTRS),
 	CMD("images", brig_cmd_images, "list images", IMGS),
 	CMD("import", brig_cmd_import, "make an image from a rootfs tarball", IMGS),
 	CMD("load", brig_cmd_load, "load images from a docker-archive or oci-archive", IMGS),
@@ -103,11 +116,13 @@ static const struct brig_command commands[] = {
 	CMD("rmi", brig_cmd_rmi, "remove image names", IMGS),
 	CMD("container", NULL, "the container commands (container ls, inspect, ...)", MGMT,
 	    .sub = container_cmds),
-	CMD("image", NULL, "the image commands (image ls, inspect, prune, ...)", MGMT, .sub = image_cmds),
+	CMD("image", NULL, "the image commands (image ls, inspect, prune, ...)", MGMT,
+	    .sub = image_cmds),
 	CMD("system", NULL, "the store: check, df", MGMT, .sub = system_cmds),
-	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT, .sub = volume_cmds),
-	CMD("help", cmd_help, "show the help of brig or of a command (help --commands: every command)",
-	    MGMT),
+	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
+	    .sub = volume_cmds),
+	CMD("help", cmd_help,
+	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("version", cmd_version, "print version information", MGMT),
 	CMD("__monitor-resume", brig_cmd_monitor_resume, "brig-monitor's hand-back (internal)",
 	    .flags = CMD_HIDDEN),
@@ -125,7 +140,8 @@ static const struct brig_command *lookup(const struct brig_command *table, const
 static void list_commands(FILE *out, const struct brig_command *table, const char *section)
 {
 	for (const struct brig_command *c = table; c->name; c++)
-		if (!(c->flags & CMD_HIDDEN) && (!section || (c->section && !strcmp(c->section, section))))
+		if (!(c->flags & CMD_HIDDEN) &&
+		    (!section || (c->section && !strcmp(c->section, section))))
 			fprintf(out, "  %-14s %s\n", c->name, c->summary);
 }
 
@@ -167,8 +183,8 @@ int brig_fail(struct brig_err *e)
 	return BRIG_EXIT_FAIL;
 }
 
-int brig_parse(const char *name, const char *args, struct opt *o, int argc,
-	       char **argv, char ***pos, size_t *npos, size_t min, size_t max)
+int brig_parse(const char *name, const char *args, struct opt *o, int argc, char **argv,
+	       char ***pos, size_t *npos, size_t min, size_t max)
 {
 	char prog[64];
 	snprintf(prog, sizeof(prog), "brig %s", name);
@@ -204,7 +220,8 @@ static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
 	}
 	const struct brig_command *sub = lookup(c->sub, s);
 	if (!sub) {
-		fprintf(stderr, "brig: '%s %s' is not a brig command; see 'brig %s --help'\n", w, s, w);
+		fprintf(stderr, "brig: '%s %s' is not a brig command; see 'brig %s --help'\n", w, s,
+			w);
 		return NULL;
 	}
 	(*argc)--;
@@ -311,7 +328,8 @@ static int parse_global(int argc, char **argv, struct brig_global *g, int *rc)
 		} else if (!global_value(argc, argv, &i, "root", &g->root) &&
 			   !global_value(argc, argv, &i, "config", &g->config) &&
 			   !global_value(argc, argv, &i, "storage-driver", &g->storage_driver)) {
-			fprintf(stderr, "brig: unknown or incomplete option '%s'; see 'brig --help'\n", a);
+			fprintf(stderr,
+				"brig: unknown or incomplete option '%s'; see 'brig --help'\n", a);
 			return *rc = BRIG_EXIT_FAIL, 0;
 		}
 	}

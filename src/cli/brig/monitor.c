@@ -13,20 +13,20 @@ static int num(const char *s, int64_t min, int64_t max, int64_t *out)
 
 int brig_cmd_monitor_resume(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_VALUE("lock-fd", 0, "FD", "the monitor lock"),
-		OPT_VALUE("status", 0, "N", "the init's exit status"),
-		OPT_VALUE("restarts", 0, "N", "restarts so far"),
-		OPT_VALUE("backoff", 0, "MS", "the next back-off (ms)"),
-		OPT_VALUE("started", 0, "MS", "when this run began (ms)"),
-		{ 0 } };
+	struct opt o[] = { OPT_VALUE("lock-fd", 0, "FD", "the monitor lock"),
+			   OPT_VALUE("status", 0, "N", "the init's exit status"),
+			   OPT_VALUE("restarts", 0, "N", "restarts so far"),
+			   OPT_VALUE("backoff", 0, "MS", "the next back-off (ms)"),
+			   OPT_VALUE("started", 0, "MS", "when this run began (ms)"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("__monitor-resume", "ID OPTIONS", o, argc, argv, &pos, &npos, 1, 1);
 	int64_t v[5];
 	for (size_t i = 0; p > 0 && i < 5; i++)
 		if (!o[i].value || num(o[i].value, 0, INT64_MAX, &v[i]) < 0) {
-			fprintf(stderr, "brig: __monitor-resume: --%s is missing or wrong\n", o[i].name);
+			fprintf(stderr, "brig: __monitor-resume: --%s is missing or wrong\n",
+				o[i].name);
 			p = -1;
 		}
 	opts_free(o);

@@ -26,9 +26,11 @@ static void status_text(const json_t *st, char buf[128])
 		brig_human_since(fin, d);
 		snprintf(buf, 128, "%s (%lld)%s%s", status[0] == 'r' ? "Restarting" : "Exited",
 			 (long long)json_integer_value(json_object_get(st, "ExitCode")),
-			 strncmp(fin, "0001-", 5) == 0 ? "" : " ", strncmp(fin, "0001-", 5) == 0 ? "" : d);
+			 strncmp(fin, "0001-", 5) == 0 ? "" : " ",
+			 strncmp(fin, "0001-", 5) == 0 ? "" : d);
 	} else {
-		snprintf(buf, 128, "%c%s", status[0] ? status[0] - 32 : '?', status[0] ? status + 1 : "");
+		snprintf(buf, 128, "%c%s", status[0] ? status[0] - 32 : '?',
+			 status[0] ? status + 1 : "");
 	}
 }
 
@@ -39,7 +41,8 @@ static char *command_text(const json_t *rec, bool no_trunc)
 	json_t *a;
 	if (brig_appendf(&s, &len, "%s", jstr(rec, "Path")) < 0)
 		return NULL;
-	json_array_foreach(json_object_get(rec, "Args"), i, a) {
+	json_array_foreach(json_object_get(rec, "Args"), i, a)
+	{
 		const char *v = json_string_value(a);
 		if (brig_appendf(&s, &len, " %s", v ? v : "") < 0) {
 			free(s);
@@ -85,9 +88,11 @@ static bool matches(const json_t *rec, const struct opt *filters)
 		const char *val = eq + 1;
 		size_t klen = (size_t)(eq - f);
 		if (strncmp(f, "label", klen) == 0) {
-			const json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
+			const json_t *labels = json_object_get(json_object_get(rec, "Config"),
+							       "Labels");
 			const char *veq = strchr(val, '=');
-			_cleanup_free_ char *key = veq ? strndup(val, (size_t)(veq - val)) : strdup(val);
+			_cleanup_free_ char *key = veq ? strndup(val, (size_t)(veq - val))
+						       : strdup(val);
 			const json_t *have = key ? json_object_get(labels, key) : NULL;
 			if (!have || (veq && strcmp(json_string_value(have), veq + 1) != 0))
 				return false;
@@ -111,34 +116,35 @@ static int check_filters(const struct opt *filters, struct brig_err *e)
 		const char *f = filters->list[i], *eq = strchr(f, '=');
 		bool ok = false;
 		for (size_t k = 0; eq && eq[1] && k < BRIG_ARRAY_SIZE(keys); k++)
-			ok |= strlen(keys[k]) == (size_t)(eq - f) && strncmp(f, keys[k], (size_t)(eq - f)) == 0;
+			ok |= strlen(keys[k]) == (size_t)(eq - f) &&
+				strncmp(f, keys[k], (size_t)(eq - f)) == 0;
 		if (!ok)
-			return brig_err_set(e, -EINVAL, "--filter: \"%s\": use label=KEY[=VALUE], "
-					    "name=NAME, id=PREFIX or status=STATUS", f);
+			return brig_err_set(e, -EINVAL,
+					    "--filter: \"%s\": use label=KEY[=VALUE], "
+					    "name=NAME, id=PREFIX or status=STATUS",
+					    f);
 	}
 	return 0;
 }
 
 static void print_table(const json_t *rows)
 {
-	static const char *const keys[] = { "ID", "Image", "Command", "RunningFor", "Status",
-					    "Ports", "Names" };
+	static const char *const keys[] = { "ID",     "Image", "Command", "RunningFor",
+					    "Status", "Ports", "Names" };
 	static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					     "STATUS", "PORTS", "NAMES" };
+					     "STATUS",       "PORTS", "NAMES" };
 	int w[7];
 	size_t i;
 	json_t *row;
 	for (size_t k = 0; k < 7; k++)
 		w[k] = (int)strlen(heads[k]);
-	json_array_foreach(rows, i, row)
-		for (size_t k = 0; k < 7; k++)
-			if ((int)strlen(jstr(row, keys[k])) > w[k])
-				w[k] = (int)strlen(jstr(row, keys[k]));
+	json_array_foreach(rows, i, row) for (size_t k = 0; k < 7;
+					      k++) if ((int)strlen(jstr(row, keys[k])) > w[k])
+		w[k] = (int)strlen(jstr(row, keys[k]));
 	for (size_t k = 0; k < 7; k++)
 		printf("%-*s%s", k < 6 ? w[k] : 0, heads[k], k < 6 ? "   " : "\n");
-	json_array_foreach(rows, i, row)
-		for (size_t k = 0; k < 7; k++)
-			printf("%-*s%s", k < 6 ? w[k] : 0, jstr(row, keys[k]), k < 6 ? "   " : "\n");
+	json_array_foreach(rows, i, row) for (size_t k = 0; k < 7; k++)
+		printf("%-*s%s", k < 6 ? w[k] : 0, jstr(row, keys[k]), k < 6 ? "   " : "\n");
 }
 
 static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e)
@@ -152,7 +158,8 @@ static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err
 	json_t *rec;
 	for (i = json_array_size(all); i-- > 0;) { /* newest first */
 		rec = json_array_get(all, i);
-		if (!every && !json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
+		if (!every &&
+		    !json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
 			continue;
 		if (!matches(rec, opts_find(o, "filter")))
 			continue;
@@ -169,15 +176,15 @@ static int ps_print(struct opt *o, const json_t *rows, struct brig_err *e)
 	size_t i;
 	json_t *row;
 	if (opts_find(o, "quiet")->set) {
-		json_array_foreach(rows, i, row)
-			printf("%s\n", jstr(row, "ID"));
+		json_array_foreach(rows, i, row) printf("%s\n", jstr(row, "ID"));
 	} else if (!format || strcmp(format, "table") == 0) {
 		_cleanup_json_ json_t *safe = brig_term_rows(rows);
 		if (!safe)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 		print_table(safe);
 	} else if (strcmp(format, "json") == 0) {
-		json_array_foreach(rows, i, row) {
+		json_array_foreach(rows, i, row)
+		{
 			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT);
 			if (!s)
 				return brig_err_set(e, -ENOMEM, "out of memory");
@@ -191,13 +198,14 @@ static int ps_print(struct opt *o, const json_t *rows, struct brig_err *e)
 
 int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_FLAG("all", 'a', "show every container (default: the running ones)"),
-		OPT_FLAG("quiet", 'q', "only the ids"),
-		OPT_FLAG("no-trunc", 0, "full ids and commands"),
-		OPT_MULTI("filter", 'f', "FILTER", "label=KEY[=VALUE], name=, id=, status="),
-		OPT_VALUE("format", 0, "FORMAT", "table, json (one object a line) or a Go template"),
-		{ 0 } };
+	struct opt o[] = { OPT_FLAG("all", 'a', "show every container (default: the running ones)"),
+			   OPT_FLAG("quiet", 'q', "only the ids"),
+			   OPT_FLAG("no-trunc", 0, "full ids and commands"),
+			   OPT_MULTI("filter", 'f', "FILTER",
+				     "label=KEY[=VALUE], name=, id=, status="),
+			   OPT_VALUE("format", 0, "FORMAT",
+				     "table, json (one object a line) or a Go template"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("ps", "", o, argc, argv, &pos, &npos, 0, 0);

@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int rm_one(struct eng *eng, const char *id, const char *what, void *arg,
-		  struct brig_err *e)
+static int rm_one(struct eng *eng, const char *id, const char *what, void *arg, struct brig_err *e)
 {
 	const bool *fv = arg;
 	int r = eng_remove(eng, id, fv[0], fv[1], e);
@@ -17,10 +16,9 @@ static int rm_one(struct eng *eng, const char *id, const char *what, void *arg,
 
 int brig_cmd_rm(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_FLAG("force", 'f', "kill a running container first"),
-		OPT_FLAG("volumes", 'v', "also remove its anonymous volumes"),
-		{ 0 } };
+	struct opt o[] = { OPT_FLAG("force", 'f', "kill a running container first"),
+			   OPT_FLAG("volumes", 'v', "also remove its anonymous volumes"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("rm", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);

@@ -7,8 +7,7 @@
 #include <string.h>
 
 /* Every name of the entries whose digest is digest (a JSON array). */
-static int names_of(struct img_store *s, const char *digest, json_t **out,
-		    struct brig_err *e)
+static int names_of(struct img_store *s, const char *digest, json_t **out, struct brig_err *e)
 {
 	struct img_list_entry *v = NULL;
 	size_t n = 0;
@@ -48,8 +47,10 @@ static int check_in_use(struct eng *eng, struct img_store *s, const struct img_d
 	r = eng_image_in_use(eng, im.id, cid, e);
 	brig_image_clear(&im);
 	if (r == 1)
-		return brig_err_set(e, -EBUSY, "conflict: unable to remove %s (must be forced): "
-				    "container %.12s was made from it", what, cid);
+		return brig_err_set(e, -EBUSY,
+				    "conflict: unable to remove %s (must be forced): "
+				    "container %.12s was made from it",
+				    what, cid);
 	return r;
 }
 
@@ -64,9 +65,8 @@ static bool is_one_of(const char *what, const json_t *names)
 	img_ref_clear(&ref);
 	size_t i;
 	json_t *n;
-	json_array_foreach(names, i, n)
-		if (full && strcmp(json_string_value(n), full) == 0)
-			return true;
+	json_array_foreach(names, i,
+			   n) if (full && strcmp(json_string_value(n), full) == 0) return true;
 	return false;
 }
 
@@ -81,8 +81,9 @@ static int rmi_one(struct eng *eng, struct img_store *s, const char *what, bool 
 	if (r < 0)
 		return r;
 	if ((r = names_of(s, d.digest, &names, e)) < 0 ||
-	    (r = check_in_use(eng, s, &d, what, json_array_size(names) <= 1 ||
-			      !is_one_of(what, names), force, e)) < 0) {
+	    (r = check_in_use(eng, s, &d, what,
+			      json_array_size(names) <= 1 || !is_one_of(what, names), force, e)) <
+		    0) {
 		img_descriptor_clear(&d);
 		return r;
 	}
@@ -109,13 +110,14 @@ static int rmi_one(struct eng *eng, struct img_store *s, const char *what, bool 
 	}
 	brig_err_clear(e);
 	if (json_array_size(names) > 1 && !force)
-		r = brig_err_set(e, -EBUSY, "conflict: unable to remove %s (must be forced): "
-				 "the image has %zu names", what, json_array_size(names));
+		r = brig_err_set(e, -EBUSY,
+				 "conflict: unable to remove %s (must be forced): "
+				 "the image has %zu names",
+				 what, json_array_size(names));
 	size_t i;
 	json_t *n;
-	json_array_foreach(r == 0 ? names : NULL, i, n)
-		if ((r = untag_print(s, json_string_value(n), e)) < 0)
-			break;
+	json_array_foreach(r == 0 ? names : NULL, i,
+			   n) if ((r = untag_print(s, json_string_value(n), e)) < 0) break;
 	img_descriptor_clear(&d);
 	return r;
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+/* One option a line reads best as a table. */
+/* clang-format off */
 #define CREATE_OPTS                                                                       \
 	OPT_VALUE("name", 0, "NAME", "a name for the container"),                        \
 	OPT_MULTI("env", 'e', "K=V", "set an environment variable (K=V, or K to pass ours)"), \
@@ -58,12 +60,34 @@
 	OPT_MULTI("security-opt", 0, "OPT", "no-new-privileges[=false], seccomp=FILE|unconfined, apparmor=, label=, mask=, unmask="), \
 	OPT_MULTI("group-add", 0, "GROUP", "an additional group (name or gid)"), \
 	OPT_VALUE("oom-score-adj", 0, "N", "-1000..1000")
+/* clang-format on */
 
 static const char *const flag_names[] = {
-	"memory", "memory-swap", "memory-reservation", "memory-swappiness", "oom-kill-disable",
-	"cpu-shares", "cpus", "cpu-quota", "cpu-period", "cpuset-cpus", "cpuset-mems",
-	"pids-limit", "blkio-weight", "ulimit", "cap-add", "cap-drop", "privileged", "device",
-	"sysctl", "tmpfs", "volume", "mount", "shm-size", "security-opt", "group-add",
+	"memory",
+	"memory-swap",
+	"memory-reservation",
+	"memory-swappiness",
+	"oom-kill-disable",
+	"cpu-shares",
+	"cpus",
+	"cpu-quota",
+	"cpu-period",
+	"cpuset-cpus",
+	"cpuset-mems",
+	"pids-limit",
+	"blkio-weight",
+	"ulimit",
+	"cap-add",
+	"cap-drop",
+	"privileged",
+	"device",
+	"sysctl",
+	"tmpfs",
+	"volume",
+	"mount",
+	"shm-size",
+	"security-opt",
+	"group-add",
 	"oom-score-adj",
 };
 
@@ -91,7 +115,8 @@ static int collect_flags(struct opt *o, struct eng_flags **out, struct brig_err 
 	}
 	if (opts_find(o, "privileged")->set)
 		fputs("brig: WARNING: --privileged: this container runs with every capability, "
-		      "without seccomp and with every device; it is not confined\n", stderr);
+		      "without seccomp and with every device; it is not confined\n",
+		      stderr);
 	for (char *const *n = eng_flags_notices(f); n && *n; n++)
 		fprintf(stderr, "brig: notice: %s\n", *n);
 	*out = f;
@@ -122,7 +147,8 @@ static int read_kv_file(const char *file, char ***out, size_t *n, struct brig_er
 		if (!*line || *line == '#')
 			continue;
 		if (*line == '=')
-			return brig_err_set(e, -EINVAL, "%s: line %zu: no variable name", file, lineno);
+			return brig_err_set(e, -EINVAL, "%s: line %zu: no variable name", file,
+					    lineno);
 		char **nv = realloc(*out, (*n + 2) * sizeof(char *));
 		if (!nv)
 			return brig_err_set(e, -ENOMEM, "out of memory");
@@ -189,23 +215,30 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	if (c->auto_remove && c->restart && strcmp(c->restart, "no") != 0)
 		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
 	if (c->read_write && opts_find(o, "read-only")->set)
-		return brig_err_set(e, -EINVAL, "--read-only and --read-write contradict each other");
+		return brig_err_set(e, -EINVAL,
+				    "--read-only and --read-write contradict each other");
 	if (c->stop_signal && brig_parse_signal(c->stop_signal) <= 0)
-		return brig_err_set(e, -EINVAL, "--stop-signal: unknown signal \"%s\"", c->stop_signal);
+		return brig_err_set(e, -EINVAL, "--stop-signal: unknown signal \"%s\"",
+				    c->stop_signal);
 	const char *t = opts_find(o, "stop-timeout")->value;
 	int64_t v;
 	if (t && (brig_parse_i64(t, &v) < 0 || v < 0 || v > 86400))
-		return brig_err_set(e, -EINVAL, "--stop-timeout: \"%s\" is not a number of seconds "
-				    "(0-86400)", t);
+		return brig_err_set(e, -EINVAL,
+				    "--stop-timeout: \"%s\" is not a number of seconds "
+				    "(0-86400)",
+				    t);
 	if (t)
 		c->stop_timeout = (int)v;
 	if (c->name && !eng_name_valid(c->name))
-		return brig_err_set(e, -EINVAL, "--name: invalid container name \"%s\": use "
-				    "[a-zA-Z0-9][a-zA-Z0-9_.-]*", c->name);
+		return brig_err_set(e, -EINVAL,
+				    "--name: invalid container name \"%s\": use "
+				    "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
+				    c->name);
 	int r;
-	if ((r = gather(opts_find(o, "env-file"), opts_find(o, "env"), &q->env, &c->n_env, e)) < 0 ||
-	    (r = gather(opts_find(o, "label-file"), opts_find(o, "label"), &q->labels,
-			&c->n_labels, e)) < 0)
+	if ((r = gather(opts_find(o, "env-file"), opts_find(o, "env"), &q->env, &c->n_env, e)) <
+		    0 ||
+	    (r = gather(opts_find(o, "label-file"), opts_find(o, "label"), &q->labels, &c->n_labels,
+			e)) < 0)
 		return r;
 	c->env = q->env;
 	c->labels = q->labels;
@@ -255,7 +288,8 @@ static int start_failure(struct brig_err *e)
 
 int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = { CREATE_OPTS, FLAG_OPTS,
+	struct opt o[] = { CREATE_OPTS,
+			   FLAG_OPTS,
 			   OPT_FLAG("detach", 'd', "run in the background and print the id"),
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
@@ -271,7 +305,8 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	bool detach = opts_find(o, "detach")->set;
 	int r = parse_create(o, pos, npos, &q, &e);
 	if (r == 0 && detach && (q.opts.tty || q.opts.interactive))
-		r = brig_err_set(&e, -EINVAL, "-d with -i or -t: attaching to a detached container "
+		r = brig_err_set(&e, -EINVAL,
+				 "-d with -i or -t: attaching to a detached container "
 				 "is not supported; use brig exec -it");
 	if (r == 0 && q.opts.tty && !isatty(STDIN_FILENO))
 		r = brig_err_set(&e, -EINVAL, "-t: the input device is not a TTY");
@@ -298,14 +333,12 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 
 int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_FLAG("attach", 'a', "wait for the container and show its output"),
-		OPT_FLAG("interactive", 'i', "accepted for Docker compatibility"),
-		{ 0 } };
+	struct opt o[] = { OPT_FLAG("attach", 'a', "wait for the container and show its output"),
+			   OPT_FLAG("interactive", 'i', "accepted for Docker compatibility"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
-	int p = brig_parse("start", "CONTAINER...", o, argc, argv, &pos, &npos, 1,
-			   SIZE_MAX);
+	int p = brig_parse("start", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
 	bool attach = opts_find(o, "attach")->set;
 	opts_free(o);
 	if (p <= 0)

@@ -55,8 +55,8 @@ static int out_open(const char *file, struct out_file *o, struct brig_err *e)
 	if (brig_snprintf(o->tmp, sizeof(o->tmp), ".%.200s.tmp-%016llx", o->base,
 			  (unsigned long long)rnd) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "%s: name too long", file);
-	o->fd = BRIG_RETRY(openat(o->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-				  O_NOFOLLOW, 0644));
+	o->fd = BRIG_RETRY(openat(o->dirfd, o->tmp,
+				  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
 	if (o->fd < 0)
 		return brig_err_sys(e, errno, "creating a temporary file beside %s", file);
 	return 0;
@@ -81,10 +81,10 @@ static int save_to(struct img_store *s, const char *const *refs, size_t n,
 {
 	if (!file || strcmp(file, "-") == 0) {
 		if (isatty(STDOUT_FILENO))
-			return brig_err_set(e, -EINVAL, "refusing to write an archive to a "
+			return brig_err_set(e, -EINVAL,
+					    "refusing to write an archive to a "
 					    "terminal: use -o FILE or redirect stdout");
-		return img_archive_save(s, refs, n, f, brig_host_arch(), "linux",
-					STDOUT_FILENO, e);
+		return img_archive_save(s, refs, n, f, brig_host_arch(), "linux", STDOUT_FILENO, e);
 	}
 	struct out_file o = { .dirfd = -1, .fd = -1 };
 	int r = out_open(file, &o, e);
@@ -113,9 +113,11 @@ int brig_cmd_save(const struct brig_global *g, int argc, char **argv)
 		enum img_archive_format f = IMG_ARCHIVE_DOCKER;
 		const char *fs = opts_find(o, "format")->value;
 		int r = fs && img_archive_format_parse(fs, &f) < 0
-				? brig_err_set(&e, -EINVAL, "--format: '%s' is neither docker-archive "
-					       "nor oci-archive", fs)
-				: 0;
+			? brig_err_set(&e, -EINVAL,
+				       "--format: '%s' is neither docker-archive "
+				       "nor oci-archive",
+				       fs)
+			: 0;
 		if (r == 0)
 			r = brig_store_open(g, &s, &e);
 		if (r == 0)

@@ -19,11 +19,11 @@
 struct sample {
 	char id[ENG_ID_LEN + 1];
 	char name[ENG_NAME_MAX + 2];
-	bool have;           /* it had a cgroup to read */
-	uint64_t cpu_ns;     /* cumulative CPU time */
+	bool have; /* it had a cgroup to read */
+	uint64_t cpu_ns; /* cumulative CPU time */
 	uint64_t mem, limit; /* bytes */
 	uint64_t pids;
-	int64_t when_ns;     /* CLOCK_MONOTONIC */
+	int64_t when_ns; /* CLOCK_MONOTONIC */
 };
 
 static int64_t mono_ns(void)
@@ -35,7 +35,8 @@ static int64_t mono_ns(void)
 
 static uint64_t num(const json_t *v)
 {
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v)
+							       : 0;
 }
 
 static uint64_t host_memory(void)
@@ -56,9 +57,10 @@ static void take(struct eng *eng, struct sample *s)
 	}
 	json_t *mem = json_object_get(st, "memory");
 	json_t *usage = json_object_get(mem, "usage");
-	s->cpu_ns = num(json_object_get(json_object_get(json_object_get(st, "cpu"), "usage"),
-					"total"));
-	uint64_t used = num(json_object_get(usage, "usage")), cache = num(json_object_get(mem, "cache"));
+	s->cpu_ns = num(
+		json_object_get(json_object_get(json_object_get(st, "cpu"), "usage"), "total"));
+	uint64_t used = num(json_object_get(usage, "usage")),
+		 cache = num(json_object_get(mem, "cache"));
 	s->mem = cache <= used ? used - cache : used;
 	json_t *limit = json_object_get(usage, "limit");
 	s->limit = json_is_integer(limit) ? num(limit) : host_memory();
@@ -95,8 +97,8 @@ static json_t *row_of(const struct sample *a, const struct sample *b)
 	id[12] = '\0';
 	const char *name = b->name[0] == '/' ? b->name + 1 : b->name;
 	return json_pack("{s:s,s:s,s:s,s:s,s:s++,s:s,s:s,s:s,s:s}", "ID", id, "Container", id,
-			 "Name", name, "CPUPerc", cpus, "MemUsage", used, " / ", lim,
-			 "MemPerc", mems, "PIDs", pids, "NetIO", "--", "BlockIO", "--");
+			 "Name", name, "CPUPerc", cpus, "MemUsage", used, " / ", lim, "MemPerc",
+			 mems, "PIDs", pids, "NetIO", "--", "BlockIO", "--");
 }
 
 /* The containers to sample: those named, or every running one. */
@@ -118,10 +120,12 @@ static int pick(struct eng *eng, char **pos, size_t npos, bool every, struct sam
 			free(v);
 			return r;
 		}
-	json_array_foreach(npos ? NULL : all, i, rec)
-		if (every || json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
-			(void)brig_snprintf(v[k++].id, ENG_ID_LEN + 1, "%s",
-					    json_string_value(json_object_get(rec, "Id")));
+	json_array_foreach(npos ? NULL : all, i,
+			   rec) if (every ||
+				    json_is_true(json_object_get(json_object_get(rec, "State"),
+								 "Running")))(void)
+		brig_snprintf(v[k++].id, ENG_ID_LEN + 1, "%s",
+			      json_string_value(json_object_get(rec, "Id")));
 	for (i = 0; i < k; i++) {
 		_cleanup_json_ json_t *one = NULL;
 		_cleanup_err_ struct brig_err e2 = { 0 };
@@ -136,25 +140,26 @@ static int pick(struct eng *eng, char **pos, size_t npos, bool every, struct sam
 
 static void print_table(const json_t *rows)
 {
-	static const char *const keys[] = { "ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "PIDs" };
-	static const char *const heads[] = { "CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT",
-					     "MEM %", "PIDS" };
+	static const char *const keys[] = {
+		"ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "PIDs"
+	};
+	static const char *const heads[] = { "CONTAINER ID",      "NAME",  "CPU %",
+					     "MEM USAGE / LIMIT", "MEM %", "PIDS" };
 	int w[6];
 	size_t i, k;
 	json_t *row;
 	for (k = 0; k < 6; k++)
 		w[k] = (int)strlen(heads[k]);
-	json_array_foreach(rows, i, row)
-		for (k = 0; k < 6; k++) {
-			int l = (int)strlen(json_string_value(json_object_get(row, keys[k])));
-			w[k] = l > w[k] ? l : w[k];
-		}
+	json_array_foreach(rows, i, row) for (k = 0; k < 6; k++)
+	{
+		int l = (int)strlen(json_string_value(json_object_get(row, keys[k])));
+		w[k] = l > w[k] ? l : w[k];
+	}
 	for (k = 0; k < 6; k++)
 		printf("%-*s%s", k < 5 ? w[k] : 0, heads[k], k < 5 ? "   " : "\n");
-	json_array_foreach(rows, i, row)
-		for (k = 0; k < 6; k++)
-			printf("%-*s%s", k < 5 ? w[k] : 0,
-			       json_string_value(json_object_get(row, keys[k])), k < 5 ? "   " : "\n");
+	json_array_foreach(rows, i, row) for (k = 0; k < 6; k++)
+		printf("%-*s%s", k < 5 ? w[k] : 0, json_string_value(json_object_get(row, keys[k])),
+		       k < 5 ? "   " : "\n");
 }
 
 static int print_rows(const char *format, const json_t *rows, struct brig_err *e)
@@ -164,7 +169,8 @@ static int print_rows(const char *format, const json_t *rows, struct brig_err *e
 	if (!format || strcmp(format, "table") == 0) {
 		print_table(rows);
 	} else if (strcmp(format, "json") == 0) {
-		json_array_foreach(rows, i, row) {
+		json_array_foreach(rows, i, row)
+		{
 			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS);
 			if (!s)
 				return brig_err_set(e, -ENOMEM, "out of memory");
@@ -222,13 +228,15 @@ int brig_cmd_stats(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
 		OPT_FLAG("no-stream", 0, "print one sample and exit"),
-		OPT_VALUE("format", 0, "FORMAT", "table, json (one object a line) or a Go template"),
-		OPT_FLAG("all", 'a', "every container (default: the running ones); stopped ones show zeros"),
-		{ 0 } };
+		OPT_VALUE("format", 0, "FORMAT",
+			  "table, json (one object a line) or a Go template"),
+		OPT_FLAG("all", 'a',
+			 "every container (default: the running ones); stopped ones show zeros"),
+		{ 0 }
+	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
-	int p = brig_parse("stats", "[CONTAINER...]", o, argc, argv, &pos, &npos, 0,
-			   SIZE_MAX);
+	int p = brig_parse("stats", "[CONTAINER...]", o, argc, argv, &pos, &npos, 0, SIZE_MAX);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
 	_cleanup_err_ struct brig_err e = { 0 };

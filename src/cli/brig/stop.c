@@ -17,8 +17,10 @@ static int stop_one(struct eng *eng, const char *id, const char *what, void *arg
 
 int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = { OPT_VALUE("time", 't', "N", "seconds before SIGKILL (default: the "
-			     "container's stop timeout, 10)"), { 0 } };
+	struct opt o[] = { OPT_VALUE("time", 't', "N",
+				     "seconds before SIGKILL (default: the "
+				     "container's stop timeout, 10)"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("stop", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);

@@ -44,8 +44,8 @@ static bool json_format(struct opt *o, int *rc)
 
 struct lprune {
 	bool dry_run;
-	json_t *needed;    /* diff_id -> true: what images and containers use */
-	json_t *layers;    /* removed: [{"diffId","size"}] */
+	json_t *needed; /* diff_id -> true: what images and containers use */
+	json_t *layers; /* removed: [{"diffId","size"}] */
 	json_t *leftovers; /* removed: [{"path","size"}] */
 	uint64_t bytes;
 };
@@ -77,9 +77,11 @@ static int add_container_layers(json_t *needed, const json_t *records, struct br
 {
 	size_t i, j;
 	json_t *rec, *l;
-	json_array_foreach(records, i, rec) {
+	json_array_foreach(records, i, rec)
+	{
 		json_t *layers = json_object_get(json_object_get(rec, "Brig"), "Layers");
-		json_array_foreach(layers, j, l) {
+		json_array_foreach(layers, j, l)
+		{
 			const char *d = json_string_value(json_object_get(l, "diffId"));
 			if (d && json_object_set_new(needed, d, json_true()) < 0)
 				return brig_err_set(e, -ENOMEM, "out of memory");
@@ -118,8 +120,8 @@ static int dir_names(int dirfd, const char *what, json_t **out, struct brig_err 
 }
 
 /* Remove dirfd/name (unless dry run) and report it in list under key. */
-static int remove_one(struct lprune *p, int dirfd, const char *name, json_t *list,
-		      const char *key, const char *label, struct brig_err *e)
+static int remove_one(struct lprune *p, int dirfd, const char *name, json_t *list, const char *key,
+		      const char *label, struct brig_err *e)
 {
 	uint64_t bytes = tree_bytes(dirfd, name);
 	if (!p->dry_run && brig_rm_rf(dirfd, name, e) < 0)
@@ -137,7 +139,8 @@ static int sweep_layers(struct lprune *p, int fd, struct brig_err *e)
 	int r = dir_names(fd, "layers", &names, e);
 	size_t i;
 	json_t *v;
-	json_array_foreach(r == 0 ? names : NULL, i, v) {
+	json_array_foreach(r == 0 ? names : NULL, i, v)
+	{
 		const char *n = json_string_value(v);
 		char label[LAYER_HEX_LEN + 16];
 		struct stat st;
@@ -165,7 +168,8 @@ static int sweep_containers(struct lprune *p, int fd, struct brig_err *e)
 	int r = dir_names(fd, "containers", &names, e);
 	size_t i;
 	json_t *v;
-	json_array_foreach(r == 0 ? names : NULL, i, v) {
+	json_array_foreach(r == 0 ? names : NULL, i, v)
+	{
 		const char *n = json_string_value(v);
 		char label[LAYER_HEX_LEN + 32];
 		if (!has_prefix(n, ".tmp-") && !has_prefix(n, ".rm-"))
@@ -216,7 +220,8 @@ static int prune_layers(const struct brig_global *g, struct img_store *s, struct
 	_cleanup_close_ int rootfd = BRIG_RETRY(open(g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (rootfd < 0)
 		return brig_err_sys(e, errno, "opening %s", g->root);
-	_cleanup_close_ int lock = brig_lock_path(rootfd, "names.lock", BRIG_LOCK_EXCLUSIVE, true, e);
+	_cleanup_close_ int lock = brig_lock_path(rootfd, "names.lock", BRIG_LOCK_EXCLUSIVE, true,
+						  e);
 	if (lock < 0)
 		return lock;
 	return sweep_locked(g, p, rootfd, e);
@@ -227,7 +232,8 @@ static int report_layers(json_t *rep, struct lprune *p, struct brig_err *e)
 {
 	if (json_object_set(rep, "removed_layers", p->layers) < 0 ||
 	    json_object_set(rep, "removed_leftovers", p->leftovers) < 0 ||
-	    json_object_set_new(rep, "layers_reclaimed_bytes", json_integer((json_int_t)p->bytes)) < 0)
+	    json_object_set_new(rep, "layers_reclaimed_bytes", json_integer((json_int_t)p->bytes)) <
+		    0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -247,12 +253,10 @@ static void print_text(const json_t *rep, bool dry_run)
 	       (long long)(bytes + lbytes), (long long)bytes, (long long)lbytes);
 }
 
-static int do_prune(const struct brig_global *g, bool dry_run, json_t **rep,
-		    struct brig_err *e)
+static int do_prune(const struct brig_global *g, bool dry_run, json_t **rep, struct brig_err *e)
 {
 	_cleanup_img_store_ struct img_store *s = NULL;
-	struct lprune p = { .dry_run = dry_run, .layers = json_array(),
-			    .leftovers = json_array() };
+	struct lprune p = { .dry_run = dry_run, .layers = json_array(), .leftovers = json_array() };
 	int r = p.layers && p.leftovers ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 	if (r == 0)
 		r = brig_store_open(g, &s, e);

@@ -30,8 +30,7 @@ static void top_line(pid_t pid)
 	printf("%-8d %-8u %s\n", (int)pid, uid, safe ? safe : "?");
 }
 
-static int top_one(struct eng *eng, const char *id, const char *what, void *arg,
-		   struct brig_err *e)
+static int top_one(struct eng *eng, const char *id, const char *what, void *arg, struct brig_err *e)
 {
 	(void)what;
 	(void)arg;

@@ -20,7 +20,8 @@ static int parse_labels(const struct opt *o, json_t **out, struct brig_err *e)
 	if (!labels)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	if (o->n > ENG_VOLUME_LABELS_MAX)
-		return brig_err_set(e, -EINVAL, "--label: at most %d labels", ENG_VOLUME_LABELS_MAX);
+		return brig_err_set(e, -EINVAL, "--label: at most %d labels",
+				    ENG_VOLUME_LABELS_MAX);
 	for (size_t i = 0; i < o->n; i++) {
 		const char *kv = o->list[i], *eq = strchr(kv, '=');
 		_cleanup_free_ char *key = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
@@ -39,9 +40,11 @@ static int create_checks(struct opt *o, size_t npos, struct brig_err *e)
 {
 	const char *driver = opts_find(o, "driver")->value;
 	if (driver && strcmp(driver, "local") != 0)
-		return brig_err_set(e, -EINVAL, "--driver \"%.64s\": only \"local\" exists", driver);
+		return brig_err_set(e, -EINVAL, "--driver \"%.64s\": only \"local\" exists",
+				    driver);
 	if (opts_find(o, "opt")->n)
-		return brig_err_set(e, -ENOTSUP, "--opt: the local driver takes no options here "
+		return brig_err_set(e, -ENOTSUP,
+				    "--opt: the local driver takes no options here "
 				    "(no device or tmpfs volumes)");
 	if (npos && opts_find(o, "name")->set)
 		return brig_err_set(e, -EINVAL, "give the name once: as --name or as NAME");
@@ -50,12 +53,11 @@ static int create_checks(struct opt *o, size_t npos, struct brig_err *e)
 
 int brig_cmd_volume_create(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_MULTI("label", 'l', "LABEL", "a label KEY=VALUE"),
-		OPT_VALUE("name", 0, "NAME", "the volume's name"),
-		OPT_VALUE("driver", 'd', "DRIVER", "the driver: local (the only one)"),
-		OPT_MULTI("opt", 'o', "OPT", "driver options (none are supported)"),
-		{ 0 } };
+	struct opt o[] = { OPT_MULTI("label", 'l', "LABEL", "a label KEY=VALUE"),
+			   OPT_VALUE("name", 0, "NAME", "the volume's name"),
+			   OPT_VALUE("driver", 'd', "DRIVER", "the driver: local (the only one)"),
+			   OPT_MULTI("opt", 'o', "OPT", "driver options (none are supported)"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("volume create", "[NAME]", o, argc, argv, &pos, &npos, 0, 1);
@@ -88,13 +90,15 @@ static int check_filters(const struct opt *filters, struct brig_err *e)
 		bool ok = false;
 		for (size_t k = 0; eq && eq[1] && k < BRIG_ARRAY_SIZE(keys); k++)
 			ok |= strlen(keys[k]) == (size_t)(eq - f) &&
-			      strncmp(f, keys[k], (size_t)(eq - f)) == 0;
+				strncmp(f, keys[k], (size_t)(eq - f)) == 0;
 		if (ok && f[0] == 'd' && f[1] == 'a')
 			ok = !strcmp(eq + 1, "true") || !strcmp(eq + 1, "false") ||
-			     !strcmp(eq + 1, "1") || !strcmp(eq + 1, "0");
+				!strcmp(eq + 1, "1") || !strcmp(eq + 1, "0");
 		if (!ok)
-			return brig_err_set(e, -EINVAL, "--filter: \"%s\": use dangling=true|false, "
-					    "label=KEY[=VALUE], name=NAME or driver=local", f);
+			return brig_err_set(e, -EINVAL,
+					    "--filter: \"%s\": use dangling=true|false, "
+					    "label=KEY[=VALUE], name=NAME or driver=local",
+					    f);
 	}
 	return 0;
 }
@@ -105,9 +109,9 @@ static bool label_matches(const json_t *labels, const char *val)
 	size_t klen = veq ? (size_t)(veq - val) : strlen(val);
 	const char *k;
 	json_t *v;
-	json_object_foreach((json_t *)labels, k, v)
-		if (strlen(k) == klen && strncmp(k, val, klen) == 0)
-			return !veq || strcmp(json_string_value(v), veq + 1) == 0;
+	json_object_foreach((json_t *)labels, k,
+			    v) if (strlen(k) == klen && strncmp(k, val, klen) == 0) return !veq ||
+		strcmp(json_string_value(v), veq + 1) == 0;
 	return false;
 }
 
@@ -139,11 +143,13 @@ static json_t *ls_row(const json_t *vol)
 	char links[32];
 	if (!text)
 		return NULL;
-	(void)snprintf(links, sizeof(links), "%zu", json_array_size(json_object_get(vol, "UsedBy")));
+	(void)snprintf(links, sizeof(links), "%zu",
+		       json_array_size(json_object_get(vol, "UsedBy")));
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "Name", jstr(vol, "Name"),
 			 "Driver", jstr(vol, "Driver"), "Scope", "local", "Mountpoint",
 			 jstr(vol, "Mountpoint"), "CreatedAt", jstr(vol, "CreatedAt"), "Labels",
-			 text, "Size", "N/A", "Links", links, "Anonymous", json_is_true(json_object_get(vol, "Anonymous")));
+			 text, "Size", "N/A", "Links", links, "Anonymous",
+			 json_is_true(json_object_get(vol, "Anonymous")));
 }
 
 static int ls_print(struct opt *o, const json_t *rows, struct brig_err *e)
@@ -152,8 +158,7 @@ static int ls_print(struct opt *o, const json_t *rows, struct brig_err *e)
 	size_t i;
 	json_t *row;
 	if (opts_find(o, "quiet")->set) {
-		json_array_foreach(rows, i, row)
-			printf("%s\n", jstr(row, "Name"));
+		json_array_foreach(rows, i, row) printf("%s\n", jstr(row, "Name"));
 	} else if (!format || strcmp(format, "table") == 0) {
 		_cleanup_json_ json_t *safe = brig_term_rows(rows);
 		if (!safe)
@@ -162,7 +167,8 @@ static int ls_print(struct opt *o, const json_t *rows, struct brig_err *e)
 		json_array_foreach(safe, i, row)
 			printf("%-10s%s\n", jstr(row, "Driver"), jstr(row, "Name"));
 	} else if (strcmp(format, "json") == 0) {
-		json_array_foreach(rows, i, row) {
+		json_array_foreach(rows, i, row)
+		{
 			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT);
 			if (!s)
 				return brig_err_set(e, -ENOMEM, "out of memory");
@@ -182,7 +188,8 @@ static int ls_rows(struct eng *eng, const struct opt *filters, json_t *rows, str
 		return r;
 	size_t i;
 	json_t *vol;
-	json_array_foreach(all, i, vol) {
+	json_array_foreach(all, i, vol)
+	{
 		if (!matches(vol, filters))
 			continue;
 		json_t *row = ls_row(vol);
@@ -194,11 +201,12 @@ static int ls_rows(struct eng *eng, const struct opt *filters, json_t *rows, str
 
 int brig_cmd_volume_ls(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_FLAG("quiet", 'q', "only the names"),
-		OPT_MULTI("filter", 'f', "FILTER", "dangling=true|false, label=KEY[=VALUE], name=, driver="),
-		OPT_VALUE("format", 0, "FORMAT", "table, json (one object a line) or a Go template"),
-		{ 0 } };
+	struct opt o[] = { OPT_FLAG("quiet", 'q', "only the names"),
+			   OPT_MULTI("filter", 'f', "FILTER",
+				     "dangling=true|false, label=KEY[=VALUE], name=, driver="),
+			   OPT_VALUE("format", 0, "FORMAT",
+				     "table, json (one object a line) or a Go template"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("volume ls", "", o, argc, argv, &pos, &npos, 0, 0);
@@ -224,12 +232,11 @@ int brig_cmd_volume_ls(const struct brig_global *g, int argc, char **argv)
 int brig_cmd_volume_inspect(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("format", 'f', "TEMPLATE", "a Go template applied to each volume"),
-		{ 0 } };
+		OPT_VALUE("format", 'f', "TEMPLATE", "a Go template applied to each volume"), { 0 }
+	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
-	int p = brig_parse("volume inspect", "VOLUME...", o, argc, argv, &pos, &npos,
-			   1, SIZE_MAX);
+	int p = brig_parse("volume inspect", "VOLUME...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
 	_cleanup_err_ struct brig_err e = { 0 };
@@ -259,13 +266,11 @@ int brig_cmd_volume_inspect(const struct brig_global *g, int argc, char **argv)
 
 int brig_cmd_volume_rm(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_FLAG("force", 'f', "no error for a volume that does not exist"),
-		{ 0 } };
+	struct opt o[] = { OPT_FLAG("force", 'f', "no error for a volume that does not exist"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
-	int p = brig_parse("volume rm", "VOLUME...", o, argc, argv, &pos, &npos, 1,
-			   SIZE_MAX);
+	int p = brig_parse("volume rm", "VOLUME...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
 	bool force = o[0].set;
 	opts_free(o);
 	if (p <= 0)
@@ -312,7 +317,8 @@ static void prune_print(const json_t *removed)
 	char human[32];
 	if (json_array_size(removed))
 		printf("Deleted Volumes:\n");
-	json_array_foreach(removed, i, v) {
+	json_array_foreach(removed, i, v)
+	{
 		printf("%s\n", jstr(v, "Name"));
 		total += (uint64_t)json_integer_value(json_object_get(v, "Size"));
 	}
@@ -324,11 +330,10 @@ static void prune_print(const json_t *removed)
 
 int brig_cmd_volume_prune(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_FLAG("all", 'a', "named volumes too, not only anonymous ones"),
-		OPT_FLAG("force", 'f', "accepted for Docker's sake (brig never asks)"),
-		OPT_MULTI("filter", 0, "FILTER", "label=KEY[=VALUE]"),
-		{ 0 } };
+	struct opt o[] = { OPT_FLAG("all", 'a', "named volumes too, not only anonymous ones"),
+			   OPT_FLAG("force", 'f', "accepted for Docker's sake (brig never asks)"),
+			   OPT_MULTI("filter", 0, "FILTER", "label=KEY[=VALUE]"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("volume prune", "", o, argc, argv, &pos, &npos, 0, 0);

@@ -24,8 +24,8 @@ int rt_fail(struct brig_err *e)
 
 /* Parse a command's options; prints help when asked.  Returns 1 to go on,
  * 0 when help was printed, -1 on a usage error. */
-int rtcli_parse(const char *name, const char *args, struct opt *o, int argc, char **argv,
-		 bool stop, char ***pos, size_t *npos, size_t min, size_t max)
+int rtcli_parse(const char *name, const char *args, struct opt *o, int argc, char **argv, bool stop,
+		char ***pos, size_t *npos, size_t min, size_t max)
 {
 	char prog[64];
 	snprintf(prog, sizeof(prog), "brig-runtime %s", name);

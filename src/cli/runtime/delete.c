@@ -4,8 +4,7 @@
 
 int rtcmd_delete(const struct rt_global *g, int argc, char **argv)
 {
-	struct opt o[] = { OPT_FLAG("force", 'f', "kill the container if it runs"),
-			   { 0 } };
+	struct opt o[] = { OPT_FLAG("force", 'f', "kill the container if it runs"), { 0 } };
 	char **pos = NULL;
 	size_t npos = 0;
 	int p = rtcli_parse("delete", "ID", o, argc, argv, false, &pos, &npos, 1, 1);

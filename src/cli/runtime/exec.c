@@ -29,7 +29,8 @@ int rtcmd_exec(const struct rt_global *g, int argc, char **argv)
 	size_t npos = 0;
 	int rc = 1;
 	_cleanup_err_ struct brig_err e = { 0 };
-	int p = rtcli_parse("exec", "ID [COMMAND [ARGS...]]", o, argc, argv, true, &pos, &npos, 1, SIZE_MAX);
+	int p = rtcli_parse("exec", "ID [COMMAND [ARGS...]]", o, argc, argv, true, &pos, &npos, 1,
+			    SIZE_MAX);
 	if (p <= 0) {
 		rc = p < 0 ? 1 : 0;
 		goto out;

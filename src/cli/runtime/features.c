@@ -29,8 +29,7 @@ int rtcmd_unsupported(const struct rt_global *g, int argc, char **argv)
 	struct opt o[] = { { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = rtcli_parse("checkpoint", "ID", o, argc, argv, false, &pos,
-			    &npos, 0, SIZE_MAX);
+	int p = rtcli_parse("checkpoint", "ID", o, argc, argv, false, &pos, &npos, 0, SIZE_MAX);
 	if (p <= 0)
 		return p < 0 ? 1 : 0;
 	fprintf(stderr, "brig-runtime: checkpoint/restore (CRIU) is not supported\n");

@@ -7,8 +7,7 @@
 
 int rtcmd_kill(const struct rt_global *g, int argc, char **argv)
 {
-	struct opt o[] = { OPT_FLAG("all", 'a', "signal every process of the container"),
-			   { 0 } };
+	struct opt o[] = { OPT_FLAG("all", 'a', "signal every process of the container"), { 0 } };
 	char **pos = NULL;
 	size_t npos = 0;
 	int p = rtcli_parse("kill", "ID [SIGNAL]", o, argc, argv, false, &pos, &npos, 1, 2);

@@ -40,7 +40,8 @@ int rtcmd_list(const struct rt_global *g, int argc, char **argv)
 		       "CREATED", "OWNER");
 	size_t i;
 	json_t *s;
-	json_array_foreach(all, i, s) {
+	json_array_foreach(all, i, s)
+	{
 		if (quiet) {
 			printf("%s\n", json_string_value(json_object_get(s, "id")));
 			continue;

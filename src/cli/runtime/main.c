@@ -17,10 +17,11 @@ static const struct rtcmd *find_cmd(const char *name)
 
 static void usage(FILE *out, struct opt *global)
 {
-	fprintf(out, "Usage: brig-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
-		     "An OCI runtime with runc's command line: it turns an OCI bundle\n"
-		     "(config.json + rootfs) into a confined container process.\n\n"
-		     "Commands:\n");
+	fprintf(out,
+		"Usage: brig-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+		"An OCI runtime with runc's command line: it turns an OCI bundle\n"
+		"(config.json + rootfs) into a confined container process.\n\n"
+		"Commands:\n");
 	for (const struct rtcmd *c = rt_commands; c->name; c++)
 		fprintf(out, "  %-12s %s\n", c->name, c->summary);
 	fprintf(out, "\nGlobal options:\n");
@@ -70,7 +71,10 @@ int rtcmd_help(const struct rt_global *g, int argc, char **argv)
 int main(int argc, char **argv, char **envp)
 {
 	struct opt global[] = {
-		OPT_VALUE("root", 0, "DIR", "state directory (default " "/run/brig-runtime" ")"),
+		OPT_VALUE("root", 0, "DIR",
+			  "state directory (default "
+			  "/run/brig-runtime"
+			  ")"),
 		OPT_VALUE("log", 0, "FILE", "log file (default stderr)"),
 		OPT_VALUE("log-format", 0, "FMT", "log format: text or json"),
 		OPT_FLAG("debug", 0, "debug logging"),

@@ -40,7 +40,9 @@ int rtcmd_spec(const struct rt_global *g, int argc, char **argv)
 	} else {
 		size_t len = strlen(text);
 		text[len] = '\n';
-		rc = brig_atomic_write(dfd, "config.json", text, len + 1, 0644, &e) < 0 ? rt_fail(&e) : 0;
+		rc = brig_atomic_write(dfd, "config.json", text, len + 1, 0644, &e) < 0
+			? rt_fail(&e)
+			: 0;
 		text[len] = '\0';
 	}
 out:

@@ -56,7 +56,8 @@ static int flags_to_resources(struct opt *o, json_t *res)
 		}
 		(void)json_object_set_new(grp, update_flags[i].key, json_integer(n));
 	}
-	static const char *const cpuset[][2] = { { "cpuset-cpus", "cpus" }, { "cpuset-mems", "mems" } };
+	static const char *const cpuset[][2] = { { "cpuset-cpus", "cpus" },
+						 { "cpuset-mems", "mems" } };
 	for (size_t i = 0; i < 2; i++) {
 		const char *v = opts_find(o, cpuset[i][0])->value;
 		if (!v)

@@ -7,8 +7,7 @@
 
 /* parent[key] as an object, created when absent; NULL (error set) when it
  * is something else. */
-static json_t *child_obj(json_t *parent, const char *path, const char *key,
-			 struct brig_err *e)
+static json_t *child_obj(json_t *parent, const char *path, const char *key, struct brig_err *e)
 {
 	json_t *v = json_object_get(parent, key);
 	if (json_is_object(v))
@@ -46,13 +45,14 @@ static int apply_rlimits(const struct eng_config *c, json_t *proc, struct brig_e
 		return brig_err_set(e, -EINVAL, "OCI config: process.rlimits is not an array");
 	for (size_t i = 0; i < c->n_ulimits; i++) {
 		const struct eng_config_ulimit *u = &c->ulimits[i];
-		json_t *obj = json_pack("{s:s,s:I,s:I}", "type", u->oci, "hard",
-					rlim_json(u->hard), "soft", rlim_json(u->soft));
+		json_t *obj = json_pack("{s:s,s:I,s:I}", "type", u->oci, "hard", rlim_json(u->hard),
+					"soft", rlim_json(u->soft));
 		if (!obj)
 			return brig_err_oom(e);
 		size_t j, at = json_array_size(rl);
 		json_t *old;
-		json_array_foreach(rl, j, old) {
+		json_array_foreach(rl, j, old)
+		{
 			const char *t = json_string_value(json_object_get(old, "type"));
 			if (t && strcmp(t, u->oci) == 0)
 				at = j;

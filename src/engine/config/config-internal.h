@@ -11,7 +11,7 @@
 #define CFG_CPU_SHARES_MIN 2
 #define CFG_CPU_SHARES_MAX 262144
 #define CFG_RESTART_CEILING_MAX 1000000
-#define CFG_BACKOFF_MIN_MS 100LL            /* the first back-off step */
+#define CFG_BACKOFF_MIN_MS 100LL /* the first back-off step */
 #define CFG_BACKOFF_MAX_MS (24LL * 3600000) /* a day */
 #define CFG_NAME_MAX 32 /* user and group names */
 

@@ -80,9 +80,8 @@ int eng_config_defaults(struct eng_config **out, struct brig_err *e)
 
 /* A size string into *out (at least min bytes), or "-1" when allow_m1.
  * null leaves *out at null_value. */
-static int get_size(const json_t *doc, const struct bj_loc *root, const char *key,
-		    int64_t min, int64_t null_value, bool allow_m1, int64_t *out,
-		    struct brig_err *e)
+static int get_size(const json_t *doc, const struct bj_loc *root, const char *key, int64_t min,
+		    int64_t null_value, bool allow_m1, int64_t *out, struct brig_err *e)
 {
 	json_t *v = json_object_get(doc, key);
 	struct bj_loc at;
@@ -153,8 +152,7 @@ static int key_shares(const json_t *doc, const struct bj_loc *root, const char *
 static int key_ceiling(const json_t *doc, const struct bj_loc *root, const char *key,
 		       struct eng_config *c, struct brig_err *e)
 {
-	return bj_get_int(doc, root, key, true, 0, CFG_RESTART_CEILING_MAX,
-			  &c->restart_ceiling, e);
+	return bj_get_int(doc, root, key, true, 0, CFG_RESTART_CEILING_MAX, &c->restart_ceiling, e);
 }
 
 static int key_backoff(const json_t *doc, const struct bj_loc *root, const char *key,
@@ -168,8 +166,10 @@ static int key_backoff(const json_t *doc, const struct bj_loc *root, const char 
 	bj_key(&at, root, key);
 	int64_t ms = 0;
 	if (cfg_parse_duration_ms(s, &ms) < 0 || ms < CFG_BACKOFF_MIN_MS || ms > CFG_BACKOFF_MAX_MS)
-		return bj_fail(e, &at, "\"%.32s\" is not a duration from 100ms to 24h "
-			       "(NUMBER UNIT terms, units ms s m h: \"60s\", \"1m30s\")", s);
+		return bj_fail(e, &at,
+			       "\"%.32s\" is not a duration from 100ms to 24h "
+			       "(NUMBER UNIT terms, units ms s m h: \"60s\", \"1m30s\")",
+			       s);
 	c->restart_backoff_max_ms = ms;
 	return 0;
 }
@@ -205,7 +205,8 @@ static int key_storage(const json_t *doc, const struct bj_loc *root, const char 
 	int idx, r = get_choice(doc, root, key, choices, true, &idx, e);
 	if (r == 0)
 		c->storage_driver = idx < 0 ? ENG_STORAGE_AUTO
-				    : idx == 0 ? ENG_STORAGE_OVERLAY : ENG_STORAGE_COPY;
+			: idx == 0          ? ENG_STORAGE_OVERLAY
+					    : ENG_STORAGE_COPY;
 	return r;
 }
 
@@ -229,8 +230,10 @@ static int key_subid_user(const json_t *doc, const struct bj_loc *root, const ch
 	struct bj_loc at;
 	bj_key(&at, root, key);
 	if (!cfg_valid_name(s))
-		return bj_fail(e, &at, "\"%.32s\" is not a user name (at most %d of "
-			       "A-Z a-z 0-9 _ . -, not only digits)", s, CFG_NAME_MAX);
+		return bj_fail(e, &at,
+			       "\"%.32s\" is not a user name (at most %d of "
+			       "A-Z a-z 0-9 _ . -, not only digits)",
+			       s, CFG_NAME_MAX);
 	char *dup = strdup(s);
 	if (!dup)
 		return brig_err_set(e, -ENOMEM, "out of memory");
@@ -321,19 +324,20 @@ static const struct {
 };
 
 /* Rules that involve more than one key. */
-static int check_across(const struct eng_config *c, const struct bj_loc *root,
-			struct brig_err *e)
+static int check_across(const struct eng_config *c, const struct bj_loc *root, struct brig_err *e)
 {
 	struct bj_loc at;
 	if (c->memory_swap != 0 && c->memory_swap != -1) {
 		bj_key(&at, root, "default-memory-swap");
 		if (c->memory == 0)
-			return bj_fail(e, &at, "needs a default-memory limit (memory+swap "
+			return bj_fail(e, &at,
+				       "needs a default-memory limit (memory+swap "
 				       "cannot be limited while memory is not)");
 		if (c->memory_swap < c->memory)
-			return bj_fail(e, &at, "%lld is below default-memory %lld (the value is "
-				       "memory plus swap)", (long long)c->memory_swap,
-				       (long long)c->memory);
+			return bj_fail(e, &at,
+				       "%lld is below default-memory %lld (the value is "
+				       "memory plus swap)",
+				       (long long)c->memory_swap, (long long)c->memory);
 	}
 	if (c->memory == 0 && c->memory_swap == -1) {
 		bj_key(&at, root, "default-memory-swap");
@@ -346,8 +350,7 @@ static int check_across(const struct eng_config *c, const struct bj_loc *root,
 	return 0;
 }
 
-static int parse_doc(const json_t *doc, const char *name, struct eng_config *c,
-		     struct brig_err *e)
+static int parse_doc(const json_t *doc, const char *name, struct eng_config *c, struct brig_err *e)
 {
 	const char *allowed[BRIG_ARRAY_SIZE(keys) + 1];
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(keys); i++)
@@ -362,14 +365,13 @@ static int parse_doc(const json_t *doc, const char *name, struct eng_config *c,
 	return r < 0 ? r : check_across(c, &root, e);
 }
 
-int eng_config_parse(const char *buf, size_t len, const char *name,
-		     struct eng_config **out, struct brig_err *e)
+int eng_config_parse(const char *buf, size_t len, const char *name, struct eng_config **out,
+		     struct brig_err *e)
 {
 	_cleanup_json_ json_t *doc = NULL;
 	_cleanup_eng_config_ struct eng_config *c = NULL;
 	int r = bj_parse(buf, len, name, &doc, e);
-	if (r < 0 || (r = eng_config_defaults(&c, e)) < 0 ||
-	    (r = parse_doc(doc, name, c, e)) < 0)
+	if (r < 0 || (r = eng_config_defaults(&c, e)) < 0 || (r = parse_doc(doc, name, c, e)) < 0)
 		return r;
 	if (!(c->source = strdup(name)))
 		return brig_err_set(e, -ENOMEM, "out of memory");
@@ -387,21 +389,22 @@ static int check_file(int fd, const char *path, struct brig_err *e)
 	if (!S_ISREG(st.st_mode))
 		return brig_err_set(e, -EINVAL, "%s: not a regular file", path);
 	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return brig_err_set(e, -EPERM, "%s: owned by uid %u, not by root or the user "
-				    "running brig", path, (unsigned)st.st_uid);
+		return brig_err_set(e, -EPERM,
+				    "%s: owned by uid %u, not by root or the user "
+				    "running brig",
+				    path, (unsigned)st.st_uid);
 	if (st.st_mode & S_IWOTH)
 		return brig_err_set(e, -EPERM, "%s: writable by every user (mode %04o)", path,
 				    (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
-int eng_config_load(const char *path, bool explicit, struct eng_config **out,
-		    struct brig_err *e)
+int eng_config_load(const char *path, bool explicit, struct eng_config **out, struct brig_err *e)
 {
 	if (!path)
 		path = eng_config_default_path();
-	_cleanup_close_ int fd = BRIG_RETRY(open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-						     O_NONBLOCK));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	if (fd < 0) {
 		if (errno == ENOENT && !explicit) {
 			brig_debug("engine config %s: absent, using the defaults", path);

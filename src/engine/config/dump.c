@@ -9,9 +9,9 @@ static json_t *ulimits_json(const struct eng_config *c)
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < c->n_ulimits; i++) {
 		const struct eng_config_ulimit *u = &c->ulimits[i];
-		if (json_object_set_new(o, u->name, json_pack("{s:I,s:I}", "Soft",
-							      (json_int_t)u->soft, "Hard",
-							      (json_int_t)u->hard)) < 0) {
+		if (json_object_set_new(o, u->name,
+					json_pack("{s:I,s:I}", "Soft", (json_int_t)u->soft, "Hard",
+						  (json_int_t)u->hard)) < 0) {
 			json_decref(o);
 			return NULL;
 		}
@@ -62,29 +62,24 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 	char backoff[32];
 	cfg_format_duration(c->restart_backoff_max_ms, backoff, sizeof(backoff));
 	json_t *swap = c->memory_swap == -1 ? json_integer(-1)
-		       : c->memory_swap == 0 ? json_null() : size_json(c->memory_swap);
+		: c->memory_swap == 0       ? json_null()
+					    : size_json(c->memory_swap);
 	json_t *j = json_pack(
 		"{s:o*,s:o*,s:o*,s:I,s:I,s:I,s:s,s:o*,s:s,s:o*,s:s,s:s,s:{s:o*,s:I},s:o*,s:b,s:b,"
 		"s:o*,s:b}",
-		"default-ulimits", ulimits_json(c),
-		"default-memory", c->memory ? size_json(c->memory) : json_null(),
-		"default-memory-swap", swap,
-		"default-pids-limit", (json_int_t)c->pids_limit,
-		"default-cpu-shares", (json_int_t)c->cpu_shares,
-		"restart-ceiling", (json_int_t)c->restart_ceiling,
-		"restart-backoff-max", backoff,
-		"storage-driver", opt_string(eng_config_storage_name(c->storage_driver)),
-		"userns", eng_config_userns_name(c->userns),
-		"userns-remap", remap_json(&c->userns_remap),
-		"subid-user", c->subid_user,
-		"userns-registry", c->userns_registry,
-		"log-opts", "max-size", size_json((int64_t)c->log_max_size),
-		"max-file", (json_int_t)c->log_max_files,
-		"seccomp-profile", opt_string(c->seccomp_profile),
-		"no-new-privileges", c->no_new_privileges,
-		"read-only-rootfs", c->read_only_rootfs,
-		"default-capabilities", caps_json(c->capabilities),
-		"content-trust", c->content_trust);
+		"default-ulimits", ulimits_json(c), "default-memory",
+		c->memory ? size_json(c->memory) : json_null(), "default-memory-swap", swap,
+		"default-pids-limit", (json_int_t)c->pids_limit, "default-cpu-shares",
+		(json_int_t)c->cpu_shares, "restart-ceiling", (json_int_t)c->restart_ceiling,
+		"restart-backoff-max", backoff, "storage-driver",
+		opt_string(eng_config_storage_name(c->storage_driver)), "userns",
+		eng_config_userns_name(c->userns), "userns-remap", remap_json(&c->userns_remap),
+		"subid-user", c->subid_user, "userns-registry", c->userns_registry, "log-opts",
+		"max-size", size_json((int64_t)c->log_max_size), "max-file",
+		(json_int_t)c->log_max_files, "seccomp-profile", opt_string(c->seccomp_profile),
+		"no-new-privileges", c->no_new_privileges, "read-only-rootfs", c->read_only_rootfs,
+		"default-capabilities", caps_json(c->capabilities), "content-trust",
+		c->content_trust);
 	/* json_pack's "o*" turns a failed (NULL) member into a missing key:
 	 * every key must be there. */
 	if (!j || json_object_size(j) != 18 ||

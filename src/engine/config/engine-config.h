@@ -47,19 +47,19 @@ enum eng_storage_choice {
 
 enum eng_userns_choice {
 	ENG_USERNS_AUTO = 0, /* a user namespace per container (default) */
-	ENG_USERNS_HOST,     /* the host's user namespace */
+	ENG_USERNS_HOST, /* the host's user namespace */
 };
 
 enum eng_remap_kind {
 	ENG_REMAP_NONE = 0, /* null: a distinct subordinate range per container */
-	ENG_REMAP_USER,     /* "USER[:GROUP]": that user's /etc/subuid range */
-	ENG_REMAP_IDS,      /* "UID:GID:SIZE": this exact range */
+	ENG_REMAP_USER, /* "USER[:GROUP]": that user's /etc/subuid range */
+	ENG_REMAP_IDS, /* "UID:GID:SIZE": this exact range */
 };
 
 /* "userns-remap": one fixed mapping used for every container. */
 struct eng_config_remap {
 	enum eng_remap_kind kind;
-	char *user;  /* ENG_REMAP_USER: the user name */
+	char *user; /* ENG_REMAP_USER: the user name */
 	char *group; /* ENG_REMAP_USER: the group name; NULL = same as user */
 	uint32_t uid, gid, size; /* ENG_REMAP_IDS: host uid/gid and length */
 };
@@ -67,7 +67,7 @@ struct eng_config_remap {
 /* One default resource limit (process.rlimits); -1 means unlimited. */
 struct eng_config_ulimit {
 	const char *name; /* Docker's name, "nofile" (static storage) */
-	const char *oci;  /* the OCI type, "RLIMIT_NOFILE" (static storage) */
+	const char *oci; /* the OCI type, "RLIMIT_NOFILE" (static storage) */
 	int64_t soft, hard;
 };
 
@@ -83,22 +83,22 @@ struct eng_config {
 	struct eng_config_ulimit ulimits[ENG_CONFIG_N_ULIMITS];
 	size_t n_ulimits;
 
-	int64_t memory;      /* "default-memory" bytes; 0 = no default limit */
+	int64_t memory; /* "default-memory" bytes; 0 = no default limit */
 	int64_t memory_swap; /* "default-memory-swap": memory+swap bytes,
 				0 = same as memory (no swap), -1 = unlimited */
-	int64_t pids_limit;  /* "default-pids-limit"; -1 = unlimited */
-	int64_t cpu_shares;  /* "default-cpu-shares" (2..262144) */
+	int64_t pids_limit; /* "default-pids-limit"; -1 = unlimited */
+	int64_t cpu_shares; /* "default-cpu-shares" (2..262144) */
 
-	int64_t restart_ceiling;        /* "restart-ceiling" */
+	int64_t restart_ceiling; /* "restart-ceiling" */
 	int64_t restart_backoff_max_ms; /* "restart-backoff-max" */
 
 	enum eng_storage_choice storage_driver; /* "storage-driver" */
-	enum eng_userns_choice userns;          /* "userns" */
-	struct eng_config_remap userns_remap;   /* "userns-remap" */
-	char *subid_user;                       /* "subid-user" */
-	char *userns_registry;                  /* "userns-registry" */
+	enum eng_userns_choice userns; /* "userns" */
+	struct eng_config_remap userns_remap; /* "userns-remap" */
+	char *subid_user; /* "subid-user" */
+	char *userns_registry; /* "userns-registry" */
 
-	uint64_t log_max_size;  /* "log-opts"."max-size" bytes */
+	uint64_t log_max_size; /* "log-opts"."max-size" bytes */
 	unsigned log_max_files; /* "log-opts"."max-file" */
 
 	/* "seccomp-profile": NULL = brig's default profile, "unconfined",
@@ -106,8 +106,8 @@ struct eng_config {
 	char *seccomp_profile;
 
 	bool no_new_privileges; /* "no-new-privileges" */
-	bool read_only_rootfs;  /* "read-only-rootfs" */
-	bool content_trust;     /* "content-trust" */
+	bool read_only_rootfs; /* "read-only-rootfs" */
+	bool content_trust; /* "content-trust" */
 
 	/* "default-capabilities": "CAP_*" names, NULL-terminated (never NULL;
 	 * empty when the file gives []). */
@@ -125,15 +125,17 @@ const char *eng_config_default_path(void);
  * ENG_CONFIG_MAX_SIZE bytes, owned by root or the caller and not writable
  * by others.  *out is set only on success.
  */
-int eng_config_load(const char *path, bool explicit, struct eng_config **out,
-		    struct brig_err *e);
+int eng_config_load(const char *path, bool explicit, struct eng_config **out, struct brig_err *e);
 /* Parse a document held in memory; name is used in messages. */
-int eng_config_parse(const char *buf, size_t len, const char *name,
-		     struct eng_config **out, struct brig_err *e);
+int eng_config_parse(const char *buf, size_t len, const char *name, struct eng_config **out,
+		     struct brig_err *e);
 /* The built-in defaults alone. */
 int eng_config_defaults(struct eng_config **out, struct brig_err *e);
 void eng_config_free(struct eng_config *c);
-static inline void eng_config_freep(struct eng_config **c) { eng_config_free(*c); }
+static inline void eng_config_freep(struct eng_config **c)
+{
+	eng_config_free(*c);
+}
 #define _cleanup_eng_config_ _cleanup_(eng_config_freep)
 
 /* The effective configuration as a JSON object in the file's own shape
@@ -149,8 +151,7 @@ int eng_config_dump(const struct eng_config *c, json_t **out);
  * ambient removed), process.noNewPrivileges and root.readonly.  Objects
  * missing from oci are created.  On error oci may be partly changed.
  */
-int eng_config_apply_defaults(const struct eng_config *c, json_t *oci,
-			      struct brig_err *e);
+int eng_config_apply_defaults(const struct eng_config *c, json_t *oci, struct brig_err *e);
 
 /* Names for messages and dumps: "overlay"/"copy"/NULL (auto),
  * "auto"/"host". */

@@ -10,7 +10,10 @@ static const struct {
 	int64_t ms;
 } dur_units[] = {
 	/* "ms" before "m": the longest match wins. */
-	{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "m", 60000 },
+	{ "h", 3600000 },
 };
 
 /* One NUMBER UNIT term at *p, added to *total. */
@@ -31,8 +34,7 @@ static int duration_term(const char **p, int64_t *total)
 		size_t ul = strlen(dur_units[i].name);
 		if (strncmp(s, dur_units[i].name, ul) != 0)
 			continue;
-		if (n > INT64_MAX / dur_units[i].ms ||
-		    *total > INT64_MAX - n * dur_units[i].ms)
+		if (n > INT64_MAX / dur_units[i].ms || *total > INT64_MAX - n * dur_units[i].ms)
 			return -ERANGE;
 		*total += n * dur_units[i].ms;
 		*p = s + ul;

@@ -15,10 +15,10 @@ _Static_assert(ENG_CONFIG_N_ULIMITS == ENG_ULIMIT_COUNT, "one table of ulimit na
 /* brig's default set: Docker's less NET_RAW, MKNOD, AUDIT_WRITE, SETFCAP
  * and SYS_CHROOT (design.md, "limit capabilities"). */
 static const char *const default_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_SETGID",
-	"CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_KILL",
+	"CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",  "CAP_SETGID",
+	"CAP_SETUID",  "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_KILL",
 #ifdef BRIG_MUTANT_NO_CAPDROP /* mutant build (make mutants): Docker's 14 */
-	"CAP_NET_RAW", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP", "CAP_SYS_CHROOT",
+	"CAP_NET_RAW", "CAP_MKNOD",        "CAP_AUDIT_WRITE",      "CAP_SETFCAP", "CAP_SYS_CHROOT",
 #endif
 };
 
@@ -92,14 +92,17 @@ int cfg_key_ulimits(const json_t *doc, const struct bj_loc *root, const char *ke
 	bj_key(&at, root, key);
 	const char *name;
 	json_t *v;
-	json_object_foreach(obj, name, v) {
+	json_object_foreach(obj, name, v)
+	{
 		struct bj_loc sub;
 		bj_key(&sub, &at, name);
 		size_t idx = ulimit_index(name);
 		if (idx == SIZE_MAX)
-			return bj_fail(e, &sub, "unknown ulimit (one of as, core, cpu, data, fsize, "
-				       "locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, "
-				       "rttime, sigpending, stack)");
+			return bj_fail(
+				e, &sub,
+				"unknown ulimit (one of as, core, cpu, data, fsize, "
+				"locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, "
+				"rttime, sigpending, stack)");
 		int64_t soft, hard;
 		if ((r = parse_one_ulimit(v, &sub, name, &soft, &hard, e)) < 0)
 			return r;
@@ -176,14 +179,16 @@ int cfg_key_caps(const json_t *doc, const struct bj_loc *root, const char *key,
 	caps_reset(c);
 	if (!(c->capabilities = calloc(1, sizeof(char *))))
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct bj_loc sub;
 		bj_idx(&sub, &at, i);
 		if ((r = bj_expect(v, &sub, JSON_STRING, e)) < 0)
 			return r;
 		const char *bare = cap_lookup(json_string_value(v));
 		if (!bare)
-			return bj_fail(e, &sub, "unknown capability \"%.64s\"", json_string_value(v));
+			return bj_fail(e, &sub, "unknown capability \"%.64s\"",
+				       json_string_value(v));
 		if ((r = caps_push(c, &n, bare, e)) < 0)
 			return r;
 	}
@@ -201,8 +206,8 @@ bool cfg_valid_name(const char *s)
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 		bool digit = ch >= '0' && ch <= '9';
-		if (!digit && !(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') &&
-		    ch != '_' && ch != '.' && ch != '-')
+		if (!digit && !(ch >= 'a' && ch <= 'z') && !(ch >= 'A' && ch <= 'Z') && ch != '_' &&
+		    ch != '.' && ch != '-')
 			return false;
 		all_digits = all_digits && digit;
 	}
@@ -229,7 +234,8 @@ static int parse_remap(char *s, struct eng_config_remap *m, const struct bj_loc 
 		    parse_u32(c2 + 1, &m->size) < 0 || m->size == 0)
 			return bj_fail(e, at, "expected \"USER[:GROUP]\" or \"UID:GID:SIZE\"");
 		if (m->uid == 0 || m->gid == 0)
-			return bj_fail(e, at, "a mapping onto host uid or gid 0 gives containers "
+			return bj_fail(e, at,
+				       "a mapping onto host uid or gid 0 gives containers "
 				       "the host's root");
 		if ((uint64_t)m->uid + m->size > UINT32_MAX ||
 		    (uint64_t)m->gid + m->size > UINT32_MAX)
@@ -240,8 +246,10 @@ static int parse_remap(char *s, struct eng_config_remap *m, const struct bj_loc 
 	if (c1)
 		*c1 = '\0';
 	if (!cfg_valid_name(s) || (c1 && !cfg_valid_name(c1 + 1)))
-		return bj_fail(e, at, "expected \"USER[:GROUP]\" (names of at most %d of "
-			       "A-Z a-z 0-9 _ . -) or \"UID:GID:SIZE\"", CFG_NAME_MAX);
+		return bj_fail(e, at,
+			       "expected \"USER[:GROUP]\" (names of at most %d of "
+			       "A-Z a-z 0-9 _ . -) or \"UID:GID:SIZE\"",
+			       CFG_NAME_MAX);
 	if (!(m->user = strdup(s)) || (c1 && !(m->group = strdup(c1 + 1))))
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	m->kind = ENG_REMAP_USER;
@@ -330,9 +338,11 @@ int cfg_key_log_opts(const json_t *doc, const struct bj_loc *root, const char *k
 	bj_key(&at, root, key);
 	if ((r = bj_only_keys(opts, &at, keys, e)) < 0)
 		return r;
-	if (json_object_get(opts, "max-size") && (r = parse_max_size(opts, &at, &c->log_max_size, e)) < 0)
+	if (json_object_get(opts, "max-size") &&
+	    (r = parse_max_size(opts, &at, &c->log_max_size, e)) < 0)
 		return r;
-	if (json_object_get(opts, "max-file") && (r = parse_max_file(opts, &at, &c->log_max_files, e)) < 0)
+	if (json_object_get(opts, "max-file") &&
+	    (r = parse_max_file(opts, &at, &c->log_max_files, e)) < 0)
 		return r;
 	return 0;
 }

@@ -51,7 +51,8 @@ bool eng_ns_private(const json_t *oci, const char *type)
 	json_t *ns = json_object_get(json_object_get(oci, "linux"), "namespaces");
 	size_t i;
 	json_t *n;
-	json_array_foreach(ns, i, n) {
+	json_array_foreach(ns, i, n)
+	{
 		const char *t = json_string_value(json_object_get(n, "type"));
 		const char *path = json_string_value(json_object_get(n, "path"));
 		if (t && strcmp(t, type) == 0)

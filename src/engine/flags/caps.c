@@ -77,7 +77,8 @@ static int compute_caps(const struct eng_flags *f, const json_t *basics, char **
 	if (!eng_strv_has(f->cap_drop, "ALL")) {
 		size_t i;
 		json_t *c;
-		json_array_foreach(basics, i, c) {
+		json_array_foreach(basics, i, c)
+		{
 			const char *s = json_string_value(c);
 			if (s && !eng_strv_has(f->cap_drop, s) && (r = push_unique(out, s, e)) < 0)
 				return r;
@@ -114,7 +115,8 @@ static int sys_writable(json_t *oci, struct brig_err *e)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(json_object_get(oci, "mounts"), i, m) {
+	json_array_foreach(json_object_get(oci, "mounts"), i, m)
+	{
 		const char *dst = json_string_value(json_object_get(m, "destination"));
 		json_t *opts = json_object_get(m, "options");
 		if (!dst || (strcmp(dst, "/sys") != 0 && strcmp(dst, "/sys/fs/cgroup") != 0))

@@ -26,8 +26,7 @@ static bool perms_ok(const char *s)
 	return true;
 }
 
-static int split_device(char *spec, char **host, char **ctr, const char **perms,
-			struct brig_err *e)
+static int split_device(char *spec, char **host, char **ctr, const char **perms, struct brig_err *e)
 {
 	char *parts[4] = { 0 };
 	size_t n = 0;
@@ -46,8 +45,10 @@ static int split_device(char *spec, char **host, char **ctr, const char **perms,
 		*ctr = parts[1];
 		*perms = parts[2];
 		if (!perms_ok(*perms))
-			return brig_err_set(e, -EINVAL, "invalid permissions \"%.8s\" (a "
-					    "combination of r, w, m)", *perms);
+			return brig_err_set(e, -EINVAL,
+					    "invalid permissions \"%.8s\" (a "
+					    "combination of r, w, m)",
+					    *perms);
 	} else if (n == 2) {
 		if (perms_ok(parts[1]))
 			*perms = parts[1];
@@ -116,8 +117,8 @@ static void drop_device(json_t *devs, const char *path)
 	}
 }
 
-static int apply_one(const struct eng_device *d, json_t *devs, json_t *rules,
-		     bool privileged, struct brig_err *e)
+static int apply_one(const struct eng_device *d, json_t *devs, json_t *rules, bool privileged,
+		     struct brig_err *e)
 {
 	char type[2] = { d->type, '\0' };
 	drop_device(devs, d->ctr);
@@ -129,8 +130,8 @@ static int apply_one(const struct eng_device *d, json_t *devs, json_t *rules,
 	if (privileged) /* every device is allowed already */
 		return 0;
 	json_t *rule = json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", type, "major",
-				 (json_int_t)d->major, "minor", (json_int_t)d->minor,
-				 "access", d->perms);
+				 (json_int_t)d->major, "minor", (json_int_t)d->minor, "access",
+				 d->perms);
 	if (!rule || json_array_append_new(rules, rule) < 0)
 		return brig_err_oom(e);
 	return 0;
@@ -145,7 +146,8 @@ int eng_apply_devices(const struct eng_flags *f, json_t *oci, struct brig_err *e
 	json_t *res = lx ? eng_json_obj(lx, "resources") : NULL;
 	json_t *rules = res ? eng_json_arr(res, "devices") : NULL;
 	if (!devs || !rules)
-		return brig_err_set(e, -EINVAL, "linux.devices or linux.resources.devices is "
+		return brig_err_set(e, -EINVAL,
+				    "linux.devices or linux.resources.devices is "
 				    "not an array");
 	for (size_t i = 0; i < f->n_devices; i++) {
 		int r = apply_one(&f->devices[i], devs, rules, eng_flags_privileged(f), e);
@@ -159,10 +161,11 @@ int eng_hc_devices(const struct eng_flags *f, json_t *hc)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < f->n_devices; i++)
-		if (json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "PathOnHost",
-						       f->devices[i].host, "PathInContainer",
-						       f->devices[i].ctr, "CgroupPermissions",
-						       f->devices[i].perms)) < 0) {
+		if (json_array_append_new(a,
+					  json_pack("{s:s,s:s,s:s}", "PathOnHost",
+						    f->devices[i].host, "PathInContainer",
+						    f->devices[i].ctr, "CgroupPermissions",
+						    f->devices[i].perms)) < 0) {
 			json_decref(a);
 			return -1;
 		}

@@ -17,8 +17,8 @@ struct opt_bool {
 };
 
 struct eng_ulimit {
-	const char *name;  /* Docker's name: "nofile" */
-	const char *oci;   /* "RLIMIT_NOFILE" */
+	const char *name; /* Docker's name: "nofile" */
+	const char *oci; /* "RLIMIT_NOFILE" */
 	int64_t soft, hard; /* -1: unlimited */
 };
 
@@ -40,15 +40,15 @@ enum eng_mount_from { ENG_FROM_TMPFS, ENG_FROM_VOLUME, ENG_FROM_MOUNT };
 struct eng_mount {
 	enum eng_mount_kind kind;
 	enum eng_mount_from from;
-	char *raw;       /* the flag value as given */
-	char *src;       /* bind: host path; volume: name ("" anonymous) */
+	char *raw; /* the flag value as given */
+	char *src; /* bind: host path; volume: name ("" anonymous) */
 	char *dst;
 	char *host_path; /* a volume's resolved directory */
 	bool readonly, nocopy;
-	char *propagation;       /* NULL: rprivate */
-	int64_t tmpfs_size;      /* 0: not given */
-	int64_t tmpfs_mode;      /* -1: not given */
-	char **opts;             /* OCI options (without the source) */
+	char *propagation; /* NULL: rprivate */
+	int64_t tmpfs_size; /* 0: not given */
+	int64_t tmpfs_mode; /* -1: not given */
+	char **opts; /* OCI options (without the source) */
 };
 
 struct eng_flags {
@@ -66,7 +66,7 @@ struct eng_flags {
 	char *stop_signal_s;
 	int stop_signal;
 	struct opt_i64 stop_timeout;
-	char **group_add;   /* as given */
+	char **group_add; /* as given */
 	char **group_names; /* the non-numeric ones */
 	/* privileges */
 	struct opt_bool privileged;
@@ -93,21 +93,18 @@ struct eng_flags {
 
 /* One flag's setter: value is never NULL (booleans get ""), errors are
  * reported without the flag name (the caller prefixes "--NAME: "). */
-typedef int (*eng_setter)(struct eng_flags *f, const char *value,
-			  struct brig_err *e);
+typedef int (*eng_setter)(struct eng_flags *f, const char *value, struct brig_err *e);
 
 /* flags.c */
 int eng_strv_push(char ***v, const char *s, struct brig_err *e);
 bool eng_strv_has(char *const *v, const char *s);
-int eng_notice(struct eng_flags *f, struct brig_err *e, const char *fmt, ...)
-	BRIG_PRINTF(3, 4);
+int eng_notice(struct eng_flags *f, struct brig_err *e, const char *fmt, ...) BRIG_PRINTF(3, 4);
 int eng_parse_bool(const char *s, bool *out);
 /* An absolute path without "." or ".." components, not "/" itself. */
 bool eng_path_ok(const char *p);
 
 /* size.c */
-int eng_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
-		  struct brig_err *e);
+int eng_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, struct brig_err *e);
 int eng_parse_cpus(const char *s, int64_t *nano, struct brig_err *e);
 int eng_parse_cpulist(const char *s, struct brig_err *e);
 

@@ -126,8 +126,7 @@ static size_t repeat_count(const struct eng_flags *f, const char *name)
 	return brig_strv_len(f->security_opt);
 }
 
-int eng_flags_set(struct eng_flags *f, const char *flag, const char *value,
-		  struct brig_err *e)
+int eng_flags_set(struct eng_flags *f, const char *flag, const char *value, struct brig_err *e)
 {
 	const struct flag_def *d = flag ? flag_find(flag) : NULL;
 	if (!d)
@@ -154,28 +153,39 @@ int eng_flags_set(struct eng_flags *f, const char *flag, const char *value,
 
 /* ---- getters ------------------------------------------------------------ */
 
-char *const *eng_flags_notices(const struct eng_flags *f) { return f->notices; }
+char *const *eng_flags_notices(const struct eng_flags *f)
+{
+	return f->notices;
+}
 char *const *eng_flags_group_names(const struct eng_flags *f)
 {
 	static char *const none[] = { NULL };
 	return f->group_names ? f->group_names : none;
 }
-const char *eng_flags_seccomp_profile(const struct eng_flags *f) { return f->seccomp; }
+const char *eng_flags_seccomp_profile(const struct eng_flags *f)
+{
+	return f->seccomp;
+}
 bool eng_flags_privileged(const struct eng_flags *f)
 {
 	return f->privileged.set && f->privileged.v;
 }
-int eng_flags_stop_signal(const struct eng_flags *f) { return f->stop_signal; }
+int eng_flags_stop_signal(const struct eng_flags *f)
+{
+	return f->stop_signal;
+}
 bool eng_flags_stop_timeout(const struct eng_flags *f, int64_t *seconds)
 {
 	if (f->stop_timeout.set && seconds)
 		*seconds = f->stop_timeout.v;
 	return f->stop_timeout.set;
 }
-const char *eng_flags_hostname(const struct eng_flags *f) { return f->hostname; }
+const char *eng_flags_hostname(const struct eng_flags *f)
+{
+	return f->hostname;
+}
 
 /* ---- helpers ------------------------------------------------------------ */
-
 
 int eng_strv_push(char ***v, const char *s, struct brig_err *e)
 {

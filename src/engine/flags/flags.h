@@ -39,14 +39,16 @@ struct eng_flags;
 
 struct eng_flags *eng_flags_new(void);
 void eng_flags_free(struct eng_flags *f);
-static inline void eng_flags_freep(struct eng_flags **f) { eng_flags_free(*f); }
+static inline void eng_flags_freep(struct eng_flags **f)
+{
+	eng_flags_free(*f);
+}
 #define _cleanup_eng_flags_ _cleanup_(eng_flags_freep)
 
 /* Record one flag.  Repeatable flags (ulimit, cap-add, cap-drop, device,
  * sysctl, tmpfs, volume, mount, security-opt, group-add) accumulate; for the
  * others the last value wins.  Unknown names are refused (-EINVAL). */
-int eng_flags_set(struct eng_flags *f, const char *flag, const char *value,
-		  struct brig_err *e);
+int eng_flags_set(struct eng_flags *f, const char *flag, const char *value, struct brig_err *e);
 /* Whether name is a flag this library knows, and whether it takes a value
  * (false for booleans such as "privileged", which may still get one). */
 bool eng_flags_known(const char *flag, bool *takes_value);
@@ -69,28 +71,26 @@ char *const *eng_flags_notices(const struct eng_flags *f);
 /* ---- named volumes (-v NAME:/dst, --mount type=volume) ----------------- */
 
 struct eng_volume_req {
-	const char *name;        /* "" for an anonymous volume */
+	const char *name; /* "" for an anonymous volume */
 	const char *destination; /* absolute path in the container */
 	bool readonly;
-	bool nocopy;             /* do not copy the image's content into it */
-	const char *host_path;   /* NULL until resolved */
+	bool nocopy; /* do not copy the image's content into it */
+	const char *host_path; /* NULL until resolved */
 };
 
 size_t eng_flags_volume_count(const struct eng_flags *f);
 /* Request i (0-based, command-line order); -ENOENT past the end. */
-int eng_flags_volume_get(const struct eng_flags *f, size_t i,
-			 struct eng_volume_req *out);
+int eng_flags_volume_get(const struct eng_flags *f, size_t i, struct eng_volume_req *out);
 /* Tell request i which host directory (absolute) holds the volume. */
-int eng_flags_volume_resolve(struct eng_flags *f, size_t i,
-			     const char *host_path, struct brig_err *e);
+int eng_flags_volume_resolve(struct eng_flags *f, size_t i, const char *host_path,
+			     struct brig_err *e);
 
 /* ---- host binds (-v /PATH:/dst, --mount type=bind) ---------------------- */
 
 size_t eng_flags_bind_count(const struct eng_flags *f);
 /* Bind i (0-based, command-line order): the host source and the container
  * destination as given; -ENOENT past the end. */
-int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src,
-		       const char **dst);
+int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src, const char **dst);
 
 /* ---- values the engine acts on itself ---------------------------------- */
 

@@ -88,14 +88,15 @@ static int csv_bool(const char *key, const char *val, int *out, struct brig_err 
 
 static int csv_kv(struct mnt_spec *s, const char *key, const char *val, struct brig_err *e)
 {
-	const char **str = !strcmp(key, "type") ? &s->type :
-			   !strcmp(key, "source") || !strcmp(key, "src") ? &s->src :
-			   !strcmp(key, "destination") || !strcmp(key, "dst") ||
-			   !strcmp(key, "target") ? &s->dst :
-			   !strcmp(key, "bind-propagation") ? &s->prop :
-			   !strcmp(key, "bind-recursive") ? &s->brec :
-			   !strcmp(key, "tmpfs-size") ? &s->size :
-			   !strcmp(key, "tmpfs-mode") ? &s->mode : NULL;
+	const char **str = !strcmp(key, "type")                 ? &s->type
+		: !strcmp(key, "source") || !strcmp(key, "src") ? &s->src
+		: !strcmp(key, "destination") || !strcmp(key, "dst") || !strcmp(key, "target")
+		? &s->dst
+		: !strcmp(key, "bind-propagation") ? &s->prop
+		: !strcmp(key, "bind-recursive")   ? &s->brec
+		: !strcmp(key, "tmpfs-size")       ? &s->size
+		: !strcmp(key, "tmpfs-mode")       ? &s->mode
+						   : NULL;
 	if (str) {
 		if (!val)
 			return brig_err_set(e, -EINVAL, "%s needs a value", key);
@@ -151,8 +152,10 @@ static int fill_bind(struct eng_mount *m, const struct mnt_spec *s, struct brig_
 	struct stat st;
 	m->kind = ENG_MNT_BIND;
 	if (s->src[0] != '/' || (!eng_path_ok(s->src) && strcmp(s->src, "/") != 0))
-		return brig_err_set(e, -EINVAL, "bind source \"%.256s\" is not a clean absolute "
-				    "path", s->src);
+		return brig_err_set(e, -EINVAL,
+				    "bind source \"%.256s\" is not a clean absolute "
+				    "path",
+				    s->src);
 	if (stat(s->src, &st) < 0)
 		return brig_err_sys(e, errno, "bind source path %s", s->src);
 	if (s->prop && !eng_propagation_ok(s->prop))
@@ -166,8 +169,10 @@ static int fill_bind(struct eng_mount *m, const struct mnt_spec *s, struct brig_
 	bool nonrec = s->nonrec > 0 || !strcmp(br, "disabled");
 	if (strcmp(br, "enabled") && strcmp(br, "disabled") && strcmp(br, "writable") &&
 	    strcmp(br, "readonly"))
-		return brig_err_set(e, -EINVAL, "invalid bind-recursive \"%.32s\" (enabled, "
-				    "disabled, writable or readonly)", br);
+		return brig_err_set(e, -EINVAL,
+				    "invalid bind-recursive \"%.32s\" (enabled, "
+				    "disabled, writable or readonly)",
+				    br);
 	if (s->brec && s->nonrec >= 0)
 		return brig_err_set(e, -EINVAL, "bind-recursive and bind-nonrecursive conflict");
 	if (!strcmp(br, "readonly") && !m->readonly)
@@ -181,16 +186,20 @@ static int fill_tmpfs(struct eng_mount *m, const struct mnt_spec *s, struct brig
 	if (s->size && (brig_parse_size(s->size, &m->tmpfs_size, e) < 0 || m->tmpfs_size == 0))
 		return brig_err_set(e, -EINVAL, "invalid tmpfs-size \"%.32s\"", s->size);
 	if (s->mode && eng_parse_mode(s->mode, &m->tmpfs_mode) < 0)
-		return brig_err_set(e, -EINVAL, "invalid tmpfs-mode \"%.32s\" (octal, at most "
-				    "07777)", s->mode);
+		return brig_err_set(e, -EINVAL,
+				    "invalid tmpfs-mode \"%.32s\" (octal, at most "
+				    "07777)",
+				    s->mode);
 	return eng_tmpfs_opts(m, false, NULL, e);
 }
 
 static int fill_mount(struct eng_mount *m, const struct mnt_spec *s, struct brig_err *e)
 {
 	if (!eng_path_ok(s->dst))
-		return brig_err_set(e, -EINVAL, "destination \"%.256s\" is not an absolute path "
-				    "(and not /)", s->dst);
+		return brig_err_set(e, -EINVAL,
+				    "destination \"%.256s\" is not an absolute path "
+				    "(and not /)",
+				    s->dst);
 	if (!(m->dst = strdup(s->dst)))
 		return brig_err_oom(e);
 	m->readonly = s->ro > 0;
@@ -203,8 +212,10 @@ static int fill_mount(struct eng_mount *m, const struct mnt_spec *s, struct brig
 		return fill_tmpfs(m, s, e);
 	const char *name = s->src ? s->src : "";
 	if (*name && !eng_volume_name_ok(name))
-		return brig_err_set(e, -EINVAL, "\"%.64s\" is not a volume name "
-				    "([A-Za-z0-9][A-Za-z0-9_.-]+)", name);
+		return brig_err_set(e, -EINVAL,
+				    "\"%.64s\" is not a volume name "
+				    "([A-Za-z0-9][A-Za-z0-9_.-]+)",
+				    name);
 	m->nocopy = s->nocopy > 0;
 	if (!(m->src = strdup(name)))
 		return brig_err_oom(e);
@@ -214,7 +225,8 @@ static int fill_mount(struct eng_mount *m, const struct mnt_spec *s, struct brig
 int eng_set_mount(struct eng_flags *f, const char *v, struct brig_err *e)
 {
 	_cleanup_(eng_mount_clear) struct eng_mount m = { .kind = ENG_MNT_VOLUME,
-							  .from = ENG_FROM_MOUNT, .tmpfs_mode = -1 };
+							  .from = ENG_FROM_MOUNT,
+							  .tmpfs_mode = -1 };
 	_cleanup_strv_ char **fields = NULL;
 	struct mnt_spec s;
 	int r = eng_csv_split(v, &fields, e);

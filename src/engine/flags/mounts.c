@@ -40,8 +40,8 @@ int eng_mount_add(struct eng_flags *f, struct eng_mount *m, struct brig_err *e)
 
 bool eng_propagation_ok(const char *s)
 {
-	static const char *const modes[] = { "private", "rprivate", "shared", "rshared",
-					      "slave", "rslave" };
+	static const char *const modes[] = { "private", "rprivate", "shared",
+					     "rshared", "slave",    "rslave" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(modes); i++)
 		if (strcmp(s, modes[i]) == 0)
 			return true;
@@ -125,17 +125,21 @@ int eng_parse_mode(const char *s, int64_t *out)
 static int tmpfs_opt(struct eng_mount *m, const char *o, bool *exec, char ***extra,
 		     struct brig_err *e)
 {
-	static const char *const plain[] = { "nosuid", "nodev", "rw", "noatime", "atime",
-					     "relatime", "strictatime", "nodiratime", "sync",
-					     "async", "dirsync", "nosymfollow" };
+	static const char *const plain[] = { "nosuid", "nodev",    "rw",          "noatime",
+					     "atime",  "relatime", "strictatime", "nodiratime",
+					     "sync",   "async",    "dirsync",     "nosymfollow" };
 	uint64_t n;
 	if (strncmp(o, "size=", 5) == 0)
-		return brig_parse_size(o + 5, &m->tmpfs_size, e) < 0 || m->tmpfs_size == 0 ?
-			brig_err_set(e, -EINVAL, "invalid size in \"%.64s\"", o) : 0;
+		return brig_parse_size(o + 5, &m->tmpfs_size, e) < 0 || m->tmpfs_size == 0
+			? brig_err_set(e, -EINVAL, "invalid size in \"%.64s\"", o)
+			: 0;
 	if (strncmp(o, "mode=", 5) == 0)
-		return eng_parse_mode(o + 5, &m->tmpfs_mode) < 0 ?
-			brig_err_set(e, -EINVAL, "invalid mode in \"%.64s\" (octal, at most "
-				     "07777)", o) : 0;
+		return eng_parse_mode(o + 5, &m->tmpfs_mode) < 0
+			? brig_err_set(e, -EINVAL,
+				       "invalid mode in \"%.64s\" (octal, at most "
+				       "07777)",
+				       o)
+			: 0;
 	if (!strncmp(o, "uid=", 4) || !strncmp(o, "gid=", 4) || !strncmp(o, "nr_inodes=", 10)) {
 		if (brig_parse_u64(strchr(o, '=') + 1, &n) < 0 || n > UINT32_MAX)
 			return brig_err_set(e, -EINVAL, "invalid number in \"%.64s\"", o);
@@ -150,8 +154,10 @@ static int tmpfs_opt(struct eng_mount *m, const char *o, bool *exec, char ***ext
 		return 0;
 	}
 	if (strcmp(o, "suid") == 0 || strcmp(o, "dev") == 0)
-		return brig_err_set(e, -EPERM, "option \"%s\" is refused: brig mounts tmpfs "
-				    "nosuid,nodev", o);
+		return brig_err_set(e, -EPERM,
+				    "option \"%s\" is refused: brig mounts tmpfs "
+				    "nosuid,nodev",
+				    o);
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(plain); i++)
 		if (strcmp(o, plain[i]) == 0)
 			return eng_strv_has(*extra, o) ? 0 : eng_strv_push(extra, o, e);
@@ -161,7 +167,8 @@ static int tmpfs_opt(struct eng_mount *m, const char *o, bool *exec, char ***ext
 int eng_set_tmpfs(struct eng_flags *f, const char *v, struct brig_err *e)
 {
 	_cleanup_(eng_mount_clear) struct eng_mount m = { .kind = ENG_MNT_TMPFS,
-							  .from = ENG_FROM_TMPFS, .tmpfs_mode = -1 };
+							  .from = ENG_FROM_TMPFS,
+							  .tmpfs_mode = -1 };
 	_cleanup_strv_ char **extra = NULL;
 	_cleanup_free_ char *copy = strdup(v);
 	if (!copy || !(m.raw = strdup(v)))
@@ -188,14 +195,13 @@ int eng_set_tmpfs(struct eng_flags *f, const char *v, struct brig_err *e)
 /* ---- -v / --volume ------------------------------------------------------- */
 
 struct vol_opts {
-	int rw;   /* -1 unset, 0 ro, 1 rw */
+	int rw; /* -1 unset, 0 ro, 1 rw */
 	int label; /* 0, 'z' or 'Z' */
 	bool nocopy, dev, noexec;
 	const char *prop;
 };
 
-static int vol_opt(struct eng_flags *f, struct vol_opts *vo, const char *o,
-		   struct brig_err *e)
+static int vol_opt(struct eng_flags *f, struct vol_opts *vo, const char *o, struct brig_err *e)
 {
 	if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0) {
 		if (vo->rw >= 0)
@@ -205,8 +211,10 @@ static int vol_opt(struct eng_flags *f, struct vol_opts *vo, const char *o,
 		if (vo->label)
 			return brig_err_set(e, -EINVAL, "more than one of z, Z");
 		vo->label = o[0];
-		return eng_notice(f, e, "--volume option %s (SELinux relabeling) has no effect: "
-				  "SELinux is not in use", o);
+		return eng_notice(f, e,
+				  "--volume option %s (SELinux relabeling) has no effect: "
+				  "SELinux is not in use",
+				  o);
 	} else if (eng_propagation_ok(o)) {
 		if (vo->prop)
 			return brig_err_set(e, -EINVAL, "more than one propagation mode");
@@ -218,7 +226,8 @@ static int vol_opt(struct eng_flags *f, struct vol_opts *vo, const char *o,
 	} else if (strcmp(o, "exec") == 0 || strcmp(o, "noexec") == 0) {
 		vo->noexec = o[0] == 'n';
 	} else if (strcmp(o, "suid") == 0) {
-		return brig_err_set(e, -EPERM, "option \"suid\" is refused: brig mounts volumes "
+		return brig_err_set(e, -EPERM,
+				    "option \"suid\" is refused: brig mounts volumes "
 				    "nosuid");
 	} else if (strcmp(o, "nosuid") != 0) {
 		return brig_err_set(e, -EINVAL, "unknown option \"%.64s\"", o);
@@ -234,7 +243,8 @@ bool eng_volume_name_ok(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9');
 		if (!alnum && (i == 0 || !strchr("_.-", c)))
 			return false;
 	}
@@ -245,11 +255,14 @@ static int vol_source(struct eng_mount *m, const char *src, struct brig_err *e)
 {
 	if (src[0] == '/') {
 		if (!eng_path_ok(src) && strcmp(src, "/") != 0)
-			return brig_err_set(e, -EINVAL, "\"%.256s\" is not a clean absolute path", src);
+			return brig_err_set(e, -EINVAL, "\"%.256s\" is not a clean absolute path",
+					    src);
 		m->kind = ENG_MNT_BIND;
 	} else if (src[0] != '\0' && !eng_volume_name_ok(src)) {
-		return brig_err_set(e, -EINVAL, "\"%.64s\" is not an absolute host path or a "
-				    "volume name ([A-Za-z0-9][A-Za-z0-9_.-]+)", src);
+		return brig_err_set(e, -EINVAL,
+				    "\"%.64s\" is not an absolute host path or a "
+				    "volume name ([A-Za-z0-9][A-Za-z0-9_.-]+)",
+				    src);
 	}
 	return (m->src = strdup(src)) ? 0 : brig_err_oom(e);
 }
@@ -263,8 +276,10 @@ static int vol_fill(struct eng_flags *f, struct eng_mount *m, char **parts, size
 	if (r < 0)
 		return r;
 	if (!eng_path_ok(dst))
-		return brig_err_set(e, -EINVAL, "destination \"%.256s\" is not an absolute path "
-				    "(and not /)", dst);
+		return brig_err_set(e, -EINVAL,
+				    "destination \"%.256s\" is not an absolute path "
+				    "(and not /)",
+				    dst);
 	if (!(m->dst = strdup(dst)))
 		return brig_err_oom(e);
 	for (char *save = NULL, *o = n == 3 ? strtok_r(parts[2], ",", &save) : NULL; o;
@@ -283,7 +298,8 @@ static int vol_fill(struct eng_flags *f, struct eng_mount *m, char **parts, size
 int eng_set_volume(struct eng_flags *f, const char *v, struct brig_err *e)
 {
 	_cleanup_(eng_mount_clear) struct eng_mount m = { .kind = ENG_MNT_VOLUME,
-							  .from = ENG_FROM_VOLUME, .tmpfs_mode = -1 };
+							  .from = ENG_FROM_VOLUME,
+							  .tmpfs_mode = -1 };
 	_cleanup_free_ char *copy = strdup(v);
 	if (!copy || !(m.raw = strdup(v)))
 		return brig_err_oom(e);

@@ -60,8 +60,10 @@ int eng_flags_volume_get(const struct eng_flags *f, size_t i, struct eng_volume_
 	const struct eng_mount *m = nth_volume(f, i);
 	if (!m)
 		return -ENOENT;
-	*out = (struct eng_volume_req){ .name = m->src, .destination = m->dst,
-					.readonly = m->readonly, .nocopy = m->nocopy,
+	*out = (struct eng_volume_req){ .name = m->src,
+					.destination = m->dst,
+					.readonly = m->readonly,
+					.nocopy = m->nocopy,
 					.host_path = m->host_path };
 	return 0;
 }
@@ -73,9 +75,10 @@ int eng_flags_volume_resolve(struct eng_flags *f, size_t i, const char *host_pat
 	if (!m)
 		return brig_err_set(e, -ENOENT, "no volume request %zu", i);
 	if (!host_path || host_path[0] != '/' || !eng_path_ok(host_path))
-		return brig_err_set(e, -EINVAL, "volume %s: \"%.256s\" is not a clean absolute "
-				    "path", *m->src ? m->src : "(anonymous)",
-				    host_path ? host_path : "");
+		return brig_err_set(e, -EINVAL,
+				    "volume %s: \"%.256s\" is not a clean absolute "
+				    "path",
+				    *m->src ? m->src : "(anonymous)", host_path ? host_path : "");
 	char *c = strdup(host_path);
 	if (!c)
 		return brig_err_oom(e);
@@ -94,8 +97,7 @@ size_t eng_flags_bind_count(const struct eng_flags *f)
 	return n;
 }
 
-int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src,
-		       const char **dst)
+int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src, const char **dst)
 {
 	for (size_t k = 0; k < f->n_mounts; k++)
 		if (f->mounts[k].kind == ENG_MNT_BIND && i-- == 0) {
@@ -114,7 +116,8 @@ static int apply_shm(const struct eng_flags *f, json_t *mounts, struct brig_err 
 	json_t *m;
 	char opt[64];
 	(void)snprintf(opt, sizeof(opt), "size=%lld", (long long)f->shm_size.v);
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *dst = json_string_value(json_object_get(m, "destination"));
 		const char *type = json_string_value(json_object_get(m, "type"));
 		json_t *opts = json_object_get(m, "options");
@@ -129,7 +132,8 @@ static int apply_shm(const struct eng_flags *f, json_t *mounts, struct brig_err 
 		}
 		return json_array_append_new(opts, json_string(opt)) < 0 ? brig_err_oom(e) : 0;
 	}
-	return brig_err_set(e, -EINVAL, "--shm-size: the config has no /dev/shm tmpfs mount "
+	return brig_err_set(e, -EINVAL,
+			    "--shm-size: the config has no /dev/shm tmpfs mount "
 			    "(with options) to size");
 }
 
@@ -145,17 +149,18 @@ static size_t depth(const char *path)
 static json_t *mount_json(const struct eng_mount *m)
 {
 	const char *type = m->kind == ENG_MNT_TMPFS ? "tmpfs" : "bind";
-	const char *src = m->kind == ENG_MNT_TMPFS ? "tmpfs" :
-			  m->kind == ENG_MNT_BIND ? m->src : m->host_path;
-	return json_pack("{s:s,s:s,s:s,s:o}", "destination", m->dst, "type", type, "source",
-			 src, "options", eng_strv_json(m->opts));
+	const char *src = m->kind == ENG_MNT_TMPFS ? "tmpfs"
+		: m->kind == ENG_MNT_BIND          ? m->src
+						   : m->host_path;
+	return json_pack("{s:s,s:s,s:s,s:o}", "destination", m->dst, "type", type, "source", src,
+			 "options", eng_strv_json(m->opts));
 }
 
 static void drop_default(json_t *mounts, const char *dst)
 {
 	for (size_t i = json_array_size(mounts); i-- > 0;) {
-		const char *d = json_string_value(json_object_get(json_array_get(mounts, i),
-								  "destination"));
+		const char *d = json_string_value(
+			json_object_get(json_array_get(mounts, i), "destination"));
 		if (d && strcmp(d, dst) == 0)
 			(void)json_array_remove(mounts, i);
 	}
@@ -215,11 +220,12 @@ static json_t *hc_mount(const struct eng_mount *m)
 	json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "Type", types[m->kind], "Source",
 			      m->src ? m->src : "", "Target", m->dst, "ReadOnly", m->readonly);
 	if (o && m->kind == ENG_MNT_BIND)
-		(void)json_object_set_new(o, "BindOptions", json_pack("{s:s}", "Propagation",
-				m->propagation ? m->propagation : "rprivate"));
+		(void)json_object_set_new(o, "BindOptions",
+					  json_pack("{s:s}", "Propagation",
+						    m->propagation ? m->propagation : "rprivate"));
 	if (o && m->kind == ENG_MNT_VOLUME)
-		(void)json_object_set_new(o, "VolumeOptions", json_pack("{s:b}", "NoCopy",
-									m->nocopy));
+		(void)json_object_set_new(o, "VolumeOptions",
+					  json_pack("{s:b}", "NoCopy", m->nocopy));
 	if (o && m->kind == ENG_MNT_TMPFS) {
 		json_t *t = json_object();
 		if (t && m->tmpfs_size > 0)

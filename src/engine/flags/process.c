@@ -8,14 +8,14 @@
 static bool group_name_ok(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-				  s[0] == '_'))
+	if (n == 0 || n > 32 ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_'))
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		char c = s[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
-			  (c == '$' && i == n - 1);
+			(c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+			(c == '$' && i == n - 1);
 		if (!ok)
 			return false;
 	}
@@ -75,8 +75,10 @@ static bool hostname_ok(const char *s)
 int eng_set_hostname(struct eng_flags *f, const char *v, struct brig_err *e)
 {
 	if (!hostname_ok(v))
-		return brig_err_set(e, -EINVAL, "\"%.80s\" is not a valid hostname (RFC 1123 "
-				    "labels, at most 64 characters)", v);
+		return brig_err_set(e, -EINVAL,
+				    "\"%.80s\" is not a valid hostname (RFC 1123 "
+				    "labels, at most 64 characters)",
+				    v);
 	char *c = strdup(v);
 	if (!c)
 		return brig_err_oom(e);
@@ -121,8 +123,8 @@ static int add_gids(const struct eng_flags *f, json_t *proc, struct brig_err *e)
 		bool have = false;
 		size_t j;
 		json_t *g;
-		json_array_foreach(gids, j, g)
-			have = have || (json_is_integer(g) && (uint64_t)json_integer_value(g) == gid);
+		json_array_foreach(gids, j, g) have = have ||
+			(json_is_integer(g) && (uint64_t)json_integer_value(g) == gid);
 		if (!have && json_array_append_new(gids, json_integer((json_int_t)gid)) < 0)
 			return brig_err_oom(e);
 	}
@@ -143,7 +145,8 @@ int eng_apply_process(const struct eng_flags *f, json_t *oci, struct brig_err *e
 	if (!f->hostname)
 		return 0;
 	if (!eng_ns_private(oci, "uts"))
-		return brig_err_set(e, -EINVAL, "--hostname needs a private UTS namespace "
+		return brig_err_set(e, -EINVAL,
+				    "--hostname needs a private UTS namespace "
 				    "(not with --uts=host)");
 	return eng_json_set(oci, "hostname", json_string(f->hostname), e);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define MIN_MEMORY (6LL << 20) /* Docker's floor for a memory limit */
-#define CPU_PERIOD 100000      /* --cpus uses this CFS period (us) */
+#define CPU_PERIOD 100000 /* --cpus uses this CFS period (us) */
 
 static int set_i64(struct opt_i64 *o, int64_t v)
 {
@@ -15,16 +15,15 @@ static int set_i64(struct opt_i64 *o, int64_t v)
 	return 0;
 }
 
-static int set_mem(struct opt_i64 *o, const char *v, const char *what,
-		   struct brig_err *e)
+static int set_mem(struct opt_i64 *o, const char *v, const char *what, struct brig_err *e)
 {
 	int64_t n;
 	int r = brig_parse_size(v, &n, e);
 	if (r < 0)
 		return r;
 	if (n < MIN_MEMORY)
-		return brig_err_set(e, -EINVAL, "%s %lld is below the minimum of 6m",
-				    what, (long long)n);
+		return brig_err_set(e, -EINVAL, "%s %lld is below the minimum of 6m", what,
+				    (long long)n);
 	return set_i64(o, n);
 }
 
@@ -106,8 +105,10 @@ int eng_set_cpus(struct eng_flags *f, const char *v, struct brig_err *e)
 		return 0;
 	}
 	if (nano < 10000000 || nano > ncpu * 1000000000LL)
-		return brig_err_set(e, -ERANGE, "%s is out of range: from 0.01 to %lld.00 "
-				    "(the CPUs available)", v, (long long)ncpu);
+		return brig_err_set(e, -ERANGE,
+				    "%s is out of range: from 0.01 to %lld.00 "
+				    "(the CPUs available)",
+				    v, (long long)ncpu);
 	return set_i64(&f->nano_cpus, nano);
 }
 
@@ -200,18 +201,22 @@ static int check_memory(const struct eng_flags *f, int64_t limit, struct brig_er
 {
 	if (f->memory_swap.set && f->memory_swap.v != -1) {
 		if (limit == 0)
-			return brig_err_set(e, -EINVAL, "--memory-swap needs a memory limit (--memory)");
+			return brig_err_set(e, -EINVAL,
+					    "--memory-swap needs a memory limit (--memory)");
 		if (f->memory_swap.v < limit)
-			return brig_err_set(e, -EINVAL, "--memory-swap (%lld) must not be smaller "
+			return brig_err_set(e, -EINVAL,
+					    "--memory-swap (%lld) must not be smaller "
 					    "than --memory (%lld): it is memory plus swap",
 					    (long long)f->memory_swap.v, (long long)limit);
 	}
 	if (f->memory_reservation.set && limit > 0 && f->memory_reservation.v > limit)
-		return brig_err_set(e, -EINVAL, "--memory-reservation (%lld) must not be larger "
-				    "than --memory (%lld)", (long long)f->memory_reservation.v,
-				    (long long)limit);
+		return brig_err_set(e, -EINVAL,
+				    "--memory-reservation (%lld) must not be larger "
+				    "than --memory (%lld)",
+				    (long long)f->memory_reservation.v, (long long)limit);
 	if (f->oom_kill_disable.set && f->oom_kill_disable.v && limit == 0)
-		return brig_err_set(e, -EINVAL, "--oom-kill-disable needs a memory limit "
+		return brig_err_set(e, -EINVAL,
+				    "--oom-kill-disable needs a memory limit "
 				    "(--memory): without one the host could run out of memory");
 	return 0;
 }

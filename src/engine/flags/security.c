@@ -18,7 +18,8 @@ static int set_str(char **dst, const char *v, struct brig_err *e)
 static int opt_nnp(struct eng_flags *f, const char *val, struct brig_err *e)
 {
 	if (eng_parse_bool(val ? val : "", &f->no_new_privs.v) < 0)
-		return brig_err_set(e, -EINVAL, "no-new-privileges: invalid boolean \"%.32s\"", val);
+		return brig_err_set(e, -EINVAL, "no-new-privileges: invalid boolean \"%.32s\"",
+				    val);
 	f->no_new_privs.set = true;
 	return 0;
 }
@@ -47,8 +48,11 @@ static int opt_label(struct eng_flags *f, const char *val, struct brig_err *e)
 	for (size_t i = 0; val && i < BRIG_ARRAY_SIZE(kinds); i++)
 		if (strncmp(val, kinds[i], strlen(kinds[i])) == 0 && val[strlen(kinds[i])]) {
 			int r = eng_strv_push(&f->labels, val, e);
-			return r < 0 ? r : eng_notice(f, e, "--security-opt label=%s has no effect: "
-						      "SELinux is not in use", val);
+			return r < 0 ? r
+				     : eng_notice(f, e,
+						  "--security-opt label=%s has no effect: "
+						  "SELinux is not in use",
+						  val);
 		}
 	return brig_err_set(e, -EINVAL, "label= takes disable, user:, role:, type: or level:");
 }
@@ -62,7 +66,8 @@ static int path_list(const char *what, const char *val, char ***v, struct brig_e
 	_cleanup_strv_ char **add = NULL;
 	if (!copy)
 		return brig_err_oom(e);
-	for (char *save = NULL, *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+	for (char *save = NULL, *p = strtok_r(copy, ":", &save); p;
+	     p = strtok_r(NULL, ":", &save)) {
 		if (!eng_path_ok(p))
 			return brig_err_set(e, -EINVAL, "%s=: \"%.256s\" is not an absolute path",
 					    what, p);
@@ -106,9 +111,12 @@ int eng_set_security_opt(struct eng_flags *f, const char *v, struct brig_err *e)
 		const char *key;
 		int (*fn)(struct eng_flags *, const char *, struct brig_err *);
 	} opts[] = {
-		{ "no-new-privileges", opt_nnp }, { "seccomp", opt_seccomp },
-		{ "apparmor", opt_apparmor },     { "label", opt_label },
-		{ "mask", opt_mask },             { "unmask", opt_unmask },
+		{ "no-new-privileges", opt_nnp },
+		{ "seccomp", opt_seccomp },
+		{ "apparmor", opt_apparmor },
+		{ "label", opt_label },
+		{ "mask", opt_mask },
+		{ "unmask", opt_unmask },
 		{ "systempaths", opt_systempaths },
 	};
 	/* KEY=VALUE, or Docker's older KEY:VALUE. */
@@ -151,9 +159,8 @@ static int apply_masks(const struct eng_flags *f, json_t *lx, struct brig_err *e
 		bool have = false;
 		size_t j;
 		json_t *p;
-		json_array_foreach(masked, j, p)
-			have = have || (json_string_value(p) &&
-					strcmp(json_string_value(p), f->mask[i]) == 0);
+		json_array_foreach(masked, j, p) have = have ||
+			(json_string_value(p) && strcmp(json_string_value(p), f->mask[i]) == 0);
 		if (!have && json_array_append_new(masked, json_string(f->mask[i])) < 0)
 			return brig_err_oom(e);
 	}
@@ -174,8 +181,8 @@ int eng_apply_security(const struct eng_flags *f, json_t *oci, struct brig_err *
 		return r;
 	if (f->seccomp && strcmp(f->seccomp, "unconfined") == 0)
 		(void)json_object_del(lx, "seccomp");
-	if (f->apparmor && (r = eng_json_set(proc, "apparmorProfile", json_string(f->apparmor),
-					     e)) < 0)
+	if (f->apparmor &&
+	    (r = eng_json_set(proc, "apparmorProfile", json_string(f->apparmor), e)) < 0)
 		return r;
 	if (f->label_disable) {
 		(void)json_object_del(proc, "selinuxLabel");

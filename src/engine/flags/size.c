@@ -5,15 +5,14 @@
 
 #include <string.h>
 
-int eng_parse_int(const char *s, int64_t min, int64_t max, int64_t *out,
-		  struct brig_err *e)
+int eng_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, struct brig_err *e)
 {
 	int64_t v;
 	if (*s == '+' || brig_parse_i64(s, &v) < 0)
 		return brig_err_set(e, -EINVAL, "invalid number \"%.64s\"", s);
 	if (v < min || v > max)
-		return brig_err_set(e, -ERANGE, "%lld is out of range [%lld, %lld]",
-				    (long long)v, (long long)min, (long long)max);
+		return brig_err_set(e, -ERANGE, "%lld is out of range [%lld, %lld]", (long long)v,
+				    (long long)min, (long long)max);
 	*out = v;
 	return 0;
 }
@@ -68,6 +67,8 @@ int eng_parse_cpulist(const char *s, struct brig_err *e)
 			goto bad;
 	}
 bad:
-	return brig_err_set(e, -EINVAL, "invalid list \"%.64s\" (numbers and ranges such as "
-			    "\"0-2,4\", each at most %d)", s, CPULIST_MAX);
+	return brig_err_set(e, -EINVAL,
+			    "invalid list \"%.64s\" (numbers and ranges such as "
+			    "\"0-2,4\", each at most %d)",
+			    s, CPULIST_MAX);
 }

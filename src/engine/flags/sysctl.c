@@ -19,9 +19,11 @@ void eng_sysctls_free(struct eng_flags *f)
  * which a container must not change). */
 static const char *sysctl_ns(const char *key)
 {
-	static const char *const ipc_keys[] = { "kernel.sem", "kernel.shmall", "kernel.shmmax",
-						"kernel.shmmni", "kernel.shm_rmid_forced",
-						"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni" };
+	static const char *const ipc_keys[] = {
+		"kernel.sem",    "kernel.shmall",          "kernel.shmmax",
+		"kernel.shmmni", "kernel.shm_rmid_forced", "kernel.msgmax",
+		"kernel.msgmnb", "kernel.msgmni"
+	};
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(ipc_keys); i++)
 		if (strcmp(key, ipc_keys[i]) == 0)
 			return "ipc";
@@ -43,7 +45,7 @@ static bool key_ok(char *key)
 		if (*p == '/')
 			*p = '.';
 		bool word = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-';
+			(*p >= '0' && *p <= '9') || *p == '_' || *p == '-';
 		if (!word && *p != '.')
 			return false;
 	}
@@ -62,9 +64,11 @@ int eng_set_sysctl(struct eng_flags *f, const char *v, struct brig_err *e)
 	if (!key_ok(key))
 		return brig_err_set(e, -EINVAL, "\"%.64s\" is not a sysctl name", key);
 	if (!sysctl_ns(key))
-		return brig_err_set(e, -EPERM, "%s is not namespaced: it would change the host "
+		return brig_err_set(e, -EPERM,
+				    "%s is not namespaced: it would change the host "
 				    "(allowed: kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, "
-				    "net.*)", key);
+				    "net.*)",
+				    key);
 	for (size_t i = 0; i < f->n_sysctls; i++)
 		if (strcmp(f->sysctls[i].key, key) == 0) { /* the last one wins */
 			free(f->sysctls[i].value);
@@ -94,8 +98,10 @@ int eng_apply_sysctls(const struct eng_flags *f, json_t *oci, struct brig_err *e
 		const char *ns = sysctl_ns(key);
 		const char *oci_ns = strcmp(ns, "net") == 0 ? "network" : ns;
 		if (!eng_ns_private(oci, oci_ns))
-			return brig_err_set(e, -EINVAL, "--sysctl %s: needs a private %s namespace "
-					    "(not with --%s=host)", key, oci_ns,
+			return brig_err_set(e, -EINVAL,
+					    "--sysctl %s: needs a private %s namespace "
+					    "(not with --%s=host)",
+					    key, oci_ns,
 					    strcmp(ns, "net") == 0 ? "network" : "ipc");
 		int r = eng_json_set(sc, key, json_string(f->sysctls[i].value), e);
 		if (r < 0)
@@ -108,8 +114,8 @@ int eng_hc_sysctls(const struct eng_flags *f, json_t *hc)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < f->n_sysctls; i++)
-		if (json_object_set_new(o, f->sysctls[i].key,
-					json_string(f->sysctls[i].value)) < 0) {
+		if (json_object_set_new(o, f->sysctls[i].key, json_string(f->sysctls[i].value)) <
+		    0) {
 			json_decref(o);
 			return -1;
 		}

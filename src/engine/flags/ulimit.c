@@ -5,14 +5,22 @@
 #include <string.h>
 
 const struct eng_ulimit_name eng_ulimit_names[ENG_ULIMIT_COUNT] = {
-	{ "as", "RLIMIT_AS" },           { "core", "RLIMIT_CORE" },
-	{ "cpu", "RLIMIT_CPU" },         { "data", "RLIMIT_DATA" },
-	{ "fsize", "RLIMIT_FSIZE" },     { "locks", "RLIMIT_LOCKS" },
-	{ "memlock", "RLIMIT_MEMLOCK" }, { "msgqueue", "RLIMIT_MSGQUEUE" },
-	{ "nice", "RLIMIT_NICE" },       { "nofile", "RLIMIT_NOFILE" },
-	{ "nproc", "RLIMIT_NPROC" },     { "rss", "RLIMIT_RSS" },
-	{ "rtprio", "RLIMIT_RTPRIO" },   { "rttime", "RLIMIT_RTTIME" },
-	{ "sigpending", "RLIMIT_SIGPENDING" }, { "stack", "RLIMIT_STACK" },
+	{ "as", "RLIMIT_AS" },
+	{ "core", "RLIMIT_CORE" },
+	{ "cpu", "RLIMIT_CPU" },
+	{ "data", "RLIMIT_DATA" },
+	{ "fsize", "RLIMIT_FSIZE" },
+	{ "locks", "RLIMIT_LOCKS" },
+	{ "memlock", "RLIMIT_MEMLOCK" },
+	{ "msgqueue", "RLIMIT_MSGQUEUE" },
+	{ "nice", "RLIMIT_NICE" },
+	{ "nofile", "RLIMIT_NOFILE" },
+	{ "nproc", "RLIMIT_NPROC" },
+	{ "rss", "RLIMIT_RSS" },
+	{ "rtprio", "RLIMIT_RTPRIO" },
+	{ "rttime", "RLIMIT_RTTIME" },
+	{ "sigpending", "RLIMIT_SIGPENDING" },
+	{ "stack", "RLIMIT_STACK" },
 };
 
 /* A limit: a non-negative number, or -1 / "unlimited" (stored as -1). */
@@ -23,8 +31,10 @@ static int parse_limit(const char *s, int64_t *out, struct brig_err *e)
 		return 0;
 	}
 	if (*s == '+' || brig_parse_i64(s, out) < 0 || *out < 0)
-		return brig_err_set(e, -EINVAL, "invalid limit \"%.64s\" (a number, -1 or "
-				    "\"unlimited\")", s);
+		return brig_err_set(e, -EINVAL,
+				    "invalid limit \"%.64s\" (a number, -1 or "
+				    "\"unlimited\")",
+				    s);
 	return 0;
 }
 
@@ -44,12 +54,14 @@ static int parse_ulimit(const char *v, struct eng_ulimit *u, struct brig_err *e)
 	size_t n = (size_t)(eq - v);
 	u->name = NULL;
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(eng_ulimit_names); i++)
-		if (strlen(eng_ulimit_names[i].name) == n && strncmp(eng_ulimit_names[i].name, v, n) == 0) {
+		if (strlen(eng_ulimit_names[i].name) == n &&
+		    strncmp(eng_ulimit_names[i].name, v, n) == 0) {
 			u->name = eng_ulimit_names[i].name;
 			u->oci = eng_ulimit_names[i].oci;
 		}
 	if (!u->name)
-		return brig_err_set(e, -EINVAL, "unknown ulimit \"%.*s\"", (int)(n > 32 ? 32 : n), v);
+		return brig_err_set(e, -EINVAL, "unknown ulimit \"%.*s\"", (int)(n > 32 ? 32 : n),
+				    v);
 	_cleanup_free_ char *vals = strdup(eq + 1);
 	if (!vals)
 		return brig_err_oom(e);
@@ -63,8 +75,8 @@ static int parse_ulimit(const char *v, struct eng_ulimit *u, struct brig_err *e)
 	if (colon && (r = parse_limit(colon + 1, &u->hard, e)) < 0)
 		return r;
 	if (!limit_le(u->soft, u->hard))
-		return brig_err_set(e, -EINVAL, "%s: soft limit %s is above hard limit %s",
-				    u->name, vals, colon + 1);
+		return brig_err_set(e, -EINVAL, "%s: soft limit %s is above hard limit %s", u->name,
+				    vals, colon + 1);
 	return 0;
 }
 
@@ -110,7 +122,8 @@ int eng_apply_ulimits(const struct eng_flags *f, json_t *oci, struct brig_err *e
 		size_t j;
 		json_t *old;
 		bool replaced = false;
-		json_array_foreach(rl, j, old) {
+		json_array_foreach(rl, j, old)
+		{
 			const char *t = json_string_value(json_object_get(old, "type"));
 			if (t && strcmp(t, u->oci) == 0) {
 				(void)json_array_set(rl, j, obj);
@@ -132,9 +145,10 @@ int eng_hc_ulimits(const struct eng_flags *f, json_t *hc)
 		return json_object_set_new(hc, "Ulimits", json_null());
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < f->n_ulimits; i++)
-		if (json_array_append_new(a, json_pack("{s:s,s:I,s:I}", "Name", f->ulimits[i].name,
-						       "Hard", (json_int_t)f->ulimits[i].hard,
-						       "Soft", (json_int_t)f->ulimits[i].soft)) < 0) {
+		if (json_array_append_new(a,
+					  json_pack("{s:s,s:I,s:I}", "Name", f->ulimits[i].name,
+						    "Hard", (json_int_t)f->ulimits[i].hard, "Soft",
+						    (json_int_t)f->ulimits[i].soft)) < 0) {
 			json_decref(a);
 			return -1;
 		}

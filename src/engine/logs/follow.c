@@ -24,8 +24,9 @@ int eng_lr_watch(int dirfd)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-	if (inotify_add_watch(ifd, path, IN_MODIFY | IN_CREATE | IN_MOVED_TO |
-				       IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE) < 0) {
+	if (inotify_add_watch(ifd, path,
+			      IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+				      IN_CLOSE_WRITE) < 0) {
 		brig_debug("inotify_add_watch: %s; polling the log instead", strerror(errno));
 		(void)close(ifd);
 		return -1;
@@ -62,14 +63,14 @@ static int advance(struct lr_ctx *c, struct lr_src *src, struct brig_err *e)
 	struct lr_file fs[ENG_LOG_MAX_FILES];
 	struct lr_file stop = { .fd = -1, .dev = src->dev, .ino = src->ino };
 	size_t n = 0;
-	int r = eng_lr_open_set(c->dirfd, c->name, src->fd >= 0 ? &stop : NULL,
-				fs, &n, e);
+	int r = eng_lr_open_set(c->dirfd, c->name, src->fd >= 0 ? &stop : NULL, fs, &n, e);
 	if (r < 0 || n == 0)
 		return r;
 	eng_lr_src_close(c, src);
 	for (size_t i = 0; i < n; i++) {
-		struct lr_src s = { .fd = fs[i].fd, .dev = fs[i].dev,
-				    .ino = fs[i].ino, .idx = fs[i].idx };
+		struct lr_src s = {
+			.fd = fs[i].fd, .dev = fs[i].dev, .ino = fs[i].ino, .idx = fs[i].idx
+		};
 		fs[i].fd = -1;
 		if (r == 0)
 			r = eng_lr_pump(c, &s, e);
@@ -83,8 +84,7 @@ static int advance(struct lr_ctx *c, struct lr_src *src, struct brig_err *e)
 
 /* Whether name is now another file than the one src reads.  A missing
  * name is a rotation in progress (or not started): not yet. */
-static int rotated(const struct lr_ctx *c, const struct lr_src *src,
-		   bool *out, struct brig_err *e)
+static int rotated(const struct lr_ctx *c, const struct lr_src *src, bool *out, struct brig_err *e)
 {
 	struct stat st;
 	*out = false;
@@ -99,8 +99,7 @@ static int rotated(const struct lr_ctx *c, const struct lr_src *src,
 
 /* Print what src has now; when it was rotated away, finish it and go on
  * with its successors.  *moved tells whether src changed. */
-static int catch_up(struct lr_ctx *c, struct lr_src *src, bool *moved,
-		    struct brig_err *e)
+static int catch_up(struct lr_ctx *c, struct lr_src *src, bool *moved, struct brig_err *e)
 {
 	bool rot = false;
 	*moved = false;
@@ -120,8 +119,8 @@ static int catch_up(struct lr_ctx *c, struct lr_src *src, bool *moved,
 	return r;
 }
 
-int eng_lr_follow(struct lr_ctx *c, struct lr_src *src, int ifd,
-		  bool (*alive)(void *arg), void *arg, struct brig_err *e)
+int eng_lr_follow(struct lr_ctx *c, struct lr_src *src, int ifd, bool (*alive)(void *arg),
+		  void *arg, struct brig_err *e)
 {
 	for (;;) {
 		/* Checked before reading, so that once the writer is gone

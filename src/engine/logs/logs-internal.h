@@ -46,7 +46,7 @@ struct lr_src {
 	char *buf; /* bytes read but not yet handled (a partial line) */
 	size_t len, cap;
 	bool skipping; /* inside a line longer than ENG_LOG_RECORD_MAX */
-	uint64_t off;  /* file offset of buf[0] */
+	uint64_t off; /* file offset of buf[0] */
 };
 
 struct lr_ctx {
@@ -69,11 +69,10 @@ int eng_lr_flush(struct lr_ctx *c, struct brig_err *e);
 /* Open name, name.1, ... newest first (skipping duplicates, stopping
  * before the file stop when given), stored oldest first in out. */
 int eng_lr_open_set(int dirfd, const char *name, const struct lr_file *stop,
-		    struct lr_file out[ENG_LOG_MAX_FILES], size_t *n,
-		    struct brig_err *e);
+		    struct lr_file out[ENG_LOG_MAX_FILES], size_t *n, struct brig_err *e);
 /* Follow the log from src (fd -1: no file yet) until !alive(). */
-int eng_lr_follow(struct lr_ctx *c, struct lr_src *src, int ifd,
-		  bool (*alive)(void *arg), void *arg, struct brig_err *e);
+int eng_lr_follow(struct lr_ctx *c, struct lr_src *src, int ifd, bool (*alive)(void *arg),
+		  void *arg, struct brig_err *e);
 /* An inotify fd watching the log directory, or -1 (then follow polls). */
 int eng_lr_watch(int dirfd);
 

@@ -24,9 +24,9 @@
 
 #define ENG_LOG_NAME "ctr.log"
 #define ENG_LOG_DEFAULT_MAX_SIZE (10ULL * 1024 * 1024) /* --log-opt max-size */
-#define ENG_LOG_DEFAULT_MAX_FILES 3U                   /* --log-opt max-file */
-#define ENG_LOG_MAX_FILES 100U   /* upper bound for max-files */
-#define ENG_LOG_LINE_MAX 16384U  /* a longer line is cut into records */
+#define ENG_LOG_DEFAULT_MAX_FILES 3U /* --log-opt max-file */
+#define ENG_LOG_MAX_FILES 100U /* upper bound for max-files */
+#define ENG_LOG_LINE_MAX 16384U /* a longer line is cut into records */
 #define ENG_LOG_RECORD_MAX (1U << 20) /* the reader skips longer records */
 
 enum eng_log_stream { ENG_LOG_STDOUT = 1, ENG_LOG_STDERR = 2 };
@@ -47,8 +47,8 @@ struct eng_logw;
  * killed in the middle of a write) gets a newline first, so the torn record
  * stays one malformed line that the reader skips.  dirfd is duplicated.
  */
-int eng_logw_open(int dirfd, const char *name, uint64_t max_size,
-		  unsigned max_files, struct eng_logw **out, struct brig_err *e);
+int eng_logw_open(int dirfd, const char *name, uint64_t max_size, unsigned max_files,
+		  struct eng_logw **out, struct brig_err *e);
 
 /*
  * Feed len bytes the container wrote on stream (ENG_LOG_STDOUT/STDERR).
@@ -60,8 +60,7 @@ int eng_logw_open(int dirfd, const char *name, uint64_t max_size,
  * each record whole; nothing is fsync'ed.  On a write error the records
  * not yet written are dropped and the error returned; later calls try again.
  */
-int eng_logw_feed(struct eng_logw *w, int stream, const char *buf, size_t len,
-		  struct brig_err *e);
+int eng_logw_feed(struct eng_logw *w, int stream, const char *buf, size_t len, struct brig_err *e);
 
 /*
  * The monitor's relay step: one read(2) of at most 64 KiB from fd, fed to
@@ -71,8 +70,7 @@ int eng_logw_feed(struct eng_logw *w, int stream, const char *buf, size_t len,
  * the stream's partial line), -EAGAIN when a non-blocking fd has nothing,
  * or another negative errno with e filled.
  */
-ssize_t eng_logw_feed_fd(struct eng_logw *w, int stream, int fd, int tee_fd,
-			 struct brig_err *e);
+ssize_t eng_logw_feed_fd(struct eng_logw *w, int stream, int fd, int tee_fd, struct brig_err *e);
 
 /* Write out both streams' partial lines. */
 int eng_logw_flush(struct eng_logw *w, struct brig_err *e);
@@ -82,7 +80,10 @@ uint64_t eng_logw_size(const struct eng_logw *w);
 
 /* Flush (errors are logged) and free. NULL is allowed. */
 void eng_logw_close(struct eng_logw *w);
-static inline void eng_logw_closep(struct eng_logw **w) { eng_logw_close(*w); }
+static inline void eng_logw_closep(struct eng_logw **w)
+{
+	eng_logw_close(*w);
+}
 #define _cleanup_logw_ _cleanup_(eng_logw_closep)
 
 /* ------------------------------------------------------------------ */
@@ -91,11 +92,11 @@ static inline void eng_logw_closep(struct eng_logw **w) { eng_logw_close(*w); }
 
 struct eng_logs_opts {
 	bool stdout_, stderr_; /* which streams to print; neither: both */
-	bool timestamps;       /* prefix each record with its RFC 3339 time */
-	int64_t since_ns;      /* ns since the epoch, inclusive; 0 = unset */
-	int64_t until_ns;      /* inclusive; 0 = unset */
-	long tail;             /* the last N matching records; -1 = all */
-	bool follow;           /* wait for more until !alive() */
+	bool timestamps; /* prefix each record with its RFC 3339 time */
+	int64_t since_ns; /* ns since the epoch, inclusive; 0 = unset */
+	int64_t until_ns; /* inclusive; 0 = unset */
+	long tail; /* the last N matching records; -1 = all */
+	bool follow; /* wait for more until !alive() */
 };
 
 /*
@@ -108,8 +109,7 @@ struct eng_logs_opts {
  *   a duration before now_ns: 10m, 1h30m, 1.5h, 300ms (units ns us ms s m h).
  * Errors (-EINVAL, -ERANGE) name the value.
  */
-int eng_logs_parse_time(const char *s, int64_t now_ns, int64_t *out_ns,
-			struct brig_err *e);
+int eng_logs_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, struct brig_err *e);
 
 /* Format ns as RFC 3339 UTC with 9 fraction digits ("...55.000000000Z").
  * buf must hold ENG_LOG_TIME_LEN bytes. */
@@ -130,8 +130,7 @@ void eng_logs_format_time(int64_t ns, char buf[ENG_LOG_TIME_LEN]);
  * error (nothing is printed).  Returns 0 or a negative errno (-EPIPE when
  * out_fd or err_fd is closed).
  */
-int eng_logs_print(int dirfd, const char *name, const struct eng_logs_opts *o,
-		   int out_fd, int err_fd, bool (*alive)(void *arg), void *arg,
-		   struct brig_err *e);
+int eng_logs_print(int dirfd, const char *name, const struct eng_logs_opts *o, int out_fd,
+		   int err_fd, bool (*alive)(void *arg), void *arg, struct brig_err *e);
 
 #endif /* BRIG_ENGINE_LOGS_H */

@@ -29,8 +29,7 @@ int eng_lr_flush(struct lr_ctx *c, struct brig_err *e)
 	return 0;
 }
 
-static int out_put(struct lr_ctx *c, int fd, const char *p, size_t n,
-		   struct brig_err *e)
+static int out_put(struct lr_ctx *c, int fd, const char *p, size_t n, struct brig_err *e)
 {
 	if (c->ob_len > 0 && (c->ob_fd != fd || c->ob_len + n > LR_OUT_CAP)) {
 		int r = eng_lr_flush(c, e);
@@ -59,8 +58,7 @@ struct lr_rec {
 	size_t len;
 };
 
-static int rec_fields(struct lr_rec *rec, const struct bj_loc *root,
-		      struct brig_err *e)
+static int rec_fields(struct lr_rec *rec, const struct bj_loc *root, struct brig_err *e)
 {
 	json_t *log = NULL;
 	const char *stream, *time;
@@ -90,8 +88,8 @@ static int rec_fields(struct lr_rec *rec, const struct bj_loc *root,
 }
 
 /* Parse one line; on success rec->j must be released by the caller. */
-static int rec_parse(const char *line, size_t n, const char *label,
-		     struct lr_rec *rec, struct brig_err *e)
+static int rec_parse(const char *line, size_t n, const char *label, struct lr_rec *rec,
+		     struct brig_err *e)
 {
 	json_error_t je;
 	struct bj_loc root;
@@ -122,8 +120,7 @@ static bool rec_match(const struct eng_logs_opts *o, const struct lr_rec *rec)
 	return true;
 }
 
-static void line_label(char *buf, size_t size, const char *name, unsigned idx,
-		       uint64_t off)
+static void line_label(char *buf, size_t size, const char *name, unsigned idx, uint64_t off)
 {
 	char fname[NAME_MAX + 1];
 	if (eng_logs_file_name(fname, sizeof(fname), name, idx) < 0)
@@ -137,8 +134,7 @@ static void warn_bad(struct lr_ctx *c, const char *what)
 		brig_warn("skipping malformed log line: %s", what);
 }
 
-static int print_rec(struct lr_ctx *c, const struct lr_rec *rec,
-		     struct brig_err *e)
+static int print_rec(struct lr_ctx *c, const struct lr_rec *rec, struct brig_err *e)
 {
 	int fd = rec->stream == ENG_LOG_STDERR ? c->err_fd : c->out_fd;
 	if (c->o->timestamps) {
@@ -153,9 +149,8 @@ static int print_rec(struct lr_ctx *c, const struct lr_rec *rec,
 	return out_put(c, fd, rec->text, rec->len, e);
 }
 
-static int handle_line(struct lr_ctx *c, const struct lr_src *src,
-		       const char *line, size_t n, uint64_t off,
-		       struct brig_err *e)
+static int handle_line(struct lr_ctx *c, const struct lr_src *src, const char *line, size_t n,
+		       uint64_t off, struct brig_err *e)
 {
 	char label[NAME_MAX + 40];
 	struct lr_rec rec;
@@ -178,14 +173,12 @@ static void warn_long(struct lr_ctx *c, const struct lr_src *src, uint64_t off)
 {
 	char label[NAME_MAX + 40], what[NAME_MAX + 80];
 	line_label(label, sizeof(label), c->name, src->idx, off);
-	snprintf(what, sizeof(what), "%s: longer than %u bytes", label,
-		 ENG_LOG_RECORD_MAX);
+	snprintf(what, sizeof(what), "%s: longer than %u bytes", label, ENG_LOG_RECORD_MAX);
 	warn_bad(c, what);
 }
 
 /* Handle the complete lines in src->buf, keep the rest. */
-static int handle_buffer(struct lr_ctx *c, struct lr_src *src,
-			 struct brig_err *e)
+static int handle_buffer(struct lr_ctx *c, struct lr_src *src, struct brig_err *e)
 {
 	char *p = src->buf, *end = src->buf + src->len, *nl;
 	while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
@@ -226,8 +219,7 @@ int eng_lr_pump(struct lr_ctx *c, struct lr_src *src, struct brig_err *e)
 			src->buf = p;
 			src->cap = cap;
 		}
-		ssize_t n = BRIG_RETRY(read(src->fd, src->buf + src->len,
-					    src->cap - src->len));
+		ssize_t n = BRIG_RETRY(read(src->fd, src->buf + src->len, src->cap - src->len));
 		if (n < 0)
 			return brig_err_sys(e, errno, "reading log file %s", c->name);
 		if (n == 0)
@@ -254,11 +246,10 @@ void eng_lr_src_close(struct lr_ctx *c, struct lr_src *src)
 /* the set of files                                                     */
 /* ------------------------------------------------------------------ */
 
-static int open_one(int dirfd, const char *fname, struct lr_file *f,
-		    struct brig_err *e)
+static int open_one(int dirfd, const char *fname, struct lr_file *f, struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, fname,
-		O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dirfd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -290,8 +281,7 @@ static bool seen(const struct lr_file *fs, size_t n, const struct lr_file *f)
 }
 
 int eng_lr_open_set(int dirfd, const char *name, const struct lr_file *stop,
-		    struct lr_file out[ENG_LOG_MAX_FILES], size_t *n,
-		    struct brig_err *e)
+		    struct lr_file out[ENG_LOG_MAX_FILES], size_t *n, struct brig_err *e)
 {
 	size_t k = 0;
 	for (unsigned idx = 0; idx < ENG_LOG_MAX_FILES; idx++) {
@@ -353,8 +343,8 @@ static int bscan_more(struct bscan *b, bool keep)
 	}
 	memmove(b->buf + ch, b->buf, kept);
 	for (size_t got = 0; got < ch;) {
-		ssize_t n = BRIG_RETRY(pread(b->fd, b->buf + got, ch - got,
-					     (off_t)(b->lo - ch + got)));
+		ssize_t n = BRIG_RETRY(
+			pread(b->fd, b->buf + got, ch - got, (off_t)(b->lo - ch + got)));
 		if (n < 0)
 			return -errno;
 		if (n == 0)
@@ -369,8 +359,7 @@ static int bscan_more(struct bscan *b, bool keep)
 /* The next line (backwards): *line and *n, starting at file offset *start.
  * Returns 1 for a line, 0 at the start of the file, -errno on error.
  * Lines longer than ENG_LOG_RECORD_MAX are returned with *line NULL. */
-static int bscan_prev(struct bscan *b, const char **line, size_t *n,
-		      uint64_t *start)
+static int bscan_prev(struct bscan *b, const char **line, size_t *n, uint64_t *start)
 {
 	bool oversized = false;
 	while (!b->done) {
@@ -412,8 +401,8 @@ static int bscan_init(struct bscan *b, int fd)
 }
 
 /* Count matching records backwards in one file; stop at the want-th. */
-static int tail_file(struct lr_ctx *c, const struct lr_file *f, long want,
-		     long *count, uint64_t *off)
+static int tail_file(struct lr_ctx *c, const struct lr_file *f, long want, long *count,
+		     uint64_t *off)
 {
 	struct bscan b;
 	const char *line;
@@ -444,8 +433,8 @@ static int tail_file(struct lr_ctx *c, const struct lr_file *f, long want,
 }
 
 /* Where printing starts for o->tail: file index *fi, offset *off. */
-static int tail_start(struct lr_ctx *c, const struct lr_file *fs, size_t nf,
-		      size_t *fi, uint64_t *off, struct brig_err *e)
+static int tail_start(struct lr_ctx *c, const struct lr_file *fs, size_t nf, size_t *fi,
+		      uint64_t *off, struct brig_err *e)
 {
 	long count = 0;
 	*fi = 0;
@@ -468,15 +457,17 @@ static int tail_start(struct lr_ctx *c, const struct lr_file *fs, size_t nf,
 /* eng_logs_print                                                       */
 /* ------------------------------------------------------------------ */
 
-static int print_files(struct lr_ctx *c, struct lr_file *fs, size_t nf,
-		       struct lr_src *cur, struct brig_err *e)
+static int print_files(struct lr_ctx *c, struct lr_file *fs, size_t nf, struct lr_src *cur,
+		       struct brig_err *e)
 {
 	size_t fi;
 	uint64_t off;
 	int r = tail_start(c, fs, nf, &fi, &off, e);
 	for (size_t i = 0; i < nf && r == 0; i++) {
-		struct lr_src src = { .fd = brig_steal_fd(fs[i].fd), .dev = fs[i].dev,
-				      .ino = fs[i].ino, .idx = fs[i].idx };
+		struct lr_src src = { .fd = brig_steal_fd(fs[i].fd),
+				      .dev = fs[i].dev,
+				      .ino = fs[i].ino,
+				      .idx = fs[i].idx };
 		if (i < fi) {
 			eng_lr_src_close(c, &src);
 			continue;
@@ -499,18 +490,22 @@ static int print_files(struct lr_ctx *c, struct lr_file *fs, size_t nf,
 	return r;
 }
 
-int eng_logs_print(int dirfd, const char *name, const struct eng_logs_opts *o,
-		   int out_fd, int err_fd, bool (*alive)(void *arg), void *arg,
-		   struct brig_err *e)
+int eng_logs_print(int dirfd, const char *name, const struct eng_logs_opts *o, int out_fd,
+		   int err_fd, bool (*alive)(void *arg), void *arg, struct brig_err *e)
 {
 	if (!eng_logs_name_ok(name))
-		return brig_err_set(e, -EINVAL, "log file name \"%s\" is not a plain file name", name);
+		return brig_err_set(e, -EINVAL, "log file name \"%s\" is not a plain file name",
+				    name);
 	_cleanup_free_ struct lr_ctx *c = calloc(1, sizeof(*c));
 	_cleanup_free_ struct lr_file *fs = calloc(ENG_LOG_MAX_FILES, sizeof(*fs));
 	if (!c || !fs)
 		return brig_err_set(e, -ENOMEM, "reading logs: out of memory");
-	*c = (struct lr_ctx){ .o = o, .dirfd = dirfd, .name = name,
-			      .out_fd = out_fd, .err_fd = err_fd, .ob_fd = out_fd };
+	*c = (struct lr_ctx){ .o = o,
+			      .dirfd = dirfd,
+			      .name = name,
+			      .out_fd = out_fd,
+			      .err_fd = err_fd,
+			      .ob_fd = out_fd };
 	_cleanup_close_ int ifd = o->follow ? eng_lr_watch(dirfd) : -1;
 	struct lr_src cur = { .fd = -1 };
 	size_t nf = 0;

@@ -54,9 +54,8 @@ void eng_logs_format_time(int64_t ns, char buf[ENG_LOG_TIME_LEN])
 		return;
 	}
 	char tmp[128]; /* what the compiler assumes ints can take */
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (long long)frac);
+	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac);
 	size_t l = strnlen(tmp, ENG_LOG_TIME_LEN - 1);
 	memcpy(buf, tmp, l);
 	buf[l] = '\0';
@@ -125,8 +124,8 @@ static bool parse_zone(const char **p, const char *end, struct tparts *t)
 	if (!sign)
 		return false;
 	(*p)++;
-	if (!digits(p, end, 2, &zh) || !lit(p, end, ':') || !digits(p, end, 2, &zm) ||
-	    zh > 23 || zm > 59)
+	if (!digits(p, end, 2, &zh) || !lit(p, end, ':') || !digits(p, end, 2, &zm) || zh > 23 ||
+	    zm > 59)
 		return false;
 	t->zone_s = sign * (zh * 3600 + zm * 60);
 	return true;
@@ -137,9 +136,8 @@ static bool parse_parts(const char *s, size_t n, struct tparts *t)
 {
 	const char *p = s, *end = s + n;
 	memset(t, 0, sizeof(*t));
-	if (!digits(&p, end, 4, &t->year) || !lit(&p, end, '-') ||
-	    !digits(&p, end, 2, &t->mon) || !lit(&p, end, '-') ||
-	    !digits(&p, end, 2, &t->mday))
+	if (!digits(&p, end, 4, &t->year) || !lit(&p, end, '-') || !digits(&p, end, 2, &t->mon) ||
+	    !lit(&p, end, '-') || !digits(&p, end, 2, &t->mday))
 		return false;
 	if (p < end && (*p == 'T' || *p == 't')) {
 		p++;
@@ -176,8 +174,7 @@ static bool parts_valid(const struct tparts *t)
 static int to_ns(int64_t sec, int64_t frac, int64_t *out)
 {
 	int64_t ns;
-	if (__builtin_mul_overflow(sec, NS_PER_S, &ns) ||
-	    __builtin_add_overflow(ns, frac, &ns))
+	if (__builtin_mul_overflow(sec, NS_PER_S, &ns) || __builtin_add_overflow(ns, frac, &ns))
 		return -ERANGE;
 	*out = ns;
 	return 0;
@@ -188,8 +185,13 @@ static int parts_to_ns(const struct tparts *t, int64_t *out)
 	if (!parts_valid(t))
 		return -EINVAL;
 	struct tm tm = {
-		.tm_year = t->year - 1900, .tm_mon = t->mon - 1, .tm_mday = t->mday,
-		.tm_hour = t->hour, .tm_min = t->min, .tm_sec = t->sec, .tm_isdst = -1,
+		.tm_year = t->year - 1900,
+		.tm_mon = t->mon - 1,
+		.tm_mday = t->mday,
+		.tm_hour = t->hour,
+		.tm_min = t->min,
+		.tm_sec = t->sec,
+		.tm_isdst = -1,
 	};
 	int64_t sec;
 	if (t->has_zone) {
@@ -237,9 +239,17 @@ static int parse_unix(const char *s, int64_t *out)
 
 static int64_t unit_ns(const char **p, const char *end)
 {
-	static const struct { const char *name; int64_t ns; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "\xc2\xb5s", 1000 }, { "\xce\xbcs", 1000 },
-		{ "ms", 1000000 }, { "s", NS_PER_S }, { "m", 60 * NS_PER_S },
+	static const struct {
+		const char *name;
+		int64_t ns;
+	} units[] = {
+		{ "ns", 1 },
+		{ "us", 1000 },
+		{ "\xc2\xb5s", 1000 },
+		{ "\xce\xbcs", 1000 },
+		{ "ms", 1000000 },
+		{ "s", NS_PER_S },
+		{ "m", 60 * NS_PER_S },
 		{ "h", 3600 * NS_PER_S },
 	};
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(units); i++) {
@@ -309,8 +319,7 @@ static bool all_unix_chars(const char *s)
 	return s[strspn(s, "0123456789.")] == '\0';
 }
 
-int eng_logs_parse_time(const char *s, int64_t now_ns, int64_t *out_ns,
-			struct brig_err *e)
+int eng_logs_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, struct brig_err *e)
 {
 	size_t n = strnlen(s, TIME_ARG_MAX + 1);
 	int r;
@@ -334,6 +343,7 @@ int eng_logs_parse_time(const char *s, int64_t now_ns, int64_t *out_ns,
 		return brig_err_set(e, r,
 				    "invalid time \"%s\": expected an RFC 3339 time "
 				    "(2026-11-28T19:48:55Z), a date (2026-11-28), unix "
-				    "seconds or a duration (10m, 1h30m)", s);
+				    "seconds or a duration (10m, 1h30m)",
+				    s);
 	return 0;
 }

@@ -33,9 +33,9 @@ struct eng_logw {
 	char name[NAME_MAX + 1];
 	uint64_t max_size;
 	unsigned max_files;
-	uint64_t size;  /* bytes in the current file */
-	bool torn;      /* the file ends inside a record: start with '\n' */
-	char *out;      /* encoded records not yet written */
+	uint64_t size; /* bytes in the current file */
+	bool torn; /* the file ends inside a record: start with '\n' */
+	char *out; /* encoded records not yet written */
 	size_t out_len, out_cap;
 	struct logw_part part[2]; /* stdout, stderr */
 };
@@ -43,8 +43,8 @@ struct eng_logw {
 bool eng_logs_name_ok(const char *name)
 {
 	size_t n = strlen(name);
-	return n > 0 && n <= NAME_MAX - 4 && !strchr(name, '/') &&
-	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+	return n > 0 && n <= NAME_MAX - 4 && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+		strcmp(name, "..") != 0;
 }
 
 int eng_logs_file_name(char *buf, size_t size, const char *name, unsigned idx)
@@ -117,13 +117,27 @@ static void encode_text(struct eng_logw *w, const char *s, size_t n)
 		}
 		*o++ = '\\';
 		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\t': *o++ = 't'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
+		case '"':
+			*o++ = '"';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
 		default:
 			memcpy(o, "u00", 3);
 			o[3] = hex[c >> 4];
@@ -135,15 +149,13 @@ static void encode_text(struct eng_logw *w, const char *s, size_t n)
 	w->out_len = (size_t)(o - w->out);
 }
 
-static int encode_record(struct eng_logw *w, int stream, const char *text,
-			 size_t n, const char *ts)
+static int encode_record(struct eng_logw *w, int stream, const char *text, size_t n, const char *ts)
 {
 	static const char head[] = "{\"log\":\"";
 	const char *mid = stream == ENG_LOG_STDERR ? "\",\"stream\":\"stderr\",\"time\":\""
 						   : "\",\"stream\":\"stdout\",\"time\":\"";
 	size_t tl = strlen(ts), ml = strlen(mid);
-	if (n > ENG_LOG_LINE_MAX ||
-	    out_reserve(w, sizeof(head) + n * 6 + ml + tl + 4) < 0)
+	if (n > ENG_LOG_LINE_MAX || out_reserve(w, sizeof(head) + n * 6 + ml + tl + 4) < 0)
 		return -ENOMEM;
 	out_put(w, head, sizeof(head) - 1);
 	encode_text(w, text, n);
@@ -192,9 +204,10 @@ fail:;
 
 static int open_log(int dirfd, const char *name, struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, name,
-		O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-		0600));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dirfd, name,
+		       O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+		       0600));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening log file %s", name);
 	struct stat st;
@@ -249,15 +262,14 @@ static int rotate(struct eng_logw *w, struct brig_err *e)
 
 /* Encode one record; rotate first when it would push the file past
  * max_size; write when enough is pending. */
-static int emit(struct eng_logw *w, int stream, const char *text, size_t n,
-		const char *ts, struct brig_err *e)
+static int emit(struct eng_logw *w, int stream, const char *text, size_t n, const char *ts,
+		struct brig_err *e)
 {
 	size_t before = w->out_len;
 	if (encode_record(w, stream, text, n, ts) < 0)
 		return brig_err_set(e, -ENOMEM, "log record: out of memory");
 	uint64_t rec = w->out_len - before;
-	if (w->max_size && w->size + before > 0 &&
-	    w->size + before + rec > w->max_size) {
+	if (w->max_size && w->size + before > 0 && w->size + before + rec > w->max_size) {
 		int r = write_pending(w, before, e);
 		if (r < 0)
 			return r;
@@ -296,9 +308,8 @@ static void format_now(char ts[ENG_LOG_TIME_LEN])
 	eng_logs_format_time(eng_logs_now_ns(), ts);
 }
 
-static int feed_part(struct eng_logw *w, int stream, struct logw_part *pt,
-		     const char **buf, size_t *len, size_t take, const char *ts,
-		     struct brig_err *e)
+static int feed_part(struct eng_logw *w, int stream, struct logw_part *pt, const char **buf,
+		     size_t *len, size_t take, const char *ts, struct brig_err *e)
 {
 	size_t n = take < ENG_LOG_LINE_MAX - pt->len ? take : ENG_LOG_LINE_MAX - pt->len;
 	memcpy(pt->buf + pt->len, *buf, n);
@@ -319,8 +330,7 @@ static int feed_part(struct eng_logw *w, int stream, struct logw_part *pt,
 	return r;
 }
 
-int eng_logw_feed(struct eng_logw *w, int stream, const char *buf, size_t len,
-		  struct brig_err *e)
+int eng_logw_feed(struct eng_logw *w, int stream, const char *buf, size_t len, struct brig_err *e)
 {
 	if (stream != ENG_LOG_STDOUT && stream != ENG_LOG_STDERR)
 		return brig_err_set(e, -EINVAL, "log stream %d is not stdout or stderr", stream);
@@ -365,8 +375,7 @@ int eng_logw_flush(struct eng_logw *w, struct brig_err *e)
 	return write_pending(w, w->out_len, e);
 }
 
-ssize_t eng_logw_feed_fd(struct eng_logw *w, int stream, int fd, int tee_fd,
-			 struct brig_err *e)
+ssize_t eng_logw_feed_fd(struct eng_logw *w, int stream, int fd, int tee_fd, struct brig_err *e)
 {
 	char buf[FEED_READ_MAX];
 	ssize_t n = BRIG_RETRY(read(fd, buf, sizeof(buf)));
@@ -413,14 +422,15 @@ static int check_tail(struct eng_logw *w, struct brig_err *e)
 	return 0;
 }
 
-int eng_logw_open(int dirfd, const char *name, uint64_t max_size,
-		  unsigned max_files, struct eng_logw **out, struct brig_err *e)
+int eng_logw_open(int dirfd, const char *name, uint64_t max_size, unsigned max_files,
+		  struct eng_logw **out, struct brig_err *e)
 {
 	if (!eng_logs_name_ok(name))
-		return brig_err_set(e, -EINVAL, "log file name \"%s\" is not a plain file name", name);
+		return brig_err_set(e, -EINVAL, "log file name \"%s\" is not a plain file name",
+				    name);
 	if (max_files < 1 || max_files > ENG_LOG_MAX_FILES)
-		return brig_err_set(e, -EINVAL, "log max-file %u: must be 1 to %u",
-				    max_files, ENG_LOG_MAX_FILES);
+		return brig_err_set(e, -EINVAL, "log max-file %u: must be 1 to %u", max_files,
+				    ENG_LOG_MAX_FILES);
 	_cleanup_logw_ struct eng_logw *w = calloc(1, sizeof(*w));
 	if (!w)
 		return brig_err_set(e, -ENOMEM, "log writer: out of memory");

@@ -27,8 +27,8 @@ static json_t *strv_json(char *const *v)
 }
 
 /* architectures: OCI names, copied as they are. */
-static int conv_architectures(const json_t *in, const struct bj_loc *at,
-			      json_t *out, struct brig_err *e)
+static int conv_architectures(const json_t *in, const struct bj_loc *at, json_t *out,
+			      struct brig_err *e)
 {
 	_cleanup_strv_ char **names = NULL;
 	struct bj_loc arr, el;
@@ -46,9 +46,8 @@ static int conv_architectures(const json_t *in, const struct bj_loc *at,
 
 /* One archMap entry; when it is this machine's (oci_arch), add it and its
  * subArchitectures to *chosen. */
-static int conv_archmap_entry(const json_t *ent, const struct bj_loc *at,
-			      const char *oci_arch, json_t **chosen,
-			      struct brig_err *e)
+static int conv_archmap_entry(const json_t *ent, const struct bj_loc *at, const char *oci_arch,
+			      json_t **chosen, struct brig_err *e)
 {
 	static const char *const keys[] = { "architecture", "subArchitectures", NULL };
 	const char *arch = NULL;
@@ -84,9 +83,8 @@ static int conv_archmap_entry(const json_t *ent, const struct bj_loc *at,
 	return 0;
 }
 
-static int conv_archmap(const json_t *in, const struct bj_loc *at,
-			const struct sp_target *t, json_t *out,
-			struct brig_err *e)
+static int conv_archmap(const json_t *in, const struct bj_loc *at, const struct sp_target *t,
+			json_t *out, struct brig_err *e)
 {
 	json_t *map = NULL;
 	struct bj_loc arr, el;
@@ -95,8 +93,8 @@ static int conv_archmap(const json_t *in, const struct bj_loc *at,
 		return r;
 	bj_key(&arr, at, "archMap");
 	if (json_array_size(map) > SP_MAX_ARCHS)
-		return bj_fail(e, &arr, "%zu elements, at most %d allowed",
-			       json_array_size(map), SP_MAX_ARCHS);
+		return bj_fail(e, &arr, "%zu elements, at most %d allowed", json_array_size(map),
+			       SP_MAX_ARCHS);
 	if (!sp_unset(in, "architectures") && json_array_size(map) > 0) {
 		bj_key(&el, at, "architectures");
 		return bj_fail(e, &el, "cannot be used together with archMap");
@@ -110,13 +108,12 @@ static int conv_archmap(const json_t *in, const struct bj_loc *at,
 			return r;
 	}
 	if (!chosen)
-		brig_debug("%s: archMap has no entry for %s: native architecture only",
-			   at->file, t->arch);
+		brig_debug("%s: archMap has no entry for %s: native architecture only", at->file,
+			   t->arch);
 	return chosen ? sp_put(out, "architectures", brig_steal_ptr(chosen), e) : 0;
 }
 
-static int conv_flags(const json_t *in, const struct bj_loc *at, json_t *out,
-		      struct brig_err *e)
+static int conv_flags(const json_t *in, const struct bj_loc *at, json_t *out, struct brig_err *e)
 {
 	_cleanup_strv_ char **flags = NULL;
 	struct bj_loc arr, el;
@@ -132,8 +129,7 @@ static int conv_flags(const json_t *in, const struct bj_loc *at, json_t *out,
 	return sp_put(out, "flags", strv_json(flags), e);
 }
 
-static int conv_listener(const json_t *in, const struct bj_loc *at,
-			 json_t *out, struct brig_err *e)
+static int conv_listener(const json_t *in, const struct bj_loc *at, json_t *out, struct brig_err *e)
 {
 	const char *path = NULL, *meta = NULL;
 	struct bj_loc sub;
@@ -160,13 +156,12 @@ static int conv_listener(const json_t *in, const struct bj_loc *at,
 	return sp_put(out, "listenerMetadata", json_string(meta), e);
 }
 
-static int conv_profile(const json_t *in, const struct bj_loc *at,
-			const struct sp_target *t, json_t *out,
-			struct brig_err *e)
+static int conv_profile(const json_t *in, const struct bj_loc *at, const struct sp_target *t,
+			json_t *out, struct brig_err *e)
 {
 	static const char *const keys[] = {
-		"defaultAction", "defaultErrnoRet", "architectures", "archMap",
-		"syscalls", "flags", "listenerPath", "listenerMetadata", NULL,
+		"defaultAction", "defaultErrnoRet", "architectures",    "archMap", "syscalls",
+		"flags",         "listenerPath",    "listenerMetadata", NULL,
 	};
 	int r = bj_only_keys(in, at, keys, e);
 	if (r < 0)
@@ -175,8 +170,7 @@ static int conv_profile(const json_t *in, const struct bj_loc *at,
 	if (r >= 0 && !sp_unset(in, "archMap"))
 		r = conv_archmap(in, at, t, out, e);
 	/* An empty archMap leaves the choice to architectures. */
-	if (r >= 0 && !sp_unset(in, "architectures") &&
-	    !json_object_get(out, "architectures"))
+	if (r >= 0 && !sp_unset(in, "architectures") && !json_object_get(out, "architectures"))
 		r = conv_architectures(in, at, out, e);
 	if (r >= 0 && !sp_unset(in, "flags"))
 		r = conv_flags(in, at, out, e);
@@ -189,15 +183,16 @@ static int conv_profile(const json_t *in, const struct bj_loc *at,
 
 /* The target of the conversion: ctx with its defaults filled in; uts
  * holds the uname release when ctx gives no kernel. */
-static int make_target(const struct eng_seccomp_ctx *ctx, struct sp_target *t,
-		       struct utsname *uts, struct brig_err *e)
+static int make_target(const struct eng_seccomp_ctx *ctx, struct sp_target *t, struct utsname *uts,
+		       struct brig_err *e)
 {
 	t->caps = ctx ? ctx->caps : NULL;
 	t->arch = ctx && ctx->arch ? ctx->arch : eng_seccomp_native_arch();
 	t->kernel = ctx ? ctx->kernel : NULL;
 	if (!t->arch)
-		return brig_err_set(e, -EOPNOTSUPP,
-				    "seccomp profile: brig does not know this machine's architecture");
+		return brig_err_set(
+			e, -EOPNOTSUPP,
+			"seccomp profile: brig does not know this machine's architecture");
 	if (!sp_docker_arch_to_oci(t->arch))
 		return brig_err_set(e, -EINVAL, "seccomp profile: unknown architecture \"%s\"",
 				    t->arch);
@@ -210,8 +205,7 @@ static int make_target(const struct eng_seccomp_ctx *ctx, struct sp_target *t,
 }
 
 int eng_seccomp_from_docker(const char *buf, size_t len, const char *file,
-			    const struct eng_seccomp_ctx *ctx, json_t **oci,
-			    struct brig_err *e)
+			    const struct eng_seccomp_ctx *ctx, json_t **oci, struct brig_err *e)
 {
 	struct sp_target t;
 	struct utsname uts;

@@ -37,8 +37,7 @@ int eng_seccomp_kernel_cmp(const char *a, const char *b, int *cmp)
 {
 	int va[3], vb[3];
 	const char *end;
-	if (!a || !b || parse_version(a, va, &end) < 0 ||
-	    parse_version(b, vb, &end) < 0)
+	if (!a || !b || parse_version(a, va, &end) < 0 || parse_version(b, vb, &end) < 0)
 		return -EINVAL;
 	*cmp = 0;
 	for (int i = 0; i < 3 && *cmp == 0; i++)
@@ -55,9 +54,8 @@ static bool strv_has(const char *const *v, const char *s)
 }
 
 /* caps: every name valid; *all: each is in t->caps; *any: some is. */
-static int eval_caps(const json_t *f, const struct bj_loc *at,
-		     const struct sp_target *t, int *all, int *any,
-		     struct brig_err *e)
+static int eval_caps(const json_t *f, const struct bj_loc *at, const struct sp_target *t, int *all,
+		     int *any, struct brig_err *e)
 {
 	_cleanup_strv_ char **caps = NULL;
 	int r = bj_get_strv(f, at, "caps", false, SP_MAX_CAPS, &caps, e);
@@ -85,8 +83,8 @@ static int eval_caps(const json_t *f, const struct bj_loc *at,
 }
 
 /* arches: every name known; *hit: t->arch is listed (-1: empty list). */
-static int eval_arches(const json_t *f, const struct bj_loc *at,
-		       const struct sp_target *t, int *hit, struct brig_err *e)
+static int eval_arches(const json_t *f, const struct bj_loc *at, const struct sp_target *t,
+		       int *hit, struct brig_err *e)
 {
 	_cleanup_strv_ char **arches = NULL;
 	int r = bj_get_strv(f, at, "arches", false, SP_MAX_ARCHS, &arches, e);
@@ -106,8 +104,8 @@ static int eval_arches(const json_t *f, const struct bj_loc *at,
 }
 
 /* minKernel: "X.Y" or "X.Y.Z"; *newer: the target kernel is at least it. */
-static int eval_kernel(const json_t *f, const struct bj_loc *at,
-		       const struct sp_target *t, int *newer, struct brig_err *e)
+static int eval_kernel(const json_t *f, const struct bj_loc *at, const struct sp_target *t,
+		       int *newer, struct brig_err *e)
 {
 	const char *min = NULL, *end = NULL;
 	int v[3];
@@ -117,19 +115,18 @@ static int eval_kernel(const json_t *f, const struct bj_loc *at,
 	struct bj_loc sub;
 	bj_key(&sub, at, "minKernel");
 	if (parse_version(min, v, &end) < 0 || *end != '\0')
-		return bj_fail(e, &sub, "\"%s\" is not a kernel version (X.Y or X.Y.Z)",
-			       min);
+		return bj_fail(e, &sub, "\"%s\" is not a kernel version (X.Y or X.Y.Z)", min);
 	int cmp = 0;
 	if (eng_seccomp_kernel_cmp(t->kernel, min, &cmp) < 0)
-		return brig_err_set(e, -EINVAL, "%s: %s: cannot compare with the kernel version \"%s\"",
+		return brig_err_set(e, -EINVAL,
+				    "%s: %s: cannot compare with the kernel version \"%s\"",
 				    sub.file, sub.path, t->kernel ? t->kernel : "");
 	*newer = cmp >= 0;
 	return 0;
 }
 
-int sp_filter_eval(const json_t *entry, const struct bj_loc *at,
-		   const char *key, bool include, const struct sp_target *t,
-		   bool *keep, struct brig_err *e)
+int sp_filter_eval(const json_t *entry, const struct bj_loc *at, const char *key, bool include,
+		   const struct sp_target *t, bool *keep, struct brig_err *e)
 {
 	static const char *const keys[] = { "caps", "arches", "minKernel", NULL };
 	json_t *f = NULL;

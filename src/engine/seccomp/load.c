@@ -16,9 +16,8 @@ const char *eng_seccomp_default_path(void)
 	return BRIG_DATADIR "/seccomp.json";
 }
 
-int eng_seccomp_load_file(const char *path, const struct eng_seccomp_ctx *ctx,
-			  json_t **oci, char digest[ENG_SECCOMP_DIGEST_LEN],
-			  struct brig_err *e)
+int eng_seccomp_load_file(const char *path, const struct eng_seccomp_ctx *ctx, json_t **oci,
+			  char digest[ENG_SECCOMP_DIGEST_LEN], struct brig_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;

@@ -50,16 +50,14 @@ struct eng_seccomp_ctx {
  * negative errno with e filled.
  */
 int eng_seccomp_from_docker(const char *buf, size_t len, const char *file,
-			    const struct eng_seccomp_ctx *ctx, json_t **oci,
-			    struct brig_err *e);
+			    const struct eng_seccomp_ctx *ctx, json_t **oci, struct brig_err *e);
 
 /*
  * Read path (at most ENG_SECCOMP_MAX_FILE bytes) and convert it.  digest gets
  * "sha256:<hex>" of the file's bytes (for `brig inspect`); it may be NULL.
  */
-int eng_seccomp_load_file(const char *path, const struct eng_seccomp_ctx *ctx,
-			  json_t **oci, char digest[ENG_SECCOMP_DIGEST_LEN],
-			  struct brig_err *e);
+int eng_seccomp_load_file(const char *path, const struct eng_seccomp_ctx *ctx, json_t **oci,
+			  char digest[ENG_SECCOMP_DIGEST_LEN], struct brig_err *e);
 
 /* The default profile: $BRIG_SECCOMP_PROFILE when set and non-empty, else
  * BRIG_DATADIR "/seccomp.json". */

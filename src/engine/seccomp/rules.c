@@ -29,8 +29,7 @@ static json_t *copy_value(const json_t *a, const char *key)
 	return json_deep_copy(json_object_get(a, key));
 }
 
-static int conv_arg(const json_t *a, const struct bj_loc *at, json_t *args,
-		    struct brig_err *e)
+static int conv_arg(const json_t *a, const struct bj_loc *at, json_t *args, struct brig_err *e)
 {
 	static const char *const keys[] = { "index", "value", "valueTwo", "op", NULL };
 	int64_t idx = 0;
@@ -57,14 +56,15 @@ static int conv_arg(const json_t *a, const struct bj_loc *at, json_t *args,
 	if ((r = sp_put(o, "index", json_integer(idx), e)) < 0 ||
 	    (r = sp_put(o, "value", copy_value(a, "value"), e)) < 0)
 		return r;
-	if (masked && (r = sp_put(o, "valueTwo", sp_unset(a, "valueTwo") ? json_integer(0)
-						 : copy_value(a, "valueTwo"), e)) < 0)
+	if (masked &&
+	    (r = sp_put(o, "valueTwo",
+			sp_unset(a, "valueTwo") ? json_integer(0) : copy_value(a, "valueTwo"), e)) <
+		    0)
 		return r;
 	return sp_put(o, "op", json_string(op), e);
 }
 
-static int conv_args(const json_t *ent, const struct bj_loc *at, json_t *out,
-		     struct brig_err *e)
+static int conv_args(const json_t *ent, const struct bj_loc *at, json_t *out, struct brig_err *e)
 {
 	json_t *arr = NULL;
 	struct bj_loc sub, el;
@@ -91,8 +91,8 @@ static int conv_args(const json_t *ent, const struct bj_loc *at, json_t *out,
 }
 
 /* "names", or Docker's older single "name" (never both). */
-static int conv_names(const json_t *ent, const struct bj_loc *at, json_t *out,
-		      size_t *total, struct brig_err *e)
+static int conv_names(const json_t *ent, const struct bj_loc *at, json_t *out, size_t *total,
+		      struct brig_err *e)
 {
 	_cleanup_strv_ char **names = NULL;
 	struct bj_loc sub, el;
@@ -137,9 +137,8 @@ static int conv_names(const json_t *ent, const struct bj_loc *at, json_t *out,
 	return 0;
 }
 
-int sp_conv_action(const json_t *in, const struct bj_loc *at,
-		   const char *action_key, const char *errno_key, json_t *out,
-		   struct brig_err *e)
+int sp_conv_action(const json_t *in, const struct bj_loc *at, const char *action_key,
+		   const char *errno_key, json_t *out, struct brig_err *e)
 {
 	const char *name = NULL;
 	struct bj_loc sub;
@@ -157,7 +156,8 @@ int sp_conv_action(const json_t *in, const struct bj_loc *at,
 		return r;
 	bj_key(&sub, at, errno_key);
 	if (!a->takes_data)
-		return bj_fail(e, &sub, "%s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
+		return bj_fail(e, &sub,
+			       "%s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
 			       name);
 	if (data > (int64_t)a->max_data)
 		return bj_fail(e, &sub, "%lld is larger than %u, the largest %s can return",
@@ -165,8 +165,7 @@ int sp_conv_action(const json_t *in, const struct bj_loc *at,
 	return sp_put(out, errno_key, json_integer(data), e);
 }
 
-static int check_comment(const json_t *ent, const struct bj_loc *at,
-			 struct brig_err *e)
+static int check_comment(const json_t *ent, const struct bj_loc *at, struct brig_err *e)
 {
 	const char *c = NULL;
 	struct bj_loc sub;
@@ -182,13 +181,12 @@ static int check_comment(const json_t *ent, const struct bj_loc *at,
 }
 
 /* One entry: the whole entry is checked whether or not it applies. */
-static int conv_entry(const json_t *ent, const struct bj_loc *at,
-		      const struct sp_target *t, json_t *list, size_t *total,
-		      struct brig_err *e)
+static int conv_entry(const json_t *ent, const struct bj_loc *at, const struct sp_target *t,
+		      json_t *list, size_t *total, struct brig_err *e)
 {
 	static const char *const keys[] = {
-		"names", "name", "action", "errnoRet", "args", "comment",
-		"includes", "excludes", NULL,
+		"names",   "name",     "action",   "errnoRet", "args",
+		"comment", "includes", "excludes", NULL,
 	};
 	bool inc = true, exc = true;
 	int r = bj_only_keys(ent, at, keys, e);
@@ -199,8 +197,7 @@ static int conv_entry(const json_t *ent, const struct bj_loc *at,
 		return brig_err_oom(e);
 	if ((r = conv_names(ent, at, out, total, e)) < 0 ||
 	    (r = sp_conv_action(ent, at, "action", "errnoRet", out, e)) < 0 ||
-	    (r = conv_args(ent, at, out, e)) < 0 ||
-	    (r = check_comment(ent, at, e)) < 0)
+	    (r = conv_args(ent, at, out, e)) < 0 || (r = check_comment(ent, at, e)) < 0)
 		return r;
 	if ((!sp_unset(ent, "includes") &&
 	     (r = sp_filter_eval(ent, at, "includes", true, t, &inc, e)) < 0) ||
@@ -214,8 +211,8 @@ static int conv_entry(const json_t *ent, const struct bj_loc *at,
 	return 0;
 }
 
-int sp_conv_syscalls(const json_t *in, const struct bj_loc *at,
-		     const struct sp_target *t, json_t *out, struct brig_err *e)
+int sp_conv_syscalls(const json_t *in, const struct bj_loc *at, const struct sp_target *t,
+		     json_t *out, struct brig_err *e)
 {
 	json_t *arr = NULL;
 	struct bj_loc sub, el;
@@ -229,8 +226,7 @@ int sp_conv_syscalls(const json_t *in, const struct bj_loc *at,
 	bj_key(&sub, at, "syscalls");
 	size_t n = json_array_size(arr);
 	if (n > SP_MAX_SYSCALLS)
-		return bj_fail(e, &sub, "%zu elements, at most %d allowed", n,
-			       SP_MAX_SYSCALLS);
+		return bj_fail(e, &sub, "%zu elements, at most %d allowed", n, SP_MAX_SYSCALLS);
 	for (size_t i = 0; i < n; i++) {
 		bj_idx(&el, &sub, i);
 		r = conv_entry(json_array_get(arr, i), &el, t, list, &total, e);

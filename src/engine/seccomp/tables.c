@@ -8,19 +8,15 @@
 /* The actions of runtime-spec config-linux.md.  errnoRet: SCMP_ACT_ERRNO
  * returns an errno (below 4095), SCMP_ACT_TRACE a 16-bit message. */
 static const struct sp_action actions[] = {
-	{ "SCMP_ACT_KILL", false, 0 },
-	{ "SCMP_ACT_KILL_PROCESS", false, 0 },
-	{ "SCMP_ACT_KILL_THREAD", false, 0 },
-	{ "SCMP_ACT_TRAP", false, 0 },
-	{ "SCMP_ACT_ERRNO", true, 4094 },
-	{ "SCMP_ACT_TRACE", true, 0xffff },
-	{ "SCMP_ACT_ALLOW", false, 0 },
-	{ "SCMP_ACT_LOG", false, 0 },
+	{ "SCMP_ACT_KILL", false, 0 },        { "SCMP_ACT_KILL_PROCESS", false, 0 },
+	{ "SCMP_ACT_KILL_THREAD", false, 0 }, { "SCMP_ACT_TRAP", false, 0 },
+	{ "SCMP_ACT_ERRNO", true, 4094 },     { "SCMP_ACT_TRACE", true, 0xffff },
+	{ "SCMP_ACT_ALLOW", false, 0 },       { "SCMP_ACT_LOG", false, 0 },
 	{ "SCMP_ACT_NOTIFY", false, 0 },
 };
 
 static const char *const operators[] = {
-	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
 	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
 };
 
@@ -141,8 +137,7 @@ bool sp_syscall_name_valid(const char *s)
 	if (n == 0 || n > SP_MAX_NAME_LEN)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
 			return false;
 	return true;
 }
@@ -154,8 +149,7 @@ bool sp_cap_name_valid(const char *s)
 	if (n <= 4 || n > SP_MAX_CAP_LEN || strncmp(s, "CAP_", 4) != 0)
 		return false;
 	for (s += 4; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_'))
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
 			return false;
 	return true;
 }

@@ -40,8 +40,10 @@ static int check_only(int fd, const struct img_descriptor *l, const char *diff_i
 	struct img_unpack_result res;
 	int r = img_layer_unpack(fd, -1, &o, &res, e);
 	if (r == 0 && strcmp(res.digest, l->digest) != 0)
-		r = brig_err_set(e, -EBADMSG, "layer digest mismatch: the blob read hashes "
-				 "to %s, not %s", res.digest, l->digest);
+		r = brig_err_set(e, -EBADMSG,
+				 "layer digest mismatch: the blob read hashes "
+				 "to %s, not %s",
+				 res.digest, l->digest);
 	if (r == 0 && strcmp(res.diff_id, diff_id) != 0)
 		r = brig_err_set(e, -EBADMSG, "its content has diff_id %s, the config says %s",
 				 res.diff_id, diff_id);
@@ -49,8 +51,8 @@ static int check_only(int fd, const struct img_descriptor *l, const char *diff_i
 	return r;
 }
 
-static int unpack_new(int dirfd, int fd, const struct img_descriptor *l,
-		      const char *diff_id, struct brig_err *e)
+static int unpack_new(int dirfd, int fd, const struct img_descriptor *l, const char *diff_id,
+		      struct brig_err *e)
 {
 	const struct img_unpack_opts o = { .strict = true };
 	struct img_unpack_result res;
@@ -61,20 +63,21 @@ static int unpack_new(int dirfd, int fd, const struct img_descriptor *l,
 	return r;
 }
 
-int img_archive_unpack_cached(void *ctx, struct img_store *s,
-			      const struct img_descriptor *l, const char *diff_id,
-			      struct brig_err *e)
+int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_descriptor *l,
+			      const char *diff_id, struct brig_err *e)
 {
 	const struct img_layer_cache *cache = ctx;
 	_cleanup_close_ int fd = -1;
-	int r = brig_digest_valid(diff_id) ? 0 :
-		brig_err_set(e, -EINVAL, "'%s' is not a sha256 diff_id", diff_id);
+	int r = brig_digest_valid(diff_id)
+		? 0
+		: brig_err_set(e, -EINVAL, "'%s' is not a sha256 diff_id", diff_id);
 	if (r == 0)
 		r = cached(cache->dirfd, diff_id + strlen("sha256:"), e);
 	int have = r;
 	if (r >= 0)
 		r = img_blob_open(s, l->digest, false, &fd, e);
 	if (r == 0)
-		r = have ? check_only(fd, l, diff_id, e) : unpack_new(cache->dirfd, fd, l, diff_id, e);
+		r = have ? check_only(fd, l, diff_id, e)
+			 : unpack_new(cache->dirfd, fd, l, diff_id, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
 }

@@ -16,20 +16,20 @@
 
 static const char *layer_type(enum img_compression c)
 {
-	return c == IMG_COMP_GZIP ? IMG_MT_OCI_LAYER_GZIP
-	       : c == IMG_COMP_ZSTD ? IMG_MT_OCI_LAYER_ZSTD : IMG_MT_OCI_LAYER;
+	return c == IMG_COMP_GZIP    ? IMG_MT_OCI_LAYER_GZIP
+		: c == IMG_COMP_ZSTD ? IMG_MT_OCI_LAYER_ZSTD
+				     : IMG_MT_OCI_LAYER;
 }
 
 static json_t *descriptor_json(const char *media_type, const struct arc_member *m)
 {
-	return json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest", m->digest,
-			 "size", (json_int_t)m->size);
+	return json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest", m->digest, "size",
+			 (json_int_t)m->size);
 }
 
 /* Append the layers named by arr (at) to the manifest's "layers". */
-static int add_layers(struct img_store *s, const struct arc_members *set,
-		      const json_t *arr, const struct bj_loc *at, json_t *layers,
-		      struct brig_err *e)
+static int add_layers(struct img_store *s, const struct arc_members *set, const json_t *arr,
+		      const struct bj_loc *at, json_t *layers, struct brig_err *e)
 {
 	if (json_array_size(arr) > IMG_MAX_LAYERS)
 		return bj_fail(e, at, "more than %d layers", IMG_MAX_LAYERS);
@@ -51,15 +51,16 @@ static int add_layers(struct img_store *s, const struct arc_members *set,
 
 /* The config must be a valid image config (parsed strictly here, so the
  * error names the archive's member). */
-static int check_config(struct img_store *s, const struct arc_member *m,
-			const char *path, struct brig_err *e)
+static int check_config(struct img_store *s, const struct arc_member *m, const char *path,
+			struct brig_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	if (m->size > IMG_CONFIG_MAX)
-		return brig_err_set(e, -EFBIG, "config '%s': %llu bytes, larger than the "
-				    "limit of %zu", path, (unsigned long long)m->size,
-				    IMG_CONFIG_MAX);
+		return brig_err_set(e, -EFBIG,
+				    "config '%s': %llu bytes, larger than the "
+				    "limit of %zu",
+				    path, (unsigned long long)m->size, IMG_CONFIG_MAX);
 	int r = img_blob_read(s, m->digest, IMG_CONFIG_MAX, &buf, &len, e);
 	if (r < 0)
 		return r;
@@ -73,9 +74,8 @@ static int check_config(struct img_store *s, const struct arc_member *m,
 }
 
 /* Build and store the OCI manifest for one manifest.json entry. */
-static int build_manifest(struct img_store *s, const struct arc_members *set,
-			  const json_t *ent, const struct bj_loc *at,
-			  struct img_descriptor *out, struct brig_err *e)
+static int build_manifest(struct img_store *s, const struct arc_members *set, const json_t *ent,
+			  const struct bj_loc *at, struct img_descriptor *out, struct brig_err *e)
 {
 	const char *cfg_path = NULL;
 	json_t *layer_arr = NULL;
@@ -89,8 +89,8 @@ static int build_manifest(struct img_store *s, const struct arc_members *set,
 	    (r = check_config(s, cfg, cfg_path, e)) < 0)
 		return r;
 	_cleanup_json_ json_t *layers = json_array();
-	_cleanup_json_ json_t *doc = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2,
-					       "mediaType", IMG_MT_OCI_MANIFEST, "config",
+	_cleanup_json_ json_t *doc = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType",
+					       IMG_MT_OCI_MANIFEST, "config",
 					       descriptor_json(IMG_MT_OCI_CONFIG, cfg));
 	if (!layers || !doc)
 		return brig_err_oom(e);
@@ -110,8 +110,7 @@ static int build_manifest(struct img_store *s, const struct arc_members *set,
 }
 
 /* RepoTags (absent or null: none), each parsed into a stored name. */
-static int repo_tags(const json_t *ent, const struct bj_loc *at, char ***out,
-		     struct brig_err *e)
+static int repo_tags(const json_t *ent, const struct bj_loc *at, char ***out, struct brig_err *e)
 {
 	_cleanup_strv_ char **tags = NULL;
 	json_t *v = json_object_get(ent, "RepoTags");
@@ -139,13 +138,12 @@ static int repo_tags(const json_t *ent, const struct bj_loc *at, char ***out,
 	return 0;
 }
 
-static const char *const entry_keys[] = { "Config", "RepoTags", "Layers", "Parent",
-					  "LayerSources", NULL };
+static const char *const entry_keys[] = { "Config", "RepoTags",     "Layers",
+					  "Parent", "LayerSources", NULL };
 
-static int load_entry(struct img_store *s, const struct arc_members *set,
-		      const json_t *ent, const struct bj_loc *at,
-		      const struct img_load_opts *o, struct arc_images *out,
-		      struct brig_err *e)
+static int load_entry(struct img_store *s, const struct arc_members *set, const json_t *ent,
+		      const struct bj_loc *at, const struct img_load_opts *o,
+		      struct arc_images *out, struct brig_err *e)
 {
 	_cleanup_strv_ char **names = NULL;
 	struct img_descriptor d = { 0 };
@@ -165,9 +163,8 @@ static int load_entry(struct img_store *s, const struct arc_members *set,
 	return r;
 }
 
-int arc_load_docker(struct img_store *s, const struct arc_members *set,
-		    const struct arc_meta *meta, const struct img_load_opts *o,
-		    struct arc_images *out, struct brig_err *e)
+int arc_load_docker(struct img_store *s, const struct arc_members *set, const struct arc_meta *meta,
+		    const struct img_load_opts *o, struct arc_images *out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *doc = NULL;
 	struct bj_loc at;
@@ -193,8 +190,7 @@ int arc_load_docker(struct img_store *s, const struct arc_members *set,
 /* The newer Docker layout: an OCI layout with a manifest.json beside it.
  * Its RepoTags name the images whose config the entry's Config is. */
 int arc_docker_names(struct img_store *s, const struct arc_members *set,
-		     const struct arc_meta *meta, struct arc_images *im,
-		     struct brig_err *e)
+		     const struct arc_meta *meta, struct arc_images *im, struct brig_err *e)
 {
 	(void)s;
 	_cleanup_json_ json_t *doc = NULL;
@@ -217,7 +213,8 @@ int arc_docker_names(struct img_store *s, const struct arc_members *set,
 		    (r = repo_tags(ent, &el, &names, e)) < 0)
 			return r;
 		for (size_t k = 0; k < im->n; k++)
-			for (size_t j = 0; names && names[j] && strcmp(im->v[k].id, cfg->digest) == 0; j++)
+			for (size_t j = 0;
+			     names && names[j] && strcmp(im->v[k].id, cfg->digest) == 0; j++)
 				if ((r = arc_images_add_name(im, k, names[j], e)) < 0)
 					return r;
 	}

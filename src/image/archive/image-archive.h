@@ -40,14 +40,14 @@
 #include "image/store/store.h"
 
 /* Limits on an archive being loaded (a zero option means the default). */
-#define IMG_ARCHIVE_MAX_MEMBERS 16384ULL      /* tar entries */
-#define IMG_ARCHIVE_MAX_NAME 1024ULL          /* bytes in a member name */
-#define IMG_ARCHIVE_MAX_TOTAL (64ULL << 30)   /* uncompressed archive bytes */
-#define IMG_ARCHIVE_MAX_RATIO 1000ULL         /* uncompressed : compressed */
-#define IMG_ARCHIVE_RATIO_GRACE (1ULL << 20)  /* judged after this much */
-#define IMG_ARCHIVE_MAX_IMAGES 1024ULL        /* manifest.json entries */
-#define IMG_ARCHIVE_MAX_TAGS 1024ULL          /* names per image */
-#define IMG_ARCHIVE_MAX_NESTING 4             /* index within index */
+#define IMG_ARCHIVE_MAX_MEMBERS 16384ULL /* tar entries */
+#define IMG_ARCHIVE_MAX_NAME 1024ULL /* bytes in a member name */
+#define IMG_ARCHIVE_MAX_TOTAL (64ULL << 30) /* uncompressed archive bytes */
+#define IMG_ARCHIVE_MAX_RATIO 1000ULL /* uncompressed : compressed */
+#define IMG_ARCHIVE_RATIO_GRACE (1ULL << 20) /* judged after this much */
+#define IMG_ARCHIVE_MAX_IMAGES 1024ULL /* manifest.json entries */
+#define IMG_ARCHIVE_MAX_TAGS 1024ULL /* names per image */
+#define IMG_ARCHIVE_MAX_NESTING 4 /* index within index */
 /* manifest.json and repositories are held in memory up to this size. */
 #define IMG_ARCHIVE_MAX_META IMG_INDEX_JSON_MAX
 
@@ -65,8 +65,8 @@ int img_archive_format_parse(const char *s, enum img_archive_format *out);
  * uncompressed layer hashes to it.
  */
 typedef int (*img_archive_layer_fn)(void *ctx, struct img_store *s,
-				    const struct img_descriptor *layer,
-				    const char *diff_id, struct brig_err *e);
+				    const struct img_descriptor *layer, const char *diff_id,
+				    struct brig_err *e);
 
 /*
  * The unpack function of `brig load` (ctx: a struct img_layer_cache): the
@@ -79,9 +79,8 @@ typedef int (*img_archive_layer_fn)(void *ctx, struct img_store *s,
 struct img_layer_cache {
 	int dirfd; /* ROOT/layers */
 };
-int img_archive_unpack_cached(void *ctx, struct img_store *s,
-			      const struct img_descriptor *layer, const char *diff_id,
-			      struct brig_err *e);
+int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_descriptor *layer,
+			      const char *diff_id, struct brig_err *e);
 
 struct img_load_opts {
 	img_archive_layer_fn unpack_layer; /* NULL: layers are not unpacked */
@@ -93,17 +92,17 @@ struct img_load_opts {
 };
 
 struct img_loaded {
-	struct img_descriptor desc;  /* the manifest or index named */
-	char id[IMG_DIGEST_SIZE];    /* the image ID: config digest (index: its own) */
-	char **names;                /* normalised, NULL-terminated; NULL: none */
+	struct img_descriptor desc; /* the manifest or index named */
+	char id[IMG_DIGEST_SIZE]; /* the image ID: config digest (index: its own) */
+	char **names; /* normalised, NULL-terminated; NULL: none */
 };
 
 struct img_load_result {
 	enum img_archive_format format;
 	struct img_loaded *images;
 	size_t n_images;
-	uint64_t members;            /* tar entries read */
-	uint64_t bytes;              /* uncompressed archive bytes */
+	uint64_t members; /* tar entries read */
+	uint64_t bytes; /* uncompressed archive bytes */
 };
 void img_load_result_clear(struct img_load_result *r);
 
@@ -125,8 +124,8 @@ int img_archive_load(struct img_store *s, int in_fd, const struct img_load_opts 
  * (a corrupt blob fails the save).
  */
 int img_archive_save(struct img_store *s, const char *const *refs, size_t n_refs,
-		     enum img_archive_format f, const char *arch, const char *os,
-		     int out_fd, struct brig_err *e);
+		     enum img_archive_format f, const char *arch, const char *os, int out_fd,
+		     struct brig_err *e);
 
 /*
  * Read the layer blob from fd (until EOF) without unpacking it: compute its

@@ -58,8 +58,8 @@ int arc_image_name(const char *raw, const char *bare_repo, char **out, struct br
 	return *out ? 0 : brig_err_oom(e);
 }
 
-int arc_images_add(struct arc_images *im, const struct img_descriptor *desc,
-		   const char *id, char **names, struct brig_err *e)
+int arc_images_add(struct arc_images *im, const struct img_descriptor *desc, const char *id,
+		   char **names, struct brig_err *e)
 {
 	if (im->n == im->cap) {
 		size_t cap = im->cap ? im->cap * 2 : 8;
@@ -83,8 +83,7 @@ int arc_images_add(struct arc_images *im, const struct img_descriptor *desc,
 	return 0;
 }
 
-int arc_images_add_name(struct arc_images *im, size_t i, const char *name,
-			struct brig_err *e)
+int arc_images_add_name(struct arc_images *im, size_t i, const char *name, struct brig_err *e)
 {
 	struct img_loaded *l = &im->v[i];
 	size_t n = brig_strv_len(l->names);
@@ -124,8 +123,7 @@ static void limits(const struct img_load_opts *o, struct arc_limits *l)
 /* Recognise the format and check every image. */
 static int load_images(struct img_store *s, const struct arc_members *set,
 		       const struct arc_meta *meta, const struct img_load_opts *o,
-		       struct arc_images *im, enum img_archive_format *fmt,
-		       struct brig_err *e)
+		       struct arc_images *im, enum img_archive_format *fmt, struct brig_err *e)
 {
 	int r;
 	if (meta->index_json) {
@@ -139,7 +137,8 @@ static int load_images(struct img_store *s, const struct arc_members *set,
 		*fmt = IMG_ARCHIVE_DOCKER;
 		return arc_load_docker(s, set, meta, o, im, e);
 	}
-	return brig_err_set(e, -EINVAL, "neither manifest.json (docker-archive) nor "
+	return brig_err_set(e, -EINVAL,
+			    "neither manifest.json (docker-archive) nor "
 			    "index.json (oci-archive) in the archive");
 }
 

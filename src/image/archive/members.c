@@ -17,8 +17,10 @@ static int normalize(const char *path, bool dotdot, char *out, size_t size, cons
 {
 	int r = brig_path_clean(path, dotdot ? 0 : BRIG_PATH_NO_DOTDOT, out, size);
 	if (r == -EINVAL)
-		return brig_err_set(e, -EINVAL, "%s '%s': a '..' component (path traversal) is "
-				    "refused", what, path);
+		return brig_err_set(e, -EINVAL,
+				    "%s '%s': a '..' component (path traversal) is "
+				    "refused",
+				    what, path);
 	if (r == -EPERM)
 		return brig_err_set(e, -EINVAL, "%s '%s': points outside the archive", what, path);
 	if (r < 0)
@@ -31,11 +33,12 @@ int arc_path_normalize(const char *path, size_t max, const char *what, char **ou
 {
 	size_t n = strlen(path);
 	if (n > max)
-		return brig_err_set(e, -ENAMETOOLONG, "%s: a name of %zu bytes, longer than "
-				    "the limit of %zu", what, n, max);
+		return brig_err_set(e, -ENAMETOOLONG,
+				    "%s: a name of %zu bytes, longer than "
+				    "the limit of %zu",
+				    what, n, max);
 	if (path[0] == '/')
-		return brig_err_set(e, -EINVAL, "%s '%s': an absolute path is refused",
-				    what, path);
+		return brig_err_set(e, -EINVAL, "%s '%s': an absolute path is refused", what, path);
 	_cleanup_free_ char *buf = malloc(n + 1);
 	if (!buf)
 		return brig_err_oom(e);
@@ -50,8 +53,10 @@ int arc_link_resolve(const char *name, const char *target, size_t max, char **ou
 		     struct brig_err *e)
 {
 	if (target[0] == '/')
-		return brig_err_set(e, -EINVAL, "member '%s': a link to the absolute path "
-				    "'%s' is refused", name, target);
+		return brig_err_set(e, -EINVAL,
+				    "member '%s': a link to the absolute path "
+				    "'%s' is refused",
+				    name, target);
 	const char *slash = strrchr(name, '/');
 	size_t dir = slash ? (size_t)(slash - name) : 0;
 	size_t n = dir + 1 + strlen(target);
@@ -163,9 +168,8 @@ void arc_members_free(struct arc_members *set)
 	*set = (struct arc_members){ 0 };
 }
 
-int arc_members_resolve(const struct arc_members *set, const char *path,
-			const struct bj_loc *at, const struct arc_member **out,
-			struct brig_err *e)
+int arc_members_resolve(const struct arc_members *set, const char *path, const struct bj_loc *at,
+			const struct arc_member **out, struct brig_err *e)
 {
 	_cleanup_free_ char *name = NULL;
 	struct brig_err inner = { 0 };

@@ -18,7 +18,8 @@
 static int check_layout(const struct arc_meta *meta, struct brig_err *e)
 {
 	if (!meta->oci_layout)
-		return brig_err_set(e, -EINVAL, "index.json without oci-layout: not an OCI "
+		return brig_err_set(e, -EINVAL,
+				    "index.json without oci-layout: not an OCI "
 				    "image layout");
 	_cleanup_json_ json_t *doc = NULL;
 	const char *version = NULL;
@@ -37,8 +38,8 @@ static int check_layout(const struct arc_meta *meta, struct brig_err *e)
 }
 
 /* The name an index.json entry gives (NULL: none). */
-static int entry_name(const struct img_descriptor *d, size_t i, const char *bare_repo,
-		      char **out, struct brig_err *e)
+static int entry_name(const struct img_descriptor *d, size_t i, const char *bare_repo, char **out,
+		      struct brig_err *e)
 {
 	const char *raw = img_kv_get(&d->annotations, ANNOTATION_CONTAINERD_NAME);
 	if (!raw)
@@ -61,9 +62,8 @@ static int find_image(const struct arc_images *im, const char *digest)
 }
 
 static int load_entry(struct img_store *s, const struct arc_members *set,
-		      const struct img_descriptor *d, size_t i,
-		      const struct img_load_opts *o, struct arc_images *out,
-		      struct brig_err *e)
+		      const struct img_descriptor *d, size_t i, const struct img_load_opts *o,
+		      struct arc_images *out, struct brig_err *e)
 {
 	_cleanup_free_ char *name = NULL;
 	int r = entry_name(d, i, o->bare_tag_repo, &name, e);
@@ -85,9 +85,8 @@ static int load_entry(struct img_store *s, const struct arc_members *set,
 	return arc_images_add(out, d, id, names, e);
 }
 
-int arc_load_oci(struct img_store *s, const struct arc_members *set,
-		 const struct arc_meta *meta, const struct img_load_opts *o,
-		 struct arc_images *out, struct brig_err *e)
+int arc_load_oci(struct img_store *s, const struct arc_members *set, const struct arc_meta *meta,
+		 const struct img_load_opts *o, struct arc_images *out, struct brig_err *e)
 {
 	struct img_index x = { 0 };
 	int r = check_layout(meta, e);

@@ -63,12 +63,13 @@ static int check_progress(struct rd *r, struct brig_err *e)
 		return brig_err_set(e, -EFBIG, "the archive exceeds the limit of %llu bytes",
 				    (unsigned long long)r->lim->total);
 	uint64_t allowed;
-	if (out > IMG_ARCHIVE_RATIO_GRACE &&
-	    !__builtin_mul_overflow(in, r->lim->ratio, &allowed) && out > allowed)
-		return brig_err_set(e, -EFBIG, "the archive decompresses more than %llu:1 "
+	if (out > IMG_ARCHIVE_RATIO_GRACE && !__builtin_mul_overflow(in, r->lim->ratio, &allowed) &&
+	    out > allowed)
+		return brig_err_set(e, -EFBIG,
+				    "the archive decompresses more than %llu:1 "
 				    "(%llu bytes from %llu): refused as a compression bomb",
-				    (unsigned long long)r->lim->ratio,
-				    (unsigned long long)out, (unsigned long long)in);
+				    (unsigned long long)r->lim->ratio, (unsigned long long)out,
+				    (unsigned long long)in);
 	return 0;
 }
 
@@ -88,7 +89,8 @@ static int copy_data(struct rd *r, sink_fn fn, void *ctx, struct brig_err *e)
 		if (rc != ARCHIVE_OK)
 			return la_fail(r, "reading the archive", e);
 		if (off != expect)
-			return brig_err_set(e, -EINVAL, "a sparse file is not allowed in an "
+			return brig_err_set(e, -EINVAL,
+					    "a sparse file is not allowed in an "
 					    "image archive");
 		expect += (int64_t)len;
 		int r2 = check_progress(r, e);
@@ -161,8 +163,7 @@ static char **meta_slot(struct arc_meta *meta, const char *name, size_t **len)
 	return NULL;
 }
 
-static int read_meta(struct rd *r, const char *name, char **slot, size_t *len,
-		     struct brig_err *e)
+static int read_meta(struct rd *r, const char *name, char **slot, size_t *len, struct brig_err *e)
 {
 	struct mem m = { .max = IMG_ARCHIVE_MAX_META };
 	m.buf = malloc(m.max + 1);
@@ -199,7 +200,8 @@ static int read_file(struct rd *r, struct arc_member *m, struct brig_err *e)
 		return read_meta(r, m->name, slot, len, e);
 	if (ignored(m->name)) {
 		int rc = archive_read_data_skip(r->a) == ARCHIVE_OK
-				 ? check_progress(r, e) : la_fail(r, "reading the archive", e);
+			? check_progress(r, e)
+			: la_fail(r, "reading the archive", e);
 		return rc < 0 ? brig_err_wrap(e, "member '%s'", m->name) : 0;
 	}
 	return read_blob(r, m, e);
@@ -208,11 +210,16 @@ static int read_file(struct rd *r, struct arc_member *m, struct brig_err *e)
 static const char *type_name(mode_t t)
 {
 	switch (t) {
-	case AE_IFCHR: return "character device";
-	case AE_IFBLK: return "block device";
-	case AE_IFIFO: return "fifo";
-	case AE_IFSOCK: return "socket";
-	default: return "special file";
+	case AE_IFCHR:
+		return "character device";
+	case AE_IFBLK:
+		return "block device";
+	case AE_IFIFO:
+		return "fifo";
+	case AE_IFSOCK:
+		return "socket";
+	default:
+		return "special file";
 	}
 }
 
@@ -234,18 +241,20 @@ static int read_entry(struct rd *r, struct archive_entry *ent, struct arc_member
 	if (t == AE_IFDIR)
 		return 0;
 	if (t != AE_IFREG)
-		return brig_err_set(e, -EINVAL, "member '%s': a %s is not allowed in an image "
-				    "archive", m->name, type_name(t));
-	if (archive_entry_size_is_set(ent) &&
-	    (uint64_t)archive_entry_size(ent) > r->lim->total)
-		return brig_err_set(e, -EFBIG, "member '%s': %lld bytes, more than the limit "
-				    "of %llu", m->name, (long long)archive_entry_size(ent),
+		return brig_err_set(e, -EINVAL,
+				    "member '%s': a %s is not allowed in an image "
+				    "archive",
+				    m->name, type_name(t));
+	if (archive_entry_size_is_set(ent) && (uint64_t)archive_entry_size(ent) > r->lim->total)
+		return brig_err_set(e, -EFBIG,
+				    "member '%s': %lld bytes, more than the limit "
+				    "of %llu",
+				    m->name, (long long)archive_entry_size(ent),
 				    (unsigned long long)r->lim->total);
 	return read_file(r, m, e);
 }
 
-static int next_member(struct rd *r, struct arc_members *set, bool *done,
-		       struct brig_err *e)
+static int next_member(struct rd *r, struct arc_members *set, bool *done, struct brig_err *e)
 {
 	struct archive_entry *ent;
 	int rc = archive_read_next_header(r->a, &ent);
@@ -269,7 +278,8 @@ static int next_member(struct rd *r, struct arc_members *set, bool *done,
 	if (m.name[0] == 0) { /* "./" */
 		free(m.name);
 		return archive_entry_filetype(ent) == AE_IFDIR
-			       ? 0 : brig_err_set(e, -EINVAL, "member '%s': not a directory", raw);
+			? 0
+			: brig_err_set(e, -EINVAL, "member '%s': not a directory", raw);
 	}
 	r2 = read_entry(r, ent, &m, e);
 	if (r2 < 0) {
@@ -299,9 +309,8 @@ static struct archive *open_reader(struct rd *r, struct brig_err *e)
 	return a;
 }
 
-int arc_read(struct img_store *s, int fd, const struct arc_limits *lim,
-	     struct arc_members *set, struct arc_meta *meta, struct arc_stats *st,
-	     struct brig_err *e)
+int arc_read(struct img_store *s, int fd, const struct arc_limits *lim, struct arc_members *set,
+	     struct arc_meta *meta, struct arc_stats *st, struct brig_err *e)
 {
 	_cleanup_free_ char *buf = malloc(RD_BLOCK);
 	if (!buf)

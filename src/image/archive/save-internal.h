@@ -26,7 +26,6 @@ int arc_writer_mem(struct arc_writer *w, const char *name, const void *buf, size
 		   struct brig_err *e);
 /* The blob as member name, once per digest (a second call does nothing);
  * its content must hash to digest. */
-int arc_writer_blob(struct arc_writer *w, const char *digest, const char *name,
-		    struct brig_err *e);
+int arc_writer_blob(struct arc_writer *w, const char *digest, const char *name, struct brig_err *e);
 
 #endif

@@ -16,7 +16,7 @@
 
 struct sv_image {
 	struct img_descriptor desc; /* as index.json has it */
-	char *name;                 /* the stored name the user gave, or NULL */
+	char *name; /* the stored name the user gave, or NULL */
 };
 
 static void sv_images_free(struct sv_image *v, size_t n)
@@ -74,14 +74,14 @@ static json_t *find_entry(json_t *entries, const char *config_member)
 {
 	size_t i;
 	json_t *ent;
-	json_array_foreach(entries, i, ent)
-		if (strcmp(json_string_value(json_object_get(ent, "Config")), config_member) == 0)
-			return ent;
+	json_array_foreach(entries, i,
+			   ent) if (strcmp(json_string_value(json_object_get(ent, "Config")),
+					   config_member) == 0) return ent;
 	return NULL;
 }
 
-static int docker_layers(struct arc_writer *w, const struct img_manifest *m,
-			 json_t *layers, struct brig_err *e)
+static int docker_layers(struct arc_writer *w, const struct img_manifest *m, json_t *layers,
+			 struct brig_err *e)
 {
 	for (size_t i = 0; i < m->n_layers; i++) {
 		char member[IMG_DIGEST_SIZE + 8];
@@ -112,14 +112,14 @@ static int docker_image(struct arc_writer *w, const struct sv_image *im,
 		if (!ent || json_array_append_new(entries, ent) < 0)
 			return brig_err_oom(e);
 	}
-	if (im->name && json_array_append_new(json_object_get(ent, "RepoTags"),
-					      json_string(im->name)) < 0)
+	if (im->name &&
+	    json_array_append_new(json_object_get(ent, "RepoTags"), json_string(im->name)) < 0)
 		return brig_err_oom(e);
 	return 0;
 }
 
-static int save_docker(struct arc_writer *w, const struct sv_image *v, size_t n,
-		       const char *arch, const char *os, struct brig_err *e)
+static int save_docker(struct arc_writer *w, const struct sv_image *v, size_t n, const char *arch,
+		       const char *os, struct brig_err *e)
 {
 	_cleanup_json_ json_t *entries = json_array();
 	if (!entries)
@@ -155,8 +155,7 @@ static int oci_blob(struct arc_writer *w, const char *digest, struct brig_err *e
 static int oci_tree(struct arc_writer *w, const struct img_descriptor *d, int depth,
 		    struct brig_err *e);
 
-static int oci_manifest(struct arc_writer *w, const struct img_descriptor *d,
-			struct brig_err *e)
+static int oci_manifest(struct arc_writer *w, const struct img_descriptor *d, struct brig_err *e)
 {
 	struct img_manifest m = { 0 };
 	int r = img_store_load_manifest(w->s, d, &m, e);
@@ -187,21 +186,23 @@ static int oci_tree(struct arc_writer *w, const struct img_descriptor *d, int de
 		    struct brig_err *e)
 {
 	if (depth > IMG_ARCHIVE_MAX_NESTING)
-		return brig_err_set(e, -ELOOP, "%s: indexes nested more than %d deep",
-				    d->digest, IMG_ARCHIVE_MAX_NESTING);
+		return brig_err_set(e, -ELOOP, "%s: indexes nested more than %d deep", d->digest,
+				    IMG_ARCHIVE_MAX_NESTING);
 	if (d->info.kind == IMG_KIND_MANIFEST)
 		return oci_manifest(w, d, e);
 	if (d->info.kind == IMG_KIND_INDEX)
 		return oci_index(w, d, depth, e);
-	return brig_err_set(e, -ENOTSUP, "%s: media type '%s' is not an image manifest or "
-			    "index", d->digest, d->media_type ? d->media_type : "");
+	return brig_err_set(e, -ENOTSUP,
+			    "%s: media type '%s' is not an image manifest or "
+			    "index",
+			    d->digest, d->media_type ? d->media_type : "");
 }
 
 static json_t *oci_entry(const struct sv_image *im)
 {
 	const struct img_descriptor *d = &im->desc;
-	json_t *o = json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest",
-			      d->digest, "size", (json_int_t)d->size);
+	json_t *o = json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest,
+			      "size", (json_int_t)d->size);
 	if (o && im->name &&
 	    json_object_set_new(o, "annotations",
 				json_pack("{s:s}", IMG_ANNOTATION_REF_NAME, im->name)) < 0)
@@ -217,8 +218,7 @@ fail:
 	return NULL;
 }
 
-static int save_oci(struct arc_writer *w, const struct sv_image *v, size_t n,
-		    struct brig_err *e)
+static int save_oci(struct arc_writer *w, const struct sv_image *v, size_t n, struct brig_err *e)
 {
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
 	_cleanup_json_ json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2,
@@ -233,8 +233,8 @@ static int save_oci(struct arc_writer *w, const struct sv_image *v, size_t n,
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = oci_tree(w, &v[i].desc, 0, e);
 		json_t *ent = r == 0 ? oci_entry(&v[i]) : NULL;
-		if (r == 0 && (!ent || json_array_append_new(json_object_get(index, "manifests"),
-							    ent) < 0))
+		if (r == 0 &&
+		    (!ent || json_array_append_new(json_object_get(index, "manifests"), ent) < 0))
 			r = brig_err_oom(e);
 	}
 	if (r < 0)
@@ -246,8 +246,8 @@ static int save_oci(struct arc_writer *w, const struct sv_image *v, size_t n,
 }
 
 int img_archive_save(struct img_store *s, const char *const *refs, size_t n_refs,
-		     enum img_archive_format f, const char *arch, const char *os,
-		     int out_fd, struct brig_err *e)
+		     enum img_archive_format f, const char *arch, const char *os, int out_fd,
+		     struct brig_err *e)
 {
 	struct sv_image *v = NULL;
 	struct arc_writer w = { 0 };

@@ -15,15 +15,19 @@ static int check_layer_blob(struct img_store *s, const struct arc_members *set,
 {
 	uint64_t size = 0;
 	if (!arc_members_has_digest(set, l->digest))
-		return brig_err_set(e, -ENOENT, "layers[%zu]: blob %s is missing from the "
-				    "archive", i, l->digest);
+		return brig_err_set(e, -ENOENT,
+				    "layers[%zu]: blob %s is missing from the "
+				    "archive",
+				    i, l->digest);
 	int r = img_blob_stat(s, l->digest, &size, e);
 	if (r < 0)
 		return r;
 	if (size != l->size)
-		return brig_err_set(e, -EBADMSG, "layers[%zu]: blob %s has %llu bytes, its "
-				    "descriptor says %llu", i, l->digest,
-				    (unsigned long long)size, (unsigned long long)l->size);
+		return brig_err_set(e, -EBADMSG,
+				    "layers[%zu]: blob %s has %llu bytes, its "
+				    "descriptor says %llu",
+				    i, l->digest, (unsigned long long)size,
+				    (unsigned long long)l->size);
 	return 0;
 }
 
@@ -39,14 +43,14 @@ static int need_blob(const struct arc_members *set, const struct img_descriptor 
 }
 
 static int verify_layers(struct img_store *s, const struct arc_members *set,
-			 const struct img_manifest *m,
-			 const struct img_config *c, const struct img_load_opts *o,
-			 struct brig_err *e)
+			 const struct img_manifest *m, const struct img_config *c,
+			 const struct img_load_opts *o, struct brig_err *e)
 {
 	if (m->n_layers != c->n_diff_ids)
-		return brig_err_set(e, -EINVAL, "config %s: rootfs.diff_ids has %zu entries "
-				    "for %zu layers", m->config.digest, c->n_diff_ids,
-				    m->n_layers);
+		return brig_err_set(e, -EINVAL,
+				    "config %s: rootfs.diff_ids has %zu entries "
+				    "for %zu layers",
+				    m->config.digest, c->n_diff_ids, m->n_layers);
 	for (size_t i = 0; i < m->n_layers; i++) {
 		int r = check_layer_blob(s, set, &m->layers[i], i, e);
 		if (r == 0 && o->unpack_layer)
@@ -80,8 +84,8 @@ int arc_verify_manifest(struct img_store *s, const struct arc_members *set,
 }
 
 static int verify_index(struct img_store *s, const struct arc_members *set,
-			const struct img_descriptor *d, const struct img_load_opts *o,
-			int depth, struct brig_err *e)
+			const struct img_descriptor *d, const struct img_load_opts *o, int depth,
+			struct brig_err *e)
 {
 	struct img_index x = { 0 };
 	int r = img_store_load_index(s, d, &x, e);
@@ -98,11 +102,13 @@ int arc_verify_tree(struct img_store *s, const struct arc_members *set,
 		    char id[IMG_DIGEST_SIZE], struct brig_err *e)
 {
 	if (depth > IMG_ARCHIVE_MAX_NESTING)
-		return brig_err_set(e, -ELOOP, "%s: indexes nested more than %d deep",
-				    d->digest, IMG_ARCHIVE_MAX_NESTING);
+		return brig_err_set(e, -ELOOP, "%s: indexes nested more than %d deep", d->digest,
+				    IMG_ARCHIVE_MAX_NESTING);
 	if (d->info.kind != IMG_KIND_MANIFEST && d->info.kind != IMG_KIND_INDEX)
-		return brig_err_set(e, -ENOTSUP, "%s: media type '%s' is not an image manifest "
-				    "or index", d->digest, d->media_type ? d->media_type : "");
+		return brig_err_set(e, -ENOTSUP,
+				    "%s: media type '%s' is not an image manifest "
+				    "or index",
+				    d->digest, d->media_type ? d->media_type : "");
 	int r = need_blob(set, d, img_media_kind_name(d->info.kind), e);
 	if (r < 0)
 		return r;
@@ -115,8 +121,8 @@ int arc_verify_tree(struct img_store *s, const struct arc_members *set,
 	return 0;
 }
 
-int arc_blob_compression(struct img_store *s, const char *digest,
-			 enum img_compression *out, struct brig_err *e)
+int arc_blob_compression(struct img_store *s, const char *digest, enum img_compression *out,
+			 struct brig_err *e)
 {
 	_cleanup_close_ int fd = -1;
 	int r = img_blob_open(s, digest, false, &fd, e);

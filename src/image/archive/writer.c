@@ -68,8 +68,8 @@ void arc_writer_free(struct arc_writer *w)
 	*w = (struct arc_writer){ 0 };
 }
 
-static int header(struct arc_writer *w, const char *name, mode_t type, mode_t perm,
-		  uint64_t size, struct brig_err *e)
+static int header(struct arc_writer *w, const char *name, mode_t type, mode_t perm, uint64_t size,
+		  struct brig_err *e)
 {
 	struct archive_entry *ent = archive_entry_new();
 	if (!ent)
@@ -79,8 +79,7 @@ static int header(struct arc_writer *w, const char *name, mode_t type, mode_t pe
 	archive_entry_set_perm(ent, perm);
 	archive_entry_set_size(ent, (la_int64_t)size);
 	archive_entry_set_mtime(ent, 0, 0);
-	int r = archive_write_header(w->a, ent) == ARCHIVE_OK
-			? 0 : arc_writer_fail(w, name, e);
+	int r = archive_write_header(w->a, ent) == ARCHIVE_OK ? 0 : arc_writer_fail(w, name, e);
 	archive_entry_free(ent);
 	return r;
 }
@@ -118,7 +117,7 @@ static int remember(struct arc_writer *w, const char *digest, struct brig_err *e
 {
 	if (w->n_written == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 32;
-		char (*v)[IMG_DIGEST_SIZE] = reallocarray(w->written, cap, sizeof(*v));
+		char(*v)[IMG_DIGEST_SIZE] = reallocarray(w->written, cap, sizeof(*v));
 		if (!v)
 			return brig_err_oom(e);
 		w->written = v;
@@ -154,8 +153,7 @@ static int copy_blob(struct arc_writer *w, int fd, const char *name, uint64_t si
 	return brig_sha256_final(h, hex) < 0 ? brig_err_set(e, -EIO, "hashing %s", name) : 0;
 }
 
-int arc_writer_blob(struct arc_writer *w, const char *digest, const char *name,
-		    struct brig_err *e)
+int arc_writer_blob(struct arc_writer *w, const char *digest, const char *name, struct brig_err *e)
 {
 	if (seen(w, digest))
 		return 0;
@@ -171,7 +169,9 @@ int arc_writer_blob(struct arc_writer *w, const char *digest, const char *name,
 	    (r = copy_blob(w, fd, name, (uint64_t)st.st_size, hex, e)) < 0)
 		return r;
 	if (strcmp(hex, digest + strlen("sha256:")) != 0)
-		return brig_err_set(e, -EBADMSG, "blob %s is corrupt in the store (its content "
-				    "hashes to sha256:%s)", digest, hex);
+		return brig_err_set(e, -EBADMSG,
+				    "blob %s is corrupt in the store (its content "
+				    "hashes to sha256:%s)",
+				    digest, hex);
 	return remember(w, digest, e);
 }

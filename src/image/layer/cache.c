@@ -35,8 +35,8 @@ static int make_tmp(int layers_fd, char name[TMP_NAME_MAX], struct brig_err *e)
 				continue;
 			return brig_err_sys(e, errno, "creating layers/%s", name);
 		}
-		int fd = BRIG_RETRY(openat(layers_fd, name,
-					   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		int fd = BRIG_RETRY(
+			openat(layers_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		if (fd >= 0)
 			return fd;
 		int r = brig_err_sys(e, errno, "opening layers/%s", name);
@@ -50,8 +50,10 @@ static int check_digests(const struct img_unpack_result *res, const char *want_d
 			 const char *want_diff_id, struct brig_err *e)
 {
 	if (want_digest && strcmp(res->digest, want_digest) != 0)
-		return brig_err_set(e, -EBADMSG, "layer digest mismatch: the blob read hashes "
-				    "to %s, not %s", res->digest, want_digest);
+		return brig_err_set(e, -EBADMSG,
+				    "layer digest mismatch: the blob read hashes "
+				    "to %s, not %s",
+				    res->digest, want_digest);
 	if (want_diff_id && strcmp(res->diff_id, want_diff_id) != 0)
 		return brig_err_set(e, -EBADMSG, "its content has diff_id %s, the config says %s",
 				    res->diff_id, want_diff_id);

@@ -46,8 +46,8 @@ int layer_clean_path(const char *in, char out[PATH_MAX], struct brig_err *e)
 	if (r == -EPERM)
 		return brig_err_set(e, -EPERM, "'%s' climbs out of the layer root", in);
 	if (r < 0)
-		return brig_err_set(e, -ENAMETOOLONG, "'%.64s...' (or a component of it) is too long",
-				    in);
+		return brig_err_set(e, -ENAMETOOLONG,
+				    "'%.64s...' (or a component of it) is too long", in);
 	return 0;
 }
 
@@ -100,8 +100,8 @@ static int entry_meta(struct unpack_ctx *c, struct archive_entry *ae, struct ent
 {
 	la_int64_t uid = archive_entry_uid(ae), gid = archive_entry_gid(ae);
 	if (uid < 0 || uid >= (la_int64_t)UINT32_MAX || gid < 0 || gid >= (la_int64_t)UINT32_MAX)
-		return brig_err_set(c->e, -EINVAL, "invalid owner %lld:%lld",
-				    (long long)uid, (long long)gid);
+		return brig_err_set(c->e, -EINVAL, "invalid owner %lld:%lld", (long long)uid,
+				    (long long)gid);
 	m->uid = (uid_t)uid;
 	m->gid = (gid_t)gid;
 	m->perm = archive_entry_perm(ae) & 07777;
@@ -124,7 +124,7 @@ static int entry_meta(struct unpack_ctx *c, struct archive_entry *ae, struct ent
 static bool xattr_reserved(const char *name)
 {
 	return strncmp(name, "trusted.overlay.", 16) == 0 ||
-	       strncmp(name, "user.overlay.", 13) == 0;
+		strncmp(name, "user.overlay.", 13) == 0;
 }
 
 /* Whether a failure to set an xattr means "this system cannot have it"
@@ -132,7 +132,7 @@ static bool xattr_reserved(const char *name)
 static bool xattr_unsupported(int err)
 {
 	return err == EOPNOTSUPP || err == EPERM || err == EINVAL || err == ERANGE ||
-	       err == E2BIG || err == EACCES;
+		err == E2BIG || err == EACCES;
 }
 
 struct xattr_ref {
@@ -164,8 +164,7 @@ static int set_xattr(struct unpack_ctx *c, const struct xattr_ref *x, int fd, co
  * following it.  libarchive's PAX writer stores each xattr twice (as
  * LIBARCHIVE.xattr.* and SCHILY.xattr.*) and its reader returns both: a
  * name is applied once, with its last value. */
-static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd,
-		      const char *procpath)
+static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd, const char *procpath)
 {
 	int n = archive_entry_xattr_reset(ae);
 	if (n <= 0)
@@ -175,7 +174,8 @@ static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd,
 		return brig_err_set(c->e, -ENOMEM, "reading xattrs");
 	size_t k = 0;
 	struct xattr_ref x;
-	while (k < (size_t)n && archive_entry_xattr_next(ae, &x.name, &x.val, &x.size) == ARCHIVE_OK) {
+	while (k < (size_t)n &&
+	       archive_entry_xattr_next(ae, &x.name, &x.val, &x.size) == ARCHIVE_OK) {
 		if (!x.name || !*x.name)
 			continue;
 		size_t i = 0;
@@ -194,8 +194,8 @@ static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd,
 }
 
 /* Owner, mode, xattrs (and times unless deferred) of an open file. */
-static int meta_fd(struct unpack_ctx *c, int fd, struct archive_entry *ae,
-		   const struct ent_meta *m, bool times)
+static int meta_fd(struct unpack_ctx *c, int fd, struct archive_entry *ae, const struct ent_meta *m,
+		   bool times)
 {
 	if (fchown(fd, m->uid, m->gid) < 0)
 		return brig_err_sys(c->e, errno, "setting owner %u:%u", m->uid, m->gid);
@@ -210,8 +210,8 @@ static int meta_fd(struct unpack_ctx *c, int fd, struct archive_entry *ae,
 }
 
 /* The same for base in parent (symlinks, fifos, devices), never following. */
-static int meta_at(struct unpack_ctx *c, int parent, const char *base,
-		   struct archive_entry *ae, const struct ent_meta *m, bool is_link)
+static int meta_at(struct unpack_ctx *c, int parent, const char *base, struct archive_entry *ae,
+		   const struct ent_meta *m, bool is_link)
 {
 	char proc[64 + NAME_MAX];
 	if (fchownat(parent, base, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
@@ -291,8 +291,8 @@ static int extract_file(struct unpack_ctx *c, struct archive_entry *ae, const st
 	int r = layer_clear_slot(c, parent, base, false);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int fd = BRIG_RETRY(openat(parent, base,
-		O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
 	if (fd < 0)
 		return brig_err_sys(c->e, errno, "creating the file");
 	struct stat st;
@@ -311,7 +311,8 @@ static int defer_dir_times(struct unpack_ctx *c, const struct stat *st, const st
 {
 	size_t len = strlen(c->path) + 1;
 	if (c->dir_bytes + len > DIR_LIST_MAX)
-		return brig_err_set(c->e, -E2BIG, "too many directories to track (%llu bytes of names)",
+		return brig_err_set(c->e, -E2BIG,
+				    "too many directories to track (%llu bytes of names)",
 				    (unsigned long long)c->dir_bytes);
 	if (c->n_dirs == c->cap_dirs) {
 		size_t ncap = c->cap_dirs ? c->cap_dirs * 2 : 64;
@@ -325,7 +326,10 @@ static int defer_dir_times(struct unpack_ctx *c, const struct stat *st, const st
 	if (!p)
 		return brig_err_set(c->e, -ENOMEM, "tracking directories");
 	c->dirs[c->n_dirs++] = (struct dir_time){
-		.dev = st->st_dev, .ino = st->st_ino, .ts = { m->ts[0], m->ts[1] }, .path = p,
+		.dev = st->st_dev,
+		.ino = st->st_ino,
+		.ts = { m->ts[0], m->ts[1] },
+		.path = p,
 	};
 	c->dir_bytes += len;
 	return 0;
@@ -404,7 +408,8 @@ static int open_link_target(struct unpack_ctx *c, const char *target, struct sta
 				   BRIG_RESOLVE_NOFOLLOW_LAST, &tmp);
 	brig_err_clear(&tmp);
 	if (fd < 0)
-		return brig_err_sys(c->e, -fd, "hard link target '%s' is not in this layer", target);
+		return brig_err_sys(c->e, -fd, "hard link target '%s' is not in this layer",
+				    target);
 	if (fstat(fd, st) < 0 || S_ISDIR(st->st_mode) ||
 	    !inoset_get(&c->made, st->st_dev, st->st_ino, NULL)) {
 		(void)close(fd);
@@ -436,8 +441,8 @@ static int extract_hardlink(struct unpack_ctx *c, const char *target)
 	_cleanup_close_ int parent = layer_open_parent(c, c->path, base);
 	if (parent < 0)
 		return parent;
-	if (fstatat(parent, base, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino)
+	if (fstatat(parent, base, &cur, AT_SYMLINK_NOFOLLOW) == 0 && cur.st_dev == st.st_dev &&
+	    cur.st_ino == st.st_ino)
 		return 0; /* already that inode */
 	int r = layer_clear_slot(c, parent, base, false);
 	if (r < 0)
@@ -449,8 +454,8 @@ static int extract_hardlink(struct unpack_ctx *c, const char *target)
 	return 0;
 }
 
-static int extract_special(struct unpack_ctx *c, struct archive_entry *ae,
-			   const struct ent_meta *m, mode_t type)
+static int extract_special(struct unpack_ctx *c, struct archive_entry *ae, const struct ent_meta *m,
+			   mode_t type)
 {
 	char base[NAME_MAX + 1];
 	dev_t dev = 0;
@@ -469,7 +474,8 @@ static int extract_special(struct unpack_ctx *c, struct archive_entry *ae,
 	if (r < 0)
 		return r;
 	if (mknodat(parent, base, type | 0600, dev) < 0)
-		return brig_err_sys(c->e, errno, "creating the %s", type == S_IFIFO ? "fifo" : "device node");
+		return brig_err_sys(c->e, errno, "creating the %s",
+				    type == S_IFIFO ? "fifo" : "device node");
 	r = meta_at(c, parent, base, ae, m, false);
 	if (r < 0)
 		return r;
@@ -484,8 +490,8 @@ static int extract_special(struct unpack_ctx *c, struct archive_entry *ae,
 static void note_unapplied(struct unpack_ctx *c, struct archive_entry *ae)
 {
 	unsigned long set = 0, clear = 0;
-	if (archive_entry_acl_count(ae, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E |
-					ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0)
+	if (archive_entry_acl_count(
+		    ae, ARCHIVE_ENTRY_ACL_TYPE_POSIX1E | ARCHIVE_ENTRY_ACL_TYPE_NFS4) > 0)
 		unpack_note(c, "%s: ACL not applied (unsupported)", c->cur);
 	archive_entry_fflags(ae, &set, &clear);
 	if (set != 0) {
@@ -500,7 +506,8 @@ static int check_entry(struct unpack_ctx *c, const char *name)
 		return brig_err_set(c->e, -E2BIG, "limit max_entries (%llu) exceeded",
 				    (unsigned long long)c->lim.entries);
 	if (strlen(name) > c->lim.path)
-		return brig_err_set(c->e, -ENAMETOOLONG, "limit max_path (%llu) exceeded by the name",
+		return brig_err_set(c->e, -ENAMETOOLONG,
+				    "limit max_path (%llu) exceeded by the name",
 				    (unsigned long long)c->lim.path);
 	if (!*name)
 		return brig_err_set(c->e, -EINVAL, "entry without a name");
@@ -518,10 +525,12 @@ static int entry_limits(struct unpack_ctx *c, struct archive_entry *ae)
 	const char *hl = archive_entry_hardlink(ae);
 	const char *sl = archive_entry_filetype(ae) == AE_IFLNK ? archive_entry_symlink(ae) : NULL;
 	if (hl && strlen(hl) > c->lim.path)
-		return brig_err_set(c->e, -ENAMETOOLONG, "limit max_path (%llu) exceeded by the link target",
+		return brig_err_set(c->e, -ENAMETOOLONG,
+				    "limit max_path (%llu) exceeded by the link target",
 				    (unsigned long long)c->lim.path);
 	if (!hl && sl && strlen(sl) > c->lim.path)
-		return brig_err_set(c->e, -ENAMETOOLONG, "limit max_path (%llu) exceeded by the symlink target",
+		return brig_err_set(c->e, -ENAMETOOLONG,
+				    "limit max_path (%llu) exceeded by the symlink target",
 				    (unsigned long long)c->lim.path);
 	if (hl || archive_entry_filetype(ae) != AE_IFREG || !archive_entry_size_is_set(ae))
 		return 0;
@@ -542,7 +551,8 @@ static int judge_entry(struct unpack_ctx *c, struct archive_entry *ae, const cha
 		r = layer_strict_entry(c, ae);
 	if (r < 0)
 		return r;
-	if (c->path[0] == '\0' && (archive_entry_hardlink(ae) || archive_entry_filetype(ae) != AE_IFDIR))
+	if (c->path[0] == '\0' &&
+	    (archive_entry_hardlink(ae) || archive_entry_filetype(ae) != AE_IFDIR))
 		return brig_err_set(c->e, -EPERM, "only a directory may stand for the layer root");
 	return entry_limits(c, ae);
 }
@@ -592,13 +602,15 @@ int layer_finish_dirs(struct unpack_ctx *c)
 		struct brig_err tmp = { 0 };
 		struct stat st;
 		_cleanup_close_ int fd = brig_open_in_root(c->root, d->path,
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, BRIG_RESOLVE_NOFOLLOW_LAST, &tmp);
+							   O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0,
+							   BRIG_RESOLVE_NOFOLLOW_LAST, &tmp);
 		brig_err_clear(&tmp);
 		/* Gone or replaced by a later entry: that one's metadata stands. */
 		if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != d->dev || st.st_ino != d->ino)
 			continue;
 		if (futimens(fd, d->ts) < 0)
-			return brig_err_sys(c->e, errno, "setting times of directory '%s'", d->path);
+			return brig_err_sys(c->e, errno, "setting times of directory '%s'",
+					    d->path);
 	}
 	layer_free_dirs(c);
 	return 0;

@@ -62,21 +62,21 @@ struct unpack_ctx {
 	struct img_unpack_result *res;
 	struct brig_err *e;
 	int in_fd;
-	int root;            /* dest; -1: check only, nothing is written */
+	int root; /* dest; -1: check only, nothing is written */
 	struct archive *raw; /* decompressor: raw format over in_fd */
 	struct archive *tar; /* tar reader over the decompressor's output */
 	struct brig_sha256 *h_comp, *h_tar;
 	unsigned char *inbuf;
-	size_t pending;      /* prefetched bytes in inbuf not yet handed out */
+	size_t pending; /* prefetched bytes in inbuf not yet handed out */
 	unsigned char head[8]; /* first bytes of the tar stream */
 	size_t head_len;
-	int stopped;         /* negative errno when a callback failed; e is set */
+	int stopped; /* negative errno when a callback failed; e is set */
 	size_t n_notes;
 	/* The current entry, as named in the stream, for messages. */
 	char cur[PATH_MAX];
 	/* The current entry, cleaned: no "", ".", ".." components. */
 	char path[PATH_MAX];
-	struct inoset made;  /* inodes this layer created or kept */
+	struct inoset made; /* inodes this layer created or kept */
 	struct dir_time *dirs;
 	size_t n_dirs, cap_dirs;
 	uint64_t dir_bytes;
@@ -104,16 +104,13 @@ int layer_strict_entry(struct unpack_ctx *c, struct archive_entry *ae);
 /* Helpers shared by extract.c and whiteout.c. */
 /* Open the parent of c->path (creating missing directories) and put the
  * last component in base. */
-int layer_open_parent(struct unpack_ctx *c, const char *path,
-		      char base[NAME_MAX + 1]);
+int layer_open_parent(struct unpack_ctx *c, const char *path, char base[NAME_MAX + 1]);
 /* Make room for a new entry base in parent: remove what is there, unless
  * both it and the new entry are directories (then 1 is returned).  A
  * directory is removed with its contents; a symlink is never followed. */
-int layer_clear_slot(struct unpack_ctx *c, int parent, const char *base,
-		     bool new_is_dir);
+int layer_clear_slot(struct unpack_ctx *c, int parent, const char *base, bool new_is_dir);
 /* Whiteouts: handle an entry whose last component starts with ".wh.". */
-int layer_whiteout(struct unpack_ctx *c, struct archive_entry *ae,
-		   const char *base);
+int layer_whiteout(struct unpack_ctx *c, struct archive_entry *ae, const char *base);
 /* Clean a tar path: strip "/" and "." components, resolve ".." lexically
  * (refusing a climb above the root), check every component's length. */
 int layer_clean_path(const char *in, char out[PATH_MAX], struct brig_err *e);

@@ -26,9 +26,9 @@ const char *img_compression_name(enum img_compression c);
 /* Default limits (a zero field in struct img_unpack_opts means "default"). */
 #define IMG_LAYER_MAX_ENTRIES 1000000ULL
 #define IMG_LAYER_MAX_PATH 4096ULL
-#define IMG_LAYER_MAX_TOTAL (64ULL << 30)     /* uncompressed tar bytes */
-#define IMG_LAYER_MAX_RATIO 1000ULL           /* uncompressed : compressed */
-#define IMG_LAYER_MAX_FILE (16ULL << 30)      /* one regular file */
+#define IMG_LAYER_MAX_TOTAL (64ULL << 30) /* uncompressed tar bytes */
+#define IMG_LAYER_MAX_RATIO 1000ULL /* uncompressed : compressed */
+#define IMG_LAYER_MAX_FILE (16ULL << 30) /* one regular file */
 /* The ratio is only judged once this much has been decompressed, so the
  * first small reads of a stream (tar headers compress very well) never
  * trip it. */
@@ -37,11 +37,11 @@ const char *img_compression_name(enum img_compression c);
 #define IMG_LAYER_MAX_NOTES 32
 
 struct img_unpack_opts {
-	uint64_t max_entries;     /* entries in the tar stream */
-	uint64_t max_path;        /* bytes in an entry's name or link target */
+	uint64_t max_entries; /* entries in the tar stream */
+	uint64_t max_path; /* bytes in an entry's name or link target */
 	uint64_t max_total_bytes; /* uncompressed stream (and compressed input) */
-	uint64_t max_ratio;       /* uncompressed bytes per compressed byte */
-	uint64_t max_file_size;   /* declared size of one regular file */
+	uint64_t max_ratio; /* uncompressed bytes per compressed byte */
+	uint64_t max_file_size; /* declared size of one regular file */
 	/* Create block/char device nodes (otherwise skipped, counted, noted). */
 	bool allow_devices;
 	/*
@@ -66,18 +66,18 @@ struct img_unpack_opts {
 };
 
 struct img_unpack_result {
-	char digest[IMG_DIGEST_LEN];  /* of the bytes read from in_fd */
+	char digest[IMG_DIGEST_LEN]; /* of the bytes read from in_fd */
 	char diff_id[IMG_DIGEST_LEN]; /* of the uncompressed tar stream */
 	enum img_compression compression;
-	uint64_t compressed_bytes;    /* read from in_fd */
-	uint64_t tar_bytes;           /* uncompressed */
+	uint64_t compressed_bytes; /* read from in_fd */
+	uint64_t tar_bytes; /* uncompressed */
 	uint64_t entries;
 	uint64_t files, dirs, symlinks, hardlinks, fifos, devices;
 	uint64_t whiteouts, opaque_dirs;
-	uint64_t devices_skipped;     /* allow_devices was false */
-	uint64_t meta_skipped;        /* ".wh..wh.*" AUFS metadata entries */
-	uint64_t xattrs_unsupported;  /* extended attributes not set */
-	uint64_t warnings;            /* everything noted, including the above */
+	uint64_t devices_skipped; /* allow_devices was false */
+	uint64_t meta_skipped; /* ".wh..wh.*" AUFS metadata entries */
+	uint64_t xattrs_unsupported; /* extended attributes not set */
+	uint64_t warnings; /* everything noted, including the above */
 	/* The first IMG_LAYER_MAX_NOTES warnings as text ("PATH: what"),
 	 * NULL-terminated; NULL when there were none. */
 	char **notes;
@@ -130,8 +130,7 @@ enum {
  * bytes written and of the tar stream.  Sockets are skipped (logged);
  * a name starting with ".wh." is refused (it would read as a whiteout).
  */
-int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp,
-		   unsigned flags, char digest[IMG_DIGEST_LEN],
-		   char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
+int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
+		   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
 
 #endif /* BRIG_IMAGE_LAYER_H */

@@ -196,7 +196,8 @@ static int list_dir(struct pack_ctx *c, char ***out)
 
 static bool overlay_xattr(const char *name)
 {
-	return strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
+	return strncmp(name, "trusted.overlay.", 16) == 0 ||
+		strncmp(name, "user.overlay.", 13) == 0;
 }
 
 /* In upper mode: the opaque marker becomes an entry, overlayfs' other
@@ -224,7 +225,9 @@ static int add_xattrs(struct pack_ctx *c, int fd)
 	/* Following the magic link reaches the inode itself, symlinks too. */
 	ssize_t len = listxattr(proc, list, XATTR_LIST_MAX_LEN);
 	if (len < 0)
-		return errno == EOPNOTSUPP ? 0 : brig_err_sys(c->e, errno, "listing xattrs of '%s'", c->path);
+		return errno == EOPNOTSUPP
+			? 0
+			: brig_err_sys(c->e, errno, "listing xattrs of '%s'", c->path);
 	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(list + i) + 1) {
 		const char *name = list + i;
 		ssize_t n = getxattr(proc, name, val, XATTR_VALUE_MAX);
@@ -281,7 +284,8 @@ static int copy_data(struct pack_ctx *c, int fd, uint64_t size)
 		if (n < 0)
 			return brig_err_sys(c->e, errno, "reading '%s'", c->path);
 		if (n == 0)
-			return brig_err_set(c->e, -EAGAIN, "'%s' shrank while being packed", c->path);
+			return brig_err_set(c->e, -EAGAIN, "'%s' shrank while being packed",
+					    c->path);
 		la_ssize_t w = archive_write_data(c->tar, c->buf, (size_t)n);
 		if (w < 0 || w != n)
 			return pack_error(c, c->tar, "writing file data");
@@ -351,7 +355,8 @@ static int pack_whiteout(struct pack_ctx *c, const struct stat *st)
 	const char *base = slash ? slash + 1 : c->path;
 	int dl = (int)(base - c->path);
 	if (strlen(base) + 4 > NAME_MAX)
-		return brig_err_set(c->e, -ENAMETOOLONG, "whiteout name for '%s' is too long", c->path);
+		return brig_err_set(c->e, -ENAMETOOLONG, "whiteout name for '%s' is too long",
+				    c->path);
 	if (brig_snprintf(name, sizeof(name), "%.*s.wh.%s", dl, c->path, base) < 0)
 		return brig_err_set(c->e, -ENAMETOOLONG, "'%s' is too long", c->path);
 	return write_marker(c, name, st);
@@ -367,7 +372,8 @@ static int pack_special(struct pack_ctx *c, int fd, const struct stat *st)
 		char target[PATH_MAX];
 		ssize_t n = readlinkat(fd, "", target, sizeof(target));
 		if (n < 0 || (size_t)n >= sizeof(target))
-			return brig_err_sys(c->e, n < 0 ? errno : ENAMETOOLONG, "reading link '%s'", c->path);
+			return brig_err_sys(c->e, n < 0 ? errno : ENAMETOOLONG, "reading link '%s'",
+					    c->path);
 		target[n] = '\0';
 		archive_entry_copy_symlink(c->ae, target);
 	}
@@ -385,7 +391,8 @@ static int pack_one(struct pack_ctx *c, int depth)
 		return fd;
 	if (fstat(fd, &st) < 0)
 		return brig_err_sys(c->e, errno, "examining '%s'", c->path);
-	if ((c->flags & IMG_PACK_OVERLAY_UPPER) && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+	if ((c->flags & IMG_PACK_OVERLAY_UPPER) && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(0, 0))
 		return pack_whiteout(c, &st);
 	if (S_ISSOCK(st.st_mode)) {
 		brig_warn("pack: '%s' is a socket; a layer cannot hold it, skipped", c->path);
@@ -417,13 +424,16 @@ static int pack_dir(struct pack_ctx *c, int depth)
 	int r = list_dir(c, &names);
 	for (size_t i = 0; r == 0 && names && names[i]; i++) {
 		if (strncmp(names[i], ".wh.", 4) == 0) {
-			r = brig_err_set(c->e, -EINVAL, "'%s/%s': names starting with .wh. "
-					 "would read as whiteouts", c->path, names[i]);
+			r = brig_err_set(c->e, -EINVAL,
+					 "'%s/%s': names starting with .wh. "
+					 "would read as whiteouts",
+					 c->path, names[i]);
 			break;
 		}
-		if (brig_snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s",
-				  plen ? "/" : "", names[i]) < 0) {
-			r = brig_err_set(c->e, -ENAMETOOLONG, "'%s/%s' is too long", c->path, names[i]);
+		if (brig_snprintf(c->path + plen, sizeof(c->path) - plen, "%s%s", plen ? "/" : "",
+				  names[i]) < 0) {
+			r = brig_err_set(c->e, -ENAMETOOLONG, "'%s/%s' is too long", c->path,
+					 names[i]);
 			break;
 		}
 		r = pack_one(c, depth);
@@ -433,7 +443,8 @@ static int pack_dir(struct pack_ctx *c, int depth)
 	return r;
 }
 
-static int pack_finish(struct pack_ctx *c, char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN])
+static int pack_finish(struct pack_ctx *c, char digest[IMG_DIGEST_LEN],
+		       char diff_id[IMG_DIGEST_LEN])
 {
 	char hex[BRIG_SHA256_HEX];
 	if (archive_write_close(c->tar) != ARCHIVE_OK)

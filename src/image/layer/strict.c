@@ -111,13 +111,15 @@ static int strict_path(struct unpack_ctx *c, const char *raw, const char *what)
 {
 	const char *sep = *what ? " " : "";
 	if (raw[0] == '/')
-		return brig_err_set(c->e, -EINVAL, "%s%s'%s': an absolute path is refused",
-				    what, sep, raw);
+		return brig_err_set(c->e, -EINVAL, "%s%s'%s': an absolute path is refused", what,
+				    sep, raw);
 	for (const char *p = raw; *p;) {
 		size_t n = strcspn(p, "/");
 		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return brig_err_set(c->e, -EINVAL, "%s%s'%s': a '..' component (path "
-					    "traversal) is refused", what, sep, raw);
+			return brig_err_set(c->e, -EINVAL,
+					    "%s%s'%s': a '..' component (path "
+					    "traversal) is refused",
+					    what, sep, raw);
 		p += n;
 		while (*p == '/')
 			p++;
@@ -176,8 +178,10 @@ static int check_prefixes(struct unpack_ctx *c)
 	const char *name = c->path;
 	for (const char *p = strchr(name, '/'); p; p = strchr(p + 1, '/'))
 		if (type_of(&c->names, name, (size_t)(p - name)) == 'l')
-			return brig_err_set(c->e, -EINVAL, "passes through the symlink '%.*s' "
-					    "of the same layer", (int)(p - name), name);
+			return brig_err_set(c->e, -EINVAL,
+					    "passes through the symlink '%.*s' "
+					    "of the same layer",
+					    (int)(p - name), name);
 	return 0;
 }
 
@@ -204,8 +208,10 @@ static int check_hardlink(struct unpack_ctx *c, const char *target)
 	if (r < 0)
 		return r;
 	if (type_of(&c->names, clean, strlen(clean)) != 'f')
-		return brig_err_set(c->e, -EINVAL, "a hard link to '%s', which is no file "
-				    "of this layer (given before the link)", target);
+		return brig_err_set(c->e, -EINVAL,
+				    "a hard link to '%s', which is no file "
+				    "of this layer (given before the link)",
+				    target);
 	return 0;
 }
 

@@ -80,10 +80,9 @@ static const char *cur_name(const struct unpack_ctx *c)
 
 /* A failure inside a libarchive callback: keep our error (libarchive's own
  * message would be vaguer) and make the callback fail. */
-static la_ssize_t cb_fail(struct unpack_ctx *c, struct archive *a, int code,
-			  const char *fmt, ...) BRIG_PRINTF(4, 5);
-static la_ssize_t cb_fail(struct unpack_ctx *c, struct archive *a, int code,
-			  const char *fmt, ...)
+static la_ssize_t cb_fail(struct unpack_ctx *c, struct archive *a, int code, const char *fmt, ...)
+	BRIG_PRINTF(4, 5);
+static la_ssize_t cb_fail(struct unpack_ctx *c, struct archive *a, int code, const char *fmt, ...)
 {
 	char msg[PATH_MAX + 256];
 	va_list ap;
@@ -107,8 +106,7 @@ int layer_stream_error(struct unpack_ctx *c, struct archive *a, const char *what
 }
 
 /* read() from in_fd into buf, hashing and counting; 0 at EOF. */
-static ssize_t in_read_some(struct unpack_ctx *c, struct archive *a, void *buf,
-			    size_t len)
+static ssize_t in_read_some(struct unpack_ctx *c, struct archive *a, void *buf, size_t len)
 {
 	ssize_t n = BRIG_RETRY(read(c->in_fd, buf, len));
 	if (n < 0)
@@ -136,8 +134,7 @@ static la_ssize_t in_read(struct archive *a, void *opaque, const void **buf)
 }
 
 /* n more uncompressed bytes: hash them and apply the stream limits. */
-static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a,
-			      const void *buf, size_t n)
+static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a, const void *buf, size_t n)
 {
 	uint64_t out = c->res->tar_bytes + n, in = c->res->compressed_bytes;
 	uint64_t allowed;
@@ -149,11 +146,10 @@ static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a,
 		c->head_len += k;
 	}
 	if (out > c->lim.total)
-		return cb_fail(c, a, -EFBIG,
-			       "limit max_total_bytes (%llu) exceeded at entry '%s'",
+		return cb_fail(c, a, -EFBIG, "limit max_total_bytes (%llu) exceeded at entry '%s'",
 			       (unsigned long long)c->lim.total, cur_name(c));
-	if (out > IMG_LAYER_RATIO_GRACE &&
-	    !__builtin_mul_overflow(in, c->lim.ratio, &allowed) && out > allowed)
+	if (out > IMG_LAYER_RATIO_GRACE && !__builtin_mul_overflow(in, c->lim.ratio, &allowed) &&
+	    out > allowed)
 		return cb_fail(c, a, -EFBIG,
 			       "limit max_ratio (%llu:1) exceeded at entry '%s': "
 			       "%llu bytes from %llu compressed, refused as a compression bomb",
@@ -225,16 +221,15 @@ static int open_raw(struct unpack_ctx *c)
 	c->raw = archive_read_new();
 	if (!c->raw)
 		return brig_err_set(c->e, -ENOMEM, "allocating a layer reader");
-	int code = c->res->compression == IMG_COMP_GZIP   ? ARCHIVE_FILTER_GZIP
-		   : c->res->compression == IMG_COMP_ZSTD ? ARCHIVE_FILTER_ZSTD
-							  : ARCHIVE_FILTER_NONE;
+	int code = c->res->compression == IMG_COMP_GZIP ? ARCHIVE_FILTER_GZIP
+		: c->res->compression == IMG_COMP_ZSTD  ? ARCHIVE_FILTER_ZSTD
+							: ARCHIVE_FILTER_NONE;
 	/* ARCHIVE_WARN here means "through an external program": refused. */
-	if (code != ARCHIVE_FILTER_NONE &&
-	    archive_read_append_filter(c->raw, code) != ARCHIVE_OK)
+	if (code != ARCHIVE_FILTER_NONE && archive_read_append_filter(c->raw, code) != ARCHIVE_OK)
 		return layer_stream_error(c, c->raw, "setting up decompression");
-	const char *what = c->res->compression == IMG_COMP_GZIP   ? "decompressing the layer (gzip)"
-			   : c->res->compression == IMG_COMP_ZSTD ? "decompressing the layer (zstd)"
-								  : "opening the layer";
+	const char *what = c->res->compression == IMG_COMP_GZIP ? "decompressing the layer (gzip)"
+		: c->res->compression == IMG_COMP_ZSTD          ? "decompressing the layer (zstd)"
+								: "opening the layer";
 	if (archive_read_support_format_raw(c->raw) != ARCHIVE_OK ||
 	    archive_read_open(c->raw, c, NULL, in_read, NULL) != ARCHIVE_OK)
 		return layer_stream_error(c, c->raw, what);
@@ -292,7 +287,8 @@ static int read_entries(struct unpack_ctx *c)
 		if (r < ARCHIVE_WARN)
 			return header_error(c);
 		if (r == ARCHIVE_WARN && !harmless_warning(archive_error_string(c->tar)))
-			unpack_note(c, "%s: %s", archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "?",
+			unpack_note(c, "%s: %s",
+				    archive_entry_pathname(ae) ? archive_entry_pathname(ae) : "?",
 				    archive_error_string(c->tar));
 		r = layer_extract_entry(c, ae);
 		if (r < 0)

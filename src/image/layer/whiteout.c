@@ -48,8 +48,8 @@ static int opaque_child(struct unpack_ctx *c, int dfd, dev_t dev, const char *na
 	}
 	if (st.st_dev != dev)
 		return brig_err_set(c->e, -EBUSY, "%s is a mount point", name);
-	_cleanup_close_ int sub = BRIG_RETRY(openat(dfd, name,
-		O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int sub = BRIG_RETRY(
+		openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (sub < 0)
 		return brig_err_sys(c->e, errno, "opening %s", name);
 	int left = opaque_clear(c, sub, dev, depth + 1);
@@ -109,8 +109,8 @@ static int opaque(struct unpack_ctx *c)
 		if (pfd < 0)
 			return pfd;
 	}
-	_cleanup_close_ int dfd = BRIG_RETRY(openat(pfd >= 0 ? pfd : c->root, ".",
-						    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	_cleanup_close_ int dfd = BRIG_RETRY(
+		openat(pfd >= 0 ? pfd : c->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (dfd < 0)
 		return brig_err_sys(c->e, errno, "opening the opaque directory");
 	struct stat st;

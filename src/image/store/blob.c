@@ -17,8 +17,8 @@
 
 struct img_blob_writer {
 	struct img_store *s;
-	int fd;                   /* -1 once spent */
-	char tmp[NAME_MAX + 1];   /* "" once removed or renamed */
+	int fd; /* -1 once spent */
+	char tmp[NAME_MAX + 1]; /* "" once removed or renamed */
 	struct brig_sha256 *h;
 	uint64_t size, max;
 	char expected[IMG_DIGEST_SIZE];
@@ -38,8 +38,10 @@ bool img_is_hex_name(const char *name)
 const char *img_digest_hex(const char *digest, struct brig_err *e)
 {
 	if (!brig_digest_valid(digest)) {
-		brig_err_set(e, -EINVAL, "invalid blob digest '%.100s' (want sha256:<64 "
-			     "lower-case hex digits>)", digest ? digest : "(null)");
+		brig_err_set(e, -EINVAL,
+			     "invalid blob digest '%.100s' (want sha256:<64 "
+			     "lower-case hex digits>)",
+			     digest ? digest : "(null)");
 		return NULL;
 	}
 	return digest + 7;
@@ -53,8 +55,8 @@ static int writer_create(struct img_blob_writer *w, struct brig_err *e)
 		struct timespec ts = { 0 };
 		(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 		unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
-		(void)snprintf(w->tmp, sizeof(w->tmp), IMG_TMP_PREFIX "%d-%u-%lx",
-			       (int)getpid(), n, (unsigned long)ts.tv_nsec);
+		(void)snprintf(w->tmp, sizeof(w->tmp), IMG_TMP_PREFIX "%d-%u-%lx", (int)getpid(), n,
+			       (unsigned long)ts.tv_nsec);
 		w->fd = BRIG_RETRY(openat(w->s->blobfd, w->tmp,
 					  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 					  0600));
@@ -68,9 +70,8 @@ static int writer_create(struct img_blob_writer *w, struct brig_err *e)
 	return brig_err_sys(e, err, "%s: creating a temporary blob file", w->s->root);
 }
 
-int img_blob_writer_open(struct img_store *s, const char *expected,
-			 uint64_t max_size, struct img_blob_writer **out,
-			 struct brig_err *e)
+int img_blob_writer_open(struct img_store *s, const char *expected, uint64_t max_size,
+			 struct img_blob_writer **out, struct brig_err *e)
 {
 	if (expected && !img_digest_hex(expected, e))
 		return e ? e->code : -EINVAL;
@@ -114,8 +115,7 @@ static void writer_discard(struct img_blob_writer *w)
 	}
 }
 
-int img_blob_write(struct img_blob_writer *w, const void *buf, size_t len,
-		   struct brig_err *e)
+int img_blob_write(struct img_blob_writer *w, const void *buf, size_t len, struct brig_err *e)
 {
 	if (w->failed || w->fd < 0)
 		return brig_err_set(e, -EINVAL, "blob writer already failed or committed");
@@ -162,14 +162,14 @@ static int writer_finish(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE]
 	if (cr < 0 && errno != EINTR)
 		return brig_err_sys(e, errno, "%s: closing blob %s", w->s->root, digest);
 	if (renameat(w->s->blobfd, w->tmp, w->s->blobfd, hex) < 0)
-		return brig_err_sys(e, errno, "%s: renaming blob %s into place",
-				    w->s->root, digest);
+		return brig_err_sys(e, errno, "%s: renaming blob %s into place", w->s->root,
+				    digest);
 	w->tmp[0] = '\0';
 	return sync_dir(w->s->blobfd, "blobs/sha256", e);
 }
 
-int img_blob_commit(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE],
-		    uint64_t *size, struct brig_err *e)
+int img_blob_commit(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE], uint64_t *size,
+		    struct brig_err *e)
 {
 	if (w->failed || w->fd < 0)
 		return brig_err_set(e, -EINVAL, "blob writer already failed or committed");
@@ -197,8 +197,8 @@ void img_blob_abort(struct img_blob_writer *w)
 	free(w);
 }
 
-int img_blob_put(struct img_store *s, const void *data, size_t len,
-		 char digest[IMG_DIGEST_SIZE], struct brig_err *e)
+int img_blob_put(struct img_store *s, const void *data, size_t len, char digest[IMG_DIGEST_SIZE],
+		 struct brig_err *e)
 {
 	_cleanup_img_blob_writer_ struct img_blob_writer *w = NULL;
 	int r = img_blob_writer_open(s, NULL, len, &w, e);
@@ -217,8 +217,8 @@ static int blob_open_raw(struct img_store *s, const char *digest, struct stat *s
 	const char *hex = img_digest_hex(digest, e);
 	if (!hex)
 		return -EINVAL;
-	int fd = BRIG_RETRY(openat(s->blobfd, hex,
-				   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+	int fd = BRIG_RETRY(
+		openat(s->blobfd, hex, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return brig_err_set(e, -ENOENT, "%s: blob %s is missing", s->root, digest);
@@ -231,8 +231,8 @@ static int blob_open_raw(struct img_store *s, const char *digest, struct stat *s
 	}
 	if (!S_ISREG(st->st_mode)) {
 		(void)close(fd);
-		return brig_err_set(e, -EBADMSG, "%s: blob %s is not a regular file",
-				    s->root, digest);
+		return brig_err_set(e, -EBADMSG, "%s: blob %s is not a regular file", s->root,
+				    digest);
 	}
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
@@ -257,8 +257,7 @@ int img_blob_exists(struct img_store *s, const char *digest, struct brig_err *e)
 	return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
-int img_blob_stat(struct img_store *s, const char *digest, uint64_t *size,
-		  struct brig_err *e)
+int img_blob_stat(struct img_store *s, const char *digest, uint64_t *size, struct brig_err *e)
 {
 	struct stat st;
 	int fd = blob_open_raw(s, digest, &st, e);
@@ -269,12 +268,13 @@ int img_blob_stat(struct img_store *s, const char *digest, uint64_t *size,
 	return 0;
 }
 
-static int check_hex(struct img_store *s, const char *digest, const char *hex,
-		     struct brig_err *e)
+static int check_hex(struct img_store *s, const char *digest, const char *hex, struct brig_err *e)
 {
 	if (strcmp(hex, digest + 7) != 0)
-		return brig_err_set(e, -EBADMSG, "%s: blob %s is corrupt: its content "
-				    "hashes to sha256:%s", s->root, digest, hex);
+		return brig_err_set(e, -EBADMSG,
+				    "%s: blob %s is corrupt: its content "
+				    "hashes to sha256:%s",
+				    s->root, digest, hex);
 	return 0;
 }
 
@@ -300,8 +300,8 @@ int img_blob_open(struct img_store *s, const char *digest, bool verify, int *fdp
 	return 0;
 }
 
-int img_blob_read(struct img_store *s, const char *digest, size_t max, char **bufp,
-		  size_t *lenp, struct brig_err *e)
+int img_blob_read(struct img_store *s, const char *digest, size_t max, char **bufp, size_t *lenp,
+		  struct brig_err *e)
 {
 	struct stat st;
 	_cleanup_close_ int fd = blob_open_raw(s, digest, &st, e);
@@ -326,13 +326,14 @@ int img_blob_read(struct img_store *s, const char *digest, size_t max, char **bu
 	return 0;
 }
 
-int img_read_desc(struct img_store *s, const struct img_descriptor *d, size_t max,
-		  char **buf, size_t *len, struct brig_err *e)
+int img_read_desc(struct img_store *s, const struct img_descriptor *d, size_t max, char **buf,
+		  size_t *len, struct brig_err *e)
 {
 	if (d->size > max)
-		return brig_err_set(e, -EFBIG, "%s: %s %s is %llu bytes, larger than the "
-				    "limit of %zu", s->root,
-				    d->media_type ? d->media_type : "blob", d->digest,
+		return brig_err_set(e, -EFBIG,
+				    "%s: %s %s is %llu bytes, larger than the "
+				    "limit of %zu",
+				    s->root, d->media_type ? d->media_type : "blob", d->digest,
 				    (unsigned long long)d->size, max);
 	/* The size first, so that a descriptor cannot make us read more than
 	 * it declares (nor a blob more than its descriptor says). */
@@ -341,8 +342,10 @@ int img_read_desc(struct img_store *s, const struct img_descriptor *d, size_t ma
 	if (r < 0)
 		return r;
 	if (have != d->size)
-		return brig_err_set(e, -EBADMSG, "%s: blob %s has %llu bytes, its descriptor "
-				    "says %llu", s->root, d->digest, (unsigned long long)have,
+		return brig_err_set(e, -EBADMSG,
+				    "%s: blob %s has %llu bytes, its descriptor "
+				    "says %llu",
+				    s->root, d->digest, (unsigned long long)have,
 				    (unsigned long long)d->size);
 	size_t got = 0;
 	_cleanup_free_ char *b = NULL;

@@ -43,8 +43,8 @@ static int check_blob(struct check_ctx *c, const char *name, struct brig_err *e)
 	return img_report_add(c->report, "corrupt_blobs", json_string(digest), e);
 }
 
-static int check_visit(void *ctx, const char *name, enum img_entry_type t,
-		       const struct stat *st, struct brig_err *e)
+static int check_visit(void *ctx, const char *name, enum img_entry_type t, const struct stat *st,
+		       struct brig_err *e)
 {
 	struct check_ctx *c = ctx;
 	(void)st;
@@ -66,18 +66,18 @@ static const char *raw_name(const json_t *entry)
 	return json_string_value(json_object_get(ann, IMG_ANNOTATION_REF_NAME));
 }
 
-static int report_broken(struct check_ctx *c, const json_t *entry,
-			 struct brig_err *why, struct brig_err *e)
+static int report_broken(struct check_ctx *c, const json_t *entry, struct brig_err *why,
+			 struct brig_err *e)
 {
 	const char *digest = json_string_value(json_object_get(entry, "digest"));
-	json_t *item = json_pack("{s:s?, s:s?, s:s}", "name", raw_name(entry),
-				 "digest", digest, "error", brig_err_str(why));
+	json_t *item = json_pack("{s:s?, s:s?, s:s}", "name", raw_name(entry), "digest", digest,
+				 "error", brig_err_str(why));
 	return img_report_add(c->report, "broken_refs", item, e);
 }
 
 /* One index.json entry: a well-formed descriptor reaching a whole image. */
-static int check_entry(struct check_ctx *c, const json_t *entry,
-		       const struct bj_loc *at, struct brig_err *why)
+static int check_entry(struct check_ctx *c, const json_t *entry, const struct bj_loc *at,
+		       struct brig_err *why)
 {
 	struct img_descriptor d;
 	int r = img_descriptor_parse(entry, at, &d, why);
@@ -136,8 +136,7 @@ static int repair_corrupt(struct check_ctx *c, struct brig_err *e)
 	return 0;
 }
 
-static int repair_refs(struct check_ctx *c, json_t *doc, json_t *arr,
-		       struct brig_err *e)
+static int repair_refs(struct check_ctx *c, json_t *doc, json_t *arr, struct brig_err *e)
 {
 	if (c->n_broken == 0)
 		return 0;
@@ -149,8 +148,7 @@ static int repair_refs(struct check_ctx *c, json_t *doc, json_t *arr,
 
 /* index.json must at least be an image index with a manifests array for
  * check to make sense of it; its entries are judged one by one. */
-static int load_entries(struct check_ctx *c, json_t **doc, json_t **arr,
-			struct brig_err *e)
+static int load_entries(struct check_ctx *c, json_t **doc, json_t **arr, struct brig_err *e)
 {
 	int r = img_index_json_read(c->s, doc, e);
 	if (r < 0)
@@ -197,8 +195,7 @@ static int check_locked(struct check_ctx *c, bool repair, struct brig_err *e)
 	return r;
 }
 
-int img_store_check(struct img_store *s, bool repair, json_t **report,
-		    struct brig_err *e)
+int img_store_check(struct img_store *s, bool repair, json_t **report, struct brig_err *e)
 {
 	struct check_ctx c = { .s = s };
 	c.report = json_pack("{s:[], s:[], s:[], s:[]}", "corrupt_blobs", "broken_refs",
@@ -209,10 +206,11 @@ int img_store_check(struct img_store *s, bool repair, json_t **report,
 	bool problems = c.corrupt.n > 0 || c.n_broken > 0;
 	img_set_free(&c.corrupt);
 	free(c.broken);
-	if (r == 0 && json_object_update_new(c.report,
-					    json_pack("{s:b, s:I, s:b}", "ok", !problems,
-						      "blobs", (json_int_t)c.blobs,
-						      "repaired", repair && problems)) < 0)
+	if (r == 0 &&
+	    json_object_update_new(c.report,
+				   json_pack("{s:b, s:I, s:b}", "ok", !problems, "blobs",
+					     (json_int_t)c.blobs, "repaired", repair && problems)) <
+		    0)
 		r = brig_err_oom(e);
 	if (r < 0) {
 		json_decref(c.report);

@@ -10,8 +10,8 @@
 #define MAX_ENTRIES 4096
 #define MAX_HISTORY 4096
 
-static int exec_config(const json_t *doc, const struct bj_loc *at,
-		       struct img_config *c, struct brig_err *e)
+static int exec_config(const json_t *doc, const struct bj_loc *at, struct img_config *c,
+		       struct brig_err *e)
 {
 	json_t *cfg = NULL;
 	int r = sj_opt(doc, at, "config", JSON_OBJECT, &cfg, e);
@@ -74,14 +74,13 @@ static int rootfs(const json_t *doc, const struct bj_loc *at, struct img_config 
 			continue;
 		struct bj_loc el;
 		bj_idx(&el, &sub, i);
-		return bj_fail(e, &el, "'%.80s' is not a valid sha256 digest",
-			       c->diff_ids[i]);
+		return bj_fail(e, &el, "'%.80s' is not a valid sha256 digest", c->diff_ids[i]);
 	}
 	return 0;
 }
 
-static int history_entry(const json_t *v, const struct bj_loc *at,
-			 struct img_history *h, struct brig_err *e)
+static int history_entry(const json_t *v, const struct bj_loc *at, struct img_history *h,
+			 struct brig_err *e)
 {
 	int r = bj_expect(v, at, JSON_OBJECT, e);
 	if (r < 0)
@@ -123,8 +122,8 @@ static int history(const json_t *doc, const struct bj_loc *at, struct img_config
 	return 0;
 }
 
-static int config_from_json(const json_t *doc, const struct bj_loc *at,
-			    struct img_config *c, struct brig_err *e)
+static int config_from_json(const json_t *doc, const struct bj_loc *at, struct img_config *c,
+			    struct brig_err *e)
 {
 	int r = bj_expect(doc, at, JSON_OBJECT, e);
 	if (r < 0)
@@ -135,20 +134,19 @@ static int config_from_json(const json_t *doc, const struct bj_loc *at,
 	    (r = sj_opt_str(doc, at, "os.version", &c->os_version, e)) < 0 ||
 	    (r = sj_opt_str(doc, at, "created", &c->created, e)) < 0 ||
 	    (r = sj_opt_str(doc, at, "author", &c->author, e)) < 0 ||
-	    (r = exec_config(doc, at, c, e)) < 0 ||
-	    (r = rootfs(doc, at, c, e)) < 0 ||
+	    (r = exec_config(doc, at, c, e)) < 0 || (r = rootfs(doc, at, c, e)) < 0 ||
 	    (r = history(doc, at, c, e)) < 0)
 		return r;
 	return 0;
 }
 
-int img_config_parse(const char *buf, size_t len, const char *name,
-		     struct img_config *out, struct brig_err *e)
+int img_config_parse(const char *buf, size_t len, const char *name, struct img_config *out,
+		     struct brig_err *e)
 {
 	*out = (struct img_config){ 0 };
 	if (len > IMG_CONFIG_MAX)
-		return brig_err_set(e, -EFBIG, "%s: %zu bytes, larger than the limit of %zu",
-				    name, len, IMG_CONFIG_MAX);
+		return brig_err_set(e, -EFBIG, "%s: %zu bytes, larger than the limit of %zu", name,
+				    len, IMG_CONFIG_MAX);
 	_cleanup_json_ json_t *doc = NULL;
 	int r = bj_parse(buf, len, name, &doc, e);
 	if (r < 0)

@@ -63,7 +63,7 @@ static bool restricted_name(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
+			(c >= '0' && c <= '9');
 		if (alnum)
 			continue;
 		if (i == 0 || !strchr("!#$&^_.+-", c))
@@ -78,11 +78,11 @@ static bool media_type_syntax_ok(const char *mt)
 	if (!slash)
 		return false;
 	return restricted_name(mt, (size_t)(slash - mt)) &&
-	       restricted_name(slash + 1, strlen(slash + 1));
+		restricted_name(slash + 1, strlen(slash + 1));
 }
 
-static int parse_media_type(const json_t *v, const struct bj_loc *at,
-			    struct img_descriptor *out, struct brig_err *e)
+static int parse_media_type(const json_t *v, const struct bj_loc *at, struct img_descriptor *out,
+			    struct brig_err *e)
 {
 	int r = sj_req_str(v, at, "mediaType", &out->media_type, e);
 	if (r < 0)
@@ -90,15 +90,14 @@ static int parse_media_type(const json_t *v, const struct bj_loc *at,
 	if (!media_type_syntax_ok(out->media_type)) {
 		struct bj_loc sub;
 		bj_key(&sub, at, "mediaType");
-		return bj_fail(e, &sub, "'%s' is not a valid media type",
-			       out->media_type);
+		return bj_fail(e, &sub, "'%s' is not a valid media type", out->media_type);
 	}
 	(void)img_media_type_info(out->media_type, &out->info);
 	return 0;
 }
 
-static int parse_digest(const json_t *v, const struct bj_loc *at,
-			struct img_descriptor *out, struct brig_err *e)
+static int parse_digest(const json_t *v, const struct bj_loc *at, struct img_descriptor *out,
+			struct brig_err *e)
 {
 	const char *dg = NULL;
 	int r = bj_get_str(v, at, "digest", true, &dg, e);
@@ -117,8 +116,8 @@ static int parse_digest(const json_t *v, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_platform(const json_t *v, const struct bj_loc *at,
-			  struct img_platform **out, struct brig_err *e)
+static int parse_platform(const json_t *v, const struct bj_loc *at, struct img_platform **out,
+			  struct brig_err *e)
 {
 	json_t *p = NULL;
 	int r = sj_opt(v, at, "platform", JSON_OBJECT, &p, e);
@@ -134,22 +133,20 @@ static int parse_platform(const json_t *v, const struct bj_loc *at,
 	    (r = sj_req_str(p, &pl, "os", &plat->os, e)) < 0 ||
 	    (r = sj_opt_str(p, &pl, "os.version", &plat->os_version, e)) < 0 ||
 	    (r = sj_opt_str(p, &pl, "variant", &plat->variant, e)) < 0 ||
-	    (r = sj_opt_strv(p, &pl, "os.features", MAX_OS_FEATURES,
-			     &plat->os_features, e)) < 0)
+	    (r = sj_opt_strv(p, &pl, "os.features", MAX_OS_FEATURES, &plat->os_features, e)) < 0)
 		return r;
 	return 0;
 }
 
-int img_descriptor_parse(const json_t *v, const struct bj_loc *at,
-			 struct img_descriptor *out, struct brig_err *e)
+int img_descriptor_parse(const json_t *v, const struct bj_loc *at, struct img_descriptor *out,
+			 struct brig_err *e)
 {
 	*out = (struct img_descriptor){ 0 };
 	int r = bj_expect(v, at, JSON_OBJECT, e);
 	if (r < 0)
 		return r;
 	json_t *ann = NULL;
-	if ((r = parse_media_type(v, at, out, e)) < 0 ||
-	    (r = parse_digest(v, at, out, e)) < 0 ||
+	if ((r = parse_media_type(v, at, out, e)) < 0 || (r = parse_digest(v, at, out, e)) < 0 ||
 	    (r = bj_get_u64(v, at, "size", true, &out->size, e)) < 0 ||
 	    (r = sj_opt_str(v, at, "artifactType", &out->artifact_type, e)) < 0 ||
 	    (r = sj_opt_strv(v, at, "urls", MAX_URLS, &out->urls, e)) < 0 ||
@@ -209,8 +206,8 @@ int img_descriptor_want(const struct img_descriptor *d, const struct bj_loc *at,
 	struct bj_loc sub;
 	bj_key(&sub, at, "mediaType");
 	if (d->info.kind == IMG_KIND_UNKNOWN) {
-		(void)bj_fail(e, &sub, "unsupported media type '%s' (expected %s)",
-			      d->media_type, img_media_kind_name(kind));
+		(void)bj_fail(e, &sub, "unsupported media type '%s' (expected %s)", d->media_type,
+			      img_media_kind_name(kind));
 		if (e)
 			e->code = -ENOTSUP;
 		return -ENOTSUP;

@@ -7,8 +7,8 @@
 
 #define DIFF_IDS_MAX_DEPTH 8
 
-static int add_tree(struct img_store *s, const struct img_descriptor *d, json_t *out,
-		    int depth, struct brig_err *e);
+static int add_tree(struct img_store *s, const struct img_descriptor *d, json_t *out, int depth,
+		    struct brig_err *e);
 
 static int add_config(struct img_store *s, const struct img_descriptor *md, json_t *out,
 		      struct brig_err *e)
@@ -32,8 +32,8 @@ static int add_config(struct img_store *s, const struct img_descriptor *md, json
 /* A child of an index that is not in the store (a platform never pulled)
  * needs nothing; anything else unreadable stops the walk, so that nothing
  * an image may need is judged unneeded. */
-static int add_child(struct img_store *s, const struct img_descriptor *d, json_t *out,
-		     int depth, struct brig_err *e)
+static int add_child(struct img_store *s, const struct img_descriptor *d, json_t *out, int depth,
+		     struct brig_err *e)
 {
 	struct brig_err inner = { 0 };
 	int r = img_blob_exists(s, d->digest, &inner);
@@ -43,12 +43,12 @@ static int add_child(struct img_store *s, const struct img_descriptor *d, json_t
 	return add_tree(s, d, out, depth, e);
 }
 
-static int add_tree(struct img_store *s, const struct img_descriptor *d, json_t *out,
-		    int depth, struct brig_err *e)
+static int add_tree(struct img_store *s, const struct img_descriptor *d, json_t *out, int depth,
+		    struct brig_err *e)
 {
 	if (depth > DIFF_IDS_MAX_DEPTH)
-		return brig_err_set(e, -ELOOP, "%s: %s: indexes nested more than %d deep",
-				    s->root, d->digest, DIFF_IDS_MAX_DEPTH);
+		return brig_err_set(e, -ELOOP, "%s: %s: indexes nested more than %d deep", s->root,
+				    d->digest, DIFF_IDS_MAX_DEPTH);
 	if (d->info.kind == IMG_KIND_MANIFEST)
 		return add_config(s, d, out, e);
 	if (d->info.kind != IMG_KIND_INDEX)

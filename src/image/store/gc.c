@@ -13,8 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int img_scan_dir(int dirfd, const char *what, img_scan_fn fn, void *ctx,
-		 struct brig_err *e)
+int img_scan_dir(int dirfd, const char *what, img_scan_fn fn, void *ctx, struct brig_err *e)
 {
 	int fd = BRIG_RETRY(openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0)
@@ -85,8 +84,8 @@ static int gc_remove(struct gc_ctx *c, int dirfd, const char *name, struct brig_
 	return 0;
 }
 
-static int gc_visit(void *ctx, const char *name, enum img_entry_type t,
-		    const struct stat *st, struct brig_err *e)
+static int gc_visit(void *ctx, const char *name, enum img_entry_type t, const struct stat *st,
+		    struct brig_err *e)
 {
 	struct gc_ctx *c = ctx;
 	char digest[IMG_DIGEST_SIZE];
@@ -104,7 +103,8 @@ static int gc_visit(void *ctx, const char *name, enum img_entry_type t,
 		c->reclaimed += (uint64_t)st->st_size;
 		if (img_report_add(c->report, "removed_blobs",
 				   json_pack("{s:s, s:I}", "digest", digest, "size",
-					     (json_int_t)st->st_size), e) < 0)
+					     (json_int_t)st->st_size),
+				   e) < 0)
 			return -ENOMEM;
 		return gc_remove(c, c->s->blobfd, name, e);
 	case IMG_ENT_OTHER:
@@ -118,12 +118,12 @@ static bool root_temp(const char *name)
 {
 	size_t l = strlen(name);
 	bool ours = strncmp(name, ".index.json.", 12) == 0 ||
-		    strncmp(name, ".oci-layout.", 12) == 0;
+		strncmp(name, ".oci-layout.", 12) == 0;
 	return ours && l > 16 && strcmp(name + l - 4, ".tmp") == 0;
 }
 
-static int gc_visit_root(void *ctx, const char *name, enum img_entry_type t,
-			 const struct stat *st, struct brig_err *e)
+static int gc_visit_root(void *ctx, const char *name, enum img_entry_type t, const struct stat *st,
+			 struct brig_err *e)
 {
 	struct gc_ctx *c = ctx;
 	(void)t;
@@ -141,7 +141,8 @@ static int gc_mark(struct gc_ctx *c, struct brig_err *e)
 	for (size_t i = 0; r == 0 && i < idx.n_manifests; i++) {
 		r = img_walk(c->s, &idx.manifests[i], &c->reached, NULL, e);
 		if (r < 0)
-			(void)brig_err_wrap(e, "gc refused (nothing removed; run a check "
+			(void)brig_err_wrap(e,
+					    "gc refused (nothing removed; run a check "
 					    "with repair first)");
 	}
 	img_index_clear(&idx);
@@ -164,12 +165,11 @@ static int gc_locked(struct gc_ctx *c, struct brig_err *e)
 	return 0;
 }
 
-int img_store_gc(struct img_store *s, bool dry_run, json_t **report,
-		 struct brig_err *e)
+int img_store_gc(struct img_store *s, bool dry_run, json_t **report, struct brig_err *e)
 {
 	struct gc_ctx c = { .s = s, .dry_run = dry_run };
-	c.report = json_pack("{s:b, s:[], s:[], s:[]}", "dry_run", dry_run,
-			     "removed_blobs", "removed_temps", "unexpected");
+	c.report = json_pack("{s:b, s:[], s:[], s:[]}", "dry_run", dry_run, "removed_blobs",
+			     "removed_temps", "unexpected");
 	if (!c.report)
 		return brig_err_oom(e);
 	int lease = img_lease_exclusive(s, e);
@@ -184,10 +184,10 @@ int img_store_gc(struct img_store *s, bool dry_run, json_t **report,
 	}
 	img_lease_release(s, lease);
 	img_set_free(&c.reached);
-	if (r == 0 && (json_object_set_new(c.report, "reclaimed_bytes",
-					   json_integer((json_int_t)c.reclaimed)) < 0 ||
-		       json_object_set_new(c.report, "kept_blobs",
-					   json_integer((json_int_t)c.kept)) < 0))
+	if (r == 0 &&
+	    (json_object_set_new(c.report, "reclaimed_bytes",
+				 json_integer((json_int_t)c.reclaimed)) < 0 ||
+	     json_object_set_new(c.report, "kept_blobs", json_integer((json_int_t)c.kept)) < 0))
 		r = brig_err_oom(e);
 	if (r < 0) {
 		json_decref(c.report);

@@ -16,8 +16,8 @@ int img_index_json_read(struct img_store *s, json_t **doc, struct brig_err *e)
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/index.json", s->root) < 0)
 		return brig_err_oom(e);
-	_cleanup_close_ int fd = BRIG_RETRY(openat(s->rootfd, "index.json",
-						   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(s->rootfd, "index.json", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", path);
 	_cleanup_free_ char *buf = NULL;
@@ -118,8 +118,8 @@ static bool has_entry(const struct img_index *idx, const char *digest, bool name
 /* An index.json entry for d, named name (NULL: without a name). */
 static json_t *entry_json(const struct img_descriptor *d, const char *name)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type,
-			      "digest", d->digest, "size", (json_int_t)d->size);
+	json_t *o = json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest,
+			      "size", (json_int_t)d->size);
 	if (o && name &&
 	    json_object_set_new(o, "annotations",
 				json_pack("{s:s}", IMG_ANNOTATION_REF_NAME, name)) < 0) {
@@ -153,8 +153,8 @@ static int ref_name(const char *ref, char **name, struct img_ref *r, struct brig
 /* Under the index lock: add an entry for m named name (NULL: without a
  * name, and only when m has no entry yet).  A name moves to m, and an
  * image that gets a name loses its entries without one. */
-static int tag_locked(struct img_store *s, const struct img_descriptor *m,
-		      const char *name, struct brig_err *e)
+static int tag_locked(struct img_store *s, const struct img_descriptor *m, const char *name,
+		      struct brig_err *e)
 {
 	struct img_digest_set set = { 0 };
 	int r = img_walk(s, m, &set, NULL, e);
@@ -182,17 +182,18 @@ static int tag_locked(struct img_store *s, const struct img_descriptor *m,
 }
 
 /* Tag (name) or add (NULL) manifest, checked first. */
-static int tag_or_add(struct img_store *s, const struct img_descriptor *manifest,
-		      const char *name, struct brig_err *e)
+static int tag_or_add(struct img_store *s, const struct img_descriptor *manifest, const char *name,
+		      struct brig_err *e)
 {
 	if (!img_digest_hex(manifest->digest, e))
 		return -EINVAL;
 	struct img_media_info info;
 	(void)img_media_type_info(manifest->media_type, &info);
 	if (info.kind != IMG_KIND_MANIFEST && info.kind != IMG_KIND_INDEX)
-		return brig_err_set(e, -EINVAL, "cannot %s %s: media type '%s' is not an "
-				    "image manifest or index", name ? "name" : "add",
-				    manifest->digest,
+		return brig_err_set(e, -EINVAL,
+				    "cannot %s %s: media type '%s' is not an "
+				    "image manifest or index",
+				    name ? "name" : "add", manifest->digest,
 				    manifest->media_type ? manifest->media_type : "");
 	struct img_descriptor m = *manifest; /* shallow: with info from media_type */
 	m.info = info;
@@ -202,8 +203,8 @@ static int tag_or_add(struct img_store *s, const struct img_descriptor *manifest
 	return tag_locked(s, &m, name, e);
 }
 
-int img_store_tag(struct img_store *s, const struct img_descriptor *manifest,
-		  const char *ref, struct brig_err *e)
+int img_store_tag(struct img_store *s, const struct img_descriptor *manifest, const char *ref,
+		  struct brig_err *e)
 {
 	struct img_ref r;
 	_cleanup_free_ char *name = NULL;
@@ -213,24 +214,24 @@ int img_store_tag(struct img_store *s, const struct img_descriptor *manifest,
 	bool digest_ok = !r.digest[0] || strcmp(r.digest, manifest->digest) == 0;
 	img_ref_clear(&r);
 	if (!digest_ok)
-		return brig_err_set(e, -EINVAL, "reference %s names a digest other than the "
-				    "manifest's %s", name, manifest->digest);
+		return brig_err_set(e, -EINVAL,
+				    "reference %s names a digest other than the "
+				    "manifest's %s",
+				    name, manifest->digest);
 	return tag_or_add(s, manifest, name, e);
 }
 
-int img_store_add(struct img_store *s, const struct img_descriptor *manifest,
-		  struct brig_err *e)
+int img_store_add(struct img_store *s, const struct img_descriptor *manifest, struct brig_err *e)
 {
 	return tag_or_add(s, manifest, NULL, e);
 }
 
-static ssize_t resolve_in(struct img_store *s, const struct img_index *idx,
-			  const char *what);
+static ssize_t resolve_in(struct img_store *s, const struct img_index *idx, const char *what);
 
 /* The entries without a name of the image what resolves to, when it has
  * no named entry: dropped from doc; returns how many. */
-static size_t drop_unnamed_image(struct img_store *s, json_t *doc,
-				 const struct img_index *idx, const char *what)
+static size_t drop_unnamed_image(struct img_store *s, json_t *doc, const struct img_index *idx,
+				 const char *what)
 {
 	ssize_t i = resolve_in(s, idx, what);
 	if (i < 0)
@@ -254,8 +255,8 @@ int img_store_remove(struct img_store *s, const char *what, struct brig_err *e)
 	size_t n = drop_unnamed_image(s, doc, &idx, what);
 	img_index_clear(&idx);
 	if (n == 0)
-		return brig_err_set(e, -ENOENT, "%s: no image without a name is '%.300s'",
-				    s->root, what);
+		return brig_err_set(e, -ENOENT, "%s: no image without a name is '%.300s'", s->root,
+				    what);
 	return img_index_json_save(s, doc, e);
 }
 
@@ -291,8 +292,7 @@ int img_store_untag(struct img_store *s, const char *ref, struct brig_err *e)
 /* ---- resolving ---- */
 
 /* The image ID of an entry: its config's digest, or for an index its own. */
-static bool entry_id(struct img_store *s, const struct img_descriptor *d,
-		     char id[IMG_DIGEST_SIZE])
+static bool entry_id(struct img_store *s, const struct img_descriptor *d, char id[IMG_DIGEST_SIZE])
 {
 	if (d->info.kind == IMG_KIND_INDEX) {
 		memcpy(id, d->digest, IMG_DIGEST_SIZE);
@@ -314,15 +314,15 @@ static bool entry_id(struct img_store *s, const struct img_descriptor *d,
 }
 
 enum match {
-	BY_NAME,      /* the ref.name annotation */
-	BY_MANIFEST,  /* the entry's own digest */
-	BY_ID,        /* the image ID */
+	BY_NAME, /* the ref.name annotation */
+	BY_MANIFEST, /* the entry's own digest */
+	BY_ID, /* the image ID */
 	BY_ID_PREFIX, /* a prefix of the image ID's hex digits */
 };
 
 /* Index of the entry matching key (-1 none, -2 ambiguous). */
-static ssize_t find_entry(struct img_store *s, const struct img_index *idx,
-			  enum match how, const char *key)
+static ssize_t find_entry(struct img_store *s, const struct img_index *idx, enum match how,
+			  const char *key)
 {
 	ssize_t found = -1;
 	char found_id[IMG_DIGEST_SIZE] = "";
@@ -339,7 +339,7 @@ static ssize_t find_entry(struct img_store *s, const struct img_index *idx,
 		if (!entry_id(s, d, id))
 			continue;
 		bool hit = how == BY_ID ? strcmp(id, key) == 0
-				        : strncmp(id + 7, key, strlen(key)) == 0;
+					: strncmp(id + 7, key, strlen(key)) == 0;
 		if (!hit)
 			continue;
 		if (found >= 0 && strcmp(found_id, id) != 0)
@@ -362,8 +362,7 @@ static bool hex_run(const char *s, size_t min)
 	return i >= min && i <= 64;
 }
 
-static ssize_t resolve_in(struct img_store *s, const struct img_index *idx,
-			  const char *what)
+static ssize_t resolve_in(struct img_store *s, const struct img_index *idx, const char *what)
 {
 	char full[IMG_DIGEST_SIZE];
 	const char *hex = strncmp(what, "sha256:", 7) == 0 ? what + 7 : what;
@@ -391,8 +390,8 @@ static ssize_t resolve_in(struct img_store *s, const struct img_index *idx,
 	return i;
 }
 
-int img_store_resolve(struct img_store *s, const char *what,
-		      struct img_descriptor *out, struct brig_err *e)
+int img_store_resolve(struct img_store *s, const char *what, struct img_descriptor *out,
+		      struct brig_err *e)
 {
 	*out = (struct img_descriptor){ 0 };
 	if (!what || !*what)
@@ -405,16 +404,15 @@ int img_store_resolve(struct img_store *s, const char *what,
 	if (i >= 0)
 		r = img_descriptor_copy(out, &idx.manifests[i], e);
 	else if (i == -2)
-		r = brig_err_set(e, -ENOTUNIQ, "%s: image ID prefix '%.80s' is ambiguous",
-				 s->root, what);
+		r = brig_err_set(e, -ENOTUNIQ, "%s: image ID prefix '%.80s' is ambiguous", s->root,
+				 what);
 	else
 		r = brig_err_set(e, -ENOENT, "%s: no image '%.300s'", s->root, what);
 	img_index_clear(&idx);
 	return r;
 }
 
-int img_store_list(struct img_store *s, struct img_list_entry **out, size_t *n,
-		   struct brig_err *e)
+int img_store_list(struct img_store *s, struct img_list_entry **out, size_t *n, struct brig_err *e)
 {
 	struct img_index idx;
 	int r = img_index_json_load(s, NULL, &idx, e);

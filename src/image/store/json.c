@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-int sj_opt(const json_t *obj, const struct bj_loc *at, const char *key,
-	   json_type type, json_t **out, struct brig_err *e)
+int sj_opt(const json_t *obj, const struct bj_loc *at, const char *key, json_type type,
+	   json_t **out, struct brig_err *e)
 {
 	int r = bj_expect(obj, at, JSON_OBJECT, e);
 	if (r < 0)
@@ -17,8 +17,7 @@ int sj_opt(const json_t *obj, const struct bj_loc *at, const char *key,
 	return bj_get(obj, at, key, false, type, out, e);
 }
 
-static int str_dup_checked(const json_t *v, const struct bj_loc *at, char **out,
-			   struct brig_err *e)
+static int str_dup_checked(const json_t *v, const struct bj_loc *at, char **out, struct brig_err *e)
 {
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		return bj_fail(e, at, "string contains a NUL byte");
@@ -30,8 +29,8 @@ static int str_dup_checked(const json_t *v, const struct bj_loc *at, char **out,
 	return 0;
 }
 
-int sj_opt_str(const json_t *obj, const struct bj_loc *at, const char *key,
-	       char **out, struct brig_err *e)
+int sj_opt_str(const json_t *obj, const struct bj_loc *at, const char *key, char **out,
+	       struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = sj_opt(obj, at, key, JSON_STRING, &v, e);
@@ -42,8 +41,8 @@ int sj_opt_str(const json_t *obj, const struct bj_loc *at, const char *key,
 	return str_dup_checked(v, &sub, out, e);
 }
 
-int sj_req_str(const json_t *obj, const struct bj_loc *at, const char *key,
-	       char **out, struct brig_err *e)
+int sj_req_str(const json_t *obj, const struct bj_loc *at, const char *key, char **out,
+	       struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = bj_get(obj, at, key, true, JSON_STRING, &v, e);
@@ -54,8 +53,8 @@ int sj_req_str(const json_t *obj, const struct bj_loc *at, const char *key,
 	return str_dup_checked(v, &sub, out, e);
 }
 
-int sj_opt_strv(const json_t *obj, const struct bj_loc *at, const char *key,
-		size_t max, char ***out, struct brig_err *e)
+int sj_opt_strv(const json_t *obj, const struct bj_loc *at, const char *key, size_t max,
+		char ***out, struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = sj_opt(obj, at, key, JSON_ARRAY, &v, e);
@@ -70,8 +69,8 @@ int sj_opt_strv(const json_t *obj, const struct bj_loc *at, const char *key,
 	return 0;
 }
 
-int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max,
-	      struct img_kvlist *out, struct brig_err *e)
+int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max, struct img_kvlist *out,
+	      struct brig_err *e)
 {
 	int r = bj_expect(v, at, JSON_OBJECT, e);
 	if (r < 0)
@@ -85,7 +84,8 @@ int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max,
 		return brig_err_oom(e);
 	const char *key;
 	json_t *val;
-	json_object_foreach((json_t *)v, key, val) {
+	json_object_foreach((json_t *)v, key, val)
+	{
 		struct bj_loc sub;
 		bj_key(&sub, at, key);
 		r = bj_expect(val, &sub, JSON_STRING, e);
@@ -103,8 +103,7 @@ int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max,
 	return 0;
 }
 
-int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out,
-	      struct brig_err *e)
+int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out, struct brig_err *e)
 {
 	int r = bj_expect(v, at, JSON_OBJECT, e);
 	if (r < 0)
@@ -118,7 +117,8 @@ int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out,
 	size_t i = 0;
 	const char *key;
 	json_t *val;
-	json_object_foreach((json_t *)v, key, val) {
+	json_object_foreach((json_t *)v, key, val)
+	{
 		struct bj_loc sub;
 		bj_key(&sub, at, key);
 		/* Go's map[string]struct{}: each value is {} (null is seen

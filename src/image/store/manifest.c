@@ -11,9 +11,8 @@
  * must be of kind, the document's own "mediaType" (when present) must agree
  * with it, and OCI documents may leave it out.  *out gets a copy.
  */
-static int doc_media_type(const json_t *doc, const struct bj_loc *at,
-			  const char *given, enum img_media_kind kind, char **out,
-			  bool *docker, struct brig_err *e)
+static int doc_media_type(const json_t *doc, const struct bj_loc *at, const char *given,
+			  enum img_media_kind kind, char **out, bool *docker, struct brig_err *e)
 {
 	_cleanup_free_ char *inner = NULL;
 	int r = sj_opt_str(doc, at, "mediaType", &inner, e);
@@ -23,8 +22,7 @@ static int doc_media_type(const json_t *doc, const struct bj_loc *at,
 	if (inner)
 		bj_key(&sub, at, "mediaType");
 	if (given && inner && strcmp(given, inner) != 0)
-		return bj_fail(e, &sub, "'%s' does not match the descriptor's '%s'",
-			       inner, given);
+		return bj_fail(e, &sub, "'%s' does not match the descriptor's '%s'", inner, given);
 	const char *mt = given ? given : inner ? inner : NULL;
 	if (!mt)
 		mt = kind == IMG_KIND_INDEX ? IMG_MT_OCI_INDEX : IMG_MT_OCI_MANIFEST;
@@ -48,8 +46,8 @@ static int doc_media_type(const json_t *doc, const struct bj_loc *at,
 	return 0;
 }
 
-static int opt_annotations(const json_t *doc, const struct bj_loc *at,
-			   struct img_kvlist *out, struct brig_err *e)
+static int opt_annotations(const json_t *doc, const struct bj_loc *at, struct img_kvlist *out,
+			   struct brig_err *e)
 {
 	json_t *ann = NULL;
 	int r = sj_opt(doc, at, "annotations", JSON_OBJECT, &ann, e);
@@ -60,8 +58,8 @@ static int opt_annotations(const json_t *doc, const struct bj_loc *at,
 	return sj_kvlist(ann, &sub, MAX_ANNOTATIONS, out, e);
 }
 
-static int manifest_layers(const json_t *doc, const struct bj_loc *at,
-			   struct img_manifest *m, struct brig_err *e)
+static int manifest_layers(const json_t *doc, const struct bj_loc *at, struct img_manifest *m,
+			   struct brig_err *e)
 {
 	json_t *arr = NULL;
 	int r = bj_get_arr(doc, at, "layers", true, &arr, e);
@@ -82,8 +80,8 @@ static int manifest_layers(const json_t *doc, const struct bj_loc *at,
 	return 0;
 }
 
-static int manifest_subject(const json_t *doc, const struct bj_loc *at,
-			    struct img_manifest *m, struct brig_err *e)
+static int manifest_subject(const json_t *doc, const struct bj_loc *at, struct img_manifest *m,
+			    struct brig_err *e)
 {
 	json_t *v = NULL;
 	int r = sj_opt(doc, at, "subject", JSON_OBJECT, &v, e);
@@ -97,16 +95,15 @@ static int manifest_subject(const json_t *doc, const struct bj_loc *at,
 	return img_descriptor_parse(v, &sub, m->subject, e);
 }
 
-static int manifest_from_json(const json_t *doc, const struct bj_loc *at,
-			      const char *media_type, struct img_manifest *m,
-			      struct brig_err *e)
+static int manifest_from_json(const json_t *doc, const struct bj_loc *at, const char *media_type,
+			      struct img_manifest *m, struct brig_err *e)
 {
 	int r = bj_expect(doc, at, JSON_OBJECT, e);
 	if (r < 0)
 		return r;
 	if ((r = sj_schema2(doc, at, e)) < 0 ||
-	    (r = doc_media_type(doc, at, media_type, IMG_KIND_MANIFEST,
-				&m->media_type, &m->docker, e)) < 0)
+	    (r = doc_media_type(doc, at, media_type, IMG_KIND_MANIFEST, &m->media_type, &m->docker,
+				e)) < 0)
 		return r;
 	json_t *cfg = NULL;
 	r = bj_get_obj(doc, at, "config", true, &cfg, e);
@@ -124,14 +121,13 @@ static int manifest_from_json(const json_t *doc, const struct bj_loc *at,
 	return 0;
 }
 
-int img_manifest_parse(const char *buf, size_t len, const char *name,
-		       const char *media_type, struct img_manifest *out,
-		       struct brig_err *e)
+int img_manifest_parse(const char *buf, size_t len, const char *name, const char *media_type,
+		       struct img_manifest *out, struct brig_err *e)
 {
 	*out = (struct img_manifest){ 0 };
 	if (len > IMG_MANIFEST_MAX)
-		return brig_err_set(e, -EFBIG, "%s: %zu bytes, larger than the limit of %zu",
-				    name, len, IMG_MANIFEST_MAX);
+		return brig_err_set(e, -EFBIG, "%s: %zu bytes, larger than the limit of %zu", name,
+				    len, IMG_MANIFEST_MAX);
 	_cleanup_json_ json_t *doc = NULL;
 	int r = bj_parse(buf, len, name, &doc, e);
 	if (r < 0)
@@ -167,14 +163,13 @@ static int index_entries(const json_t *doc, const struct bj_loc *at, bool strict
 		return r;
 	struct bj_loc sub;
 	bj_key(&sub, at, "manifests");
-	r = img_descriptor_array(arr, &sub, IMG_MAX_INDEX_ENTRIES, &x->manifests,
-				 &x->n_manifests, e);
+	r = img_descriptor_array(arr, &sub, IMG_MAX_INDEX_ENTRIES, &x->manifests, &x->n_manifests,
+				 e);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < x->n_manifests; i++) {
 		struct img_descriptor *d = &x->manifests[i];
-		if (d->info.kind == IMG_KIND_INDEX ||
-		    (!strict && d->info.kind == IMG_KIND_UNKNOWN))
+		if (d->info.kind == IMG_KIND_INDEX || (!strict && d->info.kind == IMG_KIND_UNKNOWN))
 			continue;
 		struct bj_loc el;
 		bj_idx(&el, &sub, i);
@@ -185,8 +180,8 @@ static int index_entries(const json_t *doc, const struct bj_loc *at, bool strict
 	return 0;
 }
 
-int img_index_from_json(const json_t *doc, const char *name, const char *media_type,
-			bool strict, struct img_index *out, struct brig_err *e)
+int img_index_from_json(const json_t *doc, const char *name, const char *media_type, bool strict,
+			struct img_index *out, struct brig_err *e)
 {
 	*out = (struct img_index){ 0 };
 	struct bj_loc at;
@@ -205,13 +200,13 @@ int img_index_from_json(const json_t *doc, const char *name, const char *media_t
 	return 0;
 }
 
-int img_index_parse(const char *buf, size_t len, const char *name,
-		    const char *media_type, struct img_index *out, struct brig_err *e)
+int img_index_parse(const char *buf, size_t len, const char *name, const char *media_type,
+		    struct img_index *out, struct brig_err *e)
 {
 	*out = (struct img_index){ 0 };
 	if (len > IMG_INDEX_MAX)
-		return brig_err_set(e, -EFBIG, "%s: %zu bytes, larger than the limit of %zu",
-				    name, len, IMG_INDEX_MAX);
+		return brig_err_set(e, -EFBIG, "%s: %zu bytes, larger than the limit of %zu", name,
+				    len, IMG_INDEX_MAX);
 	_cleanup_json_ json_t *doc = NULL;
 	int r = bj_parse(buf, len, name, &doc, e);
 	if (r < 0)

@@ -147,8 +147,7 @@ static int bad(struct brig_err *e, const char *s, const char *why)
 }
 
 /* Split name into domain and path (both copied into r). */
-static int split_name(const char *orig, const char *name, struct img_ref *r,
-		      struct brig_err *e)
+static int split_name(const char *orig, const char *name, struct img_ref *r, struct brig_err *e)
 {
 	const char *slash = strchr(name, '/');
 	bool has_domain = false;
@@ -158,7 +157,7 @@ static int split_name(const char *orig, const char *name, struct img_ref *r,
 		for (size_t i = 0; i < l; i++)
 			upper |= name[i] >= 'A' && name[i] <= 'Z';
 		has_domain = memchr(name, '.', l) || memchr(name, ':', l) || upper ||
-			     (l == 9 && strncmp(name, "localhost", 9) == 0);
+			(l == 9 && strncmp(name, "localhost", 9) == 0);
 	}
 	const char *path = has_domain ? slash + 1 : name;
 	if (has_domain && !domain_ok(name, (size_t)(slash - name)))
@@ -195,9 +194,10 @@ static int ref_parse(const char *s, char *buf, struct img_ref *r, struct brig_er
 	if (at) {
 		*at = '\0';
 		if (!brig_digest_valid(at + 1))
-			return bad(e, s, strncmp(at + 1, "sha256:", 7) == 0 || !strchr(at + 1, ':')
-					 ? "invalid digest"
-					 : "unsupported digest algorithm");
+			return bad(e, s,
+				   strncmp(at + 1, "sha256:", 7) == 0 || !strchr(at + 1, ':')
+					   ? "invalid digest"
+					   : "unsupported digest algorithm");
 		memcpy(r->digest, at + 1, strlen(at + 1) + 1);
 	}
 	char *colon = strrchr(buf, ':');
@@ -251,9 +251,9 @@ void img_ref_clear(struct img_ref *r)
 static char *ref_format(const char *domain, const char *path, const struct img_ref *r)
 {
 	char *out = NULL;
-	int n = asprintf(&out, "%s%s%s%s%s%s%s", domain ? domain : "", domain ? "/" : "",
-			 path, r->tag ? ":" : "", r->tag ? r->tag : "",
-			 r->digest[0] ? "@" : "", r->digest);
+	int n = asprintf(&out, "%s%s%s%s%s%s%s", domain ? domain : "", domain ? "/" : "", path,
+			 r->tag ? ":" : "", r->tag ? r->tag : "", r->digest[0] ? "@" : "",
+			 r->digest);
 	return n < 0 ? NULL : out;
 }
 

@@ -11,11 +11,11 @@
 #define IMG_HEX_LEN 64
 
 struct img_store {
-	int rootfd;  /* the layout's root, O_PATH */
-	int blobfd;  /* blobs/sha256, O_RDONLY */
+	int rootfd; /* the layout's root, O_PATH */
+	int blobfd; /* blobs/sha256, O_RDONLY */
 	int leasefd; /* .ingest.lock with a shared flock, or -1 */
 	unsigned writers; /* blob writers open on this handle */
-	char *root;  /* for messages */
+	char *root; /* for messages */
 };
 
 /* store.c */
@@ -31,22 +31,22 @@ void img_lease_release(struct img_store *s, int fd);
 const char *img_digest_hex(const char *digest, struct brig_err *e);
 bool img_is_hex_name(const char *name);
 /* Read a descriptor's blob: its size must be <= max and match the file. */
-int img_read_desc(struct img_store *s, const struct img_descriptor *d, size_t max,
-		  char **buf, size_t *len, struct brig_err *e);
+int img_read_desc(struct img_store *s, const struct img_descriptor *d, size_t max, char **buf,
+		  size_t *len, struct brig_err *e);
 
 /* json.c: strict helpers where absent and null mean the same. */
 /* 1 when key is absent or null, 0 with *out when of type, <0 on error. */
-int sj_opt(const json_t *obj, const struct bj_loc *at, const char *key,
-	   json_type type, json_t **out, struct brig_err *e);
-int sj_opt_str(const json_t *obj, const struct bj_loc *at, const char *key,
-	       char **out, struct brig_err *e);
-int sj_req_str(const json_t *obj, const struct bj_loc *at, const char *key,
-	       char **out, struct brig_err *e);
-int sj_opt_strv(const json_t *obj, const struct bj_loc *at, const char *key,
-		size_t max, char ***out, struct brig_err *e);
+int sj_opt(const json_t *obj, const struct bj_loc *at, const char *key, json_type type,
+	   json_t **out, struct brig_err *e);
+int sj_opt_str(const json_t *obj, const struct bj_loc *at, const char *key, char **out,
+	       struct brig_err *e);
+int sj_req_str(const json_t *obj, const struct bj_loc *at, const char *key, char **out,
+	       struct brig_err *e);
+int sj_opt_strv(const json_t *obj, const struct bj_loc *at, const char *key, size_t max,
+		char ***out, struct brig_err *e);
 /* An object of strings (annotations, labels). */
-int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max,
-	      struct img_kvlist *out, struct brig_err *e);
+int sj_kvlist(const json_t *v, const struct bj_loc *at, size_t max, struct img_kvlist *out,
+	      struct brig_err *e);
 /* The keys of an object whose values are objects (ExposedPorts, Volumes). */
 int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out,
 	      struct brig_err *e);
@@ -54,8 +54,8 @@ int sj_keyset(const json_t *v, const struct bj_loc *at, size_t max, char ***out,
 int sj_schema2(const json_t *doc, const struct bj_loc *at, struct brig_err *e);
 
 /* descriptor.c */
-int img_descriptor_parse(const json_t *v, const struct bj_loc *at,
-			 struct img_descriptor *out, struct brig_err *e);
+int img_descriptor_parse(const json_t *v, const struct bj_loc *at, struct img_descriptor *out,
+			 struct brig_err *e);
 /* Parse an array of descriptors. */
 int img_descriptor_array(const json_t *arr, const struct bj_loc *at, size_t max,
 			 struct img_descriptor **out, size_t *n, struct brig_err *e);
@@ -67,8 +67,8 @@ int img_descriptor_want(const struct img_descriptor *d, const struct bj_loc *at,
 /* manifest.c */
 /* strict: every entry must be a manifest or an index (not so for the
  * layout's index.json, where unknown entries are kept). */
-int img_index_from_json(const json_t *doc, const char *name, const char *media_type,
-			bool strict, struct img_index *out, struct brig_err *e);
+int img_index_from_json(const json_t *doc, const char *name, const char *media_type, bool strict,
+			struct img_index *out, struct brig_err *e);
 
 /* A set of digests (by their hex), for reachability. */
 struct img_digest_set {
@@ -84,21 +84,19 @@ void img_set_free(struct img_digest_set *set);
  * digest reached to set.  Fails on the first problem: a blob missing or of
  * the wrong size, a manifest/index/config that does not parse or has an
  * unsupported media type, a blob listed in bad (may be NULL). */
-int img_walk(struct img_store *s, const struct img_descriptor *d,
-	     struct img_digest_set *set, const struct img_digest_set *bad,
-	     struct brig_err *e);
+int img_walk(struct img_store *s, const struct img_descriptor *d, struct img_digest_set *set,
+	     const struct img_digest_set *bad, struct brig_err *e);
 
 /* gc.c: call fn for every entry of a directory (not "." and ".."). */
 enum img_entry_type {
-	IMG_ENT_BLOB,  /* a regular file named by 64 hex digits */
-	IMG_ENT_TEMP,  /* a regular file named ".tmp-*" */
+	IMG_ENT_BLOB, /* a regular file named by 64 hex digits */
+	IMG_ENT_TEMP, /* a regular file named ".tmp-*" */
 	IMG_ENT_OTHER, /* anything else */
 };
 struct stat;
 typedef int (*img_scan_fn)(void *ctx, const char *name, enum img_entry_type t,
 			   const struct stat *st, struct brig_err *e);
-int img_scan_dir(int dirfd, const char *what, img_scan_fn fn, void *ctx,
-		 struct brig_err *e);
+int img_scan_dir(int dirfd, const char *what, img_scan_fn fn, void *ctx, struct brig_err *e);
 /* Append item (consumed) to the array report[list]. */
 int img_report_add(json_t *report, const char *list, json_t *item, struct brig_err *e);
 

@@ -8,8 +8,8 @@
 
 #define LAYOUT_MAX (64 * 1024)
 static const char layout_json[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-static const char empty_index[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" IMG_MT_OCI_INDEX "\",\"manifests\":[]}";
+static const char empty_index[] = "{\"schemaVersion\":2,\"mediaType\":\"" IMG_MT_OCI_INDEX
+				  "\",\"manifests\":[]}";
 
 static int mkdir_at(int dirfd, const char *name, const char *root, struct brig_err *e)
 {
@@ -55,11 +55,13 @@ static int layout_check(struct img_store *s, struct brig_err *e)
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/oci-layout", s->root) < 0)
 		return brig_err_oom(e);
-	_cleanup_close_ int fd = BRIG_RETRY(openat(s->rootfd, "oci-layout",
-						   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(s->rootfd, "oci-layout", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
 	if (fd < 0 && errno == ENOENT)
-		return brig_err_set(e, -ENOENT, "%s is not an OCI image layout (no oci-layout "
-				    "file)", s->root);
+		return brig_err_set(e, -ENOENT,
+				    "%s is not an OCI image layout (no oci-layout "
+				    "file)",
+				    s->root);
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", path);
 	_cleanup_free_ char *buf = NULL;
@@ -75,8 +77,10 @@ static int layout_check(struct img_store *s, struct brig_err *e)
 	if (r < 0)
 		return r;
 	if (strcmp(ver, "1.0.0") != 0)
-		return brig_err_set(e, -ENOTSUP, "%s: imageLayoutVersion: unsupported "
-				    "version '%.32s' (brig reads 1.0.0)", path, ver);
+		return brig_err_set(e, -ENOTSUP,
+				    "%s: imageLayoutVersion: unsupported "
+				    "version '%.32s' (brig reads 1.0.0)",
+				    path, ver);
 	if (faccessat(s->rootfd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return brig_err_sys(e, errno, "%s is not a usable OCI image layout: index.json",
 				    s->root);
@@ -86,18 +90,17 @@ static int layout_check(struct img_store *s, struct brig_err *e)
 /* blobs/sha256, neither of them a symlink. */
 static int open_blobs(struct img_store *s, struct brig_err *e)
 {
-	_cleanup_close_ int b = BRIG_RETRY(openat(s->rootfd, "blobs",
-						  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int b = BRIG_RETRY(
+		openat(s->rootfd, "blobs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (b < 0)
 		return brig_err_sys(e, errno, "%s: opening blobs", s->root);
-	int fd = BRIG_RETRY(openat(b, "sha256",
-				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	int fd = BRIG_RETRY(openat(b, "sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0 && errno == ENOENT) {
 		/* A layout made by another tool may have no blobs yet. */
 		if (mkdirat(b, "sha256", 0755) < 0 && errno != EEXIST)
 			return brig_err_sys(e, errno, "%s: creating blobs/sha256", s->root);
-		fd = BRIG_RETRY(openat(b, "sha256",
-				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		fd = BRIG_RETRY(
+			openat(b, "sha256", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	}
 	if (fd < 0)
 		return brig_err_sys(e, errno, "%s: opening blobs/sha256", s->root);
@@ -120,8 +123,7 @@ static int store_open(struct img_store *s, bool create, struct brig_err *e)
 	return open_blobs(s, e);
 }
 
-int img_store_open(const char *root, bool create, struct img_store **out,
-		   struct brig_err *e)
+int img_store_open(const char *root, bool create, struct img_store **out, struct brig_err *e)
 {
 	if (!root || !*root)
 		return brig_err_set(e, -EINVAL, "image store: empty root path");
@@ -180,18 +182,21 @@ int img_store_lease(struct img_store *s, struct brig_err *e)
 
 static int lease_busy(struct img_store *s, struct brig_err *e)
 {
-	return brig_err_set(e, -EBUSY, "%s: another process is writing blobs to the "
-			    "store; try again when it is done", s->root);
+	return brig_err_set(e, -EBUSY,
+			    "%s: another process is writing blobs to the "
+			    "store; try again when it is done",
+			    s->root);
 }
 
 int img_lease_exclusive(struct img_store *s, struct brig_err *e)
 {
 	if (s->writers > 0)
-		return brig_err_set(e, -EBUSY, "%s: this process has %u blob writer(s) "
-				    "open on the store", s->root, s->writers);
+		return brig_err_set(e, -EBUSY,
+				    "%s: this process has %u blob writer(s) "
+				    "open on the store",
+				    s->root, s->writers);
 	if (s->leasefd < 0) {
-		int fd = brig_lock_path(s->rootfd, IMG_LEASE_NAME, BRIG_LOCK_EXCLUSIVE,
-					false, e);
+		int fd = brig_lock_path(s->rootfd, IMG_LEASE_NAME, BRIG_LOCK_EXCLUSIVE, false, e);
 		if (fd == -EWOULDBLOCK)
 			return lease_busy(s, e);
 		return fd < 0 ? brig_err_wrap(e, "%s", s->root) : fd;

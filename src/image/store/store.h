@@ -70,15 +70,14 @@
 enum img_media_kind {
 	IMG_KIND_UNKNOWN = 0,
 	IMG_KIND_MANIFEST, /* an image manifest (OCI or Docker v2 schema 2) */
-	IMG_KIND_INDEX,    /* an image index / Docker manifest list */
-	IMG_KIND_CONFIG,   /* an image config */
-	IMG_KIND_LAYER,    /* a filesystem layer (a tar stream) */
+	IMG_KIND_INDEX, /* an image index / Docker manifest list */
+	IMG_KIND_CONFIG, /* an image config */
+	IMG_KIND_LAYER, /* a filesystem layer (a tar stream) */
 };
-
 
 struct img_media_info {
 	enum img_media_kind kind;
-	bool docker;           /* the Docker family rather than OCI */
+	bool docker; /* the Docker family rather than OCI */
 	enum img_compression comp; /* layers only */
 	bool nondistributable; /* OCI nondistributable / Docker foreign layer */
 };
@@ -109,7 +108,7 @@ struct img_platform {
 	char *architecture;
 	char *os;
 	char *os_version; /* NULL when absent */
-	char *variant;    /* NULL when absent */
+	char *variant; /* NULL when absent */
 	char **os_features; /* NULL when absent */
 };
 
@@ -118,8 +117,8 @@ struct img_descriptor {
 	struct img_media_info info; /* classification of media_type */
 	char digest[IMG_DIGEST_SIZE];
 	uint64_t size;
-	char *artifact_type;        /* NULL when absent */
-	char **urls;                /* NULL when absent */
+	char *artifact_type; /* NULL when absent */
+	char **urls; /* NULL when absent */
 	struct img_kvlist annotations;
 	struct img_platform *platform; /* NULL when absent */
 };
@@ -138,7 +137,7 @@ struct img_manifest {
 	struct img_descriptor *layers; /* base layer first */
 	size_t n_layers;
 	struct img_kvlist annotations;
-	char *artifact_type;           /* NULL when absent */
+	char *artifact_type; /* NULL when absent */
 	struct img_descriptor *subject; /* NULL when absent */
 };
 
@@ -169,7 +168,7 @@ struct img_config {
 	struct img_kvlist labels;
 	char *stop_signal;
 	char **exposed_ports; /* the keys of ExposedPorts ("80/tcp") */
-	char **volumes;       /* the keys of Volumes */
+	char **volumes; /* the keys of Volumes */
 	/* "rootfs" */
 	char **diff_ids;
 	size_t n_diff_ids;
@@ -182,15 +181,14 @@ struct img_config {
  * when not NULL, is the type the referring descriptor gave: it must be of
  * the right kind, and a mediaType inside the document must agree with it.
  */
-int img_manifest_parse(const char *buf, size_t len, const char *name,
-		       const char *media_type, struct img_manifest *out,
-		       struct brig_err *e);
+int img_manifest_parse(const char *buf, size_t len, const char *name, const char *media_type,
+		       struct img_manifest *out, struct brig_err *e);
 void img_manifest_clear(struct img_manifest *m);
-int img_index_parse(const char *buf, size_t len, const char *name,
-		    const char *media_type, struct img_index *out, struct brig_err *e);
+int img_index_parse(const char *buf, size_t len, const char *name, const char *media_type,
+		    struct img_index *out, struct brig_err *e);
 void img_index_clear(struct img_index *x);
-int img_config_parse(const char *buf, size_t len, const char *name,
-		     struct img_config *out, struct brig_err *e);
+int img_config_parse(const char *buf, size_t len, const char *name, struct img_config *out,
+		     struct brig_err *e);
 void img_config_clear(struct img_config *c);
 
 /* ------------------------------------------------------------------ */
@@ -202,8 +200,8 @@ void img_config_clear(struct img_config *c);
 struct img_ref {
 	char *domain;
 	char *path;
-	char *tag;                     /* NULL when the reference has none */
-	char digest[IMG_DIGEST_SIZE];  /* "" when the reference has none */
+	char *tag; /* NULL when the reference has none */
+	char digest[IMG_DIGEST_SIZE]; /* "" when the reference has none */
 };
 
 /* Parse name[:tag], name@sha256:hex or name:tag@sha256:hex with the Docker
@@ -223,10 +221,12 @@ struct img_store;
 
 /* Open the layout at root; with create, make it (and root) when missing.
  * An existing oci-layout must say imageLayoutVersion "1.0.0". */
-int img_store_open(const char *root, bool create, struct img_store **out,
-		   struct brig_err *e);
+int img_store_open(const char *root, bool create, struct img_store **out, struct brig_err *e);
 void img_store_close(struct img_store *s);
-static inline void img_store_closep(struct img_store **s) { img_store_close(*s); }
+static inline void img_store_closep(struct img_store **s)
+{
+	img_store_close(*s);
+}
 #define _cleanup_img_store_ _cleanup_(img_store_closep)
 const char *img_store_root(const struct img_store *s);
 
@@ -252,43 +252,43 @@ struct img_blob_writer;
 /* Start a blob.  expected (may be NULL) is checked at commit; more than
  * max_size bytes is an error (-EFBIG; UINT64_MAX for no limit).  Takes the
  * store's ingest lease (waiting while a gc runs). */
-int img_blob_writer_open(struct img_store *s, const char *expected,
-			 uint64_t max_size, struct img_blob_writer **out,
-			 struct brig_err *e);
-int img_blob_write(struct img_blob_writer *w, const void *buf, size_t len,
-		   struct brig_err *e);
+int img_blob_writer_open(struct img_store *s, const char *expected, uint64_t max_size,
+			 struct img_blob_writer **out, struct brig_err *e);
+int img_blob_write(struct img_blob_writer *w, const void *buf, size_t len, struct brig_err *e);
 /* fsync, check the digest, rename to blobs/sha256/<hex>, fsync the
  * directory.  On any failure the temporary file is removed.  Either way the
  * writer is spent; release it with img_blob_abort. */
-int img_blob_commit(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE],
-		    uint64_t *size, struct brig_err *e);
+int img_blob_commit(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE], uint64_t *size,
+		    struct brig_err *e);
 /* Discard what was not committed and free the writer (NULL is fine). */
 void img_blob_abort(struct img_blob_writer *w);
-static inline void img_blob_abortp(struct img_blob_writer **w) { img_blob_abort(*w); }
+static inline void img_blob_abortp(struct img_blob_writer **w)
+{
+	img_blob_abort(*w);
+}
 #define _cleanup_img_blob_writer_ _cleanup_(img_blob_abortp)
 
 /* Store a small blob from memory. */
-int img_blob_put(struct img_store *s, const void *data, size_t len,
-		 char digest[IMG_DIGEST_SIZE], struct brig_err *e);
+int img_blob_put(struct img_store *s, const void *data, size_t len, char digest[IMG_DIGEST_SIZE],
+		 struct brig_err *e);
 /* 1 when the blob exists, 0 when not, negative on error (bad digest). */
 int img_blob_exists(struct img_store *s, const char *digest, struct brig_err *e);
 /* Size of a stored blob. */
-int img_blob_stat(struct img_store *s, const char *digest, uint64_t *size,
-		  struct brig_err *e);
+int img_blob_stat(struct img_store *s, const char *digest, uint64_t *size, struct brig_err *e);
 /* Open a blob read-only (offset 0).  verify re-hashes it first and fails
  * (-EBADMSG) when the content does not match the digest. */
 int img_blob_open(struct img_store *s, const char *digest, bool verify, int *fd,
 		  struct brig_err *e);
 /* Read a whole blob of at most max bytes, verified against its digest. */
-int img_blob_read(struct img_store *s, const char *digest, size_t max, char **buf,
-		  size_t *len, struct brig_err *e);
+int img_blob_read(struct img_store *s, const char *digest, size_t max, char **buf, size_t *len,
+		  struct brig_err *e);
 
 /* Read what a descriptor points at (its size is checked against max and the
  * blob), then parse it. */
 int img_store_load_manifest(struct img_store *s, const struct img_descriptor *d,
 			    struct img_manifest *out, struct brig_err *e);
-int img_store_load_index(struct img_store *s, const struct img_descriptor *d,
-			 struct img_index *out, struct brig_err *e);
+int img_store_load_index(struct img_store *s, const struct img_descriptor *d, struct img_index *out,
+			 struct brig_err *e);
 int img_store_load_config(struct img_store *s, const struct img_descriptor *d,
 			  struct img_config *out, struct brig_err *e);
 
@@ -300,15 +300,14 @@ int img_store_load_config(struct img_store *s, const struct img_descriptor *d,
  * normalised ("busybox" -> "docker.io/library/busybox:latest"); a digest in
  * ref must be the manifest's.  The manifest and everything it references
  * must be present.  A name moves: any other entry with it loses it. */
-int img_store_tag(struct img_store *s, const struct img_descriptor *manifest,
-		  const char *ref, struct brig_err *e);
+int img_store_tag(struct img_store *s, const struct img_descriptor *manifest, const char *ref,
+		  struct brig_err *e);
 /* Keep a manifest (or index) already in the store without naming it: an
  * index.json entry without a ref.name annotation (listed as <none>:<none>,
  * kept by gc).  Nothing is added when the manifest has an entry already,
  * named or not; naming it later (img_store_tag) drops the unnamed entry.
  * The manifest and everything it references must be present. */
-int img_store_add(struct img_store *s, const struct img_descriptor *manifest,
-		  struct brig_err *e);
+int img_store_add(struct img_store *s, const struct img_descriptor *manifest, struct brig_err *e);
 /* Remove the unnamed entries of the image what (a manifest digest, image
  * ID or ID prefix, as img_store_resolve takes them) when it has no named
  * entry; -ENOENT otherwise. */
@@ -320,21 +319,20 @@ int img_store_untag(struct img_store *s, const char *ref, struct brig_err *e);
 /* Find an image by name, by manifest digest, by image ID (config digest,
  * "sha256:…" or 64 hex) or by a unique ID prefix of 4 hex digits or more.
  * -ENOENT when nothing matches, -ENOTUNIQ when a prefix is ambiguous. */
-int img_store_resolve(struct img_store *s, const char *what,
-		      struct img_descriptor *out, struct brig_err *e);
+int img_store_resolve(struct img_store *s, const char *what, struct img_descriptor *out,
+		      struct brig_err *e);
 /* From a manifest or index descriptor, the manifest for arch/os (variant
  * may be NULL: any); a manifest descriptor is returned as it is. */
-int img_store_select_manifest(struct img_store *s, const struct img_descriptor *d,
-			      const char *arch, const char *os, const char *variant,
-			      struct img_descriptor *out, struct brig_err *e);
+int img_store_select_manifest(struct img_store *s, const struct img_descriptor *d, const char *arch,
+			      const char *os, const char *variant, struct img_descriptor *out,
+			      struct brig_err *e);
 
 struct img_list_entry {
-	char *name;                /* NULL for an entry without a name */
+	char *name; /* NULL for an entry without a name */
 	struct img_descriptor desc;
 };
 /* Every index.json entry, in file order. */
-int img_store_list(struct img_store *s, struct img_list_entry **out, size_t *n,
-		   struct brig_err *e);
+int img_store_list(struct img_store *s, struct img_list_entry **out, size_t *n, struct brig_err *e);
 void img_store_list_free(struct img_list_entry *v, size_t n);
 
 /* ------------------------------------------------------------------ */
@@ -351,8 +349,7 @@ void img_store_list_free(struct img_list_entry *v, size_t n);
  * be read.  *report: {"dry_run", "removed_blobs":[{"digest","size"}],
  * "removed_temps":[...], "reclaimed_bytes", "kept_blobs", "unexpected":[...]}.
  */
-int img_store_gc(struct img_store *s, bool dry_run, json_t **report,
-		 struct brig_err *e);
+int img_store_gc(struct img_store *s, bool dry_run, json_t **report, struct brig_err *e);
 
 /*
  * The diff_ids the images of the store need: every rootfs.diff_ids entry of
@@ -372,7 +369,6 @@ int img_store_diff_ids(struct img_store *s, json_t **out, struct brig_err *e);
  * *report: {"ok", "blobs", "corrupt_blobs":[...], "broken_refs":[{"name",
  * "digest","error"}], "temp_files":[...], "unexpected":[...], "repaired"}.
  */
-int img_store_check(struct img_store *s, bool repair, json_t **report,
-		    struct brig_err *e);
+int img_store_check(struct img_store *s, bool repair, json_t **report, struct brig_err *e);
 
 #endif /* BRIG_IMAGE_STORE_H */

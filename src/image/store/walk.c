@@ -70,8 +70,8 @@ void img_set_free(struct img_digest_set *set)
 
 /* ---- loading through descriptors ---- */
 
-static int want_kind(struct img_store *s, const struct img_descriptor *d,
-		     enum img_media_kind kind, struct brig_err *e)
+static int want_kind(struct img_store *s, const struct img_descriptor *d, enum img_media_kind kind,
+		     struct brig_err *e)
 {
 	if (d->info.kind == kind)
 		return 0;
@@ -82,9 +82,9 @@ static int want_kind(struct img_store *s, const struct img_descriptor *d,
 
 /* Read the document d names, of the kind expected, into *buf; name gets
  * "LABEL DIGEST" for the parser's messages. */
-static int read_doc(struct img_store *s, const struct img_descriptor *d,
-		    enum img_media_kind kind, size_t max, const char *label, char **buf,
-		    size_t *len, char name[IMG_DIGEST_SIZE + 16], struct brig_err *e)
+static int read_doc(struct img_store *s, const struct img_descriptor *d, enum img_media_kind kind,
+		    size_t max, const char *label, char **buf, size_t *len,
+		    char name[IMG_DIGEST_SIZE + 16], struct brig_err *e)
 {
 	int r = want_kind(s, d, kind, e);
 	if (r < 0 || (r = img_read_desc(s, d, max, buf, len, e)) < 0)
@@ -100,13 +100,13 @@ int img_store_load_manifest(struct img_store *s, const struct img_descriptor *d,
 	size_t len = 0;
 	char name[IMG_DIGEST_SIZE + 16];
 	*out = (struct img_manifest){ 0 };
-	int r = read_doc(s, d, IMG_KIND_MANIFEST, IMG_MANIFEST_MAX, "manifest", &buf, &len,
-			 name, e);
+	int r = read_doc(s, d, IMG_KIND_MANIFEST, IMG_MANIFEST_MAX, "manifest", &buf, &len, name,
+			 e);
 	return r < 0 ? r : img_manifest_parse(buf, len, name, d->media_type, out, e);
 }
 
-int img_store_load_index(struct img_store *s, const struct img_descriptor *d,
-			 struct img_index *out, struct brig_err *e)
+int img_store_load_index(struct img_store *s, const struct img_descriptor *d, struct img_index *out,
+			 struct brig_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -129,23 +129,23 @@ int img_store_load_config(struct img_store *s, const struct img_descriptor *d,
 
 /* ---- platform selection ---- */
 
-static bool platform_match(const struct img_platform *p, const char *arch,
-			   const char *os, const char *variant)
+static bool platform_match(const struct img_platform *p, const char *arch, const char *os,
+			   const char *variant)
 {
 	if (!p || strcmp(p->architecture, arch) != 0 || strcmp(p->os, os) != 0)
 		return false;
 	return !variant || !p->variant || strcmp(p->variant, variant) == 0;
 }
 
-static int select_in(struct img_store *s, const struct img_descriptor *d,
-		     const char *arch, const char *os, const char *variant, int depth,
-		     struct img_descriptor *out, struct brig_err *e)
+static int select_in(struct img_store *s, const struct img_descriptor *d, const char *arch,
+		     const char *os, const char *variant, int depth, struct img_descriptor *out,
+		     struct brig_err *e)
 {
 	if (d->info.kind == IMG_KIND_MANIFEST)
 		return img_descriptor_copy(out, d, e);
 	if (depth >= WALK_MAX_DEPTH)
-		return brig_err_set(e, -ELOOP, "%s: indexes nested too deeply at %s",
-				    s->root, d->digest);
+		return brig_err_set(e, -ELOOP, "%s: indexes nested too deeply at %s", s->root,
+				    d->digest);
 	struct img_index x;
 	int r = img_store_load_index(s, d, &x, e);
 	if (r < 0)
@@ -166,9 +166,9 @@ static int select_in(struct img_store *s, const struct img_descriptor *d,
 	return r;
 }
 
-int img_store_select_manifest(struct img_store *s, const struct img_descriptor *d,
-			      const char *arch, const char *os, const char *variant,
-			      struct img_descriptor *out, struct brig_err *e)
+int img_store_select_manifest(struct img_store *s, const struct img_descriptor *d, const char *arch,
+			      const char *os, const char *variant, struct img_descriptor *out,
+			      struct brig_err *e)
 {
 	*out = (struct img_descriptor){ 0 };
 	return select_in(s, d, arch, os, variant, 0, out, e);
@@ -176,8 +176,8 @@ int img_store_select_manifest(struct img_store *s, const struct img_descriptor *
 
 /* ---- the walk ---- */
 
-static int reach(struct img_digest_set *set, const struct img_digest_set *bad,
-		 struct img_store *s, const struct img_descriptor *d, struct brig_err *e)
+static int reach(struct img_digest_set *set, const struct img_digest_set *bad, struct img_store *s,
+		 const struct img_descriptor *d, struct brig_err *e)
 {
 	int r = img_set_add(set, d->digest);
 	if (r < 0)
@@ -188,17 +188,18 @@ static int reach(struct img_digest_set *set, const struct img_digest_set *bad,
 }
 
 /* A layer: present and of the size its descriptor gives. */
-static int walk_leaf(struct img_store *s, const struct img_descriptor *d,
-		     struct brig_err *e)
+static int walk_leaf(struct img_store *s, const struct img_descriptor *d, struct brig_err *e)
 {
 	uint64_t size = 0;
 	int r = img_blob_stat(s, d->digest, &size, e);
 	if (r < 0)
 		return r;
 	if (size != d->size)
-		return brig_err_set(e, -EBADMSG, "%s: blob %s has %llu bytes, its "
-				    "descriptor says %llu", s->root, d->digest,
-				    (unsigned long long)size, (unsigned long long)d->size);
+		return brig_err_set(e, -EBADMSG,
+				    "%s: blob %s has %llu bytes, its "
+				    "descriptor says %llu",
+				    s->root, d->digest, (unsigned long long)size,
+				    (unsigned long long)d->size);
 	return 0;
 }
 
@@ -215,9 +216,10 @@ static int walk_manifest(struct img_store *s, const struct img_descriptor *d,
 	    (r = img_store_load_config(s, &m.config, &c, e)) < 0)
 		goto out;
 	if (c.n_diff_ids != m.n_layers) {
-		r = brig_err_set(e, -EBADMSG, "%s: config %s lists %zu diff_ids for the %zu "
-				 "layers of manifest %s", s->root, m.config.digest,
-				 c.n_diff_ids, m.n_layers, d->digest);
+		r = brig_err_set(e, -EBADMSG,
+				 "%s: config %s lists %zu diff_ids for the %zu "
+				 "layers of manifest %s",
+				 s->root, m.config.digest, c.n_diff_ids, m.n_layers, d->digest);
 		goto out;
 	}
 	for (size_t i = 0; i < m.n_layers; i++)
@@ -231,9 +233,8 @@ out:
 	return r;
 }
 
-static int walk_at(struct img_store *s, const struct img_descriptor *d,
-		   struct img_digest_set *set, const struct img_digest_set *bad,
-		   int depth, struct brig_err *e)
+static int walk_at(struct img_store *s, const struct img_descriptor *d, struct img_digest_set *set,
+		   const struct img_digest_set *bad, int depth, struct brig_err *e)
 {
 	int r = reach(set, bad, s, d, e);
 	if (r <= 0)
@@ -243,8 +244,8 @@ static int walk_at(struct img_store *s, const struct img_descriptor *d,
 	if (d->info.kind != IMG_KIND_INDEX)
 		return want_kind(s, d, IMG_KIND_MANIFEST, e);
 	if (depth >= WALK_MAX_DEPTH)
-		return brig_err_set(e, -ELOOP, "%s: indexes nested too deeply at %s",
-				    s->root, d->digest);
+		return brig_err_set(e, -ELOOP, "%s: indexes nested too deeply at %s", s->root,
+				    d->digest);
 	struct img_index x;
 	r = img_store_load_index(s, d, &x, e);
 	for (size_t i = 0; r == 0 && i < x.n_manifests; i++)
@@ -253,9 +254,8 @@ static int walk_at(struct img_store *s, const struct img_descriptor *d,
 	return r;
 }
 
-int img_walk(struct img_store *s, const struct img_descriptor *d,
-	     struct img_digest_set *set, const struct img_digest_set *bad,
-	     struct brig_err *e)
+int img_walk(struct img_store *s, const struct img_descriptor *d, struct img_digest_set *set,
+	     const struct img_digest_set *bad, struct brig_err *e)
 {
 	return walk_at(s, d, set, bad, 0, e);
 }

@@ -5,12 +5,12 @@
 
 #include "runtime/cgroup/cgroup.h"
 
-#define RT_CG_PATH_MAX 1024       /* cgroupsPath length */
-#define RT_CG_FILE_MAX (1 << 20)  /* a cgroup file we read */
-#define RT_CG_PROC_MAX (4 << 20)  /* /proc/self/mountinfo, /proc/self/cgroup */
-#define RT_CG_LIST_MAX 4096       /* entries of one resources array */
-#define RT_CG_VALUE_MAX 65536     /* one unified value */
-#define RT_CG_HIER_MAX 64         /* hierarchies */
+#define RT_CG_PATH_MAX 1024 /* cgroupsPath length */
+#define RT_CG_FILE_MAX (1 << 20) /* a cgroup file we read */
+#define RT_CG_PROC_MAX (4 << 20) /* /proc/self/mountinfo, /proc/self/cgroup */
+#define RT_CG_LIST_MAX 4096 /* entries of one resources array */
+#define RT_CG_VALUE_MAX 65536 /* one unified value */
+#define RT_CG_HIER_MAX 64 /* hierarchies */
 
 /* ------------------------------------------------------------------ */
 /* controllers and layout discovery (cgroup_layout.c)                   */
@@ -42,10 +42,10 @@ int rt_cg_ctl_from_name(const char *name, size_t len);
 
 /* One mounted hierarchy, as discovered. */
 struct rt_cg_mnt {
-	char *mount;   /* mount point, e.g. /sys/fs/cgroup/memory */
-	char *root;    /* root of the mount inside the hierarchy */
-	char *own;     /* the calling process's cgroup, relative to mount */
-	char *name;    /* v1 named hierarchy ("systemd"), else NULL */
+	char *mount; /* mount point, e.g. /sys/fs/cgroup/memory */
+	char *root; /* root of the mount inside the hierarchy */
+	char *own; /* the calling process's cgroup, relative to mount */
+	char *name; /* v1 named hierarchy ("systemd"), else NULL */
 	uint32_t ctls; /* v1: controllers bound to it */
 	bool v2;
 };
@@ -59,8 +59,8 @@ struct rt_cg_layout {
 
 /* Discover the layout from the text of /proc/self/mountinfo and of
  * /proc/self/cgroup (so tests can feed fake hosts). */
-int rt_cg_layout_parse(const char *mountinfo, const char *self_cgroup,
-		       struct rt_cg_layout *out, struct brig_err *e);
+int rt_cg_layout_parse(const char *mountinfo, const char *self_cgroup, struct rt_cg_layout *out,
+		       struct brig_err *e);
 /* The same from /proc/self. */
 int rt_cg_layout_read(struct rt_cg_layout *out, struct brig_err *e);
 void rt_cg_layout_clear(struct rt_cg_layout *l);
@@ -87,7 +87,7 @@ enum {
 
 struct rt_cg_devrule {
 	bool allow;
-	char type;     /* 'a', 'b', 'c' */
+	char type; /* 'a', 'b', 'c' */
 	int64_t major; /* -1: any */
 	int64_t minor; /* -1: any */
 	unsigned access;
@@ -96,7 +96,7 @@ struct rt_cg_devrule {
 struct rt_cg_blkdev {
 	int64_t major, minor;
 	struct rt_cg_opt weight, leaf_weight; /* weightDevice */
-	uint64_t rate;                        /* throttle* */
+	uint64_t rate; /* throttle* */
 };
 
 enum { RT_CG_THR_RBPS, RT_CG_THR_WBPS, RT_CG_THR_RIOPS, RT_CG_THR_WIOPS, RT_CG_THR_N };
@@ -164,17 +164,15 @@ struct rt_cgroup_cfg {
 };
 
 /* Check a cgroup path ("..", empty components, length); at names it. */
-int rt_cg_path_check(const char *path, const struct bj_loc *at,
-		     struct brig_err *e);
+int rt_cg_path_check(const char *path, const struct bj_loc *at, struct brig_err *e);
 /* "slice:prefix:name" -> "/a.slice/a-b.slice/prefix-name.scope". */
-int rt_cg_systemd_path(const char *spec, const char *id,
-		       const struct bj_loc *at, char **out, struct brig_err *e);
+int rt_cg_systemd_path(const char *spec, const char *id, const struct bj_loc *at, char **out,
+		       struct brig_err *e);
 /* Parse "2MB" into bytes; -EINVAL when malformed. */
 int rt_cg_pagesize_bytes(const char *s, uint64_t *out);
 /* The device rules actually applied: deny all, the default devices, then the
  * user's rules after their last "deny all" (last match wins). */
-int rt_cg_dev_effective(const struct rt_cgroup_resources *r,
-			struct rt_cg_devrule **out, size_t *n,
+int rt_cg_dev_effective(const struct rt_cgroup_resources *r, struct rt_cg_devrule **out, size_t *n,
 			struct brig_err *e);
 /* Controllers the resources need (RT_CG_BIT mask), apart from unified. */
 uint32_t rt_cg_res_controllers(const struct rt_cgroup_resources *r);
@@ -186,12 +184,12 @@ uint32_t rt_cg_unified_controllers(const struct rt_cgroup_resources *r);
 /* ------------------------------------------------------------------ */
 
 struct rt_cg_hier {
-	char *mount;    /* hierarchy mount point */
-	char *base;     /* where the path starts: mount or our own cgroup */
-	char *dir;      /* the container's cgroup (absolute path) */
-	char *name;     /* v1 named hierarchy, else NULL */
+	char *mount; /* hierarchy mount point */
+	char *base; /* where the path starts: mount or our own cgroup */
+	char *dir; /* the container's cgroup (absolute path) */
+	char *name; /* v1 named hierarchy, else NULL */
 	char **created; /* dirs create() made, outermost first (strv) */
-	uint32_t ctls;  /* v1: controllers of the hierarchy */
+	uint32_t ctls; /* v1: controllers of the hierarchy */
 	bool v2;
 };
 
@@ -206,15 +204,15 @@ struct rt_cgroup {
 int rt_cg_create_in(const struct rt_cg_layout *l, const struct rt_cgroup_cfg *cfg,
 		    struct rt_cgroup **out, struct brig_err *e);
 /* Build the hierarchy list for path (no filesystem changes). */
-int rt_cg_build(const struct rt_cg_layout *l, const char *path,
-		struct rt_cgroup **out, struct brig_err *e);
+int rt_cg_build(const struct rt_cg_layout *l, const char *path, struct rt_cgroup **out,
+		struct brig_err *e);
 /* The v1 hierarchy with controller c, else NULL. */
 struct rt_cg_hier *rt_cg_v1_find(struct rt_cgroup *cg, enum rt_cg_ctl c);
 /* The unified hierarchy, else NULL. */
 struct rt_cg_hier *rt_cg_unified(struct rt_cgroup *cg);
 /* Apply resources; update=false on create (defaults applied). */
-int rt_cg_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-		bool update, struct brig_err *e);
+int rt_cg_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+		struct brig_err *e);
 
 /* ------------------------------------------------------------------ */
 /* cgroup files (cgroup_file.c)                                         */
@@ -229,18 +227,16 @@ struct rt_cg_dir {
 int rt_cg_dir_open(struct rt_cg_dir *d, const char *path, struct brig_err *e);
 void rt_cg_dir_close(struct rt_cg_dir *d);
 /* Write val to d/file; errors name the file and the value. */
-int rt_cg_write(const struct rt_cg_dir *d, const char *file, const char *val,
-		struct brig_err *e);
-int rt_cg_writef(const struct rt_cg_dir *d, const char *file,
-		 struct brig_err *e, const char *fmt, ...) BRIG_PRINTF(4, 5);
-int rt_cg_read(const struct rt_cg_dir *d, const char *file, char **out,
-	       struct brig_err *e);
+int rt_cg_write(const struct rt_cg_dir *d, const char *file, const char *val, struct brig_err *e);
+int rt_cg_writef(const struct rt_cg_dir *d, const char *file, struct brig_err *e, const char *fmt,
+		 ...) BRIG_PRINTF(4, 5);
+int rt_cg_read(const struct rt_cg_dir *d, const char *file, char **out, struct brig_err *e);
 /* Read a single number; "max" gives *max=true (when max is not NULL). */
-int rt_cg_read_u64(const struct rt_cg_dir *d, const char *file, uint64_t *out,
-		   bool *max, struct brig_err *e);
+int rt_cg_read_u64(const struct rt_cg_dir *d, const char *file, uint64_t *out, bool *max,
+		   struct brig_err *e);
 /* "key value" lines (memory.events, cpu.stat): value of key; 1 if absent. */
-int rt_cg_read_keyed(const struct rt_cg_dir *d, const char *file,
-		     const char *key, uint64_t *out, struct brig_err *e);
+int rt_cg_read_keyed(const struct rt_cg_dir *d, const char *file, const char *key, uint64_t *out,
+		     struct brig_err *e);
 bool rt_cg_has(const struct rt_cg_dir *d, const char *file);
 /* Whether a whitespace separated list contains word. */
 bool rt_cg_word_in(const char *list, const char *word);
@@ -252,22 +248,22 @@ void rt_cg_backoff(unsigned n);
 /* ------------------------------------------------------------------ */
 
 /* Apply the resource groups whose controller is in mask. */
-int rt_cg_v1_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-		   bool update, uint32_t mask, struct brig_err *e);
+int rt_cg_v1_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+		   uint32_t mask, struct brig_err *e);
 /* Copy cpuset.cpus/mems from the parent into a fresh v1 cpuset dir. */
 int rt_cg_v1_cpuset_init(const char *dir, struct brig_err *e);
 /* "dev hca_handle=N hca_object=M" (only the members that are set). */
 int rt_cg_rdma_line(const struct rt_cg_rdma *d, char *buf, size_t size);
-int rt_cg_v1_devices(const struct rt_cg_dir *d, const struct rt_cg_devrule *rules,
-		     size_t n, struct brig_err *e);
+int rt_cg_v1_devices(const struct rt_cg_dir *d, const struct rt_cg_devrule *rules, size_t n,
+		     struct brig_err *e);
 
 /* Enable the controllers of mask (errors fatal) and optional (ignored) in
  * every cgroup from start down to dir's parent.  Controllers that start
  * itself does not offer are left for the caller to report. */
-int rt_cg_v2_enable(const char *start, const char *dir, uint32_t mask,
-		    uint32_t optional, struct brig_err *e);
-int rt_cg_v2_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-		   bool update, uint32_t mask, struct brig_err *e);
+int rt_cg_v2_enable(const char *start, const char *dir, uint32_t mask, uint32_t optional,
+		    struct brig_err *e);
+int rt_cg_v2_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+		   uint32_t mask, struct brig_err *e);
 /* Controllers listed in dir/cgroup.controllers (RT_CG_BIT mask). */
 int rt_cg_v2_controllers(const char *dir, uint32_t *mask, struct brig_err *e);
 
@@ -278,17 +274,14 @@ int rt_cg_v2_controllers(const char *dir, uint32_t *mask, struct brig_err *e);
 struct bpf_insn;
 /* Assemble the BPF_PROG_TYPE_CGROUP_DEVICE program for rules (in order,
  * last match wins per access bit, default deny). Free *out. */
-int rt_cg_bpf_build(const struct rt_cg_devrule *rules, size_t n,
-		    struct bpf_insn **out, size_t *count, struct brig_err *e);
+int rt_cg_bpf_build(const struct rt_cg_devrule *rules, size_t n, struct bpf_insn **out,
+		    size_t *count, struct brig_err *e);
 /* Load it; returns the program fd. */
-int rt_cg_bpf_load(const struct bpf_insn *insns, size_t count,
-		   struct brig_err *e);
+int rt_cg_bpf_load(const struct bpf_insn *insns, size_t count, struct brig_err *e);
 /* Attach progfd to the cgroup dir fd, replacing device programs there. */
-int rt_cg_bpf_attach(int cgfd, const char *path, int progfd,
-		     struct brig_err *e);
+int rt_cg_bpf_attach(int cgfd, const char *path, int progfd, struct brig_err *e);
 /* All three. */
-int rt_cg_bpf_devices(int cgfd, const char *path,
-		      const struct rt_cg_devrule *rules, size_t n,
+int rt_cg_bpf_devices(int cgfd, const char *path, const struct rt_cg_devrule *rules, size_t n,
 		      struct brig_err *e);
 
 int rt_cg_write_cpuset(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,

@@ -46,8 +46,8 @@ void rt_cgroup_free(struct rt_cgroup *cg)
 	free(cg);
 }
 
-static int build_hier(struct rt_cg_hier *h, const struct rt_cg_mnt *m,
-		      const char *path, struct brig_err *e)
+static int build_hier(struct rt_cg_hier *h, const struct rt_cg_mnt *m, const char *path,
+		      struct brig_err *e)
 {
 	h->v2 = m->v2;
 	h->ctls = m->ctls;
@@ -62,8 +62,8 @@ static int build_hier(struct rt_cg_hier *h, const struct rt_cg_mnt *m,
 	return 0;
 }
 
-int rt_cg_build(const struct rt_cg_layout *l, const char *path,
-		struct rt_cgroup **out, struct brig_err *e)
+int rt_cg_build(const struct rt_cg_layout *l, const char *path, struct rt_cgroup **out,
+		struct brig_err *e)
 {
 	struct rt_cgroup *cg = calloc(1, sizeof(*cg));
 	if (!cg || !(cg->h = calloc(l->n ? l->n : 1, sizeof(*cg->h)))) {
@@ -161,7 +161,8 @@ static int mkdir_hier(struct rt_cg_hier *h, struct brig_err *e)
 	for (unsigned i = 0; i < 8 && r == -ENOENT; i++)
 		r = mkdir_walk(h, e);
 	if (r == -ENOENT)
-		return brig_err_set(e, -ENOENT, "creating cgroup %s: parents keep vanishing", h->dir);
+		return brig_err_set(e, -ENOENT, "creating cgroup %s: parents keep vanishing",
+				    h->dir);
 	if (r < 0)
 		return r;
 	if (h->v2 || !(h->ctls & RT_CG_BIT(RT_CG_CPUSET)))
@@ -173,8 +174,7 @@ static int mkdir_hier(struct rt_cg_hier *h, struct brig_err *e)
 }
 
 /* v2 controllers are enabled on the way down; v1-bound ones never. */
-static int enable_v2(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-		     struct brig_err *e)
+static int enable_v2(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, struct brig_err *e)
 {
 	struct rt_cg_hier *u = rt_cg_unified(cg);
 	if (!u)
@@ -183,19 +183,19 @@ static int enable_v2(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
 	for (size_t i = 0; i < cg->n; i++)
 		if (!cg->h[i].v2)
 			v1 |= cg->h[i].ctls;
-	uint32_t v2able = RT_CG_BIT(RT_CG_CPU) | RT_CG_BIT(RT_CG_CPUSET) |
-			  RT_CG_BIT(RT_CG_MEMORY) | RT_CG_BIT(RT_CG_BLKIO) |
-			  RT_CG_BIT(RT_CG_PIDS) | RT_CG_BIT(RT_CG_HUGETLB) |
-			  RT_CG_BIT(RT_CG_RDMA) | RT_CG_BIT(RT_CG_MISC);
+	uint32_t v2able = RT_CG_BIT(RT_CG_CPU) | RT_CG_BIT(RT_CG_CPUSET) | RT_CG_BIT(RT_CG_MEMORY) |
+		RT_CG_BIT(RT_CG_BLKIO) | RT_CG_BIT(RT_CG_PIDS) | RT_CG_BIT(RT_CG_HUGETLB) |
+		RT_CG_BIT(RT_CG_RDMA) | RT_CG_BIT(RT_CG_MISC);
 	uint32_t need = (rt_cg_res_controllers(r) & v2able & ~v1) |
-			(rt_cg_unified_controllers(r) & v2able);
-	uint32_t optional = cg->layout == RT_CGROUP_V2 ?
-				    (RT_CG_BIT(RT_CG_MEMORY) | RT_CG_BIT(RT_CG_PIDS)) & ~need : 0;
+		(rt_cg_unified_controllers(r) & v2able);
+	uint32_t optional = cg->layout == RT_CGROUP_V2
+		? (RT_CG_BIT(RT_CG_MEMORY) | RT_CG_BIT(RT_CG_PIDS)) & ~need
+		: 0;
 	return rt_cg_v2_enable(u->base, u->dir, need, optional, e);
 }
 
-static int apply_limits(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-			bool update, bool devices, struct brig_err *e);
+static int apply_limits(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+			bool devices, struct brig_err *e);
 
 int rt_cg_create_in(const struct rt_cg_layout *l, const struct rt_cgroup_cfg *cfg,
 		    struct rt_cgroup **out, struct brig_err *e)
@@ -220,8 +220,7 @@ int rt_cg_create_in(const struct rt_cg_layout *l, const struct rt_cgroup_cfg *cf
 	return 0;
 }
 
-int rt_cgroup_create(const struct rt_cgroup_cfg *cfg, struct rt_cgroup **out,
-		     struct brig_err *e)
+int rt_cgroup_create(const struct rt_cgroup_cfg *cfg, struct rt_cgroup **out, struct brig_err *e)
 {
 	struct rt_cg_layout l;
 	int r = rt_cg_layout_read(&l, e);
@@ -259,16 +258,26 @@ int rt_cg_v2_controllers(const char *dir, uint32_t *mask, struct brig_err *e)
 static const char *ctl_field(enum rt_cg_ctl c)
 {
 	switch (c) {
-	case RT_CG_MEMORY: return "memory";
-	case RT_CG_CPU: return "cpu (shares/quota/period/burst/realtime/idle)";
-	case RT_CG_CPUSET: return "cpu.cpus/cpu.mems";
-	case RT_CG_PIDS: return "pids";
-	case RT_CG_BLKIO: return "blockIO";
-	case RT_CG_HUGETLB: return "hugepageLimits";
-	case RT_CG_NET_CLS: return "network.classID";
-	case RT_CG_NET_PRIO: return "network.priorities";
-	case RT_CG_RDMA: return "rdma";
-	default: return "unified";
+	case RT_CG_MEMORY:
+		return "memory";
+	case RT_CG_CPU:
+		return "cpu (shares/quota/period/burst/realtime/idle)";
+	case RT_CG_CPUSET:
+		return "cpu.cpus/cpu.mems";
+	case RT_CG_PIDS:
+		return "pids";
+	case RT_CG_BLKIO:
+		return "blockIO";
+	case RT_CG_HUGETLB:
+		return "hugepageLimits";
+	case RT_CG_NET_CLS:
+		return "network.classID";
+	case RT_CG_NET_PRIO:
+		return "network.priorities";
+	case RT_CG_RDMA:
+		return "rdma";
+	default:
+		return "unified";
 	}
 }
 
@@ -290,8 +299,8 @@ static void freeze_for_devices(struct rt_cgroup *cg, bool *thaw)
 }
 
 /* Devices: v1 devices controller, else the v2 eBPF filter. */
-static int apply_devices(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-			 bool update, struct brig_err *e)
+static int apply_devices(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+			 struct brig_err *e)
 {
 	if (update && !r->devices_set)
 		return 0;
@@ -304,7 +313,8 @@ static int apply_devices(struct rt_cgroup *cg, const struct rt_cgroup_resources 
 		return 0;
 	}
 	if (!h)
-		return brig_err_set(e, -ENODEV, "linux.resources.devices: no devices cgroup "
+		return brig_err_set(e, -ENODEV,
+				    "linux.resources.devices: no devices cgroup "
 				    "controller and no cgroup v2 hierarchy on this host");
 	_cleanup_free_ struct rt_cg_devrule *rules = NULL;
 	size_t n = 0;
@@ -331,21 +341,23 @@ static int apply_devices(struct rt_cgroup *cg, const struct rt_cgroup_resources 
 	return ret < 0 ? brig_err_wrap(e, "linux.resources.devices") : 0;
 }
 
-static int check_available(const struct rt_cgroup *cg, uint32_t need,
-			   uint32_t have, struct brig_err *e)
+static int check_available(const struct rt_cgroup *cg, uint32_t need, uint32_t have,
+			   struct brig_err *e)
 {
 	for (int c = 0; c < RT_CG_NCTL; c++) {
 		if (!(need & RT_CG_BIT(c)) || (have & RT_CG_BIT(c)))
 			continue;
 		const char *name = rt_cg_ctl_name((enum rt_cg_ctl)c, cg->layout == RT_CGROUP_V2);
-		return brig_err_set(e, -ENOTSUP, "linux.resources.%s: cgroup controller '%s' "
-				    "is not available on this host", ctl_field((enum rt_cg_ctl)c), name);
+		return brig_err_set(e, -ENOTSUP,
+				    "linux.resources.%s: cgroup controller '%s' "
+				    "is not available on this host",
+				    ctl_field((enum rt_cg_ctl)c), name);
 	}
 	return 0;
 }
 
-int rt_cg_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-		bool update, struct brig_err *e)
+int rt_cg_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+		struct brig_err *e)
 {
 	return apply_limits(cg, r, update, true, e);
 }
@@ -361,8 +373,8 @@ void rt_cgroup_cfg_defer_devices(struct rt_cgroup_cfg *cfg)
 	cfg->defer_devices = true;
 }
 
-static int apply_limits(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-			bool update, bool devices, struct brig_err *e)
+static int apply_limits(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+			bool devices, struct brig_err *e)
 {
 	uint32_t need = rt_cg_res_controllers(r), v1 = 0, v2 = 0;
 	for (size_t i = 0; i < cg->n; i++)
@@ -371,7 +383,8 @@ static int apply_limits(struct rt_cgroup *cg, const struct rt_cgroup_resources *
 	struct rt_cg_hier *u = rt_cg_unified(cg);
 	int ret;
 	if (r->n_unified && !u)
-		return brig_err_set(e, -ENOTSUP, "linux.resources.unified: this host has "
+		return brig_err_set(e, -ENOTSUP,
+				    "linux.resources.unified: this host has "
 				    "no cgroup v2 hierarchy (cgroup v1 only)");
 	if (u && (need & ~v1) && (ret = rt_cg_v2_controllers(u->dir, &v2, e)) < 0)
 		return ret;
@@ -411,8 +424,7 @@ int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, struct brig_err *e)
 }
 
 /* rmdir, waiting a little while the last tasks finish exiting. */
-static int rmdir_wait(int dfd, const char *name, const char *path,
-		      struct brig_err *e)
+static int rmdir_wait(int dfd, const char *name, const char *path, struct brig_err *e)
 {
 	for (unsigned i = 0;; i++) {
 		if (unlinkat(dfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
@@ -424,8 +436,7 @@ static int rmdir_wait(int dfd, const char *name, const char *path,
 }
 
 /* Remove the sub-cgroups of dirfd (made by the container), deepest first. */
-static int remove_children(int dirfd, const char *path, unsigned depth,
-			   struct brig_err *e)
+static int remove_children(int dirfd, const char *path, unsigned depth, struct brig_err *e)
 {
 	if (depth > 64)
 		return brig_err_set(e, -ELOOP, "cgroup %s: nested too deep", path);
@@ -443,8 +454,8 @@ static int remove_children(int dirfd, const char *path, unsigned depth,
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		_cleanup_free_ char *sub = path_join(path, de->d_name);
-		_cleanup_close_ int sfd = BRIG_RETRY(openat(dirfd, de->d_name,
-							     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		_cleanup_close_ int sfd = BRIG_RETRY(
+			openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		if (!sub)
 			r = brig_err_set(e, -ENOMEM, "out of memory");
 		else if (sfd < 0)
@@ -463,7 +474,8 @@ static int destroy_hier(struct rt_cg_hier *h, struct brig_err *e)
 	for (size_t i = n; i-- > 0;) {
 		const char *p = h->created[i];
 		if (strcmp(p, h->dir) == 0) {
-			_cleanup_close_ int fd = BRIG_RETRY(open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+			_cleanup_close_ int fd = BRIG_RETRY(
+				open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 			if (fd < 0 && errno != ENOENT)
 				return brig_err_sys(e, errno, "opening cgroup %s", p);
 			if (fd >= 0 && (r = remove_children(fd, p, 0, e)) < 0)
@@ -511,8 +523,8 @@ void rt_cgroup_features(json_t *linux_features)
 	/* --systemd-cgroup maps slice:prefix:name to the path systemd would
 	 * use, but makes no transient unit over D-Bus: not the systemd driver
 	 * a caller asking this means. */
-	json_t *c = json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1,
-			      "systemd", 0, "systemdUser", 0, "rdma", 1);
+	json_t *c = json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0,
+			      "systemdUser", 0, "rdma", 1);
 	if (c)
 		(void)json_object_set_new(linux_features, "cgroup", c);
 }

@@ -21,13 +21,13 @@
 
 #include "common/common.h"
 
-struct rt_cgroup_cfg;       /* parsed linux.cgroupsPath + linux.resources */
+struct rt_cgroup_cfg; /* parsed linux.cgroupsPath + linux.resources */
 struct rt_cgroup_resources; /* parsed resources object */
-struct rt_cgroup;           /* the live cgroup(s) of one container */
+struct rt_cgroup; /* the live cgroup(s) of one container */
 
 enum rt_cgroup_layout {
 	RT_CGROUP_V1 = 1, /* only cgroup v1 controllers */
-	RT_CGROUP_V2,     /* the unified hierarchy only */
+	RT_CGROUP_V2, /* the unified hierarchy only */
 	RT_CGROUP_HYBRID, /* v1 controllers plus a cgroup2 mount */
 };
 
@@ -39,26 +39,22 @@ enum rt_cgroup_layout {
  * path systemd would use ("/system.slice/prefix-name.scope"); it fails when
  * systemd is not running.
  */
-int rt_cgroup_cfg_parse(const json_t *linux_obj, const struct bj_loc *at,
-			const char *id, bool systemd,
-			struct rt_cgroup_cfg **out, struct brig_err *e);
+int rt_cgroup_cfg_parse(const json_t *linux_obj, const struct bj_loc *at, const char *id,
+			bool systemd, struct rt_cgroup_cfg **out, struct brig_err *e);
 void rt_cgroup_cfg_free(struct rt_cgroup_cfg *cfg);
 /* The validated cgroup path ("/abs/path" or "rel/path"). */
 const char *rt_cgroup_cfg_path(const struct rt_cgroup_cfg *cfg);
 /* The parsed resources (never NULL after a successful parse). */
-const struct rt_cgroup_resources *
-rt_cgroup_cfg_resources(const struct rt_cgroup_cfg *cfg);
+const struct rt_cgroup_resources *rt_cgroup_cfg_resources(const struct rt_cgroup_cfg *cfg);
 
 /* Parse a resources object, e.g. for `brig-runtime update --resources`. */
 int rt_cgroup_resources_parse(const json_t *res, const struct bj_loc *at,
-			      struct rt_cgroup_resources **out,
-			      struct brig_err *e);
+			      struct rt_cgroup_resources **out, struct brig_err *e);
 void rt_cgroup_resources_free(struct rt_cgroup_resources *r);
 
 /* Create the cgroup(s) (mkdir, controllers, every resource and the device
  * list).  On failure nothing it created is left behind. */
-int rt_cgroup_create(const struct rt_cgroup_cfg *cfg, struct rt_cgroup **out,
-		     struct brig_err *e);
+int rt_cgroup_create(const struct rt_cgroup_cfg *cfg, struct rt_cgroup **out, struct brig_err *e);
 /* Move pid into the container's cgroup in every hierarchy. */
 int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, struct brig_err *e);
 /* Apply the resources that are set in res (others stay as they are). */
@@ -68,18 +64,15 @@ int rt_cgroup_update(struct rt_cgroup *cg, const struct rt_cgroup_resources *res
 int rt_cgroup_freeze(struct rt_cgroup *cg, bool frozen, struct brig_err *e);
 int rt_cgroup_is_frozen(struct rt_cgroup *cg, bool *frozen, struct brig_err *e);
 /* Every pid in the container's cgroup and its descendants (free *pids). */
-int rt_cgroup_pids(struct rt_cgroup *cg, pid_t **pids, size_t *n,
-		   struct brig_err *e);
+int rt_cgroup_pids(struct rt_cgroup *cg, pid_t **pids, size_t *n, struct brig_err *e);
 /* Send sig to every process (v2 SIGKILL: cgroup.kill). */
 int rt_cgroup_kill(struct rt_cgroup *cg, int sig, struct brig_err *e);
 /* Remove the directories create() made (and sub-cgroups the container made
  * beneath its own), deepest first; parents only when empty. */
 int rt_cgroup_destroy(struct rt_cgroup *cg, struct brig_err *e);
 /* Persist in / restore from the container state. */
-int rt_cgroup_to_json(const struct rt_cgroup *cg, json_t **out,
-		      struct brig_err *e);
-int rt_cgroup_from_json(const json_t *j, struct rt_cgroup **out,
-			struct brig_err *e);
+int rt_cgroup_to_json(const struct rt_cgroup *cg, json_t **out, struct brig_err *e);
+int rt_cgroup_from_json(const json_t *j, struct rt_cgroup **out, struct brig_err *e);
 /*
  * Statistics like `runc events --stats`:
  *   {"cpu":{"usage":{"total","user","kernel","percpu":[...]},

@@ -30,15 +30,14 @@ _Static_assert((int)RT_CG_ACC_MKNOD == (int)BPF_DEVCG_ACC_MKNOD &&
  */
 enum { R0, R1, R2, R3, R4, R5, R6, R7 };
 #define NEXT_BLOCK INT16_MIN /* jump target placeholder: end of the block */
-#define MAX_INSNS 1000000    /* the kernel's limit for privileged loaders */
+#define MAX_INSNS 1000000 /* the kernel's limit for privileged loaders */
 struct prog {
 	struct bpf_insn *insn;
 	size_t n, cap;
 	bool oom;
 };
 
-static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src,
-		 int16_t off, int32_t imm)
+static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {
 	if (p->n == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 64;
@@ -50,8 +49,9 @@ static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src,
 		p->insn = ni;
 		p->cap = ncap;
 	}
-	p->insn[p->n++] = (struct bpf_insn){ .code = code, .dst_reg = dst & 0xf,
-					     .src_reg = src & 0xf, .off = off, .imm = imm };
+	p->insn[p->n++] = (struct bpf_insn){
+		.code = code, .dst_reg = dst & 0xf, .src_reg = src & 0xf, .off = off, .imm = imm
+	};
 }
 
 static void emit_ret(struct prog *p, int32_t v)
@@ -66,9 +66,9 @@ static void emit_prologue(struct prog *p)
 	emit(p, BPF_ALU | BPF_MOV | BPF_X, R6, R2, 0, 0);
 	emit(p, BPF_ALU | BPF_RSH | BPF_K, R6, 0, 0, 16);
 	emit(p, BPF_ALU | BPF_AND | BPF_K, R6, 0, 0, RT_CG_ACC_ALL); /* access bits */
-	emit(p, BPF_ALU | BPF_AND | BPF_K, R2, 0, 0, 0xffff);         /* device type */
-	emit(p, BPF_LDX | BPF_MEM | BPF_W, R4, R1, 4, 0);             /* major */
-	emit(p, BPF_LDX | BPF_MEM | BPF_W, R5, R1, 8, 0);             /* minor */
+	emit(p, BPF_ALU | BPF_AND | BPF_K, R2, 0, 0, 0xffff); /* device type */
+	emit(p, BPF_LDX | BPF_MEM | BPF_W, R4, R1, 4, 0); /* major */
+	emit(p, BPF_LDX | BPF_MEM | BPF_W, R5, R1, 8, 0); /* minor */
 }
 
 /* if (reg != k) goto end of block, through the scratch register */
@@ -110,8 +110,8 @@ static bool emit_rule(struct prog *p, const struct rt_cg_devrule *r)
 	return uncond && r->access == RT_CG_ACC_ALL;
 }
 
-int rt_cg_bpf_build(const struct rt_cg_devrule *rules, size_t n,
-		    struct bpf_insn **out, size_t *count, struct brig_err *e)
+int rt_cg_bpf_build(const struct rt_cg_devrule *rules, size_t n, struct bpf_insn **out,
+		    size_t *count, struct brig_err *e)
 {
 	struct prog p = { 0 };
 	emit_prologue(&p);
@@ -126,8 +126,10 @@ int rt_cg_bpf_build(const struct rt_cg_devrule *rules, size_t n,
 	}
 	if (p.n > MAX_INSNS) {
 		free(p.insn);
-		return brig_err_set(e, -E2BIG, "device rules need %zu BPF instructions, "
-				    "at most %d are allowed", p.n, MAX_INSNS);
+		return brig_err_set(e, -E2BIG,
+				    "device rules need %zu BPF instructions, "
+				    "at most %d are allowed",
+				    p.n, MAX_INSNS);
 	}
 	*out = p.insn;
 	*count = p.n;
@@ -144,8 +146,7 @@ static uint64_t ptr64(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-int rt_cg_bpf_load(const struct bpf_insn *insns, size_t count,
-		   struct brig_err *e)
+int rt_cg_bpf_load(const struct bpf_insn *insns, size_t count, struct brig_err *e)
 {
 	static const char license[] = "Apache-2.0";
 	union bpf_attr attr;
@@ -223,8 +224,7 @@ static int detach(int cgfd, int progfd)
 	return BRIG_RETRY(sys_bpf(BPF_PROG_DETACH, &attr)) < 0 ? -errno : 0;
 }
 
-int rt_cg_bpf_attach(int cgfd, const char *path, int progfd,
-		     struct brig_err *e)
+int rt_cg_bpf_attach(int cgfd, const char *path, int progfd, struct brig_err *e)
 {
 	uint32_t ids[64], n = 0;
 	int r = query(cgfd, ids, BRIG_ARRAY_SIZE(ids), &n);
@@ -251,8 +251,7 @@ int rt_cg_bpf_attach(int cgfd, const char *path, int progfd,
 	return 0;
 }
 
-int rt_cg_bpf_devices(int cgfd, const char *path,
-		      const struct rt_cg_devrule *rules, size_t n,
+int rt_cg_bpf_devices(int cgfd, const char *path, const struct rt_cg_devrule *rules, size_t n,
 		      struct brig_err *e)
 {
 	_cleanup_free_ struct bpf_insn *insns = NULL;

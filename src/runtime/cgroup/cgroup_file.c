@@ -23,26 +23,23 @@ void rt_cg_dir_close(struct rt_cg_dir *d)
 	d->fd = -1;
 }
 
-int rt_cg_write(const struct rt_cg_dir *d, const char *file, const char *val,
-		struct brig_err *e)
+int rt_cg_write(const struct rt_cg_dir *d, const char *file, const char *val, struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(d->fd, file,
-						   O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(d->fd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s/%s", d->path, file);
 	size_t len = strlen(val);
 	ssize_t n = BRIG_RETRY(write(fd, val, len));
 	if (n < 0)
-		return brig_err_sys(e, errno, "writing '%s' to %s/%s", val,
-				    d->path, file);
+		return brig_err_sys(e, errno, "writing '%s' to %s/%s", val, d->path, file);
 	if ((size_t)n != len)
-		return brig_err_set(e, -EIO, "short write of '%s' to %s/%s", val,
-				    d->path, file);
+		return brig_err_set(e, -EIO, "short write of '%s' to %s/%s", val, d->path, file);
 	return 0;
 }
 
-int rt_cg_writef(const struct rt_cg_dir *d, const char *file,
-		 struct brig_err *e, const char *fmt, ...)
+int rt_cg_writef(const struct rt_cg_dir *d, const char *file, struct brig_err *e, const char *fmt,
+		 ...)
 {
 	char buf[512];
 	va_list ap;
@@ -50,16 +47,14 @@ int rt_cg_writef(const struct rt_cg_dir *d, const char *file,
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
-		return brig_err_set(e, -ENAMETOOLONG, "value for %s/%s too long",
-				    d->path, file);
+		return brig_err_set(e, -ENAMETOOLONG, "value for %s/%s too long", d->path, file);
 	return rt_cg_write(d, file, buf, e);
 }
 
-int rt_cg_read(const struct rt_cg_dir *d, const char *file, char **out,
-	       struct brig_err *e)
+int rt_cg_read(const struct rt_cg_dir *d, const char *file, char **out, struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(openat(d->fd, file,
-						   O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(d->fd, file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s/%s", d->path, file);
 	char name[512];
@@ -74,8 +69,8 @@ static void trim(char *s)
 		s[--n] = '\0';
 }
 
-int rt_cg_read_u64(const struct rt_cg_dir *d, const char *file, uint64_t *out,
-		   bool *max, struct brig_err *e)
+int rt_cg_read_u64(const struct rt_cg_dir *d, const char *file, uint64_t *out, bool *max,
+		   struct brig_err *e)
 {
 	_cleanup_free_ char *s = NULL;
 	int r = rt_cg_read(d, file, &s, e);
@@ -90,13 +85,12 @@ int rt_cg_read_u64(const struct rt_cg_dir *d, const char *file, uint64_t *out,
 		return 0;
 	}
 	if (brig_parse_u64(s, out) < 0)
-		return brig_err_set(e, -EINVAL, "%s/%s: not a number: '%.40s'",
-				    d->path, file, s);
+		return brig_err_set(e, -EINVAL, "%s/%s: not a number: '%.40s'", d->path, file, s);
 	return 0;
 }
 
-int rt_cg_read_keyed(const struct rt_cg_dir *d, const char *file,
-		     const char *key, uint64_t *out, struct brig_err *e)
+int rt_cg_read_keyed(const struct rt_cg_dir *d, const char *file, const char *key, uint64_t *out,
+		     struct brig_err *e)
 {
 	_cleanup_free_ char *s = NULL;
 	int r = rt_cg_read(d, file, &s, e);
@@ -104,13 +98,12 @@ int rt_cg_read_keyed(const struct rt_cg_dir *d, const char *file,
 		return r;
 	size_t kl = strlen(key);
 	char *save = NULL;
-	for (char *line = strtok_r(s, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, key, kl) != 0 || line[kl] != ' ')
 			continue;
 		if (brig_parse_u64(line + kl + 1, out) < 0)
-			return brig_err_set(e, -EINVAL, "%s/%s: bad value for %s",
-					    d->path, file, key);
+			return brig_err_set(e, -EINVAL, "%s/%s: bad value for %s", d->path, file,
+					    key);
 		return 0;
 	}
 	return 1;
@@ -165,7 +158,8 @@ int rt_cg_write_hugetlb(const struct rt_cg_dir *d, const struct rt_cgroup_resour
 		(void)snprintf(f, sizeof(f), "hugetlb.%s.%s", r->huge[i].size, limit);
 		(void)snprintf(rf, sizeof(rf), "hugetlb.%s.%s", r->huge[i].size, rsvd);
 		if (!rt_cg_has(d, f))
-			return brig_err_set(e, -ENOTSUP, "linux.resources.hugepageLimits[%zu]: "
+			return brig_err_set(e, -ENOTSUP,
+					    "linux.resources.hugepageLimits[%zu]: "
 					    "page size %s is not supported here (no %s/%s)",
 					    i, r->huge[i].size, d->path, f);
 		(void)snprintf(b, sizeof(b), "%" PRId64, (int64_t)r->huge[i].limit);

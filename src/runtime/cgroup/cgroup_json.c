@@ -21,9 +21,12 @@
 static const char *layout_name(enum rt_cgroup_layout l)
 {
 	switch (l) {
-	case RT_CGROUP_V1: return "v1";
-	case RT_CGROUP_V2: return "v2";
-	case RT_CGROUP_HYBRID: return "hybrid";
+	case RT_CGROUP_V1:
+		return "v1";
+	case RT_CGROUP_V2:
+		return "v2";
+	case RT_CGROUP_HYBRID:
+		return "hybrid";
 	}
 	return "?";
 }
@@ -44,14 +47,14 @@ static json_t *hier_json(const struct rt_cg_hier *h)
 	json_t *ctls = json_array();
 	for (int c = 0; ctls && c < RT_CG_NCTL; c++)
 		if ((h->ctls & RT_CG_BIT(c)) &&
-		    json_array_append_new(ctls, json_string(rt_cg_ctl_name((enum rt_cg_ctl)c, false))) < 0) {
+		    json_array_append_new(
+			    ctls, json_string(rt_cg_ctl_name((enum rt_cg_ctl)c, false))) < 0) {
 			json_decref(ctls);
 			ctls = NULL;
 		}
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o*,s:o*}", "type",
-			      h->v2 ? "cgroup2" : "cgroup", "mount", h->mount,
-			      "base", h->base, "dir", h->dir, "controllers", ctls,
-			      "created", strv_json(h->created));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o*,s:o*}", "type", h->v2 ? "cgroup2" : "cgroup",
+			      "mount", h->mount, "base", h->base, "dir", h->dir, "controllers",
+			      ctls, "created", strv_json(h->created));
 	if (o && h->name && json_object_set_new(o, "name", json_string(h->name)) < 0) {
 		json_decref(o);
 		o = NULL;
@@ -59,8 +62,7 @@ static json_t *hier_json(const struct rt_cg_hier *h)
 	return o;
 }
 
-int rt_cgroup_to_json(const struct rt_cgroup *cg, json_t **out,
-		      struct brig_err *e)
+int rt_cgroup_to_json(const struct rt_cgroup *cg, json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *arr = json_array();
 	if (!arr)
@@ -70,8 +72,8 @@ int rt_cgroup_to_json(const struct rt_cgroup *cg, json_t **out,
 		if (!h || json_array_append_new(arr, h) < 0)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	}
-	json_t *o = json_pack("{s:i,s:s,s:O}", "version", 1, "layout",
-			      layout_name(cg->layout), "hierarchies", arr);
+	json_t *o = json_pack("{s:i,s:s,s:O}", "version", 1, "layout", layout_name(cg->layout),
+			      "hierarchies", arr);
 	if (!o)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	*out = o;
@@ -88,8 +90,7 @@ static bool clean_abs(const char *p)
 		return true;
 	for (const char *c = p + 1;;) {
 		size_t cl = strcspn(c, "/");
-		if (cl == 0 || (cl == 1 && c[0] == '.') ||
-		    (cl == 2 && c[0] == '.' && c[1] == '.'))
+		if (cl == 0 || (cl == 1 && c[0] == '.') || (cl == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		c += cl;
 		if (!*c)
@@ -109,8 +110,8 @@ static bool beneath(const char *p, const char *dir, bool or_equal)
 	return strncmp(p, dir, dl) == 0 && p[dl] == '/';
 }
 
-static int get_path(const json_t *o, const struct bj_loc *at, const char *key,
-		    char **out, struct brig_err *e)
+static int get_path(const json_t *o, const struct bj_loc *at, const char *key, char **out,
+		    struct brig_err *e)
 {
 	const char *s = NULL;
 	int r = bj_get_str(o, at, key, true, &s, e);
@@ -142,18 +143,21 @@ static int hier_ctls(const json_t *o, const struct bj_loc *at, struct rt_cg_hier
 	return r < 0 ? r : 0;
 }
 
-static int hier_check(const struct rt_cg_hier *h, const struct bj_loc *at,
-		      struct brig_err *e)
+static int hier_check(const struct rt_cg_hier *h, const struct bj_loc *at, struct brig_err *e)
 {
 	if (!beneath(h->base, h->mount, true) || !beneath(h->dir, h->base, false))
 		return bj_fail(e, at, "dir %s is not beneath %s", h->dir, h->mount);
 	for (char **c = h->created; *c; c++)
 		if (!clean_abs(*c))
-			return bj_fail(e, at, "created directory '%.64s' is not a clean "
-				       "absolute path", *c);
+			return bj_fail(e, at,
+				       "created directory '%.64s' is not a clean "
+				       "absolute path",
+				       *c);
 		else if (!beneath(*c, h->base, false) || !beneath(h->dir, *c, true))
-			return bj_fail(e, at, "created directory '%.64s' is not on the "
-				       "way to %s", *c, h->dir);
+			return bj_fail(e, at,
+				       "created directory '%.64s' is not on the "
+				       "way to %s",
+				       *c, h->dir);
 	struct statfs sf;
 	if (statfs(h->mount, &sf) < 0)
 		return brig_err_sys(e, errno, "%s: cgroup mount %s", at->file, h->mount);
@@ -186,8 +190,8 @@ static int hier_from(const json_t *o, const struct bj_loc *at, struct rt_cg_hier
 	return hier_check(h, at, e);
 }
 
-static int layout_from(const json_t *j, const struct bj_loc *at,
-		       enum rt_cgroup_layout *out, struct brig_err *e)
+static int layout_from(const json_t *j, const struct bj_loc *at, enum rt_cgroup_layout *out,
+		       struct brig_err *e)
 {
 	const char *s = NULL;
 	int r = bj_get_str(j, at, "layout", true, &s, e);
@@ -203,8 +207,7 @@ static int layout_from(const json_t *j, const struct bj_loc *at,
 	return bj_fail(e, &sub, "unknown layout '%.16s'", s);
 }
 
-int rt_cgroup_from_json(const json_t *j, struct rt_cgroup **out,
-			struct brig_err *e)
+int rt_cgroup_from_json(const json_t *j, struct rt_cgroup **out, struct brig_err *e)
 {
 	struct bj_loc at, sub;
 	bj_root(&at, "container state");

@@ -42,10 +42,9 @@ void rt_cg_unescape(char *s)
 {
 	char *w = s;
 	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' &&
-		    r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) |
-				      (r[3] - '0'));
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
 			r += 3;
 		} else {
 			*w++ = *r;
@@ -72,8 +71,7 @@ static size_t split_fields(char *s, char **f, size_t max)
 {
 	size_t n = 0;
 	char *save = NULL;
-	for (char *t = strtok_r(s, " ", &save); t && n < max;
-	     t = strtok_r(NULL, " ", &save))
+	for (char *t = strtok_r(s, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save))
 		f[n++] = t;
 	return n;
 }
@@ -111,13 +109,12 @@ static int v2_rank(const char *mnt)
 	return 2;
 }
 
-static int add_mount(struct rt_cg_layout *l, const char *mnt, const char *root,
-		     bool v2, uint32_t ctls, char *name, struct brig_err *e)
+static int add_mount(struct rt_cg_layout *l, const char *mnt, const char *root, bool v2,
+		     uint32_t ctls, char *name, struct brig_err *e)
 {
 	if (l->n >= RT_CG_HIER_MAX) {
 		free(name);
-		return brig_err_set(e, -E2BIG, "more than %d cgroup hierarchies",
-				    RT_CG_HIER_MAX);
+		return brig_err_set(e, -E2BIG, "more than %d cgroup hierarchies", RT_CG_HIER_MAX);
 	}
 	struct rt_cg_mnt *nm = realloc(l->m, (l->n + 1) * sizeof(*nm));
 	if (!nm) {
@@ -155,12 +152,10 @@ static struct rt_cg_mnt *v1_seen(struct rt_cg_layout *l, uint32_t ctls, const ch
 }
 
 /* Prefer the mount beneath /sys/fs/cgroup when a hierarchy shows twice. */
-static int v1_prefer(struct rt_cg_mnt *m, const char *mnt, const char *root,
-		     struct brig_err *e)
+static int v1_prefer(struct rt_cg_mnt *m, const char *mnt, const char *root, struct brig_err *e)
 {
 	static const char std[] = "/sys/fs/cgroup/";
-	if (strncmp(m->mount, std, sizeof(std) - 1) == 0 ||
-	    strncmp(mnt, std, sizeof(std) - 1) != 0)
+	if (strncmp(m->mount, std, sizeof(std) - 1) == 0 || strncmp(mnt, std, sizeof(std) - 1) != 0)
 		return 0;
 	char *nm = strdup(mnt), *nr = strdup(root);
 	if (!nm || !nr) {
@@ -266,8 +261,7 @@ static char *own_beneath(const char *cgpath, const char *root)
 static int assign_own(struct rt_cg_layout *l, char *cgtext, struct brig_err *e)
 {
 	char *save = NULL;
-	for (char *line = strtok_r(cgtext, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(cgtext, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *c1 = strchr(line, ':');
 		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2 || c2[1] != '/')
@@ -302,8 +296,8 @@ static void set_kind(struct rt_cg_layout *l)
 		l->kind = RT_CGROUP_V1;
 }
 
-int rt_cg_layout_parse(const char *mountinfo, const char *self_cgroup,
-		       struct rt_cg_layout *out, struct brig_err *e)
+int rt_cg_layout_parse(const char *mountinfo, const char *self_cgroup, struct rt_cg_layout *out,
+		       struct brig_err *e)
 {
 	struct rt_cg_layout l = { .unified = -1 };
 	_cleanup_free_ char *mi = strdup(mountinfo);
@@ -331,12 +325,10 @@ int rt_cg_layout_parse(const char *mountinfo, const char *self_cgroup,
 int rt_cg_layout_read(struct rt_cg_layout *out, struct brig_err *e)
 {
 	_cleanup_free_ char *mi = NULL, *cg = NULL;
-	int r = brig_read_file(AT_FDCWD, "/proc/self/mountinfo", RT_CG_PROC_MAX,
-			       &mi, NULL, e);
+	int r = brig_read_file(AT_FDCWD, "/proc/self/mountinfo", RT_CG_PROC_MAX, &mi, NULL, e);
 	if (r < 0)
 		return r;
-	r = brig_read_file(AT_FDCWD, "/proc/self/cgroup", RT_CG_PROC_MAX, &cg,
-			   NULL, e);
+	r = brig_read_file(AT_FDCWD, "/proc/self/cgroup", RT_CG_PROC_MAX, &cg, NULL, e);
 	if (r < 0)
 		return r;
 	return rt_cg_layout_parse(mi, cg, out, e);

@@ -16,8 +16,7 @@ static struct rt_cg_hier *freezer_hier(struct rt_cgroup *cg)
 	return h ? h : rt_cg_unified(cg);
 }
 
-static int v1_state(const struct rt_cg_dir *d, char *out, size_t size,
-		    struct brig_err *e)
+static int v1_state(const struct rt_cg_dir *d, char *out, size_t size, struct brig_err *e)
 {
 	_cleanup_free_ char *s = NULL;
 	int r = rt_cg_read(d, "freezer.state", &s, e);
@@ -35,8 +34,10 @@ static int v2_frozen(const struct rt_cg_dir *d, bool *frozen, struct brig_err *e
 	if (r < 0)
 		return r;
 	if (r > 0)
-		return brig_err_set(e, -ENOTSUP, "%s/cgroup.events has no 'frozen' "
-				    "(kernel without the cgroup v2 freezer)", d->path);
+		return brig_err_set(e, -ENOTSUP,
+				    "%s/cgroup.events has no 'frozen' "
+				    "(kernel without the cgroup v2 freezer)",
+				    d->path);
 	*frozen = v == 1;
 	return 0;
 }
@@ -151,15 +152,15 @@ static int read_procs(int dfd, const char *path, struct pidv *p, struct brig_err
 	for (char *t = strtok_r(s, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
 		int64_t v;
 		if (brig_parse_i64(t, &v) < 0 || v <= 0 || v > INT32_MAX)
-			return brig_err_set(e, -EINVAL, "%s/cgroup.procs: bad pid '%.20s'", path, t);
+			return brig_err_set(e, -EINVAL, "%s/cgroup.procs: bad pid '%.20s'", path,
+					    t);
 		if ((r = pidv_add(p, (pid_t)v)) < 0)
 			return brig_err_set(e, r, "%s: too many processes", path);
 	}
 	return 0;
 }
 
-static int walk_pids(int dfd, const char *path, unsigned depth, struct pidv *p,
-		     struct brig_err *e)
+static int walk_pids(int dfd, const char *path, unsigned depth, struct pidv *p, struct brig_err *e)
 {
 	if (depth > 64)
 		return brig_err_set(e, -ELOOP, "cgroup %s: nested too deep", path);
@@ -178,12 +179,13 @@ static int walk_pids(int dfd, const char *path, unsigned depth, struct pidv *p,
 	while (r >= 0 && (de = readdir(dir))) {
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		_cleanup_close_ int sfd = BRIG_RETRY(openat(dfd, de->d_name,
-							     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		_cleanup_close_ int sfd = BRIG_RETRY(
+			openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		_cleanup_free_ char *sub = NULL;
 		if (sfd < 0) {
 			if (errno != ENOENT) /* a sub-cgroup just removed is fine */
-				r = brig_err_sys(e, errno, "opening cgroup %s/%s", path, de->d_name);
+				r = brig_err_sys(e, errno, "opening cgroup %s/%s", path,
+						 de->d_name);
 		} else if (asprintf(&sub, "%s/%s", path, de->d_name) < 0) {
 			sub = NULL;
 			r = brig_err_set(e, -ENOMEM, "out of memory");
@@ -198,8 +200,8 @@ static int walk_pids(int dfd, const char *path, unsigned depth, struct pidv *p,
 /* Where to list processes: unified on v2, else a v1 hierarchy. */
 static struct rt_cg_hier *procs_hier(struct rt_cgroup *cg)
 {
-	static const enum rt_cg_ctl pref[] = { RT_CG_PIDS, RT_CG_MEMORY, RT_CG_FREEZER,
-					       RT_CG_CPU, RT_CG_DEVICES };
+	static const enum rt_cg_ctl pref[] = { RT_CG_PIDS, RT_CG_MEMORY, RT_CG_FREEZER, RT_CG_CPU,
+					       RT_CG_DEVICES };
 	if (cg->layout == RT_CGROUP_V2)
 		return rt_cg_unified(cg);
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(pref); i++) {
@@ -210,8 +212,7 @@ static struct rt_cg_hier *procs_hier(struct rt_cgroup *cg)
 	return cg->n ? &cg->h[0] : NULL;
 }
 
-int rt_cgroup_pids(struct rt_cgroup *cg, pid_t **pids, size_t *n,
-		   struct brig_err *e)
+int rt_cgroup_pids(struct rt_cgroup *cg, pid_t **pids, size_t *n, struct brig_err *e)
 {
 	struct rt_cg_hier *h = procs_hier(cg);
 	if (!h)
@@ -241,8 +242,7 @@ static int signal_all(struct rt_cgroup *cg, int sig, struct brig_err *e)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (kill(pids[i], sig) < 0 && errno != ESRCH)
-			return brig_err_sys(e, errno, "sending signal %d to %d", sig,
-					    (int)pids[i]);
+			return brig_err_sys(e, errno, "sending signal %d to %d", sig, (int)pids[i]);
 	return 0;
 }
 

@@ -8,8 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
-int rt_cg_path_check(const char *path, const struct bj_loc *at,
-		     struct brig_err *e)
+int rt_cg_path_check(const char *path, const struct bj_loc *at, struct brig_err *e)
 {
 	size_t len = strlen(path);
 	if (len == 0)
@@ -26,8 +25,8 @@ int rt_cg_path_check(const char *path, const struct bj_loc *at,
 		if ((cl == 1 && p[0] == '.') || (cl == 2 && p[0] == '.' && p[1] == '.'))
 			return bj_fail(e, at, "'%s' has a '.' or '..' component", path);
 		if (cl > NAME_MAX)
-			return bj_fail(e, at, "a component of '%.64s...' is longer than %d",
-				       path, NAME_MAX);
+			return bj_fail(e, at, "a component of '%.64s...' is longer than %d", path,
+				       NAME_MAX);
 		for (size_t i = 0; i < cl; i++)
 			if ((unsigned char)p[i] < ' ' || p[i] == 0x7f)
 				return bj_fail(e, at, "contains a control character");
@@ -45,9 +44,8 @@ static bool unit_chars_ok(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == ':' || c == '-' || c == '_' ||
-		      c == '.' || c == '\\' || c == '@'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == ':' || c == '-' || c == '_' || c == '.' || c == '\\' || c == '@'))
 			return false;
 	}
 	return true;
@@ -78,8 +76,8 @@ static int expand_slice(const char *slice, char *buf, size_t size)
 	return 0;
 }
 
-int rt_cg_systemd_path(const char *spec, const char *id,
-		       const struct bj_loc *at, char **out, struct brig_err *e)
+int rt_cg_systemd_path(const char *spec, const char *id, const struct bj_loc *at, char **out,
+		       struct brig_err *e)
 {
 	char slice[256] = "", prefix[256] = "brig", name[256] = "";
 	char buf[RT_CG_PATH_MAX + 1] = "";
@@ -90,7 +88,8 @@ int rt_cg_systemd_path(const char *spec, const char *id,
 		const char *c1 = strchr(spec, ':');
 		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2 || strchr(c2 + 1, ':'))
-			return bj_fail(e, at, "'%.64s' is not \"slice:prefix:name\" (--systemd-cgroup)",
+			return bj_fail(e, at,
+				       "'%.64s' is not \"slice:prefix:name\" (--systemd-cgroup)",
 				       spec);
 		if (brig_snprintf(slice, sizeof(slice), "%.*s", (int)(c1 - spec), spec) < 0 ||
 		    brig_snprintf(prefix, sizeof(prefix), "%.*s", (int)(c2 - c1 - 1), c1 + 1) < 0 ||
@@ -115,9 +114,8 @@ int rt_cg_systemd_path(const char *spec, const char *id,
 	return *out ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 }
 
-static int cfg_path(const json_t *linux_obj, const struct bj_loc *at,
-		    const char *id, bool systemd, struct rt_cgroup_cfg *cfg,
-		    struct brig_err *e)
+static int cfg_path(const json_t *linux_obj, const struct bj_loc *at, const char *id, bool systemd,
+		    struct rt_cgroup_cfg *cfg, struct brig_err *e)
 {
 	const char *path = NULL;
 	struct bj_loc sub;
@@ -129,9 +127,10 @@ static int cfg_path(const json_t *linux_obj, const struct bj_loc *at,
 	}
 	if (systemd) {
 		if (access("/run/systemd/system", F_OK) < 0)
-			return brig_err_set(e, -ENOTSUP,
-					    "--systemd-cgroup: systemd is not running on this host "
-					    "(no /run/systemd/system); run without --systemd-cgroup");
+			return brig_err_set(
+				e, -ENOTSUP,
+				"--systemd-cgroup: systemd is not running on this host "
+				"(no /run/systemd/system); run without --systemd-cgroup");
 		int r = rt_cg_systemd_path(path, id, &sub, &cfg->path, e);
 		if (r < 0)
 			return r;
@@ -149,9 +148,8 @@ static int cfg_path(const json_t *linux_obj, const struct bj_loc *at,
 	return rt_cg_path_check(cfg->path, &sub, e);
 }
 
-int rt_cgroup_cfg_parse(const json_t *linux_obj, const struct bj_loc *at,
-			const char *id, bool systemd,
-			struct rt_cgroup_cfg **out, struct brig_err *e)
+int rt_cgroup_cfg_parse(const json_t *linux_obj, const struct bj_loc *at, const char *id,
+			bool systemd, struct rt_cgroup_cfg **out, struct brig_err *e)
 {
 	if (linux_obj) {
 		int r = bj_expect(linux_obj, at, JSON_OBJECT, e);
@@ -169,8 +167,7 @@ int rt_cgroup_cfg_parse(const json_t *linux_obj, const struct bj_loc *at,
 		json_t *res = linux_obj ? json_object_get(linux_obj, "resources") : NULL;
 		struct bj_loc sub;
 		bj_key(&sub, at, "resources");
-		r = rt_cgroup_resources_parse(json_is_null(res) ? NULL : res, &sub,
-					      &cfg->res, e);
+		r = rt_cgroup_resources_parse(json_is_null(res) ? NULL : res, &sub, &cfg->res, e);
 	}
 	if (r < 0) {
 		rt_cgroup_cfg_free(cfg);
@@ -194,8 +191,7 @@ const char *rt_cgroup_cfg_path(const struct rt_cgroup_cfg *cfg)
 	return cfg->path;
 }
 
-const struct rt_cgroup_resources *
-rt_cgroup_cfg_resources(const struct rt_cgroup_cfg *cfg)
+const struct rt_cgroup_resources *rt_cgroup_cfg_resources(const struct rt_cgroup_cfg *cfg)
 {
 	return cfg->res;
 }
@@ -207,25 +203,24 @@ rt_cgroup_cfg_resources(const struct rt_cgroup_cfg *cfg)
 static const struct rt_cg_devrule default_devices[] = {
 	{ true, 'c', -1, -1, RT_CG_ACC_MKNOD }, /* c *:* m */
 	{ true, 'b', -1, -1, RT_CG_ACC_MKNOD }, /* b *:* m */
-	{ true, 'c', 1, 3, RT_CG_ACC_ALL },   /* /dev/null */
-	{ true, 'c', 1, 5, RT_CG_ACC_ALL },   /* /dev/zero */
-	{ true, 'c', 1, 7, RT_CG_ACC_ALL },   /* /dev/full */
-	{ true, 'c', 1, 8, RT_CG_ACC_ALL },   /* /dev/random */
-	{ true, 'c', 1, 9, RT_CG_ACC_ALL },   /* /dev/urandom */
-	{ true, 'c', 5, 0, RT_CG_ACC_ALL },   /* /dev/tty */
-	{ true, 'c', 5, 1, RT_CG_ACC_ALL },   /* /dev/console */
-	{ true, 'c', 5, 2, RT_CG_ACC_ALL },   /* /dev/ptmx */
+	{ true, 'c', 1, 3, RT_CG_ACC_ALL }, /* /dev/null */
+	{ true, 'c', 1, 5, RT_CG_ACC_ALL }, /* /dev/zero */
+	{ true, 'c', 1, 7, RT_CG_ACC_ALL }, /* /dev/full */
+	{ true, 'c', 1, 8, RT_CG_ACC_ALL }, /* /dev/random */
+	{ true, 'c', 1, 9, RT_CG_ACC_ALL }, /* /dev/urandom */
+	{ true, 'c', 5, 0, RT_CG_ACC_ALL }, /* /dev/tty */
+	{ true, 'c', 5, 1, RT_CG_ACC_ALL }, /* /dev/console */
+	{ true, 'c', 5, 2, RT_CG_ACC_ALL }, /* /dev/ptmx */
 	{ true, 'c', 136, -1, RT_CG_ACC_ALL }, /* /dev/pts/N */
 };
 
 static bool is_deny_all(const struct rt_cg_devrule *d)
 {
 	return !d->allow && d->type == 'a' && d->major == -1 && d->minor == -1 &&
-	       d->access == RT_CG_ACC_ALL;
+		d->access == RT_CG_ACC_ALL;
 }
 
-int rt_cg_dev_effective(const struct rt_cgroup_resources *r,
-			struct rt_cg_devrule **out, size_t *n,
+int rt_cg_dev_effective(const struct rt_cgroup_resources *r, struct rt_cg_devrule **out, size_t *n,
 			struct brig_err *e)
 {
 	size_t from = 0;
@@ -252,9 +247,8 @@ uint32_t rt_cg_res_controllers(const struct rt_cgroup_resources *r)
 	if (r->mem.limit.set || r->mem.reservation.set || r->mem.swap.set ||
 	    r->mem.swappiness.set || r->mem.disable_oom.set || r->mem.use_hierarchy.set)
 		m |= RT_CG_BIT(RT_CG_MEMORY);
-	if (r->cpu.shares.set || r->cpu.quota.set || r->cpu.burst.set ||
-	    r->cpu.period.set || r->cpu.rt_runtime.set || r->cpu.rt_period.set ||
-	    r->cpu.idle.set)
+	if (r->cpu.shares.set || r->cpu.quota.set || r->cpu.burst.set || r->cpu.period.set ||
+	    r->cpu.rt_runtime.set || r->cpu.rt_period.set || r->cpu.idle.set)
 		m |= RT_CG_BIT(RT_CG_CPU);
 	if (r->cpu.cpus || r->cpu.mems)
 		m |= RT_CG_BIT(RT_CG_CPUSET);

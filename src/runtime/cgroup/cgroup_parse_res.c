@@ -17,9 +17,8 @@ static json_t *member(const json_t *o, const char *key)
 }
 
 /* Optional integer in [min, max]; zero_unset: 0 means "not set" (as runc). */
-static int get_opt(const json_t *o, const struct bj_loc *at, const char *key,
-		   int64_t min, int64_t max, bool zero_unset,
-		   struct rt_cg_opt *out, struct brig_err *e)
+static int get_opt(const json_t *o, const struct bj_loc *at, const char *key, int64_t min,
+		   int64_t max, bool zero_unset, struct rt_cg_opt *out, struct brig_err *e)
 {
 	json_t *j = member(o, key);
 	if (!j || (zero_unset && json_is_integer(j) && json_integer_value(j) == 0))
@@ -50,9 +49,8 @@ static int get_optb(const json_t *o, const struct bj_loc *at, const char *key,
 }
 
 /* An optional sub-object or array: 1 when absent. */
-static int get_sub(const json_t *o, const struct bj_loc *at, const char *key,
-		   json_type t, json_t **out, struct bj_loc *sub,
-		   struct brig_err *e)
+static int get_sub(const json_t *o, const struct bj_loc *at, const char *key, json_type t,
+		   json_t **out, struct bj_loc *sub, struct brig_err *e)
 {
 	if (!member(o, key))
 		return 1;
@@ -60,22 +58,21 @@ static int get_sub(const json_t *o, const struct bj_loc *at, const char *key,
 	return bj_get(o, at, key, false, t, out, e);
 }
 
-static int array_len(const json_t *a, const struct bj_loc *at, size_t *n,
-		     struct brig_err *e)
+static int array_len(const json_t *a, const struct bj_loc *at, size_t *n, struct brig_err *e)
 {
 	*n = json_array_size(a);
 	if (*n > RT_CG_LIST_MAX)
-		return bj_fail(e, at, "%zu entries, at most %d allowed", *n,
-			       RT_CG_LIST_MAX);
+		return bj_fail(e, at, "%zu entries, at most %d allowed", *n, RT_CG_LIST_MAX);
 	return 0;
 }
 
-static int parse_memory(const json_t *m, const struct bj_loc *at,
-			struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_memory(const json_t *m, const struct bj_loc *at, struct rt_cgroup_resources *r,
+			struct brig_err *e)
 {
 	int ret;
 	if ((ret = get_opt(m, at, "limit", -1, INT64_MAX, true, &r->mem.limit, e)) < 0 ||
-	    (ret = get_opt(m, at, "reservation", -1, INT64_MAX, true, &r->mem.reservation, e)) < 0 ||
+	    (ret = get_opt(m, at, "reservation", -1, INT64_MAX, true, &r->mem.reservation, e)) <
+		    0 ||
 	    (ret = get_opt(m, at, "swap", -1, INT64_MAX, true, &r->mem.swap, e)) < 0 ||
 	    (ret = get_opt(m, at, "kernel", -1, INT64_MAX, false, &r->mem.kernel, e)) < 0 ||
 	    (ret = get_opt(m, at, "kernelTCP", -1, INT64_MAX, false, &r->mem.kernel_tcp, e)) < 0 ||
@@ -91,19 +88,20 @@ static int parse_memory(const json_t *m, const struct bj_loc *at,
 		struct bj_loc sub;
 		bj_key(&sub, at, "swap");
 		if (r->mem.limit.v == -1)
-			return bj_fail(e, &sub, "cannot limit memory+swap to %lld while memory is unlimited",
+			return bj_fail(e, &sub,
+				       "cannot limit memory+swap to %lld while memory is unlimited",
 				       (long long)r->mem.swap.v);
 		if (r->mem.swap.v < r->mem.limit.v)
-			return bj_fail(e, &sub, "%lld is below the memory limit %lld (swap is memory+swap)",
-				       (long long)r->mem.swap.v,
-				       (long long)r->mem.limit.v);
+			return bj_fail(e, &sub,
+				       "%lld is below the memory limit %lld (swap is memory+swap)",
+				       (long long)r->mem.swap.v, (long long)r->mem.limit.v);
 	}
 	return 0;
 }
 
 /* A cpu or memory-node list such as "0-3,7". */
-static int get_cpulist(const json_t *o, const struct bj_loc *at,
-		       const char *key, char **out, struct brig_err *e)
+static int get_cpulist(const json_t *o, const struct bj_loc *at, const char *key, char **out,
+		       struct brig_err *e)
 {
 	const char *s = NULL;
 	if (!member(o, key))
@@ -123,16 +121,18 @@ static int get_cpulist(const json_t *o, const struct bj_loc *at,
 	return *out ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 }
 
-static int parse_cpu(const json_t *c, const struct bj_loc *at,
-		     struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_cpu(const json_t *c, const struct bj_loc *at, struct rt_cgroup_resources *r,
+		     struct brig_err *e)
 {
 	int ret;
 	if ((ret = get_opt(c, at, "shares", 0, 262144, true, &r->cpu.shares, e)) < 0 ||
 	    (ret = get_opt(c, at, "quota", -1, INT64_MAX, true, &r->cpu.quota, e)) < 0 ||
 	    (ret = get_opt(c, at, "burst", 0, INT64_MAX, false, &r->cpu.burst, e)) < 0 ||
 	    (ret = get_opt(c, at, "period", 0, INT64_MAX, true, &r->cpu.period, e)) < 0 ||
-	    (ret = get_opt(c, at, "realtimeRuntime", -1, INT64_MAX, true, &r->cpu.rt_runtime, e)) < 0 ||
-	    (ret = get_opt(c, at, "realtimePeriod", 0, INT64_MAX, true, &r->cpu.rt_period, e)) < 0 ||
+	    (ret = get_opt(c, at, "realtimeRuntime", -1, INT64_MAX, true, &r->cpu.rt_runtime, e)) <
+		    0 ||
+	    (ret = get_opt(c, at, "realtimePeriod", 0, INT64_MAX, true, &r->cpu.rt_period, e)) <
+		    0 ||
 	    (ret = get_opt(c, at, "idle", 0, 1, false, &r->cpu.idle, e)) < 0 ||
 	    (ret = get_cpulist(c, at, "cpus", &r->cpu.cpus, e)) < 0 ||
 	    (ret = get_cpulist(c, at, "mems", &r->cpu.mems, e)) < 0)
@@ -141,14 +141,14 @@ static int parse_cpu(const json_t *c, const struct bj_loc *at,
 	    r->cpu.burst.v > r->cpu.quota.v) {
 		struct bj_loc sub;
 		bj_key(&sub, at, "burst");
-		return bj_fail(e, &sub, "%lld is larger than quota %lld",
-			       (long long)r->cpu.burst.v, (long long)r->cpu.quota.v);
+		return bj_fail(e, &sub, "%lld is larger than quota %lld", (long long)r->cpu.burst.v,
+			       (long long)r->cpu.quota.v);
 	}
 	return 0;
 }
 
-static int parse_pids(const json_t *p, const struct bj_loc *at,
-		      struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_pids(const json_t *p, const struct bj_loc *at, struct rt_cgroup_resources *r,
+		      struct brig_err *e)
 {
 	int64_t v = 0;
 	int ret = bj_get_int(p, at, "limit", true, -1, INT64_MAX, &v, e);
@@ -180,10 +180,8 @@ static int parse_blkdev(const json_t *o, const struct bj_loc *at, bool weights,
 	return 0;
 }
 
-static int parse_blkdevs(const json_t *b, const struct bj_loc *at,
-			 const char *key, bool weights,
-			 struct rt_cg_blkdev **out, size_t *count,
-			 struct brig_err *e)
+static int parse_blkdevs(const json_t *b, const struct bj_loc *at, const char *key, bool weights,
+			 struct rt_cg_blkdev **out, size_t *count, struct brig_err *e)
 {
 	json_t *a = NULL;
 	struct bj_loc sub;
@@ -208,8 +206,8 @@ static int parse_blkdevs(const json_t *b, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_blkio(const json_t *b, const struct bj_loc *at,
-		       struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_blkio(const json_t *b, const struct bj_loc *at, struct rt_cgroup_resources *r,
+		       struct brig_err *e)
 {
 	static const char *const thr[RT_CG_THR_N] = {
 		[RT_CG_THR_RBPS] = "throttleReadBpsDevice",
@@ -220,12 +218,12 @@ static int parse_blkio(const json_t *b, const struct bj_loc *at,
 	int ret;
 	if ((ret = get_opt(b, at, "weight", 10, 1000, true, &r->blkio.weight, e)) < 0 ||
 	    (ret = get_opt(b, at, "leafWeight", 10, 1000, true, &r->blkio.leaf_weight, e)) < 0 ||
-	    (ret = parse_blkdevs(b, at, "weightDevice", true, &r->blkio.wdev,
-				 &r->blkio.n_wdev, e)) < 0)
+	    (ret = parse_blkdevs(b, at, "weightDevice", true, &r->blkio.wdev, &r->blkio.n_wdev,
+				 e)) < 0)
 		return ret;
 	for (int i = 0; i < RT_CG_THR_N; i++)
-		if ((ret = parse_blkdevs(b, at, thr[i], false, &r->blkio.thr[i],
-					 &r->blkio.n_thr[i], e)) < 0)
+		if ((ret = parse_blkdevs(b, at, thr[i], false, &r->blkio.thr[i], &r->blkio.n_thr[i],
+					 e)) < 0)
 			return ret;
 	return 0;
 }
@@ -249,8 +247,8 @@ int rt_cg_pagesize_bytes(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_hugepages(const json_t *a, const struct bj_loc *at,
-			   struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_hugepages(const json_t *a, const struct bj_loc *at, struct rt_cgroup_resources *r,
+			   struct brig_err *e)
 {
 	size_t n;
 	int ret = array_len(a, at, &n, e);
@@ -294,8 +292,8 @@ static bool plain_word(const char *s, size_t max)
 	return true;
 }
 
-static int parse_prio(const json_t *o, const struct bj_loc *el,
-		      struct rt_cg_prio *p, struct brig_err *e)
+static int parse_prio(const json_t *o, const struct bj_loc *el, struct rt_cg_prio *p,
+		      struct brig_err *e)
 {
 	const char *name = NULL;
 	int64_t prio = 0;
@@ -314,8 +312,8 @@ static int parse_prio(const json_t *o, const struct bj_loc *el,
 	return p->iface ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 }
 
-static int parse_network(const json_t *o, const struct bj_loc *at,
-			 struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_network(const json_t *o, const struct bj_loc *at, struct rt_cgroup_resources *r,
+			 struct brig_err *e)
 {
 	int ret = get_opt(o, at, "classID", 0, UINT32_MAX, false, &r->net.classid, e);
 	if (ret < 0)
@@ -341,8 +339,8 @@ static int parse_network(const json_t *o, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_rdma(const json_t *o, const struct bj_loc *at,
-		      struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_rdma(const json_t *o, const struct bj_loc *at, struct rt_cgroup_resources *r,
+		      struct brig_err *e)
 {
 	size_t n = json_object_size(o), i = 0;
 	if (n > RT_CG_LIST_MAX)
@@ -352,7 +350,8 @@ static int parse_rdma(const json_t *o, const struct bj_loc *at,
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	const char *dev;
 	json_t *v;
-	json_object_foreach((json_t *)o, dev, v) {
+	json_object_foreach((json_t *)o, dev, v)
+	{
 		struct bj_loc el;
 		bj_key(&el, at, dev);
 		struct rt_cg_rdma *d = &r->rdma[i];
@@ -360,7 +359,8 @@ static int parse_rdma(const json_t *o, const struct bj_loc *at,
 		if (!plain_word(dev, 64))
 			return bj_fail(e, &el, "not a valid device name");
 		if ((ret = bj_expect(v, &el, JSON_OBJECT, e)) < 0 ||
-		    (ret = get_opt(v, &el, "hcaHandles", 0, UINT32_MAX, false, &d->handles, e)) < 0 ||
+		    (ret = get_opt(v, &el, "hcaHandles", 0, UINT32_MAX, false, &d->handles, e)) <
+			    0 ||
 		    (ret = get_opt(v, &el, "hcaObjects", 0, UINT32_MAX, false, &d->objects, e)) < 0)
 			return ret;
 		if (!d->handles.set && !d->objects.set)
@@ -376,11 +376,11 @@ static int parse_rdma(const json_t *o, const struct bj_loc *at,
 /* A unified key names one file of the container's cgroup. */
 static bool unified_key_ok(const char *k)
 {
-	static const char *const refused[] = { "cgroup.procs", "cgroup.threads",
-					       "cgroup.kill", "cgroup.freeze" };
+	static const char *const refused[] = { "cgroup.procs", "cgroup.threads", "cgroup.kill",
+					       "cgroup.freeze" };
 	size_t n = strlen(k);
-	if (n == 0 || n > 255 || k[0] == '.' || strchr(k, '/') ||
-	    strstr(k, "..") || !strchr(k, '.'))
+	if (n == 0 || n > 255 || k[0] == '.' || strchr(k, '/') || strstr(k, "..") ||
+	    !strchr(k, '.'))
 		return false;
 	for (const char *p = k; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
@@ -391,8 +391,8 @@ static bool unified_key_ok(const char *k)
 	return true;
 }
 
-static int parse_unified(const json_t *o, const struct bj_loc *at,
-			 struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_unified(const json_t *o, const struct bj_loc *at, struct rt_cgroup_resources *r,
+			 struct brig_err *e)
 {
 	size_t n = json_object_size(o), i = 0;
 	if (n > RT_CG_LIST_MAX)
@@ -402,7 +402,8 @@ static int parse_unified(const json_t *o, const struct bj_loc *at,
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	const char *key;
 	json_t *v;
-	json_object_foreach((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		struct bj_loc el;
 		bj_key(&el, at, key);
 		if (!unified_key_ok(key))
@@ -428,9 +429,10 @@ static int parse_access(const char *s, unsigned *out)
 	if (*s == '\0')
 		return -EINVAL;
 	for (const char *p = s; *p; p++) {
-		unsigned bit = *p == 'r' ? RT_CG_ACC_READ :
-			       *p == 'w' ? RT_CG_ACC_WRITE :
-			       *p == 'm' ? RT_CG_ACC_MKNOD : 0;
+		unsigned bit = *p == 'r' ? RT_CG_ACC_READ
+			: *p == 'w'      ? RT_CG_ACC_WRITE
+			: *p == 'm'      ? RT_CG_ACC_MKNOD
+					 : 0;
 		if (!bit || (acc & bit))
 			return -EINVAL;
 		acc |= bit;
@@ -439,8 +441,8 @@ static int parse_access(const char *s, unsigned *out)
 	return 0;
 }
 
-static int parse_devrule(const json_t *o, const struct bj_loc *el,
-			 struct rt_cg_devrule *d, struct brig_err *e)
+static int parse_devrule(const json_t *o, const struct bj_loc *el, struct rt_cg_devrule *d,
+			 struct brig_err *e)
 {
 	const char *type = "a", *access = "rwm";
 	int ret;
@@ -449,8 +451,10 @@ static int parse_devrule(const json_t *o, const struct bj_loc *el,
 	    (ret = bj_get_bool(o, el, "allow", true, &d->allow, e)) < 0 ||
 	    (member(o, "type") && (ret = bj_get_str(o, el, "type", false, &type, e)) < 0) ||
 	    (member(o, "access") && (ret = bj_get_str(o, el, "access", false, &access, e)) < 0) ||
-	    (member(o, "major") && (ret = bj_get_int(o, el, "major", false, -1, UINT32_MAX, &d->major, e)) < 0) ||
-	    (member(o, "minor") && (ret = bj_get_int(o, el, "minor", false, -1, UINT32_MAX, &d->minor, e)) < 0))
+	    (member(o, "major") &&
+	     (ret = bj_get_int(o, el, "major", false, -1, UINT32_MAX, &d->major, e)) < 0) ||
+	    (member(o, "minor") &&
+	     (ret = bj_get_int(o, el, "minor", false, -1, UINT32_MAX, &d->minor, e)) < 0))
 		return ret;
 	struct bj_loc sub;
 	if (strcmp(type, "a") != 0 && strcmp(type, "b") != 0 && strcmp(type, "c") != 0) {
@@ -465,8 +469,8 @@ static int parse_devrule(const json_t *o, const struct bj_loc *el,
 	return 0;
 }
 
-static int parse_devices(const json_t *a, const struct bj_loc *at,
-			 struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_devices(const json_t *a, const struct bj_loc *at, struct rt_cgroup_resources *r,
+			 struct brig_err *e)
 {
 	size_t n;
 	int ret = array_len(a, at, &n, e);
@@ -486,11 +490,11 @@ static int parse_devices(const json_t *a, const struct bj_loc *at,
 	return 0;
 }
 
-typedef int (*section_fn)(const json_t *, const struct bj_loc *,
-			  struct rt_cgroup_resources *, struct brig_err *);
+typedef int (*section_fn)(const json_t *, const struct bj_loc *, struct rt_cgroup_resources *,
+			  struct brig_err *);
 
-static int parse_sections(const json_t *res, const struct bj_loc *at,
-			  struct rt_cgroup_resources *r, struct brig_err *e)
+static int parse_sections(const json_t *res, const struct bj_loc *at, struct rt_cgroup_resources *r,
+			  struct brig_err *e)
 {
 	static const struct {
 		const char *key;
@@ -520,8 +524,7 @@ static int parse_sections(const json_t *res, const struct bj_loc *at,
 }
 
 int rt_cgroup_resources_parse(const json_t *res, const struct bj_loc *at,
-			      struct rt_cgroup_resources **out,
-			      struct brig_err *e)
+			      struct rt_cgroup_resources **out, struct brig_err *e)
 {
 	struct rt_cgroup_resources *r = calloc(1, sizeof(*r));
 	if (!r)
@@ -540,7 +543,8 @@ int rt_cgroup_resources_parse(const json_t *res, const struct bj_loc *at,
 		struct bj_loc m;
 		bj_key(&m, at, "memory");
 		brig_warn("%s: %s: kernel and kernelTCP are ignored (kernel memory "
-			  "is part of the memory limit)", m.file, m.path);
+			  "is part of the memory limit)",
+			  m.file, m.path);
 	}
 	*out = r;
 	return 0;

@@ -8,8 +8,8 @@
 #define V1_UNLIMITED (1ULL << 62)
 
 /* Set key to a number read from file; absent files are skipped. */
-static int put_u64(json_t *o, const char *key, const struct rt_cg_dir *d,
-		   const char *file, bool limit, struct brig_err *e)
+static int put_u64(json_t *o, const char *key, const struct rt_cg_dir *d, const char *file,
+		   bool limit, struct brig_err *e)
 {
 	if (!rt_cg_has(d, file))
 		return 0;
@@ -18,16 +18,16 @@ static int put_u64(json_t *o, const char *key, const struct rt_cg_dir *d,
 	int r = rt_cg_read_u64(d, file, &v, &max, e);
 	if (r < 0)
 		return r;
-	json_t *j = (max || (limit && v >= V1_UNLIMITED) || v > INT64_MAX) ?
-			    json_null() : json_integer((json_int_t)v);
+	json_t *j = (max || (limit && v >= V1_UNLIMITED) || v > INT64_MAX)
+		? json_null()
+		: json_integer((json_int_t)v);
 	if (!j || json_object_set_new(o, key, j) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
 
-static int put_keyed(json_t *o, const char *key, const struct rt_cg_dir *d,
-		     const char *file, const char *field, uint64_t mul,
-		     struct brig_err *e)
+static int put_keyed(json_t *o, const char *key, const struct rt_cg_dir *d, const char *file,
+		     const char *field, uint64_t mul, struct brig_err *e)
 {
 	if (!rt_cg_has(d, file))
 		return 0;
@@ -40,8 +40,7 @@ static int put_keyed(json_t *o, const char *key, const struct rt_cg_dir *d,
 	return 0;
 }
 
-static int add_section(json_t *parent, const char *key, json_t **out,
-		       struct brig_err *e)
+static int add_section(json_t *parent, const char *key, json_t **out, struct brig_err *e)
 {
 	*out = json_object_get(parent, key);
 	if (*out)
@@ -67,7 +66,8 @@ static int v1_percpu(json_t *usage, const struct rt_cg_dir *d, struct brig_err *
 	for (char *t = strtok_r(s, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
 		uint64_t v;
 		if (brig_parse_u64(t, &v) < 0 || v > INT64_MAX)
-			return brig_err_set(e, -EINVAL, "%s/cpuacct.usage_percpu: bad value", d->path);
+			return brig_err_set(e, -EINVAL, "%s/cpuacct.usage_percpu: bad value",
+					    d->path);
 		if (json_array_append_new(a, json_integer((json_int_t)v)) < 0)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	}
@@ -184,8 +184,8 @@ static int pids_stats(json_t *out, const struct rt_cg_dir *d, struct brig_err *e
 typedef int (*stat_fn)(json_t *, const struct rt_cg_dir *, struct brig_err *);
 
 /* Run fn on the v1 hierarchy of c, else on the unified one with v2fn. */
-static int per_ctl(json_t *out, struct rt_cgroup *cg, enum rt_cg_ctl c,
-		   stat_fn v1fn, stat_fn v2fn, struct brig_err *e)
+static int per_ctl(json_t *out, struct rt_cgroup *cg, enum rt_cg_ctl c, stat_fn v1fn, stat_fn v2fn,
+		   struct brig_err *e)
 {
 	struct rt_cg_hier *h = rt_cg_v1_find(cg, c);
 	stat_fn fn = v1fn;

@@ -17,8 +17,8 @@ static const char *num(char buf[NUM_LEN], int64_t v)
 
 /* Write a then b; when a is refused with EINVAL (a limit that must stay
  * below / above the other), write b first and a again. */
-static int write_pair(const struct rt_cg_dir *d, const char *fa, const char *va,
-		      const char *fb, const char *vb, struct brig_err *e)
+static int write_pair(const struct rt_cg_dir *d, const char *fa, const char *va, const char *fb,
+		      const char *vb, struct brig_err *e)
 {
 	_cleanup_err_ struct brig_err first = { 0 };
 	int r = rt_cg_write(d, fa, va, &first);
@@ -40,14 +40,16 @@ static int check_usage(const struct rt_cg_dir *d, const char *file, int64_t limi
 	if (r < 0)
 		return r;
 	if (limit >= 0 && usage > (uint64_t)limit)
-		return brig_err_set(e, -EBUSY, "linux.resources.memory.limit: %" PRId64
+		return brig_err_set(e, -EBUSY,
+				    "linux.resources.memory.limit: %" PRId64
 				    " is below the current usage of %" PRIu64
-				    " bytes (checkBeforeUpdate)", limit, usage);
+				    " bytes (checkBeforeUpdate)",
+				    limit, usage);
 	return 0;
 }
 
-static int v1_memory_limits(const struct rt_cg_dir *d,
-			    const struct rt_cgroup_resources *r, struct brig_err *e)
+static int v1_memory_limits(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
+			    struct brig_err *e)
 {
 	char lb[NUM_LEN], sb[NUM_LEN];
 	const char *lim = r->mem.limit.set ? num(lb, r->mem.limit.v) : NULL;
@@ -62,8 +64,8 @@ static int v1_memory_limits(const struct rt_cg_dir *d,
 	if (lim && !sw && memsw && r->mem.limit.v == -1)
 		sw = "-1"; /* memory+swap must stay >= memory */
 	if (lim && sw)
-		return write_pair(d, "memory.limit_in_bytes", lim,
-				  "memory.memsw.limit_in_bytes", sw, e);
+		return write_pair(d, "memory.limit_in_bytes", lim, "memory.memsw.limit_in_bytes",
+				  sw, e);
 	if (lim)
 		return rt_cg_write(d, "memory.limit_in_bytes", lim, e);
 	if (sw)
@@ -71,8 +73,8 @@ static int v1_memory_limits(const struct rt_cg_dir *d,
 	return 0;
 }
 
-static int v1_memory(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
-		     bool update, struct brig_err *e)
+static int v1_memory(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r, bool update,
+		     struct brig_err *e)
 {
 	char b[NUM_LEN];
 	int ret;
@@ -82,7 +84,8 @@ static int v1_memory(const struct rt_cg_dir *d, const struct rt_cgroup_resources
 	if ((ret = v1_memory_limits(d, r, e)) < 0)
 		return ret;
 	if (r->mem.reservation.set &&
-	    (ret = rt_cg_write(d, "memory.soft_limit_in_bytes", num(b, r->mem.reservation.v), e)) < 0)
+	    (ret = rt_cg_write(d, "memory.soft_limit_in_bytes", num(b, r->mem.reservation.v), e)) <
+		    0)
 		return ret;
 	if (r->mem.swappiness.set &&
 	    (ret = rt_cg_write(d, "memory.swappiness", num(b, r->mem.swappiness.v), e)) < 0)
@@ -92,7 +95,8 @@ static int v1_memory(const struct rt_cg_dir *d, const struct rt_cgroup_resources
 		return ret;
 	if (r->mem.use_hierarchy.set) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
-		ret = rt_cg_write(d, "memory.use_hierarchy", r->mem.use_hierarchy.v ? "1" : "0", &e2);
+		ret = rt_cg_write(d, "memory.use_hierarchy", r->mem.use_hierarchy.v ? "1" : "0",
+				  &e2);
 		if (ret == -EINVAL && !r->mem.use_hierarchy.v)
 			brig_warn("linux.resources.memory.useHierarchy: this kernel always "
 				  "accounts hierarchically; false is ignored");
@@ -136,7 +140,6 @@ static int v1_cpu(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r
 	return 0;
 }
 
-
 static int copy_if_empty(const struct rt_cg_dir *d, const struct rt_cg_dir *parent,
 			 const char *file, struct brig_err *e)
 {
@@ -150,8 +153,8 @@ static int copy_if_empty(const struct rt_cg_dir *d, const struct rt_cg_dir *pare
 		return r;
 	pv[strcspn(pv, "\n")] = '\0';
 	if (pv[0] == '\0')
-		return brig_err_set(e, -ENOSPC, "cgroup %s: parent %s has an empty %s",
-				    d->path, parent->path, file);
+		return brig_err_set(e, -ENOSPC, "cgroup %s: parent %s has an empty %s", d->path,
+				    parent->path, file);
 	return rt_cg_write(d, file, pv, e);
 }
 
@@ -198,8 +201,8 @@ static const char *pick(const struct rt_cg_dir *d, const char *a, const char *b)
 	return NULL;
 }
 
-static int v1_blkio_weights(const struct rt_cg_dir *d,
-			    const struct rt_cgroup_resources *r, struct brig_err *e)
+static int v1_blkio_weights(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
+			    struct brig_err *e)
 {
 	const char *wf = pick(d, "blkio.weight", "blkio.bfq.weight");
 	const char *wdf = pick(d, "blkio.weight_device", "blkio.bfq.weight_device");
@@ -213,8 +216,10 @@ static int v1_blkio_weights(const struct rt_cg_dir *d,
 		any_lw |= r->blkio.wdev[i].leaf_weight.set;
 	}
 	if (any_w && (!wf || !wdf))
-		return brig_err_set(e, -ENOTSUP, "linux.resources.blockIO: %s has no blkio.weight "
-				    "or blkio.bfq.weight (no CFQ or BFQ I/O scheduler)", d->path);
+		return brig_err_set(e, -ENOTSUP,
+				    "linux.resources.blockIO: %s has no blkio.weight "
+				    "or blkio.bfq.weight (no CFQ or BFQ I/O scheduler)",
+				    d->path);
 	if (any_lw && (!lf || !ldf))
 		brig_warn("linux.resources.blockIO: leafWeight needs the CFQ I/O scheduler, "
 			  "which this kernel lacks; ignored");
@@ -225,12 +230,13 @@ static int v1_blkio_weights(const struct rt_cg_dir *d,
 		return ret;
 	for (size_t i = 0; i < r->blkio.n_wdev; i++) {
 		const struct rt_cg_blkdev *w = &r->blkio.wdev[i];
-		if (w->weight.set && (ret = rt_cg_writef(d, wdf, e, "%" PRId64 ":%" PRId64 " %" PRId64,
-							 w->major, w->minor, w->weight.v)) < 0)
+		if (w->weight.set &&
+		    (ret = rt_cg_writef(d, wdf, e, "%" PRId64 ":%" PRId64 " %" PRId64, w->major,
+					w->minor, w->weight.v)) < 0)
 			return ret;
 		if (w->leaf_weight.set && ldf &&
-		    (ret = rt_cg_writef(d, ldf, e, "%" PRId64 ":%" PRId64 " %" PRId64,
-					w->major, w->minor, w->leaf_weight.v)) < 0)
+		    (ret = rt_cg_writef(d, ldf, e, "%" PRId64 ":%" PRId64 " %" PRId64, w->major,
+					w->minor, w->leaf_weight.v)) < 0)
 			return ret;
 	}
 	return 0;
@@ -258,15 +264,14 @@ static int v1_blkio(const struct rt_cg_dir *d, const struct rt_cgroup_resources 
 	return 0;
 }
 
-
-static int v1_net(const struct rt_cg_dir *d, enum rt_cg_ctl c,
-		  const struct rt_cgroup_resources *r, struct brig_err *e)
+static int v1_net(const struct rt_cg_dir *d, enum rt_cg_ctl c, const struct rt_cgroup_resources *r,
+		  struct brig_err *e)
 {
 	if (c == RT_CG_NET_CLS)
 		return rt_cg_writef(d, "net_cls.classid", e, "%" PRId64, r->net.classid.v);
 	for (size_t i = 0; i < r->net.n_prio; i++) {
-		int ret = rt_cg_writef(d, "net_prio.ifpriomap", e, "%s %u",
-				       r->net.prio[i].iface, r->net.prio[i].prio);
+		int ret = rt_cg_writef(d, "net_prio.ifpriomap", e, "%s %u", r->net.prio[i].iface,
+				       r->net.prio[i].prio);
 		if (ret < 0)
 			return ret;
 	}
@@ -297,21 +302,29 @@ static int v1_rdma(const struct rt_cg_dir *d, const struct rt_cgroup_resources *
 	return 0;
 }
 
-static int v1_one(const struct rt_cg_dir *d, enum rt_cg_ctl c,
-		  const struct rt_cgroup_resources *r, bool update, struct brig_err *e)
+static int v1_one(const struct rt_cg_dir *d, enum rt_cg_ctl c, const struct rt_cgroup_resources *r,
+		  bool update, struct brig_err *e)
 {
 	switch (c) {
-	case RT_CG_MEMORY: return v1_memory(d, r, update, e);
-	case RT_CG_CPU: return v1_cpu(d, r, e);
-	case RT_CG_CPUSET: return rt_cg_write_cpuset(d, r, e);
-	case RT_CG_PIDS: return v1_pids(d, r, e);
-	case RT_CG_BLKIO: return v1_blkio(d, r, e);
+	case RT_CG_MEMORY:
+		return v1_memory(d, r, update, e);
+	case RT_CG_CPU:
+		return v1_cpu(d, r, e);
+	case RT_CG_CPUSET:
+		return rt_cg_write_cpuset(d, r, e);
+	case RT_CG_PIDS:
+		return v1_pids(d, r, e);
+	case RT_CG_BLKIO:
+		return v1_blkio(d, r, e);
 	case RT_CG_HUGETLB:
 		return rt_cg_write_hugetlb(d, r, "limit_in_bytes", "rsvd.limit_in_bytes", e);
 	case RT_CG_NET_CLS:
-	case RT_CG_NET_PRIO: return v1_net(d, c, r, e);
-	case RT_CG_RDMA: return v1_rdma(d, r, e);
-	default: return 0;
+	case RT_CG_NET_PRIO:
+		return v1_net(d, c, r, e);
+	case RT_CG_RDMA:
+		return v1_rdma(d, r, e);
+	default:
+		return 0;
 	}
 }
 
@@ -325,8 +338,8 @@ static bool was_created(const struct rt_cg_hier *h, const char *dir)
 
 /* The budget dir needs so that a child with runtime/period fits: the same
  * share of dir's own period (rounded up). */
-static int rt_need(const struct rt_cg_dir *dir, int64_t runtime, int64_t period,
-		   uint64_t *need, struct brig_err *e)
+static int rt_need(const struct rt_cg_dir *dir, int64_t runtime, int64_t period, uint64_t *need,
+		   struct brig_err *e)
 {
 	uint64_t pp;
 	int ret = rt_cg_read_u64(dir, "cpu.rt_period_us", &pp, NULL, e);
@@ -376,10 +389,12 @@ static int v1_rt_parents(const struct rt_cg_hier *h, const struct rt_cgroup_reso
 	/* -1: unlimited (kernel.sched_rt_runtime_us = -1 at the root) */
 	long long have = strtoll(text, NULL, 10);
 	if (have >= 0 && (uint64_t)have < need)
-		return brig_err_set(e, -EINVAL, "cgroup %s: cpu.rt_runtime_us is %llu, less than the "
-				    "%llu that linux.resources.cpu.realtimeRuntime needs beneath it; "
-				    "give that cgroup a realtime budget", dir,
-				    (unsigned long long)have, (unsigned long long)need);
+		return brig_err_set(
+			e, -EINVAL,
+			"cgroup %s: cpu.rt_runtime_us is %llu, less than the "
+			"%llu that linux.resources.cpu.realtimeRuntime needs beneath it; "
+			"give that cgroup a realtime budget",
+			dir, (unsigned long long)have, (unsigned long long)need);
 	for (char **c = h->created; c && *c; c++) {
 		if (strcmp(*c, h->dir) == 0)
 			continue;
@@ -387,7 +402,8 @@ static int v1_rt_parents(const struct rt_cg_hier *h, const struct rt_cgroup_reso
 		if ((ret = rt_cg_dir_open(&d, *c, e)) < 0)
 			return ret;
 		if ((ret = rt_need(&d, r->cpu.rt_runtime.v, period, &need, e)) == 0)
-			ret = rt_cg_writef(&d, "cpu.rt_runtime_us", e, "%llu", (unsigned long long)need);
+			ret = rt_cg_writef(&d, "cpu.rt_runtime_us", e, "%llu",
+					   (unsigned long long)need);
 		rt_cg_dir_close(&d);
 		if (ret < 0)
 			return ret;
@@ -395,8 +411,8 @@ static int v1_rt_parents(const struct rt_cg_hier *h, const struct rt_cgroup_reso
 	return 0;
 }
 
-int rt_cg_v1_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-		   bool update, uint32_t mask, struct brig_err *e)
+int rt_cg_v1_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+		   uint32_t mask, struct brig_err *e)
 {
 	for (int c = 0; c < RT_CG_NCTL; c++) {
 		if (!(mask & RT_CG_BIT(c)))
@@ -442,19 +458,21 @@ static int dev_line(const struct rt_cg_devrule *rule, char t, char *buf, size_t 
 	return brig_snprintf(buf, size, "%c %s:%s %s", t, ma, mi, acc);
 }
 
-int rt_cg_v1_devices(const struct rt_cg_dir *d, const struct rt_cg_devrule *rules,
-		     size_t n, struct brig_err *e)
+int rt_cg_v1_devices(const struct rt_cg_dir *d, const struct rt_cg_devrule *rules, size_t n,
+		     struct brig_err *e)
 {
 	int ret = rt_cg_write(d, "devices.deny", "a", e);
 	for (size_t i = 0; i < n && ret >= 0; i++) {
 		const struct rt_cg_devrule *rule = &rules[i];
 		const char *file = rule->allow ? "devices.allow" : "devices.deny";
 		bool all = rule->type == 'a' && rule->major < 0 && rule->minor < 0 &&
-			   rule->access == RT_CG_ACC_ALL;
+			rule->access == RT_CG_ACC_ALL;
 		/* The kernel reads any "a ..." line as every device: spell out
 		 * the partial ones for both block and character devices. */
-		const char *types = all ? "a" : rule->type == 'a' ? "bc" :
-				   rule->type == 'b' ? "b" : "c";
+		const char *types = all     ? "a"
+			: rule->type == 'a' ? "bc"
+			: rule->type == 'b' ? "b"
+					    : "c";
 		for (const char *t = types; *t && ret >= 0; t++) {
 			char line[64];
 			if (dev_line(rule, *t, line, sizeof(line)) < 0)

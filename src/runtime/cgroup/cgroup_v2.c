@@ -20,8 +20,7 @@ static const char *num_or_max(char buf[NUM_LEN], int64_t v)
 }
 
 /* Enable the controllers of want in d/cgroup.subtree_control. */
-static int enable_in(const char *dir, uint32_t want, bool required,
-		     struct brig_err *e)
+static int enable_in(const char *dir, uint32_t want, bool required, struct brig_err *e)
 {
 	struct rt_cg_dir d;
 	int r = rt_cg_dir_open(&d, dir, e);
@@ -39,18 +38,21 @@ static int enable_in(const char *dir, uint32_t want, bool required,
 			brig_debug("optional controller: %s", brig_err_str(&e2));
 			r = 0;
 		} else if (r < 0) {
-			brig_err_set(e, r, "enabling cgroup controller '%s': %s%s", name,
-				     brig_err_str(&e2), r != -EBUSY ? "" :
-				     " (that cgroup has processes of its own: use an absolute "
-				     "linux.cgroupsPath, or run from a cgroup without processes)");
+			brig_err_set(
+				e, r, "enabling cgroup controller '%s': %s%s", name,
+				brig_err_str(&e2),
+				r != -EBUSY
+					? ""
+					: " (that cgroup has processes of its own: use an absolute "
+					  "linux.cgroupsPath, or run from a cgroup without processes)");
 		}
 	}
 	rt_cg_dir_close(&d);
 	return r;
 }
 
-int rt_cg_v2_enable(const char *start, const char *dir, uint32_t mask,
-		    uint32_t optional, struct brig_err *e)
+int rt_cg_v2_enable(const char *start, const char *dir, uint32_t mask, uint32_t optional,
+		    struct brig_err *e)
 {
 	if (!mask && !optional)
 		return 0;
@@ -88,7 +90,8 @@ static int v2_swap(const struct rt_cg_dir *d, const struct rt_cgroup_resources *
 {
 	char b[NUM_LEN];
 	bool have = rt_cg_has(d, "memory.swap.max");
-	int64_t swap = r->mem.swap.set ? r->mem.swap.v : (r->mem.limit.set && r->mem.limit.v == -1 ? -1 : -2);
+	int64_t swap = r->mem.swap.set ? r->mem.swap.v
+				       : (r->mem.limit.set && r->mem.limit.v == -1 ? -1 : -2);
 	if (swap == -2)
 		return 0;
 	if (!have) {
@@ -109,16 +112,19 @@ static int v2_swap(const struct rt_cg_dir *d, const struct rt_cgroup_resources *
 		limit = max ? -1 : (int64_t)cur;
 	}
 	if (limit < 0)
-		return brig_err_set(e, -EINVAL, "linux.resources.memory.swap: cannot limit "
+		return brig_err_set(e, -EINVAL,
+				    "linux.resources.memory.swap: cannot limit "
 				    "memory+swap while memory is unlimited");
 	if (swap < limit)
-		return brig_err_set(e, -EINVAL, "linux.resources.memory.swap: %" PRId64
-				    " is below the memory limit %" PRId64, swap, limit);
+		return brig_err_set(e, -EINVAL,
+				    "linux.resources.memory.swap: %" PRId64
+				    " is below the memory limit %" PRId64,
+				    swap, limit);
 	return rt_cg_write(d, "memory.swap.max", num(b, swap - limit), e);
 }
 
-static int v2_memory(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
-		     bool update, struct brig_err *e)
+static int v2_memory(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r, bool update,
+		     struct brig_err *e)
 {
 	char b[NUM_LEN];
 	int ret;
@@ -127,9 +133,11 @@ static int v2_memory(const struct rt_cg_dir *d, const struct rt_cgroup_resources
 		if ((ret = rt_cg_read_u64(d, "memory.current", &usage, NULL, e)) < 0)
 			return ret;
 		if (usage > (uint64_t)r->mem.limit.v)
-			return brig_err_set(e, -EBUSY, "linux.resources.memory.limit: %" PRId64
+			return brig_err_set(e, -EBUSY,
+					    "linux.resources.memory.limit: %" PRId64
 					    " is below the current usage of %" PRIu64
-					    " bytes (checkBeforeUpdate)", r->mem.limit.v, usage);
+					    " bytes (checkBeforeUpdate)",
+					    r->mem.limit.v, usage);
 	}
 	if (r->mem.limit.set &&
 	    (ret = rt_cg_write(d, "memory.max", num_or_max(b, r->mem.limit.v), e)) < 0)
@@ -187,12 +195,14 @@ static int v2_cpu(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r
 	char b[NUM_LEN];
 	int ret;
 	if (r->cpu.rt_runtime.set || r->cpu.rt_period.set)
-		return brig_err_set(e, -ENOTSUP, "linux.resources.cpu.realtimeRuntime/"
+		return brig_err_set(e, -ENOTSUP,
+				    "linux.resources.cpu.realtimeRuntime/"
 				    "realtimePeriod: not supported with cgroup v2");
 	if (r->cpu.shares.set &&
-	    (ret = rt_cg_write(d, "cpu.weight",
-			       num(b, (int64_t)rt_cgroup_shares_to_weight((uint64_t)r->cpu.shares.v)),
-			       e)) < 0)
+	    (ret = rt_cg_write(
+		     d, "cpu.weight",
+		     num(b, (int64_t)rt_cgroup_shares_to_weight((uint64_t)r->cpu.shares.v)), e)) <
+		    0)
 		return ret;
 	if ((r->cpu.quota.set || r->cpu.period.set) && (ret = v2_cpu_max(d, r, e)) < 0)
 		return ret;
@@ -203,7 +213,6 @@ static int v2_cpu(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r
 		return rt_cg_write(d, "cpu.idle", num(b, r->cpu.idle.v), e);
 	return 0;
 }
-
 
 static int v2_pids(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
 		   struct brig_err *e)
@@ -220,7 +229,8 @@ static int v2_io_weights(const struct rt_cg_dir *d, const struct rt_cgroup_resou
 	const char *file = bfq ? "io.bfq.weight" : "io.weight";
 	int ret;
 	if (r->blkio.leaf_weight.set)
-		brig_warn("linux.resources.blockIO.leafWeight: not supported by cgroup v2; ignored");
+		brig_warn(
+			"linux.resources.blockIO.leafWeight: not supported by cgroup v2; ignored");
 	if (r->blkio.weight.set) {
 		uint64_t w = (uint64_t)r->blkio.weight.v;
 		if ((ret = rt_cg_writef(d, file, e, "default %" PRIu64,
@@ -232,20 +242,20 @@ static int v2_io_weights(const struct rt_cg_dir *d, const struct rt_cgroup_resou
 		if (!w->weight.set)
 			continue;
 		uint64_t v = (uint64_t)w->weight.v;
-		if ((ret = rt_cg_writef(d, file, e, "%" PRId64 ":%" PRId64 " %" PRIu64,
-					w->major, w->minor,
-					bfq ? v : rt_cgroup_blkio_to_io_weight(v))) < 0)
+		if ((ret = rt_cg_writef(d, file, e, "%" PRId64 ":%" PRId64 " %" PRIu64, w->major,
+					w->minor, bfq ? v : rt_cgroup_blkio_to_io_weight(v))) < 0)
 			return ret;
 	}
 	return 0;
 }
 
-static int v2_io(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
-		 struct brig_err *e)
+static int v2_io(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r, struct brig_err *e)
 {
 	static const char *const keys[RT_CG_THR_N] = {
-		[RT_CG_THR_RBPS] = "rbps", [RT_CG_THR_WBPS] = "wbps",
-		[RT_CG_THR_RIOPS] = "riops", [RT_CG_THR_WIOPS] = "wiops",
+		[RT_CG_THR_RBPS] = "rbps",
+		[RT_CG_THR_WBPS] = "wbps",
+		[RT_CG_THR_RIOPS] = "riops",
+		[RT_CG_THR_WIOPS] = "wiops",
 	};
 	int ret = v2_io_weights(d, r, e);
 	for (int t = 0; t < RT_CG_THR_N && ret >= 0; t++)
@@ -256,7 +266,6 @@ static int v2_io(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
 		}
 	return ret;
 }
-
 
 static int v2_rdma(const struct rt_cg_dir *d, const struct rt_cgroup_resources *r,
 		   struct brig_err *e)
@@ -273,18 +282,20 @@ static int v2_rdma(const struct rt_cg_dir *d, const struct rt_cgroup_resources *
 }
 
 /* Why d/key does not exist: its controller is not there, or no such file. */
-static int unified_missing(const struct rt_cg_dir *d, const char *key,
-			   struct brig_err *e)
+static int unified_missing(const struct rt_cg_dir *d, const char *key, struct brig_err *e)
 {
 	uint32_t avail = 0;
 	int c = rt_cg_ctl_from_name(key, strcspn(key, "."));
-	if (c >= 0 && rt_cg_v2_controllers(d->path, &avail, e) >= 0 &&
-	    !(avail & RT_CG_BIT(c)))
-		return brig_err_set(e, -ENOTSUP, "linux.resources.unified.%s: cgroup "
+	if (c >= 0 && rt_cg_v2_controllers(d->path, &avail, e) >= 0 && !(avail & RT_CG_BIT(c)))
+		return brig_err_set(e, -ENOTSUP,
+				    "linux.resources.unified.%s: cgroup "
 				    "controller '%s' is not available in the cgroup v2 "
-				    "hierarchy", key, rt_cg_ctl_name((enum rt_cg_ctl)c, true));
-	return brig_err_set(e, -ENOENT, "linux.resources.unified.%s: no such file "
-			    "in %s", key, d->path);
+				    "hierarchy",
+				    key, rt_cg_ctl_name((enum rt_cg_ctl)c, true));
+	return brig_err_set(e, -ENOENT,
+			    "linux.resources.unified.%s: no such file "
+			    "in %s",
+			    key, d->path);
 }
 
 /* Unified keys, a line at a time (io.max takes one device per write). */
@@ -313,8 +324,8 @@ static int v2_unified(const struct rt_cg_dir *d, const struct rt_cgroup_resource
 	return 0;
 }
 
-int rt_cg_v2_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r,
-		   bool update, uint32_t mask, struct brig_err *e)
+int rt_cg_v2_apply(struct rt_cgroup *cg, const struct rt_cgroup_resources *r, bool update,
+		   uint32_t mask, struct brig_err *e)
 {
 	struct rt_cg_hier *u = rt_cg_unified(cg);
 	if (!u)

@@ -49,11 +49,11 @@ struct rt_mount_attr {
 	uint64_t userns_fd;
 };
 
-#define LOCKABLE_ATTRS                                                         \
+#define LOCKABLE_ATTRS \
 	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
-#define BIND_ATTR_MS                                                           \
-	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME |        \
-	 MS_NOSYMFOLLOW | MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
+#define BIND_ATTR_MS                                                                     \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME | MS_NOSYMFOLLOW | \
+	 MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
 
 const char *rt_fdpath(struct rt_fdpath *p, int fd)
 {
@@ -71,8 +71,7 @@ bool rt_is_mount_root(int fd)
 	return sx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
 }
 
-void rt_ms_to_attrs(unsigned long set_ms, unsigned long clr_ms, uint64_t *set,
-		    uint64_t *clr)
+void rt_ms_to_attrs(unsigned long set_ms, unsigned long clr_ms, uint64_t *set, uint64_t *clr)
 {
 	static const struct {
 		unsigned long ms;
@@ -144,9 +143,15 @@ static unsigned long attrs_to_ms(uint64_t a)
 	if (a & MOUNT_ATTR_NOSYMFOLLOW)
 		ms |= MS_NOSYMFOLLOW;
 	switch (a & MOUNT_ATTR__ATIME) {
-	case MOUNT_ATTR_NOATIME: ms |= MS_NOATIME; break;
-	case MOUNT_ATTR_STRICTATIME: ms |= MS_STRICTATIME; break;
-	default: ms |= MS_RELATIME; break;
+	case MOUNT_ATTR_NOATIME:
+		ms |= MS_NOATIME;
+		break;
+	case MOUNT_ATTR_STRICTATIME:
+		ms |= MS_STRICTATIME;
+		break;
+	default:
+		ms |= MS_RELATIME;
+		break;
 	}
 	return ms;
 }
@@ -162,8 +167,8 @@ static int legacy_setattr(int fd, uint64_t set, uint64_t clr)
 	if (clr & MOUNT_ATTR__ATIME)
 		want = (want & ~(uint64_t)MOUNT_ATTR__ATIME) | (set & MOUNT_ATTR__ATIME);
 	struct rt_fdpath p;
-	if (mount(NULL, rt_fdpath(&p, fd), NULL, MS_BIND | MS_REMOUNT | attrs_to_ms(want),
-		  NULL) < 0)
+	if (mount(NULL, rt_fdpath(&p, fd), NULL, MS_BIND | MS_REMOUNT | attrs_to_ms(want), NULL) <
+	    0)
 		return -errno;
 	return 0;
 }
@@ -215,8 +220,8 @@ static int raw_setattr(int fd, uint64_t set, uint64_t clr, bool recursive)
 	return -err;
 }
 
-int rt_mount_set_attrs(int fd, uint64_t set, uint64_t clr, bool recursive,
-		       const char *what, struct brig_err *e)
+int rt_mount_set_attrs(int fd, uint64_t set, uint64_t clr, bool recursive, const char *what,
+		       struct brig_err *e)
 {
 	if (set == 0 && clr == 0)
 		return 0;
@@ -277,7 +282,8 @@ void rt_bind_attrs(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, in
 	uint64_t kept = (a->clr & src & LOCKABLE_ATTRS) | (a->rclr & LOCKABLE_ATTRS);
 	if (kept)
 		brig_warn("%s: keeping the ro/nosuid/nodev/noexec of the bind source's "
-			  "mounts (user namespace)", m->dest);
+			  "mounts (user namespace)",
+			  m->dest);
 	a->clr &= ~(src & LOCKABLE_ATTRS);
 	a->rclr &= ~(uint64_t)LOCKABLE_ATTRS;
 }

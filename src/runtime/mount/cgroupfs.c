@@ -22,11 +22,12 @@
 #include <linux/magic.h>
 
 #define HOST_CGROUP "/sys/fs/cgroup"
-#define ATTR_MS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | \
-		 MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)
+#define ATTR_MS                                                                    \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_RELATIME | \
+	 MS_STRICTATIME | MS_NODIRATIME)
 
 struct cg_self {
-	char *buf;       /* /proc/self/cgroup, split in place */
+	char *buf; /* /proc/self/cgroup, split in place */
 	char *ctrls[64]; /* controller list per line ("" for cgroup2) */
 	char *paths[64];
 	size_t n;
@@ -113,8 +114,8 @@ static char *own_cgroup_dir(const struct rt_mountinfo *mi, const char *path)
  * namespace, else (or when refused) a bind of our own cgroup directory,
  * with its flags set before it is attached.  Returns the new mount's fd. */
 static int mount_hierarchy(struct rt_setup_state *st, const struct rt_mount *m, int fd,
-			   const struct rt_mountinfo *mi, const char *ctrls,
-			   const char *path, struct brig_err *e)
+			   const struct rt_mountinfo *mi, const char *ctrls, const char *path,
+			   struct brig_err *e)
 {
 	bool v2 = strcmp(mi->fstype, "cgroup2") == 0;
 	unsigned long flags = m->flags & ATTR_MS;
@@ -130,8 +131,8 @@ static int mount_hierarchy(struct rt_setup_state *st, const struct rt_mount *m, 
 	}
 	_cleanup_free_ char *src = own_cgroup_dir(mi, path);
 	if (!src)
-		return brig_err_set(e, -EINVAL, "cgroup %s is outside the mount %s",
-				    path, mi->point);
+		return brig_err_set(e, -EINVAL, "cgroup %s is outside the mount %s", path,
+				    mi->point);
 	_cleanup_close_ int tree = rt_tree_clone(AT_FDCWD, src, false, e);
 	if (tree < 0)
 		return tree;
@@ -143,13 +144,13 @@ static int mount_hierarchy(struct rt_setup_state *st, const struct rt_mount *m, 
 
 /* The hierarchy's directory in the container: dirfd/name. */
 static int cgroup_subdir(struct rt_setup_state *st, const struct rt_mount *m, int dirfd,
-			 const char *name, const struct rt_mountinfo *mi,
-			 const struct cg_self *cs, int line, struct brig_err *e)
+			 const char *name, const struct rt_mountinfo *mi, const struct cg_self *cs,
+			 int line, struct brig_err *e)
 {
 	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
 		return brig_err_sys(e, errno, "creating %s/%s", m->dest, name);
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dirfd, name,
-						   O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s/%s", m->dest, name);
 	int mnt = mount_hierarchy(st, m, fd, mi, cs->ctrls[line], cs->paths[line], e);
@@ -177,8 +178,8 @@ static bool is_host_hierarchy(const struct rt_mountinfo *mi)
 	if (strcmp(mi->fstype, "cgroup") != 0 && strcmp(mi->fstype, "cgroup2") != 0)
 		return false;
 	size_t n = strlen(HOST_CGROUP);
-	return strncmp(mi->point, HOST_CGROUP "/", n + 1) == 0 &&
-	       !strchr(mi->point + n + 1, '/') && strlen(mi->point + n + 1) <= NAME_MAX;
+	return strncmp(mi->point, HOST_CGROUP "/", n + 1) == 0 && !strchr(mi->point + n + 1, '/') &&
+		strlen(mi->point + n + 1) <= NAME_MAX;
 }
 
 static int mount_hierarchies(struct rt_setup_state *st, const struct rt_mount *m, int dirfd,
@@ -237,11 +238,13 @@ static const struct rt_mountinfo *find_v2(const struct rt_mountinfo *mi, size_t 
 	return NULL;
 }
 
-static int mount_v2_at(struct rt_setup_state *st, const struct rt_mount *m, int fd,
-		       bool hybrid, struct brig_err *e)
+static int mount_v2_at(struct rt_setup_state *st, const struct rt_mount *m, int fd, bool hybrid,
+		       struct brig_err *e)
 {
-	struct rt_mountinfo fake = { .root = (char *)"/", .point = (char *)HOST_CGROUP,
-				     .fstype = (char *)"cgroup2", .super = (char *)"" };
+	struct rt_mountinfo fake = { .root = (char *)"/",
+				     .point = (char *)HOST_CGROUP,
+				     .fstype = (char *)"cgroup2",
+				     .super = (char *)"" };
 	const struct rt_mountinfo *use = &fake;
 	struct rt_mountinfo *mi = NULL;
 	size_t n = 0;

@@ -52,18 +52,19 @@ static int split(const char *path, char *dir, char *base)
 }
 
 /* Bind the host's node at the same path onto an empty file at pfd/base. */
-static int bind_node(int pfd, const char *base, const struct rt_device *d,
-		     struct brig_err *e)
+static int bind_node(int pfd, const char *base, const struct rt_device *d, struct brig_err *e)
 {
 	struct stat hs;
 	if (stat(d->path, &hs) < 0)
-		return brig_err_sys(e, errno, "%s: cannot mknod in a user namespace and "
-				    "the host has no such device to bind", d->path);
+		return brig_err_sys(e, errno,
+				    "%s: cannot mknod in a user namespace and "
+				    "the host has no such device to bind",
+				    d->path);
 	if (!dev_matches(&hs, d))
 		return brig_err_set(e, -EINVAL, "%s: the host's node is not device %c %u:%u",
 				    d->path, d->type, d->major, d->minor);
-	_cleanup_close_ int cfd = BRIG_RETRY(openat(pfd, base,
-		O_CREAT | O_NOFOLLOW | O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0));
+	_cleanup_close_ int cfd = BRIG_RETRY(openat(
+		pfd, base, O_CREAT | O_NOFOLLOW | O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0));
 	if (cfd < 0)
 		return brig_err_sys(e, errno, "creating %s", d->path);
 	struct stat cs;
@@ -76,8 +77,7 @@ static int bind_node(int pfd, const char *base, const struct rt_device *d,
 }
 
 /* mknod at pfd/base; 1 when mknod is refused with EPERM (no CAP_MKNOD). */
-static int mknod_node(int pfd, const char *base, const struct rt_device *d,
-		      struct brig_err *e)
+static int mknod_node(int pfd, const char *base, const struct rt_device *d, struct brig_err *e)
 {
 	mode_t old = umask(0);
 	int r = mknodat(pfd, base, dev_fmt(d) | d->mode,
@@ -93,8 +93,7 @@ static int mknod_node(int pfd, const char *base, const struct rt_device *d,
 	return 0;
 }
 
-static int make_device(struct rt_setup_state *st, const struct rt_device *d,
-		       struct brig_err *e)
+static int make_device(struct rt_setup_state *st, const struct rt_device *d, struct brig_err *e)
 {
 	char dir[PATH_MAX], base[NAME_MAX + 1];
 	if (split(d->path, dir, base) < 0)

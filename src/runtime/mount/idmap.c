@@ -31,8 +31,7 @@ struct idmap_attr {
 	uint64_t userns_fd;
 };
 
-static int write_map(pid_t pid, const char *which, const struct rt_idmaps *m,
-		     struct brig_err *e)
+static int write_map(pid_t pid, const char *which, const struct rt_idmaps *m, struct brig_err *e)
 {
 	char buf[340 * 36 + 1];
 	size_t o = 0;
@@ -149,8 +148,7 @@ int rt_idmap_clone(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, in
 
 /* On the host side: the bind's attributes on its detached tree now, while
  * this process may still change it. */
-static int prepare_attrs(const struct rt_rootfs_cfg *cfg, struct rt_mount *m,
-			 struct brig_err *e)
+static int prepare_attrs(const struct rt_rootfs_cfg *cfg, struct rt_mount *m, struct brig_err *e)
 {
 	struct rt_tree_attrs a;
 	rt_bind_attrs(cfg, m, m->idmap_fd, &a);

@@ -55,45 +55,45 @@ struct rt_idmaps {
 };
 
 struct rt_mount {
-	char *dest;            /* normalised absolute path inside the container */
-	char *source;          /* NULL when absent; binds: absolute host path */
-	char *type;            /* NULL when absent */
-	char *data;            /* filesystem options joined with ',', or NULL */
-	unsigned long flags;   /* MS_* to set, including MS_BIND/MS_REC/MS_REMOUNT */
-	unsigned long clear;   /* MS_* explicitly cleared (rw, suid, dev, exec...) */
-	unsigned long prop;    /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [|MS_REC] or 0 */
-	uint64_t rattr_set;    /* recursive MOUNT_ATTR_* (rro, rnosuid...) */
+	char *dest; /* normalised absolute path inside the container */
+	char *source; /* NULL when absent; binds: absolute host path */
+	char *type; /* NULL when absent */
+	char *data; /* filesystem options joined with ',', or NULL */
+	unsigned long flags; /* MS_* to set, including MS_BIND/MS_REC/MS_REMOUNT */
+	unsigned long clear; /* MS_* explicitly cleared (rw, suid, dev, exec...) */
+	unsigned long prop; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [|MS_REC] or 0 */
+	uint64_t rattr_set; /* recursive MOUNT_ATTR_* (rro, rnosuid...) */
 	uint64_t rattr_clr;
-	bool idmap;            /* idmap / ridmap / mappings given */
-	bool idmap_rec;        /* ridmap */
+	bool idmap; /* idmap / ridmap / mappings given */
+	bool idmap_rec; /* ridmap */
 	struct rt_idmaps uids, gids; /* the mount's own mappings (may be empty) */
-	int idmap_fd;          /* prepared detached (idmapped, or a plain clone of the
+	int idmap_fd; /* prepared detached (idmapped, or a plain clone of the
 				  bind source for a user namespace), or -1 */
-	bool attrs_done;       /* idmap_fd already has the mount's attributes */
+	bool attrs_done; /* idmap_fd already has the mount's attributes */
 };
 
 struct rt_device {
-	char type;             /* 'c', 'b', 'u' or 'p' */
-	char *path;            /* normalised absolute path inside the container */
+	char type; /* 'c', 'b', 'u' or 'p' */
+	char *path; /* normalised absolute path inside the container */
 	unsigned major, minor;
-	mode_t mode;           /* permission bits */
+	mode_t mode; /* permission bits */
 	uid_t uid;
 	gid_t gid;
 };
 
 struct rt_rootfs_cfg {
-	char *rootfs;          /* canonical absolute host path */
+	char *rootfs; /* canonical absolute host path */
 	bool readonly;
 	struct rt_mount *mounts;
 	size_t n_mounts;
 	unsigned long root_prop; /* MS_* propagation for "/" after pivot, or 0 */
-	char **masked;         /* normalised paths (NULL-terminated) */
+	char **masked; /* normalised paths (NULL-terminated) */
 	char **ro_paths;
 	char *mount_label;
 	struct rt_device *devices;
 	size_t n_devices;
 	struct rt_idmaps uids, gids; /* linux.uidMappings / gidMappings */
-	bool has_userns;       /* a "user" entry in linux.namespaces */
+	bool has_userns; /* a "user" entry in linux.namespaces */
 };
 
 /* ---- parse.c ---- */
@@ -124,15 +124,13 @@ const char *rt_fdpath(struct rt_fdpath *p, int fd);
  * (a flag locked by a more privileged mount namespace), the locked flags are
  * kept and a warning is logged.  what names the mount in errors.
  */
-int rt_mount_set_attrs(int fd, uint64_t set, uint64_t clr, bool recursive,
-		       const char *what, struct brig_err *e);
+int rt_mount_set_attrs(int fd, uint64_t set, uint64_t clr, bool recursive, const char *what,
+		       struct brig_err *e);
 /* Make the mount at fd's root shared/slave/private/unbindable (flags as
  * MS_* with optional MS_REC). */
-int rt_mount_set_prop(int fd, unsigned long prop, const char *what,
-		      struct brig_err *e);
+int rt_mount_set_prop(int fd, unsigned long prop, const char *what, struct brig_err *e);
 /* MS_* flags to MOUNT_ATTR_* (set and clear sets). */
-void rt_ms_to_attrs(unsigned long set_ms, unsigned long clr_ms, uint64_t *set,
-		    uint64_t *clr);
+void rt_ms_to_attrs(unsigned long set_ms, unsigned long clr_ms, uint64_t *set, uint64_t *clr);
 /* Whether fd refers to the root of a mount (i.e. a mount point). */
 bool rt_is_mount_root(int fd);
 
@@ -140,18 +138,17 @@ bool rt_is_mount_root(int fd);
  * O_PATH fd. as_dir: the target is a directory (else a file).  A dangling
  * symlink at dest is followed inside the root and its target created
  * (real_dir: never; the last component must be a real directory). */
-int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir,
-		    struct brig_err *e);
+int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir, struct brig_err *e);
 
 struct rt_setup_state {
 	const struct rt_rootfs_cfg *cfg;
 	const struct rt_rootfs_ctx *ctx;
-	int rootfd;            /* O_PATH fd of the rootfs bind mount */
-	bool dev_bound;        /* /dev is a bind mount: no device setup */
-	bool selinux;          /* apply mount_label with context= */
-	int *mnt_fds;          /* per mounts[] entry: the fd of the mount it made
+	int rootfd; /* O_PATH fd of the rootfs bind mount */
+	bool dev_bound; /* /dev is a bind mount: no device setup */
+	bool selinux; /* apply mount_label with context= */
+	int *mnt_fds; /* per mounts[] entry: the fd of the mount it made
 				  (for deferred ro and propagation), or -1 */
-	bool *deferred_ro;     /* per mounts[] entry: ro applied after devices */
+	bool *deferred_ro; /* per mounts[] entry: ro applied after devices */
 };
 
 /* Do mounts[i]. */
@@ -159,8 +156,8 @@ int rt_mount_one(struct rt_setup_state *st, size_t i, struct brig_err *e);
 /* Apply the ro of the mounts deferred by rt_mount_one. */
 int rt_mount_deferred_ro(struct rt_setup_state *st, struct brig_err *e);
 /* A fresh file system attached onto fd; returns the new mount's fd. */
-int rt_mount_fs_at(int fd, const char *source, const char *type,
-		   unsigned long flags, const char *data, struct brig_err *e);
+int rt_mount_fs_at(int fd, const char *source, const char *type, unsigned long flags,
+		   const char *data, struct brig_err *e);
 /* Bind a host path (or "/proc/self/fd/N") onto fd; rec for MS_REC.  For
  * mounts that need no attributes (device nodes, the console, masks). */
 int rt_mount_bind_at(const char *source, int fd, bool rec, struct brig_err *e);
@@ -179,8 +176,8 @@ struct rt_tree_attrs {
 int rt_tree_clone(int dirfd, const char *path, bool rec, struct brig_err *e);
 /* A fresh file system as a detached mount (fsopen, fsconfig with the
  * options in data, fsmount with the MS_* attributes in flags). */
-int rt_tree_new_fs(const char *source, const char *type, unsigned long flags,
-		   const char *data, struct brig_err *e);
+int rt_tree_new_fs(const char *source, const char *type, unsigned long flags, const char *data,
+		   struct brig_err *e);
 /* move_mount of the detached tree onto target (an O_PATH fd). */
 int rt_tree_attach(int tree, int target, const char *what, struct brig_err *e);
 /* The attributes of a (not propagation) on the detached tree: 1 when
@@ -199,8 +196,7 @@ void rt_bind_attrs(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, in
 		   struct rt_tree_attrs *a);
 
 /* ---- cgroupfs.c ---- */
-int rt_mount_cgroup(struct rt_setup_state *st, const struct rt_mount *m,
-		    struct brig_err *e);
+int rt_mount_cgroup(struct rt_setup_state *st, const struct rt_mount *m, struct brig_err *e);
 
 /* ---- devices.c ---- */
 int rt_devices_setup(struct rt_setup_state *st, struct brig_err *e);
@@ -215,25 +211,24 @@ int rt_userns_from_maps(const struct rt_idmaps *uids, const struct rt_idmaps *gi
 /* Clone the source of m as a detached mount and apply its idmapping with
  * userns_fd (or, when -1, a user namespace built from its mappings / the
  * container's).  Returns the detached mount's fd. */
-int rt_idmap_clone(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m,
-		   int userns_fd, struct brig_err *e);
+int rt_idmap_clone(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, int userns_fd,
+		   struct brig_err *e);
 
 /* ---- mountinfo.c ---- */
 struct rt_mountinfo {
 	int id, parent;
-	char *root;        /* root of the mount within its file system */
-	char *point;       /* mount point (unescaped) */
-	char *opts;        /* per-mount options */
+	char *root; /* root of the mount within its file system */
+	char *point; /* mount point (unescaped) */
+	char *opts; /* per-mount options */
 	char *fstype;
 	char *source;
-	char *super;       /* super block options */
+	char *super; /* super block options */
 };
 /* Parse /proc/self/mountinfo; *out is an array of *n entries. */
 int rt_mountinfo_read(struct rt_mountinfo **out, size_t *n, struct brig_err *e);
 void rt_mountinfo_free(struct rt_mountinfo *v, size_t n);
 
 /* ---- pivot.c ---- */
-int rt_pivot(const struct rt_rootfs_cfg *cfg, int rootfd, bool no_pivot,
-	     struct brig_err *e);
+int rt_pivot(const struct rt_rootfs_cfg *cfg, int rootfd, bool no_pivot, struct brig_err *e);
 
 #endif /* BRIG_RUNTIME_MOUNT_INTERNAL_H */

@@ -20,9 +20,9 @@
 
 #define MQUEUE_MAGIC_ 0x19800202UL
 
-#define ATTR_MS                                                                \
-	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME |        \
-	 MS_NOSYMFOLLOW | MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
+#define ATTR_MS                                                                          \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NODIRATIME | MS_NOSYMFOLLOW | \
+	 MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
 
 /* Split a cleaned absolute path (not "/") into its directory and last
  * component. */
@@ -52,8 +52,10 @@ static int real_dir_target(int rootfd, const char *dest, struct brig_err *e)
 		return brig_err_sys(e, errno, "creating %s", dest);
 	int fd = BRIG_RETRY(openat(pfd, base, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
-		return brig_err_set(e, -ENOTDIR, "%s is not an ordinary directory "
-				    "(a symlink or a file); refusing to mount there", dest);
+		return brig_err_set(e, -ENOTDIR,
+				    "%s is not an ordinary directory "
+				    "(a symlink or a file); refusing to mount there",
+				    dest);
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", dest);
 	return fd;
@@ -73,8 +75,8 @@ static int file_target(int rootfd, const char *dest, struct brig_err *e)
 	_cleanup_close_ int pfd = brig_mkdir_in_root(rootfd, dir, 0755, 0, e);
 	if (pfd < 0)
 		return pfd;
-	_cleanup_close_ int cfd = BRIG_RETRY(openat(pfd, base,
-		O_CREAT | O_EXCL | O_NOFOLLOW | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0644));
+	_cleanup_close_ int cfd = BRIG_RETRY(openat(
+		pfd, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0644));
 	if (cfd < 0)
 		return brig_err_sys(e, errno, "creating %s", dest);
 	fd = BRIG_RETRY(openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC));
@@ -109,7 +111,9 @@ static int dangling_link(int rootfd, const char *dest, char *out, size_t size)
 	if (asprintf(&joined, "/%s/%s", link[0] == '/' ? "" : dir + rl, link) < 0)
 		return 0;
 	return brig_path_clean(joined, BRIG_PATH_ABSOLUTE | BRIG_PATH_CLAMP, out, size) < 0 ||
-		       strcmp(out, "/") == 0 ? 0 : 1;
+			strcmp(out, "/") == 0
+		? 0
+		: 1;
 }
 
 #ifdef BRIG_MUTANT_NO_MOUNT_TARGET_RESOLVE
@@ -136,8 +140,7 @@ static int joined_target(int rootfd, const char *dest, struct brig_err *e)
 }
 #endif
 
-int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir,
-		    struct brig_err *e)
+int rt_mount_target(int rootfd, const char *dest, bool as_dir, bool real_dir, struct brig_err *e)
 {
 #ifdef BRIG_MUTANT_NO_MOUNT_TARGET_RESOLVE
 	if (as_dir && !real_dir)
@@ -254,8 +257,10 @@ static int bind_host_fs(struct rt_setup_state *st, size_t i, const struct rt_mou
 		return tree;
 	struct statfs sf;
 	if (fstatfs(tree, &sf) < 0 || (unsigned long)sf.f_type != want)
-		return brig_err_set(e, -EPERM, "%s cannot be mounted fresh here and the host "
-				    "has no %s at %s to bind", m->type, m->type, host);
+		return brig_err_set(e, -EPERM,
+				    "%s cannot be mounted fresh here and the host "
+				    "has no %s at %s to bind",
+				    m->type, m->type, host);
 	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, true, true, e);
 	if (fd < 0)
 		return fd;
@@ -268,8 +273,8 @@ static int bind_host_fs(struct rt_setup_state *st, size_t i, const struct rt_mou
 	return r;
 }
 
-static int fs_mount_retry(const struct rt_mount *m, int fd, unsigned long flags,
-			  const char *data, struct brig_err *e)
+static int fs_mount_retry(const struct rt_mount *m, int fd, unsigned long flags, const char *data,
+			  struct brig_err *e)
 {
 	const char *src = m->source ? m->source : m->type;
 	int r = rt_mount_fs_at(fd, src, m->type, flags, data, e);
@@ -309,14 +314,14 @@ static bool has_opt(const char *data, const char *key)
 /* A tmpfs without mode= onto an existing directory keeps that directory's
  * mode, as runc does (the tmpfs default would be 1777): *data gets a mode=
  * option appended (a new string in *own). */
-static int tmpfs_keep_mode(struct rt_setup_state *st, const struct rt_mount *m,
-			   const char **data, char **own, struct brig_err *e)
+static int tmpfs_keep_mode(struct rt_setup_state *st, const struct rt_mount *m, const char **data,
+			   char **own, struct brig_err *e)
 {
 	if (!type_is(m, "tmpfs") || has_opt(*data, "mode="))
 		return 0;
 	_cleanup_err_ struct brig_err tmp = { 0 };
-	_cleanup_close_ int fd = brig_open_in_root(st->rootfd, m->dest, O_PATH | O_DIRECTORY,
-						   0, 0, &tmp);
+	_cleanup_close_ int fd = brig_open_in_root(st->rootfd, m->dest, O_PATH | O_DIRECTORY, 0, 0,
+						   &tmp);
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) < 0)
 		return 0; /* made by us: the tmpfs default */
@@ -330,8 +335,7 @@ static int tmpfs_keep_mode(struct rt_setup_state *st, const struct rt_mount *m,
 	return 0;
 }
 
-static int do_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
-		 struct brig_err *e)
+static int do_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m, struct brig_err *e)
 {
 	bool proc = type_is(m, "proc"), sys = type_is(m, "sysfs");
 	if (sys && st->ctx->userns && !st->ctx->new_netns)
@@ -359,7 +363,8 @@ static int do_fs(struct rt_setup_state *st, size_t i, const struct rt_mount *m,
 	_cleanup_close_ int mnt = fs_mount_retry(m, fd, flags, data ? data : fsdata, e);
 	if (mnt == -EPERM && (sys || (type_is(m, "mqueue") && st->ctx->userns))) {
 		const char *host = sys ? "/sys" : "/dev/mqueue";
-		brig_warn("%s: cannot mount %s here; binding the host's %s", m->dest, m->type, host);
+		brig_warn("%s: cannot mount %s here; binding the host's %s", m->dest, m->type,
+			  host);
 		brig_err_clear(e);
 		st->deferred_ro[i] = false;
 		return bind_host_fs(st, i, m, host, e);
@@ -378,7 +383,8 @@ static int bind_tree(struct rt_setup_state *st, const struct rt_mount *m, bool *
 	*prepared = m->idmap_fd >= 0 && m->attrs_done;
 	if (m->idmap_fd >= 0) {
 		int tree = fcntl(m->idmap_fd, F_DUPFD_CLOEXEC, 3);
-		return tree < 0 ? brig_err_sys(e, errno, "duplicating the prepared mount fd") : tree;
+		return tree < 0 ? brig_err_sys(e, errno, "duplicating the prepared mount fd")
+				: tree;
 	}
 	if (m->idmap) {
 		int ufd = m->uids.n ? -1 : st->ctx->userns_fd;
@@ -397,8 +403,10 @@ static int check_proc_source(const struct rt_mount *m, int tree, struct brig_err
 	if (fstatfs(tree, &sf) < 0)
 		return brig_err_sys(e, errno, "%s", m->source);
 	if (sf.f_type != PROC_SUPER_MAGIC)
-		return brig_err_set(e, -EINVAL, "%s is not procfs; only procfs can be "
-				    "mounted on /proc", m->source);
+		return brig_err_set(e, -EINVAL,
+				    "%s is not procfs; only procfs can be "
+				    "mounted on /proc",
+				    m->source);
 	return 0;
 }
 
@@ -415,8 +423,8 @@ static int do_bind(struct rt_setup_state *st, size_t i, const struct rt_mount *m
 	int r = check_proc_source(m, tree, e);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, S_ISDIR(sst.st_mode),
-						 false, e);
+	_cleanup_close_ int fd = rt_mount_target(st->rootfd, m->dest, S_ISDIR(sst.st_mode), false,
+						 e);
 	if (fd < 0)
 		return fd;
 	struct rt_tree_attrs a = { .prop = m->prop };
@@ -428,8 +436,7 @@ static int do_bind(struct rt_setup_state *st, size_t i, const struct rt_mount *m
 	return r;
 }
 
-static int do_remount(struct rt_setup_state *st, const struct rt_mount *m,
-		      struct brig_err *e)
+static int do_remount(struct rt_setup_state *st, const struct rt_mount *m, struct brig_err *e)
 {
 	_cleanup_close_ int fd = brig_open_in_root(st->rootfd, m->dest, O_PATH, 0, 0, e);
 	if (fd < 0)

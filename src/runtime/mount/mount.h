@@ -52,17 +52,17 @@ static inline void rt_rootfs_cfg_freep(struct rt_rootfs_cfg **c)
 const char *rt_rootfs_path(const struct rt_rootfs_cfg *cfg);
 
 struct rt_rootfs_ctx {
-	bool userns;       /* the container has a new user namespace: device nodes
+	bool userns; /* the container has a new user namespace: device nodes
 			      are bind mounts of the host's, sysfs without a new
 			      netns is a bind of /sys, locked flags are kept */
-	bool new_netns;    /* a new network namespace: sysfs can be mounted fresh */
+	bool new_netns; /* a new network namespace: sysfs can be mounted fresh */
 	bool new_cgroupns; /* a new cgroup namespace: cgroup file systems are
 			      mounted fresh, otherwise the process's own cgroup
 			      directories are bind mounted */
-	bool no_pivot;     /* --no-pivot: hide host mounts, MS_MOVE + chroot */
-	int userns_fd;     /* for idmap mounts without their own mappings: a user
+	bool no_pivot; /* --no-pivot: hide host mounts, MS_MOVE + chroot */
+	int userns_fd; /* for idmap mounts without their own mappings: a user
 			      namespace with the container's mapping, or -1 */
-	bool has_console;  /* bind console_fd (a pty) onto /dev/console */
+	bool has_console; /* bind console_fd (a pty) onto /dev/console */
 	int console_fd;
 	/* Called after every mount is in place and before pivot_root (the
 	 * createContainer hooks' moment), or NULL. */
@@ -126,8 +126,7 @@ int rt_rootfs_prepare_idmaps(struct rt_rootfs_cfg *cfg, struct brig_err *e);
 int rt_rootfs_next_idmap_fd(const struct rt_rootfs_cfg *cfg, size_t *idx);
 /* Hand a detached idmapped mount (e.g. received over SCM_RIGHTS) to the
  * config for mounts[idx]; the config owns fd afterwards. */
-int rt_rootfs_set_idmap_fd(struct rt_rootfs_cfg *cfg, size_t idx, int fd,
-			   struct brig_err *e);
+int rt_rootfs_set_idmap_fd(struct rt_rootfs_cfg *cfg, size_t idx, int fd, struct brig_err *e);
 
 /* features.json: "mountOptions" (every option name recognised) and
  * linux "mountExtensions": {"idmap": {"enabled": true}}.  features is the

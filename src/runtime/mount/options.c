@@ -14,15 +14,15 @@
 #define MAX_DATA 4095
 
 enum opt_kind {
-	OPT_SET,    /* set MS_* */
-	OPT_CLEAR,  /* clear MS_* */
-	OPT_PROP,   /* propagation MS_* */
-	OPT_RSET,   /* recursive set MOUNT_ATTR_* */
-	OPT_RCLR,   /* recursive clear MOUNT_ATTR_* */
+	OPT_SET, /* set MS_* */
+	OPT_CLEAR, /* clear MS_* */
+	OPT_PROP, /* propagation MS_* */
+	OPT_RSET, /* recursive set MOUNT_ATTR_* */
+	OPT_RCLR, /* recursive clear MOUNT_ATTR_* */
 	OPT_RATIME, /* recursive access-time mode MOUNT_ATTR_* */
 	OPT_IDMAP,
 	OPT_RIDMAP,
-	OPT_SKIP,   /* recognised, not implemented (warned) */
+	OPT_SKIP, /* recognised, not implemented (warned) */
 };
 
 struct mopt {
@@ -163,14 +163,14 @@ static void apply_opt(struct rt_mount *m, const struct mopt *o, const struct bj_
 		m->idmap_rec = true;
 		break;
 	case OPT_SKIP:
-		brig_warn("%s: %s: option \"%s\" is not supported by brig and is ignored",
-			  at->file, at->path, o->name);
+		brig_warn("%s: %s: option \"%s\" is not supported by brig and is ignored", at->file,
+			  at->path, o->name);
 		break;
 	}
 }
 
 int rt_parse_mount_options(const json_t *jm, const struct bj_loc *at, struct rt_mount *m,
-			 struct brig_err *e)
+			   struct brig_err *e)
 {
 	_cleanup_strv_ char **opts = NULL;
 	int r = bj_get_strv(jm, at, "options", false, MAX_OPTIONS, &opts, e);

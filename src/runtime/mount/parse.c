@@ -31,8 +31,7 @@ bool rt_path_under(const char *path, const char *prefix)
 }
 
 /* An absolute container path, cleaned, as a new string. */
-static int parse_abs_path(const char *s, const struct bj_loc *at, char **out,
-			  struct brig_err *e)
+static int parse_abs_path(const char *s, const struct bj_loc *at, char **out, struct brig_err *e)
 {
 	if (s[0] != '/')
 		return bj_fail(e, at, "must be an absolute path");
@@ -103,13 +102,14 @@ static int parse_maps(const json_t *obj, const struct bj_loc *at, const char *ke
 
 /* Files beneath /proc that may be mounted over (lxcfs and the like). */
 static const char *const proc_allowed[] = {
-	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
-	"/proc/swaps", "/proc/uptime", "/proc/loadavg", "/proc/slabinfo",
+	"/proc/cpuinfo", "/proc/diskstats",
+	"/proc/meminfo", "/proc/stat",
+	"/proc/swaps",   "/proc/uptime",
+	"/proc/loadavg", "/proc/slabinfo",
 	"/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
 };
 
-static int check_proc_dest(const struct rt_mount *m, const struct bj_loc *dl,
-			   struct brig_err *e)
+static int check_proc_dest(const struct rt_mount *m, const struct bj_loc *dl, struct brig_err *e)
 {
 	if (!rt_path_under(m->dest, "/proc"))
 		return 0;
@@ -180,7 +180,8 @@ static int parse_mount_idmap(const json_t *jm, const struct bj_loc *at,
 	if (m->flags & MS_REMOUNT)
 		return bj_fail(e, &l, "idmap cannot be combined with remount");
 	if (m->uids.n == 0 && cfg->uids.n == 0 && !cfg->has_userns)
-		return bj_fail(e, &l, "idmap needs uidMappings/gidMappings on the mount "
+		return bj_fail(e, &l,
+			       "idmap needs uidMappings/gidMappings on the mount "
 			       "or a user namespace");
 	return 0;
 }
@@ -207,8 +208,7 @@ static int parse_mount_type(const json_t *jm, const struct bj_loc *at, struct rt
 }
 
 static int parse_mount(const json_t *jm, const struct bj_loc *at, const char *bundle,
-		       const struct rt_rootfs_cfg *cfg, struct rt_mount *m,
-		       struct brig_err *e)
+		       const struct rt_rootfs_cfg *cfg, struct rt_mount *m, struct brig_err *e)
 {
 	const char *dest = NULL;
 	int r = bj_get_str(jm, at, "destination", true, &dest, e);
@@ -298,8 +298,7 @@ static int parse_root(const json_t *config, const struct bj_loc *at, const char 
 	if (path[0] == '\0')
 		return bj_fail(e, &pl, "must not be empty");
 	_cleanup_free_ char *joined = NULL;
-	if (path[0] != '/' &&
-	    asprintf(&joined, "%s/%s", bundle ? bundle : ".", path) < 0) {
+	if (path[0] != '/' && asprintf(&joined, "%s/%s", bundle ? bundle : ".", path) < 0) {
 		joined = NULL;
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	}
@@ -331,8 +330,10 @@ static int parse_root_prop(const json_t *linux_obj, const struct bj_loc *at,
 	if (rt_parse_propagation(s, &cfg->root_prop) < 0) {
 		struct bj_loc l;
 		bj_key(&l, at, "rootfsPropagation");
-		return bj_fail(e, &l, "\"%.64s\" is not one of shared, slave, private, "
-			       "unbindable (or their r-forms)", s);
+		return bj_fail(e, &l,
+			       "\"%.64s\" is not one of shared, slave, private, "
+			       "unbindable (or their r-forms)",
+			       s);
 	}
 	return 0;
 }
@@ -360,8 +361,8 @@ static int parse_paths(const json_t *linux_obj, const struct bj_loc *at, const c
 	return 0;
 }
 
-static int parse_label(const json_t *linux_obj, const struct bj_loc *at,
-		       struct rt_rootfs_cfg *cfg, struct brig_err *e)
+static int parse_label(const json_t *linux_obj, const struct bj_loc *at, struct rt_rootfs_cfg *cfg,
+		       struct brig_err *e)
 {
 	const char *s = NULL;
 	int r = bj_get_str(linux_obj, at, "mountLabel", false, &s, e);
@@ -472,7 +473,8 @@ static bool has_user_ns(const json_t *linux_obj)
 	json_t *ns = json_object_get(linux_obj, "namespaces");
 	size_t i;
 	json_t *v;
-	json_array_foreach(ns, i, v) {
+	json_array_foreach(ns, i, v)
+	{
 		json_t *t = json_object_get(v, "type");
 		if (json_is_string(t) && strcmp(json_string_value(t), "user") == 0)
 			return true;
@@ -480,8 +482,8 @@ static bool has_user_ns(const json_t *linux_obj)
 	return false;
 }
 
-static int parse_linux(const json_t *config, const struct bj_loc *root,
-		       struct rt_rootfs_cfg *cfg, struct brig_err *e)
+static int parse_linux(const json_t *config, const struct bj_loc *root, struct rt_rootfs_cfg *cfg,
+		       struct brig_err *e)
 {
 	json_t *lx = NULL;
 	int r = bj_get_obj(config, root, "linux", false, &lx, e);

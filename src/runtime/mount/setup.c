@@ -47,7 +47,8 @@ static int check_host_proc(struct brig_err *e)
 {
 	struct statfs sf;
 	if (statfs("/proc/self/fd", &sf) < 0)
-		return brig_err_sys(e, errno, "/proc/self/fd (the host's /proc is needed "
+		return brig_err_sys(e, errno,
+				    "/proc/self/fd (the host's /proc is needed "
 				    "to mount onto resolved targets)");
 	if ((unsigned long)sf.f_type != (unsigned long)PROC_SUPER_MAGIC)
 		return brig_err_set(e, -EINVAL, "/proc is not procfs");
@@ -129,8 +130,7 @@ static int readonly_path(struct rt_setup_state *st, const char *path, struct bri
 	return rt_tree_place(tree, fd, &a, path, e);
 }
 
-static int mask_path(struct rt_setup_state *st, const char *path, int null_fd,
-		     struct brig_err *e)
+static int mask_path(struct rt_setup_state *st, const char *path, int null_fd, struct brig_err *e)
 {
 #ifdef BRIG_MUTANT_NO_MASKED_PATHS
 	(void)st, (void)path, (void)null_fd, (void)e;
@@ -149,12 +149,12 @@ static int mask_path(struct rt_setup_state *st, const char *path, int null_fd,
 		struct rt_fdpath p;
 		return rt_mount_bind_at(rt_fdpath(&p, null_fd), fd, false, e);
 	}
-	_cleanup_free_ char *data =
-		rt_mount_label_data("mode=0555", st->selinux ? st->cfg->mount_label : NULL);
+	_cleanup_free_ char *data = rt_mount_label_data("mode=0555",
+							st->selinux ? st->cfg->mount_label : NULL);
 	if (!data)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	int mnt = rt_mount_fs_at(fd, "tmpfs", "tmpfs",
-				 MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e);
+	int mnt = rt_mount_fs_at(fd, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				 data, e);
 	if (mnt < 0)
 		return mnt;
 	(void)close(mnt);

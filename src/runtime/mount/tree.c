@@ -49,12 +49,13 @@
 int rt_tree_clone(int dirfd, const char *path, bool rec, struct brig_err *e)
 {
 	unsigned fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0) |
-		      (*path ? 0 : AT_EMPTY_PATH);
+		(*path ? 0 : AT_EMPTY_PATH);
 	int fd = (int)syscall(__NR_open_tree, dirfd, path, fl);
 	if (fd < 0 && errno == ENOSYS)
 		return brig_err_set(e, -ENOSYS, "bind mounts need open_tree (Linux 5.2)");
 	if (fd < 0)
-		return brig_err_sys(e, errno, "cloning the mount of %s", *path ? path : "the target");
+		return brig_err_sys(e, errno, "cloning the mount of %s",
+				    *path ? path : "the target");
 	return fd;
 }
 
@@ -80,8 +81,7 @@ static bool setattr_works(void)
 	return known > 0;
 }
 
-static int set_all(int tree, const struct rt_tree_attrs *a, const char *what,
-		   struct brig_err *e)
+static int set_all(int tree, const struct rt_tree_attrs *a, const char *what, struct brig_err *e)
 {
 	int r = rt_mount_set_attrs(tree, a->set, a->clr, false, what, e);
 	if (r == 0)
@@ -183,8 +183,8 @@ static int set_options(int fsfd, const char *data, struct brig_err *e)
 	}
 }
 
-int rt_tree_new_fs(const char *source, const char *type, unsigned long flags,
-		   const char *data, struct brig_err *e)
+int rt_tree_new_fs(const char *source, const char *type, unsigned long flags, const char *data,
+		   struct brig_err *e)
 {
 	_cleanup_close_ int fsfd = (int)syscall(__NR_fsopen, type, FSOPEN_CLOEXEC);
 	if (fsfd < 0 && errno == ENOSYS)

@@ -71,11 +71,12 @@ int sc_cache_lookup(const char key[BRIG_SHA256_HEX], struct sock_filter **insns,
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	size_t hdr = strlen(MAGIC) + BRIG_SHA256_HEX;
-	if (brig_read_fd(fd, key, hdr + MAX_INSNS * sizeof(struct sock_filter), &buf, &len, NULL) < 0)
+	if (brig_read_fd(fd, key, hdr + MAX_INSNS * sizeof(struct sock_filter), &buf, &len, NULL) <
+	    0)
 		return -EIO;
 	if (len <= hdr || memcmp(buf, MAGIC, strlen(MAGIC)) != 0 ||
-	    memcmp(buf + strlen(MAGIC), key, BRIG_SHA256_HEX - 1) != 0 ||
-	    buf[hdr - 1] != '\n' || (len - hdr) % sizeof(struct sock_filter) != 0)
+	    memcmp(buf + strlen(MAGIC), key, BRIG_SHA256_HEX - 1) != 0 || buf[hdr - 1] != '\n' ||
+	    (len - hdr) % sizeof(struct sock_filter) != 0)
 		return -EINVAL;
 	*n = (len - hdr) / sizeof(struct sock_filter);
 	*insns = malloc(len - hdr);

@@ -13,8 +13,8 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
-static int add_archs(scmp_filter_ctx ctx, const struct sc_config *cfg,
-		     const struct bj_loc *at, struct brig_err *e)
+static int add_archs(scmp_filter_ctx ctx, const struct sc_config *cfg, const struct bj_loc *at,
+		     struct brig_err *e)
 {
 	struct bj_loc arr, el;
 	bj_key(&arr, at, "architectures");
@@ -27,8 +27,9 @@ static int add_archs(scmp_filter_ctx ctx, const struct sc_config *cfg,
 		 * A kernel's ABIs all share its byte order, so such syscalls
 		 * never reach this filter; libseccomp cannot mix the two. */
 		if (r == -EDOM) {
-			brig_debug("%s: %s: skipped, byte order differs from the native architecture",
-				   el.file, el.path);
+			brig_debug(
+				"%s: %s: skipped, byte order differs from the native architecture",
+				el.file, el.path);
 			continue;
 		}
 		if (r < 0)
@@ -64,8 +65,8 @@ static struct scmp_arg_cmp to_cmp(const struct sc_arg *a)
 	return c;
 }
 
-static int add_one(scmp_filter_ctx ctx, const struct sc_rule *rule, int nr,
-		   const char *name, const struct bj_loc *at, struct brig_err *e)
+static int add_one(scmp_filter_ctx ctx, const struct sc_rule *rule, int nr, const char *name,
+		   const struct bj_loc *at, struct brig_err *e)
 {
 	struct scmp_arg_cmp conds[SC_ARGS_PER_SYSCALL];
 	int r;
@@ -81,13 +82,14 @@ static int add_one(scmp_filter_ctx ctx, const struct sc_rule *rule, int nr,
 		/* distinct indexes, so n_args <= SC_ARGS_PER_SYSCALL */
 		for (size_t i = 0; i < rule->n_args; i++)
 			conds[i] = to_cmp(&rule->args[i]);
-		r = seccomp_rule_add_array(ctx, rule->action, nr,
-					   (unsigned int)rule->n_args, conds);
+		r = seccomp_rule_add_array(ctx, rule->action, nr, (unsigned int)rule->n_args,
+					   conds);
 	}
 	if (r == -EEXIST)
-		return sc_fail(e, r, at,
-			       "the rule for %s conflicts with an earlier rule with the same arguments",
-			       name);
+		return sc_fail(
+			e, r, at,
+			"the rule for %s conflicts with an earlier rule with the same arguments",
+			name);
 	if (r < 0)
 		return sc_fail_sys(e, r, at, "adding the rule for %s", name);
 	return 0;
@@ -97,23 +99,21 @@ static int add_one(scmp_filter_ctx ctx, const struct sc_rule *rule, int nr,
  * list syscalls of every architecture and kernel version.  That is harmless
  * when the default action is restrictive; when it is not, the syscall stays
  * permitted, so say so. */
-static void skip_unknown(const struct sc_config *cfg, const struct sc_rule *rule,
-			 const char *name, const struct bj_loc *at)
+static void skip_unknown(const struct sc_config *cfg, const struct sc_rule *rule, const char *name,
+			 const struct bj_loc *at)
 {
-	if (sc_action_permits(cfg->default_action) &&
-	    !sc_action_permits(rule->action)) {
+	if (sc_action_permits(cfg->default_action) && !sc_action_permits(rule->action)) {
 		const struct scmp_version *v = seccomp_version();
 		brig_warn("%s: %s: syscall %s is unknown to libseccomp %u.%u.%u; "
 			  "it stays permitted by the default action",
-			  at->file, at->path, name, v ? v->major : 0,
-			  v ? v->minor : 0, v ? v->micro : 0);
+			  at->file, at->path, name, v ? v->major : 0, v ? v->minor : 0,
+			  v ? v->micro : 0);
 	} else
-		brig_debug("%s: %s: unknown syscall %s ignored", at->file,
-			   at->path, name);
+		brig_debug("%s: %s: unknown syscall %s ignored", at->file, at->path, name);
 }
 
-static int add_rules(scmp_filter_ctx ctx, const struct sc_config *cfg,
-		     const struct bj_loc *at, size_t *added, struct brig_err *e)
+static int add_rules(scmp_filter_ctx ctx, const struct sc_config *cfg, const struct bj_loc *at,
+		     size_t *added, struct brig_err *e)
 {
 	struct bj_loc arr, el;
 	bj_key(&arr, at, "syscalls");
@@ -140,9 +140,8 @@ static int add_rules(scmp_filter_ctx ctx, const struct sc_config *cfg,
 }
 
 /* seccomp_export_bpf writes to an fd; a memfd keeps it in memory. */
-static int export_bpf(scmp_filter_ctx ctx, const struct bj_loc *at,
-		      struct sock_filter **insns, size_t *n_insns,
-		      struct brig_err *e)
+static int export_bpf(scmp_filter_ctx ctx, const struct bj_loc *at, struct sock_filter **insns,
+		      size_t *n_insns, struct brig_err *e)
 {
 	_cleanup_close_ int fd = memfd_create("brig-seccomp-bpf", MFD_CLOEXEC);
 	if (fd < 0)
@@ -156,12 +155,12 @@ static int export_bpf(scmp_filter_ctx ctx, const struct bj_loc *at,
 	size_t size = (size_t)st.st_size;
 	size_t n = size / sizeof(struct sock_filter);
 	if (size == 0 || size % sizeof(struct sock_filter) != 0)
-		return sc_fail(e, -EIO, at, "libseccomp produced a BPF program of %zu bytes",
-			       size);
+		return sc_fail(e, -EIO, at, "libseccomp produced a BPF program of %zu bytes", size);
 	if (n > BPF_MAXINSNS)
-		return sc_fail(e, -E2BIG, at,
-			       "the filter compiles to %zu BPF instructions, more than the kernel's limit of %d",
-			       n, BPF_MAXINSNS);
+		return sc_fail(
+			e, -E2BIG, at,
+			"the filter compiles to %zu BPF instructions, more than the kernel's limit of %d",
+			n, BPF_MAXINSNS);
 	_cleanup_free_ struct sock_filter *buf = malloc(size);
 	if (!buf)
 		return brig_err_set(e, -ENOMEM, "out of memory");
@@ -179,13 +178,12 @@ static int export_bpf(scmp_filter_ctx ctx, const struct bj_loc *at,
 	return 0;
 }
 
-int sc_compile(const struct sc_config *cfg, const struct bj_loc *at,
-	       struct sock_filter **insns, size_t *n_insns, struct brig_err *e)
+int sc_compile(const struct sc_config *cfg, const struct bj_loc *at, struct sock_filter **insns,
+	       size_t *n_insns, struct brig_err *e)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = seccomp_init(cfg->default_action);
 	if (!ctx)
-		return sc_fail(e, -EINVAL, at,
-			       "libseccomp refused the default action 0x%08x",
+		return sc_fail(e, -EINVAL, at, "libseccomp refused the default action 0x%08x",
 			       cfg->default_action);
 	int r = add_archs(ctx, cfg, at, e);
 	if (r < 0)
@@ -217,8 +215,8 @@ static unsigned int install_flags(const struct sc_config *cfg)
 	return fl;
 }
 
-int rt_seccomp_parse(const json_t *obj, const struct bj_loc *at,
-		     struct rt_seccomp **out, struct brig_err *e)
+int rt_seccomp_parse(const json_t *obj, const struct bj_loc *at, struct rt_seccomp **out,
+		     struct brig_err *e)
 {
 	*out = NULL;
 	if (!obj || json_is_null(obj))
@@ -293,8 +291,7 @@ const char *rt_seccomp_listener_metadata(const struct rt_seccomp *s)
 	return s ? s->listener_metadata : NULL;
 }
 
-const struct sock_filter *rt_seccomp_program(const struct rt_seccomp *s,
-					     size_t *len)
+const struct sock_filter *rt_seccomp_program(const struct rt_seccomp *s, size_t *len)
 {
 	*len = s ? s->prog.len : 0;
 	return s ? s->insns : NULL;

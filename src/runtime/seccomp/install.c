@@ -12,19 +12,18 @@
 #define SC_OCI_VERSION "1.2.0"
 #define SC_MAX_STATE (1u << 20) /* container process state document */
 
-int rt_seccomp_install(const struct rt_seccomp *s, int *notify_fd,
-		       struct brig_err *e)
+int rt_seccomp_install(const struct rt_seccomp *s, int *notify_fd, struct brig_err *e)
 {
 	*notify_fd = -1;
 	if (!s)
 		return 0;
-	long r = sc_sys_seccomp(SECCOMP_SET_MODE_FILTER, s->flags,
-				(void *)&s->prog);
+	long r = sc_sys_seccomp(SECCOMP_SET_MODE_FILTER, s->flags, (void *)&s->prog);
 	if (r < 0) {
 		int err = errno;
 		if (err == EACCES)
-			return brig_err_sys(e, err,
-					    "seccomp: installing the filter needs no_new_privs or CAP_SYS_ADMIN");
+			return brig_err_sys(
+				e, err,
+				"seccomp: installing the filter needs no_new_privs or CAP_SYS_ADMIN");
 		return brig_err_sys(e, err, "seccomp: installing the filter (flags 0x%x)",
 				    s->flags);
 	}
@@ -33,8 +32,7 @@ int rt_seccomp_install(const struct rt_seccomp *s, int *notify_fd,
 		return 0;
 	}
 	if (r > 0) /* TSYNC: thread r could not be synchronized; nothing installed */
-		return brig_err_set(e, -EAGAIN,
-				    "seccomp: thread %ld could not be synchronized", r);
+		return brig_err_set(e, -EAGAIN, "seccomp: thread %ld could not be synchronized", r);
 	return 0;
 }
 
@@ -118,26 +116,23 @@ int rt_seccomp_recv_listener(int sock, int *notify_fd, struct brig_err *e)
 	size_t count = take_fds(&msg, &fd);
 	_cleanup_close_ int owned = fd;
 	if (n == 0)
-		return brig_err_set(e, -EPIPE,
-				    "seccomp: the container process closed the socket before passing the listener fd");
+		return brig_err_set(
+			e, -EPIPE,
+			"seccomp: the container process closed the socket before passing the listener fd");
 	if (tag != 'S' || count != 1 || (msg.msg_flags & MSG_CTRUNC))
-		return brig_err_set(e, -EPROTO,
-				    "seccomp: expected one listener fd, got %zu%s", count,
-				    (msg.msg_flags & MSG_CTRUNC) ? " (truncated)" : "");
+		return brig_err_set(e, -EPROTO, "seccomp: expected one listener fd, got %zu%s",
+				    count, (msg.msg_flags & MSG_CTRUNC) ? " (truncated)" : "");
 	*notify_fd = brig_steal_fd(owned);
 	return 0;
 }
 
 /* The container process state of config-linux.md, as compact JSON. */
-static char *state_payload(const struct rt_seccomp *s, pid_t pid,
-			   const json_t *state)
+static char *state_payload(const struct rt_seccomp *s, pid_t pid, const json_t *state)
 {
 	const char *ver = json_string_value(json_object_get(state, "ociVersion"));
-	_cleanup_json_ json_t *o = json_pack("{s:s, s:[s], s:I, s:O}",
-					     "ociVersion", ver ? ver : SC_OCI_VERSION,
-					     "fds", "seccompFd",
-					     "pid", (json_int_t)pid,
-					     "state", (json_t *)state);
+	_cleanup_json_ json_t *o = json_pack("{s:s, s:[s], s:I, s:O}", "ociVersion",
+					     ver ? ver : SC_OCI_VERSION, "fds", "seccompFd", "pid",
+					     (json_int_t)pid, "state", (json_t *)state);
 	if (!o)
 		return NULL;
 	if (s->listener_metadata &&
@@ -183,9 +178,8 @@ static int send_rest(int sock, const char *p, size_t len)
 	return 0;
 }
 
-int rt_seccomp_send_listener(const struct rt_seccomp *s, int notify_fd,
-			     pid_t pid, const json_t *state,
-			     struct brig_err *e)
+int rt_seccomp_send_listener(const struct rt_seccomp *s, int notify_fd, pid_t pid,
+			     const json_t *state, struct brig_err *e)
 {
 	if (!s || !s->notify || !s->listener_path)
 		return brig_err_set(e, -EINVAL, "seccomp: no listener is configured");
@@ -208,7 +202,6 @@ int rt_seccomp_send_listener(const struct rt_seccomp *s, int notify_fd,
 		return brig_err_sys(e, -r, "seccomp listener %s: sending the state",
 				    s->listener_path);
 	if (close(brig_steal_fd(sock)) < 0 && errno != EINTR)
-		return brig_err_sys(e, errno, "seccomp listener %s: close",
-				    s->listener_path);
+		return brig_err_sys(e, errno, "seccomp listener %s: close", s->listener_path);
 	return 0;
 }

@@ -7,8 +7,8 @@
 #include <limits.h>
 #include <string.h>
 
-static int vfail(struct brig_err *e, int code, const struct bj_loc *at,
-		 const char *suffix, const char *fmt, va_list ap)
+static int vfail(struct brig_err *e, int code, const struct bj_loc *at, const char *suffix,
+		 const char *fmt, va_list ap)
 {
 	char msg[512];
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -16,13 +16,12 @@ static int vfail(struct brig_err *e, int code, const struct bj_loc *at,
 	if (!suffix)
 		suffix = "";
 	if (at->path[0])
-		return brig_err_set(e, code, "%s: %s: %s%s%s", at->file, at->path,
-				    msg, sep, suffix);
+		return brig_err_set(e, code, "%s: %s: %s%s%s", at->file, at->path, msg, sep,
+				    suffix);
 	return brig_err_set(e, code, "%s: %s%s%s", at->file, msg, sep, suffix);
 }
 
-int sc_fail(struct brig_err *e, int code, const struct bj_loc *at,
-	    const char *fmt, ...)
+int sc_fail(struct brig_err *e, int code, const struct bj_loc *at, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -31,8 +30,7 @@ int sc_fail(struct brig_err *e, int code, const struct bj_loc *at,
 	return r;
 }
 
-int sc_fail_sys(struct brig_err *e, int err, const struct bj_loc *at,
-		const char *fmt, ...)
+int sc_fail_sys(struct brig_err *e, int err, const struct bj_loc *at, const char *fmt, ...)
 {
 	if (err < 0)
 		err = -err;
@@ -52,17 +50,15 @@ static bool name_valid(const char *s)
 	if (n == 0 || n > SC_MAX_NAME_LEN)
 		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
 			return false;
 	return true;
 }
 
 /* action_key plus its errno member (defaultAction/defaultErrnoRet or
  * action/errnoRet) -> a libseccomp action word. */
-static int parse_action(const json_t *obj, const struct bj_loc *at,
-			const char *action_key, const char *errno_key,
-			const struct sc_action_def **def, uint32_t *out,
+static int parse_action(const json_t *obj, const struct bj_loc *at, const char *action_key,
+			const char *errno_key, const struct sc_action_def **def, uint32_t *out,
 			struct brig_err *e)
 {
 	const char *name = NULL;
@@ -75,8 +71,8 @@ static int parse_action(const json_t *obj, const struct bj_loc *at,
 	if (!a)
 		return bj_fail(e, &sub, "unknown action %s", name);
 	if (!sc_kernel_has_action(a->kernel))
-		return sc_fail(e, -EOPNOTSUPP, &sub,
-			       "%s is not supported by the running kernel", name);
+		return sc_fail(e, -EOPNOTSUPP, &sub, "%s is not supported by the running kernel",
+			       name);
 
 	int64_t data = EPERM;
 	r = bj_get_int(obj, at, errno_key, false, 0, UINT32_MAX, &data, e);
@@ -84,9 +80,10 @@ static int parse_action(const json_t *obj, const struct bj_loc *at,
 		return r;
 	bj_key(&sub, at, errno_key);
 	if (r == 0 && !a->takes_data)
-		return bj_fail(e, &sub,
-			       "%s does not return an errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one)",
-			       name);
+		return bj_fail(
+			e, &sub,
+			"%s does not return an errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one)",
+			name);
 	if (r == 0 && data > (int64_t)a->max_data)
 		return bj_fail(e, &sub, "%lld is larger than %u, the largest value %s can return",
 			       (long long)data, a->max_data, name);
@@ -95,25 +92,26 @@ static int parse_action(const json_t *obj, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_default(const json_t *obj, const struct bj_loc *at,
-			 struct sc_config *cfg, struct brig_err *e)
+static int parse_default(const json_t *obj, const struct bj_loc *at, struct sc_config *cfg,
+			 struct brig_err *e)
 {
 	const struct sc_action_def *a = NULL;
-	int r = parse_action(obj, at, "defaultAction", "defaultErrnoRet", &a,
-			     &cfg->default_action, e);
+	int r = parse_action(obj, at, "defaultAction", "defaultErrnoRet", &a, &cfg->default_action,
+			     e);
 	if (r < 0)
 		return r;
 	if (a->scmp == SCMP_ACT_NOTIFY) {
 		struct bj_loc sub;
 		bj_key(&sub, at, "defaultAction");
-		return bj_fail(e, &sub,
-			       "SCMP_ACT_NOTIFY cannot be the default action: the runtime could not hand the listener over");
+		return bj_fail(
+			e, &sub,
+			"SCMP_ACT_NOTIFY cannot be the default action: the runtime could not hand the listener over");
 	}
 	return 0;
 }
 
-static int parse_archs(const json_t *obj, const struct bj_loc *at,
-		       struct sc_config *cfg, struct brig_err *e)
+static int parse_archs(const json_t *obj, const struct bj_loc *at, struct sc_config *cfg,
+		       struct brig_err *e)
 {
 	_cleanup_strv_ char **names = NULL;
 	int r = bj_get_strv(obj, at, "architectures", false, SC_MAX_ARCHS, &names, e);
@@ -129,15 +127,14 @@ static int parse_archs(const json_t *obj, const struct bj_loc *at,
 		struct bj_loc el;
 		bj_idx(&el, &arr, i);
 		if (sc_arch_lookup(names[i], &cfg->archs[i]) < 0)
-			return bj_fail(e, &el, "unknown or unsupported architecture %s",
-				       names[i]);
+			return bj_fail(e, &el, "unknown or unsupported architecture %s", names[i]);
 	}
 	cfg->n_archs = n;
 	return 0;
 }
 
-static int parse_listener(const json_t *obj, const struct bj_loc *at,
-			  struct sc_config *cfg, struct brig_err *e)
+static int parse_listener(const json_t *obj, const struct bj_loc *at, struct sc_config *cfg,
+			  struct brig_err *e)
 {
 	const char *path = NULL, *meta = NULL;
 	struct bj_loc sub;
@@ -166,8 +163,8 @@ static int parse_listener(const json_t *obj, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_arg(const json_t *a, const struct bj_loc *at,
-		     struct sc_arg *out, struct brig_err *e)
+static int parse_arg(const json_t *a, const struct bj_loc *at, struct sc_arg *out,
+		     struct brig_err *e)
 {
 	int64_t idx = 0;
 	const char *op = NULL;
@@ -201,8 +198,8 @@ static int parse_arg(const json_t *a, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_args(const json_t *r_obj, const struct bj_loc *at,
-		      struct sc_rule *rule, struct brig_err *e)
+static int parse_args(const json_t *r_obj, const struct bj_loc *at, struct sc_rule *rule,
+		      struct brig_err *e)
 {
 	json_t *arr = NULL;
 	int r = bj_get_arr(r_obj, at, "args", false, &arr, e);
@@ -237,8 +234,8 @@ static bool needed_for_handover(const char *name)
 	return strcmp(name, "sendmsg") == 0 || strcmp(name, "socketcall") == 0;
 }
 
-static int parse_names(const json_t *r_obj, const struct bj_loc *at,
-		       struct sc_rule *rule, size_t *total, struct brig_err *e)
+static int parse_names(const json_t *r_obj, const struct bj_loc *at, struct sc_rule *rule,
+		       size_t *total, struct brig_err *e)
 {
 	int r = bj_get_strv(r_obj, at, "names", true, SC_MAX_NAMES, &rule->names, e);
 	if (r < 0)
@@ -262,8 +259,8 @@ static int parse_names(const json_t *r_obj, const struct bj_loc *at,
 	return 0;
 }
 
-static int parse_rule(const json_t *r_obj, const struct bj_loc *at,
-		      struct sc_rule *rule, size_t *total, struct brig_err *e)
+static int parse_rule(const json_t *r_obj, const struct bj_loc *at, struct sc_rule *rule,
+		      size_t *total, struct brig_err *e)
 {
 	const struct sc_action_def *a = NULL;
 	int r = bj_expect(r_obj, at, JSON_OBJECT, e);
@@ -281,16 +278,17 @@ static int parse_rule(const json_t *r_obj, const struct bj_loc *at,
 			bj_key(&names, at, "names");
 			bj_idx(&el, &names, i);
 			if (needed_for_handover(rule->names[i]))
-				return bj_fail(e, &el,
-					       "SCMP_ACT_NOTIFY cannot be used for %s: the runtime needs it to hand the seccomp listener over",
-					       rule->names[i]);
+				return bj_fail(
+					e, &el,
+					"SCMP_ACT_NOTIFY cannot be used for %s: the runtime needs it to hand the seccomp listener over",
+					rule->names[i]);
 		}
 	}
 	return parse_args(r_obj, at, rule, e);
 }
 
-static int parse_syscalls(const json_t *obj, const struct bj_loc *at,
-			  struct sc_config *cfg, struct brig_err *e)
+static int parse_syscalls(const json_t *obj, const struct bj_loc *at, struct sc_config *cfg,
+			  struct brig_err *e)
 {
 	json_t *arr = NULL;
 	int r = bj_get_arr(obj, at, "syscalls", false, &arr, e);
@@ -300,8 +298,7 @@ static int parse_syscalls(const json_t *obj, const struct bj_loc *at,
 	bj_key(&sub, at, "syscalls");
 	size_t n = json_array_size(arr), total = 0;
 	if (n > SC_MAX_SYSCALLS)
-		return bj_fail(e, &sub, "%zu elements, at most %d allowed", n,
-			       SC_MAX_SYSCALLS);
+		return bj_fail(e, &sub, "%zu elements, at most %d allowed", n, SC_MAX_SYSCALLS);
 	cfg->rules = calloc(n ? n : 1, sizeof(*cfg->rules));
 	if (!cfg->rules)
 		return brig_err_set(e, -ENOMEM, "out of memory");
@@ -321,30 +318,29 @@ static int parse_syscalls(const json_t *obj, const struct bj_loc *at,
 }
 
 /* The kernel's view of a flag: known, and allowed in this combination. */
-static int check_flag(const struct sc_config *cfg, unsigned int bit,
-		      const char *name, const struct bj_loc *el,
-		      struct brig_err *e)
+static int check_flag(const struct sc_config *cfg, unsigned int bit, const char *name,
+		      const struct bj_loc *el, struct brig_err *e)
 {
 	unsigned int probe = bit;
 	if (bit == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
 		if (!cfg->notify)
-			return bj_fail(e, el, "%s needs a rule with SCMP_ACT_NOTIFY",
-				       name);
+			return bj_fail(e, el, "%s needs a rule with SCMP_ACT_NOTIFY", name);
 		probe |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	}
 	if (!sc_kernel_accepts_flags(probe))
-		return sc_fail(e, -EOPNOTSUPP, el,
-			       "%s is not supported by the running kernel", name);
+		return sc_fail(e, -EOPNOTSUPP, el, "%s is not supported by the running kernel",
+			       name);
 	if (bit == SECCOMP_FILTER_FLAG_TSYNC && cfg->notify &&
 	    !sc_kernel_accepts_flags(SECCOMP_FILTER_FLAG_TSYNC_ESRCH))
-		return sc_fail(e, -EOPNOTSUPP, el,
-			       "%s cannot be combined with SCMP_ACT_NOTIFY on the running kernel (no SECCOMP_FILTER_FLAG_TSYNC_ESRCH)",
-			       name);
+		return sc_fail(
+			e, -EOPNOTSUPP, el,
+			"%s cannot be combined with SCMP_ACT_NOTIFY on the running kernel (no SECCOMP_FILTER_FLAG_TSYNC_ESRCH)",
+			name);
 	return 0;
 }
 
-static int parse_flags(const json_t *obj, const struct bj_loc *at,
-		       struct sc_config *cfg, struct brig_err *e)
+static int parse_flags(const json_t *obj, const struct bj_loc *at, struct sc_config *cfg,
+		       struct brig_err *e)
 {
 	_cleanup_strv_ char **names = NULL;
 	int r = bj_get_strv(obj, at, "flags", false, SC_MAX_FLAGS, &names, e);
@@ -367,8 +363,7 @@ static int parse_flags(const json_t *obj, const struct bj_loc *at,
 }
 
 /* Rules between members: the listener exists exactly when NOTIFY is used. */
-static int check_listener(const struct bj_loc *at, struct sc_config *cfg,
-			  struct brig_err *e)
+static int check_listener(const struct bj_loc *at, struct sc_config *cfg, struct brig_err *e)
 {
 	struct bj_loc sub;
 	bj_key(&sub, at, "listenerPath");
@@ -382,8 +377,7 @@ static int check_listener(const struct bj_loc *at, struct sc_config *cfg,
 	if (!cfg->notify && cfg->listener_path) {
 		/* config-linux.md: "If the SCMP_ACT_NOTIFY action is not used
 		 * this value is ignored." */
-		brig_debug("%s: %s: ignored, no rule uses SCMP_ACT_NOTIFY",
-			   sub.file, sub.path);
+		brig_debug("%s: %s: ignored, no rule uses SCMP_ACT_NOTIFY", sub.file, sub.path);
 		free(cfg->listener_path);
 		free(cfg->listener_metadata);
 		cfg->listener_path = cfg->listener_metadata = NULL;
@@ -391,8 +385,8 @@ static int check_listener(const struct bj_loc *at, struct sc_config *cfg,
 	return 0;
 }
 
-int sc_config_parse(const json_t *obj, const struct bj_loc *at,
-		    struct sc_config *cfg, struct brig_err *e)
+int sc_config_parse(const json_t *obj, const struct bj_loc *at, struct sc_config *cfg,
+		    struct brig_err *e)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	int r = bj_expect(obj, at, JSON_OBJECT, e);

@@ -40,8 +40,8 @@ struct rt_seccomp;
  * "config.json: linux.seccomp.syscalls[3].action: unknown action SCMP_ACT_FOO".
  * Requested flags and actions are checked against the running kernel here.
  */
-int rt_seccomp_parse(const json_t *obj, const struct bj_loc *at,
-		     struct rt_seccomp **out, struct brig_err *e);
+int rt_seccomp_parse(const json_t *obj, const struct bj_loc *at, struct rt_seccomp **out,
+		     struct brig_err *e);
 
 /*
  * In the container process, after PR_SET_NO_NEW_PRIVS (or with CAP_SYS_ADMIN
@@ -51,8 +51,7 @@ int rt_seccomp_parse(const json_t *obj, const struct bj_loc *at,
  * e == NULL for a strictly allocation-free call (the negative errno is still
  * returned).
  */
-int rt_seccomp_install(const struct rt_seccomp *s, int *notify_fd,
-		       struct brig_err *e);
+int rt_seccomp_install(const struct rt_seccomp *s, int *notify_fd, struct brig_err *e);
 
 bool rt_seccomp_wants_notify(const struct rt_seccomp *s);
 /* NULL when no listener is used (also when listenerPath was set but no rule
@@ -76,9 +75,8 @@ int rt_seccomp_recv_listener(int sock, int *notify_fd, struct brig_err *e);
  * SCM_RIGHTS to the first sendmsg, and close the connection.  state is the
  * container's state object (its "ociVersion" is reused when present).
  */
-int rt_seccomp_send_listener(const struct rt_seccomp *s, int notify_fd,
-			     pid_t pid, const json_t *state,
-			     struct brig_err *e);
+int rt_seccomp_send_listener(const struct rt_seccomp *s, int notify_fd, pid_t pid,
+			     const json_t *state, struct brig_err *e);
 
 void rt_seccomp_free(struct rt_seccomp *s);
 /* Keep compiled programs in dir (created 0700; used only when it is a
@@ -99,8 +97,7 @@ void rt_seccomp_features(json_t *linux_features);
 
 /* Introspection (tests, debugging): the compiled program and the flags that
  * rt_seccomp_install passes to seccomp(2). */
-const struct sock_filter *rt_seccomp_program(const struct rt_seccomp *s,
-					     size_t *len);
+const struct sock_filter *rt_seccomp_program(const struct rt_seccomp *s, size_t *len);
 unsigned int rt_seccomp_install_flags(const struct rt_seccomp *s);
 
 #endif /* BRIG_RUNTIME_SECCOMP_H */

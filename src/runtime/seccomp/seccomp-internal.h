@@ -17,26 +17,26 @@
 #endif
 
 /* Input limits (config.json itself is size-limited by the caller). */
-#define SC_MAX_SYSCALLS 4096     /* syscalls[] entries */
-#define SC_MAX_NAMES 4096        /* names per entry */
+#define SC_MAX_SYSCALLS 4096 /* syscalls[] entries */
+#define SC_MAX_NAMES 4096 /* names per entry */
 #define SC_MAX_TOTAL_NAMES 65536 /* names over all entries */
-#define SC_MAX_ARGS 64           /* args per entry */
+#define SC_MAX_ARGS 64 /* args per entry */
 #define SC_MAX_ARCHS 64
 #define SC_MAX_FLAGS 16
-#define SC_MAX_NAME_LEN 64       /* a syscall name */
-#define SC_MAX_METADATA 65536    /* listenerMetadata bytes */
-#define SC_MAX_ERRNO 4094        /* libseccomp: errno < MAX_ERRNO (4095) */
-#define SC_MAX_RET_DATA 0xffff   /* SECCOMP_RET_DATA */
+#define SC_MAX_NAME_LEN 64 /* a syscall name */
+#define SC_MAX_METADATA 65536 /* listenerMetadata bytes */
+#define SC_MAX_ERRNO 4094 /* libseccomp: errno < MAX_ERRNO (4095) */
+#define SC_MAX_RET_DATA 0xffff /* SECCOMP_RET_DATA */
 #define SC_ARGS_PER_SYSCALL 6
 
 /* ---- name tables (tables.c) ---- */
 
 struct sc_action_def {
-	const char *name;   /* "SCMP_ACT_ERRNO" */
-	uint32_t scmp;      /* libseccomp action without data */
-	uint32_t kernel;    /* SECCOMP_RET_* for SECCOMP_GET_ACTION_AVAIL */
-	bool takes_data;    /* errnoRet allowed */
-	uint32_t max_data;  /* largest errnoRet */
+	const char *name; /* "SCMP_ACT_ERRNO" */
+	uint32_t scmp; /* libseccomp action without data */
+	uint32_t kernel; /* SECCOMP_RET_* for SECCOMP_GET_ACTION_AVAIL */
+	bool takes_data; /* errnoRet allowed */
+	uint32_t max_data; /* largest errnoRet */
 };
 struct sc_flag_def {
 	const char *name;
@@ -82,24 +82,24 @@ struct sc_config {
 	uint32_t *archs;
 	size_t n_archs;
 	unsigned int flags; /* SECCOMP_FILTER_FLAG_* from "flags" */
-	bool notify;        /* some rule uses SCMP_ACT_NOTIFY */
+	bool notify; /* some rule uses SCMP_ACT_NOTIFY */
 	char *listener_path;
 	char *listener_metadata;
 	struct sc_rule *rules;
 	size_t n_rules;
 };
 
-int sc_config_parse(const json_t *obj, const struct bj_loc *at,
-		    struct sc_config *cfg, struct brig_err *e);
+int sc_config_parse(const json_t *obj, const struct bj_loc *at, struct sc_config *cfg,
+		    struct brig_err *e);
 void sc_config_clear(struct sc_config *cfg);
 
 /* ---- compiling (compile.c) ---- */
 
 /* What the container process needs: no pointers into libseccomp state. */
 struct rt_seccomp {
-	struct sock_fprog prog;   /* .filter points at insns */
+	struct sock_fprog prog; /* .filter points at insns */
 	struct sock_filter *insns;
-	unsigned int flags;       /* for seccomp(2), NEW_LISTENER included */
+	unsigned int flags; /* for seccomp(2), NEW_LISTENER included */
 	bool notify;
 	char *listener_path;
 	char *listener_metadata;
@@ -112,17 +112,16 @@ int sc_cache_key(const json_t *obj, char key[BRIG_SHA256_HEX]);
 int sc_cache_lookup(const char key[BRIG_SHA256_HEX], struct sock_filter **insns, size_t *n);
 void sc_cache_store(const char key[BRIG_SHA256_HEX], const struct sock_filter *insns, size_t n);
 
-int sc_compile(const struct sc_config *cfg, const struct bj_loc *at,
-	       struct sock_filter **insns, size_t *n_insns,
-	       struct brig_err *e);
+int sc_compile(const struct sc_config *cfg, const struct bj_loc *at, struct sock_filter **insns,
+	       size_t *n_insns, struct brig_err *e);
 
 /* ---- errors (parse.c) ---- */
 
 /* "FILE: PATH: msg" with a chosen code (bj_fail always uses -EINVAL). */
-int sc_fail(struct brig_err *e, int code, const struct bj_loc *at,
-	    const char *fmt, ...) BRIG_PRINTF(4, 5);
+int sc_fail(struct brig_err *e, int code, const struct bj_loc *at, const char *fmt, ...)
+	BRIG_PRINTF(4, 5);
 /* Same, followed by ": strerror(err)". */
-int sc_fail_sys(struct brig_err *e, int err, const struct bj_loc *at,
-		const char *fmt, ...) BRIG_PRINTF(4, 5);
+int sc_fail_sys(struct brig_err *e, int err, const struct bj_loc *at, const char *fmt, ...)
+	BRIG_PRINTF(4, 5);
 
 #endif /* BRIG_RUNTIME_SC_PRIV_H */

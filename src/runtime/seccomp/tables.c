@@ -183,10 +183,22 @@ static json_t *str_array(size_t n, const char *(*get)(size_t))
 	return a;
 }
 
-static const char *action_name(size_t i) { return actions[i].name; }
-static const char *op_name(size_t i) { return operators[i].name; }
-static const char *arch_name(size_t i) { return archs[i].name; }
-static const char *flag_name(size_t i) { return flags[i].name; }
+static const char *action_name(size_t i)
+{
+	return actions[i].name;
+}
+static const char *op_name(size_t i)
+{
+	return operators[i].name;
+}
+static const char *arch_name(size_t i)
+{
+	return archs[i].name;
+}
+static const char *flag_name(size_t i)
+{
+	return flags[i].name;
+}
 static const char *supported_flag_name(size_t i)
 {
 	return flag_supported(flags[i].bit) ? flags[i].name : NULL;
@@ -200,14 +212,10 @@ void rt_seccomp_features(json_t *linux_features)
 	if (!o)
 		return;
 	int r = json_object_set_new(o, "enabled", json_true());
-	r |= json_object_set_new(o, "actions",
-				 str_array(BRIG_ARRAY_SIZE(actions), action_name));
-	r |= json_object_set_new(o, "operators",
-				 str_array(BRIG_ARRAY_SIZE(operators), op_name));
-	r |= json_object_set_new(o, "archs",
-				 str_array(BRIG_ARRAY_SIZE(archs), arch_name));
-	r |= json_object_set_new(o, "knownFlags",
-				 str_array(BRIG_ARRAY_SIZE(flags), flag_name));
+	r |= json_object_set_new(o, "actions", str_array(BRIG_ARRAY_SIZE(actions), action_name));
+	r |= json_object_set_new(o, "operators", str_array(BRIG_ARRAY_SIZE(operators), op_name));
+	r |= json_object_set_new(o, "archs", str_array(BRIG_ARRAY_SIZE(archs), arch_name));
+	r |= json_object_set_new(o, "knownFlags", str_array(BRIG_ARRAY_SIZE(flags), flag_name));
 	r |= json_object_set_new(o, "supportedFlags",
 				 str_array(BRIG_ARRAY_SIZE(flags), supported_flag_name));
 	if (r != 0) {

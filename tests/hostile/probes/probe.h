@@ -31,8 +31,8 @@ static inline const char *probe_errname(int err)
  * never found the target. */
 static inline int probe_not_judged(int err)
 {
-	return err == ENOSYS || err == EAFNOSUPPORT || err == EPROTONOSUPPORT ||
-	       err == ESRCH || err == ETXTBSY;
+	return err == ENOSYS || err == EAFNOSUPPORT || err == EPROTONOSUPPORT || err == ESRCH ||
+		err == ETXTBSY;
 }
 
 static inline int probe_blocked(int err, const char *fmt, ...)

@@ -15,8 +15,8 @@ int main(void)
 		int e = errno;
 		long kr = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0);
 		if (kr >= 0)
-			return probe_escaped("add_key refused, but keyctl reached the user keyring %ld",
-					     kr);
+			return probe_escaped(
+				"add_key refused, but keyctl reached the user keyring %ld", kr);
 		return probe_blocked(e, "add_key(user) and keyctl (%s)", probe_errname(errno));
 	}
 	(void)syscall(SYS_keyctl, KEYCTL_INVALIDATE, key);

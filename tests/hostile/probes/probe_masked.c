@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 		int err = 0;
 		long n = data_in(paths[i], &err);
 		if (n > 0)
-			return probe_escaped("%ld %s from %s", n, n == 1 ? "item" : "items", paths[i]);
+			return probe_escaped("%ld %s from %s", n, n == 1 ? "item" : "items",
+					     paths[i]);
 		size_t l = strlen(seen);
 		(void)snprintf(seen + l, sizeof(seen) - l, "%s%s %s", l ? ", " : "", paths[i],
 			       err ? probe_errname(err) : "empty");

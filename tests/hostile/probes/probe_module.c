@@ -10,8 +10,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int allowed(int e) { return e != EPERM && e != ENOSYS && e != EACCES; }
-static int refused(int e) { return e == EPERM || e == EACCES; }
+static int allowed(int e)
+{
+	return e != EPERM && e != ENOSYS && e != EACCES;
+}
+static int refused(int e)
+{
+	return e == EPERM || e == EACCES;
+}
 
 int main(void)
 {
@@ -36,7 +42,8 @@ int main(void)
 		return probe_escaped("finit_module reached the module loader (%s)",
 				     probe_errname(e_finit));
 	if (!refused(e_init) && !refused(e_finit))
-		return probe_na("this kernel has no module support (init_module %s, finit_module %s)",
-				probe_errname(e_init), probe_errname(e_finit));
+		return probe_na(
+			"this kernel has no module support (init_module %s, finit_module %s)",
+			probe_errname(e_init), probe_errname(e_finit));
 	return probe_blocked(e_init, "init_module; finit_module %s", probe_errname(e_finit));
 }

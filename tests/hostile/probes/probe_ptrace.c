@@ -19,7 +19,8 @@ static int attach(pid_t pid, const char *what)
 		int err = errno;
 		if (err == ESRCH)
 			return probe_na("%s %ld is not visible here (ESRCH: a pid namespace "
-					"hides it; the attach was never judged)", what, (long)pid);
+					"hides it; the attach was never judged)",
+					what, (long)pid);
 		return probe_blocked(err, "ptrace(PTRACE_ATTACH) of %s %ld", what, (long)pid);
 	}
 	(void)waitpid(pid, NULL, __WALL);

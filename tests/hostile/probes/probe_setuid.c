@@ -17,8 +17,9 @@ int main(void)
 	if (ruid == 0)
 		return probe_error("started as uid 0: run this probe as another user");
 	if (euid == 0 || suid == 0)
-		return probe_escaped("setuid-root binary run by uid %u got euid %u (no_new_privs=%d)",
-				     ruid, euid, nnp);
+		return probe_escaped(
+			"setuid-root binary run by uid %u got euid %u (no_new_privs=%d)", ruid,
+			euid, nnp);
 	return probe_blocked(0, "setuid-root binary run by uid %u kept euid %u (no_new_privs=%d)",
 			     ruid, euid, nnp);
 }

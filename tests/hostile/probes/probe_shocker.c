@@ -31,8 +31,9 @@ int main(int argc, char **argv)
 		int e = errno;
 		/* ESTALE and friends mean the call itself was allowed. */
 		if (e != EPERM && e != EACCES && e != ENOSYS)
-			return probe_escaped("open_by_handle_at is allowed (it failed only with %s)",
-					     probe_errname(e));
+			return probe_escaped(
+				"open_by_handle_at is allowed (it failed only with %s)",
+				probe_errname(e));
 		return probe_blocked(e, "open_by_handle_at(inode 2 of %s)", where);
 	}
 	if (fstat(fd, &st) == 0 && stat("/", &root) == 0 && st.st_ino == root.st_ino &&

@@ -24,7 +24,8 @@ int main(int argc, char **argv)
 	unsigned long n = 0;
 	for (;;) {
 		if (renameat2(AT_FDCWD, argv[1], AT_FDCWD, argv[2], RENAME_EXCHANGE) < 0)
-			return probe_error("renameat2 %s %s: %s", argv[1], argv[2], strerror(errno));
+			return probe_error("renameat2 %s %s: %s", argv[1], argv[2],
+					   strerror(errno));
 		if (++n % 256 == 0 && access(argv[3], F_OK) == 0)
 			break;
 	}

@@ -49,9 +49,9 @@ static json_t *rlimit(json_t *oci, const char *type)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(at(oci, "process.rlimits"), i, v)
-		if (strcmp(json_string_value(json_object_get(v, "type")), type) == 0)
-			return v;
+	json_array_foreach(at(oci, "process.rlimits"), i,
+			   v) if (strcmp(json_string_value(json_object_get(v, "type")), type) ==
+				  0) return v;
 	return NULL;
 }
 
@@ -73,15 +73,16 @@ static void test_defaults_on_empty(void **state)
 			 1024);
 	assert_int_equal(json_integer_value(json_object_get(rlimit(oci, "RLIMIT_NOFILE"), "hard")),
 			 4096);
-	assert_int_equal(json_integer_value(json_object_get(rlimit(oci, "RLIMIT_CORE"), "hard")), 0);
+	assert_int_equal(json_integer_value(json_object_get(rlimit(oci, "RLIMIT_CORE"), "hard")),
+			 0);
 	assert_int_equal(json_integer_value(at(oci, "linux.resources.memory.limit")), 1LL << 30);
 	assert_int_equal(json_integer_value(at(oci, "linux.resources.memory.swap")), 1LL << 30);
 	assert_int_equal(json_integer_value(at(oci, "linux.resources.pids.limit")), 1024);
 	assert_int_equal(json_integer_value(at(oci, "linux.resources.cpu.shares")), 1024);
 	assert_true(json_is_true(at(oci, "process.noNewPrivileges")));
 	assert_true(json_is_true(at(oci, "root.readonly")));
-	static const char *const caps[] = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
-					    "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID",
+	static const char *const caps[] = { "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FSETID",
+					    "CAP_FOWNER",  "CAP_SETGID",           "CAP_SETUID",
 					    "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_KILL" };
 	assert_caps(at(oci, "process.capabilities.bounding"), caps, 9);
 	assert_caps(at(oci, "process.capabilities.effective"), caps, 9);
@@ -119,7 +120,8 @@ static void test_custom_over_spec(void **state)
 			 10);
 	assert_int_equal(json_integer_value(json_object_get(rlimit(oci, "RLIMIT_NOFILE"), "hard")),
 			 ENG_RLIM_UNLIMITED_JSON);
-	assert_int_equal(json_integer_value(json_object_get(rlimit(oci, "RLIMIT_NPROC"), "hard")), 6);
+	assert_int_equal(json_integer_value(json_object_get(rlimit(oci, "RLIMIT_NPROC"), "hard")),
+			 6);
 	assert_int_equal(json_integer_value(json_object_get(rlimit(oci, "RLIMIT_STACK"), "soft")),
 			 ENG_RLIM_UNLIMITED_JSON);
 	assert_non_null(rlimit(oci, "RLIMIT_CORE"));
@@ -156,8 +158,11 @@ static void test_bad_spec(void **state)
 {
 	(void)state;
 	_cleanup_eng_config_ struct eng_config *c = cfg("{}");
-	static const struct { const char *spec, *msg; } bad[] = {
-		{ "{\"process\": []}", "engine config t.conf: OCI config: process is not an object" },
+	static const struct {
+		const char *spec, *msg;
+	} bad[] = {
+		{ "{\"process\": []}",
+		  "engine config t.conf: OCI config: process is not an object" },
 		{ "{\"process\": {\"rlimits\": {}}}",
 		  "engine config t.conf: OCI config: process.rlimits is not an array" },
 		{ "{\"process\": {\"capabilities\": 1}}",

@@ -35,18 +35,21 @@ static const struct {
 	  "c.conf: default-cpu-shares: expected an integer, got number" },
 	{ "{\"no-new-privileges\": \"yes\"}",
 	  "c.conf: no-new-privileges: expected a boolean, got string" },
-	{ "{\"read-only-rootfs\": 1}", "c.conf: read-only-rootfs: expected a boolean, got integer" },
+	{ "{\"read-only-rootfs\": 1}",
+	  "c.conf: read-only-rootfs: expected a boolean, got integer" },
 	{ "{\"content-trust\": null}", "c.conf: content-trust: expected a boolean, got null" },
 	{ "{\"default-capabilities\": \"CHOWN\"}",
 	  "c.conf: default-capabilities: expected an array, got string" },
 	{ "{\"default-capabilities\": [\"CHOWN\", 3]}",
 	  "c.conf: default-capabilities[1]: expected a string, got integer" },
-	{ "{\"restart-ceiling\": true}", "c.conf: restart-ceiling: expected an integer, got boolean" },
+	{ "{\"restart-ceiling\": true}",
+	  "c.conf: restart-ceiling: expected an integer, got boolean" },
 	{ "{\"userns\": null}", "c.conf: userns: expected a string, got null" },
 	{ "{\"subid-user\": 1000}", "c.conf: subid-user: expected a string, got integer" },
 	{ "{\"log-opts\": {\"max-file\": true}}",
 	  "c.conf: log-opts.max-file: expected an integer, got boolean" },
-	{ "{\"seccomp-profile\": false}", "c.conf: seccomp-profile: expected a string, got boolean" },
+	{ "{\"seccomp-profile\": false}",
+	  "c.conf: seccomp-profile: expected a string, got boolean" },
 	/* sizes */
 	{ "{\"default-memory\": \"12x\"}",
 	  "c.conf: default-memory: invalid size \"12x\" (a number with an optional unit b, k, "
@@ -77,8 +80,7 @@ static const struct {
 	  "c.conf: default-pids-limit: -2 is out of range [-1, 2147483647]" },
 	{ "{\"default-cpu-shares\": 1}",
 	  "c.conf: default-cpu-shares: 1 is out of range [2, 262144]" },
-	{ "{\"restart-ceiling\": -1}",
-	  "c.conf: restart-ceiling: -1 is out of range [0, 1000000]" },
+	{ "{\"restart-ceiling\": -1}", "c.conf: restart-ceiling: -1 is out of range [0, 1000000]" },
 	{ "{\"log-opts\": {\"max-file\": 0}}",
 	  "c.conf: log-opts.max-file: 0 is out of range [1, 100]" },
 	{ "{\"log-opts\": {\"max-file\": \"3x\"}}",
@@ -158,13 +160,16 @@ static void test_errors(void **state)
 static void test_errors_name_key(void **state)
 {
 	(void)state;
-	static const struct { const char *doc, *key; } k[] = {
+	static const struct {
+		const char *doc, *key;
+	} k[] = {
 		{ "{\"restart-backoff-max\": \"60\"}", "c.conf: restart-backoff-max: " },
 		{ "{\"default-ulimits\": {\"files\": {\"Soft\": 1, \"Hard\": 1}}}",
 		  "c.conf: default-ulimits.files: unknown ulimit" },
 		{ "{\"subid-user\": \"1000\"}", "c.conf: subid-user: " },
 		{ "{\"userns-remap\": \"a:b:c\"}", "c.conf: userns-remap: expected" },
-		{ "{\"default-memory-swap\": \"lots\"}", "c.conf: default-memory-swap: invalid size" },
+		{ "{\"default-memory-swap\": \"lots\"}",
+		  "c.conf: default-memory-swap: invalid size" },
 		{ "{\"log-opts\": {\"max-size\": \"99999999999t\"}}",
 		  "c.conf: log-opts.max-size: size \"99999999999t\" is too large" },
 	};

@@ -82,8 +82,8 @@ static void test_missing(void **state)
 	assert_int_equal(load("absent.conf", true, &c, &e), -ENOENT);
 	assert_null(c);
 	char want[PATH_MAX + 64];
-	(void)snprintf(want, sizeof(want), "engine config %s/absent.conf: No such file or directory",
-		       dir);
+	(void)snprintf(want, sizeof(want),
+		       "engine config %s/absent.conf: No such file or directory", dir);
 	assert_string_equal(brig_err_str(&e), want);
 }
 

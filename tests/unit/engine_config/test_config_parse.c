@@ -20,8 +20,7 @@ static struct eng_config *parse_ok(const char *doc)
 	return c;
 }
 
-static const struct eng_config_ulimit *find_ulimit(const struct eng_config *c,
-						   const char *name)
+static const struct eng_config_ulimit *find_ulimit(const struct eng_config *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_ulimits; i++)
 		if (strcmp(c->ulimits[i].name, name) == 0)
@@ -60,8 +59,8 @@ static void test_defaults(void **state)
 	assert_true(c->no_new_privileges);
 	assert_true(c->read_only_rootfs);
 	assert_true(c->content_trust);
-	static const char *const caps[] = { "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
-					    "CAP_FOWNER", "CAP_SETGID", "CAP_SETUID",
+	static const char *const caps[] = { "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FSETID",
+					    "CAP_FOWNER",  "CAP_SETGID",           "CAP_SETUID",
 					    "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_KILL" };
 	assert_int_equal(brig_strv_len(c->capabilities), BRIG_ARRAY_SIZE(caps));
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(caps); i++)
@@ -175,7 +174,8 @@ static void test_dump_round_trip(void **state)
 {
 	(void)state;
 	static const char *const docs[] = {
-		every_key, "{}",
+		every_key,
+		"{}",
 		"{\"userns-remap\": \"100000:200000:65536\", \"default-memory-swap\": -1}",
 		"{\"userns-remap\": \"bob\", \"default-memory\": null, \"storage-driver\": "
 		"\"overlay\", \"restart-backoff-max\": \"1500ms\"}",
@@ -196,11 +196,12 @@ static void test_dump_round_trip(void **state)
 	assert_int_equal(eng_config_dump(c, &j), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "restart-backoff-max")), "90s");
 	assert_string_equal(json_string_value(json_object_get(j, "default-memory")), "512m");
-	assert_string_equal(json_string_value(json_object_get(j, "default-memory-swap")),
-			    "1536m");
+	assert_string_equal(json_string_value(json_object_get(j, "default-memory-swap")), "1536m");
 	assert_string_equal(json_string_value(json_object_get(j, "userns-remap")), "alice:staff");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(
-				 json_object_get(j, "default-ulimits"), "nproc"), "Hard")), -1);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(j, "default-ulimits"), "nproc"), "Hard")),
+		-1);
 }
 
 /* etc/brig.conf.example lists every key, each at its default. */
@@ -225,9 +226,7 @@ static void test_example_is_defaults(void **state)
 	assert_int_equal(json_object_size(raw), json_object_size(jd));
 	const char *k;
 	json_t *v;
-	json_object_foreach(jd, k, v)
-		if (!json_object_get(raw, k))
-			fail_msg("example lacks %s", k);
+	json_object_foreach(jd, k, v) if (!json_object_get(raw, k)) fail_msg("example lacks %s", k);
 }
 
 static void test_default_path(void **state)

@@ -90,9 +90,8 @@ int jarr_has(const json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
+	json_array_foreach(arr, i, v) if (json_is_string(v) &&
+					  strcmp(json_string_value(v), s) == 0) return 1;
 	return 0;
 }
 
@@ -100,7 +99,8 @@ int mount_index(const json_t *oci, const char *dst)
 {
 	size_t i;
 	json_t *m;
-	json_array_foreach(json_object_get(oci, "mounts"), i, m) {
+	json_array_foreach(json_object_get(oci, "mounts"), i, m)
+	{
 		const char *d = json_string_value(json_object_get(m, "destination"));
 		if (d && strcmp(d, dst) == 0)
 			return (int)i;
@@ -108,8 +108,7 @@ int mount_index(const json_t *oci, const char *dst)
 	return -1;
 }
 
-void set_ok_at(struct eng_flags *f, const char *flag, const char *value,
-	       const char *file, int line)
+void set_ok_at(struct eng_flags *f, const char *flag, const char *value, const char *file, int line)
 {
 	struct brig_err e = { 0 };
 	if (eng_flags_set(f, flag, value, &e) < 0) {
@@ -120,8 +119,8 @@ void set_ok_at(struct eng_flags *f, const char *flag, const char *value,
 	}
 }
 
-void set_fail_at(struct eng_flags *f, const char *flag, const char *value,
-		 const char *want, const char *file, int line)
+void set_fail_at(struct eng_flags *f, const char *flag, const char *value, const char *want,
+		 const char *file, int line)
 {
 	struct brig_err e = { 0 };
 	int r = eng_flags_set(f, flag, value, &e);
@@ -149,8 +148,7 @@ void apply_ok_at(struct eng_flags *f, json_t *oci, const char *file, int line)
 	}
 }
 
-void apply_fail_at(struct eng_flags *f, json_t *oci, const char *want,
-		   const char *file, int line)
+void apply_fail_at(struct eng_flags *f, json_t *oci, const char *want, const char *file, int line)
 {
 	struct brig_err e = { 0 };
 	json_t *before = json_deep_copy(oci);
@@ -158,9 +156,8 @@ void apply_fail_at(struct eng_flags *f, json_t *oci, const char *want,
 	const char *msg = brig_err_str(&e);
 	int ok = r < 0 && strstr(msg, want) && json_equal(before, oci);
 	if (!ok)
-		print_error("%s:%d: apply: r=%d message \"%s\" (want \"%s\"), config %s\n",
-			    file, line, r, msg, want,
-			    json_equal(before, oci) ? "unchanged" : "CHANGED");
+		print_error("%s:%d: apply: r=%d message \"%s\" (want \"%s\"), config %s\n", file,
+			    line, r, msg, want, json_equal(before, oci) ? "unchanged" : "CHANGED");
 	json_decref(before);
 	brig_err_clear(&e);
 	if (!ok)

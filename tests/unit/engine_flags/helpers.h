@@ -22,16 +22,15 @@ int jarr_has(const json_t *arr, const char *s);
 /* Index of the mount with this destination, -1 when none. */
 int mount_index(const json_t *oci, const char *dst);
 
-void set_ok_at(struct eng_flags *f, const char *flag, const char *value,
-	       const char *file, int line);
+void set_ok_at(struct eng_flags *f, const char *flag, const char *value, const char *file,
+	       int line);
 /* Setting must fail, with a message containing want. */
-void set_fail_at(struct eng_flags *f, const char *flag, const char *value,
-		 const char *want, const char *file, int line);
+void set_fail_at(struct eng_flags *f, const char *flag, const char *value, const char *want,
+		 const char *file, int line);
 /* Apply to oci: must succeed / fail with want in the message and leave oci
  * untouched. */
 void apply_ok_at(struct eng_flags *f, json_t *oci, const char *file, int line);
-void apply_fail_at(struct eng_flags *f, json_t *oci, const char *want,
-		   const char *file, int line);
+void apply_fail_at(struct eng_flags *f, json_t *oci, const char *want, const char *file, int line);
 #define set_ok(f, n, v) set_ok_at((f), (n), (v), __FILE__, __LINE__)
 #define set_fail(f, n, v, w) set_fail_at((f), (n), (v), (w), __FILE__, __LINE__)
 #define apply_ok(f, o) apply_ok_at((f), (o), __FILE__, __LINE__)

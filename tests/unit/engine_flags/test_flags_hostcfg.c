@@ -10,7 +10,8 @@ static void test_defaults(void **state)
 	_cleanup_eng_flags_ struct eng_flags *f = eng_flags_new();
 	_cleanup_json_ json_t *hc = eng_flags_host_config(f);
 	assert_non_null(hc);
-	assert_string_equal(jtext(hc),
+	assert_string_equal(
+		jtext(hc),
 		"{\"Binds\":[],\"BlkioWeight\":0,\"CapAdd\":null,\"CapDrop\":null,"
 		"\"CpuPeriod\":0,\"CpuQuota\":0,\"CpuShares\":0,\"CpusetCpus\":\"\","
 		"\"CpusetMems\":\"\",\"Devices\":[],\"GroupAdd\":null,\"Memory\":0,"
@@ -54,7 +55,8 @@ static void test_values(void **state)
 	set_ok(f, "privileged", "false");
 	_cleanup_json_ json_t *hc = eng_flags_host_config(f);
 	assert_non_null(hc);
-	assert_string_equal(jtext(hc),
+	assert_string_equal(
+		jtext(hc),
 		"{\"Binds\":[\"/srv:/srv:ro\",\"vol:/v\"],\"BlkioWeight\":500,"
 		"\"CapAdd\":[\"CAP_NET_ADMIN\"],\"CapDrop\":[\"ALL\"],\"CpuPeriod\":0,"
 		"\"CpuQuota\":0,\"CpuShares\":512,\"CpusetCpus\":\"0\",\"CpusetMems\":\"\","

@@ -7,7 +7,8 @@
 static const char *mount_at(const json_t *oci, const char *dst)
 {
 	int i = mount_index(oci, dst);
-	return i < 0 ? "(absent)" : jtext(json_array_get(json_object_get(oci, "mounts"), (size_t)i));
+	return i < 0 ? "(absent)"
+		     : jtext(json_array_get(json_object_get(oci, "mounts"), (size_t)i));
 }
 
 static void test_tmpfs(void **state)
@@ -56,9 +57,10 @@ static void test_volume_bind(void **state)
 	set_ok(f, "volume", "/dev/bus:/devbus:dev,nosuid,Z");
 	json_t *oci = base_spec();
 	apply_ok(f, oci);
-	assert_string_equal(mount_at(oci, "/data"),
-			    "{\"destination\":\"/data\",\"options\":[\"rbind\",\"nosuid\","
-			    "\"rnosuid\",\"nodev\",\"rnodev\",\"rprivate\"],\"source\":\"/srv/data\",\"type\":\"bind\"}");
+	assert_string_equal(
+		mount_at(oci, "/data"),
+		"{\"destination\":\"/data\",\"options\":[\"rbind\",\"nosuid\","
+		"\"rnosuid\",\"nodev\",\"rnodev\",\"rprivate\"],\"source\":\"/srv/data\",\"type\":\"bind\"}");
 	assert_string_equal(mount_at(oci, "/etc/app"),
 			    "{\"destination\":\"/etc/app\",\"options\":[\"rbind\",\"nosuid\","
 			    "\"rnosuid\",\"nodev\",\"rnodev\",\"noexec\",\"rnoexec\",\"ro\","
@@ -145,12 +147,14 @@ static void test_named_volumes(void **state)
 	brig_err_clear(&e);
 	assert_int_equal(eng_flags_volume_resolve(f, 2, "/vols/cache", &e), 0);
 	apply_ok(f, oci);
-	assert_string_equal(mount_at(oci, "/var/lib/db"),
-			    "{\"destination\":\"/var/lib/db\",\"options\":[\"rbind\",\"nosuid\","
-			    "\"rnosuid\",\"nodev\",\"rnodev\",\"ro\",\"rro\",\"rprivate\"],\"source\":\"/var/lib/brig/volumes/data\","
-			    "\"type\":\"bind\"}");
+	assert_string_equal(
+		mount_at(oci, "/var/lib/db"),
+		"{\"destination\":\"/var/lib/db\",\"options\":[\"rbind\",\"nosuid\","
+		"\"rnosuid\",\"nodev\",\"rnodev\",\"ro\",\"rro\",\"rprivate\"],\"source\":\"/var/lib/brig/volumes/data\","
+		"\"type\":\"bind\"}");
 	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
-						       (size_t)mount_index(oci, "/cache")), "source")),
+						       (size_t)mount_index(oci, "/cache")),
+					"source")),
 			    "\"/vols/cache\"");
 	json_decref(oci);
 	set_fail(f, "volume", "a:/b", "is not an absolute host path or a volume name");
@@ -161,7 +165,8 @@ static void test_mount_csv(void **state)
 {
 	(void)state;
 	_cleanup_eng_flags_ struct eng_flags *f = eng_flags_new();
-	set_ok(f, "mount", "type=bind,source=/tmp,target=/host-tmp,readonly,bind-propagation=rshared");
+	set_ok(f, "mount",
+	       "type=bind,source=/tmp,target=/host-tmp,readonly,bind-propagation=rshared");
 	set_ok(f, "mount", "type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=700");
 	set_ok(f, "mount", "type=bind,\"src=/etc\",\"dst=/with,comma\",ro=false");
 	set_ok(f, "mount", "type=bind,src=/tmp,dst=/nr,bind-nonrecursive=true,consistency=cached");
@@ -170,23 +175,30 @@ static void test_mount_csv(void **state)
 	set_ok(f, "mount", "type=bind,src=/tmp,dst=/br,ro,bind-recursive=readonly");
 	json_t *oci = base_spec();
 	apply_ok(f, oci);
-	assert_string_equal(mount_at(oci, "/host-tmp"),
-			    "{\"destination\":\"/host-tmp\",\"options\":[\"rbind\",\"nosuid\","
-			    "\"rnosuid\",\"nodev\",\"rnodev\",\"ro\",\"rro\",\"rshared\"],\"source\":\"/tmp\",\"type\":\"bind\"}");
-	assert_string_equal(mount_at(oci, "/t"),
-			    "{\"destination\":\"/t\",\"options\":[\"nosuid\",\"nodev\",\"noexec\","
-			    "\"mode=0700\",\"size=1048576\"],\"source\":\"tmpfs\",\"type\":\"tmpfs\"}");
-	json_t *wc = jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/with,comma")),
-			   "options");
+	assert_string_equal(
+		mount_at(oci, "/host-tmp"),
+		"{\"destination\":\"/host-tmp\",\"options\":[\"rbind\",\"nosuid\","
+		"\"rnosuid\",\"nodev\",\"rnodev\",\"ro\",\"rro\",\"rshared\"],\"source\":\"/tmp\",\"type\":\"bind\"}");
+	assert_string_equal(
+		mount_at(oci, "/t"),
+		"{\"destination\":\"/t\",\"options\":[\"nosuid\",\"nodev\",\"noexec\","
+		"\"mode=0700\",\"size=1048576\"],\"source\":\"tmpfs\",\"type\":\"tmpfs\"}");
+	json_t *wc = jpath(
+		json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/with,comma")),
+		"options");
 	assert_false(jarr_has(wc, "ro"));
 	assert_false(jarr_has(wc, "rw")); /* a writable bind keeps its source's ro */
-	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
-			    (size_t)mount_index(oci, "/nr")), "options[0]")), "\"bind\"");
+	assert_string_equal(
+		jtext(jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/nr")),
+			    "options[0]")),
+		"\"bind\"");
 	json_t *bw = jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/bw")),
 			   "options");
 	assert_true(jarr_has(bw, "ro") && jarr_has(bw, "rbind") && !jarr_has(bw, "rro"));
-	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
-			    (size_t)mount_index(oci, "/bd")), "options[0]")), "\"bind\"");
+	assert_string_equal(
+		jtext(jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/bd")),
+			    "options[0]")),
+		"\"bind\"");
 	json_t *brr = jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/br")),
 			    "options");
 	assert_true(jarr_has(brr, "rro") && jarr_has(brr, "rbind"));
@@ -204,13 +216,17 @@ static void test_mount_csv(void **state)
 	set_fail(f, "mount", "type=tmpfs,src=/a,dst=/x", "a tmpfs mount has no source");
 	set_fail(f, "mount", "type=nfs,dst=/x", "type \"nfs\" is not bind, volume or tmpfs");
 	set_fail(f, "mount", "type=bind,src=/tmp", "needs a destination");
-	set_fail(f, "mount", "type=volume,dst=/x,bind-propagation=shared", "bind-* options need type=bind");
+	set_fail(f, "mount", "type=volume,dst=/x,bind-propagation=shared",
+		 "bind-* options need type=bind");
 	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,tmpfs-size=1m", "tmpfs-* options need");
 	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,volume-nocopy", "volume-nocopy needs");
-	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,bind-propagation=weird", "invalid bind-propagation");
-	set_fail(f, "mount", "type=volume,dst=/x,volume-driver=nfs", "volume-driver is not supported");
+	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,bind-propagation=weird",
+		 "invalid bind-propagation");
+	set_fail(f, "mount", "type=volume,dst=/x,volume-driver=nfs",
+		 "volume-driver is not supported");
 	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,color=red", "unknown key \"color\"");
-	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,readonly=maybe", "readonly: invalid boolean");
+	set_fail(f, "mount", "type=bind,src=/tmp,dst=/x,readonly=maybe",
+		 "readonly: invalid boolean");
 	set_fail(f, "mount", "type=tmpfs,dst=/x,tmpfs-mode=9", "invalid tmpfs-mode");
 	set_fail(f, "mount", "type=tmpfs,dst=/x,tmpfs-size=0", "invalid tmpfs-size");
 	set_fail(f, "mount", "type=bind,src=/t\"mp,dst=/x", "bare \" in an unquoted field");
@@ -229,7 +245,8 @@ static void test_shm_readonly(void **state)
 	json_t *oci = base_spec();
 	apply_ok(f, oci);
 	assert_string_equal(jtext(jpath(json_array_get(jpath(oci, "mounts"),
-			    (size_t)mount_index(oci, "/dev/shm")), "options")),
+						       (size_t)mount_index(oci, "/dev/shm")),
+					"options")),
 			    "[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=268435456\"]");
 	assert_true(json_is_false(jpath(oci, "root.readonly")));
 	set_ok(f, "read-only", NULL);
@@ -242,8 +259,10 @@ static void test_shm_readonly(void **state)
 	set_fail(f, "shm-size", "0", "--shm-size: must be larger than 0");
 	oci = base_spec();
 	apply_ok(f, oci); /* the refused value did not replace 256m */
-	assert_true(jarr_has(jpath(json_array_get(jpath(oci, "mounts"),
-			     (size_t)mount_index(oci, "/dev/shm")), "options"), "size=268435456"));
+	assert_true(jarr_has(
+		jpath(json_array_get(jpath(oci, "mounts"), (size_t)mount_index(oci, "/dev/shm")),
+		      "options"),
+		"size=268435456"));
 	json_decref(oci);
 	set_fail(f, "shm-size", "1q", "--shm-size: invalid size");
 	set_fail(f, "read-only", "no", "--read-only: invalid boolean");
@@ -252,9 +271,9 @@ static void test_shm_readonly(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tmpfs),         cmocka_unit_test(test_volume_bind),
-		cmocka_unit_test(test_volume_order),  cmocka_unit_test(test_named_volumes),
-		cmocka_unit_test(test_mount_csv),     cmocka_unit_test(test_shm_readonly),
+		cmocka_unit_test(test_tmpfs),        cmocka_unit_test(test_volume_bind),
+		cmocka_unit_test(test_volume_order), cmocka_unit_test(test_named_volumes),
+		cmocka_unit_test(test_mount_csv),    cmocka_unit_test(test_shm_readonly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,8 @@ static void test_ulimit(void **state)
 	json_t *oci = base_spec();
 	apply_ok(f, oci);
 	/* nofile replaced in place, core replaced, the others appended */
-	assert_string_equal(jtext(jpath(oci, "process.rlimits")),
+	assert_string_equal(
+		jtext(jpath(oci, "process.rlimits")),
 		"[{\"hard\":8192,\"soft\":2048,\"type\":\"RLIMIT_NOFILE\"},"
 		"{\"hard\":9223372036854775807,\"soft\":9223372036854775807,\"type\":\"RLIMIT_CORE\"},"
 		"{\"hard\":100,\"soft\":100,\"type\":\"RLIMIT_NPROC\"},"
@@ -30,15 +31,17 @@ static void test_ulimit(void **state)
 	assert_string_equal(jtext(jpath(oci, "process.rlimits[2]")),
 			    "{\"hard\":60,\"soft\":50,\"type\":\"RLIMIT_NPROC\"}");
 	json_decref(oci);
-	static const char *const names[] = { "as", "core", "cpu", "data", "fsize", "locks",
-		"memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime",
-		"sigpending", "stack" };
+	static const char *const names[] = { "as",     "core",   "cpu",        "data",
+					     "fsize",  "locks",  "memlock",    "msgqueue",
+					     "nice",   "nofile", "nproc",      "rss",
+					     "rtprio", "rttime", "sigpending", "stack" };
 	char v[64];
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(names); i++) {
 		snprintf(v, sizeof(v), "%s=1:2", names[i]);
 		set_ok(f, "ulimit", v);
 	}
-	set_fail(f, "ulimit", "nofile=10:5", "--ulimit: nofile: soft limit 10 is above hard limit 5");
+	set_fail(f, "ulimit", "nofile=10:5",
+		 "--ulimit: nofile: soft limit 10 is above hard limit 5");
 	set_fail(f, "ulimit", "nofile=unlimited:5", "soft limit unlimited is above");
 	set_fail(f, "ulimit", "bogus=1", "--ulimit: unknown ulimit \"bogus\"");
 	set_fail(f, "ulimit", "nofile", "is not NAME=SOFT[:HARD]");
@@ -140,10 +143,12 @@ static void test_privileged(void **state)
 			    "[{\"access\":\"rwm\",\"allow\":true}]");
 	int sys = mount_index(oci, "/sys"), cg = mount_index(oci, "/sys/fs/cgroup");
 	assert_true(sys >= 0 && cg >= 0);
-	assert_false(jarr_has(json_object_get(json_array_get(jpath(oci, "mounts"), (size_t)sys),
-					      "options"), "ro"));
-	assert_false(jarr_has(json_object_get(json_array_get(jpath(oci, "mounts"), (size_t)cg),
-					      "options"), "ro"));
+	assert_false(jarr_has(
+		json_object_get(json_array_get(jpath(oci, "mounts"), (size_t)sys), "options"),
+		"ro"));
+	assert_false(jarr_has(
+		json_object_get(json_array_get(jpath(oci, "mounts"), (size_t)cg), "options"),
+		"ro"));
 	/* other settings are kept */
 	assert_true(json_is_true(jpath(oci, "process.noNewPrivileges")));
 	assert_true(json_is_true(jpath(oci, "root.readonly")));
@@ -173,14 +178,16 @@ static void test_device(void **state)
 	char want[512];
 	snprintf(want, sizeof(want),
 		 "{\"fileMode\":%u,\"gid\":0,\"major\":%u,\"minor\":%u,\"path\":\"/dev/null\","
-		 "\"type\":\"c\",\"uid\":0}", (unsigned)(st.st_mode & 07777),
-		 major(st.st_rdev), minor(st.st_rdev));
+		 "\"type\":\"c\",\"uid\":0}",
+		 (unsigned)(st.st_mode & 07777), major(st.st_rdev), minor(st.st_rdev));
 	assert_string_equal(jtext(jpath(oci, "linux.devices[0]")), want);
 	assert_string_equal(jtext(jpath(oci, "linux.devices[1].path")), "\"/dev/myzero\"");
 	assert_string_equal(jtext(jpath(oci, "linux.devices[2].path")), "\"/dev/full\"");
 	/* the default deny rule first, then one allow rule per device */
-	snprintf(want, sizeof(want), "{\"access\":\"rwm\",\"allow\":true,\"major\":%u,"
-		 "\"minor\":%u,\"type\":\"c\"}", major(st.st_rdev), minor(st.st_rdev));
+	snprintf(want, sizeof(want),
+		 "{\"access\":\"rwm\",\"allow\":true,\"major\":%u,"
+		 "\"minor\":%u,\"type\":\"c\"}",
+		 major(st.st_rdev), minor(st.st_rdev));
 	assert_string_equal(jtext(jpath(oci, "linux.resources.devices[1]")), want);
 	assert_string_equal(jtext(jpath(oci, "linux.resources.devices[2].access")), "\"r\"");
 	assert_string_equal(jtext(jpath(oci, "linux.resources.devices[3].access")), "\"rw\"");
@@ -226,9 +233,9 @@ static void test_sysctl(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ulimit),      cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_ulimit),        cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_caps_drop_all), cmocka_unit_test(test_caps_add_all),
-		cmocka_unit_test(test_privileged),  cmocka_unit_test(test_device),
+		cmocka_unit_test(test_privileged),    cmocka_unit_test(test_device),
 		cmocka_unit_test(test_sysctl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,8 +60,9 @@ static void test_memory_swap(void **state)
 
 	set_ok(f, "memory-swap", "128m");
 	oci = base_spec();
-	apply_fail(f, oci, "--memory-swap (134217728) must not be smaller than --memory "
-			   "(268435456)");
+	apply_fail(f, oci,
+		   "--memory-swap (134217728) must not be smaller than --memory "
+		   "(268435456)");
 	json_decref(oci);
 	set_fail(f, "memory-swap", "lots", "--memory-swap: invalid size");
 }

@@ -20,7 +20,8 @@ static void test_nnp(void **state)
 	apply_ok(f, oci);
 	assert_true(json_is_false(jpath(oci, "process.noNewPrivileges")));
 	json_decref(oci);
-	set_fail(f, "security-opt", "no-new-privileges=perhaps", "--security-opt: no-new-privileges: "
+	set_fail(f, "security-opt", "no-new-privileges=perhaps",
+		 "--security-opt: no-new-privileges: "
 		 "invalid boolean");
 }
 
@@ -52,7 +53,8 @@ static void test_seccomp_apparmor_label(void **state)
 	set_fail(f, "security-opt", "apparmor=a b", "apparmor= needs a profile name");
 	set_fail(f, "security-opt", "label=color:red", "label= takes disable");
 	set_fail(f, "security-opt", "label=user:", "label= takes");
-	set_fail(f, "security-opt", "selinux=off", "--security-opt: unknown option \"selinux=off\"");
+	set_fail(f, "security-opt", "selinux=off",
+		 "--security-opt: unknown option \"selinux=off\"");
 }
 
 static void test_mask_unmask(void **state)
@@ -64,8 +66,9 @@ static void test_mask_unmask(void **state)
 	set_ok(f, "security-opt", "unmask=/proc/keys:/proc/sys");
 	json_t *oci = base_spec();
 	apply_ok(f, oci);
-	assert_string_equal(jtext(jpath(oci, "linux.maskedPaths")),
-			    "[\"/proc/kcore\",\"/sys/firmware\",\"/proc/cpuinfo\",\"/sys/kernel\"]");
+	assert_string_equal(
+		jtext(jpath(oci, "linux.maskedPaths")),
+		"[\"/proc/kcore\",\"/sys/firmware\",\"/proc/cpuinfo\",\"/sys/kernel\"]");
 	assert_string_equal(jtext(jpath(oci, "linux.readonlyPaths")), "[\"/proc/bus\"]");
 	json_decref(oci);
 
@@ -163,9 +166,12 @@ static void test_stop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nnp),        cmocka_unit_test(test_seccomp_apparmor_label),
-		cmocka_unit_test(test_mask_unmask), cmocka_unit_test(test_group_add),
-		cmocka_unit_test(test_oom_score_hostname), cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_nnp),
+		cmocka_unit_test(test_seccomp_apparmor_label),
+		cmocka_unit_test(test_mask_unmask),
+		cmocka_unit_test(test_group_add),
+		cmocka_unit_test(test_oom_score_hostname),
+		cmocka_unit_test(test_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,8 +63,7 @@ char *lt_line(const char *stream, int64_t ns, const char *text)
 {
 	char ts[ENG_LOG_TIME_LEN];
 	eng_logs_format_time(ns, ts);
-	json_t *o = json_pack("{s:s, s:s, s:s}", "log", text, "stream", stream,
-			      "time", ts);
+	json_t *o = json_pack("{s:s, s:s, s:s}", "log", text, "stream", stream, "time", ts);
 	assert_non_null(o);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -111,8 +110,8 @@ static char *take_memfd(int fd, size_t *len)
 	return buf;
 }
 
-void lt_print(int dirfd, const struct eng_logs_opts *o, bool (*alive)(void *),
-	      void *arg, struct lt_out *res)
+void lt_print(int dirfd, const struct eng_logs_opts *o, bool (*alive)(void *), void *arg,
+	      struct lt_out *res)
 {
 	struct brig_err e = { 0 };
 	int ofd = memfd_create("out", MFD_CLOEXEC), efd = memfd_create("err", MFD_CLOEXEC);

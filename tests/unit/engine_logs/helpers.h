@@ -38,8 +38,8 @@ struct lt_out {
 	char *out, *err;
 	size_t out_len, err_len;
 };
-void lt_print(int dirfd, const struct eng_logs_opts *o, bool (*alive)(void *),
-	      void *arg, struct lt_out *res);
+void lt_print(int dirfd, const struct eng_logs_opts *o, bool (*alive)(void *), void *arg,
+	      struct lt_out *res);
 void lt_out_free(struct lt_out *res);
 
 /* Capture brig_log output (warnings) in a memfd; lt_log_take returns what

@@ -18,10 +18,10 @@ struct fol {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	unsigned long calls; /* alive() calls so far */
-	bool done;           /* the writer has finished */
-	bool reader_done;    /* eng_logs_print returned */
+	bool done; /* the writer has finished */
+	bool reader_done; /* eng_logs_print returned */
 	bool always_alive;
-	bool failed;         /* the writer thread hit an error (no cmocka
+	bool failed; /* the writer thread hit an error (no cmocka
 				asserts off the main thread) */
 	struct lt_dir *d;
 	uint64_t max_size;
@@ -74,8 +74,8 @@ static void script_lines(struct fol *f)
 	for (int i = 0; i < f->lines; i++) {
 		char line[32];
 		int l = snprintf(line, sizeof(line), "line %d\n", i);
-		if (eng_logw_feed(w, i % 3 ? ENG_LOG_STDOUT : ENG_LOG_STDERR, line,
-				  (size_t)l, &e) < 0) {
+		if (eng_logw_feed(w, i % 3 ? ENG_LOG_STDOUT : ENG_LOG_STDERR, line, (size_t)l, &e) <
+		    0) {
 			f->failed = true;
 			brig_err_clear(&e);
 		}
@@ -114,16 +114,20 @@ static void expected(int lines, const char *prefix_out, char *out, char *err)
 		sprintf(i % 3 ? out + strlen(out) : err + strlen(err), "line %d\n", i);
 }
 
-static void follow_case(struct lt_dir *d, uint64_t max_size, unsigned max_files,
-			int batch, long tail, bool old_lines)
+static void follow_case(struct lt_dir *d, uint64_t max_size, unsigned max_files, int batch,
+			long tail, bool old_lines)
 {
 	if (old_lines) {
 		char *l = lt_line("stdout", T0, "old\n");
 		lt_write(d->fd, ENG_LOG_NAME, l, strlen(l));
 		free(l);
 	}
-	struct fol f = { .d = d, .max_size = max_size, .max_files = max_files,
-			 .lines = 60, .batch = batch, .script = script_lines };
+	struct fol f = { .d = d,
+			 .max_size = max_size,
+			 .max_files = max_files,
+			 .lines = 60,
+			 .batch = batch,
+			 .script = script_lines };
 	struct eng_logs_opts o = { .tail = tail, .follow = true };
 	struct lt_out out;
 	run(&f, &o, &out);

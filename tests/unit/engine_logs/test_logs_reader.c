@@ -11,8 +11,7 @@
 
 /* Write records first..last ("rN\n", stdout for even N, stderr for odd,
  * time T0 + N s) into dirfd/name, plus raw text appended. */
-static void write_recs(int dirfd, const char *name, int first, int last,
-		       const char *extra)
+static void write_recs(int dirfd, const char *name, int first, int last, const char *extra)
 {
 	size_t cap = (1 << 16) + (extra ? strlen(extra) : 0), len = 0;
 	char *buf = malloc(cap);
@@ -44,8 +43,8 @@ static void write_rotated(struct lt_dir *d)
 	write_recs(d->fd, "ctr.log", 8, 9, NULL);
 }
 
-static void check(struct lt_dir *d, const struct eng_logs_opts *o,
-		  const char *want_out, const char *want_err)
+static void check(struct lt_dir *d, const struct eng_logs_opts *o, const char *want_out,
+		  const char *want_err)
 {
 	struct lt_out out;
 	lt_print(d->fd, o, NULL, NULL, &out);
@@ -105,8 +104,7 @@ static void test_since_until(void **state)
 {
 	struct lt_dir *d = *state;
 	write_rotated(d);
-	struct eng_logs_opts o = { .tail = -1, .since_ns = T0 + 3 * S,
-				   .until_ns = T0 + 6 * S };
+	struct eng_logs_opts o = { .tail = -1, .since_ns = T0 + 3 * S, .until_ns = T0 + 6 * S };
 	check(d, &o, "r4\nr6\n", "r3\nr5\n");
 	o.tail = 2;
 	check(d, &o, "r6\n", "r5\n");
@@ -124,8 +122,7 @@ static void test_timestamps(void **state)
 	struct lt_dir *d = *state;
 	write_recs(d->fd, "ctr.log", 0, 1, NULL);
 	struct eng_logs_opts o = { .tail = -1, .timestamps = true };
-	check(d, &o, "2026-11-28T19:48:55.000000000Z r0\n",
-	      "2026-11-28T19:48:56.000000000Z r1\n");
+	check(d, &o, "2026-11-28T19:48:55.000000000Z r0\n", "2026-11-28T19:48:56.000000000Z r1\n");
 }
 
 static void test_malformed_and_truncated(void **state)
@@ -279,7 +276,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_and_gaps, lt_setup, lt_teardown),
 		cmocka_unit_test_setup_teardown(test_since_until, lt_setup, lt_teardown),
 		cmocka_unit_test_setup_teardown(test_timestamps, lt_setup, lt_teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_and_truncated, lt_setup, lt_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_and_truncated, lt_setup,
+						lt_teardown),
 		cmocka_unit_test_setup_teardown(test_warnings_rate_limited, lt_setup, lt_teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_line, lt_setup, lt_teardown),
 		cmocka_unit_test_setup_teardown(test_long_lines_and_many, lt_setup, lt_teardown),

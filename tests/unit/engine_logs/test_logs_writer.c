@@ -244,8 +244,8 @@ static const char weird[] =
 #define FFFD "\xef\xbf\xbd"
 static const char weird_out[] =
 	"ok \xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x98\x80 ctl:\x01\x1b[31m\t\r\"\\ del:\x7f nul:\0 "
-	"bad:" FFFD " " FFFD "( " FFFD FFFD FFFD " " FFFD FFFD FFFD FFFD " " FFFD FFFD
-	" " FFFD FFFD "\n";
+	"bad:" FFFD " " FFFD "( " FFFD FFFD FFFD " " FFFD FFFD FFFD FFFD " " FFFD FFFD " " FFFD FFFD
+	"\n";
 
 static void test_encoding_round_trip(void **state)
 {

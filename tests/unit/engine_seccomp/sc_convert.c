@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (i != argc - 1) {
-		fprintf(stderr, "usage: sc-convert [--cap CAP_X]... [--arch A] [--kernel K] [--digest] PROFILE\n");
+		fprintf(stderr,
+			"usage: sc-convert [--cap CAP_X]... [--arch A] [--kernel K] [--digest] PROFILE\n");
 		return 2;
 	}
 	_cleanup_err_ struct brig_err e = { 0 };

@@ -46,10 +46,22 @@ static long p_clock_settime(void)
 	return syscall(SYS_clock_settime, CLOCK_REALTIME, &ts);
 }
 
-static long p_unshare_user(void) { return syscall(SYS_unshare, CLONE_NEWUSER); }
-static long p_clone3(void) { return syscall(SYS_clone3, NULL, 0); }
-static long p_io_uring(void) { return syscall(SYS_io_uring_setup, 1, NULL); }
-static long p_bpf(void) { return syscall(SYS_bpf, 0, NULL, 0); }
+static long p_unshare_user(void)
+{
+	return syscall(SYS_unshare, CLONE_NEWUSER);
+}
+static long p_clone3(void)
+{
+	return syscall(SYS_clone3, NULL, 0);
+}
+static long p_io_uring(void)
+{
+	return syscall(SYS_io_uring_setup, 1, NULL);
+}
+static long p_bpf(void)
+{
+	return syscall(SYS_bpf, 0, NULL, 0);
+}
 
 static long p_socket(int family, int type)
 {
@@ -59,8 +71,14 @@ static long p_socket(int family, int type)
 	return fd < 0 ? -1 : 0;
 }
 
-static long p_socket_inet(void) { return p_socket(AF_INET, SOCK_DGRAM); }
-static long p_socket_packet(void) { return p_socket(AF_PACKET, SOCK_DGRAM); }
+static long p_socket_inet(void)
+{
+	return p_socket(AF_INET, SOCK_DGRAM);
+}
+static long p_socket_packet(void)
+{
+	return p_socket(AF_PACKET, SOCK_DGRAM);
+}
 
 static long p_fork(void)
 {
@@ -94,7 +112,8 @@ int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		size_t k = 0;
-		while (k < sizeof(probes) / sizeof(probes[0]) && strcmp(probes[k].name, argv[i]) != 0)
+		while (k < sizeof(probes) / sizeof(probes[0]) &&
+		       strcmp(probes[k].name, argv[i]) != 0)
 			k++;
 		if (k == sizeof(probes) / sizeof(probes[0])) {
 			fprintf(stderr, "sc-probe: unknown probe %s\n", argv[i]);

@@ -30,22 +30,53 @@
 static const char *const no_caps[] = { NULL };
 /* Every capability name of Linux 6.x. */
 static const char *const all_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",
-	"CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE", NULL,
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+	NULL,
 };
 /* brig's default set for a root container (design.md). */
 static const char *const brig_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", NULL,
+	"CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER",  "CAP_FSETID",           "CAP_KILL",
+	"CAP_SETGID", "CAP_SETUID",       "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", NULL,
 };
 
 static json_t *load(const char *const *caps, const char *arch, const char *kernel)
@@ -79,10 +110,13 @@ static const char *allowed(const json_t *oci, const char *name)
 	const char *res = "never";
 	size_t i, j;
 	json_t *ent, *n;
-	json_array_foreach(json_object_get(oci, "syscalls"), i, ent) {
-		if (strcmp(json_string_value(json_object_get(ent, "action")), "SCMP_ACT_ALLOW") != 0)
+	json_array_foreach(json_object_get(oci, "syscalls"), i, ent)
+	{
+		if (strcmp(json_string_value(json_object_get(ent, "action")), "SCMP_ACT_ALLOW") !=
+		    0)
 			continue;
-		json_array_foreach(json_object_get(ent, "names"), j, n) {
+		json_array_foreach(json_object_get(ent, "names"), j, n)
+		{
 			if (strcmp(json_string_value(n), name) != 0)
 				continue;
 			if (!json_object_get(ent, "args"))
@@ -119,7 +153,8 @@ static void test_archmap_of_shipped(void **state)
 	json_t *archs = json_object_get(oci, "architectures");
 	assert_int_equal(json_array_size(archs), 3);
 	assert_string_equal(json_string_value(json_array_get(archs, 0)), "SCMP_ARCH_X86_64");
-	assert_string_equal(json_string_value(json_object_get(oci, "defaultAction")), "SCMP_ACT_ERRNO");
+	assert_string_equal(json_string_value(json_object_get(oci, "defaultAction")),
+			    "SCMP_ACT_ERRNO");
 	assert_int_equal(json_integer_value(json_object_get(oci, "defaultErrnoRet")), EPERM);
 	json_decref(oci);
 	oci = load(no_caps, "arm64", "6.1.0");
@@ -133,21 +168,63 @@ static void test_archmap_of_shipped(void **state)
 
 /* Closed whatever the capabilities. */
 static const char *const never[] = {
-	"kexec_load", "kexec_file_load", "add_key", "keyctl", "request_key",
-	"open_by_handle_at", "name_to_handle_at", "swapon", "swapoff",
-	"lookup_dcookie", "nfsservctl", "vm86", "vm86old", "iopl", "ioperm",
-	"modify_ldt", "uselib", "_sysctl", "sysfs", "ustat", "io_uring_setup",
-	"io_uring_enter", "io_uring_register", "create_module", "get_kernel_syms",
+	"kexec_load",
+	"kexec_file_load",
+	"add_key",
+	"keyctl",
+	"request_key",
+	"open_by_handle_at",
+	"name_to_handle_at",
+	"swapon",
+	"swapoff",
+	"lookup_dcookie",
+	"nfsservctl",
+	"vm86",
+	"vm86old",
+	"iopl",
+	"ioperm",
+	"modify_ldt",
+	"uselib",
+	"_sysctl",
+	"sysfs",
+	"ustat",
+	"io_uring_setup",
+	"io_uring_enter",
+	"io_uring_register",
+	"create_module",
+	"get_kernel_syms",
 	"query_module",
 };
 
 /* Closed without the capability that opens them. */
 static const char *const gated[] = {
-	"mount", "umount2", "pivot_root", "fsopen", "fsmount", "move_mount",
-	"open_tree", "mount_setattr", "setns", "init_module", "finit_module",
-	"delete_module", "clock_settime", "settimeofday", "adjtimex", "chroot",
-	"reboot", "acct", "quotactl", "bpf", "perf_event_open", "userfaultfd",
-	"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "syslog",
+	"mount",
+	"umount2",
+	"pivot_root",
+	"fsopen",
+	"fsmount",
+	"move_mount",
+	"open_tree",
+	"mount_setattr",
+	"setns",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"clock_settime",
+	"settimeofday",
+	"adjtimex",
+	"chroot",
+	"reboot",
+	"acct",
+	"quotactl",
+	"bpf",
+	"perf_event_open",
+	"userfaultfd",
+	"ptrace",
+	"process_vm_readv",
+	"process_vm_writev",
+	"kcmp",
+	"syslog",
 	"clone3",
 };
 
@@ -191,39 +268,65 @@ static int probe_default(void)
 	int k = 0;
 	struct timespec ts;
 	/* allowed */
-	if (syscall(SYS_getpid) <= 0) return 1;
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 2;
+	if (syscall(SYS_getpid) <= 0)
+		return 1;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 2;
 	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) return 3;
+	if (fd < 0)
+		return 3;
 	close(fd);
 	fd = (int)syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) return 4;
+	if (fd < 0)
+		return 4;
 	close(fd);
-	if (syscall(SYS_personality, 0xffffffffUL) < 0) return 5;
+	if (syscall(SYS_personality, 0xffffffffUL) < 0)
+		return 5;
 	/* denied with EPERM */
-	if (syscall(SYS_socket, AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0) != -1 || errno != EPERM) return 6;
-	if (syscall(SYS_socket, 38 /* AF_ALG */, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) != -1 || errno != EPERM) return 7;
-	if (syscall(SYS_personality, 0x0040000UL /* ADDR_NO_RANDOMIZE */) != -1 || errno != EPERM) return 8;
-	if (syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) != -1 || errno != EPERM) return 9;
-	if (syscall(SYS_add_key, "user", "brig", "x", 1, KEY_SPEC_SESSION_KEYRING) != -1 || errno != EPERM) return 10;
-	if (syscall(SYS_unshare, CLONE_NEWUSER) != -1 || errno != EPERM) return 11;
-	if (syscall(SYS_unshare, CLONE_NEWNS) != -1 || errno != EPERM) return 12;
-	if (syscall(SYS_mount, "none", "/", "tmpfs", 0, NULL) != -1 || errno != EPERM) return 13;
-	if (syscall(SYS_clock_settime, CLOCK_REALTIME, &ts) != -1 || errno != EPERM) return 14;
-	if (syscall(SYS_bpf, 0, NULL, 0) != -1 || errno != EPERM) return 15;
-	if (syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0) != -1 || errno != EPERM) return 16;
-	if (syscall(SYS_open_by_handle_at, -1, NULL, 0) != -1 || errno != EPERM) return 17;
-	if (syscall(SYS_clone, (unsigned long)CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0) != -1 || errno != EPERM) return 18;
+	if (syscall(SYS_socket, AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0) != -1 || errno != EPERM)
+		return 6;
+	if (syscall(SYS_socket, 38 /* AF_ALG */, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) != -1 ||
+	    errno != EPERM)
+		return 7;
+	if (syscall(SYS_personality, 0x0040000UL /* ADDR_NO_RANDOMIZE */) != -1 || errno != EPERM)
+		return 8;
+	if (syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) != -1 ||
+	    errno != EPERM)
+		return 9;
+	if (syscall(SYS_add_key, "user", "brig", "x", 1, KEY_SPEC_SESSION_KEYRING) != -1 ||
+	    errno != EPERM)
+		return 10;
+	if (syscall(SYS_unshare, CLONE_NEWUSER) != -1 || errno != EPERM)
+		return 11;
+	if (syscall(SYS_unshare, CLONE_NEWNS) != -1 || errno != EPERM)
+		return 12;
+	if (syscall(SYS_mount, "none", "/", "tmpfs", 0, NULL) != -1 || errno != EPERM)
+		return 13;
+	if (syscall(SYS_clock_settime, CLOCK_REALTIME, &ts) != -1 || errno != EPERM)
+		return 14;
+	if (syscall(SYS_bpf, 0, NULL, 0) != -1 || errno != EPERM)
+		return 15;
+	if (syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0) != -1 || errno != EPERM)
+		return 16;
+	if (syscall(SYS_open_by_handle_at, -1, NULL, 0) != -1 || errno != EPERM)
+		return 17;
+	if (syscall(SYS_clone, (unsigned long)CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0) != -1 ||
+	    errno != EPERM)
+		return 18;
 	/* ENOSYS so that libraries fall back */
-	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS) return 19;
-	if (syscall(SYS_io_uring_setup, 1, NULL) != -1 || errno != ENOSYS) return 20;
+	if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+		return 19;
+	if (syscall(SYS_io_uring_setup, 1, NULL) != -1 || errno != ENOSYS)
+		return 20;
 	/* a plain fork still works (clone without namespace flags) */
 	long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0) return 21;
+	if (pid < 0)
+		return 21;
 	if (pid == 0)
 		syscall(SYS_exit_group, 0);
 	int st = 0;
-	if (waitpid((pid_t)pid, &st, 0) != pid || !WIFEXITED(st)) return 22;
+	if (waitpid((pid_t)pid, &st, 0) != pid || !WIFEXITED(st))
+		return 22;
 	return k;
 }
 

@@ -21,8 +21,7 @@
 
 static const char *const no_caps[] = { NULL };
 
-static json_t *conv(const char *text, const char *const *caps, const char *arch,
-		    const char *kernel)
+static json_t *conv(const char *text, const char *const *caps, const char *arch, const char *kernel)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct eng_seccomp_ctx ctx = { .caps = caps, .arch = arch, .kernel = kernel };
@@ -58,10 +57,12 @@ static void names_of(const json_t *oci, char *buf, size_t size)
 	size_t i, j;
 	json_t *ent, *n;
 	buf[0] = '\0';
-	json_array_foreach(sys, i, ent) {
+	json_array_foreach(sys, i, ent)
+	{
 		if (i > 0)
 			strncat(buf, "|", size - strlen(buf) - 1);
-		json_array_foreach(json_object_get(ent, "names"), j, n) {
+		json_array_foreach(json_object_get(ent, "names"), j, n)
+		{
 			if (j > 0)
 				strncat(buf, ",", size - strlen(buf) - 1);
 			strncat(buf, json_string_value(n), size - strlen(buf) - 1);
@@ -81,10 +82,11 @@ static void assert_names(const json_t *oci, const char *want)
 static void test_minimal(void **state)
 {
 	(void)state;
-	json_t *oci = conv("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
-			   "\"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\","
-			   "\"comment\":\"io\",\"args\":[],\"includes\":{},\"excludes\":{}}]}",
-			   no_caps, "amd64", "6.1.0");
+	json_t *oci = conv(
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+		"\"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_ALLOW\","
+		"\"comment\":\"io\",\"args\":[],\"includes\":{},\"excludes\":{}}]}",
+		no_caps, "amd64", "6.1.0");
 	assert_string_equal(json_string_value(json_object_get(oci, "defaultAction")),
 			    "SCMP_ACT_ERRNO");
 	assert_int_equal(json_integer_value(json_object_get(oci, "defaultErrnoRet")), 1);
@@ -113,11 +115,12 @@ static void test_null_members_and_name(void **state)
 static void test_args(void **state)
 {
 	(void)state;
-	json_t *oci = conv("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"clone\"],"
-			   "\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
-			   "{\"index\":0,\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"},"
-			   "{\"index\":5,\"value\":18446744073709551615,\"op\":\"SCMP_CMP_EQ\"}]}]}",
-			   no_caps, "amd64", "6.1.0");
+	json_t *oci = conv(
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"clone\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\",\"args\":["
+		"{\"index\":0,\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"},"
+		"{\"index\":5,\"value\":18446744073709551615,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		no_caps, "amd64", "6.1.0");
 	json_t *args = json_object_get(json_array_get(json_object_get(oci, "syscalls"), 0), "args");
 	assert_int_equal(json_array_size(args), 2);
 	json_t *a0 = json_array_get(args, 0), *a1 = json_array_get(args, 1);
@@ -148,12 +151,14 @@ static void test_args(void **state)
 static void test_top_level_passthrough(void **state)
 {
 	(void)state;
-	json_t *oci = conv("{\"defaultAction\":\"SCMP_ACT_LOG\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
-			   "\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],\"listenerPath\":\"/run/l.sock\","
-			   "\"listenerMetadata\":\"m\"}",
-			   no_caps, "amd64", "6.1.0");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(oci, "architectures"), 0)),
-			    "SCMP_ARCH_X86_64");
+	json_t *oci = conv(
+		"{\"defaultAction\":\"SCMP_ACT_LOG\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+		"\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],\"listenerPath\":\"/run/l.sock\","
+		"\"listenerMetadata\":\"m\"}",
+		no_caps, "amd64", "6.1.0");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(oci, "architectures"), 0)),
+		"SCMP_ARCH_X86_64");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(oci, "flags"), 0)),
 			    "SECCOMP_FILTER_FLAG_LOG");
 	assert_string_equal(json_string_value(json_object_get(oci, "listenerPath")), "/run/l.sock");
@@ -175,7 +180,8 @@ static void assert_archs(const char *arch, const char *want)
 	char got[256] = "";
 	size_t i;
 	json_t *a;
-	json_array_foreach(json_object_get(oci, "architectures"), i, a) {
+	json_array_foreach(json_object_get(oci, "architectures"), i, a)
+	{
 		if (i > 0)
 			strcat(got, ",");
 		strcat(got, json_string_value(a));
@@ -226,8 +232,8 @@ static const char filter_profile[] =
 	"{\"names\":[\"kcmp\"],\"action\":\"SCMP_ACT_ALLOW\","
 	"\"includes\":{\"caps\":[\"CAP_SYS_PTRACE\"],\"minKernel\":\"5.0\"},\"excludes\":{\"arches\":[\"arm64\"]}}]}";
 
-static void expect_filtered(const char *const *caps, const char *arch,
-			    const char *kernel, const char *want)
+static void expect_filtered(const char *const *caps, const char *arch, const char *kernel,
+			    const char *want)
 {
 	json_t *oci = conv(filter_profile, caps, arch, kernel);
 	assert_names(oci, want);
@@ -299,8 +305,8 @@ static void test_bad_context(void **state)
 	assert_int_equal(eng_seccomp_from_docker(p, strlen(p), "p.json", &ctx, &oci, &e), 0);
 	json_decref(oci);
 	oci = NULL;
-	assert_true(eng_seccomp_from_docker(filter_profile, strlen(filter_profile), "p.json",
-					    &ctx, &oci, &e) < 0);
+	assert_true(eng_seccomp_from_docker(filter_profile, strlen(filter_profile), "p.json", &ctx,
+					    &oci, &e) < 0);
 	assert_non_null(strstr(brig_err_str(&e), "syscalls[6].includes.minKernel"));
 }
 
@@ -317,55 +323,99 @@ static const struct {
 	{ "{\"defaultAction\":", "p.json: line 1" },
 	{ "{\"syscalls\":[]}", "p.json: defaultAction: missing" },
 	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"foo\":1}", "p.json: foo: unknown key" },
-	{ "{\"defaultAction\":\"SCMP_ACT_NOPE\"}", "p.json: defaultAction: unknown action SCMP_ACT_NOPE" },
+	{ "{\"defaultAction\":\"SCMP_ACT_NOPE\"}",
+	  "p.json: defaultAction: unknown action SCMP_ACT_NOPE" },
 	{ "{\"defaultAction\":1}", "p.json: defaultAction: expected a string" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":\"1\"}", "p.json: defaultErrnoRet: expected" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRet\":1}", "p.json: defaultErrnoRet: SCMP_ACT_ALLOW takes no errno" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":-1}", "p.json: defaultErrnoRet:" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_VAX\"]}", "p.json: architectures[0]: unknown architecture SCMP_ARCH_VAX" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86\"],\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\"}]}", "p.json: architectures: cannot be used together with archMap" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":{}}", "p.json: archMap: expected an array" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArches\":[]}]}", "p.json: archMap[0].subArches: unknown key" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"subArchitectures\":[]}]}", "p.json: archMap[0].architecture: missing" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"amd64\"}]}", "p.json: archMap[0].architecture: unknown architecture amd64" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X86\",\"x32\"]}]}", "p.json: archMap[0].subArchitectures[1]: unknown architecture x32" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\"},{\"architecture\":\"SCMP_ARCH_X86_64\"}]}", "p.json: archMap[1].architecture: SCMP_ARCH_X86_64 is mapped twice" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"flags\":[\"SECCOMP_FILTER_FLAG_NOPE\"]}", "p.json: flags[0]: unknown seccomp flag" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"listenerPath\":\"run/x\"}", "p.json: listenerPath: must be an absolute path" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"listenerMetadata\":\"m\"}", "p.json: listenerMetadata: must not be set without listenerPath" },
-	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":{}}", "p.json: syscalls: expected an array" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":\"1\"}",
+	  "p.json: defaultErrnoRet: expected" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"defaultErrnoRet\":1}",
+	  "p.json: defaultErrnoRet: SCMP_ACT_ALLOW takes no errno" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":-1}",
+	  "p.json: defaultErrnoRet:" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_VAX\"]}",
+	  "p.json: architectures[0]: unknown architecture SCMP_ARCH_VAX" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86\"],\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\"}]}",
+	  "p.json: architectures: cannot be used together with archMap" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":{}}",
+	  "p.json: archMap: expected an array" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArches\":[]}]}",
+	  "p.json: archMap[0].subArches: unknown key" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"subArchitectures\":[]}]}",
+	  "p.json: archMap[0].architecture: missing" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"amd64\"}]}",
+	  "p.json: archMap[0].architecture: unknown architecture amd64" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_X86\",\"x32\"]}]}",
+	  "p.json: archMap[0].subArchitectures[1]: unknown architecture x32" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\"},{\"architecture\":\"SCMP_ARCH_X86_64\"}]}",
+	  "p.json: archMap[1].architecture: SCMP_ARCH_X86_64 is mapped twice" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"flags\":[\"SECCOMP_FILTER_FLAG_NOPE\"]}",
+	  "p.json: flags[0]: unknown seccomp flag" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"listenerPath\":\"run/x\"}",
+	  "p.json: listenerPath: must be an absolute path" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"listenerMetadata\":\"m\"}",
+	  "p.json: listenerMetadata: must not be set without listenerPath" },
+	{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":{}}",
+	  "p.json: syscalls: expected an array" },
 	{ SYS("1"), "p.json: syscalls[0]: expected an object" },
 	{ SYS("{" ALLOW_READ ",\"bogus\":1}"), "p.json: syscalls[0].bogus: unknown key" },
 	{ SYS("{\"action\":\"SCMP_ACT_ALLOW\"}"), "p.json: syscalls[0].names: missing" },
-	{ SYS("{\"names\":[],\"action\":\"SCMP_ACT_ALLOW\"}"), "p.json: syscalls[0].names: must contain at least one" },
-	{ SYS("{" ALLOW_READ "}, {\"names\":[\"read\",\"Write\"],\"action\":\"SCMP_ACT_ALLOW\"}"), "p.json: syscalls[1].names[1]: \"Write\" is not a valid syscall name" },
-	{ SYS("{\"names\":[\"read\",7],\"action\":\"SCMP_ACT_ALLOW\"}"), "p.json: syscalls[0].names[1]: expected a string" },
-	{ SYS("{\"name\":\"read\",\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}"), "p.json: syscalls[0].name: cannot be used together with names" },
-	{ SYS("{\"name\":\"re-ad\",\"action\":\"SCMP_ACT_ALLOW\"}"), "p.json: syscalls[0].name: \"re-ad\" is not a valid syscall name" },
+	{ SYS("{\"names\":[],\"action\":\"SCMP_ACT_ALLOW\"}"),
+	  "p.json: syscalls[0].names: must contain at least one" },
+	{ SYS("{" ALLOW_READ "}, {\"names\":[\"read\",\"Write\"],\"action\":\"SCMP_ACT_ALLOW\"}"),
+	  "p.json: syscalls[1].names[1]: \"Write\" is not a valid syscall name" },
+	{ SYS("{\"names\":[\"read\",7],\"action\":\"SCMP_ACT_ALLOW\"}"),
+	  "p.json: syscalls[0].names[1]: expected a string" },
+	{ SYS("{\"name\":\"read\",\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}"),
+	  "p.json: syscalls[0].name: cannot be used together with names" },
+	{ SYS("{\"name\":\"re-ad\",\"action\":\"SCMP_ACT_ALLOW\"}"),
+	  "p.json: syscalls[0].name: \"re-ad\" is not a valid syscall name" },
 	{ SYS("{\"names\":[\"read\"]}"), "p.json: syscalls[0].action: missing" },
-	{ SYS("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_DENY\"}"), "p.json: syscalls[0].action: unknown action SCMP_ACT_DENY" },
-	{ SYS("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":5000}"), "p.json: syscalls[0].errnoRet: 5000 is larger than 4094" },
-	{ SYS("{" ALLOW_READ ",\"errnoRet\":1}"), "p.json: syscalls[0].errnoRet: SCMP_ACT_ALLOW takes no errno" },
+	{ SYS("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_DENY\"}"),
+	  "p.json: syscalls[0].action: unknown action SCMP_ACT_DENY" },
+	{ SYS("{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":5000}"),
+	  "p.json: syscalls[0].errnoRet: 5000 is larger than 4094" },
+	{ SYS("{" ALLOW_READ ",\"errnoRet\":1}"),
+	  "p.json: syscalls[0].errnoRet: SCMP_ACT_ALLOW takes no errno" },
 	{ SYS("{" ALLOW_READ ",\"args\":{}}"), "p.json: syscalls[0].args: expected an array" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":6,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"), "p.json: syscalls[0].args[0].index:" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":-1,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"), "p.json: syscalls[0].args[0].index:" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"), "p.json: syscalls[0].args[0].index: missing" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"op\":\"SCMP_CMP_EQ\"}]}"), "p.json: syscalls[0].args[1].value: missing" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":0,\"value\":\"0\",\"op\":\"SCMP_CMP_EQ\"}]}"), "p.json: syscalls[0].args[0].value:" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_ABOUT\"}]}"), "p.json: syscalls[0].args[0].op: unknown operator SCMP_CMP_ABOUT" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":0,\"value\":0,\"valueTwo\":3,\"op\":\"SCMP_CMP_EQ\"}]}"), "p.json: syscalls[0].args[0].valueTwo: only used with SCMP_CMP_MASKED_EQ" },
-	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\",\"val\":1}]}"), "p.json: syscalls[0].args[0].val: unknown key" },
+	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":6,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"),
+	  "p.json: syscalls[0].args[0].index:" },
+	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":-1,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"),
+	  "p.json: syscalls[0].args[0].index:" },
+	{ SYS("{" ALLOW_READ ",\"args\":[{\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"),
+	  "p.json: syscalls[0].args[0].index: missing" },
+	{ SYS("{" ALLOW_READ
+	      ",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},{\"index\":0,\"op\":\"SCMP_CMP_EQ\"}]}"),
+	  "p.json: syscalls[0].args[1].value: missing" },
+	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":0,\"value\":\"0\",\"op\":\"SCMP_CMP_EQ\"}]}"),
+	  "p.json: syscalls[0].args[0].value:" },
+	{ SYS("{" ALLOW_READ ",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_ABOUT\"}]}"),
+	  "p.json: syscalls[0].args[0].op: unknown operator SCMP_CMP_ABOUT" },
+	{ SYS("{" ALLOW_READ
+	      ",\"args\":[{\"index\":0,\"value\":0,\"valueTwo\":3,\"op\":\"SCMP_CMP_EQ\"}]}"),
+	  "p.json: syscalls[0].args[0].valueTwo: only used with SCMP_CMP_MASKED_EQ" },
+	{ SYS("{" ALLOW_READ
+	      ",\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\",\"val\":1}]}"),
+	  "p.json: syscalls[0].args[0].val: unknown key" },
 	{ SYS("{" ALLOW_READ ",\"comment\":7}"), "p.json: syscalls[0].comment: expected a string" },
-	{ SYS("{" ALLOW_READ ",\"includes\":[]}"), "p.json: syscalls[0].includes: expected an object" },
-	{ SYS("{" ALLOW_READ ",\"includes\":{\"cap\":[]}}"), "p.json: syscalls[0].includes.cap: unknown key" },
-	{ SYS("{" ALLOW_READ ",\"includes\":{\"caps\":[\"SYS_ADMIN\"]}}"), "p.json: syscalls[0].includes.caps[0]: \"SYS_ADMIN\" is not a capability name" },
-	{ SYS("{" ALLOW_READ ",\"excludes\":{\"caps\":\"CAP_SYS_ADMIN\"}}"), "p.json: syscalls[0].excludes.caps: expected an array" },
-	{ SYS("{" ALLOW_READ ",\"excludes\":{\"arches\":[\"amd64\",\"pdp11\"]}}"), "p.json: syscalls[0].excludes.arches[1]: unknown architecture \"pdp11\"" },
-	{ SYS("{" ALLOW_READ ",\"includes\":{\"minKernel\":\"4\"}}"), "p.json: syscalls[0].includes.minKernel: \"4\" is not a kernel version" },
-	{ SYS("{" ALLOW_READ ",\"excludes\":{\"minKernel\":\"4.8-rc1\"}}"), "p.json: syscalls[0].excludes.minKernel: \"4.8-rc1\" is not a kernel version" },
-	{ SYS("{" ALLOW_READ ",\"excludes\":{\"minKernel\":4.8}}"), "p.json: syscalls[0].excludes.minKernel: expected a string" },
+	{ SYS("{" ALLOW_READ ",\"includes\":[]}"),
+	  "p.json: syscalls[0].includes: expected an object" },
+	{ SYS("{" ALLOW_READ ",\"includes\":{\"cap\":[]}}"),
+	  "p.json: syscalls[0].includes.cap: unknown key" },
+	{ SYS("{" ALLOW_READ ",\"includes\":{\"caps\":[\"SYS_ADMIN\"]}}"),
+	  "p.json: syscalls[0].includes.caps[0]: \"SYS_ADMIN\" is not a capability name" },
+	{ SYS("{" ALLOW_READ ",\"excludes\":{\"caps\":\"CAP_SYS_ADMIN\"}}"),
+	  "p.json: syscalls[0].excludes.caps: expected an array" },
+	{ SYS("{" ALLOW_READ ",\"excludes\":{\"arches\":[\"amd64\",\"pdp11\"]}}"),
+	  "p.json: syscalls[0].excludes.arches[1]: unknown architecture \"pdp11\"" },
+	{ SYS("{" ALLOW_READ ",\"includes\":{\"minKernel\":\"4\"}}"),
+	  "p.json: syscalls[0].includes.minKernel: \"4\" is not a kernel version" },
+	{ SYS("{" ALLOW_READ ",\"excludes\":{\"minKernel\":\"4.8-rc1\"}}"),
+	  "p.json: syscalls[0].excludes.minKernel: \"4.8-rc1\" is not a kernel version" },
+	{ SYS("{" ALLOW_READ ",\"excludes\":{\"minKernel\":4.8}}"),
+	  "p.json: syscalls[0].excludes.minKernel: expected a string" },
 	/* an entry that does not apply is still checked */
-	{ SYS("{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]},\"args\":[{\"index\":9,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"), "p.json: syscalls[0].args[0].index:" },
+	{ SYS("{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_SYS_ADMIN\"]},\"args\":[{\"index\":9,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]}"),
+	  "p.json: syscalls[0].args[0].index:" },
 };
 
 static void test_schema_errors(void **state)
@@ -395,8 +445,9 @@ static void test_limits(void **state)
 			      "syscalls", "names", "read", "action", "SCMP_ACT_ALLOW", "args");
 	json_t *args = json_object_get(json_array_get(json_object_get(p, "syscalls"), 0), "args");
 	for (int i = 0; i < 65; i++)
-		json_array_append_new(args, json_pack("{s:i, s:i, s:s}", "index", 0, "value", i,
-						      "op", "SCMP_CMP_EQ"));
+		json_array_append_new(
+			args,
+			json_pack("{s:i, s:i, s:s}", "index", 0, "value", i, "op", "SCMP_CMP_EQ"));
 	char *text = json_dumps(p, JSON_COMPACT);
 	conv_err(text, "p.json: syscalls[0].args: 65 elements, at most 64 allowed");
 	free(text);
@@ -426,7 +477,8 @@ static void test_load_file_digest(void **state)
 	if (r < 0)
 		fail_msg("%s", brig_err_str(&e));
 	assert_string_equal(digest, "sha256:" BRIG_TEST_TEXT_SHA256);
-	assert_string_equal(json_string_value(json_object_get(oci, "defaultAction")), "SCMP_ACT_ALLOW");
+	assert_string_equal(json_string_value(json_object_get(oci, "defaultAction")),
+			    "SCMP_ACT_ALLOW");
 	json_decref(oci);
 	oci = NULL;
 	/* a missing file names itself */

@@ -39,17 +39,25 @@ static void tar_build(const struct ent *ents, size_t n, char **buf, size_t *len)
 		archive_entry_set_pathname(en, ents[i].name);
 		archive_entry_set_perm(en, 0644);
 		switch (ents[i].type) {
-		case 'd': archive_entry_set_filetype(en, AE_IFDIR); break;
-		case 'l': archive_entry_set_filetype(en, AE_IFLNK);
-			  archive_entry_set_symlink(en, ents[i].link); break;
-		case 'h': archive_entry_set_filetype(en, AE_IFREG);
-			  archive_entry_set_hardlink(en, ents[i].link); break;
-		default: archive_entry_set_filetype(en, AE_IFREG);
-			 archive_entry_set_size(en, (la_int64_t)dlen);
+		case 'd':
+			archive_entry_set_filetype(en, AE_IFDIR);
+			break;
+		case 'l':
+			archive_entry_set_filetype(en, AE_IFLNK);
+			archive_entry_set_symlink(en, ents[i].link);
+			break;
+		case 'h':
+			archive_entry_set_filetype(en, AE_IFREG);
+			archive_entry_set_hardlink(en, ents[i].link);
+			break;
+		default:
+			archive_entry_set_filetype(en, AE_IFREG);
+			archive_entry_set_size(en, (la_int64_t)dlen);
 		}
 		assert_int_equal(archive_write_header(a, en), ARCHIVE_OK);
 		if (ents[i].type == 'f' && dlen)
-			assert_int_equal(archive_write_data(a, ents[i].data, dlen), (la_ssize_t)dlen);
+			assert_int_equal(archive_write_data(a, ents[i].data, dlen),
+					 (la_ssize_t)dlen);
 		archive_entry_free(en);
 	}
 	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
@@ -95,17 +103,21 @@ static void docker_archive(const char *layer_ref, const char *diff_override, cha
 			   size_t *len, char diff_id[IMG_DIGEST_SIZE])
 {
 	static const struct ent layer_ents[] = {
-		{ "etc/", 'd', NULL, NULL }, { "etc/hello", 'f', "hello\n", NULL },
+		{ "etc/", 'd', NULL, NULL },
+		{ "etc/hello", 'f', "hello\n", NULL },
 	};
 	char *layer, cfg[512], man[512];
 	size_t llen;
 	tar_build(layer_ents, 2, &layer, &llen);
 	digest_of(layer, llen, diff_id);
-	snprintf(cfg, sizeof(cfg), "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":"
+	snprintf(cfg, sizeof(cfg),
+		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":"
 		 "{\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
 		 diff_override ? diff_override : diff_id);
-	snprintf(man, sizeof(man), "[{\"Config\":\"c.json\",\"RepoTags\":[\"t:1\"],"
-		 "\"Layers\":[\"%s\"]}]", layer_ref);
+	snprintf(man, sizeof(man),
+		 "[{\"Config\":\"c.json\",\"RepoTags\":[\"t:1\"],"
+		 "\"Layers\":[\"%s\"]}]",
+		 layer_ref);
 	struct ent outer[] = {
 		{ "l/layer.tar", 'f', NULL, NULL },
 		{ "c.json", 'f', cfg, NULL },
@@ -281,7 +293,9 @@ static void test_load_refused_names_nothing(void **state)
 	assert_true(load_buf(s, buf, len, &c, &res, &e) < 0);
 	assert_non_null(strstr(brig_err_str(&e), "missing from the archive"));
 	free(buf);
-	docker_archive("l/layer.tar", "sha256:" "0000000000000000000000000000000000000000000000000000000000000000",
+	docker_archive("l/layer.tar",
+		       "sha256:"
+		       "0000000000000000000000000000000000000000000000000000000000000000",
 		       &buf, &len, diff_id);
 	assert_int_equal(load_buf(s, buf, len, &c, &res, &e), -EBADMSG);
 	free(buf);
@@ -355,8 +369,10 @@ static void test_layer_check(void **state)
 	(void)state;
 	struct brig_err e = { 0 };
 	char d[IMG_DIGEST_SIZE];
-	const struct ent good[] = { { "a/", 'd', NULL, NULL }, { "a/f", 'f', "x", NULL },
-				    { "a/g", 'h', NULL, "a/f" }, { "a/s", 'l', NULL, "/etc" },
+	const struct ent good[] = { { "a/", 'd', NULL, NULL },
+				    { "a/f", 'f', "x", NULL },
+				    { "a/g", 'h', NULL, "a/f" },
+				    { "a/s", 'l', NULL, "/etc" },
 				    { "a/.wh.old", 'f', "", NULL } };
 	assert_int_equal(check_ents(good, 5, d, &e), 0);
 	const struct ent through[] = { { "s", 'l', NULL, "/" }, { "s/etc/x", 'f', "x", NULL } };

@@ -120,12 +120,20 @@ void tb_file(struct tb *t, const char *path, const char *data, mode_t mode)
 	tb_put(t, &(struct spec){ .path = path, .mode = S_IFREG | mode, .data = data });
 }
 
-void tb_file_ex(struct tb *t, const char *path, const char *data, mode_t mode, uid_t uid,
-		gid_t gid, time_t mtime, long nsec, const char *xname, const void *xval, size_t xlen)
+void tb_file_ex(struct tb *t, const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid,
+		time_t mtime, long nsec, const char *xname, const void *xval, size_t xlen)
 {
-	tb_put(t, &(struct spec){ .path = path, .mode = S_IFREG | mode, .data = data, .uid = uid,
-				  .gid = gid, .mtime = mtime, .nsec = nsec, .xname = xname,
-				  .xval = xval, .xlen = xlen });
+	tb_put(t,
+	       &(struct spec){ .path = path,
+			       .mode = S_IFREG | mode,
+			       .data = data,
+			       .uid = uid,
+			       .gid = gid,
+			       .mtime = mtime,
+			       .nsec = nsec,
+			       .xname = xname,
+			       .xval = xval,
+			       .xlen = xlen });
 }
 
 void tb_dir(struct tb *t, const char *path, mode_t mode)
@@ -155,8 +163,11 @@ void tb_fifo(struct tb *t, const char *path)
 
 void tb_dev(struct tb *t, const char *path, bool chr, unsigned maj, unsigned min)
 {
-	tb_put(t, &(struct spec){ .path = path, .mode = (chr ? S_IFCHR : S_IFBLK) | 0660,
-				  .maj = maj, .min = min });
+	tb_put(t,
+	       &(struct spec){ .path = path,
+			       .mode = (chr ? S_IFCHR : S_IFBLK) | 0660,
+			       .maj = maj,
+			       .min = min });
 }
 
 struct buf tb_finish(struct tb *t)
@@ -203,8 +214,9 @@ struct buf compress_buf(enum img_compression c, const void *p, size_t n)
 	assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
 	if (c == IMG_COMP_GZIP) {
 		assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
-		assert_int_equal(archive_write_set_filter_option(a, "gzip", "compression-level", "9"),
-				 ARCHIVE_OK);
+		assert_int_equal(
+			archive_write_set_filter_option(a, "gzip", "compression-level", "9"),
+			ARCHIVE_OK);
 	} else {
 		assert_int_equal(archive_write_add_filter_zstd(a), ARCHIVE_OK);
 	}
@@ -345,7 +357,8 @@ static char *entry_line(int dirfd, const char *name, const char *rel, const stru
 		t[n < 0 ? 0 : n] = '\0';
 		(void)snprintf(extra, sizeof(extra), "-> %s", t);
 	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
-		(void)snprintf(extra, sizeof(extra), "rdev=%u:%u", major(st->st_rdev), minor(st->st_rdev));
+		(void)snprintf(extra, sizeof(extra), "rdev=%u:%u", major(st->st_rdev),
+			       minor(st->st_rdev));
 	}
 	(void)snprintf(tmp, sizeof(tmp), "%s %06o %u:%u size=%lld mtime=%lld.%09ld nlink=%lu %s",
 		       rel, (unsigned)st->st_mode, st->st_uid, st->st_gid,
@@ -383,7 +396,8 @@ static void dump_dir(int dirfd, const char *prefix, const char *skip, unsigned f
 		assert_int_equal(fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW), 0);
 		lines_add(l, entry_line(dirfd, de->d_name, rel, &st, flags));
 		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			assert_true(sub >= 0);
 			dump_dir(sub, rel, skip, flags, l);
 			(void)close(sub);
@@ -447,8 +461,9 @@ static char *host_lines(void)
 		struct stat st;
 		char line[256];
 		assert_int_equal(lstat(files[i], &st), 0);
-		(void)snprintf(line, sizeof(line), "host %s ino=%lu nlink=%lu size=%lld mtime=%lld.%09ld\n",
-			       files[i], (unsigned long)st.st_ino, (unsigned long)st.st_nlink,
+		(void)snprintf(line, sizeof(line),
+			       "host %s ino=%lu nlink=%lu size=%lld mtime=%lld.%09ld\n", files[i],
+			       (unsigned long)st.st_ino, (unsigned long)st.st_nlink,
 			       S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size,
 			       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		buf_add(&b, line, strlen(line));
@@ -562,7 +577,8 @@ static void check_inodes(int dirfd, const char *marker)
 		if (strstr(marker, key))
 			fail_msg("dest/%s shares an inode with a host file", de->d_name);
 		if (S_ISDIR(st.st_mode)) {
-			int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(dirfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			assert_true(sub >= 0);
 			check_inodes(sub, marker);
 			(void)close(sub);

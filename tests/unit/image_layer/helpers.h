@@ -29,9 +29,8 @@ void tb_hardlink(struct tb *t, const char *path, const char *target);
 void tb_fifo(struct tb *t, const char *path);
 void tb_dev(struct tb *t, const char *path, bool chr, unsigned maj, unsigned min);
 /* Full control: owner, mtime, an xattr (name may be NULL). */
-void tb_file_ex(struct tb *t, const char *path, const char *data, mode_t mode,
-		uid_t uid, gid_t gid, time_t mtime, long nsec, const char *xname,
-		const void *xval, size_t xlen);
+void tb_file_ex(struct tb *t, const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid,
+		time_t mtime, long nsec, const char *xname, const void *xval, size_t xlen);
 void tb_dir_ex(struct tb *t, const char *path, mode_t mode, time_t mtime);
 /* Any entry the caller built (data may be NULL). */
 struct archive_entry;

@@ -33,7 +33,8 @@ static void expect_error(struct sandbox *s, const struct buf *b, const struct im
 	assert_true(unpack_buf(s, b, o, &res, &e) < 0);
 	const char *msg = brig_err_str(&e);
 	if (!strstr(msg, needle1) || (needle2 && !strstr(msg, needle2)))
-		fail_msg("error '%s' does not name '%s' / '%s'", msg, needle1, needle2 ? needle2 : "");
+		fail_msg("error '%s' does not name '%s' / '%s'", msg, needle1,
+			 needle2 ? needle2 : "");
 	brig_err_clear(&e);
 	img_unpack_result_clear(&res);
 }
@@ -73,7 +74,8 @@ static void test_zstd_bomb_stopped_by_ratio(void **state)
 	struct img_unpack_opts o = { .max_total_bytes = 1 * GIB };
 	expect_error(&s, &bomb, &o, "max_ratio", "'big'");
 	/* Stopped after a few MiB, not after gigabytes. */
-	print_message("written before the stop: %llu bytes\n", (unsigned long long)dest_bytes(s.destfd));
+	print_message("written before the stop: %llu bytes\n",
+		      (unsigned long long)dest_bytes(s.destfd));
 	assert_true(dest_bytes(s.destfd) < 256 * MIB);
 	buf_free(&bomb);
 	sb_reset_dest(&s);
@@ -209,7 +211,8 @@ static void test_path_limit(void **state)
 	struct img_unpack_opts o = { .max_path = 64 };
 	buf_free(&tar);
 	t = tb_new();
-	tb_file(t, "this/name/is/longer/than/sixty/four/bytes/all/told/yes/it/really/is", "x", 0644);
+	tb_file(t, "this/name/is/longer/than/sixty/four/bytes/all/told/yes/it/really/is", "x",
+		0644);
 	tar = tb_finish(t);
 	expect_error(&s, &tar, &o, "max_path (64)", NULL);
 	buf_free(&tar);

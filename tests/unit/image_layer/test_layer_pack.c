@@ -26,8 +26,7 @@ static void times_at(int dirfd, const char *path, time_t sec, long nsec)
 	assert_int_equal(utimensat(dirfd, path, ts, AT_SYMLINK_NOFOLLOW), 0);
 }
 
-static void mkfile(int dirfd, const char *path, const char *data, mode_t mode, uid_t uid,
-		   gid_t gid)
+static void mkfile(int dirfd, const char *path, const char *data, mode_t mode, uid_t uid, gid_t gid)
 {
 	int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
@@ -75,9 +74,10 @@ static int make_tree(struct sandbox *s)
 	memset(chunk, 'z', sizeof(chunk));
 	assert_int_equal(brig_write_all(fd, chunk, sizeof(chunk)), 0);
 	(void)close(fd);
-	static const char *const all[] = { "bin/su", "bin/sg", "bin/ping", "home/user/notes",
-		"bin/su-link", "dangling", "fifo", "null", "disk", "big",
-		"bin", "empty", "home/user", "home" };
+	static const char *const all[] = { "bin/su",      "bin/sg",   "bin/ping", "home/user/notes",
+					   "bin/su-link", "dangling", "fifo",     "null",
+					   "disk",        "big",      "bin",      "empty",
+					   "home/user",   "home" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(all); i++)
 		times_at(d, all[i], 1600000000 + (time_t)i, 1000 * (long)i + 7);
 	return d;
@@ -238,7 +238,8 @@ static void test_overlay_upper(void **state)
 	struct buf blob = slurp(out);
 	bool ox;
 	char *names = list_entries(&blob, &ox);
-	assert_string_equal(names, "changed\netc/\netc/.wh.gone\nopq/\nopq/.wh..wh..opq\nopq/new\n");
+	assert_string_equal(names,
+			    "changed\netc/\netc/.wh.gone\nopq/\nopq/.wh..wh..opq\nopq/new\n");
 	assert_false(ox);
 	free(names);
 

@@ -272,7 +272,8 @@ static void test_cache(void **state)
 	struct brig_err e = { 0 };
 	cache_init(&c);
 	/* wrong diff_id, wrong digest: refused, nothing left */
-	const char *other = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+	const char *other =
+		"sha256:1111111111111111111111111111111111111111111111111111111111111111";
 	assert_int_equal(cached(&c, &gz, &strict, digest, other, &res, &e), -EBADMSG);
 	assert_non_null(strstr(brig_err_str(&e), "the config says"));
 	img_unpack_result_clear(&res);

@@ -27,10 +27,10 @@ static struct buf basic_tar(void)
 	tb_dir_ex(t, "usr", 0755, 1500000002);
 	tb_dir_ex(t, "usr/bin", 0755, 1500000003);
 	tb_file_ex(t, "usr/bin/su", "#!suid\n", 04755, 0, 0, 1400000001, 0, NULL, NULL, 0);
-	tb_file_ex(t, "usr/bin/ping", "ping\n", 0755, 0, 0, 1400000002, 0,
-		   "security.capability", cap_v2, sizeof(cap_v2));
-	tb_file_ex(t, "usr/bin/sg", "sg\n", 02711, 1000, 1001, 1400000003, 0,
-		   "user.note", "hello", 5);
+	tb_file_ex(t, "usr/bin/ping", "ping\n", 0755, 0, 0, 1400000002, 0, "security.capability",
+		   cap_v2, sizeof(cap_v2));
+	tb_file_ex(t, "usr/bin/sg", "sg\n", 02711, 1000, 1001, 1400000003, 0, "user.note", "hello",
+		   5);
 	tb_file_ex(t, "usr/bin/t", "t\n", 0700, 0, 0, 1400000004, 0, "trusted.brig", "v", 1);
 	tb_symlink(t, "usr/bin/sh", "/bin/busybox");
 	tb_hardlink(t, "usr/bin/su2", "usr/bin/su");
@@ -175,20 +175,20 @@ static void test_duplicates_later_wins(void **state)
 	struct sandbox s;
 	sb_init(&s);
 	struct tb *t = tb_new();
-	tb_file(t, "a", "file\n", 0644);     /* file, then a directory */
+	tb_file(t, "a", "file\n", 0644); /* file, then a directory */
 	tb_dir(t, "a", 0750);
 	tb_file(t, "a/x", "in dir\n", 0644);
-	tb_dir(t, "b", 0755);                /* directory with content, then a file */
+	tb_dir(t, "b", 0755); /* directory with content, then a file */
 	tb_file(t, "b/old", "old\n", 0644);
 	tb_file(t, "b", "now a file\n", 0600);
 	tb_symlink(t, "c", "../../etc/passwd"); /* symlink out, then a file */
 	tb_file(t, "c", "replaced\n", 0644);
-	tb_file(t, "d", "file\n", 0644);     /* file, then a symlink */
+	tb_file(t, "d", "file\n", 0644); /* file, then a symlink */
 	tb_symlink(t, "d", "/nowhere");
-	tb_dir(t, "e", 0700);                /* directory twice: metadata of the second */
+	tb_dir(t, "e", 0700); /* directory twice: metadata of the second */
 	tb_file(t, "e/keep", "keep\n", 0644);
 	tb_dir(t, "e", 0755);
-	tb_fifo(t, "f");                     /* fifo, then a file */
+	tb_fifo(t, "f"); /* fifo, then a file */
 	tb_file(t, "f", "f\n", 0644);
 	struct buf tar = tb_finish(t);
 	struct img_unpack_result res;
@@ -226,7 +226,7 @@ static void test_whiteouts_overlay(void **state)
 	tb_file(t, "var/cache/.wh..wh..opq", "", 0600);
 	tb_file(t, "var/cache/new", "n\n", 0644);
 	tb_file(t, "gone/deeper/.wh.x", "", 0600); /* parents made as needed */
-	tb_file(t, ".wh..wh.plnk", "", 0600);      /* AUFS bookkeeping */
+	tb_file(t, ".wh..wh.plnk", "", 0600); /* AUFS bookkeeping */
 	struct buf tar = tb_finish(t);
 	struct img_unpack_result res;
 	struct brig_err e = { 0 };
@@ -281,8 +281,8 @@ static void test_whiteouts_applied(void **state)
 	tb_file(t, ".wh.old", "", 0600);
 	tb_file(t, "var/cache/sub2/mine", "m\n", 0644); /* before the marker: kept */
 	tb_file(t, "var/cache/.wh..wh..opq", "", 0600);
-	tb_file(t, "var/cache/new", "n\n", 0644);       /* after it: kept */
-	tb_file(t, "nothere/.wh.x", "", 0600);          /* nothing to delete */
+	tb_file(t, "var/cache/new", "n\n", 0644); /* after it: kept */
+	tb_file(t, "nothere/.wh.x", "", 0600); /* nothing to delete */
 	struct buf upper = tb_finish(t);
 	int r = unpack_buf(&s, &upper, &o, &res, &e);
 	if (r < 0)
@@ -353,7 +353,9 @@ static void test_unsupported_xattrs_recorded(void **state)
 	archive_entry_copy_pathname(ae, "acl");
 	archive_entry_set_mode(ae, S_IFREG | 0644);
 	assert_int_equal(archive_entry_acl_add_entry(ae, ARCHIVE_ENTRY_ACL_TYPE_ACCESS,
-		ARCHIVE_ENTRY_ACL_READ, ARCHIVE_ENTRY_ACL_USER, 1000, "u"), ARCHIVE_OK);
+						     ARCHIVE_ENTRY_ACL_READ, ARCHIVE_ENTRY_ACL_USER,
+						     1000, "u"),
+			 ARCHIVE_OK);
 	archive_entry_copy_fflags_text(ae, "nodump");
 	tb_entry(t, ae, "acl\n");
 	archive_entry_free(ae);
@@ -400,7 +402,9 @@ static void test_bad_streams(void **state)
 {
 	(void)state;
 	expect_failure("", 0, "empty");
-	expect_failure("\xfd" "7zXZ\0rest", 10, "not supported");
+	expect_failure("\xfd"
+		       "7zXZ\0rest",
+		       10, "not supported");
 	expect_failure("hello, this is not a tar archive at all", 39, "tar");
 	struct tb *t = tb_new();
 	tb_file(t, "a", "some data that is long enough to matter\n", 0644);

@@ -130,7 +130,8 @@ static void test_digest_mismatch(void **state)
 {
 	(void)state;
 	struct brig_err e = { 0 };
-	const char *wrong = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+	const char *wrong =
+		"sha256:0000000000000000000000000000000000000000000000000000000000000000";
 	struct img_blob_writer *w = NULL;
 	assert_int_equal(img_blob_writer_open(st, wrong, 1024, &w, &e), 0);
 	assert_int_equal(img_blob_write(w, "abc", 3, &e), 0);
@@ -250,8 +251,10 @@ static void test_non_regular_blobs(void **state)
 	(void)state;
 	struct brig_err e = { 0 };
 	char path[PATH_MAX], target[PATH_MAX];
-	const char *link_dg = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-	const char *fifo_dg = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+	const char *link_dg =
+		"sha256:1111111111111111111111111111111111111111111111111111111111111111";
+	const char *fifo_dg =
+		"sha256:2222222222222222222222222222222222222222222222222222222222222222";
 	(void)snprintf(target, sizeof(target), "%s/oci-layout", dir);
 	blob_path(path, sizeof(path), link_dg);
 	assert_int_equal(symlink(target, path), 0);

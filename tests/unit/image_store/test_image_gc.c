@@ -56,7 +56,8 @@ static bool listed(const json_t *report, const char *key, const char *want)
 {
 	json_t *arr = json_object_get(report, key), *v;
 	size_t i;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *s = json_is_string(v) ? json_string_value(v)
 						  : json_string_value(json_object_get(v, "digest"));
 		if (s && strcmp(s, want) == 0)
@@ -117,9 +118,11 @@ static void test_gc_through_index(void **state)
 	(void)state;
 	struct brig_err e = { 0 };
 	char *doc = NULL, dg[IMG_DIGEST_SIZE];
-	int n = asprintf(&doc, "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\","
+	int n = asprintf(&doc,
+			 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"%s\","
 			 "\"digest\":\"%s\",\"size\":%zu,\"platform\":{\"architecture\":\"arm\","
-			 "\"os\":\"linux\"}}]}", IMG_MT_OCI_MANIFEST, B.manifest, B.manifest_size);
+			 "\"os\":\"linux\"}}]}",
+			 IMG_MT_OCI_MANIFEST, B.manifest, B.manifest_size);
 	assert_int_equal(img_blob_put(st, doc, (size_t)n, dg, &e), 0);
 	free(doc);
 	struct img_descriptor idx = { .media_type = (char *)IMG_MT_OCI_INDEX, .size = (uint64_t)n };
@@ -295,17 +298,19 @@ static void add_entries(bool all)
 	assert_int_equal(bj_load_file(AT_FDCWD, path, 1 << 20, &idx, &e), 0);
 	json_t *arr = json_object_get(idx, "manifests");
 	/* Unknown media type, a size that lies, a malformed entry. */
-	json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType",
-					     "application/x-unknown", "digest", B.manifest,
-					     "size", (json_int_t)B.manifest_size, "annotations",
-					     IMG_ANNOTATION_REF_NAME, "odd"));
+	json_array_append_new(arr,
+			      json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType",
+					"application/x-unknown", "digest", B.manifest, "size",
+					(json_int_t)B.manifest_size, "annotations",
+					IMG_ANNOTATION_REF_NAME, "odd"));
 	if (all) {
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "mediaType",
-						     IMG_MT_OCI_MANIFEST, "digest", B.manifest,
-						     "size", (json_int_t)B.manifest_size + 1));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "mediaType",
-						     IMG_MT_OCI_MANIFEST, "digest",
-						     "sha256:../../x", "size", "1"));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_MANIFEST,
+						"digest", B.manifest, "size",
+						(json_int_t)B.manifest_size + 1));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:s}", "mediaType", IMG_MT_OCI_MANIFEST,
+						"digest", "sha256:../../x", "size", "1"));
 	}
 	char *text = json_dumps(idx, 0);
 	th_write(path, text, strlen(text));
@@ -392,10 +397,15 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_gc_sweeps),        T(test_gc_through_index),
-		T(test_gc_refuses_when_broken), T(test_gc_busy), T(test_gc_own_writer),
-		T(test_check_clean),      T(test_check_repair_corrupt),
-		T(test_check_broken_entries), T(test_unknown_entry_kept),
+		T(test_gc_sweeps),
+		T(test_gc_through_index),
+		T(test_gc_refuses_when_broken),
+		T(test_gc_busy),
+		T(test_gc_own_writer),
+		T(test_check_clean),
+		T(test_check_repair_corrupt),
+		T(test_check_broken_entries),
+		T(test_unknown_entry_kept),
 		T(test_check_unusable_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,8 +90,11 @@ static void test_tag_resolve(void **state)
 	th_err_has(&e, "no image 'brigtest'", NULL);
 	(void)snprintf(ref, sizeof(ref), "%.3s", A.config + 7);
 	assert_int_equal(resolve(ref, got, &e), -ENOENT);
-	assert_int_equal(resolve("sha256:" "ffffffffffffffffffffffffffffffffffffffffffffffffff"
-				 "ffffffffffffff", got, &e), -ENOENT);
+	assert_int_equal(resolve("sha256:"
+				 "ffffffffffffffffffffffffffffffffffffffffffffffffff"
+				 "ffffffffffffff",
+				 got, &e),
+			 -ENOENT);
 	assert_int_equal(resolve("", got, &e), -EINVAL);
 	brig_err_clear(&e);
 }
@@ -168,12 +171,14 @@ static void test_tag_refusals(void **state)
 
 	/* A manifest whose layer is not in the store cannot be named. */
 	char *doc = NULL, dg[IMG_DIGEST_SIZE];
-	int n = asprintf(&doc, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"%s\","
+	int n = asprintf(&doc,
+			 "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"%s\","
 			 "\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":\"%s\","
-			 "\"digest\":\"sha256:%064d\",\"size\":1}]}", IMG_MT_OCI_CONFIG,
-			 A.config, A.config_size, IMG_MT_OCI_LAYER, 0);
+			 "\"digest\":\"sha256:%064d\",\"size\":1}]}",
+			 IMG_MT_OCI_CONFIG, A.config, A.config_size, IMG_MT_OCI_LAYER, 0);
 	assert_int_equal(img_blob_put(st, doc, (size_t)n, dg, &e), 0);
-	struct img_descriptor d = { .media_type = (char *)IMG_MT_OCI_MANIFEST, .size = (uint64_t)n };
+	struct img_descriptor d = { .media_type = (char *)IMG_MT_OCI_MANIFEST,
+				    .size = (uint64_t)n };
 	img_media_type_info(IMG_MT_OCI_MANIFEST, &d.info);
 	memcpy(d.digest, dg, sizeof(dg));
 	assert_int_equal(img_store_tag(st, &d, "incomplete", &e), -ENOENT);
@@ -257,7 +262,7 @@ static void test_ambiguous_prefix(void **state)
 	(void)state;
 	/* Find two contents whose image IDs share their first 4 hex digits. */
 	enum { N = 4096 };
-	char (*ids)[IMG_DIGEST_SIZE] = calloc(N, IMG_DIGEST_SIZE);
+	char(*ids)[IMG_DIGEST_SIZE] = calloc(N, IMG_DIGEST_SIZE);
 	assert_non_null(ids);
 	int a = -1, b = -1;
 	for (int i = 0; i < N && a < 0; i++) {
@@ -302,7 +307,8 @@ static void test_platforms(void **state)
 	(void)state;
 	struct brig_err e = { 0 };
 	char *doc = NULL, dg[IMG_DIGEST_SIZE];
-	int n = asprintf(&doc, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
+	int n = asprintf(&doc,
+			 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
 			 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,\"platform\":"
 			 "{\"architecture\":\"amd64\",\"os\":\"linux\"}},"
 			 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu,\"platform\":"
@@ -435,9 +441,9 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_tag_resolve),   T(test_resolved_entry),  T(test_list_move_untag),
-		T(test_tag_refusals),  T(test_foreign_names),   T(test_untag_raw),
-		T(test_ambiguous_prefix), T(test_platforms),   T(test_concurrent_writers),
+		T(test_tag_resolve),      T(test_resolved_entry), T(test_list_move_untag),
+		T(test_tag_refusals),     T(test_foreign_names),  T(test_untag_raw),
+		T(test_ambiguous_prefix), T(test_platforms),      T(test_concurrent_writers),
 		T(test_load_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

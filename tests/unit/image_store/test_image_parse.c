@@ -23,8 +23,8 @@ static void test_manifest_good(void **state)
 	(void)state;
 	struct brig_err e = { 0 };
 	struct img_manifest m;
-	assert_int_equal(img_manifest_parse(good_manifest, strlen(good_manifest), "m", NULL,
-					    &m, &e), 0);
+	assert_int_equal(
+		img_manifest_parse(good_manifest, strlen(good_manifest), "m", NULL, &m, &e), 0);
 	assert_string_equal(m.media_type, IMG_MT_OCI_MANIFEST);
 	assert_false(m.docker);
 	assert_string_equal(m.config.digest, D1);
@@ -47,8 +47,8 @@ static void test_manifest_good(void **state)
 	static const char bare[] =
 		"{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" IMG_MT_OCI_CONFIG "\","
 		"\"digest\":\"" D1 "\",\"size\":7},\"layers\":[]}";
-	assert_int_equal(img_manifest_parse(bare, strlen(bare), "m", IMG_MT_OCI_MANIFEST,
-					    &m, &e), 0);
+	assert_int_equal(img_manifest_parse(bare, strlen(bare), "m", IMG_MT_OCI_MANIFEST, &m, &e),
+			 0);
 	assert_int_equal(m.n_layers, 0);
 	img_manifest_clear(&m);
 	brig_err_clear(&e);
@@ -62,20 +62,21 @@ static void test_manifest_docker(void **state)
 		"\"config\":{\"mediaType\":\"" IMG_MT_DOCKER_CONFIG "\",\"digest\":\"" D1 "\","
 		"\"size\":1469},\"layers\":[{\"mediaType\":\"" IMG_MT_DOCKER_LAYER_GZIP "\","
 		"\"digest\":\"" D2 "\",\"size\":2},{\"mediaType\":"
-		"\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\",\"digest\":\""
-		D3 "\",\"size\":3,\"urls\":[\"https://x/y\"]}]}";
+		"\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\",\"digest\":\"" D3
+		"\",\"size\":3,\"urls\":[\"https://x/y\"]}]}";
 	struct brig_err e = { 0 };
 	struct img_manifest m;
-	assert_int_equal(img_manifest_parse(doc, strlen(doc), "m", IMG_MT_DOCKER_MANIFEST,
-					    &m, &e), 0);
+	assert_int_equal(img_manifest_parse(doc, strlen(doc), "m", IMG_MT_DOCKER_MANIFEST, &m, &e),
+			 0);
 	assert_true(m.docker);
 	assert_true(m.layers[0].info.docker);
 	assert_int_equal(m.layers[0].info.comp, IMG_COMP_GZIP);
 	assert_true(m.layers[1].info.nondistributable);
 	img_manifest_clear(&m);
 	/* The document and its descriptor must agree. */
-	assert_int_equal(img_manifest_parse(doc, strlen(doc), "manifest X",
-					    IMG_MT_OCI_MANIFEST, &m, &e), -EINVAL);
+	assert_int_equal(
+		img_manifest_parse(doc, strlen(doc), "manifest X", IMG_MT_OCI_MANIFEST, &m, &e),
+		-EINVAL);
 	th_err_has(&e, "manifest X: mediaType", "does not match", NULL);
 	brig_err_clear(&e);
 }
@@ -102,8 +103,8 @@ static void test_manifest_hostile(void **state)
 	(void)state;
 	struct brig_err e = { 0 };
 	assert_int_equal(parse_edit("\"size\":32", "\"size\":\"32\"", &e), -EINVAL);
-	th_err_has(&e, "manifest sha256:abc", "layers[0].size", "expected an integer",
-		   "got string", NULL);
+	th_err_has(&e, "manifest sha256:abc", "layers[0].size", "expected an integer", "got string",
+		   NULL);
 	assert_int_equal(parse_edit("\"size\":32", "\"size\":-1", &e), -EINVAL);
 	th_err_has(&e, "layers[0].size", "out of range", NULL);
 	assert_int_equal(parse_edit("\"size\":7", "\"size\":7.5", &e), -EINVAL);
@@ -112,17 +113,16 @@ static void test_manifest_hostile(void **state)
 	th_err_has(&e, "schemaVersion", "must be 2", NULL);
 	assert_int_equal(parse_edit("\"schemaVersion\":2,", "", &e), -EINVAL);
 	th_err_has(&e, "schemaVersion", "missing", NULL);
-	assert_int_equal(parse_edit("\"digest\":\"" D2 "\"", "\"digest\":\"sha256:../../etc\"",
-				    &e), -EINVAL);
+	assert_int_equal(parse_edit("\"digest\":\"" D2 "\"", "\"digest\":\"sha256:../../etc\"", &e),
+			 -EINVAL);
 	th_err_has(&e, "layers[0].digest", "not a valid sha256 digest", NULL);
-	assert_int_equal(parse_edit("\"digest\":\"" D2 "\"", "\"digest\":\"sha512:abcd\"",
-				    &e), -EINVAL);
+	assert_int_equal(parse_edit("\"digest\":\"" D2 "\"", "\"digest\":\"sha512:abcd\"", &e),
+			 -EINVAL);
 	th_err_has(&e, "layers[0].digest", "unsupported digest algorithm 'sha512'", NULL);
 	assert_int_equal(parse_edit("\"digest\":\"" D1 "\"", "\"digest\":1", &e), -EINVAL);
 	th_err_has(&e, "config.digest", "expected a string", NULL);
 	assert_int_equal(parse_edit(IMG_MT_OCI_LAYER_GZIP, "application/x-evil", &e), -ENOTSUP);
-	th_err_has(&e, "layers[0].mediaType", "unsupported media type 'application/x-evil'",
-		   NULL);
+	th_err_has(&e, "layers[0].mediaType", "unsupported media type 'application/x-evil'", NULL);
 	assert_int_equal(parse_edit(IMG_MT_OCI_LAYER_GZIP, "not a media type", &e), -EINVAL);
 	th_err_has(&e, "layers[0].mediaType", "not a valid media type", NULL);
 	assert_int_equal(parse_edit(IMG_MT_OCI_LAYER_GZIP, IMG_MT_OCI_CONFIG, &e), -EINVAL);
@@ -200,22 +200,20 @@ static void test_index(void **state)
 	static const char layer_entry[] =
 		"{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" IMG_MT_OCI_LAYER "\","
 		"\"digest\":\"" D1 "\",\"size\":10}]}";
-	assert_int_equal(img_index_parse(layer_entry, strlen(layer_entry), "idx", NULL, &x,
-					 &e), -EINVAL);
+	assert_int_equal(img_index_parse(layer_entry, strlen(layer_entry), "idx", NULL, &x, &e),
+			 -EINVAL);
 	th_err_has(&e, "idx: manifests[0].mediaType", "is a layer", NULL);
 	static const char no_arch[] =
 		"{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" IMG_MT_OCI_MANIFEST "\","
 		"\"digest\":\"" D1 "\",\"size\":10,\"platform\":{\"os\":\"linux\"}}]}";
-	assert_int_equal(img_index_parse(no_arch, strlen(no_arch), "idx", NULL, &x, &e),
-			 -EINVAL);
+	assert_int_equal(img_index_parse(no_arch, strlen(no_arch), "idx", NULL, &x, &e), -EINVAL);
 	th_err_has(&e, "manifests[0].platform.architecture: missing", NULL);
 	static const char no_list[] = "{\"schemaVersion\":2}";
-	assert_int_equal(img_index_parse(no_list, strlen(no_list), "idx", NULL, &x, &e),
-			 -EINVAL);
+	assert_int_equal(img_index_parse(no_list, strlen(no_list), "idx", NULL, &x, &e), -EINVAL);
 	th_err_has(&e, "manifests: missing", NULL);
 	/* A manifest is not an index. */
-	assert_int_equal(img_index_parse(good_manifest, strlen(good_manifest), "idx", NULL,
-					 &x, &e), -EINVAL);
+	assert_int_equal(img_index_parse(good_manifest, strlen(good_manifest), "idx", NULL, &x, &e),
+			 -EINVAL);
 	th_err_has(&e, "is an image manifest, expected an image index", NULL);
 	brig_err_clear(&e);
 }
@@ -258,9 +256,8 @@ static void test_config_good(void **state)
 	img_config_clear(&c);
 
 	/* Minimal, with a null config and an empty Entrypoint. */
-	static const char min[] =
-		"{\"architecture\":\"arm64\",\"os\":\"linux\",\"config\":null,"
-		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+	static const char min[] = "{\"architecture\":\"arm64\",\"os\":\"linux\",\"config\":null,"
+				  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
 	assert_int_equal(img_config_parse(min, strlen(min), "cfg", &c, &e), 0);
 	assert_null(c.env);
 	assert_null(c.entrypoint);
@@ -289,15 +286,15 @@ static void test_config_hostile(void **state)
 {
 	(void)state;
 	struct brig_err e = { 0 };
-	assert_int_equal(config_edit("\"Env\":[\"PATH=/bin\",", "\"Env\":\"PATH=/bin\",\"x\":[",
-				     &e), -EINVAL);
+	assert_int_equal(
+		config_edit("\"Env\":[\"PATH=/bin\",", "\"Env\":\"PATH=/bin\",\"x\":[", &e),
+		-EINVAL);
 	th_err_has(&e, "config sha256:def", "config.Env", "expected an array", NULL);
 	assert_int_equal(config_edit("\"A=b c\"", "7", &e), -EINVAL);
 	th_err_has(&e, "config.Env[1]", "expected a string", NULL);
 	assert_int_equal(config_edit("\"User\":\"1000:1000\"", "\"User\":1000", &e), -EINVAL);
 	th_err_has(&e, "config.User", NULL);
-	assert_int_equal(config_edit("\"type\":\"layers\"", "\"type\":\"tarballs\"", &e),
-			 -EINVAL);
+	assert_int_equal(config_edit("\"type\":\"layers\"", "\"type\":\"tarballs\"", &e), -EINVAL);
 	th_err_has(&e, "rootfs.type", "must be \"layers\"", NULL);
 	assert_int_equal(config_edit("\"diff_ids\":[\"" D1, "\"diff_ids\":[\"sha256:xyz", &e),
 			 -EINVAL);
@@ -336,14 +333,14 @@ static void test_media_types(void **state)
 		{ IMG_MT_DOCKER_CONFIG, IMG_KIND_CONFIG, true, IMG_COMP_NONE, false },
 		{ IMG_MT_OCI_LAYER, IMG_KIND_LAYER, false, IMG_COMP_NONE, false },
 		{ IMG_MT_OCI_LAYER_ZSTD, IMG_KIND_LAYER, false, IMG_COMP_ZSTD, false },
-		{ "application/vnd.oci.image.layer.nondistributable.v1.tar", IMG_KIND_LAYER,
-		  false, IMG_COMP_NONE, true },
+		{ "application/vnd.oci.image.layer.nondistributable.v1.tar", IMG_KIND_LAYER, false,
+		  IMG_COMP_NONE, true },
 		{ "application/vnd.docker.image.rootfs.diff.tar", IMG_KIND_LAYER, true,
 		  IMG_COMP_NONE, false },
 		{ "application/vnd.docker.image.rootfs.diff.tar.zstd", IMG_KIND_LAYER, true,
 		  IMG_COMP_ZSTD, false },
-		{ "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", IMG_KIND_LAYER,
-		  true, IMG_COMP_GZIP, true },
+		{ "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", IMG_KIND_LAYER, true,
+		  IMG_COMP_GZIP, true },
 	};
 	for (size_t k = 0; k < BRIG_ARRAY_SIZE(cases); k++) {
 		assert_int_equal(img_media_type_info(cases[k].mt, &i), 0);

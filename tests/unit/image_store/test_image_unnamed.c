@@ -191,8 +191,10 @@ static void test_diff_ids(void **state)
 	json_decref(ids);
 	/* an index naming B and a manifest that was never stored */
 	char *doc = NULL;
-	const char *absent = "sha256:0000000000000000000000000000000000000000000000000000000000000001";
-	int n = asprintf(&doc, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
+	const char *absent =
+		"sha256:0000000000000000000000000000000000000000000000000000000000000001";
+	int n = asprintf(&doc,
+			 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
 			 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu},"
 			 "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":10}]}",
 			 IMG_MT_OCI_INDEX, IMG_MT_OCI_MANIFEST, B.manifest, B.manifest_size,
@@ -201,12 +203,13 @@ static void test_diff_ids(void **state)
 	free(doc);
 	/* img_store_tag wants every child present: index.json by hand */
 	char path[1024], *index = NULL;
-	int len = asprintf(&index, "{\"schemaVersion\":2,\"manifests\":["
+	int len = asprintf(&index,
+			   "{\"schemaVersion\":2,\"manifests\":["
 			   "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%zu},"
 			   "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%d,"
 			   "\"annotations\":{\"%s\":\"multi:1\"}}]}",
-			   IMG_MT_OCI_MANIFEST, A.manifest, A.manifest_size, IMG_MT_OCI_INDEX,
-			   dg, n, IMG_ANNOTATION_REF_NAME);
+			   IMG_MT_OCI_MANIFEST, A.manifest, A.manifest_size, IMG_MT_OCI_INDEX, dg,
+			   n, IMG_ANNOTATION_REF_NAME);
 	snprintf(path, sizeof(path), "%s/index.json", dir);
 	th_write(path, index, (size_t)len);
 	free(index);

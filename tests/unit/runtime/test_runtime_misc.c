@@ -48,7 +48,8 @@ static void test_caps(void **state)
 	assert_int_equal(brig_cap_from_name("CAP_NOPE"), -1);
 	assert_string_equal(brig_cap_name(13), "CAP_NET_RAW");
 	_cleanup_json_ json_t *j = json_loads(
-		"{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"effective\":[\"CAP_KILL\"]}", 0, NULL);
+		"{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"effective\":[\"CAP_KILL\"]}", 0,
+		NULL);
 	struct rt_caps c;
 	struct bj_loc at;
 	bj_root(&at, "config.json");
@@ -60,7 +61,8 @@ static void test_caps(void **state)
 	assert_true(c.sets[RT_CAP_BND] == ((UINT64_C(1) << 5) | 1));
 	assert_true(c.sets[RT_CAP_EFF] == (UINT64_C(1) << 5));
 	assert_true(c.sets[RT_CAP_AMB] == 0);
-	_cleanup_json_ json_t *bad = json_loads("{\"permitted\":[\"CAP_KILL\",\"CAP_FLY\"]}", 0, NULL);
+	_cleanup_json_ json_t *bad = json_loads("{\"permitted\":[\"CAP_KILL\",\"CAP_FLY\"]}", 0,
+						NULL);
 	/* An unknown name is a warning, and the known ones still count. */
 	assert_int_equal(rt_caps_parse(bad, &cl, &c, &e), 0);
 	assert_true(c.sets[RT_CAP_PRM] == (UINT64_C(1) << 5));
@@ -83,10 +85,13 @@ static void test_process(void **state)
 	(void)state;
 	struct rt_process p;
 	_cleanup_err_ struct brig_err e = { 0 };
-	assert_int_equal(parse_proc("{\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"A=1\"],"
-				    "\"user\":{\"uid\":5,\"gid\":6,\"umask\":18,\"additionalGids\":[7,8]},"
-				    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
-				    "\"oomScoreAdj\":100,\"noNewPrivileges\":true}", &p, &e), 0);
+	assert_int_equal(
+		parse_proc("{\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"A=1\"],"
+			   "\"user\":{\"uid\":5,\"gid\":6,\"umask\":18,\"additionalGids\":[7,8]},"
+			   "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],"
+			   "\"oomScoreAdj\":100,\"noNewPrivileges\":true}",
+			   &p, &e),
+		0);
 	assert_int_equal(p.uid, 5);
 	assert_int_equal(p.gid, 6);
 	assert_int_equal(p.umask, 18);
@@ -98,21 +103,32 @@ static void test_process(void **state)
 	assert_int_equal(p.oom_score_adj, 100);
 	rt_process_clear(&p);
 
-	static const struct { const char *json, *msg; } bad[] = {
-		{ "{\"args\":\"sh\",\"cwd\":\"/\"}", "c.json: process.args: expected an array, got string" },
+	static const struct {
+		const char *json, *msg;
+	} bad[] = {
+		{ "{\"args\":\"sh\",\"cwd\":\"/\"}",
+		  "c.json: process.args: expected an array, got string" },
 		{ "{\"args\":[],\"cwd\":\"/\"}", "c.json: process.args: must name the program" },
-		{ "{\"args\":[\"sh\"],\"cwd\":\"rel\"}", "c.json: process.cwd: \"rel\" is not an absolute path" },
-		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"NOEQUALS\"]}", "c.json: process.env[0]:" },
-		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":-1,\"gid\":0}}", "c.json: process.user.uid: -1 is out of range" },
-		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_FOO\",\"soft\":1,\"hard\":1}]}", "process.rlimits[0]: unknown rlimit type" },
-		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":2,\"hard\":1}]}", "soft limit 2 is above hard limit 1" },
-		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"oomScoreAdj\":5000}", "process.oomScoreAdj: 5000 is out of range" },
-		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"consoleSize\":{\"height\":\"x\",\"width\":1}}", "process.consoleSize.height: expected an integer" },
+		{ "{\"args\":[\"sh\"],\"cwd\":\"rel\"}",
+		  "c.json: process.cwd: \"rel\" is not an absolute path" },
+		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"env\":[\"NOEQUALS\"]}",
+		  "c.json: process.env[0]:" },
+		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":-1,\"gid\":0}}",
+		  "c.json: process.user.uid: -1 is out of range" },
+		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_FOO\",\"soft\":1,\"hard\":1}]}",
+		  "process.rlimits[0]: unknown rlimit type" },
+		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":2,\"hard\":1}]}",
+		  "soft limit 2 is above hard limit 1" },
+		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"oomScoreAdj\":5000}",
+		  "process.oomScoreAdj: 5000 is out of range" },
+		{ "{\"args\":[\"sh\"],\"cwd\":\"/\",\"consoleSize\":{\"height\":\"x\",\"width\":1}}",
+		  "process.consoleSize.height: expected an integer" },
 	};
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(bad); i++) {
 		assert_true(parse_proc(bad[i].json, &p, &e) < 0);
 		if (!strstr(brig_err_str(&e), bad[i].msg))
-			fail_msg("case %zu: got \"%s\", want \"%s\"", i, brig_err_str(&e), bad[i].msg);
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, brig_err_str(&e),
+				 bad[i].msg);
 		rt_process_clear(&p);
 	}
 }

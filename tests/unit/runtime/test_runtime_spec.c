@@ -82,11 +82,12 @@ static void no_uts(json_t *c)
 	json_t *ns = json_object_get(json_object_get(c, "linux"), "namespaces");
 	size_t i;
 	json_t *v;
-	json_array_foreach(ns, i, v)
-		if (strcmp(json_string_value(json_object_get(v, "type")), "uts") == 0) {
-			json_array_remove(ns, i);
-			break;
-		}
+	json_array_foreach(ns, i,
+			   v) if (strcmp(json_string_value(json_object_get(v, "type")), "uts") == 0)
+	{
+		json_array_remove(ns, i);
+		break;
+	}
 }
 static void bad_ns(json_t *c)
 {
@@ -100,8 +101,9 @@ static void dup_ns(json_t *c)
 }
 static void maps_no_userns(json_t *c)
 {
-	json_object_set_new(json_object_get(c, "linux"), "uidMappings",
-			    json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID", 1000, "size", 1));
+	json_object_set_new(
+		json_object_get(c, "linux"), "uidMappings",
+		json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID", 1000, "size", 1));
 }
 static void host_sysctl(json_t *c)
 {

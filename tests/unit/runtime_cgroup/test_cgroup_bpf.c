@@ -21,15 +21,26 @@
 #include "tests/unit/testutil.h"
 #include "runtime/cgroup/cgroup-internal.h"
 
-enum { P_NULL_RW, P_FULL_R, P_ZERO_R, P_ZERO_W, P_ZERO_RW, P_URANDOM_W, P_URANDOM_R,
-       P_KMSG_R, P_MKNOD_NULL, P_MKNOD_KMSG, P_N };
+enum {
+	P_NULL_RW,
+	P_FULL_R,
+	P_ZERO_R,
+	P_ZERO_W,
+	P_ZERO_RW,
+	P_URANDOM_W,
+	P_URANDOM_R,
+	P_KMSG_R,
+	P_MKNOD_NULL,
+	P_MKNOD_KMSG,
+	P_N
+};
 
 struct probe {
 	int err[P_N]; /* 0 when allowed, else errno */
 };
 
 struct fixture {
-	char *cgdir;  /* our test cgroup in the v2 hierarchy */
+	char *cgdir; /* our test cgroup in the v2 hierarchy */
 	char tmp[64]; /* scratch dir for mknod */
 	int cgfd;
 };
@@ -148,7 +159,8 @@ static uint32_t attached_count(int cgfd)
 static void apply(struct fixture *f, const struct rt_cg_devrule *user, size_t n)
 {
 	struct rt_cgroup_resources res = { .devices_set = true,
-					   .dev = (struct rt_cg_devrule *)user, .n_dev = n };
+					   .dev = (struct rt_cg_devrule *)user,
+					   .n_dev = n };
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_free_ struct rt_cg_devrule *rules = NULL;
 	size_t count = 0;
@@ -163,9 +175,9 @@ static void test_deny_rules(void **state)
 	if (!f)
 		skip();
 	const struct rt_cg_devrule user[] = {
-		{ false, 'c', 1, 7, RT_CG_ACC_ALL },   /* /dev/full */
+		{ false, 'c', 1, 7, RT_CG_ACC_ALL }, /* /dev/full */
 		{ false, 'c', 1, 5, RT_CG_ACC_WRITE }, /* /dev/zero: read only */
-		{ false, 'c', 1, 9, RT_CG_ACC_READ },  /* /dev/urandom: write only */
+		{ false, 'c', 1, 9, RT_CG_ACC_READ }, /* /dev/urandom: write only */
 	};
 	apply(f, user, BRIG_ARRAY_SIZE(user));
 	assert_int_equal(attached_count(f->cgfd), 1);
@@ -179,9 +191,9 @@ static void test_deny_rules(void **state)
 	assert_int_equal(p.err[P_ZERO_RW], EPERM);
 	assert_int_equal(p.err[P_URANDOM_W], 0);
 	assert_int_equal(p.err[P_URANDOM_R], EPERM);
-	assert_int_equal(p.err[P_KMSG_R], EPERM);   /* not in the defaults */
-	assert_int_equal(p.err[P_MKNOD_NULL], 0);   /* defaults allow m */
-	assert_int_equal(p.err[P_MKNOD_KMSG], 0);   /* c *:* m, as runc */
+	assert_int_equal(p.err[P_KMSG_R], EPERM); /* not in the defaults */
+	assert_int_equal(p.err[P_MKNOD_NULL], 0); /* defaults allow m */
+	assert_int_equal(p.err[P_MKNOD_KMSG], 0); /* c *:* m, as runc */
 }
 
 static void test_last_match_wins(void **state)

@@ -29,13 +29,12 @@ static const char v1_mountinfo[] =
 	"37 31 0:34 / /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n"
 	/* a bind mount of a hierarchy already seen is ignored */
 	"38 27 0:31 /docker /mnt/mem rw - cgroup cgroup rw,memory\n";
-static const char v1_cgroup[] =
-	"12:pids:/user.slice/user-1000.slice\n"
-	"11:memory:/user.slice\n"
-	"7:net_cls,net_prio:/\n"
-	"6:blkio:/user.slice\n"
-	"4:cpu,cpuacct:/user.slice\n"
-	"1:name=systemd:/user.slice/user-1000.slice/session-3.scope\n";
+static const char v1_cgroup[] = "12:pids:/user.slice/user-1000.slice\n"
+				"11:memory:/user.slice\n"
+				"7:net_cls,net_prio:/\n"
+				"6:blkio:/user.slice\n"
+				"4:cpu,cpuacct:/user.slice\n"
+				"1:name=systemd:/user.slice/user-1000.slice/session-3.scope\n";
 
 static const char hybrid_mountinfo[] =
 	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
@@ -45,13 +44,12 @@ static const char hybrid_mountinfo[] =
 	"36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
 	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
 	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
-static const char hybrid_cgroup[] =
-	"9:name=systemd:/\n"
-	"5:devices:/\n"
-	"4:memory:/process_api/e150\n"
-	"2:cpuacct:/\n"
-	"1:cpu:/\n"
-	"0::/\n";
+static const char hybrid_cgroup[] = "9:name=systemd:/\n"
+				    "5:devices:/\n"
+				    "4:memory:/process_api/e150\n"
+				    "2:cpuacct:/\n"
+				    "1:cpu:/\n"
+				    "0::/\n";
 
 static struct rt_cg_mnt *find_mount(struct rt_cg_layout *l, const char *mnt)
 {
@@ -153,9 +151,8 @@ static void test_v2_preferred_mount(void **state)
 {
 	(void)state;
 	/* Two cgroup2 mounts: /sys/fs/cgroup wins whatever the order. */
-	static const char mi[] =
-		"50 27 0:40 / /run/other rw - cgroup2 cgroup2 rw\n"
-		"31 23 0:28 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+	static const char mi[] = "50 27 0:40 / /run/other rw - cgroup2 cgroup2 rw\n"
+				 "31 23 0:28 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct rt_cg_layout l;
 	assert_int_equal(rt_cg_layout_parse(mi, "0::/a\n", &l, &e), 0);
@@ -196,7 +193,9 @@ static void test_no_cgroups(void **state)
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct rt_cg_layout l;
 	assert_int_equal(rt_cg_layout_parse("22 27 0:21 / /proc rw - proc proc rw\n"
-					    "garbage\n\n1 2 3\n", "", &l, &e), -ENOENT);
+					    "garbage\n\n1 2 3\n",
+					    "", &l, &e),
+			 -ENOENT);
 	assert_string_equal(brig_err_str(&e), "no cgroup filesystem is mounted");
 }
 
@@ -248,14 +247,10 @@ static void test_features(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pure_v2),
-		cmocka_unit_test(test_pure_v1),
-		cmocka_unit_test(test_hybrid),
-		cmocka_unit_test(test_v2_preferred_mount),
-		cmocka_unit_test(test_escapes_and_root),
-		cmocka_unit_test(test_no_cgroups),
-		cmocka_unit_test(test_controller_names),
-		cmocka_unit_test(test_this_host),
+		cmocka_unit_test(test_pure_v2),          cmocka_unit_test(test_pure_v1),
+		cmocka_unit_test(test_hybrid),           cmocka_unit_test(test_v2_preferred_mount),
+		cmocka_unit_test(test_escapes_and_root), cmocka_unit_test(test_no_cgroups),
+		cmocka_unit_test(test_controller_names), cmocka_unit_test(test_this_host),
 		cmocka_unit_test(test_features),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

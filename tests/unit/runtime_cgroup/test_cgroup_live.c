@@ -45,8 +45,7 @@ static struct rt_cgroup_cfg *cfg_from(json_t *linux_obj)
 }
 
 /* Directory and file name of a knob: the v1 hierarchy of c, else unified. */
-static char *knob(struct rt_cgroup *cg, enum rt_cg_ctl c, const char *v1file,
-		  const char *v2file)
+static char *knob(struct rt_cgroup *cg, enum rt_cg_ctl c, const char *v1file, const char *v2file)
 {
 	struct rt_cg_hier *h = rt_cg_v1_find(cg, c);
 	const char *file = v1file;
@@ -120,20 +119,18 @@ static json_t *full_resources(void)
 {
 	struct stat st;
 	assert_int_equal(stat("/", &st), 0);
-	json_t *res = json_pack(
-		"{s:{s:I,s:I,s:I}, s:{s:i}, s:{s:i,s:i,s:i,s:s,s:s},"
-		" s:[{s:b,s:s},{s:b,s:s,s:i,s:i,s:s}]}",
-		"memory", "limit", (json_int_t)64 * MIB, "reservation", (json_int_t)32 * MIB,
-		"swap", (json_int_t)128 * MIB,
-		"pids", "limit", 42,
-		"cpu", "shares", 512, "quota", 50000, "period", 100000, "cpus", "0", "mems", "0",
-		"devices", "allow", 0, "access", "rwm", "allow", 1, "type", "c", "major", 10,
-		"minor", 200, "access", "rw");
+	json_t *res = json_pack("{s:{s:I,s:I,s:I}, s:{s:i}, s:{s:i,s:i,s:i,s:s,s:s},"
+				" s:[{s:b,s:s},{s:b,s:s,s:i,s:i,s:s}]}",
+				"memory", "limit", (json_int_t)64 * MIB, "reservation",
+				(json_int_t)32 * MIB, "swap", (json_int_t)128 * MIB, "pids",
+				"limit", 42, "cpu", "shares", 512, "quota", 50000, "period", 100000,
+				"cpus", "0", "mems", "0", "devices", "allow", 0, "access", "rwm",
+				"allow", 1, "type", "c", "major", 10, "minor", 200, "access", "rw");
 	assert_non_null(res);
 	if (major(st.st_dev) != 0) {
-		json_t *blk = json_pack("{s:[{s:i,s:i,s:i}]}", "throttleReadBpsDevice",
-					"major", (int)major(st.st_dev), "minor",
-					(int)minor(st.st_dev), "rate", 1048576);
+		json_t *blk = json_pack("{s:[{s:i,s:i,s:i}]}", "throttleReadBpsDevice", "major",
+					(int)major(st.st_dev), "minor", (int)minor(st.st_dev),
+					"rate", 1048576);
 		assert_int_equal(json_object_set_new(res, "blockIO", blk), 0);
 	}
 	return res;
@@ -142,8 +139,10 @@ static json_t *full_resources(void)
 static void check_limits(struct rt_cgroup *cg)
 {
 	char want[64];
-	expect_knob(cg, RT_CG_MEMORY, "memory.limit_in_bytes", "memory.max", "67108864", "67108864");
-	expect_knob(cg, RT_CG_MEMORY, "memory.soft_limit_in_bytes", "memory.low", "33554432", "33554432");
+	expect_knob(cg, RT_CG_MEMORY, "memory.limit_in_bytes", "memory.max", "67108864",
+		    "67108864");
+	expect_knob(cg, RT_CG_MEMORY, "memory.soft_limit_in_bytes", "memory.low", "33554432",
+		    "33554432");
 	struct rt_cg_hier *mem = rt_cg_v1_find(cg, RT_CG_MEMORY);
 	_cleanup_free_ char *memsw = NULL;
 	if (mem)
@@ -160,11 +159,13 @@ static void check_limits(struct rt_cgroup *cg)
 	struct stat st;
 	assert_int_equal(stat("/", &st), 0);
 	if (major(st.st_dev) != 0) {
-		(void)snprintf(want, sizeof(want), "%u:%u 1048576", major(st.st_dev), minor(st.st_dev));
+		(void)snprintf(want, sizeof(want), "%u:%u 1048576", major(st.st_dev),
+			       minor(st.st_dev));
 		char want2[64];
 		(void)snprintf(want2, sizeof(want2), "%u:%u rbps=1048576", major(st.st_dev),
 			       minor(st.st_dev));
-		expect_knob(cg, RT_CG_BLKIO, "blkio.throttle.read_bps_device", "io.max", want, want2);
+		expect_knob(cg, RT_CG_BLKIO, "blkio.throttle.read_bps_device", "io.max", want,
+			    want2);
 	}
 	struct rt_cg_hier *dev = rt_cg_v1_find(cg, RT_CG_DEVICES);
 	if (dev) {
@@ -221,12 +222,11 @@ static void check_frozen(struct rt_cgroup *cg, bool want)
 static void do_update(struct rt_cgroup *cg)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_json_ json_t *j = json_pack("{s:{s:i}, s:{s:I,s:I}, s:[{s:b,s:s},{s:b,s:s,s:i,s:i,s:s}]}",
-					     "pids", "limit", 100,
-					     "memory", "limit", (json_int_t)256 * MIB,
-					     "swap", (json_int_t)512 * MIB,
-					     "devices", "allow", 0, "access", "rwm", "allow", 1,
-					     "type", "c", "major", 10, "minor", 229, "access", "rw");
+	_cleanup_json_ json_t *j = json_pack(
+		"{s:{s:i}, s:{s:I,s:I}, s:[{s:b,s:s},{s:b,s:s,s:i,s:i,s:s}]}", "pids", "limit", 100,
+		"memory", "limit", (json_int_t)256 * MIB, "swap", (json_int_t)512 * MIB, "devices",
+		"allow", 0, "access", "rwm", "allow", 1, "type", "c", "major", 10, "minor", 229,
+		"access", "rw");
 	struct bj_loc at;
 	bj_root(&at, "resources.json");
 	_cleanup_(rt_cgroup_resources_freep) struct rt_cgroup_resources *r = NULL;
@@ -235,7 +235,8 @@ static void do_update(struct rt_cgroup *cg)
 	if (rt_cgroup_update(cg, r, &e) < 0)
 		fail_msg("%s", brig_err_str(&e));
 	expect_knob(cg, RT_CG_PIDS, "pids.max", "pids.max", "100", "100");
-	expect_knob(cg, RT_CG_MEMORY, "memory.limit_in_bytes", "memory.max", "268435456", "268435456");
+	expect_knob(cg, RT_CG_MEMORY, "memory.limit_in_bytes", "memory.max", "268435456",
+		    "268435456");
 	struct rt_cg_hier *dev = rt_cg_v1_find(cg, RT_CG_DEVICES);
 	if (dev) {
 		_cleanup_free_ char *p = NULL;
@@ -303,8 +304,8 @@ static void test_lifecycle(void **state)
 		skip_because("not root");
 	char path[64];
 	(void)snprintf(path, sizeof(path), "brig-live-%d/ctr", (int)getpid());
-	struct rt_cgroup_cfg *cfg = cfg_from(json_pack("{s:s,s:o}", "cgroupsPath", path,
-						       "resources", full_resources()));
+	struct rt_cgroup_cfg *cfg = cfg_from(
+		json_pack("{s:s,s:o}", "cgroupsPath", path, "resources", full_resources()));
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct rt_cgroup *cg = NULL;
 	int r = rt_cgroup_create(cfg, &cg, &e);
@@ -359,8 +360,8 @@ static void test_lifecycle(void **state)
 static struct rt_cgroup *create_path(const char *path, json_t *res)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
-	struct rt_cgroup_cfg *cfg = cfg_from(json_pack("{s:s,s:o}", "cgroupsPath", path,
-						       "resources", res));
+	struct rt_cgroup_cfg *cfg = cfg_from(
+		json_pack("{s:s,s:o}", "cgroupsPath", path, "resources", res));
 	struct rt_cgroup *cg = NULL;
 	if (rt_cgroup_create(cfg, &cg, &e) < 0)
 		fail_msg("%s", brig_err_str(&e));
@@ -407,8 +408,8 @@ static void expect_create_fails(json_t *res, const char *part1, const char *part
 {
 	char path[64];
 	(void)snprintf(path, sizeof(path), "brig-live3-%d/c", (int)getpid());
-	struct rt_cgroup_cfg *cfg = cfg_from(json_pack("{s:s,s:o}", "cgroupsPath", path,
-						       "resources", res));
+	struct rt_cgroup_cfg *cfg = cfg_from(
+		json_pack("{s:s,s:o}", "cgroupsPath", path, "resources", res));
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct rt_cgroup *cg = NULL;
 	assert_true(rt_cgroup_create(cfg, &cg, &e) < 0);
@@ -443,8 +444,7 @@ static void test_failures_clean_up(void **state)
 	enum rt_cgroup_layout kind = l.kind;
 	rt_cg_layout_clear(&l);
 	/* a value the kernel refuses: the message names the file and value */
-	expect_create_fails(json_pack("{s:{s:s}}", "cpu", "cpus", "4095"),
-			    "cpuset.cpus", "'4095'");
+	expect_create_fails(json_pack("{s:{s:s}}", "cpu", "cpus", "4095"), "cpuset.cpus", "'4095'");
 	if (!net_cls)
 		expect_create_fails(json_pack("{s:{s:i}}", "network", "classID", 7),
 				    "linux.resources.network.classID", "'net_cls'");
@@ -508,7 +508,8 @@ static bool v2_view(struct rt_cg_layout *l)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_free_ char *mi = NULL, *cg = NULL;
-	assert_int_equal(brig_read_file(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &mi, NULL, &e), 0);
+	assert_int_equal(brig_read_file(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &mi, NULL, &e),
+			 0);
 	assert_int_equal(brig_read_file(AT_FDCWD, "/proc/self/cgroup", 1 << 16, &cg, NULL, &e), 0);
 	_cleanup_free_ char *only = calloc(1, strlen(mi) + 1);
 	assert_non_null(only);
@@ -553,10 +554,10 @@ static void test_v2_view(void **state)
 		skip_because("no cgroup2 hierarchy with controllers to view");
 	char path[64];
 	(void)snprintf(path, sizeof(path), "brig-live5-%d/c", (int)getpid());
-	struct rt_cgroup_cfg *cfg = cfg_from(json_pack(
-		"{s:s,s:{s:[{s:b,s:s},{s:b,s:s,s:i,s:i}],s:{s:s}}}", "cgroupsPath", path,
-		"resources", "devices", "allow", 0, "access", "rwm", "allow", 0, "type", "c",
-		"major", 1, "minor", 7, "unified", "cgroup.max.depth", "5"));
+	struct rt_cgroup_cfg *cfg = cfg_from(
+		json_pack("{s:s,s:{s:[{s:b,s:s},{s:b,s:s,s:i,s:i}],s:{s:s}}}", "cgroupsPath", path,
+			  "resources", "devices", "allow", 0, "access", "rwm", "allow", 0, "type",
+			  "c", "major", 1, "minor", 7, "unified", "cgroup.max.depth", "5"));
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct rt_cgroup *cg = NULL;
 	if (rt_cg_create_in(&l, cfg, &cg, &e) < 0)
@@ -584,8 +585,8 @@ static void test_v2_view(void **state)
 	check_frozen(cg, false);
 	_cleanup_json_ json_t *st = NULL;
 	assert_int_equal(rt_cgroup_stats(cg, &st, &e), 0);
-	assert_true(json_is_integer(json_object_get(json_object_get(json_object_get(st, "cpu"),
-								    "usage"), "total")));
+	assert_true(json_is_integer(
+		json_object_get(json_object_get(json_object_get(st, "cpu"), "usage"), "total")));
 	struct rt_cgroup *cg2 = round_trip(cg);
 	assert_int_equal(rt_cgroup_kill(cg2, SIGKILL, &e), 0); /* cgroup.kill */
 	int status = 0;
@@ -603,11 +604,12 @@ static void test_v2_view(void **state)
 	assert_true(asprintf(&own, "%s%s", l.m[0].mount, l.m[0].own) > 0);
 	assert_int_equal(rt_cg_v2_controllers(own, &avail, &e), 0);
 	if (!(avail & RT_CG_BIT(RT_CG_PIDS))) {
-		cfg = cfg_from(json_pack("{s:s,s:{s:{s:i}}}", "cgroupsPath", path,
-					 "resources", "pids", "limit", 5));
+		cfg = cfg_from(json_pack("{s:s,s:{s:{s:i}}}", "cgroupsPath", path, "resources",
+					 "pids", "limit", 5));
 		assert_true(rt_cg_create_in(&l, cfg, &cg, &e) < 0);
 		rt_cgroup_cfg_free(cfg);
-		assert_string_equal(brig_err_str(&e), "linux.resources.pids: cgroup controller "
+		assert_string_equal(brig_err_str(&e),
+				    "linux.resources.pids: cgroup controller "
 				    "'pids' is not available on this host");
 		_cleanup_free_ char *top = NULL;
 		assert_true(asprintf(&top, "%s/brig-live5-%d", own, (int)getpid()) > 0);
@@ -652,12 +654,9 @@ static void test_from_json_rejects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lifecycle),
-		cmocka_unit_test(test_shared_parent),
-		cmocka_unit_test(test_failures_clean_up),
-		cmocka_unit_test(test_blkio_weight),
-		cmocka_unit_test(test_v2_view),
-		cmocka_unit_test(test_from_json_rejects),
+		cmocka_unit_test(test_lifecycle),         cmocka_unit_test(test_shared_parent),
+		cmocka_unit_test(test_failures_clean_up), cmocka_unit_test(test_blkio_weight),
+		cmocka_unit_test(test_v2_view),           cmocka_unit_test(test_from_json_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,11 +120,9 @@ static void test_full_config(void **state)
 	assert_int_equal(res->dev[1].access, RT_CG_ACC_READ | RT_CG_ACC_WRITE);
 	assert_int_equal(res->dev[0].major, -1);
 	uint32_t m = rt_cg_res_controllers(res);
-	uint32_t want = RT_CG_BIT(RT_CG_MEMORY) | RT_CG_BIT(RT_CG_CPU) |
-			RT_CG_BIT(RT_CG_CPUSET) | RT_CG_BIT(RT_CG_PIDS) |
-			RT_CG_BIT(RT_CG_BLKIO) | RT_CG_BIT(RT_CG_HUGETLB) |
-			RT_CG_BIT(RT_CG_NET_CLS) | RT_CG_BIT(RT_CG_NET_PRIO) |
-			RT_CG_BIT(RT_CG_RDMA);
+	uint32_t want = RT_CG_BIT(RT_CG_MEMORY) | RT_CG_BIT(RT_CG_CPU) | RT_CG_BIT(RT_CG_CPUSET) |
+		RT_CG_BIT(RT_CG_PIDS) | RT_CG_BIT(RT_CG_BLKIO) | RT_CG_BIT(RT_CG_HUGETLB) |
+		RT_CG_BIT(RT_CG_NET_CLS) | RT_CG_BIT(RT_CG_NET_PRIO) | RT_CG_BIT(RT_CG_RDMA);
 	assert_int_equal(m, want);
 	assert_int_equal(rt_cg_unified_controllers(res), RT_CG_BIT(RT_CG_MEMORY));
 }
@@ -148,7 +146,8 @@ static void test_defaults(void **state)
 	assert_int_equal(parse_linux("{\"cgroupsPath\": null, \"resources\": {"
 				     "\"memory\": {\"limit\": 0, \"swap\": null},"
 				     "\"blockIO\": {\"weight\": 0}, \"pids\": {\"limit\": 0}}}",
-				     false, &cfg, &e), 0);
+				     false, &cfg, &e),
+			 0);
 	assert_string_equal(rt_cgroup_cfg_path(cfg), "brig/c1");
 	assert_false(rt_cgroup_cfg_resources(cfg)->mem.limit.set);
 	assert_false(rt_cgroup_cfg_resources(cfg)->mem.swap.set);
@@ -165,8 +164,9 @@ static void test_type_errors(void **state)
 	expect_error("{\"resources\": {\"memory\": {\"limit\": -2}}}",
 		     "config.json: linux.resources.memory.limit: -2 is out of range "
 		     "[-1, 9223372036854775807]");
-	expect_error("{\"resources\": {\"memory\": {\"swappiness\": 101}}}",
-		     "config.json: linux.resources.memory.swappiness: 101 is out of range [0, 100]");
+	expect_error(
+		"{\"resources\": {\"memory\": {\"swappiness\": 101}}}",
+		"config.json: linux.resources.memory.swappiness: 101 is out of range [0, 100]");
 	expect_error("{\"resources\": {\"cpu\": {\"shares\": true}}}",
 		     "config.json: linux.resources.cpu.shares: expected an integer, got boolean");
 	expect_error("{\"resources\": {\"pids\": {}}}",
@@ -177,23 +177,28 @@ static void test_type_errors(void **state)
 		     "config.json: linux.cgroupsPath: expected a string, got integer");
 	expect_error("{\"resources\": {\"blockIO\": {\"weight\": 5}}}",
 		     "config.json: linux.resources.blockIO.weight: 5 is out of range [10, 1000]");
-	expect_error("{\"resources\": {\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0}]}}}",
-		     "config.json: linux.resources.blockIO.weightDevice[0]: needs weight or leafWeight");
-	expect_error("{\"resources\": {\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0}]}}}",
-		     "config.json: linux.resources.blockIO.throttleReadBpsDevice[0].rate: "
-		     "missing (expected an integer)");
-	expect_error("{\"resources\": {\"cpu\": {\"cpus\": \"0-3\\nx\"}}}",
-		     "config.json: linux.resources.cpu.cpus: '0-3 x' is not a list such as \"0-3,7\"");
+	expect_error(
+		"{\"resources\": {\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0}]}}}",
+		"config.json: linux.resources.blockIO.weightDevice[0]: needs weight or leafWeight");
+	expect_error(
+		"{\"resources\": {\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0}]}}}",
+		"config.json: linux.resources.blockIO.throttleReadBpsDevice[0].rate: "
+		"missing (expected an integer)");
+	expect_error(
+		"{\"resources\": {\"cpu\": {\"cpus\": \"0-3\\nx\"}}}",
+		"config.json: linux.resources.cpu.cpus: '0-3 x' is not a list such as \"0-3,7\"");
 	expect_error("{\"resources\": {\"cpu\": {\"idle\": 2}}}",
 		     "config.json: linux.resources.cpu.idle: 2 is out of range [0, 1]");
-	expect_error("{\"resources\": {\"hugepageLimits\": [{\"pageSize\": \"2mb\", \"limit\": 1}]}}",
-		     "config.json: linux.resources.hugepageLimits[0].pageSize: '2mb' is not a size "
-		     "such as \"2MB\"");
+	expect_error(
+		"{\"resources\": {\"hugepageLimits\": [{\"pageSize\": \"2mb\", \"limit\": 1}]}}",
+		"config.json: linux.resources.hugepageLimits[0].pageSize: '2mb' is not a size "
+		"such as \"2MB\"");
 	expect_error("{\"resources\": {\"rdma\": {\"mlx\": {}}}}",
 		     "config.json: linux.resources.rdma.mlx: needs hcaHandles or hcaObjects");
-	expect_error("{\"resources\": {\"network\": {\"priorities\": [{\"name\": \"a b\", \"priority\": 1}]}}}",
-		     "config.json: linux.resources.network.priorities[0].name: 'a b' is not an "
-		     "interface name");
+	expect_error(
+		"{\"resources\": {\"network\": {\"priorities\": [{\"name\": \"a b\", \"priority\": 1}]}}}",
+		"config.json: linux.resources.network.priorities[0].name: 'a b' is not an "
+		"interface name");
 }
 
 static void test_cross_field_errors(void **state)
@@ -309,11 +314,13 @@ static void test_effective_devices(void **state)
 	(void)state;
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_(rt_cgroup_cfg_freep) struct rt_cgroup_cfg *cfg = NULL;
-	assert_int_equal(parse_linux("{\"resources\": {\"devices\": ["
-				     "{\"allow\": true, \"type\": \"c\", \"major\": 4, \"access\": \"r\"},"
-				     "{\"allow\": false, \"access\": \"rwm\"},"
-				     "{\"allow\": false, \"type\": \"c\", \"major\": 1, \"minor\": 7}]}}",
-				     false, &cfg, &e), 0);
+	assert_int_equal(
+		parse_linux("{\"resources\": {\"devices\": ["
+			    "{\"allow\": true, \"type\": \"c\", \"major\": 4, \"access\": \"r\"},"
+			    "{\"allow\": false, \"access\": \"rwm\"},"
+			    "{\"allow\": false, \"type\": \"c\", \"major\": 1, \"minor\": 7}]}}",
+			    false, &cfg, &e),
+		0);
 	_cleanup_free_ struct rt_cg_devrule *v = NULL;
 	size_t n = 0;
 	assert_int_equal(rt_cg_dev_effective(rt_cgroup_cfg_resources(cfg), &v, &n, &e), 0);
@@ -341,8 +348,9 @@ static void test_effective_devices(void **state)
 static void test_unified_keys(void **state)
 {
 	(void)state;
-	expect_error("{\"resources\": {\"unified\": {\"../x\": \"1\"}}}",
-		     "config.json: linux.resources.unified.../x: not a cgroup file name that may be set");
+	expect_error(
+		"{\"resources\": {\"unified\": {\"../x\": \"1\"}}}",
+		"config.json: linux.resources.unified.../x: not a cgroup file name that may be set");
 	expect_error_has("{\"resources\": {\"unified\": {\"a/b.c\": \"1\"}}}",
 			 "not a cgroup file name that may be set");
 	expect_error_has("{\"resources\": {\"unified\": {\"memory..high\": \"1\"}}}",
@@ -351,15 +359,17 @@ static void test_unified_keys(void **state)
 			 "not a cgroup file name that may be set");
 	expect_error_has("{\"resources\": {\"unified\": {\"\": \"1\"}}}",
 			 "not a cgroup file name that may be set");
-	expect_error("{\"resources\": {\"unified\": {\"memory.high\": 1}}}",
-		     "config.json: linux.resources.unified.memory.high: expected a string, got integer");
+	expect_error(
+		"{\"resources\": {\"unified\": {\"memory.high\": 1}}}",
+		"config.json: linux.resources.unified.memory.high: expected a string, got integer");
 }
 
 static void test_resources_parse_standalone(void **state)
 {
 	(void)state;
 	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_json_ json_t *j = js("{\"pids\": {\"limit\": -1}, \"memory\": {\"kernel\": 1000}}");
+	_cleanup_json_ json_t *j = js(
+		"{\"pids\": {\"limit\": -1}, \"memory\": {\"kernel\": 1000}}");
 	struct bj_loc at;
 	bj_root(&at, "update.json");
 	_cleanup_(rt_cgroup_resources_freep) struct rt_cgroup_resources *r = NULL;

@@ -142,14 +142,15 @@ static void write_maps(pid_t pid, uid_t hostid)
 	}
 }
 
-static _Noreturn void child_main(tchild_fn fn, void *arg, int flags, tchild_fn pre_user,
-				 int out, int ready, int go)
+static _Noreturn void child_main(tchild_fn fn, void *arg, int flags, tchild_fn pre_user, int out,
+				 int ready, int go)
 {
 	char msg[1024] = "";
 	int rc = 0;
 	char c = 0;
 	if (pre_user) {
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 			rc = ck_fail(msg, sizeof(msg), __LINE__, "unshare: %s", strerror(errno));
 		if (rc == 0)
 			rc = pre_user(arg, msg, sizeof(msg));
@@ -169,8 +170,8 @@ static _Noreturn void child_main(tchild_fn fn, void *arg, int flags, tchild_fn p
 	_exit(rc ? 1 : 0);
 }
 
-int run_child(tchild_fn fn, void *arg, int flags, uid_t hostid, tchild_fn pre_user,
-	      char *msg, size_t len)
+int run_child(tchild_fn fn, void *arg, int flags, uid_t hostid, tchild_fn pre_user, char *msg,
+	      size_t len)
 {
 	int out[2], ready[2], go[2];
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)

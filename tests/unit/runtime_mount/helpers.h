@@ -11,8 +11,8 @@
 #include "common/common.h"
 
 struct tbundle {
-	char dir[64];          /* /tmp/brig-mnt-XXXXXX */
-	char rootfs[80];       /* dir/rootfs */
+	char dir[64]; /* /tmp/brig-mnt-XXXXXX */
+	char rootfs[80]; /* dir/rootfs */
 };
 
 /* Create an empty bundle with rootfs/ and a marker file rootfs/marker. */
@@ -37,15 +37,15 @@ json_t *tb_json(const char *fmt, ...) BRIG_PRINTF(1, 2);
  * succeeded and copies its message into msg otherwise.
  */
 typedef int (*tchild_fn)(void *arg, char *msg, size_t len);
-int run_child(tchild_fn fn, void *arg, int flags, uid_t hostid, tchild_fn pre_user,
-	      char *msg, size_t len);
+int run_child(tchild_fn fn, void *arg, int flags, uid_t hostid, tchild_fn pre_user, char *msg,
+	      size_t len);
 
 /* Fail the child: format into msg and return 1. */
 int ck_fail(char *msg, size_t len, int line, const char *fmt, ...) BRIG_PRINTF(4, 5);
-#define CK(cond, ...)                                                          \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			return ck_fail(msg, len, __LINE__, __VA_ARGS__);       \
+#define CK(cond, ...)                                                    \
+	do {                                                             \
+		if (!(cond))                                             \
+			return ck_fail(msg, len, __LINE__, __VA_ARGS__); \
 	} while (0)
 
 /* The mountinfo line of the top mount at point in the calling process:

@@ -105,8 +105,8 @@ static bool fs_is(const char *path, unsigned long magic)
 	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type == magic;
 }
 
-static int check_dev(const char *path, mode_t fmt, unsigned ma, unsigned mi, mode_t mode,
-		     uid_t uid, gid_t gid, char *msg, size_t len)
+static int check_dev(const char *path, mode_t fmt, unsigned ma, unsigned mi, mode_t mode, uid_t uid,
+		     gid_t gid, char *msg, size_t len)
 {
 	struct stat sb;
 	CK(lstat(path, &sb) == 0, "%s: %s", path, strerror(errno));
@@ -305,8 +305,8 @@ static void test_full_legacy(void **state)
 /* hostile rootfs                                                       */
 
 static const char *const hostile_paths[] = {
-	"/brig-hostile-x", "/brig-hostile-y", "/tmp/brig-hostile-z", "/brig-hostile-dev",
-	"/brig-hostile-f",
+	"/brig-hostile-x",   "/brig-hostile-y", "/tmp/brig-hostile-z",
+	"/brig-hostile-dev", "/brig-hostile-f",
 };
 
 static int child_hostile(void *arg, char *msg, size_t len)
@@ -329,8 +329,9 @@ static void test_hostile_symlinks(void **state)
 	struct stat sb;
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(hostile_paths); i++)
 		if (lstat(hostile_paths[i], &sb) == 0)
-			skip_because("%s exists already: the test cannot tell its doing from what was there",
-				     hostile_paths[i]);
+			skip_because(
+				"%s exists already: the test cannot tell its doing from what was there",
+				hostile_paths[i]);
 	struct live lv;
 	live_init(&lv);
 	full_bundle(&lv);
@@ -338,15 +339,17 @@ static void test_hostile_symlinks(void **state)
 	tb_symlink(&lv.b, "../../../../../../../../..", "rootfs/escape");
 	tb_symlink(&lv.b, "/tmp", "rootfs/abs");
 	tb_mkdir(&lv.b, "rootfs/tmp", 01777);
-	live_parse(&lv, "{'root':{'path':'rootfs'},'mounts':["
-		   "{'destination':'/proc','type':'proc'},"
-		   "{'destination':'/mnt/brig-hostile-x','type':'tmpfs','source':'tmpfs'},"
-		   "{'destination':'/escape/brig-hostile-y','type':'tmpfs','source':'tmpfs'},"
-		   "{'destination':'/abs/brig-hostile-z','source':'srcdir','options':['bind']},"
-		   "{'destination':'/mnt/brig-hostile-f','source':'secretfile','options':['bind']}],"
-		   "'linux':{'devices':[{'type':'c','path':'/mnt/brig-hostile-dev','major':1,"
-		   "'minor':3}],'maskedPaths':['/mnt/etc/passwd'],"
-		   "'readonlyPaths':['/escape/tmp']}}");
+	live_parse(
+		&lv,
+		"{'root':{'path':'rootfs'},'mounts':["
+		"{'destination':'/proc','type':'proc'},"
+		"{'destination':'/mnt/brig-hostile-x','type':'tmpfs','source':'tmpfs'},"
+		"{'destination':'/escape/brig-hostile-y','type':'tmpfs','source':'tmpfs'},"
+		"{'destination':'/abs/brig-hostile-z','source':'srcdir','options':['bind']},"
+		"{'destination':'/mnt/brig-hostile-f','source':'secretfile','options':['bind']}],"
+		"'linux':{'devices':[{'type':'c','path':'/mnt/brig-hostile-dev','major':1,"
+		"'minor':3}],'maskedPaths':['/mnt/etc/passwd'],"
+		"'readonlyPaths':['/escape/tmp']}}");
 	run(&lv, child_hostile, 0);
 	/* The host was not touched; the rootfs got it all. */
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(hostile_paths); i++) {
@@ -368,8 +371,7 @@ static int child_expect_err(void *arg, char *msg, size_t len)
 	return do_setup(arg, msg, len);
 }
 
-static void refused(const char *link_target, const char *link, const char *config,
-		    const char *err)
+static void refused(const char *link_target, const char *link, const char *config, const char *err)
 {
 	struct live lv;
 	live_init(&lv);
@@ -395,10 +397,12 @@ static void test_proc_on_symlink(void **state)
 		"/sys is not an ordinary directory");
 	refused(NULL, NULL,
 		"{'root':{'path':'rootfs'},'mounts':[{'destination':'/proc','source':'srcdir',"
-		"'options':['bind']}]}", "is not procfs; only procfs can be mounted on /proc");
+		"'options':['bind']}]}",
+		"is not procfs; only procfs can be mounted on /proc");
 	refused(NULL, NULL,
 		"{'root':{'path':'rootfs'},'mounts':[{'destination':'/x','source':'nope',"
-		"'options':['bind']}]}", "mounts[0]: ");
+		"'options':['bind']}]}",
+		"mounts[0]: ");
 }
 
 /* ------------------------------------------------------------------ */
@@ -425,11 +429,13 @@ static void test_propagation(void **state)
 	struct live lv;
 	live_init(&lv);
 	full_bundle(&lv);
-	live_parse(&lv, "{'root':{'path':'rootfs'},'mounts':["
-		   "{'destination':'/proc','type':'proc'},"
-		   "{'destination':'/priv','source':'srcdir','options':['rbind','rshared','private']},"
-		   "{'destination':'/unb','type':'tmpfs','options':['unbindable']}],"
-		   "'linux':{'rootfsPropagation':'shared'}}");
+	live_parse(
+		&lv,
+		"{'root':{'path':'rootfs'},'mounts':["
+		"{'destination':'/proc','type':'proc'},"
+		"{'destination':'/priv','source':'srcdir','options':['rbind','rshared','private']},"
+		"{'destination':'/unb','type':'tmpfs','options':['unbindable']}],"
+		"'linux':{'rootfsPropagation':'shared'}}");
 	run(&lv, child_prop, 0);
 	live_done(&lv);
 }
@@ -462,7 +468,8 @@ static void test_no_leak_from_shared(void **state)
 	struct live lv;
 	live_init(&lv);
 	full_bundle(&lv);
-	live_parse(&lv, "{'root':{'path':'rootfs'},'mounts':["
+	live_parse(&lv,
+		   "{'root':{'path':'rootfs'},'mounts':["
 		   "{'destination':'/proc','type':'proc'},"
 		   "{'destination':'/priv','source':'srcdir','options':['rbind','private']},"
 		   "{'destination':'/unb','type':'tmpfs','options':['unbindable']}],"
@@ -505,7 +512,8 @@ static void test_no_pivot_and_remount(void **state)
 	live_init(&lv);
 	full_bundle(&lv);
 	lv.ctx.no_pivot = true;
-	live_parse(&lv, "{'root':{'path':'rootfs'},'mounts':["
+	live_parse(&lv,
+		   "{'root':{'path':'rootfs'},'mounts':["
 		   "{'destination':'/proc','type':'proc'},"
 		   "{'destination':'/data','type':'tmpfs','options':['mode=700']},"
 		   "{'destination':'/data','type':'tmpfs','options':['remount','ro']},"
@@ -540,7 +548,8 @@ static void test_console(void **state)
 	live_init(&lv);
 	lv.ctx.has_console = true;
 	lv.ctx.console_fd = slave;
-	live_parse(&lv, "{'root':{'path':'rootfs','readonly':true},'mounts':["
+	live_parse(&lv,
+		   "{'root':{'path':'rootfs','readonly':true},'mounts':["
 		   "{'destination':'/dev','type':'tmpfs','options':['mode=755']}]}");
 	run(&lv, child_console, 0);
 	close(slave);

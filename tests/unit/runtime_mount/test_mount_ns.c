@@ -346,18 +346,20 @@ static void cgroup_case(bool cgroupns)
 	struct statfs sf;
 	if (statfs("/sys/fs/cgroup/memory", &sf) < 0 ||
 	    (unsigned long)sf.f_type != CGROUP_SUPER_MAGIC)
-		skip_because("/sys/fs/cgroup/memory is no cgroup v1 hierarchy (the test is for v1/hybrid layouts)");
+		skip_because(
+			"/sys/fs/cgroup/memory is no cgroup v1 hierarchy (the test is for v1/hybrid layouts)");
 	struct nsrun n;
 	ns_init(&n);
 	n.ctx.new_cgroupns = cgroupns;
-	ns_parse(&n, "{'root':{'path':'rootfs'},'mounts':["
+	ns_parse(&n,
+		 "{'root':{'path':'rootfs'},'mounts':["
 		 "{'destination':'/proc','type':'proc'},"
 		 "{'destination':'/sys/fs/cgroup','type':'cgroup','source':'cgroup',"
 		 " 'options':['nosuid','noexec','nodev','relatime','ro']},"
 		 "{'destination':'/v2','type':'cgroup2','source':'cgroup','options':['ro']}]}");
 	char msg[1024];
-	if (run_child(child_cgroup, &n, cgroupns ? CLONE_NEWCGROUP : 0, 0, NULL, msg,
-		      sizeof(msg)) < 0)
+	if (run_child(child_cgroup, &n, cgroupns ? CLONE_NEWCGROUP : 0, 0, NULL, msg, sizeof(msg)) <
+	    0)
 		ns_fail(&n, msg);
 	ns_done(&n);
 }
@@ -381,12 +383,9 @@ int main(void)
 		return 0;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_userns),
-		cmocka_unit_test(test_userns_legacy),
-		cmocka_unit_test(test_idmap_inline),
-		cmocka_unit_test(test_idmap_prepared),
-		cmocka_unit_test(test_cgroup_bind),
-		cmocka_unit_test(test_cgroup_ns),
+		cmocka_unit_test(test_userns),       cmocka_unit_test(test_userns_legacy),
+		cmocka_unit_test(test_idmap_inline), cmocka_unit_test(test_idmap_prepared),
+		cmocka_unit_test(test_cgroup_bind),  cmocka_unit_test(test_cgroup_ns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

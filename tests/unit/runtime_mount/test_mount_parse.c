@@ -32,7 +32,8 @@ static int parse_with(const char *mounts, const char *linux_obj, struct rt_rootf
 		      struct brig_err *e)
 {
 	json_t *j = tb_json("{'ociVersion':'1.0.2','root':{'path':'rootfs'},"
-			    "'mounts':%s,'linux':%s}", mounts, linux_obj);
+			    "'mounts':%s,'linux':%s}",
+			    mounts, linux_obj);
 	int r = rt_rootfs_parse(j, "config.json", B.dir, out, e);
 	json_decref(j);
 	return r;
@@ -70,7 +71,8 @@ static void test_root(void **state)
 		{ "{'root':{'path':'nope'}}", "config.json: root.path: " },
 		{ "{'root':{'path':'afile'}}", "root.path: " },
 		{ "{'root':{'path':''}}", "root.path: must not be empty" },
-		{ "{'root':{'path':'rootfs','readonly':'yes'}}", "root.readonly: expected a boolean" },
+		{ "{'root':{'path':'rootfs','readonly':'yes'}}",
+		  "root.readonly: expected a boolean" },
 		{ "{'root':{'path':'/'}}", "root.path: the host's / cannot" },
 		{ "[]", "expected an object" },
 	};
@@ -97,8 +99,8 @@ static void test_mount_fields(void **state)
 {
 	(void)state;
 	expect_error("[{'destination':'/a','type':'tmpfs'},{'destination':'/b','type':'tmpfs'},"
-		     "{'destination':'c','type':'tmpfs'}]", "{}",
-		     "config.json: mounts[2].destination: must be an absolute path");
+		     "{'destination':'c','type':'tmpfs'}]",
+		     "{}", "config.json: mounts[2].destination: must be an absolute path");
 	expect_error("[{'type':'tmpfs'}]", "{}", "config.json: mounts[0].destination: missing");
 	expect_error("[{'destination':'/x','options':['bind']}]", "{}",
 		     "mounts[0].source: missing (required for bind mounts)");
@@ -127,15 +129,16 @@ static void test_options(void **state)
 	(void)state;
 	_cleanup_rootfs_cfg_ struct rt_rootfs_cfg *cfg = NULL;
 	_cleanup_err_ struct brig_err e = { 0 };
-	int r = parse_with("[{'destination':'/d//x/.','source':'src','type':'none',"
-			   "'options':['rbind','ro','nosuid','rw','noatime','relatime','rprivate',"
-			   "'rro','rnoatime','mode=755','size=1k','tmpcopyup','nodev','dev']},"
-			   "{'destination':'/proc/cpuinfo','source':'/x','type':'bind'},"
-			   "{'destination':'/t','type':'tmpfs','source':'shm',"
-			   "'options':['sync','async','mand','nomand','strictatime','shared','exec']}]",
-			   "{'rootfsPropagation':'rshared','maskedPaths':['/proc/kcore','/a/../b'],"
-			   "'readonlyPaths':['/proc/sys'],'mountLabel':'system_u:object_r:x:s0'}",
-			   &cfg, &e);
+	int r = parse_with(
+		"[{'destination':'/d//x/.','source':'src','type':'none',"
+		"'options':['rbind','ro','nosuid','rw','noatime','relatime','rprivate',"
+		"'rro','rnoatime','mode=755','size=1k','tmpcopyup','nodev','dev']},"
+		"{'destination':'/proc/cpuinfo','source':'/x','type':'bind'},"
+		"{'destination':'/t','type':'tmpfs','source':'shm',"
+		"'options':['sync','async','mand','nomand','strictatime','shared','exec']}]",
+		"{'rootfsPropagation':'rshared','maskedPaths':['/proc/kcore','/a/../b'],"
+		"'readonlyPaths':['/proc/sys'],'mountLabel':'system_u:object_r:x:s0'}",
+		&cfg, &e);
 	if (r < 0)
 		fail_msg("%s", brig_err_str(&e));
 	assert_int_equal(cfg->n_mounts, 3);
@@ -196,17 +199,24 @@ static void test_devices(void **state)
 		     "linux.devices[0].path: must be an absolute path");
 	expect_error("[]", "{'devices':[{'type':'c','path':'/dev/x','major':4096,'minor':1}]}",
 		     "linux.devices[0].major: 4096 is out of range");
-	expect_error("[]", "{'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,"
-		     "'fileMode':8630}]}", "linux.devices[0].fileMode: file type bits do not match");
-	expect_error("[]", "{'devices':[{'type':'c','path':'/dev/x','major':1,'minor':1,"
-		     "'uid':-1}]}", "linux.devices[0].uid: -1 is out of range");
+	expect_error("[]",
+		     "{'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,"
+		     "'fileMode':8630}]}",
+		     "linux.devices[0].fileMode: file type bits do not match");
+	expect_error("[]",
+		     "{'devices':[{'type':'c','path':'/dev/x','major':1,'minor':1,"
+		     "'uid':-1}]}",
+		     "linux.devices[0].uid: -1 is out of range");
 	expect_error("[]", "{'devices':{}}", "linux.devices: expected an array");
 
 	_cleanup_rootfs_cfg_ struct rt_rootfs_cfg *cfg = NULL;
 	_cleanup_err_ struct brig_err e = { 0 };
-	assert_int_equal(parse_with("[]", "{'devices':[{'type':'c','path':'/dev//fuse',"
+	assert_int_equal(parse_with("[]",
+				    "{'devices':[{'type':'c','path':'/dev//fuse',"
 				    "'major':10,'minor':229,'fileMode':8630,'uid':1,'gid':2},"
-				    "{'type':'p','path':'/run/fifo'}]}", &cfg, &e), 0);
+				    "{'type':'p','path':'/run/fifo'}]}",
+				    &cfg, &e),
+			 0);
 	assert_int_equal(cfg->n_devices, 2);
 	assert_string_equal(cfg->devices[0].path, "/dev/fuse");
 	assert_int_equal(cfg->devices[0].type, 'c');
@@ -224,31 +234,34 @@ static void test_idmap_parse(void **state)
 	(void)state;
 	expect_error("[{'destination':'/x','type':'tmpfs','options':['idmap'],"
 		     "'uidMappings':[{'containerID':0,'hostID':1,'size':1}],"
-		     "'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]", "{}",
-		     "mounts[0].options: idmap is only supported for bind mounts");
+		     "'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]",
+		     "{}", "mounts[0].options: idmap is only supported for bind mounts");
 	expect_error("[{'destination':'/x','source':'/','options':['bind'],"
-		     "'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}]", "{}",
+		     "'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}]",
+		     "{}",
 		     "mounts[0].gidMappings: uidMappings and gidMappings must be given together");
 	expect_error("[{'destination':'/x','source':'/','options':['bind','idmap']}]", "{}",
 		     "idmap needs uidMappings/gidMappings on the mount or a user namespace");
 	expect_error("[{'destination':'/x','source':'/','options':['bind'],"
-		     "'uidMappings':[{'containerID':0,'hostID':1}],'gidMappings':[]}]", "{}",
-		     "mounts[0].uidMappings[0].size: missing");
+		     "'uidMappings':[{'containerID':0,'hostID':1}],'gidMappings':[]}]",
+		     "{}", "mounts[0].uidMappings[0].size: missing");
 	expect_error("[{'destination':'/x','source':'/','options':['bind'],"
 		     "'uidMappings':[{'containerID':4294967295,'hostID':1,'size':2}],"
-		     "'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]", "{}",
-		     "mounts[0].uidMappings[0]: range overflows");
+		     "'gidMappings':[{'containerID':0,'hostID':1,'size':1}]}]",
+		     "{}", "mounts[0].uidMappings[0]: range overflows");
 
 	_cleanup_rootfs_cfg_ struct rt_rootfs_cfg *cfg = NULL;
 	_cleanup_err_ struct brig_err e = { 0 };
 	/* idmap without its own mappings: the container's user namespace. */
-	assert_int_equal(parse_with("[{'destination':'/x','source':'/','options':['rbind','ridmap']},"
-				    "{'destination':'/y','source':'/','options':['rbind'],"
-				    "'uidMappings':[{'containerID':0,'hostID':100,'size':10}],"
-				    "'gidMappings':[{'containerID':0,'hostID':200,'size':10}]}]",
-				    "{'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
-				    "'gidMappings':[{'containerID':0,'hostID':1000,'size':1}]}",
-				    &cfg, &e), 0);
+	assert_int_equal(
+		parse_with("[{'destination':'/x','source':'/','options':['rbind','ridmap']},"
+			   "{'destination':'/y','source':'/','options':['rbind'],"
+			   "'uidMappings':[{'containerID':0,'hostID':100,'size':10}],"
+			   "'gidMappings':[{'containerID':0,'hostID':200,'size':10}]}]",
+			   "{'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
+			   "'gidMappings':[{'containerID':0,'hostID':1000,'size':1}]}",
+			   &cfg, &e),
+		0);
 	assert_true(rt_rootfs_wants_idmap(cfg));
 	assert_true(cfg->mounts[0].idmap);
 	assert_true(cfg->mounts[0].idmap_rec);
@@ -260,8 +273,10 @@ static void test_idmap_parse(void **state)
 	assert_int_equal(cfg->uids.v[0].host_id, 1000);
 	struct rt_rootfs_cfg *c2 = NULL;
 	brig_err_clear(&e);
-	assert_int_equal(parse_with("[{'destination':'/x','source':'/','options':['bind','idmap']}]",
-				    "{'namespaces':[{'type':'user'}]}", &c2, &e), 0);
+	assert_int_equal(
+		parse_with("[{'destination':'/x','source':'/','options':['bind','idmap']}]",
+			   "{'namespaces':[{'type':'user'}]}", &c2, &e),
+		0);
 	rt_rootfs_cfg_free(c2);
 }
 
@@ -316,8 +331,9 @@ static void test_features(void **state)
 	rt_mount_features(f);
 	json_t *opts = json_object_get(f, "mountOptions");
 	assert_true(json_is_array(opts));
-	const char *must[] = { "bind", "rbind", "ro", "nosuid", "rro", "rprivate", "idmap",
-			       "ridmap", "strictatime", "remount", "nosymfollow" };
+	const char *must[] = { "bind",        "rbind",    "ro",         "nosuid",
+			       "rro",         "rprivate", "idmap",      "ridmap",
+			       "strictatime", "remount",  "nosymfollow" };
 	for (size_t k = 0; k < BRIG_ARRAY_SIZE(must); k++) {
 		bool found = false;
 		size_t i;
@@ -329,8 +345,8 @@ static void test_features(void **state)
 	size_t i;
 	json_t *v;
 	json_array_foreach(opts, i, v) assert_string_not_equal(json_string_value(v), "tmpcopyup");
-	json_t *idm = json_object_get(json_object_get(json_object_get(f, "linux"),
-						      "mountExtensions"), "idmap");
+	json_t *idm = json_object_get(
+		json_object_get(json_object_get(f, "linux"), "mountExtensions"), "idmap");
 	assert_true(json_is_true(json_object_get(idm, "enabled")));
 	json_decref(f);
 }
@@ -338,14 +354,10 @@ static void test_features(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_root),
-		cmocka_unit_test(test_mount_fields),
-		cmocka_unit_test(test_options),
-		cmocka_unit_test(test_linux_fields),
-		cmocka_unit_test(test_devices),
-		cmocka_unit_test(test_idmap_parse),
-		cmocka_unit_test(test_path_under),
-		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_root),       cmocka_unit_test(test_mount_fields),
+		cmocka_unit_test(test_options),    cmocka_unit_test(test_linux_fields),
+		cmocka_unit_test(test_devices),    cmocka_unit_test(test_idmap_parse),
+		cmocka_unit_test(test_path_under), cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_features),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -26,16 +26,16 @@
 #include "runtime/seccomp/runtime-seccomp.h"
 
 static volatile int *child_line; /* MAP_SHARED: the failing CHECK's line */
-static pid_t last_child;         /* pid of the latest child */
-static pid_t pending_child;      /* forked, not yet reaped */
-static char sc_tmp[64];          /* the test's temporary directory */
+static pid_t last_child; /* pid of the latest child */
+static pid_t pending_child; /* forked, not yet reaped */
+static char sc_tmp[64]; /* the test's temporary directory */
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			*child_line = __LINE__;                                \
-			return 1;                                              \
-		}                                                              \
+#define CHECK(cond)                             \
+	do {                                    \
+		if (!(cond)) {                  \
+			*child_line = __LINE__; \
+			return 1;               \
+		}                               \
 	} while (0)
 
 /* Children leave with a bare exit_group: sanitizer hooks on _exit (leak
@@ -144,15 +144,14 @@ static inline int run_child(const struct rt_seccomp *s, int (*fn)(void *), void 
 static inline void expect_ok(int st)
 {
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("child: wait status 0x%x, failed CHECK at line %d", st,
-			 *child_line);
+		fail_msg("child: wait status 0x%x, failed CHECK at line %d", st, *child_line);
 }
 
 static inline void expect_sigsys(int st)
 {
 	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
-		fail_msg("child: wait status 0x%x, want death by SIGSYS (line %d)",
-			 st, *child_line);
+		fail_msg("child: wait status 0x%x, want death by SIGSYS (line %d)", st,
+			 *child_line);
 }
 
 static inline int sc_test_setup(void **state)

@@ -44,7 +44,7 @@ static bool kmsg_find(int fd, char *const *needles, size_t n)
 			return false;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long waited = (now.tv_sec - start.tv_sec) * 1000 +
-			      (now.tv_nsec - start.tv_nsec) / 1000000;
+			(now.tv_nsec - start.tv_nsec) / 1000000;
 		if (waited > 5000)
 			return false;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -131,8 +131,7 @@ static int child_allowlist(void *arg)
 	CHECK(syscall(SYS_uname, &u) == 0);
 	CHECK(syscall(SYS_getppid) == -1 && errno == ENOSYS);
 	CHECK(syscall(SYS_getcwd, buf, sizeof(buf)) == -1 && errno == ENOSYS);
-	CHECK(syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_CLOEXEC) == -1 &&
-	      errno == ENOSYS);
+	CHECK(syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_CLOEXEC) == -1 && errno == ENOSYS);
 	return 0;
 }
 
@@ -190,15 +189,13 @@ static void test_arg_rules(void **state)
 		"{s:s, s:[{s:[s], s:s, s:i, s:[{s:i, s:i, s:s}, {s:i, s:i, s:s}]},"
 		"{s:[s], s:s, s:i, s:[{s:i, s:i, s:s}, {s:i, s:i, s:s}]},"
 		"{s:[s], s:s, s:i, s:[{s:i, s:i, s:i, s:s}]}]}",
-		"defaultAction", "SCMP_ACT_ALLOW", "syscalls",
-		"names", "mkdirat", "action", "SCMP_ACT_ERRNO", "errnoRet", EACCES, "args",
-		"index", 0, "value", d.dirfd, "op", "SCMP_CMP_EQ",
-		"index", 2, "value", 0700, "op", "SCMP_CMP_EQ",
-		"names", "mkdirat", "action", "SCMP_ACT_ERRNO", "errnoRet", EROFS, "args",
-		"index", 2, "value", 0710, "op", "SCMP_CMP_EQ",
-		"index", 2, "value", 0750, "op", "SCMP_CMP_EQ",
-		"names", "mkdirat", "action", "SCMP_ACT_ERRNO", "errnoRet", EMLINK, "args",
-		"index", 2, "value", 07, "valueTwo", 07, "op", "SCMP_CMP_MASKED_EQ");
+		"defaultAction", "SCMP_ACT_ALLOW", "syscalls", "names", "mkdirat", "action",
+		"SCMP_ACT_ERRNO", "errnoRet", EACCES, "args", "index", 0, "value", d.dirfd, "op",
+		"SCMP_CMP_EQ", "index", 2, "value", 0700, "op", "SCMP_CMP_EQ", "names", "mkdirat",
+		"action", "SCMP_ACT_ERRNO", "errnoRet", EROFS, "args", "index", 2, "value", 0710,
+		"op", "SCMP_CMP_EQ", "index", 2, "value", 0750, "op", "SCMP_CMP_EQ", "names",
+		"mkdirat", "action", "SCMP_ACT_ERRNO", "errnoRet", EMLINK, "args", "index", 2,
+		"value", 07, "valueTwo", 07, "op", "SCMP_CMP_MASKED_EQ");
 	assert_non_null(cfg);
 	_cleanup_rt_seccomp_ struct rt_seccomp *s = compile_json(cfg);
 	int st = run_child(s, child_args, &d);
@@ -235,7 +232,8 @@ static void test_kill(void **state)
 		char js[256];
 		snprintf(js, sizeof(js),
 			 "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-			 "{\"names\":[\"getppid\"],\"action\":\"%s\"}]}", acts[i]);
+			 "{\"names\":[\"getppid\"],\"action\":\"%s\"}]}",
+			 acts[i]);
 		_cleanup_rt_seccomp_ struct rt_seccomp *s = compile_str(js);
 		expect_sigsys(run_child(s, child_call_getppid, NULL));
 	}
@@ -360,10 +358,7 @@ static void test_big_allowlist(void **state)
 static long int80(long nr)
 {
 	long ret;
-	__asm__ volatile("int $0x80"
-			 : "=a"(ret)
-			 : "a"(nr)
-			 : "memory", "r8", "r9", "r10", "r11");
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr) : "memory", "r8", "r9", "r10", "r11");
 	return ret;
 }
 
@@ -395,11 +390,13 @@ static void test_architectures(void **state)
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		skip_because("no i386 syscall ABI here (the probe's wait status 0x%x)", st);
 	}
-	const char *rule = "\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+	const char *rule =
+		"\"syscalls\":[{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
 	char js[512];
 	snprintf(js, sizeof(js),
 		 "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
-		 "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\",\"SCMP_ARCH_PPC64\"],%s", rule);
+		 "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\",\"SCMP_ARCH_PPC64\"],%s",
+		 rule);
 	_cleanup_rt_seccomp_ struct rt_seccomp *multi = compile_str(js);
 	expect_ok(run_child(multi, child_i386, NULL));
 	/* without SCMP_ARCH_X86 an i386 syscall is a bad architecture: killed */

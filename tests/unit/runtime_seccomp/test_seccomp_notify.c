@@ -20,7 +20,7 @@
 struct notify_child {
 	const struct rt_seccomp *s;
 	int sock; /* to the runtime */
-	int go;   /* read end: the agent is gone */
+	int go; /* read end: the agent is gone */
 };
 
 static int child_notify(void *arg)
@@ -69,8 +69,10 @@ static json_t *agent_receive(int lsock, int *fds, size_t *n_fds)
 			char buf[CMSG_SPACE(4 * sizeof(int))];
 		} u;
 		struct iovec iov = { data + len, sizeof(data) - len };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+		struct msghdr msg = { .msg_iov = &iov,
+				      .msg_iovlen = 1,
+				      .msg_control = u.buf,
+				      .msg_controllen = sizeof(u.buf) };
 		ssize_t k = BRIG_RETRY(recvmsg(conn, &msg, MSG_CMSG_CLOEXEC));
 		assert_true(k >= 0);
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -124,10 +126,10 @@ static void test_notify(void **state)
 	char path[108];
 	assert_true(brig_snprintf(path, sizeof(path), "%s/agent.sock", dir) > 0);
 	int lsock = listen_at(path);
-	_cleanup_rt_seccomp_ struct rt_seccomp *s = compile_json(json_pack(
-		"{s:s, s:s, s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
-		"listenerPath", path, "listenerMetadata", "hello=world", "syscalls",
-		"names", "uname", "action", "SCMP_ACT_NOTIFY"));
+	_cleanup_rt_seccomp_ struct rt_seccomp *s = compile_json(
+		json_pack("{s:s, s:s, s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
+			  "listenerPath", path, "listenerMetadata", "hello=world", "syscalls",
+			  "names", "uname", "action", "SCMP_ACT_NOTIFY"));
 	int sp[2], go[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
 	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
@@ -146,10 +148,9 @@ static void test_notify(void **state)
 	int fd = -1;
 	if (rt_seccomp_recv_listener(sp[0], &fd, &e) < 0)
 		fail_msg("%s (child line %d)", brig_err_str(&e), *child_line);
-	_cleanup_json_ json_t *st = json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:s}}",
-					      "ociVersion", "1.2.0", "id", "c1", "status",
-					      "creating", "pid", (int)pid, "bundle", "/b",
-					      "annotations", "k", "v");
+	_cleanup_json_ json_t *st = json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:s}}", "ociVersion",
+					      "1.2.0", "id", "c1", "status", "creating", "pid",
+					      (int)pid, "bundle", "/b", "annotations", "k", "v");
 	if (rt_seccomp_send_listener(s, fd, pid, st, &e) < 0)
 		fail_msg("%s", brig_err_str(&e));
 	close(fd);
@@ -186,14 +187,14 @@ static void test_long_listener_path(void **state)
 	assert_true(dfd >= 0);
 	snprintf(bindpath, sizeof(bindpath), "/proc/self/fd/%d/agent.sock", dfd);
 	int lsock = listen_at(bindpath);
-	_cleanup_rt_seccomp_ struct rt_seccomp *s = compile_json(json_pack(
-		"{s:s, s:s, s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
-		"listenerPath", path, "listenerMetadata", "hello=world", "syscalls",
-		"names", "uname", "action", "SCMP_ACT_NOTIFY"));
+	_cleanup_rt_seccomp_ struct rt_seccomp *s = compile_json(
+		json_pack("{s:s, s:s, s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
+			  "listenerPath", path, "listenerMetadata", "hello=world", "syscalls",
+			  "names", "uname", "action", "SCMP_ACT_NOTIFY"));
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0); /* any fd will do */
-	_cleanup_json_ json_t *st = json_pack("{s:s, s:s, s:i}", "id", "c1", "status",
-					      "creating", "pid", 4242);
+	_cleanup_json_ json_t *st = json_pack("{s:s, s:s, s:i}", "id", "c1", "status", "creating",
+					      "pid", 4242);
 	_cleanup_err_ struct brig_err e = { 0 };
 	if (rt_seccomp_send_listener(s, p[0], 4242, st, &e) < 0)
 		fail_msg("%s", brig_err_str(&e));
@@ -241,8 +242,9 @@ static void test_listener_errors(void **state)
 		"\"syscalls\":[{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
 	_cleanup_json_ json_t *st = json_pack("{s:s}", "id", "c1");
 	assert_int_equal(rt_seccomp_send_listener(s, 0, 1, st, &e), -ENOENT);
-	assert_string_equal(brig_err_str(&e),
-			    "seccomp listener /nonexistent/brig/agent.sock: connect: No such file or directory");
+	assert_string_equal(
+		brig_err_str(&e),
+		"seccomp listener /nonexistent/brig/agent.sock: connect: No such file or directory");
 	/* without NOTIFY there is nothing to send */
 	_cleanup_rt_seccomp_ struct rt_seccomp *plain = compile_str(
 		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x.sock\"}");

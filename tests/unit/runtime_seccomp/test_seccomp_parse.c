@@ -132,8 +132,7 @@ static void test_errors(void **state)
 		assert_null(s);
 		assert_int_equal(r, e.code);
 		if (strcmp(brig_err_str(&e), bad[i].msg) != 0)
-			fail_msg("case %zu:\n got  %s\n want %s", i, brig_err_str(&e),
-				 bad[i].msg);
+			fail_msg("case %zu:\n got  %s\n want %s", i, brig_err_str(&e), bad[i].msg);
 	}
 }
 
@@ -189,10 +188,10 @@ static void test_errno_values(void **state)
 	(void)state;
 	_cleanup_rt_seccomp_ struct rt_seccomp *s = NULL;
 	s = parse_ok("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
-				   "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"},"
-				   "{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":4094},"
-				   "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":65535},"
-				   "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_TRACE\"}]}");
+		     "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+		     "{\"names\":[\"uname\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":4094},"
+		     "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":65535},"
+		     "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_TRACE\"}]}");
 	assert_true(prog_returns(s, SECCOMP_RET_ERRNO | EPERM));
 	assert_true(prog_returns(s, SECCOMP_RET_ERRNO | 4094));
 	assert_true(prog_returns(s, SECCOMP_RET_TRACE | 65535));
@@ -227,8 +226,7 @@ static void test_every_action(void **state)
 		if (parse_str(js, &s, &e) < 0)
 			fail_msg("%s: %s", acts[i].name, brig_err_str(&e));
 		if (!prog_returns(s, acts[i].ret))
-			fail_msg("%s: no return 0x%08x in the program", acts[i].name,
-				 acts[i].ret);
+			fail_msg("%s: no return 0x%08x in the program", acts[i].name, acts[i].ret);
 		bool notify = strcmp(acts[i].name, "SCMP_ACT_NOTIFY") == 0;
 		assert_int_equal(rt_seccomp_wants_notify(s), notify);
 		/* the path is ignored (and not reported) without NOTIFY */
@@ -244,19 +242,17 @@ static void test_every_operator(void **state)
 	(void)state;
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_rt_seccomp_ struct rt_seccomp *s = NULL;
-	static const char *ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",
-				     "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+	static const char *ops[] = { "SCMP_CMP_NE",       "SCMP_CMP_LT", "SCMP_CMP_LE",
+				     "SCMP_CMP_EQ",       "SCMP_CMP_GE", "SCMP_CMP_GT",
 				     "SCMP_CMP_MASKED_EQ" };
 	json_t *calls = json_array();
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		json_array_append_new(calls,
-				      json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}",
-						"names", "mkdirat", "action", "SCMP_ACT_ERRNO",
-						"args", "index", 2, "value", (json_int_t)0700,
-						"valueTwo", (json_int_t)(i == 6 ? 0700 : 0),
-						"op", ops[i]));
-	json_t *j = json_pack("{s:s, s:o}", "defaultAction", "SCMP_ACT_ALLOW",
-			      "syscalls", calls);
+				      json_pack("{s:[s], s:s, s:[{s:i, s:I, s:I, s:s}]}", "names",
+						"mkdirat", "action", "SCMP_ACT_ERRNO", "args",
+						"index", 2, "value", (json_int_t)0700, "valueTwo",
+						(json_int_t)(i == 6 ? 0700 : 0), "op", ops[i]));
+	json_t *j = json_pack("{s:s, s:o}", "defaultAction", "SCMP_ACT_ALLOW", "syscalls", calls);
 	struct bj_loc at;
 	bj_root(&at, "config.json");
 	int r = rt_seccomp_parse(j, &at, &s, &e);
@@ -285,12 +281,12 @@ static void test_features(void **state)
 	 * supports all four. */
 	size_t i;
 	json_t *v;
-	json_array_foreach(supported, i, v) {
+	json_array_foreach(supported, i, v)
+	{
 		bool found = false;
 		size_t k;
 		json_t *w;
-		json_array_foreach(known, k, w)
-			found |= json_equal(v, w);
+		json_array_foreach(known, k, w) found |= json_equal(v, w);
 		assert_true(found);
 	}
 	assert_int_equal(json_array_size(supported), 4);
@@ -298,9 +294,9 @@ static void test_features(void **state)
 	/* every arch: one filter with all of them */
 	json_t *archs = json_object_get(f, "archs");
 	assert_true(json_array_size(archs) >= 19);
-	json_t *cfg = json_pack("{s:s, s:O, s:[{s:[s,s], s:s}]}", "defaultAction",
-				"SCMP_ACT_ALLOW", "architectures", archs, "syscalls",
-				"names", "getcwd", "socketcall", "action", "SCMP_ACT_ERRNO");
+	json_t *cfg = json_pack("{s:s, s:O, s:[{s:[s,s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
+				"architectures", archs, "syscalls", "names", "getcwd", "socketcall",
+				"action", "SCMP_ACT_ERRNO");
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_rt_seccomp_ struct rt_seccomp *s = NULL;
 	struct bj_loc at;
@@ -311,30 +307,30 @@ static void test_features(void **state)
 		fail_msg("%s", brig_err_str(&e));
 
 	/* every known flag; WAIT_KILLABLE_RECV needs a NOTIFY rule */
-	cfg = json_pack("{s:s, s:O, s:s, s:[{s:[s], s:s}]}", "defaultAction",
-			"SCMP_ACT_ALLOW", "flags", known, "listenerPath", "/run/a.sock",
-			"syscalls", "names", "uname", "action", "SCMP_ACT_NOTIFY");
+	cfg = json_pack("{s:s, s:O, s:s, s:[{s:[s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
+			"flags", known, "listenerPath", "/run/a.sock", "syscalls", "names", "uname",
+			"action", "SCMP_ACT_NOTIFY");
 	rt_seccomp_free(s);
 	s = NULL;
 	r = rt_seccomp_parse(cfg, &at, &s, &e);
 	json_decref(cfg);
 	if (r < 0)
 		fail_msg("%s", brig_err_str(&e));
-	assert_int_equal(rt_seccomp_install_flags(s),
-			 SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG |
-				 SECCOMP_FILTER_FLAG_SPEC_ALLOW |
-				 SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV |
-				 SECCOMP_FILTER_FLAG_NEW_LISTENER |
-				 SECCOMP_FILTER_FLAG_TSYNC_ESRCH);
+	assert_int_equal(
+		rt_seccomp_install_flags(s),
+		SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG |
+			SECCOMP_FILTER_FLAG_SPEC_ALLOW | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV |
+			SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC_ESRCH);
 }
 
 static void test_notify_config(void **state)
 {
 	(void)state;
 	_cleanup_rt_seccomp_ struct rt_seccomp *s = NULL;
-	s = parse_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/agent.sock\","
-				   "\"listenerMetadata\":\"MKNOD=/dev/null\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
-				   "\"syscalls\":[{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
+	s = parse_ok(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/agent.sock\","
+		"\"listenerMetadata\":\"MKNOD=/dev/null\",\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+		"\"syscalls\":[{\"names\":[\"mknod\",\"mknodat\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
 	assert_true(rt_seccomp_wants_notify(s));
 	assert_string_equal(rt_seccomp_listener_path(s), "/run/agent.sock");
 	assert_string_equal(rt_seccomp_listener_metadata(s), "MKNOD=/dev/null");
@@ -348,15 +344,17 @@ static void test_unknown_names_and_keys(void **state)
 {
 	(void)state;
 	_cleanup_rt_seccomp_ struct rt_seccomp *s = NULL;
-	s = parse_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"futureKey\":1,\"syscalls\":["
-				   "{\"names\":[\"no_such_syscall_xyz\",\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
-				   "\"comment\":\"x\"}]}");
+	s = parse_ok(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"futureKey\":1,\"syscalls\":["
+		"{\"names\":[\"no_such_syscall_xyz\",\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,"
+		"\"comment\":\"x\"}]}");
 	assert_true(prog_returns(s, SECCOMP_RET_ERRNO | 77));
 	/* only unknown names: a valid filter without the rule */
 	rt_seccomp_free(s);
 	s = NULL;
-	s = parse_ok("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
-				   "{\"names\":[\"no_such_syscall_xyz\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77}]}");
+	s = parse_ok(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+		"{\"names\":[\"no_such_syscall_xyz\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77}]}");
 	assert_false(prog_returns(s, SECCOMP_RET_ERRNO | 77));
 }
 
@@ -366,7 +364,7 @@ static void test_rule_equal_to_default(void **state)
 	(void)state;
 	_cleanup_rt_seccomp_ struct rt_seccomp *s = NULL;
 	s = parse_ok("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
-				   "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}");
+		     "{\"names\":[\"getcwd\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}");
 	assert_non_null(s);
 	/* the program still answers with the default action */
 	assert_true(prog_returns(s, SECCOMP_RET_ERRNO | 1));
@@ -379,8 +377,9 @@ static void test_limits(void **state)
 	/* 4097 syscalls[] entries */
 	json_t *calls = json_array();
 	for (int i = 0; i < 4097; i++)
-		json_array_append_new(calls, json_pack("{s:[s], s:s}", "names", "getcwd",
-						       "action", "SCMP_ACT_ERRNO"));
+		json_array_append_new(
+			calls,
+			json_pack("{s:[s], s:s}", "names", "getcwd", "action", "SCMP_ACT_ERRNO"));
 	json_t *j = json_pack("{s:s, s:o}", "defaultAction", "SCMP_ACT_ALLOW", "syscalls", calls);
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct rt_seccomp *s = NULL;
@@ -394,14 +393,11 @@ static void test_limits(void **state)
 	/* 7 args on one rule is fine when indexes repeat (each is its own rule) */
 	j = json_pack("{s:s, s:[{s:[s], s:s, s:[{s:i,s:i,s:s},{s:i,s:i,s:s},{s:i,s:i,s:s},"
 		      "{s:i,s:i,s:s},{s:i,s:i,s:s},{s:i,s:i,s:s},{s:i,s:i,s:s}]}]}",
-		      "defaultAction", "SCMP_ACT_ALLOW", "syscalls", "names", "mkdirat",
-		      "action", "SCMP_ACT_ERRNO", "args",
-		      "index", 2, "value", 1, "op", "SCMP_CMP_EQ",
-		      "index", 2, "value", 2, "op", "SCMP_CMP_EQ",
-		      "index", 2, "value", 3, "op", "SCMP_CMP_EQ",
-		      "index", 2, "value", 4, "op", "SCMP_CMP_EQ",
-		      "index", 2, "value", 5, "op", "SCMP_CMP_EQ",
-		      "index", 2, "value", 6, "op", "SCMP_CMP_EQ",
+		      "defaultAction", "SCMP_ACT_ALLOW", "syscalls", "names", "mkdirat", "action",
+		      "SCMP_ACT_ERRNO", "args", "index", 2, "value", 1, "op", "SCMP_CMP_EQ",
+		      "index", 2, "value", 2, "op", "SCMP_CMP_EQ", "index", 2, "value", 3, "op",
+		      "SCMP_CMP_EQ", "index", 2, "value", 4, "op", "SCMP_CMP_EQ", "index", 2,
+		      "value", 5, "op", "SCMP_CMP_EQ", "index", 2, "value", 6, "op", "SCMP_CMP_EQ",
 		      "index", 2, "value", 7, "op", "SCMP_CMP_EQ");
 	assert_non_null(j);
 	int r = rt_seccomp_parse(j, &at, &s, &e);
