@@ -119,34 +119,6 @@ struct making {
 	struct eng_userns userns;
 };
 
-int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retries,
-		      struct brig_err *e)
-{
-	*max_retries = 0;
-	if (!s || strcmp(s, "no") == 0) {
-		*policy = ENG_RESTART_NO;
-	} else if (strcmp(s, "always") == 0) {
-		*policy = ENG_RESTART_ALWAYS;
-	} else if (strcmp(s, "unless-stopped") == 0) {
-		*policy = ENG_RESTART_UNLESS_STOPPED;
-	} else if (strncmp(s, "on-failure", 10) == 0 && (!s[10] || s[10] == ':')) {
-		*policy = ENG_RESTART_ON_FAILURE;
-		if (s[10] &&
-		    (brig_parse_i64(s + 11, max_retries) < 0 || *max_retries < 0 ||
-		     *max_retries > 1000000))
-			return brig_err_set(e, -EINVAL,
-					    "--restart: \"%s\": the count must be a "
-					    "number (0 for no limit)",
-					    s);
-	} else {
-		return brig_err_set(e, -EINVAL,
-				    "--restart: \"%s\": use no, on-failure[:N], always "
-				    "or unless-stopped",
-				    s);
-	}
-	return 0;
-}
-
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
 
 /* HostConfig.LogConfig from --log-opt max-size=, max-file=. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brig __monitor-resume: brig-monitor hands a container back to brig when
- * it has exited (src/engine/lean.c).  Not for people. */
+ * it has exited (src/engine/monitor_handoff.c).  Not for people. */
 #include "cli/brig/brig-internal.h"
 
 #include <stdio.h>
