@@ -94,7 +94,12 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
 	_cleanup_close_ int brig_fd = BRIG_RETRY(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
 	if (brig_fd < 0)
 		return brig_err_sys(e, errno, "opening /proc/self/exe");
-	int r;
+	/* Only the fds named on brig-monitor's command line cross the exec:
+	 * whatever else this process inherited (from the shell that ran brig,
+	 * or opened without O_CLOEXEC) does not live on beside the container. */
+	int r = brig_cloexec_from(3);
+	if (r < 0)
+		return brig_err_set(e, r, "marking fds close-on-exec");
 	int fds[] = { brig_fd, m->lockfd, m->out_r, m->err_r, m->dirfd };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if ((r = keep_open(fds[i], e)) < 0)

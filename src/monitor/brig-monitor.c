@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 			return 2;
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
+	int lockfd = (int)v[0];
 	struct mon m = { .out = (int)v[1],
 			 .err = (int)v[2],
 			 .pid = (pid_t)v[3],
@@ -157,6 +158,15 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			(void)close(fds[i]);
+	/* Nothing else crosses into brig: it opens its container directory
+	 * and its own binary afresh, so every fd but the monitor lock (named
+	 * on its command line) is close-on-exec, brig's own fd included
+	 * (execveat runs an ELF from a close-on-exec fd). */
+	if (brig_cloexec_from(3) < 0)
+		return 1;
+	int fl = fcntl(lockfd, F_GETFD);
+	if (fl < 0 || fcntl(lockfd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+		return 1;
 	extern char **environ;
 	syscall(SYS_execveat, m.brig_fd, "", nargv, environ, AT_EMPTY_PATH);
 	return 1;

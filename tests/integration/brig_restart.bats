@@ -182,3 +182,30 @@ rt_dir() { echo "/run/brig/$(printf %s "$(realpath "$ROOT")" | sha256sum | cut -
 	run -0 brig wait "$id"
 	[ "$(field "$id" '{{.State.OOMKilled}}')" = false ]
 }
+
+# monitor_fds CONTAINER: how many fds the container's monitor (its init's
+# parent, brig-monitor while the container runs) holds.
+monitor_fds() {
+	local pid ppid
+	pid=$(field "$1" '{{.State.Pid}}')
+	ppid=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+	[ -n "$ppid" ] && [ "$ppid" -gt 1 ] || return 1
+	ls "/proc/$ppid/fd" | wc -l
+}
+
+@test "the monitor holds as many fds after 20 restarts as after none (issue 20 B5)" {
+	local cfg=$BATS_TEST_TMPDIR/brig.conf data=$BATS_TEST_TMPDIR/data
+	echo '{"restart-backoff-max": "100ms"}' >"$cfg"
+	mkdir -p "$data" && chmod 0777 "$data"
+	brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" --config "$cfg" "$@"; }
+	base=$(brig run -d bb:1 sleep 1000)
+	wait_for "$base" '{{.State.Status}}' running
+	# Exits 20 times, then stays up: the 21st run sleeps.
+	id=$(brig run -d --restart=on-failure:25 -v "$data:/d" bb:1 sh -c \
+		'n=$(($(cat /d/n 2>/dev/null || echo 0) + 1)); echo $n >/d/n; [ $n -gt 20 ] && exec sleep 1000; exit 3')
+	wait_for "$id" '{{.RestartCount}} {{.State.Status}}' "20 running"
+	run -0 monitor_fds "$base"
+	local want=$output
+	run -0 monitor_fds "$id"
+	[ "$output" -eq "$want" ] || { echo "monitor fds: $output after 20 restarts, $want after none"; false; }
+}
