@@ -80,9 +80,10 @@ pty() {
 
 @test "run -i -t gives the container a terminal of the caller's size; typed input reaches it" {
 	pty --after ready --size 33x97 $'typed line\n' "$BRIG" --root "$ROOT" run --rm -i -t bb:1 \
-		sh -c 'for fd in 0 1 2; do [ -t $fd ] && echo "fd$fd:tty"; done; stty size; echo ready
+		sh -c 'for fd in 0 1 2; do [ -t $fd ] && echo "fd$fd:tty"; done; echo "tty:$(tty)"; stty size; echo ready
 			read -r x; echo "got:$x"; exit 4'
 	[ "$status" -eq 4 ] || fail_with "run -i -t: exit status"
+	grep -qE '^tty:/dev/pts/[0-9]+$' <<<"$output" || fail_with "run -i -t: no terminal of the container's"
 	for want in fd0:tty fd1:tty fd2:tty "33 97" "got:typed line"; do
 		grep -qxF -- "$want" <<<"$output" || fail_with "no line '$want'"
 	done
@@ -106,9 +107,11 @@ pty() {
 	[ "$status" -eq 0 ] || fail_with "exec -i failed"
 	[ "$output" = $'into exec\nnot-tty' ] || fail_with "stdin did not reach exec -i"
 	pty --after ready --size 21x55 $'exec typed\n' "$BRIG" --root "$ROOT" exec -i -t "$id" \
-		sh -c '[ -t 0 ] && [ -t 1 ] && echo both:tty; stty size; echo ready; read -r x; echo "got:$x"; exit 6'
+		sh -c 't=$(tty) && [ -t 1 ] && echo "tty:$t"; stty size; echo ready; read -r x; echo "got:$x"; exit 6'
 	[ "$status" -eq 6 ] || fail_with "exec -i -t: exit status"
-	for want in both:tty "21 55" "got:exec typed"; do
+	# a terminal of the container's own devpts, not the caller's passed in
+	grep -qE '^tty:/dev/pts/[0-9]+$' <<<"$output" || fail_with "exec -i -t: no terminal of the container's"
+	for want in "21 55" "got:exec typed"; do
 		grep -qxF -- "$want" <<<"$output" || fail_with "no line '$want'"
 	done
 }
