@@ -337,3 +337,36 @@ pty() {
 	run brig run --rm --pids-limit 77 bb:1 cat /sys/fs/cgroup/pids/pids.max
 	[ "$output" = 77 ] || fail_with "--pids-limit 77"
 }
+
+# ------------------------------------------------------------------ documented, broken when written
+# These three failed when they were written (issue 21): the behaviour the
+# README and the --help texts promise is not what brig does.
+
+@test "-it: the short options combine, as the README's 'brig exec -it' shows" {
+	id=$(brig run -d bb:1 sleep 1000)
+	pty --after ready $'combined\n' "$BRIG" --root "$ROOT" exec -it "$id" \
+		sh -c 'echo "tty:$(tty)"; echo ready; read -r x; echo "got:$x"'
+	[ "$status" -eq 0 ] || fail_with "exec -it"
+	grep -qE '^tty:/dev/pts/[0-9]+$' <<<"$output" || fail_with "exec -it: no terminal"
+	grep -qx got:combined <<<"$output" || fail_with "exec -it: input did not reach the process"
+	pty --after ready $'combined\n' "$BRIG" --root "$ROOT" run --rm -it bb:1 \
+		sh -c 'echo ready; read -r x; echo "got:$x"'
+	[ "$status" -eq 0 ] || fail_with "run -it"
+	grep -qx got:combined <<<"$output" || fail_with "run -it: input did not reach the container"
+}
+
+@test "exec without -i does not pass the caller's stdin to the process" {
+	# exec --help: "-i, --interactive  keep stdin open"; run without -i
+	# gives the container no stdin.
+	id=$(brig run -d bb:1 sleep 1000)
+	run brig exec "$id" sh -c 'cat; echo end' <<<"into exec"
+	[ "$status" -eq 0 ] || fail_with "exec"
+	[ "$output" = end ] || fail_with "exec without -i read the caller's stdin"
+}
+
+@test "--device /dev/null:/dev/mynull in the default user namespace" {
+	run brig run --rm --device /dev/null:/dev/mynull bb:1 sh -c '
+		[ -c /dev/mynull ] && echo char; echo data >/dev/mynull && echo written; wc -c </dev/mynull'
+	[ "$status" -eq 0 ] || fail_with "run with --device /dev/null:/dev/mynull"
+	[ "${lines[*]}" = "char written 0" ] || fail_with "/dev/mynull is not a usable null device"
+}
