@@ -89,6 +89,48 @@ static bool is_help(const struct opt *opts, const char *w)
 	return strcmp(w, "-h") == 0 && !declares(opts, "h", 'h');
 }
 
+static struct opt *find_alias(struct opt *opts, char c)
+{
+	for (struct opt *o = opts; o->name; o++)
+		if (o->alias && o->alias == c)
+			return o;
+	return NULL;
+}
+
+/*
+ * Docker's bundled short options: "-it" is -i -t, "-dit" -d -i -t, and a
+ * letter that takes a value takes the rest of the word ("-m128m",
+ * "-eA=1") or, at the end of the word, the next word ("-it -e" ...).
+ * Used for a single-dash word that names no long option (runc's "-bundle"
+ * style still wins).  0, or -1 after a message.
+ */
+static int short_bundle(const char *prog, struct opt *opts, int argc, char **argv, int *i)
+{
+	const char *w = argv[*i];
+	for (const char *p = w + 1; *p; p++) {
+		struct opt *o = find_alias(opts, *p);
+		if (!o) {
+			fprintf(stderr, "%s: unknown option -%c in %s\n", prog, *p, w);
+			return -1;
+		}
+		if (o->kind == OPT_BOOL) {
+			o->set = true;
+			o->value = "true";
+			continue;
+		}
+		const char *v = p[1] ? p + 1 : NULL;
+		if (!v) {
+			if (*i + 1 >= argc) {
+				fprintf(stderr, "%s: option -%c needs a value\n", prog, *p);
+				return -1;
+			}
+			v = argv[++*i];
+		}
+		return store(prog, o, v);
+	}
+	return 0;
+}
+
 /* One option word at argv[*i]; may consume the next word as its value. */
 static int one_option(const char *prog, struct opt *opts, int argc, char **argv, int *i)
 {
@@ -99,6 +141,8 @@ static int one_option(const char *prog, struct opt *opts, int argc, char **argv,
 	const char *eq = strchr(name, '=');
 	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	struct opt *o = find_long(opts, name, len);
+	if (!o && w[1] != '-' && strlen(name) > 1 && find_alias(opts, name[0]))
+		return short_bundle(prog, opts, argc, argv, i);
 	if (!o) {
 		fprintf(stderr, "%s: unknown option %.*s\n", prog, (int)(len + (size_t)(name - w)),
 			w);

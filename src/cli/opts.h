@@ -2,6 +2,8 @@
 /*
  * A small option parser for brig's command lines.  It accepts both
  * "-flag" and "--flag" for long options (as runc's urfave/cli does),
+ * Docker's bundled short options ("-it", "-dit", "-m128m", "-eA=1") where
+ * a single-dash word names no long option,
  * "--flag=value" and "--flag value", single-letter aliases, repeatable
  * options, and "--" to end the options.
  */

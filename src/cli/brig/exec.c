@@ -2,7 +2,9 @@
 /* brig exec: run a command in a running container. */
 #include "cli/brig/brig-internal.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,6 +22,21 @@ static int exec_one(struct eng *eng, const char *id, const char *what, void *arg
 	if (r >= 0)
 		a->status = r;
 	return r;
+}
+
+/* Without -i the process gets no input, as Docker's: not the caller's
+ * stdin, and never the caller's terminal itself (which a process in the
+ * container could otherwise drive, TIOCSTI included). */
+static int stdin_from_null(void)
+{
+	int fd = BRIG_RETRY(open("/dev/null", O_RDONLY | O_CLOEXEC));
+	if (fd < 0)
+		return -1;
+	int r = dup2(fd, STDIN_FILENO);
+	int saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return r < 0 ? -1 : 0;
 }
 
 int brig_cmd_exec(const struct brig_global *g, int argc, char **argv)
@@ -50,6 +67,9 @@ int brig_cmd_exec(const struct brig_global *g, int argc, char **argv)
 	int rc;
 	if (a.x.tty && !isatty(STDIN_FILENO) && !a.x.detach) {
 		fputs("brig: exec -t: the input device is not a TTY\n", stderr);
+		rc = BRIG_EXIT_FAIL;
+	} else if (!a.x.interactive && !a.x.tty && stdin_from_null() < 0) {
+		fprintf(stderr, "brig: exec: /dev/null as stdin: %s\n", strerror(errno));
 		rc = BRIG_EXIT_FAIL;
 	} else {
 		rc = brig_for_each_container(g, pos, 1, exec_one, &a);
