@@ -194,10 +194,13 @@ monitor_fds() {
 }
 
 @test "the monitor holds as many fds after 20 restarts as after none (issue 20 B5)" {
-	local cfg=$BATS_TEST_TMPDIR/brig.conf data=$BATS_TEST_TMPDIR/data
-	echo '{"restart-backoff-max": "100ms"}' >"$cfg"
+	# Not local: teardown's brig (this one) needs it too, or it would
+	# leave the containers running.
+	CONF=$BATS_TEST_TMPDIR/brig.conf
+	local data=$BATS_TEST_TMPDIR/data
+	echo '{"restart-backoff-max": "100ms"}' >"$CONF"
 	mkdir -p "$data" && chmod 0777 "$data"
-	brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" --config "$cfg" "$@"; }
+	brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" --config "$CONF" "$@"; }
 	base=$(brig run -d bb:1 sleep 1000)
 	wait_for "$base" '{{.State.Status}}' running
 	# Exits 20 times, then stays up: the 21st run sleeps.
