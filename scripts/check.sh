@@ -121,6 +121,14 @@ run_fuzz_smoke() {
 	done
 }
 
+# The host-wide user-namespace registry (engine config userns-registry):
+# brig as root keeps it at /var/lib/brig/userns for every store, the tests'
+# stores included.  Made by this run, it goes at the end of this run.
+registry=/var/lib/brig/userns
+if [ ! -e "$registry" ] && [ "$(id -u)" -eq 0 ]; then
+	trap 'rm -rf "$registry"; rmdir /var/lib/brig 2>/dev/null' EXIT
+fi
+
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 
