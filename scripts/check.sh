@@ -126,7 +126,11 @@ run_fuzz_smoke() {
 # stores included.  Made by this run, it goes at the end of this run.
 registry=/var/lib/brig/userns
 if [ ! -e "$registry" ] && [ "$(id -u)" -eq 0 ]; then
-	trap 'rm -rf "$registry"; rmdir /var/lib/brig 2>/dev/null' EXIT
+	if [ -e /var/lib/brig ]; then
+		trap 'rm -rf "$registry"' EXIT
+	else
+		trap 'rm -rf "$registry"; rmdir /var/lib/brig 2>/dev/null' EXIT
+	fi
 fi
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
