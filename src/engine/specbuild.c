@@ -363,6 +363,7 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	    (r = apply_flags(g, o->flags, layers, id, &b, e)) < 0 ||
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
 	    (r = eng_userns_spec(b.spec, u, e)) < 0 || (r = idmap_volumes(g, b.spec, u, e)) < 0 ||
+	    (u->enabled && (r = eng_devices_userns(o->flags, b.spec, e)) < 0) ||
 	    (r = apply_security(g, o->flags, &b, security, e)) < 0)
 		goto out;
 	if (!(*config = docker_config(o, im, hostname, user, cwd, b.env, b.entry, b.cmd, e))) {

@@ -217,6 +217,19 @@ pty() {
 		fail_with "--device /dev/fuse:r could open it for writing"
 }
 
+@test "--device HOST:OTHER in the default user namespace: the host's node appears at OTHER" {
+	# mknod is refused in a user namespace: the node must come from HOST,
+	# not from a host node at OTHER (there is none).
+	[ ! -e /dev/brigt-zero ] || skip "the host has a /dev/brigt-zero"
+	run brig run --rm --device /dev/zero:/dev/brigt-zero bb:1 sh -c \
+		'stat -c "%F %t:%T" /dev/brigt-zero; head -c 3 /dev/brigt-zero | od -An -tx1'
+	[ "$status" -eq 0 ] || fail_with "--device /dev/zero:/dev/brigt-zero refused"
+	[ "${lines[0]}" = "character special file 1:5" ] || fail_with "the node at /dev/brigt-zero"
+	[ "$(echo ${lines[1]})" = "00 00 00" ] || fail_with "reading /dev/brigt-zero"
+	run brig run --rm bb:1 stat /dev/brigt-zero
+	[ "$status" -ne 0 ] || fail_with "/dev/brigt-zero there without --device"
+}
+
 # ------------------------------------------------------------------ mounts, kernel parameters
 
 @test "--tmpfs: mounted with its size and mode, nosuid,nodev, noexec unless exec" {

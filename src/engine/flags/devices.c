@@ -157,6 +157,34 @@ int eng_apply_devices(const struct eng_flags *f, json_t *oci, struct brig_err *e
 	return 0;
 }
 
+/*
+ * In a user namespace the runtime cannot mknod; it binds the host's node at
+ * the container path instead, which only works where both paths are the
+ * same.  A --device HOST:OTHER becomes a bind of HOST at OTHER (no nodev:
+ * the node must work); the cgroup rule made above still limits its use.
+ */
+int eng_devices_userns(const struct eng_flags *f, json_t *oci, struct brig_err *e)
+{
+	if (!f || f->n_devices == 0)
+		return 0;
+	json_t *devs = json_object_get(json_object_get(oci, "linux"), "devices");
+	json_t *mounts = eng_json_arr(oci, "mounts");
+	if (!mounts)
+		return brig_err_set(e, -EINVAL, "mounts is not an array");
+	for (size_t i = 0; i < f->n_devices; i++) {
+		const struct eng_device *d = &f->devices[i];
+		if (strcmp(d->host, d->ctr) == 0)
+			continue;
+		drop_device(devs, d->ctr);
+		json_t *m = json_pack("{s:s,s:s,s:s,s:[s,s,s]}", "destination", d->ctr, "type",
+				      "bind", "source", d->host, "options", "bind", "nosuid",
+				      "noexec");
+		if (!m || json_array_append_new(mounts, m) < 0)
+			return brig_err_oom(e);
+	}
+	return 0;
+}
+
 int eng_hc_devices(const struct eng_flags *f, json_t *hc)
 {
 	json_t *a = json_array();

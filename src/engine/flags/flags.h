@@ -102,6 +102,8 @@ char *const *eng_flags_group_names(const struct eng_flags *f);
  * file the engine loads the profile and sets linux.seccomp itself. */
 const char *eng_flags_seccomp_profile(const struct eng_flags *f);
 bool eng_flags_privileged(const struct eng_flags *f);
+/* After the user namespace is added: each --device HOST:OTHER as a bind. */
+int eng_devices_userns(const struct eng_flags *f, json_t *oci, struct brig_err *e);
 /* --stop-signal as a number (0 when not given), --stop-timeout in seconds
  * (false when not given). */
 int eng_flags_stop_signal(const struct eng_flags *f);
