@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Option parsing shared by brig and brig-runtime. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,55 @@ static int short_bundle(const char *prog, struct opt *opts, int argc, char **arg
 	return 0;
 }
 
+/* Edit distance (insertions, deletions, substitutions, swaps of neighbours)
+ * between a and the first blen bytes of b, for names of options. */
+static size_t distance(const char *a, const char *b, size_t blen)
+{
+	size_t alen = strlen(a);
+	if (alen > 63 || blen > 63)
+		return SIZE_MAX;
+	size_t d[64][64];
+	for (size_t i = 0; i <= alen; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= blen; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= alen; i++)
+		for (size_t j = 1; j <= blen; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[alen][blen];
+}
+
+/* "unknown option --rn (did you mean --rm?)": the closest declared long
+ * name within two edits (one for short names). */
+static void unknown_option(const char *prog, const struct opt *opts, const char *w,
+			   const char *name, size_t len)
+{
+	const struct opt *best = NULL;
+	size_t bestd = len <= 3 ? 1 : 2;
+	for (const struct opt *o = opts; o->name; o++) {
+		size_t d = distance(o->name, name, len);
+		if (d <= bestd && (!best || d < bestd)) {
+			best = o;
+			bestd = d;
+		}
+	}
+	int shown = (int)(len + (size_t)(name - w));
+	if (best)
+		fprintf(stderr, "%s: unknown option %.*s (did you mean --%s?)\n", prog, shown, w,
+			best->name);
+	else
+		fprintf(stderr, "%s: unknown option %.*s\n", prog, shown, w);
+}
+
 /* One option word at argv[*i]; may consume the next word as its value. */
 static int one_option(const char *prog, struct opt *opts, int argc, char **argv, int *i)
 {
@@ -144,8 +194,7 @@ static int one_option(const char *prog, struct opt *opts, int argc, char **argv,
 	if (!o && w[1] != '-' && strlen(name) > 1 && find_alias(opts, name[0]))
 		return short_bundle(prog, opts, argc, argv, i);
 	if (!o) {
-		fprintf(stderr, "%s: unknown option %.*s\n", prog, (int)(len + (size_t)(name - w)),
-			w);
+		unknown_option(prog, opts, w, name, len);
 		return -1;
 	}
 	if (o->kind == OPT_BOOL) {

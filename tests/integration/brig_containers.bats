@@ -393,3 +393,27 @@ image_with() { # NAME CHANGE...
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--log-opt colour=red"* ]]
 }
+
+@test "Docker's habits: start of a running container is a no-op; exec's 126/127; restart" {
+	run brig run -d --name svc bb:1 sleep 1000
+	[ "$status" -eq 0 ] || false
+	run brig start svc
+	[ "$status" -eq 0 ] && [ "$output" = svc ] || false
+	run -127 brig exec svc no-such-command
+	[ "$status" -eq 127 ] || false
+	[[ "$output" == *'"no-such-command": executable file not found'* ]] || false
+	run brig exec svc /etc/passwd
+	[ "$status" -eq 126 ] || false
+	run brig exec no-such-container true
+	[ "$status" -eq 125 ] || false
+	pid=$(brig inspect -f '{{.State.Pid}}' svc)
+	run brig restart -t 1 svc
+	[ "$status" -eq 0 ] && [ "$output" = svc ] || false
+	run brig inspect -f '{{.State.Running}} {{.State.Pid}}' svc
+	[[ "$output" == "true "* && "$output" != "true $pid" ]] || false
+	run brig stop -t 0 svc
+	run brig restart svc # a stopped container is just started
+	[ "$status" -eq 0 ] || false
+	run brig inspect -f '{{.State.Running}}' svc
+	[ "$output" = true ] || false
+}

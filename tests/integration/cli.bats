@@ -66,3 +66,15 @@ setup() {
 	done
 	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
+
+@test "an unknown option suggests the closest one, and only a close one" {
+	run "$BRIG" run --rn img true
+	[ "$status" -eq 125 ] || false
+	[ "$output" = "brig run: unknown option --rn (did you mean --rm?)" ] || false
+	run "$BRIG" ps --al
+	[ "$output" = "brig ps: unknown option --al (did you mean --all?)" ] || false
+	run "$BRIG" run --memroy=1g img true
+	[ "$output" = "brig run: unknown option --memroy (did you mean --memory?)" ] || false
+	run "$BRIG" run --zzzz img true
+	[ "$output" = "brig run: unknown option --zzzz" ] || false
+}

@@ -29,6 +29,9 @@ typedef int (*brig_cmd_fn)(const struct brig_global *g, int argc, char **argv);
 
 /* Print "brig: MESSAGE" as one line on stderr; returns BRIG_EXIT_FAIL. */
 int brig_fail(struct brig_err *e);
+/* Prints e and returns Docker's status for a process that could not be
+ * started: 127 (command not found), 126 (not executable), else 125. */
+int brig_start_status(struct brig_err *e);
 /* Parse a command's options; prints help when asked.  Returns 1 to go on,
  * 0 when help was printed, -1 after a usage error (already printed). */
 int brig_parse(const char *name, const char *args, struct opt *o, int argc, char **argv,
@@ -112,6 +115,7 @@ int brig_cmd_inspect_any(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_container_inspect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_stop(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_kill(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_restart(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rm(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_wait(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rename(const struct brig_global *g, int argc, char **argv);

@@ -13,15 +13,20 @@ struct exec_arg {
 	int status;
 };
 
-static int exec_one(struct eng *eng, const char *id, const char *what, void *arg,
-		    struct brig_err *e)
+/* Docker's statuses: 127 for a command that is not there, 126 for one that
+ * cannot be run, 125 for other failures. */
+static int exec_container(const struct brig_global *g, const char *name, struct exec_arg *a)
 {
-	(void)what;
-	struct exec_arg *a = arg;
-	int r = eng_exec(eng, id, &a->x, e);
-	if (r >= 0)
-		a->status = r;
-	return r;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_eng_ struct eng *eng = NULL;
+	char id[ENG_ID_LEN + 1];
+	if (brig_engine_open(g, &eng, &e) < 0 || eng_find(eng, name, id, &e) < 0)
+		return brig_fail(&e);
+	int r = eng_exec(eng, id, &a->x, &e);
+	if (r < 0)
+		return brig_start_status(&e);
+	a->status = r;
+	return 0;
 }
 
 /* Without -i the process gets no input, as Docker's: not the caller's
@@ -72,7 +77,7 @@ int brig_cmd_exec(const struct brig_global *g, int argc, char **argv)
 		fprintf(stderr, "brig: exec: /dev/null as stdin: %s\n", strerror(errno));
 		rc = BRIG_EXIT_FAIL;
 	} else {
-		rc = brig_for_each_container(g, pos, 1, exec_one, &a);
+		rc = exec_container(g, pos[0], &a);
 	}
 	opts_free(o);
 	return rc ? rc : a.status;

@@ -2,6 +2,7 @@
 /* brig: the docker-like command line, and its one command table. */
 #include "cli/brig/brig-internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ static const struct brig_command container_cmds[] = {
 	CMD("exec", brig_cmd_exec, "run a command in a running container", .flags = CMD_ENTERS),
 	CMD("top", brig_cmd_top, "list a container's processes"),
 	CMD("stop", brig_cmd_stop, "stop containers (signal, then SIGKILL after -t seconds)"),
+	CMD("restart", brig_cmd_restart, "stop containers, then start them again",
+	    .flags = CMD_ENTERS),
 	CMD("kill", brig_cmd_kill, "send a signal to containers"),
 	CMD("wait", brig_cmd_wait, "wait for containers to exit; print their exit codes"),
 	CMD("rename", brig_cmd_rename, "rename a container"),
@@ -100,6 +103,8 @@ static const struct brig_command commands[] = {
 	    .flags = CMD_ENTERS),
 	CMD("top", brig_cmd_top, "list a container's processes", CTRS),
 	CMD("stop", brig_cmd_stop, "stop containers (signal, then SIGKILL after -t seconds)", CTRS),
+	CMD("restart", brig_cmd_restart, "stop containers, then start them again", CTRS,
+	    .flags = CMD_ENTERS),
 	CMD("kill", brig_cmd_kill, "send a signal to containers", CTRS),
 	CMD("wait", brig_cmd_wait, "wait for containers to exit; print their exit codes", CTRS),
 	CMD("rename", brig_cmd_rename, "rename a container", CTRS),
@@ -180,6 +185,17 @@ static void group_usage(FILE *out, const struct brig_command *group)
 int brig_fail(struct brig_err *e)
 {
 	fprintf(stderr, "brig: %s\n", brig_err_str(e));
+	return BRIG_EXIT_FAIL;
+}
+
+int brig_start_status(struct brig_err *e)
+{
+	(void)brig_fail(e);
+	const char *msg = brig_err_str(e);
+	if (strstr(msg, "exec: ") && e->code == -ENOENT)
+		return 127;
+	if (strstr(msg, "exec: ") && (e->code == -EACCES || e->code == -EPERM))
+		return 126;
 	return BRIG_EXIT_FAIL;
 }
 

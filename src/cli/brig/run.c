@@ -274,18 +274,6 @@ int brig_cmd_create(const struct brig_global *g, int argc, char **argv)
 	return 0;
 }
 
-/* Exit status of a container that could not be started, as Docker's. */
-static int start_failure(struct brig_err *e)
-{
-	(void)brig_fail(e);
-	const char *msg = brig_err_str(e);
-	if (strstr(msg, "exec: ") && e->code == -ENOENT)
-		return 127;
-	if (strstr(msg, "exec: ") && (e->code == -EACCES || e->code == -EPERM))
-		return 126;
-	return BRIG_EXIT_FAIL;
-}
-
 int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = { CREATE_OPTS,
@@ -324,7 +312,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		if (rm)
 			(void)eng_remove(eng, id, true, true, &e2);
-		return start_failure(&e);
+		return brig_start_status(&e);
 	}
 	if (detach)
 		printf("%s\n", id);
@@ -358,8 +346,10 @@ int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 		int r = eng_find(eng, pos[i], id, &e);
 		if (r == 0)
 			r = eng_start(eng, id, attach ? ENG_ATTACH : ENG_DETACH, &e);
+		if (r == -EBUSY && !attach)
+			r = 0; /* already running: nothing to do, as Docker */
 		if (r < 0) {
-			rc = start_failure(&e);
+			rc = brig_start_status(&e);
 			continue;
 		}
 		if (attach)

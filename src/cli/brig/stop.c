@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* brig stop and brig kill: signal containers. */
+/* brig stop, restart and kill: signal containers. */
 #include "cli/brig/brig-internal.h"
 
 #include <signal.h>
@@ -15,7 +15,9 @@ static int stop_one(struct eng *eng, const char *id, const char *what, void *arg
 	return r;
 }
 
-int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
+/* brig stop|restart [-t N] CONTAINER...: each container through fn. */
+static int stop_family(const char *name, brig_ctr_fn fn, const struct brig_global *g, int argc,
+		       char **argv)
 {
 	struct opt o[] = { OPT_VALUE("time", 't', "N",
 				     "seconds before SIGKILL (default: the "
@@ -23,7 +25,7 @@ int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
-	int p = brig_parse("stop", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
+	int p = brig_parse(name, "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
 	const char *t = o[0].value;
 	int timeout = -1;
 	int64_t v = 0;
@@ -36,7 +38,30 @@ int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
 	opts_free(o);
 	if (p <= 0)
 		return p == 0 ? 0 : BRIG_EXIT_FAIL;
-	return brig_for_each_container(g, pos, npos, stop_one, &timeout);
+	return brig_for_each_container(g, pos, npos, fn, &timeout);
+}
+
+int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
+{
+	return stop_family("stop", stop_one, g, argc, argv);
+}
+
+/* Stopped (if it runs) and started again; a created or exited container is
+ * just started, as Docker does. */
+static int restart_one(struct eng *eng, const char *id, const char *what, void *arg,
+		       struct brig_err *e)
+{
+	int r = eng_stop(eng, id, *(int *)arg, e);
+	if (r == 0)
+		r = eng_start(eng, id, ENG_DETACH, e);
+	if (r == 0)
+		printf("%s\n", what);
+	return r;
+}
+
+int brig_cmd_restart(const struct brig_global *g, int argc, char **argv)
+{
+	return stop_family("restart", restart_one, g, argc, argv);
 }
 
 static int kill_one(struct eng *eng, const char *id, const char *what, void *arg,
