@@ -118,15 +118,21 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	/* A container left by a monitor that was killed. */
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	(void)rt_delete(&g->rt, m->id, true, &e2);
-	if (m->tty) {
-		/* The runtime relays the terminal and waits (foreground only). */
-		m->tty_status = rt_create(&g->rt, &o, e);
-		return m->tty_status < 0 ? m->tty_status : 0;
-	}
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	_cleanup_close_ int null = open_null(e);
 	if (null < 0)
 		return null;
+	if (m->tty) {
+		/* The runtime relays the terminal and waits (foreground only);
+		 * without -i it has nothing to read, as Docker's -t alone. */
+		struct stdio_swap s = { .saved = { -1, -1, -1 },
+					.child = { m->interactive ? 0 : null, 1, 2 } };
+		r = swap_in(&s, e);
+		if (r == 0)
+			r = m->tty_status = rt_create(&g->rt, &o, e);
+		swap_out(&s);
+		return r < 0 ? r : 0;
+	}
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	r = make_pipes(m, out, err, e);
 	if (r < 0) {
 		if (out[1] >= 0)

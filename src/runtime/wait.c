@@ -19,10 +19,12 @@
 static const int forwarded[] = { SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
 				 SIGUSR2, SIGWINCH, SIGCONT, SIGALRM, SIGPIPE };
 
-static void copy_size(int from, int to)
+/* The caller's terminal size onto the container's pty: from stdin, or from
+ * stdout when stdin is not a terminal (run -t without -i reads nothing). */
+static void copy_size(int to)
 {
 	struct winsize ws;
-	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
 		(void)ioctl(to, TIOCSWINSZ, &ws);
 }
 
@@ -48,8 +50,7 @@ int rt_recv_pty(int sock, int *master, struct brig_err *e)
 	memcpy(master, CMSG_DATA(c), sizeof(int));
 	/* Before the process starts, so it sees our size from its first
 	 * instruction, not after a race with us. */
-	if (isatty(STDIN_FILENO))
-		copy_size(STDIN_FILENO, *master);
+	copy_size(*master);
 	return 0;
 }
 
@@ -91,7 +92,7 @@ static bool wait_round(struct waiter *w, int *status)
 		struct signalfd_siginfo si;
 		if (read(w->sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGWINCH && w->master >= 0)
-				copy_size(STDIN_FILENO, w->master);
+				copy_size(w->master);
 			else if (si.ssi_signo != SIGCHLD)
 				(void)kill(w->pid, (int)si.ssi_signo);
 		}
@@ -126,8 +127,9 @@ int rt_wait_forward(pid_t pid, int master, struct brig_err *e)
 		struct termios t = saved;
 		cfmakeraw(&t);
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &t);
-		copy_size(STDIN_FILENO, master);
 	}
+	if (master >= 0)
+		copy_size(master);
 	int status = 0;
 	while (wait_round(&w, &status))
 		;

@@ -101,6 +101,23 @@ pty() {
 	[ "$output" = out:tty ] || fail_with "stdout and stderr are not a terminal under -t"
 }
 
+@test "-t without -i: a terminal of its own, sized like the caller's, that nobody types into" {
+	# Typed input must not reach the container; its read gives up after 5 s
+	# (a bound, not a race: with input relayed the line arrives at once).
+	probe='[ -t 0 ] && echo in:tty; stty size; echo ready
+		if read -t 5 x; then echo "got:$x"; else echo no-input; fi'
+	pty --after ready --size 19x61 $'typed secret\n' "$BRIG" --root "$ROOT" run --rm -t bb:1 sh -c "$probe"
+	[ "$status" -eq 0 ] || fail_with "run -t: exit status $status"
+	for want in in:tty "19 61" no-input; do
+		grep -qxF -- "$want" <<<"$output" || fail_with "run -t: no line '$want'"
+	done
+	id=$(brig run -d bb:1 sleep 1000)
+	pty --after ready --size 19x61 $'typed secret\n' "$BRIG" --root "$ROOT" exec -t "$id" sh -c "$probe"
+	for want in in:tty "19 61" no-input; do
+		grep -qxF -- "$want" <<<"$output" || fail_with "exec -t: no line '$want'"
+	done
+}
+
 @test "exec -i passes stdin; exec -i -t gives the process a terminal" {
 	id=$(brig run -d bb:1 sleep 1000)
 	run brig exec -i "$id" sh -c 'cat; [ -t 0 ] || echo not-tty' <<<"into exec"

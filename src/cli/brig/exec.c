@@ -29,8 +29,9 @@ static int exec_container(const struct brig_global *g, const char *name, struct 
 	return 0;
 }
 
-/* Without -i the process gets no input, as Docker's: not the caller's
- * stdin, and never the caller's terminal itself (which a process in the
+/* Without -i the process gets no input, as Docker's (with -t alone, a
+ * terminal of its own that nobody types into): not the caller's stdin, and
+ * never the caller's terminal itself (which a process in the
  * container could otherwise drive, TIOCSTI included). */
 static int stdin_from_null(void)
 {
@@ -73,7 +74,7 @@ int brig_cmd_exec(const struct brig_global *g, int argc, char **argv)
 	if (a.x.tty && !isatty(STDIN_FILENO) && !a.x.detach) {
 		fputs("brig: exec -t: the input device is not a TTY\n", stderr);
 		rc = BRIG_EXIT_FAIL;
-	} else if (!a.x.interactive && !a.x.tty && stdin_from_null() < 0) {
+	} else if (!a.x.interactive && stdin_from_null() < 0) {
 		fprintf(stderr, "brig: exec: /dev/null as stdin: %s\n", strerror(errno));
 		rc = BRIG_EXIT_FAIL;
 	} else {
