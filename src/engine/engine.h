@@ -83,6 +83,10 @@ struct eng_create_opts {
 	bool init;
 	/* --userns auto (NULL: the default, a range of its own) or host */
 	const char *userns;
+	/* --storage-opt size=SIZE: bound the writable root (a btrfs store
+	 * with quotas; refused elsewhere) */
+	char **storage_opts;
+	size_t n_storage_opts;
 };
 
 /* The parsed --restart policy. */
