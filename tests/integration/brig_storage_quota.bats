@@ -2,7 +2,7 @@
 # Issue 20 A6: a bound on a writable root.  `--storage-opt size=SIZE`,
 # `brig volume create -o size=SIZE` and the engine config's
 # "default-storage-size" bound what a container's writable root or a volume
-# may hold: a btrfs subvolume with a qgroup limit (docs/storage-quota.md).
+# may hold: a btrfs subvolume with a qgroup limit (docs/engine.md, "Bounds on what a container writes").
 # The tests make their own btrfs in a file, loop-mounted, with quotas on,
 # and use it as the store; a store anywhere else refuses the bound.
 
