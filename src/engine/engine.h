@@ -7,6 +7,8 @@
  *                                 atomically and durably under "lock"
  *       lock                      flock: exclusive to change the record
  *       upper/ work/              the overlay's upper and work directories
+ *       rw/upper/ rw/work/        the same, bounded (--storage-opt size=):
+ *                                 rw/ is a btrfs subvolume (quota.c)
  *       merged/                   where the rootfs is attached (inside the
  *                                 container's mount namespace only)
  *       rootfs/                   the copied rootfs when overlay is not used
