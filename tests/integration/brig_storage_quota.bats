@@ -112,6 +112,10 @@ expect_bounded() {
 	[ "$output" = '{"size":"10m"}' ] || { echo "StorageOpt: $output"; false; }
 	run -0 brig inspect -f '{{.GraphDriver.Data.UpperDir}}' q
 	[[ "$output" == */rw/upper ]] || { echo "UpperDir: $output"; false; }
+	# system df counts the 5 MB in the rw/ subvolume (a device of its own).
+	run -0 brig system df --format json
+	run -0 jq -r .Containers.Size <<<"$output"
+	[ "$output" -ge $((5 << 20)) ] || { echo "system df: containers hold $output bytes"; false; }
 }
 
 @test "rm removes the container's bounded subvolume" {
