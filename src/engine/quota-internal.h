@@ -34,8 +34,8 @@ int eng_quota_parse_opts(char *const *opts, size_t n, const char *flag, int64_t 
 			 struct brig_err *e);
 
 /* Make the directory name in parentfd (mode) as a subvolume bounded to
- * bytes; flag names what asked for it in the refusal.  Nothing is left
- * behind on failure. */
+ * bytes; flag names what asked for it in the refusal ("--opt size").
+ * Nothing is left behind on failure. */
 int eng_quota_mkdir(struct eng *g, int parentfd, const char *name, mode_t mode, int64_t bytes,
 		    const char *flag, struct brig_err *e);
 

@@ -62,7 +62,7 @@ int eng_quota_parse_opts(char *const *opts, size_t n, const char *flag, int64_t 
 static int refuse(struct eng *g, const char *flag, const char *what, struct brig_err *e)
 {
 	return brig_err_set(e, -EOPNOTSUPP,
-			    "%s size needs the store on btrfs with quotas enabled "
+			    "%s needs the store on btrfs with quotas enabled "
 			    "(btrfs quota enable); %s is %s",
 			    flag, g->root, what);
 }
@@ -120,17 +120,17 @@ const char *eng_quota_rw_prefix(int ctrfd)
 int eng_quota_container_prepare(struct eng *g, const struct eng_create_opts *o, int ctrfd,
 				int64_t *bytes, struct brig_err *e)
 {
-	const char *flag = "--storage-opt";
-	int r = eng_quota_parse_opts(o->storage_opts, o->n_storage_opts, flag, bytes, e);
+	const char *what = "--storage-opt size";
+	int r = eng_quota_parse_opts(o->storage_opts, o->n_storage_opts, "--storage-opt", bytes, e);
 	if (r < 0)
 		return r;
 	if (!*bytes && (o->read_write || !g->cfg->read_only_rootfs)) {
 		*bytes = g->cfg->storage_size;
-		flag = "default-storage-size (engine config)";
+		what = "the engine config's default-storage-size";
 	}
 	if (!*bytes)
 		return 0;
-	return eng_quota_mkdir(g, ctrfd, ENG_QUOTA_RW, 0711, *bytes, flag, e);
+	return eng_quota_mkdir(g, ctrfd, ENG_QUOTA_RW, 0711, *bytes, what, e);
 }
 
 json_t *eng_quota_opts_json(int64_t bytes)

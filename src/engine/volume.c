@@ -204,7 +204,7 @@ static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labe
 	int r = engvol_data_path(g, name, data, sizeof(data), e);
 	if (r < 0)
 		return r;
-	if (size && (r = eng_quota_mkdir(g, dfd, VOL_DATA, 0755, size, "--opt", e)) < 0)
+	if (size && (r = eng_quota_mkdir(g, dfd, VOL_DATA, 0755, size, "--opt size", e)) < 0)
 		return r;
 	if (!size && (mkdirat(dfd, VOL_DATA, 0755) < 0 || fchmodat(dfd, VOL_DATA, 0755, 0) < 0))
 		return brig_err_sys(e, errno, "creating %s", data);

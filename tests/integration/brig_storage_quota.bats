@@ -181,6 +181,15 @@ expect_bounded() {
 	[[ "$output" == "brig: --opt size needs the store on btrfs"* ]] || { echo "message: $output"; false; }
 	run -0 brig volume ls -q
 	[ -z "$output" ] || { echo "a volume was left: $output"; false; }
+	# The engine config's default: writable containers are refused, naming
+	# the key; read-only ones get no bound and run.
+	echo '{"default-storage-size": "10m"}' >"$CONF"
+	run brig run --rm --read-write bb:1 true
+	[ "$status" -eq 125 ] || { echo "run: $status $output"; false; }
+	[[ "$output" == "brig: the engine config's default-storage-size needs the store on btrfs"* ]] ||
+		{ echo "message: $output"; false; }
+	run brig run --rm bb:1 echo read-only
+	[ "$status" -eq 0 ] && [ "$output" = read-only ] || { echo "read-only run: $status $output"; false; }
 	run brig run --rm --storage-opt quota=1 bb:1 true
 	[ "$status" -eq 125 ] || { echo "run: $status $output"; false; }
 	[[ "$output" == *"--storage-opt quota=1: unknown option"* ]] || { echo "message: $output"; false; }
