@@ -87,9 +87,12 @@ static json_t *initial_state(void)
 			 "FinishedAt", "0001-01-01T00:00:00Z");
 }
 
+/* ctrfd: the container directory, to see whether upper/ and work/ are in a
+ * bounded rw/ (quota.c). */
 static json_t *graph_driver(struct eng *g, const char *id, const char *driver, const char *ctrdir,
-			    const char *rw, const char *root, const json_t *layers)
+			    int ctrfd, const json_t *layers)
 {
+	const char *root = g->root, *rw = eng_quota_rw_prefix(ctrfd);
 	char mnt[PATH_MAX];
 	if (eng_mountpoint(g, id, mnt, sizeof(mnt)) < 0)
 		mnt[0] = '\0';
@@ -190,19 +193,17 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 	if (host)
 		(void)json_object_set_new(host, "StorageOpt",
 					  eng_quota_opts_json(mk->storage_size));
-	return json_pack("{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
-			 "s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
-			 "Id", mk->id, "Created", now, "Path",
-			 json_string_value(json_array_get(args, 0)), "Args", rest, "Name", "/",
-			 name, "Image", im->id, "RestartCount", 0, "Driver", mk->driver, "Platform",
-			 "linux", "State", initial_state(), "Config", mk->config, "HostConfig",
-			 host, "GraphDriver",
-			 graph_driver(g, mk->id, mk->driver, mk->ctrdir,
-				      eng_quota_rw_prefix(mk->ctrfd), g->root, mk->layers),
-			 "LogPath", log, "Mounts", mk->volumes, "Brig", "Spec", mk->spec, "Binds",
-			 mk->binds, "Layers", mk->layers, "ManifestDigest", im->manifest_digest,
-			 "Security", mk->security, "Userns", userns, "Effective",
-			 eng_effective(mk->spec, mk->security, userns));
+	return json_pack(
+		"{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
+		"s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
+		"Id", mk->id, "Created", now, "Path", json_string_value(json_array_get(args, 0)),
+		"Args", rest, "Name", "/", name, "Image", im->id, "RestartCount", 0, "Driver",
+		mk->driver, "Platform", "linux", "State", initial_state(), "Config", mk->config,
+		"HostConfig", host, "GraphDriver",
+		graph_driver(g, mk->id, mk->driver, mk->ctrdir, mk->ctrfd, mk->layers), "LogPath",
+		log, "Mounts", mk->volumes, "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers",
+		mk->layers, "ManifestDigest", im->manifest_digest, "Security", mk->security,
+		"Userns", userns, "Effective", eng_effective(mk->spec, mk->security, userns));
 }
 
 /* Claim the name and make the container visible, under names.lock. */
