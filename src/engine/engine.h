@@ -7,6 +7,8 @@
  *                                 atomically and durably under "lock"
  *       lock                      flock: exclusive to change the record
  *       upper/ work/              the overlay's upper and work directories
+ *       rw/upper/ rw/work/        the same, bounded (--storage-opt size=):
+ *                                 rw/ is a btrfs subvolume (quota.c)
  *       merged/                   where the rootfs is attached (inside the
  *                                 container's mount namespace only)
  *       rootfs/                   the copied rootfs when overlay is not used
@@ -83,6 +85,10 @@ struct eng_create_opts {
 	bool init;
 	/* --userns auto (NULL: the default, a range of its own) or host */
 	const char *userns;
+	/* --storage-opt size=SIZE: bound the writable root (a btrfs store
+	 * with quotas; refused elsewhere) */
+	char **storage_opts;
+	size_t n_storage_opts;
 };
 
 /* The parsed --restart policy. */

@@ -11,6 +11,7 @@
  * claims to exist.
  */
 #include "engine/engine-internal.h"
+#include "engine/quota-internal.h"
 #include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
@@ -86,9 +87,12 @@ static json_t *initial_state(void)
 			 "FinishedAt", "0001-01-01T00:00:00Z");
 }
 
+/* ctrfd: the container directory, to see whether upper/ and work/ are in a
+ * bounded rw/ (quota.c). */
 static json_t *graph_driver(struct eng *g, const char *id, const char *driver, const char *ctrdir,
-			    const char *root, const json_t *layers)
+			    int ctrfd, const json_t *layers)
 {
+	const char *root = g->root, *rw = eng_quota_rw_prefix(ctrfd);
 	char mnt[PATH_MAX];
 	if (eng_mountpoint(g, id, mnt, sizeof(mnt)) < 0)
 		mnt[0] = '\0';
@@ -104,9 +108,12 @@ static json_t *graph_driver(struct eng *g, const char *id, const char *driver, c
 		if (brig_appendf(&lower, &len, "%s%s/layers/%s", len ? ":" : "", root, d) < 0)
 			return NULL;
 	}
+	char upper[16], work[16]; /* "[rw/]upper" */
+	(void)snprintf(upper, sizeof(upper), "/%supper", rw);
+	(void)snprintf(work, sizeof(work), "/%swork", rw);
 	return json_pack("{s:s,s:{s:s,s:s+,s:s+,s:s+}}", "Name", "overlay", "Data", "LowerDir",
-			 lower ? lower : "", "UpperDir", ctrdir, "/upper", "WorkDir", ctrdir,
-			 "/work", "MergedDir", mnt, "");
+			 lower ? lower : "", "UpperDir", ctrdir, upper, "WorkDir", ctrdir, work,
+			 "MergedDir", mnt, "");
 }
 
 struct making {
@@ -117,6 +124,7 @@ struct making {
 	json_t *layers, *spec, *config, *security, *logcfg, *volumes, *binds;
 	const char *driver;
 	struct eng_userns userns;
+	int64_t storage_size; /* bytes, 0: unbounded (quota.c) */
 };
 
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
@@ -182,6 +190,9 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 						       o->auto_remove, "ReadonlyRootfs",
 						       !o->read_write, "NetworkMode", "none",
 						       "PidsLimit", pids ? pids : json_integer(0)));
+	if (host)
+		(void)json_object_set_new(host, "StorageOpt",
+					  eng_quota_opts_json(mk->storage_size));
 	return json_pack(
 		"{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
 		"s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
@@ -189,7 +200,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 		"Args", rest, "Name", "/", name, "Image", im->id, "RestartCount", 0, "Driver",
 		mk->driver, "Platform", "linux", "State", initial_state(), "Config", mk->config,
 		"HostConfig", host, "GraphDriver",
-		graph_driver(g, mk->id, mk->driver, mk->ctrdir, g->root, mk->layers), "LogPath",
+		graph_driver(g, mk->id, mk->driver, mk->ctrdir, mk->ctrfd, mk->layers), "LogPath",
 		log, "Mounts", mk->volumes, "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers",
 		mk->layers, "ManifestDigest", im->manifest_digest, "Security", mk->security,
 		"Userns", userns, "Effective", eng_effective(mk->spec, mk->security, userns));
@@ -247,7 +258,11 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 		return brig_err_sys(e, errno, "opening %s", mk->tmp);
 	if (!(mk->layers = layers_json(im)))
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	int r = choose_driver(g, mk->ctrfd, mk->layers, &mk->driver, e);
+	int r = eng_quota_container_prepare(g, o, mk->ctrfd, &mk->storage_size, e);
+	if (r == 0)
+		r = choose_driver(g, mk->ctrfd, mk->layers, &mk->driver, e);
+	if (r == 0 && mk->storage_size && strcmp(mk->driver, "overlay") != 0)
+		r = brig_err_set(e, -EOPNOTSUPP, "a storage size bound needs the overlay driver");
 	if (r < 0 || (r = eng_rootfs_chown(mk->ctrfd, mk->driver, &mk->userns, e)) < 0 ||
 	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
 				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0 ||
@@ -307,7 +322,7 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 			brig_warn("removing the volumes made for %.12s: %s", mk.id,
 				  brig_err_str(&e2));
 		brig_err_clear(&e2);
-		if (brig_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
+		if (eng_quota_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
 	} else {
 		memcpy(id, mk.id, ENG_ID_LEN + 1);
@@ -389,7 +404,7 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 	(void)snprintf(gone, sizeof(gone), ".rm-%s", id);
 	if (renameat(g->ctrsfd, id, g->ctrsfd, gone) < 0)
 		return brig_err_sys(e, errno, "removing container %.12s", id);
-	int r = brig_rm_rf(g->ctrsfd, gone, e);
+	int r = eng_quota_rm_rf(g->ctrsfd, gone, e);
 	if (r == 0)
 		(void)eng_event_emit_as(
 			g, id, json_string_value(json_object_get(rec, "Name")),

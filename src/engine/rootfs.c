@@ -15,6 +15,7 @@
  * is then bound (nosuid, nodev) the same way.
  */
 #include "engine/engine-internal.h"
+#include "engine/quota-internal.h"
 #include "brig-mutant.h"
 #include "image/layer/layer.h"
 #include "engine/config/engine-config.h"
@@ -213,8 +214,11 @@ int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const cha
 	int r;
 	if (strcmp(driver, "copy") == 0)
 		return copy_layers(g, ctrfd, layers, e);
-	if ((r = mkdir_at(ctrfd, "upper", 0755, e)) < 0 ||
-	    (r = mkdir_at(ctrfd, "work", 0700, e)) < 0)
+	char upper[16], work[16];
+	const char *rw = eng_quota_rw_prefix(ctrfd); /* "rw/" when bounded */
+	(void)snprintf(upper, sizeof(upper), "%supper", rw);
+	(void)snprintf(work, sizeof(work), "%swork", rw);
+	if ((r = mkdir_at(ctrfd, upper, 0755, e)) < 0 || (r = mkdir_at(ctrfd, work, 0700, e)) < 0)
 		return r;
 	if (json_array_size(layers) == 0)
 		return mkdir_at(ctrfd, "empty", 0755, e);
@@ -309,14 +313,15 @@ static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char 
 	return list ? fsconfig_str(fsfd, "lowerdir", list, e) : 0;
 }
 
-static int upper_work(int fsfd, const char *ctrdir, struct brig_err *e)
+static int upper_work(int fsfd, int ctrfd, const char *ctrdir, struct brig_err *e)
 {
 	char path[PATH_MAX];
+	const char *rw = eng_quota_rw_prefix(ctrfd);
 	int r = 0;
-	if (brig_snprintf(path, sizeof(path), "%s/upper", ctrdir) < 0 ||
+	if (brig_snprintf(path, sizeof(path), "%s/%supper", ctrdir, rw) < 0 ||
 	    (r = fsconfig_str(fsfd, "upperdir", path, e)) < 0)
 		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
-	if (brig_snprintf(path, sizeof(path), "%s/work", ctrdir) < 0 ||
+	if (brig_snprintf(path, sizeof(path), "%s/%swork", ctrdir, rw) < 0 ||
 	    (r = fsconfig_str(fsfd, "workdir", path, e)) < 0)
 		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
 	return 0;
@@ -339,7 +344,7 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 	struct trees t = { 0 };
 	int r = set_lowers(g, fsfd, layers, ctrdir, usfd, &t, e);
 	if (r == 0)
-		r = upper_work(fsfd, ctrdir, e);
+		r = upper_work(fsfd, ctrfd, ctrdir, e);
 	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		r = brig_err_sys(e, errno, "creating the overlay");
 	trees_close(&t);
@@ -441,7 +446,9 @@ int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, 
 {
 	if (!u->enabled || strcmp(driver, "overlay") != 0)
 		return 0;
-	if (fchownat(ctrfd, "upper", u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	char upper[16];
+	(void)snprintf(upper, sizeof(upper), "%supper", eng_quota_rw_prefix(ctrfd));
+	if (fchownat(ctrfd, upper, u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return brig_err_sys(e, errno, "giving the upper directory to the container's root");
 	return 0;
 }

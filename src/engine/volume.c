@@ -9,6 +9,7 @@
  */
 #include "engine/volume-internal.h"
 #include "engine/engine-internal.h"
+#include "engine/quota-internal.h"
 #include "engine/flags/flags.h"
 
 #include <dirent.h>
@@ -21,10 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define VOL_DIR "volumes"
 #define VOL_LOCK ".lock"
-#define VOL_DATA "_data"
-#define VOL_DU_DEPTH 128
 
 bool eng_volume_name_valid(const char *s)
 {
@@ -200,20 +198,23 @@ bool engvol_vol_exists(int volsfd, const char *name)
 /* ---- making and deleting -------------------------------------------------- */
 
 static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labels, bool anon,
-		    struct brig_err *e)
+		    int64_t size, struct brig_err *e)
 {
 	char data[PATH_MAX], now[64];
 	int r = engvol_data_path(g, name, data, sizeof(data), e);
 	if (r < 0)
 		return r;
-	if (mkdirat(dfd, VOL_DATA, 0755) < 0 || fchmodat(dfd, VOL_DATA, 0755, 0) < 0)
+	if (size && (r = eng_quota_mkdir(g, dfd, VOL_DATA, 0755, size, "--opt size", e)) < 0)
+		return r;
+	if (!size && (mkdirat(dfd, VOL_DATA, 0755) < 0 || fchmodat(dfd, VOL_DATA, 0755, 0) < 0))
 		return brig_err_sys(e, errno, "creating %s", data);
 	if (mkdirat(dfd, VOL_PENDING, 0700) < 0)
 		return brig_err_sys(e, errno, "creating the claims of volume %s", name);
 	eng_now(now);
-	_cleanup_json_ json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:O,s:{},s:b}", "Name", name,
+	_cleanup_json_ json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b}", "Name", name,
 					       "Driver", "local", "Mountpoint", data, "CreatedAt",
-					       now, "Labels", labels, "Options", "Anonymous", anon);
+					       now, "Labels", labels, "Options",
+					       eng_quota_opts_json(size), "Anonymous", anon);
 	_cleanup_free_ char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (!text)
 		return brig_err_oom(e);
@@ -225,7 +226,7 @@ static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labe
 /* Make the volume in ROOT/volumes/.tmp-XXXX and rename it to name (which
  * must not exist: -EEXIST).  Called under the volumes lock. */
 int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels, bool anon,
-		    struct brig_err *e)
+		    int64_t size, struct brig_err *e)
 {
 	char tmp[5 + 33] = ".tmp-";
 	_cleanup_json_ json_t *empty = json_object();
@@ -241,7 +242,7 @@ int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *l
 	if (dfd < 0)
 		r = brig_err_sys(e, errno, "opening %s/%s/%s", g->root, VOL_DIR, tmp);
 	else
-		r = vol_fill(g, dfd, name, labels ? labels : empty, anon, e);
+		r = vol_fill(g, dfd, name, labels ? labels : empty, anon, size, e);
 	if (r == 0 && renameat2(volsfd, tmp, volsfd, name, RENAME_NOREPLACE) < 0)
 		r = errno == EEXIST ? brig_err_set(e, -EEXIST, "volume %s exists", name)
 				    : brig_err_sys(e, errno, "renaming volume %s into place", name);
@@ -249,7 +250,7 @@ int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *l
 		r = brig_err_sys(e, errno, "syncing %s/%s", g->root, VOL_DIR);
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
-		if (brig_rm_rf(volsfd, tmp, &e2) < 0)
+		if (eng_quota_rm_rf(volsfd, tmp, &e2) < 0)
 			brig_warn("removing %s: %s", tmp, brig_err_str(&e2));
 	}
 	return r;
@@ -261,19 +262,23 @@ int engvol_vol_delete(struct eng *g, int volsfd, const char *name, struct brig_e
 {
 	char gone[ENG_VOLUME_NAME_MAX + 8];
 	(void)snprintf(gone, sizeof(gone), ".rm-%s", name);
-	int r = brig_rm_rf(volsfd, gone, e); /* an earlier crash's leftover */
+	int r = eng_quota_rm_rf(volsfd, gone, e); /* an earlier crash's leftover */
 	if (r < 0)
 		return r;
 	if (renameat(volsfd, name, volsfd, gone) < 0)
 		return brig_err_sys(e, errno, "removing volume %s from %s/%s", name, g->root,
 				    VOL_DIR);
-	return brig_rm_rf(volsfd, gone, e);
+	return eng_quota_rm_rf(volsfd, gone, e);
 }
 
-int eng_volume_create(struct eng *g, const char *name, const json_t *labels, json_t **out,
-		      struct brig_err *e)
+int eng_volume_create(struct eng *g, const char *name, const json_t *labels, char *const *opts,
+		      size_t n_opts, json_t **out, struct brig_err *e)
 {
 	char anon[ENG_ID_LEN + 1];
+	int64_t size;
+	int sr = eng_quota_parse_opts(opts, n_opts, "--opt", &size, e);
+	if (sr < 0)
+		return sr;
 	if (name && !eng_volume_name_valid(name))
 		return brig_err_set(e, -EINVAL,
 				    "invalid volume name \"%.64s\": use "
@@ -292,7 +297,7 @@ int eng_volume_create(struct eng *g, const char *name, const json_t *labels, jso
 		name = anon;
 	}
 	if (!engvol_vol_exists(volsfd, name) &&
-	    (r = engvol_vol_make(g, volsfd, name, labels, name == anon, e)) < 0)
+	    (r = engvol_vol_make(g, volsfd, name, labels, name == anon, size, e)) < 0)
 		return r;
 	_cleanup_json_ json_t *doc = NULL;
 	if ((r = engvol_vol_read(g, volsfd, name, &doc, e)) < 0)
@@ -394,8 +399,8 @@ static int claim_users(struct eng *g, int dfd, const char *skip, bool drop_stale
 }
 
 /* The ids of the containers that use volume name (skip excepted). */
-static int volume_users(struct eng *g, int volsfd, const char *name, const json_t *by_records,
-			const char *skip, bool drop_stale, json_t **out, struct brig_err *e)
+int engvol_users(struct eng *g, int volsfd, const char *name, const json_t *by_records,
+		 const char *skip, bool drop_stale, json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *ids = json_array();
 	const json_t *known = json_object_get(by_records, name);
@@ -414,7 +419,7 @@ static int volume_users(struct eng *g, int volsfd, const char *name, const json_
 /* ---- listing, removing, pruning ------------------------------------------- */
 
 /* The names of ROOT/volumes, sorted (also the leftovers when asked). */
-static int vol_names(struct eng *g, int volsfd, bool leftovers, json_t **out, struct brig_err *e)
+int engvol_names(struct eng *g, int volsfd, bool leftovers, json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *names = json_array();
 	int fd = BRIG_RETRY(openat(volsfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -457,7 +462,7 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 	if (volsfd < 0)
 		return volsfd;
 	_cleanup_json_ json_t *names = NULL, *by = NULL, *arr = json_array();
-	int r = arr ? vol_names(g, volsfd, false, &names, e) : brig_err_oom(e);
+	int r = arr ? engvol_names(g, volsfd, false, &names, e) : brig_err_oom(e);
 	if (r < 0 || (r = engvol_record_users(g, NULL, &by, e)) < 0)
 		return r;
 	size_t i;
@@ -468,7 +473,7 @@ int eng_volume_list(struct eng *g, json_t **out, struct brig_err *e)
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		_cleanup_json_ json_t *doc = NULL, *users = NULL;
 		if (engvol_vol_read(g, volsfd, name, &doc, &e2) < 0 ||
-		    volume_users(g, volsfd, name, by, NULL, false, &users, &e2) < 0) {
+		    engvol_users(g, volsfd, name, by, NULL, false, &users, &e2) < 0) {
 			brig_warn("skipping volume %s: %s", name, brig_err_str(&e2));
 			continue;
 		}
@@ -484,7 +489,7 @@ int engvol_remove_unused(struct eng *g, int volsfd, const char *name, const json
 			 const char *skip, struct brig_err *e)
 {
 	_cleanup_json_ json_t *users = NULL;
-	int r = volume_users(g, volsfd, name, by, skip, true, &users, e);
+	int r = engvol_users(g, volsfd, name, by, skip, true, &users, e);
 	if (r < 0)
 		return r;
 	if (json_array_size(users))
@@ -511,120 +516,4 @@ int eng_volume_remove(struct eng *g, const char *name, struct brig_err *e)
 	if ((r = engvol_record_users(g, NULL, &by, e)) < 0)
 		return r;
 	return engvol_remove_unused(g, volsfd, name, by, NULL, e);
-}
-
-/* Apparent size of a tree (regular files), not following symlinks nor
- * crossing mounts; deeper than VOL_DU_DEPTH is not counted. */
-static uint64_t du_at(int at, const char *name, dev_t dev, int depth)
-{
-	struct stat st;
-	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
-		return 0;
-	if (!S_ISDIR(st.st_mode))
-		return S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-	if (depth >= VOL_DU_DEPTH)
-		return 0;
-	int fd = BRIG_RETRY(openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			(void)close(fd);
-		return 0;
-	}
-	uint64_t sum = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			sum += du_at(dirfd(d), de->d_name, dev, depth + 1);
-	(void)closedir(d);
-	return sum;
-}
-
-static uint64_t vol_size(int volsfd, const char *name)
-{
-	struct stat st;
-	_cleanup_close_ int dfd = BRIG_RETRY(
-		openat(volsfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	if (dfd < 0 || fstat(dfd, &st) < 0)
-		return 0;
-	return du_at(dfd, VOL_DATA, st.st_dev, 0);
-}
-
-/* Every "K" or "K=V" of filters among labels. */
-static bool labels_match(const json_t *labels, char *const *filters)
-{
-	for (size_t i = 0; filters && filters[i]; i++) {
-		const char *f = filters[i], *eq = strchr(f, '=');
-		size_t klen = eq ? (size_t)(eq - f) : strlen(f);
-		const char *k;
-		json_t *v;
-		bool found = false;
-		json_object_foreach((json_t *)labels, k, v) found |= strlen(k) == klen &&
-			strncmp(k, f, klen) == 0 &&
-			(!eq || strcmp(json_string_value(v), eq + 1) == 0);
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-static void prune_leftovers(struct eng *g, int volsfd)
-{
-	_cleanup_err_ struct brig_err e2 = { 0 };
-	_cleanup_json_ json_t *left = NULL;
-	if (vol_names(g, volsfd, true, &left, &e2) < 0) {
-		brig_warn("%s", brig_err_str(&e2));
-		return;
-	}
-	size_t i;
-	json_t *n;
-	json_array_foreach(left, i, n) if (brig_rm_rf(volsfd, json_string_value(n), &e2) < 0)
-		brig_warn("removing %s: %s", json_string_value(n), brig_err_str(&e2));
-}
-
-/* Prune one volume when it qualifies; appends {Name, Size} to removed. */
-static int prune_one(struct eng *g, int volsfd, const char *name, bool all, char *const *filters,
-		     const json_t *by, json_t *removed, struct brig_err *e)
-{
-	_cleanup_err_ struct brig_err e2 = { 0 };
-	_cleanup_json_ json_t *doc = NULL, *users = NULL;
-	if (engvol_vol_read(g, volsfd, name, &doc, &e2) < 0) {
-		brig_warn("skipping volume %s: %s", name, brig_err_str(&e2));
-		return 0;
-	}
-	if (!all && !json_is_true(json_object_get(doc, "Anonymous")))
-		return 0;
-	if (!labels_match(json_object_get(doc, "Labels"), filters))
-		return 0;
-	int r = volume_users(g, volsfd, name, by, NULL, true, &users, e);
-	if (r < 0 || json_array_size(users))
-		return r;
-	uint64_t size = vol_size(volsfd, name);
-	if ((r = engvol_vol_delete(g, volsfd, name, e)) < 0)
-		return r;
-	return json_array_append_new(
-		       removed, json_pack("{s:s,s:I}", "Name", name, "Size", (json_int_t)size)) < 0
-		? brig_err_oom(e)
-		: 0;
-}
-
-int eng_volume_prune(struct eng *g, bool all, char *const *label_filters, json_t **removed,
-		     struct brig_err *e)
-{
-	_cleanup_close_ int volsfd = -1, lock = -1;
-	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
-	if (lr < 0)
-		return lr;
-	prune_leftovers(g, volsfd);
-	_cleanup_json_ json_t *names = NULL, *by = NULL, *out = json_array();
-	int r = out ? vol_names(g, volsfd, false, &names, e) : brig_err_oom(e);
-	if (r < 0 || (r = engvol_record_users(g, NULL, &by, e)) < 0)
-		return r;
-	size_t i;
-	json_t *n;
-	json_array_foreach(names, i,
-			   n) if ((r = prune_one(g, volsfd, json_string_value(n), all,
-						 label_filters, by, out, e)) < 0) return r;
-	*removed = brig_steal_ptr(out);
-	return 0;
 }

@@ -36,11 +36,13 @@
 bool eng_volume_name_valid(const char *name);
 
 /* Create the volume name (NULL: an anonymous one with a new 64-hex name)
- * with labels (an object of strings, or NULL).  An existing named volume is
- * kept as it is (Docker's `volume create` is idempotent) and returned.
- * *out (may be NULL) gets its inspect object. */
-int eng_volume_create(struct eng *g, const char *name, const json_t *labels, json_t **out,
-		      struct brig_err *e);
+ * with labels (an object of strings, or NULL) and driver options opts
+ * ("size=SIZE" bounds what _data may hold: a btrfs store with quotas,
+ * refused elsewhere).  An existing named volume is kept as it is (Docker's
+ * `volume create` is idempotent) and returned.  *out (may be NULL) gets
+ * its inspect object. */
+int eng_volume_create(struct eng *g, const char *name, const json_t *labels, char *const *opts,
+		      size_t n_opts, json_t **out, struct brig_err *e);
 
 /* The inspect object of one volume (volume.json, checked, with Mountpoint
  * from the current root and "Scope": "local").  -ENOENT "no such volume". */

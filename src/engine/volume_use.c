@@ -65,7 +65,7 @@ static int claim_one(struct eng *g, int volsfd, const struct eng_volume_req *req
 			if ((r = engvol_random_hex(c->name, ENG_ID_LEN / 2, e)) < 0)
 				return r;
 		} while (engvol_vol_exists(volsfd, c->name));
-		if ((r = engvol_vol_make(g, volsfd, c->name, NULL, true, e)) < 0)
+		if ((r = engvol_vol_make(g, volsfd, c->name, NULL, true, 0, e)) < 0)
 			return r;
 		c->made_anon = true;
 	} else {
@@ -73,7 +73,7 @@ static int claim_one(struct eng *g, int volsfd, const struct eng_volume_req *req
 			return brig_err_set(e, -EINVAL, "invalid volume name \"%.64s\"", req->name);
 		(void)snprintf(c->name, sizeof(c->name), "%s", req->name);
 		if (!engvol_vol_exists(volsfd, c->name) &&
-		    (r = engvol_vol_make(g, volsfd, c->name, NULL, false, e)) < 0)
+		    (r = engvol_vol_make(g, volsfd, c->name, NULL, false, 0, e)) < 0)
 			return r;
 		_cleanup_json_ json_t *doc = NULL;
 		if ((r = engvol_vol_read(g, volsfd, c->name, &doc, e)) < 0)

@@ -18,6 +18,22 @@ static uint64_t du(const char *path)
 	return bytes;
 }
 
+/* A container with a storage bound keeps its upper and work directories in
+ * a btrfs subvolume (the parent of GraphDriver.Data.UpperDir, ".../rw"),
+ * a device of its own that du does not enter: count it too. */
+static uint64_t bounded_rw_bytes(const json_t *rec)
+{
+	const char *upper = json_string_value(json_object_get(
+		json_object_get(json_object_get(rec, "GraphDriver"), "Data"), "UpperDir"));
+	size_t n = upper ? strlen(upper) : 0;
+	if (n < sizeof("/rw/upper") || strcmp(upper + n - strlen("/rw/upper"), "/rw/upper") != 0)
+		return 0;
+	char rw[PATH_MAX];
+	if (brig_snprintf(rw, sizeof(rw), "%.*s", (int)(n - strlen("/upper")), upper) < 0)
+		return 0;
+	return du(rw);
+}
+
 struct df {
 	size_t images, images_used, ctrs, running, layers;
 	uint64_t image_bytes, unused_image_bytes, ctr_bytes, stopped_bytes, layer_bytes;
@@ -64,7 +80,7 @@ static int count_containers(struct eng *eng, struct df *d, struct brig_err *e)
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/containers/%s", eng_root(eng),
 			 json_string_value(json_object_get(rec, "Id")));
-		uint64_t bytes = du(path);
+		uint64_t bytes = du(path) + bounded_rw_bytes(rec);
 		bool running = json_is_true(
 			json_object_get(json_object_get(rec, "State"), "Running"));
 		d->ctrs++;

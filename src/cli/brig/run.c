@@ -25,6 +25,7 @@
 	OPT_FLAG("rm", 0, "remove the container when it exits"),                   \
 	OPT_FLAG("read-write", 0, "make the root filesystem writable (read-only by default)"), \
 	OPT_FLAG("read-only", 0, "the root filesystem is read-only (the default)"), \
+	OPT_MULTI("storage-opt", 0, "OPT", "size=SIZE: most the writable root may hold (store on btrfs with quotas)"), \
 	OPT_VALUE("stop-signal", 0, "SIG", "signal that stops the container (default: the image's, else SIGTERM)"), \
 	OPT_VALUE("stop-timeout", 0, "N", "seconds to wait after the stop signal (default 10)"), \
 	OPT_VALUE("restart", 0, "POLICY", "no, on-failure[:N], always, unless-stopped (restarts back off from 100 ms)"), \
@@ -212,6 +213,8 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->n_log_opts = opts_find(o, "log-opt")->n;
 	c->init = opts_find(o, "init")->set;
 	c->userns = opts_find(o, "userns")->value;
+	c->storage_opts = (char **)opts_find(o, "storage-opt")->list;
+	c->n_storage_opts = opts_find(o, "storage-opt")->n;
 	if (c->auto_remove && c->restart && strcmp(c->restart, "no") != 0)
 		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
 	if (c->read_write && opts_find(o, "read-only")->set)

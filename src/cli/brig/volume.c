@@ -42,10 +42,6 @@ static int create_checks(struct opt *o, size_t npos, struct brig_err *e)
 	if (driver && strcmp(driver, "local") != 0)
 		return brig_err_set(e, -EINVAL, "--driver \"%.64s\": only \"local\" exists",
 				    driver);
-	if (opts_find(o, "opt")->n)
-		return brig_err_set(e, -ENOTSUP,
-				    "--opt: the local driver takes no options here "
-				    "(no device or tmpfs volumes)");
 	if (npos && opts_find(o, "name")->set)
 		return brig_err_set(e, -EINVAL, "give the name once: as --name or as NAME");
 	return 0;
@@ -53,11 +49,14 @@ static int create_checks(struct opt *o, size_t npos, struct brig_err *e)
 
 int brig_cmd_volume_create(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = { OPT_MULTI("label", 'l', "LABEL", "a label KEY=VALUE"),
-			   OPT_VALUE("name", 0, "NAME", "the volume's name"),
-			   OPT_VALUE("driver", 'd', "DRIVER", "the driver: local (the only one)"),
-			   OPT_MULTI("opt", 'o', "OPT", "driver options (none are supported)"),
-			   { 0 } };
+	struct opt o[] = {
+		OPT_MULTI("label", 'l', "LABEL", "a label KEY=VALUE"),
+		OPT_VALUE("name", 0, "NAME", "the volume's name"),
+		OPT_VALUE("driver", 'd', "DRIVER", "the driver: local (the only one)"),
+		OPT_MULTI("opt", 'o', "OPT",
+			  "size=SIZE: most the volume may hold (store on btrfs with quotas)"),
+		{ 0 }
+	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("volume create", "[NAME]", o, argc, argv, &pos, &npos, 0, 1);
@@ -73,7 +72,8 @@ int brig_cmd_volume_create(const struct brig_global *g, int argc, char **argv)
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	if (r == 0)
-		r = eng_volume_create(eng, name, labels, &doc, &e);
+		r = eng_volume_create(eng, name, labels, (char *const *)opts_find(o, "opt")->list,
+				      opts_find(o, "opt")->n, &doc, &e);
 	if (r == 0)
 		printf("%s\n", jstr(doc, "Name"));
 	opts_free(o);

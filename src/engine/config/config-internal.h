@@ -8,6 +8,7 @@
 /* Bounds of the numeric keys. */
 #define CFG_MIN_MEMORY (6LL << 20) /* Docker's floor for a memory limit */
 #define CFG_MIN_LOG_SIZE 1024LL
+#define CFG_MIN_STORAGE (1LL << 20) /* engine/quota-internal.h ENG_QUOTA_MIN */
 #define CFG_CPU_SHARES_MIN 2
 #define CFG_CPU_SHARES_MAX 262144
 #define CFG_RESTART_CEILING_MAX 1000000

@@ -130,6 +130,12 @@ static int key_memory_swap(const json_t *doc, const struct bj_loc *root, const c
 	return get_size(doc, root, key, CFG_MIN_MEMORY, 0, true, &c->memory_swap, e);
 }
 
+static int key_storage_size(const json_t *doc, const struct bj_loc *root, const char *key,
+			    struct eng_config *c, struct brig_err *e)
+{
+	return get_size(doc, root, key, CFG_MIN_STORAGE, 0, false, &c->storage_size, e);
+}
+
 static int key_pids(const json_t *doc, const struct bj_loc *root, const char *key,
 		    struct eng_config *c, struct brig_err *e)
 {
@@ -311,6 +317,7 @@ static const struct {
 	{ "restart-ceiling", key_ceiling },
 	{ "restart-backoff-max", key_backoff },
 	{ "storage-driver", key_storage },
+	{ "default-storage-size", key_storage_size },
 	{ "userns", key_userns },
 	{ "userns-remap", cfg_key_remap },
 	{ "subid-user", key_subid_user },

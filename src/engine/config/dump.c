@@ -19,6 +19,11 @@ static json_t *ulimits_json(const struct eng_config *c)
 	return o;
 }
 
+void eng_config_format_size(int64_t bytes, char *buf, size_t size)
+{
+	cfg_format_size(bytes, buf, size);
+}
+
 static json_t *size_json(int64_t v)
 {
 	char buf[32];
@@ -82,7 +87,13 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 		c->content_trust);
 	/* json_pack's "o*" turns a failed (NULL) member into a missing key:
 	 * every key must be there. */
-	if (!j || json_object_size(j) != 18 ||
+	if (j &&
+	    json_object_set_new(j, "default-storage-size",
+				c->storage_size ? size_json(c->storage_size) : json_null()) < 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	if (!j || json_object_size(j) != 19 ||
 	    json_object_size(json_object_get(j, "log-opts")) != 2) {
 		json_decref(j);
 		return -ENOMEM;

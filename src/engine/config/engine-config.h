@@ -88,6 +88,7 @@ struct eng_config {
 				0 = same as memory (no swap), -1 = unlimited */
 	int64_t pids_limit; /* "default-pids-limit"; -1 = unlimited */
 	int64_t cpu_shares; /* "default-cpu-shares" (2..262144) */
+	int64_t storage_size; /* "default-storage-size" bytes; 0 = no bound */
 
 	int64_t restart_ceiling; /* "restart-ceiling" */
 	int64_t restart_backoff_max_ms; /* "restart-backoff-max" */
@@ -156,6 +157,9 @@ int eng_config_apply_defaults(const struct eng_config *c, json_t *oci, struct br
 /* Names for messages and dumps: "overlay"/"copy"/NULL (auto),
  * "auto"/"host". */
 const char *eng_config_storage_name(enum eng_storage_choice s);
+/* The shortest exact spelling of a size: "1g", "10m", "1536k", "7"; buf
+ * holds at least 32 bytes. */
+void eng_config_format_size(int64_t bytes, char *buf, size_t size);
 const char *eng_config_userns_name(enum eng_userns_choice u);
 
 #endif /* BRIG_ENGINE_CONFIG_H */

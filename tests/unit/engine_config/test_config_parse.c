@@ -87,7 +87,8 @@ static const char every_key[] =
 	" \"default-memory\": \"512m\", \"default-memory-swap\": \"1.5g\","
 	" \"default-pids-limit\": 300, \"default-cpu-shares\": 512,"
 	" \"restart-ceiling\": 7, \"restart-backoff-max\": \"1m30s\","
-	" \"storage-driver\": \"copy\", \"userns\": \"auto\", \"userns-remap\": \"alice:staff\","
+	" \"storage-driver\": \"copy\", \"default-storage-size\": \"1.5g\", \"userns\": \"auto\","
+	" \"userns-remap\": \"alice:staff\","
 	" \"subid-user\": \"brig-ids\", \"log-opts\": {\"max-size\": \"2m\", \"max-file\": \"5\"},"
 	" \"seccomp-profile\": \"/etc/brig/seccomp.json\", \"no-new-privileges\": false,"
 	" \"read-only-rootfs\": false, \"default-capabilities\": [\"cap_kill\", \"NET_RAW\","
@@ -107,6 +108,7 @@ static void test_every_key(void **state)
 	assert_int_equal(find_ulimit(c, "nofile")->hard, 200);
 	assert_int_equal(find_ulimit(c, "nproc")->hard, -1);
 	assert_string_equal(find_ulimit(c, "stack")->oci, "RLIMIT_STACK");
+	assert_int_equal(c->storage_size, 3LL << 29);
 	assert_int_equal(c->memory, 512LL << 20);
 	assert_int_equal(c->memory_swap, 3LL << 29);
 	assert_int_equal(c->pids_limit, 300);
@@ -196,6 +198,7 @@ static void test_dump_round_trip(void **state)
 	assert_int_equal(eng_config_dump(c, &j), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "restart-backoff-max")), "90s");
 	assert_string_equal(json_string_value(json_object_get(j, "default-memory")), "512m");
+	assert_string_equal(json_string_value(json_object_get(j, "default-storage-size")), "1536m");
 	assert_string_equal(json_string_value(json_object_get(j, "default-memory-swap")), "1536m");
 	assert_string_equal(json_string_value(json_object_get(j, "userns-remap")), "alice:staff");
 	assert_int_equal(
