@@ -18,6 +18,7 @@
  */
 #include "runtime/mount/mount-internal.h"
 #include "brig-mutant.h"
+#include "runtime/runtime.h"
 
 #include <sys/syscall.h>
 #ifndef __NR_move_mount
@@ -103,6 +104,13 @@ check:
 		(void)close(fd);
 		return brig_err_set(e, -EXDEV, "the rootfs %s is not a mount after binding it",
 				    cfg->rootfs);
+	}
+	if (cfg->root_attrs) {
+		int r = rt_mount_set_attrs(fd, cfg->root_attrs, 0, true, "rootfs", e);
+		if (r < 0) {
+			(void)close(fd);
+			return brig_err_wrap(e, "annotations." RT_ANN_ROOTFS_OPTIONS);
+		}
 	}
 	return fd;
 }
