@@ -7,6 +7,7 @@
 #include "runtime/seccomp/runtime-seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -227,12 +228,40 @@ static int set_new(json_t *obj, const char *key, json_t *v, struct brig_err *e)
 	return 0;
 }
 
+/* Warn about every entry of a subordinate id file (/etc/subuid) whose range
+ * meets host..host+size-1: those ids belong to someone else's containers. */
+static void warn_subid_overlap(const char *file, uint64_t host, uint64_t size)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	if (brig_read_file(AT_FDCWD, file, 1 << 20, &buf, &len, &e) < 0)
+		return; /* no such file: nobody has subordinate ids */
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *a = strchr(l, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		uint64_t start, count;
+		if (!b)
+			continue;
+		*a = *b = '\0';
+		if (brig_parse_u64(a + 1, &start) < 0 || brig_parse_u64(b + 1, &count) < 0)
+			continue;
+		if (start < host + size && host < start + count)
+			brig_warn("spec: the user namespace's host ids %llu..%llu overlap the "
+				  "subordinate ids of %s in %s; choose another range with --userns",
+				  (unsigned long long)host, (unsigned long long)(host + size - 1),
+				  l, file);
+	}
+}
+
 /* container ids 0..size-1 -> host ids host.. (uid and gid alike). */
 static int add_userns(json_t *lx, uint32_t host, uint32_t size, struct brig_err *e)
 {
 	if (size == 0 || (uint64_t)host + size > UINT32_MAX)
 		return brig_err_set(e, -EINVAL, "spec: user namespace range %u+%u is not valid",
 				    host, size);
+	warn_subid_overlap("/etc/subuid", host, size);
+	warn_subid_overlap("/etc/subgid", host, size);
 	json_t *ns = json_object_get(lx, "namespaces");
 	if (json_array_append_new(ns, json_pack("{s:s}", "type", "user")) < 0)
 		return brig_err_set(e, -ENOMEM, "spec: out of memory");

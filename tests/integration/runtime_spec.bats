@@ -173,6 +173,24 @@ PROBE_SCRIPT='id -u; tr -s " " </proc/self/uid_map | sed "s/^ //"
 	run --separate-stderr runtime spec --bundle "$BATS_TEST_TMPDIR" --userns 4294967295:2
 	expect_status 1 || return 1
 	[[ $stderr == *"--userns 4294967295:2: expected HOSTID[:SIZE]"* ]] || { show_run; fail "no one-line refusal"; return 1; }
+	# Where the default range is nobody's subordinate ids: no warning.
+	mkdir "$BATS_TEST_TMPDIR/t"
+	run --separate-stderr runtime spec --bundle "$BATS_TEST_TMPDIR/t"
+	expect_status 0 || return 1
+	if ! cat /etc/subuid /etc/subgid 2>/dev/null |
+		awk -F: '$2 < 3221225472 + 65536 && 3221225472 < $2 + $3 { found = 1 } END { exit !found }'; then
+		[ -z "$stderr" ] || { show_run; fail "a warning for the default range"; return 1; }
+	fi
+	# A range that meets someone's /etc/subuid entry gets a warning naming it.
+	local line start
+	line=$(grep -m1 -E '^[^:]+:[0-9]+:[0-9]+$' /etc/subuid 2>/dev/null) ||
+		skip "no /etc/subuid entry to overlap"
+	start=$(cut -d: -f2 <<<"$line")
+	mkdir "$BATS_TEST_TMPDIR/u"
+	run --separate-stderr runtime spec --bundle "$BATS_TEST_TMPDIR/u" --userns "$start:10"
+	expect_status 0 || return 1
+	[[ $stderr == *"overlap the subordinate ids of ${line%%:*} in /etc/subuid; choose another range with --userns"* ]] ||
+		{ show_run; fail "no warning naming the /etc/subuid entry"; return 1; }
 }
 
 @test "spec --runc-compatible: runc's shape (no user namespace, deny-list seccomp, no memory limit, rootfs not nosuid)" {
