@@ -165,6 +165,18 @@ PROBE_SCRIPT='id -u; tr -s " " </proc/self/uid_map | sed "s/^ //"
 	expect_output 'uid=0(root) gid=0(root)'
 }
 
+@test "spec: a bundle the user namespace's root cannot reach gets an error that says what to do" {
+	NEW_BUNDLE_SPEC_ARGS="" new_bundle
+	chmod 0700 "$BUNDLE"
+	run_in_container true
+	expect_status 1 || return 1
+	[[ $stderr == *"bind mounting the rootfs "*"/rootfs (in a user namespace the container's root must be able to search every directory on the way: chmod o+x): Permission denied" ]] ||
+		{ show_run; fail "no hint"; return 1; }
+	chmod 0711 "$BUNDLE"
+	run_in_container true
+	expect_status 0
+}
+
 @test "spec --userns: another host range" {
 	mkdir "$BATS_TEST_TMPDIR/s"
 	runtime spec --bundle "$BATS_TEST_TMPDIR/s" --userns 3300000000:1000

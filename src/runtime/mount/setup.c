@@ -94,8 +94,15 @@ static int prepare_root(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_
 			return fd;
 		goto check;
 	}
-	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return brig_err_sys(e, errno, "bind mounting the rootfs %s", cfg->rootfs);
+	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		int err = errno;
+		return brig_err_sys(
+			e, err, "bind mounting the rootfs %s%s", cfg->rootfs,
+			err == EACCES && cfg->has_userns
+				? " (in a user namespace the container's root must be "
+				  "able to search every directory on the way: chmod o+x)"
+				: "");
+	}
 	fd = BRIG_RETRY(open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening the rootfs %s", cfg->rootfs);
