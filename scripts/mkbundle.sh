@@ -1,19 +1,31 @@
 #!/bin/bash
-# mkbundle.sh DIR [RUNTIME]: make an OCI bundle in DIR.
+# mkbundle.sh DIR [RUNTIME [SPEC ARGS...]]: make an OCI bundle in DIR.
 #
 # DIR/rootfs is a hard-linked copy of a busybox rootfs that mkrootfs.sh builds
 # once under ${XDG_CACHE_HOME:-/var/tmp}/brig-test-rootfs (rebuilt when the
 # host busybox or mkrootfs.sh changes); /etc is copied, not linked, so a test
-# may edit it.  DIR/config.json comes from `RUNTIME spec` (default runc) with
-# process.terminal=false.  Edit it afterwards with jq.
+# may edit it.  DIR/config.json comes from `RUNTIME spec SPEC ARGS...`
+# (default runc) with process.terminal=false.  Without SPEC ARGS, brig-runtime
+# is asked for runc's shape (`spec --runc-compatible`: no user namespace, a
+# root-owned rootfs is host root's), which the tests and benchmarks built on
+# this script expect; pass e.g. "" to get brig-runtime's hardened default.
+# Edit it afterwards with jq.
 set -euo pipefail
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 DIR [RUNTIME]" >&2
+if [ $# -lt 1 ]; then
+	echo "usage: $0 DIR [RUNTIME [SPEC ARGS...]]" >&2
 	exit 2
 fi
 dir=$1
 runtime=${2:-runc}
+spec_args=()
+if [ $# -gt 2 ]; then
+	for a in "${@:3}"; do
+		[ -z "$a" ] || spec_args+=("$a")
+	done
+elif "$runtime" --version 2>/dev/null | head -1 | grep -q '^brig-runtime '; then
+	spec_args=(--runc-compatible)
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=${BUSYBOX:-/bin/busybox}
 
@@ -43,7 +55,7 @@ if [ ! -d "$dir/rootfs" ]; then
 fi
 
 rm -f "$dir/config.json"
-(cd "$dir" && "$runtime" spec)
+(cd "$dir" && "$runtime" spec ${spec_args[@]+"${spec_args[@]}"})
 tmp=$(mktemp "$dir/.config.XXXXXX")
 jq '.process.terminal = false' "$dir/config.json" >"$tmp"
 mv "$tmp" "$dir/config.json"

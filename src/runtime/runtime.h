@@ -96,8 +96,34 @@ int rt_update(const struct rt_global *g, const char *id, const json_t *resources
 	      struct brig_err *e);
 int rt_events_stats(const struct rt_global *g, const char *id, json_t **out, struct brig_err *e);
 
-/* A config.json following brig's secure defaults (spec / spec --rootless). */
+/* `spec --runc-compatible [--rootless]`: runc's shape (no user namespace
+ * unless rootless, a short seccomp deny-list, no memory limit) with brig's
+ * capability set, rlimits, pids limit and tmpfs mounts. */
 json_t *rt_default_spec(bool rootless);
+
+/* The annotation brig-runtime reads for mount flags of the rootfs bind
+ * ("nosuid,nodev"; runc ignores it). */
+#define RT_ANN_ROOTFS_OPTIONS "org.brig.runtime.rootfs-options"
+
+/* `spec`'s default user namespace range (host ids, for uid and gid): above
+ * the subordinate ids scripts/setup.sh gives the user brig (1073741824 +
+ * 1073741824), so containers of `brig run` never share it. */
+#define RT_SPEC_USERNS_HOST 3221225472U
+#define RT_SPEC_USERNS_SIZE 65536U
+/* `spec`'s default memory limit (memory+swap too: no swap), brig run's. */
+#define RT_SPEC_MEMORY (1LL << 30)
+
+struct rt_hardened_opts {
+	bool rootless; /* map the caller's own ids instead of the range */
+	uint32_t userns_host, userns_size; /* container 0.. -> host range */
+	/* linux.seccomp as JSON text: brig's allow-list profile, converted
+	 * at build time (see src/cli/runtime/meson.build). */
+	const char *seccomp;
+};
+
+/* `spec`: rt_default_spec plus a user namespace, the allow-list seccomp
+ * profile, a memory limit and a nosuid,nodev rootfs.  NULL with e filled. */
+json_t *rt_hardened_spec(const struct rt_hardened_opts *o, struct brig_err *e);
 /* The runtime-spec features document. */
 json_t *rt_features(void);
 

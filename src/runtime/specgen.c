@@ -6,7 +6,10 @@
 #include "runtime/mount/mount.h"
 #include "runtime/seccomp/runtime-seccomp.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Docker's default set less NET_RAW, MKNOD, AUDIT_WRITE, SETFCAP and
@@ -40,8 +43,8 @@ static const char *const readonly_paths[] = {
 };
 
 /* Kernel interfaces a container has no business with; each denied with
- * EPERM.  (brig run's own profile is an allow-list; this deny-list keeps
- * `spec` output short and readable.) */
+ * EPERM.  Only `spec --runc-compatible` writes this deny-list (runc's
+ * shape, short and readable); plain `spec` writes brig's allow-list. */
 static const char *const denied_syscalls[] = {
 	"acct",
 	"add_key",
@@ -216,6 +219,89 @@ json_t *rt_default_spec(bool rootless)
 	return json_pack("{s:s,s:o,s:{s:s,s:b},s:s,s:o,s:o}", "ociVersion", RT_OCI_VERSION,
 			 "process", process, "root", "path", "rootfs", "readonly", 1, "hostname",
 			 "brig", "mounts", default_mounts(rootless), "linux", lx);
+}
+
+static int set_new(json_t *obj, const char *key, json_t *v, struct brig_err *e)
+{
+	if (!v || json_object_set_new(obj, key, v) < 0)
+		return brig_err_set(e, -ENOMEM, "spec: out of memory");
+	return 0;
+}
+
+/* Warn about every entry of a subordinate id file (/etc/subuid) whose range
+ * meets host..host+size-1: those ids belong to someone else's containers. */
+static void warn_subid_overlap(const char *file, uint64_t host, uint64_t size)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	if (brig_read_file(AT_FDCWD, file, 1 << 20, &buf, &len, &e) < 0)
+		return; /* no such file: nobody has subordinate ids */
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *a = strchr(l, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		uint64_t start, count;
+		if (!b)
+			continue;
+		*a = *b = '\0';
+		if (brig_parse_u64(a + 1, &start) < 0 || brig_parse_u64(b + 1, &count) < 0)
+			continue;
+		if (start < host + size && host < start + count)
+			brig_warn("spec: the user namespace's host ids %llu..%llu overlap the "
+				  "subordinate ids of %s in %s; choose another range with --userns",
+				  (unsigned long long)host, (unsigned long long)(host + size - 1),
+				  l, file);
+	}
+}
+
+/* container ids 0..size-1 -> host ids host.. (uid and gid alike). */
+static int add_userns(json_t *lx, uint32_t host, uint32_t size, struct brig_err *e)
+{
+	if (size == 0 || (uint64_t)host + size > UINT32_MAX)
+		return brig_err_set(e, -EINVAL, "spec: user namespace range %u+%u is not valid",
+				    host, size);
+	warn_subid_overlap("/etc/subuid", host, size);
+	warn_subid_overlap("/etc/subgid", host, size);
+	json_t *ns = json_object_get(lx, "namespaces");
+	if (json_array_append_new(ns, json_pack("{s:s}", "type", "user")) < 0)
+		return brig_err_set(e, -ENOMEM, "spec: out of memory");
+	for (size_t i = 0; i < 2; i++) {
+		json_t *map = json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID",
+					(json_int_t)host, "size", (json_int_t)size);
+		int r = set_new(lx, i ? "gidMappings" : "uidMappings", map, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+json_t *rt_hardened_spec(const struct rt_hardened_opts *o, struct brig_err *e)
+{
+	_cleanup_json_ json_t *spec = rt_default_spec(o->rootless);
+	json_t *lx = json_object_get(spec, "linux");
+	if (!lx) {
+		brig_err_set(e, -ENOMEM, "spec: out of memory");
+		return NULL;
+	}
+	json_error_t je;
+	json_t *sc = json_loads(o->seccomp, JSON_REJECT_DUPLICATES, &je);
+	if (!sc || !json_is_object(sc)) {
+		json_decref(sc);
+		brig_err_set(e, -EINVAL, "spec: the built-in seccomp profile: %s", je.text);
+		return NULL;
+	}
+	int r = set_new(lx, "seccomp", sc, e);
+	if (r == 0)
+		r = set_new(spec, "annotations",
+			    json_pack("{s:s}", RT_ANN_ROOTFS_OPTIONS, "nosuid,nodev"), e);
+	if (r == 0 && !o->rootless)
+		r = add_userns(lx, o->userns_host, o->userns_size, e);
+	if (r == 0 && !o->rootless)
+		r = set_new(json_object_get(lx, "resources"), "memory",
+			    json_pack("{s:I,s:I}", "limit", (json_int_t)RT_SPEC_MEMORY, "swap",
+				      (json_int_t)RT_SPEC_MEMORY),
+			    e);
+	return r < 0 ? NULL : json_incref(spec);
 }
 
 json_t *rt_features(void)

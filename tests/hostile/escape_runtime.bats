@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Escape attempts from inside a container made by the runtime under test from
 # the config its own `spec` prints (for brig-runtime: brig's hardened default,
-# plus a writable /tmp, see tests/lib/helpers.bash new_bundle).  Each probe
+# not the runc-compatible shape other tests start from; plus a writable /tmp,
+# see tests/lib/helpers.bash new_bundle).  Each probe
 # (tests/hostile/probes) tries one attack and must report BLOCKED.  The last
 # tests are controls: with one defence taken away the same probe must report
 # ESCAPED, which shows the probes can tell the difference.  Run against runc
@@ -16,7 +17,11 @@ setup_file() {
 
 setup() {
 	runtime_setup
-	new_bundle
+	# Plain `spec`: for brig-runtime its hardened default (the control of
+	# the setuid probe asks for --runc-compatible: in a user namespace the
+	# host-root-owned setuid file could not escape even without
+	# no_new_privs).
+	NEW_BUNDLE_SPEC_ARGS=${ESCAPE_SPEC_ARGS-} new_bundle
 	probes_install "$BUNDLE/rootfs"
 }
 
@@ -136,6 +141,12 @@ probe() {
 }
 
 @test "control: without no_new_privs the setuid probe escapes" {
+	if runtime_is_brig; then
+		# runc's shape: host root owns the setuid file, the root is not
+		# nosuid; no_new_privs is then the one defence left.
+		NEW_BUNDLE_SPEC_ARGS=--runc-compatible new_bundle
+		probes_install "$BUNDLE/rootfs"
+	fi
 	cfg '.process.user = {uid: 1000, gid: 1000} | .process.noNewPrivileges = false'
 	probe setuid
 	probe_run_escaped
@@ -147,3 +158,10 @@ probe() {
 	probe_run_escaped
 }
 
+
+@test "hardened spec: without no_new_privs the setuid probe is still blocked (user namespace, nosuid root)" {
+	runtime_is_brig || skip "brig-runtime's hardened spec only"
+	cfg '.process.user = {uid: 1000, gid: 1000} | .process.noNewPrivileges = false'
+	probe setuid
+	probe_run_check
+}

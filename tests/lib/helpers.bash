@@ -119,7 +119,12 @@ new_cid() {
 
 # new_bundle [DIR]: make a busybox bundle (default $BATS_TEST_TMPDIR/bundleN)
 # and set BUNDLE to it.  Its config.json comes from `$RUNTIME spec` (set
-# BRIG_TEST_SPEC_RUNTIME=runc to start from runc's instead), with a unique
+# BRIG_TEST_SPEC_RUNTIME=runc to start from runc's instead); brig-runtime is
+# asked for runc's shape (`spec --runc-compatible`, see scripts/mkbundle.sh),
+# which most tests edit.  Set NEW_BUNDLE_SPEC_ARGS (a string; "" for none) to
+# pass other `spec` arguments, e.g. NEW_BUNDLE_SPEC_ARGS="" for brig-runtime's
+# hardened default (user namespace, allow-list seccomp, memory limit, nosuid
+# rootfs).  The config gets a unique
 # relative cgroupsPath, which both runc and brig-runtime place beneath the
 # caller's own cgroup in every hierarchy, and a writable tmpfs on /tmp.
 _bundle_count=0
@@ -127,7 +132,13 @@ new_bundle() {
 	_bundle_count=$((_bundle_count + 1))
 	BUNDLE=${1:-$BATS_TEST_TMPDIR/bundle$_bundle_count}
 	_track bundles "$BUNDLE"
-	"$BRIG_SRC/scripts/mkbundle.sh" "$BUNDLE" "${BRIG_TEST_SPEC_RUNTIME:-$RUNTIME}" >/dev/null
+	local spec_args=()
+	if [ -n "${NEW_BUNDLE_SPEC_ARGS+set}" ]; then
+		# shellcheck disable=SC2206 # split on purpose: several arguments
+		spec_args=("" $NEW_BUNDLE_SPEC_ARGS)
+	fi
+	"$BRIG_SRC/scripts/mkbundle.sh" "$BUNDLE" "${BRIG_TEST_SPEC_RUNTIME:-$RUNTIME}" \
+		${spec_args[@]+"${spec_args[@]}"} >/dev/null
 	BUNDLE_CGROUP=brigt-$TEST_UNIQ-b$_bundle_count
 	_track cgroups "$BUNDLE_CGROUP"
 	cfg '.linux.cgroupsPath = $p' --arg p "$BUNDLE_CGROUP"

@@ -94,6 +94,7 @@ struct rt_rootfs_cfg {
 	size_t n_devices;
 	struct rt_idmaps uids, gids; /* linux.uidMappings / gidMappings */
 	bool has_userns; /* a "user" entry in linux.namespaces */
+	uint64_t root_attrs; /* MOUNT_ATTR_* for the rootfs (RT_ANN_ROOTFS_OPTIONS) */
 };
 
 /* ---- parse.c ---- */
@@ -104,6 +105,10 @@ bool rt_path_under(const char *path, const char *prefix);
 /* mounts[i].options into m (flags, clear, prop, rattr_*, idmap, data). */
 int rt_parse_mount_options(const json_t *jm, const struct bj_loc *at, struct rt_mount *m,
 			   struct brig_err *e);
+/* The RT_ANN_ROOTFS_OPTIONS annotation of config into *attrs (MOUNT_ATTR_*;
+ * 0 without it). */
+int rt_parse_root_options(const json_t *config, const struct bj_loc *at, uint64_t *attrs,
+			  struct brig_err *e);
 /* "shared", "rslave", ... to MS_* (with MS_REC for the r-forms). */
 int rt_parse_propagation(const char *s, unsigned long *out);
 

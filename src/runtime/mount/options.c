@@ -7,6 +7,7 @@
  * wins).  The same table is the "mountOptions" list of features.json.
  */
 #include "runtime/mount/mount-internal.h"
+#include "runtime/runtime.h"
 
 #include <string.h>
 
@@ -219,4 +220,39 @@ void rt_mount_features(json_t *features)
 	json_t *ext = json_pack("{s:{s:b}}", "idmap", "enabled", 1);
 	if (ext)
 		(void)json_object_set_new(lx, "mountExtensions", ext);
+}
+
+/* RT_ANN_ROOTFS_OPTIONS: "nosuid,nodev,noexec" (any of them, comma-separated),
+ * as MOUNT_ATTR_* for the rootfs bind. */
+int rt_parse_root_options(const json_t *config, const struct bj_loc *at, uint64_t *attrs,
+			  struct brig_err *e)
+{
+	static const struct {
+		const char *name;
+		uint64_t attr;
+	} known[] = { { "nosuid", MOUNT_ATTR_NOSUID },
+		      { "nodev", MOUNT_ATTR_NODEV },
+		      { "noexec", MOUNT_ATTR_NOEXEC } };
+	*attrs = 0;
+	json_t *v = json_object_get(json_object_get(config, "annotations"), RT_ANN_ROOTFS_OPTIONS);
+	if (!v)
+		return 0;
+	struct bj_loc al, kl;
+	bj_key(&al, at, "annotations");
+	bj_key(&kl, &al, RT_ANN_ROOTFS_OPTIONS);
+	if (!json_is_string(v))
+		return bj_fail(e, &kl, "expected a string");
+	_cleanup_free_ char *list = strdup(json_string_value(v));
+	if (!list)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	char *save = NULL;
+	for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		size_t i = 0;
+		while (i < BRIG_ARRAY_SIZE(known) && strcmp(known[i].name, w) != 0)
+			i++;
+		if (i == BRIG_ARRAY_SIZE(known))
+			return bj_fail(e, &kl, "unknown option \"%s\" (nosuid, nodev, noexec)", w);
+		*attrs |= known[i].attr;
+	}
+	return 0;
 }

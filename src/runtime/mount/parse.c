@@ -520,6 +520,8 @@ int rt_rootfs_parse(const json_t *config, const char *file, const char *bundle_d
 	if (!cfg)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	r = parse_root(config, &root, bundle_dir, cfg, e);
+	if (r == 0)
+		r = rt_parse_root_options(config, &root, &cfg->root_attrs, e);
 	/* linux first: mounts' idmap checks need the container's mappings. */
 	if (r == 0)
 		r = parse_linux(config, &root, cfg, e);

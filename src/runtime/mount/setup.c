@@ -18,6 +18,7 @@
  */
 #include "runtime/mount/mount-internal.h"
 #include "brig-mutant.h"
+#include "runtime/runtime.h"
 
 #include <sys/syscall.h>
 #ifndef __NR_move_mount
@@ -93,8 +94,15 @@ static int prepare_root(const struct rt_rootfs_cfg *cfg, const struct rt_rootfs_
 			return fd;
 		goto check;
 	}
-	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return brig_err_sys(e, errno, "bind mounting the rootfs %s", cfg->rootfs);
+	if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		int err = errno;
+		return brig_err_sys(
+			e, err, "bind mounting the rootfs %s%s", cfg->rootfs,
+			err == EACCES && cfg->has_userns
+				? " (in a user namespace the container's root must be "
+				  "able to search every directory on the way: chmod o+x)"
+				: "");
+	}
 	fd = BRIG_RETRY(open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening the rootfs %s", cfg->rootfs);
@@ -103,6 +111,13 @@ check:
 		(void)close(fd);
 		return brig_err_set(e, -EXDEV, "the rootfs %s is not a mount after binding it",
 				    cfg->rootfs);
+	}
+	if (cfg->root_attrs) {
+		int r = rt_mount_set_attrs(fd, cfg->root_attrs, 0, true, "rootfs", e);
+		if (r < 0) {
+			(void)close(fd);
+			return brig_err_wrap(e, "annotations." RT_ANN_ROOTFS_OPTIONS);
+		}
 	}
 	return fd;
 }
