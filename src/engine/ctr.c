@@ -356,7 +356,9 @@ int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
 		brig_warn("%s", brig_err_str(&e2));
 		return 0; /* the record's own state: it may run */
 	}
-	if (o > 0) {
+	if (o == ENG_ORPHAN_MONITORED)
+		return 0; /* not refreshed: the monitor may die meanwhile, its init not */
+	if (o == ENG_ORPHAN_ENDED) {
 		json_decref(*out);
 		*out = NULL;
 		if ((r = eng_record_read(dirfd, id, out, e)) < 0)
@@ -431,12 +433,10 @@ bool eng_running(struct eng *g, const char *id)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, &e);
 	if (dirfd < 0)
 		return false;
-	if (eng_monitor_alive(dirfd) == 1)
-		return true;
 	int o = eng_orphan_reap(g, id, dirfd, false, &e);
 	if (o < 0)
 		brig_warn("%s", brig_err_str(&e));
-	return o < 0; /* processes of it may live on */
+	return o < 0 || o == ENG_ORPHAN_MONITORED; /* < 0: processes of it may live on */
 }
 
 int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1],

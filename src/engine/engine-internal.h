@@ -62,9 +62,13 @@ void eng_state_refresh(json_t *rec, int dirfd);
 /* orphan.c: when monitor.lock is free but processes of the container
  * live (its monitor was killed), kill every process in its cgroup, remove
  * its runtime state, record the end (ExitCode 137) and say so on stderr.
- * locked: the caller holds the record lock.  1: it recorded an end; 0:
- * nothing to do (a monitor lives, or nothing was left); negative errno:
- * processes of it may live on. */
+ * locked: the caller holds the record lock.  Returns what it found, or a
+ * negative errno when processes of it may live on. */
+enum eng_orphan {
+	ENG_ORPHAN_MONITORED, /* a monitor holds monitor.lock: nothing done */
+	ENG_ORPHAN_NONE, /* no monitor and nothing of it left to end */
+	ENG_ORPHAN_ENDED, /* no monitor: it recorded the end (killing what was left) */
+};
 int eng_orphan_reap(struct eng *g, const char *id, int dirfd, bool locked, struct brig_err *e);
 
 /* names.c */

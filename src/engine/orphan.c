@@ -81,7 +81,7 @@ static int reap_locked(struct eng *g, const char *id, int dirfd, struct brig_err
 	int r = count_live(g, id, &n, e);
 	if (r == -ENOENT) {
 		brig_err_clear(e);
-		return 0; /* the monitor removed the runtime state: nothing left */
+		return ENG_ORPHAN_NONE; /* the monitor removed the runtime state */
 	}
 	if (r < 0)
 		return brig_err_wrap(e, "container %.12s has no monitor", id);
@@ -93,30 +93,30 @@ static int reap_locked(struct eng *g, const char *id, int dirfd, struct brig_err
 	(void)rmdir(g->rt_root); /* when it was the last one running */
 	if ((r = record_end(dirfd, id, n, e)) < 0)
 		return brig_err_wrap(e, "container %.12s", id);
+	if (r == 0)
+		return ENG_ORPHAN_NONE;
 	if (n) {
 		_cleanup_json_ json_t *attrs = json_pack("{s:i}", "exitCode", ORPHAN_EXIT);
 		(void)eng_event_emit(g, id, "die", attrs);
 		brig_warn("container %.12s: its monitor was gone; killed the %zu process%s it left",
 			  id, n, n == 1 ? "" : "es");
 	}
-	return r;
+	return ENG_ORPHAN_ENDED;
 }
 
 int eng_orphan_reap(struct eng *g, const char *id, int dirfd, bool locked, struct brig_err *e)
 {
 	if (eng_monitor_alive(dirfd))
-		return 0;
+		return ENG_ORPHAN_MONITORED;
 	size_t n = 0;
 	int r = count_live(g, id, &n, e);
-	if (r == -ENOENT) {
-		brig_err_clear(e);
-		return 0; /* the common case: an exited container */
-	}
+	brig_err_clear(e); /* counted again under the lock */
+	if (r == -ENOENT)
+		return ENG_ORPHAN_NONE; /* the common case: an exited container */
 	_cleanup_close_ int lock = -1;
 	if (!locked && (lock = brig_lock_path(dirfd, ENG_LOCK, BRIG_LOCK_EXCLUSIVE, true, e)) < 0)
 		return lock;
-	brig_err_clear(e);
 	if (eng_monitor_alive(dirfd))
-		return 0; /* a start got there first */
+		return ENG_ORPHAN_MONITORED; /* a start got there first */
 	return reap_locked(g, id, dirfd, e);
 }

@@ -435,13 +435,12 @@ int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
-	if (!eng_monitor_alive(dirfd)) {
-		int o = eng_orphan_reap(g, id, dirfd, false, e);
-		if (o != 0) /* an orphan is killed whatever the signal */
-			return o < 0 ? o : 0;
+	int r = eng_orphan_reap(g, id, dirfd, false, e);
+	if (r < 0 || r == ENG_ORPHAN_ENDED) /* an orphan is killed whatever the signal */
+		return r < 0 ? r : 0;
+	if (r == ENG_ORPHAN_NONE)
 		return brig_err_set(e, -ESRCH, "container %.12s is not running", id);
-	}
-	int r = eng_stop_mark(dirfd, e);
+	r = eng_stop_mark(dirfd, e);
 	if (r < 0)
 		return brig_err_wrap(e, "container %.12s", id);
 	emit_int(g, id, "kill", "signal", sig);
@@ -483,8 +482,8 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
-	if (!eng_monitor_alive(dirfd)) /* the monitor was killed since? */
-		return (r = eng_orphan_reap(g, id, dirfd, false, e)) < 0 ? r : 0;
+	if ((r = eng_orphan_reap(g, id, dirfd, false, e)) != ENG_ORPHAN_MONITORED)
+		return r < 0 ? r : 0; /* not running, or its monitor was killed since */
 	if ((r = eng_stop_mark(dirfd, e)) < 0)
 		return brig_err_wrap(e, "container %.12s", id);
 	json_t *cfg = json_object_get(rec, "Config");

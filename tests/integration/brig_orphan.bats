@@ -33,13 +33,16 @@ brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" "$@"; }
 field() { brig inspect -f "$2" "$1" 2>/dev/null; }
 
 # catch_run CONTAINER: poll (bounded) until State.Pid names a live init
-# whose parent is its monitor; set PID, PROCS (its cgroup.procs) and MON.
+# whose parent is its monitor; set PID, PROCS (its cgroup.procs, whose path
+# has the container's id) and MON.
 catch_run() {
 	local i
 	for ((i = 0; i < 300; i++)); do
 		PID=$(field "$1" '{{.State.Pid}}')
+		# (an init that has just exited reads as in the root cgroup)
 		if [ -n "$PID" ] && [ "$PID" != 0 ] && PROCS=$(procs_of "$PID" 2>/dev/null) &&
-			MON=$(ppid_of "$PID") && [ -n "$MON" ] && [ "$MON" -gt 1 ]; then
+			[[ $PROCS == *"$1"* ]] && MON=$(ppid_of "$PID") && [ -n "$MON" ] &&
+			[ "$MON" -gt 1 ]; then
 			return 0
 		fi
 		sleep 0.05
