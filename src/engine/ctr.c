@@ -347,9 +347,25 @@ int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
 	if (dirfd < 0)
 		return dirfd;
 	int r = eng_record_read(dirfd, id, out, e);
-	if (r == 0)
-		eng_state_refresh(*out, dirfd);
-	return r;
+	if (r < 0)
+		return r;
+	/* Never "exited" while processes of it live: end an orphan first. */
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	int o = eng_orphan_reap(g, id, dirfd, false, &e2);
+	if (o < 0) {
+		brig_warn("%s", brig_err_str(&e2));
+		return 0; /* the record's own state: it may run */
+	}
+	if (o == ENG_ORPHAN_MONITORED)
+		return 0; /* not refreshed: the monitor may die meanwhile, its init not */
+	if (o == ENG_ORPHAN_ENDED) {
+		json_decref(*out);
+		*out = NULL;
+		if ((r = eng_record_read(dirfd, id, out, e)) < 0)
+			return r;
+	}
+	eng_state_refresh(*out, dirfd);
+	return 0;
 }
 
 static int cmp_created(const void *a, const void *b)
@@ -415,7 +431,12 @@ bool eng_running(struct eng *g, const char *id)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, &e);
-	return dirfd >= 0 && eng_monitor_alive(dirfd) == 1;
+	if (dirfd < 0)
+		return false;
+	int o = eng_orphan_reap(g, id, dirfd, false, &e);
+	if (o < 0)
+		brig_warn("%s", brig_err_str(&e));
+	return o < 0 || o == ENG_ORPHAN_MONITORED; /* < 0: processes of it may live on */
 }
 
 int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1],

@@ -59,6 +59,18 @@ int eng_monitor_wait(int dirfd, struct brig_err *e);
 /* Fill "State" from the monitor lock (a dead monitor = not running). */
 void eng_state_refresh(json_t *rec, int dirfd);
 
+/* orphan.c: when monitor.lock is free but processes of the container
+ * live (its monitor was killed), kill every process in its cgroup, remove
+ * its runtime state, record the end (ExitCode 137) and say so on stderr.
+ * locked: the caller holds the record lock.  Returns what it found, or a
+ * negative errno when processes of it may live on. */
+enum eng_orphan {
+	ENG_ORPHAN_MONITORED, /* a monitor holds monitor.lock: nothing done */
+	ENG_ORPHAN_NONE, /* no monitor and nothing of it left to end */
+	ENG_ORPHAN_ENDED, /* no monitor: it recorded the end (killing what was left) */
+};
+int eng_orphan_reap(struct eng *g, const char *id, int dirfd, bool locked, struct brig_err *e);
+
 /* names.c */
 int eng_name_generate(struct eng *g, char *buf, size_t size);
 /* Under ROOT/names.lock: */

@@ -421,7 +421,7 @@ int eng_stats(struct eng *g, const char *id, json_t **out, struct brig_err *e)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
-	if (!eng_monitor_alive(dirfd))
+	if (!eng_running(g, id))
 		return brig_err_set(e, -ENOENT, "container %.12s is not running", id);
 	int r = rt_events_stats(&g->rt, id, out, e);
 	if (r < 0)

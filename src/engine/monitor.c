@@ -114,6 +114,9 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 		.config_name = "the container's OCI config",
 		.rootfs_mount_fd = m->rootfs_fd,
 		.pid_out = &m->pid,
+		/* A container whose monitor was killed must not hold its lock. */
+		.close_in_child = &m->lockfd,
+		.n_close_in_child = 1,
 	};
 	/* A container left by a monitor that was killed. */
 	_cleanup_err_ struct brig_err e2 = { 0 };

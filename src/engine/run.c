@@ -385,7 +385,10 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 		return lockfd;
 	if (eng_monitor_alive(dirfd))
 		return brig_err_set(e, -EBUSY, "container %.12s is already running", id);
-	int r = eng_stop_unmark(dirfd, e); /* started by hand: restarts are wanted again */
+	int r = eng_orphan_reap(g, id, dirfd, true, e);
+	if (r < 0)
+		return r;
+	r = eng_stop_unmark(dirfd, e); /* started by hand: restarts are wanted again */
 	if (r < 0)
 		return r;
 	if (how == ENG_ATTACH)
@@ -432,9 +435,12 @@ int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
-	if (!eng_monitor_alive(dirfd))
+	int r = eng_orphan_reap(g, id, dirfd, false, e);
+	if (r < 0 || r == ENG_ORPHAN_ENDED) /* an orphan is killed whatever the signal */
+		return r < 0 ? r : 0;
+	if (r == ENG_ORPHAN_NONE)
 		return brig_err_set(e, -ESRCH, "container %.12s is not running", id);
-	int r = eng_stop_mark(dirfd, e);
+	r = eng_stop_mark(dirfd, e);
 	if (r < 0)
 		return brig_err_wrap(e, "container %.12s", id);
 	emit_int(g, id, "kill", "signal", sig);
@@ -476,8 +482,8 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
-	if (!eng_monitor_alive(dirfd))
-		return 0;
+	if ((r = eng_orphan_reap(g, id, dirfd, false, e)) != ENG_ORPHAN_MONITORED)
+		return r < 0 ? r : 0; /* not running, or its monitor was killed since */
 	if ((r = eng_stop_mark(dirfd, e)) < 0)
 		return brig_err_wrap(e, "container %.12s", id);
 	json_t *cfg = json_object_get(rec, "Config");
@@ -512,7 +518,7 @@ int eng_wait(struct eng *g, const char *id, struct brig_err *e)
 	if (dirfd < 0)
 		return dirfd;
 	int r = eng_monitor_wait(dirfd, e);
-	if (r < 0)
+	if (r < 0 || (r = eng_orphan_reap(g, id, dirfd, false, e)) < 0)
 		return r;
 	_cleanup_json_ json_t *rec = NULL;
 	if ((r = eng_record_read(dirfd, id, &rec, e)) < 0) {

@@ -225,6 +225,9 @@ void rt_init_main(struct rt_launch *l)
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(l->close_fds); i++)
 		if (l->close_fds[i] >= 0)
 			(void)close(l->close_fds[i]);
+	for (size_t i = 0; i < l->opts->n_close_in_child; i++)
+		if (l->opts->close_in_child[i] >= 0)
+			(void)close(l->opts->close_in_child[i]);
 	/* Nothing in this process may be reopened through /proc by the
 	 * container before execve replaces it. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -49,6 +49,11 @@ struct rt_create_opts {
 	/* Where to store the container init's pid (a child of the caller
 	 * until it is waited for), or NULL. */
 	pid_t *pid_out;
+	/* fds of the caller that the init closes first thing (until it execs
+	 * it is a copy of the caller): the engine's monitor lock, which must
+	 * not stay held by a container whose monitor has died. */
+	const int *close_in_child;
+	size_t n_close_in_child;
 };
 
 struct rt_exec_opts {

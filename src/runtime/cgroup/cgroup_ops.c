@@ -5,9 +5,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define FREEZE_TRIES 2000 /* with rt_cg_backoff: about 30 s */
 #define PIDS_MAX (1u << 22)
+#define SIGNAL_BATCH 256 /* pidfds open at once */
 
 /* The hierarchy that freezes: v1 freezer, else the unified one. */
 static struct rt_cg_hier *freezer_hier(struct rt_cgroup *cg)
@@ -233,17 +236,63 @@ int rt_cgroup_pids(struct rt_cgroup *cg, pid_t **pids, size_t *n, struct brig_er
 	return 0;
 }
 
+static bool listed(const pid_t *v, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == pid)
+			return true;
+	return false;
+}
+
+/* Signal pids[0..n) through pidfds, each only if it is in the cgroup still.
+ * The pidfds are taken first and the cgroup listed again after: a process
+ * alive at that second listing holds its pid, so if the pid is listed it is
+ * that process, in the cgroup; a process gone since fails with ESRCH.  A pid
+ * freed and reused between the first listing and the pidfd names a process
+ * outside the cgroup (not listed again, not signalled) or one the container
+ * made (in the cgroup, signalled, rightly). */
+static int signal_batch(struct rt_cgroup *cg, const pid_t *pids, size_t n, int sig,
+			struct brig_err *e)
+{
+	int fds[SIGNAL_BATCH];
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
+		if (fds[i] < 0 && errno != ESRCH && errno != ENOSYS) {
+			int err = errno;
+			for (size_t j = 0; j < i; j++)
+				if (fds[j] >= 0)
+					(void)close(fds[j]);
+			return brig_err_sys(e, err, "pidfd_open %d", (int)pids[i]);
+		}
+		if (fds[i] < 0 && errno == ENOSYS)
+			fds[i] = -ENOSYS; /* old kernel: plain kill(2) below */
+	}
+	_cleanup_free_ pid_t *again = NULL;
+	size_t m = 0;
+	int r = rt_cgroup_pids(cg, &again, &m, e);
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0 && fds[i] != -1 && listed(again, m, pids[i])) {
+			int k = fds[i] >= 0
+				? (int)syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0)
+				: kill(pids[i], sig);
+			if (k < 0 && errno != ESRCH)
+				r = brig_err_sys(e, errno, "sending signal %d to %d", sig,
+						 (int)pids[i]);
+		}
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+	}
+	return r;
+}
+
 static int signal_all(struct rt_cgroup *cg, int sig, struct brig_err *e)
 {
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
 	int r = rt_cgroup_pids(cg, &pids, &n, e);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if (kill(pids[i], sig) < 0 && errno != ESRCH)
-			return brig_err_sys(e, errno, "sending signal %d to %d", sig, (int)pids[i]);
-	return 0;
+	for (size_t i = 0; r >= 0 && i < n; i += SIGNAL_BATCH)
+		r = signal_batch(cg, pids + i, n - i < SIGNAL_BATCH ? n - i : SIGNAL_BATCH, sig, e);
+	return r;
 }
 
 int rt_cgroup_kill(struct rt_cgroup *cg, int sig, struct brig_err *e)

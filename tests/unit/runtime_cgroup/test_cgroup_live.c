@@ -373,6 +373,43 @@ static struct rt_cgroup *create_path(const char *path, json_t *res)
 	return cg;
 }
 
+/* A signal other than SIGKILL goes to each process of the cgroup (through
+ * a pidfd, checked against a second listing) and to nothing else. */
+static void test_signal_all(void **state)
+{
+	(void)state;
+	if (!need_root())
+		skip_because("not root");
+	char path[64];
+	(void)snprintf(path, sizeof(path), "brig-live3-%d/sig", (int)getpid());
+	struct rt_cgroup *cg = create_path(path, json_object());
+	_cleanup_err_ struct brig_err e = { 0 };
+	int w[3];
+	pid_t kids[3];
+	for (int i = 0; i < 3; i++)
+		kids[i] = spawn_sleeper(&w[i]);
+	for (int i = 0; i < 2; i++) /* the third stays outside */
+		if (rt_cgroup_enter(cg, kids[i], &e) < 0)
+			fail_msg("%s", brig_err_str(&e));
+	if (rt_cgroup_kill(cg, SIGTERM, &e) < 0)
+		fail_msg("%s", brig_err_str(&e));
+	for (int i = 0; i < 3; i++) {
+		int status = 0;
+		if (i == 2)
+			(void)close(w[i]); /* ends normally */
+		assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
+		if (i < 2)
+			assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+		else
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		if (i < 2)
+			(void)close(w[i]);
+	}
+	if (rt_cgroup_destroy(cg, &e) < 0)
+		fail_msg("%s", brig_err_str(&e));
+	rt_cgroup_free(cg);
+}
+
 static void test_shared_parent(void **state)
 {
 	(void)state;
@@ -665,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle),         cmocka_unit_test(test_shared_parent),
 		cmocka_unit_test(test_failures_clean_up), cmocka_unit_test(test_blkio_weight),
 		cmocka_unit_test(test_v2_view),           cmocka_unit_test(test_from_json_rejects),
+		cmocka_unit_test(test_signal_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
