@@ -8,7 +8,10 @@
 # ephemeral range) and runs the registry.  With --auth, Basic auth from an
 # htpasswd file (bcrypt, made with htpasswd from apache2-utils).  Waits
 # (bounded) until GET /v2/ answers over TLS, then prints the port.
-# Writes DIR/port, DIR/ca.crt (the CA to trust), DIR/pid and DIR/registry.log.
+# Writes DIR/port, DIR/ca.crt (the CA to trust; DIR holds no other *.crt,
+# *.cert or *.key, so it serves as skopeo's --dest-cert-dir / --cert-dir),
+# DIR/pid and DIR/registry.log; the keys and the server certificate are in
+# DIR/tls.
 #
 # stop: SIGTERM to that pid only (if it still is our registry), bounded
 # wait, then SIGKILL.
@@ -29,17 +32,20 @@ pidfile=$dir/pid
 bin=/usr/bin/docker-registry
 
 make_certs() {
+	local t=$dir/tls
+	mkdir -p "$t"
+	chmod 700 "$t"
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=brig test CA" \
-		-keyout "$dir/ca.key" -out "$dir/ca.crt" \
+		-keyout "$t/ca.key" -out "$dir/ca.crt" \
 		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
 		2>/dev/null
 	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-		-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+		-keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
 	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-		>"$dir/server.ext"
-	openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
-		-CAcreateserial -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
-	chmod 600 "$dir/ca.key" "$dir/server.key"
+		>"$t/server.ext"
+	openssl x509 -req -in "$t/server.csr" -CA "$dir/ca.crt" -CAkey "$t/ca.key" \
+		-CAcreateserial -CAserial "$t/ca.srl" -days 2 -extfile "$t/server.ext" \
+		-out "$t/server.crt" 2>/dev/null
 }
 
 # A port nobody listens on, from the ephemeral range (ss lists listeners).
@@ -72,8 +78,8 @@ write_config() {
 		echo "  addr: 127.0.0.1:$port"
 		echo "  secret: brig-test-$RANDOM$RANDOM"
 		echo "  tls:"
-		echo "    certificate: $dir/server.crt"
-		echo "    key: $dir/server.key"
+		echo "    certificate: $dir/tls/server.crt"
+		echo "    key: $dir/tls/server.key"
 		echo "  debug:"
 		echo "    addr: \"\""
 		if [ -n "$auth" ]; then
