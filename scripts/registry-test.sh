@@ -2,7 +2,8 @@
 # registry-test.sh start|stop DIR [--auth USER:PASSWORD]: a private
 # docker-registry (Debian's distribution 2.8) for the tests.
 #
-# start: makes a CA and a server certificate for 127.0.0.1 (IP SAN) with
+# start: makes a CA and a server certificate for 127.0.0.1 (IP SAN; also
+# DNS:localhost, for tests that redirect to "another host") with
 # openssl, writes DIR/config.yml (filesystem storage in DIR/data, TLS,
 # listening on 127.0.0.1 only, on a free port picked from the kernel's
 # ephemeral range) and runs the registry.  With --auth, Basic auth from an
@@ -41,7 +42,7 @@ make_certs() {
 		2>/dev/null
 	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
 		-keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
-	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
 		>"$t/server.ext"
 	openssl x509 -req -in "$t/server.csr" -CA "$dir/ca.crt" -CAkey "$t/ca.key" \
 		-CAcreateserial -CAserial "$t/ca.srl" -days 2 -extfile "$t/server.ext" \

@@ -19,6 +19,7 @@
 
 struct pull {
 	const struct eng_pull_opts *o;
+	const char *root;
 	struct img_store *s;
 	struct reg_client *c;
 	struct img_ref ref;
@@ -90,10 +91,8 @@ static int pull_layers(struct pull *p, const struct img_manifest *m, const struc
 static int pull_image(struct pull *p, const struct img_manifest *m, const char *name,
 		      struct brig_err *e)
 {
-	int r = check_layers(m, name, e);
+	int r = fetch_blob(p, &m->config, e);
 	if (r < 0)
-		return r;
-	if ((r = fetch_blob(p, &m->config, e)) < 0)
 		return brig_err_wrap(e, "config");
 	struct img_config c = { 0 };
 	if ((r = img_store_load_config(p->s, &m->config, &c, e)) < 0)
@@ -243,6 +242,32 @@ static int finish(struct pull *p, const struct reg_manifest *top, const struct r
 	return r;
 }
 
+/* Config, layers and documents of the manifest m (top: what was asked). */
+static int store_image(struct pull *p, const struct reg_manifest *top, const struct reg_manifest *m,
+		       struct eng_pull_result *out, struct brig_err *e)
+{
+	char name[IMG_DIGEST_SIZE + 16];
+	snprintf(name, sizeof(name), "manifest %s", m->digest);
+	struct img_manifest im = { 0 };
+	int r = img_manifest_parse(m->body, m->len, name, m->media_type, &im, e);
+	if (r < 0)
+		return r;
+	r = check_layers(&im, name, e);
+	if (r == 0 && (r = eng_store_open(p->root, &p->s, e)) == 0 &&
+	    (r = img_store_lease(p->s, e)) == 0 && (p->layers_fd = eng_layers_open(p->root, e)) < 0)
+		r = p->layers_fd;
+	if (r == 0)
+		r = pull_image(p, &im, name, e);
+	img_manifest_clear(&im);
+	if (r == 0 && m != top)
+		r = put_doc(p, top, e);
+	if (r == 0)
+		r = finish(p, top, m, out, e);
+	return r;
+}
+
+/* The manifests first (nothing is written to the store before they are
+ * verified), then the rest. */
 static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err *e)
 {
 	struct reg_manifest top = { 0 }, plat = { 0 };
@@ -250,18 +275,8 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 	int r = reg_manifest_get(p->c, p->ref.path, want, &top, e);
 	if (r == 0)
 		r = resolve(p, &top, &plat, e);
-	struct reg_manifest *m = plat.body ? &plat : &top;
-	char name[IMG_DIGEST_SIZE + 16];
-	snprintf(name, sizeof(name), "manifest %s", m->digest);
-	struct img_manifest im = { 0 };
-	if (r == 0 && (r = img_manifest_parse(m->body, m->len, name, m->media_type, &im, e)) == 0) {
-		r = pull_image(p, &im, name, e);
-		img_manifest_clear(&im);
-	}
-	if (r == 0 && plat.body)
-		r = put_doc(p, &top, e);
 	if (r == 0)
-		r = finish(p, &top, m, out, e);
+		r = store_image(p, &top, plat.body ? &plat : &top, out, e);
 	reg_manifest_clear(&top);
 	reg_manifest_clear(&plat);
 	return r;
@@ -292,14 +307,12 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	     struct brig_err *e)
 {
 	*out = (struct eng_pull_result){ 0 };
-	struct pull p = { .o = o, .layers_fd = -1 };
-	int r = img_ref_parse(o->ref, &p.ref, e);
-	if (r < 0)
+	struct pull p = { .o = o, .root = root, .layers_fd = -1 };
+	_cleanup_free_ char *os = NULL, *arch = NULL, *variant = NULL;
+	int r = o->platform ? want_platform(o->platform, &os, &arch, &variant, e) : 0;
+	if (r < 0 || (r = img_ref_parse(o->ref, &p.ref, e)) < 0)
 		return r;
-	if ((r = open_client(&p, e)) == 0 && (r = eng_store_open(root, &p.s, e)) == 0 &&
-	    (r = img_store_lease(p.s, e)) == 0 && (p.layers_fd = eng_layers_open(root, e)) < 0)
-		r = p.layers_fd;
-	if (r == 0)
+	if ((r = open_client(&p, e)) == 0)
 		r = run_pull(&p, out, e);
 	if (p.layers_fd >= 0)
 		close(p.layers_fd);

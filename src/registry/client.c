@@ -31,21 +31,21 @@ static int basic_header(const char *user, const char *password, char **out, stru
 	return r;
 }
 
-/* CERTS_DIR/HOST/ca.crt when it is a regular file. */
-static int find_ca(struct reg_client *c, const char *certs_dir, struct brig_err *e)
+int reg_find_ca(const char *certs_dir, const char *hostport, char **out, struct brig_err *e)
 {
 	_cleanup_free_ char *path = NULL;
-	if (strchr(c->host, '/') || c->host[0] == '.')
-		return brig_err_set(e, -EINVAL, "bad registry host '%s'", c->host);
+	*out = NULL;
+	if (!hostport[0] || strchr(hostport, '/') || hostport[0] == '.')
+		return brig_err_set(e, -EINVAL, "bad registry host '%.100s'", hostport);
 	if (asprintf(&path, "%s/%s/ca.crt", certs_dir ? certs_dir : REG_DEFAULT_CERTS_DIR,
-		     c->host) < 0)
+		     hostport) < 0)
 		return brig_err_oom(e);
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : brig_err_sys(e, errno, "%s", path);
 	if (!S_ISREG(st.st_mode))
 		return brig_err_set(e, -EINVAL, "%s: not a regular file", path);
-	c->ca_file = brig_steal_ptr(path);
+	*out = brig_steal_ptr(path);
 	return 0;
 }
 
@@ -60,7 +60,9 @@ static int client_init(struct reg_client *c, const struct reg_opts *o, struct br
 	if (!(c->origin = reg_origin(url)))
 		return brig_err_set(e, -EINVAL, "bad registry host '%s'", o->host);
 	c->tls_verify = o->tls_verify;
-	int r = find_ca(c, o->certs_dir, e);
+	if (o->certs_dir && !(c->certs_dir = strdup(o->certs_dir)))
+		return brig_err_oom(e);
+	int r = reg_find_ca(c->certs_dir, c->host, &c->ca_file, e);
 	if (r == 0 && o->user &&
 	    (r = basic_header(o->user, o->password ? o->password : "", &c->basic, e)) < 0)
 		return r;
@@ -108,6 +110,7 @@ void reg_client_free(struct reg_client *c)
 	free(c->api_host);
 	free(c->origin);
 	free(c->ca_file);
+	free(c->certs_dir);
 	free(c);
 }
 

@@ -145,8 +145,8 @@ static CURLcode add_ca(CURL *h, void *sslctx, void *arg)
 	return st && X509_STORE_load_file(st, arg) == 1 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
 }
 
-static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hdrs, bool own,
-		    struct reg_resp *r, char *errbuf)
+static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hdrs,
+		    const char *ca_file, struct reg_resp *r, char *errbuf)
 {
 	CURL *h = c->curl;
 	curl_easy_reset(h);
@@ -167,16 +167,16 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 	rc |= curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
-	if (own && c->ca_file && c->tls_verify) {
+	if (ca_file && c->tls_verify) {
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, add_ca);
-		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, c->ca_file);
+		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, ca_file);
 	}
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
 /* One request, no redirect followed. */
 static int get_once(struct reg_client *c, const char *url, const char *accept, const char *authz,
-		    bool own, struct reg_resp *r, struct brig_err *e)
+		    const char *ca_file, struct reg_resp *r, struct brig_err *e)
 {
 	struct curl_slist *hdrs = NULL, *t;
 	_cleanup_free_ char *a = NULL, *z = NULL;
@@ -195,7 +195,7 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 		rc = brig_err_oom(e);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	r->e = e;
-	if (rc == 0 && set_opts(c, url, hdrs, own, r, errbuf) < 0)
+	if (rc == 0 && set_opts(c, url, hdrs, ca_file, r, errbuf) < 0)
 		rc = brig_err_set(e, -EINVAL, "%s: cannot set up the request", r->what);
 	CURLcode cc = rc == 0 ? curl_easy_perform(c->curl) : CURLE_OK;
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
@@ -232,6 +232,19 @@ static int next_url(const char *url, const char *location, const char *what, cha
 	return rc;
 }
 
+/* The certs.d CA of another origin ("https://host:port"): the directory
+ * is named host:port, or host for port 443, as Docker names them. */
+static int hop_ca(struct reg_client *c, const char *origin, char **out, struct brig_err *e)
+{
+	const char *hp = origin + strlen("https://");
+	size_t n = strlen(hp);
+	_cleanup_free_ char *dir = n > 4 && strcmp(hp + n - 4, ":443") == 0 ? strndup(hp, n - 4)
+									    : strdup(hp);
+	if (!dir)
+		return brig_err_oom(e);
+	return reg_find_ca(c->certs_dir, dir, out, e);
+}
+
 static bool is_redirect(long s)
 {
 	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
@@ -249,8 +262,13 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 			return brig_err_set(e, -EPROTO, "%s: not an https URL", resp->what);
 		bool to_them = authz_origin && strcmp(origin, authz_origin) == 0;
 		bool own = strcmp(origin, c->origin) == 0;
+		_cleanup_free_ char *ca = NULL;
+		int r = own ? 0 : hop_ca(c, origin, &ca, e);
+		if (r < 0)
+			return r;
 		reg_resp_reset(resp);
-		int r = get_once(c, cur, accept, to_them ? authz : NULL, own, resp, e);
+		r = get_once(c, cur, accept, to_them ? authz : NULL, own ? c->ca_file : ca, resp,
+			     e);
 		if (r < 0)
 			return r;
 		if (!is_redirect(resp->status))

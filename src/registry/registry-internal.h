@@ -22,6 +22,7 @@ struct reg_client {
 	char *host; /* the registry as named ("127.0.0.1:5000") */
 	char *api_host; /* where requests go ("registry-1.docker.io") */
 	char *origin; /* "https://api_host:port", normalised (reg_origin) */
+	char *certs_dir; /* NULL: REG_DEFAULT_CERTS_DIR */
 	char *ca_file; /* CERTS_DIR/HOST/ca.crt when it exists */
 	bool tls_verify;
 	char *basic; /* "Basic base64(user:password)" or NULL */
@@ -47,6 +48,10 @@ struct reg_resp {
 };
 /* Free what the last response filled; keep sink, max and what. */
 void reg_resp_reset(struct reg_resp *r);
+
+/* CERTS_DIR/HOSTPORT/ca.crt when it is a regular file (*out NULL when
+ * there is none). */
+int reg_find_ca(const char *certs_dir, const char *hostport, char **out, struct brig_err *e);
 
 /* "https://host:port" of url (the default port made explicit), malloc'ed;
  * NULL when url does not parse or is not https. */
