@@ -6,7 +6,7 @@
  * into a blob writer (hashed, size-limited, renamed into place only after
  * the digest matched); each layer is then unpacked into the layer cache by
  * the same strict unpacker `brig load` uses; only when all of that worked
- * are the manifest blobs stored and the name written, with annotations
+ * is the manifest stored and the name written, with annotations
  * saying where the image came from.  See docs/registry.md.
  */
 #include "engine/engine-internal.h"
@@ -242,7 +242,8 @@ static int finish(struct pull *p, const struct reg_manifest *top, const struct r
 	return r;
 }
 
-/* Config, layers and documents of the manifest m (top: what was asked). */
+/* Config, layers and document of the manifest m (top: what was asked; an
+ * index is not kept, its digest is recorded in the source annotations). */
 static int store_image(struct pull *p, const struct reg_manifest *top, const struct reg_manifest *m,
 		       struct eng_pull_result *out, struct brig_err *e)
 {
@@ -259,8 +260,6 @@ static int store_image(struct pull *p, const struct reg_manifest *top, const str
 	if (r == 0)
 		r = pull_image(p, &im, name, e);
 	img_manifest_clear(&im);
-	if (r == 0 && m != top)
-		r = put_doc(p, top, e);
 	if (r == 0)
 		r = finish(p, top, m, out, e);
 	return r;

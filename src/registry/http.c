@@ -5,7 +5,8 @@
  * a fresh request whose headers are chosen for the hop's origin.  https is
  * the only protocol libcurl may speak.  The registry's own CA
  * (certs.d/HOST/ca.crt) is added to the system CAs for the registry's
- * origin only.
+ * origin only, and a hop to another origin gets the CA of its own
+ * certs.d entry.
  */
 #include "registry/registry-internal.h"
 

@@ -21,6 +21,41 @@ wait_for() {
 	return 1
 }
 
+# make_multi LAYOUT OUT: OUT is LAYOUT with its image under an OCI index
+# ("img") of two platforms: linux/HOST-ARCH (the image as it is) and
+# linux/OTHER (arm64, or amd64 on arm64: a copy whose config says so).
+make_multi() {
+	cp -a "$1" "$2"
+	python3 - "$2" <<-'PY'
+		import hashlib, json, platform, sys
+		d = sys.argv[1]
+		def put(obj):
+		    b = json.dumps(obj).encode()
+		    h = "sha256:" + hashlib.sha256(b).hexdigest()
+		    open(d + "/blobs/sha256/" + h[7:], "wb").write(b)
+		    return h, len(b)
+		idx = json.load(open(d + "/index.json"))
+		top = idx["manifests"][0]
+		man = json.load(open(d + "/blobs/sha256/" + top["digest"][7:]))
+		cfg = json.load(open(d + "/blobs/sha256/" + man["config"]["digest"][7:]))
+		host = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+		other = "amd64" if host == "arm64" else "arm64"
+		cfg["architecture"] = other
+		man["config"]["digest"], man["config"]["size"] = put(cfg)
+		od, osz = put(man)
+		ents = [dict(mediaType=top["mediaType"], digest=top["digest"], size=top["size"],
+		             platform=dict(architecture=host, os="linux")),
+		        dict(mediaType=top["mediaType"], digest=od, size=osz,
+		             platform=dict(architecture=other, os="linux"))]
+		xd, xs = put({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+		              "manifests": ents})
+		idx["manifests"] = [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": xd,
+		                     "size": xs, "annotations": {"org.opencontainers.image.ref.name": "img"}}]
+		json.dump(idx, open(d + "/index.json", "w"))
+		open(d + "/other-arch", "w").write(other + "\n")
+	PY
+}
+
 setup_file() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 	command -v skopeo >/dev/null || return 0
@@ -42,6 +77,10 @@ setup_file() {
 		"docker://127.0.0.1:$p/test/img:1" >/dev/null
 	skopeo copy -q --dest-cert-dir "$d/rega" --dest-creds alice:s3cret \
 		"oci-archive:$d/img.tar" "docker://127.0.0.1:$pa/test/img:1" >/dev/null
+
+	make_multi "$d/layout" "$d/multi"
+	skopeo copy -q --all --dest-cert-dir "$d/reg" "oci:$d/multi:img" \
+		"docker://127.0.0.1:$p/test/multi:1" >/dev/null
 
 	mkdir -p "$d/bad"
 	python3 "$BAD_SERVER" "$d/layout" "$d/reg/tls/server.crt" "$d/reg/tls/server.key" \
@@ -237,6 +276,31 @@ store_state() {
 	[ "$output" -ge 2 ] || false # the config and the layer
 	run grep -cx auth "$D/bad/elsewhere.log"
 	[ "$output" -eq 0 ] || false
+}
+
+@test "a multi-platform index: the host's manifest by default, --platform picks another, no match refused" {
+	raw=$(skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/multi:1")
+	xdig=sha256:$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)
+	other=$(cat "$D/multi/other-arch")
+	host=$(jq -r --arg o "$other" '.manifests[] | select(.platform.architecture != $o) | .platform.architecture' <<<"$raw")
+	run brig pull -q "$REG/test/multi:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "$REG/test/multi@$xdig" ] || false
+	run brig image inspect "$REG/test/multi:1"
+	[ "$(jq -r '.[0].Architecture' <<<"$output")" = "$host" ] || false
+	[ "$(jq -r '.[0].Brig.Source.Digest' <<<"$output")" = "$xdig" ] || false
+	hdig=$(jq -r --arg a "$host" '.manifests[] | select(.platform.architecture == $a) | .digest' <<<"$raw")
+	[ "$(jq -r '.[0].RepoDigests[0]' <<<"$output")" = "$REG/test/multi@$hdig" ] || false
+	run brig pull -q --platform "linux/$other" "$REG/test/multi:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig image inspect -f '{{.Architecture}}' "$REG/test/multi:1"
+	[ "$output" = "$other" ] || false
+	before=$(store_state)
+	run --separate-stderr brig pull --platform linux/s390x "$REG/test/multi:1"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || false
+	[[ $stderr == *"no manifest for platform linux/s390x"* ]] || { echo "$stderr"; false; }
+	[ "$(store_state)" = "$before" ] || false
 }
 
 @test "pull: bad references and --platform values get one line and 125" {
