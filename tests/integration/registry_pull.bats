@@ -266,6 +266,23 @@ store_state() {
 	[ -z "$output" ] || { echo "$output"; false; }
 }
 
+@test "bad registry: schema 1, a foreign layer, a 5 MiB manifest, a redirect loop, a malformed challenge" {
+	run brig images -q # makes the empty store
+	before=$(store_state)
+	check() { # REPO WORDS...
+		run --separate-stderr brig pull "$BAD/$1:1"
+		[ "$status" -eq 125 ] || { echo "$1: status $status"; return 1; }
+		[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$1: $stderr"; return 1; }
+		[[ $stderr == *"$2"* ]] || { echo "$1: $stderr"; return 1; }
+		[ "$(store_state)" = "$before" ] || { echo "$1: the store changed"; return 1; }
+	}
+	check schema1/img "schema 1 manifest" || false
+	check foreign/img "foreign layer" || false
+	check huge/img "larger than the limit of 4194304 bytes" || false
+	check loop/img "more than 5 redirects" || false
+	check badauth/img "malformed WWW-Authenticate header" || false
+}
+
 @test "a redirect to another host gets no Authorization header" {
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$BAD" "$(printf u:p | base64)" \
 		>"$BATS_TEST_TMPDIR/auth.json"

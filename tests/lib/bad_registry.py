@@ -14,6 +14,12 @@ way (the tag is always "1"):
                     Docker-Content-Digest sent, which is the true one)
   wrong/config      the config blob's bytes differ (same length)
   wrong/layer       the layer blob's bytes differ (same length)
+  schema1/img       the manifest is served as a Docker schema 1 manifest
+  foreign/img       the manifest's layer has "urls" (a foreign layer); its
+                    Docker-Content-Digest is its own, true digest
+  huge/img          a 5 MiB manifest (more than brig's 4 MiB limit)
+  loop/img          manifests redirect to themselves, forever
+  badauth/img       401 with a malformed WWW-Authenticate
   auth/redirect     Basic auth (user "u", password "p"); blobs are redirected
                     to https://localhost:PORT/elsewhere/..., which serves them
                     only when no Authorization header arrives (else 500), and
@@ -92,6 +98,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(parts) != 6 or parts[0] != "" or parts[1] != "v2":
             return self.send(404, b"not found")
         repo, kind, ref = parts[2] + "/" + parts[3], parts[4], parts[5]
+        if repo == "badauth/img":
+            return self.send(401, b"{}", [("WWW-Authenticate", 'Bearer realm="https://x/t" service="s"')])
+        if repo == "loop/img":
+            return self.send(302, b"", [("Location", self.path)])
         if repo == "auth/redirect" and not self.authorized():
             return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="bad-registry"')])
         if kind == "manifests":
@@ -103,8 +113,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def manifest(self, repo, ref):
         if ref not in ("1", TOP["digest"]):
             return self.send(404, b"no such manifest")
-        body = MANIFEST + b"\n" if repo == "wrong/manifest" else MANIFEST
-        return self.send(200, body, [("Content-Type", MTYPE), ("Docker-Content-Digest", TOP["digest"])])
+        body, mtype, digest = MANIFEST, MTYPE, TOP["digest"]
+        if repo == "wrong/manifest":
+            body = MANIFEST + b"\n"
+        elif repo == "schema1/img":
+            mtype = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+        elif repo == "foreign/img":
+            doc = json.loads(MANIFEST)
+            doc["layers"][0]["urls"] = ["https://example.invalid/layer"]
+            body = json.dumps(doc).encode()
+            digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        elif repo == "huge/img":
+            body = MANIFEST[:-1] + b"," + b'"x":"' + b"a" * (5 << 20) + b'"}'
+            digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        return self.send(200, body, [("Content-Type", mtype), ("Docker-Content-Digest", digest)])
 
     def blob(self, repo, digest):
         p = blob_path(digest)
