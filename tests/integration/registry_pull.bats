@@ -281,6 +281,27 @@ store_state() {
 	check huge/img "larger than the limit of 4194304 bytes" || false
 	check loop/img "more than 5 redirects" || false
 	check badauth/img "malformed WWW-Authenticate header" || false
+	check tokenjunk/img "token server's answer is not JSON" || false
+}
+
+@test "Bearer token auth: the token from the challenge's realm, service and scope" {
+	: >"$D/bad/token.log"
+	run brig pull -q "$BAD/token/img:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == "$BAD/token/img@sha256:"* ]] || false
+	# one token for the pull (cached for the scope), asked without credentials
+	run cat "$D/bad/token.log"
+	[ "${#lines[@]}" -eq 1 ] || { echo "$output"; false; }
+	[ "$output" = "['bad-registry'] ['repository:token/img:pull'] None" ] || { echo "$output"; false; }
+	# with credentials, they go to the token server
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$BAD" "$(printf u:p | base64)" \
+		>"$BATS_TEST_TMPDIR/auth.json"
+	rm -rf "$ROOT"
+	: >"$D/bad/token.log"
+	run brig pull -q --authfile "$BATS_TEST_TMPDIR/auth.json" "$BAD/token/img:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run cat "$D/bad/token.log"
+	[ "$output" = "['bad-registry'] ['repository:token/img:pull'] Basic dTpw" ] || { echo "$output"; false; }
 }
 
 @test "a redirect to another host gets no Authorization header" {

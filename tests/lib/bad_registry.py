@@ -20,6 +20,12 @@ way (the tag is always "1"):
   huge/img          a 5 MiB manifest (more than brig's 4 MiB limit)
   loop/img          manifests redirect to themselves, forever
   badauth/img       401 with a malformed WWW-Authenticate
+  token/img         Bearer auth: a token from https://127.0.0.1:PORT/token
+                    (given only for service "bad-registry" and scope
+                    "repository:token/img:pull", and only with Basic u:p
+                    when the request carries credentials at all); the
+                    token is accepted for this repository only
+  tokenjunk/img     Bearer auth whose token endpoint answers with junk
   auth/redirect     Basic auth (user "u", password "p"); blobs are redirected
                     to https://localhost:PORT/elsewhere/..., which serves them
                     only when no Authorization header arrives (else 500), and
@@ -91,6 +97,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path.startswith("/elsewhere/"):
             return self.elsewhere(path[len("/elsewhere/"):])
+        if path == "/token":
+            return self.token()
+        if path == "/tokenjunk":
+            return self.send(200, b"<html>not a token</html>", [("Content-Type", "text/html")])
         if path == "/v2/":
             return self.send(200, b"{}", [("Content-Type", "application/json")])
         parts = path.split("/")
@@ -100,6 +110,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         repo, kind, ref = parts[2] + "/" + parts[3], parts[4], parts[5]
         if repo == "badauth/img":
             return self.send(401, b"{}", [("WWW-Authenticate", 'Bearer realm="https://x/t" service="s"')])
+        if repo in ("token/img", "tokenjunk/img") and \
+                self.headers.get("Authorization") != "Bearer tok-" + repo.replace("/", "-"):
+            port = self.server.server_address[1]
+            realm = "https://127.0.0.1:%d/%s" % (port, "token" if repo == "token/img" else "tokenjunk")
+            chal = 'Bearer realm="%s",service="bad-registry",scope="repository:%s:pull"' % (realm, repo)
+            return self.send(401, b"{}", [("WWW-Authenticate", chal)])
         if repo == "loop/img":
             return self.send(302, b"", [("Location", self.path)])
         if repo == "auth/redirect" and not self.authorized():
@@ -140,6 +156,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if (repo == "wrong/config" and digest == CONFIG) or (repo == "wrong/layer" and digest in LAYERS):
             data = flip(data)
         return self.send(200, data, [("Content-Type", "application/octet-stream")])
+
+    def token(self):
+        from urllib.parse import parse_qs, urlsplit
+        q = parse_qs(urlsplit(self.path).query)
+        log("token.log", "%s %s %s" % (q.get("service"), q.get("scope"), self.headers.get("Authorization")))
+        if q.get("service") != ["bad-registry"] or q.get("scope") != ["repository:token/img:pull"]:
+            return self.send(400, b"bad service or scope")
+        auth = self.headers.get("Authorization")
+        if auth is not None and not self.authorized():
+            return self.send(401, b"bad credentials")
+        body = json.dumps({"token": "tok-token-img", "expires_in": 300}).encode()
+        return self.send(200, body, [("Content-Type", "application/json")])
 
     def elsewhere(self, digest):
         if self.headers.get("Authorization") is not None:
