@@ -284,6 +284,23 @@ store_state() {
 	check tokenjunk/img "token server's answer is not JSON" || false
 }
 
+@test "bad registry: a truncated layer and an endless one: one line, 125, nothing named or unpacked" {
+	for repo in short endless; do
+		rm -rf "$ROOT"
+		run --separate-stderr brig pull "$BAD/$repo/img:1"
+		[ "$status" -eq 125 ] || { echo "$repo: $status"; false; }
+		[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+		[[ $stderr == *"layer 1"* ]] || { echo "$stderr"; false; }
+		run brig images -q
+		[ -z "$output" ] || false
+		run find "$ROOT/layers" -mindepth 1
+		[ -z "$output" ] || { echo "$output"; false; }
+		run find "$ROOT/images/blobs" -name '.tmp*'
+		[ -z "$output" ] || { echo "$output"; false; }
+	done
+	[[ $stderr == *"more than the"*"bytes the manifest gives"* ]] || { echo "$stderr"; false; }
+}
+
 @test "Bearer token auth: the token from the challenge's realm, service and scope" {
 	: >"$D/bad/token.log"
 	run brig pull -q "$BAD/token/img:1"

@@ -17,6 +17,10 @@ way (the tag is always "1"):
   schema1/img       the manifest is served as a Docker schema 1 manifest
   foreign/img       the manifest's layer has "urls" (a foreign layer); its
                     Docker-Content-Digest is its own, true digest
+  short/img         the layer blob stops half-way (Content-Length is right,
+                    the connection is closed early)
+  endless/img       the layer blob has no Content-Length and never ends
+                    (the server stops after 64 MiB or when brig hangs up)
   huge/img          a 5 MiB manifest (more than brig's 4 MiB limit)
   loop/img          manifests redirect to themselves, forever
   badauth/img       401 with a malformed WWW-Authenticate
@@ -155,7 +159,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = f.read()
         if (repo == "wrong/config" and digest == CONFIG) or (repo == "wrong/layer" and digest in LAYERS):
             data = flip(data)
+        if repo in ("short/img", "endless/img") and digest in LAYERS:
+            return self.broken(repo, data)
         return self.send(200, data, [("Content-Type", "application/octet-stream")])
+
+    def broken(self, repo, data):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Connection", "close")
+        if repo == "short/img":
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.close_connection = True
+        try:
+            if repo == "short/img":
+                self.wfile.write(data[: len(data) // 2])
+            else:
+                chunk = data[:65536] or b"x"
+                for _ in range((64 << 20) // len(chunk)):
+                    self.wfile.write(chunk)
+            self.wfile.flush()
+        except OSError:
+            pass
 
     def token(self):
         from urllib.parse import parse_qs, urlsplit
