@@ -205,7 +205,7 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, con
 		r = token_from_json(&resp, &authz, e);
 	reg_resp_reset(&resp);
 	if (r < 0)
-		return r;
+		return brig_err_wrap(e, "%s: Bearer token", c->host);
 	struct reg_token *t = &c->tokens[c->n_tokens];
 	if (!(t->scope = strdup(scope ? scope : "")))
 		return brig_err_oom(e);
