@@ -224,7 +224,6 @@ static int finish(struct pull *p, const struct reg_manifest *top, const struct r
 	memcpy(d.digest, m->digest, sizeof(d.digest));
 	if ((r = annotate(&d, p, top->digest, e)) == 0) {
 		struct img_ref named = p->ref;
-		named.tag = p->ref.tag;
 		if (!p->ref.tag)
 			memcpy(named.digest, m->digest, sizeof(named.digest));
 		else

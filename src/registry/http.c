@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #define HEADER_VALUE_MAX 8192
 
@@ -146,6 +147,14 @@ static CURLcode add_ca(CURL *h, void *sslctx, void *arg)
 	return st && X509_STORE_load_file(st, arg) == 1 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
 }
 
+/* Sockets are close-on-exec like every other fd of brig's. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)arg;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hdrs,
 		    const char *ca_file, struct reg_resp *r, char *errbuf)
 {
@@ -155,6 +164,7 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
 	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, "brig/" BRIG_VERSION);
 	rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
