@@ -191,6 +191,46 @@ int eng_layers_open(const char *root, struct brig_err *e);
 /* The OCI name of this machine's architecture ("amd64"). */
 const char *eng_host_arch(void);
 
+/* ---- pull (pull.c; docs/registry.md) ---- */
+
+/* The annotations on a pulled image's index.json entry saying where it
+ * came from (brig image inspect shows them as Brig.Source). */
+#define ENG_SOURCE_PREFIX "io.brig.source." /* IMG_ANNOTATION_SOURCE_PREFIX */
+#define ENG_SOURCE_REGISTRY ENG_SOURCE_PREFIX "registry"
+#define ENG_SOURCE_REPOSITORY ENG_SOURCE_PREFIX "repository"
+#define ENG_SOURCE_TAG ENG_SOURCE_PREFIX "tag"
+#define ENG_SOURCE_DIGEST ENG_SOURCE_PREFIX "digest"
+#define ENG_SOURCE_TIME ENG_SOURCE_PREFIX "time"
+
+struct eng_pull_opts {
+	const char *ref; /* NAME[:TAG|@DIGEST] */
+	const char *platform; /* "os/arch[/variant]"; NULL: linux and the host's */
+	bool tls_verify; /* false: TLS certificates are not checked */
+	const char *authfile; /* auth.json with Basic credentials, or NULL */
+	const char *config; /* the engine config (brig --config), or NULL */
+	/* Called once per layer with its digest and "Pull complete" or
+	 * "Already exists" (may be NULL). */
+	void (*progress)(void *ctx, const char *digest, const char *what);
+	void *ctx;
+};
+
+struct eng_pull_result {
+	char *name; /* "REGISTRY/REPOSITORY@DIGEST": the digest pulled (an index's
+		       when the reference named one) */
+	char manifest[72]; /* the image's manifest, as stored and named */
+};
+void eng_pull_result_clear(struct eng_pull_result *r);
+
+/*
+ * Pull ref into the store of ROOT: verified manifest(s), config and layers
+ * (blobs already present are not fetched), layers unpacked, then the name
+ * (NAME:TAG, or NAME@DIGEST for a pull by digest) given to the image's
+ * manifest with the source annotations.  Nothing is named on failure;
+ * blobs verified before the failure stay, unreferenced (gc removes them).
+ */
+int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,
+	     struct brig_err *e);
+
 /* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
 bool eng_name_valid(const char *name);
 

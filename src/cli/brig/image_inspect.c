@@ -32,6 +32,24 @@ static int repo_names(struct img_store *s, const char *digest, json_t *tags, jso
 	return r;
 }
 
+/* {"Source": {"Registry", "Repository", "Tag", "Digest", "Time"}} for a
+ * pulled image (from its index.json entry), else null. */
+static json_t *brig_json(const struct img_descriptor *d)
+{
+	static const char *const keys[][2] = {
+		{ ENG_SOURCE_REGISTRY, "Registry" }, { ENG_SOURCE_REPOSITORY, "Repository" },
+		{ ENG_SOURCE_TAG, "Tag" },           { ENG_SOURCE_DIGEST, "Digest" },
+		{ ENG_SOURCE_TIME, "Time" },
+	};
+	const char *reg = img_kv_get(&d->annotations, ENG_SOURCE_REGISTRY);
+	json_t *src = reg ? json_object() : NULL;
+	for (size_t i = 0; src && i < BRIG_ARRAY_SIZE(keys); i++) {
+		const char *v = img_kv_get(&d->annotations, keys[i][0]);
+		json_object_set_new(src, keys[i][1], json_string(v ? v : ""));
+	}
+	return src ? json_pack("{s:o}", "Source", src) : json_null();
+}
+
 static json_t *rootfs_json(const struct img_config *c)
 {
 	json_t *layers = json_array();
@@ -53,14 +71,14 @@ int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, 
 	if (r == 0)
 		r = repo_names(s, d.digest, tags, digests, e);
 	json_t *cfg = r == 0 ? json_object_get(im.raw, "config") : NULL;
-	json_t *o = r < 0
-		? NULL
-		: json_pack("{s:s, s:O, s:O, s:s, s:s, s:s, s:O, s:o, s:I}", "Id", im.id,
-			    "RepoTags", tags, "RepoDigests", digests, "Created",
-			    im.config.created ? im.config.created : "", "Architecture",
-			    im.config.architecture ? im.config.architecture : "", "Os",
-			    im.config.os ? im.config.os : "", "Config", cfg ? cfg : json_null(),
-			    "RootFS", rootfs_json(&im.config), "Size", (json_int_t)im.size);
+	json_t *o = r < 0 ? NULL
+			  : json_pack("{s:s, s:O, s:O, s:s, s:s, s:s, s:O, s:o, s:I, s:o}", "Id",
+				      im.id, "RepoTags", tags, "RepoDigests", digests, "Created",
+				      im.config.created ? im.config.created : "", "Architecture",
+				      im.config.architecture ? im.config.architecture : "", "Os",
+				      im.config.os ? im.config.os : "", "Config",
+				      cfg ? cfg : json_null(), "RootFS", rootfs_json(&im.config),
+				      "Size", (json_int_t)im.size, "Brig", brig_json(&d));
 	if (r == 0 && (!o || json_array_append_new(out, o) < 0))
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	json_decref(tags);

@@ -38,6 +38,7 @@ void eng_config_free(struct eng_config *c)
 	free(c->userns_remap.group);
 	free(c->subid_user);
 	free(c->userns_registry);
+	free(c->registry_certs_dir);
 	free(c->seccomp_profile);
 	brig_strv_free(c->capabilities);
 	free(c);
@@ -67,7 +68,8 @@ int eng_config_defaults(struct eng_config **out, struct brig_err *e)
 #endif
 	c->content_trust = true;
 	if (!(c->subid_user = strdup(ENG_CONFIG_DEF_SUBID_USER)) ||
-	    !(c->userns_registry = strdup(ENG_CONFIG_DEF_USERNS_REGISTRY)))
+	    !(c->userns_registry = strdup(ENG_CONFIG_DEF_USERNS_REGISTRY)) ||
+	    !(c->registry_certs_dir = strdup(ENG_CONFIG_DEF_CERTS_DIR)))
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	int r = cfg_default_caps(c, e);
 	if (r < 0)
@@ -248,8 +250,9 @@ static int key_subid_user(const json_t *doc, const struct bj_loc *root, const ch
 	return 0;
 }
 
-static int key_registry(const json_t *doc, const struct bj_loc *root, const char *key,
-			struct eng_config *c, struct brig_err *e)
+/* A clean absolute path into *slot (replacing what it held). */
+static int clean_path(const json_t *doc, const struct bj_loc *root, const char *key, char **slot,
+		      struct brig_err *e)
 {
 	const char *s = NULL;
 	int r = bj_get_str(doc, root, key, true, &s, e);
@@ -262,9 +265,21 @@ static int key_registry(const json_t *doc, const struct bj_loc *root, const char
 	char *dup = strdup(s);
 	if (!dup)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	free(c->userns_registry);
-	c->userns_registry = dup;
+	free(*slot);
+	*slot = dup;
 	return 0;
+}
+
+static int key_registry(const json_t *doc, const struct bj_loc *root, const char *key,
+			struct eng_config *c, struct brig_err *e)
+{
+	return clean_path(doc, root, key, &c->userns_registry, e);
+}
+
+static int key_certs_dir(const json_t *doc, const struct bj_loc *root, const char *key,
+			 struct eng_config *c, struct brig_err *e)
+{
+	return clean_path(doc, root, key, &c->registry_certs_dir, e);
 }
 
 static int key_seccomp(const json_t *doc, const struct bj_loc *root, const char *key,
@@ -328,6 +343,7 @@ static const struct {
 	{ "read-only-rootfs", key_ro },
 	{ "default-capabilities", cfg_key_caps },
 	{ "content-trust", key_trust },
+	{ "registry-certs-dir", key_certs_dir },
 };
 
 /* Rules that involve more than one key. */

@@ -71,7 +71,7 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 					    : size_json(c->memory_swap);
 	json_t *j = json_pack(
 		"{s:o*,s:o*,s:o*,s:I,s:I,s:I,s:s,s:o*,s:s,s:o*,s:s,s:s,s:{s:o*,s:I},s:o*,s:b,s:b,"
-		"s:o*,s:b}",
+		"s:o*,s:b,s:s}",
 		"default-ulimits", ulimits_json(c), "default-memory",
 		c->memory ? size_json(c->memory) : json_null(), "default-memory-swap", swap,
 		"default-pids-limit", (json_int_t)c->pids_limit, "default-cpu-shares",
@@ -84,7 +84,7 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 		(json_int_t)c->log_max_files, "seccomp-profile", opt_string(c->seccomp_profile),
 		"no-new-privileges", c->no_new_privileges, "read-only-rootfs", c->read_only_rootfs,
 		"default-capabilities", caps_json(c->capabilities), "content-trust",
-		c->content_trust);
+		c->content_trust, "registry-certs-dir", c->registry_certs_dir);
 	/* json_pack's "o*" turns a failed (NULL) member into a missing key:
 	 * every key must be there. */
 	if (j &&
@@ -93,7 +93,7 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 		json_decref(j);
 		j = NULL;
 	}
-	if (!j || json_object_size(j) != 19 ||
+	if (!j || json_object_size(j) != 20 ||
 	    json_object_size(json_object_get(j, "log-opts")) != 2) {
 		json_decref(j);
 		return -ENOMEM;

@@ -38,6 +38,8 @@
 #define ENG_CONFIG_DEF_SUBID_USER "brig"
 /* The host-wide registry of user namespace ranges (src/engine/userns.c). */
 #define ENG_CONFIG_DEF_USERNS_REGISTRY "/var/lib/brig/userns"
+/* Per-registry CAs: DIR/HOST[:PORT]/ca.crt (Docker's certs.d layout). */
+#define ENG_CONFIG_DEF_CERTS_DIR "/etc/brig/certs.d"
 
 enum eng_storage_choice {
 	ENG_STORAGE_AUTO = 0, /* null: overlay where it works, else copy */
@@ -109,6 +111,7 @@ struct eng_config {
 	bool no_new_privileges; /* "no-new-privileges" */
 	bool read_only_rootfs; /* "read-only-rootfs" */
 	bool content_trust; /* "content-trust" */
+	char *registry_certs_dir; /* "registry-certs-dir" */
 
 	/* "default-capabilities": "CAP_*" names, NULL-terminated (never NULL;
 	 * empty when the file gives []). */

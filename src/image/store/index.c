@@ -115,14 +115,35 @@ static bool has_entry(const struct img_index *idx, const char *digest, bool name
 	return false;
 }
 
+/* The entry's annotations: the name and d's IMG_ANNOTATION_SOURCE_PREFIX
+ * ones (where a pulled image came from); NULL when there are none. */
+static json_t *entry_annotations(const struct img_descriptor *d, const char *name, bool *oom)
+{
+	json_t *a = json_object();
+	const size_t pl = strlen(IMG_ANNOTATION_SOURCE_PREFIX);
+	*oom = !a ||
+		(name && json_object_set_new(a, IMG_ANNOTATION_REF_NAME, json_string(name)) < 0);
+	for (size_t i = 0; !*oom && i < d->annotations.n; i++) {
+		const struct img_kv *kv = &d->annotations.items[i];
+		if (strncmp(kv->key, IMG_ANNOTATION_SOURCE_PREFIX, pl) == 0 &&
+		    json_object_set_new(a, kv->key, json_string(kv->value)) < 0)
+			*oom = true;
+	}
+	if (*oom || json_object_size(a) == 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* An index.json entry for d, named name (NULL: without a name). */
 static json_t *entry_json(const struct img_descriptor *d, const char *name)
 {
 	json_t *o = json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest,
 			      "size", (json_int_t)d->size);
-	if (o && name &&
-	    json_object_set_new(o, "annotations",
-				json_pack("{s:s}", IMG_ANNOTATION_REF_NAME, name)) < 0) {
+	bool oom = false;
+	json_t *a = o ? entry_annotations(d, name, &oom) : NULL;
+	if (oom || (a && json_object_set_new(o, "annotations", a) < 0)) {
 		json_decref(o);
 		return NULL;
 	}

@@ -51,6 +51,11 @@
 #define IMG_MAX_INDEX_ENTRIES 65536
 
 #define IMG_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+/* Annotations with this prefix on the descriptor given to img_store_tag /
+ * img_store_add are kept on the index.json entry (where a pulled image
+ * came from: io.brig.source.registry, .repository, .tag, .digest, .time);
+ * img_store_resolve returns them. */
+#define IMG_ANNOTATION_SOURCE_PREFIX "io.brig.source."
 
 /* ------------------------------------------------------------------ */
 /* media types                                                          */

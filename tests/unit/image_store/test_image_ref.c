@@ -105,6 +105,14 @@ static void test_invalid(void **state)
 		{ "[::1/app", "invalid registry host" },
 		{ "host:123456/app", "invalid registry host" },
 		{ "@sha256:" HEX64, "no repository name" },
+		/* The repository becomes part of a registry URL (brig pull):
+		 * nothing that would change the URL's meaning gets through. */
+		{ "127.0.0.1:5000/a/b?x=1", "invalid repository name" },
+		{ "127.0.0.1:5000/a#b", "invalid repository name" },
+		{ "127.0.0.1:5000/a%2fb", "invalid repository name" },
+		{ "127.0.0.1:5000/a/..", "invalid repository name" },
+		{ "127.0.0.1:5000/./a", "invalid repository name" },
+		{ "user@host.com/a", "invalid" },
 	};
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(cases); i++) {
 		struct brig_err e = { 0 };

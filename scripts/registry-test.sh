@@ -1,0 +1,155 @@
+#!/bin/bash
+# registry-test.sh start|stop DIR [--auth USER:PASSWORD]: a private
+# docker-registry (Debian's distribution 2.8) for the tests.
+#
+# start: makes a CA and a server certificate for 127.0.0.1 (IP SAN; also
+# DNS:localhost, for tests that redirect to "another host") with
+# openssl, writes DIR/config.yml (filesystem storage in DIR/data, TLS,
+# listening on 127.0.0.1 only, on a free port picked from the kernel's
+# ephemeral range) and runs the registry.  With --auth, Basic auth from an
+# htpasswd file (bcrypt, made with htpasswd from apache2-utils).  Waits
+# (bounded) until GET /v2/ answers over TLS, then prints the port.
+# Writes DIR/port, DIR/ca.crt (the CA to trust; DIR holds no other *.crt,
+# *.cert or *.key, so it serves as skopeo's --dest-cert-dir / --cert-dir),
+# DIR/pid and DIR/registry.log; the keys and the server certificate are in
+# DIR/tls.
+#
+# stop: SIGTERM to that pid only (if it still is our registry), bounded
+# wait, then SIGKILL.
+set -euo pipefail
+
+usage() { echo "usage: registry-test.sh start|stop DIR [--auth USER:PASSWORD]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+cmd=$1
+dir=$(realpath -m "$2")
+shift 2
+auth=""
+if [ $# -gt 0 ]; then
+	[ $# -eq 2 ] && [ "$1" = --auth ] || usage
+	auth=$2
+	[[ $auth == *:* ]] || usage
+fi
+pidfile=$dir/pid
+bin=/usr/bin/docker-registry
+
+make_certs() {
+	local t=$dir/tls
+	mkdir -p "$t"
+	chmod 700 "$t"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=brig test CA" \
+		-keyout "$t/ca.key" -out "$dir/ca.crt" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+		2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+		-keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+		>"$t/server.ext"
+	openssl x509 -req -in "$t/server.csr" -CA "$dir/ca.crt" -CAkey "$t/ca.key" \
+		-CAcreateserial -CAserial "$t/ca.srl" -days 2 -extfile "$t/server.ext" \
+		-out "$t/server.crt" 2>/dev/null
+}
+
+# A port nobody listens on, from the ephemeral range (ss lists listeners).
+free_port() {
+	local lo hi p i
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	for ((i = 0; i < 200; i++)); do
+		p=$((lo + RANDOM % (hi - lo)))
+		if ! ss -Htln "sport = :$p" | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "no free port found" >&2
+	return 1
+}
+
+write_config() {
+	local port=$1
+	{
+		echo "version: 0.1"
+		echo "log:"
+		echo "  level: info"
+		echo "storage:"
+		echo "  filesystem:"
+		echo "    rootdirectory: $dir/data"
+		echo "  delete:"
+		echo "    enabled: true"
+		echo "http:"
+		echo "  addr: 127.0.0.1:$port"
+		echo "  secret: brig-test-$RANDOM$RANDOM"
+		echo "  tls:"
+		echo "    certificate: $dir/tls/server.crt"
+		echo "    key: $dir/tls/server.key"
+		echo "  debug:"
+		echo "    addr: \"\""
+		if [ -n "$auth" ]; then
+			echo "auth:"
+			echo "  htpasswd:"
+			echo "    realm: brig-test"
+			echo "    path: $dir/htpasswd"
+		fi
+	} >"$dir/config.yml"
+}
+
+start() {
+	[ -x "$bin" ] || { echo "docker-registry is not installed" >&2; exit 1; }
+	if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+		echo "the registry already runs for $dir (pid $(cat "$pidfile"))" >&2
+		exit 1
+	fi
+	mkdir -p "$dir/data"
+	make_certs
+	if [ -n "$auth" ]; then
+		command -v htpasswd >/dev/null || { echo "htpasswd (apache2-utils) is missing" >&2; exit 1; }
+		printf '%s\n' "${auth#*:}" | htpasswd -iBc "$dir/htpasswd" "${auth%%:*}" 2>/dev/null
+	fi
+	local port pid i
+	port=$(free_port)
+	write_config "$port"
+	# No REGISTRY_* variables from the caller's environment reach it.
+	env -i PATH=/usr/bin:/bin "$bin" serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$pidfile"
+	for ((i = 0; i < 300; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "docker-registry exited at start; its log ($dir/registry.log):" >&2
+			tail -20 "$dir/registry.log" >&2
+			rm -f "$pidfile"
+			exit 1
+		fi
+		if curl -s -o /dev/null --cacert "$dir/ca.crt" --noproxy '*' \
+			"https://127.0.0.1:$port/v2/"; then
+			echo "$port" >"$dir/port"
+			echo "$port"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "docker-registry did not answer on 127.0.0.1:$port within 30 s; stopping it" >&2
+	stop
+	exit 1
+}
+
+stop() {
+	[ -s "$pidfile" ] || return 0
+	local pid i
+	pid=$(cat "$pidfile")
+	# Only our registry: the pid must still be docker-registry with our config.
+	if kill -0 "$pid" 2>/dev/null &&
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "serve $dir/config.yml"; then
+		kill -TERM "$pid"
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	fi
+	rm -f "$pidfile"
+}
+
+case $cmd in
+start) start ;;
+stop) stop ;;
+*) usage ;;
+esac

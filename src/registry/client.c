@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The client: one registry, its TLS settings and credentials, and the
+ * answer to a 401 (Basic credentials, or a Bearer token from the realm the
+ * challenge names, cached per scope for the client's life).
+ */
+#include "registry/registry-internal.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int basic_header(const char *user, const char *password, char **out, struct brig_err *e)
+{
+	_cleanup_free_ char *plain = NULL;
+	if (strchr(user, ':'))
+		return brig_err_set(e, -EINVAL, "a user name must not contain ':'");
+	if (asprintf(&plain, "%s:%s", user, password) < 0)
+		return brig_err_oom(e);
+	size_t n = strlen(plain);
+	_cleanup_free_ char *b64 = malloc(4 * ((n + 2) / 3) + 1);
+	if (!b64) {
+		explicit_bzero(plain, n);
+		return brig_err_oom(e);
+	}
+	EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)plain, (int)n);
+	int r = asprintf(out, "Basic %s", b64) < 0 ? brig_err_oom(e) : 0;
+	explicit_bzero(plain, n);
+	explicit_bzero(b64, strlen(b64));
+	return r;
+}
+
+int reg_find_ca(const char *certs_dir, const char *hostport, char **out, struct brig_err *e)
+{
+	_cleanup_free_ char *path = NULL;
+	*out = NULL;
+	if (!hostport[0] || strchr(hostport, '/') || hostport[0] == '.')
+		return brig_err_set(e, -EINVAL, "bad registry host '%.100s'", hostport);
+	if (asprintf(&path, "%s/%s/ca.crt", certs_dir ? certs_dir : REG_DEFAULT_CERTS_DIR,
+		     hostport) < 0)
+		return brig_err_oom(e);
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : brig_err_sys(e, errno, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return brig_err_set(e, -EINVAL, "%s: not a regular file", path);
+	*out = brig_steal_ptr(path);
+	return 0;
+}
+
+static int client_init(struct reg_client *c, const struct reg_opts *o, struct brig_err *e)
+{
+	bool hub = strcmp(o->host, "docker.io") == 0;
+	_cleanup_free_ char *url = NULL;
+	if (!(c->host = strdup(o->host)) ||
+	    !(c->api_host = strdup(hub ? "registry-1.docker.io" : o->host)) ||
+	    asprintf(&url, "https://%s/v2/", c->api_host) < 0)
+		return brig_err_oom(e);
+	if (!(c->origin = reg_origin(url)))
+		return brig_err_set(e, -EINVAL, "bad registry host '%s'", o->host);
+	c->tls_verify = o->tls_verify;
+	if (o->certs_dir && !(c->certs_dir = strdup(o->certs_dir)))
+		return brig_err_oom(e);
+	int r = reg_find_ca(c->certs_dir, c->host, &c->ca_file, e);
+	if (r == 0 && o->user &&
+	    (r = basic_header(o->user, o->password ? o->password : "", &c->basic, e)) < 0)
+		return r;
+	if (r == 0 && !(c->curl = curl_easy_init()))
+		r = brig_err_set(e, -ENOMEM, "cannot start libcurl");
+	return r;
+}
+
+int reg_client_new(const struct reg_opts *o, struct reg_client **out, struct brig_err *e)
+{
+	static bool curl_ready;
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return brig_err_set(e, -ENOMEM, "cannot start libcurl");
+		curl_ready = true;
+	}
+	struct reg_client *c = calloc(1, sizeof(*c));
+	if (!c)
+		return brig_err_oom(e);
+	int r = client_init(c, o, e);
+	if (r < 0) {
+		reg_client_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void reg_client_free(struct reg_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	if (c->basic) {
+		explicit_bzero(c->basic, strlen(c->basic));
+		free(c->basic);
+	}
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		free(c->tokens[i].scope);
+		explicit_bzero(c->tokens[i].authz, strlen(c->tokens[i].authz));
+		free(c->tokens[i].authz);
+	}
+	free(c->host);
+	free(c->api_host);
+	free(c->origin);
+	free(c->ca_file);
+	free(c->certs_dir);
+	free(c);
+}
+
+const char *reg_client_host(const struct reg_client *c)
+{
+	return c->api_host;
+}
+
+int reg_status_error(const struct reg_client *c, const struct reg_resp *resp, const char *what,
+		     struct brig_err *e)
+{
+	long s = resp->status;
+	const char *why = s == 401 ? "unauthorized (credentials missing or refused)"
+		: s == 403         ? "forbidden"
+		: s == 404         ? "not found"
+		: s == 429         ? "too many requests"
+		: s >= 500         ? "the registry failed"
+				   : "unexpected response";
+	return brig_err_set(e,
+			    s == 404                       ? -ENOENT
+				    : s == 401 || s == 403 ? -EACCES
+							   : -EPROTO,
+			    "%s: %s: HTTP %ld, %s", c->host, what, s, why);
+}
+
+/* ---- Bearer tokens -------------------------------------------------------- */
+
+static const char *cached_token(const struct reg_client *c, const char *scope)
+{
+	for (size_t i = 0; i < c->n_tokens; i++)
+		if (strcmp(c->tokens[i].scope, scope ? scope : "") == 0)
+			return c->tokens[i].authz;
+	return NULL;
+}
+
+static int token_from_json(const struct reg_resp *resp, char **authz, struct brig_err *e)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	if (bj_parse(resp->body ? resp->body : "", resp->len, "token response", &doc, e) < 0)
+		return brig_err_set(e, -EPROTO, "the token server's answer is not JSON");
+	json_t *t = json_object_get(doc, "token");
+	if (!json_is_string(t))
+		t = json_object_get(doc, "access_token");
+	const char *s = json_string_value(t);
+	if (!s || !s[0] || strlen(s) > REG_TOKEN_MAX)
+		return brig_err_set(e, -EPROTO, "the token server's answer holds no token");
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return brig_err_set(e, -EPROTO, "the token server's token is malformed");
+	return asprintf(authz, "Bearer %s", s) < 0 ? brig_err_oom(e) : 0;
+}
+
+static int token_url(const struct reg_challenge *ch, const char *scope, char **out,
+		     struct brig_err *e)
+{
+	CURLU *u = curl_url();
+	_cleanup_free_ char *sv = NULL, *sc = NULL;
+	int r = 0;
+	if (!u || (ch->service && asprintf(&sv, "service=%s", ch->service) < 0) ||
+	    (scope && asprintf(&sc, "scope=%s", scope) < 0))
+		r = brig_err_oom(e);
+	unsigned f = CURLU_APPENDQUERY | CURLU_URLENCODE;
+	if (r == 0 &&
+	    (curl_url_set(u, CURLUPART_URL, ch->realm, 0) != CURLUE_OK ||
+	     (sv && curl_url_set(u, CURLUPART_QUERY, sv, f) != CURLUE_OK) ||
+	     (sc && curl_url_set(u, CURLUPART_QUERY, sc, f) != CURLUE_OK) ||
+	     curl_url_get(u, CURLUPART_URL, out, 0) != CURLUE_OK))
+		r = brig_err_set(e, -EPROTO, "the Bearer realm '%.200s' is not a usable URL",
+				 ch->realm);
+	curl_url_cleanup(u);
+	return r;
+}
+
+static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, const char *scope,
+		       struct brig_err *e)
+{
+	if (c->n_tokens == REG_MAX_TOKENS)
+		return brig_err_set(e, -ENOSPC, "%s: too many token scopes", c->host);
+	const char *sc = ch->scope ? ch->scope : scope;
+	char *url = NULL;
+	int r = token_url(ch, sc, &url, e);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *origin = reg_origin(url), *authz = NULL;
+	struct reg_resp resp = { .max = REG_TOKEN_MAX, .what = "token request" };
+	r = origin ? reg_http_get(c, url, "application/json", c->basic, origin, &resp, e)
+		   : brig_err_set(e, -EPROTO, "the Bearer realm is not an https URL");
+	curl_free(url);
+	if (r == 0 && resp.status != 200)
+		r = reg_status_error(c, &resp, "token request", e);
+	if (r == 0)
+		r = token_from_json(&resp, &authz, e);
+	reg_resp_reset(&resp);
+	if (r < 0)
+		return brig_err_wrap(e, "%s: Bearer token", c->host);
+	struct reg_token *t = &c->tokens[c->n_tokens];
+	if (!(t->scope = strdup(scope ? scope : "")))
+		return brig_err_oom(e);
+	t->authz = brig_steal_ptr(authz);
+	c->n_tokens++;
+	return 0;
+}
+
+/* 1: retry with new credentials; 0: nothing more to try. */
+static int answer(struct reg_client *c, const char *scope, const struct reg_resp *resp,
+		  struct brig_err *e)
+{
+	struct reg_challenge ch;
+	int r = reg_challenge_parse(resp->www_auth, &ch, e);
+	if (r < 0)
+		return brig_err_wrap(e, "%s", c->host);
+	if (ch.scheme == REG_AUTH_BASIC) {
+		r = c->basic_on ? 0 : 1;
+		if (!c->basic)
+			r = brig_err_set(e, -EACCES,
+					 "%s: the registry asks for credentials and none were "
+					 "given (--authfile)",
+					 c->host);
+		c->basic_on = true;
+	} else {
+		r = cached_token(c, scope) ? 0 : fetch_token(c, &ch, scope, e);
+		r = r < 0 ? r : cached_token(c, scope) ? 1 : 0;
+	}
+	reg_challenge_clear(&ch);
+	return r;
+}
+
+int reg_request(struct reg_client *c, const char *repo, const char *url, const char *accept,
+		struct reg_resp *resp, struct brig_err *e)
+{
+	_cleanup_free_ char *scope = NULL;
+	if (repo && asprintf(&scope, "repository:%s:pull", repo) < 0)
+		return brig_err_oom(e);
+	for (int attempt = 0;; attempt++) {
+		const char *authz = c->basic_on ? c->basic : cached_token(c, scope);
+		int r = reg_http_get(c, url, accept, authz, c->origin, resp, e);
+		if (r < 0 || resp->status != 401 || attempt == 1)
+			return r;
+		if ((r = answer(c, scope, resp, e)) <= 0)
+			return r;
+	}
+}
+
+int reg_ping(struct reg_client *c, struct brig_err *e)
+{
+	_cleanup_free_ char *url = NULL;
+	if (asprintf(&url, "https://%s/v2/", c->api_host) < 0)
+		return brig_err_oom(e);
+	struct reg_resp resp = { .max = REG_ERROR_BODY_MAX, .what = "GET /v2/" };
+	int r = reg_request(c, NULL, url, NULL, &resp, e);
+	if (r == 0 && resp.status != 200)
+		r = reg_status_error(c, &resp, "GET /v2/", e);
+	reg_resp_reset(&resp);
+	return r;
+}

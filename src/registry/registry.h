@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * registry: a client for the OCI distribution API (registry v2), over
+ * libcurl and OpenSSL.  It knows nothing of the image store: manifests come
+ * back in memory, blobs are handed to the caller's sink while they are
+ * hashed.  See docs/registry.md.
+ *
+ *   - https only; TLS is verified with the system CAs plus
+ *     CERTS_DIR/HOST[:PORT]/ca.crt (Docker's certs.d layout) unless
+ *     tls_verify is false;
+ *   - redirects are followed by this module (at most REG_MAX_REDIRECTS),
+ *     https only, and the Authorization header goes only to the registry's
+ *     own scheme, host and port, never to the host a redirect names;
+ *   - a 401 is answered once: Basic auth with the configured credentials,
+ *     or a Bearer token fetched from the challenge's realm (WWW-Authenticate
+ *     parsed strictly) and cached per scope for the client's life;
+ *   - manifests: Accept negotiation of OCI manifest/index and Docker
+ *     schema 2 manifest/list; the body must hash to the digest asked for
+ *     and to Docker-Content-Digest when given; Content-Type must be one of
+ *     those four and agree with the body's mediaType; at most
+ *     REG_MANIFEST_MAX bytes; schema 1 refused with a message that says so;
+ *   - blobs: streamed to the sink, counted against the descriptor's size
+ *     and hashed; the call fails unless the bytes hash to the digest.
+ *
+ * All functions return 0 on success and a negative errno-style code after
+ * filling the struct brig_err.  Credentials never appear in errors.
+ */
+#ifndef BRIG_REGISTRY_H
+#define BRIG_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/common.h"
+
+#define REG_MANIFEST_MAX ((size_t)4 << 20)
+#define REG_MAX_REDIRECTS 5
+#define REG_DEFAULT_CERTS_DIR "/etc/brig/certs.d"
+/* "sha256:" + 64 hex digits + NUL */
+#define REG_DIGEST_SIZE 72
+
+#define REG_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define REG_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define REG_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define REG_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+
+/* ---- WWW-Authenticate ---------------------------------------------------- */
+
+enum reg_auth_scheme { REG_AUTH_BASIC = 1, REG_AUTH_BEARER };
+
+struct reg_challenge {
+	enum reg_auth_scheme scheme;
+	char *realm; /* required for both */
+	char *service; /* Bearer; NULL when absent */
+	char *scope; /* Bearer; NULL when absent */
+};
+/*
+ * Parse one challenge: `Basic realm="R"` or `Bearer realm="R",
+ * service="S", scope="a:b:c"`.  Strict: one challenge, known scheme,
+ * parameters token=quoted-string or token=token separated by commas, no
+ * parameter twice, realm required (an https URL for Bearer, or http to a
+ * loopback host); unknown parameters are ignored.  -EPROTO otherwise.
+ */
+int reg_challenge_parse(const char *header, struct reg_challenge *out, struct brig_err *e);
+void reg_challenge_clear(struct reg_challenge *c);
+
+/* ---- credentials ---------------------------------------------------------- */
+
+/* Find HOST's credentials in a podman/docker auth.json
+ * ({"auths":{"HOST":{"auth":"base64(user:password)"}}}).  1 when found
+ * (*user, *password malloc'ed), 0 when the file has none for host. */
+int reg_authfile_lookup(const char *path, const char *host, char **user, char **password,
+			struct brig_err *e);
+
+/* ---- the client ------------------------------------------------------------ */
+
+struct reg_opts {
+	const char *host; /* "registry.example:5000"; "docker.io" is mapped */
+	const char *certs_dir; /* NULL: REG_DEFAULT_CERTS_DIR */
+	bool tls_verify; /* false: no certificate or host name check */
+	const char *user, *password; /* Basic credentials, or NULL */
+};
+
+struct reg_client;
+int reg_client_new(const struct reg_opts *o, struct reg_client **out, struct brig_err *e);
+void reg_client_free(struct reg_client *c);
+static inline void reg_client_freep(struct reg_client **c)
+{
+	reg_client_free(*c);
+}
+#define _cleanup_reg_client_ _cleanup_(reg_client_freep)
+/* The host requests go to ("registry-1.docker.io" for docker.io). */
+const char *reg_client_host(const struct reg_client *c);
+
+/* GET /v2/: 0 when the registry answers 200 (after authenticating). */
+int reg_ping(struct reg_client *c, struct brig_err *e);
+
+struct reg_manifest {
+	char *body;
+	size_t len;
+	char *media_type; /* the Content-Type, checked */
+	char digest[REG_DIGEST_SIZE]; /* sha256 of body */
+};
+void reg_manifest_clear(struct reg_manifest *m);
+/* GET /v2/REPO/manifests/REF (REF a tag or "sha256:..."). */
+int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref,
+		     struct reg_manifest *out, struct brig_err *e);
+
+/* Receives a blob's bytes in order; a negative return stops the download
+ * (the sink fills e). */
+typedef int (*reg_sink_fn)(void *ctx, const void *buf, size_t len, struct brig_err *e);
+/* GET /v2/REPO/blobs/DIGEST: exactly size bytes hashing to digest go to
+ * the sink (more bytes fail as soon as they arrive). */
+int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
+		 reg_sink_fn sink, void *ctx, struct brig_err *e);
+
+#endif /* BRIG_REGISTRY_H */
