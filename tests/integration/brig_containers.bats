@@ -211,6 +211,24 @@ image_with() { # NAME CHANGE...
 	[ "$status" -eq 125 ]
 }
 
+@test "ps: a truncated command (one ellipsis character) keeps the columns aligned" {
+	local LC_ALL=C.UTF-8 line name prefix want
+	brig create --name short bb:1 true >/dev/null
+	brig create --name long bb:1 sh -c 'echo a command much longer than twenty characters' >/dev/null
+	run brig ps -a
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == *"sh -c echo a comman"* ]] || false
+	[[ "$output" == *$'\u2026'* ]] || false
+	# NAMES starts at the same character (not byte) on every line.
+	prefix=${lines[0]%NAMES}
+	want=${#prefix}
+	for line in "${lines[@]:1}"; do
+		name=${line##* }
+		prefix=${line%"$name"}
+		[ "${#prefix}" -eq "$want" ] || { echo "'$name' at $((${#prefix})), NAMES at $want"; false; }
+	done
+}
+
 @test "rm refuses a running container; rm -f and kill end it; start runs it again" {
 	id=$(brig run -d bb:1 sh -c 'trap "exit 9" USR1; while :; do sleep 0.1; done')
 	run brig rm "$id"

@@ -9,6 +9,7 @@
 #define BRIG_CLI_BRIG_INTERNAL_H
 
 #include "cli/opts.h"
+#include "cli/table.h"
 #include "common/common.h"
 #include "engine/engine.h"
 #include "image/store/store.h"
@@ -55,6 +56,25 @@ struct brig_create_req {
 };
 void brig_create_req_clear(struct brig_create_req *q);
 
+/* ---- listings (listing.c) ---- */
+
+/* How a listing command shows its rows (JSON objects of strings). */
+struct brig_listing {
+	const struct table_col *cols; /* the table's columns */
+	const char *const *keys; /* the row member each column shows */
+	size_t ncols;
+	size_t json_flags; /* json_dumps flags added for --format json */
+	const char *quiet_key; /* the member -q prints, one a line */
+};
+/* The rows as a table (table.h: every cell escaped for the terminal). */
+int brig_print_table(const json_t *rows, const struct brig_listing *l, struct brig_err *e);
+/* Render a template per element of arr, one line each, all or nothing. */
+int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
+/* quiet: the quiet_key of each row; else by --format: NULL or "table" the
+ * table, "json" one compact object a line, else a Go template per row. */
+int brig_print_listing(const json_t *rows, const char *format, bool quiet,
+		       const struct brig_listing *l, struct brig_err *e);
+
 /* ---- images (image_util.c) ---- */
 
 /* One image as the commands show it. */
@@ -88,12 +108,6 @@ void brig_human_since(const char *created, char buf[64]);
 void brig_human_elapsed(const char *since, char buf[64]);
 /* "k=v,k2=v2" of a labels object (malloc'ed; NULL on ENOMEM). */
 char *brig_labels_text(const json_t *labels);
-/* Render a template per element of arr, one line each, all or nothing. */
-int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
-/* A copy of rows (JSON) with the control characters of every string
- * escaped for a terminal (brig_term_escape), for the tables; NULL when out
- * of memory. */
-json_t *brig_term_rows(const json_t *rows);
 /* Append the `image inspect` object of one image to out. */
 int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
 /* Print an inspect array: indented JSON, or the template per element. */

@@ -90,13 +90,33 @@ static void count_layers(struct eng *eng, struct df *d)
 		closedir(dir);
 }
 
-static void print_row(const char *type, size_t total, size_t active, uint64_t size,
-		      uint64_t reclaim)
+static int add_row(struct table *t, const char *type, size_t total, size_t active, uint64_t size,
+		   uint64_t reclaim)
 {
-	char s[32], rc[32];
-	brig_human_size(size, s);
+	char tot[32], act[32], sz[32], rc[32];
+	(void)snprintf(tot, sizeof(tot), "%zu", total);
+	(void)snprintf(act, sizeof(act), "%zu", active);
+	brig_human_size(size, sz);
 	brig_human_size(reclaim, rc);
-	printf("%-18s %-8zu %-8zu %-10s %s\n", type, total, active, s, rc);
+	return table_add(t, (const char *const[]){ type, tot, act, sz, rc });
+}
+
+/* At least the widths the table always had. */
+static const struct table_col df_cols[] = {
+	{ "TYPE", 19 }, { "TOTAL", 9 }, { "ACTIVE", 9 }, { "SIZE", 11 }, { "RECLAIMABLE", 0 }
+};
+
+static int print_table(const struct df *d, struct brig_err *e)
+{
+	_cleanup_table_ struct table *t = table_new(df_cols, BRIG_ARRAY_SIZE(df_cols));
+	if (!t ||
+	    add_row(t, "Images", d->images, d->images_used, d->image_bytes, d->unused_image_bytes) <
+		    0 ||
+	    add_row(t, "Containers", d->ctrs, d->running, d->ctr_bytes, d->stopped_bytes) < 0 ||
+	    add_row(t, "Unpacked layers", d->layers, d->layers, d->layer_bytes, 0) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	table_print(t, stdout);
+	return 0;
 }
 
 int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
@@ -135,9 +155,7 @@ int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
 		printf("%s\n", s);
 		return 0;
 	}
-	printf("%-18s %-8s %-8s %-10s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-	print_row("Images", d.images, d.images_used, d.image_bytes, d.unused_image_bytes);
-	print_row("Containers", d.ctrs, d.running, d.ctr_bytes, d.stopped_bytes);
-	print_row("Unpacked layers", d.layers, d.layers, d.layer_bytes, 0);
+	if (print_table(&d, &e) < 0)
+		return brig_fail(&e);
 	return 0;
 }

@@ -152,33 +152,10 @@ static json_t *ls_row(const json_t *vol)
 			 json_is_true(json_object_get(vol, "Anonymous")));
 }
 
-static int ls_print(struct opt *o, const json_t *rows, struct brig_err *e)
-{
-	const char *format = opts_find(o, "format")->value;
-	size_t i;
-	json_t *row;
-	if (opts_find(o, "quiet")->set) {
-		json_array_foreach(rows, i, row) printf("%s\n", jstr(row, "Name"));
-	} else if (!format || strcmp(format, "table") == 0) {
-		_cleanup_json_ json_t *safe = brig_term_rows(rows);
-		if (!safe)
-			return brig_err_set(e, -ENOMEM, "out of memory");
-		printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
-		json_array_foreach(safe, i, row)
-			printf("%-10s%s\n", jstr(row, "Driver"), jstr(row, "Name"));
-	} else if (strcmp(format, "json") == 0) {
-		json_array_foreach(rows, i, row)
-		{
-			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT);
-			if (!s)
-				return brig_err_set(e, -ENOMEM, "out of memory");
-			printf("%s\n", s);
-		}
-	} else {
-		return brig_print_template(format, rows, e);
-	}
-	return 0;
-}
+static const struct table_col ls_cols[] = { { "DRIVER", 10 }, { "VOLUME NAME", 0 } };
+static const char *const ls_keys[] = { "Driver", "Name" };
+static const struct brig_listing ls_listing = { ls_cols, ls_keys, BRIG_ARRAY_SIZE(ls_cols), 0,
+						"Name" };
 
 static int ls_rows(struct eng *eng, const struct opt *filters, json_t *rows, struct brig_err *e)
 {
@@ -222,7 +199,8 @@ int brig_cmd_volume_ls(const struct brig_global *g, int argc, char **argv)
 	if (r == 0)
 		r = ls_rows(eng, opts_find(o, "filter"), rows, &e);
 	if (r == 0)
-		r = ls_print(o, rows, &e);
+		r = brig_print_listing(rows, opts_find(o, "format")->value,
+				       opts_find(o, "quiet")->set, &ls_listing, &e);
 	opts_free(o);
 	return r < 0 ? brig_fail(&e) : 0;
 }
