@@ -95,6 +95,12 @@ int brig_store_open(const struct brig_global *g, struct img_store **out, struct 
  * this machine). */
 int brig_image_load(struct img_store *s, const struct img_descriptor *d, struct brig_image *out,
 		    struct brig_err *e);
+/* Call fn for each image in the store (in index.json order) with its name
+ * (NULL for an unnamed one) and what brig_image_load made of it; stops at
+ * the first error. */
+typedef int (*brig_image_fn)(const char *name, const struct brig_image *im, void *arg,
+			     struct brig_err *e);
+int brig_each_image(const struct brig_global *g, brig_image_fn fn, void *arg, struct brig_err *e);
 /* "docker.io/library/busybox:latest" -> repo "busybox", tag "latest";
  * names that are no Docker reference are the repo, tag "<none>"; NULL is
  * "<none>" for both.  Both malloc'ed. */

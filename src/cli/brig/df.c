@@ -23,32 +23,33 @@ struct df {
 	uint64_t image_bytes, unused_image_bytes, ctr_bytes, stopped_bytes, layer_bytes;
 };
 
+struct df_images {
+	struct eng *eng;
+	struct df *d;
+};
+
+static int count_image(const char *name, const struct brig_image *im, void *arg, struct brig_err *e)
+{
+	(void)name;
+	struct df_images *a = arg;
+	char cid[ENG_ID_LEN + 1];
+	int used = eng_image_in_use(a->eng, im->id, cid, e);
+	if (used < 0)
+		return used;
+	a->d->images++;
+	a->d->image_bytes += im->size;
+	if (used == 1)
+		a->d->images_used++;
+	else
+		a->d->unused_image_bytes += im->size;
+	return 0;
+}
+
 static int count_images(const struct brig_global *g, struct eng *eng, struct df *d,
 			struct brig_err *e)
 {
-	_cleanup_img_store_ struct img_store *s = NULL;
-	struct img_list_entry *v = NULL;
-	size_t n = 0;
-	int r = brig_store_open(g, &s, e);
-	if (r < 0 || (r = img_store_list(s, &v, &n, e)) < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct brig_image im;
-		if ((r = brig_image_load(s, &v[i].desc, &im, e)) < 0)
-			break;
-		char cid[ENG_ID_LEN + 1];
-		int used = eng_image_in_use(eng, im.id, cid, e);
-		d->images++;
-		d->image_bytes += im.size;
-		if (used == 1)
-			d->images_used++;
-		else
-			d->unused_image_bytes += im.size;
-		brig_image_clear(&im);
-		r = used < 0 ? used : 0;
-	}
-	img_store_list_free(v, n);
-	return r;
+	struct df_images a = { eng, d };
+	return brig_each_image(g, count_image, &a, e);
 }
 
 static int count_containers(struct eng *eng, struct df *d, struct brig_err *e)

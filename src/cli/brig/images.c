@@ -34,27 +34,28 @@ static json_t *image_row(const char *name, const struct brig_image *im, const st
 	return row;
 }
 
+struct collect {
+	const struct list_opts *lo;
+	json_t *rows;
+};
+
+static int add_row(const char *name, const struct brig_image *im, void *arg, struct brig_err *e)
+{
+	struct collect *c = arg;
+	json_t *row = image_row(name, im, c->lo, e);
+	if (!row)
+		return -ENOMEM;
+	if (json_array_append_new(c->rows, row) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Every named (or unnamed) image in the store as rows. */
 static int collect_rows(const struct brig_global *g, const struct list_opts *lo, json_t *rows,
 			struct brig_err *e)
 {
-	_cleanup_img_store_ struct img_store *s = NULL;
-	struct img_list_entry *v = NULL;
-	size_t n = 0;
-	int r = brig_store_open(g, &s, e);
-	if (r < 0 || (r = img_store_list(s, &v, &n, e)) < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct brig_image im;
-		if ((r = brig_image_load(s, &v[i].desc, &im, e)) < 0)
-			break;
-		json_t *row = image_row(v[i].name, &im, lo, e);
-		brig_image_clear(&im);
-		if (!row || json_array_append_new(rows, row) < 0)
-			r = row ? brig_err_set(e, -ENOMEM, "out of memory") : -ENOMEM;
-	}
-	img_store_list_free(v, n);
-	return r;
+	struct collect c = { lo, rows };
+	return brig_each_image(g, add_row, &c, e);
 }
 
 static const char *row_str(const json_t *row, const char *key)
