@@ -68,6 +68,15 @@ struct brig_listing {
 };
 /* The rows as a table (table.h: every cell escaped for the terminal). */
 int brig_print_table(const json_t *rows, const struct brig_listing *l, struct brig_err *e);
+/* A listing command over the engine (ps, volume ls): its --filter check,
+ * its rows, their look.  brig_list checks the filters, opens the engine,
+ * collects the rows and prints them (-q, --format); the exit status. */
+struct brig_lister {
+	int (*check)(const struct opt *filters, struct brig_err *e);
+	int (*rows)(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e);
+	const struct brig_listing *listing;
+};
+int brig_list(const struct brig_global *g, struct opt *o, const struct brig_lister *l);
 /* Render a template per element of arr, one line each, all or nothing. */
 int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
 /* quiet: the quiet_key of each row; else by --format: NULL or "table" the

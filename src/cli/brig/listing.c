@@ -74,3 +74,20 @@ int brig_print_listing(const json_t *rows, const char *format, bool quiet,
 	}
 	return 0;
 }
+
+int brig_list(const struct brig_global *g, struct opt *o, const struct brig_lister *l)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_eng_ struct eng *eng = NULL;
+	_cleanup_json_ json_t *rows = json_array();
+	int r = rows ? l->check(opts_find(o, "filter"), &e)
+		     : brig_err_set(&e, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = brig_engine_open(g, &eng, &e);
+	if (r == 0)
+		r = l->rows(eng, o, rows, &e);
+	if (r == 0)
+		r = brig_print_listing(rows, opts_find(o, "format")->value,
+				       opts_find(o, "quiet")->set, l->listing, &e);
+	return r < 0 ? brig_fail(&e) : 0;
+}

@@ -174,18 +174,8 @@ int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("ps", "", o, argc, argv, &pos, &npos, 0, 0);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
-	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_eng_ struct eng *eng = NULL;
-	_cleanup_json_ json_t *rows = json_array();
-	int r = rows ? check_filters(opts_find(o, "filter"), &e)
-		     : brig_err_set(&e, -ENOMEM, "out of memory");
-	if (r == 0)
-		r = brig_engine_open(g, &eng, &e);
-	if (r == 0)
-		r = ps_rows(eng, o, rows, &e);
-	if (r == 0)
-		r = brig_print_listing(rows, opts_find(o, "format")->value,
-				       opts_find(o, "quiet")->set, &ps_listing, &e);
+	static const struct brig_lister lister = { check_filters, ps_rows, &ps_listing };
+	int rc = brig_list(g, o, &lister);
 	opts_free(o);
-	return r < 0 ? brig_fail(&e) : 0;
+	return rc;
 }
