@@ -5,26 +5,23 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
+
+BRIG_TIMEOUT=120
+
+setup_file() { brig_image_tar; }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	grep -q '^brig:' /etc/subuid 2>/dev/null || skip "no subordinate ids for brig (scripts/setup.sh)"
-	CONF=$BATS_TEST_TMPDIR/brig.json
-	printf '{"userns-registry": "%s"}\n' "$BATS_TEST_TMPDIR/registry" >"$CONF"
+	BRIG_CONFIG=$BATS_TEST_TMPDIR/brig.json
+	printf '{"userns-registry": "%s"}\n' "$BATS_TEST_TMPDIR/registry" >"$BRIG_CONFIG"
 }
 
 teardown() {
-	local s id
+	local s
 	for s in a b c; do
-		for id in $(bs "$s" ps -a -q --no-trunc 2>/dev/null); do
-			bs "$s" rm -f "$id" >/dev/null 2>&1 || true
-		done
+		ROOT=$BATS_TEST_TMPDIR/root-$s brig_teardown
 	done
 }
 
@@ -32,7 +29,7 @@ teardown() {
 bs() {
 	local s=$1
 	shift
-	timeout -k 5 120 "$BRIG" --root "$BATS_TEST_TMPDIR/root-$s" --config "$CONF" "$@"
+	ROOT=$BATS_TEST_TMPDIR/root-$s brig "$@"
 }
 
 @test "A3: 3 stores x 10 concurrent run -d get 30 disjoint user namespace ranges" {

@@ -5,30 +5,24 @@
 # Docker's flag and the same probe must report ESCAPED: the probes can tell
 # the difference, and the flags do what they say.
 
+load ../lib/brig
 load probes/probes
 
+BRIG_ROOT=$BATS_FILE_TMPDIR/root
+
+# One store for the file, with the probes in its image.
 setup_file() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_FILE_TMPDIR/root
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	probes_install "$rfs"
-	tar -C "$rfs" --numeric-owner -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-	"$BRIG" --root "$ROOT" import "$BATS_FILE_TMPDIR/rootfs.tar" probes:1 >/dev/null
-	rm -rf "$rfs"
+	brig_image_tar --numeric-owner probes_install
+	rm -rf "$BATS_FILE_TMPDIR/rootfs"
+	brig_setup probes:1
 }
 
 teardown_file() {
-	local id
-	for id in $("$BRIG" --root "$ROOT" ps -a -q --no-trunc 2>/dev/null); do
-		"$BRIG" --root "$ROOT" rm -f "$id" >/dev/null 2>&1 || true
-	done
+	brig_setup
+	brig_teardown
 }
 
-setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_FILE_TMPDIR/root
-}
+setup() { brig_setup; }
 
 fail() {
 	echo "FAIL: $*" >&2

@@ -5,27 +5,18 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	printf 'secret:x:4242:root\ndevs:x:5000:user\n' >>"$rfs/etc/group"
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
 
-setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" grp:1 >/dev/null
-}
+BRIG_TIMEOUT=120
 
-teardown() {
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
+add_groups() { printf 'secret:x:4242:root\ndevs:x:5000:user\n' >>"$1/etc/group"; }
 
-brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" "$@"; }
+setup_file() { brig_image_tar add_groups; }
+
+setup() { brig_setup grp:1; }
+
+teardown() { brig_teardown; }
+
 
 @test "B3: exec -u USER gets USER's groups, not the main user's" {
 	run -0 brig run -d --group-add 777 grp:1 sleep 1000

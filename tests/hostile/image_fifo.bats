@@ -6,6 +6,10 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/brig
+
+BRIG_TIMEOUT=30
+
 setup_file() {
 	local rfs=$BATS_FILE_TMPDIR/rootfs
 	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
@@ -21,20 +25,13 @@ setup_file() {
 	rm -rf "$rfs"
 }
 
-setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
-}
+setup() { brig_setup; }
 
 teardown() {
-	local id
 	if [ -n "${STATE_ROOT:-}" ]; then runtime_teardown; fi
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
+	brig_teardown
 }
 
-brig() { timeout -k 5 30 "$BRIG" --root "$ROOT" "$@"; }
 
 @test "B4: a FIFO at /etc/passwd fails run -u NAME and create -u NAME at once, with a message" {
 	run -0 brig import "$BATS_FILE_TMPDIR/fifo-passwd.tar" fifo:1

@@ -8,6 +8,10 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/brig
+
+BRIG_TIMEOUT=${BRIG_TEST_TIMEOUT:-120}
+
 setup_file() {
 	MKARC=$BATS_FILE_TMPDIR/mkarc.py
 	export MKARC
@@ -151,16 +155,14 @@ EOP
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	[ -x "$BRIG" ] || skip "brig not built"
-	ROOT=$BATS_TEST_TMPDIR/root
+	brig_setup
 	OUT=$BATS_TEST_TMPDIR/outside
 	mkdir -p "$OUT"
 	python3 "$MKARC" "$BATS_TEST_TMPDIR/good.tar" good
 	brig load -i "$BATS_TEST_TMPDIR/good.tar" >/dev/null
 }
 
-brig() { timeout -k 10 "${BRIG_TEST_TIMEOUT:-120}" "$BRIG" --root "$ROOT" "$@"; }
 
 state() {
 	md5sum "$ROOT/images/index.json" /etc/passwd /etc/shadow

@@ -6,27 +6,19 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
+
+BRIG_TIMEOUT=120
+
+setup_file() { brig_image_tar; }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
+	brig_setup
 	# ESC [2J (clear), OSC title, CR, LF and a forged row, BS, DEL, C1 CSI (U+009B).
 	EVIL=$'\e[2J\e]0;pwned\a\rX\nFORGED-ROW\b\x7f\xc2\x9b1m'
 }
 
-teardown() {
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
-
-brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" "$@"; }
+teardown() { brig_teardown; }
 
 # clean WHAT: $output holds no raw control byte (TAB and the line feeds
 # between lines aside), no C1 control, and no forged row.

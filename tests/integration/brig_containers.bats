@@ -5,54 +5,29 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	# A setuid-root copy of id: it must not elevate (nosuid, no_new_privs).
-	mkdir "$rfs/suid"
-	cp "$rfs/bin/busybox" "$rfs/suid/busybox"
-	chmod 4755 "$rfs/suid/busybox"
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
+load ../lib/brig
+
+# A setuid-root copy of id: it must not elevate (nosuid, no_new_privs).
+add_suid_busybox() {
+	mkdir "$1/suid"
+	cp "$1/bin/busybox" "$1/suid/busybox"
+	chmod 4755 "$1/suid/busybox"
 }
 
-setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
-}
+setup_file() { brig_image_tar add_suid_busybox; }
 
-teardown() {
-	# Every container this test made, by id, running or not.
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
+setup() { brig_setup bb:1; }
 
-brig() { "$BRIG" --root "$ROOT" "$@"; }
+teardown() { brig_teardown; }
 
 # wait_until WHAT CMD...: poll CMD (at most 15 s); fail naming WHAT when it
 # never succeeds.
-wait_until() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "FAIL: timed out waiting for $what" >&2
-	return 1
-}
-
 # logs_have CONTAINER REGEX: the container's log has a line matching REGEX.
-logs_have() { brig logs "$1" 2>/dev/null | grep -qE -- "$2"; }
-
 # status_is CONTAINER STATUS
 status_is() { [ "$(brig inspect -f '{{.State.Status}}' "$1")" = "$2" ]; }
 
 # The runtime state directory of this store (/run/brig/<hash of ROOT>) is
 # removed by brig with its last container.
-rt_dir() { echo "/run/brig/$(printf %s "$(realpath "$ROOT")" | sha256sum | cut -c1-16)"; }
 
 # The image bb:1 with --change instructions applied, as NAME.
 image_with() { # NAME CHANGE...
@@ -209,6 +184,24 @@ image_with() { # NAME CHANGE...
 	[ "$status" -eq 0 ]
 	run brig inspect svc
 	[ "$status" -eq 125 ]
+}
+
+@test "ps: a truncated command (one ellipsis character) keeps the columns aligned" {
+	local LC_ALL=C.UTF-8 line name prefix want
+	brig create --name short bb:1 true >/dev/null
+	brig create --name long bb:1 sh -c 'echo a command much longer than twenty characters' >/dev/null
+	run brig ps -a
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == *"sh -c echo a comman"* ]] || false
+	[[ "$output" == *$'\u2026'* ]] || false
+	# NAMES starts at the same character (not byte) on every line.
+	prefix=${lines[0]%NAMES}
+	want=${#prefix}
+	for line in "${lines[@]:1}"; do
+		name=${line##* }
+		prefix=${line%"$name"}
+		[ "${#prefix}" -eq "$want" ] || { echo "'$name' at $((${#prefix})), NAMES at $want"; false; }
+	done
 }
 
 @test "rm refuses a running container; rm -f and kill end it; start runs it again" {

@@ -4,6 +4,11 @@
 # imported and runs apt-get and dpkg in a default (read-only, confined)
 # container.
 
+load ../lib/brig
+
+# One store for the file: the Debian image is large.
+BRIG_ROOT=$BATS_FILE_TMPDIR/root
+
 setup_file() {
 	DEBIAN_TAR=${BRIG_DEBIAN_TAR:-/var/cache/brig/debian-bookworm-minbase.tar}
 	export DEBIAN_TAR
@@ -11,16 +16,10 @@ setup_file() {
 		echo "missing $DEBIAN_TAR: run scripts/setup.sh (it makes it with debootstrap)" >&2
 		return 1
 	}
-	"${BRIG_BUILD:?}/src/cli/brig/brig" --root "$BATS_FILE_TMPDIR/root" import "$DEBIAN_TAR" \
-		debian:bookworm-minbase >/dev/null
+	BRIG_TAR=$DEBIAN_TAR brig_setup debian:bookworm-minbase
 }
 
-setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_FILE_TMPDIR/root
-}
-
-brig() { "$BRIG" --root "$ROOT" "$@"; }
+setup() { brig_setup; }
 
 @test "debian minbase: apt-get --version" {
 	run brig run --rm debian:bookworm-minbase apt-get --version

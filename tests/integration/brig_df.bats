@@ -5,26 +5,16 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
 
-setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
-}
+BRIG_TIMEOUT=300
 
-teardown() {
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
+setup_file() { brig_image_tar; }
 
-brig() { timeout -k 5 300 "$BRIG" --root "$ROOT" "$@"; }
+setup() { brig_setup bb:1; }
+
+teardown() { brig_teardown; }
+
 
 @test "B6: system df survives a 200000-deep tree in a container's upper directory" {
 	run -0 brig create --read-write bb:1 true

@@ -10,51 +10,30 @@
 # shellcheck disable=SC2016 # container scripts are single-quoted on purpose
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
+
+setup_file() { brig_image_tar; }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
 	PTY_RUN=$BATS_TEST_DIRNAME/../lib/pty_run.py
 	BG_PIDS=()
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	brig_setup bb:1
 }
 
 teardown() {
-	local id pid
+	local pid
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
+	brig_teardown
 }
-
-brig() { "$BRIG" --root "$ROOT" "$@"; }
 
 # wait_until WHAT CMD...: poll CMD (at most 15 s); fail naming WHAT when it
 # never succeeds.
-wait_until() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "FAIL: timed out waiting for $what" >&2
-	return 1
-}
-
 # has_line FILE REGEX: some line of FILE matches REGEX.
 has_line() { grep -qE -- "$2" "$1" 2>/dev/null; }
 
 # logs_have CONTAINER REGEX: the container's log has a line matching REGEX.
-logs_have() { brig logs "$1" 2>/dev/null | grep -qE -- "$2"; }
-
 # fail_with MESSAGE: print what went wrong and the last run's output; fail.
 fail_with() {
 	printf 'FAIL: %s\nstatus: %s\noutput: %s\n' "$1" "${status:-}" "${output:-}" >&2

@@ -5,29 +5,21 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
+
+BRIG_TIMEOUT=120
+
+setup_file() { brig_image_tar; }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	brig_setup bb:1
 	BGPID=
 }
 
 teardown() {
 	[ -n "$BGPID" ] && kill "$BGPID" 2>/dev/null
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-	return 0
+	brig_teardown
 }
-
-brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" "$@"; }
 
 # All kept events, up to now, as JSON lines.
 past() { brig events --since 0 --until 0s "$@"; }

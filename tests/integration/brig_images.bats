@@ -1,21 +1,18 @@
 #!/usr/bin/env bats
 # brig's image commands: import, images, tag, rmi, image inspect.
 
+load ../lib/brig
+
 setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
+	brig_image_tar
 	gzip -c "$BATS_FILE_TMPDIR/rootfs.tar" >"$BATS_FILE_TMPDIR/rootfs.tar.gz"
 }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
+	brig_setup
 	TAR=$BATS_FILE_TMPDIR/rootfs.tar
 	TGZ=$BATS_FILE_TMPDIR/rootfs.tar.gz
 }
-
-brig() { "$BRIG" --root "$ROOT" "$@"; }
 
 # The stored index.json annotations (the names skopeo and umoci see).
 stored_names() {

@@ -8,11 +8,13 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/brig
+
+BRIG_TIMEOUT=${BRIG_TEST_TIMEOUT:-120}
+
 setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-	rm -rf "$rfs"
+	brig_image_tar
+	rm -rf "$BATS_FILE_TMPDIR/rootfs"
 	if command -v podman >/dev/null && command -v skopeo >/dev/null; then
 		PM_DIR=$(mktemp -d /var/tmp/brig-load-podman.XXXXXX)
 		export PM_DIR
@@ -54,14 +56,11 @@ pm() (
 )
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
 	[ -x "$BRIG" ] || skip "brig not built"
-	ROOT=$BATS_TEST_TMPDIR/root
+	brig_setup
 	PM_TAR=$BATS_FILE_TMPDIR/pm.tar
 	SK_TAR=$BATS_FILE_TMPDIR/sk.tar
 }
-
-brig() { timeout -k 10 "${BRIG_TEST_TIMEOUT:-120}" "$BRIG" --root "$ROOT" "$@"; }
 
 need_peers() {
 	[ -n "${PM_DIR:-}" ] && [ -f "$PM_TAR" ] || skip "podman/skopeo not available"

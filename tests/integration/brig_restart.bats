@@ -6,26 +6,15 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
 
-setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
-}
+BRIG_TIMEOUT=120
 
-teardown() {
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
+setup_file() { brig_image_tar; }
 
-brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" "$@"; }
+setup() { brig_setup bb:1; }
+
+teardown() { brig_teardown; }
 
 # field CONTAINER TEMPLATE
 field() { brig inspect -f "$2" "$1"; }
@@ -57,7 +46,6 @@ monitor_gone() {
 }
 
 # The runtime state directory of this store.
-rt_dir() { echo "/run/brig/$(printf %s "$(realpath "$ROOT")" | sha256sum | cut -c1-16)"; }
 
 @test "on-failure:3 restarts a failing container exactly 3 times, backing off more each time" {
 	id=$(brig run -d --restart=on-failure:3 bb:1 sh -c 'echo ran; exit 1')
@@ -194,13 +182,12 @@ monitor_fds() {
 }
 
 @test "the monitor holds as many fds after 20 restarts as after none (issue 20 B5)" {
-	# Not local: teardown's brig (this one) needs it too, or it would
-	# leave the containers running.
-	CONF=$BATS_TEST_TMPDIR/brig.conf
+	# Not local: teardown's brig needs it too, or it would leave the
+	# containers running.
+	BRIG_CONFIG=$BATS_TEST_TMPDIR/brig.conf
 	local data=$BATS_TEST_TMPDIR/data
-	echo '{"restart-backoff-max": "100ms"}' >"$CONF"
+	echo '{"restart-backoff-max": "100ms"}' >"$BRIG_CONFIG"
 	mkdir -p "$data" && chmod 0777 "$data"
-	brig() { timeout -k 5 120 "$BRIG" --root "$ROOT" --config "$CONF" "$@"; }
 	base=$(brig run -d bb:1 sleep 1000)
 	wait_for "$base" '{{.State.Status}}' running
 	# Exits 20 times, then stays up: the 21st run sleeps.

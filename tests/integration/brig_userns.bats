@@ -6,42 +6,20 @@
 # a container is an unprivileged uid on the host, as the report asks; the
 # image's layers are shared through idmapped mounts, never chowned.
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" --numeric-owner -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
+
+setup_file() { brig_image_tar --numeric-owner; }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	brig_setup bb:1
 	SUBUID_START=$(awk -F: '$1 == "brig" { print $2; exit }' /etc/subuid)
 	[ -n "$SUBUID_START" ] || { echo "no brig entry in /etc/subuid: run scripts/setup.sh" >&2; return 1; }
 }
 
-teardown() {
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
-
-brig() { "$BRIG" --root "$ROOT" "$@"; }
+teardown() { brig_teardown; }
 
 # wait_until WHAT CMD...: poll CMD (at most 15 s); fail naming WHAT when it
 # never succeeds.
-wait_until() {
-	local what=$1 i
-	shift
-	for ((i = 0; i < 300; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "FAIL: timed out waiting for $what" >&2
-	return 1
-}
-
 # logs_lines_ge CONTAINER N: the container's log has at least N lines.
 logs_lines_ge() { [ "$(brig logs "$1" 2>/dev/null | wc -l)" -ge "$2" ]; }
 

@@ -4,26 +4,16 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs
-	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-}
+load ../lib/brig
+
+setup_file() { brig_image_tar; }
 
 setup() {
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	ROOT=$BATS_TEST_TMPDIR/root
+	brig_setup
 	mkdir -p "$ROOT"
 }
 
-teardown() {
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
-
-brig() { "$BRIG" --root "$ROOT" "$@"; }
+teardown() { brig_teardown; }
 
 hex64() { [[ "$1" =~ ^[0-9a-f]{64}$ ]]; }
 

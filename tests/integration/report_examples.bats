@@ -15,39 +15,34 @@ bats_require_minimum_version 1.5.0
 BRIG_SRC=${BRIG_SRC:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 BRIG_BUILD=${BRIG_BUILD:-${BUILD:-$BRIG_SRC/build}}
 load ../lib/helpers
+load ../lib/brig
 
-setup_file() {
-	local rfs=$BATS_FILE_TMPDIR/rootfs h
-	"$BRIG_SRC/scripts/mkrootfs.sh" "$rfs" >/dev/null
-	# The report's stress and file-descriptor examples, as small static
-	# programs (no libc in the image), and a setuid-root probe.
+BRIG_TIMEOUT=${BRIG_TEST_TIMEOUT:-120}
+
+# The report's stress and file-descriptor examples, as small static
+# programs (no libc in the image), and a setuid-root probe.
+add_examples() {
+	local rfs=$1 h
 	for h in alloc fdfill suidprobe; do
 		cc -static -O2 -Wall -Wextra -Werror -o "$rfs/usr/bin/$h" \
-			"$BATS_TEST_DIRNAME/lib/$h.c"
+			"$BATS_TEST_DIRNAME/lib/$h.c" || return 1
 	done
 	mkdir "$rfs/suid"
 	mv "$rfs/usr/bin/suidprobe" "$rfs/suid/suidprobe"
 	chown 0:0 "$rfs/suid/suidprobe"
 	chmod 4755 "$rfs/suid/suidprobe"
-	tar -C "$rfs" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
 }
+
+setup_file() { brig_image_tar add_examples; }
 
 setup() {
-	BRIG=$BRIG_BUILD/src/cli/brig/brig
 	[ -x "$BRIG" ] || skip "brig not built in $BRIG_BUILD"
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	ROOT=$BATS_TEST_TMPDIR/root
-	brig import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	brig_setup bb:1
 }
 
-teardown() {
-	local id
-	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
-		brig rm -f "$id" >/dev/null 2>&1 || true
-	done
-}
+teardown() { brig_teardown; }
 
-brig() { timeout -k 10 "${BRIG_TEST_TIMEOUT:-120}" "$BRIG" --root "$ROOT" "$@"; }
 
 # ---------------------------------------------------------------- helpers
 

@@ -9,6 +9,7 @@
 #define BRIG_CLI_BRIG_INTERNAL_H
 
 #include "cli/opts.h"
+#include "cli/table.h"
 #include "common/common.h"
 #include "engine/engine.h"
 #include "image/store/store.h"
@@ -58,6 +59,34 @@ struct brig_create_req {
 };
 void brig_create_req_clear(struct brig_create_req *q);
 
+/* ---- listings (listing.c) ---- */
+
+/* How a listing command shows its rows (JSON objects of strings). */
+struct brig_listing {
+	const struct table_col *cols; /* the table's columns */
+	const char *const *keys; /* the row member each column shows */
+	size_t ncols;
+	size_t json_flags; /* json_dumps flags added for --format json */
+	const char *quiet_key; /* the member -q prints, one a line */
+};
+/* The rows as a table (table.h: every cell escaped for the terminal). */
+int brig_print_table(const json_t *rows, const struct brig_listing *l, struct brig_err *e);
+/* A listing command over the engine (ps, volume ls): its --filter check,
+ * its rows, their look.  brig_list checks the filters, opens the engine,
+ * collects the rows and prints them (-q, --format); the exit status. */
+struct brig_lister {
+	int (*check)(const struct opt *filters, struct brig_err *e);
+	int (*rows)(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e);
+	const struct brig_listing *listing;
+};
+int brig_list(const struct brig_global *g, struct opt *o, const struct brig_lister *l);
+/* Render a template per element of arr, one line each, all or nothing. */
+int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
+/* quiet: the quiet_key of each row; else by --format: NULL or "table" the
+ * table, "json" one compact object a line, else a Go template per row. */
+int brig_print_listing(const json_t *rows, const char *format, bool quiet,
+		       const struct brig_listing *l, struct brig_err *e);
+
 /* ---- images (image_util.c) ---- */
 
 /* One image as the commands show it. */
@@ -78,6 +107,12 @@ int brig_store_open(const struct brig_global *g, struct img_store **out, struct 
  * this machine). */
 int brig_image_load(struct img_store *s, const struct img_descriptor *d, struct brig_image *out,
 		    struct brig_err *e);
+/* Call fn for each image in the store (in index.json order) with its name
+ * (NULL for an unnamed one) and what brig_image_load made of it; stops at
+ * the first error. */
+typedef int (*brig_image_fn)(const char *name, const struct brig_image *im, void *arg,
+			     struct brig_err *e);
+int brig_each_image(const struct brig_global *g, brig_image_fn fn, void *arg, struct brig_err *e);
 /* "docker.io/library/busybox:latest" -> repo "busybox", tag "latest";
  * names that are no Docker reference are the repo, tag "<none>"; NULL is
  * "<none>" for both.  Both malloc'ed. */
@@ -91,12 +126,6 @@ void brig_human_since(const char *created, char buf[64]);
 void brig_human_elapsed(const char *since, char buf[64]);
 /* "k=v,k2=v2" of a labels object (malloc'ed; NULL on ENOMEM). */
 char *brig_labels_text(const json_t *labels);
-/* Render a template per element of arr, one line each, all or nothing. */
-int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
-/* A copy of rows (JSON) with the control characters of every string
- * escaped for a terminal (brig_term_escape), for the tables; NULL when out
- * of memory. */
-json_t *brig_term_rows(const json_t *rows);
 /* Append the `image inspect` object of one image to out. */
 int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
 /* Print an inspect array: indented JSON, or the template per element. */

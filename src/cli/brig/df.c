@@ -39,32 +39,33 @@ struct df {
 	uint64_t image_bytes, unused_image_bytes, ctr_bytes, stopped_bytes, layer_bytes;
 };
 
+struct df_images {
+	struct eng *eng;
+	struct df *d;
+};
+
+static int count_image(const char *name, const struct brig_image *im, void *arg, struct brig_err *e)
+{
+	(void)name;
+	struct df_images *a = arg;
+	char cid[ENG_ID_LEN + 1];
+	int used = eng_image_in_use(a->eng, im->id, cid, e);
+	if (used < 0)
+		return used;
+	a->d->images++;
+	a->d->image_bytes += im->size;
+	if (used == 1)
+		a->d->images_used++;
+	else
+		a->d->unused_image_bytes += im->size;
+	return 0;
+}
+
 static int count_images(const struct brig_global *g, struct eng *eng, struct df *d,
 			struct brig_err *e)
 {
-	_cleanup_img_store_ struct img_store *s = NULL;
-	struct img_list_entry *v = NULL;
-	size_t n = 0;
-	int r = brig_store_open(g, &s, e);
-	if (r < 0 || (r = img_store_list(s, &v, &n, e)) < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct brig_image im;
-		if ((r = brig_image_load(s, &v[i].desc, &im, e)) < 0)
-			break;
-		char cid[ENG_ID_LEN + 1];
-		int used = eng_image_in_use(eng, im.id, cid, e);
-		d->images++;
-		d->image_bytes += im.size;
-		if (used == 1)
-			d->images_used++;
-		else
-			d->unused_image_bytes += im.size;
-		brig_image_clear(&im);
-		r = used < 0 ? used : 0;
-	}
-	img_store_list_free(v, n);
-	return r;
+	struct df_images a = { eng, d };
+	return brig_each_image(g, count_image, &a, e);
 }
 
 static int count_containers(struct eng *eng, struct df *d, struct brig_err *e)
@@ -106,13 +107,33 @@ static void count_layers(struct eng *eng, struct df *d)
 		closedir(dir);
 }
 
-static void print_row(const char *type, size_t total, size_t active, uint64_t size,
-		      uint64_t reclaim)
+static int add_row(struct table *t, const char *type, size_t total, size_t active, uint64_t size,
+		   uint64_t reclaim)
 {
-	char s[32], rc[32];
-	brig_human_size(size, s);
+	char tot[32], act[32], sz[32], rc[32];
+	(void)snprintf(tot, sizeof(tot), "%zu", total);
+	(void)snprintf(act, sizeof(act), "%zu", active);
+	brig_human_size(size, sz);
 	brig_human_size(reclaim, rc);
-	printf("%-18s %-8zu %-8zu %-10s %s\n", type, total, active, s, rc);
+	return table_add(t, (const char *const[]){ type, tot, act, sz, rc });
+}
+
+/* At least the widths the table always had. */
+static const struct table_col df_cols[] = {
+	{ "TYPE", 19 }, { "TOTAL", 9 }, { "ACTIVE", 9 }, { "SIZE", 11 }, { "RECLAIMABLE", 0 }
+};
+
+static int print_table(const struct df *d, struct brig_err *e)
+{
+	_cleanup_table_ struct table *t = table_new(df_cols, BRIG_ARRAY_SIZE(df_cols));
+	if (!t ||
+	    add_row(t, "Images", d->images, d->images_used, d->image_bytes, d->unused_image_bytes) <
+		    0 ||
+	    add_row(t, "Containers", d->ctrs, d->running, d->ctr_bytes, d->stopped_bytes) < 0 ||
+	    add_row(t, "Unpacked layers", d->layers, d->layers, d->layer_bytes, 0) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	table_print(t, stdout);
+	return 0;
 }
 
 int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
@@ -151,9 +172,7 @@ int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
 		printf("%s\n", s);
 		return 0;
 	}
-	printf("%-18s %-8s %-8s %-10s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-	print_row("Images", d.images, d.images_used, d.image_bytes, d.unused_image_bytes);
-	print_row("Containers", d.ctrs, d.running, d.ctr_bytes, d.stopped_bytes);
-	print_row("Unpacked layers", d.layers, d.layers, d.layer_bytes, 0);
+	if (print_table(&d, &e) < 0)
+		return brig_fail(&e);
 	return 0;
 }

@@ -189,3 +189,22 @@ char *brig_labels_text(const json_t *labels)
 	}
 	return s;
 }
+
+int brig_each_image(const struct brig_global *g, brig_image_fn fn, void *arg, struct brig_err *e)
+{
+	_cleanup_img_store_ struct img_store *s = NULL;
+	struct img_list_entry *v = NULL;
+	size_t n = 0;
+	int r = brig_store_open(g, &s, e);
+	if (r < 0 || (r = img_store_list(s, &v, &n, e)) < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct brig_image im;
+		if ((r = brig_image_load(s, &v[i].desc, &im, e)) < 0)
+			break;
+		r = fn(v[i].name, &im, arg, e);
+		brig_image_clear(&im);
+	}
+	img_store_list_free(v, n);
+	return r;
+}

@@ -34,27 +34,28 @@ static json_t *image_row(const char *name, const struct brig_image *im, const st
 	return row;
 }
 
+struct collect {
+	const struct list_opts *lo;
+	json_t *rows;
+};
+
+static int add_row(const char *name, const struct brig_image *im, void *arg, struct brig_err *e)
+{
+	struct collect *c = arg;
+	json_t *row = image_row(name, im, c->lo, e);
+	if (!row)
+		return -ENOMEM;
+	if (json_array_append_new(c->rows, row) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Every named (or unnamed) image in the store as rows. */
 static int collect_rows(const struct brig_global *g, const struct list_opts *lo, json_t *rows,
 			struct brig_err *e)
 {
-	_cleanup_img_store_ struct img_store *s = NULL;
-	struct img_list_entry *v = NULL;
-	size_t n = 0;
-	int r = brig_store_open(g, &s, e);
-	if (r < 0 || (r = img_store_list(s, &v, &n, e)) < 0)
-		return r;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct brig_image im;
-		if ((r = brig_image_load(s, &v[i].desc, &im, e)) < 0)
-			break;
-		json_t *row = image_row(v[i].name, &im, lo, e);
-		brig_image_clear(&im);
-		if (!row || json_array_append_new(rows, row) < 0)
-			r = row ? brig_err_set(e, -ENOMEM, "out of memory") : -ENOMEM;
-	}
-	img_store_list_free(v, n);
-	return r;
+	struct collect c = { lo, rows };
+	return brig_each_image(g, add_row, &c, e);
 }
 
 static const char *row_str(const json_t *row, const char *key)
@@ -62,29 +63,24 @@ static const char *row_str(const json_t *row, const char *key)
 	return json_string_value(json_object_get(row, key));
 }
 
-static void print_table(const json_t *rows, bool digests)
+/* The table's columns, with DIGEST when asked for. */
+static const struct brig_listing *table_of(bool digests)
 {
-	const char *keys[] = { "Repository", "Tag", "Digest", "ID", "CreatedSince", "Size" };
-	const char *heads[] = { "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE" };
-	size_t w[6], i;
-	json_t *row;
-	for (size_t k = 0; k < 6; k++)
-		w[k] = strlen(heads[k]);
-	json_array_foreach(rows, i, row) for (size_t k = 0; k < 6;
-					      k++) if (strlen(row_str(row, keys[k])) > w[k])
-		w[k] = strlen(row_str(row, keys[k]));
-	for (size_t r = 0; r <= json_array_size(rows); r++) {
-		row = r ? json_array_get(rows, r - 1) : NULL;
-		for (size_t k = 0; k < 6; k++) {
-			if (k == 2 && !digests)
-				continue;
-			const char *t = row ? row_str(row, keys[k]) : heads[k];
-			if (k == 5)
-				printf("%s\n", t);
-			else
-				printf("%-*s   ", (int)w[k], t);
-		}
-	}
+	static const struct table_col cols[] = { { "REPOSITORY", 0 }, { "TAG", 0 },
+						 { "DIGEST", 0 },     { "IMAGE ID", 0 },
+						 { "CREATED", 0 },    { "SIZE", 0 } };
+	static const char *const keys[] = { "Repository", "Tag",          "Digest",
+					    "ID",         "CreatedSince", "Size" };
+	static const struct table_col cols_nd[] = { { "REPOSITORY", 0 },
+						    { "TAG", 0 },
+						    { "IMAGE ID", 0 },
+						    { "CREATED", 0 },
+						    { "SIZE", 0 } };
+	static const char *const keys_nd[] = { "Repository", "Tag", "ID", "CreatedSince", "Size" };
+	static const struct brig_listing all = { cols, keys, BRIG_ARRAY_SIZE(cols), 0, "ID" },
+					 no_digest = { cols_nd, keys_nd, BRIG_ARRAY_SIZE(cols_nd),
+						       0, "ID" };
+	return digests ? &all : &no_digest;
 }
 
 static void print_quiet(const json_t *rows)
@@ -102,80 +98,19 @@ static void print_quiet(const json_t *rows)
 	}
 }
 
-/* Escape the control characters of every string in v, in place. */
-static int term_safe_in_place(json_t *v, int depth)
-{
-	if (depth > 32)
-		return -ELOOP;
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		size_t n = json_string_length(v);
-		if (brig_term_safe(s, n))
-			return 0;
-		_cleanup_free_ char *safe = brig_term_escape(s, n);
-		return safe && json_string_set(v, safe) == 0 ? 0 : -ENOMEM;
-	}
-	size_t i;
-	const char *k;
-	json_t *m;
-	int r = 0;
-	if (json_is_array(v))
-		json_array_foreach(v, i, m) if (r == 0) r = term_safe_in_place(m, depth + 1);
-	if (json_is_object(v))
-		json_object_foreach(v, k, m) if (r == 0) r = term_safe_in_place(m, depth + 1);
-	return r;
-}
-
-json_t *brig_term_rows(const json_t *rows)
-{
-	json_t *c = json_deep_copy(rows);
-	if (c && term_safe_in_place(c, 0) < 0) {
-		json_decref(c);
-		return NULL;
-	}
-	return c;
-}
-
-/* Render text for each value of arr, one line each; nothing is printed
- * unless every value renders. */
-int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
-{
-	struct tpl *t = NULL;
-	int r = tpl_parse(text, &t, e);
-	size_t i;
-	json_t *v;
-	_cleanup_json_ json_t *lines = json_array();
-	if (r == 0 && !lines)
-		r = brig_err_set(e, -ENOMEM, "out of memory");
-	json_array_foreach(arr, i, v)
-	{
-		char *out = NULL;
-		if (r == 0 && (r = tpl_render(t, v, &out, e)) == 0 &&
-		    json_array_append_new(lines, json_string(out)) < 0)
-			r = brig_err_set(e, -ENOMEM, "out of memory");
-		free(out);
-	}
-	tpl_free(t);
-	json_array_foreach(r == 0 ? lines : NULL, i, v) printf("%s\n", json_string_value(v));
-	return r;
-}
-
+/* -q, --format json (one array, as before), or a listing. */
 static int print_rows(const json_t *rows, const struct list_opts *lo, struct brig_err *e)
 {
-	if (lo->quiet)
+	if (lo->quiet) {
 		print_quiet(rows);
-	else if (!lo->format || strcmp(lo->format, "table") == 0) {
-		_cleanup_json_ json_t *safe = brig_term_rows(rows);
-		if (!safe)
-			return brig_err_set(e, -ENOMEM, "out of memory");
-		print_table(safe, lo->digests);
-	} else if (strcmp(lo->format, "json") == 0) {
-		_cleanup_free_ char *s = json_dumps(rows, JSON_COMPACT);
-		if (!s)
-			return brig_err_set(e, -ENOMEM, "out of memory");
-		printf("%s\n", s);
-	} else
-		return brig_print_template(lo->format, rows, e);
+		return 0;
+	}
+	if (!lo->format || strcmp(lo->format, "json") != 0)
+		return brig_print_listing(rows, lo->format, false, table_of(lo->digests), e);
+	_cleanup_free_ char *s = json_dumps(rows, JSON_COMPACT);
+	if (!s)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	printf("%s\n", s);
 	return 0;
 }
 

@@ -127,25 +127,14 @@ static int check_filters(const struct opt *filters, struct brig_err *e)
 	return 0;
 }
 
-static void print_table(const json_t *rows)
-{
-	static const char *const keys[] = { "ID",     "Image", "Command", "RunningFor",
-					    "Status", "Ports", "Names" };
-	static const char *const heads[] = { "CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					     "STATUS",       "PORTS", "NAMES" };
-	int w[7];
-	size_t i;
-	json_t *row;
-	for (size_t k = 0; k < 7; k++)
-		w[k] = (int)strlen(heads[k]);
-	json_array_foreach(rows, i, row) for (size_t k = 0; k < 7;
-					      k++) if ((int)strlen(jstr(row, keys[k])) > w[k])
-		w[k] = (int)strlen(jstr(row, keys[k]));
-	for (size_t k = 0; k < 7; k++)
-		printf("%-*s%s", k < 6 ? w[k] : 0, heads[k], k < 6 ? "   " : "\n");
-	json_array_foreach(rows, i, row) for (size_t k = 0; k < 7; k++)
-		printf("%-*s%s", k < 6 ? w[k] : 0, jstr(row, keys[k]), k < 6 ? "   " : "\n");
-}
+static const struct table_col ps_cols[] = {
+	{ "CONTAINER ID", 0 }, { "IMAGE", 0 }, { "COMMAND", 0 }, { "CREATED", 0 },
+	{ "STATUS", 0 },       { "PORTS", 0 }, { "NAMES", 0 },
+};
+static const char *const ps_keys[] = { "ID",     "Image", "Command", "RunningFor",
+				       "Status", "Ports", "Names" };
+static const struct brig_listing ps_listing = { ps_cols, ps_keys, BRIG_ARRAY_SIZE(ps_cols), 0,
+						"ID" };
 
 static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e)
 {
@@ -170,32 +159,6 @@ static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err
 	return 0;
 }
 
-static int ps_print(struct opt *o, const json_t *rows, struct brig_err *e)
-{
-	const char *format = opts_find(o, "format")->value;
-	size_t i;
-	json_t *row;
-	if (opts_find(o, "quiet")->set) {
-		json_array_foreach(rows, i, row) printf("%s\n", jstr(row, "ID"));
-	} else if (!format || strcmp(format, "table") == 0) {
-		_cleanup_json_ json_t *safe = brig_term_rows(rows);
-		if (!safe)
-			return brig_err_set(e, -ENOMEM, "out of memory");
-		print_table(safe);
-	} else if (strcmp(format, "json") == 0) {
-		json_array_foreach(rows, i, row)
-		{
-			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT);
-			if (!s)
-				return brig_err_set(e, -ENOMEM, "out of memory");
-			printf("%s\n", s);
-		}
-	} else {
-		return brig_print_template(format, rows, e);
-	}
-	return 0;
-}
-
 int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = { OPT_FLAG("all", 'a', "show every container (default: the running ones)"),
@@ -211,17 +174,8 @@ int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("ps", "", o, argc, argv, &pos, &npos, 0, 0);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
-	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_eng_ struct eng *eng = NULL;
-	_cleanup_json_ json_t *rows = json_array();
-	int r = rows ? check_filters(opts_find(o, "filter"), &e)
-		     : brig_err_set(&e, -ENOMEM, "out of memory");
-	if (r == 0)
-		r = brig_engine_open(g, &eng, &e);
-	if (r == 0)
-		r = ps_rows(eng, o, rows, &e);
-	if (r == 0)
-		r = ps_print(o, rows, &e);
+	static const struct brig_lister lister = { check_filters, ps_rows, &ps_listing };
+	int rc = brig_list(g, o, &lister);
 	opts_free(o);
-	return r < 0 ? brig_fail(&e) : 0;
+	return rc;
 }

@@ -138,47 +138,20 @@ static int pick(struct eng *eng, char **pos, size_t npos, bool every, struct sam
 	return 0;
 }
 
-static void print_table(const json_t *rows)
-{
-	static const char *const keys[] = {
-		"ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "PIDs"
-	};
-	static const char *const heads[] = { "CONTAINER ID",      "NAME",  "CPU %",
-					     "MEM USAGE / LIMIT", "MEM %", "PIDS" };
-	int w[6];
-	size_t i, k;
-	json_t *row;
-	for (k = 0; k < 6; k++)
-		w[k] = (int)strlen(heads[k]);
-	json_array_foreach(rows, i, row) for (k = 0; k < 6; k++)
-	{
-		int l = (int)strlen(json_string_value(json_object_get(row, keys[k])));
-		w[k] = l > w[k] ? l : w[k];
-	}
-	for (k = 0; k < 6; k++)
-		printf("%-*s%s", k < 5 ? w[k] : 0, heads[k], k < 5 ? "   " : "\n");
-	json_array_foreach(rows, i, row) for (k = 0; k < 6; k++)
-		printf("%-*s%s", k < 5 ? w[k] : 0, json_string_value(json_object_get(row, keys[k])),
-		       k < 5 ? "   " : "\n");
-}
+static const struct table_col stats_cols[] = {
+	{ "CONTAINER ID", 0 },      { "NAME", 0 },  { "CPU %", 0 },
+	{ "MEM USAGE / LIMIT", 0 }, { "MEM %", 0 }, { "PIDS", 0 },
+};
+static const char *const stats_keys[] = { "ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "PIDs" };
+static const struct brig_listing stats_listing = { stats_cols, stats_keys,
+						   BRIG_ARRAY_SIZE(stats_cols), JSON_SORT_KEYS,
+						   NULL };
 
 static int print_rows(const char *format, const json_t *rows, struct brig_err *e)
 {
-	size_t i;
-	json_t *row;
-	if (!format || strcmp(format, "table") == 0) {
-		print_table(rows);
-	} else if (strcmp(format, "json") == 0) {
-		json_array_foreach(rows, i, row)
-		{
-			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS);
-			if (!s)
-				return brig_err_set(e, -ENOMEM, "out of memory");
-			printf("%s\n", s);
-		}
-	} else {
-		return brig_print_template(format, rows, e);
-	}
+	int r = brig_print_listing(rows, format, false, &stats_listing, e);
+	if (r < 0)
+		return r;
 	return fflush(stdout) == 0 ? 0 : brig_err_sys(e, errno, "writing the statistics");
 }
 

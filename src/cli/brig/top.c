@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PID, USER, TIME, COMMAND of one process, from /proc. */
-static void top_line(pid_t pid)
+/* PID, UID and command line of one process, from /proc.  A process sets
+ * its own title: the table escapes it for the terminal. */
+static int top_row(struct table *t, pid_t pid)
 {
-	char path[64], cmd[4096] = "";
+	char path[64], cmd[4096] = "", pidtext[16], uidtext[16];
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -25,10 +26,12 @@ static void top_line(pid_t pid)
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	unsigned uid = stat(path, &st) == 0 ? (unsigned)st.st_uid : 0;
-	/* a process sets its own title: escape it for the terminal */
-	_cleanup_free_ char *safe = brig_term_escape(cmd, strlen(cmd));
-	printf("%-8d %-8u %s\n", (int)pid, uid, safe ? safe : "?");
+	snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+	snprintf(uidtext, sizeof(uidtext), "%u", uid);
+	return table_add(t, (const char *const[]){ pidtext, uidtext, cmd });
 }
+
+static const struct table_col top_cols[] = { { "PID", 9 }, { "UID", 9 }, { "CMD", 0 } };
 
 static int top_one(struct eng *eng, const char *id, const char *what, void *arg, struct brig_err *e)
 {
@@ -39,9 +42,13 @@ static int top_one(struct eng *eng, const char *id, const char *what, void *arg,
 	int r = eng_top(eng, id, &pids, &n, e);
 	if (r < 0)
 		return r;
-	printf("%-8s %-8s %s\n", "PID", "UID", "CMD");
-	for (size_t i = 0; i < n; i++)
-		top_line(pids[i]);
+	_cleanup_table_ struct table *t = table_new(top_cols, BRIG_ARRAY_SIZE(top_cols));
+	for (size_t i = 0; t && i < n; i++)
+		if (top_row(t, pids[i]) < 0)
+			return brig_err_set(e, -ENOMEM, "out of memory");
+	if (!t)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	table_print(t, stdout);
 	return 0;
 }
 

@@ -152,36 +152,14 @@ static json_t *ls_row(const json_t *vol)
 			 json_is_true(json_object_get(vol, "Anonymous")));
 }
 
-static int ls_print(struct opt *o, const json_t *rows, struct brig_err *e)
-{
-	const char *format = opts_find(o, "format")->value;
-	size_t i;
-	json_t *row;
-	if (opts_find(o, "quiet")->set) {
-		json_array_foreach(rows, i, row) printf("%s\n", jstr(row, "Name"));
-	} else if (!format || strcmp(format, "table") == 0) {
-		_cleanup_json_ json_t *safe = brig_term_rows(rows);
-		if (!safe)
-			return brig_err_set(e, -ENOMEM, "out of memory");
-		printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
-		json_array_foreach(safe, i, row)
-			printf("%-10s%s\n", jstr(row, "Driver"), jstr(row, "Name"));
-	} else if (strcmp(format, "json") == 0) {
-		json_array_foreach(rows, i, row)
-		{
-			_cleanup_free_ char *s = json_dumps(row, JSON_COMPACT);
-			if (!s)
-				return brig_err_set(e, -ENOMEM, "out of memory");
-			printf("%s\n", s);
-		}
-	} else {
-		return brig_print_template(format, rows, e);
-	}
-	return 0;
-}
+static const struct table_col ls_cols[] = { { "DRIVER", 10 }, { "VOLUME NAME", 0 } };
+static const char *const ls_keys[] = { "Driver", "Name" };
+static const struct brig_listing ls_listing = { ls_cols, ls_keys, BRIG_ARRAY_SIZE(ls_cols), 0,
+						"Name" };
 
-static int ls_rows(struct eng *eng, const struct opt *filters, json_t *rows, struct brig_err *e)
+static int ls_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e)
 {
+	const struct opt *filters = opts_find(o, "filter");
 	_cleanup_json_ json_t *all = NULL;
 	int r = eng_volume_list(eng, &all, e);
 	if (r < 0)
@@ -212,19 +190,10 @@ int brig_cmd_volume_ls(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("volume ls", "", o, argc, argv, &pos, &npos, 0, 0);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
-	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_eng_ struct eng *eng = NULL;
-	_cleanup_json_ json_t *rows = json_array();
-	int r = rows ? check_filters(opts_find(o, "filter"), &e)
-		     : brig_err_set(&e, -ENOMEM, "out of memory");
-	if (r == 0)
-		r = brig_engine_open(g, &eng, &e);
-	if (r == 0)
-		r = ls_rows(eng, opts_find(o, "filter"), rows, &e);
-	if (r == 0)
-		r = ls_print(o, rows, &e);
+	static const struct brig_lister lister = { check_filters, ls_rows, &ls_listing };
+	int rc = brig_list(g, o, &lister);
 	opts_free(o);
-	return r < 0 ? brig_fail(&e) : 0;
+	return rc;
 }
 
 /* ---- inspect, rm ------------------------------------------------------------ */

@@ -91,6 +91,23 @@ void unpack_note(struct unpack_ctx *c, const char *fmt, ...) BRIG_PRINTF(2, 3);
 
 /* Extract one tar entry (its data is read from c->tar). */
 int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae);
+
+/* An entry's metadata (meta.c): owner, mode and times as the tar gives them. */
+struct layer_meta {
+	uid_t uid;
+	gid_t gid;
+	mode_t perm;
+	struct timespec ts[2]; /* atime, mtime */
+};
+int layer_entry_meta(struct unpack_ctx *c, struct archive_entry *ae, struct layer_meta *m);
+/* Owner, mode, xattrs (and times unless deferred) of an open file. */
+int layer_meta_fd(struct unpack_ctx *c, int fd, struct archive_entry *ae,
+		  const struct layer_meta *m, bool times);
+/* The same for base in parent (symlinks, fifos, devices), never following. */
+int layer_meta_at(struct unpack_ctx *c, int parent, const char *base, struct archive_entry *ae,
+		  const struct layer_meta *m, bool is_link);
+/* Remember the directory c->path (st) to set its times at the end. */
+int layer_defer_dir_times(struct unpack_ctx *c, const struct stat *st, const struct layer_meta *m);
 /* Set the deferred directory times; then free the list. */
 int layer_finish_dirs(struct unpack_ctx *c);
 void layer_free_dirs(struct unpack_ctx *c);
@@ -101,7 +118,7 @@ void layer_free_dirs(struct unpack_ctx *c);
 int layer_strict_name(struct unpack_ctx *c, const char *raw);
 int layer_strict_entry(struct unpack_ctx *c, struct archive_entry *ae);
 
-/* Helpers shared by extract.c and whiteout.c. */
+/* Where an entry goes (place.c), for extract.c and whiteout.c. */
 /* Open the parent of c->path (creating missing directories) and put the
  * last component in base. */
 int layer_open_parent(struct unpack_ctx *c, const char *path, char base[NAME_MAX + 1]);

@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# What the bats files that drive brig (the engine's command line) share: a
+# store of each test's own, the test image, and a teardown that removes
+# every container the test made.  (helpers.bash is the runtime's: bundles
+# and brig-runtime.)  Load it with `load ../lib/brig`, then from the hooks:
+#
+#   setup_file()  brig_image_tar [--numeric-owner] [FN]
+#                 $BRIG_TAR: scripts/mkrootfs.sh's busybox tree as a tar,
+#                 after FN DIR has changed the tree
+#   setup()       brig_setup [IMAGE]
+#                 ROOT, a new store ($BRIG_ROOT, else $BATS_TEST_TMPDIR/root);
+#                 given IMAGE, $BRIG_TAR imported into it as IMAGE
+#   teardown()    brig_teardown: every container of ROOT removed (rm -f)
+#
+# `brig ARGS...` runs brig over ROOT, with --config "$BRIG_CONFIG" when that
+# is set (a test may set it: teardown uses it too), and under
+# `timeout $BRIG_TIMEOUT` when the file sets that.
+
+BRIG_SRC=${BRIG_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BRIG_BUILD=${BRIG_BUILD:-$BRIG_SRC/build}
+BRIG=$BRIG_BUILD/src/cli/brig/brig
+BRIG_TAR=$BATS_FILE_TMPDIR/rootfs.tar
+
+brig() {
+	local pre=() conf=()
+	[ -z "${BRIG_TIMEOUT:-}" ] || pre=(timeout -k 5 "$BRIG_TIMEOUT")
+	[ -z "${BRIG_CONFIG:-}" ] || conf=(--config "$BRIG_CONFIG")
+	"${pre[@]}" "$BRIG" --root "$ROOT" "${conf[@]}" "$@"
+}
+
+brig_image_tar() { # [--numeric-owner] [FN]
+	local rfs=$BATS_FILE_TMPDIR/rootfs opts=()
+	if [ "${1:-}" = --numeric-owner ]; then
+		opts=(--numeric-owner)
+		shift
+	fi
+	"$BRIG_SRC/scripts/mkrootfs.sh" "$rfs" >/dev/null || return 1
+	if [ $# -gt 0 ]; then
+		"$1" "$rfs" || return 1
+	fi
+	tar -C "$rfs" "${opts[@]}" -cf "$BRIG_TAR" .
+}
+
+brig_setup() { # [IMAGE]
+	ROOT=${BRIG_ROOT:-$BATS_TEST_TMPDIR/root}
+	if [ $# -gt 0 ]; then
+		brig import "$BRIG_TAR" "$1" >/dev/null
+	fi
+}
+
+# Every container of the store ROOT, by id, running or not.
+brig_teardown() {
+	local id
+	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
+		brig rm -f "$id" >/dev/null 2>&1 || true
+	done
+	return 0
+}
+
+# wait_until WHAT CMD...: poll CMD for 15 s; fail naming WHAT.
+wait_until() {
+	local what=$1 i
+	shift
+	for ((i = 0; i < 300; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "FAIL: timed out waiting for $what" >&2
+	return 1
+}
+
+logs_have() { brig logs "$1" 2>/dev/null | grep -qE -- "$2"; }
+
+# The runtime state directory of ROOT's containers (/run/brig/HASH).
+rt_dir() { echo "/run/brig/$(printf %s "$(realpath "$ROOT")" | sha256sum | cut -c1-16)"; }
