@@ -27,12 +27,12 @@
 /* The helper: both copies, then say so and wait for EOF on done. */
 static _Noreturn void lock_child(int mntfd, int userfd, const int ready[2], const int done[2])
 {
-	char c = 0;
+	unsigned char c = 0;
 	(void)close(ready[0]);
 	(void)close(done[1]);
 	if (setns(mntfd, CLONE_NEWNS) < 0 || unshare(CLONE_NEWNS) < 0 ||
 	    setns(userfd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0) {
-		c = (char)errno;
+		c = (unsigned char)(errno > 0 && errno < 256 ? errno : EIO);
 		(void)!write(ready[1], &c, 1);
 		_exit(1);
 	}
@@ -56,7 +56,7 @@ static int open_ns(pid_t pid, const char *which, struct brig_err *e)
 /* Wait for the helper's word, then open its mount namespace. */
 static int helper_ns(pid_t pid, int ready, struct brig_err *e)
 {
-	char c = 1;
+	unsigned char c = 1;
 	ssize_t n = BRIG_RETRY(read(ready, &c, 1));
 	if (n != 1)
 		return brig_err_set(e, -ECHILD, "the mount-locking helper died");
