@@ -232,12 +232,11 @@ static int fsconfig_str(int fsfd, const char *key, const char *value, struct bri
 	return 0;
 }
 
-/* Lower directories, the top layer first: one "lowerdir+" each (kernel
- * 6.8+), else a single "lowerdir" list. */
-/* A layer as an idmapped detached mount, given to overlay by fd.  The fd
- * must stay open until the overlay is created (closing the last reference
- * to a detached mount unmounts it): it is returned. */
-static int idmapped_lower(struct eng *g, int fsfd, const char *hex, int usfd, struct brig_err *e)
+/* A layer as a detached mount (idmapped with a user namespace), given to
+ * overlay by fd: the container's mountinfo then shows "lowerdir+=/", not
+ * the store's path.  The fd must stay open until the overlay is created
+ * (closing the last reference to a detached mount unmounts it). */
+static int layer_tree(struct eng *g, const char *hex, int usfd, struct brig_err *e)
 {
 	char rel[128];
 	(void)snprintf(rel, sizeof(rel), "layers/%s", hex);
@@ -245,21 +244,15 @@ static int idmapped_lower(struct eng *g, int fsfd, const char *hex, int usfd, st
 	if (tree < 0)
 		return brig_err_sys(e, errno, "open_tree of %s/%s", g->root, rel);
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usfd };
-	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+	if (usfd >= 0 && mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
 		return brig_err_sys(e, errno,
 				    "idmapping layer %s (the store's file system must "
 				    "support idmapped mounts, or use --userns=host)",
 				    hex);
-	if (fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, tree) < 0)
-		return brig_err_sys(e, errno,
-				    "an idmapped layer in the overlay (Linux 6.13+ takes "
-				    "them; or use --userns=host)");
-	int fd = tree;
-	tree = -1;
-	return fd;
+	return brig_steal_fd(tree);
 }
 
-/* The idmapped layer mounts of one overlay, open until it is made. */
+/* The detached mounts of one overlay, open until it is made. */
 struct trees {
 	int *fd;
 	size_t n;
@@ -272,31 +265,51 @@ static void trees_close(struct trees *t)
 	free(t->fd);
 }
 
+/* One layer by fd.  Returns 1 when the kernel takes layers so, 0 when it
+ * does not (before Linux 6.13) and there is no user namespace, so the
+ * caller gives paths instead. */
+static int lower_fd(struct eng *g, int fsfd, const char *hex, int usfd, struct trees *t,
+		    struct brig_err *e)
+{
+	int fd = layer_tree(g, hex, usfd, e);
+	if (fd < 0)
+		return fd;
+	t->fd[t->n++] = fd;
+	if (fsconfig(fsfd, FSCONFIG_SET_FD, "lowerdir+", NULL, fd) == 0)
+		return 1;
+	if (usfd < 0 && errno == EINVAL)
+		return 0;
+	return brig_err_sys(e, errno,
+			    "an idmapped layer in the overlay (Linux 6.13+ takes "
+			    "them; or use --userns=host)");
+}
+
+/* Lower directories, the top layer first: by fd (Linux 6.13+), else one
+ * "lowerdir+" path each (6.8+), else a single "lowerdir" list. */
 static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char *ctrdir, int usfd,
 		      struct trees *t, struct brig_err *e)
 {
 	size_t n = json_array_size(layers);
 	_cleanup_free_ char *list = NULL;
 	size_t len = 0;
-	bool plus = true;
+	bool plus = true, byfd = true;
+	if (!(t->fd = calloc(n + 1, sizeof(int))))
+		return brig_err_set(e, -ENOMEM, "out of memory");
 	for (size_t k = n; k-- > 0;) {
 		const char *diff_id = json_string_value(
 			json_object_get(json_array_get(layers, k), "diffId"));
 		if (!diff_id || !brig_digest_valid(diff_id))
 			return brig_err_set(e, -EINVAL, "Brig.Layers[%zu].diffId is not a digest",
 					    k);
-		if (usfd >= 0) {
-			if (!t->fd && !(t->fd = calloc(json_array_size(layers), sizeof(int))))
-				return brig_err_set(e, -ENOMEM, "out of memory");
-			int fd = idmapped_lower(g, fsfd, diff_id + strlen("sha256:"), usfd, e);
-			if (fd < 0)
-				return fd;
-			t->fd[t->n++] = fd;
+		const char *hex = diff_id + strlen("sha256:");
+		int r = byfd ? lower_fd(g, fsfd, hex, usfd, t, e) : 0;
+		if (r < 0)
+			return r;
+		if (r > 0)
 			continue;
-		}
+		byfd = false;
 		char path[PATH_MAX];
-		if (brig_snprintf(path, sizeof(path), "%s/layers/%s", g->root,
-				  diff_id + strlen("sha256:")) < 0)
+		if (brig_snprintf(path, sizeof(path), "%s/layers/%s", g->root, hex) < 0)
 			return brig_err_set(e, -ENAMETOOLONG, "store root path too long");
 		if (plus && fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", path, 0) == 0)
 			continue;
@@ -313,11 +326,42 @@ static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char 
 	return list ? fsconfig_str(fsfd, "lowerdir", list, e) : 0;
 }
 
-static int upper_work(int fsfd, int ctrfd, const char *ctrdir, struct brig_err *e)
+/* upper/ and work/ by fd, from one detached clone of the container's
+ * directory (overlay wants both on one mount), so that mountinfo reads
+ * "upperdir=/upper,workdir=/work" rather than the store's path and the
+ * container's id.  Returns 1 when taken so, 0 when the kernel wants paths. */
+static int upper_work_fd(int fsfd, int ctrfd, struct trees *t, struct brig_err *e)
 {
+	int tree = open_tree(ctrfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return brig_err_sys(e, errno, "open_tree of the container directory");
+	t->fd[t->n++] = tree;
+	/* A bounded container keeps both in its rw/ subvolume (quota.c). */
+	const char *rw = eng_quota_rw_prefix(ctrfd);
+	static const char *const dirs[][2] = { { "upper", "upperdir" }, { "work", "workdir" } };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(dirs); i++) {
+		char name[32];
+		(void)snprintf(name, sizeof(name), "%s%s", rw, dirs[i][0]);
+		_cleanup_close_ int fd = BRIG_RETRY(
+			openat(tree, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		if (fd < 0)
+			return brig_err_sys(e, errno, "opening the container's %s/", dirs[i][0]);
+		if (fsconfig(fsfd, FSCONFIG_SET_FD, dirs[i][1], NULL, fd) == 0)
+			continue;
+		if (i == 0 && errno == EINVAL)
+			return 0;
+		return brig_err_sys(e, errno, "overlay option %s by fd", dirs[i][1]);
+	}
+	return 1;
+}
+
+static int upper_work(int fsfd, int ctrfd, const char *ctrdir, struct trees *t, struct brig_err *e)
+{
+	int r = upper_work_fd(fsfd, ctrfd, t, e);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	char path[PATH_MAX];
 	const char *rw = eng_quota_rw_prefix(ctrfd);
-	int r = 0;
 	if (brig_snprintf(path, sizeof(path), "%s/%supper", ctrdir, rw) < 0 ||
 	    (r = fsconfig_str(fsfd, "upperdir", path, e)) < 0)
 		return r < 0 ? r : brig_err_set(e, -ENAMETOOLONG, "container path too long");
@@ -344,7 +388,7 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 	struct trees t = { 0 };
 	int r = set_lowers(g, fsfd, layers, ctrdir, usfd, &t, e);
 	if (r == 0)
-		r = upper_work(fsfd, ctrfd, ctrdir, e);
+		r = upper_work(fsfd, ctrfd, ctrdir, &t, e);
 	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		r = brig_err_sys(e, errno, "creating the overlay");
 	trees_close(&t);

@@ -175,6 +175,17 @@ static int forward_notify(struct creation *c, int fd, struct brig_err *e)
 	return r;
 }
 
+/* The init's mount tree is complete: give it a copy where every mount is
+ * locked (lock.c). */
+static int send_locked_mntns(struct creation *c, struct brig_err *e)
+{
+	_cleanup_close_ int fd = rt_mntns_locked_copy(c->pid, e);
+	if (fd < 0)
+		return fd;
+	int r = rt_sync_send(c->sync[0], RT_MSG_MOUNTS_LOCKED, 0, NULL, fd);
+	return r < 0 ? brig_err_sys(e, -r, "sync with init") : 0;
+}
+
 /* Talk to init until it says it is ready for start. */
 static int init_dialogue(struct creation *c, struct brig_err *e)
 {
@@ -191,6 +202,10 @@ static int init_dialogue(struct creation *c, struct brig_err *e)
 			return brig_err_set(e, m.value ? -abs(m.value) : -EIO, "%s", m.text);
 		case RT_MSG_HOOKS:
 			if ((r = run_runtime_hooks(c, e)) < 0)
+				return r;
+			break;
+		case RT_MSG_LOCK_MOUNTS:
+			if ((r = send_locked_mntns(c, e)) < 0)
 				return r;
 			break;
 		case RT_MSG_SECCOMP_FD:
@@ -227,6 +242,10 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		.listen_fd = c->listen_fd,
 		.console_fd = c->console_fd,
 		.idmap_userns_fd = -1,
+		/* As the kernel would for mounts it hands to a less privileged
+		 * namespace; only real root can make the copy (lock.c). */
+		.lock_mounts = c->spec->ns[RT_NS_USER].wanted && c->spec->ns[RT_NS_MNT].wanted &&
+			!c->spec->ns[RT_NS_MNT].path && geteuid() == 0,
 		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer },
 	};
 	c->pid = rt_spawn(c->spec, init_entry, &l, e);

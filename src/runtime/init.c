@@ -112,6 +112,25 @@ static int before_pivot(void *data, struct brig_err *e)
 	return 0;
 }
 
+/* The tree is complete: move into the runtime's copy of it in which every
+ * mount is locked to the container (lock.c). */
+static int lock_mounts(struct rt_launch *l, struct brig_err *e)
+{
+	if (!l->lock_mounts)
+		return 0;
+	int r = rt_sync_send(l->sync_fd, RT_MSG_LOCK_MOUNTS, 0, NULL, -1);
+	if (r < 0)
+		return brig_err_sys(e, -r, "asking to lock the mounts");
+	struct rt_msg m;
+	_cleanup_close_ int fd = -1;
+	if ((r = rt_sync_expect(l->sync_fd, RT_MSG_MOUNTS_LOCKED, &m, &fd, "locking mounts", e)) <
+	    0)
+		return r;
+	if (fd < 0)
+		return brig_err_set(e, -EPROTO, "locking mounts: no namespace fd");
+	return rt_mntns_enter_locked(fd, e);
+}
+
 static int setup_namespaces(struct rt_launch *l, struct brig_err *e)
 {
 	const struct rt_spec *s = l->spec;
@@ -137,7 +156,7 @@ static int setup_namespaces(struct rt_launch *l, struct brig_err *e)
 		.cwd = s->process.cwd,
 		.root_mount_fd = l->opts->rootfs_mount_fd,
 	};
-	if ((r = rt_rootfs_setup(s->rootfs, &ctx, e)) < 0)
+	if ((r = rt_rootfs_setup(s->rootfs, &ctx, e)) < 0 || (r = lock_mounts(l, e)) < 0)
 		return r;
 	if (s->has_personality && personality(s->personality) < 0)
 		return brig_err_sys(e, errno, "personality");

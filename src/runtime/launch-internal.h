@@ -13,6 +13,9 @@ struct rt_launch {
 	int listen_fd; /* start.sock, listening */
 	int console_fd; /* connected console socket, or -1 */
 	int idmap_userns_fd; /* for idmapped mounts, or -1 */
+	/* Ask the runtime for a locked copy of the finished mount namespace
+	 * (user namespace, new mount namespace, real root: lock.c). */
+	bool lock_mounts;
 	/* The runtime's own fds, closed first thing: the state lock in
 	 * particular must not stay held by the container's copy. */
 	int close_fds[5];

@@ -33,6 +33,14 @@ static const char *const masked_paths[] = {
 	"/sys/devices/virtual/powercap",
 	"/sys/kernel/security",
 	"/proc/sysrq-trigger",
+	/* Beyond Docker's list (docs/engine.md, "Masked paths"): the host's
+	 * boot command line, kernel build and crash-dump layout, BTF type
+	 * data, and every file lock on the host. */
+	"/proc/cmdline",
+	"/proc/config.gz",
+	"/proc/locks",
+	"/sys/kernel/vmcoreinfo",
+	"/sys/kernel/btf",
 };
 
 static const char *const readonly_paths[] = {

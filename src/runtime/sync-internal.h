@@ -14,6 +14,8 @@ enum rt_msg_type {
 	RT_MSG_START, /* parent -> child: go ahead and exec */
 	RT_MSG_ERROR, /* child -> parent: text is the error */
 	RT_MSG_PID, /* intermediate -> parent: value is the pid */
+	RT_MSG_LOCK_MOUNTS, /* child -> parent: tree done, lock it */
+	RT_MSG_MOUNTS_LOCKED, /* parent -> child: fd of the locked mount namespace */
 };
 
 struct rt_msg {

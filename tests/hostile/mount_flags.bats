@@ -220,6 +220,49 @@ ro_host_dir() {
 	expect_line '^OPTS /e/ro ro'
 }
 
+# hidden_host_dir: HIDDEN, a host directory whose file hidden/secret is
+# covered by a tmpfs mounted on hidden/.
+hidden_host_dir() {
+	HIDDEN=$BATS_TEST_TMPDIR/hidden-tree
+	mkdir -p "$HIDDEN/hidden"
+	echo topsecret >"$HIDDEN/hidden/secret"
+	chmod 0755 "$HIDDEN" "$HIDDEN/hidden"
+	chmod 0644 "$HIDDEN/hidden/secret"
+	host_mount -t tmpfs -o size=1m,mode=0755 brigt-hide "$HIDDEN/hidden"
+}
+
+# As the kernel locks the mounts a less privileged mount namespace gets from
+# a more privileged one: a container with CAP_SYS_ADMIN in its user
+# namespace can neither uncover what a submount or a masked path hides nor
+# lift a flag, whether the source or the config set it.
+@test "B2: with CAP_SYS_ADMIN in a user namespace, a bind's submounts and flags stay locked" {
+	brig_setup
+	hidden_host_dir
+	run --separate-stderr brig run --rm --cap-add SYS_ADMIN \
+		-v "$HIDDEN:/d" -v "$HIDDEN:/dr:ro" bb:1 sh -c '
+		cat /proc/self/uid_map
+		if umount /d/hidden; then echo UNMOUNTED; cat /d/hidden/secret; fi
+		if umount -l /d/hidden; then echo UNMOUNTED-LAZY; fi
+		if mount -o remount,bind,rw /dr; then echo REMOUNTED-RW; fi
+		if mount -o remount,bind,suid,dev,exec /d; then echo REMOUNTED-SUID; fi
+		if mount -o remount,bind,rw /; then echo REMOUNTED-ROOT; fi
+		if mount -o remount,bind,rw /proc/sys; then echo REMOUNTED-PROCSYS; fi
+		for p in /proc/keys /proc/timer_list /sys/firmware; do
+			grep -q " $p " /proc/self/mountinfo || continue
+			if umount "$p"; then echo "UNMOUNTED-MASK $p"; fi
+		done
+		grep -q topsecret /d/hidden/secret 2>/dev/null || echo STILL-HIDDEN
+		mkdir -p /tmp/m && mount -t tmpfs none /tmp/m && echo OWN-MOUNT'
+	expect_status 0
+	expect_no_line '^ +0 +0 ' # a user namespace, not the host's ids
+	expect_no_line '^UNMOUNTED'
+	expect_no_line '^REMOUNTED'
+	expect_no_line '.*topsecret'
+	expect_line '^STILL-HIDDEN$'
+	# Its own mounts stay its own.
+	expect_line '^OWN-MOUNT$'
+}
+
 # ---- A8, B9: /proc is procfs ---------------------------------------------
 
 @test "A8: a bind of a non-procfs directory onto /proc is refused in a user namespace too" {

@@ -16,7 +16,12 @@
  * mount namespace; a source prepared on the host side (idmap.c) is cloned
  * in the host's mount namespace, where nothing is locked, so the same rule
  * is applied here by hand: such a bind never loses a restriction its
- * source mount has, at the top or (recursively) below it.
+ * source mount has, at the top or (recursively) below it.  Once the tree
+ * is complete, the init moves into a copy of its mount namespace made
+ * through one owned by the host's user namespace (lock.c), so the kernel
+ * locks every mount there as it does for runc: submounts to their parents,
+ * and each mount's ro, nosuid, nodev, noexec and access-time mode, whether
+ * they came from the source or from the config.
  */
 #include "runtime/mount/mount-internal.h"
 

@@ -118,6 +118,14 @@ bool rt_rootfs_wants_idmap(const struct rt_rootfs_cfg *cfg);
  * unprivileged uid on the host, never has to reach them by path. */
 int rt_rootfs_prepare_sources(struct rt_rootfs_cfg *cfg, struct brig_err *e);
 int rt_rootfs_prepare_idmaps(struct rt_rootfs_cfg *cfg, struct brig_err *e);
+/* Host side, real root, once the init (pid) of a container with a user
+ * namespace has finished its mount tree: a copy of its mount namespace
+ * in which every mount is locked as the kernel locks mounts handed to a
+ * less privileged namespace, owned by the container's user namespace.
+ * Returns an fd to it for rt_mntns_enter_locked() (lock.c). */
+int rt_mntns_locked_copy(pid_t pid, struct brig_err *e);
+/* The init's side: move into that namespace (root and cwd become its "/"). */
+int rt_mntns_enter_locked(int nsfd, struct brig_err *e);
 /* The prepared detached mounts, to pass them to another process: the first
  * at or after mounts[*idx] is returned and its index stored in *idx; -1
  * when there are no more.  Loop with
