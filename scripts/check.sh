@@ -7,12 +7,15 @@
 # line "N passed, M failed, K skipped" and exits non-zero on any failure.
 #
 #   scripts/check.sh [--only unit|integration|runner]
+#   BRIG_CHECK_JOBS=N: bats files run N at a time (default 2)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 only=""
 [ "${1:-}" = "--only" ] && only="${2:-}"
+# bats files run side by side: two on this project's 2-core machines.
+JOBS=${BRIG_CHECK_JOBS:-2}
 
 passed=0
 failed=0
@@ -65,16 +68,35 @@ run_unit() { # builddir label
 	rm -f "$log"
 }
 
-run_bats() { # builddir label dirs...
-	local dir=$1 label=$2 f log rc; shift 2
-	log=$(mktemp)
-	while IFS= read -r f; do
-		local t0=$SECONDS
-		BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "$f" >"$log" 2>&1
-		rc=$?
-		judge "$label/$(basename "$f")" "$rc" "$log" $((SECONDS - t0))
-	done < <(find "$@" -name '*.bats' | sort)
-	rm -f "$log"
+# run_bats BUILDDIR LABEL DIRS...: every .bats file under DIRS, $JOBS at a
+# time (each file has its own store, state root, cgroups and names, so files
+# do not share state); results are judged in name order once all have run.
+run_bats() {
+	local dir=$1 label=$2 f i=0 n work p live; shift 2
+	local -a files pids=()
+	mapfile -t files < <(find "$@" -name '*.bats' | sort)
+	work=$(mktemp -d)
+	for f in "${files[@]}"; do
+		while :; do # a free slot among this suite's own jobs
+			live=0
+			for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && live=$((live + 1)); done
+			[ "$live" -lt "$JOBS" ] && break
+			wait -n
+		done
+		(
+			t0=$SECONDS
+			BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "$f" >"$work/$i.tap" 2>&1
+			echo "$? $((SECONDS - t0))" >"$work/$i.rc"
+		) &
+		pids+=($!)
+		i=$((i + 1))
+	done
+	wait "${pids[@]}"
+	for ((n = 0; n < i; n++)); do
+		read -r rc secs <"$work/$n.rc" || { rc=1; secs=; }
+		judge "$label/$(basename "${files[$n]}")" "$rc" "$work/$n.tap" "$secs"
+	done
+	rm -rf "$work"
 }
 
 # The C sources as .clang-format says (`make format` rewrites them).
@@ -96,13 +118,20 @@ check_format() {
 	fi
 }
 
-run_fuzz_smoke() {
-	if ! command -v clang >/dev/null; then
-		failures+=("fuzz: clang missing, harnesses not built"); failed=$((failed + 1)); return
-	fi
+build_fuzz() {
+	command -v clang >/dev/null || return 2
 	CC=clang build build-fuzz -Dfuzz=true -Dtests=false -Db_lundef=false \
-		-Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link || {
-		failed=$((failed + 1)); failures+=("fuzz: build failed"); return; }
+		-Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link
+}
+
+# run_fuzz_smoke STATUS: each harness briefly over its corpus, once
+# build_fuzz (whose exit status is STATUS) has built them.
+run_fuzz_smoke() {
+	case $1 in
+	0) ;;
+	2) failures+=("fuzz: clang missing, harnesses not built"); failed=$((failed + 1)); return ;;
+	*) failed=$((failed + 1)); failures+=("fuzz: build failed"); return ;;
+	esac
 	local h name work
 	for h in build-fuzz/tests/fuzz/fuzz_*; do
 		[ -f "$h" ] && [ -x "$h" ] || continue
@@ -144,6 +173,20 @@ if [ "$only" != runner ]; then
 	note "build"
 	build build || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 fi
+# The sanitizer and fuzzing builds compile while the plain build's tests run
+# (those mostly wait on containers); their output is shown if they fail.
+if [ -z "$only" ]; then
+	bg_log=$(mktemp)
+	( # niced: the tests beside it come first
+		renice -n 10 "$BASHPID" >/dev/null
+		build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+			-Dbuildtype=debug >"$bg_log.asan" 2>&1
+		echo $? >"$bg_log.asan.rc"
+		build_fuzz >"$bg_log.fuzz" 2>&1
+		echo $? >"$bg_log.fuzz.rc"
+	) &
+	bg_pid=$!
+fi
 if [ -z "$only" ] || [ "$only" = unit ]; then
 	note "unit tests"; run_unit build plain
 fi
@@ -152,14 +195,20 @@ if [ -z "$only" ] || [ "$only" = integration ]; then
 fi
 if [ -z "$only" ]; then
 	note "sanitizer build (address,undefined)"
-	if build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug; then
+	while [ ! -e "$bg_log.asan.rc" ] && kill -0 "$bg_pid" 2>/dev/null; do sleep 1; done
+	if [ "$(cat "$bg_log.asan.rc" 2>/dev/null)" = 0 ]; then
 		note "unit tests under sanitizers"; run_unit build-asan asan
 		note "integration tests under sanitizers"; run_bats build-asan asan tests/integration tests/hostile
 	else
+		tail -50 "$bg_log.asan"
 		failed=$((failed + 1)); failures+=("asan: build failed")
 	fi
 	note "fuzz harnesses over their seed corpora"
-	run_fuzz_smoke
+	wait "$bg_pid"
+	fuzz_rc=$(cat "$bg_log.fuzz.rc" 2>/dev/null || echo 1)
+	[ "$fuzz_rc" = 0 ] || [ "$fuzz_rc" = 2 ] || tail -50 "$bg_log.fuzz"
+	run_fuzz_smoke "$fuzz_rc"
+	rm -f "$bg_log" "$bg_log".*
 fi
 
 if [ ${#skips[@]} -gt 0 ]; then
