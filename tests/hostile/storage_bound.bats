@@ -11,6 +11,14 @@ bats_require_minimum_version 1.5.0
 setup_file() {
 	local rfs=$BATS_FILE_TMPDIR/rootfs
 	"$BATS_TEST_DIRNAME/../../scripts/mkrootfs.sh" "$rfs" >/dev/null
+	# ioctl-probe: ioctl with a request number of the test's choice
+	if command -v cc >/dev/null; then
+		cc -static -O2 -o "$rfs/bin/ioctl-probe" \
+			"$BATS_TEST_DIRNAME/../unit/engine_seccomp/ioctl_probe.c" \
+			2>"$BATS_FILE_TMPDIR/cc.log" || true
+	else
+		echo "no C compiler" >"$BATS_FILE_TMPDIR/cc.log"
+	fi
 	tar -C "$rfs" --numeric-owner -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
 	make_btrfs
 }
@@ -193,4 +201,29 @@ expect_bounded() {
 	run brig run --rm --storage-opt quota=1 bb:1 true
 	[ "$status" -eq 125 ] || { echo "run: $status $output"; false; }
 	[[ "$output" == *"--storage-opt quota=1: unknown option"* ]] || { echo "message: $output"; false; }
+}
+
+# The bound holds only while no new subvolume can be made inside it: a new
+# subvolume has no quota.  The default seccomp profile refuses the btrfs
+# ioctls that make one, also with the request's (ignored) high bits set.
+@test "volume create -o size=10m: a container cannot make a btrfs subvolume in the volume" {
+	use_btrfs_store
+	[ -x "$BATS_FILE_TMPDIR/rootfs/bin/ioctl-probe" ] ||
+		skip "cannot build a static ioctl-probe: $(tail -1 "$BATS_FILE_TMPDIR/cc.log")"
+	run -0 brig volume create -o size=10m vq
+	# BTRFS_IOC_SUBVOL_CREATE, plain and with the high bits set
+	run brig run --rm -v vq:/data bb:1 sh -c \
+		'ioctl-probe subvol /data s1 0x5000940e; ioctl-probe subvol /data s2 0xffffffff5000940e'
+	[ "$status" -eq 0 ] || { echo "run: $status $output"; false; }
+	[ "$output" = "$(printf 'EPERM\nEPERM')" ] || { echo "subvolume create: $output"; false; }
+	run -0 subvolumes
+	[[ "$output" != *"vq/_data/s"* ]] || { echo "a subvolume was made: $output"; false; }
+	# without the filter the kernel makes it: EPERM above was the filter's
+	run brig run --rm --security-opt seccomp=unconfined -v vq:/data bb:1 \
+		ioctl-probe subvol /data s3 0x5000940e
+	local st=$status out=$output
+	if [ -d "$ROOT/volumes/vq/_data/s3" ]; then
+		btrfs subvolume delete "$ROOT/volumes/vq/_data/s3" >/dev/null || true
+	fi
+	[[ "$st" -eq 0 && "$out" = ok ]] || { echo "unconfined: $st $out"; false; }
 }

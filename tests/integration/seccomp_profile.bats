@@ -22,6 +22,8 @@ setup_file() {
 	if command -v cc >/dev/null; then
 		cc -static -O2 -o "$BATS_FILE_TMPDIR/sc-probe" \
 			"$BRIG_SRC/tests/unit/engine_seccomp/sc_probe.c" 2>"$BATS_FILE_TMPDIR/cc.log" || true
+		cc -static -O2 -o "$BATS_FILE_TMPDIR/ioctl-probe" \
+			"$BRIG_SRC/tests/unit/engine_seccomp/ioctl_probe.c" 2>>"$BATS_FILE_TMPDIR/cc.log" || true
 	fi
 	pm_setup
 }
@@ -58,10 +60,18 @@ seccomp_bundle() {
 	if [ -x "$BATS_FILE_TMPDIR/sc-probe" ]; then
 		cp "$BATS_FILE_TMPDIR/sc-probe" "$BUNDLE/rootfs/bin/sc-probe"
 	fi
+	if [ -x "$BATS_FILE_TMPDIR/ioctl-probe" ]; then
+		cp "$BATS_FILE_TMPDIR/ioctl-probe" "$BUNDLE/rootfs/bin/ioctl-probe"
+	fi
 }
 
 need_probe() {
 	[ -x "$BATS_FILE_TMPDIR/sc-probe" ] || skip "no C compiler for sc-probe"
+}
+
+need_ioctl_probe() {
+	[ -x "$BATS_FILE_TMPDIR/ioctl-probe" ] ||
+		skip "cannot build a static ioctl-probe (no cc or no static libc): $(tail -1 "$BATS_FILE_TMPDIR/cc.log" 2>/dev/null)"
 }
 
 # add_caps CAPS...: give the container process these capabilities too.
@@ -160,6 +170,34 @@ no_filter() { cfg 'del(.linux.seccomp)'; }
 	run_in_container sc-probe clone3 io_uring_setup unshare_user
 	expect_status 0
 	expect_output "$(printf '%s\n' 'clone3 ENOSYS' 'io_uring_setup ENOSYS' 'unshare_user EPERM')"
+}
+
+# ioctl's request is 32 bits to the kernel: 0xffffffff00005412 is TIOCSTI too.
+ioctl_script='for r in 0x5412 0xffffffff00005412 0x541c 0xffffffff0000541c 0x5401 0xffffffff00005401; do
+	echo "$r $(ioctl-probe pty $r)"; done; echo "fionread $(ioctl-probe pipe 0x541b)"'
+
+@test "seccomp profile: TIOCSTI and TIOCLINUX fail with EPERM, also with the high bits set; TCGETS and FIONREAD work" {
+	need_ioctl_probe
+	seccomp_bundle
+	run_sh "$ioctl_script"
+	expect_status 0
+	expect_output "$(printf '%s\n' '0x5412 EPERM' '0xffffffff00005412 EPERM' '0x541c EPERM' \
+		'0xffffffff0000541c EPERM' '0x5401 ok' '0xffffffff00005401 ok' 'fionread ok')"
+	# without the filter the kernel lets TIOCSTI through on the caller's own
+	# terminal (EIO where dev.tty.legacy_tiocsti is 0): EPERM was the filter
+	no_filter
+	run_sh "$ioctl_script"
+	expect_status 0
+	expect_line '^0x5412 (ok|EIO)$'
+	expect_line '^0xffffffff00005412 (ok|EIO)$'
+}
+
+@test "seccomp profile: the ioctl rules are what scripts/ioctl-cover.py computes from the kernel headers" {
+	command -v python3 >/dev/null || skip "no python3"
+	command -v cc >/dev/null || skip "no C compiler for the uapi header values"
+	run python3 "$BRIG_SRC/scripts/ioctl-cover.py" --check "$PROFILE"
+	expect_status 0
+	expect_line ' ioctl rules, up to date$'
 }
 
 @test "seccomp profile: date -s fails with EPERM and the host clock is untouched" {

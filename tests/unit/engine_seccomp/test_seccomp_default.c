@@ -13,11 +13,13 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <linux/btrfs.h>
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@
 #include "tests/unit/testutil.h"
 #include "engine/seccomp/profile.h"
 #include "runtime/seccomp/runtime-seccomp.h"
+#include "runtime/seccomp/seccomp-internal.h"
 
 static const char *const no_caps[] = { NULL };
 /* Every capability name of Linux 6.x. */
@@ -249,6 +252,8 @@ static void test_closed_groups(void **state)
 	assert_string_equal(allowed(all, "clone"), "always");
 	assert_string_equal(allowed(none, "socket"), "args");
 	assert_string_equal(allowed(none, "personality"), "args");
+	assert_string_equal(allowed(none, "ioctl"), "args");
+	assert_string_equal(allowed(all, "ioctl"), "args");
 	assert_string_equal(allowed(none, "read"), "always");
 	/* ptrace needs Linux 4.8 even with the capability */
 	json_t *old = load(all_caps, "amd64", "4.4.0");
@@ -330,6 +335,62 @@ static int probe_default(void)
 	return k;
 }
 
+/* ioctl: the requests whose low 32 bits are denied fail with EPERM, also with
+ * the high bits set (the kernel ignores them); others reach the kernel (EBADF
+ * on fd -1, or work). */
+static int ioctl_errno(unsigned long req)
+{
+	long r = syscall(SYS_ioctl, -1, req, NULL);
+	return r == -1 ? errno : 0;
+}
+
+static int probe_ioctl(void)
+{
+	const unsigned long hi = 0xffffffff00000000UL;
+	const unsigned long denied[] = { TIOCSTI,
+					 TIOCLINUX,
+					 BTRFS_IOC_SNAP_CREATE,
+					 BTRFS_IOC_SUBVOL_CREATE,
+					 BTRFS_IOC_SNAP_CREATE_V2,
+					 BTRFS_IOC_SUBVOL_CREATE_V2 };
+	const unsigned long fine[] = { TCGETS,
+				       FIONREAD,
+				       TIOCSTI - 1,
+				       TIOCSTI + 1,
+				       TIOCLINUX + 1,
+				       BTRFS_IOC_SUBVOL_CREATE - 1,
+				       BTRFS_IOC_SNAP_CREATE_V2 + 2,
+				       0,
+				       0xffffffffUL };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(denied); i++)
+		if (ioctl_errno(denied[i]) != EPERM || ioctl_errno(denied[i] | hi) != EPERM)
+			return 30 + (int)i;
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fine); i++)
+		if (ioctl_errno(fine[i]) != EBADF || ioctl_errno(fine[i] | hi) != EBADF)
+			return 40 + (int)i;
+	int p[2], n = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 50;
+	if (write(p[1], "ab", 2) != 2 || ioctl(p[0], FIONREAD, &n) != 0 || n != 2)
+		return 51;
+	close(p[0]);
+	close(p[1]);
+	return 0;
+}
+
+/* The compiled default filter stays well below the kernel's 4096
+ * instructions (BPF_MAXINSNS), ioctl's 70-odd rules included. */
+static void test_bpf_size(void **state)
+{
+	(void)state;
+	json_t *oci = load(brig_caps, NULL, NULL);
+	struct rt_seccomp *s = compile(oci);
+	json_decref(oci);
+	print_message("default filter: %u instructions\n", (unsigned int)s->prog.len);
+	assert_true(s->prog.len < 2048);
+	rt_seccomp_free(s);
+}
+
 static void test_live(void **state)
 {
 	(void)state;
@@ -343,7 +404,8 @@ static void test_live(void **state)
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 		    rt_seccomp_install(s, &nfd, NULL) < 0)
 			syscall(SYS_exit_group, 100);
-		syscall(SYS_exit_group, probe_default());
+		int k = probe_default();
+		syscall(SYS_exit_group, k ? k : probe_ioctl());
 	}
 	int st = 0;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -360,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_archmap_of_shipped),
 		cmocka_unit_test(test_closed_groups),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_bpf_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
