@@ -73,3 +73,19 @@ logs_have() { brig logs "$1" 2>/dev/null | grep -qE -- "$2"; }
 
 # The runtime state directory of ROOT's containers (/run/brig/HASH).
 rt_dir() { echo "/run/brig/$(printf %s "$(realpath "$ROOT")" | sha256sum | cut -c1-16)"; }
+
+# field CONTAINER TEMPLATE: one field of brig inspect.
+field() { brig inspect -f "$2" "$1"; }
+
+# wait_field CONTAINER TEMPLATE VALUE: poll (bounded, 30 s) until the field
+# reads VALUE; otherwise say what it read and fail.
+wait_field() {
+	local i got=
+	for ((i = 0; i < 300; i++)); do
+		got=$(field "$1" "$2" 2>/dev/null)
+		[ "$got" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "$1: $2 is '$got', wanted '$3'" >&2
+	return 1
+}
