@@ -13,7 +13,7 @@
  * by `start` from its check until the monitor reports the container
  * running, so two starts never race.
  */
-#include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 #include "engine/config/engine-config.h"
 
 #include <dirent.h>
@@ -170,46 +170,6 @@ int eng_ctr_dirfd(struct eng *g, const char *id, struct brig_err *e)
 	return eng_ctr_open(g, id, e);
 }
 
-int eng_record_read(int dirfd, const char *id, json_t **out, struct brig_err *e)
-{
-	int r = bj_load_file(dirfd, ENG_RECORD, ENG_RECORD_MAX, out, e);
-	if (r < 0)
-		return brig_err_wrap(e, "container %.12s", id);
-	if (!json_is_object(*out) || !json_is_object(json_object_get(*out, "State")) ||
-	    !json_is_object(json_object_get(*out, "Brig"))) {
-		json_decref(*out);
-		*out = NULL;
-		return brig_err_set(e, -EINVAL, "container %.12s: %s is not a container record", id,
-				    ENG_RECORD);
-	}
-	return 0;
-}
-
-int eng_record_write(int dirfd, const json_t *rec, struct brig_err *e)
-{
-	_cleanup_free_ char *text = json_dumps(rec, JSON_INDENT(1) | JSON_SORT_KEYS);
-	if (!text)
-		return brig_err_set(e, -ENOMEM, "out of memory");
-	return brig_atomic_write(dirfd, ENG_RECORD, text, strlen(text), 0600, e);
-}
-
-int eng_record_update(struct eng *g, const char *id,
-		      int (*fn)(json_t *rec, void *arg, struct brig_err *e), void *arg,
-		      struct brig_err *e)
-{
-	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
-	if (dirfd < 0)
-		return dirfd;
-	_cleanup_close_ int lock = brig_lock_path(dirfd, ENG_LOCK, BRIG_LOCK_EXCLUSIVE, true, e);
-	if (lock < 0)
-		return lock;
-	_cleanup_json_ json_t *rec = NULL;
-	int r = eng_record_read(dirfd, id, &rec, e);
-	if (r < 0 || (r = fn(rec, arg, e)) < 0)
-		return r;
-	return eng_record_write(dirfd, rec, e);
-}
-
 void eng_now(char buf[64])
 {
 	struct timespec ts;
@@ -267,23 +227,24 @@ int eng_monitor_wait(int dirfd, struct brig_err *e)
 	return r < 0 ? brig_err_sys(e, -r, "waiting on %s", ENG_MONITOR_LOCK) : 0;
 }
 
-void eng_state_refresh(json_t *rec, int dirfd)
+void eng_state_refresh(struct eng_record *rec, int dirfd)
 {
-	json_t *st = json_object_get(rec, "State");
-	const char *status = json_string_value(json_object_get(st, "Status"));
-	if (!status || (strcmp(status, "running") != 0 && strcmp(status, "restarting") != 0))
+	struct eng_rec_state *st = &rec->state;
+	if (st->status != ENG_ST_RUNNING && st->status != ENG_ST_RESTARTING)
 		return;
 	if (eng_monitor_alive(dirfd))
 		return;
 	/* The monitor is gone without writing the exit down. */
-	(void)json_object_set_new(st, "Status", json_string("exited"));
-	(void)json_object_set_new(st, "Running", json_false());
-	(void)json_object_set_new(st, "Restarting", json_false());
-	(void)json_object_set_new(st, "Pid", json_integer(0));
-	(void)json_object_set_new(st, "ExitCode", json_integer(255));
-	(void)json_object_set_new(
-		st, "Error",
-		json_string("the container's monitor exited without recording its end"));
+	char *msg = strdup("the container's monitor exited without recording its end");
+	if (!msg)
+		return;
+	free(st->error);
+	*st = (struct eng_rec_state){ .status = ENG_ST_EXITED,
+				      .exit_code = 255,
+				      .oom_killed = st->oom_killed,
+				      .error = msg,
+				      .started_at = st->started_at,
+				      .finished_at = st->finished_at };
 }
 
 /* ROOT/containers, read from its start (a DIR of its own). */
@@ -346,10 +307,15 @@ int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
-	int r = eng_record_read(dirfd, id, out, e);
-	if (r == 0)
-		eng_state_refresh(*out, dirfd);
-	return r;
+	_cleanup_record_ struct eng_record rec;
+	int r = eng_record_load(dirfd, id, &rec, e);
+	if (r < 0)
+		return r;
+	eng_state_refresh(&rec, dirfd);
+	if ((r = eng_record_json(&rec, e)) < 0)
+		return r;
+	*out = json_incref(rec.doc);
+	return 0;
 }
 
 static int cmp_created(const void *a, const void *b)

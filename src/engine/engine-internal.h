@@ -44,20 +44,19 @@ int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
 
 /* ctr.c: records */
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
+/* Read the record as a document (checked as record.c does); for the
+ * readers not converted to struct eng_record yet. */
 int eng_record_read(int dirfd, const char *id, json_t **out, struct brig_err *e);
-int eng_record_write(int dirfd, const json_t *rec, struct brig_err *e);
-/* Take the record lock, read, let fn change it, write it back. */
-int eng_record_update(struct eng *g, const char *id,
-		      int (*fn)(json_t *rec, void *arg, struct brig_err *e), void *arg,
-		      struct brig_err *e);
 void eng_now(char buf[64]);
 /* The monitor's lock: taken (waiting) by the monitor, for its life; tested
  * without taking it; waited for (a read lock, dropped at once). */
 int eng_monitor_lock(int dirfd, struct brig_err *e);
 int eng_monitor_alive(int dirfd);
 int eng_monitor_wait(int dirfd, struct brig_err *e);
-/* Fill "State" from the monitor lock (a dead monitor = not running). */
-void eng_state_refresh(json_t *rec, int dirfd);
+/* Bring the state up to date from the monitor lock (a dead monitor = not
+ * running). */
+struct eng_record;
+void eng_state_refresh(struct eng_record *rec, int dirfd);
 
 /* names.c */
 int eng_name_generate(struct eng *g, char *buf, size_t size);

@@ -10,7 +10,7 @@
  * deletes: a crash in between never leaves a half-deleted container that
  * claims to exist.
  */
-#include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 #include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
@@ -225,10 +225,12 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 	}
 	if (r < 0)
 		return r;
-	_cleanup_json_ json_t *rec = build_record(g, o, im, mk, name);
-	if (!rec)
+	_cleanup_json_ json_t *doc = build_record(g, o, im, mk, name);
+	_cleanup_record_ struct eng_record rec = { 0 };
+	if (!doc)
 		r = brig_err_set(e, -ENOMEM, "out of memory");
-	else if ((r = eng_record_write(mk->ctrfd, rec, e)) == 0 &&
+	else if ((r = eng_record_parse(doc, ENG_RECORD, &rec, e)) == 0 &&
+		 (r = eng_record_write(mk->ctrfd, &rec, e)) == 0 &&
 		 renameat(g->ctrsfd, mk->tmp, g->ctrsfd, mk->id) < 0)
 		r = brig_err_sys(e, errno, "renaming %s into place", mk->tmp);
 	if (r == 0 && fsync(g->ctrsfd) < 0)
@@ -425,13 +427,15 @@ struct rename_arg {
 	char old[ENG_NAME_MAX + 2];
 };
 
-static int set_name(json_t *rec, void *arg, struct brig_err *e)
+static int set_name(struct eng_record *rec, void *arg, struct brig_err *e)
 {
 	struct rename_arg *a = arg;
-	const char *old = json_string_value(json_object_get(rec, "Name"));
-	(void)brig_snprintf(a->old, sizeof(a->old), "%s", old ? old : "");
-	if (json_object_set_new(rec, "Name", json_sprintf("/%s", a->name)) < 0)
-		return brig_err_set(e, -ENOMEM, "out of memory");
+	char *name = NULL;
+	if (asprintf(&name, "/%s", a->name) < 0)
+		return brig_err_oom(e);
+	(void)brig_snprintf(a->old, sizeof(a->old), "%s", rec->name);
+	free(rec->name);
+	rec->name = name;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "engine/engine-internal.h"
 #include "engine/monitor-internal.h"
+#include "engine/record-internal.h"
 #include "engine/events.h"
 #include "engine/logs/logs.h"
 
@@ -29,36 +30,28 @@ struct state_arg {
 	int64_t restarts; /* RestartCount, -1 unchanged */
 };
 
-static int set_state(json_t *rec, void *arg, struct brig_err *e)
+static int set_state(struct eng_record *rec, void *arg, struct brig_err *e)
 {
 	const struct state_arg *a = arg;
-	json_t *st = json_object_get(rec, "State");
-	char now[64];
-	eng_now(now);
-	bool running = strcmp(a->status, "running") == 0;
-	bool restarting = strcmp(a->status, "restarting") == 0;
-	if (json_object_set_new(st, "Status", json_string(a->status)) < 0 ||
-	    json_object_set_new(st, "Running", json_boolean(running || restarting)) < 0 ||
-	    json_object_set_new(st, "Restarting", json_boolean(restarting)) < 0 ||
-	    json_object_set_new(st, "Pid", json_integer(running ? a->pid : 0)) < 0 ||
-	    json_object_set_new(st, "ExitCode", json_integer(a->exit_code)) < 0 ||
-	    json_object_set_new(st, "Error", json_string(a->error ? a->error : "")) < 0 ||
-	    json_object_set_new(st, running ? "StartedAt" : "FinishedAt", json_string(now)) < 0)
-		return brig_err_set(e, -ENOMEM, "out of memory");
-	if (a->oom >= 0 && json_object_set_new(st, "OOMKilled", json_boolean(a->oom)) < 0)
-		return brig_err_set(e, -ENOMEM, "out of memory");
-	if (a->restarts >= 0 &&
-	    json_object_set_new(rec, "RestartCount", json_integer((json_int_t)a->restarts)) < 0)
-		return brig_err_set(e, -ENOMEM, "out of memory");
+	enum eng_status st = strcmp(a->status, "running") == 0 ? ENG_ST_RUNNING
+		: strcmp(a->status, "restarting") == 0         ? ENG_ST_RESTARTING
+							       : ENG_ST_EXITED;
+	int r = eng_record_set_state(rec, st, a->pid, a->exit_code, a->error, e);
+	if (r < 0)
+		return r;
+	if (a->oom >= 0)
+		rec->state.oom_killed = a->oom;
+	if (a->restarts >= 0)
+		rec->restart_count = a->restarts;
 	return 0;
 }
 
 static int write_state(int dirfd, const char *id, const struct state_arg *a, struct brig_err *e)
 {
-	_cleanup_json_ json_t *rec = NULL;
-	int r = eng_record_read(dirfd, id, &rec, e);
-	if (r == 0 && (r = set_state(rec, (void *)a, e)) == 0)
-		r = eng_record_write(dirfd, rec, e);
+	_cleanup_record_ struct eng_record rec;
+	int r = eng_record_load(dirfd, id, &rec, e);
+	if (r == 0 && (r = set_state(&rec, (void *)a, e)) == 0)
+		r = eng_record_write(dirfd, &rec, e);
 	return r;
 }
 
