@@ -149,7 +149,7 @@ struct eng_binds {
 };
 /* Open every pinned source of rec without following symlinks; refuse one
  * that is not the file recorded.  Close with eng_binds_close. */
-int eng_binds_open(const json_t *rec, struct eng_binds *b, struct brig_err *e);
+int eng_binds_open(const struct eng_record *rec, struct eng_binds *b, struct brig_err *e);
 void eng_binds_close(struct eng_binds *b);
 
 /* lifecycle.c: remove without asking whether it runs (the monitor's

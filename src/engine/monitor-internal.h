@@ -4,6 +4,7 @@
 #define BRIG_ENG_MONITOR_H
 
 #include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 
 struct eng_logw;
 
@@ -20,12 +21,13 @@ struct eng_mon {
 	int status; /* its exit status, 0-255 */
 	int tty_status;
 	struct eng_logw *log;
-	json_t *rec; /* the record as it was at the start */
+	struct eng_record rec; /* the record as it was at the start */
 };
 #define ENG_MON_INIT                                                                               \
 	{                                                                                          \
 		.dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .out_r = -1, .err_r = -1, .pidfd = -1, \
-		.sigfd = -1, .tee_out = -1, .tee_err = -1                                          \
+		.sigfd = -1, .tee_out = -1, .tee_err = -1,                                         \
+		.rec = {.stop_timeout = -1 }                                                       \
 	}
 
 /* Take monitor.lock, read the record, make the rootfs mount and open the
@@ -42,7 +44,7 @@ struct eng_restart_state;
 int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
 		      struct brig_err *e);
 /* --log-opt max-size / max-file of the record (defaults when absent). */
-void eng_log_limits(const json_t *rec, uint64_t *max_size, unsigned *max_files);
+void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *max_files);
 
 /* After the container exited and its runtime state was removed: make it
  * again (a fresh rootfs mount, pipes and runtime container; the log file

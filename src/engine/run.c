@@ -110,7 +110,7 @@ static int wait_run(struct eng *g, struct eng_mon *m, const struct eng_restart_s
 		brig_debug("container %.12s: waiting in brig: %s", m->id, brig_err_str(&e2));
 		uint64_t size;
 		unsigned files;
-		eng_log_limits(m->rec, &size, &files);
+		eng_log_limits(&m->rec, &size, &files);
 		brig_err_clear(&e2);
 		if (!m->log && eng_logw_open(m->dirfd, ENG_LOG, size, files, &m->log, &e2) < 0)
 			brig_warn("container %.12s: logging: %s", m->id, brig_err_str(&e2));
@@ -173,8 +173,7 @@ static void restart_loop(struct eng *g, struct eng_mon *m, struct eng_restart_st
 /* The monitor is done: the monitor lock is let go, and --rm removes it. */
 static void finish(struct eng *g, struct eng_mon *m)
 {
-	bool rm = json_is_true(
-		json_object_get(json_object_get(m->rec, "HostConfig"), "AutoRemove"));
+	bool rm = m->rec.auto_remove;
 	eng_mon_free(m);
 	_cleanup_err_ struct brig_err e = { 0 };
 	if (!rm)
@@ -186,7 +185,7 @@ static void finish(struct eng *g, struct eng_mon *m)
 static void policy_of(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
-	if (eng_restart_init(g, m->rec, rs, &e) < 0) {
+	if (eng_restart_init(g, &m->rec, rs, &e) < 0) {
 		brig_warn("container %.12s: not restarted: %s", m->id, brig_err_str(&e));
 		rs->policy = ENG_RESTART_NO;
 	}
@@ -217,7 +216,7 @@ int eng_monitor_resume(struct eng *g, const char *id, int lockfd, int status,
 		return brig_err_sys(e, errno, "--lock-fd %d", lockfd);
 	int r;
 	if ((m.dirfd = r = eng_ctr_open(g, id, e)) < 0 ||
-	    (r = eng_record_read(m.dirfd, id, &m.rec, e)) < 0) {
+	    (r = eng_record_load(m.dirfd, id, &m.rec, e)) < 0) {
 		eng_mon_free(&m);
 		return r;
 	}
@@ -400,21 +399,14 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 	return r;
 }
 
-static int record_of(struct eng *g, const char *id, json_t **rec, struct brig_err *e)
-{
-	return eng_inspect(g, id, rec, e);
-}
-
 /* Is the container waiting for a restart (no runtime state to signal)? */
 static bool restarting(int dirfd, const char *id)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_json_ json_t *rec = NULL;
-	if (eng_record_read(dirfd, id, &rec, &e) < 0)
+	_cleanup_record_ struct eng_record rec;
+	if (eng_record_load(dirfd, id, &rec, &e) < 0)
 		return false;
-	const char *st = json_string_value(
-		json_object_get(json_object_get(rec, "State"), "Status"));
-	return st && strcmp(st, "restarting") == 0;
+	return rec.state.status == ENG_ST_RESTARTING;
 }
 
 /* Stop, kill and rm -f are never undone by the restart policy: the marker
@@ -462,27 +454,22 @@ static int gone_within(struct eng *g, const char *id, long ms)
 
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 {
-	_cleanup_json_ json_t *rec = NULL;
-	int r = record_of(g, id, &rec, e);
-	if (r < 0)
-		return r;
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
+	_cleanup_record_ struct eng_record rec;
+	int r = eng_record_load(dirfd, id, &rec, e);
+	if (r < 0)
+		return r;
 	if (!eng_monitor_alive(dirfd))
 		return 0;
 	if ((r = eng_stop_mark(dirfd, e)) < 0)
 		return brig_err_wrap(e, "container %.12s", id);
-	json_t *cfg = json_object_get(rec, "Config");
-	const char *signame = json_string_value(json_object_get(cfg, "StopSignal"));
-	int sig = signame ? brig_parse_signal(signame) : SIGTERM;
+	int sig = rec.stop_signal ? brig_parse_signal(rec.stop_signal) : SIGTERM;
 	if (sig <= 0)
 		sig = SIGTERM;
-	if (timeout < 0) {
-		json_t *t = json_object_get(cfg, "StopTimeout");
-		timeout = json_is_integer(t) ? (int)json_integer_value(t)
-					     : ENG_DEFAULT_STOP_TIMEOUT;
-	}
+	if (timeout < 0)
+		timeout = rec.stop_timeout >= 0 ? rec.stop_timeout : ENG_DEFAULT_STOP_TIMEOUT;
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	emit_int(g, id, "kill", "signal", sig);
 	if (rt_kill(&g->rt, id, sig, false, &e2) < 0)
@@ -507,11 +494,10 @@ int eng_wait(struct eng *g, const char *id, struct brig_err *e)
 	int r = eng_monitor_wait(dirfd, e);
 	if (r < 0)
 		return r;
-	_cleanup_json_ json_t *rec = NULL;
-	if ((r = eng_record_read(dirfd, id, &rec, e)) < 0) {
+	_cleanup_record_ struct eng_record rec;
+	if ((r = eng_record_load(dirfd, id, &rec, e)) < 0) {
 		/* Removed by --rm once it ended: the exit is gone with it. */
 		return r;
 	}
-	json_t *code = json_object_get(json_object_get(rec, "State"), "ExitCode");
-	return json_is_integer(code) ? (int)json_integer_value(code) : 0;
+	return rec.state.exit_code;
 }
