@@ -302,78 +302,92 @@ int eng_find(struct eng *g, const char *what, char id[ENG_ID_LEN + 1], struct br
 	return r;
 }
 
-int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
+int eng_record_current(struct eng *g, const char *id, struct eng_record *rec, struct brig_err *e)
 {
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
+	int r = eng_record_load(dirfd, id, rec, e);
+	if (r == 0)
+		eng_state_refresh(rec, dirfd);
+	return r;
+}
+
+int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
+{
 	_cleanup_record_ struct eng_record rec;
-	int r = eng_record_load(dirfd, id, &rec, e);
-	if (r < 0)
-		return r;
-	eng_state_refresh(&rec, dirfd);
-	if ((r = eng_record_json(&rec, e)) < 0)
+	int r = eng_record_current(g, id, &rec, e);
+	if (r < 0 || (r = eng_record_json(&rec, e)) < 0)
 		return r;
 	*out = json_incref(rec.doc);
 	return 0;
 }
 
-static int cmp_created(const void *a, const void *b)
+void eng_records_clear(struct eng_records *all)
 {
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *cx = json_string_value(json_object_get(x, "Created"));
-	const char *cy = json_string_value(json_object_get(y, "Created"));
-	return strcmp(cx ? cx : "", cy ? cy : "");
+	for (size_t i = 0; i < all->n; i++)
+		eng_record_clear(&all->v[i]);
+	free(all->v);
+	*all = (struct eng_records){ 0 };
 }
 
-/* Append every readable record to arr (a half-made or half-removed
- * directory is skipped with a debug message). */
-static int read_all(struct eng *g, json_t *arr, struct brig_err *e)
+/* One more record in all (a half-made or half-removed directory is skipped
+ * with a debug message). */
+static int read_one(struct eng *g, const char *id, struct eng_records *all, struct brig_err *e)
 {
+	struct eng_record *v = reallocarray(all->v, all->n + 1, sizeof(*v));
+	if (!v)
+		return brig_err_oom(e);
+	all->v = v;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (eng_record_current(g, id, &v[all->n], &e2) < 0)
+		brig_debug("skipping %s: %s", id, brig_err_str(&e2));
+	else
+		all->n++;
+	return 0;
+}
+
+static int cmp_created(const void *a, const void *b)
+{
+	const struct eng_record *x = a, *y = b;
+	return strcmp(x->created, y->created);
+}
+
+int eng_records_all(struct eng *g, struct eng_records *all, struct brig_err *e)
+{
+	*all = (struct eng_records){ 0 };
 	DIR *d = open_containers(g, e);
 	if (!d)
 		return e->code;
+	int r = 0;
 	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!id_valid(de->d_name))
-			continue;
-		json_t *rec = NULL;
-		_cleanup_err_ struct brig_err e2 = { 0 };
-		if (eng_inspect(g, de->d_name, &rec, &e2) < 0) {
-			brig_debug("skipping %s: %s", de->d_name, brig_err_str(&e2));
-			continue;
-		}
-		(void)json_array_append_new(arr, rec);
-	}
+	while (r == 0 && (de = readdir(d)))
+		if (id_valid(de->d_name))
+			r = read_one(g, de->d_name, all, e);
 	(void)closedir(d);
+	if (r < 0) {
+		eng_records_clear(all);
+		return r;
+	}
+	if (all->n)
+		qsort(all->v, all->n, sizeof(*all->v), cmp_created);
 	return 0;
 }
 
 int eng_list(struct eng *g, json_t **out, struct brig_err *e)
 {
-	json_t *arr = json_array();
-	if (!arr)
-		return brig_err_set(e, -ENOMEM, "out of memory");
-	int r = read_all(g, arr, e);
-	if (r < 0) {
-		json_decref(arr);
+	_cleanup_(eng_records_clear) struct eng_records all = { 0 };
+	int r = eng_records_all(g, &all, e);
+	if (r < 0)
 		return r;
-	}
-	size_t n = json_array_size(arr);
-	json_t **v = n ? calloc(n, sizeof(*v)) : NULL;
-	if (n && !v) {
-		json_decref(arr);
-		return brig_err_set(e, -ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_created);
-	json_array_clear(arr);
-	for (size_t i = 0; i < n; i++)
-		(void)json_array_append_new(arr, v[i]);
-	free(v);
-	*out = arr;
+	_cleanup_json_ json_t *arr = json_array();
+	if (!arr)
+		return brig_err_oom(e);
+	for (size_t i = 0; i < all.n; i++)
+		if ((r = eng_record_json(&all.v[i], e)) < 0 ||
+		    json_array_append(arr, all.v[i].doc) < 0)
+			return r < 0 ? r : brig_err_oom(e);
+	*out = brig_steal_ptr(arr);
 	return 0;
 }
 
@@ -387,20 +401,14 @@ bool eng_running(struct eng *g, const char *id)
 int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1],
 		     struct brig_err *e)
 {
-	_cleanup_json_ json_t *all = NULL;
-	int r = eng_list(g, &all, e);
+	_cleanup_(eng_records_clear) struct eng_records all = { 0 };
+	int r = eng_records_all(g, &all, e);
 	if (r < 0)
 		return r;
-	size_t i;
-	json_t *rec;
-	json_array_foreach(all, i, rec)
-	{
-		const char *img = json_string_value(json_object_get(rec, "Image"));
-		if (img && strcmp(img, image_id) == 0) {
-			const char *cid = json_string_value(json_object_get(rec, "Id"));
-			(void)brig_snprintf(id, ENG_ID_LEN + 1, "%s", cid ? cid : "");
+	for (size_t i = 0; i < all.n; i++)
+		if (strcmp(all.v[i].image, image_id) == 0) {
+			memcpy(id, all.v[i].id, ENG_ID_LEN + 1);
 			return 1;
 		}
-	}
 	return 0;
 }

@@ -44,9 +44,6 @@ int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
 
 /* ctr.c: records */
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
-/* Read the record as a document (checked as record.c does); for the
- * readers not converted to struct eng_record yet. */
-int eng_record_read(int dirfd, const char *id, json_t **out, struct brig_err *e);
 void eng_now(char buf[64]);
 /* The monitor's lock: taken (waiting) by the monitor, for its life; tested
  * without taking it; waited for (a read lock, dropped at once). */
@@ -132,7 +129,6 @@ int eng_userns_reg_claim(struct eng_userns_reg *reg, uint64_t slot, const char *
 			 const char *id, struct brig_err *e);
 /* Take id's slot out of the registry (opens and locks it). */
 void eng_userns_reg_release(struct eng *g, const char *id, long slot);
-void eng_userns_from_record(const json_t *rec, struct eng_userns *u);
 /* The user namespace and its mappings in the OCI config. */
 int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e);
 

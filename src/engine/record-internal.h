@@ -47,6 +47,12 @@ struct eng_rec_mount {
 	char *name; /* the volume's name, or NULL */
 };
 
+/* Mounts (an array at at) into *out, *n; free with eng_rec_mounts_free
+ * (also after a failure). */
+int eng_rec_mounts_parse(const json_t *arr, const struct bj_loc *at, struct eng_rec_mount **out,
+			 size_t *n, struct brig_err *e);
+void eng_rec_mounts_free(struct eng_rec_mount *m, size_t n);
+
 struct eng_record {
 	char id[ENG_ID_LEN + 1];
 	char *name; /* "/name" */
@@ -96,6 +102,17 @@ static inline void eng_record_clearp(struct eng_record *rec)
 int eng_record_update(struct eng *g, const char *id,
 		      int (*fn)(struct eng_record *rec, void *arg, struct brig_err *e), void *arg,
 		      struct brig_err *e);
+
+/* The record of container id with its state brought up to date (a
+ * container whose monitor died is shown as exited). */
+int eng_record_current(struct eng *g, const char *id, struct eng_record *rec, struct brig_err *e);
+/* Every readable record, as eng_record_current, oldest first. */
+struct eng_records {
+	struct eng_record *v;
+	size_t n;
+};
+int eng_records_all(struct eng *g, struct eng_records *all, struct brig_err *e);
+void eng_records_clear(struct eng_records *all);
 
 /* A new state: status, pid (running only), exit code, error (NULL: none),
  * with StartedAt (running) or FinishedAt (otherwise) set to now. */

@@ -216,28 +216,49 @@ static int parse_host(const json_t *doc, const struct bj_loc *root, struct eng_r
 	return 0;
 }
 
+int eng_rec_mounts_parse(const json_t *arr, const struct bj_loc *at, struct eng_rec_mount **out,
+			 size_t *n, struct brig_err *e)
+{
+	struct bj_loc el;
+	const json_t *m;
+	size_t i;
+	*out = NULL;
+	*n = 0;
+	int r = bj_expect(arr, at, JSON_ARRAY, e);
+	if (r < 0)
+		return r;
+	if (json_array_size(arr) && !(*out = calloc(json_array_size(arr), sizeof(**out))))
+		return brig_err_oom(e);
+	json_array_foreach(arr, i, m)
+	{
+		struct eng_rec_mount *dst = &(*out)[(*n)++];
+		bj_idx(&el, at, i);
+		if ((r = get_dup(m, &el, "Type", true, &dst->type, e)) < 0 ||
+		    (r = get_dup(m, &el, "Name", false, &dst->name, e)) < 0)
+			return r; /* the caller frees what was made */
+	}
+	return 0;
+}
+
+void eng_rec_mounts_free(struct eng_rec_mount *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].type);
+		free(m[i].name);
+	}
+	free(m);
+}
+
 static int parse_mounts(const json_t *doc, const struct bj_loc *root, struct eng_record *rec,
 			struct brig_err *e)
 {
-	struct bj_loc at, el;
-	json_t *arr = NULL, *m;
-	size_t i;
+	struct bj_loc at;
+	json_t *arr = NULL;
 	bj_key(&at, root, "Mounts");
 	int r = opt_arr(doc, root, "Mounts", &arr, e);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	if (json_array_size(arr) &&
-	    !(rec->mounts = calloc(json_array_size(arr), sizeof(*rec->mounts))))
-		return brig_err_oom(e);
-	json_array_foreach(arr, i, m)
-	{
-		struct eng_rec_mount *dst = &rec->mounts[rec->n_mounts++];
-		bj_idx(&el, &at, i);
-		if ((r = get_dup(m, &el, "Type", true, &dst->type, e)) < 0 ||
-		    (r = get_dup(m, &el, "Name", false, &dst->name, e)) < 0)
-			return r;
-	}
-	return 0;
+	return eng_rec_mounts_parse(arr, &at, &rec->mounts, &rec->n_mounts, e);
 }
 
 /* Brig.Layers: [{digest, diffId: "sha256:<64 hex>"}], base first. */
@@ -346,11 +367,7 @@ void eng_record_clear(struct eng_record *rec)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
-	for (size_t i = 0; i < rec->n_mounts; i++) {
-		free(rec->mounts[i].type);
-		free(rec->mounts[i].name);
-	}
-	free(rec->mounts);
+	eng_rec_mounts_free(rec->mounts, rec->n_mounts);
 	brig_strv_free(rec->group_add);
 	json_decref(rec->doc);
 	*rec = (struct eng_record){ .stop_timeout = -1, .userns = { .slot = -1 } };
@@ -440,13 +457,4 @@ int eng_record_set_state(struct eng_record *rec, enum eng_status status, pid_t p
 	st->pid = status == ENG_ST_RUNNING ? pid : 0;
 	st->exit_code = exit_code;
 	return 0;
-}
-
-int eng_record_read(int dirfd, const char *id, json_t **out, struct brig_err *e)
-{
-	_cleanup_record_ struct eng_record rec;
-	int r = eng_record_load(dirfd, id, &rec, e);
-	if (r == 0)
-		*out = json_incref(rec.doc);
-	return r;
 }
