@@ -42,16 +42,18 @@ struct eng_image {
 void eng_image_clear(struct eng_image *im);
 int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
 
-/* ctr.c: records */
+/* engine.c: the handle; a container's directory (O_CLOEXEC fd) */
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
-void eng_now(char buf[64]);
-/* The monitor's lock: taken (waiting) by the monitor, for its life; tested
+bool eng_id_valid(const char *id); /* 64 lowercase hex digits */
+void eng_now(char buf[64]); /* RFC 3339, UTC, nanoseconds */
+/* record.c (record-internal.h): a container's record. */
+/* monitor_lock.c: the monitor's lock: taken (waiting) by the monitor, for its life; tested
  * without taking it; waited for (a read lock, dropped at once). */
 int eng_monitor_lock(int dirfd, struct brig_err *e);
 int eng_monitor_alive(int dirfd);
 int eng_monitor_wait(int dirfd, struct brig_err *e);
-/* Bring the state up to date from the monitor lock (a dead monitor = not
- * running). */
+/* list.c: bring the state up to date from the monitor lock (a dead
+ * monitor = not running). */
 struct eng_record;
 void eng_state_refresh(struct eng_record *rec, int dirfd);
 

@@ -5,6 +5,15 @@
  * naming the file and the field), written back from it atomically and
  * durably under the container's lock.  See record-internal.h for the parts
  * that stay JSON and why.
+ *
+ * A record has Docker's inspect shape (Id, Created, Path, Args, State,
+ * Image, Name, RestartCount, Driver, Config, HostConfig, GraphDriver,
+ * Mounts) plus "Brig": what the engine needs to run it again (the OCI
+ * config, the layers, the pinned binds, the user namespace).  The record
+ * lock ("lock", flock) is held by `start` from its check until the monitor
+ * reports the container running, so two starts never race.  Whether the
+ * container runs is decided by the monitor lock (monitor_lock.c), not by
+ * the record alone.
  */
 #include "engine/record-internal.h"
 
@@ -89,16 +98,6 @@ static int get_obj_opt(const json_t *obj, const struct bj_loc *at, const char *k
 	return r < 0 ? r : 0;
 }
 
-static bool id_ok(const char *id)
-{
-	if (strlen(id) != ENG_ID_LEN)
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	return true;
-}
-
 static int parse_top(const json_t *doc, const struct bj_loc *root, struct eng_record *rec,
 		     struct brig_err *e)
 {
@@ -106,7 +105,7 @@ static int parse_top(const json_t *doc, const struct bj_loc *root, struct eng_re
 	int r = bj_get_str(doc, root, "Id", true, &id, e);
 	if (r < 0)
 		return r;
-	if (!id_ok(id)) {
+	if (!eng_id_valid(id)) {
 		struct bj_loc at;
 		bj_key(&at, root, "Id");
 		return bj_fail(e, &at, "not a container id (64 hex digits)");
@@ -274,7 +273,7 @@ static int check_layers(const json_t *layers, const struct bj_loc *at, struct br
 		int r = bj_get_str(l, &el, "digest", true, &digest, e);
 		if (r < 0 || (r = bj_get_str(l, &el, "diffId", true, &diff, e)) < 0)
 			return r;
-		if (strncmp(diff, "sha256:", 7) != 0 || !id_ok(diff + 7))
+		if (strncmp(diff, "sha256:", 7) != 0 || !eng_id_valid(diff + 7))
 			return bj_fail(e, &el, "diffId: \"%s\" is no sha256 digest", diff);
 	}
 	return 0;
