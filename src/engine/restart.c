@@ -4,7 +4,7 @@
  * policy read back from a record, the decision after each exit, and the
  * back-off before a restart, cut short by a stop request (the
  * "stop-requested" marker that stop, kill and rm -f leave).  The monitor
- * (monitor.c, run.c) asks; this file decides.
+ * (monitor.c, supervise.c) asks; this file decides.
  */
 #include "engine/restart-internal.h"
 #include "engine/record-internal.h"

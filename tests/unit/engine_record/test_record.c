@@ -89,6 +89,7 @@ static void expect_error(struct ctx *c, const char *part1, const char *part2)
 {
 	assert_true(eng_record_load(c->dirfd, ID, &c->rec, &c->e) < 0);
 	const char *msg = brig_err_str(&c->e);
+	print_message("# %s\n", msg);
 	if (!strstr(msg, part1) || !strstr(msg, part2))
 		fail_msg("error \"%s\" does not name %s and %s", msg, part1, part2);
 }
