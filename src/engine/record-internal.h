@@ -6,12 +6,15 @@
  *
  * The file has Docker's inspect shape plus a "Brig" section.  The fields the
  * engine acts on are checked and copied into struct eng_record when it is
- * read; nothing else in the engine looks inside the file.  Three parts stay
+ * read; nothing else in the engine looks inside the file.  Four parts stay
  * JSON, each for a reason:
  *   spec    Brig.Spec, the OCI config: the runtime takes it as a document
  *           (runtime/spec.c parses it strictly when the container is made);
  *   layers  Brig.Layers: rootfs.c and user.c walk it as recorded (digest and
  *           diffId are checked here);
+ *   binds   Brig.Binds: the identities of pinned bind sources, which binds.c
+ *           matches against Brig.Spec's mounts and checks entry by entry
+ *           (it is the only reader, and it refuses a malformed entry);
  *   doc     the whole document, for what only `brig inspect`, `brig ps` and
  *           --format read (Config, HostConfig, GraphDriver, Brig.Effective...):
  *           they print Docker's shape as it is, and eng_record_write puts the
