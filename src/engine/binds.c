@@ -11,7 +11,7 @@
  * write (a directory it replaced with a symlink to /, say) redirects a bind
  * on a restart.  A changed source refuses the start with one line.
  */
-#include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 #include "engine/flags/flags.h"
 
 #include <fcntl.h>
@@ -181,13 +181,12 @@ static int open_one(int rootfd, struct eng_binds *b, const json_t *pin, struct b
 		: 0;
 }
 
-int eng_binds_open(const json_t *rec, struct eng_binds *b, struct brig_err *e)
+int eng_binds_open(const struct eng_record *rec, struct eng_binds *b, struct brig_err *e)
 {
-	const json_t *brig = json_object_get(rec, "Brig");
-	*b = (struct eng_binds){ .spec = json_deep_copy(json_object_get(brig, "Spec")) };
+	*b = (struct eng_binds){ .spec = json_deep_copy(rec->spec) };
 	if (!b->spec)
-		return brig_err_set(e, -EINVAL, "the record has no Brig.Spec");
-	const json_t *pins = json_object_get(brig, "Binds");
+		return brig_err_oom(e);
+	const json_t *pins = rec->binds;
 	if (json_array_size(pins) == 0)
 		return 0; /* none, or a record from before pinning */
 	_cleanup_close_ int rootfd = open_host_root(e);

@@ -42,22 +42,20 @@ struct eng_image {
 void eng_image_clear(struct eng_image *im);
 int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
 
-/* ctr.c: records */
+/* engine.c: the handle; a container's directory (O_CLOEXEC fd) */
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
-int eng_record_read(int dirfd, const char *id, json_t **out, struct brig_err *e);
-int eng_record_write(int dirfd, const json_t *rec, struct brig_err *e);
-/* Take the record lock, read, let fn change it, write it back. */
-int eng_record_update(struct eng *g, const char *id,
-		      int (*fn)(json_t *rec, void *arg, struct brig_err *e), void *arg,
-		      struct brig_err *e);
-void eng_now(char buf[64]);
-/* The monitor's lock: taken (waiting) by the monitor, for its life; tested
+bool eng_id_valid(const char *id); /* 64 lowercase hex digits */
+void eng_now(char buf[64]); /* RFC 3339, UTC, nanoseconds */
+/* record.c (record-internal.h): a container's record. */
+/* monitor_lock.c: the monitor's lock: taken (waiting) by the monitor, for its life; tested
  * without taking it; waited for (a read lock, dropped at once). */
 int eng_monitor_lock(int dirfd, struct brig_err *e);
 int eng_monitor_alive(int dirfd);
 int eng_monitor_wait(int dirfd, struct brig_err *e);
-/* Fill "State" from the monitor lock (a dead monitor = not running). */
-void eng_state_refresh(json_t *rec, int dirfd);
+/* list.c: bring the state up to date from the monitor lock (a dead
+ * monitor = not running). */
+struct eng_record;
+void eng_state_refresh(struct eng_record *rec, int dirfd);
 
 /* orphan.c: when monitor.lock is free but processes of the container
  * live (its monitor was killed), kill every process in its cgroup, remove
@@ -145,7 +143,6 @@ int eng_userns_reg_claim(struct eng_userns_reg *reg, uint64_t slot, const char *
 			 const char *id, struct brig_err *e);
 /* Take id's slot out of the registry (opens and locks it). */
 void eng_userns_reg_release(struct eng *g, const char *id, long slot);
-void eng_userns_from_record(const json_t *rec, struct eng_userns *u);
 /* The user namespace and its mappings in the OCI config. */
 int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e);
 
@@ -162,7 +159,7 @@ struct eng_binds {
 };
 /* Open every pinned source of rec without following symlinks; refuse one
  * that is not the file recorded.  Close with eng_binds_close. */
-int eng_binds_open(const json_t *rec, struct eng_binds *b, struct brig_err *e);
+int eng_binds_open(const struct eng_record *rec, struct eng_binds *b, struct brig_err *e);
 void eng_binds_close(struct eng_binds *b);
 
 /* lifecycle.c: remove without asking whether it runs (the monitor's

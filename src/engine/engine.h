@@ -3,7 +3,7 @@
  * engine: containers made from images, without a daemon.
  *
  *   ROOT/containers/<id>/         one container (id: 64 hex digits)
- *       container.json            the engine's record (see ctr.c), replaced
+ *       container.json            the engine's record (see record.c), replaced
  *                                 atomically and durably under "lock"
  *       lock                      flock: exclusive to change the record
  *       upper/ work/              the overlay's upper and work directories

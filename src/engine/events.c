@@ -5,7 +5,7 @@
  * See events.h and docs/monitor.md.
  */
 #include "engine/events.h"
-#include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 #include "engine/logs/logs.h"
 
 #include <fcntl.h>
@@ -147,14 +147,11 @@ int eng_event_emit_as(struct eng *g, const char *id, const char *name, const cha
 int eng_event_emit(struct eng *g, const char *id, const char *action, const json_t *attrs)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_json_ json_t *rec = NULL;
+	_cleanup_record_ struct eng_record rec = { 0 };
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, &e);
-	if (dirfd >= 0 && eng_record_read(dirfd, id, &rec, &e) < 0)
+	if (dirfd >= 0 && eng_record_load(dirfd, id, &rec, &e) < 0)
 		brig_debug("event %s: %s", action, brig_err_str(&e));
-	const char *name = json_string_value(json_object_get(rec, "Name"));
-	const char *image = json_string_value(
-		json_object_get(json_object_get(rec, "Config"), "Image"));
-	return eng_event_emit_as(g, id, name, image, action, attrs);
+	return eng_event_emit_as(g, id, rec.name, rec.image_ref, action, attrs);
 }
 
 /* ------------------------------------------------------------------ */

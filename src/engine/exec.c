@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* exec and top: processes in a running container, through the runtime. */
-#include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 #include "engine/user-internal.h"
 
 #include <stdio.h>
@@ -12,8 +12,8 @@
 /* The supplementary groups of an exec as USER: USER's own (from the
  * image's /etc/group) plus the container's --group-add, never those of
  * the container's main user (Docker's behaviour). */
-static int exec_groups(struct eng *g, const json_t *rec, const struct eng_user *u, json_t **out,
-		       struct brig_err *e)
+static int exec_groups(struct eng *g, const struct eng_record *rec, const struct eng_user *u,
+		       json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *gids = json_array();
 	if (!gids)
@@ -21,17 +21,11 @@ static int exec_groups(struct eng *g, const json_t *rec, const struct eng_user *
 	for (size_t i = 0; i < u->n_groups; i++)
 		if (json_array_append_new(gids, json_integer(u->groups[i])) < 0)
 			return brig_err_set(e, -ENOMEM, "out of memory");
-	const json_t *layers = json_object_get(json_object_get(rec, "Brig"), "Layers");
-	size_t i;
-	const json_t *v;
-	json_array_foreach(json_object_get(json_object_get(rec, "HostConfig"), "GroupAdd"), i, v)
-	{
+	for (char **v = rec->group_add; v && *v; v++) {
 		uint32_t gid;
-		const char *name = json_string_value(v);
-		int r = name ? eng_group_lookup(g, layers, name, &gid, e) : -EINVAL;
+		int r = eng_group_lookup(g, rec->layers, *v, &gid, e);
 		if (r < 0)
-			return name ? brig_err_wrap(e, "--group-add %s", name)
-				    : brig_err_set(e, -EINVAL, "HostConfig.GroupAdd: not a string");
+			return brig_err_wrap(e, "--group-add %s", *v);
 		if (json_array_append_new(gids, json_integer(gid)) < 0)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	}
@@ -56,18 +50,17 @@ static int env_put(json_t *env, const char *kv, struct brig_err *e)
 
 /* The whole process of an exec as USER (-u): the container's process with
  * USER's ids and groups, the command, env, cwd and terminal asked for. */
-static int exec_process(struct eng *g, const json_t *rec, const struct eng_exec_opts *o,
+static int exec_process(struct eng *g, const struct eng_record *rec, const struct eng_exec_opts *o,
 			json_t **out, struct brig_err *e)
 {
 	struct eng_user u;
-	const json_t *layers = json_object_get(json_object_get(rec, "Brig"), "Layers");
-	int r = eng_user_resolve(g, layers, o->user, &u, e);
+	int r = eng_user_resolve(g, rec->layers, o->user, &u, e);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *gids = NULL;
 	r = exec_groups(g, rec, &u, &gids, e);
-	_cleanup_json_ json_t *p = json_deep_copy(
-		json_object_get(json_object_get(json_object_get(rec, "Brig"), "Spec"), "process"));
+	/* The OCI process of Brig.Spec, changed for the exec. */
+	_cleanup_json_ json_t *p = json_deep_copy(json_object_get(rec->spec, "process"));
 	json_t *args = json_array(), *env = p ? json_object_get(p, "env") : NULL;
 	for (size_t i = 0; args && o->args && o->args[i]; i++)
 		(void)json_array_append_new(args, json_string(o->args[i]));
@@ -132,9 +125,13 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 		return rt_exec(&g->rt, &x, e);
 	/* -u: the runtime would add USER's groups to the main user's; give it
 	 * the whole process instead. */
-	_cleanup_json_ json_t *rec = NULL, *proc = NULL;
-	int r = eng_inspect(g, id, &rec, e);
-	if (r < 0 || (r = exec_process(g, rec, o, &proc, e)) < 0)
+	_cleanup_json_ json_t *proc = NULL;
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+	if (dirfd < 0)
+		return dirfd;
+	_cleanup_record_ struct eng_record rec;
+	int r = eng_record_load(dirfd, id, &rec, e);
+	if (r < 0 || (r = exec_process(g, &rec, o, &proc, e)) < 0)
 		return r;
 	_cleanup_close_ int fd = process_memfd(proc, e);
 	if (fd < 0)

@@ -10,8 +10,8 @@
  * deletes: a crash in between never leaves a half-deleted container that
  * claims to exist.
  */
-#include "engine/engine-internal.h"
 #include "engine/quota-internal.h"
+#include "engine/record-internal.h"
 #include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
@@ -236,10 +236,12 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 	}
 	if (r < 0)
 		return r;
-	_cleanup_json_ json_t *rec = build_record(g, o, im, mk, name);
-	if (!rec)
+	_cleanup_json_ json_t *doc = build_record(g, o, im, mk, name);
+	_cleanup_record_ struct eng_record rec = { 0 };
+	if (!doc)
 		r = brig_err_set(e, -ENOMEM, "out of memory");
-	else if ((r = eng_record_write(mk->ctrfd, rec, e)) == 0 &&
+	else if ((r = eng_record_parse(doc, ENG_RECORD, &rec, e)) == 0 &&
+		 (r = eng_record_write(mk->ctrfd, &rec, e)) == 0 &&
 		 renameat(g->ctrsfd, mk->tmp, g->ctrsfd, mk->id) < 0)
 		r = brig_err_sys(e, errno, "renaming %s into place", mk->tmp);
 	if (r == 0 && fsync(g->ctrsfd) < 0)
@@ -269,6 +271,21 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	    (r = eng_binds_pin(o->flags, mk->spec, &mk->binds, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
+}
+
+/* A create that failed: the volumes made or claimed for it go. */
+static void unmake_volumes(struct eng *g, const struct making *mk)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	struct eng_rec_mount *m = NULL;
+	size_t n = 0;
+	struct bj_loc at;
+	bj_root(&at, "Mounts");
+	if (mk->volumes &&
+	    (eng_rec_mounts_parse(mk->volumes, &at, &m, &n, &e) < 0 ||
+	     eng_volumes_release(g, mk->id, m, n, true, &e) < 0))
+		brig_warn("removing the volumes made for %.12s: %s", mk->id, brig_err_str(&e));
+	eng_rec_mounts_free(m, n);
 }
 
 int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LEN + 1],
@@ -316,11 +333,7 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		eng_userns_release(g, mk.id, &mk.userns);
-		_cleanup_json_ json_t *gone = json_pack("{s:s,s:O}", "Id", mk.id, "Mounts",
-							mk.volumes ? mk.volumes : json_null());
-		if (mk.volumes && gone && eng_volumes_release(g, gone, true, &e2) < 0)
-			brig_warn("removing the volumes made for %.12s: %s", mk.id,
-				  brig_err_str(&e2));
+		unmake_volumes(g, &mk);
 		brig_err_clear(&e2);
 		if (eng_quota_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
@@ -372,6 +385,18 @@ int eng_destroy(struct eng *g, const char *id, struct brig_err *e)
 	return eng_destroy_ex(g, id, false, e);
 }
 
+/* What a container held: its name, its user namespace slot, its volumes. */
+static void release_all(struct eng *g, const struct eng_record *rec, bool volumes)
+{
+	if (rec->name[0] == '/')
+		eng_name_release(g, rec->name + 1, rec->id);
+	eng_userns_release(g, rec->id, &rec->userns);
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (eng_volumes_release(g, rec->id, rec->mounts, rec->n_mounts, volumes || rec->auto_remove,
+				&e) < 0)
+		brig_warn("container %.12s: volumes: %s", rec->id, brig_err_str(&e));
+}
+
 int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err *e)
 {
 	_cleanup_err_ struct brig_err e2 = { 0 };
@@ -380,24 +405,15 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 	_cleanup_close_ int lock = eng_names_lock(g, e);
 	if (lock < 0)
 		return lock;
-	_cleanup_json_ json_t *rec = NULL;
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
 	brig_err_clear(&e2);
-	if (eng_record_read(dirfd, id, &rec, &e2) == 0) {
-		const char *name = json_string_value(json_object_get(rec, "Name"));
-		if (name && name[0] == '/')
-			eng_name_release(g, name + 1, id);
-		struct eng_userns u;
-		eng_userns_from_record(rec, &u);
-		eng_userns_release(g, id, &u);
-		bool autorm = json_is_true(
-			json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
-		brig_err_clear(&e2);
-		if (eng_volumes_release(g, rec, volumes || autorm, &e2) < 0)
-			brig_warn("container %.12s: volumes: %s", id, brig_err_str(&e2));
-	}
+	_cleanup_record_ struct eng_record rec;
+	if (eng_record_load(dirfd, id, &rec, &e2) == 0)
+		release_all(g, &rec, volumes);
+	else
+		brig_warn("%s", brig_err_str(&e2));
 	(void)rmdir(g->rt_root); /* the last container of this store: leave /run clean */
 	eng_mountpoints_sweep(g, id);
 	char gone[ENG_ID_LEN + 8];
@@ -406,10 +422,7 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 		return brig_err_sys(e, errno, "removing container %.12s", id);
 	int r = eng_quota_rm_rf(g->ctrsfd, gone, e);
 	if (r == 0)
-		(void)eng_event_emit_as(
-			g, id, json_string_value(json_object_get(rec, "Name")),
-			json_string_value(json_object_get(json_object_get(rec, "Config"), "Image")),
-			"destroy", NULL);
+		(void)eng_event_emit_as(g, id, rec.name, rec.image_ref, "destroy", NULL);
 	return r;
 }
 
@@ -440,13 +453,15 @@ struct rename_arg {
 	char old[ENG_NAME_MAX + 2];
 };
 
-static int set_name(json_t *rec, void *arg, struct brig_err *e)
+static int set_name(struct eng_record *rec, void *arg, struct brig_err *e)
 {
 	struct rename_arg *a = arg;
-	const char *old = json_string_value(json_object_get(rec, "Name"));
-	(void)brig_snprintf(a->old, sizeof(a->old), "%s", old ? old : "");
-	if (json_object_set_new(rec, "Name", json_sprintf("/%s", a->name)) < 0)
-		return brig_err_set(e, -ENOMEM, "out of memory");
+	char *name = NULL;
+	if (asprintf(&name, "/%s", a->name) < 0)
+		return brig_err_oom(e);
+	(void)brig_snprintf(a->old, sizeof(a->old), "%s", rec->name);
+	free(rec->name);
+	rec->name = name;
 	return 0;
 }
 

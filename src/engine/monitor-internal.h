@@ -4,6 +4,7 @@
 #define BRIG_ENG_MONITOR_H
 
 #include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 
 struct eng_logw;
 
@@ -20,12 +21,13 @@ struct eng_mon {
 	int status; /* its exit status, 0-255 */
 	int tty_status;
 	struct eng_logw *log;
-	json_t *rec; /* the record as it was at the start */
+	struct eng_record rec; /* the record as it was at the start */
 };
 #define ENG_MON_INIT                                                                               \
 	{                                                                                          \
 		.dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .out_r = -1, .err_r = -1, .pidfd = -1, \
-		.sigfd = -1, .tee_out = -1, .tee_err = -1                                          \
+		.sigfd = -1, .tee_out = -1, .tee_err = -1,                                         \
+		.rec = {.stop_timeout = -1 }                                                       \
 	}
 
 /* Take monitor.lock, read the record, make the rootfs mount and open the
@@ -42,7 +44,7 @@ struct eng_restart_state;
 int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
 		      struct brig_err *e);
 /* --log-opt max-size / max-file of the record (defaults when absent). */
-void eng_log_limits(const json_t *rec, uint64_t *max_size, unsigned *max_files);
+void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *max_files);
 
 /* After the container exited and its runtime state was removed: make it
  * again (a fresh rootfs mount, pipes and runtime container; the log file
@@ -54,5 +56,36 @@ int eng_mon_recreate(struct eng *g, struct eng_mon *m, struct brig_err *e);
 bool eng_mon_oom_killed(struct eng *g, const char *id);
 
 #include "engine/restart-internal.h"
+
+/* supervise.c: a run, from its start to its end, and its restarts. */
+struct eng_run_state {
+	enum eng_status status;
+	pid_t pid; /* running only */
+	int exit_code;
+	const char *error; /* NULL: none */
+	int oom; /* State.OOMKilled: 0/1, -1 unchanged */
+	int64_t restarts; /* RestartCount, -1 unchanged */
+};
+/* Write the state into the record; the caller holds the record lock. */
+int eng_run_state_write(int dirfd, const char *id, const struct eng_run_state *a,
+			struct brig_err *e);
+/* The same under the record lock, warning on failure (the monitor). */
+void eng_run_state_record(struct eng *g, const char *id, const struct eng_run_state *a);
+void eng_emit_int(struct eng *g, const char *id, const char *action, const char *key, int64_t v);
+/* The restart policy of m's record (none, with a warning, on error). */
+void eng_run_policy(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs);
+/* A run has ended (m->status): record the end and tell; whether the policy
+ * wants it run again. */
+bool eng_run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs,
+		   const char *error);
+/* Wait for the run that was started, then restart it as the policy says. */
+void eng_supervise(struct eng *g, struct eng_mon *m);
+/* A foreground run that its policy restarts: hand the restarts to a
+ * background process. */
+void eng_supervise_hand_off(struct eng *g, struct eng_mon *m, struct eng_restart_state *rs);
+/* The monitor is done: its lock is let go, and --rm removes the container. */
+void eng_supervise_finish(struct eng *g, struct eng_mon *m);
+/* setsid, stdio on /dev/null, SIGPIPE and SIGHUP ignored. */
+void eng_become_daemon(void);
 
 #endif

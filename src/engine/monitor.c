@@ -43,8 +43,7 @@ void eng_mon_free(struct eng_mon *m)
 		}
 	eng_logw_close(m->log);
 	m->log = NULL;
-	json_decref(m->rec);
-	m->rec = NULL;
+	eng_record_clear(&m->rec);
 }
 
 static int dup_cloexec(int fd, struct brig_err *e)
@@ -101,7 +100,7 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	/* Its bind sources, opened and checked now: the runtime mounts
 	 * what was checked (binds.c). */
 	_cleanup_(eng_binds_close) struct eng_binds b = { 0 };
-	int r = eng_binds_open(m->rec, &b, e);
+	int r = eng_binds_open(&m->rec, &b, e);
 	if (r < 0)
 		return r;
 	struct rt_create_opts o = {
@@ -155,12 +154,9 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 
 /* HostConfig.LogConfig.Config: --log-opt max-size and max-file, as
  * recorded when the container was made. */
-void eng_log_limits(const json_t *rec, uint64_t *max_size, unsigned *max_files)
+void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *max_files)
 {
-	const json_t *c = json_object_get(
-		json_object_get(json_object_get(rec, "HostConfig"), "LogConfig"), "Config");
-	json_int_t size = json_integer_value(json_object_get(c, "max-size"));
-	json_int_t files = json_integer_value(json_object_get(c, "max-file"));
+	int64_t size = rec->log_max_size, files = rec->log_max_files;
 	*max_size = size > 0 ? (uint64_t)size : ENG_LOG_DEFAULT_MAX_SIZE;
 	*max_files = files > 0 && files <= ENG_LOG_MAX_FILES ? (unsigned)files
 							     : ENG_LOG_DEFAULT_MAX_FILES;
@@ -173,19 +169,15 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 		return m->dirfd;
 	memcpy(m->id, id, ENG_ID_LEN + 1);
 	if ((m->lockfd = eng_monitor_lock(m->dirfd, e)) < 0 ||
-	    (r = eng_record_read(m->dirfd, id, &m->rec, e)) < 0)
+	    (r = eng_record_load(m->dirfd, id, &m->rec, e)) < 0)
 		return m->lockfd < 0 ? m->lockfd : r;
-	json_t *brig = json_object_get(m->rec, "Brig");
-	json_t *cfg = json_object_get(m->rec, "Config");
-	const char *driver = json_string_value(json_object_get(m->rec, "Driver"));
-	m->tty = json_is_true(json_object_get(cfg, "Tty")) && m->attach;
-	m->interactive = json_is_true(json_object_get(cfg, "OpenStdin")) && m->attach;
-	if ((m->rootfs_fd = r = eng_rootfs_mount(g, m->dirfd, json_object_get(brig, "Layers"),
-						 driver ? driver : "overlay", e)) < 0)
+	m->tty = m->rec.tty && m->attach;
+	m->interactive = m->rec.open_stdin && m->attach;
+	if ((m->rootfs_fd = r = eng_rootfs_mount(g, m->dirfd, m->rec.layers, m->rec.driver, e)) < 0)
 		return r;
 	uint64_t max_size;
 	unsigned max_files;
-	eng_log_limits(m->rec, &max_size, &max_files);
+	eng_log_limits(&m->rec, &max_size, &max_files);
 	if (!m->tty && (r = eng_logw_open(m->dirfd, ENG_LOG, max_size, max_files, &m->log, e)) < 0)
 		return r;
 	return m->tty ? 0 : create_container(g, m, e);
@@ -305,10 +297,7 @@ int eng_mon_recreate(struct eng *g, struct eng_mon *m, struct brig_err *e)
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	m->pid = 0;
-	json_t *brig = json_object_get(m->rec, "Brig");
-	const char *driver = json_string_value(json_object_get(m->rec, "Driver"));
-	int r = eng_rootfs_mount(g, m->dirfd, json_object_get(brig, "Layers"),
-				 driver ? driver : "overlay", e);
+	int r = eng_rootfs_mount(g, m->dirfd, m->rec.layers, m->rec.driver, e);
 	if (r < 0)
 		return r;
 	m->rootfs_fd = r;

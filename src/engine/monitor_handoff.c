@@ -106,7 +106,7 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
 			return r;
 	uint64_t max_size;
 	unsigned max_files;
-	eng_log_limits(m->rec, &max_size, &max_files);
+	eng_log_limits(&m->rec, &max_size, &max_files);
 	eng_logw_close(m->log); /* brig-monitor appends to the same file */
 	m->log = NULL;
 	struct argv_buf a = { .n = 0 };

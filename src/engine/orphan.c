@@ -2,7 +2,7 @@
 /*
  * Orphans: a container whose monitor is gone while processes of it live.
  *
- * "Running" means "a monitor holds monitor.lock" (ctr.c).  A monitor killed
+ * "Running" means "a monitor holds monitor.lock" (monitor_lock.c).  A monitor killed
  * with SIGKILL lets the lock go without recording the end, but the
  * container's init goes on (reparented), in its cgroup, with its runtime
  * state still in place: nobody would record its exit, apply its restart
@@ -19,6 +19,7 @@
  */
 #include "engine/engine-internal.h"
 #include "engine/events.h"
+#include "engine/record-internal.h"
 
 #include <string.h>
 
@@ -48,30 +49,20 @@ static int count_live(struct eng *g, const char *id, size_t *n, struct brig_err 
  * has recorded the real exit).  1: recorded. */
 static int record_end(int dirfd, const char *id, size_t n, struct brig_err *e)
 {
-	_cleanup_json_ json_t *rec = NULL;
-	int r = eng_record_read(dirfd, id, &rec, e);
+	_cleanup_record_ struct eng_record rec;
+	int r = eng_record_load(dirfd, id, &rec, e);
 	if (r < 0)
 		return r;
-	json_t *st = json_object_get(rec, "State");
-	const char *status = json_string_value(json_object_get(st, "Status"));
-	if (n == 0 &&
-	    (!status || (strcmp(status, "running") != 0 && strcmp(status, "restarting") != 0)))
+	enum eng_status status = rec.state.status;
+	if (n == 0 && status != ENG_ST_RUNNING && status != ENG_ST_RESTARTING)
 		return 0;
 	int code = n ? ORPHAN_EXIT : 255;
 	const char *why = n ? "its monitor was killed; brig killed the processes it left"
 			    : "the container's monitor exited without recording its end";
-	char now[64];
-	eng_now(now);
-	if (json_object_set_new(st, "Status", json_string("exited")) < 0 ||
-	    json_object_set_new(st, "Running", json_false()) < 0 ||
-	    json_object_set_new(st, "Restarting", json_false()) < 0 ||
-	    json_object_set_new(st, "Pid", json_integer(0)) < 0 ||
-	    json_object_set_new(st, "ExitCode", json_integer(code)) < 0 ||
-	    json_object_set_new(st, "Error", json_string(why)) < 0 ||
-	    json_object_set_new(st, "FinishedAt", json_string(now)) < 0)
-		return brig_err_set(e, -ENOMEM, "out of memory");
-	r = eng_record_write(dirfd, rec, e);
-	return r < 0 ? r : 1;
+	if ((r = eng_record_set_state(&rec, ENG_ST_EXITED, 0, code, why, e)) < 0 ||
+	    (r = eng_record_write(dirfd, &rec, e)) < 0)
+		return r;
+	return 1;
 }
 
 /* Under the record lock, the monitor lock free: end what is left. */

@@ -35,7 +35,7 @@ struct eng_restart_state {
 int64_t eng_restart_ceiling(const struct eng *g);
 /* From the record (HostConfig.RestartPolicy; count 0: a monitor's life
  * begins with a start by hand, which resets RestartCount as Docker's). */
-int eng_restart_init(struct eng *g, const json_t *rec, struct eng_restart_state *rs,
+int eng_restart_init(struct eng *g, const struct eng_record *rec, struct eng_restart_state *rs,
 		     struct brig_err *e);
 /* Whether a run that ended with status is to be restarted (the back-off is
  * brought up to date as a side effect: reset after a long run). */

@@ -4,9 +4,10 @@
  * policy read back from a record, the decision after each exit, and the
  * back-off before a restart, cut short by a stop request (the
  * "stop-requested" marker that stop, kill and rm -f leave).  The monitor
- * (monitor.c, run.c) asks; this file decides.
+ * (monitor.c, supervise.c) asks; this file decides.
  */
 #include "engine/restart-internal.h"
+#include "engine/record-internal.h"
 #include "engine/config/engine-config.h"
 
 #include <fcntl.h>
@@ -66,33 +67,18 @@ static int64_t backoff_max(const struct eng_restart_state *rs)
 	return rs->backoff_max_ms > 0 ? rs->backoff_max_ms : ENG_RESTART_BACKOFF_MAX_MS;
 }
 
-int eng_restart_init(struct eng *g, const json_t *rec, struct eng_restart_state *rs,
+int eng_restart_init(struct eng *g, const struct eng_record *rec, struct eng_restart_state *rs,
 		     struct brig_err *e)
 {
-	struct bj_loc root, host, pol;
-	bj_root(&root, ENG_RECORD);
-	bj_key(&host, &root, "HostConfig");
-	bj_key(&pol, &host, "RestartPolicy");
-	json_t *hc = NULL, *p = NULL;
-	const char *name = "no";
-	int64_t max = 0;
-	*rs = (struct eng_restart_state){ .policy = ENG_RESTART_NO,
+	(void)e; /* the policy was checked when the record was read */
+	*rs = (struct eng_restart_state){ .policy = rec->restart,
+					  .max_retries = rec->restart_max,
 					  .ceiling = eng_restart_ceiling(g),
 					  .backoff_ms = ENG_RESTART_BACKOFF_MIN_MS,
 					  .backoff_max_ms = g->cfg ? g->cfg->restart_backoff_max_ms
 								   : 0,
 					  .started_ms = eng_mono_ms() };
-	int r = bj_get_obj(rec, &root, "HostConfig", false, &hc, e);
-	if (r == 0)
-		r = bj_get_obj(hc, &host, "RestartPolicy", false, &p, e);
-	if (r == 0 && (r = bj_get_str(p, &pol, "Name", true, &name, e)) == 0)
-		r = bj_get_int(p, &pol, "MaximumRetryCount", false, 0, 1000000, &max, e);
-	if (r < 0)
-		return r;
-	if (eng_restart_parse(name, &rs->policy, &rs->max_retries, e) < 0 || strchr(name, ':'))
-		return bj_fail(e, &pol, "Name: \"%s\" is no restart policy", name);
-	rs->max_retries = rs->policy == ENG_RESTART_ON_FAILURE ? max : 0;
-	if (json_is_true(json_object_get(hc, "AutoRemove")))
+	if (rec->auto_remove)
 		rs->policy = ENG_RESTART_NO; /* --rm: removed at its first exit */
 	return 0;
 }

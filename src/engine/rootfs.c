@@ -14,8 +14,8 @@
  * the layers are unpacked once more, whiteouts applied, into rootfs/, which
  * is then bound (nosuid, nodev) the same way.
  */
-#include "engine/engine-internal.h"
 #include "engine/quota-internal.h"
+#include "engine/record-internal.h"
 #include "brig-mutant.h"
 #include "image/layer/layer.h"
 #include "engine/config/engine-config.h"
@@ -463,16 +463,12 @@ static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
 {
 	if (faccessat(ctrfd, ENG_RECORD, F_OK, 0) < 0)
 		return -1;
-	_cleanup_json_ json_t *rec = NULL;
-	int r = eng_record_read(ctrfd, "container", &rec, e);
-	const char *id = json_string_value(json_object_get(rec, "Id"));
-	if (r == 0 && (r = make_mountpoint(g, id ? id : "", e)) < 0)
+	_cleanup_record_ struct eng_record rec;
+	int r = eng_record_load(ctrfd, "container", &rec, e);
+	if (r < 0 || (r = make_mountpoint(g, rec.id, e)) < 0)
 		return r;
-	if (r < 0)
-		return r;
-	struct eng_userns u;
-	eng_userns_from_record(rec, &u);
-	return u.enabled ? rt_userns_open(u.uid, u.gid, u.size, e) : -1;
+	const struct eng_userns *u = &rec.userns;
+	return u->enabled ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
 }
 
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,

@@ -184,25 +184,6 @@ json_t *eng_userns_json(const struct eng_userns *u)
 			 (json_int_t)u->slot);
 }
 
-void eng_userns_from_record(const json_t *rec, struct eng_userns *u)
-{
-	json_t *j = json_object_get(json_object_get(rec, "Brig"), "Userns");
-	*u = (struct eng_userns){ .slot = -1 };
-	const char *mode = json_string_value(json_object_get(j, "Mode"));
-	if (!mode || strcmp(mode, "auto") != 0)
-		return;
-	json_t *uid = json_object_get(j, "HostUid"), *gid = json_object_get(j, "HostGid");
-	json_t *size = json_object_get(j, "Size"), *slot = json_object_get(j, "Slot");
-	if (!json_is_integer(uid) || !json_is_integer(gid) || !json_is_integer(size) ||
-	    !json_is_integer(slot))
-		return;
-	*u = (struct eng_userns){ .enabled = true,
-				  .uid = (uint32_t)json_integer_value(uid),
-				  .gid = (uint32_t)json_integer_value(gid),
-				  .size = (uint32_t)json_integer_value(size),
-				  .slot = (long)json_integer_value(slot) };
-}
-
 int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e)
 {
 	if (!u->enabled)

@@ -8,8 +8,8 @@
  * it (container removal) without deadlock.
  */
 #include "engine/volume-internal.h"
-#include "engine/engine-internal.h"
 #include "engine/quota-internal.h"
+#include "engine/record-internal.h"
 #include "engine/flags/flags.h"
 
 #include <dirent.h>
@@ -330,24 +330,20 @@ static int ids_add(json_t *ids, const char *id, struct brig_err *e)
 /* From every container record except skip's: volume name -> [ids]. */
 int engvol_record_users(struct eng *g, const char *skip, json_t **out, struct brig_err *e)
 {
-	_cleanup_json_ json_t *all = NULL, *by = json_object();
+	_cleanup_json_ json_t *by = json_object();
+	_cleanup_(eng_records_clear) struct eng_records all = { 0 };
 	if (!by)
 		return brig_err_oom(e);
-	int r = eng_list(g, &all, e);
+	int r = eng_records_all(g, &all, e);
 	if (r < 0)
 		return r;
-	size_t i, j;
-	json_t *rec, *m;
-	json_array_foreach(all, i, rec)
-	{
-		const char *id = json_string_value(json_object_get(rec, "Id"));
-		if (!id || (skip && strcmp(id, skip) == 0))
+	for (size_t i = 0; i < all.n; i++) {
+		const char *id = all.v[i].id;
+		if (skip && strcmp(id, skip) == 0)
 			continue;
-		json_array_foreach(json_object_get(rec, "Mounts"), j, m)
-		{
-			const char *type = json_string_value(json_object_get(m, "Type"));
-			const char *name = json_string_value(json_object_get(m, "Name"));
-			if (!type || strcmp(type, "volume") != 0 || !name)
+		for (size_t j = 0; j < all.v[i].n_mounts; j++) {
+			const char *type = all.v[i].mounts[j].type, *name = all.v[i].mounts[j].name;
+			if (strcmp(type, "volume") != 0 || !name)
 				continue;
 			json_t *ids = json_object_get(by, name);
 			if (!ids && json_object_set_new(by, name, ids = json_array()) < 0)

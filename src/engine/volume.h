@@ -78,13 +78,14 @@ int eng_volumes_resolve(struct eng *g, struct eng_flags *f, const char *ctr_id, 
 			struct brig_err *e);
 
 /*
- * A container's volumes once it is removed (record: its record, with "Id"
- * and "Mounts"): its claims are dropped, and with remove_anonymous its
+ * A container's volumes once it is removed (id and the Mounts of its
+ * record): its claims are dropped, and with remove_anonymous its
  * anonymous volumes are removed unless another container uses them
  * (`brig rm -v`, and --rm).  May be called before or after the container's
  * directory is deleted; does not take names.lock.
  */
-int eng_volumes_release(struct eng *g, const json_t *record, bool remove_anonymous,
-			struct brig_err *e);
+struct eng_rec_mount; /* record-internal.h */
+int eng_volumes_release(struct eng *g, const char *id, const struct eng_rec_mount *mounts,
+			size_t n_mounts, bool remove_anonymous, struct brig_err *e);
 
 #endif

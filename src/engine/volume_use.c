@@ -6,6 +6,7 @@
  * (eng_volumes_release).  The volume store itself is volume.c.
  */
 #include "engine/volume-internal.h"
+#include "engine/record-internal.h"
 #include "engine/flags/flags.h"
 
 #include <fcntl.h>
@@ -180,14 +181,12 @@ static int release_one(struct eng *g, int volsfd, const char *name, const char *
 	return r < 0 ? brig_err_set(e, r, "%s", brig_err_str(&e2)) : 0;
 }
 
-int eng_volumes_release(struct eng *g, const json_t *record, bool remove_anonymous,
-			struct brig_err *e)
+int eng_volumes_release(struct eng *g, const char *id, const struct eng_rec_mount *mounts,
+			size_t n_mounts, bool remove_anonymous, struct brig_err *e)
 {
-	const char *id = json_string_value(json_object_get(record, "Id"));
-	const json_t *mounts = json_object_get(record, "Mounts");
 	if (!engvol_ctr_id_valid(id))
 		return brig_err_set(e, -EINVAL, "a container record without a valid Id");
-	if (json_array_size(mounts) == 0)
+	if (n_mounts == 0)
 		return 0;
 	_cleanup_close_ int volsfd = -1, lock = -1;
 	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
@@ -197,13 +196,9 @@ int eng_volumes_release(struct eng *g, const json_t *record, bool remove_anonymo
 	int r = remove_anonymous ? engvol_record_users(g, id, &by, e) : 0, first = 0;
 	if (r < 0)
 		return r;
-	size_t i;
-	json_t *m;
-	json_array_foreach(mounts, i, m)
-	{
-		const char *type = json_string_value(json_object_get(m, "Type"));
-		const char *name = json_string_value(json_object_get(m, "Name"));
-		if (!type || strcmp(type, "volume") != 0 || !eng_volume_name_valid(name))
+	for (size_t i = 0; i < n_mounts; i++) {
+		const char *type = mounts[i].type, *name = mounts[i].name;
+		if (strcmp(type, "volume") != 0 || !eng_volume_name_valid(name))
 			continue;
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		if ((r = release_one(g, volsfd, name, id, remove_anonymous, by, &e2)) < 0 &&

@@ -411,3 +411,22 @@ image_with() { # NAME CHANGE...
 	run brig inspect -f '{{.State.Running}}' svc
 	[ "$output" = true ] || false
 }
+
+@test "a record with a mistyped field is refused with one line naming the file and the field" {
+	id=$(brig create bb:1 true)
+	rec=$ROOT/containers/$id/container.json
+	cp "$rec" "$BATS_TEST_TMPDIR/good.json"
+	sed -i 's/"Pid": 0,/"Pid": "zero",/' "$rec"
+	run grep -c '"Pid": "zero"' "$rec"
+	[ "$output" = 1 ] || { echo "the record was not edited: $output" >&2; false; }
+	run brig inspect "$id"
+	[ "$status" -ne 0 ] || { echo "inspect read the bad record" >&2; false; }
+	[[ "$output" == *"container.json: State.Pid: expected an integer, got string"* ]] ||
+		{ echo "inspect said: $output" >&2; false; }
+	run brig start "$id"
+	[ "$status" -ne 0 ] || { echo "start read the bad record" >&2; false; }
+	[[ "$output" == *"container.json: State.Pid"* ]] || { echo "start said: $output" >&2; false; }
+	cp "$BATS_TEST_TMPDIR/good.json" "$rec"
+	run brig rm "$id"
+	[ "$status" -eq 0 ] || { echo "rm: $output" >&2; false; }
+}
