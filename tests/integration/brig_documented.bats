@@ -177,13 +177,18 @@ pty() {
 }
 
 @test "--security-opt mask=PATH hides a file; unmask=PATH lifts a default mask" {
-	# /proc/cmdline and /etc/passwd are not empty unless masked.
-	probe='wc -c </etc/passwd; wc -c </proc/cmdline'
+	# /proc/version and /etc/passwd are not empty unless masked.
+	probe='wc -c </etc/passwd; wc -c </proc/version'
 	run brig run --rm bb:1 sh -c "$probe"
 	[ "${lines[0]}" -gt 0 ] && [ "${lines[1]}" -gt 0 ] || fail_with "the files are empty unmasked"
-	run brig run --rm --security-opt mask=/etc/passwd:/proc/cmdline bb:1 sh -c "$probe"
+	run brig run --rm --security-opt mask=/etc/passwd:/proc/version bb:1 sh -c "$probe"
 	[ "$status" -eq 0 ] || fail_with "run with mask="
 	[ "${lines[*]}" = "0 0" ] || fail_with "mask= did not hide the files"
+	# /proc/cmdline is masked by default (issue 20 A8); unmask= gives it back.
+	run brig run --rm bb:1 sh -c 'wc -c </proc/cmdline'
+	[ "$output" = 0 ] || fail_with "/proc/cmdline is not masked by default"
+	run brig run --rm --security-opt unmask=/proc/cmdline bb:1 sh -c 'wc -c </proc/cmdline'
+	[ "$output" -gt 0 ] || fail_with "unmask=/proc/cmdline left it masked"
 	# By default /proc/sys is read-only and /proc/acpi masked, each by a
 	# mount of its own; unmask= removes both.
 	probe='grep -E " /proc/(sys|acpi) " /proc/self/mountinfo | cut -d" " -f5 | sort'
