@@ -5,6 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The parsed options as rt_exec's (pos: the ID, then the command). */
+static struct rt_exec_opts exec_opts(struct opt *o, char **pos)
+{
+	return (struct rt_exec_opts){
+		.id = pos[0],
+		.process_file = opts_find(o, "process")->value,
+		.args = pos + 1,
+		.env = (char **)opts_find(o, "env")->list,
+		.cwd = opts_find(o, "cwd")->value,
+		.user = opts_find(o, "user")->value,
+		.caps = (char **)opts_find(o, "cap")->list,
+		.additional_gids = (char **)opts_find(o, "additional-gids")->list,
+		.tty = opts_find(o, "tty")->set,
+		.detach = opts_find(o, "detach")->set,
+		.no_new_privs = opts_find(o, "no-new-privs")->set,
+		.no_new_privs_set = opts_find(o, "no-new-privs")->value != NULL,
+		.console_socket = opts_find(o, "console-socket")->value,
+		.pid_file = opts_find(o, "pid-file")->value,
+		.apparmor = opts_find(o, "apparmor")->value,
+		.process_label = opts_find(o, "process-label")->value,
+	};
+}
+
 int rtcmd_exec(const struct rt_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
@@ -39,24 +62,7 @@ int rtcmd_exec(const struct rt_global *g, int argc, char **argv)
 		fprintf(stderr, "brig-runtime exec: expected ID and a command or --process\n");
 		goto out;
 	}
-	struct rt_exec_opts x = {
-		.id = pos[0],
-		.process_file = opts_find(o, "process")->value,
-		.args = pos + 1,
-		.env = (char **)opts_find(o, "env")->list,
-		.cwd = opts_find(o, "cwd")->value,
-		.user = opts_find(o, "user")->value,
-		.caps = (char **)opts_find(o, "cap")->list,
-		.additional_gids = (char **)opts_find(o, "additional-gids")->list,
-		.tty = opts_find(o, "tty")->set,
-		.detach = opts_find(o, "detach")->set,
-		.no_new_privs = opts_find(o, "no-new-privs")->set,
-		.no_new_privs_set = opts_find(o, "no-new-privs")->value != NULL,
-		.console_socket = opts_find(o, "console-socket")->value,
-		.pid_file = opts_find(o, "pid-file")->value,
-		.apparmor = opts_find(o, "apparmor")->value,
-		.process_label = opts_find(o, "process-label")->value,
-	};
+	struct rt_exec_opts x = exec_opts(o, pos);
 	const char *pf = opts_find(o, "preserve-fds")->value;
 	uint64_t n = 0;
 	if (pf && (brig_parse_u64(pf, &n) < 0 || n > 65536)) {

@@ -68,6 +68,46 @@ int rtcmd_help(const struct rt_global *g, int argc, char **argv)
 	return cmd->fn(g, 1, help);
 }
 
+/* The state directory: --root, else $XDG_RUNTIME_DIR/brig-runtime for a
+ * user who is not root, else /run/brig-runtime. */
+static const char *state_root(struct opt *global, char *buf, size_t len)
+{
+	const char *root = opts_find(global, "root")->value;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (!root && geteuid() != 0 && xdg && *xdg &&
+	    brig_snprintf(buf, len, "%s/brig-runtime", xdg) >= 0)
+		root = buf;
+	return root ? root : "/run/brig-runtime";
+}
+
+/* cmd with the words after its name (name, as found in argv). */
+static int run_command(const struct rtcmd *cmd, struct opt *global, int argc, char **argv,
+		       char **envp, const char *name)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	global_opts = global;
+	char invoked[64];
+	snprintf(invoked, sizeof(invoked), "brig-runtime %s", cmd->name);
+	opts_set_command(invoked, cmd->summary);
+	if (setup_logging(global, &e) < 0) {
+		fprintf(stderr, "brig-runtime: %s\n", brig_err_str(&e));
+		return 1;
+	}
+	if (cmd->enters_container && rt_ensure_sealed_self(argv, envp, &e) < 0) {
+		rt_report(&e);
+		return 1;
+	}
+	char rootbuf[4096];
+	struct rt_global g = {
+		.root = state_root(global, rootbuf, sizeof(rootbuf)),
+		.systemd_cgroup = opts_find(global, "systemd-cgroup")->set,
+	};
+	int at = 1;
+	while (at < argc && argv[at] != name)
+		at++;
+	return cmd->fn(&g, argc - at - 1, argv + at + 1);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	struct opt global[] = {
@@ -90,7 +130,6 @@ int main(int argc, char **argv, char **envp)
 	if (opts_parse("brig-runtime", global, argc - 1, argv + 1, true, &pos, &npos) < 0)
 		return 1;
 	int rc = 1;
-	_cleanup_err_ struct brig_err e = { 0 };
 	if (opts_find(global, "version")->set) {
 		printf("brig-runtime version %s\nspec: 1.2.0\n", BRIG_VERSION);
 		rc = 0;
@@ -111,33 +150,7 @@ int main(int argc, char **argv, char **envp)
 			pos[0]);
 		goto out;
 	}
-	global_opts = global;
-	char invoked[64];
-	snprintf(invoked, sizeof(invoked), "brig-runtime %s", cmd->name);
-	opts_set_command(invoked, cmd->summary);
-	if (setup_logging(global, &e) < 0) {
-		fprintf(stderr, "brig-runtime: %s\n", brig_err_str(&e));
-		goto out;
-	}
-	if (cmd->enters_container && rt_ensure_sealed_self(argv, envp, &e) < 0) {
-		rt_report(&e);
-		goto out;
-	}
-	char rootbuf[4096];
-	const char *root = opts_find(global, "root")->value;
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (!root && geteuid() != 0 && xdg && *xdg &&
-	    brig_snprintf(rootbuf, sizeof(rootbuf), "%s/brig-runtime", xdg) >= 0)
-		root = rootbuf;
-	struct rt_global g = {
-		.root = root ? root : "/run/brig-runtime",
-		.systemd_cgroup = opts_find(global, "systemd-cgroup")->set,
-	};
-	/* The command's own words start after its name in argv. */
-	int at = 1;
-	while (at < argc && argv[at] != pos[0])
-		at++;
-	rc = cmd->fn(&g, argc - at - 1, argv + at + 1);
+	rc = run_command(cmd, global, argc, argv, envp, pos[0]);
 out:
 	free(pos);
 	opts_free(global);
