@@ -114,9 +114,16 @@ int eng_mountpoint(struct eng *g, const char *id, char *buf, size_t size);
 const char *eng_rootfs_driver(struct eng *g);
 bool eng_rootfs_driver_fixed(struct eng *g);
 /* Read a file of the image (e.g. /etc/passwd) through its layers, top
- * first, through the safe resolver; -ENOENT when no layer has it. */
-int eng_image_read_file(struct eng *g, const json_t *layers, const char *path, size_t max,
-			char **buf, size_t *len, struct brig_err *e);
+ * first, each through the safe resolver; -ENOENT when no layer has it (or
+ * one whites it out).  upperfd >= 0: a container's changes
+ * (eng_ctr_changes_open), looked at before the layers. */
+int eng_image_read_file(struct eng *g, const json_t *layers, int upperfd, const char *path,
+			size_t max, char **buf, size_t *len, struct brig_err *e);
+struct eng_record;
+/* An O_PATH fd to the directory of a container's changes: its overlay's
+ * upper directory, or (*whole: the copy driver) its whole root. */
+int eng_ctr_changes_open(struct eng *g, const struct eng_record *rec, bool *whole,
+			 struct brig_err *e);
 
 /* userns.c: a container's own range of subordinate ids. */
 #define ENG_USERNS_SIZE 65536

@@ -10,10 +10,10 @@
 #include <string.h>
 
 /* The supplementary groups of an exec as USER: USER's own (from the
- * image's /etc/group) plus the container's --group-add, never those of
+ * container's /etc/group) plus the container's --group-add, never those of
  * the container's main user (Docker's behaviour). */
-static int exec_groups(struct eng *g, const struct eng_record *rec, const struct eng_user *u,
-		       json_t **out, struct brig_err *e)
+static int exec_groups(struct eng *g, const struct eng_record *rec, const struct eng_files *f,
+		       const struct eng_user *u, json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *gids = json_array();
 	if (!gids)
@@ -23,7 +23,7 @@ static int exec_groups(struct eng *g, const struct eng_record *rec, const struct
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	for (char **v = rec->group_add; v && *v; v++) {
 		uint32_t gid;
-		int r = eng_group_lookup(g, rec->layers, *v, &gid, e);
+		int r = eng_group_lookup(g, f, *v, &gid, e);
 		if (r < 0)
 			return brig_err_wrap(e, "--group-add %s", *v);
 		if (json_array_append_new(gids, json_integer(gid)) < 0)
@@ -53,12 +53,18 @@ static int env_put(json_t *env, const char *kv, struct brig_err *e)
 static int exec_process(struct eng *g, const struct eng_record *rec, const struct eng_exec_opts *o,
 			json_t **out, struct brig_err *e)
 {
+	/* USER as the container knows it now (it may have added users). */
+	bool whole = false;
+	_cleanup_close_ int upper = eng_ctr_changes_open(g, rec, &whole, e);
+	if (upper < 0)
+		return upper;
+	struct eng_files f = { whole ? NULL : rec->layers, upper };
 	struct eng_user u;
-	int r = eng_user_resolve(g, rec->layers, o->user, &u, e);
+	int r = eng_user_resolve(g, &f, o->user, &u, e);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *gids = NULL;
-	r = exec_groups(g, rec, &u, &gids, e);
+	r = exec_groups(g, rec, &f, &u, &gids, e);
 	/* The OCI process of Brig.Spec, changed for the exec. */
 	_cleanup_json_ json_t *p = json_deep_copy(json_object_get(rec->spec, "process"));
 	json_t *args = json_array(), *env = p ? json_object_get(p, "env") : NULL;

@@ -493,21 +493,39 @@ int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, 
 	return 0;
 }
 
-/* Is the entry at path in this layer a whiteout (a 0:0 character device)? */
-static bool whiteout_at(int layerfd, const char *path)
+/* Is the entry at path in this tree a whiteout (a 0:0 character device)?
+ * Resolved inside the tree: a link the image or the container made is not
+ * followed out of it. */
+static bool whiteout_at(int treefd, const char *path)
 {
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_close_ int fd = brig_open_in_root(treefd, path, O_PATH | O_NOFOLLOW, 0, 0, &e);
 	struct stat st;
-	const char *rel = path;
-	while (*rel == '/')
-		rel++;
-	return fstatat(layerfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISCHR(st.st_mode) &&
-		st.st_rdev == 0;
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0;
 }
 
-int eng_image_read_file(struct eng *g, const json_t *layers, const char *path, size_t max,
-			char **buf, size_t *len, struct brig_err *e)
+/* path from one tree (a layer, or a container's upper directory): 0 read,
+ * -ENOENT not there (look below), 1 whited out (not there at all). */
+static int tree_read(int treefd, const char *path, size_t max, char **buf, size_t *len,
+		     struct brig_err *e)
 {
-	for (size_t k = json_array_size(layers); k-- > 0;) {
+	if (whiteout_at(treefd, path))
+		return 1;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	/* Never blocks: a FIFO or device there is refused by type. */
+	_cleanup_close_ int fd = brig_open_regular_in_root(treefd, path, &e2);
+	if (fd == -ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return brig_err_set(e, fd, "file %s: %s", path, brig_err_str(&e2));
+	return brig_read_fd(fd, path, max, buf, len, e);
+}
+
+int eng_image_read_file(struct eng *g, const json_t *layers, int upperfd, const char *path,
+			size_t max, char **buf, size_t *len, struct brig_err *e)
+{
+	int r = upperfd >= 0 ? tree_read(upperfd, path, max, buf, len, e) : -ENOENT;
+	for (size_t k = json_array_size(layers); r == -ENOENT && k-- > 0;) {
 		const char *diff_id = json_string_value(
 			json_object_get(json_array_get(layers, k), "diffId"));
 		char dir[128];
@@ -518,16 +536,23 @@ int eng_image_read_file(struct eng *g, const json_t *layers, const char *path, s
 			openat(g->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
 		if (lfd < 0)
 			return brig_err_sys(e, errno, "opening %s/%s", g->root, dir);
-		if (whiteout_at(lfd, path))
-			break;
-		_cleanup_err_ struct brig_err e2 = { 0 };
-		/* Never blocks: a FIFO or device there is refused by type. */
-		_cleanup_close_ int fd = brig_open_regular_in_root(lfd, path, &e2);
-		if (fd == -ENOENT)
-			continue;
-		if (fd < 0)
-			return brig_err_set(e, fd, "image file %s: %s", path, brig_err_str(&e2));
-		return brig_read_fd(fd, path, max, buf, len, e);
+		r = tree_read(lfd, path, max, buf, len, e);
 	}
-	return -ENOENT;
+	return r == 1 ? -ENOENT : r;
+}
+
+/* The directory a running container's changes are in: its overlay's upper
+ * directory, or the whole copied root (-ENOENT when it has neither). */
+int eng_ctr_changes_open(struct eng *g, const struct eng_record *rec, bool *whole,
+			 struct brig_err *e)
+{
+	_cleanup_close_ int dirfd = eng_ctr_open(g, rec->id, e);
+	if (dirfd < 0)
+		return dirfd;
+	*whole = rec->driver && strcmp(rec->driver, "copy") == 0;
+	char name[32];
+	(void)snprintf(name, sizeof(name), "%s%s", *whole ? "" : eng_quota_rw_prefix(dirfd),
+		       *whole ? "rootfs" : "upper");
+	int fd = BRIG_RETRY(openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	return fd < 0 ? brig_err_sys(e, errno, "opening container %.12s's %s", rec->id, name) : fd;
 }

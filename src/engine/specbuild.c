@@ -257,7 +257,7 @@ static int apply_flags(struct eng *g, const struct eng_flags *f, const json_t *l
 	json_t *user = json_object_get(json_object_get(b->spec, "process"), "user");
 	for (size_t i = 0; names && names[i]; i++) {
 		uint32_t gid;
-		int r = eng_group_lookup(g, layers, names[i], &gid, e);
+		int r = eng_group_lookup(g, &(struct eng_files){ layers, -1 }, names[i], &gid, e);
 		if (r < 0)
 			return brig_err_wrap(e, "--group-add");
 		json_t *gids = json_object_get(user, "additionalGids");
@@ -334,7 +334,7 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	int r;
 	if (cwd[0] != '/')
 		return brig_err_set(e, -EINVAL, "--workdir: \"%s\" is not an absolute path", cwd);
-	if ((r = eng_user_resolve(g, layers, user, &b.user, e)) < 0 ||
+	if ((r = eng_user_resolve(g, &(struct eng_files){ layers, -1 }, user, &b.user, e)) < 0 ||
 	    (r = build_env(o, &im->config, hostname, &b.user, &b.env, e)) < 0 ||
 	    (r = build_args(o, &im->config, &b.entry, &b.cmd, &b.args, e)) < 0)
 		goto out;

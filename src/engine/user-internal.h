@@ -15,13 +15,20 @@ struct eng_user {
 	char *home;
 };
 
-/* Resolve name|uid[:group|gid] against the image's /etc/passwd and
- * /etc/group.  A uid need not be listed; a name must be. */
-int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec, struct eng_user *u,
+/* Where users and groups are looked up: an image's layers, with (exec) a
+ * container's changes above them (upperfd, or -1). */
+struct eng_files {
+	const json_t *layers;
+	int upperfd;
+};
+
+/* Resolve name|uid[:group|gid] against /etc/passwd and /etc/group.  A uid
+ * need not be listed; a name must be. */
+int eng_user_resolve(struct eng *g, const struct eng_files *f, const char *spec, struct eng_user *u,
 		     struct brig_err *e);
 void eng_user_clear(struct eng_user *u);
-/* A group name (or number) of the image's /etc/group. */
-int eng_group_lookup(struct eng *g, const json_t *layers, const char *name, uint32_t *gid,
+/* A group name (or number) of /etc/group. */
+int eng_group_lookup(struct eng *g, const struct eng_files *f, const char *name, uint32_t *gid,
 		     struct brig_err *e);
 
 #endif

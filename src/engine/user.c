@@ -101,11 +101,11 @@ static int member_groups(char *db, const char *user, uint32_t primary, struct en
 	return 0;
 }
 
-static int read_db(struct eng *g, const json_t *layers, const char *path, char **out,
+static int read_db(struct eng *g, const struct eng_files *f, const char *path, char **out,
 		   struct brig_err *e)
 {
 	size_t len;
-	int r = eng_image_read_file(g, layers, path, DB_MAX, out, &len, e);
+	int r = eng_image_read_file(g, f->layers, f->upperfd, path, DB_MAX, out, &len, e);
 	if (r == -ENOENT) {
 		*out = NULL;
 		return 0;
@@ -113,33 +113,33 @@ static int read_db(struct eng *g, const json_t *layers, const char *path, char *
 	return r;
 }
 
-static int resolve_group(struct eng *g, const json_t *layers, const char *grp, struct eng_user *u,
-			 struct brig_err *e)
+static int resolve_group(struct eng *g, const struct eng_files *f, const char *grp,
+			 struct eng_user *u, struct brig_err *e)
 {
 	if (parse_id(grp, &u->gid))
 		return 0;
 	_cleanup_free_ char *db = NULL;
-	int r = read_db(g, layers, "/etc/group", &db, e);
+	int r = read_db(g, f, "/etc/group", &db, e);
 	if (r < 0)
 		return r;
 	if (!db || group_find(db, grp, &u->gid) < 0)
 		return brig_err_set(e, -ENOENT,
 				    "unable to find group %s: no matching entries in "
-				    "the image's /etc/group",
-				    grp);
+				    "the %s's /etc/group",
+				    grp, f->upperfd >= 0 ? "container" : "image");
 	return 0;
 }
 
-int eng_group_lookup(struct eng *g, const json_t *layers, const char *name, uint32_t *gid,
+int eng_group_lookup(struct eng *g, const struct eng_files *f, const char *name, uint32_t *gid,
 		     struct brig_err *e)
 {
 	struct eng_user u = { 0 };
-	int r = resolve_group(g, layers, name, &u, e);
+	int r = resolve_group(g, f, name, &u, e);
 	*gid = u.gid;
 	return r;
 }
 
-int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec, struct eng_user *u,
+int eng_user_resolve(struct eng *g, const struct eng_files *f, const char *spec, struct eng_user *u,
 		     struct brig_err *e)
 {
 	*u = (struct eng_user){ 0 };
@@ -155,7 +155,7 @@ int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec, stru
 		return brig_err_set(e, -EINVAL, "invalid user \"%s\": use name|uid[:group|gid]",
 				    spec);
 	_cleanup_free_ char *passwd = NULL;
-	int r = read_db(g, layers, "/etc/passwd", &passwd, e);
+	int r = read_db(g, f, "/etc/passwd", &passwd, e);
 	if (r < 0)
 		return r;
 	uint32_t id = 0;
@@ -167,19 +167,19 @@ int eng_user_resolve(struct eng *g, const json_t *layers, const char *spec, stru
 		if (!numeric)
 			return brig_err_set(e, -ENOENT,
 					    "unable to find user %s: no matching entries "
-					    "in the image's /etc/passwd",
-					    copy);
+					    "in the %s's /etc/passwd",
+					    copy, f->upperfd >= 0 ? "container" : "image");
 		u->uid = id;
 		u->gid = id == 0 ? 0 : id;
 		u->home = strdup("/");
 		if (!u->home)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	}
-	if (grp && (r = resolve_group(g, layers, grp, u, e)) < 0)
+	if (grp && (r = resolve_group(g, f, grp, u, e)) < 0)
 		return r;
 	if (u->name && !grp) {
 		_cleanup_free_ char *groups = NULL;
-		if ((r = read_db(g, layers, "/etc/group", &groups, e)) < 0)
+		if ((r = read_db(g, f, "/etc/group", &groups, e)) < 0)
 			return r;
 		if (groups && member_groups(groups, u->name, u->gid, u) < 0)
 			return brig_err_set(e, -E2BIG, "user %s is in more than %d groups", u->name,

@@ -39,3 +39,19 @@ teardown() { brig_teardown; }
 	run -0 brig exec -u nobody -e FOO=bar -w /tmp "$id" sh -c 'echo "$FOO $(pwd) $(id -u)"'
 	[ "$output" = "bar /tmp 65534" ] || false
 }
+
+@test "exec -u finds a user the container added, and not one it removed" {
+	run -0 brig run -d --read-write grp:1 sleep 1000
+	id=$output
+	# Docker looks USER up in the container as it is now.
+	run -0 brig exec "$id" sh -c 'echo "late:x:3001:3001::/home/late:/bin/sh" >>/etc/passwd
+		echo "lateg:x:3002:late" >>/etc/group'
+	run -0 brig exec -u late "$id" id
+	[[ "$output" == "uid=3001(late) gid=3001 "*"3002(lateg)"* ]] ||
+		{ echo "exec -u late: $output" >&2; false; }
+	# A user the container removed is gone (a whiteout hides the image's file).
+	run -0 brig exec "$id" sh -c 'rm /etc/group'
+	run brig exec -u user:devs "$id" id
+	[ "$status" -ne 0 ] || { echo "the removed /etc/group was still read" >&2; false; }
+	[[ "$output" == *"no matching entries in the container's /etc/group"* ]] || false
+}
