@@ -75,6 +75,9 @@ int reg_client_new(const struct reg_opts *o, struct reg_client **out, struct bri
 {
 	static bool curl_ready;
 	if (!curl_ready) {
+		int r = reg_curl_load(e);
+		if (r < 0)
+			return r;
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return brig_err_set(e, -ENOMEM, "cannot start libcurl");
 		curl_ready = true;

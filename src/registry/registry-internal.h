@@ -5,7 +5,7 @@
 
 #include "registry/registry.h"
 
-#include <curl/curl.h>
+#include "registry/curl-shim.h"
 
 /* Error bodies are kept up to this size (and the rest dropped). */
 #define REG_ERROR_BODY_MAX 4096
