@@ -286,6 +286,15 @@ void opts_help(FILE *out, const char *prog, const char *args, const struct opt *
 			"print this help and exit");
 }
 
+static opts_help_hook help_hook;
+static void *help_hook_arg;
+
+void opts_set_help_hook(opts_help_hook hook, void *arg)
+{
+	help_hook = hook;
+	help_hook_arg = arg;
+}
+
 int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc, char **argv,
 		   bool stop_at_positional, char ***pos, size_t *npos, size_t min, size_t max)
 {
@@ -298,7 +307,10 @@ int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int arg
 		return -1;
 	struct opt *help = opts_find(opts, "help");
 	if (r == OPTS_HELP || (help && help->set)) {
-		opts_help(stdout, prog, args, opts);
+		if (help_hook)
+			help_hook(prog, args, opts, help_hook_arg);
+		else
+			opts_help(stdout, prog, args, opts);
 		return 0;
 	}
 	if (*npos < min || *npos > max) {

@@ -69,6 +69,16 @@ int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int arg
  * errors then name instead of the command's own name ("brig ps"), and the
  * one-line summary its help prints under "Usage:". */
 void opts_set_command(const char *invoked, const char *summary);
+/*
+ * When a hook is set, a command asked for --help hands its usage (the
+ * words it was invoked as, its ARGS text and option table) to the hook
+ * instead of printing it, and stops as after help.  Completion and the man
+ * pages use it to read every command's options from the tables the commands
+ * parse with, so no list of options is kept twice.
+ */
+typedef void (*opts_help_hook)(const char *prog, const char *args, const struct opt *opts,
+			       void *arg);
+void opts_set_help_hook(opts_help_hook hook, void *arg);
 /* Print "Usage: PROG [OPTIONS] ARGS", the summary and the options. */
 void opts_help(FILE *out, const char *prog, const char *args, const struct opt *opts);
 void opts_free(struct opt *opts);

@@ -28,6 +28,28 @@ struct brig_global {
 
 typedef int (*brig_cmd_fn)(const struct brig_global *g, int argc, char **argv);
 
+/* ---- the command table (main.c) ---- */
+enum { CMD_ENTERS = 1 << 0, CMD_HIDDEN = 1 << 1 };
+
+struct brig_command {
+	const char *name;
+	const char *summary;
+	brig_cmd_fn fn; /* NULL for a group of subcommands */
+	const struct brig_command *sub; /* a group's subcommands */
+	const char *section; /* the heading `brig --help` lists it under */
+	unsigned flags; /* CMD_ENTERS: runs from a sealed copy of brig */
+};
+
+/* Every command, { 0 }-terminated; groups hold their subcommands. */
+const struct brig_command *brig_command_table(void);
+const struct brig_command *brig_command_lookup(const struct brig_command *table, const char *name);
+
+/* ---- completion and man pages (completion.c, manpages.c) ---- */
+int brig_cmd_completion(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_complete(const struct brig_global *g, int argc, char **argv);
+/* brig help --man DIR: brig.1 and a page per command into DIR. */
+int brig_write_man_pages(const struct brig_global *g, const char *dir);
+
 /* Print "brig: MESSAGE" as one line on stderr; returns BRIG_EXIT_FAIL. */
 int brig_fail(struct brig_err *e);
 /* Prints e and returns Docker's status for a process that could not be

@@ -8,17 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { CMD_ENTERS = 1 << 0, CMD_HIDDEN = 1 << 1 };
-
-struct brig_command {
-	const char *name;
-	const char *summary;
-	brig_cmd_fn fn; /* NULL for a group of subcommands */
-	const struct brig_command *sub; /* a group's subcommands */
-	const char *section; /* the heading `brig --help` lists it under */
-	unsigned flags; /* CMD_ENTERS: runs from a sealed copy of brig */
-};
-
 #define CMD(n, f, s, ...)                                           \
 	{                                                           \
 		.name = (n), .fn = (f), .summary = (s), __VA_ARGS__ \
@@ -131,12 +120,21 @@ static const struct brig_command commands[] = {
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("version", cmd_version, "print version information", MGMT),
+	CMD("completion", brig_cmd_completion,
+	    "print a shell completion script (bash, zsh or fish)", MGMT),
 	CMD("__monitor-resume", brig_cmd_monitor_resume, "brig-monitor's hand-back (internal)",
+	    .flags = CMD_HIDDEN),
+	CMD("__complete", brig_cmd_complete, "completion candidates (internal)",
 	    .flags = CMD_HIDDEN),
 	END,
 };
 
-static const struct brig_command *lookup(const struct brig_command *table, const char *name)
+const struct brig_command *brig_command_table(void)
+{
+	return commands;
+}
+
+const struct brig_command *brig_command_lookup(const struct brig_command *table, const char *name)
 {
 	for (const struct brig_command *c = table; c->name; c++)
 		if (strcmp(c->name, name) == 0)
@@ -219,7 +217,7 @@ static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
 {
 	char invoked[128];
 	const char *w = (*argv)[0];
-	const struct brig_command *c = lookup(commands, w);
+	const struct brig_command *c = brig_command_lookup(commands, w);
 	*rc = BRIG_EXIT_FAIL;
 	if (!c) {
 		fprintf(stderr, "brig: '%s' is not a brig command; see 'brig --help'\n", w);
@@ -236,7 +234,7 @@ static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
 		*rc = 0;
 		return NULL;
 	}
-	const struct brig_command *sub = lookup(c->sub, s);
+	const struct brig_command *sub = brig_command_lookup(c->sub, s);
 	if (!sub) {
 		fprintf(stderr, "brig: '%s %s' is not a brig command; see 'brig %s --help'\n", w, s,
 			w);
@@ -271,9 +269,12 @@ static int cmd_help(const struct brig_global *g, int argc, char **argv)
 		print_paths(commands, NULL);
 		return 0;
 	}
+	if (strcmp(argv[0], "--man") == 0 && argc == 2)
+		return brig_write_man_pages(g, argv[1]);
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-		printf("Usage: brig help [--commands | COMMAND [SUBCOMMAND]]\n\n"
-		       "Show brig's help, a command's, or (--commands) every command, one a line.\n");
+		printf("Usage: brig help [--commands | --man DIR | COMMAND [SUBCOMMAND]]\n\n"
+		       "Show brig's help, a command's, or (--commands) every command, one a line;\n"
+		       "--man DIR writes brig(1) and a man page per command into DIR.\n");
 		return 0;
 	}
 	int rc = 0;

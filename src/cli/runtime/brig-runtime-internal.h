@@ -51,5 +51,7 @@ int rtcmd_spec(const struct rt_global *g, int argc, char **argv);
 int rtcmd_features(const struct rt_global *g, int argc, char **argv);
 int rtcmd_unsupported(const struct rt_global *g, int argc, char **argv);
 int rtcmd_help(const struct rt_global *g, int argc, char **argv);
+/* brig-runtime help --man DIR (manpages.c); global: the global options. */
+int rt_write_man_pages(const struct rt_global *g, const struct opt *global, const char *dir);
 
 #endif

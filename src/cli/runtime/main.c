@@ -52,10 +52,13 @@ int rtcmd_help(const struct rt_global *g, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-		printf("Usage: brig-runtime help [COMMAND]\n\n"
-		       "Show the help of brig-runtime, or of one command.\n");
+		printf("Usage: brig-runtime help [--man DIR | COMMAND]\n\n"
+		       "Show the help of brig-runtime, or of one command; --man DIR writes\n"
+		       "brig-runtime(8) and a man page per command into DIR.\n");
 		return 0;
 	}
+	if (strcmp(argv[0], "--man") == 0 && argc == 2)
+		return rt_write_man_pages(g, global_opts, argv[1]);
 	const struct rtcmd *cmd = find_cmd(argv[0]);
 	if (!cmd || cmd->fn == rtcmd_help) {
 		fprintf(stderr, "brig-runtime help: unknown command \"%s\"\n", argv[0]);
