@@ -106,6 +106,19 @@ int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retr
 int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LEN + 1],
 	       struct brig_err *e);
 
+/* brig update: resource flags (run's names and syntax, those
+ * eng_update_flag_known accepts) and/or a restart policy. */
+struct eng_update_opts {
+	const char *const *names; /* "memory", "cpus", "pids-limit", ... */
+	const char *const *values;
+	size_t n;
+	const char *restart; /* NULL: unchanged */
+};
+bool eng_update_flag_known(const char *flag);
+/* Checked like run's flags; applied to a running container's cgroup first,
+ * then recorded (a stopped one gets them at its next start). */
+int eng_update(struct eng *g, const char *id, const struct eng_update_opts *o, struct brig_err *e);
+
 /* Resolve an id, a unique id prefix or a name. -ENOENT, -ENOTUNIQ. */
 int eng_find(struct eng *g, const char *what, char id[ENG_ID_LEN + 1], struct brig_err *e);
 

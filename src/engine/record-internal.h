@@ -122,4 +122,12 @@ void eng_records_clear(struct eng_records *all);
 int eng_record_set_state(struct eng_record *rec, enum eng_status status, pid_t pid, int exit_code,
 			 const char *error, struct brig_err *e);
 
+/* Changes `brig update` makes: Brig.Spec replaced by spec (rec takes a
+ * reference), members merged into HostConfig, the restart policy set in
+ * the typed field and in HostConfig.RestartPolicy. */
+int eng_record_set_spec(struct eng_record *rec, json_t *spec, struct brig_err *e);
+int eng_record_set_host_config(struct eng_record *rec, const json_t *members, struct brig_err *e);
+int eng_record_set_restart(struct eng_record *rec, enum eng_restart policy, int64_t max,
+			   struct brig_err *e);
+
 #endif

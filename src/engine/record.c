@@ -457,3 +457,44 @@ int eng_record_set_state(struct eng_record *rec, enum eng_status status, pid_t p
 	st->exit_code = exit_code;
 	return 0;
 }
+
+int eng_record_set_spec(struct eng_record *rec, json_t *spec, struct brig_err *e)
+{
+	json_t *brig = json_object_get(rec->doc, "Brig");
+	if (!json_is_object(spec) || !json_is_object(brig))
+		return brig_err_set(e, -EINVAL, "the record has no Brig.Spec to replace");
+	if (json_object_set(brig, "Spec", spec) < 0)
+		return brig_err_oom(e);
+	rec->spec = spec; /* borrowed from doc, as before */
+	return 0;
+}
+
+int eng_record_set_host_config(struct eng_record *rec, const json_t *members, struct brig_err *e)
+{
+	json_t *hc = json_object_get(rec->doc, "HostConfig");
+	if (!json_is_object(hc))
+		return brig_err_set(e, -EINVAL, "the record has no HostConfig");
+	return json_object_update(hc, (json_t *)members) < 0 ? brig_err_oom(e) : 0;
+}
+
+int eng_record_set_restart(struct eng_record *rec, enum eng_restart policy, int64_t max,
+			   struct brig_err *e)
+{
+	static const char *const names[] = {
+		[ENG_RESTART_NO] = "no",
+		[ENG_RESTART_ON_FAILURE] = "on-failure",
+		[ENG_RESTART_ALWAYS] = "always",
+		[ENG_RESTART_UNLESS_STOPPED] = "unless-stopped",
+	};
+	json_t *hc = json_object_get(rec->doc, "HostConfig");
+	max = policy == ENG_RESTART_ON_FAILURE ? max : 0;
+	if (!json_is_object(hc))
+		return brig_err_set(e, -EINVAL, "the record has no HostConfig");
+	if (json_object_set_new(hc, "RestartPolicy",
+				json_pack("{s:s,s:I}", "Name", names[policy], "MaximumRetryCount",
+					  (json_int_t)max)) < 0)
+		return brig_err_oom(e);
+	rec->restart = policy;
+	rec->restart_max = max;
+	return 0;
+}

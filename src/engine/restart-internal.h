@@ -40,6 +40,9 @@ int eng_restart_init(struct eng *g, const struct eng_record *rec, struct eng_res
 /* Whether a run that ended with status is to be restarted (the back-off is
  * brought up to date as a side effect: reset after a long run). */
 bool eng_restart_wanted(struct eng_restart_state *rs, int status, bool stop_requested);
+/* The policy as the record has it now (`brig update --restart` changes it
+ * while the container runs); rs is kept when the record cannot be read. */
+void eng_restart_reload(int dirfd, const char *id, struct eng_restart_state *rs);
 /* Wait out the back-off, or until a stop is requested (returns false). */
 bool eng_restart_backoff(struct eng_restart_state *rs, int dirfd);
 /* Stop marker helpers. */

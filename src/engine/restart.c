@@ -83,6 +83,20 @@ int eng_restart_init(struct eng *g, const struct eng_record *rec, struct eng_res
 	return 0;
 }
 
+void eng_restart_reload(int dirfd, const char *id, struct eng_restart_state *rs)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_record_ struct eng_record rec;
+	if (eng_record_load(dirfd, id, &rec, &e) < 0) {
+		brig_warn("container %.12s: reading its restart policy: %s", id, brig_err_str(&e));
+		return;
+	}
+	if (rec.auto_remove)
+		return;
+	rs->policy = rec.restart;
+	rs->max_retries = rec.restart_max;
+}
+
 bool eng_restart_wanted(struct eng_restart_state *rs, int status, bool stop_requested)
 {
 	if (eng_mono_ms() - rs->started_ms >= ENG_RESTART_RESET_MS)

@@ -70,6 +70,7 @@ bool eng_run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state *r
 {
 	bool oom = eng_mon_oom_killed(g, m->id);
 	remove_runtime(g, m->id);
+	eng_restart_reload(m->dirfd, m->id, rs); /* brig update may have changed it */
 	bool again = !error && !m->tty &&
 		eng_restart_wanted(rs, m->status, eng_stop_marked(m->dirfd));
 	struct eng_run_state a = { .status = again ? ENG_ST_RESTARTING : ENG_ST_EXITED,

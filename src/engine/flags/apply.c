@@ -63,6 +63,21 @@ bool eng_ns_private(const json_t *oci, const char *type)
 
 typedef int (*applier)(const struct eng_flags *, json_t *, struct brig_err *);
 
+int eng_flags_apply_resources(const struct eng_flags *f, json_t *oci, struct brig_err *e)
+{
+	if (!json_is_object(oci))
+		return brig_err_set(e, -EINVAL, "the OCI config is not a JSON object");
+	_cleanup_json_ json_t *work = json_deep_copy(oci);
+	if (!work)
+		return brig_err_oom(e);
+	int r = eng_apply_resources(f, work, e);
+	if (r < 0)
+		return r;
+	if (json_object_clear(oci) < 0 || json_object_update(oci, work) < 0)
+		return brig_err_oom(e);
+	return 0;
+}
+
 int eng_flags_apply(const struct eng_flags *f, json_t *oci, struct brig_err *e)
 {
 	/* Privileged first so that explicit flags (--cap-drop, mask=) still

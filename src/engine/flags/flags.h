@@ -60,6 +60,11 @@ bool eng_flags_known(const char *flag, bool *takes_value);
  */
 int eng_flags_apply(const struct eng_flags *f, json_t *oci, struct brig_err *e);
 
+/* Only the resource flags (memory, cpus, pids-limit, ...) applied to oci's
+ * linux.resources, with their cross-flag checks against what oci already
+ * has; for `brig update`.  On error oci is left unchanged. */
+int eng_flags_apply_resources(const struct eng_flags *f, json_t *oci, struct brig_err *e);
+
 /* Docker-style HostConfig members (Memory, NanoCpus, Ulimits, CapAdd, Binds,
  * Mounts, ...) describing the flags.  NULL only when out of memory. */
 json_t *eng_flags_host_config(const struct eng_flags *f);
