@@ -201,6 +201,9 @@ const char *eng_host_arch(void);
 #define ENG_SOURCE_TAG ENG_SOURCE_PREFIX "tag"
 #define ENG_SOURCE_DIGEST ENG_SOURCE_PREFIX "digest"
 #define ENG_SOURCE_TIME ENG_SOURCE_PREFIX "time"
+/* "HOST/REPOSITORY" the image was fetched from when that is not its name
+ * (a mirror, or a registries.conf location); absent otherwise. */
+#define ENG_SOURCE_MIRROR ENG_SOURCE_PREFIX "mirror"
 
 struct eng_pull_opts {
 	const char *ref; /* NAME[:TAG|@DIGEST] */
