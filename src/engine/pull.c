@@ -380,6 +380,24 @@ static int pull_sources(struct pull *p, const struct eng_config *cfg, const stru
 	return r;
 }
 
+/* The engine config and registries.conf (its notice printed). */
+static int load_confs(const char *config, struct eng_config **cfg, struct reg_conf **rc,
+		      struct brig_err *e)
+{
+	int r = eng_config_load(config, config != NULL, cfg, e);
+	if (r == 0 && (r = reg_conf_load((*cfg)->registries_conf, rc, e)) == 0 && (*rc)->notice)
+		brig_warn("%s", (*rc)->notice);
+	return r;
+}
+
+int eng_pull_name(const char *config, const char *ref, char **out, struct brig_err *e)
+{
+	_cleanup_eng_config_ struct eng_config *cfg = NULL;
+	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
+	int r = load_confs(config, &cfg, &rc, e);
+	return r < 0 ? r : reg_conf_expand(rc, ref, out, e);
+}
+
 int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,
 	     struct brig_err *e)
 {
@@ -389,11 +407,8 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
 	int r = o->platform ? want_platform(o->platform, &os, &arch, &variant, e) : 0;
-	if (r < 0 || (r = eng_config_load(o->config, o->config != NULL, &cfg, e)) < 0 ||
-	    (r = reg_conf_load(cfg->registries_conf, &rc, e)) < 0)
+	if (r < 0 || (r = load_confs(o->config, &cfg, &rc, e)) < 0)
 		return r;
-	if (rc->notice)
-		brig_warn("%s", rc->notice);
 	if ((r = reg_conf_expand(rc, o->ref, &full, e)) < 0 ||
 	    (r = img_ref_parse(full, &p.name, e)) < 0)
 		return r;
