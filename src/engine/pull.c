@@ -380,12 +380,14 @@ static int pull_sources(struct pull *p, const struct eng_config *cfg, const stru
 	return r;
 }
 
-/* The engine config and registries.conf (its notice printed). */
-static int load_confs(const char *config, struct eng_config **cfg, struct reg_conf **rc,
-		      struct brig_err *e)
+/* The engine config and registries.conf (its notice printed when asked:
+ * once per pull). */
+static int load_confs(const char *config, bool notice, struct eng_config **cfg,
+		      struct reg_conf **rc, struct brig_err *e)
 {
 	int r = eng_config_load(config, config != NULL, cfg, e);
-	if (r == 0 && (r = reg_conf_load((*cfg)->registries_conf, rc, e)) == 0 && (*rc)->notice)
+	if (r == 0 && (r = reg_conf_load((*cfg)->registries_conf, rc, e)) == 0 && notice &&
+	    (*rc)->notice)
 		brig_warn("%s", (*rc)->notice);
 	return r;
 }
@@ -394,7 +396,7 @@ int eng_pull_name(const char *config, const char *ref, char **out, struct brig_e
 {
 	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
-	int r = load_confs(config, &cfg, &rc, e);
+	int r = load_confs(config, false, &cfg, &rc, e);
 	return r < 0 ? r : reg_conf_expand(rc, ref, out, e);
 }
 
@@ -407,7 +409,7 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
 	int r = o->platform ? want_platform(o->platform, &os, &arch, &variant, e) : 0;
-	if (r < 0 || (r = load_confs(o->config, &cfg, &rc, e)) < 0)
+	if (r < 0 || (r = load_confs(o->config, true, &cfg, &rc, e)) < 0)
 		return r;
 	if ((r = reg_conf_expand(rc, o->ref, &full, e)) < 0 ||
 	    (r = img_ref_parse(full, &p.name, e)) < 0)
