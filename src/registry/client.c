@@ -58,10 +58,12 @@ static int find_client_cert(struct reg_client *c, struct brig_err *e)
 	    asprintf(&key, "%s/%s/client.key", dir, c->host) < 0)
 		return brig_err_oom(e);
 	struct stat sc, sk;
-	bool has_cert = stat(cert, &sc) == 0, has_key = stat(key, &sk) == 0;
-	if ((!has_cert && errno != ENOENT && errno != ENOTDIR) ||
-	    (!has_key && errno != ENOENT && errno != ENOTDIR))
-		return brig_err_sys(e, errno, "%s", has_cert ? key : cert);
+	bool has_cert = stat(cert, &sc) == 0;
+	if (!has_cert && errno != ENOENT && errno != ENOTDIR)
+		return brig_err_sys(e, errno, "%s", cert);
+	bool has_key = stat(key, &sk) == 0;
+	if (!has_key && errno != ENOENT && errno != ENOTDIR)
+		return brig_err_sys(e, errno, "%s", key);
 	if (has_cert != has_key)
 		return brig_err_set(e, -EINVAL, "%s: found without %s", has_cert ? cert : key,
 				    has_cert ? "client.key" : "client.cert");

@@ -4,10 +4,10 @@
  * that the Authorization header goes to its own origin only: every hop is
  * a fresh request whose headers are chosen for the hop's origin.  https is
  * the only protocol libcurl may speak, but for a registry the options call
- * insecure (own_get: plain http when it does not speak TLS).  The registry's own CA
- * (certs.d/HOST/ca.crt) is added to the system CAs for the registry's
- * origin only, and a hop to another origin gets the CA of its own
- * certs.d entry.
+ * insecure (own_get: plain http when it does not speak TLS).  The
+ * registry's own CA (certs.d/HOST/ca.crt) is added to the system CAs for
+ * the registry's origin only, and a hop to another origin gets the CA of
+ * its own certs.d entry.
  */
 #include "registry/registry-internal.h"
 
