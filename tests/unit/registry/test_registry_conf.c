@@ -191,6 +191,33 @@ static void test_size_and_nul(void **state)
 	free(big);
 }
 
+/* Every prefix of a document, in a buffer of exactly that size (ASan
+ * catches a read past the end): parsed or refused, never more. */
+static void test_truncations(void **state)
+{
+	(void)state;
+	static const char doc[] = "unqualified-search-registries = ['docker.io', \"q.io\"]\n"
+				  "[aliases]\n\"a\\u0062\" = \"r.example/x\" # c\n"
+				  "[[registry]]\nprefix = \"docker.io\"\nlocation = 'h.example'\n"
+				  "insecure = true\n[[registry.mirror]]\nlocation = \"m.example\"\n"
+				  "pull-from-mirror = \"tag-only\"\n";
+	size_t whole = 0;
+	for (size_t n = 0; n < sizeof(doc); n++) {
+		char *buf = malloc(n ? n : 1);
+		assert_non_null(buf);
+		memcpy(buf, doc, n);
+		struct brig_err e = { 0 };
+		struct reg_conf *c = NULL;
+		if (reg_conf_parse(buf, n, "t.conf", &c, &e) == 0) {
+			whole = c->n_regs == 1 && c->regs[0].n_mirrors == 1 ? n : whole;
+			reg_conf_free(c);
+		}
+		brig_err_clear(&e);
+		free(buf);
+	}
+	assert_int_equal(whole, sizeof(doc) - 1); /* the whole document is read */
+}
+
 static void expand_is(const struct reg_conf *c, const char *in, const char *want)
 {
 	struct brig_err e = { 0 };
@@ -236,13 +263,10 @@ static void test_expand_and_match(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_escapes_and_empty),
-		cmocka_unit_test(test_notice),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_refused_values),
-		cmocka_unit_test(test_size_and_nul),
-		cmocka_unit_test(test_expand_and_match),
+		cmocka_unit_test(test_full),           cmocka_unit_test(test_escapes_and_empty),
+		cmocka_unit_test(test_notice),         cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_refused_values), cmocka_unit_test(test_size_and_nul),
+		cmocka_unit_test(test_truncations),    cmocka_unit_test(test_expand_and_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
