@@ -1,6 +1,7 @@
 #!/bin/bash
-# registry-test.sh start|stop DIR [--auth USER:PASSWORD]: a private
-# docker-registry (Debian's distribution 2.8) for the tests.
+# registry-test.sh start|stop DIR [--auth USER:PASSWORD] [--plain-http]
+# [--client-certs]: a private docker-registry (Debian's distribution 2.8)
+# for the tests.
 #
 # start: makes a CA and a server certificate for 127.0.0.1 (IP SAN; also
 # DNS:localhost, for tests that redirect to "another host") with
@@ -14,21 +15,41 @@
 # DIR/pid and DIR/registry.log; the keys and the server certificate are in
 # DIR/tls.
 #
+# --plain-http: no TLS at all (an "insecure" registry; DIR/port is still
+# written, DIR/ca.crt is not used).  --client-certs: TLS that requires a
+# client certificate signed by a second CA (distribution's tls.clientcas);
+# the client's certificate and key are DIR/client/client.cert and
+# DIR/client/client.key (certs.d's names).
+#
 # stop: SIGTERM to that pid only (if it still is our registry), bounded
 # wait, then SIGKILL.
 set -euo pipefail
 
-usage() { echo "usage: registry-test.sh start|stop DIR [--auth USER:PASSWORD]" >&2; exit 2; }
+usage() {
+	echo "usage: registry-test.sh start|stop DIR [--auth USER:PASSWORD] [--plain-http] [--client-certs]" >&2
+	exit 2
+}
 [ $# -ge 2 ] || usage
 cmd=$1
 dir=$(realpath -m "$2")
 shift 2
 auth=""
-if [ $# -gt 0 ]; then
-	[ $# -eq 2 ] && [ "$1" = --auth ] || usage
-	auth=$2
-	[[ $auth == *:* ]] || usage
-fi
+plain=""
+clientcerts=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--auth)
+		[ $# -ge 2 ] || usage
+		auth=$2
+		[[ $auth == *:* ]] || usage
+		shift 2
+		;;
+	--plain-http) plain=1; shift ;;
+	--client-certs) clientcerts=1; shift ;;
+	*) usage ;;
+	esac
+done
+[ -z "$plain" ] || [ -z "$clientcerts" ] || usage
 pidfile=$dir/pid
 bin=/usr/bin/docker-registry
 
@@ -47,6 +68,24 @@ make_certs() {
 	openssl x509 -req -in "$t/server.csr" -CA "$dir/ca.crt" -CAkey "$t/ca.key" \
 		-CAcreateserial -CAserial "$t/ca.srl" -days 2 -extfile "$t/server.ext" \
 		-out "$t/server.crt" 2>/dev/null
+}
+
+# A second CA and a client certificate it signs (DIR/client/client.cert,
+# client.key); the registry trusts only that CA for clients.
+make_client_certs() {
+	local t=$dir/tls c=$dir/client
+	mkdir -p "$c"
+	chmod 700 "$c"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=brig test client CA" \
+		-keyout "$t/client-ca.key" -out "$t/client-ca.crt" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+		2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=brig test client" \
+		-keyout "$c/client.key" -out "$t/client.csr" 2>/dev/null
+	printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$t/client.ext"
+	openssl x509 -req -in "$t/client.csr" -CA "$t/client-ca.crt" -CAkey "$t/client-ca.key" \
+		-CAcreateserial -CAserial "$t/client-ca.srl" -days 2 -extfile "$t/client.ext" \
+		-out "$c/client.cert" 2>/dev/null
 }
 
 # A port nobody listens on, from the ephemeral range (ss lists listeners).
@@ -78,9 +117,15 @@ write_config() {
 		echo "http:"
 		echo "  addr: 127.0.0.1:$port"
 		echo "  secret: brig-test-$RANDOM$RANDOM"
-		echo "  tls:"
-		echo "    certificate: $dir/tls/server.crt"
-		echo "    key: $dir/tls/server.key"
+		if [ -z "$plain" ]; then
+			echo "  tls:"
+			echo "    certificate: $dir/tls/server.crt"
+			echo "    key: $dir/tls/server.key"
+		fi
+		if [ -n "$clientcerts" ]; then
+			echo "    clientcas:"
+			echo "      - $dir/tls/client-ca.crt"
+		fi
 		echo "  debug:"
 		echo "    addr: \"\""
 		if [ -n "$auth" ]; then
@@ -92,6 +137,17 @@ write_config() {
 	} >"$dir/config.yml"
 }
 
+# Does GET /v2/ answer (over TLS, with the client certificate if needed)?
+ready() {
+	local args=(-s -o /dev/null --noproxy '*')
+	if [ -n "$plain" ]; then
+		curl "${args[@]}" "http://127.0.0.1:$1/v2/"
+		return
+	fi
+	[ -z "$clientcerts" ] || args+=(--cert "$dir/client/client.cert" --key "$dir/client/client.key")
+	curl "${args[@]}" --cacert "$dir/ca.crt" "https://127.0.0.1:$1/v2/"
+}
+
 start() {
 	[ -x "$bin" ] || { echo "docker-registry is not installed" >&2; exit 1; }
 	if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
@@ -100,6 +156,7 @@ start() {
 	fi
 	mkdir -p "$dir/data"
 	make_certs
+	[ -z "$clientcerts" ] || make_client_certs
 	if [ -n "$auth" ]; then
 		command -v htpasswd >/dev/null || { echo "htpasswd (apache2-utils) is missing" >&2; exit 1; }
 		printf '%s\n' "${auth#*:}" | htpasswd -iBc "$dir/htpasswd" "${auth%%:*}" 2>/dev/null
@@ -118,8 +175,7 @@ start() {
 			rm -f "$pidfile"
 			exit 1
 		fi
-		if curl -s -o /dev/null --cacert "$dir/ca.crt" --noproxy '*' \
-			"https://127.0.0.1:$port/v2/"; then
+		if ready "$port"; then
 			echo "$port" >"$dir/port"
 			echo "$port"
 			return 0

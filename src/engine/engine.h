@@ -214,6 +214,9 @@ const char *eng_host_arch(void);
 #define ENG_SOURCE_TAG ENG_SOURCE_PREFIX "tag"
 #define ENG_SOURCE_DIGEST ENG_SOURCE_PREFIX "digest"
 #define ENG_SOURCE_TIME ENG_SOURCE_PREFIX "time"
+/* "HOST/REPOSITORY" the image was fetched from when that is not its name
+ * (a mirror, or a registries.conf location); absent otherwise. */
+#define ENG_SOURCE_MIRROR ENG_SOURCE_PREFIX "mirror"
 
 struct eng_pull_opts {
 	const char *ref; /* NAME[:TAG|@DIGEST] */
@@ -243,6 +246,12 @@ void eng_pull_result_clear(struct eng_pull_result *r);
  */
 int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,
 	     struct brig_err *e);
+
+/* The name brig pull resolves ref to before parsing it: a short name with
+ * an alias in registries.conf (engine config config, NULL: the default)
+ * becomes the alias's value (with ref's tag or digest); any other ref is
+ * returned as it is.  *out is malloc'ed. */
+int eng_pull_name(const char *config, const char *ref, char **out, struct brig_err *e);
 
 /* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
 bool eng_name_valid(const char *name);

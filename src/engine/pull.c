@@ -13,6 +13,7 @@
 #include "engine/config/engine-config.h"
 #include "image/archive/image-archive.h"
 #include "registry/registry.h"
+#include "registry/regconf.h"
 
 #include <string.h>
 #include <time.h>
@@ -22,7 +23,9 @@ struct pull {
 	const char *root;
 	struct img_store *s;
 	struct reg_client *c;
-	struct img_ref ref;
+	struct img_ref ref; /* where requests go: the name, or a mirror's */
+	struct img_ref name; /* the image's name (aliases expanded) */
+	const char *mirror; /* "HOST/REPO" of ref when it is not name */
 	int layers_fd;
 };
 
@@ -196,16 +199,18 @@ static int annotate(struct img_descriptor *d, const struct pull *p, const char *
 	if (!gmtime_r(&now, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		return brig_err_set(e, -EINVAL, "cannot format the time");
 	const char *kv[][2] = {
-		{ ENG_SOURCE_REGISTRY, p->ref.domain },
-		{ ENG_SOURCE_REPOSITORY, p->ref.path },
-		{ ENG_SOURCE_TAG, p->ref.tag ? p->ref.tag : "" },
+		{ ENG_SOURCE_REGISTRY, p->name.domain },
+		{ ENG_SOURCE_REPOSITORY, p->name.path },
+		{ ENG_SOURCE_TAG, p->name.tag ? p->name.tag : "" },
 		{ ENG_SOURCE_DIGEST, digest },
 		{ ENG_SOURCE_TIME, when },
+		{ ENG_SOURCE_MIRROR, p->mirror },
 	};
-	d->annotations.items = calloc(BRIG_ARRAY_SIZE(kv), sizeof(struct img_kv));
+	size_t n = BRIG_ARRAY_SIZE(kv) - (p->mirror ? 0 : 1);
+	d->annotations.items = calloc(n, sizeof(struct img_kv));
 	if (!d->annotations.items)
 		return brig_err_oom(e);
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(kv); i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct img_kv *it = &d->annotations.items[d->annotations.n++];
 		if (!(it->key = strdup(kv[i][0])) || !(it->value = strdup(kv[i][1])))
 			return brig_err_oom(e);
@@ -223,8 +228,8 @@ static int finish(struct pull *p, const struct reg_manifest *top, const struct r
 	struct img_descriptor d = { .media_type = m->media_type, .size = m->len };
 	memcpy(d.digest, m->digest, sizeof(d.digest));
 	if ((r = annotate(&d, p, top->digest, e)) == 0) {
-		struct img_ref named = p->ref;
-		if (!p->ref.tag)
+		struct img_ref named = p->name;
+		if (!p->name.tag)
 			memcpy(named.digest, m->digest, sizeof(named.digest));
 		else
 			named.digest[0] = 0;
@@ -233,7 +238,7 @@ static int finish(struct pull *p, const struct reg_manifest *top, const struct r
 	}
 	img_kvlist_clear(&d.annotations);
 	if (r == 0 &&
-	    asprintf(&out->name, "%s/%s@%s", p->ref.domain, p->ref.path, top->digest) < 0) {
+	    asprintf(&out->name, "%s/%s@%s", p->name.domain, p->name.path, top->digest) < 0) {
 		out->name = NULL;
 		r = brig_err_oom(e);
 	}
@@ -280,12 +285,12 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 	return r;
 }
 
-static int open_client(struct pull *p, struct brig_err *e)
+static int open_client(struct pull *p, const struct eng_config *cfg, bool insecure,
+		       struct brig_err *e)
 {
-	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_free_ char *user = NULL, *pass = NULL;
-	int r = eng_config_load(p->o->config, p->o->config != NULL, &cfg, e);
-	if (r == 0 && p->o->authfile &&
+	int r = 0;
+	if (p->o->authfile &&
 	    (r = reg_authfile_lookup(p->o->authfile, p->ref.domain, &user, &pass, e)) > 0)
 		r = 0;
 	if (r < 0)
@@ -294,11 +299,105 @@ static int open_client(struct pull *p, struct brig_err *e)
 			       .certs_dir = cfg->registry_certs_dir,
 			       .tls_verify = p->o->tls_verify,
 			       .user = user,
-			       .password = pass };
+			       .password = pass,
+			       .insecure = insecure };
 	r = reg_client_new(&ro, &p->c, e);
 	if (pass)
 		explicit_bzero(pass, strlen(pass));
 	return r;
+}
+
+/* What one attempt leaves open. */
+static void pull_reset(struct pull *p)
+{
+	if (p->layers_fd >= 0)
+		close(p->layers_fd);
+	p->layers_fd = -1;
+	img_store_close(p->s);
+	p->s = NULL;
+	reg_client_free(p->c);
+	p->c = NULL;
+	img_ref_clear(&p->ref);
+}
+
+/* One source: NAME with the registry's prefix replaced by location (the
+ * registry's own or a mirror's), or NAME itself when reg is NULL. */
+static int pull_from(struct pull *p, const struct eng_config *cfg,
+		     const struct reg_conf_registry *reg, const char *location, bool insecure,
+		     struct eng_pull_result *out, struct brig_err *e)
+{
+	_cleanup_free_ char *name = NULL, *at = NULL, *full = NULL;
+	if (asprintf(&name, "%s/%s", p->name.domain, p->name.path) < 0)
+		return brig_err_oom(e);
+	if (!(at = reg ? reg_conf_rewrite(reg, location, name) : strdup(name)) ||
+	    asprintf(&full, "%s%s%s%s%s", at, p->name.tag ? ":" : "",
+		     p->name.tag ? p->name.tag : "", p->name.digest[0] ? "@" : "",
+		     p->name.digest) < 0)
+		return brig_err_oom(e);
+	int r = img_ref_parse(full, &p->ref, e);
+	if (r < 0)
+		return brig_err_wrap(e, "%s (from registries.conf)", at);
+	p->mirror = strcmp(at, name) == 0 ? NULL : at;
+	if ((r = open_client(p, cfg, insecure, e)) == 0)
+		r = run_pull(p, out, e);
+	p->mirror = NULL;
+	return r;
+}
+
+static bool mirror_serves(const struct reg_conf_mirror *m, const struct img_ref *name)
+{
+	bool by_digest = name->digest[0] != 0;
+	return m->pull_from == REG_MIRROR_ALL ||
+		(m->pull_from == REG_MIRROR_DIGEST_ONLY ? by_digest : !by_digest);
+}
+
+/* The mirrors that may serve this reference, in order, then the registry
+ * itself.  A mirror's failure is a note; the registry's is the error. */
+static int pull_sources(struct pull *p, const struct eng_config *cfg, const struct reg_conf *rc,
+			struct eng_pull_result *out, struct brig_err *e)
+{
+	_cleanup_free_ char *name = NULL;
+	if (asprintf(&name, "%s/%s", p->name.domain, p->name.path) < 0)
+		return brig_err_oom(e);
+	const struct reg_conf_registry *reg = reg_conf_match(rc, name);
+	if (reg && reg->blocked)
+		return brig_err_set(e, -EACCES, "%s is blocked by %s ([[registry]] prefix \"%s\")",
+				    name, rc->source, reg->prefix);
+	for (size_t i = 0; reg && i < reg->n_mirrors; i++) {
+		const struct reg_conf_mirror *m = &reg->mirrors[i];
+		if (!mirror_serves(m, &p->name))
+			continue;
+		int r = pull_from(p, cfg, reg, m->location, m->insecure, out, e);
+		pull_reset(p);
+		if (r == 0)
+			return 0;
+		brig_warn("mirror %s: %s; trying the next source", m->location, brig_err_str(e));
+		brig_err_clear(e);
+		eng_pull_result_clear(out);
+	}
+	int r = pull_from(p, cfg, reg, reg ? reg->location : NULL, reg && reg->insecure, out, e);
+	pull_reset(p);
+	return r;
+}
+
+/* The engine config and registries.conf (its notice printed when asked:
+ * once per pull). */
+static int load_confs(const char *config, bool notice, struct eng_config **cfg,
+		      struct reg_conf **rc, struct brig_err *e)
+{
+	int r = eng_config_load(config, config != NULL, cfg, e);
+	if (r == 0 && (r = reg_conf_load((*cfg)->registries_conf, rc, e)) == 0 && notice &&
+	    (*rc)->notice)
+		brig_warn("%s", (*rc)->notice);
+	return r;
+}
+
+int eng_pull_name(const char *config, const char *ref, char **out, struct brig_err *e)
+{
+	_cleanup_eng_config_ struct eng_config *cfg = NULL;
+	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
+	int r = load_confs(config, false, &cfg, &rc, e);
+	return r < 0 ? r : reg_conf_expand(rc, ref, out, e);
 }
 
 int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,
@@ -306,17 +405,17 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 {
 	*out = (struct eng_pull_result){ 0 };
 	struct pull p = { .o = o, .root = root, .layers_fd = -1 };
-	_cleanup_free_ char *os = NULL, *arch = NULL, *variant = NULL;
+	_cleanup_free_ char *os = NULL, *arch = NULL, *variant = NULL, *full = NULL;
+	_cleanup_eng_config_ struct eng_config *cfg = NULL;
+	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
 	int r = o->platform ? want_platform(o->platform, &os, &arch, &variant, e) : 0;
-	if (r < 0 || (r = img_ref_parse(o->ref, &p.ref, e)) < 0)
+	if (r < 0 || (r = load_confs(o->config, true, &cfg, &rc, e)) < 0)
 		return r;
-	if ((r = open_client(&p, e)) == 0)
-		r = run_pull(&p, out, e);
-	if (p.layers_fd >= 0)
-		close(p.layers_fd);
-	img_store_close(p.s);
-	reg_client_free(p.c);
-	img_ref_clear(&p.ref);
+	if ((r = reg_conf_expand(rc, o->ref, &full, e)) < 0 ||
+	    (r = img_ref_parse(full, &p.name, e)) < 0)
+		return r;
+	r = pull_sources(&p, cfg, rc, out, e);
+	img_ref_clear(&p.name);
 	return r;
 }
 

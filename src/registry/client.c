@@ -49,6 +49,33 @@ int reg_find_ca(const char *certs_dir, const char *hostport, char **out, struct 
 	return 0;
 }
 
+/* CERTS_DIR/HOST/client.cert and client.key: both or neither. */
+static int find_client_cert(struct reg_client *c, struct brig_err *e)
+{
+	_cleanup_free_ char *cert = NULL, *key = NULL;
+	const char *dir = c->certs_dir ? c->certs_dir : REG_DEFAULT_CERTS_DIR;
+	if (asprintf(&cert, "%s/%s/client.cert", dir, c->host) < 0 ||
+	    asprintf(&key, "%s/%s/client.key", dir, c->host) < 0)
+		return brig_err_oom(e);
+	struct stat sc, sk;
+	bool has_cert = stat(cert, &sc) == 0;
+	if (!has_cert && errno != ENOENT && errno != ENOTDIR)
+		return brig_err_sys(e, errno, "%s", cert);
+	bool has_key = stat(key, &sk) == 0;
+	if (!has_key && errno != ENOENT && errno != ENOTDIR)
+		return brig_err_sys(e, errno, "%s", key);
+	if (has_cert != has_key)
+		return brig_err_set(e, -EINVAL, "%s: found without %s", has_cert ? cert : key,
+				    has_cert ? "client.key" : "client.cert");
+	if (has_cert && (!S_ISREG(sc.st_mode) || !S_ISREG(sk.st_mode)))
+		return brig_err_set(e, -EINVAL, "%s, %s: not regular files", cert, key);
+	if (has_cert) {
+		c->client_cert = brig_steal_ptr(cert);
+		c->client_key = brig_steal_ptr(key);
+	}
+	return 0;
+}
+
 static int client_init(struct reg_client *c, const struct reg_opts *o, struct brig_err *e)
 {
 	bool hub = strcmp(o->host, "docker.io") == 0;
@@ -59,10 +86,13 @@ static int client_init(struct reg_client *c, const struct reg_opts *o, struct br
 		return brig_err_oom(e);
 	if (!(c->origin = reg_origin(url)))
 		return brig_err_set(e, -EINVAL, "bad registry host '%s'", o->host);
-	c->tls_verify = o->tls_verify;
+	c->tls_verify = o->tls_verify && !o->insecure;
+	c->insecure = o->insecure;
 	if (o->certs_dir && !(c->certs_dir = strdup(o->certs_dir)))
 		return brig_err_oom(e);
 	int r = reg_find_ca(c->certs_dir, c->host, &c->ca_file, e);
+	if (r == 0)
+		r = find_client_cert(c, e);
 	if (r == 0 && o->user &&
 	    (r = basic_header(o->user, o->password ? o->password : "", &c->basic, e)) < 0)
 		return r;
@@ -113,6 +143,8 @@ void reg_client_free(struct reg_client *c)
 	free(c->api_host);
 	free(c->origin);
 	free(c->ca_file);
+	free(c->client_cert);
+	free(c->client_key);
 	free(c->certs_dir);
 	free(c);
 }

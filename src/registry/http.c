@@ -3,10 +3,11 @@
  * One GET over libcurl, redirects followed here rather than by libcurl so
  * that the Authorization header goes to its own origin only: every hop is
  * a fresh request whose headers are chosen for the hop's origin.  https is
- * the only protocol libcurl may speak.  The registry's own CA
- * (certs.d/HOST/ca.crt) is added to the system CAs for the registry's
- * origin only, and a hop to another origin gets the CA of its own
- * certs.d entry.
+ * the only protocol libcurl may speak, but for a registry the options call
+ * insecure (own_get: plain http when it does not speak TLS).  The
+ * registry's own CA (certs.d/HOST/ca.crt) is added to the system CAs for
+ * the registry's origin only, and a hop to another origin gets the CA of
+ * its own certs.d entry.
  */
 #include "registry/registry-internal.h"
 
@@ -161,7 +162,7 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 	CURL *h = c->curl;
 	curl_easy_reset(h);
 	CURLcode rc = curl_easy_setopt(h, CURLOPT_URL, url);
-	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, c->insecure ? "http,https" : "https");
 	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
@@ -181,6 +182,12 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 	if (ca_file && c->tls_verify) {
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, add_ca);
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, ca_file);
+	}
+	/* The client certificate goes to the registry's own origin only. */
+	_cleanup_free_ char *origin = c->client_cert ? reg_origin(url) : NULL;
+	if (origin && strcmp(origin, c->origin) == 0) {
+		rc |= curl_easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
+		rc |= curl_easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
 	}
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
@@ -256,6 +263,29 @@ static int hop_ca(struct reg_client *c, const char *origin, char **out, struct b
 	return reg_find_ca(c->certs_dir, dir, out, e);
 }
 
+/* A request to the registry's own origin.  An insecure registry is asked
+ * over https (unverified) first; when that first connection fails, the
+ * client speaks plain http to it from then on. */
+static int own_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
+		   struct reg_resp *r, struct brig_err *e)
+{
+	if (c->plain_http) {
+		_cleanup_free_ char *h = NULL;
+		if (asprintf(&h, "http://%s", url + strlen("https://")) < 0)
+			return brig_err_oom(e);
+		return get_once(c, h, accept, authz, NULL, r, e);
+	}
+	int rc = get_once(c, url, accept, authz, c->ca_file, r, e);
+	if (rc == -EIO && c->insecure && !c->scheme_known) {
+		brig_err_clear(e);
+		c->plain_http = c->scheme_known = true;
+		reg_resp_reset(r);
+		return own_get(c, url, accept, authz, r, e);
+	}
+	c->scheme_known = c->scheme_known || rc == 0;
+	return rc;
+}
+
 static bool is_redirect(long s)
 {
 	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
@@ -278,8 +308,8 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 		if (r < 0)
 			return r;
 		reg_resp_reset(resp);
-		r = get_once(c, cur, accept, to_them ? authz : NULL, own ? c->ca_file : ca, resp,
-			     e);
+		r = own ? own_get(c, cur, accept, to_them ? authz : NULL, resp, e)
+			: get_once(c, cur, accept, to_them ? authz : NULL, ca, resp, e);
 		if (r < 0)
 			return r;
 		if (!is_redirect(resp->status))

@@ -25,6 +25,9 @@ struct reg_client {
 	char *certs_dir; /* NULL: REG_DEFAULT_CERTS_DIR */
 	char *ca_file; /* CERTS_DIR/HOST/ca.crt when it exists */
 	bool tls_verify;
+	bool insecure; /* plain http allowed (reg_opts.insecure) */
+	bool plain_http, scheme_known; /* what the first request found */
+	char *client_cert, *client_key; /* CERTS_DIR/HOST/client.{cert,key} */
 	char *basic; /* "Basic base64(user:password)" or NULL */
 	bool basic_on; /* the registry asked for Basic: send it */
 	struct reg_token tokens[REG_MAX_TOKENS];

@@ -5,9 +5,11 @@
  * back in memory, blobs are handed to the caller's sink while they are
  * hashed.  See docs/registry.md.
  *
- *   - https only; TLS is verified with the system CAs plus
+ *   - https only (plain http only for a registry the options call
+ *     insecure); TLS is verified with the system CAs plus
  *     CERTS_DIR/HOST[:PORT]/ca.crt (Docker's certs.d layout) unless
- *     tls_verify is false;
+ *     tls_verify is false; CERTS_DIR/HOST[:PORT]/client.cert and
+ *     client.key, when present, are presented to the registry;
  *   - redirects are followed by this module (at most REG_MAX_REDIRECTS),
  *     https only, and the Authorization header goes only to the registry's
  *     own scheme, host and port, never to the host a redirect names;
@@ -80,6 +82,10 @@ struct reg_opts {
 	const char *certs_dir; /* NULL: REG_DEFAULT_CERTS_DIR */
 	bool tls_verify; /* false: no certificate or host name check */
 	const char *user, *password; /* Basic credentials, or NULL */
+	/* registries.conf's insecure = true: no certificate check, and plain
+	 * http when the registry does not speak TLS (the first request
+	 * decides). */
+	bool insecure;
 };
 
 struct reg_client;

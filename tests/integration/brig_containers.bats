@@ -52,9 +52,9 @@ image_with() { # NAME CHANGE...
 	run -127 brig run --rm bb:1 /no/such/program
 	[ "$status" -eq 127 ]
 	[[ "$output" == *"/no/such/program"* ]]
-	run brig run no-such-image true
+	run brig run --pull=never no-such-image true
 	[ "$status" -eq 125 ]
-	[[ "$output" == "brig: no such image: no-such-image" ]]
+	[[ "$output" == "brig: No such image: no-such-image:latest" ]]
 	run brig create --name n1 bb:1 true
 	[ "$status" -eq 0 ]
 	run brig create --name n1 bb:1 true

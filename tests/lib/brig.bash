@@ -20,6 +20,10 @@ BRIG_SRC=${BRIG_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BRIG_BUILD=${BRIG_BUILD:-$BRIG_SRC/build}
 BRIG=$BRIG_BUILD/src/cli/brig/brig
 BRIG_TAR=$BATS_FILE_TMPDIR/rootfs.tar
+# brig run/create pull a missing image (--pull missing) and a short name
+# means docker.io: the tests block it (no traffic leaves the host).
+: "${BRIG_REGISTRIES_CONF:=$BRIG_SRC/tests/lib/registries-offline.conf}"
+export BRIG_REGISTRIES_CONF
 
 brig() {
 	local pre=() conf=()

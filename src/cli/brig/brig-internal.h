@@ -142,6 +142,11 @@ int brig_each_image(const struct brig_global *g, brig_image_fn fn, void *arg, st
 int brig_split_name(const char *name, char **repo, char **tag, struct brig_err *e);
 /* "busybox:latest" for a stored name (malloc'ed). */
 char *brig_familiar(const char *name);
+/* run/create --pull POLICY (missing, always, never; NULL: missing) for
+ * image: *out is the name to create from (a short name's alias
+ * expanded), pulled first when the policy says so (run_pull.c). */
+int brig_pull_policy(const struct brig_global *g, const char *policy, const char *image, char **out,
+		     struct brig_err *e);
 /* "4.26MB" (3 significant digits, SI units), "2 hours ago". */
 void brig_human_size(uint64_t n, char buf[32]);
 void brig_human_since(const char *created, char buf[64]);

@@ -32,8 +32,8 @@ static int repo_names(struct img_store *s, const char *digest, json_t *tags, jso
 	return r;
 }
 
-/* {"Source": {"Registry", "Repository", "Tag", "Digest", "Time"}} for a
- * pulled image (from its index.json entry), else null. */
+/* {"Source": {"Registry", "Repository", "Tag", "Digest", "Time"[,
+ * "Mirror"]}} for a pulled image (from its index.json entry), else null. */
 static json_t *brig_json(const struct img_descriptor *d)
 {
 	static const char *const keys[][2] = {
@@ -47,6 +47,10 @@ static json_t *brig_json(const struct img_descriptor *d)
 		const char *v = img_kv_get(&d->annotations, keys[i][0]);
 		json_object_set_new(src, keys[i][1], json_string(v ? v : ""));
 	}
+	/* A mirror (or registries.conf location) it was fetched from. */
+	const char *mirror = img_kv_get(&d->annotations, ENG_SOURCE_MIRROR);
+	if (src && mirror)
+		json_object_set_new(src, "Mirror", json_string(mirror));
 	return src ? json_pack("{s:o}", "Source", src) : json_null();
 }
 

@@ -24,7 +24,8 @@ int brig_cmd_pull(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("quiet", 'q', "print only the pulled NAME@DIGEST"),
 		OPT_FLAG("tls-verify", 0,
 			 "check the registry's TLS certificate (default true; "
-			 "--tls-verify=false turns the check off)"),
+			 "--tls-verify=false turns the check off; plain http needs "
+			 "insecure = true in registries.conf)"),
 		OPT_VALUE("authfile", 0, "FILE",
 			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})"),
 		{ 0 },

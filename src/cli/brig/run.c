@@ -31,7 +31,8 @@
 	OPT_VALUE("restart", 0, "POLICY", "no, on-failure[:N], always, unless-stopped (restarts back off from 100 ms)"), \
 	OPT_MULTI("log-opt", 0, "OPT", "max-size=SIZE (default 10m), max-file=N (default 3)"), \
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
-	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)")
+	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)"), \
+	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never")
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
 #define FLAG_OPTS                                                                         \
@@ -264,9 +265,13 @@ int brig_cmd_create(const struct brig_global *g, int argc, char **argv)
 	struct brig_create_req q = { 0 };
 	_cleanup_eng_ struct eng *eng = NULL;
 	char id[ENG_ID_LEN + 1];
+	_cleanup_free_ char *image = NULL;
 	int r = parse_create(o, pos, npos, &q, &e);
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
+	if (r == 0 &&
+	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, &image, &e)) == 0)
+		q.opts.image = image;
 	if (r == 0)
 		r = eng_create(eng, &q.opts, id, &e);
 	brig_create_req_clear(&q);
@@ -303,6 +308,10 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 		r = brig_err_set(&e, -EINVAL, "-t: the input device is not a TTY");
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
+	_cleanup_free_ char *image = NULL;
+	if (r == 0 &&
+	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, &image, &e)) == 0)
+		q.opts.image = image;
 	if (r == 0)
 		r = eng_create(eng, &q.opts, id, &e);
 	bool rm = q.opts.auto_remove;

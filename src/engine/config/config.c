@@ -39,6 +39,7 @@ void eng_config_free(struct eng_config *c)
 	free(c->subid_user);
 	free(c->userns_registry);
 	free(c->registry_certs_dir);
+	free(c->registries_conf);
 	free(c->seccomp_profile);
 	brig_strv_free(c->capabilities);
 	free(c);
@@ -282,6 +283,14 @@ static int key_certs_dir(const json_t *doc, const struct bj_loc *root, const cha
 	return clean_path(doc, root, key, &c->registry_certs_dir, e);
 }
 
+static int key_regconf(const json_t *doc, const struct bj_loc *root, const char *key,
+		       struct eng_config *c, struct brig_err *e)
+{
+	if (json_is_null(json_object_get(doc, key)))
+		return 0;
+	return clean_path(doc, root, key, &c->registries_conf, e);
+}
+
 static int key_seccomp(const json_t *doc, const struct bj_loc *root, const char *key,
 		       struct eng_config *c, struct brig_err *e)
 {
@@ -344,6 +353,7 @@ static const struct {
 	{ "default-capabilities", cfg_key_caps },
 	{ "content-trust", key_trust },
 	{ "registry-certs-dir", key_certs_dir },
+	{ "registries-conf", key_regconf },
 };
 
 /* Rules that involve more than one key. */

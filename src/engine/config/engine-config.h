@@ -112,6 +112,9 @@ struct eng_config {
 	bool read_only_rootfs; /* "read-only-rootfs" */
 	bool content_trust; /* "content-trust" */
 	char *registry_certs_dir; /* "registry-certs-dir" */
+	/* "registries-conf": the registries.conf to read; NULL (the default):
+	 * $BRIG_REGISTRIES_CONF, else /etc/brig/registries.conf. */
+	char *registries_conf;
 
 	/* "default-capabilities": "CAP_*" names, NULL-terminated (never NULL;
 	 * empty when the file gives []). */
