@@ -112,6 +112,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(parts) != 6 or parts[0] != "" or parts[1] != "v2":
             return self.send(404, b"not found")
         repo, kind, ref = parts[2] + "/" + parts[3], parts[4], parts[5]
+        if repo in EXTRA:
+            return EXTRA[repo](self, kind, ref)
         if repo == "badauth/img":
             return self.send(401, b"{}", [("WWW-Authenticate", 'Bearer realm="https://x/t" service="s"')])
         if repo in ("token/img", "tokenjunk/img") and \
@@ -206,6 +208,94 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, f.read(), [("Content-Type", "application/octet-stream")])
 
     do_HEAD = do_GET
+
+
+# Extra repositories, each a function (handler, kind, ref) -> response;
+# helpers add theirs below.
+EXTRA = {}
+
+
+# ---- retries and a layer with "../" names (the retry helper) --------------
+#   retry/forever   manifests: 429, always
+#   retry/twice     every manifest and blob: 503 twice per path, then served
+#   retry/after     every manifest and blob: 429 with Retry-After once per
+#                   path (manifests "1" second, blobs an HTTP-date 1 s
+#                   ahead), then served
+#   retry/hour      manifests: 429 with Retry-After: 3600
+#   dotdot/img      an image whose one layer (an uncompressed tar) holds
+#                   "../escaped"
+import email.utils
+import io
+import tarfile
+import time
+
+hits = {}
+
+
+def count(path):
+    with lock:
+        hits[path] = hits.get(path, 0) + 1
+        return hits[path]
+
+
+def faithful(h, kind, ref):
+    return h.manifest("good/img", ref) if kind == "manifests" else h.blob("good/img", ref)
+
+
+def retry_forever(h, kind, ref):
+    return h.send(429, b'{"errors":[{"code":"TOOMANYREQUESTS"}]}', [("Content-Type", "application/json")])
+
+
+def retry_twice(h, kind, ref):
+    if count(h.path) <= 2:
+        return h.send(503, b"busy", [("Content-Type", "text/plain")])
+    return faithful(h, kind, ref)
+
+
+def retry_after(h, kind, ref):
+    if count(h.path) <= 1:
+        after = "1" if kind == "manifests" else email.utils.formatdate(time.time() + 1, usegmt=True)
+        return h.send(429, b"slow down", [("Retry-After", after)])
+    return faithful(h, kind, ref)
+
+
+def retry_hour(h, kind, ref):
+    return h.send(429, b"slow down", [("Retry-After", "3600")])
+
+
+def make_dotdot():
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in (("ok", b"fine\n"), ("../escaped", b"outside\n")):
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mode, ti.mtime = len(data), 0o644, 0
+            t.addfile(ti, io.BytesIO(data))
+    layer = buf.getvalue()
+    lid = "sha256:" + hashlib.sha256(layer).hexdigest()
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                      "rootfs": {"type": "layers", "diff_ids": [lid]}}).encode()
+    cid = "sha256:" + hashlib.sha256(cfg).hexdigest()
+    man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                      "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                 "digest": cid, "size": len(cfg)},
+                      "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                                  "digest": lid, "size": len(layer)}]}).encode()
+    return man, {cid: cfg, lid: layer}
+
+
+DOTDOT_MANIFEST, DOTDOT_BLOBS = make_dotdot()
+
+
+def dotdot(h, kind, ref):
+    if kind == "manifests":
+        return h.send(200, DOTDOT_MANIFEST, [("Content-Type", "application/vnd.oci.image.manifest.v1+json")])
+    if ref in DOTDOT_BLOBS:
+        return h.send(200, DOTDOT_BLOBS[ref], [("Content-Type", "application/octet-stream")])
+    return h.send(404, b"no such blob")
+
+
+EXTRA.update({"retry/forever": retry_forever, "retry/twice": retry_twice, "retry/after": retry_after,
+              "retry/hour": retry_hour, "dotdot/img": dotdot})
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
