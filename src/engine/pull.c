@@ -320,6 +320,17 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	return r;
 }
 
+int eng_pull_tags(const struct eng_pull_opts *o, char ***tags, size_t *n, struct brig_err *e)
+{
+	struct pull p = { .o = o, .layers_fd = -1 };
+	int r = img_ref_parse(o->ref, &p.ref, e);
+	if (r == 0 && (r = open_client(&p, e)) == 0)
+		r = reg_tags_list(p.c, p.ref.path, tags, n, e);
+	reg_client_free(p.c);
+	img_ref_clear(&p.ref);
+	return r;
+}
+
 void eng_pull_result_clear(struct eng_pull_result *r)
 {
 	free(r->name);

@@ -30,8 +30,9 @@ void reg_resp_reset(struct reg_resp *r)
 	free(r->location);
 	free(r->body);
 	free(r->retry_after);
+	free(r->link);
 	r->content_type = r->docker_digest = r->www_auth = r->location = r->body = NULL;
-	r->retry_after = NULL;
+	r->retry_after = r->link = NULL;
 	r->sunk = 0;
 	r->status = 0;
 	r->len = 0;
@@ -101,6 +102,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 		rc = header_value(&r->www_auth, line + vo, n - vo);
 	} else if (header_is(line, n, "Retry-After", &vo)) {
 		rc = header_value(&r->retry_after, line + vo, n - vo);
+	} else if (header_is(line, n, "Link", &vo)) {
+		rc = header_value(&r->link, line + vo, n - vo);
 	} else if (header_is(line, n, "Location", &vo)) {
 		rc = header_value(&r->location, line + vo, n - vo);
 	} else if (header_is(line, n, "Content-Length", &vo)) {

@@ -46,6 +46,7 @@ struct reg_resp {
 	void *ctx;
 	const char *what; /* "manifest ..." for messages */
 	char *retry_after; /* the Retry-After header, NULL when absent */
+	char *link; /* the Link header (tags list pages), NULL when absent */
 	uint64_t sunk; /* bytes handed to sink: a request that got some is not retried */
 	struct brig_err *e; /* where callbacks record their error */
 	int failed; /* a callback's error code */
@@ -78,6 +79,13 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 /* Retry-After (delta-seconds or an HTTP-date, RFC 9110) as seconds from
  * now (a date in the past is 0); -EINVAL when it is neither. */
 int reg_retry_after_parse(const char *v, time_t now, long long *secs);
+
+/* Tags lists (tags.c): REG_TAGS_PAGE tags asked for per page
+ * (BRIG_REGISTRY_TAGS_PAGE may lower it, for tests), each page's body at
+ * most REG_TAGS_BODY_MAX bytes, at most REG_TAGS_PAGES pages. */
+#define REG_TAGS_PAGE 1000
+#define REG_TAGS_BODY_MAX ((size_t)1 << 20)
+#define REG_TAGS_PAGES 100
 
 /* A registry request for repo (NULL: the ping), answering one 401 with
  * Basic credentials or a Bearer token. */

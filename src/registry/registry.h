@@ -107,6 +107,15 @@ void reg_manifest_clear(struct reg_manifest *m);
 int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref,
 		     struct reg_manifest *out, struct brig_err *e);
 
+/* GET /v2/REPO/tags/list, page after page (n=, then the Link header's
+ * rel="next" URL, which must stay on the registry): every tag, in the
+ * registry's order, at most REG_TAGS_MAX, each a valid tag; the body must
+ * be {"name": REPO, "tags": [...] or null}.  *tags is NULL-terminated
+ * (brig_strv_free). */
+#define REG_TAGS_MAX 10000
+int reg_tags_list(struct reg_client *c, const char *repo, char ***tags, size_t *n,
+		  struct brig_err *e);
+
 /* Receives a blob's bytes in order; a negative return stops the download
  * (the sink fills e). */
 typedef int (*reg_sink_fn)(void *ctx, const void *buf, size_t len, struct brig_err *e);

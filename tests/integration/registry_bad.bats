@@ -230,3 +230,43 @@ requests() { grep -cxF "GET $1" "$D/bad/requests.log" || true; }
 	[ "$status" -eq 0 ] || false
 	[ "$output" -eq 2097152 ] || { echo "$output"; false; }
 }
+
+@test "pull -a: bad tags lists get one line and 125, nothing pulled" {
+	run brig images -q # makes the empty store
+	before=$(store_state)
+	check() { # REPO WORDS
+		run --separate-stderr brig pull -a "$BAD/$1"
+		[ "$status" -eq 125 ] || { echo "$1: status $status"; return 1; }
+		[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$1: $stderr"; return 1; }
+		[[ $stderr == *"$2"* ]] || { echo "$1: $stderr"; return 1; }
+		[ -z "$output" ] || { echo "$1: $output"; return 1; }
+		[ "$(store_state)" = "$before" ] || { echo "$1: the store changed"; return 1; }
+	}
+	check tags/junk "tags list: " || false
+	check tags/wrongname "the list is of 'other/repo'" || false
+	check tags/badtag "'../x' is not a valid tag" || false
+	check tags/away "leads away from the registry's tags list" || false
+	check tags/loop "names the same page again" || false
+	check retry/forever "gave up after 4 attempts" || false
+	run --separate-stderr brig pull -a "$BAD/good/img:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"a tag or digest cannot be used with --all-tags/-a"* ]] || { echo "$stderr"; false; }
+}
+
+@test "pull -a: every tag, page after page of the tags list (n and the Link header)" {
+	run --separate-stderr env BRIG_REGISTRY_TAGS_PAGE=1 "$BRIG" --root "$ROOT" --config "$CONF" \
+		pull -a "$BAD/tags/paged"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "${lines[0]}" = "1: Pulling from $BAD/tags/paged" ] || { echo "$output"; false; }
+	[[ ${lines[2]} == "$BAD/tags/paged@sha256:"* ]] || { echo "$output"; false; }
+	[ "${lines[3]}" = "2: Pulling from $BAD/tags/paged" ] || { echo "$output"; false; }
+	[ "${#lines[@]}" -eq 6 ] || { echo "$output"; false; }
+	[ "$(requests "/v2/tags/paged/tags/list?n=1")" -eq 1 ] || false
+	[ "$(requests "/v2/tags/paged/tags/list?n=1&last=1")" -eq 1 ] || false
+	run brig images --format '{{.Tag}}'
+	[ "$output" = $'1\n2' ] || [ "$output" = $'2\n1' ] || { echo "$output"; false; }
+	# -q: one NAME@DIGEST a tag
+	run --separate-stderr brig pull -a -q "$BAD/tags/paged"
+	[ "$status" -eq 0 ] || false
+	[ "${#lines[@]}" -eq 2 ] || { echo "$output"; false; }
+}

@@ -298,6 +298,53 @@ EXTRA.update({"retry/forever": retry_forever, "retry/twice": retry_twice, "retry
               "retry/hour": retry_hour, "dotdot/img": dotdot})
 
 
+# ---- tags lists (pull -a; the retry helper) --------------------------------
+#   tags/junk       the tags list is not JSON
+#   tags/wrongname  the list names another repository
+#   tags/badtag     a tag that is no tag ("../x")
+#   tags/away       page 1 lists "1" and links to the next page on
+#                   https://localhost:PORT (another origin)
+#   tags/loop       page 1 lists "1" and links to itself
+#   tags/paged      tags "1" and "2" (both the good image), n per page
+#                   (default 100) after "last", a relative Link to the next
+def tags_paged(h, kind, ref):
+    from urllib.parse import parse_qs, urlsplit
+    if kind != "tags":
+        return faithful(h, kind, "1" if ref == "2" else ref)
+    q = parse_qs(urlsplit(h.path).query)
+    n, last, all_tags = int(q.get("n", ["100"])[0]), q.get("last", [None])[0], ["1", "2"]
+    start = all_tags.index(last) + 1 if last in all_tags else 0
+    page = all_tags[start:start + n]
+    hdrs = [("Content-Type", "application/json")]
+    if start + n < len(all_tags):
+        hdrs.append(("Link", '</v2/tags/paged/tags/list?n=%d&last=%s>; rel="next"' % (n, page[-1])))
+    return h.send(200, json.dumps({"name": "tags/paged", "tags": page}).encode(), hdrs)
+
+
+def tags(h, kind, ref):
+    repo = h.path.split("/")[2] + "/" + h.path.split("/")[3]
+    if kind != "tags" or ref != "list":
+        return faithful(h, kind, ref)
+    port = h.server.server_address[1]
+    name, tl, link = repo, ["1"], None
+    if repo == "tags/junk":
+        return h.send(200, b"<html>", [("Content-Type", "application/json")])
+    if repo == "tags/wrongname":
+        name = "other/repo"
+    elif repo == "tags/badtag":
+        tl = ["1", "../x"]
+    elif repo == "tags/away":
+        link = "<https://localhost:%d/v2/tags/away/tags/list?n=1&last=1>; rel=\"next\"" % port
+    elif repo == "tags/loop":
+        link = "<%s>; rel=\"next\"" % h.path
+    hdrs = [("Content-Type", "application/json")] + ([("Link", link)] if link else [])
+    return h.send(200, json.dumps({"name": name, "tags": tl}).encode(), hdrs)
+
+
+EXTRA.update({r: tags for r in ("tags/junk", "tags/wrongname", "tags/badtag", "tags/away", "tags/loop")})
+EXTRA["tags/paged"] = tags_paged
+
+
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
