@@ -154,6 +154,28 @@ requests() { grep -cxF "GET $1" "$D/bad/requests.log" || true; }
 	[[ $output == consistent* ]] || { echo "$output"; false; }
 }
 
+@test "a connection closed before the answer is retried; a blob cut off after its first bytes is not" {
+	run --separate-stderr brig pull "$BAD/retry/hangup:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	mdig=${lines[-1]##*@}
+	run grep -cx "HANGUP /v2/retry/hangup/manifests/1" "$D/bad/requests.log"
+	[ "$output" -eq 1 ] || false
+	[ "$(requests /v2/retry/hangup/manifests/1)" -eq 1 ] || false
+	for b in $(jq -r '.config.digest, .layers[].digest' "$D/layout/blobs/sha256/${mdig#sha256:}"); do
+		run grep -cx "HANGUP /v2/retry/hangup/blobs/$b" "$D/bad/requests.log"
+		[ "$output" -eq 1 ] || { echo "$b: $output hangups"; false; }
+		[ "$(requests "/v2/retry/hangup/blobs/$b")" -eq 1 ] || false
+	done
+	# short/img sends half of its layer, then closes: that GET is not made again
+	rm -rf "$ROOT"
+	run --separate-stderr brig pull "$BAD/short/img:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr != *"gave up after"* ]] || { echo "$stderr"; false; }
+	for l in $(jq -r '.layers[].digest' "$D/layout/blobs/sha256/${mdig#sha256:}"); do
+		[ "$(requests "/v2/short/img/blobs/$l")" -eq 1 ] || { echo "$(requests "/v2/short/img/blobs/$l") GETs of $l"; false; }
+	done
+}
+
 @test "Retry-After (seconds and an HTTP-date) is honoured; 3600 seconds fails at once, saying so" {
 	run --separate-stderr brig pull -q "$BAD/retry/after:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }

@@ -222,6 +222,8 @@ EXTRA = {}
 #                   path (manifests "1" second, blobs an HTTP-date 1 s
 #                   ahead), then served
 #   retry/hour      manifests: 429 with Retry-After: 3600
+#   retry/hangup    every manifest and blob: the first request per path is
+#                   answered by closing the connection, the second served
 #   dotdot/img      an image whose one layer (an uncompressed tar) holds
 #                   "../escaped"
 import email.utils
@@ -256,6 +258,14 @@ def retry_after(h, kind, ref):
     if count(h.path) <= 1:
         after = "1" if kind == "manifests" else email.utils.formatdate(time.time() + 1, usegmt=True)
         return h.send(429, b"slow down", [("Retry-After", after)])
+    return faithful(h, kind, ref)
+
+
+def retry_hangup(h, kind, ref):
+    if count(h.path) <= 1:
+        log("requests.log", "HANGUP %s" % h.path)
+        h.close_connection = True
+        return None
     return faithful(h, kind, ref)
 
 
@@ -295,7 +305,7 @@ def dotdot(h, kind, ref):
 
 
 EXTRA.update({"retry/forever": retry_forever, "retry/twice": retry_twice, "retry/after": retry_after,
-              "retry/hour": retry_hour, "dotdot/img": dotdot})
+              "retry/hour": retry_hour, "retry/hangup": retry_hangup, "dotdot/img": dotdot})
 
 
 # ---- tags lists (pull -a; the retry helper) --------------------------------
