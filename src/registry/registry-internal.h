@@ -86,6 +86,10 @@ int reg_retry_after_parse(const char *v, time_t now, long long *secs);
 #define REG_TAGS_PAGE 1000
 #define REG_TAGS_BODY_MAX ((size_t)1 << 20)
 #define REG_TAGS_PAGES 100
+/* The URI of the link-value whose rel is "next" in a Link header (RFC 8288:
+ * `<URI>; rel="next"`, link-values separated by commas), malloc'ed; *uri
+ * NULL when there is none; -EBADMSG when a link-value has no <URI>. */
+int reg_link_next(const char *header, char **uri, const char *what, struct brig_err *e);
 
 /* A registry request for repo (NULL: the ping), answering one 401 with
  * Basic credentials or a Bearer token. */

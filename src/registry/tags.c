@@ -76,10 +76,7 @@ static int parse_page(const struct reg_resp *resp, const char *repo, const char 
 	return 0;
 }
 
-/* The URI of a link-value whose rel is "next" in a Link header (RFC 8288:
- * `<URI>; rel="next"`, link-values separated by commas); *uri NULL when
- * there is none. */
-static int link_next(const char *h, char **uri, const char *what, struct brig_err *e)
+int reg_link_next(const char *h, char **uri, const char *what, struct brig_err *e)
 {
 	*uri = NULL;
 	while (*h) {
@@ -97,7 +94,8 @@ static int link_next(const char *h, char **uri, const char *what, struct brig_er
 			return brig_err_oom(e);
 		for (char *q = p; *q; q++)
 			*q = (char)tolower((unsigned char)*q);
-		if (strstr(p, "rel=\"next\"") || strstr(p, "rel=next")) {
+		const char *bare = strstr(p, "rel=next");
+		if (strstr(p, "rel=\"next\"") || (bare && strchr("; ", bare[8]))) {
 			*uri = strndup(h + 1, (size_t)(end - h - 1));
 			return *uri ? 0 : brig_err_oom(e);
 		}
@@ -113,7 +111,7 @@ static int next_page(const struct reg_client *c, const char *cur, const char *li
 {
 	_cleanup_free_ char *uri = NULL;
 	*next = NULL;
-	int r = link ? link_next(link, &uri, what, e) : 0;
+	int r = link ? reg_link_next(link, &uri, what, e) : 0;
 	if (r < 0 || !uri)
 		return r;
 	CURLU *u = curl_url();

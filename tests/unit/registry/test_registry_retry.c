@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* registry: Retry-After values (delta-seconds and the three HTTP-date forms). */
+/* registry: Retry-After values (delta-seconds and the three HTTP-date
+ * forms); Link headers of tags list pages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,12 +60,42 @@ static void test_malformed(void **state)
 	assert_int_equal(s, 7);
 }
 
+static void test_link(void **state)
+{
+	(void)state;
+	struct brig_err e = { 0 };
+	char *uri = (char *)"unset";
+	assert_int_equal(reg_link_next("</v2/a/tags/list?n=1&last=x>; rel=\"next\"", &uri, "t", &e),
+			 0);
+	assert_string_equal(uri, "/v2/a/tags/list?n=1&last=x");
+	free(uri);
+	/* several link-values; rel unquoted, any case; the next one picked */
+	assert_int_equal(reg_link_next("<https://r/prev>; rel=\"prev\", <https://r/next>; REL=Next",
+				       &uri, "t", &e),
+			 0);
+	assert_string_equal(uri, "https://r/next");
+	free(uri);
+	/* no next: no URI */
+	assert_int_equal(reg_link_next("<https://r/prev>; rel=\"prev\"", &uri, "t", &e), 0);
+	assert_null(uri);
+	assert_int_equal(reg_link_next("<https://r/x>; rel=nextish", &uri, "t", &e), 0);
+	assert_null(uri);
+	assert_int_equal(reg_link_next("", &uri, "t", &e), 0);
+	assert_null(uri);
+	/* a link-value without <URI> */
+	assert_int_equal(reg_link_next("/v2/a/tags/list; rel=\"next\"", &uri, "t", &e), -EBADMSG);
+	brig_err_clear(&e);
+	assert_int_equal(reg_link_next("</v2/a/tags/list; rel=\"next\"", &uri, "t", &e), -EBADMSG);
+	brig_err_clear(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seconds),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
