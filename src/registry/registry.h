@@ -20,7 +20,9 @@
  *     those four and agree with the body's mediaType; at most
  *     REG_MANIFEST_MAX bytes; schema 1 refused with a message that says so;
  *   - blobs: streamed to the sink, counted against the descriptor's size
- *     and hashed; the call fails unless the bytes hash to the digest.
+ *     and hashed; the call fails unless the bytes hash to the digest;
+ *   - 429, 5xx and broken connections are retried, bounded, with back-off
+ *     and Retry-After (http.c), never once a blob's bytes reached the sink.
  *
  * All functions return 0 on success and a negative errno-style code after
  * filling the struct brig_err.  Credentials never appear in errors.
