@@ -253,6 +253,11 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
  * returned as it is.  *out is malloc'ed. */
 int eng_pull_name(const char *config, const char *ref, char **out, struct brig_err *e);
 
+/* The tags of o->ref's repository in its registry (the registry's order;
+ * o->ref's own tag is ignored), for pull --all-tags: NULL-terminated,
+ * brig_strv_free.  Only ref, tls_verify, authfile and config are used. */
+int eng_pull_tags(const struct eng_pull_opts *o, char ***tags, size_t *n, struct brig_err *e);
+
 /* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
 bool eng_name_valid(const char *name);
 

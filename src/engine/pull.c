@@ -320,11 +320,12 @@ static void pull_reset(struct pull *p)
 	img_ref_clear(&p->ref);
 }
 
-/* One source: NAME with the registry's prefix replaced by location (the
- * registry's own or a mirror's), or NAME itself when reg is NULL. */
-static int pull_from(struct pull *p, const struct eng_config *cfg,
-		     const struct reg_conf_registry *reg, const char *location, bool insecure,
-		     struct eng_pull_result *out, struct brig_err *e)
+/* Connect to one source: NAME with the registry's prefix replaced by
+ * location (the registry's own or a mirror's), or NAME itself when reg is
+ * NULL; p->ref is where requests go, p->mirror set when it is not NAME's. */
+static int connect_source(struct pull *p, const struct eng_config *cfg,
+			  const struct reg_conf_registry *reg, const char *location, bool insecure,
+			  char **mirror, struct brig_err *e)
 {
 	_cleanup_free_ char *name = NULL, *at = NULL, *full = NULL;
 	if (asprintf(&name, "%s/%s", p->name.domain, p->name.path) < 0)
@@ -337,11 +338,36 @@ static int pull_from(struct pull *p, const struct eng_config *cfg,
 	int r = img_ref_parse(full, &p->ref, e);
 	if (r < 0)
 		return brig_err_wrap(e, "%s (from registries.conf)", at);
-	p->mirror = strcmp(at, name) == 0 ? NULL : at;
-	if ((r = open_client(p, cfg, insecure, e)) == 0)
+	if (strcmp(at, name) != 0)
+		*mirror = brig_steal_ptr(at);
+	return open_client(p, cfg, insecure, e);
+}
+
+static int pull_from(struct pull *p, const struct eng_config *cfg,
+		     const struct reg_conf_registry *reg, const char *location, bool insecure,
+		     struct eng_pull_result *out, struct brig_err *e)
+{
+	_cleanup_free_ char *mirror = NULL;
+	int r = connect_source(p, cfg, reg, location, insecure, &mirror, e);
+	p->mirror = mirror;
+	if (r == 0)
 		r = run_pull(p, out, e);
 	p->mirror = NULL;
 	return r;
+}
+
+/* The registry of NAME, refused when registries.conf blocks it. */
+static int source_registry(const struct pull *p, const struct reg_conf *rc,
+			   const struct reg_conf_registry **out, struct brig_err *e)
+{
+	_cleanup_free_ char *name = NULL;
+	if (asprintf(&name, "%s/%s", p->name.domain, p->name.path) < 0)
+		return brig_err_oom(e);
+	*out = reg_conf_match(rc, name);
+	if (*out && (*out)->blocked)
+		return brig_err_set(e, -EACCES, "%s is blocked by %s ([[registry]] prefix \"%s\")",
+				    name, rc->source, (*out)->prefix);
+	return 0;
 }
 
 static bool mirror_serves(const struct reg_conf_mirror *m, const struct img_ref *name)
@@ -356,13 +382,10 @@ static bool mirror_serves(const struct reg_conf_mirror *m, const struct img_ref 
 static int pull_sources(struct pull *p, const struct eng_config *cfg, const struct reg_conf *rc,
 			struct eng_pull_result *out, struct brig_err *e)
 {
-	_cleanup_free_ char *name = NULL;
-	if (asprintf(&name, "%s/%s", p->name.domain, p->name.path) < 0)
-		return brig_err_oom(e);
-	const struct reg_conf_registry *reg = reg_conf_match(rc, name);
-	if (reg && reg->blocked)
-		return brig_err_set(e, -EACCES, "%s is blocked by %s ([[registry]] prefix \"%s\")",
-				    name, rc->source, reg->prefix);
+	const struct reg_conf_registry *reg;
+	int br = source_registry(p, rc, &reg, e);
+	if (br < 0)
+		return br;
 	for (size_t i = 0; reg && i < reg->n_mirrors; i++) {
 		const struct reg_conf_mirror *m = &reg->mirrors[i];
 		if (!mirror_serves(m, &p->name))
@@ -415,6 +438,27 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	    (r = img_ref_parse(full, &p.name, e)) < 0)
 		return r;
 	r = pull_sources(&p, cfg, rc, out, e);
+	img_ref_clear(&p.name);
+	return r;
+}
+
+int eng_pull_tags(const struct eng_pull_opts *o, char ***tags, size_t *n, struct brig_err *e)
+{
+	struct pull p = { .o = o, .layers_fd = -1 };
+	_cleanup_free_ char *full = NULL, *mirror = NULL;
+	_cleanup_eng_config_ struct eng_config *cfg = NULL;
+	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
+	const struct reg_conf_registry *reg = NULL;
+	int r = load_confs(o->config, false, &cfg, &rc, e);
+	if (r < 0 || (r = reg_conf_expand(rc, o->ref, &full, e)) < 0 ||
+	    (r = img_ref_parse(full, &p.name, e)) < 0)
+		return r;
+	/* Tags come from the registry itself: a mirror's may differ. */
+	if ((r = source_registry(&p, rc, &reg, e)) == 0 &&
+	    (r = connect_source(&p, cfg, reg, reg ? reg->location : NULL, reg && reg->insecure,
+				&mirror, e)) == 0)
+		r = reg_tags_list(p.c, p.ref.path, tags, n, e);
+	pull_reset(&p);
 	img_ref_clear(&p.name);
 	return r;
 }

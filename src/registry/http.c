@@ -12,11 +12,14 @@
 #include "registry/registry-internal.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define HEADER_VALUE_MAX 8192
 
@@ -27,7 +30,11 @@ void reg_resp_reset(struct reg_resp *r)
 	free(r->www_auth);
 	free(r->location);
 	free(r->body);
+	free(r->retry_after);
+	free(r->link);
 	r->content_type = r->docker_digest = r->www_auth = r->location = r->body = NULL;
+	r->retry_after = r->link = NULL;
+	r->sunk = 0;
 	r->status = 0;
 	r->len = 0;
 	r->content_length = -1;
@@ -94,6 +101,10 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 		rc = header_value(&r->docker_digest, line + vo, n - vo);
 	} else if (header_is(line, n, "WWW-Authenticate", &vo)) {
 		rc = header_value(&r->www_auth, line + vo, n - vo);
+	} else if (header_is(line, n, "Retry-After", &vo)) {
+		rc = header_value(&r->retry_after, line + vo, n - vo);
+	} else if (header_is(line, n, "Link", &vo)) {
+		rc = header_value(&r->link, line + vo, n - vo);
 	} else if (header_is(line, n, "Location", &vo)) {
 		rc = header_value(&r->location, line + vo, n - vo);
 	} else if (header_is(line, n, "Content-Length", &vo)) {
@@ -114,6 +125,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *arg)
 	struct reg_resp *r = arg;
 	(void)size;
 	if (r->sink && r->status == 200) {
+		r->sunk += n;
 		int rc = r->sink(r->ctx, buf, n, r->e);
 		if (rc < 0) {
 			r->failed = rc;
@@ -194,7 +206,7 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 
 /* One request, no redirect followed. */
 static int get_once(struct reg_client *c, const char *url, const char *accept, const char *authz,
-		    const char *ca_file, struct reg_resp *r, struct brig_err *e)
+		    const char *ca_file, struct reg_resp *r, CURLcode *ccp, struct brig_err *e)
 {
 	struct curl_slist *hdrs = NULL, *t;
 	_cleanup_free_ char *a = NULL, *z = NULL;
@@ -216,6 +228,7 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 	if (rc == 0 && set_opts(c, url, hdrs, ca_file, r, errbuf) < 0)
 		rc = brig_err_set(e, -EINVAL, "%s: cannot set up the request", r->what);
 	CURLcode cc = rc == 0 ? curl_easy_perform(c->curl) : CURLE_OK;
+	*ccp = cc;
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
 	if (z)
@@ -267,20 +280,20 @@ static int hop_ca(struct reg_client *c, const char *origin, char **out, struct b
  * over https (unverified) first; when that first connection fails, the
  * client speaks plain http to it from then on. */
 static int own_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
-		   struct reg_resp *r, struct brig_err *e)
+		   struct reg_resp *r, CURLcode *ccp, struct brig_err *e)
 {
 	if (c->plain_http) {
 		_cleanup_free_ char *h = NULL;
 		if (asprintf(&h, "http://%s", url + strlen("https://")) < 0)
 			return brig_err_oom(e);
-		return get_once(c, h, accept, authz, NULL, r, e);
+		return get_once(c, h, accept, authz, NULL, r, ccp, e);
 	}
-	int rc = get_once(c, url, accept, authz, c->ca_file, r, e);
+	int rc = get_once(c, url, accept, authz, c->ca_file, r, ccp, e);
 	if (rc == -EIO && c->insecure && !c->scheme_known) {
 		brig_err_clear(e);
 		c->plain_http = c->scheme_known = true;
 		reg_resp_reset(r);
-		return own_get(c, url, accept, authz, r, e);
+		return own_get(c, url, accept, authz, r, ccp, e);
 	}
 	c->scheme_known = c->scheme_known || rc == 0;
 	return rc;
@@ -289,6 +302,152 @@ static int own_get(struct reg_client *c, const char *url, const char *accept, co
 static bool is_redirect(long s)
 {
 	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
+}
+
+/* ---- retries -------------------------------------------------------------- */
+
+static bool retry_status(long s)
+{
+	return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+}
+
+/* Connection failures another try may cure. */
+static bool retry_curl(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int reg_retry_after_parse(const char *v, time_t now, long long *secs)
+{
+	/* IMF-fixdate, then the two obsolete forms a recipient must accept */
+	static const char *const fmts[] = { "%a, %d %b %Y %H:%M:%S GMT",
+					    "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y" };
+	if (*v >= '0' && *v <= '9') {
+		char *end = NULL;
+		errno = 0;
+		long long n = strtoll(v, &end, 10);
+		if (*end)
+			return -EINVAL;
+		*secs = errno == ERANGE ? LLONG_MAX : n;
+		return 0;
+	}
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fmts); i++) {
+		struct tm tm = { 0 };
+		const char *end = strptime(v, fmts[i], &tm);
+		if (!end || *end)
+			continue;
+		time_t t = timegm(&tm);
+		if (t == (time_t)-1)
+			return -EINVAL;
+		*secs = t > now ? (long long)(t - now) : 0;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The back-off's base: REG_RETRY_BASE_MS, or less when the environment
+ * says so (tests). */
+static long long retry_base_ms(void)
+{
+	const char *v = getenv("BRIG_REGISTRY_RETRY_BASE_MS");
+	char *end = NULL;
+	if (!v || !*v)
+		return REG_RETRY_BASE_MS;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	return *end || errno || n < 0 || n > REG_RETRY_BASE_MS ? REG_RETRY_BASE_MS : n;
+}
+
+static int sleep_ms(long long ms, struct brig_err *e)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0)
+		if (errno != EINTR)
+			return brig_err_sys(e, errno, "nanosleep");
+	return 0;
+}
+
+/* "HOST: " unless what names the host already. */
+static const char *who(const struct reg_client *c, const char *what, const char **sep)
+{
+	bool named = strncmp(what, c->host, strlen(c->host)) == 0;
+	*sep = named ? "" : ": ";
+	return named ? "" : c->host;
+}
+
+/* How long to wait before attempt n + 2: the back-off, or longer when
+ * Retry-After says so; an error when it asks for more than brig waits. */
+static int retry_wait(const struct reg_client *c, const struct reg_resp *r, int n, long long *ms,
+		      struct brig_err *e)
+{
+	long long secs = 0;
+	const char *sep, *host = who(c, r->what, &sep);
+	*ms = retry_base_ms() << n;
+	if (r->status == 0 || !r->retry_after ||
+	    reg_retry_after_parse(r->retry_after, time(NULL), &secs) < 0)
+		return 0; /* none, or malformed: the back-off */
+	if (secs > REG_RETRY_AFTER_MAX_S)
+		return brig_err_set(e, -EAGAIN,
+				    "%s%s%s: HTTP %ld; the registry asks to retry after %lld "
+				    "seconds, more than the %d brig waits",
+				    host, sep, r->what, r->status, secs, REG_RETRY_AFTER_MAX_S);
+	if (secs * 1000 > *ms)
+		*ms = secs * 1000;
+	return 0;
+}
+
+/* The last attempt's error, saying that it was the last. */
+static int give_up(const struct reg_client *c, const struct reg_resp *r, int rc, int attempts,
+		   struct brig_err *e)
+{
+	const char *sep, *host = who(c, r->what, &sep);
+	if (rc == 0)
+		return brig_err_set(e, -EAGAIN, "%s%s%s: HTTP %ld, %s; gave up after %d attempts",
+				    host, sep, r->what, r->status,
+				    r->status == 429 ? "too many requests" : "the registry failed",
+				    attempts);
+	_cleanup_free_ char *msg = strdup(brig_err_str(e));
+	if (!msg)
+		return brig_err_oom(e);
+	return brig_err_set(e, rc, "%s (gave up after %d attempts)", msg, attempts);
+}
+
+/* get_once, again after a 429, a 5xx or a connection failure, as long as
+ * no byte went to the sink (see REG_RETRY_ATTEMPTS). */
+static int get_retrying(struct reg_client *c, bool own, const char *url, const char *accept,
+			const char *authz, const char *ca_file, struct reg_resp *resp,
+			struct brig_err *e)
+{
+	long long waited = 0, ms = 0;
+	for (int n = 0;; n++) {
+		CURLcode cc = CURLE_OK;
+		reg_resp_reset(resp);
+		int r = own ? own_get(c, url, accept, authz, resp, &cc, e)
+			    : get_once(c, url, accept, authz, ca_file, resp, &cc, e);
+		bool again = r < 0 ? resp->failed == 0 && retry_curl(cc) && resp->sunk == 0
+				   : retry_status(resp->status);
+		if (!again)
+			return r;
+		int w = retry_wait(c, resp, n, &ms, e);
+		if (w < 0)
+			return w;
+		if (n + 1 == REG_RETRY_ATTEMPTS || waited + ms > REG_RETRY_BUDGET_MS)
+			return give_up(c, resp, r, n + 1, e);
+		if ((w = sleep_ms(ms, e)) < 0)
+			return w;
+		waited += ms;
+		brig_err_clear(e);
+	}
 }
 
 int reg_http_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
@@ -307,9 +466,7 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 		int r = own ? 0 : hop_ca(c, origin, &ca, e);
 		if (r < 0)
 			return r;
-		reg_resp_reset(resp);
-		r = own ? own_get(c, cur, accept, to_them ? authz : NULL, resp, e)
-			: get_once(c, cur, accept, to_them ? authz : NULL, ca, resp, e);
+		r = get_retrying(c, own, cur, accept, to_them ? authz : NULL, ca, resp, e);
 		if (r < 0)
 			return r;
 		if (!is_redirect(resp->status))

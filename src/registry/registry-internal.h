@@ -5,6 +5,8 @@
 
 #include "registry/registry.h"
 
+#include <time.h>
+
 #include "registry/curl-shim.h"
 
 /* Error bodies are kept up to this size (and the rest dropped). */
@@ -46,6 +48,9 @@ struct reg_resp {
 	reg_sink_fn sink;
 	void *ctx;
 	const char *what; /* "manifest ..." for messages */
+	char *retry_after; /* the Retry-After header, NULL when absent */
+	char *link; /* the Link header (tags list pages), NULL when absent */
+	uint64_t sunk; /* bytes handed to sink: a request that got some is not retried */
 	struct brig_err *e; /* where callbacks record their error */
 	int failed; /* a callback's error code */
 };
@@ -63,6 +68,31 @@ char *reg_origin(const char *url);
  * authz (a whole header value, or NULL) is sent only to authz_origin. */
 int reg_http_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
 		 const char *authz_origin, struct reg_resp *resp, struct brig_err *e);
+
+/* Retries (http.c): 429, 500, 502, 503, 504 and transient connection
+ * errors are retried, before any byte went to a sink, at most
+ * REG_RETRY_ATTEMPTS times in all, waiting REG_RETRY_BASE_MS doubled each
+ * time (BRIG_REGISTRY_RETRY_BASE_MS overrides the base, for tests) or what
+ * Retry-After asks; a Retry-After above REG_RETRY_AFTER_MAX_S fails at once,
+ * and the waits of one request add up to at most REG_RETRY_BUDGET_MS. */
+#define REG_RETRY_ATTEMPTS 4
+#define REG_RETRY_BASE_MS 200
+#define REG_RETRY_AFTER_MAX_S 60
+#define REG_RETRY_BUDGET_MS 65000
+/* Retry-After (delta-seconds or an HTTP-date, RFC 9110) as seconds from
+ * now (a date in the past is 0); -EINVAL when it is neither. */
+int reg_retry_after_parse(const char *v, time_t now, long long *secs);
+
+/* Tags lists (tags.c): REG_TAGS_PAGE tags asked for per page
+ * (BRIG_REGISTRY_TAGS_PAGE may lower it, for tests), each page's body at
+ * most REG_TAGS_BODY_MAX bytes, at most REG_TAGS_PAGES pages. */
+#define REG_TAGS_PAGE 1000
+#define REG_TAGS_BODY_MAX ((size_t)1 << 20)
+#define REG_TAGS_PAGES 100
+/* The URI of the link-value whose rel is "next" in a Link header (RFC 8288:
+ * `<URI>; rel="next"`, link-values separated by commas), malloc'ed; *uri
+ * NULL when there is none; -EBADMSG when a link-value has no <URI>. */
+int reg_link_next(const char *header, char **uri, const char *what, struct brig_err *e);
 
 /* A registry request for repo (NULL: the ping), answering one 401 with
  * Basic credentials or a Bearer token. */

@@ -22,7 +22,9 @@
  *     those four and agree with the body's mediaType; at most
  *     REG_MANIFEST_MAX bytes; schema 1 refused with a message that says so;
  *   - blobs: streamed to the sink, counted against the descriptor's size
- *     and hashed; the call fails unless the bytes hash to the digest.
+ *     and hashed; the call fails unless the bytes hash to the digest;
+ *   - 429, 5xx and broken connections are retried, bounded, with back-off
+ *     and Retry-After (http.c), never once a blob's bytes reached the sink.
  *
  * All functions return 0 on success and a negative errno-style code after
  * filling the struct brig_err.  Credentials never appear in errors.
@@ -112,6 +114,15 @@ void reg_manifest_clear(struct reg_manifest *m);
 /* GET /v2/REPO/manifests/REF (REF a tag or "sha256:..."). */
 int reg_manifest_get(struct reg_client *c, const char *repo, const char *ref,
 		     struct reg_manifest *out, struct brig_err *e);
+
+/* GET /v2/REPO/tags/list, page after page (n=, then the Link header's
+ * rel="next" URL, which must stay on the registry): every tag, in the
+ * registry's order, at most REG_TAGS_MAX, each a valid tag; the body must
+ * be {"name": REPO, "tags": [...] or null}.  *tags is NULL-terminated
+ * (brig_strv_free). */
+#define REG_TAGS_MAX 10000
+int reg_tags_list(struct reg_client *c, const char *repo, char ***tags, size_t *n,
+		  struct brig_err *e);
 
 /* Receives a blob's bytes in order; a negative return stops the download
  * (the sink fills e). */

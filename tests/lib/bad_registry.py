@@ -112,6 +112,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(parts) != 6 or parts[0] != "" or parts[1] != "v2":
             return self.send(404, b"not found")
         repo, kind, ref = parts[2] + "/" + parts[3], parts[4], parts[5]
+        if repo in EXTRA:
+            return EXTRA[repo](self, kind, ref)
         if repo == "badauth/img":
             return self.send(401, b"{}", [("WWW-Authenticate", 'Bearer realm="https://x/t" service="s"')])
         if repo in ("token/img", "tokenjunk/img") and \
@@ -206,6 +208,151 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, f.read(), [("Content-Type", "application/octet-stream")])
 
     do_HEAD = do_GET
+
+
+# Extra repositories, each a function (handler, kind, ref) -> response;
+# helpers add theirs below.
+EXTRA = {}
+
+
+# ---- retries and a layer with "../" names (the retry helper) --------------
+#   retry/forever   manifests: 429, always
+#   retry/twice     every manifest and blob: 503 twice per path, then served
+#   retry/after     every manifest and blob: 429 with Retry-After once per
+#                   path (manifests "1" second, blobs an HTTP-date 1 s
+#                   ahead), then served
+#   retry/hour      manifests: 429 with Retry-After: 3600
+#   retry/hangup    every manifest and blob: the first request per path is
+#                   answered by closing the connection, the second served
+#   dotdot/img      an image whose one layer (an uncompressed tar) holds
+#                   "../escaped"
+import email.utils
+import io
+import tarfile
+import time
+
+hits = {}
+
+
+def count(path):
+    with lock:
+        hits[path] = hits.get(path, 0) + 1
+        return hits[path]
+
+
+def faithful(h, kind, ref):
+    return h.manifest("good/img", ref) if kind == "manifests" else h.blob("good/img", ref)
+
+
+def retry_forever(h, kind, ref):
+    return h.send(429, b'{"errors":[{"code":"TOOMANYREQUESTS"}]}', [("Content-Type", "application/json")])
+
+
+def retry_twice(h, kind, ref):
+    if count(h.path) <= 2:
+        return h.send(503, b"busy", [("Content-Type", "text/plain")])
+    return faithful(h, kind, ref)
+
+
+def retry_after(h, kind, ref):
+    if count(h.path) <= 1:
+        after = "1" if kind == "manifests" else email.utils.formatdate(time.time() + 1, usegmt=True)
+        return h.send(429, b"slow down", [("Retry-After", after)])
+    return faithful(h, kind, ref)
+
+
+def retry_hangup(h, kind, ref):
+    if count(h.path) <= 1:
+        log("requests.log", "HANGUP %s" % h.path)
+        h.close_connection = True
+        return None
+    return faithful(h, kind, ref)
+
+
+def retry_hour(h, kind, ref):
+    return h.send(429, b"slow down", [("Retry-After", "3600")])
+
+
+def make_dotdot():
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in (("ok", b"fine\n"), ("../escaped", b"outside\n")):
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mode, ti.mtime = len(data), 0o644, 0
+            t.addfile(ti, io.BytesIO(data))
+    layer = buf.getvalue()
+    lid = "sha256:" + hashlib.sha256(layer).hexdigest()
+    cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                      "rootfs": {"type": "layers", "diff_ids": [lid]}}).encode()
+    cid = "sha256:" + hashlib.sha256(cfg).hexdigest()
+    man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                      "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                 "digest": cid, "size": len(cfg)},
+                      "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                                  "digest": lid, "size": len(layer)}]}).encode()
+    return man, {cid: cfg, lid: layer}
+
+
+DOTDOT_MANIFEST, DOTDOT_BLOBS = make_dotdot()
+
+
+def dotdot(h, kind, ref):
+    if kind == "manifests":
+        return h.send(200, DOTDOT_MANIFEST, [("Content-Type", "application/vnd.oci.image.manifest.v1+json")])
+    if ref in DOTDOT_BLOBS:
+        return h.send(200, DOTDOT_BLOBS[ref], [("Content-Type", "application/octet-stream")])
+    return h.send(404, b"no such blob")
+
+
+EXTRA.update({"retry/forever": retry_forever, "retry/twice": retry_twice, "retry/after": retry_after,
+              "retry/hour": retry_hour, "retry/hangup": retry_hangup, "dotdot/img": dotdot})
+
+
+# ---- tags lists (pull -a; the retry helper) --------------------------------
+#   tags/junk       the tags list is not JSON
+#   tags/wrongname  the list names another repository
+#   tags/badtag     a tag that is no tag ("../x")
+#   tags/away       page 1 lists "1" and links to the next page on
+#                   https://localhost:PORT (another origin)
+#   tags/loop       page 1 lists "1" and links to itself
+#   tags/paged      tags "1" and "2" (both the good image), n per page
+#                   (default 100) after "last", a relative Link to the next
+def tags_paged(h, kind, ref):
+    from urllib.parse import parse_qs, urlsplit
+    if kind != "tags":
+        return faithful(h, kind, "1" if ref == "2" else ref)
+    q = parse_qs(urlsplit(h.path).query)
+    n, last, all_tags = int(q.get("n", ["100"])[0]), q.get("last", [None])[0], ["1", "2"]
+    start = all_tags.index(last) + 1 if last in all_tags else 0
+    page = all_tags[start:start + n]
+    hdrs = [("Content-Type", "application/json")]
+    if start + n < len(all_tags):
+        hdrs.append(("Link", '</v2/tags/paged/tags/list?n=%d&last=%s>; rel="next"' % (n, page[-1])))
+    return h.send(200, json.dumps({"name": "tags/paged", "tags": page}).encode(), hdrs)
+
+
+def tags(h, kind, ref):
+    repo = h.path.split("/")[2] + "/" + h.path.split("/")[3]
+    if kind != "tags" or ref != "list":
+        return faithful(h, kind, ref)
+    port = h.server.server_address[1]
+    name, tl, link = repo, ["1"], None
+    if repo == "tags/junk":
+        return h.send(200, b"<html>", [("Content-Type", "application/json")])
+    if repo == "tags/wrongname":
+        name = "other/repo"
+    elif repo == "tags/badtag":
+        tl = ["1", "../x"]
+    elif repo == "tags/away":
+        link = "<https://localhost:%d/v2/tags/away/tags/list?n=1&last=1>; rel=\"next\"" % port
+    elif repo == "tags/loop":
+        link = "<%s>; rel=\"next\"" % h.path
+    hdrs = [("Content-Type", "application/json")] + ([("Link", link)] if link else [])
+    return h.send(200, json.dumps({"name": name, "tags": tl}).encode(), hdrs)
+
+
+EXTRA.update({r: tags for r in ("tags/junk", "tags/wrongname", "tags/badtag", "tags/away", "tags/loop")})
+EXTRA["tags/paged"] = tags_paged
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

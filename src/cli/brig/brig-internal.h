@@ -117,6 +117,8 @@ struct brig_image {
 	char manifest_digest[IMG_DIGEST_SIZE];
 	char id[IMG_DIGEST_SIZE]; /* the config digest */
 	uint64_t size; /* config + layer blobs */
+	uint64_t *layer_sizes; /* each layer blob's size, in the manifest's order */
+	size_t n_layers;
 	struct img_config config; /* parsed */
 	json_t *raw; /* the config document as stored */
 };
@@ -189,6 +191,7 @@ int brig_cmd_volume_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_monitor_resume(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_import(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_history(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_tag(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rmi(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv);

@@ -19,6 +19,9 @@ void brig_image_clear(struct brig_image *im)
 	img_config_clear(&im->config);
 	json_decref(im->raw);
 	im->raw = NULL;
+	free(im->layer_sizes);
+	im->layer_sizes = NULL;
+	im->n_layers = 0;
 }
 
 int brig_store_open(const struct brig_global *g, struct img_store **out, struct brig_err *e)
@@ -57,8 +60,14 @@ int brig_image_load(struct img_store *s, const struct img_descriptor *d, struct 
 		memcpy(out->manifest_digest, md.digest, IMG_DIGEST_SIZE);
 		memcpy(out->id, m.config.digest, IMG_DIGEST_SIZE);
 		out->size = m.config.size;
-		for (size_t i = 0; i < m.n_layers; i++)
+		out->layer_sizes = calloc(m.n_layers ? m.n_layers : 1, sizeof(uint64_t));
+		if (!out->layer_sizes)
+			r = brig_err_oom(e);
+		for (size_t i = 0; r == 0 && i < m.n_layers; i++) {
 			out->size += m.layers[i].size;
+			out->layer_sizes[i] = m.layers[i].size;
+		}
+		out->n_layers = m.n_layers;
 	}
 	img_manifest_clear(&m);
 	img_descriptor_clear(&md);
