@@ -285,8 +285,8 @@ static int open_client(struct pull *p, struct brig_err *e)
 	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_free_ char *user = NULL, *pass = NULL;
 	int r = eng_config_load(p->o->config, p->o->config != NULL, &cfg, e);
-	if (r == 0 && p->o->authfile &&
-	    (r = reg_authfile_lookup(p->o->authfile, p->ref.domain, &user, &pass, e)) > 0)
+	if (r == 0 &&
+	    (r = reg_credentials_find(p->ref.domain, p->o->authfile, &user, &pass, e)) > 0)
 		r = 0;
 	if (r < 0)
 		return r;

@@ -118,6 +118,8 @@ static const struct brig_command commands[] = {
 	CMD("import", brig_cmd_import, "make an image from a rootfs tarball", IMGS),
 	CMD("load", brig_cmd_load, "load images from a docker-archive or oci-archive", IMGS),
 	CMD("pull", brig_cmd_pull, "fetch an image from a registry (--platform, --authfile)", IMGS),
+	CMD("login", brig_cmd_login, "store credentials for a registry (checked first)", IMGS),
+	CMD("logout", brig_cmd_logout, "remove a registry's stored credentials (-a: all)", IMGS),
 	CMD("save", brig_cmd_save, "write images to a docker-archive or oci-archive", IMGS),
 	CMD("tag", brig_cmd_tag, "give an image another name", IMGS),
 	CMD("rmi", brig_cmd_rmi, "remove image names", IMGS),
