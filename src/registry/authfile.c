@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Writing a podman/docker auth.json (brig login / logout): read, change one
- * entry, write back atomically with mode 0600.  Reading is in auth.c
+ * Writing a podman/docker auth.json (brig login / logout): under PATH.lock,
+ * read, change one entry, write back atomically with mode 0600.  Reading is in auth.c
  * (reg_authfile_lookup), the lookup order in creds.c.
  */
 #include "registry/registry-internal.h"
@@ -88,16 +88,22 @@ static int make_parent(const char *path, struct brig_err *e)
 	return brig_mkdir_p(AT_FDCWD, dir, 0700, e);
 }
 
+/* PATH.lock, locked: one change at a time, none lost.  The fd. */
+static int lock_for(const char *path, struct brig_err *e)
+{
+	_cleanup_free_ char *name = NULL;
+	if (asprintf(&name, "%s.lock", path) < 0)
+		return brig_err_oom(e);
+	return brig_lock_path(AT_FDCWD, name, BRIG_LOCK_EXCLUSIVE, true, e);
+}
+
 static int save_doc(const char *path, const json_t *doc, struct brig_err *e)
 {
-	int r = make_parent(path, e);
-	if (r < 0)
-		return r;
 	char *s = json_dumps(doc, JSON_INDENT(1));
 	if (!s)
 		return brig_err_oom(e);
 	size_t n = strlen(s);
-	r = brig_atomic_write(AT_FDCWD, path, s, n, 0600, e);
+	int r = brig_atomic_write(AT_FDCWD, path, s, n, 0600, e);
 	explicit_bzero(s, n);
 	free(s);
 	return r;
@@ -128,8 +134,13 @@ int reg_authfile_store(const char *path, const char *host, const char *user, con
 {
 	_cleanup_json_ json_t *doc = NULL;
 	json_t *auths = NULL;
-	int r = load_doc(path, &doc, &auths, e);
+	int r = make_parent(path, e);
 	if (r < 0)
+		return r;
+	_cleanup_close_ int lock = lock_for(path, e);
+	if (lock < 0)
+		return lock;
+	if ((r = load_doc(path, &doc, &auths, e)) < 0)
 		return r;
 	char *b64 = NULL;
 	if ((r = encode_auth(user, password, &b64, e)) < 0)
@@ -149,6 +160,9 @@ int reg_authfile_erase(const char *path, const char *host, struct brig_err *e)
 	struct stat st;
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;
+	_cleanup_close_ int lock = lock_for(path, e);
+	if (lock < 0)
+		return lock;
 	int r = load_doc(path, &doc, &auths, e);
 	if (r < 0)
 		return r;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "registry/registry-internal.h"
@@ -107,6 +108,35 @@ static void test_store_merge_erase(void **state)
 	json_decref(doc);
 	free(path);
 	brig_err_clear(&e);
+}
+
+/* Stores from several processes at once: every entry survives. */
+static void test_concurrent_store(void **state)
+{
+	(void)state;
+	char path[256];
+	snprintf(path, sizeof(path), "%s/c/auth.json", tmp);
+	pid_t pids[8];
+	for (int i = 0; i < 8; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct brig_err e = { 0 };
+			char host[32];
+			snprintf(host, sizeof(host), "h%d.example", i);
+			_exit(reg_authfile_store(path, host, "u", "p", &e) == 0 ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		char host[32];
+		snprintf(host, sizeof(host), "h%d.example", i);
+		expect(host, path, 1, "u", "p");
+	}
 }
 
 static void test_lookup_order(void **state)
@@ -272,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_merge_erase, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_store, setup, teardown),
 		cmocka_unit_test(test_host_normalize),
 		cmocka_unit_test(test_token_parse),
 		cmocka_unit_test(test_token_cache),
