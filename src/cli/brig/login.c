@@ -3,7 +3,8 @@
  * brig login / logout: credentials for a registry, checked against it
  * before they are stored.  The password comes from --password-stdin, a
  * prompt on the terminal (not echoed), or -p (insecure: a warning says
- * so, and brig overwrites it in its own argv at once).  See
+ * so, and brig overwrites it in its own argv at once).  REGISTRY defaults
+ * to docker.io, as with Docker.  See
  * docs/registry.md, "Credentials".
  */
 #include "cli/brig/brig-internal.h"
@@ -145,15 +146,16 @@ int brig_cmd_login(const struct brig_global *g, int argc, char **argv)
 	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = brig_parse("login", "REGISTRY", o, argc, argv, &pos, &npos, 1, 1);
+	int p = brig_parse("login", "[REGISTRY]", o, argc, argv, &pos, &npos, 0, 1);
 	if (p <= 0) {
 		opts_free(o);
 		return p < 0 ? BRIG_EXIT_FAIL : 0;
 	}
 	_cleanup_err_ struct brig_err e = { 0 };
 	int rc = 0;
-	if (do_login(g, o, pos[0], &e) < 0) {
-		brig_err_wrap(&e, "login %s", pos[0]);
+	const char *reg = npos ? pos[0] : "docker.io"; /* Docker's default */
+	if (do_login(g, o, reg, &e) < 0) {
+		brig_err_wrap(&e, "login %s", reg);
 		rc = brig_fail(&e);
 	}
 	opts_free(o);
@@ -180,11 +182,13 @@ int brig_cmd_logout(const struct brig_global *g, int argc, char **argv)
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_free_ char *host = NULL;
 	int rc = 0;
-	if (all == (npos == 1)) {
-		brig_err_set(&e, -EINVAL, "logout: name a REGISTRY, or give --all");
+	if (all && npos == 1) {
+		brig_err_set(&e, -EINVAL, "logout: --all and a REGISTRY are exclusive");
 		rc = brig_fail(&e);
-	} else if (eng_logout(all ? NULL : pos[0], opts_find(o, "authfile")->value, all, &host,
-			      &e) < 0) {
+	} else if (eng_logout(all            ? NULL
+				      : npos ? pos[0]
+					     : "docker.io",
+			      opts_find(o, "authfile")->value, all, &host, &e) < 0) {
 		brig_err_wrap(&e, "logout");
 		rc = brig_fail(&e);
 	} else if (all) {
