@@ -32,9 +32,12 @@ shift 2
 auth=""
 token=""
 if [ $# -gt 0 ]; then
-	[ $# -eq 2 ] && { [ "$1" = --auth ] || [ "$1" = --token ]; } || usage
-	[[ $2 == *:* ]] || usage
-	if [ "$1" = --auth ]; then auth=$2; else token=$2; fi
+	if [ $# -ne 2 ] || [[ $2 != *:* ]]; then usage; fi
+	case $1 in
+	--auth) auth=$2 ;;
+	--token) token=$2 ;;
+	*) usage ;;
+	esac
 fi
 pidfile=$dir/pid
 bin=/usr/bin/docker-registry

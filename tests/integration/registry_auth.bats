@@ -11,11 +11,14 @@ bats_require_minimum_version 1.5.0
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 PTY_RUN=$BATS_TEST_DIRNAME/../lib/pty_run.py
 
+# The token issuer runs under the system's python3 (registry-test.sh).
+has_cryptography() { env -i PATH=/usr/bin:/bin python3 -c 'import cryptography' 2>/dev/null; }
+
 setup_file() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 	command -v skopeo >/dev/null || return 0
 	[ -x /usr/bin/docker-registry ] || return 0
-	python3 -c 'import cryptography' 2>/dev/null || return 0
+	has_cryptography || return 0
 	local d=$BATS_FILE_TMPDIR brig=${BRIG_BUILD:?}/src/cli/brig/brig
 	"$SCRIPTS/mkrootfs.sh" "$d/rootfs" >/dev/null
 	tar -C "$d/rootfs" --numeric-owner -cf "$d/rootfs.tar" .
@@ -53,8 +56,7 @@ setup() {
 	[ -x "$BRIG" ] || skip "brig not built"
 	command -v skopeo >/dev/null || skip "skopeo is not installed"
 	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
-	python3 -c 'import cryptography' 2>/dev/null ||
-		skip "python3-cryptography (for the token issuer) is not installed"
+	has_cryptography || skip "python3-cryptography (for the token issuer) is not installed"
 	D=$BATS_FILE_TMPDIR
 	ROOT=$BATS_TEST_TMPDIR/root
 	CONF=$D/brig.conf
