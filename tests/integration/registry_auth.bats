@@ -229,7 +229,7 @@ make_helper() {
 	[ "$status" -eq 0 ] || false
 }
 
-@test "a credential helper that fails, prints too much or is missing: one line, exit 125" {
+@test "a credential helper that fails, prints too much, gives an identity token or is missing: one line, 125" {
 	mkdir -p "$BATS_TEST_TMPDIR/bin" "$HOME/.docker"
 	printf '#!/bin/sh\nhead -c 200000 /dev/zero | tr "\\0" a\n' >"$BATS_TEST_TMPDIR/bin/docker-credential-big"
 	printf '#!/bin/sh\necho "s3cret-Pw leaked?" ; exit 3\n' >"$BATS_TEST_TMPDIR/bin/docker-credential-bad"
@@ -244,6 +244,13 @@ make_helper() {
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"docker-credential-bad get: exit status 3"* ]] || { echo "$stderr"; false; }
 	[[ $stderr != *s3cret* ]] || false
+	printf '#!/bin/sh\necho "{\\"Username\\":\\"<token>\\",\\"Secret\\":\\"x\\"}"\n' \
+		>"$BATS_TEST_TMPDIR/bin/docker-credential-idtok"
+	chmod +x "$BATS_TEST_TMPDIR/bin/docker-credential-idtok"
+	echo '{"credsStore": "idtok"}' >"$HOME/.docker/config.json"
+	run --separate-stderr brig pull -q "$REGA/test/img:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"identity token (user <token>) is not supported"* ]] || { echo "$stderr"; false; }
 	echo '{"credsStore": "absent"}' >"$HOME/.docker/config.json"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
 	[ "$status" -eq 125 ] || false
