@@ -288,6 +288,20 @@ make_helper() {
 	[ "$n" -ge 3 ] || { cat "$D/regt/issuer.log"; false; }
 }
 
+@test "token auth: a token answer over the size limit or without a token is refused" {
+	echo '{"answer": "huge"}' >"$D/regt/issuer.json"
+	run --separate-stderr brig login -u bob --password-stdin "$REGT" <<<"t0ken-Pw"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"token request: larger than the limit"* ]] || { echo "$stderr"; false; }
+	[ ! -e "$AUTH" ] || false
+	echo '{"answer": "notoken"}' >"$D/regt/issuer.json"
+	run --separate-stderr brig login -u bob --password-stdin "$REGT" <<<"t0ken-Pw"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"the token server's answer holds no token"* ]] || { echo "$stderr"; false; }
+	[ ! -e "$AUTH" ] || false
+}
+
 @test "the password is not in brig's argv (ps) while it runs, nor in its errors" {
 	# a "registry" that accepts the connection and never answers
 	srv=$BATS_TEST_TMPDIR/srv

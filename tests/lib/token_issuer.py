@@ -13,7 +13,9 @@
 #   issuer.json (optional)          read at every request:
 #                                   {"expires_in": N (default 300),
 #                                    "issued_at_offset": S (seconds added to
-#                                    the issued_at it reports, default 0)}
+#                                    the issued_at it reports, default 0),
+#                                    "answer": "huge" (a 100 KiB token) or
+#                                    "notoken" (no token in the answer)}
 # and gets:
 #   issuer.port                     the port it listens on
 #   issuer.log                      one line per request: "token USER SCOPES"
@@ -67,7 +69,7 @@ def settings():
             s = json.load(f)
     except FileNotFoundError:
         s = {}
-    return int(s.get("expires_in", 300)), int(s.get("issued_at_offset", 0))
+    return int(s.get("expires_in", 300)), int(s.get("issued_at_offset", 0)), s.get("answer")
 
 
 def users():
@@ -144,8 +146,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, {"errors": [{"code": "UNAUTHORIZED"}]},
                              [("WWW-Authenticate", 'Basic realm="token"')])
         scopes = q.get("scope", [])
-        expires_in, offset = settings()
+        expires_in, offset, answer = settings()
         token = jwt(user, scopes, expires_in)
+        if answer == "huge":
+            token = "a" * (100 << 10)
+        elif answer == "notoken":
+            log("token %s %s (withheld)" % (user, " ".join(scopes) or "-"))
+            return self.send(200, {"expires_in": expires_in})
         issued = datetime.datetime.now(datetime.timezone.utc) + \
             datetime.timedelta(seconds=offset)
         log("token %s %s" % (user, " ".join(scopes) or "-"))
