@@ -68,7 +68,10 @@ static int helper_find(const char *name, char *out, struct brig_err *e)
 
 static void child(const struct helper *h, int in, int out, int null)
 {
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(null, 2) < 0)
+	/* Above 2 first: brig may have been started with 0, 1 or 2 closed,
+	 * so these may sit where another must go. */
+	int a = fcntl(in, F_DUPFD, 3), b = fcntl(out, F_DUPFD, 3), c = fcntl(null, F_DUPFD, 3);
+	if (a < 0 || b < 0 || c < 0 || dup2(a, 0) < 0 || dup2(b, 1) < 0 || dup2(c, 2) < 0)
 		_exit(127);
 	(void)brig_cloexec_from(3);
 	execve(h->path, h->argv, h->envp);
