@@ -1,14 +1,20 @@
 #!/bin/bash
-# registry-test.sh start|stop DIR [--auth USER:PASSWORD] [--plain-http]
-# [--client-certs]: a private docker-registry (Debian's distribution 2.8)
-# for the tests.
+# registry-test.sh start|stop DIR [--auth USER:PASSWORD | --token USER:PASSWORD]
+# [--plain-http] [--client-certs]: a private docker-registry (Debian's
+# distribution 2.8) for the tests.
 #
 # start: makes a CA and a server certificate for 127.0.0.1 (IP SAN; also
 # DNS:localhost, for tests that redirect to "another host") with
 # openssl, writes DIR/config.yml (filesystem storage in DIR/data, TLS,
 # listening on 127.0.0.1 only, on a free port picked from the kernel's
 # ephemeral range) and runs the registry.  With --auth, Basic auth from an
-# htpasswd file (bcrypt, made with htpasswd from apache2-utils).  Waits
+# htpasswd file (bcrypt, made with htpasswd from apache2-utils).  With
+# --token, token authentication: tests/lib/token_issuer.py runs beside it
+# over TLS on 127.0.0.1 (the same certificate; its port in
+# DIR/issuer.port, its log in DIR/issuer.log, its pid in DIR/issuer.pid,
+# its settings in DIR/issuer.json), checks USER:PASSWORD (DIR/users) and
+# signs JWTs (RS256) with DIR/tls/token.key, whose self-signed certificate
+# DIR/tls/token.crt is the registry's rootcertbundle.  Waits
 # (bounded) until GET /v2/ answers over TLS, then prints the port.
 # Writes DIR/port, DIR/ca.crt (the CA to trust; DIR holds no other *.crt,
 # *.cert or *.key, so it serves as skopeo's --dest-cert-dir / --cert-dir),
@@ -22,11 +28,11 @@
 # DIR/client/client.key (certs.d's names).
 #
 # stop: SIGTERM to that pid only (if it still is our registry), bounded
-# wait, then SIGKILL.
+# wait, then SIGKILL; the same for the token issuer.
 set -euo pipefail
 
 usage() {
-	echo "usage: registry-test.sh start|stop DIR [--auth USER:PASSWORD] [--plain-http] [--client-certs]" >&2
+	echo "usage: registry-test.sh start|stop DIR [--auth|--token USER:PASSWORD] [--plain-http] [--client-certs]" >&2
 	exit 2
 }
 [ $# -ge 2 ] || usage
@@ -34,14 +40,15 @@ cmd=$1
 dir=$(realpath -m "$2")
 shift 2
 auth=""
+token=""
 plain=""
 clientcerts=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	--auth)
+	--auth | --token)
 		[ $# -ge 2 ] || usage
-		auth=$2
-		[[ $auth == *:* ]] || usage
+		[[ $2 == *:* ]] || usage
+		if [ "$1" = --auth ]; then auth=$2; else token=$2; fi
 		shift 2
 		;;
 	--plain-http) plain=1; shift ;;
@@ -50,8 +57,12 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -z "$plain" ] || [ -z "$clientcerts" ] || usage
+[ -z "$auth" ] || [ -z "$token" ] || usage
 pidfile=$dir/pid
 bin=/usr/bin/docker-registry
+issuer=$(realpath "$(dirname "$0")/../tests/lib/token_issuer.py")
+service=brig-test-registry
+issuer_name=brig-test-issuer
 
 make_certs() {
 	local t=$dir/tls
@@ -134,6 +145,14 @@ write_config() {
 			echo "    realm: brig-test"
 			echo "    path: $dir/htpasswd"
 		fi
+		if [ -n "$token" ]; then
+			echo "auth:"
+			echo "  token:"
+			echo "    realm: https://127.0.0.1:$(cat "$dir/issuer.port")/token"
+			echo "    service: $service"
+			echo "    issuer: $issuer_name"
+			echo "    rootcertbundle: $dir/tls/token.crt"
+		fi
 	} >"$dir/config.yml"
 }
 
@@ -161,6 +180,7 @@ start() {
 		command -v htpasswd >/dev/null || { echo "htpasswd (apache2-utils) is missing" >&2; exit 1; }
 		printf '%s\n' "${auth#*:}" | htpasswd -iBc "$dir/htpasswd" "${auth%%:*}" 2>/dev/null
 	fi
+	[ -z "$token" ] || start_issuer
 	local port pid i
 	port=$(free_port)
 	write_config "$port"
@@ -187,7 +207,51 @@ start() {
 	exit 1
 }
 
+# The token issuer: a signing key and certificate, the user, then the
+# issuer itself; waits (bounded) for its port.
+start_issuer() {
+	local i pid
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=brig test token signer" \
+		-keyout "$dir/tls/token.key" -out "$dir/tls/token.crt" 2>/dev/null
+	(umask 077 && printf '%s\n' "$token" >"$dir/users")
+	rm -f "$dir/issuer.port"
+	: >"$dir/issuer.log"
+	env -i PATH=/usr/bin:/bin python3 "$issuer" "$dir" "$service" "$issuer_name" \
+		</dev/null >"$dir/issuer.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$dir/issuer.pid"
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$dir/issuer.port" ] && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "the token issuer exited at start:" >&2
+			tail -20 "$dir/issuer.out" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	echo "the token issuer did not start within 30 s" >&2
+	stop_issuer
+	exit 1
+}
+
+stop_issuer() {
+	[ -s "$dir/issuer.pid" ] || return 0
+	local pid i
+	pid=$(cat "$dir/issuer.pid")
+	if kill -0 "$pid" 2>/dev/null &&
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$issuer $dir "; then
+		kill -TERM "$pid"
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+	fi
+	rm -f "$dir/issuer.pid"
+}
+
 stop() {
+	stop_issuer
 	[ -s "$pidfile" ] || return 0
 	local pid i
 	pid=$(cat "$pidfile")

@@ -222,7 +222,8 @@ struct eng_pull_opts {
 	const char *ref; /* NAME[:TAG|@DIGEST] */
 	const char *platform; /* "os/arch[/variant]"; NULL: linux and the host's */
 	bool tls_verify; /* false: TLS certificates are not checked */
-	const char *authfile; /* auth.json with Basic credentials, or NULL */
+	const char *authfile; /* auth.json with Basic credentials, or NULL:
+				 reg_credentials_find's lookup order */
 	const char *config; /* the engine config (brig --config), or NULL */
 	/* Called once per layer with its digest and "Pull complete" or
 	 * "Already exists" (may be NULL). */
@@ -257,6 +258,27 @@ int eng_pull_name(const char *config, const char *ref, char **out, struct brig_e
  * o->ref's own tag is ignored), for pull --all-tags: NULL-terminated,
  * brig_strv_free.  Only ref, tls_verify, authfile and config are used. */
 int eng_pull_tags(const struct eng_pull_opts *o, char ***tags, size_t *n, struct brig_err *e);
+
+/* brig login / logout (login.c; docs/registry.md, "Credentials"). */
+struct eng_login_opts {
+	const char *registry; /* as the user wrote it ("https://HOST/..." accepted) */
+	const char *user, *password;
+	bool tls_verify;
+	const char *authfile; /* store there; NULL: a Docker credential helper
+				 when Docker's config names one, else
+				 reg_authfile_default() */
+	const char *config; /* the engine config, or NULL */
+};
+/* Check the credentials against the registry (GET /v2/, its 401 answered
+ * with them: Basic, or a token fetched with them), then store them.
+ * *host: the registry as stored (malloc'ed). */
+int eng_login(const struct eng_login_opts *o, char **host, struct brig_err *e);
+/* Remove the stored credentials of registry (all: of every registry in
+ * the auth.json); -ENOENT when there were none. */
+int eng_logout(const char *registry, const char *authfile, bool all, char **host,
+	       struct brig_err *e);
+/* The user name stored for registry (-ENOENT when none). */
+int eng_login_user(const char *registry, const char *authfile, char **user, struct brig_err *e);
 
 /* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
 bool eng_name_valid(const char *name);

@@ -289,9 +289,8 @@ static int open_client(struct pull *p, const struct eng_config *cfg, bool insecu
 		       struct brig_err *e)
 {
 	_cleanup_free_ char *user = NULL, *pass = NULL;
-	int r = 0;
-	if (p->o->authfile &&
-	    (r = reg_authfile_lookup(p->o->authfile, p->ref.domain, &user, &pass, e)) > 0)
+	int r = reg_credentials_find(p->ref.domain, p->o->authfile, &user, &pass, e);
+	if (r > 0)
 		r = 0;
 	if (r < 0)
 		return r;

@@ -12,7 +12,6 @@
 #include <strings.h>
 
 #define CHALLENGE_MAX 4096
-#define AUTHFILE_MAX ((size_t)1 << 20)
 
 static bool tchar(char c)
 {
@@ -200,7 +199,7 @@ int reg_authfile_lookup(const char *path, const char *host, char **user, char **
 			struct brig_err *e)
 {
 	_cleanup_json_ json_t *doc = NULL;
-	int r = bj_load_file(AT_FDCWD, path, AUTHFILE_MAX, &doc, e);
+	int r = bj_load_file(AT_FDCWD, path, REG_AUTHFILE_MAX, &doc, e);
 	if (r < 0)
 		return r;
 	struct bj_loc root, at;

@@ -2,7 +2,7 @@
 /*
  * The client: one registry, its TLS settings and credentials, and the
  * answer to a 401 (Basic credentials, or a Bearer token from the realm the
- * challenge names, cached per scope for the client's life).
+ * challenge names, cached per scope until it expires: token.c).
  */
 #include "registry/registry-internal.h"
 
@@ -173,31 +173,6 @@ int reg_status_error(const struct reg_client *c, const struct reg_resp *resp, co
 
 /* ---- Bearer tokens -------------------------------------------------------- */
 
-static const char *cached_token(const struct reg_client *c, const char *scope)
-{
-	for (size_t i = 0; i < c->n_tokens; i++)
-		if (strcmp(c->tokens[i].scope, scope ? scope : "") == 0)
-			return c->tokens[i].authz;
-	return NULL;
-}
-
-static int token_from_json(const struct reg_resp *resp, char **authz, struct brig_err *e)
-{
-	_cleanup_json_ json_t *doc = NULL;
-	if (bj_parse(resp->body ? resp->body : "", resp->len, "token response", &doc, e) < 0)
-		return brig_err_set(e, -EPROTO, "the token server's answer is not JSON");
-	json_t *t = json_object_get(doc, "token");
-	if (!json_is_string(t))
-		t = json_object_get(doc, "access_token");
-	const char *s = json_string_value(t);
-	if (!s || !s[0] || strlen(s) > REG_TOKEN_MAX)
-		return brig_err_set(e, -EPROTO, "the token server's answer holds no token");
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
-			return brig_err_set(e, -EPROTO, "the token server's token is malformed");
-	return asprintf(authz, "Bearer %s", s) < 0 ? brig_err_oom(e) : 0;
-}
-
 static int token_url(const struct reg_challenge *ch, const char *scope, char **out,
 		     struct brig_err *e)
 {
@@ -219,17 +194,19 @@ static int token_url(const struct reg_challenge *ch, const char *scope, char **o
 	return r;
 }
 
+/* A new token for scope from the challenge's realm, cached; *authz is
+ * it (owned by the cache). */
 static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, const char *scope,
-		       struct brig_err *e)
+		       const char **authz, struct brig_err *e)
 {
-	if (c->n_tokens == REG_MAX_TOKENS)
-		return brig_err_set(e, -ENOSPC, "%s: too many token scopes", c->host);
 	const char *sc = ch->scope ? ch->scope : scope;
 	char *url = NULL;
 	int r = token_url(ch, sc, &url, e);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *origin = reg_origin(url), *authz = NULL;
+	_cleanup_free_ char *origin = reg_origin(url);
+	char *tok = NULL;
+	int64_t life = 0, now = reg_monotonic_now();
 	struct reg_resp resp = { .max = REG_TOKEN_MAX, .what = "token request" };
 	r = origin ? reg_http_get(c, url, "application/json", c->basic, origin, &resp, e)
 		   : brig_err_set(e, -EPROTO, "the Bearer realm is not an https URL");
@@ -237,21 +214,17 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, con
 	if (r == 0 && resp.status != 200)
 		r = reg_status_error(c, &resp, "token request", e);
 	if (r == 0)
-		r = token_from_json(&resp, &authz, e);
+		r = reg_token_parse(resp.body, resp.len, time(NULL), &tok, &life, e);
 	reg_resp_reset(&resp);
-	if (r < 0)
-		return brig_err_wrap(e, "%s: Bearer token", c->host);
-	struct reg_token *t = &c->tokens[c->n_tokens];
-	if (!(t->scope = strdup(scope ? scope : "")))
-		return brig_err_oom(e);
-	t->authz = brig_steal_ptr(authz);
-	c->n_tokens++;
-	return 0;
+	if (r == 0 && (r = reg_token_put(c, scope, tok, now + life, e)) == 0)
+		*authz = tok;
+	return r < 0 ? brig_err_wrap(e, "%s: Bearer token", c->host) : 0;
 }
 
-/* 1: retry with new credentials; 0: nothing more to try. */
+/* 1: retry with *authz; 0: nothing more to try (sent, what the refused
+ * request carried, was already our best). */
 static int answer(struct reg_client *c, const char *scope, const struct reg_resp *resp,
-		  struct brig_err *e)
+		  const char *sent, const char **authz, struct brig_err *e)
 {
 	struct reg_challenge ch;
 	int r = reg_challenge_parse(resp->www_auth, &ch, e);
@@ -262,12 +235,13 @@ static int answer(struct reg_client *c, const char *scope, const struct reg_resp
 		if (!c->basic)
 			r = brig_err_set(e, -EACCES,
 					 "%s: the registry asks for credentials and none were "
-					 "given (--authfile)",
+					 "given (brig login, or --authfile)",
 					 c->host);
 		c->basic_on = true;
+		*authz = c->basic;
 	} else {
-		r = cached_token(c, scope) ? 0 : fetch_token(c, &ch, scope, e);
-		r = r < 0 ? r : cached_token(c, scope) ? 1 : 0;
+		r = sent ? 0 : fetch_token(c, &ch, scope, authz, e);
+		r = r < 0 ? r : sent ? 0 : 1;
 	}
 	reg_challenge_clear(&ch);
 	return r;
@@ -279,12 +253,12 @@ int reg_request(struct reg_client *c, const char *repo, const char *url, const c
 	_cleanup_free_ char *scope = NULL;
 	if (repo && asprintf(&scope, "repository:%s:pull", repo) < 0)
 		return brig_err_oom(e);
+	const char *authz = c->basic_on ? c->basic : reg_token_get(c, scope, reg_monotonic_now());
 	for (int attempt = 0;; attempt++) {
-		const char *authz = c->basic_on ? c->basic : cached_token(c, scope);
 		int r = reg_http_get(c, url, accept, authz, c->origin, resp, e);
 		if (r < 0 || resp->status != 401 || attempt == 1)
 			return r;
-		if ((r = answer(c, scope, resp, e)) <= 0)
+		if ((r = answer(c, scope, resp, authz, &authz, e)) <= 0)
 			return r;
 	}
 }

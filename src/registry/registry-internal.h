@@ -9,14 +9,22 @@
 
 #include "registry/curl-shim.h"
 
+#include <time.h>
+
 /* Error bodies are kept up to this size (and the rest dropped). */
 #define REG_ERROR_BODY_MAX 4096
 #define REG_TOKEN_MAX ((size_t)64 << 10)
 #define REG_MAX_TOKENS 16
 
+#define REG_AUTHFILE_MAX ((size_t)1 << 20)
+/* A token's life when the token server does not say (distribution's
+ * token spec). */
+#define REG_TOKEN_DEFAULT_LIFE 60
+
 struct reg_token {
 	char *scope;
 	char *authz; /* "Bearer ..." */
+	int64_t expires; /* CLOCK_MONOTONIC seconds: unusable from then on */
 };
 
 struct reg_client {
@@ -101,5 +109,36 @@ int reg_request(struct reg_client *c, const char *repo, const char *url, const c
 /* The error for an unexpected status: "HOST: WHAT: 404 Not Found ...". */
 int reg_status_error(const struct reg_client *c, const struct reg_resp *resp, const char *what,
 		     struct brig_err *e);
+
+/* ---- credentials (creds.c, credhelper.c) ---- */
+
+/* What a credential helper is asked about for host (Docker Hub's
+ * "https://index.docker.io/v1/" for docker.io). */
+const char *reg_helper_server(const char *host);
+/* docker-credential-NAME get for server: 1 with *user, *password
+ * (malloc'ed), 0 when it has none. */
+int reg_helper_get(const char *name, const char *server, char **user, char **password,
+		   struct brig_err *e);
+
+/* ---- Bearer tokens (token.c) ---- */
+
+/* The token server's answer: *authz "Bearer TOKEN" (malloc'ed) and *life,
+ * the seconds it may still be used: expires_in (default
+ * REG_TOKEN_DEFAULT_LIFE) counted from issued_at when given (RFC 3339
+ * UTC), never more than expires_in from now_real, 0 when already past.
+ * Strict: a JSON object, token or access_token a printable string of at
+ * most REG_TOKEN_MAX bytes (both given: equal), expires_in a positive
+ * integer, issued_at a valid time. */
+int reg_token_parse(const char *body, size_t len, time_t now_real, char **authz, int64_t *life,
+		    struct brig_err *e);
+/* The cached token for scope that is still usable at now (monotonic
+ * seconds), or NULL. */
+const char *reg_token_get(const struct reg_client *c, const char *scope, int64_t now);
+/* Cache authz (taken over) for scope until now + life, replacing the
+ * scope's old token; when the cache is full an expired entry, else the
+ * oldest, gives way. */
+int reg_token_put(struct reg_client *c, const char *scope, char *authz, int64_t expires,
+		  struct brig_err *e);
+int64_t reg_monotonic_now(void);
 
 #endif

@@ -77,6 +77,47 @@ void reg_challenge_clear(struct reg_challenge *c);
 int reg_authfile_lookup(const char *path, const char *host, char **user, char **password,
 			struct brig_err *e);
 
+/* Where brig stores credentials (brig login) and looks first:
+ * $XDG_RUNTIME_DIR/containers/auth.json when XDG_RUNTIME_DIR is set (an
+ * absolute path), podman's place, else REG_AUTHFILE_DEFAULT; malloc'ed. */
+#define REG_AUTHFILE_DEFAULT "/etc/brig/auth.json"
+int reg_authfile_default(char **out, struct brig_err *e);
+/* The registry as brig login names it: scheme and path dropped
+ * ("https://index.docker.io/v1/" is "docker.io"), checked to be a host
+ * name or address with an optional port; malloc'ed. */
+int reg_host_normalize(const char *arg, char **out, struct brig_err *e);
+/* Store user:password for host in the auth.json at path, keeping its other
+ * entries and members: written atomically (temporary file, fsync,
+ * rename), mode 0600; a missing parent directory is made with mode 0700. */
+int reg_authfile_store(const char *path, const char *host, const char *user, const char *password,
+		       struct brig_err *e);
+/* Remove host's entry (host NULL: every entry) from the auth.json at path.
+ * 1 when something was removed, 0 when there was nothing (or no file). */
+int reg_authfile_erase(const char *path, const char *host, struct brig_err *e);
+
+/* Where credentials for host come from, in this order (the first that
+ * has an entry wins):
+ *   - authfile when not NULL (and nothing else);
+ *   - reg_authfile_default();
+ *   - Docker's config ($DOCKER_CONFIG/config.json, else
+ *     $HOME/.docker/config.json): credHelpers[host], else credsStore, run
+ *     as docker-credential-NAME get; then its auths.
+ * For docker.io the keys "https://index.docker.io/v1/", "index.docker.io"
+ * and "registry-1.docker.io" are accepted too.  1 when found (*user,
+ * *password malloc'ed; clear the password with explicit_bzero before
+ * freeing it), 0 when none, negative on a broken file or helper. */
+int reg_credentials_find(const char *host, const char *authfile, char **user, char **password,
+			 struct brig_err *e);
+
+/* The docker-credential helper Docker's config names for host
+ * (credHelpers[host], else credsStore), *name NULL when none. */
+int reg_docker_helper(const char *host, char **name, struct brig_err *e);
+/* docker-credential-NAME store / erase for host (found on PATH, run with a
+ * clean environment, no shell, bounded time; its exit status checked). */
+int reg_helper_store(const char *name, const char *host, const char *user, const char *password,
+		     struct brig_err *e);
+int reg_helper_erase(const char *name, const char *host, struct brig_err *e);
+
 /* ---- the client ------------------------------------------------------------ */
 
 struct reg_opts {

@@ -82,7 +82,8 @@ int brig_cmd_pull(const struct brig_global *g, int argc, char **argv)
 			 "--tls-verify=false turns the check off; plain http needs "
 			 "insecure = true in registries.conf)"),
 		OPT_VALUE("authfile", 0, "FILE",
-			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})"),
+			  "credentials from this auth.json only (default: brig login's "
+			  "auth.json, then Docker's config.json and credential helpers)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
