@@ -280,25 +280,31 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 	return r;
 }
 
-static int open_client(struct pull *p, struct brig_err *e)
+int eng_registry_client(const char *config, const char *authfile, const char *domain,
+			bool tls_verify, struct reg_client **out, struct brig_err *e)
 {
 	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_free_ char *user = NULL, *pass = NULL;
-	int r = eng_config_load(p->o->config, p->o->config != NULL, &cfg, e);
-	if (r == 0 && p->o->authfile &&
-	    (r = reg_authfile_lookup(p->o->authfile, p->ref.domain, &user, &pass, e)) > 0)
+	int r = eng_config_load(config, config != NULL, &cfg, e);
+	if (r == 0 && authfile && (r = reg_authfile_lookup(authfile, domain, &user, &pass, e)) > 0)
 		r = 0;
 	if (r < 0)
 		return r;
-	struct reg_opts ro = { .host = p->ref.domain,
+	struct reg_opts ro = { .host = domain,
 			       .certs_dir = cfg->registry_certs_dir,
-			       .tls_verify = p->o->tls_verify,
+			       .tls_verify = tls_verify,
 			       .user = user,
 			       .password = pass };
-	r = reg_client_new(&ro, &p->c, e);
+	r = reg_client_new(&ro, out, e);
 	if (pass)
 		explicit_bzero(pass, strlen(pass));
 	return r;
+}
+
+static int open_client(struct pull *p, struct brig_err *e)
+{
+	return eng_registry_client(p->o->config, p->o->authfile, p->ref.domain, p->o->tls_verify,
+				   &p->c, e);
 }
 
 int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,

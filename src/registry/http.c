@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define HEADER_VALUE_MAX 8192
 
@@ -155,8 +156,88 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hdrs,
-		    const char *ca_file, struct reg_resp *r, char *errbuf)
+/* All bytes were hashed: they must hash to h->want. */
+static int hash_done(struct reg_hash *h)
+{
+	char hex[BRIG_SHA256_HEX];
+	if (brig_sha256_final(h->h, hex) < 0 || !h->want || strncmp(h->want, "sha256:", 7) != 0)
+		return -EBADMSG;
+	return strcmp(h->want + 7, hex) == 0 ? 0 : -EBADMSG;
+}
+
+/* The body's next bytes; fd bytes are hashed the first time they pass. */
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct reg_body *b = arg;
+	uint64_t left = b->len - b->pos;
+	size_t want = (size_t)(n * size < left ? n * size : left);
+	if (want == 0)
+		return 0;
+	if (b->buf) {
+		memcpy(buf, (const char *)b->buf + b->pos, want);
+		b->pos += want;
+		return want;
+	}
+	uint64_t at = b->off + b->pos;
+	ssize_t got;
+	do
+		got = pread(b->fd, buf, want, (off_t)at);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		b->err = got < 0 ? -errno : -ENODATA;
+		return CURL_READFUNC_ABORT;
+	}
+	struct reg_hash *h = b->hash;
+	if (h && at <= h->upto && at + (uint64_t)got > h->upto) {
+		size_t skip = (size_t)(h->upto - at);
+		if (brig_sha256_update(h->h, buf + skip, (size_t)got - skip) < 0) {
+			b->err = -EIO;
+			return CURL_READFUNC_ABORT;
+		}
+		h->upto = at + (uint64_t)got;
+		if (h->upto == h->size && hash_done(h) < 0) {
+			b->err = -EBADMSG;
+			return CURL_READFUNC_ABORT;
+		}
+	}
+	b->pos += (uint64_t)got;
+	return (size_t)got;
+}
+
+static int on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct reg_body *b = arg;
+	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > b->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	b->pos = (uint64_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* The method: GET (the default), HEAD, or one that sends rq->body. */
+static CURLcode set_method(CURL *h, const struct reg_req *rq)
+{
+	const char *m = rq->method ? rq->method : "GET";
+	if (strcmp(m, "GET") == 0)
+		return CURLE_OK;
+	if (strcmp(m, "HEAD") == 0)
+		return curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	struct reg_body *b = rq->body;
+	if (b)
+		b->pos = 0;
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+	rc |= curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(b ? b->len : 0));
+	if (b) {
+		rc |= curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		rc |= curl_easy_setopt(h, CURLOPT_READDATA, b);
+		rc |= curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+		rc |= curl_easy_setopt(h, CURLOPT_SEEKDATA, b);
+	}
+	return rc;
+}
+
+static int set_opts(struct reg_client *c, const char *url, const struct reg_req *rq,
+		    struct curl_slist *hdrs, const char *ca_file, struct reg_resp *r, char *errbuf)
 {
 	CURL *h = c->curl;
 	curl_easy_reset(h);
@@ -182,39 +263,73 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, add_ca);
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, ca_file);
 	}
+	rc |= set_method(h, rq);
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
-/* One request, no redirect followed. */
-static int get_once(struct reg_client *c, const char *url, const char *accept, const char *authz,
-		    const char *ca_file, struct reg_resp *r, struct brig_err *e)
+/* The request's headers ("Expect:" keeps libcurl from waiting for a
+ * 100 Continue before a body). */
+static int make_headers(const struct reg_req *rq, const char *authz, struct curl_slist **out,
+			struct brig_err *e)
 {
+	const char *names[] = { "Accept", "Content-Type", "Content-Range", "Authorization" };
+	const char *vals[] = { rq->accept, rq->content_type, rq->content_range, authz };
 	struct curl_slist *hdrs = NULL, *t;
-	_cleanup_free_ char *a = NULL, *z = NULL;
-	if (accept && asprintf(&a, "Accept: %s", accept) < 0)
-		return brig_err_oom(e);
-	if (authz && asprintf(&z, "Authorization: %s", authz) < 0)
-		return brig_err_oom(e);
 	int rc = 0;
-	if (a && (t = curl_slist_append(hdrs, a)) != NULL)
-		hdrs = t;
-	else if (a)
-		rc = brig_err_oom(e);
-	if (z && (t = curl_slist_append(hdrs, z)) != NULL)
-		hdrs = t;
-	else if (z)
-		rc = brig_err_oom(e);
+	for (size_t i = 0; rc == 0 && i <= BRIG_ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *line = NULL;
+		if (i < BRIG_ARRAY_SIZE(names) && !vals[i])
+			continue;
+		if (i == BRIG_ARRAY_SIZE(names)
+			    ? !(line = strdup("Expect:"))
+			    : asprintf(&line, "%s: %s", names[i], vals[i]) < 0) {
+			line = NULL;
+			rc = brig_err_oom(e);
+		} else if ((t = curl_slist_append(hdrs, line)) != NULL) {
+			hdrs = t;
+		} else {
+			rc = brig_err_oom(e);
+		}
+		if (line)
+			explicit_bzero(line, strlen(line));
+	}
+	*out = hdrs;
+	return rc;
+}
+
+/* Wipe the header lines (one holds the credentials) and free them. */
+static void free_headers(struct curl_slist *hdrs)
+{
+	for (struct curl_slist *l = hdrs; l; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(hdrs);
+}
+
+/* One request, no redirect followed. */
+static int get_once(struct reg_client *c, const char *url, const struct reg_req *rq,
+		    const char *authz, const char *ca_file, struct reg_resp *r, struct brig_err *e)
+{
+	struct curl_slist *hdrs = NULL;
+	int rc = make_headers(rq, authz, &hdrs, e);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	r->e = e;
-	if (rc == 0 && set_opts(c, url, hdrs, ca_file, r, errbuf) < 0)
+	if (rq->body)
+		rq->body->err = 0;
+	if (rc == 0 && set_opts(c, url, rq, hdrs, ca_file, r, errbuf) < 0)
 		rc = brig_err_set(e, -EINVAL, "%s: cannot set up the request", r->what);
 	CURLcode cc = rc == 0 ? curl_easy_perform(c->curl) : CURLE_OK;
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
-	if (z)
-		explicit_bzero(z, strlen(z));
+	free_headers(hdrs);
 	if (rc < 0 || r->failed < 0)
 		return rc < 0 ? rc : r->failed;
+	if (rq->body && rq->body->err == -EBADMSG)
+		return brig_err_set(e, -EBADMSG,
+				    "%s: the bytes read do not hash to the digest (the store's "
+				    "copy is damaged: brig system check)",
+				    r->what);
+	if (rq->body && rq->body->err < 0)
+		return brig_err_set(e, rq->body->err, "%s: cannot read what is sent: %s", r->what,
+				    strerror(-rq->body->err));
 	if (cc != CURLE_OK)
 		return brig_err_set(e, -EIO, "%s: %s", r->what,
 				    errbuf[0] ? errbuf : curl_easy_strerror(cc));
@@ -222,7 +337,7 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 }
 
 /* The URL a redirect points at, resolved against url; https only. */
-static int next_url(const char *url, const char *location, const char *what, char **out,
+int reg_resolve_url(const char *url, const char *location, const char *what, char **out,
 		    struct brig_err *e)
 {
 	CURLU *u = curl_url();
@@ -261,8 +376,24 @@ static bool is_redirect(long s)
 	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
 }
 
+/* A request with a body is sent again only to a 307 or 308. */
+static bool follows(const struct reg_req *rq, long s)
+{
+	const char *m = rq->method ? rq->method : "GET";
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return true;
+	return s == 307 || s == 308;
+}
+
 int reg_http_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
 		 const char *authz_origin, struct reg_resp *resp, struct brig_err *e)
+{
+	struct reg_req rq = { .accept = accept };
+	return reg_http_do(c, url, &rq, authz, authz_origin, resp, e);
+}
+
+int reg_http_do(struct reg_client *c, const char *url, const struct reg_req *rq, const char *authz,
+		const char *authz_origin, struct reg_resp *resp, struct brig_err *e)
 {
 	_cleanup_free_ char *cur = strdup(url);
 	if (!cur)
@@ -278,12 +409,14 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 		if (r < 0)
 			return r;
 		reg_resp_reset(resp);
-		r = get_once(c, cur, accept, to_them ? authz : NULL, own ? c->ca_file : ca, resp,
-			     e);
+		r = get_once(c, cur, rq, to_them ? authz : NULL, own ? c->ca_file : ca, resp, e);
 		if (r < 0)
 			return r;
 		if (!is_redirect(resp->status))
 			return 0;
+		if (!follows(rq, resp->status))
+			return brig_err_set(e, -EPROTO, "%s: an unexpected redirect (HTTP %ld)",
+					    resp->what, resp->status);
 		if (!resp->location)
 			return brig_err_set(e, -EPROTO, "%s: a redirect without a Location",
 					    resp->what);
@@ -291,7 +424,7 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 			return brig_err_set(e, -ELOOP, "%s: more than %d redirects", resp->what,
 					    REG_MAX_REDIRECTS);
 		char *next = NULL;
-		if ((r = next_url(cur, resp->location, resp->what, &next, e)) < 0)
+		if ((r = reg_resolve_url(cur, resp->location, resp->what, &next, e)) < 0)
 			return r;
 		free(cur);
 		cur = strdup(next);
