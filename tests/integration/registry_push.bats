@@ -7,6 +7,7 @@
 bats_require_minimum_version 1.5.0
 
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
+load ../lib/registry
 
 setup_file() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
@@ -18,6 +19,8 @@ setup_file() {
 	rm -rf "$d/rootfs"
 	"$brig" --root "$d/src" import --change 'CMD ["sh"]' "$d/rootfs.tar" localhost/bb:1 >/dev/null
 	"$brig" --root "$d/src" save --format oci-archive -o "$d/img.tar" localhost/bb:1
+	skopeo copy -q "oci-archive:$d/img.tar" "oci:$d/layout:img" >/dev/null
+	make_multi "$d/layout" "$d/multi"
 
 	"$SCRIPTS/registry-test.sh" start "$d/reg" >/dev/null
 	"$SCRIPTS/registry-test.sh" start "$d/rega" --auth alice:s3cret >/dev/null
@@ -234,4 +237,32 @@ pm() {
 	run brig image push -q "$REG/test/sub:1"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ $output == "1: digest: sha256:"* ]] || false
+}
+
+@test "a multi-platform index in the store: each manifest by digest, then the index by tag" {
+	brig images >/dev/null
+	# skopeo writes the index into brig's store (an OCI layout) under the name
+	skopeo copy -q --all "oci:$D/multi:img" "oci:$ROOT/images:$REG/test/multi:1"
+	xdig=$(stored_manifest "$REG/test/multi:1")
+	xblob=$ROOT/images/blobs/sha256/${xdig#sha256:}
+	[ "$(jq -r .mediaType "$xblob")" = application/vnd.oci.image.index.v1+json ] || false
+	run --separate-stderr brig push "$REG/test/multi:1"
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; false; }
+	[[ ${lines[-1]} == "1: digest: $xdig size: $(stat -c %s "$xblob")" ]] || { echo "$output"; false; }
+	raw=$(skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/multi:1")
+	[ "$raw" = "$(cat "$xblob")" ] || { echo "the registry's index differs"; false; }
+	for m in $(jq -r '.manifests[].digest' "$xblob"); do
+		got=$(skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/multi@$m")
+		[ "$got" = "$(cat "$ROOT/images/blobs/sha256/${m#sha256:}")" ] || { echo "manifest $m"; false; }
+	done
+	# an index whose platform manifest is missing from the store is refused
+	brig tag "$REG/test/multi:1" "$REG/test/multi:2"
+	other=$(jq -r '.manifests[1].digest' "$xblob")
+	rm -f "$ROOT/images/blobs/sha256/${other#sha256:}"
+	run --separate-stderr brig push "$REG/test/multi:2"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"$other"*"not in the store"* ]] || { echo "$stderr"; false; }
+	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/multi:2"
+	[ "$status" -ne 0 ] || false
 }
