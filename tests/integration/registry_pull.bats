@@ -10,18 +10,8 @@ bats_require_minimum_version 1.5.0
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 BAD_SERVER=$BATS_TEST_DIRNAME/../lib/bad_registry.py
 
-# wait_for FILE WHAT: until FILE exists (bounded: 30 s).
-wait_for() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ -s "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for $2 ($1)" >&2
-	return 1
-}
-
-# make_multi (two platforms under one index) is in tests/lib/registry.bash.
+# wait_for and make_multi (two platforms under one index) are in
+# tests/lib/registry.bash.
 load ../lib/registry
 
 setup_file() {

@@ -7,6 +7,7 @@
 bats_require_minimum_version 1.5.0
 
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
+BAD_SERVER=$BATS_TEST_DIRNAME/../lib/bad_registry.py
 load ../lib/registry
 
 setup_file() {
@@ -30,10 +31,17 @@ setup_file() {
 	# test/src:1 is the image skopeo put there (for the mount test).
 	skopeo copy -q --dest-cert-dir "$d/reg" "oci-archive:$d/img.tar" \
 		"docker://127.0.0.1:$p/test/src:1" >/dev/null
-	for h in "127.0.0.1:$p" "127.0.0.1:$pa"; do
+	mkdir -p "$d/bad"
+	python3 "$BAD_SERVER" "$d/layout" "$d/reg/tls/server.crt" "$d/reg/tls/server.key" \
+		"$d/bad" </dev/null >"$d/bad/server.log" 2>&1 &
+	echo $! >"$d/bad/pid"
+	wait_for "$d/bad/port" "the bad registry's port"
+	local pb
+	pb=$(cat "$d/bad/port")
+	for h in "127.0.0.1:$p" "127.0.0.1:$pa" "127.0.0.1:$pb" "localhost:$pb"; do
 		mkdir -p "$d/certs/$h"
+		cp "$d/reg/ca.crt" "$d/certs/$h/ca.crt"
 	done
-	cp "$d/reg/ca.crt" "$d/certs/127.0.0.1:$p/ca.crt"
 	cp "$d/rega/ca.crt" "$d/certs/127.0.0.1:$pa/ca.crt"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
 }
@@ -42,6 +50,13 @@ teardown_file() {
 	local d=$BATS_FILE_TMPDIR
 	"$SCRIPTS/registry-test.sh" stop "$d/reg" || true
 	"$SCRIPTS/registry-test.sh" stop "$d/rega" || true
+	local pid
+	if [ -s "$d/bad/pid" ]; then
+		pid=$(cat "$d/bad/pid")
+		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$BAD_SERVER"; then
+			kill "$pid" || true
+		fi
+	fi
 }
 
 setup() {
@@ -55,6 +70,7 @@ setup() {
 	CONF=$D/brig.conf
 	REG=127.0.0.1:$(cat "$D/reg/port")
 	REGA=127.0.0.1:$(cat "$D/rega/port")
+	BAD=127.0.0.1:$(cat "$D/bad/port")
 }
 
 teardown() {
@@ -265,4 +281,42 @@ pm() {
 	[[ $stderr == *"$other"*"not in the store"* ]] || { echo "$stderr"; false; }
 	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/multi:2"
 	[ "$status" -ne 0 ] || false
+}
+
+@test "an upload's Location on another host gets no Authorization; a relative one does" {
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$BAD" "$(printf u:p | base64)" \
+		>"$BATS_TEST_TMPDIR/auth.json"
+	local_image "$BAD/push/elsewhere:1"
+	: >"$D/bad/upload.log"
+	run --separate-stderr brig push --authfile "$BATS_TEST_TMPDIR/auth.json" "$BAD/push/elsewhere:1"
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; cat "$D/bad/upload.log"; false; }
+	run grep -cx "localhost noauth" "$D/bad/upload.log"
+	[ "$output" -ge 2 ] || false # the config and the layer
+	run grep -c " auth$" "$D/bad/upload.log"
+	[ "$output" -eq 0 ] || false
+	# chunks: every PATCH goes to the Location the last answer gave
+	: >"$D/bad/upload.log"
+	BRIG_PUSH_CHUNK_SIZE=65536 run brig push --authfile "$BATS_TEST_TMPDIR/auth.json" "$BAD/push/elsewhere:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run grep -cx "localhost noauth" "$D/bad/upload.log"
+	[ "$output" -ge 4 ] || false
+	run grep -c " auth$" "$D/bad/upload.log"
+	[ "$output" -eq 0 ] || false
+	# a relative Location is the registry's own: the credentials go along
+	brig tag "$BAD/push/elsewhere:1" "$BAD/push/relative:1"
+	: >"$D/bad/upload.log"
+	run brig push --authfile "$BATS_TEST_TMPDIR/auth.json" "$BAD/push/relative:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run grep -cx "127.0.0.1 auth" "$D/bad/upload.log"
+	[ "$output" -ge 2 ] || false
+}
+
+@test "a Docker-Content-Digest that is not what was pushed: one line, 125" {
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$BAD" "$(printf u:p | base64)" \
+		>"$BATS_TEST_TMPDIR/auth.json"
+	local_image "$BAD/push/wrongdigest:1"
+	run --separate-stderr brig push --authfile "$BATS_TEST_TMPDIR/auth.json" "$BAD/push/wrongdigest:1"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"Docker-Content-Digest"* ]] || { echo "$stderr"; false; }
 }

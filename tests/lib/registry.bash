@@ -1,6 +1,17 @@
 # shellcheck shell=bash
 # Helpers of the registry tests (registry_pull.bats, registry_push.bats).
 
+# wait_for FILE WHAT: until FILE exists (bounded: 30 s).
+wait_for() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $2 ($1)" >&2
+	return 1
+}
+
 # make_multi LAYOUT OUT: OUT is LAYOUT with its image under an OCI index
 # ("img") of two platforms: linux/HOST-ARCH (the image as it is) and
 # linux/OTHER (arm64, or amd64 on arm64: a copy whose config says so).
