@@ -32,7 +32,7 @@ static int chunk_size(uint64_t *out, struct brig_err *e)
 	return 0;
 }
 
-/* --digestfile: "sha256:..." and a newline, as Docker writes it. */
+/* --digestfile: "sha256:..." without a newline, as Docker writes it. */
 static int write_digest(const char *path, const char *digest, struct brig_err *e)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -79,7 +79,7 @@ int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
 		OPT_FLAG("quiet", 'q', "print only the TAG: digest: ... line"),
-		OPT_VALUE("digestfile", 0, "FILE", "write the pushed manifest's digest to FILE"),
+		OPT_VALUE("digestfile", 0, "FILE", "write the digest pushed (sha256:...) to FILE"),
 		OPT_FLAG("tls-verify", 0,
 			 "check the registry's TLS certificate (default true; "
 			 "--tls-verify=false turns the check off)"),
