@@ -320,3 +320,17 @@ pm() {
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"Docker-Content-Digest"* ]] || { echo "$stderr"; false; }
 }
+
+@test "push: a registry whose CA brig does not trust is refused; --tls-verify=false accepts it" {
+	local_image "$REG/test/tls:1"
+	printf '{"registry-certs-dir": "%s"}\n' "$BATS_TEST_TMPDIR/no-certs" >"$BATS_TEST_TMPDIR/brig.conf"
+	run --separate-stderr "$BRIG" --root "$ROOT" --config "$BATS_TEST_TMPDIR/brig.conf" \
+		push "$REG/test/tls:1"
+	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *certificate* ]] || { echo "$stderr"; false; }
+	run --separate-stderr "$BRIG" --root "$ROOT" --config "$BATS_TEST_TMPDIR/brig.conf" \
+		push --tls-verify=false -q "$REG/test/tls:1"
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; false; }
+	[[ $output == "1: digest: sha256:"* ]] || false
+}
