@@ -334,3 +334,16 @@ pm() {
 	[ "$status" -eq 0 ] || { echo "$output $stderr"; false; }
 	[[ $output == "1: digest: sha256:"* ]] || false
 }
+
+@test "Bearer auth: a token for repository:REPO:push,pull from the challenge's realm" {
+	local_image "$BAD/push/token:1"
+	: >"$D/bad/token.log"
+	: >"$D/bad/upload.log"
+	run --separate-stderr brig push "$BAD/push/token:1"
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; cat "$D/bad/token.log"; false; }
+	run cat "$D/bad/token.log"
+	[ "${#lines[@]}" -eq 1 ] || { echo "$output"; false; } # fetched once, then cached
+	[[ $output == *"['repository:push/token:push,pull']"* ]] || { echo "$output"; false; }
+	run grep -cx "127.0.0.1 auth" "$D/bad/upload.log"
+	[ "$output" -ge 2 ] || false
+}

@@ -43,6 +43,9 @@ way (the tag is always "1"):
   push/wrongdigest  like push/relative, but a finished upload and a
                     manifest PUT answer with a Docker-Content-Digest that
                     is not what was sent
+  push/token        like push/relative behind Bearer auth: the challenge
+                    names no scope, and /token gives "tok-push" only for
+                    scope "repository:push/token:push,pull"
                     Uploads append "HOST auth|noauth" to DIR/upload.log.
 
 Requests are logged to DIR/requests.log.  Runs until killed.
@@ -134,8 +137,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if repo == "loop/img":
             return self.send(302, b"", [("Location", self.path)])
         if repo.startswith("push/"):
-            if not self.authorized():
-                return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="bad-registry"')])
+            if not self.push_authorized(repo):
+                return self.push_challenge(repo)
             return self.send(404, b"not found")
         if repo == "auth/redirect" and not self.authorized():
             return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="bad-registry"')])
@@ -201,6 +204,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         from urllib.parse import parse_qs, urlsplit
         q = parse_qs(urlsplit(self.path).query)
         log("token.log", "%s %s %s" % (q.get("service"), q.get("scope"), self.headers.get("Authorization")))
+        if q.get("service") == ["bad-registry"] and q.get("scope") == ["repository:push/token:push,pull"]:
+            body = json.dumps({"token": "tok-push", "expires_in": 300}).encode()
+            return self.send(200, body, [("Content-Type", "application/json")])
         if q.get("service") != ["bad-registry"] or q.get("scope") != ["repository:token/img:pull"]:
             return self.send(400, b"bad service or scope")
         auth = self.headers.get("Authorization")
@@ -228,6 +234,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    def push_authorized(self, repo):
+        if repo == "push/token":
+            return self.headers.get("Authorization") == "Bearer tok-push"
+        return self.authorized()
+
+    def push_challenge(self, repo):
+        chal = 'Basic realm="bad-registry"'
+        if repo == "push/token":
+            chal = 'Bearer realm="https://127.0.0.1:%d/token",service="bad-registry"' % \
+                self.server.server_address[1]
+        return self.send(401, b"{}", [("WWW-Authenticate", chal)])
+
     def push_repo(self, path):
         parts = path.split("/")
         if len(parts) < 6 or parts[1] != "v2" or parts[2] != "push":
@@ -239,8 +257,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         repo = self.push_repo(self.path.split("?")[0])
         if repo is None:
             return self.send(404, b"not found")
-        if not self.authorized():
-            return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="bad-registry"')])
+        if not self.push_authorized(repo):
+            return self.push_challenge(repo)
         uid = os.urandom(8).hex()
         with lock:
             UPLOADS[uid] = [repo, b""]
@@ -260,8 +278,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(404, b"no such upload")
         elif up[0] == "push/elsewhere" and auth:
             self.send(500, b"credentials were sent to another host")
-        elif up[0] != "push/elsewhere" and not self.authorized():
-            self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="bad-registry"')])
+        elif up[0] != "push/elsewhere" and not self.push_authorized(up[0]):
+            self.push_challenge(up[0])
         else:
             return up
         return None
@@ -292,8 +310,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             repo = self.push_repo(path)
             if repo is None:
                 return self.send(404, b"not found")
-            if not self.authorized():
-                return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="bad-registry"')])
+            if not self.push_authorized(repo):
+                return self.push_challenge(repo)
             want = "sha256:" + hashlib.sha256(data).hexdigest()
         if repo == "push/wrongdigest":
             want = "sha256:" + hashlib.sha256(b"something else").hexdigest()
