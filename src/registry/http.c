@@ -204,6 +204,16 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 	return (size_t)got;
 }
 
+/* No body: libcurl must not fall back to reading stdin. */
+static size_t on_read_none(char *buf, size_t size, size_t n, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)n;
+	(void)arg;
+	return 0;
+}
+
 static int on_seek(void *arg, curl_off_t offset, int origin)
 {
 	struct reg_body *b = arg;
@@ -227,6 +237,8 @@ static CURLcode set_method(CURL *h, const struct reg_req *rq)
 	CURLcode rc = curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
 	rc |= curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(b ? b->len : 0));
+	if (!b)
+		rc |= curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read_none);
 	if (b) {
 		rc |= curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 		rc |= curl_easy_setopt(h, CURLOPT_READDATA, b);
