@@ -279,22 +279,21 @@ static int set_opts(struct reg_client *c, const char *url, const struct reg_req 
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
-/* The request's headers ("Expect:" keeps libcurl from waiting for a
- * 100 Continue before a body). */
+/* The request's headers (an empty "Expect:" keeps libcurl from waiting
+ * for a 100 Continue before a body). */
 static int make_headers(const struct reg_req *rq, const char *authz, struct curl_slist **out,
 			struct brig_err *e)
 {
-	const char *names[] = { "Accept", "Content-Type", "Content-Range", "Authorization" };
-	const char *vals[] = { rq->accept, rq->content_type, rq->content_range, authz };
+	const char *names[] = { "Accept", "Content-Type", "Content-Range", "Authorization",
+				"Expect" };
+	const char *vals[] = { rq->accept, rq->content_type, rq->content_range, authz, "" };
 	struct curl_slist *hdrs = NULL, *t;
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i <= BRIG_ARRAY_SIZE(names); i++) {
+	for (size_t i = 0; rc == 0 && i < BRIG_ARRAY_SIZE(names); i++) {
 		_cleanup_free_ char *line = NULL;
-		if (i < BRIG_ARRAY_SIZE(names) && !vals[i])
+		if (!vals[i])
 			continue;
-		if (i == BRIG_ARRAY_SIZE(names)
-			    ? !(line = strdup("Expect:"))
-			    : asprintf(&line, "%s: %s", names[i], vals[i]) < 0) {
+		if (asprintf(&line, "%s:%s%s", names[i], vals[i][0] ? " " : "", vals[i]) < 0) {
 			line = NULL;
 			rc = brig_err_oom(e);
 		} else if ((t = curl_slist_append(hdrs, line)) != NULL) {
