@@ -280,6 +280,38 @@ int eng_logout(const char *registry, const char *authfile, bool all, char **host
 /* The user name stored for registry (-ENOENT when none). */
 int eng_login_user(const char *registry, const char *authfile, char **user, struct brig_err *e);
 
+/* ---- push (push.c; docs/registry.md) ---- */
+
+struct eng_push_opts {
+	const char *ref; /* NAME[:TAG] of an image in the store */
+	bool tls_verify; /* false: TLS certificates are not checked */
+	const char *authfile; /* auth.json with Basic credentials, or NULL */
+	const char *config; /* the engine config (brig --config), or NULL */
+	uint64_t chunk; /* blobs over this go in PATCH chunks; 0: 32 MiB */
+	/* Called once per blob with its digest and "Pushed", "Layer already
+	 * exists" or "Mounted from REPO" (may be NULL). */
+	void (*progress)(void *ctx, const char *digest, const char *what);
+	void *ctx;
+};
+
+struct eng_push_result {
+	char *tag; /* the tag pushed */
+	char digest[72]; /* the manifest's (or index's) digest */
+	uint64_t size; /* its size in bytes */
+};
+void eng_push_result_clear(struct eng_push_result *r);
+
+/*
+ * Push the image ref names in the store of ROOT to the registry and
+ * repository ref names: every blob the registry lacks (mounted from the
+ * repository the image was pulled from when that is on the same
+ * registry), then the manifest by tag, byte for byte as stored (so its
+ * digest is the same); for a multi-platform index, each manifest by
+ * digest, then the index by tag.
+ */
+int eng_push(const char *root, const struct eng_push_opts *o, struct eng_push_result *out,
+	     struct brig_err *e);
+
 /* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
 bool eng_name_valid(const char *name);
 

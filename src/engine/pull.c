@@ -285,25 +285,34 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 	return r;
 }
 
-static int open_client(struct pull *p, const struct eng_config *cfg, bool insecure,
-		       struct brig_err *e)
+/* A client for domain: credentials as reg_credentials_find finds them
+ * (authfile, else brig's auth.json, else Docker's config), certs.d from
+ * the engine config. */
+static int client_for(const struct eng_config *cfg, const char *authfile, const char *domain,
+		      bool tls_verify, bool insecure, struct reg_client **out, struct brig_err *e)
 {
 	_cleanup_free_ char *user = NULL, *pass = NULL;
-	int r = reg_credentials_find(p->ref.domain, p->o->authfile, &user, &pass, e);
+	int r = reg_credentials_find(domain, authfile, &user, &pass, e);
 	if (r > 0)
 		r = 0;
 	if (r < 0)
 		return r;
-	struct reg_opts ro = { .host = p->ref.domain,
+	struct reg_opts ro = { .host = domain,
 			       .certs_dir = cfg->registry_certs_dir,
-			       .tls_verify = p->o->tls_verify,
+			       .tls_verify = tls_verify,
 			       .user = user,
 			       .password = pass,
 			       .insecure = insecure };
-	r = reg_client_new(&ro, &p->c, e);
+	r = reg_client_new(&ro, out, e);
 	if (pass)
 		explicit_bzero(pass, strlen(pass));
 	return r;
+}
+
+static int open_client(struct pull *p, const struct eng_config *cfg, bool insecure,
+		       struct brig_err *e)
+{
+	return client_for(cfg, p->o->authfile, p->ref.domain, p->o->tls_verify, insecure, &p->c, e);
 }
 
 /* What one attempt leaves open. */
@@ -420,6 +429,21 @@ int eng_pull_name(const char *config, const char *ref, char **out, struct brig_e
 	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
 	int r = load_confs(config, false, &cfg, &rc, e);
 	return r < 0 ? r : reg_conf_expand(rc, ref, out, e);
+}
+
+int eng_registry_client(const char *config, const char *authfile, const char *domain,
+			bool tls_verify, struct reg_client **out, struct brig_err *e)
+{
+	_cleanup_eng_config_ struct eng_config *cfg = NULL;
+	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
+	int r = load_confs(config, false, &cfg, &rc, e);
+	if (r < 0)
+		return r;
+	const struct reg_conf_registry *reg = reg_conf_match(rc, domain);
+	if (reg && reg->blocked)
+		return brig_err_set(e, -EACCES, "%s is blocked by %s ([[registry]] prefix \"%s\")",
+				    domain, rc->source, reg->prefix);
+	return client_for(cfg, authfile, domain, tls_verify, reg && reg->insecure, out, e);
 }
 
 int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,

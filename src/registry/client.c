@@ -253,9 +253,16 @@ int reg_request(struct reg_client *c, const char *repo, const char *url, const c
 	_cleanup_free_ char *scope = NULL;
 	if (repo && asprintf(&scope, "repository:%s:pull", repo) < 0)
 		return brig_err_oom(e);
+	struct reg_req rq = { .accept = accept };
+	return reg_request_do(c, scope, url, &rq, resp, e);
+}
+
+int reg_request_do(struct reg_client *c, const char *scope, const char *url,
+		   const struct reg_req *rq, struct reg_resp *resp, struct brig_err *e)
+{
 	const char *authz = c->basic_on ? c->basic : reg_token_get(c, scope, reg_monotonic_now());
 	for (int attempt = 0;; attempt++) {
-		int r = reg_http_get(c, url, accept, authz, c->origin, resp, e);
+		int r = reg_http_do(c, url, rq, authz, c->origin, resp, e);
 		if (r < 0 || resp->status != 401 || attempt == 1)
 			return r;
 		if ((r = answer(c, scope, resp, authz, &authz, e)) <= 0)

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HEADER_VALUE_MAX 8192
 
@@ -168,8 +169,100 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
-static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hdrs,
-		    const char *ca_file, struct reg_resp *r, char *errbuf)
+/* All bytes were hashed: they must hash to h->want. */
+static int hash_done(struct reg_hash *h)
+{
+	char hex[BRIG_SHA256_HEX];
+	if (brig_sha256_final(h->h, hex) < 0 || !h->want || strncmp(h->want, "sha256:", 7) != 0)
+		return -EBADMSG;
+	return strcmp(h->want + 7, hex) == 0 ? 0 : -EBADMSG;
+}
+
+/* The body's next bytes; fd bytes are hashed the first time they pass. */
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct reg_body *b = arg;
+	uint64_t left = b->len - b->pos;
+	size_t want = (size_t)(n * size < left ? n * size : left);
+	if (want == 0)
+		return 0;
+	if (b->buf) {
+		memcpy(buf, (const char *)b->buf + b->pos, want);
+		b->pos += want;
+		return want;
+	}
+	uint64_t at = b->off + b->pos;
+	ssize_t got;
+	do
+		got = pread(b->fd, buf, want, (off_t)at);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		b->err = got < 0 ? -errno : -ENODATA;
+		return CURL_READFUNC_ABORT;
+	}
+	struct reg_hash *h = b->hash;
+	if (h && at <= h->upto && at + (uint64_t)got > h->upto) {
+		size_t skip = (size_t)(h->upto - at);
+		if (brig_sha256_update(h->h, buf + skip, (size_t)got - skip) < 0) {
+			b->err = -EIO;
+			return CURL_READFUNC_ABORT;
+		}
+		h->upto = at + (uint64_t)got;
+		if (h->upto == h->size && hash_done(h) < 0) {
+			b->err = -EBADMSG;
+			return CURL_READFUNC_ABORT;
+		}
+	}
+	b->pos += (uint64_t)got;
+	return (size_t)got;
+}
+
+/* No body: libcurl must not fall back to reading stdin. */
+static size_t on_read_none(char *buf, size_t size, size_t n, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)n;
+	(void)arg;
+	return 0;
+}
+
+static int on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct reg_body *b = arg;
+	if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > b->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	b->pos = (uint64_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* The method: GET (the default), HEAD, or one that sends rq->body. */
+static CURLcode set_method(CURL *h, const struct reg_req *rq)
+{
+	const char *m = rq->method ? rq->method : "GET";
+	if (strcmp(m, "GET") == 0)
+		return CURLE_OK;
+	if (strcmp(m, "HEAD") == 0)
+		return curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	struct reg_body *b = rq->body;
+	if (b)
+		b->pos = 0;
+	CURLcode rc = curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	rc |= curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+	rc |= curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(b ? b->len : 0));
+	if (!b)
+		rc |= curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read_none);
+	if (b) {
+		rc |= curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+		rc |= curl_easy_setopt(h, CURLOPT_READDATA, b);
+		rc |= curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+		rc |= curl_easy_setopt(h, CURLOPT_SEEKDATA, b);
+	}
+	return rc;
+}
+
+static int set_opts(struct reg_client *c, const char *url, const struct reg_req *rq,
+		    struct curl_slist *hdrs, const char *ca_file, struct reg_resp *r, char *errbuf)
 {
 	CURL *h = c->curl;
 	curl_easy_reset(h);
@@ -201,40 +294,74 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 		rc |= curl_easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
 		rc |= curl_easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
 	}
+	rc |= set_method(h, rq);
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 
-/* One request, no redirect followed. */
-static int get_once(struct reg_client *c, const char *url, const char *accept, const char *authz,
-		    const char *ca_file, struct reg_resp *r, CURLcode *ccp, struct brig_err *e)
+/* The request's headers (an empty "Expect:" keeps libcurl from waiting
+ * for a 100 Continue before a body). */
+static int make_headers(const struct reg_req *rq, const char *authz, struct curl_slist **out,
+			struct brig_err *e)
 {
+	const char *names[] = { "Accept", "Content-Type", "Content-Range", "Authorization",
+				"Expect" };
+	const char *vals[] = { rq->accept, rq->content_type, rq->content_range, authz, "" };
 	struct curl_slist *hdrs = NULL, *t;
-	_cleanup_free_ char *a = NULL, *z = NULL;
-	if (accept && asprintf(&a, "Accept: %s", accept) < 0)
-		return brig_err_oom(e);
-	if (authz && asprintf(&z, "Authorization: %s", authz) < 0)
-		return brig_err_oom(e);
 	int rc = 0;
-	if (a && (t = curl_slist_append(hdrs, a)) != NULL)
-		hdrs = t;
-	else if (a)
-		rc = brig_err_oom(e);
-	if (z && (t = curl_slist_append(hdrs, z)) != NULL)
-		hdrs = t;
-	else if (z)
-		rc = brig_err_oom(e);
+	for (size_t i = 0; rc == 0 && i < BRIG_ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *line = NULL;
+		if (!vals[i])
+			continue;
+		if (asprintf(&line, "%s:%s%s", names[i], vals[i][0] ? " " : "", vals[i]) < 0) {
+			line = NULL;
+			rc = brig_err_oom(e);
+		} else if ((t = curl_slist_append(hdrs, line)) != NULL) {
+			hdrs = t;
+		} else {
+			rc = brig_err_oom(e);
+		}
+		if (line)
+			explicit_bzero(line, strlen(line));
+	}
+	*out = hdrs;
+	return rc;
+}
+
+/* Wipe the header lines (one holds the credentials) and free them. */
+static void free_headers(struct curl_slist *hdrs)
+{
+	for (struct curl_slist *l = hdrs; l; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(hdrs);
+}
+
+/* One request, no redirect followed. */
+static int get_once(struct reg_client *c, const char *url, const struct reg_req *rq,
+		    const char *authz, const char *ca_file, struct reg_resp *r, CURLcode *ccp,
+		    struct brig_err *e)
+{
+	struct curl_slist *hdrs = NULL;
+	int rc = make_headers(rq, authz, &hdrs, e);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	r->e = e;
-	if (rc == 0 && set_opts(c, url, hdrs, ca_file, r, errbuf) < 0)
+	if (rq->body)
+		rq->body->err = 0;
+	if (rc == 0 && set_opts(c, url, rq, hdrs, ca_file, r, errbuf) < 0)
 		rc = brig_err_set(e, -EINVAL, "%s: cannot set up the request", r->what);
 	CURLcode cc = rc == 0 ? curl_easy_perform(c->curl) : CURLE_OK;
 	*ccp = cc;
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
-	if (z)
-		explicit_bzero(z, strlen(z));
+	free_headers(hdrs);
 	if (rc < 0 || r->failed < 0)
 		return rc < 0 ? rc : r->failed;
+	if (rq->body && rq->body->err == -EBADMSG)
+		return brig_err_set(e, -EBADMSG,
+				    "%s: the bytes read do not hash to the digest (the store's "
+				    "copy is damaged: brig system check)",
+				    r->what);
+	if (rq->body && rq->body->err < 0)
+		return brig_err_set(e, rq->body->err, "%s: cannot read what is sent: %s", r->what,
+				    strerror(-rq->body->err));
 	if (cc != CURLE_OK)
 		return brig_err_set(e, -EIO, "%s: %s", r->what,
 				    errbuf[0] ? errbuf : curl_easy_strerror(cc));
@@ -242,7 +369,7 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 }
 
 /* The URL a redirect points at, resolved against url; https only. */
-static int next_url(const char *url, const char *location, const char *what, char **out,
+int reg_resolve_url(const char *url, const char *location, const char *what, char **out,
 		    struct brig_err *e)
 {
 	CURLU *u = curl_url();
@@ -279,21 +406,21 @@ static int hop_ca(struct reg_client *c, const char *origin, char **out, struct b
 /* A request to the registry's own origin.  An insecure registry is asked
  * over https (unverified) first; when that first connection fails, the
  * client speaks plain http to it from then on. */
-static int own_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
-		   struct reg_resp *r, CURLcode *ccp, struct brig_err *e)
+static int own_get(struct reg_client *c, const char *url, const struct reg_req *rq,
+		   const char *authz, struct reg_resp *r, CURLcode *ccp, struct brig_err *e)
 {
 	if (c->plain_http) {
 		_cleanup_free_ char *h = NULL;
 		if (asprintf(&h, "http://%s", url + strlen("https://")) < 0)
 			return brig_err_oom(e);
-		return get_once(c, h, accept, authz, NULL, r, ccp, e);
+		return get_once(c, h, rq, authz, NULL, r, ccp, e);
 	}
-	int rc = get_once(c, url, accept, authz, c->ca_file, r, ccp, e);
+	int rc = get_once(c, url, rq, authz, c->ca_file, r, ccp, e);
 	if (rc == -EIO && c->insecure && !c->scheme_known) {
 		brig_err_clear(e);
 		c->plain_http = c->scheme_known = true;
 		reg_resp_reset(r);
-		return own_get(c, url, accept, authz, r, ccp, e);
+		return own_get(c, url, rq, authz, r, ccp, e);
 	}
 	c->scheme_known = c->scheme_known || rc == 0;
 	return rc;
@@ -423,19 +550,23 @@ static int give_up(const struct reg_client *c, const struct reg_resp *r, int rc,
 }
 
 /* get_once, again after a 429, a 5xx or a connection failure, as long as
- * no byte went to the sink (see REG_RETRY_ATTEMPTS). */
-static int get_retrying(struct reg_client *c, bool own, const char *url, const char *accept,
+ * no byte went to the sink (see REG_RETRY_ATTEMPTS).  Only GET and HEAD are
+ * sent again: an upload's POST, PATCH or PUT changes the registry's state,
+ * so its failure is the answer. */
+static int get_retrying(struct reg_client *c, bool own, const char *url, const struct reg_req *rq,
 			const char *authz, const char *ca_file, struct reg_resp *resp,
 			struct brig_err *e)
 {
 	long long waited = 0, ms = 0;
+	bool idempotent = !rq->method || !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD");
 	for (int n = 0;; n++) {
 		CURLcode cc = CURLE_OK;
 		reg_resp_reset(resp);
-		int r = own ? own_get(c, url, accept, authz, resp, &cc, e)
-			    : get_once(c, url, accept, authz, ca_file, resp, &cc, e);
-		bool again = r < 0 ? resp->failed == 0 && retry_curl(cc) && resp->sunk == 0
-				   : retry_status(resp->status);
+		int r = own ? own_get(c, url, rq, authz, resp, &cc, e)
+			    : get_once(c, url, rq, authz, ca_file, resp, &cc, e);
+		bool again = !idempotent ? false
+			: r < 0          ? resp->failed == 0 && retry_curl(cc) && resp->sunk == 0
+					 : retry_status(resp->status);
 		if (!again)
 			return r;
 		int w = retry_wait(c, resp, n, &ms, e);
@@ -450,8 +581,24 @@ static int get_retrying(struct reg_client *c, bool own, const char *url, const c
 	}
 }
 
+/* A request with a body is sent again only to a 307 or 308. */
+static bool follows(const struct reg_req *rq, long s)
+{
+	const char *m = rq->method ? rq->method : "GET";
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return true;
+	return s == 307 || s == 308;
+}
+
 int reg_http_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
 		 const char *authz_origin, struct reg_resp *resp, struct brig_err *e)
+{
+	struct reg_req rq = { .accept = accept };
+	return reg_http_do(c, url, &rq, authz, authz_origin, resp, e);
+}
+
+int reg_http_do(struct reg_client *c, const char *url, const struct reg_req *rq, const char *authz,
+		const char *authz_origin, struct reg_resp *resp, struct brig_err *e)
 {
 	_cleanup_free_ char *cur = strdup(url);
 	if (!cur)
@@ -466,11 +613,14 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 		int r = own ? 0 : hop_ca(c, origin, &ca, e);
 		if (r < 0)
 			return r;
-		r = get_retrying(c, own, cur, accept, to_them ? authz : NULL, ca, resp, e);
+		r = get_retrying(c, own, cur, rq, to_them ? authz : NULL, ca, resp, e);
 		if (r < 0)
 			return r;
 		if (!is_redirect(resp->status))
 			return 0;
+		if (!follows(rq, resp->status))
+			return brig_err_set(e, -EPROTO, "%s: an unexpected redirect (HTTP %ld)",
+					    resp->what, resp->status);
 		if (!resp->location)
 			return brig_err_set(e, -EPROTO, "%s: a redirect without a Location",
 					    resp->what);
@@ -478,7 +628,7 @@ int reg_http_get(struct reg_client *c, const char *url, const char *accept, cons
 			return brig_err_set(e, -ELOOP, "%s: more than %d redirects", resp->what,
 					    REG_MAX_REDIRECTS);
 		char *next = NULL;
-		if ((r = next_url(cur, resp->location, resp->what, &next, e)) < 0)
+		if ((r = reg_resolve_url(cur, resp->location, resp->what, &next, e)) < 0)
 			return r;
 		free(cur);
 		cur = strdup(next);

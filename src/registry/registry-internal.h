@@ -69,6 +69,32 @@ void reg_resp_reset(struct reg_resp *r);
  * there is none). */
 int reg_find_ca(const char *certs_dir, const char *hostport, char **out, struct brig_err *e);
 
+/* A request body: len bytes from buf, or from fd at offset off (read
+ * with pread, so it can be sent again after a 401 or a 307/308).  With
+ * hash set, the bytes of fd are hashed the first time they are read
+ * (hash->upto: how far, as an offset in fd). */
+struct reg_hash {
+	struct brig_sha256 *h;
+	uint64_t upto;
+	uint64_t size; /* the whole: when upto reaches it, the digest is */
+	const char *want; /* checked against want (a mismatch stops the request) */
+};
+struct reg_body {
+	const void *buf;
+	int fd;
+	uint64_t off, len;
+	struct reg_hash *hash;
+	uint64_t pos; /* while it is sent */
+	int err; /* a read error (negative errno) */
+};
+/* What to send: method (NULL: GET; HEAD; POST, PUT and PATCH send body,
+ * empty when NULL) and the headers that are set. */
+struct reg_req {
+	const char *method;
+	const char *accept, *content_type, *content_range;
+	struct reg_body *body;
+};
+
 /* "https://host:port" of url (the default port made explicit), malloc'ed;
  * NULL when url does not parse or is not https. */
 char *reg_origin(const char *url);
@@ -76,6 +102,14 @@ char *reg_origin(const char *url);
  * authz (a whole header value, or NULL) is sent only to authz_origin. */
 int reg_http_get(struct reg_client *c, const char *url, const char *accept, const char *authz,
 		 const char *authz_origin, struct reg_resp *resp, struct brig_err *e);
+
+/* The same for any request.  A request with a body follows only 307
+ * and 308 (the body is sent again); another redirect is an error. */
+int reg_http_do(struct reg_client *c, const char *url, const struct reg_req *rq, const char *authz,
+		const char *authz_origin, struct reg_resp *resp, struct brig_err *e);
+/* location (a Location header) resolved against url; https only. */
+int reg_resolve_url(const char *url, const char *location, const char *what, char **out,
+		    struct brig_err *e);
 
 /* Retries (http.c): 429, 500, 502, 503, 504 and transient connection
  * errors are retried, before any byte went to a sink, at most
@@ -106,6 +140,10 @@ int reg_link_next(const char *header, char **uri, const char *what, struct brig_
  * Basic credentials or a Bearer token. */
 int reg_request(struct reg_client *c, const char *repo, const char *url, const char *accept,
 		struct reg_resp *resp, struct brig_err *e);
+/* Any request, its 401 answered for scope ("repository:REPO:push,pull";
+ * NULL: none). */
+int reg_request_do(struct reg_client *c, const char *scope, const char *url,
+		   const struct reg_req *rq, struct reg_resp *resp, struct brig_err *e);
 /* The error for an unexpected status: "HOST: WHAT: 404 Not Found ...". */
 int reg_status_error(const struct reg_client *c, const struct reg_resp *resp, const char *what,
 		     struct brig_err *e);

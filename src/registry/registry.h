@@ -173,4 +173,40 @@ typedef int (*reg_sink_fn)(void *ctx, const void *buf, size_t len, struct brig_e
 int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
 		 reg_sink_fn sink, void *ctx, struct brig_err *e);
 
+/* ---- push (push.c) --------------------------------------------------------- */
+
+/* Blobs larger than this are sent in PATCH chunks of this size. */
+#define REG_PUSH_CHUNK ((uint64_t)32 << 20)
+
+/* What reg_blob_push did. */
+enum reg_push_outcome { REG_PUSH_EXISTS = 1, REG_PUSH_MOUNTED, REG_PUSH_PUSHED };
+
+struct reg_push_blob {
+	const char *repo; /* the repository pushed to */
+	const char *digest;
+	uint64_t size;
+	int fd; /* the blob's bytes, read with pread from offset 0 */
+	const char *mount_from; /* another repository of this registry said to
+				   hold the blob, or NULL */
+	uint64_t chunk; /* the chunk size (0: REG_PUSH_CHUNK) */
+};
+/*
+ * Put a blob into REPO unless the registry has it (HEAD): a
+ * cross-repository mount from mount_from first when given (a 202 answer
+ * starts an upload instead), else POST; then one PUT with the whole blob,
+ * or PATCH chunks (Content-Range) and a PUT, for blobs over the chunk
+ * size.  The bytes are hashed while they are sent and must hash to the
+ * digest; the registry's Docker-Content-Digest must name it.  Location
+ * headers are resolved against the request and follow http.c's rules
+ * (https only; Authorization only to the registry's origin).  Returns a
+ * reg_push_outcome or a negative errno.
+ */
+int reg_blob_push(struct reg_client *c, const struct reg_push_blob *b, struct brig_err *e);
+/* PUT /v2/REPO/manifests/REF: exactly body, as media_type; the answer's
+ * Docker-Content-Digest (when sent) must be the body's digest, which is
+ * written to digest. */
+int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
+		     const char *media_type, const void *body, size_t len,
+		     char digest[REG_DIGEST_SIZE], struct brig_err *e);
+
 #endif /* BRIG_REGISTRY_H */

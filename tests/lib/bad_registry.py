@@ -34,6 +34,19 @@ way (the tag is always "1"):
                     to https://localhost:PORT/elsewhere/..., which serves them
                     only when no Authorization header arrives (else 500), and
                     appends "auth" or "noauth" to DIR/elsewhere.log
+  push/elsewhere    for brig push (Basic auth u:p; every blob is missing):
+                    an upload's Location is https://localhost:PORT/upload/ID,
+                    which refuses (500) any request with an Authorization
+                    header; PATCH answers with a relative Location
+  push/relative     the same with a relative Location (/upload/ID) on the
+                    registry's own host
+  push/wrongdigest  like push/relative, but a finished upload and a
+                    manifest PUT answer with a Docker-Content-Digest that
+                    is not what was sent
+  push/token        like push/relative behind Bearer auth: the challenge
+                    names no scope, and /token gives "tok-push" only for
+                    scope "repository:push/token:push,pull"
+                    Uploads append "HOST auth|noauth" to DIR/upload.log.
 
 Requests are logged to DIR/requests.log.  Runs until killed.
 """
@@ -65,6 +78,7 @@ CONFIG = MDOC["config"]["digest"]
 LAYERS = [l["digest"] for l in MDOC["layers"]]
 MTYPE = MDOC.get("mediaType", TOP["mediaType"])
 lock = threading.Lock()
+UPLOADS = {}  # id -> [repo, bytes so far]
 
 
 def log(name, line):
@@ -124,6 +138,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(401, b"{}", [("WWW-Authenticate", chal)])
         if repo == "loop/img":
             return self.send(302, b"", [("Location", self.path)])
+        if repo.startswith("push/"):
+            if not self.push_authorized(repo):
+                return self.push_challenge(repo)
+            return self.send(404, b"not found")
         if repo == "auth/redirect" and not self.authorized():
             return self.send(401, b"{}", [("WWW-Authenticate", 'Basic realm="bad-registry"')])
         if kind == "manifests":
@@ -188,6 +206,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         from urllib.parse import parse_qs, urlsplit
         q = parse_qs(urlsplit(self.path).query)
         log("token.log", "%s %s %s" % (q.get("service"), q.get("scope"), self.headers.get("Authorization")))
+        if q.get("service") == ["bad-registry"] and q.get("scope") == ["repository:push/token:push,pull"]:
+            body = json.dumps({"token": "tok-push", "expires_in": 300}).encode()
+            return self.send(200, body, [("Content-Type", "application/json")])
         if q.get("service") != ["bad-registry"] or q.get("scope") != ["repository:token/img:pull"]:
             return self.send(400, b"bad service or scope")
         auth = self.headers.get("Authorization")
@@ -208,6 +229,95 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, f.read(), [("Content-Type", "application/octet-stream")])
 
     do_HEAD = do_GET
+
+    # ---- brig push: the push/* repositories --------------------------------
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def push_authorized(self, repo):
+        if repo == "push/token":
+            return self.headers.get("Authorization") == "Bearer tok-push"
+        return self.authorized()
+
+    def push_challenge(self, repo):
+        chal = 'Basic realm="bad-registry"'
+        if repo == "push/token":
+            chal = 'Bearer realm="https://127.0.0.1:%d/token",service="bad-registry"' % \
+                self.server.server_address[1]
+        return self.send(401, b"{}", [("WWW-Authenticate", chal)])
+
+    def push_repo(self, path):
+        parts = path.split("/")
+        if len(parts) < 6 or parts[1] != "v2" or parts[2] != "push":
+            return None
+        return parts[2] + "/" + parts[3]
+
+    def do_POST(self):
+        self.body()
+        repo = self.push_repo(self.path.split("?")[0])
+        if repo is None:
+            return self.send(404, b"not found")
+        if not self.push_authorized(repo):
+            return self.push_challenge(repo)
+        uid = os.urandom(8).hex()
+        with lock:
+            UPLOADS[uid] = [repo, b""]
+        loc = "/upload/" + uid
+        if repo == "push/elsewhere":
+            loc = "https://localhost:%d/upload/%s" % (self.server.server_address[1], uid)
+        return self.send(202, b"", [("Location", loc)])
+
+    def upload(self):
+        """The upload this request continues, or None (an answer was sent)."""
+        host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+        auth = self.headers.get("Authorization") is not None
+        log("upload.log", "%s %s" % (host, "auth" if auth else "noauth"))
+        with lock:
+            up = UPLOADS.get(self.path.split("?")[0][len("/upload/"):])
+        if up is None:
+            self.send(404, b"no such upload")
+        elif up[0] == "push/elsewhere" and auth:
+            self.send(500, b"credentials were sent to another host")
+        elif up[0] != "push/elsewhere" and not self.push_authorized(up[0]):
+            self.push_challenge(up[0])
+        else:
+            return up
+        return None
+
+    def do_PATCH(self):
+        data = self.body()
+        if not self.path.startswith("/upload/"):
+            return self.send(404, b"not found")
+        up = self.upload()
+        if up is not None:
+            up[1] += data
+            uid = self.path.split("?")[0][len("/upload/"):]
+            self.send(202, b"", [("Location", "/upload/" + uid), ("Range", "0-%d" % (len(up[1]) - 1))])
+
+    def do_PUT(self):
+        from urllib.parse import parse_qs
+        path, _, query = self.path.partition("?")
+        data = self.body()
+        if path.startswith("/upload/"):
+            up = self.upload()
+            if up is None:
+                return
+            blob, want = up[1] + data, parse_qs(query).get("digest", [""])[0]
+            if "sha256:" + hashlib.sha256(blob).hexdigest() != want:
+                return self.send(400, b"digest mismatch")
+            repo = up[0]
+        else:
+            repo = self.push_repo(path)
+            if repo is None:
+                return self.send(404, b"not found")
+            if not self.push_authorized(repo):
+                return self.push_challenge(repo)
+            want = "sha256:" + hashlib.sha256(data).hexdigest()
+        if repo == "push/wrongdigest":
+            want = "sha256:" + hashlib.sha256(b"something else").hexdigest()
+        return self.send(201, b"", [("Docker-Content-Digest", want)])
 
 
 # Extra repositories, each a function (handler, kind, ref) -> response;

@@ -201,6 +201,7 @@ int brig_cmd_save(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_pull(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_login(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_logout(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_push(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_check(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv);
 

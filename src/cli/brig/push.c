@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brig push: an image of the store to a registry (OCI distribution API);
+ * one line per blob, then "TAG: digest: DIGEST size: N" as Docker prints
+ * it.  See docs/registry.md.
+ */
+#include "cli/brig/brig-internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tests force the chunked upload on small blobs with this (bytes). */
+#define CHUNK_ENV "BRIG_PUSH_CHUNK_SIZE"
+
+static void print_blob(void *ctx, const char *digest, const char *what)
+{
+	(void)ctx;
+	printf("%.12s: %s\n", digest + 7, what);
+	fflush(stdout);
+}
+
+static int chunk_size(uint64_t *out, struct brig_err *e)
+{
+	const char *v = getenv(CHUNK_ENV);
+	*out = 0;
+	if (!v || !v[0])
+		return 0;
+	if (brig_parse_u64(v, out) < 0 || *out == 0)
+		return brig_err_set(e, -EINVAL, "%s='%.40s': expected a number of bytes > 0",
+				    CHUNK_ENV, v);
+	return 0;
+}
+
+/* --digestfile: "sha256:..." without a newline, as Docker writes it. */
+static int write_digest(const char *path, const char *digest, struct brig_err *e)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return brig_err_sys(e, errno, "--digestfile %s", path);
+	if (brig_write_all(fd, digest, strlen(digest)) < 0)
+		return brig_err_sys(e, errno, "--digestfile %s", path);
+	if (close(brig_steal_fd(fd)) < 0)
+		return brig_err_sys(e, errno, "--digestfile %s", path);
+	return 0;
+}
+
+static int push(const struct brig_global *g, struct opt *o, const char *ref)
+{
+	const char *tv = opts_find(o, "tls-verify")->value;
+	const char *df = opts_find(o, "digestfile")->value;
+	bool quiet = opts_find(o, "quiet")->set;
+	struct eng_push_opts po = {
+		.ref = ref,
+		.tls_verify = !(tv && strcmp(tv, "false") == 0),
+		.authfile = opts_find(o, "authfile")->value,
+		.config = g->config,
+		.progress = quiet ? NULL : print_blob,
+	};
+	_cleanup_err_ struct brig_err e = { 0 };
+	struct eng_push_result res = { 0 };
+	int r = chunk_size(&po.chunk, &e);
+	if (r == 0)
+		r = eng_push(g->root, &po, &res, &e);
+	if (r == 0 && df)
+		r = write_digest(df, res.digest, &e);
+	if (r == 0)
+		printf("%s: digest: %s size: %llu\n", res.tag, res.digest,
+		       (unsigned long long)res.size);
+	eng_push_result_clear(&res);
+	if (r < 0) {
+		brig_err_wrap(&e, "push %s", ref);
+		return brig_fail(&e);
+	}
+	return 0;
+}
+
+int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT_FLAG("quiet", 'q', "print only the TAG: digest: ... line"),
+		OPT_VALUE("digestfile", 0, "FILE", "write the digest pushed (sha256:...) to FILE"),
+		OPT_FLAG("tls-verify", 0,
+			 "check the registry's TLS certificate (default true; "
+			 "--tls-verify=false turns the check off)"),
+		OPT_VALUE("authfile", 0, "FILE",
+			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})"),
+		{ 0 },
+	};
+	_cleanup_free_ char **pos = NULL;
+	size_t npos = 0;
+	int p = brig_parse("push", "NAME[:TAG]", o, argc, argv, &pos, &npos, 1, 1);
+	int rc = p < 0 ? BRIG_EXIT_FAIL : p == 0 ? 0 : push(g, o, pos[0]);
+	opts_free(o);
+	return rc;
+}

@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# Helpers of the registry tests (registry_pull.bats, registry_push.bats).
+
+# wait_for FILE WHAT: until FILE exists (bounded: 30 s).
+wait_for() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $2 ($1)" >&2
+	return 1
+}
+
+# make_multi LAYOUT OUT: OUT is LAYOUT with its image under an OCI index
+# ("img") of two platforms: linux/HOST-ARCH (the image as it is) and
+# linux/OTHER (arm64, or amd64 on arm64: a copy whose config says so).
+make_multi() {
+	cp -a "$1" "$2"
+	python3 - "$2" <<-'PY'
+		import hashlib, json, platform, sys
+		d = sys.argv[1]
+		def put(obj):
+		    b = json.dumps(obj).encode()
+		    h = "sha256:" + hashlib.sha256(b).hexdigest()
+		    open(d + "/blobs/sha256/" + h[7:], "wb").write(b)
+		    return h, len(b)
+		idx = json.load(open(d + "/index.json"))
+		top = idx["manifests"][0]
+		man = json.load(open(d + "/blobs/sha256/" + top["digest"][7:]))
+		cfg = json.load(open(d + "/blobs/sha256/" + man["config"]["digest"][7:]))
+		host = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+		other = "amd64" if host == "arm64" else "arm64"
+		cfg["architecture"] = other
+		man["config"]["digest"], man["config"]["size"] = put(cfg)
+		od, osz = put(man)
+		ents = [dict(mediaType=top["mediaType"], digest=top["digest"], size=top["size"],
+		             platform=dict(architecture=host, os="linux")),
+		        dict(mediaType=top["mediaType"], digest=od, size=osz,
+		             platform=dict(architecture=other, os="linux"))]
+		xd, xs = put({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+		              "manifests": ents})
+		idx["manifests"] = [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": xd,
+		                     "size": xs, "annotations": {"org.opencontainers.image.ref.name": "img"}}]
+		json.dump(idx, open(d + "/index.json", "w"))
+		open(d + "/other-arch", "w").write(other + "\n")
+	PY
+}
