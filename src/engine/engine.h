@@ -130,6 +130,13 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
  * container's own). */
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);
 int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e);
+/* Freeze (pause) or thaw (unpause) a running container's processes with
+ * the cgroup freezer (pause.c). */
+int eng_pause(struct eng *g, const char *id, bool pause, struct brig_err *e);
+/* What the container changed in its image (brig diff): an array of
+ * {"Path": "/...", "Kind": 0 changed | 1 added | 2 deleted}, sorted by
+ * path, read from its overlay upper directory (diff.c). */
+int eng_diff(struct eng *g, const char *id, json_t **out, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
 /* Remove; force: stop (kill) it first when running; volumes: its anonymous

@@ -40,6 +40,7 @@ struct eng_rec_state {
 	pid_t pid; /* the init while running, else 0 */
 	int exit_code;
 	bool oom_killed;
+	bool paused; /* not recorded: read from the freezer (pause.c) */
 	char *error; /* "" when none */
 	char *started_at, *finished_at; /* RFC 3339, Docker's zero time when never */
 };

@@ -43,7 +43,18 @@ struct pack_ctx {
 	char *xlist, *xval; /* xattr names and one value */
 	char path[PATH_MAX];
 	bool opaque; /* set by add_xattrs for an opaque upper directory */
+	const struct img_pack_ids *ids; /* NULL: owners as they are */
 };
+
+/* An owner as the layer records it: relative to the range when one is
+ * given (outside it: the overflow id, as the kernel shows one). */
+static uint32_t layer_id(const struct img_pack_ids *ids, uint32_t id, bool gid)
+{
+	if (!ids)
+		return id;
+	uint32_t base = gid ? ids->gid : ids->uid;
+	return id >= base && id - base < ids->size ? id - base : IMG_PACK_OVERFLOW_ID;
+}
 
 static int pack_error(struct pack_ctx *c, struct archive *a, const char *what)
 {
@@ -251,8 +262,8 @@ static void fill_entry(struct pack_ctx *c, const char *name, const struct stat *
 	archive_entry_clear(c->ae);
 	archive_entry_copy_pathname(c->ae, name);
 	archive_entry_set_mode(c->ae, st->st_mode);
-	archive_entry_set_uid(c->ae, st->st_uid);
-	archive_entry_set_gid(c->ae, st->st_gid);
+	archive_entry_set_uid(c->ae, layer_id(c->ids, st->st_uid, false));
+	archive_entry_set_gid(c->ae, layer_id(c->ids, st->st_gid, true));
 	archive_entry_set_mtime(c->ae, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
 		archive_entry_set_rdevmajor(c->ae, major(st->st_rdev));
@@ -463,7 +474,16 @@ static int pack_finish(struct pack_ctx *c, char digest[IMG_DIGEST_LEN],
 int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 		   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
-	struct pack_ctx c = { .src = src_dirfd, .out_fd = out_fd, .flags = flags, .e = e };
+	return img_layer_pack_ids(src_dirfd, out_fd, comp, flags, NULL, digest, diff_id, e);
+}
+
+int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
+		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
+		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
+{
+	struct pack_ctx c = {
+		.src = src_dirfd, .out_fd = out_fd, .flags = flags, .e = e, .ids = ids
+	};
 	int r = 0;
 	if (comp != IMG_COMP_NONE && comp != IMG_COMP_GZIP && comp != IMG_COMP_ZSTD)
 		return brig_err_set(e, -EINVAL, "unknown compression %d", (int)comp);
