@@ -137,6 +137,19 @@ int eng_pause(struct eng *g, const char *id, bool pause, struct brig_err *e);
  * {"Path": "/...", "Kind": 0 changed | 1 added | 2 deleted}, sorted by
  * path, read from its overlay upper directory (diff.c). */
 int eng_diff(struct eng *g, const char *id, json_t **out, struct brig_err *e);
+/* brig commit (commit.c): the container's changes as a new image. */
+struct eng_commit_opts {
+	bool pause; /* freeze it while its changes are packed */
+	const char *comment, *author; /* -m, -a (NULL: none) */
+	const char *ref; /* NAME[:TAG], or NULL: an unnamed image */
+	/* Changes the image config's "config" object (the -c instructions);
+	 * NULL: none. */
+	int (*edit)(json_t *config, void *arg, struct brig_err *e);
+	void *arg;
+};
+/* image_id receives the new image's id (its config digest, "sha256:..."). */
+int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, char image_id[72],
+	       struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
 /* Remove; force: stop (kill) it first when running; volumes: its anonymous
