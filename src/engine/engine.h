@@ -150,6 +150,9 @@ struct eng_commit_opts {
 /* image_id receives the new image's id (its config digest, "sha256:..."). */
 int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, char image_id[72],
 	       struct brig_err *e);
+/* brig export (export.c): the container's flattened filesystem as a tar
+ * written to out_fd. */
+int eng_export(struct eng *g, const char *id, int out_fd, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
 /* Remove; force: stop (kill) it first when running; volumes: its anonymous

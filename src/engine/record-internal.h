@@ -123,4 +123,15 @@ void eng_records_clear(struct eng_records *all);
 int eng_record_set_state(struct eng_record *rec, enum eng_status status, pid_t pid, int exit_code,
 			 const char *error, struct brig_err *e);
 
+/* ctrfs.c: a container's whole root filesystem (running: as its init sees
+ * it; otherwise mounted, detached, with its lock held).  rec is its record. */
+struct eng_ctr_root {
+	int fd; /* the root directory (O_PATH or a detached mount) */
+	int lockfd;
+	bool running;
+	struct eng_record rec;
+};
+int eng_ctr_root_open(struct eng *g, const char *id, struct eng_ctr_root *root, struct brig_err *e);
+void eng_ctr_root_close(struct eng_ctr_root *root);
+
 #endif

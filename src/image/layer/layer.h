@@ -119,6 +119,9 @@ enum {
 	 * ".wh.NAME" files, opaque directories get a ".wh..wh..opq" entry, and
 	 * overlayfs' own xattrs are left out. */
 	IMG_PACK_OVERLAY_UPPER = 1 << 0,
+	/* A directory on another mount than src_dirfd (a container's /proc,
+	 * /sys, volumes) is written, empty: its contents are not. */
+	IMG_PACK_ONE_MOUNT = 1 << 1,
 };
 
 /*

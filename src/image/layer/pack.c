@@ -44,7 +44,33 @@ struct pack_ctx {
 	char path[PATH_MAX];
 	bool opaque; /* set by add_xattrs for an opaque upper directory */
 	const struct img_pack_ids *ids; /* NULL: owners as they are */
+	uint64_t mnt_id; /* IMG_PACK_ONE_MOUNT: the mount of src_dirfd */
 };
+
+static int mount_id(int fd, uint64_t *id)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return -ENOTSUP;
+	*id = stx.stx_mnt_id;
+	return 0;
+}
+
+/* IMG_PACK_ONE_MOUNT: a directory on another mount is packed empty. */
+static int other_mount(struct pack_ctx *c, int fd, bool *other)
+{
+	uint64_t id = 0;
+	*other = false;
+	if (!(c->flags & IMG_PACK_ONE_MOUNT))
+		return 0;
+	int r = mount_id(fd, &id);
+	if (r < 0)
+		return brig_err_sys(c->e, -r, "the mount of '%s'", c->path);
+	*other = id != c->mnt_id;
+	return 0;
+}
 
 /* An owner as the layer records it: relative to the range when one is
  * given (outside it: the overflow id, as the kernel shows one). */
@@ -423,6 +449,9 @@ static int pack_one(struct pack_ctx *c, int depth)
 			return brig_err_set(c->e, -ENAMETOOLONG, "'%s' is too long", c->path);
 		r = write_marker(c, name, &st);
 	}
+	bool other = false;
+	if (r == 0 && (r = other_mount(c, fd, &other)) == 0 && other)
+		return 0;
 	return r < 0 ? r : pack_dir(c, depth + 1);
 }
 
@@ -494,6 +523,8 @@ int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, uns
 	c.xval = malloc(XATTR_VALUE_MAX);
 	if (!c.h_out || !c.h_tar || !c.buf || !c.xlist || !c.xval)
 		r = brig_err_set(e, -ENOMEM, "allocating pack buffers");
+	if (r == 0 && (flags & IMG_PACK_ONE_MOUNT) && (r = mount_id(src_dirfd, &c.mnt_id)) < 0)
+		r = brig_err_sys(e, -r, "the mount of the tree to pack");
 	if (r == 0)
 		r = open_writers(&c, comp);
 	if (r == 0)
