@@ -153,6 +153,14 @@ int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, c
 /* brig export (export.c): the container's flattened filesystem as a tar
  * written to out_fd. */
 int eng_export(struct eng *g, const char *id, int out_fd, struct brig_err *e);
+/* brig cp (cp.c): copy between a container's filesystem and the host. */
+struct eng_cp_opts {
+	bool to_container; /* host_path -> ctr_path, else ctr_path -> host_path */
+	const char *ctr_path, *host_path;
+	bool follow; /* -L: follow the source if it is a symlink */
+	bool archive; /* -a: keep owners (else: the container's root, or ours) */
+};
+int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
 /* Remove; force: stop (kill) it first when running; volumes: its anonymous
