@@ -15,6 +15,8 @@
  */
 #include "engine/record-internal.h"
 
+#include "image/layer/layer.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -300,13 +302,58 @@ static int do_cp(struct cp_ctx *c, int root)
 	return copy_entry(c, s, d, name, 0);
 }
 
+/* CONTAINER:SRC -: a tar of SRC (named as it is) with the container's
+ * owners; the last component is never followed. */
+static int tar_out(struct cp_ctx *c, int root)
+{
+	char base[NAME_MAX + 1];
+	_cleanup_close_ int dir = brig_open_parent_in_root(root, c->o->ctr_path, base, 0, c->e);
+	if (dir < 0)
+		return brig_err_wrap(c->e, "source %s", c->o->ctr_path);
+	const struct eng_userns *u = c->u;
+	struct img_pack_ids ids = { u->uid, u->gid, u->size };
+	return img_layer_pack_entry(dir, base, c->o->tar_fd, u->enabled ? &ids : NULL, c->e);
+}
+
+/* - CONTAINER:DEST: the tar unpacked (by the safe unpacker) into a
+ * directory of the store first, then copied into DEST, a directory, as
+ * any copy in is, with the tar's owners (-a). */
+static int tar_in(struct eng *g, struct cp_ctx *c, int root)
+{
+	_cleanup_close_ int d = brig_open_in_root(root, c->o->ctr_path, O_PATH | O_DIRECTORY, 0, 0,
+						  c->e);
+	if (d < 0)
+		return brig_err_wrap(c->e, "destination %s (must be a directory)", c->o->ctr_path);
+	char tmp[64];
+	(void)snprintf(tmp, sizeof(tmp), ".cp-%d", (int)getpid());
+	if (mkdirat(g->rootfd, tmp, 0700) < 0)
+		return brig_err_sys(c->e, errno, "making %s/%s", g->root, tmp);
+	int t = BRIG_RETRY(openat(g->rootfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	struct img_unpack_result res = { 0 };
+	int r = t < 0 ? brig_err_sys(c->e, errno, "opening %s/%s", g->root, tmp)
+		      : img_layer_unpack(c->o->tar_fd, t, NULL, &res, c->e);
+	img_unpack_result_clear(&res);
+	struct eng_cp_opts o = *c->o;
+	o.archive = true;
+	struct cp_ctx keep = { .o = &o, .u = c->u, .e = c->e };
+	if (r == 0)
+		r = copy_children(&keep, t, d, c->o->ctr_path, 0);
+	if (t >= 0)
+		(void)close(t);
+	_cleanup_err_ struct brig_err ignored = { 0 };
+	(void)brig_rm_rf(g->rootfd, tmp, &ignored);
+	return r;
+}
+
 int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct brig_err *e)
 {
 	struct eng_ctr_root root;
 	int r = eng_ctr_root_open(g, id, &root, e);
 	if (r == 0) {
 		struct cp_ctx c = { .o = o, .u = &root.rec.userns, .e = e };
-		r = do_cp(&c, root.fd);
+		r = o->tar_fd < 0         ? do_cp(&c, root.fd)
+			: o->to_container ? tar_in(g, &c, root.fd)
+					  : tar_out(&c, root.fd);
 	}
 	eng_ctr_root_close(&root);
 	return r;

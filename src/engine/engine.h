@@ -159,6 +159,8 @@ struct eng_cp_opts {
 	const char *ctr_path, *host_path;
 	bool follow; /* -L: follow the source if it is a symlink */
 	bool archive; /* -a: keep owners (else: the container's root, or ours) */
+	int tar_fd; /* >= 0: the host side is a tar stream ("-") read or written
+		       here instead of host_path; otherwise -1 */
 };
 int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */

@@ -92,3 +92,15 @@ ctr() { # NAME SCRIPT: a writable container that ran SCRIPT and sleeps
 	done
 	[ ! -e "/etc/$PROBE" ] || false
 }
+
+@test "cp - into a directory whose subdirectory the container made a symlink to /etc" {
+	ctr s6 'mkdir /dst; ln -s /etc /dst/q'
+	mkdir -p "$D/t/q"
+	echo probe >"$D/t/q/$PROBE"
+	tar -C "$D/t" -cf "$D/a.tar" q
+	run bash -c "'$BRIG' --root '$ROOT' cp - s6:/dst <'$D/a.tar'"
+	[[ "$output" == *"not a directory"* ]] || false
+	run brig cp "$D/t/q" s6:/dst
+	[[ "$output" == *"not a directory"* ]] || false
+	[ ! -e "/etc/$PROBE" ] || false
+}

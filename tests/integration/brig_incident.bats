@@ -187,3 +187,22 @@ make_changes() {
 	run brig cp k1:/nonexistent "$d/x"
 	[ "$status" -eq 125 ] || false
 }
+
+@test "cp with -: a tar of the source out, a tar into a directory in" {
+	run brig run -d --read-write --name k2 bb:1 sleep 1000
+	run brig exec k2 sh -c 'mkdir -p /x/y && echo 1 >/x/y/z && chown 7:7 /x/y/z && ln -s /etc/shadow /x/l'
+	[ "$status" -eq 0 ] || false
+	run bash -c "'$BRIG' --root '$ROOT' cp k2:/x - | tar -tv"
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == *" 7/7 "*" x/y/z"* ]] || false
+	[[ "$output" == *"x/l -> /etc/shadow"* ]] || false
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/t/q"
+	echo w >"$d/t/q/w"
+	run bash -c "tar -C '$d/t' --owner=3 --group=3 -c q | '$BRIG' --root '$ROOT' cp - k2:/x"
+	[ "$status" -eq 0 ] || false
+	run brig exec k2 sh -c 'cat /x/q/w; stat -c %u:%g /x/q/w'
+	[ "$output" = $'w\n3:3' ] || false
+	run bash -c "'$BRIG' --root '$ROOT' cp - k2:/no/such/dir </dev/null"
+	[ "$status" -eq 125 ] || false
+}

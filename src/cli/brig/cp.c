@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "CONTAINER:PATH" as Docker reads it: a colon before any slash, in an
  * argument that does not start with "/" or "." (write ./a:b for a local
@@ -47,9 +48,13 @@ int brig_cmd_cp(const struct brig_global *g, int argc, char **argv)
 		fprintf(stderr, "brig: cp: exactly one of SRC and DEST must be CONTAINER:PATH\n");
 		return BRIG_EXIT_FAIL;
 	}
+	c.tar_fd = -1;
 	if (strcmp(src_ctr ? pos[1] : pos[0], "-") == 0) {
-		fprintf(stderr, "brig: cp: '-' (a tar stream) is not supported; name a path\n");
-		return BRIG_EXIT_FAIL;
+		c.tar_fd = src_ctr ? STDOUT_FILENO : STDIN_FILENO;
+		if (src_ctr && isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "brig: cp: refusing to write a tar to a terminal\n");
+			return BRIG_EXIT_FAIL;
+		}
 	}
 	c.to_container = dst_ctr != NULL;
 	c.ctr_path = src_ctr ? src_path : dst_path;

@@ -150,5 +150,10 @@ struct img_pack_ids {
 int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
 		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
+/* An uncompressed tar of one entry of the directory dirfd (a file, a
+ * symlink as a link, or a directory with everything in it), named as it
+ * is there ("NAME", "NAME/..."): brig cp CONTAINER:SRC -. */
+int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct img_pack_ids *ids,
+			 struct brig_err *e);
 
 #endif /* BRIG_IMAGE_LAYER_H */

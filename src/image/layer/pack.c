@@ -506,9 +506,11 @@ int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigne
 	return img_layer_pack_ids(src_dirfd, out_fd, comp, flags, NULL, digest, diff_id, e);
 }
 
-int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
-		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
-		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
+/* The tree beneath src_dirfd, or (entry) that one entry of it and what is
+ * beneath it. */
+static int pack_tree(int src_dirfd, const char *entry, int out_fd, enum img_compression comp,
+		     unsigned flags, const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
+		     char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
 	struct pack_ctx c = {
 		.src = src_dirfd, .out_fd = out_fd, .flags = flags, .e = e, .ids = ids
@@ -527,8 +529,10 @@ int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, uns
 		r = brig_err_sys(e, -r, "the mount of the tree to pack");
 	if (r == 0)
 		r = open_writers(&c, comp);
+	if (r == 0 && entry && brig_snprintf(c.path, sizeof(c.path), "%s", entry) < 0)
+		r = brig_err_set(e, -ENAMETOOLONG, "'%s' is too long", entry);
 	if (r == 0)
-		r = pack_dir(&c, 0);
+		r = entry ? pack_one(&c, 0) : pack_dir(&c, 0);
 	if (r == 0)
 		r = pack_finish(&c, digest, diff_id);
 	/* After a failure, free still closes (and may write an end marker
@@ -549,4 +553,20 @@ int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, uns
 	free(c.link_paths);
 	inoset_free(&c.links);
 	return r;
+}
+
+int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
+		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
+		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
+{
+	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, digest, diff_id, e);
+}
+
+int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct img_pack_ids *ids,
+			 struct brig_err *e)
+{
+	char digest[IMG_DIGEST_LEN], diff_id[IMG_DIGEST_LEN];
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return brig_err_set(e, -EINVAL, "'%s' is not a name in its directory", name);
+	return pack_tree(dirfd, name, out_fd, IMG_COMP_NONE, 0, ids, digest, diff_id, e);
 }
