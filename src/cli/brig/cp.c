@@ -35,7 +35,7 @@ int brig_cmd_cp(const struct brig_global *g, int argc, char **argv)
 	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = brig_parse("cp", "CONTAINER:SRC DEST | SRC CONTAINER:DEST", o, argc, argv, &pos,
+	int p = brig_parse("cp", "CONTAINER:SRC DEST|- | SRC|- CONTAINER:DEST", o, argc, argv, &pos,
 			   &npos, 2, 2);
 	struct eng_cp_opts c = { .archive = o[0].set, .follow = o[1].set };
 	opts_free(o);
