@@ -349,6 +349,13 @@ int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct br
 {
 	struct eng_ctr_root root;
 	int r = eng_ctr_root_open(g, id, &root, e);
+	/* As Docker: not into a read-only root, running or not. */
+	if (r == 0 && o->to_container &&
+	    json_is_true(json_object_get(json_object_get(root.rec.spec, "root"), "readonly")))
+		r = brig_err_set(e, -EROFS,
+				 "container %.12s's root filesystem is read-only (--read-write "
+				 "makes it writable)",
+				 id);
 	if (r == 0) {
 		struct cp_ctx c = { .o = o, .u = &root.rec.userns, .e = e };
 		r = o->tar_fd < 0         ? do_cp(&c, root.fd)

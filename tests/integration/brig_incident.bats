@@ -186,6 +186,11 @@ make_changes() {
 	[ -f "$d/into/sub/b" ] || false
 	run brig cp k1:/nonexistent "$d/x"
 	[ "$status" -eq 125 ] || false
+	# not into a read-only root (brig's default), running or not
+	run brig create --name k3 bb:1 true
+	run brig cp "$d/in/a" k3:/a
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"root filesystem is read-only"* ]] || false
 }
 
 @test "cp with -: a tar of the source out, a tar into a directory in" {
