@@ -176,6 +176,22 @@ struct eng_binds {
 int eng_binds_open(const struct eng_record *rec, struct eng_binds *b, struct brig_err *e);
 void eng_binds_close(struct eng_binds *b);
 
+/* pause.c: 1 when the container's cgroup is frozen, 0 when not, a
+ * negative errno when that cannot be read (no runtime state). */
+int eng_paused(struct eng *g, const char *id);
+/* After a signal: thaw a paused container so that it sees it. */
+void eng_thaw_after_signal(struct eng *g, const char *id);
+
+/* diff.c: the unpacked layers of a container (Brig.Layers, base first) as
+ * O_PATH directory fds. */
+struct eng_layer_fds {
+	int *fds;
+	size_t n;
+};
+int eng_layer_fds_open(struct eng *g, const json_t *layers, struct eng_layer_fds *l,
+		       struct brig_err *e);
+void eng_layer_fds_close(struct eng_layer_fds *l);
+
 /* lifecycle.c: remove without asking whether it runs (the monitor's
  * --rm, after it released its lock). */
 int eng_destroy(struct eng *g, const char *id, struct brig_err *e);

@@ -143,6 +143,39 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
  * container's own). */
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);
 int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e);
+/* Freeze (pause) or thaw (unpause) a running container's processes with
+ * the cgroup freezer (pause.c). */
+int eng_pause(struct eng *g, const char *id, bool pause, struct brig_err *e);
+/* What the container changed in its image (brig diff): an array of
+ * {"Path": "/...", "Kind": 0 changed | 1 added | 2 deleted}, sorted by
+ * path, read from its overlay upper directory (diff.c). */
+int eng_diff(struct eng *g, const char *id, json_t **out, struct brig_err *e);
+/* brig commit (commit.c): the container's changes as a new image. */
+struct eng_commit_opts {
+	bool pause; /* freeze it while its changes are packed */
+	const char *comment, *author; /* -m, -a (NULL: none) */
+	const char *ref; /* NAME[:TAG], or NULL: an unnamed image */
+	/* Changes the image config's "config" object (the -c instructions);
+	 * NULL: none. */
+	int (*edit)(json_t *config, void *arg, struct brig_err *e);
+	void *arg;
+};
+/* image_id receives the new image's id (its config digest, "sha256:..."). */
+int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, char image_id[72],
+	       struct brig_err *e);
+/* brig export (export.c): the container's flattened filesystem as a tar
+ * written to out_fd. */
+int eng_export(struct eng *g, const char *id, int out_fd, struct brig_err *e);
+/* brig cp (cp.c): copy between a container's filesystem and the host. */
+struct eng_cp_opts {
+	bool to_container; /* host_path -> ctr_path, else ctr_path -> host_path */
+	const char *ctr_path, *host_path;
+	bool follow; /* -L: follow the source if it is a symlink */
+	bool archive; /* -a: keep owners (else: the container's root, or ours) */
+	int tar_fd; /* >= 0: the host side is a tar stream ("-") read or written
+		       here instead of host_path; otherwise -1 */
+};
+int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
 /* Remove; force: stop (kill) it first when running; volumes: its anonymous

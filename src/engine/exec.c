@@ -111,6 +111,10 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 {
 	if (!eng_running(g, id))
 		return brig_err_set(e, -ESRCH, "container %.12s is not running", id);
+	if (eng_paused(g, id) == 1)
+		return brig_err_set(e, -EINVAL,
+				    "container %s is paused, unpause the container before exec",
+				    id);
 	_cleanup_strv_ char **env = calloc(o->n_env + 1, sizeof(char *));
 	if (!env)
 		return brig_err_set(e, -ENOMEM, "out of memory");

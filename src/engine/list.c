@@ -103,8 +103,10 @@ int eng_record_current(struct eng *g, const char *id, struct eng_record *rec, st
 		brig_warn("%s", brig_err_str(&e2));
 		return 0; /* the record's own state: it may run */
 	}
-	if (o == ENG_ORPHAN_MONITORED)
+	if (o == ENG_ORPHAN_MONITORED) {
+		rec->state.paused = rec->state.status == ENG_ST_RUNNING && eng_paused(g, id) == 1;
 		return 0; /* not refreshed: the monitor may die meanwhile, its init not */
+	}
 	if (o == ENG_ORPHAN_ENDED) {
 		eng_record_clear(rec);
 		if ((r = eng_record_load(dirfd, id, rec, e)) < 0)

@@ -40,6 +40,7 @@ struct eng_rec_state {
 	pid_t pid; /* the init while running, else 0 */
 	int exit_code;
 	bool oom_killed;
+	bool paused; /* not recorded: read from the freezer (pause.c) */
 	char *error; /* "" when none */
 	char *started_at, *finished_at; /* RFC 3339, Docker's zero time when never */
 };
@@ -129,5 +130,16 @@ int eng_record_set_spec(struct eng_record *rec, json_t *spec, struct brig_err *e
 int eng_record_set_host_config(struct eng_record *rec, const json_t *members, struct brig_err *e);
 int eng_record_set_restart(struct eng_record *rec, enum eng_restart policy, int64_t max,
 			   struct brig_err *e);
+
+/* ctrfs.c: a container's whole root filesystem (running: as its init sees
+ * it; otherwise mounted, detached, with its lock held).  rec is its record. */
+struct eng_ctr_root {
+	int fd; /* the root directory (O_PATH or a detached mount) */
+	int lockfd;
+	bool running;
+	struct eng_record rec;
+};
+int eng_ctr_root_open(struct eng *g, const char *id, struct eng_ctr_root *root, struct brig_err *e);
+void eng_ctr_root_close(struct eng_ctr_root *root);
 
 #endif

@@ -376,7 +376,10 @@ void eng_record_clear(struct eng_record *rec)
 static int put_state(json_t *o, const struct eng_rec_state *st)
 {
 	bool running = st->status == ENG_ST_RUNNING, restarting = st->status == ENG_ST_RESTARTING;
-	if (json_object_set_new(o, "Status", json_string(eng_status_name(st->status))) < 0 ||
+	bool paused = running && st->paused;
+	if (json_object_set_new(o, "Status",
+				json_string(paused ? "paused" : eng_status_name(st->status))) < 0 ||
+	    json_object_set_new(o, "Paused", json_boolean(paused)) < 0 ||
 	    json_object_set_new(o, "Running", json_boolean(running || restarting)) < 0 ||
 	    json_object_set_new(o, "Restarting", json_boolean(restarting)) < 0 ||
 	    json_object_set_new(o, "Pid", json_integer(running ? st->pid : 0)) < 0 ||

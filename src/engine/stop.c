@@ -37,6 +37,8 @@ int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e)
 		return brig_err_wrap(e, "container %.12s", id);
 	eng_emit_int(g, id, "kill", "signal", sig);
 	r = rt_kill(&g->rt, id, sig, false, e);
+	if (r == 0)
+		eng_thaw_after_signal(g, id); /* a paused container gets it too */
 	if ((r == -ENOENT || r == -ESRCH) && restarting(dirfd, id)) {
 		brig_err_clear(e);
 		return 0; /* the monitor ends its wait */
@@ -87,6 +89,7 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 	eng_emit_int(g, id, "kill", "signal", sig);
 	if (rt_kill(&g->rt, id, sig, false, &e2) < 0)
 		brig_debug("stop %.12s: %s", id, brig_err_str(&e2));
+	eng_thaw_after_signal(g, id); /* a paused container gets it too */
 	if (!gone_within(g, id, (long)timeout * 1000)) {
 		brig_err_clear(&e2);
 		eng_emit_int(g, id, "kill", "signal", SIGKILL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* brig import --change: the Dockerfile instructions that only touch the
- * image config (USER, ENV, ENTRYPOINT, CMD, WORKDIR, LABEL). */
+/* brig import --change and brig commit -c: the Dockerfile instructions that
+ * only touch the image config (CMD, ENTRYPOINT, ENV, LABEL, USER, WORKDIR,
+ * EXPOSE, VOLUME, STOPSIGNAL). */
 #include "cli/brig/brig-internal.h"
 
 #include <ctype.h>
@@ -125,6 +126,56 @@ static int change_argv(json_t *cfg, const char *key, const char *arg, struct bri
 	return 0;
 }
 
+static bool port_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	return n > 0 && n <= 5 &&
+		(!s[n] || !strcmp(s + n, "/tcp") || !strcmp(s + n, "/udp") ||
+		 !strcmp(s + n, "/sctp"));
+}
+
+/* Each word (or each string of a JSON array) as a key of the object
+ * cfg[key]; EXPOSE adds "/tcp" to a port without a protocol. */
+static int change_set(json_t *cfg, const char *key, const char *arg, bool ports, struct brig_err *e)
+{
+	_cleanup_json_ json_t *words = NULL;
+	if (arg[0] == '[') {
+		if (change_argv(cfg, key, arg, e) < 0)
+			return e->code;
+		words = json_incref(json_object_get(cfg, key));
+	} else if (!(words = json_array())) {
+		return brig_err_oom(e);
+	}
+	for (const char *p = arg; arg[0] != '[' && *p;) {
+		size_t n = strcspn(p, " \t");
+		if (n && json_array_append_new(words, json_stringn(p, n)) < 0)
+			return brig_err_set(e, -EINVAL, "not valid UTF-8");
+		p += n + strspn(p + n, " \t");
+	}
+	json_t *set = json_object();
+	size_t i;
+	json_t *w;
+	json_array_foreach(set ? words : NULL, i, w)
+	{
+		const char *s = json_string_value(w);
+		char k[256];
+		if (ports && !port_ok(s)) {
+			json_decref(set);
+			return brig_err_set(e, -EINVAL,
+					    "EXPOSE: \"%.40s\" is not PORT[/tcp|udp|sctp]", s);
+		}
+		if (brig_snprintf(k, sizeof(k), "%s%s", s, ports && !strchr(s, '/') ? "/tcp" : "") <
+			    0 ||
+		    json_object_set_new(set, k, json_object()) < 0) {
+			json_decref(set);
+			return brig_err_set(e, -EINVAL, "%s: \"%.40s\" is too long", key, s);
+		}
+	}
+	if (!set || json_object_set_new(cfg, key, set) < 0)
+		return brig_err_oom(e);
+	return 0;
+}
+
 int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e)
 {
 	if (strlen(change) > CHANGE_MAX)
@@ -143,6 +194,16 @@ int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e)
 		r = change_argv(cfg, "Cmd", arg, e);
 	else if (IS("ENTRYPOINT"))
 		r = change_argv(cfg, "Entrypoint", arg, e);
+	else if (IS("EXPOSE"))
+		r = change_set(cfg, "ExposedPorts", arg, true, e);
+	else if (IS("VOLUME"))
+		r = change_set(cfg, "Volumes", arg, false, e);
+	else if (IS("STOPSIGNAL"))
+		r = brig_parse_signal(arg) <= 0
+			? brig_err_set(e, -EINVAL, "STOPSIGNAL: unknown signal \"%.40s\"", arg)
+			: json_object_set_new(cfg, "StopSignal", json_string(arg)) < 0
+			? brig_err_oom(e)
+			: 0;
 	else if (IS("USER") || IS("WORKDIR"))
 		r = json_object_set_new(cfg, IS("USER") ? "User" : "WorkingDir", json_string(arg)) <
 				0
@@ -150,8 +211,8 @@ int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e)
 			: 0;
 	else
 		r = brig_err_set(e, -ENOTSUP,
-				 "unsupported instruction (USER, ENV, ENTRYPOINT, "
-				 "CMD, WORKDIR and LABEL are)");
+				 "unsupported instruction (CMD, ENTRYPOINT, ENV, LABEL, USER, "
+				 "WORKDIR, EXPOSE, VOLUME and STOPSIGNAL are)");
 #undef IS
 	if (r < 0)
 		brig_err_wrap(e, "--change '%.80s'", change);

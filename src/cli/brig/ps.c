@@ -18,9 +18,9 @@ static void status_text(const json_t *st, char buf[128])
 {
 	const char *status = jstr(st, "Status");
 	char d[64];
-	if (strcmp(status, "running") == 0) {
+	if (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) {
 		brig_human_elapsed(jstr(st, "StartedAt"), d);
-		snprintf(buf, 128, "Up %s", d);
+		snprintf(buf, 128, "Up %s%s", d, status[0] == 'p' ? " (Paused)" : "");
 	} else if (strcmp(status, "exited") == 0 || strcmp(status, "restarting") == 0) {
 		const char *fin = jstr(st, "FinishedAt");
 		brig_human_since(fin, d);

@@ -119,6 +119,9 @@ enum {
 	 * ".wh.NAME" files, opaque directories get a ".wh..wh..opq" entry, and
 	 * overlayfs' own xattrs are left out. */
 	IMG_PACK_OVERLAY_UPPER = 1 << 0,
+	/* A directory on another mount than src_dirfd (a container's /proc,
+	 * /sys, volumes) is written, empty: its contents are not. */
+	IMG_PACK_ONE_MOUNT = 1 << 1,
 };
 
 /*
@@ -132,5 +135,25 @@ enum {
  */
 int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 		   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
+
+/*
+ * The same, for a tree whose owners are a user namespace's host ids (a
+ * container's upper directory): ids->uid and ids->gid are the host ids of
+ * the container's 0, ids->size how many follow; an owner in the range is
+ * written as the container sees it, one outside it as
+ * IMG_PACK_OVERFLOW_ID.  ids NULL: owners as they are.
+ */
+#define IMG_PACK_OVERFLOW_ID 65534u
+struct img_pack_ids {
+	uint32_t uid, gid, size;
+};
+int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
+		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
+		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
+/* An uncompressed tar of one entry of the directory dirfd (a file, a
+ * symlink as a link, or a directory with everything in it), named as it
+ * is there ("NAME", "NAME/..."): brig cp CONTAINER:SRC -. */
+int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct img_pack_ids *ids,
+			 struct brig_err *e);
 
 #endif /* BRIG_IMAGE_LAYER_H */

@@ -43,7 +43,44 @@ struct pack_ctx {
 	char *xlist, *xval; /* xattr names and one value */
 	char path[PATH_MAX];
 	bool opaque; /* set by add_xattrs for an opaque upper directory */
+	const struct img_pack_ids *ids; /* NULL: owners as they are */
+	uint64_t mnt_id; /* IMG_PACK_ONE_MOUNT: the mount of src_dirfd */
 };
+
+static int mount_id(int fd, uint64_t *id)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return -ENOTSUP;
+	*id = stx.stx_mnt_id;
+	return 0;
+}
+
+/* IMG_PACK_ONE_MOUNT: a directory on another mount is packed empty. */
+static int other_mount(struct pack_ctx *c, int fd, bool *other)
+{
+	uint64_t id = 0;
+	*other = false;
+	if (!(c->flags & IMG_PACK_ONE_MOUNT))
+		return 0;
+	int r = mount_id(fd, &id);
+	if (r < 0)
+		return brig_err_sys(c->e, -r, "the mount of '%s'", c->path);
+	*other = id != c->mnt_id;
+	return 0;
+}
+
+/* An owner as the layer records it: relative to the range when one is
+ * given (outside it: the overflow id, as the kernel shows one). */
+static uint32_t layer_id(const struct img_pack_ids *ids, uint32_t id, bool gid)
+{
+	if (!ids)
+		return id;
+	uint32_t base = gid ? ids->gid : ids->uid;
+	return id >= base && id - base < ids->size ? id - base : IMG_PACK_OVERFLOW_ID;
+}
 
 static int pack_error(struct pack_ctx *c, struct archive *a, const char *what)
 {
@@ -251,8 +288,8 @@ static void fill_entry(struct pack_ctx *c, const char *name, const struct stat *
 	archive_entry_clear(c->ae);
 	archive_entry_copy_pathname(c->ae, name);
 	archive_entry_set_mode(c->ae, st->st_mode);
-	archive_entry_set_uid(c->ae, st->st_uid);
-	archive_entry_set_gid(c->ae, st->st_gid);
+	archive_entry_set_uid(c->ae, layer_id(c->ids, st->st_uid, false));
+	archive_entry_set_gid(c->ae, layer_id(c->ids, st->st_gid, true));
 	archive_entry_set_mtime(c->ae, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
 		archive_entry_set_rdevmajor(c->ae, major(st->st_rdev));
@@ -412,6 +449,9 @@ static int pack_one(struct pack_ctx *c, int depth)
 			return brig_err_set(c->e, -ENAMETOOLONG, "'%s' is too long", c->path);
 		r = write_marker(c, name, &st);
 	}
+	bool other = false;
+	if (r == 0 && (r = other_mount(c, fd, &other)) == 0 && other)
+		return 0;
 	return r < 0 ? r : pack_dir(c, depth + 1);
 }
 
@@ -463,7 +503,18 @@ static int pack_finish(struct pack_ctx *c, char digest[IMG_DIGEST_LEN],
 int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 		   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
-	struct pack_ctx c = { .src = src_dirfd, .out_fd = out_fd, .flags = flags, .e = e };
+	return img_layer_pack_ids(src_dirfd, out_fd, comp, flags, NULL, digest, diff_id, e);
+}
+
+/* The tree beneath src_dirfd, or (entry) that one entry of it and what is
+ * beneath it. */
+static int pack_tree(int src_dirfd, const char *entry, int out_fd, enum img_compression comp,
+		     unsigned flags, const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
+		     char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
+{
+	struct pack_ctx c = {
+		.src = src_dirfd, .out_fd = out_fd, .flags = flags, .e = e, .ids = ids
+	};
 	int r = 0;
 	if (comp != IMG_COMP_NONE && comp != IMG_COMP_GZIP && comp != IMG_COMP_ZSTD)
 		return brig_err_set(e, -EINVAL, "unknown compression %d", (int)comp);
@@ -474,10 +525,14 @@ int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigne
 	c.xval = malloc(XATTR_VALUE_MAX);
 	if (!c.h_out || !c.h_tar || !c.buf || !c.xlist || !c.xval)
 		r = brig_err_set(e, -ENOMEM, "allocating pack buffers");
+	if (r == 0 && (flags & IMG_PACK_ONE_MOUNT) && (r = mount_id(src_dirfd, &c.mnt_id)) < 0)
+		r = brig_err_sys(e, -r, "the mount of the tree to pack");
 	if (r == 0)
 		r = open_writers(&c, comp);
+	if (r == 0 && entry && brig_snprintf(c.path, sizeof(c.path), "%s", entry) < 0)
+		r = brig_err_set(e, -ENAMETOOLONG, "'%s' is too long", entry);
 	if (r == 0)
-		r = pack_dir(&c, 0);
+		r = entry ? pack_one(&c, 0) : pack_dir(&c, 0);
 	if (r == 0)
 		r = pack_finish(&c, digest, diff_id);
 	/* After a failure, free still closes (and may write an end marker
@@ -498,4 +553,20 @@ int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigne
 	free(c.link_paths);
 	inoset_free(&c.links);
 	return r;
+}
+
+int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
+		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
+		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
+{
+	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, digest, diff_id, e);
+}
+
+int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct img_pack_ids *ids,
+			 struct brig_err *e)
+{
+	char digest[IMG_DIGEST_LEN], diff_id[IMG_DIGEST_LEN];
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return brig_err_set(e, -EINVAL, "'%s' is not a name in its directory", name);
+	return pack_tree(dirfd, name, out_fd, IMG_COMP_NONE, 0, ids, digest, diff_id, e);
 }

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brig commit: a container's changes become a new image.  The overlay
+ * upper directory is packed by the layer packer (image/layer/pack.c, which
+ * opens every entry with the safe resolver and never follows a symlink the
+ * container planted), with the container frozen meanwhile unless asked not
+ * to, so that the layer is one moment of it.  The layer is stored, unpacked
+ * into the layer cache (for containers of the new image), and the new image
+ * is the parent's manifest and config with it appended: rootfs.diff_ids,
+ * a history entry, and the config changes the caller applies.
+ */
+#include "engine/record-internal.h"
+
+#include "image/layer/layer.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COPY_BLOCK (1 << 20)
+
+struct commit_layer {
+	char digest[IMG_DIGEST_SIZE], diff_id[IMG_DIGEST_SIZE];
+	uint64_t size;
+};
+
+/* Pack the upper directory into an unnamed file of the store's
+ * filesystem, frozen when asked; returns its fd (at offset 0). */
+static int pack_upper(struct eng *g, const struct eng_record *rec, int upper, bool pause,
+		      struct commit_layer *l, struct brig_err *e)
+{
+	_cleanup_close_ int tmp = BRIG_RETRY(
+		openat(g->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+	if (tmp < 0)
+		return brig_err_sys(e, errno, "making a temporary file in %s", g->root);
+	bool paused = false;
+	if (pause && eng_running(g, rec->id) && eng_paused(g, rec->id) == 0) {
+		int r = eng_pause(g, rec->id, true, e);
+		if (r < 0)
+			return brig_err_wrap(e, "--pause (--pause=false commits without)");
+		paused = true;
+	}
+	struct img_pack_ids ids = { rec->userns.uid, rec->userns.gid, rec->userns.size };
+	int r = img_layer_pack_ids(upper, tmp, IMG_COMP_GZIP, IMG_PACK_OVERLAY_UPPER,
+				   rec->userns.enabled ? &ids : NULL, l->digest, l->diff_id, e);
+	if (paused) {
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		if (eng_pause(g, rec->id, false, &e2) < 0)
+			brig_warn("unpausing %.12s after the commit: %s", rec->id,
+				  brig_err_str(&e2));
+	}
+	if (r < 0)
+		return brig_err_wrap(e, "packing the changes of %.12s", rec->id);
+	if (lseek(tmp, 0, SEEK_SET) < 0)
+		return brig_err_sys(e, errno, "rewinding the packed layer");
+	return brig_steal_fd(tmp);
+}
+
+/* The packed layer into the store (checked against its digest) and into
+ * the layer cache. */
+static int store_layer(struct eng *g, struct img_store *s, int fd, struct commit_layer *l,
+		       struct brig_err *e)
+{
+	_cleanup_img_blob_writer_ struct img_blob_writer *w = NULL;
+	int r = img_blob_writer_open(s, l->digest, UINT64_MAX, &w, e);
+	_cleanup_free_ char *buf = r == 0 ? malloc(COPY_BLOCK) : NULL;
+	if (r == 0 && !buf)
+		r = brig_err_oom(e);
+	for (ssize_t n = 1; r == 0 && n > 0;) {
+		n = BRIG_RETRY(read(fd, buf, COPY_BLOCK));
+		if (n < 0)
+			r = brig_err_sys(e, errno, "reading the packed layer");
+		else if (n > 0)
+			r = img_blob_write(w, buf, (size_t)n, e);
+	}
+	char digest[IMG_DIGEST_SIZE], diff_id[72];
+	if (r < 0 || (r = img_blob_commit(w, digest, &l->size, e)) < 0)
+		return r;
+	_cleanup_close_ int blob = -1;
+	int comp = 0;
+	if ((r = img_blob_open(s, l->digest, false, &blob, e)) < 0 ||
+	    (r = eng_layer_unpack_to(g->root, blob, l->digest, diff_id, &comp, e)) < 0)
+		return r;
+	if (strcmp(diff_id, l->diff_id) != 0)
+		return brig_err_set(e, -EBADMSG, "layer %s unpacked as %s, packed as %s", l->digest,
+				    diff_id, l->diff_id);
+	return 0;
+}
+
+/* What the container ran, for the history entry (as Docker: Cmd joined). */
+static char *created_by(const struct eng_record *rec)
+{
+	json_t *args = json_object_get(json_object_get(rec->spec, "process"), "args");
+	size_t i, len = 0;
+	json_t *a;
+	json_array_foreach(args, i, a)
+		len += strlen(json_string_value(a) ? json_string_value(a) : "") + 1;
+	char *s = calloc(1, len + 1);
+	json_array_foreach(s ? args : NULL, i, a)
+	{
+		if (i)
+			strcat(s, " ");
+		strcat(s, json_string_value(a) ? json_string_value(a) : "");
+	}
+	return s;
+}
+
+static json_t *obj_member(json_t *parent, const char *key, bool array)
+{
+	json_t *v = json_object_get(parent, key);
+	if ((array ? json_is_array(v) : json_is_object(v)))
+		return v;
+	v = array ? json_array() : json_object();
+	return v && json_object_set_new(parent, key, v) == 0 ? v : NULL;
+}
+
+/* The new config: the parent's, changed, with the layer and its history. */
+static int new_config(const json_t *parent, const struct eng_record *rec,
+		      const struct eng_commit_opts *o, const char *diff_id, json_t **out,
+		      struct brig_err *e)
+{
+	_cleanup_json_ json_t *c = json_deep_copy(parent);
+	char now[64];
+	eng_now(now);
+	json_t *cfg = c ? obj_member(c, "config", false) : NULL;
+	json_t *ids = c ? obj_member(obj_member(c, "rootfs", false), "diff_ids", true) : NULL;
+	json_t *hist = c ? obj_member(c, "history", true) : NULL;
+	_cleanup_free_ char *by = created_by(rec);
+	json_t *h = json_pack("{s:s, s:s}", "created", now, "created_by", by ? by : "");
+	if (!cfg || !ids || !hist || !h || json_array_append_new(hist, h) < 0 ||
+	    json_array_append_new(ids, json_string(diff_id)) < 0 ||
+	    json_object_set_new(c, "created", json_string(now)) < 0 ||
+	    json_object_set_new(json_object_get(c, "rootfs"), "type", json_string("layers")) < 0)
+		return brig_err_oom(e);
+	if ((o->author &&
+	     (json_object_set_new(c, "author", json_string(o->author)) < 0 ||
+	      json_object_set_new(h, "author", json_string(o->author)) < 0)) ||
+	    (o->comment && json_object_set_new(h, "comment", json_string(o->comment)) < 0))
+		return brig_err_set(e, -EINVAL, "--author or --message: not valid UTF-8");
+	int r = o->edit ? o->edit(cfg, o->arg, e) : 0;
+	if (r == 0)
+		*out = brig_steal_ptr(c);
+	return r;
+}
+
+static const char *oci_layer_type(const struct img_descriptor *d)
+{
+	if (!d->info.docker)
+		return d->media_type;
+	return d->info.comp == IMG_COMP_GZIP    ? IMG_MT_OCI_LAYER_GZIP
+		: d->info.comp == IMG_COMP_ZSTD ? IMG_MT_OCI_LAYER_ZSTD
+						: IMG_MT_OCI_LAYER;
+}
+
+static int put_doc(struct img_store *s, const json_t *doc, char digest[IMG_DIGEST_SIZE],
+		   uint64_t *size, struct brig_err *e)
+{
+	_cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+	if (!text)
+		return brig_err_oom(e);
+	*size = strlen(text);
+	return img_blob_put(s, text, *size, digest, e);
+}
+
+/* Config and manifest (the parent's layers, as OCI types, then ours). */
+static int put_image(struct img_store *s, const struct img_manifest *pm, const json_t *config,
+		     const struct commit_layer *l, char image_id[IMG_DIGEST_SIZE],
+		     struct img_descriptor *md, struct brig_err *e)
+{
+	uint64_t csize;
+	int r = put_doc(s, config, image_id, &csize, e);
+	_cleanup_json_ json_t *layers = json_array();
+	for (size_t i = 0; r == 0 && layers && i < pm->n_layers; i++)
+		if (json_array_append_new(layers,
+					  json_pack("{s:s, s:s, s:I}", "mediaType",
+						    oci_layer_type(&pm->layers[i]), "digest",
+						    pm->layers[i].digest, "size",
+						    (json_int_t)pm->layers[i].size)) < 0)
+			r = brig_err_oom(e);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion",
+					     2, "mediaType", IMG_MT_OCI_MANIFEST, "config",
+					     "mediaType", IMG_MT_OCI_CONFIG, "digest", image_id,
+					     "size", (json_int_t)csize, "layers", layers);
+	if (!m ||
+	    json_array_append_new(json_object_get(m, "layers"),
+				  json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_LAYER_GZIP,
+					    "digest", l->digest, "size", (json_int_t)l->size)) < 0)
+		return brig_err_oom(e);
+	md->media_type = (char *)IMG_MT_OCI_MANIFEST;
+	return put_doc(s, m, md->digest, &md->size, e);
+}
+
+/* The parent image's manifest and its config as a document. */
+static int load_parent(struct img_store *s, const char *image, struct img_manifest *pm,
+		       json_t **config, struct brig_err *e)
+{
+	struct img_descriptor d = { 0 }, md = { 0 };
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r = img_store_resolve(s, image, &d, e);
+	if (r == 0)
+		r = img_store_select_manifest(s, &d, eng_host_arch(), "linux", NULL, &md, e);
+	if (r == 0)
+		r = img_store_load_manifest(s, &md, pm, e);
+	if (r == 0)
+		r = img_blob_read(s, image, IMG_CONFIG_MAX, &buf, &len, e);
+	img_descriptor_clear(&md);
+	img_descriptor_clear(&d);
+	if (r < 0)
+		return brig_err_wrap(e, "the container's image %.19s", image);
+	json_error_t je;
+	if (!(*config = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) ||
+	    !json_is_object(*config))
+		return brig_err_set(e, -EINVAL, "config %s: %s", image, je.text);
+	return 0;
+}
+
+static int check_ref(const char *ref, struct brig_err *e)
+{
+	struct img_ref parsed;
+	int r = img_ref_parse(ref, &parsed, e);
+	if (r < 0)
+		return r;
+	bool digest = parsed.digest[0] != 0;
+	img_ref_clear(&parsed);
+	return digest ? brig_err_set(e, -EINVAL, "%s: a committed image is named NAME[:TAG]", ref)
+		      : 0;
+}
+
+int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, char image_id[72],
+	       struct brig_err *e)
+{
+	_cleanup_record_ struct eng_record rec;
+	struct img_store *s = NULL;
+	int r = o->ref ? check_ref(o->ref, e) : 0;
+	if (r < 0 || (r = eng_record_current(g, id, &rec, e)) < 0 ||
+	    (r = eng_store(g, &s, e)) < 0 || (r = img_store_lease(s, e)) < 0)
+		return r;
+	bool whole = false;
+	_cleanup_close_ int upper = eng_ctr_changes_open(g, &rec, &whole, e);
+	if (upper < 0)
+		return upper;
+	if (whole)
+		return brig_err_set(e, -ENOTSUP,
+				    "container %.12s uses the copy driver: its changes are not "
+				    "kept apart from its image",
+				    id);
+	struct img_manifest pm = { 0 };
+	_cleanup_json_ json_t *parent = NULL, *config = NULL;
+	struct commit_layer l = { 0 };
+	struct img_descriptor md = { 0 };
+	if ((r = load_parent(s, rec.image, &pm, &parent, e)) == 0) {
+		_cleanup_close_ int fd = pack_upper(g, &rec, upper, o->pause, &l, e);
+		r = fd < 0 ? fd : store_layer(g, s, fd, &l, e);
+	}
+	if (r == 0)
+		r = new_config(parent, &rec, o, l.diff_id, &config, e);
+	if (r == 0)
+		r = put_image(s, &pm, config, &l, image_id, &md, e);
+	if (r == 0)
+		r = o->ref ? img_store_tag(s, &md, o->ref, e) : img_store_add(s, &md, e);
+	img_manifest_clear(&pm);
+	return r;
+}
