@@ -26,7 +26,10 @@ void reg_resp_reset(struct reg_resp *r)
 	free(r->www_auth);
 	free(r->location);
 	free(r->body);
+	free(r->content_range);
 	r->content_type = r->docker_digest = r->www_auth = r->location = r->body = NULL;
+	r->content_range = NULL;
+	r->accept_ranges = false;
 	r->status = 0;
 	r->len = 0;
 	r->content_length = -1;
@@ -95,6 +98,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 		rc = header_value(&r->www_auth, line + vo, n - vo);
 	} else if (header_is(line, n, "Location", &vo)) {
 		rc = header_value(&r->location, line + vo, n - vo);
+	} else if (header_is(line, n, "Content-Range", &vo)) {
+		rc = header_value(&r->content_range, line + vo, n - vo);
+	} else if (header_is(line, n, "Accept-Ranges", &vo)) {
+		const char *v = line + vo + strspn(line + vo, " \t");
+		r->accept_ranges = strncasecmp(v, "bytes", 5) == 0;
 	} else if (header_is(line, n, "Content-Length", &vo)) {
 		char *end = NULL;
 		long long v = strtoll(line + vo, &end, 10);
@@ -112,7 +120,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *arg)
 {
 	struct reg_resp *r = arg;
 	(void)size;
-	if (r->sink && r->status == 200) {
+	if (r->sink && (r->status == 200 || (r->status == 206 && r->range_from))) {
 		int rc = r->sink(r->ctx, buf, n, r->e);
 		if (rc < 0) {
 			r->failed = rc;
@@ -190,8 +198,11 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 		    const char *ca_file, struct reg_resp *r, struct brig_err *e)
 {
 	struct curl_slist *hdrs = NULL, *t;
-	_cleanup_free_ char *a = NULL, *z = NULL;
+	_cleanup_free_ char *a = NULL, *z = NULL, *rg = NULL;
 	if (accept && asprintf(&a, "Accept: %s", accept) < 0)
+		return brig_err_oom(e);
+	if (r->range_from && asprintf(&rg, "Range: bytes=%llu-",
+				      (unsigned long long)r->range_from) < 0)
 		return brig_err_oom(e);
 	if (authz && asprintf(&z, "Authorization: %s", authz) < 0)
 		return brig_err_oom(e);
@@ -203,6 +214,10 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 	if (z && (t = curl_slist_append(hdrs, z)) != NULL)
 		hdrs = t;
 	else if (z)
+		rc = brig_err_oom(e);
+	if (rg && (t = curl_slist_append(hdrs, rg)) != NULL)
+		hdrs = t;
+	else if (rg)
 		rc = brig_err_oom(e);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	r->e = e;

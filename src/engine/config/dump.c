@@ -88,12 +88,14 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 	/* json_pack's "o*" turns a failed (NULL) member into a missing key:
 	 * every key must be there. */
 	if (j &&
-	    json_object_set_new(j, "default-storage-size",
-				c->storage_size ? size_json(c->storage_size) : json_null()) < 0) {
+	    (json_object_set_new(j, "default-storage-size",
+				 c->storage_size ? size_json(c->storage_size) : json_null()) < 0 ||
+	     json_object_set_new(j, "max-concurrent-downloads",
+				 json_integer((json_int_t)c->max_downloads)) < 0)) {
 		json_decref(j);
 		j = NULL;
 	}
-	if (!j || json_object_size(j) != 20 ||
+	if (!j || json_object_size(j) != 21 ||
 	    json_object_size(json_object_get(j, "log-opts")) != 2) {
 		json_decref(j);
 		return -ENOMEM;
