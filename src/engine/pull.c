@@ -4,27 +4,17 @@
  * for an index, the platform's manifest) is fetched and verified in
  * memory; the config and each layer missing from the store are streamed
  * into a blob writer (hashed, size-limited, renamed into place only after
- * the digest matched); each layer is then unpacked into the layer cache by
- * the same strict unpacker `brig load` uses; only when all of that worked
+ * the digest matched); layers are fetched in parallel and unpacked in the
+ * same pass by the strict unpacker `brig load` uses (pull_layers.c); only
+ * when all of that worked
  * is the manifest stored and the name written, with annotations
  * saying where the image came from.  See docs/registry.md.
  */
-#include "engine/engine-internal.h"
+#include "engine/pull-internal.h"
 #include "engine/config/engine-config.h"
-#include "image/archive/image-archive.h"
-#include "registry/registry.h"
 
 #include <string.h>
 #include <time.h>
-
-struct pull {
-	const struct eng_pull_opts *o;
-	const char *root;
-	struct img_store *s;
-	struct reg_client *c;
-	struct img_ref ref;
-	int layers_fd;
-};
 
 static int blob_sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
 {
@@ -47,12 +37,6 @@ static int fetch_blob(struct pull *p, const struct img_descriptor *d, struct bri
 	return img_blob_commit(w, got, &size, e);
 }
 
-static void progress(const struct pull *p, const char *digest, const char *what)
-{
-	if (p->o->progress)
-		p->o->progress(p->o->ctx, digest, what);
-}
-
 static int check_layers(const struct img_manifest *m, const char *name, struct brig_err *e)
 {
 	for (size_t i = 0; i < m->n_layers; i++) {
@@ -71,26 +55,14 @@ static int check_layers(const struct img_manifest *m, const char *name, struct b
 	return 0;
 }
 
-static int pull_layers(struct pull *p, const struct img_manifest *m, const struct img_config *c,
-		       struct brig_err *e)
-{
-	struct img_layer_cache cache = { .dirfd = p->layers_fd };
-	for (size_t i = 0; i < m->n_layers; i++) {
-		const struct img_descriptor *l = &m->layers[i];
-		int had = fetch_blob(p, l, e);
-		if (had < 0)
-			return brig_err_wrap(e, "layer %zu", i + 1);
-		if (img_archive_unpack_cached(&cache, p->s, l, c->diff_ids[i], e) < 0)
-			return brig_err_wrap(e, "layer %zu", i + 1);
-		progress(p, l->digest, had ? "Already exists" : "Pull complete");
-	}
-	return 0;
-}
-
 /* Config and layers of the manifest m (already parsed). */
-static int pull_image(struct pull *p, const struct img_manifest *m, const char *name,
-		      struct brig_err *e)
+static int pull_image(struct pull *p, const struct img_manifest *m, const char *mdigest,
+		      const char *name, struct brig_err *e)
 {
+	/* a manifest in the store was stored after its layers were verified */
+	int known = img_blob_exists(p->s, mdigest, e);
+	if (known < 0)
+		return known;
 	int r = fetch_blob(p, &m->config, e);
 	if (r < 0)
 		return brig_err_wrap(e, "config");
@@ -101,7 +73,7 @@ static int pull_image(struct pull *p, const struct img_manifest *m, const char *
 		r = brig_err_set(e, -EBADMSG, "%s: config %s lists %zu diff_ids for %zu layers",
 				 name, m->config.digest, c.n_diff_ids, m->n_layers);
 	if (r == 0)
-		r = pull_layers(p, m, &c, e);
+		r = eng_pull_layers(p, m, &c, known > 0, e);
 	img_config_clear(&c);
 	return r;
 }
@@ -257,7 +229,7 @@ static int store_image(struct pull *p, const struct reg_manifest *top, const str
 	    (r = img_store_lease(p->s, e)) == 0 && (p->layers_fd = eng_layers_open(p->root, e)) < 0)
 		r = p->layers_fd;
 	if (r == 0)
-		r = pull_image(p, &im, name, e);
+		r = pull_image(p, &im, m->digest, name, e);
 	img_manifest_clear(&im);
 	if (r == 0)
 		r = finish(p, top, m, out, e);
@@ -280,25 +252,22 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 	return r;
 }
 
-static int open_client(struct pull *p, struct brig_err *e)
+/* The client, and its options kept for the other download threads'. */
+static int open_client(struct pull *p, struct eng_config **cfg, struct brig_err *e)
 {
-	_cleanup_eng_config_ struct eng_config *cfg = NULL;
-	_cleanup_free_ char *user = NULL, *pass = NULL;
-	int r = eng_config_load(p->o->config, p->o->config != NULL, &cfg, e);
+	int r = eng_config_load(p->o->config, p->o->config != NULL, cfg, e);
 	if (r == 0 && p->o->authfile &&
-	    (r = reg_authfile_lookup(p->o->authfile, p->ref.domain, &user, &pass, e)) > 0)
+	    (r = reg_authfile_lookup(p->o->authfile, p->ref.domain, &p->user, &p->pass, e)) > 0)
 		r = 0;
 	if (r < 0)
 		return r;
-	struct reg_opts ro = { .host = p->ref.domain,
-			       .certs_dir = cfg->registry_certs_dir,
-			       .tls_verify = p->o->tls_verify,
-			       .user = user,
-			       .password = pass };
-	r = reg_client_new(&ro, &p->c, e);
-	if (pass)
-		explicit_bzero(pass, strlen(pass));
-	return r;
+	p->max_downloads = (unsigned)(*cfg)->max_downloads;
+	p->ro = (struct reg_opts){ .host = p->ref.domain,
+				   .certs_dir = (*cfg)->registry_certs_dir,
+				   .tls_verify = p->o->tls_verify,
+				   .user = p->user,
+				   .password = p->pass };
+	return reg_client_new(&p->ro, &p->c, e);
 }
 
 int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,
@@ -310,8 +279,13 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	int r = o->platform ? want_platform(o->platform, &os, &arch, &variant, e) : 0;
 	if (r < 0 || (r = img_ref_parse(o->ref, &p.ref, e)) < 0)
 		return r;
-	if ((r = open_client(&p, e)) == 0)
+	_cleanup_eng_config_ struct eng_config *cfg = NULL;
+	if ((r = open_client(&p, &cfg, e)) == 0)
 		r = run_pull(&p, out, e);
+	if (p.pass)
+		explicit_bzero(p.pass, strlen(p.pass));
+	free(p.pass);
+	free(p.user);
 	if (p.layers_fd >= 0)
 		close(p.layers_fd);
 	img_store_close(p.s);

@@ -162,7 +162,8 @@ static int blob_start(struct blob_sink *b, struct brig_err *e)
 	b->started = true;
 	b->skip = 0;
 	if (r->status == 206 && !range_ok(r->content_range, r->range_from, b->size))
-		return brig_err_set(e, -EPROTO, "%s: a 206 answer with Content-Range '%.80s' for "
+		return brig_err_set(e, -EPROTO,
+				    "%s: a 206 answer with Content-Range '%.80s' for "
 				    "bytes %llu-",
 				    b->what, r->content_range ? r->content_range : "(none)",
 				    (unsigned long long)r->range_from);

@@ -201,8 +201,8 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 	_cleanup_free_ char *a = NULL, *z = NULL, *rg = NULL;
 	if (accept && asprintf(&a, "Accept: %s", accept) < 0)
 		return brig_err_oom(e);
-	if (r->range_from && asprintf(&rg, "Range: bytes=%llu-",
-				      (unsigned long long)r->range_from) < 0)
+	if (r->range_from &&
+	    asprintf(&rg, "Range: bytes=%llu-", (unsigned long long)r->range_from) < 0)
 		return brig_err_oom(e);
 	if (authz && asprintf(&z, "Authorization: %s", authz) < 0)
 		return brig_err_oom(e);

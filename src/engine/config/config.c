@@ -286,8 +286,7 @@ static int key_certs_dir(const json_t *doc, const struct bj_loc *root, const cha
 static int key_downloads(const json_t *doc, const struct bj_loc *root, const char *key,
 			 struct eng_config *c, struct brig_err *e)
 {
-	return bj_get_int(doc, root, key, true, 1, ENG_CONFIG_MAX_DOWNLOADS, &c->max_downloads,
-			  e);
+	return bj_get_int(doc, root, key, true, 1, ENG_CONFIG_MAX_DOWNLOADS, &c->max_downloads, e);
 }
 
 static int key_seccomp(const json_t *doc, const struct bj_loc *root, const char *key,
