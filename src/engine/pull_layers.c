@@ -249,9 +249,13 @@ static void *worker_main(void *arg)
 	int r = w->started ? reg_client_new(&x->p->ro, &c, &e) : 0;
 	if (r < 0)
 		fail(x, r, &e);
+	if (r == 0)
+		reg_client_cancel_on(c ? c : x->p->c, &x->stop);
 	while (r == 0 && take(x, &i))
 		if ((r = do_layer(x, c ? c : x->p->c, i, &e)) < 0)
 			fail(x, r, &e);
+	if (!w->started)
+		reg_client_cancel_on(x->p->c, NULL);
 	reg_client_free(c);
 	return NULL;
 }

@@ -266,3 +266,8 @@ int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uin
 	reg_resp_reset(&resp);
 	return r;
 }
+
+void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag)
+{
+	c->cancel = flag;
+}

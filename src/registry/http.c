@@ -148,6 +148,17 @@ static size_t on_body(char *buf, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/* libcurl calls this about once a second, bytes or not. */
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct reg_resp *r = arg;
+	(void)dt, (void)dn, (void)ut, (void)un;
+	if (!atomic_load(r->cancel))
+		return 0;
+	r->failed = brig_err_set(r->e, -ECANCELED, "%s: stopped", r->what);
+	return 1;
+}
+
 static CURLcode add_ca(CURL *h, void *sslctx, void *arg)
 {
 	(void)h;
@@ -186,6 +197,11 @@ static int set_opts(struct reg_client *c, const char *url, struct curl_slist *hd
 	rc |= curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
+	if (r->cancel) {
+		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
+	}
 	if (ca_file && c->tls_verify) {
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, add_ca);
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, ca_file);
@@ -221,6 +237,7 @@ static int get_once(struct reg_client *c, const char *url, const char *accept, c
 		rc = brig_err_oom(e);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	r->e = e;
+	r->cancel = c->cancel;
 	if (rc == 0 && set_opts(c, url, hdrs, ca_file, r, errbuf) < 0)
 		rc = brig_err_set(e, -EINVAL, "%s: cannot set up the request", r->what);
 	CURLcode cc = rc == 0 ? curl_easy_perform(c->curl) : CURLE_OK;

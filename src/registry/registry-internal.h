@@ -7,6 +7,8 @@
 
 #include "registry/curl-shim.h"
 
+#include <stdatomic.h>
+
 /* Error bodies are kept up to this size (and the rest dropped). */
 #define REG_ERROR_BODY_MAX 4096
 #define REG_TOKEN_MAX ((size_t)64 << 10)
@@ -29,6 +31,7 @@ struct reg_client {
 	bool basic_on; /* the registry asked for Basic: send it */
 	struct reg_token tokens[REG_MAX_TOKENS];
 	size_t n_tokens;
+	const atomic_bool *cancel; /* reg_client_cancel_on */
 };
 
 /* One response.  The body goes to sink when the status is 200 and a sink
@@ -47,6 +50,7 @@ struct reg_resp {
 	reg_sink_fn sink;
 	void *ctx;
 	const char *what; /* "manifest ..." for messages */
+	const atomic_bool *cancel; /* true: stop the transfer (from the client) */
 	struct brig_err *e; /* where callbacks record their error */
 	int failed; /* a callback's error code */
 };

@@ -32,6 +32,7 @@
 #ifndef BRIG_REGISTRY_H
 #define BRIG_REGISTRY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,5 +123,9 @@ typedef int (*reg_sink_fn)(void *ctx, const void *buf, size_t len, struct brig_e
  * Several clients may fetch blobs at the same time, one thread each. */
 int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
 		 reg_sink_fn sink, void *ctx, struct brig_err *e);
+/* From now on, a transfer of c stops (-ECANCELED) within about a second of
+ * *flag becoming true, even when no byte arrives (another thread's
+ * download failed).  flag must outlive the transfers; NULL: never. */
+void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag);
 
 #endif /* BRIG_REGISTRY_H */
