@@ -29,7 +29,6 @@ void reg_resp_reset(struct reg_resp *r)
 	free(r->content_range);
 	r->content_type = r->docker_digest = r->www_auth = r->location = r->body = NULL;
 	r->content_range = NULL;
-	r->accept_ranges = false;
 	r->status = 0;
 	r->len = 0;
 	r->content_length = -1;
@@ -100,9 +99,6 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 		rc = header_value(&r->location, line + vo, n - vo);
 	} else if (header_is(line, n, "Content-Range", &vo)) {
 		rc = header_value(&r->content_range, line + vo, n - vo);
-	} else if (header_is(line, n, "Accept-Ranges", &vo)) {
-		const char *v = line + vo + strspn(line + vo, " \t");
-		r->accept_ranges = strncasecmp(v, "bytes", 5) == 0;
 	} else if (header_is(line, n, "Content-Length", &vo)) {
 		char *end = NULL;
 		long long v = strtoll(line + vo, &end, 10);

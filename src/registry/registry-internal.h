@@ -42,7 +42,6 @@ struct reg_resp {
 	char *content_type, *docker_digest, *www_auth, *location;
 	int64_t content_length; /* -1 when absent */
 	char *content_range; /* a 206's Content-Range */
-	bool accept_ranges; /* Accept-Ranges: bytes */
 	uint64_t range_from; /* > 0: ask for bytes range_from- (Range); the
 				sink then gets a 206's body too */
 	char *body;
