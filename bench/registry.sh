@@ -52,12 +52,15 @@ printf '{"registry-certs-dir": "%s"}\n' "$work/certs" >"$work/brig.conf"
 names=()
 cmds=()
 preps=()
-add() { # NAME PREPARE COMMAND: measured if it runs here
+add() { # NAME PREPARE COMMAND: measured if it runs here (brig must)
 	local err
 	if err=$(sh -c "$2 && $3" 2>&1 </dev/null); then
 		names+=("$1")
 		preps+=("$2")
 		cmds+=("$3")
+	elif [[ $1 == brig* ]]; then
+		note "$1 failed: $(tail -1 <<<"$err")"
+		exit 1
 	else
 		note "$1: does not run on this host: $(tail -1 <<<"$err")"
 	fi
