@@ -27,9 +27,10 @@ struct pull {
  * the strict unpacker (image/archive), which hashes, decompresses,
  * hashes the tar stream and unpacks into a temporary directory; the blob
  * is committed and the directory renamed only when the download's digest,
- * the unpacker's digest and the diff_id all match.  known: the manifest
- * is in the store already (a complete earlier pull or load verified its
- * layers), so a layer whose blob and directory exist is not read again.
+ * the unpacker's digest and the diff_id all match.  known: index.json
+ * names the manifest already (a complete earlier pull or load verified
+ * its layers), so a layer whose blob and directory exist is not read
+ * again.
  * The first failure stops the other downloads; every temporary is
  * removed.
  */

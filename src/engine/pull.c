@@ -55,14 +55,24 @@ static int check_layers(const struct img_manifest *m, const char *name, struct b
 	return 0;
 }
 
+/* Whether index.json names the manifest digest: a pull, load or commit
+ * names an image only after its layers were verified (a blob alone proves
+ * nothing: a failed load leaves its blobs unreferenced).  Any error: no. */
+static bool named(struct img_store *s, const char *digest)
+{
+	struct img_descriptor d = { 0 };
+	struct brig_err e = { 0 };
+	bool yes = img_store_resolve(s, digest, &d, &e) == 0 && strcmp(d.digest, digest) == 0;
+	img_descriptor_clear(&d);
+	brig_err_clear(&e);
+	return yes;
+}
+
 /* Config and layers of the manifest m (already parsed). */
 static int pull_image(struct pull *p, const struct img_manifest *m, const char *mdigest,
 		      const char *name, struct brig_err *e)
 {
-	/* a manifest in the store was stored after its layers were verified */
-	int known = img_blob_exists(p->s, mdigest, e);
-	if (known < 0)
-		return known;
+	bool known = named(p->s, mdigest);
 	int r = fetch_blob(p, &m->config, e);
 	if (r < 0)
 		return brig_err_wrap(e, "config");
@@ -73,7 +83,7 @@ static int pull_image(struct pull *p, const struct img_manifest *m, const char *
 		r = brig_err_set(e, -EBADMSG, "%s: config %s lists %zu diff_ids for %zu layers",
 				 name, m->config.digest, c.n_diff_ids, m->n_layers);
 	if (r == 0)
-		r = eng_pull_layers(p, m, &c, known > 0, e);
+		r = eng_pull_layers(p, m, &c, known, e);
 	img_config_clear(&c);
 	return r;
 }
