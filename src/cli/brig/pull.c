@@ -75,7 +75,10 @@ static void draw_layer(void *ctx, const struct eng_pull_progress *lp)
 	size_t up = b->drawn - lp->index;
 	if (up)
 		fprintf(stderr, "\033[%zuA", up);
-	fprintf(stderr, "\r\033[2K%s: %-12s %s\n", id ? id : "?", lp->status, text);
+	if (text[0])
+		fprintf(stderr, "\r\033[2K%s: %-12s %s\n", id ? id : "?", lp->status, text);
+	else
+		fprintf(stderr, "\r\033[2K%s: %s\n", id ? id : "?", lp->status);
 	if (up > 1)
 		fprintf(stderr, "\033[%zuB", up - 1);
 	if (!up)
