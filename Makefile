@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON_OPTS ?=
 
-.PHONY: all build setup demo check bench fuzz clean install unit integration mutants format
+.PHONY: all build setup demo check bench bench-registry fuzz clean install unit integration mutants format
 
 all: build
 
@@ -37,6 +37,10 @@ mutants: setup
 
 bench: setup build
 	./bench/run-all.sh $(BUILD)
+
+# One benchmark of bench/ (run-all runs it too): brig pull against skopeo and podman.
+bench-registry: setup build
+	./bench/registry.sh $(BUILD)
 
 fuzz: setup
 	./scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)

@@ -251,6 +251,18 @@ const char *eng_host_arch(void);
  * (a mirror, or a registries.conf location); absent otherwise. */
 #define ENG_SOURCE_MIRROR ENG_SOURCE_PREFIX "mirror"
 
+/* A layer's progress (eng_pull_opts.layer_progress). */
+#define ENG_PULL_WAITING "Waiting"
+#define ENG_PULL_DOWNLOADING "Downloading"
+#define ENG_PULL_COMPLETE "Pull complete"
+#define ENG_PULL_EXISTS "Already exists"
+struct eng_pull_progress {
+	size_t index, count; /* layer index (0-based) of count */
+	const char *digest; /* the layer's (checked: sha256:<hex>) */
+	uint64_t done, total; /* bytes */
+	const char *status; /* one of ENG_PULL_* */
+};
+
 struct eng_pull_opts {
 	const char *ref; /* NAME[:TAG|@DIGEST] */
 	const char *platform; /* "os/arch[/variant]"; NULL: linux and the host's */
@@ -261,6 +273,12 @@ struct eng_pull_opts {
 	/* Called once per layer with its digest and "Pull complete" or
 	 * "Already exists" (may be NULL). */
 	void (*progress)(void *ctx, const char *digest, const char *what);
+	/* Called for every layer: first "Waiting" for each (in order, before
+	 * any download), "Downloading" with the byte count at most every
+	 * 100 ms while it downloads, then "Pull complete" or "Already
+	 * exists" (may be NULL).  Layers download in parallel, but neither
+	 * callback is ever called twice at once. */
+	void (*layer_progress)(void *ctx, const struct eng_pull_progress *lp);
 	void *ctx;
 };
 

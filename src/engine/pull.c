@@ -4,30 +4,18 @@
  * for an index, the platform's manifest) is fetched and verified in
  * memory; the config and each layer missing from the store are streamed
  * into a blob writer (hashed, size-limited, renamed into place only after
- * the digest matched); each layer is then unpacked into the layer cache by
- * the same strict unpacker `brig load` uses; only when all of that worked
+ * the digest matched); layers are fetched in parallel and unpacked in the
+ * same pass by the strict unpacker `brig load` uses (pull_layers.c); only
+ * when all of that worked
  * is the manifest stored and the name written, with annotations
  * saying where the image came from.  See docs/registry.md.
  */
-#include "engine/engine-internal.h"
+#include "engine/pull-internal.h"
 #include "engine/config/engine-config.h"
-#include "image/archive/image-archive.h"
-#include "registry/registry.h"
 #include "registry/regconf.h"
 
 #include <string.h>
 #include <time.h>
-
-struct pull {
-	const struct eng_pull_opts *o;
-	const char *root;
-	struct img_store *s;
-	struct reg_client *c;
-	struct img_ref ref; /* where requests go: the name, or a mirror's */
-	struct img_ref name; /* the image's name (aliases expanded) */
-	const char *mirror; /* "HOST/REPO" of ref when it is not name */
-	int layers_fd;
-};
 
 static int blob_sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
 {
@@ -50,12 +38,6 @@ static int fetch_blob(struct pull *p, const struct img_descriptor *d, struct bri
 	return img_blob_commit(w, got, &size, e);
 }
 
-static void progress(const struct pull *p, const char *digest, const char *what)
-{
-	if (p->o->progress)
-		p->o->progress(p->o->ctx, digest, what);
-}
-
 static int check_layers(const struct img_manifest *m, const char *name, struct brig_err *e)
 {
 	for (size_t i = 0; i < m->n_layers; i++) {
@@ -74,26 +56,24 @@ static int check_layers(const struct img_manifest *m, const char *name, struct b
 	return 0;
 }
 
-static int pull_layers(struct pull *p, const struct img_manifest *m, const struct img_config *c,
-		       struct brig_err *e)
+/* Whether index.json names the manifest digest: a pull, load or commit
+ * names an image only after its layers were verified (a blob alone proves
+ * nothing: a failed load leaves its blobs unreferenced).  Any error: no. */
+static bool named(struct img_store *s, const char *digest)
 {
-	struct img_layer_cache cache = { .dirfd = p->layers_fd };
-	for (size_t i = 0; i < m->n_layers; i++) {
-		const struct img_descriptor *l = &m->layers[i];
-		int had = fetch_blob(p, l, e);
-		if (had < 0)
-			return brig_err_wrap(e, "layer %zu", i + 1);
-		if (img_archive_unpack_cached(&cache, p->s, l, c->diff_ids[i], e) < 0)
-			return brig_err_wrap(e, "layer %zu", i + 1);
-		progress(p, l->digest, had ? "Already exists" : "Pull complete");
-	}
-	return 0;
+	struct img_descriptor d = { 0 };
+	struct brig_err e = { 0 };
+	bool yes = img_store_resolve(s, digest, &d, &e) == 0 && strcmp(d.digest, digest) == 0;
+	img_descriptor_clear(&d);
+	brig_err_clear(&e);
+	return yes;
 }
 
 /* Config and layers of the manifest m (already parsed). */
-static int pull_image(struct pull *p, const struct img_manifest *m, const char *name,
-		      struct brig_err *e)
+static int pull_image(struct pull *p, const struct img_manifest *m, const char *mdigest,
+		      const char *name, struct brig_err *e)
 {
+	bool known = named(p->s, mdigest);
 	int r = fetch_blob(p, &m->config, e);
 	if (r < 0)
 		return brig_err_wrap(e, "config");
@@ -104,7 +84,7 @@ static int pull_image(struct pull *p, const struct img_manifest *m, const char *
 		r = brig_err_set(e, -EBADMSG, "%s: config %s lists %zu diff_ids for %zu layers",
 				 name, m->config.digest, c.n_diff_ids, m->n_layers);
 	if (r == 0)
-		r = pull_layers(p, m, &c, e);
+		r = eng_pull_layers(p, m, &c, known, e);
 	img_config_clear(&c);
 	return r;
 }
@@ -262,7 +242,7 @@ static int store_image(struct pull *p, const struct reg_manifest *top, const str
 	    (r = img_store_lease(p->s, e)) == 0 && (p->layers_fd = eng_layers_open(p->root, e)) < 0)
 		r = p->layers_fd;
 	if (r == 0)
-		r = pull_image(p, &im, name, e);
+		r = pull_image(p, &im, m->digest, name, e);
 	img_manifest_clear(&im);
 	if (r == 0)
 		r = finish(p, top, m, out, e);
@@ -285,34 +265,53 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 	return r;
 }
 
-/* A client for domain: credentials as reg_credentials_find finds them
- * (authfile, else brig's auth.json, else Docker's config), certs.d from
- * the engine config. */
+/* Credentials for domain as reg_credentials_find finds them (authfile,
+ * else brig's auth.json, else Docker's config). */
+static int find_creds(const char *authfile, const char *domain, char **user, char **pass,
+		      struct brig_err *e)
+{
+	int r = reg_credentials_find(domain, authfile, user, pass, e);
+	return r > 0 ? 0 : r;
+}
+
+static struct reg_opts client_opts(const struct eng_config *cfg, const char *domain,
+				   bool tls_verify, bool insecure, const char *user,
+				   const char *pass)
+{
+	return (struct reg_opts){ .host = domain,
+				  .certs_dir = cfg->registry_certs_dir,
+				  .tls_verify = tls_verify,
+				  .user = user,
+				  .password = pass,
+				  .insecure = insecure };
+}
+
+/* A client for domain, its credentials wiped once it has them. */
 static int client_for(const struct eng_config *cfg, const char *authfile, const char *domain,
 		      bool tls_verify, bool insecure, struct reg_client **out, struct brig_err *e)
 {
 	_cleanup_free_ char *user = NULL, *pass = NULL;
-	int r = reg_credentials_find(domain, authfile, &user, &pass, e);
-	if (r > 0)
-		r = 0;
+	int r = find_creds(authfile, domain, &user, &pass, e);
 	if (r < 0)
 		return r;
-	struct reg_opts ro = { .host = domain,
-			       .certs_dir = cfg->registry_certs_dir,
-			       .tls_verify = tls_verify,
-			       .user = user,
-			       .password = pass,
-			       .insecure = insecure };
+	struct reg_opts ro = client_opts(cfg, domain, tls_verify, insecure, user, pass);
 	r = reg_client_new(&ro, out, e);
 	if (pass)
 		explicit_bzero(pass, strlen(pass));
 	return r;
 }
 
+/* The pull's client; its options and credentials are kept in p for the
+ * other download threads' clients (pull_layers.c) until pull_reset. */
 static int open_client(struct pull *p, const struct eng_config *cfg, bool insecure,
 		       struct brig_err *e)
 {
-	return client_for(cfg, p->o->authfile, p->ref.domain, p->o->tls_verify, insecure, &p->c, e);
+	int r = find_creds(p->o->authfile, p->ref.domain, &p->user, &p->pass, e);
+	if (r < 0)
+		return r;
+	p->max_downloads = (unsigned)cfg->max_downloads;
+	p->ro = client_opts(cfg, p->ref.domain, p->o->tls_verify, insecure, p->user, p->pass);
+	return reg_client_new(&p->ro, &p->c, e);
 }
 
 /* What one attempt leaves open. */
@@ -325,6 +324,12 @@ static void pull_reset(struct pull *p)
 	p->s = NULL;
 	reg_client_free(p->c);
 	p->c = NULL;
+	if (p->pass)
+		explicit_bzero(p->pass, strlen(p->pass));
+	free(p->pass);
+	free(p->user);
+	p->pass = p->user = NULL;
+	p->ro = (struct reg_opts){ 0 };
 	img_ref_clear(&p->ref);
 }
 

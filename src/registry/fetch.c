@@ -133,12 +133,62 @@ struct blob_sink {
 	void *ctx;
 	struct brig_sha256 *h;
 	uint64_t size, got;
+	uint64_t skip; /* bytes of this answer received already (a 200 to a Range) */
+	bool started; /* this answer's first bytes were seen */
+	const struct reg_resp *resp;
 	const char *what;
 };
+
+/* "bytes START-END/TOTAL" starting at from, TOTAL size or '*'. */
+static bool range_ok(const char *cr, uint64_t from, uint64_t size)
+{
+	unsigned long long start = 0, end = 0, total = 0;
+	int n = 0;
+	if (!cr || sscanf(cr, "bytes %llu-%llu/%n", &start, &end, &n) != 2 || n == 0)
+		return false;
+	if (start != from || end < start || end >= size)
+		return false;
+	if (strcmp(cr + n, "*") == 0)
+		return true;
+	return sscanf(cr + n, "%llu", &total) == 1 && total == size;
+}
+
+/* The first bytes of an answer: a 206 must continue where we are, a 200
+ * (a registry that ignored Range) starts again from byte 0, and the bytes
+ * we have already are dropped. */
+static int blob_start(struct blob_sink *b, struct brig_err *e)
+{
+	const struct reg_resp *r = b->resp;
+	b->started = true;
+	b->skip = 0;
+	if (r->status == 206 && !range_ok(r->content_range, r->range_from, b->size))
+		return brig_err_set(e, -EPROTO,
+				    "%s: a 206 answer with Content-Range '%.80s' for "
+				    "bytes %llu-",
+				    b->what, r->content_range ? r->content_range : "(none)",
+				    (unsigned long long)r->range_from);
+	if (r->status == 200)
+		b->skip = b->got;
+	int64_t want = r->status == 206 ? (int64_t)(b->size - b->got) : (int64_t)b->size;
+	if (r->content_length >= 0 && r->content_length != want)
+		return brig_err_set(e, -EBADMSG, "%s: Content-Length %lld, the manifest gives %llu",
+				    b->what, (long long)r->content_length,
+				    (unsigned long long)b->size);
+	return 0;
+}
 
 static int blob_write(void *arg, const void *buf, size_t len, struct brig_err *e)
 {
 	struct blob_sink *b = arg;
+	int r = b->started ? 0 : blob_start(b, e);
+	if (r < 0)
+		return r;
+	size_t k = b->skip < len ? (size_t)b->skip : len;
+	b->skip -= k;
+	buf = (const char *)buf + k;
+	len -= k;
+	if (len == 0)
+		return 0;
 	if (len > b->size - b->got)
 		return brig_err_set(e, -EFBIG, "%s: more than the %llu bytes the manifest gives",
 				    b->what, (unsigned long long)b->size);
@@ -163,6 +213,30 @@ static int blob_finish(struct blob_sink *b, const char *digest, struct brig_err 
 	return 0;
 }
 
+/* One GET of what is missing (all of it, or from b->got on with Range). */
+static int blob_attempt(struct reg_client *c, const char *repo, const char *url,
+			struct blob_sink *b, struct reg_resp *resp, struct brig_err *e)
+{
+	resp->range_from = b->got;
+	b->started = false;
+	int r = reg_request(c, repo, url, NULL, resp, e);
+	if (r == 0 && resp->status != 200 && !(resp->status == 206 && resp->range_from))
+		r = reg_status_error(c, resp, b->what + strlen(c->host) + 1, e);
+	if (r == 0 && !b->started && b->size > 0)
+		r = blob_start(b, e); /* an empty answer: its headers are still checked */
+	return r;
+}
+
+/* Whether a failed attempt may be resumed: the connection broke (or the
+ * body ended early) while bytes of the blob were arriving. */
+static bool resumable(int r, const struct reg_resp *resp, const struct blob_sink *b)
+{
+	if (resp->failed < 0 || b->got >= b->size)
+		return false;
+	bool body = resp->status == 200 || resp->status == 206;
+	return (r == -EIO && (body || (resp->status == 0 && b->got > 0))) || (r == 0 && body);
+}
+
 int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
 		 reg_sink_fn sink, void *ctx, struct brig_err *e)
 {
@@ -175,16 +249,25 @@ int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uin
 	_cleanup_sha256_ struct brig_sha256 *h = brig_sha256_new();
 	if (!h)
 		return brig_err_oom(e);
-	struct blob_sink b = { .sink = sink, .ctx = ctx, .h = h, .size = size, .what = what };
-	struct reg_resp resp = { .sink = blob_write, .ctx = &b, .what = what };
-	int r = reg_request(c, repo, url, NULL, &resp, e);
-	if (r == 0 && resp.status != 200)
-		r = reg_status_error(c, &resp, what + strlen(c->host) + 1, e);
-	if (r == 0 && resp.content_length >= 0 && (uint64_t)resp.content_length != size)
-		r = brig_err_set(e, -EBADMSG, "%s: Content-Length %lld, the manifest gives %llu",
-				 what, (long long)resp.content_length, (unsigned long long)size);
+	struct reg_resp resp = { .sink = blob_write, .what = what };
+	struct blob_sink b = {
+		.sink = sink, .ctx = ctx, .h = h, .size = size, .resp = &resp, .what = what
+	};
+	resp.ctx = &b;
+	int r;
+	for (int resumes = 0;; resumes++) {
+		r = blob_attempt(c, repo, url, &b, &resp, e);
+		if (!resumable(r, &resp, &b) || resumes == REG_BLOB_MAX_RESUMES)
+			break;
+		brig_err_clear(e);
+	}
 	if (r == 0)
 		r = blob_finish(&b, digest, e);
 	reg_resp_reset(&resp);
 	return r;
+}
+
+void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag)
+{
+	c->cancel = flag;
 }

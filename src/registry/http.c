@@ -33,8 +33,9 @@ void reg_resp_reset(struct reg_resp *r)
 	free(r->body);
 	free(r->retry_after);
 	free(r->link);
+	free(r->content_range);
 	r->content_type = r->docker_digest = r->www_auth = r->location = r->body = NULL;
-	r->retry_after = r->link = NULL;
+	r->retry_after = r->link = r->content_range = NULL;
 	r->sunk = 0;
 	r->status = 0;
 	r->len = 0;
@@ -108,6 +109,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 		rc = header_value(&r->link, line + vo, n - vo);
 	} else if (header_is(line, n, "Location", &vo)) {
 		rc = header_value(&r->location, line + vo, n - vo);
+	} else if (header_is(line, n, "Content-Range", &vo)) {
+		rc = header_value(&r->content_range, line + vo, n - vo);
 	} else if (header_is(line, n, "Content-Length", &vo)) {
 		char *end = NULL;
 		long long v = strtoll(line + vo, &end, 10);
@@ -125,7 +128,7 @@ static size_t on_body(char *buf, size_t size, size_t n, void *arg)
 {
 	struct reg_resp *r = arg;
 	(void)size;
-	if (r->sink && r->status == 200) {
+	if (r->sink && (r->status == 200 || (r->status == 206 && r->range_from))) {
 		r->sunk += n;
 		int rc = r->sink(r->ctx, buf, n, r->e);
 		if (rc < 0) {
@@ -152,6 +155,17 @@ static size_t on_body(char *buf, size_t size, size_t n, void *arg)
 	r->len += n;
 	nb[r->len] = 0;
 	return n;
+}
+
+/* libcurl calls this about once a second, bytes or not. */
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct reg_resp *r = arg;
+	(void)dt, (void)dn, (void)ut, (void)un;
+	if (!atomic_load(r->cancel))
+		return 0;
+	r->failed = brig_err_set(r->e, -ECANCELED, "%s: stopped", r->what);
+	return 1;
 }
 
 static CURLcode add_ca(CURL *h, void *sslctx, void *arg)
@@ -284,6 +298,11 @@ static int set_opts(struct reg_client *c, const char *url, const struct reg_req 
 	rc |= curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
+	if (r->cancel) {
+		rc |= curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		rc |= curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
+	}
 	if (ca_file && c->tls_verify) {
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, add_ca);
 		rc |= curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, ca_file);
@@ -300,12 +319,12 @@ static int set_opts(struct reg_client *c, const char *url, const struct reg_req 
 
 /* The request's headers (an empty "Expect:" keeps libcurl from waiting
  * for a 100 Continue before a body). */
-static int make_headers(const struct reg_req *rq, const char *authz, struct curl_slist **out,
-			struct brig_err *e)
+static int make_headers(const struct reg_req *rq, const char *authz, const char *range,
+			struct curl_slist **out, struct brig_err *e)
 {
-	const char *names[] = { "Accept", "Content-Type", "Content-Range", "Authorization",
-				"Expect" };
-	const char *vals[] = { rq->accept, rq->content_type, rq->content_range, authz, "" };
+	const char *names[] = { "Accept",        "Content-Type", "Content-Range",
+				"Authorization", "Range",        "Expect" };
+	const char *vals[] = { rq->accept, rq->content_type, rq->content_range, authz, range, "" };
 	struct curl_slist *hdrs = NULL, *t;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < BRIG_ARRAY_SIZE(names); i++) {
@@ -341,9 +360,13 @@ static int get_once(struct reg_client *c, const char *url, const struct reg_req 
 		    struct brig_err *e)
 {
 	struct curl_slist *hdrs = NULL;
-	int rc = make_headers(rq, authz, &hdrs, e);
+	_cleanup_free_ char *range = NULL;
+	if (r->range_from && asprintf(&range, "bytes=%llu-", (unsigned long long)r->range_from) < 0)
+		return brig_err_oom(e);
+	int rc = make_headers(rq, authz, range, &hdrs, e);
 	char errbuf[CURL_ERROR_SIZE] = "";
 	r->e = e;
+	r->cancel = c->cancel;
 	if (rq->body)
 		rq->body->err = 0;
 	if (rc == 0 && set_opts(c, url, rq, hdrs, ca_file, r, errbuf) < 0)

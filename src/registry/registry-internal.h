@@ -10,6 +10,7 @@
 #include "registry/curl-shim.h"
 
 #include <time.h>
+#include <stdatomic.h>
 
 /* Error bodies are kept up to this size (and the rest dropped). */
 #define REG_ERROR_BODY_MAX 4096
@@ -42,6 +43,7 @@ struct reg_client {
 	bool basic_on; /* the registry asked for Basic: send it */
 	struct reg_token tokens[REG_MAX_TOKENS];
 	size_t n_tokens;
+	const atomic_bool *cancel; /* reg_client_cancel_on */
 };
 
 /* One response.  The body goes to sink when the status is 200 and a sink
@@ -51,6 +53,9 @@ struct reg_resp {
 	long status;
 	char *content_type, *docker_digest, *www_auth, *location;
 	int64_t content_length; /* -1 when absent */
+	char *content_range; /* a 206's Content-Range */
+	uint64_t range_from; /* > 0: ask for bytes range_from- (Range); the
+				sink then gets a 206's body too */
 	char *body;
 	size_t len, max;
 	reg_sink_fn sink;
@@ -59,6 +64,7 @@ struct reg_resp {
 	char *retry_after; /* the Retry-After header, NULL when absent */
 	char *link; /* the Link header (tags list pages), NULL when absent */
 	uint64_t sunk; /* bytes handed to sink: a request that got some is not retried */
+	const atomic_bool *cancel; /* true: stop the transfer (from the client) */
 	struct brig_err *e; /* where callbacks record their error */
 	int failed; /* a callback's error code */
 };

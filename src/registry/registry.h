@@ -22,7 +22,11 @@
  *     those four and agree with the body's mediaType; at most
  *     REG_MANIFEST_MAX bytes; schema 1 refused with a message that says so;
  *   - blobs: streamed to the sink, counted against the descriptor's size
- *     and hashed; the call fails unless the bytes hash to the digest;
+ *     and hashed; the call fails unless the bytes hash to the digest.  A
+ *     connection that breaks mid-body is resumed with Range: bytes=N-
+ *     (at most REG_BLOB_MAX_RESUMES times); a 206 must continue at N, a
+ *     200 (Range ignored) is read from the start again and its first N
+ *     bytes dropped, so the sink sees every byte once, in order;
  *   - 429, 5xx and broken connections are retried, bounded, with back-off
  *     and Retry-After (http.c), never once a blob's bytes reached the sink.
  *
@@ -32,6 +36,7 @@
 #ifndef BRIG_REGISTRY_H
 #define BRIG_REGISTRY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +45,9 @@
 
 #define REG_MANIFEST_MAX ((size_t)4 << 20)
 #define REG_MAX_REDIRECTS 5
+/* A blob whose connection breaks is asked for again from where it broke
+ * (Range) at most this many times. */
+#define REG_BLOB_MAX_RESUMES 5
 #define REG_DEFAULT_CERTS_DIR "/etc/brig/certs.d"
 /* "sha256:" + 64 hex digits + NUL */
 #define REG_DIGEST_SIZE 72
@@ -169,9 +177,14 @@ int reg_tags_list(struct reg_client *c, const char *repo, char ***tags, size_t *
  * (the sink fills e). */
 typedef int (*reg_sink_fn)(void *ctx, const void *buf, size_t len, struct brig_err *e);
 /* GET /v2/REPO/blobs/DIGEST: exactly size bytes hashing to digest go to
- * the sink (more bytes fail as soon as they arrive). */
+ * the sink (more bytes fail as soon as they arrive), resumed as above.
+ * Several clients may fetch blobs at the same time, one thread each. */
 int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
 		 reg_sink_fn sink, void *ctx, struct brig_err *e);
+/* From now on, a transfer of c stops (-ECANCELED) within about a second of
+ * *flag becoming true, even when no byte arrives (another thread's
+ * download failed).  flag must outlive the transfers; NULL: never. */
+void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag);
 
 /* ---- push (push.c) --------------------------------------------------------- */
 

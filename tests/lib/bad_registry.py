@@ -47,8 +47,19 @@ way (the tag is always "1"):
                     names no scope, and /token gives "tok-push" only for
                     scope "repository:push/token:push,pull"
                     Uploads append "HOST auth|noauth" to DIR/upload.log.
+  resume/img        each layer blob's first GET gets half its bytes (with the
+                    full Content-Length and Accept-Ranges: bytes), then the
+                    connection closes; a GET with Range gets a 206 of the rest
+  norange/img       the same first GET (no Accept-Ranges), then Range is
+                    ignored: a 200 with the whole blob
+  diffid/img        the config's first diff_id is wrong (the layer blob is
+                    right: its digest matches, its content does not)
+  slowbad/img       the last layer's bytes differ; every other layer is sent
+                    half, and the rest only two minutes after the bad layer
+                    was sent (brig must stop those downloads itself)
 
-Requests are logged to DIR/requests.log.  Runs until killed.
+Requests are logged to DIR/requests.log, the Range headers of resume/ and
+norange/ to DIR/ranges.log ("REPO RANGE").  Runs until killed.
 """
 import base64
 import hashlib
@@ -151,6 +162,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.send(404, b"not found")
 
     def manifest(self, repo, ref):
+        if repo in XFER_REPOS:
+            return self.xfer_manifest(repo, ref)
         if ref not in ("1", TOP["digest"]):
             return self.send(404, b"no such manifest")
         body, mtype, digest = MANIFEST, MTYPE, TOP["digest"]
@@ -169,6 +182,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.send(200, body, [("Content-Type", mtype), ("Docker-Content-Digest", digest)])
 
     def blob(self, repo, digest):
+        if repo in XFER_REPOS:
+            return self.xfer_blob(repo, digest)
         p = blob_path(digest)
         if p is None or not os.path.exists(p):
             return self.send(404, b"no such blob")
@@ -319,6 +334,81 @@ class Handler(http.server.BaseHTTPRequestHandler):
             want = "sha256:" + hashlib.sha256(b"something else").hexdigest()
         return self.send(201, b"", [("Docker-Content-Digest", want)])
 
+    # ---- transfer cases (resume/, norange/, diffid/, slowbad/) ----
+
+    def xfer_manifest(self, repo, ref):
+        body, digest = (DIFFID_MANIFEST, DIFFID_DIGEST) if repo == "diffid/img" else (MANIFEST, TOP["digest"])
+        if ref not in ("1", digest):
+            return self.send(404, b"no such manifest")
+        return self.send(200, body, [("Content-Type", MTYPE), ("Docker-Content-Digest", digest)])
+
+    def xfer_blob(self, repo, digest):
+        if digest in XFER_BLOBS:
+            data = XFER_BLOBS[digest]
+        else:
+            p = blob_path(digest)
+            if p is None or not os.path.exists(p):
+                return self.send(404, b"no such blob")
+            with open(p, "rb") as f:
+                data = f.read()
+        if digest not in LAYERS or repo == "diffid/img":
+            return self.send(200, data, [("Content-Type", "application/octet-stream")])
+        if repo == "slowbad/img":
+            return self.slowbad(digest, data)
+        rng = self.headers.get("Range")
+        if rng is not None:
+            log("ranges.log", "%s %s" % (repo, rng))
+        with lock:
+            first = (repo, digest) not in DROPPED
+            DROPPED.add((repo, digest))
+        if first:
+            return self.drop_half(repo, data)
+        if repo == "resume/img" and rng and rng.startswith("bytes=") and rng.endswith("-"):
+            start = int(rng[len("bytes="):-1])
+            if 0 <= start < len(data):
+                cr = "bytes %d-%d/%d" % (start, len(data) - 1, len(data))
+                return self.send(206, data[start:], [("Content-Type", "application/octet-stream"),
+                                                     ("Content-Range", cr)])
+        return self.send(200, data, [("Content-Type", "application/octet-stream")])
+
+    def drop_half(self, repo, data):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        if repo == "resume/img":
+            self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        try:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def slowbad(self, digest, data):
+        bad = digest == LAYERS[-1]
+        if bad:
+            data = flip(data)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            if bad:
+                self.wfile.write(data)
+                self.wfile.flush()
+                BAD_SENT.set()
+                return
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            BAD_SENT.wait(120)
+            threading.Event().wait(120)
+            self.wfile.write(data[len(data) // 2:])
+            self.wfile.flush()
+        except OSError:
+            pass
+
 
 # Extra repositories, each a function (handler, kind, ref) -> response;
 # helpers add theirs below.
@@ -464,6 +554,20 @@ def tags(h, kind, ref):
 EXTRA.update({r: tags for r in ("tags/junk", "tags/wrongname", "tags/badtag", "tags/away", "tags/loop")})
 EXTRA["tags/paged"] = tags_paged
 
+
+XFER_REPOS = ("resume/img", "norange/img", "diffid/img", "slowbad/img")
+DROPPED = set()
+BAD_SENT = threading.Event()
+XFER_BLOBS = {}
+_cfgdoc = json.loads(open(blob_path(CONFIG), "rb").read())
+_cfgdoc["rootfs"]["diff_ids"][0] = "sha256:" + hashlib.sha256(b"not this layer").hexdigest()
+_cfg = json.dumps(_cfgdoc).encode()
+XFER_BLOBS["sha256:" + hashlib.sha256(_cfg).hexdigest()] = _cfg
+_mdoc = json.loads(MANIFEST)
+_mdoc["config"]["digest"] = "sha256:" + hashlib.sha256(_cfg).hexdigest()
+_mdoc["config"]["size"] = len(_cfg)
+DIFFID_MANIFEST = json.dumps(_mdoc).encode()
+DIFFID_DIGEST = "sha256:" + hashlib.sha256(DIFFID_MANIFEST).hexdigest()
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

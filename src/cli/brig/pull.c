@@ -2,19 +2,88 @@
 /*
  * brig pull: an image from a registry (OCI distribution API) into the
  * store; one line per layer, then NAME@DIGEST; -a: every tag the registry
- * lists.  See docs/registry.md.
+ * lists.  On a terminal (stderr) the layer lines are redrawn in place with
+ * bytes, rate and a bar, as Docker draws them.  See docs/registry.md.
  */
 #include "cli/brig/brig-internal.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BAR_WIDTH 30
+
+/* The layer's short name: "sha256:" and 12 hex digits, as Docker shortens
+ * them; it came from the registry, so escaped (it was checked to be hex). */
+static char *short_id(const char *digest)
+{
+	const char *hex = strncmp(digest, "sha256:", 7) == 0 ? digest + 7 : digest;
+	return brig_term_escape(hex, strnlen(hex, 12));
+}
 
 static void print_layer(void *ctx, const char *digest, const char *what)
 {
 	(void)ctx;
-	/* "sha256:" and 12 hex digits, as Docker shortens them */
-	printf("%.12s: %s\n", digest + 7, what);
+	_cleanup_free_ char *id = short_id(digest);
+	printf("%s: %s\n", id ? id : "?", what);
 	fflush(stdout);
+}
+
+/* The terminal display: one line per layer, redrawn in place. */
+struct bars {
+	size_t drawn; /* lines printed so far */
+	struct timespec *start; /* when each layer's first bytes came */
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void bar_text(const struct eng_pull_progress *lp, const struct timespec *t0, char *out,
+		     size_t n)
+{
+	char done[32], total[32], rate[32], bar[BAR_WIDTH + 1];
+	size_t fill = lp->total ? (size_t)(lp->done * BAR_WIDTH / lp->total) : BAR_WIDTH;
+	for (size_t k = 0; k < BAR_WIDTH; k++)
+		bar[k] = k < fill ? '=' : k == fill ? '>' : ' ';
+	bar[BAR_WIDTH] = 0;
+	double secs = t0->tv_sec ? since(t0) : 0;
+	brig_human_size(lp->done, done);
+	brig_human_size(lp->total, total);
+	brig_human_size(secs > 0.01 ? (uint64_t)((double)lp->done / secs) : 0, rate);
+	(void)snprintf(out, n, "[%s] %s/%s %s/s", bar, done, total, rate);
+}
+
+static void draw_layer(void *ctx, const struct eng_pull_progress *lp)
+{
+	struct bars *b = ctx;
+	if (!b->start && !(b->start = calloc(lp->count, sizeof(*b->start))))
+		return;
+	if (lp->index >= lp->count || lp->index > b->drawn)
+		return;
+	struct timespec *t0 = &b->start[lp->index];
+	if (!t0->tv_sec && strcmp(lp->status, ENG_PULL_DOWNLOADING) == 0)
+		(void)clock_gettime(CLOCK_MONOTONIC, t0);
+	char text[160] = "";
+	if (strcmp(lp->status, ENG_PULL_DOWNLOADING) == 0)
+		bar_text(lp, t0, text, sizeof(text));
+	_cleanup_free_ char *id = short_id(lp->digest);
+	size_t up = b->drawn - lp->index;
+	if (up)
+		fprintf(stderr, "\033[%zuA", up);
+	if (text[0])
+		fprintf(stderr, "\r\033[2K%s: %-12s %s\n", id ? id : "?", lp->status, text);
+	else
+		fprintf(stderr, "\r\033[2K%s: %s\n", id ? id : "?", lp->status);
+	if (up > 1)
+		fprintf(stderr, "\033[%zuB", up - 1);
+	if (!up)
+		b->drawn++;
+	fflush(stderr);
 }
 
 /* One pull: its layers (unless quiet), then NAME@DIGEST. */
@@ -30,6 +99,11 @@ static int pull_one(const struct brig_global *g, struct eng_pull_opts *po, const
 	} else {
 		printf("%s\n", res.name);
 		fflush(stdout);
+	}
+	if (po->layer_progress) { /* the next pull draws its own lines */
+		struct bars *b = po->ctx;
+		free(b->start);
+		*b = (struct bars){ 0 };
 	}
 	eng_pull_result_clear(&res);
 	return rc;
@@ -63,8 +137,9 @@ static int pull_all(const struct brig_global *g, struct eng_pull_opts *po, const
 		_cleanup_free_ char *ref = NULL;
 		if (asprintf(&ref, "%s:%s", name, tags[i]) < 0)
 			return brig_err_oom(&e), brig_fail(&e);
-		if (po->progress)
-			printf("%s: Pulling from %s\n", tags[i], name);
+		if (po->progress || po->layer_progress)
+			fprintf(po->layer_progress ? stderr : stdout, "%s: Pulling from %s\n",
+				tags[i], name);
 		rc = pull_one(g, po, ref);
 	}
 	return rc;
@@ -100,8 +175,14 @@ int brig_cmd_pull(const struct brig_global *g, int argc, char **argv)
 		.tls_verify = !(tv && strcmp(tv, "false") == 0),
 		.authfile = opts_find(o, "authfile")->value,
 		.config = g->config,
-		.progress = quiet ? NULL : print_layer,
 	};
+	struct bars bars = { 0 };
+	if (!quiet && isatty(STDERR_FILENO)) {
+		po.layer_progress = draw_layer;
+		po.ctx = &bars;
+	} else if (!quiet) {
+		po.progress = print_layer;
+	}
 	int rc = opts_find(o, "all-tags")->set ? pull_all(g, &po, pos[0])
 					       : pull_one(g, &po, pos[0]);
 	opts_free(o);

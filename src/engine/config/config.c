@@ -68,6 +68,7 @@ int eng_config_defaults(struct eng_config **out, struct brig_err *e)
 	c->read_only_rootfs = true;
 #endif
 	c->content_trust = true;
+	c->max_downloads = ENG_CONFIG_DEF_DOWNLOADS;
 	if (!(c->subid_user = strdup(ENG_CONFIG_DEF_SUBID_USER)) ||
 	    !(c->userns_registry = strdup(ENG_CONFIG_DEF_USERNS_REGISTRY)) ||
 	    !(c->registry_certs_dir = strdup(ENG_CONFIG_DEF_CERTS_DIR)))
@@ -291,6 +292,12 @@ static int key_regconf(const json_t *doc, const struct bj_loc *root, const char 
 	return clean_path(doc, root, key, &c->registries_conf, e);
 }
 
+static int key_downloads(const json_t *doc, const struct bj_loc *root, const char *key,
+			 struct eng_config *c, struct brig_err *e)
+{
+	return bj_get_int(doc, root, key, true, 1, ENG_CONFIG_MAX_DOWNLOADS, &c->max_downloads, e);
+}
+
 static int key_seccomp(const json_t *doc, const struct bj_loc *root, const char *key,
 		       struct eng_config *c, struct brig_err *e)
 {
@@ -354,6 +361,7 @@ static const struct {
 	{ "content-trust", key_trust },
 	{ "registry-certs-dir", key_certs_dir },
 	{ "registries-conf", key_regconf },
+	{ "max-concurrent-downloads", key_downloads },
 };
 
 /* Rules that involve more than one key. */

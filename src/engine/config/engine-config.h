@@ -40,6 +40,8 @@
 #define ENG_CONFIG_DEF_USERNS_REGISTRY "/var/lib/brig/userns"
 /* Per-registry CAs: DIR/HOST[:PORT]/ca.crt (Docker's certs.d layout). */
 #define ENG_CONFIG_DEF_CERTS_DIR "/etc/brig/certs.d"
+#define ENG_CONFIG_DEF_DOWNLOADS 3 /* "max-concurrent-downloads" */
+#define ENG_CONFIG_MAX_DOWNLOADS 16
 
 enum eng_storage_choice {
 	ENG_STORAGE_AUTO = 0, /* null: overlay where it works, else copy */
@@ -115,6 +117,8 @@ struct eng_config {
 	/* "registries-conf": the registries.conf to read; NULL (the default):
 	 * $BRIG_REGISTRIES_CONF, else /etc/brig/registries.conf. */
 	char *registries_conf;
+	int64_t max_downloads; /* "max-concurrent-downloads": layers fetched at
+				  once by brig pull (1..16) */
 
 	/* "default-capabilities": "CAP_*" names, NULL-terminated (never NULL;
 	 * empty when the file gives []). */

@@ -52,11 +52,12 @@ static int check_only(int fd, const struct img_descriptor *l, const char *diff_i
 }
 
 static int unpack_new(int dirfd, int fd, const struct img_descriptor *l, const char *diff_id,
-		      struct brig_err *e)
+		      char *tmp, struct brig_err *e)
 {
 	const struct img_unpack_opts o = { .strict = true };
 	struct img_unpack_result res;
-	int r = img_layer_unpack_cached(dirfd, fd, &o, l->digest, diff_id, &res, e);
+	int r = tmp ? img_layer_unpack_tmp(dirfd, fd, &o, l->digest, diff_id, tmp, &res, e)
+		    : img_layer_unpack_cached(dirfd, fd, &o, l->digest, diff_id, &res, e);
 	if (r == 0)
 		log_notes(l->digest, &res);
 	img_unpack_result_clear(&res);
@@ -78,6 +79,44 @@ int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_d
 		r = img_blob_open(s, l->digest, false, &fd, e);
 	if (r == 0)
 		r = have ? check_only(fd, l, diff_id, e)
-			 : unpack_new(cache->dirfd, fd, l, diff_id, e);
+			 : unpack_new(cache->dirfd, fd, l, diff_id, NULL, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
+}
+
+_Static_assert(IMG_ARCHIVE_LAYER_TMP_MAX == IMG_LAYER_TMP_NAME_MAX, "temporary layer names");
+
+int img_archive_layer_cached(const struct img_layer_cache *cache, const char *diff_id,
+			     struct brig_err *e)
+{
+	if (!brig_digest_valid(diff_id))
+		return brig_err_set(e, -EINVAL, "'%.100s' is not a sha256 diff_id", diff_id);
+	return cached(cache->dirfd, diff_id + strlen("sha256:"), e);
+}
+
+int img_archive_unpack_stream(const struct img_layer_cache *cache, int in_fd,
+			      const struct img_descriptor *l, const char *diff_id,
+			      char tmp[IMG_ARCHIVE_LAYER_TMP_MAX], struct brig_err *e)
+{
+	tmp[0] = 0;
+	int r = img_archive_layer_cached(cache, diff_id, e);
+	if (r >= 0)
+		r = r ? check_only(in_fd, l, diff_id, e)
+		      : unpack_new(cache->dirfd, in_fd, l, diff_id, tmp, e);
+	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
+}
+
+int img_archive_layer_publish(const struct img_layer_cache *cache,
+			      char tmp[IMG_ARCHIVE_LAYER_TMP_MAX], const char *diff_id,
+			      struct brig_err *e)
+{
+	if (!tmp[0])
+		return 0;
+	int r = img_layer_publish(cache->dirfd, tmp, diff_id, e);
+	return r < 0 ? brig_err_wrap(e, "layer %s", diff_id) : 0;
+}
+
+void img_archive_layer_discard(const struct img_layer_cache *cache,
+			       char tmp[IMG_ARCHIVE_LAYER_TMP_MAX])
+{
+	img_layer_discard(cache->dirfd, tmp);
 }

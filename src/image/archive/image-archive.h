@@ -82,6 +82,31 @@ struct img_layer_cache {
 int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_descriptor *layer,
 			      const char *diff_id, struct brig_err *e);
 
+/*
+ * The same unpack for a layer that is not in the store yet, read from
+ * in_fd until EOF (brig pull: a pipe fed while the blob downloads), in two
+ * steps: img_archive_unpack_stream judges, hashes and unpacks it into a
+ * temporary directory of cache->dirfd (its name left in tmp) and checks
+ * the bytes read against layer->digest and the tar stream against
+ * diff_id; nothing takes the diff_id's name yet.  When that name exists
+ * already the layer is only judged and hashed (tmp stays "").  Then
+ * img_archive_layer_publish renames tmp into place (nothing to do for an
+ * empty tmp) or img_archive_layer_discard removes it.  On failure tmp is
+ * removed already.  img_archive_layer_cached: 1 when diff_id's directory
+ * exists, 0 when not.
+ */
+#define IMG_ARCHIVE_LAYER_TMP_MAX 32
+int img_archive_layer_cached(const struct img_layer_cache *cache, const char *diff_id,
+			     struct brig_err *e);
+int img_archive_unpack_stream(const struct img_layer_cache *cache, int in_fd,
+			      const struct img_descriptor *layer, const char *diff_id,
+			      char tmp[IMG_ARCHIVE_LAYER_TMP_MAX], struct brig_err *e);
+int img_archive_layer_publish(const struct img_layer_cache *cache,
+			      char tmp[IMG_ARCHIVE_LAYER_TMP_MAX], const char *diff_id,
+			      struct brig_err *e);
+void img_archive_layer_discard(const struct img_layer_cache *cache,
+			       char tmp[IMG_ARCHIVE_LAYER_TMP_MAX]);
+
 struct img_load_opts {
 	img_archive_layer_fn unpack_layer; /* NULL: layers are not unpacked */
 	void *ctx;

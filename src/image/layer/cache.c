@@ -20,16 +20,15 @@
 #include <unistd.h>
 
 #define TMP_TRIES 32
-#define TMP_NAME_MAX 32
 
 /* Make a fresh LAYERS/.tmp-XXXXXXXX; its fd, and its name in name. */
-static int make_tmp(int layers_fd, char name[TMP_NAME_MAX], struct brig_err *e)
+static int make_tmp(int layers_fd, char name[IMG_LAYER_TMP_NAME_MAX], struct brig_err *e)
 {
 	for (int i = 0; i < TMP_TRIES; i++) {
 		uint32_t rnd = 0;
 		if (BRIG_RETRY(getrandom(&rnd, sizeof(rnd), 0)) != (ssize_t)sizeof(rnd))
 			return brig_err_sys(e, errno ? errno : EIO, "getrandom");
-		(void)snprintf(name, TMP_NAME_MAX, IMG_LAYER_TMP_PREFIX "%08x", rnd);
+		(void)snprintf(name, IMG_LAYER_TMP_NAME_MAX, IMG_LAYER_TMP_PREFIX "%08x", rnd);
 		if (mkdirat(layers_fd, name, 0700) < 0) {
 			if (errno == EEXIST)
 				continue;
@@ -90,26 +89,54 @@ static int unpack_synced(int dest_fd, int in_fd, const struct img_unpack_opts *o
 	return r;
 }
 
-int img_layer_unpack_cached(int layers_dirfd, int in_fd, const struct img_unpack_opts *o,
-			    const char *want_digest, const char *want_diff_id,
-			    struct img_unpack_result *res, struct brig_err *e)
+int img_layer_unpack_tmp(int layers_dirfd, int in_fd, const struct img_unpack_opts *o,
+			 const char *want_digest, const char *want_diff_id,
+			 char tmp[IMG_LAYER_TMP_NAME_MAX], struct img_unpack_result *res,
+			 struct brig_err *e)
 {
-	char tmp[TMP_NAME_MAX];
 	memset(res, 0, sizeof(*res));
+	tmp[0] = 0;
 	int dest_fd = make_tmp(layers_dirfd, tmp, e);
-	if (dest_fd < 0)
+	if (dest_fd < 0) {
+		tmp[0] = 0;
 		return dest_fd;
+	}
 	int r = unpack_synced(dest_fd, in_fd, o, want_digest, want_diff_id, res, e);
 	(void)close(dest_fd);
 	if (r == 0 && !brig_digest_valid(res->diff_id))
 		r = brig_err_set(e, -EINVAL, "no diff_id was computed");
-	if (r == 0)
-		r = publish(layers_dirfd, tmp, res->diff_id + strlen("sha256:"), e);
-	if (r < 0) {
-		struct brig_err e2 = { 0 };
-		if (brig_rm_rf(layers_dirfd, tmp, &e2) < 0)
-			brig_warn("removing layers/%s: %s", tmp, brig_err_str(&e2));
-		brig_err_clear(&e2);
-	}
+	if (r < 0)
+		img_layer_discard(layers_dirfd, tmp);
 	return r;
+}
+
+int img_layer_publish(int layers_dirfd, char tmp[IMG_LAYER_TMP_NAME_MAX], const char *diff_id,
+		      struct brig_err *e)
+{
+	int r = publish(layers_dirfd, tmp, diff_id + strlen("sha256:"), e);
+	if (r < 0)
+		img_layer_discard(layers_dirfd, tmp);
+	tmp[0] = 0;
+	return r;
+}
+
+void img_layer_discard(int layers_dirfd, char tmp[IMG_LAYER_TMP_NAME_MAX])
+{
+	if (!tmp[0])
+		return;
+	struct brig_err e2 = { 0 };
+	if (brig_rm_rf(layers_dirfd, tmp, &e2) < 0)
+		brig_warn("removing layers/%s: %s", tmp, brig_err_str(&e2));
+	brig_err_clear(&e2);
+	tmp[0] = 0;
+}
+
+int img_layer_unpack_cached(int layers_dirfd, int in_fd, const struct img_unpack_opts *o,
+			    const char *want_digest, const char *want_diff_id,
+			    struct img_unpack_result *res, struct brig_err *e)
+{
+	char tmp[IMG_LAYER_TMP_NAME_MAX];
+	int r = img_layer_unpack_tmp(layers_dirfd, in_fd, o, want_digest, want_diff_id, tmp, res,
+				     e);
+	return r < 0 ? r : img_layer_publish(layers_dirfd, tmp, res->diff_id, e);
 }

@@ -113,6 +113,23 @@ int img_layer_unpack(int in_fd, int dest_dirfd, const struct img_unpack_opts *o,
 int img_layer_unpack_cached(int layers_dirfd, int in_fd, const struct img_unpack_opts *o,
 			    const char *want_digest, const char *want_diff_id,
 			    struct img_unpack_result *res, struct brig_err *e);
+/*
+ * img_layer_unpack_cached in two steps, for a caller that has something
+ * else to check before the layer takes its name (brig pull: the blob's
+ * own commit).  img_layer_unpack_tmp unpacks, checks and syncs into a
+ * fresh temporary directory whose name it leaves in tmp (removed again on
+ * failure, tmp then ""); img_layer_publish renames it to diff_id's hex
+ * (removing it on failure), img_layer_discard removes it.  Both accept an
+ * empty tmp and leave it empty.
+ */
+#define IMG_LAYER_TMP_NAME_MAX 32
+int img_layer_unpack_tmp(int layers_dirfd, int in_fd, const struct img_unpack_opts *o,
+			 const char *want_digest, const char *want_diff_id,
+			 char tmp[IMG_LAYER_TMP_NAME_MAX], struct img_unpack_result *res,
+			 struct brig_err *e);
+int img_layer_publish(int layers_dirfd, char tmp[IMG_LAYER_TMP_NAME_MAX], const char *diff_id,
+		      struct brig_err *e);
+void img_layer_discard(int layers_dirfd, char tmp[IMG_LAYER_TMP_NAME_MAX]);
 
 enum {
 	/* src is an overlayfs upper directory: 0:0 character devices become

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brig pull: the layers.  Several at once (max-concurrent-downloads), each
+ * in a single pass over the network stream:
+ *
+ *   libcurl --> reg_blob_get (size, sha256) --> sink --> blob writer (tmp)
+ *                                                  \--> pipe --> unpacker thread
+ *                       (image/archive: sha256, gunzip/zstd, diff_id, strict unpack
+ *                        into layers/.tmp-*)
+ *
+ * Nothing takes its name before the download's digest, the unpacker's
+ * digest and diff_id all match: then the blob is committed and the layer
+ * directory renamed.  Any failure removes both temporaries; the first
+ * failure of any layer stops the other downloads (their sinks refuse the
+ * next bytes) and is the error of the pull.  See docs/registry.md.
+ */
+#include "engine/pull-internal.h"
+#include "engine/config/engine-config.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PIPE_SIZE (1 << 20)
+#define PROGRESS_EVERY_NS 100000000LL /* byte counts: at most every 100 ms */
+#define DRAIN_BLOCK 65536
+
+struct xfer {
+	struct pull *p;
+	const struct img_manifest *m;
+	const struct img_config *c;
+	struct img_layer_cache cache;
+	bool known;
+	/* next, err and first; the store's blob writer count (img_blob_writer_open
+	 * and img_blob_abort are not thread-safe); progress calls */
+	pthread_mutex_t mu;
+	size_t next;
+	atomic_bool stop;
+	int err;
+	struct brig_err first;
+};
+
+/* One layer being fetched, and its unpacker thread. */
+struct job {
+	struct xfer *x;
+	size_t i;
+	const struct img_descriptor *l;
+	struct img_blob_writer *w;
+	int rfd, wfd;
+	uint64_t done;
+	int64_t reported_ns;
+	char tmp[IMG_ARCHIVE_LAYER_TMP_MAX];
+	int ur; /* the unpacker's result, its error in ue */
+	struct brig_err ue;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Tell the caller (one call at a time, whichever thread). */
+static void report(struct xfer *x, size_t i, uint64_t done, const char *status)
+{
+	const struct eng_pull_opts *o = x->p->o;
+	const struct img_descriptor *l = &x->m->layers[i];
+	bool final = strcmp(status, ENG_PULL_WAITING) != 0 &&
+		strcmp(status, ENG_PULL_DOWNLOADING) != 0;
+	if (!o->layer_progress && !(final && o->progress))
+		return;
+	pthread_mutex_lock(&x->mu);
+	if (o->layer_progress) {
+		const struct eng_pull_progress lp = { .index = i,
+						      .count = x->m->n_layers,
+						      .digest = l->digest,
+						      .done = done,
+						      .total = l->size,
+						      .status = status };
+		o->layer_progress(o->ctx, &lp);
+	}
+	if (final && o->progress)
+		o->progress(o->ctx, l->digest, status);
+	pthread_mutex_unlock(&x->mu);
+}
+
+static int sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
+{
+	struct job *j = ctx;
+	if (atomic_load(&j->x->stop))
+		return brig_err_set(e, -ECANCELED, "stopped: another layer failed");
+	int r = img_blob_write(j->w, buf, len, e);
+	if (r < 0)
+		return r;
+	if ((r = brig_write_all(j->wfd, buf, len)) < 0)
+		return brig_err_sys(e, -r, "feeding the unpacker");
+	j->done += len;
+	if (j->x->p->o->layer_progress) {
+		int64_t t = now_ns();
+		if (t - j->reported_ns >= PROGRESS_EVERY_NS) {
+			j->reported_ns = t;
+			report(j->x, j->i, j->done, ENG_PULL_DOWNLOADING);
+		}
+	}
+	return 0;
+}
+
+/* The unpacker thread: the layer from the pipe, then whatever the pipe
+ * still brings (after a failure) until the writer closes it, so the
+ * download is never blocked by a reader that stopped. */
+static void *unpack_main(void *arg)
+{
+	struct job *j = arg;
+	const struct xfer *x = j->x;
+	j->ur = img_archive_unpack_stream(&x->cache, j->rfd, j->l, x->c->diff_ids[j->i], j->tmp,
+					  &j->ue);
+	char junk[DRAIN_BLOCK];
+	while (BRIG_RETRY(read(j->rfd, junk, sizeof(junk))) > 0)
+		;
+	return NULL;
+}
+
+static int open_writer(struct job *j, struct brig_err *e)
+{
+	pthread_mutex_lock(&j->x->mu);
+	int r = img_blob_writer_open(j->x->p->s, j->l->digest, j->l->size, &j->w, e);
+	pthread_mutex_unlock(&j->x->mu);
+	return r;
+}
+
+static void close_writer(struct job *j)
+{
+	pthread_mutex_lock(&j->x->mu);
+	img_blob_abort(j->w); /* frees it; removes the temporary file unless committed */
+	j->w = NULL;
+	pthread_mutex_unlock(&j->x->mu);
+}
+
+/* After the download and the unpacker: the download's error first (it
+ * says what was wrong with the bytes), then the unpacker's; when both
+ * worked, commit the blob, then rename the layer directory. */
+static int settle(struct job *j, int r, struct brig_err *e)
+{
+	if (r == 0 && j->ur < 0)
+		r = brig_err_set(e, j->ur, "%s", brig_err_str(&j->ue));
+	char got[IMG_DIGEST_SIZE];
+	uint64_t size = 0;
+	if (r == 0)
+		r = img_blob_commit(j->w, got, &size, e);
+	if (r == 0)
+		r = img_archive_layer_publish(&j->x->cache, j->tmp, j->x->c->diff_ids[j->i], e);
+	img_archive_layer_discard(&j->x->cache, j->tmp);
+	return r;
+}
+
+static int stream_layer(struct job *j, struct reg_client *c, struct brig_err *e)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return brig_err_sys(e, errno, "pipe");
+	(void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE); /* a bigger buffer if allowed */
+	j->rfd = fds[0];
+	j->wfd = fds[1];
+	pthread_t t;
+	bool running = false;
+	int r = open_writer(j, e);
+	if (r == 0) {
+		int tr = pthread_create(&t, NULL, unpack_main, j);
+		running = tr == 0;
+		if (tr != 0)
+			r = brig_err_sys(e, tr, "starting the unpacker thread");
+	}
+	if (r == 0)
+		r = reg_blob_get(c, j->x->p->ref.path, j->l->digest, j->l->size, sink, j, e);
+	(void)close(j->wfd);
+	if (running)
+		(void)pthread_join(t, NULL);
+	(void)close(j->rfd);
+	r = settle(j, r, e);
+	if (j->w)
+		close_writer(j);
+	brig_err_clear(&j->ue);
+	return r;
+}
+
+/* One layer: present (blob and directory), unpacked from the store, or
+ * fetched. */
+static int do_layer(struct xfer *x, struct reg_client *c, size_t i, struct brig_err *e)
+{
+	const struct img_descriptor *l = &x->m->layers[i];
+	const char *diff_id = x->c->diff_ids[i];
+	int had = img_blob_exists(x->p->s, l->digest, e);
+	int dir = had > 0 && x->known ? img_archive_layer_cached(&x->cache, diff_id, e) : 0;
+	int r = had < 0 ? had : dir < 0 ? dir : 0;
+	if (r == 0 && had && !dir)
+		r = img_archive_unpack_cached(&x->cache, x->p->s, l, diff_id, e);
+	if (r == 0 && !had) {
+		struct job j = { .x = x, .i = i, .l = l, .rfd = -1, .wfd = -1 };
+		r = stream_layer(&j, c, e);
+	}
+	if (r < 0)
+		return brig_err_wrap(e, "layer %zu", i + 1);
+	report(x, i, l->size, had ? ENG_PULL_EXISTS : ENG_PULL_COMPLETE);
+	return 0;
+}
+
+static void fail(struct xfer *x, int r, struct brig_err *e)
+{
+	pthread_mutex_lock(&x->mu);
+	if (!x->err) {
+		x->err = r;
+		x->first = *e; /* moved */
+		*e = (struct brig_err){ 0 };
+	}
+	atomic_store(&x->stop, true);
+	pthread_mutex_unlock(&x->mu);
+	brig_err_clear(e);
+}
+
+/* Take the next layer; false when there is none or the pull stopped. */
+static bool take(struct xfer *x, size_t *i)
+{
+	pthread_mutex_lock(&x->mu);
+	bool ok = !atomic_load(&x->stop) && x->next < x->m->n_layers;
+	if (ok)
+		*i = x->next++;
+	pthread_mutex_unlock(&x->mu);
+	return ok;
+}
+
+struct worker {
+	struct xfer *x;
+	pthread_t t;
+	bool started;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct xfer *x = w->x;
+	struct brig_err e = { 0 };
+	struct reg_client *c = NULL;
+	size_t i;
+	/* the first worker (the calling thread) has the pull's own client */
+	int r = w->started ? reg_client_new(&x->p->ro, &c, &e) : 0;
+	if (r < 0)
+		fail(x, r, &e);
+	if (r == 0)
+		reg_client_cancel_on(c ? c : x->p->c, &x->stop);
+	while (r == 0 && take(x, &i))
+		if ((r = do_layer(x, c ? c : x->p->c, i, &e)) < 0)
+			fail(x, r, &e);
+	if (!w->started)
+		reg_client_cancel_on(x->p->c, NULL);
+	reg_client_free(c);
+	return NULL;
+}
+
+int eng_pull_layers(struct pull *p, const struct img_manifest *m, const struct img_config *c,
+		    bool known, struct brig_err *e)
+{
+	struct xfer x = {
+		.p = p, .m = m, .c = c, .cache = { .dirfd = p->layers_fd }, .known = known
+	};
+	if (pthread_mutex_init(&x.mu, NULL) != 0)
+		return brig_err_set(e, -ENOMEM, "pthread_mutex_init");
+	for (size_t i = 0; i < m->n_layers; i++)
+		report(&x, i, 0, ENG_PULL_WAITING);
+	size_t n = p->max_downloads < m->n_layers ? p->max_downloads : m->n_layers;
+	struct worker w[ENG_CONFIG_MAX_DOWNLOADS + 1] = { 0 };
+	for (size_t k = 1; k < n; k++) {
+		w[k] = (struct worker){ .x = &x, .started = true };
+		int tr = pthread_create(&w[k].t, NULL, worker_main, &w[k]);
+		if (tr != 0) {
+			w[k].started = false;
+			break; /* fewer threads: the others take its share */
+		}
+	}
+	w[0] = (struct worker){ .x = &x };
+	worker_main(&w[0]);
+	for (size_t k = 1; k < n; k++)
+		if (w[k].started)
+			(void)pthread_join(w[k].t, NULL);
+	pthread_mutex_destroy(&x.mu);
+	if (!x.err)
+		return 0;
+	brig_err_clear(e);
+	*e = x.first;
+	return x.err;
+}
