@@ -129,6 +129,9 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 /* Stop: the stop signal, then SIGKILL after timeout seconds (< 0: the
  * container's own). */
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);
+/* The same with signal instead of the container's stop signal (<= 0: its
+ * own): `stop -s`. */
+int eng_stop_signal(struct eng *g, const char *id, int timeout, int signal, struct brig_err *e);
 int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
@@ -149,6 +152,11 @@ struct eng_exec_opts {
 int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struct brig_err *e);
 /* The processes of a running container: pids. */
 int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
+
+/* The bytes of a container's changes (its overlay's upper directory, or
+ * the whole copied root) and of its whole root (changes and image
+ * layers): `ps -s`. */
+int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, struct brig_err *e);
 
 /* For `brig __monitor-resume` only: brig again after brig-monitor saw the
  * container exit with status; lockfd is the monitor lock it kept.  Records

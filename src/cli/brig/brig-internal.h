@@ -109,6 +109,22 @@ int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
 int brig_print_listing(const json_t *rows, const char *format, bool quiet,
 		       const struct brig_listing *l, struct brig_err *e);
 
+/* ---- ps --filter (ps_filter.c) ---- */
+
+/* What the filters name, resolved once: ancestor= images to config ids,
+ * before=/since= containers to creation times. */
+struct brig_ps_filter {
+	json_t *images, *containers;
+};
+/* Known keys and valid values (status=, health=, exited=, name= regex). */
+int brig_ps_filter_check(const struct opt *filters, struct brig_err *e);
+int brig_ps_filter_resolve(const struct brig_global *g, struct eng *eng, const struct opt *filters,
+			   struct brig_ps_filter *pf, struct brig_err *e);
+/* Does the record rec pass filters (Docker's AND/OR rules)? */
+bool brig_ps_filter_match(const json_t *rec, const struct opt *filters,
+			  const struct brig_ps_filter *pf);
+void brig_ps_filter_clear(struct brig_ps_filter *pf);
+
 /* ---- images (image_util.c) ---- */
 
 /* One image as the commands show it. */
@@ -150,6 +166,18 @@ void brig_human_elapsed(const char *since, char buf[64]);
 char *brig_labels_text(const json_t *labels);
 /* Append the `image inspect` object of one image to out. */
 int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
+/* images --filter and the positional REPOSITORY[:TAG] (images_filter.c). */
+struct brig_images_filter {
+	const struct opt *filters;
+	const char *repo; /* the positional name, or NULL */
+	json_t *created; /* before=/since= image -> its creation time */
+};
+int brig_images_filter_check(const struct opt *filters, struct brig_err *e);
+int brig_images_filter_resolve(const struct brig_global *g, struct brig_images_filter *f,
+			       struct brig_err *e);
+/* name: the image's stored name (NULL: unnamed, dangling). */
+bool brig_images_filter_match(const char *name, const struct brig_image *im,
+			      const struct brig_images_filter *f);
 /* Print an inspect array: indented JSON, or the template per element. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
 /* Apply one --change instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR,
