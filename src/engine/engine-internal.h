@@ -46,6 +46,9 @@ int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
 bool eng_id_valid(const char *id); /* 64 lowercase hex digits */
 void eng_now(char buf[64]); /* RFC 3339, UTC, nanoseconds */
+/* Every "K" or "K=V" of filters (NULL-terminated, may be NULL) among
+ * labels (an object of strings): the prune filters (volume_prune.c). */
+bool eng_labels_match(const json_t *labels, char *const *filters);
 /* record.c (record-internal.h): a container's record. */
 /* monitor_lock.c: the monitor's lock: taken (waiting) by the monitor, for its life; tested
  * without taking it; waited for (a read lock, dropped at once). */

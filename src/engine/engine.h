@@ -158,6 +158,14 @@ int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_
  * layers): `ps -s`. */
 int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, struct brig_err *e);
 
+/* container prune: remove every container that is created or exited (not
+ * running, restarting or paused), made before until_ns (0: any time), whose
+ * labels match every "K" or "K=V" of label_filters (NULL-terminated, may be
+ * NULL).  *removed gets [{Id, Size}] (Size: the bytes of its changes).  A
+ * container that starts meanwhile is kept. */
+int eng_container_prune(struct eng *g, int64_t until_ns, char *const *label_filters,
+			json_t **removed, struct brig_err *e);
+
 /* For `brig __monitor-resume` only: brig again after brig-monitor saw the
  * container exit with status; lockfd is the monitor lock it kept.  Records
  * the end, restarts as the policy says, finishes. */

@@ -184,6 +184,27 @@ int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e
  * LABEL) to an image config's "config" object. */
 int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e);
 
+/* ---- prune (system.c, prune.c) ---- */
+
+/* The store's gc (image prune): unreferenced blobs, then unpacked layers
+ * and leftovers no image or container needs; *rep gets the report
+ * (reclaimed_bytes, layers_reclaimed_bytes, ...). */
+int brig_store_prune(const struct brig_global *g, bool dry_run, json_t **rep, struct brig_err *e);
+/* Ask "WARNING! <warning>\nAre you sure you want to continue? [y/N]" on a
+ * terminal: 1 to go on (or force), 0 when declined; -1 (printed: one line)
+ * when stdin is no terminal and force was not given. */
+int brig_confirm(const char *cmd, const char *warning, bool force);
+/* -f and the --filter of container and system prune. */
+struct brig_prune_req {
+	bool force;
+	int64_t until_ns; /* until=: made before (0: no bound) */
+	char **labels; /* label= values (KEY or KEY=VALUE), NULL-terminated */
+};
+int brig_prune_filters(const struct opt *f, struct brig_prune_req *q, struct brig_err *e);
+void brig_prune_req_clear(struct brig_prune_req *q);
+/* "Total reclaimed space: 2.14MB" */
+void brig_print_reclaimed(uint64_t total);
+
 /* ---- the commands, one file each (or one per small family) ---- */
 
 int brig_cmd_create(const struct brig_global *g, int argc, char **argv);
@@ -220,5 +241,8 @@ int brig_cmd_save(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_pull(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_check(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_container_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_system_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_info(const struct brig_global *g, int argc, char **argv);
 
 #endif
