@@ -166,6 +166,13 @@ int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, 
 int eng_container_prune(struct eng *g, int64_t until_ns, char *const *label_filters,
 			json_t **removed, struct brig_err *e);
 
+/* brig info: Docker's fields (Containers, ContainersRunning, Images,
+ * Driver, KernelVersion, OperatingSystem, NCPU, MemTotal, CgroupVersion,
+ * SecurityOptions, ...) and "Brig": rootless, the store and runtime paths,
+ * cgroup layout and controllers, user namespaces, the seccomp profile and
+ * its digest, content trust, the kernel features found. */
+int eng_info(struct eng *g, json_t **out, struct brig_err *e);
+
 /* For `brig __monitor-resume` only: brig again after brig-monitor saw the
  * container exit with status; lockfd is the monitor lock it kept.  Records
  * the end, restarts as the policy says, finishes. */
