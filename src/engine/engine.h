@@ -173,6 +173,14 @@ int eng_container_prune(struct eng *g, int64_t until_ns, char *const *label_filt
  * its digest, content trust, the kernel features found. */
 int eng_info(struct eng *g, json_t **out, struct brig_err *e);
 
+/* The users of a container's processes as it sees them (`top`): each host
+ * uid mapped back through its user namespace into ctr_uids[i], and its
+ * name in the container's /etc/passwd (image layers and changes) into
+ * names[i] (malloc'ed; the number when unnamed, the host uid when outside
+ * the mapping). */
+int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size_t n,
+		  uint32_t *ctr_uids, char **names, struct brig_err *e);
+
 /* For `brig __monitor-resume` only: brig again after brig-monitor saw the
  * container exit with status; lockfd is the monitor lock it kept.  Records
  * the end, restarts as the policy says, finishes. */

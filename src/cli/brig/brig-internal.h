@@ -125,6 +125,16 @@ bool brig_ps_filter_match(const json_t *rec, const struct opt *filters,
 			  const struct brig_ps_filter *pf);
 void brig_ps_filter_clear(struct brig_ps_filter *pf);
 
+/* ---- top (top_ps.c) ---- */
+
+/* The effective uids of pids as the container id sees them, and their
+ * names there (malloc'ed, caller frees each). */
+int brig_top_users(struct eng *eng, const char *id, const pid_t *pids, size_t n, uint32_t *ctr_euid,
+		   char **enames, struct brig_err *e);
+/* ps ARGS on the host, its rows of the container's pids, users mapped. */
+int brig_top_ps(struct eng *eng, const char *id, const pid_t *pids, size_t n, char **args,
+		size_t nargs, struct brig_err *e);
+
 /* ---- images (image_util.c) ---- */
 
 /* One image as the commands show it. */
