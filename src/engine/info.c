@@ -144,13 +144,11 @@ static int counts(struct eng *g, json_t *o, struct brig_err *e)
 	}
 	img_store_list_free(v, n);
 	json_int_t total = (json_int_t)all.n;
-	return json_object_update(o,
-				  json_pack("{s:I,s:I,s:I,s:I,s:I}", "Containers", total,
-					    "ContainersRunning", run, "ContainersPaused", paused,
-					    "ContainersStopped", total - run - paused, "Images",
-					    (json_int_t)images)) < 0
-		? brig_err_oom(e)
-		: 0;
+	_cleanup_json_ json_t *c = json_pack("{s:I,s:I,s:I,s:I,s:I}", "Containers", total,
+					     "ContainersRunning", run, "ContainersPaused", paused,
+					     "ContainersStopped", total - run - paused, "Images",
+					     (json_int_t)images);
+	return !c || json_object_update(o, c) < 0 ? brig_err_oom(e) : 0;
 }
 
 /* PRETTY_NAME of /etc/os-release. */

@@ -68,6 +68,9 @@ static int prune_entry(struct sys_prune *p, const struct img_list_entry *ent, st
 			r = note(p->deleted, "untagged: %s", f ? f : ent->name, e);
 	} else if ((r = img_store_remove(p->s, ent->desc.digest, e)) == 0) {
 		r = note(p->deleted, "deleted: %s", im.id, e);
+	} else if (r == -ENOENT) {
+		brig_err_clear(e); /* a name of the same image keeps it */
+		r = 0;
 	}
 out:
 	brig_image_clear(&im);

@@ -38,14 +38,16 @@ static int run_ps(char **args, size_t n, char *pids, char **out, struct brig_err
 	posix_spawn_file_actions_t fa;
 	pid_t pid = -1;
 	int r = posix_spawn_file_actions_init(&fa);
-	if (r == 0)
+	if (r == 0) {
 		r = posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	/* the quick try's complaints are not the user's: the retry speaks */
-	if (r == 0 && pids)
-		r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	if (r == 0)
-		r = posix_spawnp(&pid, "ps", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+		/* the quick try's complaints are not the user's: the retry speaks */
+		if (r == 0 && pids)
+			r = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
+							     O_WRONLY, 0);
+		if (r == 0)
+			r = posix_spawnp(&pid, "ps", &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	(void)close(fds[1]);
 	_cleanup_close_ int rd = fds[0];
 	if (r != 0)
