@@ -118,8 +118,8 @@ struct brig_ps_filter {
 };
 /* Known keys and valid values (status=, health=, exited=, name= regex). */
 int brig_ps_filter_check(const struct opt *filters, struct brig_err *e);
-int brig_ps_filter_resolve(const struct brig_global *g, struct eng *eng, const struct opt *filters,
-			   struct brig_ps_filter *pf, struct brig_err *e);
+int brig_ps_filter_resolve(struct eng *eng, const struct opt *filters, struct brig_ps_filter *pf,
+			   struct brig_err *e);
 /* Does the record rec pass filters (Docker's AND/OR rules)? */
 bool brig_ps_filter_match(const json_t *rec, const struct opt *filters,
 			  const struct brig_ps_filter *pf);

@@ -129,7 +129,7 @@ static bool shown(const struct ps_req *q, const json_t *rec)
 	return false;
 }
 
-static int ps_rows(struct eng *eng, struct ps_req *q, json_t *rows, struct brig_err *e)
+static int ps_collect(struct eng *eng, struct ps_req *q, json_t *rows, struct brig_err *e)
 {
 	_cleanup_json_ json_t *all = NULL;
 	int r = eng_list(eng, &all, e);
@@ -161,26 +161,16 @@ static int ps_last(struct opt *o, int64_t *last, struct brig_err *e)
 	return 0;
 }
 
-static int ps_run(const struct brig_global *g, struct opt *o, struct brig_err *e)
+static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e)
 {
 	struct ps_req q = { opts_find(o, "all")->set,  opts_find(o, "no-trunc")->set,
 			    opts_find(o, "size")->set, -1,
 			    opts_find(o, "filter"),    { 0 } };
-	_cleanup_eng_ struct eng *eng = NULL;
-	_cleanup_json_ json_t *rows = json_array();
-	int r = rows ? ps_last(o, &q.last, e) : brig_err_oom(e);
+	int r = ps_last(o, &q.last, e);
 	if (r == 0)
-		r = brig_ps_filter_check(q.filters, e);
+		r = brig_ps_filter_resolve(eng, q.filters, &q.pf, e);
 	if (r == 0)
-		r = brig_engine_open(g, &eng, e);
-	if (r == 0)
-		r = brig_ps_filter_resolve(g, eng, q.filters, &q.pf, e);
-	if (r == 0)
-		r = ps_rows(eng, &q, rows, e);
-	if (r == 0)
-		r = brig_print_listing(rows, opts_find(o, "format")->value,
-				       opts_find(o, "quiet")->set,
-				       q.size ? &ps_listing_size : &ps_listing, e);
+		r = ps_collect(eng, &q, rows, e);
 	brig_ps_filter_clear(&q.pf);
 	return r;
 }
@@ -207,8 +197,10 @@ int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("ps", "", o, argc, argv, &pos, &npos, 0, 0);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
-	_cleanup_err_ struct brig_err e = { 0 };
-	int rc = ps_run(g, o, &e) < 0 ? brig_fail(&e) : 0;
+	static const struct brig_lister lister = { brig_ps_filter_check, ps_rows, &ps_listing },
+					lister_size = { brig_ps_filter_check, ps_rows,
+							&ps_listing_size };
+	int rc = brig_list(g, o, opts_find(o, "size")->set ? &lister_size : &lister);
 	opts_free(o);
 	return rc;
 }

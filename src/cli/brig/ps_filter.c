@@ -184,13 +184,12 @@ bool brig_ps_filter_match(const json_t *rec, const struct opt *filters,
 }
 
 /* The config id of an image named by ancestor=. */
-static int resolve_image(const struct brig_global *g, const char *what, json_t *out,
-			 struct brig_err *e)
+static int resolve_image(struct eng *eng, const char *what, json_t *out, struct brig_err *e)
 {
 	_cleanup_img_store_ struct img_store *s = NULL;
 	struct img_descriptor d = { 0 };
 	struct brig_image im;
-	int r = brig_store_open(g, &s, e);
+	int r = eng_store_open(eng_root(eng), &s, e);
 	if (r < 0 || (r = img_store_resolve(s, what, &d, e)) < 0)
 		return r;
 	r = brig_image_load(s, &d, &im, e);
@@ -215,8 +214,8 @@ static int resolve_container(struct eng *eng, const char *what, json_t *out, str
 		: 0;
 }
 
-int brig_ps_filter_resolve(const struct brig_global *g, struct eng *eng, const struct opt *filters,
-			   struct brig_ps_filter *pf, struct brig_err *e)
+int brig_ps_filter_resolve(struct eng *eng, const struct opt *filters, struct brig_ps_filter *pf,
+			   struct brig_err *e)
 {
 	pf->images = json_object();
 	pf->containers = json_object();
@@ -226,7 +225,7 @@ int brig_ps_filter_resolve(const struct brig_global *g, struct eng *eng, const s
 		const char *f = filters->list[i], *val = strchr(f, '=') + 1;
 		int r = 0;
 		if (strncmp(f, "ancestor=", 9) == 0)
-			r = resolve_image(g, val, pf->images, e);
+			r = resolve_image(eng, val, pf->images, e);
 		else if (strncmp(f, "before=", 7) == 0 || strncmp(f, "since=", 6) == 0)
 			r = resolve_container(eng, val, pf->containers, e);
 		if (r < 0)
