@@ -135,7 +135,7 @@ int brig_cmd_images(const struct brig_global *g, int argc, char **argv)
 	size_t npos = 0;
 	int p = brig_parse("images", "[REPOSITORY[:TAG]]", o, argc, argv, &pos, &npos, 0, 1);
 	if (p <= 0)
-		return p < 0 ? BRIG_EXIT_FAIL : 0;
+		return opts_free(o), p < 0 ? BRIG_EXIT_FAIL : 0;
 	struct list_opts lo = { opts_find(o, "quiet")->set,
 				opts_find(o, "digests")->set,
 				opts_find(o, "no-trunc")->set,
@@ -156,6 +156,7 @@ int brig_cmd_images(const struct brig_global *g, int argc, char **argv)
 	json_decref(lo.filter.created);
 	if (r == 0)
 		r = print_rows(rows, &lo, &e);
+	opts_free(o);
 	if (r < 0) {
 		brig_err_wrap(&e, "images");
 		return brig_fail(&e);
