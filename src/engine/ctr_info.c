@@ -78,10 +78,12 @@ int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size
 	int r = eng_record_current(g, id, &rec, e);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int upper = eng_ctr_changes_open(g, &rec, &whole, e);
+	/* without its changes, the image's /etc/passwd still names the users */
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	_cleanup_close_ int upper = eng_ctr_changes_open(g, &rec, &whole, &e2);
 	if (upper < 0)
-		return upper;
-	struct eng_files f = { whole ? NULL : rec.layers, upper };
+		brig_debug("top %.12s: %s", id, brig_err_str(&e2));
+	struct eng_files f = { whole ? NULL : rec.layers, upper < 0 ? -1 : upper };
 	for (size_t i = 0; i < n; i++)
 		if (user_of(g, &rec, &f, host_uids[i], &ctr_uids[i], &names[i]) < 0) {
 			for (size_t j = 0; j < i; j++) {
