@@ -53,6 +53,14 @@ int eng_registry_client(const char *config, const char *authfile, const char *do
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
 bool eng_id_valid(const char *id); /* 64 lowercase hex digits */
 void eng_now(char buf[64]); /* RFC 3339, UTC, nanoseconds */
+/* brig info's parts: the default seccomp profile's path (security.c),
+ * the user namespaces (userns.c), the store's file system (quota.c). */
+const char *eng_seccomp_default_profile(void);
+json_t *eng_userns_info(struct eng *g);
+const char *eng_quota_store_fs(struct eng *g, bool *quotas);
+/* Every "K" or "K=V" of filters (NULL-terminated, may be NULL) among
+ * labels (an object of strings): the prune filters (volume_prune.c). */
+bool eng_labels_match(const json_t *labels, char *const *filters);
 /* record.c (record-internal.h): a container's record. */
 /* monitor_lock.c: the monitor's lock: taken (waiting) by the monitor, for its life; tested
  * without taking it; waited for (a read lock, dropped at once). */

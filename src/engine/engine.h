@@ -142,6 +142,9 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 /* Stop: the stop signal, then SIGKILL after timeout seconds (< 0: the
  * container's own). */
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);
+/* The same with signal instead of the container's stop signal (<= 0: its
+ * own): `stop -s`. */
+int eng_stop_signal(struct eng *g, const char *id, int timeout, int signal, struct brig_err *e);
 int eng_kill(struct eng *g, const char *id, int sig, struct brig_err *e);
 /* Freeze (pause) or thaw (unpause) a running container's processes with
  * the cgroup freezer (pause.c). */
@@ -195,6 +198,34 @@ struct eng_exec_opts {
 int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struct brig_err *e);
 /* The processes of a running container: pids. */
 int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
+
+/* The bytes of a container's changes (its overlay's upper directory, or
+ * the whole copied root) and of its whole root (changes and image
+ * layers): `ps -s`. */
+int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, struct brig_err *e);
+
+/* container prune: remove every container that is created or exited (not
+ * running, restarting or paused), made before until_ns (0: any time), whose
+ * labels match every "K" or "K=V" of label_filters (NULL-terminated, may be
+ * NULL).  *removed gets [{Id, Size}] (Size: the bytes of its changes).  A
+ * container that starts meanwhile is kept. */
+int eng_container_prune(struct eng *g, int64_t until_ns, char *const *label_filters,
+			json_t **removed, struct brig_err *e);
+
+/* brig info: Docker's fields (Containers, ContainersRunning, Images,
+ * Driver, KernelVersion, OperatingSystem, NCPU, MemTotal, CgroupVersion,
+ * SecurityOptions, ...) and "Brig": rootless, the store and runtime paths,
+ * cgroup layout and controllers, user namespaces, the seccomp profile and
+ * its digest, content trust, the kernel features found. */
+int eng_info(struct eng *g, json_t **out, struct brig_err *e);
+
+/* The users of a container's processes as it sees them (`top`): each host
+ * uid mapped back through its user namespace into ctr_uids[i], and its
+ * name in the container's /etc/passwd (image layers and changes) into
+ * names[i] (malloc'ed; the number when unnamed, the host uid when outside
+ * the mapping). */
+int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size_t n,
+		  uint32_t *ctr_uids, char **names, struct brig_err *e);
 
 /* For `brig __monitor-resume` only: brig again after brig-monitor saw the
  * container exit with status; lockfd is the monitor lock it kept.  Records

@@ -192,3 +192,27 @@ int eng_quota_rm_rf(int parentfd, const char *name, struct brig_err *e)
 	}
 	return brig_rm_rf(parentfd, name, e);
 }
+
+/* The store's file system, and whether btrfs quotas are on there (its
+ * /sys/fs/btrfs/FSID/qgroups exists): `brig info`. */
+const char *eng_quota_store_fs(struct eng *g, bool *quotas)
+{
+	struct statfs sf;
+	*quotas = false;
+	if (fstatfs(g->rootfd, &sf) < 0)
+		return "unknown";
+	if (sf.f_type != BTRFS_SUPER_MAGIC)
+		return fs_name(sf.f_type);
+	struct btrfs_ioctl_fs_info_args fi = { 0 };
+	if (BRIG_RETRY(ioctl(g->rootfd, BTRFS_IOC_FS_INFO, &fi)) == 0) {
+		char path[96];
+		const unsigned char *u = fi.fsid;
+		(void)snprintf(path, sizeof(path),
+			       "/sys/fs/btrfs/%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+			       "%02x%02x%02x%02x%02x%02x/qgroups",
+			       u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+			       u[11], u[12], u[13], u[14], u[15]);
+		*quotas = access(path, F_OK) == 0;
+	}
+	return "btrfs";
+}

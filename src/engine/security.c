@@ -16,7 +16,7 @@
 
 /* $BRIG_SECCOMP_PROFILE, the installed profile, or (uninstalled) the
  * build tree's copy. */
-static const char *default_profile(void)
+const char *eng_seccomp_default_profile(void)
 {
 	const char *p = eng_seccomp_default_path();
 	if (getenv(ENG_SECCOMP_PROFILE_ENV) || access(p, R_OK) == 0)
@@ -71,7 +71,7 @@ int eng_seccomp_apply(json_t *spec, const char *profile, json_t **info, struct b
 		*info = json_pack("{s:s}", "Profile", "unconfined");
 		return *info ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 	}
-	const char *path = profile ? profile : default_profile();
+	const char *path = profile ? profile : eng_seccomp_default_profile();
 	_cleanup_free_ const char **caps = cap_names(spec);
 	if (!caps)
 		return brig_err_set(e, -ENOMEM, "out of memory");

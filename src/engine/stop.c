@@ -69,6 +69,11 @@ static int gone_within(struct eng *g, const char *id, long ms)
 
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 {
+	return eng_stop_signal(g, id, timeout, 0, e);
+}
+
+int eng_stop_signal(struct eng *g, const char *id, int timeout, int signal, struct brig_err *e)
+{
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
@@ -80,7 +85,9 @@ int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e)
 		return r < 0 ? r : 0; /* not running, or its monitor was killed since */
 	if ((r = eng_stop_mark(dirfd, e)) < 0)
 		return brig_err_wrap(e, "container %.12s", id);
-	int sig = rec.stop_signal ? brig_parse_signal(rec.stop_signal) : SIGTERM;
+	int sig = signal > 0      ? signal
+		: rec.stop_signal ? brig_parse_signal(rec.stop_signal)
+				  : SIGTERM;
 	if (sig <= 0)
 		sig = SIGTERM;
 	if (timeout < 0)

@@ -200,3 +200,33 @@ int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
+
+/* What `brig info` shows of the user namespaces: the mode, the subordinate
+ * range containers get their slots from (or the fixed remap), the host-wide
+ * registry of slots. */
+json_t *eng_userns_info(struct eng *g)
+{
+	const struct eng_config *c = g->cfg;
+	const struct eng_config_remap *m = &c->userns_remap;
+	json_t *o = json_pack("{s:s,s:s,s:s,s:i}", "Mode",
+			      c->userns == ENG_USERNS_HOST        ? "host"
+				      : m->kind != ENG_REMAP_NONE ? "remap"
+								  : "auto",
+			      "SubidUser", c->subid_user ? c->subid_user : "", "Registry",
+			      c->userns_registry ? c->userns_registry : "", "SlotSize",
+			      ENG_USERNS_SIZE);
+	struct eng_userns u = { 0 };
+	_cleanup_err_ struct brig_err e = { 0 };
+	uint64_t start = 0, count = 0;
+	if (o && m->kind != ENG_REMAP_NONE && remap(g, &u, &e) == 0)
+		(void)json_object_set_new(o, "Range",
+					  json_pack("{s:I,s:I,s:I}", "HostUid", (json_int_t)u.uid,
+						    "HostGid", (json_int_t)u.gid, "Size",
+						    (json_int_t)u.size));
+	else if (o && m->kind == ENG_REMAP_NONE && c->subid_user &&
+		 subid_range("/etc/subuid", c->subid_user, &start, &count, &e) == 0)
+		(void)json_object_set_new(o, "Range",
+					  json_pack("{s:I,s:I}", "HostUid", (json_int_t)start,
+						    "Size", (json_int_t)count));
+	return o;
+}

@@ -50,8 +50,7 @@ static uint64_t vol_size(int volsfd, const char *name)
 	return du_at(dfd, VOL_DATA, st.st_dev, 0);
 }
 
-/* Every "K" or "K=V" of filters among labels. */
-static bool labels_match(const json_t *labels, char *const *filters)
+bool eng_labels_match(const json_t *labels, char *const *filters)
 {
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *f = filters[i], *eq = strchr(f, '=');
@@ -94,7 +93,7 @@ static int prune_one(struct eng *g, int volsfd, const char *name, bool all, char
 	}
 	if (!all && !json_is_true(json_object_get(doc, "Anonymous")))
 		return 0;
-	if (!labels_match(json_object_get(doc, "Labels"), filters))
+	if (!eng_labels_match(json_object_get(doc, "Labels"), filters))
 		return 0;
 	int r = engvol_users(g, volsfd, name, by, NULL, true, &users, e);
 	if (r < 0 || json_array_size(users))

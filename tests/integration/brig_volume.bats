@@ -146,7 +146,7 @@ need_volume_wiring() {
 	run brig volume rm claimed
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"volume claimed is in use by container cccccccccccc"* ]]
-	run brig volume prune --all
+	run brig volume prune --all -f
 	[ "$status" -eq 0 ]
 	[ "$output" = "Total reclaimed space: 0B" ]
 	run brig volume ls -q --filter dangling=false
@@ -174,11 +174,11 @@ need_volume_wiring() {
 	[[ ! -e "$ROOT/volumes/.tmp-deadbeef" && ! -e "$ROOT/volumes/.rm-gone" ]] || { echo "a leftover was not swept" >&2; false; }
 	run brig volume ls -q
 	[ "${lines[*]}" = "keep named2" ]
-	run brig volume prune -a --filter label=tier=cache
+	run brig volume prune -a -f --filter label=tier=cache
 	[[ "$output" == *named2* && "$output" != *keep* ]]
-	run brig volume prune --all
+	run brig volume prune --all -f
 	[ "${lines[1]}" = keep ]
-	run brig volume prune --all
+	run brig volume prune --all -f
 	[ "$output" = "Total reclaimed space: 0B" ]
 	run brig volume prune --filter name=x
 	[ "$status" -eq 125 ]
@@ -265,7 +265,7 @@ need_volume_wiring() {
 	[[ "$output" == *"in use by container ${id:0:12}"* ]]
 	run brig volume ls -q --filter dangling=false
 	[ "$output" = busy ]
-	run brig volume prune --all
+	run brig volume prune --all -f
 	[ "$output" = "Total reclaimed space: 0B" ]
 	brig rm "$id" >/dev/null
 	run brig volume rm busy

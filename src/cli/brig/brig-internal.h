@@ -110,6 +110,32 @@ int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
 int brig_print_listing(const json_t *rows, const char *format, bool quiet,
 		       const struct brig_listing *l, struct brig_err *e);
 
+/* ---- ps --filter (ps_filter.c) ---- */
+
+/* What the filters name, resolved once: ancestor= images to config ids,
+ * before=/since= containers to creation times. */
+struct brig_ps_filter {
+	json_t *images, *containers;
+};
+/* Known keys and valid values (status=, health=, exited=, name= regex). */
+int brig_ps_filter_check(const struct opt *filters, struct brig_err *e);
+int brig_ps_filter_resolve(struct eng *eng, const struct opt *filters, struct brig_ps_filter *pf,
+			   struct brig_err *e);
+/* Does the record rec pass filters (Docker's AND/OR rules)? */
+bool brig_ps_filter_match(const json_t *rec, const struct opt *filters,
+			  const struct brig_ps_filter *pf);
+void brig_ps_filter_clear(struct brig_ps_filter *pf);
+
+/* ---- top (top_ps.c) ---- */
+
+/* The effective uids of pids as the container id sees them, and their
+ * names there (malloc'ed, caller frees each). */
+int brig_top_users(struct eng *eng, const char *id, const pid_t *pids, size_t n, uint32_t *ctr_euid,
+		   char **enames, struct brig_err *e);
+/* ps ARGS on the host, its rows of the container's pids, users mapped. */
+int brig_top_ps(struct eng *eng, const char *id, const pid_t *pids, size_t n, char **args,
+		size_t nargs, struct brig_err *e);
+
 /* ---- images (image_util.c) ---- */
 
 /* One image as the commands show it. */
@@ -158,11 +184,44 @@ void brig_human_elapsed(const char *since, char buf[64]);
 char *brig_labels_text(const json_t *labels);
 /* Append the `image inspect` object of one image to out. */
 int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
+/* images --filter and the positional REPOSITORY[:TAG] (images_filter.c). */
+struct brig_images_filter {
+	const struct opt *filters;
+	const char *repo; /* the positional name, or NULL */
+	json_t *created; /* before=/since= image -> its creation time */
+};
+int brig_images_filter_check(const struct opt *filters, struct brig_err *e);
+int brig_images_filter_resolve(const struct brig_global *g, struct brig_images_filter *f,
+			       struct brig_err *e);
+/* name: the image's stored name (NULL: unnamed, dangling). */
+bool brig_images_filter_match(const char *name, const struct brig_image *im,
+			      const struct brig_images_filter *f);
 /* Print an inspect array: indented JSON, or the template per element. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
 /* Apply one --change instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR,
  * LABEL) to an image config's "config" object. */
 int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e);
+
+/* ---- prune (system.c, prune.c) ---- */
+
+/* The store's gc (image prune): unreferenced blobs, then unpacked layers
+ * and leftovers no image or container needs; *rep gets the report
+ * (reclaimed_bytes, layers_reclaimed_bytes, ...). */
+int brig_store_prune(const struct brig_global *g, bool dry_run, json_t **rep, struct brig_err *e);
+/* Ask "WARNING! <warning>\nAre you sure you want to continue? [y/N]" on a
+ * terminal: 1 to go on (or force), 0 when declined; -1 (printed: one line)
+ * when stdin is no terminal and force was not given. */
+int brig_confirm(const char *cmd, const char *warning, bool force);
+/* -f and the --filter of container and system prune. */
+struct brig_prune_req {
+	bool force;
+	int64_t until_ns; /* until=: made before (0: no bound) */
+	char **labels; /* label= values (KEY or KEY=VALUE), NULL-terminated */
+};
+int brig_prune_filters(const struct opt *f, struct brig_prune_req *q, struct brig_err *e);
+void brig_prune_req_clear(struct brig_prune_req *q);
+/* "Total reclaimed space: 2.14MB" */
+void brig_print_reclaimed(uint64_t total);
 
 /* ---- the commands, one file each (or one per small family) ---- */
 
@@ -210,5 +269,8 @@ int brig_cmd_logout(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_push(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_check(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_container_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_system_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_info(const struct brig_global *g, int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@
 struct list_opts {
 	bool quiet, digests, no_trunc;
 	const char *format; /* NULL / "table": the table; "json"; a template */
+	struct brig_images_filter filter;
 };
 
 /* The row docker images shows for one index.json entry, as JSON. */
@@ -42,6 +43,8 @@ struct collect {
 static int add_row(const char *name, const struct brig_image *im, void *arg, struct brig_err *e)
 {
 	struct collect *c = arg;
+	if (!brig_images_filter_match(name, im, &c->lo->filter))
+		return 0;
 	json_t *row = image_row(name, im, c->lo, e);
 	if (!row)
 		return -ENOMEM;
@@ -123,15 +126,21 @@ int brig_cmd_images(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("digests", 0, "show digests"),
 		OPT_FLAG("no-trunc", 0, "do not truncate output"),
 		OPT_VALUE("format", 0, "FORMAT", "table, json or a Go template"),
+		OPT_MULTI("filter", 'f', "FILTER",
+			  "dangling=true|false, reference=PATTERN, label=KEY[=VALUE], "
+			  "before=IMAGE, since=IMAGE (reference values: any; the rest: all)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = brig_parse("images", "", o, argc, argv, &pos, &npos, 0, 0);
+	int p = brig_parse("images", "[REPOSITORY[:TAG]]", o, argc, argv, &pos, &npos, 0, 1);
 	if (p <= 0)
-		return p < 0 ? BRIG_EXIT_FAIL : 0;
-	struct list_opts lo = { opts_find(o, "quiet")->set, opts_find(o, "digests")->set,
-				opts_find(o, "no-trunc")->set, opts_find(o, "format")->value };
+		return opts_free(o), p < 0 ? BRIG_EXIT_FAIL : 0;
+	struct list_opts lo = { opts_find(o, "quiet")->set,
+				opts_find(o, "digests")->set,
+				opts_find(o, "no-trunc")->set,
+				opts_find(o, "format")->value,
+				{ opts_find(o, "filter"), npos ? pos[0] : NULL, NULL } };
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_json_ json_t *rows = json_array();
 	struct tpl *check = NULL;
@@ -140,10 +149,14 @@ int brig_cmd_images(const struct brig_global *g, int argc, char **argv)
 	int r = rows ? 0 : brig_err_set(&e, -ENOMEM, "out of memory");
 	if (r == 0 && tpl && !lo.quiet && (r = tpl_parse(lo.format, &check, &e)) == 0)
 		tpl_free(check);
+	if (r == 0 && (r = brig_images_filter_check(lo.filter.filters, &e)) == 0)
+		r = brig_images_filter_resolve(g, &lo.filter, &e);
 	if (r == 0)
 		r = collect_rows(g, &lo, rows, &e);
+	json_decref(lo.filter.created);
 	if (r == 0)
 		r = print_rows(rows, &lo, &e);
+	opts_free(o);
 	if (r < 0) {
 		brig_err_wrap(&e, "images");
 		return brig_fail(&e);

@@ -45,6 +45,7 @@ static const struct brig_command container_cmds[] = {
 	CMD("update", brig_cmd_update, "change containers' limits and restart policy"),
 	CMD("rm", brig_cmd_rm, "remove containers (-f: running ones too)"),
 	CMD("stats", brig_cmd_stats, "cpu, memory and pids of containers"),
+	CMD("prune", brig_cmd_container_prune, "remove all stopped containers (asks; -f: not)"),
 	END,
 };
 
@@ -67,6 +68,9 @@ static const struct brig_command image_cmds[] = {
 static const struct brig_command system_cmds[] = {
 	CMD("check", brig_cmd_system_check, "verify every blob and name of the store (--repair)"),
 	CMD("df", brig_cmd_system_df, "what the store holds and what could be reclaimed"),
+	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features"),
+	CMD("prune", brig_cmd_system_prune,
+	    "remove stopped containers, dangling images, unused blobs (asks; -f: not)"),
 	END,
 };
 
@@ -135,11 +139,13 @@ static const struct brig_command commands[] = {
 	    .sub = container_cmds),
 	CMD("image", NULL, "the image commands (image ls, inspect, prune, ...)", MGMT,
 	    .sub = image_cmds),
-	CMD("system", NULL, "the store: check, df", MGMT, .sub = system_cmds),
+	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
+	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features",
+	    MGMT),
 	CMD("version", cmd_version, "print version information", MGMT),
 	CMD("completion", brig_cmd_completion,
 	    "print a shell completion script (bash, zsh or fish)", MGMT),

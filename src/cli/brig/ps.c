@@ -79,84 +79,100 @@ static json_t *ps_row(const json_t *rec, bool no_trunc)
 			 labels ? labels : "", "Ports", "");
 }
 
-/* --filter label=K[=V] | name=N | id=PREFIX | status=S */
-static bool matches(const json_t *rec, const struct opt *filters)
-{
-	for (size_t i = 0; i < filters->n; i++) {
-		const char *f = filters->list[i];
-		const char *eq = strchr(f, '=');
-		const char *val = eq + 1;
-		size_t klen = (size_t)(eq - f);
-		if (strncmp(f, "label", klen) == 0) {
-			const json_t *labels = json_object_get(json_object_get(rec, "Config"),
-							       "Labels");
-			const char *veq = strchr(val, '=');
-			_cleanup_free_ char *key = veq ? strndup(val, (size_t)(veq - val))
-						       : strdup(val);
-			const json_t *have = key ? json_object_get(labels, key) : NULL;
-			if (!have || (veq && strcmp(json_string_value(have), veq + 1) != 0))
-				return false;
-		} else if (strncmp(f, "name", klen) == 0) {
-			if (!strstr(jstr(rec, "Name"), val))
-				return false;
-		} else if (strncmp(f, "id", klen) == 0) {
-			if (strncmp(jstr(rec, "Id"), val, strlen(val)) != 0)
-				return false;
-		} else if (strcmp(jstr(json_object_get(rec, "State"), "Status"), val) != 0) {
-			return false; /* status= */
-		}
-	}
-	return true;
-}
-
-static int check_filters(const struct opt *filters, struct brig_err *e)
-{
-	static const char *const keys[] = { "label", "name", "id", "status" };
-	for (size_t i = 0; i < filters->n; i++) {
-		const char *f = filters->list[i], *eq = strchr(f, '=');
-		bool ok = false;
-		for (size_t k = 0; eq && eq[1] && k < BRIG_ARRAY_SIZE(keys); k++)
-			ok |= strlen(keys[k]) == (size_t)(eq - f) &&
-				strncmp(f, keys[k], (size_t)(eq - f)) == 0;
-		if (!ok)
-			return brig_err_set(e, -EINVAL,
-					    "--filter: \"%s\": use label=KEY[=VALUE], "
-					    "name=NAME, id=PREFIX or status=STATUS",
-					    f);
-	}
-	return 0;
-}
-
 static const struct table_col ps_cols[] = {
 	{ "CONTAINER ID", 0 }, { "IMAGE", 0 }, { "COMMAND", 0 }, { "CREATED", 0 },
 	{ "STATUS", 0 },       { "PORTS", 0 }, { "NAMES", 0 },
 };
 static const char *const ps_keys[] = { "ID",     "Image", "Command", "RunningFor",
 				       "Status", "Ports", "Names" };
+static const struct table_col ps_cols_size[] = {
+	{ "CONTAINER ID", 0 }, { "IMAGE", 0 }, { "COMMAND", 0 }, { "CREATED", 0 },
+	{ "STATUS", 0 },       { "PORTS", 0 }, { "NAMES", 0 },   { "SIZE", 0 },
+};
+static const char *const ps_keys_size[] = { "ID",     "Image", "Command", "RunningFor",
+					    "Status", "Ports", "Names",   "Size" };
 static const struct brig_listing ps_listing = { ps_cols, ps_keys, BRIG_ARRAY_SIZE(ps_cols), 0,
-						"ID" };
+						"ID" },
+				 ps_listing_size = { ps_cols_size, ps_keys_size,
+						     BRIG_ARRAY_SIZE(ps_cols_size), 0, "ID" };
 
-static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e)
+/* -s: "2B (virtual 1.24MB)", Docker's SIZE. */
+static int add_size(struct eng *eng, const json_t *rec, json_t *row, struct brig_err *e)
+{
+	uint64_t rw = 0, rootfs = 0;
+	int r = eng_ctr_size(eng, jstr(rec, "Id"), &rw, &rootfs, e);
+	if (r < 0)
+		return r;
+	char a[32], b[32], text[96];
+	brig_human_size(rw, a);
+	brig_human_size(rootfs, b);
+	snprintf(text, sizeof(text), "%s (virtual %s)", a, b);
+	return json_object_set_new(row, "Size", json_string(text)) < 0 ? brig_err_oom(e) : 0;
+}
+
+struct ps_req {
+	bool every, no_trunc, size;
+	int64_t last; /* -n, -l: the newest N (-1: all) */
+	const struct opt *filters;
+	struct brig_ps_filter pf;
+};
+
+/* Shown without -a: running, or asked for by -n or a status= filter. */
+static bool shown(const struct ps_req *q, const json_t *rec)
+{
+	if (q->every || q->last >= 0 ||
+	    json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
+		return true;
+	for (size_t i = 0; i < q->filters->n; i++)
+		if (strncmp(q->filters->list[i], "status=", 7) == 0)
+			return true;
+	return false;
+}
+
+static int ps_collect(struct eng *eng, struct ps_req *q, json_t *rows, struct brig_err *e)
 {
 	_cleanup_json_ json_t *all = NULL;
 	int r = eng_list(eng, &all, e);
 	if (r < 0)
 		return r;
-	bool every = opts_find(o, "all")->set, no_trunc = opts_find(o, "no-trunc")->set;
 	size_t i;
 	json_t *rec;
 	for (i = json_array_size(all); i-- > 0;) { /* newest first */
 		rec = json_array_get(all, i);
-		if (!every &&
-		    !json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
+		if (q->last >= 0 && json_array_size(rows) >= (size_t)q->last)
+			break;
+		if (!shown(q, rec) || !brig_ps_filter_match(rec, q->filters, &q->pf))
 			continue;
-		if (!matches(rec, opts_find(o, "filter")))
-			continue;
-		json_t *row = ps_row(rec, no_trunc);
+		json_t *row = ps_row(rec, q->no_trunc);
 		if (!row || json_array_append_new(rows, row) < 0)
 			return brig_err_set(e, -ENOMEM, "out of memory");
+		if (q->size && (r = add_size(eng, rec, row, e)) < 0)
+			return r;
 	}
 	return 0;
+}
+
+static int ps_last(struct opt *o, int64_t *last, struct brig_err *e)
+{
+	const char *n = opts_find(o, "last")->value;
+	*last = opts_find(o, "latest")->set ? 1 : -1;
+	if (n && (brig_parse_i64(n, last) < 0 || *last < -1))
+		return brig_err_set(e, -EINVAL, "--last: \"%s\" is not a number", n);
+	return 0;
+}
+
+static int ps_rows(struct eng *eng, struct opt *o, json_t *rows, struct brig_err *e)
+{
+	struct ps_req q = { opts_find(o, "all")->set,  opts_find(o, "no-trunc")->set,
+			    opts_find(o, "size")->set, -1,
+			    opts_find(o, "filter"),    { 0 } };
+	int r = ps_last(o, &q.last, e);
+	if (r == 0)
+		r = brig_ps_filter_resolve(eng, q.filters, &q.pf, e);
+	if (r == 0)
+		r = ps_collect(eng, &q, rows, e);
+	brig_ps_filter_clear(&q.pf);
+	return r;
 }
 
 int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
@@ -164,8 +180,15 @@ int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
 	struct opt o[] = { OPT_FLAG("all", 'a', "show every container (default: the running ones)"),
 			   OPT_FLAG("quiet", 'q', "only the ids"),
 			   OPT_FLAG("no-trunc", 0, "full ids and commands"),
+			   OPT_VALUE("last", 'n', "N",
+				     "the N newest containers, in any state (default -1: all)"),
+			   OPT_FLAG("latest", 'l', "the newest container, in any state"),
+			   OPT_FLAG("size", 's', "the size of each container's changes (SIZE)"),
 			   OPT_MULTI("filter", 'f', "FILTER",
-				     "label=KEY[=VALUE], name=, id=, status="),
+				     "ancestor=IMAGE, before=CONTAINER, since=CONTAINER, "
+				     "exited=CODE, health=STATE, id=PREFIX, label=KEY[=VALUE], "
+				     "name=REGEX, status=STATUS (one key's values: any; "
+				     "different keys: all)"),
 			   OPT_VALUE("format", 0, "FORMAT",
 				     "table, json (one object a line) or a Go template"),
 			   { 0 } };
@@ -174,8 +197,10 @@ int brig_cmd_ps(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("ps", "", o, argc, argv, &pos, &npos, 0, 0);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
-	static const struct brig_lister lister = { check_filters, ps_rows, &ps_listing };
-	int rc = brig_list(g, o, &lister);
+	static const struct brig_lister lister = { brig_ps_filter_check, ps_rows, &ps_listing },
+					lister_size = { brig_ps_filter_check, ps_rows,
+							&ps_listing_size };
+	int rc = brig_list(g, o, opts_find(o, "size")->set ? &lister_size : &lister);
 	opts_free(o);
 	return rc;
 }

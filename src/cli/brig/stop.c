@@ -6,39 +6,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* What stop and restart were asked for. */
+struct stop_req {
+	int timeout; /* -1: the container's */
+	int signal; /* 0: the container's stop signal */
+};
+
 static int stop_one(struct eng *eng, const char *id, const char *what, void *arg,
 		    struct brig_err *e)
 {
-	int r = eng_stop(eng, id, *(int *)arg, e);
+	const struct stop_req *q = arg;
+	int r = eng_stop_signal(eng, id, q->timeout, q->signal, e);
 	if (r == 0)
 		printf("%s\n", what);
 	return r;
 }
 
-/* brig stop|restart [-t N] CONTAINER...: each container through fn. */
+/* -t N and -s SIG into q; -1 after a usage error (printed). */
+static int stop_opts(const struct opt *o, struct stop_req *q)
+{
+	const char *t = o[0].value, *s = o[1].value;
+	int64_t v = 0;
+	if (t && (brig_parse_i64(t, &v) < 0 || v < 0 || v > 86400)) {
+		fprintf(stderr, "brig: --time: \"%s\" is not a number of seconds\n", t);
+		return -1;
+	}
+	q->timeout = t ? (int)v : -1;
+	if (s && (q->signal = brig_parse_signal(s)) <= 0) {
+		fprintf(stderr, "brig: --signal: unknown signal \"%s\"\n", s);
+		return -1;
+	}
+	return 1;
+}
+
+/* brig stop|restart [-t N] [-s SIG] CONTAINER...: each container through fn. */
 static int stop_family(const char *name, brig_ctr_fn fn, const struct brig_global *g, int argc,
 		       char **argv)
 {
 	struct opt o[] = { OPT_VALUE("time", 't', "N",
 				     "seconds before SIGKILL (default: the "
 				     "container's stop timeout, 10)"),
+			   OPT_VALUE("signal", 's', "SIG",
+				     "the signal to stop with (default: the container's "
+				     "stop signal, SIGTERM)"),
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
+	struct stop_req q = { -1, 0 };
 	int p = brig_parse(name, "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
-	const char *t = o[0].value;
-	int timeout = -1;
-	int64_t v = 0;
-	if (p > 0 && t && (brig_parse_i64(t, &v) < 0 || v < 0 || v > 86400)) {
-		fprintf(stderr, "brig: --time: \"%s\" is not a number of seconds\n", t);
-		p = -1;
-	}
-	if (t)
-		timeout = (int)v;
+	if (p > 0)
+		p = stop_opts(o, &q);
 	opts_free(o);
 	if (p <= 0)
 		return p == 0 ? 0 : BRIG_EXIT_FAIL;
-	return brig_for_each_container(g, pos, npos, fn, &timeout);
+	return brig_for_each_container(g, pos, npos, fn, &q);
 }
 
 int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
@@ -51,7 +72,8 @@ int brig_cmd_stop(const struct brig_global *g, int argc, char **argv)
 static int restart_one(struct eng *eng, const char *id, const char *what, void *arg,
 		       struct brig_err *e)
 {
-	int r = eng_stop(eng, id, *(int *)arg, e);
+	const struct stop_req *q = arg;
+	int r = eng_stop_signal(eng, id, q->timeout, q->signal, e);
 	if (r == 0)
 		r = eng_start(eng, id, ENG_DETACH, e);
 	if (r == 0)

@@ -253,7 +253,7 @@ static void print_text(const json_t *rep, bool dry_run)
 	       (long long)(bytes + lbytes), (long long)bytes, (long long)lbytes);
 }
 
-static int do_prune(const struct brig_global *g, bool dry_run, json_t **rep, struct brig_err *e)
+int brig_store_prune(const struct brig_global *g, bool dry_run, json_t **rep, struct brig_err *e)
 {
 	_cleanup_img_store_ struct img_store *s = NULL;
 	struct lprune p = { .dry_run = dry_run, .layers = json_array(), .leftovers = json_array() };
@@ -289,7 +289,7 @@ int brig_cmd_prune(const struct brig_global *g, int argc, char **argv)
 		_cleanup_err_ struct brig_err e = { 0 };
 		_cleanup_json_ json_t *rep = NULL;
 		bool dry = opts_find(o, "dry-run")->set;
-		if (do_prune(g, dry, &rep, &e) < 0)
+		if (brig_store_prune(g, dry, &rep, &e) < 0)
 			rc = brig_fail(&e);
 		else if (json)
 			rc = print_report(rep);

@@ -300,7 +300,7 @@ static void prune_print(const json_t *removed)
 int brig_cmd_volume_prune(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = { OPT_FLAG("all", 'a', "named volumes too, not only anonymous ones"),
-			   OPT_FLAG("force", 'f', "accepted for Docker's sake (brig never asks)"),
+			   OPT_FLAG("force", 'f', "do not ask for confirmation (--all asks)"),
 			   OPT_MULTI("filter", 0, "FILTER", "label=KEY[=VALUE]"),
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
@@ -312,11 +312,22 @@ int brig_cmd_volume_prune(const struct brig_global *g, int argc, char **argv)
 	_cleanup_eng_ struct eng *eng = NULL;
 	_cleanup_strv_ char **labels = NULL;
 	_cleanup_json_ json_t *removed = NULL;
-	int r = prune_filters(opts_find(o, "filter"), &labels, &e);
+	bool all = opts_find(o, "all")->set;
+	int r = prune_filters(opts_find(o, "filter"), &labels, &e), ok = 1;
+	/* named volumes hold data someone named: ask first, as Docker does */
+	if (r == 0 && all)
+		ok = brig_confirm("volume prune",
+				  "This will remove all local volumes not used by at least one "
+				  "container.",
+				  opts_find(o, "force")->set);
+	if (r == 0 && ok <= 0) {
+		opts_free(o);
+		return ok < 0 ? 1 : 0;
+	}
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	if (r == 0)
-		r = eng_volume_prune(eng, opts_find(o, "all")->set, labels, &removed, &e);
+		r = eng_volume_prune(eng, all, labels, &removed, &e);
 	if (r == 0)
 		prune_print(removed);
 	opts_free(o);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What `ps -s` and `top` learn about a container: the size of its root,
+ * and the names its users have inside it. */
+#include "engine/engine-internal.h"
+#include "engine/record-internal.h"
+#include "engine/user-internal.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* The bytes of each layer of rec beneath ROOT/layers. */
+static int layers_bytes(struct eng *g, const struct eng_record *rec, uint64_t *sum,
+			struct brig_err *e)
+{
+	_cleanup_close_ int fd = eng_layers_open(eng_root(g), e);
+	if (fd < 0)
+		return fd;
+	size_t i;
+	json_t *l;
+	json_array_foreach(rec->layers, i, l)
+	{
+		const char *d = json_string_value(json_object_get(l, "diffId"));
+		uint64_t n = 0;
+		if (d && strncmp(d, "sha256:", 7) == 0 && brig_du(fd, d + 7, &n, NULL) == 0)
+			*sum += n;
+	}
+	return 0;
+}
+
+int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, struct brig_err *e)
+{
+	_cleanup_record_ struct eng_record rec = { 0 };
+	bool whole = false;
+	int r = eng_record_current(g, id, &rec, e);
+	if (r < 0)
+		return r;
+	*rw = *rootfs = 0;
+	_cleanup_close_ int fd = eng_ctr_changes_open(g, &rec, &whole, e);
+	if (fd < 0)
+		return fd;
+	r = brig_du(fd, ".", rw, NULL);
+	if (r < 0)
+		return brig_err_sys(e, -r, "measuring container %.12s's changes", id);
+	*rootfs = *rw;
+	return whole ? 0 : layers_bytes(g, &rec, rootfs, e);
+}
+
+/* One host uid as the container sees it (names[i]: malloc'ed). */
+static int user_of(struct eng *g, const struct eng_record *rec, const struct eng_files *f,
+		   uint32_t host, uint32_t *ctr, char **name)
+{
+	const struct eng_userns *u = &rec->userns;
+	bool inside = !u->enabled || (host >= u->uid && host - u->uid < u->size);
+	*ctr = u->enabled && inside ? host - u->uid : host;
+	*name = NULL;
+	if (inside) {
+		char spec[16];
+		struct eng_user eu = { 0 };
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		(void)snprintf(spec, sizeof(spec), "%u", *ctr);
+		if (eng_user_resolve(g, f, spec, &eu, &e2) == 0 && eu.name)
+			*name = strdup(eu.name);
+		eng_user_clear(&eu);
+	}
+	if (!*name && asprintf(name, "%u", *ctr) < 0)
+		*name = NULL;
+	return *name ? 0 : -ENOMEM;
+}
+
+int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size_t n,
+		  uint32_t *ctr_uids, char **names, struct brig_err *e)
+{
+	_cleanup_record_ struct eng_record rec = { 0 };
+	bool whole = false;
+	int r = eng_record_current(g, id, &rec, e);
+	if (r < 0)
+		return r;
+	/* without its changes, the image's /etc/passwd still names the users */
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	_cleanup_close_ int upper = eng_ctr_changes_open(g, &rec, &whole, &e2);
+	if (upper < 0)
+		brig_debug("top %.12s: %s", id, brig_err_str(&e2));
+	struct eng_files f = { whole ? NULL : rec.layers, upper < 0 ? -1 : upper };
+	for (size_t i = 0; i < n; i++)
+		if (user_of(g, &rec, &f, host_uids[i], &ctr_uids[i], &names[i]) < 0) {
+			for (size_t j = 0; j < i; j++) {
+				free(names[j]);
+				names[j] = NULL;
+			}
+			return brig_err_oom(e);
+		}
+	return 0;
+}
