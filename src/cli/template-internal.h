@@ -126,8 +126,10 @@ void tpl_go_float(double d, char *buf, size_t size);
 /* The members of an object, sorted (Go prints and ranges maps in order);
  * malloc'ed, NULL when out of memory. */
 const char **tpl_sorted_keys(const json_t *obj, size_t *n);
-/* printf: format with args, into b. */
-int tpl_printf(struct ev *ev, struct tbuf *b, const char *format, const struct val *args, size_t n);
+/* printf: format with args, into b; the format's own text is escaped
+ * unless fsafe (it came from the data). */
+int tpl_printf(struct ev *ev, struct tbuf *b, const char *format, bool fsafe,
+	       const struct val *args, size_t n);
 
 typedef int (*tpl_fn)(struct ev *ev, size_t pos, struct val *args, size_t n, struct val *res);
 

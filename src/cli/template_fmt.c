@@ -367,11 +367,13 @@ static bool parse_spec(const char *f, size_t *i, struct spec *sp)
 		if (nf + 1 < sizeof(sp->flags) && !strchr(sp->flags, f[*i]))
 			sp->flags[nf++] = f[*i];
 	for (; isdigit((unsigned char)f[*i]); (*i)++)
-		sp->width = (sp->width < 0 ? 0 : sp->width) * 10 + (f[*i] - '0');
+		if (sp->width <= MAX_WIDTH) /* beyond: BADWIDTH, and no overflow */
+			sp->width = (sp->width < 0 ? 0 : sp->width) * 10 + (f[*i] - '0');
 	if (f[*i] == '.') {
 		sp->prec = 0;
 		for ((*i)++; isdigit((unsigned char)f[*i]); (*i)++)
-			sp->prec = sp->prec * 10 + (f[*i] - '0');
+			if (sp->prec <= MAX_WIDTH)
+				sp->prec = sp->prec * 10 + (f[*i] - '0');
 	}
 	return sp->width <= MAX_WIDTH && sp->prec <= MAX_WIDTH;
 }
@@ -388,14 +390,15 @@ static int extra_args(struct ev *ev, struct tbuf *b, const struct val *args, siz
 	return r ? r : tbuf_puts(ev, b, ")");
 }
 
-int tpl_printf(struct ev *ev, struct tbuf *b, const char *f, const struct val *args, size_t n)
+int tpl_printf(struct ev *ev, struct tbuf *b, const char *f, bool fsafe, const struct val *args,
+	       size_t n)
 {
 	size_t used = 0;
 	int r = 0;
 	for (size_t i = 0; r == 0 && f[i]; i++) {
 		if (f[i] != '%') {
 			size_t run = strcspn(f + i, "%");
-			r = tbuf_put(ev, b, f + i, run);
+			r = tbuf_put_text(ev, b, f + i, run, fsafe);
 			i += run - 1;
 			continue;
 		}

@@ -135,7 +135,7 @@ static int fn_printf(struct ev *ev, size_t pos, struct val *a, size_t n, struct 
 	struct tbuf t = { 0 };
 	int r = want_string(ev, pos, "printf", &a[0]);
 	if (r == 0)
-		r = tpl_printf(ev, &t, json_string_value(a[0].j), a + 1, n - 1);
+		r = tpl_printf(ev, &t, json_string_value(a[0].j), a[0].safe, a + 1, n - 1);
 	if (r < 0) {
 		free(t.buf);
 		return r;

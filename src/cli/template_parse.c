@@ -401,7 +401,7 @@ static int parse_list(struct parser *p, struct tlist *l, int depth, enum term *t
 	for (;;) {
 		const char *open = strstr(p->s + p->pos, "{{");
 		size_t tlen = open ? (size_t)(open - (p->s + p->pos)) : strlen(p->s + p->pos);
-		bool trim_prev = open && open[2] == '-' && strchr(" \t\r\n", open[3]);
+		bool trim_prev = open && open[2] == '-' && open[3] && strchr(" \t\r\n", open[3]);
 		size_t keep = tlen;
 		while (trim_prev && keep && strchr(" \t\n\r", p->s[p->pos + keep - 1]))
 			keep--;

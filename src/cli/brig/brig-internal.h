@@ -105,7 +105,11 @@ int brig_list(const struct brig_global *g, struct opt *o, const struct brig_list
 /* Render a template per element of arr, one line each, all or nothing. */
 int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
 /* quiet: the quiet_key of each row; else by --format: NULL or "table" the
- * table, "json" one compact object a line, else a Go template per row. */
+ * table, "json" one compact object a line, "table TEMPLATE" a header and
+ * the rows through the template aligned at tabs, else a template per row
+ * ("\t" and "\n" in a template are a tab and a newline, as Docker's). */
+/* Each element of rows as one compact JSON line (docs/output.md). */
+int brig_print_json_lines(const json_t *rows, size_t flags, struct brig_err *e);
 int brig_print_listing(const json_t *rows, const char *format, bool quiet,
 		       const struct brig_listing *l, struct brig_err *e);
 
@@ -150,7 +154,8 @@ void brig_human_elapsed(const char *since, char buf[64]);
 char *brig_labels_text(const json_t *labels);
 /* Append the `image inspect` object of one image to out. */
 int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
-/* Print an inspect array: indented JSON, or the template per element. */
+/* Print an inspect array: indented JSON (also for --format json, as
+ * Docker), or the template per element. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
 /* Apply one --change instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR,
  * LABEL) to an image config's "config" object. */

@@ -232,6 +232,8 @@ static void test_more_errors(void **state)
 	expect_error("{{$x = 1}}", "undefined variable \"$x\"");
 	expect_error("{{if 1}}\n  {{.Nope}}{{end}}", "template: 2:5: no field Nope");
 	expect_error("{{/* open", "unclosed comment");
+	expect_error("{{-", "template: 1:3:"); /* found by fuzz_template */
+	expect("{{printf \"%99999999999999d\" 1}}", "%!(BADWIDTH)");
 	expect_error("{{.Id @}}", "unexpected \"@\" in action");
 }
 
@@ -260,11 +262,13 @@ static void test_escaping(void **state)
 	json_t *v = json_pack("{s:s}", "L", "a\x1b[2Jb\tc");
 	struct tpl *tp = NULL;
 	char *out = NULL;
-	assert_int_equal(tpl_parse("{{.L}}|{{printf \"%s\" .L}}|{{upper .L}}|{{\"\\t\"}}", &tp, &e),
-			 0);
+	assert_int_equal(
+		tpl_parse("{{.L}}|{{printf \"%s\" .L}}|{{upper .L}}|{{\"\\t\"}}{{printf .L}}", &tp,
+			  &e),
+		0);
 	assert_int_equal(tpl_render(tp, v, &out, &e), 0);
 	/* data is escaped, the template's own text is not */
-	assert_string_equal(out, "a\\x1b[2Jb\\tc|a\\x1b[2Jb\\tc|A\\x1b[2JB\\tC|\t");
+	assert_string_equal(out, "a\\x1b[2Jb\\tc|a\\x1b[2Jb\\tc|A\\x1b[2JB\\tC|\ta\\x1b[2Jb\\tc");
 	free(out);
 	tpl_free(tp);
 	json_decref(v);
