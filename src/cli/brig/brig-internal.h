@@ -108,6 +108,9 @@ int brig_print_template(const char *text, const json_t *arr, struct brig_err *e)
  * table, "json" one compact object a line, "table TEMPLATE" a header and
  * the rows through the template aligned at tabs, else a template per row
  * ("\t" and "\n" in a template are a tab and a newline, as Docker's). */
+/* A report's keys in Docker's style ("removed_blobs" -> "RemovedBlobs"),
+ * recursively; NULL when out of memory or nested deeper than 64. */
+json_t *brig_json_camel(const json_t *v, int depth);
 /* Each element of rows as one compact JSON line (docs/output.md). */
 int brig_print_json_lines(const json_t *rows, size_t flags, struct brig_err *e);
 int brig_print_listing(const json_t *rows, const char *format, bool quiet,

@@ -225,3 +225,51 @@ int brig_list(const struct brig_global *g, struct opt *o, const struct brig_list
 				       opts_find(o, "quiet")->set, l->listing, &e);
 	return r < 0 ? brig_fail(&e) : 0;
 }
+
+/* "removed_blobs" -> "RemovedBlobs", "diffId" -> "DiffId" (docs/output.md). */
+static json_t *camel_key(const char *k)
+{
+	char buf[128];
+	size_t o = 0;
+	bool up = true;
+	for (const char *c = k; *c && o + 1 < sizeof(buf); c++) {
+		if (*c == '_') {
+			up = true;
+			continue;
+		}
+		buf[o++] = (char)(up && *c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+		up = false;
+	}
+	buf[o] = '\0';
+	return json_string(buf);
+}
+
+json_t *brig_json_camel(const json_t *v, int depth)
+{
+	size_t i;
+	const char *k;
+	json_t *m, *out;
+	if (depth > 64)
+		return NULL;
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(out ? v : NULL, i, m)
+		{
+			if (json_array_append_new(out, brig_json_camel(m, depth + 1)) < 0)
+				return json_decref(out), NULL;
+		}
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_incref((json_t *)v);
+	out = json_object();
+	json_object_foreach(out ? (json_t *)v : NULL, k, m)
+	{
+		_cleanup_json_ json_t *key = camel_key(k);
+		if (!key ||
+		    json_object_set_new(out, json_string_value(key),
+					brig_json_camel(m, depth + 1)) < 0)
+			return json_decref(out), NULL;
+	}
+	return out;
+}
