@@ -302,6 +302,34 @@ static int fn_pad(struct ev *ev, size_t pos, struct val *a, size_t n, struct val
 	return take_string(ev, &t, true, res);
 }
 
+/* label ROW KEY: Docker's .Label "key": the value of a label, from a
+ * Labels object or a "k=v,k2=v2" string; "" when absent. */
+static int fn_label(struct ev *ev, size_t pos, struct val *a, size_t n, struct val *res)
+{
+	(void)n;
+	const json_t *l = json_object_get(a[0].j, "Labels");
+	const char *key = json_string_value(a[1].j), *found = "";
+	size_t flen = 0, klen = key ? strlen(key) : 0;
+	if (!key || !json_is_object(a[0].j))
+		return tpl_fail(ev, pos, -EINVAL, "can't evaluate field Label in %s",
+				tpl_go_type(a[0].j));
+	if (json_is_object(l) && json_is_string(json_object_get(l, key))) {
+		found = json_string_value(json_object_get(l, key));
+		flen = strlen(found);
+	}
+	for (const char *s = json_string_value(l); s && *s;) {
+		size_t item = strcspn(s, ",");
+		if (item > klen && strncmp(s, key, klen) == 0 && s[klen] == '=') {
+			found = s + klen + 1;
+			flen = item - klen - 1;
+		}
+		s += item + (s[item] == ',');
+	}
+	res->j = json_stringn_nocheck(found, flen);
+	res->safe = a[0].safe;
+	return res->j ? 0 : oom(ev);
+}
+
 static int fn_not(struct ev *ev, size_t pos, struct val *a, size_t n, struct val *res)
 {
 	(void)pos;
@@ -418,6 +446,7 @@ static const struct tpl_func funcs[] = {
 	{ "join", fn_join, 2, 2 },
 	{ "json", fn_json, 1, 1 },
 	{ "le", fn_le, 2, 2 },
+	{ "label", fn_label, 2, 2 },
 	{ "len", fn_len, 1, 1 },
 	{ "lower", fn_lower, 1, 1 },
 	{ "lt", fn_lt, 2, 2 },

@@ -179,6 +179,35 @@ static int parse_operand(struct parser *p, int depth, struct targ *a)
 	}
 }
 
+/* Docker's method {{.Label "key"}} of ps and volume ls rows. */
+static bool is_label_method(const struct targ *a)
+{
+	size_t n = 0;
+	while (a->kind == A_FIELD && a->path && a->path[n])
+		n++;
+	return n && strcmp(a->path[n - 1], "Label") == 0;
+}
+
+/* .A.Label "k" -> label .A "k" (template_func.c). */
+static int label_call(struct parser *p, struct tpl_cmd *c)
+{
+	struct targ *na = realloc(c->args, 3 * sizeof(*na));
+	if (!na)
+		return tpl_parse_oom(p);
+	c->args = na;
+	memmove(&na[1], &na[0], 2 * sizeof(*na));
+	memset(&na[0], 0, sizeof(*na));
+	na[0].kind = A_FUNC;
+	na[0].pos = na[1].pos;
+	c->n = 3;
+	size_t n = 0;
+	while (na[1].path[n])
+		n++;
+	free(na[1].path[n - 1]);
+	na[1].path[n - 1] = NULL;
+	return (na[0].name = strdup("label")) ? 0 : tpl_parse_oom(p);
+}
+
 static int parse_cmd(struct parser *p, int depth, struct tpl_cmd *c)
 {
 	while (peek(p)->kind != K_EOF && peek(p)->kind != K_PIPE && peek(p)->kind != K_RPAREN) {
@@ -195,6 +224,8 @@ static int parse_cmd(struct parser *p, int depth, struct tpl_cmd *c)
 	}
 	if (c->n == 0)
 		return tpl_parse_fail(p, peek(p)->pos, "missing value for command");
+	if (c->n == 2 && is_label_method(&c->args[0]))
+		return label_call(p, c);
 	if (c->args[0].kind != A_FUNC && c->n > 1)
 		return tpl_parse_fail(p, c->args[1].pos, "can't give argument to non-function");
 	return 0;
@@ -306,6 +337,9 @@ static int parse_control(struct parser *p, struct tnode *nd, int depth)
 	if (depth >= TPL_MAX_DEPTH)
 		return tpl_parse_fail(p, nd->pos, "nested too deep");
 	int r = parse_pipe(p, true, false, depth, &nd->pipe);
+	if (r == 0 && nd->kind != T_RANGE && nd->pipe->ndecl > 1)
+		return tpl_parse_fail(p, nd->pos, "too many declarations in %s",
+				      kind_word(nd->kind));
 	p->in_range += nd->kind == T_RANGE;
 	if (r == 0)
 		r = parse_list(p, &nd->body, depth + 1, &term);

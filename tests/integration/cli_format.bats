@@ -128,6 +128,8 @@ json_lines() {
 	run -0 brig create --name idle bb:1 true
 	run -0 brig ps -a --format '{{if eq .State "running"}}{{upper .Names}}{{end}}'
 	[ "$(printf '%s\n' "${lines[@]}" | sort | paste -sd' ')" = WEB ] || false
+	run -0 brig ps --format '{{.Label "team"}}|{{.Label "none"}}|'
+	[ "$output" = "blue||" ] || false
 	run -0 brig inspect -f '{{join .Config.Cmd ","}}' web
 	[ "$output" = "sleep,600" ] || false
 	run -0 brig inspect -f '{{len .Mounts}} {{range .Mounts}}{{.Name}}{{else}}none{{end}}' web

@@ -12,7 +12,7 @@ static const char *doc =
 	"{\"Id\":\"abc\",\"Name\":\"/web\",\"Config\":{\"Labels\":{\"b\":\"2\",\"a\":\"1\"},"
 	"\"Env\":[\"A=1\",\"B=2\"],\"User\":\"\"},\"State\":{\"Pid\":42,\"Running\":true,"
 	"\"Health\":null},\"Ratio\":1.5,\"Mounts\":[{\"Destination\":\"/data\"},"
-	"{\"Destination\":\"/tmp\"}],\"Empty\":[],\"EmptyMap\":{}}";
+	"{\"Destination\":\"/tmp\"}],\"Empty\":[],\"EmptyMap\":{},\"Row\":{\"Labels\":\"k=v,k2=v2\"}}";
 
 static char *render(const char *t, struct brig_err *e)
 {
@@ -182,6 +182,8 @@ static void test_functions(void **state)
 	expect("{{lt 1 2}} {{le 2 2}} {{gt \"b\" \"a\"}} {{ge 1.5 2}}", "true true true false");
 	expect("{{eq .State.Pid 42.0}} {{eq .State.Health nil}}", "true true");
 	expect("{{not 0}} {{not .Id}}", "true false");
+	/* Docker's .Label "key" of ps and volume ls rows */
+	expect("{{.Config.Label \"a\"}}|{{.Config.Label \"zz\"}}|{{.Row.Label \"k2\"}}", "1||v2");
 }
 
 static void test_printf(void **state)
@@ -233,6 +235,8 @@ static void test_more_errors(void **state)
 	expect_error("{{if 1}}\n  {{.Nope}}{{end}}", "template: 2:5: no field Nope");
 	expect_error("{{/* open", "unclosed comment");
 	expect_error("{{-", "template: 1:3:"); /* found by fuzz_template */
+	expect_error("{{if $a, $b := .Mounts}}{{end}}", "too many declarations in if");
+	expect_error("{{$a, $b := .Mounts}}", "too many declarations in action");
 	expect("{{printf \"%99999999999999d\" 1}}", "%!(BADWIDTH)");
 	expect_error("{{.Id @}}", "unexpected \"@\" in action");
 }
