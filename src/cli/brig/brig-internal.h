@@ -157,8 +157,7 @@ void brig_human_elapsed(const char *since, char buf[64]);
 char *brig_labels_text(const json_t *labels);
 /* Append the `image inspect` object of one image to out. */
 int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
-/* Print an inspect array: indented JSON (also for --format json, as
- * Docker), or the template per element. */
+/* Print an inspect array: indented JSON, or the template per element. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
 /* Apply one --change instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR,
  * LABEL) to an image config's "config" object. */

@@ -88,6 +88,7 @@ int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, 
 	return r;
 }
 
+/* --format json is the indented array too, as Docker's. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e)
 {
 	if (format && strcmp(format, "json") != 0) /* json: the array, as without */
