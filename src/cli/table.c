@@ -6,6 +6,7 @@
 #include <string.h>
 
 #define TABLE_PAD 3
+#define TABLE_TAB_MIN 10 /* Docker's tabwriter: minimum width 10, padding 3 */
 
 struct table {
 	const struct table_col *cols;
@@ -106,4 +107,65 @@ void table_free(struct table *t)
 	free(t->cells);
 	free(t->width);
 	free(t);
+}
+
+/* The cells of text's lines, cut at tabs: widths[k] is the widest cell k
+ * that a tab ends (the last cell of a line is not aligned). */
+static int tab_widths(const char *text, size_t **widths, size_t *ncols)
+{
+	size_t cap = 0;
+	*widths = NULL;
+	*ncols = 0;
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n"), k = 0;
+		for (const char *c = line; c < line + len; k++) {
+			const char *tab = memchr(c, '\t', (size_t)(line + len - c));
+			if (!tab)
+				break;
+			size_t w = 0;
+			for (const char *p = c; p < tab; p++)
+				w += ((unsigned char)*p & 0xc0) != 0x80;
+			if (k >= cap) {
+				size_t *nw = realloc(*widths, (cap = k + 8) * sizeof(*nw));
+				if (!nw)
+					return -ENOMEM;
+				*widths = nw;
+			}
+			if (k >= *ncols) {
+				for (size_t i = *ncols; i <= k; i++)
+					(*widths)[i] = 0;
+				*ncols = k + 1;
+			}
+			if (w > (*widths)[k])
+				(*widths)[k] = w;
+			c = tab + 1;
+		}
+		line += len + (line[len] == '\n');
+	}
+	return 0;
+}
+
+int table_print_tabbed(const char *text, FILE *f)
+{
+	_cleanup_free_ size_t *widths = NULL;
+	size_t ncols;
+	if (tab_widths(text, &widths, &ncols) < 0)
+		return -ENOMEM;
+	size_t k = 0, w = 0;
+	for (const char *c = text; *c; c++) {
+		if (*c == '\n' || *c != '\t') {
+			fputc(*c, f);
+			w += ((unsigned char)*c & 0xc0) != 0x80;
+			if (*c == '\n')
+				k = w = 0;
+			continue;
+		}
+		size_t want = widths[k] + TABLE_PAD;
+		if (want < TABLE_TAB_MIN)
+			want = TABLE_TAB_MIN;
+		fprintf(f, "%*s", (int)(want - w), "");
+		k++;
+		w = 0;
+	}
+	return 0;
 }

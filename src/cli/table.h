@@ -29,6 +29,10 @@ struct table *table_new(const struct table_col *cols, size_t ncols);
 int table_add(struct table *t, const char *const *cells);
 /* The header, then the rows. */
 void table_print(const struct table *t, FILE *f);
+/* text (lines of cells separated by tabs, as a "table {{.A}}\t{{.B}}"
+ * --format renders) aligned as Docker's tabwriter does: each tab-ended cell
+ * padded to its column's widest plus three, ten at least.  -ENOMEM. */
+int table_print_tabbed(const char *text, FILE *f);
 void table_free(struct table *t);
 static inline void table_freep(struct table **t)
 {

@@ -71,13 +71,13 @@ assert_nothing_listed() {
 	[ -x "$ROOT/layers/$(sha256sum <"$TAR" | cut -d' ' -f1)/bin/busybox" ]
 }
 
-@test "images --format json is one array; --digests adds the manifest digest" {
+@test "images --format json is one object a line; --digests adds the manifest digest" {
 	brig import "$TAR" a:1 >/dev/null
 	brig import "$TGZ" b:2 >/dev/null
 	run brig images --format json
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 1 ]
-	run python3 -c 'import json,sys; a=json.loads(sys.argv[1]); print(len(a), sorted(x["Repository"]+":"+x["Tag"] for x in a))' "$output"
+	[ "${#lines[@]}" -eq 2 ]
+	run python3 -c 'import json,sys; a=[json.loads(l) for l in sys.argv[1].splitlines()]; print(len(a), sorted(x["Repository"]+":"+x["Tag"] for x in a))' "$output"
 	[ "$output" = "2 ['a:1', 'b:2']" ]
 	run brig images --digests
 	[[ "${lines[0]}" == *DIGEST* ]]
@@ -254,7 +254,7 @@ print(m["layers"][0]["digest"][7:])' "$ROOT/images/index.json" "$ROOT/images")
 	[[ "$output" == PROBLEMS:*"1 corrupt"* ]]
 	run brig system check --format json
 	[ "$status" -eq 125 ]
-	jq -e --arg d "sha256:$layer" '.corrupt_blobs | map(tostring) | any(contains($d))' <<<"$output" >/dev/null
+	jq -e --arg d "sha256:$layer" '.CorruptBlobs | map(tostring) | any(contains($d))' <<<"$output" >/dev/null
 	run brig system check --repair
 	[ "$status" -eq 0 ]
 	[[ "$output" == repaired:* ]]
@@ -276,7 +276,7 @@ print(m["layers"][0]["digest"][7:])' "$ROOT/images/index.json" "$ROOT/images")
 	[ "$(ls "$ROOT/images/blobs/sha256" | wc -l)" -eq "$before" ]
 	run brig image prune --format json
 	[ "$status" -eq 0 ]
-	[ "$(jq '.removed_blobs | length' <<<"$output")" -eq 3 ]
+	[ "$(jq '.RemovedBlobs | length' <<<"$output")" -eq 3 ]
 	after=$(ls "$ROOT/images/blobs/sha256" | wc -l)
 	[ "$after" -eq $((before - 3)) ]
 	run brig images -q
@@ -327,10 +327,10 @@ other_tar() {
 	[ -d "$ROOT/containers/.rm-$junk" ]
 	run brig image prune --format json
 	[ "$status" -eq 0 ]
-	[ "$(jq '.removed_layers | length' <<<"$output")" -eq 2 ]
-	jq -e --arg j "sha256:$junk" '.removed_layers | map(select(.diffId == $j and .size >= 20000)) | length == 1' <<<"$output" >/dev/null
-	jq -e '.removed_leftovers | map(.path) | sort == (["containers/.rm-'$junk'", "containers/.tmp-'$junk'", "layers/.tmp-x1y2z3"] | sort)' <<<"$output" >/dev/null
-	jq -e '.layers_reclaimed_bytes >= 30000' <<<"$output" >/dev/null
+	[ "$(jq '.RemovedLayers | length' <<<"$output")" -eq 2 ]
+	jq -e --arg j "sha256:$junk" '.RemovedLayers | map(select(.DiffId == $j and .Size >= 20000)) | length == 1' <<<"$output" >/dev/null
+	jq -e '.RemovedLeftovers | map(.Path) | sort == (["containers/.rm-'$junk'", "containers/.tmp-'$junk'", "layers/.tmp-x1y2z3"] | sort)' <<<"$output" >/dev/null
+	jq -e '.LayersReclaimedBytes >= 30000' <<<"$output" >/dev/null
 	[ "$(layer_dirs)" = "$keep_layer" ]
 	[ -z "$(find "$ROOT/layers" "$ROOT/containers" -mindepth 1 -maxdepth 1 -name '.*')" ]
 	# keep:v1 still runs from its layer; a second prune finds nothing.
@@ -354,6 +354,6 @@ other_tar() {
 	brig rm "$id" >/dev/null
 	run brig image prune --format json
 	[ "$status" -eq 0 ]
-	jq -e --arg l "sha256:$layer" '.removed_layers | map(.diffId) == [$l]' <<<"$output" >/dev/null
+	jq -e --arg l "sha256:$layer" '.RemovedLayers | map(.DiffId) == [$l]' <<<"$output" >/dev/null
 	[ ! -e "$ROOT/layers/$layer" ]
 }

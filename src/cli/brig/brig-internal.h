@@ -106,7 +106,14 @@ int brig_list(const struct brig_global *g, struct opt *o, const struct brig_list
 /* Render a template per element of arr, one line each, all or nothing. */
 int brig_print_template(const char *text, const json_t *arr, struct brig_err *e);
 /* quiet: the quiet_key of each row; else by --format: NULL or "table" the
- * table, "json" one compact object a line, else a Go template per row. */
+ * table, "json" one compact object a line, "table TEMPLATE" a header and
+ * the rows through the template aligned at tabs, else a template per row
+ * ("\t" and "\n" in a template are a tab and a newline, as Docker's). */
+/* A report's keys in Docker's style ("removed_blobs" -> "RemovedBlobs"),
+ * recursively; NULL when out of memory or nested deeper than 64. */
+json_t *brig_json_camel(const json_t *v, int depth);
+/* Each element of rows as one compact JSON line (docs/output.md). */
+int brig_print_json_lines(const json_t *rows, size_t flags, struct brig_err *e);
 int brig_print_listing(const json_t *rows, const char *format, bool quiet,
 		       const struct brig_listing *l, struct brig_err *e);
 

@@ -107,72 +107,64 @@ static void count_layers(struct eng *eng, struct df *d)
 		closedir(dir);
 }
 
-static int add_row(struct table *t, const char *type, size_t total, size_t active, uint64_t size,
+/* One row as Docker's system df has it (strings), with the byte counts
+ * as numbers too (SizeBytes, ReclaimableBytes) for scripts. */
+static int add_row(json_t *rows, const char *type, size_t total, size_t active, uint64_t size,
 		   uint64_t reclaim)
 {
-	char tot[32], act[32], sz[32], rc[32];
+	char tot[32], act[32], sz[32], rc[32], rcp[48];
 	(void)snprintf(tot, sizeof(tot), "%zu", total);
 	(void)snprintf(act, sizeof(act), "%zu", active);
 	brig_human_size(size, sz);
 	brig_human_size(reclaim, rc);
-	return table_add(t, (const char *const[]){ type, tot, act, sz, rc });
+	(void)snprintf(rcp, sizeof(rcp), "%s (%d%%)", rc, size ? (int)(reclaim * 100 / size) : 0);
+	return json_array_append_new(rows,
+				     json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "Type", type,
+					       "TotalCount", tot, "Active", act, "Size", sz,
+					       "Reclaimable", rcp, "SizeBytes", (json_int_t)size,
+					       "ReclaimableBytes", (json_int_t)reclaim));
 }
 
 /* At least the widths the table always had. */
 static const struct table_col df_cols[] = {
 	{ "TYPE", 19 }, { "TOTAL", 9 }, { "ACTIVE", 9 }, { "SIZE", 11 }, { "RECLAIMABLE", 0 }
 };
+static const char *const df_keys[] = { "Type", "TotalCount", "Active", "Size", "Reclaimable" };
+static const struct brig_listing df_listing = { df_cols, df_keys, BRIG_ARRAY_SIZE(df_cols), 0,
+						"Type" };
 
-static int print_table(const struct df *d, struct brig_err *e)
+static int print_df(const struct df *d, const char *format, struct brig_err *e)
 {
-	_cleanup_table_ struct table *t = table_new(df_cols, BRIG_ARRAY_SIZE(df_cols));
-	if (!t ||
-	    add_row(t, "Images", d->images, d->images_used, d->image_bytes, d->unused_image_bytes) <
-		    0 ||
-	    add_row(t, "Containers", d->ctrs, d->running, d->ctr_bytes, d->stopped_bytes) < 0 ||
-	    add_row(t, "Unpacked layers", d->layers, d->layers, d->layer_bytes, 0) < 0)
+	_cleanup_json_ json_t *rows = json_array();
+	if (!rows ||
+	    add_row(rows, "Images", d->images, d->images_used, d->image_bytes,
+		    d->unused_image_bytes) < 0 ||
+	    add_row(rows, "Containers", d->ctrs, d->running, d->ctr_bytes, d->stopped_bytes) < 0 ||
+	    add_row(rows, "Unpacked layers", d->layers, d->layers, d->layer_bytes, 0) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	table_print(t, stdout);
-	return 0;
+	return brig_print_listing(rows, format, false, &df_listing, e);
 }
 
 int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = { OPT_VALUE("format", 0, "FMT", "json"), { 0 } };
+	struct opt o[] = { OPT_VALUE("format", 0, "FORMAT",
+				     "table, json (one object a line) or a Go template"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("system df", "", o, argc, argv, &pos, &npos, 0, 0);
-	const char *fmt = o[0].value;
-	bool json = fmt && strcmp(fmt, "json") == 0;
+	const char *fmt = o[0].value; /* in argv */
 	opts_free(o);
 	if (p <= 0)
 		return p == 0 ? 0 : BRIG_EXIT_FAIL;
 	_cleanup_err_ struct brig_err e = { 0 };
-	if (fmt && !json) {
-		brig_err_set(&e, -EINVAL, "--format: only json is supported, not \"%s\"", fmt);
-		return brig_fail(&e);
-	}
 	_cleanup_eng_ struct eng *eng = NULL;
 	struct df d = { 0 };
 	if (brig_engine_open(g, &eng, &e) < 0 || count_images(g, eng, &d, &e) < 0 ||
 	    count_containers(eng, &d, &e) < 0)
 		return brig_fail(&e);
 	count_layers(eng, &d);
-	if (json) {
-		_cleanup_json_ json_t *j = json_pack(
-			"{s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I},s:{s:I,s:I}}", "Images", "Total",
-			(json_int_t)d.images, "Active", (json_int_t)d.images_used, "Size",
-			(json_int_t)d.image_bytes, "Reclaimable", (json_int_t)d.unused_image_bytes,
-			"Containers", "Total", (json_int_t)d.ctrs, "Active", (json_int_t)d.running,
-			"Size", (json_int_t)d.ctr_bytes, "Reclaimable", (json_int_t)d.stopped_bytes,
-			"Layers", "Total", (json_int_t)d.layers, "Size", (json_int_t)d.layer_bytes);
-		_cleanup_free_ char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		if (!s)
-			return brig_err_set(&e, -ENOMEM, "out of memory"), brig_fail(&e);
-		printf("%s\n", s);
-		return 0;
-	}
-	if (print_table(&d, &e) < 0)
+	if (print_df(&d, fmt, &e) < 0)
 		return brig_fail(&e);
 	return 0;
 }

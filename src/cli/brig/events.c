@@ -82,21 +82,55 @@ static int print_text(const json_t *ev)
 	return r;
 }
 
+/* The event as Docker's JSON has it: time in seconds and timeNano, scope,
+ * and the older status, id and from of container events.  For templates
+ * also the names of Docker's Go fields (.Time, .ID, .Status...). */
+static json_t *docker_event(const json_t *ev, bool go_names)
+{
+	json_t *d = json_copy((json_t *)ev), *actor = json_object_get(ev, "Actor");
+	json_int_t ns = json_integer_value(json_object_get(ev, "timeNano"));
+	const char *type = json_string_value(json_object_get(ev, "Type"));
+	json_t *more = json_pack("{s:I,s:s}", "time", (json_int_t)(ns / 1000000000), "scope",
+				 "local");
+	if (!d || !more || json_object_update_new(d, more) < 0)
+		return json_decref(d), NULL;
+	if ((!type || strcmp(type, "container") == 0) &&
+	    json_object_update_new(
+		    d,
+		    json_pack("{s:O?,s:O?,s:O?}", "status", json_object_get(ev, "Action"), "id",
+			      json_object_get(actor, "ID"), "from",
+			      json_object_get(json_object_get(actor, "Attributes"), "image"))) < 0)
+		return json_decref(d), NULL;
+	static const char *const alias[][2] = { { "Time", "time" },   { "TimeNano", "timeNano" },
+						{ "Scope", "scope" }, { "Status", "status" },
+						{ "ID", "id" },       { "From", "from" } };
+	for (size_t i = 0; go_names && i < BRIG_ARRAY_SIZE(alias); i++) {
+		json_t *v = json_object_get(d, alias[i][1]);
+		if (v && json_object_set(d, alias[i][0], v) < 0)
+			return json_decref(d), NULL;
+	}
+	return d;
+}
+
 static int print_event(const json_t *ev, void *arg)
 {
 	struct events_out *o = arg;
 	int r = 0;
+	_cleanup_json_ json_t *d = o->fmt == FMT_TEXT ? NULL : docker_event(ev, o->fmt != FMT_JSON);
+	if (o->fmt != FMT_TEXT && !d)
+		return -ENOMEM;
 	if (o->fmt == FMT_TEXT) {
 		r = print_text(ev);
 	} else if (o->fmt == FMT_JSON) {
-		_cleanup_free_ char *s = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
-		if (!s)
+		_cleanup_free_ char *s = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+		_cleanup_free_ char *safe = s ? brig_term_escape_json(s, strlen(s)) : NULL;
+		if (!safe)
 			return -ENOMEM;
-		printf("%s\n", s);
+		printf("%s\n", safe);
 	} else {
 		_cleanup_err_ struct brig_err e = { 0 };
 		_cleanup_free_ char *s = NULL;
-		if (tpl_render(o->tpl, ev, &s, &e) < 0) {
+		if (tpl_render(o->tpl, d, &s, &e) < 0) {
 			fprintf(stderr, "brig: events --format: %s\n", brig_err_str(&e));
 			return -EINVAL;
 		}

@@ -92,9 +92,10 @@ int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, 
 	return r;
 }
 
+/* --format json is the indented array too, as Docker's. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e)
 {
-	if (format)
+	if (format && strcmp(format, "json") != 0) /* json: the array, as without */
 		return brig_print_template(format, arr, e);
 	_cleanup_free_ char *s = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 	if (!s)
@@ -106,7 +107,7 @@ int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e
 int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("format", 'f', "TEMPLATE", "a Go template applied to each image"),
+		OPT_VALUE("format", 'f', "FORMAT", "json, or a Go template applied to each image"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

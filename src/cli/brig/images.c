@@ -26,10 +26,12 @@ static json_t *image_row(const char *name, const struct brig_image *im, const st
 	snprintf(id, sizeof(id), "%s", lo->no_trunc ? im->id : im->id + 7);
 	if (!lo->no_trunc)
 		id[12] = 0;
-	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository", repo, "Tag",
-				tag, "Digest", im->manifest_digest, "ID", id, "CreatedAt",
-				im->config.created ? im->config.created : "", "CreatedSince", since,
-				"Size", size);
+	/* Docker's fields (docs/output.md); brig does not count sharing */
+	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+				"Repository", repo, "Tag", tag, "Digest", im->manifest_digest, "ID",
+				id, "CreatedAt", im->config.created ? im->config.created : "",
+				"CreatedSince", since, "Size", size, "VirtualSize", size,
+				"Containers", "N/A", "SharedSize", "N/A", "UniqueSize", "N/A");
 	if (!row)
 		brig_err_set(e, -ENOMEM, "out of memory");
 	return row;
@@ -101,20 +103,14 @@ static void print_quiet(const json_t *rows)
 	}
 }
 
-/* -q, --format json (one array, as before), or a listing. */
+/* -q, or a listing (--format json: one object a line, as Docker's). */
 static int print_rows(const json_t *rows, const struct list_opts *lo, struct brig_err *e)
 {
 	if (lo->quiet) {
 		print_quiet(rows);
 		return 0;
 	}
-	if (!lo->format || strcmp(lo->format, "json") != 0)
-		return brig_print_listing(rows, lo->format, false, table_of(lo->digests), e);
-	_cleanup_free_ char *s = json_dumps(rows, JSON_COMPACT);
-	if (!s)
-		return brig_err_set(e, -ENOMEM, "out of memory");
-	printf("%s\n", s);
-	return 0;
+	return brig_print_listing(rows, lo->format, false, table_of(lo->digests), e);
 }
 
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv)

@@ -33,8 +33,8 @@ static int inspect_one(struct eng *eng, enum inspect_type type, const char *what
 static int inspect_main(const struct brig_global *g, const char *name, enum inspect_type type,
 			int argc, char **argv)
 {
-	struct opt o[] = { OPT_VALUE("format", 'f', "TEMPLATE",
-				     "a Go template applied to each object"),
+	struct opt o[] = { OPT_VALUE("format", 'f', "FORMAT",
+				     "json, or a Go template applied to each object"),
 			   OPT_VALUE("type", 0, "TYPE", "container or image (default: either)"),
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;

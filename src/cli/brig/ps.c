@@ -60,6 +60,32 @@ static char *command_text(const json_t *rec, bool no_trunc)
 	return s;
 }
 
+/* The rest of Docker's ps fields (docs/output.md): the mounts by volume
+ * name or source, how many are volumes, the network, the size (not
+ * measured: "0B" as Docker's without --size). */
+static int ps_more(const json_t *rec, bool no_trunc, json_t *row)
+{
+	_cleanup_free_ char *mounts = NULL;
+	size_t len = 0, i, vols = 0;
+	json_t *m;
+	json_array_foreach(json_object_get(rec, "Mounts"), i, m)
+	{
+		const char *name = jstr(m, json_object_get(m, "Name") ? "Name" : "Source");
+		vols += strcmp(jstr(m, "Type"), "volume") == 0;
+		int n = !no_trunc && strlen(name) > 15 ? 14 : (int)strlen(name);
+		if (brig_appendf(&mounts, &len, "%s%.*s%s", i ? "," : "", n, name,
+				 n < (int)strlen(name) ? "\xe2\x80\xa6" : "") < 0)
+			return -ENOMEM;
+	}
+	char nvols[24];
+	snprintf(nvols, sizeof(nvols), "%zu", vols);
+	const char *net = jstr(json_object_get(rec, "HostConfig"), "NetworkMode");
+	return json_object_update_new(row,
+				      json_pack("{s:s,s:s,s:s,s:s}", "Mounts", mounts ? mounts : "",
+						"LocalVolumes", nvols, "Networks", net, "Size",
+						"0B"));
+}
+
 static json_t *ps_row(const json_t *rec, bool no_trunc)
 {
 	const json_t *cfg = json_object_get(rec, "Config"), *st = json_object_get(rec, "State");
@@ -72,11 +98,14 @@ static json_t *ps_row(const json_t *rec, bool no_trunc)
 	_cleanup_free_ char *cmd = command_text(rec, no_trunc);
 	_cleanup_free_ char *labels = brig_labels_text(json_object_get(cfg, "Labels"));
 	const char *name = jstr(rec, "Name");
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image",
-			 jstr(cfg, "Image"), "Command", cmd ? cmd : "", "CreatedAt",
-			 jstr(rec, "Created"), "RunningFor", since, "Status", status, "State",
-			 jstr(st, "Status"), "Names", name[0] == '/' ? name + 1 : name, "Labels",
-			 labels ? labels : "", "Ports", "");
+	json_t *row = json_pack(
+		"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", jstr(cfg, "Image"),
+		"Command", cmd ? cmd : "", "CreatedAt", jstr(rec, "Created"), "RunningFor", since,
+		"Status", status, "State", jstr(st, "Status"), "Names",
+		name[0] == '/' ? name + 1 : name, "Labels", labels ? labels : "", "Ports", "");
+	if (row && ps_more(rec, no_trunc, row) < 0)
+		json_decref(row), row = NULL;
+	return row;
 }
 
 static const struct table_col ps_cols[] = {

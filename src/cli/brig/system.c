@@ -21,9 +21,15 @@
 
 #define LAYER_HEX_LEN 64
 
+/* --format json: the report as one line, in Docker's style (CamelCase
+ * keys; image prune also has Docker's SpaceReclaimed). */
 static int print_report(const json_t *report)
 {
-	_cleanup_free_ char *s = json_dumps(report, JSON_INDENT(2) | JSON_SORT_KEYS);
+	_cleanup_json_ json_t *j = brig_json_camel(report, 0);
+	json_t *bytes = json_object_get(j, "ReclaimedBytes");
+	if (!j || (bytes && json_object_set(j, "SpaceReclaimed", bytes) < 0))
+		return BRIG_EXIT_FAIL;
+	_cleanup_free_ char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!s)
 		return BRIG_EXIT_FAIL;
 	printf("%s\n", s);

@@ -200,9 +200,9 @@ int brig_cmd_volume_ls(const struct brig_global *g, int argc, char **argv)
 
 int brig_cmd_volume_inspect(const struct brig_global *g, int argc, char **argv)
 {
-	struct opt o[] = {
-		OPT_VALUE("format", 'f', "TEMPLATE", "a Go template applied to each volume"), { 0 }
-	};
+	struct opt o[] = { OPT_VALUE("format", 'f', "FORMAT",
+				     "json, or a Go template applied to each volume"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("volume inspect", "VOLUME...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);

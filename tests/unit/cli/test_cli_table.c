@@ -74,6 +74,32 @@ static void cells_escaped(void **state)
 	expect_table(cols, 2, cells, 1, "A         B\n\\x1b[2J   x\\ny\n");
 }
 
+static void expect_tabbed(const char *text, const char *want)
+{
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	assert_non_null(f);
+	assert_int_equal(table_print_tabbed(text, f), 0);
+	assert_int_equal(fclose(f), 0);
+	if (strcmp(got, want) != 0)
+		fail_msg("got\n%s\nwant\n%s", got, want);
+	free(got);
+}
+
+/* "table {{.A}}\t{{.B}}": Docker's tabwriter, width 10 at least, padding 3. */
+static void tabbed(void **state)
+{
+	(void)state;
+	expect_tabbed("ID\tNAMES\nabc\tweb\n", "ID        NAMES\nabc       web\n");
+	expect_tabbed("CONTAINER ID\tX\tY\n1\t2\t3\n",
+		      "CONTAINER ID   X         Y\n1              2         3\n");
+	/* counted in characters; the last cell unpadded; lines without tabs */
+	expect_tabbed("h\xc3\xa9llo w\xc3\xb6rld\tb \nplain\n",
+		      "h\xc3\xa9llo w\xc3\xb6rld   b \nplain\n");
+	expect_tabbed("", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -81,6 +107,7 @@ int main(void)
 		cmocka_unit_test(minimum_widths),
 		cmocka_unit_test(widths_in_characters),
 		cmocka_unit_test(cells_escaped),
+		cmocka_unit_test(tabbed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+{{if eq .N 42}}{{upper .Id}}{{else if .B}}b{{else}}x{{end}}

@@ -1,0 +1,1 @@
+{{- /* c */ -}} {{(index .Mounts 0).Destination | len | printf "%d"}} {{and .Z 1}} {{or .Z .E 2}}

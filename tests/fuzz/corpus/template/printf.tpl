@@ -1,0 +1,1 @@
+{{printf "%5s|%-3d|%q|%x|%v" .Id .N .Name .F .Config.Labels}}

@@ -1,0 +1,1 @@
+{{range $i, $e := .Config.Env}}{{$i}}={{$e}}{{else}}none{{end}}

@@ -1,0 +1,1 @@
+{{with .Config}}{{join .Cmd " "}}{{end}} {{json .Config.Labels}}
