@@ -8,6 +8,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/registry
+
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 PTY_RUN=$BATS_TEST_DIRNAME/../lib/pty_run.py
 
@@ -51,11 +53,8 @@ teardown_file() {
 }
 
 setup() {
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy DOCKER_CONFIG
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	[ -x "$BRIG" ] || skip "brig not built"
-	command -v skopeo >/dev/null || skip "skopeo is not installed"
-	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+	registry_needs
+	unset DOCKER_CONFIG
 	has_cryptography || skip "python3-cryptography (for the token issuer) is not installed"
 	D=$BATS_FILE_TMPDIR
 	ROOT=$BATS_TEST_TMPDIR/root

@@ -8,19 +8,9 @@
 
 bats_require_minimum_version 1.5.0
 
-SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
-BAD_SERVER=$BATS_TEST_DIRNAME/../lib/bad_registry.py
+load ../lib/registry
 
-# wait_for FILE WHAT: until FILE exists (bounded: 30 s).
-wait_for() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ -s "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for $2 ($1)" >&2
-	return 1
-}
+SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 
 setup_file() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
@@ -75,11 +65,7 @@ setup_file() {
 	skopeo copy -q --dest-cert-dir "$d/reg" "oci:$d/layers:img" \
 		"docker://127.0.0.1:$p/test/layers:1" >/dev/null
 
-	mkdir -p "$d/bad"
-	python3 "$BAD_SERVER" "$d/layout" "$d/reg/tls/server.crt" "$d/reg/tls/server.key" \
-		"$d/bad" </dev/null >"$d/bad/server.log" 2>&1 &
-	echo $! >"$d/bad/pid"
-	wait_for "$d/bad/port" "the bad registry's port"
+	bad_server_start "$d/bad" "$d/layout" "$d/reg/tls"
 	local pb h
 	pb=$(cat "$d/bad/port")
 	for h in "127.0.0.1:$p" "127.0.0.1:$pb"; do
@@ -90,22 +76,13 @@ setup_file() {
 }
 
 teardown_file() {
-	local d=$BATS_FILE_TMPDIR pid
+	local d=$BATS_FILE_TMPDIR
 	"$SCRIPTS/registry-test.sh" stop "$d/reg" || true
-	if [ -s "$d/bad/pid" ]; then
-		pid=$(cat "$d/bad/pid")
-		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$BAD_SERVER"; then
-			kill "$pid" || true
-		fi
-	fi
+	bad_server_stop "$d/bad"
 }
 
 setup() {
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	[ -x "$BRIG" ] || skip "brig not built"
-	command -v skopeo >/dev/null || skip "skopeo is not installed"
-	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+	registry_needs
 	D=$BATS_FILE_TMPDIR
 	ROOT=$BATS_TEST_TMPDIR/root
 	CONF=$D/brig.conf
@@ -214,7 +191,7 @@ requests() { grep -cxF "GET $1" "$D/bad/requests.log" || true; }
 	[[ $output == consistent* ]] || { echo "$output"; false; }
 	run brig image prune --dry-run --format json
 	[ "$status" -eq 0 ] || false
-	run jq '.removed_blobs | length' <<<"$output"
+	run jq '.RemovedBlobs | length' <<<"$output"
 	[ "$output" -ge 1 ] || { echo "$output"; false; }
 }
 
@@ -246,7 +223,7 @@ requests() { grep -cxF "GET $1" "$D/bad/requests.log" || true; }
 	# files a killed pull was writing are reported as temporary files (not
 	# problems); prune removes them
 	run brig system check --format json
-	[ "$(jq .ok <<<"$output")" = true ] || { echo "$output"; false; }
+	[ "$(jq .Ok <<<"$output")" = true ] || { echo "$output"; false; }
 	run brig image prune
 	[ "$status" -eq 0 ] || false
 	run brig system check

@@ -10,6 +10,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/registry
+
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 
 # reg_start DIR [registry-test.sh options]: a registry whose CA goes into
@@ -66,11 +68,7 @@ teardown_file() {
 }
 
 setup() {
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	[ -x "$BRIG" ] || skip "brig not built"
-	command -v skopeo >/dev/null || skip "skopeo is not installed"
-	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+	registry_needs
 	D=$BATS_FILE_TMPDIR
 	T=$BATS_TEST_TMPDIR
 	REGS=$T/regs

@@ -9,6 +9,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load ../lib/registry
+
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 
 host_arch() {
@@ -79,11 +81,7 @@ teardown_file() {
 }
 
 setup() {
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	[ -x "$BRIG" ] || skip "brig not built"
-	command -v skopeo >/dev/null || skip "skopeo is not installed"
-	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+	registry_needs
 	D=$BATS_FILE_TMPDIR
 	ROOT=$BATS_TEST_TMPDIR/root
 	CONF=$D/brig.conf

@@ -7,7 +7,6 @@
 bats_require_minimum_version 1.5.0
 
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
-BAD_SERVER=$BATS_TEST_DIRNAME/../lib/bad_registry.py
 load ../lib/registry
 
 setup_file() {
@@ -31,11 +30,7 @@ setup_file() {
 	# test/src:1 is the image skopeo put there (for the mount test).
 	skopeo copy -q --dest-cert-dir "$d/reg" "oci-archive:$d/img.tar" \
 		"docker://127.0.0.1:$p/test/src:1" >/dev/null
-	mkdir -p "$d/bad"
-	python3 "$BAD_SERVER" "$d/layout" "$d/reg/tls/server.crt" "$d/reg/tls/server.key" \
-		"$d/bad" </dev/null >"$d/bad/server.log" 2>&1 &
-	echo $! >"$d/bad/pid"
-	wait_for "$d/bad/port" "the bad registry's port"
+	bad_server_start "$d/bad" "$d/layout" "$d/reg/tls"
 	local pb
 	pb=$(cat "$d/bad/port")
 	for h in "127.0.0.1:$p" "127.0.0.1:$pa" "127.0.0.1:$pb" "localhost:$pb"; do
@@ -50,21 +45,12 @@ teardown_file() {
 	local d=$BATS_FILE_TMPDIR
 	"$SCRIPTS/registry-test.sh" stop "$d/reg" || true
 	"$SCRIPTS/registry-test.sh" stop "$d/rega" || true
-	local pid
-	if [ -s "$d/bad/pid" ]; then
-		pid=$(cat "$d/bad/pid")
-		if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$BAD_SERVER"; then
-			kill "$pid" || true
-		fi
-	fi
+	bad_server_stop "$d/bad"
 }
 
 setup() {
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy BRIG_PUSH_CHUNK_SIZE
-	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
-	[ -x "$BRIG" ] || skip "brig not built"
-	command -v skopeo >/dev/null || skip "skopeo is not installed"
-	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+	registry_needs
+	unset BRIG_PUSH_CHUNK_SIZE
 	D=$BATS_FILE_TMPDIR
 	ROOT=$BATS_TEST_TMPDIR/root
 	CONF=$D/brig.conf

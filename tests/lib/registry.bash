@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers of the registry tests (registry_pull.bats, registry_push.bats).
+# Helpers of the registry tests (tests/integration/registry_*.bats).
 
 # wait_for FILE WHAT: until FILE exists (bounded: 30 s).
 wait_for() {
@@ -45,4 +45,39 @@ make_multi() {
 		json.dump(idx, open(d + "/index.json", "w"))
 		open(d + "/other-arch", "w").write(other + "\n")
 	PY
+}
+
+REGISTRY_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# registry_needs: the head of every registry test's setup: no proxy from
+# the caller's environment, and brig, skopeo and docker-registry there
+# (else the test is skipped, saying which is missing).  Sets BRIG.
+registry_needs() {
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
+	[ -x "$BRIG" ] || skip "brig not built"
+	command -v skopeo >/dev/null || skip "skopeo is not installed"
+	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+}
+
+# bad_server_stop DIR: SIGTERM to the bad registry whose pid is DIR/pid,
+# if that pid still is tests/lib/bad_registry.py (never another process).
+bad_server_stop() {
+	local pid
+	[ -s "$1/pid" ] || return 0
+	pid=$(cat "$1/pid")
+	if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$REGISTRY_LIB/bad_registry.py"; then
+		kill "$pid" || true
+	fi
+}
+
+# bad_server_start DIR LAYOUT TLSDIR: tests/lib/bad_registry.py serving
+# LAYOUT's image over TLS with TLSDIR/server.crt and server.key (a
+# registry-test.sh registry's), its state in DIR; waits for DIR/port.
+bad_server_start() {
+	mkdir -p "$1"
+	python3 "$REGISTRY_LIB/bad_registry.py" "$2" "$3/server.crt" "$3/server.key" "$1" \
+		</dev/null >"$1/server.log" 2>&1 &
+	echo $! >"$1/pid"
+	wait_for "$1/port" "the bad registry's port"
 }
