@@ -185,10 +185,13 @@ requests() { grep -cxF "GET $1" "$D/bad/requests.log" || true; }
 	[ -z "$output" ] || { echo "$output"; false; }
 	[ ! -e "$ROOT/escaped" ] || false
 	[ ! -e "$ROOT/layers/../escaped" ] || false
-	# what was verified stays, unreferenced: the check is clean, prune
-	# would remove those blobs
+	# what was verified stays, unreferenced: the check is clean and says
+	# so; prune would remove those blobs
 	run brig system check
 	[[ $output == consistent* ]] || { echo "$output"; false; }
+	[[ $output != *", 0 unreferenced blobs" ]] || { echo "$output"; false; }
+	run brig system check --format json
+	[ "$(jq '.UnreferencedBlobs | length' <<<"$output")" -ge 1 ] || { echo "$output"; false; }
 	run brig image prune --dry-run --format json
 	[ "$status" -eq 0 ] || false
 	run jq '.RemovedBlobs | length' <<<"$output"
@@ -227,7 +230,7 @@ requests() { grep -cxF "GET $1" "$D/bad/requests.log" || true; }
 	run brig image prune
 	[ "$status" -eq 0 ] || false
 	run brig system check
-	[[ $output == consistent*", 0 temporary files" ]] || { echo "$output"; false; }
+	[[ $output == consistent*", 0 temporary files, 0 unreferenced blobs" ]] || { echo "$output"; false; }
 	run brig run --rm "$REG/test/layers:1" sh -c 'wc -c </blob3'
 	[ "$status" -eq 0 ] || false
 	[ "$output" -eq 2097152 ] || { echo "$output"; false; }

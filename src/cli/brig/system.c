@@ -331,12 +331,14 @@ int brig_cmd_system_check(const struct brig_global *g, int argc, char **argv)
 		else if (json)
 			rc = print_report(rep);
 		else
-			printf("%s: %lld blobs, %zu corrupt, %zu broken names, %zu temporary files%s\n",
+			printf("%s: %lld blobs, %zu corrupt, %zu broken names, %zu temporary "
+			       "files, %zu unreferenced blobs%s\n",
 			       r == 0 ? "consistent" : (repair ? "repaired" : "PROBLEMS"),
 			       (long long)json_integer_value(json_object_get(rep, "blobs")),
 			       json_array_size(json_object_get(rep, "corrupt_blobs")),
 			       json_array_size(json_object_get(rep, "broken_refs")),
 			       json_array_size(json_object_get(rep, "temp_files")),
+			       json_array_size(json_object_get(rep, "unreferenced_blobs")),
 			       r == 0 || repair ? "" : " (run with --repair to fix)");
 		/* Problems left unrepaired are a failure for scripts. */
 		if (r == 1 && !repair)

@@ -5,7 +5,9 @@
  * right, configs valid, one diff_id per layer).  With repair, broken
  * entries are dropped from index.json and corrupt blobs removed (under the
  * same locks gc takes).  Temporary files are reported, not judged: they
- * are what a killed writer leaves, and gc removes them.
+ * are what a killed writer leaves, and gc removes them.  So are
+ * unreferenced blobs (sound, but reached from no index.json entry: what a
+ * failed pull or load verified before it stopped), which gc removes too.
  */
 #include "image/store/store-internal.h"
 
@@ -16,6 +18,8 @@ struct check_ctx {
 	struct img_store *s;
 	json_t *report;
 	struct img_digest_set corrupt;
+	struct img_digest_set seen; /* every blob the scan found */
+	struct img_digest_set reached; /* what the index.json entries reach */
 	size_t blobs;
 	bool *broken; /* per index.json entry */
 	size_t n_broken;
@@ -36,6 +40,8 @@ static int check_blob(struct check_ctx *c, const char *name, struct brig_err *e)
 	if (r == -ENOENT)
 		return 0;
 	c->blobs++;
+	if (img_set_add(&c->seen, digest) < 0)
+		return brig_err_oom(e);
 	if (r == 0)
 		return 0;
 	if (img_set_add(&c->corrupt, digest) < 0)
@@ -83,8 +89,20 @@ static int check_entry(struct check_ctx *c, const json_t *entry, const struct bj
 	int r = img_descriptor_parse(entry, at, &d, why);
 	if (r < 0)
 		return r;
+	/* A set of its own: img_walk does not walk again what its set has, and
+	 * each entry is judged whole. */
 	struct img_digest_set set = { 0 };
 	r = img_walk(c->s, &d, &set, &c->corrupt, why);
+	char digest[IMG_DIGEST_SIZE];
+	for (size_t i = 0; i < set.cap; i++) {
+		if (!set.slot[i][0])
+			continue;
+		(void)snprintf(digest, sizeof(digest), "sha256:%s", set.slot[i]);
+		if (img_set_add(&c->reached, digest) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
 	img_set_free(&set);
 	img_descriptor_clear(&d);
 	return r;
@@ -161,6 +179,23 @@ static int load_entries(struct check_ctx *c, json_t **doc, json_t **arr, struct 
 	return r < 0 ? brig_err_wrap(e, "%s", c->s->root) : 0;
 }
 
+/* Sound blobs no entry reaches, in the report's "unreferenced_blobs". */
+static int report_unreferenced(struct check_ctx *c, struct brig_err *e)
+{
+	char digest[IMG_DIGEST_SIZE];
+	for (size_t i = 0; i < c->seen.cap; i++) {
+		if (!c->seen.slot[i][0])
+			continue;
+		(void)snprintf(digest, sizeof(digest), "sha256:%s", c->seen.slot[i]);
+		if (img_set_has(&c->reached, digest) || img_set_has(&c->corrupt, digest))
+			continue;
+		int r = img_report_add(c->report, "unreferenced_blobs", json_string(digest), e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int check_run(struct check_ctx *c, bool repair, struct brig_err *e)
 {
 	int r = img_scan_dir(c->s->blobfd, "blobs/sha256", check_visit, c, e);
@@ -172,6 +207,8 @@ static int check_run(struct check_ctx *c, bool repair, struct brig_err *e)
 	if (r < 0)
 		return r;
 	r = check_refs(c, arr, e);
+	if (r == 0)
+		r = report_unreferenced(c, e);
 	if (r == 0 && repair)
 		r = repair_refs(c, doc, arr, e);
 	if (r == 0 && repair)
@@ -198,13 +235,15 @@ static int check_locked(struct check_ctx *c, bool repair, struct brig_err *e)
 int img_store_check(struct img_store *s, bool repair, json_t **report, struct brig_err *e)
 {
 	struct check_ctx c = { .s = s };
-	c.report = json_pack("{s:[], s:[], s:[], s:[]}", "corrupt_blobs", "broken_refs",
-			     "temp_files", "unexpected");
+	c.report = json_pack("{s:[], s:[], s:[], s:[], s:[]}", "corrupt_blobs", "broken_refs",
+			     "temp_files", "unexpected", "unreferenced_blobs");
 	if (!c.report)
 		return brig_err_oom(e);
 	int r = check_locked(&c, repair, e);
 	bool problems = c.corrupt.n > 0 || c.n_broken > 0;
 	img_set_free(&c.corrupt);
+	img_set_free(&c.seen);
+	img_set_free(&c.reached);
 	free(c.broken);
 	if (r == 0 &&
 	    json_object_update_new(c.report,

@@ -372,7 +372,9 @@ int img_store_diff_ids(struct img_store *s, json_t **out, struct brig_err *e);
  * Returns 0 when all is well, 1 when problems were found (and with repair,
  * fixed: broken entries dropped from index.json, corrupt blobs removed).
  * *report: {"ok", "blobs", "corrupt_blobs":[...], "broken_refs":[{"name",
- * "digest","error"}], "temp_files":[...], "unexpected":[...], "repaired"}.
+ * "digest","error"}], "temp_files":[...], "unexpected":[...],
+ * "unreferenced_blobs":[...] (sound, reached by no entry: gc removes them;
+ * not a problem), "repaired"}.
  */
 int img_store_check(struct img_store *s, bool repair, json_t **report, struct brig_err *e);
 

@@ -246,6 +246,13 @@ static void test_check_clean(void **state)
 	assert_int_equal(json_integer_value(json_object_get(rep, "blobs")), 6);
 	assert_int_equal(json_array_size(json_object_get(rep, "broken_refs")), 0);
 	assert_false(json_is_true(json_object_get(rep, "repaired")));
+	/* B is stored but named by nothing: its blobs are unreferenced (sound,
+	 * not a problem; gc removes them), A's are not. */
+	assert_int_equal(json_array_size(json_object_get(rep, "unreferenced_blobs")), 3);
+	assert_true(listed(rep, "unreferenced_blobs", B.manifest));
+	assert_true(listed(rep, "unreferenced_blobs", B.config));
+	assert_true(listed(rep, "unreferenced_blobs", B.layer));
+	assert_false(listed(rep, "unreferenced_blobs", A.layer));
 	json_decref(rep);
 	brig_err_clear(&e);
 }
