@@ -301,12 +301,20 @@ static int client_for(const struct eng_config *cfg, const char *authfile, const 
 	return r;
 }
 
+/* The authfile to read: the command's --authfile, else the one
+ * registries.conf names for the registry (brig's own key), else none (the
+ * default places, reg_credentials_find). */
+static const char *authfile_for(const char *given, const struct reg_conf_registry *reg)
+{
+	return given ? given : reg ? reg->authfile : NULL;
+}
+
 /* The pull's client; its options and credentials are kept in p for the
  * other download threads' clients (pull_layers.c) until pull_reset. */
-static int open_client(struct pull *p, const struct eng_config *cfg, bool insecure,
-		       struct brig_err *e)
+static int open_client(struct pull *p, const struct eng_config *cfg,
+		       const struct reg_conf_registry *reg, bool insecure, struct brig_err *e)
 {
-	int r = find_creds(p->o->authfile, p->ref.domain, &p->user, &p->pass, e);
+	int r = find_creds(authfile_for(p->o->authfile, reg), p->ref.domain, &p->user, &p->pass, e);
 	if (r < 0)
 		return r;
 	p->max_downloads = (unsigned)cfg->max_downloads;
@@ -353,7 +361,7 @@ static int connect_source(struct pull *p, const struct eng_config *cfg,
 		return brig_err_wrap(e, "%s (from registries.conf)", at);
 	if (strcmp(at, name) != 0)
 		*mirror = brig_steal_ptr(at);
-	return open_client(p, cfg, insecure, e);
+	return open_client(p, cfg, reg, insecure, e);
 }
 
 static int pull_from(struct pull *p, const struct eng_config *cfg,
@@ -448,7 +456,8 @@ int eng_registry_client(const char *config, const char *authfile, const char *do
 	if (reg && reg->blocked)
 		return brig_err_set(e, -EACCES, "%s is blocked by %s ([[registry]] prefix \"%s\")",
 				    domain, rc->source, reg->prefix);
-	return client_for(cfg, authfile, domain, tls_verify, reg && reg->insecure, out, e);
+	return client_for(cfg, authfile_for(authfile, reg), domain, tls_verify,
+			  reg && reg->insecure, out, e);
 }
 
 int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_result *out,

@@ -294,7 +294,8 @@ static int table(struct tp *t)
 
 /* The keys of each table, in the order of the bits of t->seen. */
 static const char *const top_keys[] = { "unqualified-search-registries", NULL };
-static const char *const reg_keys[] = { "prefix", "location", "insecure", "blocked", NULL };
+static const char *const reg_keys[] = { "prefix",  "location", "insecure",
+					"blocked", "authfile", NULL };
 static const char *const mirror_keys[] = { "location", "insecure", "pull-from-mirror", NULL };
 
 static int set_key(struct tp *t, const char *k, struct tv *v)

@@ -12,6 +12,7 @@
  *   location = "registry.example"
  *   insecure = false               # true: plain http and unverified TLS
  *   blocked = false                # true: pulls refused
+ *   authfile = "/etc/brig/team.json"   # brig's own: credentials when no --authfile
  *   [[registry.mirror]]
  *   location = "mirror.example/hub"
  *   insecure = false
@@ -55,6 +56,7 @@ struct reg_conf_registry {
 	char *prefix; /* what names are matched against (default: location) */
 	char *location; /* what the prefix is replaced with */
 	bool insecure, blocked;
+	char *authfile; /* brig's own key: this registry's auth.json, or NULL */
 	struct reg_conf_mirror *mirrors;
 	size_t n_mirrors;
 	unsigned line;

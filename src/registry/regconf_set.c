@@ -3,6 +3,8 @@
  * (regconf-internal.h), and the checks across the file. */
 #include "registry/regconf-internal.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A host: [A-Za-z0-9.-] (not starting with '.' or '-'), an optional
@@ -196,6 +198,22 @@ int regconf_set_top(struct reg_conf *c, const char *key, const struct regconf_va
 	return 0;
 }
 
+/* authfile (brig's own key): an absolute path to an auth.json whose
+ * credentials this registry gets when the command names no --authfile. */
+static int set_authfile(struct reg_conf_registry *r, const struct regconf_val *v, const char *key,
+			const char *file, unsigned line, struct brig_err *e)
+{
+	int rc = want_string(v, key, file, line, e);
+	if (rc < 0)
+		return rc;
+	if (v->s[0] != '/' || strlen(v->s) >= PATH_MAX)
+		return regconf_fail(file, line, key, e, "\"%.100s\": expected an absolute path",
+				    v->s);
+	free(r->authfile);
+	r->authfile = strdup(v->s);
+	return r->authfile ? 0 : brig_err_oom(e);
+}
+
 int regconf_set_registry(struct reg_conf *c, const char *key, const struct regconf_val *v,
 			 const char *file, unsigned line, struct brig_err *e)
 {
@@ -204,6 +222,8 @@ int regconf_set_registry(struct reg_conf *c, const char *key, const struct regco
 		return set_location(&r->prefix, v, key, file, line, e);
 	if (strcmp(key, "location") == 0)
 		return set_location(&r->location, v, key, file, line, e);
+	if (strcmp(key, "authfile") == 0)
+		return set_authfile(r, v, key, file, line, e);
 	int rc = want_bool(v, key, file, line, e);
 	if (rc == 0 && strcmp(key, "insecure") == 0)
 		r->insecure = v->b;

@@ -22,6 +22,7 @@ void reg_conf_free(struct reg_conf *c)
 		free(c->regs[i].mirrors);
 		free(c->regs[i].prefix);
 		free(c->regs[i].location);
+		free(c->regs[i].authfile);
 	}
 	free(c->aliases);
 	free(c->regs);

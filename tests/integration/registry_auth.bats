@@ -334,3 +334,26 @@ make_helper() {
 	[[ $output == *"--password via the CLI is insecure"* ]] || false
 	[[ $output != *Hidden-Pw-42* ]] || false
 }
+
+@test "registries.conf authfile: the registry's credentials without --authfile; --authfile still wins" {
+	local af=$BATS_TEST_TMPDIR/team.json bad=$BATS_TEST_TMPDIR/bad.json
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGA" "$(printf alice:s3cret-Pw | base64 -w0)" >"$af"
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGA" "$(printf alice:wrong | base64 -w0)" >"$bad"
+	# No credentials anywhere: refused.
+	run --separate-stderr brig pull -q "$REGA/test/img:1"
+	[ "$status" -eq 125 ] || false
+	export BRIG_REGISTRIES_CONF=$BATS_TEST_TMPDIR/registries.conf
+	printf '[[registry]]\nlocation = "%s"\nauthfile = "%s"\n' "$REGA" "$af" >"$BRIG_REGISTRIES_CONF"
+	run --separate-stderr brig pull -q "$REGA/test/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == "$REGA/test/img@sha256:"* ]] || false
+	# The command's --authfile is read instead (and its wrong password fails).
+	rm -rf "$ROOT"
+	run --separate-stderr brig pull -q --authfile "$bad" "$REGA/test/img:1"
+	[ "$status" -eq 125 ] || false
+	# A relative path is refused, naming the file, line and key.
+	printf '[[registry]]\nlocation = "%s"\nauthfile = "team.json"\n' "$REGA" >"$BRIG_REGISTRIES_CONF"
+	run --separate-stderr brig pull -q "$REGA/test/img:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"registries.conf:3: authfile: "*"absolute path"* ]] || { echo "$stderr"; false; }
+}
