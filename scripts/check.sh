@@ -162,6 +162,16 @@ if [ ! -e "$registry" ] && [ "$(id -u)" -eq 0 ]; then
 	fi
 fi
 
+# No test may reach beyond the host.  brig run/create pull a missing image,
+# so every test gets the registries.conf that refuses docker.io (a test may
+# name its own), and anything else that would leave the host goes to a
+# proxy on a closed loopback port instead: refused at once, and no name is
+# looked up.  Loopback registries are reached directly (no_proxy).
+export BRIG_REGISTRIES_CONF=${BRIG_REGISTRIES_CONF:-$ROOT/tests/lib/registries-offline.conf}
+export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
+export HTTP_PROXY=$http_proxy HTTPS_PROXY=$https_proxy
+export no_proxy=127.0.0.1,localhost,::1 NO_PROXY=127.0.0.1,localhost,::1
+
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 

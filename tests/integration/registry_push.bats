@@ -212,7 +212,7 @@ pm() {
 	run --separate-stderr brig push "$REG/test/none:1"
 	[ "$status" -eq 125 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
-	[[ $stderr == "brig: push $REG/test/none:1: "*"no image"* ]] || { echo "$stderr"; false; }
+	[[ $stderr == "brig: push $REG/test/none:1: "*"no such image"* ]] || { echo "$stderr"; false; }
 	local_image "$REG/test/bad:1"
 	mdig=$(stored_manifest "$REG/test/bad:1")
 	run --separate-stderr brig push "$REG/test/bad@$mdig"

@@ -425,10 +425,12 @@ int img_store_resolve(struct img_store *s, const char *what, struct img_descript
 	if (i >= 0)
 		r = img_descriptor_copy(out, &idx.manifests[i], e);
 	else if (i == -2)
-		r = brig_err_set(e, -ENOTUNIQ, "%s: image ID prefix '%.80s' is ambiguous", s->root,
-				 what);
+		r = brig_err_set(e, -ENOTUNIQ, "image ID prefix '%.80s' is ambiguous", what);
 	else
-		r = brig_err_set(e, -ENOENT, "%s: no image '%.300s'", s->root, what);
+		r = brig_err_set(e, -ENOENT,
+				 "no such image: %.300s ('brig images' lists them; 'brig pull' or "
+				 "'brig load' gets one)",
+				 what);
 	img_index_clear(&idx);
 	return r;
 }

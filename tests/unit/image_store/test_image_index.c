@@ -87,7 +87,7 @@ static void test_tag_resolve(void **state)
 	assert_string_equal(got, A.manifest);
 	/* Not there. */
 	assert_int_equal(resolve("brigtest", got, &e), -ENOENT);
-	th_err_has(&e, "no image 'brigtest'", NULL);
+	th_err_has(&e, "no such image: brigtest", "brig pull", NULL);
 	(void)snprintf(ref, sizeof(ref), "%.3s", A.config + 7);
 	assert_int_equal(resolve(ref, got, &e), -ENOENT);
 	assert_int_equal(resolve("sha256:"
