@@ -201,3 +201,13 @@ int brig_parse_signal(const char *s)
 	}
 	return min ? SIGRTMIN + (int)k : SIGRTMAX - (int)k;
 }
+
+char *brig_memdupz(const void *p, size_t n)
+{
+	char *s = n < SIZE_MAX ? malloc(n + 1) : NULL;
+	if (!s)
+		return NULL;
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}

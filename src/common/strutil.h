@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 /* Duplicate-free vector helpers. */
+/* The n bytes at p as a new NUL-terminated string (p need not be one:
+ * unlike strndup, nothing past p + n is read); NULL when out of memory. */
+char *brig_memdupz(const void *p, size_t n);
 size_t brig_strv_len(char *const *v);
 char **brig_strv_dup(char *const *v);
 /* Parse an unsigned decimal; the whole string must be a number. */

@@ -251,7 +251,7 @@ static int key(struct tp *t, char **out)
 		return FAIL(t, NULL, "expected a key, a [table] or a comment");
 	if (t->p < t->end && *t->p == '.')
 		return FAIL(t, NULL, "dotted keys are not supported");
-	*out = strndup(s, (size_t)(t->p - s));
+	*out = brig_memdupz(s, (size_t)(t->p - s));
 	return *out ? 0 : brig_err_oom(t->e);
 }
 
