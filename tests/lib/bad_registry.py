@@ -54,9 +54,10 @@ way (the tag is always "1"):
                     ignored: a 200 with the whole blob
   diffid/img        the config's first diff_id is wrong (the layer blob is
                     right: its digest matches, its content does not)
-  slowbad/img       the last layer's bytes differ; every other layer is sent
-                    half, and the rest only two minutes after the bad layer
-                    was sent (brig must stop those downloads itself)
+  slowbad/img       the last layer's bytes differ, and are sent only once
+                    every other layer is half-way (at most a minute's wait);
+                    the others' second halves come two minutes after the bad
+                    layer was sent (brig must stop those downloads itself)
 
 Requests are logged to DIR/requests.log, the Range headers of resume/ and
 norange/ to DIR/ranges.log ("REPO RANGE").  Runs until killed.
@@ -396,12 +397,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         try:
             if bad:
+                # the bad layer only once the others are half-way (bounded),
+                # so that there are downloads in progress to stop
+                with SLOW_HALF:
+                    SLOW_HALF.wait_for(lambda: SLOW_HALF.n >= len(LAYERS) - 1, 60)
                 self.wfile.write(data)
                 self.wfile.flush()
                 BAD_SENT.set()
                 return
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
+            with SLOW_HALF:
+                SLOW_HALF.n += 1
+                SLOW_HALF.notify_all()
             BAD_SENT.wait(120)
             threading.Event().wait(120)
             self.wfile.write(data[len(data) // 2:])
@@ -558,6 +566,8 @@ EXTRA["tags/paged"] = tags_paged
 XFER_REPOS = ("resume/img", "norange/img", "diffid/img", "slowbad/img")
 DROPPED = set()
 BAD_SENT = threading.Event()
+SLOW_HALF = threading.Condition()
+SLOW_HALF.n = 0  # slowbad layers sent half-way
 XFER_BLOBS = {}
 _cfgdoc = json.loads(open(blob_path(CONFIG), "rb").read())
 _cfgdoc["rootfs"]["diff_ids"][0] = "sha256:" + hashlib.sha256(b"not this layer").hexdigest()
