@@ -9,7 +9,16 @@ load ../lib/brig
 
 setup_file() { brig_image_tar; }
 setup() { brig_setup bb:1; }
-teardown() { brig_teardown; }
+teardown() {
+	# the attached run of the last test, should it outlive a failure: its
+	# container is then removed like the others (a dead monitor's container
+	# is reaped, docs/monitor.md)
+	if [ -n "${FG_PID:-}" ] && kill -0 "$FG_PID" 2>/dev/null; then
+		kill -KILL "$FG_PID" 2>/dev/null || true
+		wait "$FG_PID" 2>/dev/null || true
+	fi
+	brig_teardown
+}
 
 # cg_file CONTAINER CONTROLLER FILE: the content of a cgroup v1 file of the
 # container's init, read on the host.
@@ -120,6 +129,7 @@ needs_controller() {
 	brig run --name upd-fg -v upd-fg:/data bb:1 sh -c \
 		'while [ ! -e /data/go ]; do sleep 0.05; done; exit 3' >/dev/null 2>&1 &
 	local fg=$!
+	FG_PID=$fg
 	wait_until "container upd-fg to exist" brig inspect upd-fg >/dev/null
 	wait_field upd-fg '{{.State.Status}}' running
 	run brig update --restart on-failure:2 upd-fg
