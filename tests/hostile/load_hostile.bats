@@ -216,7 +216,21 @@ refused() {
 @test "a layer with a hard link to /etc/shadow" { refused layer-hardlink "absolute path"; }
 @test "a layer with a hard link to ../../etc/shadow" { refused layer-hardlink-dotdot "path traversal"; }
 @test "a layer with a whiteout of .." { refused layer-whiteout-dotdot "whiteout"; }
-@test "a layer with a device node" { refused layer-device "device node"; }
+@test "a layer with a device node: never made; skipped with one line, or refused with --strict" {
+	python3 "$MKARC" "$BATS_TEST_TMPDIR/dev.tar" layer-device "$OUT"
+	run --separate-stderr brig load --strict -i "$BATS_TEST_TMPDIR/dev.tar"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == "brig: load: "*"device node is refused"* ]] || { echo "$stderr"; false; }
+	run --separate-stderr brig load -i "$BATS_TEST_TMPDIR/dev.tar"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"1 warning(s), first: dev/null0: device node skipped"* ]] || { echo "$stderr"; false; }
+	run find "$ROOT/layers" -type c -o -type b
+	[ "$status" -eq 0 ] || false
+	[ -z "$output" ] || { echo "a device node was made: $output"; false; }
+	run find "$ROOT/layers" -path '*/dev/null0'
+	[ -z "$output" ] || false
+}
 @test "a layer with one name as a directory, a file and a symlink" { refused layer-dup-types "given twice"; }
 @test "a small gzip layer claiming 10 GB of zeros: the ratio limit fires" { refused layer-bomb "compression bomb"; }
 @test "a small gzip archive claiming 10 GB of zeros: the ratio limit fires" { refused archive-bomb "compression bomb"; }

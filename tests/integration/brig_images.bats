@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # brig's image commands: import, images, tag, rmi, image inspect.
 
+bats_require_minimum_version 1.5.0
+
 load ../lib/brig
 
 setup_file() {
@@ -356,4 +358,30 @@ other_tar() {
 	[ "$status" -eq 0 ]
 	jq -e --arg l "sha256:$layer" '.RemovedLayers | map(.DiffId) == [$l]' <<<"$output" >/dev/null
 	[ ! -e "$ROOT/layers/$layer" ]
+}
+
+@test "an imported rootfs with device nodes saves and loads again, each with one line about them" {
+	local d=$BATS_TEST_TMPDIR/devfs
+	mkdir -p "$d/dev"
+	tar -C "$d" -xf "$TAR"
+	mknod "$d/dev/full" c 1 7 || skip "cannot make device nodes here"
+	mknod "$d/dev/zero2" c 1 5
+	tar -C "$d" --numeric-owner -cf "$BATS_TEST_TMPDIR/devfs.tar" .
+	run --separate-stderr brig import "$BATS_TEST_TMPDIR/devfs.tar" devimg:1
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"2 warning(s), first: ./dev/full: device node skipped"* ]] || { echo "$stderr"; false; }
+	run brig save -o "$BATS_TEST_TMPDIR/devimg.tar" devimg:1
+	[ "$status" -eq 0 ] || false
+	local other=$BATS_TEST_TMPDIR/other
+	run --separate-stderr "$BRIG" --root "$other" load -i "$BATS_TEST_TMPDIR/devimg.tar"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$output" = "Loaded image: devimg:1" ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	# skipped, not made: no device node in the unpacked layers
+	run find "$other/layers" "$ROOT/layers" -type c -o -type b
+	[ -z "$output" ] || { echo "$output"; false; }
+	run "$BRIG" --root "$other" run --rm devimg:1 true
+	[ "$status" -eq 0 ] || false
+	rm -rf "$other"
 }

@@ -70,7 +70,7 @@ static void print_loaded(const struct img_load_result *res)
 	}
 }
 
-static int do_load(const struct brig_global *g, const char *file, struct brig_err *e)
+static int do_load(const struct brig_global *g, const char *file, bool strict, struct brig_err *e)
 {
 	_cleanup_img_store_ struct img_store *s = NULL;
 	_cleanup_free_ char *repo = bare_repo(file);
@@ -83,7 +83,7 @@ static int do_load(const struct brig_global *g, const char *file, struct brig_er
 	_cleanup_close_ int layers = eng_layers_open(g->root, e);
 	if (layers < 0)
 		return layers;
-	struct img_layer_cache cache = { .dirfd = layers };
+	struct img_layer_cache cache = { .dirfd = layers, .strict_devices = strict };
 	struct img_load_opts o = { .unpack_layer = img_archive_unpack_cached,
 				   .ctx = &cache,
 				   .bare_tag_repo = repo };
@@ -100,6 +100,9 @@ int brig_cmd_load(const struct brig_global *g, int argc, char **argv)
 	struct opt o[] = {
 		OPT_VALUE("input", 'i', "FILE", "read from FILE instead of stdin"),
 		OPT_FLAG("quiet", 'q', "no progress output (brig prints none)"),
+		OPT_FLAG("strict", 0,
+			 "refuse a layer with device nodes (by default they are skipped, "
+			 "with one line per layer)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -108,7 +111,7 @@ int brig_cmd_load(const struct brig_global *g, int argc, char **argv)
 	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
 	if (p > 0) {
 		_cleanup_err_ struct brig_err e = { 0 };
-		if (do_load(g, opts_find(o, "input")->value, &e) < 0) {
+		if (do_load(g, opts_find(o, "input")->value, opts_find(o, "strict")->set, &e) < 0) {
 			brig_err_wrap(&e, "load");
 			rc = brig_fail(&e);
 		}

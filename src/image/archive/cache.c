@@ -33,10 +33,11 @@ static int cached(int dirfd, const char *hex, struct brig_err *e)
 
 /* The layer is unpacked already: judge and hash the blob all the same, so
  * the image's config is held to what the blob really holds. */
-static int check_only(int fd, const struct img_descriptor *l, const char *diff_id,
-		      struct brig_err *e)
+static int check_only(const struct img_layer_cache *cache, int fd, const struct img_descriptor *l,
+		      const char *diff_id, struct brig_err *e)
 {
-	const struct img_unpack_opts o = { .strict = true };
+	const struct img_unpack_opts o = { .strict = true,
+					   .strict_devices = cache->strict_devices };
 	struct img_unpack_result res;
 	int r = img_layer_unpack(fd, -1, &o, &res, e);
 	if (r == 0 && strcmp(res.digest, l->digest) != 0)
@@ -51,10 +52,12 @@ static int check_only(int fd, const struct img_descriptor *l, const char *diff_i
 	return r;
 }
 
-static int unpack_new(int dirfd, int fd, const struct img_descriptor *l, const char *diff_id,
-		      char *tmp, struct brig_err *e)
+static int unpack_new(const struct img_layer_cache *cache, int fd, const struct img_descriptor *l,
+		      const char *diff_id, char *tmp, struct brig_err *e)
 {
-	const struct img_unpack_opts o = { .strict = true };
+	const struct img_unpack_opts o = { .strict = true,
+					   .strict_devices = cache->strict_devices };
+	int dirfd = cache->dirfd;
 	struct img_unpack_result res;
 	int r = tmp ? img_layer_unpack_tmp(dirfd, fd, &o, l->digest, diff_id, tmp, &res, e)
 		    : img_layer_unpack_cached(dirfd, fd, &o, l->digest, diff_id, &res, e);
@@ -78,8 +81,8 @@ int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_d
 	if (r >= 0)
 		r = img_blob_open(s, l->digest, false, &fd, e);
 	if (r == 0)
-		r = have ? check_only(fd, l, diff_id, e)
-			 : unpack_new(cache->dirfd, fd, l, diff_id, NULL, e);
+		r = have ? check_only(cache, fd, l, diff_id, e)
+			 : unpack_new(cache, fd, l, diff_id, NULL, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
 }
 
@@ -100,8 +103,8 @@ int img_archive_unpack_stream(const struct img_layer_cache *cache, int in_fd,
 	tmp[0] = 0;
 	int r = img_archive_layer_cached(cache, diff_id, e);
 	if (r >= 0)
-		r = r ? check_only(in_fd, l, diff_id, e)
-		      : unpack_new(cache->dirfd, in_fd, l, diff_id, tmp, e);
+		r = r ? check_only(cache, in_fd, l, diff_id, e)
+		      : unpack_new(cache, in_fd, l, diff_id, tmp, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
 }
 

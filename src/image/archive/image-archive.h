@@ -78,6 +78,7 @@ typedef int (*img_archive_layer_fn)(void *ctx, struct img_store *s,
  */
 struct img_layer_cache {
 	int dirfd; /* ROOT/layers */
+	bool strict_devices; /* refuse device nodes (brig load --strict) */
 };
 int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_descriptor *layer,
 			      const char *diff_id, struct brig_err *e);

@@ -237,7 +237,7 @@ static int extract_special(struct unpack_ctx *c, struct archive_entry *ae,
 	char base[NAME_MAX + 1];
 	dev_t dev = 0;
 	if (type != S_IFIFO) {
-		if (!c->o->allow_devices) {
+		if (!c->o->allow_devices || STRICT(c)) {
 			c->res->devices_skipped++;
 			unpack_note(c, "%s: device node skipped (devices are not allowed)", c->cur);
 			return 0;

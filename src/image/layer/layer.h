@@ -57,12 +57,16 @@ struct img_unpack_opts {
 	 * For a layer from outside (brig load): refuse, naming the entry, what
 	 * the unpacker would otherwise confine or skip: an absolute name or
 	 * hard link target, a ".." component, a device node or socket (whatever
-	 * allow_devices says), an entry beneath a symlink of the same layer, a
-	 * hard link to no regular file given earlier by the layer, a whiteout
-	 * of no single entry, a name given twice with different types.  Checked
-	 * entry by entry in the unpacking pass itself.
+	 * allow_devices says, when strict_devices), an entry beneath a symlink
+	 * of the same layer, a hard link to no regular file given earlier by
+	 * the layer, a whiteout of no single entry, a name given twice with
+	 * different types.  Checked entry by entry in the unpacking pass itself.
 	 */
 	bool strict;
+	/* With strict: a device node is refused.  Without (brig load and pull
+	 * by default): it is skipped, counted and noted, as outside strict mode
+	 * when allow_devices is false; strict mode never creates one. */
+	bool strict_devices;
 };
 
 struct img_unpack_result {

@@ -59,7 +59,9 @@ void unpack_note(struct unpack_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	brig_warn("layer: %s", msg);
+	/* One line per layer is printed by the caller (the count and the
+	 * first note); each note is in the debug log. */
+	brig_debug("layer: %s", msg);
 	c->res->warnings++;
 	if (c->n_notes >= IMG_LAYER_MAX_NOTES)
 		return;

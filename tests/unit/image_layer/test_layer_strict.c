@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct img_unpack_opts strict = { .strict = true };
+static const struct img_unpack_opts strict = { .strict = true, .strict_devices = true };
 
 /* Expect the tar t refused by strict mode with an error mentioning
  * needle, unpacking and checking alike; without strict, lax_ok says
@@ -120,7 +120,9 @@ static void test_types(void **state)
 	tb_dev(t, "dev/sda", false, 8, 0);
 	refused(t, "block device node is refused", true);
 	/* allow_devices does not weaken strict mode */
-	struct img_unpack_opts o = { .strict = true, .allow_devices = true };
+	struct img_unpack_opts o = { .strict = true,
+				     .strict_devices = true,
+				     .allow_devices = true };
 	struct sandbox s;
 	struct img_unpack_result res;
 	struct brig_err e = { 0 };
@@ -151,6 +153,37 @@ static void test_types(void **state)
 	t = tb_new();
 	tb_file(t, ".wh.", "", 0644);
 	refused(t, "whiteout of no entry", false);
+}
+
+/* Strict without strict_devices (brig load's and pull's default): a device
+ * node is skipped, counted and noted, and never made, even when
+ * allow_devices says so. */
+static void test_devices_skipped(void **state)
+{
+	(void)state;
+	struct img_unpack_opts o = { .strict = true, .allow_devices = true };
+	struct sandbox s;
+	struct img_unpack_result res;
+	struct brig_err e = { 0 };
+	sb_init(&s);
+	struct tb *t = tb_new();
+	tb_dir(t, "dev", 0755);
+	tb_dev(t, "dev/mem", true, 1, 1);
+	tb_dev(t, "dev/sda", false, 8, 0);
+	tb_file(t, "f", "x", 0644);
+	struct buf tar = tb_finish(t);
+	assert_int_equal(unpack_buf(&s, &tar, &o, &res, &e), 0);
+	assert_int_equal(res.devices_skipped, 2);
+	assert_int_equal(res.warnings, 2);
+	assert_non_null(res.notes);
+	assert_non_null(strstr(res.notes[0], "dev/mem"));
+	assert_false(exists_at(s.destfd, "dev/mem"));
+	assert_false(exists_at(s.destfd, "dev/sda"));
+	assert_true(exists_at(s.destfd, "f"));
+	buf_free(&tar);
+	img_unpack_result_clear(&res);
+	brig_err_clear(&e);
+	sb_check_and_free(&s);
 }
 
 /* A layer strict mode accepts: the same tree as without it. */
@@ -342,6 +375,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_symlink_prefix, sb_teardown),
 		cmocka_unit_test_teardown(test_hardlinks, sb_teardown),
 		cmocka_unit_test_teardown(test_types, sb_teardown),
+		cmocka_unit_test_teardown(test_devices_skipped, sb_teardown),
 		cmocka_unit_test_teardown(test_good_layer_same_tree, sb_teardown),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_refused_leaves_nothing),
