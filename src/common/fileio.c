@@ -273,3 +273,21 @@ int brig_cloexec_from(int from)
 	(void)closedir(d);
 	return 0;
 }
+
+int brig_file_trusted(int fd, const char *path, struct brig_err *e)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return brig_err_sys(e, errno, "%s: stat", path);
+	if (!S_ISREG(st.st_mode))
+		return brig_err_set(e, -EINVAL, "%s: not a regular file", path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return brig_err_set(e, -EPERM,
+				    "%s: owned by uid %u, not by root or the user "
+				    "running brig",
+				    path, (unsigned)st.st_uid);
+	if (st.st_mode & S_IWOTH)
+		return brig_err_set(e, -EPERM, "%s: writable by every user (mode %04o)", path,
+				    (unsigned)(st.st_mode & 07777));
+	return 0;
+}

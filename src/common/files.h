@@ -31,6 +31,10 @@ int brig_atomic_replace(int dirfd, const char *name, const void *data, size_t le
 			bool durable, struct brig_err *e);
 /* mkdir -p relative to dirfd (plain path, for trusted host paths only). */
 int brig_mkdir_p(int dirfd, const char *path, mode_t mode, struct brig_err *e);
+/* A configuration file that decides how containers are confined or where
+ * images come from: a regular file, owned by root or the caller, not
+ * writable by every user.  path names it in errors. */
+int brig_file_trusted(int fd, const char *path, struct brig_err *e);
 /* Disk usage (st_blocks) of at/name and everything beneath it, without
  * following symlinks or crossing mounts: iterative, at most 256
  * directories open at once (deeper ones are counted but not entered:

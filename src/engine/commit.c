@@ -239,15 +239,9 @@ int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, c
 	if (r < 0 || (r = eng_record_current(g, id, &rec, e)) < 0 ||
 	    (r = eng_store(g, &s, e)) < 0 || (r = img_store_lease(s, e)) < 0)
 		return r;
-	bool whole = false;
-	_cleanup_close_ int upper = eng_ctr_changes_open(g, &rec, &whole, e);
+	_cleanup_close_ int upper = eng_ctr_upper_open(g, &rec, e);
 	if (upper < 0)
 		return upper;
-	if (whole)
-		return brig_err_set(e, -ENOTSUP,
-				    "container %.12s uses the copy driver: its changes are not "
-				    "kept apart from its image",
-				    id);
 	struct img_manifest pm = { 0 };
 	_cleanup_json_ json_t *parent = NULL, *config = NULL;
 	struct commit_layer l = { 0 };

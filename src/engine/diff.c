@@ -330,15 +330,9 @@ int eng_diff(struct eng *g, const char *id, json_t **out, struct brig_err *e)
 	int r = eng_record_current(g, id, &rec, e);
 	if (r < 0)
 		return r;
-	bool whole = false;
-	_cleanup_close_ int upper = eng_ctr_changes_open(g, &rec, &whole, e);
+	_cleanup_close_ int upper = eng_ctr_upper_open(g, &rec, e);
 	if (upper < 0)
 		return upper;
-	if (whole)
-		return brig_err_set(e, -ENOTSUP,
-				    "container %.12s uses the copy driver: its changes are not "
-				    "kept apart from its image",
-				    id);
 	struct eng_layer_fds l;
 	if ((r = eng_layer_fds_open(g, rec.layers, &l, e)) < 0)
 		return r;

@@ -139,6 +139,9 @@ struct eng_record;
  * upper directory, or (*whole: the copy driver) its whole root. */
 int eng_ctr_changes_open(struct eng *g, const struct eng_record *rec, bool *whole,
 			 struct brig_err *e);
+/* The overlay upper directory alone (diff, commit): -ENOTSUP, saying so,
+ * for a container of the copy driver, whose changes are not kept apart. */
+int eng_ctr_upper_open(struct eng *g, const struct eng_record *rec, struct brig_err *e);
 
 /* userns.c: a container's own range of subordinate ids. */
 #define ENG_USERNS_SIZE 65536

@@ -556,3 +556,16 @@ int eng_ctr_changes_open(struct eng *g, const struct eng_record *rec, bool *whol
 	int fd = BRIG_RETRY(openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	return fd < 0 ? brig_err_sys(e, errno, "opening container %.12s's %s", rec->id, name) : fd;
 }
+
+int eng_ctr_upper_open(struct eng *g, const struct eng_record *rec, struct brig_err *e)
+{
+	bool whole = false;
+	int fd = eng_ctr_changes_open(g, rec, &whole, e);
+	if (fd < 0 || !whole)
+		return fd;
+	(void)close(fd);
+	return brig_err_set(e, -ENOTSUP,
+			    "container %.12s uses the copy driver: its changes are not "
+			    "kept apart from its image",
+			    rec->id);
+}

@@ -31,26 +31,6 @@ void reg_conf_free(struct reg_conf *c)
 	free(c);
 }
 
-/* Who may write the file decides where images come from: root or the
- * caller, and nobody else. */
-static int check_file(int fd, const char *path, struct brig_err *e)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return brig_err_sys(e, errno, "%s: stat", path);
-	if (!S_ISREG(st.st_mode))
-		return brig_err_set(e, -EINVAL, "%s: not a regular file", path);
-	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return brig_err_set(e, -EPERM,
-				    "%s: owned by uid %u, not by root or the user "
-				    "running brig",
-				    path, (unsigned)st.st_uid);
-	if (st.st_mode & S_IWOTH)
-		return brig_err_set(e, -EPERM, "%s: writable by every user (mode %04o)", path,
-				    (unsigned)(st.st_mode & 07777));
-	return 0;
-}
-
 int reg_conf_load(const char *path, struct reg_conf **out, struct brig_err *e)
 {
 	const char *env = getenv(REG_CONF_ENV);
@@ -67,7 +47,7 @@ int reg_conf_load(const char *path, struct reg_conf **out, struct brig_err *e)
 		return brig_err_sys(e, errno, "registries configuration %s", path);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	int r = check_file(fd, path, e);
+	int r = brig_file_trusted(fd, path, e);
 	if (r < 0 || (r = brig_read_fd(fd, path, REG_CONF_MAX, &buf, &len, e)) < 0)
 		return r;
 	return reg_conf_parse(buf, len, path, out, e);

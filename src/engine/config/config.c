@@ -420,26 +420,6 @@ int eng_config_parse(const char *buf, size_t len, const char *name, struct eng_c
 	return 0;
 }
 
-/* A configuration decides how every container is confined: refuse one that
- * someone other than root (or us) could have written. */
-static int check_file(int fd, const char *path, struct brig_err *e)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return brig_err_sys(e, errno, "%s: stat", path);
-	if (!S_ISREG(st.st_mode))
-		return brig_err_set(e, -EINVAL, "%s: not a regular file", path);
-	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return brig_err_set(e, -EPERM,
-				    "%s: owned by uid %u, not by root or the user "
-				    "running brig",
-				    path, (unsigned)st.st_uid);
-	if (st.st_mode & S_IWOTH)
-		return brig_err_set(e, -EPERM, "%s: writable by every user (mode %04o)", path,
-				    (unsigned)(st.st_mode & 07777));
-	return 0;
-}
-
 int eng_config_load(const char *path, bool explicit, struct eng_config **out, struct brig_err *e)
 {
 	if (!path)
@@ -455,7 +435,7 @@ int eng_config_load(const char *path, bool explicit, struct eng_config **out, st
 	}
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	int r = check_file(fd, path, e);
+	int r = brig_file_trusted(fd, path, e);
 	if (r < 0 || (r = brig_read_fd(fd, path, ENG_CONFIG_MAX_SIZE, &buf, &len, e)) < 0)
 		return r;
 	return eng_config_parse(buf, len, path, out, e);
