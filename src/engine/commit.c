@@ -94,14 +94,14 @@ static char *created_by(const struct eng_record *rec)
 	json_t *args = json_object_get(json_object_get(rec->spec, "process"), "args");
 	size_t i, len = 0;
 	json_t *a;
-	json_array_foreach(args, i, a)
-		len += strlen(json_string_value(a) ? json_string_value(a) : "") + 1;
-	char *s = calloc(1, len + 1);
+	char *s = strdup("");
 	json_array_foreach(s ? args : NULL, i, a)
 	{
-		if (i)
-			strcat(s, " ");
-		strcat(s, json_string_value(a) ? json_string_value(a) : "");
+		const char *v = json_string_value(a);
+		if (brig_appendf(&s, &len, "%s%s", i ? " " : "", v ? v : "") < 0) {
+			free(s);
+			return NULL;
+		}
 	}
 	return s;
 }

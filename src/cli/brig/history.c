@@ -31,8 +31,13 @@ static char *created_by(const char *s, bool trunc)
 	char *out = malloc((ell ? cut : n) + sizeof("…"));
 	if (!out)
 		return NULL;
-	memcpy(out, s, ell ? cut : n);
-	strcpy(out + (ell ? cut : n), ell ? "…" : "");
+	static const char ellipsis[] = "…";
+	size_t keep = ell ? cut : n;
+	memcpy(out, s, keep);
+	if (ell)
+		memcpy(out + keep, ellipsis, sizeof(ellipsis)); /* its NUL too */
+	else
+		out[keep] = '\0';
 	for (char *p = out; *p; p++)
 		if (*p == '\t')
 			*p = ' ';
