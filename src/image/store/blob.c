@@ -144,6 +144,28 @@ static int sync_dir(int dirfd, const char *what, struct brig_err *e)
 	return 0;
 }
 
+static int blob_open_raw(struct img_store *s, const char *digest, struct stat *st,
+			 struct brig_err *e);
+
+/* True when the store already holds this blob whole and correct: a second
+ * copy (an archive may carry the same content many times) needs no sync and
+ * no rename.  A damaged copy is replaced, so writing a blob again repairs it. */
+static bool blob_intact(struct img_store *s, const char *digest, uint64_t size)
+{
+	struct brig_err e = { 0 };
+	struct stat st;
+	char hex[BRIG_SHA256_HEX];
+	bool ok = false;
+	int fd = blob_open_raw(s, digest, &st, &e);
+	if (fd >= 0) {
+		ok = (uint64_t)st.st_size == size && brig_sha256_fd(fd, hex, NULL, &e) == 0 &&
+			strcmp(hex, digest + strlen("sha256:")) == 0;
+		(void)close(fd);
+	}
+	brig_err_clear(&e);
+	return ok;
+}
+
 static int writer_finish(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE],
 			 struct brig_err *e)
 {
@@ -155,6 +177,8 @@ static int writer_finish(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE]
 		return brig_err_set(e, -EBADMSG,
 				    "blob digest mismatch: expected %s, got %s (%llu bytes)",
 				    w->expected, digest, (unsigned long long)w->size);
+	if (blob_intact(w->s, digest, w->size))
+		return 0; /* the temporary file goes with the writer */
 	if (fchmod(w->fd, 0644) < 0 || BRIG_RETRY(fsync(w->fd)) < 0)
 		return brig_err_sys(e, errno, "%s: syncing blob %s", w->s->root, digest);
 	int cr = close(w->fd);

@@ -93,6 +93,30 @@ static void test_put_read(void **state)
 	brig_err_clear(&e);
 }
 
+/* The same content twice keeps the first file (no second sync and rename)
+ * and leaves no temporary file; a damaged copy of another size is replaced. */
+static void test_put_twice(void **state)
+{
+	(void)state;
+	struct brig_err e = { 0 };
+	static const char data[] = "the same bytes";
+	char digest[IMG_DIGEST_SIZE], again[IMG_DIGEST_SIZE], path[PATH_MAX];
+	struct stat a, b;
+	assert_int_equal(img_blob_put(st, data, sizeof(data) - 1, digest, &e), 0);
+	blob_path(path, sizeof(path), digest);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(img_blob_put(st, data, sizeof(data) - 1, again, &e), 0);
+	assert_string_equal(digest, again);
+	assert_int_equal(stat(path, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(th_count_temps(dir), 0);
+	assert_int_equal(truncate(path, 3), 0);
+	assert_int_equal(img_blob_put(st, data, sizeof(data) - 1, again, &e), 0);
+	assert_int_equal(stat(path, &b), 0);
+	assert_int_equal(b.st_size, sizeof(data) - 1);
+	assert_int_equal(th_count_temps(dir), 0);
+}
+
 static void test_stream_expected(void **state)
 {
 	(void)state;
@@ -321,6 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_layout_created, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_expected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_and_abort, setup, teardown),
