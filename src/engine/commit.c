@@ -18,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define COPY_BLOCK (1 << 20)
-
 struct commit_layer {
 	char digest[IMG_DIGEST_SIZE], diff_id[IMG_DIGEST_SIZE];
 	uint64_t size;
@@ -62,20 +60,9 @@ static int pack_upper(struct eng *g, const struct eng_record *rec, int upper, bo
 static int store_layer(struct eng *g, struct img_store *s, int fd, struct commit_layer *l,
 		       struct brig_err *e)
 {
-	_cleanup_img_blob_writer_ struct img_blob_writer *w = NULL;
-	int r = img_blob_writer_open(s, l->digest, UINT64_MAX, &w, e);
-	_cleanup_free_ char *buf = r == 0 ? malloc(COPY_BLOCK) : NULL;
-	if (r == 0 && !buf)
-		r = brig_err_oom(e);
-	for (ssize_t n = 1; r == 0 && n > 0;) {
-		n = BRIG_RETRY(read(fd, buf, COPY_BLOCK));
-		if (n < 0)
-			r = brig_err_sys(e, errno, "reading the packed layer");
-		else if (n > 0)
-			r = img_blob_write(w, buf, (size_t)n, e);
-	}
 	char digest[IMG_DIGEST_SIZE], diff_id[72];
-	if (r < 0 || (r = img_blob_commit(w, digest, &l->size, e)) < 0)
+	int r = img_blob_put_fd(s, fd, l->digest, digest, &l->size, e);
+	if (r < 0)
 		return r;
 	_cleanup_close_ int blob = -1;
 	int comp = 0;
@@ -144,53 +131,18 @@ static int new_config(const json_t *parent, const struct eng_record *rec,
 	return r;
 }
 
-static const char *oci_layer_type(const struct img_descriptor *d)
-{
-	if (!d->info.docker)
-		return d->media_type;
-	return d->info.comp == IMG_COMP_GZIP    ? IMG_MT_OCI_LAYER_GZIP
-		: d->info.comp == IMG_COMP_ZSTD ? IMG_MT_OCI_LAYER_ZSTD
-						: IMG_MT_OCI_LAYER;
-}
-
-static int put_doc(struct img_store *s, const json_t *doc, char digest[IMG_DIGEST_SIZE],
-		   uint64_t *size, struct brig_err *e)
-{
-	_cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
-	if (!text)
-		return brig_err_oom(e);
-	*size = strlen(text);
-	return img_blob_put(s, text, *size, digest, e);
-}
-
-/* Config and manifest (the parent's layers, as OCI types, then ours). */
+/* Config and manifest: the parent's layers, then ours. */
 static int put_image(struct img_store *s, const struct img_manifest *pm, const json_t *config,
 		     const struct commit_layer *l, char image_id[IMG_DIGEST_SIZE],
 		     struct img_descriptor *md, struct brig_err *e)
 {
-	uint64_t csize;
-	int r = put_doc(s, config, image_id, &csize, e);
-	_cleanup_json_ json_t *layers = json_array();
-	for (size_t i = 0; r == 0 && layers && i < pm->n_layers; i++)
-		if (json_array_append_new(layers,
-					  json_pack("{s:s, s:s, s:I}", "mediaType",
-						    oci_layer_type(&pm->layers[i]), "digest",
-						    pm->layers[i].digest, "size",
-						    (json_int_t)pm->layers[i].size)) < 0)
-			r = brig_err_oom(e);
-	if (r < 0)
-		return r;
-	_cleanup_json_ json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion",
-					     2, "mediaType", IMG_MT_OCI_MANIFEST, "config",
-					     "mediaType", IMG_MT_OCI_CONFIG, "digest", image_id,
-					     "size", (json_int_t)csize, "layers", layers);
-	if (!m ||
-	    json_array_append_new(json_object_get(m, "layers"),
-				  json_pack("{s:s, s:s, s:I}", "mediaType", IMG_MT_OCI_LAYER_GZIP,
-					    "digest", l->digest, "size", (json_int_t)l->size)) < 0)
+	_cleanup_free_ struct img_descriptor *v = calloc(pm->n_layers + 1, sizeof(*v));
+	if (!v)
 		return brig_err_oom(e);
-	md->media_type = (char *)IMG_MT_OCI_MANIFEST;
-	return put_doc(s, m, md->digest, &md->size, e);
+	memcpy(v, pm->layers, pm->n_layers * sizeof(*v)); /* shallow: only read */
+	v[pm->n_layers] = (struct img_descriptor){ .info.comp = IMG_COMP_GZIP, .size = l->size };
+	memcpy(v[pm->n_layers].digest, l->digest, IMG_DIGEST_SIZE);
+	return img_store_put_image(s, config, v, pm->n_layers + 1, image_id, md, e);
 }
 
 /* The parent image's manifest and its config as a document. */
@@ -218,24 +170,12 @@ static int load_parent(struct img_store *s, const char *image, struct img_manife
 	return 0;
 }
 
-static int check_ref(const char *ref, struct brig_err *e)
-{
-	struct img_ref parsed;
-	int r = img_ref_parse(ref, &parsed, e);
-	if (r < 0)
-		return r;
-	bool digest = parsed.digest[0] != 0;
-	img_ref_clear(&parsed);
-	return digest ? brig_err_set(e, -EINVAL, "%s: a committed image is named NAME[:TAG]", ref)
-		      : 0;
-}
-
 int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, char image_id[72],
 	       struct brig_err *e)
 {
 	_cleanup_record_ struct eng_record rec;
 	struct img_store *s = NULL;
-	int r = o->ref ? check_ref(o->ref, e) : 0;
+	int r = o->ref ? eng_ref_check_tagged(o->ref, "a committed", e) : 0;
 	if (r < 0 || (r = eng_record_current(g, id, &rec, e)) < 0 ||
 	    (r = eng_store(g, &s, e)) < 0 || (r = img_store_lease(s, e)) < 0)
 		return r;
@@ -257,5 +197,6 @@ int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, c
 	if (r == 0)
 		r = o->ref ? img_store_tag(s, &md, o->ref, e) : img_store_add(s, &md, e);
 	img_manifest_clear(&pm);
+	img_descriptor_clear(&md);
 	return r;
 }

@@ -88,6 +88,9 @@ int eng_orphan_reap(struct eng *g, const char *id, int dirfd, bool locked, struc
 int eng_name_generate(struct eng *g, char *buf, size_t size);
 /* Under ROOT/names.lock: */
 int eng_names_lock(struct eng *g, struct brig_err *e);
+/* ref is NAME[:TAG], without a digest, as a name for a new image ("an
+ * imported", "a committed" image) must be. */
+int eng_ref_check_tagged(const char *ref, const char *what, struct brig_err *e);
 int eng_name_claim(struct eng *g, const char *name, const char *id, struct brig_err *e);
 void eng_name_release(struct eng *g, const char *name, const char *id);
 int eng_name_lookup(struct eng *g, const char *name, char id[ENG_ID_LEN + 1]);
@@ -109,6 +112,9 @@ json_t *eng_effective(const json_t *spec, const json_t *security, const json_t *
 int eng_init_apply(json_t *spec, struct brig_err *e);
 
 /* rootfs.c */
+/* The image of index entry d, for this host's platform. */
+int eng_image_load(struct img_store *s, const struct img_descriptor *d, struct eng_image *out,
+		   struct brig_err *e);
 int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out, struct brig_err *e);
 /* Make sure every layer is unpacked in ROOT/layers. */
 int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err *e);

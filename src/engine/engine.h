@@ -166,6 +166,12 @@ struct eng_commit_opts {
 /* image_id receives the new image's id (its config digest, "sha256:..."). */
 int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, char image_id[72],
 	       struct brig_err *e);
+
+/* import: the tarball read from fd (plain, gzip or zstd) becomes a
+ * one-layer image named name (NAME[:TAG]) whose config's "config" object is
+ * cfg; image_id receives its id. */
+int eng_import(struct eng *g, int fd, const char *name, const json_t *cfg, char image_id[72],
+	       struct brig_err *e);
 /* brig export (export.c): the container's flattened filesystem as a tar
  * written to out_fd. */
 int eng_export(struct eng *g, const char *id, int out_fd, struct brig_err *e);
@@ -203,6 +209,26 @@ int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_
  * the whole copied root) and of its whole root (changes and image
  * layers): `ps -s`. */
 int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, struct brig_err *e);
+
+/* system prune's images: the unnamed ones (all: every image) that no
+ * container was made from, made before until_ns (0: any time), whose config
+ * labels match every "K" or "K=V" of labels (NULL-terminated, may be NULL).
+ * A name is untagged, an unnamed entry removed; *removed gets
+ * [{"Untagged": NAME} | {"Deleted": IMAGE_ID}]. */
+struct eng_image_prune {
+	bool all;
+	int64_t until_ns;
+	char *const *labels;
+};
+int eng_image_prune(struct eng *g, const struct eng_image_prune *o, json_t **removed,
+		    struct brig_err *e);
+
+/* image prune's gc (dry_run: only report): the image store's blob gc,
+ * then the unpacked layers no image and no container needs and what killed
+ * commands left (ROOT/layers/.tmp-*, ROOT/containers/.tmp-* and .rm-*).
+ * *rep: the store's gc report plus removed_layers [{diffId, size}],
+ * removed_leftovers [{path, size}] and layers_reclaimed_bytes. */
+int eng_store_prune(struct eng *g, bool dry_run, json_t **rep, struct brig_err *e);
 
 /* container prune: remove every container that is created or exited (not
  * running, restarting or paused), made before until_ns (0: any time), whose

@@ -113,3 +113,17 @@ void eng_name_release(struct eng *g, const char *name, const char *id)
 	if (unlinkat(g->namesfd, name, 0) < 0 && errno != ENOENT)
 		brig_warn("removing the name %s: %s", name, strerror(errno));
 }
+
+int eng_ref_check_tagged(const char *ref, const char *what, struct brig_err *e)
+{
+	struct img_ref parsed;
+	int r = img_ref_parse(ref, &parsed, e);
+	if (r < 0)
+		return r;
+	bool digest = parsed.digest[0] != 0;
+	img_ref_clear(&parsed);
+	return digest
+		? brig_err_set(e, -EINVAL, "%s: %s image is named NAME[:TAG], without a digest",
+			       ref, what)
+		: 0;
+}

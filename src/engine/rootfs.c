@@ -89,28 +89,38 @@ static int image_from_manifest(struct img_store *s, const struct img_manifest *m
 	return 0;
 }
 
-int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out, struct brig_err *e)
+int eng_image_load(struct img_store *s, const struct img_descriptor *d, struct eng_image *out,
+		   struct brig_err *e)
 {
 	*out = (struct eng_image){ 0 };
-	struct img_store *s;
-	struct img_descriptor d = { 0 }, md = { 0 };
+	struct img_descriptor md = { 0 };
 	struct img_manifest m = { 0 };
-	int r = eng_store(g, &s, e);
-	if (r == 0 && (r = img_store_resolve(s, what, &d, e)) == -ENOENT)
-		r = brig_err_set(e, -ENOENT, "no such image: %s", what);
-	if (r == 0)
-		r = img_store_select_manifest(s, &d, eng_host_arch(), "linux", NULL, &md, e);
+	int r = img_store_select_manifest(s, d, eng_host_arch(), "linux", NULL, &md, e);
 	if (r == 0)
 		r = img_store_load_manifest(s, &md, &m, e);
 	if (r == 0)
 		r = image_from_manifest(s, &m, out, e);
-	if (r == 0) {
+	if (r == 0)
 		memcpy(out->manifest_digest, md.digest, IMG_DIGEST_SIZE);
-		if (!(out->name = strdup(what)))
-			r = brig_err_set(e, -ENOMEM, "out of memory");
-	}
 	img_manifest_clear(&m);
 	img_descriptor_clear(&md);
+	if (r < 0)
+		eng_image_clear(out);
+	return r;
+}
+
+int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out, struct brig_err *e)
+{
+	*out = (struct eng_image){ 0 };
+	struct img_store *s;
+	struct img_descriptor d = { 0 };
+	int r = eng_store(g, &s, e);
+	if (r == 0 && (r = img_store_resolve(s, what, &d, e)) == -ENOENT)
+		r = brig_err_set(e, -ENOENT, "no such image: %s", what);
+	if (r == 0)
+		r = eng_image_load(s, &d, out, e);
+	if (r == 0 && !(out->name = strdup(what)))
+		r = brig_err_oom(e);
 	img_descriptor_clear(&d);
 	if (r < 0)
 		eng_image_clear(out);

@@ -211,10 +211,6 @@ int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e);
 
 /* ---- prune (system.c, prune.c) ---- */
 
-/* The store's gc (image prune): unreferenced blobs, then unpacked layers
- * and leftovers no image or container needs; *rep gets the report
- * (reclaimed_bytes, layers_reclaimed_bytes, ...). */
-int brig_store_prune(const struct brig_global *g, bool dry_run, json_t **rep, struct brig_err *e);
 /* Ask "WARNING! <warning>\nAre you sure you want to continue? [y/N]" on a
  * terminal: 1 to go on (or force), 0 when declined; -1 (printed: one line)
  * when stdin is no terminal and force was not given. */

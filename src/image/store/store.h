@@ -273,6 +273,24 @@ static inline void img_blob_abortp(struct img_blob_writer **w)
 }
 #define _cleanup_img_blob_writer_ _cleanup_(img_blob_abortp)
 
+/* compose.c: images made on this host (import, commit). */
+/* The OCI layer media type for a compression. */
+const char *img_layer_oci_type(enum img_compression comp);
+/* Stream fd to its end into a blob (checked against expected unless NULL). */
+int img_blob_put_fd(struct img_store *s, int fd, const char *expected, char digest[IMG_DIGEST_SIZE],
+		    uint64_t *size, struct brig_err *e);
+/* A JSON document, serialised compactly, as a blob. */
+int img_blob_put_json(struct img_store *s, const json_t *doc, char digest[IMG_DIGEST_SIZE],
+		      uint64_t *size, struct brig_err *e);
+/* Store config (its digest is the image ID) and an OCI manifest of layers
+ * (digest, size; an OCI layer keeps its media type, any other is given the
+ * OCI type of its info.comp).  *manifest is the new manifest's descriptor,
+ * for img_store_tag or img_store_add; img_descriptor_clear it. */
+int img_store_put_image(struct img_store *s, const json_t *config,
+			const struct img_descriptor *layers, size_t n,
+			char image_id[IMG_DIGEST_SIZE], struct img_descriptor *manifest,
+			struct brig_err *e);
+
 /* Store a small blob from memory. */
 int img_blob_put(struct img_store *s, const void *data, size_t len, char digest[IMG_DIGEST_SIZE],
 		 struct brig_err *e);
