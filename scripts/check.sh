@@ -68,13 +68,24 @@ run_unit() { # builddir label
 	rm -f "$log"
 }
 
+# slow_first DIRS...: the .bats files under DIRS, those tests/slow-first.list
+# names first (in its order: the longest first, so no long file starts last
+# and runs alone at the end), then the others in name order.
+slow_first() {
+	local all slow f
+	all=$(find "$@" -name '*.bats' | sort)
+	slow=$(grep -v '^#' tests/slow-first.list 2>/dev/null)
+	for f in $slow; do grep -x ".*/$f" <<<"$all"; done
+	for f in $all; do grep -qx "$(basename "$f")" <<<"$slow" || echo "$f"; done
+}
+
 # run_bats BUILDDIR LABEL DIRS...: every .bats file under DIRS, $JOBS at a
 # time (each file has its own store, state root, cgroups and names, so files
 # do not share state); results are judged in name order once all have run.
 run_bats() {
 	local dir=$1 label=$2 f i=0 n work p live; shift 2
 	local -a files pids=()
-	mapfile -t files < <(find "$@" -name '*.bats' | sort)
+	mapfile -t files < <(slow_first "$@")
 	work=$(mktemp -d)
 	for f in "${files[@]}"; do
 		while :; do # a free slot among this suite's own jobs
@@ -92,7 +103,8 @@ run_bats() {
 		i=$((i + 1))
 	done
 	wait "${pids[@]}"
-	for ((n = 0; n < i; n++)); do
+	for n in $(for ((n = 0; n < i; n++)); do echo "$(basename "${files[$n]}") $n"; done |
+		sort | cut -d' ' -f2); do # judged in name order
 		read -r rc secs <"$work/$n.rc" || { rc=1; secs=; }
 		judge "$label/$(basename "${files[$n]}")" "$rc" "$work/$n.tap" "$secs"
 	done
