@@ -3,7 +3,10 @@
  * and the names its users have inside it. */
 #include "engine/engine-internal.h"
 #include "engine/record-internal.h"
+#include "engine/quota-internal.h"
 #include "engine/user-internal.h"
+
+#include <dirent.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,6 +49,42 @@ int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, 
 		return brig_err_sys(e, -r, "measuring container %.12s's changes", id);
 	*rootfs = *rw;
 	return whole ? 0 : layers_bytes(g, &rec, rootfs, e);
+}
+
+int eng_ctr_disk_bytes(struct eng *g, const char *id, uint64_t *bytes, struct brig_err *e)
+{
+	_cleanup_close_ int fd = eng_ctr_open(g, id, e);
+	if (fd < 0)
+		return fd;
+	*bytes = 0;
+	uint64_t rw = 0;
+	int r = brig_du(fd, ".", bytes, NULL);
+	/* A bounded root's rw/ is a btrfs subvolume, a device du does not enter. */
+	if (r == 0 && *eng_quota_rw_prefix(fd) && (r = brig_du(fd, ENG_QUOTA_RW, &rw, NULL)) == 0)
+		*bytes += rw;
+	return r < 0 ? brig_err_sys(e, -r, "measuring container %.12s", id) : 0;
+}
+
+int eng_layers_usage(struct eng *g, size_t *n, uint64_t *bytes, struct brig_err *e)
+{
+	*n = 0;
+	*bytes = 0;
+	_cleanup_close_ int fd = eng_layers_open(g->root, e);
+	if (fd < 0)
+		return fd;
+	int r = brig_du(fd, ".", bytes, NULL);
+	int dfd = r == 0 ? BRIG_RETRY(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) : -1;
+	DIR *dir = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!dir) {
+		r = r < 0 ? r : -errno;
+		if (dfd >= 0)
+			(void)close(dfd);
+		return brig_err_sys(e, -r, "measuring the layer cache");
+	}
+	for (struct dirent *de; (de = readdir(dir));)
+		*n += strlen(de->d_name) == 64 && de->d_name[0] != '.'; /* <diff_id hex> */
+	(void)closedir(dir);
+	return 0;
 }
 
 /* One host uid as the container sees it (names[i]: malloc'ed). */

@@ -172,6 +172,14 @@ int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, c
  * cfg; image_id receives its id. */
 int eng_import(struct eng *g, int fd, const char *name, const json_t *cfg, char image_id[72],
 	       struct brig_err *e);
+
+/* load: the docker-archive or oci-archive read from fd into the store, its
+ * layers unpacked into the layer cache (strict: a layer with device nodes
+ * is refused rather than loaded without them); an image known only by a
+ * tag is named bare_repo:TAG (NULL: refused).  res says what was loaded. */
+struct img_load_result;
+int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict, struct img_load_result *res,
+	     struct brig_err *e);
 /* brig export (export.c): the container's flattened filesystem as a tar
  * written to out_fd. */
 int eng_export(struct eng *g, const char *id, int out_fd, struct brig_err *e);
@@ -209,6 +217,11 @@ int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_
  * the whole copied root) and of its whole root (changes and image
  * layers): `ps -s`. */
 int eng_ctr_size(struct eng *g, const char *id, uint64_t *rw, uint64_t *rootfs, struct brig_err *e);
+/* system df: the bytes container id keeps on disk (its directory: changes,
+ * logs, records, and a bounded root's subvolume). */
+int eng_ctr_disk_bytes(struct eng *g, const char *id, uint64_t *bytes, struct brig_err *e);
+/* system df: the layer cache's unpacked layers and their bytes. */
+int eng_layers_usage(struct eng *g, size_t *n, uint64_t *bytes, struct brig_err *e);
 
 /* system prune's images: the unnamed ones (all: every image) that no
  * container was made from, made before until_ns (0: any time), whose config

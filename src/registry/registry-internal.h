@@ -130,6 +130,11 @@ int reg_resolve_url(const char *url, const char *location, const char *what, cha
 /* Retry-After (delta-seconds or an HTTP-date, RFC 9110) as seconds from
  * now (a date in the past is 0); -EINVAL when it is neither. */
 int reg_retry_after_parse(const char *v, time_t now, long long *secs);
+/* After attempt n (0-based) of an idempotent request ended with r (cc: its
+ * curl result): 1 when it is to be sent again (the wait is done), 0 when r
+ * is the answer, or the error that ends it ("gave up after N attempts"). */
+int reg_retry_next(const struct reg_client *c, const struct reg_resp *resp, int r, CURLcode cc,
+		   int n, long long *waited, struct brig_err *e);
 
 /* Tags lists (tags.c): REG_TAGS_PAGE tags asked for per page
  * (BRIG_REGISTRY_TAGS_PAGE may lower it, for tests), each page's body at

@@ -8,32 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Disk usage of a tree (not following links, not crossing mounts); the
- * walk is iterative and bounded (brig_du): a container's upper directory
- * may be as deep as it likes. */
-static uint64_t du(const char *path)
-{
-	uint64_t bytes = 0;
-	(void)brig_du(AT_FDCWD, path, &bytes, NULL);
-	return bytes;
-}
-
-/* A container with a storage bound keeps its upper and work directories in
- * a btrfs subvolume (the parent of GraphDriver.Data.UpperDir, ".../rw"),
- * a device of its own that du does not enter: count it too. */
-static uint64_t bounded_rw_bytes(const json_t *rec)
-{
-	const char *upper = json_string_value(json_object_get(
-		json_object_get(json_object_get(rec, "GraphDriver"), "Data"), "UpperDir"));
-	size_t n = upper ? strlen(upper) : 0;
-	if (n < sizeof("/rw/upper") || strcmp(upper + n - strlen("/rw/upper"), "/rw/upper") != 0)
-		return 0;
-	char rw[PATH_MAX];
-	if (brig_snprintf(rw, sizeof(rw), "%.*s", (int)(n - strlen("/upper")), upper) < 0)
-		return 0;
-	return du(rw);
-}
-
 struct df {
 	size_t images, images_used, ctrs, running, layers;
 	uint64_t image_bytes, unused_image_bytes, ctr_bytes, stopped_bytes, layer_bytes;
@@ -72,16 +46,20 @@ static int count_containers(struct eng *eng, struct df *d, struct brig_err *e)
 {
 	_cleanup_json_ json_t *all = NULL;
 	int r = eng_list(eng, &all, e);
-	if (r < 0)
-		return r;
 	size_t i;
 	json_t *rec;
-	json_array_foreach(all, i, rec)
+	json_array_foreach(r == 0 ? all : NULL, i, rec)
 	{
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/containers/%s", eng_root(eng),
-			 json_string_value(json_object_get(rec, "Id")));
-		uint64_t bytes = du(path) + bounded_rw_bytes(rec);
+		uint64_t bytes = 0;
+		r = eng_ctr_disk_bytes(eng, json_string_value(json_object_get(rec, "Id")), &bytes,
+				       e);
+		if (r == -ENOENT) { /* removed meanwhile */
+			brig_err_clear(e);
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
 		bool running = json_is_true(
 			json_object_get(json_object_get(rec, "State"), "Running"));
 		d->ctrs++;
@@ -91,20 +69,7 @@ static int count_containers(struct eng *eng, struct df *d, struct brig_err *e)
 		else
 			d->stopped_bytes += bytes;
 	}
-	return 0;
-}
-
-static void count_layers(struct eng *eng, struct df *d)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/layers", eng_root(eng));
-	d->layer_bytes = du(path);
-	DIR *dir = opendir(path);
-	struct dirent *de;
-	while (dir && (de = readdir(dir)))
-		d->layers += strlen(de->d_name) == 64;
-	if (dir)
-		closedir(dir);
+	return r;
 }
 
 /* One row as Docker's system df has it (strings), with the byte counts
@@ -161,10 +126,8 @@ int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv)
 	_cleanup_eng_ struct eng *eng = NULL;
 	struct df d = { 0 };
 	if (brig_engine_open(g, &eng, &e) < 0 || count_images(g, eng, &d, &e) < 0 ||
-	    count_containers(eng, &d, &e) < 0)
-		return brig_fail(&e);
-	count_layers(eng, &d);
-	if (print_df(&d, fmt, &e) < 0)
+	    count_containers(eng, &d, &e) < 0 ||
+	    eng_layers_usage(eng, &d.layers, &d.layer_bytes, &e) < 0 || print_df(&d, fmt, &e) < 0)
 		return brig_fail(&e);
 	return 0;
 }

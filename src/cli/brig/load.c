@@ -72,24 +72,14 @@ static void print_loaded(const struct img_load_result *res)
 
 static int do_load(const struct brig_global *g, const char *file, bool strict, struct brig_err *e)
 {
-	_cleanup_img_store_ struct img_store *s = NULL;
+	_cleanup_eng_ struct eng *eng = NULL;
 	_cleanup_free_ char *repo = bare_repo(file);
 	_cleanup_close_ int fd = open_input(file, e);
 	if (fd < 0)
 		return fd;
-	int r = brig_store_open(g, &s, e);
-	if (r < 0 || (r = img_store_lease(s, e)) < 0)
-		return r;
-	_cleanup_close_ int layers = eng_layers_open(g->root, e);
-	if (layers < 0)
-		return layers;
-	struct img_layer_cache cache = { .dirfd = layers, .strict_devices = strict };
-	struct img_load_opts o = { .unpack_layer = img_archive_unpack_cached,
-				   .ctx = &cache,
-				   .bare_tag_repo = repo };
 	struct img_load_result res = { 0 };
-	r = img_archive_load(s, fd, &o, &res, e);
-	if (r == 0)
+	int r = brig_engine_open(g, &eng, e);
+	if (r == 0 && (r = eng_load(eng, fd, repo, strict, &res, e)) == 0)
 		print_loaded(&res);
 	img_load_result_clear(&res);
 	return r;

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brig load: the archive is read by image/archive (every member into the
+ * store as a blob, the metadata checked, names given last), and each layer
+ * it names is unpacked into this engine's layer cache as it arrives.
+ */
+#include "engine/engine-internal.h"
+#include "image/archive/image-archive.h"
+
+int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict, struct img_load_result *res,
+	     struct brig_err *e)
+{
+	struct img_store *s = NULL;
+	int r = eng_store(g, &s, e);
+	if (r < 0 || (r = img_store_lease(s, e)) < 0)
+		return r;
+	_cleanup_close_ int layers = eng_layers_open(g->root, e);
+	if (layers < 0)
+		return layers;
+	struct img_layer_cache cache = { .dirfd = layers, .strict_devices = strict };
+	struct img_load_opts o = { .unpack_layer = img_archive_unpack_cached,
+				   .ctx = &cache,
+				   .bare_tag_repo = bare_repo };
+	return img_archive_load(s, fd, &o, res, e);
+}
