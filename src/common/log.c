@@ -3,6 +3,7 @@
 #include "common/common.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -202,11 +203,28 @@ static size_t format_json(char *buf, size_t size, const char *level, const char 
 	return pos + (size_t)tl;
 }
 
-/* T L: M\n with control characters folded to spaces. */
-static size_t format_text(char *buf, size_t size, const char *level, const char *msg,
+bool brig_colour_ok(int fd)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+	if ((no && *no) || !term || !*term || strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(fd) == 1;
+}
+
+const char *brig_colour_on(enum brig_log_level level)
+{
+	return level == BRIG_LOG_ERROR ? "\033[1;31m" : level == BRIG_LOG_WARN ? "\033[1;33m" : "";
+}
+
+/* T L: M\n with control characters folded to spaces; L coloured when the
+ * record goes to a terminal that takes colour (errors and warnings only). */
+static size_t format_text(char *buf, size_t size, enum brig_log_level level, const char *msg,
 			  const char *tbuf)
 {
-	int hl = snprintf(buf, size, "%s %s: ", tbuf, level);
+	const char *on = brig_colour_on(level);
+	bool colour = *on && log_fd >= 0 && brig_colour_ok(log_fd);
+	int hl = snprintf(buf, size, "%s %s%s%s: ", tbuf, colour ? on : "", level_names[level],
+			  colour ? BRIG_COLOUR_OFF : "");
 	if (hl < 0 || (size_t)hl + 2 > size)
 		return 0;
 	size_t pos = (size_t)hl;
@@ -229,7 +247,7 @@ size_t brig_log_format_record(char *buf, size_t size, enum brig_log_format fmt,
 	char tbuf[64];
 	format_time(tbuf, ts);
 	size_t n = fmt == BRIG_LOG_JSON ? format_json(buf, size, level_names[level], msg, tbuf)
-					: format_text(buf, size, level_names[level], msg, tbuf);
+					: format_text(buf, size, level, msg, tbuf);
 	if (n == 0) {
 		/* Too small for a whole record: keep it a single line. */
 		(void)snprintf(buf, size, "%s", level_names[level]);

@@ -34,6 +34,14 @@ size_t brig_log_format_record(char *buf, size_t size, enum brig_log_format fmt,
 
 #define brig_error(...) brig_log(BRIG_LOG_ERROR, __VA_ARGS__)
 #define brig_warn(...) brig_log(BRIG_LOG_WARN, __VA_ARGS__)
+
+/* Colour for people, never for machines: only when fd is a terminal, TERM
+ * is set and not "dumb", and NO_COLOR is unset or empty (no-color.org);
+ * and only for errors and warnings. */
+bool brig_colour_ok(int fd);
+/* The escape that starts level's colour ("" for levels without one). */
+const char *brig_colour_on(enum brig_log_level level);
+#define BRIG_COLOUR_OFF "\033[0m"
 #define brig_info(...) brig_log(BRIG_LOG_INFO, __VA_ARGS__)
 #define brig_debug(...)                                        \
 	do {                                                   \

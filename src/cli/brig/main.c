@@ -211,7 +211,9 @@ static void group_usage(FILE *out, const struct brig_command *group)
 
 int brig_fail(struct brig_err *e)
 {
-	fprintf(stderr, "brig: %s\n", brig_err_str(e));
+	bool colour = brig_colour_ok(STDERR_FILENO);
+	fprintf(stderr, "%sbrig:%s %s\n", colour ? brig_colour_on(BRIG_LOG_ERROR) : "",
+		colour ? BRIG_COLOUR_OFF : "", brig_err_str(e));
 	return BRIG_EXIT_FAIL;
 }
 
