@@ -259,9 +259,12 @@ static int seal(struct fx *x, json_t *sum, char hex[BRIG_SHA256_HEX], struct bri
 	json_t *m;
 	json_array_foreach(x->missing, i, m)
 	{
-		if (brig_appendf(&text, &len, "%s: %s\n",
-				 json_string_value(json_object_get(m, "Path")),
-				 json_string_value(json_object_get(m, "Reason"))) < 0)
+		/* A reason may quote a name the container made: escaped. */
+		const char *why = json_string_value(json_object_get(m, "Reason"));
+		_cleanup_free_ char *safe = brig_term_escape(why, strlen(why));
+		if (!safe ||
+		    brig_appendf(&text, &len, "%s: %s\n",
+				 json_string_value(json_object_get(m, "Path")), safe) < 0)
 			return brig_err_oom(e);
 	}
 	int r = text ? fx_put(x, x->out, "", "MISSING", text, len, e) : 0;
