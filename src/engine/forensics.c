@@ -43,6 +43,14 @@ static int open_out_dir(const char *path, struct brig_err *e)
 		open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "-o %s", path);
+	/* Evidence goes where only we can read or change it. */
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return brig_err_sys(e, errno, "-o %s", path);
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return brig_err_set(e, -EPERM,
+				    "-o %s: not a directory of ours (owner %u, mode %04o)", path,
+				    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	int dup = made ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = made ? NULL : dup < 0 ? NULL : fdopendir(dup);
 	if (!made && !d) {

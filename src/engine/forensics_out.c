@@ -41,7 +41,12 @@ void fx_missing(struct fx *x, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	json_t *m = json_pack("{s:s, s:s}", "Path", path, "Reason", why);
+	json_t *r = json_string(why);
+	if (!r) { /* quoting a name that is not UTF-8 */
+		_cleanup_free_ char *safe = brig_term_escape(why, strlen(why));
+		r = safe ? json_string(safe) : NULL;
+	}
+	json_t *m = r ? json_pack("{s:s, s:o}", "Path", path, "Reason", r) : NULL;
 	if (!m || json_array_append_new(x->missing, m) < 0)
 		brig_warn("forensics: out of memory noting %s as missing", path);
 	fx_say(x, "missing %s: %s", path, why);

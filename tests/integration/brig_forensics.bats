@@ -59,6 +59,7 @@ manifest_ok() { # DIR
 @test "forensics of a running container lists its open files and sockets; the manifest verifies; it runs on" {
 	need_freezer
 	start_holder fr1
+	mkdir "$OUT" # an empty directory of ours will do
 	run --separate-stderr brig forensics -o "$OUT" fr1
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	[[ "$stderr" == *"is frozen"* ]] || false
@@ -192,6 +193,14 @@ manifest_ok() { # DIR
 	[ "$output" = "brig: -o $OUT: exists and is not empty" ] || false
 	run ls -A "$OUT"
 	[ "$output" = mine ] || false
+	# an empty directory someone else owns (could read or plant in it)
+	mkdir "$BATS_TEST_TMPDIR/theirs"
+	chown 65534 "$BATS_TEST_TMPDIR/theirs"
+	run brig forensics -o "$BATS_TEST_TMPDIR/theirs" fr7
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == "brig: -o $BATS_TEST_TMPDIR/theirs: not a directory of ours"* ]] || false
+	run ls -A "$BATS_TEST_TMPDIR/theirs"
+	[ -z "$output" ] || false
 	run brig forensics fr7
 	[ "$status" -eq 125 ] || false
 	[[ "$output" == *"-o DIR|FILE.tar is required"* ]] || false
