@@ -128,6 +128,40 @@ static int put_cmdline(struct fx *x, struct fx_proc *p, char *buf, size_t len)
 	return text_add(p, "cmdline", buf, shown);
 }
 
+/* The real id of a status "Uid:"/"Gid:" value (host ids) as the container
+ * sees it: null when outside its user namespace's range. */
+static json_t *ctr_id(const struct eng_userns *u, const char *v, bool gid)
+{
+	char *end;
+	errno = 0;
+	unsigned long id = strtoul(v, &end, 10);
+	if (errno || end == v || id > UINT32_MAX)
+		return json_null();
+	uint32_t base = gid ? u->gid : u->uid;
+	if (!u->enabled)
+		return json_integer((json_int_t)id);
+	if (id < base || id - base >= u->size)
+		return json_null();
+	return json_integer((json_int_t)(id - base));
+}
+
+static int put_ctr_ids(struct fx *x, struct fx_proc *p, const char *status)
+{
+	_cleanup_free_ char *uid = status_field(status, "Uid");
+	_cleanup_free_ char *gid = status_field(status, "Gid");
+	if (!uid || !gid)
+		return 0;
+	json_t *cu = ctr_id(&x->rec.userns, uid, false), *cg = ctr_id(&x->rec.userns, gid, true);
+	if (json_object_set_new(p->sum, "ContainerUid", cu) < 0 ||
+	    json_object_set_new(p->sum, "ContainerGid", cg) < 0)
+		return -ENOMEM;
+	char line[64];
+	(void)snprintf(line, sizeof(line), "%lld:%lld",
+		       json_is_null(cu) ? -1LL : (long long)json_integer_value(cu),
+		       json_is_null(cg) ? -1LL : (long long)json_integer_value(cg));
+	return text_add(p, "container uid:gid", line, strlen(line));
+}
+
 static int put_status(struct fx_proc *p, const char *status)
 {
 	static const char *const keys[] = { "Name",   "PPid",       "Uid",     "Gid",
@@ -160,8 +194,8 @@ static int proc_file(struct fx *x, struct fx_proc *p, const char *name, struct b
 		return r;
 	if (strcmp(name, "cmdline") == 0)
 		r = put_cmdline(x, p, buf, len);
-	else if (strcmp(name, "status") == 0)
-		r = put_status(p, buf);
+	else if (strcmp(name, "status") == 0 && (r = put_status(p, buf)) == 0)
+		r = put_ctr_ids(x, p, buf);
 	else if (strcmp(name, "uid_map") == 0 || strcmp(name, "gid_map") == 0)
 		r = text_add(p, name, buf, strcspn(buf, "\n"));
 	return r < 0 ? brig_err_oom(e) : 0;

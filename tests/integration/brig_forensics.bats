@@ -79,6 +79,9 @@ manifest_ok() { # DIR
 	[[ "$output" == *":8080 "*LISTEN* ]] || false
 	run jq -r '.[0] | "\(.CapEff) \(.CapBnd) \(.NoNewPrivs) \(.Seccomp)"' "$OUT/processes.json"
 	[[ "$output" =~ ^[0-9a-f]{16}\ [0-9a-f]{16}\ 1\ 2$ ]] || false
+	# its root, a host id of its own range, as the container sees it
+	run jq -r '.[0] | "\(.ContainerUid):\(.ContainerGid) \(.Uid | split(" ")[0])"' "$OUT/processes.json"
+	[ "$output" = "0:0 $(field fr1 '{{.Brig.Userns.HostUid}}')" ] || { echo "$output"; false; }
 	# each process's own files, the netns, cgroup, changes, record, logs
 	local pid
 	pid=$(jq -r '.[0].Pid' "$OUT/processes.json")
