@@ -225,7 +225,7 @@ static int finish(struct fx *x, bool thaw, json_t *sum, struct brig_err *e)
 			return brig_err_wrap(e, "--kill %.12s (what was collected is kept)", id);
 		killed = true;
 		fx_say(x, "killed %.12s", id);
-	} else if (thaw) {
+	} else if (thaw && eng_running(x->g, id)) {
 		_cleanup_err_ struct brig_err te = { 0 };
 		if (eng_pause(x->g, id, false, &te) < 0)
 			brig_warn("thawing %.12s after forensics: %s (brig unpause %.12s)", id,

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,20 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* For tests only: BRIG_TEST_FORENSICS_KILL_AFTER=N kills the container
+ * once N processes were read, so that a container ending in the middle of
+ * a collection can be shown deterministically. */
+static void test_kill_after(struct fx *x, size_t done)
+{
+	const char *v = getenv("BRIG_TEST_FORENSICS_KILL_AFTER");
+	if (!v || strtoul(v, NULL, 10) != done)
+		return;
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (eng_kill(x->g, x->rec.id, SIGKILL, &e) == 0)
+		(void)eng_wait(x->g, x->rec.id, &e);
+	fx_say(x, "test: killed %.12s after %zu process(es)", x->rec.id, done);
+}
+
 static int each_process(struct fx *x, const json_t *sockets, char **text, size_t *tlen,
 			struct brig_err *e)
 {
@@ -375,8 +390,10 @@ static int each_process(struct fx *x, const json_t *sockets, char **text, size_t
 	qsort(pids, n, sizeof(*pids), cmp_pid);
 	_cleanup_close_ int procs = fx_mkdir(x, x->out, "procs", e);
 	int r = procs < 0 ? procs : 0;
-	for (size_t i = 0; r == 0 && i < n; i++)
+	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = proc_one(x, pids[i], procs, sockets, text, tlen, e);
+		test_kill_after(x, i + 1);
+	}
 	return r;
 }
 

@@ -38,6 +38,9 @@ listening() {
 		awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { f = 1 } END { exit !f }'
 }
 
+# top_lines_are CONTAINER N: brig top prints N lines (a header, N-1 processes).
+top_lines_are() { [ "$(brig top "$1" | wc -l)" -eq "$2" ]; }
+
 # A container holding /tmp/held open on fd 7 and nc listening on 8080 in
 # its own network namespace.
 start_holder() {
@@ -123,6 +126,30 @@ manifest_ok() { # DIR
 	run cat "$OUT/logs/ctr.log"
 	[[ "$output" == *bye* ]] || false
 	grep -q '  MISSING$' "$OUT/MANIFEST.sha256" || false
+	run manifest_ok "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "forensics of a container that ends during the collection keeps what was read and lists the rest" {
+	need_freezer
+	run brig run -d --name fr8 bb:1 sh -c 'sleep 1000 & exec sleep 1001'
+	[ "$status" -eq 0 ] || false
+	wait_until "two processes in fr8" top_lines_are fr8 3
+	# the test hook kills the container once the first process was read
+	BRIG_TEST_FORENSICS_KILL_AFTER=1 run --separate-stderr brig forensics --format json -o "$OUT" fr8
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run jq -r '"\(.Processes | length) \(.Processes[0].Cmdline | join(" "))"' <<<"$output"
+	[ "$output" = "1 sleep 1001" ] || { echo "$output"; false; }
+	run cat "$OUT/MISSING"
+	[[ "$output" =~ procs/[0-9]+:\ ended\ before\ it\ was\ read ]] || { echo "$output"; false; }
+	[[ "$output" == *"cgroup.json: the container is not running"* ]] || false
+	local pid
+	pid=$(jq -r '.[0].Pid' "$OUT/processes.json")
+	for f in "procs/$pid/status" "procs/$pid/fds.txt" net/tcp layer.tar logs/ctr.log; do
+		[ -f "$OUT/$f" ] || { echo "no $f"; false; }
+	done
+	run field fr8 '{{.State.Status}}'
+	[ "$output" = exited ] || false
 	run manifest_ok "$OUT"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
