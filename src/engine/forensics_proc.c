@@ -167,7 +167,8 @@ static int put_status(struct fx_proc *p, const char *status)
 {
 	static const char *const keys[] = { "Name",   "PPid",       "Uid",     "Gid",
 					    "CapEff", "CapPrm",     "CapBnd",  "CapInh",
-					    "CapAmb", "NoNewPrivs", "Seccomp", "Groups" };
+					    "CapAmb", "NoNewPrivs", "Seccomp", "Seccomp_filters",
+					    "Groups" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(keys); i++) {
 		_cleanup_free_ char *v = status_field(status, keys[i]);
 		if (!v)
@@ -215,7 +216,6 @@ static int proc_ns(struct fx *x, struct fx_proc *p, struct brig_err *e)
 		if (brig_appendf(&text, &len, "%s %s\n", NS_NAMES[i], n > 0 ? target : "?") < 0)
 			return brig_err_oom(e);
 	}
-	(void)x;
 	return fx_put(x, p->dir, p->rel, "ns.txt", text, len, e);
 }
 

@@ -41,13 +41,15 @@ listening() {
 # top_lines_are CONTAINER N: brig top prints N lines (a header, N-1 processes).
 top_lines_are() { [ "$(brig top "$1" | wc -l)" -eq "$2" ]; }
 
-# A container holding /tmp/held open on fd 7 and nc listening on 8080 in
-# its own network namespace.
+# A container holding /tmp/held open on fd 7, nc listening on 8080 (IPv6
+# and IPv4) and httpd on 127.0.0.1:8082, in its own network namespace.
 start_holder() {
 	run brig run -d --name "$1" bb:1 sh -c \
-		'exec 7>/tmp/held; nc -l -p 8080 </dev/null & exec sleep 1000'
+		'exec 7>/tmp/held; nc -l -p 8080 </dev/null & httpd -f -p 127.0.0.1:8082 &
+		 exec sleep 1000'
 	[ "$status" -eq 0 ] || false
 	wait_until "nc to listen on 8080 in $1" listening "$1" 8080
+	wait_until "httpd to listen on 8082 in $1" listening "$1" 8082
 }
 
 # The manifest names every file of the collection but itself, and verifies.
@@ -78,6 +80,7 @@ manifest_ok() { # DIR
 	[[ "$output" == *"cmdline: nc -l -p 8080"* ]] || false
 	[[ "$output" == *"fd 7: /tmp/held"* ]] || false
 	[[ "$output" =~ fd\ [0-9]+:\ socket:\[[0-9]+\]\ tcp6?\ [^\ ]*:8080\ [^\ ]+\ LISTEN ]] || false
+	[[ "$output" =~ fd\ [0-9]+:\ socket:\[[0-9]+\]\ tcp\ 127\.0\.0\.1:8082\ 0\.0\.0\.0:0\ LISTEN ]] || false
 	run jq -r '.[] | select(.Cmdline[0] == "nc") | .Fds[] | .Socket // empty' "$OUT/processes.json"
 	[[ "$output" == *":8080 "*LISTEN* ]] || false
 	run jq -r '.[0] | "\(.CapEff) \(.CapBnd) \(.NoNewPrivs) \(.Seccomp)"' "$OUT/processes.json"
