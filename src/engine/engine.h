@@ -193,6 +193,25 @@ struct eng_cp_opts {
 		       here instead of host_path; otherwise -1 */
 };
 int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct brig_err *e);
+/* brig forensics (forensics.c; docs/incident.md): freeze the container,
+ * read its evidence from the host (nothing runs inside it) into
+ * o->output, list every file with its sha256 in MANIFEST.sha256, then
+ * thaw it or, with o->kill, kill it.  o->output is a directory that must
+ * not exist or be empty, or FILE.tar (which must not exist).  What cannot
+ * be read (the container ended meanwhile) is listed in MISSING and in the
+ * summary, not an error.  *summary: {Id, Name, Output, Tar, Frozen,
+ * Killed, Files, Manifest, ManifestSha256, [TarSha256], Missing: [{Path,
+ * Reason}], Processes: [{Pid, Cmdline, Fds: [{Fd, Target, Socket}]}]}. */
+struct eng_forensics_opts {
+	const char *output;
+	bool kill;
+	/* A progress line; it holds container-made text (escape it before a
+	 * terminal sees it).  May be NULL. */
+	void (*progress)(void *ctx, const char *line);
+	void *ctx;
+};
+int eng_forensics(struct eng *g, const char *id, const struct eng_forensics_opts *o,
+		  json_t **summary, struct brig_err *e);
 /* Wait until it is not running; returns its exit code. */
 int eng_wait(struct eng *g, const char *id, struct brig_err *e);
 /* Remove; force: stop (kill) it first when running; volumes: its anonymous
