@@ -40,6 +40,15 @@ int brig_file_trusted(int fd, const char *path, struct brig_err *e);
  * directories open at once (deeper ones are counted but not entered:
  * *truncated, when given, says so).  A container-made tree of any depth
  * or width is safe to measure.  0 or -errno (at/name itself). */
+/* Visit the tree at/name, name itself first, without following a symlink
+ * and without crossing a mount: fn(dirfd, entry name, its lstat, arg) for
+ * each entry, the walk iterative, at most BRIG_WALK_MAX_DEPTH directories
+ * deep (deeper ones are not entered: *truncated, when given).  A negative
+ * return from fn ends the walk with it; an entry that vanishes is skipped. */
+#define BRIG_WALK_MAX_DEPTH 256
+struct stat;
+typedef int (*brig_walk_fn)(int dirfd, const char *name, const struct stat *st, void *arg);
+int brig_walk(int at, const char *name, brig_walk_fn fn, void *arg, bool *truncated);
 int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated);
 /* Remove a directory tree beneath dirfd without following symlinks and
  * without crossing mount points. Absent is success. */

@@ -188,23 +188,27 @@ int brig_rm_rf(int dirfd, const char *name, struct brig_err *e)
 	return r;
 }
 
-/* ---- disk usage ----------------------------------------------------------- */
+/* ---- walking --------------------------------------------------------------- */
 
-#define DU_MAX_DEPTH 256 /* open directories at once; deeper ones are not entered */
+/* Close the directories still open on the stack. */
+static void walk_unwind(DIR **stack, size_t depth)
+{
+	while (depth > 0)
+		(void)closedir(stack[--depth]);
+}
 
-int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated)
+int brig_walk(int at, const char *name, brig_walk_fn fn, void *arg, bool *truncated)
 {
 	struct stat st;
-	DIR *stack[DU_MAX_DEPTH];
+	DIR *stack[BRIG_WALK_MAX_DEPTH];
 	size_t depth = 0;
-	*bytes = 0;
 	if (truncated)
 		*truncated = false;
 	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
-	*bytes = (uint64_t)st.st_blocks * 512;
-	if (!S_ISDIR(st.st_mode))
-		return 0;
+	int r = fn(at, name, &st, arg);
+	if (r < 0 || !S_ISDIR(st.st_mode))
+		return r < 0 ? r : 0;
 	dev_t dev = st.st_dev;
 	int fd = BRIG_RETRY(openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0 || !(stack[depth] = fdopendir(fd))) {
@@ -225,10 +229,13 @@ int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		*bytes += (uint64_t)st.st_blocks * 512;
+		if ((r = fn(dirfd(d), de->d_name, &st, arg)) < 0) {
+			walk_unwind(stack, depth);
+			return r;
+		}
 		if (!S_ISDIR(st.st_mode) || st.st_dev != dev) /* not crossing mounts */
 			continue;
-		if (depth == DU_MAX_DEPTH) {
+		if (depth == BRIG_WALK_MAX_DEPTH) {
 			if (truncated)
 				*truncated = true;
 			continue;
@@ -244,4 +251,20 @@ int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated)
 		depth++;
 	}
 	return 0;
+}
+
+/* ---- disk usage ----------------------------------------------------------- */
+
+static int du_one(int dirfd, const char *name, const struct stat *st, void *arg)
+{
+	(void)dirfd;
+	(void)name;
+	*(uint64_t *)arg += (uint64_t)st->st_blocks * 512;
+	return 0;
+}
+
+int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated)
+{
+	*bytes = 0;
+	return brig_walk(at, name, du_one, bytes, truncated);
 }

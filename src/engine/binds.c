@@ -46,8 +46,9 @@ static json_t *spec_bind(json_t *spec, const char *dst, const char *src)
 	return NULL;
 }
 
+/* Resolve and record one bind source; its fd (O_PATH) and *st. */
 static int pin_one(int rootfd, json_t *spec, const char *src, const char *dst, json_t *out,
-		   struct brig_err *e)
+		   struct stat *st, struct brig_err *e)
 {
 	char real[PATH_MAX];
 	if (!realpath(src, real))
@@ -56,24 +57,91 @@ static int pin_one(int rootfd, json_t *spec, const char *src, const char *dst, j
 						   BRIG_RESOLVE_NO_SYMLINKS, e);
 	if (fd < 0)
 		return brig_err_wrap(e, "bind source %s", src);
-	struct stat st;
-	if (fstat(fd, &st) < 0)
+	if (fstat(fd, st) < 0)
 		return brig_err_sys(e, errno, "bind source %s", src);
 	json_t *m = spec_bind(spec, dst, src);
 	if (!m)
 		return brig_err_set(e, -EINVAL, "bind %s on %s is not in the config", src, dst);
 	char dev[24], ino[24];
-	(void)snprintf(dev, sizeof(dev), "%" PRIu64, (uint64_t)st.st_dev);
-	(void)snprintf(ino, sizeof(ino), "%" PRIu64, (uint64_t)st.st_ino);
+	(void)snprintf(dev, sizeof(dev), "%" PRIu64, (uint64_t)st->st_dev);
+	(void)snprintf(ino, sizeof(ino), "%" PRIu64, (uint64_t)st->st_ino);
 	if (json_object_set_new(m, "source", json_string(real)) < 0 ||
 	    json_array_append_new(out,
 				  json_pack("{s:s,s:s,s:s,s:s}", "Destination", dst, "Source", real,
 					    "Dev", dev, "Ino", ino)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
+	return brig_steal_fd(fd);
+}
+
+struct chown_to {
+	uid_t uid;
+	gid_t gid;
+};
+
+static int chown_one(int dirfd, const char *name, const struct stat *st, void *arg)
+{
+	const struct chown_to *to = arg;
+	if (st->st_uid == to->uid && st->st_gid == to->gid)
+		return 0;
+	return fchownat(dirfd, name, to->uid, to->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT
+		? -errno
+		: 0;
+}
+
+/* The host ids of the container's process user (process.user of spec). */
+static void ctr_user_host_ids(const json_t *spec, const struct eng_userns *u, uid_t *uid,
+			      gid_t *gid)
+{
+	const json_t *user = json_object_get(json_object_get(spec, "process"), "user");
+	json_int_t cu = json_integer_value(json_object_get(user, "uid"));
+	json_int_t cg = json_integer_value(json_object_get(user, "gid"));
+	*uid = (uid_t)(u && u->enabled ? u->uid + (uint32_t)cu : (uint32_t)cu);
+	*gid = (gid_t)(u && u->enabled ? u->gid + (uint32_t)cg : (uint32_t)cg);
+}
+
+/* -v SRC:DST:U: the source tree (never through a symlink, never across a
+ * mount) given to the container's user, as podman does. */
+static int give_to_container(int fd, const struct stat *st, const char *src, const json_t *spec,
+			     const struct eng_userns *u, struct brig_err *e)
+{
+	struct chown_to to;
+	bool truncated = false;
+	ctr_user_host_ids(spec, u, &to.uid, &to.gid);
+	if (!S_ISDIR(st->st_mode)) {
+		if (fchownat(fd, "", to.uid, to.gid, AT_EMPTY_PATH) < 0)
+			return brig_err_sys(e, errno, "bind source %s: chown (:U)", src);
+		return 0;
+	}
+	_cleanup_close_ int dir = BRIG_RETRY(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (dir < 0)
+		return brig_err_sys(e, errno, "bind source %s", src);
+	int r = brig_walk(dir, ".", chown_one, &to, &truncated);
+	if (r < 0)
+		return brig_err_sys(e, -r, "bind source %s: giving it to the container's user (:U)",
+				    src);
+	if (truncated)
+		return brig_err_set(e, -ELOOP,
+				    "bind source %s: deeper than %d directories; :U changed only "
+				    "the top %d levels",
+				    src, BRIG_WALK_MAX_DEPTH, BRIG_WALK_MAX_DEPTH);
 	return 0;
 }
 
-int eng_binds_pin(const struct eng_flags *f, json_t *spec, json_t **out, struct brig_err *e)
+/* A writable bind whose source the container's ids do not own: in a user
+ * namespace its owner shows as nobody and writes fail inside, where brig
+ * cannot see them, so say it once at create. */
+static void warn_unmapped(const struct stat *st, const char *src, const struct eng_userns *u)
+{
+	if (!u || !u->enabled || (st->st_uid >= u->uid && st->st_uid - u->uid < u->size))
+		return;
+	brig_warn("bind source %s belongs to uid %u, outside the container's user namespace: "
+		  "inside it is owned by nobody and may not be writable (add :U to give it to "
+		  "the container's user, or :ro)",
+		  src, (unsigned)st->st_uid);
+}
+
+int eng_binds_pin(const struct eng_flags *f, json_t *spec, const struct eng_userns *u, json_t **out,
+		  struct brig_err *e)
 {
 	_cleanup_json_ json_t *binds = json_array();
 	if (!binds)
@@ -83,10 +151,17 @@ int eng_binds_pin(const struct eng_flags *f, json_t *spec, json_t **out, struct 
 	if (rootfd < 0 && n)
 		return rootfd;
 	for (size_t i = 0; i < n; i++) {
-		const char *src, *dst;
-		int r = eng_flags_bind_get(f, i, &src, &dst);
-		if (r == 0)
-			r = pin_one(rootfd, spec, src, dst, binds, e);
+		struct eng_bind_flag b;
+		struct stat st;
+		int r = eng_flags_bind_get(f, i, &b);
+		_cleanup_close_ int fd = r == 0 ? pin_one(rootfd, spec, b.src, b.dst, binds, &st, e)
+						: -1;
+		if (r == 0 && fd < 0)
+			r = fd;
+		if (r == 0 && b.chown_u)
+			r = give_to_container(fd, &st, b.src, spec, u, e);
+		else if (r == 0 && !b.readonly)
+			warn_unmapped(&st, b.src, u);
 		if (r < 0)
 			return r;
 	}

@@ -182,7 +182,8 @@ int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e
 struct eng_flags;
 /* Resolve each user bind of f in spec, write the resolved path into spec
  * and return their identities (the record's Brig.Binds) in *out. */
-int eng_binds_pin(const struct eng_flags *f, json_t *spec, json_t **out, struct brig_err *e);
+int eng_binds_pin(const struct eng_flags *f, json_t *spec, const struct eng_userns *u, json_t **out,
+		  struct brig_err *e);
 struct eng_binds {
 	json_t *spec; /* a copy of Brig.Spec whose pinned binds name fds[] */
 	int *fds;

@@ -268,7 +268,7 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	if (r < 0 || (r = eng_rootfs_chown(mk->ctrfd, mk->driver, &mk->userns, e)) < 0 ||
 	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
 				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0 ||
-	    (r = eng_binds_pin(o->flags, mk->spec, &mk->binds, e)) < 0)
+	    (r = eng_binds_pin(o->flags, mk->spec, &mk->userns, &mk->binds, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
 }

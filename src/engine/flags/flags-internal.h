@@ -45,6 +45,7 @@ struct eng_mount {
 	char *dst;
 	char *host_path; /* a volume's resolved directory */
 	bool readonly, nocopy;
+	bool chown_u; /* -v SRC:DST:U: the source given to the container's user */
 	char *propagation; /* NULL: rprivate */
 	int64_t tmpfs_size; /* 0: not given */
 	int64_t tmpfs_mode; /* -1: not given */

@@ -94,8 +94,13 @@ int eng_flags_volume_resolve(struct eng_flags *f, size_t i, const char *host_pat
 
 size_t eng_flags_bind_count(const struct eng_flags *f);
 /* Bind i (0-based, command-line order): the host source and the container
- * destination as given; -ENOENT past the end. */
-int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src, const char **dst);
+ * destination as given, read-only or not, and whether :U asked for the
+ * source to be given to the container's user; -ENOENT past the end. */
+struct eng_bind_flag {
+	const char *src, *dst;
+	bool readonly, chown_u;
+};
+int eng_flags_bind_get(const struct eng_flags *f, size_t i, struct eng_bind_flag *out);
 
 /* ---- values the engine acts on itself ---------------------------------- */
 

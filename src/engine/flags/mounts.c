@@ -197,7 +197,7 @@ int eng_set_tmpfs(struct eng_flags *f, const char *v, struct brig_err *e)
 struct vol_opts {
 	int rw; /* -1 unset, 0 ro, 1 rw */
 	int label; /* 0, 'z' or 'Z' */
-	bool nocopy, dev, noexec;
+	bool nocopy, dev, noexec, chown_u;
 	const char *prop;
 };
 
@@ -221,6 +221,8 @@ static int vol_opt(struct eng_flags *f, struct vol_opts *vo, const char *o, stru
 		vo->prop = o;
 	} else if (strcmp(o, "nocopy") == 0) {
 		vo->nocopy = true;
+	} else if (strcmp(o, "U") == 0) {
+		vo->chown_u = true;
 	} else if (strcmp(o, "dev") == 0 || strcmp(o, "nodev") == 0) {
 		vo->dev = o[0] == 'd';
 	} else if (strcmp(o, "exec") == 0 || strcmp(o, "noexec") == 0) {
@@ -288,8 +290,11 @@ static int vol_fill(struct eng_flags *f, struct eng_mount *m, char **parts, size
 			return r;
 	if (vo.nocopy && m->kind == ENG_MNT_BIND)
 		return brig_err_set(e, -EINVAL, "nocopy is for volumes, not bind mounts");
+	if (vo.chown_u && m->kind != ENG_MNT_BIND)
+		return brig_err_set(e, -EINVAL, "U is for bind mounts of a host path, not volumes");
 	m->readonly = vo.rw == 0;
 	m->nocopy = vo.nocopy;
+	m->chown_u = vo.chown_u;
 	if (vo.prop && !(m->propagation = strdup(vo.prop)))
 		return brig_err_oom(e);
 	return eng_bind_opts(m, false, false, vo.dev, vo.noexec, e);

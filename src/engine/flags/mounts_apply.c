@@ -97,12 +97,12 @@ size_t eng_flags_bind_count(const struct eng_flags *f)
 	return n;
 }
 
-int eng_flags_bind_get(const struct eng_flags *f, size_t i, const char **src, const char **dst)
+int eng_flags_bind_get(const struct eng_flags *f, size_t i, struct eng_bind_flag *out)
 {
 	for (size_t k = 0; k < f->n_mounts; k++)
 		if (f->mounts[k].kind == ENG_MNT_BIND && i-- == 0) {
-			*src = f->mounts[k].src;
-			*dst = f->mounts[k].dst;
+			const struct eng_mount *m = &f->mounts[k];
+			*out = (struct eng_bind_flag){ m->src, m->dst, m->readonly, m->chown_u };
 			return 0;
 		}
 	return -ENOENT;
