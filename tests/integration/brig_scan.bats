@@ -279,3 +279,83 @@ scan.world-writable /srv/drop\x1b[31m'
 	run -2 brig scan --db "$BATS_TEST_TMPDIR/nonexistent" localhost/scan:1
 	[[ $output == *"nonexistent"* ]] || { echo "$output"; false; }
 }
+
+# make_files_image NAME FILES_JSON: an oci-archive of one layer holding
+# FILES_JSON ([[path, mode, content or null for a directory], ...]),
+# loaded as localhost/NAME:1.
+make_files_image() {
+	local d=$BATS_TEST_TMPDIR/$1
+	python3 - "$d" "$1" "$2" <<-'PY'
+		import hashlib, io, json, os, sys, tarfile
+		d, name, files = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+		os.makedirs(d + "/blobs/sha256")
+		def put(b):
+		    h = hashlib.sha256(b).hexdigest()
+		    open(d + "/blobs/sha256/" + h, "wb").write(b)
+		    return "sha256:" + h, len(b)
+		buf = io.BytesIO()
+		with tarfile.open(fileobj=buf, mode="w") as t:
+		    for p, mode, data in files:
+		        ti = tarfile.TarInfo(p)
+		        ti.mode = mode
+		        if data is None:
+		            ti.type = tarfile.DIRTYPE
+		            t.addfile(ti)
+		        else:
+		            b = data.encode()
+		            ti.size = len(b)
+		            t.addfile(ti, io.BytesIO(b))
+		dg, n = put(buf.getvalue())
+		cfg = {"architecture": "amd64", "os": "linux", "config": {}, "rootfs": {"type": "layers", "diff_ids": [dg]}}
+		cd, cn = put(json.dumps(cfg).encode())
+		md, mn = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cn},
+		    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": dg, "size": n}]}).encode())
+		json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+		    "digest": md, "size": mn, "annotations": {"org.opencontainers.image.ref.name": "localhost/%s:1" % name}}]},
+		    open(d + "/index.json", "w"))
+		open(d + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+	PY
+	tar -C "$d" -cf "$d.tar" . || return 1
+	brig load -q -i "$d.tar" >/dev/null
+}
+
+# osv_record FILE ID ECOSYSTEM NAME EVENTS_JSON
+osv_record() {
+	printf '{"id": "%s", "affected": [{"package": {"ecosystem": "%s", "name": "%s"}, "ranges": [{"type": "ECOSYSTEM", "events": %s}]}]}\n' \
+		"$2" "$3" "$4" "$5" >"$1"
+}
+
+@test "scan: apk's database, Alpine releases and apk ordering" {
+	run make_files_image alp '[["etc", 493, null], ["etc/os-release", 420, "ID=alpine\nVERSION_ID=3.19.1\n"],
+		["lib", 493, null], ["lib/apk", 493, null], ["lib/apk/db", 493, null],
+		["lib/apk/db/installed", 420, "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\nP:libcrypto3\nV:3.1.4-r1\nA:x86_64\no:openssl\n\n"]]'
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	mkdir "$BATS_TEST_TMPDIR/adb"
+	osv_record "$BATS_TEST_TMPDIR/adb/a1.json" ALPINE-1 Alpine:v3.19 openssl '[{"introduced": "0"}, {"fixed": "3.1.4-r3"}]'
+	osv_record "$BATS_TEST_TMPDIR/adb/a2.json" ALPINE-2 Alpine:v3.18 musl '[{"introduced": "0"}, {"fixed": "9"}]'
+	osv_record "$BATS_TEST_TMPDIR/adb/a3.json" ALPINE-3 Alpine:v3.19 musl '[{"introduced": "0"}, {"fixed": "1.2.4_rc1"}]'
+	osv_record "$BATS_TEST_TMPDIR/adb/a4.json" ALPINE-4 Alpine:v3.19 musl '[{"introduced": "1.2.4_rc1"}, {"fixed": "1.2.4-r3"}]'
+	run -1 brig scan --db "$BATS_TEST_TMPDIR/adb" --format json localhost/alp:1
+	run python3 -c 'import json,sys; print(" ".join(sorted(f["Id"]+"="+f["Target"] for f in json.load(sys.stdin)["Findings"])))' <<<"$output"
+	[ "$output" = "ALPINE-1=pkg:apk/alpine/libcrypto3@3.1.4-r1?arch=x86_64&distro=alpine-3.19.1 ALPINE-4=pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1" ] || { echo "$output"; false; }
+}
+
+@test "scan: distroless status.d; a malformed dpkg record names file, record and field" {
+	run make_files_image dl '[["etc", 493, null], ["etc/os-release", 420, "ID=debian\nVERSION_ID=\"11\"\n"],
+		["var", 493, null], ["var/lib", 493, null], ["var/lib/dpkg", 493, null], ["var/lib/dpkg/status.d", 493, null],
+		["var/lib/dpkg/status.d/libc6", 420, "Package: libc6\nVersion: 2.31-13+deb11u7\nArchitecture: amd64\nSource: glibc\n"],
+		["var/lib/dpkg/status.d/libc6.md5sums", 420, "abc  lib/x\n"]]'
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	mkdir "$BATS_TEST_TMPDIR/ddb"
+	osv_record "$BATS_TEST_TMPDIR/ddb/d1.json" DEB-1 Debian:11 glibc '[{"introduced": "0"}, {"fixed": "2.31-13+deb11u8"}]'
+	osv_record "$BATS_TEST_TMPDIR/ddb/d2.json" DEB-2 Debian:12 glibc '[{"introduced": "0"}, {"fixed": "2.36-9"}]'
+	run -1 brig scan --db "$BATS_TEST_TMPDIR/ddb" --format json localhost/dl:1
+	run python3 -c 'import json,sys; print(" ".join(sorted(f["Id"]+"="+f["Target"] for f in json.load(sys.stdin)["Findings"])))' <<<"$output"
+	[ "$output" = "DEB-1=pkg:deb/debian/libc6@2.31-13%2Bdeb11u7?arch=amd64&distro=debian-11" ] || { echo "$output"; false; }
+	run make_files_image bad '[["var", 493, null], ["var/lib", 493, null], ["var/lib/dpkg", 493, null],
+		["var/lib/dpkg/status", 420, "Package: a\nStatus: install ok installed\nVersion: 1.0\n\nPackage: b\nStatus: install ok installed\n"]]'
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run -2 brig scan localhost/bad:1
+	[[ $output == *"/var/lib/dpkg/status: record 2 (b): Version: missing"* ]] || { echo "$output"; false; }
+}
