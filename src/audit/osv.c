@@ -79,18 +79,16 @@ static int range_events(const json_t *range, const struct bj_loc *at, struct osv
 	return r;
 }
 
-static const struct scan_pkg *sort_pkg;
-static int cmp_event(const void *a, const void *b)
+static int cmp_event(const void *a, const void *b, void *pkg)
 {
-	return vercmp(sort_pkg, ((const struct osv_event *)a)->v, ((const struct osv_event *)b)->v);
+	return vercmp(pkg, ((const struct osv_event *)a)->v, ((const struct osv_event *)b)->v);
 }
 
 /* Whether v is in the range; *fixed the first fix after v (or NULL). */
 static bool in_range(const struct scan_pkg *p, const char *v, struct osv_event *ev, size_t n,
 		     const char **fixed)
 {
-	sort_pkg = p;
-	qsort(ev, n, sizeof(*ev), cmp_event);
+	qsort_r(ev, n, sizeof(*ev), cmp_event, (void *)p);
 	bool aff = false;
 	for (size_t i = 0; i < n; i++) {
 		int c = vercmp(p, v, ev[i].v);

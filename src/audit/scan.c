@@ -13,7 +13,10 @@ int audit_scan_image(struct img_store *s, const struct img_descriptor *manifest,
 	struct img_manifest m = { 0 };
 	struct scan_fs fs = { 0 };
 	struct scan_pkgs ps = { 0 };
-	int rc = img_store_load_manifest(s, manifest, &m, e);
+	/* gc must not remove the blobs while they are read */
+	int rc = img_store_lease(s, e);
+	if (rc == 0)
+		rc = img_store_load_manifest(s, manifest, &m, e);
 	if (rc == 0)
 		rc = scan_fs_load(s, &m, &fs, e);
 	if (rc == 0)
