@@ -139,9 +139,8 @@ static int mode_checks(const struct scan_file *f, const char *abs, struct audit_
 	bool reg = f->type == 'f' || f->type == 'h';
 	if (reg && (f->mode & 04000))
 		rc = audit_add(r, "scan.setuid", AUDIT_MEDIUM, abs,
-			       "remove the bit if it is not needed (chmod u-s, or brig scan "
-			       "--defang)",
-			       refs_cis_4_8, e, "setuid file (mode %04o)", (unsigned)f->mode);
+			       "remove the bit if it is not needed (chmod u-s)", refs_cis_4_8, e,
+			       "setuid file (mode %04o)", (unsigned)f->mode);
 	if (rc == 0 && reg && (f->mode & 02000))
 		rc = audit_add(r, "scan.setgid", AUDIT_MEDIUM, abs,
 			       "remove the bit if it is not needed (chmod g-s)", refs_cis_4_8, e,
