@@ -229,8 +229,8 @@ int audit_report_print(FILE *out, const struct audit_report *r, const struct aud
 		    fputc('\n', out) == EOF)
 			rc = -EIO;
 	}
-	if (rc == 0 && fflush(out) == EOF)
-		rc = -errno;
+	if (rc == 0 && (fflush(out) == EOF || ferror(out)))
+		rc = -EIO;
 	if (rc < 0)
 		return brig_err_sys(e, -rc, "writing the report");
 	return fail ? AUDIT_EXIT_FINDINGS : AUDIT_EXIT_CLEAN;

@@ -194,21 +194,23 @@ static int os_release(const struct scan_fs *fs, struct scan_pkgs *p, struct brig
 	p->release = osrel_get(f, "VERSION_ID");
 	if (!p->distro)
 		return 0;
-	if (strcmp(p->distro, "debian") == 0) {
-		if (p->release && asprintf(&p->ecosystem, "Debian:%s", p->release) < 0)
-			p->ecosystem = NULL, errno = ENOMEM;
-		else if (!p->release)
-			p->ecosystem = strdup("Debian");
+	int n = 0;
+	if (strcmp(p->distro, "debian") == 0 && p->release) {
+		n = asprintf(&p->ecosystem, "Debian:%s", p->release);
+	} else if (strcmp(p->distro, "debian") == 0) {
+		p->ecosystem = strdup("Debian");
+		n = p->ecosystem ? 0 : -1;
 	} else if (strcmp(p->distro, "alpine") == 0 && p->release) {
 		/* VERSION_ID 3.19.1 -> v3.19 */
 		const char *dot = strchr(p->release, '.');
 		const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
-		int n = dot2 ? (int)(dot2 - p->release) : (int)strlen(p->release);
-		if (asprintf(&p->ecosystem, "Alpine:v%.*s", n, p->release) < 0)
-			p->ecosystem = NULL, errno = ENOMEM;
+		int len = dot2 ? (int)(dot2 - p->release) : (int)strlen(p->release);
+		n = asprintf(&p->ecosystem, "Alpine:v%.*s", len, p->release);
 	}
-	if (!p->ecosystem && errno == ENOMEM)
+	if (n < 0) {
+		p->ecosystem = NULL;
 		return brig_err_oom(e);
+	}
 	return 0;
 }
 
