@@ -334,6 +334,59 @@ static int judge_entry(struct unpack_ctx *c, struct archive_entry *ae, const cha
 	return entry_limits(c, ae);
 }
 
+ssize_t img_layer_entry_read(const struct img_layer_entry *ent, void *buf, size_t n)
+{
+	struct unpack_ctx *c = ent->priv;
+	la_ssize_t r = archive_read_data(c->tar, buf, n);
+	if (r < 0)
+		return c->stopped ? c->stopped : -EIO;
+	return (ssize_t)r;
+}
+
+static char visit_type(struct archive_entry *ae, const char *base)
+{
+	if (strncmp(base, ".wh.", 4) == 0)
+		return 'w';
+	if (archive_entry_hardlink(ae))
+		return 'h';
+	switch (archive_entry_filetype(ae)) {
+	case AE_IFREG:
+		return 'f';
+	case AE_IFDIR:
+		return 'd';
+	case AE_IFLNK:
+		return 'l';
+	case AE_IFIFO:
+		return 'p';
+	case AE_IFCHR:
+		return 'c';
+	case AE_IFBLK:
+		return 'b';
+	default:
+		return '?';
+	}
+}
+
+/* Check-only mode with a visitor: hand it the entry. */
+static int visit_entry(struct unpack_ctx *c, struct archive_entry *ae)
+{
+	const char *slash = strrchr(c->path, '/');
+	const char *base = slash ? slash + 1 : c->path;
+	char type = visit_type(ae, base);
+	const char *hl = archive_entry_hardlink(ae);
+	struct img_layer_entry ent = {
+		.path = c->path,
+		.type = type,
+		.mode = archive_entry_mode(ae) & 07777,
+		.uid = (uid_t)archive_entry_uid(ae),
+		.gid = (gid_t)archive_entry_gid(ae),
+		.size = archive_entry_size_is_set(ae) ? (uint64_t)archive_entry_size(ae) : 0,
+		.link = hl ? hl : (type == 'l' ? archive_entry_symlink(ae) : NULL),
+		.priv = c,
+	};
+	return c->o->visit(c->o->visit_arg, &ent, c->e);
+}
+
 int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae)
 {
 	const char *name = archive_entry_pathname(ae);
@@ -341,6 +394,8 @@ int layer_extract_entry(struct unpack_ctx *c, struct archive_entry *ae)
 		name = "";
 	(void)snprintf(c->cur, sizeof(c->cur), "%s", name); /* may be cut: messages only */
 	int r = judge_entry(c, ae, name);
+	if (r == 0 && c->root < 0 && c->o->visit)
+		return visit_entry(c, ae);
 	if (r < 0 || c->root < 0)
 		return r;
 	const char *slash = strrchr(c->path, '/');

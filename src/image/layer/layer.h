@@ -18,6 +18,8 @@
 #include "common/common.h"
 #include "image/compression-internal.h"
 
+#include <sys/types.h>
+
 /* "sha256:" + 64 hex digits + NUL */
 #define IMG_DIGEST_LEN (7 + 64 + 1)
 
@@ -36,7 +38,34 @@ const char *img_compression_name(enum img_compression c);
 /* Warnings kept as text in img_unpack_result.notes (the rest are counted). */
 #define IMG_LAYER_MAX_NOTES 32
 
+/*
+ * One entry of a layer as a visitor sees it (check-only mode, dest_dirfd
+ * -1): path cleaned and relative ("" is the layer root), type one of
+ * 'f' file, 'd' directory, 'l' symlink, 'h' hard link, 'p' fifo, 'c'/'b'
+ * devices, 'w' a whiteout (path names the ".wh." entry itself).  link is
+ * the symlink or hard link target (NULL otherwise).  A regular file's data
+ * may be read with img_layer_entry_read while the visitor runs.
+ */
+struct img_layer_entry {
+	const char *path;
+	char type;
+	mode_t mode; /* permission bits with setuid/setgid/sticky */
+	uid_t uid;
+	gid_t gid;
+	uint64_t size;
+	const char *link;
+	void *priv; /* the reader */
+};
+/* Up to n bytes of the entry's data: the count read, 0 at its end, or a
+ * negative errno. */
+ssize_t img_layer_entry_read(const struct img_layer_entry *ent, void *buf, size_t n);
+typedef int (*img_layer_visit_fn)(void *arg, const struct img_layer_entry *ent, struct brig_err *e);
+
 struct img_unpack_opts {
+	/* With dest_dirfd -1: called for every entry once it passed the
+	 * limits (and the strict rules); a negative return stops the read. */
+	img_layer_visit_fn visit;
+	void *visit_arg;
 	uint64_t max_entries; /* entries in the tar stream */
 	uint64_t max_path; /* bytes in an entry's name or link target */
 	uint64_t max_total_bytes; /* uncompressed stream (and compressed input) */
