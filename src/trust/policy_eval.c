@@ -143,11 +143,18 @@ int trust_policy_decide(const struct trust_policy *p, const char *transport,
 	size_t at = 0;
 	if (has_reject(rs, &at)) {
 		out->decided_by = (int)at;
-		(void)brig_snprintf(
-			out->reason, sizeof(out->reason),
-			"the policy rejects every image in this scope (requirement %zu: "
-			"reject)",
-			at + 1);
+		if (p->builtin)
+			(void)brig_snprintf(
+				out->reason, sizeof(out->reason),
+				"brig's built-in policy: a tag must be signed by a key "
+				"the policy names, and none is named (write %s, or pull "
+				"by digest)",
+				TRUST_POLICY_FILE);
+		else
+			(void)brig_snprintf(out->reason, sizeof(out->reason),
+					    "the policy rejects every image in this scope "
+					    "(requirement %zu: reject)",
+					    at + 1);
 		return 0;
 	}
 	for (size_t i = 0; i < rs->n; i++) {

@@ -233,7 +233,7 @@ static void test_decide(void **state)
 	/* brig's built-in default: tags refused, digests accepted. */
 	struct brig_err e = { 0 };
 	assert_int_equal(trust_policy_builtin(&p, &e), 0);
-	decide(p, "example.com/x:1", NULL, TRUST_REJECT, "rejects every image");
+	decide(p, "example.com/x:1", NULL, TRUST_REJECT, "a tag must be signed by a key");
 	decide(p, "example.com/x@" DA, NULL, TRUST_ACCEPT, "pinned by digest");
 	trust_policy_free(p);
 	p = parse("{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"/k\"}]}");

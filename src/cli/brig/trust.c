@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brig trust explain: which scope of the signature policy applies to an
+ * image, its requirements, and the decision (docs/trust.md). */
+#include "cli/brig/brig-internal.h"
+#include "trust/policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *identity_json(const struct trust_identity *id)
+{
+	json_t *o = json_pack("{s:s}", "type", trust_ident_kind_name(id->kind));
+	if (o && id->docker_reference)
+		json_object_set_new(o, "dockerReference", json_string(id->docker_reference));
+	if (o && id->docker_repository)
+		json_object_set_new(o, "dockerRepository", json_string(id->docker_repository));
+	if (o && id->prefix) {
+		json_object_set_new(o, "prefix", json_string(id->prefix));
+		json_object_set_new(o, "signedPrefix", json_string(id->signed_prefix));
+	}
+	return o;
+}
+
+/* One requirement, with key data counted, not shown. */
+static json_t *req_json(const struct trust_req *q)
+{
+	json_t *o = json_pack("{s:s}", "type", trust_req_kind_name(q->kind));
+	if (!o || q->kind == TRUST_REQ_ACCEPT_ANYTHING || q->kind == TRUST_REQ_REJECT)
+		return o;
+	if (q->kind == TRUST_REQ_SIGNED_BY)
+		json_object_set_new(o, "keyType", json_string("GPGKeys"));
+	if (q->key_paths)
+		json_object_set_new(o, "keyPaths", strv_json(q->key_paths));
+	if (q->n_key_datas)
+		json_object_set_new(o, "keyDatas", json_integer((json_int_t)q->n_key_datas));
+	if (q->fulcio)
+		json_object_set_new(o, "fulcio",
+				    json_pack("{s:s?,s:s,s:s}", "caPath", q->fulcio->ca_path,
+					      "oidcIssuer", q->fulcio->oidc_issuer, "subjectEmail",
+					      q->fulcio->subject_email));
+	if (q->rekor_paths)
+		json_object_set_new(o, "rekorPublicKeyPaths", strv_json(q->rekor_paths));
+	json_object_set_new(o, "signedIdentity", identity_json(&q->identity));
+	json_object_set_new(o, "verifier", json_string("signature check not available"));
+	return o;
+}
+
+static json_t *explain_json(const struct trust_policy *p, const char *image,
+			    const struct trust_decision *d)
+{
+	json_t *reqs = json_array();
+	for (size_t i = 0; reqs && i < d->match.reqs->n; i++)
+		json_array_append_new(reqs, req_json(&d->match.reqs->v[i]));
+	return json_pack("{s:s,s:s,s:s,s:b,s:s?,s:s?,s:o,s:s,s:s}", "image", image, "transport",
+			 "docker", "policy", p->file, "builtin", p->builtin, "policyTransport",
+			 d->match.transport, "scope", d->match.scope, "requirements", reqs,
+			 "decision", d->verdict == TRUST_ACCEPT ? "accept" : "reject", "reason",
+			 d->reason);
+}
+
+static void put(const char *label, const char *s)
+{
+	_cleanup_free_ char *safe = brig_term_escape(s, strlen(s));
+	printf("%-14s%s\n", label, safe ? safe : "?");
+}
+
+static void explain_text(json_t *j)
+{
+	put("Image:", json_string_value(json_object_get(j, "image")));
+	put("Policy:", json_string_value(json_object_get(j, "policy")));
+	const char *scope = json_string_value(json_object_get(j, "scope"));
+	_cleanup_free_ char *where = NULL;
+	if (!scope)
+		where = strdup("default (no scope of \"transports\" matched)");
+	else if (asprintf(&where, "transports.%s[\"%s\"]%s",
+			  json_string_value(json_object_get(j, "policyTransport")), scope,
+			  *scope ? "" : " (the transport's default)") < 0)
+		where = NULL;
+	put("Scope:", where ? where : "?");
+	printf("Requirements:\n");
+	size_t i;
+	json_t *q;
+	json_array_foreach(json_object_get(j, "requirements"), i, q)
+	{
+		_cleanup_free_ char *s = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
+		_cleanup_free_ char *safe = s ? brig_term_escape(s, strlen(s)) : NULL;
+		printf("  %zu. %s\n", i + 1, safe ? safe : "?");
+	}
+	put("Decision:", json_string_value(json_object_get(j, "decision")));
+	put("Reason:", json_string_value(json_object_get(j, "reason")));
+}
+
+int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT_VALUE("signature-policy", 0, "FILE",
+			  "the containers-policy.json to read (default: /etc/brig/policy.json, "
+			  "else brig's built-in policy)"),
+		OPT_VALUE("format", 0, "FORMAT", "json: one JSON object"),
+		{ 0 },
+	};
+	(void)g;
+	_cleanup_free_ char **pos = NULL;
+	size_t npos = 0;
+	int p = brig_parse("trust explain", "IMAGE", o, argc, argv, &pos, &npos, 1, 1);
+	if (p <= 0)
+		return p < 0 ? BRIG_EXIT_FAIL : 0;
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (o[1].value && strcmp(o[1].value, "json") != 0) {
+		brig_err_set(&e, -EINVAL, "--format: \"%s\" is not \"json\"", o[1].value);
+		return brig_fail(&e);
+	}
+	_cleanup_trust_policy_ struct trust_policy *pol = NULL;
+	struct img_ref ref = { 0 };
+	struct trust_decision d;
+	int r = trust_policy_load(o[0].value, &pol, &e);
+	if (r == 0)
+		r = img_ref_parse(pos[0], &ref, &e);
+	if (r == 0)
+		r = trust_policy_decide(pol, "docker", &ref, NULL, &d, &e);
+	_cleanup_free_ char *name = r == 0 ? img_ref_string(&ref) : NULL;
+	img_ref_clear(&ref);
+	if (r < 0) {
+		brig_err_wrap(&e, "trust explain %s", pos[0]);
+		return brig_fail(&e);
+	}
+	_cleanup_json_ json_t *j = name ? explain_json(pol, name, &d) : NULL;
+	if (!j) {
+		brig_err_oom(&e);
+		return brig_fail(&e);
+	}
+	if (o[1].value) {
+		if (json_dumpf(j, stdout, JSON_INDENT(2)) < 0 || putchar('\n') == EOF)
+			return BRIG_EXIT_FAIL;
+	} else {
+		explain_text(j);
+	}
+	return fflush(stdout) == 0 ? 0 : BRIG_EXIT_FAIL;
+}

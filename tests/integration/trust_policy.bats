@@ -1,0 +1,183 @@
+#!/usr/bin/env bats
+# brig's signature policy against skopeo as the oracle (issue 11): for a
+# table of containers-policy.json files and references to unsigned images
+# in Debian's docker-registry on 127.0.0.1, `brig trust explain` decides
+# as `skopeo --policy P copy` does (accepted: the copy succeeds; rejected:
+# skopeo refuses the source image).  See docs/trust.md.
+
+bats_require_minimum_version 1.5.0
+
+SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
+
+load ../lib/registry
+
+setup_file() {
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	command -v skopeo >/dev/null || return 0
+	command -v jq >/dev/null || return 0
+	[ -x /usr/bin/docker-registry ] || return 0
+	local d=$BATS_FILE_TMPDIR brig=${BRIG_BUILD:?}/src/cli/brig/brig
+	"$SCRIPTS/mkrootfs.sh" "$d/rootfs" >/dev/null
+	tar -C "$d/rootfs" --numeric-owner -cf "$d/rootfs.tar" .
+	rm -rf "$d/rootfs"
+	"$brig" --root "$d/src" import "$d/rootfs.tar" localhost/bb:1 >/dev/null
+	"$brig" --root "$d/src" save --format oci-archive -o "$d/img.tar" localhost/bb:1
+	"$SCRIPTS/registry-test.sh" start "$d/reg" >/dev/null
+	local p
+	p=$(cat "$d/reg/port")
+	skopeo copy -q --dest-cert-dir "$d/reg" "oci-archive:$d/img.tar" \
+		"docker://127.0.0.1:$p/test/img:1" >/dev/null
+	skopeo copy -q --dest-cert-dir "$d/reg" "oci-archive:$d/img.tar" \
+		"docker://127.0.0.1:$p/other/img:1" >/dev/null
+	skopeo inspect --cert-dir "$d/reg" --format '{{.Digest}}' \
+		"docker://127.0.0.1:$p/test/img:1" >"$d/digest"
+	# No lookaside from the host's registries.d: unsigned for every peer.
+	mkdir -p "$d/registries.d"
+}
+
+teardown_file() {
+	"$SCRIPTS/registry-test.sh" stop "$BATS_FILE_TMPDIR/reg" || true
+}
+
+setup() {
+	registry_needs
+	command -v jq >/dev/null || skip "jq is not installed"
+	D=$BATS_FILE_TMPDIR
+	P=$(cat "$D/reg/port")
+	H=127.0.0.1:$P
+	DIG=$(cat "$D/digest")
+	[[ $DIG == sha256:* ]] || skip "no digest of the test image (setup_file failed)"
+	REFS=("$H/test/img:1" "$H/other/img:1" "$H/test/img@$DIG")
+	A='[{"type":"insecureAcceptAnything"}]'
+	R='[{"type":"reject"}]'
+}
+
+# skopeo's decision for REF under POLICY: accept, reject, or error (any
+# other failure, printed).
+skopeo_decides() {
+	local out dest=$BATS_TEST_TMPDIR/oci-$RANDOM
+	if out=$(skopeo --policy "$1" --registries.d "$D/registries.d" copy -q \
+		--src-tls-verify=false "docker://$2" "oci:$dest:x" 2>&1); then
+		echo accept
+	elif [[ $out == *"rejected by policy"* || $out == *"Source image rejected"* ]]; then
+		echo reject
+	else
+		echo "error: $out"
+	fi
+	rm -rf "$dest"
+}
+
+brig_decides() {
+	"$BRIG" trust explain --signature-policy "$1" --format json "$2" | jq -r .decision
+}
+
+# compare NAME JSON: write the policy, then for every reference compare
+# brig's decision with skopeo's; prints each and fails on any difference.
+compare() {
+	local f=$BATS_TEST_TMPDIR/$1.json ref s b bad=0
+	printf '%s\n' "$2" >"$f"
+	for ref in "${REFS[@]}"; do
+		s=$(skopeo_decides "$f" "$ref")
+		b=$(brig_decides "$f" "$ref" 2>&1)
+		echo "$1 $ref: skopeo=$s brig=$b"
+		[[ $s == accept || $s == reject ]] || bad=1
+		[ "$s" = "$b" ] || bad=1
+	done
+	return $bad
+}
+
+@test "trust policy: insecureAcceptAnything and reject as default" {
+	run compare accept "{\"default\":$A}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"test/img:1: skopeo=accept brig=accept"* ]] || false
+	run compare reject "{\"default\":$R}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"test/img:1: skopeo=reject brig=reject"* ]] || false
+}
+
+@test "trust policy: a scope per registry, namespace and repository" {
+	run compare ns "{\"default\":$R,\"transports\":{\"docker\":{\"$H/test\":$A}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run compare repo "{\"default\":$A,\"transports\":{\"docker\":{\"$H/test/img\":$R}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run compare host "{\"default\":$R,\"transports\":{\"docker\":{\"$H\":$A}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run compare transport-default "{\"default\":$A,\"transports\":{\"docker\":{\"\":$R}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run compare other-transport \
+		"{\"default\":$A,\"transports\":{\"docker-archive\":{\"\":$R}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust policy: wildcards, and the most specific scope wins" {
+	run compare wildcard "{\"default\":$R,\"transports\":{\"docker\":{\"*.0.1\":$A}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run compare wildcards "{\"default\":$R,\"transports\":{\"docker\":{\"*.1\":$R,\"*.0.0.1\":$A}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run compare host-over-wildcard \
+		"{\"default\":$A,\"transports\":{\"docker\":{\"*.0.1\":$A,\"$H\":$R}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run compare nested "{\"default\":$A,\"transports\":{\"docker\":{\"$H\":$R,\"$H/test\":$A,\"$H/test/img:1\":$R}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"test/img:1: skopeo=reject brig=reject"* ]] || false
+	[[ $output == *"test/img@$DIG: skopeo=accept brig=accept"* ]] || false
+}
+
+@test "trust policy: a scope pinned by digest" {
+	run compare digest "{\"default\":$R,\"transports\":{\"docker\":{\"$H/test/img@$DIG\":$A}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"test/img@$DIG: skopeo=accept brig=accept"* ]] || false
+	[[ $output == *"test/img:1: skopeo=reject brig=reject"* ]] || false
+}
+
+@test "trust policy: signature requirements refuse unsigned images" {
+	run compare signedby "{\"default\":$A,\"transports\":{\"docker\":{\"$H/test\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"$D/none.gpg\"}]}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"test/img:1: skopeo=reject brig=reject"* ]] || false
+	run compare sigstore "{\"default\":[{\"type\":\"insecureAcceptAnything\"},{\"type\":\"sigstoreSigned\",\"keyPath\":\"$D/none.pub\"}]}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"other/img:1: skopeo=reject brig=reject"* ]] || false
+}
+
+@test "trust explain: the scope, the requirements, and no pretended verification" {
+	local f=$BATS_TEST_TMPDIR/p.json
+	printf '%s\n' "{\"default\":$R,\"transports\":{\"docker\":{\"$H/test\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"/k.pub\"}]}}}" >"$f"
+	run "$BRIG" trust explain --signature-policy "$f" "$H/test/img:1"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"Scope:        transports.docker[\"$H/test\"]"* ]] || false
+	[[ $output == *'"type":"sigstoreSigned"'* ]] || false
+	[[ $output == *"Decision:     reject"* ]] || false
+	[[ $output == *"signature check not available"* ]] || false
+	run "$BRIG" trust explain --signature-policy "$f" --format json "$H/other/img:1"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run jq -r '.scope == null and .decision == "reject" and .requirements[0].type == "reject"' <<<"$output"
+	[ "$output" = true ] || false
+}
+
+@test "trust explain: a policy with an unknown field is refused, naming file and field" {
+	local f=$BATS_TEST_TMPDIR/bad.json
+	printf '%s\n' "{\"default\":$A,\"transports\":{\"docker\":{\"example.com\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPth\":\"/k\"}]}}}" >"$f"
+	run "$BRIG" trust explain --signature-policy "$f" example.com/a:1
+	echo "$output"
+	[ "$status" -eq 125 ] || false
+	[[ $output == *"$f: transports.docker[\"example.com\"][0].keyPth: unknown key"* ]] || false
+	# skopeo refuses it too.
+	run skopeo --policy "$f" copy --src-tls-verify=false "docker://$H/test/img:1" "oci:$BATS_TEST_TMPDIR/o:x"
+	[ "$status" -ne 0 ] || false
+}
