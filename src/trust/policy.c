@@ -206,16 +206,26 @@ int trust_policy_load(const char *path, struct trust_policy **out, struct brig_e
 	const char *file = path ? path : TRUST_POLICY_FILE;
 	_cleanup_close_ int fd = BRIG_RETRY(
 		open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-	if (fd < 0 && errno == ENOENT && !path)
-		return trust_policy_builtin(out, e);
-	if (fd < 0)
+	int r;
+	if (fd < 0 && errno == ENOENT && !path) {
+		r = trust_policy_builtin(out, e);
+	} else if (fd < 0) {
 		return brig_err_sys(e, errno, "signature policy %s", file);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
-	int r = brig_file_trusted(fd, file, e);
-	if (r < 0 || (r = brig_read_fd(fd, file, TRUST_POLICY_MAX, &buf, &len, e)) < 0)
+	} else {
+		_cleanup_free_ char *buf = NULL;
+		size_t len = 0;
+		r = brig_file_trusted(fd, file, e);
+		if (r < 0 || (r = brig_read_fd(fd, file, TRUST_POLICY_MAX, &buf, &len, e)) < 0)
+			return r;
+		r = trust_policy_parse(buf, len, file, out, e);
+	}
+	if (r < 0 || path)
 		return r;
-	return trust_policy_parse(buf, len, file, out, e);
+	if ((r = trust_brig_settings_load(TRUST_POLICY_D, *out, e)) < 0) {
+		trust_policy_free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 void trust_policy_free(struct trust_policy *p)

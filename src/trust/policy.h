@@ -97,7 +97,9 @@ struct trust_policy {
 	bool builtin; /* brig's shipped default (no policy file) */
 	/* brig's own rule (not in containers-policy.json): a reference pinned
 	 * by digest is accepted when no scope of "transports" names it (the
-	 * policy's "default" applies).  Set in the built-in default only. */
+	 * policy's "default" applies).  On for the system's policy (the file
+	 * or the built-in one) unless TRUST_POLICY_D turns it off; off for a
+	 * policy named with --signature-policy, read as podman reads it. */
 	bool accept_pinned_digests;
 	struct trust_reqs dflt;
 	struct trust_transport *transports;
@@ -109,9 +111,9 @@ struct trust_policy {
  * key`). */
 int trust_policy_parse(const char *buf, size_t len, const char *file, struct trust_policy **out,
 		       struct brig_err *e);
-/* Read a policy: path, or NULL for the system's (TRUST_POLICY_FILE); with
- * path NULL and no such file, brig's built-in default
- * (trust_policy_builtin).  The file must be trusted
+/* Read a policy: path, or NULL for the system's (TRUST_POLICY_FILE, with
+ * brig's settings from TRUST_POLICY_D); with path NULL and no such file,
+ * brig's built-in default (trust_policy_builtin).  The file must be trusted
  * (brig_file_trusted) and at most TRUST_POLICY_MAX bytes. */
 int trust_policy_load(const char *path, struct trust_policy **out, struct brig_err *e);
 /* brig's shipped default: tags must be signed by a key the policy names
@@ -127,6 +129,12 @@ static inline void trust_policy_freep(struct trust_policy **p)
 #define _cleanup_trust_policy_ _cleanup_(trust_policy_freep)
 
 #define TRUST_POLICY_FILE "/etc/brig/policy.json"
+#define TRUST_POLICY_D "/etc/brig/policy.d"
+
+/* brig's settings (docs/trust.md): every file of DIR named NAME.json, in name order, each an
+ * object with only "acceptPinnedDigests" (boolean); a later file wins.
+ * Sets p->accept_pinned_digests (true when DIR is absent or silent). */
+int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct brig_err *e);
 #define TRUST_POLICY_BUILTIN_JSON "{\"default\":[{\"type\":\"reject\"}]}"
 
 const char *trust_req_kind_name(enum trust_req_kind k);

@@ -60,11 +60,11 @@ static json_t *explain_json(const struct trust_policy *p, const char *image,
 	json_t *reqs = json_array();
 	for (size_t i = 0; reqs && i < d->match.reqs->n; i++)
 		json_array_append_new(reqs, req_json(&d->match.reqs->v[i]));
-	return json_pack("{s:s,s:s,s:s,s:b,s:s?,s:s?,s:o,s:s,s:s}", "image", image, "transport",
-			 "docker", "policy", p->file, "builtin", p->builtin, "policyTransport",
-			 d->match.transport, "scope", d->match.scope, "requirements", reqs,
-			 "decision", d->verdict == TRUST_ACCEPT ? "accept" : "reject", "reason",
-			 d->reason);
+	return json_pack("{s:s,s:s,s:s,s:b,s:b,s:s?,s:s?,s:o,s:s,s:s}", "image", image, "transport",
+			 "docker", "policy", p->file, "builtin", p->builtin, "acceptPinnedDigests",
+			 p->accept_pinned_digests, "policyTransport", d->match.transport, "scope",
+			 d->match.scope, "requirements", reqs, "decision",
+			 d->verdict == TRUST_ACCEPT ? "accept" : "reject", "reason", d->reason);
 }
 
 static void put(const char *label, const char *s)
@@ -86,6 +86,10 @@ static void explain_text(json_t *j)
 			  *scope ? "" : " (the transport's default)") < 0)
 		where = NULL;
 	put("Scope:", where ? where : "?");
+	if (json_is_true(json_object_get(j, "acceptPinnedDigests")))
+		put("brig's rule:",
+		    "a reference pinned by digest is accepted where no scope "
+		    "names it (" TRUST_POLICY_D ")");
 	printf("Requirements:\n");
 	size_t i;
 	json_t *q;

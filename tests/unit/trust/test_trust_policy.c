@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trust/policy.h"
 
@@ -229,12 +230,53 @@ static void test_builtin(void **state)
 	trust_policy_free(p);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_settings(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/brig-policy-d-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct trust_policy p = { 0 };
+	struct brig_err e = { 0 };
+	assert_int_equal(trust_brig_settings_load("/nonexistent/policy.d", &p, &e), 0);
+	assert_true(p.accept_pinned_digests);
+	put(dir, "10-a.json", "{\"acceptPinnedDigests\": false}");
+	put(dir, "README", "not read");
+	assert_int_equal(trust_brig_settings_load(dir, &p, &e), 0);
+	assert_false(p.accept_pinned_digests);
+	put(dir, "20-b.json", "{\"acceptPinnedDigests\": true}");
+	assert_int_equal(trust_brig_settings_load(dir, &p, &e), 0);
+	assert_true(p.accept_pinned_digests);
+	put(dir, "30-c.json", "{\"acceptPinnedDigest\": true}");
+	assert_int_equal(trust_brig_settings_load(dir, &p, &e), -EINVAL);
+	char want[256];
+	snprintf(want, sizeof(want), "%s/30-c.json: acceptPinnedDigest: unknown key", dir);
+	assert_string_equal(brig_err_str(&e), want);
+	brig_err_clear(&e);
+	const char *names[] = { "10-a.json", "20-b.json", "30-c.json", "README" };
+	for (size_t i = 0; i < 4; i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),     cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_contents), cmocka_unit_test(test_size_limit),
-		cmocka_unit_test(test_builtin),
+		cmocka_unit_test(test_builtin),  cmocka_unit_test(test_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
