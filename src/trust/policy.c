@@ -29,26 +29,6 @@ const char *trust_req_kind_name(enum trust_req_kind k)
 	return "?";
 }
 
-bool trust_transport_known(const char *t)
-{
-	static const char *const known[] = { "docker",
-					     "docker-archive",
-					     "oci-archive",
-					     "oci",
-					     "dir",
-					     "docker-daemon",
-					     "containers-storage",
-					     "atomic",
-					     "ostree",
-					     "sif",
-					     "tarball",
-					     NULL };
-	for (const char *const *k = known; *k; k++)
-		if (strcmp(*k, t) == 0)
-			return true;
-	return false;
-}
-
 /* `transports.T["SCOPE"]`, with anything unprintable in SCOPE shown as ?. */
 static void scope_loc(struct bj_loc *out, const struct bj_loc *tr, const char *scope)
 {

@@ -142,9 +142,6 @@ const char *trust_ident_kind_name(enum trust_ident_kind k);
 
 /* ---- which scope applies ------------------------------------------------ */
 
-/* The transports whose images brig names with a Docker reference. */
-bool trust_transport_known(const char *transport);
-
 struct trust_match {
 	const char *transport; /* the policy's transport entry, or NULL */
 	/* The scope that applied: a key of transports[transport] ("" is its

@@ -60,6 +60,7 @@ skopeo_decides() {
 		--src-tls-verify=false "docker://$2" "oci:$dest:x" 2>&1); then
 		echo accept
 	elif [[ $out == *"rejected by policy"* || $out == *"Source image rejected"* ]]; then
+		printf '%s\n' "$out" >>"$BATS_TEST_TMPDIR/skopeo-rejections"
 		echo reject
 	else
 		echo "error: $out"
@@ -147,6 +148,9 @@ compare() {
 	echo "$output"
 	[ "$status" -eq 0 ] || false
 	[[ $output == *"test/img:1: skopeo=reject brig=reject"* ]] || false
+	run cat "$BATS_TEST_TMPDIR/skopeo-rejections"
+	echo "$output"
+	[[ $output == *"no signature exists"* ]] || false
 	run compare sigstore "{\"default\":[{\"type\":\"insecureAcceptAnything\"},{\"type\":\"sigstoreSigned\",\"keyPath\":\"$D/none.pub\"}]}"
 	echo "$output"
 	[ "$status" -eq 0 ] || false
