@@ -47,8 +47,6 @@ static void scope_loc(struct bj_loc *out, const struct bj_loc *tr, const char *s
 
 static int docker_scope_check(const char *s, const struct bj_loc *at, struct brig_err *e)
 {
-	if (!*s)
-		return 0;
 	if (strncmp(s, "*.", 2) == 0) {
 		if (!trust_hostname_valid(s + 2))
 			return bj_fail(e, at, "not a valid wildcard scope (*.DOMAIN, no port)");
@@ -68,6 +66,33 @@ static int docker_scope_check(const char *s, const struct bj_loc *at, struct bri
 	return 0;
 }
 
+/* oci, oci-archive, dir: an absolute path in canonical form, not "/". */
+static int path_scope_check(const char *s, const struct bj_loc *at, struct brig_err *e)
+{
+	size_t n = strlen(s);
+	bool ok = s[0] == '/' && n > 1 && s[n - 1] != '/' && !strstr(s, "//") &&
+		!strstr(s, "/./") && !strstr(s, "/../") && strcmp(s + n - 2, "/.") != 0 &&
+		(n < 3 || strcmp(s + n - 3, "/..") != 0);
+	if (!ok)
+		return bj_fail(e, at, "not an absolute path in canonical form (\"/\": use \"\")");
+	return 0;
+}
+
+/* A scope of transport t, by that transport's rules (containers/image's
+ * ValidatePolicyConfigurationScope; "" is always allowed). */
+static int scope_check(const char *t, const char *s, const struct bj_loc *at, struct brig_err *e)
+{
+	if (!*s)
+		return 0;
+	if (strcmp(t, "docker") == 0)
+		return docker_scope_check(s, at, e);
+	if (strcmp(t, "oci") == 0 || strcmp(t, "oci-archive") == 0 || strcmp(t, "dir") == 0)
+		return path_scope_check(s, at, e);
+	if (strcmp(t, "docker-archive") == 0 || strcmp(t, "docker-daemon") == 0)
+		return bj_fail(e, at, "%s supports no scope but \"\"", t);
+	return 0;
+}
+
 static int parse_scopes(const char *tname, const json_t *obj, const struct bj_loc *at,
 			struct trust_transport *t, struct brig_err *e)
 {
@@ -84,7 +109,7 @@ static int parse_scopes(const char *tname, const json_t *obj, const struct bj_lo
 	{
 		struct bj_loc sl;
 		scope_loc(&sl, at, key);
-		if (strcmp(tname, "docker") == 0 && (r = docker_scope_check(key, &sl, e)) < 0)
+		if ((r = scope_check(tname, key, &sl, e)) < 0)
 			return r;
 		struct trust_scope *s = &t->scopes[t->n];
 		if (!(s->name = strdup(key)))

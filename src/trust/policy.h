@@ -160,6 +160,16 @@ struct trust_match {
 int trust_policy_lookup(const struct trust_policy *p, const char *transport,
 			const struct img_ref *ref, struct trust_match *out, struct brig_err *e);
 
+/*
+ * The same for an image named by a path (transport "oci-archive", "oci",
+ * "dir", "docker-archive"): path absolute, with symlinks resolved (as
+ * containers/image resolves it).  oci-archive, oci, dir: the scope equal to
+ * path, then each parent directory but "/"; docker-archive: none; then
+ * the transport's "" scope, then "default".
+ */
+int trust_policy_lookup_path(const struct trust_policy *p, const char *transport, const char *path,
+			     struct trust_match *out, struct brig_err *e);
+
 /* ---- identities ---------------------------------------------------------- */
 
 /*
@@ -182,7 +192,8 @@ enum trust_verdict {
  * caller knows of it, e.g. its manifest digest and signatures) signed as
  * req demands?  1: yes; 0: no, with the reason in why; <0: an error (e).
  */
-typedef int (*trust_verify_fn)(const struct trust_req *req, const struct img_ref *ref, void *ctx,
+typedef int (*trust_verify_fn)(const struct trust_req *req,
+			       const struct img_ref *ref /* NULL: named by a path */, void *ctx,
 			       char *why, size_t why_len, struct brig_err *e);
 
 struct trust_verifiers {
@@ -209,5 +220,11 @@ struct trust_decision {
 int trust_policy_decide(const struct trust_policy *p, const char *transport,
 			const struct img_ref *ref, const struct trust_verifiers *v,
 			struct trust_decision *out, struct brig_err *e);
+
+/* trust_policy_decide for an image named by a path (trust_policy_lookup_path);
+ * verifiers get a NULL reference. */
+int trust_policy_decide_path(const struct trust_policy *p, const char *transport, const char *path,
+			     const struct trust_verifiers *v, struct trust_decision *out,
+			     struct brig_err *e);
 
 #endif

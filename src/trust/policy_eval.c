@@ -8,8 +8,9 @@
  * then "*.DOMAIN" wildcards from the longest (the host without its port
  * losing one leading label at a time: a.b.example.com gives
  * *.b.example.com, *.example.com, *.com), then the transport's "" scope,
- * then the policy's "default".  Other transports: their "" scope, then
- * "default".
+ * then the policy's "default".  Images named by a path (oci-archive, oci,
+ * dir): the path, each parent directory but "/", "", "default";
+ * docker-archive: "", then "default" (as containers/image).
  */
 #include "trust/policy-internal.h"
 
@@ -125,16 +126,32 @@ static int check_signed(const struct trust_req *q, const struct img_ref *ref,
 	return fn(q, ref, v->ctx, why, why_len, e);
 }
 
-int trust_policy_decide(const struct trust_policy *p, const char *transport,
-			const struct img_ref *ref, const struct trust_verifiers *v,
-			struct trust_decision *out, struct brig_err *e)
+static void reject_reason(const struct trust_policy *p, const struct img_ref *ref, size_t at,
+			  struct trust_decision *out)
 {
-	*out = (struct trust_decision){ .verdict = TRUST_REJECT, .decided_by = -1 };
-	int r = trust_policy_lookup(p, transport, ref, &out->match, e);
-	if (r < 0)
-		return r;
+	out->decided_by = (int)at;
+	if (p->builtin)
+		(void)brig_snprintf(out->reason, sizeof(out->reason),
+				    "brig's built-in policy: %s must be signed by a key the policy "
+				    "names, and none is named (write %s%s)",
+				    ref ? "a tag" : "an image", TRUST_POLICY_FILE,
+				    ref ? ", or pull by digest" : "");
+	else
+		(void)brig_snprintf(
+			out->reason, sizeof(out->reason),
+			"the policy rejects every image in this scope (requirement %zu: "
+			"reject)",
+			at + 1);
+}
+
+/* The decision over out->match, already looked up; ref NULL for an image
+ * named by a path. */
+static int decide_match(const struct trust_policy *p, const struct img_ref *ref,
+			const struct trust_verifiers *v, struct trust_decision *out,
+			struct brig_err *e)
+{
 	const struct trust_reqs *rs = out->match.reqs;
-	if (p->accept_pinned_digests && ref->digest[0] && !out->match.scope) {
+	if (p->accept_pinned_digests && ref && ref->digest[0] && !out->match.scope) {
 		out->verdict = TRUST_ACCEPT;
 		(void)brig_snprintf(out->reason, sizeof(out->reason),
 				    "pinned by digest: the content is the one named (brig's rule)");
@@ -142,19 +159,7 @@ int trust_policy_decide(const struct trust_policy *p, const char *transport,
 	}
 	size_t at = 0;
 	if (has_reject(rs, &at)) {
-		out->decided_by = (int)at;
-		if (p->builtin)
-			(void)brig_snprintf(
-				out->reason, sizeof(out->reason),
-				"brig's built-in policy: a tag must be signed by a key "
-				"the policy names, and none is named (write %s, or pull "
-				"by digest)",
-				TRUST_POLICY_FILE);
-		else
-			(void)brig_snprintf(out->reason, sizeof(out->reason),
-					    "the policy rejects every image in this scope "
-					    "(requirement %zu: reject)",
-					    at + 1);
+		reject_reason(p, ref, at, out);
 		return 0;
 	}
 	for (size_t i = 0; i < rs->n; i++) {
@@ -162,7 +167,8 @@ int trust_policy_decide(const struct trust_policy *p, const char *transport,
 		if (q->kind == TRUST_REQ_ACCEPT_ANYTHING)
 			continue;
 		char why[400] = "";
-		if ((r = check_signed(q, ref, v, why, sizeof(why), e)) < 0)
+		int r = check_signed(q, ref, v, why, sizeof(why), e);
+		if (r < 0)
 			return r;
 		if (r == 0) {
 			out->decided_by = (int)i;
@@ -176,4 +182,50 @@ int trust_policy_decide(const struct trust_policy *p, const char *transport,
 	out->decided_by = (int)rs->n - 1;
 	(void)brig_snprintf(out->reason, sizeof(out->reason), "every requirement is met");
 	return 0;
+}
+
+int trust_policy_decide(const struct trust_policy *p, const char *transport,
+			const struct img_ref *ref, const struct trust_verifiers *v,
+			struct trust_decision *out, struct brig_err *e)
+{
+	*out = (struct trust_decision){ .verdict = TRUST_REJECT, .decided_by = -1 };
+	int r = trust_policy_lookup(p, transport, ref, &out->match, e);
+	return r < 0 ? r : decide_match(p, ref, v, out, e);
+}
+
+int trust_policy_lookup_path(const struct trust_policy *p, const char *transport, const char *path,
+			     struct trust_match *out, struct brig_err *e)
+{
+	*out = (struct trust_match){ .reqs = &p->dflt };
+	if (path[0] != '/')
+		return brig_err_set(e, -EINVAL, "%s: not an absolute path", path);
+	const struct trust_transport *t = find_transport(p, transport);
+	if (!t)
+		return 0;
+	const struct trust_scope *s = NULL;
+	bool by_path = strcmp(transport, "docker-archive") != 0 &&
+		strcmp(transport, "docker-daemon") != 0;
+	/* The path, then each parent directory but "/". */
+	for (size_t len = strlen(path); by_path && !s && len > 1;) {
+		s = find_scope(t, path, len);
+		const char *slash = memrchr(path, '/', len);
+		len = slash ? (size_t)(slash - path) : 0;
+	}
+	if (!s)
+		s = find_scope(t, "", 0);
+	if (s) {
+		out->transport = t->name;
+		out->scope = s->name;
+		out->reqs = &s->reqs;
+	}
+	return 0;
+}
+
+int trust_policy_decide_path(const struct trust_policy *p, const char *transport, const char *path,
+			     const struct trust_verifiers *v, struct trust_decision *out,
+			     struct brig_err *e)
+{
+	*out = (struct trust_decision){ .verdict = TRUST_REJECT, .decided_by = -1 };
+	int r = trust_policy_lookup_path(p, transport, path, &out->match, e);
+	return r < 0 ? r : decide_match(p, NULL, v, out, e);
 }

@@ -31,6 +31,9 @@ setup_file() {
 		"docker://127.0.0.1:$p/other/img:1" >/dev/null
 	skopeo inspect --cert-dir "$d/reg" --format '{{.Digest}}' \
 		"docker://127.0.0.1:$p/test/img:1" >"$d/digest"
+	mkdir -p "$d/arch/sub"
+	cp "$d/img.tar" "$d/arch/sub/oci.tar"
+	"$brig" --root "$d/src" save -o "$d/arch/sub/docker.tar" localhost/bb:1
 	# No lookaside from the host's registries.d: unsigned for every peer.
 	mkdir -p "$d/registries.d"
 }
@@ -47,17 +50,18 @@ setup() {
 	H=127.0.0.1:$P
 	DIG=$(cat "$D/digest")
 	[[ $DIG == sha256:* ]] || skip "no digest of the test image (setup_file failed)"
-	REFS=("$H/test/img:1" "$H/other/img:1" "$H/test/img@$DIG")
+	REFS=("docker://$H/test/img:1" "docker://$H/other/img:1" "docker://$H/test/img@$DIG")
+	ARCH=$(realpath "$D/arch")
 	A='[{"type":"insecureAcceptAnything"}]'
 	R='[{"type":"reject"}]'
 }
 
-# skopeo's decision for REF under POLICY: accept, reject, or error (any
-# other failure, printed).
+# skopeo's decision for TRANSPORT:REF under POLICY: accept, reject, or
+# error (any other failure, printed).
 skopeo_decides() {
 	local out dest=$BATS_TEST_TMPDIR/oci-$RANDOM
 	if out=$(skopeo --policy "$1" --registries.d "$D/registries.d" copy -q \
-		--src-tls-verify=false "docker://$2" "oci:$dest:x" 2>&1); then
+		--src-tls-verify=false "$2" "oci:$dest:x" 2>&1); then
 		echo accept
 	elif [[ $out == *"rejected by policy"* || $out == *"Source image rejected"* ]]; then
 		printf '%s\n' "$out" >>"$BATS_TEST_TMPDIR/skopeo-rejections"
@@ -184,4 +188,33 @@ compare() {
 	# skopeo refuses it too.
 	run skopeo --policy "$f" copy --src-tls-verify=false "docker://$H/test/img:1" "oci:$BATS_TEST_TMPDIR/o:x"
 	[ "$status" -ne 0 ] || false
+}
+
+@test "trust policy: archives, by path (oci-archive) and by transport (docker-archive)" {
+	REFS=("oci-archive:$ARCH/sub/oci.tar" "docker-archive:$ARCH/sub/docker.tar"
+		"docker://$H/test/img:1")
+	run compare oci-dir "{\"default\":$A,\"transports\":{\"oci-archive\":{\"$ARCH/sub\":$R}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"oci.tar: skopeo=reject brig=reject"* ]] || false
+	run compare oci-file "{\"default\":$R,\"transports\":{\"oci-archive\":{\"$ARCH/sub\":$R,\"$ARCH/sub/oci.tar\":$A},\"docker-archive\":{\"\":$A}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"oci.tar: skopeo=accept brig=accept"* ]] || false
+	[[ $output == *"docker.tar: skopeo=accept brig=accept"* ]] || false
+	run compare archive-default "{\"default\":$A,\"transports\":{\"docker-archive\":{\"\":$R},\"oci-archive\":{\"/nonexistent\":$R}}}"
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"docker.tar: skopeo=reject brig=reject"* ]] || false
+	# A scope docker-archive does not have: both refuse the file.
+	local f=$BATS_TEST_TMPDIR/bad-scope.json
+	printf '%s\n' "{\"default\":$A,\"transports\":{\"docker-archive\":{\"$ARCH/sub/docker.tar\":$R}}}" >"$f"
+	run "$BRIG" trust explain --signature-policy "$f" "docker-archive:$ARCH/sub/docker.tar"
+	echo "$output"
+	[ "$status" -eq 125 ] || false
+	[[ $output == *"docker-archive supports no scope but"* ]] || false
+	run skopeo --policy "$f" copy "docker-archive:$ARCH/sub/docker.tar" "oci:$BATS_TEST_TMPDIR/o2:x"
+	echo "$output"
+	[ "$status" -ne 0 ] || false
+	[[ $output != *"rejected"* ]] || false
 }

@@ -54,14 +54,14 @@ static json_t *req_json(const struct trust_req *q)
 	return o;
 }
 
-static json_t *explain_json(const struct trust_policy *p, const char *image,
+static json_t *explain_json(const struct trust_policy *p, const char *transport, const char *image,
 			    const struct trust_decision *d)
 {
 	json_t *reqs = json_array();
 	for (size_t i = 0; reqs && i < d->match.reqs->n; i++)
 		json_array_append_new(reqs, req_json(&d->match.reqs->v[i]));
 	return json_pack("{s:s,s:s,s:s,s:b,s:b,s:s?,s:s?,s:o,s:s,s:s}", "image", image, "transport",
-			 "docker", "policy", p->file, "builtin", p->builtin, "acceptPinnedDigests",
+			 transport, "policy", p->file, "builtin", p->builtin, "acceptPinnedDigests",
 			 p->accept_pinned_digests, "policyTransport", d->match.transport, "scope",
 			 d->match.scope, "requirements", reqs, "decision",
 			 d->verdict == TRUST_ACCEPT ? "accept" : "reject", "reason", d->reason);
@@ -76,6 +76,7 @@ static void put(const char *label, const char *s)
 static void explain_text(json_t *j)
 {
 	put("Image:", json_string_value(json_object_get(j, "image")));
+	put("Transport:", json_string_value(json_object_get(j, "transport")));
 	put("Policy:", json_string_value(json_object_get(j, "policy")));
 	const char *scope = json_string_value(json_object_get(j, "scope"));
 	_cleanup_free_ char *where = NULL;
@@ -103,6 +104,38 @@ static void explain_text(json_t *j)
 	put("Reason:", json_string_value(json_object_get(j, "reason")));
 }
 
+/* IMAGE is [docker://]REFERENCE, or TRANSPORT:PATH[:NAME] for an archive
+ * (docker-archive, oci-archive): the decision and the image's name. */
+static int decide(const struct trust_policy *pol, const char *image, char **transport, char **name,
+		  struct trust_decision *d, struct brig_err *e)
+{
+	static const char *const paths[] = { "docker-archive:", "oci-archive:", NULL };
+	for (const char *const *t = paths; *t; t++) {
+		size_t n = strlen(*t);
+		if (strncmp(image, *t, n) != 0)
+			continue;
+		_cleanup_free_ char *file = strndup(image + n, strcspn(image + n, ":"));
+		if (!file)
+			return brig_err_oom(e);
+		if (!(*name = realpath(file, NULL)))
+			return brig_err_sys(e, errno, "%s", file);
+		*transport = strndup(*t, n - 1);
+		return *transport ? trust_policy_decide_path(pol, *transport, *name, NULL, d, e)
+				  : brig_err_oom(e);
+	}
+	if (strncmp(image, "docker://", 9) == 0)
+		image += 9;
+	struct img_ref ref = { 0 };
+	*transport = strdup("docker");
+	int r = *transport ? img_ref_parse(image, &ref, e) : brig_err_oom(e);
+	if (r == 0)
+		r = trust_policy_decide(pol, "docker", &ref, NULL, d, e);
+	if (r == 0 && !(*name = img_ref_string(&ref)))
+		r = brig_err_oom(e);
+	img_ref_clear(&ref);
+	return r;
+}
+
 int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
@@ -115,7 +148,8 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 	(void)g;
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = brig_parse("trust explain", "IMAGE", o, argc, argv, &pos, &npos, 1, 1);
+	int p = brig_parse("trust explain", "[docker://]IMAGE|docker-archive:FILE|oci-archive:FILE",
+			   o, argc, argv, &pos, &npos, 1, 1);
 	if (p <= 0)
 		return p < 0 ? BRIG_EXIT_FAIL : 0;
 	_cleanup_err_ struct brig_err e = { 0 };
@@ -124,20 +158,17 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 		return brig_fail(&e);
 	}
 	_cleanup_trust_policy_ struct trust_policy *pol = NULL;
-	struct img_ref ref = { 0 };
+	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *transport = NULL;
 	struct trust_decision d;
 	int r = trust_policy_load(o[0].value, &pol, &e);
 	if (r == 0)
-		r = img_ref_parse(pos[0], &ref, &e);
-	if (r == 0)
-		r = trust_policy_decide(pol, "docker", &ref, NULL, &d, &e);
-	_cleanup_free_ char *name = r == 0 ? img_ref_string(&ref) : NULL;
-	img_ref_clear(&ref);
+		r = decide(pol, pos[0], &transport, &name, &d, &e);
 	if (r < 0) {
 		brig_err_wrap(&e, "trust explain %s", pos[0]);
 		return brig_fail(&e);
 	}
-	_cleanup_json_ json_t *j = name ? explain_json(pol, name, &d) : NULL;
+	_cleanup_json_ json_t *j = explain_json(pol, transport, name, &d);
 	if (!j) {
 		brig_err_oom(&e);
 		return brig_fail(&e);

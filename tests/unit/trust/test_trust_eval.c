@@ -98,6 +98,43 @@ static void test_scopes(void **state)
 	trust_policy_free(p);
 }
 
+static void test_paths(void **state)
+{
+	(void)state;
+	struct trust_policy *p = parse("{\"default\":" R ",\"transports\":{"
+				       "\"oci-archive\":{\"\":" A ",\"/srv\":" R
+				       ",\"/srv/img/a.tar\":" A "},\"docker-archive\":{\"\":" A
+				       "}}}");
+	static const struct {
+		const char *transport, *path, *scope; /* NULL: "default" */
+	} t[] = {
+		{ "oci-archive", "/srv/img/a.tar", "/srv/img/a.tar" },
+		{ "oci-archive", "/srv/img/b.tar", "/srv" },
+		{ "oci-archive", "/srv", "/srv" },
+		{ "oci-archive", "/srvx/a.tar", "" },
+		{ "oci-archive", "/a.tar", "" },
+		{ "docker-archive", "/srv/img/a.tar", "" },
+		{ "oci", "/srv/img", NULL },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct trust_match m;
+		struct brig_err e = { 0 };
+		assert_int_equal(trust_policy_lookup_path(p, t[i].transport, t[i].path, &m, &e), 0);
+		bool ok = t[i].scope ? m.scope && strcmp(m.scope, t[i].scope) == 0 : !m.scope;
+		if (!ok)
+			fail_msg("%s:%s: scope %s, want %s", t[i].transport, t[i].path,
+				 m.scope ? m.scope : "(default)",
+				 t[i].scope ? t[i].scope : "(default)");
+	}
+	struct trust_decision d;
+	struct brig_err e = { 0 };
+	assert_int_equal(trust_policy_decide_path(p, "oci-archive", "/srv/x", NULL, &d, &e), 0);
+	assert_int_equal(d.verdict, TRUST_REJECT);
+	assert_int_equal(trust_policy_decide_path(p, "oci-archive", "rel", NULL, &d, &e), -EINVAL);
+	brig_err_clear(&e);
+	trust_policy_free(p);
+}
+
 struct id_case {
 	const char *rule; /* the signedIdentity object */
 	const char *image, *sig;
@@ -253,6 +290,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scopes),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_identities),
 		cmocka_unit_test(test_decide),
 	};

@@ -57,6 +57,8 @@ static const char *const good[] = {
 	      "{\"type\":\"remapIdentity\",\"prefix\":\"mirror.example:5000/ns\","
 	      "\"signedPrefix\":\"example.com\"}}"),
 	SCOPE(ACCEPT "," REJECT),
+	"{\"default\":[" REJECT "],\"transports\":{\"dir\":{\"/a/b\":[" ACCEPT "]},\"oci\":{"
+	"\"/srv/images\":[" ACCEPT "]},\"docker-archive\":{\"\":[" ACCEPT "]}}}",
 };
 
 struct bad {
@@ -149,6 +151,17 @@ static const struct bad bad[] = {
 	  "P: transports.docker[\"*.example.com:5000\"]: not a valid wildcard scope (*.DOMAIN, "
 	  "no port)" },
 	{ "{\"default\":[" REJECT "],\"default\":[" ACCEPT "]}", NULL },
+#define T(tr, sc) "{\"default\":[" REJECT "],\"transports\":{\"" tr "\":{\"" sc "\":[" ACCEPT "]}}}"
+	{ T("oci-archive", "rel/path"),
+	  "P: transports.oci-archive[\"rel/path\"]: not an absolute path in canonical form "
+	  "(\"/\": use \"\")" },
+	{ T("oci-archive", "/"), NULL },
+	{ T("oci", "/a/../b"), NULL },
+	{ T("dir", "/a/"), NULL },
+	{ T("dir", "/a//b"), NULL },
+	{ T("oci", "/a/."), NULL },
+	{ T("docker-archive", "/x.tar"),
+	  "P: transports.docker-archive[\"/x.tar\"]: docker-archive supports no scope but \"\"" },
 };
 
 static void test_good(void **state)
