@@ -36,6 +36,36 @@ setup_file() {
 	"$brig" --root "$d/src" save -o "$d/arch/sub/docker.tar" localhost/bb:1
 	# No lookaside from the host's registries.d: unsigned for every peer.
 	mkdir -p "$d/registries.d"
+	signed_setup "$d" "$p" || true
+}
+
+# signed_setup D PORT: a throwaway GPG key; test/img's content pushed as
+# signed/img:1 with skopeo's GPG simple signing (lookaside in D/sigs, named
+# in D/rd), and as mirror/img:1 carrying the same signature (which claims
+# signed/img:1).  D/sigref: the docker-reference the signature claims.
+signed_setup() {
+	local d=$1 h=127.0.0.1:$2 fpr dig sig
+	command -v gpg >/dev/null || return 0
+	export GNUPGHOME=$d/gnupg
+	mkdir -m 700 "$GNUPGHOME"
+	gpg --batch -q --passphrase '' --quick-gen-key 'brig test <t@example.invalid>' ed25519 \
+		sign never 2>/dev/null
+	fpr=$(gpg --list-keys --with-colons | awk -F: '/^fpr/ { print $10; exit }')
+	gpg --export "$fpr" >"$d/pub.gpg"
+	mkdir -p "$d/rd" "$d/sigs"
+	printf 'docker:\n  "%s":\n    lookaside: file://%s\n    lookaside-staging: file://%s\n' \
+		"$h" "$d/sigs" "$d/sigs" >"$d/rd/test.yaml"
+	skopeo copy -q --registries.d "$d/rd" --dest-cert-dir "$d/reg" --sign-by "$fpr" \
+		"oci-archive:$d/img.tar" "docker://$h/signed/img:1" >/dev/null
+	skopeo copy -q --dest-cert-dir "$d/reg" "oci-archive:$d/img.tar" \
+		"docker://$h/mirror/img:1" >/dev/null
+	dig=$(skopeo inspect --cert-dir "$d/reg" --format '{{.Digest}}' "docker://$h/signed/img:1")
+	sig=$d/sigs/signed/img@${dig/:/=}
+	mkdir -p "$d/sigs/mirror"
+	cp -r "$sig" "$d/sigs/mirror/img@${dig/:/=}"
+	gpg --batch -q --decrypt "$sig/signature-1" 2>/dev/null |
+		jq -r '.critical.identity["docker-reference"]' >"$d/sigref"
+	echo "$dig" >"$d/signed-digest"
 }
 
 teardown_file() {
@@ -70,6 +100,34 @@ skopeo_decides() {
 		echo "error: $out"
 	fi
 	rm -rf "$dest"
+}
+
+# compare_identity NAME RULE: under a signedBy policy with this
+# signedIdentity, skopeo's decision for every signed reference (key and
+# digest are right, so only the identity rule decides) against brig's
+# answer to "would a signature claiming D/sigref satisfy the rule".
+compare_identity() {
+	local f=$BATS_TEST_TMPDIR/$1.json ref s b bad=0 dest
+	printf '{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s","signedIdentity":%s}]}\n' \
+		"$D/pub.gpg" "$2" >"$f"
+	for ref in "${SREFS[@]}"; do
+		dest=$BATS_TEST_TMPDIR/oci-$RANDOM
+		if out=$(skopeo --policy "$f" --registries.d "$D/rd" copy -q --remove-signatures \
+			--src-tls-verify=false "$ref" "oci:$dest:x" 2>&1); then
+			s=accept
+		elif [[ $out == *"is not accepted"* || $out == *"rejected"* ]]; then
+			s=reject
+		else
+			s="error: $out"
+		fi
+		rm -rf "$dest"
+		b=$("$BRIG" trust explain --signature-policy "$f" --format json \
+			--signed-identity "$SIGREF" "$ref" |
+			jq -r 'if .requirements[0].identityMatches then "accept" else "reject" end')
+		echo "$1 $ref: skopeo=$s brig=$b"
+		[ "$s" = "$b" ] || bad=1
+	done
+	return $bad
 }
 
 brig_decides() {
@@ -217,4 +275,40 @@ compare() {
 	echo "$output"
 	[ "$status" -ne 0 ] || false
 	[[ $output != *"rejected"* ]] || false
+}
+
+@test "trust policy: identity rules decide as skopeo does for GPG-signed images" {
+	[ -s "$D/sigref" ] || skip "gpg or skopeo signing not available (setup_file)"
+	local sd h2
+	SIGREF=$(cat "$D/sigref")
+	sd=$(cat "$D/signed-digest")
+	[ "$SIGREF" = "$H/signed/img:1" ] || false
+	SREFS=("docker://$H/signed/img:1" "docker://$H/signed/img@$sd"
+		"docker://$H/mirror/img:1" "docker://$H/mirror/img@$sd")
+	local rules=(
+		'{"type":"matchRepoDigestOrExact"}'
+		'{"type":"matchExact"}'
+		'{"type":"matchRepository"}'
+		"{\"type\":\"exactReference\",\"dockerReference\":\"$H/signed/img:1\"}"
+		"{\"type\":\"exactReference\",\"dockerReference\":\"$H/signed/img:2\"}"
+		"{\"type\":\"exactRepository\",\"dockerRepository\":\"$H/signed/img\"}"
+		"{\"type\":\"exactRepository\",\"dockerRepository\":\"$H/mirror/img\"}"
+		"{\"type\":\"remapIdentity\",\"prefix\":\"$H/mirror\",\"signedPrefix\":\"$H/signed\"}"
+		"{\"type\":\"remapIdentity\",\"prefix\":\"$H/mirror/img\",\"signedPrefix\":\"$H/signed/img\"}"
+		"{\"type\":\"remapIdentity\",\"prefix\":\"$H/mirror/im\",\"signedPrefix\":\"$H/signed/im\"}"
+		"{\"type\":\"remapIdentity\",\"prefix\":\"$H\",\"signedPrefix\":\"localhost:1\"}"
+	)
+	local i=0 rule failed=0 all=""
+	for rule in "${rules[@]}"; do
+		run compare_identity "rule$i" "$rule"
+		echo "$rule"
+		echo "$output"
+		all+=$output$'\n'
+		[ "$status" -eq 0 ] || failed=1
+		i=$((i + 1))
+	done
+	[ "$failed" -eq 0 ] || false
+	# Both answers occur, so the table tells the rules apart.
+	[[ $all == *"skopeo=accept brig=accept"* ]] || false
+	[[ $all == *"skopeo=reject brig=reject"* ]] || false
 }

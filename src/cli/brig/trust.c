@@ -136,6 +136,33 @@ static int decide(const struct trust_policy *pol, const char *image, char **tran
 	return r;
 }
 
+/* --signed-identity REF: would a signature claiming REF satisfy each
+ * signature requirement's identity rule for the image? */
+static int annotate_identity(json_t *j, const struct trust_decision *d, const char *transport,
+			     const char *name, const char *sig_ref, struct brig_err *e)
+{
+	if (strcmp(transport, "docker") != 0)
+		return brig_err_set(e, -EINVAL,
+				    "--signed-identity: an archive has no reference to match");
+	struct img_ref image, claimed;
+	int r = img_ref_parse(sig_ref, &claimed, e);
+	if (r < 0)
+		return brig_err_wrap(e, "--signed-identity");
+	img_ref_clear(&claimed);
+	if ((r = img_ref_parse(name, &image, e)) < 0)
+		return r;
+	json_t *reqs = json_object_get(j, "requirements");
+	for (size_t i = 0; i < d->match.reqs->n; i++) {
+		const struct trust_req *q = &d->match.reqs->v[i];
+		if (q->kind == TRUST_REQ_SIGNED_BY || q->kind == TRUST_REQ_SIGSTORE)
+			json_object_set_new(json_array_get(reqs, i), "identityMatches",
+					    json_boolean(trust_identity_matches(&q->identity,
+										&image, sig_ref)));
+	}
+	img_ref_clear(&image);
+	return 0;
+}
+
 int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
@@ -143,6 +170,9 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 			  "the containers-policy.json to read (default: /etc/brig/policy.json, "
 			  "else brig's built-in policy)"),
 		OPT_VALUE("format", 0, "FORMAT", "json: one JSON object"),
+		OPT_VALUE("signed-identity", 0, "REFERENCE",
+			  "say whether a signature claiming REFERENCE would satisfy each "
+			  "requirement's signedIdentity rule"),
 		{ 0 },
 	};
 	(void)g;
@@ -169,8 +199,12 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 		return brig_fail(&e);
 	}
 	_cleanup_json_ json_t *j = explain_json(pol, transport, name, &d);
-	if (!j) {
-		brig_err_oom(&e);
+	if (!j)
+		r = brig_err_oom(&e);
+	else if (o[2].value)
+		r = annotate_identity(j, &d, transport, name, o[2].value, &e);
+	if (r < 0) {
+		brig_err_wrap(&e, "trust explain %s", pos[0]);
 		return brig_fail(&e);
 	}
 	if (o[1].value) {
