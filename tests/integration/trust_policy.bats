@@ -70,6 +70,10 @@ signed_setup() {
 
 teardown_file() {
 	"$SCRIPTS/registry-test.sh" stop "$BATS_FILE_TMPDIR/reg" || true
+	# The gpg-agent signed_setup's gpg started for its own GNUPGHOME.
+	if [ -d "$BATS_FILE_TMPDIR/gnupg" ]; then
+		GNUPGHOME=$BATS_FILE_TMPDIR/gnupg gpgconf --kill gpg-agent || true
+	fi
 }
 
 setup() {
