@@ -316,3 +316,27 @@ compare() {
 	[[ $all == *"skopeo=accept brig=accept"* ]] || false
 	[[ $all == *"skopeo=reject brig=reject"* ]] || false
 }
+
+@test "trust explain: a policy every user may write, or not a file, is refused; an oversized one too" {
+	local f=$BATS_TEST_TMPDIR/open.json
+	printf '%s\n' "{\"default\":$A}" >"$f"
+	chmod 0666 "$f"
+	run "$BRIG" trust explain --signature-policy "$f" example.com/a:1
+	echo "$output"
+	[ "$status" -eq 125 ] || false
+	[[ $output == *"$f: writable by every user (mode 0666)"* ]] || false
+	run "$BRIG" trust explain --signature-policy "$BATS_TEST_TMPDIR" example.com/a:1
+	echo "$output"
+	[ "$status" -eq 125 ] || false
+	[[ $output == *"not a regular file"* ]] || false
+	f=$BATS_TEST_TMPDIR/big.json
+	{
+		printf '{"default":%s,"transports":{"docker":{' "$A"
+		for i in $(seq 1 40000); do printf '"h%d.example":%s,' "$i" "$R"; done
+		printf '"x.example":%s}}}\n' "$R"
+	} >"$f"
+	run "$BRIG" trust explain --signature-policy "$f" example.com/a:1
+	echo "${output:0:300}"
+	[ "$status" -eq 125 ] || false
+	[[ $output == *"$f"* ]] || false
+}
