@@ -340,3 +340,16 @@ compare() {
 	[ "$status" -eq 125 ] || false
 	[[ $output == *"$f"* ]] || false
 }
+
+@test "trust explain: a short name resolves through registries.conf's aliases, as pull resolves it" {
+	local f=$BATS_TEST_TMPDIR/p.json conf=$BATS_TEST_TMPDIR/registries.conf
+	printf '[aliases]\n"myimg" = "%s/test/img"\n' "$H" >"$conf"
+	printf '{"registries-conf": "%s"}\n' "$conf" >"$BATS_TEST_TMPDIR/brig.conf"
+	printf '%s\n' "{\"default\":$R,\"transports\":{\"docker\":{\"$H/test\":$A}}}" >"$f"
+	run "$BRIG" --config "$BATS_TEST_TMPDIR/brig.conf" trust explain --signature-policy "$f" \
+		--format json myimg:1
+	echo "$output"
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.image) \(.scope) \(.decision)"' <<<"$output"
+	[ "$output" = "$H/test/img:1 $H/test accept" ] || false
+}

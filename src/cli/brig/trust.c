@@ -106,8 +106,8 @@ static void explain_text(json_t *j)
 
 /* IMAGE is [docker://]REFERENCE, or TRANSPORT:PATH[:NAME] for an archive
  * (docker-archive, oci-archive): the decision and the image's name. */
-static int decide(const struct trust_policy *pol, const char *image, char **transport, char **name,
-		  struct trust_decision *d, struct brig_err *e)
+static int decide(const struct brig_global *g, const struct trust_policy *pol, const char *image,
+		  char **transport, char **name, struct trust_decision *d, struct brig_err *e)
 {
 	static const char *const paths[] = { "docker-archive:", "oci-archive:", NULL };
 	for (const char *const *t = paths; *t; t++) {
@@ -126,8 +126,11 @@ static int decide(const struct trust_policy *pol, const char *image, char **tran
 	if (strncmp(image, "docker://", 9) == 0)
 		image += 9;
 	struct img_ref ref = { 0 };
+	_cleanup_free_ char *full = NULL; /* with registries.conf's aliases, as pull */
 	*transport = strdup("docker");
-	int r = *transport ? img_ref_parse(image, &ref, e) : brig_err_oom(e);
+	int r = *transport ? eng_pull_name(g->config, image, &full, e) : brig_err_oom(e);
+	if (r == 0)
+		r = img_ref_parse(full, &ref, e);
 	if (r == 0)
 		r = trust_policy_decide(pol, "docker", &ref, NULL, d, e);
 	if (r == 0 && !(*name = img_ref_string(&ref)))
@@ -175,7 +178,6 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 			  "requirement's signedIdentity rule"),
 		{ 0 },
 	};
-	(void)g;
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
 	int p = brig_parse("trust explain", "[docker://]IMAGE|docker-archive:FILE|oci-archive:FILE",
@@ -193,7 +195,7 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 	struct trust_decision d;
 	int r = trust_policy_load(o[0].value, &pol, &e);
 	if (r == 0)
-		r = decide(pol, pos[0], &transport, &name, &d, &e);
+		r = decide(g, pol, pos[0], &transport, &name, &d, &e);
 	if (r < 0) {
 		brig_err_wrap(&e, "trust explain %s", pos[0]);
 		return brig_fail(&e);
