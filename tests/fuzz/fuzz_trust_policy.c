@@ -60,6 +60,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (p->dflt.n == 0)
 		abort();
+	static const char *const paths[][2] = { { "oci-archive", "/srv/img/a.tar" },
+						{ "docker-archive", "/a.tar" },
+						{ "oci", "/" } };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct trust_decision d;
+		if (trust_policy_decide_path(p, paths[i][0], paths[i][1], NULL, &d, &e) < 0 ||
+		    !d.match.reqs || d.match.reqs->n == 0)
+			abort();
+	}
 	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
 		struct img_ref ref;
 		if (img_ref_parse(refs[i], &ref, &e) < 0)
