@@ -131,9 +131,10 @@ static inline void trust_policy_freep(struct trust_policy **p)
 #define TRUST_POLICY_FILE "/etc/brig/policy.json"
 #define TRUST_POLICY_D "/etc/brig/policy.d"
 
-/* brig's settings (docs/trust.md): every file of DIR named NAME.json, in name order, each an
- * object with only "acceptPinnedDigests" (boolean); a later file wins.
- * Sets p->accept_pinned_digests (true when DIR is absent or silent). */
+/* brig's settings (docs/trust.md): every file of DIR named NAME.json, in
+ * name order, each an object with only "acceptPinnedDigests" (boolean); a
+ * later file wins.  Sets p->accept_pinned_digests (true when DIR is absent
+ * or says nothing). */
 int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct brig_err *e);
 #define TRUST_POLICY_BUILTIN_JSON "{\"default\":[{\"type\":\"reject\"}]}"
 
