@@ -277,5 +277,6 @@ int brig_cmd_system_df(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_container_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_system_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_info(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv);
 
 #endif

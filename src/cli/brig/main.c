@@ -89,6 +89,12 @@ static const struct brig_command volume_cmds[] = {
 	END,
 };
 
+static const struct brig_command trust_cmds[] = {
+	CMD("explain", brig_cmd_trust_explain,
+	    "which policy scope applies to an image, its requirements, the decision"),
+	END,
+};
+
 static int cmd_help(const struct brig_global *g, int argc, char **argv);
 static int cmd_version(const struct brig_global *g, int argc, char **argv);
 
@@ -149,6 +155,8 @@ static const struct brig_command commands[] = {
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
+	CMD("trust", NULL, "content trust: the signature policy (explain)", MGMT,
+	    .sub = trust_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features",

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* trust: what the policy's files share (private to src/trust/policy*.c, identity.c). */
+#ifndef BRIG_TRUST_POLICY_INTERNAL_H
+#define BRIG_TRUST_POLICY_INTERNAL_H
+
+#include "trust/policy.h"
+
+/* A requirements array at at ("default", `transports.docker["x"]`). */
+int trust_reqs_parse(const json_t *arr, const struct bj_loc *at, struct trust_reqs *out,
+		     struct brig_err *e);
+void trust_reqs_clear(struct trust_reqs *r);
+/* The signedIdentity member of req (absent: matchRepoDigestOrExact). */
+int trust_identity_parse(const json_t *req, const struct bj_loc *at, struct trust_identity *out,
+			 struct brig_err *e);
+void trust_identity_clear(struct trust_identity *id);
+
+/*
+ * A Docker reference as containers/image's ParseNormalizedNamed reads it:
+ * *name_only when it has neither tag nor digest (img_ref_parse gives those
+ * the tag "latest"; callers that care look at *name_only).
+ */
+int trust_ref_parse(const char *s, struct img_ref *out, bool *name_only, struct brig_err *e);
+/* "HOST[:PORT]" by the reference grammar, written as a registry would be
+ * (it has a "." or ":" or is "localhost"). */
+bool trust_domain_valid(const char *s);
+/* A host name: dot-separated labels of letters, digits and "-", no port. */
+bool trust_hostname_valid(const char *s);
+/* "HOST/PATH[:TAG|@DIGEST]" with a registry host written and a valid path
+ * (a repository or a namespace), not both tag and digest. */
+bool trust_name_qualified(const char *s);
+/* A reference exactly as the parser would write it back (containers/image's
+ * ParseNamed: "docker.io/busybox" is not, "docker.io/library/busybox" is). */
+bool trust_name_canonical(const char *s);
+/* domain "/" path, malloc'ed (NULL on ENOMEM). */
+char *trust_ref_name(const struct img_ref *r);
+
+#endif
