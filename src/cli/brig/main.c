@@ -86,6 +86,13 @@ static const struct brig_command volume_cmds[] = {
 	END,
 };
 
+/* h-sigstore: cosign keys and .sig signatures (docs/trust-sigstore.md). */
+static const struct brig_command trust_cmds[] = {
+	CMD("key", brig_cmd_trust_key,
+	    "signing keys in cosign's format: generate, list, export, import, rm"),
+	END,
+};
+
 static int cmd_help(const struct brig_global *g, int argc, char **argv);
 static int cmd_version(const struct brig_global *g, int argc, char **argv);
 
@@ -142,6 +149,8 @@ static const struct brig_command commands[] = {
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
+	CMD("trust", NULL, "content trust: signing keys, signing and verifying images", MGMT,
+	    .sub = trust_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features",
