@@ -14,4 +14,7 @@ int trust_b64_decode(const char *b64, size_t max, const char *what, unsigned cha
 /* Random bytes from OpenSSL's generator. */
 int trust_random(void *buf, size_t len, struct brig_err *e);
 
+/* The tag of an image's signatures: sha256:HEX -> "sha256-HEX.sig". */
+int trust_sig_tag(const char *digest, char tag[80], struct brig_err *e);
+
 #endif

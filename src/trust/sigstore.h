@@ -165,6 +165,9 @@ int trust_sigstore_verify_detached(const char *payload, size_t len, const char *
 				   const char *digest, const struct trust_pubkey *keys,
 				   size_t n_keys, const char *expect_ref, struct trust_verdict *out,
 				   struct brig_err *e);
+/* The digest of the manifest repo:tag names in the registry. */
+int trust_image_digest(struct reg_client *c, const char *repo, const char *tag, char digest[72],
+		       struct brig_err *e);
 /*
  * Sign repo@digest with k as ref (the docker-reference) and add the
  * signature to the sha256-HEX.sig manifest (made, or extended when it

@@ -289,6 +289,8 @@ int brig_cmd_system_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_info(const struct brig_global *g, int argc, char **argv);
 /* h-sigstore (trust_keys.c, trust_sign.c) */
 int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv);
 /* The passphrase of a private key: BRIG_PASSPHRASE, else asked on the
  * terminal (twice when confirm). */
 int brig_passphrase(bool confirm, char **out, struct brig_err *e);

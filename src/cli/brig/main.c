@@ -90,6 +90,9 @@ static const struct brig_command volume_cmds[] = {
 static const struct brig_command trust_cmds[] = {
 	CMD("key", brig_cmd_trust_key,
 	    "signing keys in cosign's format: generate, list, export, import, rm"),
+	CMD("sign", brig_cmd_trust_sign, "sign an image in a registry (a cosign .sig attachment)"),
+	CMD("verify", brig_cmd_trust_verify,
+	    "check an image's cosign .sig signatures against public keys"),
 	END,
 };
 
