@@ -111,3 +111,15 @@ print(json.dumps([d["kdf"]["name"], d["kdf"]["params"], len(base64.b64decode(d["
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"'frob': expected generate, list, export, import or rm" ]] || false
 }
+
+@test "trust key import: the passphrase typed on the terminal, not echoed" {
+	$PY "$KEYS" write py.key py.pub
+	unset BRIG_PASSPHRASE
+	run python3 "$BATS_TEST_DIRNAME/../lib/pty_run.py" --after "Passphrase: " $'correct horse\n' \
+		"$BRIG" --root "$ROOT" trust key import py py.key
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"Passphrase: "* ]] || false
+	[[ $output != *"correct horse"* ]] || false
+	run --separate-stderr "$BRIG" --root "$ROOT" trust key export py
+	[ "$output" = "$(cat py.pub)" ] || false
+}
