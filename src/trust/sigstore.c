@@ -24,9 +24,26 @@ void trust_verdict_clear(struct trust_verdict *v)
 	*v = (struct trust_verdict){ 0 };
 }
 
-/* ref names repository repo: "repo", "repo:tag" or "repo@digest". */
+/* Docker Hub's other names, as cosign writes them (go-containerregistry
+ * names Docker Hub "index.docker.io"). */
+static const char *hub_name(const char *ref)
+{
+	static const char *const alias[] = { "index.docker.io/", "registry-1.docker.io/" };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(alias); i++)
+		if (strncmp(ref, alias[i], strlen(alias[i])) == 0)
+			return ref + strlen(alias[i]);
+	return strncmp(ref, "docker.io/", 10) == 0 ? ref + 10 : NULL;
+}
+
+/* ref names repository repo: "repo", "repo:tag" or "repo@digest"; Docker
+ * Hub by any of its names. */
 static bool same_repository(const char *ref, const char *repo)
 {
+	const char *hr = hub_name(ref), *hp = hub_name(repo);
+	if (hr && hp) {
+		ref = hr;
+		repo = hp;
+	}
 	size_t n = strlen(repo);
 	if (strncmp(ref, repo, n) != 0)
 		return false;

@@ -112,3 +112,15 @@ pysig() { $PY "$LIB/simplesig.py" "$@"; }
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"a detached signature names the image by digest (NAME@sha256:...)" ]] || false
 }
+
+@test "simple signing: cosign's name for Docker Hub (index.docker.io) is Docker Hub" {
+	pysig payload index.docker.io/library/bb "$D1" >payload
+	pysig sign ecdsa.key payload >sig
+	run --separate-stderr brig trust verify --key ecdsa.pub --payload payload --signature sig "bb@$D1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$output" = "Verified docker.io/library/bb@$D1: signed by ecdsa.pub, docker-reference index.docker.io/library/bb" ] || false
+	run --separate-stderr brig trust verify --key ecdsa.pub --payload payload --signature sig "docker.io/library/other@$D1"
+	[ "$status" -eq 125 ] || false
+	run --separate-stderr brig trust verify --key ecdsa.pub --payload payload --signature sig "index.docker.io.example/library/bb@$D1"
+	[ "$status" -eq 125 ] || false
+}
