@@ -22,9 +22,12 @@ setup_file() {
 	tar -C "$d/rootfs" --numeric-owner -cf "$d/rootfs.tar" .
 	rm -rf "$d/rootfs"
 	"$SCRIPTS/registry-test.sh" start "$d/reg" >/dev/null
-	local h=127.0.0.1:$(cat "$d/reg/port")
-	mkdir -p "$d/certs/$h"
+	"$SCRIPTS/registry-test.sh" start "$d/rega" --auth alice:s3cret >/dev/null
+	local h=127.0.0.1:$(cat "$d/reg/port") ht=127.0.0.1:$(cat "$d/rega/port")
+	mkdir -p "$d/certs/$h" "$d/certs/$ht"
 	cp "$d/reg/ca.crt" "$d/certs/$h/ca.crt"
+	cp "$d/rega/ca.crt" "$d/certs/$ht/ca.crt"
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$ht" "$(printf alice:s3cret | base64)" >"$d/auth.json"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
 	export BRIG_PASSPHRASE=pw
 	local k
@@ -35,6 +38,7 @@ setup_file() {
 
 teardown_file() {
 	"$SCRIPTS/registry-test.sh" stop "$BATS_FILE_TMPDIR/reg" || true
+	"$SCRIPTS/registry-test.sh" stop "$BATS_FILE_TMPDIR/rega" || true
 }
 
 setup() {
@@ -144,4 +148,19 @@ pushed() {
 	run --separate-stderr brig trust verify --key "$D/b.pub" "$REG/test/copy:1"
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"(signature 1: signs docker-reference '$REG/test/third', not $REG/test/copy)" ]] || false
+}
+
+@test "trust sign and verify behind Basic auth: --authfile" {
+	local rega=127.0.0.1:$(cat "$D/rega/port")
+	brig import "$D/rootfs.tar" "$rega/test/tok:1" >/dev/null
+	brig push -q --authfile "$D/auth.json" --digestfile digest "$rega/test/tok:1" >/dev/null
+	run --separate-stderr brig trust sign --key "$D/a.key" "$rega/test/tok:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"the registry asks for credentials and none were given"* ]] || { echo "$stderr"; false; }
+	run --separate-stderr brig trust sign --authfile "$D/auth.json" --key "$D/a.key" "$rega/test/tok:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig trust verify --authfile "$D/auth.json" --key "$D/a.pub" "$rega/test/tok:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$output" = "Verified $rega/test/tok@$(cat digest): signed by $D/a.pub, docker-reference $rega/test/tok" ] || false
+	[[ $output != *s3cret* && $stderr != *s3cret* ]] || false
 }
