@@ -201,6 +201,20 @@ static char *layer_check(json_t *l, const char **digest, uint64_t *size, const c
 	return NULL;
 }
 
+/* A layer's payload into m: 0; 1 when it cannot be fetched (s->reason
+ * says why: that refuses this signature, not the others); -ENOMEM. */
+static int fetch_payload(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
+			 struct membuf *m, struct trust_sig_seen *s, struct brig_err *e)
+{
+	_cleanup_err_ struct brig_err fe = { 0 };
+	int r = reg_blob_get(c, repo, digest, size, mem_sink, m, &fe);
+	if (r == 0)
+		return 0;
+	if (r == -ENOMEM || !(s->reason = strdup(brig_err_str(&fe))))
+		return brig_err_oom(e);
+	return 1;
+}
+
 static int judge_layer(struct reg_client *c, const char *repo, json_t *l, const char *digest,
 		       const struct trust_pubkey *keys, size_t n_keys, const char *expect_ref,
 		       struct trust_verdict *out, struct brig_err *e)
@@ -214,12 +228,12 @@ static int judge_layer(struct reg_client *c, const char *repo, json_t *l, const 
 		struct membuf m = { .buf = malloc(size + 1), .cap = size };
 		if (!m.buf)
 			return brig_err_oom(e);
-		int r = reg_blob_get(c, repo, ld, size, mem_sink, &m, e);
+		int r = fetch_payload(c, repo, ld, size, &m, &s, e);
 		if (r == 0 && judge(m.buf, m.len, b64, digest, keys, n_keys, expect_ref, &s) < 0)
 			r = brig_err_oom(e);
 		free(m.buf);
 		if (r < 0)
-			return brig_err_wrap(e, "signature %zu", out->n_sigs + 1);
+			return r;
 	}
 	int r = add_seen(out, &s, e);
 	return r < 0 ? r : 0;

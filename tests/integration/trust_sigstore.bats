@@ -164,3 +164,25 @@ pushed() {
 	[ "$output" = "Verified $rega/test/tok@$(cat digest): signed by $D/a.pub, docker-reference $rega/test/tok" ] || false
 	[[ $output != *s3cret* && $stderr != *s3cret* ]] || false
 }
+
+@test "trust verify: a signature whose payload cannot be read refuses that signature, not the next" {
+	pushed "$REG/test/broken:1"
+	$PY "$LIB/simplesig.py" payload "$REG/test/broken" "$DIGEST" >payload
+	$PY "$LIB/simplesig.py" sign "$D/a.key" payload >sig
+	# the first layer's descriptor one byte too long, the second as it should be
+	SIMPLESIG_FIRST_SIZE_DELTA=1 $PY "$LIB/simplesig.py" push "$REG" test/broken "$DIGEST" \
+		"$D/reg/ca.crt" payload sig payload sig
+	run --separate-stderr brig trust verify --format json --key "$D/a.pub" "$REG/test/broken:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(jq -r '.Signatures[0].Rejected' <<<"$output")" != null ] || false
+	[ "$(jq -r '.Signatures[1].Rejected' <<<"$output")" = null ] || false
+	# a layer of another media type is refused for that
+	pushed "$REG/test/mediatype:1"
+	$PY "$LIB/simplesig.py" payload "$REG/test/mediatype" "$DIGEST" >payload
+	$PY "$LIB/simplesig.py" sign "$D/a.key" payload >sig
+	SIMPLESIG_FIRST_MEDIA_TYPE=application/octet-stream $PY "$LIB/simplesig.py" push "$REG" \
+		test/mediatype "$DIGEST" "$D/reg/ca.crt" payload sig
+	run --separate-stderr brig trust verify --key "$D/a.pub" "$REG/test/mediatype:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"(signature 1: not a simple signing payload (mediaType))" ]] || false
+}

@@ -7,10 +7,10 @@ for the sigstore variant), for the tests of `brig trust sign|verify`.
     simplesig.py sign KEY PAYLOAD > sig           KEY: a cosign key file
                                                   (passphrase: $BRIG_PASSPHRASE)
     simplesig.py verify PUB PAYLOAD SIG           exit 0 when valid
-    simplesig.py push HOST REPO DIGEST CA PAYLOAD SIG
-                                                  a .sig manifest of one
-                                                  signature, written over the
-                                                  registry API (TLS, CA)
+    simplesig.py push HOST REPO DIGEST CA PAYLOAD SIG [PAYLOAD SIG...]
+                                                  a .sig manifest, one layer
+                                                  per signature, written over
+                                                  the registry API (TLS, CA)
 ECDSA: ASN.1 DER over SHA-256; RSA: PKCS #1 v1.5 over SHA-256; Ed25519:
 over the payload itself; base64 (standard, padded)."""
 import base64, hashlib, json, os, ssl, sys, urllib.request
@@ -66,18 +66,29 @@ def put_blob(ctx, base, repo, data):
     return {"digest": digest, "size": len(data)}
 
 
-def push(host, repo, digest, ca, pfile, sfile):
+def push(host, repo, digest, ca, *pairs):
+    """A .sig of one layer per PAYLOAD SIG pair.  $SIMPLESIG_FIRST_SIZE_DELTA
+    misstates the first layer's size by that many bytes;
+    $SIMPLESIG_FIRST_MEDIA_TYPE gives it another media type."""
     ctx = ssl.create_default_context(cafile=ca)
     base = "https://" + host
-    data, sig = open(pfile, "rb").read(), open(sfile).read().strip()
-    layer = put_blob(ctx, base, repo, data)
+    layers = []
+    for i in range(0, len(pairs), 2):
+        data, sig = open(pairs[i], "rb").read(), open(pairs[i + 1]).read().strip()
+        layer = put_blob(ctx, base, repo, data)
+        mt = "application/vnd.dev.cosign.simplesigning.v1+json"
+        if i == 0:
+            layer["size"] += int(os.environ.get("SIMPLESIG_FIRST_SIZE_DELTA", "0"))
+            mt = os.environ.get("SIMPLESIG_FIRST_MEDIA_TYPE", mt)
+        layers.append(dict(mediaType=mt, annotations={"dev.cosignproject.cosign/signature": sig},
+                           **layer))
     cfg = json.dumps({"architecture": "", "os": "", "config": {},
-                      "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}}).encode()
+                      "rootfs": {"type": "layers",
+                                 "diff_ids": [l["digest"] for l in layers]}}).encode()
     cdesc = put_blob(ctx, base, repo, cfg)
     man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
            "config": dict(mediaType="application/vnd.oci.image.config.v1+json", **cdesc),
-           "layers": [dict(mediaType="application/vnd.dev.cosign.simplesigning.v1+json",
-                           annotations={"dev.cosignproject.cosign/signature": sig}, **layer)]}
+           "layers": layers}
     tag = digest.replace(":", "-") + ".sig"
     request(ctx, "PUT", "%s/v2/%s/manifests/%s" % (base, repo, tag), json.dumps(man).encode(),
             "application/vnd.oci.image.manifest.v1+json")
@@ -96,8 +107,8 @@ def main():
             verify(pub, open(a[3], "rb").read(), base64.b64decode(open(a[4]).read().strip()))
         except Exception:  # cryptography's InvalidSignature
             sys.exit("simplesig.py: the signature does not verify")
-    elif a[1] == "push":
-        push(*a[2:8])
+    elif a[1] == "push" and len(a) >= 8 and len(a) % 2 == 0:
+        push(*a[2:])
     else:
         sys.exit(__doc__)
 
