@@ -41,13 +41,7 @@ struct eng_image {
 };
 void eng_image_clear(struct eng_image *im);
 int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
-/* A registry client for domain with the engine config's settings (config:
- * brig --config, or NULL), registries.conf's (a blocked registry refused,
- * an insecure one allowed plain http) and the credentials
- * reg_credentials_find finds (authfile first) (pull.c). */
-struct reg_client;
-int eng_registry_client(const char *config, const char *authfile, const char *domain,
-			bool tls_verify, struct reg_client **out, struct brig_err *e);
+/* eng_registry_client (pull.c) is declared in engine.h. */
 
 /* engine.c: the handle; a container's directory (O_CLOEXEC fd) */
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);

@@ -399,6 +399,15 @@ int eng_pull_name(const char *config, const char *ref, char **out, struct brig_e
  * brig_strv_free.  Only ref, tls_verify, authfile and config are used. */
 int eng_pull_tags(const struct eng_pull_opts *o, char ***tags, size_t *n, struct brig_err *e);
 
+/* A registry client for domain with the engine config's settings (config:
+ * brig --config, or NULL), registries.conf's (a blocked registry refused,
+ * an insecure one allowed plain http) and the credentials
+ * reg_credentials_find finds (authfile first) (pull.c).  Also
+ * for brig trust sign and verify (h-sigstore). */
+struct reg_client;
+int eng_registry_client(const char *config, const char *authfile, const char *domain,
+			bool tls_verify, struct reg_client **out, struct brig_err *e);
+
 /* brig login / logout (login.c; docs/registry.md, "Credentials"). */
 struct eng_login_opts {
 	const char *registry; /* as the user wrote it ("https://HOST/..." accepted) */

@@ -51,6 +51,14 @@ int brig_cmd_complete(const struct brig_global *g, int argc, char **argv);
 /* brig help --man DIR: brig.1 and a page per command into DIR. */
 int brig_write_man_pages(const struct brig_global *g, const char *dir);
 
+/* Ask on the terminal (stdin) for one line, not echoed when secret; when
+ * stdin is no terminal, an error naming what and hint (the options that
+ * give it instead).  At most 4096 bytes (login.c). */
+int brig_prompt(const char *what, bool secret, const char *hint, char **out, struct brig_err *e);
+/* Wipe and free a secret string (NULL is fine). */
+void brig_free_secret(char **p);
+#define _cleanup_secret_ _cleanup_(brig_free_secret)
+
 /* Print "brig: MESSAGE" as one line on stderr; returns BRIG_EXIT_FAIL. */
 int brig_fail(struct brig_err *e);
 /* Prints e and returns Docker's status for a process that could not be
@@ -278,5 +286,12 @@ int brig_cmd_container_prune(const struct brig_global *g, int argc, char **argv)
 int brig_cmd_system_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_info(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv);
+/* h-sigstore (trust_keys.c, trust_sign.c) */
+int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv);
+/* The passphrase of a private key: BRIG_PASSPHRASE, else asked on the
+ * terminal (twice when confirm). */
+int brig_passphrase(bool confirm, char **out, struct brig_err *e);
 
 #endif

@@ -16,14 +16,13 @@
 
 #define SECRET_MAX 4096
 
-static void free_secret(char **p)
+void brig_free_secret(char **p)
 {
 	if (*p) {
 		explicit_bzero(*p, strlen(*p));
 		free(*p);
 	}
 }
-#define _cleanup_secret_ _cleanup_(free_secret)
 
 /* One line from fd (at most SECRET_MAX bytes, no line end kept). */
 static int read_line(int fd, bool all, char **out, struct brig_err *e)
@@ -50,14 +49,12 @@ static int read_line(int fd, bool all, char **out, struct brig_err *e)
 	return 0;
 }
 
-/* Ask on the terminal (stdin); the answer echoed unless secret. */
-static int prompt(const char *what, bool secret, char **out, struct brig_err *e)
+int brig_prompt(const char *what, bool secret, const char *hint, char **out, struct brig_err *e)
 {
 	if (!isatty(STDIN_FILENO))
 		return brig_err_set(e, -EINVAL,
-				    "no %s given and the standard input is not a terminal "
-				    "(-u, --password-stdin)",
-				    what);
+				    "no %s given and the standard input is not a terminal (%s)",
+				    what, hint);
 	struct termios saved, quiet;
 	bool restore = false;
 	if (secret && tcgetattr(STDIN_FILENO, &saved) == 0) {
@@ -93,7 +90,7 @@ static int get_password(struct opt *o, char **out, struct brig_err *e)
 			return brig_err_set(e, -EINVAL, "--password-stdin needs --username");
 		return read_line(STDIN_FILENO, true, out, e);
 	}
-	return prompt("Password", true, out, e);
+	return brig_prompt("Password", true, "-u, --password-stdin", out, e);
 }
 
 static int do_login(const struct brig_global *g, struct opt *o, const char *registry,
@@ -112,7 +109,7 @@ static int do_login(const struct brig_global *g, struct opt *o, const char *regi
 	const char *u = opts_find(o, "username")->value;
 	int r = u ? ((user = strdup(u)) ? 0 : brig_err_oom(e)) : 0;
 	if (r == 0 && !u && !opts_find(o, "password-stdin")->set)
-		r = prompt("Username", false, &user, e);
+		r = brig_prompt("Username", false, "-u, --password-stdin", &user, e);
 	if (r == 0)
 		r = get_password(o, &pass, e);
 	struct eng_login_opts lo = { .registry = registry,

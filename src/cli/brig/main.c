@@ -89,9 +89,16 @@ static const struct brig_command volume_cmds[] = {
 	END,
 };
 
+/* trust: the signature policy, cosign keys and .sig signatures
+ * (docs/trust.md, docs/trust-sigstore.md). */
 static const struct brig_command trust_cmds[] = {
 	CMD("explain", brig_cmd_trust_explain,
 	    "which policy scope applies to an image, its requirements, the decision"),
+	CMD("key", brig_cmd_trust_key,
+	    "signing keys in cosign's format: generate, list, export, import, rm"),
+	CMD("sign", brig_cmd_trust_sign, "sign an image in a registry (a cosign .sig attachment)"),
+	CMD("verify", brig_cmd_trust_verify,
+	    "check an image's cosign .sig signatures against public keys"),
 	END,
 };
 
@@ -155,7 +162,8 @@ static const struct brig_command commands[] = {
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
-	CMD("trust", NULL, "content trust: the signature policy (explain)", MGMT,
+	CMD("trust", NULL,
+	    "content trust: the signature policy, signing keys, signing and verifying", MGMT,
 	    .sub = trust_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),

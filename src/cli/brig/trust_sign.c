@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * brig trust sign and brig trust verify: sigstore simple signing `.sig`
+ * attachments in a registry, or detached files (docs/trust-sigstore.md).
+ */
+#include "cli/brig/brig-internal.h"
+#include "registry/registry.h"
+#include "trust/sigstore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What IMAGE names: the registry, the repository, its digest (resolved
+ * in the registry when IMAGE has a tag and c is not NULL). */
+struct target {
+	struct img_ref ref;
+	char *repo_name; /* "host/path": the docker-reference signed */
+	char digest[72];
+};
+
+static void target_clear(struct target *t)
+{
+	img_ref_clear(&t->ref);
+	free(t->repo_name);
+}
+
+static int target_parse(const char *image, struct target *t, struct brig_err *e)
+{
+	*t = (struct target){ 0 };
+	int r = img_ref_parse(image, &t->ref, e);
+	if (r == 0 && asprintf(&t->repo_name, "%s/%s", t->ref.domain, t->ref.path) < 0)
+		r = brig_err_oom(e);
+	if (r == 0 && t->ref.digest[0])
+		snprintf(t->digest, sizeof(t->digest), "%s", t->ref.digest);
+	return r;
+}
+
+static int target_client(const struct brig_global *g, struct opt *o, struct target *t,
+			 struct reg_client **c, struct brig_err *e)
+{
+	const char *tv = opts_find(o, "tls-verify")->value;
+	int r = eng_registry_client(g->config, opts_find(o, "authfile")->value, t->ref.domain,
+				    !(tv && strcmp(tv, "false") == 0), c, e);
+	if (r == 0 && !t->digest[0])
+		r = trust_image_digest(*c, t->ref.path, t->ref.tag, t->digest, e);
+	return r;
+}
+
+static int load_private(const char *file, EVP_PKEY **k, struct brig_err *e)
+{
+	_cleanup_free_ char *pem = NULL;
+	_cleanup_secret_ char *pass = NULL;
+	size_t len = 0;
+	int r = brig_read_file(AT_FDCWD, file, TRUST_KEY_FILE_MAX, &pem, &len, e);
+	if (r == 0)
+		r = brig_passphrase(false, &pass, e);
+	if (r == 0)
+		r = trust_key_decrypt(pem, len, pass, file, k, e);
+	return r;
+}
+
+static int write_out(const char *path, const char *data, size_t len, struct brig_err *e)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || brig_write_all(fd, data, len) < 0 || close(brig_steal_fd(fd)) < 0)
+		return brig_err_sys(e, errno, "%s", path);
+	return 0;
+}
+
+/* --payload-out/--signature-out: sign IMAGE@DIGEST into two files. */
+static int sign_detached(struct opt *o, struct target *t, EVP_PKEY *k, struct brig_err *e)
+{
+	const char *po = opts_find(o, "payload-out")->value;
+	const char *so = opts_find(o, "signature-out")->value;
+	_cleanup_free_ char *payload = NULL, *b64 = NULL;
+	size_t len = 0;
+	if (!po || !so)
+		return brig_err_set(e, -EINVAL, "--payload-out and --signature-out go together");
+	if (!t->digest[0])
+		return brig_err_set(
+			e, -EINVAL,
+			"a detached signature names the image by digest (NAME@sha256:...)");
+	int r = trust_payload_make(t->repo_name, t->digest, &payload, &len, e);
+	if (r == 0)
+		r = trust_sign(k, payload, len, &b64, e);
+	if (r == 0)
+		r = write_out(po, payload, len, e);
+	if (r == 0)
+		r = write_out(so, b64, strlen(b64), e);
+	return r;
+}
+
+static int do_sign(const struct brig_global *g, struct opt *o, const char *image,
+		   struct brig_err *e)
+{
+	const char *keyfile = opts_find(o, "key")->value;
+	_cleanup_pkey_ EVP_PKEY *k = NULL;
+	_cleanup_reg_client_ struct reg_client *c = NULL;
+	struct target t;
+	if (!keyfile)
+		return brig_err_set(e, -EINVAL, "--key FILE is required (a cosign.key)");
+	int r = target_parse(image, &t, e);
+	if (r == 0)
+		r = load_private(keyfile, &k, e);
+	if (r == 0 && (opts_find(o, "payload-out")->set || opts_find(o, "signature-out")->set))
+		r = sign_detached(o, &t, k, e);
+	else if (r == 0 && (r = target_client(g, o, &t, &c, e)) == 0)
+		r = trust_sigstore_sign_image(c, t.ref.path, t.digest, t.repo_name, k, e);
+	if (r == 0 && c)
+		printf("Signed %s@%s\n", t.repo_name, t.digest);
+	target_clear(&t);
+	return r;
+}
+
+int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT_VALUE("key", 0, "FILE", "the private key (cosign's encrypted format)"),
+		OPT_VALUE("payload-out", 0, "FILE",
+			  "write the payload here instead of pushing (IMAGE by digest)"),
+		OPT_VALUE("signature-out", 0, "FILE", "write the base64 signature here"),
+		OPT_FLAG("tls-verify", 0,
+			 "check the registry's TLS certificate (default true; "
+			 "--tls-verify=false turns the check off)"),
+		OPT_VALUE("authfile", 0, "FILE",
+			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})"),
+		{ 0 },
+	};
+	_cleanup_free_ char **pos = NULL;
+	size_t npos = 0;
+	int p = brig_parse("trust sign", "IMAGE", o, argc, argv, &pos, &npos, 1, 1);
+	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
+	if (p > 0) {
+		_cleanup_err_ struct brig_err e = { 0 };
+		if (do_sign(g, o, pos[0], &e) < 0) {
+			brig_err_wrap(&e, "trust sign %s", pos[0]);
+			rc = brig_fail(&e);
+		}
+	}
+	opts_free(o);
+	return rc;
+}
