@@ -86,6 +86,14 @@ static const struct brig_command volume_cmds[] = {
 	END,
 };
 
+/* ---- h-notary: brig trust (the lead merges h-policy's and h-sigstore's here) ---- */
+static const struct brig_command trust_cmds[] = {
+	CMD("notary", brig_cmd_trust_notary,
+	    "Notary v1 / TUF: verify GUN TAG offline (notary verify --metadata DIR GUN TAG)"),
+	END,
+};
+/* ---- end h-notary ---- */
+
 static int cmd_help(const struct brig_global *g, int argc, char **argv);
 static int cmd_version(const struct brig_global *g, int argc, char **argv);
 
@@ -142,6 +150,7 @@ static const struct brig_command commands[] = {
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
+	CMD("trust", NULL, "image trust: notary", MGMT, .sub = trust_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features",
