@@ -163,3 +163,12 @@ fail_with() {
 	[ "$status" -ne 0 ] || false
 	[[ $stderr == *'snapshot.json: larger than the'*'bytes timestamp.json lists (endless data)'* ]] || false
 }
+
+@test "trust notary: --pin-root starts the chain at a pinned root, and refuses an older one" {
+	verify "$FIX/05-timestamp-rotated" "$APP" v1 --pin-root "$FIX/04-root-rotated/3.root.json"
+	[ "$status" -eq 0 ] || false
+	rm -rf "$STATE"
+	verify "$FIX/02-server-snapshot" "$APP" v1 --pin-root "$FIX/04-root-rotated/3.root.json"
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'root.json: version 2 is older than the trusted root'"'"'s 3 (rollback)'* ]] || false
+}

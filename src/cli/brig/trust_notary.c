@@ -49,8 +49,7 @@ static int notary_verify(const struct brig_global *g, int argc, char **argv)
 			"the directory of metadata files (root.json, N.root.json, timestamp.json, "
 			"snapshot.json, targets.json, targets-releases.json)"),
 		OPT_VALUE("trust-dir", 0, "DIR",
-			  "the trusted root and versions seen for this GUN (default "
-			  "ROOT/trust/notary/<sha256 of GUN>)"),
+			  "trusted state (default ROOT/trust/notary/<sha256 of GUN>)"),
 		OPT_VALUE(
 			"pin-root", 0, "FILE",
 			"trust this root.json instead of the first one seen (trust on first use)"),
