@@ -31,6 +31,14 @@ struct notary_source {
 int notary_dir_source(const char *dir, struct notary_source *out, struct brig_err *e);
 void notary_dir_source_close(struct notary_source *s);
 
+/* A source fetching from a notary-server: server is "https://HOST[:PORT]",
+ * its CA is CERTS_DIR/HOST:PORT/ca.crt (as for registries; NULL: the
+ * default certs.d), GET /v2/GUN/_trust/tuf/NAME, 404 = no such file, at
+ * most max bytes read of any answer.  Close with notary_http_source_close. */
+int notary_http_source(const char *server, const char *gun, const char *certs_dir,
+		       struct notary_source *out, struct brig_err *e);
+void notary_http_source_close(struct notary_source *s);
+
 struct notary_opts {
 	const char *gun; /* the repository, e.g. "docker.io/library/alpine" */
 	const char *state_dir; /* trusted root and versions seen, per GUN */

@@ -44,33 +44,33 @@ static int print_target(const char *gun, const char *tag, const struct notary_ta
 static int notary_verify(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE(
-			"metadata", 0, "DIR",
-			"the directory of metadata files (root.json, N.root.json, timestamp.json, "
-			"snapshot.json, targets.json, targets-releases.json)"),
+		OPT_VALUE("metadata", 0, "DIR", "the metadata files (root.json, N.root.json, ...)"),
+		OPT_VALUE("server", 0, "URL", "fetch from this notary-server (https://HOST:PORT)"),
+		OPT_VALUE("certs-dir", 0, "DIR",
+			  "the server's CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
 		OPT_VALUE("trust-dir", 0, "DIR",
 			  "trusted state (default ROOT/trust/notary/<sha256 of GUN>)"),
-		OPT_VALUE(
-			"pin-root", 0, "FILE",
-			"trust this root.json instead of the first one seen (trust on first use)"),
+		OPT_VALUE("pin-root", 0, "FILE", "start from this root.json, not the first seen"),
 		OPT_VALUE("format", 0, "text|json", "output format (default text)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = brig_parse("trust notary", "verify --metadata DIR GUN TAG", o, argc, argv, &pos,
-			   &npos, 3, 3);
+	int p = brig_parse("trust notary", "verify --metadata DIR|--server URL GUN TAG", o, argc,
+			   argv, &pos, &npos, 3, 3);
 	if (p <= 0)
 		return p < 0 ? BRIG_EXIT_FAIL : 0;
 	_cleanup_err_ struct brig_err e = { 0 };
 	const char *fmt = opts_find(o, "format")->value, *meta = opts_find(o, "metadata")->value;
+	const char *server = opts_find(o, "server")->value;
 	if (strcmp(pos[0], "verify"))
 		brig_err_set(&e, -EINVAL, "trust notary: unknown subcommand \"%s\" (verify)",
 			     pos[0]);
 	else if (fmt && strcmp(fmt, "json") && strcmp(fmt, "text"))
 		brig_err_set(&e, -EINVAL, "--format: \"%s\" is neither text nor json", fmt);
-	else if (!meta)
-		brig_err_set(&e, -EINVAL, "trust notary verify: --metadata DIR is required");
+	else if (!meta == !server)
+		brig_err_set(&e, -EINVAL,
+			     "trust notary verify: give one of --metadata DIR and --server URL");
 	if (e.code)
 		return brig_fail(&e);
 	const char *dir = opts_find(o, "trust-dir")->value;
@@ -82,10 +82,15 @@ static int notary_verify(const struct brig_global *g, int argc, char **argv)
 	struct notary_target t = { 0 };
 	int r = no.state_dir ? notary_clock(&no.now, &e) : brig_err_oom(&e);
 	if (r == 0)
-		r = notary_dir_source(meta, &src, &e);
+		r = meta ? notary_dir_source(meta, &src, &e)
+			 : notary_http_source(server, pos[1], opts_find(o, "certs-dir")->value,
+					      &src, &e);
 	if (r == 0)
 		r = notary_verify_tag(&no, &src, pos[2], &t, &e);
-	notary_dir_source_close(&src);
+	if (meta)
+		notary_dir_source_close(&src);
+	else
+		notary_http_source_close(&src);
 	if (r < 0) {
 		brig_err_wrap(&e, "trust notary verify");
 		return brig_fail(&e);
