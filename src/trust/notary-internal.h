@@ -19,9 +19,11 @@ struct notary_update {
 	struct tuf_meta tsm, snm;
 	struct tuf_targets tgt, relt;
 	bool has_rel;
+	int lockfd; /* STATE_DIR/lock, held for the whole update */
 };
 
-/* notary_state.c: read the state (absent: first use) and write it. */
+/* notary_state.c: lock the state directory (made when missing) for the
+ * update, read the state (absent: first use); write it. */
 int notary_state_load(struct notary_update *u, struct brig_err *e);
 int notary_state_save(const struct notary_update *u, struct brig_err *e);
 /* notary_root.c: establish the trusted root and walk the chain. */

@@ -46,18 +46,24 @@ static int parse_state(struct notary_update *u, const char *buf, size_t len, str
 
 int notary_state_load(struct notary_update *u, struct brig_err *e)
 {
+	int r = brig_mkdir_p(AT_FDCWD, u->o->state_dir, 0700, e);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int dfd = open(u->o->state_dir,
 				       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dfd < 0 && errno == ENOENT)
-		return 0; /* first use */
 	if (dfd < 0)
 		return brig_err_sys(e, errno, "%s", u->o->state_dir);
+	/* one update of a GUN at a time: two interleaved ones could write
+	 * versions lower than the newer one saw */
+	u->lockfd = brig_lock_path(dfd, "lock", BRIG_LOCK_EXCLUSIVE, true, e);
+	if (u->lockfd < 0)
+		return u->lockfd;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	int r = brig_read_file(dfd, "state.json", STATE_MAX, &buf, &len, e);
+	r = brig_read_file(dfd, "state.json", STATE_MAX, &buf, &len, e);
 	if (r == -ENOENT) {
 		brig_err_clear(e);
-		return 0;
+		return 0; /* first use */
 	}
 	if (r == 0)
 		r = parse_state(u, buf, len, e);
@@ -83,16 +89,13 @@ int notary_state_save(const struct notary_update *u, struct brig_err *e)
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_SORT_KEYS | JSON_INDENT(1)) : NULL;
 	if (!text)
 		return brig_err_oom(e);
-	int r = brig_mkdir_p(AT_FDCWD, u->o->state_dir, 0700, e);
-	if (r < 0)
-		return r;
 	_cleanup_close_ int dfd = open(u->o->state_dir,
 				       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return brig_err_sys(e, errno, "%s", u->o->state_dir);
 	/* the root first: a crash between the two leaves versions that the
 	 * newer root's metadata still satisfies */
-	r = brig_atomic_write(dfd, "root.json", u->rootdoc.raw, u->rootdoc.len, 0600, e);
+	int r = brig_atomic_write(dfd, "root.json", u->rootdoc.raw, u->rootdoc.len, 0600, e);
 	if (r == 0)
 		r = brig_atomic_write(dfd, "state.json", text, strlen(text), 0600, e);
 	return r < 0 ? brig_err_wrap(e, "trusted state %s", u->o->state_dir) : 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int notary_read(const struct notary_update *u, const char *name, size_t max, char **raw,
 		size_t *len, struct brig_err *e)
@@ -198,6 +199,8 @@ static void earliest(const struct notary_update *u, char buf[32])
 
 static void update_clear(struct notary_update *u)
 {
+	if (u->lockfd >= 0)
+		close(u->lockfd);
 	free(u->trusted_raw);
 	tuf_doc_clear(&u->rootdoc);
 	tuf_root_clear(&u->root);
@@ -214,7 +217,7 @@ static void update_clear(struct notary_update *u)
 int notary_verify_tag(const struct notary_opts *o, const struct notary_source *src, const char *tag,
 		      struct notary_target *out, struct brig_err *e)
 {
-	struct notary_update u = { .o = o, .src = src };
+	struct notary_update u = { .o = o, .src = src, .lockfd = -1 };
 	int r = notary_state_load(&u, e);
 	if (r == 0)
 		r = notary_root_update(&u, e);

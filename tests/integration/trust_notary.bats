@@ -104,7 +104,8 @@ fail_with() {
 	verify "$M" "$APP" v1
 	[ "$status" -ne 0 ] || false
 	[[ $stderr == *"1.root.json: 0 of the 1 required signatures by root keys verify: signature by key $kid, which is not a root key"* ]] || false
-	[ ! -e "$STATE" ] || false
+	[ ! -e "$STATE/state.json" ] || false
+	[ ! -e "$STATE/root.json" ] || false
 }
 
 @test "trust notary: refuses rollback to an older timestamp after a newer was seen; state unchanged" {
