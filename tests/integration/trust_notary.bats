@@ -173,3 +173,19 @@ fail_with() {
 	[ "$status" -ne 0 ] || false
 	[[ $stderr == *'root.json: version 2 is older than the trusted root'"'"'s 3 (rollback)'* ]] || false
 }
+
+@test "trust notary: refuses a root chain that skips a version" {
+	copy 05-timestamp-rotated
+	rm "$M/3.root.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'root.json: version 4 does not follow the trusted root'"'"'s 2 (root chain skips a version)'* ]] || false
+}
+
+@test "trust notary: refuses a timestamp beyond its size cap before reading it all" {
+	copy 01-initial
+	head -c 70000 /dev/zero | tr '\0' ' ' >>"$M/timestamp.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'timestamp.json: '*'larger than the limit of 65536'* ]] || false
+}
