@@ -189,3 +189,20 @@ fail_with() {
 	[ "$status" -ne 0 ] || false
 	[[ $stderr == *'timestamp.json: '*'larger than the limit of 65536'* ]] || false
 }
+
+@test "trust notary: a root rotation that replaces the timestamp key resets the timestamp floor (fast-forward recovery)" {
+	verify "$FIX/04-root-rotated" "$APP" v1
+	[ "$status" -eq 0 ] || false
+	# as if a compromised timestamp key had fast-forwarded the client
+	run jq '.versions.timestamp = 1000 | .versions.snapshot = 1000' "$STATE/state.json"
+	[ "$status" -eq 0 ] || false
+	printf '%s\n' "$output" >"$STATE/state.json"
+	verify "$FIX/04-root-rotated" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'lower than version 1000 seen before (rollback)'* ]] || false
+	# root v4 names a new timestamp key: what the old one signed is no floor
+	verify "$FIX/05-timestamp-rotated" "$APP" v1
+	[ "$status" -eq 0 ] || fail_with "$stderr"
+	run jq -r '"\(.versions.root) \(.versions.timestamp)"' "$STATE/state.json"
+	[ "$output" = "4 7" ] || false
+}
