@@ -90,7 +90,7 @@ static const struct brig_command volume_cmds[] = {
 };
 
 /* trust: the signature policy, cosign keys and .sig signatures
- * (docs/trust.md, docs/trust-sigstore.md). */
+ * (docs/trust.md, docs/trust-sigstore.md), Notary v1 (docs/trust-notary.md). */
 static const struct brig_command trust_cmds[] = {
 	CMD("explain", brig_cmd_trust_explain,
 	    "which policy scope applies to an image, its requirements, the decision"),
@@ -99,6 +99,8 @@ static const struct brig_command trust_cmds[] = {
 	CMD("sign", brig_cmd_trust_sign, "sign an image in a registry (a cosign .sig attachment)"),
 	CMD("verify", brig_cmd_trust_verify,
 	    "check an image's cosign .sig signatures against public keys"),
+	CMD("notary", brig_cmd_trust_notary,
+	    "Notary v1 / TUF: verify GUN TAG (notary verify [--metadata DIR|--server URL] GUN TAG)"),
 	END,
 };
 
@@ -162,9 +164,8 @@ static const struct brig_command commands[] = {
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
-	CMD("trust", NULL,
-	    "content trust: the signature policy, signing keys, signing and verifying", MGMT,
-	    .sub = trust_cmds),
+	CMD("trust", NULL, "content trust: the signature policy, signing keys, signing, verifying, Notary",
+	    MGMT, .sub = trust_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features",

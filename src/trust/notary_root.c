@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* trust: the Notary root: trust on first use or pinned, then the chain N.root.json walked version by version. */
+#include "trust/notary-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Root keys must be certificates for this GUN (CN), valid now when final. */
+static int root_certs(const struct notary_update *u, const struct tuf_doc *d,
+		      const struct tuf_root *r, bool final, struct brig_err *e)
+{
+	for (char **k = r->root.keyids; *k; k++) {
+		const struct tuf_key *key = tuf_keyset_find(&r->keys, *k);
+		if (!key->cert)
+			continue;
+		/* an intermediate root's validity period is not checked */
+		int rc = tuf_key_check_cert(key, d->file, u->o->gun, final ? u->o->now : 0, e);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_root(const struct notary_update *u, const char *file, char *raw, size_t len,
+		     struct tuf_doc *d, struct tuf_root *r, struct brig_err *e)
+{
+	int rc = tuf_doc_load(d, file, raw, len, "Root", e);
+	if (rc == 0)
+		rc = tuf_root_parse(d, r, e);
+	if (rc == 0)
+		rc = root_certs(u, d, r, false, e);
+	if (rc == 0)
+		rc = tuf_check_sigs(d, &r->keys, &r->root, e);
+	return rc;
+}
+
+/* The first trusted root: the state's, the pinned one, or the oldest the
+ * source has (trust on first use). */
+static int first_root(struct notary_update *u, struct tuf_doc *d, struct tuf_root *r,
+		      struct brig_err *e)
+{
+	char *raw = NULL;
+	size_t len = 0;
+	int rc;
+	const char *file = "root.json";
+	if (u->trusted_raw) {
+		raw = brig_memdupz(u->trusted_raw, u->trusted_len);
+		len = u->trusted_len;
+		file = "trusted root.json";
+		rc = raw ? 0 : brig_err_oom(e);
+	} else if (u->o->pinned_root) {
+		file = u->o->pinned_root;
+		rc = brig_read_file(AT_FDCWD, file, TUF_MAX_ROOT, &raw, &len, e);
+	} else {
+		file = "1.root.json";
+		rc = u->src->get(u->src->ctx, file, TUF_MAX_ROOT, &raw, &len, e);
+		if (rc == 1) {
+			file = "root.json";
+			rc = notary_read(u, file, TUF_MAX_ROOT, &raw, &len, e);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	return load_root(u, file, raw, len, d, r, e);
+}
+
+/* next (version old+1) must be signed by a threshold of old's root keys
+ * and of its own. */
+static int next_root(const struct tuf_root *old, int64_t oldv, struct tuf_doc *d,
+		     struct brig_err *e)
+{
+	if (d->version != oldv + 1)
+		return brig_err_set(
+			e, -EKEYREJECTED,
+			"%s: version %lld does not follow the trusted root's %lld (root "
+			"chain skips a version)",
+			d->file, (long long)d->version, (long long)oldv);
+	int rc = tuf_check_sigs(d, &old->keys, &old->root, e);
+	if (rc < 0)
+		return brig_err_wrap(e, "root rotation not signed by the previous root (v%lld)",
+				     (long long)oldv);
+	return 0;
+}
+
+static void keep(struct notary_update *u, struct tuf_doc *d, struct tuf_root *r)
+{
+	tuf_doc_clear(&u->rootdoc);
+	tuf_root_clear(&u->root);
+	u->rootdoc = *d;
+	u->root = *r;
+	memset(d, 0, sizeof(*d));
+	memset(r, 0, sizeof(*r));
+}
+
+static bool same_keys(const struct tuf_role *a, const struct tuf_role *b)
+{
+	size_t n = brig_strv_len(a->keyids);
+	if (n != brig_strv_len(b->keyids) || a->threshold != b->threshold)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(a->keyids[i], b->keyids[i]))
+			return false;
+	return true;
+}
+
+/* One step: file (already read) as the successor of the trusted root. */
+static int step(struct notary_update *u, const char *file, char *raw, size_t len,
+		struct brig_err *e)
+{
+	struct tuf_doc d = { 0 };
+	struct tuf_root r = { 0 };
+	int rc = load_root(u, file, raw, len, &d, &r, e);
+	if (rc == 0)
+		rc = next_root(&u->root, u->rootdoc.version, &d, e);
+	if (rc == 0) {
+		/* new timestamp or snapshot keys: what the old keys signed is
+		 * no longer a floor (fast-forward recovery) */
+		if (!same_keys(&r.timestamp, &u->root.timestamp))
+			u->seen.timestamp = u->seen.snapshot = 0;
+		if (!same_keys(&r.snapshot, &u->root.snapshot))
+			u->seen.snapshot = 0;
+		keep(u, &d, &r);
+	}
+	tuf_doc_clear(&d);
+	tuf_root_clear(&r);
+	return rc;
+}
+
+static int walk_chain(struct notary_update *u, struct brig_err *e)
+{
+	for (;;) {
+		char file[64], *raw = NULL;
+		size_t len = 0;
+		snprintf(file, sizeof(file), "%lld.root.json", (long long)u->rootdoc.version + 1);
+		int rc = u->src->get(u->src->ctx, file, TUF_MAX_ROOT, &raw, &len, e);
+		if (rc == 1)
+			return 0;
+		if (rc == 0)
+			rc = step(u, file, raw, len, e);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+/* The source's root.json: the chain's last root, or one step past it. */
+static int current_root(struct notary_update *u, struct brig_err *e)
+{
+	char *raw = NULL;
+	size_t len = 0;
+	int rc = notary_read(u, "root.json", TUF_MAX_ROOT, &raw, &len, e);
+	if (rc < 0)
+		return rc;
+	if (len == u->rootdoc.len && !memcmp(raw, u->rootdoc.raw, len)) {
+		free(raw);
+		return 0;
+	}
+	struct tuf_doc d = { 0 };
+	rc = tuf_doc_load(&d, "root.json", raw, len, "Root", e);
+	int64_t v = d.version;
+	tuf_doc_clear(&d);
+	if (rc < 0)
+		return rc;
+	if (v < u->rootdoc.version)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "root.json: version %lld is older than the trusted root's %lld "
+				    "(rollback)",
+				    (long long)v, (long long)u->rootdoc.version);
+	if (v == u->rootdoc.version)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "root.json: version %lld differs from the trusted root of that "
+				    "version",
+				    (long long)v);
+	rc = notary_read(u, "root.json", TUF_MAX_ROOT, &raw, &len, e);
+	return rc < 0 ? rc : step(u, "root.json", raw, len, e);
+}
+
+int notary_root_update(struct notary_update *u, struct brig_err *e)
+{
+	struct tuf_doc d = { 0 };
+	struct tuf_root r = { 0 };
+	int rc = first_root(u, &d, &r, e);
+	if (rc == 0)
+		keep(u, &d, &r);
+	tuf_doc_clear(&d);
+	tuf_root_clear(&r);
+	if (rc == 0)
+		rc = walk_chain(u, e);
+	if (rc == 0)
+		rc = current_root(u, e);
+	if (rc == 0)
+		rc = root_certs(u, &u->rootdoc, &u->root, true, e);
+	if (rc == 0)
+		rc = notary_fresh(u, &u->rootdoc, "root", u->seen.root, e);
+	if (rc == 0)
+		u->got.root = u->rootdoc.version;
+	return rc;
+}

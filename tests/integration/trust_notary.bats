@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# brig trust notary verify: Notary v1 / TUF metadata made by the real
+# notary-server (tests/fixtures/notary, six scenarios) verifies at a fixed
+# clock and gives the digests `notary list` printed; each attack is refused
+# with a message naming it, and leaves the trusted state as it was.
+
+bats_require_minimum_version 1.5.0
+
+APP=127.0.0.1:5000/demo/app
+ED=127.0.0.1:5000/demo/ed
+
+setup() {
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
+	FIX=${BRIG_TRUST_FIXTURES:-${BRIG_SRC:?}/tests/fixtures/notary}
+	[ -d "$FIX/01-initial" ] || skip "no Notary fixtures at $FIX (set BRIG_TRUST_FIXTURES)"
+	FORGE=$BRIG_SRC/tests/integration/notary_forge.py
+	ROOT=$BATS_TEST_TMPDIR/root
+	STATE=$BATS_TEST_TMPDIR/state
+	# the fixtures' timestamps expire 14 days after 2026-11-28
+	export BRIG_TRUST_CLOCK=2026-11-30T00:00:00Z
+}
+
+verify() { # DIR GUN TAG [options]
+	local dir=$1 gun=$2 tag=$3
+	shift 3
+	run --separate-stderr "$BRIG" --root "$ROOT" trust notary verify --metadata "$dir" \
+		--trust-dir "$STATE" "$@" "$gun" "$tag"
+}
+
+# listed TAG: "DIGEST SIZE ROLE" as the notary CLI listed the tag.
+listed() { awk -v t="$1" '$1 == t { print $2, $3, $4 }' "$FIX/notary-list.txt"; }
+
+copy() { # SCENARIO: a writable copy in $M
+	M=$BATS_TEST_TMPDIR/m-$1
+	cp -r "$FIX/$1" "$M"
+	chmod -R u+w "$M"
+}
+
+check_tags() { # DIR GUN TAG...
+	local dir=$1 gun=$2 tag want got
+	shift 2
+	for tag in "$@"; do
+		verify "$dir" "$gun" "$tag"
+		[ "$status" -eq 0 ] || fail_with "$dir $tag: $stderr"
+		read -r -a got <<<"${lines[1]}"
+		want=$(listed "$tag")
+		[ "${got[1]#sha256:} ${got[2]} ${got[3]}" = "$want" ] ||
+			fail_with "$dir $tag: got '${lines[1]}', notary listed '$want'"
+	done
+}
+
+fail_with() {
+	echo "$*" >&2
+	return 1
+}
+
+@test "trust notary: each of the six scenarios verifies at a fixed clock, with notary list's digests" {
+	check_tags "$FIX/01-initial" "$APP" v1
+	check_tags "$FIX/02-server-snapshot" "$APP" v1 v2
+	check_tags "$FIX/03-delegation" "$APP" v1 v2 v3
+	check_tags "$FIX/04-root-rotated" "$APP" v1 v2 v3
+	check_tags "$FIX/05-timestamp-rotated" "$APP" v1 v2 v3
+	rm -rf "$STATE"
+	check_tags "$FIX/06-ed25519-server-keys" "$ED" v1
+}
+
+@test "trust notary: the delegation's tag is signed by targets/releases; --format json" {
+	verify "$FIX/05-timestamp-rotated" "$APP" v3 --format json
+	[ "$status" -eq 0 ] || false
+	run jq -r '[.digest, .size, .role, .versions.root, .versions["targets/releases"]] | @tsv' \
+		<<<"$output"
+	[ "$output" = "$(printf 'sha256:%s\t9\ttargets/releases\t4\t1' \
+		bda9e55c5197326e8644aa8e64cce54b10afd7bcd240db7edf996d7fd82d896c)" ] || false
+}
+
+@test "trust notary: a fresh client walks the root chain 1 -> 4 (root and timestamp rotations)" {
+	verify "$FIX/05-timestamp-rotated" "$APP" v2
+	[ "$status" -eq 0 ] || false
+	run jq -r .versions.root "$STATE/state.json"
+	[ "$output" = 4 ] || false
+	cmp "$STATE/root.json" "$FIX/05-timestamp-rotated/4.root.json"
+}
+
+@test "trust notary: a tag nobody signed is 'no trust data'" {
+	verify "$FIX/01-initial" "$APP" latest
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'no trust data for tag "latest"'* ]] || false
+}
+
+@test "trust notary: refuses tampered targets (a byte changed)" {
+	copy 03-delegation
+	sed -i 's/"length":246/"length":245/' "$M/targets.json"
+	verify "$M" "$APP" v2
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'targets.json: content does not match the hash snapshot.json lists (tampered)'* ]] || false
+}
+
+@test "trust notary: refuses a root signed by a key that is not a root key" {
+	copy 01-initial
+	run python3 "$FORGE" sign-root-with-new-key "$M/1.root.json"
+	[ "$status" -eq 0 ] || false
+	local kid=${output:0:12}
+	cp "$M/1.root.json" "$M/root.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *"1.root.json: 0 of the 1 required signatures by root keys verify: signature by key $kid, which is not a root key"* ]] || false
+	[ ! -e "$STATE/state.json" ] || false
+	[ ! -e "$STATE/root.json" ] || false
+}
+
+@test "trust notary: refuses rollback to an older timestamp after a newer was seen; state unchanged" {
+	verify "$FIX/03-delegation" "$APP" v3
+	[ "$status" -eq 0 ] || false
+	cp "$STATE/state.json" "$BATS_TEST_TMPDIR/before"
+	verify "$FIX/02-server-snapshot" "$APP" v2
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'timestamp.json: timestamp version 3 is lower than version 5 seen before (rollback)'* ]] || false
+	cmp "$STATE/state.json" "$BATS_TEST_TMPDIR/before"
+}
+
+@test "trust notary: refuses a root older than the trusted one (rollback)" {
+	verify "$FIX/04-root-rotated" "$APP" v1
+	[ "$status" -eq 0 ] || false
+	verify "$FIX/03-delegation" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'root.json: version 2 is older than the trusted root'"'"'s 3 (rollback)'* ]] || false
+}
+
+@test "trust notary: refuses expired metadata at a later clock, naming role and expiry" {
+	BRIG_TRUST_CLOCK=2026-12-13T00:00:00Z verify "$FIX/01-initial" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'timestamp.json: the timestamp metadata expired at 2026-12-12T17:02:26.244320459Z'* ]] || false
+}
+
+@test "trust notary: refuses a root rotation the old root's keys did not sign" {
+	copy 04-root-rotated
+	# 3.root.json is signed by the old root cert (b5dc551f...) and the new one
+	run python3 "$FORGE" drop-sig "$M/3.root.json" b5dc551f
+	[ "$status" -eq 0 ] || false
+	cp "$M/3.root.json" "$M/root.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'root rotation not signed by the previous root (v2): 3.root.json: 0 of the 1 required signatures by root keys verify'* ]] || false
+}
+
+@test "trust notary: refuses mix-and-match (a genuine targets.json of another publish)" {
+	copy 03-delegation
+	cp "$FIX/02-server-snapshot/targets.json" "$M/targets.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'targets.json: a validly signed targets version 3 that snapshot.json does not list: from another publish (mix-and-match)'* ]] || false
+}
+
+@test "trust notary: refuses metadata of one GUN for another (root certificate CN)" {
+	verify "$FIX/01-initial" 127.0.0.1:5000/demo/other v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'is for "127.0.0.1:5000/demo/app", not for "127.0.0.1:5000/demo/other"'* ]] || false
+}
+
+@test "trust notary: refuses a snapshot larger than the timestamp lists (endless data)" {
+	copy 01-initial
+	printf '%*s' 4096 '' >>"$M/snapshot.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'snapshot.json: larger than the'*'bytes timestamp.json lists (endless data)'* ]] || false
+}
+
+@test "trust notary: --pin-root starts the chain at a pinned root, and refuses an older one" {
+	verify "$FIX/05-timestamp-rotated" "$APP" v1 --pin-root "$FIX/04-root-rotated/3.root.json"
+	[ "$status" -eq 0 ] || false
+	rm -rf "$STATE"
+	verify "$FIX/02-server-snapshot" "$APP" v1 --pin-root "$FIX/04-root-rotated/3.root.json"
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'root.json: version 2 is older than the trusted root'"'"'s 3 (rollback)'* ]] || false
+}
+
+@test "trust notary: refuses a root chain that skips a version" {
+	copy 05-timestamp-rotated
+	rm "$M/3.root.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'root.json: version 4 does not follow the trusted root'"'"'s 2 (root chain skips a version)'* ]] || false
+}
+
+@test "trust notary: refuses a timestamp beyond its size cap before reading it all" {
+	copy 01-initial
+	head -c 70000 /dev/zero | tr '\0' ' ' >>"$M/timestamp.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'timestamp.json: '*'larger than the limit of 65536'* ]] || false
+}
+
+@test "trust notary: a root rotation that replaces the timestamp key resets the timestamp floor (fast-forward recovery)" {
+	verify "$FIX/04-root-rotated" "$APP" v1
+	[ "$status" -eq 0 ] || false
+	# as if a compromised timestamp key had fast-forwarded the client
+	run jq '.versions.timestamp = 1000 | .versions.snapshot = 1000' "$STATE/state.json"
+	[ "$status" -eq 0 ] || false
+	printf '%s\n' "$output" >"$STATE/state.json"
+	verify "$FIX/04-root-rotated" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'lower than version 1000 seen before (rollback)'* ]] || false
+	# root v4 names a new timestamp key: what the old one signed is no floor
+	verify "$FIX/05-timestamp-rotated" "$APP" v1
+	[ "$status" -eq 0 ] || fail_with "$stderr"
+	run jq -r '"\(.versions.root) \(.versions.timestamp)"' "$STATE/state.json"
+	[ "$output" = "4 7" ] || false
+}
