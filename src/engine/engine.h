@@ -39,6 +39,7 @@ struct img_store; /* image/store/store.h */
 
 struct eng;
 struct eng_flags;
+struct eng_netcfg;
 
 /* Open the engine over the store root (created when missing).  driver:
  * "overlay", "copy" or NULL (overlay, falling back to a copy). */
@@ -89,6 +90,9 @@ struct eng_create_opts {
 	 * with quotas; refused elsewhere) */
 	char **storage_opts;
 	size_t n_storage_opts;
+	/* --network, --add-host, --dns*, -p... (engine/netcfg/netcfg.h), or
+	 * NULL: --network none */
+	const struct eng_netcfg *net;
 };
 
 /* The parsed --restart policy. */

@@ -11,6 +11,7 @@
  * claims to exist.
  */
 #include "engine/quota-internal.h"
+#include "engine/netcfg/net-internal.h"
 #include "engine/record-internal.h"
 #include "brig-mutant.h"
 #include "engine/flags/flags.h"
@@ -18,6 +19,7 @@
 #include "engine/config/engine-config.h"
 #include "engine/volume.h"
 #include "engine/events.h"
+#include "engine/netcfg/net-internal.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -122,6 +124,7 @@ struct making {
 	char ctrdir[PATH_MAX];
 	int ctrfd;
 	json_t *layers, *spec, *config, *security, *logcfg, *volumes, *binds;
+	json_t *net; /* what the record says of the network (netcfg) */
 	const char *driver;
 	struct eng_userns userns;
 	int64_t storage_size; /* bytes, 0: unbounded (quota.c) */
@@ -193,7 +196,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 	if (host)
 		(void)json_object_set_new(host, "StorageOpt",
 					  eng_quota_opts_json(mk->storage_size));
-	return json_pack(
+	json_t *doc = json_pack(
 		"{s:s,s:s,s:s,s:o,s:s+,s:s,s:i,s:s,s:s,s:o,s:O,s:o,"
 		"s:o,s:s,s:O,s:{s:O,s:O,s:O,s:s,s:O,s:O,s:o}}",
 		"Id", mk->id, "Created", now, "Path", json_string_value(json_array_get(args, 0)),
@@ -204,6 +207,11 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 		log, "Mounts", mk->volumes, "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers",
 		mk->layers, "ManifestDigest", im->manifest_digest, "Security", mk->security,
 		"Userns", userns, "Effective", eng_effective(mk->spec, mk->security, userns));
+	if (doc && eng_net_merge(doc, mk->net) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 /* Claim the name and make the container visible, under names.lock. */
@@ -268,6 +276,7 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	if (r < 0 || (r = eng_rootfs_chown(mk->ctrfd, mk->driver, &mk->userns, e)) < 0 ||
 	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
 				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0 ||
+	    (r = eng_net_create(g, o, im, mk->spec, &mk->net, e)) < 0 ||
 	    (r = eng_binds_pin(o->flags, mk->spec, &mk->userns, &mk->binds, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
@@ -351,6 +360,7 @@ out:
 	json_decref(mk.logcfg);
 	json_decref(mk.volumes);
 	json_decref(mk.binds);
+	json_decref(mk.net);
 	eng_image_clear(&im);
 	return r;
 }
@@ -402,6 +412,7 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (rt_delete(&g->rt, id, true, &e2) < 0)
 		brig_debug("runtime state of %.12s: %s", id, brig_err_str(&e2));
+	eng_net_release(g, id);
 	_cleanup_close_ int lock = eng_names_lock(g, e);
 	if (lock < 0)
 		return lock;

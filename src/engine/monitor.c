@@ -15,6 +15,7 @@
 #include "engine/monitor-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
+#include "engine/netcfg/net-internal.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -101,8 +102,10 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	 * what was checked (binds.c). */
 	_cleanup_(eng_binds_close) struct eng_binds b = { 0 };
 	int r = eng_binds_open(&m->rec, &b, e);
-	if (r < 0)
+	bool pasta = false;
+	if (r < 0 || (r = eng_net_start(g, m->id, b.spec, &pasta, e)) < 0)
 		return r;
+	struct eng_pasta_arg pa = { .g = g, .id = m->id, .spec = b.spec };
 	struct rt_create_opts o = {
 		.id = m->id,
 		.bundle = eng_root(g),
@@ -116,6 +119,8 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 		/* A container whose monitor was killed must not hold its lock. */
 		.close_in_child = &m->lockfd,
 		.n_close_in_child = 1,
+		.created = pasta ? eng_net_pasta_created : NULL,
+		.created_arg = &pa,
 	};
 	/* A container left by a monitor that was killed. */
 	_cleanup_err_ struct brig_err e2 = { 0 };

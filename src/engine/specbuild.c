@@ -11,6 +11,7 @@
 #include "engine/flags/flags.h"
 #include "engine/config/engine-config.h"
 #include "engine/volume.h"
+#include "engine/netcfg/net-internal.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -121,39 +122,6 @@ static int build_args(const struct eng_create_opts *o, const struct img_config *
 		return brig_err_set(e, -EINVAL,
 				    "no command specified: the image has no Entrypoint "
 				    "or Cmd and none was given");
-	return 0;
-}
-
-static json_t *bind_file(const char *dst, const char *src, bool ro)
-{
-	return json_pack("{s:s,s:s,s:s,s:[s,s,s,s,s]}", "destination", dst, "type", "bind",
-			 "source", src, "options", "rbind", "nosuid", "nodev", "noexec",
-			 ro ? "ro" : "rw");
-}
-
-/* /etc/hostname and /etc/hosts, written into the container directory and
- * bound into the container. */
-static int host_files(int ctrfd, const char *ctrdir, const char *hostname, json_t *mounts, bool ro,
-		      struct brig_err *e)
-{
-	char hosts[512], path[PATH_MAX];
-	(void)snprintf(hosts, sizeof(hosts),
-		       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-		       "127.0.1.1\t%s\n",
-		       hostname);
-	char name[300];
-	(void)snprintf(name, sizeof(name), "%s\n", hostname);
-	int r = brig_atomic_write(ctrfd, "hosts", hosts, strlen(hosts), 0644, e);
-	if (r == 0)
-		r = brig_atomic_write(ctrfd, "hostname", name, strlen(name), 0644, e);
-	if (r < 0)
-		return r;
-	if (brig_snprintf(path, sizeof(path), "%s/hosts", ctrdir) < 0)
-		return brig_err_set(e, -ENAMETOOLONG, "container path too long");
-	(void)json_array_append_new(mounts, bind_file("/etc/hosts", path, ro));
-	if (brig_snprintf(path, sizeof(path), "%s/hostname", ctrdir) < 0)
-		return brig_err_set(e, -ENAMETOOLONG, "container path too long");
-	(void)json_array_append_new(mounts, bind_file("/etc/hostname", path, ro));
 	return 0;
 }
 
@@ -327,6 +295,8 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	(void)snprintf(hostname, sizeof(hostname), "%.12s", id);
 	if (o->hostname && brig_snprintf(hostname, sizeof(hostname), "%s", o->hostname) < 0)
 		return brig_err_set(e, -EINVAL, "--hostname: longer than 63 characters");
+	if (!o->hostname)
+		eng_net_hostname(g, eng_net_of(o), hostname, sizeof(hostname));
 	const char *user = o->user ? o->user : im->config.user;
 	const char *cwd = o->workdir                                  ? o->workdir
 		: im->config.working_dir && im->config.working_dir[0] ? im->config.working_dir
@@ -358,8 +328,8 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 				  json_pack("{s:s,s:s}", "org.brig.container.id", id,
 					    "org.opencontainers.image.ref.name", o->image));
 	if ((r = fill_process(&b, o, cwd, e)) < 0 ||
-	    (r = host_files(ctrfd, ctrdir, hostname, json_object_get(b.spec, "mounts"), ro, e)) <
-		    0 ||
+	    (r = eng_net_files(g, eng_net_of(o), ctrfd, ctrdir, hostname,
+			       json_object_get(b.spec, "mounts"), ro, e)) < 0 ||
 	    (r = apply_flags(g, o->flags, layers, id, &b, e)) < 0 ||
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
 	    (r = eng_userns_spec(b.spec, u, e)) < 0 || (r = idmap_volumes(g, b.spec, u, e)) < 0 ||

@@ -54,6 +54,11 @@ struct rt_create_opts {
 	 * not stay held by a container whose monitor has died. */
 	const int *close_in_child;
 	size_t n_close_in_child;
+	/* Called once the container exists (its init waits to be started)
+	 * and before it is started, with the init's pid: the engine sets up
+	 * its network namespace (pasta).  A failure removes the container. */
+	int (*created)(void *arg, pid_t pid, struct brig_err *e);
+	void *created_arg;
 };
 
 struct rt_exec_opts {

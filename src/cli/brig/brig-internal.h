@@ -88,6 +88,7 @@ struct brig_create_req {
 	struct eng_create_opts opts;
 	char **env, **labels;
 	struct eng_flags *flags;
+	struct eng_netcfg *net; /* netopts.c */
 };
 void brig_create_req_clear(struct brig_create_req *q);
 
@@ -255,6 +256,7 @@ int brig_cmd_cp(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_restart(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rm(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_wait(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_port(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rename(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_exec(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_top(const struct brig_global *g, int argc, char **argv);

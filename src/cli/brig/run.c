@@ -2,6 +2,7 @@
 /* brig create, brig run, brig start. */
 #include "cli/brig/brig-internal.h"
 #include "engine/flags/flags.h"
+#include "cli/brig/netopts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 	OPT_FLAG("interactive", 'i', "keep stdin open (foreground)"),              \
 	OPT_FLAG("tty", 't', "allocate a terminal (foreground)"),                  \
 	OPT_VALUE("user", 'u', "USER", "user: name|uid[:group|gid]"),                      \
-	OPT_VALUE("hostname", 'h', "NAME", "the container's host name (default: its short id)"), \
+	OPT_VALUE("hostname", 'h', "NAME", "the container's host name (default: its short id; the host's with --network host)"), \
 	OPT_FLAG("rm", 0, "remove the container when it exits"),                   \
 	OPT_FLAG("read-write", 0, "make the root filesystem writable (read-only by default)"), \
 	OPT_FLAG("read-only", 0, "the root filesystem is read-only (the default)"), \
@@ -32,7 +33,8 @@
 	OPT_MULTI("log-opt", 0, "OPT", "max-size=SIZE (default 10m), max-file=N (default 3)"), \
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
 	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)"), \
-	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never")
+	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never"), \
+	NET_OPTS
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
 #define FLAG_OPTS                                                                         \
@@ -188,6 +190,9 @@ void brig_create_req_clear(struct brig_create_req *q)
 	brig_strv_free(q->env);
 	brig_strv_free(q->labels);
 	eng_flags_free(q->flags);
+	if (q->net)
+		eng_netcfg_clear(q->net);
+	free(q->net);
 	*q = (struct brig_create_req){ 0 };
 }
 
@@ -249,6 +254,11 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	if ((r = collect_flags(o, &q->flags, e)) < 0)
 		return r;
 	c->flags = q->flags;
+	if (!(q->net = calloc(1, sizeof(*q->net))))
+		return brig_err_oom(e);
+	if ((r = brig_net_opts(o, q->net, e)) < 0)
+		return r;
+	c->net = q->net;
 	return 0;
 }
 

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* run/create's network options (netopts.c) and `brig port` (port.c). */
+#ifndef BRIG_CLI_BRIG_NETOPTS_H
+#define BRIG_CLI_BRIG_NETOPTS_H
+
+#include "cli/opts.h"
+#include "engine/netcfg/netcfg.h"
+
+/* clang-format off */
+#define NET_OPTS \
+	OPT_VALUE("network", 0, "MODE", "none (default), host (NOT isolated), container:NAME|ID, pasta (user-mode: passt)"), \
+	OPT_MULTI("add-host", 0, "HOST:IP", "a line of /etc/hosts"), \
+	OPT_MULTI("dns", 0, "IP", "a resolver for /etc/resolv.conf (default: the host's)"), \
+	OPT_MULTI("dns-search", 0, "DOMAIN", "a search domain for /etc/resolv.conf"), \
+	OPT_MULTI("dns-option", 0, "OPT", "an option for /etc/resolv.conf"), \
+	OPT_MULTI("network-alias", 0, "NAME", "another name of the container on its network (recorded)"), \
+	OPT_MULTI("publish", 'p', "[IP:][HOST:]PORT[/PROTO]", "publish a port (IP left out: 127.0.0.1)"), \
+	OPT_FLAG("publish-all", 'P', "publish every exposed port on 127.0.0.1, each on a free port"), \
+	OPT_MULTI("expose", 0, "PORT[/PROTO]", "expose a port or range (published with -P)")
+/* clang-format on */
+
+/* The options of NET_OPTS into n (checked; a warning for --network host
+ * and a notice for an address open to every interface on stderr). */
+int brig_net_opts(struct opt *o, struct eng_netcfg *n, struct brig_err *e);
+
+#endif
