@@ -89,6 +89,9 @@ struct eng_create_opts {
 	 * with quotas; refused elsewhere) */
 	char **storage_opts;
 	size_t n_storage_opts;
+	/* --network: NULL or "none" (the default), or a bridge network's
+	 * name or id (engine/net: `bridge` is the default one) */
+	const char *network;
 };
 
 /* The parsed --restart policy. */

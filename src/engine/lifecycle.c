@@ -18,6 +18,7 @@
 #include "engine/config/engine-config.h"
 #include "engine/volume.h"
 #include "engine/events.h"
+#include "engine/net/net.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -125,6 +126,7 @@ struct making {
 	const char *driver;
 	struct eng_userns userns;
 	int64_t storage_size; /* bytes, 0: unbounded (quota.c) */
+	json_t *netsettings; /* a bridge network's lease (engine/net) */
 };
 
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
@@ -188,7 +190,8 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 		(void)json_object_update_new(host,
 					     json_pack("{s:b,s:b,s:s,s:O}", "AutoRemove",
 						       o->auto_remove, "ReadonlyRootfs",
-						       !o->read_write, "NetworkMode", "none",
+						       !o->read_write, "NetworkMode",
+						       o->network ? o->network : "none",
 						       "PidsLimit", pids ? pids : json_integer(0)));
 	if (host)
 		(void)json_object_set_new(host, "StorageOpt",
@@ -238,6 +241,11 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 		return r;
 	_cleanup_json_ json_t *doc = build_record(g, o, im, mk, name);
 	_cleanup_record_ struct eng_record rec = { 0 };
+	if (doc && mk->netsettings &&
+	    json_object_set_new(doc, "NetworkSettings",
+				json_pack("{s:{s:O}}", "Networks", o->network, mk->netsettings)) <
+		    0)
+		json_decref(brig_steal_ptr(doc));
 	if (!doc)
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	else if ((r = eng_record_parse(doc, ENG_RECORD, &rec, e)) == 0 &&
@@ -269,6 +277,10 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 	    (r = eng_spec_build(g, o, im, mk->layers, mk->id, mk->ctrfd, mk->ctrdir, &mk->userns,
 				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0 ||
 	    (r = eng_binds_pin(o->flags, mk->spec, &mk->binds, e)) < 0)
+		return r;
+	/* --network NAME: the address is leased now, for the container's life. */
+	if (eng_net_bridge_mode(o->network) &&
+	    (r = eng_net_claim(g, o->network, mk->id, &mk->netsettings, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
 }
@@ -334,6 +346,8 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		eng_userns_release(g, mk.id, &mk.userns);
 		unmake_volumes(g, &mk);
+		if (mk.netsettings && eng_net_release(g, mk.id, &e2) < 0)
+			brig_warn("network of %.12s: %s", mk.id, brig_err_str(&e2));
 		brig_err_clear(&e2);
 		if (eng_quota_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
@@ -351,6 +365,7 @@ out:
 	json_decref(mk.logcfg);
 	json_decref(mk.volumes);
 	json_decref(mk.binds);
+	json_decref(mk.netsettings);
 	eng_image_clear(&im);
 	return r;
 }
@@ -395,6 +410,9 @@ static void release_all(struct eng *g, const struct eng_record *rec, bool volume
 	if (eng_volumes_release(g, rec->id, rec->mounts, rec->n_mounts, volumes || rec->auto_remove,
 				&e) < 0)
 		brig_warn("container %.12s: volumes: %s", rec->id, brig_err_str(&e));
+	brig_err_clear(&e);
+	if (eng_net_release(g, rec->id, &e) < 0)
+		brig_warn("container %.12s: networks: %s", rec->id, brig_err_str(&e));
 }
 
 int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err *e)

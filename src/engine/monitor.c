@@ -15,6 +15,7 @@
 #include "engine/monitor-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
+#include "engine/net/net.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -95,8 +96,21 @@ static int make_pipes(struct eng_mon *m, int out[2], int err[2], struct brig_err
 	return 0;
 }
 
+struct plug {
+	struct eng *g;
+	const char *id;
+};
+
+/* The runtime made the container's namespaces: its networks now. */
+static int plug_networks(void *arg, pid_t pid, struct brig_err *e)
+{
+	const struct plug *p = arg;
+	return eng_net_attach(p->g, p->id, pid, e);
+}
+
 static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
+	struct plug plug = { g, m->id };
 	/* Its bind sources, opened and checked now: the runtime mounts
 	 * what was checked (binds.c). */
 	_cleanup_(eng_binds_close) struct eng_binds b = { 0 };
@@ -116,6 +130,8 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 		/* A container whose monitor was killed must not hold its lock. */
 		.close_in_child = &m->lockfd,
 		.n_close_in_child = 1,
+		.created = plug_networks,
+		.created_arg = &plug,
 	};
 	/* A container left by a monitor that was killed. */
 	_cleanup_err_ struct brig_err e2 = { 0 };

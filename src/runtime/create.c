@@ -422,6 +422,11 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 	brig_debug("container %s created: init pid %d, bundle %s", o->id, (int)pid, c.spec->bundle);
 	/* Release the lock before start takes it. */
 	creation_free(&c);
+	if (o->created && (r = o->created(o->created_arg, pid, e)) < 0) {
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		(void)rt_delete(g, o->id, true, &e2);
+		return r;
+	}
 	if (!o->start)
 		return 0;
 	if ((r = rt_start(g, o->id, e)) < 0) {

@@ -54,6 +54,11 @@ struct rt_create_opts {
 	 * not stay held by a container whose monitor has died. */
 	const int *close_in_child;
 	size_t n_close_in_child;
+	/* Called once the init waits in its new namespaces for start, before
+	 * it runs the process (the engine plugs the container's network in
+	 * here); an error removes the container and is rt_create's. */
+	int (*created)(void *arg, pid_t pid, struct brig_err *e);
+	void *created_arg;
 };
 
 struct rt_exec_opts {

@@ -32,7 +32,8 @@
 	OPT_MULTI("log-opt", 0, "OPT", "max-size=SIZE (default 10m), max-file=N (default 3)"), \
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
 	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)"), \
-	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never")
+	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never"), \
+	OPT_VALUE("network", 0, "NETWORK", "none (default: only lo) or a bridge network's name (bridge: the default one)")
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
 #define FLAG_OPTS                                                                         \
@@ -216,6 +217,7 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->userns = opts_find(o, "userns")->value;
 	c->storage_opts = (char **)opts_find(o, "storage-opt")->list;
 	c->n_storage_opts = opts_find(o, "storage-opt")->n;
+	c->network = opts_find(o, "network")->value;
 	if (c->auto_remove && c->restart && strcmp(c->restart, "no") != 0)
 		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
 	if (c->read_write && opts_find(o, "read-only")->set)

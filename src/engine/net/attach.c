@@ -24,6 +24,17 @@ static void nl_closep(struct net_nl *nl)
 	net_nl_close(nl);
 }
 
+bool eng_net_bridge_mode(const char *mode)
+{
+	static const char *const others[] = { "none", "host", "pasta", "slirp4netns", "private" };
+	if (!mode || strncmp(mode, "container:", 10) == 0)
+		return false;
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(others); i++)
+		if (strcmp(mode, others[i]) == 0)
+			return false;
+	return true;
+}
+
 static json_t *settings(const struct net_rec *r, struct in_addr a)
 {
 	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
@@ -56,6 +67,17 @@ int eng_net_claim(struct eng *g, const char *network, const char *ctr_id, json_t
 	return *out ? 0 : brig_err_oom(e);
 }
 
+/* The host end of the container's pair, now rather than when the kernel
+ * gets round to its ended namespace. */
+static int unplug(const char *ctr_id, struct brig_err *e)
+{
+	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
+	char veth[NET_BRIDGE_LEN];
+	(void)snprintf(veth, sizeof(veth), "vb-%.12s", ctr_id);
+	int x = net_nl_open(&nl, e);
+	return x < 0 ? x : net_link_del(&nl, veth, e);
+}
+
 int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
@@ -71,7 +93,8 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e)
 			continue;
 		(void)inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		(void)json_object_del(leases, ip);
-		x = net_leases_write(h.fd, h.all[i].id, leases, e);
+		if ((x = net_leases_write(h.fd, h.all[i].id, leases, e)) == 0)
+			x = unplug(ctr_id, e);
 		changed = true;
 	}
 	/* The default network's bridge goes with its last container. */

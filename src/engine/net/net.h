@@ -40,6 +40,9 @@ int eng_network_remove(struct eng *g, const char *what, struct brig_err *e);
  * of their names. */
 int eng_network_prune(struct eng *g, json_t **removed, struct brig_err *e);
 
+/* Whether --network MODE names a bridge network (not NULL, none, host,
+ * pasta, slirp4netns or container:...). */
+bool eng_net_bridge_mode(const char *mode);
 /* A container joins a network (at create): its address is leased now and
  * kept until eng_net_release.  out: NetworkSettings.Networks' entry. */
 int eng_net_claim(struct eng *g, const char *network, const char *ctr_id, json_t **out,
