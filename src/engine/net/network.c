@@ -296,6 +296,25 @@ int eng_network_remove(struct eng *g, const char *what, struct brig_err *e)
 	return net_sync_all(d.fd, e);
 }
 
+/* A container's directory, or the one it is being made in (the lease is
+ * taken before the record is published). */
+static int ctr_exists(struct eng *g, const char *id, bool *there, struct brig_err *e)
+{
+	char tmp[ENG_ID_LEN + 8];
+	(void)snprintf(tmp, sizeof(tmp), ".tmp-%s", id);
+	const char *names[] = { id, tmp };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(names); i++) {
+		if (faccessat(g->ctrsfd, names[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			*there = true;
+			return 0;
+		}
+		if (errno != ENOENT)
+			return brig_err_sys(e, errno, "containers/%.12s", names[i]);
+	}
+	*there = false;
+	return 0;
+}
+
 /* Leases of containers that no longer exist (a crash inside brig rm). */
 static int drop_stale(struct eng *g, int netsfd, const struct net_rec *r, struct brig_err *e)
 {
@@ -310,10 +329,11 @@ static int drop_stale(struct eng *g, int netsfd, const struct net_rec *r, struct
 	json_object_foreach_safe(leases, tmp, ip, ctr)
 	{
 		const char *id = json_string_value(ctr);
-		if (eng_id_valid(id) && faccessat(g->ctrsfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		bool there = false;
+		if (eng_id_valid(id) && (x = ctr_exists(g, id, &there, e)) < 0)
+			return x;
+		if (there)
 			continue;
-		if (errno != ENOENT && eng_id_valid(id))
-			return brig_err_sys(e, errno, "containers/%.12s", id);
 		(void)json_object_del(leases, ip);
 		changed = true;
 	}
