@@ -123,6 +123,17 @@ fetch() {
 	run fetch open "$ip2"
 	[ "$status" -eq 0 ] || false
 	[[ "$output" == *HTTP/1.* ]] || false
+	# Where br_netfilter is loaded, bridged traffic passes the inet forward
+	# hook too; without it only the isolated bridge ports stop it: check
+	# that layer alone.
+	local knob=/proc/sys/net/bridge/bridge-nf-call-iptables
+	if inns test -e "$knob"; then
+		inns sh -c "echo 0 >$knob"
+		run fetch closed "$ip1"
+		[[ "$output" != *HTTP/1.* ]] || false
+		run fetch open "$ip2"
+		[[ "$output" == *HTTP/1.* ]] || false
+	fi
 }
 
 @test "two networks are isolated, whichever has --icc" {
