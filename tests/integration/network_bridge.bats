@@ -26,6 +26,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${HTTPD:-}" ] || kill "$HTTPD" 2>/dev/null || true
 	[ -n "${NS:-}" ] || return 0
 	local id
 	for id in $(nbrig ps -a -q --no-trunc 2>/dev/null); do
@@ -152,7 +153,8 @@ fetch() {
 
 @test "--internal has no route out; a network that is not internal reaches the namespace" {
 	inns ip addr add 192.0.2.1/32 dev lo
-	inns busybox httpd -p 192.0.2.1:8080 -h / &
+	nsenter --net="/run/netns/$NS" -- busybox httpd -f -p 192.0.2.1:8080 -h / 3>&- &
+	HTTPD=$!
 	wait_until "the namespace's httpd" inns curl -s -m 2 -o /dev/null http://192.0.2.1:8080/
 	nbrig network create --internal --subnet 10.77.0.0/24 in >/dev/null
 	nbrig network create --subnet 10.78.0.0/24 out >/dev/null
@@ -166,7 +168,6 @@ fetch() {
 	[[ "$output" == *HTTP/1.* ]] || false
 	run nbrig network inspect -f '{{json .Brig.Host.Nftables.Rules}}' in
 	[[ "$output" != *masquerade* ]] || false
-	kill %1
 }
 
 @test "rm and network rm leave the namespace's links, addresses and nft ruleset as before" {

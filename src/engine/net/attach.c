@@ -53,7 +53,7 @@ int eng_net_claim(struct eng *g, const char *network, const char *ctr_id, json_t
 	size_t i;
 	char ip[INET_ADDRSTRLEN];
 	int x;
-	if ((x = net_dir_load(g, &h, e)) < 0 ||
+	if ((x = net_dir_load(g, true, &h, e)) < 0 ||
 	    (x = net_rec_find(h.all, h.n, network, &i, e)) < 0 ||
 	    (x = net_leases_load(h.fd, h.all[i].id, &leases, e)) < 0 ||
 	    (x = net_ipam_next(&h.all[i], leases, &a, e)) < 0)
@@ -81,8 +81,10 @@ static int unplug(const char *ctr_id, struct brig_err *e)
 int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
-	int x = net_dir_load(g, &h, e);
+	int x = net_dir_load(g, false, &h, e);
 	bool changed = false;
+	if (x == -ENOENT)
+		return 0; /* no network was ever made */
 	for (size_t i = 0; x == 0 && i < h.n; i++) {
 		_cleanup_json_ json_t *leases = NULL;
 		struct in_addr a;
@@ -140,7 +142,9 @@ static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in
 int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
-	int x = net_dir_load(g, &h, e);
+	int x = net_dir_load(g, false, &h, e);
+	if (x == -ENOENT)
+		return 0; /* no network was ever made */
 	for (size_t i = 0; x == 0 && i < h.n; i++) {
 		_cleanup_json_ json_t *leases = NULL;
 		struct in_addr a;

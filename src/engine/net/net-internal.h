@@ -98,9 +98,11 @@ struct net_rec {
 	unsigned plen;
 	bool internal, icc;
 };
-/* ROOT/networks, made on first use, and its lock (held exclusively by
- * every change: create, rm, prune, claim, release). */
-int net_dir_open(struct eng *g, int *dirfd, int *lockfd, struct brig_err *e);
+/* ROOT/networks, made on first use (create), and its lock (held
+ * exclusively by every change: create, rm, prune, claim, release).
+ * Without create, -ENOENT (no error set) when there is none: a store
+ * that never used a network. */
+int net_dir_open(struct eng *g, bool create, int *dirfd, int *lockfd, struct brig_err *e);
 int net_rec_load(int netsfd, const char *id, struct net_rec *r, struct brig_err *e);
 /* Every record (the default network's made first when missing). */
 int net_rec_all(int netsfd, struct net_rec **out, size_t *n, struct brig_err *e);
@@ -119,7 +121,7 @@ struct net_dir {
 	struct net_rec *all;
 	size_t n;
 };
-int net_dir_load(struct eng *g, struct net_dir *d, struct brig_err *e);
+int net_dir_load(struct eng *g, bool create, struct net_dir *d, struct brig_err *e);
 void net_dir_close(struct net_dir *d);
 #define _cleanup_netdir_ __attribute__((cleanup(net_dir_close)))
 

@@ -25,11 +25,13 @@ bool net_name_valid(const char *name)
 	return strlen(name) <= 64 && eng_name_valid(name);
 }
 
-int net_dir_open(struct eng *g, int *dirfd, int *lockfd, struct brig_err *e)
+int net_dir_open(struct eng *g, bool create, int *dirfd, int *lockfd, struct brig_err *e)
 {
-	if (mkdirat(g->rootfd, "networks", 0700) < 0 && errno != EEXIST)
+	if (create && mkdirat(g->rootfd, "networks", 0700) < 0 && errno != EEXIST)
 		return brig_err_sys(e, errno, "%s/networks", g->root);
 	*dirfd = openat(g->rootfd, "networks", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (*dirfd < 0 && errno == ENOENT && !create)
+		return -ENOENT;
 	if (*dirfd < 0)
 		return brig_err_sys(e, errno, "%s/networks", g->root);
 	*lockfd = brig_lock_path(*dirfd, "lock", BRIG_LOCK_EXCLUSIVE, true, e);
@@ -253,9 +255,9 @@ void net_dir_close(struct net_dir *d)
 	free(d->all);
 }
 
-int net_dir_load(struct eng *g, struct net_dir *d, struct brig_err *e)
+int net_dir_load(struct eng *g, bool create, struct net_dir *d, struct brig_err *e)
 {
 	d->fd = d->lock = -1;
-	int x = net_dir_open(g, &d->fd, &d->lock, e);
+	int x = net_dir_open(g, create, &d->fd, &d->lock, e);
 	return x < 0 ? x : net_rec_all(d->fd, &d->all, &d->n, e);
 }

@@ -110,7 +110,7 @@ int eng_network_create(struct eng *g, const struct eng_net_create_opts *o, json_
 	_cleanup_netdir_ struct net_dir d = { .fd = -1, .lock = -1 };
 	struct net_rec r;
 	int x;
-	if ((x = net_dir_load(g, &d, e)) < 0 || (x = make_rec(&d, o, &r, e)) < 0 ||
+	if ((x = net_dir_load(g, true, &d, e)) < 0 || (x = make_rec(&d, o, &r, e)) < 0 ||
 	    (x = net_rec_publish(d.fd, &r, e)) < 0)
 		return x;
 	if ((x = net_sync_all(d.fd, e)) < 0) {
@@ -176,7 +176,7 @@ static json_t *doc_of(int netsfd, const struct net_rec *r, struct brig_err *e)
 int eng_network_list(struct eng *g, json_t **out, struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir d = { .fd = -1, .lock = -1 };
-	int x = net_dir_load(g, &d, e);
+	int x = net_dir_load(g, true, &d, e);
 	if (x < 0)
 		return x;
 	_cleanup_json_ json_t *arr = json_array();
@@ -234,7 +234,7 @@ int eng_network_inspect(struct eng *g, const char *what, json_t **out, struct br
 {
 	_cleanup_netdir_ struct net_dir d = { .fd = -1, .lock = -1 };
 	size_t i;
-	int x = net_dir_load(g, &d, e);
+	int x = net_dir_load(g, true, &d, e);
 	if (x < 0 || (x = net_rec_find(d.all, d.n, what, &i, e)) < 0)
 		return x;
 	_cleanup_json_ json_t *doc = doc_of(d.fd, &d.all[i], e);
@@ -278,7 +278,7 @@ int eng_network_remove(struct eng *g, const char *what, struct brig_err *e)
 	_cleanup_netdir_ struct net_dir d = { .fd = -1, .lock = -1 };
 	char ctr[NET_ID_LEN + 1];
 	size_t i;
-	int x = net_dir_load(g, &d, e);
+	int x = net_dir_load(g, true, &d, e);
 	if (x < 0 || (x = net_rec_find(d.all, d.n, what, &i, e)) < 0)
 		return x;
 	struct net_rec r = d.all[i];
@@ -345,7 +345,7 @@ int eng_network_prune(struct eng *g, json_t **removed, struct brig_err *e)
 	_cleanup_netdir_ struct net_dir d = { .fd = -1, .lock = -1 };
 	_cleanup_json_ json_t *names = json_array();
 	char ctr[NET_ID_LEN + 1];
-	int x = net_dir_load(g, &d, e);
+	int x = net_dir_load(g, true, &d, e);
 	if (x < 0)
 		return x;
 	if (!names)
