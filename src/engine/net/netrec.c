@@ -82,8 +82,13 @@ static int rec_parse(const json_t *doc, const struct bj_loc *at, struct net_rec 
 	    (x = bj_get_bool(doc, at, "Internal", true, &r->internal, e)) < 0 ||
 	    (x = bj_get_bool(doc, at, "ICC", true, &r->icc, e)) < 0)
 		return x;
-	if (!eng_id_valid(r->id) || !net_name_valid(r->name) || strncmp(r->bridge, "brig-", 5))
-		return bj_fail(e, at, "Id, Name or Bridge is malformed");
+	if (!eng_id_valid(r->id) || !net_name_valid(r->name))
+		return bj_fail(e, at, "Id or Name is malformed");
+	/* The bridge's name goes into nft's rules as text: brig's form only. */
+	char want[NET_BRIDGE_LEN];
+	(void)snprintf(want, sizeof(want), "brig-%.8s", r->id);
+	if (strcmp(r->bridge, want) != 0)
+		return bj_fail(e, at, "Bridge: expected %s", want);
 	return 0;
 }
 
