@@ -253,3 +253,27 @@ fetch() {
 	[[ "$output" == *"10.88.0.2/16"* ]] || false
 	assert_as_before
 }
+
+@test "leases: concurrent creates get distinct addresses, rm releases them" {
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	local i pids=()
+	for i in 1 2 3 4 5 6; do
+		nbrig create --name "c$i" --network n1 img true >/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	run nbrig inspect -f '{{.NetworkSettings.Networks.n1.IPAddress}}' c1 c2 c3 c4 c5 c6
+	[ "$status" -eq 0 ] || false
+	[ "$(sort -u <<<"$output" | wc -l)" -eq 6 ] || false
+	id=$(nbrig network inspect -f '{{.Id}}' n1)
+	[ "$(jq length "$ROOT/networks/$id/leases.json")" -eq 6 ] || false
+	run nbrig network inspect -f '{{len .Containers}}' n1
+	[ "$output" = 6 ] || false
+	nbrig rm c1 c2 c3 c4 c5 c6 >/dev/null
+	[ "$(jq length "$ROOT/networks/$id/leases.json")" -eq 0 ] || false
+	run nbrig network rm n1
+	[ "$status" -eq 0 ] || false
+	assert_as_before
+}
