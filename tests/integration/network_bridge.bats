@@ -201,11 +201,13 @@ fetch() {
 		run nbrig rm -f "$c"
 		[ "$status" -eq 0 ] || false
 	done
+	# what a network create killed before its rename leaves
+	mkdir "$ROOT/networks/.tmp-$(printf 'a%.0s' {1..64})"
 	run nbrig network prune -f
 	[ "$status" -eq 0 ] || false
 	[[ "$output" == *n1* && "$output" == *n2* ]] || false
 	assert_as_before
-	run ls "$ROOT/networks"
+	run ls -A "$ROOT/networks"
 	[ "${#lines[@]}" -eq 2 ] || false # lock and the default network's record
 }
 

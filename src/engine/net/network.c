@@ -7,6 +7,7 @@
 #include "engine/engine-internal.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -340,6 +341,27 @@ static int drop_stale(struct eng *g, int netsfd, const struct net_rec *r, struct
 	return changed ? net_leases_write(netsfd, r->id, leases, e) : 0;
 }
 
+/* .tmp-<id> and .rm-<id> left by a create or rm that crashed (every
+ * create and rm holds the lock we hold). */
+static int drop_leftovers(int netsfd, struct brig_err *e)
+{
+	_cleanup_close_ int fd = openat(netsfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d)
+		return brig_err_sys(e, errno, "networks: listing");
+	(void)brig_steal_fd(fd);
+	int x = 0;
+	struct dirent *de;
+	while (x == 0 && (de = readdir(d))) {
+		const char *n = de->d_name;
+		if ((strncmp(n, ".tmp-", 5) == 0 && eng_id_valid(n + 5)) ||
+		    (strncmp(n, ".rm-", 4) == 0 && eng_id_valid(n + 4)))
+			x = brig_rm_rf(netsfd, n, e);
+	}
+	(void)closedir(d);
+	return x;
+}
+
 int eng_network_prune(struct eng *g, json_t **removed, struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir d = { .fd = -1, .lock = -1 };
@@ -350,6 +372,8 @@ int eng_network_prune(struct eng *g, json_t **removed, struct brig_err *e)
 		return x;
 	if (!names)
 		return brig_err_oom(e);
+	if ((x = drop_leftovers(d.fd, e)) < 0)
+		return x;
 	for (size_t i = 0; i < d.n;) {
 		struct net_rec r = d.all[i];
 		if ((x = drop_stale(g, d.fd, &r, e)) < 0 || (x = user_of(d.fd, &r, ctr, e)) < 0)
