@@ -19,7 +19,7 @@
 #include "engine/config/engine-config.h"
 #include "engine/volume.h"
 #include "engine/events.h"
-#include "engine/netcfg/net-internal.h"
+#include "engine/net/net.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -128,6 +128,7 @@ struct making {
 	const char *driver;
 	struct eng_userns userns;
 	int64_t storage_size; /* bytes, 0: unbounded (quota.c) */
+	json_t *netsettings; /* a bridge network's lease (engine/net) */
 };
 
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
@@ -214,6 +215,28 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 	return doc;
 }
 
+/* NetworkSettings.Networks.NAME of a bridge network: its lease (address,
+ * gateway, MAC) beside the aliases netcfg recorded; NetworkMode its name. */
+static int add_bridge_settings(json_t *doc, const char *name, json_t *lease)
+{
+	json_t *ns = json_object_get(doc, "NetworkSettings");
+	json_t *nets = json_object_get(ns, "Networks");
+	json_t *entry = json_object_get(nets, "bridge");
+	json_t *v = json_deep_copy(lease);
+	if (!nets || !v || (entry && json_object_update_missing(v, entry) < 0) ||
+	    (entry && json_object_del(nets, "bridge") < 0) ||
+	    json_object_set_new(nets, name, v) < 0)
+		return -ENOMEM;
+	return json_object_set_new(json_object_get(doc, "HostConfig"), "NetworkMode",
+				   json_string(name));
+}
+
+/* The bridge network --network named, or NULL. */
+static const char *bridge_network(const struct eng_create_opts *o)
+{
+	return o->net && o->net->mode == ENG_NET_BRIDGE ? o->net->target : NULL;
+}
+
 /* Claim the name and make the container visible, under names.lock. */
 static int publish(struct eng *g, const struct eng_create_opts *o, struct making *mk,
 		   const struct eng_image *im, struct brig_err *e)
@@ -246,6 +269,8 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 		return r;
 	_cleanup_json_ json_t *doc = build_record(g, o, im, mk, name);
 	_cleanup_record_ struct eng_record rec = { 0 };
+	if (doc && mk->netsettings && add_bridge_settings(doc, o->net->target, mk->netsettings) < 0)
+		json_decref(brig_steal_ptr(doc));
 	if (!doc)
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	else if ((r = eng_record_parse(doc, ENG_RECORD, &rec, e)) == 0 &&
@@ -278,6 +303,10 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 				&mk->spec, &mk->config, &mk->security, &mk->volumes, e)) < 0 ||
 	    (r = eng_net_create(g, o, im, mk->spec, &mk->net, e)) < 0 ||
 	    (r = eng_binds_pin(o->flags, mk->spec, &mk->userns, &mk->binds, e)) < 0)
+		return r;
+	/* --network NAME: the address is leased now, for the container's life. */
+	const char *bridge = bridge_network(o);
+	if (bridge && (r = eng_net_claim(g, bridge, mk->id, &mk->netsettings, e)) < 0)
 		return r;
 	return publish(g, o, mk, im, e);
 }
@@ -343,6 +372,8 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		eng_userns_release(g, mk.id, &mk.userns);
 		unmake_volumes(g, &mk);
+		if (mk.netsettings && eng_net_release(g, mk.id, &e2) < 0)
+			brig_warn("network of %.12s: %s", mk.id, brig_err_str(&e2));
 		brig_err_clear(&e2);
 		if (eng_quota_rm_rf(g->ctrsfd, mk.tmp, &e2) < 0)
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
@@ -361,6 +392,7 @@ out:
 	json_decref(mk.volumes);
 	json_decref(mk.binds);
 	json_decref(mk.net);
+	json_decref(mk.netsettings);
 	eng_image_clear(&im);
 	return r;
 }
@@ -405,6 +437,9 @@ static void release_all(struct eng *g, const struct eng_record *rec, bool volume
 	if (eng_volumes_release(g, rec->id, rec->mounts, rec->n_mounts, volumes || rec->auto_remove,
 				&e) < 0)
 		brig_warn("container %.12s: volumes: %s", rec->id, brig_err_str(&e));
+	brig_err_clear(&e);
+	if (eng_net_release(g, rec->id, &e) < 0)
+		brig_warn("container %.12s: networks: %s", rec->id, brig_err_str(&e));
 }
 
 int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err *e)
@@ -412,7 +447,7 @@ int eng_destroy_ex(struct eng *g, const char *id, bool volumes, struct brig_err 
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (rt_delete(&g->rt, id, true, &e2) < 0)
 		brig_debug("runtime state of %.12s: %s", id, brig_err_str(&e2));
-	eng_net_release(g, id);
+	eng_netns_release(g, id);
 	_cleanup_close_ int lock = eng_names_lock(g, e);
 	if (lock < 0)
 		return lock;

@@ -16,6 +16,7 @@
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 #include "engine/netcfg/net-internal.h"
+#include "engine/net/net.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -96,6 +97,22 @@ static int make_pipes(struct eng_mon *m, int out[2], int err[2], struct brig_err
 	return 0;
 }
 
+struct plug {
+	struct eng *g;
+	const char *id;
+	struct eng_pasta_arg *pasta; /* --network pasta, else NULL */
+};
+
+/* The runtime made the container's namespaces: its network now (pasta, or
+ * the veths of its bridge networks). */
+static int plug_networks(void *arg, pid_t pid, struct brig_err *e)
+{
+	const struct plug *p = arg;
+	if (p->pasta)
+		return eng_net_pasta_created(p->pasta, pid, e);
+	return eng_net_attach(p->g, p->id, pid, e);
+}
+
 static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
 	/* Its bind sources, opened and checked now: the runtime mounts
@@ -106,6 +123,7 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	if (r < 0 || (r = eng_net_start(g, m->id, b.spec, &pasta, e)) < 0)
 		return r;
 	struct eng_pasta_arg pa = { .g = g, .id = m->id, .spec = b.spec };
+	struct plug plug = { g, m->id, pasta ? &pa : NULL };
 	struct rt_create_opts o = {
 		.id = m->id,
 		.bundle = eng_root(g),
@@ -119,8 +137,8 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 		/* A container whose monitor was killed must not hold its lock. */
 		.close_in_child = &m->lockfd,
 		.n_close_in_child = 1,
-		.created = pasta ? eng_net_pasta_created : NULL,
-		.created_arg = &pa,
+		.created = plug_networks,
+		.created_arg = &plug,
 	};
 	/* A container left by a monitor that was killed. */
 	_cleanup_err_ struct brig_err e2 = { 0 };

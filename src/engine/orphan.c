@@ -82,7 +82,7 @@ static int reap_locked(struct eng *g, const char *id, int dirfd, struct brig_err
 	if ((r = rt_delete(&g->rt, id, true, e)) < 0)
 		return brig_err_wrap(
 			e, "container %.12s has no monitor; killing what is left of it", id);
-	eng_net_release(g, id); /* pasta goes with the namespace's file */
+	eng_netns_release(g, id); /* pasta goes with the namespace's file */
 	(void)rmdir(g->rt_root); /* when it was the last one running */
 	if ((r = record_end(dirfd, id, n, e)) < 0)
 		return brig_err_wrap(e, "container %.12s", id);

@@ -60,7 +60,7 @@ static void remove_runtime(struct eng *g, const char *id)
 	_cleanup_err_ struct brig_err e = { 0 };
 	if (rt_delete(&g->rt, id, true, &e) < 0 && e.code != -ENOENT)
 		brig_warn("container %.12s: removing runtime state: %s", id, brig_err_str(&e));
-	eng_net_release(g, id); /* and with it pasta */
+	eng_netns_release(g, id); /* and with it pasta */
 	(void)rmdir(g->rt_root); /* when it was the last one running */
 }
 

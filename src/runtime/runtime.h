@@ -54,9 +54,10 @@ struct rt_create_opts {
 	 * not stay held by a container whose monitor has died. */
 	const int *close_in_child;
 	size_t n_close_in_child;
-	/* Called once the container exists (its init waits to be started)
-	 * and before it is started, with the init's pid: the engine sets up
-	 * its network namespace (pasta).  A failure removes the container. */
+	/* Called once the container exists (its init waits in its new
+	 * namespaces to be started) and before it is started, with the init's
+	 * pid: the engine plugs in the container's network (a bridge's veth,
+	 * pasta).  An error removes the container and is rt_create's. */
 	int (*created)(void *arg, pid_t pid, struct brig_err *e);
 	void *created_arg;
 };

@@ -105,6 +105,19 @@ static const struct brig_command trust_cmds[] = {
 	END,
 };
 
+static const struct brig_command network_cmds[] = {
+	CMD("create", brig_cmd_network_create,
+	    "make a bridge network (--subnet, --internal, --icc)"),
+	CMD("ls", brig_cmd_network_ls, "list networks (--format, -q)"),
+	CMD("list", brig_cmd_network_ls, "list networks", .flags = CMD_HIDDEN),
+	CMD("inspect", brig_cmd_network_inspect,
+	    "show networks as JSON, with what they put in the host's namespace"),
+	CMD("rm", brig_cmd_network_rm, "remove networks no container uses"),
+	CMD("remove", brig_cmd_network_rm, "remove networks", .flags = CMD_HIDDEN),
+	CMD("prune", brig_cmd_network_prune, "remove every network no container uses (asks)"),
+	END,
+};
+
 static int cmd_help(const struct brig_global *g, int argc, char **argv);
 static int cmd_version(const struct brig_global *g, int argc, char **argv);
 
@@ -166,8 +179,11 @@ static const struct brig_command commands[] = {
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
-	CMD("trust", NULL, "content trust: the signature policy, signing keys, signing, verifying, Notary",
-	    MGMT, .sub = trust_cmds),
+	CMD("trust", NULL,
+	    "content trust: the signature policy, signing keys, signing, verifying, Notary", MGMT,
+	    .sub = trust_cmds),
+	CMD("network", NULL, "bridge networks: create, ls, inspect, rm, prune", MGMT,
+	    .sub = network_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features",

@@ -48,6 +48,6 @@ struct eng_pasta_arg {
 int eng_net_pasta_created(void *arg, pid_t pid, struct brig_err *e);
 /* The container ended or is removed: its bound namespace goes, and with it
  * pasta.  No error when there was none. */
-void eng_net_release(struct eng *g, const char *id);
+void eng_netns_release(struct eng *g, const char *id);
 
 #endif

@@ -7,7 +7,7 @@
  * that path: it configures the namespace (an interface with the host's
  * addresses and routes) and forwards the published ports from their
  * chosen address.  pasta exits by itself when that file is removed,
- * which eng_net_release does when the container ends or is removed, so
+ * which eng_netns_release does when the container ends or is removed, so
  * no pasta outlives its container.
  */
 #include "engine/engine-internal.h"
@@ -39,7 +39,7 @@ static int netns_path(struct eng *g, const char *id, char *dir, size_t dsize, ch
 	return 0;
 }
 
-void eng_net_release(struct eng *g, const char *id)
+void eng_netns_release(struct eng *g, const char *id)
 {
 	char dir[PATH_MAX], file[PATH_MAX];
 	if (netns_path(g, id, dir, sizeof(dir), file, sizeof(file)) < 0)
@@ -75,7 +75,7 @@ int eng_net_start(struct eng *g, const char *id, json_t *spec, bool *pasta, stru
 	json_t *ann = json_object_get(spec, "annotations");
 	const char *target = json_string_value(json_object_get(ann, ENG_ANN_NET_CONTAINER));
 	*pasta = json_is_string(json_object_get(ann, ENG_ANN_NET_PASTA));
-	eng_net_release(g, id); /* a namespace left by a monitor that was killed */
+	eng_netns_release(g, id); /* a namespace left by a monitor that was killed */
 	if (!target)
 		return 0;
 	pid_t pid = 0;
@@ -229,6 +229,6 @@ int eng_net_pasta_created(void *arg, pid_t pid, struct brig_err *e)
 	if (r < 0 || (r = bind_netns(dir, file, pid, e)) < 0)
 		return r;
 	if ((r = run_pasta(argv, e)) < 0)
-		eng_net_release(a->g, a->id);
+		eng_netns_release(a->g, a->id);
 	return r;
 }

@@ -19,17 +19,17 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-enum eng_net_mode { ENG_NET_NONE, ENG_NET_HOST, ENG_NET_CONTAINER, ENG_NET_PASTA };
+/* ENG_NET_BRIDGE: a bridge network (brig network create, or the default
+ * "bridge") named in target; engine/net makes and plugs it. */
+enum eng_net_mode { ENG_NET_NONE, ENG_NET_HOST, ENG_NET_CONTAINER, ENG_NET_PASTA, ENG_NET_BRIDGE };
 
-/* --network VALUE: mode, and for container: the NAME|ID (in target, which
- * must hold 256 bytes).  A user-defined network name is "network X not
- * found" (eng_net_named). */
+/* --network VALUE: mode, and for container: the NAME|ID, for a bridge
+ * network its name (in target, which must hold 256 bytes).  Whether that
+ * network exists is checked at create (engine/net). */
 int eng_net_mode_parse(const char *s, enum eng_net_mode *mode, char *target, size_t size,
 		       struct brig_err *e);
-/* --network NAME for a name that is not a mode: user-defined networks are
- * not known yet, so -ENOENT "network NAME not found". */
-int eng_net_named(const char *name, struct brig_err *e);
-/* Docker's name of the mode, as HostConfig.NetworkMode shows it. */
+/* Docker's name of the mode, as HostConfig.NetworkMode shows it ("bridge"
+ * for every bridge network: the record names the network itself). */
 const char *eng_net_mode_name(enum eng_net_mode m);
 
 /* One published port (or range) of -p, or an exposed one (-P, --expose). */

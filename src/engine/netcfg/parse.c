@@ -7,10 +7,8 @@
 #include <string.h>
 
 static const char *const mode_names[] = {
-	[ENG_NET_NONE] = "none",
-	[ENG_NET_HOST] = "host",
-	[ENG_NET_CONTAINER] = "container",
-	[ENG_NET_PASTA] = "pasta",
+	[ENG_NET_NONE] = "none",   [ENG_NET_HOST] = "host",     [ENG_NET_CONTAINER] = "container",
+	[ENG_NET_PASTA] = "pasta", [ENG_NET_BRIDGE] = "bridge",
 };
 
 const char *eng_net_mode_name(enum eng_net_mode m)
@@ -18,11 +16,16 @@ const char *eng_net_mode_name(enum eng_net_mode m)
 	return (size_t)m < BRIG_ARRAY_SIZE(mode_names) ? mode_names[m] : "none";
 }
 
-/* The branch that user-defined networks (brig network create) will take
- * over: for now no such network exists. */
-int eng_net_named(const char *name, struct brig_err *e)
+/* A bridge network's name or id (engine/net checks it at create). */
+static int net_named(const char *name, char *target, size_t size, struct brig_err *e)
 {
-	return brig_err_set(e, -ENOENT, "network %.200s not found", name);
+	if (strcmp(name, "slirp4netns") == 0 || strcmp(name, "private") == 0 ||
+	    strcmp(name, "default") == 0)
+		return brig_err_set(e, -EINVAL, "--network %s is not supported by brig", name);
+	if (strlen(name) >= size)
+		return brig_err_set(e, -EINVAL, "--network %.64s...: not a network name", name);
+	memcpy(target, name, strlen(name) + 1);
+	return 0;
 }
 
 int eng_net_mode_parse(const char *s, enum eng_net_mode *mode, char *target, size_t size,
@@ -46,7 +49,8 @@ int eng_net_mode_parse(const char *s, enum eng_net_mode *mode, char *target, siz
 		*mode = ENG_NET_CONTAINER;
 		return 0;
 	}
-	return eng_net_named(s, e);
+	*mode = ENG_NET_BRIDGE;
+	return net_named(s, target, size, e);
 }
 
 static bool ip_ok(const char *s)
@@ -137,7 +141,8 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 			e, -EINVAL,
 			"--dns, --dns-search, --dns-option and --add-host cannot be "
 			"used with --network container: (it has the other container's)");
-	if (n->aliases && n->mode != ENG_NET_PASTA && n->mode != ENG_NET_NONE)
+	if (n->aliases && n->mode != ENG_NET_PASTA && n->mode != ENG_NET_NONE &&
+	    n->mode != ENG_NET_BRIDGE)
 		return brig_err_set(e, -EINVAL, "--network-alias cannot be used with --network %s",
 				    eng_net_mode_name(n->mode));
 	bool publish = n->n_ports || n->publish_all;
@@ -148,6 +153,10 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 				    eng_net_mode_name(n->mode),
 				    n->mode == ENG_NET_HOST ? "the host's"
 							    : "the other container's");
+	if (publish && n->mode == ENG_NET_BRIDGE)
+		return brig_err_set(e, -EOPNOTSUPP,
+				    "-p/-P on a bridge network is not supported yet (use --network "
+				    "pasta)");
 	if (publish && n->mode == ENG_NET_NONE)
 		return brig_err_set(e, -EINVAL,
 				    "-p/-P: --network none has no network to publish from "

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine/net: what a network puts in the host's network namespace: its
+ * bridge, the gateway address on it, the bridge up; then the nft table
+ * (nft.c).  Made idempotently (what is there is kept), so a crash between
+ * the record and the bridge is mended by the next command that needs it,
+ * and removed the same way (absent is success). */
+#include "engine/net/net-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void nl_closep(struct net_nl *nl)
+{
+	net_nl_close(nl);
+}
+
+/* Containers on a network that is not internal reach out through the host
+ * routing for them (Docker does the same). */
+static int ip_forward_on(struct brig_err *e)
+{
+	int r = brig_write_file(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1", e);
+	return r < 0 ? brig_err_wrap(e, "enabling IPv4 forwarding") : 0;
+}
+
+int net_host_ensure(const struct net_rec *r, struct brig_err *e)
+{
+	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
+	unsigned idx;
+	int x = net_nl_open(&nl, e);
+	if (x < 0)
+		return x;
+	x = net_link_index(&nl, r->bridge, &idx, e);
+	if (x == -ENODEV) {
+		if ((x = net_bridge_add(&nl, r->bridge, e)) < 0 ||
+		    (x = net_link_index(&nl, r->bridge, &idx, e)) < 0)
+			return x;
+	} else if (x < 0) {
+		return x;
+	}
+	if ((x = net_addr_add(&nl, idx, r->gateway, r->plen, e)) < 0 ||
+	    (x = net_link_up(&nl, idx, 0, e)) < 0)
+		return x;
+	return r->internal ? 0 : ip_forward_on(e);
+}
+
+int net_host_remove(const struct net_rec *r, struct brig_err *e)
+{
+	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
+	int x = net_nl_open(&nl, e);
+	return x < 0 ? x : net_link_del(&nl, r->bridge, e);
+}
+
+int net_live(int netsfd, const struct net_rec *r, bool *live, struct brig_err *e)
+{
+	if (strcmp(r->name, NET_DEFAULT_NAME) != 0) {
+		*live = true;
+		return 0;
+	}
+	_cleanup_json_ json_t *leases = NULL;
+	int x = net_leases_load(netsfd, r->id, &leases, e);
+	if (x == 0)
+		*live = json_object_size(leases) > 0;
+	return x;
+}
+
+int net_sync_all(int netsfd, struct brig_err *e)
+{
+	_cleanup_free_ struct net_rec *all = NULL;
+	size_t n;
+	int x = net_rec_all(netsfd, &all, &n, e);
+	if (x < 0)
+		return x;
+	_cleanup_free_ bool *live = calloc(n ? n : 1, sizeof(*live));
+	if (!live)
+		return brig_err_oom(e);
+	for (size_t i = 0; x == 0 && i < n; i++) {
+		if ((x = net_live(netsfd, &all[i], &live[i], e)) < 0)
+			break;
+		x = live[i] ? net_host_ensure(&all[i], e) : net_host_remove(&all[i], e);
+	}
+	return x < 0 ? x : net_nft_sync(all, n, live, e);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine/net: IPv4 prefixes and the IPAM.  A network's leases are one
+ * file, ROOT/networks/<id>/leases.json ({"A.B.C.D": "<container id>"}),
+ * replaced atomically (temporary file, fsync, rename) under the networks
+ * lock: a crash leaves the old leases or the new. */
+#include "engine/net/net-internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEASES "leases.json"
+#define LEASES_MAX ((size_t)4 << 20)
+
+uint32_t net_mask(unsigned plen)
+{
+	return plen == 0 ? 0 : 0xffffffffU << (32 - plen);
+}
+
+bool net_overlap(struct in_addr a, unsigned alen, struct in_addr b, unsigned blen)
+{
+	uint32_t m = net_mask(alen < blen ? alen : blen);
+	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
+}
+
+int net_parse_cidr(const char *s, struct in_addr *net, unsigned *plen, struct brig_err *e)
+{
+	const char *slash = strchr(s, '/');
+	char addr[INET_ADDRSTRLEN];
+	uint64_t len;
+	if (!slash || (size_t)(slash - s) >= sizeof(addr) || brig_parse_u64(slash + 1, &len) < 0 ||
+	    len < 8 || len > 30)
+		return brig_err_set(
+			e, -EINVAL,
+			"--subnet \"%.64s\": not an IPv4 prefix A.B.C.D/LEN (LEN 8 to 30)", s);
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = 0;
+	if (inet_pton(AF_INET, addr, net) != 1)
+		return brig_err_set(e, -EINVAL, "--subnet \"%.64s\": \"%s\" is not an IPv4 address",
+				    s, addr);
+	*plen = (unsigned)len;
+	if (ntohl(net->s_addr) & ~net_mask(*plen))
+		return brig_err_set(
+			e, -EINVAL, "--subnet \"%.64s\": host bits are set (the prefix is %s/%u?)",
+			s,
+			inet_ntop(AF_INET,
+				  &(struct in_addr){ htonl(ntohl(net->s_addr) & net_mask(*plen)) },
+				  addr, sizeof(addr)),
+			*plen);
+	return 0;
+}
+
+int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e)
+{
+	char path[NET_ID_LEN + 32];
+	(void)snprintf(path, sizeof(path), "%s/" LEASES, id);
+	json_t *doc = NULL;
+	int r = bj_load_file(netsfd, path, LEASES_MAX, &doc, e);
+	if (r == -ENOENT) {
+		brig_err_clear(e);
+		*out = json_object();
+		return *out ? 0 : brig_err_oom(e);
+	}
+	if (r < 0)
+		return r;
+	const char *k;
+	json_t *v;
+	struct in_addr a;
+	json_object_foreach(doc, k, v)
+	{
+		if (inet_pton(AF_INET, k, &a) != 1 || !json_is_string(v)) {
+			json_decref(doc);
+			return brig_err_set(e, -EINVAL, "networks/%s: lease \"%.32s\" is malformed",
+					    path, k);
+		}
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return brig_err_set(e, -EINVAL, "networks/%s: expected an object", path);
+	}
+	*out = doc;
+	return 0;
+}
+
+int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e)
+{
+	_cleanup_close_ int dfd = openat(netsfd, id,
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return brig_err_sys(e, errno, "networks/%.12s", id);
+	_cleanup_free_ char *text = json_dumps(leases, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!text)
+		return brig_err_oom(e);
+	return brig_atomic_write(dfd, LEASES, text, strlen(text), 0644, e);
+}
+
+int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)leases, k, v)
+	{
+		if (strcmp(json_string_value(v), ctr) == 0)
+			return inet_pton(AF_INET, k, out) == 1 ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}
+
+int net_ipam_next(const struct net_rec *r, const json_t *leases, struct in_addr *out,
+		  struct brig_err *e)
+{
+	uint32_t base = ntohl(r->subnet.s_addr), size = ~net_mask(r->plen);
+	for (uint32_t i = 1; i < size; i++) {
+		struct in_addr a = { htonl(base + i) };
+		char txt[INET_ADDRSTRLEN];
+		if (a.s_addr == r->gateway.s_addr)
+			continue;
+		(void)inet_ntop(AF_INET, &a, txt, sizeof(txt));
+		if (!json_object_get(leases, txt)) {
+			*out = a;
+			return 0;
+		}
+	}
+	return brig_err_set(e, -ENOSPC, "network %s: no free address left in its subnet", r->name);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to engine/net: the netlink layer (libmnl), the network records,
+ * the IPAM and the nftables table.  One concept per file:
+ *   nl.c       a NETLINK_ROUTE socket (ours, or in a container's netns),
+ *              one request and its acknowledgement, dumps
+ *   nl_link.c  links: bridge, veth pair, up, master, port isolation, delete
+ *   nl_addr.c  addresses, the default route, the host's routes
+ *   netrec.c   ROOT/networks/<id>/network.json, the networks lock, names
+ *   ipam.c     leases (ROOT/networks/<id>/leases.json)
+ *   nft.c      the `inet brig` table, made from the records
+ *   hostobj.c  a network's objects in the host namespace, made and removed
+ *   network.c  create, ls, inspect, rm, prune
+ *   attach.c   a container's claim, attach (veth into its netns), release */
+#ifndef BRIG_ENG_NET_INT_H
+#define BRIG_ENG_NET_INT_H
+
+#include "engine/net/net.h"
+#include "common/common.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mnl_socket;
+struct nlmsghdr;
+
+/* nl.c */
+struct net_nl {
+	struct mnl_socket *sock;
+	unsigned portid, seq;
+};
+/* A NETLINK_ROUTE socket in our own network namespace. */
+int net_nl_open(struct net_nl *nl, struct brig_err *e);
+/* One in the network namespace of nsfd (an open /proc/PID/ns/net): the
+ * socket is bound to the namespace it is made in. */
+int net_nl_open_in(struct net_nl *nl, int nsfd, struct brig_err *e);
+void net_nl_close(struct net_nl *nl);
+/* Begin a request in buf (NET_NL_BUF bytes) with a zeroed header of
+ * hdrlen bytes after it. */
+#define NET_NL_BUF 8192
+struct nlmsghdr *net_nl_msg(struct net_nl *nl, void *buf, uint16_t type, uint16_t flags,
+			    size_t hdrlen);
+/* Send n asking for an acknowledgement; a refusal is an error naming
+ * what ("creating bridge brig-0123abcd: File exists"). */
+int net_nl_talk(struct net_nl *nl, struct nlmsghdr *n, const char *what, struct brig_err *e);
+/* A request answered by data (cb) and the acknowledgement. */
+typedef int (*net_nl_cb)(const struct nlmsghdr *n, void *data);
+int net_nl_get(struct net_nl *nl, struct nlmsghdr *n, net_nl_cb cb, void *data, const char *what,
+	       struct brig_err *e);
+/* A dump request: cb for every message (libmnl's callback). */
+int net_nl_dump(struct net_nl *nl, struct nlmsghdr *n, net_nl_cb cb, void *data, const char *what,
+		struct brig_err *e);
+
+/* nl_link.c */
+int net_link_index(struct net_nl *nl, const char *name, unsigned *index, struct brig_err *e);
+int net_bridge_add(struct net_nl *nl, const char *name, struct brig_err *e);
+/* Absent is success. */
+int net_link_del(struct net_nl *nl, const char *name, struct brig_err *e);
+/* A veth pair: host in our namespace, peer (named peer) created directly
+ * in the namespace of nsfd. */
+int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd,
+		 struct brig_err *e);
+/* Up, and (master > 0) a port of that bridge. */
+int net_link_up(struct net_nl *nl, unsigned index, unsigned master, struct brig_err *e);
+/* A bridge port that may talk to the bridge only, never to another
+ * isolated port (IFLA_BRPORT_ISOLATED). */
+int net_brport_isolate(struct net_nl *nl, unsigned index, struct brig_err *e);
+
+/* nl_addr.c */
+int net_addr_add(struct net_nl *nl, unsigned index, struct in_addr a, unsigned plen,
+		 struct brig_err *e);
+int net_route_default(struct net_nl *nl, struct in_addr gw, struct brig_err *e);
+/* The first route of the main table (other than a default route) whose
+ * destination overlaps net/plen, as "DST/LEN", in hit (at least 32
+ * bytes); "" when none. */
+int net_route_overlap(struct net_nl *nl, struct in_addr net, unsigned plen, char *hit,
+		      struct brig_err *e);
+/* The IPv4 addresses of a link, "A.B.C.D/LEN" strings, appended to arr. */
+int net_addr_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_err *e);
+
+/* Addresses and prefixes (ipam.c). */
+int net_parse_cidr(const char *s, struct in_addr *net, unsigned *plen, struct brig_err *e);
+bool net_overlap(struct in_addr a, unsigned alen, struct in_addr b, unsigned blen);
+uint32_t net_mask(unsigned plen);
+
+/* netrec.c: a network's record. */
+#define NET_ID_LEN 64
+#define NET_BRIDGE_LEN 16
+#define NET_DEFAULT_NAME "bridge"
+#define NET_DEFAULT_SUBNET "10.88.0.0/16"
+struct net_rec {
+	char id[NET_ID_LEN + 1];
+	char name[128];
+	char bridge[NET_BRIDGE_LEN]; /* brig-<first 8 hex of id> */
+	char created[64];
+	struct in_addr subnet, gateway;
+	unsigned plen;
+	bool internal, icc;
+};
+/* ROOT/networks, made on first use (create), and its lock (held
+ * exclusively by every change: create, rm, prune, claim, release).
+ * Without create, -ENOENT (no error set) when there is none: a store
+ * that never used a network. */
+int net_dir_open(struct eng *g, bool create, int *dirfd, int *lockfd, struct brig_err *e);
+int net_rec_load(int netsfd, const char *id, struct net_rec *r, struct brig_err *e);
+/* Every record (the default network's made first when missing). */
+int net_rec_all(int netsfd, struct net_rec **out, size_t *n, struct brig_err *e);
+/* By name, id or unique id prefix: -ENOENT "network NAME not found". */
+int net_rec_find(const struct net_rec *all, size_t n, const char *what, size_t *idx,
+		 struct brig_err *e);
+int net_rec_new_id(struct net_rec *r, struct brig_err *e); /* id and bridge name */
+/* Publish a new network: written in .tmp-<id>, renamed to <id>. */
+int net_rec_publish(int netsfd, const struct net_rec *r, struct brig_err *e);
+int net_rec_remove(int netsfd, const char *id, struct brig_err *e);
+json_t *net_rec_json(const struct net_rec *r);
+bool net_name_valid(const char *name);
+/* The networks directory, locked, with every record. */
+struct net_dir {
+	int fd, lock;
+	struct net_rec *all;
+	size_t n;
+};
+int net_dir_load(struct eng *g, bool create, struct net_dir *d, struct brig_err *e);
+void net_dir_close(struct net_dir *d);
+#define _cleanup_netdir_ __attribute__((cleanup(net_dir_close)))
+
+/* ipam.c: leases.json: {"A.B.C.D": "<container id>"}. */
+int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
+int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e);
+/* The lowest free address of r (not the network, gateway or broadcast). */
+int net_ipam_next(const struct net_rec *r, const json_t *leases, struct in_addr *out,
+		  struct brig_err *e);
+/* The address held by ctr in leases, or -ENOENT. */
+int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out);
+
+/* nft.c: the `inet brig` table as the networks in all[] (with their
+ * bridges up) require; deleted when none is left. */
+int net_nft_sync(const struct net_rec *all, size_t n, const bool *live, struct brig_err *e);
+/* The table's rules that name bridge ("forward: iifname ... drop"), with
+ * the table's name and chains; JSON null when there is no table, NULL on
+ * error. */
+json_t *net_nft_list(const char *bridge, struct brig_err *e);
+
+/* hostobj.c: a network's bridge with its gateway address, up (idempotent:
+ * kept when it is there); and its removal (absent is success). */
+int net_host_ensure(const struct net_rec *r, struct brig_err *e);
+int net_host_remove(const struct net_rec *r, struct brig_err *e);
+/* Whether a network has host objects: user networks always; the default
+ * one while it has leases. */
+int net_live(int netsfd, const struct net_rec *r, bool *live, struct brig_err *e);
+/* Ensure/remove the host objects and the nft table for every record. */
+int net_sync_all(int netsfd, struct brig_err *e);
+
+#endif

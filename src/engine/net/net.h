@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine/net: user-defined bridge networks (docs/network.md).  A network
+ * is a record in ROOT/networks/<id>/ with its leases; in the host's network
+ * namespace it is a Linux bridge with the gateway's address and rules in
+ * brig's own nftables table, `inet brig`.  No process of brig stays
+ * running for a network. */
+#ifndef BRIG_ENG_NET_H
+#define BRIG_ENG_NET_H
+
+#include "common/common.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct eng;
+
+struct eng_net_create_opts {
+	const char *name;
+	const char *subnet; /* A.B.C.D/LEN, or NULL: a free 10.89.N.0/24 */
+	const char *gateway; /* NULL: the subnet's first address */
+	bool internal; /* no route out, no masquerade */
+	bool icc; /* containers on it may reach each other */
+};
+
+/* Every check (name, subnet, gateway, overlap with another network or a
+ * host route) before anything is made; out: the network as inspect
+ * shows it. */
+int eng_network_create(struct eng *g, const struct eng_net_create_opts *o, json_t **out,
+		       struct brig_err *e);
+/* Every network (the default one, `bridge`, included), as inspect shows
+ * them. */
+int eng_network_list(struct eng *g, json_t **out, struct brig_err *e);
+/* One network by name, id or id prefix: Docker's shape plus
+ * "Brig.Host": everything brig put in the host's namespace for it. */
+int eng_network_inspect(struct eng *g, const char *what, json_t **out, struct brig_err *e);
+/* Refused for the default network and for one a container uses. */
+int eng_network_remove(struct eng *g, const char *what, struct brig_err *e);
+/* Remove every user-defined network no container uses (leases of
+ * containers that no longer exist are dropped first); removed: an array
+ * of their names. */
+int eng_network_prune(struct eng *g, json_t **removed, struct brig_err *e);
+
+/* Whether --network MODE names a bridge network (not NULL, none, host,
+ * pasta, slirp4netns or container:...). */
+bool eng_net_bridge_mode(const char *mode);
+/* A container joins a network (at create): its address is leased now and
+ * kept until eng_net_release.  out: NetworkSettings.Networks' entry. */
+int eng_net_claim(struct eng *g, const char *network, const char *ctr_id, json_t **out,
+		  struct brig_err *e);
+/* Every lease of ctr_id released (at rm, and when create fails). */
+int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e);
+/* The container's init (pid) exists, its network namespace too, and it
+ * has not run the user's process yet: a veth pair, one end (eth0) in the
+ * container with its address and default route, the other a port of the
+ * network's bridge.  Nothing when the container has no lease.  The pair
+ * goes away with the container's network namespace. */
+int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err *e);
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine/net: IPv4 addresses and routes over rtnetlink: an address on a
+ * link, the default route, the host's routes a new subnet must not
+ * overlap, a link's addresses for `network inspect`. */
+#include "engine/net/net-internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int net_addr_add(struct net_nl *nl, unsigned index, struct in_addr a, unsigned plen,
+		 struct brig_err *e)
+{
+	char buf[NET_NL_BUF], what[96], txt[INET_ADDRSTRLEN];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE,
+					sizeof(struct ifaddrmsg));
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(n);
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (unsigned char)plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = index;
+	struct in_addr brd = { .s_addr = a.s_addr | htonl(~net_mask(plen)) };
+	mnl_attr_put(n, IFA_LOCAL, sizeof(a), &a);
+	mnl_attr_put(n, IFA_ADDRESS, sizeof(a), &a);
+	if (plen < 31)
+		mnl_attr_put(n, IFA_BROADCAST, sizeof(brd), &brd);
+	(void)inet_ntop(AF_INET, &a, txt, sizeof(txt));
+	(void)snprintf(what, sizeof(what), "adding address %s/%u to link %u", txt, plen, index);
+	return net_nl_talk(nl, n, what, e);
+}
+
+int net_route_default(struct net_nl *nl, struct in_addr gw, struct brig_err *e)
+{
+	char buf[NET_NL_BUF], what[96], txt[INET_ADDRSTRLEN];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
+					sizeof(struct rtmsg));
+	struct rtmsg *rt = mnl_nlmsg_get_payload(n);
+	rt->rtm_family = AF_INET;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	mnl_attr_put(n, RTA_GATEWAY, sizeof(gw), &gw);
+	(void)inet_ntop(AF_INET, &gw, txt, sizeof(txt));
+	(void)snprintf(what, sizeof(what), "adding the default route via %s", txt);
+	return net_nl_talk(nl, n, what, e);
+}
+
+struct overlap {
+	struct in_addr net;
+	unsigned plen;
+	char *hit;
+};
+
+static int route_cb(const struct nlmsghdr *n, void *data)
+{
+	struct overlap *o = data;
+	const struct rtmsg *rt = mnl_nlmsg_get_payload(n);
+	if (o->hit[0] || rt->rtm_family != AF_INET || rt->rtm_dst_len == 0 ||
+	    rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, n, sizeof(*rt))
+	{
+		if (mnl_attr_get_type(a) != RTA_DST || mnl_attr_get_payload_len(a) != 4)
+			continue;
+		struct in_addr dst;
+		memcpy(&dst, mnl_attr_get_payload(a), 4);
+		if (!net_overlap(dst, rt->rtm_dst_len, o->net, o->plen))
+			continue;
+		char txt[INET_ADDRSTRLEN];
+		(void)inet_ntop(AF_INET, &dst, txt, sizeof(txt));
+		(void)snprintf(o->hit, 32, "%s/%u", txt, rt->rtm_dst_len);
+	}
+	return MNL_CB_OK;
+}
+
+int net_route_overlap(struct net_nl *nl, struct in_addr net, unsigned plen, char *hit,
+		      struct brig_err *e)
+{
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
+	struct rtmsg *rt = mnl_nlmsg_get_payload(n);
+	rt->rtm_family = AF_INET;
+	hit[0] = 0;
+	struct overlap o = { .net = net, .plen = plen, .hit = hit };
+	return net_nl_dump(nl, n, route_cb, &o, "listing the host's routes", e);
+}
+
+struct addrs {
+	unsigned index;
+	json_t *arr;
+};
+
+static int addr_cb(const struct nlmsghdr *n, void *data)
+{
+	struct addrs *s = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(n);
+	if (ifa->ifa_index != s->index || ifa->ifa_family != AF_INET)
+		return MNL_CB_OK;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, n, sizeof(*ifa))
+	{
+		if (mnl_attr_get_type(a) != IFA_LOCAL || mnl_attr_get_payload_len(a) != 4)
+			continue;
+		char txt[INET_ADDRSTRLEN], full[48];
+		(void)inet_ntop(AF_INET, mnl_attr_get_payload(a), txt, sizeof(txt));
+		(void)snprintf(full, sizeof(full), "%s/%u", txt, ifa->ifa_prefixlen);
+		if (json_array_append_new(s->arr, json_string(full)) < 0)
+			return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int net_addr_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_err *e)
+{
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_GETADDR, 0, sizeof(struct ifaddrmsg));
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(n);
+	ifa->ifa_family = AF_INET;
+	struct addrs s = { .index = index, .arr = arr };
+	return net_nl_dump(nl, n, addr_cb, &s, "listing addresses", e);
+}
