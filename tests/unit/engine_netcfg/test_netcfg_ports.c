@@ -128,8 +128,11 @@ static void test_network_modes(void **state)
 	assert_int_equal(m, ENG_NET_CONTAINER);
 	assert_string_equal(t, "web");
 	_cleanup_err_ struct brig_err e2 = { 0 };
-	assert_int_equal(eng_net_mode_parse("mynet", &m, t, sizeof(t), &e2), -ENOENT);
-	assert_string_equal(brig_err_str(&e2), "network mynet not found");
+	/* Any other name is a bridge network, looked up at create. */
+	assert_int_equal(eng_net_mode_parse("mynet", &m, t, sizeof(t), &e2), 0);
+	assert_int_equal(m, ENG_NET_BRIDGE);
+	assert_string_equal(t, "mynet");
+	assert_int_equal(eng_net_mode_parse("slirp4netns", &m, t, sizeof(t), &e2), -EINVAL);
 	_cleanup_err_ struct brig_err e3 = { 0 };
 	assert_true(eng_net_mode_parse("container:", &m, t, sizeof(t), &e3) < 0);
 }
