@@ -216,7 +216,9 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, con
 	if (r == 0)
 		r = reg_token_parse(resp.body, resp.len, time(NULL), &tok, &life, e);
 	reg_resp_reset(&resp);
-	if (r == 0 && (r = reg_token_put(c, scope, tok, now + life, e)) == 0)
+	/* Cached under the scope it was issued for: a token the registry asked
+	 * for "pull" (a HEAD) must not answer for "pull,push" later. */
+	if (r == 0 && (r = reg_token_put(c, sc, tok, now + life, e)) == 0)
 		*authz = tok;
 	return r < 0 ? brig_err_wrap(e, "%s: Bearer token", c->host) : 0;
 }
@@ -240,8 +242,19 @@ static int answer(struct reg_client *c, const char *scope, const struct reg_resp
 		c->basic_on = true;
 		*authz = c->basic;
 	} else {
-		r = sent ? 0 : fetch_token(c, &ch, scope, authz, e);
-		r = r < 0 ? r : sent ? 0 : 1;
+		/* Refused with a token: only a token for another scope (the one
+		 * this challenge names) is worth one more try. */
+		const char *want = ch.scope ? ch.scope : scope;
+		const char *have = want ? reg_token_get(c, want, reg_monotonic_now()) : NULL;
+		if (have && sent && strcmp(have, sent) == 0) {
+			r = 0;
+		} else if (have) {
+			*authz = have;
+			r = 1;
+		} else {
+			r = fetch_token(c, &ch, scope, authz, e);
+			r = r < 0 ? r : 1;
+		}
 	}
 	reg_challenge_clear(&ch);
 	return r;

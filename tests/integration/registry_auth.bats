@@ -274,6 +274,22 @@ make_helper() {
 	[ "$output" = "pulled with a token" ] || false
 }
 
+@test "token auth: push gets a token for each scope a challenge names (a pull token never answers for push)" {
+	run brig login -u bob --password-stdin "$REGT" <<<"t0ken-Pw"
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig pull -q "$REGT/test/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig tag "$REGT/test/img:1" "$REGT/test/pushed:1"
+	[ "$status" -eq 0 ] || false
+	: >"$D/regt/issuer.log"
+	run --separate-stderr brig push "$REGT/test/pushed:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; cat "$D/regt/issuer.log"; false; }
+	run grep -c "token bob .*repository:test/pushed:.*push" "$D/regt/issuer.log"
+	[ "$output" -ge 1 ] || { cat "$D/regt/issuer.log"; false; }
+	run --separate-stderr brig pull -q "$REGT/test/pushed:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
+
 @test "token auth: an expired token is fetched again (issued_at honoured)" {
 	run brig login -u bob --password-stdin "$REGT" <<<"t0ken-Pw"
 	[ "$status" -eq 0 ] || false
