@@ -215,6 +215,23 @@ bool brig_images_filter_match(const char *name, const struct brig_image *im,
 			      const struct brig_images_filter *f);
 /* Print an inspect array: indented JSON, or the template per element. */
 int brig_print_inspect(const json_t *arr, const char *format, struct brig_err *e);
+/* `X inspect NAME...` and `X rm [-f] NAME...` of a kind the engine names
+ * (volumes, networks): each NAME through fn, one error line each, the
+ * documents printed as inspect prints them (--format) or the removed names
+ * one a line; the exit status brig_fail gives for any failure. */
+typedef int (*brig_inspect_fn)(struct eng *g, const char *name, json_t **doc, struct brig_err *e);
+typedef int (*brig_remove_fn)(struct eng *g, const char *name, struct brig_err *e);
+int brig_inspect_each(const struct brig_global *g, char **names, size_t n, const char *format,
+		      brig_inspect_fn fn);
+int brig_remove_each(const struct brig_global *g, char **names, size_t n, bool force,
+		     brig_remove_fn fn);
+/* The options every registry command shares. */
+#define BRIG_REGISTRY_OPTS                                              \
+	OPT_FLAG("tls-verify", 0,                                       \
+		 "check the registry's TLS certificate (default true; " \
+		 "--tls-verify=false turns the check off)"),            \
+		OPT_VALUE("authfile", 0, "FILE",                        \
+			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})")
 /* Apply one --change instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR,
  * LABEL) to an image config's "config" object. */
 int brig_change_apply(json_t *cfg, const char *change, struct brig_err *e);

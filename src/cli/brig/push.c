@@ -80,11 +80,7 @@ int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
 	struct opt o[] = {
 		OPT_FLAG("quiet", 'q', "print only the TAG: digest: ... line"),
 		OPT_VALUE("digestfile", 0, "FILE", "write the digest pushed (sha256:...) to FILE"),
-		OPT_FLAG("tls-verify", 0,
-			 "check the registry's TLS certificate (default true; "
-			 "--tls-verify=false turns the check off)"),
-		OPT_VALUE("authfile", 0, "FILE",
-			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})"),
+		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -120,11 +120,7 @@ int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("payload-out", 0, "FILE",
 			  "write the payload here instead of pushing (IMAGE by digest)"),
 		OPT_VALUE("signature-out", 0, "FILE", "write the base64 signature here"),
-		OPT_FLAG("tls-verify", 0,
-			 "check the registry's TLS certificate (default true; "
-			 "--tls-verify=false turns the check off)"),
-		OPT_VALUE("authfile", 0, "FILE",
-			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})"),
+		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -148,11 +148,7 @@ int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv)
 			"payload", 0, "FILE",
 			"a detached payload to check instead of the registry's (IMAGE by digest)"),
 		OPT_VALUE("signature", 0, "FILE", "the payload's base64 signature"),
-		OPT_FLAG("tls-verify", 0,
-			 "check the registry's TLS certificate (default true; "
-			 "--tls-verify=false turns the check off)"),
-		OPT_VALUE("authfile", 0, "FILE",
-			  "credentials (auth.json: {\"auths\":{\"HOST\":{\"auth\":...}}})"),
+		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -208,27 +208,7 @@ int brig_cmd_volume_inspect(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("volume inspect", "VOLUME...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
-	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_eng_ struct eng *eng = NULL;
-	_cleanup_json_ json_t *arr = json_array();
-	int rc = 0;
-	if (!arr || brig_engine_open(g, &eng, &e) < 0) {
-		if (!arr)
-			brig_err_set(&e, -ENOMEM, "out of memory");
-		opts_free(o);
-		return brig_fail(&e);
-	}
-	for (size_t i = 0; i < npos; i++) {
-		json_t *doc = NULL;
-		if (eng_volume_inspect(eng, pos[i], &doc, &e) < 0)
-			rc = brig_fail(&e);
-		else if (json_array_append_new(arr, doc) < 0)
-			rc = brig_fail(&e);
-		brig_err_clear(&e);
-	}
-	if (!(rc && json_array_size(arr) == 0) &&
-	    brig_print_inspect(arr, opts_find(o, "format")->value, &e) < 0)
-		rc = brig_fail(&e);
+	int rc = brig_inspect_each(g, pos, npos, opts_find(o, "format")->value, eng_volume_inspect);
 	opts_free(o);
 	return rc;
 }
@@ -244,20 +224,7 @@ int brig_cmd_volume_rm(const struct brig_global *g, int argc, char **argv)
 	opts_free(o);
 	if (p <= 0)
 		return p == 0 ? 0 : BRIG_EXIT_FAIL;
-	_cleanup_err_ struct brig_err e = { 0 };
-	_cleanup_eng_ struct eng *eng = NULL;
-	if (brig_engine_open(g, &eng, &e) < 0)
-		return brig_fail(&e);
-	int rc = 0;
-	for (size_t i = 0; i < npos; i++) {
-		int r = eng_volume_remove(eng, pos[i], &e);
-		if (r == 0)
-			printf("%s\n", pos[i]);
-		else if (!(force && r == -ENOENT))
-			rc = brig_fail(&e);
-		brig_err_clear(&e);
-	}
-	return rc;
+	return brig_remove_each(g, pos, npos, force, eng_volume_remove);
 }
 
 /* ---- prune ---------------------------------------------------------------- */
