@@ -25,7 +25,7 @@ struct notary_source {
 	void *ctx;
 };
 
-/* A source reading the files of a directory (as `sign-demo.sh fetch`
+/* A source reading the files of a directory (as notary's fetch tooling
  * writes them; the delegation as targets-releases.json or
  * targets/releases.json).  Close with notary_dir_source_close. */
 int notary_dir_source(const char *dir, struct notary_source *out, struct brig_err *e);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # brig trust notary verify --server: the TUF update fetched from a live
-# notary-server + notary-signer on 127.0.0.1 (shared/trust/start-notary.sh,
-# TLS with a CA of its own), tags signed with the notary CLI (sign-demo.sh).
+# notary-server + notary-signer on 127.0.0.1 (scripts/notary-test.sh, TLS
+# with a CA of its own), tags signed with the notary CLI.
 
 bats_require_minimum_version 1.5.0
 
@@ -10,27 +10,24 @@ D1=f20c43161d73848408ef247f0ec7111b19fe58ffebc0cbcaa0d2c8bda4967268
 D2=18933c865fcf7230f8ea99b059747facc14285b7ed649758115f9c9a73f42a53
 
 setup_file() {
-	local trust=${BRIG_TRUST_SCRIPTS:-${BRIG_SRC:?}/../shared/trust}
-	if [ ! -x "$trust/start-notary.sh" ] || ! command -v notary-server >/dev/null ||
+	if ! command -v notary-server >/dev/null || ! command -v notary-signer >/dev/null ||
 		! command -v notary >/dev/null; then
-		export NOTARY_SKIP="no notary-server/notary CLI or no $trust/start-notary.sh"
+		export NOTARY_SKIP="notary-server, notary-signer or the notary CLI is not installed"
 		return 0
 	fi
-	export TRUST_SCRIPTS=$trust
-	export NOTARY_RUN_DIR=$BATS_FILE_TMPDIR/run
-	export NOTARY_TRUST_DIR=$BATS_FILE_TMPDIR/client
-	export NOTARY_PORT=$((20000 + RANDOM % 20000)) SIGNER_PORT=$((40000 + RANDOM % 20000))
-	eval "$("$trust/start-notary.sh" start | grep '^export ')"
+	export NOTARY_DIR=$BATS_FILE_TMPDIR/notary
+	export NT=${BRIG_SRC:?}/scripts/notary-test.sh
+	eval "export $("$NT" start "$NOTARY_DIR" | grep '^NOTARY_URL=')"
+	export NOTARY_CA=$NOTARY_DIR/ca.crt
 	export CERTS=$BATS_FILE_TMPDIR/certs.d
-	mkdir -p "$CERTS/127.0.0.1:$NOTARY_PORT"
-	cp "$NOTARY_CA" "$CERTS/127.0.0.1:$NOTARY_PORT/ca.crt"
-	"$trust/sign-demo.sh" addhash "$GUN" v1 246 "$D1" >/dev/null
+	local hostport=${NOTARY_URL#https://}
+	mkdir -p "$CERTS/$hostport"
+	cp "$NOTARY_CA" "$CERTS/$hostport/ca.crt"
+	"$NT" addhash "$NOTARY_DIR" "$GUN" v1 246 "$D1" >/dev/null 2>&1
 }
 
 teardown_file() {
-	if [ -n "${TRUST_SCRIPTS:-}" ]; then
-		"$TRUST_SCRIPTS/start-notary.sh" stop >/dev/null
-	fi
+	[ -z "${NOTARY_DIR:-}" ] || "$NT" stop "$NOTARY_DIR"
 }
 
 setup() {
@@ -58,7 +55,7 @@ verify() { # TAG [options]
 	[ "$status" -eq 0 ] || false
 	run jq -r .versions.timestamp <<<"$output"
 	local ts1=$output
-	"$TRUST_SCRIPTS/sign-demo.sh" addhash "$GUN" v2 9 "$D2" >/dev/null
+	"$NT" addhash "$NOTARY_DIR" "$GUN" v2 9 "$D2" >/dev/null 2>&1
 	verify v2 --certs-dir "$CERTS" --format json
 	[ "$status" -eq 0 ] || false
 	run jq -r '"\(.digest) \(.size) \(.versions.timestamp)"' <<<"$output"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* trust: the TUF core against metadata the real notary-server made
- * (shared/trust/fixtures, or $BRIG_TRUST_FIXTURES): canonical JSON gives
+ * (tests/fixtures/notary, or $BRIG_TRUST_FIXTURES): canonical JSON gives
  * back the exact signed bytes, keys get their IDs, signatures verify;
  * base64, times and strict parsing on their own. */
 #include <setjmp.h>
