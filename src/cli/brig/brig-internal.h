@@ -194,6 +194,16 @@ int brig_pull_policy(const struct brig_global *g, const char *policy, const char
 		     struct brig_err *e);
 /* "4.26MB" (3 significant digits, SI units), "2 hours ago". */
 void brig_human_size(uint64_t n, char buf[32]);
+/* progress.c: "[=====>    ] 12 MB/40 MB 30 MB/s" (done and rate only when
+ * total is 0) into out; t0: when the work began (NULL: no rate). */
+struct timespec;
+void brig_bar_text(uint64_t done, uint64_t total, const struct timespec *t0, char *out, size_t n);
+/* One bar on stderr for a regular file fd being read (to its size) or
+ * written, redrawn from the fd's offset every 100 ms by a thread; NULL (and
+ * nothing drawn) when quiet, stderr is no terminal or fd is no file.
+ * Stopped with the final line when ok, erased otherwise. */
+struct brig_fd_progress *brig_fd_progress_start(int fd, const char *label, bool quiet);
+void brig_fd_progress_stop(struct brig_fd_progress *p, bool ok);
 void brig_human_since(const char *created, char buf[64]);
 /* "3 minutes" since an RFC 3339 time ("N/A" when unreadable). */
 void brig_human_elapsed(const char *since, char buf[64]);

@@ -28,7 +28,12 @@ static int do_import(const struct brig_global *g, const char *file, const char *
 	if (fd < 0)
 		return fd;
 	int r = brig_engine_open(g, &eng, e);
-	return r < 0 ? r : eng_import(eng, fd, name, cfg, image_id, e);
+	if (r < 0)
+		return r;
+	struct brig_fd_progress *bar = brig_fd_progress_start(fd, "Importing", false);
+	r = eng_import(eng, fd, name, cfg, image_id, e);
+	brig_fd_progress_stop(bar, r == 0);
+	return r;
 }
 
 /* The "config" object: the default PATH, then every --change. */

@@ -70,7 +70,8 @@ static void print_loaded(const struct img_load_result *res)
 	}
 }
 
-static int do_load(const struct brig_global *g, const char *file, bool strict, struct brig_err *e)
+static int do_load(const struct brig_global *g, const char *file, bool strict, bool quiet,
+		   struct brig_err *e)
 {
 	_cleanup_eng_ struct eng *eng = NULL;
 	_cleanup_free_ char *repo = bare_repo(file);
@@ -79,7 +80,11 @@ static int do_load(const struct brig_global *g, const char *file, bool strict, s
 		return fd;
 	struct img_load_result res = { 0 };
 	int r = brig_engine_open(g, &eng, e);
-	if (r == 0 && (r = eng_load(eng, fd, repo, strict, &res, e)) == 0)
+	struct brig_fd_progress *bar = r == 0 ? brig_fd_progress_start(fd, "Loading", quiet) : NULL;
+	if (r == 0)
+		r = eng_load(eng, fd, repo, strict, &res, e);
+	brig_fd_progress_stop(bar, r == 0);
+	if (r == 0)
 		print_loaded(&res);
 	img_load_result_clear(&res);
 	return r;
@@ -89,7 +94,7 @@ int brig_cmd_load(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
 		OPT_VALUE("input", 'i', "FILE", "read from FILE instead of stdin"),
-		OPT_FLAG("quiet", 'q', "no progress output (brig prints none)"),
+		OPT_FLAG("quiet", 'q', "no progress bar (one is drawn only on a terminal)"),
 		OPT_FLAG("strict", 0,
 			 "refuse a layer with device nodes (by default they are skipped, "
 			 "with one line per layer)"),
@@ -101,7 +106,8 @@ int brig_cmd_load(const struct brig_global *g, int argc, char **argv)
 	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
 	if (p > 0) {
 		_cleanup_err_ struct brig_err e = { 0 };
-		if (do_load(g, opts_find(o, "input")->value, opts_find(o, "strict")->set, &e) < 0) {
+		if (do_load(g, opts_find(o, "input")->value, opts_find(o, "strict")->set,
+			    opts_find(o, "quiet")->set, &e) < 0) {
 			brig_err_wrap(&e, "load");
 			rc = brig_fail(&e);
 		}

@@ -12,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BAR_WIDTH 30
-
 /* The layer's short name: "sha256:" and 12 hex digits, as Docker shortens
  * them; it came from the registry, so escaped (it was checked to be hex). */
 static char *short_id(const char *digest)
@@ -36,28 +34,6 @@ struct bars {
 	struct timespec *start; /* when each layer's first bytes came */
 };
 
-static double since(const struct timespec *t0)
-{
-	struct timespec t;
-	(void)clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void bar_text(const struct eng_pull_progress *lp, const struct timespec *t0, char *out,
-		     size_t n)
-{
-	char done[32], total[32], rate[32], bar[BAR_WIDTH + 1];
-	size_t fill = lp->total ? (size_t)(lp->done * BAR_WIDTH / lp->total) : BAR_WIDTH;
-	for (size_t k = 0; k < BAR_WIDTH; k++)
-		bar[k] = k < fill ? '=' : k == fill ? '>' : ' ';
-	bar[BAR_WIDTH] = 0;
-	double secs = t0->tv_sec ? since(t0) : 0;
-	brig_human_size(lp->done, done);
-	brig_human_size(lp->total, total);
-	brig_human_size(secs > 0.01 ? (uint64_t)((double)lp->done / secs) : 0, rate);
-	(void)snprintf(out, n, "[%s] %s/%s %s/s", bar, done, total, rate);
-}
-
 static void draw_layer(void *ctx, const struct eng_pull_progress *lp)
 {
 	struct bars *b = ctx;
@@ -70,7 +46,7 @@ static void draw_layer(void *ctx, const struct eng_pull_progress *lp)
 		(void)clock_gettime(CLOCK_MONOTONIC, t0);
 	char text[160] = "";
 	if (strcmp(lp->status, ENG_PULL_DOWNLOADING) == 0)
-		bar_text(lp, t0, text, sizeof(text));
+		brig_bar_text(lp->done, lp->total, t0, text, sizeof(text));
 	_cleanup_free_ char *id = short_id(lp->digest);
 	size_t up = b->drawn - lp->index;
 	if (up)

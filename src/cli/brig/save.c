@@ -88,8 +88,11 @@ static int save_to(struct img_store *s, const char *const *refs, size_t n,
 	}
 	struct out_file o = { .dirfd = -1, .fd = -1 };
 	int r = out_open(file, &o, e);
+	struct brig_fd_progress *bar = r == 0 ? brig_fd_progress_start(o.fd, "Saving", false)
+					      : NULL;
 	if (r == 0)
 		r = img_archive_save(s, refs, n, f, brig_host_arch(), "linux", o.fd, e);
+	brig_fd_progress_stop(bar, r == 0);
 	if (r == 0)
 		r = out_commit(&o, file, e);
 	out_abort(&o);
