@@ -127,12 +127,14 @@ static int give_to_container(int fd, const struct stat *st, const char *src, con
 	return 0;
 }
 
-/* A writable bind whose source the container's ids do not own: in a user
- * namespace its owner shows as nobody and writes fail inside, where brig
- * cannot see them, so say it once at create. */
+/* A writable bind whose source the container's ids do not own and others
+ * may not write: in a user namespace its owner shows as nobody and writes
+ * fail inside, where brig cannot see them, so say it once at create. */
 static void warn_unmapped(const struct stat *st, const char *src, const struct eng_userns *u)
 {
 	if (!u || !u->enabled || (st->st_uid >= u->uid && st->st_uid - u->uid < u->size))
+		return;
+	if (st->st_mode & S_IWOTH) /* anyone may write it, the container too */
 		return;
 	brig_warn("bind source %s belongs to uid %u, outside the container's user namespace: "
 		  "inside it is owned by nobody and may not be writable (add :U to give it to "

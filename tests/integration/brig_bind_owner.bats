@@ -42,6 +42,11 @@ userns_on() {
 	run --separate-stderr brig create -v "$SRC:/data:ro" bb:1 true
 	[ "$status" -eq 0 ] || false
 	[[ "$stderr" != *"outside the container"* ]] || false
+	# a source anyone may write needs no warning: the container can write it
+	chmod 0777 "$SRC"
+	run --separate-stderr brig create --read-write -v "$SRC:/data" bb:1 true
+	[ "$status" -eq 0 ] || false
+	[[ "$stderr" != *"outside the container"* ]] || false
 }
 
 @test ":U gives the tree to the container's root; the container writes it; no warning" {

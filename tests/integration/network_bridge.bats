@@ -75,7 +75,7 @@ web() {
 	nbrig run -d --name "$name" --network "$net" img httpd -f -p 8080 -h / >/dev/null || return 1
 	ip=$(nbrig inspect -f "{{(index .NetworkSettings.Networks \"$net\").IPAddress}}" "$name") || return 1
 	wait_until "httpd in $name at $ip:8080" \
-		inns curl -s -m 2 -o /dev/null "http://$ip:8080/" || return 1
+		inns curl --noproxy "*" -s -m 2 -o /dev/null "http://$ip:8080/" || return 1
 	echo "$ip"
 }
 
@@ -155,7 +155,7 @@ fetch() {
 	inns ip addr add 192.0.2.1/32 dev lo
 	nsenter --net="/run/netns/$NS" -- busybox httpd -f -p 192.0.2.1:8080 -h / 3>&- &
 	HTTPD=$!
-	wait_until "the namespace's httpd" inns curl -s -m 2 -o /dev/null http://192.0.2.1:8080/
+	wait_until "the namespace's httpd" inns curl --noproxy "*" -s -m 2 -o /dev/null http://192.0.2.1:8080/
 	nbrig network create --internal --subnet 10.77.0.0/24 in >/dev/null
 	nbrig network create --subnet 10.78.0.0/24 out >/dev/null
 	run nbrig run --rm --network in img ip route
