@@ -234,7 +234,9 @@ httpd_ctr() { # NAME ARGS...: a detached busybox httpd on port 80 saying NAME
 	mkdir -p "$BATS_TEST_TMPDIR/www"
 	echo hello-namespace >"$BATS_TEST_TMPDIR/www/index.html"
 	# (without bats' fd 3, which would keep bats waiting for it)
-	inns busybox httpd -f -p 127.0.0.1:8099 -h "$BATS_TEST_TMPDIR/www" 3>&- &
+	# (nsenter itself, not the inns function: $! must be the server's pid)
+	nsenter --net="/run/netns/$NETNS" busybox httpd -f -p 127.0.0.1:8099 \
+		-h "$BATS_TEST_TMPDIR/www" 3>&- &
 	HTTPD_PID=$!
 	wait_until "the namespace's httpd" fetch http://127.0.0.1:8099/
 	# pasta maps the gateway's address to the namespace's own loopback.
