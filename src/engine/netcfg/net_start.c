@@ -179,7 +179,7 @@ static int run_pasta(char **argv, struct brig_err *e)
 	if (pid == 0) {
 		sigset_t none;
 		sigemptyset(&none);
-		int null = open("/dev/null", O_RDWR);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC); /* dup2 clears it on 0, 1 */
 		/* pasta keeps what it inherits for as long as it runs: only 0-2. */
 		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errp[1], 2) < 0 ||
 		    sigprocmask(SIG_SETMASK, &none, NULL) < 0 || brig_cloexec_from(3) < 0)
