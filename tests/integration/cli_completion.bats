@@ -32,6 +32,20 @@ help_options() { # PROGRAM WORDS...
 	"$@" --help | grep -oE '^ +(-., )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | sort -u
 }
 
+# The long options PAGE documents (as \fB\-\-name\fR), one a line, sorted.
+page_options() {
+	grep -oE '\\fB\\-\\-[a-z0-9\\-]+\\fR' "$1" | sed -e 's/^\\fB//' -e 's/\\fR$//' \
+		-e 's/\\-/-/g' | sort -u
+}
+
+# options_missing PAGE PROGRAM WORDS...: the options --help lists that PAGE
+# lacks, one a line.
+options_missing() {
+	local page=$1
+	shift
+	comm -23 <(help_options "$@") <(page_options "$page")
+}
+
 # bash_complete WORDS...: the candidates bash's completion function offers
 # for the last word (which may be ""), one a line, as $output.
 bash_complete() {
@@ -56,9 +70,8 @@ bash_complete() {
 		local name=brig-${c// /-}
 		grep -qF -- "${name//-/\\-} \\- " "$page" || bad+=("$c: no NAME line")
 		# shellcheck disable=SC2086 # a path is one or two words
-		for o in $(help_options "$BRIG" $c); do
-			o=${o#--}
-			grep -qF -- "\\fB\\-\\-${o//-/\\-}\\fR" "$page" || bad+=("$c: --$o missing from $page")
+		for o in $(options_missing "$page" "$BRIG" $c); do
+			bad+=("$c: $o missing from $page")
 		done
 		# brig(1) lists the command.
 		grep -qF -- "\\fBbrig ${c//-/\\-}\\fR" "$PAGES/man1/brig.1" || bad+=("$c: not in brig(1)")
@@ -75,9 +88,8 @@ bash_complete() {
 		[ "$v" != help ] || continue
 		local page=$PAGES/man8/brig-runtime-$v.8
 		[ -s "$page" ] || { bad+=("$v: no page"); continue; }
-		for o in $(help_options "$RT" "$v"); do
-			o=${o#--}
-			grep -qF -- "\\fB\\-\\-${o//-/\\-}\\fR" "$page" || bad+=("$v: --$o missing")
+		for o in $(options_missing "$page" "$RT" "$v"); do
+			bad+=("$v: $o missing")
 		done
 		grep -qF -- "\\fB$v\\fR" "$PAGES/man8/brig-runtime.8" || bad+=("$v: not in brig-runtime(8)")
 	done
