@@ -17,10 +17,10 @@
  * postrouting (nat): ip saddr SUBNET oifname != bX masquerade, for every
  * network that is not internal. */
 #include "engine/net/net-internal.h"
+#include "engine/net/nft-shim.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +33,9 @@ static void nft_freep(struct nft_ctx **c)
 
 static int nft_run(const char *cmds, bool json, char **out, struct brig_err *e)
 {
+	int lr = eng_nft_load(e);
+	if (lr < 0)
+		return lr;
 	__attribute__((cleanup(nft_freep))) struct nft_ctx *c = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!c)
 		return brig_err_oom(e);

@@ -14,8 +14,7 @@
  */
 #include "image/archive/archive-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <string.h>
 
 /* Input read size: small enough that the ratio check sees input and output

@@ -7,8 +7,7 @@
  */
 #include "image/archive/save-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <string.h>
 #include <sys/stat.h>
 

@@ -20,8 +20,7 @@
 #include "image/layer/layer-internal.h"
 #include "brig-mutant.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <fcntl.h>
 #include <string.h>
 #include <sys/sysmacros.h>

@@ -7,8 +7,7 @@
  */
 #include "image/layer/layer-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>

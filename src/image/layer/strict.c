@@ -21,7 +21,7 @@
  */
 #include "image/layer/layer-internal.h"
 
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <string.h>
 
 static uint64_t hash_name(const char *s, size_t n)

@@ -21,8 +21,7 @@
  */
 #include "image/layer/layer-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <string.h>
 
 /* Read size from in_fd: small, so the ratio check sees input and output

@@ -15,7 +15,7 @@
  */
 #include "image/layer/layer-internal.h"
 
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
