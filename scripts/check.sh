@@ -23,7 +23,7 @@ skipped=0
 failures=()
 skips=()
 
-note() { printf '==> %s\n' "$*"; }
+note() { printf '==> %s  [%d:%02d]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 build() { # dir, extra meson args...
 	local dir=$1; shift
@@ -56,17 +56,8 @@ judge() {
 		"${secs:+ ${secs}s}"
 }
 
-run_unit() { # builddir label
-	local dir=$1 label=$2 t log rc
-	log=$(mktemp)
-	while IFS= read -r t; do
-		local t0=$SECONDS
-		CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$t" >"$log" 2>&1
-		rc=$?
-		judge "$label/$(basename "$t")" "$rc" "$log" $((SECONDS - t0))
-	done < <(find "$dir/tests/unit" -type f -perm -u+x -name 'test_*' | sort)
-	rm -f "$log"
-}
+# The unit test programs of BUILDDIR, in name order.
+unit_tests() { find "$1/tests/unit" -type f -perm -u+x -name 'test_*' | sort; }
 
 # slow_first DIRS...: the .bats files under DIRS, those tests/slow-first.list
 # names first (in its order: the longest first, so no long file starts last
@@ -79,36 +70,89 @@ slow_first() {
 	for f in $all; do grep -qx "$(basename "$f")" <<<"$slow" || echo "$f"; done
 }
 
-# run_bats BUILDDIR LABEL DIRS...: every .bats file under DIRS, $JOBS at a
-# time (each file has its own store, state root, cgroups and names, so files
-# do not share state); results are judged in name order once all have run.
-run_bats() {
-	local dir=$1 label=$2 f i=0 n work p live; shift 2
-	local -a files pids=()
-	mapfile -t files < <(slow_first "$@")
+# The job queue: each job is "KIND BUILDDIR LABEL PATH".  KIND is "units"
+# (PATH: every unit test program of BUILDDIR, one after the other: they are
+# not run beside each other) or "bats" (PATH: one .bats file; each file has
+# its own store, state root, cgroups and names, so files run side by side).
+jobs_q=()
+declare -A running=()
+queue_units() { jobs_q+=("units $1 $2 -"); } # BUILDDIR LABEL
+queue_bats() { # BUILDDIR LABEL DIRS...
+	local dir=$1 label=$2 f
+	shift 2
+	while IFS= read -r f; do jobs_q+=("bats $dir $label $f"); done < <(slow_first "$@")
+}
+
+# run_job N KIND DIR LABEL PATH: one job's TAP into $work/N.*.tap,
+# "STATUS SECONDS NAME" lines into $work/N.rc, then $work/N.done.
+run_job() {
+	local n=$1 kind=$2 dir=$3 label=$4 path=$5 t0 t k=0
+	if [ "$kind" = bats ]; then
+		t0=$SECONDS
+		BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "$path" >"$work/$n.0.tap" 2>&1
+		echo "$? $((SECONDS - t0)) $label/$(basename "$path")" >"$work/$n.rc"
+	else
+		while IFS= read -r t; do
+			t0=$SECONDS
+			CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$t" >"$work/$n.$k.tap" 2>&1
+			echo "$? $((SECONDS - t0)) $label/$(basename "$t")" >>"$work/$n.rc"
+			k=$((k + 1))
+		done < <(unit_tests "$dir")
+	fi
+	: >"$work/$n.done"
+}
+
+# judge_done: judge every started job that has finished and is not judged.
+judge_done() {
+	local n k rc secs name
+	for n in "${!running[@]}"; do
+		[ -e "$work/$n.done" ] || continue
+		unset "running[$n]"
+		k=0
+		while read -r rc secs name; do
+			judge "$name" "$rc" "$work/$n.$k.tap" "$secs"
+			k=$((k + 1))
+		done <"$work/$n.rc"
+	done
+}
+
+# run_queue: the queued jobs, $JOBS at a time, in queue order, so the next
+# suite's first files start while the last suite's last files still run.  A
+# job of a label whose gate (gate_LABEL, when defined) fails is not run but
+# counted as that failure.  Each job is judged as soon as it ends.
+run_queue() {
+	local i p live kind dir label path
+	local -a pids=()
+	local -A gated=()
+	running=()
 	work=$(mktemp -d)
-	for f in "${files[@]}"; do
-		while :; do # a free slot among this suite's own jobs
+	for ((i = 0; i < ${#jobs_q[@]}; i++)); do
+		read -r kind dir label path <<<"${jobs_q[$i]}"
+		if [ -z "${gated[$label]+x}" ]; then
+			gated[$label]=0
+			if declare -F "gate_$label" >/dev/null && ! "gate_$label"; then gated[$label]=1; fi
+		fi
+		[ "${gated[$label]}" = 0 ] || continue
+		while :; do # a free slot
+			judge_done
 			live=0
 			for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && live=$((live + 1)); done
 			[ "$live" -lt "$JOBS" ] && break
 			wait -n
 		done
-		(
-			t0=$SECONDS
-			BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "$f" >"$work/$i.tap" 2>&1
-			echo "$? $((SECONDS - t0))" >"$work/$i.rc"
-		) &
+		run_job "$i" "$kind" "$dir" "$label" "$path" &
 		pids+=($!)
-		i=$((i + 1))
+		running[$i]=1
 	done
-	wait "${pids[@]}"
-	for n in $(for ((n = 0; n < i; n++)); do echo "$(basename "${files[$n]}") $n"; done |
-		sort | cut -d' ' -f2); do # judged in name order
-		read -r rc secs <"$work/$n.rc" || { rc=1; secs=; }
-		judge "$label/$(basename "${files[$n]}")" "$rc" "$work/$n.tap" "$secs"
+	[ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+	judge_done
+	for i in "${!running[@]}"; do # a job that died before it said it was done
+		read -r kind dir label path <<<"${jobs_q[$i]}"
+		judge "$label/$(basename "$path")" 1 /dev/null
 	done
+	running=()
 	rm -rf "$work"
+	jobs_q=()
 }
 
 # The C sources as .clang-format says (`make format` rewrites them).
@@ -188,7 +232,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 
 if [ -z "$only" ] || [ "$only" = runner ]; then
-	note "the test runner's own tests"; run_bats build runner tests/runner
+	note "the test runner's own tests"; queue_bats build runner tests/runner; run_queue
 	note "source format"; check_format
 fi
 if [ "$only" != runner ]; then
@@ -209,22 +253,24 @@ if [ -z "$only" ]; then
 	) &
 	bg_pid=$!
 fi
-if [ -z "$only" ] || [ "$only" = unit ]; then
-	note "unit tests"; run_unit build plain
-fi
-if [ -z "$only" ] || [ "$only" = integration ]; then
-	note "integration tests"; run_bats build plain tests/integration tests/hostile
-fi
-if [ -z "$only" ]; then
-	note "sanitizer build (address,undefined)"
+# The sanitizer suite's gate: its build, waited for when its first job is
+# due (the plain suite's last files run meanwhile).
+gate_asan() {
 	while [ ! -e "$bg_log.asan.rc" ] && kill -0 "$bg_pid" 2>/dev/null; do sleep 1; done
-	if [ "$(cat "$bg_log.asan.rc" 2>/dev/null)" = 0 ]; then
-		note "unit tests under sanitizers"; run_unit build-asan asan
-		note "integration tests under sanitizers"; run_bats build-asan asan tests/integration tests/hostile
-	else
-		tail -50 "$bg_log.asan"
-		failed=$((failed + 1)); failures+=("asan: build failed")
-	fi
+	[ "$(cat "$bg_log.asan.rc" 2>/dev/null)" = 0 ] && return 0
+	tail -50 "$bg_log.asan"
+	failed=$((failed + 1)); failures+=("asan: build failed")
+	return 1
+}
+case $only in
+"") note "unit and integration tests, then the same under sanitizers (address,undefined)"
+	queue_units build plain; queue_bats build plain tests/integration tests/hostile
+	queue_units build-asan asan; queue_bats build-asan asan tests/integration tests/hostile ;;
+unit) note "unit tests"; queue_units build plain ;;
+integration) note "integration tests"; queue_bats build plain tests/integration tests/hostile ;;
+esac
+run_queue
+if [ -z "$only" ]; then
 	note "fuzz harnesses over their seed corpora"
 	wait "$bg_pid"
 	fuzz_rc=$(cat "$bg_log.fuzz.rc" 2>/dev/null || echo 1)
