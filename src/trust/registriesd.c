@@ -122,8 +122,8 @@ static int docker_parse(struct trust_registries_d *c, const json_t *d, const str
 		return bj_fail(e, at, "more than %d namespaces", TRUST_REGISTRIES_D_MAX_NS);
 	json_object_foreach((json_t *)d, name, v)
 	{
-		struct bj_loc sub;
-		bj_key(&sub, at, name);
+		struct bj_loc sub = { .file = at->file };
+		(void)brig_snprintf(sub.path, sizeof(sub.path), "%s[\"%.200s\"]", at->path, name);
 		const struct trust_rd_ns *dup = find_ns(c, name, strlen(name));
 		if (dup)
 			return bj_fail(e, &sub, "already defined in %s", dup->file);

@@ -21,6 +21,7 @@ struct yparse {
 	const char *file;
 	struct yline *l;
 	size_t n, at;
+	bool started; /* "---" seen */
 	struct brig_err *e;
 };
 
@@ -64,8 +65,10 @@ static int add_line(struct yparse *y, unsigned no, const char *s, size_t len)
 	size_t l = strip_comment(s + ind, len - ind);
 	if (l == 0)
 		return 0;
-	if (ind == 0 && l == 3 && memcmp(s, "---", 3) == 0 && y->n == 0)
-		return 0; /* the one document's start */
+	if (ind == 0 && l == 3 && memcmp(s, "---", 3) == 0 && y->n == 0 && !y->started) {
+		y->started = true; /* the one document's start */
+		return 0;
+	}
 	y->l[y->n++] = (struct yline){ .no = no, .indent = ind, .s = s + ind, .len = l };
 	return 0;
 }
@@ -166,15 +169,23 @@ static int unquote(struct yparse *y, unsigned no, const char *s, size_t len, cha
 	return 0;
 }
 
-/* A plain scalar: refused when it starts with an indicator brig's subset
+/* A plain scalar or key may not start with an indicator brig's subset
  * does not have. */
-static int plain_ok(struct yparse *y, unsigned no, const char *s, size_t len)
+static int no_indicator(struct yparse *y, unsigned no, const char *s, size_t len)
 {
 	if (strchr("-?[]{},&*!|>%@`", s[0]) && !(s[0] == '-' && len > 1 && s[1] != ' '))
 		return brig_err_set(y->e, -EINVAL,
 				    "%s:%u: '%c': sequences, flow collections, anchors, tags and "
 				    "block scalars are not in brig's YAML subset",
 				    y->file, no, s[0]);
+	return 0;
+}
+
+static int plain_ok(struct yparse *y, unsigned no, const char *s, size_t len)
+{
+	int r = no_indicator(y, no, s, len);
+	if (r < 0)
+		return r;
 	if (memmem(s, len, ": ", 2) || (len && s[len - 1] == ':'))
 		return yfail(y, no,
 			     "a mapping where a scalar was expected (check the indentation)");
@@ -240,19 +251,19 @@ static int key_of(struct yparse *y, const struct yline *l, char **key, size_t *v
 	size_t kl;
 	if (l->s[0] == '"' || l->s[0] == '\'') {
 		kl = quoted_end(l->s, l->len);
-		if (kl > l->len || l->s[kl] != ':' || (kl + 1 < l->len && l->s[kl + 1] != ' '))
+		if (kl >= l->len || l->s[kl] != ':' || (kl + 1 < l->len && l->s[kl + 1] != ' '))
 			return yfail(y, l->no, "expected KEY: VALUE");
 		int r = unquote(y, l->no, l->s, kl, key);
 		*vat = kl + 1;
 		return r;
 	}
+	int r = no_indicator(y, l->no, l->s, l->len);
+	if (r < 0)
+		return r;
 	const char *c = memmem(l->s, l->len, ": ", 2);
 	kl = c ? (size_t)(c - l->s) : l->len - 1;
 	if (!c && l->s[l->len - 1] != ':')
 		return yfail(y, l->no, "expected KEY: VALUE");
-	int r = plain_ok(y, l->no, l->s, kl ? kl : 1);
-	if (r < 0)
-		return r;
 	if (kl == 0 || !(*key = strndup(l->s, kl)))
 		return kl ? brig_err_oom(y->e) : yfail(y, l->no, "an empty key");
 	*vat = kl + 1;
@@ -291,6 +302,10 @@ static int mapping(struct yparse *y, size_t indent, unsigned depth, json_t *obj)
 		json_t *v = NULL;
 		size_t vat = 0;
 		int r = key_of(y, l, &key, &vat);
+		json_t *kt = r == 0 ? json_string(key) : NULL;
+		if (r == 0 && !kt)
+			r = yfail(y, l->no, "a key that is not valid UTF-8");
+		json_decref(kt);
 		if (r == 0 && json_object_get(obj, key))
 			r = brig_err_set(y->e, -EINVAL, "%s:%u: \"%.80s\" given twice", y->file,
 					 l->no, key);
