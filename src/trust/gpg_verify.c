@@ -41,8 +41,10 @@ static bool trusted_key(struct trust_gpg_keyring *k, const char *fpr)
 static const char *sig_problem(gpgme_verify_result_t res, char *buf, size_t len)
 {
 	gpgme_signature_t s = res ? res->signatures : NULL;
-	if (!s || s->next)
-		return "not exactly one signature";
+	if (!s)
+		return "no signature could be read from it (damaged, or not a signature)";
+	if (s->next)
+		return "more than one signature in it";
 	if (gpgme_err_code(s->status) == GPG_ERR_NO_PUBKEY) {
 		(void)brig_snprintf(buf, len, "signed by key %.64s, which the policy does not name",
 				    s->fpr ? s->fpr : "?");
