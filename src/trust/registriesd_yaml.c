@@ -309,9 +309,10 @@ static int mapping(struct yparse *y, size_t indent, unsigned depth, json_t *obj)
 		if (r == 0 && json_object_get(obj, key))
 			r = brig_err_set(y->e, -EINVAL, "%s:%u: \"%.80s\" given twice", y->file,
 					 l->no, key);
-		if (r == 0)
-			r = value_of(y, l->no, indent, depth, l->s + vat, l->len - vat, &v);
-		if (r == 0 && json_object_set_new(obj, key, v) < 0)
+		if (r == 0 &&
+		    (r = value_of(y, l->no, indent, depth, l->s + vat, l->len - vat, &v)) < 0)
+			json_decref(v); /* a deeper mapping that failed half-way */
+		else if (r == 0 && json_object_set_new(obj, key, v) < 0)
 			r = brig_err_oom(y->e);
 		if (r < 0)
 			return r;

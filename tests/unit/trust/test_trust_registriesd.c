@@ -67,6 +67,9 @@ static const struct bad bads[] = {
 	{ "a: \"\\q\"\n", "F:1: a bad quote or escape in a quoted scalar" },
 	{ "a: 'it's'\n", "F:1: a bad quote or escape in a quoted scalar" },
 	{ "a: b: c\n", "F:1: a mapping where a scalar was expected (check the indentation)" },
+	/* a deeper mapping that fails half-way (leaked before: the fuzzer) */
+	{ "a:\n  b: x\n  c: d: e\n",
+	  "F:3: a mapping where a scalar was expected (check the indentation)" },
 	{ "just text\n", "F:1: expected KEY: VALUE" },
 	{ ": x\n", "F:1: an empty key" },
 	{ "a: \"\\u0000\"\n", "F:1: a bad quote or escape in a quoted scalar" },
