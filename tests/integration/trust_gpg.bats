@@ -90,7 +90,7 @@ setup() {
 
 teardown() {
 	if [ -n "${HTTPD_PID:-}" ] && tr '\0' ' ' <"/proc/$HTTPD_PID/cmdline" 2>/dev/null |
-		grep -q http.server; then
+		grep -q -e http.server -e static_https.py; then
 		kill "$HTTPD_PID" || true
 	fi
 }
@@ -325,6 +325,31 @@ no_keyring_left() {
 		run --separate-stderr brig trust verify --registries-d rd --gpg-key "$D/gpg-a.pub" \
 		"$H/signed/img:1"
 	echo "$output $stderr"
+	[ "$status" -eq 0 ] || false
+	[[ $output == "Verified $H/signed/img:1@$DIG: signed by GPG key $FPR_A"* ]] || false
+}
+
+@test "trust gpg: the lookaside over https on 127.0.0.1, its CA from the registries' certs.d" {
+	python3 "$BATS_TEST_DIRNAME/../lib/static_https.py" "$D/sigs" "$D/reg/tls/server.crt" \
+		"$D/reg/tls/server.key" "$BATS_TEST_TMPDIR/https.port" >"$BATS_TEST_TMPDIR/https.log" 2>&1 &
+	HTTPD_PID=$!
+	wait_for "$BATS_TEST_TMPDIR/https.port" "the https server's port" || false
+	local port
+	port=$(cat "$BATS_TEST_TMPDIR/https.port")
+	mkdir -p rd
+	printf 'default-docker:\n  lookaside: https://127.0.0.1:%s/\n' "$port" >rd/web.yaml
+	# the server's CA is not yet trusted for that host:port: refused
+	run --separate-stderr brig trust verify --registries-d rd --gpg-key "$D/gpg-a.pub" \
+		"$H/signed/img:1"
+	echo "$stderr"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"https://127.0.0.1:$port/signed/img@"* ]] || false
+	mkdir -p "$D/certs/127.0.0.1:$port"
+	cp "$D/reg/ca.crt" "$D/certs/127.0.0.1:$port/ca.crt"
+	run --separate-stderr brig trust verify --registries-d rd --gpg-key "$D/gpg-a.pub" \
+		"$H/signed/img:1"
+	echo "$output $stderr"
+	rm -rf "$D/certs/127.0.0.1:$port"
 	[ "$status" -eq 0 ] || false
 	[[ $output == "Verified $H/signed/img:1@$DIG: signed by GPG key $FPR_A"* ]] || false
 }

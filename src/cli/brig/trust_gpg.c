@@ -6,6 +6,7 @@
  * those is given.
  */
 #include "cli/brig/brig-internal.h"
+#include "engine/config/engine-config.h"
 #include "registry/registry.h"
 #include "trust/gpg.h"
 
@@ -116,6 +117,7 @@ int brig_trust_verify_gpg(const struct brig_global *g, struct opt *o, const char
 	const char *format = opts_find(o, "format")->value;
 	const char *policy = opts_find(o, "signature-policy")->value;
 	struct trust_gpg_ctx c = { .registries_d = opts_find(o, "registries-d")->value };
+	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	struct img_ref ref = { 0 };
 	_cleanup_free_ char *name = NULL;
 	char digest[REG_DIGEST_SIZE] = "", why[1024] = "";
@@ -123,7 +125,12 @@ int brig_trust_verify_gpg(const struct brig_global *g, struct opt *o, const char
 		return brig_err_set(e, -EINVAL, "--format: expected json, got '%.40s'", format);
 	if (policy && opts_find(o, "gpg-key")->n)
 		return brig_err_set(e, -EINVAL, "--gpg-key and --signature-policy: give one");
-	int r = img_ref_parse(image, &ref, e);
+	/* An https lookaside's CA: the registries' certs.d layout. */
+	int r = eng_config_load(g->config, g->config != NULL, &cfg, e);
+	if (r == 0)
+		c.certs_dir = cfg->registry_certs_dir;
+	if (r == 0)
+		r = img_ref_parse(image, &ref, e);
 	if (r == 0 && !(name = img_ref_string(&ref)))
 		r = brig_err_oom(e);
 	if (r == 0)
