@@ -54,9 +54,10 @@ static int signer_ctx(const char *key, gpgme_ctx_t *ctx, struct brig_err *e)
 		gpgme_set_passphrase_cb(*ctx, pass_cb, NULL);
 	}
 	err = gpgme_get_key(*ctx, key, &k, 1);
-	if (err || !k)
-		return brig_err_set(e, -ENOKEY, "GPG key %.80s: no secret key in the keyring (%s)",
-				    key, err ? gpgme_strerror(err) : "not found");
+	if (gpgme_err_code(err) == GPG_ERR_EOF || (!err && !k))
+		return brig_err_set(e, -ENOKEY, "GPG key %.80s: no secret key in the keyring", key);
+	if (err)
+		return brig_err_set(e, -ENOKEY, "GPG key %.80s: %s", key, gpgme_strerror(err));
 	err = gpgme_signers_add(*ctx, k);
 	gpgme_key_unref(k);
 	return err ? brig_err_set(e, -EIO, "GPGME: %s", gpgme_strerror(err)) : 0;

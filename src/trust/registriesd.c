@@ -220,7 +220,7 @@ static int load_one(struct trust_registries_d *c, const char *dir, const char *n
 	size_t len = 0;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return brig_err_oom(e);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return brig_err_sys(e, errno, "%s", path);
 	int r = brig_file_trusted(fd, path, e);

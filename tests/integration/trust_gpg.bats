@@ -46,11 +46,17 @@ setup_file() {
 		"$h" "$d/sigs" "$d/sigs" >"$d/rd/test.yaml"
 	newkey "$d/gpg-a" a >"$d/fpr-a"
 	newkey "$d/gpg-b" b >"$d/fpr-b"
+	# key c has a passphrase
+	mkdir -m 700 "$d/gpg-c"
+	GNUPGHOME=$d/gpg-c gpg --batch -q --pinentry-mode loopback --passphrase s3cret \
+		--quick-gen-key 'brig test c <c@example.invalid>' ed25519 sign never 2>/dev/null
+	GNUPGHOME=$d/gpg-c gpg --list-keys --with-colons | awk -F: '/^fpr/ { print $10; exit }' >"$d/fpr-c"
+	GNUPGHOME=$d/gpg-c gpg --export >"$d/gpg-c.pub"
 	# skopeo signs signed/img:1 with key a
 	GNUPGHOME=$d/gpg-a skopeo copy -q --registries.d "$d/rd" --dest-cert-dir "$d/reg" \
 		--sign-by "$(cat "$d/fpr-a")" "oci-archive:$d/img.tar" "docker://$h/signed/img:1" >/dev/null
 	local name
-	for name in bsigned/img mirror/img other-key/img tampered/img; do
+	for name in bsigned/img mirror/img other-key/img tampered/img pass/img; do
 		skopeo copy -q --dest-cert-dir "$d/reg" "oci-archive:$d/img.tar" \
 			"docker://$h/$name:1" >/dev/null
 	done
@@ -63,7 +69,7 @@ setup_file() {
 teardown_file() {
 	"$SCRIPTS/registry-test.sh" stop "$BATS_FILE_TMPDIR/reg" || true
 	local k
-	for k in gpg-a gpg-b; do
+	for k in gpg-a gpg-b gpg-c; do
 		if [ -d "$BATS_FILE_TMPDIR/$k" ]; then
 			GNUPGHOME=$BATS_FILE_TMPDIR/$k gpgconf --kill gpg-agent || true
 		fi
@@ -221,6 +227,31 @@ no_keyring_left() {
 	echo "$output"
 	[ "$status" -ne 0 ] || false
 	[[ $output == *"no signature exists"* ]] || false
+}
+
+@test "trust gpg: a key with a passphrase signs with BRIG_PASSPHRASE; a wrong one is refused" {
+	local fpr
+	fpr=$(cat "$D/fpr-c")
+	GNUPGHOME=$D/gpg-c BRIG_PASSPHRASE=wrong run --separate-stderr brig trust sign \
+		--registries-d "$D/rd" --sign-by "$fpr" "$H/pass/img:1"
+	echo "$output $stderr"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"signing with GPG key $fpr: "* ]] || false
+	[ ! -e "$(sigdir pass/img)/signature-1" ] || false
+	GNUPGHOME=$D/gpg-c BRIG_PASSPHRASE=s3cret run --separate-stderr brig trust sign \
+		--registries-d "$D/rd" --sign-by "$fpr" "$H/pass/img:1"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig trust verify --registries-d "$D/rd" --gpg-key "$D/gpg-c.pub" \
+		"$H/pass/img:1"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ] || false
+	# no such secret key
+	GNUPGHOME=$D/gpg-c run --separate-stderr brig trust sign --registries-d "$D/rd" \
+		--sign-by "$FPR_A" "$H/pass/img:1"
+	echo "$stderr"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"GPG key $FPR_A: no secret key in the keyring"* ]] || false
 }
 
 @test "trust gpg: a signature by another key is refused, naming the key" {
