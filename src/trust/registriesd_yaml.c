@@ -330,6 +330,10 @@ int trust_yaml_parse(const char *buf, size_t len, const char *file, json_t **out
 				    TRUST_REGISTRIES_D_FILE_MAX);
 	if (memchr(buf, '\0', len))
 		return brig_err_set(e, -EINVAL, "%s: holds a NUL byte", file);
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3; /* a UTF-8 byte order mark */
+		len -= 3;
+	}
 	_cleanup_json_ json_t *doc = json_object();
 	int r = doc ? split_lines(&y, buf, len) : brig_err_oom(e);
 	if (r == 0 && y.n > 0 && y.l[0].indent != 0)

@@ -38,6 +38,20 @@ static const struct good goods[] = {
 	  "{\"a\":null,\"b\":null,\"c\":null,\"d\":false,\"e\":{},\"f\":\"a#b\"}" },
 	{ "a:\r\n  b: c\r\n", "{\"a\":{\"b\":\"c\"}}" },
 	{ "a: -x\n", "{\"a\":\"-x\"}" },
+	{ "\xef\xbb\xbf"
+	  "a: b\n",
+	  "{\"a\":\"b\"}" },
+	/* as podman's packages ship them */
+	{ "# This is a default registries.d configuration file.\n#\n"
+	  "# lookaside: indicates a location that is read and write\n"
+	  "default-docker:\n#  lookaside: https://...\n#  lookaside-staging: file:///...\n\n"
+	  "# docker:\n#\n#   privateregistry.com:\n"
+	  "#    lookaside: https://privateregistry.com/sigstore/\n",
+	  "{\"default-docker\":null}" },
+	{ "docker:\n     registry.access.redhat.com:\n         sigstore: "
+	  "https://access.redhat.com/webassets/docker/content/sigstore\n",
+	  "{\"docker\":{\"registry.access.redhat.com\":{\"sigstore\":"
+	  "\"https://access.redhat.com/webassets/docker/content/sigstore\"}}}" },
 };
 
 struct bad {
@@ -235,6 +249,12 @@ static void test_lookup(void **state)
 	assert_int_equal(img_ref_parse("r.example.com/other:1", &r, &e), 0);
 	assert_false(trust_use_sigstore_attachments(c, &r));
 	img_ref_clear(&r);
+	trust_registries_d_free(c);
+	c = conf(
+		"docker:\n  old.io:\n    sigstore: https://old/s\n    sigstore-staging: file:///o\n",
+		"default-docker:\n", 0);
+	EXPECT_BASE(c, "old.io/a:1", false, "https://old/s/a");
+	EXPECT_BASE(c, "old.io/a:1", true, "file:///o/a");
 	trust_registries_d_free(c);
 }
 
