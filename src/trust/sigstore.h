@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 
 #include "common/common.h"
+#include "trust/simplesig.h"
 
 /* ---- keys (keys.c) ------------------------------------------------------- */
 
@@ -91,22 +92,7 @@ int trust_keystore_rm(const char *root, const char *name, struct brig_err *e);
 
 /* ---- simple signing (simplesig.c) ------------------------------------------ */
 
-#define TRUST_SIG_TYPE "cosign container image signature"
-#define TRUST_PAYLOAD_MAX ((size_t)256 << 10)
-#define TRUST_SIG_B64_MAX ((size_t)8 << 10)
-
-struct trust_payload {
-	char *docker_reference;
-	char digest[72]; /* "sha256:" + 64 hex */
-};
-void trust_payload_clear(struct trust_payload *p);
-/* cosign's payload for ref and digest, compact, in its member order,
- * "optional": null; malloc'ed (*len without the NUL). */
-int trust_payload_make(const char *ref, const char *digest, char **out, size_t *len,
-		       struct brig_err *e);
-/* Strict: exactly the members above in "critical" (any "optional" object
- * or null), the type cosign's, a valid digest, at most TRUST_PAYLOAD_MAX. */
-int trust_payload_parse(const char *buf, size_t len, struct trust_payload *out, struct brig_err *e);
+/* The payload (TRUST_SIG_TYPE, trust_payload_*): trust/simplesig.h. */
 /* Sign data with k (see above); *b64 malloc'ed. */
 int trust_sign(EVP_PKEY *k, const void *data, size_t len, char **b64, struct brig_err *e);
 /* 0 when b64 is k's signature of data; -EKEYREJECTED ("the signature does

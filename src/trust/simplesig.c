@@ -52,7 +52,7 @@ static int one_string(json_t *parent, const struct bj_loc *at, const char *obj, 
 	return r;
 }
 
-static int read_critical(json_t *doc, const struct bj_loc *root, const char **ref,
+static int read_critical(json_t *doc, const struct bj_loc *root, const char *want, const char **ref,
 			 const char **digest, struct brig_err *e)
 {
 	static const char *const keys[] = { "identity", "image", "type", NULL };
@@ -65,8 +65,8 @@ static int read_critical(json_t *doc, const struct bj_loc *root, const char **re
 		r = bj_only_keys(c, &at, keys, e);
 	if (r == 0)
 		r = bj_get_str(c, &at, "type", true, &type, e);
-	if (r == 0 && strcmp(type, TRUST_SIG_TYPE) != 0)
-		r = bj_fail(e, &at, "type: '%.80s' is not '%s'", type, TRUST_SIG_TYPE);
+	if (r == 0 && strcmp(type, want) != 0)
+		r = bj_fail(e, &at, "type: '%.80s' is not '%s'", type, want);
 	if (r == 0)
 		r = one_string(c, &at, "identity", "docker-reference", ref, e);
 	if (r == 0)
@@ -80,6 +80,12 @@ static int read_critical(json_t *doc, const struct bj_loc *root, const char **re
 }
 
 int trust_payload_parse(const char *buf, size_t len, struct trust_payload *out, struct brig_err *e)
+{
+	return trust_payload_parse_type(buf, len, TRUST_SIG_TYPE, out, e);
+}
+
+int trust_payload_parse_type(const char *buf, size_t len, const char *type,
+			     struct trust_payload *out, struct brig_err *e)
 {
 	static const char *const keys[] = { "critical", "optional", NULL };
 	_cleanup_json_ json_t *doc = NULL;
@@ -101,7 +107,7 @@ int trust_payload_parse(const char *buf, size_t len, struct trust_payload *out, 
 		r = bj_fail(e, &root, "optional: expected an object or null, got %s",
 			    bj_type_name(opt));
 	if (r == 0)
-		r = read_critical(doc, &root, &ref, &digest, e);
+		r = read_critical(doc, &root, type, &ref, &digest, e);
 	if (r == 0 && !(out->docker_reference = strdup(ref)))
 		r = brig_err_oom(e);
 	if (r == 0)

@@ -325,6 +325,12 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv);
+/* h-gpg (trust_gpg.c): trust verify --gpg-key/--signature-policy and trust
+ * sign --sign-by, given the command's parsed options. */
+int brig_trust_verify_gpg(const struct brig_global *g, struct opt *o, const char *image,
+			  struct brig_err *e);
+int brig_trust_sign_gpg(const struct brig_global *g, struct opt *o, const char *image,
+			struct brig_err *e);
 /* The passphrase of a private key: BRIG_PASSPHRASE, else asked on the
  * terminal (twice when confirm). */
 int brig_passphrase(bool confirm, char **out, struct brig_err *e);

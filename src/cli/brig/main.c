@@ -91,15 +91,17 @@ static const struct brig_command volume_cmds[] = {
 };
 
 /* trust: the signature policy, cosign keys and .sig signatures
- * (docs/trust.md, docs/trust-sigstore.md), Notary v1 (docs/trust-notary.md). */
+ * (docs/trust.md, docs/trust-sigstore.md), GPG lookaside signatures
+ * (docs/trust-gpg.md), Notary v1 (docs/trust-notary.md). */
 static const struct brig_command trust_cmds[] = {
 	CMD("explain", brig_cmd_trust_explain,
 	    "which policy scope applies to an image, its requirements, the decision"),
 	CMD("key", brig_cmd_trust_key,
 	    "signing keys in cosign's format: generate, list, export, import, rm"),
-	CMD("sign", brig_cmd_trust_sign, "sign an image in a registry (a cosign .sig attachment)"),
+	CMD("sign", brig_cmd_trust_sign,
+	    "sign an image in a registry (a cosign .sig attachment, or GPG with --sign-by)"),
 	CMD("verify", brig_cmd_trust_verify,
-	    "check an image's cosign .sig signatures against public keys"),
+	    "check an image's cosign .sig or GPG lookaside signatures against keys or a policy"),
 	CMD("notary", brig_cmd_trust_notary,
 	    "Notary v1 / TUF: verify GUN TAG (notary verify [--metadata DIR|--server URL] GUN TAG)"),
 	END,

@@ -98,8 +98,13 @@ static int do_sign(const struct brig_global *g, struct opt *o, const char *image
 	_cleanup_pkey_ EVP_PKEY *k = NULL;
 	_cleanup_reg_client_ struct reg_client *c = NULL;
 	struct target t;
+	if (keyfile && opts_find(o, "sign-by")->value)
+		return brig_err_set(e, -EINVAL, "--key and --sign-by: give one");
+	if (opts_find(o, "sign-by")->value)
+		return brig_trust_sign_gpg(g, o, image, e);
 	if (!keyfile)
-		return brig_err_set(e, -EINVAL, "--key FILE is required (a cosign.key)");
+		return brig_err_set(e, -EINVAL,
+				    "--key FILE (a cosign.key) or --sign-by GPGKEY is required");
 	int r = target_parse(image, &t, e);
 	if (r == 0)
 		r = load_private(keyfile, &k, e);
@@ -120,6 +125,11 @@ int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("payload-out", 0, "FILE",
 			  "write the payload here instead of pushing (IMAGE by digest)"),
 		OPT_VALUE("signature-out", 0, "FILE", "write the base64 signature here"),
+		OPT_VALUE("sign-by", 0, "GPGKEY",
+			  "sign with this GPG key (the user's keyring) into the lookaside "
+			  "registries.d names, as skopeo copy --sign-by"),
+		OPT_VALUE("registries-d", 0, "DIR",
+			  "the registries.d directory (default /etc/containers/registries.d)"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};

@@ -114,6 +114,8 @@ static int do_verify(const struct brig_global *g, struct opt *o, const char *ima
 	char digest[72] = "";
 	if (format && strcmp(format, "json") != 0)
 		return brig_err_set(e, -EINVAL, "--format: expected json, got '%.40s'", format);
+	if (opts_find(o, "gpg-key")->n || opts_find(o, "signature-policy")->value)
+		return brig_trust_verify_gpg(g, o, image, e);
 	int r = img_ref_parse(image, &ref, e);
 	if (r == 0 && asprintf(&repo, "%s/%s", ref.domain, ref.path) < 0)
 		r = brig_err_oom(e);
@@ -148,6 +150,14 @@ int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv)
 			"payload", 0, "FILE",
 			"a detached payload to check instead of the registry's (IMAGE by digest)"),
 		OPT_VALUE("signature", 0, "FILE", "the payload's base64 signature"),
+		OPT_MULTI("gpg-key", 0, "FILE",
+			  "a GPG public key whose simple signature (in the lookaside registries.d "
+			  "names) is accepted"),
+		OPT_VALUE("signature-policy", 0, "FILE",
+			  "decide by this containers-policy.json, GPG checking its signedBy "
+			  "requirements"),
+		OPT_VALUE("registries-d", 0, "DIR",
+			  "the registries.d directory (default /etc/containers/registries.d)"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};
