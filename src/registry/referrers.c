@@ -10,15 +10,27 @@
 #include <string.h>
 #include <strings.h>
 
-/* artifactType values are media types: [A-Za-z0-9.+/_-] only, so the
- * query needs no escaping. */
-static bool media_type_ok(const char *s)
+/* artifactType values are media types: [A-Za-z0-9.+/_-] only; '+' is
+ * sent as %2B (a query decodes a bare '+' as a space, as Go's does). */
+static int media_type_query(const char *s, char **out, struct brig_err *e)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 255)
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+/_-") ==
-		n;
+	if (n == 0 || n > 255 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+/_-") != n)
+		return brig_err_set(e, -EINVAL, "bad artifactType '%.100s'", s);
+	char *q = malloc(3 * n + sizeof("?artifactType="));
+	if (!q)
+		return brig_err_oom(e);
+	char *p = stpcpy(q, "?artifactType=");
+	for (; *s; s++) {
+		if (*s == '+')
+			p = stpcpy(p, "%2B");
+		else
+			*p++ = *s;
+	}
+	*p = '\0';
+	*out = q;
+	return 0;
 }
 
 static int check_index(const struct reg_resp *resp, const char *what, struct brig_err *e)
@@ -43,12 +55,11 @@ int reg_referrers_get(struct reg_client *c, const char *repo, const char *digest
 	*out = (struct reg_manifest){ 0 };
 	if (!brig_digest_valid(digest))
 		return brig_err_set(e, -EINVAL, "bad digest '%.100s'", digest);
-	if (artifact_type && !media_type_ok(artifact_type))
-		return brig_err_set(e, -EINVAL, "bad artifactType '%.100s'", artifact_type);
-	_cleanup_free_ char *url = NULL, *what = NULL;
-	if (asprintf(&url, "https://%s/v2/%s/referrers/%s%s%s", c->api_host, repo, digest,
-		     artifact_type ? "?artifactType=" : "",
-		     artifact_type ? artifact_type : "") < 0 ||
+	_cleanup_free_ char *url = NULL, *what = NULL, *query = NULL;
+	if (artifact_type && media_type_query(artifact_type, &query, e) < 0)
+		return -EINVAL;
+	if (asprintf(&url, "https://%s/v2/%s/referrers/%s%s", c->api_host, repo, digest,
+		     query ? query : "") < 0 ||
 	    asprintf(&what, "%s/%s referrers of %s", c->host, repo, digest) < 0)
 		return brig_err_oom(e);
 	struct reg_resp resp = { .max = REG_MANIFEST_MAX, .what = what };

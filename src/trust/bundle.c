@@ -123,11 +123,12 @@ static int read_proof(json_t *t, const struct bj_loc *at, struct trust_tlog_entr
 		bj_idx(&el, &hs, i);
 		if ((r = bj_expect(v, &el, JSON_STRING, e)) < 0)
 			return r;
+		buf = NULL;
+		len = 0;
 		if (trust_b64_decode(json_string_value(v), 32, "", &buf, &len, e) < 0 ||
 		    len != 32) {
 			brig_err_clear(e);
-			if (len != 32 && buf)
-				free(buf);
+			free(buf);
 			return bj_fail(e, &el, "not the base64 of 32 bytes");
 		}
 		memcpy(out->hashes[out->n_hashes++], buf, 32);
@@ -261,6 +262,10 @@ static int read_material(json_t *doc, const struct bj_loc *root, struct trust_bu
 			return brig_err_oom(e);
 	}
 	if (r < 0 || (r = read_certs(vm, &at, b, e)) < 0)
+		return r;
+	static const char *const tk[] = { "rfc3161Timestamps", NULL };
+	json_t *tv = NULL;
+	if ((r = get_obj(vm, &at, "timestampVerificationData", false, tk, &tv, &sub, e)) < 0)
 		return r;
 	if (!b->key_hint == !b->n_certs)
 		return bj_fail(e, &at,

@@ -59,6 +59,13 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || false
 }
 
+teardown() {
+	# the referrers server, when this test started one (its pid only)
+	if [ -s "$BATS_TEST_TMPDIR/rs/pid" ]; then
+		kill "$(cat "$BATS_TEST_TMPDIR/rs/pid")" 2>/dev/null || true
+	fi
+}
+
 brig() { timeout -k 10 "${BRIG_TEST_TIMEOUT:-120}" "$BRIG" --root "$ROOT" --config "$D/brig.conf" "$@"; }
 
 needs_sigstore_js() {
@@ -281,4 +288,26 @@ edit() {
 	edit t.json 'e = b["dsseEnvelope"]; e["payloadType"] = "application/json"'
 	run --separate-stderr sjs verify-key "$D/a.pub" t.json "$DIG"
 	[ "$status" -eq 1 ] || false
+}
+
+@test "trust verify --bundle: the referrers API, asked with artifactType, when the registry has it" {
+	$PY "$LIB/bundle_vectors.py" key k "$DIG" x
+	mkdir rs
+	$PY "$LIB/referrers_server.py" "$D/reg/tls/server.crt" "$D/reg/tls/server.key" "$PWD/rs" \
+		"$DIG" k/bundle.json 2>rs/err &
+	echo $! >rs/pid
+	wait_for rs/port "the referrers server's port"
+	local h=127.0.0.1:$(cat rs/port)
+	mkdir -p "$D/certs/$h"
+	cp "$D/reg/ca.crt" "$D/certs/$h/ca.crt"
+	run --separate-stderr brig trust verify --bundle --key k/key.pub "$h/test/ref@$DIG"
+	[ "$status" -eq 0 ] || { echo "$stderr"; cat rs/requests.log; false; }
+	[ "$output" = "Verified $h/test/ref@$DIG: bundle signed by k/key.pub" ] || false
+	run grep -c "^/v2/test/ref/referrers/$DIG?artifactType=application/vnd.dev.sigstore.bundle.v0.3%2Bjson$" rs/requests.log
+	[ "$output" = 1 ] || { cat rs/requests.log; false; }
+	run grep -c "sha256-" rs/requests.log
+	[ "$output" = 0 ] || false
+	run --separate-stderr brig trust verify --bundle --key "$D/a.pub" "$h/test/ref@$DIG"
+	[ "$status" -eq 125 ] || false
+	[[ "$stderr" == *"(bundle 1: not signed by the key given)" ]] || false
 }
