@@ -10,7 +10,7 @@
 # is fetched again.  The npm registry is the only network this touches:
 # make check exports a dead proxy (http_proxy=127.0.0.1:9) so that tests
 # cannot reach the internet, so it is unset here, for npm alone.  Prints
-# nothing on success; exits 1 with npm's last lines when npm fails (no
+# nothing on success; exits 1 with npm's error in one line when npm fails (no
 # registry, no npm): the tests then skip and say why.
 set -euo pipefail
 
@@ -34,8 +34,8 @@ if ! (cd "$dir" && env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY
 	-u all_proxy -u ALL_PROXY npm_config_cache="$dir/.npm" \
 	timeout 600 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error \
 	--engine-strict=false >"$log" 2>&1); then
-	echo "sigstore-js.sh: npm ci failed:" >&2
-	tail -n 5 "$log" >&2
+	why=$(grep -m1 -E 'npm error (code|request to|network)' "$log" || tail -n 1 "$log")
+	echo "sigstore-js.sh: npm ci failed (${why#npm error }; see $log)" >&2
 	exit 1
 fi
 echo "$want" >"$dir/.installed"
