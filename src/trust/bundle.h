@@ -91,10 +91,11 @@ int trust_bundle_parse(const char *json, size_t len, const char *what, struct tr
 int trust_dsse_pae(const char *type, const void *body, size_t len, unsigned char **out,
 		   size_t *out_len, struct brig_err *e);
 /* The in-toto statement in payload names digest ("sha256:HEX") among its
- * subjects: 0, -EKEYREJECTED ("the statement is for sha256:..., not ...")
- * or -EINVAL when it is malformed. */
+ * subjects: 0 (*name, when name is not NULL, that subject's name,
+ * malloc'ed, or NULL when it has none), -EKEYREJECTED ("the statement is
+ * for sha256:..., not ...") or -EINVAL when it is malformed. */
 int trust_dsse_statement_check(const unsigned char *payload, size_t len, const char *digest,
-			       struct brig_err *e);
+			       char **name, struct brig_err *e);
 /* A key-based bundle of an in-toto statement for digest (predicate
  * TRUST_BUNDLE_PREDICATE), signed with k: the bundle's JSON, malloc'ed. */
 int trust_bundle_make(EVP_PKEY *k, const char *digest, const char *ref, char **json, size_t *len,
@@ -143,6 +144,7 @@ struct trust_bundle_result {
 	int key_index; /* which of keys verified it, -1 for a certificate */
 	char *email, *issuer; /* the certificate's, malloc'ed, or NULL */
 	int64_t integrated_time; /* Rekor's, 0 when none was checked */
+	char *subject_name; /* the statement's subject for the digest, or NULL */
 };
 void trust_bundle_result_clear(struct trust_bundle_result *r);
 

@@ -69,18 +69,41 @@ static int ca_load(const struct trust_fulcio *f, char **buf, struct trust_bundle
 	return 0;
 }
 
+/* What a bundle is judged against. */
+struct judge {
+	const struct trust_bundle_ctx *x;
+	const struct trust_bundle_policy *p;
+	const struct trust_req *req;
+	const struct img_ref *ref; /* NULL: named by a path, no identity */
+};
+
+/* One bundle: 0 when it passes verification and signedIdentity (the
+ * statement's subject name as the signature's docker-reference). */
+static int judge_one(const struct judge *j, const char *bundle, size_t len, struct brig_err *e)
+{
+	struct trust_bundle_result res;
+	int r = trust_bundle_verify(bundle, len, j->x->digest, j->p, &res, e);
+	if (r == 0 && j->ref &&
+	    !trust_identity_matches(&j->req->identity, j->ref,
+				    res.subject_name ? res.subject_name : ""))
+		r = brig_err_set(e, -EKEYREJECTED,
+				 "its statement names '%.200s', which signedIdentity (%s) does not "
+				 "accept for this image",
+				 res.subject_name ? res.subject_name : "(no name)",
+				 trust_ident_kind_name(j->req->identity.kind));
+	trust_bundle_result_clear(&res);
+	return r;
+}
+
 /* Each bundle until one passes: 1, or 0 with their reasons in why. */
-static int judge_all(const struct trust_bundle_ctx *x, const char *const *bundles,
-		     const size_t *lens, size_t n, const struct trust_bundle_policy *p, char *why,
-		     size_t why_len, struct brig_err *e)
+static int judge_all(const struct judge *j, const char *const *bundles, const size_t *lens,
+		     size_t n, char *why, size_t why_len, struct brig_err *e)
 {
 	size_t used = 0;
 	why[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		struct trust_bundle_result res;
 		_cleanup_err_ struct brig_err be = { 0 };
-		int r = trust_bundle_verify(bundles[i], lens[i], x->digest, p, &res, &be);
-		trust_bundle_result_clear(&res);
+		int r = judge_one(j, bundles[i], lens[i], &be);
 		if (r == 0)
 			return 1;
 		if (r != -EKEYREJECTED && r != -EINVAL && r != -EFBIG)
@@ -91,15 +114,15 @@ static int judge_all(const struct trust_bundle_ctx *x, const char *const *bundle
 			used = (size_t)k >= why_len - used ? why_len - 1 : used + (size_t)k;
 	}
 	if (n == 0)
-		snprintf(why, why_len, "no sigstore bundle for %s", x->digest);
+		snprintf(why, why_len, "no sigstore bundle for %s", j->x->digest);
 	return 0;
 }
 
-static int with_bundles(const struct trust_bundle_ctx *x, const struct trust_bundle_policy *p,
-			char *why, size_t why_len, struct brig_err *e)
+static int with_bundles(const struct judge *j, char *why, size_t why_len, struct brig_err *e)
 {
+	const struct trust_bundle_ctx *x = j->x;
 	if (x->n_bundles || !x->client)
-		return judge_all(x, x->bundles, x->lens, x->n_bundles, p, why, why_len, e);
+		return judge_all(j, x->bundles, x->lens, x->n_bundles, why, why_len, e);
 	char **v = NULL;
 	size_t *lens = NULL, n = 0;
 	int r = trust_bundle_fetch(x->client, x->repo, x->digest, &v, &lens, &n, e);
@@ -109,7 +132,7 @@ static int with_bundles(const struct trust_bundle_ctx *x, const struct trust_bun
 		return 0;
 	}
 	if (r == 0)
-		r = judge_all(x, (const char *const *)v, lens, n, p, why, why_len, e);
+		r = judge_all(j, (const char *const *)v, lens, n, why, why_len, e);
 	brig_strv_free(v);
 	free(lens);
 	return r;
@@ -122,7 +145,6 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 	struct pkeys keys = { 0 }, rekor = { 0 };
 	_cleanup_free_ char *ca = NULL;
 	struct trust_bundle_policy p = { 0 };
-	(void)ref;
 	if (!x || !x->digest)
 		return brig_err_set(e, -EINVAL, "sigstoreSigned: no image digest to verify");
 	int r = pkeys_load(req->key_paths, req->key_datas, req->n_key_datas, "keyData", &keys, e);
@@ -136,7 +158,8 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 	p.rekor_keys = rekor.v;
 	p.n_rekor_keys = rekor.n;
 	if (r == 0)
-		r = with_bundles(x, &p, why, why_len, e);
+		r = with_bundles(&(struct judge){ .x = x, .p = &p, .req = req, .ref = ref }, why,
+				 why_len, e);
 	pkeys_clear(&keys);
 	pkeys_clear(&rekor);
 	return r;

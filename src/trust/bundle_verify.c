@@ -19,6 +19,7 @@ void trust_bundle_result_clear(struct trust_bundle_result *r)
 {
 	free(r->email);
 	free(r->issuer);
+	free(r->subject_name);
 	*r = (struct trust_bundle_result){ .key_index = -1 };
 }
 
@@ -132,7 +133,8 @@ int trust_bundle_verify(const char *json, size_t len, const char *digest,
 	if (r == 0)
 		r = b.n_certs ? by_cert(&b, p, when, out, e) : by_key(&b, p, out, e);
 	if (r == 0)
-		r = trust_dsse_statement_check(b.payload, b.payload_len, digest, e);
+		r = trust_dsse_statement_check(b.payload, b.payload_len, digest, &out->subject_name,
+					       e);
 	if (r == 0)
 		out->integrated_time = when;
 	trust_bundle_clear(&b);

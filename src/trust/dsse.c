@@ -64,7 +64,7 @@ static int subject_is(json_t *s, const struct bj_loc *at, const char *hex, const
 }
 
 int trust_dsse_statement_check(const unsigned char *payload, size_t len, const char *digest,
-			       struct brig_err *e)
+			       char **name, struct brig_err *e)
 {
 	static const char *const keys[] = { "_type", "subject", "predicateType", "predicate",
 					    NULL };
@@ -96,8 +96,14 @@ int trust_dsse_statement_check(const unsigned char *payload, size_t len, const c
 	{
 		struct bj_loc el;
 		bj_idx(&el, &ss, i);
-		if ((r = subject_is(s, &el, digest + 7, &other, e)) != 0)
-			return r < 0 ? r : 0;
+		if ((r = subject_is(s, &el, digest + 7, &other, e)) < 0)
+			return r;
+		if (r == 1) {
+			json_t *n = json_object_get(s, "name");
+			if (name && json_is_string(n) && !(*name = strdup(json_string_value(n))))
+				return brig_err_oom(e);
+			return 0;
+		}
 	}
 	if (r < 0)
 		return r;

@@ -38,7 +38,7 @@ static void test_pae(void **state)
 static int stmt(const char *s, const char *digest, struct brig_err *e)
 {
 	brig_err_clear(e);
-	return trust_dsse_statement_check((const unsigned char *)s, strlen(s), digest, e);
+	return trust_dsse_statement_check((const unsigned char *)s, strlen(s), digest, NULL, e);
 }
 
 static void test_statement(void **state)

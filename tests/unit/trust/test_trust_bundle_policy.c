@@ -33,29 +33,29 @@ static EVP_PKEY *new_key(char b64[1024])
 	return k;
 }
 
-static struct trust_policy *policy(const char *b64, bool rekor)
+static struct trust_policy *policy(const char *b64, bool rekor, const char *ident)
 {
 	char doc[4096];
 	struct brig_err e = { 0 };
 	struct trust_policy *p = NULL;
 	snprintf(doc, sizeof(doc),
 		 "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"example.com\":"
-		 "[{\"type\":\"sigstoreSigned\",\"keyData\":\"%s\"%s%s%s}]}}}",
+		 "[{\"type\":\"sigstoreSigned\",\"keyData\":\"%s\"%s%s%s%s}]}}}",
 		 b64, rekor ? ",\"rekorPublicKeyData\":\"" : "", rekor ? b64 : "",
-		 rekor ? "\"" : "");
+		 rekor ? "\"" : "", ident);
 	if (trust_policy_parse(doc, strlen(doc), "P", &p, &e) < 0)
 		fail_msg("refused: %s", brig_err_str(&e));
 	return p;
 }
 
-static void decide(const struct trust_policy *p, struct trust_bundle_ctx *x,
+static void decide(const struct trust_policy *p, const char *image, struct trust_bundle_ctx *x,
 		   enum trust_verdict want, const char *reason)
 {
 	struct img_ref r;
 	struct trust_decision d;
 	struct brig_err e = { 0 };
 	struct trust_verifiers v = { .sigstore = trust_bundle_policy_verify, .ctx = x };
-	if (img_ref_parse("example.com/app:1", &r, &e) < 0)
+	if (img_ref_parse(image, &r, &e) < 0)
 		fail_msg("%s", brig_err_str(&e));
 	assert_int_equal(trust_policy_decide(p, "docker", &r, &v, &d, &e), 0);
 	if (d.verdict != want || !strstr(d.reason, reason))
@@ -78,16 +78,32 @@ static void test_policy(void **state)
 	struct trust_bundle_ctx x = {
 		.digest = D1, .bundles = bundles, .lens = &len, .n_bundles = 1
 	};
-	struct trust_policy *pa = policy(ka, false), *pb = policy(kb, false);
-	struct trust_policy *pr = policy(ka, true);
-	decide(pa, &x, TRUST_ACCEPT, "");
-	decide(pb, &x, TRUST_REJECT, "bundle 1: not signed by the key given");
+	const char *repo = ",\"signedIdentity\":{\"type\":\"matchRepository\"}";
+	const char *other = ",\"signedIdentity\":{\"type\":\"exactRepository\","
+			    "\"dockerRepository\":\"example.com/other\"}";
+	struct trust_policy *pa = policy(ka, false, repo), *pb = policy(kb, false, repo);
+	struct trust_policy *pr = policy(ka, true, repo), *pd = policy(ka, false, "");
+	struct trust_policy *po = policy(ka, false, other);
+	const char *tag = "example.com/app:1", *pinned = "example.com/app@" D1;
+	decide(pa, tag, &x, TRUST_ACCEPT, "");
+	decide(pb, tag, &x, TRUST_REJECT, "bundle 1: not signed by the key given");
 	x.digest = D2;
-	decide(pa, &x, TRUST_REJECT, "bundle 1: the statement is for " D1 ", not " D2);
+	decide(pa, tag, &x, TRUST_REJECT, "bundle 1: the statement is for " D1 ", not " D2);
 	x.digest = D1;
-	decide(pr, &x, TRUST_REJECT, "bundle 1: no Rekor entry in the bundle");
+	decide(pr, tag, &x, TRUST_REJECT, "bundle 1: no Rekor entry in the bundle");
+	/* signedIdentity: the statement's subject name is the signed
+	 * reference, a repository as cosign's docker-reference is, which
+	 * matchRepoDigestOrExact never accepts (as in containers/image) */
+	decide(pa, pinned, &x, TRUST_ACCEPT, "");
+	decide(pd, pinned, &x, TRUST_REJECT, "signedIdentity (matchRepoDigestOrExact)");
+	decide(pd, tag, &x, TRUST_REJECT,
+	       "bundle 1: its statement names 'example.com/app', which signedIdentity "
+	       "(matchRepoDigestOrExact) does not accept for this image");
+	decide(po, tag, &x, TRUST_REJECT, "signedIdentity (exactRepository)");
 	x.n_bundles = 0;
-	decide(pa, &x, TRUST_REJECT, "no sigstore bundle for " D1);
+	decide(pa, tag, &x, TRUST_REJECT, "no sigstore bundle for " D1);
+	trust_policy_free(pd);
+	trust_policy_free(po);
 	trust_policy_free(pa);
 	trust_policy_free(pb);
 	trust_policy_free(pr);
