@@ -62,6 +62,10 @@ static int chain_ok(X509 *leaf, const struct trust_bundle *b, const unsigned cha
 			r = brig_err_set(e, -EINVAL, "certificate %zu: not DER X.509", i);
 		}
 	}
+	/* the policy's certificates are trust anchors even when not self-signed
+	 * (an intermediate named as caPath), as Go's x509 roots are */
+	if (r == 0 && X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN) != 1)
+		r = brig_err_oom(e);
 	if (r == 0 && X509_STORE_CTX_init(cx, st, leaf, mid) != 1)
 		r = brig_err_oom(e);
 	if (r == 0) {

@@ -217,6 +217,9 @@ edit() {
 		[ "$status" -eq 0 ] || { echo "$k: $stderr"; false; }
 	done
 	local ok=(--certificate-ca vdsse/ca.pem --rekor-key vdsse/rekor.pub)
+	# the intermediate named as the CA is a trust anchor too (Go's roots)
+	vbundle vdsse/bundle.json --certificate-ca vdsse/intermediate.pem --rekor-key vdsse/rekor.pub
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	# a hash of the audit path changed
 	cp vdsse/bundle.json h.json
 	edit h.json 'p = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]; p["hashes"][1] = base64.b64encode(bytes(32)).decode()'
@@ -272,6 +275,10 @@ edit() {
 	vbundle m.json --key k/key.pub
 	[ "$status" -eq 125 ] || false
 	[[ "$stderr" == *"bundle: mediaType: 'application/vnd.dev.sigstore.bundle.v0.9+json' is not a bundle v0.3 or v0.2"* ]] || false
+	cp k/bundle.json v2.json
+	edit v2.json 'b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2"'
+	vbundle v2.json --key k/key.pub
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	run --separate-stderr brig trust verify --bundle-file k/bundle.json --key k/key.pub "$REG/test/offline:1"
 	[ "$status" -eq 125 ] || false
 	[[ "$stderr" == *"--bundle-file: name the image by digest (NAME@sha256:...)" ]] || false

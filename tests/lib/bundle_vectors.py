@@ -8,7 +8,8 @@ bundle verifier that must run where npm is not reachable.
     bundle_vectors.py key DIR DIGEST NAME
         DIR/key.pem, DIR/key.pub and DIR/bundle.json: a key-based bundle
     bundle_vectors.py fulcio DIR DIGEST NAME EMAIL ISSUER [options]
-        DIR/ca.pem (root), DIR/rekor.pub and DIR/bundle.json: a bundle with
+        DIR/ca.pem (root), DIR/intermediate.pem, DIR/rekor.pub and
+        DIR/bundle.json: a bundle with
         a certificate (chained through an intermediate) and a Rekor entry
         in a tree of --tree N leaves at --index I (default 13 at 6), with
         its SET and a checkpoint signed by the Rekor key
@@ -194,6 +195,7 @@ def cmd_fulcio(d, digest, nm, email, issuer, opts):
                                        "tlogEntries": [entry]},
               "dsseEnvelope": env})
     open(os.path.join(d, "ca.pem"), "wb").write(root.public_bytes(serialization.Encoding.PEM))
+    open(os.path.join(d, "intermediate.pem"), "wb").write(mid.public_bytes(serialization.Encoding.PEM))
     open(os.path.join(d, "rekor.pub"), "wb").write(rekor_k.public_key().public_bytes(**PEM_PUB))
 
 
