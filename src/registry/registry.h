@@ -222,4 +222,17 @@ int reg_manifest_put(struct reg_client *c, const char *repo, const char *ref,
 		     const char *media_type, const void *body, size_t len,
 		     char digest[REG_DIGEST_SIZE], struct brig_err *e);
 
+/* ---- referrers (referrers.c) ---------------------------------------------- */
+
+/*
+ * GET /v2/REPO/referrers/DIGEST[?artifactType=TYPE] (OCI distribution
+ * 1.1): the OCI index of the manifests whose subject is DIGEST, as the
+ * registry lists them (not content-addressed: out->digest is only the
+ * body's hash).  -ENOENT when the registry has no referrers API (404):
+ * the caller then reads the fallback tag sha256-HEX with
+ * reg_manifest_get.
+ */
+int reg_referrers_get(struct reg_client *c, const char *repo, const char *digest,
+		      const char *artifact_type, struct reg_manifest *out, struct brig_err *e);
+
 #endif /* BRIG_REGISTRY_H */

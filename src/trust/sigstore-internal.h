@@ -17,4 +17,18 @@ int trust_random(void *buf, size_t len, struct brig_err *e);
 /* The tag of an image's signatures: sha256:HEX -> "sha256-HEX.sig". */
 int trust_sig_tag(const char *digest, char tag[80], struct brig_err *e);
 
+/* A bounded buffer blobs are read into (trust_mem_sink, a reg_sink_fn):
+ * more than cap bytes is -EFBIG. */
+struct trust_membuf {
+	char *buf;
+	size_t len, cap;
+};
+int trust_mem_sink(void *ctx, const void *buf, size_t len, struct brig_err *e);
+
+struct reg_client;
+/* Push bytes as a blob to repo (through a memfd: the client reads blobs
+ * from an fd); digest gets their digest. */
+int trust_push_bytes(struct reg_client *c, const char *repo, const void *buf, size_t len,
+		     char digest[72], struct brig_err *e);
+
 #endif

@@ -150,14 +150,9 @@ int trust_sigstore_verify_detached(const char *payload, size_t len, const char *
 
 /* ---- from a registry --------------------------------------------------- */
 
-struct membuf {
-	char *buf;
-	size_t len, cap;
-};
-
-static int mem_sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
+int trust_mem_sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
 {
-	struct membuf *m = ctx;
+	struct trust_membuf *m = ctx;
 	if (len > m->cap - m->len)
 		return brig_err_set(e, -EFBIG, "larger than its descriptor says");
 	memcpy(m->buf + m->len, buf, len);
@@ -204,10 +199,10 @@ static char *layer_check(json_t *l, const char **digest, uint64_t *size, const c
 /* A layer's payload into m: 0; 1 when it cannot be fetched (s->reason
  * says why: that refuses this signature, not the others); -ENOMEM. */
 static int fetch_payload(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
-			 struct membuf *m, struct trust_sig_seen *s, struct brig_err *e)
+			 struct trust_membuf *m, struct trust_sig_seen *s, struct brig_err *e)
 {
 	_cleanup_err_ struct brig_err fe = { 0 };
-	int r = reg_blob_get(c, repo, digest, size, mem_sink, m, &fe);
+	int r = reg_blob_get(c, repo, digest, size, trust_mem_sink, m, &fe);
 	if (r == 0)
 		return 0;
 	if (r == -ENOMEM || !(s->reason = strdup(brig_err_str(&fe))))
@@ -225,7 +220,7 @@ static int judge_layer(struct reg_client *c, const char *repo, json_t *l, const 
 	if (!s.reason && !ld)
 		return brig_err_oom(e);
 	if (!s.reason) {
-		struct membuf m = { .buf = malloc(size + 1), .cap = size };
+		struct trust_membuf m = { .buf = malloc(size + 1), .cap = size };
 		if (!m.buf)
 			return brig_err_oom(e);
 		int r = fetch_payload(c, repo, ld, size, &m, &s, e);

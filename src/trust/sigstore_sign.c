@@ -14,10 +14,8 @@
 
 #define MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 
-/* Push bytes as a blob (through a memfd: the client reads blobs from an
- * fd); *digest gets its digest. */
-static int push_bytes(struct reg_client *c, const char *repo, const void *buf, size_t len,
-		      char digest[REG_DIGEST_SIZE], struct brig_err *e)
+int trust_push_bytes(struct reg_client *c, const char *repo, const void *buf, size_t len,
+		     char digest[REG_DIGEST_SIZE], struct brig_err *e)
 {
 	char hex[BRIG_SHA256_HEX];
 	if (brig_sha256_buf(buf, len, hex) < 0)
@@ -95,7 +93,7 @@ static int push_config(struct reg_client *c, const char *repo, json_t *layers, j
 	char digest[REG_DIGEST_SIZE];
 	if (!text)
 		return brig_err_oom(e);
-	int r = push_bytes(c, repo, text, strlen(text), digest, e);
+	int r = trust_push_bytes(c, repo, text, strlen(text), digest, e);
 	if (r == 0 &&
 	    !(*desc = json_pack("{s:s,s:I,s:s}", "mediaType", MT_OCI_CONFIG, "size",
 				(json_int_t)strlen(text), "digest", digest)))
@@ -136,7 +134,7 @@ int trust_sigstore_sign_image(struct reg_client *c, const char *repo, const char
 	if (r == 0)
 		r = old_layers(c, repo, tag, &layers, e);
 	if (r == 0)
-		r = push_bytes(c, repo, payload, len, pd, e);
+		r = trust_push_bytes(c, repo, payload, len, pd, e);
 	if (r < 0 || has_layer(layers, pd, b64))
 		return r;
 	json_t *l = json_pack("{s:s,s:I,s:s,s:{s:s}}", "mediaType", TRUST_MT_SIMPLESIG, "size",

@@ -108,11 +108,20 @@ static int do_sign(const struct brig_global *g, struct opt *o, const char *image
 	int r = target_parse(image, &t, e);
 	if (r == 0)
 		r = load_private(keyfile, &k, e);
+	bool bundle = opts_find(o, "bundle")->set || opts_find(o, "bundle-out")->set;
+	if (r == 0 && opts_find(o, "bundle-out")->set && !t.digest[0])
+		r = brig_err_set(e, -EINVAL,
+				 "--bundle-out: name the image by digest "
+				 "(NAME@sha256:...)");
 	if (r == 0 && (opts_find(o, "payload-out")->set || opts_find(o, "signature-out")->set))
 		r = sign_detached(o, &t, k, e);
-	else if (r == 0 && (r = target_client(g, o, &t, &c, e)) == 0)
+	else if (r == 0 && opts_find(o, "bundle-out")->set)
+		r = brig_trust_sign_bundle(NULL, o, t.ref.path, t.repo_name, t.digest, k, e);
+	else if (r == 0 && (r = target_client(g, o, &t, &c, e)) == 0 && bundle)
+		r = brig_trust_sign_bundle(c, o, t.ref.path, t.repo_name, t.digest, k, e);
+	else if (r == 0)
 		r = trust_sigstore_sign_image(c, t.ref.path, t.digest, t.repo_name, k, e);
-	if (r == 0 && c)
+	if (r == 0 && c && !bundle)
 		printf("Signed %s@%s\n", t.repo_name, t.digest);
 	target_clear(&t);
 	return r;
@@ -130,6 +139,10 @@ int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv)
 			  "registries.d names, as skopeo copy --sign-by"),
 		OPT_VALUE("registries-d", 0, "DIR",
 			  "the registries.d directory (default /etc/containers/registries.d)"),
+		OPT_FLAG("bundle", 0,
+			 "write a sigstore bundle as an OCI referrer (and the sha256-HEX tag)"),
+		OPT_VALUE("bundle-out", 0, "FILE",
+			  "write the sigstore bundle here instead of pushing (IMAGE by digest)"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};

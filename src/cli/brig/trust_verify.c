@@ -116,6 +116,8 @@ static int do_verify(const struct brig_global *g, struct opt *o, const char *ima
 		return brig_err_set(e, -EINVAL, "--format: expected json, got '%.40s'", format);
 	if (opts_find(o, "gpg-key")->n || opts_find(o, "signature-policy")->value)
 		return brig_trust_verify_gpg(g, o, image, e);
+	if (opts_find(o, "bundle")->set || opts_find(o, "bundle-file")->set)
+		return brig_trust_verify_bundle(g, o, image, e);
 	int r = img_ref_parse(image, &ref, e);
 	if (r == 0 && asprintf(&repo, "%s/%s", ref.domain, ref.path) < 0)
 		r = brig_err_oom(e);
@@ -158,6 +160,16 @@ int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv)
 			  "requirements"),
 		OPT_VALUE("registries-d", 0, "DIR",
 			  "the registries.d directory (default /etc/containers/registries.d)"),
+		OPT_FLAG("bundle", 0, "check the image's sigstore bundles (OCI referrers)"),
+		OPT_VALUE("bundle-file", 0, "FILE", "check this sigstore bundle (IMAGE by digest)"),
+		OPT_VALUE("certificate-ca", 0, "FILE",
+			  "bundles: the Fulcio CA certificates (PEM) a certificate must chain to"),
+		OPT_VALUE("certificate-identity", 0, "EMAIL",
+			  "bundles: the email the certificate must be for"),
+		OPT_VALUE("certificate-oidc-issuer", 0, "URL",
+			  "bundles: the OIDC issuer the certificate must name"),
+		OPT_MULTI("rekor-key", 0, "FILE",
+			  "bundles: a Rekor public key (PEM); the Rekor entry is then required"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};

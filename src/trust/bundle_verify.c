@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One bundle against a sigstoreSigned requirement, offline:
+ *   1. the Rekor entries, when the policy names Rekor keys (required then,
+ *      and always with a Fulcio certificate): the body records this
+ *      envelope; the SET and, when present, the inclusion proof and its
+ *      checkpoint verify; the SET's integratedTime is the signing time;
+ *   2. the signer: a key of the policy (a publicKey bundle), or the
+ *      bundle's certificate checked by fulcio.c at that time;
+ *   3. the DSSE signature over PAE(payloadType, payload) by that key;
+ *   4. the in-toto statement names the image's digest.
+ */
+#include "trust/bundle.h"
+#include "trust/sigstore-internal.h"
+
+#include <string.h>
+
+void trust_bundle_result_clear(struct trust_bundle_result *r)
+{
+	free(r->email);
+	free(r->issuer);
+	free(r->subject_name);
+	*r = (struct trust_bundle_result){ .key_index = -1 };
+}
+
+/* One entry: 0 when it records this bundle and Rekor vouches for it. */
+static int entry_ok(const struct trust_tlog_entry *t, const struct trust_bundle *b,
+		    const struct trust_bundle_policy *p, struct brig_err *e)
+{
+	int r = trust_rekor_check_body(t, b, e);
+	if (r == 0 && !t->set && !t->has_proof)
+		r = brig_err_set(e, -EKEYREJECTED,
+				 "the Rekor entry has neither a signed entry timestamp nor an "
+				 "inclusion proof");
+	if (r == 0 && t->set)
+		r = trust_rekor_check_set(t, p->rekor_keys, p->n_rekor_keys, e);
+	if (r == 0 && t->has_proof)
+		r = trust_rekor_check_proof(t, e);
+	if (r == 0 && t->has_proof)
+		r = trust_rekor_check_checkpoint(t, p->rekor_keys, p->n_rekor_keys, e);
+	return r;
+}
+
+/* The first entry that passes; *when its SET-signed time (0: none). */
+static int tlog_ok(const struct trust_bundle *b, const struct trust_bundle_policy *p, time_t *when,
+		   struct brig_err *e)
+{
+	*when = 0;
+	if (b->n_tlog == 0)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "no Rekor entry in the bundle (the policy names Rekor keys)");
+	for (size_t i = 0; i < b->n_tlog; i++) {
+		brig_err_clear(e);
+		if (entry_ok(&b->tlog[i], b, p, e) == 0) {
+			if (b->tlog[i].set)
+				*when = (time_t)b->tlog[i].integrated_time;
+			return 0;
+		}
+	}
+	return -EKEYREJECTED; /* e holds the last entry's reason */
+}
+
+static int sig_ok(EVP_PKEY *k, const struct trust_bundle *b, struct brig_err *e)
+{
+	_cleanup_free_ unsigned char *pae = NULL;
+	size_t n = 0;
+	int r = trust_dsse_pae(b->payload_type, b->payload, b->payload_len, &pae, &n, e);
+	return r < 0 ? r : trust_verify(k, pae, n, b->sig_b64, e);
+}
+
+/* A publicKey bundle: the policy's key that verifies it. */
+static int by_key(const struct trust_bundle *b, const struct trust_bundle_policy *p,
+		  struct trust_bundle_result *out, struct brig_err *e)
+{
+	if (p->n_keys == 0)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "signed with a key, but the policy names no key (only Fulcio)");
+	for (size_t i = 0; i < p->n_keys; i++) {
+		brig_err_clear(e);
+		int r = sig_ok(p->keys[i], b, e);
+		if (r == 0) {
+			out->key_index = (int)i;
+			return 0;
+		}
+		if (r != -EKEYREJECTED)
+			return r;
+	}
+	brig_err_clear(e);
+	return brig_err_set(e, -EKEYREJECTED, "not signed by %s",
+			    p->n_keys == 1 ? "the key given" : "any of the keys given");
+}
+
+static int by_cert(const struct trust_bundle *b, const struct trust_bundle_policy *p, time_t when,
+		   struct trust_bundle_result *out, struct brig_err *e)
+{
+	_cleanup_pkey_ EVP_PKEY *k = NULL;
+	if (!p->ca_pem)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "signed with a certificate, but the policy names no Fulcio CA");
+	int r = trust_fulcio_check(b, p->ca_pem, p->ca_len, when, p->subject_email, p->oidc_issuer,
+				   &k, e);
+	if (r == 0 && (r = sig_ok(k, b, e)) == -EKEYREJECTED) {
+		brig_err_clear(e);
+		r = brig_err_set(e, -EKEYREJECTED, "the signature is not by the certificate's key");
+	}
+	if (r == 0 && p->subject_email && !(out->email = strdup(p->subject_email)))
+		r = brig_err_oom(e);
+	if (r == 0 && p->oidc_issuer && !(out->issuer = strdup(p->oidc_issuer)))
+		r = brig_err_oom(e);
+	return r;
+}
+
+int trust_bundle_verify(const char *json, size_t len, const char *digest,
+			const struct trust_bundle_policy *p, struct trust_bundle_result *out,
+			struct brig_err *e)
+{
+	struct trust_bundle b;
+	time_t when = 0;
+	*out = (struct trust_bundle_result){ .key_index = -1 };
+	int r = trust_bundle_parse(json, len, "bundle", &b, e);
+	if (r < 0)
+		return r;
+	if (strcmp(b.payload_type, TRUST_MT_INTOTO) != 0)
+		r = brig_err_set(e, -EKEYREJECTED,
+				 "bundle: dsseEnvelope.payloadType: '%.100s', not in-toto",
+				 b.payload_type);
+	if (r == 0 && b.n_certs && p->n_rekor_keys == 0)
+		r = brig_err_set(e, -EKEYREJECTED,
+				 "signed with a certificate, but the policy names no Rekor key "
+				 "(rekorPublicKey) to prove when");
+	if (r == 0 && p->n_rekor_keys)
+		r = tlog_ok(&b, p, &when, e);
+	if (r == 0)
+		r = b.n_certs ? by_cert(&b, p, when, out, e) : by_key(&b, p, out, e);
+	if (r == 0)
+		r = trust_dsse_statement_check(b.payload, b.payload_len, digest, &out->subject_name,
+					       e);
+	if (r == 0)
+		out->integrated_time = when;
+	trust_bundle_clear(&b);
+	return r;
+}
+
+int trust_bundle_key_load(const char *name, const void *pem, size_t len, EVP_PKEY **out,
+			  struct brig_err *e)
+{
+	return pem ? trust_pubkey_parse(pem, len, name, out, e) : trust_pubkey_load(name, out, e);
+}
