@@ -5,7 +5,7 @@
 
 #include "trust/gpg.h"
 
-#include <gpgme.h>
+#include "trust/gpgme-shim.h"
 
 /* GPGME set up once (version check, locale); 0 or -ELIBACC. */
 int trust_gpgme_init(struct brig_err *e);

@@ -18,6 +18,9 @@ int trust_gpgme_init(struct brig_err *e)
 	static bool done;
 	if (done)
 		return 0;
+	int r = trust_gpgme_load(e);
+	if (r < 0)
+		return r;
 	if (!gpgme_check_version(NULL))
 		return brig_err_set(e, -ELIBACC, "GPGME is too old");
 	gpgme_error_t err = gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP);
