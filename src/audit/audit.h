@@ -97,4 +97,21 @@ int audit_scan_image(struct img_store *s, const struct img_descriptor *manifest,
 		     const struct audit_scan_opts *o, struct audit_report *r, json_t **sbom,
 		     struct brig_err *e);
 
+/* ---- brig audit (audit_*.c) ---- */
+enum {
+	AUDIT_SCOPE_HOST = 1 << 0,
+	AUDIT_SCOPE_ENGINE = 1 << 1,
+	AUDIT_SCOPE_CONTAINERS = 1 << 2,
+	AUDIT_SCOPE_IMAGES = 1 << 3,
+	AUDIT_SCOPE_ALL = 0xf,
+};
+/* "host", "engine", "containers", "images" or "all". */
+int audit_scope_parse(const char *s, unsigned *out, struct brig_err *e);
+struct eng;
+/* The checks of scope (host, engine, every container of g, every image of
+ * s) into r.  Container checks read what the kernel enforces on each
+ * running process and report where it differs from the record (drift). */
+int audit_run(struct eng *g, struct img_store *s, unsigned scope, struct audit_report *r,
+	      struct brig_err *e);
+
 #endif /* BRIG_AUDIT_H */
