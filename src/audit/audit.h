@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * audit: findings about images (brig scan) and, later, the host, the engine
- * and containers (brig audit).  Between engine/image and the CLI.
+ * audit: findings about images (brig scan) and about the host, the engine,
+ * containers and images (brig audit).  Between engine/image and the CLI.
  *
  * A finding has an id (brig's own, or a CIS Docker Benchmark id, or a
  * vulnerability id), a severity, a target (a path in an image, a package,
