@@ -73,9 +73,11 @@ struct au_view {
 void au_view_clear(struct au_view *v);
 /* From the record (Brig.Spec). */
 int au_view_record(const json_t *spec, struct au_view *v, struct brig_err *e);
-/* From the kernel: every process in pids (those that ended meanwhile are
- * left out; none left is -ESRCH). */
-int au_view_kernel(const pid_t *pids, size_t n, struct au_view *v, struct brig_err *e);
+/* From the kernel: every process in pids of container id (those that
+ * ended meanwhile, or whose pid now names a process outside the
+ * container's cgroup, are left out; none left is -ESRCH). */
+int au_view_kernel(const char *id, const pid_t *pids, size_t n, struct au_view *v,
+		   struct brig_err *e);
 /* A capability set of a spec ("bounding", "effective") as a mask. */
 uint64_t au_caps_mask(const json_t *arr);
 

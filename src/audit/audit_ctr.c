@@ -154,7 +154,7 @@ static int running_checks(struct au *a, const char *id, const struct au_view *rv
 	struct au_view kv = { 0 };
 	int r = eng_top(a->g, id, &pids, &n, &e2);
 	if (r == 0)
-		r = au_view_kernel(pids, n, &kv, &e2);
+		r = au_view_kernel(id, pids, n, &kv, &e2);
 	if (r < 0) {
 		/* It ended (or is ending) meanwhile: its record is what is left. */
 		r = au_add(a, &c_gone, t, e,

@@ -244,13 +244,25 @@ static int64_t lower(int64_t a, int64_t b)
 	return a > b ? a : b; /* the weakest process decides */
 }
 
-static int one_proc(pid_t pid, struct au_view *v, bool first, struct brig_err *e)
+/* Is the process of pdir in container id's cgroup?  A pid listed a moment
+ * ago may have ended and been reused by another process: a /proc/PID
+ * directory opened is bound to one process, so once this holds for it,
+ * everything read through pdir is the container's (or fails). */
+static bool in_container(int pdir, const char *id)
+{
+	_cleanup_free_ char *cg = NULL;
+	return au_read(pdir, "cgroup", &cg) == 0 && strstr(cg, id) != NULL;
+}
+
+static int one_proc(pid_t pid, const char *id, struct au_view *v, bool first, struct brig_err *e)
 {
 	char p[32];
 	(void)snprintf(p, sizeof(p), "/proc/%d", (int)pid);
 	_cleanup_close_ int pdir = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pdir < 0)
 		return -errno;
+	if (!in_container(pdir, id))
+		return -ESRCH;
 	int r = proc_status(pdir, v, e);
 	if (r < 0)
 		return r;
@@ -268,7 +280,8 @@ static int one_proc(pid_t pid, struct au_view *v, bool first, struct brig_err *e
 	return 0;
 }
 
-int au_view_kernel(const pid_t *pids, size_t n, struct au_view *v, struct brig_err *e)
+int au_view_kernel(const char *id, const pid_t *pids, size_t n, struct au_view *v,
+		   struct brig_err *e)
 {
 	*v = (struct au_view){ .from = "kernel",
 			       .seccomp = true,
@@ -280,7 +293,7 @@ int au_view_kernel(const pid_t *pids, size_t n, struct au_view *v, struct brig_e
 		v->rl[i] = (struct au_rlimit){ rl_names[i].oci, AU_UNKNOWN, AU_UNKNOWN };
 	size_t seen = 0;
 	for (size_t i = 0; i < n; i++) {
-		int r = one_proc(pids[i], v, seen == 0, e);
+		int r = one_proc(pids[i], id, v, seen == 0, e);
 		if (r == -ENOENT || r == -ESRCH)
 			continue; /* ended meanwhile */
 		if (r < 0)
