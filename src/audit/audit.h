@@ -97,6 +97,14 @@ int audit_scan_image(struct img_store *s, const struct img_descriptor *manifest,
 		     const struct audit_scan_opts *o, struct audit_report *r, json_t **sbom,
 		     struct brig_err *e);
 
+/* brig scan --defang (defang.c): a new image named ref whose filesystem is
+ * manifest's with the setuid and setgid bits and the others-write bit (of
+ * files, and of directories without the sticky bit) removed, as one layer
+ * added on top.  *changed: the paths changed (0: ref names the same
+ * image); image_id: the new image's id. */
+int audit_defang_image(struct img_store *s, const struct img_descriptor *manifest, const char *ref,
+		       char image_id[IMG_DIGEST_SIZE], size_t *changed, struct brig_err *e);
+
 /* ---- brig audit (audit_*.c) ---- */
 enum {
 	AUDIT_SCOPE_HOST = 1 << 0,

@@ -19,8 +19,11 @@ struct scan_file {
 	char *path; /* relative, cleaned */
 	char type; /* as struct img_layer_entry */
 	mode_t mode;
+	uid_t uid;
+	gid_t gid;
 	uint64_t size;
 	unsigned flags;
+	char *link; /* a hard link's target (for --defang), else NULL */
 	char *data; /* kept for package databases and os-release only */
 	size_t len;
 	bool gone; /* removed by a later layer */
