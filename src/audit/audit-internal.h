@@ -81,6 +81,11 @@ int au_view_kernel(const char *id, const pid_t *pids, size_t n, struct au_view *
 /* A capability set of a spec ("bounding", "effective") as a mask. */
 uint64_t au_caps_mask(const json_t *arr);
 
+/* audit_mounts.c: the host paths the kernel shows bind-mounted into the
+ * container of process pid (in container id's cgroup), as
+ * [{"Source": HOSTPATH, "Destination": PATH}]. */
+int au_kernel_binds(pid_t pid, const char *id, json_t **out, struct brig_err *e);
+
 /* The checks of a view (audit_view.c), and the drift between the record's
  * and the kernel's views. */
 int au_view_checks(struct au *a, const struct au_view *v, const char *target, struct brig_err *e);

@@ -10,6 +10,7 @@
 #include "audit/audit-internal.h"
 #include "engine/engine.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,32 +55,49 @@ static bool under(const char *src, const char *dir)
 	return strncmp(src, dir, n) == 0 && (src[n] == '\0' || src[n] == '/');
 }
 
-static int mount_check(struct au *a, const char *src, const char *dst, const char *t,
-		       struct brig_err *e)
+/* Which check a host path src mounted into container id falls under, or
+ * NULL.  The container's own directory (its hosts, hostname, resolv.conf)
+ * and named volumes are beneath the store, and are what a container may
+ * have. */
+static const struct au_check *mount_kind(struct au *a, const char *src, const char *id)
 {
 	static const char *const sensitive[] = { "/etc",  "/proc", "/sys",     "/dev",
 						 "/boot", "/run",  "/var/run", "/lib/modules",
 						 "/usr",  "/root", "/var/lib" };
-	const char *rt = json_string_value(json_object_get(a->info, "RuntimeRoot"));
+	char own[PATH_MAX], vols[PATH_MAX];
+	(void)snprintf(own, sizeof(own), "%s/containers/%s", eng_root(a->g), id);
+	(void)snprintf(vols, sizeof(vols), "%s/volumes", eng_root(a->g));
+	if (under(src, own) || under(src, vols))
+		return NULL;
+	const json_t *brig = json_object_get(a->info, "Brig");
+	const char *rt = json_string_value(json_object_get(brig, "RuntimeRoot"));
 	if (under(src, eng_root(a->g)) || (rt && under(src, rt)))
-		return au_add(a, &c_store, t, e, "%s is mounted at %s", src, dst);
+		return &c_store;
 	if (strcmp(src, "/") == 0)
-		return au_add(a, &c_sensitive_root, t, e, "the host's / is mounted at %s", dst);
+		return &c_sensitive_root;
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sensitive); i++)
 		if (under(src, sensitive[i]))
-			return au_add(a, &c_sensitive, t, e, "the host's %s is mounted at %s", src,
-				      dst);
-	return 0;
+			return &c_sensitive;
+	return NULL;
 }
 
-/* Bind mounts of Brig.Spec that the user asked for (brig's own files,
- * hosts, hostname, resolv.conf, live in the container's directory and are
- * not reported). */
+static int mount_check(struct au *a, const char *src, const char *dst, const char *id,
+		       const char *t, struct brig_err *e)
+{
+	const struct au_check *c = mount_kind(a, src, id);
+	if (!c)
+		return 0;
+	if (c == &c_sensitive_root)
+		return au_add(a, c, t, e, "the host's / is mounted at %s", dst);
+	return au_add(a, c, t, e, "%s%s is mounted at %s", c == &c_store ? "" : "the host's ", src,
+		      dst);
+}
+
+/* Bind mounts of Brig.Spec (brig's own files, hosts, hostname,
+ * resolv.conf, live in the container's directory and are not reported). */
 static int mounts_check(struct au *a, const json_t *spec, const char *id, const char *t,
 			struct brig_err *e)
 {
-	char own[4096];
-	(void)snprintf(own, sizeof(own), "%s/containers/%s", eng_root(a->g), id);
 	size_t i;
 	json_t *m;
 	json_array_foreach(json_object_get(spec, "mounts"), i, m)
@@ -87,10 +105,9 @@ static int mounts_check(struct au *a, const json_t *spec, const char *id, const 
 		const char *type = json_string_value(json_object_get(m, "type"));
 		const char *src = json_string_value(json_object_get(m, "source"));
 		const char *dst = json_string_value(json_object_get(m, "destination"));
-		if (!type || strcmp(type, "bind") || !src || !dst || src[0] != '/' ||
-		    under(src, own))
+		if (!type || strcmp(type, "bind") || !src || !dst || src[0] != '/')
 			continue;
-		int r = mount_check(a, src, dst, t, e);
+		int r = mount_check(a, src, dst, id, t, e);
 		if (r < 0)
 			return r;
 	}
@@ -144,9 +161,76 @@ static int record_checks(struct au *a, const json_t *rec, const json_t *spec, co
 	return r;
 }
 
+static const struct au_check d_mount = {
+	"brig.drift.mount", AUDIT_HIGH,
+	"a host path was mounted into the container behind brig's back: investigate (brig "
+	"forensics), then recreate the container",
+	NULL
+};
+static const struct au_check d_mount_root = {
+	"brig.drift.mount", AUDIT_CRITICAL,
+	"the host's / was mounted into the container behind brig's back: investigate (brig "
+	"forensics), then recreate the container",
+	NULL
+};
+
+/* Is src a bind source of the record, or beneath one (a submount), or a
+ * device node the runtime binds (the default devices, which also mask
+ * paths, and those of linux.devices)? */
+static bool recorded(const json_t *spec, const char *src)
+{
+	static const char *const devs[] = { "/dev/null",   "/dev/zero",    "/dev/full",
+					    "/dev/random", "/dev/urandom", "/dev/tty" };
+	for (size_t k = 0; k < BRIG_ARRAY_SIZE(devs); k++)
+		if (strcmp(src, devs[k]) == 0)
+			return true;
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(json_object_get(spec, "linux"), "devices"), i, m)
+	{
+		const char *p = json_string_value(json_object_get(m, "path"));
+		if (p && strcmp(p, src) == 0)
+			return true;
+	}
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		const char *s = json_string_value(json_object_get(m, "source"));
+		if (s && s[0] == '/' && (strcmp(s, "/") == 0 || under(src, s)))
+			return true;
+	}
+	return false;
+}
+
+/* Host paths the kernel shows mounted that the record does not have;
+ * 1 when process pid could not be read (it ended: try another). */
+static int mount_drift(struct au *a, const json_t *spec, const char *id, pid_t pid, const char *t,
+		       struct brig_err *e)
+{
+	_cleanup_json_ json_t *binds = NULL;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (au_kernel_binds(pid, id, &binds, &e2) < 0)
+		return 1;
+	size_t i;
+	json_t *b;
+	json_array_foreach(binds, i, b)
+	{
+		const char *src = json_string_value(json_object_get(b, "Source"));
+		const char *dst = json_string_value(json_object_get(b, "Destination"));
+		const struct au_check *c = mount_kind(a, src, id);
+		if (!c || recorded(spec, src))
+			continue;
+		int r = au_add(a, c == &c_sensitive_root ? &d_mount_root : &d_mount, t, e,
+			       "the kernel shows %s mounted at %s; the record has no such mount",
+			       src, dst);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The kernel's view of a running container, checked and compared. */
-static int running_checks(struct au *a, const char *id, const struct au_view *rv, const char *t,
-			  struct brig_err *e)
+static int running_checks(struct au *a, const char *id, const json_t *spec,
+			  const struct au_view *rv, const char *t, struct brig_err *e)
 {
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
@@ -167,6 +251,12 @@ static int running_checks(struct au *a, const char *id, const struct au_view *rv
 	r = au_view_checks(a, &kv, t, e);
 	if (r == 0)
 		r = au_drift(a, rv, &kv, t, e);
+	/* one process shows the container's mount namespace */
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if ((r = mount_drift(a, spec, id, pids[i], t, e)) == 1)
+			r = 0;
+		else
+			break;
 	au_view_clear(&kv);
 	return r;
 }
@@ -187,7 +277,7 @@ static int one(struct au *a, const json_t *rec, struct brig_err *e)
 	r = record_checks(a, rec, spec, id, t, e);
 	bool running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
 	if (r == 0)
-		r = running ? running_checks(a, id, &rv, t, e) : au_view_checks(a, &rv, t, e);
+		r = running ? running_checks(a, id, spec, &rv, t, e) : au_view_checks(a, &rv, t, e);
 	au_view_clear(&rv);
 	return r;
 }

@@ -184,3 +184,48 @@ cgfile() {
 	[[ $output == *"4.1 docker.io/library/bb:1"* ]] || { echo "$output" >&2; false; }
 	[[ $output == *"scan.setuid docker.io/library/bb:1:/bin/suid-tool"* ]] || { echo "$output" >&2; false; }
 }
+
+# inject PID SRC DST: bind the host's SRC over DST (an existing directory)
+# in the mount namespace of PID, behind brig's back: a clone of SRC made
+# here (open_tree), moved there after setns (move_mount).  Exit 3 when
+# the kernel has no open_tree.
+inject() {
+	python3 - "$@" <<-'PY'
+		import ctypes, errno, os, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		pid, src, dst = sys.argv[1:4]
+		tree = libc.syscall(428, -100, src.encode(), 1 | 0o2000000)  # OPEN_TREE_CLONE|CLOEXEC
+		if tree < 0:
+		    e = ctypes.get_errno()
+		    sys.exit(3 if e == errno.ENOSYS else "open_tree: " + os.strerror(e))
+		ns = os.open("/proc/%s/ns/mnt" % pid, os.O_RDONLY)
+		if libc.setns(ns, 0x00020000) != 0:
+		    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+		if libc.syscall(429, tree, b"", -100, dst.encode(), 4) != 0:  # MOVE_MOUNT_F_EMPTY_PATH
+		    sys.exit("move_mount: " + os.strerror(ctypes.get_errno()))
+	PY
+}
+
+@test "audit: a host path mounted into a running container behind brig's back is drift" {
+	start inj
+	start bound -v /etc:/hostetc:ro
+	audit_json
+	run ids_of inj
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	local pid
+	pid=$(field inj '{{.State.Pid}}')
+	run inject "$pid" /etc /home
+	[ "$status" -ne 3 ] || skip "the kernel has no open_tree/move_mount"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	run inject "$pid" / /root
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	audit_json
+	local got=$output
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount") | .Severity + " " + .Target + " " + .Message' <<<"$got"
+	[[ $output == *"critical container inj ("*"the kernel shows / mounted at /root; the record has no such mount"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"high container inj ("*"the kernel shows /etc mounted at /home; the record has no such mount"* ]] || { echo "$output" >&2; false; }
+	[ "$(wc -l <<<"$output")" -eq 2 ] || { echo "more than the two: $output" >&2; false; }
+	output=$got
+	run ids_of bound
+	[ "$output" = "5.5 high" ] || { echo "bound: $output" >&2; false; }
+}
