@@ -56,6 +56,9 @@ struct au_rlimit {
 	int64_t soft, hard; /* AU_UNLIMITED, AU_UNKNOWN */
 };
 #define AU_RLIMITS 16
+struct au_idmap {
+	int64_t in, out, len; /* the first line of a uid_map; AU_UNKNOWN */
+};
 struct au_view {
 	const char *from; /* "record" or "kernel" */
 	uint64_t caps; /* the bounding set: what the container can ever hold */
@@ -65,6 +68,8 @@ struct au_view {
 	bool nnp; /* every process has no_new_privs */
 	bool root_ro; /* the root filesystem is read-only */
 	bool host_root; /* a process runs as the host's uid 0 */
+	struct au_idmap map; /* kernel: the first process's uid_map */
+	bool map_mixed; /* kernel: processes with different uid maps */
 	int64_t memory, pids; /* limits: AU_UNLIMITED, AU_UNKNOWN */
 	struct au_rlimit rl[AU_RLIMITS];
 	size_t n_rl;

@@ -53,14 +53,17 @@ static int proc_status(int pdir, struct au_view *v, struct brig_err *e)
 	v->nnp = v->nnp && *nnp == '1';
 	v->seccomp = v->seccomp && *sc == '2';
 	unsigned long ruid = strtoul(uid, NULL, 10);
-	char *end;
-	unsigned long euid = strtoul(uid + strcspn(uid, " \t"), &end, 10);
+	unsigned long euid = strtoul(uid + strcspn(uid, " \t"), NULL, 10);
+	/* status shows ids as the host sees them: 0 is the host's root */
+	v->host_root = v->host_root || ruid == 0 || euid == 0;
 	_cleanup_free_ char *map = NULL;
-	/* uid 0 on the host: 0 in a namespace whose map has 0 at host 0. */
-	if ((ruid == 0 || euid == 0) && au_read(pdir, "uid_map", &map) == 0) {
-		unsigned long in, out, len;
-		if (sscanf(map, "%lu %lu %lu", &in, &out, &len) == 3 && in == 0 && out == 0)
-			v->host_root = true;
+	long long in, out, len;
+	if (au_read(pdir, "uid_map", &map) == 0 &&
+	    sscanf(map, "%lld %lld %lld", &in, &out, &len) == 3) {
+		if (v->map.len == AU_UNKNOWN)
+			v->map = (struct au_idmap){ in, out, len };
+		else if (v->map.in != in || v->map.out != out || v->map.len != len)
+			v->map_mixed = true;
 	}
 	return 0;
 }
@@ -284,6 +287,7 @@ int au_view_kernel(const char *id, const pid_t *pids, size_t n, struct au_view *
 		   struct brig_err *e)
 {
 	*v = (struct au_view){ .from = "kernel",
+			       .map = { AU_UNKNOWN, AU_UNKNOWN, AU_UNKNOWN },
 			       .seccomp = true,
 			       .nnp = true,
 			       .root_ro = true,
@@ -382,7 +386,13 @@ int au_view_record(const json_t *spec, struct au_view *v, struct brig_err *e)
 	for (size_t i = 0; i < AU_NS_N; i++)
 		v->shares[i] = !spec_has_ns(lx, i == AU_NS_NET ? "network" : au_ns_names[i]);
 	json_int_t uid = json_integer_value(json_object_get(json_object_get(proc, "user"), "uid"));
-	v->host_root = uid == 0 && !json_array_size(json_object_get(lx, "uidMappings"));
+	const json_t *map = json_array_get(json_object_get(lx, "uidMappings"), 0);
+	v->host_root = uid == 0 && !map;
+	/* no mapping: the host's namespace, whose uid_map is the identity */
+	v->map = map ? (struct au_idmap){ json_integer_value(json_object_get(map, "containerID")),
+					  json_integer_value(json_object_get(map, "hostID")),
+					  json_integer_value(json_object_get(map, "size")) }
+		     : (struct au_idmap){ 0, 0, 4294967295LL };
 	spec_rlimits(proc, v);
 	return 0;
 }

@@ -172,6 +172,12 @@ static const struct au_check d_userns = {
 	"brig.drift.userns", AUDIT_CRITICAL,
 	"a process runs as the host's root although the record maps it: investigate", NULL
 };
+static const struct au_check d_map = {
+	"brig.drift.userns", AUDIT_HIGH,
+	"a process runs in a user namespace other than the container's: investigate (brig "
+	"forensics)",
+	NULL
+};
 static const struct au_check d_limit = {
 	"brig.drift.limit", AUDIT_HIGH,
 	"a cgroup limit was raised or removed behind brig's back: set it again with brig update, "
@@ -243,6 +249,15 @@ int au_drift(struct au *a, const struct au_view *rec, const struct au_view *k, c
 			   "the record says read-only root; the kernel's is writable");
 	if (r == 0 && !rec->host_root && k->host_root)
 		r = au_add(a, &d_userns, t, e, "a process runs as the host's uid 0");
+	else if (r == 0 && k->map.len != AU_UNKNOWN &&
+		 (k->map_mixed || k->map.in != rec->map.in || k->map.out != rec->map.out ||
+		  k->map.len != rec->map.len))
+		r = au_add(a, &d_map, t, e,
+			   "the record maps uid %lld to host uid %lld (%lld ids); the kernel shows "
+			   "%lld to %lld (%lld)%s",
+			   (long long)rec->map.in, (long long)rec->map.out, (long long)rec->map.len,
+			   (long long)k->map.in, (long long)k->map.out, (long long)k->map.len,
+			   k->map_mixed ? ", and processes in different user namespaces" : "");
 	if (r == 0)
 		r = drift_limit(a, "memory", rec->memory, k->memory, t, e);
 	if (r == 0)

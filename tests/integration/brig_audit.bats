@@ -229,3 +229,45 @@ inject() {
 	run ids_of bound
 	[ "$output" = "5.5 high" ] || { echo "bound: $output" >&2; false; }
 }
+
+# join CGROUP_LINES PID: move PID into each cgroup named by the lines of a
+# /proc/PID/cgroup (v1 controllers and the v2 hierarchy, where mounted).
+join_cgroups() {
+	local line ctrls path dir n=0
+	while IFS=: read -r _ ctrls path; do
+		if [ -z "$ctrls" ]; then
+			dir=/sys/fs/cgroup/unified$path
+			[ -d "$dir" ] || dir=/sys/fs/cgroup$path
+		else
+			dir=/sys/fs/cgroup/${ctrls#name=}$path
+		fi
+		[ -f "$dir/cgroup.procs" ] || continue
+		echo "$2" >"$dir/cgroup.procs" && n=$((n + 1))
+	done <<<"$1"
+	[ "$n" -gt 0 ]
+}
+
+@test "audit: a host process slipped into a container's cgroups is drift" {
+	start victim
+	local pid cg
+	pid=$(field victim '{{.State.Pid}}')
+	cg=$(cat "/proc/$pid/cgroup")
+	sleep 1000 &
+	local intruder=$!
+	run join_cgroups "$cg" "$intruder"
+	if [ "$status" -ne 0 ]; then
+		kill "$intruder"
+		skip "no cgroup of the container could be joined on this host"
+	fi
+	run brig top victim
+	[[ $output == *"$intruder"* ]] || { kill "$intruder"; skip "brig top does not list a joined process here"; }
+	audit_json
+	local got=$output
+	kill "$intruder"
+	wait "$intruder" || true
+	output=$got
+	run ids_of victim
+	[[ $output == *"brig.drift.userns critical"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"brig.drift.namespace high"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"brig.ctr.host-root high"* ]] || { echo "$output" >&2; false; }
+}
