@@ -88,7 +88,8 @@ uint64_t au_caps_mask(const json_t *arr);
 
 /* audit_mounts.c: the host paths the kernel shows bind-mounted into the
  * container of process pid (in container id's cgroup), as
- * [{"Source": HOSTPATH, "Destination": PATH}]. */
+ * [{"Source": HOSTPATH, "Destination": PATH, "Options": "ro,nosuid,..."}]
+ * (Options: the mount's own flags, mountinfo's sixth field). */
 int au_kernel_binds(pid_t pid, const char *id, json_t **out, struct brig_err *e);
 
 /* The checks of a view (audit_view.c), and the drift between the record's

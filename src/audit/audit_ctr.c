@@ -201,6 +201,59 @@ static bool recorded(const json_t *spec, const char *src)
 	return false;
 }
 
+static const struct au_check d_flags = {
+	"brig.drift.mount-flags", AUDIT_HIGH,
+	"a bind mount's ro, nosuid, nodev or noexec was removed behind brig's back: investigate "
+	"(brig forensics), then recreate the container",
+	NULL
+};
+
+static bool has_opt(const char *list, const char *o)
+{
+	size_t n = strlen(o);
+	for (const char *p = list; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (strncmp(p, o, n) == 0 && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+/* The flags of the record's bind mount at dst that the kernel's top mount
+ * there (the last in binds) lacks. */
+static int flags_drift(struct au *a, const json_t *spec, const json_t *binds, const char *t,
+		       struct brig_err *e)
+{
+	static const char *const flags[] = { "ro", "nosuid", "nodev", "noexec" };
+	size_t i, j;
+	json_t *m, *b;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+		const char *type = json_string_value(json_object_get(m, "type"));
+		const char *kopts = NULL;
+		json_array_foreach(binds, j, b)
+		{
+			const char *d = json_string_value(json_object_get(b, "Destination"));
+			if (dst && d && type && strcmp(type, "bind") == 0 && strcmp(d, dst) == 0)
+				kopts = json_string_value(json_object_get(b, "Options"));
+		}
+		for (size_t k = 0; kopts && k < BRIG_ARRAY_SIZE(flags); k++) {
+			json_t *o;
+			bool want = false;
+			json_array_foreach(json_object_get(m, "options"), j, o) want = want ||
+				(json_is_string(o) && strcmp(json_string_value(o), flags[k]) == 0);
+			if (!want || has_opt(kopts, flags[k]))
+				continue;
+			int r = au_add(
+				a, &d_flags, t, e,
+				"%s: the record mounts it %s; the kernel's mount is not (%s)", dst,
+				flags[k], kopts);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 /* Host paths the kernel shows mounted that the record does not have;
  * 1 when process pid could not be read (it ended: try another). */
 static int mount_drift(struct au *a, const json_t *spec, const char *id, pid_t pid, const char *t,
@@ -225,7 +278,7 @@ static int mount_drift(struct au *a, const json_t *spec, const char *id, pid_t p
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return flags_drift(a, spec, binds, t, e);
 }
 
 /* The kernel's view of a running container, checked and compared. */

@@ -20,7 +20,7 @@
 #include <string.h>
 
 struct mi {
-	char dev[32], root[PATH_MAX], mp[PATH_MAX], fstype[64];
+	char dev[32], root[PATH_MAX], mp[PATH_MAX], fstype[64], opts[256];
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -43,7 +43,8 @@ static void unescape(char *s)
 static bool parse(const char *l, struct mi *m)
 {
 	const char *sep = strstr(l, " - ");
-	if (!sep || sscanf(l, "%*s %*s %31s %4095s %4095s", m->dev, m->root, m->mp) != 3 ||
+	if (!sep ||
+	    sscanf(l, "%*s %*s %31s %4095s %4095s %255s", m->dev, m->root, m->mp, m->opts) != 4 ||
 	    sscanf(sep + 3, "%63s", m->fstype) != 1)
 		return false;
 	unescape(m->root);
@@ -133,9 +134,9 @@ int au_kernel_binds(pid_t pid, const char *id, json_t **out, struct brig_err *e)
 		if (strcmp(ctr[i].mp, "/") == 0 || kernel_fs(ctr[i].fstype) ||
 		    !host_path(host, nh, &ctr[i], hp))
 			continue;
-		if (json_array_append_new(
-			    list, json_pack("{s:s,s:s}", "Source", hp, "Destination", ctr[i].mp)) <
-		    0)
+		if (json_array_append_new(list,
+					  json_pack("{s:s,s:s,s:s}", "Source", hp, "Destination",
+						    ctr[i].mp, "Options", ctr[i].opts)) < 0)
 			return brig_err_oom(e);
 	}
 	if (!list)

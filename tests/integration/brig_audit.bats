@@ -271,3 +271,19 @@ join_cgroups() {
 	[[ $output == *"brig.drift.namespace high"* ]] || { echo "$output" >&2; false; }
 	[[ $output == *"brig.ctr.host-root high"* ]] || { echo "$output" >&2; false; }
 }
+
+@test "audit: a writable mount stacked over a read-only volume behind brig's back is drift" {
+	start rovol -v /etc:/hostetc:ro
+	audit_json
+	run ids_of rovol
+	[ "$output" = "5.5 high" ] || { echo "before: $output" >&2; false; }
+	local pid
+	pid=$(field rovol '{{.State.Pid}}')
+	run inject "$pid" /etc /hostetc
+	[ "$status" -ne 3 ] || skip "the kernel has no open_tree/move_mount"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount-flags") | .Message' <<<"$output"
+	[[ $output == *"/hostetc: the record mounts it ro; the kernel's mount is not ("* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"/hostetc: the record mounts it nosuid; the kernel's mount is not ("* ]] || { echo "$output" >&2; false; }
+}
