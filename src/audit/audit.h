@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * audit: findings about images (brig scan) and, later, the host, the engine
- * and containers (brig audit).  Between engine/image and the CLI.
+ * audit: findings about images (brig scan) and about the host, the engine,
+ * containers and images (brig audit).  Between engine/image and the CLI.
  *
  * A finding has an id (brig's own, or a CIS Docker Benchmark id, or a
  * vulnerability id), a severity, a target (a path in an image, a package,
@@ -96,5 +96,30 @@ struct audit_scan_opts {
 int audit_scan_image(struct img_store *s, const struct img_descriptor *manifest,
 		     const struct audit_scan_opts *o, struct audit_report *r, json_t **sbom,
 		     struct brig_err *e);
+
+/* brig scan --defang (defang.c): a new image named ref whose filesystem is
+ * manifest's with the setuid and setgid bits and the others-write bit (of
+ * files, and of directories without the sticky bit) removed, as one layer
+ * added on top.  *changed: the paths changed (0: ref names the same
+ * image); image_id: the new image's id. */
+int audit_defang_image(struct img_store *s, const struct img_descriptor *manifest, const char *ref,
+		       char image_id[IMG_DIGEST_SIZE], size_t *changed, struct brig_err *e);
+
+/* ---- brig audit (audit_*.c) ---- */
+enum {
+	AUDIT_SCOPE_HOST = 1 << 0,
+	AUDIT_SCOPE_ENGINE = 1 << 1,
+	AUDIT_SCOPE_CONTAINERS = 1 << 2,
+	AUDIT_SCOPE_IMAGES = 1 << 3,
+	AUDIT_SCOPE_ALL = 0xf,
+};
+/* "host", "engine", "containers", "images" or "all". */
+int audit_scope_parse(const char *s, unsigned *out, struct brig_err *e);
+struct eng;
+/* The checks of scope (host, engine, every container of g, every image of
+ * s) into r.  Container checks read what the kernel enforces on each
+ * running process and report where it differs from the record (drift). */
+int audit_run(struct eng *g, struct img_store *s, unsigned scope, struct audit_report *r,
+	      struct brig_err *e);
 
 #endif /* BRIG_AUDIT_H */

@@ -83,6 +83,8 @@ unsigned scan_sniff(const char *path, const char *buf, size_t len)
 		}
 		p += 11;
 	}
+	if (!f && scan_secret_name(path) && scan_high_entropy(buf, len))
+		f |= SCAN_F_ENTROPY;
 	if (!env_name(base_of(path)))
 		return f;
 	for (p = buf; p < end;) {
@@ -169,11 +171,20 @@ static int secret_checks(const struct scan_file *f, const char *abs, struct audi
 			       "pass secrets at run time (--env-file on the host), not in the "
 			       "image",
 			       NULL, e, "environment file with a token, password or secret");
+	bool named = false;
 	for (size_t i = 0; rc == 0 && f->type == 'f' && i < BRIG_ARRAY_SIZE(cred_rules); i++)
-		if (matches(cred_rules[i].pattern, f->path))
+		if (matches(cred_rules[i].pattern, f->path)) {
+			named = true;
 			rc = audit_add(r, cred_rules[i].id, AUDIT_HIGH, abs,
 				       "remove it from the image and revoke what it holds", NULL, e,
 				       "%s", cred_rules[i].what);
+		}
+	/* one finding per secret: the entropy only when nothing else said it */
+	if (rc == 0 && (f->flags & SCAN_F_ENTROPY) && !(f->flags & SCAN_F_ENV_TOKEN) && !named)
+		rc = audit_add(r, "scan.high-entropy", AUDIT_HIGH, abs,
+			       "do not bake secrets into images: pass them at run time (a secret, "
+			       "a volume or --env-file), and revoke this one",
+			       NULL, e, "a high-entropy string in a file named like a secret");
 	return rc;
 }
 

@@ -19,6 +19,7 @@ void scan_fs_clear(struct scan_fs *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		free(fs->v[i].path);
+		free(fs->v[i].link);
 		free(fs->v[i].data);
 	}
 	free(fs->v);
@@ -158,9 +159,20 @@ static int visit(void *arg, const struct img_layer_entry *ent, struct brig_err *
 	if (r < 0)
 		return r;
 	struct scan_file *f = &fs->v[fs->n];
-	*f = (struct scan_file){ .type = ent->type, .mode = ent->mode, .size = ent->size };
+	*f = (struct scan_file){ .type = ent->type,
+				 .mode = ent->mode,
+				 .uid = ent->uid,
+				 .gid = ent->gid,
+				 .size = ent->size };
 	if (!(f->path = strdup(ent->path)))
 		return brig_err_oom(e);
+	char link[PATH_MAX];
+	if (ent->type == 'h' && ent->link &&
+	    (brig_path_clean(ent->link, BRIG_PATH_CLAMP, link, sizeof(link)) < 0 ||
+	     !(f->link = strdup(link)))) {
+		free(f->path);
+		return brig_err_set(e, -EINVAL, "/%s: bad hard link target", ent->path);
+	}
 	fs->layer_of[fs->n] = fs->layer;
 	fs->n++;
 	if ((r = file_data(ent, f, e)) < 0)

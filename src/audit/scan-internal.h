@@ -12,6 +12,7 @@
 enum {
 	SCAN_F_PEM_KEY = 1 << 0, /* a PEM private key block */
 	SCAN_F_ENV_TOKEN = 1 << 1, /* NAME=value with a secret-like name */
+	SCAN_F_ENTROPY = 1 << 2, /* a high-entropy string, the file named like a secret */
 };
 
 /* One path of the image's merged filesystem (the last layer that gave it). */
@@ -19,8 +20,11 @@ struct scan_file {
 	char *path; /* relative, cleaned */
 	char type; /* as struct img_layer_entry */
 	mode_t mode;
+	uid_t uid;
+	gid_t gid;
 	uint64_t size;
 	unsigned flags;
+	char *link; /* a hard link's target (for --defang), else NULL */
 	char *data; /* kept for package databases and os-release only */
 	size_t len;
 	bool gone; /* removed by a later layer */
@@ -47,6 +51,10 @@ int scan_files(const struct scan_fs *fs, struct audit_report *r, struct brig_err
 /* Which files' contents are kept / sniffed (files.c). */
 bool scan_keep_data(const char *path, size_t *max);
 unsigned scan_sniff(const char *path, const char *buf, size_t len);
+/* entropy.c: a name that says secret, token, password...; a random-looking
+ * string in buf. */
+bool scan_secret_name(const char *path);
+bool scan_high_entropy(const char *buf, size_t len);
 
 /* Installed packages (pkgdb.c). */
 struct scan_pkg {

@@ -305,6 +305,7 @@ int brig_cmd_import(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_history(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_scan(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_audit(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_tag(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rmi(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv);

@@ -21,6 +21,20 @@ static int setup_output(struct opt *o, struct audit_output *out, struct brig_err
 	return r;
 }
 
+/* --defang NAME: the new image, said on stderr (stdout is the report). */
+static int defang(struct img_store *s, const struct img_descriptor *md, const char *ref,
+		  struct brig_err *e)
+{
+	char id[IMG_DIGEST_SIZE];
+	size_t n = 0;
+	int r = audit_defang_image(s, md, ref, id, &n, e);
+	if (r < 0)
+		return brig_err_wrap(e, "--defang %s", ref);
+	_cleanup_free_ char *safe = brig_term_escape(ref, strlen(ref));
+	fprintf(stderr, "brig scan: %s (%s): %zu path(s) defanged\n", safe ? safe : "", id, n);
+	return 0;
+}
+
 static int scan(const struct brig_global *g, const char *image, struct opt *o, struct brig_err *e)
 {
 	struct audit_output out;
@@ -39,6 +53,8 @@ static int scan(const struct brig_global *g, const char *image, struct opt *o, s
 		r = img_store_select_manifest(s, &d, brig_host_arch(), "linux", NULL, &md, e);
 	if (r == 0)
 		r = audit_scan_image(s, &md, &so, &rep, &sbom, e);
+	if (r == 0 && opts_find(o, "defang")->value)
+		r = defang(s, &md, opts_find(o, "defang")->value, e);
 	if (r == 0 && sbom) {
 		if (json_dumpf(sbom, stdout, JSON_ENSURE_ASCII | JSON_INDENT(2)) < 0 ||
 		    fputc('\n', stdout) == EOF || fflush(stdout) == EOF)
@@ -64,6 +80,9 @@ int brig_cmd_scan(const struct brig_global *g, int argc, char **argv)
 		OPT_MULTI("skip", 0, "ID", "leave out findings with this id (repeatable)"),
 		OPT_VALUE("sbom", 0, "FORMAT",
 			  "print the packages found as spdx-json or cyclonedx-json instead"),
+		OPT_VALUE("defang", 0, "NAME[:TAG]",
+			  "also write a new image NAME without the setuid, setgid and "
+			  "others-write bits"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

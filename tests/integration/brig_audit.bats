@@ -1,0 +1,289 @@
+#!/usr/bin/env bats
+# brig audit (issue 15, docs/audit.md): containers started with each
+# weakened flag show up with the right id, read from the kernel; a limit
+# changed behind brig's back (the test writes the cgroup file) is drift;
+# a default container has no high finding; engine checks from a config
+# written by the test; host sysctl checks agree with /proc/sys; images;
+# exit statuses, --skip, --fail-on, JSON and SARIF.
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/brig
+
+BRIG_TIMEOUT=120
+
+# A setuid file in the image, for the image checks.
+plant() { install -m 4755 "$1/bin/busybox" "$1/bin/suid-tool"; }
+
+setup_file() { brig_image_tar plant; }
+
+setup() { brig_setup bb:1; }
+
+teardown() { brig_teardown; }
+
+# ids_of NAME: "ID SEVERITY" of each finding whose target names container NAME.
+ids_of() {
+	jq -r --arg n "container $1 (" \
+		'.Findings[] | select(.Target | startswith($n)) | .Id + " " + .Severity' \
+		<<<"$output"
+}
+
+start() { # NAME FLAGS...
+	local name=$1
+	shift
+	run brig run -d --name "$name" "$@" bb:1 sleep 1000
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
+audit_json() { # ARGS...
+	run brig audit containers --format json "$@"
+	[ "$status" -le 1 ] || { echo "$output" >&2; false; }
+}
+
+@test "audit: a default container has no finding at all, high or otherwise" {
+	start plain
+	run brig audit containers --fail-on high
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	audit_json
+	run ids_of plain
+	[ -z "$output" ] || { echo "unexpected: $output" >&2; false; }
+}
+
+@test "audit: each weakened flag is reported with its id, from the kernel" {
+	start priv --privileged
+	start cap --cap-add SYS_ADMIN
+	start hnet --network host
+	start hroot -v /:/host
+	start nosc --security-opt seccomp=unconfined
+	start nnp --security-opt no-new-privileges=false
+	start rw --read-write
+	start nopids --pids-limit -1
+	start uhost --userns=host
+	audit_json
+	local got=$output
+	local want=("priv 5.4 critical" "priv 5.21 high" "cap 5.3 high" "hnet 5.9 high"
+		"hroot 5.5 critical" "nosc 5.21 high" "nnp 5.25 medium" "rw 5.12 low"
+		"nopids 5.28 medium" "uhost brig.ctr.host-root high" "uhost 5.30 medium")
+	local w name rest
+	for w in "${want[@]}"; do
+		name=${w%% *} rest=${w#* }
+		output=$got
+		run ids_of "$name"
+		[[ $'\n'$output$'\n' == *$'\n'"$rest"$'\n'* ]] || {
+			echo "$name: wanted '$rest', got: $output" >&2
+			false
+		}
+	done
+	output=$got
+	run jq -r '.Findings[] | select(.Id == "5.9") | .Message' <<<"$got"
+	[[ $output == *"(kernel)"* ]] || { echo "5.9 not from the kernel: $output" >&2; false; }
+}
+
+@test "audit: a stopped container is checked from its record" {
+	run brig create --name stopped --privileged --pids-limit -1 bb:1 true
+	[ "$status" -eq 0 ] || false
+	audit_json
+	run jq -r '.Findings[] | select(.Target | startswith("container stopped (")) | .Id + " " + .Message' <<<"$output"
+	[[ $output == *"5.4 runs --privileged"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"5.28 no pids limit (record)"* ]] || { echo "$output" >&2; false; }
+}
+
+# cgfile NAME CONTROLLER FILE: the container's cgroup file of a v1
+# controller, from its init's /proc/PID/cgroup; empty when there is none.
+cgfile() {
+	local pid path
+	pid=$(field "$1" '{{.State.Pid}}') || return 1
+	path=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$pid/cgroup")
+	[ -n "$path" ] && [ -f "/sys/fs/cgroup/$2$path/$3" ] && echo "/sys/fs/cgroup/$2$path/$3"
+}
+
+@test "audit: a pids limit removed behind brig's back is high drift" {
+	start drift
+	local f
+	f=$(cgfile drift pids pids.max) || skip "no v1 pids controller for the container on this host"
+	audit_json
+	run ids_of drift
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	echo max >"$f"
+	audit_json
+	local got=$output
+	run ids_of drift
+	[[ $output == *"brig.drift.limit high"* ]] || { echo "$output" >&2; false; }
+	run jq -r '.Findings[] | select(.Id == "brig.drift.limit") | .Message' <<<"$got"
+	[ "$output" = "pids limit: the record says 1024, the kernel enforces unlimited" ] || false
+}
+
+@test "audit: a memory limit lowered behind brig's back is low drift" {
+	start mdrift
+	local f
+	f=$(cgfile mdrift memory memory.limit_in_bytes) ||
+		skip "no v1 memory controller for the container on this host"
+	echo 536870912 >"$f"
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.limit") | .Severity + " " + .Message' <<<"$output"
+	[ "$output" = "low memory limit: the record says 1073741824, the kernel enforces 536870912" ] || false
+}
+
+@test "audit: exit statuses, --fail-on, --skip, bad arguments" {
+	start priv --privileged
+	run brig audit containers --fail-on critical
+	[ "$status" -eq 1 ] || false
+	run brig audit containers --fail-on critical --skip 5.4
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	run brig audit containers --format json --skip 5.4 --skip 5.3 --skip 5.21
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	run brig audit nowhere
+	[ "$status" -eq 2 ] || false
+	[[ $output == *"unknown scope 'nowhere'"* ]] || false
+	run brig audit containers --format yaml
+	[ "$status" -eq 2 ] || false
+}
+
+@test "audit: SARIF 2.1.0 output" {
+	start priv --privileged
+	run brig audit containers --format sarif
+	[ "$status" -eq 1 ] || false
+	run jq -r '.version + " " + (.runs[0].results | map(.ruleId) | unique | join(","))' <<<"$output"
+	[ "$output" = "2.1.0 5.21,5.3,5.4" ] || false
+}
+
+@test "audit engine: a weakened brig.conf is reported" {
+	local conf=$BATS_TEST_TMPDIR/brig.conf
+	printf '{"userns": "host", "content-trust": false, "no-new-privileges": false, "default-pids-limit": -1}\n' >"$conf"
+	chmod 0664 "$conf"
+	BRIG_CONFIG=$conf
+	run brig audit engine --format json
+	[ "$status" -eq 1 ] || { echo "$output" >&2; false; }
+	run jq -r '.Findings[].Id' <<<"$output"
+	local id
+	for id in 2.8 4.5 2.18 brig.engine.pids 3.18; do
+		[[ $'\n'$output$'\n' == *$'\n'$id$'\n'* ]] || { echo "no $id in: $output" >&2; false; }
+	done
+}
+
+@test "audit host: sysctl findings agree with /proc/sys" {
+	run brig audit host --format json
+	[ "$status" -le 1 ] || { echo "$output" >&2; false; }
+	local got=$output s v
+	for s in kernel/kptr_restrict kernel/dmesg_restrict fs/protected_symlinks fs/protected_hardlinks; do
+		[ -r "/proc/sys/$s" ] || continue
+		v=$(cat "/proc/sys/$s")
+		run jq -r --arg t "/proc/sys/$s" '.Findings[] | select(.Target == $t) | .Id' <<<"$got"
+		if [ "$v" -ge 1 ]; then
+			[ -z "$output" ] || { echo "$s is $v, yet: $output" >&2; false; }
+		else
+			[ "$output" = "brig.host.sysctl.${s#*/}" ] || { echo "$s is $v: '$output'" >&2; false; }
+		fi
+	done
+}
+
+@test "audit images: no USER and a setuid file, named by image and path" {
+	run brig audit images --format json
+	[ "$status" -eq 1 ] || { echo "$output" >&2; false; }
+	run jq -r '.Findings[] | .Id + " " + .Target' <<<"$output"
+	[[ $output == *"4.1 docker.io/library/bb:1"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"scan.setuid docker.io/library/bb:1:/bin/suid-tool"* ]] || { echo "$output" >&2; false; }
+}
+
+# inject PID SRC DST: bind the host's SRC over DST (an existing directory)
+# in the mount namespace of PID, behind brig's back: a clone of SRC made
+# here (open_tree), moved there after setns (move_mount).  Exit 3 when
+# the kernel has no open_tree.
+inject() {
+	python3 - "$@" <<-'PY'
+		import ctypes, errno, os, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		pid, src, dst = sys.argv[1:4]
+		tree = libc.syscall(428, -100, src.encode(), 1 | 0o2000000)  # OPEN_TREE_CLONE|CLOEXEC
+		if tree < 0:
+		    e = ctypes.get_errno()
+		    sys.exit(3 if e == errno.ENOSYS else "open_tree: " + os.strerror(e))
+		ns = os.open("/proc/%s/ns/mnt" % pid, os.O_RDONLY)
+		if libc.setns(ns, 0x00020000) != 0:
+		    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+		if libc.syscall(429, tree, b"", -100, dst.encode(), 4) != 0:  # MOVE_MOUNT_F_EMPTY_PATH
+		    sys.exit("move_mount: " + os.strerror(ctypes.get_errno()))
+	PY
+}
+
+@test "audit: a host path mounted into a running container behind brig's back is drift" {
+	start inj
+	start bound -v /etc:/hostetc:ro
+	audit_json
+	run ids_of inj
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	local pid
+	pid=$(field inj '{{.State.Pid}}')
+	run inject "$pid" /etc /home
+	[ "$status" -ne 3 ] || skip "the kernel has no open_tree/move_mount"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	run inject "$pid" / /root
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	audit_json
+	local got=$output
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount") | .Severity + " " + .Target + " " + .Message' <<<"$got"
+	[[ $output == *"critical container inj ("*"the kernel shows / mounted at /root; the record has no such mount"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"high container inj ("*"the kernel shows /etc mounted at /home; the record has no such mount"* ]] || { echo "$output" >&2; false; }
+	[ "$(wc -l <<<"$output")" -eq 2 ] || { echo "more than the two: $output" >&2; false; }
+	output=$got
+	run ids_of bound
+	[ "$output" = "5.5 high" ] || { echo "bound: $output" >&2; false; }
+}
+
+# join CGROUP_LINES PID: move PID into each cgroup named by the lines of a
+# /proc/PID/cgroup (v1 controllers and the v2 hierarchy, where mounted).
+join_cgroups() {
+	local line ctrls path dir n=0
+	while IFS=: read -r _ ctrls path; do
+		if [ -z "$ctrls" ]; then
+			dir=/sys/fs/cgroup/unified$path
+			[ -d "$dir" ] || dir=/sys/fs/cgroup$path
+		else
+			dir=/sys/fs/cgroup/${ctrls#name=}$path
+		fi
+		[ -f "$dir/cgroup.procs" ] || continue
+		echo "$2" >"$dir/cgroup.procs" && n=$((n + 1))
+	done <<<"$1"
+	[ "$n" -gt 0 ]
+}
+
+@test "audit: a host process slipped into a container's cgroups is drift" {
+	start victim
+	local pid cg
+	pid=$(field victim '{{.State.Pid}}')
+	cg=$(cat "/proc/$pid/cgroup")
+	sleep 1000 &
+	local intruder=$!
+	run join_cgroups "$cg" "$intruder"
+	if [ "$status" -ne 0 ]; then
+		kill "$intruder"
+		skip "no cgroup of the container could be joined on this host"
+	fi
+	run brig top victim
+	[[ $output == *"$intruder"* ]] || { kill "$intruder"; skip "brig top does not list a joined process here"; }
+	audit_json
+	local got=$output
+	kill "$intruder"
+	wait "$intruder" || true
+	output=$got
+	run ids_of victim
+	[[ $output == *"brig.drift.userns critical"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"brig.drift.namespace high"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"brig.ctr.host-root high"* ]] || { echo "$output" >&2; false; }
+}
+
+@test "audit: a writable mount stacked over a read-only volume behind brig's back is drift" {
+	start rovol -v /etc:/hostetc:ro
+	audit_json
+	run ids_of rovol
+	[ "$output" = "5.5 high" ] || { echo "before: $output" >&2; false; }
+	local pid
+	pid=$(field rovol '{{.State.Pid}}')
+	run inject "$pid" /etc /hostetc
+	[ "$status" -ne 3 ] || skip "the kernel has no open_tree/move_mount"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount-flags") | .Message' <<<"$output"
+	[[ $output == *"/hostetc: the record mounts it ro; the kernel's mount is not ("* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"/hostetc: the record mounts it nosuid; the kernel's mount is not ("* ]] || { echo "$output" >&2; false; }
+}
