@@ -277,7 +277,9 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 		 (r = eng_record_write(mk->ctrfd, &rec, e)) == 0 &&
 		 renameat(g->ctrsfd, mk->tmp, g->ctrsfd, mk->id) < 0)
 		r = brig_err_sys(e, errno, "renaming %s into place", mk->tmp);
-	if (r == 0 && fsync(g->ctrsfd) < 0)
+	/* A --rm container is not made durable: a crash should not bring it
+	 * back, and its fsyncs were a good part of run's time. */
+	if (r == 0 && !o->auto_remove && fsync(g->ctrsfd) < 0)
 		r = brig_err_sys(e, errno, "syncing %s/containers", g->root);
 	if (r < 0)
 		eng_name_release(g, name, mk->id);

@@ -414,7 +414,10 @@ int eng_record_write(int dirfd, struct eng_record *rec, struct brig_err *e)
 	_cleanup_free_ char *text = json_dumps(rec->doc, JSON_INDENT(1) | JSON_SORT_KEYS);
 	if (!text)
 		return brig_err_oom(e);
-	return brig_atomic_write(dirfd, ENG_RECORD, text, strlen(text), 0600, e);
+	/* Atomic always; durable unless the container is --rm (lifecycle.c's
+	 * publish says why). */
+	return brig_atomic_replace(dirfd, ENG_RECORD, text, strlen(text), 0600, !rec->auto_remove,
+				   e);
 }
 
 int eng_record_update(struct eng *g, const char *id,

@@ -329,7 +329,7 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 					    "org.opencontainers.image.ref.name", o->image));
 	if ((r = fill_process(&b, o, cwd, e)) < 0 ||
 	    (r = eng_net_files(g, eng_net_of(o), ctrfd, ctrdir, hostname,
-			       json_object_get(b.spec, "mounts"), ro, e)) < 0 ||
+			       json_object_get(b.spec, "mounts"), ro, !o->auto_remove, e)) < 0 ||
 	    (r = apply_flags(g, o->flags, layers, id, &b, e)) < 0 ||
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
 	    (r = eng_userns_spec(b.spec, u, e)) < 0 || (r = idmap_volumes(g, b.spec, u, e)) < 0 ||

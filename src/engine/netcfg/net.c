@@ -104,7 +104,7 @@ static char *host_file(const char *path)
 }
 
 int eng_net_files(struct eng *g, const struct eng_netcfg *n, int ctrfd, const char *ctrdir,
-		  const char *hostname, json_t *mounts, bool ro, struct brig_err *e)
+		  const char *hostname, json_t *mounts, bool ro, bool durable, struct brig_err *e)
 {
 	if (n->mode == ENG_NET_CONTAINER) { /* the other container's files */
 		char id[ENG_ID_LEN + 1], dir[PATH_MAX];
@@ -123,9 +123,11 @@ int eng_net_files(struct eng *g, const struct eng_netcfg *n, int ctrfd, const ch
 		return r;
 	if (asprintf(&name, "%s\n", hostname) < 0)
 		return brig_err_oom(e);
-	if ((r = brig_atomic_write(ctrfd, "hosts", hosts, strlen(hosts), 0644, e)) < 0 ||
-	    (r = brig_atomic_write(ctrfd, "hostname", name, strlen(name), 0644, e)) < 0 ||
-	    (r = brig_atomic_write(ctrfd, "resolv.conf", resolv, strlen(resolv), 0644, e)) < 0)
+	if ((r = brig_atomic_replace(ctrfd, "hosts", hosts, strlen(hosts), 0644, durable, e)) < 0 ||
+	    (r = brig_atomic_replace(ctrfd, "hostname", name, strlen(name), 0644, durable, e)) <
+		    0 ||
+	    (r = brig_atomic_replace(ctrfd, "resolv.conf", resolv, strlen(resolv), 0644, durable,
+				     e)) < 0)
 		return r;
 	return bind_all(ctrdir, mounts, ro, e);
 }
