@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brig: the docker-like command line, and its one command table. */
 #include "cli/brig/brig-internal.h"
+#include "cli/docker_missing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +73,7 @@ static const struct brig_command image_cmds[] = {
 static const struct brig_command system_cmds[] = {
 	CMD("check", brig_cmd_system_check, "verify every blob and name of the store (--repair)"),
 	CMD("df", brig_cmd_system_df, "what the store holds and what could be reclaimed"),
+	CMD("events", brig_cmd_events, "what happens to containers (as brig events)"),
 	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features"),
 	CMD("prune", brig_cmd_system_prune,
 	    "remove stopped containers, dangling images, unused blobs (asks; -f: not)"),
@@ -291,7 +293,11 @@ static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
 	const struct brig_command *c = brig_command_lookup(commands, w);
 	*rc = BRIG_EXIT_FAIL;
 	if (!c) {
-		fprintf(stderr, "brig: '%s' is not a brig command; see 'brig --help'\n", w);
+		if (docker_missing_command(w))
+			fprintf(stderr, "brig: Docker's command '%s' does not exist in brig yet\n",
+				w);
+		else
+			fprintf(stderr, "brig: '%s' is not a brig command; see 'brig --help'\n", w);
 		return NULL;
 	}
 	if (!c->sub) {
@@ -307,8 +313,13 @@ static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
 	}
 	const struct brig_command *sub = brig_command_lookup(c->sub, s);
 	if (!sub) {
-		fprintf(stderr, "brig: '%s %s' is not a brig command; see 'brig %s --help'\n", w, s,
-			w);
+		snprintf(invoked, sizeof(invoked), "%s %s", w, s);
+		if (docker_missing_command(invoked))
+			fprintf(stderr, "brig: Docker's command '%s' does not exist in brig yet\n",
+				invoked);
+		else
+			fprintf(stderr, "brig: '%s' is not a brig command; see 'brig %s --help'\n",
+				invoked, w);
 		return NULL;
 	}
 	(*argc)--;
