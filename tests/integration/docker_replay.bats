@@ -44,7 +44,13 @@ setup() {
 	chmod +x "$BATS_TEST_TMPDIR/bin/docker"
 }
 
-teardown() { brig_teardown; }
+# The networks' bridges and nft rules are the host's: removed even when a
+# line failed before its own network rm or prune.
+teardown() {
+	brig_teardown
+	brig network prune -f >/dev/null 2>&1 || true
+	rm -rf /tmp/replay-pwd /tmp/app_logs # the reference's paths, as written
+}
 
 # replay FILE: every line of docker_replay/FILE; prints each failure and
 # fails when there was one.
@@ -81,6 +87,11 @@ verdict() {
 	esac
 }
 
+# The -p lines publish through pasta (passt).
+needs_pasta() {
+	command -v pasta >/dev/null || skip "pasta (passt) is not installed: the -p lines need it"
+}
+
 matches() { [ "$1" = - ] || grep -Eq -- "$1" "$2"; }
 
 @test "replay: at least 150 Docker command lines in the data" {
@@ -97,10 +108,12 @@ matches() { [ "$1" = - ] || grep -Eq -- "$1" "$2"; }
 }
 
 @test "replay: docker container commands (run, create, ps, logs, exec, stop, ...)" {
+	needs_pasta
 	replay containers.txt
 }
 
 @test "replay: docker container commands on a running container (inspect, top, cp, ...)" {
+	needs_pasta
 	replay running.txt
 }
 
