@@ -80,7 +80,6 @@ static const struct missing_opts missing_opts[] = {
 	{ "push|image push", "platform" },
 	{ "cp", "q=quiet quiet" },
 	{ "update", "kernel-memory" },
-	{ "version", "f=format format" },
 	{ "system df", "v=verbose verbose" },
 	{ "network ls|network list", "no-trunc" },
 	{ "network inspect", "v=verbose verbose" },

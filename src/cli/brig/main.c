@@ -367,16 +367,38 @@ static int cmd_help(const struct brig_global *g, int argc, char **argv)
 	return c->fn(g, 1, help);
 }
 
+/* --format over Docker's {Client, Server}: brig has no daemon, so the
+ * engine ("Server") is this same program. */
+static int version_format(const char *format)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	json_t *side = json_pack("{s:s,s:s}", "Version", BRIG_VERSION, "Os", "linux");
+	_cleanup_json_ json_t *v = side ? json_pack("{s:O,s:o}", "Client", side, "Server", side)
+					: NULL;
+	_cleanup_json_ json_t *arr = v ? json_pack("[O]", v) : NULL;
+	int r = !arr                          ? brig_err_oom(&e)
+		: strcmp(format, "json") == 0 ? brig_print_json_lines(arr, JSON_SORT_KEYS, &e)
+					      : brig_print_template(format, arr, &e);
+	return r < 0 ? brig_fail(&e) : 0;
+}
+
 static int cmd_version(const struct brig_global *g, int argc, char **argv)
 {
 	(void)g;
-	struct opt o[] = { { 0 } };
+	struct opt o[] = { OPT_VALUE("format", 'f', "FORMAT",
+				     "json, or a Go template over {Client, Server}{Version, Os}"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
 	int p = brig_parse("version", "", o, argc, argv, &pos, &npos, 0, 0);
-	if (p > 0)
+	const char *format = opts_find(o, "format")->value;
+	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
+	if (p > 0 && format)
+		rc = version_format(format);
+	else if (p > 0)
 		printf("brig version %s\n", BRIG_VERSION);
-	return p < 0 ? BRIG_EXIT_FAIL : 0;
+	opts_free(o);
+	return rc;
 }
 
 /* The default store root; NULL (after a message) when there is none. */
