@@ -7,6 +7,8 @@
 
 #include "cli/opts.h"
 
+#include "cli/docker_missing.h"
+
 struct opt *opts_find(struct opt *opts, const char *name)
 {
 	for (struct opt *o = opts; o && o->name; o++)
@@ -111,7 +113,8 @@ static int short_bundle(const char *prog, struct opt *opts, int argc, char **arg
 	for (const char *p = w + 1; *p; p++) {
 		struct opt *o = find_alias(opts, *p);
 		if (!o) {
-			fprintf(stderr, "%s: unknown option -%c in %s\n", prog, *p, w);
+			if (!docker_missing_option_say(prog, p, 1))
+				fprintf(stderr, "%s: unknown option -%c in %s\n", prog, *p, w);
 			return -1;
 		}
 		if (o->kind == OPT_BOOL) {
@@ -164,6 +167,8 @@ static size_t distance(const char *a, const char *b, size_t blen)
 static void unknown_option(const char *prog, const struct opt *opts, const char *w,
 			   const char *name, size_t len)
 {
+	if (docker_missing_option_say(prog, name, len))
+		return;
 	const struct opt *best = NULL;
 	size_t bestd = len <= 3 ? 1 : 2;
 	for (const struct opt *o = opts; o->name; o++) {

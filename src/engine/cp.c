@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +63,44 @@ static void tmp_name(struct cp_ctx *c, char buf[64])
 	(void)snprintf(buf, 64, ".brig-cp-%d-%u", (int)getpid(), c->seq++);
 }
 
+enum cp_kind { CP_FILE, CP_DIR, CP_LINK, CP_RENAME };
+
+/* Makes tmp in dir: a file (returns its fd), a directory, a symlink to
+ * target, or renames tmp to target.  A file system mounted in the
+ * container's user namespace (its tmpfs /tmp, /run, /dev/shm) takes no new
+ * name from a caller whose fsuid it cannot map: as our fsuid 0 that fails
+ * with EOVERFLOW.  Then it is done once more as the container's root
+ * (fsuid/fsgid, this thread only); finish() gives the owner. */
+static int ctr_name(const struct cp_ctx *c, enum cp_kind k, int dir, const char *tmp,
+		    const char *target)
+{
+	int r = -1;
+	for (int pass = 0; pass < 2; pass++) {
+		uid_t ouid = (uid_t)-1;
+		gid_t ogid = (gid_t)-1;
+		if (pass == 1) {
+			ouid = (uid_t)setfsuid(c->u->uid);
+			ogid = (gid_t)setfsgid(c->u->gid);
+		}
+		r = k == CP_FILE
+			? BRIG_RETRY(openat(dir, tmp,
+					    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					    0600))
+			: k == CP_DIR  ? mkdirat(dir, tmp, 0700)
+			: k == CP_LINK ? symlinkat(target, dir, tmp)
+				       : renameat(dir, tmp, dir, target);
+		int err = errno;
+		if (pass == 1) {
+			(void)setfsuid(ouid);
+			(void)setfsgid(ogid);
+		}
+		errno = err;
+		if (r >= 0 || err != EOVERFLOW || !c->u->enabled)
+			break;
+	}
+	return r;
+}
+
 /* Owner, mode and times of what was written at tmp in dir, then renamed to
  * name. */
 static int finish(struct cp_ctx *c, int dir, const char *tmp, const char *name,
@@ -73,7 +112,8 @@ static int finish(struct cp_ctx *c, int dir, const char *tmp, const char *name,
 	struct timespec ts[2] = { st->st_atim, st->st_mtim };
 	if ((uid != (uid_t)-1 && fchownat(dir, tmp, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) ||
 	    (!S_ISLNK(st->st_mode) && fchmodat(dir, tmp, st->st_mode & 07777, 0) < 0) ||
-	    utimensat(dir, tmp, ts, AT_SYMLINK_NOFOLLOW) < 0 || renameat(dir, tmp, dir, name) < 0) {
+	    utimensat(dir, tmp, ts, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    ctr_name(c, CP_RENAME, dir, tmp, name) < 0) {
 		int r = brig_err_sys(c->e, errno, "writing '%s'", name);
 		(void)unlinkat(dir, tmp, S_ISDIR(st->st_mode) ? AT_REMOVEDIR : 0);
 		return r;
@@ -106,8 +146,7 @@ static int copy_file(struct cp_ctx *c, int src, const struct stat *st, int dir, 
 	if (in < 0)
 		return brig_err_sys(c->e, errno, "opening '%s'", name);
 	tmp_name(c, tmp);
-	_cleanup_close_ int out = BRIG_RETRY(
-		openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+	_cleanup_close_ int out = ctr_name(c, CP_FILE, dir, tmp, NULL);
 	if (out < 0)
 		return brig_err_sys(c->e, errno, "creating '%s'", name);
 	int r = copy_data(c, in, out, name);
@@ -126,7 +165,7 @@ static int copy_link(struct cp_ctx *c, int src, const struct stat *st, int dir, 
 		return brig_err_sys(c->e, n < 0 ? errno : ENAMETOOLONG, "reading link '%s'", name);
 	target[n] = '\0';
 	tmp_name(c, tmp);
-	if (symlinkat(target, dir, tmp) < 0)
+	if (ctr_name(c, CP_LINK, dir, tmp, target) < 0)
 		return brig_err_sys(c->e, errno, "creating link '%s'", name);
 	return finish(c, dir, tmp, name, st);
 }
@@ -184,7 +223,7 @@ static int copy_dir(struct cp_ctx *c, int src, const struct stat *st, int dir, c
 		return brig_err_sys(c->e, errno, "opening '%s'", name);
 	char tmp[64];
 	tmp_name(c, tmp);
-	if (mkdirat(dir, tmp, 0700) < 0)
+	if (ctr_name(c, CP_DIR, dir, tmp, NULL) < 0)
 		return brig_err_sys(c->e, errno, "creating '%s'", name);
 	dd = BRIG_RETRY(openat(dir, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	int r = dd < 0 ? brig_err_sys(c->e, errno, "opening '%s'", name)

@@ -160,6 +160,22 @@ static int log_config(struct eng *g, const struct eng_create_opts *o, json_t **o
 	return *out ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 }
 
+/* Docker's ResolvConfPath, HostnamePath and HostsPath: the files netcfg
+ * writes in the container's directory and binds over /etc. */
+static int add_etc_paths(json_t *doc, const char *ctrdir)
+{
+	static const char *const files[][2] = { { "ResolvConfPath", "resolv.conf" },
+						{ "HostnamePath", "hostname" },
+						{ "HostsPath", "hosts" } };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(files); i++) {
+		char path[PATH_MAX + 16];
+		(void)snprintf(path, sizeof(path), "%s/%s", ctrdir, files[i][1]);
+		if (json_object_set_new(doc, files[i][0], json_string(path)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			    const struct eng_image *im, struct making *mk, const char *name)
 {
@@ -208,7 +224,7 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 		log, "Mounts", mk->volumes, "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers",
 		mk->layers, "ManifestDigest", im->manifest_digest, "Security", mk->security,
 		"Userns", userns, "Effective", eng_effective(mk->spec, mk->security, userns));
-	if (doc && eng_net_merge(doc, mk->net) < 0) {
+	if (doc && (add_etc_paths(doc, mk->ctrdir) < 0 || eng_net_merge(doc, mk->net) < 0)) {
 		json_decref(doc);
 		return NULL;
 	}

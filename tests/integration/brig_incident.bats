@@ -193,6 +193,31 @@ make_changes() {
 	[[ "$output" == *"root filesystem is read-only"* ]] || false
 }
 
+@test "cp into the container's own tmpfs (/tmp, /dev/shm): files, trees, links, -a owners" {
+	# These file systems belong to the container's user namespace: a name
+	# made there as host root (unmapped) failed with EOVERFLOW.
+	run brig run -d --read-write --name k4 bb:1 sleep 1000
+	[ "$status" -eq 0 ] || false
+	local d=$BATS_TEST_TMPDIR
+	mkdir -p "$d/tree/sub"
+	echo one >"$d/tree/sub/f"
+	ln -s f "$d/tree/sub/l"
+	run brig cp "$d/tree/sub/f" k4:/tmp
+	[ "$status" -eq 0 ] || false
+	run brig cp "$d/tree" k4:/dev/shm/
+	[ "$status" -eq 0 ] || false
+	chown 5:6 "$d/tree/sub/f"
+	run brig cp -a "$d/tree/sub/f" k4:/tmp/owned
+	[ "$status" -eq 0 ] || false
+	run brig exec k4 sh -c 'cat /tmp/f /dev/shm/tree/sub/f; readlink /dev/shm/tree/sub/l;
+		stat -c %u:%g /tmp/f /tmp/owned'
+	[ "$output" = $'one\none\nf\n0:0\n5:6' ] || false
+	run bash -c "tar -C '$d/tree' -c sub | '$BRIG' --root '$ROOT' cp - k4:/tmp"
+	[ "$status" -eq 0 ] || false
+	run brig exec k4 cat /tmp/sub/f
+	[ "$output" = one ] || false
+}
+
 @test "cp with -: a tar of the source out, a tar into a directory in" {
 	run brig run -d --read-write --name k2 bb:1 sleep 1000
 	run brig exec k2 sh -c 'mkdir -p /x/y && echo 1 >/x/y/z && chown 7:7 /x/y/z && ln -s /etc/shadow /x/l'

@@ -62,12 +62,18 @@ int brig_cmd_import(const struct brig_global *g, int argc, char **argv)
 	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = brig_parse("import", "FILE|- NAME[:TAG]", o, argc, argv, &pos, &npos, 2, 2);
+	int p = brig_parse("import", "FILE|- NAME[:TAG]", o, argc, argv, &pos, &npos, 1, 2);
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_json_ json_t *cfg = p > 0 ? make_cfg(&o[0], &e) : NULL;
 	opts_free(o);
 	if (p <= 0)
 		return p < 0 ? BRIG_EXIT_FAIL : 0;
+	if (npos < 2) { /* Docker makes an untagged image */
+		fprintf(stderr,
+			"brig import: an import without a NAME (an untagged image) does "
+			"not exist in brig yet\n");
+		return BRIG_EXIT_FAIL;
+	}
 	char id[IMG_DIGEST_SIZE];
 	if (!cfg || do_import(g, pos[0], pos[1], cfg, id, &e) < 0) {
 		brig_err_wrap(&e, "import");

@@ -30,12 +30,36 @@ static int inspect_one(struct eng *eng, enum inspect_type type, const char *what
 	return r;
 }
 
+/* --type volume|network: that group's inspect, with the same names and
+ * --format (Docker's inspect takes every kind of object). */
+static int inspect_other(const struct brig_global *g, const char *t, const char *fmt, char **pos,
+			 size_t npos)
+{
+	_cleanup_free_ char **argv = calloc(npos + 4, sizeof(*argv));
+	if (!argv) {
+		fprintf(stderr, "brig: out of memory\n");
+		return BRIG_EXIT_FAIL;
+	}
+	int n = 0;
+	if (fmt) {
+		argv[n++] = "--format";
+		argv[n++] = (char *)fmt;
+	}
+	argv[n++] = "--";
+	for (size_t i = 0; i < npos; i++)
+		argv[n++] = pos[i];
+	return t[0] == 'v' ? brig_cmd_volume_inspect(g, n, argv)
+			   : brig_cmd_network_inspect(g, n, argv);
+}
+
 static int inspect_main(const struct brig_global *g, const char *name, enum inspect_type type,
 			int argc, char **argv)
 {
 	struct opt o[] = { OPT_VALUE("format", 'f', "FORMAT",
 				     "json, or a Go template applied to each object"),
-			   OPT_VALUE("type", 0, "TYPE", "container or image (default: either)"),
+			   OPT_VALUE("type", 0, "TYPE",
+				     "container, image, volume or network (default: container or "
+				     "image)"),
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
@@ -44,9 +68,15 @@ static int inspect_main(const struct brig_global *g, const char *name, enum insp
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
 	_cleanup_err_ struct brig_err e = { 0 };
 	const char *t = opts_find(o, "type")->value;
+	if (t && (strcmp(t, "volume") == 0 || strcmp(t, "network") == 0)) {
+		int rc = inspect_other(g, t, opts_find(o, "format")->value, pos, npos);
+		opts_free(o);
+		return rc;
+	}
 	if (t && strcmp(t, "container") != 0 && strcmp(t, "image") != 0) {
 		opts_free(o);
-		brig_err_set(&e, -EINVAL, "--type: \"%s\": use container or image", t);
+		brig_err_set(&e, -EINVAL, "--type: \"%s\": use container, image, volume or network",
+			     t);
 		return brig_fail(&e);
 	}
 	if (t)

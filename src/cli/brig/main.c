@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* brig: the docker-like command line, and its one command table. */
 #include "cli/brig/brig-internal.h"
+#include "cli/docker_missing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +73,7 @@ static const struct brig_command image_cmds[] = {
 static const struct brig_command system_cmds[] = {
 	CMD("check", brig_cmd_system_check, "verify every blob and name of the store (--repair)"),
 	CMD("df", brig_cmd_system_df, "what the store holds and what could be reclaimed"),
+	CMD("events", brig_cmd_events, "what happens to containers (as brig events)"),
 	CMD("info", brig_cmd_info, "what brig runs on: paths, driver, cgroups, kernel features"),
 	CMD("prune", brig_cmd_system_prune,
 	    "remove stopped containers, dangling images, unused blobs (asks; -f: not)"),
@@ -296,7 +298,11 @@ static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
 	const struct brig_command *c = brig_command_lookup(commands, w);
 	*rc = BRIG_EXIT_FAIL;
 	if (!c) {
-		fprintf(stderr, "brig: '%s' is not a brig command; see 'brig --help'\n", w);
+		if (docker_missing_command(w))
+			fprintf(stderr, "brig: Docker's command '%s' does not exist in brig yet\n",
+				w);
+		else
+			fprintf(stderr, "brig: '%s' is not a brig command; see 'brig --help'\n", w);
 		return NULL;
 	}
 	if (!c->sub) {
@@ -312,8 +318,13 @@ static const struct brig_command *find_cmd(int *argc, char ***argv, int *rc)
 	}
 	const struct brig_command *sub = brig_command_lookup(c->sub, s);
 	if (!sub) {
-		fprintf(stderr, "brig: '%s %s' is not a brig command; see 'brig %s --help'\n", w, s,
-			w);
+		snprintf(invoked, sizeof(invoked), "%s %s", w, s);
+		if (docker_missing_command(invoked))
+			fprintf(stderr, "brig: Docker's command '%s' does not exist in brig yet\n",
+				invoked);
+		else
+			fprintf(stderr, "brig: '%s' is not a brig command; see 'brig %s --help'\n",
+				invoked, w);
 		return NULL;
 	}
 	(*argc)--;
@@ -361,16 +372,38 @@ static int cmd_help(const struct brig_global *g, int argc, char **argv)
 	return c->fn(g, 1, help);
 }
 
+/* --format over Docker's {Client, Server}: brig has no daemon, so the
+ * engine ("Server") is this same program. */
+static int version_format(const char *format)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	json_t *side = json_pack("{s:s,s:s}", "Version", BRIG_VERSION, "Os", "linux");
+	_cleanup_json_ json_t *v = side ? json_pack("{s:O,s:o}", "Client", side, "Server", side)
+					: NULL;
+	_cleanup_json_ json_t *arr = v ? json_pack("[O]", v) : NULL;
+	int r = !arr                          ? brig_err_oom(&e)
+		: strcmp(format, "json") == 0 ? brig_print_json_lines(arr, JSON_SORT_KEYS, &e)
+					      : brig_print_template(format, arr, &e);
+	return r < 0 ? brig_fail(&e) : 0;
+}
+
 static int cmd_version(const struct brig_global *g, int argc, char **argv)
 {
 	(void)g;
-	struct opt o[] = { { 0 } };
+	struct opt o[] = { OPT_VALUE("format", 'f', "FORMAT",
+				     "json, or a Go template over {Client, Server}{Version, Os}"),
+			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
 	int p = brig_parse("version", "", o, argc, argv, &pos, &npos, 0, 0);
-	if (p > 0)
+	const char *format = opts_find(o, "format")->value;
+	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
+	if (p > 0 && format)
+		rc = version_format(format);
+	else if (p > 0)
 		printf("brig version %s\n", BRIG_VERSION);
-	return p < 0 ? BRIG_EXIT_FAIL : 0;
+	opts_free(o);
+	return rc;
 }
 
 /* The default store root; NULL (after a message) when there is none. */

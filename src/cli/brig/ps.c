@@ -34,6 +34,25 @@ static void status_text(const json_t *st, char buf[128])
 	}
 }
 
+/* s in double quotes, its quotes and backslashes escaped, as Docker shows
+ * a command; s is freed. */
+static char *quoted(char *s)
+{
+	char *q = NULL;
+	size_t len = 0;
+	int r = brig_appendf(&q, &len, "\"");
+	for (const char *p = s; r >= 0 && *p; p++)
+		r = brig_appendf(&q, &len, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p);
+	if (r >= 0)
+		r = brig_appendf(&q, &len, "\"");
+	free(s);
+	if (r < 0) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
 static char *command_text(const json_t *rec, bool no_trunc)
 {
 	char *s = NULL;
@@ -57,7 +76,7 @@ static char *command_text(const json_t *rec, bool no_trunc)
 			return NULL;
 		}
 	}
-	return s;
+	return quoted(s);
 }
 
 /* The rest of Docker's ps fields (docs/output.md): the mounts by volume

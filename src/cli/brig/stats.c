@@ -138,11 +138,13 @@ static int pick(struct eng *eng, char **pos, size_t npos, bool every, struct sam
 	return 0;
 }
 
+/* Docker's columns; brig does not measure network and block I/O yet: "--". */
 static const struct table_col stats_cols[] = {
-	{ "CONTAINER ID", 0 },      { "NAME", 0 },  { "CPU %", 0 },
-	{ "MEM USAGE / LIMIT", 0 }, { "MEM %", 0 }, { "PIDS", 0 },
+	{ "CONTAINER ID", 0 }, { "NAME", 0 },    { "CPU %", 0 },     { "MEM USAGE / LIMIT", 0 },
+	{ "MEM %", 0 },        { "NET I/O", 0 }, { "BLOCK I/O", 0 }, { "PIDS", 0 },
 };
-static const char *const stats_keys[] = { "ID", "Name", "CPUPerc", "MemUsage", "MemPerc", "PIDs" };
+static const char *const stats_keys[] = { "ID",      "Name",  "CPUPerc", "MemUsage",
+					  "MemPerc", "NetIO", "BlockIO", "PIDs" };
 static const struct brig_listing stats_listing = { stats_cols, stats_keys,
 						   BRIG_ARRAY_SIZE(stats_cols), JSON_SORT_KEYS,
 						   NULL };
