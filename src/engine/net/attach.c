@@ -95,7 +95,8 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e)
 			continue;
 		(void)inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		(void)json_object_del(leases, ip);
-		if ((x = net_leases_write(h.fd, h.all[i].id, leases, e)) == 0)
+		if ((x = net_leases_write(h.fd, h.all[i].id, leases, e)) == 0 &&
+		    (x = net_pub_drop(h.fd, h.all[i].id, ctr_id, &changed, e)) == 0)
 			x = unplug(ctr_id, e);
 		changed = true;
 	}
@@ -166,7 +167,8 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 			if ((x = net_live(h.fd, &h.all[j], &live[j], e)) < 0)
 				return x;
 		if ((x = net_host_ensure(&h.all[i], e)) < 0 ||
-		    (x = net_nft_sync(h.all, h.n, live, e)) < 0 ||
+		    (!h.all[i].internal && (x = net_pub_attach(g, &h, i, ctr_id, e)) < 0) ||
+		    (x = net_nft_sync(h.fd, h.all, h.n, live, e)) < 0 ||
 		    (x = plug(&h.all[i], ctr_id, nsfd, a, e)) < 0)
 			return brig_err_wrap(e, "network %s", h.all[i].name);
 	}

@@ -56,4 +56,10 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e);
  * goes away with the container's network namespace. */
 int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err *e);
 
+/* -p/-P on network (at create): it exists and is not internal. */
+int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e);
+/* The container ended: the DNAT rules of its published ports go (they
+ * come back at its next attach).  Errors are warned, not returned. */
+void eng_net_unpublish(struct eng *g, const char *ctr_id);
+
 #endif
