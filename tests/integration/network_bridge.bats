@@ -373,3 +373,39 @@ fetch() {
 	run peer_answers 127.0.0.1:8099
 	[ "$status" -ne 0 ] || false
 }
+
+@test "--ip and --mac-address: the container's eth0 has them; a taken, foreign or bad one is one clear line" {
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	run nbrig run -d --name c1 --network n1 --ip 10.77.0.50 --mac-address 02:42:0a:4d:00:32 img sleep 1000
+	[ "$status" -eq 0 ] || false
+	run nbrig exec c1 ip -o addr show eth0
+	[[ "$output" == *"inet 10.77.0.50/24"* ]] || false
+	run nbrig exec c1 cat /sys/class/net/eth0/address
+	[ "$output" = 02:42:0a:4d:00:32 ] || false
+	run nbrig inspect -f '{{.NetworkSettings.Networks.n1.IPAddress}} {{.NetworkSettings.Networks.n1.MacAddress}} {{.NetworkSettings.Networks.n1.IPAMConfig.IPv4Address}}' c1
+	[ "$output" = "10.77.0.50 02:42:0a:4d:00:32 10.77.0.50" ] || false
+	# the address and MAC come back at a restart
+	nbrig stop -t 1 c1 >/dev/null
+	nbrig start c1 >/dev/null
+	run nbrig exec c1 cat /sys/class/net/eth0/address
+	[ "$output" = 02:42:0a:4d:00:32 ] || false
+	# without --ip: the lowest free address
+	run nbrig run --rm --network n1 img ip -o -4 addr show eth0
+	[[ "$output" == *"10.77.0.2/24"* ]] || false
+	bad() { # WANT ARGS...
+		local want=$1
+		shift
+		run nbrig run --rm "$@" img true
+		[ "$status" -eq 125 ] || return 1
+		[ "$output" = "brig: $want" ] || { echo "got: $output" >&2; return 1; }
+	}
+	c1id=$(nbrig inspect -f '{{.Id}}' c1 | cut -c1-12)
+	bad "--ip 10.77.0.50: in use by container $c1id" --network n1 --ip 10.77.0.50 || false
+	bad "--ip 10.78.0.5: not a host address of network n1 (10.77.0.0/24)" --network n1 --ip 10.78.0.5 || false
+	bad "--ip 10.77.0.255: not a host address of network n1 (10.77.0.0/24)" --network n1 --ip 10.77.0.255 || false
+	bad "--ip 10.77.0.1: the gateway of network n1" --network n1 --ip 10.77.0.1 || false
+	bad '--ip "fd00::5": not an IPv4 address' --network n1 --ip fd00::5 || false
+	bad "--ip and --mac-address need a bridge network (--network NAME)" --ip 10.77.0.9 || false
+	bad '--mac-address "03:42:0a:4d:00:32": not a unicast MAC address (XX:XX:XX:XX:XX:XX, first octet even)' --network n1 --mac-address 03:42:0a:4d:00:32 || false
+	[ "$(nbrig ps -a -q | wc -l)" -eq 1 ] || false
+}

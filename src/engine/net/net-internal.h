@@ -58,10 +58,10 @@ int net_link_index(struct net_nl *nl, const char *name, unsigned *index, struct 
 int net_bridge_add(struct net_nl *nl, const char *name, struct brig_err *e);
 /* Absent is success. */
 int net_link_del(struct net_nl *nl, const char *name, struct brig_err *e);
-/* A veth pair: host in our namespace, peer (named peer) created directly
- * in the namespace of nsfd. */
+/* A veth pair: host in our namespace, peer (named peer, with MAC address
+ * mac unless NULL) created directly in the namespace of nsfd. */
 int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd,
-		 struct brig_err *e);
+		 const uint8_t *mac, struct brig_err *e);
 /* Up, and (master > 0) a port of that bridge. */
 int net_link_up(struct net_nl *nl, unsigned index, unsigned master, struct brig_err *e);
 /* A bridge port that may talk to the bridge only, never to another
@@ -132,6 +132,9 @@ int net_leases_write(int netsfd, const char *id, const json_t *leases, struct br
 /* The lowest free address of r (not the network, gateway or broadcast). */
 int net_ipam_next(const struct net_rec *r, const json_t *leases, struct in_addr *out,
 		  struct brig_err *e);
+/* want (--ip): a host address of r's subnet, not its gateway, not leased. */
+int net_ipam_want(const struct net_rec *r, const json_t *leases, const char *want,
+		  struct in_addr *out, struct brig_err *e);
 /* The address held by ctr in leases, or -ENOENT. */
 int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out);
 
