@@ -109,9 +109,12 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e)
 		if ((x = net_leases_write(h.fd, h.all[i].id, leases, e)) == 0 &&
 		    (x = net_pub_drop(h.fd, h.all[i].id, ctr_id, &changed, e)) == 0)
 			x = unplug(ctr_id, e);
-		changed = true;
+		/* The table depends on leases only through the default
+		 * network's, whose bridge goes with its last container; a
+		 * transaction costs tens of ms, so none when nothing changes. */
+		changed |= strcmp(h.all[i].name, NET_DEFAULT_NAME) == 0 &&
+			!json_object_size(leases);
 	}
-	/* The default network's bridge goes with its last container. */
 	return x < 0 || !changed ? x : net_sync_all(h.fd, e);
 }
 
