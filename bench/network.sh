@@ -160,7 +160,9 @@ if command -v podman >/dev/null && [ -x /usr/lib/cni/portmap ]; then
 	printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' \
 		"$pmdir/root" "$pmdir/runroot" >"$pmdir/storage.conf"
 	pm import "$work/rootfs.tar" localhost/bench:1 >/dev/null 2>&1
-	if pm run -d --name pmbr --cgroup-parent "$cgparent" -p 127.0.0.1:5303:5201 \
+	rt=()
+	command -v runc >/dev/null && rt=(--runtime "$(command -v runc)") # crun refuses hybrid cgroups
+	if pm run -d --name pmbr --cgroup-parent "$cgparent" "${rt[@]}" -p 127.0.0.1:5303:5201 \
 		localhost/bench:1 iperf3 -s >"$work/podman.log" 2>&1; then
 		gbits "podman (CNI)" 5303
 	else
