@@ -27,6 +27,7 @@ setup() {
 
 teardown() {
 	[ -z "${HTTPD:-}" ] || kill "$HTTPD" 2>/dev/null || true
+	[ -z "${PEER:-}" ] || ip netns del "$PEER" 2>/dev/null || true
 	[ -n "${NS:-}" ] || return 0
 	local id
 	for id in $(nbrig ps -a -q --no-trunc 2>/dev/null); do
@@ -39,6 +40,25 @@ teardown() {
 # A command, and brig, inside the test's namespace.
 inns() { nsenter --net="/run/netns/$NS" -- "$@"; }
 nbrig() { inns "$BRIG" --root "$ROOT" "$@"; }
+
+# A second namespace of the test's, PEER, joined to the test's by a veth
+# pair: 192.0.2.1 (the test's namespace) and 192.0.2.2 (PEER): "outside".
+peer_ns() {
+	PEER=$NS-peer
+	ip netns add "$PEER"
+	ip -n "$PEER" link set lo up
+	inns ip link add brtp0 type veth peer name brtp1 netns "$PEER"
+	inns ip addr add 192.0.2.1/24 dev brtp0
+	inns ip link set brtp0 up
+	ip -n "$PEER" addr add 192.0.2.2/24 dev brtp1
+	ip -n "$PEER" link set brtp1 up
+}
+inpeer() { nsenter --net="/run/netns/$PEER" -- "$@"; }
+
+# An HTTP answer (any status) from ADDR:PORT, within 2 s, asked from the
+# test's namespace (answers) or from PEER (peer_answers).
+answers() { inns curl --noproxy "*" -s -m 2 -o /dev/null "http://$1/"; }
+peer_answers() { inpeer curl --noproxy "*" -s -m 2 -o /dev/null "http://$1/"; }
 
 # The namespace's links, addresses and nft ruleset, as JSON files.
 snapshot() {
@@ -242,6 +262,12 @@ fetch() {
 	run nbrig run --rm --network nosuch img true
 	[ "$status" -eq 125 ] || false
 	[ "$output" = 'brig: network "nosuch" not found' ] || false
+	nbrig network create --internal --subnet 10.78.0.0/24 in >/dev/null
+	recs=$(records)
+	snapshot "$BEFORE"
+	run nbrig run --rm --network in -p 8080:80 img true
+	[ "$status" -eq 125 ] || false
+	[ "$output" = "brig: -p/-P: network in is internal: nothing is published from it" ] || false
 	[ "$(records)" = "$recs" ] || false
 	assert_as_before
 }
@@ -278,4 +304,108 @@ fetch() {
 	run nbrig network rm n1
 	[ "$status" -eq 0 ] || false
 	assert_as_before
+}
+
+@test "-p on a bridge: 127.0.0.1 when no address is given and reached there only; 0.0.0.0 from outside; rules gone at stop and rm" {
+	peer_ns
+	snapshot "$BEFORE"
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	run nbrig run -d --name w1 --network n1 -p 8080:8080 img httpd -f -p 8080 -h /
+	[ "$status" -eq 0 ] || false
+	wait_until "w1 through 127.0.0.1:8080" answers 127.0.0.1:8080
+	run nbrig port w1
+	[ "$output" = "8080/tcp -> 127.0.0.1:8080" ] || false
+	# not on the namespace's other addresses, from inside or outside
+	run answers 10.77.0.1:8080
+	[ "$status" -ne 0 ] || false
+	run answers 192.0.2.1:8080
+	[ "$status" -ne 0 ] || false
+	run peer_answers 192.0.2.1:8080
+	[ "$status" -ne 0 ] || false
+	# 0.0.0.0: from outside too
+	run nbrig run -d --name w2 --network n1 -p 0.0.0.0:8081:8080 img httpd -f -p 8080 -h /
+	[ "$status" -eq 0 ] || false
+	wait_until "w2 from the peer namespace through 192.0.2.1:8081" peer_answers 192.0.2.1:8081
+	run answers 127.0.0.1:8081
+	[ "$status" -eq 0 ] || false
+	# a host port held by another container: one line, no container left running
+	run nbrig run -d --name w3 --network n1 -p 8080:80 img true
+	[ "$status" -ne 0 ] || false
+	[[ "$output" == *"127.0.0.1:8080 is already in use"* ]] || false
+	run nbrig network inspect -f '{{json .Brig.Host.Nftables.Rules}}' n1
+	[[ "$output" == *"dport 8080 dnat ip to 10.77.0.2:8080"* ]] || false
+	# stop takes w1's rules away, start brings them back
+	nbrig stop -t 1 w1 >/dev/null
+	run inns nft list table inet brig
+	[[ "$output" != *"dport 8080 "* ]] || false
+	[[ "$output" == *"dport 8081 "* ]] || false
+	nbrig start w1 >/dev/null
+	wait_until "w1 through 127.0.0.1:8080 after its restart" answers 127.0.0.1:8080
+	run nbrig rm -f w1 w2 w3
+	[ "$status" -eq 0 ] || false
+	run inns nft list table inet brig
+	[[ "$output" != *"dnat ip to"* ]] || false
+	run nbrig network rm n1
+	[ "$status" -eq 0 ] || false
+	assert_as_before
+}
+
+@test "-p on a bridge: the bridge's route_localnet does not let a neighbour reach the namespace's loopback" {
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	run nbrig run -d --name w1 --network n1 -p 8080:8080 img httpd -f -p 8080 -h /
+	[ "$status" -eq 0 ] || false
+	br=$(nbrig network inspect n1 | jq -r '.[0].Options["com.docker.network.bridge.name"]')
+	[ "$(inns cat "/proc/sys/net/ipv4/conf/$br/route_localnet")" = 1 ] || false
+	nsenter --net="/run/netns/$NS" -- busybox httpd -f -p 127.0.0.1:8099 -h / 3>&- &
+	HTTPD=$!
+	wait_until "the namespace's httpd on 127.0.0.1:8099" answers 127.0.0.1:8099
+	# A neighbour on the bridge (a namespace of the test's, as a container
+	# with NET_ADMIN could be) sends to 127.0.0.1 through the gateway.
+	PEER=$NS-peer
+	ip netns add "$PEER"
+	inns ip link add brta0 type veth peer name brta1 netns "$PEER"
+	inns ip link set brta0 master "$br" up
+	ip -n "$PEER" addr add 10.77.0.200/24 dev brta1
+	ip -n "$PEER" link set brta1 up
+	ip netns exec "$PEER" sysctl -q -w "net.ipv4.conf.brta1.route_localnet=1"
+	ip -n "$PEER" route add 127.0.0.1/32 via 10.77.0.1 dev brta1 src 10.77.0.200
+	wait_until "the neighbour reaching the gateway" inpeer busybox ping -c 1 -W 1 10.77.0.1
+	run peer_answers 127.0.0.1:8099
+	[ "$status" -ne 0 ] || false
+}
+
+@test "--ip and --mac-address: the container's eth0 has them; a taken, foreign or bad one is one clear line" {
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	run nbrig run -d --name c1 --network n1 --ip 10.77.0.50 --mac-address 02:42:0a:4d:00:32 img sleep 1000
+	[ "$status" -eq 0 ] || false
+	run nbrig exec c1 ip -o addr show eth0
+	[[ "$output" == *"inet 10.77.0.50/24"* ]] || false
+	run nbrig exec c1 cat /sys/class/net/eth0/address
+	[ "$output" = 02:42:0a:4d:00:32 ] || false
+	run nbrig inspect -f '{{.NetworkSettings.Networks.n1.IPAddress}} {{.NetworkSettings.Networks.n1.MacAddress}} {{.NetworkSettings.Networks.n1.IPAMConfig.IPv4Address}}' c1
+	[ "$output" = "10.77.0.50 02:42:0a:4d:00:32 10.77.0.50" ] || false
+	# the address and MAC come back at a restart
+	nbrig stop -t 1 c1 >/dev/null
+	nbrig start c1 >/dev/null
+	run nbrig exec c1 cat /sys/class/net/eth0/address
+	[ "$output" = 02:42:0a:4d:00:32 ] || false
+	# without --ip: the lowest free address
+	run nbrig run --rm --network n1 img ip -o -4 addr show eth0
+	[[ "$output" == *"10.77.0.2/24"* ]] || false
+	bad() { # WANT ARGS...
+		local want=$1
+		shift
+		run nbrig run --rm "$@" img true
+		[ "$status" -eq 125 ] || return 1
+		[ "$output" = "brig: $want" ] || { echo "got: $output" >&2; return 1; }
+	}
+	c1id=$(nbrig inspect -f '{{.Id}}' c1 | cut -c1-12)
+	bad "--ip 10.77.0.50: in use by container $c1id" --network n1 --ip 10.77.0.50 || false
+	bad "--ip 10.78.0.5: not a host address of network n1 (10.77.0.0/24)" --network n1 --ip 10.78.0.5 || false
+	bad "--ip 10.77.0.255: not a host address of network n1 (10.77.0.0/24)" --network n1 --ip 10.77.0.255 || false
+	bad "--ip 10.77.0.1: the gateway of network n1" --network n1 --ip 10.77.0.1 || false
+	bad '--ip "fd00::5": not an IPv4 address' --network n1 --ip fd00::5 || false
+	bad "--ip and --mac-address need a bridge network (--network NAME)" --ip 10.77.0.9 || false
+	bad '--mac-address "03:42:0a:4d:00:32": not a unicast MAC address (XX:XX:XX:XX:XX:XX, first octet even)' --network n1 --mac-address 03:42:0a:4d:00:32 || false
+	[ "$(nbrig ps -a -q | wc -l)" -eq 1 ] || false
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run/create: --network, --add-host, --dns*, --network-alias, -p, -P, --expose. */
+/* run/create: --network, --ip, --mac-address, --add-host, --dns*, --network-alias, -p, -P, --expose. */
 #include "cli/brig/brig-internal.h"
 #include "cli/brig/netopts.h"
 
@@ -55,6 +55,11 @@ int brig_net_opts(struct opt *o, struct eng_netcfg *n, struct brig_err *e)
 	*n = (struct eng_netcfg){ 0 };
 	int r = eng_net_mode_parse(opts_find(o, "network")->value, &n->mode, n->target,
 				   sizeof(n->target), e);
+	const char *ip = opts_find(o, "ip")->value, *mac = opts_find(o, "mac-address")->value;
+	if (r == 0 && ip && brig_snprintf(n->ip, sizeof(n->ip), "%s", ip) < 0)
+		r = brig_err_set(e, -EINVAL, "--ip \"%.64s\": not an IPv4 address", ip);
+	if (r == 0 && mac && brig_snprintf(n->mac, sizeof(n->mac), "%s", mac) < 0)
+		r = brig_err_set(e, -EINVAL, "--mac-address \"%.64s\": not a MAC address", mac);
 	if (r < 0 || (r = copy_list(o, "add-host", &n->add_hosts, e)) < 0 ||
 	    (r = copy_list(o, "dns", &n->dns, e)) < 0 ||
 	    (r = copy_list(o, "dns-search", &n->dns_search, e)) < 0 ||

@@ -8,7 +8,9 @@
 
 /* clang-format off */
 #define NET_OPTS \
-	OPT_VALUE("network", 0, "MODE", "none (default), host (NOT isolated), container:NAME|ID, pasta (user-mode: passt)"), \
+	OPT_VALUE("network", 0, "MODE", "none (default), host (NOT isolated), container:NAME|ID, pasta (user-mode: passt), or a network's NAME"), \
+	OPT_VALUE("ip", 0, "IPv4", "the container's address on its bridge network (default: the lowest free one)"), \
+	OPT_VALUE("mac-address", 0, "MAC", "the MAC address of the container's eth0 on its bridge network"), \
 	OPT_MULTI("add-host", 0, "HOST:IP", "a line of /etc/hosts"), \
 	OPT_MULTI("dns", 0, "IP", "a resolver for /etc/resolv.conf (default: the host's)"), \
 	OPT_MULTI("dns-search", 0, "DOMAIN", "a search domain for /etc/resolv.conf"), \

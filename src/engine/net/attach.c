@@ -10,6 +10,7 @@
  * link behind. */
 #include "engine/net/net-internal.h"
 #include "engine/engine-internal.h"
+#include "engine/record-internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,17 +36,24 @@ bool eng_net_bridge_mode(const char *mode)
 	return true;
 }
 
-static json_t *settings(const struct net_rec *r, struct in_addr a)
+static json_t *settings(const struct net_rec *r, struct in_addr a, bool asked, const char *mac)
 {
 	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 	(void)inet_ntop(AF_INET, &a, ip, sizeof(ip));
 	(void)inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
-	return json_pack("{s:s,s:s,s:i,s:s}", "NetworkID", r->id, "IPAddress", ip, "IPPrefixLen",
-			 (int)r->plen, "Gateway", r->internal ? "" : gw);
+	json_t *s = json_pack("{s:s,s:s,s:i,s:s,s:s}", "NetworkID", r->id, "IPAddress", ip,
+			      "IPPrefixLen", (int)r->plen, "Gateway", r->internal ? "" : gw,
+			      "MacAddress", mac ? mac : "");
+	if (s && asked &&
+	    json_object_set_new(s, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip)) < 0) {
+		json_decref(s);
+		return NULL;
+	}
+	return s;
 }
 
-int eng_net_claim(struct eng *g, const char *network, const char *ctr_id, json_t **out,
-		  struct brig_err *e)
+int eng_net_claim(struct eng *g, const char *network, const char *want, const char *mac,
+		  const char *ctr_id, json_t **out, struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
 	_cleanup_json_ json_t *leases = NULL;
@@ -55,15 +63,18 @@ int eng_net_claim(struct eng *g, const char *network, const char *ctr_id, json_t
 	int x;
 	if ((x = net_dir_load(g, true, &h, e)) < 0 ||
 	    (x = net_rec_find(h.all, h.n, network, &i, e)) < 0 ||
-	    (x = net_leases_load(h.fd, h.all[i].id, &leases, e)) < 0 ||
-	    (x = net_ipam_next(&h.all[i], leases, &a, e)) < 0)
+	    (x = net_leases_load(h.fd, h.all[i].id, &leases, e)) < 0)
+		return x;
+	x = want ? net_ipam_want(&h.all[i], leases, want, &a, e)
+		 : net_ipam_next(&h.all[i], leases, &a, e);
+	if (x < 0)
 		return x;
 	(void)inet_ntop(AF_INET, &a, ip, sizeof(ip));
 	if (json_object_set_new(leases, ip, json_string(ctr_id)) < 0)
 		return brig_err_oom(e);
 	if ((x = net_leases_write(h.fd, h.all[i].id, leases, e)) < 0)
 		return x;
-	*out = settings(&h.all[i], a);
+	*out = settings(&h.all[i], a, want != NULL, mac);
 	return *out ? 0 : brig_err_oom(e);
 }
 
@@ -95,11 +106,15 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e)
 			continue;
 		(void)inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		(void)json_object_del(leases, ip);
-		if ((x = net_leases_write(h.fd, h.all[i].id, leases, e)) == 0)
+		if ((x = net_leases_write(h.fd, h.all[i].id, leases, e)) == 0 &&
+		    (x = net_pub_drop(h.fd, h.all[i].id, ctr_id, &changed, e)) == 0)
 			x = unplug(ctr_id, e);
-		changed = true;
+		/* The table depends on leases only through the default
+		 * network's, whose bridge goes with its last container; a
+		 * transaction costs tens of ms, so none when nothing changes. */
+		changed |= strcmp(h.all[i].name, NET_DEFAULT_NAME) == 0 &&
+			!json_object_size(leases);
 	}
-	/* The default network's bridge goes with its last container. */
 	return x < 0 || !changed ? x : net_sync_all(h.fd, e);
 }
 
@@ -118,8 +133,36 @@ static int inside(int nsfd, const struct net_rec *r, struct in_addr a, struct br
 	return r->internal ? 0 : net_route_default(&nl, r->gateway, e);
 }
 
+/* --mac-address, as the record keeps it (MacAddress of the entry of
+ * NetworkSettings.Networks with the network's id, checked at create);
+ * false when there is none. */
+static bool mac_of(struct eng *g, const char *ctr, const char *netid, uint8_t mac[6])
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_close_ int fd = eng_ctr_open(g, ctr, &e);
+	_cleanup_record_ struct eng_record rec = { 0 };
+	if (fd < 0 || eng_record_load(fd, ctr, &rec, &e) < 0)
+		return false;
+	json_t *nets = json_object_get(json_object_get(rec.doc, "NetworkSettings"), "Networks");
+	const char *k, *s = NULL;
+	json_t *ent;
+	json_object_foreach(nets, k, ent)
+	{
+		const char *id = json_string_value(json_object_get(ent, "NetworkID"));
+		if (id && strcmp(id, netid) == 0)
+			s = json_string_value(json_object_get(ent, "MacAddress"));
+	}
+	unsigned v[6];
+	if (!s || strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return true;
+}
+
 static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in_addr a,
-		struct brig_err *e)
+		const uint8_t *mac, struct brig_err *e)
 {
 	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
 	char veth[NET_BRIDGE_LEN];
@@ -131,7 +174,7 @@ static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in
 	/* The pair of an earlier run of this container may not be gone yet:
 	 * the kernel destroys a namespace's links after it ends. */
 	if ((x = net_link_del(&nl, veth, e)) < 0 ||
-	    (x = net_veth_add(&nl, veth, "eth0", nsfd, e)) < 0 ||
+	    (x = net_veth_add(&nl, veth, "eth0", nsfd, mac, e)) < 0 ||
 	    (x = net_link_index(&nl, veth, &port, e)) < 0 ||
 	    (x = net_link_up(&nl, port, br, e)) < 0 ||
 	    (!r->icc && (x = net_brport_isolate(&nl, port, e)) < 0))
@@ -153,6 +196,7 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 		if (net_lease_of(leases, ctr_id, &a) < 0)
 			continue;
 		char path[64];
+		uint8_t mac[6];
 		(void)snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 		_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 		if (nsfd < 0)
@@ -166,8 +210,10 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 			if ((x = net_live(h.fd, &h.all[j], &live[j], e)) < 0)
 				return x;
 		if ((x = net_host_ensure(&h.all[i], e)) < 0 ||
-		    (x = net_nft_sync(h.all, h.n, live, e)) < 0 ||
-		    (x = plug(&h.all[i], ctr_id, nsfd, a, e)) < 0)
+		    (!h.all[i].internal && (x = net_pub_attach(g, &h, i, ctr_id, e)) < 0) ||
+		    (x = net_nft_sync(h.fd, h.all, h.n, live, e)) < 0 ||
+		    (x = plug(&h.all[i], ctr_id, nsfd, a,
+			      mac_of(g, ctr_id, h.all[i].id, mac) ? mac : NULL, e)) < 0)
 			return brig_err_wrap(e, "network %s", h.all[i].name);
 	}
 	return x;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,19 @@ static int ip_forward_on(struct brig_err *e)
 {
 	int r = brig_write_file(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1", e);
 	return r < 0 ? brig_err_wrap(e, "enabling IPv4 forwarding") : 0;
+}
+
+/* A port published on 127.0.0.1 is forwarded into the bridge with its
+ * loopback source (then masqueraded), which the kernel allows only on an
+ * interface with route_localnet; the table's guard chain drops what the
+ * containers could send to the host's loopback through it (nft.c).  The
+ * setting goes with the bridge. */
+static int route_localnet(const struct net_rec *r, struct brig_err *e)
+{
+	char path[80];
+	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", r->bridge);
+	int x = brig_write_file(AT_FDCWD, path, "1", e);
+	return x < 0 ? brig_err_wrap(e, "allowing published loopback ports") : 0;
 }
 
 int net_host_ensure(const struct net_rec *r, struct brig_err *e)
@@ -43,7 +57,9 @@ int net_host_ensure(const struct net_rec *r, struct brig_err *e)
 	if ((x = net_addr_add(&nl, idx, r->gateway, r->plen, e)) < 0 ||
 	    (x = net_link_up(&nl, idx, 0, e)) < 0)
 		return x;
-	return r->internal ? 0 : ip_forward_on(e);
+	if (r->internal)
+		return 0;
+	return (x = ip_forward_on(e)) < 0 ? x : route_localnet(r, e);
 }
 
 int net_host_remove(const struct net_rec *r, struct brig_err *e)
@@ -81,5 +97,5 @@ int net_sync_all(int netsfd, struct brig_err *e)
 			break;
 		x = live[i] ? net_host_ensure(&all[i], e) : net_host_remove(&all[i], e);
 	}
-	return x < 0 ? x : net_nft_sync(all, n, live, e);
+	return x < 0 ? x : net_nft_sync(netsfd, all, n, live, e);
 }

@@ -126,3 +126,24 @@ int net_ipam_next(const struct net_rec *r, const json_t *leases, struct in_addr 
 	}
 	return brig_err_set(e, -ENOSPC, "network %s: no free address left in its subnet", r->name);
 }
+
+int net_ipam_want(const struct net_rec *r, const json_t *leases, const char *want,
+		  struct in_addr *out, struct brig_err *e)
+{
+	char sub[INET_ADDRSTRLEN];
+	if (inet_pton(AF_INET, want, out) != 1)
+		return brig_err_set(e, -EINVAL, "--ip \"%.64s\": not an IPv4 address", want);
+	uint32_t a = ntohl(out->s_addr), base = ntohl(r->subnet.s_addr);
+	(void)inet_ntop(AF_INET, &r->subnet, sub, sizeof(sub));
+	if ((a & net_mask(r->plen)) != base || a == base || a == (base | ~net_mask(r->plen)))
+		return brig_err_set(e, -EINVAL, "--ip %s: not a host address of network %s (%s/%u)",
+				    want, r->name, sub, r->plen);
+	if (out->s_addr == r->gateway.s_addr)
+		return brig_err_set(e, -EADDRINUSE, "--ip %s: the gateway of network %s", want,
+				    r->name);
+	const json_t *by = json_object_get(leases, want);
+	if (by)
+		return brig_err_set(e, -EADDRINUSE, "--ip %s: in use by container %.12s", want,
+				    json_string_value(by));
+	return 0;
+}

@@ -10,7 +10,8 @@
  *   nft.c      the `inet brig` table, made from the records
  *   hostobj.c  a network's objects in the host namespace, made and removed
  *   network.c  create, ls, inspect, rm, prune
- *   attach.c   a container's claim, attach (veth into its netns), release */
+ *   attach.c   a container's claim, attach (veth into its netns), release
+ *   publish.c  published ports: published.json, the held host ports */
 #ifndef BRIG_ENG_NET_INT_H
 #define BRIG_ENG_NET_INT_H
 
@@ -57,10 +58,10 @@ int net_link_index(struct net_nl *nl, const char *name, unsigned *index, struct 
 int net_bridge_add(struct net_nl *nl, const char *name, struct brig_err *e);
 /* Absent is success. */
 int net_link_del(struct net_nl *nl, const char *name, struct brig_err *e);
-/* A veth pair: host in our namespace, peer (named peer) created directly
- * in the namespace of nsfd. */
+/* A veth pair: host in our namespace, peer (named peer, with MAC address
+ * mac unless NULL) created directly in the namespace of nsfd. */
 int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd,
-		 struct brig_err *e);
+		 const uint8_t *mac, struct brig_err *e);
 /* Up, and (master > 0) a port of that bridge. */
 int net_link_up(struct net_nl *nl, unsigned index, unsigned master, struct brig_err *e);
 /* A bridge port that may talk to the bridge only, never to another
@@ -131,12 +132,44 @@ int net_leases_write(int netsfd, const char *id, const json_t *leases, struct br
 /* The lowest free address of r (not the network, gateway or broadcast). */
 int net_ipam_next(const struct net_rec *r, const json_t *leases, struct in_addr *out,
 		  struct brig_err *e);
+/* want (--ip): a host address of r's subnet, not its gateway, not leased. */
+int net_ipam_want(const struct net_rec *r, const json_t *leases, const char *want,
+		  struct in_addr *out, struct brig_err *e);
 /* The address held by ctr in leases, or -ENOENT. */
 int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out);
 
+/* publish.c: one published port of a running container. */
+struct net_pub {
+	struct in_addr host; /* 0.0.0.0: every address of the host */
+	uint16_t host_port, port;
+	bool udp;
+};
+int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
+int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e);
+/* The container's ports (its record's NetworkSettings.Ports), each
+ * checked to be free, written to the published.json of network
+ * h->all[idx]. */
+struct net_dir;
+int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const char *ctr,
+		   struct brig_err *e);
+/* ctr's entry dropped (*changed set when there was one). */
+int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, struct brig_err *e);
+/* A DNAT rule's facts: network all[net], to ctr_ip. */
+struct net_dnat {
+	size_t net;
+	struct in_addr ctr_ip;
+	char ctr[13];
+	struct net_pub p;
+};
+/* Every published port of the live networks that are not internal. */
+int net_pub_collect(int netsfd, const struct net_rec *all, size_t n, const bool *live,
+		    struct net_dnat **v, size_t *nv, struct brig_err *e);
+
 /* nft.c: the `inet brig` table as the networks in all[] (with their
- * bridges up) require; deleted when none is left. */
-int net_nft_sync(const struct net_rec *all, size_t n, const bool *live, struct brig_err *e);
+ * bridges up) and their published ports require; deleted when none is
+ * left. */
+int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *live,
+		 struct brig_err *e);
 /* The table's rules that name bridge ("forward: iifname ... drop"), with
  * the table's name and chains; JSON null when there is no table, NULL on
  * error. */

@@ -43,10 +43,12 @@ int eng_network_prune(struct eng *g, json_t **removed, struct brig_err *e);
 /* Whether --network MODE names a bridge network (not NULL, none, host,
  * pasta, slirp4netns or container:...). */
 bool eng_net_bridge_mode(const char *mode);
-/* A container joins a network (at create): its address is leased now and
- * kept until eng_net_release.  out: NetworkSettings.Networks' entry. */
-int eng_net_claim(struct eng *g, const char *network, const char *ctr_id, json_t **out,
-		  struct brig_err *e);
+/* A container joins a network (at create): its address (ip, or the
+ * lowest free one when NULL) is leased now and kept until
+ * eng_net_release.  mac (or NULL) is recorded for eth0.  out:
+ * NetworkSettings.Networks' entry. */
+int eng_net_claim(struct eng *g, const char *network, const char *ip, const char *mac,
+		  const char *ctr_id, json_t **out, struct brig_err *e);
 /* Every lease of ctr_id released (at rm, and when create fails). */
 int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e);
 /* The container's init (pid) exists, its network namespace too, and it
@@ -55,5 +57,11 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e);
  * network's bridge.  Nothing when the container has no lease.  The pair
  * goes away with the container's network namespace. */
 int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err *e);
+
+/* -p/-P on network (at create): it exists and is not internal. */
+int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e);
+/* The container ended: the DNAT rules of its published ports go (they
+ * come back at its next attach).  Errors are warned, not returned. */
+void eng_net_unpublish(struct eng *g, const char *ctr_id);
 
 #endif

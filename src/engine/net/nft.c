@@ -14,8 +14,17 @@
  *   otherwise:   oifname bX ct state established,related accept;
  *                oifname bX drop           (nothing new comes in, not
  *                                          from another network either)
- * postrouting (nat): ip saddr SUBNET oifname != bX masquerade, for every
- * network that is not internal. */
+ *   and, before the drops, oifname bX ct status dnat accept (a
+ *   published port)
+ * guard (filter, prerouting, priority raw): iifname bX ip saddr|daddr
+ * 127.0.0.0/8 drop, for every network that is not internal.
+ * prerouting, output (nat): the published ports (publish.c): output for
+ * every one, prerouting for those not on 127.0.0.0/8, each
+ *   ip daddr HOST|fib daddr type local tcp dport P dnat ip to CTR:PORT
+ *   comment "bX <container>"
+ * postrouting (nat): ip saddr SUBNET oifname != bX masquerade, and
+ * ip saddr 127.0.0.0/8 oifname bX masquerade (a published loopback port),
+ * for every network that is not internal. */
 #include "engine/net/net-internal.h"
 #include "engine/net/nft-shim.h"
 
@@ -63,10 +72,23 @@ static int net_rules(char **buf, size_t *len, const struct net_rec *r)
 		x = brig_appendf(buf, len, "iifname \"%s\" drop\noifname \"%s\" drop\n", b, b);
 	else if (x == 0)
 		x = brig_appendf(buf, len,
+				 "oifname \"%s\" ct status dnat accept\n"
 				 "oifname \"%s\" ct state established,related accept\n"
 				 "oifname \"%s\" drop\n",
-				 b, b);
+				 b, b, b);
 	return x;
+}
+
+/* The bridge has route_localnet (hostobj.c) so that a published loopback
+ * port can be forwarded to it: nothing from the containers may use it to
+ * reach the host's loopback (CVE-2020-8558's hole). */
+static int guard_rules(char **buf, size_t *len, const struct net_rec *r)
+{
+	return r->internal ? 0
+			   : brig_appendf(buf, len,
+					  "iifname \"%s\" ip saddr 127.0.0.0/8 drop\n"
+					  "iifname \"%s\" ip daddr 127.0.0.0/8 drop\n",
+					  r->bridge, r->bridge);
 }
 
 static int nat_rules(char **buf, size_t *len, const struct net_rec *r)
@@ -75,33 +97,88 @@ static int nat_rules(char **buf, size_t *len, const struct net_rec *r)
 	if (r->internal)
 		return 0;
 	(void)inet_ntop(AF_INET, &r->subnet, sub, sizeof(sub));
-	return brig_appendf(buf, len, "ip saddr %s/%u oifname != \"%s\" masquerade\n", sub, r->plen,
-			    r->bridge);
+	return brig_appendf(buf, len,
+			    "ip saddr %s/%u oifname != \"%s\" masquerade\n"
+			    "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n",
+			    sub, r->plen, r->bridge, r->bridge);
 }
 
-int net_nft_sync(const struct net_rec *all, size_t n, const bool *live, struct brig_err *e)
+/* A published port: on 127.0.0.0/8 only for connections made on this
+ * host (output); otherwise from outside too (prerouting), where a packet
+ * sent to a loopback address is never forwarded. */
+static int dnat_rule(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d,
+		     bool prerouting)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, nlive = 0;
-	int x = brig_appendf(&buf, &len, "add table inet brig\ndelete table inet brig\n");
+	char host[INET_ADDRSTRLEN], ctr[INET_ADDRSTRLEN], match[64];
+	bool any = d->p.host.s_addr == htonl(INADDR_ANY);
+	bool loop = (ntohl(d->p.host.s_addr) >> 24) == 127;
+	if (prerouting && loop)
+		return 0;
+	(void)inet_ntop(AF_INET, &d->p.host, host, sizeof(host));
+	(void)inet_ntop(AF_INET, &d->ctr_ip, ctr, sizeof(ctr));
+	if (any)
+		(void)snprintf(match, sizeof(match), "%sfib daddr type local",
+			       prerouting ? "ip daddr != 127.0.0.0/8 " : "");
+	else
+		(void)snprintf(match, sizeof(match), "ip daddr %s", host);
+	const char *proto = d->p.udp ? "udp" : "tcp";
+	return brig_appendf(buf, len, "%s %s dport %u dnat ip to %s:%u comment \"%s %s\"\n", match,
+			    proto, (unsigned)d->p.host_port, ctr, (unsigned)d->p.port,
+			    all[d->net].bridge, d->ctr);
+}
+
+struct table {
+	char *buf;
+	size_t len;
+	const struct net_rec *all;
+	size_t n;
+	const bool *live;
+	const struct net_dnat *dn;
+	size_t ndn;
+};
+
+/* A chain: its header, then per live network rules(), or the DNAT rules. */
+static int chain(struct table *t, const char *head,
+		 int (*rules)(char **, size_t *, const struct net_rec *), int dnat)
+{
+	int x = brig_appendf(&t->buf, &t->len, "chain %s; policy accept;\n", head);
+	for (size_t i = 0; x == 0 && rules && i < t->n; i++)
+		if (t->live[i])
+			x = rules(&t->buf, &t->len, &t->all[i]);
+	for (size_t i = 0; x == 0 && dnat && i < t->ndn; i++)
+		x = dnat_rule(&t->buf, &t->len, t->all, &t->dn[i], dnat == 1);
+	return x == 0 ? brig_appendf(&t->buf, &t->len, "}\n") : x;
+}
+
+int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *live,
+		 struct brig_err *e)
+{
+	_cleanup_free_ struct net_dnat *dn = NULL;
+	struct table t = { .all = all, .n = n, .live = live };
+	size_t nlive = 0;
+	int x = net_pub_collect(netsfd, all, n, live, &dn, &t.ndn, e);
+	if (x < 0)
+		return brig_err_wrap(e, "writing the table inet brig");
+	t.dn = dn;
 	for (size_t i = 0; i < n; i++)
 		nlive += live[i];
+	x = brig_appendf(&t.buf, &t.len, "add table inet brig\ndelete table inet brig\n");
 	if (x == 0 && nlive)
-		x = brig_appendf(&buf, &len,
-				 "table inet brig {\nchain forward {\n"
-				 "type filter hook forward priority filter; policy accept;\n");
-	for (size_t i = 0; x == 0 && i < n; i++)
-		if (live[i])
-			x = net_rules(&buf, &len, &all[i]);
+		x = brig_appendf(&t.buf, &t.len, "table inet brig {\n");
 	if (x == 0 && nlive)
-		x = brig_appendf(&buf, &len,
-				 "}\nchain postrouting {\n"
-				 "type nat hook postrouting priority srcnat; policy accept;\n");
-	for (size_t i = 0; x == 0 && i < n; i++)
-		if (live[i])
-			x = nat_rules(&buf, &len, &all[i]);
+		x = chain(&t, "guard {\ntype filter hook prerouting priority raw", guard_rules, 0);
 	if (x == 0 && nlive)
-		x = brig_appendf(&buf, &len, "}\n}\n");
+		x = chain(&t, "forward {\ntype filter hook forward priority filter", net_rules, 0);
+	if (x == 0 && nlive)
+		x = chain(&t, "prerouting {\ntype nat hook prerouting priority dstnat", NULL, 1);
+	if (x == 0 && nlive)
+		x = chain(&t, "output {\ntype nat hook output priority -100", NULL, 2);
+	if (x == 0 && nlive)
+		x = chain(&t, "postrouting {\ntype nat hook postrouting priority srcnat", nat_rules,
+			  0);
+	if (x == 0 && nlive)
+		x = brig_appendf(&t.buf, &t.len, "}\n");
+	_cleanup_free_ char *buf = t.buf;
 	if (x < 0)
 		return brig_err_oom(e);
 	x = nft_run(buf, false, NULL, e);
@@ -139,6 +216,6 @@ json_t *net_nft_list(const char *bridge, struct brig_err *e)
 		else if (memmem(p, n, bridge, strlen(bridge)) && add_line(rules, chain, p, n) < 0)
 			return brig_err_oom(e), NULL;
 	}
-	return json_pack("{s:s,s:[s,s],s:O}", "Table", "inet brig", "Chains", "forward",
-			 "postrouting", "Rules", rules);
+	return json_pack("{s:s,s:[s,s,s,s,s],s:O}", "Table", "inet brig", "Chains", "guard",
+			 "forward", "prerouting", "output", "postrouting", "Rules", rules);
 }

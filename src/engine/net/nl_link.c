@@ -74,7 +74,7 @@ int net_link_del(struct net_nl *nl, const char *name, struct brig_err *e)
 }
 
 int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd,
-		 struct brig_err *e)
+		 const uint8_t *mac, struct brig_err *e)
 {
 	char buf[NET_NL_BUF], what[96];
 	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
@@ -89,6 +89,8 @@ int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd
 	pi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(n, IFLA_IFNAME, peer);
 	mnl_attr_put_u32(n, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	if (mac)
+		mnl_attr_put(n, IFLA_ADDRESS, 6, mac);
 	mnl_attr_nest_end(n, p);
 	mnl_attr_nest_end(n, data);
 	mnl_attr_nest_end(n, info);

@@ -8,6 +8,7 @@
  */
 #include "engine/engine-internal.h"
 #include "engine/netcfg/net-internal.h"
+#include "engine/net/net.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,8 @@ int eng_net_create(struct eng *g, const struct eng_create_opts *o, const struct 
 	int r = eng_netcfg_check(n, e);
 	if (r == 0 && n->mode == ENG_NET_CONTAINER)
 		r = eng_net_target(g, n->target, target, e);
+	if (r == 0 && n->mode == ENG_NET_BRIDGE && (n->n_ports || n->publish_all))
+		r = eng_net_publish_check(g, n->target, e);
 	if (r == 0)
 		r = eng_net_ports_resolve(n, im->config.exposed_ports, &ports, &np, e);
 	if (r == 0 && n->mode == ENG_NET_PASTA)

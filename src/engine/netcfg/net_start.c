@@ -13,6 +13,7 @@
 #include "engine/engine-internal.h"
 #include "engine/record-internal.h"
 #include "engine/netcfg/net-internal.h"
+#include "engine/net/net.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -42,6 +43,7 @@ static int netns_path(struct eng *g, const char *id, char *dir, size_t dsize, ch
 void eng_netns_release(struct eng *g, const char *id)
 {
 	char dir[PATH_MAX], file[PATH_MAX];
+	eng_net_unpublish(g, id); /* a bridge network's published ports */
 	if (netns_path(g, id, dir, sizeof(dir), file, sizeof(file)) < 0)
 		return;
 	if (umount2(file, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)

@@ -60,6 +60,8 @@ struct eng_netcfg {
 	size_t n_ports;
 	bool publish_all; /* -P */
 	char **expose; /* --expose, validated */
+	char ip[INET_ADDRSTRLEN]; /* --ip on a bridge network, "" when not given */
+	char mac[18]; /* --mac-address of eth0, "" when not given */
 };
 void eng_netcfg_clear(struct eng_netcfg *n);
 /* --add-host HOST:IP (IPv6 may be bracketed; host-gateway is refused:

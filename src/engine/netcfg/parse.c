@@ -3,6 +3,7 @@
 #include "engine/netcfg/netcfg.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,10 +131,42 @@ static int check_dns(const struct eng_netcfg *n, struct brig_err *e)
 	return 0;
 }
 
+/* A unicast MAC address, not zero: six colon-separated hex pairs. */
+static bool mac_ok(const char *s)
+{
+	unsigned v[6];
+	char end;
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6)
+		return false;
+	for (size_t i = 2; i < 17; i += 3)
+		if (s[i] != ':')
+			return false;
+	return !(v[0] & 1) && (v[0] | v[1] | v[2] | v[3] | v[4] | v[5]);
+}
+
+static int check_addrs(const struct eng_netcfg *n, struct brig_err *e)
+{
+	struct in_addr a;
+	if ((n->ip[0] || n->mac[0]) && n->mode != ENG_NET_BRIDGE)
+		return brig_err_set(
+			e, -EINVAL,
+			"--ip and --mac-address need a bridge network (--network NAME)");
+	if (n->ip[0] && inet_pton(AF_INET, n->ip, &a) != 1)
+		return brig_err_set(e, -EINVAL, "--ip \"%s\": not an IPv4 address", n->ip);
+	if (n->mac[0] && !mac_ok(n->mac))
+		return brig_err_set(e, -EINVAL,
+				    "--mac-address \"%s\": not a unicast MAC address "
+				    "(XX:XX:XX:XX:XX:XX, first octet even)",
+				    n->mac);
+	return 0;
+}
+
 int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 {
 	int r = check_dns(n, e);
-	if (r < 0)
+	if (r < 0 || (r = check_addrs(n, e)) < 0)
 		return r;
 	bool own_files = n->mode != ENG_NET_CONTAINER;
 	if (!own_files && (n->dns || n->dns_search || n->dns_options || n->add_hosts))
@@ -153,10 +186,12 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 				    eng_net_mode_name(n->mode),
 				    n->mode == ENG_NET_HOST ? "the host's"
 							    : "the other container's");
-	if (publish && n->mode == ENG_NET_BRIDGE)
-		return brig_err_set(e, -EOPNOTSUPP,
-				    "-p/-P on a bridge network is not supported yet (use --network "
-				    "pasta)");
+	for (size_t i = 0; n->mode == ENG_NET_BRIDGE && i < n->n_ports; i++)
+		if (strchr(n->ports[i].ip, ':'))
+			return brig_err_set(e, -EINVAL,
+					    "-p [%s]:...: a bridge network publishes on IPv4 "
+					    "addresses only (its containers have no IPv6 address)",
+					    n->ports[i].ip);
 	if (publish && n->mode == ENG_NET_NONE)
 		return brig_err_set(e, -EINVAL,
 				    "-p/-P: --network none has no network to publish from "

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* engine/net: published ports (-p, -P) of containers on bridge networks.
+ *
+ * While a container runs, its bindings (NetworkSettings.Ports of its
+ * record) are in ROOT/networks/<id>/published.json ({"<container id>":
+ * [{"Proto":"tcp","HostIp":"127.0.0.1","HostPort":8080,"Port":80}]}),
+ * written when it is attached and dropped when it ends or is removed
+ * (eng_net_unpublish, eng_net_release); nft.c turns them into DNAT rules.
+ * A port another container publishes, or a program of the host has bound,
+ * is refused at start (no socket is kept bound for the container: its
+ * monitor becomes brig-monitor, which keeps only the fds it is given, so a
+ * program that binds the port later loses the connections made on this
+ * host to the DNAT rule; docs/network.md).  Only IPv4 host addresses:
+ * the networks are IPv4 and nftables does not translate between
+ * families (docs/network.md). */
+#include "engine/net/net-internal.h"
+#include "engine/engine-internal.h"
+#include "engine/record-internal.h"
+#include "engine/netcfg/netcfg.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PUBLISHED "published.json"
+#define PUBLISHED_MAX ((size_t)4 << 20)
+
+int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e)
+{
+	char path[NET_ID_LEN + 32];
+	(void)snprintf(path, sizeof(path), "%s/" PUBLISHED, id);
+	json_t *doc = NULL;
+	int r = bj_load_file(netsfd, path, PUBLISHED_MAX, &doc, e);
+	if (r == -ENOENT) {
+		brig_err_clear(e);
+		*out = json_object();
+		return *out ? 0 : brig_err_oom(e);
+	}
+	if (r < 0)
+		return r;
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return brig_err_set(e, -EINVAL, "networks/%s: expected an object", path);
+	}
+	*out = doc;
+	return 0;
+}
+
+static int pub_write(int netsfd, const char *id, const json_t *pub, struct brig_err *e)
+{
+	_cleanup_close_ int dfd = openat(netsfd, id,
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return brig_err_sys(e, errno, "networks/%.12s", id);
+	if (json_object_size(pub) == 0) {
+		if (unlinkat(dfd, PUBLISHED, 0) < 0 && errno != ENOENT)
+			return brig_err_sys(e, errno, "networks/%.12s/" PUBLISHED, id);
+		return 0;
+	}
+	_cleanup_free_ char *text = json_dumps(pub, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!text)
+		return brig_err_oom(e);
+	return brig_atomic_write(dfd, PUBLISHED, text, strlen(text), 0644, e);
+}
+
+int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e)
+{
+	const char *proto, *ip;
+	int64_t hp, cp;
+	int x;
+	if ((x = bj_get_str(v, at, "Proto", true, &proto, e)) < 0 ||
+	    (x = bj_get_str(v, at, "HostIp", true, &ip, e)) < 0 ||
+	    (x = bj_get_int(v, at, "HostPort", true, 1, 65535, &hp, e)) < 0 ||
+	    (x = bj_get_int(v, at, "Port", true, 1, 65535, &cp, e)) < 0)
+		return x;
+	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
+		return bj_fail(e, at, "Proto: tcp or udp");
+	if (inet_pton(AF_INET, ip, &p->host) != 1)
+		return bj_fail(e, at, "HostIp: not an IPv4 address");
+	p->udp = proto[0] == 'u';
+	p->host_port = (uint16_t)hp;
+	p->port = (uint16_t)cp;
+	return 0;
+}
+
+static json_t *pub_json(const struct net_pub *p)
+{
+	char ip[INET_ADDRSTRLEN];
+	(void)inet_ntop(AF_INET, &p->host, ip, sizeof(ip));
+	return json_pack("{s:s,s:s,s:i,s:i}", "Proto", p->udp ? "udp" : "tcp", "HostIp", ip,
+			 "HostPort", (int)p->host_port, "Port", (int)p->port);
+}
+
+/* One binding of NetworkSettings.Ports ("80/tcp": {"HostIp", "HostPort"}). */
+static int binding(const char *key, const json_t *b, struct net_pub *p, struct brig_err *e)
+{
+	struct eng_port k;
+	const char *ip = json_string_value(json_object_get(b, "HostIp"));
+	const char *hp = json_string_value(json_object_get(b, "HostPort"));
+	uint64_t port;
+	if (eng_expose_parse(key, &k, e) < 0 || !ip || !hp || brig_parse_u64(hp, &port) < 0 ||
+	    port == 0 || port > 65535)
+		return brig_err_set(e, -EINVAL, "NetworkSettings.Ports: \"%.32s\" is malformed",
+				    key);
+	if (inet_pton(AF_INET, ip, &p->host) != 1)
+		return brig_err_set(e, -EINVAL,
+				    "-p %s:%s:%s: a bridge network publishes IPv4 addresses only",
+				    ip, hp, key);
+	p->udp = k.udp;
+	p->port = k.ctr_lo;
+	p->host_port = (uint16_t)port;
+	return 0;
+}
+
+/* The container's bindings, from its record. */
+static int ports_of(struct eng *g, const char *ctr, struct net_pub **v, size_t *n,
+		    struct brig_err *e)
+{
+	_cleanup_close_ int fd = eng_ctr_open(g, ctr, e);
+	_cleanup_record_ struct eng_record rec = { 0 };
+	int x = fd < 0 ? fd : eng_record_load(fd, ctr, &rec, e);
+	if (x < 0)
+		return x;
+	const json_t *ports = json_object_get(json_object_get(rec.doc, "NetworkSettings"), "Ports");
+	const char *key;
+	json_t *list, *b;
+	size_t i;
+	*v = NULL;
+	*n = 0;
+	json_object_foreach((json_t *)ports, key, list) json_array_foreach(list, i, b)
+	{
+		struct net_pub *nv = realloc(*v, (*n + 1) * sizeof(**v));
+		if (!nv)
+			return brig_err_oom(e);
+		*v = nv;
+		if ((x = binding(key, b, &nv[*n], e)) < 0)
+			return x;
+		(*n)++;
+	}
+	return 0;
+}
+
+static bool clash(const struct net_pub *a, const struct net_pub *b)
+{
+	bool any = a->host.s_addr == htonl(INADDR_ANY) || b->host.s_addr == htonl(INADDR_ANY);
+	return a->udp == b->udp && a->host_port == b->host_port &&
+		(any || a->host.s_addr == b->host.s_addr);
+}
+
+static int in_use(const struct net_pub *p, const char *by, struct brig_err *e)
+{
+	char ip[INET_ADDRSTRLEN];
+	(void)inet_ntop(AF_INET, &p->host, ip, sizeof(ip));
+	return brig_err_set(e, -EADDRINUSE, "-p %s:%u:%u/%s: %s:%u is already in use%s%.12s", ip,
+			    (unsigned)p->host_port, (unsigned)p->port, p->udp ? "udp" : "tcp", ip,
+			    (unsigned)p->host_port, by[0] ? " by container " : "", by);
+}
+
+/* Not published by another container (published.json of every network),
+ * nor bound by a program of the host (a bind of it succeeds). */
+static int port_free(const struct net_dir *h, const char *ctr, const struct net_pub *p,
+		     struct brig_err *e)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		_cleanup_json_ json_t *pub = NULL;
+		int x = net_pub_load(h->fd, h->all[i].id, &pub, e);
+		if (x < 0)
+			return x;
+		const char *other;
+		json_t *list, *v;
+		size_t k;
+		json_object_foreach(pub, other, list) json_array_foreach(list, k, v)
+		{
+			struct net_pub q;
+			struct bj_loc at;
+			bj_root(&at, PUBLISHED);
+			if (strcmp(other, ctr) != 0 && net_pub_parse(v, &at, &q, e) == 0 &&
+			    clash(p, &q))
+				return in_use(p, other, e);
+			brig_err_clear(e);
+		}
+	}
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(p->host_port),
+				  .sin_addr = p->host };
+	_cleanup_close_ int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC,
+					0);
+	if (fd < 0)
+		return brig_err_sys(e, errno, "-p: socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return 0;
+	return errno == EADDRINUSE
+		? in_use(p, "", e)
+		: brig_err_sys(e, errno, "-p: binding port %u to check it", (unsigned)p->host_port);
+}
+
+int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const char *ctr,
+		   struct brig_err *e)
+{
+	_cleanup_free_ struct net_pub *v = NULL;
+	_cleanup_json_ json_t *pub = NULL, *arr = json_array();
+	const char *netid = h->all[idx].id;
+	size_t n;
+	int x = ports_of(g, ctr, &v, &n, e);
+	if (x < 0 || (x = net_pub_load(h->fd, netid, &pub, e)) < 0)
+		return x;
+	if (!arr)
+		return brig_err_oom(e);
+	for (size_t i = 0; i < n; i++) {
+		if ((x = port_free(h, ctr, &v[i], e)) < 0)
+			return x;
+		if (json_array_append_new(arr, pub_json(&v[i])) < 0)
+			return brig_err_oom(e);
+	}
+	if (n == 0 && !json_object_get(pub, ctr))
+		return 0;
+	x = n ? json_object_set(pub, ctr, arr) : json_object_del(pub, ctr);
+	return x < 0 ? brig_err_oom(e) : pub_write(h->fd, netid, pub, e);
+}
+
+int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, struct brig_err *e)
+{
+	_cleanup_json_ json_t *pub = NULL;
+	int x = net_pub_load(netsfd, netid, &pub, e);
+	if (x < 0 || !json_object_get(pub, ctr))
+		return x;
+	*changed = true;
+	(void)json_object_del(pub, ctr);
+	return pub_write(netsfd, netid, pub, e);
+}
+
+void eng_net_unpublish(struct eng *g, const char *ctr)
+{
+	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
+	_cleanup_err_ struct brig_err e = { 0 };
+	bool changed = false;
+	int x = net_dir_load(g, false, &h, &e);
+	if (x == -ENOENT)
+		return; /* no network was ever made */
+	for (size_t i = 0; x == 0 && i < h.n; i++)
+		x = net_pub_drop(h.fd, h.all[i].id, ctr, &changed, &e);
+	if (x == 0 && changed)
+		x = net_sync_all(h.fd, &e);
+	if (x < 0)
+		brig_warn("container %.12s: removing its published ports: %s", ctr,
+			  brig_err_str(&e));
+}
+
+/* One network's published ports with the address of their container. */
+static int collect_one(int netsfd, const struct net_rec *r, size_t idx, struct net_dnat **v,
+		       size_t *n, struct brig_err *e)
+{
+	_cleanup_json_ json_t *pub = NULL, *leases = NULL;
+	int x;
+	if ((x = net_pub_load(netsfd, r->id, &pub, e)) < 0 ||
+	    (x = net_leases_load(netsfd, r->id, &leases, e)) < 0)
+		return x;
+	const char *ctr;
+	json_t *list, *p;
+	size_t i;
+	json_object_foreach(pub, ctr, list)
+	{
+		struct in_addr a;
+		if (!eng_id_valid(ctr) || net_lease_of(leases, ctr, &a) < 0)
+			continue; /* no address: nothing to forward to */
+		json_array_foreach(list, i, p)
+		{
+			struct bj_loc at;
+			bj_root(&at, PUBLISHED);
+			struct net_dnat *nv = realloc(*v, (*n + 1) * sizeof(**v));
+			if (!nv)
+				return brig_err_oom(e);
+			*v = nv;
+			nv[*n] = (struct net_dnat){ .net = idx, .ctr_ip = a };
+			(void)snprintf(nv[*n].ctr, sizeof(nv[*n].ctr), "%.12s", ctr);
+			if ((x = net_pub_parse(p, &at, &nv[*n].p, e)) < 0)
+				return brig_err_wrap(e, "networks/%.12s", r->id);
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
+int net_pub_collect(int netsfd, const struct net_rec *all, size_t n, const bool *live,
+		    struct net_dnat **v, size_t *nv, struct brig_err *e)
+{
+	*v = NULL;
+	*nv = 0;
+	int x = 0;
+	for (size_t i = 0; x == 0 && i < n; i++)
+		if (live[i] && !all[i].internal)
+			x = collect_one(netsfd, &all[i], i, v, nv, e);
+	if (x < 0) {
+		free(*v);
+		*v = NULL;
+		*nv = 0;
+	}
+	return x;
+}
+
+int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e)
+{
+	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
+	size_t i;
+	int x = net_dir_load(g, true, &h, e);
+	if (x < 0 || (x = net_rec_find(h.all, h.n, network, &i, e)) < 0)
+		return x;
+	if (h.all[i].internal)
+		return brig_err_set(e, -EINVAL,
+				    "-p/-P: network %s is internal: nothing is published from it",
+				    h.all[i].name);
+	return 0;
+}
