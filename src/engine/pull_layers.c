@@ -3,14 +3,17 @@
  * brig pull: the layers.  Several at once (max-concurrent-downloads), each
  * in a single pass over the network stream:
  *
- *   libcurl --> reg_blob_get (size, sha256) --> sink --> blob writer (tmp)
- *                                                  \--> pipe --> unpacker thread
- *                       (image/archive: sha256, gunzip/zstd, diff_id, strict unpack
+ *   libcurl --> reg_blob_get_unhashed (size) --> sink --> blob writer (tmp, sha256)
+ *                                                   \--> pipe --> unpacker thread
+ *                       (image/archive: gunzip/zstd, diff_id, strict unpack
  *                        into layers/.tmp-*)
  *
- * Nothing takes its name before the download's digest, the unpacker's
- * digest and diff_id all match: then the blob is committed and the layer
- * directory renamed.  Any failure removes both temporaries; the first
+ * The compressed bytes are hashed once, by the blob writer: the sink hands
+ * the very same buffer to the writer and then to the pipe, and any failure
+ * of either stops the pull, so the pipe carries exactly the bytes the
+ * writer hashed.  Nothing takes its name before that digest (img_blob_check)
+ * and the unpacker's diff_id match: then the blob is committed and the
+ * layer directory renamed.  Any failure removes both temporaries; the first
  * failure of any layer stops the other downloads (their sinks refuse the
  * next bytes) and is the error of the pull.  See docs/registry.md.
  */
@@ -140,11 +143,14 @@ static void close_writer(struct job *j)
 	pthread_mutex_unlock(&j->x->mu);
 }
 
-/* After the download and the unpacker: the download's error first (it
- * says what was wrong with the bytes), then the unpacker's; when both
- * worked, commit the blob, then rename the layer directory. */
+/* After the download and the unpacker: the download's error first, then
+ * the blob's digest (both say what was wrong with the bytes), then the
+ * unpacker's error; when all is well, commit the blob, then rename the
+ * layer directory. */
 static int settle(struct job *j, int r, struct brig_err *e)
 {
+	if (r == 0)
+		r = img_blob_check(j->w, e);
 	if (r == 0 && j->ur < 0)
 		r = brig_err_set(e, j->ur, "%s", brig_err_str(&j->ue));
 	char got[IMG_DIGEST_SIZE];
@@ -175,7 +181,8 @@ static int stream_layer(struct job *j, struct reg_client *c, struct brig_err *e)
 			r = brig_err_sys(e, tr, "starting the unpacker thread");
 	}
 	if (r == 0)
-		r = reg_blob_get(c, j->x->p->ref.path, j->l->digest, j->l->size, sink, j, e);
+		r = reg_blob_get_unhashed(c, j->x->p->ref.path, j->l->digest, j->l->size, sink, j,
+					  e);
 	(void)close(j->wfd);
 	if (running)
 		(void)pthread_join(t, NULL);

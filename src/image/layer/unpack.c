@@ -118,7 +118,7 @@ static ssize_t in_read_some(struct unpack_ctx *c, struct archive *a, void *buf, 
 		return cb_fail(c, a, -EFBIG,
 			       "limit max_total_bytes (%llu) exceeded by the compressed input",
 			       (unsigned long long)c->lim.total);
-	if (brig_sha256_update(c->h_comp, buf, (size_t)n) < 0)
+	if (c->h_comp && brig_sha256_update(c->h_comp, buf, (size_t)n) < 0)
 		return cb_fail(c, a, -EIO, "hashing the layer");
 	return n;
 }
@@ -339,10 +339,10 @@ static void limits_init(struct layer_limits *l, const struct img_unpack_opts *o)
 
 static int unpack_run(struct unpack_ctx *c)
 {
-	c->h_comp = brig_sha256_new();
+	c->h_comp = c->o->no_digest ? NULL : brig_sha256_new();
 	c->h_tar = brig_sha256_new();
 	c->inbuf = malloc(IN_BLOCK);
-	if (!c->h_comp || !c->h_tar || !c->inbuf)
+	if ((!c->h_comp && !c->o->no_digest) || !c->h_tar || !c->inbuf)
 		return brig_err_set(c->e, -ENOMEM, "allocating layer buffers");
 	int r = sniff(c);
 	if (r == 0)
@@ -357,7 +357,7 @@ static int unpack_run(struct unpack_ctx *c)
 		r = drain(c);
 	if (r < 0)
 		return r;
-	if (finish_digest(c->h_comp, c->res->digest) < 0 ||
+	if ((c->h_comp && finish_digest(c->h_comp, c->res->digest) < 0) ||
 	    finish_digest(c->h_tar, c->res->diff_id) < 0)
 		return brig_err_set(c->e, -EIO, "finishing the layer digests");
 	return 0;

@@ -22,6 +22,7 @@ struct img_blob_writer {
 	struct brig_sha256 *h;
 	uint64_t size, max;
 	char expected[IMG_DIGEST_SIZE];
+	char digest[IMG_DIGEST_SIZE]; /* "" until the hash is finished */
 	bool failed;
 	bool counted; /* in s->writers */
 };
@@ -117,8 +118,8 @@ static void writer_discard(struct img_blob_writer *w)
 
 int img_blob_write(struct img_blob_writer *w, const void *buf, size_t len, struct brig_err *e)
 {
-	if (w->failed || w->fd < 0)
-		return brig_err_set(e, -EINVAL, "blob writer already failed or committed");
+	if (w->failed || w->fd < 0 || w->digest[0])
+		return brig_err_set(e, -EINVAL, "blob writer already failed, checked or committed");
 	if (len > w->max || w->size > w->max - len) {
 		w->failed = true;
 		writer_discard(w);
@@ -166,17 +167,43 @@ static bool blob_intact(struct img_store *s, const char *digest, uint64_t size)
 	return ok;
 }
 
+/* Finish the hash (once) and compare it with the expected digest. */
+static int writer_check(struct img_blob_writer *w, struct brig_err *e)
+{
+	char hex[BRIG_SHA256_HEX];
+	if (!w->digest[0]) {
+		if (brig_sha256_final(w->h, hex) < 0)
+			return brig_err_set(e, -EIO, "sha256 failed");
+		(void)snprintf(w->digest, sizeof(w->digest), "sha256:%s", hex);
+	}
+	if (w->expected[0] && strcmp(w->expected, w->digest) != 0)
+		return brig_err_set(e, -EBADMSG,
+				    "blob digest mismatch: the %llu bytes received hash to %s, "
+				    "not %s",
+				    (unsigned long long)w->size, w->digest, w->expected);
+	return 0;
+}
+
+int img_blob_check(struct img_blob_writer *w, struct brig_err *e)
+{
+	if (w->failed || w->fd < 0)
+		return brig_err_set(e, -EINVAL, "blob writer already failed or committed");
+	int r = writer_check(w, e);
+	if (r < 0) {
+		w->failed = true;
+		writer_discard(w);
+	}
+	return r;
+}
+
 static int writer_finish(struct img_blob_writer *w, char digest[IMG_DIGEST_SIZE],
 			 struct brig_err *e)
 {
-	char hex[BRIG_SHA256_HEX];
-	if (brig_sha256_final(w->h, hex) < 0)
-		return brig_err_set(e, -EIO, "sha256 failed");
-	(void)snprintf(digest, IMG_DIGEST_SIZE, "sha256:%s", hex);
-	if (w->expected[0] && strcmp(w->expected, digest) != 0)
-		return brig_err_set(e, -EBADMSG,
-				    "blob digest mismatch: expected %s, got %s (%llu bytes)",
-				    w->expected, digest, (unsigned long long)w->size);
+	int r = writer_check(w, e);
+	if (r < 0)
+		return r;
+	memcpy(digest, w->digest, IMG_DIGEST_SIZE);
+	const char *hex = w->digest + strlen("sha256:");
 	if (blob_intact(w->s, digest, w->size))
 		return 0; /* the temporary file goes with the writer */
 	if (fchmod(w->fd, 0644) < 0 || BRIG_RETRY(fsync(w->fd)) < 0)
