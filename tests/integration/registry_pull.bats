@@ -210,6 +210,23 @@ store_state() {
 	[ -z "$output" ] || { echo "$output"; false; }
 }
 
+@test "bad registry: a layer of other bytes but the same tar stream: refused by its digest" {
+	# only the gzip header differs: the unpacker and the diff_id are content,
+	# the blob writer's digest alone must refuse it
+	run --separate-stderr brig pull "$BAD/wrong/gzhead:1"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || false
+	[[ $stderr == *"layer 1"*"hash to sha256:"* ]] || { echo "$stderr"; false; }
+	run brig images -q
+	[ -z "$output" ] || false
+	cfg=$(jq -r .config.digest "$D/layout/blobs/sha256/$(jq -r '.manifests[0].digest' \
+		"$D/layout/index.json" | cut -d: -f2)")
+	run find "$ROOT/layers" "$ROOT/images/blobs" -mindepth 1 -maxdepth 2 -not -type d
+	[ "$output" = "$ROOT/images/blobs/sha256/${cfg#sha256:}" ] || { echo "$output"; false; }
+	run find "$ROOT/layers" -mindepth 1
+	[ -z "$output" ] || { echo "$output"; false; }
+}
+
 @test "bad registry: schema 1, a foreign layer, a 5 MiB manifest, a redirect loop, a malformed challenge" {
 	run brig images -q # makes the empty store
 	before=$(store_state)
