@@ -113,13 +113,19 @@ store_state() {
 	[ "$output" = "pulled and ran" ] || false
 }
 
-@test "a second pull fetches no blob again; pull by digest; -q prints only NAME@DIGEST" {
+@test "a second pull fetches no blob again and writes nothing; pull by digest; -q prints only NAME@DIGEST" {
 	run brig pull -q "$REG/test/img:1"
 	[ "$status" -eq 0 ] || false
 	mdig=${output##*@}
+	before=$(stat -c '%i %Y' "$ROOT/images/index.json")
+	source=$(brig image inspect "$REG/test/img:1" | jq -c '.[0].Brig.Source')
 	run brig pull "$REG/test/img:1"
 	[ "$status" -eq 0 ] || false
 	[[ ${lines[0]} == *": Already exists" ]] || false
+	# nothing changed: the store is not written (index.json is the same
+	# file), the source (and its time) is the first pull's
+	[ "$(stat -c '%i %Y' "$ROOT/images/index.json")" = "$before" ] || { echo "index.json rewritten"; false; }
+	[ "$(brig image inspect "$REG/test/img:1" | jq -c '.[0].Brig.Source')" = "$source" ] || false
 	run brig pull -q "$REG/test/img@$mdig"
 	[ "$status" -eq 0 ] || false
 	[ "$output" = "$REG/test/img@$mdig" ] || false
