@@ -8,8 +8,9 @@
  *                       (image/archive: gunzip/zstd, diff_id, strict unpack
  *                        into layers/.tmp-*)
  *
- * The compressed bytes are hashed once, by the blob writer: the sink hands
- * the very same buffer to the writer and then to the pipe, and any failure
+ * The compressed bytes are hashed once, by the blob writer: the sink
+ * gathers them in blocks of STAGE_SIZE and hands the very same block to
+ * the writer and then to the pipe, and any failure
  * of either stops the pull, so the pipe carries exactly the bytes the
  * writer hashed.  Nothing takes its name before that digest (img_blob_check)
  * and the unpacker's diff_id match: then the blob is committed and the
@@ -22,6 +23,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +32,10 @@
 #define PIPE_SIZE (1 << 20)
 #define PROGRESS_EVERY_NS 100000000LL /* byte counts: at most every 100 ms */
 #define DRAIN_BLOCK 65536
+/* libcurl hands over 16 KiB at a time; they are gathered into blocks of
+ * this size before they go to the blob writer and the pipe (a sixteenth
+ * of the write system calls and of the unpacker's wake-ups). */
+#define STAGE_SIZE (256 * 1024)
 
 struct xfer {
 	struct pull *p;
@@ -55,6 +61,8 @@ struct job {
 	int rfd, wfd;
 	uint64_t done;
 	int64_t reported_ns;
+	unsigned char *stage; /* STAGE_SIZE bytes received, not yet passed on */
+	size_t staged;
 	char tmp[IMG_ARCHIVE_LAYER_TMP_MAX];
 	int ur; /* the unpacker's result, its error in ue */
 	struct brig_err ue;
@@ -91,17 +99,37 @@ static void report(struct xfer *x, size_t i, uint64_t done, const char *status)
 	pthread_mutex_unlock(&x->mu);
 }
 
+/* The staged bytes to the blob writer (which hashes them), then the very
+ * same buffer into the pipe. */
+static int flush(struct job *j, struct brig_err *e)
+{
+	if (j->staged == 0)
+		return 0;
+	int r = img_blob_write(j->w, j->stage, j->staged, e);
+	if (r < 0)
+		return r;
+	if ((r = brig_write_all(j->wfd, j->stage, j->staged)) < 0)
+		return brig_err_sys(e, -r, "feeding the unpacker");
+	j->staged = 0;
+	return 0;
+}
+
 static int sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
 {
 	struct job *j = ctx;
 	if (atomic_load(&j->x->stop))
 		return brig_err_set(e, -ECANCELED, "stopped: another layer failed");
-	int r = img_blob_write(j->w, buf, len, e);
-	if (r < 0)
-		return r;
-	if ((r = brig_write_all(j->wfd, buf, len)) < 0)
-		return brig_err_sys(e, -r, "feeding the unpacker");
-	j->done += len;
+	for (const unsigned char *p = buf; len > 0;) {
+		size_t k = STAGE_SIZE - j->staged < len ? STAGE_SIZE - j->staged : len;
+		memcpy(j->stage + j->staged, p, k);
+		j->staged += k;
+		j->done += k;
+		p += k;
+		len -= k;
+		int r = j->staged == STAGE_SIZE ? flush(j, e) : 0;
+		if (r < 0)
+			return r;
+	}
 	if (j->x->p->o->layer_progress) {
 		int64_t t = now_ns();
 		if (t - j->reported_ns >= PROGRESS_EVERY_NS) {
@@ -180,9 +208,15 @@ static int stream_layer(struct job *j, struct reg_client *c, struct brig_err *e)
 		if (tr != 0)
 			r = brig_err_sys(e, tr, "starting the unpacker thread");
 	}
+	if (r == 0 && !(j->stage = malloc(STAGE_SIZE)))
+		r = brig_err_oom(e);
 	if (r == 0)
 		r = reg_blob_get_unhashed(c, j->x->p->ref.path, j->l->digest, j->l->size, sink, j,
 					  e);
+	if (r == 0)
+		r = flush(j, e);
+	free(j->stage);
+	j->stage = NULL;
 	(void)close(j->wfd);
 	if (running)
 		(void)pthread_join(t, NULL);
