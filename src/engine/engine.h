@@ -447,7 +447,7 @@ struct eng_push_opts {
 	bool tls_verify; /* false: TLS certificates are not checked */
 	const char *authfile; /* auth.json with Basic credentials, or NULL */
 	const char *config; /* the engine config (brig --config), or NULL */
-	uint64_t chunk; /* blobs over this go in PATCH chunks; 0: 32 MiB */
+	uint64_t chunk; /* blobs over this go in PATCH chunks; 0: 256 MiB */
 	/* Called once per blob with its digest and "Pushed", "Layer already
 	 * exists" or "Mounted from REPO" (may be NULL). */
 	void (*progress)(void *ctx, const char *digest, const char *what);

@@ -195,7 +195,7 @@ void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag);
 /* ---- push (push.c) --------------------------------------------------------- */
 
 /* Blobs larger than this are sent in PATCH chunks of this size. */
-#define REG_PUSH_CHUNK ((uint64_t)32 << 20)
+#define REG_PUSH_CHUNK ((uint64_t)256 << 20)
 
 /* What reg_blob_push did. */
 enum reg_push_outcome { REG_PUSH_EXISTS = 1, REG_PUSH_MOUNTED, REG_PUSH_PUSHED };
