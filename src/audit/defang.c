@@ -13,8 +13,7 @@
  */
 #include "audit/scan-internal.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "image/libarchive-shim.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>

@@ -435,12 +435,19 @@ int eng_login_user(const char *registry, const char *authfile, char **user, stru
 
 /* ---- push (push.c; docs/registry.md) ---- */
 
+struct eng_push_result;
+
 struct eng_push_opts {
-	const char *ref; /* NAME[:TAG] of an image in the store */
+	/* NAME[:TAG] of an image in the store, NAME@DIGEST (that manifest or
+	 * index, pushed by digest: no tag is made) or, with all_tags, NAME */
+	const char *ref;
+	bool all_tags; /* every NAME:TAG of the store, in tag order */
+	/* Called after each image pushed (may be NULL); *out is the last. */
+	void (*pushed)(void *ctx, const struct eng_push_result *r);
 	bool tls_verify; /* false: TLS certificates are not checked */
 	const char *authfile; /* auth.json with Basic credentials, or NULL */
 	const char *config; /* the engine config (brig --config), or NULL */
-	uint64_t chunk; /* blobs over this go in PATCH chunks; 0: 32 MiB */
+	uint64_t chunk; /* blobs over this go in PATCH chunks; 0: 256 MiB */
 	/* Called once per blob with its digest and "Pushed", "Layer already
 	 * exists" or "Mounted from REPO" (may be NULL). */
 	void (*progress)(void *ctx, const char *digest, const char *what);
@@ -448,7 +455,7 @@ struct eng_push_opts {
 };
 
 struct eng_push_result {
-	char *tag; /* the tag pushed */
+	char *tag; /* the tag pushed; NULL for a push by digest */
 	char digest[72]; /* the manifest's (or index's) digest */
 	uint64_t size; /* its size in bytes */
 };

@@ -198,24 +198,45 @@ static int annotate(struct img_descriptor *d, const struct pull *p, const char *
 	return 0;
 }
 
+/* A warm pull: name names d's manifest already, from the same source
+ * (every io.brig.source key but the time equal, a mirror only if both
+ * have it).  The manifest was stored and verified when the name was made,
+ * so nothing is written: no index.json rewrite and its fsyncs, and the
+ * source's time stays that of the pull that named it. */
+static bool unchanged(struct pull *p, const char *name, const struct img_descriptor *d)
+{
+	struct img_descriptor cur = { 0 };
+	struct brig_err e = { 0 };
+	bool same = img_store_resolve(p->s, name, &cur, &e) == 0 &&
+		strcmp(cur.digest, d->digest) == 0 &&
+		!img_kv_get(&cur.annotations, ENG_SOURCE_MIRROR) == !p->mirror;
+	for (size_t i = 0; same && i < d->annotations.n; i++) {
+		const struct img_kv *kv = &d->annotations.items[i];
+		const char *v = img_kv_get(&cur.annotations, kv->key);
+		same = strcmp(kv->key, ENG_SOURCE_TIME) == 0 || (v && strcmp(v, kv->value) == 0);
+	}
+	img_descriptor_clear(&cur);
+	brig_err_clear(&e);
+	return same;
+}
+
 /* Store the documents and name the image. */
 static int finish(struct pull *p, const struct reg_manifest *top, const struct reg_manifest *m,
 		  struct eng_pull_result *out, struct brig_err *e)
 {
-	int r = put_doc(p, m, e);
-	if (r < 0)
-		return r;
 	struct img_descriptor d = { .media_type = m->media_type, .size = m->len };
 	memcpy(d.digest, m->digest, sizeof(d.digest));
-	if ((r = annotate(&d, p, top->digest, e)) == 0) {
-		struct img_ref named = p->name;
-		if (!p->name.tag)
-			memcpy(named.digest, m->digest, sizeof(named.digest));
-		else
-			named.digest[0] = 0;
-		_cleanup_free_ char *name = img_ref_string(&named);
-		r = name ? img_store_tag(p->s, &d, name, e) : brig_err_oom(e);
-	}
+	int r = annotate(&d, p, top->digest, e);
+	struct img_ref named = p->name;
+	if (!p->name.tag)
+		memcpy(named.digest, m->digest, sizeof(named.digest));
+	else
+		named.digest[0] = 0;
+	_cleanup_free_ char *name = r == 0 ? img_ref_string(&named) : NULL;
+	if (r == 0 && !name)
+		r = brig_err_oom(e);
+	if (r == 0 && !unchanged(p, name, &d) && (r = put_doc(p, m, e)) == 0)
+		r = img_store_tag(p->s, &d, name, e);
 	img_kvlist_clear(&d.annotations);
 	if (r == 0 &&
 	    asprintf(&out->name, "%s/%s@%s", p->name.domain, p->name.path, top->digest) < 0) {

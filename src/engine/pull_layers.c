@@ -3,14 +3,18 @@
  * brig pull: the layers.  Several at once (max-concurrent-downloads), each
  * in a single pass over the network stream:
  *
- *   libcurl --> reg_blob_get (size, sha256) --> sink --> blob writer (tmp)
- *                                                  \--> pipe --> unpacker thread
- *                       (image/archive: sha256, gunzip/zstd, diff_id, strict unpack
+ *   libcurl --> reg_blob_get_unhashed (size) --> sink --> blob writer (tmp, sha256)
+ *                                                   \--> pipe --> unpacker thread
+ *                       (image/archive: gunzip/zstd, diff_id, strict unpack
  *                        into layers/.tmp-*)
  *
- * Nothing takes its name before the download's digest, the unpacker's
- * digest and diff_id all match: then the blob is committed and the layer
- * directory renamed.  Any failure removes both temporaries; the first
+ * The compressed bytes are hashed once, by the blob writer: the sink
+ * gathers them in blocks of STAGE_SIZE and hands the very same block to
+ * the writer and then to the pipe, and any failure
+ * of either stops the pull, so the pipe carries exactly the bytes the
+ * writer hashed.  Nothing takes its name before that digest (img_blob_check)
+ * and the unpacker's diff_id match: then the blob is committed and the
+ * layer directory renamed.  Any failure removes both temporaries; the first
  * failure of any layer stops the other downloads (their sinks refuse the
  * next bytes) and is the error of the pull.  See docs/registry.md.
  */
@@ -19,6 +23,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +32,10 @@
 #define PIPE_SIZE (1 << 20)
 #define PROGRESS_EVERY_NS 100000000LL /* byte counts: at most every 100 ms */
 #define DRAIN_BLOCK 65536
+/* libcurl hands over 16 KiB at a time; they are gathered into blocks of
+ * this size before they go to the blob writer and the pipe (a sixteenth
+ * of the write system calls and of the unpacker's wake-ups). */
+#define STAGE_SIZE (256 * 1024)
 
 struct xfer {
 	struct pull *p;
@@ -52,6 +61,8 @@ struct job {
 	int rfd, wfd;
 	uint64_t done;
 	int64_t reported_ns;
+	unsigned char *stage; /* STAGE_SIZE bytes received, not yet passed on */
+	size_t staged;
 	char tmp[IMG_ARCHIVE_LAYER_TMP_MAX];
 	int ur; /* the unpacker's result, its error in ue */
 	struct brig_err ue;
@@ -88,17 +99,37 @@ static void report(struct xfer *x, size_t i, uint64_t done, const char *status)
 	pthread_mutex_unlock(&x->mu);
 }
 
+/* The staged bytes to the blob writer (which hashes them), then the very
+ * same buffer into the pipe. */
+static int flush(struct job *j, struct brig_err *e)
+{
+	if (j->staged == 0)
+		return 0;
+	int r = img_blob_write(j->w, j->stage, j->staged, e);
+	if (r < 0)
+		return r;
+	if ((r = brig_write_all(j->wfd, j->stage, j->staged)) < 0)
+		return brig_err_sys(e, -r, "feeding the unpacker");
+	j->staged = 0;
+	return 0;
+}
+
 static int sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
 {
 	struct job *j = ctx;
 	if (atomic_load(&j->x->stop))
 		return brig_err_set(e, -ECANCELED, "stopped: another layer failed");
-	int r = img_blob_write(j->w, buf, len, e);
-	if (r < 0)
-		return r;
-	if ((r = brig_write_all(j->wfd, buf, len)) < 0)
-		return brig_err_sys(e, -r, "feeding the unpacker");
-	j->done += len;
+	for (const unsigned char *p = buf; len > 0;) {
+		size_t k = STAGE_SIZE - j->staged < len ? STAGE_SIZE - j->staged : len;
+		memcpy(j->stage + j->staged, p, k);
+		j->staged += k;
+		j->done += k;
+		p += k;
+		len -= k;
+		int r = j->staged == STAGE_SIZE ? flush(j, e) : 0;
+		if (r < 0)
+			return r;
+	}
 	if (j->x->p->o->layer_progress) {
 		int64_t t = now_ns();
 		if (t - j->reported_ns >= PROGRESS_EVERY_NS) {
@@ -140,11 +171,14 @@ static void close_writer(struct job *j)
 	pthread_mutex_unlock(&j->x->mu);
 }
 
-/* After the download and the unpacker: the download's error first (it
- * says what was wrong with the bytes), then the unpacker's; when both
- * worked, commit the blob, then rename the layer directory. */
+/* After the download and the unpacker: the download's error first, then
+ * the blob's digest (both say what was wrong with the bytes), then the
+ * unpacker's error; when all is well, commit the blob, then rename the
+ * layer directory. */
 static int settle(struct job *j, int r, struct brig_err *e)
 {
+	if (r == 0)
+		r = img_blob_check(j->w, e);
 	if (r == 0 && j->ur < 0)
 		r = brig_err_set(e, j->ur, "%s", brig_err_str(&j->ue));
 	char got[IMG_DIGEST_SIZE];
@@ -174,8 +208,15 @@ static int stream_layer(struct job *j, struct reg_client *c, struct brig_err *e)
 		if (tr != 0)
 			r = brig_err_sys(e, tr, "starting the unpacker thread");
 	}
+	if (r == 0 && !(j->stage = malloc(STAGE_SIZE)))
+		r = brig_err_oom(e);
 	if (r == 0)
-		r = reg_blob_get(c, j->x->p->ref.path, j->l->digest, j->l->size, sink, j, e);
+		r = reg_blob_get_unhashed(c, j->x->p->ref.path, j->l->digest, j->l->size, sink, j,
+					  e);
+	if (r == 0)
+		r = flush(j, e);
+	free(j->stage);
+	j->stage = NULL;
 	(void)close(j->wfd);
 	if (running)
 		(void)pthread_join(t, NULL);

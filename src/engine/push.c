@@ -5,11 +5,14 @@
  * another repository of the same registry are mounted from there), then
  * the manifest, PUT by tag exactly as stored, so that the registry names
  * the same digest.  A multi-platform index: each of its manifests by
- * digest, then the index by tag.  See docs/registry.md.
+ * digest, then the index by tag.  NAME@DIGEST pushes that manifest or
+ * index by digest (no tag is made); --all-tags every NAME:TAG the store
+ * has, in tag order, over one client.  See docs/registry.md.
  */
 #include "engine/engine-internal.h"
 #include "registry/registry.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct push {
@@ -105,7 +108,8 @@ static int check_index(struct push *p, const struct img_index *x, const char *na
 	return 0;
 }
 
-static int push_index(struct push *p, const struct img_descriptor *d, struct brig_err *e)
+static int push_index(struct push *p, const struct img_descriptor *d, const char *ref,
+		      struct brig_err *e)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -121,7 +125,7 @@ static int push_index(struct push *p, const struct img_descriptor *d, struct bri
 	for (size_t i = 0; r == 0 && i < x.n_manifests; i++)
 		r = push_manifest(p, &x.manifests[i], x.manifests[i].digest, e);
 	if (r == 0)
-		r = reg_manifest_put(p->c, p->ref.path, p->ref.tag, x.media_type, buf, len, got, e);
+		r = reg_manifest_put(p->c, p->ref.path, ref, x.media_type, buf, len, got, e);
 	if (r == 0 && strcmp(got, d->digest) != 0)
 		r = brig_err_set(e, -EBADMSG, "%s: the bytes pushed hash to %s", name, got);
 	img_index_clear(&x);
@@ -133,34 +137,135 @@ static void mount_source(struct push *p, const struct img_descriptor *d)
 {
 	const char *reg = img_kv_get(&d->annotations, ENG_SOURCE_REGISTRY);
 	const char *repo = img_kv_get(&d->annotations, ENG_SOURCE_REPOSITORY);
+	p->from = NULL;
 	if (reg && repo && repo[0] && strcmp(reg, p->ref.domain) == 0 &&
 	    strcmp(repo, p->ref.path) != 0)
 		p->from = repo;
 }
 
-static int run_push(struct push *p, const char *root, struct eng_push_result *out,
-		    struct brig_err *e)
+/* The image p->ref names: by name (NAME:TAG) or, for a push by digest,
+ * the manifest or index of that digest (an image ID is not one). */
+static int resolve(struct push *p, struct img_descriptor *d, struct brig_err *e)
 {
+	if (!p->ref.tag) {
+		int r = img_store_resolve(p->s, p->ref.digest, d, e);
+		if (r == 0 && strcmp(d->digest, p->ref.digest) != 0)
+			r = brig_err_set(e, -ENOENT,
+					 "%s is an image ID, not the digest of a manifest or "
+					 "index in the store",
+					 p->ref.digest);
+		return r == -ENOENT ? brig_err_wrap(e, "no such manifest") : r;
+	}
 	_cleanup_free_ char *name = img_ref_string(&p->ref);
+	return name ? img_store_resolve(p->s, name, d, e) : brig_err_oom(e);
+}
+
+/* One image: the tag p->ref.tag, or by digest when it has none. */
+static int push_ref(struct push *p, struct eng_push_result *out, struct brig_err *e)
+{
 	struct img_descriptor d = { 0 };
-	int r = name ? 0 : brig_err_oom(e);
-	if (r == 0 && (r = eng_store_open(root, &p->s, e)) == 0 &&
-	    (r = img_store_lease(p->s, e)) == 0)
-		r = img_store_resolve(p->s, name, &d, e);
-	if (r < 0)
-		return r;
-	mount_source(p, &d);
-	r = eng_registry_client(p->o->config, p->o->authfile, p->ref.domain, p->o->tls_verify,
-				&p->c, e);
-	if (r == 0)
-		r = d.info.kind == IMG_KIND_INDEX ? push_index(p, &d, e)
-						  : push_manifest(p, &d, p->ref.tag, e);
-	if (r == 0 && !(out->tag = strdup(p->ref.tag)))
+	int r = resolve(p, &d, e);
+	const char *ref = p->ref.tag ? p->ref.tag : p->ref.digest;
+	if (r == 0) {
+		mount_source(p, &d);
+		r = d.info.kind == IMG_KIND_INDEX ? push_index(p, &d, ref, e)
+						  : push_manifest(p, &d, ref, e);
+	}
+	eng_push_result_clear(out);
+	if (r == 0 && p->ref.tag && !(out->tag = strdup(p->ref.tag)))
 		r = brig_err_oom(e);
 	memcpy(out->digest, d.digest, sizeof(out->digest));
 	out->size = d.size;
 	img_descriptor_clear(&d);
+	if (r == 0 && p->o->pushed)
+		p->o->pushed(p->o->ctx, out);
 	return r;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --all-tags: the tags of p->ref's repository in the store, sorted. */
+static int store_tags(struct push *p, char ***out, size_t *n, struct brig_err *e)
+{
+	struct img_list_entry *v = NULL;
+	size_t nv = 0, k = 0;
+	int r = img_store_list(p->s, &v, &nv, e);
+	char **t = r == 0 ? calloc(nv + 1, sizeof(*t)) : NULL;
+	if (r == 0 && !t)
+		r = brig_err_oom(e);
+	for (size_t i = 0; r == 0 && i < nv; i++) {
+		struct img_ref x = { 0 };
+		struct brig_err ignore = { 0 };
+		if (v[i].name && img_ref_parse(v[i].name, &x, &ignore) == 0 && x.tag &&
+		    strcmp(x.domain, p->ref.domain) == 0 && strcmp(x.path, p->ref.path) == 0 &&
+		    !(t[k++] = strdup(x.tag)))
+			r = brig_err_oom(e);
+		img_ref_clear(&x);
+		brig_err_clear(&ignore);
+	}
+	img_store_list_free(v, nv);
+	if (r == 0 && k == 0)
+		r = brig_err_set(e, -ENOENT, "no image named %s/%s:TAG in the store", p->ref.domain,
+				 p->ref.path);
+	if (r < 0) {
+		brig_strv_free(t);
+		return r;
+	}
+	qsort(t, k, sizeof(*t), by_name);
+	*out = t;
+	*n = k;
+	return 0;
+}
+
+static int push_all(struct push *p, struct eng_push_result *out, struct brig_err *e)
+{
+	_cleanup_strv_ char **tags = NULL;
+	size_t n = 0;
+	int r = store_tags(p, &tags, &n, e);
+	if (r == 0)
+		r = eng_registry_client(p->o->config, p->o->authfile, p->ref.domain,
+					p->o->tls_verify, &p->c, e);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		free(p->ref.tag);
+		if (!(p->ref.tag = strdup(tags[i])))
+			r = brig_err_oom(e);
+		if (r == 0 && (r = push_ref(p, out, e)) < 0)
+			brig_err_wrap(e, "tag %s", p->ref.tag);
+	}
+	return r;
+}
+
+static int run_push(struct push *p, const char *root, struct eng_push_result *out,
+		    struct brig_err *e)
+{
+	int r = eng_store_open(root, &p->s, e);
+	if (r == 0)
+		r = img_store_lease(p->s, e);
+	if (r < 0)
+		return r;
+	if (p->o->all_tags)
+		return push_all(p, out, e);
+	/* the image first: a name not in the store is said before any connection */
+	struct img_descriptor d = { 0 };
+	r = resolve(p, &d, e);
+	img_descriptor_clear(&d);
+	if (r == 0)
+		r = eng_registry_client(p->o->config, p->o->authfile, p->ref.domain,
+					p->o->tls_verify, &p->c, e);
+	return r < 0 ? r : push_ref(p, out, e);
+}
+
+/* Whether the reference as written has a tag (img_ref_parse makes one). */
+static bool names_tag(const char *ref)
+{
+	const char *slash = strrchr(ref, '/');
+	const char *last = slash ? slash + 1 : ref;
+	const char *at = strchr(last, '@');
+	const char *colon = strchr(last, ':');
+	return colon && (!at || colon < at);
 }
 
 int eng_push(const char *root, const struct eng_push_opts *o, struct eng_push_result *out,
@@ -171,8 +276,14 @@ int eng_push(const char *root, const struct eng_push_opts *o, struct eng_push_re
 	int r = img_ref_parse(o->ref, &p.ref, e);
 	if (r < 0)
 		return r;
-	if (p.ref.digest[0] || !p.ref.tag)
-		r = brig_err_set(e, -EINVAL, "a push names a tag (NAME[:TAG]), not a digest");
+	if (o->all_tags && (names_tag(o->ref) || p.ref.digest[0]))
+		r = brig_err_set(
+			e, -EINVAL,
+			"--all-tags pushes every tag of a NAME: it takes no tag or digest");
+	else if (p.ref.digest[0] && p.ref.tag)
+		r = brig_err_set(e, -EINVAL,
+				 "a push names a tag (NAME[:TAG]) or a digest (NAME@DIGEST), "
+				 "not both");
 	else
 		r = run_push(&p, root, out, e);
 	reg_client_free(p.c);

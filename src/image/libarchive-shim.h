@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Private to src/image: libarchive, loaded with dlopen when the first
+ * Private to src/image (and audit/defang.c, which writes a layer): libarchive, loaded with dlopen when the first
  * archive or entry is made.  Linked normally it brought libxml2, ICU and
  * libstdc++ into every brig process, although only the commands that read
  * or write layers and archives use it (common/lazylib.h says why that
@@ -42,6 +42,7 @@ struct img_libarchive_api {
 	__typeof__(archive_entry_rdevminor) *f_entry_rdevminor;
 	__typeof__(archive_entry_set_filetype) *f_entry_set_filetype;
 	__typeof__(archive_entry_set_gid) *f_entry_set_gid;
+	__typeof__(archive_entry_set_hardlink) *f_entry_set_hardlink;
 	__typeof__(archive_entry_set_mode) *f_entry_set_mode;
 	__typeof__(archive_entry_set_mtime) *f_entry_set_mtime;
 	__typeof__(archive_entry_set_pathname) *f_entry_set_pathname;
@@ -82,6 +83,7 @@ struct img_libarchive_api {
 	__typeof__(archive_write_header) *f_write_header;
 	__typeof__(archive_write_new) *f_write_new;
 	__typeof__(archive_write_open) *f_write_open;
+	__typeof__(archive_write_open_fd) *f_write_open_fd;
 	__typeof__(archive_write_set_bytes_in_last_block) *f_write_set_bytes_in_last_block;
 	__typeof__(archive_write_set_filter_option) *f_write_set_filter_option;
 	__typeof__(archive_write_set_format_pax) *f_write_set_format_pax;
@@ -122,6 +124,7 @@ struct archive_entry *img_archive_entry_new(void);
 #define archive_entry_rdevminor (img_libarchive.f_entry_rdevminor)
 #define archive_entry_set_filetype (img_libarchive.f_entry_set_filetype)
 #define archive_entry_set_gid (img_libarchive.f_entry_set_gid)
+#define archive_entry_set_hardlink (img_libarchive.f_entry_set_hardlink)
 #define archive_entry_set_mode (img_libarchive.f_entry_set_mode)
 #define archive_entry_set_mtime (img_libarchive.f_entry_set_mtime)
 #define archive_entry_set_pathname (img_libarchive.f_entry_set_pathname)
@@ -160,6 +163,7 @@ struct archive_entry *img_archive_entry_new(void);
 #define archive_write_free (img_libarchive.f_write_free)
 #define archive_write_header (img_libarchive.f_write_header)
 #define archive_write_open (img_libarchive.f_write_open)
+#define archive_write_open_fd (img_libarchive.f_write_open_fd)
 #define archive_write_set_bytes_in_last_block (img_libarchive.f_write_set_bytes_in_last_block)
 #define archive_write_set_filter_option (img_libarchive.f_write_set_filter_option)
 #define archive_write_set_format_pax (img_libarchive.f_write_set_format_pax)

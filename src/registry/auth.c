@@ -195,6 +195,19 @@ static int decode_auth(const char *path, const char *host, const char *b64, char
 	return 1;
 }
 
+/* An identity token: user REG_IDENTITY_USER, the token as the password. */
+static int identity(const char *token, char **user, char **password, struct brig_err *e)
+{
+	*user = strdup(REG_IDENTITY_USER);
+	*password = strdup(token);
+	if (*user && *password)
+		return 1;
+	free(*user);
+	free(*password);
+	*user = *password = NULL;
+	return brig_err_oom(e);
+}
+
 int reg_authfile_lookup(const char *path, const char *host, char **user, char **password,
 			struct brig_err *e)
 {
@@ -210,8 +223,12 @@ int reg_authfile_lookup(const char *path, const char *host, char **user, char **
 	bj_key(&at, &root, "auths");
 	if ((r = bj_get_obj(auths, &at, host, false, &ent, e)) != 0)
 		return r < 0 ? r : 0;
-	const char *b64 = NULL;
+	const char *b64 = NULL, *idt = NULL;
 	bj_key(&at, &at, host);
+	if ((r = bj_get_str(ent, &at, "identitytoken", false, &idt, e)) < 0)
+		return r;
+	if (idt && idt[0]) /* Docker's: an identity token wins over auth */
+		return identity(idt, user, password, e);
 	if ((r = bj_get_str(ent, &at, "auth", false, &b64, e)) != 0)
 		return r < 0 ? r : 0;
 	return decode_auth(path, host, b64, user, password, e);

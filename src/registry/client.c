@@ -93,9 +93,13 @@ static int client_init(struct reg_client *c, const struct reg_opts *o, struct br
 	int r = reg_find_ca(c->certs_dir, c->host, &c->ca_file, e);
 	if (r == 0)
 		r = find_client_cert(c, e);
-	if (r == 0 && o->user &&
-	    (r = basic_header(o->user, o->password ? o->password : "", &c->basic, e)) < 0)
+	if (r == 0 && o->user && strcmp(o->user, REG_IDENTITY_USER) == 0) {
+		if (!(c->identity = strdup(o->password ? o->password : "")))
+			return brig_err_oom(e);
+	} else if (r == 0 && o->user &&
+		   (r = basic_header(o->user, o->password ? o->password : "", &c->basic, e)) < 0) {
 		return r;
+	}
 	if (r == 0 && !(c->curl = curl_easy_init()))
 		r = brig_err_set(e, -ENOMEM, "cannot start libcurl");
 	return r;
@@ -133,6 +137,10 @@ void reg_client_free(struct reg_client *c)
 	if (c->basic) {
 		explicit_bzero(c->basic, strlen(c->basic));
 		free(c->basic);
+	}
+	if (c->identity) {
+		explicit_bzero(c->identity, strlen(c->identity));
+		free(c->identity);
 	}
 	for (size_t i = 0; i < c->n_tokens; i++) {
 		free(c->tokens[i].scope);
@@ -208,12 +216,16 @@ static int fetch_token(struct reg_client *c, const struct reg_challenge *ch, con
 	char *tok = NULL;
 	int64_t life = 0, now = reg_monotonic_now();
 	struct reg_resp resp = { .max = REG_TOKEN_MAX, .what = "token request" };
-	r = origin ? reg_http_get(c, url, "application/json", c->basic, origin, &resp, e)
-		   : brig_err_set(e, -EPROTO, "the Bearer realm is not an https URL");
+	if (!origin)
+		r = brig_err_set(e, -EPROTO, "the Bearer realm is not an https URL");
+	else if (c->identity)
+		r = reg_oauth_refresh(c, ch, sc, origin, &tok, &life, e);
+	else
+		r = reg_http_get(c, url, "application/json", c->basic, origin, &resp, e);
 	curl_free(url);
-	if (r == 0 && resp.status != 200)
+	if (r == 0 && !c->identity && resp.status != 200)
 		r = reg_status_error(c, &resp, "token request", e);
-	if (r == 0)
+	if (r == 0 && !c->identity)
 		r = reg_token_parse(resp.body, resp.len, time(NULL), &tok, &life, e);
 	reg_resp_reset(&resp);
 	/* Cached under the scope it was issued for: a token the registry asked
@@ -234,7 +246,12 @@ static int answer(struct reg_client *c, const char *scope, const struct reg_resp
 		return brig_err_wrap(e, "%s", c->host);
 	if (ch.scheme == REG_AUTH_BASIC) {
 		r = c->basic_on ? 0 : 1;
-		if (!c->basic)
+		if (c->identity)
+			r = brig_err_set(e, -EACCES,
+					 "%s: the registry asks for Basic credentials; an identity "
+					 "token serves only registries with Bearer token auth",
+					 c->host);
+		else if (!c->basic)
 			r = brig_err_set(e, -EACCES,
 					 "%s: the registry asks for credentials and none were "
 					 "given (brig login, or --authfile)",

@@ -237,11 +237,7 @@ static int parse_get(const char *name, const char *out, char **user, char **pass
 				    name);
 	if (!u[0] && !s[0])
 		return 0;
-	if (strcmp(u, "<token>") == 0)
-		return brig_err_set(e, -ENOTSUP,
-				    "docker-credential-%s get: an identity token (user <token>) "
-				    "is not supported",
-				    name);
+	/* user "<token>": Secret is an identity token (oauth.c) */
 	*user = strdup(u);
 	*password = strdup(s);
 	if (*user && *password)

@@ -193,7 +193,7 @@ static int blob_write(void *arg, const void *buf, size_t len, struct brig_err *e
 		return brig_err_set(e, -EFBIG, "%s: more than the %llu bytes the manifest gives",
 				    b->what, (unsigned long long)b->size);
 	b->got += len;
-	if (brig_sha256_update(b->h, buf, len) < 0)
+	if (b->h && brig_sha256_update(b->h, buf, len) < 0)
 		return brig_err_set(e, -EIO, "%s: hashing failed", b->what);
 	return b->sink(b->ctx, buf, len, e);
 }
@@ -205,6 +205,8 @@ static int blob_finish(struct blob_sink *b, const char *digest, struct brig_err 
 		return brig_err_set(e, -EBADMSG, "%s: %llu bytes received, the manifest gives %llu",
 				    b->what, (unsigned long long)b->got,
 				    (unsigned long long)b->size);
+	if (!b->h)
+		return 0; /* the sink's owner checks the digest */
 	if (brig_sha256_final(b->h, hex) < 0)
 		return brig_err_set(e, -EIO, "%s: hashing failed", b->what);
 	if (strcmp(digest + 7, hex) != 0)
@@ -237,8 +239,8 @@ static bool resumable(int r, const struct reg_resp *resp, const struct blob_sink
 	return (r == -EIO && (body || (resp->status == 0 && b->got > 0))) || (r == 0 && body);
 }
 
-int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
-		 reg_sink_fn sink, void *ctx, struct brig_err *e)
+static int blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
+		    reg_sink_fn sink, void *ctx, bool hash, struct brig_err *e)
 {
 	if (!brig_digest_valid(digest))
 		return brig_err_set(e, -EINVAL, "bad blob digest '%.100s'", digest);
@@ -246,8 +248,8 @@ int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uin
 	if (asprintf(&url, "https://%s/v2/%s/blobs/%s", c->api_host, repo, digest) < 0 ||
 	    asprintf(&what, "%s/%s blob %s", c->host, repo, digest) < 0)
 		return brig_err_oom(e);
-	_cleanup_sha256_ struct brig_sha256 *h = brig_sha256_new();
-	if (!h)
+	_cleanup_sha256_ struct brig_sha256 *h = hash ? brig_sha256_new() : NULL;
+	if (hash && !h)
 		return brig_err_oom(e);
 	struct reg_resp resp = { .sink = blob_write, .what = what };
 	struct blob_sink b = {
@@ -265,6 +267,18 @@ int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uin
 		r = blob_finish(&b, digest, e);
 	reg_resp_reset(&resp);
 	return r;
+}
+
+int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
+		 reg_sink_fn sink, void *ctx, struct brig_err *e)
+{
+	return blob_get(c, repo, digest, size, sink, ctx, true, e);
+}
+
+int reg_blob_get_unhashed(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
+			  reg_sink_fn sink, void *ctx, struct brig_err *e)
+{
+	return blob_get(c, repo, digest, size, sink, ctx, false, e);
 }
 
 void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag)

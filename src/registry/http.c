@@ -12,7 +12,9 @@
 #include "registry/registry-internal.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -175,6 +177,38 @@ static CURLcode add_ca(CURL *h, void *sslctx, void *arg)
 	return st && X509_STORE_load_file(st, arg) == 1 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
 }
 
+/* The system's CA directory when it holds OpenSSL's hashed names
+ * (c_rehash, update-ca-certificates): verifying against it reads only the
+ * few certificates a chain needs, where the CA bundle libcurl loads by
+ * default is parsed whole (some 140 certificates) by every process.
+ * SSL_CERT_DIR names it (OpenSSL's variable), else OpenSSL's default
+ * directory; NULL (keep libcurl's bundle) when it has no hashed names. */
+static const char *capath;
+static pthread_once_t capath_once = PTHREAD_ONCE_INIT;
+
+static bool hashed_name(const char *n)
+{
+	size_t i = 0;
+	while (i < 8 && isxdigit((unsigned char)n[i]))
+		i++;
+	return i == 8 && n[8] == '.' && isdigit((unsigned char)n[9]) && n[10] == 0;
+}
+
+static void find_capath(void)
+{
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	if (!dir || !*dir || strchr(dir, ':'))
+		dir = X509_get_default_cert_dir();
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while (!capath && (de = readdir(d)))
+		if (hashed_name(de->d_name))
+			capath = dir;
+	(void)closedir(d);
+}
+
 /* Sockets are close-on-exec like every other fd of brig's. */
 static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
@@ -296,6 +330,11 @@ static int set_opts(struct reg_client *c, const char *url, const struct reg_req 
 	rc |= curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	rc |= curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	(void)pthread_once(&capath_once, find_capath);
+	if (capath && c->tls_verify) {
+		rc |= curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+		rc |= curl_easy_setopt(h, CURLOPT_CAPATH, capath);
+	}
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
 	if (r->cancel) {

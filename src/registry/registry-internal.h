@@ -40,6 +40,7 @@ struct reg_client {
 	bool plain_http, scheme_known; /* what the first request found */
 	char *client_cert, *client_key; /* CERTS_DIR/HOST/client.{cert,key} */
 	char *basic; /* "Basic base64(user:password)" or NULL */
+	char *identity; /* an identity (OAuth2 refresh) token instead, or NULL */
 	bool basic_on; /* the registry asked for Basic: send it */
 	struct reg_token tokens[REG_MAX_TOKENS];
 	size_t n_tokens;
@@ -178,6 +179,12 @@ int reg_helper_get(const char *name, const char *server, char **user, char **pas
  * Strict: a JSON object, token or access_token a printable string of at
  * most REG_TOKEN_MAX bytes (both given: equal), expires_in a positive
  * integer, issued_at a valid time. */
+/* Credentials whose user is this are an identity token (the password). */
+#define REG_IDENTITY_USER "<token>"
+/* oauth.c: a token for scope from the challenge's realm (its origin given)
+ * with the client's identity token (grant_type=refresh_token, POST). */
+int reg_oauth_refresh(struct reg_client *c, const struct reg_challenge *ch, const char *scope,
+		      const char *origin, char **authz, int64_t *life, struct brig_err *e);
 int reg_token_parse(const char *body, size_t len, time_t now_real, char **authz, int64_t *life,
 		    struct brig_err *e);
 /* The cached token for scope that is still usable at now (monotonic

@@ -181,6 +181,12 @@ typedef int (*reg_sink_fn)(void *ctx, const void *buf, size_t len, struct brig_e
  * Several clients may fetch blobs at the same time, one thread each. */
 int reg_blob_get(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
 		 reg_sink_fn sink, void *ctx, struct brig_err *e);
+/* The same without hashing: exactly size bytes go to the sink, whose owner
+ * must check their digest before anything uses them (brig pull: the
+ * store's blob writer hashes what it writes and checks it before the blob
+ * or the layer is committed, so a second hash here would be redundant). */
+int reg_blob_get_unhashed(struct reg_client *c, const char *repo, const char *digest, uint64_t size,
+			  reg_sink_fn sink, void *ctx, struct brig_err *e);
 /* From now on, a transfer of c stops (-ECANCELED) within about a second of
  * *flag becoming true, even when no byte arrives (another thread's
  * download failed).  flag must outlive the transfers; NULL: never. */
@@ -189,7 +195,7 @@ void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag);
 /* ---- push (push.c) --------------------------------------------------------- */
 
 /* Blobs larger than this are sent in PATCH chunks of this size. */
-#define REG_PUSH_CHUNK ((uint64_t)32 << 20)
+#define REG_PUSH_CHUNK ((uint64_t)256 << 20)
 
 /* What reg_blob_push did. */
 enum reg_push_outcome { REG_PUSH_EXISTS = 1, REG_PUSH_MOUNTED, REG_PUSH_PUSHED };

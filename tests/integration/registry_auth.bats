@@ -69,7 +69,7 @@ setup() {
 }
 
 teardown() {
-	rm -f "$D/regt/issuer.json"
+	rm -f "$D/regt/issuer.json" "$D/regt/refresh"
 }
 
 brig() { timeout -k 10 "${BRIG_TEST_TIMEOUT:-120}" "$BRIG" --root "$ROOT" --config "$CONF" "$@"; }
@@ -228,7 +228,7 @@ make_helper() {
 	[ "$status" -eq 0 ] || false
 }
 
-@test "a credential helper that fails, prints too much, gives an identity token or is missing: one line, 125" {
+@test "a credential helper that fails, prints too much, gives an identity token for Basic auth or is missing: one line, 125" {
 	mkdir -p "$BATS_TEST_TMPDIR/bin" "$HOME/.docker"
 	printf '#!/bin/sh\nhead -c 200000 /dev/zero | tr "\\0" a\n' >"$BATS_TEST_TMPDIR/bin/docker-credential-big"
 	printf '#!/bin/sh\necho "s3cret-Pw leaked?" ; exit 3\n' >"$BATS_TEST_TMPDIR/bin/docker-credential-bad"
@@ -249,7 +249,8 @@ make_helper() {
 	echo '{"credsStore": "idtok"}' >"$HOME/.docker/config.json"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
 	[ "$status" -eq 125 ] || false
-	[[ $stderr == *"identity token (user <token>) is not supported"* ]] || { echo "$stderr"; false; }
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"asks for Basic credentials; an identity token serves only registries with Bearer token auth"* ]] || { echo "$stderr"; false; }
 	echo '{"credsStore": "absent"}' >"$HOME/.docker/config.json"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
 	[ "$status" -eq 125 ] || false
@@ -372,4 +373,60 @@ make_helper() {
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"registries.conf:3: authfile: "*"absolute path"* ]] || { echo "$stderr"; false; }
+}
+
+@test "identity token (auth.json, config.json, a helper's <token>): a refresh_token POST to the realm; pull and push work" {
+	echo "idt-1:bob" >"$D/regt/refresh"
+	printf '{"auths": {"%s": {"identitytoken": "idt-1"}}}\n' "$REGT" >"$BATS_TEST_TMPDIR/auth.json"
+	: >"$D/regt/issuer.log"
+	run --separate-stderr brig pull -q --authfile "$BATS_TEST_TMPDIR/auth.json" "$REGT/test/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; cat "$D/regt/issuer.log"; false; }
+	run cat "$D/regt/issuer.log"
+	[ "$output" = "token bob repository:test/img:pull (refresh_token)" ] || { echo "$output"; false; }
+	brig tag "$REGT/test/img:1" "$REGT/test/idt:1"
+	run --separate-stderr brig push --authfile "$BATS_TEST_TMPDIR/auth.json" "$REGT/test/idt:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; cat "$D/regt/issuer.log"; false; }
+	run grep -c "token bob .*repository:test/idt:.*push.* (refresh_token)" "$D/regt/issuer.log"
+	[ "$output" -ge 1 ] || { cat "$D/regt/issuer.log"; false; }
+	# Docker's config.json, then a credential helper answering <token>
+	mkdir -p "$HOME/.docker" "$BATS_TEST_TMPDIR/bin"
+	printf '{"auths": {"%s": {"identitytoken": "idt-1"}}}\n' "$REGT" >"$HOME/.docker/config.json"
+	rm -rf "$ROOT"
+	run --separate-stderr brig pull -q "$REGT/test/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	printf '#!/bin/sh\necho "{\\"Username\\":\\"<token>\\",\\"Secret\\":\\"idt-1\\"}"\n' \
+		>"$BATS_TEST_TMPDIR/bin/docker-credential-idtok"
+	chmod +x "$BATS_TEST_TMPDIR/bin/docker-credential-idtok"
+	echo '{"credsStore": "idtok"}' >"$HOME/.docker/config.json"
+	rm -rf "$ROOT"
+	: >"$D/regt/issuer.log"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run --separate-stderr brig pull -q "$REGT/test/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; cat "$D/regt/issuer.log"; false; }
+	run grep -c "(refresh_token)" "$D/regt/issuer.log"
+	[ "$output" -ge 1 ] || { cat "$D/regt/issuer.log"; false; }
+	# a token the issuer does not know: one line, 125, the token not shown
+	printf '{"auths": {"%s": {"identitytoken": "idt-wrong"}}}\n' "$REGT" >"$BATS_TEST_TMPDIR/auth.json"
+	rm -rf "$ROOT"
+	run --separate-stderr brig pull -q --authfile "$BATS_TEST_TMPDIR/auth.json" "$REGT/test/img:1"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"refresh_token grant"*"HTTP 401"* ]] || { echo "$stderr"; false; }
+	[[ $stderr != *idt-wrong* ]] || false
+}
+
+@test "identity token: a refresh_token in the answer replaces the one held" {
+	echo "idt-old:bob" >"$D/regt/refresh"
+	# each answer rotates the token (the old one stops working) and is
+	# already expired, so every request of the pull needs a new token
+	echo '{"rotate": "idt-r1", "expires_in": 2, "issued_at_offset": -30}' >"$D/regt/issuer.json"
+	printf '{"auths": {"%s": {"identitytoken": "idt-old"}}}\n' "$REGT" >"$BATS_TEST_TMPDIR/auth.json"
+	: >"$D/regt/issuer.log"
+	# (rotating idt-r1 to idt-r1 again keeps it: only a client still
+	# using idt-old is refused)
+	run --separate-stderr brig pull -q --authfile "$BATS_TEST_TMPDIR/auth.json" "$REGT/test/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; cat "$D/regt/issuer.log"; false; }
+	n=$(grep -c "(refresh_token)" "$D/regt/issuer.log")
+	[ "$n" -ge 2 ] || { cat "$D/regt/issuer.log"; false; }
+	run grep -c refused "$D/regt/issuer.log"
+	[ "$output" -eq 0 ] || { cat "$D/regt/issuer.log"; false; }
 }

@@ -113,13 +113,19 @@ store_state() {
 	[ "$output" = "pulled and ran" ] || false
 }
 
-@test "a second pull fetches no blob again; pull by digest; -q prints only NAME@DIGEST" {
+@test "a second pull fetches no blob again and writes nothing; pull by digest; -q prints only NAME@DIGEST" {
 	run brig pull -q "$REG/test/img:1"
 	[ "$status" -eq 0 ] || false
 	mdig=${output##*@}
+	before=$(stat -c '%i %Y' "$ROOT/images/index.json")
+	source=$(brig image inspect "$REG/test/img:1" | jq -c '.[0].Brig.Source')
 	run brig pull "$REG/test/img:1"
 	[ "$status" -eq 0 ] || false
 	[[ ${lines[0]} == *": Already exists" ]] || false
+	# nothing changed: the store is not written (index.json is the same
+	# file), the source (and its time) is the first pull's
+	[ "$(stat -c '%i %Y' "$ROOT/images/index.json")" = "$before" ] || { echo "index.json rewritten"; false; }
+	[ "$(brig image inspect "$REG/test/img:1" | jq -c '.[0].Brig.Source')" = "$source" ] || false
 	run brig pull -q "$REG/test/img@$mdig"
 	[ "$status" -eq 0 ] || false
 	[ "$output" = "$REG/test/img@$mdig" ] || false
@@ -202,6 +208,23 @@ store_state() {
 	[ -z "$output" ] || false
 	# no layer unpacked, no temporary file left; the config, verified
 	# before the layer failed, is the one blob that stays (unreferenced)
+	cfg=$(jq -r .config.digest "$D/layout/blobs/sha256/$(jq -r '.manifests[0].digest' \
+		"$D/layout/index.json" | cut -d: -f2)")
+	run find "$ROOT/layers" "$ROOT/images/blobs" -mindepth 1 -maxdepth 2 -not -type d
+	[ "$output" = "$ROOT/images/blobs/sha256/${cfg#sha256:}" ] || { echo "$output"; false; }
+	run find "$ROOT/layers" -mindepth 1
+	[ -z "$output" ] || { echo "$output"; false; }
+}
+
+@test "bad registry: a layer of other bytes but the same tar stream: refused by its digest" {
+	# only the gzip header differs: the unpacker and the diff_id are content,
+	# the blob writer's digest alone must refuse it
+	run --separate-stderr brig pull "$BAD/wrong/gzhead:1"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || false
+	[[ $stderr == *"layer 1"*"hash to sha256:"* ]] || { echo "$stderr"; false; }
+	run brig images -q
+	[ -z "$output" ] || false
 	cfg=$(jq -r .config.digest "$D/layout/blobs/sha256/$(jq -r '.manifests[0].digest' \
 		"$D/layout/index.json" | cut -d: -f2)")
 	run find "$ROOT/layers" "$ROOT/images/blobs" -mindepth 1 -maxdepth 2 -not -type d

@@ -215,9 +215,9 @@ pm() {
 	[[ $stderr == "brig: push $REG/test/none:1: "*"no such image"* ]] || { echo "$stderr"; false; }
 	local_image "$REG/test/bad:1"
 	mdig=$(stored_manifest "$REG/test/bad:1")
-	run --separate-stderr brig push "$REG/test/bad@$mdig"
+	run --separate-stderr brig push "$REG/test/bad:1@$mdig"
 	[ "$status" -eq 125 ] || false
-	[[ $stderr == *"not a digest"* ]] || { echo "$stderr"; false; }
+	[[ $stderr == *"or a digest (NAME@DIGEST), not both"* ]] || { echo "$stderr"; false; }
 	# a layer's bytes changed in the store (same size): refused, not pushed
 	layer=$(jq -r '.layers[0].digest' "$ROOT/images/blobs/sha256/${mdig#sha256:}")
 	f=$ROOT/images/blobs/sha256/${layer#sha256:}
@@ -231,10 +231,67 @@ pm() {
 	[ "$status" -ne 0 ] || false
 }
 
+@test "push -a: every tag of the repository in the store, in tag order, and no other" {
+	local_image "$REG/test/all:2"
+	brig tag "$REG/test/all:2" "$REG/test/all:1"
+	brig tag "$REG/test/all:2" "$REG/test/allnot:3"
+	mdig=$(stored_manifest "$REG/test/all:2")
+	run --separate-stderr brig push -a "$REG/test/all"
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; false; }
+	run grep 'digest:' <<<"$output"
+	[ "${#lines[@]}" -eq 2 ] || { echo "$output"; false; }
+	[[ ${lines[0]} == "1: digest: $mdig size: "* ]] || { echo "$output"; false; }
+	[[ ${lines[1]} == "2: digest: $mdig size: "* ]] || { echo "$output"; false; }
+	run skopeo list-tags --cert-dir "$D/reg" "docker://$REG/test/all"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(jq -c '.Tags | sort' <<<"$output")" = '["1","2"]' ] || { echo "$output"; false; }
+	check_pushed test/all:1 "$mdig"
+	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/allnot:3"
+	[ "$status" -ne 0 ] || { echo "another repository was pushed"; false; }
+	# --all-tags with a tag, a digest or --digestfile; a repository without tags
+	for bad in "$REG/test/all:1" "$REG/test/all@$mdig"; do
+		run --separate-stderr brig push --all-tags "$bad"
+		[ "$status" -eq 125 ] || { echo "$bad: $output"; false; }
+		[[ $stderr == *"takes no tag or digest"* ]] || { echo "$stderr"; false; }
+	done
+	run --separate-stderr brig push -a --digestfile "$BATS_TEST_TMPDIR/df" "$REG/test/all"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"not with --all-tags"* ]] || { echo "$stderr"; false; }
+	run --separate-stderr brig push -a "$REG/test/none"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"no image named $REG/test/none:TAG"* ]] || { echo "$stderr"; false; }
+}
+
+@test "push NAME@DIGEST: the manifest by digest, no tag made; an unknown digest or an image ID: 125" {
+	local_image "$REG/test/dig:1"
+	mdig=$(stored_manifest "$REG/test/dig:1")
+	size=$(stat -c %s "$ROOT/images/blobs/sha256/${mdig#sha256:}")
+	run --separate-stderr brig push --digestfile "$BATS_TEST_TMPDIR/df" "$REG/test/dig@$mdig"
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; false; }
+	[ "${lines[-1]}" = "digest: $mdig size: $size" ] || { echo "$output"; false; }
+	[ "$(cat "$BATS_TEST_TMPDIR/df")" = "$mdig" ] || false
+	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/dig@$mdig"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "$(cat "$ROOT/images/blobs/sha256/${mdig#sha256:}")" ] || false
+	run grep -c "PUT /v2/test/dig/manifests/$mdig" "$D/reg/registry.log"
+	[ "$output" -ge 1 ] || { echo "no PUT by digest"; false; }
+	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/dig:1"
+	[ "$status" -ne 0 ] || { echo "a tag was made"; false; }
+	run --separate-stderr brig push "$REG/test/dig@sha256:$(printf '0%.0s' {1..64})"
+	[ "$status" -eq 125 ] || false
+	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"no such manifest"* ]] || { echo "$stderr"; false; }
+	id=$(brig image inspect -f '{{.Id}}' "$REG/test/dig:1")
+	run --separate-stderr brig push "$REG/test/dig@$id"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"is an image ID, not the digest of a manifest"* ]] || { echo "$stderr"; false; }
+}
+
 @test "brig image push is brig push; --help names the options" {
 	run brig image push --help
 	[ "$status" -eq 0 ] || false
 	[[ $output == *--digestfile* && $output == *--authfile* && $output == *--tls-verify* ]] || false
+	[[ $output == *--all-tags* ]] || false
 	local_image "$REG/test/sub:1"
 	run brig image push -q "$REG/test/sub:1"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }

@@ -14,6 +14,8 @@ way (the tag is always "1"):
                     Docker-Content-Digest sent, which is the true one)
   wrong/config      the config blob's bytes differ (same length)
   wrong/layer       the layer blob's bytes differ (same length)
+  wrong/gzhead      the layer blob's gzip header differs (its OS byte): the
+                    same length and the same tar stream, another digest
   schema1/img       the manifest is served as a Docker schema 1 manifest
   foreign/img       the manifest's layer has "urls" (a foreign layer); its
                     Docker-Content-Digest is its own, true digest
@@ -195,6 +197,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = f.read()
         if (repo == "wrong/config" and digest == CONFIG) or (repo == "wrong/layer" and digest in LAYERS):
             data = flip(data)
+        if repo == "wrong/gzhead" and digest in LAYERS and data[:2] == b"\x1f\x8b":
+            data = data[:9] + bytes([data[9] ^ 0x01]) + data[10:]
         if repo in ("short/img", "endless/img") and digest in LAYERS:
             return self.broken(repo, data)
         return self.send(200, data, [("Content-Type", "application/octet-stream")])

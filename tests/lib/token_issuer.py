@@ -10,6 +10,8 @@
 #                                   certificate (the registry's
 #                                   rootcertbundle)
 #   users                           USER:PASSWORD lines (mode 0600)
+#   refresh (optional)              REFRESH_TOKEN:USER lines: the identity
+#                                   (OAuth2 refresh) tokens it honours
 #   issuer.json (optional)          read at every request:
 #                                   {"expires_in": N (default 300),
 #                                    "issued_at_offset": S (seconds added to
@@ -28,6 +30,14 @@
 # verifies it against its rootcertbundle); claims iss, sub, aud, exp, nbf,
 # iat, jti and access.  The answer: {"token", "access_token",
 # "expires_in", "issued_at"}.
+#
+# POST /token, application/x-www-form-urlencoded (distribution's OAuth2
+# token spec): grant_type=refresh_token with refresh_token (a line of
+# DIR/refresh), service, client_id (required) and scope (space-separated
+# scopes); no Authorization header is wanted.  The answer: {"access_token",
+# "expires_in", "issued_at", "scope"}, and "refresh_token" when issuer.json
+# says "rotate": NEW (NEW then replaces the token used in DIR/refresh).  Logged
+# as "token USER SCOPES (refresh_token)"; a refusal as "refused REASON".
 import base64
 import datetime
 import hmac
@@ -70,6 +80,26 @@ def settings():
     except FileNotFoundError:
         s = {}
     return int(s.get("expires_in", 300)), int(s.get("issued_at_offset", 0)), s.get("answer")
+
+
+def rotate_to():
+    try:
+        with open(os.path.join(DIR, "issuer.json")) as f:
+            return json.load(f).get("rotate")
+    except FileNotFoundError:
+        return None
+
+
+def refresh_tokens():
+    out = {}
+    try:
+        with open(os.path.join(DIR, "refresh")) as f:
+            for line in f:
+                t, _, u = line.rstrip("\n").partition(":")
+                out[t] = u
+    except FileNotFoundError:
+        pass
+    return out
 
 
 def users():
@@ -158,6 +188,52 @@ class Handler(BaseHTTPRequestHandler):
         log("token %s %s" % (user, " ".join(scopes) or "-"))
         self.send(200, {"token": token, "access_token": token, "expires_in": expires_in,
                         "issued_at": issued.strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+
+def do_post(h):
+    url = urllib.parse.urlsplit(h.path)
+    n = int(h.headers.get("Content-Length", "0"))
+    body = h.rfile.read(n).decode() if 0 < n < 65536 else ""
+    if url.path != "/token" or url.query:
+        return h.send(404, {"errors": [{"code": "NOT_FOUND"}]})
+    if h.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
+        log("refused content-type %s" % h.headers.get("Content-Type"))
+        return h.send(400, {"error": "invalid_request"})
+    if "Authorization" in h.headers:
+        log("refused authorization header with a refresh_token grant")
+        return h.send(400, {"error": "invalid_request"})
+    f = urllib.parse.parse_qs(body)
+    one = lambda k: f.get(k, [None])[0]
+    if one("grant_type") != "refresh_token" or not one("client_id"):
+        log("refused grant %s client_id %s" % (one("grant_type"), one("client_id")))
+        return h.send(400, {"error": "unsupported_grant_type"})
+    if one("service") != SERVICE:
+        log("refused service %s" % one("service"))
+        return h.send(400, {"error": "invalid_request"})
+    user = refresh_tokens().get(one("refresh_token") or "")
+    if user is None:
+        log("refused refresh_token")
+        return h.send(401, {"error": "invalid_grant"})
+    scopes = (one("scope") or "").split()
+    expires_in, offset, _ = settings()
+    token = jwt(user, scopes, expires_in)
+    issued = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset)
+    ans = {"access_token": token, "expires_in": expires_in, "scope": " ".join(scopes),
+           "issued_at": issued.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    new = rotate_to()
+    if new:  # the token used is replaced: only NEW works from now on
+        old = one("refresh_token")
+        with LOCK:
+            keep = {t: u for t, u in refresh_tokens().items() if t != old}
+            keep[new] = user
+            with open(os.path.join(DIR, "refresh"), "w") as rf:
+                rf.writelines("%s:%s\n" % kv for kv in keep.items())
+        ans["refresh_token"] = new
+    log("token %s %s (refresh_token)" % (user, " ".join(scopes) or "-"))
+    h.send(200, ans)
+
+
+Handler.do_POST = do_post
 
 
 def main():

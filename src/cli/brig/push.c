@@ -2,7 +2,8 @@
 /*
  * brig push: an image of the store to a registry (OCI distribution API);
  * one line per blob, then "TAG: digest: DIGEST size: N" as Docker prints
- * it.  See docs/registry.md.
+ * it ("digest: DIGEST size: N" for a push by digest), once per tag with
+ * --all-tags.  See docs/registry.md.
  */
 #include "cli/brig/brig-internal.h"
 
@@ -45,6 +46,15 @@ static int write_digest(const char *path, const char *digest, struct brig_err *e
 	return 0;
 }
 
+static void print_pushed(void *ctx, const struct eng_push_result *r)
+{
+	(void)ctx;
+	if (r->tag)
+		printf("%s: ", r->tag);
+	printf("digest: %s size: %llu\n", r->digest, (unsigned long long)r->size);
+	fflush(stdout);
+}
+
 static int push(const struct brig_global *g, struct opt *o, const char *ref)
 {
 	const char *tv = opts_find(o, "tls-verify")->value;
@@ -52,6 +62,8 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 	bool quiet = opts_find(o, "quiet")->set;
 	struct eng_push_opts po = {
 		.ref = ref,
+		.all_tags = opts_find(o, "all-tags")->set,
+		.pushed = print_pushed,
 		.tls_verify = !(tv && strcmp(tv, "false") == 0),
 		.authfile = opts_find(o, "authfile")->value,
 		.config = g->config,
@@ -60,13 +72,12 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct eng_push_result res = { 0 };
 	int r = chunk_size(&po.chunk, &e);
+	if (r == 0 && po.all_tags && df)
+		r = brig_err_set(&e, -EINVAL, "--digestfile names one digest: not with --all-tags");
 	if (r == 0)
 		r = eng_push(g->root, &po, &res, &e);
 	if (r == 0 && df)
 		r = write_digest(df, res.digest, &e);
-	if (r == 0)
-		printf("%s: digest: %s size: %llu\n", res.tag, res.digest,
-		       (unsigned long long)res.size);
 	eng_push_result_clear(&res);
 	if (r < 0) {
 		brig_err_wrap(&e, "push %s", ref);
@@ -78,6 +89,7 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
+		OPT_FLAG("all-tags", 'a', "push every tag of NAME the store has"),
 		OPT_FLAG("quiet", 'q', "print only the TAG: digest: ... line"),
 		OPT_VALUE("digestfile", 0, "FILE", "write the digest pushed (sha256:...) to FILE"),
 		BRIG_REGISTRY_OPTS,
@@ -85,7 +97,7 @@ int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
 	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
-	int p = brig_parse("push", "NAME[:TAG]", o, argc, argv, &pos, &npos, 1, 1);
+	int p = brig_parse("push", "NAME[:TAG|@DIGEST]", o, argc, argv, &pos, &npos, 1, 1);
 	int rc = p < 0 ? BRIG_EXIT_FAIL : p == 0 ? 0 : push(g, o, pos[0]);
 	opts_free(o);
 	return rc;

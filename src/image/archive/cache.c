@@ -32,15 +32,17 @@ static int cached(int dirfd, const char *hex, struct brig_err *e)
 }
 
 /* The layer is unpacked already: judge and hash the blob all the same, so
- * the image's config is held to what the blob really holds. */
+ * the image's config is held to what the blob really holds.  no_digest:
+ * the caller checks the compressed bytes' digest itself. */
 static int check_only(const struct img_layer_cache *cache, int fd, const struct img_descriptor *l,
-		      const char *diff_id, struct brig_err *e)
+		      const char *diff_id, bool no_digest, struct brig_err *e)
 {
 	const struct img_unpack_opts o = { .strict = true,
-					   .strict_devices = cache->strict_devices };
+					   .strict_devices = cache->strict_devices,
+					   .no_digest = no_digest };
 	struct img_unpack_result res;
 	int r = img_layer_unpack(fd, -1, &o, &res, e);
-	if (r == 0 && strcmp(res.digest, l->digest) != 0)
+	if (r == 0 && !no_digest && strcmp(res.digest, l->digest) != 0)
 		r = brig_err_set(e, -EBADMSG,
 				 "layer digest mismatch: the blob read hashes "
 				 "to %s, not %s",
@@ -55,11 +57,13 @@ static int check_only(const struct img_layer_cache *cache, int fd, const struct 
 static int unpack_new(const struct img_layer_cache *cache, int fd, const struct img_descriptor *l,
 		      const char *diff_id, char *tmp, struct brig_err *e)
 {
+	/* a stream's digest is checked by the caller (see image-archive.h) */
 	const struct img_unpack_opts o = { .strict = true,
-					   .strict_devices = cache->strict_devices };
+					   .strict_devices = cache->strict_devices,
+					   .no_digest = tmp != NULL };
 	int dirfd = cache->dirfd;
 	struct img_unpack_result res;
-	int r = tmp ? img_layer_unpack_tmp(dirfd, fd, &o, l->digest, diff_id, tmp, &res, e)
+	int r = tmp ? img_layer_unpack_tmp(dirfd, fd, &o, NULL, diff_id, tmp, &res, e)
 		    : img_layer_unpack_cached(dirfd, fd, &o, l->digest, diff_id, &res, e);
 	if (r == 0)
 		log_notes(l->digest, &res);
@@ -81,7 +85,7 @@ int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_d
 	if (r >= 0)
 		r = img_blob_open(s, l->digest, false, &fd, e);
 	if (r == 0)
-		r = have ? check_only(cache, fd, l, diff_id, e)
+		r = have ? check_only(cache, fd, l, diff_id, false, e)
 			 : unpack_new(cache, fd, l, diff_id, NULL, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
 }
@@ -103,7 +107,7 @@ int img_archive_unpack_stream(const struct img_layer_cache *cache, int in_fd,
 	tmp[0] = 0;
 	int r = img_archive_layer_cached(cache, diff_id, e);
 	if (r >= 0)
-		r = r ? check_only(cache, in_fd, l, diff_id, e)
+		r = r ? check_only(cache, in_fd, l, diff_id, true, e)
 		      : unpack_new(cache, in_fd, l, diff_id, tmp, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
 }

@@ -88,8 +88,10 @@ int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_d
  * in_fd until EOF (brig pull: a pipe fed while the blob downloads), in two
  * steps: img_archive_unpack_stream judges, hashes and unpacks it into a
  * temporary directory of cache->dirfd (its name left in tmp) and checks
- * the bytes read against layer->digest and the tar stream against
- * diff_id; nothing takes the diff_id's name yet.  When that name exists
+ * the tar stream against diff_id; nothing takes the diff_id's name yet.
+ * The bytes read are NOT hashed against layer->digest: the caller must
+ * check that digest over exactly the bytes it fed to in_fd (brig pull's
+ * blob writer does, img_blob_check) before publishing.  When that name exists
  * already the layer is only judged and hashed (tmp stays "").  Then
  * img_archive_layer_publish renames tmp into place (nothing to do for an
  * empty tmp) or img_archive_layer_discard removes it.  On failure tmp is

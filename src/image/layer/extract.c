@@ -46,6 +46,8 @@ static int remember_at(struct unpack_ctx *c, int parent, const char *base)
 	return remember(c, &st);
 }
 
+#define WRITEBACK_MIN (1u << 20)
+
 static int pwrite_all(int fd, const char *buf, size_t len, off_t off)
 {
 	while (len > 0) {
@@ -80,6 +82,11 @@ static int write_data(struct unpack_ctx *c, int fd, uint64_t size)
 	}
 	if (ftruncate(fd, (off_t)size) < 0) /* a sparse file's final hole */
 		return brig_err_sys(c->e, errno, "setting the file size");
+	/* Start a large file's writeback now, without waiting, so the layer's
+	 * syncfs before its rename waits for little more than the last files.
+	 * Only a hint: syncfs decides, so a failure here changes nothing. */
+	if (size >= WRITEBACK_MIN)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 

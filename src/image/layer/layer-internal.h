@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct archive;
@@ -64,6 +65,7 @@ struct unpack_ctx {
 	int in_fd;
 	int root; /* dest; -1: check only, nothing is written */
 	struct archive *raw; /* decompressor: raw format over in_fd */
+	struct layer_inflater *inflater; /* or the decompression thread (inflate.c) */
 	struct archive *tar; /* tar reader over the decompressor's output */
 	struct brig_sha256 *h_comp, *h_tar;
 	unsigned char *inbuf;
@@ -82,6 +84,24 @@ struct unpack_ctx {
 	uint64_t dir_bytes;
 	struct layer_names names; /* strict mode */
 };
+
+/* The decompressor's side (unpack.c), also run by the decompression thread
+ * on a context of its own: open the raw reader over in_fd; its next block
+ * (size, 0 at the end, <0 with the error recorded; a gets libarchive's
+ * copy of the message when not NULL); read in_fd to its end, hashing. */
+int layer_open_raw(struct unpack_ctx *c);
+ssize_t layer_raw_next(struct unpack_ctx *c, struct archive *a, const void **buf);
+int layer_in_drain(struct unpack_ctx *c);
+
+/* The decompression thread (inflate.c), for a compressed layer: start it
+ * after sniffing (it takes in_fd, the compressed hash and the input
+ * buffer); the next decompressed block (size; 0 at the end; <0 the
+ * decompressor's error, its message in *msg), with the compressed bytes
+ * read when it came out in *in; stop it (idempotent, NULL-safe) and take
+ * back what it took. */
+int layer_inflater_start(struct unpack_ctx *c);
+ssize_t layer_inflater_next(struct unpack_ctx *c, const void **buf, uint64_t *in, const char **msg);
+void layer_inflater_stop(struct unpack_ctx *c);
 
 /* A libarchive call on a failed: the error a callback recorded, or a's own
  * message after what ("reading the tar stream"). */

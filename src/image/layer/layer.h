@@ -96,6 +96,11 @@ struct img_unpack_opts {
 	 * by default): it is skipped, counted and noted, as outside strict mode
 	 * when allow_devices is false; strict mode never creates one. */
 	bool strict_devices;
+	/* Do not hash the compressed input (res.digest stays ""): for a caller
+	 * that hashes and checks the very same bytes itself (brig pull's blob
+	 * writer, before the layer is published).  The diff_id is computed all
+	 * the same. */
+	bool no_digest;
 };
 
 struct img_unpack_result {

@@ -117,7 +117,7 @@ static ssize_t in_read_some(struct unpack_ctx *c, struct archive *a, void *buf, 
 		return cb_fail(c, a, -EFBIG,
 			       "limit max_total_bytes (%llu) exceeded by the compressed input",
 			       (unsigned long long)c->lim.total);
-	if (brig_sha256_update(c->h_comp, buf, (size_t)n) < 0)
+	if (c->h_comp && brig_sha256_update(c->h_comp, buf, (size_t)n) < 0)
 		return cb_fail(c, a, -EIO, "hashing the layer");
 	return n;
 }
@@ -134,10 +134,12 @@ static la_ssize_t in_read(struct archive *a, void *opaque, const void **buf)
 	return in_read_some(c, a, c->inbuf, IN_BLOCK);
 }
 
-/* n more uncompressed bytes: hash them and apply the stream limits. */
-static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a, const void *buf, size_t n)
+/* n more uncompressed bytes, which came out of the decompressor when it
+ * had read in compressed bytes: hash them and apply the stream limits. */
+static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a, const void *buf, size_t n,
+			      uint64_t in)
 {
-	uint64_t out = c->res->tar_bytes + n, in = c->res->compressed_bytes;
+	uint64_t out = c->res->tar_bytes + n;
 	uint64_t allowed;
 	c->res->tar_bytes = out;
 	if (c->head_len < sizeof(c->head)) {
@@ -161,10 +163,8 @@ static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a, const voi
 	return (la_ssize_t)n;
 }
 
-/* The tar reader's input: the decompressor's output blocks, unchanged. */
-static la_ssize_t tar_read(struct archive *a, void *opaque, const void **buf)
+la_ssize_t layer_raw_next(struct unpack_ctx *c, struct archive *a, const void **buf)
 {
-	struct unpack_ctx *c = opaque;
 	for (;;) {
 		size_t size = 0;
 		la_int64_t off = 0;
@@ -180,8 +180,27 @@ static la_ssize_t tar_read(struct archive *a, void *opaque, const void **buf)
 				       m ? m : "unknown error");
 		}
 		if (size > 0)
-			return tar_account(c, a, *buf, size);
+			return (la_ssize_t)size;
 	}
+}
+
+/* The tar reader's input: the decompressor's output blocks, unchanged,
+ * from this thread's raw reader or from the decompression thread. */
+static la_ssize_t tar_read(struct archive *a, void *opaque, const void **buf)
+{
+	struct unpack_ctx *c = opaque;
+	if (c->stopped)
+		return ARCHIVE_FATAL;
+	if (!c->inflater) {
+		la_ssize_t n = layer_raw_next(c, a, buf);
+		return n > 0 ? tar_account(c, a, *buf, (size_t)n, c->res->compressed_bytes) : n;
+	}
+	uint64_t in = 0;
+	const char *msg = NULL;
+	la_ssize_t n = layer_inflater_next(c, buf, &in, &msg);
+	if (n < 0)
+		return cb_fail(c, a, (int)n, "%s", msg);
+	return n > 0 ? tar_account(c, a, *buf, (size_t)n, in) : 0;
 }
 
 /* Read the first bytes (into inbuf, handed out later by in_read) and
@@ -216,7 +235,7 @@ static int sniff(struct unpack_ctx *c)
 	return 0;
 }
 
-static int open_raw(struct unpack_ctx *c)
+int layer_open_raw(struct unpack_ctx *c)
 {
 	struct archive_entry *ae = NULL;
 	c->raw = archive_read_new();
@@ -297,7 +316,19 @@ static int read_entries(struct unpack_ctx *c)
 	}
 }
 
-/* After the end-of-archive marker: hash the rest of both streams. */
+int layer_in_drain(struct unpack_ctx *c)
+{
+	for (;;) {
+		ssize_t n = in_read_some(c, c->raw, c->inbuf, IN_BLOCK);
+		if (n < 0)
+			return c->stopped;
+		if (n == 0)
+			return 0;
+	}
+}
+
+/* After the end-of-archive marker: hash the rest of both streams (the
+ * decompression thread reads the compressed one to its end itself). */
 static int drain(struct unpack_ctx *c)
 {
 	for (;;) {
@@ -308,13 +339,7 @@ static int drain(struct unpack_ctx *c)
 		if (n == 0)
 			break;
 	}
-	for (;;) {
-		ssize_t n = in_read_some(c, c->raw, c->inbuf, IN_BLOCK);
-		if (n < 0)
-			return c->stopped;
-		if (n == 0)
-			return 0;
-	}
+	return c->inflater ? 0 : layer_in_drain(c);
 }
 
 static int finish_digest(struct brig_sha256 *h, char out[IMG_DIGEST_LEN])
@@ -338,14 +363,15 @@ static void limits_init(struct layer_limits *l, const struct img_unpack_opts *o)
 
 static int unpack_run(struct unpack_ctx *c)
 {
-	c->h_comp = brig_sha256_new();
+	c->h_comp = c->o->no_digest ? NULL : brig_sha256_new();
 	c->h_tar = brig_sha256_new();
 	c->inbuf = malloc(IN_BLOCK);
-	if (!c->h_comp || !c->h_tar || !c->inbuf)
+	if ((!c->h_comp && !c->o->no_digest) || !c->h_tar || !c->inbuf)
 		return brig_err_set(c->e, -ENOMEM, "allocating layer buffers");
 	int r = sniff(c);
 	if (r == 0)
-		r = open_raw(c);
+		r = c->res->compression == IMG_COMP_NONE ? layer_open_raw(c)
+							 : layer_inflater_start(c);
 	if (r == 0)
 		r = open_tar(c);
 	if (r == 0)
@@ -354,9 +380,10 @@ static int unpack_run(struct unpack_ctx *c)
 		r = layer_finish_dirs(c);
 	if (r == 0)
 		r = drain(c);
+	layer_inflater_stop(c); /* the compressed hash and count come back */
 	if (r < 0)
 		return r;
-	if (finish_digest(c->h_comp, c->res->digest) < 0 ||
+	if ((c->h_comp && finish_digest(c->h_comp, c->res->digest) < 0) ||
 	    finish_digest(c->h_tar, c->res->diff_id) < 0)
 		return brig_err_set(c->e, -EIO, "finishing the layer digests");
 	return 0;
@@ -375,6 +402,7 @@ int img_layer_unpack(int in_fd, int dest_dirfd, const struct img_unpack_opts *o,
 	memset(res, 0, sizeof(*res));
 	limits_init(&c.lim, c.o);
 	int r = unpack_run(&c);
+	layer_inflater_stop(&c);
 	if (c.tar)
 		archive_read_free(c.tar);
 	if (c.raw)

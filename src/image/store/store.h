@@ -260,6 +260,10 @@ struct img_blob_writer;
 int img_blob_writer_open(struct img_store *s, const char *expected, uint64_t max_size,
 			 struct img_blob_writer **out, struct brig_err *e);
 int img_blob_write(struct img_blob_writer *w, const void *buf, size_t len, struct brig_err *e);
+/* Finish the hash of what was written and check it against expected (when
+ * given) without committing: a failure removes the temporary file.  After
+ * it nothing more can be written; img_blob_commit then uses this hash. */
+int img_blob_check(struct img_blob_writer *w, struct brig_err *e);
 /* fsync, check the digest, rename to blobs/sha256/<hex>, fsync the
  * directory.  On any failure the temporary file is removed.  Either way the
  * writer is spent; release it with img_blob_abort. */

@@ -173,6 +173,43 @@ static void test_digest_mismatch(void **state)
 	brig_err_clear(&e);
 }
 
+/* img_blob_check: the digest judged before the commit; after it nothing
+ * more is written, a mismatch removes the temporary file at once, and the
+ * commit uses the same hash. */
+static void test_check_before_commit(void **state)
+{
+	(void)state;
+	struct brig_err e = { 0 };
+	char hex[BRIG_SHA256_HEX], want[IMG_DIGEST_SIZE], got[IMG_DIGEST_SIZE];
+	brig_sha256_buf("abc", 3, hex);
+	(void)snprintf(want, sizeof(want), "sha256:%s", hex);
+	struct img_blob_writer *w = NULL;
+	assert_int_equal(img_blob_writer_open(st, want, 1024, &w, &e), 0);
+	assert_int_equal(img_blob_write(w, "abc", 3, &e), 0);
+	assert_int_equal(img_blob_check(w, &e), 0);
+	assert_int_equal(img_blob_write(w, "d", 1, &e), -EINVAL);
+	brig_err_clear(&e);
+	uint64_t size = 0;
+	assert_int_equal(img_blob_commit(w, got, &size, &e), 0);
+	assert_string_equal(got, want);
+	assert_int_equal(size, 3);
+	img_blob_abort(w);
+	assert_int_equal(img_blob_exists(st, want, &e), 1);
+
+	const char *wrong =
+		"sha256:1111111111111111111111111111111111111111111111111111111111111111";
+	assert_int_equal(img_blob_writer_open(st, wrong, 1024, &w, &e), 0);
+	assert_int_equal(img_blob_write(w, "abc", 3, &e), 0);
+	assert_int_equal(img_blob_check(w, &e), -EBADMSG);
+	th_err_has(&e, "hash to", want, wrong, NULL);
+	assert_int_equal(th_count_temps(dir), 0);
+	brig_err_clear(&e);
+	assert_int_equal(img_blob_commit(w, got, NULL, &e), -EINVAL);
+	img_blob_abort(w);
+	assert_int_equal(img_blob_exists(st, wrong, &e), 0);
+	brig_err_clear(&e);
+}
+
 static void test_limit_and_abort(void **state)
 {
 	(void)state;
@@ -353,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_non_regular_blobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_blob, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_before_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_bad_layouts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
