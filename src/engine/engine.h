@@ -55,6 +55,13 @@ static inline void eng_closep(struct eng **g)
 #define _cleanup_eng_ _cleanup_(eng_closep)
 const char *eng_root(const struct eng *g);
 
+/* Content trust for one command (provenance.c; docs/trust-check.md). */
+struct eng_trust_opts {
+	const char *policy; /* --signature-policy FILE; NULL: the system's */
+	bool disabled; /* --disable-content-trust or BRIG_CONTENT_TRUST=0 */
+	bool allow_downgrade; /* pull: take a digest signed earlier than the last */
+};
+
 /* What `brig create` / `brig run` were asked for. */
 struct eng_create_opts {
 	const char *image; /* reference, id or digest */
@@ -93,6 +100,9 @@ struct eng_create_opts {
 	/* --network, --add-host, --dns*, -p... (engine/netcfg/netcfg.h), or
 	 * NULL: --network none */
 	const struct eng_netcfg *net;
+	/* content trust: the image's stored signatures checked against the
+	 * policy as it stands (NULL: the system's policy) */
+	const struct eng_trust_opts *trust;
 };
 
 /* The parsed --restart policy. */
@@ -373,6 +383,8 @@ struct eng_pull_opts {
 	 * callback is ever called twice at once. */
 	void (*layer_progress)(void *ctx, const struct eng_pull_progress *lp);
 	void *ctx;
+	/* content trust (NULL: the system's policy, on) */
+	const struct eng_trust_opts *trust;
 };
 
 struct eng_pull_result {

@@ -11,6 +11,7 @@
  * saying where the image came from.  See docs/registry.md.
  */
 #include "engine/pull-internal.h"
+#include "engine/provenance-internal.h"
 #include "engine/config/engine-config.h"
 #include "registry/regconf.h"
 
@@ -254,12 +255,18 @@ static int store_image(struct pull *p, const struct reg_manifest *top, const str
 static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err *e)
 {
 	struct reg_manifest top = { 0 }, plat = { 0 };
+	struct eng_prov pv = { 0 }; /* content trust: decided before the store is touched */
 	const char *want = p->ref.digest[0] ? p->ref.digest : p->ref.tag;
 	int r = reg_manifest_get(p->c, p->ref.path, want, &top, e);
 	if (r == 0)
 		r = resolve(p, &top, &plat, e);
 	if (r == 0)
+		r = eng_prov_pull(p, top.digest, &pv, e);
+	if (r == 0)
 		r = store_image(p, &top, plat.body ? &plat : &top, out, e);
+	if (r == 0)
+		r = eng_prov_commit(p->root, out->manifest, &pv, e);
+	eng_prov_clear(&pv);
 	reg_manifest_clear(&top);
 	reg_manifest_clear(&plat);
 	return r;

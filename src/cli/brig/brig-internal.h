@@ -89,6 +89,7 @@ struct brig_create_req {
 	char **env, **labels;
 	struct eng_flags *flags;
 	struct eng_netcfg *net; /* netopts.c */
+	struct eng_trust_opts trust; /* trust_opts.c */
 };
 void brig_create_req_clear(struct brig_create_req *q);
 
@@ -190,8 +191,24 @@ char *brig_familiar(const char *name);
 /* run/create --pull POLICY (missing, always, never; NULL: missing) for
  * image: *out is the name to create from (a short name's alias
  * expanded), pulled first when the policy says so (run_pull.c). */
-int brig_pull_policy(const struct brig_global *g, const char *policy, const char *image, char **out,
-		     struct brig_err *e);
+int brig_pull_policy(const struct brig_global *g, const char *policy, const char *image,
+		     const struct eng_trust_opts *trust, char **out, struct brig_err *e);
+/* Content trust's options (trust_opts.c; docs/trust-check.md): pull and
+ * run/create take all three, load the first two. */
+#define BRIG_TRUST_OPTS                                                                        \
+	OPT_VALUE("signature-policy", 0, "FILE",                                               \
+		  "the containers-policy.json for this command (default: /etc/brig/policy.json, " \
+		  "else brig's built-in policy: tags must be signed)"),                         \
+		OPT_FLAG("disable-content-trust", 0,                                           \
+			 "take the image without checking its signatures (NOT verified; also " \
+			 "BRIG_CONTENT_TRUST=0)")
+#define BRIG_DOWNGRADE_OPT                                                          \
+	OPT_FLAG("allow-downgrade", 0,                                              \
+		 "take a digest signed earlier than the one last accepted for the tag " \
+		 "(rollback protection off for this pull)")
+/* The options above into t (BRIG_CONTENT_TRUST=0 disables too); a warning
+ * when content trust is off. */
+int brig_trust_opts(struct opt *o, struct eng_trust_opts *t, struct brig_err *e);
 /* "4.26MB" (3 significant digits, SI units), "2 hours ago". */
 void brig_human_size(uint64_t n, char buf[32]);
 /* progress.c: "[=====>    ] 12 MB/40 MB 30 MB/s" (done and rate only when

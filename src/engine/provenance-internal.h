@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * engine: content trust where images enter and where they run
+ * (provenance*.c; docs/trust-check.md).  Private to src/engine.
+ *
+ *   ROOT/trust/images/<manifest hex>.json   what the pull found and decided:
+ *       {"Reference", "Digest", "Signatures": [trust_sigs_json],
+ *        "Verification": {...}}: the signatures travel with the image and
+ *       run/create judge them again against the policy as it stands then.
+ */
+#ifndef BRIG_ENGINE_PROVENANCE_INTERNAL_H
+#define BRIG_ENGINE_PROVENANCE_INTERNAL_H
+
+#include "engine/engine-internal.h"
+#include "trust/check.h"
+
+struct pull; /* pull-internal.h */
+
+/* A pull's decision, kept until the image is in the store. */
+struct eng_prov {
+	json_t *record; /* what provenance_store writes; NULL: nothing */
+	char *rollback_key; /* "IDENTITY\nTAG" when a tag was accepted by signature */
+	int64_t time; /* the newest accepted signature's time */
+	char digest[72];
+};
+void eng_prov_clear(struct eng_prov *pv);
+
+/* Between the manifest and the store: decide for p->name whose (top)
+ * manifest digest is digest, fetching the signatures the scope needs
+ * through p->c.  A refusal is -EACCES with the whole reasoning in e. */
+int eng_prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struct brig_err *e);
+/* After the image is stored: the record and the rollback state. */
+int eng_prov_commit(const char *root, const char *manifest, struct eng_prov *pv,
+		    struct brig_err *e);
+
+/* provenance_store.c: ROOT/trust/images/HEX.json */
+int eng_prov_record_write(const char *root, const char *digest, json_t *rec, struct brig_err *e);
+/* -ENOENT (e untouched) when there is none. */
+int eng_prov_record_read(const char *root, const char *digest, json_t **rec, struct brig_err *e);
+
+/* The system's policy, or o's --signature-policy. */
+int eng_prov_policy(const struct eng_trust_opts *o, struct trust_policy **out, struct brig_err *e);
+/* Each line of text escaped for a terminal, the line breaks kept. */
+char *eng_prov_escape_lines(const char *text);
+/* create/run (provenance_run.c): the image's stored signatures against
+ * the policy as it stands; *out: Brig.Provenance.  A refusal is -EACCES. */
+int eng_prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
+		    json_t **out, struct brig_err *e);
+/* now, RFC 3339 */
+void eng_prov_now(char buf[32]);
+
+#endif
