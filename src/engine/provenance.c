@@ -52,16 +52,15 @@ static json_t *verification(const struct trust_check *c, const char *when)
 	json_t *signers = trust_check_signers(c);
 	return signers ? json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:o,s:s}", "Decision", "accept",
 				   "Policy", c->policy->file, "Transport",
-				   c->d.match.transport ? c->d.match.transport : "docker",
-				   "Scope", scope, "Reason", c->d.reason, "Signers", signers,
-				   "Time", when)
+				   c->d.match.transport ? c->d.match.transport : "docker", "Scope",
+				   scope, "Reason", c->d.reason, "Signers", signers, "Time", when)
 		       : NULL;
 }
 
 /* Accepted: the rollback check, then what commit will store. */
-static int accepted(struct pull *p, const struct img_ref *ref, const char *text,
-		    const char *digest, const struct trust_check *c, const struct trust_sigs *sigs,
-		    struct eng_prov *pv, struct brig_err *e)
+static int accepted(struct pull *p, const struct img_ref *ref, const char *text, const char *digest,
+		    const struct trust_check *c, const struct trust_sigs *sigs, struct eng_prov *pv,
+		    struct brig_err *e)
 {
 	char when[32];
 	eng_prov_now(when);
@@ -75,9 +74,10 @@ static int accepted(struct pull *p, const struct img_ref *ref, const char *text,
 	}
 	pv->time = c->newest;
 	snprintf(pv->digest, sizeof(pv->digest), "%s", digest);
-	int r = pv->rollback_key ? trust_rollback_check(p->root, pv->rollback_key, digest, c->newest,
-							p->o->trust && p->o->trust->allow_downgrade, e)
-				 : 0;
+	int r = pv->rollback_key
+		? trust_rollback_check(p->root, pv->rollback_key, digest, c->newest,
+				       p->o->trust && p->o->trust->allow_downgrade, e)
+		: 0;
 	if (r < 0)
 		return r;
 	json_t *v = verification(c, when);
@@ -130,7 +130,7 @@ static int refused(const struct trust_check *c, const char *text, const char *no
 	_cleanup_free_ char *snotes = notes ? eng_prov_escape_lines(notes) : NULL;
 	if (!safe || (notes && !snotes))
 		return brig_err_oom(e);
-	return brig_err_set(e, -EACCES, "%s%s%s", safe, snotes ? "\n  looked at: " : "",
+	return brig_err_set(e, -EACCES, "%s%s%s", safe, snotes ? "; looked at: " : "",
 			    snotes ? snotes : "");
 }
 
@@ -164,8 +164,7 @@ int eng_prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struc
 	return r;
 }
 
-int eng_prov_commit(const char *root, const char *manifest, struct eng_prov *pv,
-		    struct brig_err *e)
+int eng_prov_commit(const char *root, const char *manifest, struct eng_prov *pv, struct brig_err *e)
 {
 	if (!pv->record)
 		return 0;

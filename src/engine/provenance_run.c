@@ -57,11 +57,11 @@ static json_t *run_provenance(const struct trust_check *c, json_t *rec, const ch
 		return NULL;
 	return json_pack("{s:b,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:o,s:s,s:O?}", "Verified",
 			 json_array_size(signers) > 0, "Decision",
-			 disabled ? "content trust disabled" : "accept", "Reference", ref,
-			 "Digest", json_string_value(json_object_get(rec, "Digest")), "Policy",
+			 disabled ? "content trust disabled" : "accept", "Reference", ref, "Digest",
+			 json_string_value(json_object_get(rec, "Digest")), "Policy",
 			 c ? c->policy->file : NULL, "Scope", scope, "Reason",
-			 c ? c->d.reason : NULL, "Signers", signers, "CheckedAt", when,
-			 "AtPull", pulled);
+			 c ? c->d.reason : NULL, "Signers", signers, "CheckedAt", when, "AtPull",
+			 pulled);
 }
 
 static int judge(const struct eng_trust_opts *o, json_t *rec, const char *what, json_t **out,
@@ -85,8 +85,9 @@ static int judge(const struct eng_trust_opts *o, json_t *rec, const char *what, 
 		if (c.d.verdict != TRUST_ACCEPT) {
 			_cleanup_free_ char *msg = trust_check_refusal(&c, text);
 			_cleanup_free_ char *safe = msg ? eng_prov_escape_lines(msg) : NULL;
-			r = brig_err_set(e, -EACCES, "%s (checked against the signatures stored "
-						     "with the image at its pull)",
+			r = brig_err_set(e, -EACCES,
+					 "%s (checked against the signatures stored "
+					 "with the image at its pull)",
 					 safe ? safe : "content trust refused the image");
 		} else if (!(*out = run_provenance(&c, rec, text, false))) {
 			r = brig_err_oom(e);

@@ -60,10 +60,10 @@ json_t *trust_sigs_json(const struct trust_sigs *s)
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < s->n; i++) {
 		_cleanup_free_ char *p = trust_b64_encode(s->v[i].payload, s->v[i].payload_len);
-		json_t *o = p ? json_pack("{s:s,s:s,s:s,s:s}", "Format", s->v[i].format, "Source",
-					  s->v[i].source, "Payload", p, "Signature",
-					  s->v[i].signature)
-			      : NULL;
+		json_t *o = p
+			? json_pack("{s:s,s:s,s:s,s:s}", "Format", s->v[i].format, "Source",
+				    s->v[i].source, "Payload", p, "Signature", s->v[i].signature)
+			: NULL;
 		if (!o || json_array_append_new(a, o) < 0) {
 			json_decref(a);
 			return NULL;
@@ -158,8 +158,9 @@ static bool fresh(struct trust_check *c, struct trust_sig_result *res)
 	if (res->time <= 0)
 		res->why = strdup("it carries no signing time, and this scope has a "
 				  "maxSignatureAge (policy.d)");
-	else if (asprintf(&res->why, "signed %lld s ago, more than this scope's maxSignatureAge "
-				     "of %lld s (policy.d)",
+	else if (asprintf(&res->why,
+			  "signed %lld s ago, more than this scope's maxSignatureAge "
+			  "of %lld s (policy.d)",
 			  (long long)(c->now - res->time), (long long)c->max_age) < 0)
 		res->why = NULL;
 	return false;
@@ -211,8 +212,9 @@ static int dispatch(const struct trust_req *q, const struct img_ref *ref, void *
 				    q->kind == TRUST_REQ_SIGNED_BY ? "GPG (signedBy)"
 								   : "sigstore (sigstoreSigned)");
 	else if (!ref)
-		(void)brig_snprintf(why, why_len, "the image has no name to match a signature's "
-						  "identity against");
+		(void)brig_snprintf(why, why_len,
+				    "the image has no name to match a signature's "
+				    "identity against");
 	else if (!judged)
 		(void)brig_snprintf(why, why_len, "no signature found");
 	else
@@ -221,9 +223,9 @@ static int dispatch(const struct trust_req *q, const struct img_ref *ref, void *
 	return 0;
 }
 
-int trust_check_decide(const struct trust_policy *p, const struct img_ref *ref,
-		       const char *digest, const struct trust_sigs *sigs, int64_t now,
-		       struct trust_check *out, struct brig_err *e)
+int trust_check_decide(const struct trust_policy *p, const struct img_ref *ref, const char *digest,
+		       const struct trust_sigs *sigs, int64_t now, struct trust_check *out,
+		       struct brig_err *e)
 {
 	*out = (struct trust_check){ .policy = p, .sigs = sigs, .digest = digest, .now = now };
 	int r = trust_policy_lookup(p, "docker", ref, &out->d.match, e);
@@ -241,16 +243,16 @@ struct path_ctx {
 	const struct img_ref *ref;
 };
 
-static int dispatch_path(const struct trust_req *q, const struct img_ref *ref, void *ctx,
-			 char *why, size_t why_len, struct brig_err *e)
+static int dispatch_path(const struct trust_req *q, const struct img_ref *ref, void *ctx, char *why,
+			 size_t why_len, struct brig_err *e)
 {
 	(void)ref;
 	struct path_ctx *pc = ctx;
 	return dispatch(q, pc->ref, pc->c, why, why_len, e);
 }
 
-int trust_check_decide_path(const struct trust_policy *p, const char *transport,
-			    const char *path, const struct img_ref *ref, const char *digest,
+int trust_check_decide_path(const struct trust_policy *p, const char *transport, const char *path,
+			    const struct img_ref *ref, const char *digest,
 			    const struct trust_sigs *sigs, int64_t now, struct trust_check *out,
 			    struct brig_err *e)
 {

@@ -92,7 +92,7 @@ struct trust_sig_fetcher {
 	trust_sig_fetch_fn fn;
 };
 /* The signatures the requirements reqs need (nothing for
- * insecureAcceptAnything or reject); *notes: one line per fetcher. */
+ * insecureAcceptAnything or reject); *notes: what each fetcher looked at, "; "-separated. */
 int trust_sigs_fetch(struct reg_client *c, const char *repo, const char *digest,
 		     const struct trust_reqs *reqs, struct trust_sigs *out, char **notes,
 		     struct brig_err *e);
@@ -120,21 +120,21 @@ void trust_check_clear(struct trust_check *c);
  * requirement, its identity rule included).  now: the time signatures'
  * ages are judged at (policy.d maxSignatureAge); 0: no age check (run).
  */
-int trust_check_decide(const struct trust_policy *p, const struct img_ref *ref,
-		       const char *digest, const struct trust_sigs *sigs, int64_t now,
-		       struct trust_check *out, struct brig_err *e);
+int trust_check_decide(const struct trust_policy *p, const struct img_ref *ref, const char *digest,
+		       const struct trust_sigs *sigs, int64_t now, struct trust_check *out,
+		       struct brig_err *e);
 /* The same for an archive named by path (transport docker-archive or
  * oci-archive); signatures judged against ref when it is not NULL (the
  * name the archive gives the image). */
-int trust_check_decide_path(const struct trust_policy *p, const char *transport,
-			    const char *path, const struct img_ref *ref, const char *digest,
+int trust_check_decide_path(const struct trust_policy *p, const char *transport, const char *path,
+			    const struct img_ref *ref, const char *digest,
 			    const struct trust_sigs *sigs, int64_t now, struct trust_check *out,
 			    struct brig_err *e);
 
 /* "transports.docker[\"S\"]", "transports.docker[\"\"] (...)" or "default":
  * the scope that applied, malloc'ed. */
 char *trust_check_scope_name(const struct trust_check *c);
-/* The refusal (several lines, no final newline): the image, the policy
+/* The refusal (one line): the image, the policy
  * and scope, the reason, each signature and why it was refused, and the
  * three ways forward.  malloc'ed, NULL on ENOMEM. */
 char *trust_check_refusal(const struct trust_check *c, const char *image);

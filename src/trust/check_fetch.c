@@ -137,7 +137,7 @@ int trust_sigs_fetch(struct reg_client *c, const char *repo, const char *digest,
 		int r = fetchers[i].fn(c, repo, digest, out, &note, e);
 		if (r < 0)
 			return brig_err_wrap(e, "%s", fetchers[i].name);
-		if (brig_appendf(notes, &len, "%s%s: %s", len ? "\n" : "", fetchers[i].name,
+		if (brig_appendf(notes, &len, "%s%s: %s", len ? "; " : "", fetchers[i].name,
 				 note ? note : "nothing") < 0)
 			return brig_err_oom(e);
 	}

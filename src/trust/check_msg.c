@@ -25,7 +25,7 @@ char *trust_check_scope_name(const struct trust_check *c)
 static int sig_lines(const struct trust_check *c, size_t i, char **msg, size_t *len)
 {
 	const struct trust_sig *g = &c->sigs->v[i];
-	int r = brig_appendf(msg, len, "\n  signature %zu (%s, %s):", i + 1, g->format, g->source);
+	int r = brig_appendf(msg, len, "; signature %zu (%s, %s):", i + 1, g->format, g->source);
 	bool said = false;
 	for (size_t k = 0; r >= 0 && k < c->n_res; k++) {
 		const struct trust_sig_result *s = &c->res[k];
@@ -48,8 +48,8 @@ char *trust_check_refusal(const struct trust_check *c, const char *image)
 	char *msg = NULL;
 	size_t len = 0;
 	int r = brig_appendf(&msg, &len,
-			     "content trust refused %s\n  policy: %s\n  scope: %s\n  reason: %s\n"
-			     "  signatures found: %zu",
+			     "content trust refused %s: policy %s, scope %s: %s; signatures "
+			     "found: %zu",
 			     image, c->policy->file ? c->policy->file : "?", scope ? scope : "?",
 			     c->d.reason, c->sigs ? c->sigs->n : 0);
 	for (size_t i = 0; r >= 0 && c->sigs && i < c->sigs->n; i++)
@@ -57,7 +57,7 @@ char *trust_check_refusal(const struct trust_check *c, const char *image)
 	if (r >= 0)
 		r = brig_appendf(
 			&msg, &len,
-			"\n  ways forward: (1) have the image signed by a key the policy names "
+			"; ways forward: (1) have the image signed by a key the policy names "
 			"(brig trust sign, brig push --sign-by-sigstore-private-key, cosign sign); "
 			"(2) name the signer's key for this scope in %s (brig trust explain shows "
 			"the scope); (3) pull by digest (NAME@sha256:...) if you know the content, "

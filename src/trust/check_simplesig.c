@@ -62,10 +62,10 @@ static int find_key(const struct trust_req *q, const struct trust_sig *sig,
 		if (r != -EKEYREJECTED)
 			return (res->why = strdup(brig_err_str(&ve))) ? 0 : brig_err_oom(e);
 	}
-	int n = tried == 1 ? asprintf(&res->why, "not signed by the key the policy names (%s)",
-				      q->key_paths ? q->key_paths[0] : "keyData")
-			   : asprintf(&res->why, "not signed by any of the %zu keys the policy names",
-				      tried);
+	int n = tried == 1
+		? asprintf(&res->why, "not signed by the key the policy names (%s)",
+			   q->key_paths ? q->key_paths[0] : "keyData")
+		: asprintf(&res->why, "not signed by any of the %zu keys the policy names", tried);
 	return n < 0 ? (res->why = NULL, brig_err_oom(e)) : 0;
 }
 
@@ -75,8 +75,7 @@ static int64_t payload_time(const struct trust_sig *sig)
 	_cleanup_json_ json_t *doc = json_loadb((const char *)sig->payload, sig->payload_len, 0,
 						NULL);
 	json_t *t = json_object_get(json_object_get(doc, "optional"), "timestamp");
-	return json_is_integer(t) && json_integer_value(t) > 0 ? (int64_t)json_integer_value(t)
-								 : 0;
+	return json_is_integer(t) && json_integer_value(t) > 0 ? (int64_t)json_integer_value(t) : 0;
 }
 
 static int refuse(struct trust_sig_result *res, struct brig_err *e, const char *fmt, ...)
@@ -95,11 +94,13 @@ int trust_check_simplesig(const struct trust_req *req, const struct img_ref *ref
 			  struct trust_sig_result *res, struct brig_err *e)
 {
 	if (req->fulcio)
-		return refuse(res, e, "the policy asks for a Fulcio certificate (keyless), which "
-				      "a .sig signature checked with keys cannot show");
+		return refuse(res, e,
+			      "the policy asks for a Fulcio certificate (keyless), which "
+			      "a .sig signature checked with keys cannot show");
 	if (req->rekor_paths || req->n_rekor_datas)
-		return refuse(res, e, "the policy asks for a Rekor inclusion proof, which this "
-				      ".sig signature does not carry");
+		return refuse(res, e,
+			      "the policy asks for a Rekor inclusion proof, which this "
+			      ".sig signature does not carry");
 	int r = find_key(req, sig, res, e);
 	if (r <= 0)
 		return r;
@@ -114,8 +115,9 @@ int trust_check_simplesig(const struct trust_req *req, const struct img_ref *ref
 	else if (strcmp(p.digest, digest) != 0)
 		r = refuse(res, e, "it signs %s, not this image (%s)", p.digest, digest);
 	else if (!trust_identity_matches(&req->identity, ref, res->identity))
-		r = refuse(res, e, "it signs docker-reference '%.200s', which the policy's %s "
-				   "rule does not accept for this image",
+		r = refuse(res, e,
+			   "it signs docker-reference '%.200s', which the policy's %s "
+			   "rule does not accept for this image",
 			   res->identity, trust_ident_kind_name(req->identity.kind));
 	else
 		r = 1;

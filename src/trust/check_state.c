@@ -105,7 +105,8 @@ int trust_rollback_check(const char *root, const char *key, const char *digest, 
 			    "rollback refused: %.*s:%s was last accepted as %s, signed at %lld; "
 			    "this is %s, signed earlier (%lld), a replay of an older image "
 			    "(--allow-downgrade takes it anyway)",
-			    kl, key, nl ? nl + 1 : "", was, (long long)had, digest, (long long)time);
+			    kl, key, nl ? nl + 1 : "", was, (long long)had, digest,
+			    (long long)time);
 }
 
 int trust_rollback_record(const char *root, const char *key, const char *digest, int64_t time,
@@ -126,8 +127,8 @@ int trust_rollback_record(const char *root, const char *key, const char *digest,
 	entry(st, key, &had, &was);
 	if (was && time < had)
 		return 0; /* an older one allowed by --allow-downgrade: the newest stays */
-	if (json_object_set_new(st, key,
-				json_pack("{s:I,s:s}", "Time", (json_int_t)time, "Digest", digest)) <
+	if (json_object_set_new(
+		    st, key, json_pack("{s:I,s:s}", "Time", (json_int_t)time, "Digest", digest)) <
 	    0)
 		return brig_err_oom(e);
 	_cleanup_free_ char *text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);

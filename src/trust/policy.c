@@ -211,7 +211,8 @@ int trust_policy_load(const char *path, struct trust_policy **out, struct brig_e
 	const char *dir = path ? NULL : getenv(TRUST_POLICY_DIR_ENV);
 	_cleanup_free_ char *dfile = NULL, *ddir = NULL;
 	if (dir && *dir &&
-	    (asprintf(&dfile, "%s/policy.json", dir) < 0 || asprintf(&ddir, "%s/policy.d", dir) < 0))
+	    (asprintf(&dfile, "%s/policy.json", dir) < 0 ||
+	     asprintf(&ddir, "%s/policy.d", dir) < 0))
 		return brig_err_oom(e);
 	const char *file = path ? path : dfile ? dfile : TRUST_POLICY_FILE;
 	_cleanup_close_ int fd = BRIG_RETRY(

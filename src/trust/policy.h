@@ -108,7 +108,7 @@ struct trust_policy {
 	struct trust_max_age {
 		char *scope;
 		int64_t seconds;
-	} *max_ages;
+	} * max_ages;
 	size_t n_max_ages;
 	struct trust_reqs dflt;
 	struct trust_transport *transports;

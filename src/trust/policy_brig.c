@@ -24,8 +24,7 @@
 #define MAX_SETTINGS_FILE (64 * 1024)
 #define MAX_SETTINGS_FILES 64
 
-static int max_age_set(struct trust_policy *p, const char *scope, int64_t secs,
-		       struct brig_err *e)
+static int max_age_set(struct trust_policy *p, const char *scope, int64_t secs, struct brig_err *e)
 {
 	for (size_t i = 0; i < p->n_max_ages; i++)
 		if (strcmp(p->max_ages[i].scope, scope) == 0) {

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -104,6 +105,10 @@ void trust_payload_clear(struct trust_payload *p);
  * "optional": null; malloc'ed (*len without the NUL). */
 int trust_payload_make(const char *ref, const char *digest, char **out, size_t *len,
 		       struct brig_err *e);
+/* The same with "optional": {"creator": "brig", "timestamp": when} (as
+ * containers/image writes a signing time) when when > 0. */
+int trust_payload_make_at(const char *ref, const char *digest, int64_t when, char **out,
+			  size_t *len, struct brig_err *e);
 /* Strict: exactly the members above in "critical" (any "optional" object
  * or null), the type cosign's, a valid digest, at most TRUST_PAYLOAD_MAX. */
 int trust_payload_parse(const char *buf, size_t len, struct trust_payload *out, struct brig_err *e);
@@ -176,5 +181,10 @@ int trust_image_digest(struct reg_client *c, const char *repo, const char *tag, 
  */
 int trust_sigstore_sign_image(struct reg_client *c, const char *repo, const char *digest,
 			      const char *ref, EVP_PKEY *k, struct brig_err *e);
+/* The same with the signing time when (> 0) in the payload, as
+ * `brig push --sign-by-sigstore-private-key` signs (rollback protection
+ * orders signatures by it). */
+int trust_sigstore_sign_image_at(struct reg_client *c, const char *repo, const char *digest,
+				 const char *ref, EVP_PKEY *k, int64_t when, struct brig_err *e);
 
 #endif /* BRIG_TRUST_SIGSTORE_H */

@@ -105,8 +105,7 @@ store_empty() {
 	echo "$stderr"
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"content trust refused $REG/test/unsigned:1"* ]] || false
-	[[ $stderr == *"policy: brig's built-in policy"* ]] || false
-	[[ $stderr == *"scope: default (no scope of \"transports\" matched)"* ]] || false
+	[[ $stderr == *"policy brig's built-in policy, scope default (no scope of \"transports\" matched)"* ]] || false
 	[[ $stderr == *"a tag must be signed by a key the policy names"* ]] || false
 	[[ $stderr == *"ways forward: (1)"*"(2)"*"(3) pull by digest"* ]] || false
 	run store_empty
@@ -153,7 +152,7 @@ store_empty() {
 	printf '{"default":[{"type":"reject"}]}\n' >other.json
 	run --separate-stderr brig pull --signature-policy other.json "$REG/test/good:1"
 	[ "$status" -eq 125 ] || false
-	[[ $stderr == *"policy: $PWD/other.json"* || $stderr == *"policy: other.json"* ]] || { echo "$stderr"; false; }
+	[[ $stderr == *"policy other.json, scope default"* ]] || { echo "$stderr"; false; }
 }
 
 @test "refused, nothing stored: another key; another digest; a docker-reference the identity rule refuses; a tampered payload" {
@@ -294,4 +293,24 @@ store_empty() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	run brig inspect -f '{{json .Brig.Provenance}}' loc
 	[ "$(jq -r '[.Verified, .Decision] | @tsv' <<<"$output")" = "$(printf 'false\tlocal image')" ] || false
+}
+
+@test "push --sign-by-sigstore-private-key: brig signs what it pushed (tag and signing time); the policy takes it" {
+	pub import "$D/rootfs.tar" "$REG/test/pushsig:1" >/dev/null
+	run --separate-stderr pub push --sign-by-sigstore-private-key "$D/a.key" --digestfile dg "$REG/test/pushsig:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == *"Signed $REG/test/pushsig:1@$(cat dg)"* ]] || { echo "$output"; false; }
+	policy "$REG/test" "$D/a.pub"
+	run --separate-stderr brig pull -q "$REG/test/pushsig:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig create --name ps "$REG/test/pushsig:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{json .Brig.Provenance.Signers}}' ps
+	[ "$(jq -r '.[0].Identity' <<<"$output")" = "$REG/test/pushsig:1" ] || { echo "$output"; false; }
+	[ "$(jq -r '.[0].SignedAt > 1700000000' <<<"$output")" = true ] || false
+	# a wrong passphrase stops the push before anything is uploaded
+	run --separate-stderr env BRIG_PASSPHRASE=wrong "$BRIG" --root "$PUSHROOT" --config "$D/brig.conf" \
+		push --sign-by-sigstore-private-key "$D/a.key" "$REG/test/pushsig:2"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"wrong passphrase"* ]] || { echo "$stderr"; false; }
 }

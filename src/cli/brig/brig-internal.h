@@ -195,17 +195,25 @@ int brig_pull_policy(const struct brig_global *g, const char *policy, const char
 		     const struct eng_trust_opts *trust, char **out, struct brig_err *e);
 /* Content trust's options (trust_opts.c; docs/trust-check.md): pull and
  * run/create take all three, load the first two. */
-#define BRIG_TRUST_OPTS                                                                        \
-	OPT_VALUE("signature-policy", 0, "FILE",                                               \
+#define BRIG_TRUST_OPTS                                                                           \
+	OPT_VALUE("signature-policy", 0, "FILE",                                                  \
 		  "the containers-policy.json for this command (default: /etc/brig/policy.json, " \
-		  "else brig's built-in policy: tags must be signed)"),                         \
-		OPT_FLAG("disable-content-trust", 0,                                           \
-			 "take the image without checking its signatures (NOT verified; also " \
+		  "else brig's built-in policy: tags must be signed)"),                           \
+		OPT_FLAG("disable-content-trust", 0,                                              \
+			 "take the image without checking its signatures (NOT verified; also "    \
 			 "BRIG_CONTENT_TRUST=0)")
-#define BRIG_DOWNGRADE_OPT                                                          \
-	OPT_FLAG("allow-downgrade", 0,                                              \
+#define BRIG_DOWNGRADE_OPT                                                              \
+	OPT_FLAG("allow-downgrade", 0,                                                  \
 		 "take a digest signed earlier than the one last accepted for the tag " \
 		 "(rollback protection off for this pull)")
+/* push --sign-by-sigstore-private-key (trust_sign.c): the key (cosign's
+ * encrypted format, passphrase from BRIG_PASSPHRASE or a prompt), read
+ * before the push; then image@digest signed as image (with its tag) in a
+ * `.sig` attachment carrying the signing time.  o: BRIG_REGISTRY_OPTS. */
+struct evp_pkey_st;
+int brig_signing_key(const char *file, struct evp_pkey_st **k, struct brig_err *e);
+int brig_sign_pushed(const struct brig_global *g, struct opt *o, const char *image,
+		     const char *digest, struct evp_pkey_st *k, struct brig_err *e);
 /* The options above into t (BRIG_CONTENT_TRUST=0 disables too); a warning
  * when content trust is off. */
 int brig_trust_opts(struct opt *o, struct eng_trust_opts *t, struct brig_err *e);

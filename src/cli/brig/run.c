@@ -282,8 +282,8 @@ int brig_cmd_create(const struct brig_global *g, int argc, char **argv)
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	if (r == 0 &&
-	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust, &image,
-				  &e)) == 0)
+	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust,
+				  &image, &e)) == 0)
 		q.opts.image = image;
 	if (r == 0)
 		r = eng_create(eng, &q.opts, id, &e);
@@ -323,8 +323,8 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 		r = brig_engine_open(g, &eng, &e);
 	_cleanup_free_ char *image = NULL;
 	if (r == 0 &&
-	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust, &image,
-				  &e)) == 0)
+	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust,
+				  &image, &e)) == 0)
 		q.opts.image = image;
 	if (r == 0)
 		r = eng_create(eng, &q.opts, id, &e);

@@ -33,8 +33,8 @@ static int present(const struct brig_global *g, const char *name, struct brig_er
 	return r < 0 ? r : 1;
 }
 
-static int pull(const struct brig_global *g, const char *name,
-		const struct eng_trust_opts *trust, struct brig_err *e)
+static int pull(const struct brig_global *g, const char *name, const struct eng_trust_opts *trust,
+		struct brig_err *e)
 {
 	struct eng_pull_opts po = {
 		.ref = name,

@@ -29,6 +29,6 @@ int brig_trust_opts(struct opt *o, struct eng_trust_opts *t, struct brig_err *e)
 		brig_warn("content trust is off for this command (%s): the image's signatures "
 			  "are not checked",
 			  opts_find(o, "disable-content-trust")->set ? "--disable-content-trust"
-								    : "BRIG_CONTENT_TRUST=0");
+								     : "BRIG_CONTENT_TRUST=0");
 	return 0;
 }
