@@ -192,8 +192,18 @@ int eng_import(struct eng *g, int fd, const char *name, const json_t *cfg, char 
  * is refused rather than loaded without them); an image known only by a
  * tag is named bare_repo:TAG (NULL: refused).  res says what was loaded. */
 struct img_load_result;
-int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict, struct img_load_result *res,
+struct eng_trust_opts;
+/* Content trust (trust: NULL the system's policy; path: the archive,
+ * NULL for stdin): every image is judged for the archive's transport and
+ * path with the signatures the archive carries for it before any is
+ * named (provenance_load.c). */
+int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict,
+	     const struct eng_trust_opts *trust, const char *path, struct img_load_result *res,
 	     struct brig_err *e);
+/* brig save: the signatures kept with the images refs names, as the
+ * archive's signatures member (*out NULL when none has any). */
+int eng_prov_save_sigs(const char *root, struct img_store *s, const char *const *refs, size_t n,
+		       char **out, struct brig_err *e);
 /* brig export (export.c): the container's flattened filesystem as a tar
  * written to out_fd. */
 int eng_export(struct eng *g, const char *id, int out_fd, struct brig_err *e);

@@ -46,6 +46,20 @@ char *eng_prov_escape_lines(const char *text);
  * the policy as it stands; *out: Brig.Provenance.  A refusal is -EACCES. */
 int eng_prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
 		    json_t **out, struct brig_err *e);
+/* save and load (provenance_load.c): the records of the images refs
+ * names, as the archive's signatures member ({"DIGEST": record}; *out
+ * NULL when none has one); load's check (struct img_load_opts.check) and,
+ * once the images are named, the records of those accepted. */
+struct img_loaded;
+enum img_archive_format;
+struct eng_load_check {
+	const struct eng_trust_opts *trust;
+	const char *path; /* the archive, absolute ("/dev/stdin" for a pipe) */
+	json_t *keep; /* {"DIGEST": record} to store */
+};
+int eng_prov_load_check(void *ctx, const struct img_loaded *v, size_t n, enum img_archive_format f,
+			const char *sigs, size_t len, struct brig_err *e);
+int eng_prov_load_commit(const char *root, struct eng_load_check *lc, struct brig_err *e);
 /* now, RFC 3339 */
 void eng_prov_now(char buf[32]);
 

@@ -211,12 +211,12 @@ static int dispatch(const struct trust_req *q, const struct img_ref *ref, void *
 				    "signature check not available: no %s verifier in this brig",
 				    q->kind == TRUST_REQ_SIGNED_BY ? "GPG (signedBy)"
 								   : "sigstore (sigstoreSigned)");
+	else if (!judged)
+		(void)brig_snprintf(why, why_len, "no signature found");
 	else if (!ref)
 		(void)brig_snprintf(why, why_len,
 				    "the image has no name to match a signature's "
 				    "identity against");
-	else if (!judged)
-		(void)brig_snprintf(why, why_len, "no signature found");
 	else
 		(void)brig_snprintf(why, why_len, "none of the %zu signature%s found is accepted",
 				    judged, judged == 1 ? "" : "s");

@@ -80,8 +80,10 @@ int trust_rollback_check(const char *root, const char *key, const char *digest, 
 			 bool allow, struct brig_err *e)
 {
 	_cleanup_close_ int dfd = state_dir(root, false, e);
-	if (dfd == -ENOENT)
+	if (dfd == -ENOENT) { /* no state yet (or no root yet: a first pull) */
+		brig_err_clear(e);
 		return 0;
+	}
 	if (dfd < 0)
 		return dfd;
 	_cleanup_json_ json_t *st = NULL;

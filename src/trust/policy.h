@@ -127,7 +127,7 @@ int trust_policy_parse(const char *buf, size_t len, const char *file, struct tru
 int trust_policy_load(const char *path, struct trust_policy **out, struct brig_err *e);
 /* brig's shipped default: tags must be signed by a key the policy names
  * (it names none: they are refused), references pinned by digest are
- * accepted.  The JSON is TRUST_POLICY_BUILTIN_JSON. */
+ * accepted, archives are accepted.  The JSON is TRUST_POLICY_BUILTIN_JSON. */
 int trust_policy_builtin(struct trust_policy **out, struct brig_err *e);
 void trust_policy_free(struct trust_policy *p);
 static inline void trust_policy_freep(struct trust_policy **p)
@@ -148,7 +148,12 @@ static inline void trust_policy_freep(struct trust_policy **p)
  * "maxSignatureAge" (an object: scope -> seconds); a later file wins.  Sets p->accept_pinned_digests (true when DIR is absent
  * or says nothing). */
 int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct brig_err *e);
-#define TRUST_POLICY_BUILTIN_JSON "{\"default\":[{\"type\":\"reject\"}]}"
+/* Archives (brig load) are the user's own files: accepted, their stored
+ * signatures checked only when a policy asks for them (docs/trust-check.md). */
+#define TRUST_POLICY_BUILTIN_JSON                                            \
+	"{\"default\":[{\"type\":\"reject\"}],\"transports\":{"              \
+	"\"docker-archive\":{\"\":[{\"type\":\"insecureAcceptAnything\"}]}," \
+	"\"oci-archive\":{\"\":[{\"type\":\"insecureAcceptAnything\"}]}}}"
 
 const char *trust_req_kind_name(enum trust_req_kind k);
 const char *trust_ident_kind_name(enum trust_ident_kind k);

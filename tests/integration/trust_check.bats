@@ -314,3 +314,88 @@ store_empty() {
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"wrong passphrase"* ]] || { echo "$stderr"; false; }
 }
+
+# archive_policy KEYPUB: the system's policy: docker needs KEYPUB's
+# signature under REG/test, and both archive transports need one too.
+archive_policy() {
+	local q="[{\"type\":\"sigstoreSigned\",\"keyPath\":\"$1\"}]"
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":%s},"docker-archive":{"":%s},"oci-archive":{"":%s}}}\n' \
+		"$REG/test" "$q" "$q" "$q" >"$BRIG_POLICY_DIR/policy.json"
+}
+
+@test "save and load: signatures travel in the archive; load checks them, run checks them again" {
+	pushed "$REG/test/travel:1"
+	sign test/travel "$DIGEST" "$D/a.key"
+	archive_policy "$D/a.pub"
+	run --separate-stderr brig pull -q "$REG/test/travel:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	local fmt
+	for fmt in docker-archive oci-archive; do
+		run --separate-stderr brig save --format "$fmt" -o "$fmt.tar" "$REG/test/travel:1"
+		[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+		tar -xOf "$fmt.tar" brig-signatures.json >sigs.json
+		[ "$(jq -r --arg d "$DIGEST" '.[$d].Reference' sigs.json)" = "$REG/test/travel:1" ] || false
+		# an air-gapped store: loaded, then run under the same policy
+		run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/gap-$fmt" load -q -i "$fmt.tar"
+		[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+		run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/gap-$fmt" create --name t "$REG/test/travel:1" true
+		[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+		run "$BRIG" --root "$BATS_TEST_TMPDIR/gap-$fmt" inspect -f '{{json .Brig.Provenance.Signers}}' t
+		[ "$(jq -r '.[0].Key' <<<"$output")" = "$D/a.pub" ] || { echo "$output"; false; }
+		"$BRIG" --root "$BATS_TEST_TMPDIR/gap-$fmt" rm -f t >/dev/null
+	done
+	# without its signatures, the archive is refused under this policy; nothing is named
+	tar -f docker-archive.tar --delete brig-signatures.json
+	run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/gap3" load -q -i docker-archive.tar
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"content trust refused $REG/test/travel:1: policy $BRIG_POLICY_DIR/policy.json, scope transports.docker-archive[\"\"]"*"no signature found"* ]] || { echo "$stderr"; false; }
+	[ "$("$BRIG" --root "$BATS_TEST_TMPDIR/gap3" images -q | wc -l)" -eq 0 ] || false
+	# brig's built-in policy takes an unsigned archive (the user's own file)
+	rm "$BRIG_POLICY_DIR/policy.json"
+	run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/gap4" load -q -i docker-archive.tar
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
+
+@test "load: an archive whose image was changed after signing is refused; nothing is named" {
+	pushed "$REG/test/changed:1"
+	sign test/changed "$DIGEST" "$D/a.key"
+	archive_policy "$D/a.pub"
+	brig pull -q "$REG/test/changed:1" >/dev/null
+	brig save --format oci-archive -o a.tar "$REG/test/changed:1"
+	# a new Cmd in the config, the manifest and index.json rewritten to
+	# match, and the stored signature moved to the new manifest's digest
+	mkdir x
+	tar -C x -xf a.tar
+	$PY - x <<-'PY'
+		import hashlib, json, os, sys
+		d = sys.argv[1]
+		def blob(h): return os.path.join(d, "blobs/sha256", h.split(":")[1])
+		def put(obj):
+		    b = json.dumps(obj).encode()
+		    h = "sha256:" + hashlib.sha256(b).hexdigest()
+		    open(blob(h), "wb").write(b)
+		    return h, len(b)
+		idx = json.load(open(os.path.join(d, "index.json")))
+		old = idx["manifests"][0]["digest"]
+		man = json.load(open(blob(old)))
+		cfg = json.load(open(blob(man["config"]["digest"])))
+		cfg["config"]["Cmd"] = ["sh", "-c", "echo evil"]
+		man["config"]["digest"], man["config"]["size"] = put(cfg)
+		new, size = put(man)
+		idx["manifests"][0]["digest"], idx["manifests"][0]["size"] = new, size
+		json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+		sp = os.path.join(d, "brig-signatures.json")
+		sigs = json.load(open(sp))
+		rec = sigs.pop(old)
+		rec["Digest"] = new
+		sigs[new] = rec
+		json.dump(sigs, open(sp, "w"))
+	PY
+	tar -C x -cf b.tar .
+	run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/gap" load -q -i b.tar
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"content trust refused"*"refused: it signs $DIGEST, not this image"* ]] || { echo "$stderr"; false; }
+	[ "$("$BRIG" --root "$BATS_TEST_TMPDIR/gap" images -q | wc -l)" -eq 0 ] || false
+	run find "$BATS_TEST_TMPDIR/gap" -path '*/trust/images/*' -type f
+	[ -z "$output" ] || false
+}
