@@ -7,6 +7,7 @@
 #include "engine/engine-internal.h"
 #include "image/archive/image-archive.h"
 #include "engine/provenance-internal.h"
+#include "engine/config/engine-config.h"
 
 #include <stdlib.h>
 
@@ -25,7 +26,10 @@ int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict,
 	_cleanup_free_ char *abs = path ? realpath(path, NULL) : NULL;
 	if (path && !abs)
 		return brig_err_sys(e, errno, "%s", path);
-	struct eng_load_check lc = { .trust = trust, .path = abs ? abs : "/dev/stdin" };
+	struct eng_trust_opts buf;
+	struct eng_load_check lc = { .trust = eng_prov_effective(trust, g->cfg->content_trust,
+								 &buf),
+				     .path = abs ? abs : "/dev/stdin" };
 	struct img_load_opts o = { .unpack_layer = img_archive_unpack_cached,
 				   .ctx = &cache,
 				   .bare_tag_repo = bare_repo,

@@ -38,6 +38,10 @@ int eng_prov_record_write(const char *root, const char *digest, json_t *rec, str
 /* -ENOENT (e untouched) when there is none. */
 int eng_prov_record_read(const char *root, const char *digest, json_t **rec, struct brig_err *e);
 
+/* o, or a copy in buf with content trust off (and a warning) when the
+ * engine config's content-trust is false (cfg_on false). */
+const struct eng_trust_opts *eng_prov_effective(const struct eng_trust_opts *o, bool cfg_on,
+						struct eng_trust_opts *buf);
 /* The system's policy, or o's --signature-policy. */
 int eng_prov_policy(const struct eng_trust_opts *o, struct trust_policy **out, struct brig_err *e);
 /* Each line of text escaped for a terminal, the line breaks kept. */

@@ -29,6 +29,18 @@ void eng_prov_now(char buf[32])
 		snprintf(buf, 32, "%lld", (long long)now);
 }
 
+const struct eng_trust_opts *eng_prov_effective(const struct eng_trust_opts *o, bool cfg_on,
+						struct eng_trust_opts *buf)
+{
+	if (cfg_on || (o && o->disabled))
+		return o;
+	*buf = o ? *o : (struct eng_trust_opts){ 0 };
+	buf->disabled = true;
+	brig_warn("content trust is off (content-trust = false in the engine config): the "
+		  "image's signatures are not checked");
+	return buf;
+}
+
 int eng_prov_policy(const struct eng_trust_opts *o, struct trust_policy **out, struct brig_err *e)
 {
 	int r = trust_policy_load(o ? o->policy : NULL, out, e);

@@ -10,6 +10,7 @@
  * The verdict becomes the record's Brig.Provenance.
  */
 #include "engine/provenance-internal.h"
+#include "engine/config/engine-config.h"
 
 #include <string.h>
 #include <time.h>
@@ -103,6 +104,7 @@ int eng_prov_create(struct eng *g, const struct eng_trust_opts *o, const struct 
 		    json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *rec = NULL;
+	struct eng_trust_opts buf;
 	*out = NULL;
 	int r = eng_prov_record_read(g->root, im->manifest_digest, &rec, e);
 	if (r == -ENOENT)
@@ -111,5 +113,5 @@ int eng_prov_create(struct eng *g, const struct eng_trust_opts *o, const struct 
 		return r;
 	char what[96];
 	snprintf(what, sizeof(what), "trust/images/%.12s", im->manifest_digest + 7);
-	return judge(o, rec, what, out, e);
+	return judge(eng_prov_effective(o, g->cfg->content_trust, &buf), rec, what, out, e);
 }

@@ -471,13 +471,16 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	     struct brig_err *e)
 {
 	*out = (struct eng_pull_result){ 0 };
-	struct pull p = { .o = o, .root = root, .layers_fd = -1 };
+	struct eng_pull_opts oo = *o; /* with the engine config's content-trust applied */
+	struct eng_trust_opts tbuf;
+	struct pull p = { .o = &oo, .root = root, .layers_fd = -1 };
 	_cleanup_free_ char *os = NULL, *arch = NULL, *variant = NULL, *full = NULL;
 	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
 	int r = o->platform ? want_platform(o->platform, &os, &arch, &variant, e) : 0;
 	if (r < 0 || (r = load_confs(o->config, true, &cfg, &rc, e)) < 0)
 		return r;
+	oo.trust = eng_prov_effective(o->trust, cfg->content_trust, &tbuf);
 	if ((r = reg_conf_expand(rc, o->ref, &full, e)) < 0 ||
 	    (r = img_ref_parse(full, &p.name, e)) < 0)
 		return r;

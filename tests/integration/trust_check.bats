@@ -131,6 +131,11 @@ store_empty() {
 	run --separate-stderr env BRIG_CONTENT_TRUST=yes "$BRIG" --root "$ROOT" pull "$REG/test/off:1"
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"BRIG_CONTENT_TRUST=yes: expected 0 or 1"* ]] || false
+	# the engine config's content-trust = false: off for every command, said each time
+	jq '. + {"content-trust": false}' "$D/brig.conf" >off.conf
+	run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/r2" --config off.conf pull -q "$REG/test/off:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"content trust is off (content-trust = false in the engine config)"* ]] || false
 }
 
 @test "signed by the key the policy names: pulled, signatures stored, run checks them, Brig.Provenance says who" {
