@@ -29,9 +29,13 @@ void eng_prov_clear(struct eng_prov *pv);
  * manifest digest is digest, fetching the signatures the scope needs
  * through p->c.  A refusal is -EACCES with the whole reasoning in e. */
 int eng_prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struct brig_err *e);
-/* After the image is stored: the record and the rollback state. */
-int eng_prov_commit(const char *root, const char *manifest, struct eng_prov *pv,
+/* Before the image is named: its record (signatures and decision), keyed
+ * by the manifest that will be stored, so a named image never lacks one
+ * (a crash leaves at most a record without an image).  After: the
+ * rollback state. */
+int eng_prov_record(const char *root, const char *manifest, struct eng_prov *pv,
 		    struct brig_err *e);
+int eng_prov_commit(const char *root, struct eng_prov *pv, struct brig_err *e);
 
 /* provenance_store.c: ROOT/trust/images/HEX.json */
 int eng_prov_record_write(const char *root, const char *digest, json_t *rec, struct brig_err *e);
@@ -64,6 +68,10 @@ struct eng_load_check {
 int eng_prov_load_check(void *ctx, const struct img_loaded *v, size_t n, enum img_archive_format f,
 			const char *sigs, size_t len, struct brig_err *e);
 int eng_prov_load_commit(const char *root, struct eng_load_check *lc, struct brig_err *e);
+/* CLOCK_MONOTONIC in ns; with BRIG_TRUST_TIMING=1 in the environment, a
+ * line on stderr saying how long what took since t0 (bench/trust.sh). */
+int64_t eng_prov_clock(void);
+void eng_prov_timing(const char *what, int64_t t0);
 /* now, RFC 3339 */
 void eng_prov_now(char buf[32]);
 

@@ -11,6 +11,8 @@
 #include "engine/provenance-internal.h"
 #include "engine/pull-internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,6 +29,22 @@ void eng_prov_now(char buf[32])
 	struct tm tm;
 	if (!gmtime_r(&now, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, 32, "%lld", (long long)now);
+}
+
+int64_t eng_prov_clock(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void eng_prov_timing(const char *what, int64_t t0)
+{
+	const char *v = getenv("BRIG_TRUST_TIMING");
+	if (v && strcmp(v, "1") == 0)
+		fprintf(stderr, "brig: content trust: %s took %.3f ms\n", what,
+			(double)(eng_prov_clock() - t0) / 1e6);
 }
 
 const struct eng_trust_opts *eng_prov_effective(const struct eng_trust_opts *o, bool cfg_on,
@@ -146,7 +164,17 @@ static int refused(const struct trust_check *c, const char *text, const char *no
 			    snotes ? snotes : "");
 }
 
+static int prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struct brig_err *e);
+
 int eng_prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struct brig_err *e)
+{
+	int64_t t0 = eng_prov_clock();
+	int r = prov_pull(p, digest, pv, e);
+	eng_prov_timing("pull check", t0);
+	return r;
+}
+
+static int prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struct brig_err *e)
 {
 	struct img_ref ref;
 	_cleanup_free_ char *text = NULL, *notes = NULL;
@@ -176,12 +204,22 @@ int eng_prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struc
 	return r;
 }
 
-int eng_prov_commit(const char *root, const char *manifest, struct eng_prov *pv, struct brig_err *e)
+int eng_prov_record(const char *root, const char *manifest, struct eng_prov *pv, struct brig_err *e)
 {
 	if (!pv->record)
 		return 0;
+	int64_t t0 = eng_prov_clock();
 	int r = eng_prov_record_write(root, manifest, pv->record, e);
-	if (r == 0 && pv->rollback_key)
-		r = trust_rollback_record(root, pv->rollback_key, pv->digest, pv->time, e);
+	eng_prov_timing("pull record", t0);
+	return r;
+}
+
+int eng_prov_commit(const char *root, struct eng_prov *pv, struct brig_err *e)
+{
+	if (!pv->rollback_key)
+		return 0;
+	int64_t t0 = eng_prov_clock();
+	int r = trust_rollback_record(root, pv->rollback_key, pv->digest, pv->time, e);
+	eng_prov_timing("pull rollback state", t0);
 	return r;
 }

@@ -100,8 +100,20 @@ static int judge(const struct eng_trust_opts *o, json_t *rec, const char *what, 
 	return r;
 }
 
+static int prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
+		       json_t **out, struct brig_err *e);
+
 int eng_prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
 		    json_t **out, struct brig_err *e)
+{
+	int64_t t0 = eng_prov_clock();
+	int r = prov_create(g, o, im, out, e);
+	eng_prov_timing("create check", t0);
+	return r;
+}
+
+static int prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
+		       json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *rec = NULL;
 	struct eng_trust_opts buf;

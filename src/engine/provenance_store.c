@@ -14,6 +14,11 @@
 
 static int prov_dir(const char *root, bool create, struct brig_err *e)
 {
+	if (create) { /* a first pull writes the record before the store exists */
+		int r = brig_mkdir_p(AT_FDCWD, root, 0700, e);
+		if (r < 0)
+			return r;
+	}
 	_cleanup_close_ int rfd = BRIG_RETRY(open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (rfd < 0)
 		return brig_err_sys(e, errno, "%s", root);

@@ -262,10 +262,12 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 		r = resolve(p, &top, &plat, e);
 	if (r == 0)
 		r = eng_prov_pull(p, top.digest, &pv, e);
+	if (r == 0) /* the record first: a named image always has its record */
+		r = eng_prov_record(p->root, plat.body ? plat.digest : top.digest, &pv, e);
 	if (r == 0)
 		r = store_image(p, &top, plat.body ? &plat : &top, out, e);
 	if (r == 0)
-		r = eng_prov_commit(p->root, out->manifest, &pv, e);
+		r = eng_prov_commit(p->root, &pv, e);
 	eng_prov_clear(&pv);
 	reg_manifest_clear(&top);
 	reg_manifest_clear(&plat);
