@@ -55,6 +55,13 @@ static inline void eng_closep(struct eng **g)
 #define _cleanup_eng_ _cleanup_(eng_closep)
 const char *eng_root(const struct eng *g);
 
+/* Content trust for one command (provenance.c; docs/trust-check.md). */
+struct eng_trust_opts {
+	const char *policy; /* --signature-policy FILE; NULL: the system's */
+	bool disabled; /* --disable-content-trust or BRIG_CONTENT_TRUST=0 */
+	bool allow_downgrade; /* pull: take a digest signed earlier than the last */
+};
+
 /* What `brig create` / `brig run` were asked for. */
 struct eng_create_opts {
 	const char *image; /* reference, id or digest */
@@ -93,6 +100,9 @@ struct eng_create_opts {
 	/* --network, --add-host, --dns*, -p... (engine/netcfg/netcfg.h), or
 	 * NULL: --network none */
 	const struct eng_netcfg *net;
+	/* content trust: the image's stored signatures checked against the
+	 * policy as it stands (NULL: the system's policy) */
+	const struct eng_trust_opts *trust;
 };
 
 /* The parsed --restart policy. */
@@ -182,8 +192,18 @@ int eng_import(struct eng *g, int fd, const char *name, const json_t *cfg, char 
  * is refused rather than loaded without them); an image known only by a
  * tag is named bare_repo:TAG (NULL: refused).  res says what was loaded. */
 struct img_load_result;
-int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict, struct img_load_result *res,
+struct eng_trust_opts;
+/* Content trust (trust: NULL the system's policy; path: the archive,
+ * NULL for stdin): every image is judged for the archive's transport and
+ * path with the signatures the archive carries for it before any is
+ * named (provenance_load.c). */
+int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict,
+	     const struct eng_trust_opts *trust, const char *path, struct img_load_result *res,
 	     struct brig_err *e);
+/* brig save: the signatures kept with the images refs names, as the
+ * archive's signatures member (*out NULL when none has any). */
+int eng_prov_save_sigs(const char *root, struct img_store *s, const char *const *refs, size_t n,
+		       char **out, struct brig_err *e);
 /* brig export (export.c): the container's flattened filesystem as a tar
  * written to out_fd. */
 int eng_export(struct eng *g, const char *id, int out_fd, struct brig_err *e);
@@ -373,6 +393,8 @@ struct eng_pull_opts {
 	 * callback is ever called twice at once. */
 	void (*layer_progress)(void *ctx, const struct eng_pull_progress *lp);
 	void *ctx;
+	/* content trust (NULL: the system's policy, on) */
+	const struct eng_trust_opts *trust;
 };
 
 struct eng_pull_result {

@@ -13,6 +13,7 @@
 #include "engine/quota-internal.h"
 #include "engine/netcfg/net-internal.h"
 #include "engine/record-internal.h"
+#include "engine/provenance-internal.h"
 #include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
@@ -129,6 +130,7 @@ struct making {
 	struct eng_userns userns;
 	int64_t storage_size; /* bytes, 0: unbounded (quota.c) */
 	json_t *netsettings; /* a bridge network's lease (engine/net) */
+	json_t *provenance; /* Brig.Provenance (provenance_run.c) */
 };
 
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
@@ -224,6 +226,11 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 		log, "Mounts", mk->volumes, "Brig", "Spec", mk->spec, "Binds", mk->binds, "Layers",
 		mk->layers, "ManifestDigest", im->manifest_digest, "Security", mk->security,
 		"Userns", userns, "Effective", eng_effective(mk->spec, mk->security, userns));
+	if (doc && mk->provenance &&
+	    json_object_set(json_object_get(doc, "Brig"), "Provenance", mk->provenance) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
 	if (doc && (add_etc_paths(doc, mk->ctrdir) < 0 || eng_net_merge(doc, mk->net) < 0)) {
 		json_decref(doc);
 		return NULL;
@@ -367,7 +374,8 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 		json_decref(mk.logcfg);
 		return r;
 	}
-	if ((r = eng_layers_ensure(g, &im, e)) < 0 || (r = new_id(mk.id, e)) < 0)
+	if ((r = eng_prov_create(g, o->trust, &im, &mk.provenance, e)) < 0 ||
+	    (r = eng_layers_ensure(g, &im, e)) < 0 || (r = new_id(mk.id, e)) < 0)
 		goto out;
 	(void)snprintf(mk.tmp, sizeof(mk.tmp), ".tmp-%s", mk.id);
 	if (brig_snprintf(mk.ctrdir, sizeof(mk.ctrdir), "%s/containers/%s", g->root, mk.id) < 0) {
@@ -413,6 +421,7 @@ out:
 	json_decref(mk.binds);
 	json_decref(mk.net);
 	json_decref(mk.netsettings);
+	json_decref(mk.provenance);
 	eng_image_clear(&im);
 	return r;
 }

@@ -11,6 +11,7 @@
  * saying where the image came from.  See docs/registry.md.
  */
 #include "engine/pull-internal.h"
+#include "engine/provenance-internal.h"
 #include "engine/config/engine-config.h"
 #include "registry/regconf.h"
 
@@ -275,12 +276,20 @@ static int store_image(struct pull *p, const struct reg_manifest *top, const str
 static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err *e)
 {
 	struct reg_manifest top = { 0 }, plat = { 0 };
+	struct eng_prov pv = { 0 }; /* content trust: decided before the store is touched */
 	const char *want = p->ref.digest[0] ? p->ref.digest : p->ref.tag;
 	int r = reg_manifest_get(p->c, p->ref.path, want, &top, e);
 	if (r == 0)
 		r = resolve(p, &top, &plat, e);
 	if (r == 0)
+		r = eng_prov_pull(p, top.digest, &pv, e);
+	if (r == 0) /* the record first: a named image always has its record */
+		r = eng_prov_record(p->root, plat.body ? plat.digest : top.digest, &pv, e);
+	if (r == 0)
 		r = store_image(p, &top, plat.body ? &plat : &top, out, e);
+	if (r == 0)
+		r = eng_prov_commit(p->root, &pv, e);
+	eng_prov_clear(&pv);
 	reg_manifest_clear(&top);
 	reg_manifest_clear(&plat);
 	return r;
@@ -485,13 +494,16 @@ int eng_pull(const char *root, const struct eng_pull_opts *o, struct eng_pull_re
 	     struct brig_err *e)
 {
 	*out = (struct eng_pull_result){ 0 };
-	struct pull p = { .o = o, .root = root, .layers_fd = -1 };
+	struct eng_pull_opts oo = *o; /* with the engine config's content-trust applied */
+	struct eng_trust_opts tbuf;
+	struct pull p = { .o = &oo, .root = root, .layers_fd = -1 };
 	_cleanup_free_ char *os = NULL, *arch = NULL, *variant = NULL, *full = NULL;
 	_cleanup_eng_config_ struct eng_config *cfg = NULL;
 	_cleanup_reg_conf_ struct reg_conf *rc = NULL;
 	int r = o->platform ? want_platform(o->platform, &os, &arch, &variant, e) : 0;
 	if (r < 0 || (r = load_confs(o->config, true, &cfg, &rc, e)) < 0)
 		return r;
+	oo.trust = eng_prov_effective(o->trust, cfg->content_trust, &tbuf);
 	if ((r = reg_conf_expand(rc, o->ref, &full, e)) < 0 ||
 	    (r = img_ref_parse(full, &p.name, e)) < 0)
 		return r;

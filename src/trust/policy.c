@@ -208,7 +208,13 @@ int trust_policy_builtin(struct trust_policy **out, struct brig_err *e)
 int trust_policy_load(const char *path, struct trust_policy **out, struct brig_err *e)
 {
 	*out = NULL;
-	const char *file = path ? path : TRUST_POLICY_FILE;
+	const char *dir = path ? NULL : getenv(TRUST_POLICY_DIR_ENV);
+	_cleanup_free_ char *dfile = NULL, *ddir = NULL;
+	if (dir && *dir &&
+	    (asprintf(&dfile, "%s/policy.json", dir) < 0 ||
+	     asprintf(&ddir, "%s/policy.d", dir) < 0))
+		return brig_err_oom(e);
+	const char *file = path ? path : dfile ? dfile : TRUST_POLICY_FILE;
 	_cleanup_close_ int fd = BRIG_RETRY(
 		open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	int r;
@@ -226,7 +232,7 @@ int trust_policy_load(const char *path, struct trust_policy **out, struct brig_e
 	}
 	if (r < 0 || path)
 		return r;
-	if ((r = trust_brig_settings_load(TRUST_POLICY_D, *out, e)) < 0) {
+	if ((r = trust_brig_settings_load(ddir ? ddir : TRUST_POLICY_D, *out, e)) < 0) {
 		trust_policy_free(*out);
 		*out = NULL;
 	}
@@ -248,6 +254,9 @@ void trust_policy_free(struct trust_policy *p)
 		free(t->name);
 	}
 	free(p->transports);
+	for (size_t i = 0; i < p->n_max_ages; i++)
+		free(p->max_ages[i].scope);
+	free(p->max_ages);
 	free(p->file);
 	free(p);
 }

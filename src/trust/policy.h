@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The largest policy file read. */
 #define TRUST_POLICY_MAX (1024 * 1024)
@@ -101,6 +102,14 @@ struct trust_policy {
 	 * or the built-in one) unless TRUST_POLICY_D turns it off; off for a
 	 * policy named with --signature-policy, read as podman reads it. */
 	bool accept_pinned_digests;
+	/* brig's maxSignatureAge (policy.d): the oldest signature accepted,
+	 * per scope ("SCOPE" of transports.docker, "" its default, "default"
+	 * the policy's), in seconds. */
+	struct trust_max_age {
+		char *scope;
+		int64_t seconds;
+	} * max_ages;
+	size_t n_max_ages;
 	struct trust_reqs dflt;
 	struct trust_transport *transports;
 	size_t n_transports;
@@ -118,7 +127,7 @@ int trust_policy_parse(const char *buf, size_t len, const char *file, struct tru
 int trust_policy_load(const char *path, struct trust_policy **out, struct brig_err *e);
 /* brig's shipped default: tags must be signed by a key the policy names
  * (it names none: they are refused), references pinned by digest are
- * accepted.  The JSON is TRUST_POLICY_BUILTIN_JSON. */
+ * accepted, archives are accepted.  The JSON is TRUST_POLICY_BUILTIN_JSON. */
 int trust_policy_builtin(struct trust_policy **out, struct brig_err *e);
 void trust_policy_free(struct trust_policy *p);
 static inline void trust_policy_freep(struct trust_policy **p)
@@ -130,13 +139,21 @@ static inline void trust_policy_freep(struct trust_policy **p)
 
 #define TRUST_POLICY_FILE "/etc/brig/policy.json"
 #define TRUST_POLICY_D "/etc/brig/policy.d"
+/* The environment variable that moves the system's policy: DIR/policy.json
+ * and DIR/policy.d instead of the two above (tests, rootless setups). */
+#define TRUST_POLICY_DIR_ENV "BRIG_POLICY_DIR"
 
 /* brig's settings (docs/trust.md): every file of DIR named NAME.json, in
- * name order, each an object with only "acceptPinnedDigests" (boolean); a
- * later file wins.  Sets p->accept_pinned_digests (true when DIR is absent
+ * name order, each an object with only "acceptPinnedDigests" (boolean) and
+ * "maxSignatureAge" (an object: scope -> seconds); a later file wins.  Sets p->accept_pinned_digests (true when DIR is absent
  * or says nothing). */
 int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct brig_err *e);
-#define TRUST_POLICY_BUILTIN_JSON "{\"default\":[{\"type\":\"reject\"}]}"
+/* Archives (brig load) are the user's own files: accepted, their stored
+ * signatures checked only when a policy asks for them (docs/trust-check.md). */
+#define TRUST_POLICY_BUILTIN_JSON                                            \
+	"{\"default\":[{\"type\":\"reject\"}],\"transports\":{"              \
+	"\"docker-archive\":{\"\":[{\"type\":\"insecureAcceptAnything\"}]}," \
+	"\"oci-archive\":{\"\":[{\"type\":\"insecureAcceptAnything\"}]}}}"
 
 const char *trust_req_kind_name(enum trust_req_kind k);
 const char *trust_ident_kind_name(enum trust_ident_kind k);

@@ -8,6 +8,12 @@
  *   acceptPinnedDigests  boolean, default true: a reference pinned by
  *                        digest is accepted where no scope of the
  *                        policy's "transports" names it
+ *   maxSignatureAge      object: scope -> seconds (a positive integer);
+ *                        a signature older than that (by its signing
+ *                        time) is refused when the scope applies ("SCOPE"
+ *                        of transports.docker, "" its default, "default"
+ *                        the policy's); a later file's entry for a scope
+ *                        replaces an earlier one's
  */
 #include "trust/policy-internal.h"
 
@@ -18,10 +24,50 @@
 #define MAX_SETTINGS_FILE (64 * 1024)
 #define MAX_SETTINGS_FILES 64
 
+static int max_age_set(struct trust_policy *p, const char *scope, int64_t secs, struct brig_err *e)
+{
+	for (size_t i = 0; i < p->n_max_ages; i++)
+		if (strcmp(p->max_ages[i].scope, scope) == 0) {
+			p->max_ages[i].seconds = secs;
+			return 0;
+		}
+	struct trust_max_age *v = realloc(p->max_ages, (p->n_max_ages + 1) * sizeof(*v));
+	if (!v)
+		return brig_err_oom(e);
+	p->max_ages = v;
+	if (!(v[p->n_max_ages].scope = strdup(scope)))
+		return brig_err_oom(e);
+	v[p->n_max_ages++].seconds = secs;
+	return 0;
+}
+
+static int max_ages(json_t *root, const struct bj_loc *at, struct trust_policy *p,
+		    struct brig_err *e)
+{
+	json_t *o = NULL, *v;
+	const char *scope;
+	struct bj_loc sub;
+	bj_key(&sub, at, "maxSignatureAge");
+	int r = bj_get_obj(root, at, "maxSignatureAge", false, &o, e);
+	if (r < 0 || !o)
+		return r < 0 ? r : 0;
+	if (json_object_size(o) > 4096)
+		return bj_fail(e, &sub, "more than 4096 scopes");
+	json_object_foreach(o, scope, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return bj_fail(e, &sub, "\"%.200s\": expected a positive number of seconds",
+				       scope);
+		if ((r = max_age_set(p, scope, (int64_t)json_integer_value(v), e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int settings_file(int dfd, const char *dir, const char *name, struct trust_policy *p,
 			 struct brig_err *e)
 {
-	static const char *const keys[] = { "acceptPinnedDigests", NULL };
+	static const char *const keys[] = { "acceptPinnedDigests", "maxSignatureAge", NULL };
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return brig_err_oom(e);
@@ -41,7 +87,7 @@ static int settings_file(int dfd, const char *dir, const char *name, struct trus
 	if ((r = bj_only_keys(root, &at, keys, e)) < 0)
 		return r;
 	r = bj_get_bool(root, &at, "acceptPinnedDigests", false, &p->accept_pinned_digests, e);
-	return r < 0 ? r : 0;
+	return r < 0 ? r : max_ages(root, &at, p, e);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -162,5 +163,10 @@ int trust_image_digest(struct reg_client *c, const char *repo, const char *tag, 
  */
 int trust_sigstore_sign_image(struct reg_client *c, const char *repo, const char *digest,
 			      const char *ref, EVP_PKEY *k, struct brig_err *e);
+/* The same with the signing time when (> 0) in the payload, as
+ * `brig push --sign-by-sigstore-private-key` signs (rollback protection
+ * orders signatures by it). */
+int trust_sigstore_sign_image_at(struct reg_client *c, const char *repo, const char *digest,
+				 const char *ref, EVP_PKEY *k, int64_t when, struct brig_err *e);
 
 #endif /* BRIG_TRUST_SIGSTORE_H */

@@ -120,13 +120,19 @@ static int put_manifest(struct reg_client *c, const char *repo, const char *tag,
 int trust_sigstore_sign_image(struct reg_client *c, const char *repo, const char *digest,
 			      const char *ref, EVP_PKEY *k, struct brig_err *e)
 {
+	return trust_sigstore_sign_image_at(c, repo, digest, ref, k, 0, e);
+}
+
+int trust_sigstore_sign_image_at(struct reg_client *c, const char *repo, const char *digest,
+				 const char *ref, EVP_PKEY *k, int64_t when, struct brig_err *e)
+{
 	char tag[80], pd[REG_DIGEST_SIZE];
 	_cleanup_free_ char *payload = NULL, *b64 = NULL;
 	_cleanup_json_ json_t *layers = NULL;
 	size_t len = 0;
 	int r = trust_sig_tag(digest, tag, e);
 	if (r == 0)
-		r = trust_payload_make(ref, digest, &payload, &len, e);
+		r = trust_payload_make_at(ref, digest, when, &payload, &len, e);
 	if (r == 0)
 		r = trust_sign(k, payload, len, &b64, e);
 	if (r == 0)

@@ -24,11 +24,20 @@ void trust_payload_clear(struct trust_payload *p)
 int trust_payload_make(const char *ref, const char *digest, char **out, size_t *len,
 		       struct brig_err *e)
 {
+	return trust_payload_make_at(ref, digest, 0, out, len, e);
+}
+
+int trust_payload_make_at(const char *ref, const char *digest, int64_t when, char **out,
+			  size_t *len, struct brig_err *e)
+{
 	if (!brig_digest_valid(digest))
 		return brig_err_set(e, -EINVAL, "bad digest '%.80s'", digest);
+	json_t *opt = when > 0
+		? json_pack("{s:s,s:I}", "creator", "brig", "timestamp", (json_int_t)when)
+		: json_null();
 	_cleanup_json_ json_t *j = json_pack(
-		"{s:{s:{s:s},s:{s:s},s:s},s:n}", "critical", "identity", "docker-reference", ref,
-		"image", "docker-manifest-digest", digest, "type", TRUST_SIG_TYPE, "optional");
+		"{s:{s:{s:s},s:{s:s},s:s},s:o}", "critical", "identity", "docker-reference", ref,
+		"image", "docker-manifest-digest", digest, "type", TRUST_SIG_TYPE, "optional", opt);
 	*out = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (!*out)
 		return brig_err_oom(e);

@@ -10,6 +10,7 @@
 #define BRIG_TRUST_SIMPLESIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/common.h"
 
@@ -26,6 +27,10 @@ void trust_payload_clear(struct trust_payload *p);
  * "optional": null; malloc'ed (*len without the NUL). */
 int trust_payload_make(const char *ref, const char *digest, char **out, size_t *len,
 		       struct brig_err *e);
+/* The same with "optional": {"creator": "brig", "timestamp": when} (as
+ * containers/image writes a signing time) when when > 0. */
+int trust_payload_make_at(const char *ref, const char *digest, int64_t when, char **out,
+			  size_t *len, struct brig_err *e);
 /* Strict: exactly the members above in "critical" (any "optional" object
  * or null), the type cosign's, a valid digest, at most TRUST_PAYLOAD_MAX. */
 int trust_payload_parse(const char *buf, size_t len, struct trust_payload *out, struct brig_err *e);

@@ -24,6 +24,11 @@ BRIG_TAR=$BATS_FILE_TMPDIR/rootfs.tar
 # means docker.io: the tests block it (no traffic leaves the host).
 : "${BRIG_REGISTRIES_CONF:=$BRIG_SRC/tests/lib/registries-offline.conf}"
 export BRIG_REGISTRIES_CONF
+# Content trust is on by default (unsigned tags are refused); the tests'
+# images are unsigned, so their policy accepts anything.  The tests of
+# content trust itself (trust_check.bats) set BRIG_POLICY_DIR of their own.
+: "${BRIG_POLICY_DIR:=$BRIG_SRC/tests/lib/policy-open}"
+export BRIG_POLICY_DIR
 
 brig() {
 	local pre=() conf=()

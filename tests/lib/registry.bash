@@ -48,6 +48,11 @@ make_multi() {
 }
 
 REGISTRY_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Content trust is on by default (unsigned tags are refused); the registry
+# tests push unsigned images, so their policy accepts anything
+# (trust_check.bats sets BRIG_POLICY_DIR of its own).
+: "${BRIG_POLICY_DIR:=$REGISTRY_LIB/policy-open}"
+export BRIG_POLICY_DIR
 
 # registry_needs: the head of every registry test's setup: no proxy from
 # the caller's environment, and brig, skopeo and docker-registry there

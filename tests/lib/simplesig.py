@@ -23,10 +23,13 @@ import cosign_keys  # noqa: E402
 
 
 def payload(ref, digest):
+    """$SIMPLESIG_TIMESTAMP: an "optional" of {"creator", "timestamp"} (as
+    containers/image writes them) instead of null."""
+    ts = os.environ.get("SIMPLESIG_TIMESTAMP")
     doc = {"critical": {"identity": {"docker-reference": ref},
                         "image": {"docker-manifest-digest": digest},
                         "type": "cosign container image signature"},
-           "optional": None}
+           "optional": {"creator": "simplesig.py", "timestamp": int(ts)} if ts else None}
     return json.dumps(doc, separators=(",", ":")).encode()
 
 

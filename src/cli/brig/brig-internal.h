@@ -89,6 +89,7 @@ struct brig_create_req {
 	char **env, **labels;
 	struct eng_flags *flags;
 	struct eng_netcfg *net; /* netopts.c */
+	struct eng_trust_opts trust; /* trust_opts.c */
 };
 void brig_create_req_clear(struct brig_create_req *q);
 
@@ -190,8 +191,32 @@ char *brig_familiar(const char *name);
 /* run/create --pull POLICY (missing, always, never; NULL: missing) for
  * image: *out is the name to create from (a short name's alias
  * expanded), pulled first when the policy says so (run_pull.c). */
-int brig_pull_policy(const struct brig_global *g, const char *policy, const char *image, char **out,
-		     struct brig_err *e);
+int brig_pull_policy(const struct brig_global *g, const char *policy, const char *image,
+		     const struct eng_trust_opts *trust, char **out, struct brig_err *e);
+/* Content trust's options (trust_opts.c; docs/trust-check.md): pull and
+ * run/create take all three, load the first two. */
+#define BRIG_TRUST_OPTS                                                                           \
+	OPT_VALUE("signature-policy", 0, "FILE",                                                  \
+		  "the containers-policy.json for this command (default: /etc/brig/policy.json, " \
+		  "else brig's built-in policy: tags must be signed)"),                           \
+		OPT_FLAG("disable-content-trust", 0,                                              \
+			 "take the image without checking its signatures (NOT verified; also "    \
+			 "BRIG_CONTENT_TRUST=0)")
+#define BRIG_DOWNGRADE_OPT                                                              \
+	OPT_FLAG("allow-downgrade", 0,                                                  \
+		 "take a digest signed earlier than the one last accepted for the tag " \
+		 "(rollback protection off for this pull)")
+/* push --sign-by-sigstore-private-key (trust_sign.c): the key (cosign's
+ * encrypted format, passphrase from BRIG_PASSPHRASE or a prompt), read
+ * before the push; then image@digest signed as image (with its tag) in a
+ * `.sig` attachment carrying the signing time.  o: BRIG_REGISTRY_OPTS. */
+struct evp_pkey_st;
+int brig_signing_key(const char *file, struct evp_pkey_st **k, struct brig_err *e);
+int brig_sign_pushed(const struct brig_global *g, struct opt *o, const char *image,
+		     const char *digest, struct evp_pkey_st *k, struct brig_err *e);
+/* The options above into t (BRIG_CONTENT_TRUST=0 disables too); a warning
+ * when content trust is off. */
+int brig_trust_opts(struct opt *o, struct eng_trust_opts *t, struct brig_err *e);
 /* "4.26MB" (3 significant digits, SI units), "2 hours ago". */
 void brig_human_size(uint64_t n, char buf[32]);
 /* progress.c: "[=====>    ] 12 MB/40 MB 30 MB/s" (done and rate only when

@@ -71,7 +71,7 @@ static void print_loaded(const struct img_load_result *res)
 }
 
 static int do_load(const struct brig_global *g, const char *file, bool strict, bool quiet,
-		   struct brig_err *e)
+		   const struct eng_trust_opts *trust, struct brig_err *e)
 {
 	_cleanup_eng_ struct eng *eng = NULL;
 	_cleanup_free_ char *repo = bare_repo(file);
@@ -82,7 +82,8 @@ static int do_load(const struct brig_global *g, const char *file, bool strict, b
 	int r = brig_engine_open(g, &eng, e);
 	struct brig_fd_progress *bar = r == 0 ? brig_fd_progress_start(fd, "Loading", quiet) : NULL;
 	if (r == 0)
-		r = eng_load(eng, fd, repo, strict, &res, e);
+		r = eng_load(eng, fd, repo, strict, trust,
+			     file && strcmp(file, "-") != 0 ? file : NULL, &res, e);
 	brig_fd_progress_stop(bar, r == 0);
 	if (r == 0)
 		print_loaded(&res);
@@ -98,6 +99,7 @@ int brig_cmd_load(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("strict", 0,
 			 "refuse a layer with device nodes (by default they are skipped, "
 			 "with one line per layer)"),
+		BRIG_TRUST_OPTS,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -106,8 +108,10 @@ int brig_cmd_load(const struct brig_global *g, int argc, char **argv)
 	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
 	if (p > 0) {
 		_cleanup_err_ struct brig_err e = { 0 };
-		if (do_load(g, opts_find(o, "input")->value, opts_find(o, "strict")->set,
-			    opts_find(o, "quiet")->set, &e) < 0) {
+		struct eng_trust_opts trust;
+		if (brig_trust_opts(o, &trust, &e) < 0 ||
+		    do_load(g, opts_find(o, "input")->value, opts_find(o, "strict")->set,
+			    opts_find(o, "quiet")->set, &trust, &e) < 0) {
 			brig_err_wrap(&e, "load");
 			rc = brig_fail(&e);
 		}

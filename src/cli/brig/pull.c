@@ -135,6 +135,8 @@ int brig_cmd_pull(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("authfile", 0, "FILE",
 			  "credentials from this auth.json only (default: brig login's "
 			  "auth.json, then Docker's config.json and credential helpers)"),
+		BRIG_TRUST_OPTS,
+		BRIG_DOWNGRADE_OPT,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -152,6 +154,13 @@ int brig_cmd_pull(const struct brig_global *g, int argc, char **argv)
 		.authfile = opts_find(o, "authfile")->value,
 		.config = g->config,
 	};
+	struct eng_trust_opts trust;
+	_cleanup_err_ struct brig_err te = { 0 };
+	if (brig_trust_opts(o, &trust, &te) < 0) {
+		opts_free(o);
+		return brig_fail(&te);
+	}
+	po.trust = &trust;
 	struct bars bars = { 0 };
 	if (!quiet && isatty(STDERR_FILENO)) {
 		po.layer_progress = draw_layer;

@@ -7,6 +7,8 @@
  */
 #include "cli/brig/brig-internal.h"
 
+#include <openssl/evp.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,11 +73,21 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 	};
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct eng_push_result res = { 0 };
+	const char *keyfile = opts_find(o, "sign-by-sigstore-private-key")->value;
+	struct evp_pkey_st *key = NULL;
 	int r = chunk_size(&po.chunk, &e);
 	if (r == 0 && po.all_tags && df)
 		r = brig_err_set(&e, -EINVAL, "--digestfile names one digest: not with --all-tags");
+	if (r == 0 && po.all_tags && keyfile)
+		r = brig_err_set(&e, -EINVAL,
+				 "--sign-by-sigstore-private-key signs one tag: not with --all-tags");
+	if (r == 0 && keyfile)
+		r = brig_signing_key(keyfile, &key, &e);
 	if (r == 0)
 		r = eng_push(g->root, &po, &res, &e);
+	if (r == 0 && key)
+		r = brig_sign_pushed(g, o, ref, res.digest, key, &e);
+	EVP_PKEY_free(key);
 	if (r == 0 && df)
 		r = write_digest(df, res.digest, &e);
 	eng_push_result_clear(&res);
@@ -92,6 +104,9 @@ int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("all-tags", 'a', "push every tag of NAME the store has"),
 		OPT_FLAG("quiet", 'q', "print only the TAG: digest: ... line"),
 		OPT_VALUE("digestfile", 0, "FILE", "write the digest pushed (sha256:...) to FILE"),
+		OPT_VALUE("sign-by-sigstore-private-key", 0, "FILE",
+			  "sign what was pushed with this cosign key (a .sig attachment, "
+			  "with the signing time)"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};

@@ -34,6 +34,7 @@
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
 	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)"), \
 	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never"), \
+	BRIG_TRUST_OPTS, BRIG_DOWNGRADE_OPT, \
 	NET_OPTS
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
@@ -256,9 +257,10 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->flags = q->flags;
 	if (!(q->net = calloc(1, sizeof(*q->net))))
 		return brig_err_oom(e);
-	if ((r = brig_net_opts(o, q->net, e)) < 0)
+	if ((r = brig_net_opts(o, q->net, e)) < 0 || (r = brig_trust_opts(o, &q->trust, e)) < 0)
 		return r;
 	c->net = q->net;
+	c->trust = &q->trust;
 	return 0;
 }
 
@@ -280,7 +282,8 @@ int brig_cmd_create(const struct brig_global *g, int argc, char **argv)
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	if (r == 0 &&
-	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, &image, &e)) == 0)
+	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust,
+				  &image, &e)) == 0)
 		q.opts.image = image;
 	if (r == 0)
 		r = eng_create(eng, &q.opts, id, &e);
@@ -320,7 +323,8 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 		r = brig_engine_open(g, &eng, &e);
 	_cleanup_free_ char *image = NULL;
 	if (r == 0 &&
-	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, &image, &e)) == 0)
+	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust,
+				  &image, &e)) == 0)
 		q.opts.image = image;
 	if (r == 0)
 		r = eng_create(eng, &q.opts, id, &e);

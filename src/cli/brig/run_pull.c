@@ -33,13 +33,15 @@ static int present(const struct brig_global *g, const char *name, struct brig_er
 	return r < 0 ? r : 1;
 }
 
-static int pull(const struct brig_global *g, const char *name, struct brig_err *e)
+static int pull(const struct brig_global *g, const char *name, const struct eng_trust_opts *trust,
+		struct brig_err *e)
 {
 	struct eng_pull_opts po = {
 		.ref = name,
 		.tls_verify = true,
 		.config = g->config,
 		.progress = layer_line,
+		.trust = trust,
 	};
 	struct eng_pull_result res = { 0 };
 	int r = eng_pull(g->root, &po, &res, e);
@@ -51,8 +53,8 @@ static int pull(const struct brig_global *g, const char *name, struct brig_err *
 	return r;
 }
 
-int brig_pull_policy(const struct brig_global *g, const char *policy, const char *image, char **out,
-		     struct brig_err *e)
+int brig_pull_policy(const struct brig_global *g, const char *policy, const char *image,
+		     const struct eng_trust_opts *trust, char **out, struct brig_err *e)
 {
 	if (!policy)
 		policy = "missing";
@@ -78,7 +80,7 @@ int brig_pull_policy(const struct brig_global *g, const char *policy, const char
 			return brig_err_set(e, -ENOENT, "No such image: %s", f);
 		fprintf(stderr, "Unable to find image '%s' locally\n", f);
 	}
-	if ((r = pull(g, name, e)) < 0)
+	if ((r = pull(g, name, trust, e)) < 0)
 		return r;
 	*out = brig_steal_ptr(name);
 	return 0;

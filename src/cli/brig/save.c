@@ -77,21 +77,23 @@ static int out_commit(struct out_file *o, const char *file, struct brig_err *e)
 }
 
 static int save_to(struct img_store *s, const char *const *refs, size_t n,
-		   enum img_archive_format f, const char *file, struct brig_err *e)
+		   enum img_archive_format f, const char *file, const char *sigs,
+		   struct brig_err *e)
 {
 	if (!file || strcmp(file, "-") == 0) {
 		if (isatty(STDOUT_FILENO))
 			return brig_err_set(e, -EINVAL,
 					    "refusing to write an archive to a "
 					    "terminal: use -o FILE or redirect stdout");
-		return img_archive_save(s, refs, n, f, brig_host_arch(), "linux", STDOUT_FILENO, e);
+		return img_archive_save_sigs(s, refs, n, f, brig_host_arch(), "linux",
+					     STDOUT_FILENO, sigs, e);
 	}
 	struct out_file o = { .dirfd = -1, .fd = -1 };
 	int r = out_open(file, &o, e);
 	struct brig_fd_progress *bar = r == 0 ? brig_fd_progress_start(o.fd, "Saving", false)
 					      : NULL;
 	if (r == 0)
-		r = img_archive_save(s, refs, n, f, brig_host_arch(), "linux", o.fd, e);
+		r = img_archive_save_sigs(s, refs, n, f, brig_host_arch(), "linux", o.fd, sigs, e);
 	brig_fd_progress_stop(bar, r == 0);
 	if (r == 0)
 		r = out_commit(&o, file, e);
@@ -123,9 +125,13 @@ int brig_cmd_save(const struct brig_global *g, int argc, char **argv)
 			: 0;
 		if (r == 0)
 			r = brig_store_open(g, &s, &e);
+		_cleanup_free_ char *sigs = NULL; /* the signatures kept with the images */
+		if (r == 0)
+			r = eng_prov_save_sigs(g->root, s, (const char *const *)pos, npos, &sigs,
+					       &e);
 		if (r == 0)
 			r = save_to(s, (const char *const *)pos, npos, f,
-				    opts_find(o, "output")->value, &e);
+				    opts_find(o, "output")->value, sigs, &e);
 		if (r < 0) {
 			brig_err_wrap(&e, "save");
 			rc = brig_fail(&e);

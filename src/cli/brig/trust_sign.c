@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* What IMAGE names: the registry, the repository, its digest (resolved
  * in the registry when IMAGE has a tag and c is not NULL). */
@@ -58,6 +59,35 @@ static int load_private(const char *file, EVP_PKEY **k, struct brig_err *e)
 	if (r == 0)
 		r = trust_key_decrypt(pem, len, pass, file, k, e);
 	return r;
+}
+
+int brig_signing_key(const char *file, struct evp_pkey_st **k, struct brig_err *e)
+{
+	return load_private(file, k, e);
+}
+
+int brig_sign_pushed(const struct brig_global *g, struct opt *o, const char *image,
+		     const char *digest, struct evp_pkey_st *k, struct brig_err *e)
+{
+	_cleanup_reg_client_ struct reg_client *c = NULL;
+	_cleanup_free_ char *signed_ref = NULL;
+	struct target t;
+	int r = target_parse(image, &t, e);
+	if (r < 0)
+		return r;
+	snprintf(t.digest, sizeof(t.digest), "%s", digest);
+	if (asprintf(&signed_ref, "%s%s%s", t.repo_name, t.ref.tag ? ":" : "",
+		     t.ref.tag ? t.ref.tag : "") < 0)
+		r = brig_err_oom(e);
+	if (r == 0)
+		r = target_client(g, o, &t, &c, e);
+	if (r == 0)
+		r = trust_sigstore_sign_image_at(c, t.ref.path, t.digest, signed_ref, k,
+						 (int64_t)time(NULL), e);
+	if (r == 0 && !opts_find(o, "quiet")->set)
+		printf("Signed %s@%s\n", signed_ref, t.digest);
+	target_clear(&t);
+	return r < 0 ? brig_err_wrap(e, "--sign-by-sigstore-private-key") : 0;
 }
 
 static int write_out(const char *path, const char *data, size_t len, struct brig_err *e)

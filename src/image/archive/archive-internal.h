@@ -60,6 +60,8 @@ struct arc_meta {
 	size_t index_len;
 	char *oci_layout; /* OCI oci-layout */
 	size_t oci_layout_len;
+	char *signatures; /* IMG_ARCHIVE_SIGNATURES */
+	size_t signatures_len;
 };
 void arc_meta_free(struct arc_meta *m);
 

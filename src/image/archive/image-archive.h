@@ -110,6 +110,7 @@ int img_archive_layer_publish(const struct img_layer_cache *cache,
 void img_archive_layer_discard(const struct img_layer_cache *cache,
 			       char tmp[IMG_ARCHIVE_LAYER_TMP_MAX]);
 
+struct img_loaded;
 struct img_load_opts {
 	img_archive_layer_fn unpack_layer; /* NULL: layers are not unpacked */
 	void *ctx;
@@ -117,6 +118,13 @@ struct img_load_opts {
 	 * tag ("latest"): it is named REPO:TAG.  NULL: "localhost/loaded". */
 	const char *bare_tag_repo;
 	uint64_t max_members, max_name, max_total, max_ratio;
+	/* Called once every image is checked and before any is named (NULL:
+	 * none): the images, the archive's format and its
+	 * IMG_ARCHIVE_SIGNATURES member (NULL, 0 when it has none).  A
+	 * negative return refuses the load; nothing is named. */
+	int (*check)(void *ctx, const struct img_loaded *v, size_t n, enum img_archive_format f,
+		     const char *sigs, size_t sigs_len, struct brig_err *e);
+	void *check_ctx;
 };
 
 struct img_loaded {
@@ -154,6 +162,15 @@ int img_archive_load(struct img_store *s, int in_fd, const struct img_load_opts 
 int img_archive_save(struct img_store *s, const char *const *refs, size_t n_refs,
 		     enum img_archive_format f, const char *arch, const char *os, int out_fd,
 		     struct brig_err *e);
+/* brig's member beside the images: the signatures kept with them
+ * (engine/provenance; docs/trust-check.md), which brig load reads back;
+ * other tools ignore it. */
+#define IMG_ARCHIVE_SIGNATURES "brig-signatures.json"
+/* img_archive_save with the member IMG_ARCHIVE_SIGNATURES holding sigs
+ * (NULL: none). */
+int img_archive_save_sigs(struct img_store *s, const char *const *refs, size_t n_refs,
+			  enum img_archive_format f, const char *arch, const char *os, int out_fd,
+			  const char *sigs, struct brig_err *e);
 
 /*
  * Read the layer blob from fd (until EOF) without unpacking it: compute its

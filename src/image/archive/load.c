@@ -178,6 +178,9 @@ int img_archive_load(struct img_store *s, int in_fd, const struct img_load_opts 
 	int r = arc_read(s, in_fd, &lim, &set, &meta, &st, e);
 	if (r == 0)
 		r = load_images(s, &set, &meta, &opts, &im, &out->format, e);
+	if (r == 0 && opts.check)
+		r = opts.check(opts.check_ctx, im.v, im.n, out->format, meta.signatures,
+			       meta.signatures_len, e);
 	if (r == 0)
 		r = name_all(s, &im, e);
 	arc_members_free(&set);

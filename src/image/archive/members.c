@@ -202,5 +202,6 @@ void arc_meta_free(struct arc_meta *m)
 	free(m->manifest_json);
 	free(m->index_json);
 	free(m->oci_layout);
+	free(m->signatures);
 	*m = (struct arc_meta){ 0 };
 }

@@ -159,6 +159,8 @@ static char **meta_slot(struct arc_meta *meta, const char *name, size_t **len)
 		return *len = &meta->index_len, &meta->index_json;
 	if (strcmp(name, "oci-layout") == 0)
 		return *len = &meta->oci_layout_len, &meta->oci_layout;
+	if (strcmp(name, IMG_ARCHIVE_SIGNATURES) == 0)
+		return *len = &meta->signatures_len, &meta->signatures;
 	return NULL;
 }
 

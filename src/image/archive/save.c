@@ -249,6 +249,13 @@ int img_archive_save(struct img_store *s, const char *const *refs, size_t n_refs
 		     enum img_archive_format f, const char *arch, const char *os, int out_fd,
 		     struct brig_err *e)
 {
+	return img_archive_save_sigs(s, refs, n_refs, f, arch, os, out_fd, NULL, e);
+}
+
+int img_archive_save_sigs(struct img_store *s, const char *const *refs, size_t n_refs,
+			  enum img_archive_format f, const char *arch, const char *os, int out_fd,
+			  const char *sigs, struct brig_err *e)
+{
 	struct sv_image *v = NULL;
 	struct arc_writer w = { 0 };
 	if (n_refs == 0)
@@ -259,6 +266,8 @@ int img_archive_save(struct img_store *s, const char *const *refs, size_t n_refs
 	if (r == 0)
 		r = f == IMG_ARCHIVE_OCI ? save_oci(&w, v, n_refs, e)
 					 : save_docker(&w, v, n_refs, arch, os, e);
+	if (r == 0 && sigs)
+		r = arc_writer_mem(&w, IMG_ARCHIVE_SIGNATURES, sigs, strlen(sigs), e);
 	if (r == 0)
 		r = arc_writer_close(&w, e);
 	arc_writer_free(&w);

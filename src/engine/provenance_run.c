@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Content trust at create and run: the signatures stored with the image
+ * (ROOT/trust/images) judged against the policy as it stands now, for the
+ * reference the image was pulled as; a key removed from the policy since
+ * the pull stops the container from being made.  No network: only the
+ * stored signatures count.  An image with no such record (imported,
+ * committed, loaded, or pulled before brig kept signatures) has no
+ * registry reference to judge: it is made, and its provenance says so.
+ * The verdict becomes the record's Brig.Provenance.
+ */
+#include "engine/provenance-internal.h"
+#include "engine/config/engine-config.h"
+
+#include <string.h>
+#include <time.h>
+
+static json_t *local_provenance(const struct eng_image *im)
+{
+	char when[32];
+	eng_prov_now(when);
+	return json_pack("{s:b,s:s,s:s,s:s,s:s}", "Verified", false, "Decision", "local image",
+			 "Reason",
+			 "no registry reference or signatures are recorded for this image "
+			 "(imported, committed, loaded, or pulled before brig kept signatures)",
+			 "ManifestDigest", im->manifest_digest, "CheckedAt", when);
+}
+
+/* The record's reference and signed digest, and its signatures. */
+static int record_parts(json_t *rec, const char *what, struct img_ref *ref, const char **digest,
+			struct trust_sigs *sigs, struct brig_err *e)
+{
+	struct bj_loc at;
+	const char *text = NULL;
+	json_t *arr = NULL;
+	bj_root(&at, what);
+	int r = bj_get_str(rec, &at, "Reference", true, &text, e);
+	if (r == 0)
+		r = bj_get_str(rec, &at, "Digest", true, digest, e);
+	if (r == 0)
+		r = bj_get_arr(rec, &at, "Signatures", true, &arr, e);
+	if (r == 0)
+		r = img_ref_parse(text, ref, e);
+	if (r == 0 && (r = trust_sigs_parse(arr, what, sigs, e)) < 0)
+		img_ref_clear(ref);
+	return r;
+}
+
+static json_t *run_provenance(const struct trust_check *c, json_t *rec, const char *ref,
+			      bool disabled)
+{
+	char when[32];
+	eng_prov_now(when);
+	_cleanup_free_ char *scope = c ? trust_check_scope_name(c) : NULL;
+	json_t *signers = c ? trust_check_signers(c) : json_array();
+	json_t *pulled = json_object_get(rec, "Verification");
+	if (!signers)
+		return NULL;
+	return json_pack("{s:b,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:o,s:s,s:O?}", "Verified",
+			 json_array_size(signers) > 0, "Decision",
+			 disabled ? "content trust disabled" : "accept", "Reference", ref, "Digest",
+			 json_string_value(json_object_get(rec, "Digest")), "Policy",
+			 c ? c->policy->file : NULL, "Scope", scope, "Reason",
+			 c ? c->d.reason : NULL, "Signers", signers, "CheckedAt", when, "AtPull",
+			 pulled);
+}
+
+static int judge(const struct eng_trust_opts *o, json_t *rec, const char *what, json_t **out,
+		 struct brig_err *e)
+{
+	struct img_ref ref = { 0 };
+	const char *digest = NULL;
+	struct trust_sigs sigs = { 0 };
+	struct trust_check c = { 0 };
+	_cleanup_trust_policy_ struct trust_policy *pol = NULL;
+	int r = record_parts(rec, what, &ref, &digest, &sigs, e);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *text = img_ref_string(&ref);
+	if (!text)
+		r = brig_err_oom(e);
+	else if (o && o->disabled)
+		r = (*out = run_provenance(NULL, rec, text, true)) ? 0 : brig_err_oom(e);
+	else if ((r = eng_prov_policy(o, &pol, e)) == 0 &&
+		 (r = trust_check_decide(pol, &ref, digest, &sigs, 0, &c, e)) == 0) {
+		if (c.d.verdict != TRUST_ACCEPT) {
+			_cleanup_free_ char *msg = trust_check_refusal(&c, text);
+			_cleanup_free_ char *safe = msg ? eng_prov_escape_lines(msg) : NULL;
+			r = brig_err_set(e, -EACCES,
+					 "%s (checked against the signatures stored "
+					 "with the image at its pull)",
+					 safe ? safe : "content trust refused the image");
+		} else if (!(*out = run_provenance(&c, rec, text, false))) {
+			r = brig_err_oom(e);
+		}
+	}
+	trust_check_clear(&c);
+	trust_sigs_clear(&sigs);
+	img_ref_clear(&ref);
+	return r;
+}
+
+static int prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
+		       json_t **out, struct brig_err *e);
+
+int eng_prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
+		    json_t **out, struct brig_err *e)
+{
+	int64_t t0 = eng_prov_clock();
+	int r = prov_create(g, o, im, out, e);
+	eng_prov_timing("create check", t0);
+	return r;
+}
+
+static int prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
+		       json_t **out, struct brig_err *e)
+{
+	_cleanup_json_ json_t *rec = NULL;
+	struct eng_trust_opts buf;
+	*out = NULL;
+	int r = eng_prov_record_read(g->root, im->manifest_digest, &rec, e);
+	if (r == -ENOENT)
+		return (*out = local_provenance(im)) ? 0 : brig_err_oom(e);
+	if (r < 0)
+		return r;
+	char what[96];
+	snprintf(what, sizeof(what), "trust/images/%.12s", im->manifest_digest + 7);
+	return judge(eng_prov_effective(o, g->cfg->content_trust, &buf), rec, what, out, e);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The signatures and decision kept beside an image: ROOT/trust/images/
+ * HEX.json, HEX the stored manifest's digest, 0600, replaced atomically.
+ * Read back strictly enough for run's check: an object, bounded.
+ */
+#include "engine/provenance-internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+
+#define PROV_DIR "trust/images"
+#define PROV_MAX (1 << 20)
+
+static int prov_dir(const char *root, bool create, struct brig_err *e)
+{
+	if (create) { /* a first pull writes the record before the store exists */
+		int r = brig_mkdir_p(AT_FDCWD, root, 0700, e);
+		if (r < 0)
+			return r;
+	}
+	_cleanup_close_ int rfd = BRIG_RETRY(open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (rfd < 0)
+		return brig_err_sys(e, errno, "%s", root);
+	if (create) {
+		int r = brig_mkdir_p(rfd, PROV_DIR, 0700, e);
+		if (r < 0)
+			return r;
+	}
+	int d = BRIG_RETRY(openat(rfd, PROV_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (d < 0 && errno == ENOENT && !create)
+		return -ENOENT;
+	return d < 0 ? brig_err_sys(e, errno, "%s/" PROV_DIR, root) : d;
+}
+
+static int file_name(const char *digest, char name[80], struct brig_err *e)
+{
+	if (!brig_digest_valid(digest))
+		return brig_err_set(e, -EINVAL, "bad digest '%.80s'", digest);
+	snprintf(name, 80, "%s.json", digest + 7);
+	return 0;
+}
+
+int eng_prov_record_write(const char *root, const char *digest, json_t *rec, struct brig_err *e)
+{
+	char name[80];
+	int r = file_name(digest, name, e);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int d = prov_dir(root, true, e);
+	if (d < 0)
+		return d;
+	_cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		return brig_err_oom(e);
+	return brig_atomic_write(d, name, text, strlen(text), 0600, e);
+}
+
+int eng_prov_record_read(const char *root, const char *digest, json_t **rec, struct brig_err *e)
+{
+	char name[80];
+	int r = file_name(digest, name, e);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int d = prov_dir(root, false, e);
+	if (d < 0)
+		return d;
+	r = bj_load_file(d, name, PROV_MAX, rec, e);
+	if (r == -ENOENT) {
+		brig_err_clear(e);
+		return -ENOENT;
+	}
+	if (r < 0)
+		return brig_err_wrap(e, "the signatures stored with %s", digest);
+	if (!json_is_object(*rec)) {
+		json_decref(brig_steal_ptr(*rec));
+		return brig_err_set(e, -EINVAL, "%s/" PROV_DIR "/%s: not an object", root, name);
+	}
+	return 0;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Freshness and rollback, which sigstore itself lacks.
+ *
+ * Freshness: policy.d's maxSignatureAge for the scope that applied.
+ *
+ * Rollback: ROOT/trust/rollback.json, {"IDENTITY\nTAG": {"Time": N,
+ * "Digest": "sha256:..."}}: for each repository and tag the newest signing
+ * time accepted and the digest it signed.  A pull that would accept a
+ * digest other than that one, signed earlier, is refused (an attacker
+ * replaying an old, validly signed image under the tag) unless the user
+ * allows the downgrade.  A signature without a signing time counts as
+ * time 0: it never proves itself newer than a timed one.  The file is
+ * changed under ROOT/trust/rollback.lock and replaced atomically.
+ */
+#include "trust/check-internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+
+#define STATE_DIR "trust"
+#define STATE_FILE "rollback.json"
+#define STATE_LOCK "rollback.lock"
+#define STATE_MAX (8 << 20)
+
+int64_t trust_policy_max_age(const struct trust_policy *p, const struct trust_match *m)
+{
+	const char *scope = m->scope ? m->scope : "default";
+	if (m->transport && strcmp(m->transport, "docker") != 0)
+		return 0;
+	for (size_t i = 0; i < p->n_max_ages; i++)
+		if (strcmp(p->max_ages[i].scope, scope) == 0)
+			return p->max_ages[i].seconds;
+	return 0;
+}
+
+static int state_dir(const char *root, bool create, struct brig_err *e)
+{
+	_cleanup_close_ int rfd = BRIG_RETRY(open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (rfd < 0)
+		return brig_err_sys(e, errno, "%s", root);
+	if (create) {
+		int r = brig_mkdir_p(rfd, STATE_DIR, 0700, e);
+		if (r < 0)
+			return r;
+	}
+	int d = BRIG_RETRY(openat(rfd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (d < 0)
+		return errno == ENOENT && !create ? -ENOENT
+						  : brig_err_sys(e, errno, "%s/" STATE_DIR, root);
+	return d;
+}
+
+/* The state (an empty object when there is none). */
+static int state_read(int dfd, const char *root, json_t **out, struct brig_err *e)
+{
+	_cleanup_free_ char *what = NULL;
+	if (asprintf(&what, "%s/" STATE_DIR "/" STATE_FILE, root) < 0)
+		return brig_err_oom(e);
+	int r = bj_load_file(dfd, STATE_FILE, STATE_MAX, out, e);
+	if (r == -ENOENT) {
+		brig_err_clear(e);
+		*out = json_object();
+		return *out ? 0 : brig_err_oom(e);
+	}
+	if (r == 0 && !json_is_object(*out))
+		r = brig_err_set(e, -EINVAL, "%s: not an object", what);
+	return r;
+}
+
+static void entry(json_t *st, const char *key, int64_t *time, const char **digest)
+{
+	json_t *o = json_object_get(st, key);
+	json_t *t = json_object_get(o, "Time"), *d = json_object_get(o, "Digest");
+	*time = json_is_integer(t) ? (int64_t)json_integer_value(t) : 0;
+	*digest = json_is_string(d) ? json_string_value(d) : NULL;
+}
+
+int trust_rollback_check(const char *root, const char *key, const char *digest, int64_t time,
+			 bool allow, struct brig_err *e)
+{
+	_cleanup_close_ int dfd = state_dir(root, false, e);
+	if (dfd == -ENOENT) { /* no state yet (or no root yet: a first pull) */
+		brig_err_clear(e);
+		return 0;
+	}
+	if (dfd < 0)
+		return dfd;
+	_cleanup_json_ json_t *st = NULL;
+	int r = state_read(dfd, root, &st, e);
+	if (r < 0)
+		return r;
+	int64_t had = 0;
+	const char *was = NULL;
+	entry(st, key, &had, &was);
+	if (!was || strcmp(was, digest) == 0 || time >= had)
+		return 0;
+	const char *nl = strchr(key, '\n');
+	int kl = nl ? (int)(nl - key) : (int)strlen(key);
+	if (allow) {
+		brig_warn("--allow-downgrade: %.*s:%s was signed at %lld for %s; taking %s, signed "
+			  "at %lld",
+			  kl, key, nl ? nl + 1 : "", (long long)had, was, digest, (long long)time);
+		return 0;
+	}
+	return brig_err_set(e, -ESTALE,
+			    "rollback refused: %.*s:%s was last accepted as %s, signed at %lld; "
+			    "this is %s, signed earlier (%lld), a replay of an older image "
+			    "(--allow-downgrade takes it anyway)",
+			    kl, key, nl ? nl + 1 : "", was, (long long)had, digest,
+			    (long long)time);
+}
+
+int trust_rollback_record(const char *root, const char *key, const char *digest, int64_t time,
+			  struct brig_err *e)
+{
+	_cleanup_close_ int dfd = state_dir(root, true, e);
+	if (dfd < 0)
+		return dfd;
+	_cleanup_close_ int lock = brig_lock_path(dfd, STATE_LOCK, BRIG_LOCK_EXCLUSIVE, true, e);
+	if (lock < 0)
+		return lock;
+	_cleanup_json_ json_t *st = NULL;
+	int r = state_read(dfd, root, &st, e);
+	if (r < 0)
+		return r;
+	int64_t had = 0;
+	const char *was = NULL;
+	entry(st, key, &had, &was);
+	if (was && time < had)
+		return 0; /* an older one allowed by --allow-downgrade: the newest stays */
+	if (json_object_set_new(
+		    st, key, json_pack("{s:I,s:s}", "Time", (json_int_t)time, "Digest", digest)) <
+	    0)
+		return brig_err_oom(e);
+	_cleanup_free_ char *text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return brig_err_oom(e);
+	return brig_atomic_write(dfd, STATE_FILE, text, strlen(text), 0600, e);
+}
