@@ -108,20 +108,20 @@ bool trust_use_sigstore_attachments(const struct trust_registries_d *c, const st
 #define TRUST_GPG_SIG_MAX ((size_t)4 << 20) /* as containers/image */
 #define TRUST_GPG_MAX_SIGS 64
 
-struct trust_sigs {
+struct trust_gpg_sigs {
 	struct trust_blob *v;
 	size_t n;
 };
-void trust_sigs_clear(struct trust_sigs *s);
+void trust_gpg_sigs_clear(struct trust_gpg_sigs *s);
 /* Append a copy of data. */
-int trust_sigs_add(struct trust_sigs *s, const void *data, size_t len, struct brig_err *e);
+int trust_gpg_sigs_add(struct trust_gpg_sigs *s, const void *data, size_t len, struct brig_err *e);
 
 /* The signatures of DIGEST under base (trust_lookaside_base):
  * BASE@sha256=HEX/signature-1, -2, ... until one is missing (404 or
  * ENOENT).  certs_dir: the CA directory for https (NULL: the registry
  * client's default). */
 int trust_lookaside_get(const char *base, const char *digest, const char *certs_dir,
-			struct trust_sigs *out, struct brig_err *e);
+			struct trust_gpg_sigs *out, struct brig_err *e);
 /* Write sig as the next free signature-N under base (a file:// URL),
  * unless an identical one is there; *n (may be NULL) gets N. */
 int trust_lookaside_put(const char *base, const char *digest, const void *sig, size_t len,
@@ -156,7 +156,7 @@ void trust_gpg_result_clear(struct trust_gpg_result *r);
  * <0: an error (keys unreadable, GPG failed).
  */
 int trust_gpg_check(const struct trust_req *req, const struct img_ref *ref, const char *digest,
-		    const struct trust_sigs *sigs, struct trust_gpg_result *res, char *why,
+		    const struct trust_gpg_sigs *sigs, struct trust_gpg_result *res, char *why,
 		    size_t why_len, struct brig_err *e);
 
 /*
@@ -167,7 +167,7 @@ int trust_gpg_check(const struct trust_req *req, const struct img_ref *ref, cons
  */
 struct trust_gpg_ctx {
 	const char *digest; /* the image's manifest digest (required) */
-	const struct trust_sigs *sigs; /* NULL: from the lookaside */
+	const struct trust_gpg_sigs *sigs; /* NULL: from the lookaside */
 	const char *registries_d; /* NULL: trust_registries_d_load's default */
 	const char *certs_dir; /* for an https lookaside; NULL: default */
 	struct trust_gpg_result result; /* out: the last check's (cleared on entry) */

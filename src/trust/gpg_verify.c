@@ -154,7 +154,7 @@ static void summarise(const struct trust_gpg_result *res, char *why, size_t why_
 }
 
 int trust_gpg_check(const struct trust_req *req, const struct img_ref *ref, const char *digest,
-		    const struct trust_sigs *sigs, struct trust_gpg_result *res, char *why,
+		    const struct trust_gpg_sigs *sigs, struct trust_gpg_result *res, char *why,
 		    size_t why_len, struct brig_err *e)
 {
 	*res = (struct trust_gpg_result){ .accepted_by = -1 };
@@ -190,7 +190,7 @@ int trust_gpg_verify(const struct trust_req *req, const struct img_ref *ref, voi
 		     size_t why_len, struct brig_err *e)
 {
 	struct trust_gpg_ctx *c = ctx;
-	struct trust_sigs fetched = { 0 };
+	struct trust_gpg_sigs fetched = { 0 };
 	_cleanup_registries_d_ struct trust_registries_d *rd = NULL;
 	_cleanup_free_ char *base = NULL;
 	trust_gpg_result_clear(&c->result);
@@ -207,6 +207,6 @@ int trust_gpg_verify(const struct trust_req *req, const struct img_ref *ref, voi
 	if (r == 0)
 		r = trust_gpg_check(req, ref, c->digest, c->sigs ? c->sigs : &fetched, &c->result,
 				    why, why_len, e);
-	trust_sigs_clear(&fetched);
+	trust_gpg_sigs_clear(&fetched);
 	return r;
 }

@@ -16,15 +16,15 @@
 #include <string.h>
 #include <unistd.h>
 
-void trust_sigs_clear(struct trust_sigs *s)
+void trust_gpg_sigs_clear(struct trust_gpg_sigs *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].data);
 	free(s->v);
-	*s = (struct trust_sigs){ 0 };
+	*s = (struct trust_gpg_sigs){ 0 };
 }
 
-int trust_sigs_add(struct trust_sigs *s, const void *data, size_t len, struct brig_err *e)
+int trust_gpg_sigs_add(struct trust_gpg_sigs *s, const void *data, size_t len, struct brig_err *e)
 {
 	if (s->n >= TRUST_GPG_MAX_SIGS)
 		return brig_err_set(e, -E2BIG, "more than %d signatures", TRUST_GPG_MAX_SIGS);
@@ -106,11 +106,11 @@ static int web_get(struct reg_client *c, const char *url, char **buf, size_t *le
 }
 
 int trust_lookaside_get(const char *base, const char *digest, const char *certs_dir,
-			struct trust_sigs *out, struct brig_err *e)
+			struct trust_gpg_sigs *out, struct brig_err *e)
 {
 	_cleanup_free_ char *dir = NULL, *web = NULL;
 	_cleanup_reg_client_ struct reg_client *c = NULL;
-	*out = (struct trust_sigs){ 0 };
+	*out = (struct trust_gpg_sigs){ 0 };
 	bool file = strncmp(base, "file://", 7) == 0;
 	int r = sig_dir(base, digest, &dir, e);
 	if (r == 0 && !file && strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
@@ -128,10 +128,10 @@ int trust_lookaside_get(const char *base, const char *digest, const char *certs_
 			break;
 		r = n > TRUST_GPG_MAX_SIGS ? brig_err_set(e, -E2BIG, "%s: more than %d signatures",
 							  dir, TRUST_GPG_MAX_SIGS)
-					   : trust_sigs_add(out, buf, len, e);
+					   : trust_gpg_sigs_add(out, buf, len, e);
 	}
 	if (r < 0)
-		trust_sigs_clear(out);
+		trust_gpg_sigs_clear(out);
 	return r < 0 ? r : 0;
 }
 

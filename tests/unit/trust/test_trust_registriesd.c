@@ -267,7 +267,7 @@ static void test_lookaside_file(void **state)
 	assert_true(asprintf(&base, "file://%s/ns/app", dir) > 0);
 	const char *dg = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	struct brig_err e = { 0 };
-	struct trust_sigs s = { 0 };
+	struct trust_gpg_sigs s = { 0 };
 	unsigned n = 0;
 	assert_int_equal(trust_lookaside_get(base, dg, NULL, &s, &e), 0);
 	assert_int_equal(s.n, 0);
@@ -280,7 +280,7 @@ static void test_lookaside_file(void **state)
 	assert_int_equal(trust_lookaside_get(base, dg, NULL, &s, &e), 0);
 	assert_int_equal(s.n, 2);
 	assert_memory_equal(s.v[1].data, "two", 3);
-	trust_sigs_clear(&s);
+	trust_gpg_sigs_clear(&s);
 	assert_int_equal(trust_lookaside_put("https://x/y", dg, "a", 1, &n, &e), -EINVAL);
 	brig_err_clear(&e);
 	assert_int_equal(trust_lookaside_get(base, "sha256:../x", NULL, &s, &e), -EINVAL);
