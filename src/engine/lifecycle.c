@@ -331,9 +331,10 @@ static int assemble(struct eng *g, const struct eng_create_opts *o, struct makin
 		return r;
 	/* --network NAME: the address is leased now, for the container's life. */
 	const char *bridge = bridge_network(o);
-	if (bridge && (r = eng_net_claim(g, bridge, o->net->ip[0] ? o->net->ip : NULL,
-					 o->net->mac[0] ? o->net->mac : NULL, mk->id,
-					 &mk->netsettings, e)) < 0)
+	if (bridge &&
+	    (r = eng_net_claim(g, bridge, o->net->ip[0] ? o->net->ip : NULL,
+			       o->net->mac[0] ? o->net->mac : NULL, mk->id, &mk->netsettings, e)) <
+		    0)
 		return r;
 	return publish(g, o, mk, im, e);
 }

@@ -79,8 +79,9 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 	if (r == 0 && po.all_tags && df)
 		r = brig_err_set(&e, -EINVAL, "--digestfile names one digest: not with --all-tags");
 	if (r == 0 && po.all_tags && keyfile)
-		r = brig_err_set(&e, -EINVAL,
-				 "--sign-by-sigstore-private-key signs one tag: not with --all-tags");
+		r = brig_err_set(
+			&e, -EINVAL,
+			"--sign-by-sigstore-private-key signs one tag: not with --all-tags");
 	if (r == 0 && keyfile)
 		r = brig_signing_key(keyfile, &key, &e);
 	if (r == 0)
