@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-void trust_verdict_clear(struct trust_verdict *v)
+void trust_sig_verdict_clear(struct trust_sig_verdict *v)
 {
 	for (size_t i = 0; v->sigs && i < v->n_sigs; i++) {
 		free(v->sigs[i].docker_reference);
@@ -21,7 +21,7 @@ void trust_verdict_clear(struct trust_verdict *v)
 	}
 	free(v->sigs);
 	free(v->docker_reference);
-	*v = (struct trust_verdict){ 0 };
+	*v = (struct trust_sig_verdict){ 0 };
 }
 
 /* Docker Hub's other names, as cosign writes them (go-containerregistry
@@ -99,7 +99,7 @@ static int judge(const char *payload, size_t len, const char *b64, const char *d
 }
 
 /* Add a judged signature to out; 1 when it is the first accepted. */
-static int add_seen(struct trust_verdict *out, struct trust_sig_seen *s, struct brig_err *e)
+static int add_seen(struct trust_sig_verdict *out, struct trust_sig_seen *s, struct brig_err *e)
 {
 	struct trust_sig_seen *v = realloc(out->sigs, (out->n_sigs + 1) * sizeof(*v));
 	if (!v) {
@@ -120,7 +120,7 @@ static int add_seen(struct trust_verdict *out, struct trust_sig_seen *s, struct 
 
 /* After every signature was judged: 0, or -EKEYREJECTED naming each
  * signature's reason. */
-static int conclude(const struct trust_verdict *out, const char *what, struct brig_err *e)
+static int conclude(const struct trust_sig_verdict *out, const char *what, struct brig_err *e)
 {
 	if (out->accepted)
 		return 0;
@@ -136,10 +136,10 @@ static int conclude(const struct trust_verdict *out, const char *what, struct br
 
 int trust_sigstore_verify_detached(const char *payload, size_t len, const char *b64,
 				   const char *digest, const struct trust_pubkey *keys,
-				   size_t n_keys, const char *expect_ref, struct trust_verdict *out,
-				   struct brig_err *e)
+				   size_t n_keys, const char *expect_ref,
+				   struct trust_sig_verdict *out, struct brig_err *e)
 {
-	*out = (struct trust_verdict){ 0 };
+	*out = (struct trust_sig_verdict){ 0 };
 	snprintf(out->digest, sizeof(out->digest), "%s", digest);
 	struct trust_sig_seen s = { 0 };
 	if (judge(payload, len, b64, digest, keys, n_keys, expect_ref, &s) < 0)
@@ -212,7 +212,7 @@ static int fetch_payload(struct reg_client *c, const char *repo, const char *dig
 
 static int judge_layer(struct reg_client *c, const char *repo, json_t *l, const char *digest,
 		       const struct trust_pubkey *keys, size_t n_keys, const char *expect_ref,
-		       struct trust_verdict *out, struct brig_err *e)
+		       struct trust_sig_verdict *out, struct brig_err *e)
 {
 	const char *ld = NULL, *b64 = NULL;
 	uint64_t size = 0;
@@ -253,7 +253,7 @@ static int sig_layers(const struct reg_manifest *m, const char *what, json_t **d
 
 int trust_sigstore_verify_image(struct reg_client *c, const char *repo, const char *digest,
 				const struct trust_pubkey *keys, size_t n_keys,
-				const char *expect_ref, struct trust_verdict *out,
+				const char *expect_ref, struct trust_sig_verdict *out,
 				struct brig_err *e)
 {
 	char tag[80];
@@ -262,7 +262,7 @@ int trust_sigstore_verify_image(struct reg_client *c, const char *repo, const ch
 	_cleanup_free_ char *what = NULL;
 	json_t *layers = NULL, *l;
 	size_t i;
-	*out = (struct trust_verdict){ 0 };
+	*out = (struct trust_sig_verdict){ 0 };
 	int r = trust_sig_tag(digest, tag, e);
 	if (r == 0 && asprintf(&what, "%s/%s:%s", reg_client_host(c), repo, tag) < 0)
 		r = brig_err_oom(e);

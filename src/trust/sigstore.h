@@ -121,7 +121,7 @@ struct trust_sig_seen {
 	const char *key_name; /* the key that verified it, or NULL */
 };
 
-struct trust_verdict {
+struct trust_sig_verdict {
 	bool accepted;
 	char digest[72]; /* the image's manifest digest */
 	/* the first signature accepted: */
@@ -130,7 +130,7 @@ struct trust_verdict {
 	struct trust_sig_seen *sigs;
 	size_t n_sigs;
 };
-void trust_verdict_clear(struct trust_verdict *v);
+void trust_sig_verdict_clear(struct trust_sig_verdict *v);
 
 /*
  * Check the signatures a registry holds for repo@digest (tag
@@ -145,13 +145,13 @@ void trust_verdict_clear(struct trust_verdict *v);
  */
 int trust_sigstore_verify_image(struct reg_client *c, const char *repo, const char *digest,
 				const struct trust_pubkey *keys, size_t n_keys,
-				const char *expect_ref, struct trust_verdict *out,
+				const char *expect_ref, struct trust_sig_verdict *out,
 				struct brig_err *e);
 /* One payload and its base64 signature (detached, no registry). */
 int trust_sigstore_verify_detached(const char *payload, size_t len, const char *b64,
 				   const char *digest, const struct trust_pubkey *keys,
-				   size_t n_keys, const char *expect_ref, struct trust_verdict *out,
-				   struct brig_err *e);
+				   size_t n_keys, const char *expect_ref,
+				   struct trust_sig_verdict *out, struct brig_err *e);
 /* The digest of the manifest repo:tag names in the registry. */
 int trust_image_digest(struct reg_client *c, const char *repo, const char *tag, char digest[72],
 		       struct brig_err *e);

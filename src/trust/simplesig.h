@@ -2,9 +2,7 @@
 /*
  * trust: simple signing payloads (simplesig.c), shared by the sigstore
  * `.sig` format (sigstore.h) and GPG's atomic container signature (gpg.h),
- * which differ in critical.type only.  Apart from sigstore.h because that
- * header's struct trust_verdict and policy.h's enum trust_verdict cannot
- * meet in one file.
+ * which differ in critical.type only.
  */
 #ifndef BRIG_TRUST_SIMPLESIG_H
 #define BRIG_TRUST_SIMPLESIG_H

@@ -41,7 +41,7 @@ static int keys_load(struct opt *o, struct keys *k, struct brig_err *e)
 	return 0;
 }
 
-static json_t *verdict_json(const char *image, const struct trust_verdict *v, const char *err)
+static json_t *verdict_json(const char *image, const struct trust_sig_verdict *v, const char *err)
 {
 	json_t *sigs = json_array();
 	for (size_t i = 0; sigs && i < v->n_sigs; i++) {
@@ -60,7 +60,7 @@ static json_t *verdict_json(const char *image, const struct trust_verdict *v, co
 		: NULL;
 }
 
-static int print_verdict(const char *format, const char *image, const struct trust_verdict *v,
+static int print_verdict(const char *format, const char *image, const struct trust_sig_verdict *v,
 			 const char *err, struct brig_err *e)
 {
 	if (!format) {
@@ -79,7 +79,7 @@ static int print_verdict(const char *format, const char *image, const struct tru
 
 /* --payload FILE --signature FILE: a detached signature of IMAGE@DIGEST. */
 static int verify_detached(struct opt *o, const char *digest, const char *repo,
-			   const struct keys *k, struct trust_verdict *v, struct brig_err *e)
+			   const struct keys *k, struct trust_sig_verdict *v, struct brig_err *e)
 {
 	const char *pf = opts_find(o, "payload")->value, *sf = opts_find(o, "signature")->value;
 	_cleanup_free_ char *payload = NULL, *sig = NULL;
@@ -109,7 +109,7 @@ static int do_verify(const struct brig_global *g, struct opt *o, const char *ima
 	_cleanup_reg_client_ struct reg_client *c = NULL;
 	_cleanup_free_ char *repo = NULL;
 	struct keys k = { 0 };
-	struct trust_verdict v = { 0 };
+	struct trust_sig_verdict v = { 0 };
 	struct img_ref ref = { 0 };
 	char digest[72] = "";
 	if (format && strcmp(format, "json") != 0)
@@ -137,7 +137,7 @@ static int do_verify(const struct brig_global *g, struct opt *o, const char *ima
 	if ((r == 0 || r == -EKEYREJECTED || r == -ENOENT) && v.digest[0] &&
 	    print_verdict(format, repo, &v, r < 0 ? brig_err_str(e) : NULL, e) < 0)
 		r = -ENOMEM;
-	trust_verdict_clear(&v);
+	trust_sig_verdict_clear(&v);
 	keys_clear(&k);
 	img_ref_clear(&ref);
 	return r;
