@@ -208,3 +208,47 @@ store_empty() {
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
+
+# archive_policy SCOPE REQ-JSON: SCOPE of docker and both archive
+# transports need REQ-JSON (one requirement).
+archive_policy() {
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[%s]},"docker-archive":{"":[%s]},"oci-archive":{"":[%s]}}}\n' \
+		"$1" "$2" "$2" "$2" >"$BRIG_POLICY_DIR/policy.json"
+}
+
+# travels NAME REQ-OK REQ-OTHER: NAME pulled under REQ-OK, saved; loaded
+# into an empty store (lookaside away) and created under REQ-OK; refused
+# at load under REQ-OTHER, nothing named.
+travels() {
+	local scope=${1%/*} g=$BATS_TEST_TMPDIR/gap
+	archive_policy "$scope" "$2"
+	run --separate-stderr brig pull -q "$1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	run --separate-stderr brig save --format docker-archive -o a.tar "$1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	mv "$D/sigs" "$D/sigs.away"
+	run --separate-stderr "$BRIG" --root "$g" load -q -i a.tar
+	[ "$status" -eq 0 ] || { mv "$D/sigs.away" "$D/sigs"; echo "$stderr"; return 1; }
+	run --separate-stderr "$BRIG" --root "$g" create --name t "$1" true
+	mv "$D/sigs.away" "$D/sigs"
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	"$BRIG" --root "$g" rm -f t >/dev/null
+	archive_policy "$scope" "$3"
+	run --separate-stderr "$BRIG" --root "$g.2" load -q -i a.tar
+	[ "$status" -eq 125 ] || { echo "load under the other key: status $status"; return 1; }
+	[[ $stderr == *"content trust refused $1"*"scope transports.docker-archive[\"\"]"*"requirement 1: refused: "* ]] || { echo "$stderr"; return 1; }
+	[ "$("$BRIG" --root "$g.2" images -q | wc -l)" -eq 0 ] || { echo "load named an image"; return 1; }
+}
+
+@test "save and load: GPG and bundle signatures travel in the archive; load checks them under the archive policy" {
+	local gpg='{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"}' sig='{"type":"sigstoreSigned","keyPath":"%s","signedIdentity":{"type":"matchRepository"}}'
+	# shellcheck disable=SC2059
+	run travels "$REG/gpg/good:1" "$(printf "$gpg" "$D/gpg-a.pub")" "$(printf "$gpg" "$D/gpg-b.pub")"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	rm -rf "$ROOT" "$BATS_TEST_TMPDIR/gap" "$BATS_TEST_TMPDIR/gap.2"
+	pushed "$REG/bundle/travel:1"
+	pub trust sign --bundle --key "$D/a.key" "$REG/bundle/travel:1" >/dev/null
+	# shellcheck disable=SC2059
+	run travels "$REG/bundle/travel:1" "$(printf "$sig" "$D/a.pub")" "$(printf "$sig" "$D/b.pub")"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
