@@ -137,11 +137,36 @@ static int fetch_bundles(struct reg_client *c, const char *repo, const struct im
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char src[64];
 		(void)brig_snprintf(src, sizeof(src), "registry referrer bundle %zu", i + 1);
-		r = trust_sigs_add(out, TRUST_FMT_BUNDLE, src, v[i], lens[i], "", e);
+		/* what a stored record can hold (trust_sigs_parse) */
+		if (lens[i] > TRUST_PAYLOAD_MAX)
+			r = brig_appendf(note, &nlen, "; bundle %zu skipped: over %zu bytes", i + 1,
+					 TRUST_PAYLOAD_MAX) < 0
+				? brig_err_oom(e)
+				: 0;
+		else
+			r = trust_sigs_add(out, TRUST_FMT_BUNDLE, src, v[i], lens[i], "", e);
 	}
 	brig_strv_free(v);
 	free(lens);
 	return r;
+}
+
+/* Lookaside signature i+1 kept as base64, unless larger than a stored
+ * record can hold (trust_sigs_parse), which is noted. */
+static int gpg_add(struct trust_sigs *out, size_t i, const struct trust_blob *b, char **note,
+		   size_t *nlen, struct brig_err *e)
+{
+	_cleanup_free_ char *b64 = trust_b64_encode(b->data, b->len);
+	char src[64];
+	(void)brig_snprintf(src, sizeof(src), "lookaside signature-%zu", i + 1);
+	if (!b64)
+		return brig_err_oom(e);
+	if (strlen(b64) > TRUST_SIG_B64_MAX * 2)
+		return brig_appendf(note, nlen, "; signature-%zu skipped: over %zu bytes", i + 1,
+				    TRUST_SIG_B64_MAX * 3 / 2) < 0
+			? brig_err_oom(e)
+			: 0;
+	return trust_sigs_add(out, TRUST_FMT_GPG, src, NULL, 0, b64, e);
 }
 
 /* The signatures the registries.d lookaside for ref holds, each kept as
@@ -170,13 +195,8 @@ static int fetch_lookaside(struct reg_client *c, const char *repo, const struct 
 	    brig_appendf(note, &nlen, "%zu signature%s under %s", g.n, g.n == 1 ? "" : "s", base) <
 		    0)
 		r = brig_err_oom(e);
-	for (size_t i = 0; r == 0 && i < g.n; i++) {
-		_cleanup_free_ char *b64 = trust_b64_encode(g.v[i].data, g.v[i].len);
-		char src[64];
-		(void)brig_snprintf(src, sizeof(src), "lookaside signature-%zu", i + 1);
-		r = b64 ? trust_sigs_add(out, TRUST_FMT_GPG, src, NULL, 0, b64, e)
-			: brig_err_oom(e);
-	}
+	for (size_t i = 0; r == 0 && i < g.n; i++)
+		r = gpg_add(out, i, &g.v[i], note, &nlen, e);
 	trust_gpg_sigs_clear(&g);
 	return r;
 }
