@@ -7,11 +7,11 @@
  *     payload and its signature), so it can be stored beside the image and
  *     judged again later against the policy as it stands then;
  *   - fetchers (check_fetch.c) find an image's signatures in a registry,
- *     one per place signatures are kept (the sigstore `.sig` attachment;
- *     GPG lookaside and sigstore bundles plug in with one line each);
+ *     one per place signatures are kept (the sigstore `.sig` attachment,
+ *     sigstore bundles as OCI referrers, the registries.d GPG lookaside);
  *   - verifiers (check.c) judge one signature format for one kind of
- *     requirement (sigstoreSigned over simple signing payloads; GPG and
- *     bundles plug in with one line each), the requirement's signedIdentity
+ *     requirement (sigstoreSigned over `.sig` payloads and over bundles,
+ *     signedBy over GPG signatures), the requirement's signedIdentity
  *     applied to every signature;
  *   - the decision (trust_check_decide) is trust_policy_decide's, with a
  *     record of every signature and why each was refused, and the refusal

@@ -2,9 +2,9 @@
 /*
  * Where signatures are found in a registry: one fetcher per place, run
  * when a requirement of its kind applies.  The sigstore `.sig` attachment
- * (tag sha256-HEX.sig, one simple signing layer per signature) is here;
- * GPG lookaside (registries.d) and sigstore bundles (OCI referrers) add a
- * line to the table.  A fetcher keeps what it finds as it is: judging is
+ * (tag sha256-HEX.sig, one simple signing layer per signature), sigstore
+ * bundles (OCI referrers, bundle_oci.c) and the GPG lookaside that
+ * registries.d names (lookaside.c).  A fetcher keeps what it finds as it is: judging is
  * check.c's.
  */
 #include "trust/check-internal.h"
