@@ -4,8 +4,8 @@
  * when a requirement of its kind applies.  The sigstore `.sig` attachment
  * (tag sha256-HEX.sig, one simple signing layer per signature), sigstore
  * bundles (OCI referrers, bundle_oci.c) and the GPG lookaside that
- * registries.d names (lookaside.c).  A fetcher keeps what it finds as it is: judging is
- * check.c's.
+ * registries.d names (lookaside.c).  A fetcher keeps what it finds as it
+ * is: judging is check.c's.
  */
 #include "trust/check-internal.h"
 #include "trust/bundle.h"
