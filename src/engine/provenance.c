@@ -192,7 +192,7 @@ static int prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, st
 		return r;
 	bool pinned = pol->accept_pinned_digests && ref.digest[0] && !m.scope;
 	if (!pinned && trust_reqs_need_sigs(m.reqs))
-		r = trust_sigs_fetch(p->c, p->ref.path, digest, m.reqs, &sigs, &notes, e);
+		r = trust_sigs_fetch(p->c, p->ref.path, &ref, digest, m.reqs, &sigs, &notes, e);
 	if (r == 0)
 		r = trust_check_decide(pol, &ref, digest, &sigs, (int64_t)time(NULL), &c, e);
 	if (r == 0 && c.d.verdict != TRUST_ACCEPT)

@@ -9,9 +9,11 @@
 #include <string.h>
 
 /* The verifier plugs: one line per (requirement kind, signature format).
- * GPG lookaside (h-gpg) and sigstore bundles (h-bundle) add theirs here. */
+ * GPG lookaside (check_gpg.c) and sigstore bundles (check_bundle.c). */
 static const struct trust_sig_verifier verifiers[] = {
 	{ TRUST_REQ_SIGSTORE, TRUST_FMT_SIMPLESIG, trust_check_simplesig },
+	{ TRUST_REQ_SIGNED_BY, TRUST_FMT_GPG, trust_check_gpg },
+	{ TRUST_REQ_SIGSTORE, TRUST_FMT_BUNDLE, trust_check_bundle },
 };
 
 void trust_sigs_clear(struct trust_sigs *s)

@@ -7,11 +7,11 @@
  *     payload and its signature), so it can be stored beside the image and
  *     judged again later against the policy as it stands then;
  *   - fetchers (check_fetch.c) find an image's signatures in a registry,
- *     one per place signatures are kept (the sigstore `.sig` attachment;
- *     GPG lookaside and sigstore bundles plug in with one line each);
+ *     one per place signatures are kept (the sigstore `.sig` attachment,
+ *     sigstore bundles as OCI referrers, the registries.d GPG lookaside);
  *   - verifiers (check.c) judge one signature format for one kind of
- *     requirement (sigstoreSigned over simple signing payloads; GPG and
- *     bundles plug in with one line each), the requirement's signedIdentity
+ *     requirement (sigstoreSigned over `.sig` payloads and over bundles,
+ *     signedBy over GPG signatures), the requirement's signedIdentity
  *     applied to every signature;
  *   - the decision (trust_check_decide) is trust_policy_decide's, with a
  *     record of every signature and why each was refused, and the refusal
@@ -29,6 +29,11 @@
 
 /* Formats of struct trust_sig.format. */
 #define TRUST_FMT_SIMPLESIG "sigstore-simplesig" /* cosign .sig layer */
+/* GPG atomic container signature from a lookaside: no payload (it is inside
+ * the signature), the OpenPGP message base64 in signature. */
+#define TRUST_FMT_GPG "gpg-simplesig"
+/* sigstore bundle (OCI referrer): the bundle's JSON as payload, signature "". */
+#define TRUST_FMT_BUNDLE "sigstore-bundle"
 
 struct trust_sig {
 	char *format; /* TRUST_FMT_* */
@@ -78,14 +83,25 @@ int trust_check_simplesig(const struct trust_req *req, const struct img_ref *ref
 			  const char *digest, const struct trust_sig *sig,
 			  struct trust_sig_result *res, struct brig_err *e);
 
+/* check_gpg.c: signedBy over a GPG simple signing signature. */
+int trust_check_gpg(const struct trust_req *req, const struct img_ref *ref, const char *digest,
+		    const struct trust_sig *sig, struct trust_sig_result *res, struct brig_err *e);
+/* check_bundle.c: sigstoreSigned over a sigstore bundle. */
+int trust_check_bundle(const struct trust_req *req, const struct img_ref *ref, const char *digest,
+		       const struct trust_sig *sig, struct trust_sig_result *res,
+		       struct brig_err *e);
+
 /* ---- fetching (check_fetch.c) ---------------------------------------------- */
 
 struct reg_client;
-/* A fetcher plug: the signatures of repo@digest it finds into out (none
+/* A fetcher plug: the signatures of repo@digest (repo: the repository in
+ * c's registry; ref: the image's name, with its tag or digest, for
+ * lookaside configuration) it finds into out (none
  * found is 0 with nothing added); *note (malloc'ed, may stay NULL) says
  * what it looked at, for the refusal. */
-typedef int (*trust_sig_fetch_fn)(struct reg_client *c, const char *repo, const char *digest,
-				  struct trust_sigs *out, char **note, struct brig_err *e);
+typedef int (*trust_sig_fetch_fn)(struct reg_client *c, const char *repo, const struct img_ref *ref,
+				  const char *digest, struct trust_sigs *out, char **note,
+				  struct brig_err *e);
 struct trust_sig_fetcher {
 	enum trust_req_kind kind; /* fetched when a requirement of this kind applies */
 	const char *name;
@@ -93,9 +109,9 @@ struct trust_sig_fetcher {
 };
 /* The signatures the requirements reqs need (nothing for
  * insecureAcceptAnything or reject); *notes: what each fetcher looked at, "; "-separated. */
-int trust_sigs_fetch(struct reg_client *c, const char *repo, const char *digest,
-		     const struct trust_reqs *reqs, struct trust_sigs *out, char **notes,
-		     struct brig_err *e);
+int trust_sigs_fetch(struct reg_client *c, const char *repo, const struct img_ref *ref,
+		     const char *digest, const struct trust_reqs *reqs, struct trust_sigs *out,
+		     char **notes, struct brig_err *e);
 /* Does any requirement of reqs need a signature? */
 bool trust_reqs_need_sigs(const struct trust_reqs *reqs);
 

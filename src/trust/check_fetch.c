@@ -2,21 +2,32 @@
 /*
  * Where signatures are found in a registry: one fetcher per place, run
  * when a requirement of its kind applies.  The sigstore `.sig` attachment
- * (tag sha256-HEX.sig, one simple signing layer per signature) is here;
- * GPG lookaside (registries.d) and sigstore bundles (OCI referrers) add a
- * line to the table.  A fetcher keeps what it finds as it is: judging is
- * check.c's.
+ * (tag sha256-HEX.sig, one simple signing layer per signature), sigstore
+ * bundles (OCI referrers, bundle_oci.c) and the GPG lookaside that
+ * registries.d names (lookaside.c).  A fetcher keeps what it finds as it
+ * is: judging is check.c's.
  */
 #include "trust/check-internal.h"
+#include "trust/bundle.h"
+#include "trust/gpg.h"
 #include "registry/registry.h"
 
 #include <string.h>
 
-static int fetch_sigstore_sig(struct reg_client *c, const char *repo, const char *digest,
-			      struct trust_sigs *out, char **note, struct brig_err *e);
+static int fetch_sigstore_sig(struct reg_client *c, const char *repo, const struct img_ref *ref,
+			      const char *digest, struct trust_sigs *out, char **note,
+			      struct brig_err *e);
+static int fetch_bundles(struct reg_client *c, const char *repo, const struct img_ref *ref,
+			 const char *digest, struct trust_sigs *out, char **note,
+			 struct brig_err *e);
+static int fetch_lookaside(struct reg_client *c, const char *repo, const struct img_ref *ref,
+			   const char *digest, struct trust_sigs *out, char **note,
+			   struct brig_err *e);
 
 static const struct trust_sig_fetcher fetchers[] = {
 	{ TRUST_REQ_SIGSTORE, "sigstore .sig attachment", fetch_sigstore_sig },
+	{ TRUST_REQ_SIGSTORE, "sigstore bundles (OCI referrers)", fetch_bundles },
+	{ TRUST_REQ_SIGNED_BY, "GPG lookaside (registries.d)", fetch_lookaside },
 };
 
 struct membuf {
@@ -75,9 +86,11 @@ static int sig_layer(struct reg_client *c, const char *repo, const char *tag, si
 	return r == -ENOMEM ? brig_err_oom(e) : r;
 }
 
-static int fetch_sigstore_sig(struct reg_client *c, const char *repo, const char *digest,
-			      struct trust_sigs *out, char **note, struct brig_err *e)
+static int fetch_sigstore_sig(struct reg_client *c, const char *repo, const struct img_ref *ref,
+			      const char *digest, struct trust_sigs *out, char **note,
+			      struct brig_err *e)
 {
+	(void)ref;
 	char tag[80];
 	struct reg_manifest m = { 0 };
 	_cleanup_json_ json_t *doc = NULL;
@@ -106,6 +119,88 @@ static int fetch_sigstore_sig(struct reg_client *c, const char *repo, const char
 	return r;
 }
 
+static int fetch_bundles(struct reg_client *c, const char *repo, const struct img_ref *ref,
+			 const char *digest, struct trust_sigs *out, char **note,
+			 struct brig_err *e)
+{
+	(void)ref;
+	char **v = NULL;
+	size_t *lens = NULL, n = 0, nlen = 0;
+	int r = trust_bundle_fetch(c, repo, digest, &v, &lens, &n, e);
+	if (r == -ENOENT) {
+		r = brig_appendf(note, &nlen, "%s", brig_err_str(e)) < 0 ? -ENOMEM : 0;
+		brig_err_clear(e);
+		return r < 0 ? brig_err_oom(e) : 0;
+	}
+	if (r == 0 && brig_appendf(note, &nlen, "%zu bundle%s", n, n == 1 ? "" : "s") < 0)
+		r = brig_err_oom(e);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char src[64];
+		(void)brig_snprintf(src, sizeof(src), "registry referrer bundle %zu", i + 1);
+		/* what a stored record can hold (trust_sigs_parse) */
+		if (lens[i] > TRUST_PAYLOAD_MAX)
+			r = brig_appendf(note, &nlen, "; bundle %zu skipped: over %zu bytes", i + 1,
+					 TRUST_PAYLOAD_MAX) < 0
+				? brig_err_oom(e)
+				: 0;
+		else
+			r = trust_sigs_add(out, TRUST_FMT_BUNDLE, src, v[i], lens[i], "", e);
+	}
+	brig_strv_free(v);
+	free(lens);
+	return r;
+}
+
+/* Lookaside signature i+1 kept as base64, unless larger than a stored
+ * record can hold (trust_sigs_parse), which is noted. */
+static int gpg_add(struct trust_sigs *out, size_t i, const struct trust_blob *b, char **note,
+		   size_t *nlen, struct brig_err *e)
+{
+	_cleanup_free_ char *b64 = trust_b64_encode(b->data, b->len);
+	char src[64];
+	(void)brig_snprintf(src, sizeof(src), "lookaside signature-%zu", i + 1);
+	if (!b64)
+		return brig_err_oom(e);
+	if (strlen(b64) > TRUST_SIG_B64_MAX * 2)
+		return brig_appendf(note, nlen, "; signature-%zu skipped: over %zu bytes", i + 1,
+				    TRUST_SIG_B64_MAX * 3 / 2) < 0
+			? brig_err_oom(e)
+			: 0;
+	return trust_sigs_add(out, TRUST_FMT_GPG, src, NULL, 0, b64, e);
+}
+
+/* The signatures the registries.d lookaside for ref holds, each kept as
+ * the OpenPGP message base64. */
+static int fetch_lookaside(struct reg_client *c, const char *repo, const struct img_ref *ref,
+			   const char *digest, struct trust_sigs *out, char **note,
+			   struct brig_err *e)
+{
+	(void)c;
+	(void)repo;
+	_cleanup_registries_d_ struct trust_registries_d *rd = NULL;
+	_cleanup_free_ char *base = NULL;
+	struct trust_gpg_sigs g = { 0 };
+	size_t nlen = 0;
+	int r = trust_registries_d_load(NULL, &rd, e);
+	if (r == 0)
+		r = trust_lookaside_base(rd, ref, false, &base, e);
+	if (r == 0 && !base)
+		return brig_appendf(note, &nlen,
+				    "no lookaside (registries.d names none, no HOME)") < 0
+			? brig_err_oom(e)
+			: 0;
+	if (r == 0)
+		r = trust_lookaside_get(base, digest, NULL, &g, e);
+	if (r == 0 &&
+	    brig_appendf(note, &nlen, "%zu signature%s under %s", g.n, g.n == 1 ? "" : "s", base) <
+		    0)
+		r = brig_err_oom(e);
+	for (size_t i = 0; r == 0 && i < g.n; i++)
+		r = gpg_add(out, i, &g.v[i], note, &nlen, e);
+	trust_gpg_sigs_clear(&g);
+	return r;
+}
+
 bool trust_reqs_need_sigs(const struct trust_reqs *reqs)
 {
 	for (size_t i = 0; i < reqs->n; i++)
@@ -125,16 +220,16 @@ static bool needed(const struct trust_reqs *reqs, enum trust_req_kind kind)
 	return false;
 }
 
-int trust_sigs_fetch(struct reg_client *c, const char *repo, const char *digest,
-		     const struct trust_reqs *reqs, struct trust_sigs *out, char **notes,
-		     struct brig_err *e)
+int trust_sigs_fetch(struct reg_client *c, const char *repo, const struct img_ref *ref,
+		     const char *digest, const struct trust_reqs *reqs, struct trust_sigs *out,
+		     char **notes, struct brig_err *e)
 {
 	size_t len = 0;
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fetchers); i++) {
 		if (!needed(reqs, fetchers[i].kind))
 			continue;
 		_cleanup_free_ char *note = NULL;
-		int r = fetchers[i].fn(c, repo, digest, out, &note, e);
+		int r = fetchers[i].fn(c, repo, ref, digest, out, &note, e);
 		if (r < 0)
 			return brig_err_wrap(e, "%s", fetchers[i].name);
 		if (brig_appendf(notes, &len, "%s%s: %s", len ? "; " : "", fetchers[i].name,

@@ -70,17 +70,14 @@ static int find_key(const struct trust_req *q, const struct trust_sig *sig,
 }
 
 /* optional.timestamp (seconds, as containers/image and brig write it), or 0. */
-static int64_t payload_time(const struct trust_sig *sig)
+static int64_t payload_time(const char *payload, size_t len)
 {
-	_cleanup_json_ json_t *doc = json_loadb((const char *)sig->payload, sig->payload_len, 0,
-						NULL);
+	_cleanup_json_ json_t *doc = json_loadb(payload, len, 0, NULL);
 	json_t *t = json_object_get(json_object_get(doc, "optional"), "timestamp");
 	return json_is_integer(t) && json_integer_value(t) > 0 ? (int64_t)json_integer_value(t) : 0;
 }
 
-static int refuse(struct trust_sig_result *res, struct brig_err *e, const char *fmt, ...)
-	BRIG_PRINTF(3, 4);
-static int refuse(struct trust_sig_result *res, struct brig_err *e, const char *fmt, ...)
+int trust_check_refuse(struct trust_sig_result *res, struct brig_err *e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -89,38 +86,49 @@ static int refuse(struct trust_sig_result *res, struct brig_err *e, const char *
 	return n < 0 ? (res->why = NULL, brig_err_oom(e)) : 0;
 }
 
+int trust_check_payload(const struct trust_req *req, const struct img_ref *ref, const char *digest,
+			const char *payload, size_t len, const char *type,
+			struct trust_sig_result *res, struct brig_err *e)
+{
+	struct trust_payload p = { 0 };
+	_cleanup_err_ struct brig_err pe = { 0 };
+	if (trust_payload_parse_type(payload, len, type, &p, &pe) < 0)
+		return trust_check_refuse(res, e, "%s", brig_err_str(&pe));
+	res->identity = brig_steal_ptr(p.docker_reference);
+	res->time = payload_time(payload, len);
+	int r;
+	if (!res->identity)
+		r = brig_err_oom(e);
+	else if (strcmp(p.digest, digest) != 0)
+		r = trust_check_refuse(res, e, "it signs %s, not this image (%s)", p.digest,
+				       digest);
+	else if (!trust_identity_matches(&req->identity, ref, res->identity))
+		r = trust_check_refuse(res, e,
+				       "it signs docker-reference '%.200s', which the policy's %s "
+				       "rule does not accept for this image",
+				       res->identity, trust_ident_kind_name(req->identity.kind));
+	else
+		r = 1;
+	trust_payload_clear(&p);
+	return r;
+}
+
 int trust_check_simplesig(const struct trust_req *req, const struct img_ref *ref,
 			  const char *digest, const struct trust_sig *sig,
 			  struct trust_sig_result *res, struct brig_err *e)
 {
 	if (req->fulcio)
-		return refuse(res, e,
-			      "the policy asks for a Fulcio certificate (keyless), which "
-			      "a .sig signature checked with keys cannot show");
+		return trust_check_refuse(
+			res, e,
+			"the policy asks for a Fulcio certificate (keyless), which "
+			"a .sig signature checked with keys cannot show");
 	if (req->rekor_paths || req->n_rekor_datas)
-		return refuse(res, e,
-			      "the policy asks for a Rekor inclusion proof, which this "
-			      ".sig signature does not carry");
+		return trust_check_refuse(res, e,
+					  "the policy asks for a Rekor inclusion proof, which this "
+					  ".sig signature does not carry");
 	int r = find_key(req, sig, res, e);
 	if (r <= 0)
 		return r;
-	struct trust_payload p = { 0 };
-	_cleanup_err_ struct brig_err pe = { 0 };
-	if (trust_payload_parse((const char *)sig->payload, sig->payload_len, &p, &pe) < 0)
-		return refuse(res, e, "%s", brig_err_str(&pe));
-	res->identity = brig_steal_ptr(p.docker_reference);
-	res->time = payload_time(sig);
-	if (!res->identity)
-		r = brig_err_oom(e);
-	else if (strcmp(p.digest, digest) != 0)
-		r = refuse(res, e, "it signs %s, not this image (%s)", p.digest, digest);
-	else if (!trust_identity_matches(&req->identity, ref, res->identity))
-		r = refuse(res, e,
-			   "it signs docker-reference '%.200s', which the policy's %s "
-			   "rule does not accept for this image",
-			   res->identity, trust_ident_kind_name(req->identity.kind));
-	else
-		r = 1;
-	trust_payload_clear(&p);
-	return r;
+	return trust_check_payload(req, ref, digest, (const char *)sig->payload, sig->payload_len,
+				   TRUST_SIG_TYPE, res, e);
 }

@@ -1,0 +1,254 @@
+#!/usr/bin/env bats
+# Content trust at pull and run (docs/trust-check.md) for the signature
+# formats beyond the cosign `.sig` layer: GPG simple signing from a
+# registries.d lookaside (signedBy, signed by skopeo copy --sign-by) and
+# sigstore bundles as OCI referrers (sigstoreSigned, signed by brig trust
+# sign --bundle).  Against Debian's docker-registry on 127.0.0.1 with TLS.
+# Each accepted pull is followed by a run that re-checks the stored
+# signatures against a policy whose key was changed; each refusal names
+# the signature found and why, and leaves the store empty.
+
+bats_require_minimum_version 1.5.0
+
+SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
+LIB=$BATS_TEST_DIRNAME/../lib
+PY=/usr/bin/python3
+load ../lib/registry
+
+# newkey DIR NAME: a throwaway ed25519 GPG signing key in GNUPGHOME DIR,
+# its fingerprint in DIR.fpr and its public key in DIR.pub.
+newkey() {
+	mkdir -m 700 "$1"
+	GNUPGHOME=$1 gpg --batch -q --passphrase '' --quick-gen-key "brig test $2 <$2@example.invalid>" \
+		ed25519 sign never 2>/dev/null
+	GNUPGHOME=$1 gpg --list-keys --with-colons | awk -F: '/^fpr/ { print $10; exit }' >"$1.fpr"
+	GNUPGHOME=$1 gpg --export >"$1.pub"
+}
+
+setup_file() {
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	command -v skopeo >/dev/null || return 0
+	command -v gpg >/dev/null || return 0
+	[ -x /usr/bin/docker-registry ] || return 0
+	local d=$BATS_FILE_TMPDIR brig=${BRIG_BUILD:?}/src/cli/brig/brig h k
+	"$SCRIPTS/mkrootfs.sh" "$d/rootfs" >/dev/null
+	tar -C "$d/rootfs" --numeric-owner -cf "$d/rootfs.tar" .
+	rm -rf "$d/rootfs"
+	"$brig" --root "$d/src" import "$d/rootfs.tar" localhost/bb:1 >/dev/null
+	"$brig" --root "$d/src" save --format oci-archive -o "$d/img.tar" localhost/bb:1
+	rm -rf "$d/src"
+	"$SCRIPTS/registry-test.sh" start "$d/reg" >/dev/null
+	h=127.0.0.1:$(cat "$d/reg/port")
+	mkdir -p "$d/certs/$h" "$d/rd" "$d/sigs"
+	cp "$d/reg/ca.crt" "$d/certs/$h/ca.crt"
+	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
+	printf 'docker:\n  "%s":\n    lookaside: file://%s\n    lookaside-staging: file://%s\n' \
+		"$h" "$d/sigs" "$d/sigs" >"$d/rd/test.yaml"
+	export BRIG_PASSPHRASE=pw
+	for k in a b; do
+		$PY "$LIB/cosign_keys.py" write "$d/$k.key" "$d/$k.pub"
+		newkey "$d/gpg-$k" "$k"
+	done
+	# skopeo signs gpg/good:1 with GPG key a, gpg/other:1 with key b
+	GNUPGHOME=$d/gpg-a skopeo copy -q --registries.d "$d/rd" --dest-cert-dir "$d/reg" \
+		--sign-by "$(cat "$d/gpg-a.fpr")" "oci-archive:$d/img.tar" "docker://$h/gpg/good:1" >/dev/null
+	GNUPGHOME=$d/gpg-b skopeo copy -q --registries.d "$d/rd" --dest-cert-dir "$d/reg" \
+		--sign-by "$(cat "$d/gpg-b.fpr")" "oci-archive:$d/img.tar" "docker://$h/gpg/other:1" >/dev/null
+	skopeo inspect --cert-dir "$d/reg" --format '{{.Digest}}' "docker://$h/gpg/good:1" >"$d/digest"
+}
+
+teardown_file() {
+	"$SCRIPTS/registry-test.sh" stop "$BATS_FILE_TMPDIR/reg" || true
+	local k
+	for k in gpg-a gpg-b; do
+		if [ -d "$BATS_FILE_TMPDIR/$k" ]; then
+			GNUPGHOME=$BATS_FILE_TMPDIR/$k gpgconf --kill gpg-agent || true
+		fi
+	done
+}
+
+setup() {
+	registry_needs
+	command -v gpg >/dev/null || skip "gpg is not installed"
+	$PY -c 'import cryptography' 2>/dev/null || skip "python3-cryptography is not installed"
+	D=$BATS_FILE_TMPDIR
+	ROOT=$BATS_TEST_TMPDIR/root
+	PUSHROOT=$BATS_TEST_TMPDIR/pushroot
+	REG=127.0.0.1:$(cat "$D/reg/port")
+	GDIG=$(cat "$D/digest")
+	[[ $GDIG == sha256:* ]] || skip "no digest of the GPG-signed image (setup_file failed)"
+	export BRIG_PASSPHRASE=pw
+	export BRIG_POLICY_DIR=$BATS_TEST_TMPDIR/etc
+	export BRIG_REGISTRIES_D=$D/rd
+	# brig's throwaway keyrings go here
+	export TMPDIR=$BATS_TEST_TMPDIR/tmp
+	mkdir -p "$BRIG_POLICY_DIR" "$TMPDIR"
+	unset BRIG_CONTENT_TRUST
+	cd "$BATS_TEST_TMPDIR" || false
+}
+
+teardown() {
+	local id
+	for id in $(brig ps -a -q --no-trunc 2>/dev/null); do
+		brig rm -f "$id" >/dev/null 2>&1 || true
+	done
+}
+
+brig() { timeout -k 10 "${BRIG_TEST_TIMEOUT:-120}" "$BRIG" --root "$ROOT" --config "$D/brig.conf" "$@"; }
+pub() { timeout -k 10 120 "$BRIG" --root "$PUSHROOT" --config "$D/brig.conf" "$@"; }
+
+# pushed NAME: the test image pushed as NAME; DIGEST its manifest digest.
+pushed() {
+	pub import "$D/rootfs.tar" "$1" >/dev/null
+	pub push -q --digestfile "$BATS_TEST_TMPDIR/digest" "$1" >/dev/null
+	DIGEST=$(cat "$BATS_TEST_TMPDIR/digest")
+}
+
+# gpg_policy KEY: REG/gpg needs a GPG signature by key KEY (a or b).
+gpg_policy() {
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"}]}}}\n' \
+		"$REG/gpg" "$D/gpg-$1.pub" >"$BRIG_POLICY_DIR/policy.json"
+}
+
+# sigstore_policy KEY [IDENTITY-JSON]: REG/bundle needs a sigstore
+# signature by KEY.pub; the identity rule is matchRepository unless given
+# (a bundle's statement names the repository, without the tag, as cosign
+# 3 writes it).
+sigstore_policy() {
+	local id=${2:-'{"type":"matchRepository"}'}
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","keyPath":"%s","signedIdentity":%s}]}}}\n' \
+		"$REG/bundle" "$D/$1.pub" "$id" >"$BRIG_POLICY_DIR/policy.json"
+}
+
+store_empty() {
+	local n
+	n=$(brig images -q | wc -l)
+	[ "$n" -eq 0 ] || { echo "store has $n images"; return 1; }
+	n=$(find "$ROOT" -path '*/blobs/sha256/*' -type f 2>/dev/null | wc -l)
+	[ "$n" -eq 0 ] || { echo "store has $n blobs"; return 1; }
+	n=$(find "$ROOT" -path '*/trust/images/*' -type f 2>/dev/null | wc -l)
+	[ "$n" -eq 0 ] || { echo "store has $n signature records"; return 1; }
+}
+
+@test "GPG lookaside (signedBy): skopeo's signature accepted at pull; run re-checks it offline; a key removed from the policy stops the run" {
+	gpg_policy a
+	run --separate-stderr brig pull -q "$REG/gpg/good:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig run --name g1 "$REG/gpg/good:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{json .Brig.Provenance}}' g1
+	[ "$status" -eq 0 ] || false
+	echo "$output"
+	[ "$(jq -r '[.Verified, .Decision, .Digest, .Signers[0].Format, .Signers[0].Key, .Signers[0].Identity] | @tsv' <<<"$output")" = \
+		"$(printf 'true\taccept\t%s\tgpg-simplesig\tGPG key %s\t%s' "$GDIG" "$(cat "$D/gpg-a.fpr")" "$REG/gpg/good:1")" ] || false
+	# the lookaside is gone: run judges the signatures stored at the pull
+	mv "$D/sigs" "$D/sigs.away"
+	run --separate-stderr brig run --rm "$REG/gpg/good:1" true
+	mv "$D/sigs.away" "$D/sigs"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	gpg_policy b
+	run --separate-stderr brig run --rm "$REG/gpg/good:1" true
+	[ "$status" -eq 125 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"content trust refused $REG/gpg/good:1"*"signature 1 (gpg-simplesig, lookaside signature-1): requirement 1: refused: "*"checked against the signatures stored with the image"* ]] || { echo "$stderr"; false; }
+}
+
+@test "GPG lookaside (signedBy): a signature by another key is refused, naming it; nothing stored" {
+	gpg_policy a
+	run --separate-stderr brig pull "$REG/gpg/other:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"signatures found: 1"*"signature 1 (gpg-simplesig, lookaside signature-1): requirement 1: refused: signed by key $(cat "$D/gpg-b.fpr"), which the policy does not name"* ]] || { echo "$stderr"; false; }
+	[[ $stderr == *"looked at: GPG lookaside (registries.d): 1 signature under file://$D/sigs/gpg/other"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# an image with no lookaside signature: none found
+	pushed "$REG/gpg/unsigned:1"
+	run --separate-stderr brig pull "$REG/gpg/unsigned:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"no signature found"*"GPG lookaside (registries.d): 0 signatures under"* ]] || { echo "$stderr"; false; }
+}
+
+@test "sigstore bundle (sigstoreSigned): brig trust sign --bundle accepted at pull; run re-checks it; a key removed from the policy stops the run" {
+	pushed "$REG/bundle/good:1"
+	run --separate-stderr pub trust sign --bundle --key "$D/a.key" "$REG/bundle/good:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	sigstore_policy a
+	run --separate-stderr brig pull -q "$REG/bundle/good:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig run --name b1 "$REG/bundle/good:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{json .Brig.Provenance}}' b1
+	[ "$status" -eq 0 ] || false
+	echo "$output"
+	[ "$(jq -r '[.Verified, .Decision, .Digest, .Signers[0].Format, .Signers[0].Key] | @tsv' <<<"$output")" = \
+		"$(printf 'true\taccept\t%s\tsigstore-bundle\t%s' "$DIGEST" "$D/a.pub")" ] || false
+	sigstore_policy b
+	run --separate-stderr brig run --rm "$REG/bundle/good:1" true
+	[ "$status" -eq 125 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"content trust refused $REG/bundle/good:1"*"signature 1 (sigstore-bundle, registry referrer bundle 1): requirement 1: refused: not signed by the key the policy names ($D/b.pub)"*"checked against the signatures stored with the image"* ]] || { echo "$stderr"; false; }
+}
+
+@test "sigstore bundle (sigstoreSigned): a bundle by another key is refused, naming it; nothing stored" {
+	pushed "$REG/bundle/other:1"
+	run --separate-stderr pub trust sign --bundle --key "$D/b.key" "$REG/bundle/other:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	sigstore_policy a
+	run --separate-stderr brig pull "$REG/bundle/other:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"signatures found: 1"*"signature 1 (sigstore-bundle, registry referrer bundle 1): requirement 1: refused: not signed by the key the policy names ($D/a.pub)"* ]] || { echo "$stderr"; false; }
+	[[ $stderr == *"looked at: sigstore .sig attachment: no sha256-"*"sigstore bundles (OCI referrers): 1 bundle"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# the identity rule applies to bundles too: the right key, but the
+	# statement names the repository, which matchRepoDigestOrExact does
+	# not accept for a pull by tag
+	sigstore_policy b '{"type":"matchRepoDigestOrExact"}'
+	run --separate-stderr brig pull "$REG/bundle/other:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"signature 1 (sigstore-bundle, registry referrer bundle 1): requirement 1: refused: its statement names '$REG/bundle/other', which signedIdentity (matchRepoDigestOrExact) does not accept"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+# archive_policy SCOPE REQ-JSON: SCOPE of docker and both archive
+# transports need REQ-JSON (one requirement).
+archive_policy() {
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[%s]},"docker-archive":{"":[%s]},"oci-archive":{"":[%s]}}}\n' \
+		"$1" "$2" "$2" "$2" >"$BRIG_POLICY_DIR/policy.json"
+}
+
+# travels NAME REQ-OK REQ-OTHER: NAME pulled under REQ-OK, saved; loaded
+# into an empty store (lookaside away) and created under REQ-OK; refused
+# at load under REQ-OTHER, nothing named.
+travels() {
+	local scope=${1%/*} g=$BATS_TEST_TMPDIR/gap
+	archive_policy "$scope" "$2"
+	run --separate-stderr brig pull -q "$1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	run --separate-stderr brig save --format docker-archive -o a.tar "$1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	mv "$D/sigs" "$D/sigs.away"
+	run --separate-stderr "$BRIG" --root "$g" load -q -i a.tar
+	[ "$status" -eq 0 ] || { mv "$D/sigs.away" "$D/sigs"; echo "$stderr"; return 1; }
+	run --separate-stderr "$BRIG" --root "$g" create --name t "$1" true
+	mv "$D/sigs.away" "$D/sigs"
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	"$BRIG" --root "$g" rm -f t >/dev/null
+	archive_policy "$scope" "$3"
+	run --separate-stderr "$BRIG" --root "$g.2" load -q -i a.tar
+	[ "$status" -eq 125 ] || { echo "load under the other key: status $status"; return 1; }
+	[[ $stderr == *"content trust refused $1"*"scope transports.docker-archive[\"\"]"*"requirement 1: refused: "* ]] || { echo "$stderr"; return 1; }
+	[ "$("$BRIG" --root "$g.2" images -q | wc -l)" -eq 0 ] || { echo "load named an image"; return 1; }
+}
+
+@test "save and load: GPG and bundle signatures travel in the archive; load checks them under the archive policy" {
+	local gpg='{"type":"signedBy","keyType":"GPGKeys","keyPath":"%s"}' sig='{"type":"sigstoreSigned","keyPath":"%s","signedIdentity":{"type":"matchRepository"}}'
+	# shellcheck disable=SC2059
+	run travels "$REG/gpg/good:1" "$(printf "$gpg" "$D/gpg-a.pub")" "$(printf "$gpg" "$D/gpg-b.pub")"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	rm -rf "$ROOT" "$BATS_TEST_TMPDIR/gap" "$BATS_TEST_TMPDIR/gap.2"
+	pushed "$REG/bundle/travel:1"
+	pub trust sign --bundle --key "$D/a.key" "$REG/bundle/travel:1" >/dev/null
+	# shellcheck disable=SC2059
+	run travels "$REG/bundle/travel:1" "$(printf "$sig" "$D/a.pub")" "$(printf "$sig" "$D/b.pub")"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
