@@ -144,7 +144,7 @@ run_queue() {
 		pids+=($!)
 		running[$i]=1
 	done
-	[ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done # (wait -n reaped some)
 	judge_done
 	for i in "${!running[@]}"; do # a job that died before it said it was done
 		read -r kind dir label path <<<"${jobs_q[$i]}"
