@@ -264,7 +264,7 @@ static int key_of(struct yparse *y, const struct yline *l, char **key, size_t *v
 	kl = c ? (size_t)(c - l->s) : l->len - 1;
 	if (!c && l->s[l->len - 1] != ':')
 		return yfail(y, l->no, "expected KEY: VALUE");
-	if (kl == 0 || !(*key = strndup(l->s, kl)))
+	if (kl == 0 || !(*key = brig_memdupz(l->s, kl)))
 		return kl ? brig_err_oom(y->e) : yfail(y, l->no, "an empty key");
 	*vat = kl + 1;
 	return 0;
