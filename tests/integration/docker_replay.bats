@@ -25,7 +25,26 @@ load ../lib/brig
 
 REPLAY=$BATS_TEST_DIRNAME/docker_replay
 
-setup_file() { brig_image_tar; }
+# Every line runs in a network namespace of this file's own: `network
+# create` makes a bridge and an nftables table, and those may only live in a
+# namespace the test made (it goes, with them, in teardown_file).
+setup_file() {
+	brig_image_tar || return 1
+	export REPLAY_NS=brig-replay-$$
+	ip netns add "$REPLAY_NS" || return 1
+	local in=(nsenter --net="/run/netns/$REPLAY_NS")
+	"${in[@]}" ip link set lo up || return 1
+	# pasta (the -p lines) wants a routable interface to copy: an address,
+	# a default route and a veth peer to carry it, both ends in the namespace.
+	"${in[@]}" ip link add rpv0 type veth peer name rpv1 || return 1
+	"${in[@]}" ip addr add 10.231.78.1/24 dev rpv0 &&
+		"${in[@]}" ip link set rpv0 up && "${in[@]}" ip link set rpv1 up &&
+		"${in[@]}" ip route add default via 10.231.78.254
+}
+
+teardown_file() {
+	[ -z "${REPLAY_NS:-}" ] || ip netns del "$REPLAY_NS" 2>/dev/null || true
+}
 
 setup() {
 	brig_setup
@@ -39,16 +58,21 @@ setup() {
 	WORK=$BATS_TEST_TMPDIR/work
 	mkdir -p "$WORK" "$BATS_TEST_TMPDIR/bin"
 	# docker, for the lines and for what they run (xargs docker ...).
-	printf '#!/bin/sh\nexec timeout -k 5 60 "%s" --root "%s" "$@"\n' "$BRIG" "$ROOT" \
-		>"$BATS_TEST_TMPDIR/bin/docker"
+	printf '#!/bin/sh\nexec nsenter --net=/run/netns/%s timeout -k 5 60 "%s" --root "%s" "$@"\n' \
+		"$REPLAY_NS" "$BRIG" "$ROOT" >"$BATS_TEST_TMPDIR/bin/docker"
 	chmod +x "$BATS_TEST_TMPDIR/bin/docker"
 }
 
-# The networks' bridges and nft rules are the host's: removed even when a
-# line failed before its own network rm or prune.
+# Containers and networks go (inside the namespace) even when a line failed
+# before its own rm or prune.
 teardown() {
-	brig_teardown
-	brig network prune -f >/dev/null 2>&1 || true
+	local d=$BATS_TEST_TMPDIR/bin/docker id
+	if [ -x "$d" ]; then
+		for id in $("$d" ps -a -q --no-trunc 2>/dev/null); do
+			"$d" rm -f "$id" >/dev/null 2>&1 || true
+		done
+		"$d" network prune -f >/dev/null 2>&1 || true
+	fi
 	rm -rf /tmp/replay-pwd /tmp/app_logs # the reference's paths, as written
 }
 
