@@ -401,6 +401,15 @@ image_with() { # NAME CHANGE...
 	[ "$status" -eq 126 ] || false
 	run brig exec no-such-container true
 	[ "$status" -eq 125 ] || false
+	# exec -d gives the process /dev/null, not the caller's pipes (which
+	# would keep `$(brig exec -d ...)` waiting until the process ends)
+	run brig exec -d svc sh -c 'l=$(for f in 0 1 2; do readlink /proc/$$/fd/$f; done) &&
+		echo "$l" >/tmp/fds.tmp && mv /tmp/fds.tmp /tmp/fds'
+	[ "$status" -eq 0 ] && [ -z "$output" ] || false
+	wait_until "the detached exec's /tmp/fds" brig exec svc test -e /tmp/fds
+	run brig exec svc cat /tmp/fds
+	[ "$output" = "$(printf '/dev/null\n/dev/null\n/dev/null')" ] ||
+		{ echo "the detached exec's stdio: $output" >&2; false; }
 	pid=$(brig inspect -f '{{.State.Pid}}' svc)
 	run brig restart -t 1 svc
 	[ "$status" -eq 0 ] && [ "$output" = svc ] || false

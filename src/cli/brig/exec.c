@@ -3,6 +3,7 @@
 #include "cli/brig/brig-internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -13,6 +14,38 @@ struct exec_arg {
 	int status;
 };
 
+/* exec -d: the process gets /dev/null for stdin, stdout and stderr, as
+ * Docker's, so it holds none of the caller's pipes open (`$(brig exec -d
+ * ...)` returns at once).  brig's own stderr comes back after the start,
+ * for its errors.  Returns the saved stderr, or -1 with errno. */
+static int stdio_detach(void)
+{
+	int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0)
+		return -1;
+	int fd = BRIG_RETRY(open("/dev/null", O_RDWR | O_CLOEXEC));
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+	    dup2(fd, STDERR_FILENO) < 0) {
+		int err = errno;
+		(void)dup2(saved, STDERR_FILENO);
+		(void)close(saved);
+		if (fd >= 0)
+			(void)close(fd);
+		errno = err;
+		return -1;
+	}
+	(void)close(fd);
+	return saved;
+}
+
+static void stdio_restore_stderr(int saved)
+{
+	if (saved < 0)
+		return;
+	(void)dup2(saved, STDERR_FILENO);
+	(void)close(saved);
+}
+
 /* Docker's statuses: 127 for a command that is not there, 126 for one that
  * cannot be run, 125 for other failures. */
 static int exec_container(const struct brig_global *g, const char *name, struct exec_arg *a)
@@ -22,7 +55,14 @@ static int exec_container(const struct brig_global *g, const char *name, struct 
 	char id[ENG_ID_LEN + 1];
 	if (brig_engine_open(g, &eng, &e) < 0 || eng_find(eng, name, id, &e) < 0)
 		return brig_fail(&e);
+	int saved = -1;
+	if (a->x.detach && !a->x.tty && (saved = stdio_detach()) < 0) {
+		fprintf(stderr, "brig: exec -d: /dev/null as the process's stdio: %s\n",
+			strerror(errno));
+		return BRIG_EXIT_FAIL;
+	}
 	int r = eng_exec(eng, id, &a->x, &e);
+	stdio_restore_stderr(saved);
 	if (r < 0)
 		return brig_start_status(&e);
 	a->status = r;
