@@ -356,21 +356,30 @@ static int tar_out(struct cp_ctx *c, int root)
 
 /* - CONTAINER:DEST: the tar unpacked (by the safe unpacker) into a
  * directory of the store first, then copied into DEST, a directory, as
- * any copy in is, with the tar's owners (-a). */
+ * any copy in is, with the tar's owners (-a).  The scratch directory is
+ * ROOT/layers/.tmp-cp-PID, made under the store's ingest lease as an
+ * unpack's is: what a killed cp leaves, the store's gc removes. */
 static int tar_in(struct eng *g, struct cp_ctx *c, int root)
 {
 	_cleanup_close_ int d = brig_open_in_root(root, c->o->ctr_path, O_PATH | O_DIRECTORY, 0, 0,
 						  c->e);
 	if (d < 0)
 		return brig_err_wrap(c->e, "destination %s (must be a directory)", c->o->ctr_path);
+	struct img_store *s = NULL;
+	int r = eng_store(g, &s, c->e);
+	if (r < 0 || (r = img_store_lease(s, c->e)) < 0)
+		return r;
+	_cleanup_close_ int layers = eng_layers_open(g->root, c->e);
+	if (layers < 0)
+		return layers;
 	char tmp[64];
-	(void)snprintf(tmp, sizeof(tmp), ".cp-%d", (int)getpid());
-	if (mkdirat(g->rootfd, tmp, 0700) < 0)
-		return brig_err_sys(c->e, errno, "making %s/%s", g->root, tmp);
-	int t = BRIG_RETRY(openat(g->rootfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	(void)snprintf(tmp, sizeof(tmp), ".tmp-cp-%d", (int)getpid());
+	if (mkdirat(layers, tmp, 0700) < 0)
+		return brig_err_sys(c->e, errno, "making %s/layers/%s", g->root, tmp);
+	int t = BRIG_RETRY(openat(layers, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	struct img_unpack_result res = { 0 };
-	int r = t < 0 ? brig_err_sys(c->e, errno, "opening %s/%s", g->root, tmp)
-		      : img_layer_unpack(c->o->tar_fd, t, NULL, &res, c->e);
+	r = t < 0 ? brig_err_sys(c->e, errno, "opening %s/layers/%s", g->root, tmp)
+		  : img_layer_unpack(c->o->tar_fd, t, NULL, &res, c->e);
 	img_unpack_result_clear(&res);
 	struct eng_cp_opts o = *c->o;
 	o.archive = true;
@@ -380,7 +389,7 @@ static int tar_in(struct eng *g, struct cp_ctx *c, int root)
 	if (t >= 0)
 		(void)close(t);
 	_cleanup_err_ struct brig_err ignored = { 0 };
-	(void)brig_rm_rf(g->rootfd, tmp, &ignored);
+	(void)brig_rm_rf(layers, tmp, &ignored);
 	return r;
 }
 

@@ -235,4 +235,21 @@ make_changes() {
 	[ "$output" = $'w\n3:3' ] || false
 	run bash -c "'$BRIG' --root '$ROOT' cp - k2:/no/such/dir </dev/null"
 	[ "$status" -eq 125 ] || false
+	# A cp - killed while it unpacks leaves its scratch directory to the
+	# store's gc, which leaves it alone while the cp lives.
+	mkfifo "$d/fifo"
+	"$BRIG" --root "$ROOT" cp - k2:/x <"$d/fifo" 3>&- &
+	local pid=$!
+	exec 5>"$d/fifo"
+	wait_until "cp's scratch directory" test -d "$ROOT/layers/.tmp-cp-$pid"
+	run brig image prune --format json
+	[ -d "$ROOT/layers/.tmp-cp-$pid" ] || { echo "prune removed a live cp's scratch: $output" >&2; false; }
+	kill -KILL "$pid"
+	wait "$pid" || true
+	exec 5>&-
+	run brig image prune --format json
+	[ "$status" -eq 0 ] || false
+	jq -e --arg p "layers/.tmp-cp-$pid" '.RemovedLeftovers | map(.Path) | index($p) != null' \
+		<<<"$output" >/dev/null || { echo "prune said: $output" >&2; false; }
+	[ ! -e "$ROOT/layers/.tmp-cp-$pid" ] || false
 }
