@@ -123,7 +123,9 @@ static int new_config(const json_t *parent, const struct eng_record *rec,
 	if ((o->author &&
 	     (json_object_set_new(c, "author", json_string(o->author)) < 0 ||
 	      json_object_set_new(h, "author", json_string(o->author)) < 0)) ||
-	    (o->comment && json_object_set_new(h, "comment", json_string(o->comment)) < 0))
+	    (o->comment &&
+	     (json_object_set_new(c, "comment", json_string(o->comment)) < 0 ||
+	      json_object_set_new(h, "comment", json_string(o->comment)) < 0)))
 		return brig_err_set(e, -EINVAL, "--author or --message: not valid UTF-8");
 	int r = o->edit ? o->edit(cfg, o->arg, e) : 0;
 	if (r == 0)

@@ -115,6 +115,8 @@ make_changes() {
 	[ "$output" = $'new\ngone\nv' ] || false
 	run brig image inspect -f '{{json .Config.ExposedPorts}} {{.Config.StopSignal}}' snap:1
 	[ "$output" = '{"8080/tcp":{}} SIGINT' ] || false
+	run brig image inspect -f '{{.Author}}|{{.Comment}}' snap:1
+	[ "$output" = 'Ann <ann@example.com>|an incident' ] || false
 	local cfg
 	cfg=$(find "$ROOT" -path "*/blobs/sha256/${id#sha256:}" | head -1)
 	[ -n "$cfg" ] || false

@@ -75,14 +75,19 @@ int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, 
 	if (r == 0)
 		r = repo_names(s, d.digest, tags, digests, e);
 	json_t *cfg = r == 0 ? json_object_get(im.raw, "config") : NULL;
-	json_t *o = r < 0 ? NULL
-			  : json_pack("{s:s, s:O, s:O, s:s, s:s, s:s, s:O, s:o, s:I, s:o}", "Id",
-				      im.id, "RepoTags", tags, "RepoDigests", digests, "Created",
-				      im.config.created ? im.config.created : "", "Architecture",
-				      im.config.architecture ? im.config.architecture : "", "Os",
-				      im.config.os ? im.config.os : "", "Config",
-				      cfg ? cfg : json_null(), "RootFS", rootfs_json(&im.config),
-				      "Size", (json_int_t)im.size, "Brig", brig_json(&d));
+	/* Author and Comment as Docker's: the config's (commit -a, -m), or "". */
+	const char *comment = r == 0 ? json_string_value(json_object_get(im.raw, "comment")) : NULL;
+	json_t *o = r < 0
+		? NULL
+		: json_pack("{s:s, s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:O, s:o, s:I, s:o}", "Id",
+			    im.id, "RepoTags", tags, "RepoDigests", digests, "Comment",
+			    comment ? comment : "", "Created",
+			    im.config.created ? im.config.created : "", "Author",
+			    im.config.author ? im.config.author : "", "Architecture",
+			    im.config.architecture ? im.config.architecture : "", "Os",
+			    im.config.os ? im.config.os : "", "Config", cfg ? cfg : json_null(),
+			    "RootFS", rootfs_json(&im.config), "Size", (json_int_t)im.size, "Brig",
+			    brig_json(&d));
 	if (r == 0 && (!o || json_array_append_new(out, o) < 0))
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	json_decref(tags);
