@@ -87,21 +87,22 @@ queue_bats() { # BUILDDIR LABEL DIRS...
 	while IFS= read -r f; do jobs_q+=("bats $dir $label $f"); done < <(slow_first "$@")
 }
 
-# children_cpu: the CPU seconds (user + system) this shell's waited-for
-# children have used so far.
+# children_cpu: set cpu_secs to the CPU seconds (user + system) this
+# shell's waited-for children have used so far.  Not in a $(...): a
+# subshell has children of its own.
 children_cpu() {
 	local u s
 	times >"$work/times.$BASHPID" # a builtin, not forked: this shell's own counts
 	{ read -r _; read -r u s; } <"$work/times.$BASHPID"
 	rm -f "$work/times.$BASHPID"
-	awk -v u="$u" -v s="$s" 'function sec(t, m) { split(t, m, /[ms]/); return m[1] * 60 + m[2] }
-		BEGIN { printf "%d\n", sec(u) + sec(s) }'
+	cpu_secs=$(awk -v u="$u" -v s="$s" 'function sec(t, m) { split(t, m, /[ms]/); return m[1] * 60 + m[2] }
+		BEGIN { printf "%d\n", sec(u) + sec(s) }')
 }
 
 # run_job N KIND DIR LABEL PATH: one job's TAP into $work/N.*.tap,
 # "STATUS SECONDS[/CPU] NAME" lines into $work/N.rc, then $work/N.done.
 run_job() {
-	local n=$1 kind=$2 dir=$3 label=$4 path=$5 t0 t k=0 rc
+	local n=$1 kind=$2 dir=$3 label=$4 path=$5 t0 t k=0 rc cpu_secs
 	# The race tests repeat a start BRIG_RACE_RUNS times; under the sanitizers
 	# each start costs several times more, and the plain suite has run the
 	# full count already.
@@ -110,7 +111,8 @@ run_job() {
 		t0=$SECONDS
 		BRIG_BUILD="$ROOT/$dir" BRIG_SRC="$ROOT" bats --tap "$path" >"$work/$n.0.tap" 2>&1
 		rc=$?
-		echo "$rc $((SECONDS - t0))/$(children_cpu) $label/$(basename "$path")" >"$work/$n.rc"
+		children_cpu
+		echo "$rc $((SECONDS - t0))/$cpu_secs $label/$(basename "$path")" >"$work/$n.rc"
 	else
 		while IFS= read -r t; do
 			t0=$SECONDS
