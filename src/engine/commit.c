@@ -33,6 +33,9 @@ static int pack_upper(struct eng *g, const struct eng_record *rec, int upper, bo
 	if (tmp < 0)
 		return brig_err_sys(e, errno, "making a temporary file in %s", g->root);
 	bool paused = false;
+	_cleanup_close_ int hold = -1;
+	if (pause && eng_running(g, rec->id) && (hold = eng_freeze_hold(g, rec->id, e)) < 0)
+		return hold;
 	if (pause && eng_running(g, rec->id) && eng_paused(g, rec->id) == 0) {
 		int r = eng_pause(g, rec->id, true, e);
 		if (r < 0)

@@ -191,6 +191,12 @@ void eng_binds_close(struct eng_binds *b);
 /* pause.c: 1 when the container's cgroup is frozen, 0 when not, a
  * negative errno when that cannot be read (no runtime state). */
 int eng_paused(struct eng *g, const char *id);
+/* Hold the container's freeze lock (exclusive, waited for, with a notice
+ * when another command holds it): the commands that freeze a container and
+ * thaw it again (commit --pause, forensics) take it first, so one cannot
+ * thaw a container while another still collects from it frozen.  Returns
+ * the lock's fd (closing it releases the lock). */
+int eng_freeze_hold(struct eng *g, const char *id, struct brig_err *e);
 /* After a signal: thaw a paused container so that it sees it. */
 void eng_thaw_after_signal(struct eng *g, const char *id);
 

@@ -240,7 +240,10 @@ static int finish(struct fx *x, bool thaw, json_t *sum, struct brig_err *e)
 static int collect(struct fx *x, int ctr, json_t *sum, struct brig_err *e)
 {
 	bool thaw = false;
+	_cleanup_close_ int hold = -1;
 	int r = collect_record(x, ctr, e);
+	if (r == 0 && x->init > 0 && (hold = eng_freeze_hold(x->g, x->rec.id, e)) < 0)
+		r = hold;
 	if (r == 0 && freeze(x, &thaw, sum) < 0)
 		r = brig_err_oom(e);
 	if (r == 0)

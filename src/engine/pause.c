@@ -34,6 +34,21 @@ int eng_pause(struct eng *g, const char *id, bool pause, struct brig_err *e)
 	return 0;
 }
 
+int eng_freeze_hold(struct eng *g, const char *id, struct brig_err *e)
+{
+	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
+	if (dirfd < 0)
+		return dirfd;
+	int fd = brig_lock_path(dirfd, ".freeze.lock", BRIG_LOCK_EXCLUSIVE, false, e);
+	if (fd == -EWOULDBLOCK) {
+		brig_err_clear(e);
+		brig_warn("%.12s is frozen by another brig command (commit or forensics): waiting",
+			  id);
+		fd = brig_lock_path(dirfd, ".freeze.lock", BRIG_LOCK_EXCLUSIVE, true, e);
+	}
+	return fd < 0 ? brig_err_wrap(e, "container %.12s's freeze lock", id) : fd;
+}
+
 void eng_thaw_after_signal(struct eng *g, const char *id)
 {
 	if (eng_paused(g, id) != 1)

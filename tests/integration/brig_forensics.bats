@@ -114,6 +114,29 @@ manifest_ok() { # DIR
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "forensics waits while another command holds the container frozen, so neither thaws it under the other" {
+	need_freezer
+	run brig run -d --name fr7 bb:1 sleep 1000
+	[ "$status" -eq 0 ] || false
+	local id pid st=0 err=$BATS_TEST_TMPDIR/fx.err
+	id=$(field fr7 '{{.Id}}')
+	# this test stands in for a commit --pause or forensics under way
+	exec 7>>"$ROOT/containers/$id/.freeze.lock"
+	flock -x 7
+	brig forensics -o "$OUT" fr7 >/dev/null 2>"$err" 7>&- &
+	pid=$!
+	wait_until "forensics to wait for the freeze lock" grep -q 'frozen by another brig command' "$err"
+	run freezer_state fr7
+	[ "$output" = THAWED ] || { echo "forensics froze it meanwhile: $output" >&2; false; }
+	exec 7>&-
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ] || { echo "status $st" >&2; cat "$err" >&2; false; }
+	run grep -cE '^forensics: [0-9a-f]{12} is frozen$' "$err"
+	[ "$output" = 1 ] || { cat "$err" >&2; false; }
+	run tail -1 "$err"
+	[[ "$output" == "forensics: thawed "* ]] || { cat "$err" >&2; false; }
+}
+
 @test "forensics of a container that is gone: a partial collection with the missing list" {
 	run brig run --read-write --name fr3 bb:1 sh -c 'echo evidence >/left; echo bye'
 	[ "$status" -eq 0 ] || false
