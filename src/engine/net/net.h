@@ -20,6 +20,7 @@ struct eng_net_create_opts {
 	const char *gateway; /* NULL: the subnet's first address */
 	bool internal; /* no route out, no masquerade */
 	bool icc; /* containers on it may reach each other */
+	bool egress_none; /* -o egress=none: nothing leaves the bridge but answers */
 };
 
 /* Every check (name, subnet, gateway, overlap with another network or a
@@ -57,6 +58,20 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e);
  * network's bridge.  Nothing when the container has no lease.  The pair
  * goes away with the container's network namespace. */
 int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err *e);
+
+/* brig network connect|disconnect NETWORK CONTAINER (connect.c). */
+struct eng_net_connect_opts {
+	const char *network, *container;
+	const char *ip; /* --ip, or NULL: the lowest free address */
+	const char *const *aliases; /* --alias, NULL-terminated, or NULL */
+	bool disconnect;
+	bool force; /* disconnect -f: also a container that no longer exists */
+};
+/* Connect: a lease and NetworkSettings.Networks.NAME in the record (the
+ * next ethN); a running container gets its interface at once.
+ * Disconnect: the reverse.  The network's containers' /etc/hosts are
+ * rewritten. */
+int eng_network_connect(struct eng *g, const struct eng_net_connect_opts *o, struct brig_err *e);
 
 /* -p/-P on network (at create): it exists and is not internal. */
 int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e);
