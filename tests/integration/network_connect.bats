@@ -189,3 +189,27 @@ get_from() {
 	[ "$status" -ne 0 ] || false
 	[[ "$output" == *"--egress none cannot be used with --network host"* ]] || false
 }
+
+# The handle of each of the table's chains (they change when a chain is
+# deleted and made again).
+chain_handles() { inns nft -a list table inet brig | awk '/chain .* \{ # handle/ {print $2, $NF}'; }
+
+@test "-p: a start and the end of a run rewrite the rules in the table's kept chains (not the table)" {
+	nbrig network create --subnet 10.77.0.0/24 a >/dev/null
+	run chain_handles
+	[ "$status" -eq 0 ] || false
+	before=$output
+	[[ "$before" == *forward* && "$before" == *output* ]] || false
+	run nbrig run --rm --network a -p 18081:80 img true
+	[ "$status" -eq 0 ] || false
+	run chain_handles
+	[ "$output" = "$before" ] || false
+	nbrig run -d --name p --network a -p 18081:80 img sleep 1000 >/dev/null
+	run inns nft list chain inet brig output
+	[[ "$output" == *"dport 18081 dnat ip to 10.77.0."* ]] || false
+	nbrig rm -f p >/dev/null
+	run inns nft list chain inet brig output
+	[[ "$output" != *18081* ]] || false
+	run chain_handles
+	[ "$output" = "$before" ] || false
+}

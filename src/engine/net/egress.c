@@ -27,7 +27,7 @@ int net_egress_set(int netsfd, const char *netid, const char *ctr, bool none, bo
 	if (none ? json_object_set_new(eg, ctr, json_string("none")) < 0
 		 : json_object_del(eg, ctr) < 0)
 		return brig_err_oom(e);
-	return net_obj_write(netsfd, netid, EGRESS, eg, e);
+	return net_obj_write(netsfd, netid, EGRESS, eg, true, e);
 }
 
 int net_egress_load(int netsfd, const char *netid, json_t **out, struct brig_err *e)

@@ -198,9 +198,9 @@ struct net_pub {
 	bool udp;
 };
 /* A JSON object file of a network's directory ({} when missing); written
- * atomically, removed when empty. */
+ * atomically (and durably when asked), removed when empty. */
 int net_obj_load(int netsfd, const char *id, const char *name, json_t **out, struct brig_err *e);
-int net_obj_write(int netsfd, const char *id, const char *name, const json_t *obj,
+int net_obj_write(int netsfd, const char *id, const char *name, const json_t *obj, bool durable,
 		  struct brig_err *e);
 int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
 int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e);
@@ -242,5 +242,7 @@ int net_host_remove(const struct net_rec *r, struct brig_err *e);
 int net_live(int netsfd, const struct net_rec *r, bool *live, struct brig_err *e);
 /* Ensure/remove the host objects and the nft table for every record. */
 int net_sync_all(int netsfd, struct brig_err *e);
+/* The nft table alone (the bridges are as they were). */
+int net_sync_table(int netsfd, struct brig_err *e);
 
 #endif

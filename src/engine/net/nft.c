@@ -173,9 +173,11 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 	t.egress = eg;
 	for (size_t i = 0; i < n; i++)
 		nlive += live[i];
-	x = brig_appendf(&t.buf, &t.len, "add table inet brig\ndelete table inet brig\n");
-	if (x == 0 && nlive)
-		x = brig_appendf(&t.buf, &t.len, "table inet brig {\n");
+	/* The table's rules are flushed and written again: its base chains
+	 * stay, since taking a hook away and back costs the kernel RCU grace
+	 * periods (tens of ms a start); the whole table is made afresh only
+	 * when that fails (a chain of another shape, from an older brig). */
+	x = brig_appendf(&t.buf, &t.len, "%s", nlive ? "table inet brig {\n" : "");
 	if (x == 0 && nlive)
 		x = chain(&t, "guard {\ntype filter hook prerouting priority raw", guard_rules, 0,
 			  false);
@@ -194,10 +196,15 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 			  0, false);
 	if (x == 0 && nlive)
 		x = brig_appendf(&t.buf, &t.len, "}\n");
-	_cleanup_free_ char *buf = t.buf;
-	if (x < 0)
+	_cleanup_free_ char *body = t.buf, *fast = NULL, *whole = NULL;
+	if (x < 0 || asprintf(&fast, "add table inet brig\nflush table inet brig\n%s", body) < 0 ||
+	    asprintf(&whole, "add table inet brig\ndelete table inet brig\n%s", body) < 0)
 		return brig_err_oom(e);
-	x = nft_run(buf, false, NULL, e);
+	x = nlive ? nft_run(fast, false, NULL, e) : -1;
+	if (x < 0) {
+		brig_err_clear(e);
+		x = nft_run(whole, false, NULL, e);
+	}
 	return x < 0 ? brig_err_wrap(e, "writing the table inet brig") : 0;
 }
 

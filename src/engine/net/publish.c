@@ -56,7 +56,7 @@ int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e)
 	return net_obj_load(netsfd, id, PUBLISHED, out, e);
 }
 
-int net_obj_write(int netsfd, const char *id, const char *name, const json_t *obj,
+int net_obj_write(int netsfd, const char *id, const char *name, const json_t *obj, bool durable,
 		  struct brig_err *e)
 {
 	_cleanup_close_ int dfd = openat(netsfd, id,
@@ -71,7 +71,7 @@ int net_obj_write(int netsfd, const char *id, const char *name, const json_t *ob
 	_cleanup_free_ char *text = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT);
 	if (!text)
 		return brig_err_oom(e);
-	return brig_atomic_write(dfd, name, text, strlen(text), 0644, e);
+	return brig_atomic_replace(dfd, name, text, strlen(text), 0644, durable, e);
 }
 
 int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e)
@@ -232,7 +232,7 @@ int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const cha
 	if (n == 0 && !json_object_get(pub, ctr))
 		return 0;
 	x = n ? json_object_set(pub, ctr, arr) : json_object_del(pub, ctr);
-	return x < 0 ? brig_err_oom(e) : net_obj_write(h->fd, netid, PUBLISHED, pub, e);
+	return x < 0 ? brig_err_oom(e) : net_obj_write(h->fd, netid, PUBLISHED, pub, false, e);
 }
 
 int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, struct brig_err *e)
@@ -243,7 +243,7 @@ int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, 
 		return x;
 	*changed = true;
 	(void)json_object_del(pub, ctr);
-	return net_obj_write(netsfd, netid, PUBLISHED, pub, e);
+	return net_obj_write(netsfd, netid, PUBLISHED, pub, false, e);
 }
 
 void eng_net_unpublish(struct eng *g, const char *ctr)
@@ -257,7 +257,7 @@ void eng_net_unpublish(struct eng *g, const char *ctr)
 	for (size_t i = 0; x == 0 && i < h.n; i++)
 		x = net_pub_drop(h.fd, h.all[i].id, ctr, &changed, &e);
 	if (x == 0 && changed)
-		x = net_sync_all(h.fd, &e);
+		x = net_sync_table(h.fd, &e);
 	if (x < 0)
 		brig_warn("container %.12s: removing its published ports: %s", ctr,
 			  brig_err_str(&e));
