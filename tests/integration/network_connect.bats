@@ -190,9 +190,9 @@ get_from() {
 	[[ "$output" == *"--egress none cannot be used with --network host"* ]] || false
 }
 
-# The handle of each of the table's chains (they change when a chain is
-# deleted and made again).
-chain_handles() { inns nft -a list table inet brig | awk '/chain .* \{ # handle/ {print $2, $NF}'; }
+# The handle of the table (a table deleted and made again gets a new one)
+# and the names of its chains.
+chain_handles() { inns nft -a list table inet brig | awk '/^table|chain .* \{ # handle/ {print $1, $2, $NF}'; }
 
 @test "-p: a start and the end of a run rewrite the rules in the table's kept chains (not the table)" {
 	nbrig network create --subnet 10.77.0.0/24 a >/dev/null
