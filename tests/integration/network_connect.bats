@@ -213,3 +213,28 @@ chain_handles() { inns nft -a list table inet brig | awk '/^table|chain .* \{ # 
 	run chain_handles
 	[ "$output" = "$before" ] || false
 }
+
+# Bind 127.0.0.1:PORT as a program of the host would (SO_REUSEADDR).
+bind_port() {
+	inns python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))' "$1"
+}
+
+@test "-p: the host port is held while the container runs, free again when it ends" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	nbrig network create --subnet 10.77.0.0/24 a >/dev/null
+	run bind_port 18082
+	[ "$status" -eq 0 ] || false
+	nbrig run -d --name p --network a -p 18082:80 img sleep 1000 >/dev/null
+	run bind_port 18082
+	[ "$status" -ne 0 ] || false
+	[[ "$output" == *"Address already in use"* ]] || false
+	nbrig stop -t 0 p >/dev/null
+	wait_until "port 18082 free once p ended" bind_port 18082
+	nbrig start p >/dev/null
+	run bind_port 18082
+	[ "$status" -ne 0 ] || false
+	[[ "$output" == *"Address already in use"* ]] || false
+}

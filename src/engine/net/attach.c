@@ -341,13 +341,16 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 		if (on[i] && (x = entry_of(g, ctr_id, h.all[i].id, &ent[i], e)) == 0)
 			x = prepare(g, &h, i, ctr_id, &ent[i], e);
 	}
-	if (x < 0 || n == 0 || (x = sync_table(&h, e)) < 0)
+	if (x < 0 || n == 0 || (x = sync_table(&h, e)) < 0) {
+		eng_net_held_release();
 		return x;
+	}
 	_cleanup_close_ int nsfd = open_ns(pid, e);
-	if (nsfd < 0)
-		return nsfd;
+	x = nsfd < 0 ? nsfd : 0;
 	for (size_t i = 0; x == 0 && i < h.n; i++)
 		if (on[i])
 			x = plug_in(g, &h, i, ctr_id, nsfd, a[i], &ent[i], e);
+	if (x < 0)
+		eng_net_held_release(); /* the start fails */
 	return x;
 }

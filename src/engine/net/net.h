@@ -75,6 +75,11 @@ int eng_network_connect(struct eng *g, const struct eng_net_connect_opts *o, str
 
 /* -p/-P on network (at create): it exists and is not internal. */
 int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e);
+/* The host ports this process holds bound for the container it runs
+ * (at attach); the monitor keeps them open across its exec into
+ * brig-monitor.  Released when the run ends (eng_net_unpublish). */
+void eng_net_held(const int **fds, size_t *n);
+void eng_net_held_release(void);
 /* The container ended: the DNAT rules of its published ports go (they
  * come back at its next attach).  Errors are warned, not returned. */
 void eng_net_unpublish(struct eng *g, const char *ctr_id);

@@ -7,10 +7,8 @@
  * written when it is attached and dropped when it ends or is removed
  * (eng_net_unpublish, eng_net_release); nft.c turns them into DNAT rules.
  * A port another container publishes, or a program of the host has bound,
- * is refused at start (no socket is kept bound for the container: its
- * monitor becomes brig-monitor, which keeps only the fds it is given, so a
- * program that binds the port later loses the connections made on this
- * host to the DNAT rule; docs/network.md).  Only IPv4 host addresses:
+ * is refused at start; the port is then held (bound) by the container's
+ * monitor while it runs (docs/network.md).  Only IPv4 host addresses:
  * the networks are IPv4 and nftables does not translate between
  * families (docs/network.md). */
 #include "engine/net/net-internal.h"
@@ -157,6 +155,38 @@ static int ports_of(struct eng *g, const char *ctr, const struct net_rec *r, str
 	return 0;
 }
 
+/* The host ports of the container this process runs, bound (not
+ * listening: the DNAT rules take every connection first) for as long as
+ * it runs, so that no program of the host and no other container can bind
+ * them meanwhile.  The process is the container's monitor: its exec into
+ * brig-monitor keeps them (monitor_handoff.c), brig-monitor's exec back
+ * into brig at the end of the run closes them, and a monitor that is
+ * killed takes them with it. */
+#define HELD_MAX 1024
+static int held[HELD_MAX];
+static size_t nheld;
+
+static void hold(int fd)
+{
+	if (nheld < HELD_MAX)
+		held[nheld++] = fd;
+	else
+		(void)close(fd); /* checked, not held */
+}
+
+void eng_net_held(const int **fds, size_t *n)
+{
+	*fds = held;
+	*n = nheld;
+}
+
+void eng_net_held_release(void)
+{
+	for (size_t i = 0; i < nheld; i++)
+		(void)close(held[i]);
+	nheld = 0;
+}
+
 static bool clash(const struct net_pub *a, const struct net_pub *b)
 {
 	bool any = a->host.s_addr == htonl(INADDR_ANY) || b->host.s_addr == htonl(INADDR_ANY);
@@ -205,7 +235,7 @@ static int port_free(const struct net_dir *h, const char *ctr, const struct net_
 	if (fd < 0)
 		return brig_err_sys(e, errno, "-p: socket");
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return 0;
+		return hold(brig_steal_fd(fd)), 0;
 	return errno == EADDRINUSE
 		? in_use(p, "", e)
 		: brig_err_sys(e, errno, "-p: binding port %u to check it", (unsigned)p->host_port);
@@ -251,6 +281,7 @@ void eng_net_unpublish(struct eng *g, const char *ctr)
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
 	_cleanup_err_ struct brig_err e = { 0 };
 	bool changed = false;
+	eng_net_held_release(); /* a run of this process ended */
 	int x = net_dir_load(g, false, &h, &e);
 	if (x == -ENOENT)
 		return; /* no network was ever made */
