@@ -55,9 +55,9 @@ web() {
 		inns curl --noproxy "*" -s -m 2 -o /dev/null "http://$ip:8080/" || return 1
 }
 
-# From container CTR: an HTTP request to ADDR:8080 (nc gives up after 3 s).
+# From container CTR: an HTTP request to ADDR:8080 (nc gives up after 2 s).
 get_from() {
-	nbrig exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 $2 8080"
+	nbrig exec "$1" sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 $2 8080"
 }
 
 @test "network connect and disconnect a running container: an interface at once, then gone" {
