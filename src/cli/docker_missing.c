@@ -36,8 +36,6 @@ static const char *const missing_cmds[] = {
 	"scout",
 	"container attach",
 	"image build",
-	"network connect",
-	"network disconnect",
 	"volume update",
 	"system dial-stdio",
 	NULL,
@@ -86,7 +84,8 @@ static const struct missing_opts missing_opts[] = {
 	{ "network prune", "filter" },
 	{ "network create",
 	  "attachable aux-address config-from config-only ingress ip-range ipam-driver ipam-opt "
-	  "ipv4 ipv6 label o=opt opt scope" },
+	  "ipv4 ipv6 label scope" },
+	{ "network connect", "driver-opt ip6 link link-local-ip" },
 	{ "volume create",
 	  "availability group limit-bytes required-bytes scope secret sharing topology-preferred "
 	  "topology-required type" },

@@ -11,6 +11,7 @@
  * memory, not a brig process's.
  */
 #include "engine/engine-internal.h"
+#include "engine/net/net.h"
 #include "engine/monitor-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
@@ -104,6 +105,14 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if ((r = keep_open(fds[i], e)) < 0)
 			return r;
+	/* The published host ports it holds (engine/net/publish.c): open in
+	 * brig-monitor, unnamed, until its exec back into brig. */
+	const int *held;
+	size_t nheld;
+	eng_net_held(&held, &nheld);
+	for (size_t i = 0; i < nheld; i++)
+		if ((r = keep_open(held[i], e)) < 0)
+			return r;
 	uint64_t max_size;
 	unsigned max_files;
 	eng_log_limits(&m->rec, &max_size, &max_files);
@@ -128,5 +137,7 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
 	/* Still us: put things back as they were. */
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		(void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	for (size_t i = 0; i < nheld; i++)
+		(void)fcntl(held[i], F_SETFD, FD_CLOEXEC);
 	return r;
 }

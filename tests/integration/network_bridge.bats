@@ -194,7 +194,7 @@ fetch() {
 	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
 	web w1 n1 >/dev/null
 	run nbrig network inspect -f '{{json .Brig.Host.Veths}}' n1
-	[[ "$output" == *'"vb-'* ]] || false
+	[[ "$output" =~ \"vb[0-9a-f]{13}\" ]] || false
 	run nbrig network rm n1
 	[ "$status" -ne 0 ] || false
 	[ "${#lines[@]}" -eq 1 ] || false

@@ -325,6 +325,8 @@ int brig_cmd_network_ls(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_network_inspect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_network_rm(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_network_prune(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_network_connect(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_network_disconnect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_monitor_resume(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_import(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv);

@@ -119,6 +119,9 @@ static const struct brig_command network_cmds[] = {
 	CMD("rm", brig_cmd_network_rm, "remove networks no container uses"),
 	CMD("remove", brig_cmd_network_rm, "remove networks", .flags = CMD_HIDDEN),
 	CMD("prune", brig_cmd_network_prune, "remove every network no container uses (asks)"),
+	CMD("connect", brig_cmd_network_connect,
+	    "put a container on a network (--ip, --alias), at once if it runs"),
+	CMD("disconnect", brig_cmd_network_disconnect, "take a container off a network"),
 	END,
 };
 
@@ -186,8 +189,8 @@ static const struct brig_command commands[] = {
 	CMD("trust", NULL,
 	    "content trust: the signature policy, signing keys, signing, verifying, Notary", MGMT,
 	    .sub = trust_cmds),
-	CMD("network", NULL, "bridge networks: create, ls, inspect, rm, prune", MGMT,
-	    .sub = network_cmds),
+	CMD("network", NULL, "bridge networks: create, ls, inspect, rm, prune, connect, disconnect",
+	    MGMT, .sub = network_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("audit", brig_cmd_audit,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* run/create: --network, --ip, --mac-address, --add-host, --dns*, --network-alias, -p, -P, --expose. */
+/* run/create: --network, --ip, --mac-address, --add-host, --dns*, --network-alias, --egress,
+ * -p, -P, --expose. */
 #include "cli/brig/brig-internal.h"
 #include "cli/brig/netopts.h"
 
@@ -56,6 +57,10 @@ int brig_net_opts(struct opt *o, struct eng_netcfg *n, struct brig_err *e)
 	int r = eng_net_mode_parse(opts_find(o, "network")->value, &n->mode, n->target,
 				   sizeof(n->target), e);
 	const char *ip = opts_find(o, "ip")->value, *mac = opts_find(o, "mac-address")->value;
+	const char *egress = opts_find(o, "egress")->value;
+	if (r == 0 && egress && strcmp(egress, "none") != 0 && strcmp(egress, "all") != 0)
+		r = brig_err_set(e, -EINVAL, "--egress \"%.64s\": none or all", egress);
+	n->egress_none = egress && strcmp(egress, "none") == 0;
 	if (r == 0 && ip && brig_snprintf(n->ip, sizeof(n->ip), "%s", ip) < 0)
 		r = brig_err_set(e, -EINVAL, "--ip \"%.64s\": not an IPv4 address", ip);
 	if (r == 0 && mac && brig_snprintf(n->mac, sizeof(n->mac), "%s", mac) < 0)

@@ -15,7 +15,8 @@
 	OPT_MULTI("dns", 0, "IP", "a resolver for /etc/resolv.conf (default: the host's)"), \
 	OPT_MULTI("dns-search", 0, "DOMAIN", "a search domain for /etc/resolv.conf"), \
 	OPT_MULTI("dns-option", 0, "OPT", "an option for /etc/resolv.conf"), \
-	OPT_MULTI("network-alias", 0, "NAME", "another name of the container on its network (recorded)"), \
+	OPT_MULTI("network-alias", 0, "NAME", "another name of the container for its peers on its network"), \
+	OPT_VALUE("egress", 0, "none|all", "none: the container sends nothing out of its bridge networks but answers"), \
 	OPT_MULTI("publish", 'p', "[IP:][HOST:]PORT[/PROTO]", "publish a port (IP left out: 127.0.0.1)"), \
 	OPT_FLAG("publish-all", 'P', "publish every exposed port on 127.0.0.1, each on a free port"), \
 	OPT_MULTI("expose", 0, "PORT[/PROTO]", "expose a port or range (published with -P)")

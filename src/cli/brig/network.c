@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* brig network create|ls|inspect|rm|prune (engine/net/net.h,
+/* brig network create|ls|inspect|rm|prune|connect|disconnect (engine/net/net.h,
  * docs/network.md). */
 #include "cli/brig/brig-internal.h"
 #include "engine/net/net.h"
@@ -22,6 +22,8 @@ int brig_cmd_network_create(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("internal", 0, "no route out of the network, no masquerade"),
 		OPT_FLAG("icc", 0, "let the network's containers reach each other"),
 		OPT_VALUE("driver", 'd', "DRIVER", "bridge (the only one)"),
+		OPT_MULTI("opt", 'o', "KEY=VALUE",
+			  "egress=none: nothing leaves the bridge but answers (default: all)"),
 		{ 0 }
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -41,6 +43,15 @@ int brig_cmd_network_create(const struct brig_global *g, int argc, char **argv)
 	int r = 0;
 	if (driver && strcmp(driver, "bridge") != 0)
 		r = brig_err_set(&e, -EINVAL, "--driver \"%.64s\": only \"bridge\" exists", driver);
+	struct opt *kv = opts_find(o, "opt");
+	for (size_t i = 0; r == 0 && i < kv->n; i++) {
+		if (strcmp(kv->list[i], "egress=none") == 0)
+			c.egress_none = true;
+		else if (strcmp(kv->list[i], "egress=all") != 0)
+			r = brig_err_set(&e, -EINVAL,
+					 "-o \"%.64s\": brig knows egress=none and egress=all only",
+					 kv->list[i]);
+	}
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	if (r == 0)
@@ -174,4 +185,51 @@ int brig_cmd_network_prune(const struct brig_global *g, int argc, char **argv)
 		printf("%s\n", json_string_value(v));
 	}
 	return 0;
+}
+
+/* connect and disconnect: NETWORK CONTAINER. */
+static int connect_cmd(const struct brig_global *g, const char *name, struct opt *o, int argc,
+		       char **argv, bool disconnect)
+{
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse(name, "NETWORK CONTAINER", o, argc, argv, &pos, &npos, 2, 2);
+	if (p <= 0)
+		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_eng_ struct eng *eng = NULL;
+	struct opt *al = disconnect ? NULL : opts_find(o, "alias");
+	_cleanup_free_ const char **aliases = calloc((al ? al->n : 0) + 1, sizeof(char *));
+	struct eng_net_connect_opts c = { .network = pos[0],
+					  .container = pos[1],
+					  .ip = disconnect ? NULL : opts_find(o, "ip")->value,
+					  .aliases = aliases,
+					  .disconnect = disconnect,
+					  .force = disconnect && opts_find(o, "force")->set };
+	int r = aliases ? 0 : brig_err_oom(&e);
+	for (size_t i = 0; r == 0 && al && i < al->n; i++)
+		aliases[i] = al->list[i];
+	if (r == 0)
+		r = brig_engine_open(g, &eng, &e);
+	if (r == 0)
+		r = eng_network_connect(eng, &c, &e);
+	opts_free(o);
+	return r < 0 ? brig_fail(&e) : 0;
+}
+
+int brig_cmd_network_connect(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = { OPT_VALUE("ip", 0, "IPv4", "the container's address on the network"),
+			   OPT_MULTI("alias", 0, "NAME",
+				     "another name of the container for its peers there"),
+			   { 0 } };
+	return connect_cmd(g, "network connect", o, argc, argv, false);
+}
+
+int brig_cmd_network_disconnect(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = { OPT_FLAG("force", 'f',
+				    "also drop the lease of a container that no longer exists"),
+			   { 0 } };
+	return connect_cmd(g, "network disconnect", o, argc, argv, true);
 }

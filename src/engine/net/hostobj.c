@@ -99,3 +99,18 @@ int net_sync_all(int netsfd, struct brig_err *e)
 	}
 	return x < 0 ? x : net_nft_sync(netsfd, all, n, live, e);
 }
+
+int net_sync_table(int netsfd, struct brig_err *e)
+{
+	_cleanup_free_ struct net_rec *all = NULL;
+	size_t n;
+	int x = net_rec_all(netsfd, &all, &n, e);
+	if (x < 0)
+		return x;
+	_cleanup_free_ bool *live = calloc(n ? n : 1, sizeof(*live));
+	if (!live)
+		return brig_err_oom(e);
+	for (size_t i = 0; x == 0 && i < n; i++)
+		x = net_live(netsfd, &all[i], &live[i], e);
+	return x < 0 ? x : net_nft_sync(netsfd, all, n, live, e);
+}

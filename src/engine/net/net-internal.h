@@ -10,7 +10,9 @@
  *   nft.c      the `inet brig` table, made from the records
  *   hostobj.c  a network's objects in the host namespace, made and removed
  *   network.c  create, ls, inspect, rm, prune
- *   attach.c   a container's claim, attach (veth into its netns), release
+ *   attach.c   a container's claim, attach (veths into its netns), release
+ *   connect.c  network connect and disconnect
+ *   hosts.c    the names of a container's peers in its /etc/hosts
  *   publish.c  published ports: published.json, the held host ports */
 #ifndef BRIG_ENG_NET_INT_H
 #define BRIG_ENG_NET_INT_H
@@ -98,6 +100,7 @@ struct net_rec {
 	struct in_addr subnet, gateway;
 	unsigned plen;
 	bool internal, icc;
+	bool egress_none; /* -o egress=none: nothing leaves the bridge */
 };
 /* ROOT/networks, made on first use (create), and its lock (held
  * exclusively by every change: create, rm, prune, claim, release).
@@ -126,6 +129,56 @@ int net_dir_load(struct eng *g, bool create, struct net_dir *d, struct brig_err 
 void net_dir_close(struct net_dir *d);
 #define _cleanup_netdir_ __attribute__((cleanup(net_dir_close)))
 
+/* attach.c: a container on a network. */
+/* The host end of ctr's pair on r: vb<8 hex of ctr><5 hex of r's id>. */
+void net_veth_name(const char *ctr, const struct net_rec *r, char out[NET_BRIDGE_LEN]);
+/* NetworkSettings.Networks' entry (mac may be NULL). */
+json_t *net_settings(const struct net_rec *r, struct in_addr a, bool asked, const char *mac,
+		     const char *ifname);
+/* A lease on network i for ctr_id (want: --ip, or NULL), written. */
+int net_claim_in(struct net_dir *h, size_t i, const char *want, const char *ctr_id,
+		 struct in_addr *a, struct brig_err *e);
+/* The entry of nets (NetworkSettings.Networks) with NetworkID netid:
+ * its key, the container's interface (Interface, "eth0" when absent),
+ * MacAddress. */
+struct net_ent {
+	char name[128];
+	char ifname[16];
+	uint8_t mac[6];
+	bool has_mac;
+	bool egress_none; /* the container's --egress none */
+};
+int net_ent_parse(const json_t *nets, const char *netid, struct net_ent *ent);
+/* --egress none, as a container's record (doc) keeps it. */
+bool net_doc_egress_none(const json_t *doc);
+int net_live_all(const struct net_dir *h, bool **live, struct brig_err *e);
+/* A running container (init pid) plugged into network i now. */
+int net_plug_one(const struct net_dir *h, size_t i, const char *ctr_id, pid_t pid, struct in_addr a,
+		 const struct net_ent *ent, struct brig_err *e);
+/* The container's limit in network i's egress.json, as ent says. */
+int net_egress_apply(const struct net_dir *h, size_t i, const char *ctr_id,
+		     const struct net_ent *ent, struct brig_err *e);
+/* ctr_id leaves network i: its lease, published ports, egress limit and
+ * veth pair go (*found: it had a lease; *changed: the table must be
+ * written again). */
+int net_leave(struct eng *g, const struct net_dir *h, size_t i, const char *ctr_id, bool *found,
+	      bool *changed, struct brig_err *e);
+
+/* hosts.c: the /etc/hosts of every container on network idx (when it is
+ * --icc) and of also (or NULL) rewritten with their peers' names.
+ * Errors are warned. */
+void net_hosts_refresh(struct eng *g, const struct net_dir *h, size_t idx, const char *also);
+
+/* egress.c: ROOT/networks/<id>/egress.json, {"<container id>": "none"}:
+ * the containers of the network that may send nothing out. */
+int net_egress_set(int netsfd, const char *netid, const char *ctr, bool none, bool *changed,
+		   struct brig_err *e);
+int net_egress_load(int netsfd, const char *netid, json_t **out, struct brig_err *e);
+/* The forward and input rules of the limits of the live networks that are
+ * not internal (an internal one sends nothing out anyway), appended. */
+int net_egress_rules(int netsfd, const struct net_rec *all, size_t n, const bool *live, char **buf,
+		     size_t *len, struct brig_err *e);
+
 /* ipam.c: leases.json: {"A.B.C.D": "<container id>"}. */
 int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
 int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e);
@@ -144,6 +197,11 @@ struct net_pub {
 	uint16_t host_port, port;
 	bool udp;
 };
+/* A JSON object file of a network's directory ({} when missing); written
+ * atomically (and durably when asked), removed when empty. */
+int net_obj_load(int netsfd, const char *id, const char *name, json_t **out, struct brig_err *e);
+int net_obj_write(int netsfd, const char *id, const char *name, const json_t *obj, bool durable,
+		  struct brig_err *e);
 int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
 int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e);
 /* The container's ports (its record's NetworkSettings.Ports), each
@@ -184,5 +242,7 @@ int net_host_remove(const struct net_rec *r, struct brig_err *e);
 int net_live(int netsfd, const struct net_rec *r, bool *live, struct brig_err *e);
 /* Ensure/remove the host objects and the nft table for every record. */
 int net_sync_all(int netsfd, struct brig_err *e);
+/* The nft table alone (the bridges are as they were). */
+int net_sync_table(int netsfd, struct brig_err *e);
 
 #endif

@@ -20,6 +20,7 @@ struct eng_net_create_opts {
 	const char *gateway; /* NULL: the subnet's first address */
 	bool internal; /* no route out, no masquerade */
 	bool icc; /* containers on it may reach each other */
+	bool egress_none; /* -o egress=none: nothing leaves the bridge but answers */
 };
 
 /* Every check (name, subnet, gateway, overlap with another network or a
@@ -58,8 +59,27 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e);
  * goes away with the container's network namespace. */
 int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err *e);
 
+/* brig network connect|disconnect NETWORK CONTAINER (connect.c). */
+struct eng_net_connect_opts {
+	const char *network, *container;
+	const char *ip; /* --ip, or NULL: the lowest free address */
+	const char *const *aliases; /* --alias, NULL-terminated, or NULL */
+	bool disconnect;
+	bool force; /* disconnect -f: also a container that no longer exists */
+};
+/* Connect: a lease and NetworkSettings.Networks.NAME in the record (the
+ * next ethN); a running container gets its interface at once.
+ * Disconnect: the reverse.  The network's containers' /etc/hosts are
+ * rewritten. */
+int eng_network_connect(struct eng *g, const struct eng_net_connect_opts *o, struct brig_err *e);
+
 /* -p/-P on network (at create): it exists and is not internal. */
 int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e);
+/* The host ports this process holds bound for the container it runs
+ * (at attach); the monitor keeps them open across its exec into
+ * brig-monitor.  Released when the run ends (eng_net_unpublish). */
+void eng_net_held(const int **fds, size_t *n);
+void eng_net_held_release(void);
 /* The container ended: the DNAT rules of its published ports go (they
  * come back at its next attach).  Errors are warned, not returned. */
 void eng_net_unpublish(struct eng *g, const char *ctr_id);

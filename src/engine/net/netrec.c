@@ -72,6 +72,7 @@ static int copy_str(const json_t *doc, const struct bj_loc *at, const char *key,
 static int rec_parse(const json_t *doc, const struct bj_loc *at, struct net_rec *r,
 		     struct brig_err *e)
 {
+	const char *egress = NULL;
 	int x;
 	if ((x = copy_str(doc, at, "Id", r->id, sizeof(r->id), e)) < 0 ||
 	    (x = copy_str(doc, at, "Name", r->name, sizeof(r->name), e)) < 0 ||
@@ -80,8 +81,12 @@ static int rec_parse(const json_t *doc, const struct bj_loc *at, struct net_rec 
 	    (x = get_addr(doc, at, "Subnet", &r->subnet, &r->plen, e)) < 0 ||
 	    (x = get_addr(doc, at, "Gateway", &r->gateway, NULL, e)) < 0 ||
 	    (x = bj_get_bool(doc, at, "Internal", true, &r->internal, e)) < 0 ||
-	    (x = bj_get_bool(doc, at, "ICC", true, &r->icc, e)) < 0)
+	    (x = bj_get_bool(doc, at, "ICC", true, &r->icc, e)) < 0 ||
+	    (x = bj_get_str(doc, at, "Egress", false, &egress, e)) < 0)
 		return x;
+	if (egress && strcmp(egress, "none") != 0 && strcmp(egress, "all") != 0)
+		return bj_fail(e, at, "Egress: none or all");
+	r->egress_none = egress && strcmp(egress, "none") == 0;
 	if (!eng_id_valid(r->id) || !net_name_valid(r->name))
 		return bj_fail(e, at, "Id or Name is malformed");
 	/* The bridge's name goes into nft's rules as text: brig's form only. */
@@ -115,9 +120,10 @@ json_t *net_rec_json(const struct net_rec *r)
 	(void)inet_ntop(AF_INET, &r->subnet, sub, sizeof(sub));
 	(void)inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
 	(void)snprintf(cidr, sizeof(cidr), "%s/%u", sub, r->plen);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b}", "Name", r->name, "Id", r->id,
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s}", "Name", r->name, "Id", r->id,
 			 "Created", r->created, "Bridge", r->bridge, "Subnet", cidr, "Gateway", gw,
-			 "Internal", r->internal, "ICC", r->icc);
+			 "Internal", r->internal, "ICC", r->icc, "Egress",
+			 r->egress_none ? "none" : "all");
 }
 
 static int new_net_id(char id[NET_ID_LEN + 1], struct brig_err *e)

@@ -102,6 +102,7 @@ static int make_rec(struct net_dir *d, const struct eng_net_create_opts *o, stru
 	eng_now(r->created);
 	r->internal = o->internal;
 	r->icc = o->icc;
+	r->egress_none = o->egress_none;
 	return 0;
 }
 
@@ -154,7 +155,7 @@ static json_t *doc_of(int netsfd, const struct net_rec *r, struct brig_err *e)
 		return NULL;
 	json_t *doc = rec
 		? json_pack("{s:O,s:O,s:O,s:s,s:s,s:b,s:{s:s,s:{},s:[{s:O,s:O}]},s:O,"
-			    "s:b,s:b,s:o,s:{s:s,s:s},s:{},s:{s:O}}",
+			    "s:b,s:b,s:o,s:{s:s,s:s,s:s},s:{},s:{s:O,s:O}}",
 			    "Name", json_object_get(rec, "Name"), "Id", json_object_get(rec, "Id"),
 			    "Created", json_object_get(rec, "Created"), "Scope", "local", "Driver",
 			    "bridge", "EnableIPv6", 0, "IPAM", "Driver", "default", "Options",
@@ -163,8 +164,9 @@ static json_t *doc_of(int netsfd, const struct net_rec *r, struct brig_err *e)
 			    json_object_get(rec, "Internal"), "Attachable", 0, "Ingress", 0,
 			    "Containers", ctrs, "Options", "com.docker.network.bridge.name",
 			    r->bridge, "com.docker.network.bridge.enable_icc",
-			    r->icc ? "true" : "false", "Labels", "Brig", "ICC",
-			    json_object_get(rec, "ICC"))
+			    r->icc ? "true" : "false", "egress", r->egress_none ? "none" : "all",
+			    "Labels", "Brig", "ICC", json_object_get(rec, "ICC"), "Egress",
+			    json_object_get(rec, "Egress"))
 		: NULL;
 	if (!doc) {
 		if (!rec)
@@ -217,7 +219,7 @@ static int host_objects(const struct net_rec *r, const json_t *ctrs, json_t **ou
 	json_object_foreach((json_t *)ctrs, id, v)
 	{
 		char veth[NET_BRIDGE_LEN];
-		(void)snprintf(veth, sizeof(veth), "vb-%.12s", id);
+		net_veth_name(id, r, veth);
 		if ((x = net_link_index(&nl, veth, &idx, e)) == 0)
 			(void)json_array_append_new(veths, json_string(veth));
 		else if (x != -ENODEV)

@@ -16,6 +16,10 @@
  *                                          from another network either)
  *   and, before the drops, oifname bX ct status dnat accept (a
  *   published port)
+ *   then the egress limits (egress.c): iifname bX [ip saddr CTR] ct state
+ *   established,related accept; iifname bX [ip saddr CTR] drop
+ * input (filter): the egress limits again (nothing new to the host
+ * either).
  * guard (filter, prerouting, priority raw): iifname bX ip saddr|daddr
  * 127.0.0.0/8 drop, for every network that is not internal.
  * prerouting, output (nat): the published ports (publish.c): output for
@@ -135,16 +139,19 @@ struct table {
 	const bool *live;
 	const struct net_dnat *dn;
 	size_t ndn;
+	const char *egress; /* egress.c's rules */
 };
 
 /* A chain: its header, then per live network rules(), or the DNAT rules. */
 static int chain(struct table *t, const char *head,
-		 int (*rules)(char **, size_t *, const struct net_rec *), int dnat)
+		 int (*rules)(char **, size_t *, const struct net_rec *), int dnat, bool egress)
 {
 	int x = brig_appendf(&t->buf, &t->len, "chain %s; policy accept;\n", head);
 	for (size_t i = 0; x == 0 && rules && i < t->n; i++)
 		if (t->live[i])
 			x = rules(&t->buf, &t->len, &t->all[i]);
+	if (x == 0 && egress)
+		x = brig_appendf(&t->buf, &t->len, "%s", t->egress);
 	for (size_t i = 0; x == 0 && dnat && i < t->ndn; i++)
 		x = dnat_rule(&t->buf, &t->len, t->all, &t->dn[i], dnat == 1);
 	return x == 0 ? brig_appendf(&t->buf, &t->len, "}\n") : x;
@@ -154,34 +161,50 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 		 struct brig_err *e)
 {
 	_cleanup_free_ struct net_dnat *dn = NULL;
+	_cleanup_free_ char *eg = NULL;
 	struct table t = { .all = all, .n = n, .live = live };
-	size_t nlive = 0;
+	size_t nlive = 0, eglen = 0;
 	int x = net_pub_collect(netsfd, all, n, live, &dn, &t.ndn, e);
+	if (x == 0)
+		x = net_egress_rules(netsfd, all, n, live, &eg, &eglen, e);
 	if (x < 0)
 		return brig_err_wrap(e, "writing the table inet brig");
 	t.dn = dn;
+	t.egress = eg;
 	for (size_t i = 0; i < n; i++)
 		nlive += live[i];
-	x = brig_appendf(&t.buf, &t.len, "add table inet brig\ndelete table inet brig\n");
+	/* The table's rules are flushed and written again: its base chains
+	 * stay, since taking a hook away and back costs the kernel RCU grace
+	 * periods (tens of ms a start); the whole table is made afresh only
+	 * when that fails (a chain of another shape, from an older brig). */
+	x = brig_appendf(&t.buf, &t.len, "%s", nlive ? "table inet brig {\n" : "");
 	if (x == 0 && nlive)
-		x = brig_appendf(&t.buf, &t.len, "table inet brig {\n");
+		x = chain(&t, "guard {\ntype filter hook prerouting priority raw", guard_rules, 0,
+			  false);
 	if (x == 0 && nlive)
-		x = chain(&t, "guard {\ntype filter hook prerouting priority raw", guard_rules, 0);
+		x = chain(&t, "forward {\ntype filter hook forward priority filter", net_rules, 0,
+			  true);
 	if (x == 0 && nlive)
-		x = chain(&t, "forward {\ntype filter hook forward priority filter", net_rules, 0);
+		x = chain(&t, "input {\ntype filter hook input priority filter", NULL, 0, true);
 	if (x == 0 && nlive)
-		x = chain(&t, "prerouting {\ntype nat hook prerouting priority dstnat", NULL, 1);
+		x = chain(&t, "prerouting {\ntype nat hook prerouting priority dstnat", NULL, 1,
+			  false);
 	if (x == 0 && nlive)
-		x = chain(&t, "output {\ntype nat hook output priority -100", NULL, 2);
+		x = chain(&t, "output {\ntype nat hook output priority -100", NULL, 2, false);
 	if (x == 0 && nlive)
 		x = chain(&t, "postrouting {\ntype nat hook postrouting priority srcnat", nat_rules,
-			  0);
+			  0, false);
 	if (x == 0 && nlive)
 		x = brig_appendf(&t.buf, &t.len, "}\n");
-	_cleanup_free_ char *buf = t.buf;
-	if (x < 0)
+	_cleanup_free_ char *body = t.buf, *fast = NULL, *whole = NULL;
+	if (x < 0 || asprintf(&fast, "add table inet brig\nflush table inet brig\n%s", body) < 0 ||
+	    asprintf(&whole, "add table inet brig\ndelete table inet brig\n%s", body) < 0)
 		return brig_err_oom(e);
-	x = nft_run(buf, false, NULL, e);
+	x = nlive ? nft_run(fast, false, NULL, e) : -1;
+	if (x < 0) {
+		brig_err_clear(e);
+		x = nft_run(whole, false, NULL, e);
+	}
 	return x < 0 ? brig_err_wrap(e, "writing the table inet brig") : 0;
 }
 
@@ -216,6 +239,6 @@ json_t *net_nft_list(const char *bridge, struct brig_err *e)
 		else if (memmem(p, n, bridge, strlen(bridge)) && add_line(rules, chain, p, n) < 0)
 			return brig_err_oom(e), NULL;
 	}
-	return json_pack("{s:s,s:[s,s,s,s,s],s:O}", "Table", "inet brig", "Chains", "guard",
-			 "forward", "prerouting", "output", "postrouting", "Rules", rules);
+	return json_pack("{s:s,s:[s,s,s,s,s,s],s:O}", "Table", "inet brig", "Chains", "guard",
+			 "forward", "input", "prerouting", "output", "postrouting", "Rules", rules);
 }

@@ -7,10 +7,8 @@
  * written when it is attached and dropped when it ends or is removed
  * (eng_net_unpublish, eng_net_release); nft.c turns them into DNAT rules.
  * A port another container publishes, or a program of the host has bound,
- * is refused at start (no socket is kept bound for the container: its
- * monitor becomes brig-monitor, which keeps only the fds it is given, so a
- * program that binds the port later loses the connections made on this
- * host to the DNAT rule; docs/network.md).  Only IPv4 host addresses:
+ * is refused at start; the port is then held (bound) by the container's
+ * monitor while it runs (docs/network.md).  Only IPv4 host addresses:
  * the networks are IPv4 and nftables does not translate between
  * families (docs/network.md). */
 #include "engine/net/net-internal.h"
@@ -30,10 +28,10 @@
 #define PUBLISHED "published.json"
 #define PUBLISHED_MAX ((size_t)4 << 20)
 
-int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e)
+int net_obj_load(int netsfd, const char *id, const char *name, json_t **out, struct brig_err *e)
 {
 	char path[NET_ID_LEN + 32];
-	(void)snprintf(path, sizeof(path), "%s/" PUBLISHED, id);
+	(void)snprintf(path, sizeof(path), "%s/%s", id, name);
 	json_t *doc = NULL;
 	int r = bj_load_file(netsfd, path, PUBLISHED_MAX, &doc, e);
 	if (r == -ENOENT) {
@@ -51,21 +49,27 @@ int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e)
 	return 0;
 }
 
-static int pub_write(int netsfd, const char *id, const json_t *pub, struct brig_err *e)
+int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e)
+{
+	return net_obj_load(netsfd, id, PUBLISHED, out, e);
+}
+
+int net_obj_write(int netsfd, const char *id, const char *name, const json_t *obj, bool durable,
+		  struct brig_err *e)
 {
 	_cleanup_close_ int dfd = openat(netsfd, id,
 					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return brig_err_sys(e, errno, "networks/%.12s", id);
-	if (json_object_size(pub) == 0) {
-		if (unlinkat(dfd, PUBLISHED, 0) < 0 && errno != ENOENT)
-			return brig_err_sys(e, errno, "networks/%.12s/" PUBLISHED, id);
+	if (json_object_size(obj) == 0) {
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+			return brig_err_sys(e, errno, "networks/%.12s/%s", id, name);
 		return 0;
 	}
-	_cleanup_free_ char *text = json_dumps(pub, JSON_SORT_KEYS | JSON_COMPACT);
+	_cleanup_free_ char *text = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT);
 	if (!text)
 		return brig_err_oom(e);
-	return brig_atomic_write(dfd, PUBLISHED, text, strlen(text), 0644, e);
+	return brig_atomic_replace(dfd, name, text, strlen(text), 0644, durable, e);
 }
 
 int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e)
@@ -117,9 +121,10 @@ static int binding(const char *key, const json_t *b, struct net_pub *p, struct b
 	return 0;
 }
 
-/* The container's bindings, from its record. */
-static int ports_of(struct eng *g, const char *ctr, struct net_pub **v, size_t *n,
-		    struct brig_err *e)
+/* The container's bindings, from its record: on the network it was made
+ * with (HostConfig.NetworkMode) only, not on those it was connected to. */
+static int ports_of(struct eng *g, const char *ctr, const struct net_rec *r, struct net_pub **v,
+		    size_t *n, struct brig_err *e)
 {
 	_cleanup_close_ int fd = eng_ctr_open(g, ctr, e);
 	_cleanup_record_ struct eng_record rec = { 0 };
@@ -127,11 +132,16 @@ static int ports_of(struct eng *g, const char *ctr, struct net_pub **v, size_t *
 	if (x < 0)
 		return x;
 	const json_t *ports = json_object_get(json_object_get(rec.doc, "NetworkSettings"), "Ports");
+	const char *mode = json_string_value(
+		json_object_get(json_object_get(rec.doc, "HostConfig"), "NetworkMode"));
 	const char *key;
 	json_t *list, *b;
 	size_t i;
 	*v = NULL;
 	*n = 0;
+	if (!mode || !mode[0] ||
+	    (strcmp(mode, r->name) != 0 && strncmp(r->id, mode, strlen(mode)) != 0))
+		return 0;
 	json_object_foreach((json_t *)ports, key, list) json_array_foreach(list, i, b)
 	{
 		struct net_pub *nv = realloc(*v, (*n + 1) * sizeof(**v));
@@ -143,6 +153,38 @@ static int ports_of(struct eng *g, const char *ctr, struct net_pub **v, size_t *
 		(*n)++;
 	}
 	return 0;
+}
+
+/* The host ports of the container this process runs, bound (not
+ * listening: the DNAT rules take every connection first) for as long as
+ * it runs, so that no program of the host and no other container can bind
+ * them meanwhile.  The process is the container's monitor: its exec into
+ * brig-monitor keeps them (monitor_handoff.c), brig-monitor's exec back
+ * into brig at the end of the run closes them, and a monitor that is
+ * killed takes them with it. */
+#define HELD_MAX 1024
+static int held[HELD_MAX];
+static size_t nheld;
+
+static void hold(int fd)
+{
+	if (nheld < HELD_MAX)
+		held[nheld++] = fd;
+	else
+		(void)close(fd); /* checked, not held */
+}
+
+void eng_net_held(const int **fds, size_t *n)
+{
+	*fds = held;
+	*n = nheld;
+}
+
+void eng_net_held_release(void)
+{
+	for (size_t i = 0; i < nheld; i++)
+		(void)close(held[i]);
+	nheld = 0;
 }
 
 static bool clash(const struct net_pub *a, const struct net_pub *b)
@@ -193,7 +235,7 @@ static int port_free(const struct net_dir *h, const char *ctr, const struct net_
 	if (fd < 0)
 		return brig_err_sys(e, errno, "-p: socket");
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return 0;
+		return hold(brig_steal_fd(fd)), 0;
 	return errno == EADDRINUSE
 		? in_use(p, "", e)
 		: brig_err_sys(e, errno, "-p: binding port %u to check it", (unsigned)p->host_port);
@@ -206,7 +248,7 @@ int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const cha
 	_cleanup_json_ json_t *pub = NULL, *arr = json_array();
 	const char *netid = h->all[idx].id;
 	size_t n;
-	int x = ports_of(g, ctr, &v, &n, e);
+	int x = ports_of(g, ctr, &h->all[idx], &v, &n, e);
 	if (x < 0 || (x = net_pub_load(h->fd, netid, &pub, e)) < 0)
 		return x;
 	if (!arr)
@@ -220,7 +262,7 @@ int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const cha
 	if (n == 0 && !json_object_get(pub, ctr))
 		return 0;
 	x = n ? json_object_set(pub, ctr, arr) : json_object_del(pub, ctr);
-	return x < 0 ? brig_err_oom(e) : pub_write(h->fd, netid, pub, e);
+	return x < 0 ? brig_err_oom(e) : net_obj_write(h->fd, netid, PUBLISHED, pub, false, e);
 }
 
 int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, struct brig_err *e)
@@ -231,7 +273,7 @@ int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, 
 		return x;
 	*changed = true;
 	(void)json_object_del(pub, ctr);
-	return pub_write(netsfd, netid, pub, e);
+	return net_obj_write(netsfd, netid, PUBLISHED, pub, false, e);
 }
 
 void eng_net_unpublish(struct eng *g, const char *ctr)
@@ -239,13 +281,14 @@ void eng_net_unpublish(struct eng *g, const char *ctr)
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
 	_cleanup_err_ struct brig_err e = { 0 };
 	bool changed = false;
+	eng_net_held_release(); /* a run of this process ended */
 	int x = net_dir_load(g, false, &h, &e);
 	if (x == -ENOENT)
 		return; /* no network was ever made */
 	for (size_t i = 0; x == 0 && i < h.n; i++)
 		x = net_pub_drop(h.fd, h.all[i].id, ctr, &changed, &e);
 	if (x == 0 && changed)
-		x = net_sync_all(h.fd, &e);
+		x = net_sync_table(h.fd, &e);
 	if (x < 0)
 		brig_warn("container %.12s: removing its published ports: %s", ctr,
 			  brig_err_str(&e));

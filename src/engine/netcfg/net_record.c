@@ -89,6 +89,8 @@ static json_t *effective(const struct eng_netcfg *n, const char *target_id)
 		(void)json_object_set_new(o, "Warning", json_string(why));
 	if (o && target_id && target_id[0])
 		(void)json_object_set_new(o, "Container", json_string(target_id));
+	if (o && n->egress_none)
+		(void)json_object_set_new(o, "Egress", json_string("none"));
 	return o;
 }
 

@@ -62,6 +62,7 @@ struct eng_netcfg {
 	char **expose; /* --expose, validated */
 	char ip[INET_ADDRSTRLEN]; /* --ip on a bridge network, "" when not given */
 	char mac[18]; /* --mac-address of eth0, "" when not given */
+	bool egress_none; /* --egress none: nothing out of its bridge networks */
 };
 void eng_netcfg_clear(struct eng_netcfg *n);
 /* --add-host HOST:IP (IPv6 may be bracketed; host-gateway is refused:

@@ -178,6 +178,11 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 	    n->mode != ENG_NET_BRIDGE)
 		return brig_err_set(e, -EINVAL, "--network-alias cannot be used with --network %s",
 				    eng_net_mode_name(n->mode));
+	if (n->egress_none && n->mode != ENG_NET_NONE && n->mode != ENG_NET_BRIDGE)
+		return brig_err_set(e, -EINVAL,
+				    "--egress none cannot be used with --network %s: brig limits "
+				    "the egress of bridge networks only",
+				    eng_net_mode_name(n->mode));
 	bool publish = n->n_ports || n->publish_all;
 	if (publish && (n->mode == ENG_NET_HOST || n->mode == ENG_NET_CONTAINER))
 		return brig_err_set(e, -EINVAL,
