@@ -249,6 +249,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer },
 	};
 	c->pid = rt_spawn(c->spec, init_entry, &l, e);
+	rt_trace("clone");
 	(void)close(c->sync[1]);
 	c->sync[1] = -1;
 	if (c->pid < 0) {
@@ -269,6 +270,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		if ((r = brig_write_file(AT_FDCWD, path, val, e)) < 0)
 			return brig_err_wrap(e, "process.oomScoreAdj");
 	}
+	rt_trace("cgroup-attach");
 	json_decref(c->state);
 	c->state = NULL;
 	if ((r = build_state(c, e)) < 0)
@@ -277,6 +279,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		return brig_err_sys(e, -r, "starting container init");
 	if ((r = init_dialogue(c, e)) < 0)
 		return r;
+	rt_trace("init-ready");
 	/* The device nodes exist now: from here the device rules hold. */
 	return c->cg ? rt_cgroup_apply_devices(c->cg, c->spec->cgroup, e) : 0;
 }
@@ -340,11 +343,13 @@ static int prepare(struct creation *c, struct brig_err *e)
 	if (userns && geteuid() == 0 && (r = rt_rootfs_prepare_sources(c->spec->rootfs, e)) < 0)
 		return r;
 
+	rt_trace("state");
 	if (c->spec->cgroup) {
 		rt_cgroup_cfg_defer_devices(c->spec->cgroup);
 		if ((r = rt_cgroup_create(c->spec->cgroup, &c->cg, e)) < 0)
 			return r;
 	}
+	rt_trace("cgroup-create");
 	/* A provisional state, so that `delete` can remove the cgroups
 	 * even if this process is killed before the container is ready. */
 	if ((r = build_state(c, e)) < 0)
@@ -407,6 +412,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 			     o->config, o->id, g->systemd_cgroup, &c.spec, e);
 	if (r < 0)
 		return r;
+	rt_trace("config");
 	if ((r = validate(&c, e)) < 0 || (r = prepare(&c, e)) < 0 || (r = spawn_init(&c, e)) < 0 ||
 	    (r = rt_container_save(&(struct rt_container){ .dirfd = c.dirfd, .state = c.state },
 				   e)) < 0 ||
@@ -416,6 +422,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 		creation_free(&c);
 		return r;
 	}
+	rt_trace("created");
 	pid_t pid = c.pid;
 	if (o->pid_out)
 		*o->pid_out = pid;
@@ -434,6 +441,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 		(void)rt_delete(g, o->id, true, &e2);
 		return r;
 	}
+	rt_trace("started");
 	if (!o->foreground)
 		return 0;
 	return rt_run_foreground(g, o->id, pid, master, o->keep, e);

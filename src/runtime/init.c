@@ -259,6 +259,7 @@ void rt_init_main(struct rt_launch *l)
 		_exit(1);
 	if (setup_namespaces(l, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
+	rt_trace("mounts");
 	if (!l->opts->no_new_keyring && join_keyring(l->opts->id, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
 	if (setsid() < 0 && errno != EPERM) {
