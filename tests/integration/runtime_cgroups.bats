@@ -113,6 +113,26 @@ MIB=$((1024 * 1024))
 	done
 }
 
+@test "cgroups: run of a container that exited removes its cgroups without freezing them" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	local freezer
+	freezer=$(cgroup_dirs | awk '$1 == "freezer" { print $2 }')
+	[ -n "$freezer" ] || skip "no cgroup v1 freezer hierarchy"
+	set_args true
+	new_cid
+	run --separate-stderr timeout -k 10 120 strace -f -qq -e trace=write -e signal=none \
+		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	expect_status 0
+	# Nothing was left to kill: no freeze and thaw around a kill of nobody.
+	run grep -c -e '"FROZEN"' -e '"THAWED"' "$BATS_TEST_TMPDIR/strace"
+	[ "$output" = 0 ] || fail "the freezer was written $output times: $(grep -e FROZEN -e THAWED "$BATS_TEST_TMPDIR/strace")"
+	# And nothing remains in any hierarchy.
+	local d
+	for d in $(cgroup_dirs_named "$BUNDLE_CGROUP"); do
+		[ ! -d "$d" ] || fail "$d left behind"
+	done
+}
+
 @test "devices: mknod of any node is allowed (c *:* m, b *:* m, as runc) but it does not open" {
 	cfg '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
 		| .process.capabilities.permitted += ["CAP_MKNOD"]'
