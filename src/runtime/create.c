@@ -248,8 +248,13 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 			!c->spec->ns[RT_NS_MNT].path && geteuid() == 0,
 		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer },
 	};
+	if (c->cg &&
+	    (r = rt_cgroup_self_open(c->cg, l.cg_fds, RT_LAUNCH_CG_MAX, &l.n_cg_fds, e)) < 0)
+		return r;
 	c->pid = rt_spawn(c->spec, init_entry, &l, e);
 	rt_trace("clone");
+	for (size_t i = 0; i < l.n_cg_fds; i++)
+		(void)close(l.cg_fds[i]);
 	(void)close(c->sync[1]);
 	c->sync[1] = -1;
 	if (c->pid < 0) {
@@ -261,7 +266,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 	if (s->ns[RT_NS_USER].wanted && !s->ns[RT_NS_USER].path &&
 	    (r = rt_write_idmaps(c->pid, s, e)) < 0)
 		return r;
-	if (c->cg && (r = rt_cgroup_enter(c->cg, c->pid, e)) < 0)
+	if (c->cg && (r = rt_cgroup_enter_rest(c->cg, c->pid, l.n_cg_fds, e)) < 0)
 		return r;
 	if (s->process.has_oom_score_adj) {
 		char path[64], val[16];

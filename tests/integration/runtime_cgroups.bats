@@ -133,6 +133,23 @@ MIB=$((1024 * 1024))
 	done
 }
 
+@test "cgroups v1: the init moves itself into each v1 hierarchy (\"0\" to tasks, no global lock)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	grep -q -v '^0::' /proc/self/cgroup || skip "no cgroup v1 hierarchy"
+	local v1
+	v1=$(grep -c -v '^0::' /proc/self/cgroup)
+	set_args true
+	new_cid
+	run --separate-stderr timeout -k 10 120 strace -f -qq -y -e trace=write -e signal=none \
+		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	expect_status 0
+	# A pid written to a v1 cgroup.procs takes the kernel's global lock.
+	run grep -E 'write\([0-9]+</sys/fs/cgroup/[^u>][^>]*/cgroup\.procs>' "$BATS_TEST_TMPDIR/strace"
+	[ "$status" -ne 0 ] || fail "a pid was written to a v1 cgroup.procs: $output"
+	run grep -c -E 'write\([0-9]+</sys/fs/cgroup/[^>]*/tasks>, "0", 1\) = 1' "$BATS_TEST_TMPDIR/strace"
+	[ "$output" -ge "$v1" ] || fail "$output writes of 0 to tasks for $v1 v1 hierarchies"
+}
+
 @test "devices: mknod of any node is allowed (c *:* m, b *:* m, as runc) but it does not open" {
 	cfg '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
 		| .process.capabilities.permitted += ["CAP_MKNOD"]'
