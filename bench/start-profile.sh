@@ -60,6 +60,7 @@ phases=(
 	"init-ready|ready handshake"
 	"created|device rules, state save"
 	"exec|start: state, START to the init"
+	"started|start returns (poststart hooks)"
 	"exited|exec of the workload, its run, wait"
 	"deleted|cleanup: kill, cgroup removal, state removal"
 	"end|exit of brig-runtime"
