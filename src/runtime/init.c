@@ -261,6 +261,7 @@ void rt_init_main(struct rt_launch *l)
 	/* Into the cgroups before anything the limits should count. */
 	if (rt_cgroup_self_enter(l->cg_fds, l->n_cg_fds, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
+	rt_trace("cgroup-self");
 	if (setup_namespaces(l, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
 	rt_trace("mounts");

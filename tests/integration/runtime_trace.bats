@@ -24,7 +24,7 @@ teardown() { runtime_teardown; }
 	[[ "$output" != *BRIG_TRACE_FD* ]] || fail "the variable reached the container"
 	local p got
 	got=$(sort -k2,2n "$trace" | awk '{ print $1 }' | awk '!seen[$0]++' | tr '\n' ' ')
-	for p in main selfprotect config state cgroup-create clone cgroup-attach mounts identity \
+	for p in main selfprotect config state cgroup-create clone cgroup-attach cgroup-self mounts identity \
 		seccomp init-ready created exec started exited deleted; do
 		[[ " $got" == *" $p "* ]] || fail "no reading for $p in: $got"
 	done
