@@ -101,10 +101,17 @@ pm_cleanup() {
 	[ -f "$work/pm/hierarchies" ] || return 0
 	pm rm --all --force --time 0 >/dev/null 2>&1 || true
 	pm rmi --all --force >/dev/null 2>&1 || true
-	local h d
+	local h d i
 	while read -r h; do
 		d=$h$pm_cgroup
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		# A cgroup podman's runc just left may be busy for a moment: retry
+		# a bounded number of times, then say what is left (a failed
+		# rmdir must not end the script before its report under set -e).
+		for ((i = 0; i < 50; i++)); do
+			[ -d "$d" ] || break
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || sleep 0.1
+		done
+		[ ! -d "$d" ] || note "density: could not remove cgroup $d"
 		d=$(dirname "$d")
 		while [ "$d" != "$h" ] && [ "$d" != / ]; do
 			grep -qxF "$d" "$work/pm/preexisting" && break

@@ -248,7 +248,13 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 			!c->spec->ns[RT_NS_MNT].path && geteuid() == 0,
 		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer },
 	};
+	if (c->cg &&
+	    (r = rt_cgroup_self_open(c->cg, l.cg_fds, RT_LAUNCH_CG_MAX, &l.n_cg_fds, e)) < 0)
+		return r;
 	c->pid = rt_spawn(c->spec, init_entry, &l, e);
+	rt_trace("clone");
+	for (size_t i = 0; i < l.n_cg_fds; i++)
+		(void)close(l.cg_fds[i]);
 	(void)close(c->sync[1]);
 	c->sync[1] = -1;
 	if (c->pid < 0) {
@@ -260,7 +266,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 	if (s->ns[RT_NS_USER].wanted && !s->ns[RT_NS_USER].path &&
 	    (r = rt_write_idmaps(c->pid, s, e)) < 0)
 		return r;
-	if (c->cg && (r = rt_cgroup_enter(c->cg, c->pid, e)) < 0)
+	if (c->cg && (r = rt_cgroup_enter_rest(c->cg, c->pid, l.n_cg_fds, e)) < 0)
 		return r;
 	if (s->process.has_oom_score_adj) {
 		char path[64], val[16];
@@ -269,6 +275,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		if ((r = brig_write_file(AT_FDCWD, path, val, e)) < 0)
 			return brig_err_wrap(e, "process.oomScoreAdj");
 	}
+	rt_trace("cgroup-attach");
 	json_decref(c->state);
 	c->state = NULL;
 	if ((r = build_state(c, e)) < 0)
@@ -277,6 +284,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		return brig_err_sys(e, -r, "starting container init");
 	if ((r = init_dialogue(c, e)) < 0)
 		return r;
+	rt_trace("init-ready");
 	/* The device nodes exist now: from here the device rules hold. */
 	return c->cg ? rt_cgroup_apply_devices(c->cg, c->spec->cgroup, e) : 0;
 }
@@ -340,11 +348,13 @@ static int prepare(struct creation *c, struct brig_err *e)
 	if (userns && geteuid() == 0 && (r = rt_rootfs_prepare_sources(c->spec->rootfs, e)) < 0)
 		return r;
 
+	rt_trace("state");
 	if (c->spec->cgroup) {
 		rt_cgroup_cfg_defer_devices(c->spec->cgroup);
 		if ((r = rt_cgroup_create(c->spec->cgroup, &c->cg, e)) < 0)
 			return r;
 	}
+	rt_trace("cgroup-create");
 	/* A provisional state, so that `delete` can remove the cgroups
 	 * even if this process is killed before the container is ready. */
 	if ((r = build_state(c, e)) < 0)
@@ -407,6 +417,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 			     o->config, o->id, g->systemd_cgroup, &c.spec, e);
 	if (r < 0)
 		return r;
+	rt_trace("config");
 	if ((r = validate(&c, e)) < 0 || (r = prepare(&c, e)) < 0 || (r = spawn_init(&c, e)) < 0 ||
 	    (r = rt_container_save(&(struct rt_container){ .dirfd = c.dirfd, .state = c.state },
 				   e)) < 0 ||
@@ -416,6 +427,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 		creation_free(&c);
 		return r;
 	}
+	rt_trace("created");
 	pid_t pid = c.pid;
 	if (o->pid_out)
 		*o->pid_out = pid;
@@ -434,6 +446,7 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 		(void)rt_delete(g, o->id, true, &e2);
 		return r;
 	}
+	rt_trace("started");
 	if (!o->foreground)
 		return 0;
 	return rt_run_foreground(g, o->id, pid, master, o->keep, e);

@@ -278,9 +278,11 @@ static int load_seccomp(const struct rt_seccomp *sc, int sync_fd, struct brig_er
 	return 0; /* mutant build (make mutants): no seccomp filter */
 #endif
 	int nfd = -1;
+	rt_trace("identity");
 	int r = rt_seccomp_install(sc, &nfd, e);
 	if (r < 0)
 		return r;
+	rt_trace("seccomp");
 	if (nfd >= 0) {
 		r = rt_sync_send(sync_fd, RT_MSG_SECCOMP_FD, 0, NULL, nfd);
 		(void)close(nfd);
@@ -484,6 +486,7 @@ int rt_final_exec(const struct rt_process *p, const char *path, unsigned preserv
 		if (p->rlimits[i].resource == RLIMIT_NOFILE &&
 		    (r = set_rlimit(&p->rlimits[i], e)) < 0)
 			return r;
+	rt_trace("exec");
 	execve(path, p->args, p->env);
 	return brig_err_sys(e, errno, "exec: \"%s\"", p->args[0]);
 }

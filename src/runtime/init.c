@@ -7,6 +7,7 @@
  * socket and, once ready, waits on start.sock for `brig-runtime start`.
  */
 #include "runtime/launch-internal.h"
+#include "runtime/cgroup/cgroup.h"
 #include "runtime/final-internal.h"
 #include "runtime/mount/mount.h"
 #include "runtime/seccomp/runtime-seccomp.h"
@@ -257,8 +258,13 @@ void rt_init_main(struct rt_launch *l)
 		rt_sync_die(l->sync_fd, &e);
 	if (rt_sync_expect(l->sync_fd, RT_MSG_GO, &m, NULL, "init", &e) < 0)
 		_exit(1);
+	/* Into the cgroups before anything the limits should count. */
+	if (rt_cgroup_self_enter(l->cg_fds, l->n_cg_fds, &e) < 0)
+		rt_sync_die(l->sync_fd, &e);
+	rt_trace("cgroup-self");
 	if (setup_namespaces(l, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
+	rt_trace("mounts");
 	if (!l->opts->no_new_keyring && join_keyring(l->opts->id, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
 	if (setsid() < 0 && errno != EPERM) {

@@ -6,6 +6,8 @@
 
 #include "runtime/runtime-internal.h"
 
+#define RT_LAUNCH_CG_MAX 16
+
 struct rt_launch {
 	const struct rt_spec *spec;
 	const struct rt_create_opts *opts;
@@ -19,6 +21,9 @@ struct rt_launch {
 	/* The runtime's own fds, closed first thing: the state lock in
 	 * particular must not stay held by the container's copy. */
 	int close_fds[5];
+	/* The v1 cgroups' tasks files the init writes "0" to (cgroup.h). */
+	int cg_fds[RT_LAUNCH_CG_MAX];
+	size_t n_cg_fds;
 	struct rt_process proc; /* init's own copy of the process to run */
 };
 

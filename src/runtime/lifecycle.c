@@ -344,8 +344,10 @@ int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int 
 		      struct brig_err *e)
 {
 	int code = rt_wait_forward(pid, master, e);
+	rt_trace("exited");
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (!keep && rt_delete(g, id, true, &e2) < 0)
 		brig_warn("removing container %s: %s", id, brig_err_str(&e2));
+	rt_trace("deleted");
 	return code;
 }

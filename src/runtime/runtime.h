@@ -150,4 +150,18 @@ int rt_userns_open(uint32_t host_uid, uint32_t host_gid, uint32_t size, struct b
  */
 int rt_ensure_sealed_self(char **argv, char **envp, struct brig_err *e);
 
+/*
+ * Start-up clock readings (bench/start-profile.sh): rt_trace_init() reads
+ * BRIG_TRACE_FD; rt_trace(PHASE) then writes "PHASE SECONDS PID" to that
+ * fd when PHASE ends.  Off (the default) it costs one comparison.
+ */
+extern int rt_trace_fd;
+void rt_trace_init(void);
+void rt_trace_emit(const char *phase);
+static inline void rt_trace(const char *phase)
+{
+	if (rt_trace_fd >= 0)
+		rt_trace_emit(phase);
+}
+
 #endif /* BRIG_RUNTIME_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # brig-runtime protects itself from the container it starts:
 #  - CVE-2019-5736: the runtime process that enters a container runs from a
-#    sealed memfd copy, so its binary cannot be rewritten through /proc/PID/exe;
+#    detached read-only overlay of its binary (or a sealed memfd copy), so
+#    its binary cannot be rewritten through /proc/PID/exe;
 #  - CVE-2024-21626: no runtime fd leaks into the container and the working
 #    directory cannot be a leaked fd outside the root;
 #  - CVE-2021-30465 class: mount targets are resolved inside the rootfs, so a
@@ -16,7 +17,7 @@ setup() {
 
 teardown() { runtime_teardown; }
 
-@test "CVE-2019-5736: the runtime inside the container is a sealed memfd" {
+@test "CVE-2019-5736: the runtime inside the container runs from an unwritable binary" {
 	new_bundle
 	local out=$BATS_TEST_TMPDIR/hook.out
 	# A createContainer hook runs as a child of the container's init, in the
@@ -29,6 +30,7 @@ teardown() { runtime_teardown; }
 		me=\$(cut -d' ' -f4 /proc/self/stat)
 		init=\$(cut -d' ' -f4 /proc/\$me/stat)
 		echo "exe=\$(readlink /proc/\$init/exe)"
+		echo "fs=\$(stat -f -c %T /proc/\$init/exe)"
 		if echo x >>/proc/\$init/exe; then echo write=ok; else echo write=refused; fi
 		if sh -c "exec 3<>/proc/\$init/exe"; then echo rw-open=ok; else echo rw-open=refused; fi
 	EOF
@@ -38,7 +40,13 @@ teardown() { runtime_teardown; }
 	new_cid
 	runtime run --bundle "$BUNDLE" "$CID" </dev/null
 	cat "$out"
-	grep -q '^exe=/memfd:brig-runtime' "$out"
+	# A sealed memfd copy, or the binary through a detached read-only
+	# overlay (in no mount namespace: its path is just the file's name).
+	local exe fs
+	exe=$(sed -n 's/^exe=//p' "$out")
+	fs=$(sed -n 's/^fs=//p' "$out")
+	[[ $exe == /memfd:brig-runtime* || ($fs == overlayfs && $exe =~ ^/[^/]+$) ]] ||
+		fail "the init runs from $exe on $fs, a binary the container could reach"
 	grep -q '^write=refused$' "$out"
 	grep -q '^rw-open=refused$' "$out"
 	# The binary on disk is untouched.

@@ -113,6 +113,46 @@ MIB=$((1024 * 1024))
 	done
 }
 
+@test "cgroups: run of a container that exited removes its cgroups without freezing them" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	local freezer
+	freezer=$(cgroup_dirs | awk '$1 == "freezer" { print $2 }')
+	[ -n "$freezer" ] || skip "no cgroup v1 freezer hierarchy"
+	set_args true
+	new_cid
+	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout -k 10 120 strace -f -qq -e trace=write -e signal=none \
+		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	expect_status 0
+	# (LeakSanitizer cannot run under ptrace: off for a sanitizer build.)
+	# Nothing was left to kill: no freeze and thaw around a kill of nobody.
+	run grep -c -e '"FROZEN"' -e '"THAWED"' "$BATS_TEST_TMPDIR/strace"
+	[ "$output" = 0 ] || fail "the freezer was written $output times: $(grep -e FROZEN -e THAWED "$BATS_TEST_TMPDIR/strace")"
+	# And nothing remains in any hierarchy.
+	local d
+	for d in $(cgroup_dirs_named "$BUNDLE_CGROUP"); do
+		[ ! -d "$d" ] || fail "$d left behind"
+	done
+}
+
+@test "cgroups v1: the init moves itself into each v1 hierarchy (\"0\" to tasks, no global lock)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	grep -q -v '^0::' /proc/self/cgroup || skip "no cgroup v1 hierarchy"
+	local v1
+	v1=$(grep -c -v '^0::' /proc/self/cgroup)
+	set_args true
+	new_cid
+	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout -k 10 120 strace -f -qq -y -e trace=write -e signal=none \
+		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	expect_status 0
+	# A pid written to a v1 cgroup.procs takes the kernel's global lock.
+	run grep -E 'write\([0-9]+</sys/fs/cgroup/[^u>][^>]*/cgroup\.procs>' "$BATS_TEST_TMPDIR/strace"
+	[ "$status" -ne 0 ] || fail "a pid was written to a v1 cgroup.procs: $output"
+	run grep -c -E 'write\([0-9]+</sys/fs/cgroup/[^>]*/tasks>, "0", 1\) = 1' "$BATS_TEST_TMPDIR/strace"
+	[ "$output" -ge "$v1" ] || fail "$output writes of 0 to tasks for $v1 v1 hierarchies"
+}
+
 @test "devices: mknod of any node is allowed (c *:* m, b *:* m, as runc) but it does not open" {
 	cfg '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
 		| .process.capabilities.permitted += ["CAP_MKNOD"]'

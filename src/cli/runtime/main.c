@@ -96,10 +96,13 @@ static int run_command(const struct rtcmd *cmd, struct opt *global, int argc, ch
 		fprintf(stderr, "brig-runtime: %s\n", brig_err_str(&e));
 		return 1;
 	}
+	rt_trace_init();
+	rt_trace("main");
 	if (cmd->enters_container && rt_ensure_sealed_self(argv, envp, &e) < 0) {
 		rt_report(&e);
 		return 1;
 	}
+	rt_trace("selfprotect");
 	char rootbuf[4096];
 	struct rt_global g = {
 		.root = state_root(global, rootbuf, sizeof(rootbuf)),

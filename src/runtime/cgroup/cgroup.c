@@ -408,9 +408,53 @@ int rt_cgroup_update(struct rt_cgroup *cg, const struct rt_cgroup_resources *res
 
 int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, struct brig_err *e)
 {
+	return rt_cgroup_enter_rest(cg, pid, 0, e);
+}
+
+int rt_cgroup_self_open(struct rt_cgroup *cg, int *fds, size_t max, size_t *n, struct brig_err *e)
+{
+	*n = 0;
+	for (size_t i = 0; i < cg->n && *n < max; i++) {
+		if (cg->h[i].v2)
+			continue;
+		struct rt_cg_dir d;
+		int r = rt_cg_dir_open(&d, cg->h[i].dir, e);
+		if (r < 0)
+			goto fail;
+		fds[*n] = BRIG_RETRY(
+			openat(d.fd, "tasks", O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC));
+		r = fds[*n] < 0 ? brig_err_sys(e, errno, "opening %s/tasks", d.path) : 0;
+		rt_cg_dir_close(&d);
+		if (r < 0)
+			goto fail;
+		(*n)++;
+	}
+	return 0;
+fail:
+	while (*n > 0)
+		(void)close(fds[--*n]);
+	return e->code;
+}
+
+int rt_cgroup_self_enter(int *fds, size_t n, struct brig_err *e)
+{
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0 && BRIG_RETRY(write(fds[i], "0", 1)) != 1)
+			r = brig_err_sys(e, errno, "moving the container's init into its cgroup");
+		(void)close(fds[i]);
+		fds[i] = -1;
+	}
+	return r;
+}
+
+int rt_cgroup_enter_rest(struct rt_cgroup *cg, pid_t pid, size_t n_self, struct brig_err *e)
+{
 	if (pid <= 0)
 		return brig_err_set(e, -EINVAL, "cgroup: bad pid %d", (int)pid);
-	for (size_t i = 0; i < cg->n; i++) {
+	for (size_t i = 0, v1 = 0; i < cg->n; i++) {
+		if (!cg->h[i].v2 && v1++ < n_self)
+			continue; /* the process moved itself there */
 		struct rt_cg_dir d;
 		int r = rt_cg_dir_open(&d, cg->h[i].dir, e);
 		if (r < 0)

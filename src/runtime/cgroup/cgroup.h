@@ -57,6 +57,19 @@ void rt_cgroup_resources_free(struct rt_cgroup_resources *r);
 int rt_cgroup_create(const struct rt_cgroup_cfg *cfg, struct rt_cgroup **out, struct brig_err *e);
 /* Move pid into the container's cgroup in every hierarchy. */
 int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, struct brig_err *e);
+/*
+ * The container's init moves itself into the v1 hierarchies: "0" written to
+ * `tasks` moves one thread, the writer, which the kernel does without its
+ * global threadgroup lock (a write of a pid to cgroup.procs takes it, and
+ * waits for an RCU grace period, in every hierarchy).  The runtime opens
+ * the files before the clone (the init may be in a user namespace that
+ * could not open them; the kernel checks the opener), at most max of them:
+ * *n says how many.  rt_cgroup_self_enter (in the init) writes and closes
+ * them; rt_cgroup_enter_rest (in the runtime) moves pid into the others.
+ */
+int rt_cgroup_self_open(struct rt_cgroup *cg, int *fds, size_t max, size_t *n, struct brig_err *e);
+int rt_cgroup_self_enter(int *fds, size_t n, struct brig_err *e);
+int rt_cgroup_enter_rest(struct rt_cgroup *cg, pid_t pid, size_t n_self, struct brig_err *e);
 /* Apply the resources that are set in res (others stay as they are). */
 int rt_cgroup_update(struct rt_cgroup *cg, const struct rt_cgroup_resources *res,
 		     struct brig_err *e);

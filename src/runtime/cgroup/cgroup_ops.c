@@ -314,9 +314,18 @@ int rt_cgroup_kill(struct rt_cgroup *cg, int sig, struct brig_err *e)
 	}
 	if (sig != SIGKILL || !freezer_hier(cg))
 		return signal_all(cg, sig, e);
+	/* An empty cgroup (the container has exited: delete after run) stays
+	 * empty: nobody inside is left to fork, and nothing outside joins a
+	 * stopped container.  No freeze and thaw (each waits for the freezer
+	 * to settle) for nothing to kill. */
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	int r = rt_cgroup_pids(cg, &pids, &n, e);
+	if (r < 0 || n == 0)
+		return r;
 	/* Freeze so that nothing forks while we kill, then thaw: the frozen
 	 * tasks die as they thaw. */
-	int r = rt_cgroup_freeze(cg, true, e);
+	r = rt_cgroup_freeze(cg, true, e);
 	if (r >= 0)
 		r = signal_all(cg, sig, e);
 	_cleanup_err_ struct brig_err e2 = { 0 };
