@@ -27,6 +27,7 @@ struct au {
 	struct audit_report *r;
 	json_t *info; /* eng_info */
 	bool apparmor; /* the host runs AppArmor */
+	int64_t max_age_days; /* brig.ctr.image-age; 0: not checked */
 };
 
 /* A finding of check c on target, the message formatted. */
@@ -43,6 +44,10 @@ int au_host(struct au *a, struct brig_err *e);
 int au_engine(struct au *a, struct brig_err *e);
 int au_containers(struct au *a, struct brig_err *e);
 int au_images(struct au *a, struct brig_err *e);
+/* audit_prov.c: the image of the container of record rec (target t):
+ * its provenance, checked again against the policy, its age, a newer
+ * image or base in the store (a->s; NULL: provenance only). */
+int au_ctr_image(struct au *a, const json_t *rec, const char *t, struct brig_err *e);
 
 /* One container's settings as the checks see them: read from the record
  * (Brig.Spec, the OCI config brig gave the runtime), or from the kernel

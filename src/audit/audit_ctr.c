@@ -328,6 +328,8 @@ static int one(struct au *a, const json_t *rec, struct brig_err *e)
 	if (r < 0)
 		return brig_err_wrap(e, "container %.12s", id);
 	r = record_checks(a, rec, spec, id, t, e);
+	if (r == 0)
+		r = au_ctr_image(a, rec, t, e);
 	bool running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
 	if (r == 0)
 		r = running ? running_checks(a, id, spec, &rv, t, e) : au_view_checks(a, &rv, t, e);
