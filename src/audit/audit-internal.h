@@ -48,6 +48,9 @@ int au_images(struct au *a, struct brig_err *e);
  * its provenance, checked again against the policy, its age, a newer
  * image or base in the store (a->s; NULL: provenance only). */
 int au_ctr_image(struct au *a, const json_t *rec, const char *t, struct brig_err *e);
+/* audit_ports.c: the ports a running --network pasta container's
+ * publisher binds (the container's init is pid) against the record. */
+int au_port_drift(struct au *a, const json_t *rec, pid_t pid, const char *t, struct brig_err *e);
 
 /* One container's settings as the checks see them: read from the record
  * (Brig.Spec, the OCI config brig gave the runtime), or from the kernel

@@ -333,6 +333,9 @@ static int one(struct au *a, const json_t *rec, struct brig_err *e)
 	bool running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
 	if (r == 0)
 		r = running ? running_checks(a, id, spec, &rv, t, e) : au_view_checks(a, &rv, t, e);
+	json_int_t pid = json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid"));
+	if (r == 0 && running && pid > 0)
+		r = au_port_drift(a, rec, (pid_t)pid, t, e);
 	au_view_clear(&rv);
 	return r;
 }

@@ -384,3 +384,47 @@ img_findings() {
 	run img_findings built
 	[ "$output" = "brig.ctr.base-newer low: its image was built on base:1@${bd:0:19}; base:1 now names ${nowbase:0:19} (created $basec)" ] || { echo "$output" >&2; false; }
 }
+
+# free_port: a TCP port of 127.0.0.1 nothing is bound to now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+@test "audit: a published port bound on every interface although the record says 127.0.0.1 is drift, and the reverse" {
+	command -v pasta >/dev/null || skip "pasta (Debian's passt package) is not installed"
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	local p1 p2 p3
+	p1=$(free_port) p2=$(free_port) p3=$(free_port)
+	start pub --network pasta -p "127.0.0.1:$p1:80" -p "0.0.0.0:$p2:81"
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.ports") | .Message' <<<"$output"
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	# pasta, which holds the ports, ends; a process holding the container's
+	# network namespace binds them again, wider and narrower, and one more
+	local pasta
+	pasta=$(ss -Hltnp "sport = :$p1" | sed -n 's/.*pid=\([0-9]*\),.*/\1/p')
+	[ -n "$pasta" ] || { ss -ltnp >&2; false; }
+	kill "$pasta"
+	local pid
+	pid=$(field pub '{{.State.Pid}}')
+	rm -f "$BATS_TEST_TMPDIR/bound"
+	python3 - "$pid" "$p1" "$p2" "$p3" "$BATS_TEST_TMPDIR/bound" <<-'PY' &
+		import os, socket, sys, time
+		pid, p1, p2, p3, mark = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5]
+		ns = os.open("/proc/%s/ns/net" % pid, os.O_RDONLY)
+		wide = socket.socket(); wide.bind(("0.0.0.0", p1)); wide.listen()
+		narrow = socket.socket(); narrow.bind(("127.0.0.1", p2)); narrow.listen()
+		extra = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); extra.bind(("127.0.0.1", p3))
+		open(mark, "w").close()
+		time.sleep(60)
+	PY
+	local rogue=$!
+	wait_until "the rogue forwarder's sockets" test -e "$BATS_TEST_TMPDIR/bound"
+	audit_json
+	local got=$output
+	kill "$rogue"
+	wait "$rogue" || true
+	run jq -r '.Findings[] | select(.Id == "brig.drift.ports") | .Severity + " " + .Message' <<<"$got"
+	[[ $output == *"high tcp port $p1: the record publishes it on 127.0.0.1, the kernel shows it bound on every interface (0.0.0.0) by pid $rogue (python3)"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"low tcp port $p2: the record publishes it on every interface, the kernel shows it bound on one address only"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"medium udp 127.0.0.1:$p3 is bound for the container by pid $rogue (python3); the record publishes no such port (kernel)"* ]] || { echo "$output" >&2; false; }
+	[ "$(wc -l <<<"$output")" -eq 3 ] || { echo "more than three: $output" >&2; false; }
+}
