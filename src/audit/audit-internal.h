@@ -96,8 +96,10 @@ uint64_t au_caps_mask(const json_t *arr);
 
 /* audit_mounts.c: the host paths the kernel shows bind-mounted into the
  * container of process pid (in container id's cgroup), as
- * [{"Source": HOSTPATH, "Destination": PATH, "Options": "ro,nosuid,..."}]
- * (Options: the mount's own flags, mountinfo's sixth field). */
+ * [{"Source": HOSTPATH, "Destination": PATH, "Options": "ro,nosuid,...",
+ * "Type": FSTYPE}] (Options: the mount's own flags, mountinfo's sixth
+ * field), and its mounts of kernel filesystems (proc, tmpfs...) without
+ * a Source, in mountinfo's order (the last at a destination is on top). */
 int au_kernel_binds(pid_t pid, const char *id, json_t **out, struct brig_err *e);
 
 /* The checks of a view (audit_view.c), and the drift between the record's

@@ -428,3 +428,30 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 	[[ $output == *"medium udp 127.0.0.1:$p3 is bound for the container by pid $rogue (python3); the record publishes no such port (kernel)"* ]] || { echo "$output" >&2; false; }
 	[ "$(wc -l <<<"$output")" -eq 3 ] || { echo "more than three: $output" >&2; false; }
 }
+
+@test "audit: a tmpfs remounted without nosuid, nodev, noexec behind brig's back is flags drift" {
+	# with a user namespace the kernel locks these flags: even the host's
+	# root cannot clear them, so the test container shares the host's
+	start tmpfs --userns=host --tmpfs /scratch
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount-flags") | .Message' <<<"$output"
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	local pid
+	pid=$(field tmpfs '{{.State.Pid}}')
+	python3 - "$pid" /scratch <<-'PY'
+		import ctypes, os, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		ns = os.open("/proc/%s/ns/mnt" % sys.argv[1], os.O_RDONLY)
+		if libc.setns(ns, 0x00020000) != 0:
+		    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+		if libc.mount(None, sys.argv[2].encode(), None, 32 | 4096, None) != 0:  # MS_REMOUNT|MS_BIND
+		    sys.exit("remount: " + os.strerror(ctypes.get_errno()))
+	PY
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount-flags") | .Severity + " " + .Message' <<<"$output"
+	local f want=""
+	for f in nosuid nodev noexec; do
+		want+="high /scratch: the record mounts it $f; the kernel's mount is not (rw,relatime)"$'\n'
+	done
+	[ "$(sort <<<"$output")" = "$(sort <<<"${want%$'\n'}")" ] || { echo "$output" >&2; false; }
+}
