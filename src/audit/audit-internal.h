@@ -27,6 +27,7 @@ struct au {
 	struct audit_report *r;
 	json_t *info; /* eng_info */
 	bool apparmor; /* the host runs AppArmor */
+	int64_t max_age_days; /* brig.ctr.image-age; 0: not checked */
 };
 
 /* A finding of check c on target, the message formatted. */
@@ -43,6 +44,13 @@ int au_host(struct au *a, struct brig_err *e);
 int au_engine(struct au *a, struct brig_err *e);
 int au_containers(struct au *a, struct brig_err *e);
 int au_images(struct au *a, struct brig_err *e);
+/* audit_prov.c: the image of the container of record rec (target t):
+ * its provenance, checked again against the policy, its age, a newer
+ * image or base in the store (a->s; NULL: provenance only). */
+int au_ctr_image(struct au *a, const json_t *rec, const char *t, struct brig_err *e);
+/* audit_ports.c: the ports a running --network pasta container's
+ * publisher binds (the container's init is pid) against the record. */
+int au_port_drift(struct au *a, const json_t *rec, pid_t pid, const char *t, struct brig_err *e);
 
 /* One container's settings as the checks see them: read from the record
  * (Brig.Spec, the OCI config brig gave the runtime), or from the kernel
@@ -88,8 +96,10 @@ uint64_t au_caps_mask(const json_t *arr);
 
 /* audit_mounts.c: the host paths the kernel shows bind-mounted into the
  * container of process pid (in container id's cgroup), as
- * [{"Source": HOSTPATH, "Destination": PATH, "Options": "ro,nosuid,..."}]
- * (Options: the mount's own flags, mountinfo's sixth field). */
+ * [{"Source": HOSTPATH, "Destination": PATH, "Options": "ro,nosuid,...",
+ * "Type": FSTYPE}] (Options: the mount's own flags, mountinfo's sixth
+ * field), and its mounts of kernel filesystems (proc, tmpfs...) without
+ * a Source, in mountinfo's order (the last at a destination is on top). */
 int au_kernel_binds(pid_t pid, const char *id, json_t **out, struct brig_err *e);
 
 /* The checks of a view (audit_view.c), and the drift between the record's

@@ -116,10 +116,16 @@ enum {
 /* "host", "engine", "containers", "images" or "all". */
 int audit_scope_parse(const char *s, unsigned *out, struct brig_err *e);
 struct eng;
-/* The checks of scope (host, engine, every container of g, every image of
- * s) into r.  Container checks read what the kernel enforces on each
+/* The checks of o->scope (host, engine, every container of g, every
+ * image of s; s is needed for images, and for containers' image age and
+ * newer images) into r.  Container checks read what the kernel enforces on each
  * running process and report where it differs from the record (drift). */
-int audit_run(struct eng *g, struct img_store *s, unsigned scope, struct audit_report *r,
-	      struct brig_err *e);
+struct audit_run_opts {
+	unsigned scope; /* AUDIT_SCOPE_* */
+	int64_t max_image_age; /* days: a container's image older is a finding; 0: none */
+};
+#define AUDIT_MAX_IMAGE_AGE_DEFAULT 90
+int audit_run(struct eng *g, struct img_store *s, const struct audit_run_opts *o,
+	      struct audit_report *r, struct brig_err *e);
 
 #endif /* BRIG_AUDIT_H */

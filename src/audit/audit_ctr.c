@@ -203,7 +203,7 @@ static bool recorded(const json_t *spec, const char *src)
 
 static const struct au_check d_flags = {
 	"brig.drift.mount-flags", AUDIT_HIGH,
-	"a bind mount's ro, nosuid, nodev or noexec was removed behind brig's back: investigate "
+	"a mount's ro, nosuid, nodev or noexec was removed behind brig's back: investigate "
 	"(brig forensics), then recreate the container",
 	NULL
 };
@@ -217,8 +217,9 @@ static bool has_opt(const char *list, const char *o)
 	return false;
 }
 
-/* The flags of the record's bind mount at dst that the kernel's top mount
- * there (the last in binds) lacks. */
+/* The flags of the record's mount at dst (a bind, or a kernel
+ * filesystem's: proc, tmpfs...) that the kernel's top mount there (the
+ * last in binds) lacks. */
 static int flags_drift(struct au *a, const json_t *spec, const json_t *binds, const char *t,
 		       struct brig_err *e)
 {
@@ -233,7 +234,7 @@ static int flags_drift(struct au *a, const json_t *spec, const json_t *binds, co
 		json_array_foreach(binds, j, b)
 		{
 			const char *d = json_string_value(json_object_get(b, "Destination"));
-			if (dst && d && type && strcmp(type, "bind") == 0 && strcmp(d, dst) == 0)
+			if (dst && d && type && strcmp(d, dst) == 0)
 				kopts = json_string_value(json_object_get(b, "Options"));
 		}
 		for (size_t k = 0; kopts && k < BRIG_ARRAY_SIZE(flags); k++) {
@@ -269,7 +270,7 @@ static int mount_drift(struct au *a, const json_t *spec, const char *id, pid_t p
 	{
 		const char *src = json_string_value(json_object_get(b, "Source"));
 		const char *dst = json_string_value(json_object_get(b, "Destination"));
-		const struct au_check *c = mount_kind(a, src, id);
+		const struct au_check *c = src ? mount_kind(a, src, id) : NULL;
 		if (!c || recorded(spec, src))
 			continue;
 		int r = au_add(a, c == &c_sensitive_root ? &d_mount_root : &d_mount, t, e,
@@ -328,9 +329,14 @@ static int one(struct au *a, const json_t *rec, struct brig_err *e)
 	if (r < 0)
 		return brig_err_wrap(e, "container %.12s", id);
 	r = record_checks(a, rec, spec, id, t, e);
+	if (r == 0)
+		r = au_ctr_image(a, rec, t, e);
 	bool running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
 	if (r == 0)
 		r = running ? running_checks(a, id, spec, &rv, t, e) : au_view_checks(a, &rv, t, e);
+	json_int_t pid = json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid"));
+	if (r == 0 && running && pid > 0)
+		r = au_port_drift(a, rec, (pid_t)pid, t, e);
 	au_view_clear(&rv);
 	return r;
 }

@@ -131,12 +131,16 @@ int au_kernel_binds(pid_t pid, const char *id, json_t **out, struct brig_err *e)
 	_cleanup_json_ json_t *list = json_array();
 	for (size_t i = 0; list && i < nc; i++) {
 		char hp[PATH_MAX];
-		if (strcmp(ctr[i].mp, "/") == 0 || kernel_fs(ctr[i].fstype) ||
-		    !host_path(host, nh, &ctr[i], hp))
+		if (strcmp(ctr[i].mp, "/") == 0)
+			continue;
+		/* a kernel filesystem's instance: its flags only */
+		bool kfs = kernel_fs(ctr[i].fstype);
+		if (!kfs && !host_path(host, nh, &ctr[i], hp))
 			continue;
 		if (json_array_append_new(list,
-					  json_pack("{s:s,s:s,s:s}", "Source", hp, "Destination",
-						    ctr[i].mp, "Options", ctr[i].opts)) < 0)
+					  json_pack("{s:s?,s:s,s:s,s:s}", "Source", kfs ? NULL : hp,
+						    "Destination", ctr[i].mp, "Options",
+						    ctr[i].opts, "Type", ctr[i].fstype)) < 0)
 			return brig_err_oom(e);
 	}
 	if (!list)

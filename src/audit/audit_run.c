@@ -87,10 +87,11 @@ int au_read_i64(int dirfd, const char *path, int64_t *out)
 	return 0;
 }
 
-int audit_run(struct eng *g, struct img_store *s, unsigned scope, struct audit_report *r,
-	      struct brig_err *e)
+int audit_run(struct eng *g, struct img_store *s, const struct audit_run_opts *o,
+	      struct audit_report *r, struct brig_err *e)
 {
-	struct au a = { .g = g, .s = s, .r = r };
+	struct au a = { .g = g, .s = s, .r = r, .max_age_days = o->max_image_age };
+	unsigned scope = o->scope;
 	_cleanup_free_ char *aa = NULL;
 	a.apparmor = au_read(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &aa) == 0 &&
 		aa[0] == 'Y';

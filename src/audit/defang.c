@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * brig scan --defang: a new image whose filesystem is the scanned image's
- * with the setuid and setgid bits, and the others-write bit (of files, and
- * of directories without the sticky bit), removed (docs/audit.md).
+ * with the setuid and setgid bits, file capabilities (security.capability)
+ * and the others-write bit (of files, and of directories without the
+ * sticky bit) removed; other extended attributes are kept (docs/audit.md).
  *
  * One uncompressed layer is added on top: each such file again, with its
  * content read from the layer that gave it and its mode changed; each such
@@ -25,6 +26,7 @@
 struct defang {
 	const struct scan_fs *fs;
 	mode_t *mode; /* per fs entry: the new mode, or (mode_t)-1 when kept */
+	bool *nocaps; /* per fs entry: written again without security.capability */
 	struct archive *a;
 	size_t next; /* the fs index of the next entry of the walked layer */
 	size_t changed;
@@ -58,8 +60,12 @@ static int choose(struct defang *d, struct brig_err *e)
 {
 	const struct scan_fs *fs = d->fs;
 	for (size_t i = 0; i < fs->n; i++) {
-		mode_t m = defanged(&fs->v[i]);
-		d->mode[i] = !fs->v[i].gone && m != fs->v[i].mode ? m : (mode_t)-1;
+		const struct scan_file *f = &fs->v[i];
+		mode_t m = defanged(f);
+		/* file capabilities are privilege too: they go with the setuid
+		 * and setgid bits, and from any file that has them */
+		d->nocaps[i] = !f->gone && f->type == 'f' && scan_xattr_get(f, SCAN_XATTR_CAPS);
+		d->mode[i] = !f->gone && (m != f->mode || d->nocaps[i]) ? m : (mode_t)-1;
 	}
 	for (size_t i = 0; i < fs->n; i++) {
 		if (fs->v[i].gone || fs->v[i].type != 'h')
@@ -86,13 +92,19 @@ static int ar_fail(struct defang *d, const char *path, struct brig_err *e)
 			    archive_error_string(d->a) ? archive_error_string(d->a) : "failed");
 }
 
-/* A header for fs entry f with mode m (type: AE_IFREG, AE_IFDIR). */
+/* A header for fs entry f with mode m (type: AE_IFREG, AE_IFDIR), with
+ * f's extended attributes (a hard link has its file's), but
+ * security.capability when nocaps. */
 static int header(struct defang *d, const struct scan_file *f, mode_t m, const char *hardlink,
-		  struct brig_err *e)
+		  bool nocaps, struct brig_err *e)
 {
 	struct archive_entry *ae = archive_entry_new();
 	if (!ae)
 		return brig_err_oom(e);
+	for (size_t k = 0; !hardlink && k < f->n_xattrs; k++)
+		if (!nocaps || strcmp(f->xattrs[k].name, SCAN_XATTR_CAPS) != 0)
+			archive_entry_xattr_add_entry(ae, f->xattrs[k].name, f->xattrs[k].val,
+						      f->xattrs[k].size);
 	archive_entry_set_pathname(ae, f->path);
 	archive_entry_set_filetype(ae, f->type == 'd' ? AE_IFDIR : AE_IFREG);
 	archive_entry_set_perm(ae, m & 07777);
@@ -143,7 +155,8 @@ static int dirs(struct defang *d, struct brig_err *e)
 		if (!f || f->type != 'd')
 			continue; /* implied by the layers: nothing to copy */
 		size_t i = (size_t)(f - fs->v);
-		int r = header(d, f, d->mode[i] != (mode_t)-1 ? d->mode[i] : f->mode, NULL, e);
+		int r = header(d, f, d->mode[i] != (mode_t)-1 ? d->mode[i] : f->mode, NULL, false,
+			       e);
 		if (r < 0)
 			return r;
 	}
@@ -164,7 +177,7 @@ static int visit(void *arg, const struct img_layer_entry *ent, struct brig_err *
 	const struct scan_file *f = &d->fs->v[i];
 	if (d->mode[i] == (mode_t)-1 || f->type != 'f')
 		return 0;
-	int r = header(d, f, d->mode[i], NULL, e);
+	int r = header(d, f, d->mode[i], NULL, d->nocaps[i] || (f->mode & 06000), e);
 	_cleanup_free_ char *buf = r == 0 ? malloc(COPY_BLOCK) : NULL;
 	if (r == 0 && !buf)
 		r = brig_err_oom(e);
@@ -214,7 +227,7 @@ static int links(struct defang *d, struct brig_err *e)
 		const struct scan_file *f = &d->fs->v[i];
 		if (d->mode[i] == (mode_t)-1 || f->type != 'h')
 			continue;
-		int r = header(d, f, d->mode[i], f->link, e);
+		int r = header(d, f, d->mode[i], f->link, true, e);
 		if (r < 0)
 			return r;
 	}
@@ -267,7 +280,9 @@ static int new_config(struct img_store *s, const struct img_manifest *m, const c
 	if (!gmtime_r(&t, &tm) || !strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		return brig_err_set(e, -EINVAL, "the time cannot be formatted");
 	(void)snprintf(comment, sizeof(comment),
-		       "setuid, setgid and others-write bits removed from %zu paths", changed);
+		       "setuid, setgid, others-write bits and file capabilities removed from "
+		       "%zu paths",
+		       changed);
 	json_t *hist = json_object_get(c, "history");
 	if (!json_is_array(hist) && json_object_set_new(c, "history", hist = json_array()) < 0)
 		return brig_err_oom(e);
@@ -320,7 +335,9 @@ int audit_defang_image(struct img_store *s, const struct img_descriptor *manifes
 		r = img_store_load_manifest(s, manifest, &m, e);
 	if (r == 0)
 		r = scan_fs_load(s, &m, &fs, e);
-	if (r == 0 && !(d.mode = calloc(fs.n + 1, sizeof(*d.mode))))
+	if (r == 0 &&
+	    (!(d.mode = calloc(fs.n + 1, sizeof(*d.mode))) ||
+	     !(d.nocaps = calloc(fs.n + 1, sizeof(*d.nocaps)))))
 		r = brig_err_oom(e);
 	if (r == 0)
 		r = choose(&d, e);
@@ -337,6 +354,7 @@ int audit_defang_image(struct img_store *s, const struct img_descriptor *manifes
 			r = put(s, &m, fd, d.changed, ref, image_id, e);
 	}
 	free(d.mode);
+	free(d.nocaps);
 	scan_fs_clear(&fs);
 	img_manifest_clear(&m);
 	return r;

@@ -147,6 +147,13 @@ static int mode_checks(const struct scan_file *f, const char *abs, struct audit_
 		rc = audit_add(r, "scan.setgid", AUDIT_MEDIUM, abs,
 			       "remove the bit if it is not needed (chmod g-s)", refs_cis_4_8, e,
 			       "setgid file (mode %04o)", (unsigned)f->mode);
+	if (rc == 0 && f->type == 'f' && scan_xattr_get(f, SCAN_XATTR_CAPS))
+		rc = audit_add(r, "scan.file-caps", AUDIT_MEDIUM, abs,
+			       "remove the file capabilities if they are not needed (setcap -r), "
+			       "or brig scan --defang",
+			       NULL, e,
+			       "file capabilities (security.capability): privilege, as "
+			       "setuid is");
 	if (rc == 0 && (reg || f->type == 'd') && (f->mode & 0002) &&
 	    !(f->type == 'd' && (f->mode & 01000)))
 		rc = audit_add(r, "scan.world-writable", AUDIT_MEDIUM, abs,

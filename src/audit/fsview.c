@@ -21,6 +21,11 @@ void scan_fs_clear(struct scan_fs *fs)
 		free(fs->v[i].path);
 		free(fs->v[i].link);
 		free(fs->v[i].data);
+		for (size_t k = 0; k < fs->v[i].n_xattrs; k++) {
+			free(fs->v[i].xattrs[k].name);
+			free(fs->v[i].xattrs[k].val);
+		}
+		free(fs->v[i].xattrs);
 	}
 	free(fs->v);
 	free(fs->layer_of);
@@ -32,6 +37,39 @@ const struct scan_file *scan_fs_get(const struct scan_fs *fs, const char *path)
 {
 	json_t *i = json_object_get(fs->map, path);
 	return i ? &fs->v[json_integer_value(i)] : NULL;
+}
+
+const struct scan_xattr *scan_xattr_get(const struct scan_file *f, const char *name)
+{
+	for (size_t k = 0; k < f->n_xattrs; k++)
+		if (strcmp(f->xattrs[k].name, name) == 0)
+			return &f->xattrs[k];
+	return NULL;
+}
+
+/* The entry's extended attributes, copied into f. */
+static int copy_xattrs(const struct img_layer_entry *ent, struct scan_file *f, struct brig_err *e)
+{
+	_cleanup_free_ struct img_xattr *v = NULL;
+	size_t n = 0;
+	if (img_layer_entry_xattrs(ent, &v, &n) < 0 ||
+	    (n && !(f->xattrs = calloc(n, sizeof(*f->xattrs)))))
+		return brig_err_oom(e);
+	for (size_t k = 0; k < n; k++) {
+		struct scan_xattr *x = &f->xattrs[f->n_xattrs];
+		x->name = strdup(v[k].name);
+		x->val = malloc(v[k].size ? v[k].size : 1);
+		if (!x->name || !x->val) {
+			free(x->name);
+			free(x->val);
+			return brig_err_oom(e);
+		}
+		if (v[k].size)
+			memcpy(x->val, v[k].val, v[k].size);
+		x->size = v[k].size;
+		f->n_xattrs++;
+	}
+	return 0;
 }
 
 /* Remove path's entries beneath prefix ("DIR/"), from layers before
@@ -175,7 +213,7 @@ static int visit(void *arg, const struct img_layer_entry *ent, struct brig_err *
 	}
 	fs->layer_of[fs->n] = fs->layer;
 	fs->n++;
-	if ((r = file_data(ent, f, e)) < 0)
+	if ((r = copy_xattrs(ent, f, e)) < 0 || (r = file_data(ent, f, e)) < 0)
 		return r;
 	if (old && ent->type == 'd')
 		fs->v[json_integer_value(json_object_get(fs->map, ent->path))].gone = true;

@@ -28,7 +28,17 @@ struct scan_file {
 	char *data; /* kept for package databases and os-release only */
 	size_t len;
 	bool gone; /* removed by a later layer */
+	struct scan_xattr *xattrs; /* extended attributes (security.capability...) */
+	size_t n_xattrs;
 };
+struct scan_xattr {
+	char *name;
+	void *val;
+	size_t size;
+};
+/* The value of xattr name of f, or NULL. */
+const struct scan_xattr *scan_xattr_get(const struct scan_file *f, const char *name);
+#define SCAN_XATTR_CAPS "security.capability"
 
 /* The merged view: layers applied in order, whiteouts and opaque
  * directories understood. */

@@ -200,6 +200,13 @@ struct eng_trust_opts;
 int eng_load(struct eng *g, int fd, const char *bare_repo, bool strict,
 	     const struct eng_trust_opts *trust, const char *path, struct img_load_result *res,
 	     struct brig_err *e);
+/* brig audit: run's content trust check again, now (provenance_run.c):
+ * the signatures stored with the image of manifest_digest judged against
+ * the system's policy as it stands, content trust on, no network.  0 and
+ * *out what Brig.Provenance would say (Verified, Signers, ...); -EACCES
+ * and the refusal in e; -ENOENT (e untouched) when the store keeps no
+ * signatures for that image. */
+int eng_prov_recheck(struct eng *g, const char *manifest_digest, json_t **out, struct brig_err *e);
 /* brig save: the signatures kept with the images refs names, as the
  * archive's signatures member (*out NULL when none has any). */
 int eng_prov_save_sigs(const char *root, struct img_store *s, const char *const *refs, size_t n,

@@ -127,3 +127,15 @@ static int prov_create(struct eng *g, const struct eng_trust_opts *o, const stru
 	snprintf(what, sizeof(what), "trust/images/%.12s", im->manifest_digest + 7);
 	return judge(eng_prov_effective(o, g->cfg->content_trust, &buf), rec, what, out, e);
 }
+
+int eng_prov_recheck(struct eng *g, const char *manifest_digest, json_t **out, struct brig_err *e)
+{
+	_cleanup_json_ json_t *rec = NULL;
+	*out = NULL;
+	int r = eng_prov_record_read(g->root, manifest_digest, &rec, e);
+	if (r < 0)
+		return r;
+	char what[96];
+	snprintf(what, sizeof(what), "trust/images/%.12s", manifest_digest + 7);
+	return judge(NULL, rec, what, out, e);
+}

@@ -35,18 +35,22 @@ start() { # NAME FLAGS...
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 }
 
+# The test image is imported, so every container's image is unverified
+# (brig.ctr.image-unverified, low): tests/integration/audit_provenance.bats
+# is about that; these leave it out.
 audit_json() { # ARGS...
-	run brig audit containers --format json "$@"
+	run brig audit containers --format json --skip brig.ctr.image-unverified "$@"
 	[ "$status" -le 1 ] || { echo "$output" >&2; false; }
 }
 
-@test "audit: a default container has no finding at all, high or otherwise" {
+@test "audit: a default container has no finding but its imported image's provenance" {
 	start plain
-	run brig audit containers --fail-on high
+	run brig audit containers --fail-on medium
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
-	audit_json
+	run brig audit containers --format json
+	[ "$status" -eq 1 ] || { echo "$output" >&2; false; }
 	run ids_of plain
-	[ -z "$output" ] || { echo "unexpected: $output" >&2; false; }
+	[ "$output" = "brig.ctr.image-unverified low" ] || { echo "unexpected: $output" >&2; false; }
 }
 
 @test "audit: each weakened flag is reported with its id, from the kernel" {
@@ -130,7 +134,8 @@ cgfile() {
 	[ "$status" -eq 1 ] || false
 	run brig audit containers --fail-on critical --skip 5.4
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
-	run brig audit containers --format json --skip 5.4 --skip 5.3 --skip 5.21
+	run brig audit containers --format json --skip 5.4 --skip 5.3 --skip 5.21 \
+		--skip brig.ctr.image-unverified
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 	run brig audit nowhere
 	[ "$status" -eq 2 ] || false
@@ -144,7 +149,7 @@ cgfile() {
 	run brig audit containers --format sarif
 	[ "$status" -eq 1 ] || false
 	run jq -r '.version + " " + (.runs[0].results | map(.ruleId) | unique | join(","))' <<<"$output"
-	[ "$output" = "2.1.0 5.21,5.3,5.4" ] || false
+	[ "$output" = "2.1.0 5.21,5.3,5.4,brig.ctr.image-unverified" ] || { echo "$output" >&2; false; }
 }
 
 @test "audit engine: a weakened brig.conf is reported" {
@@ -286,4 +291,167 @@ join_cgroups() {
 	run jq -r '.Findings[] | select(.Id == "brig.drift.mount-flags") | .Message' <<<"$output"
 	[[ $output == *"/hostetc: the record mounts it ro; the kernel's mount is not ("* ]] || { echo "$output" >&2; false; }
 	[[ $output == *"/hostetc: the record mounts it nosuid; the kernel's mount is not ("* ]] || { echo "$output" >&2; false; }
+}
+
+# aged REF NEWREF DATE: REF saved, its config's "created" set to DATE, and
+# loaded again as NEWREF (the test's own old image).
+aged() {
+	local d=$BATS_TEST_TMPDIR/aged
+	mkdir -p "$d"
+	brig save -o "$d/in.tar" "$1" || return 1
+	python3 - "$d/in.tar" "$d/out.tar" "$2" "$3" <<-'PY' || return 1
+		import hashlib, io, json, sys, tarfile
+		src, dst, ref, date = sys.argv[1:5]
+		tin = tarfile.open(src)
+		man = json.load(tin.extractfile("manifest.json"))
+		cfg = json.load(tin.extractfile(man[0]["Config"]))
+		cfg["created"] = date
+		for h in cfg.get("history", []):
+		    h["created"] = date
+		raw = json.dumps(cfg).encode()
+		name = hashlib.sha256(raw).hexdigest() + ".json"
+		man[0]["Config"], man[0]["RepoTags"] = name, [ref]
+		with tarfile.open(dst, "w") as tout:
+		    def add(n, data):
+		        ti = tarfile.TarInfo(n)
+		        ti.size = len(data)
+		        tout.addfile(ti, io.BytesIO(data))
+		    add(name, raw)
+		    add("manifest.json", json.dumps(man).encode())
+		    for layer in man[0]["Layers"]:
+		        add(layer, tin.extractfile(layer).read())
+	PY
+	brig load -q -i "$d/out.tar" >/dev/null
+}
+
+# img_findings NAME: "ID SEVERITY: MESSAGE" of the image age and newer
+# image / base findings of container NAME.
+img_findings() {
+	audit_json "${@:2}"
+	jq -r --arg n "container $1 (" '.Findings[] | select((.Target | startswith($n)) and
+		(.Id | test("^brig[.]ctr[.](image-age|image-newer|base-newer)$"))) |
+		.Id + " " + .Severity + ": " + .Message' <<<"$output"
+}
+
+@test "audit: a container's image older than --max-image-age (default 90 days)" {
+	aged bb:1 old:1 2020-01-02T03:04:05Z
+	run brig create --name old old:1 true
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	run brig create --name young bb:1 true
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	local days=$((($(date +%s) - $(date -d 2020-01-02T03:04:05Z +%s)) / 86400))
+	run img_findings old
+	[ "$output" = "brig.ctr.image-age low: its image was created 2020-01-02, $days days ago (more than 90)" ] || { echo "$output" >&2; false; }
+	run img_findings young --max-image-age 1
+	[ -z "$output" ] || { echo "young: $output" >&2; false; }
+	run img_findings old --max-image-age 0
+	[ -z "$output" ] || { echo "with 0: $output" >&2; false; }
+	run img_findings old --max-image-age $((days + 1))
+	[ -z "$output" ] || { echo "with $((days + 1)): $output" >&2; false; }
+	run brig audit containers --max-image-age soon
+	[ "$status" -eq 2 ] || false
+	[[ $output == *"--max-image-age soon: expected a number of days"* ]] || { echo "$output" >&2; false; }
+}
+
+@test "audit: the name a container was made from now names a newer image; its base was rebuilt" {
+	aged bb:1 app:1 2024-05-06T00:00:00Z
+	run brig create --name app app:1 true
+	[ "$status" -eq 0 ] || false
+	local was
+	was=$(brig image inspect -f '{{.Id}}' app:1)
+	# the base an image was built on: the OCI annotations, here as labels
+	brig import "$BRIG_TAR" base:1 >/dev/null
+	local bd
+	bd=$(brig image inspect base:1 | jq -r '.[0].RepoDigests[0] | sub(".*@"; "")')
+	brig import --change "LABEL org.opencontainers.image.base.name=base:1" \
+		--change "LABEL org.opencontainers.image.base.digest=$bd" "$BRIG_TAR" built:1 >/dev/null
+	run brig create --name built built:1 true
+	[ "$status" -eq 0 ] || false
+	run img_findings app --max-image-age 0
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	run img_findings built
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	# app:1 pulled (here: imported) again, base:1 rebuilt
+	brig import "$BRIG_TAR" app:1 >/dev/null
+	brig import --change "LABEL v=2" "$BRIG_TAR" base:1 >/dev/null
+	local now nowc nowbase basec
+	now=$(brig image inspect -f '{{.Id}}' app:1)
+	nowc=$(brig image inspect app:1 | jq -r '.[0].Created[:10]')
+	nowbase=$(brig image inspect base:1 | jq -r '.[0].RepoDigests[0] | sub(".*@"; "")')
+	basec=$(brig image inspect base:1 | jq -r '.[0].Created[:10]')
+	run img_findings app --max-image-age 0
+	[ "$output" = "brig.ctr.image-newer low: app:1 now names a newer image (${now:0:19}, created $nowc) than the one it runs (${was:0:19}, created 2024-05-06)" ] || { echo "$output" >&2; false; }
+	run img_findings built
+	[ "$output" = "brig.ctr.base-newer low: its image was built on base:1@${bd:0:19}; base:1 now names ${nowbase:0:19} (created $basec)" ] || { echo "$output" >&2; false; }
+}
+
+# free_port: a TCP port of 127.0.0.1 nothing is bound to now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+@test "audit: a published port bound on every interface although the record says 127.0.0.1 is drift, and the reverse" {
+	command -v pasta >/dev/null || skip "pasta (Debian's passt package) is not installed"
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	local p1 p2 p3
+	p1=$(free_port) p2=$(free_port) p3=$(free_port)
+	start pub --network pasta -p "127.0.0.1:$p1:80" -p "0.0.0.0:$p2:81"
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.ports") | .Message' <<<"$output"
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	# pasta, which holds the ports, ends; a process holding the container's
+	# network namespace binds them again, wider and narrower, and one more
+	local pasta
+	pasta=$(ss -Hltnp "sport = :$p1" | sed -n 's/.*pid=\([0-9]*\),.*/\1/p')
+	[ -n "$pasta" ] || { ss -ltnp >&2; false; }
+	kill "$pasta"
+	local pid
+	pid=$(field pub '{{.State.Pid}}')
+	rm -f "$BATS_TEST_TMPDIR/bound"
+	python3 - "$pid" "$p1" "$p2" "$p3" "$BATS_TEST_TMPDIR/bound" <<-'PY' &
+		import os, socket, sys, time
+		pid, p1, p2, p3, mark = sys.argv[1], *map(int, sys.argv[2:5]), sys.argv[5]
+		ns = os.open("/proc/%s/ns/net" % pid, os.O_RDONLY)
+		wide = socket.socket(); wide.bind(("0.0.0.0", p1)); wide.listen()
+		narrow = socket.socket(); narrow.bind(("127.0.0.1", p2)); narrow.listen()
+		extra = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); extra.bind(("127.0.0.1", p3))
+		open(mark, "w").close()
+		time.sleep(60)
+	PY
+	local rogue=$!
+	wait_until "the rogue forwarder's sockets" test -e "$BATS_TEST_TMPDIR/bound"
+	audit_json
+	local got=$output
+	kill "$rogue"
+	wait "$rogue" || true
+	run jq -r '.Findings[] | select(.Id == "brig.drift.ports") | .Severity + " " + .Message' <<<"$got"
+	[[ $output == *"high tcp port $p1: the record publishes it on 127.0.0.1, the kernel shows it bound on every interface (0.0.0.0) by pid $rogue (python3)"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"low tcp port $p2: the record publishes it on every interface, the kernel shows it bound on one address only"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"medium udp 127.0.0.1:$p3 is bound for the container by pid $rogue (python3); the record publishes no such port (kernel)"* ]] || { echo "$output" >&2; false; }
+	[ "$(wc -l <<<"$output")" -eq 3 ] || { echo "more than three: $output" >&2; false; }
+}
+
+@test "audit: a tmpfs remounted without nosuid, nodev, noexec behind brig's back is flags drift" {
+	# with a user namespace the kernel locks these flags: even the host's
+	# root cannot clear them, so the test container shares the host's
+	start tmpfs --userns=host --tmpfs /scratch
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount-flags") | .Message' <<<"$output"
+	[ -z "$output" ] || { echo "before: $output" >&2; false; }
+	local pid
+	pid=$(field tmpfs '{{.State.Pid}}')
+	python3 - "$pid" /scratch <<-'PY'
+		import ctypes, os, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		ns = os.open("/proc/%s/ns/mnt" % sys.argv[1], os.O_RDONLY)
+		if libc.setns(ns, 0x00020000) != 0:
+		    sys.exit("setns: " + os.strerror(ctypes.get_errno()))
+		if libc.mount(None, sys.argv[2].encode(), None, 32 | 4096, None) != 0:  # MS_REMOUNT|MS_BIND
+		    sys.exit("remount: " + os.strerror(ctypes.get_errno()))
+	PY
+	audit_json
+	run jq -r '.Findings[] | select(.Id == "brig.drift.mount-flags") | .Severity + " " + .Message' <<<"$output"
+	local f want=""
+	for f in nosuid nodev noexec; do
+		want+="high /scratch: the record mounts it $f; the kernel's mount is not (rw,relatime)"$'\n'
+	done
+	[ "$(sort <<<"$output")" = "$(sort <<<"${want%$'\n'}")" ] || { echo "$output" >&2; false; }
 }

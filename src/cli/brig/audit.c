@@ -20,16 +20,20 @@ static int audit(const struct brig_global *g, unsigned scope, struct opt *o, str
 	struct audit_report rep = { .tool = "brig audit", .subject = "host" };
 	_cleanup_img_store_ struct img_store *s = NULL;
 	_cleanup_eng_ struct eng *eng = NULL;
+	struct audit_run_opts ro = { .scope = scope, .max_image_age = AUDIT_MAX_IMAGE_AGE_DEFAULT };
 	const char *f = opts_find(o, "fail-on")->value;
+	const char *age = opts_find(o, "max-image-age")->value;
 	int r = audit_format_parse(opts_find(o, "format")->value, &out.format, e);
 	if (r == 0 && f)
 		r = audit_severity_parse(f, &out.fail_on, e);
+	if (r == 0 && age && (brig_parse_i64(age, &ro.max_image_age) < 0 || ro.max_image_age < 0))
+		r = brig_err_set(e, -EINVAL, "--max-image-age %s: expected a number of days", age);
 	if (r == 0)
 		r = brig_engine_open(g, &eng, e);
-	if (r == 0 && (scope & AUDIT_SCOPE_IMAGES))
+	if (r == 0 && (scope & (AUDIT_SCOPE_IMAGES | AUDIT_SCOPE_CONTAINERS)))
 		r = brig_store_open(g, &s, e);
 	if (r == 0)
-		r = audit_run(eng, s, scope, &rep, e);
+		r = audit_run(eng, s, &ro, &rep, e);
 	if (r == 0)
 		r = audit_report_print(stdout, &rep, &out, e);
 	audit_report_clear(&rep);
@@ -44,6 +48,9 @@ int brig_cmd_audit(const struct brig_global *g, int argc, char **argv)
 			  "exit 1 only for findings at or above info, low, medium, high or "
 			  "critical (default info: any finding)"),
 		OPT_MULTI("skip", 0, "ID", "leave out findings with this id (repeatable)"),
+		OPT_VALUE("max-image-age", 0, "DAYS",
+			  "a container whose image was created more than DAYS ago is a finding "
+			  "(default 90; 0: not checked)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -349,6 +349,11 @@ ssize_t img_layer_entry_read(const struct img_layer_entry *ent, void *buf, size_
 	return (ssize_t)r;
 }
 
+int img_layer_entry_xattrs(const struct img_layer_entry *ent, struct img_xattr **out, size_t *n)
+{
+	return layer_xattrs(ent->priv_ae, out, n);
+}
+
 static char visit_type(struct archive_entry *ae, const char *base)
 {
 	if (strncmp(base, ".wh.", 4) == 0)
@@ -389,6 +394,7 @@ static int visit_entry(struct unpack_ctx *c, struct archive_entry *ae)
 		.size = archive_entry_size_is_set(ae) ? (uint64_t)archive_entry_size(ae) : 0,
 		.link = hl ? hl : (type == 'l' ? archive_entry_symlink(ae) : NULL),
 		.priv = c,
+		.priv_ae = ae,
 	};
 	return c->o->visit(c->o->visit_arg, &ent, c->e);
 }

@@ -119,6 +119,10 @@ struct layer_meta {
 	mode_t perm;
 	struct timespec ts[2]; /* atime, mtime */
 };
+/* The entry's xattrs, each name once with its last value (libarchive's
+ * PAX writer stores each twice, as LIBARCHIVE.xattr.* and SCHILY.xattr.*,
+ * and its reader returns both): *out malloc'ed, pointing into ae. */
+int layer_xattrs(struct archive_entry *ae, struct img_xattr **out, size_t *n);
 int layer_entry_meta(struct unpack_ctx *c, struct archive_entry *ae, struct layer_meta *m);
 /* Owner, mode, xattrs (and times unless deferred) of an open file. */
 int layer_meta_fd(struct unpack_ctx *c, int fd, struct archive_entry *ae,

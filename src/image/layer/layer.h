@@ -55,7 +55,16 @@ struct img_layer_entry {
 	uint64_t size;
 	const char *link;
 	void *priv; /* the reader */
+	void *priv_ae; /* its current entry */
 };
+struct img_xattr {
+	const char *name;
+	const void *val;
+	size_t size;
+};
+/* The entry's extended attributes, each name once: *out malloc'ed (free
+ * it), its strings and values valid until the visitor returns. */
+int img_layer_entry_xattrs(const struct img_layer_entry *ent, struct img_xattr **out, size_t *n);
 /* Up to n bytes of the entry's data: the count read, 0 at its end, or a
  * negative errno. */
 ssize_t img_layer_entry_read(const struct img_layer_entry *ent, void *buf, size_t n);

@@ -56,14 +56,8 @@ static bool xattr_unsupported(int err)
 		err == E2BIG || err == EACCES;
 }
 
-struct xattr_ref {
-	const char *name;
-	const void *val;
-	size_t size;
-};
-
 /* Set one xattr; an unsupported one is recorded, not fatal. */
-static int set_xattr(struct unpack_ctx *c, const struct xattr_ref *x, int fd, const char *procpath)
+static int set_xattr(struct unpack_ctx *c, const struct img_xattr *x, int fd, const char *procpath)
 {
 	if (xattr_reserved(x->name)) {
 		c->res->xattrs_unsupported++;
@@ -81,21 +75,18 @@ static int set_xattr(struct unpack_ctx *c, const struct xattr_ref *x, int fd, co
 	return 0;
 }
 
-/* Set every xattr of the entry on fd, or (fd < 0) on procpath, not
- * following it.  libarchive's PAX writer stores each xattr twice (as
- * LIBARCHIVE.xattr.* and SCHILY.xattr.*) and its reader returns both: a
- * name is applied once, with its last value. */
-static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd, const char *procpath)
+int layer_xattrs(struct archive_entry *ae, struct img_xattr **out, size_t *n)
 {
-	int n = archive_entry_xattr_reset(ae);
-	if (n <= 0)
+	*out = NULL, *n = 0;
+	int total = archive_entry_xattr_reset(ae);
+	if (total <= 0)
 		return 0;
-	_cleanup_free_ struct xattr_ref *v = calloc((size_t)n, sizeof(*v));
+	struct img_xattr *v = calloc((size_t)total, sizeof(*v));
 	if (!v)
-		return brig_err_set(c->e, -ENOMEM, "reading xattrs");
+		return -ENOMEM;
 	size_t k = 0;
-	struct xattr_ref x;
-	while (k < (size_t)n &&
+	struct img_xattr x;
+	while (k < (size_t)total &&
 	       archive_entry_xattr_next(ae, &x.name, &x.val, &x.size) == ARCHIVE_OK) {
 		if (!x.name || !*x.name)
 			continue;
@@ -106,6 +97,18 @@ static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd, co
 		if (i == k)
 			k++;
 	}
+	*out = v, *n = k;
+	return 0;
+}
+
+/* Set every xattr of the entry on fd, or (fd < 0) on procpath, not
+ * following it. */
+static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd, const char *procpath)
+{
+	_cleanup_free_ struct img_xattr *v = NULL;
+	size_t k;
+	if (layer_xattrs(ae, &v, &k) < 0)
+		return brig_err_set(c->e, -ENOMEM, "reading xattrs");
 	for (size_t i = 0; i < k; i++) {
 		int r = set_xattr(c, &v[i], fd, procpath);
 		if (r < 0)
