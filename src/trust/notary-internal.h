@@ -35,4 +35,11 @@ int notary_read(const struct notary_update *u, const char *name, size_t max, cha
 int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const char *role,
 		 int64_t seen, struct brig_err *e);
 
+/* notary_pin.c: the root d/r against o's rootKeys/rootCAs (none: 0). */
+int notary_root_pinned(const struct notary_opts *o, const struct tuf_doc *d,
+		       const struct tuf_root *r, struct brig_err *e);
+/* notary_update.c: Docker's lookup of tag (or "sha256:HEX") in targets/releases
+ * (within the paths targets delegates to it), then targets. */
+int notary_lookup(const struct tuf_targets *tgt, const struct tuf_targets *rel, const char *tag,
+		  struct notary_target *out, struct brig_err *e);
 #endif

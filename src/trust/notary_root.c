@@ -190,8 +190,16 @@ int notary_root_update(struct notary_update *u, struct brig_err *e)
 		rc = walk_chain(u, e);
 	if (rc == 0)
 		rc = current_root(u, e);
+	if (rc == -EKEYREJECTED && u->trusted_raw)
+		brig_err_wrap(e,
+			      "REFUSED: the root served for %s is not a valid rotation of the root "
+			      "trusted since its first use (%s/root.json, version %lld); if the "
+			      "repository was re-created on purpose, remove that directory",
+			      u->o->gun, u->o->state_dir, (long long)u->rootdoc.version);
 	if (rc == 0)
 		rc = root_certs(u, &u->rootdoc, &u->root, true, e);
+	if (rc == 0)
+		rc = notary_root_pinned(u->o, &u->rootdoc, &u->root, e);
 	if (rc == 0)
 		rc = notary_fresh(u, &u->rootdoc, "root", u->seen.root, e);
 	if (rc == 0)

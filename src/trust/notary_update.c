@@ -155,36 +155,70 @@ static int within_paths(const struct tuf_role *role, const char *name)
 	return 0;
 }
 
-/* Docker's lookup: targets/releases first, then targets. */
-static int lookup(const struct notary_update *u, const char *tag, struct notary_target *out,
-		  struct brig_err *e)
+static bool target_is(const struct tuf_hashes *h, const char *tag)
 {
-	const struct tuf_targets *sets[] = { u->has_rel ? &u->relt : NULL, &u->tgt };
+	if (strncmp(tag, "sha256:", 7))
+		return !strcmp(h->name, tag);
+	char hex[BRIG_SHA256_HEX];
+	for (size_t k = 0; h->has256 && k < 32; k++)
+		snprintf(hex + 2 * k, 3, "%02x", h->sha256[k]);
+	return h->has256 && !strcmp(hex, tag + 7);
+}
+
+/* Docker's lookup: targets/releases first, then targets. */
+int notary_lookup(const struct tuf_targets *tgt, const struct tuf_targets *rel, const char *tag,
+		  struct notary_target *out, struct brig_err *e)
+{
+	const struct tuf_targets *sets[] = { rel, tgt };
 	const char *roles[] = { "targets/releases", "targets" };
 	for (size_t i = 0; i < 2; i++) {
 		if (!sets[i])
 			continue;
 		const struct tuf_hashes *h = NULL;
-		for (size_t j = 0; j < sets[i]->nt; j++)
-			if (!strcmp(sets[i]->t[j].name, tag))
+		for (size_t j = 0; j < sets[i]->nt && !h; j++)
+			if (target_is(&sets[i]->t[j], tag))
 				h = &sets[i]->t[j];
 		if (!h)
 			continue;
-		if (i == 0 && !within_paths(releases_role(&u->tgt), tag))
+		if (i == 0 && !within_paths(releases_role(tgt), h->name))
 			return brig_err_set(e, -EKEYREJECTED,
 					    "targets/releases.json: signs \"%s\", outside the "
-					    "paths targets delegates to it",
-					    tag);
+					    "paths targets delegates to it (extraneous dependency)",
+					    h->name);
 		if (!h->has256)
 			return brig_err_set(e, -EBADMSG, "%s: target \"%s\" has no sha256",
-					    roles[i], tag);
+					    roles[i], h->name);
 		for (size_t k = 0; k < 32; k++)
 			snprintf(out->digest + 2 * k, 3, "%02x", h->sha256[k]);
 		out->length = h->length;
 		out->role = roles[i];
 		return 0;
 	}
-	return brig_err_set(e, -ENOENT, "no trust data for tag \"%s\"", tag);
+	return brig_err_set(e, -ENOENT, "no trust data for %s \"%s\"",
+			    strncmp(tag, "sha256:", 7) ? "tag" : "digest", tag);
+}
+
+/* With keep_docs: the documents the tag's verification rests on. */
+static int keep_docs(const struct notary_update *u, struct notary_target *out, struct brig_err *e)
+{
+	const struct tuf_doc *d[NOTARY_DOCS] = { &u->rootdoc, &u->tg,
+						 !strcmp(out->role, "targets") ? NULL : &u->rel };
+	for (size_t i = 0; u->o->keep_docs && i < NOTARY_DOCS; i++) {
+		if (!d[i])
+			continue;
+		if (!(out->docs[i] = brig_memdupz(d[i]->raw, d[i]->len)))
+			return brig_err_oom(e);
+		out->doc_len[i] = d[i]->len;
+	}
+	return 0;
+}
+
+void notary_target_clear(struct notary_target *t)
+{
+	for (size_t i = 0; i < NOTARY_DOCS; i++) {
+		free(t->docs[i]);
+		t->docs[i] = NULL;
+	}
 }
 
 static void earliest(const struct notary_update *u, char buf[32])
@@ -230,7 +264,9 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 	if (r == 0)
 		r = notary_state_save(&u, e);
 	if (r == 0)
-		r = lookup(&u, tag, out, e);
+		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
+	if (r == 0)
+		r = keep_docs(&u, out, e);
 	if (r == 0) {
 		out->v = u.got;
 		earliest(&u, out->expires);
