@@ -35,7 +35,8 @@ int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const c
  * that is not the one listed is from another publish (mix-and-match). */
 static int listed(struct notary_update *u, const struct tuf_meta *holder, const char *holdname,
 		  const char *entry, const char *file, const char *type, struct tuf_doc *d,
-		  const struct tuf_keyset *ks, const struct tuf_role *role, struct brig_err *e)
+		  const struct tuf_keyset *ks, const struct tuf_role *role, bool *cached,
+		  struct brig_err *e)
 {
 	const struct tuf_hashes *h = tuf_meta_find(holder, entry);
 	if (!h)
@@ -45,7 +46,10 @@ static int listed(struct notary_update *u, const struct tuf_meta *holder, const 
 	if (h->length > cap)
 		return brig_err_set(e, -EFBIG, "%s: %s lists %llu bytes, beyond the limit of %zu",
 				    file, holdname, (unsigned long long)h->length, cap);
-	int r = notary_read(u, file, h->length, &raw, &len, e);
+	int r = notary_cache_get(u, file, h, &raw, &len, e);
+	*cached = r == 0;
+	if (r == 1)
+		r = notary_read(u, file, h->length, &raw, &len, e);
 	if (r == -EFBIG)
 		return brig_err_wrap(e, "%s: larger than the %llu bytes %s lists (endless data)",
 				     file, (unsigned long long)h->length, holdname);
@@ -89,7 +93,7 @@ static int timestamp(struct notary_update *u, struct brig_err *e)
 static int snapshot(struct notary_update *u, struct brig_err *e)
 {
 	int r = listed(u, &u->tsm, "timestamp.json", "snapshot", "snapshot.json", "Snapshot",
-		       &u->sn, &u->root.keys, &u->root.snapshot, e);
+		       &u->sn, &u->root.keys, &u->root.snapshot, &u->cached[0], e);
 	if (r == 0)
 		r = notary_fresh(u, &u->sn, "snapshot", u->seen.snapshot, e);
 	if (r == 0)
@@ -121,7 +125,7 @@ static int releases(struct notary_update *u, struct brig_err *e)
 	const char *file = "targets/releases.json";
 	int r;
 	r = listed(u, &u->snm, "snapshot.json", "targets/releases", file, "Targets", &u->rel,
-		   &u->tgt.dkeys, role, e);
+		   &u->tgt.dkeys, role, &u->cached[2], e);
 	for (char **k = role->keyids; r == 0 && *k; k++)
 		r = tuf_key_check_cert(tuf_keyset_find(&u->tgt.dkeys, *k), file, NULL, u->o->now,
 				       e);
@@ -137,7 +141,7 @@ static int releases(struct notary_update *u, struct brig_err *e)
 static int targets(struct notary_update *u, struct brig_err *e)
 {
 	int r = listed(u, &u->snm, "snapshot.json", "targets", "targets.json", "Targets", &u->tg,
-		       &u->root.keys, &u->root.targets, e);
+		       &u->root.keys, &u->root.targets, &u->cached[1], e);
 	if (r == 0)
 		r = notary_fresh(u, &u->tg, "targets", u->seen.targets, e);
 	if (r == 0)
@@ -235,6 +239,8 @@ static void update_clear(struct notary_update *u)
 {
 	if (u->lockfd >= 0)
 		close(u->lockfd);
+	if (u->statefd >= 0)
+		close(u->statefd);
 	free(u->trusted_raw);
 	tuf_doc_clear(&u->rootdoc);
 	tuf_root_clear(&u->root);
@@ -251,7 +257,7 @@ static void update_clear(struct notary_update *u)
 int notary_verify_tag(const struct notary_opts *o, const struct notary_source *src, const char *tag,
 		      struct notary_target *out, struct brig_err *e)
 {
-	struct notary_update u = { .o = o, .src = src, .lockfd = -1 };
+	struct notary_update u = { .o = o, .src = src, .lockfd = -1, .statefd = -1 };
 	int r = notary_state_load(&u, e);
 	if (r == 0)
 		r = notary_root_update(&u, e);

@@ -103,7 +103,8 @@ fail_with() {
 	cp "$M/1.root.json" "$M/root.json"
 	verify "$M" "$APP" v1
 	[ "$status" -ne 0 ] || false
-	[[ $stderr == *"1.root.json: 0 of the 1 required signatures by root keys verify: signature by key $kid, which is not a root key"* ]] || false
+	# root.json is version 1: trusted on first use as served (1.root.json is the same file)
+	[[ $stderr == *"root.json: 0 of the 1 required signatures by root keys verify: signature by key $kid, which is not a root key"* ]] || false
 	[ ! -e "$STATE/state.json" ] || false
 	[ ! -e "$STATE/root.json" ] || false
 }
@@ -140,7 +141,8 @@ fail_with() {
 	cp "$M/3.root.json" "$M/root.json"
 	verify "$M" "$APP" v1
 	[ "$status" -ne 0 ] || false
-	[[ $stderr == *'root rotation not signed by the previous root (v2): 3.root.json: 0 of the 1 required signatures by root keys verify'* ]] || false
+	# version 3 is the served root.json itself (3.root.json is the same file)
+	[[ $stderr == *'root rotation not signed by the previous root (v2): root.json: 0 of the 1 required signatures by root keys verify'* ]] || false
 }
 
 @test "trust notary: refuses mix-and-match (a genuine targets.json of another publish)" {
@@ -205,4 +207,29 @@ fail_with() {
 	[ "$status" -eq 0 ] || fail_with "$stderr"
 	run jq -r '"\(.versions.root) \(.versions.timestamp)"' "$STATE/state.json"
 	[ "$output" = "4 7" ] || false
+}
+
+@test "trust notary: trusted copies per GUN are kept and used only while the newer metadata lists their bytes" {
+	copy 03-delegation
+	verify "$M" "$APP" v3
+	[ "$status" -eq 0 ] || false
+	local f
+	for f in root.json state.json snapshot.json targets.json targets-releases.json; do
+		[ -s "$STATE/$f" ] || fail_with "no trusted copy $f"
+	done
+	cmp "$STATE/targets.json" "$M/targets.json"
+	# the server stops serving what the client has: the copies are used
+	rm "$M/snapshot.json" "$M/targets.json" "$M/targets-releases.json"
+	verify "$M" "$APP" v3
+	[ "$status" -eq 0 ] || fail_with "$stderr"
+	# a copy that is not the listed one is never used: fetched again, and
+	# absent there, the update fails
+	printf ' ' >>"$STATE/targets.json"
+	verify "$M" "$APP" v3
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'targets.json: no such metadata for '"$APP"* ]] || fail_with "$stderr"
+	cp "$FIX/03-delegation/targets.json" "$M/targets.json"
+	verify "$M" "$APP" v3
+	[ "$status" -eq 0 ] || fail_with "$stderr"
+	cmp "$STATE/targets.json" "$M/targets.json"
 }

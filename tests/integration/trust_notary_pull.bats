@@ -183,3 +183,17 @@ no_images() {
 	run diff -r "$d/before" "$state"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
+
+@test "notaryTrust rootCAs: the root's certificate must come from a CA the policy names" {
+	curl -fsS --cacert "$D/notary/ca.crt" "$NOTARY_URL/v2/$REG/np/app/_trust/tuf/root.json" >root.json
+	local id
+	id=$(jq -r '.signed.roles.root.keyids[0]' root.json)
+	jq -r --arg id "$id" '.signed.keys[$id].keyval.public' root.json | base64 -d >rootcert.pem
+	notary_policy ',"rootCAs":["'"$D/notary/ca.crt"'"]'
+	run --separate-stderr brig pull -q "$REG/np/app:v1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"is one the policy pins (rootCAs)"* ]] || { echo "$stderr"; false; }
+	notary_policy ',"rootCAs":["'"$PWD/rootcert.pem"'"]'
+	run --separate-stderr brig pull -q "$REG/np/app:v1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
