@@ -74,7 +74,7 @@ int eng_prov_notary_check(const struct eng_prov *pv, const char *digest, uint64_
 		return 0;
 	return brig_err_set(e, -EACCES,
 			    "%s: the registry served a manifest of %llu bytes (%s) where Notary "
-			    "signs %llu bytes (%s): refused",
+			    "signs %llu bytes (%s): refused (arbitrary installation)",
 			    what, (unsigned long long)len, digest,
 			    (unsigned long long)pv->notary_len, pv->notary_digest);
 }

@@ -25,8 +25,10 @@ int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const c
 				    "(rollback)",
 				    d->file, role, (long long)d->version, (long long)seen);
 	if (d->expires <= u->o->now)
-		return brig_err_set(e, -EKEYEXPIRED, "%s: the %s metadata expired at %s", d->file,
-				    role, d->expires_str);
+		return brig_err_set(
+			e, -EKEYEXPIRED, "%s: the %s metadata expired at %s%s", d->file, role,
+			d->expires_str,
+			!strcmp(role, "timestamp") ? " (freeze: stale metadata served again)" : "");
 	return 0;
 }
 
