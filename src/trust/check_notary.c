@@ -21,7 +21,6 @@
 
 #include <string.h>
 
-#define DOCS_MAX (TRUST_PAYLOAD_MAX - 4096)
 static const char *const doc_keys[NOTARY_DOCS] = { "root", "targets", "releases" };
 
 static struct notary_opts req_opts(const struct trust_req *q, const char *gun)
@@ -39,22 +38,21 @@ static int payload(const char *server, const char *gun, const char *tag,
 	_cleanup_json_ json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "server", server, "gun",
 					     gun, "tag", tag, "digest", digest, "length",
 					     (json_int_t)t->length, "role", t->role);
-	size_t total = 0;
-	for (size_t i = 0; j && i < NOTARY_DOCS; i++) {
-		total += t->doc_len[i];
+	for (size_t i = 0; j && i < NOTARY_DOCS; i++)
 		if (t->docs[i] &&
 		    json_object_set_new(j, doc_keys[i], json_stringn(t->docs[i], t->doc_len[i])) <
 			    0)
 			return brig_err_oom(e);
-	}
-	if (total > DOCS_MAX)
-		return brig_err_set(e, -EFBIG,
-				    "%s: the Notary metadata the tag rests on is %zu bytes, more "
-				    "than the %zu a stored record keeps",
-				    gun, total, (size_t)DOCS_MAX);
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (!text)
 		return brig_err_oom(e);
+	/* the record must stay readable at create/run (trust_sigs_parse) */
+	if (strlen(text) > TRUST_PAYLOAD_MAX)
+		return brig_err_set(
+			e, -EFBIG,
+			"%s: the Notary metadata the tag rests on makes a record of %zu "
+			"bytes, more than the %zu a stored record keeps",
+			gun, strlen(text), (size_t)TRUST_PAYLOAD_MAX);
 	_cleanup_free_ char *src = NULL;
 	if (asprintf(&src, "notary %s", server) < 0)
 		return brig_err_oom(e);
