@@ -60,6 +60,11 @@ struct eng_trust_opts {
 	const char *policy; /* --signature-policy FILE; NULL: the system's */
 	bool disabled; /* --disable-content-trust or BRIG_CONTENT_TRUST=0 */
 	bool allow_downgrade; /* pull: take a digest signed earlier than the last */
+	/* BRIG_CONTENT_TRUST=1: Docker's content trust, every tag through
+	 * Notary (notary_server: BRIG_CONTENT_TRUST_SERVER, or NULL: Docker's
+	 * choice per registry); docs/trust-notary.md */
+	bool notary;
+	const char *notary_server;
 };
 
 /* What `brig create` / `brig run` were asked for. */

@@ -22,6 +22,11 @@ struct eng_prov {
 	char *rollback_key; /* "IDENTITY\nTAG" when a tag was accepted by signature */
 	int64_t time; /* the newest accepted signature's time */
 	char digest[72];
+	/* notaryTrust (provenance_notary.c): the digest and length Notary
+	 * signs for the tag, which the pull fetches by, and the record */
+	char notary_digest[80];
+	uint64_t notary_len;
+	struct trust_sigs notary;
 };
 void eng_prov_clear(struct eng_prov *pv);
 
@@ -36,6 +41,18 @@ int eng_prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, struc
 int eng_prov_record(const char *root, const char *manifest, struct eng_prov *pv,
 		    struct brig_err *e);
 int eng_prov_commit(const char *root, struct eng_prov *pv, struct brig_err *e);
+
+/* provenance_notary.c, before the manifest is fetched: for each
+ * notaryTrust requirement of the scope that applies to p->name, the TUF
+ * update and the tag's signed digest into pv (nothing when none applies).
+ * A failure is the refusal (-EACCES, or the update's error). */
+/* The reference the policy judges for p (its tag, or its digest), and
+ * its text (malloc'ed). */
+int eng_prov_judged_ref(const struct pull *p, struct img_ref *ref, char **text, struct brig_err *e);
+int eng_prov_notary(struct pull *p, struct eng_prov *pv, struct brig_err *e);
+/* After: the manifest fetched by that digest must be the one signed. */
+int eng_prov_notary_check(const struct eng_prov *pv, const char *digest, uint64_t len,
+			  const char *what, struct brig_err *e);
 
 /* provenance_store.c: ROOT/trust/images/HEX.json */
 int eng_prov_record_write(const char *root, const char *digest, json_t *rec, struct brig_err *e);

@@ -20,6 +20,7 @@ void eng_prov_clear(struct eng_prov *pv)
 {
 	json_decref(pv->record);
 	free(pv->rollback_key);
+	trust_sigs_clear(&pv->notary);
 	*pv = (struct eng_prov){ 0 };
 }
 
@@ -62,12 +63,14 @@ const struct eng_trust_opts *eng_prov_effective(const struct eng_trust_opts *o, 
 int eng_prov_policy(const struct eng_trust_opts *o, struct trust_policy **out, struct brig_err *e)
 {
 	int r = trust_policy_load(o ? o->policy : NULL, out, e);
+	if (r == 0 && o && o->notary)
+		r = trust_policy_notary_env(*out, o->notary_server, e);
 	return r < 0 ? brig_err_wrap(e, "content trust") : 0;
 }
 
 /* The reference the policy judges: the image's name with its tag, or
  * with its digest when it was named by one. */
-static int judged_ref(const struct pull *p, struct img_ref *ref, char **text, struct brig_err *e)
+int eng_prov_judged_ref(const struct pull *p, struct img_ref *ref, char **text, struct brig_err *e)
 {
 	*ref = p->name;
 	if (ref->tag && ref->digest[0])
@@ -178,7 +181,7 @@ static int prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, st
 {
 	struct img_ref ref;
 	_cleanup_free_ char *text = NULL, *notes = NULL;
-	int r = judged_ref(p, &ref, &text, e);
+	int r = eng_prov_judged_ref(p, &ref, &text, e);
 	if (r < 0)
 		return r;
 	if (p->o->trust && p->o->trust->disabled)
@@ -193,6 +196,10 @@ static int prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, st
 	bool pinned = pol->accept_pinned_digests && ref.digest[0] && !m.scope;
 	if (!pinned && trust_reqs_need_sigs(m.reqs))
 		r = trust_sigs_fetch(p->c, p->ref.path, &ref, digest, m.reqs, &sigs, &notes, e);
+	for (size_t i = 0; r == 0 && i < pv->notary.n; i++) /* notaryTrust's, already read */
+		r = trust_sigs_add(&sigs, pv->notary.v[i].format, pv->notary.v[i].source,
+				   pv->notary.v[i].payload, pv->notary.v[i].payload_len,
+				   pv->notary.v[i].signature, e);
 	if (r == 0)
 		r = trust_check_decide(pol, &ref, digest, &sigs, (int64_t)time(NULL), &c, e);
 	if (r == 0 && c.d.verdict != TRUST_ACCEPT)

@@ -277,8 +277,14 @@ static int run_pull(struct pull *p, struct eng_pull_result *out, struct brig_err
 {
 	struct reg_manifest top = { 0 }, plat = { 0 };
 	struct eng_prov pv = { 0 }; /* content trust: decided before the store is touched */
-	const char *want = p->ref.digest[0] ? p->ref.digest : p->ref.tag;
-	int r = reg_manifest_get(p->c, p->ref.path, want, &top, e);
+	int r = eng_prov_notary(p, &pv, e); /* notaryTrust: the tag's signed digest */
+	const char *want = pv.notary_digest[0] ? pv.notary_digest
+		: p->ref.digest[0]             ? p->ref.digest
+					       : p->ref.tag;
+	if (r == 0)
+		r = reg_manifest_get(p->c, p->ref.path, want, &top, e);
+	if (r == 0)
+		r = eng_prov_notary_check(&pv, top.digest, top.len, want, e);
 	if (r == 0)
 		r = resolve(p, &top, &plat, e);
 	if (r == 0)

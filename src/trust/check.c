@@ -14,6 +14,7 @@ static const struct trust_sig_verifier verifiers[] = {
 	{ TRUST_REQ_SIGSTORE, TRUST_FMT_SIMPLESIG, trust_check_simplesig },
 	{ TRUST_REQ_SIGNED_BY, TRUST_FMT_GPG, trust_check_gpg },
 	{ TRUST_REQ_SIGSTORE, TRUST_FMT_BUNDLE, trust_check_bundle },
+	{ TRUST_REQ_NOTARY, TRUST_FMT_NOTARY, trust_check_notary },
 };
 
 void trust_sigs_clear(struct trust_sigs *s)
@@ -209,10 +210,11 @@ static int dispatch(const struct trust_req *q, const struct img_ref *ref, void *
 	if (ok)
 		return 1;
 	if (!any)
-		(void)brig_snprintf(why, why_len,
-				    "signature check not available: no %s verifier in this brig",
-				    q->kind == TRUST_REQ_SIGNED_BY ? "GPG (signedBy)"
-								   : "sigstore (sigstoreSigned)");
+		(void)brig_snprintf(
+			why, why_len, "signature check not available: no %s verifier in this brig",
+			q->kind == TRUST_REQ_SIGNED_BY        ? "GPG (signedBy)"
+				: q->kind == TRUST_REQ_NOTARY ? "Notary (notaryTrust)"
+							      : "sigstore (sigstoreSigned)");
 	else if (!judged)
 		(void)brig_snprintf(why, why_len, "no signature found");
 	else if (!ref)
@@ -234,7 +236,9 @@ int trust_check_decide(const struct trust_policy *p, const struct img_ref *ref, 
 	if (r < 0)
 		return r;
 	out->max_age = now ? trust_policy_max_age(p, &out->d.match) : 0;
-	struct trust_verifiers v = { .signed_by = dispatch, .sigstore = dispatch, .ctx = out };
+	struct trust_verifiers v = {
+		.signed_by = dispatch, .sigstore = dispatch, .notary = dispatch, .ctx = out
+	};
 	return trust_policy_decide(p, "docker", ref, &v, &out->d, e);
 }
 
@@ -266,6 +270,7 @@ int trust_check_decide_path(const struct trust_policy *p, const char *transport,
 	struct path_ctx pc = { .c = out, .ref = ref };
 	struct trust_verifiers v = { .signed_by = dispatch_path,
 				     .sigstore = dispatch_path,
+				     .notary = dispatch_path,
 				     .ctx = &pc };
 	return trust_policy_decide_path(p, transport, path, &v, &out->d, e);
 }

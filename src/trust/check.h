@@ -34,6 +34,9 @@
 #define TRUST_FMT_GPG "gpg-simplesig"
 /* sigstore bundle (OCI referrer): the bundle's JSON as payload, signature "". */
 #define TRUST_FMT_BUNDLE "sigstore-bundle"
+/* Notary v1 (notaryTrust, check_notary.c): the documents a tag's TUF
+ * verification rests on, as JSON in payload; signature "". */
+#define TRUST_FMT_NOTARY "notary-tuf"
 
 struct trust_sig {
 	char *format; /* TRUST_FMT_* */
@@ -90,6 +93,19 @@ int trust_check_gpg(const struct trust_req *req, const struct img_ref *ref, cons
 int trust_check_bundle(const struct trust_req *req, const struct img_ref *ref, const char *digest,
 		       const struct trust_sig *sig, struct trust_sig_result *res,
 		       struct brig_err *e);
+
+/* check_notary.c: notaryTrust over a notary-tuf record. */
+int trust_check_notary(const struct trust_req *req, const struct img_ref *ref, const char *digest,
+		       const struct trust_sig *sig, struct trust_sig_result *res,
+		       struct brig_err *e);
+/* check_notary.c, at pull before the manifest is fetched: the TUF update
+ * for ref's GUN from q's server (CA from certs_dir/HOST:PORT/ca.crt;
+ * NULL: the default certs.d), state under root/trust/notary, and ref's tag
+ * (or digest) looked up: the signed manifest digest ("sha256:HEX") and
+ * length, and the record (TRUST_FMT_NOTARY) added to sigs. */
+int trust_notary_resolve(const struct trust_req *q, const struct img_ref *ref, const char *root,
+			 const char *certs_dir, struct trust_sigs *sigs, char digest[80],
+			 uint64_t *length, struct brig_err *e);
 
 /* ---- fetching (check_fetch.c) ---------------------------------------------- */
 

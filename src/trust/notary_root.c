@@ -38,29 +38,30 @@ static int load_root(const struct notary_update *u, const char *file, char *raw,
 }
 
 /* The first trusted root: the state's, the pinned one, or the oldest the
- * source has (trust on first use). */
-static int first_root(struct notary_update *u, struct tuf_doc *d, struct tuf_root *r,
-		      struct brig_err *e)
+ * source has (trust on first use): the served root.json (cur) itself when
+ * it is version 1, else 1.root.json (else cur). */
+static int first_root(struct notary_update *u, const struct tuf_doc *cur, struct tuf_doc *d,
+		      struct tuf_root *r, struct brig_err *e)
 {
 	char *raw = NULL;
 	size_t len = 0;
-	int rc;
+	int rc = 1;
 	const char *file = "root.json";
 	if (u->trusted_raw) {
-		raw = brig_memdupz(u->trusted_raw, u->trusted_len);
-		len = u->trusted_len;
 		file = "trusted root.json";
+		raw = brig_memdupz(u->trusted_raw, len = u->trusted_len);
 		rc = raw ? 0 : brig_err_oom(e);
 	} else if (u->o->pinned_root) {
 		file = u->o->pinned_root;
 		rc = brig_read_file(AT_FDCWD, file, TUF_MAX_ROOT, &raw, &len, e);
-	} else {
+	} else if (cur->version > 1) {
 		file = "1.root.json";
 		rc = u->src->get(u->src->ctx, file, TUF_MAX_ROOT, &raw, &len, e);
-		if (rc == 1) {
-			file = "root.json";
-			rc = notary_read(u, file, TUF_MAX_ROOT, &raw, &len, e);
-		}
+	}
+	if (rc == 1) {
+		file = "root.json";
+		raw = brig_memdupz(cur->raw, len = cur->len);
+		rc = raw ? 0 : brig_err_oom(e);
 	}
 	if (rc < 0)
 		return rc;
@@ -129,9 +130,10 @@ static int step(struct notary_update *u, const char *file, char *raw, size_t len
 	return rc;
 }
 
-static int walk_chain(struct notary_update *u, struct brig_err *e)
+/* N.root.json for N = trusted+1, ... below last, until one is missing. */
+static int walk_chain(struct notary_update *u, int64_t last, struct brig_err *e)
 {
-	for (;;) {
+	while (u->rootdoc.version + 1 < last) {
 		char file[64], *raw = NULL;
 		size_t len = 0;
 		snprintf(file, sizeof(file), "%lld.root.json", (long long)u->rootdoc.version + 1);
@@ -143,26 +145,16 @@ static int walk_chain(struct notary_update *u, struct brig_err *e)
 		if (rc < 0)
 			return rc;
 	}
+	return 0;
 }
 
-/* The source's root.json: the chain's last root, or one step past it. */
-static int current_root(struct notary_update *u, struct brig_err *e)
+/* The source's root.json (cur): the trusted root itself, or a newer one
+ * reached version by version. */
+static int current_root(struct notary_update *u, const struct tuf_doc *cur, struct brig_err *e)
 {
-	char *raw = NULL;
-	size_t len = 0;
-	int rc = notary_read(u, "root.json", TUF_MAX_ROOT, &raw, &len, e);
-	if (rc < 0)
-		return rc;
-	if (len == u->rootdoc.len && !memcmp(raw, u->rootdoc.raw, len)) {
-		free(raw);
+	if (cur->len == u->rootdoc.len && !memcmp(cur->raw, u->rootdoc.raw, cur->len))
 		return 0;
-	}
-	struct tuf_doc d = { 0 };
-	rc = tuf_doc_load(&d, "root.json", raw, len, "Root", e);
-	int64_t v = d.version;
-	tuf_doc_clear(&d);
-	if (rc < 0)
-		return rc;
+	int64_t v = cur->version;
 	if (v < u->rootdoc.version)
 		return brig_err_set(e, -EKEYREJECTED,
 				    "root.json: version %lld is older than the trusted root's %lld "
@@ -173,25 +165,46 @@ static int current_root(struct notary_update *u, struct brig_err *e)
 				    "root.json: version %lld differs from the trusted root of that "
 				    "version",
 				    (long long)v);
-	rc = notary_read(u, "root.json", TUF_MAX_ROOT, &raw, &len, e);
-	return rc < 0 ? rc : step(u, "root.json", raw, len, e);
+	int rc = walk_chain(u, v, e);
+	char *raw = rc == 0 ? brig_memdupz(cur->raw, cur->len) : NULL;
+	if (rc == 0 && !raw)
+		rc = brig_err_oom(e);
+	return rc < 0 ? rc : step(u, "root.json", raw, cur->len, e);
+}
+
+/* The served root.json, parsed only as far as its version. */
+static int served_root(struct notary_update *u, struct tuf_doc *cur, struct brig_err *e)
+{
+	char *raw = NULL;
+	size_t len = 0;
+	int rc = notary_read(u, "root.json", TUF_MAX_ROOT, &raw, &len, e);
+	return rc < 0 ? rc : tuf_doc_load(cur, "root.json", raw, len, "Root", e);
 }
 
 int notary_root_update(struct notary_update *u, struct brig_err *e)
 {
-	struct tuf_doc d = { 0 };
+	struct tuf_doc d = { 0 }, cur = { 0 };
 	struct tuf_root r = { 0 };
-	int rc = first_root(u, &d, &r, e);
+	int rc = served_root(u, &cur, e);
+	if (rc == 0)
+		rc = first_root(u, &cur, &d, &r, e);
 	if (rc == 0)
 		keep(u, &d, &r);
 	tuf_doc_clear(&d);
 	tuf_root_clear(&r);
 	if (rc == 0)
-		rc = walk_chain(u, e);
-	if (rc == 0)
-		rc = current_root(u, e);
+		rc = current_root(u, &cur, e);
+	tuf_doc_clear(&cur);
+	if (rc == -EKEYREJECTED && u->trusted_raw)
+		brig_err_wrap(e,
+			      "REFUSED: the root served for %s is not a valid rotation of the root "
+			      "trusted since its first use (%s/root.json, version %lld); if the "
+			      "repository was re-created on purpose, remove that directory",
+			      u->o->gun, u->o->state_dir, (long long)u->rootdoc.version);
 	if (rc == 0)
 		rc = root_certs(u, &u->rootdoc, &u->root, true, e);
+	if (rc == 0)
+		rc = notary_root_pinned(u->o, &u->rootdoc, &u->root, e);
 	if (rc == 0)
 		rc = notary_fresh(u, &u->rootdoc, "root", u->seen.root, e);
 	if (rc == 0)

@@ -25,8 +25,10 @@ int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const c
 				    "(rollback)",
 				    d->file, role, (long long)d->version, (long long)seen);
 	if (d->expires <= u->o->now)
-		return brig_err_set(e, -EKEYEXPIRED, "%s: the %s metadata expired at %s", d->file,
-				    role, d->expires_str);
+		return brig_err_set(
+			e, -EKEYEXPIRED, "%s: the %s metadata expired at %s%s", d->file, role,
+			d->expires_str,
+			!strcmp(role, "timestamp") ? " (freeze: stale metadata served again)" : "");
 	return 0;
 }
 
@@ -35,7 +37,8 @@ int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const c
  * that is not the one listed is from another publish (mix-and-match). */
 static int listed(struct notary_update *u, const struct tuf_meta *holder, const char *holdname,
 		  const char *entry, const char *file, const char *type, struct tuf_doc *d,
-		  const struct tuf_keyset *ks, const struct tuf_role *role, struct brig_err *e)
+		  const struct tuf_keyset *ks, const struct tuf_role *role, bool *cached,
+		  struct brig_err *e)
 {
 	const struct tuf_hashes *h = tuf_meta_find(holder, entry);
 	if (!h)
@@ -45,7 +48,10 @@ static int listed(struct notary_update *u, const struct tuf_meta *holder, const 
 	if (h->length > cap)
 		return brig_err_set(e, -EFBIG, "%s: %s lists %llu bytes, beyond the limit of %zu",
 				    file, holdname, (unsigned long long)h->length, cap);
-	int r = notary_read(u, file, h->length, &raw, &len, e);
+	int r = notary_cache_get(u, file, h, &raw, &len, e);
+	*cached = r == 0;
+	if (r == 1)
+		r = notary_read(u, file, h->length, &raw, &len, e);
 	if (r == -EFBIG)
 		return brig_err_wrap(e, "%s: larger than the %llu bytes %s lists (endless data)",
 				     file, (unsigned long long)h->length, holdname);
@@ -89,7 +95,7 @@ static int timestamp(struct notary_update *u, struct brig_err *e)
 static int snapshot(struct notary_update *u, struct brig_err *e)
 {
 	int r = listed(u, &u->tsm, "timestamp.json", "snapshot", "snapshot.json", "Snapshot",
-		       &u->sn, &u->root.keys, &u->root.snapshot, e);
+		       &u->sn, &u->root.keys, &u->root.snapshot, &u->cached[0], e);
 	if (r == 0)
 		r = notary_fresh(u, &u->sn, "snapshot", u->seen.snapshot, e);
 	if (r == 0)
@@ -121,7 +127,7 @@ static int releases(struct notary_update *u, struct brig_err *e)
 	const char *file = "targets/releases.json";
 	int r;
 	r = listed(u, &u->snm, "snapshot.json", "targets/releases", file, "Targets", &u->rel,
-		   &u->tgt.dkeys, role, e);
+		   &u->tgt.dkeys, role, &u->cached[2], e);
 	for (char **k = role->keyids; r == 0 && *k; k++)
 		r = tuf_key_check_cert(tuf_keyset_find(&u->tgt.dkeys, *k), file, NULL, u->o->now,
 				       e);
@@ -137,7 +143,7 @@ static int releases(struct notary_update *u, struct brig_err *e)
 static int targets(struct notary_update *u, struct brig_err *e)
 {
 	int r = listed(u, &u->snm, "snapshot.json", "targets", "targets.json", "Targets", &u->tg,
-		       &u->root.keys, &u->root.targets, e);
+		       &u->root.keys, &u->root.targets, &u->cached[1], e);
 	if (r == 0)
 		r = notary_fresh(u, &u->tg, "targets", u->seen.targets, e);
 	if (r == 0)
@@ -155,36 +161,70 @@ static int within_paths(const struct tuf_role *role, const char *name)
 	return 0;
 }
 
-/* Docker's lookup: targets/releases first, then targets. */
-static int lookup(const struct notary_update *u, const char *tag, struct notary_target *out,
-		  struct brig_err *e)
+static bool target_is(const struct tuf_hashes *h, const char *tag)
 {
-	const struct tuf_targets *sets[] = { u->has_rel ? &u->relt : NULL, &u->tgt };
+	if (strncmp(tag, "sha256:", 7))
+		return !strcmp(h->name, tag);
+	char hex[BRIG_SHA256_HEX];
+	for (size_t k = 0; h->has256 && k < 32; k++)
+		snprintf(hex + 2 * k, 3, "%02x", h->sha256[k]);
+	return h->has256 && !strcmp(hex, tag + 7);
+}
+
+/* Docker's lookup: targets/releases first, then targets. */
+int notary_lookup(const struct tuf_targets *tgt, const struct tuf_targets *rel, const char *tag,
+		  struct notary_target *out, struct brig_err *e)
+{
+	const struct tuf_targets *sets[] = { rel, tgt };
 	const char *roles[] = { "targets/releases", "targets" };
 	for (size_t i = 0; i < 2; i++) {
 		if (!sets[i])
 			continue;
 		const struct tuf_hashes *h = NULL;
-		for (size_t j = 0; j < sets[i]->nt; j++)
-			if (!strcmp(sets[i]->t[j].name, tag))
+		for (size_t j = 0; j < sets[i]->nt && !h; j++)
+			if (target_is(&sets[i]->t[j], tag))
 				h = &sets[i]->t[j];
 		if (!h)
 			continue;
-		if (i == 0 && !within_paths(releases_role(&u->tgt), tag))
+		if (i == 0 && !within_paths(releases_role(tgt), h->name))
 			return brig_err_set(e, -EKEYREJECTED,
 					    "targets/releases.json: signs \"%s\", outside the "
-					    "paths targets delegates to it",
-					    tag);
+					    "paths targets delegates to it (extraneous dependency)",
+					    h->name);
 		if (!h->has256)
 			return brig_err_set(e, -EBADMSG, "%s: target \"%s\" has no sha256",
-					    roles[i], tag);
+					    roles[i], h->name);
 		for (size_t k = 0; k < 32; k++)
 			snprintf(out->digest + 2 * k, 3, "%02x", h->sha256[k]);
 		out->length = h->length;
 		out->role = roles[i];
 		return 0;
 	}
-	return brig_err_set(e, -ENOENT, "no trust data for tag \"%s\"", tag);
+	return brig_err_set(e, -ENOENT, "no trust data for %s \"%s\"",
+			    strncmp(tag, "sha256:", 7) ? "tag" : "digest", tag);
+}
+
+/* With keep_docs: the documents the tag's verification rests on. */
+static int keep_docs(const struct notary_update *u, struct notary_target *out, struct brig_err *e)
+{
+	const struct tuf_doc *d[NOTARY_DOCS] = { &u->rootdoc, &u->tg,
+						 !strcmp(out->role, "targets") ? NULL : &u->rel };
+	for (size_t i = 0; u->o->keep_docs && i < NOTARY_DOCS; i++) {
+		if (!d[i])
+			continue;
+		if (!(out->docs[i] = brig_memdupz(d[i]->raw, d[i]->len)))
+			return brig_err_oom(e);
+		out->doc_len[i] = d[i]->len;
+	}
+	return 0;
+}
+
+void notary_target_clear(struct notary_target *t)
+{
+	for (size_t i = 0; i < NOTARY_DOCS; i++) {
+		free(t->docs[i]);
+		t->docs[i] = NULL;
+	}
 }
 
 static void earliest(const struct notary_update *u, char buf[32])
@@ -201,6 +241,8 @@ static void update_clear(struct notary_update *u)
 {
 	if (u->lockfd >= 0)
 		close(u->lockfd);
+	if (u->statefd >= 0)
+		close(u->statefd);
 	free(u->trusted_raw);
 	tuf_doc_clear(&u->rootdoc);
 	tuf_root_clear(&u->root);
@@ -217,7 +259,9 @@ static void update_clear(struct notary_update *u)
 int notary_verify_tag(const struct notary_opts *o, const struct notary_source *src, const char *tag,
 		      struct notary_target *out, struct brig_err *e)
 {
-	struct notary_update u = { .o = o, .src = src, .lockfd = -1 };
+	struct notary_update u = { .o = o, .src = src, .lockfd = -1, .statefd = -1 };
+	if (src->prefetch) /* fetched with the root, verified after it */
+		src->prefetch(src->ctx, "timestamp.json", TUF_MAX_TIMESTAMP);
 	int r = notary_state_load(&u, e);
 	if (r == 0)
 		r = notary_root_update(&u, e);
@@ -230,7 +274,9 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 	if (r == 0)
 		r = notary_state_save(&u, e);
 	if (r == 0)
-		r = lookup(&u, tag, out, e);
+		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
+	if (r == 0)
+		r = keep_docs(&u, out, e);
 	if (r == 0) {
 		out->v = u.got;
 		earliest(&u, out->expires);

@@ -9,6 +9,19 @@
 int trust_reqs_parse(const json_t *arr, const struct bj_loc *at, struct trust_reqs *out,
 		     struct brig_err *e);
 void trust_reqs_clear(struct trust_reqs *r);
+/* The same in a policy.d file: brig's own notaryTrust allowed too. */
+int trust_reqs_parse_brig(const json_t *arr, const struct bj_loc *at, struct trust_reqs *out,
+			  struct brig_err *e);
+/* policy_notary.c: notaryTrust's members (server, rootKeys|rootCAs). */
+int trust_notary_req_parse(const json_t *o, const struct bj_loc *at, struct trust_req *q,
+			   struct brig_err *e);
+/* policy_notary.c: a policy.d file's "transports": {"docker": {SCOPE:
+ * [requirements]}}, each list added to the policy's scope (made when
+ * missing). */
+int trust_brig_transports(const json_t *root, const struct bj_loc *at, struct trust_policy *p,
+			  struct brig_err *e);
+/* A docker scope (policy.c). */
+int trust_docker_scope_check(const char *s, const struct bj_loc *at, struct brig_err *e);
 /* The signedIdentity member of req (absent: matchRepoDigestOrExact). */
 int trust_identity_parse(const json_t *req, const struct bj_loc *at, struct trust_identity *out,
 			 struct brig_err *e);

@@ -25,6 +25,8 @@ const char *trust_req_kind_name(enum trust_req_kind k)
 		return "signedBy";
 	case TRUST_REQ_SIGSTORE:
 		return "sigstoreSigned";
+	case TRUST_REQ_NOTARY:
+		return "notaryTrust";
 	}
 	return "?";
 }
@@ -45,7 +47,7 @@ static void scope_loc(struct bj_loc *out, const struct bj_loc *tr, const char *s
 		memcpy(out->path + sizeof(out->path) - 4, "...", 4);
 }
 
-static int docker_scope_check(const char *s, const struct bj_loc *at, struct brig_err *e)
+int trust_docker_scope_check(const char *s, const struct bj_loc *at, struct brig_err *e)
 {
 	if (strncmp(s, "*.", 2) == 0) {
 		if (!trust_hostname_valid(s + 2))
@@ -85,7 +87,7 @@ static int scope_check(const char *t, const char *s, const struct bj_loc *at, st
 	if (!*s)
 		return 0;
 	if (strcmp(t, "docker") == 0)
-		return docker_scope_check(s, at, e);
+		return trust_docker_scope_check(s, at, e);
 	if (strcmp(t, "oci") == 0 || strcmp(t, "oci-archive") == 0 || strcmp(t, "dir") == 0)
 		return path_scope_check(s, at, e);
 	if (strcmp(t, "docker-archive") == 0 || strcmp(t, "docker-daemon") == 0)
@@ -244,6 +246,7 @@ void trust_policy_free(struct trust_policy *p)
 	if (!p)
 		return;
 	trust_reqs_clear(&p->dflt);
+	trust_reqs_clear(&p->notary_dflt);
 	for (size_t i = 0; i < p->n_transports; i++) {
 		struct trust_transport *t = &p->transports[i];
 		for (size_t j = 0; j < t->n; j++) {

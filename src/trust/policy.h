@@ -59,6 +59,7 @@ enum trust_req_kind {
 	TRUST_REQ_REJECT, /* reject */
 	TRUST_REQ_SIGNED_BY, /* signedBy (keyType GPGKeys) */
 	TRUST_REQ_SIGSTORE, /* sigstoreSigned */
+	TRUST_REQ_NOTARY, /* notaryTrust (brig's, policy.d only; docs/trust-notary.md) */
 };
 
 /* One requirement.  Keys: key_paths (keyPath or keyPaths) or key_datas
@@ -75,6 +76,11 @@ struct trust_req {
 	struct trust_blob *rekor_datas;
 	size_t n_rekor_datas;
 	struct trust_identity identity;
+	/* notaryTrust: server (NULL: Docker's choice for the registry),
+	 * rootKeys (key IDs) or rootCAs (PEM files), or neither (trust on
+	 * first use) */
+	char *notary_server;
+	char **notary_root_keys, **notary_root_cas;
 };
 
 struct trust_reqs {
@@ -111,6 +117,9 @@ struct trust_policy {
 	} * max_ages;
 	size_t n_max_ages;
 	struct trust_reqs dflt;
+	/* BRIG_CONTENT_TRUST=1 (trust_policy_notary_env): the requirements of
+	 * a tag no docker scope names, instead of dflt. */
+	struct trust_reqs notary_dflt;
 	struct trust_transport *transports;
 	size_t n_transports;
 };
@@ -156,6 +165,12 @@ int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct bri
 	"\"oci-archive\":{\"\":[{\"type\":\"insecureAcceptAnything\"}]}}}"
 
 const char *trust_req_kind_name(enum trust_req_kind k);
+
+/* Docker's BRIG_CONTENT_TRUST=1 (docs/trust-notary.md): every scope of
+ * transports.docker also needs {"type":"notaryTrust","server":server}
+ * (server NULL: Docker's choice per registry), and a tag that no docker
+ * scope names needs only that, instead of the policy's default. */
+int trust_policy_notary_env(struct trust_policy *p, const char *server, struct brig_err *e);
 const char *trust_ident_kind_name(enum trust_ident_kind k);
 
 /* ---- which scope applies ------------------------------------------------ */
@@ -217,6 +232,7 @@ typedef int (*trust_verify_fn)(const struct trust_req *req,
 struct trust_verifiers {
 	trust_verify_fn signed_by; /* GPG simple signing; NULL: not linked */
 	trust_verify_fn sigstore; /* sigstoreSigned; NULL: not linked */
+	trust_verify_fn notary; /* notaryTrust; NULL: not linked */
 	void *ctx;
 };
 

@@ -14,6 +14,9 @@
  *                        of transports.docker, "" its default, "default"
  *                        the policy's); a later file's entry for a scope
  *                        replaces an earlier one's
+ *   transports           {"docker": {SCOPE: [requirements]}}: added to
+ *                        the policy's SCOPE (made when missing); brig's
+ *                        notaryTrust may be among them (policy_notary.c)
  */
 #include "trust/policy-internal.h"
 
@@ -67,7 +70,8 @@ static int max_ages(json_t *root, const struct bj_loc *at, struct trust_policy *
 static int settings_file(int dfd, const char *dir, const char *name, struct trust_policy *p,
 			 struct brig_err *e)
 {
-	static const char *const keys[] = { "acceptPinnedDigests", "maxSignatureAge", NULL };
+	static const char *const keys[] = { "acceptPinnedDigests", "maxSignatureAge", "transports",
+					    NULL };
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return brig_err_oom(e);
@@ -87,7 +91,9 @@ static int settings_file(int dfd, const char *dir, const char *name, struct trus
 	if ((r = bj_only_keys(root, &at, keys, e)) < 0)
 		return r;
 	r = bj_get_bool(root, &at, "acceptPinnedDigests", false, &p->accept_pinned_digests, e);
-	return r < 0 ? r : max_ages(root, &at, p, e);
+	if (r >= 0)
+		r = max_ages(root, &at, p, e);
+	return r < 0 ? r : trust_brig_transports(root, &at, p, e);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)

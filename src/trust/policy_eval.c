@@ -78,11 +78,14 @@ int trust_policy_lookup(const struct trust_policy *p, const char *transport,
 		return brig_err_set(e, -EINVAL,
 				    "a reference with both a tag and a digest is not supported "
 				    "(as in containers/image): give one");
+	bool docker = strcmp(transport, "docker") == 0;
+	if (docker && ref->tag && p->notary_dflt.n) /* BRIG_CONTENT_TRUST=1 */
+		out->reqs = &p->notary_dflt;
 	const struct trust_transport *t = find_transport(p, transport);
 	if (!t)
 		return 0;
 	const struct trust_scope *s = NULL;
-	if (strcmp(transport, "docker") == 0) {
+	if (docker) {
 		int err = 0;
 		s = docker_scope(t, ref, e, &err);
 		if (err < 0)
@@ -115,12 +118,14 @@ static int check_signed(const struct trust_req *q, const struct img_ref *ref,
 {
 	trust_verify_fn fn = !v                  ? NULL
 		: q->kind == TRUST_REQ_SIGNED_BY ? v->signed_by
+		: q->kind == TRUST_REQ_NOTARY    ? v->notary
 						 : v->sigstore;
 	if (!fn) {
-		(void)brig_snprintf(why, why_len,
-				    "signature check not available: no %s verifier in this brig",
-				    q->kind == TRUST_REQ_SIGNED_BY ? "GPG (signedBy)"
-								   : "sigstore (sigstoreSigned)");
+		(void)brig_snprintf(
+			why, why_len, "signature check not available: no %s verifier in this brig",
+			q->kind == TRUST_REQ_SIGNED_BY        ? "GPG (signedBy)"
+				: q->kind == TRUST_REQ_NOTARY ? "Notary (notaryTrust)"
+							      : "sigstore (sigstoreSigned)");
 		return 0;
 	}
 	return fn(q, ref, v->ctx, why, why_len, e);

@@ -250,7 +250,7 @@ static int sigstore_parse(const json_t *o, const struct bj_loc *at, struct trust
 	return trust_identity_parse(o, at, &q->identity, e);
 }
 
-static int req_parse(const json_t *o, const struct bj_loc *at, struct trust_req *q,
+static int req_parse(const json_t *o, const struct bj_loc *at, struct trust_req *q, bool brig,
 		     struct brig_err *e)
 {
 	static const char *const only_type[] = { "type", NULL };
@@ -270,6 +270,10 @@ static int req_parse(const json_t *o, const struct bj_loc *at, struct trust_req 
 		q->kind = TRUST_REQ_SIGSTORE;
 		return sigstore_parse(o, at, q, e);
 	}
+	if (brig && strcmp(type, "notaryTrust") == 0) {
+		q->kind = TRUST_REQ_NOTARY;
+		return trust_notary_req_parse(o, at, q, e);
+	}
 	struct bj_loc sub;
 	bj_key(&sub, at, "type");
 	if (strcmp(type, "signedBaseLayer") == 0)
@@ -277,8 +281,8 @@ static int req_parse(const json_t *o, const struct bj_loc *at, struct trust_req 
 	return bj_fail(e, &sub, "unknown requirement type \"%.64s\"", type);
 }
 
-int trust_reqs_parse(const json_t *arr, const struct bj_loc *at, struct trust_reqs *out,
-		     struct brig_err *e)
+static int reqs_parse(const json_t *arr, const struct bj_loc *at, struct trust_reqs *out, bool brig,
+		      struct brig_err *e)
 {
 	*out = (struct trust_reqs){ 0 };
 	int r = bj_expect(arr, at, JSON_ARRAY, e);
@@ -295,10 +299,22 @@ int trust_reqs_parse(const json_t *arr, const struct bj_loc *at, struct trust_re
 		struct bj_loc el;
 		bj_idx(&el, at, i);
 		out->n++;
-		if ((r = req_parse(json_array_get(arr, i), &el, &out->v[i], e)) < 0)
+		if ((r = req_parse(json_array_get(arr, i), &el, &out->v[i], brig, e)) < 0)
 			return r;
 	}
 	return 0;
+}
+
+int trust_reqs_parse(const json_t *arr, const struct bj_loc *at, struct trust_reqs *out,
+		     struct brig_err *e)
+{
+	return reqs_parse(arr, at, out, false, e);
+}
+
+int trust_reqs_parse_brig(const json_t *arr, const struct bj_loc *at, struct trust_reqs *out,
+			  struct brig_err *e)
+{
+	return reqs_parse(arr, at, out, true, e);
 }
 
 void trust_reqs_clear(struct trust_reqs *rs)
@@ -317,6 +333,9 @@ void trust_reqs_clear(struct trust_reqs *rs)
 			free(q->fulcio);
 		}
 		trust_identity_clear(&q->identity);
+		free(q->notary_server);
+		brig_strv_free(q->notary_root_keys);
+		brig_strv_free(q->notary_root_cas);
 	}
 	free(rs->v);
 	*rs = (struct trust_reqs){ 0 };

@@ -144,8 +144,11 @@ int tuf_check_sigs(const struct tuf_doc *doc, const struct tuf_keyset *ks,
 	}
 	if (role->threshold < 1 || t.good < (size_t)role->threshold)
 		return brig_err_set(e, -EKEYREJECTED,
-				    "%s: %zu of the %lld required signatures by %s keys verify%s%s",
+				    "%s: %zu of the %lld required signatures by %s keys verify%s%s "
+				    "(%s)",
 				    doc->file, t.good, (long long)role->threshold, role->name,
-				    t.why[0] ? ": " : "", t.why);
+				    t.why[0] ? ": " : "", t.why,
+				    strstr(t.why, "which is not a") ? "wrong key"
+								    : "threshold not met");
 	return 0;
 }

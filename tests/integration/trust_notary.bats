@@ -103,7 +103,8 @@ fail_with() {
 	cp "$M/1.root.json" "$M/root.json"
 	verify "$M" "$APP" v1
 	[ "$status" -ne 0 ] || false
-	[[ $stderr == *"1.root.json: 0 of the 1 required signatures by root keys verify: signature by key $kid, which is not a root key"* ]] || false
+	# root.json is version 1: trusted on first use as served (1.root.json is the same file)
+	[[ $stderr == *"root.json: 0 of the 1 required signatures by root keys verify: signature by key $kid, which is not a root key"* ]] || false
 	[ ! -e "$STATE/state.json" ] || false
 	[ ! -e "$STATE/root.json" ] || false
 }
@@ -140,7 +141,8 @@ fail_with() {
 	cp "$M/3.root.json" "$M/root.json"
 	verify "$M" "$APP" v1
 	[ "$status" -ne 0 ] || false
-	[[ $stderr == *'root rotation not signed by the previous root (v2): 3.root.json: 0 of the 1 required signatures by root keys verify'* ]] || false
+	# version 3 is the served root.json itself (3.root.json is the same file)
+	[[ $stderr == *'root rotation not signed by the previous root (v2): root.json: 0 of the 1 required signatures by root keys verify'* ]] || false
 }
 
 @test "trust notary: refuses mix-and-match (a genuine targets.json of another publish)" {
@@ -205,4 +207,107 @@ fail_with() {
 	[ "$status" -eq 0 ] || fail_with "$stderr"
 	run jq -r '"\(.versions.root) \(.versions.timestamp)"' "$STATE/state.json"
 	[ "$output" = "4 7" ] || false
+}
+
+@test "trust notary: trusted copies per GUN are kept and used only while the newer metadata lists their bytes" {
+	copy 03-delegation
+	verify "$M" "$APP" v3
+	[ "$status" -eq 0 ] || false
+	local f
+	for f in root.json state.json snapshot.json targets.json targets-releases.json; do
+		[ -s "$STATE/$f" ] || fail_with "no trusted copy $f"
+	done
+	cmp "$STATE/targets.json" "$M/targets.json"
+	# the server stops serving what the client has: the copies are used
+	rm "$M/snapshot.json" "$M/targets.json" "$M/targets-releases.json"
+	verify "$M" "$APP" v3
+	[ "$status" -eq 0 ] || fail_with "$stderr"
+	# a copy that is not the listed one is never used: fetched again, and
+	# absent there, the update fails
+	printf ' ' >>"$STATE/targets.json"
+	verify "$M" "$APP" v3
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'targets.json: no such metadata for '"$APP"* ]] || fail_with "$stderr"
+	cp "$FIX/03-delegation/targets.json" "$M/targets.json"
+	verify "$M" "$APP" v3
+	[ "$status" -eq 0 ] || fail_with "$stderr"
+	cmp "$STATE/targets.json" "$M/targets.json"
+}
+
+# state_same DIR: the trusted state is byte for byte the copy in DIR.
+state_same() { diff -r "$1" "$STATE" >&2; }
+
+@test "trust notary: fast-forward: after the rotation to a new timestamp key, a timestamp signed by the old key is refused (wrong key); state unchanged" {
+	verify "$FIX/05-timestamp-rotated" "$APP" v1
+	[ "$status" -eq 0 ] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	copy 05-timestamp-rotated
+	cp "$FIX/04-root-rotated/timestamp.json" "$M/timestamp.json"
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'timestamp.json: 0 of the 1 required signatures by timestamp keys verify: signature by key '*', which is not a timestamp key (wrong key)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust notary: threshold not met: a timestamp without its signature is refused; state unchanged" {
+	verify "$FIX/01-initial" "$APP" v1
+	[ "$status" -eq 0 ] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	copy 01-initial
+	run python3 "$FORGE" drop-sig "$M/timestamp.json" ""
+	[ "$status" -eq 0 ] || false
+	verify "$M" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'timestamp.json: 0 of the 1 required signatures by timestamp keys verify (threshold not met)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust notary: freeze: an expired timestamp served again is refused naming role and expiry; state unchanged" {
+	verify "$FIX/01-initial" "$APP" v1
+	[ "$status" -eq 0 ] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	BRIG_TRUST_CLOCK=2026-12-20T00:00:00Z verify "$FIX/01-initial" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'timestamp.json: the timestamp metadata expired at 2026-12-12T17:02:26.244320459Z (freeze: stale metadata served again)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust notary: an expired root certificate is refused; state unchanged" {
+	verify "$FIX/01-initial" "$APP" v1
+	[ "$status" -eq 0 ] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	# the root certificate's 10 years end on 2036-11-25
+	BRIG_TRUST_CLOCK=2036-11-26T00:00:00Z verify "$FIX/01-initial" "$APP" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'trusted root.json: certificate of key '*' has expired'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust notary: SIGKILL at any point of an update never leaves trusted state that fails to verify" {
+	local round ms
+	# the kill lands from the first read to the last write (an update takes
+	# tens to hundreds of ms here); bats' run uses $i, hence $round
+	for ((round = 0; round < 8; round++)); do
+		rm -rf "$STATE"
+		verify "$FIX/01-initial" "$APP" v1
+		[ "$status" -eq 0 ] || fail_with "round $round: first update: $stderr"
+		ms=$((3 + round * 40))
+		# the update to root v4 (chain walk, every document new), killed after ms
+		timeout -s KILL "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))" "$BRIG" --root "$ROOT" \
+			trust notary verify --metadata "$FIX/05-timestamp-rotated" --trust-dir "$STATE" \
+			"$APP" v1 >/dev/null 2>&1 || true
+		run jq -e .versions "$STATE/state.json"
+		[ "$status" -eq 0 ] || fail_with "round $round ($ms ms): state.json does not parse"
+		run jq -e .signed.version "$STATE/root.json"
+		[ "$status" -eq 0 ] || fail_with "round $round ($ms ms): root.json does not parse"
+		# whatever the kill left, the next update verifies from it
+		verify "$FIX/05-timestamp-rotated" "$APP" v1
+		[ "$status" -eq 0 ] || fail_with "round $round ($ms ms): $stderr"
+		run jq -r .versions.root "$STATE/state.json"
+		[ "$output" = 4 ] || fail_with "round $round: root version $output"
+	done
 }

@@ -3,7 +3,8 @@
  * Content trust's options on pull, load, run and create:
  * --signature-policy FILE (podman's flag), --disable-content-trust
  * (Docker's) or BRIG_CONTENT_TRUST=0 for one command, with a warning, and
- * pull's --allow-downgrade.  See docs/trust-check.md.
+ * pull's --allow-downgrade; BRIG_CONTENT_TRUST=1 (with
+ * BRIG_CONTENT_TRUST_SERVER=URL) for Docker's Notary content trust.  See docs/trust-check.md.
  */
 #include "cli/brig/brig-internal.h"
 
@@ -21,6 +22,15 @@ int brig_trust_opts(struct opt *o, struct eng_trust_opts *t, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "BRIG_CONTENT_TRUST=%.20s: expected 0 or 1", env);
 	if (env && strcmp(env, "0") == 0)
 		t->disabled = true;
+	const char *srv = getenv("BRIG_CONTENT_TRUST_SERVER");
+	if (env && strcmp(env, "1") == 0 && !t->disabled) {
+		t->notary = true;
+		t->notary_server = srv && *srv ? srv : NULL;
+	}
+	if (t->notary_server && strncmp(t->notary_server, "https://", 8) != 0)
+		return brig_err_set(e, -EINVAL,
+				    "BRIG_CONTENT_TRUST_SERVER=%.64s: expected https://HOST[:PORT]",
+				    t->notary_server);
 	if (t->disabled && t->policy)
 		return brig_err_set(e, -EINVAL,
 				    "--signature-policy and disabled content trust contradict "
