@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * trust: a Notary v1 signer (docs/trust-notary.md, "Signing"): ECDSA P-256
+ * keys kept encrypted in the store, the root key's self-signed certificate
+ * (CN = the GUN), TUF documents signed in Notary's dialect, and tags
+ * published to a notary-server with a server-managed snapshot and
+ * timestamp, as `docker trust sign` does.
+ */
+#ifndef BRIG_TRUST_NOTARY_SIGN_H
+#define BRIG_TRUST_NOTARY_SIGN_H
+
+#include "common/common.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* ---- writing TUF (tuf_write.c) ---------------------------------------------- */
+
+/* base64 of k's DER SubjectPublicKeyInfo: an "ecdsa" key's keyval.public. */
+int tuf_pub_b64(EVP_PKEY *k, char **b64, struct brig_err *e);
+/* A self-signed certificate for k, CN = gun, valid from now for 10 years
+ * (KU digitalSignature+keyEncipherment, EKU codeSigning, CA:FALSE), as
+ * base64 of its PEM: an "ecdsa-x509" key's keyval.public. */
+int tuf_root_cert_b64(EVP_PKEY *k, const char *gun, time_t now, char **b64, struct brig_err *e);
+/* The envelope {"signed":SIGNED,"signatures":[...]} with one "ecdsa"
+ * signature (raw r||s over the canonical bytes of signed) by key k, whose
+ * TUF key ID is id. */
+int tuf_envelope(const json_t *sgn, EVP_PKEY *k, const char *id, char **out, size_t *len,
+		 struct brig_err *e);
+/* An expiry "YYYY-MM-DDTHH:MM:SSZ" years after now. */
+void tuf_expiry(time_t now, int years, char buf[32]);
+
+/* ---- the Notary key store (notary_keys.c) ------------------------------------ */
+
+/* ROOT/trust/notary/keys: root.key (the one root key, all GUNs) and
+ * targets-<sha256 of GUN>.key, each cosign's encrypted PEM, 0600. */
+#define NOTARY_ROOT_ROLE "root"
+#define NOTARY_TARGETS_ROLE "targets"
+/* gun NULL: the root key.  -EEXIST when there is one already.  *id: the
+ * key's TUF ID as an "ecdsa" key. */
+int notary_key_generate(const char *root, const char *gun, const char *pass,
+			char id[BRIG_SHA256_HEX], struct brig_err *e);
+/* -ENOENT (e filled, naming the import that restores it) when absent. */
+int notary_key_load(const char *root, const char *gun, const char *pass, EVP_PKEY **k,
+		    struct brig_err *e);
+/* The encrypted PEM; offline: the key is removed from the store once the
+ * caller has it (call notary_key_forget after writing it out). */
+int notary_key_export(const char *root, const char *gun, char **pem, size_t *len,
+		      struct brig_err *e);
+int notary_key_forget(const char *root, const char *gun, struct brig_err *e);
+/* Store FILE (cosign's encrypted PEM) after checking pass opens it. */
+int notary_key_import(const char *root, const char *gun, const char *file, const char *pass,
+		      char id[BRIG_SHA256_HEX], struct brig_err *e);
+/* [{"role":..,"gun":..,"keyid":..}] for every key in the store. */
+int notary_key_list(const char *root, json_t **out, struct brig_err *e);
+
+/* ---- publishing (notary_publish.c) ------------------------------------------ */
+
+/* The signer's keys, asked for only when needed ("root" only when the GUN
+ * is new; "targets" made when missing). */
+struct notary_keys_cb {
+	int (*get)(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e);
+	void *ctx;
+};
+
+struct notary_sign_opts {
+	const char *server; /* https://HOST:PORT */
+	const char *certs_dir; /* its CA: CERTS_DIR/HOST:PORT/ca.crt */
+	const char *gun;
+	const char *state_dir; /* the verifier's trusted state for gun */
+	const char *tag;
+	char digest[BRIG_SHA256_HEX]; /* hex sha256 of the manifest */
+	uint64_t length; /* the manifest's size */
+	bool remove; /* revoke: remove tag instead */
+	time_t now;
+	struct notary_keys_cb keys;
+};
+
+/* Add (or replace) o->tag in targets, initialising the GUN when the server
+ * has none; *created tells which. */
+int notary_sign_tag(const struct notary_sign_opts *o, bool *created, struct brig_err *e);
+
+#endif
