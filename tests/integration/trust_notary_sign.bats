@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# The Notary v1 signer: `brig trust key --notary` (encrypted root and
+# targets keys, export --offline, import), `brig trust sign --notary` and
+# `brig trust revoke` publishing to a live notary-server + notary-signer
+# (scripts/notary-test.sh) for images pushed to docker-registry
+# (scripts/registry-test.sh), both on 127.0.0.1.  What brig signs must list
+# with the notary CLI (`notary list`, `notary lookup`: the root certificate,
+# key IDs, signatures and canonical bytes as notary checks them) and verify
+# with brig's own `trust notary verify`.  See docs/trust-notary.md.
+
+bats_require_minimum_version 1.5.0
+
+SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
+
+setup_file() {
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	local b
+	for b in notary-server notary-signer notary; do
+		command -v "$b" >/dev/null || {
+			export NOTARY_SKIP="$b is not installed (Debian's notary package)"
+			return 0
+		}
+	done
+	[ -x /usr/bin/docker-registry ] || {
+		export NOTARY_SKIP="docker-registry is not installed"
+		return 0
+	}
+	local d=$BATS_FILE_TMPDIR
+	"$SCRIPTS/notary-test.sh" start "$d/notary" >/dev/null
+	"$SCRIPTS/registry-test.sh" start "$d/reg" >/dev/null
+	local reg=127.0.0.1:$(cat "$d/reg/port") url
+	url=$(cat "$d/notary/url")
+	mkdir -p "$d/certs/$reg" "$d/certs/${url#https://}" "$d/rootfs"
+	cp "$d/reg/ca.crt" "$d/certs/$reg/ca.crt"
+	cp "$d/notary/ca.crt" "$d/certs/${url#https://}/ca.crt"
+	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
+	# Two small images pushed once as demo/img:v1, :v2 and demo/other:v1
+	# (a GUN per test that signs).
+	local t ref
+	for ref in img:v1 img:v2 other:v1; do
+		t=${ref#*:}
+		echo "$t" >"$d/rootfs/version"
+		tar -C "$d/rootfs" -cf "$d/$t.tar" .
+		"$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf" \
+			import "$d/$t.tar" "$reg/demo/$ref" >/dev/null
+		"$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf" \
+			push -q --digestfile "$d/${ref/:/-}.digest" "$reg/demo/$ref" >/dev/null
+	done
+}
+
+teardown_file() {
+	[ -n "${NOTARY_SKIP:-}" ] && return 0
+	"$SCRIPTS/notary-test.sh" stop "$BATS_FILE_TMPDIR/notary" || true
+	"$SCRIPTS/registry-test.sh" stop "$BATS_FILE_TMPDIR/reg" || true
+}
+
+setup() {
+	[ -z "${NOTARY_SKIP:-}" ] || skip "$NOTARY_SKIP"
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	D=$BATS_FILE_TMPDIR
+	BRIG=${BRIG_BUILD:?}/src/cli/brig/brig
+	ROOT=$BATS_TEST_TMPDIR/root
+	REG=127.0.0.1:$(cat "$D/reg/port")
+	URL=$(cat "$D/notary/url")
+	export BRIG_CONTENT_TRUST_ROOT_PASSPHRASE=root-pw BRIG_CONTENT_TRUST_REPOSITORY_PASSPHRASE=repo-pw
+}
+
+brig() { timeout -k 10 120 "$BRIG" --root "$ROOT" --config "$D/brig.conf" "$@"; }
+# The notary CLI with a trust dir of its own per test (it pins the root on first use).
+ncli() { notary -s "$URL" --tlscacert "$D/notary/ca.crt" -d "$BATS_TEST_TMPDIR/nc" "$@"; }
+# sign IMAGE:TAG [options]: brig trust sign --notary.
+sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/certs" "$@"; }
+
+@test "trust notary sign: keys are encrypted at rest; export --offline removes the root key, import restores it" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ ^[0-9a-f]{64}$ ]] || false
+	local id=$output
+	run cat "$ROOT/trust/notary/keys/root.key"
+	[[ $output == *"ENCRYPTED"* ]] || false
+	[[ $output != *"BEGIN PRIVATE KEY"* && $output != *"BEGIN EC PRIVATE KEY"* ]] || false
+	run stat -c %a "$ROOT/trust/notary/keys/root.key"
+	[ "$output" = 600 ] || false
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *"there is a key already"* ]] || false
+	run --separate-stderr brig trust key export --notary root --offline
+	[ "$status" -eq 0 ] || false
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/root.key"
+	[ ! -e "$ROOT/trust/notary/keys/root.key" ] || false
+	sign "$REG/demo/img:v1"
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *"the Notary root key: no key in the store"* ]] || false
+	BRIG_CONTENT_TRUST_ROOT_PASSPHRASE=wrong run --separate-stderr \
+		brig trust key import --notary root "$BATS_TEST_TMPDIR/root.key"
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *"wrong passphrase"* ]] || false
+	run --separate-stderr brig trust key import --notary root "$BATS_TEST_TMPDIR/root.key"
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "$id" ] || false
+	run --separate-stderr brig trust key list --notary all
+	[ "$status" -eq 0 ] || false
+	[ "$output" = '{"gun":null,"role":"root"}' ] || false
+}
+
+@test "trust notary sign: a new repository lists and verifies with the notary CLI and with brig" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/img d1 d2
+	d1=$(cat "$D/img-v1.digest")
+	d2=$(cat "$D/img-v2.digest")
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	[[ $output == "Signed $gun:v1 $d1 "*" (new repository)" ]] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ ${lines[2]} =~ ^v1\ +${d1#sha256:}\ +[0-9]+\ +targets$ ]] || false
+	sign "$gun:v2"
+	[ "$status" -eq 0 ] || false
+	run ncli lookup "$gun" v2
+	[ "$status" -eq 0 ] || false
+	[[ $output == "v2 $d2 "* ]] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v1
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.role) \(.versions.targets)"' <<<"$output"
+	[ "$output" = "$d1 targets 2" ] || false
+}
+
+@test "trust notary sign: revoke removes the tag; another store's targets key is refused" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/other
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	ROOT=$BATS_TEST_TMPDIR/other-store
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	sign "$gun:v1"
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *"root.json: the targets key "*" in the store is not the repository's targets key"* ]] || false
+	ROOT=$BATS_TEST_TMPDIR/root
+	run --separate-stderr brig trust revoke --notary "$URL" --certs-dir "$D/certs" "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "Revoked $gun:v1" ] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"No targets present in this repository."* ]] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" "$gun" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'no trust data for tag "v1"'* ]] || false
+}
