@@ -59,7 +59,8 @@ struct notary_target {
 	char expires[32]; /* the earliest expiry of the documents used */
 };
 
-/* Run the TUF update for o->gun from src and look up tag.  On success the
+/* Run the TUF update for o->gun from src and look up tag (NULL: the update
+ * only; out gets the versions and expiry).  On success the
  * state in o->state_dir is advanced; on any failure it is left as it was.
  * -ENOENT (with e filled) when the metadata verifies but has no such tag. */
 int notary_verify_tag(const struct notary_opts *o, const struct notary_source *src, const char *tag,

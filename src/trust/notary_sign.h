@@ -83,4 +83,17 @@ struct notary_sign_opts {
  * has none; *created tells which. */
 int notary_sign_tag(const struct notary_sign_opts *o, bool *created, struct brig_err *e);
 
+/* ---- inspecting (notary_inspect.c) ------------------------------------------ */
+
+struct notary_inspect_opts {
+	const char *server, *certs_dir, *gun, *state_dir;
+	time_t now;
+};
+
+/* The TUF update for o->gun (advancing the trusted state), then what
+ * `docker trust inspect` shows, from the documents of the versions that
+ * verified: {"Name","SignedTags":[{"SignedTag","Digest","Signers"}],
+ * "Signers":[{"Name","Keys":[{"ID"}]}],"AdministrativeKeys":[...],
+ * "Expires":{ROLE: time}} (the last brig's own). */
+int notary_inspect(const struct notary_inspect_opts *o, json_t **out, struct brig_err *e);
 #endif

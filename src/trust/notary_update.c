@@ -229,7 +229,7 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 		r = targets(&u, e);
 	if (r == 0)
 		r = notary_state_save(&u, e);
-	if (r == 0)
+	if (r == 0 && tag)
 		r = lookup(&u, tag, out, e);
 	if (r == 0) {
 		out->v = u.got;

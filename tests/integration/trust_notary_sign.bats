@@ -34,10 +34,10 @@ setup_file() {
 	cp "$d/reg/ca.crt" "$d/certs/$reg/ca.crt"
 	cp "$d/notary/ca.crt" "$d/certs/${url#https://}/ca.crt"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
-	# Two small images pushed once as demo/img:v1, :v2 and demo/other:v1
-	# (a GUN per test that signs).
+	# Small images pushed once as demo/img:v1, :v2, demo/other:v1
+	# and demo/insp:v1 (a GUN per test that signs).
 	local t ref
-	for ref in img:v1 img:v2 other:v1; do
+	for ref in img:v1 img:v2 other:v1 insp:v1; do
 		t=${ref#*:}
 		echo "$t" >"$d/rootfs/version"
 		tar -C "$d/rootfs" -cf "$d/$t.tar" .
@@ -149,4 +149,30 @@ sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/c
 	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" "$gun" v1
 	[ "$status" -ne 0 ] || false
 	[[ $stderr == *'no trust data for tag "v1"'* ]] || false
+}
+
+@test "trust notary sign: inspect shows the signed tag, the keys and expiries, and warns within 7 days" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/insp d1
+	d1=$(cat "$D/insp-v1.digest")
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig trust inspect --notary "$URL" --certs-dir "$D/certs" "$gun"
+	[ "$status" -eq 0 ] || false
+	[ -z "$stderr" ] || false
+	local j=$output
+	run jq -r '.[0] | "\(.Name) \(.SignedTags[0].SignedTag) \(.SignedTags[0].Digest) \(.SignedTags[0].Signers[0])"' <<<"$j"
+	[ "$output" = "$gun v1 ${d1#sha256:} Repo Admin" ] || false
+	run jq -r '.[0].AdministrativeKeys | map(.Name + "=" + (.Keys | length | tostring)) | join(" ")' <<<"$j"
+	[ "$output" = "Root=1 Repository=1" ] || false
+	run jq -r '.[0].Expires | keys | join(" ")' <<<"$j"
+	[ "$output" = "root snapshot targets timestamp" ] || false
+	# The server's timestamp lives 14 days: 8 days on, it expires within 7.
+	BRIG_TRUST_CLOCK=$(date -u -d '+8 days' +%Y-%m-%dT%H:%M:%SZ) run --separate-stderr \
+		brig trust inspect --pretty --notary "$URL" --certs-dir "$D/certs" "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ $stderr == "WARNING: the timestamp metadata of $gun expires at "*", within 7 days" ]] || false
+	[[ $output == *"Signatures for $gun"* ]] || false
+	[[ $output =~ v1\ +${d1#sha256:}\ Repo\ Admin ]] || false
 }

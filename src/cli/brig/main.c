@@ -104,6 +104,8 @@ static const struct brig_command trust_cmds[] = {
 	    "sign an image in a registry (a cosign .sig attachment, a sigstore bundle with --bundle, or GPG with --sign-by)"),
 	CMD("verify", brig_cmd_trust_verify,
 	    "check an image's cosign .sig, sigstore bundles (--bundle) or GPG lookaside signatures"),
+	CMD("inspect", brig_cmd_trust_inspect,
+	    "Notary v1: a repository's signed tags, signers, keys and expiries (inspect --notary URL [--pretty] REPO)"),
 	CMD("revoke", brig_cmd_trust_revoke,
 	    "Notary v1: remove a tag's signature from notary-server (revoke --notary URL IMAGE:TAG)"),
 	CMD("notary", brig_cmd_trust_notary,
