@@ -149,7 +149,11 @@ static json_t *role_json(const char *id)
 static int set_target(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e)
 {
 	json_t *t = json_object_get(sg, "targets");
-	if (o->remove) {
+	if (o->edit) {
+		int r = o->edit(o, sg, e);
+		if (r < 0)
+			return r;
+	} else if (o->remove) {
 		if (json_object_del(t, o->tag) < 0)
 			return brig_err_set(e, -ENOENT, "no trust data for tag \"%s\"", o->tag);
 	} else {
@@ -305,7 +309,7 @@ int notary_sign_tag(const struct notary_sign_opts *o, bool *created, struct brig
 	if (r == 0)
 		r = get(&p, "root.json", TUF_MAX_ROOT, &raw, &len, e);
 	*created = r == 1;
-	if (r == 1 && o->remove)
+	if (r == 1 && (o->remove || o->edit))
 		r = brig_err_set(e, -ENOENT, "the server has no trust data for %s", o->gun);
 	else if (r == 1)
 		r = o->keys.get(o->keys.ctx, NOTARY_ROOT_ROLE, &kr, e);

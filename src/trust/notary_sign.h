@@ -75,6 +75,10 @@ struct notary_sign_opts {
 	char digest[BRIG_SHA256_HEX]; /* hex sha256 of the manifest */
 	uint64_t length; /* the manifest's size */
 	bool remove; /* revoke: remove tag instead */
+	/* Instead of a tag (tag NULL): an edit of targets.signed (signer add,
+	 * remove; notary_signer.c) with signer and cert (base64 PEM, add). */
+	int (*edit)(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e);
+	const char *signer, *cert;
 	time_t now;
 	struct notary_keys_cb keys;
 };
@@ -96,4 +100,14 @@ struct notary_inspect_opts {
  * "Signers":[{"Name","Keys":[{"ID"}]}],"AdministrativeKeys":[...],
  * "Expires":{ROLE: time}} (the last brig's own). */
 int notary_inspect(const struct notary_inspect_opts *o, json_t **out, struct brig_err *e);
+/* ---- signers: the targets/releases delegation (notary_signer.c) ------------- */
+
+/* A certificate file (PEM, ECDSA P-256 or RSA) as base64 of its PEM. */
+int notary_cert_load(const char *file, char **b64, struct brig_err *e);
+/* Edits for notary_sign_opts.edit: add o->signer with o->cert to
+ * targets/releases and targets/NAME (threshold 1, paths [""]), as docker
+ * trust signer add; remove NAME's keys from both. */
+int notary_signer_add(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e);
+int notary_signer_remove(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e);
+
 #endif

@@ -35,9 +35,9 @@ setup_file() {
 	cp "$d/notary/ca.crt" "$d/certs/${url#https://}/ca.crt"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
 	# Small images pushed once as demo/img:v1, :v2, demo/other:v1
-	# and demo/insp:v1 (a GUN per test that signs).
+	# demo/insp:v1 and demo/sig:v1 (a GUN per test that signs).
 	local t ref
-	for ref in img:v1 img:v2 other:v1 insp:v1; do
+	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1; do
 		t=${ref#*:}
 		echo "$t" >"$d/rootfs/version"
 		tar -C "$d/rootfs" -cf "$d/$t.tar" .
@@ -175,4 +175,40 @@ sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/c
 	[[ $stderr == "WARNING: the timestamp metadata of $gun expires at "*", within 7 days" ]] || false
 	[[ $output == *"Signatures for $gun"* ]] || false
 	[[ $output =~ v1\ +${d1#sha256:}\ Repo\ Admin ]] || false
+}
+
+@test "trust notary sign: signer add makes targets/releases, which the notary CLI signs into and brig verifies; remove ends it" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/sig h=f20c43161d73848408ef247f0ec7111b19fe58ffebc0cbcaa0d2c8bda4967268
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$BATS_TEST_TMPDIR/alice.key" 2>/dev/null
+	openssl req -new -x509 -key "$BATS_TEST_TMPDIR/alice.key" -subj /CN=alice -days 30 -sha256 \
+		-out "$BATS_TEST_TMPDIR/alice.crt" 2>/dev/null
+	run --separate-stderr brig trust signer add --notary "$URL" --certs-dir "$D/certs" alice \
+		"$BATS_TEST_TMPDIR/alice.crt" "$gun"
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "Added signer alice to $gun" ] || false
+	export NOTARY_DELEGATION_PASSPHRASE=alice-pw
+	run ncli key import "$BATS_TEST_TMPDIR/alice.key" --role targets/releases
+	[ "$status" -eq 0 ] || false
+	run ncli addhash "$gun" v9 100 --sha256 "$h" --roles targets/releases -p
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v9
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.role)"' <<<"$output"
+	[ "$output" = "sha256:$h targets/releases" ] || false
+	run --separate-stderr brig trust inspect --notary "$URL" --certs-dir "$D/certs" "$gun"
+	[ "$status" -eq 0 ] || false
+	run jq -r '.[0].Signers | map(.Name) | sort | join(" ")' <<<"$output"
+	[ "$output" = "alice releases" ] || false
+	run --separate-stderr brig trust signer remove --notary "$URL" --certs-dir "$D/certs" alice "$gun"
+	[ "$status" -eq 0 ] || false
+	run ncli delegation list "$gun"
+	[[ $output == *"No delegations present in this repository."* ]] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" "$gun" v9
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'no trust data for tag "v9"'* ]] || false
 }

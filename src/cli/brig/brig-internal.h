@@ -49,6 +49,7 @@ int brig_cmd_update(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_notary(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_revoke(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_inspect(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_signer(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_completion(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_complete(const struct brig_global *g, int argc, char **argv);
 /* brig help --man DIR: brig.1 and a page per command into DIR. */

@@ -106,6 +106,8 @@ static const struct brig_command trust_cmds[] = {
 	    "check an image's cosign .sig, sigstore bundles (--bundle) or GPG lookaside signatures"),
 	CMD("inspect", brig_cmd_trust_inspect,
 	    "Notary v1: a repository's signed tags, signers, keys and expiries (inspect --notary URL [--pretty] REPO)"),
+	CMD("signer", brig_cmd_trust_signer,
+	    "Notary v1: the targets/releases delegation (signer add NAME CERT REPO | remove NAME REPO, --notary URL)"),
 	CMD("revoke", brig_cmd_trust_revoke,
 	    "Notary v1: remove a tag's signature from notary-server (revoke --notary URL IMAGE:TAG)"),
 	CMD("notary", brig_cmd_trust_notary,

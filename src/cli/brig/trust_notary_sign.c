@@ -258,3 +258,71 @@ int brig_cmd_trust_revoke(const struct brig_global *g, int argc, char **argv)
 	opts_free(o);
 	return rc;
 }
+
+/* brig trust signer add NAME CERT REPO | remove NAME REPO. */
+static int signer(const struct brig_global *g, struct opt *o, char **pos, size_t npos,
+		  struct brig_err *e)
+{
+	bool add = !strcmp(pos[0], "add");
+	if (!add && strcmp(pos[0], "remove"))
+		return brig_err_set(e, -EINVAL, "'%.40s': expected add or remove", pos[0]);
+	if (npos != (add ? 4u : 3u))
+		return brig_err_set(e, -EINVAL, "%s",
+				    add ? "add takes NAME CERT REPO" : "remove takes NAME REPO");
+	if (!opts_find(o, "notary")->value)
+		return brig_err_set(e, -EINVAL, "--notary URL is required");
+	struct img_ref ref = { 0 };
+	_cleanup_free_ char *gun = NULL, *state = NULL, *cert = NULL;
+	char hex[BRIG_SHA256_HEX];
+	bool created = false;
+	int r = img_ref_parse(pos[npos - 1], &ref, e);
+	if (r == 0 &&
+	    (asprintf(&gun, "%s/%s", ref.domain, ref.path) < 0 ||
+	     brig_sha256_buf(gun, strlen(gun), hex) < 0 ||
+	     asprintf(&state, "%s/trust/notary/%s", g->root, hex) < 0))
+		r = brig_err_oom(e);
+	img_ref_clear(&ref);
+	if (r == 0 && add)
+		r = notary_cert_load(pos[2], &cert, e);
+	struct keys_ctx kc = { .g = g, .gun = gun };
+	struct notary_sign_opts so = { .server = opts_find(o, "notary")->value,
+				       .certs_dir = opts_find(o, "certs-dir")->value,
+				       .gun = gun,
+				       .state_dir = state,
+				       .edit = add ? notary_signer_add : notary_signer_remove,
+				       .signer = pos[1],
+				       .cert = cert,
+				       .keys = { .get = get_key, .ctx = &kc } };
+	if (r == 0)
+		r = notary_clock(&so.now, e);
+	if (r == 0)
+		r = notary_sign_tag(&so, &created, e);
+	if (r == 0)
+		printf("%s signer %s %s %s\n", add ? "Added" : "Removed", pos[1],
+		       add ? "to" : "from", gun);
+	return r;
+}
+
+int brig_cmd_trust_signer(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT_VALUE("notary", 0, "URL", "the notary-server (https://HOST:PORT)"),
+		OPT_VALUE("certs-dir", 0, "DIR",
+			  "the server's CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
+		{ 0 },
+	};
+	_cleanup_free_ char **pos = NULL;
+	size_t npos = 0;
+	int p = brig_parse("trust signer", "add NAME CERT REPO | remove NAME REPO (--notary URL)",
+			   o, argc, argv, &pos, &npos, 3, 4);
+	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
+	if (p > 0) {
+		_cleanup_err_ struct brig_err e = { 0 };
+		if (signer(g, o, pos, npos, &e) < 0) {
+			brig_err_wrap(&e, "trust signer %s", pos[0]);
+			rc = brig_fail(&e);
+		}
+	}
+	opts_free(o);
+	return rc;
+}
