@@ -14,6 +14,7 @@
 #include "trust/sigstore-internal.h"
 #include "trust/tuf.h"
 #include "registry/registry-internal.h"
+#include "trust/notary-sign-internal.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
@@ -25,14 +26,7 @@
 #define TARGETS_YEARS 3
 #define KEY_MAX (64 * 1024)
 
-struct pub {
-	const struct notary_sign_opts *o;
-	struct notary_source src;
-	struct reg_client *c;
-	char *url; /* https://HOST/v2/GUN/_trust/tuf/ */
-};
-
-static int pub_open(struct pub *p, struct brig_err *e)
+int pub_open(struct pub *p, struct brig_err *e)
 {
 	const char *s = p->o->server;
 	if (strncmp(s, "https://", 8))
@@ -49,16 +43,15 @@ static int pub_open(struct pub *p, struct brig_err *e)
 	return r;
 }
 
-static void pub_close(struct pub *p)
+void pub_close(struct pub *p)
 {
 	notary_http_source_close(&p->src);
 	reg_client_free(p->c);
 	free(p->url);
 }
 
-/* GET name: 0, 1 when the server has none. */
-static int get(struct pub *p, const char *name, size_t max, char **raw, size_t *len,
-	       struct brig_err *e)
+int pub_get(struct pub *p, const char *name, size_t max, char **raw, size_t *len,
+	    struct brig_err *e)
 {
 	return p->src.get(p->src.ctx, name, max, raw, len, e);
 }
@@ -91,7 +84,7 @@ static int multipart(const char *const *roles, char *const *docs, char **body, s
 	return 0;
 }
 
-static int post(struct pub *p, const char *const *roles, char *const *docs, struct brig_err *e)
+int pub_post(struct pub *p, const char *const *roles, char *const *docs, struct brig_err *e)
 {
 	_cleanup_free_ char *body = NULL, *ctype = NULL, *scope = NULL;
 	char boundary[33];
@@ -112,15 +105,34 @@ static int post(struct pub *p, const char *const *roles, char *const *docs, stru
 	return r;
 }
 
-/* The server's key for role (snapshot, timestamp): into keys, *id its ID. */
-static int server_key(struct pub *p, const char *role, json_t *keys, char id[BRIG_SHA256_HEX],
-		      struct brig_err *e)
+/* POST NAME (ROLE.key): the server makes a new key and answers with it. */
+static int rotate_post(struct pub *p, const char *name, char **raw, size_t *len, struct brig_err *e)
+{
+	_cleanup_free_ char *url = NULL, *scope = NULL;
+	if (asprintf(&url, "%s%s", p->url, name) < 0 ||
+	    asprintf(&scope, "repository:%s:push,pull", p->o->gun) < 0)
+		return brig_err_oom(e);
+	struct reg_req rq = { .method = "POST" };
+	struct reg_resp resp = { .max = KEY_MAX, .what = name };
+	int r = reg_request_do(p->c, scope, url, &rq, &resp, e);
+	if (r == 0 && resp.status != 200)
+		r = reg_status_error(p->c, &resp, name, e);
+	if (r == 0 && !(*raw = brig_memdupz(resp.body ? resp.body : "", resp.len)))
+		r = brig_err_oom(e);
+	*len = resp.len;
+	reg_resp_reset(&resp);
+	return r;
+}
+
+int pub_server_key(struct pub *p, const char *role, bool rotate, json_t *keys,
+		   char id[BRIG_SHA256_HEX], struct brig_err *e)
 {
 	char name[32];
 	snprintf(name, sizeof(name), "%s.key", role);
 	_cleanup_free_ char *raw = NULL;
 	size_t len = 0;
-	int r = get(p, name, KEY_MAX, &raw, &len, e);
+	int r = rotate ? rotate_post(p, name, &raw, &len, e)
+		       : pub_get(p, name, KEY_MAX, &raw, &len, e);
 	if (r == 1)
 		return brig_err_set(e, -ENOENT, "%s: the server holds no %s key", name, role);
 	if (r < 0)
@@ -212,9 +224,9 @@ static int init_gun(struct pub *p, EVP_PKEY *kr, EVP_PKEY *kt, const char *idt, 
 					   "private", "public", tpub))))
 		r = brig_err_oom(e);
 	if (r == 0)
-		r = server_key(p, "snapshot", keys, idsn, e);
+		r = pub_server_key(p, "snapshot", false, keys, idsn, e);
 	if (r == 0)
-		r = server_key(p, "timestamp", keys, idts, e);
+		r = pub_server_key(p, "timestamp", false, keys, idts, e);
 	if (r < 0)
 		return r;
 	tuf_expiry(o->now, ROOT_YEARS, exp);
@@ -251,7 +263,7 @@ static int next_targets(struct pub *p, EVP_PKEY *kt, const char *idt, char **doc
 	struct tuf_root root = { 0 };
 	char *raw = NULL;
 	size_t len = 0;
-	int r = get(p, "root.json", TUF_MAX_ROOT, &raw, &len, e);
+	int r = pub_get(p, "root.json", TUF_MAX_ROOT, &raw, &len, e);
 	if (r == 1)
 		r = brig_err_set(e, -ENOENT, "root.json: the server has none");
 	if (r == 0)
@@ -263,7 +275,8 @@ static int next_targets(struct pub *p, EVP_PKEY *kt, const char *idt, char **doc
 				 "root.json: the targets key %.12s in the store is not the "
 				 "repository's targets key",
 				 idt);
-	if (r == 0 && (raw = NULL, r = get(p, "targets.json", TUF_MAX_TARGETS, &raw, &len, e)) == 1)
+	if (r == 0 &&
+	    (raw = NULL, r = pub_get(p, "targets.json", TUF_MAX_TARGETS, &raw, &len, e)) == 1)
 		r = brig_err_set(e, -ENOENT, "targets.json: the server has none");
 	if (r == 0)
 		r = tuf_doc_load(&td, "targets.json", raw, len, "Targets", e);
@@ -284,7 +297,7 @@ static int next_targets(struct pub *p, EVP_PKEY *kt, const char *idt, char **doc
 
 /* The TUF update into the trusted state first: what is signed next builds
  * on metadata that verified. */
-static int verify_first(struct pub *p, struct brig_err *e)
+int pub_verify_first(struct pub *p, struct brig_err *e)
 {
 	const struct notary_sign_opts *o = p->o;
 	struct notary_opts no = { .gun = o->gun, .state_dir = o->state_dir, .now = o->now };
@@ -307,7 +320,7 @@ int notary_sign_tag(const struct notary_sign_opts *o, bool *created, struct brig
 	size_t len = 0;
 	int r = pub_open(&p, e);
 	if (r == 0)
-		r = get(&p, "root.json", TUF_MAX_ROOT, &raw, &len, e);
+		r = pub_get(&p, "root.json", TUF_MAX_ROOT, &raw, &len, e);
 	*created = r == 1;
 	if (r == 1 && (o->remove || o->edit))
 		r = brig_err_set(e, -ENOENT, "the server has no trust data for %s", o->gun);
@@ -318,12 +331,12 @@ int notary_sign_tag(const struct notary_sign_opts *o, bool *created, struct brig
 	if (r == 0 && *created)
 		r = init_gun(&p, kr, kt, idt, docs, e);
 	else if (r == 0)
-		r = verify_first(&p, e);
+		r = pub_verify_first(&p, e);
 	if (r == 0 && !*created)
 		r = next_targets(&p, kt, idt, &docs[0], e);
 	const char *roles[][3] = { { "targets", NULL, NULL }, { "root", "targets", NULL } };
 	if (r == 0)
-		r = post(&p, roles[*created], docs, e);
+		r = pub_post(&p, roles[*created], docs, e);
 	free(docs[0]);
 	free(docs[1]);
 	pub_close(&p);

@@ -110,4 +110,11 @@ int notary_cert_load(const char *file, char **b64, struct brig_err *e);
 int notary_signer_add(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e);
 int notary_signer_remove(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e);
 
+/* ---- rotating the server's keys (notary_rotate.c) ---------------------------- */
+
+/* role (timestamp, snapshot): a new key made by the server (POST ROLE.key),
+ * named in the next root version, signed by the root key (o->keys). */
+int notary_rotate_server_key(const struct notary_sign_opts *o, const char *role,
+			     struct brig_err *e);
+
 #endif

@@ -34,17 +34,17 @@ setup_file() {
 	cp "$d/reg/ca.crt" "$d/certs/$reg/ca.crt"
 	cp "$d/notary/ca.crt" "$d/certs/${url#https://}/ca.crt"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
-	# Small images pushed once as demo/img:v1, :v2, demo/other:v1
-	# demo/insp:v1 and demo/sig:v1 (a GUN per test that signs).
-	local t ref
-	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1; do
-		t=${ref#*:}
+	# Two small images, pushed once as demo/img:v1 and :v2 and (v1) as
+	# demo/other, demo/insp, demo/sig and demo/rot: a GUN per test that signs.
+	local t ref bb=("$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf")
+	for t in v1 v2; do
 		echo "$t" >"$d/rootfs/version"
 		tar -C "$d/rootfs" -cf "$d/$t.tar" .
-		"$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf" \
-			import "$d/$t.tar" "$reg/demo/$ref" >/dev/null
-		"$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf" \
-			push -q --digestfile "$d/${ref/:/-}.digest" "$reg/demo/$ref" >/dev/null
+		"${bb[@]}" import "$d/$t.tar" "$reg/demo/img:$t" >/dev/null
+	done
+	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1 rot:v1; do
+		[[ $ref == img:* ]] || "${bb[@]}" tag "$reg/demo/img:v1" "$reg/demo/$ref"
+		"${bb[@]}" push -q --digestfile "$d/${ref/:/-}.digest" "$reg/demo/$ref" >/dev/null
 	done
 }
 
@@ -211,4 +211,35 @@ sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/c
 	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" "$gun" v9
 	[ "$status" -ne 0 ] || false
 	[[ $stderr == *'no trust data for tag "v9"'* ]] || false
+}
+
+@test "trust notary sign: key rotate timestamp|snapshot --server: a new root names the server's new key; brig and notary follow" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/rot ts=$URL/v2/$REG/demo/rot/_trust/tuf/timestamp.json k1 k2
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	k1=$(curl -fsS --cacert "$D/notary/ca.crt" "$ts" | jq -r '.signatures[0].keyid')
+	run --separate-stderr brig trust key rotate --notary timestamp --server "$URL" \
+		--certs-dir "$D/certs" "$gun"
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "Rotated the timestamp key of $gun (held by the server)" ] || false
+	k2=$(curl -fsS --cacert "$D/notary/ca.crt" "$ts" | jq -r '.signatures[0].keyid')
+	[ -n "$k2" ] && [ "$k1" != "$k2" ] || false
+	run --separate-stderr brig trust key rotate --notary snapshot --server "$URL" \
+		--certs-dir "$D/certs" "$gun"
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v1
+	[ "$status" -eq 0 ] || false
+	run jq -r .versions.root <<<"$output"
+	[ "$output" = 3 ] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ ${lines[2]} == "v1 "* ]] || false
+	run --separate-stderr brig trust key rotate --notary root --server "$URL" --certs-dir "$D/certs" "$gun"
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *"the server holds only the timestamp and snapshot keys"* ]] || false
 }

@@ -123,6 +123,10 @@ int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("notary", 0, "root|targets",
 			  "a Notary v1 key: generate|export|import --notary root [FILE], "
 			  "--notary targets GUN [FILE]; list --notary root|targets|all"),
+		OPT_VALUE("server", 0, "URL",
+			  "rotate --notary timestamp|snapshot: the notary-server holding the key"),
+		OPT_VALUE("certs-dir", 0, "DIR",
+			  "--server: its CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
 		OPT_FLAG("offline", 0,
 			 "export --notary: remove the key from the store once written out"),
 		{ 0 },
@@ -131,7 +135,8 @@ int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv)
 	size_t npos = 0;
 	int p = brig_parse("trust key",
 			   "generate NAME | list | export NAME | import NAME FILE | rm NAME"
-			   " | ACTION --notary root|targets [GUN] [FILE]",
+			   " | ACTION --notary root|targets [GUN] [FILE]"
+			   " | rotate --notary timestamp|snapshot --server URL REPO",
 			   o, argc, argv, &pos, &npos, 1, 4);
 	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
 	if (p > 0) {

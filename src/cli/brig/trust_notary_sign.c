@@ -117,6 +117,9 @@ static int key_list(const struct brig_global *g, const char *role, struct brig_e
 	return r;
 }
 
+static int key_rotate(const struct brig_global *g, struct opt *o, const char *role, char **pos,
+		      size_t npos, struct brig_err *e);
+
 int brig_trust_key_notary(const struct brig_global *g, struct opt *o, char **pos, size_t npos,
 			  struct brig_err *e)
 {
@@ -125,6 +128,8 @@ int brig_trust_key_notary(const struct brig_global *g, struct opt *o, char **pos
 	if (!strcmp(pos[0], "list"))
 		return npos == 1 ? key_list(g, role, e)
 				 : brig_err_set(e, -EINVAL, "list takes no argument");
+	if (!strcmp(pos[0], "rotate"))
+		return key_rotate(g, o, role, pos, npos, e);
 	int r = role_gun(role, pos, npos, &gun, &next, e);
 	bool import = !strcmp(pos[0], "import");
 	if (r == 0 && npos != next + import)
@@ -325,4 +330,37 @@ int brig_cmd_trust_signer(const struct brig_global *g, int argc, char **argv)
 	}
 	opts_free(o);
 	return rc;
+}
+
+/* brig trust key rotate --notary timestamp|snapshot --server URL REPO. */
+static int key_rotate(const struct brig_global *g, struct opt *o, const char *role, char **pos,
+		      size_t npos, struct brig_err *e)
+{
+	if (npos != 2 || !opts_find(o, "server")->value)
+		return brig_err_set(e, -EINVAL,
+				    "rotate --notary timestamp|snapshot --server URL REPO (the "
+				    "server makes the new key; root rotation is not done yet)");
+	struct img_ref ref = { 0 };
+	_cleanup_free_ char *gun = NULL, *state = NULL;
+	char hex[BRIG_SHA256_HEX];
+	int r = img_ref_parse(pos[1], &ref, e);
+	if (r == 0 &&
+	    (asprintf(&gun, "%s/%s", ref.domain, ref.path) < 0 ||
+	     brig_sha256_buf(gun, strlen(gun), hex) < 0 ||
+	     asprintf(&state, "%s/trust/notary/%s", g->root, hex) < 0))
+		r = brig_err_oom(e);
+	img_ref_clear(&ref);
+	struct keys_ctx kc = { .g = g, .gun = gun };
+	struct notary_sign_opts so = { .server = opts_find(o, "server")->value,
+				       .certs_dir = opts_find(o, "certs-dir")->value,
+				       .gun = gun,
+				       .state_dir = state,
+				       .keys = { .get = get_key, .ctx = &kc } };
+	if (r == 0)
+		r = notary_clock(&so.now, e);
+	if (r == 0)
+		r = notary_rotate_server_key(&so, role, e);
+	if (r == 0)
+		printf("Rotated the %s key of %s (held by the server)\n", role, gun);
+	return r;
 }
