@@ -226,3 +226,66 @@ int notary_key_list(const char *root, json_t **out, struct brig_err *e)
 	*out = a;
 	return 0;
 }
+
+/* A GUN's own root key (after a root rotation): root-<sha256 of GUN>EXT. */
+static int root_gun_name(const char *gun, const char *ext, char out[96])
+{
+	char hex[BRIG_SHA256_HEX];
+	if (brig_sha256_buf(gun, strlen(gun), hex) < 0)
+		return -ENOMEM;
+	snprintf(out, 96, "root-%s%s", hex, ext);
+	return 0;
+}
+
+int notary_root_key_load(const char *root, const char *gun, const char *pass, EVP_PKEY **k,
+			 struct brig_err *e)
+{
+	_cleanup_close_ int dir = -1, lock = -1;
+	_cleanup_free_ char *pem = NULL;
+	char file[96];
+	size_t len = 0;
+	if (root_gun_name(gun, ".key", file) < 0)
+		return brig_err_oom(e);
+	int r = nkeys_open(root, false, &dir, &lock, e);
+	if (r == 0)
+		r = brig_read_file(dir, file, TRUST_KEY_FILE_MAX, &pem, &len, e);
+	if (r == -ENOENT) {
+		brig_err_clear(e);
+		r = read_key(dir, NULL, &pem, &len, e);
+	}
+	if (r == 0)
+		r = trust_key_decrypt(pem, len, pass, what(NULL), k, e);
+	return r;
+}
+
+int notary_root_key_stage(const char *root, const char *gun, EVP_PKEY *k, const char *pass,
+			  struct brig_err *e)
+{
+	_cleanup_close_ int dir = -1, lock = -1;
+	_cleanup_free_ char *pem = NULL;
+	char file[96];
+	if (root_gun_name(gun, ".key.new", file) < 0)
+		return brig_err_oom(e);
+	int r = nkeys_open(root, true, &dir, &lock, e);
+	if (r == 0)
+		r = trust_key_encrypt(k, pass, &pem, e);
+	if (r == 0)
+		r = brig_atomic_write(dir, file, pem, strlen(pem), 0600, e);
+	return r;
+}
+
+int notary_root_key_commit(const char *root, const char *gun, bool keep, struct brig_err *e)
+{
+	_cleanup_close_ int dir = -1, lock = -1;
+	char staged[96], file[96];
+	if (root_gun_name(gun, ".key.new", staged) < 0 || root_gun_name(gun, ".key", file) < 0)
+		return brig_err_oom(e);
+	int r = nkeys_open(root, true, &dir, &lock, e);
+	if (r == 0 && keep && renameat(dir, staged, dir, file) < 0)
+		r = brig_err_sys(e, errno, "%s", file);
+	if (r == 0 && !keep && unlinkat(dir, staged, 0) < 0 && errno != ENOENT)
+		r = brig_err_sys(e, errno, "%s", staged);
+	if (r == 0 && fsync(dir) < 0)
+		r = brig_err_sys(e, errno, "%s", NKEYS_DIR);
+	return r;
+}

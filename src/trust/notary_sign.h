@@ -30,6 +30,9 @@ int tuf_root_cert_b64(EVP_PKEY *k, const char *gun, time_t now, char **b64, stru
  * TUF key ID is id. */
 int tuf_envelope(const json_t *sgn, EVP_PKEY *k, const char *id, char **out, size_t *len,
 		 struct brig_err *e);
+/* The same signed by n keys (ks[i] with ID ids[i]). */
+int tuf_envelope_n(const json_t *sgn, EVP_PKEY *const *ks, const char *const *ids, size_t n,
+		   char **out, size_t *len, struct brig_err *e);
 /* An expiry "YYYY-MM-DDTHH:MM:SSZ" years after now. */
 void tuf_expiry(time_t now, int years, char buf[32]);
 
@@ -54,7 +57,16 @@ int notary_key_forget(const char *root, const char *gun, struct brig_err *e);
 /* Store FILE (cosign's encrypted PEM) after checking pass opens it. */
 int notary_key_import(const char *root, const char *gun, const char *file, const char *pass,
 		      char id[BRIG_SHA256_HEX], struct brig_err *e);
-/* [{"role":..,"gun":..,"keyid":..}] for every key in the store. */
+/* The root key for gun: its own (root-<sha256 of GUN>.key, made by a root
+ * rotation) or else the store's root.key. */
+int notary_root_key_load(const char *root, const char *gun, const char *pass, EVP_PKEY **k,
+			 struct brig_err *e);
+/* A root rotation's new key for gun: written aside (.key.new) before the new
+ * root is published, then made gun's root key (keep) or dropped. */
+int notary_root_key_stage(const char *root, const char *gun, EVP_PKEY *k, const char *pass,
+			  struct brig_err *e);
+int notary_root_key_commit(const char *root, const char *gun, bool keep, struct brig_err *e);
+/* [{"role":..,"gun":..}] for every key in the store. */
 int notary_key_list(const char *root, json_t **out, struct brig_err *e);
 
 /* ---- publishing (notary_publish.c) ------------------------------------------ */
@@ -116,5 +128,9 @@ int notary_signer_remove(const struct notary_sign_opts *o, json_t *sg, struct br
  * named in the next root version, signed by the root key (o->keys). */
 int notary_rotate_server_key(const struct notary_sign_opts *o, const char *role,
 			     struct brig_err *e);
+/* The root: the next root names kn's new certificate (CN = the GUN) as the
+ * only root key, keeps the old certificate in keys, and is signed by the
+ * old and the new root key, as notary key rotate GUN root does. */
+int notary_rotate_root(const struct notary_sign_opts *o, EVP_PKEY *kn, struct brig_err *e);
 
 #endif

@@ -98,30 +98,44 @@ static int sign_raw(EVP_PKEY *k, const char *msg, size_t len, unsigned char out[
 	return ok ? 0 : -EINVAL;
 }
 
-int tuf_envelope(const json_t *sgn, EVP_PKEY *k, const char *id, char **out, size_t *len,
-		 struct brig_err *e)
+/* One "ecdsa" signature of body by k into sigs. */
+static int sign_one(json_t *sigs, EVP_PKEY *k, const char *id, const char *body, size_t blen,
+		    struct brig_err *e)
 {
-	_cleanup_free_ char *body = NULL, *b64 = NULL, *sigs = NULL;
-	size_t blen = 0, slen = 0;
 	unsigned char raw[64];
-	int r = tuf_canonical(sgn, &body, &blen, e);
-	if (r < 0)
-		return r;
 	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC || sign_raw(k, body, blen, raw) < 0)
 		return brig_err_set(e, -EINVAL, "signing with key %.12s failed", id);
-	if (!(b64 = trust_b64_encode(raw, sizeof(raw))))
+	_cleanup_free_ char *b64 = trust_b64_encode(raw, sizeof(raw));
+	if (!b64 ||
+	    json_array_append_new(
+		    sigs, json_pack("{s:s,s:s,s:s}", "keyid", id, "method", "ecdsa", "sig", b64)))
 		return brig_err_oom(e);
-	_cleanup_json_ json_t *s = json_pack("[{s:s,s:s,s:s}]", "keyid", id, "method", "ecdsa",
-					     "sig", b64);
-	if (!s)
-		return brig_err_oom(e);
-	r = tuf_canonical(s, &sigs, &slen, e);
+	return 0;
+}
+
+int tuf_envelope_n(const json_t *sgn, EVP_PKEY *const *ks, const char *const *ids, size_t n,
+		   char **out, size_t *len, struct brig_err *e)
+{
+	_cleanup_free_ char *body = NULL, *sigs = NULL;
+	_cleanup_json_ json_t *s = json_array();
+	size_t blen = 0, slen = 0;
+	int r = s ? tuf_canonical(sgn, &body, &blen, e) : brig_err_oom(e);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = sign_one(s, ks[i], ids[i], body, blen, e);
+	if (r == 0)
+		r = tuf_canonical(s, &sigs, &slen, e);
 	if (r < 0)
 		return r;
 	if (asprintf(out, "{\"signed\":%s,\"signatures\":%s}", body, sigs) < 0)
 		return brig_err_oom(e);
 	*len = strlen(*out);
 	return 0;
+}
+
+int tuf_envelope(const json_t *sgn, EVP_PKEY *k, const char *id, char **out, size_t *len,
+		 struct brig_err *e)
+{
+	return tuf_envelope_n(sgn, &k, &id, 1, out, len, e);
 }
 
 void tuf_expiry(time_t now, int years, char buf[32])

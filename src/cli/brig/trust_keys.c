@@ -124,7 +124,7 @@ int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv)
 			  "a Notary v1 key: generate|export|import --notary root [FILE], "
 			  "--notary targets GUN [FILE]; list --notary root|targets|all"),
 		OPT_VALUE("server", 0, "URL",
-			  "rotate --notary timestamp|snapshot: the notary-server holding the key"),
+			  "rotate --notary root|timestamp|snapshot: the notary-server of REPO"),
 		OPT_VALUE("certs-dir", 0, "DIR",
 			  "--server: its CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
 		OPT_FLAG("offline", 0,
@@ -136,7 +136,7 @@ int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("trust key",
 			   "generate NAME | list | export NAME | import NAME FILE | rm NAME"
 			   " | ACTION --notary root|targets [GUN] [FILE]"
-			   " | rotate --notary timestamp|snapshot --server URL REPO",
+			   " | rotate --notary root|timestamp|snapshot --server URL REPO",
 			   o, argc, argv, &pos, &npos, 1, 4);
 	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
 	if (p > 0) {

@@ -165,7 +165,8 @@ static int get_key(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e
 	char id[BRIG_SHA256_HEX];
 	int r = notary_pass(root, false, &pass, e);
 	if (r == 0)
-		r = notary_key_load(c->g->root, gun, pass, k, e);
+		r = root ? notary_root_key_load(c->g->root, c->gun, pass, k, e)
+			 : notary_key_load(c->g->root, gun, pass, k, e);
 	if (r == -ENOENT && !root) {
 		brig_err_clear(e);
 		r = notary_key_generate(c->g->root, gun, pass, id, e);
@@ -332,14 +333,34 @@ int brig_cmd_trust_signer(const struct brig_global *g, int argc, char **argv)
 	return rc;
 }
 
-/* brig trust key rotate --notary timestamp|snapshot --server URL REPO. */
+/* A new root key for so->gun: kept aside until the new root is published,
+ * then the GUN's own root key. */
+static int rotate_root(const struct brig_global *g, const struct notary_sign_opts *so,
+		       struct brig_err *e)
+{
+	_cleanup_secret_ char *pass = NULL;
+	_cleanup_pkey_ EVP_PKEY *kn = NULL;
+	int r = notary_pass(true, false, &pass, e);
+	if (r == 0)
+		r = trust_key_new(&kn, e);
+	if (r == 0)
+		r = notary_root_key_stage(g->root, so->gun, kn, pass, e);
+	if (r < 0)
+		return r;
+	r = notary_rotate_root(so, kn, e);
+	struct brig_err e2 = { 0 };
+	int c = notary_root_key_commit(g->root, so->gun, r == 0, r == 0 ? e : &e2);
+	brig_err_clear(&e2);
+	return r < 0 ? r : c;
+}
+
+/* brig trust key rotate --notary root|timestamp|snapshot --server URL REPO. */
 static int key_rotate(const struct brig_global *g, struct opt *o, const char *role, char **pos,
 		      size_t npos, struct brig_err *e)
 {
 	if (npos != 2 || !opts_find(o, "server")->value)
 		return brig_err_set(e, -EINVAL,
-				    "rotate --notary timestamp|snapshot --server URL REPO (the "
-				    "server makes the new key; root rotation is not done yet)");
+				    "rotate --notary root|timestamp|snapshot --server URL REPO");
 	struct img_ref ref = { 0 };
 	_cleanup_free_ char *gun = NULL, *state = NULL;
 	char hex[BRIG_SHA256_HEX];
@@ -358,9 +379,12 @@ static int key_rotate(const struct brig_global *g, struct opt *o, const char *ro
 				       .keys = { .get = get_key, .ctx = &kc } };
 	if (r == 0)
 		r = notary_clock(&so.now, e);
-	if (r == 0)
+	if (r == 0 && !strcmp(role, NOTARY_ROOT_ROLE))
+		r = rotate_root(g, &so, e);
+	else if (r == 0)
 		r = notary_rotate_server_key(&so, role, e);
 	if (r == 0)
-		printf("Rotated the %s key of %s (held by the server)\n", role, gun);
+		printf("Rotated the %s key of %s%s\n", role, gun,
+		       strcmp(role, NOTARY_ROOT_ROLE) ? " (held by the server)" : "");
 	return r;
 }
