@@ -365,6 +365,11 @@ int brig_trust_key_notary(const struct brig_global *g, struct opt *o, char **pos
 			  struct brig_err *e);
 int brig_trust_sign_notary(const struct brig_global *g, struct opt *o, const char *image,
 			   bool remove, struct brig_err *e);
+/* ref's GUN ("domain/path") and its trusted state directory
+ * (ROOT/trust/notary/<sha256 of the GUN>), malloc'ed. */
+struct img_ref;
+int brig_notary_gun(const struct brig_global *g, const struct img_ref *ref, char **gun,
+		    char **state, struct brig_err *e);
 int brig_trust_sign_gpg(const struct brig_global *g, struct opt *o, const char *image,
 			struct brig_err *e);
 /* trust_bundle.c: trust verify --bundle/--bundle-file, trust

@@ -79,14 +79,10 @@ static int inspect_one(const struct brig_global *g, struct opt *o, const char *i
 {
 	struct img_ref ref = { 0 };
 	_cleanup_free_ char *gun = NULL, *state = NULL;
-	char hex[BRIG_SHA256_HEX];
 	json_t *repo = NULL;
 	int r = img_ref_parse(image, &ref, e);
-	if (r == 0 &&
-	    (asprintf(&gun, "%s/%s", ref.domain, ref.path) < 0 ||
-	     brig_sha256_buf(gun, strlen(gun), hex) < 0 ||
-	     asprintf(&state, "%s/trust/notary/%s", g->root, hex) < 0))
-		r = brig_err_oom(e);
+	if (r == 0)
+		r = brig_notary_gun(g, &ref, &gun, &state, e);
 	img_ref_clear(&ref);
 	struct notary_inspect_opts io = { .server = opts_find(o, "notary")->value,
 					  .certs_dir = opts_find(o, "certs-dir")->value,

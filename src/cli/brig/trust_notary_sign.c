@@ -178,6 +178,18 @@ static int get_key(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e
 	return r;
 }
 
+int brig_notary_gun(const struct brig_global *g, const struct img_ref *ref, char **gun,
+		    char **state, struct brig_err *e)
+{
+	char hex[BRIG_SHA256_HEX];
+	if (asprintf(gun, "%s/%s", ref->domain, ref->path) < 0)
+		return brig_err_oom(e);
+	if (brig_sha256_buf(*gun, strlen(*gun), hex) < 0 ||
+	    asprintf(state, "%s/trust/notary/%s", g->root, hex) < 0)
+		return brig_err_oom(e);
+	return 0;
+}
+
 /* IMAGE:TAG's manifest as the registry serves it: digest and length. */
 static int manifest_of(const struct brig_global *g, struct opt *o, const struct img_ref *ref,
 		       struct notary_sign_opts *so, struct brig_err *e)
@@ -205,16 +217,12 @@ int brig_trust_sign_notary(const struct brig_global *g, struct opt *o, const cha
 {
 	struct img_ref ref = { 0 };
 	_cleanup_free_ char *gun = NULL, *state = NULL;
-	char hex[BRIG_SHA256_HEX];
 	bool created = false;
 	int r = img_ref_parse(image, &ref, e);
 	if (r == 0 && (!ref.tag || ref.digest[0]))
 		r = brig_err_set(e, -EINVAL, "Notary signs a tag: name the image as NAME:TAG");
-	if (r == 0 &&
-	    (asprintf(&gun, "%s/%s", ref.domain, ref.path) < 0 ||
-	     brig_sha256_buf(gun, strlen(gun), hex) < 0 ||
-	     asprintf(&state, "%s/trust/notary/%s", g->root, hex) < 0))
-		r = brig_err_oom(e);
+	if (r == 0)
+		r = brig_notary_gun(g, &ref, &gun, &state, e);
 	struct keys_ctx kc = { .g = g, .gun = gun };
 	struct notary_sign_opts so = { .server = opts_find(o, "notary")->value,
 				       .certs_dir = opts_find(o, "certs-dir")->value,
@@ -279,14 +287,10 @@ static int signer(const struct brig_global *g, struct opt *o, char **pos, size_t
 		return brig_err_set(e, -EINVAL, "--notary URL is required");
 	struct img_ref ref = { 0 };
 	_cleanup_free_ char *gun = NULL, *state = NULL, *cert = NULL;
-	char hex[BRIG_SHA256_HEX];
 	bool created = false;
 	int r = img_ref_parse(pos[npos - 1], &ref, e);
-	if (r == 0 &&
-	    (asprintf(&gun, "%s/%s", ref.domain, ref.path) < 0 ||
-	     brig_sha256_buf(gun, strlen(gun), hex) < 0 ||
-	     asprintf(&state, "%s/trust/notary/%s", g->root, hex) < 0))
-		r = brig_err_oom(e);
+	if (r == 0)
+		r = brig_notary_gun(g, &ref, &gun, &state, e);
 	img_ref_clear(&ref);
 	if (r == 0 && add)
 		r = notary_cert_load(pos[2], &cert, e);
@@ -363,13 +367,9 @@ static int key_rotate(const struct brig_global *g, struct opt *o, const char *ro
 				    "rotate --notary root|timestamp|snapshot --server URL REPO");
 	struct img_ref ref = { 0 };
 	_cleanup_free_ char *gun = NULL, *state = NULL;
-	char hex[BRIG_SHA256_HEX];
 	int r = img_ref_parse(pos[1], &ref, e);
-	if (r == 0 &&
-	    (asprintf(&gun, "%s/%s", ref.domain, ref.path) < 0 ||
-	     brig_sha256_buf(gun, strlen(gun), hex) < 0 ||
-	     asprintf(&state, "%s/trust/notary/%s", g->root, hex) < 0))
-		r = brig_err_oom(e);
+	if (r == 0)
+		r = brig_notary_gun(g, &ref, &gun, &state, e);
 	img_ref_clear(&ref);
 	struct keys_ctx kc = { .g = g, .gun = gun };
 	struct notary_sign_opts so = { .server = opts_find(o, "server")->value,
