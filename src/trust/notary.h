@@ -76,8 +76,9 @@ struct notary_target {
 };
 void notary_target_clear(struct notary_target *t);
 
-/* Run the TUF update for o->gun from src and look up tag (or, for
- * "sha256:HEX", the first target of that digest).  On success the
+/* Run the TUF update for o->gun from src and look up tag (NULL: the update
+ * only; out gets the versions and expiry; "sha256:HEX": the first target of
+ * that digest).  On success the
  * state in o->state_dir is advanced; on any failure it is left as it was.
  * -ENOENT (with e filled) when the metadata verifies but has no such tag. */
 int notary_verify_tag(const struct notary_opts *o, const struct notary_source *src, const char *tag,

@@ -273,7 +273,7 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 		r = targets(&u, e);
 	if (r == 0)
 		r = notary_state_save(&u, e);
-	if (r == 0)
+	if (r == 0 && tag)
 		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
 	if (r == 0)
 		r = keep_docs(&u, out, e);

@@ -98,6 +98,8 @@ struct tuf_meta {
 };
 
 /* Keys (tuf_keys.c). */
+/* A key's ID: sha256 of canonical {"keytype":type,"keyval":{"private":null,"public":pub}}. */
+int tuf_key_id(const char *type, const char *pub, char id[BRIG_SHA256_HEX], struct brig_err *e);
 int tuf_key_parse(const json_t *v, const struct bj_loc *at, const char *want_id,
 		  struct tuf_key *out, struct brig_err *e);
 int tuf_keyset_parse(const json_t *obj, const struct bj_loc *at, struct tuf_keyset *out,

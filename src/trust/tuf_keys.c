@@ -54,7 +54,7 @@ int tuf_b64_decode(const char *in, unsigned char *out, size_t cap, size_t *len)
 	return 0;
 }
 
-static int key_id(const char *type, const char *pub, char id[BRIG_SHA256_HEX], struct brig_err *e)
+int tuf_key_id(const char *type, const char *pub, char id[BRIG_SHA256_HEX], struct brig_err *e)
 {
 	_cleanup_json_ json_t *k = json_pack("{s:s,s:{s:n,s:s}}", "keytype", type, "keyval",
 					     "private", "public", pub);
@@ -124,7 +124,7 @@ int tuf_key_parse(const json_t *v, const struct bj_loc *at, const char *want_id,
 	out->type = strdup(type);
 	if (!out->type)
 		return brig_err_oom(e);
-	r = key_id(type, pub, out->id, e);
+	r = tuf_key_id(type, pub, out->id, e);
 	if (r < 0)
 		return r;
 	if (want_id && strcmp(want_id, out->id))

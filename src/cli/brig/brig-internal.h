@@ -47,6 +47,9 @@ const struct brig_command *brig_command_lookup(const struct brig_command *table,
 /* ---- completion and man pages (completion.c, manpages.c) ---- */
 int brig_cmd_update(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_trust_notary(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_revoke(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_inspect(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_trust_signer(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_completion(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_complete(const struct brig_global *g, int argc, char **argv);
 /* brig help --man DIR: brig.1 and a page per command into DIR. */
@@ -357,6 +360,18 @@ int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv);
  * sign --sign-by, given the command's parsed options. */
 int brig_trust_verify_gpg(const struct brig_global *g, struct opt *o, const char *image,
 			  struct brig_err *e);
+/* The Notary signer (trust_notary_sign.c): `trust key ... --notary ROLE`
+ * (o: trust key's options) and `trust sign --notary URL IMAGE:TAG`
+ * (o: trust sign's), remove for revoke. */
+int brig_trust_key_notary(const struct brig_global *g, struct opt *o, char **pos, size_t npos,
+			  struct brig_err *e);
+int brig_trust_sign_notary(const struct brig_global *g, struct opt *o, const char *image,
+			   bool remove, struct brig_err *e);
+/* ref's GUN ("domain/path") and its trusted state directory
+ * (ROOT/trust/notary/<sha256 of the GUN>), malloc'ed. */
+struct img_ref;
+int brig_notary_gun(const struct brig_global *g, const struct img_ref *ref, char **gun,
+		    char **state, struct brig_err *e);
 int brig_trust_sign_gpg(const struct brig_global *g, struct opt *o, const char *image,
 			struct brig_err *e);
 /* trust_bundle.c: trust verify --bundle/--bundle-file, trust

@@ -87,6 +87,8 @@ static int key_action(const struct brig_global *g, struct opt *o, char **pos, si
 		      struct brig_err *e)
 {
 	const char *a = pos[0];
+	if (opts_find(o, "notary")->value)
+		return brig_trust_key_notary(g, o, pos, npos, e);
 	size_t want = !strcmp(a, "list") ? 1 : !strcmp(a, "import") ? 3 : 2;
 	if (strcmp(a, "generate") && strcmp(a, "list") && strcmp(a, "export") &&
 	    strcmp(a, "import") && strcmp(a, "rm"))
@@ -118,13 +120,24 @@ int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("private", 0,
 			 "export: the encrypted private key (cosign's format), not the public key"),
 		OPT_VALUE("format", 0, "json", "list: one JSON object a line"),
+		OPT_VALUE("notary", 0, "root|targets",
+			  "a Notary v1 key: generate|export|import --notary root [FILE], "
+			  "--notary targets GUN [FILE]; list --notary root|targets|all"),
+		OPT_VALUE("server", 0, "URL",
+			  "rotate --notary root|timestamp|snapshot: the notary-server of REPO"),
+		OPT_VALUE("certs-dir", 0, "DIR",
+			  "--server: its CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
+		OPT_FLAG("offline", 0,
+			 "export --notary: remove the key from the store once written out"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
 	size_t npos = 0;
 	int p = brig_parse("trust key",
-			   "generate NAME | list | export NAME | import NAME FILE | rm NAME", o,
-			   argc, argv, &pos, &npos, 1, 3);
+			   "generate NAME | list | export NAME | import NAME FILE | rm NAME"
+			   " | ACTION --notary root|targets [GUN] [FILE]"
+			   " | rotate --notary root|timestamp|snapshot --server URL REPO",
+			   o, argc, argv, &pos, &npos, 1, 4);
 	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
 	if (p > 0) {
 		_cleanup_err_ struct brig_err e = { 0 };

@@ -132,6 +132,8 @@ static int do_sign(const struct brig_global *g, struct opt *o, const char *image
 		return brig_err_set(e, -EINVAL, "--key and --sign-by: give one");
 	if (opts_find(o, "sign-by")->value)
 		return brig_trust_sign_gpg(g, o, image, e);
+	if (opts_find(o, "notary")->value)
+		return brig_trust_sign_notary(g, o, image, false, e);
 	if (!keyfile)
 		return brig_err_set(e, -EINVAL,
 				    "--key FILE (a cosign.key) or --sign-by GPGKEY is required");
@@ -173,6 +175,11 @@ int brig_cmd_trust_sign(const struct brig_global *g, int argc, char **argv)
 			 "write a sigstore bundle as an OCI referrer (and the sha256-HEX tag)"),
 		OPT_VALUE("bundle-out", 0, "FILE",
 			  "write the sigstore bundle here instead of pushing (IMAGE by digest)"),
+		OPT_VALUE("notary", 0, "URL",
+			  "sign the tag into this notary-server's TUF metadata (Notary v1, "
+			  "BRIG_CONTENT_TRUST_*_PASSPHRASE)"),
+		OPT_VALUE("certs-dir", 0, "DIR",
+			  "--notary: its CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};

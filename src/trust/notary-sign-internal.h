@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* trust: what notary_publish.c shares with notary_rotate.c. */
+#ifndef BRIG_TRUST_NOTARY_SIGN_INTERNAL_H
+#define BRIG_TRUST_NOTARY_SIGN_INTERNAL_H
+
+#include "trust/notary.h"
+#include "trust/notary_sign.h"
+
+struct reg_client;
+
+/* One notary-server conversation for o->gun. */
+struct pub {
+	const struct notary_sign_opts *o;
+	struct notary_source src;
+	struct reg_client *c;
+	char *url; /* https://HOST/v2/GUN/_trust/tuf/ */
+};
+
+int pub_open(struct pub *p, struct brig_err *e);
+void pub_close(struct pub *p);
+/* GET name: 0, 1 when the server has none. */
+int pub_get(struct pub *p, const char *name, size_t max, char **raw, size_t *len,
+	    struct brig_err *e);
+/* The documents (NULL-terminated roles, one doc each) in one multipart POST. */
+int pub_post(struct pub *p, const char *const *roles, char *const *docs, struct brig_err *e);
+/* The server's key for role (GET ROLE.key; rotate: POST, a new one) into
+ * keys; *id its ID. */
+int pub_server_key(struct pub *p, const char *role, bool rotate, json_t *keys,
+		   char id[BRIG_SHA256_HEX], struct brig_err *e);
+/* The TUF update into the trusted state (o->tag NULL: the update only). */
+int pub_verify_first(struct pub *p, struct brig_err *e);
+
+#endif
