@@ -64,6 +64,7 @@ struct trust_sig_result {
 	char *key; /* the key that verified it (a path, or "keyData[N]") */
 	char *identity; /* its docker-reference, when read */
 	int64_t time; /* its signing time (payload optional.timestamp), or 0 */
+	const char *untimed; /* static: why time is 0, when the plug knows */
 };
 
 /* A verifier plug: does sig (of the plug's format) meet req for the image

@@ -199,6 +199,29 @@ no_keyring_left() {
 	[ "$status" -eq 0 ] || false
 }
 
+@test "trust gpg: brig push --sign-by signs what it pushed into the lookaside; skopeo accepts it; a key not in the keyring stops the push first" {
+	local root=$BATS_TEST_TMPDIR/root dig
+	brig --root "$root" import "$D/rootfs.tar" "$H/pushsigned/img:1" >/dev/null
+	# no such secret key: refused before anything is uploaded
+	GNUPGHOME=$D/gpg-a run --separate-stderr brig --root "$root" push --registries-d "$D/rd" \
+		--sign-by 0123456789ABCDEF0123456789ABCDEF01234567 "$H/pushsigned/img:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"--sign-by: GPG key 0123456789ABCDEF0123456789ABCDEF01234567: no secret key in the keyring"* ]] || { echo "$stderr"; false; }
+	run skopeo inspect --cert-dir "$D/reg" "docker://$H/pushsigned/img:1"
+	[ "$status" -ne 0 ] || { echo "the image was pushed"; false; }
+	GNUPGHOME=$D/gpg-a run --separate-stderr brig --root "$root" push --registries-d "$D/rd" \
+		--sign-by "$FPR_A" --digestfile dig "$H/pushsigned/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	dig=$(cat dig)
+	[[ $output == *"Signed $H/pushsigned/img:1@$dig: $(sigdir pushsigned/img "$dig")/signature-1"* ]] || { echo "$output"; false; }
+	policy p.json
+	run skopeo_pull p.json pushsigned/img
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run --separate-stderr brig trust verify --registries-d "$D/rd" --signature-policy p.json \
+		"$H/pushsigned/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
+
 @test "trust gpg: podman pull accepts brig's signature under a signedBy policy" {
 	command -v podman >/dev/null || skip "podman is not installed"
 	command -v unshare >/dev/null || skip "unshare is not available"
