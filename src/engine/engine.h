@@ -60,6 +60,7 @@ struct eng_trust_opts {
 	const char *policy; /* --signature-policy FILE; NULL: the system's */
 	bool disabled; /* --disable-content-trust or BRIG_CONTENT_TRUST=0 */
 	bool allow_downgrade; /* pull: take a digest signed earlier than the last */
+	const char *registries_d; /* pull --registries-d; NULL: the default */
 };
 
 /* What `brig create` / `brig run` were asked for. */

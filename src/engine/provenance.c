@@ -191,6 +191,7 @@ static int prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, st
 	    (r = trust_policy_lookup(pol, "docker", &ref, &m, e)) < 0)
 		return r;
 	bool pinned = pol->accept_pinned_digests && ref.digest[0] && !m.scope;
+	trust_fetch_set_registries_d(p->o->trust ? p->o->trust->registries_d : NULL);
 	if (!pinned && trust_reqs_need_sigs(m.reqs))
 		r = trust_sigs_fetch(p->c, p->ref.path, &ref, digest, m.reqs, &sigs, &notes, e);
 	if (r == 0)

@@ -113,6 +113,10 @@ struct trust_sig_fetcher {
 int trust_sigs_fetch(struct reg_client *c, const char *repo, const struct img_ref *ref,
 		     const char *digest, const struct trust_reqs *reqs, struct trust_sigs *out,
 		     char **notes, struct brig_err *e);
+/* The registries.d directory the GPG lookaside fetcher reads from now on
+ * (NULL, the default: $BRIG_REGISTRIES_D, else
+ * /etc/containers/registries.d): the one command's --registries-d. */
+void trust_fetch_set_registries_d(const char *dir);
 /* Does any requirement of reqs need a signature? */
 bool trust_reqs_need_sigs(const struct trust_reqs *reqs);
 

@@ -408,6 +408,35 @@ no_keyring_left() {
 	[[ $output == "Verified $H/signed/img:1@$DIG: signed by GPG key $FPR_A"* ]] || false
 }
 
+@test "trust gpg: brig pull --registries-d reads an https lookaside trusted through registry-certs-dir" {
+	python3 "$BATS_TEST_DIRNAME/../lib/static_https.py" "$D/sigs" "$D/reg/tls/server.crt" \
+		"$D/reg/tls/server.key" "$BATS_TEST_TMPDIR/https.port" >"$BATS_TEST_TMPDIR/https.log" 2>&1 &
+	HTTPD_PID=$!
+	wait_for "$BATS_TEST_TMPDIR/https.port" "the https server's port" || false
+	local port r=$BATS_TEST_TMPDIR/root
+	port=$(cat "$BATS_TEST_TMPDIR/https.port")
+	mkdir -p rd
+	printf 'default-docker:\n  lookaside: https://127.0.0.1:%s/\n' "$port" >rd/web.yaml
+	policy p.json
+	# the server's CA is not yet in registry-certs-dir for that host:port
+	run --separate-stderr brig --root "$r" pull -q --signature-policy p.json --registries-d rd \
+		"$H/signed/img:1"
+	[ "$status" -eq 125 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"https://127.0.0.1:$port/signed/img@"* ]] || { echo "$stderr"; false; }
+	mkdir -p "$D/certs/127.0.0.1:$port"
+	cp "$D/reg/ca.crt" "$D/certs/127.0.0.1:$port/ca.crt"
+	run --separate-stderr brig --root "$r" pull -q --signature-policy p.json --registries-d rd \
+		"$H/signed/img:1"
+	[ "$status" -eq 0 ] || { rm -rf "$D/certs/127.0.0.1:$port"; echo "$stderr"; false; }
+	# the same through BRIG_REGISTRIES_D, into another store
+	BRIG_REGISTRIES_D=$PWD/rd run --separate-stderr brig --root "$r.2" pull -q \
+		--signature-policy p.json "$H/signed/img:1"
+	rm -rf "$D/certs/127.0.0.1:$port"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run grep -c "GET /signed/img@sha256=${DIG#sha256:}/signature-1 " "$BATS_TEST_TMPDIR/https.log"
+	[ "$output" -ge 2 ] || { cat "$BATS_TEST_TMPDIR/https.log"; false; }
+}
+
 @test "trust gpg: a bad registries.d file is refused, naming the file and the line or field" {
 	mkdir -p rd
 	printf 'docker:\n  "%s":\n    lookaside: [file:///x]\n' "$H" >rd/a.yaml
