@@ -266,6 +266,38 @@ age_policy() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "trust explain fetches the signatures (referrers, lookaside) and says per requirement which it accepts and why it refuses the others; nothing is pulled" {
+	pushed "$REG/bundle/explain:1"
+	pub trust sign --bundle --key "$D/a.key" "$REG/bundle/explain:1" >/dev/null
+	sigstore_policy a
+	run --separate-stderr brig trust explain --format json "$REG/bundle/explain:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(jq -r '[.decision, .digest, .signaturesFound[0].format, .requirements[0].signatures[0].accepted, .requirements[0].signatures[0].key] | @tsv' <<<"$output")" = \
+		"$(printf 'accept\t%s\tsigstore-bundle\ttrue\t%s' "$DIGEST" "$D/a.pub")" ] || { echo "$output"; false; }
+	[[ $(jq -r .lookedAt <<<"$output") == *"sigstore bundles (OCI referrers): 1 bundle"* ]] || { echo "$output"; false; }
+	sigstore_policy b
+	run --separate-stderr brig trust explain "$REG/bundle/explain:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == *"Signatures:   1 found"*"1. sigstore-bundle, registry referrer bundle 1"* ]] || { echo "$output"; false; }
+	[[ $output == *"requirement 1, signature 1: refused: not signed by the key the policy names ($D/b.pub)"*"Decision:     reject"* ]] || { echo "$output"; false; }
+	# GPG signatures from the lookaside
+	gpg_policy a
+	run --separate-stderr brig trust explain --format json "$REG/gpg/good:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(jq -r '[.decision, .requirements[0].signatures[0].key] | @tsv' <<<"$output")" = \
+		"$(printf 'accept\tGPG key %s' "$(cat "$D/gpg-a.fpr")")" ] || { echo "$output"; false; }
+	# --no-fetch: the policy alone, nothing judged
+	run --separate-stderr brig trust explain --no-fetch --format json "$REG/gpg/good:1"
+	[ "$(jq -r '[.decision, .requirements[0].verifier] | @tsv' <<<"$output")" = \
+		"$(printf 'reject\tsignature check not available')" ] || { echo "$output"; false; }
+	# an image that is not there: said, not an error
+	run --separate-stderr brig trust explain "$REG/gpg/none:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == *"Signatures:   not fetched"*"Reason:       the signatures could not be fetched: "* ]] || { echo "$output"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
 # archive_policy SCOPE REQ-JSON: SCOPE of docker and both archive
 # transports need REQ-JSON (one requirement).
 archive_policy() {

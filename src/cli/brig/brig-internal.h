@@ -372,6 +372,13 @@ int brig_trust_verify_bundle(const struct brig_global *g, struct opt *o, const c
 int brig_trust_sign_bundle(struct reg_client *c, struct opt *o, const char *repo,
 			   const char *repo_name, const char *tag, const char *digest,
 			   struct evp_pkey_st *k, struct brig_err *e);
+/* trust_explain.c: trust explain's signatures for the image name (a
+ * registry reference): fetched (o: --no-fetch, --registries-d,
+ * BRIG_REGISTRY_OPTS) and judged under pol, the findings put into the
+ * explanation j (a fetch that fails is reported there, not an error). */
+struct trust_policy;
+int brig_explain_fetch(const struct brig_global *g, struct opt *o, const struct trust_policy *pol,
+		       const char *name, json_t *j, struct brig_err *e);
 /* The passphrase of a private key: BRIG_PASSPHRASE, else asked on the
  * terminal (twice when confirm). */
 int brig_passphrase(bool confirm, char **out, struct brig_err *e);
