@@ -99,6 +99,7 @@ static void explain_sigs(json_t *j)
 	const char *v = json_string_value(json_object_get(j, "lookedAt"));
 	if (v)
 		put("Looked at:", v);
+	const char *label = "Judged:";
 	json_array_foreach(json_object_get(j, "requirements"), i, q)
 	{
 		json_array_foreach(json_object_get(q, "signatures"), k, s)
@@ -122,10 +123,12 @@ static void explain_sigs(json_t *j)
 					   (long long)json_integer_value(
 						   json_object_get(s, "signedAt")));
 			if (n >= 0)
-				put("", line);
+				put(label, line);
+			label = "";
 		}
 	}
 }
+
 static void explain_text(json_t *j)
 {
 	put("Image:", json_string_value(json_object_get(j, "image")));
