@@ -120,6 +120,13 @@ static int accepted(struct pull *p, const struct img_ref *ref, const char *text,
 		json_decref(s);
 		return brig_err_oom(e);
 	}
+	/* the rollback entry rides with the record, the one durable write
+	 * (trust/check_state.c: rollback.json is a cache of the records) */
+	if (pv->rollback_key &&
+	    json_object_set_new(pv->record, "Rollback",
+				json_pack("{s:s,s:I,s:s}", "Key", pv->rollback_key, "Time",
+					  (json_int_t)pv->time, "Digest", digest)) < 0)
+		return brig_err_oom(e);
 	return 0;
 }
 
