@@ -65,6 +65,7 @@ struct eng_trust_opts {
 	 * choice per registry); docs/trust-notary.md */
 	bool notary;
 	const char *notary_server;
+	const char *registries_d; /* pull --registries-d; NULL: the default */
 };
 
 /* What `brig create` / `brig run` were asked for. */

@@ -123,6 +123,13 @@ static int accepted(struct pull *p, const struct img_ref *ref, const char *text,
 		json_decref(s);
 		return brig_err_oom(e);
 	}
+	/* the rollback entry rides with the record, the one durable write
+	 * (trust/check_state.c: rollback.json is a cache of the records) */
+	if (pv->rollback_key &&
+	    json_object_set_new(pv->record, "Rollback",
+				json_pack("{s:s,s:I,s:s}", "Key", pv->rollback_key, "Time",
+					  (json_int_t)pv->time, "Digest", digest)) < 0)
+		return brig_err_oom(e);
 	return 0;
 }
 
@@ -194,6 +201,7 @@ static int prov_pull(struct pull *p, const char *digest, struct eng_prov *pv, st
 	    (r = trust_policy_lookup(pol, "docker", &ref, &m, e)) < 0)
 		return r;
 	bool pinned = pol->accept_pinned_digests && ref.digest[0] && !m.scope;
+	trust_fetch_set_registries_d(p->o->trust ? p->o->trust->registries_d : NULL);
 	if (!pinned && trust_reqs_need_sigs(m.reqs))
 		r = trust_sigs_fetch(p->c, p->ref.path, &ref, digest, m.reqs, &sigs, &notes, e);
 	for (size_t i = 0; r == 0 && i < pv->notary.n; i++) /* notaryTrust's, already read */

@@ -124,6 +124,9 @@ int eng_prov_load_commit(const char *root, struct eng_load_check *lc, struct bri
 	json_t *rec;
 	json_object_foreach(lc->keep, digest, rec)
 	{
+		/* another host's rollback memory is not this one's: an archive
+		 * could otherwise pin a tag to a far-future time */
+		json_object_del(rec, "Rollback");
 		int r = eng_prov_record_write(root, digest, rec, e);
 		if (r < 0)
 			return r;

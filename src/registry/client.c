@@ -162,6 +162,11 @@ const char *reg_client_host(const struct reg_client *c)
 	return c->api_host;
 }
 
+const char *reg_client_certs_dir(const struct reg_client *c)
+{
+	return c->certs_dir;
+}
+
 int reg_status_error(const struct reg_client *c, const struct reg_resp *resp, const char *what,
 		     struct brig_err *e)
 {

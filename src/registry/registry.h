@@ -149,6 +149,9 @@ static inline void reg_client_freep(struct reg_client **c)
 #define _cleanup_reg_client_ _cleanup_(reg_client_freep)
 /* The host requests go to ("registry-1.docker.io" for docker.io). */
 const char *reg_client_host(const struct reg_client *c);
+/* The CA directory the client was made with (NULL: REG_DEFAULT_CERTS_DIR),
+ * for other https requests made on the registry's behalf (a lookaside). */
+const char *reg_client_certs_dir(const struct reg_client *c);
 
 /* GET /v2/: 0 when the registry answers 200 (after authenticating). */
 int reg_ping(struct reg_client *c, struct brig_err *e);

@@ -144,6 +144,8 @@ struct trust_bundle_result {
 	int key_index; /* which of keys verified it, -1 for a certificate */
 	char *email, *issuer; /* the certificate's, malloc'ed, or NULL */
 	int64_t integrated_time; /* Rekor's, 0 when none was checked */
+	size_t n_tlog; /* Rekor entries in the bundle, checked or not */
+	bool set_checked; /* an entry's signed entry timestamp was verified */
 	char *subject_name; /* the statement's subject for the digest, or NULL */
 };
 void trust_bundle_result_clear(struct trust_bundle_result *r);
@@ -192,6 +194,11 @@ struct trust_bundle_ctx {
 	const char *const *bundles;
 	const size_t *lens;
 	size_t n_bundles;
+	/* out: the accepted bundle's signing time, Rekor's integratedTime
+	 * under a signed entry timestamp one of the policy's Rekor keys
+	 * verified; 0 when it has none, untimed (static text) saying why */
+	int64_t signed_at;
+	const char *untimed;
 };
 /*
  * A trust_verify_fn for sigstoreSigned (struct trust_verifiers.sigstore,

@@ -71,11 +71,30 @@ static int ca_load(const struct trust_fulcio *f, char **buf, struct trust_bundle
 
 /* What a bundle is judged against. */
 struct judge {
-	const struct trust_bundle_ctx *x;
+	struct trust_bundle_ctx *x;
 	const struct trust_bundle_policy *p;
 	const struct trust_req *req;
 	const struct img_ref *ref; /* NULL: named by a path, no identity */
 };
+
+/* The accepted bundle's signing time: only Rekor's integratedTime, signed
+ * (the SET) by a key the policy names, proves one; a key-based bundle's
+ * statement carries no time of its own. */
+static void note_time(const struct judge *j, const struct trust_bundle_result *res)
+{
+	j->x->signed_at = res->integrated_time;
+	if (res->integrated_time > 0)
+		j->x->untimed = NULL;
+	else if (!res->n_tlog)
+		j->x->untimed = "a sigstore bundle proves its signing time only by a Rekor entry, "
+				"and this one has none";
+	else if (!j->p->n_rekor_keys)
+		j->x->untimed = "its Rekor entry's time is not checked: the requirement names no "
+				"Rekor key (rekorPublicKey)";
+	else
+		j->x->untimed = "its Rekor entry has no signed entry timestamp, only an inclusion "
+				"proof, which proves no time";
+}
 
 /* One bundle: 0 when it passes verification and signedIdentity (the
  * statement's subject name as the signature's docker-reference). */
@@ -91,6 +110,8 @@ static int judge_one(const struct judge *j, const char *bundle, size_t len, stru
 				 "accept for this image",
 				 res.subject_name ? res.subject_name : "(no name)",
 				 trust_ident_kind_name(j->req->identity.kind));
+	if (r == 0)
+		note_time(j, &res);
 	trust_bundle_result_clear(&res);
 	return r;
 }
@@ -120,7 +141,7 @@ static int judge_all(const struct judge *j, const char *const *bundles, const si
 
 static int with_bundles(const struct judge *j, char *why, size_t why_len, struct brig_err *e)
 {
-	const struct trust_bundle_ctx *x = j->x;
+	struct trust_bundle_ctx *x = j->x;
 	if (x->n_bundles || !x->client)
 		return judge_all(j, x->bundles, x->lens, x->n_bundles, why, why_len, e);
 	char **v = NULL;
@@ -141,7 +162,7 @@ static int with_bundles(const struct judge *j, char *why, size_t why_len, struct
 int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref *ref, void *ctx,
 			       char *why, size_t why_len, struct brig_err *e)
 {
-	const struct trust_bundle_ctx *x = ctx;
+	struct trust_bundle_ctx *x = ctx;
 	struct pkeys keys = { 0 }, rekor = { 0 };
 	_cleanup_free_ char *ca = NULL;
 	struct trust_bundle_policy p = { 0 };

@@ -43,7 +43,7 @@ static int entry_ok(const struct trust_tlog_entry *t, const struct trust_bundle 
 
 /* The first entry that passes; *when its SET-signed time (0: none). */
 static int tlog_ok(const struct trust_bundle *b, const struct trust_bundle_policy *p, time_t *when,
-		   struct brig_err *e)
+		   bool *set, struct brig_err *e)
 {
 	*when = 0;
 	if (b->n_tlog == 0)
@@ -52,7 +52,8 @@ static int tlog_ok(const struct trust_bundle *b, const struct trust_bundle_polic
 	for (size_t i = 0; i < b->n_tlog; i++) {
 		brig_err_clear(e);
 		if (entry_ok(&b->tlog[i], b, p, e) == 0) {
-			if (b->tlog[i].set)
+			*set = b->tlog[i].set != NULL;
+			if (*set)
 				*when = (time_t)b->tlog[i].integrated_time;
 			return 0;
 		}
@@ -129,7 +130,7 @@ int trust_bundle_verify(const char *json, size_t len, const char *digest,
 				 "signed with a certificate, but the policy names no Rekor key "
 				 "(rekorPublicKey) to prove when");
 	if (r == 0 && p->n_rekor_keys)
-		r = tlog_ok(&b, p, &when, e);
+		r = tlog_ok(&b, p, &when, &out->set_checked, e);
 	if (r == 0)
 		r = b.n_certs ? by_cert(&b, p, when, out, e) : by_key(&b, p, out, e);
 	if (r == 0)
@@ -137,6 +138,7 @@ int trust_bundle_verify(const char *json, size_t len, const char *digest,
 					       e);
 	if (r == 0)
 		out->integrated_time = when;
+	out->n_tlog = b.n_tlog;
 	trust_bundle_clear(&b);
 	return r;
 }

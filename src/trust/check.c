@@ -158,7 +158,13 @@ static bool fresh(struct trust_check *c, struct trust_sig_result *res)
 {
 	if (!c->max_age || (res->time > 0 && c->now - res->time <= c->max_age))
 		return true;
-	if (res->time <= 0)
+	if (res->time <= 0 && res->untimed) {
+		if (asprintf(&res->why,
+			     "%s, so its age cannot be judged against this scope's "
+			     "maxSignatureAge (policy.d)",
+			     res->untimed) < 0)
+			res->why = NULL;
+	} else if (res->time <= 0)
 		res->why = strdup("it carries no signing time, and this scope has a "
 				  "maxSignatureAge (policy.d)");
 	else if (asprintf(&res->why,

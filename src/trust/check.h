@@ -67,6 +67,7 @@ struct trust_sig_result {
 	char *key; /* the key that verified it (a path, or "keyData[N]") */
 	char *identity; /* its docker-reference, when read */
 	int64_t time; /* its signing time (payload optional.timestamp), or 0 */
+	const char *untimed; /* static: why time is 0, when the plug knows */
 };
 
 /* A verifier plug: does sig (of the plug's format) meet req for the image
@@ -128,6 +129,10 @@ struct trust_sig_fetcher {
 int trust_sigs_fetch(struct reg_client *c, const char *repo, const struct img_ref *ref,
 		     const char *digest, const struct trust_reqs *reqs, struct trust_sigs *out,
 		     char **notes, struct brig_err *e);
+/* The registries.d directory the GPG lookaside fetcher reads from now on
+ * (NULL, the default: $BRIG_REGISTRIES_D, else
+ * /etc/containers/registries.d): the one command's --registries-d. */
+void trust_fetch_set_registries_d(const char *dir);
 /* Does any requirement of reqs need a signature? */
 bool trust_reqs_need_sigs(const struct trust_reqs *reqs);
 

@@ -71,5 +71,7 @@ int trust_check_bundle(const struct trust_req *req, const struct img_ref *ref, c
 	if (r == 0)
 		return trust_check_refuse(res, e, "%s", w);
 	res->key = brig_steal_ptr(key);
+	res->time = x.signed_at;
+	res->untimed = x.untimed;
 	return subject(b, len, digest, res, e);
 }

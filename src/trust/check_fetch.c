@@ -169,19 +169,26 @@ static int gpg_add(struct trust_sigs *out, size_t i, const struct trust_blob *b,
 	return trust_sigs_add(out, TRUST_FMT_GPG, src, NULL, 0, b64, e);
 }
 
+static const char *registries_d; /* NULL: the default */
+
+void trust_fetch_set_registries_d(const char *dir)
+{
+	registries_d = dir;
+}
+
 /* The signatures the registries.d lookaside for ref holds, each kept as
- * the OpenPGP message base64. */
+ * the OpenPGP message base64; an https lookaside is trusted with the
+ * registry client's CA directory (registry-certs-dir, certs.d layout). */
 static int fetch_lookaside(struct reg_client *c, const char *repo, const struct img_ref *ref,
 			   const char *digest, struct trust_sigs *out, char **note,
 			   struct brig_err *e)
 {
-	(void)c;
 	(void)repo;
 	_cleanup_registries_d_ struct trust_registries_d *rd = NULL;
 	_cleanup_free_ char *base = NULL;
 	struct trust_gpg_sigs g = { 0 };
 	size_t nlen = 0;
-	int r = trust_registries_d_load(NULL, &rd, e);
+	int r = trust_registries_d_load(registries_d, &rd, e);
 	if (r == 0)
 		r = trust_lookaside_base(rd, ref, false, &base, e);
 	if (r == 0 && !base)
@@ -190,7 +197,7 @@ static int fetch_lookaside(struct reg_client *c, const char *repo, const struct 
 			? brig_err_oom(e)
 			: 0;
 	if (r == 0)
-		r = trust_lookaside_get(base, digest, NULL, &g, e);
+		r = trust_lookaside_get(base, digest, c ? reg_client_certs_dir(c) : NULL, &g, e);
 	if (r == 0 &&
 	    brig_appendf(note, &nlen, "%zu signature%s under %s", g.n, g.n == 1 ? "" : "s", base) <
 		    0)

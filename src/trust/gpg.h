@@ -193,5 +193,10 @@ int trust_gpg_sign(const char *key, const char *ref, const char *digest, char **
  * (may be NULL) gets the file written (malloc'ed). */
 int trust_gpg_sign_to_lookaside(const char *key, const struct img_ref *ref, const char *digest,
 				const char *registries_d, char **where, struct brig_err *e);
+/* What push checks before it uploads anything: key has a secret key in
+ * the user's keyring and registries.d names a file:// staging lookaside
+ * for ref (the passphrase is only tried when signing). */
+int trust_gpg_sign_check(const char *key, const struct img_ref *ref, const char *registries_d,
+			 struct brig_err *e);
 
 #endif /* BRIG_TRUST_GPG_H */

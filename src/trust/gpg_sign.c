@@ -98,22 +98,53 @@ int trust_gpg_sign(const char *key, const char *ref, const char *digest, char **
 	return r;
 }
 
+/* The staging lookaside for ref (*base malloc'ed), which must be named. */
+static int staging(const char *registries_d, const struct img_ref *ref, char **base,
+		   struct brig_err *e)
+{
+	_cleanup_registries_d_ struct trust_registries_d *rd = NULL;
+	_cleanup_free_ char *name = img_ref_string(ref);
+	if (!name)
+		return brig_err_oom(e);
+	int r = trust_registries_d_load(registries_d, &rd, e);
+	if (r == 0)
+		r = trust_lookaside_base(rd, ref, true, base, e);
+	if (r == 0 && !*base)
+		r = brig_err_set(
+			e, -ENOENT,
+			"no lookaside for %s: name one (lookaside-staging) in registries.d", name);
+	return r;
+}
+
+int trust_gpg_sign_check(const char *key, const struct img_ref *ref, const char *registries_d,
+			 struct brig_err *e)
+{
+	_cleanup_free_ char *base = NULL;
+	gpgme_ctx_t ctx = NULL;
+	int r = staging(registries_d, ref, &base, e);
+	if (r == 0 && strncmp(base, "file://", 7) != 0)
+		r = brig_err_set(e, -EINVAL,
+				 "lookaside %s: signatures are written to a file:// store only "
+				 "(lookaside-staging)",
+				 base);
+	if (r == 0)
+		r = trust_gpgme_init(e);
+	if (r == 0)
+		r = signer_ctx(key, &ctx, e);
+	if (ctx)
+		gpgme_release(ctx);
+	return r;
+}
+
 int trust_gpg_sign_to_lookaside(const char *key, const struct img_ref *ref, const char *digest,
 				const char *registries_d, char **where, struct brig_err *e)
 {
-	_cleanup_registries_d_ struct trust_registries_d *rd = NULL;
 	_cleanup_free_ char *base = NULL, *name = img_ref_string(ref), *sig = NULL;
 	size_t len = 0;
 	unsigned n = 0;
 	if (!name)
 		return brig_err_oom(e);
-	int r = trust_registries_d_load(registries_d, &rd, e);
-	if (r == 0)
-		r = trust_lookaside_base(rd, ref, true, &base, e);
-	if (r == 0 && !base)
-		r = brig_err_set(
-			e, -ENOENT,
-			"no lookaside for %s: name one (lookaside-staging) in registries.d", name);
+	int r = staging(registries_d, ref, &base, e);
 	if (r == 0)
 		r = trust_gpg_sign(key, name, digest, &sig, &len, e);
 	if (r == 0)

@@ -245,6 +245,35 @@ store_empty() {
 	[[ $stderr == *"--allow-downgrade"* ]] || false
 }
 
+@test "rollback: the records keep the state; a rollback.json left stale or lost by a crash (it is not synced) forgets nothing" {
+	policy "$REG/test" "$D/a.pub"
+	pushed "$REG/test/crash:1" sh
+	local old=$DIGEST st=$ROOT/trust/rollback.json
+	pub tag "$REG/test/crash:1" "$REG/test/crashkeep:old"
+	sign test/crash "$old" "$D/a.key" "" 1700000000
+	run --separate-stderr brig pull -q "$REG/test/crash:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	cp -p "$st" stale.json
+	pushed "$REG/test/crash:1" true
+	local new=$DIGEST
+	sign test/crash "$new" "$D/a.key" "" 1700000100
+	run --separate-stderr brig pull -q "$REG/test/crash:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(jq -r '.Rollback.Time' "$ROOT/trust/images/${new#sha256:}.json")" = 1700000100 ] || false
+	# the crash: the cache as it was before the second pull (older mtime)
+	cp -p stale.json "$st"
+	pub tag "$REG/test/crashkeep:old" "$REG/test/crash:1"
+	pub push -q "$REG/test/crash:1" >/dev/null
+	run --separate-stderr brig pull -q "$REG/test/crash:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"rollback refused: $REG/test/crash:1 was last accepted as $new, signed at 1700000100"* ]] || { echo "$stderr"; false; }
+	# the cache lost altogether
+	rm -f "$st"
+	run --separate-stderr brig pull -q "$REG/test/crash:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"rollback refused: $REG/test/crash:1 was last accepted as $new"* ]] || { echo "$stderr"; false; }
+}
+
 @test "freshness: a signature older than policy.d's maxSignatureAge is refused; a fresh one is taken" {
 	policy "$REG/test" "$D/a.pub"
 	mkdir -p "$BRIG_POLICY_DIR/policy.d"

@@ -112,8 +112,7 @@ gpg_policy() {
 
 # sigstore_policy KEY [IDENTITY-JSON]: REG/bundle needs a sigstore
 # signature by KEY.pub; the identity rule is matchRepository unless given
-# (a bundle's statement names the repository, without the tag, as cosign
-# 3 writes it).
+# (cosign 3's bundle statements name the repository, without the tag).
 sigstore_policy() {
 	local id=${2:-'{"type":"matchRepository"}'}
 	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","keyPath":"%s","signedIdentity":%s}]}}}\n' \
@@ -198,13 +197,103 @@ store_empty() {
 	[[ $stderr == *"looked at: sigstore .sig attachment: no sha256-"*"sigstore bundles (OCI referrers): 1 bundle"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	# the identity rule applies to bundles too: the right key, but the
-	# statement names the repository, which matchRepoDigestOrExact does
-	# not accept for a pull by tag
-	sigstore_policy b '{"type":"matchRepoDigestOrExact"}'
-	run --separate-stderr brig pull "$REG/bundle/other:1"
+}
+
+@test "sigstore bundle: brig trust sign --bundle by tag, push, pull by that tag under the default identity rule; another tag of the digest is refused" {
+	pushed "$REG/bundle/own:1"
+	run --separate-stderr pub trust sign --bundle --key "$D/a.key" "$REG/bundle/own:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	# no signedIdentity: matchRepoDigestOrExact
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","keyPath":"%s"}]}}}\n' \
+		"$REG/bundle" "$D/a.pub" >"$BRIG_POLICY_DIR/policy.json"
+	run --separate-stderr brig pull -q "$REG/bundle/own:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{.Id}}' "$REG/bundle/own:1"
+	[ "$status" -eq 0 ] || false
+	# the same digest under another tag: the statement names tag 1
+	pub tag "$REG/bundle/own:1" "$REG/bundle/own:2" >/dev/null
+	pub push -q "$REG/bundle/own:2" >/dev/null
+	run --separate-stderr brig pull "$REG/bundle/own:2"
 	[ "$status" -eq 125 ] || false
-	[[ $stderr == *"signature 1 (sigstore-bundle, registry referrer bundle 1): requirement 1: refused: its statement names '$REG/bundle/other', which signedIdentity (matchRepoDigestOrExact) does not accept"* ]] || { echo "$stderr"; false; }
+	[[ $stderr == *"signature 1 (sigstore-bundle, registry referrer bundle 1): requirement 1: refused: its statement names '$REG/bundle/own:1', which signedIdentity (matchRepoDigestOrExact) does not accept"* ]] || { echo "$stderr"; false; }
+	# by digest: any name of the repository
+	run --separate-stderr brig pull -q "$REG/bundle/own@$DIGEST"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
+
+# age_policy KEY-PUB [REKOR-PUB] SECONDS: REG/bundle needs a bundle by
+# KEY-PUB (and a Rekor entry under REKOR-PUB), at most SECONDS old.
+age_policy() {
+	local key=$1 rekor=""
+	if [ $# -eq 3 ]; then
+		rekor=$(printf ',"rekorPublicKeyPath":"%s"' "$2")
+		shift
+	fi
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","keyPath":"%s"%s}]}}}\n' \
+		"$REG/bundle" "$key" "$rekor" >"$BRIG_POLICY_DIR/policy.json"
+	mkdir -p "$BRIG_POLICY_DIR/policy.d"
+	printf '{"maxSignatureAge":{"%s":%s}}\n' "$REG/bundle" "$2" >"$BRIG_POLICY_DIR/policy.d/age.json"
+}
+
+@test "sigstore bundle: maxSignatureAge is judged by Rekor's signed integratedTime; without a checked Rekor entry the age cannot be judged" {
+	pushed "$REG/bundle/timed:1"
+	# a key-based bundle logged in Rekor 600 s ago (python-made), attached
+	# as cosign attaches it
+	$PY "$LIB/bundle_vectors.py" key k "$DIGEST" "$REG/bundle/timed:1" --rekor 600
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/timed "$DIGEST" "$D/reg/ca.crt" k/bundle.json
+	age_policy "$PWD/k/key.pub" "$PWD/k/rekor.pub" 3600
+	run --separate-stderr brig pull -q "$REG/bundle/timed:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	# the refusals below go to an empty store
+	ROOT=$BATS_TEST_TMPDIR/root2
+	age_policy "$PWD/k/key.pub" "$PWD/k/rekor.pub" 60
+	run --separate-stderr brig pull "$REG/bundle/timed:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"requirement 1: refused: signed 6"??" s ago, more than this scope's maxSignatureAge of 60 s (policy.d)"* ]] || { echo "$stderr"; false; }
+	# the Rekor entry unchecked (no Rekor key named): no time to judge
+	age_policy "$PWD/k/key.pub" 3600
+	run --separate-stderr brig pull "$REG/bundle/timed:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"requirement 1: refused: its Rekor entry's time is not checked: the requirement names no Rekor key (rekorPublicKey), so its age cannot be judged against this scope's maxSignatureAge (policy.d)"* ]] || { echo "$stderr"; false; }
+	# brig's own key-based bundle has no Rekor entry
+	pushed "$REG/bundle/untimed:1"
+	pub trust sign --bundle --key "$D/a.key" "$REG/bundle/untimed:1" >/dev/null
+	age_policy "$D/a.pub" 3600
+	run --separate-stderr brig pull "$REG/bundle/untimed:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"requirement 1: refused: a sigstore bundle proves its signing time only by a Rekor entry, and this one has none, so its age cannot be judged against this scope's maxSignatureAge (policy.d)"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "trust explain fetches the signatures (referrers, lookaside) and says per requirement which it accepts and why it refuses the others; nothing is pulled" {
+	pushed "$REG/bundle/explain:1"
+	pub trust sign --bundle --key "$D/a.key" "$REG/bundle/explain:1" >/dev/null
+	sigstore_policy a
+	run --separate-stderr brig trust explain --format json "$REG/bundle/explain:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(jq -r '[.decision, .digest, .signaturesFound[0].format, .requirements[0].signatures[0].accepted, .requirements[0].signatures[0].key] | @tsv' <<<"$output")" = \
+		"$(printf 'accept\t%s\tsigstore-bundle\ttrue\t%s' "$DIGEST" "$D/a.pub")" ] || { echo "$output"; false; }
+	[[ $(jq -r .lookedAt <<<"$output") == *"sigstore bundles (OCI referrers): 1 bundle"* ]] || { echo "$output"; false; }
+	sigstore_policy b
+	run --separate-stderr brig trust explain "$REG/bundle/explain:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == *"Signatures:   1 found"*"1. sigstore-bundle, registry referrer bundle 1"* ]] || { echo "$output"; false; }
+	[[ $output == *"requirement 1, signature 1: refused: not signed by the key the policy names ($D/b.pub)"*"Decision:     reject"* ]] || { echo "$output"; false; }
+	# GPG signatures from the lookaside
+	gpg_policy a
+	run --separate-stderr brig trust explain --format json "$REG/gpg/good:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(jq -r '[.decision, .requirements[0].signatures[0].key] | @tsv' <<<"$output")" = \
+		"$(printf 'accept\tGPG key %s' "$(cat "$D/gpg-a.fpr")")" ] || { echo "$output"; false; }
+	# --no-fetch: the policy alone, nothing judged
+	run --separate-stderr brig trust explain --no-fetch --format json "$REG/gpg/good:1"
+	[ "$(jq -r '[.decision, .requirements[0].verifier] | @tsv' <<<"$output")" = \
+		"$(printf 'reject\tsignature check not available')" ] || { echo "$output"; false; }
+	# an image that is not there: said, not an error
+	run --separate-stderr brig trust explain "$REG/gpg/none:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == *"Signatures:   not fetched"*"Reason:       the signatures could not be fetched: "* ]] || { echo "$output"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }

@@ -199,6 +199,29 @@ no_keyring_left() {
 	[ "$status" -eq 0 ] || false
 }
 
+@test "trust gpg: brig push --sign-by signs what it pushed into the lookaside; skopeo accepts it; a key not in the keyring stops the push first" {
+	local root=$BATS_TEST_TMPDIR/root dig
+	brig --root "$root" import "$D/rootfs.tar" "$H/pushsigned/img:1" >/dev/null
+	# no such secret key: refused before anything is uploaded
+	GNUPGHOME=$D/gpg-a run --separate-stderr brig --root "$root" push --registries-d "$D/rd" \
+		--sign-by 0123456789ABCDEF0123456789ABCDEF01234567 "$H/pushsigned/img:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"--sign-by: GPG key 0123456789ABCDEF0123456789ABCDEF01234567: no secret key in the keyring"* ]] || { echo "$stderr"; false; }
+	run skopeo inspect --cert-dir "$D/reg" "docker://$H/pushsigned/img:1"
+	[ "$status" -ne 0 ] || { echo "the image was pushed"; false; }
+	GNUPGHOME=$D/gpg-a run --separate-stderr brig --root "$root" push --registries-d "$D/rd" \
+		--sign-by "$FPR_A" --digestfile dig "$H/pushsigned/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	dig=$(cat dig)
+	[[ $output == *"Signed $H/pushsigned/img:1@$dig: $(sigdir pushsigned/img "$dig")/signature-1"* ]] || { echo "$output"; false; }
+	policy p.json
+	run skopeo_pull p.json pushsigned/img
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run --separate-stderr brig trust verify --registries-d "$D/rd" --signature-policy p.json \
+		"$H/pushsigned/img:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
+
 @test "trust gpg: podman pull accepts brig's signature under a signedBy policy" {
 	command -v podman >/dev/null || skip "podman is not installed"
 	command -v unshare >/dev/null || skip "unshare is not available"
@@ -383,6 +406,35 @@ no_keyring_left() {
 	rm -rf "$D/certs/127.0.0.1:$port"
 	[ "$status" -eq 0 ] || false
 	[[ $output == "Verified $H/signed/img:1@$DIG: signed by GPG key $FPR_A"* ]] || false
+}
+
+@test "trust gpg: brig pull --registries-d reads an https lookaside trusted through registry-certs-dir" {
+	python3 "$BATS_TEST_DIRNAME/../lib/static_https.py" "$D/sigs" "$D/reg/tls/server.crt" \
+		"$D/reg/tls/server.key" "$BATS_TEST_TMPDIR/https.port" >"$BATS_TEST_TMPDIR/https.log" 2>&1 &
+	HTTPD_PID=$!
+	wait_for "$BATS_TEST_TMPDIR/https.port" "the https server's port" || false
+	local port r=$BATS_TEST_TMPDIR/root
+	port=$(cat "$BATS_TEST_TMPDIR/https.port")
+	mkdir -p rd
+	printf 'default-docker:\n  lookaside: https://127.0.0.1:%s/\n' "$port" >rd/web.yaml
+	policy p.json
+	# the server's CA is not yet in registry-certs-dir for that host:port
+	run --separate-stderr brig --root "$r" pull -q --signature-policy p.json --registries-d rd \
+		"$H/signed/img:1"
+	[ "$status" -eq 125 ] || { echo "$stderr"; false; }
+	[[ $stderr == *"https://127.0.0.1:$port/signed/img@"* ]] || { echo "$stderr"; false; }
+	mkdir -p "$D/certs/127.0.0.1:$port"
+	cp "$D/reg/ca.crt" "$D/certs/127.0.0.1:$port/ca.crt"
+	run --separate-stderr brig --root "$r" pull -q --signature-policy p.json --registries-d rd \
+		"$H/signed/img:1"
+	[ "$status" -eq 0 ] || { rm -rf "$D/certs/127.0.0.1:$port"; echo "$stderr"; false; }
+	# the same through BRIG_REGISTRIES_D, into another store
+	BRIG_REGISTRIES_D=$PWD/rd run --separate-stderr brig --root "$r.2" pull -q \
+		--signature-policy p.json "$H/signed/img:1"
+	rm -rf "$D/certs/127.0.0.1:$port"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run grep -c "GET /signed/img@sha256=${DIG#sha256:}/signature-1 " "$BATS_TEST_TMPDIR/https.log"
+	[ "$output" -ge 2 ] || { cat "$BATS_TEST_TMPDIR/https.log"; false; }
 }
 
 @test "trust gpg: a bad registries.d file is refused, naming the file and the line or field" {

@@ -5,8 +5,15 @@ PAE, in-toto statements, Rekor's SET, RFC 6962 Merkle trees, signed-note
 checkpoints, Fulcio's certificate extensions), for the tests of brig's
 bundle verifier that must run where npm is not reachable.
 
-    bundle_vectors.py key DIR DIGEST NAME
-        DIR/key.pem, DIR/key.pub and DIR/bundle.json: a key-based bundle
+    bundle_vectors.py key DIR DIGEST NAME [--rekor AGE]
+        DIR/key.pem, DIR/key.pub and DIR/bundle.json: a key-based bundle;
+        with --rekor, also a Rekor entry (dsse) made AGE seconds ago, its
+        SET and checkpoint signed by the key in DIR/rekor.pub
+    bundle_vectors.py attach HOST REPO DIGEST CA BUNDLE
+        BUNDLE attached to REPO@DIGEST in the registry HOST (TLS, CA) as
+        cosign 3 attaches it where there is no referrers API: the bundle
+        and the empty config as blobs, the referrer manifest, and an OCI
+        index naming it under the fallback tag sha256-HEX
     bundle_vectors.py fulcio DIR DIGEST NAME EMAIL ISSUER [options]
         DIR/ca.pem (root), DIR/intermediate.pem, DIR/rekor.pub and
         DIR/bundle.json: a bundle with
@@ -17,7 +24,7 @@ bundle verifier that must run where npm is not reachable.
         --late SECONDS       the entry's time that much after the
                              certificate expired
 All keys ECDSA P-256, signatures DER over SHA-256, base64 standard."""
-import base64, datetime, hashlib, json, os, sys
+import base64, datetime, hashlib, json, os, sys, urllib.request
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -52,16 +59,53 @@ def envelope(key, digest, name):
                           "signatures": [{"sig": B64(sig), "keyid": ""}]}
 
 
-def cmd_key(d, digest, name):
+def cmd_key(d, digest, name, opts):
     key = ec.generate_private_key(ec.SECP256R1())
     open(os.path.join(d, "key.pem"), "wb").write(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
-    open(os.path.join(d, "key.pub"), "wb").write(key.public_key().public_bytes(**PEM_PUB))
-    _, _, env = envelope(key, digest, name)
+    pub_pem = key.public_key().public_bytes(**PEM_PUB)
+    open(os.path.join(d, "key.pub"), "wb").write(pub_pem)
+    payload, sig, env = envelope(key, digest, name)
+    tlog = []
+    if "--rekor" in opts:
+        rekor_k = ec.generate_private_key(ec.SECP256R1())
+        body = json.dumps(entry_body("dsse", payload, sig, pub_pem),
+                          separators=(",", ":"), sort_keys=True).encode()
+        when = int(datetime.datetime.now(datetime.timezone.utc).timestamp()) - int(opts["--rekor"])
+        tlog = [tlog_entry(rekor_k, body, when, 5, 2)]
+        open(os.path.join(d, "rekor.pub"), "wb").write(rekor_k.public_key().public_bytes(**PEM_PUB))
     write(d, {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-              "verificationMaterial": {"publicKey": {"hint": "k"}, "tlogEntries": []},
+              "verificationMaterial": {"publicKey": {"hint": "k"}, "tlogEntries": tlog},
               "dsseEnvelope": env})
+
+
+def cmd_attach(host, repo, digest, ca, bundle_file):
+    import ssl
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from simplesig import put_blob, request
+    ctx = ssl.create_default_context(cafile=ca)
+    base = "https://" + host
+    bt = "application/vnd.dev.sigstore.bundle.v0.3+json"
+    layer = put_blob(ctx, base, repo, open(bundle_file, "rb").read())
+    cfg = put_blob(ctx, base, repo, b"{}")
+    with urllib.request.urlopen(urllib.request.Request(
+            "%s/v2/%s/manifests/%s" % (base, repo, digest), method="HEAD",
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}), context=ctx) as r:
+        subject = {"mediaType": r.headers["Content-Type"], "digest": digest,
+                   "size": int(r.headers["Content-Length"])}
+    man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                      "artifactType": bt,
+                      "config": dict(mediaType="application/vnd.oci.empty.v1+json", **cfg),
+                      "layers": [dict(mediaType=bt, **layer)], "subject": subject}).encode()
+    md = "sha256:" + hashlib.sha256(man).hexdigest()
+    request(ctx, "PUT", "%s/v2/%s/manifests/%s" % (base, repo, md), man,
+            "application/vnd.oci.image.manifest.v1+json")
+    idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                      "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                     "digest": md, "size": len(man), "artifactType": bt}]}).encode()
+    request(ctx, "PUT", "%s/v2/%s/manifests/%s" % (base, repo, digest.replace(":", "-")), idx,
+            "application/vnd.oci.image.index.v1+json")
 
 
 def write(d, bundle):
@@ -200,9 +244,11 @@ def cmd_fulcio(d, digest, nm, email, issuer, opts):
 
 
 def main(a):
+    if a[0] == "attach":
+        return cmd_attach(*a[1:6])
     os.makedirs(a[1], exist_ok=True)
     if a[0] == "key":
-        return cmd_key(a[1], a[2], a[3])
+        return cmd_key(a[1], a[2], a[3], dict(zip(a[4::2], a[5::2])))
     if a[0] == "fulcio":
         opts = dict(zip(a[6::2], a[7::2]))
         return cmd_fulcio(a[1], a[2], a[3], a[4], a[5], opts)

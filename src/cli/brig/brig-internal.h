@@ -374,15 +374,28 @@ int brig_notary_gun(const struct brig_global *g, const struct img_ref *ref, char
 		    char **state, struct brig_err *e);
 int brig_trust_sign_gpg(const struct brig_global *g, struct opt *o, const char *image,
 			struct brig_err *e);
+/* push --sign-by GPGKEY [--registries-d DIR]: digest NULL checks, before
+ * the push, that the key and the staging lookaside are there; then signs
+ * image at digest into it. */
+int brig_push_sign_gpg(struct opt *o, const char *image, const char *digest, struct brig_err *e);
 /* trust_bundle.c: trust verify --bundle/--bundle-file, trust
  * sign --bundle (the options are trust verify's and trust sign's). */
 struct reg_client;
 struct evp_pkey_st;
 int brig_trust_verify_bundle(const struct brig_global *g, struct opt *o, const char *image,
 			     struct brig_err *e);
+/* The statement names repo_name:tag (what a pull by that tag checks
+ * under the default identity rule), or repo_name when tag is NULL. */
 int brig_trust_sign_bundle(struct reg_client *c, struct opt *o, const char *repo,
-			   const char *repo_name, const char *digest, struct evp_pkey_st *k,
-			   struct brig_err *e);
+			   const char *repo_name, const char *tag, const char *digest,
+			   struct evp_pkey_st *k, struct brig_err *e);
+/* trust_explain.c: trust explain's signatures for the image name (a
+ * registry reference): fetched (o: --no-fetch, --registries-d,
+ * BRIG_REGISTRY_OPTS) and judged under pol, the findings put into the
+ * explanation j (a fetch that fails is reported there, not an error). */
+struct trust_policy;
+int brig_explain_fetch(const struct brig_global *g, struct opt *o, const struct trust_policy *pol,
+		       const char *name, json_t *j, struct brig_err *e);
 /* The passphrase of a private key: BRIG_PASSPHRASE, else asked on the
  * terminal (twice when confirm). */
 int brig_passphrase(bool confirm, char **out, struct brig_err *e);

@@ -137,6 +137,9 @@ int brig_cmd_pull(const struct brig_global *g, int argc, char **argv)
 			  "auth.json, then Docker's config.json and credential helpers)"),
 		BRIG_TRUST_OPTS,
 		BRIG_DOWNGRADE_OPT,
+		OPT_VALUE("registries-d", 0, "DIR",
+			  "the registries.d directory naming GPG signature lookasides (default "
+			  "$BRIG_REGISTRIES_D, else /etc/containers/registries.d)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -74,6 +74,7 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct eng_push_result res = { 0 };
 	const char *keyfile = opts_find(o, "sign-by-sigstore-private-key")->value;
+	const char *gpg_key = opts_find(o, "sign-by")->value;
 	struct evp_pkey_st *key = NULL;
 	int r = chunk_size(&po.chunk, &e);
 	if (r == 0 && po.all_tags && df)
@@ -82,12 +83,18 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 		r = brig_err_set(
 			&e, -EINVAL,
 			"--sign-by-sigstore-private-key signs one tag: not with --all-tags");
+	if (r == 0 && po.all_tags && gpg_key)
+		r = brig_err_set(&e, -EINVAL, "--sign-by signs one tag: not with --all-tags");
 	if (r == 0 && keyfile)
 		r = brig_signing_key(keyfile, &key, &e);
+	if (r == 0 && gpg_key)
+		r = brig_push_sign_gpg(o, ref, NULL, &e);
 	if (r == 0)
 		r = eng_push(g->root, &po, &res, &e);
 	if (r == 0 && key)
 		r = brig_sign_pushed(g, o, ref, res.digest, key, &e);
+	if (r == 0 && gpg_key)
+		r = brig_push_sign_gpg(o, ref, res.digest, &e);
 	EVP_PKEY_free(key);
 	if (r == 0 && df)
 		r = write_digest(df, res.digest, &e);
@@ -108,6 +115,12 @@ int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("sign-by-sigstore-private-key", 0, "FILE",
 			  "sign what was pushed with this cosign key (a .sig attachment, "
 			  "with the signing time)"),
+		OPT_VALUE("sign-by", 0, "GPGKEY",
+			  "sign what was pushed with this GPG key (the user's keyring) into "
+			  "the lookaside registries.d names, as skopeo copy --sign-by"),
+		OPT_VALUE("registries-d", 0, "DIR",
+			  "the registries.d directory for --sign-by (default "
+			  "/etc/containers/registries.d)"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};

@@ -73,6 +73,62 @@ static void put(const char *label, const char *s)
 	printf("%-14s%s\n", label, safe ? safe : "?");
 }
 
+static const char *str_or(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "?";
+}
+
+/* What was fetched and how each requirement judged it (trust_explain.c). */
+static void explain_sigs(json_t *j)
+{
+	if (json_object_get(j, "fetchError"))
+		put("Signatures:", "not fetched (the reason below says why)");
+	if (!json_object_get(j, "signaturesFound"))
+		return;
+	put("Digest:", json_string_value(json_object_get(j, "digest")));
+	size_t i, k;
+	json_t *s, *q;
+	printf("Signatures:   %zu found\n", json_array_size(json_object_get(j, "signaturesFound")));
+	json_array_foreach(json_object_get(j, "signaturesFound"), i, s)
+	{
+		_cleanup_free_ char *line = NULL;
+		if (asprintf(&line, "  %zu. %s, %s", i + 1, str_or(json_object_get(s, "format")),
+			     str_or(json_object_get(s, "source"))) >= 0)
+			put("", line);
+	}
+	const char *v = json_string_value(json_object_get(j, "lookedAt"));
+	if (v)
+		put("Looked at:", v);
+	const char *label = "Judged:";
+	json_array_foreach(json_object_get(j, "requirements"), i, q)
+	{
+		json_array_foreach(json_object_get(q, "signatures"), k, s)
+		{
+			_cleanup_free_ char *line = NULL;
+			const char *why = json_string_value(json_object_get(s, "reason"));
+			int n = why
+				? asprintf(&line, "requirement %zu, signature %lld: refused: %s",
+					   i + 1,
+					   (long long)json_integer_value(
+						   json_object_get(s, "signature")),
+					   why)
+				: asprintf(&line,
+					   "requirement %zu, signature %lld: accepted (key %s, "
+					   "identity %s, signed at %lld)",
+					   i + 1,
+					   (long long)json_integer_value(
+						   json_object_get(s, "signature")),
+					   str_or(json_object_get(s, "key")),
+					   str_or(json_object_get(s, "identity")),
+					   (long long)json_integer_value(
+						   json_object_get(s, "signedAt")));
+			if (n >= 0)
+				put(label, line);
+			label = "";
+		}
+	}
+}
+
 static void explain_text(json_t *j)
 {
 	put("Image:", json_string_value(json_object_get(j, "image")));
@@ -96,10 +152,15 @@ static void explain_text(json_t *j)
 	json_t *q;
 	json_array_foreach(json_object_get(j, "requirements"), i, q)
 	{
-		_cleanup_free_ char *s = json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS);
+		/* the signatures it judged are listed below */
+		_cleanup_json_ json_t *c = json_copy(q);
+		if (c)
+			json_object_del(c, "signatures");
+		_cleanup_free_ char *s = c ? json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		_cleanup_free_ char *safe = s ? brig_term_escape(s, strlen(s)) : NULL;
 		printf("  %zu. %s\n", i + 1, safe ? safe : "?");
 	}
+	explain_sigs(j);
 	put("Decision:", json_string_value(json_object_get(j, "decision")));
 	put("Reason:", json_string_value(json_object_get(j, "reason")));
 }
@@ -176,6 +237,12 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("signed-identity", 0, "REFERENCE",
 			  "say whether a signature claiming REFERENCE would satisfy each "
 			  "requirement's signedIdentity rule"),
+		OPT_FLAG("no-fetch", 0,
+			 "do not fetch the image's signatures from the registry (decide on "
+			 "the policy alone)"),
+		OPT_VALUE("registries-d", 0, "DIR",
+			  "the registries.d directory naming GPG signature lookasides"),
+		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -205,6 +272,8 @@ int brig_cmd_trust_explain(const struct brig_global *g, int argc, char **argv)
 		r = brig_err_oom(&e);
 	else if (o[2].value)
 		r = annotate_identity(j, &d, transport, name, o[2].value, &e);
+	if (r == 0 && strcmp(transport, "docker") == 0 && !opts_find(o, "no-fetch")->set)
+		r = brig_explain_fetch(g, o, pol, name, j, &e);
 	if (r < 0) {
 		brig_err_wrap(&e, "trust explain %s", pos[0]);
 		return brig_fail(&e);

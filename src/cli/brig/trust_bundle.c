@@ -153,17 +153,23 @@ int brig_trust_verify_bundle(const struct brig_global *g, struct opt *o, const c
 }
 
 /* brig trust sign --bundle: a key-based bundle as a referrer of IMAGE, or
- * into --bundle-out FILE (IMAGE by digest). */
+ * into --bundle-out FILE (IMAGE by digest).  Signed by tag, the statement
+ * names the tag too, so that `brig pull NAME:TAG` accepts it under the
+ * default identity rule (matchRepoDigestOrExact); by digest, the
+ * repository, as cosign writes it. */
 int brig_trust_sign_bundle(struct reg_client *c, struct opt *o, const char *repo,
-			   const char *repo_name, const char *digest, struct evp_pkey_st *k,
-			   struct brig_err *e)
+			   const char *repo_name, const char *tag, const char *digest,
+			   struct evp_pkey_st *k, struct brig_err *e)
 {
 	const char *out = opts_find(o, "bundle-out")->value;
+	_cleanup_free_ char *name = NULL;
 	char md[72];
+	if (asprintf(&name, "%s%s%s", repo_name, tag ? ":" : "", tag ? tag : "") < 0)
+		return brig_err_oom(e);
 	if (!c) {
 		_cleanup_free_ char *json = NULL;
 		size_t len = 0;
-		int r = trust_bundle_make(k, digest, repo_name, &json, &len, e);
+		int r = trust_bundle_make(k, digest, name, &json, &len, e);
 		if (r < 0)
 			return r;
 		_cleanup_close_ int fd = open(
@@ -172,7 +178,7 @@ int brig_trust_sign_bundle(struct reg_client *c, struct opt *o, const char *repo
 			return brig_err_sys(e, errno, "%s", out);
 		return 0;
 	}
-	int r = trust_bundle_sign_image(c, repo, digest, repo_name, k, md, e);
+	int r = trust_bundle_sign_image(c, repo, digest, name, k, md, e);
 	if (r == 0)
 		printf("Signed %s@%s: bundle %s\n", repo_name, digest, md);
 	return r;

@@ -169,3 +169,22 @@ int brig_trust_sign_gpg(const struct brig_global *g, struct opt *o, const char *
 	img_ref_clear(&ref);
 	return r;
 }
+
+int brig_push_sign_gpg(struct opt *o, const char *image, const char *digest, struct brig_err *e)
+{
+	const char *key = opts_find(o, "sign-by")->value;
+	const char *rd = opts_find(o, "registries-d")->value;
+	struct img_ref ref = { 0 };
+	_cleanup_free_ char *name = NULL, *where = NULL;
+	int r = img_ref_parse(image, &ref, e);
+	if (r == 0 && !(name = img_ref_string(&ref)))
+		r = brig_err_oom(e);
+	if (r == 0 && !digest)
+		r = trust_gpg_sign_check(key, &ref, rd, e);
+	else if (r == 0)
+		r = trust_gpg_sign_to_lookaside(key, &ref, digest, rd, &where, e);
+	if (r == 0 && digest && !opts_find(o, "quiet")->set)
+		printf("Signed %s@%s: %s\n", name, digest, where);
+	img_ref_clear(&ref);
+	return r < 0 ? brig_err_wrap(e, "--sign-by") : 0;
+}

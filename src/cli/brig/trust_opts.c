@@ -15,9 +15,11 @@ int brig_trust_opts(struct opt *o, struct eng_trust_opts *t, struct brig_err *e)
 {
 	const char *env = getenv("BRIG_CONTENT_TRUST");
 	const struct opt *dg = opts_find(o, "allow-downgrade");
+	const struct opt *rd = opts_find(o, "registries-d");
 	*t = (struct eng_trust_opts){ .policy = opts_find(o, "signature-policy")->value,
 				      .disabled = opts_find(o, "disable-content-trust")->set,
-				      .allow_downgrade = dg && dg->set };
+				      .allow_downgrade = dg && dg->set,
+				      .registries_d = rd ? rd->value : NULL };
 	if (env && *env && strcmp(env, "0") != 0 && strcmp(env, "1") != 0)
 		return brig_err_set(e, -EINVAL, "BRIG_CONTENT_TRUST=%.20s: expected 0 or 1", env);
 	if (env && strcmp(env, "0") == 0)

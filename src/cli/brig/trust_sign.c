@@ -148,9 +148,10 @@ static int do_sign(const struct brig_global *g, struct opt *o, const char *image
 	if (r == 0 && (opts_find(o, "payload-out")->set || opts_find(o, "signature-out")->set))
 		r = sign_detached(o, &t, k, e);
 	else if (r == 0 && opts_find(o, "bundle-out")->set)
-		r = brig_trust_sign_bundle(NULL, o, t.ref.path, t.repo_name, t.digest, k, e);
+		r = brig_trust_sign_bundle(NULL, o, t.ref.path, t.repo_name, NULL, t.digest, k, e);
 	else if (r == 0 && (r = target_client(g, o, &t, &c, e)) == 0 && bundle)
-		r = brig_trust_sign_bundle(c, o, t.ref.path, t.repo_name, t.digest, k, e);
+		r = brig_trust_sign_bundle(c, o, t.ref.path, t.repo_name,
+					   t.ref.digest[0] ? NULL : t.ref.tag, t.digest, k, e);
 	else if (r == 0)
 		r = trust_sigstore_sign_image(c, t.ref.path, t.digest, t.repo_name, k, e);
 	if (r == 0 && c && !bundle)
