@@ -2,6 +2,7 @@
 /* The attach socket's frames, and a client's connection (docs/attach.md). */
 #include "engine/attach-internal.h"
 #include "engine/record-internal.h"
+#include "engine/config/engine-config.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -91,4 +92,9 @@ int eng_attach_connect(struct eng *g, const char *id, bool *tty, struct brig_err
 	r = fd;
 	fd = -1;
 	return r;
+}
+
+const char *eng_detach_keys(const struct eng *g)
+{
+	return g->cfg ? g->cfg->detach_keys : NULL;
 }

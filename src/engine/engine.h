@@ -171,6 +171,8 @@ enum {
  * is not running. */
 int eng_attach_connect(struct eng *g, const char *id, bool *tty, struct brig_err *e);
 int eng_att_send(int fd, int type, const void *buf, size_t len);
+/* The engine config's "detach-keys", or NULL. */
+const char *eng_detach_keys(const struct eng *g);
 /* One frame into buf (cap >= ENG_ATT_FRAME_MAX): its type, or 0 at EOF,
  * or -errno. */
 int eng_att_recv(int fd, void *buf, size_t *len);

@@ -47,6 +47,18 @@ teardown() { brig_teardown; }
 	[[ "$output" == *"--detach-keys \"ctrl-1\""* ]] || false
 }
 
+@test "the engine config's detach-keys are attach's default; a bad one is an error naming it" {
+	conf=$BATS_TEST_TMPDIR/brig.conf bad=$BATS_TEST_TMPDIR/bad.conf
+	echo '{"detach-keys": "ctrl-a,x"}' >"$conf"
+	echo '{"detach-keys": "ctrl-"}' >"$bad"
+	run -0 brig run -d -it --name t6 bb:1 sh
+	run -0 $PTY 'send:echo six-$((3+3))\r' 'expect:six-6' 'send:\x01x' -- \
+		"$BRIG" --root "$ROOT" --config "$conf" attach t6
+	wait_field t6 '{{.State.Running}}' true
+	run -125 "$BRIG" --root "$ROOT" --config "$bad" attach t6
+	[[ "$output" == *detach-keys* ]] || false
+}
+
 @test "run -d -i: attach's stdin reaches the container; the exit status is attach's" {
 	run -0 brig run -d -i --name t3 bb:1 sh -c 'read x; echo got-$x; exit 3'
 	run -3 bash -c "echo foo | timeout 30 '$BRIG' --root '$ROOT' attach t3"

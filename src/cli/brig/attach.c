@@ -8,6 +8,7 @@
  * is shown until it ends.
  */
 #include "cli/brig/brig-internal.h"
+#include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 
 #include <poll.h>
@@ -21,48 +22,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_DETACH_KEYS "ctrl-p,ctrl-q"
-
-/* One key of Docker's --detach-keys: "ctrl-X" (X a letter or one of
- * @[\]^_) or a single character. */
-static int detach_key(const char *k, size_t len, unsigned char *out)
-{
-	if (len == 1) {
-		*out = (unsigned char)k[0];
-		return 0;
-	}
-	if (len == 6 && strncmp(k, "ctrl-", 5) == 0) {
-		char c = k[5];
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		if ((c >= 'A' && c <= 'Z') || strchr("@[\\]^_", c)) {
-			*out = (unsigned char)(c - '@');
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 int brig_detach_keys_parse(const char *s, struct brig_detach_keys *k, struct brig_err *e)
 {
-	k->n = 0;
 	if (!s || !*s)
-		s = DEFAULT_DETACH_KEYS;
-	for (const char *p = s;;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (k->n >= sizeof(k->seq) || detach_key(p, len, &k->seq[k->n]) < 0)
-			return brig_err_set(
-				e, -EINVAL,
-				"--detach-keys \"%s\": keys are ctrl-A..ctrl-Z, ctrl-@, "
-				"ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_ or one character, "
-				"separated by commas (at most %zu)",
-				s, sizeof(k->seq));
-		k->n++;
-		if (!end)
-			return 0;
-		p = end + 1;
-	}
+		s = ENG_DETACH_KEYS_DEFAULT;
+	if (eng_detach_keys_parse(s, k->seq, &k->n) < 0)
+		return brig_err_set(
+			e, -EINVAL,
+			"--detach-keys \"%s\": keys are ctrl-A..ctrl-Z, ctrl-@, ctrl-[, "
+			"ctrl-\\, ctrl-], ctrl-^, ctrl-_ or one character, separated by "
+			"commas (at most %d)",
+			s, ENG_DETACH_KEYS_MAX);
+	return 0;
 }
 
 struct session {
@@ -246,8 +217,9 @@ static int follow_output(struct eng *eng, const char *id, struct brig_err *e)
 int brig_cmd_attach(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("detach-keys", 0, "KEYS",
-			  "the keys that detach and leave it running (default ctrl-p,ctrl-q)"),
+		OPT_VALUE(
+			"detach-keys", 0, "KEYS",
+			"the keys that detach and leave it running (default: the engine config's detach-keys, else ctrl-p,ctrl-q)"),
 		OPT_FLAG("no-stdin", 0, "do not send stdin"),
 		OPT_FLAG("sig-proxy", 0,
 			 "send the signals brig gets to the container (default true; not with -t)"),
@@ -264,10 +236,11 @@ int brig_cmd_attach(const struct brig_global *g, int argc, char **argv)
 				       .sig_proxy = !proxy || strcmp(proxy, "false") != 0 };
 	_cleanup_eng_ struct eng *eng = NULL;
 	char id[ENG_ID_LEN + 1];
-	int r = brig_detach_keys_parse(opts_find(o, "detach-keys")->value, &ao.keys, &e);
-	opts_free(o);
+	const char *keys = opts_find(o, "detach-keys")->value;
+	int r = brig_engine_open(g, &eng, &e);
 	if (r == 0)
-		r = brig_engine_open(g, &eng, &e);
+		r = brig_detach_keys_parse(keys ? keys : eng_detach_keys(eng), &ao.keys, &e);
+	opts_free(o);
 	if (r == 0)
 		r = eng_find(eng, pos[0], id, &e);
 	if (r == 0)

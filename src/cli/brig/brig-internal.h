@@ -312,10 +312,11 @@ int brig_cmd_attach(const struct brig_global *g, int argc, char **argv);
 
 /* ---- attach (attach.c): run -d -it's terminal, later ---- */
 struct brig_detach_keys {
-	unsigned char seq[8];
+	unsigned char seq[8]; /* ENG_DETACH_KEYS_MAX */
 	size_t n;
 };
-/* Docker's --detach-keys ("ctrl-p,ctrl-q" when s is NULL or empty). */
+/* Docker's --detach-keys ("ctrl-p,ctrl-q" when s is NULL or empty), into
+ * k, or an error naming the option. */
 int brig_detach_keys_parse(const char *s, struct brig_detach_keys *k, struct brig_err *e);
 struct brig_attach_opts {
 	struct brig_detach_keys keys;
