@@ -15,9 +15,12 @@
 struct eng_attsrv;
 struct eng_logw;
 
-/* A server for a container with a terminal (tty) or an open stdin; the
- * listening socket is made in the container directory dirfd, mode 0600. */
-int eng_attach_new(int dirfd, bool tty, struct eng_attsrv **out, struct brig_err *e);
+/* A server for a container with a terminal (tty) or an open stdin
+ * (stdin_open: -i; a terminal without it takes nothing typed, as Docker's
+ * -t alone); the listening socket is made in the container directory
+ * dirfd, mode 0600. */
+int eng_attach_new(int dirfd, bool tty, bool stdin_open, struct eng_attsrv **out,
+		   struct brig_err *e);
 /* Before a run is created: the console socket to give the runtime (tty),
  * or the stdin the init gets (*child_in, a pipe's read end). */
 int eng_attach_stdio(struct eng_attsrv *a, const char **console, int *child_in, struct brig_err *e);

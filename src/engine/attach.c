@@ -35,7 +35,7 @@ struct client {
 
 struct eng_attsrv {
 	int dirfd; /* not owned */
-	bool tty;
+	bool tty, stdin_open; /* -t; -i (without it nothing typed goes in) */
 	int listen_fd, console_fd, in_r, in_w;
 	struct client cl[CLIENTS_MAX];
 	size_t pend_len; /* stdin not yet taken by the container */
@@ -71,13 +71,15 @@ static int listen_at(int dirfd, const char *name, struct brig_err *e)
 	return r;
 }
 
-int eng_attach_new(int dirfd, bool tty, struct eng_attsrv **out, struct brig_err *e)
+int eng_attach_new(int dirfd, bool tty, bool stdin_open, struct eng_attsrv **out,
+		   struct brig_err *e)
 {
 	struct eng_attsrv *a = calloc(1, sizeof(*a));
 	if (!a)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	a->dirfd = dirfd;
 	a->tty = tty;
+	a->stdin_open = stdin_open;
 	a->console_fd = a->in_r = a->in_w = -1;
 	for (size_t i = 0; i < CLIENTS_MAX; i++)
 		a->cl[i].fd = -1;
@@ -221,7 +223,7 @@ static void flush_stdin(struct eng_attsrv *a)
 
 static void on_frame(struct eng_attsrv *a, int type, const unsigned char *b, size_t len, pid_t pid)
 {
-	if (type == ENG_ATT_STDIN && a->in_w >= 0) {
+	if (type == ENG_ATT_STDIN && a->stdin_open && a->in_w >= 0) {
 		memcpy(a->pend, b, len); /* pend is empty: clients are read only then */
 		a->pend_len = len;
 		flush_stdin(a);
