@@ -38,6 +38,7 @@ struct eng_attsrv {
 	bool tty, stdin_open; /* -t; -i (without it nothing typed goes in) */
 	int listen_fd, console_fd, in_r, in_w;
 	struct client cl[CLIENTS_MAX];
+	char console_path[64];
 	size_t pend_len; /* stdin not yet taken by the container */
 	unsigned char pend[ENG_ATT_FRAME_MAX];
 };
@@ -95,15 +96,15 @@ int eng_attach_new(int dirfd, bool tty, bool stdin_open, struct eng_attsrv **out
 
 int eng_attach_stdio(struct eng_attsrv *a, const char **console, int *child_in, struct brig_err *e)
 {
-	static char path[64];
 	close_fd(&a->in_w);
 	a->pend_len = 0;
 	if (a->tty) {
 		close_fd(&a->console_fd);
 		if ((a->console_fd = listen_at(a->dirfd, CONSOLE_SOCK, e)) < 0)
 			return a->console_fd;
-		(void)snprintf(path, sizeof(path), "/proc/self/fd/%d/" CONSOLE_SOCK, a->dirfd);
-		*console = path;
+		(void)snprintf(a->console_path, sizeof(a->console_path),
+			       "/proc/self/fd/%d/" CONSOLE_SOCK, a->dirfd);
+		*console = a->console_path;
 		return 0;
 	}
 	int p[2];

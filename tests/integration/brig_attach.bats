@@ -38,6 +38,13 @@ teardown() { brig_teardown; }
 	[[ "$output" == *hi-42* && "$output" == *again-2* ]] || false
 }
 
+@test "a signal to attach on a terminal ends the attach, not the container" {
+	run -0 brig run -d -it --name t7 bb:1 sh
+	run -0 $PTY 'send:echo seven-$((3+4))\r' 'expect:seven-7' 'kill:TERM' -- \
+		"$BRIG" --root "$ROOT" attach t7
+	wait_field t7 '{{.State.Running}}' true
+}
+
 @test "attach --detach-keys ctrl-a,x; a bad key is refused" {
 	run -0 brig run -d -it --name t2 bb:1 sh
 	run -0 $PTY 'send:echo one-$((0+1))\r' 'expect:one-1' 'send:\x01x' -- \

@@ -5,10 +5,11 @@ Usage: ptydrive.py SCRIPT -- CMD...
 SCRIPT is a list of steps, one per argument before --:
   send:TEXT    write TEXT (Python escapes: \\r, \\x10) to the terminal
   expect:RE    wait (up to 15 s) until the output so far matches RE
+  kill:SIG     send signal SIG (a name: TERM) to CMD
 Then it waits (up to 15 s) for CMD to exit and exits with its status;
 on a timeout it prints what it awaited and the output, and exits 124.
 """
-import os, pty, re, select, sys, time
+import os, pty, re, select, signal, sys, time
 
 def main():
     sep = sys.argv.index("--")
@@ -35,6 +36,8 @@ def main():
         kind, _, arg = s.partition(":")
         if kind == "send":
             os.write(fd, arg.encode().decode("unicode_escape").encode("latin-1"))
+        elif kind == "kill":
+            os.kill(pid, getattr(signal, "SIG" + arg))
         elif kind == "expect":
             deadline = time.time() + 15
             while not re.search(arg.encode(), out):

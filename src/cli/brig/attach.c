@@ -102,7 +102,9 @@ static bool from_monitor(struct session *s)
 	return true;
 }
 
-static void on_signal(struct session *s)
+/* True when the attach is to end: a signal to a terminal's attach (its
+ * raw mode is undone on the way out; the container runs on). */
+static bool on_signal(struct session *s)
 {
 	struct signalfd_siginfo si;
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -110,20 +112,24 @@ static void on_signal(struct session *s)
 			send_size(s);
 			continue;
 		}
+		if (s->tty)
+			return true;
 		unsigned char sig = (unsigned char)si.ssi_signo;
 		(void)eng_att_send(s->sock, ENG_ATT_SIGNAL, &sig, 1);
 	}
+	return false;
 }
 
 /* SIGWINCH for a terminal; with --sig-proxy (not for a terminal, as
- * Docker) the signals a user sends, forwarded to the container. */
+ * Docker) the signals a user sends, forwarded to the container; with a
+ * terminal they end the attach. */
 static int watch_signals(struct session *s, bool proxy, struct brig_err *e)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGWINCH);
-	for (size_t i = 0; proxy && !s->tty && i < BRIG_ARRAY_SIZE(sigs); i++)
+	for (size_t i = 0; (proxy || s->tty) && i < BRIG_ARRAY_SIZE(sigs); i++)
 		sigaddset(&set, sigs[i]);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return brig_err_sys(e, errno, "sigprocmask");
@@ -143,8 +149,8 @@ static int session_loop(struct session *s)
 				continue;
 			return 1;
 		}
-		if (p[2].revents)
-			on_signal(s);
+		if (p[2].revents && on_signal(s))
+			return 0;
 		if (p[1].revents && from_stdin(s))
 			return 0;
 		if (p[0].revents && !from_monitor(s))
