@@ -45,6 +45,27 @@ teardown() { brig_teardown; }
 	wait_field t7 '{{.State.Running}}' true
 }
 
+@test "the attach socket lets only the monitor's user in (SO_PEERCRED), even when its mode would" {
+	run -0 brig run -d -it --name t8 bb:1 sh
+	id=$output
+	chmod 666 "$ROOT/containers/$id/attach.sock"
+	# uid 65534 reaches the socket through a directory fd root opened; the
+	# monitor must close the connection at once (EOF), not serve it.
+	run -0 python3 -c '
+import os, socket, sys
+d = os.open(sys.argv[1], os.O_PATH)
+os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect("/proc/self/fd/%d/attach.sock" % d)
+try:
+    print("eof" if s.recv(64) == b"" else "data")
+except socket.timeout:
+    print("still open after 10 s")
+' "$ROOT/containers/$id"
+	[ "$output" = eof ] || { echo "uid 65534: $output" >&2; false; }
+}
+
 @test "attach --detach-keys ctrl-a,x; a bad key is refused" {
 	run -0 brig run -d -it --name t2 bb:1 sh
 	run -0 $PTY 'send:echo one-$((0+1))\r' 'expect:one-1' 'send:\x01x' -- \
