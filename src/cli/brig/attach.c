@@ -227,8 +227,9 @@ int brig_cmd_attach(const struct brig_global *g, int argc, char **argv)
 			"detach-keys", 0, "KEYS",
 			"the keys that detach and leave it running (default: the engine config's detach-keys, else ctrl-p,ctrl-q)"),
 		OPT_FLAG("no-stdin", 0, "do not send stdin"),
-		OPT_FLAG("sig-proxy", 0,
-			 "send the signals brig gets to the container (default true; not with -t)"),
+		OPT_FLAG(
+			"sig-proxy", 0,
+			"send the signals brig gets to the container (default true; with -t they end the attach)"),
 		{ 0 }
 	};
 	_cleanup_free_ char **pos = NULL;
