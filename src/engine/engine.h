@@ -159,6 +159,30 @@ enum eng_attach {
  * waits and returns the container's exit status (0-255). */
 int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_err *e);
 
+/* attach: the socket of a container started in the background with -i or
+ * -t (docs/attach.md).  Frames both ways: a type byte, a 16-bit big-endian
+ * length, at most ENG_ATT_FRAME_MAX bytes. */
+enum {
+	ENG_ATT_STDIN = 'i', /* to the container */
+	ENG_ATT_RESIZE = 'w', /* rows, cols: 16 bits each, big-endian */
+	ENG_ATT_SIGNAL = 's', /* one byte: the signal (--sig-proxy) */
+	ENG_ATT_STDOUT = 'o', /* from the container */
+	ENG_ATT_STDERR = 'e',
+	ENG_ATT_EXIT = 'x', /* one byte: the run's exit status; then EOF */
+};
+#define ENG_ATT_FRAME_MAX 4096
+/* Connect to the container's attach socket: the fd (O_CLOEXEC), and
+ * whether the container has a terminal.  -ENOTCONN when it is running but
+ * has none (not started in the background with -i or -t); -ESRCH when it
+ * is not running. */
+int eng_attach_connect(struct eng *g, const char *id, bool *tty, struct brig_err *e);
+int eng_att_send(int fd, int type, const void *buf, size_t len);
+/* The engine config's "detach-keys", or NULL. */
+const char *eng_detach_keys(const struct eng *g);
+/* One frame into buf (cap >= ENG_ATT_FRAME_MAX): its type, or 0 at EOF,
+ * or -errno. */
+int eng_att_recv(int fd, void *buf, size_t *len);
+
 /* Stop: the stop signal, then SIGKILL after timeout seconds (< 0: the
  * container's own). */
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);

@@ -7,6 +7,7 @@
 #include "engine/record-internal.h"
 
 struct eng_logw;
+struct eng_attsrv;
 
 struct eng_mon {
 	char id[ENG_ID_LEN + 1];
@@ -21,6 +22,7 @@ struct eng_mon {
 	int status; /* its exit status, 0-255 */
 	int tty_status;
 	struct eng_logw *log;
+	struct eng_attsrv *att; /* background -i/-t: brig attach's socket (attach.c) */
 	struct eng_record rec; /* the record as it was at the start */
 };
 #define ENG_MON_INIT                                                                               \

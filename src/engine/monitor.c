@@ -13,6 +13,7 @@
  */
 #include "engine/engine-internal.h"
 #include "engine/monitor-internal.h"
+#include "engine/attach-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 #include "engine/netcfg/net-internal.h"
@@ -36,6 +37,8 @@
 
 void eng_mon_free(struct eng_mon *m)
 {
+	eng_attach_free(m->att);
+	m->att = NULL;
 	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->out_r,  &m->err_r,
 		       &m->pidfd, &m->sigfd,  &m->tee_out,   &m->tee_err };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
@@ -113,6 +116,36 @@ static int plug_networks(void *arg, pid_t pid, struct brig_err *e)
 	return eng_net_attach(p->g, p->id, pid, e);
 }
 
+/* In the background with -i or -t: the stdin (a pipe) or the terminal
+ * stays with the monitor, for brig attach (attach.c). */
+static int create_attachable(struct eng *g, struct eng_mon *m, struct rt_create_opts *o, int null,
+			     struct brig_err *e)
+{
+	int in = null, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int r = eng_attach_stdio(m->att, &o->console_socket, &in, e);
+	if (r == 0 && !m->rec.tty)
+		r = make_pipes(m, out, err, e);
+	if (r < 0) {
+		if (out[1] >= 0)
+			(void)close(out[1]);
+		return r;
+	}
+	struct stdio_swap s = { .saved = { -1, -1, -1 },
+				.child = { in, m->rec.tty ? null : out[1],
+					   m->rec.tty ? null : err[1] } };
+	r = swap_in(&s, e);
+	if (r == 0)
+		r = rt_create(&g->rt, o, e);
+	swap_out(&s);
+	if (out[1] >= 0)
+		(void)close(out[1]);
+	if (err[1] >= 0)
+		(void)close(err[1]);
+	if (r == 0)
+		r = eng_attach_created(m->att, m->rec.tty ? &m->out_r : NULL, e);
+	return r;
+}
+
 static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
 	/* Its bind sources, opened and checked now: the runtime mounts
@@ -157,6 +190,8 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 		swap_out(&s);
 		return r < 0 ? r : 0;
 	}
+	if (m->att)
+		return create_attachable(g, m, &o, null, e);
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	r = make_pipes(m, out, err, e);
 	if (r < 0) {
@@ -203,6 +238,9 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	eng_log_limits(&m->rec, &max_size, &max_files);
 	if (!m->tty && (r = eng_logw_open(m->dirfd, ENG_LOG, max_size, max_files, &m->log, e)) < 0)
 		return r;
+	if (!m->attach && (m->rec.tty || m->rec.open_stdin) &&
+	    (r = eng_attach_new(m->dirfd, m->rec.tty, m->rec.open_stdin, &m->att, e)) < 0)
+		return r;
 	return m->tty ? 0 : create_container(g, m, e);
 }
 
@@ -232,7 +270,8 @@ static void on_signal(struct eng_mon *m)
 static void relay(struct eng_mon *m, int *fd, int stream, int tee)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
-	ssize_t n = eng_logw_feed_fd(m->log, stream, *fd, tee, &e);
+	ssize_t n = m->att ? eng_attach_relay(m->att, m->log, stream, *fd, &e)
+			   : eng_logw_feed_fd(m->log, stream, *fd, tee, &e);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n < 0)
@@ -262,13 +301,14 @@ static int loop(struct eng_mon *m, struct brig_err *e)
 		return brig_err_sys(e, errno, "pidfd_open");
 	bool exited = false;
 	while (!exited || m->out_r >= 0 || m->err_r >= 0) {
-		struct pollfd p[4] = {
+		struct pollfd p[4 + ENG_ATTACH_POLL_MAX] = {
 			{ .fd = m->out_r, .events = POLLIN },
 			{ .fd = m->err_r, .events = POLLIN },
 			{ .fd = exited ? -1 : m->pidfd, .events = POLLIN },
 			{ .fd = m->sigfd, .events = POLLIN },
 		};
-		int n = poll(p, 4, exited ? 2000 : -1);
+		size_t na = eng_attach_pollfds(m->att, p + 4, ENG_ATTACH_POLL_MAX);
+		int n = poll(p, 4 + na, exited ? 2000 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -281,6 +321,7 @@ static int loop(struct eng_mon *m, struct brig_err *e)
 			relay(m, &m->err_r, ENG_LOG_STDERR, m->tee_err);
 		if (p[3].revents)
 			on_signal(m);
+		eng_attach_events(m->att, p + 4, na, exited ? 0 : m->pid);
 		if (p[2].revents)
 			exited = reap(m) == 1;
 	}
@@ -303,7 +344,9 @@ int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e)
 		    (r = forward_signals(m, e)) < 0)
 			return m->tee_out < 0 ? m->tee_out : m->tee_err < 0 ? m->tee_err : r;
 	}
-	return loop(m, e);
+	int r = loop(m, e);
+	eng_attach_run_end(m->att, m->status);
+	return r;
 }
 
 static void close_fd(int *fd)

@@ -92,7 +92,7 @@ bool eng_run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state *r
 static int wait_run(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
 		    struct brig_err *e)
 {
-	if (m->lean) {
+	if (m->lean && !m->att) { /* attach's socket needs brig (attach.c) */
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		(void)eng_mon_exec_lean(g, m, rs, &e2);
 		brig_debug("container %.12s: waiting in brig: %s", m->id, brig_err_str(&e2));

@@ -321,7 +321,7 @@ image_with() { # NAME CHANGE...
 	run brig stop no-such-container
 	[ "$status" -eq 125 ]
 	[ "$output" = "brig: no such container: no-such-container" ]
-	run brig run -d -t bb:1 true
+	run brig run -t bb:1 true </dev/null # a terminal in the foreground needs one
 	[ "$status" -eq 125 ]
 }
 

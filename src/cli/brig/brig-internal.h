@@ -311,6 +311,26 @@ int brig_cmd_cp(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_restart(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rm(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_wait(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_attach(const struct brig_global *g, int argc, char **argv);
+
+/* ---- attach (attach.c): run -d -it's terminal, later ---- */
+struct brig_detach_keys {
+	unsigned char seq[8]; /* ENG_DETACH_KEYS_MAX */
+	size_t n;
+};
+/* Docker's --detach-keys ("ctrl-p,ctrl-q" when s is NULL or empty), into
+ * k, or an error naming the option. */
+int brig_detach_keys_parse(const char *s, struct brig_detach_keys *k, struct brig_err *e);
+struct brig_attach_opts {
+	struct brig_detach_keys keys;
+	bool stdin_, sig_proxy;
+};
+#define BRIG_ATTACH_DETACHED 1000
+/* Attached to a running container's attach socket until its run ends (its
+ * exit status) or the detach keys (BRIG_ATTACH_DETACHED); -ENOTCONN when
+ * it has no stdin or terminal to attach to. */
+int brig_attach_session(struct eng *eng, const char *id, const struct brig_attach_opts *ao,
+			struct brig_err *e);
 int brig_cmd_port(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rename(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_exec(const struct brig_global *g, int argc, char **argv);

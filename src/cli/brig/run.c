@@ -313,11 +313,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	char id[ENG_ID_LEN + 1];
 	bool detach = opts_find(o, "detach")->set;
 	int r = parse_create(o, pos, npos, &q, &e);
-	if (r == 0 && detach && (q.opts.tty || q.opts.interactive))
-		r = brig_err_set(&e, -EINVAL,
-				 "-d with -i or -t: a detached terminal or stdin for a later "
-				 "attach does not exist in brig yet; use brig exec -it");
-	if (r == 0 && q.opts.tty && !isatty(STDIN_FILENO))
+	if (r == 0 && q.opts.tty && !detach && !isatty(STDIN_FILENO))
 		r = brig_err_set(&e, -EINVAL, "-t: the input device is not a TTY");
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
@@ -345,24 +341,6 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	return detach ? 0 : r;
 }
 
-/* A container made with -t has its terminal only in the foreground: a
- * terminal kept for a later attach does not exist yet. */
-static int detached_tty(struct eng *eng, const char *id, struct brig_err *e)
-{
-	_cleanup_json_ json_t *rec = NULL;
-	int r = eng_inspect(eng, id, &rec, e);
-	if (r < 0)
-		return r;
-	const json_t *st = json_object_get(rec, "State");
-	if (!json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty")) ||
-	    json_is_true(json_object_get(st, "Running")))
-		return 0;
-	return brig_err_set(e, -ENOTSUP,
-			    "container %.12s has a terminal (-t): starting it in the background "
-			    "for a later attach does not exist in brig yet; use start -a",
-			    id);
-}
-
 int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = { OPT_FLAG("attach", 'a', "wait for the container and show its output"),
@@ -388,8 +366,6 @@ int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 		char id[ENG_ID_LEN + 1];
 		brig_err_clear(&e);
 		int r = eng_find(eng, pos[i], id, &e);
-		if (r == 0 && !attach)
-			r = detached_tty(eng, id, &e);
 		if (r == 0)
 			r = eng_start(eng, id, attach ? ENG_ATTACH : ENG_DETACH, &e);
 		if (r == -EBUSY && !attach)

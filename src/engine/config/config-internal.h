@@ -29,6 +29,8 @@ int cfg_key_remap(const json_t *doc, const struct bj_loc *root, const char *key,
 		  struct eng_config *c, struct brig_err *e);
 int cfg_key_log_opts(const json_t *doc, const struct bj_loc *root, const char *key,
 		     struct eng_config *c, struct brig_err *e);
+int cfg_key_detach_keys(const json_t *doc, const struct bj_loc *root, const char *key,
+			struct eng_config *c, struct brig_err *e);
 /* The built-in default ulimits and capabilities. */
 void cfg_default_ulimits(struct eng_config *c);
 int cfg_default_caps(struct eng_config *c, struct brig_err *e);

@@ -41,6 +41,7 @@ void eng_config_free(struct eng_config *c)
 	free(c->registry_certs_dir);
 	free(c->registries_conf);
 	free(c->seccomp_profile);
+	free(c->detach_keys);
 	brig_strv_free(c->capabilities);
 	free(c);
 }
@@ -352,6 +353,7 @@ static const struct {
 	{ "userns", key_userns },
 	{ "userns-remap", cfg_key_remap },
 	{ "subid-user", key_subid_user },
+	{ "detach-keys", cfg_key_detach_keys },
 	{ "userns-registry", key_registry },
 	{ "log-opts", cfg_key_log_opts },
 	{ "seccomp-profile", key_seccomp },

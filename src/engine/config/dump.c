@@ -91,12 +91,13 @@ int eng_config_dump(const struct eng_config *c, json_t **out)
 	    (json_object_set_new(j, "default-storage-size",
 				 c->storage_size ? size_json(c->storage_size) : json_null()) < 0 ||
 	     json_object_set_new(j, "registries-conf", opt_string(c->registries_conf)) < 0 ||
+	     json_object_set_new(j, "detach-keys", opt_string(c->detach_keys)) < 0 ||
 	     json_object_set_new(j, "max-concurrent-downloads",
 				 json_integer((json_int_t)c->max_downloads)) < 0)) {
 		json_decref(j);
 		j = NULL;
 	}
-	if (!j || json_object_size(j) != 22 ||
+	if (!j || json_object_size(j) != 23 ||
 	    json_object_size(json_object_get(j, "log-opts")) != 2) {
 		json_decref(j);
 		return -ENOMEM;

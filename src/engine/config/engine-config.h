@@ -113,6 +113,9 @@ struct eng_config {
 	bool no_new_privileges; /* "no-new-privileges" */
 	bool read_only_rootfs; /* "read-only-rootfs" */
 	bool content_trust; /* "content-trust" */
+	/* "detach-keys": brig attach's default detach keys (Docker's
+	 * detachKeys), checked with eng_detach_keys_parse; NULL: ctrl-p,ctrl-q. */
+	char *detach_keys;
 	char *registry_certs_dir; /* "registry-certs-dir" */
 	/* "registries-conf": the registries.conf to read; NULL (the default):
 	 * $BRIG_REGISTRIES_CONF, else /etc/brig/registries.conf. */
@@ -128,6 +131,13 @@ struct eng_config {
 /* The file read when no --config is given: BRIG_SYSCONFDIR/brig.conf,
  * always an absolute path ("/etc/brig/brig.conf"). */
 const char *eng_config_default_path(void);
+
+/* Docker's --detach-keys: keys separated by commas, each "ctrl-X" (X a
+ * letter or one of @[\]^_) or one character; at most ENG_DETACH_KEYS_MAX.
+ * The bytes into seq (*n of them); -EINVAL when s is not that. */
+#define ENG_DETACH_KEYS_MAX 8
+#define ENG_DETACH_KEYS_DEFAULT "ctrl-p,ctrl-q"
+int eng_detach_keys_parse(const char *s, unsigned char seq[ENG_DETACH_KEYS_MAX], size_t *n);
 
 /*
  * Load the configuration.  path NULL means eng_config_default_path().

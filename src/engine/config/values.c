@@ -6,6 +6,7 @@
 #include "engine/logs/logs.h"
 #include "engine/flags/flags.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Docker's --ulimit names, in order (the order of c->ulimits), are
@@ -344,5 +345,65 @@ int cfg_key_log_opts(const json_t *doc, const struct bj_loc *root, const char *k
 	if (json_object_get(opts, "max-file") &&
 	    (r = parse_max_file(opts, &at, &c->log_max_files, e)) < 0)
 		return r;
+	return 0;
+}
+
+/* ---- detach-keys ---------------------------------------------------------- */
+
+static int detach_key(const char *k, size_t len, unsigned char *out)
+{
+	if (len == 1) {
+		*out = (unsigned char)k[0];
+		return 0;
+	}
+	if (len != 6 || strncmp(k, "ctrl-", 5) != 0)
+		return -EINVAL;
+	char c = k[5];
+	if (c >= 'a' && c <= 'z')
+		c = (char)(c - 'a' + 'A');
+	if (!((c >= 'A' && c <= 'Z') || (c && strchr("@[\\]^_", c))))
+		return -EINVAL;
+	*out = (unsigned char)(c - '@');
+	return 0;
+}
+
+int eng_detach_keys_parse(const char *s, unsigned char seq[ENG_DETACH_KEYS_MAX], size_t *n)
+{
+	*n = 0;
+	for (const char *p = s;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (*n >= ENG_DETACH_KEYS_MAX || detach_key(p, len, &seq[*n]) < 0)
+			return -EINVAL;
+		(*n)++;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+int cfg_key_detach_keys(const json_t *doc, const struct bj_loc *root, const char *key,
+			struct eng_config *c, struct brig_err *e)
+{
+	if (json_is_null(json_object_get(doc, key)))
+		return 0;
+	const char *s = NULL;
+	int r = bj_get_str(doc, root, key, true, &s, e);
+	if (r < 0)
+		return r;
+	unsigned char seq[ENG_DETACH_KEYS_MAX];
+	size_t n;
+	struct bj_loc at;
+	bj_key(&at, root, key);
+	if (eng_detach_keys_parse(s, seq, &n) < 0)
+		return bj_fail(
+			e, &at,
+			"\"%.32s\": expected keys such as \"ctrl-p,ctrl-q\" (ctrl-A..ctrl-Z, "
+			"ctrl-@, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_ or one character, "
+			"at most 8)",
+			s);
+	free(c->detach_keys);
+	if (!(c->detach_keys = strdup(s)))
+		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }

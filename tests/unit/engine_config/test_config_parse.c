@@ -92,13 +92,15 @@ static const char every_key[] =
 	" \"subid-user\": \"brig-ids\", \"log-opts\": {\"max-size\": \"2m\", \"max-file\": \"5\"},"
 	" \"seccomp-profile\": \"/etc/brig/seccomp.json\", \"no-new-privileges\": false,"
 	" \"read-only-rootfs\": false, \"default-capabilities\": [\"cap_kill\", \"NET_RAW\","
-	"  \"KILL\"], \"content-trust\": false, \"max-concurrent-downloads\": 7}";
+	"  \"KILL\"], \"content-trust\": false, \"max-concurrent-downloads\": 7,"
+	" \"detach-keys\": \"ctrl-a,x\"}";
 
 static void test_every_key(void **state)
 {
 	(void)state;
 	_cleanup_eng_config_ struct eng_config *c = parse_ok(every_key);
 	assert_int_equal(c->max_downloads, 7);
+	assert_string_equal(c->detach_keys, "ctrl-a,x");
 	/* nofile replaced, core kept from the defaults, nproc and stack added. */
 	assert_int_equal(c->n_ulimits, 4);
 	assert_string_equal(c->ulimits[0].name, "core");
