@@ -1,0 +1,170 @@
+#!/usr/bin/env bats
+# brig build (docs/build.md): Dockerfiles built into the store from the
+# test's busybox image, imported once per file.  Network-free: no registry.
+
+load ../lib/brig
+
+setup_file() {
+	brig_image_tar || return 1
+	export BRIG_ROOT=$BATS_FILE_TMPDIR/root
+	ROOT=$BRIG_ROOT
+	brig import "$BRIG_TAR" busybox:latest >/dev/null
+}
+
+setup() {
+	brig_setup
+	CTX=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$CTX"
+}
+
+teardown() {
+	brig_teardown
+}
+
+# count_creates: how many containers the store has made so far.
+count_creates() {
+	brig events --since 0 --until "$(date +%s)" --filter event=create --format json |
+		grep -c '"create"' || true
+}
+
+@test "build: config instructions land in the image config; RUN, COPY, WORKDIR, heredoc" {
+	echo hello >"$CTX/a.txt"
+	mkdir "$CTX/sub" && echo sub >"$CTX/sub/b.txt"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+# syntax=docker/dockerfile:1
+ARG BASE=busybox
+FROM $BASE AS base
+ENV GREETING="hi there" OTHER=/opt
+ARG WHO=world
+LABEL org.example.a=1 b="two words"
+WORKDIR /app
+COPY a.txt sub ./
+RUN echo "$GREETING $WHO" > /app/out.txt && \
+    cat /app/a.txt >> /app/out.txt
+RUN <<EOF
+echo heredoc >> /app/out.txt
+EOF
+SHELL ["/bin/sh", "-ec"]
+RUN ["/bin/sh", "-c", "echo exec-form >> /app/out.txt"]
+USER 1000
+EXPOSE 8080 53/udp
+VOLUME /data
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/bin/cat"]
+CMD ["/app/out.txt"]
+XEOF
+	run brig build -q -t test:config "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]] || false
+	run brig run --rm test:config
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "hi there world
+hello
+heredoc
+exec-form" ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config}}' test:config
+	[ "$status" -eq 0 ] || false
+	run jq -c '[.Env[1:], .Labels, .WorkingDir, .User, .ExposedPorts, .Volumes,
+		.StopSignal, .Entrypoint, .Cmd, .Shell]' <<<"$output"
+	[ "$output" = '[["GREETING=hi there","OTHER=/opt"],{"org.example.a":"1","b":"two words"},"/app","1000",{"8080/tcp":{},"53/udp":{}},{"/data":{}},"SIGTERM",["/bin/cat"],["/app/out.txt"],["/bin/sh","-ec"]]' ] ||
+		{ echo "$output"; false; }
+	# no container of the build is left
+	run brig ps -a -q
+	[ -z "$output" ] || false
+}
+
+@test "build: multi-stage, --target, COPY --from, --build-arg, --label, .dockerignore, globs, --chmod/--chown" {
+	printf 'one\n' >"$CTX/1.conf"
+	printf 'two\n' >"$CTX/2.conf"
+	printf 'secret\n' >"$CTX/private.key"
+	printf 'private.key\n*.tmp\n' >"$CTX/.dockerignore"
+	touch "$CTX/x.tmp"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM busybox AS builder
+ARG MSG=default
+RUN mkdir /out && echo "$MSG" > /out/msg
+FROM busybox AS unused
+RUN exit 3
+FROM builder AS final
+COPY --from=builder /out/msg /copied/msg
+COPY --chmod=600 --chown=1000:1000 *.conf /etc/app/
+COPY . /ctx/
+XEOF
+	run brig build -q -t test:multi --build-arg MSG=from-cli --label built.by=bats "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:multi sh -c 'cat /copied/msg; ls -ln /etc/app | tail -n +2 | cut -c1-10,11-30; ls -A /ctx | sort'
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == "from-cli"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"-rw-------"*"1000"*"1000"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"private.key"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"x.tmp"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile"* ]] || { echo "$output"; false; }
+	run brig image inspect -f '{{index .Config.Labels "built.by"}}' test:multi
+	[ "$output" = bats ] || false
+	# --target builds only what the target needs
+	run brig build -q -t test:builder --target builder "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:builder cat /out/msg
+	[ "$output" = default ] || false
+	run brig build -q --target nosuch "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"--target nosuch: no such stage"* ]] || false
+}
+
+@test "build: a RUN that fails names its line and exit status; no container is left" {
+	printf 'FROM busybox\nRUN true\nRUN exit 7\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"Dockerfile:3: RUN exit 7: exited with 7"* ]] || { echo "$output"; false; }
+	run brig ps -a -q
+	[ -z "$output" ] || false
+}
+
+@test "build: the same Dockerfile and context give one digest (other dirs, mtimes, umask); one byte more, another" {
+	mkdir -p "$CTX/d"
+	printf 'data\n' >"$CTX/d/f"
+	printf 'FROM busybox\nCOPY d /d\nRUN echo built > /built && chmod 640 /built\nCMD ["cat", "/d/f"]\n' >"$CTX/Dockerfile"
+	run brig build --iidfile "$BATS_TEST_TMPDIR/id1" -q -t test:r1 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	m1=$(brig image inspect -f '{{index .RepoDigests 0}}' test:r1)
+	# another directory, other mtimes, another umask, no cache
+	CTX2=$BATS_TEST_TMPDIR/elsewhere/ctx2
+	mkdir -p "$CTX2"
+	cp -r "$CTX/." "$CTX2/"
+	touch -d '2001-02-03 04:05:06' "$CTX2/d/f" "$CTX2/d"
+	run bash -c 'umask 077; "$0" --root "$1" build --no-cache -q -t test:r1 "$2"' \
+		"$BRIG" "$ROOT" "$CTX2"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/id1")" ] || { echo "$output"; false; }
+	m2=$(brig image inspect -f '{{index .RepoDigests 0}}' test:r1)
+	[[ "$m1" == test@sha256:* ]] || { echo "$m1"; false; }
+	[ "$m1" = "$m2" ] || { echo "$m1 $m2"; false; }
+	# one byte changed in the context: another image
+	printf 'datA\n' >"$CTX2/d/f"
+	run brig build -q "$CTX2"
+	[ "$status" -eq 0 ] || false
+	[ "$output" != "$(cat "$BATS_TEST_TMPDIR/id1")" ] || false
+	# --timestamp moves every time with it
+	run brig build -q --timestamp 1700000000 "$CTX"
+	[ "$status" -eq 0 ] || false
+	run brig image inspect -f '{{.Created}}' "$output"
+	[[ "$output" == 2023-11-14T22:13:20* ]] || { echo "$output"; false; }
+}
+
+@test "build: a rebuild with nothing changed makes no container; --no-cache does" {
+	printf 'FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n' >"$CTX/Dockerfile"
+	run brig build -q -t test:cache "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	id=$output
+	before=$(count_creates)
+	run brig build -t test:cache "$CTX"
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == *"---> cached"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"---> running"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"$id" ]] || false
+	[ "$(count_creates)" = "$before" ] || { echo "containers were made"; false; }
+	run brig build -q --no-cache -t test:cache "$CTX"
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "$id" ] || false
+	[ "$(count_creates)" -eq $((before + 2)) ] || { echo "--no-cache ran no container"; false; }
+}
