@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bld_build: the context opened (a symlink as the context itself is
- * refused: O_NOFOLLOW), its Dockerfile and .dockerignore read with their
+ * bld_build: the context opened (the directory the user named, through
+ * a symlink if that is what was named; a loop is refused), its Dockerfile and .dockerignore read with their
  * limits, the build arguments taken, the target stage built (eval.c), and
  * the final image stored under the store's ingest lease and named.
  */
@@ -131,8 +131,11 @@ int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, s
 	struct bld_ctx c = { .g = g, .o = o, .f = &f, .res = res, .ctxfd = -1 };
 	*res = (struct bld_result){ 0 };
 	c.df_name = o->dockerfile ? o->dockerfile : "Dockerfile";
-	c.ctxfd = BRIG_RETRY(open(o->context, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	int r = c.ctxfd < 0 ? brig_err_sys(e, errno, "the build context %s", o->context) : 0;
+	c.ctxfd = BRIG_RETRY(open(o->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	int r = c.ctxfd >= 0 ? 0
+		: errno == ELOOP
+		? brig_err_set(e, -ELOOP, "the build context %s: a symlink loop", o->context)
+		: brig_err_sys(e, errno, "the build context %s", o->context);
 	if (r == 0)
 		r = eng_store_open(eng_root(g), &c.s, e);
 	if (r == 0)
