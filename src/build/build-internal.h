@@ -124,8 +124,10 @@ int bld_run(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 	    struct brig_err *e);
 /* A container of image image_id (not started; argv NULL: the image's
  * command): id filled. */
+struct eng_flags;
 int bld_ctr_make(struct bld_ctx *c, const char *image_id, char **argv, char **env,
-		 char id[ENG_ID_LEN + 1], struct brig_err *e);
+		 const struct eng_flags *flags, bool host_net, char id[ENG_ID_LEN + 1],
+		 struct brig_err *e);
 
 /* eval.c */
 int bld_stage_build(struct bld_ctx *c, size_t i, struct brig_err *e);

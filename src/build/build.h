@@ -94,6 +94,7 @@ struct bld_opts {
 	char *const *build_args; /* K=V or K (from the environment) */
 	char *const *labels; /* K=V */
 	const char *target; /* NULL: the last stage */
+	char *const *secrets; /* "id=ID,src=FILE" (src absolute, checked) */
 	bool no_cache;
 	bool network_host; /* RUN with the host's network (else none) */
 	int64_t timestamp; /* layer mtimes clamped to it; config created */

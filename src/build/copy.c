@@ -136,7 +136,7 @@ static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *
 	}
 	if (r < 0 ||
 	    (r = bld_ctr_make(c, image_id, (char *[]){ (char *)"/.brig-build-copy", NULL }, NULL,
-			      id, e)) < 0)
+			      NULL, false, id, e)) < 0)
 		return r;
 	char tmp_path[PATH_MAX];
 	r = brig_fd_path(tmp, tmp_path, sizeof(tmp_path));

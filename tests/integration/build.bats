@@ -168,3 +168,41 @@ XEOF
 	[ "$output" = "$id" ] || false
 	[ "$(count_creates)" -eq $((before + 2)) ] || { echo "--no-cache ran no container"; false; }
 }
+
+@test "build: RUN --mount=type=secret reads the secret; no blob, cache entry or config holds it" {
+	secret="S3CR3T-$RANDOM$RANDOM-brig-build"
+	printf '%s\n' "$secret" >"$BATS_TEST_TMPDIR/tok"
+	chmod 600 "$BATS_TEST_TMPDIR/tok"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM busybox
+RUN --mount=type=secret,id=tok,required=true grep -q brig-build /run/secrets/tok && wc -c < /run/secrets/tok > /len
+RUN --mount=type=secret,id=tok,target=/etc/tok,required cat /etc/tok > /dev/null
+RUN --mount=type=secret,id=absent echo fine > /optional
+XEOF
+	run brig build -q -t test:secret --secret "id=tok,src=$BATS_TEST_TMPDIR/tok" "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:secret cat /len /optional
+	[ "$output" = "$((${#secret} + 1))
+fine" ] || { echo "$output"; false; }
+	# every blob, compressed or not, and everything else the store keeps
+	local f n=0
+	for f in "$ROOT"/images/blobs/sha256/*; do
+		n=$((n + 1))
+		if zcat -f "$f" | grep -qF "$secret"; then
+			echo "the secret is in blob $f"
+			false
+		fi
+	done
+	[ "$n" -gt 3 ] || false
+	run grep -rlF "$secret" "$ROOT"
+	[ "$status" -eq 1 ] || { echo "found in: $output"; false; }
+	# the cache key holds the id, not the bytes: another value is a hit
+	printf 'other-brig-build\n' >"$BATS_TEST_TMPDIR/tok"
+	run brig build -t test:secret --secret "id=tok,src=$BATS_TEST_TMPDIR/tok" "$CTX"
+	[ "$status" -eq 0 ] || false
+	[[ "$output" != *"---> running"* ]] || { echo "$output"; false; }
+	# a required secret not given
+	run brig build -q --no-cache "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"Dockerfile:2: secret tok: not given"* ]] || { echo "$output"; false; }
+}

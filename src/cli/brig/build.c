@@ -39,6 +39,30 @@ static int write_iidfile(const char *path, const char *id, struct brig_err *e)
 	return 0;
 }
 
+/* --secret id=ID,src=FILE (or source=): "id=ID,src=/ABSOLUTE" each. */
+static int secrets(const struct opt *o, char ***out, struct brig_err *e)
+{
+	_cleanup_strv_ char **v = calloc(o->n + 1, sizeof(char *));
+	if (!v)
+		return brig_err_oom(e);
+	for (size_t i = 0; i < o->n; i++) {
+		const char *s = o->list[i], *src = strstr(s, ",src=");
+		size_t skip = 5;
+		if (!src && (src = strstr(s, ",source=")))
+			skip = 8;
+		size_t idlen = src ? (size_t)(src - s) - 3 : 0;
+		if (strncmp(s, "id=", 3) != 0 || !src || idlen == 0 || memchr(s + 3, ',', idlen))
+			return brig_err_set(e, -EINVAL, "--secret %s: expected id=ID,src=FILE", s);
+		_cleanup_free_ char *abs = realpath(src + skip, NULL);
+		if (!abs)
+			return brig_err_sys(e, errno, "--secret %s", s);
+		if (asprintf(&v[i], "id=%.*s,src=%s", (int)idlen, s + 3, abs) < 0)
+			return brig_err_oom(e);
+	}
+	*out = brig_steal_ptr(v);
+	return 0;
+}
+
 static int run_build(const struct brig_global *g, struct opt *o, const char *context,
 		     struct brig_err *e)
 {
@@ -59,7 +83,10 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 	};
 	struct bld_result res;
 	_cleanup_eng_ struct eng *eng = NULL;
+	_cleanup_strv_ char **sec = NULL;
 	int r = timestamp(o[8].value, &bo.timestamp, e);
+	if (r == 0 && (r = secrets(&o[10], &sec, e)) == 0)
+		bo.secrets = sec;
 	if (r == 0)
 		r = brig_engine_open(g, &eng, e);
 	if (r == 0)
@@ -86,6 +113,8 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("timestamp", 0, "EPOCH",
 			  "layer mtimes and the created time (default SOURCE_DATE_EPOCH, else 0)"),
 		OPT_FLAG("quiet", 'q', "print only the image id"),
+		OPT_MULTI("secret", 0, "id=ID,src=FILE",
+			  "a secret for RUN --mount=type=secret,id=ID (never in a layer)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -230,7 +230,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_instructions), cmocka_unit_test(test_directives_heredoc),
-		cmocka_unit_test(test_errors),	     cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_errors),       cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_substitution), cmocka_unit_test(test_ignore),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
