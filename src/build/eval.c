@@ -112,6 +112,42 @@ static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr 
 		: bld_add_history(c, st, by, e);
 }
 
+/* The base's ONBUILD triggers, run first (as Docker, then dropped from
+ * the new image's config); an error names the FROM line. */
+static int triggers(struct bld_ctx *c, struct bld_state *st, unsigned line, struct brig_err *e)
+{
+	_cleanup_json_ json_t *ob = json_incref(json_object_get(bld_cfg(st), "OnBuild"));
+	json_object_del(bld_cfg(st), "OnBuild");
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_is_array(ob) ? ob : NULL, i, t)
+	{
+		_cleanup_free_ char *text = NULL;
+		struct bld_file f = { 0 };
+		if (!json_is_string(t) ||
+		    asprintf(&text, "FROM scratch\n%s\n", json_string_value(t)) < 0)
+			return brig_err_set(e, -EINVAL,
+					    "%s:%u: the base's OnBuild[%zu]: not a string",
+					    c->df_name, line, i);
+		int r = bld_parse("the base's ONBUILD", text, strlen(text), &f, e);
+		if (r == 0 && f.n != 2)
+			r = brig_err_set(e, -EINVAL,
+					 "the base's ONBUILD: one instruction expected");
+		if (r == 0 && (!strcmp(f.v[1].cmd, "ONBUILD") || !strcmp(f.v[1].cmd, "FROM")))
+			r = brig_err_set(e, -EINVAL, "the base's ONBUILD %s is not allowed",
+					 f.v[1].cmd);
+		if (r == 0) {
+			f.v[1].line = line;
+			bld_progress(c, "ONBUILD trigger of the base:");
+			r = step(c, st, &f.v[1], e);
+		}
+		bld_file_clear(&f);
+		if (r < 0)
+			return brig_err_wrap(e, "%s:%u: FROM (ONBUILD triggers)", c->df_name, line);
+	}
+	return 0;
+}
+
 int bld_stage_build(struct bld_ctx *c, size_t i, struct brig_err *e)
 {
 	struct bld_state *st = &c->st[i];
@@ -125,7 +161,7 @@ int bld_stage_build(struct bld_ctx *c, size_t i, struct brig_err *e)
 	bld_progress(c, "STEP %u: FROM %s", ++c->step, c->f->v[sg->from].rest);
 	int r = from(c, i, e);
 	if (r == 0)
-		json_object_del(bld_cfg(st), "OnBuild"); /* recorded, not run (yet) */
+		r = triggers(c, st, c->f->v[sg->from].line, e);
 	for (size_t k = sg->from + 1; r == 0 && k < sg->end; k++)
 		r = step(c, st, &c->f->v[k], e);
 	st->building = false;

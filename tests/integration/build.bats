@@ -206,3 +206,29 @@ fine" ] || { echo "$output"; false; }
 	[ "$status" -eq 125 ] || false
 	[[ "$output" == *"Dockerfile:2: secret tok: not given"* ]] || { echo "$output"; false; }
 }
+
+@test "build: ONBUILD triggers run in the next build's FROM; HEALTHCHECK with its options" {
+	printf 'from the child context\n' >"$CTX/f"
+	mkdir "$CTX/parent"
+	cat >"$CTX/parent/Dockerfile" <<'XEOF'
+FROM busybox
+ONBUILD RUN echo triggered > /trig
+ONBUILD COPY f /f
+HEALTHCHECK --interval=1m30s --timeout=5s --retries=2 CMD ["true"]
+XEOF
+	run brig build -q -t test:parent "$CTX/parent"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config.OnBuild}} {{json .Config.Healthcheck}}' test:parent
+	[ "$output" = '["RUN echo triggered > /trig","COPY f /f"] {"Test":["CMD","true"],"Interval":90000000000,"Timeout":5000000000,"Retries":2}' ] ||
+		{ echo "$output"; false; }
+	printf 'FROM test:parent\nHEALTHCHECK NONE\n' >"$CTX/Dockerfile"
+	run brig build -q -t test:child "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:child cat /trig /f
+	[ "$output" = "triggered
+from the child context" ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config}}' test:child
+	[ "$status" -eq 0 ] || false
+	run jq -c '[.OnBuild, .Healthcheck]' <<<"$output"
+	[ "$output" = '[null,{"Test":["NONE"]}]' ] || { echo "$output"; false; }
+}
