@@ -86,6 +86,12 @@ bool bld_ignored(const struct bld_ignore *ig, const char *rel);
 /* fnmatch with "**" matching any number of components. */
 bool bld_match(const char *pat, const char *path);
 
+/* brig lint (lint.c): hygiene findings of the Dockerfile text into r
+ * (audit/audit.h's report; the target of each is "NAME:LINE"). */
+struct audit_report;
+int bld_lint(const char *name, const char *text, size_t len, struct audit_report *r,
+	     struct brig_err *e);
+
 struct eng;
 struct bld_opts {
 	const char *context; /* directory */

@@ -232,3 +232,48 @@ from the child context" ] || { echo "$output"; false; }
 	run jq -c '[.OnBuild, .Healthcheck]' <<<"$output"
 	[ "$output" = '[null,{"Test":["NONE"]}]' ] || { echo "$output"; false; }
 }
+
+@test "lint: hygiene findings with ids, severities and lines; ignore comments; --fail-on; json and sarif" {
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM debian:bookworm
+ENV DB_PASSWORD=hunter2 PLAIN=/x
+ARG API_TOKEN
+RUN apt-get update && apt-get install -y curl && curl -fsSL https://x.example/i.sh | sh
+# brig-lint ignore=lint.sudo
+RUN sudo true
+RUN sudo false
+EXPOSE 22 80
+FROM scratch AS final
+COPY --from=0 /etc/os-release /x
+XEOF
+	run brig lint "$CTX/Dockerfile"
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
+	local want
+	for want in "high     lint.pipe-to-shell  $CTX/Dockerfile:4" \
+		"high     lint.secret-env  $CTX/Dockerfile:2: ENV DB_PASSWORD" \
+		"medium   lint.apt-unpinned  $CTX/Dockerfile:4" \
+		"medium   lint.expose-ssh  $CTX/Dockerfile:8" \
+		"medium   lint.no-user  $CTX/Dockerfile:10" \
+		"medium   lint.sudo  $CTX/Dockerfile:7" \
+		"low      lint.apt-recommends  $CTX/Dockerfile:4" \
+		"info     lint.from-unpinned  $CTX/Dockerfile:1" \
+		"info     lint.no-healthcheck  $CTX/Dockerfile:10"; do
+		[[ "$output" == *"$want"* ]] || { echo "missing: $want"; echo "$output"; false; }
+	done
+	[[ "$output" != *"Dockerfile:6"* ]] || { echo "the ignore comment was not honoured"; false; }
+	[[ "$output" != *"API_TOKEN"* ]] || false
+	run brig lint --fail-on critical --format json "$CTX/Dockerfile"
+	[ "$status" -eq 0 ] || false
+	run jq -r '.Findings | length' <<<"$output"
+	[ "$output" = 9 ] || { echo "$output"; false; }
+	run brig lint --format sarif --skip lint.no-healthcheck "$CTX/Dockerfile"
+	run jq -r '.runs[0].results | length' <<<"$output"
+	[ "$output" = 8 ] || { echo "$output"; false; }
+	printf 'FROM busybox@sha256:%064d\nUSER 1000\nHEALTHCHECK NONE\n' 0 >"$CTX/Dockerfile"
+	run brig lint "$CTX/Dockerfile"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	printf 'FROM a\nBOGUS x\n' >"$CTX/Dockerfile"
+	run brig lint "$CTX/Dockerfile"
+	[ "$status" -eq 2 ] || false
+	[[ "$output" == *"Dockerfile:2: unknown instruction: BOGUS"* ]] || { echo "$output"; false; }
+}

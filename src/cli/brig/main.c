@@ -168,6 +168,8 @@ static const struct brig_command commands[] = {
 	CMD("images", brig_cmd_images, "list images", IMGS),
 	CMD("build", brig_cmd_build, "build an image from a Dockerfile (reproducible, cached)",
 	    IMGS, .flags = CMD_ENTERS),
+	CMD("lint", brig_cmd_lint, "image hygiene findings of a Dockerfile, without building it",
+	    IMGS),
 	CMD("scan", brig_cmd_scan,
 	    "find dangerous files and vulnerable packages in an image (--db, --sbom)", IMGS),
 	CMD("import", brig_cmd_import, "make an image from a rootfs tarball", IMGS),
