@@ -41,6 +41,8 @@ struct bld_state {
 	char key[65]; /* cache chain: the parent and every instruction so far */
 	json_t *args; /* ARGs declared in the stage: name -> value (or null) */
 	bool cmd_set; /* CMD given in this stage (ENTRYPOINT keeps it) */
+	char base_name[256]; /* the image the stage's chain starts from ("" scratch) */
+	char base_digest[IMG_DIGEST_SIZE]; /* its manifest's digest */
 	bool built, building;
 };
 

@@ -71,9 +71,32 @@ static int target(struct bld_ctx *c, size_t *idx, struct brig_err *e)
 	return brig_err_set(e, -ENOENT, "--target %s: no such stage", c->o->target);
 }
 
+/* org.opencontainers.image.created, .base.name, .base.digest (the
+ * annotations' names, as labels: brig image inspect shows them). */
+static int oci_labels(struct bld_ctx *c, struct bld_state *st, json_t *cfg, struct brig_err *e)
+{
+	json_t *labels = json_object_get(cfg, "Labels");
+	if (!json_is_object(labels) &&
+	    json_object_set_new(cfg, "Labels", labels = json_object()) < 0)
+		return brig_err_oom(e);
+	if (json_object_set_new(labels, "org.opencontainers.image.created",
+				json_string(c->created)) < 0 ||
+	    (st->base_digest[0] &&
+	     (json_object_set_new(labels, "org.opencontainers.image.base.name",
+				  json_string(st->base_name)) < 0 ||
+	      json_object_set_new(labels, "org.opencontainers.image.base.digest",
+				  json_string(st->base_digest)) < 0)))
+		return brig_err_set(e, -EINVAL, "the base's name: not valid UTF-8");
+	return 0;
+}
+
 static int finish(struct bld_ctx *c, struct bld_state *st, struct brig_err *e)
 {
-	json_t *cfg = bld_cfg(st), *labels = json_object_get(cfg, "Labels");
+	json_t *cfg = bld_cfg(st), *labels;
+	int r0 = cfg ? oci_labels(c, st, cfg, e) : brig_err_oom(e);
+	if (r0 < 0)
+		return r0;
+	labels = json_object_get(cfg, "Labels");
 	for (size_t i = 0; c->o->labels && c->o->labels[i]; i++) {
 		const char *l = c->o->labels[i], *eq = strchr(l, '=');
 		if (!eq || eq == l)

@@ -87,6 +87,9 @@ int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, str
 		char what[80];
 		snprintf(what, sizeof(what), "FROM %s", md.digest);
 		bld_key_next(st->key, what, NULL);
+		snprintf(st->base_name, sizeof(st->base_name), "%.*s",
+			 (int)sizeof(st->base_name) - 1, ref);
+		memcpy(st->base_digest, md.digest, sizeof(st->base_digest));
 	}
 	img_manifest_clear(&m);
 	img_descriptor_clear(&md);
@@ -107,6 +110,8 @@ int bld_state_copy(struct bld_state *dst, const struct bld_state *src, struct br
 	memcpy(dst->layers, src->layers, src->n_layers * sizeof(*dst->layers));
 	dst->n_layers = src->n_layers;
 	memcpy(dst->key, src->key, sizeof(dst->key));
+	memcpy(dst->base_name, src->base_name, sizeof(dst->base_name));
+	memcpy(dst->base_digest, src->base_digest, sizeof(dst->base_digest));
 	return 0;
 }
 

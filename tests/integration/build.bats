@@ -64,8 +64,13 @@ heredoc
 exec-form" ] || { echo "$output"; false; }
 	run brig image inspect -f '{{json .Config}}' test:config
 	[ "$status" -eq 0 ] || false
-	run jq -c '[.Env[1:], .Labels, .WorkingDir, .User, .ExposedPorts, .Volumes,
-		.StopSignal, .Entrypoint, .Cmd, .Shell]' <<<"$output"
+	cfg=$output
+	run jq -r '.Labels | ."org.opencontainers.image.created", ."org.opencontainers.image.base.name", ."org.opencontainers.image.base.digest"' <<<"$cfg"
+	[[ "$output" == "1970-01-01T00:00:00Z
+busybox
+sha256:"* ]] || { echo "$output"; false; }
+	run jq -c '[.Env[1:], (.Labels | with_entries(select(.key | startswith("org.opencontainers") | not))), .WorkingDir, .User, .ExposedPorts, .Volumes,
+		.StopSignal, .Entrypoint, .Cmd, .Shell]' <<<"$cfg"
 	[ "$output" = '[["GREETING=hi there","OTHER=/opt"],{"org.example.a":"1","b":"two words"},"/app","1000",{"8080/tcp":{},"53/udp":{}},{"/data":{}},"SIGTERM",["/bin/cat"],["/app/out.txt"],["/bin/sh","-ec"]]' ] ||
 		{ echo "$output"; false; }
 	# no container of the build is left
