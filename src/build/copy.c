@@ -7,6 +7,8 @@
  */
 #include "build/build-internal.h"
 
+#include "image/layer/layer.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,39 @@ static int parse_flags(struct bld_ctx *c, const struct bld_instr *in, struct cop
 		}
 	}
 	return 0;
+}
+
+/* A tar (plain, gzip or zstd) whose whiteouts would delete files of the
+ * image below: refused. */
+static int no_whiteouts(void *arg, const struct img_layer_entry *ent, struct brig_err *e)
+{
+	(void)arg;
+	if (ent->type == 'w')
+		return brig_err_set(e, -EPERM, "%s: a whiteout (.wh.) entry", ent->path);
+	return 0;
+}
+
+/* ADD of a local archive: unpacked into dst by the safe layer unpacker in
+ * strict mode (no absolute names, no "..", nothing beneath a symlink of the
+ * archive, no devices), after a first pass that refuses whiteouts. */
+static int add_archive(struct bld_ctx *c, const struct bld_instr *in, int root, const char *rel,
+		       int dst, struct brig_err *e)
+{
+	_cleanup_close_ int fd = bld_open_beneath(root, rel, O_RDONLY | O_NONBLOCK, e);
+	struct img_unpack_opts o = { .visit = no_whiteouts,
+				     .strict = true,
+				     .strict_devices = true };
+	struct img_unpack_result res = { 0 };
+	int r = fd < 0 ? fd : img_layer_unpack(fd, -1, &o, &res, e);
+	img_unpack_result_clear(&res);
+	if (r == 0 && lseek(fd, 0, SEEK_SET) < 0)
+		r = brig_err_sys(e, errno, "rewinding %s", rel);
+	if (r == 0) {
+		o.visit = NULL;
+		r = img_layer_unpack(fd, dst, &o, &res, e);
+		img_unpack_result_clear(&res);
+	}
+	return r < 0 ? brig_err_wrap(e, "%s:%u: ADD %s", c->df_name, in->line, rel) : 0;
 }
 
 static bool is_archive(int root, const char *rel)
@@ -196,8 +231,9 @@ static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct co
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	_cleanup_close_ int first = na == 1 ? bld_open_beneath(root, all[0], O_PATH, &e2) : -1;
 	bool src_dir = first >= 0 && fstat(first, &sb) == 0 && S_ISDIR(sb.st_mode);
+	bool arch = r == 0 && na == 1 && !strcmp(in->cmd, "ADD") && is_archive(root, all[0]);
 	if (r == 0)
-		r = dest_dir(c, st, in, dest, na > 1 || src_dir, stage, dir, name, e);
+		r = dest_dir(c, st, in, dest, na > 1 || src_dir || arch, stage, dir, name, e);
 	_cleanup_close_ int dfd = r == 0 ? brig_open_in_root(stage, dir, O_RDONLY | O_DIRECTORY, 0,
 							     BRIG_RESOLVE_NO_SYMLINKS, e)
 					 : -1;
@@ -206,11 +242,10 @@ static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct co
 	for (size_t i = 0; r == 0 && i < na; i++) {
 		const char *base = strrchr(all[i], '/');
 		base = base ? base + 1 : all[i];
-		if (!strcmp(in->cmd, "ADD") && is_archive(root, all[i]))
-			return brig_err_set(e, -ENOTSUP,
-					    "%s:%u: ADD %s: unpacking archives is not supported "
-					    "yet (COPY it and unpack it in a RUN)",
-					    c->df_name, in->line, all[i]);
+		if (!strcmp(in->cmd, "ADD") && is_archive(root, all[i])) {
+			r = add_archive(c, in, root, all[i], dfd, e);
+			continue;
+		}
 		r = bld_copy_one(c, root, all[i], is_ctx, dfd, name[0] ? name : base, q->uid,
 				 q->gid, q->chmod_bits, e);
 		if (r < 0)

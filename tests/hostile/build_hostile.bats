@@ -118,3 +118,37 @@ fails_with() {
 	run brig build -q "$CTX"
 	fails_with "Dockerfile:2: a line longer than"
 }
+
+@test "build hostile: ADD of a tar with ../ entries or whiteouts is refused; a plain one unpacks" {
+	python3 - "$CTX" <<'PY' || false
+import io, sys, tarfile
+def mk(path, entries):
+    with tarfile.open(path, "w:gz") as t:
+        for name, data in entries:
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            ti.mode = 0o644
+            t.addfile(ti, io.BytesIO(data))
+d = sys.argv[1]
+mk(d + "/good.tar.gz", [("dir/a.txt", b"A\n"), ("b.txt", b"B\n")])
+mk(d + "/climb.tar.gz", [("ok.txt", b"x"), ("../../../escaped.txt", b"evil\n")])
+mk(d + "/whiteout.tar.gz", [("bin/.wh.busybox", b"")])
+PY
+	printf 'FROM busybox\nADD climb.tar.gz /x/\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	fails_with "Dockerfile:2: ADD climb.tar.gz: layer entry '../../../escaped.txt'"
+	[[ "$output" == *"path traversal"* ]] || false
+	# the staging tree is ROOT/build-tmp/s-*/x: three levels up is ROOT's parent
+	run find "$BATS_FILE_TMPDIR" "$BATS_TEST_TMPDIR" "$(dirname "$BATS_FILE_TMPDIR")" \
+		-maxdepth 3 -name escaped.txt
+	[ -z "$output" ] || { echo "written: $output"; false; }
+	printf 'FROM busybox\nADD whiteout.tar.gz /\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	fails_with "bin/.wh.busybox: a whiteout (.wh.) entry"
+	printf 'FROM busybox\nADD good.tar.gz /x\n' >"$CTX/Dockerfile"
+	run brig build -q -t hostile:add "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm hostile:add cat /x/dir/a.txt /x/b.txt
+	[ "$output" = "A
+B" ] || { echo "$output"; false; }
+}
