@@ -154,6 +154,7 @@ static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *
 	size_t idx;
 	char image_id[IMG_DIGEST_SIZE], id[ENG_ID_LEN + 1], path[PATH_MAX], clean[PATH_MAX];
 	struct img_descriptor md = { 0 };
+	char step_image[IMG_DIGEST_SIZE] = "";
 	int r = 0;
 	size_t here = (size_t)(in - c->f->v);
 	int found = bld_stage_find(c, from, here, &idx);
@@ -163,8 +164,8 @@ static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *
 	if (found == 0) {
 		if ((r = bld_stage_build(c, idx, e)) == 0)
 			r = bld_image_put(c, &c->st[idx], image_id, &md, e);
-		if (r == 0)
-			r = img_store_add(c->s, &md, e);
+		if (r == 0 && (r = img_store_add(c->s, &md, e)) == 0)
+			memcpy(step_image, md.digest, sizeof(step_image));
 		img_descriptor_clear(&md);
 	} else {
 		snprintf(image_id, sizeof(image_id), "%s", from);
@@ -197,6 +198,8 @@ static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *
 	}
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	eng_remove(c->g, id, true, true, &e2);
+	if (step_image[0])
+		img_store_remove(c->s, step_image, &e2); /* the stage's unnamed image */
 	return r < 0 ? brig_err_wrap(e, "%s:%u: COPY --from=%s", c->df_name, in->line, from) : 0;
 }
 

@@ -95,6 +95,7 @@ static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr 
 		n = in->exec ? in->argc : n;
 		return r < 0 ? r : bld_copy(c, st, in, w, n, e);
 	}
+	size_t layers = st->n_layers;
 	int r = bld_instr_config(c, st, in, e);
 	if (r < 0)
 		return r;
@@ -104,12 +105,7 @@ static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr 
 		return brig_err_oom(e);
 	bld_key_next(st->key, by, cfg);
 	/* WORKDIR may have added a layer (with its history entry) already */
-	json_t *h = json_object_get(st->config, "history");
-	const char *last = json_string_value(
-		json_object_get(json_array_get(h, json_array_size(h) - 1), "created_by"));
-	return last && !strcmp(last, by) && !strcmp(in->cmd, "WORKDIR")
-		? 0
-		: bld_add_history(c, st, by, e);
+	return st->n_layers > layers ? 0 : bld_add_history(c, st, by, e);
 }
 
 /* The base's ONBUILD triggers, run first (as Docker, then dropped from

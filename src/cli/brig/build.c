@@ -89,8 +89,20 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		bo.secrets = sec;
 	if (r == 0)
 		r = brig_engine_open(g, &eng, e);
+	/* stdout holds the image id alone: what RUN steps print goes to
+	 * stderr (or, with -q, nowhere). */
+	_cleanup_close_ int out = r == 0 ? BRIG_RETRY(fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3))
+					 : -1;
+	_cleanup_close_ int sink = bo.quiet ? BRIG_RETRY(open("/dev/null", O_WRONLY | O_CLOEXEC))
+					    : BRIG_RETRY(fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
+	if (r == 0 &&
+	    (out < 0 || sink < 0 || fflush(stdout) == EOF ||
+	     BRIG_RETRY(dup2(sink, STDOUT_FILENO)) < 0))
+		r = brig_err_sys(e, errno, "redirecting the build's output");
 	if (r == 0)
 		r = bld_build(eng, &bo, &res, e);
+	if (out >= 0 && (fflush(stdout), BRIG_RETRY(dup2(out, STDOUT_FILENO))) < 0 && r == 0)
+		r = brig_err_sys(e, errno, "restoring stdout");
 	if (r == 0 && o[7].value)
 		r = write_iidfile(o[7].value, res.image_id, e);
 	if (r == 0)
