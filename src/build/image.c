@@ -7,8 +7,11 @@
  */
 #include "build/build-internal.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void bld_state_clear(struct bld_state *st)
 {
@@ -61,6 +64,33 @@ static int base_layers(struct bld_state *st, const struct img_manifest *m, struc
 	return 0;
 }
 
+/* The base's layers in the layer cache (COPY and WORKDIR read the image's
+ * directories there; a RUN would unpack them anyway). */
+static int base_unpacked(struct bld_ctx *c, struct bld_state *st, struct brig_err *e)
+{
+	_cleanup_close_ int layers = eng_layers_open(eng_root(c->g), e);
+	if (layers < 0)
+		return layers;
+	for (size_t i = 0; i < st->n_layers; i++) {
+		struct stat sb;
+		if (fstatat(layers, st->layers[i].diff_id + 7, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		if (errno != ENOENT)
+			return brig_err_sys(e, errno, "the layer cache's %.19s",
+					    st->layers[i].diff_id);
+		_cleanup_close_ int blob = -1;
+		char diff_id[IMG_DIGEST_SIZE];
+		int comp = 0;
+		int r = img_blob_open(c->s, st->layers[i].digest, false, &blob, e);
+		if (r == 0)
+			r = eng_layer_unpack_to(eng_root(c->g), blob, st->layers[i].digest, diff_id,
+						&comp, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, struct brig_err *e)
 {
 	struct img_descriptor d = { 0 }, md = { 0 };
@@ -83,6 +113,8 @@ int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, str
 		r = brig_err_oom(e);
 	if (r == 0)
 		r = base_layers(st, &m, e);
+	if (r == 0)
+		r = base_unpacked(c, st, e);
 	if (r == 0) {
 		char what[80];
 		snprintf(what, sizeof(what), "FROM %s", md.digest);

@@ -290,3 +290,20 @@ XEOF
 	[ "$status" -eq 2 ] || false
 	[[ "$output" == *"Dockerfile:2: unknown instruction: BOGUS"* ]] || { echo "$output"; false; }
 }
+
+@test "build: COPY and WORKDIR through a symlink of the image keep the link (a merged /usr)" {
+	printf 'f\n' >"$CTX/f"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM busybox
+RUN mkdir -p /usr/real && ln -s usr/real /lnk && chmod 0750 /usr/real
+COPY f /lnk/
+WORKDIR /lnk/sub
+XEOF
+	run brig build -q -t test:links "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:links sh -c 'readlink /lnk; cat /usr/real/f; stat -c %a /usr/real; test -d /usr/real/sub && pwd -P'
+	[ "$output" = "usr/real
+f
+750
+/usr/real/sub" ] || { echo "$output"; false; }
+}
