@@ -7,6 +7,8 @@
  */
 #include "build/build-internal.h"
 
+#include "audit/audit.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,17 @@ static int build_args(struct bld_ctx *c, struct brig_err *e)
 {
 	if (!(c->build_args = json_object()) || !(c->global_args = json_object()))
 		return brig_err_oom(e);
+	/* BuildKit's predefined platform arguments: this host's */
+	char plat[64];
+	snprintf(plat, sizeof(plat), "linux/%s", eng_host_arch());
+	static const char *const names[] = { "BUILDPLATFORM", "TARGETPLATFORM", "BUILDOS",
+					     "TARGETOS",      "BUILDARCH",      "TARGETARCH" };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(names); i++)
+		if (json_object_set_new(c->global_args, names[i],
+					json_string(i < 2           ? plat
+							    : i < 4 ? "linux"
+								    : eng_host_arch())) < 0)
+			return brig_err_oom(e);
 	for (size_t i = 0; c->o->build_args && c->o->build_args[i]; i++) {
 		const char *a = c->o->build_args[i], *eq = strchr(a, '=');
 		_cleanup_free_ char *k = eq ? strndup(a, (size_t)(eq - a)) : strdup(a);
@@ -119,6 +132,21 @@ static int finish(struct bld_ctx *c, struct bld_state *st, struct brig_err *e)
 	return r;
 }
 
+/* The Dockerfile's hygiene findings (lint.c) as progress lines. */
+static void lint_progress(struct bld_ctx *c, const char *text, size_t len)
+{
+	struct audit_report rep = { .tool = "brig build", .subject = c->df_name };
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (c->o->progress && bld_lint(c->df_name, text, len, &rep, &e2) == 0) {
+		audit_report_sort(&rep);
+		for (size_t i = 0; i < rep.n; i++)
+			bld_progress(c, "lint: %s %s %s: %s",
+				     audit_severity_name(rep.v[i].severity), rep.v[i].id,
+				     rep.v[i].target, rep.v[i].message);
+	}
+	audit_report_clear(&rep);
+}
+
 static int build(struct bld_ctx *c, struct brig_err *e)
 {
 	_cleanup_free_ char *text = NULL;
@@ -132,6 +160,8 @@ static int build(struct bld_ctx *c, struct brig_err *e)
 	int r = read_dockerfile(c, &text, &len, e);
 	if (r == 0)
 		r = bld_parse(c->df_name, text, len, c->f, e);
+	if (r == 0)
+		lint_progress(c, text, len);
 	if (r == 0)
 		r = read_ignore(c, e);
 	if (r == 0)

@@ -51,6 +51,30 @@ int bld_stage_find(struct bld_ctx *c, const char *name, size_t before, size_t *i
 	return -ENOENT;
 }
 
+/* FROM --platform=P: only this host's platform (or nothing) is built. */
+static int from_flags(struct bld_ctx *c, const struct bld_instr *in, const struct bld_vars *vars,
+		      struct brig_err *e)
+{
+	char host[64];
+	snprintf(host, sizeof(host), "linux/%s", eng_host_arch());
+	for (size_t k = 0; k < in->n_flags; k++) {
+		_cleanup_strv_ char **w = NULL;
+		size_t n = 0;
+		if (strncmp(in->flags[k], "--platform=", 11) != 0)
+			return brig_err_set(e, -EINVAL, "%s:%u: FROM: unknown flag %s", c->df_name,
+					    in->line, in->flags[k]);
+		int r = bld_expand(in->flags[k] + 11, c->f->escape, vars, false, &w, &n, e);
+		if (r < 0)
+			return brig_err_wrap(e, "%s:%u: FROM", c->df_name, in->line);
+		if (w[0][0] && strcmp(w[0], host) != 0)
+			return brig_err_set(
+				e, -ENOTSUP,
+				"%s:%u: FROM --platform=%s: only this host's (%s) is built",
+				c->df_name, in->line, w[0], host);
+	}
+	return 0;
+}
+
 static int from(struct bld_ctx *c, size_t i, struct brig_err *e)
 {
 	const struct bld_instr *in = &c->f->v[c->f->stages[i].from];
@@ -62,6 +86,8 @@ static int from(struct bld_ctx *c, size_t i, struct brig_err *e)
 	int r = bld_expand(in->rest, c->f->escape, &vars, true, &w, &n, e);
 	if (r < 0)
 		return brig_err_wrap(e, "%s:%u: FROM", c->df_name, in->line);
+	if ((r = from_flags(c, in, &vars, e)) < 0)
+		return r;
 	if (!strcasecmp(w[0], "scratch"))
 		return bld_image_scratch(st, e);
 	r = bld_stage_find(c, w[0], c->f->stages[i].from, &j);

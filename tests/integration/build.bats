@@ -175,6 +175,8 @@ XEOF
 	[[ "$output" != *"---> running"* ]] || { echo "$output"; false; }
 	[[ "$output" == *"$id" ]] || false
 	[[ "$output" == *"2 cached, 0 containers run"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"lint: medium lint.no-user Dockerfile:3: the final stage runs as root"* ]] ||
+		{ echo "$output"; false; }
 	[ "$(count_creates)" = "$before" ] || { echo "containers were made"; false; }
 	run brig build -q --no-cache -t test:cache "$CTX"
 	[ "$status" -eq 0 ] || false
@@ -306,4 +308,17 @@ XEOF
 f
 750
 /usr/real/sub" ] || { echo "$output"; false; }
+}
+
+@test "build: the platform arguments are this host's; another --platform is refused" {
+	printf 'FROM --platform=$BUILDPLATFORM busybox AS a\nARG TARGETARCH\nRUN echo "$TARGETARCH" > /arch\nFROM --platform=linux/s390x busybox\n' >"$CTX/Dockerfile"
+	run brig build -q -t test:arch --target a "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:arch cat /arch
+	[ "$output" = "$(dpkg --print-architecture)" ] || { echo "$output"; false; }
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"Dockerfile:4: FROM --platform=linux/s390x: only this host's"* ]] || false
+	run brig build -q --platform linux/s390x "$CTX"
+	[[ "$output" == *"--platform linux/s390x: only this host's"* ]] || false
 }

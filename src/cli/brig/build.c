@@ -66,9 +66,14 @@ static int secrets(const struct opt *o, char ***out, struct brig_err *e)
 static int run_build(const struct brig_global *g, struct opt *o, const char *context,
 		     struct brig_err *e)
 {
-	const char *net = o[6].value;
+	const char *net = o[6].value, *pf = o[11].value;
+	char host[64];
+	snprintf(host, sizeof(host), "linux/%s", brig_host_arch());
 	if (net && strcmp(net, "none") != 0 && strcmp(net, "host") != 0)
 		return brig_err_set(e, -EINVAL, "--network %s: expected none or host", net);
+	if (pf && strcmp(pf, host) != 0)
+		return brig_err_set(e, -ENOTSUP, "--platform %s: only this host's (%s) is built",
+				    pf, host);
 	struct bld_opts bo = {
 		.context = context,
 		.dockerfile = o[1].value,
@@ -127,6 +132,7 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("quiet", 'q', "print only the image id"),
 		OPT_MULTI("secret", 0, "id=ID,src=FILE",
 			  "a secret for RUN --mount=type=secret,id=ID (never in a layer)"),
+		OPT_VALUE("platform", 0, "OS/ARCH", "only this host's (linux/ARCH) is built"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
