@@ -115,5 +115,8 @@ struct bld_result {
 	unsigned steps, cached, runs; /* runs: containers made */
 };
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e);
+/* Where the images id1 and id2 (two builds of one Dockerfile) first
+ * differ, as one line in *out (check.c). */
+int bld_check_diff(struct eng *g, const char *id1, const char *id2, char **out, struct brig_err *e);
 
 #endif /* BRIG_BUILD_H */

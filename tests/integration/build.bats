@@ -322,3 +322,15 @@ f
 	run brig build -q --platform linux/s390x "$CTX"
 	[[ "$output" == *"--platform linux/s390x: only this host's"* ]] || false
 }
+
+@test "build --check-reproducible: says so, or names the first layer and file that differ" {
+	printf 'FROM busybox\nRUN echo same > /same\n' >"$CTX/Dockerfile"
+	run brig build -q --check-reproducible "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"reproducible: two builds gave sha256:"* ]] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN echo same > /same\nRUN mkdir /d && head -c 16 /dev/urandom | od -x > /d/noise\n' >"$CTX/Dockerfile"
+	run brig build -q --check-reproducible "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"not reproducible: sha256:"*"layer 3 (RUN mkdir /d && head"*") differs first at d/noise (type f"* ]] ||
+		{ echo "$output"; false; }
+}

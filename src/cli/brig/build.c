@@ -63,6 +63,27 @@ static int secrets(const struct opt *o, char ***out, struct brig_err *e)
 	return 0;
 }
 
+/* --check-reproducible: the first build (no cache) against a second one. */
+static int check_again(struct eng *eng, struct bld_opts *bo, const struct bld_result *first,
+		       struct brig_err *e)
+{
+	struct bld_result again;
+	bo->tags = NULL;
+	int r = bld_build(eng, bo, &again, e);
+	if (r < 0)
+		return brig_err_wrap(e, "--check-reproducible: the second build");
+	if (!strcmp(first->image_id, again.image_id)) {
+		fprintf(stderr, "reproducible: two builds gave %s (manifest %s)\n", first->image_id,
+			first->manifest);
+		return 0;
+	}
+	_cleanup_free_ char *why = NULL;
+	r = bld_check_diff(eng, first->image_id, again.image_id, &why, e);
+	return r < 0 ? r
+		     : brig_err_set(e, -EBADMSG, "not reproducible: %s and %s: %s", first->image_id,
+				    again.image_id, why);
+}
+
 static int run_build(const struct brig_global *g, struct opt *o, const char *context,
 		     struct brig_err *e)
 {
@@ -81,7 +102,7 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		.build_args = (char *const *)o[2].list,
 		.target = o[3].value,
 		.labels = (char *const *)o[4].list,
-		.no_cache = o[5].set,
+		.no_cache = o[5].set || o[12].set,
 		.network_host = net && !strcmp(net, "host"),
 		.quiet = o[9].set,
 		.progress = o[9].set ? NULL : progress,
@@ -106,6 +127,8 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		r = brig_err_sys(e, errno, "redirecting the build's output");
 	if (r == 0)
 		r = bld_build(eng, &bo, &res, e);
+	if (r == 0 && o[12].set)
+		r = check_again(eng, &bo, &res, e);
 	if (out >= 0 && (fflush(stdout), BRIG_RETRY(dup2(out, STDOUT_FILENO))) < 0 && r == 0)
 		r = brig_err_sys(e, errno, "restoring stdout");
 	if (r == 0 && o[7].value)
@@ -133,6 +156,9 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 		OPT_MULTI("secret", 0, "id=ID,src=FILE",
 			  "a secret for RUN --mount=type=secret,id=ID (never in a layer)"),
 		OPT_VALUE("platform", 0, "OS/ARCH", "only this host's (linux/ARCH) is built"),
+		OPT_FLAG("check-reproducible", 0,
+			 "build twice without the cache and say where the images differ, if they "
+			 "do"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
