@@ -196,7 +196,7 @@ int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, s
 	if (r == 0)
 		r = build(&c, e);
 	if (r == 0)
-		bld_progress(&c, "%u steps: %u cached, %u containers run", c.step, res->cached,
+		bld_progress(&c, "%u steps: %u cached, %u containers made", c.step, res->cached,
 			     res->runs);
 	for (size_t i = 0; c.st && i < f.n_stages; i++)
 		bld_state_clear(&c.st[i]);

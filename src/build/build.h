@@ -112,7 +112,7 @@ struct bld_opts {
 struct bld_result {
 	char image_id[72]; /* the config digest */
 	char manifest[72];
-	unsigned steps, cached, runs; /* runs: containers made */
+	unsigned steps, cached, runs; /* runs: containers made (RUN, COPY --from) */
 };
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e);
 /* Where the images id1 and id2 (two builds of one Dockerfile) first

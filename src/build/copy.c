@@ -174,6 +174,7 @@ static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *
 	    (r = bld_ctr_make(c, image_id, (char *[]){ (char *)"/.brig-build-copy", NULL }, NULL,
 			      NULL, false, id, e)) < 0)
 		return r;
+	c->res->runs++;
 	char tmp_path[PATH_MAX];
 	r = brig_fd_path(tmp, tmp_path, sizeof(tmp_path));
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -257,18 +258,66 @@ static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct co
 	return r;
 }
 
+/* The step's layer, its history entry, the stage's key moved on by it
+ * (the same whether the layer was made or found in the cache). */
+static int add_layer(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		     const struct bld_layer *l, struct brig_err *e)
+{
+	_cleanup_free_ char *by = NULL;
+	if (asprintf(&by, "%s %s", in->cmd, in->rest) < 0)
+		return brig_err_oom(e);
+	int r = bld_add_layer(c, st, l, by, e);
+	if (r == 0)
+		bld_key_next(st->key, by, l->diff_id);
+	return r;
+}
+
 static int stage_layer(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		       int stage, struct brig_err *e)
 {
 	struct bld_layer l = { 0 };
-	_cleanup_free_ char *by = NULL;
-	if (asprintf(&by, "%s %s", in->cmd, in->rest) < 0)
-		return brig_err_oom(e);
 	int r = bld_layer_from_dir(c, stage, &l, e);
+	return r < 0 ? r : add_layer(c, st, in, &l, e);
+}
+
+/* 1 when COPY --from=STAGE's layer is cached (key: the stage's key and
+ * ours, and the instruction); key is set for a later put ("" for an
+ * image, which is not cached). */
+static int from_cached(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		       const char *from, char key[65], struct bld_layer *l, struct brig_err *e)
+{
+	size_t idx;
+	_cleanup_free_ char *what = NULL;
+	key[0] = '\0';
+	if (bld_stage_find(c, from, (size_t)(in - c->f->v), &idx) != 0)
+		return 0;
+	int r = bld_stage_build(c, idx, e);
+	if (r < 0)
+		return r;
+	if (asprintf(&what, "%s --from %s %s", in->cmd, c->st[idx].key, in->rest) < 0)
+		return brig_err_oom(e);
+	memcpy(key, st->key, 65);
+	bld_key_next(key, what, NULL);
+	r = bld_cache_get(c, key, l, e);
+	if (r == 1) {
+		c->res->cached++;
+		bld_progress(c, " ---> cached");
+	}
+	return r;
+}
+
+static int copy_fresh(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		      struct copy_req *q, char **words, size_t n, int stage, int from,
+		      const char *key, struct brig_err *e)
+{
+	int r = q->from ? from_root(c, in, q->from, words, n - 1, from, e) : 0;
 	if (r == 0)
-		r = bld_add_layer(c, st, &l, by, e);
+		r = copy_sources(c, in, q, q->from ? from : c->ctxfd, !q->from, words, n - 1, stage,
+				 st, words[n - 1], e);
 	if (r == 0)
-		bld_key_next(st->key, by, l.diff_id);
+		r = stage_layer(c, st, in, stage, e);
+	if (r == 0 && q->from && key[0])
+		r = bld_cache_put(c, key, &st->layers[st->n_layers - 1], e);
 	return r;
 }
 
@@ -290,13 +339,15 @@ int bld_copy(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in
 	_cleanup_close_ int tmp2 = -1;
 	if (q.from && (tmp2 = bld_tmp_open(c, fname, &from, e)) < 0)
 		r = tmp2;
-	if (r == 0 && q.from)
-		r = from_root(c, in, q.from, words, n - 1, from, e);
-	if (r == 0)
-		r = copy_sources(c, in, &q, q.from ? from : c->ctxfd, !q.from, words, n - 1, stage,
-				 st, words[n - 1], e);
-	if (r == 0)
-		r = stage_layer(c, st, in, stage, e);
+	/* COPY --from=STAGE: the stage's key says all it holds */
+	char key[65] = "";
+	struct bld_layer l = { 0 };
+	int hit = r == 0 && q.from ? from_cached(c, st, in, q.from, key, &l, e) : 0;
+	r = hit < 0 ? hit : r;
+	if (r == 0 && hit == 1)
+		r = add_layer(c, st, in, &l, e);
+	else if (r == 0)
+		r = copy_fresh(c, st, in, &q, words, n, stage, from, key, e);
 	close(stage);
 	brig_rm_rf(tmp, sname, NULL);
 	if (from >= 0) {

@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int eng_layer_store_fd(struct eng *g, int fd, struct eng_layer_out *l, struct brig_err *e)
@@ -25,7 +26,14 @@ int eng_layer_store_fd(struct eng *g, int fd, struct eng_layer_out *l, struct br
 	if (r < 0)
 		return r;
 	_cleanup_close_ int blob = -1;
+	_cleanup_close_ int layers = eng_layers_open(g->root, e);
+	struct stat sb;
 	int comp = 0;
+	if (layers < 0)
+		return layers;
+	if (brig_digest_valid(l->diff_id) &&
+	    fstatat(layers, l->diff_id + 7, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode))
+		return 0; /* unpacked already (the same diff_id: the same tree) */
 	if ((r = img_blob_open(s, l->digest, false, &blob, e)) < 0 ||
 	    (r = eng_layer_unpack_to(g->root, blob, l->digest, diff_id, &comp, e)) < 0)
 		return r;

@@ -164,7 +164,7 @@ XEOF
 }
 
 @test "build: a rebuild with nothing changed makes no container; --no-cache does" {
-	printf 'FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n' >"$CTX/Dockerfile"
+	printf 'FROM busybox AS a\nRUN echo one > /one\nFROM busybox\nRUN echo two > /two\nCOPY --from=a /one /one\n' >"$CTX/Dockerfile"
 	run brig build -q -t test:cache "$CTX"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	id=$output
@@ -174,14 +174,14 @@ XEOF
 	[[ "$output" == *"---> cached"* ]] || { echo "$output"; false; }
 	[[ "$output" != *"---> running"* ]] || { echo "$output"; false; }
 	[[ "$output" == *"$id" ]] || false
-	[[ "$output" == *"2 cached, 0 containers run"* ]] || { echo "$output"; false; }
-	[[ "$output" == *"lint: medium lint.no-user Dockerfile:3: the final stage runs as root"* ]] ||
+	[[ "$output" == *"3 cached, 0 containers made"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"lint: medium lint.no-user Dockerfile:5: the final stage runs as root"* ]] ||
 		{ echo "$output"; false; }
 	[ "$(count_creates)" = "$before" ] || { echo "containers were made"; false; }
 	run brig build -q --no-cache -t test:cache "$CTX"
 	[ "$status" -eq 0 ] || false
 	[ "$output" = "$id" ] || false
-	[ "$(count_creates)" -eq $((before + 2)) ] || { echo "--no-cache ran no container"; false; }
+	[ "$(count_creates)" -eq $((before + 3)) ] || { echo "--no-cache made no container"; false; }
 }
 
 @test "build: RUN --mount=type=secret reads the secret; no blob, cache entry or config holds it" {
