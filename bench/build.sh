@@ -105,7 +105,7 @@ printf '[storage]\ndriver = "vfs"\ngraphroot = "%s"\nrunroot = "%s"\n' \
 	"$work/peer/root" "$work/peer/runroot" >"$work/peer/storage.conf"
 printf '[engine]\nevents_logger = "file"\nevents_logfile_path = "%s/events.log"\n' \
 	"$work/peer" >"$work/peer/containers.conf"
-peer import - localhost/busybox:latest <"$work/rootfs.tar" >/dev/null
+peer import - localhost/busybox:latest <"$work/rootfs.tar" >/dev/null 2>&1
 pb=(build --isolation chroot --network host --layers -q --build-arg BASE=localhost/busybox)
 peer_cold=() peer_cached=()
 for ((i = 0; i < runs; i++)); do

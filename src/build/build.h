@@ -12,8 +12,12 @@
  *   stage.c          COPY/ADD/WORKDIR: a staging tree packed as a layer
  *   run.c            RUN in a brig container (secure defaults, writable root)
  *   image.c          the image being built: config, layers, history
+ *   instr.c          the instructions that change only the config
+ *   imgpath.c        paths of the image being built (its layers, its links)
  *   cache.c          the layer cache (ROOT/build-cache)
  *   eval.c           instructions evaluated stage by stage
+ *   build.c          a build from its options; check.c: where two builds differ
+ *   lint.c           brig lint: hygiene findings of a Dockerfile
  */
 #ifndef BRIG_BUILD_H
 #define BRIG_BUILD_H
