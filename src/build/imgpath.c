@@ -75,9 +75,10 @@ int bld_img_resolve(struct bld_ctx *c, struct bld_state *st, const char *path, c
 		}
 		if (++hops > HOPS_MAX)
 			return brig_err_set(e, -ELOOP, "%s: too many symlinks in the image", path);
-		char joined[PATH_MAX * 2];
-		snprintf(joined, sizeof(joined), "%s/%s/%s", link[0] == '/' ? "" : cur, link, rest);
-		if (brig_path_clean(joined, BRIG_PATH_CLAMP, todo, sizeof(todo)) < 0)
+		char joined[PATH_MAX * 3];
+		if (brig_snprintf(joined, sizeof(joined), "%s/%s/%s", link[0] == '/' ? "" : cur,
+				  link, rest) < 0 ||
+		    brig_path_clean(joined, BRIG_PATH_CLAMP, todo, sizeof(todo)) < 0)
 			return brig_err_set(e, -ENAMETOOLONG, "%s: too long", path);
 		cur[0] = '\0';
 	}
