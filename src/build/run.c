@@ -51,7 +51,45 @@ static int str_cmp(const void *a, const void *b)
 
 /* The build arguments a RUN sees (declared in its stage, not shadowed by
  * ENV) as NAME=VALUE, sorted: its environment and part of its key. */
-static int run_args(struct bld_state *st, char ***env, char **text, struct brig_err *e)
+static bool proxy_arg(const char *k)
+{
+	static const char *const names[] = { "HTTP_PROXY",  "http_proxy", "HTTPS_PROXY",
+					     "https_proxy", "FTP_PROXY",  "ftp_proxy",
+					     "NO_PROXY",    "no_proxy",   "ALL_PROXY",
+					     "all_proxy" };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(names); i++)
+		if (!strcmp(k, names[i]))
+			return true;
+	return false;
+}
+
+/* The predefined proxy arguments given with --build-arg (Docker's: no ARG
+ * needed; left out of the key and the history): appended to env. */
+static int proxy_args(struct bld_ctx *c, struct bld_state *st, char ***env, size_t n,
+		      struct brig_err *e)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(c->build_args, k, v)
+	{
+		if (!proxy_arg(k) || json_object_get(st->args, k))
+			continue;
+		char **nv = realloc(*env, (n + 2) * sizeof(char *));
+		if (!nv)
+			return brig_err_oom(e);
+		*env = nv;
+		nv[n + 1] = NULL;
+		if (asprintf(&nv[n], "%s=%s", k, json_string_value(v)) < 0) {
+			nv[n] = NULL;
+			return brig_err_oom(e);
+		}
+		n++;
+	}
+	return 0;
+}
+
+static int run_args(struct bld_ctx *c, struct bld_state *st, char ***env, char **text,
+		    struct brig_err *e)
 {
 	const char *k;
 	json_t *v;
@@ -75,8 +113,10 @@ static int run_args(struct bld_state *st, char ***env, char **text, struct brig_
 	for (size_t i = 0; i < n; i++)
 		if (brig_appendf(text, &len, "%s\n", out[i]) < 0)
 			return brig_err_oom(e);
-	*env = brig_steal_ptr(out);
-	return 0;
+	int r = proxy_args(c, st, &out, n, e);
+	if (r == 0)
+		*env = brig_steal_ptr(out);
+	return r;
 }
 
 /* The command: exec form as written, shell form through the SHELL (a
@@ -279,7 +319,7 @@ int bld_run(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 	_cleanup_free_ char *cmd = NULL;
 	int r = run_argv(st, in, &argv, e);
 	if (r == 0)
-		r = run_args(st, &env, &args, e);
+		r = run_args(c, st, &env, &args, e);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *aj = json_array();

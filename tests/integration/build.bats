@@ -334,3 +334,16 @@ f
 	[[ "$output" == *"not reproducible: sha256:"*"layer 3 (RUN mkdir /d && head"*") differs first at d/noise (type f"* ]] ||
 		{ echo "$output"; false; }
 }
+
+@test "build: the predefined proxy arguments reach RUN without ARG and stay out of the cache key" {
+	printf 'FROM busybox\nRUN echo "[$http_proxy]" > /p\n' >"$CTX/Dockerfile"
+	run brig build -q --build-arg http_proxy=http://127.0.0.1:9 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	id=$output
+	run brig run --rm "$id" cat /p
+	[ "$output" = "[http://127.0.0.1:9]" ] || { echo "$output"; false; }
+	run brig build --build-arg http_proxy=http://127.0.0.1:8 "$CTX"
+	[[ "$output" == *"1 cached, 0 containers made"* ]] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config.Env}}' "$id"
+	[[ "$output" != *proxy* ]] || { echo "$output"; false; }
+}
