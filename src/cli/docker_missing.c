@@ -16,7 +16,6 @@
 
 /* Docker's top-level commands and "group subcommand" paths. */
 static const char *const missing_cmds[] = {
-	"build",
 	"buildx",
 	"builder",
 	"compose",

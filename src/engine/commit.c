@@ -18,15 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-struct commit_layer {
-	char digest[IMG_DIGEST_SIZE], diff_id[IMG_DIGEST_SIZE];
-	uint64_t size;
-};
-
 /* Pack the upper directory into an unnamed file of the store's
  * filesystem, frozen when asked; returns its fd (at offset 0). */
 static int pack_upper(struct eng *g, const struct eng_record *rec, int upper, bool pause,
-		      struct commit_layer *l, struct brig_err *e)
+		      struct eng_layer_out *l, struct brig_err *e)
 {
 	_cleanup_close_ int tmp = BRIG_RETRY(
 		openat(g->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
@@ -56,26 +51,6 @@ static int pack_upper(struct eng *g, const struct eng_record *rec, int upper, bo
 	if (lseek(tmp, 0, SEEK_SET) < 0)
 		return brig_err_sys(e, errno, "rewinding the packed layer");
 	return brig_steal_fd(tmp);
-}
-
-/* The packed layer into the store (checked against its digest) and into
- * the layer cache. */
-static int store_layer(struct eng *g, struct img_store *s, int fd, struct commit_layer *l,
-		       struct brig_err *e)
-{
-	char digest[IMG_DIGEST_SIZE], diff_id[72];
-	int r = img_blob_put_fd(s, fd, l->digest, digest, &l->size, e);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int blob = -1;
-	int comp = 0;
-	if ((r = img_blob_open(s, l->digest, false, &blob, e)) < 0 ||
-	    (r = eng_layer_unpack_to(g->root, blob, l->digest, diff_id, &comp, e)) < 0)
-		return r;
-	if (strcmp(diff_id, l->diff_id) != 0)
-		return brig_err_set(e, -EBADMSG, "layer %s unpacked as %s, packed as %s", l->digest,
-				    diff_id, l->diff_id);
-	return 0;
 }
 
 /* What the container ran, for the history entry (as Docker: Cmd joined). */
@@ -138,7 +113,7 @@ static int new_config(const json_t *parent, const struct eng_record *rec,
 
 /* Config and manifest: the parent's layers, then ours. */
 static int put_image(struct img_store *s, const struct img_manifest *pm, const json_t *config,
-		     const struct commit_layer *l, char image_id[IMG_DIGEST_SIZE],
+		     const struct eng_layer_out *l, char image_id[IMG_DIGEST_SIZE],
 		     struct img_descriptor *md, struct brig_err *e)
 {
 	_cleanup_free_ struct img_descriptor *v = calloc(pm->n_layers + 1, sizeof(*v));
@@ -189,11 +164,11 @@ int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, c
 		return upper;
 	struct img_manifest pm = { 0 };
 	_cleanup_json_ json_t *parent = NULL, *config = NULL;
-	struct commit_layer l = { 0 };
+	struct eng_layer_out l = { 0 };
 	struct img_descriptor md = { 0 };
 	if ((r = load_parent(s, rec.image, &pm, &parent, e)) == 0) {
 		_cleanup_close_ int fd = pack_upper(g, &rec, upper, o->pause, &l, e);
-		r = fd < 0 ? fd : store_layer(g, s, fd, &l, e);
+		r = fd < 0 ? fd : eng_layer_store_fd(g, fd, &l, e);
 	}
 	if (r == 0)
 		r = new_config(parent, &rec, o, l.diff_id, &config, e);

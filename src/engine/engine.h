@@ -211,6 +211,19 @@ struct eng_commit_opts {
 int eng_commit(struct eng *g, const char *id, const struct eng_commit_opts *o, char image_id[72],
 	       struct brig_err *e);
 
+/* A layer made on this host (build_layer.c): packed from the directory
+ * dirfd, or with ctr_id from that container's changes (owners as it sees
+ * them), every mtime at or after mtime_max written as mtime_max; stored and
+ * unpacked into the layer cache.  eng_layer_store_fd: the packed layer
+ * read from fd, whose digest and diff_id l gives, stored and unpacked. */
+struct eng_layer_out {
+	char digest[72], diff_id[72];
+	uint64_t size;
+};
+int eng_layer_make(struct eng *g, const char *ctr_id, int dirfd, int64_t mtime_max,
+		   struct eng_layer_out *l, struct brig_err *e);
+int eng_layer_store_fd(struct eng *g, int fd, struct eng_layer_out *l, struct brig_err *e);
+
 /* import: the tarball read from fd (plain, gzip or zstd) becomes a
  * one-layer image named name (NAME[:TAG]) whose config's "config" object is
  * cfg; image_id receives its id. */

@@ -214,6 +214,12 @@ struct img_pack_ids {
 int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
 		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
+/* The same with every mtime at or after mtime_max written as mtime_max
+ * (no nanoseconds): brig build's reproducible layers. */
+int img_layer_pack_clamped(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
+			   const struct img_pack_ids *ids, int64_t mtime_max,
+			   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN],
+			   struct brig_err *e);
 /* An uncompressed tar of one entry of the directory dirfd (a file, a
  * symlink as a link, or a directory with everything in it), named as it
  * is there ("NAME", "NAME/..."): brig cp CONTAINER:SRC -. */

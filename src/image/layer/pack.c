@@ -44,6 +44,7 @@ struct pack_ctx {
 	bool opaque; /* set by add_xattrs for an opaque upper directory */
 	const struct img_pack_ids *ids; /* NULL: owners as they are */
 	uint64_t mnt_id; /* IMG_PACK_ONE_MOUNT: the mount of src_dirfd */
+	const int64_t *mtime_max; /* NULL: mtimes as they are */
 };
 
 static int mount_id(int fd, uint64_t *id)
@@ -289,7 +290,10 @@ static void fill_entry(struct pack_ctx *c, const char *name, const struct stat *
 	archive_entry_set_mode(c->ae, st->st_mode);
 	archive_entry_set_uid(c->ae, layer_id(c->ids, st->st_uid, false));
 	archive_entry_set_gid(c->ae, layer_id(c->ids, st->st_gid, true));
-	archive_entry_set_mtime(c->ae, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	if (c->mtime_max && st->st_mtim.tv_sec >= *c->mtime_max)
+		archive_entry_set_mtime(c->ae, *c->mtime_max, 0);
+	else
+		archive_entry_set_mtime(c->ae, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
 		archive_entry_set_rdevmajor(c->ae, major(st->st_rdev));
 		archive_entry_set_rdevminor(c->ae, minor(st->st_rdev));
@@ -508,12 +512,15 @@ int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigne
 /* The tree beneath src_dirfd, or (entry) that one entry of it and what is
  * beneath it. */
 static int pack_tree(int src_dirfd, const char *entry, int out_fd, enum img_compression comp,
-		     unsigned flags, const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
-		     char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
+		     unsigned flags, const struct img_pack_ids *ids, const int64_t *mtime_max,
+		     char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
-	struct pack_ctx c = {
-		.src = src_dirfd, .out_fd = out_fd, .flags = flags, .e = e, .ids = ids
-	};
+	struct pack_ctx c = { .src = src_dirfd,
+			      .out_fd = out_fd,
+			      .flags = flags,
+			      .e = e,
+			      .ids = ids,
+			      .mtime_max = mtime_max };
 	int r = 0;
 	if (comp != IMG_COMP_NONE && comp != IMG_COMP_GZIP && comp != IMG_COMP_ZSTD)
 		return brig_err_set(e, -EINVAL, "unknown compression %d", (int)comp);
@@ -558,7 +565,15 @@ int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, uns
 		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
 		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
-	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, digest, diff_id, e);
+	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, NULL, digest, diff_id, e);
+}
+
+int img_layer_pack_clamped(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
+			   const struct img_pack_ids *ids, int64_t mtime_max,
+			   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN],
+			   struct brig_err *e)
+{
+	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, &mtime_max, digest, diff_id, e);
 }
 
 int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct img_pack_ids *ids,
@@ -567,5 +582,5 @@ int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct i
 	char digest[IMG_DIGEST_LEN], diff_id[IMG_DIGEST_LEN];
 	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return brig_err_set(e, -EINVAL, "'%s' is not a name in its directory", name);
-	return pack_tree(dirfd, name, out_fd, IMG_COMP_NONE, 0, ids, digest, diff_id, e);
+	return pack_tree(dirfd, name, out_fd, IMG_COMP_NONE, 0, ids, NULL, digest, diff_id, e);
 }

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* build: what its files share (private to src/build). */
+#ifndef BRIG_BUILD_INTERNAL_H
+#define BRIG_BUILD_INTERNAL_H
+
+#include "build/build.h"
+#include "engine/engine.h"
+#include "image/store/store.h"
+
+#include <limits.h>
+#include <strings.h>
+
+struct bld_lexer {
+	const char *name, *text;
+	size_t len, pos;
+	unsigned lineno;
+	char escape;
+	bool started;
+	size_t cur_len;
+};
+/* The next logical line (continuations joined) in *out (malloc'ed) with
+ * its first line number: 1, or 0 at the end, or a negative errno. */
+int bld_lex_next(struct bld_lexer *x, char **out, unsigned *line, struct brig_err *e);
+int bld_lex_heredoc(struct bld_lexer *x, const char *delim, bool strip_tabs, char **body,
+		    struct brig_err *e);
+
+void bld_instr_clear(struct bld_instr *in);
+
+/* A layer of the image being built. */
+struct bld_layer {
+	char digest[IMG_DIGEST_SIZE], diff_id[IMG_DIGEST_SIZE];
+	uint64_t size;
+	int comp; /* enum img_compression */
+};
+
+/* A stage's state as its instructions are evaluated. */
+struct bld_state {
+	json_t *config; /* the whole image config document */
+	struct bld_layer *layers;
+	size_t n_layers;
+	char key[65]; /* cache chain: the parent and every instruction so far */
+	json_t *args; /* ARGs declared in the stage: name -> value (or null) */
+	bool cmd_set; /* CMD given in this stage (ENTRYPOINT keeps it) */
+	char base_name[256]; /* the image the stage's chain starts from ("" scratch) */
+	char base_digest[IMG_DIGEST_SIZE]; /* its manifest's digest */
+	bool built, building;
+};
+
+struct bld_ctx {
+	struct eng *g;
+	struct img_store *s;
+	const struct bld_opts *o;
+	struct bld_file *f;
+	const char *df_name;
+	int ctxfd; /* the context directory */
+	struct bld_ignore ign;
+	json_t *global_args; /* ARGs before the first FROM: name -> value */
+	json_t *build_args; /* --build-arg: name -> value */
+	struct bld_state *st; /* one per stage */
+	struct bld_result *res;
+	char created[32]; /* RFC 3339 of o->timestamp */
+	unsigned step, n_steps;
+};
+
+/* image.c */
+int bld_image_scratch(struct bld_state *st, struct brig_err *e);
+int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, struct brig_err *e);
+int bld_state_copy(struct bld_state *dst, const struct bld_state *src, struct brig_err *e);
+void bld_state_clear(struct bld_state *st);
+int bld_add_layer(struct bld_ctx *c, struct bld_state *st, const struct bld_layer *l,
+		  const char *created_by, struct brig_err *e);
+int bld_add_history(struct bld_ctx *c, struct bld_state *st, const char *created_by,
+		    struct brig_err *e);
+/* Store the state as an image (unnamed unless tags); ids filled. */
+int bld_image_put(struct bld_ctx *c, struct bld_state *st, char image_id[IMG_DIGEST_SIZE],
+		  struct img_descriptor *md, struct brig_err *e);
+/* A layer packed from dirfd (clamped to the build's time) into the store. */
+int bld_layer_from_dir(struct bld_ctx *c, int dirfd, struct bld_layer *l, struct brig_err *e);
+json_t *bld_cfg(struct bld_state *st); /* the "config" object (made when missing) */
+
+/* words.c helpers on a state */
+const char *bld_var_get(void *arg, const char *name, size_t len);
+struct bld_varsrc {
+	struct bld_ctx *c;
+	struct bld_state *st; /* NULL: global args only (FROM) */
+};
+
+/* cache.c */
+void bld_key_next(char key[65], const char *what, const char *extra);
+int bld_cache_get(struct bld_ctx *c, const char *key, struct bld_layer *l, struct brig_err *e);
+int bld_cache_put(struct bld_ctx *c, const char *key, const struct bld_layer *l,
+		  struct brig_err *e);
+
+/* stage.c: COPY/ADD and WORKDIR */
+int bld_copy(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in, char **words,
+	     size_t n, struct brig_err *e);
+int bld_workdir_layer(struct bld_ctx *c, struct bld_state *st, const char *dir, struct brig_err *e);
+/* context.c */
+struct bld_src {
+	char *rel; /* cleaned, relative to the source root ("" the root) */
+};
+int bld_sources(struct bld_ctx *c, int rootfd, bool is_context, const char *pat, char ***rels,
+		size_t *n, struct brig_err *e);
+
+int bld_open_beneath(int rootfd, const char *rel, int flags, struct brig_err *e);
+/* stage.c */
+int bld_tmp_open(struct bld_ctx *c, char name[32], int *dirfd, struct brig_err *e);
+int bld_copy_one(struct bld_ctx *c, int root, const char *rel, bool ignore, int dst,
+		 const char *name, uid_t uid, gid_t gid, int chmod_bits, struct brig_err *e);
+/* imgpath.c */
+struct stat;
+int bld_img_lookup(struct bld_ctx *c, struct bld_state *st, const char *rel, struct stat *sb,
+		   char link[PATH_MAX], struct brig_err *e);
+int bld_img_resolve(struct bld_ctx *c, struct bld_state *st, const char *path, char out[PATH_MAX],
+		    struct brig_err *e);
+int bld_img_mkdirs(struct bld_ctx *c, struct bld_state *st, int stage, const char *rel,
+		   struct brig_err *e);
+/* instr.c */
+int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		     struct brig_err *e);
+int bld_env_set(json_t *cfg, const char *k, size_t klen, const char *v, struct brig_err *e);
+json_t *bld_argv_json(struct bld_state *st, const struct bld_instr *in);
+
+/* run.c */
+int bld_run(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+	    struct brig_err *e);
+/* A container of image image_id (not started; argv NULL: the image's
+ * command): id filled. */
+struct eng_flags;
+int bld_ctr_make(struct bld_ctx *c, const char *image_id, char **argv, char **env,
+		 const struct eng_flags *flags, bool host_net, char id[ENG_ID_LEN + 1],
+		 struct brig_err *e);
+
+/* eval.c */
+int bld_stage_build(struct bld_ctx *c, size_t i, struct brig_err *e);
+int bld_stage_find(struct bld_ctx *c, const char *name, size_t before, size_t *idx);
+void bld_progress(struct bld_ctx *c, const char *fmt, ...) BRIG_PRINTF(2, 3);
+
+#endif /* BRIG_BUILD_INTERNAL_H */

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* brig build: a Dockerfile built into an image of the store (docs/build.md). */
+#include "cli/brig/brig-internal.h"
+
+#include "build/build.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void progress(void *ctx, const char *line)
+{
+	(void)ctx;
+	_cleanup_free_ char *safe = brig_term_escape(line, strlen(line));
+	fprintf(stderr, "%s\n", safe ? safe : "?");
+}
+
+/* --timestamp, else SOURCE_DATE_EPOCH, else 0. */
+static int timestamp(const char *opt, int64_t *out, struct brig_err *e)
+{
+	const char *s = opt ? opt : getenv("SOURCE_DATE_EPOCH");
+	*out = 0;
+	if (!s || !s[0])
+		return 0;
+	if (brig_parse_i64(s, out) < 0 || *out < 0 || *out > 253402300799LL)
+		return brig_err_set(e, -EINVAL, "%s %s: expected seconds since 1970",
+				    opt ? "--timestamp" : "SOURCE_DATE_EPOCH", s);
+	return 0;
+}
+
+static int write_iidfile(const char *path, const char *id, struct brig_err *e)
+{
+	_cleanup_close_ int fd = BRIG_RETRY(
+		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+	if (fd < 0 || brig_write_all(fd, id, strlen(id)) < 0)
+		return brig_err_sys(e, errno, "--iidfile %s", path);
+	return 0;
+}
+
+/* --secret id=ID,src=FILE (or source=): "id=ID,src=/ABSOLUTE" each. */
+static int secrets(const struct opt *o, char ***out, struct brig_err *e)
+{
+	_cleanup_strv_ char **v = calloc(o->n + 1, sizeof(char *));
+	if (!v)
+		return brig_err_oom(e);
+	for (size_t i = 0; i < o->n; i++) {
+		const char *s = o->list[i], *src = strstr(s, ",src=");
+		size_t skip = 5;
+		if (!src && (src = strstr(s, ",source=")))
+			skip = 8;
+		size_t idlen = src ? (size_t)(src - s) - 3 : 0;
+		if (strncmp(s, "id=", 3) != 0 || !src || idlen == 0 || memchr(s + 3, ',', idlen))
+			return brig_err_set(e, -EINVAL, "--secret %s: expected id=ID,src=FILE", s);
+		_cleanup_free_ char *abs = realpath(src + skip, NULL);
+		if (!abs)
+			return brig_err_sys(e, errno, "--secret %s", s);
+		if (asprintf(&v[i], "id=%.*s,src=%s", (int)idlen, s + 3, abs) < 0)
+			return brig_err_oom(e);
+	}
+	*out = brig_steal_ptr(v);
+	return 0;
+}
+
+/* --check-reproducible: the first build (no cache) against a second one. */
+static int check_again(struct eng *eng, struct bld_opts *bo, const struct bld_result *first,
+		       struct brig_err *e)
+{
+	struct bld_result again;
+	bo->tags = NULL;
+	int r = bld_build(eng, bo, &again, e);
+	if (r < 0)
+		return brig_err_wrap(e, "--check-reproducible: the second build");
+	if (!strcmp(first->image_id, again.image_id)) {
+		fprintf(stderr, "reproducible: two builds gave %s (manifest %s)\n", first->image_id,
+			first->manifest);
+		return 0;
+	}
+	_cleanup_free_ char *why = NULL;
+	r = bld_check_diff(eng, first->image_id, again.image_id, &why, e);
+	return r < 0 ? r
+		     : brig_err_set(e, -EBADMSG, "not reproducible: %s and %s: %s", first->image_id,
+				    again.image_id, why);
+}
+
+static int run_build(const struct brig_global *g, struct opt *o, const char *context,
+		     struct brig_err *e)
+{
+	const char *net = o[6].value, *pf = o[11].value;
+	char host[64];
+	snprintf(host, sizeof(host), "linux/%s", brig_host_arch());
+	if (net && strcmp(net, "none") != 0 && strcmp(net, "host") != 0)
+		return brig_err_set(e, -EINVAL, "--network %s: expected none or host", net);
+	if (pf && strcmp(pf, host) != 0)
+		return brig_err_set(e, -ENOTSUP, "--platform %s: only this host's (%s) is built",
+				    pf, host);
+	struct bld_opts bo = {
+		.context = context,
+		.dockerfile = o[1].value,
+		.tags = (char *const *)o[0].list,
+		.build_args = (char *const *)o[2].list,
+		.target = o[3].value,
+		.labels = (char *const *)o[4].list,
+		.no_cache = o[5].set || o[12].set,
+		.network_host = net && !strcmp(net, "host"),
+		.quiet = o[9].set,
+		.progress = o[9].set ? NULL : progress,
+	};
+	struct bld_result res;
+	_cleanup_eng_ struct eng *eng = NULL;
+	_cleanup_strv_ char **sec = NULL;
+	int r = timestamp(o[8].value, &bo.timestamp, e);
+	if (r == 0 && (r = secrets(&o[10], &sec, e)) == 0)
+		bo.secrets = sec;
+	if (r == 0)
+		r = brig_engine_open(g, &eng, e);
+	/* stdout holds the image id alone: what RUN steps print goes to
+	 * stderr (or, with -q, nowhere). */
+	_cleanup_close_ int out = r == 0 ? BRIG_RETRY(fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3))
+					 : -1;
+	_cleanup_close_ int sink = bo.quiet ? BRIG_RETRY(open("/dev/null", O_WRONLY | O_CLOEXEC))
+					    : BRIG_RETRY(fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
+	if (r == 0 &&
+	    (out < 0 || sink < 0 || fflush(stdout) == EOF ||
+	     BRIG_RETRY(dup2(sink, STDOUT_FILENO)) < 0))
+		r = brig_err_sys(e, errno, "redirecting the build's output");
+	if (r == 0)
+		r = bld_build(eng, &bo, &res, e);
+	if (r == 0 && o[12].set)
+		r = check_again(eng, &bo, &res, e);
+	if (out >= 0 && (fflush(stdout), BRIG_RETRY(dup2(out, STDOUT_FILENO))) < 0 && r == 0)
+		r = brig_err_sys(e, errno, "restoring stdout");
+	if (r == 0 && o[7].value)
+		r = write_iidfile(o[7].value, res.image_id, e);
+	if (r == 0)
+		printf("%s\n", res.image_id);
+	return r;
+}
+
+int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = {
+		OPT_MULTI("tag", 't', "NAME[:TAG]", "name the image (repeatable)"),
+		OPT_VALUE("file", 'f', "FILE", "the Dockerfile (default: CONTEXT/Dockerfile)"),
+		OPT_MULTI("build-arg", 0, "K=V",
+			  "set a build argument (K alone: from the environment)"),
+		OPT_VALUE("target", 0, "STAGE", "build this stage (and what it needs) only"),
+		OPT_MULTI("label", 0, "K=V", "add a label to the image"),
+		OPT_FLAG("no-cache", 0, "run every RUN step again (no cached layers)"),
+		OPT_VALUE("network", 0, "none|host", "RUN steps' network (default none)"),
+		OPT_VALUE("iidfile", 0, "FILE", "write the image id to FILE"),
+		OPT_VALUE("timestamp", 0, "EPOCH",
+			  "layer mtimes and the created time (default SOURCE_DATE_EPOCH, else 0)"),
+		OPT_FLAG("quiet", 'q', "print only the image id"),
+		OPT_MULTI("secret", 0, "id=ID,src=FILE",
+			  "a secret for RUN --mount=type=secret,id=ID (never in a layer)"),
+		OPT_VALUE("platform", 0, "OS/ARCH", "only this host's (linux/ARCH) is built"),
+		OPT_FLAG("check-reproducible", 0,
+			 "build twice without the cache and say where the images differ, if they "
+			 "do"),
+		{ 0 },
+	};
+	_cleanup_free_ char **pos = NULL;
+	size_t npos = 0;
+	int p = brig_parse("build", "CONTEXT", o, argc, argv, &pos, &npos, 1, 1);
+	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
+	if (p > 0) {
+		struct brig_err e = { 0 };
+		if (run_build(g, o, pos[0], &e) < 0)
+			rc = brig_fail(&e);
+		brig_err_clear(&e);
+	}
+	opts_free(o);
+	return rc;
+}

@@ -1,0 +1,349 @@
+#!/usr/bin/env bats
+# brig build (docs/build.md): Dockerfiles built into the store from the
+# test's busybox image, imported once per file.  Network-free: no registry.
+
+load ../lib/brig
+
+setup_file() {
+	brig_image_tar || return 1
+	export BRIG_ROOT=$BATS_FILE_TMPDIR/root
+	ROOT=$BRIG_ROOT
+	brig import "$BRIG_TAR" busybox:latest >/dev/null
+}
+
+setup() {
+	brig_setup
+	CTX=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$CTX"
+}
+
+teardown() {
+	brig_teardown
+}
+
+# count_creates: how many containers the store has made so far (--until
+# has whole seconds: wait for the current one to end first, bounded).
+count_creates() {
+	local s i
+	s=$(date +%s)
+	for ((i = 0; i < 100; i++)); do
+		[ "$(date +%s)" != "$s" ] && break
+		sleep 0.05
+	done
+	brig events --since 0 --until "$(date +%s)" --filter event=create --format json |
+		grep -c '"create"' || true
+}
+
+@test "build: config instructions land in the image config; RUN, COPY, WORKDIR, heredoc" {
+	echo hello >"$CTX/a.txt"
+	mkdir "$CTX/sub" && echo sub >"$CTX/sub/b.txt"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+# syntax=docker/dockerfile:1
+ARG BASE=busybox
+FROM $BASE AS base
+ENV GREETING="hi there" OTHER=/opt
+ARG WHO=world
+LABEL org.example.a=1 b="two words"
+WORKDIR /app
+COPY a.txt sub ./
+RUN echo "$GREETING $WHO" > /app/out.txt && \
+    cat /app/a.txt >> /app/out.txt
+RUN <<EOF
+echo heredoc >> /app/out.txt
+EOF
+SHELL ["/bin/sh", "-ec"]
+RUN ["/bin/sh", "-c", "echo exec-form >> /app/out.txt"]
+USER 1000
+EXPOSE 8080 53/udp
+VOLUME /data
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/bin/cat"]
+CMD ["/app/out.txt"]
+XEOF
+	run brig build -q -t test:config "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]] || false
+	run brig run --rm test:config
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "hi there world
+hello
+heredoc
+exec-form" ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config}}' test:config
+	[ "$status" -eq 0 ] || false
+	cfg=$output
+	run jq -r '.Labels | ."org.opencontainers.image.created", ."org.opencontainers.image.base.name", ."org.opencontainers.image.base.digest"' <<<"$cfg"
+	[[ "$output" == "1970-01-01T00:00:00Z
+busybox
+sha256:"* ]] || { echo "$output"; false; }
+	run jq -c '[.Env[1:], (.Labels | with_entries(select(.key | startswith("org.opencontainers") | not))), .WorkingDir, .User, .ExposedPorts, .Volumes,
+		.StopSignal, .Entrypoint, .Cmd, .Shell]' <<<"$cfg"
+	[ "$output" = '[["GREETING=hi there","OTHER=/opt"],{"org.example.a":"1","b":"two words"},"/app","1000",{"8080/tcp":{},"53/udp":{}},{"/data":{}},"SIGTERM",["/bin/cat"],["/app/out.txt"],["/bin/sh","-ec"]]' ] ||
+		{ echo "$output"; false; }
+	# no container of the build is left
+	run brig ps -a -q
+	[ -z "$output" ] || false
+}
+
+@test "build: multi-stage, --target, COPY --from, --build-arg, --label, .dockerignore, globs, --chmod/--chown" {
+	printf 'one\n' >"$CTX/1.conf"
+	printf 'two\n' >"$CTX/2.conf"
+	printf 'secret\n' >"$CTX/private.key"
+	printf 'private.key\n*.tmp\n' >"$CTX/.dockerignore"
+	touch "$CTX/x.tmp"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM busybox AS builder
+ARG MSG=default
+RUN mkdir /out && echo "$MSG" > /out/msg
+FROM busybox AS unused
+RUN exit 3
+FROM builder AS final
+COPY --from=builder /out/msg /copied/msg
+COPY --chmod=600 --chown=1000:1000 *.conf /etc/app/
+COPY . /ctx/
+XEOF
+	run brig build -q -t test:multi --build-arg MSG=from-cli --label built.by=bats "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:multi sh -c 'cat /copied/msg; ls -ln /etc/app | tail -n +2 | cut -c1-10,11-30; ls -A /ctx | sort'
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == "from-cli"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"-rw-------"*"1000"*"1000"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"private.key"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"x.tmp"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile"* ]] || { echo "$output"; false; }
+	run brig image inspect -f '{{index .Config.Labels "built.by"}}' test:multi
+	[ "$output" = bats ] || false
+	# --target builds only what the target needs
+	run brig build -q -t test:builder --target builder "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:builder cat /out/msg
+	[ "$output" = default ] || false
+	run brig build -q --target nosuch "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"--target nosuch: no such stage"* ]] || false
+}
+
+@test "build: a RUN that fails names its line and exit status; no container is left" {
+	printf 'FROM busybox\nRUN true\nRUN exit 7\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"Dockerfile:3: RUN exit 7: exited with 7"* ]] || { echo "$output"; false; }
+	run brig ps -a -q
+	[ -z "$output" ] || false
+}
+
+@test "build: the same Dockerfile and context give one digest (other dirs, mtimes, umask); one byte more, another" {
+	mkdir -p "$CTX/d"
+	printf 'data\n' >"$CTX/d/f"
+	printf 'FROM busybox\nCOPY d /d\nRUN echo built > /built && chmod 640 /built\nCMD ["cat", "/d/f"]\n' >"$CTX/Dockerfile"
+	run brig build --iidfile "$BATS_TEST_TMPDIR/id1" -q -t test:r1 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	m1=$(brig image inspect -f '{{index .RepoDigests 0}}' test:r1)
+	# another directory, other mtimes, another umask, no cache
+	CTX2=$BATS_TEST_TMPDIR/elsewhere/ctx2
+	mkdir -p "$CTX2"
+	cp -r "$CTX/." "$CTX2/"
+	touch -d '2001-02-03 04:05:06' "$CTX2/d/f" "$CTX2/d"
+	run bash -c 'umask 077; "$0" --root "$1" build --no-cache -q -t test:r1 "$2"' \
+		"$BRIG" "$ROOT" "$CTX2"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/id1")" ] || { echo "$output"; false; }
+	m2=$(brig image inspect -f '{{index .RepoDigests 0}}' test:r1)
+	[[ "$m1" == test@sha256:* ]] || { echo "$m1"; false; }
+	[ "$m1" = "$m2" ] || { echo "$m1 $m2"; false; }
+	# one byte changed in the context: another image
+	printf 'datA\n' >"$CTX2/d/f"
+	run brig build -q "$CTX2"
+	[ "$status" -eq 0 ] || false
+	[ "$output" != "$(cat "$BATS_TEST_TMPDIR/id1")" ] || false
+	# --timestamp moves every time with it
+	run brig build -q --timestamp 1700000000 "$CTX"
+	[ "$status" -eq 0 ] || false
+	run brig image inspect -f '{{.Created}}' "$output"
+	[[ "$output" == 2023-11-14T22:13:20* ]] || { echo "$output"; false; }
+}
+
+@test "build: a rebuild with nothing changed makes no container; --no-cache does" {
+	printf 'FROM busybox AS a\nRUN echo one > /one\nFROM busybox\nRUN echo two > /two\nCOPY --from=a /one /one\n' >"$CTX/Dockerfile"
+	run brig build -q -t test:cache "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	id=$output
+	before=$(count_creates)
+	run brig build -t test:cache "$CTX"
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == *"---> cached"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"---> running"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"$id" ]] || false
+	[[ "$output" == *"3 cached, 0 containers made"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"lint: medium lint.no-user Dockerfile:5: the final stage runs as root"* ]] ||
+		{ echo "$output"; false; }
+	[ "$(count_creates)" = "$before" ] || { echo "containers were made"; false; }
+	run brig build -q --no-cache -t test:cache "$CTX"
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "$id" ] || false
+	[ "$(count_creates)" -eq $((before + 3)) ] || { echo "--no-cache made no container"; false; }
+}
+
+@test "build: RUN --mount=type=secret reads the secret; no blob, cache entry or config holds it" {
+	secret="S3CR3T-$RANDOM$RANDOM-brig-build"
+	printf '%s\n' "$secret" >"$BATS_TEST_TMPDIR/tok"
+	chmod 600 "$BATS_TEST_TMPDIR/tok"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM busybox
+RUN --mount=type=secret,id=tok,required=true grep -q brig-build /run/secrets/tok && wc -c < /run/secrets/tok > /len
+RUN --mount=type=secret,id=tok,target=/etc/tok,required cat /etc/tok > /dev/null
+RUN --mount=type=secret,id=absent echo fine > /optional
+XEOF
+	run brig build -q -t test:secret --secret "id=tok,src=$BATS_TEST_TMPDIR/tok" "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:secret cat /len /optional
+	[ "$output" = "$((${#secret} + 1))
+fine" ] || { echo "$output"; false; }
+	# every blob, compressed or not, and everything else the store keeps
+	local f n=0
+	for f in "$ROOT"/images/blobs/sha256/*; do
+		n=$((n + 1))
+		if zcat -f "$f" | grep -qF "$secret"; then
+			echo "the secret is in blob $f"
+			false
+		fi
+	done
+	[ "$n" -gt 3 ] || false
+	run grep -rlF "$secret" "$ROOT"
+	[ "$status" -eq 1 ] || { echo "found in: $output"; false; }
+	# the cache key holds the id, not the bytes: another value is a hit
+	printf 'other-brig-build\n' >"$BATS_TEST_TMPDIR/tok"
+	run brig build -t test:secret --secret "id=tok,src=$BATS_TEST_TMPDIR/tok" "$CTX"
+	[ "$status" -eq 0 ] || false
+	[[ "$output" != *"---> running"* ]] || { echo "$output"; false; }
+	# a required secret not given
+	run brig build -q --no-cache "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"Dockerfile:2: secret tok: not given"* ]] || { echo "$output"; false; }
+}
+
+@test "build: ONBUILD triggers run in the next build's FROM; HEALTHCHECK with its options" {
+	printf 'from the child context\n' >"$CTX/f"
+	mkdir "$CTX/parent"
+	cat >"$CTX/parent/Dockerfile" <<'XEOF'
+FROM busybox
+ONBUILD RUN echo triggered > /trig
+ONBUILD COPY f /f
+HEALTHCHECK --interval=1m30s --timeout=5s --retries=2 CMD ["true"]
+XEOF
+	run brig build -q -t test:parent "$CTX/parent"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config.OnBuild}} {{json .Config.Healthcheck}}' test:parent
+	[ "$output" = '["RUN echo triggered > /trig","COPY f /f"] {"Test":["CMD","true"],"Interval":90000000000,"Timeout":5000000000,"Retries":2}' ] ||
+		{ echo "$output"; false; }
+	printf 'FROM test:parent\nHEALTHCHECK NONE\n' >"$CTX/Dockerfile"
+	run brig build -q -t test:child "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:child cat /trig /f
+	[ "$output" = "triggered
+from the child context" ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config}}' test:child
+	[ "$status" -eq 0 ] || false
+	run jq -c '[.OnBuild, .Healthcheck]' <<<"$output"
+	[ "$output" = '[null,{"Test":["NONE"]}]' ] || { echo "$output"; false; }
+}
+
+@test "lint: hygiene findings with ids, severities and lines; ignore comments; --fail-on; json and sarif" {
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM debian:bookworm
+ENV DB_PASSWORD=hunter2 PLAIN=/x
+ARG API_TOKEN
+RUN apt-get update && apt-get install -y curl && curl -fsSL https://x.example/i.sh | sh
+# brig-lint ignore=lint.sudo
+RUN sudo true
+RUN sudo false
+EXPOSE 22 80
+FROM scratch AS final
+COPY --from=0 /etc/os-release /x
+XEOF
+	run brig lint "$CTX/Dockerfile"
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
+	local want
+	for want in "high     lint.pipe-to-shell  $CTX/Dockerfile:4" \
+		"high     lint.secret-env  $CTX/Dockerfile:2: ENV DB_PASSWORD" \
+		"medium   lint.apt-unpinned  $CTX/Dockerfile:4" \
+		"medium   lint.expose-ssh  $CTX/Dockerfile:8" \
+		"medium   lint.no-user  $CTX/Dockerfile:10" \
+		"medium   lint.sudo  $CTX/Dockerfile:7" \
+		"low      lint.apt-recommends  $CTX/Dockerfile:4" \
+		"info     lint.from-unpinned  $CTX/Dockerfile:1" \
+		"info     lint.no-healthcheck  $CTX/Dockerfile:10"; do
+		[[ "$output" == *"$want"* ]] || { echo "missing: $want"; echo "$output"; false; }
+	done
+	[[ "$output" != *"Dockerfile:6"* ]] || { echo "the ignore comment was not honoured"; false; }
+	[[ "$output" != *"API_TOKEN"* ]] || false
+	run brig lint --fail-on critical --format json "$CTX/Dockerfile"
+	[ "$status" -eq 0 ] || false
+	run jq -r '.Findings | length' <<<"$output"
+	[ "$output" = 9 ] || { echo "$output"; false; }
+	run brig lint --format sarif --skip lint.no-healthcheck "$CTX/Dockerfile"
+	run jq -r '.runs[0].results | length' <<<"$output"
+	[ "$output" = 8 ] || { echo "$output"; false; }
+	printf 'FROM busybox@sha256:%064d\nUSER 1000\nHEALTHCHECK NONE\n' 0 >"$CTX/Dockerfile"
+	run brig lint "$CTX/Dockerfile"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	printf 'FROM a\nBOGUS x\n' >"$CTX/Dockerfile"
+	run brig lint "$CTX/Dockerfile"
+	[ "$status" -eq 2 ] || false
+	[[ "$output" == *"Dockerfile:2: unknown instruction: BOGUS"* ]] || { echo "$output"; false; }
+}
+
+@test "build: COPY and WORKDIR through a symlink of the image keep the link (a merged /usr)" {
+	printf 'f\n' >"$CTX/f"
+	cat >"$CTX/Dockerfile" <<'XEOF'
+FROM busybox
+RUN mkdir -p /usr/real && ln -s usr/real /lnk && chmod 0750 /usr/real
+COPY f /lnk/
+WORKDIR /lnk/sub
+XEOF
+	run brig build -q -t test:links "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:links sh -c 'readlink /lnk; cat /usr/real/f; stat -c %a /usr/real; test -d /usr/real/sub && pwd -P'
+	[ "$output" = "usr/real
+f
+750
+/usr/real/sub" ] || { echo "$output"; false; }
+}
+
+@test "build: the platform arguments are this host's; another --platform is refused" {
+	printf 'FROM --platform=$BUILDPLATFORM busybox AS a\nARG TARGETARCH\nRUN echo "$TARGETARCH" > /arch\nFROM --platform=linux/s390x busybox\n' >"$CTX/Dockerfile"
+	run brig build -q -t test:arch --target a "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:arch cat /arch
+	[ "$output" = "$(dpkg --print-architecture)" ] || { echo "$output"; false; }
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || false
+	[[ "$output" == *"Dockerfile:4: FROM --platform=linux/s390x: only this host's"* ]] || false
+	run brig build -q --platform linux/s390x "$CTX"
+	[[ "$output" == *"--platform linux/s390x: only this host's"* ]] || false
+}
+
+@test "build --check-reproducible: says so, or names the first layer and file that differ" {
+	printf 'FROM busybox\nRUN echo same > /same\n' >"$CTX/Dockerfile"
+	run brig build -q --check-reproducible "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"reproducible: two builds gave sha256:"* ]] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN echo same > /same\nRUN mkdir /d && head -c 16 /dev/urandom | od -x > /d/noise\n' >"$CTX/Dockerfile"
+	run brig build -q --check-reproducible "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"not reproducible: sha256:"*"layer 3 (RUN mkdir /d && head"*") differs first at d/noise (type f"* ]] ||
+		{ echo "$output"; false; }
+}
+
+@test "build: the predefined proxy arguments reach RUN without ARG and stay out of the cache key" {
+	printf 'FROM busybox\nRUN echo "[$http_proxy]" > /p\n' >"$CTX/Dockerfile"
+	run brig build -q --build-arg http_proxy=http://127.0.0.1:9 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	id=$output
+	run brig run --rm "$id" cat /p
+	[ "$output" = "[http://127.0.0.1:9]" ] || { echo "$output"; false; }
+	run brig build --build-arg http_proxy=http://127.0.0.1:8 "$CTX"
+	[[ "$output" == *"1 cached, 0 containers made"* ]] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config.Env}}' "$id"
+	[[ "$output" != *proxy* ]] || { echo "$output"; false; }
+}
