@@ -129,24 +129,7 @@ static int recv_master(struct eng_attsrv *a, struct brig_err *e)
 		return brig_err_sys(e, errno, "accepting the console");
 	struct timeval tv = { .tv_sec = 10 };
 	(void)setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	char name[64];
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
-	if (BRIG_RETRY(recvmsg(c, &mh, MSG_CMSG_CLOEXEC)) < 0)
-		return brig_err_sys(e, errno, "receiving the container's terminal");
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
-		return brig_err_set(e, -EPROTO, "the container sent no terminal");
-	memcpy(&a->in_w, CMSG_DATA(cm), sizeof(int));
-	return 0;
+	return rt_recv_pty(c, &a->in_w, e);
 }
 
 int eng_attach_created(struct eng_attsrv *a, int *out_r, struct brig_err *e)

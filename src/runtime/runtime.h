@@ -102,6 +102,9 @@ int rt_delete(const struct rt_global *g, const char *id, bool force, struct brig
 int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig_err *e);
 int rt_ps(const struct rt_global *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
 int rt_pause(const struct rt_global *g, const char *id, bool pause, struct brig_err *e);
+/* Receive the pty master a container sends over its console socket (one
+ * connection of --console-socket's listener), as an O_CLOEXEC fd. */
+int rt_recv_pty(int sock, int *master, struct brig_err *e);
 /* Apply a linux.resources object (file: where it came from, for errors). */
 int rt_update(const struct rt_global *g, const char *id, const json_t *resources, const char *file,
 	      struct brig_err *e);

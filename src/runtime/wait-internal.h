@@ -10,7 +10,5 @@
  * terminal, window size kept in step).  Returns the exit status: 0-255, or
  * 128 + the signal that killed it. */
 int rt_wait_forward(pid_t pid, int master, struct brig_err *e);
-/* Receive the pty master the container sends over its console socket. */
-int rt_recv_pty(int sock, int *master, struct brig_err *e);
 
 #endif
