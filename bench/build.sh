@@ -12,10 +12,7 @@
 # /var/tmp) is removed at exit.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${1:-$src/build}
-[[ $build == /* ]] || build=$PWD/$build
+. "$(dirname "$0")/lib/common.sh"
 runs=${BUILD_BENCH_RUNS:-3}
 brig_bin=$build/src/cli/brig/brig
 

@@ -14,10 +14,7 @@
 # shell's own) is removed at exit.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${1:-$src/build}
-[[ $build == /* ]] || build=$PWD/$build
+. "$(dirname "$0")/lib/common.sh"
 n=${DENSITY_N:-50}
 brig_bin=$build/src/cli/brig/brig
 

@@ -16,11 +16,7 @@
 # BENCH_LAYER_MB (default 110).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${1:-$src/build}
-[[ $build == /* ]] || build=$PWD/$build
-brig=$build/src/cli/brig/brig
+. "$(dirname "$0")/lib/common.sh"
 runs=${BENCH_RUNS:-3}
 warmup=${BENCH_WARMUP:-1}
 layer_mb=${BENCH_LAYER_MB:-110}

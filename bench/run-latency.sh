@@ -12,11 +12,7 @@
 # Environment: BENCH_RUNS (default 20), BENCH_WARMUP (default 3).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${1:-$src/build}
-[[ $build == /* ]] || build=$PWD/$build
-brig=$build/src/cli/brig/brig
+. "$(dirname "$0")/lib/common.sh"
 runs=${BENCH_RUNS:-20}
 warmup=${BENCH_WARMUP:-3}
 

@@ -14,10 +14,7 @@
 # Environment: BENCH_RUNS (default 30), BENCH_WARMUP (default 3).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${1:-$src/build}
-[[ $build == /* ]] || build=$PWD/$build
+. "$(dirname "$0")/lib/common.sh"
 runs=${BENCH_RUNS:-30}
 warmup=${BENCH_WARMUP:-3}
 

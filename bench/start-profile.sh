@@ -12,10 +12,7 @@
 # Environment: BENCH_RUNS (default 20).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${1:-$src/build}
-[[ $build == /* ]] || build=$PWD/$build
+. "$(dirname "$0")/lib/common.sh"
 runs=${BENCH_RUNS:-20}
 rt=$build/src/cli/runtime/brig-runtime
 

@@ -13,11 +13,7 @@
 # (default 3).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(dirname "$here")
-build=${1:-$src/build}
-[[ $build == /* ]] || build=$PWD/$build
-brig=$build/src/cli/brig/brig
+. "$(dirname "$0")/lib/common.sh"
 runs=${BENCH_RUNS:-30}
 warmup=${BENCH_WARMUP:-3}
 
