@@ -82,7 +82,9 @@ int net_live(int netsfd, const struct net_rec *r, bool *live, struct brig_err *e
 	return x;
 }
 
-int net_sync_all(int netsfd, struct brig_err *e)
+/* Every network's liveness, then (hosts: each live bridge made, each dead
+ * one removed) the nft table written to match. */
+static int sync_networks(int netsfd, bool hosts, struct brig_err *e)
 {
 	_cleanup_free_ struct net_rec *all = NULL;
 	size_t n;
@@ -93,24 +95,19 @@ int net_sync_all(int netsfd, struct brig_err *e)
 	if (!live)
 		return brig_err_oom(e);
 	for (size_t i = 0; x == 0 && i < n; i++) {
-		if ((x = net_live(netsfd, &all[i], &live[i], e)) < 0)
-			break;
+		if ((x = net_live(netsfd, &all[i], &live[i], e)) < 0 || !hosts)
+			continue;
 		x = live[i] ? net_host_ensure(&all[i], e) : net_host_remove(&all[i], e);
 	}
 	return x < 0 ? x : net_nft_sync(netsfd, all, n, live, e);
 }
 
+int net_sync_all(int netsfd, struct brig_err *e)
+{
+	return sync_networks(netsfd, true, e);
+}
+
 int net_sync_table(int netsfd, struct brig_err *e)
 {
-	_cleanup_free_ struct net_rec *all = NULL;
-	size_t n;
-	int x = net_rec_all(netsfd, &all, &n, e);
-	if (x < 0)
-		return x;
-	_cleanup_free_ bool *live = calloc(n ? n : 1, sizeof(*live));
-	if (!live)
-		return brig_err_oom(e);
-	for (size_t i = 0; x == 0 && i < n; i++)
-		x = net_live(netsfd, &all[i], &live[i], e);
-	return x < 0 ? x : net_nft_sync(netsfd, all, n, live, e);
+	return sync_networks(netsfd, false, e);
 }
