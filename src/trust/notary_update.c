@@ -273,9 +273,11 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 		r = targets(&u, e);
 	if (r == 0)
 		r = notary_state_save(&u, e);
+	/* the documents a tag's verification rests on (none for the update
+	 * alone, which looks up no role) */
 	if (r == 0 && tag)
 		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
-	if (r == 0)
+	if (r == 0 && tag)
 		r = keep_docs(&u, out, e);
 	if (r == 0) {
 		out->v = u.got;
