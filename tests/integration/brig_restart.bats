@@ -122,7 +122,7 @@ monitor_gone() {
 	id=$(brig run -d --name flappy --restart=always bb:1 sh -c 'exit 3')
 	wait_field "$id" '{{.State.Status}}' restarting
 	run -0 brig rm -f flappy
-	[ "$output" = flappy ]
+	[ "$output" = flappy ] || { echo "rm -f said: $output" >&2; false; }
 	run -0 brig ps -a -q
 	[ -z "$output" ]
 	[ ! -e "$ROOT/containers/$id" ]
