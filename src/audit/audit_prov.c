@@ -175,9 +175,10 @@ static int config_blob(struct au *a, const char *id, struct img_config *cfg)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
 	struct img_descriptor d = { .media_type = (char *)IMG_MT_OCI_CONFIG };
-	if (strlen(id) >= sizeof(d.digest))
+	size_t len = strlen(id);
+	if (len >= sizeof(d.digest))
 		return -EINVAL;
-	strcpy(d.digest, id);
+	memcpy(d.digest, id, len + 1);
 	int r = img_media_type_info(d.media_type, &d.info);
 	if (r == 0)
 		r = img_blob_stat(a->s, id, &d.size, &e);

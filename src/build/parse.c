@@ -142,11 +142,12 @@ static int heredoc(struct bld_lexer *x, struct bld_instr *in, struct brig_err *e
 		return 0;
 	/* With a command, the shell reads the heredoc itself: give it the
 	 * body and the end line back. */
-	size_t n = strlen(in->heredoc);
-	char *b = realloc(in->heredoc, n + strlen(delim) + 2);
+	size_t n = strlen(in->heredoc), dl = strlen(delim);
+	char *b = realloc(in->heredoc, n + dl + 2);
 	if (!b)
 		return brig_err_oom(e);
-	sprintf(b + n, "%s\n", delim);
+	memcpy(b + n, delim, dl);
+	memcpy(b + n + dl, "\n", 2);
 	in->heredoc = b;
 	return 0;
 }
