@@ -65,6 +65,11 @@ void brig_free_secret(char **p);
 
 /* Print "brig: MESSAGE" as one line on stderr; returns BRIG_EXIT_FAIL. */
 int brig_fail(struct brig_err *e);
+/* The option rows of every command that talks to a notary-server. */
+#define BRIG_NOTARY_SERVER_OPTS                                                 \
+	OPT_VALUE("notary", 0, "URL", "the notary-server (https://HOST:PORT)"), \
+		OPT_VALUE("certs-dir", 0, "DIR",                                \
+			  "the server's CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)")
 /* Prints e and returns Docker's status for a process that could not be
  * started: 127 (command not found), 126 (not executable), else 125. */
 int brig_start_status(struct brig_err *e);

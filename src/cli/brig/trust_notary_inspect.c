@@ -103,9 +103,7 @@ static int inspect_one(const struct brig_global *g, struct opt *o, const char *i
 int brig_cmd_trust_inspect(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("notary", 0, "URL", "the notary-server (https://HOST:PORT)"),
-		OPT_VALUE("certs-dir", 0, "DIR",
-			  "the server's CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
+		BRIG_NOTARY_SERVER_OPTS,
 		OPT_FLAG("pretty", 0, "a table for people, not JSON"),
 		{ 0 },
 	};

@@ -249,9 +249,7 @@ int brig_trust_sign_notary(const struct brig_global *g, struct opt *o, const cha
 int brig_cmd_trust_revoke(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("notary", 0, "URL", "the notary-server (https://HOST:PORT)"),
-		OPT_VALUE("certs-dir", 0, "DIR",
-			  "the server's CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
+		BRIG_NOTARY_SERVER_OPTS,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -316,9 +314,7 @@ static int signer(const struct brig_global *g, struct opt *o, char **pos, size_t
 int brig_cmd_trust_signer(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("notary", 0, "URL", "the notary-server (https://HOST:PORT)"),
-		OPT_VALUE("certs-dir", 0, "DIR",
-			  "the server's CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)"),
+		BRIG_NOTARY_SERVER_OPTS,
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
