@@ -23,17 +23,7 @@ mkdir -p "$dir"
 dir=$(realpath "$dir")
 tls=$dir/tls
 
-# A port nobody listens on, from the ephemeral range.
-free_port() {
-	local lo hi p i
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-	for ((i = 0; i < 200; i++)); do
-		p=$((lo + RANDOM % (hi - lo)))
-		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	echo "no free port found" >&2
-	return 1
-}
+source "$(dirname "$(realpath "$0")")/free-port.sh"
 
 # leaf NAME CN: an ECDSA P-256 key (PKCS#8, as Go reads it) and a
 # certificate for 127.0.0.1 signed by the CA, for server and client use.

@@ -6,8 +6,8 @@
 # start: makes a CA and a server certificate for 127.0.0.1 (IP SAN; also
 # DNS:localhost, for tests that redirect to "another host") with
 # openssl, writes DIR/config.yml (filesystem storage in DIR/data, TLS,
-# listening on 127.0.0.1 only, on a free port picked from the kernel's
-# ephemeral range) and runs the registry.  With --auth, Basic auth from an
+# listening on 127.0.0.1 only, on a free port (scripts/free-port.sh;
+# picked again if another process bound it first) and runs the registry.  With --auth, Basic auth from an
 # htpasswd file (bcrypt, made with htpasswd from apache2-utils).  With
 # --token, token authentication: tests/lib/token_issuer.py runs beside it
 # over TLS on 127.0.0.1 (the same certificate; its port in
@@ -99,20 +99,7 @@ make_client_certs() {
 		-out "$c/client.cert" 2>/dev/null
 }
 
-# A port nobody listens on, from the ephemeral range (ss lists listeners).
-free_port() {
-	local lo hi p i
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-	for ((i = 0; i < 200; i++)); do
-		p=$((lo + RANDOM % (hi - lo)))
-		if ! ss -Htln "sport = :$p" | grep -q .; then
-			echo "$p"
-			return 0
-		fi
-	done
-	echo "no free port found" >&2
-	return 1
-}
+source "$(dirname "$(realpath "$0")")/free-port.sh"
 
 write_config() {
 	local port=$1
@@ -181,8 +168,22 @@ start() {
 		printf '%s\n' "${auth#*:}" | htpasswd -iBc "$dir/htpasswd" "${auth%%:*}" 2>/dev/null
 	fi
 	[ -z "$token" ] || start_issuer
-	local port pid i
-	port=$(free_port)
+	local port attempt
+	for ((attempt = 0; attempt < 5; attempt++)); do
+		port=$(free_port)
+		serve "$port" && return 0
+		# lost the port to another process between the pick and the bind
+		grep -q 'address already in use' "$dir/registry.log" || break
+	done
+	echo "docker-registry exited at start; its log ($dir/registry.log):" >&2
+	tail -20 "$dir/registry.log" >&2
+	exit 1
+}
+
+# serve PORT: runs the registry on PORT and waits (bounded) until it
+# answers; fails if it exits first.
+serve() {
+	local port=$1 pid i
 	write_config "$port"
 	# No REGISTRY_* variables from the caller's environment reach it.
 	env -i PATH=/usr/bin:/bin "$bin" serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
@@ -190,10 +191,9 @@ start() {
 	echo "$pid" >"$pidfile"
 	for ((i = 0; i < 300; i++)); do
 		if ! kill -0 "$pid" 2>/dev/null; then
-			echo "docker-registry exited at start; its log ($dir/registry.log):" >&2
-			tail -20 "$dir/registry.log" >&2
+			wait "$pid" 2>/dev/null || true
 			rm -f "$pidfile"
-			exit 1
+			return 1
 		fi
 		if ready "$port"; then
 			echo "$port" >"$dir/port"
