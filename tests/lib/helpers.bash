@@ -25,8 +25,20 @@ fi
 TESTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # RUNTIME_NAME ("runc", "brig-runtime", ...) and RUNTIME_VERSION ("1.1.5")
-# come from the first line of `RUNTIME --version`.
-_version_line=$("$RUNTIME" --version 2>/dev/null | head -1)
+# come from the first line of `RUNTIME --version`.  bats sources this file
+# again for every test: the line is asked once per run and runtime, and read
+# back from $BATS_RUN_TMPDIR after that.
+_runtime_version_line() {
+	local cache=${BATS_RUN_TMPDIR:-}/.runtime-version.${RUNTIME//\//_}
+	if [ -n "${BATS_RUN_TMPDIR:-}" ] && [ -s "$cache" ]; then
+		IFS= read -r _version_line <"$cache"
+		return 0
+	fi
+	_version_line=$("$RUNTIME" --version 2>/dev/null | head -1)
+	[ -z "${BATS_RUN_TMPDIR:-}" ] || [ -z "$_version_line" ] ||
+		printf '%s\n' "$_version_line" >"$cache"
+}
+_runtime_version_line
 RUNTIME_NAME=${_version_line%% *}
 RUNTIME_NAME=${RUNTIME_NAME:-$(basename "$RUNTIME")}
 RUNTIME_VERSION=$(sed -E 's/.*version ([0-9][0-9.]*).*/\1/' <<<"$_version_line")
@@ -137,21 +149,26 @@ new_bundle() {
 		# shellcheck disable=SC2206 # split on purpose: several arguments
 		spec_args=("" $NEW_BUNDLE_SPEC_ARGS)
 	fi
+	if [ ${#spec_args[@]} -eq 0 ] && [ -z "${BRIG_TEST_SPEC_RUNTIME:-}" ] && runtime_is_brig; then
+		# what mkbundle.sh would pick, without asking the runtime's --version
+		spec_args=(--runc-compatible)
+	fi
 	"$BRIG_SRC/scripts/mkbundle.sh" "$BUNDLE" "${BRIG_TEST_SPEC_RUNTIME:-$RUNTIME}" \
 		${spec_args[@]+"${spec_args[@]}"} >/dev/null
 	BUNDLE_CGROUP=brigt-$TEST_UNIQ-b$_bundle_count
 	_track cgroups "$BUNDLE_CGROUP"
-	cfg '.linux.cgroupsPath = $p' --arg p "$BUNDLE_CGROUP"
 	# The root stays read-only as `spec` makes it; /tmp is a writable tmpfs.
-	cfg '.mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs",
-		options: ["nosuid", "nodev", "mode=1777", "size=16m"]}]'
+	cfg '.linux.cgroupsPath = $p
+		| .mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs",
+			options: ["nosuid", "nodev", "mode=1777", "size=16m"]}]' --arg p "$BUNDLE_CGROUP"
 	# A user namespace's root must be able to reach the rootfs: let others
 	# traverse the test's own temporary directories.
-	local d=$BUNDLE
+	local d=$BUNDLE dirs=()
 	while [[ $d == "$BATS_RUN_TMPDIR"* ]]; do
-		chmod o+x "$d"
-		d=$(dirname "$d")
+		dirs+=("$d")
+		d=${d%/*}
 	done
+	[ ${#dirs[@]} -eq 0 ] || chmod o+x "${dirs[@]}"
 }
 
 # cfg FILTER [JQ ARGS...]: edit $BUNDLE/config.json in place with jq.
@@ -177,11 +194,7 @@ set_args() {
 
 # json_array STRINGS...: a JSON array of the arguments.
 json_array() {
-	local a='[]' x
-	for x in "$@"; do
-		a=$(jq -c --arg x "$x" '. + [$x]' <<<"$a")
-	done
-	echo "$a"
+	jq -cn '$ARGS.positional' --args -- "$@"
 }
 
 # run_in_container ARGS...: run ARGS as the container process in the
