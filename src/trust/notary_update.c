@@ -273,16 +273,16 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 		r = targets(&u, e);
 	if (r == 0)
 		r = notary_state_save(&u, e);
+	if (r == 0) { /* what verified, also when the tag is not there */
+		out->v = u.got;
+		earliest(&u, out->expires);
+	}
 	/* the documents a tag's verification rests on (none for the update
 	 * alone, which looks up no role) */
 	if (r == 0 && tag)
 		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
 	if (r == 0 && tag)
 		r = keep_docs(&u, out, e);
-	if (r == 0) {
-		out->v = u.got;
-		earliest(&u, out->expires);
-	}
 	update_clear(&u);
 	if (r < 0)
 		brig_err_wrap(e, "%s", o->gun);
