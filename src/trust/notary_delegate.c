@@ -28,14 +28,13 @@ struct dg {
 	size_t n;
 };
 
-/* name as verified (version want), signed as role says in ks. */
-static int reload(struct dg *g, const char *name, size_t max, const char *type, int64_t want,
-		  const struct tuf_keyset *ks, const struct tuf_role *role, struct tuf_doc *d,
-		  struct brig_err *e)
+int pub_reload(struct pub *p, const char *name, size_t max, const char *type, int64_t want,
+	       const struct tuf_keyset *ks, const struct tuf_role *role, struct tuf_doc *d,
+	       struct brig_err *e)
 {
 	char *raw = NULL;
 	size_t len = 0;
-	int r = pub_get(g->p, name, max, &raw, &len, e);
+	int r = pub_get(p, name, max, &raw, &len, e);
 	if (r == 1)
 		return brig_err_set(e, -ENOENT, "%s: the server has none", name);
 	if (r == 0)
@@ -152,14 +151,14 @@ static int sign_all(struct dg *g, EVP_PKEY *const *ks, size_t n, struct brig_err
 int pub_sign_delegate(struct pub *p, EVP_PKEY *const *ks, size_t n, struct brig_err *e)
 {
 	struct dg g = { .p = p };
-	int r = reload(&g, "root.json", TUF_MAX_ROOT, "Root", p->v.root, NULL, NULL, &g.rd, e);
+	int r = pub_reload(p, "root.json", TUF_MAX_ROOT, "Root", p->v.root, NULL, NULL, &g.rd, e);
 	if (r == 0)
 		r = tuf_root_parse(&g.rd, &g.root, e);
 	if (r == 0)
 		r = tuf_check_sigs(&g.rd, &g.root.keys, &g.root.root, e);
 	if (r == 0)
-		r = reload(&g, "targets.json", TUF_MAX_TARGETS, "Targets", p->v.targets,
-			   &g.root.keys, &g.root.targets, &g.td, e);
+		r = pub_reload(p, "targets.json", TUF_MAX_TARGETS, "Targets", p->v.targets,
+			       &g.root.keys, &g.root.targets, &g.td, e);
 	if (r == 0)
 		r = tuf_targets_parse(&g.td, &g.tgt, e);
 	if (r == 0)

@@ -55,6 +55,8 @@ static int file_name(const char *gun, const char *ext, char out[96])
 	return 0;
 }
 
+static int read_any_key(const char *file, const char *pass, EVP_PKEY **k, struct brig_err *e);
+
 static const char *what(const char *gun)
 {
 	return gun ? gun : "the Notary root key";
@@ -170,10 +172,7 @@ int notary_key_import(const char *root, const char *gun, const char *file, const
 	_cleanup_close_ int dir = -1, lock = -1;
 	_cleanup_free_ char *pem = NULL;
 	_cleanup_pkey_ EVP_PKEY *k = NULL;
-	size_t len = 0;
-	int r = brig_read_file(AT_FDCWD, file, TRUST_KEY_FILE_MAX, &pem, &len, e);
-	if (r == 0)
-		r = trust_key_decrypt(pem, len, pass, file, &k, e);
+	int r = read_any_key(file, pass, &k, e);
 	if (r == 0 && strcmp(trust_key_kind(k), "ECDSA-P256"))
 		r = brig_err_set(e, -EINVAL, "%s: a %s key; Notary keys here are ECDSA-P256", file,
 				 trust_key_kind(k));
@@ -392,4 +391,64 @@ int notary_delegate_load_all(const char *root, const char *pass, EVP_PKEY **ks, 
 		r = load_delegate(dir, de->d_name, pass, ks, max, n, e);
 	closedir(d);
 	return r;
+}
+
+/* A GUN's snapshot key, when its owner holds it: snapshot-<sha256 of GUN>.key. */
+static int snap_name(const char *gun, char out[96])
+{
+	char hex[BRIG_SHA256_HEX];
+	if (brig_sha256_buf(gun, strlen(gun), hex) < 0)
+		return -ENOMEM;
+	snprintf(out, 96, "snapshot-%s.key", hex);
+	return 0;
+}
+
+int notary_snapshot_key_import(const char *root, const char *gun, const char *file,
+			       const char *pass, char id[BRIG_SHA256_HEX], struct brig_err *e)
+{
+	_cleanup_close_ int dir = -1, lock = -1;
+	_cleanup_free_ char *pem = NULL;
+	_cleanup_pkey_ EVP_PKEY *k = NULL;
+	char name[96];
+	if (snap_name(gun, name) < 0)
+		return brig_err_oom(e);
+	int r = read_any_key(file, pass, &k, e);
+	if (r == 0 && strcmp(trust_key_kind(k), "ECDSA-P256"))
+		r = brig_err_set(e, -EINVAL, "%s: a %s key; Notary keys here are ECDSA-P256", file,
+				 trust_key_kind(k));
+	if (r == 0)
+		r = nkeys_open(root, true, &dir, &lock, e);
+	if (r == 0)
+		r = store_as(dir, name, gun, k, pass, &pem, e);
+	if (r == 0)
+		r = brig_atomic_write(dir, name, pem, strlen(pem), 0600, e);
+	if (r == 0)
+		r = key_id_of(k, id, e);
+	return r;
+}
+
+int notary_snapshot_key_load(const char *root, const char *gun, const char *pass, EVP_PKEY **k,
+			     struct brig_err *e)
+{
+	_cleanup_close_ int dir = -1, lock = -1;
+	_cleanup_free_ char *pem = NULL;
+	char name[96];
+	size_t len = 0;
+	if (snap_name(gun, name) < 0)
+		return brig_err_oom(e);
+	int r = nkeys_open(root, false, &dir, &lock, e);
+	if (r == 0)
+		r = brig_read_file(dir, name, TRUST_KEY_FILE_MAX, &pem, &len, e);
+	if (r == 0)
+		r = trust_key_decrypt(pem, len, pass, name, k, e);
+	return r;
+}
+
+bool notary_snapshot_key_held(const char *root, const char *gun)
+{
+	_cleanup_free_ char *path = NULL;
+	char name[96];
+	if (snap_name(gun, name) < 0 || asprintf(&path, "%s/%s/%s", root, NKEYS_DIR, name) < 0)
+		return false;
+	return access(path, F_OK) == 0;
 }

@@ -84,12 +84,27 @@ static int multipart(const char *const *roles, char *const *docs, char **body, s
 	return 0;
 }
 
+#define POST_MAX (TUF_MAX_DELEGATIONS + 4)
+
 int pub_post(struct pub *p, const char *const *roles, char *const *docs, struct brig_err *e)
 {
-	_cleanup_free_ char *body = NULL, *ctype = NULL, *scope = NULL;
+	_cleanup_free_ char *body = NULL, *ctype = NULL, *scope = NULL, *snap = NULL;
+	const char *rs[POST_MAX + 2] = { NULL };
+	char *ds[POST_MAX + 2] = { NULL };
 	char boundary[33];
-	size_t len = 0;
-	int r = multipart(roles, docs, &body, &len, boundary, e);
+	size_t len = 0, n = 0;
+	for (; roles[n] && n < POST_MAX; n++) {
+		rs[n] = roles[n];
+		ds[n] = docs[n];
+	}
+	/* the owner's snapshot, when the owner holds its key */
+	int r = pub_snapshot(p, rs, ds, n, &snap, e);
+	if (r == 0 && snap) {
+		rs[n] = "snapshot";
+		ds[n] = snap;
+	}
+	if (r == 0)
+		r = multipart(rs, ds, &body, &len, boundary, e);
 	if (r < 0)
 		return r;
 	if (asprintf(&ctype, "multipart/form-data; boundary=%s", boundary) < 0 ||

@@ -70,6 +70,14 @@ int notary_root_key_commit(const char *root, const char *gun, bool keep, struct 
  * cosign's encrypted PEM; stored encrypted with pass. */
 int notary_delegate_import(const char *root, const char *file, const char *pass,
 			   char id[BRIG_SHA256_HEX], struct brig_err *e);
+/* A GUN's snapshot key when its owner holds it (a repository made by
+ * `notary init` without --server-managed-snapshot): import as for targets;
+ * load gives -ENOENT when absent; held tells without the passphrase. */
+int notary_snapshot_key_import(const char *root, const char *gun, const char *file,
+			       const char *pass, char id[BRIG_SHA256_HEX], struct brig_err *e);
+int notary_snapshot_key_load(const char *root, const char *gun, const char *pass, EVP_PKEY **k,
+			     struct brig_err *e);
+bool notary_snapshot_key_held(const char *root, const char *gun);
 /* Every signer's key of the store (at most max) into ks[0..*n). */
 int notary_delegate_load_all(const char *root, const char *pass, EVP_PKEY **ks, size_t max,
 			     size_t *n, struct brig_err *e);
@@ -92,6 +100,9 @@ struct notary_keys_cb {
 /* get's role for an existing GUN's targets key: -ENOENT when the store has
  * none (NOTARY_TARGETS_ROLE makes one). */
 #define NOTARY_TARGETS_HELD "targets-held"
+/* get's role for the GUN's snapshot key: -ENOENT when the store has none
+ * (the server makes the snapshot then). */
+#define NOTARY_SNAPSHOT_ROLE "snapshot"
 #define NOTARY_MAX_DELEGATE_KEYS 16
 
 struct notary_sign_opts {

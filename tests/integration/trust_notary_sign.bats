@@ -35,7 +35,7 @@ setup_file() {
 	cp "$d/notary/ca.crt" "$d/certs/${url#https://}/ca.crt"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
 	# Two small images, pushed once as demo/img:v1 and :v2, (v1) as
-	# demo/other, demo/insp, demo/sig and demo/rot, and (both) as demo/dele:
+	# demo/other, demo/insp, demo/sig, demo/rot and demo/own, and (both) as demo/dele:
 	# a GUN per test that signs.
 	local t ref bb=("$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf")
 	for t in v1 v2; do
@@ -43,7 +43,7 @@ setup_file() {
 		tar -C "$d/rootfs" -cf "$d/$t.tar" .
 		"${bb[@]}" import "$d/$t.tar" "$reg/demo/img:$t" >/dev/null
 	done
-	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1 rot:v1 dele:v1 dele:v2; do
+	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1 rot:v1 dele:v1 dele:v2 own:v1; do
 		[[ $ref == img:* ]] || "${bb[@]}" tag "$reg/demo/img:${ref#*:}" "$reg/demo/$ref"
 		"${bb[@]}" push -q --digestfile "$d/${ref/:/-}.digest" "$reg/demo/$ref" >/dev/null
 	done
@@ -323,4 +323,39 @@ sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/c
 	[ "$status" -eq 0 ] || false
 	run jq -r '"\(.digest) \(.role)"' <<<"$output"
 	[ "$output" = "$d2 targets/releases" ] || false
+}
+
+@test "trust notary sign: a repository whose owner holds the snapshot key (notary init): brig signs the snapshot; notary lists the tag" {
+	local gun=$REG/demo/own d1 f role pass nc=$BATS_TEST_TMPDIR/nc
+	d1=$(cat "$D/own-v1.digest")
+	export NOTARY_ROOT_PASSPHRASE=n-root NOTARY_TARGETS_PASSPHRASE=n-tg NOTARY_SNAPSHOT_PASSPHRASE=n-sn
+	run ncli init "$gun" -p
+	[ "$status" -eq 0 ] || false
+	# notary's keys (encrypted PKCS#8 with role/gun headers) as plain PEM for brig
+	for role in targets snapshot; do
+		f=$(grep -l "^role: $role\$" "$nc"/private/*.key)
+		pass=NOTARY_${role^^}_PASSPHRASE
+		sed '/^role:/d;/^gun:/d;/^$/d' "$f" | openssl pkcs8 -passin "pass:${!pass}" \
+			-out "$BATS_TEST_TMPDIR/$role.pem"
+		run --separate-stderr brig trust key import --notary "$role" "$gun" "$BATS_TEST_TMPDIR/$role.pem"
+		[ "$status" -eq 0 ] || false
+	done
+	local sn=$URL/v2/$gun/_trust/tuf/snapshot.json v0 v1
+	v0=$(curl -fsS --cacert "$D/notary/ca.crt" "$sn" | jq .signed.version)
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	[[ $output == "Signed $gun:v1 $d1 "* ]] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ v1\ +${d1#sha256:}\ +[0-9]+\ +targets ]] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v1
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.versions.snapshot)"' <<<"$output"
+	[ "$output" = "$d1 $((v0 + 1))" ] || false
+	# the snapshot is signed by the owner's key, which the root names
+	run bash -c "curl -fsS --cacert '$D/notary/ca.crt' '$sn' | jq -r '.signatures[0].keyid'"
+	v1=$output
+	run bash -c "curl -fsS --cacert '$D/notary/ca.crt' '$URL/v2/$gun/_trust/tuf/root.json' | jq -r '.signed.roles.snapshot.keyids[0]'"
+	[ -n "$v1" ] && [ "$output" = "$v1" ] || false
 }

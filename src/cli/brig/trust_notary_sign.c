@@ -49,9 +49,10 @@ static int role_gun(const char *role, char **pos, size_t npos, const char **gun,
 		    struct brig_err *e)
 {
 	bool root = !strcmp(role, NOTARY_ROOT_ROLE) || !strcmp(role, "delegation");
-	if (!root && strcmp(role, NOTARY_TARGETS_ROLE))
+	if (!root && strcmp(role, NOTARY_TARGETS_ROLE) && strcmp(role, NOTARY_SNAPSHOT_ROLE))
 		return brig_err_set(e, -EINVAL,
-				    "--notary: \"%.40s\" is none of root, targets, delegation",
+				    "--notary: \"%.40s\" is none of root, targets, snapshot, "
+				    "delegation",
 				    role);
 	*gun = root ? NULL : npos > 1 ? pos[1] : NULL;
 	*next = root ? 1 : 2;
@@ -72,13 +73,15 @@ static int key_generate(const struct brig_global *g, const char *gun, struct bri
 	return r;
 }
 
-static int key_import(const struct brig_global *g, const char *gun, const char *file,
+static int key_import(const struct brig_global *g, const char *gun, const char *file, bool snapshot,
 		      struct brig_err *e)
 {
 	_cleanup_secret_ char *pass = NULL;
 	char id[BRIG_SHA256_HEX];
 	int r = notary_pass(!gun, false, &pass, e);
-	if (r == 0)
+	if (r == 0 && snapshot)
+		r = notary_snapshot_key_import(g->root, gun, file, pass, id, e);
+	else if (r == 0)
 		r = notary_key_import(g->root, gun, file, pass, id, e);
 	if (r == 0)
 		printf("%s\n", id);
@@ -158,12 +161,18 @@ int brig_trust_key_notary(const struct brig_global *g, struct opt *o, char **pos
 				 "(import --notary delegation FILE)");
 	if (r < 0)
 		return r;
+	if (r == 0 && !strcmp(role, NOTARY_SNAPSHOT_ROLE) && !import)
+		r = brig_err_set(e, -EINVAL,
+				 "--notary snapshot: a repository's snapshot key is "
+				 "imported (import --notary snapshot GUN FILE)");
+	if (r < 0)
+		return r;
 	if (!strcmp(role, "delegation"))
 		return key_import_delegate(g, pos[next], e);
 	if (!strcmp(pos[0], "generate"))
 		return key_generate(g, gun, e);
 	if (import)
-		return key_import(g, gun, pos[next], e);
+		return key_import(g, gun, pos[next], !strcmp(role, NOTARY_SNAPSHOT_ROLE), e);
 	if (!strcmp(pos[0], "export"))
 		return key_export(g, gun, opts_find(o, "offline")->set, e);
 	return brig_err_set(e, -EINVAL, "%s: not for Notary keys (generate, list, export, import)",
@@ -175,12 +184,25 @@ struct keys_ctx {
 	const char *gun;
 };
 
+/* The GUN's snapshot key when the store holds one (no passphrase asked
+ * otherwise). */
+static int get_snapshot_key(struct keys_ctx *c, EVP_PKEY **k, struct brig_err *e)
+{
+	_cleanup_secret_ char *pass = NULL;
+	if (!notary_snapshot_key_held(c->g->root, c->gun))
+		return brig_err_set(e, -ENOENT, "%s: no snapshot key in the store", c->gun);
+	int r = notary_pass(false, false, &pass, e);
+	return r < 0 ? r : notary_snapshot_key_load(c->g->root, c->gun, pass, k, e);
+}
+
 /* The root key (asked for only when the GUN is new), the targets key
  * (made on first use, as docker trust sign does). */
 static int get_key(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e)
 {
 	struct keys_ctx *c = ctx;
 	bool root = !strcmp(role, NOTARY_ROOT_ROLE);
+	if (!strcmp(role, NOTARY_SNAPSHOT_ROLE))
+		return get_snapshot_key(c, k, e);
 	const char *gun = root ? NULL : c->gun;
 	_cleanup_secret_ char *pass = NULL;
 	char id[BRIG_SHA256_HEX];
