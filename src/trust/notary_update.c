@@ -24,11 +24,13 @@ int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const c
 				    "%s: %s version %lld is lower than version %lld seen before "
 				    "(rollback)",
 				    d->file, role, (long long)d->version, (long long)seen);
+	bool ts = !strcmp(role, "timestamp");
 	if (d->expires <= u->o->now)
 		return brig_err_set(
-			e, -EKEYEXPIRED, "%s: the %s metadata expired at %s%s", d->file, role,
+			e, -EKEYEXPIRED, "%s: the %s metadata expired at %s (%s)", d->file, role,
 			d->expires_str,
-			!strcmp(role, "timestamp") ? " (freeze: stale metadata served again)" : "");
+			ts ? "freeze: stale metadata served again"
+			   : "indefinite freeze: a fresh timestamp over expired metadata");
 	return 0;
 }
 
@@ -122,6 +124,7 @@ static const struct tuf_role *releases_role(const struct tuf_targets *t)
 static int releases(struct notary_update *u, struct brig_err *e)
 {
 	const struct tuf_role *role = releases_role(&u->tgt);
+	u->undelegated = !role && tuf_meta_find(&u->snm, "targets/releases");
 	if (!role || !tuf_meta_find(&u->snm, "targets/releases"))
 		return 0;
 	const char *file = "targets/releases.json";
@@ -281,6 +284,10 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 	 * alone, which looks up no role) */
 	if (r == 0 && tag)
 		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
+	if (r == -ENOENT && u.undelegated) /* never consulted: say why */
+		brig_err_wrap(e,
+			      "snapshot.json lists targets/releases, which targets.json does "
+			      "not delegate: not consulted (extraneous dependency)");
 	if (r == 0 && tag)
 		r = keep_docs(&u, out, e);
 	update_clear(&u);
