@@ -317,7 +317,8 @@ static int read_any_key(const char *file, const char *pass, EVP_PKEY **k, struct
 	    strstr(pem, "-----BEGIN " TRUST_PEM_ENCRYPTED_OLD))
 		return trust_key_decrypt(pem, len, pass, file, k, e);
 	BIO *b = BIO_new_mem_buf(pem, (int)len);
-	*k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)"") : NULL;
+	/* an encrypted PKCS#8 opens with pass */
+	*k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)pass) : NULL;
 	BIO_free(b);
 	ERR_clear_error();
 	explicit_bzero(pem, len);

@@ -80,6 +80,33 @@ static bool names(char **ids, const char *id)
 	return false;
 }
 
+/* The snapshot key IDs to sign for: the root being published when there
+ * is one (a rotation may hand the snapshot to the server), else the
+ * verified root's (*posted false). */
+static bool posted_names(const char *const *roles, char *const *docs, size_t n, const char *id,
+			 bool *posted)
+{
+	*posted = false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(roles[i], "root"))
+			continue;
+		*posted = true;
+		_cleanup_json_ json_t *j = json_loads(docs[i], 0, NULL);
+		json_t *ids = json_object_get(
+			json_object_get(json_object_get(json_object_get(j, "signed"), "roles"),
+					"snapshot"),
+			"keyids");
+		size_t k;
+		json_t *v;
+		json_array_foreach(ids, k, v)
+		{
+			if (json_is_string(v) && !strcmp(json_string_value(v), id))
+				return true;
+		}
+	}
+	return false;
+}
+
 int pub_snapshot(struct pub *p, const char *const *roles, char *const *docs, size_t n, char **doc,
 		 struct brig_err *e)
 {
@@ -109,7 +136,8 @@ int pub_snapshot(struct pub *p, const char *const *roles, char *const *docs, siz
 		r = tuf_check_sigs(&rd, &root.keys, &root.root, e);
 	json_t *sg = NULL;
 	size_t len = 0;
-	if (r == 0 && names(root.snapshot.keyids, id))
+	bool posted = false, in_posted = r == 0 && posted_names(roles, docs, n, id, &posted);
+	if (r == 0 && (posted ? in_posted : names(root.snapshot.keyids, id)))
 		r = next_snapshot(p, &root, roles, docs, n, &sg, e);
 	if (r == 0 && sg)
 		r = tuf_envelope(sg, k, id, doc, &len, e);
