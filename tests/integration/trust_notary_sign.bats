@@ -6,7 +6,10 @@
 # (scripts/registry-test.sh), both on 127.0.0.1.  What brig signs must list
 # with the notary CLI (`notary list`, `notary lookup`: the root certificate,
 # key IDs, signatures and canonical bytes as notary checks them) and verify
-# with brig's own `trust notary verify`.  See docs/trust-notary.md.
+# with brig's own `trust notary verify`.  Also `push --sign` (and under
+# BRIG_CONTENT_TRUST=1), signing as a delegate with only a signer's key, and
+# a repository `notary init` made whose snapshot key the owner holds.  See
+# docs/trust-notary.md.
 
 bats_require_minimum_version 1.5.0
 
