@@ -274,20 +274,25 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 		r = snapshot(&u, e);
 	if (r == 0)
 		r = targets(&u, e);
+	/* the tag first: a target the metadata may not sign (an extraneous
+	 * dependency) leaves the state as it was; a tag that is not there
+	 * does not (what verified is kept) */
+	int lr = r == 0 && tag ? notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e) : 0;
+	if (r == 0 && lr != 0 && lr != -ENOENT)
+		r = lr;
 	if (r == 0)
 		r = notary_state_save(&u, e);
 	if (r == 0) { /* what verified, also when the tag is not there */
 		out->v = u.got;
 		earliest(&u, out->expires);
+		r = lr;
 	}
-	/* the documents a tag's verification rests on (none for the update
-	 * alone, which looks up no role) */
-	if (r == 0 && tag)
-		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
-	if (r == -ENOENT && u.undelegated) /* never consulted: say why */
+	if (r == -ENOENT && lr == -ENOENT && u.undelegated) /* never consulted: say why */
 		brig_err_wrap(e,
 			      "snapshot.json lists targets/releases, which targets.json does "
 			      "not delegate: not consulted (extraneous dependency)");
+	/* the documents a tag's verification rests on (none for the update
+	 * alone, which looks up no role) */
 	if (r == 0 && tag)
 		r = keep_docs(&u, out, e);
 	update_clear(&u);

@@ -360,17 +360,19 @@ forge() {
 	[ "$status" -eq 0 ] || false
 }
 
-@test "trust notary: extraneous dependencies: a delegation signing outside its paths, and a role targets does not delegate, are refused" {
-	forge a rel_paths=prod/
-	verify "$BATS_TEST_TMPDIR/a" "$FORGED" v2
-	[ "$status" -ne 0 ] || false
-	[[ $stderr == *'targets/releases.json: signs "v2", outside the paths targets delegates to it (extraneous dependency)'* ]] || fail_with "$stderr"
-	# within its paths the same delegation is honoured
-	rm -rf "$STATE"
+@test "trust notary: extraneous dependencies: a delegation signing outside its paths, and a role targets does not delegate, are refused; state unchanged" {
+	# within its paths the delegation is honoured
 	forge b rel_paths=v
 	verify "$BATS_TEST_TMPDIR/b" "$FORGED" v2
 	[ "$status" -eq 0 ] || fail_with "$stderr"
 	[[ ${lines[1]} == *targets/releases ]] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	forge a ts=2 sn=2 tg=2 rel_paths=prod/
+	verify "$BATS_TEST_TMPDIR/a" "$FORGED" v2
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'targets/releases.json: signs "v2", outside the paths targets delegates to it (extraneous dependency)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
 	rm -rf "$STATE"
 	forge c delegate=0
 	verify "$BATS_TEST_TMPDIR/c" "$FORGED" v2
