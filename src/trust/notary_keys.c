@@ -200,7 +200,8 @@ static int list_one(int dir, const char *name, json_t *a, struct brig_err *e)
 						       "gun", "id", name + 11, (int)64))
 			? brig_err_oom(e)
 			: 0;
-	if (strncmp(name, "targets-", 8) || n < 4 || strcmp(name + n - 4, ".key"))
+	bool snap = !strncmp(name, "snapshot-", 9);
+	if ((strncmp(name, "targets-", 8) && !snap) || n < 4 || strcmp(name + n - 4, ".key"))
 		return 0;
 	char gfile[96];
 	snprintf(gfile, sizeof(gfile), "%.*s.gun", (int)(n - 4), name);
@@ -209,7 +210,8 @@ static int list_one(int dir, const char *name, json_t *a, struct brig_err *e)
 	int r = brig_read_file(dir, gfile, 4096, &gun, &glen, e);
 	if (r < 0)
 		return r;
-	return json_array_append_new(a, json_pack("{s:s,s:s}", "role", "targets", "gun", gun))
+	return json_array_append_new(
+		       a, json_pack("{s:s,s:s}", "role", snap ? "snapshot" : "targets", "gun", gun))
 		? brig_err_oom(e)
 		: 0;
 }
@@ -394,7 +396,8 @@ int notary_delegate_load_all(const char *root, const char *pass, EVP_PKEY **ks, 
 	return r;
 }
 
-/* A GUN's snapshot key, when its owner holds it: snapshot-<sha256 of GUN>.key. */
+/* A GUN's snapshot key, when its owner holds it: snapshot-<sha256 of
+ * GUN>.key, the GUN in snapshot-<sha256 of GUN>.gun. */
 static int snap_name(const char *gun, char out[96])
 {
 	char hex[BRIG_SHA256_HEX];
@@ -419,8 +422,12 @@ int notary_snapshot_key_import(const char *root, const char *gun, const char *fi
 				 trust_key_kind(k));
 	if (r == 0)
 		r = nkeys_open(root, true, &dir, &lock, e);
+	char gfile[96];
+	snprintf(gfile, sizeof(gfile), "%.*s.gun", (int)(strlen(name) - 4), name);
 	if (r == 0)
 		r = store_as(dir, name, gun, k, pass, &pem, e);
+	if (r == 0)
+		r = brig_atomic_write(dir, gfile, gun, strlen(gun), 0600, e);
 	if (r == 0)
 		r = brig_atomic_write(dir, name, pem, strlen(pem), 0600, e);
 	if (r == 0)

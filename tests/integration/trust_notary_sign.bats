@@ -343,6 +343,8 @@ sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/c
 		run --separate-stderr brig trust key import --notary "$role" "$gun" "$BATS_TEST_TMPDIR/$role.pem"
 		[ "$status" -eq 0 ] || false
 	done
+	run --separate-stderr brig trust key list --notary snapshot
+	[ "$output" = "{\"gun\":\"$gun\",\"role\":\"snapshot\"}" ] || false
 	local sn=$URL/v2/$gun/_trust/tuf/snapshot.json v0 v1
 	v0=$(curl -fsS --cacert "$D/notary/ca.crt" "$sn" | jq .signed.version)
 	sign "$gun:v1"

@@ -124,7 +124,7 @@ int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv)
 			  "a Notary v1 key: generate|export|import --notary root [FILE], "
 			  "--notary targets GUN [FILE]; import --notary snapshot GUN FILE (a "
 			  "snapshot key the owner holds), --notary delegation FILE (a "
-			  "signer's key); list --notary root|targets|delegation|all"),
+			  "signer's key); list --notary root|targets|snapshot|delegation|all"),
 		OPT_VALUE("server", 0, "URL",
 			  "rotate --notary root|timestamp|snapshot: the notary-server of REPO"),
 		OPT_VALUE("certs-dir", 0, "DIR",
