@@ -19,6 +19,7 @@ struct notary_update {
 	struct tuf_meta tsm, snm;
 	struct tuf_targets tgt, relt;
 	bool has_rel;
+	bool undelegated; /* the snapshot lists targets/releases, targets does not delegate it */
 	bool cached[3]; /* sn, tg, rel were the trusted copies (not rewritten) */
 	int lockfd; /* STATE_DIR/lock, held for the whole update */
 	int statefd; /* STATE_DIR */

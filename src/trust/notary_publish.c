@@ -84,12 +84,27 @@ static int multipart(const char *const *roles, char *const *docs, char **body, s
 	return 0;
 }
 
+#define POST_MAX (TUF_MAX_DELEGATIONS + 4)
+
 int pub_post(struct pub *p, const char *const *roles, char *const *docs, struct brig_err *e)
 {
-	_cleanup_free_ char *body = NULL, *ctype = NULL, *scope = NULL;
+	_cleanup_free_ char *body = NULL, *ctype = NULL, *scope = NULL, *snap = NULL;
+	const char *rs[POST_MAX + 2] = { NULL };
+	char *ds[POST_MAX + 2] = { NULL };
 	char boundary[33];
-	size_t len = 0;
-	int r = multipart(roles, docs, &body, &len, boundary, e);
+	size_t len = 0, n = 0;
+	for (; roles[n] && n < POST_MAX; n++) {
+		rs[n] = roles[n];
+		ds[n] = docs[n];
+	}
+	/* the owner's snapshot, when the owner holds its key */
+	int r = pub_snapshot(p, rs, ds, n, &snap, e);
+	if (r == 0 && snap) {
+		rs[n] = "snapshot";
+		ds[n] = snap;
+	}
+	if (r == 0)
+		r = multipart(rs, ds, &body, &len, boundary, e);
 	if (r < 0)
 		return r;
 	if (asprintf(&ctype, "multipart/form-data; boundary=%s", boundary) < 0 ||
@@ -158,7 +173,7 @@ static json_t *role_json(const char *id)
 }
 
 /* targets.signed with the tag set (or removed), version+1 (1 when new). */
-static int set_target(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e)
+int pub_set_target(const struct notary_sign_opts *o, json_t *sg, struct brig_err *e)
 {
 	json_t *t = json_object_get(sg, "targets");
 	if (o->edit) {
@@ -238,7 +253,7 @@ static int init_gun(struct pub *p, EVP_PKEY *kr, EVP_PKEY *kt, const char *idt, 
 		       "keys", "roles", "expires", exp, "targets", "version", 0);
 	if (!root || !tg)
 		return brig_err_oom(e);
-	r = set_target(o, tg, e);
+	r = pub_set_target(o, tg, e);
 	if (r == 0)
 		r = tuf_envelope(root, kr, idr, &docs[0], &len, e);
 	if (r == 0)
@@ -286,7 +301,7 @@ static int next_targets(struct pub *p, EVP_PKEY *kt, const char *idt, char **doc
 	if (r == 0 && !sg)
 		r = brig_err_oom(e);
 	if (r == 0)
-		r = set_target(p->o, sg, e);
+		r = pub_set_target(p->o, sg, e);
 	if (r == 0)
 		r = tuf_envelope(sg, kt, idt, doc, &len, e);
 	tuf_doc_clear(&rd);
@@ -307,6 +322,23 @@ int pub_verify_first(struct pub *p, struct brig_err *e)
 		brig_err_clear(e);
 		r = 0;
 	}
+	p->v = t.v;
+	return r;
+}
+
+/* An existing GUN's targets key, or (none, not an edit) the signers' keys
+ * in ks: *nk > 0 then. */
+static int existing_keys(const struct notary_sign_opts *o, EVP_PKEY **kt, char idt[BRIG_SHA256_HEX],
+			 EVP_PKEY **ks, size_t *nk, struct brig_err *e)
+{
+	*nk = 0;
+	int r = key_and_id(o, NOTARY_TARGETS_HELD, kt, idt, e);
+	if (r != -ENOENT || o->edit || !o->keys.delegates)
+		return r;
+	brig_err_clear(e);
+	r = o->keys.delegates(o->keys.ctx, ks, NOTARY_MAX_DELEGATE_KEYS, nk, e);
+	if (r == 0 && *nk == 0) /* no signer's key either: make the targets key */
+		r = key_and_id(o, NOTARY_TARGETS_ROLE, kt, idt, e);
 	return r;
 }
 
@@ -315,9 +347,10 @@ int notary_sign_tag(const struct notary_sign_opts *o, bool *created, struct brig
 	struct pub p = { .o = o };
 	_cleanup_pkey_ EVP_PKEY *kr = NULL, *kt = NULL;
 	_cleanup_free_ char *raw = NULL;
+	EVP_PKEY *ks[NOTARY_MAX_DELEGATE_KEYS] = { NULL };
 	char *docs[2] = { NULL, NULL };
 	char idt[BRIG_SHA256_HEX];
-	size_t len = 0;
+	size_t len = 0, nk = 0;
 	int r = pub_open(&p, e);
 	if (r == 0)
 		r = pub_get(&p, "root.json", TUF_MAX_ROOT, &raw, &len, e);
@@ -326,17 +359,23 @@ int notary_sign_tag(const struct notary_sign_opts *o, bool *created, struct brig
 		r = brig_err_set(e, -ENOENT, "the server has no trust data for %s", o->gun);
 	else if (r == 1)
 		r = o->keys.get(o->keys.ctx, NOTARY_ROOT_ROLE, &kr, e);
-	if (r == 0)
+	if (r == 0 && *created)
 		r = key_and_id(o, NOTARY_TARGETS_ROLE, &kt, idt, e);
+	else if (r == 0)
+		r = existing_keys(o, &kt, idt, ks, &nk, e);
 	if (r == 0 && *created)
 		r = init_gun(&p, kr, kt, idt, docs, e);
 	else if (r == 0)
 		r = pub_verify_first(&p, e);
-	if (r == 0 && !*created)
+	if (r == 0 && nk)
+		r = pub_sign_delegate(&p, ks, nk, e);
+	else if (r == 0 && !*created)
 		r = next_targets(&p, kt, idt, &docs[0], e);
 	const char *roles[][3] = { { "targets", NULL, NULL }, { "root", "targets", NULL } };
-	if (r == 0)
+	if (r == 0 && !nk)
 		r = pub_post(&p, roles[*created], docs, e);
+	for (size_t i = 0; i < nk; i++)
+		EVP_PKEY_free(ks[i]);
 	free(docs[0]);
 	free(docs[1]);
 	pub_close(&p);

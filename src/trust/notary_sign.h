@@ -66,7 +66,23 @@ int notary_root_key_load(const char *root, const char *gun, const char *pass, EV
 int notary_root_key_stage(const char *root, const char *gun, EVP_PKEY *k, const char *pass,
 			  struct brig_err *e);
 int notary_root_key_commit(const char *root, const char *gun, bool keep, struct brig_err *e);
-/* [{"role":..,"gun":..}] for every key in the store. */
+/* A signer's key (delegation-<key ID>.key): FILE is a PEM private key or
+ * cosign's encrypted PEM; stored encrypted with pass. */
+int notary_delegate_import(const char *root, const char *file, const char *pass,
+			   char id[BRIG_SHA256_HEX], struct brig_err *e);
+/* A GUN's snapshot key when its owner holds it (a repository made by
+ * `notary init` without --server-managed-snapshot): import as for targets;
+ * load gives -ENOENT when absent; held tells without the passphrase. */
+int notary_snapshot_key_import(const char *root, const char *gun, const char *file,
+			       const char *pass, char id[BRIG_SHA256_HEX], struct brig_err *e);
+int notary_snapshot_key_load(const char *root, const char *gun, const char *pass, EVP_PKEY **k,
+			     struct brig_err *e);
+bool notary_snapshot_key_held(const char *root, const char *gun);
+/* Every signer's key of the store (at most max) into ks[0..*n). */
+int notary_delegate_load_all(const char *root, const char *pass, EVP_PKEY **ks, size_t max,
+			     size_t *n, struct brig_err *e);
+/* [{"role":..,"gun":..}] for every key in the store (signers' keys also
+ * with "id"). */
 int notary_key_list(const char *root, json_t **out, struct brig_err *e);
 
 /* ---- publishing (notary_publish.c) ------------------------------------------ */
@@ -75,8 +91,19 @@ int notary_key_list(const char *root, json_t **out, struct brig_err *e);
  * is new; "targets" made when missing). */
 struct notary_keys_cb {
 	int (*get)(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e);
+	/* Optional: the signers' keys (at most max), asked for when the store
+	 * has no targets key for an existing GUN: a tag is then signed into
+	 * the delegations that name one of them. */
+	int (*delegates)(void *ctx, EVP_PKEY **ks, size_t max, size_t *n, struct brig_err *e);
 	void *ctx;
 };
+/* get's role for an existing GUN's targets key: -ENOENT when the store has
+ * none (NOTARY_TARGETS_ROLE makes one). */
+#define NOTARY_TARGETS_HELD "targets-held"
+/* get's role for the GUN's snapshot key: -ENOENT when the store has none
+ * (the server makes the snapshot then). */
+#define NOTARY_SNAPSHOT_ROLE "snapshot"
+#define NOTARY_MAX_DELEGATE_KEYS 16
 
 struct notary_sign_opts {
 	const char *server; /* https://HOST:PORT */

@@ -24,11 +24,13 @@ int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const c
 				    "%s: %s version %lld is lower than version %lld seen before "
 				    "(rollback)",
 				    d->file, role, (long long)d->version, (long long)seen);
+	bool ts = !strcmp(role, "timestamp");
 	if (d->expires <= u->o->now)
 		return brig_err_set(
-			e, -EKEYEXPIRED, "%s: the %s metadata expired at %s%s", d->file, role,
+			e, -EKEYEXPIRED, "%s: the %s metadata expired at %s (%s)", d->file, role,
 			d->expires_str,
-			!strcmp(role, "timestamp") ? " (freeze: stale metadata served again)" : "");
+			ts ? "freeze: stale metadata served again"
+			   : "indefinite freeze: a fresh timestamp over expired metadata");
 	return 0;
 }
 
@@ -122,6 +124,7 @@ static const struct tuf_role *releases_role(const struct tuf_targets *t)
 static int releases(struct notary_update *u, struct brig_err *e)
 {
 	const struct tuf_role *role = releases_role(&u->tgt);
+	u->undelegated = !role && tuf_meta_find(&u->snm, "targets/releases");
 	if (!role || !tuf_meta_find(&u->snm, "targets/releases"))
 		return 0;
 	const char *file = "targets/releases.json";
@@ -271,18 +274,27 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 		r = snapshot(&u, e);
 	if (r == 0)
 		r = targets(&u, e);
+	/* the tag first: a target the metadata may not sign (an extraneous
+	 * dependency) leaves the state as it was; a tag that is not there
+	 * does not (what verified is kept) */
+	int lr = r == 0 && tag ? notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e) : 0;
+	if (r == 0 && lr != 0 && lr != -ENOENT)
+		r = lr;
 	if (r == 0)
 		r = notary_state_save(&u, e);
+	if (r == 0) { /* what verified, also when the tag is not there */
+		out->v = u.got;
+		earliest(&u, out->expires);
+		r = lr;
+	}
+	if (r == -ENOENT && lr == -ENOENT && u.undelegated) /* never consulted: say why */
+		brig_err_wrap(e,
+			      "snapshot.json lists targets/releases, which targets.json does "
+			      "not delegate: not consulted (extraneous dependency)");
 	/* the documents a tag's verification rests on (none for the update
 	 * alone, which looks up no role) */
 	if (r == 0 && tag)
-		r = notary_lookup(&u.tgt, u.has_rel ? &u.relt : NULL, tag, out, e);
-	if (r == 0 && tag)
 		r = keep_docs(&u, out, e);
-	if (r == 0) {
-		out->v = u.got;
-		earliest(&u, out->expires);
-	}
 	update_clear(&u);
 	if (r < 0)
 		brig_err_wrap(e, "%s", o->gun);

@@ -311,3 +311,71 @@ state_same() { diff -r "$1" "$STATE" >&2; }
 		[ "$output" = 4 ] || fail_with "round $round: root version $output"
 	done
 }
+
+# forge OUT [NAME=VALUE...]: a repository of $FORGED signed by keys the
+# forge holds (the same keys for every call of a test), in $BATS_TEST_TMPDIR/OUT.
+FORGED=127.0.0.1:5000/demo/forged
+forge() {
+	local out=$BATS_TEST_TMPDIR/$1
+	shift
+	python3 "$FORGE" repo "$BATS_TEST_TMPDIR/keys" "$out" "$FORGED" "$@"
+}
+
+@test "trust notary: snapshot rollback: a fresh timestamp listing an older snapshot than one seen is refused; state unchanged" {
+	forge a ts=1 sn=2
+	forge b ts=2 sn=1
+	verify "$BATS_TEST_TMPDIR/a" "$FORGED" v1
+	[ "$status" -eq 0 ] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	verify "$BATS_TEST_TMPDIR/b" "$FORGED" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'snapshot.json: snapshot version 1 is lower than version 2 seen before (rollback)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust notary: targets rollback: a newer snapshot listing an older targets than one seen is refused; state unchanged" {
+	forge a tg=2
+	forge b ts=2 sn=2 tg=1
+	verify "$BATS_TEST_TMPDIR/a" "$FORGED" v1
+	[ "$status" -eq 0 ] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	verify "$BATS_TEST_TMPDIR/b" "$FORGED" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'targets.json: targets version 1 is lower than version 2 seen before (rollback)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust notary: indefinite freeze: timestamps keep coming, fresh, over a snapshot that has expired; refused; state unchanged" {
+	forge a sn_expires=2026-12-01T00:00:00Z
+	forge b ts=2 sn_expires=2026-12-01T00:00:00Z
+	verify "$BATS_TEST_TMPDIR/a" "$FORGED" v1
+	[ "$status" -eq 0 ] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	BRIG_TRUST_CLOCK=2026-12-02T00:00:00Z verify "$BATS_TEST_TMPDIR/b" "$FORGED" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'snapshot.json: the snapshot metadata expired at 2026-12-01T00:00:00Z (indefinite freeze: a fresh timestamp over expired metadata)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+}
+
+@test "trust notary: extraneous dependencies: a delegation signing outside its paths, and a role targets does not delegate, are refused; state unchanged" {
+	# within its paths the delegation is honoured
+	forge b rel_paths=v
+	verify "$BATS_TEST_TMPDIR/b" "$FORGED" v2
+	[ "$status" -eq 0 ] || fail_with "$stderr"
+	[[ ${lines[1]} == *targets/releases ]] || false
+	cp -a "$STATE" "$BATS_TEST_TMPDIR/before"
+	forge a ts=2 sn=2 tg=2 rel_paths=prod/
+	verify "$BATS_TEST_TMPDIR/a" "$FORGED" v2
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'targets/releases.json: signs "v2", outside the paths targets delegates to it (extraneous dependency)'* ]] || fail_with "$stderr"
+	run state_same "$BATS_TEST_TMPDIR/before"
+	[ "$status" -eq 0 ] || false
+	rm -rf "$STATE"
+	forge c delegate=0
+	verify "$BATS_TEST_TMPDIR/c" "$FORGED" v2
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'snapshot.json lists targets/releases, which targets.json does not delegate: not consulted (extraneous dependency): no trust data for tag "v2"'* ]] || fail_with "$stderr"
+}

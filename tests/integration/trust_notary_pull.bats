@@ -197,3 +197,18 @@ no_images() {
 	run --separate-stderr brig pull -q "$REG/np/app:v1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 }
+
+@test "trust explain: a notaryTrust requirement runs the Notary update; the signed digest is judged, an unsigned tag refused" {
+	notary_policy
+	run --separate-stderr brig trust explain --format json "$REG/np/app:v3"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run jq -r '"\(.decision) \(.digest) \(.requirements[0].notary.digest) \(.requirements[0].signatures[0].accepted)"' <<<"$output"
+	# v3's registry tag moved to B; Notary signs A, which pull would fetch
+	[ "$output" = "accept $A $A true" ] || { echo "$output"; false; }
+	run ls "$ROOT/trust/notary"
+	[ "${#lines[@]}" -eq 1 ] || false
+	run --separate-stderr brig trust explain --format json "$REG/np/app:v2"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run jq -r '"\(.decision) \(.reason)"' <<<"$output"
+	[[ $output == "reject "*'no trust data for tag "v2"'* ]] || { echo "$output"; false; }
+}

@@ -6,7 +6,10 @@
 # (scripts/registry-test.sh), both on 127.0.0.1.  What brig signs must list
 # with the notary CLI (`notary list`, `notary lookup`: the root certificate,
 # key IDs, signatures and canonical bytes as notary checks them) and verify
-# with brig's own `trust notary verify`.  See docs/trust-notary.md.
+# with brig's own `trust notary verify`.  Also `push --sign` (and under
+# BRIG_CONTENT_TRUST=1), signing as a delegate with only a signer's key, and
+# a repository `notary init` made whose snapshot key the owner holds.  See
+# docs/trust-notary.md.
 
 bats_require_minimum_version 1.5.0
 
@@ -34,16 +37,17 @@ setup_file() {
 	cp "$d/reg/ca.crt" "$d/certs/$reg/ca.crt"
 	cp "$d/notary/ca.crt" "$d/certs/${url#https://}/ca.crt"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
-	# Two small images, pushed once as demo/img:v1 and :v2 and (v1) as
-	# demo/other, demo/insp, demo/sig and demo/rot: a GUN per test that signs.
+	# Two small images, pushed once as demo/img:v1 and :v2, (v1) as
+	# demo/other, demo/insp, demo/sig, demo/rot and demo/own, and (both) as demo/dele:
+	# a GUN per test that signs.
 	local t ref bb=("$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf")
 	for t in v1 v2; do
 		echo "$t" >"$d/rootfs/version"
 		tar -C "$d/rootfs" -cf "$d/$t.tar" .
 		"${bb[@]}" import "$d/$t.tar" "$reg/demo/img:$t" >/dev/null
 	done
-	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1 rot:v1; do
-		[[ $ref == img:* ]] || "${bb[@]}" tag "$reg/demo/img:v1" "$reg/demo/$ref"
+	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1 rot:v1 dele:v1 dele:v2 own:v1; do
+		[[ $ref == img:* ]] || "${bb[@]}" tag "$reg/demo/img:${ref#*:}" "$reg/demo/$ref"
 		"${bb[@]}" push -q --digestfile "$d/${ref/:/-}.digest" "$reg/demo/$ref" >/dev/null
 	done
 }
@@ -257,4 +261,106 @@ sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/c
 	run ncli list "$gun"
 	[ "$status" -eq 0 ] || false
 	[[ ${lines[2]} == "v1 "* ]] || false
+}
+
+@test "trust notary sign: push --sign, and push under BRIG_CONTENT_TRUST=1, sign the pushed digest; notary lists it" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/pushed d1 d2
+	run --separate-stderr brig import "$D/v1.tar" "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig import "$D/v2.tar" "$gun:v2"
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig push -q --sign --notary "$URL" --digestfile "$BATS_TEST_TMPDIR/d1" "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	d1=$(cat "$BATS_TEST_TMPDIR/d1")
+	[[ $output == *"Signed $gun:v1 $d1 "*" (new repository)"* ]] || false
+	BRIG_CONTENT_TRUST=1 BRIG_CONTENT_TRUST_SERVER=$URL run --separate-stderr \
+		brig push -q --digestfile "$BATS_TEST_TMPDIR/d2" "$gun:v2"
+	[ "$status" -eq 0 ] || false
+	d2=$(cat "$BATS_TEST_TMPDIR/d2")
+	[[ $output == *"Signed $gun:v2 $d2 "* ]] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ v1\ +${d1#sha256:}\ +[0-9]+\ +targets ]] || false
+	[[ $output =~ v2\ +${d2#sha256:}\ +[0-9]+\ +targets ]] || false
+	# --disable-content-trust: pushed, not signed (v3 is unknown to Notary)
+	run --separate-stderr brig tag "$gun:v1" "$gun:v3"
+	BRIG_CONTENT_TRUST=1 BRIG_CONTENT_TRUST_SERVER=$URL run --separate-stderr \
+		brig push -q --disable-content-trust "$gun:v3"
+	[ "$status" -eq 0 ] || false
+	[[ $output != *Signed* ]] || false
+	run ncli lookup "$gun" v3
+	[ "$status" -ne 0 ] || false
+}
+
+@test "trust notary sign: a signer holding only its delegation key signs into targets/releases; notary and brig verify it" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/dele d2 owner=$ROOT
+	d2=$(cat "$D/dele-v2.digest")
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$BATS_TEST_TMPDIR/bob.key" 2>/dev/null
+	openssl req -new -x509 -key "$BATS_TEST_TMPDIR/bob.key" -subj /CN=bob -days 30 -sha256 \
+		-out "$BATS_TEST_TMPDIR/bob.crt" 2>/dev/null
+	run --separate-stderr brig trust signer add --notary "$URL" --certs-dir "$D/certs" bob \
+		"$BATS_TEST_TMPDIR/bob.crt" "$gun"
+	[ "$status" -eq 0 ] || false
+	# Bob's own store: his key only (no root, no targets key).
+	ROOT=$BATS_TEST_TMPDIR/bob-store
+	run --separate-stderr brig trust key import --notary delegation "$BATS_TEST_TMPDIR/bob.key"
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ ^[0-9a-f]{64}$ ]] || false
+	sign "$gun:v2"
+	[ "$status" -eq 0 ] || false
+	[[ $output == "Signed $gun:v2 $d2 "* ]] || false
+	run ls "$ROOT/trust/notary/keys"
+	[[ $output != *targets-* ]] || false
+	run ncli list "$gun" --roles targets/releases
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ v2\ +${d2#sha256:}\ +[0-9]+\ +targets/releases ]] || false
+	ROOT=$owner
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v2
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.role)"' <<<"$output"
+	[ "$output" = "$d2 targets/releases" ] || false
+}
+
+@test "trust notary sign: a repository whose owner holds the snapshot key (notary init): brig signs the snapshot; notary lists the tag" {
+	local gun=$REG/demo/own d1 f role pass nc=$BATS_TEST_TMPDIR/nc
+	d1=$(cat "$D/own-v1.digest")
+	export NOTARY_ROOT_PASSPHRASE=n-root NOTARY_TARGETS_PASSPHRASE=n-tg NOTARY_SNAPSHOT_PASSPHRASE=n-sn
+	run ncli init "$gun" -p
+	[ "$status" -eq 0 ] || false
+	# notary's keys (encrypted PKCS#8 with role/gun headers) as plain PEM for brig
+	for role in targets snapshot; do
+		f=$(grep -l "^role: $role\$" "$nc"/private/*.key)
+		pass=NOTARY_${role^^}_PASSPHRASE
+		sed '/^role:/d;/^gun:/d;/^$/d' "$f" | openssl pkcs8 -passin "pass:${!pass}" \
+			-out "$BATS_TEST_TMPDIR/$role.pem"
+		run --separate-stderr brig trust key import --notary "$role" "$gun" "$BATS_TEST_TMPDIR/$role.pem"
+		[ "$status" -eq 0 ] || false
+	done
+	run --separate-stderr brig trust key list --notary snapshot
+	[ "$output" = "{\"gun\":\"$gun\",\"role\":\"snapshot\"}" ] || false
+	local sn=$URL/v2/$gun/_trust/tuf/snapshot.json v0 v1
+	v0=$(curl -fsS --cacert "$D/notary/ca.crt" "$sn" | jq .signed.version)
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	[[ $output == "Signed $gun:v1 $d1 "* ]] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ v1\ +${d1#sha256:}\ +[0-9]+\ +targets ]] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v1
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.versions.snapshot)"' <<<"$output"
+	[ "$output" = "$d1 $((v0 + 1))" ] || false
+	# the snapshot is signed by the owner's key, which the root names
+	run bash -c "curl -fsS --cacert '$D/notary/ca.crt' '$sn' | jq -r '.signatures[0].keyid'"
+	v1=$output
+	run bash -c "curl -fsS --cacert '$D/notary/ca.crt' '$URL/v2/$gun/_trust/tuf/root.json' | jq -r '.signed.roles.snapshot.keyids[0]'"
+	[ -n "$v1" ] && [ "$output" = "$v1" ] || false
 }

@@ -394,6 +394,12 @@ int brig_trust_key_notary(const struct brig_global *g, struct opt *o, char **pos
 			  struct brig_err *e);
 int brig_trust_sign_notary(const struct brig_global *g, struct opt *o, const char *image,
 			   bool remove, struct brig_err *e);
+/* push --sign: image's tag (the one pushed) signed as digest ("sha256:HEX")
+ * and size into server (NULL: Docker's choice for the registry), whose CA
+ * is in the engine config's registry-certs-dir.  o: push's options. */
+int brig_notary_sign_pushed(const struct brig_global *g, struct opt *o, const char *image,
+			    const char *server, const char *digest, uint64_t size,
+			    struct brig_err *e);
 /* ref's GUN ("domain/path") and its trusted state directory
  * (ROOT/trust/notary/<sha256 of the GUN>), malloc'ed. */
 struct img_ref;

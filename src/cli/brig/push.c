@@ -57,6 +57,48 @@ static void print_pushed(void *ctx, const struct eng_push_result *r)
 	fflush(stdout);
 }
 
+/* Docker's content trust on push: --sign, or BRIG_CONTENT_TRUST=1 unless
+ * --disable-content-trust; *server: --notary, else BRIG_CONTENT_TRUST_SERVER
+ * (NULL: Docker's choice for the registry). */
+static int notary_sign_wanted(struct opt *o, bool *sign, const char **server, struct brig_err *e)
+{
+	const char *env = getenv("BRIG_CONTENT_TRUST");
+	const char *srv = getenv("BRIG_CONTENT_TRUST_SERVER");
+	bool off = opts_find(o, "disable-content-trust")->set;
+	if (env && *env && strcmp(env, "0") && strcmp(env, "1"))
+		return brig_err_set(e, -EINVAL, "BRIG_CONTENT_TRUST=%.20s: expected 0 or 1", env);
+	if (off && opts_find(o, "sign")->set)
+		return brig_err_set(e, -EINVAL,
+				    "--sign and --disable-content-trust contradict "
+				    "each other");
+	*sign = opts_find(o, "sign")->set || (!off && env && !strcmp(env, "1"));
+	*server = opts_find(o, "notary")->value;
+	if (!*server && srv && *srv)
+		*server = srv;
+	if (*sign && *server && strncmp(*server, "https://", 8))
+		return brig_err_set(e, -EINVAL, "Notary server %.64s: expected https://HOST[:PORT]",
+				    *server);
+	return 0;
+}
+
+/* The tag pushed (res), signed into Notary: "NAME:TAG". */
+static int sign_notary(const struct brig_global *g, struct opt *o, const char *ref,
+		       const char *server, const struct eng_push_result *res, struct brig_err *e)
+{
+	if (!res->tag)
+		return brig_err_set(e, -EINVAL,
+				    "Notary signs a tag: --sign needs NAME[:TAG], "
+				    "not a push by digest");
+	_cleanup_free_ char *image = NULL;
+	size_t n = strcspn(ref, "@");
+	const char *colon = strrchr(ref, ':');
+	if (colon && (size_t)(colon - ref) < n && !strchr(colon, '/'))
+		n = (size_t)(colon - ref);
+	if (asprintf(&image, "%.*s:%s", (int)n, ref, res->tag) < 0)
+		return brig_err_oom(e);
+	return brig_notary_sign_pushed(g, o, image, server, res->digest, res->size, e);
+}
+
 static int push(const struct brig_global *g, struct opt *o, const char *ref)
 {
 	const char *tv = opts_find(o, "tls-verify")->value;
@@ -76,7 +118,13 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 	const char *keyfile = opts_find(o, "sign-by-sigstore-private-key")->value;
 	const char *gpg_key = opts_find(o, "sign-by")->value;
 	struct evp_pkey_st *key = NULL;
+	const char *notary = NULL;
+	bool nsign = false;
 	int r = chunk_size(&po.chunk, &e);
+	if (r == 0)
+		r = notary_sign_wanted(o, &nsign, &notary, &e);
+	if (r == 0 && po.all_tags && nsign)
+		r = brig_err_set(&e, -EINVAL, "Notary signing signs one tag: not with --all-tags");
 	if (r == 0 && po.all_tags && df)
 		r = brig_err_set(&e, -EINVAL, "--digestfile names one digest: not with --all-tags");
 	if (r == 0 && po.all_tags && keyfile)
@@ -95,6 +143,8 @@ static int push(const struct brig_global *g, struct opt *o, const char *ref)
 		r = brig_sign_pushed(g, o, ref, res.digest, key, &e);
 	if (r == 0 && gpg_key)
 		r = brig_push_sign_gpg(o, ref, res.digest, &e);
+	if (r == 0 && nsign)
+		r = sign_notary(g, o, ref, notary, &res, &e);
 	EVP_PKEY_free(key);
 	if (r == 0 && df)
 		r = write_digest(df, res.digest, &e);
@@ -121,6 +171,15 @@ int brig_cmd_push(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("registries-d", 0, "DIR",
 			  "the registries.d directory for --sign-by (default "
 			  "/etc/containers/registries.d)"),
+		OPT_FLAG("sign", 0,
+			 "sign the pushed tag's digest and size into Notary, as "
+			 "DOCKER_CONTENT_TRUST=1 docker push (the default with "
+			 "BRIG_CONTENT_TRUST=1)"),
+		OPT_VALUE("notary", 0, "URL",
+			  "the notary-server for --sign (default BRIG_CONTENT_TRUST_SERVER, "
+			  "else Docker's choice for the registry)"),
+		OPT_FLAG("disable-content-trust", 0,
+			 "do not sign into Notary although BRIG_CONTENT_TRUST=1"),
 		BRIG_REGISTRY_OPTS,
 		{ 0 },
 	};

@@ -6,7 +6,9 @@
  * registries.d GPG lookaside; only manifests and signature blobs, never
  * a layer) and judged as pull judges them, so the explanation says, per
  * requirement, which signature it would accept and why each other is
- * refused (docs/trust.md).
+ * refused (docs/trust.md).  A notaryTrust requirement runs the Notary
+ * update first, as pull does (advancing the trusted state): the digest it
+ * signs is then the one judged (docs/trust-notary.md).
  */
 #include "cli/brig/brig-internal.h"
 #include "registry/registry.h"
@@ -27,13 +29,55 @@ static int fetch(const struct brig_global *g, struct opt *o, const struct trust_
 	_cleanup_reg_client_ struct reg_client *c = NULL;
 	int r = eng_registry_client(g->config, opts_find(o, "authfile")->value, ref->domain,
 				    !(tv && strcmp(tv, "false") == 0), &c, e);
-	if (r == 0 && ref->digest[0])
+	if (r == 0 && digest[0]) /* Notary's */
+		;
+	else if (r == 0 && ref->digest[0])
 		snprintf(digest, 72, "%s", ref->digest);
 	else if (r == 0)
 		r = trust_image_digest(c, ref->path, ref->tag, digest, e);
 	trust_fetch_set_registries_d(opts_find(o, "registries-d")->value);
 	if (r == 0)
 		r = trust_sigs_fetch(c, ref->path, ref, digest, reqs, sigs, notes, e);
+	return r;
+}
+
+static bool has_notary(const struct trust_reqs *reqs)
+{
+	for (size_t i = 0; i < reqs->n; i++)
+		if (reqs->v[i].kind == TRUST_REQ_REJECT)
+			return false;
+	for (size_t i = 0; i < reqs->n; i++)
+		if (reqs->v[i].kind == TRUST_REQ_NOTARY)
+			return true;
+	return false;
+}
+
+/* Each notaryTrust requirement's Notary update, as pull runs it (the CA
+ * from the engine config's registry-certs-dir); the first one's signed
+ * digest is what pull would fetch. */
+static int notary_first(const struct brig_global *g, struct opt *o, const struct trust_reqs *reqs,
+			const struct img_ref *ref, char digest[72], struct trust_sigs *sigs,
+			json_t *j, struct brig_err *e)
+{
+	const char *tv = opts_find(o, "tls-verify")->value;
+	_cleanup_reg_client_ struct reg_client *c = NULL;
+	int r = eng_registry_client(g->config, opts_find(o, "authfile")->value, ref->domain,
+				    !(tv && strcmp(tv, "false") == 0), &c, e);
+	json_t *q = json_object_get(j, "requirements");
+	for (size_t i = 0; r == 0 && i < reqs->n; i++) {
+		if (reqs->v[i].kind != TRUST_REQ_NOTARY)
+			continue;
+		char d[80];
+		uint64_t len = 0;
+		r = trust_notary_resolve(&reqs->v[i], ref, g->root, reg_client_certs_dir(c), sigs,
+					 d, &len, e);
+		json_t *v = r == 0 ? json_pack("{s:s,s:I}", "digest", d, "length", (json_int_t)len)
+				   : NULL;
+		if (r == 0 && (!v || json_object_set_new(json_array_get(q, i), "notary", v) < 0))
+			r = brig_err_oom(e);
+		if (r == 0 && !digest[0])
+			snprintf(digest, 72, "%.71s", d);
+	}
 	return r;
 }
 
@@ -64,12 +108,14 @@ static int annotate(json_t *j, const struct trust_check *c, const struct trust_s
 	json_t *reqs = json_object_get(j, "requirements");
 	for (size_t i = 0; i < c->d.match.reqs->n; i++) {
 		enum trust_req_kind k = c->d.match.reqs->v[i].kind;
-		if (k != TRUST_REQ_SIGNED_BY && k != TRUST_REQ_SIGSTORE)
+		if (k != TRUST_REQ_SIGNED_BY && k != TRUST_REQ_SIGSTORE && k != TRUST_REQ_NOTARY)
 			continue;
 		json_t *q = json_array_get(reqs, i), *a = judged(c, i);
+		const char *how = k == TRUST_REQ_NOTARY
+			? "Notary update run; the tag's record judged"
+			: "signatures fetched and judged";
 		if (!a || json_object_set_new(q, "signatures", a) < 0 ||
-		    json_object_set_new(q, "verifier",
-					json_string("signatures fetched and judged")) < 0)
+		    json_object_set_new(q, "verifier", json_string(how)) < 0)
 			return brig_err_oom(e);
 	}
 	json_t *found = json_array();
@@ -95,10 +141,11 @@ static int fetch_failed(json_t *j, const struct trust_reqs *reqs, const char *wh
 	json_t *q = json_object_get(j, "requirements");
 	for (size_t i = 0; i < reqs->n; i++)
 		if ((reqs->v[i].kind == TRUST_REQ_SIGNED_BY ||
-		     reqs->v[i].kind == TRUST_REQ_SIGSTORE) &&
+		     reqs->v[i].kind == TRUST_REQ_SIGSTORE ||
+		     reqs->v[i].kind == TRUST_REQ_NOTARY) &&
 		    json_object_set_new(json_array_get(q, i), "verifier",
-					json_string("not judged: the signatures could not be "
-						    "fetched")) < 0)
+					json_string("not judged: the signatures (or the Notary "
+						    "update) could not be fetched")) < 0)
 			return brig_err_oom(e);
 	_cleanup_free_ char *reason = NULL;
 	if (asprintf(&reason, "the signatures could not be fetched: %s", why) < 0)
@@ -123,12 +170,16 @@ int brig_explain_fetch(const struct brig_global *g, struct opt *o, const struct 
 	if (r == 0)
 		r = trust_policy_lookup(pol, "docker", &ref, &m, e);
 	bool pinned = r == 0 && pol->accept_pinned_digests && ref.digest[0] && !m.scope;
-	if (r < 0 || pinned || !trust_reqs_need_sigs(m.reqs)) {
+	bool notary = r == 0 && has_notary(m.reqs);
+	if (r < 0 || pinned || (!trust_reqs_need_sigs(m.reqs) && !notary)) {
 		img_ref_clear(&ref);
 		return r;
 	}
 	_cleanup_err_ struct brig_err fe = { 0 };
-	if (fetch(g, o, m.reqs, &ref, digest, &sigs, &notes, &fe) < 0) {
+	int fr = notary ? notary_first(g, o, m.reqs, &ref, digest, &sigs, j, &fe) : 0;
+	if (fr == 0 && trust_reqs_need_sigs(m.reqs))
+		fr = fetch(g, o, m.reqs, &ref, digest, &sigs, &notes, &fe);
+	if (fr < 0) {
 		/* not fatal: the explanation says so (a pull would fail too) */
 		r = fetch_failed(j, m.reqs, brig_err_str(&fe), e);
 	} else {

@@ -120,9 +120,11 @@ int brig_cmd_trust_key(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("private", 0,
 			 "export: the encrypted private key (cosign's format), not the public key"),
 		OPT_VALUE("format", 0, "json", "list: one JSON object a line"),
-		OPT_VALUE("notary", 0, "root|targets",
+		OPT_VALUE("notary", 0, "root|targets|snapshot|delegation",
 			  "a Notary v1 key: generate|export|import --notary root [FILE], "
-			  "--notary targets GUN [FILE]; list --notary root|targets|all"),
+			  "--notary targets GUN [FILE]; import --notary snapshot GUN FILE (a "
+			  "snapshot key the owner holds), --notary delegation FILE (a "
+			  "signer's key); list --notary root|targets|snapshot|delegation|all"),
 		OPT_VALUE("server", 0, "URL",
 			  "rotate --notary root|timestamp|snapshot: the notary-server of REPO"),
 		OPT_VALUE("certs-dir", 0, "DIR",

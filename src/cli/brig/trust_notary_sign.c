@@ -48,9 +48,11 @@ static int notary_pass(bool root, bool confirm, char **out, struct brig_err *e)
 static int role_gun(const char *role, char **pos, size_t npos, const char **gun, size_t *next,
 		    struct brig_err *e)
 {
-	bool root = !strcmp(role, NOTARY_ROOT_ROLE);
-	if (!root && strcmp(role, NOTARY_TARGETS_ROLE))
-		return brig_err_set(e, -EINVAL, "--notary: \"%.40s\" is neither root nor targets",
+	bool root = !strcmp(role, NOTARY_ROOT_ROLE) || !strcmp(role, "delegation");
+	if (!root && strcmp(role, NOTARY_TARGETS_ROLE) && strcmp(role, NOTARY_SNAPSHOT_ROLE))
+		return brig_err_set(e, -EINVAL,
+				    "--notary: \"%.40s\" is none of root, targets, snapshot, "
+				    "delegation",
 				    role);
 	*gun = root ? NULL : npos > 1 ? pos[1] : NULL;
 	*next = root ? 1 : 2;
@@ -71,14 +73,30 @@ static int key_generate(const struct brig_global *g, const char *gun, struct bri
 	return r;
 }
 
-static int key_import(const struct brig_global *g, const char *gun, const char *file,
+static int key_import(const struct brig_global *g, const char *gun, const char *file, bool snapshot,
 		      struct brig_err *e)
 {
 	_cleanup_secret_ char *pass = NULL;
 	char id[BRIG_SHA256_HEX];
 	int r = notary_pass(!gun, false, &pass, e);
-	if (r == 0)
+	if (r == 0 && snapshot)
+		r = notary_snapshot_key_import(g->root, gun, file, pass, id, e);
+	else if (r == 0)
 		r = notary_key_import(g->root, gun, file, pass, id, e);
+	if (r == 0)
+		printf("%s\n", id);
+	return r;
+}
+
+/* A signer's key (plain PEM, as docker trust key load takes it, or
+ * encrypted), kept encrypted with the repository passphrase. */
+static int key_import_delegate(const struct brig_global *g, const char *file, struct brig_err *e)
+{
+	_cleanup_secret_ char *pass = NULL;
+	char id[BRIG_SHA256_HEX];
+	int r = notary_pass(false, false, &pass, e);
+	if (r == 0)
+		r = notary_delegate_import(g->root, file, pass, id, e);
 	if (r == 0)
 		printf("%s\n", id);
 	return r;
@@ -137,12 +155,24 @@ int brig_trust_key_notary(const struct brig_global *g, struct opt *o, char **pos
 				 gun ? "a GUN" : "no argument", import ? " and a FILE" : "");
 	if (r == 0 && opts_find(o, "offline")->set && strcmp(pos[0], "export"))
 		r = brig_err_set(e, -EINVAL, "--offline goes with export");
+	if (r == 0 && !strcmp(role, "delegation") && !import)
+		r = brig_err_set(e, -EINVAL,
+				 "--notary delegation: a signer's key is imported "
+				 "(import --notary delegation FILE)");
 	if (r < 0)
 		return r;
+	if (r == 0 && !strcmp(role, NOTARY_SNAPSHOT_ROLE) && !import)
+		r = brig_err_set(e, -EINVAL,
+				 "--notary snapshot: a repository's snapshot key is "
+				 "imported (import --notary snapshot GUN FILE)");
+	if (r < 0)
+		return r;
+	if (!strcmp(role, "delegation"))
+		return key_import_delegate(g, pos[next], e);
 	if (!strcmp(pos[0], "generate"))
 		return key_generate(g, gun, e);
 	if (import)
-		return key_import(g, gun, pos[next], e);
+		return key_import(g, gun, pos[next], !strcmp(role, NOTARY_SNAPSHOT_ROLE), e);
 	if (!strcmp(pos[0], "export"))
 		return key_export(g, gun, opts_find(o, "offline")->set, e);
 	return brig_err_set(e, -EINVAL, "%s: not for Notary keys (generate, list, export, import)",
@@ -154,12 +184,25 @@ struct keys_ctx {
 	const char *gun;
 };
 
+/* The GUN's snapshot key when the store holds one (no passphrase asked
+ * otherwise). */
+static int get_snapshot_key(struct keys_ctx *c, EVP_PKEY **k, struct brig_err *e)
+{
+	_cleanup_secret_ char *pass = NULL;
+	if (!notary_snapshot_key_held(c->g->root, c->gun))
+		return brig_err_set(e, -ENOENT, "%s: no snapshot key in the store", c->gun);
+	int r = notary_pass(false, false, &pass, e);
+	return r < 0 ? r : notary_snapshot_key_load(c->g->root, c->gun, pass, k, e);
+}
+
 /* The root key (asked for only when the GUN is new), the targets key
  * (made on first use, as docker trust sign does). */
 static int get_key(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e)
 {
 	struct keys_ctx *c = ctx;
 	bool root = !strcmp(role, NOTARY_ROOT_ROLE);
+	if (!strcmp(role, NOTARY_SNAPSHOT_ROLE))
+		return get_snapshot_key(c, k, e);
 	const char *gun = root ? NULL : c->gun;
 	_cleanup_secret_ char *pass = NULL;
 	char id[BRIG_SHA256_HEX];
@@ -167,7 +210,7 @@ static int get_key(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e
 	if (r == 0)
 		r = root ? notary_root_key_load(c->g->root, c->gun, pass, k, e)
 			 : notary_key_load(c->g->root, gun, pass, k, e);
-	if (r == -ENOENT && !root) {
+	if (r == -ENOENT && !root && strcmp(role, NOTARY_TARGETS_HELD)) {
 		brig_err_clear(e);
 		r = notary_key_generate(c->g->root, gun, pass, id, e);
 		if (r == 0)
@@ -176,6 +219,15 @@ static int get_key(void *ctx, const char *role, EVP_PKEY **k, struct brig_err *e
 			r = notary_key_load(c->g->root, gun, pass, k, e);
 	}
 	return r;
+}
+
+/* Every signer's key of the store (the repository passphrase). */
+static int get_delegates(void *ctx, EVP_PKEY **ks, size_t max, size_t *n, struct brig_err *e)
+{
+	struct keys_ctx *c = ctx;
+	_cleanup_secret_ char *pass = NULL;
+	int r = notary_pass(false, false, &pass, e);
+	return r < 0 ? r : notary_delegate_load_all(c->g->root, pass, ks, max, n, e);
 }
 
 int brig_notary_gun(const struct brig_global *g, const struct img_ref *ref, char **gun,
@@ -211,37 +263,79 @@ static int manifest_of(const struct brig_global *g, struct opt *o, const struct 
 	return r;
 }
 
+/* Sign (or revoke) ref's tag into server: so->digest and so->length
+ * filled by the caller, or (both zero, not revoke) read from the registry. */
+static int sign_ref(const struct brig_global *g, struct opt *o, const struct img_ref *ref,
+		    struct notary_sign_opts *so, struct brig_err *e)
+{
+	_cleanup_free_ char *gun = NULL, *state = NULL;
+	bool created = false;
+	int r = 0;
+	if (!ref->tag || ref->digest[0])
+		r = brig_err_set(e, -EINVAL, "Notary signs a tag: name the image as NAME:TAG");
+	if (r == 0)
+		r = brig_notary_gun(g, ref, &gun, &state, e);
+	struct keys_ctx kc = { .g = g, .gun = gun };
+	so->gun = gun;
+	so->state_dir = state;
+	so->tag = ref->tag;
+	so->keys = (struct notary_keys_cb){ .get = get_key,
+					    .delegates = get_delegates,
+					    .ctx = &kc };
+	if (r == 0)
+		r = notary_clock(&so->now, e);
+	if (r == 0 && !so->remove && !so->digest[0])
+		r = manifest_of(g, o, ref, so, e);
+	if (r == 0)
+		r = notary_sign_tag(so, &created, e);
+	if (r == 0 && so->remove)
+		printf("Revoked %s:%s\n", gun, ref->tag);
+	else if (r == 0)
+		printf("Signed %s:%s sha256:%s %llu%s\n", gun, ref->tag, so->digest,
+		       (unsigned long long)so->length, created ? " (new repository)" : "");
+	return r;
+}
+
 /* brig trust sign --notary URL IMAGE:TAG (and revoke: remove). */
 int brig_trust_sign_notary(const struct brig_global *g, struct opt *o, const char *image,
 			   bool remove, struct brig_err *e)
 {
 	struct img_ref ref = { 0 };
-	_cleanup_free_ char *gun = NULL, *state = NULL;
-	bool created = false;
-	int r = img_ref_parse(image, &ref, e);
-	if (r == 0 && (!ref.tag || ref.digest[0]))
-		r = brig_err_set(e, -EINVAL, "Notary signs a tag: name the image as NAME:TAG");
-	if (r == 0)
-		r = brig_notary_gun(g, &ref, &gun, &state, e);
-	struct keys_ctx kc = { .g = g, .gun = gun };
 	struct notary_sign_opts so = { .server = opts_find(o, "notary")->value,
 				       .certs_dir = opts_find(o, "certs-dir")->value,
-				       .gun = gun,
-				       .state_dir = state,
-				       .tag = ref.tag,
-				       .remove = remove,
-				       .keys = { .get = get_key, .ctx = &kc } };
+				       .remove = remove };
+	int r = img_ref_parse(image, &ref, e);
 	if (r == 0)
-		r = notary_clock(&so.now, e);
-	if (r == 0 && !remove)
-		r = manifest_of(g, o, &ref, &so, e);
+		r = sign_ref(g, o, &ref, &so, e);
+	img_ref_clear(&ref);
+	return r;
+}
+
+int brig_notary_sign_pushed(const struct brig_global *g, struct opt *o, const char *image,
+			    const char *server, const char *digest, uint64_t size,
+			    struct brig_err *e)
+{
+	struct img_ref ref = { 0 };
+	_cleanup_reg_client_ struct reg_client *c = NULL;
+	_cleanup_free_ char *srv = NULL;
+	struct notary_sign_opts so = { .length = size };
+	const char *tv = opts_find(o, "tls-verify")->value;
+	int r = img_ref_parse(image, &ref, e);
+	if (r == 0 && strncmp(digest, "sha256:", 7))
+		r = brig_err_set(e, -EINVAL, "manifest digest %s is not sha256", digest);
+	/* the server's CA is found as the registry's: the engine config's
+	 * registry-certs-dir */
 	if (r == 0)
-		r = notary_sign_tag(&so, &created, e);
-	if (r == 0 && remove)
-		printf("Revoked %s:%s\n", gun, ref.tag);
-	else if (r == 0)
-		printf("Signed %s:%s sha256:%s %llu%s\n", gun, ref.tag, so.digest,
-		       (unsigned long long)so.length, created ? " (new repository)" : "");
+		r = eng_registry_client(g->config, opts_find(o, "authfile")->value, ref.domain,
+					!(tv && strcmp(tv, "false") == 0), &c, e);
+	if (r == 0 && !(srv = notary_server_for(server, ref.domain)))
+		r = brig_err_oom(e);
+	if (r == 0) {
+		snprintf(so.digest, sizeof(so.digest), "%s", digest + 7);
+		so.server = srv;
+		so.certs_dir = reg_client_certs_dir(c);
+		r = sign_ref(g, o, &ref, &so, e);
+	}
 	img_ref_clear(&ref);
 	return r;
 }
