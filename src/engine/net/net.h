@@ -21,6 +21,8 @@ struct eng_net_create_opts {
 	bool internal; /* no route out, no masquerade */
 	bool icc; /* containers on it may reach each other */
 	bool egress_none; /* -o egress=none: nothing leaves the bridge but answers */
+	bool ipv6; /* --ipv6: containers get an IPv6 address too */
+	const char *subnet6; /* fdxx::/LEN, or NULL: a random ULA /64 (with ipv6) */
 };
 
 /* Every check (name, subnet, gateway, overlap with another network or a

@@ -21,12 +21,14 @@
  * input (filter): the egress limits again (nothing new to the host
  * either).
  * guard (filter, prerouting, priority raw): iifname bX ip saddr|daddr
- * 127.0.0.0/8 drop, for every network that is not internal.
+ * 127.0.0.0/8 drop (and ip6 saddr|daddr ::1 on an --ipv6 network), for
+ * every network that is not internal.
  * prerouting, output (nat): the published ports (publish.c): output for
  * every one, prerouting for those not on 127.0.0.0/8, each
  *   ip daddr HOST|fib daddr type local tcp dport P dnat ip to CTR:PORT
  *   comment "bX <container>"
- * postrouting (nat): ip saddr SUBNET oifname != bX masquerade, and
+ * postrouting (nat): ip saddr SUBNET oifname != bX masquerade (and ip6
+ * saddr SUBNET6 ... on an --ipv6 network), and
  * ip saddr 127.0.0.0/8 oifname bX masquerade (a published loopback port),
  * for every network that is not internal. */
 #include "engine/net/net-internal.h"
@@ -88,11 +90,18 @@ static int net_rules(char **buf, size_t *len, const struct net_rec *r)
  * reach the host's loopback (CVE-2020-8558's hole). */
 static int guard_rules(char **buf, size_t *len, const struct net_rec *r)
 {
-	return r->internal ? 0
-			   : brig_appendf(buf, len,
-					  "iifname \"%s\" ip saddr 127.0.0.0/8 drop\n"
-					  "iifname \"%s\" ip daddr 127.0.0.0/8 drop\n",
-					  r->bridge, r->bridge);
+	int x = r->internal ? 0
+			    : brig_appendf(buf, len,
+					   "iifname \"%s\" ip saddr 127.0.0.0/8 drop\n"
+					   "iifname \"%s\" ip daddr 127.0.0.0/8 drop\n",
+					   r->bridge, r->bridge);
+	/* The kernel drops these itself (RFC 4291); said here as well. */
+	if (x == 0 && !r->internal && r->ipv6)
+		x = brig_appendf(buf, len,
+				 "iifname \"%s\" ip6 saddr ::1 drop\n"
+				 "iifname \"%s\" ip6 daddr ::1 drop\n",
+				 r->bridge, r->bridge);
+	return x;
 }
 
 static int nat_rules(char **buf, size_t *len, const struct net_rec *r)
@@ -101,10 +110,16 @@ static int nat_rules(char **buf, size_t *len, const struct net_rec *r)
 	if (r->internal)
 		return 0;
 	(void)inet_ntop(AF_INET, &r->subnet, sub, sizeof(sub));
-	return brig_appendf(buf, len,
-			    "ip saddr %s/%u oifname != \"%s\" masquerade\n"
-			    "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n",
-			    sub, r->plen, r->bridge, r->bridge);
+	int x = brig_appendf(buf, len,
+			     "ip saddr %s/%u oifname != \"%s\" masquerade\n"
+			     "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n",
+			     sub, r->plen, r->bridge, r->bridge);
+	char sub6[INET6_ADDRSTRLEN];
+	if (x < 0 || !r->ipv6)
+		return x;
+	(void)inet_ntop(AF_INET6, &r->subnet6, sub6, sizeof(sub6));
+	return brig_appendf(buf, len, "ip6 saddr %s/%u oifname != \"%s\" masquerade\n", sub6,
+			    r->plen6, r->bridge);
 }
 
 /* A published port: on 127.0.0.0/8 only for connections made on this
