@@ -137,31 +137,6 @@ static int pasta_ports(const struct eng_port *v, size_t n, char **out, struct br
 	return 0;
 }
 
-/* pasta: a port published without an address is bound on ::1 as well as
- * 127.0.0.1 (the same host port), as the issue asks; pasta listens on
- * both itself.  A bridge network cannot: the kernel never routes ::1 off
- * the host (no route_localnet for IPv6), docs/network.md. */
-static int loopback6(struct eng_port **v, size_t *n, struct brig_err *e)
-{
-	size_t k = *n, extra = 0;
-	for (size_t i = 0; i < k; i++)
-		extra += !(*v)[i].ip_given;
-	if (!extra)
-		return 0;
-	struct eng_port *nv = realloc(*v, (k + extra) * sizeof(*nv));
-	if (!nv)
-		return brig_err_oom(e);
-	*v = nv;
-	for (size_t i = 0; i < k; i++) {
-		if (nv[i].ip_given)
-			continue;
-		nv[*n] = nv[i];
-		(void)snprintf(nv[*n].ip, sizeof(nv[*n].ip), "::1");
-		(*n)++;
-	}
-	return 0;
-}
-
 static int spec_net(const struct eng_netcfg *n, const char *target_id, const char *pasta,
 		    json_t *spec, struct brig_err *e)
 {
@@ -202,7 +177,7 @@ int eng_net_create(struct eng *g, const struct eng_create_opts *o, const struct 
 		r = eng_net_publish_check(g, n->target, e);
 	if (r == 0)
 		r = eng_net_ports_resolve(n, im->config.exposed_ports, &ports, &np, e);
-	if (r == 0 && n->mode == ENG_NET_PASTA && (r = loopback6(&ports, &np, e)) == 0)
+	if (r == 0 && n->mode == ENG_NET_PASTA)
 		r = pasta_ports(ports, np, &pasta, e);
 	if (r == 0)
 		r = spec_net(n, target, pasta, spec, e);
