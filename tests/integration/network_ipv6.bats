@@ -108,3 +108,26 @@ get_from() {
 	run get_from held "$(nbrig inspect -f '{{(index .NetworkSettings.Networks "lim").GlobalIPv6Address}}' s)"
 	[[ "$output" == *HTTP/1.* ]] || fail "--egress none, and the peer is not reached: $output"
 }
+
+@test "network --ipv6: -p on an IPv6 address answers there only; [::1] is refused in one line" {
+	nbrig network create --ipv6 --subnet fd00:7a::/64 pub >/dev/null
+	inns ip -6 addr add fd00:99::1/128 dev lo
+	inns ip -6 addr add fd00:98::1/128 dev lo
+	run nbrig run -d --name lo6 --network pub -p '[::1]:8080:80' img true
+	[ "$status" -ne 0 ] || fail "-p [::1] on a bridge was taken"
+	[ "$output" = "brig: -p [::1]: a bridge network cannot publish on ::1 (Linux routes no ::1 traffic off the host): use 127.0.0.1, or --network pasta" ] || fail "refusal: $output"
+	[ -z "$(nbrig ps -a -q)" ] || fail "a container was left"
+	run nbrig network create --subnet 10.79.0.0/24 only4
+	run nbrig run -d --name v4 --network only4 -p '[fd00:99::1]:8080:80' img true
+	[ "$output" = "brig: -p [fd00:99::1]: network only4 has no IPv6 (network create --ipv6)" ] || fail "no IPv6: $output"
+	nbrig run -d --name w --network pub -p '[fd00:99::1]:8080:8080' -p 8081:8080 img httpd -f -p 8080 -h / >/dev/null
+	wait_until "w at [fd00:99::1]:8080" inns curl --noproxy "*" -s -m 2 -o /dev/null "http://[fd00:99::1]:8080/"
+	run inns curl --noproxy "*" -s -m 2 -o /dev/null "http://[fd00:98::1]:8080/"
+	[ "$status" -ne 0 ] || fail "answered on another IPv6 address"
+	run inns curl --noproxy "*" -s -m 2 -o /dev/null "http://127.0.0.1:8080/"
+	[ "$status" -ne 0 ] || fail "answered on 127.0.0.1:8080"
+	run inns curl --noproxy "*" -s -m 2 -o /dev/null "http://127.0.0.1:8081/"
+	[ "$status" -eq 0 ] || fail "the left-out address, 127.0.0.1:8081, does not answer"
+	run nbrig port w 8080
+	[ "$output" = $'[fd00:99::1]:8080\n127.0.0.1:8081' ] || fail "brig port: $output"
+}

@@ -215,6 +215,8 @@ int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out);
 /* publish.c: one published port of a running container. */
 struct net_pub {
 	struct in_addr host; /* 0.0.0.0: every address of the host */
+	struct in6_addr host6; /* when v6 (--ipv6 networks; never ::1) */
+	bool v6;
 	uint16_t host_port, port;
 	bool udp;
 };

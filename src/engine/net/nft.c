@@ -125,10 +125,31 @@ static int nat_rules(char **buf, size_t *len, const struct net_rec *r)
 /* A published port: on 127.0.0.0/8 only for connections made on this
  * host (output); otherwise from outside too (prerouting), where a packet
  * sent to a loopback address is never forwarded. */
+/* The same for an IPv6 host address (never ::1: publish.c refuses it);
+ * [::] is every address of the host but ::1. */
+static int dnat_rule6(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d)
+{
+	char host[INET6_ADDRSTRLEN], ctr[INET6_ADDRSTRLEN], match[96];
+	struct in6_addr c6;
+	net_addr6_of(&all[d->net], d->ctr_ip, &c6);
+	(void)inet_ntop(AF_INET6, &d->p.host6, host, sizeof(host));
+	(void)inet_ntop(AF_INET6, &c6, ctr, sizeof(ctr));
+	if (IN6_IS_ADDR_UNSPECIFIED(&d->p.host6))
+		(void)snprintf(match, sizeof(match),
+			       "meta nfproto ipv6 ip6 daddr != ::1 fib daddr type local");
+	else
+		(void)snprintf(match, sizeof(match), "ip6 daddr %s", host);
+	return brig_appendf(buf, len, "%s %s dport %u dnat ip6 to [%s]:%u comment \"%s %s\"\n",
+			    match, d->p.udp ? "udp" : "tcp", (unsigned)d->p.host_port, ctr,
+			    (unsigned)d->p.port, all[d->net].bridge, d->ctr);
+}
+
 static int dnat_rule(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d,
 		     bool prerouting)
 {
 	char host[INET_ADDRSTRLEN], ctr[INET_ADDRSTRLEN], match[64];
+	if (d->p.v6)
+		return all[d->net].ipv6 ? dnat_rule6(buf, len, all, d) : 0;
 	bool any = d->p.host.s_addr == htonl(INADDR_ANY);
 	bool loop = (ntohl(d->p.host.s_addr) >> 24) == 127;
 	if (prerouting && loop)

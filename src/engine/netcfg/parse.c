@@ -191,12 +191,6 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 				    eng_net_mode_name(n->mode),
 				    n->mode == ENG_NET_HOST ? "the host's"
 							    : "the other container's");
-	for (size_t i = 0; n->mode == ENG_NET_BRIDGE && i < n->n_ports; i++)
-		if (strchr(n->ports[i].ip, ':'))
-			return brig_err_set(e, -EINVAL,
-					    "-p [%s]:...: a bridge network publishes on IPv4 "
-					    "addresses only (its containers have no IPv6 address)",
-					    n->ports[i].ip);
 	if (publish && n->mode == ENG_NET_NONE)
 		return brig_err_set(e, -EINVAL,
 				    "-p/-P: --network none has no network to publish from "
