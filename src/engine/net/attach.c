@@ -138,6 +138,7 @@ int net_leave(struct eng *g, const struct net_dir *h, size_t i, const char *ctr_
 		return x;
 	if ((x = net_pub_drop(h->fd, h->all[i].id, ctr_id, changed, e)) < 0 ||
 	    (x = net_egress_set(h->fd, h->all[i].id, ctr_id, false, changed, e)) < 0 ||
+	    (x = net_links_set(g, h, i, ctr_id, true, changed, e)) < 0 ||
 	    (x = net_unplug(ctr_id, &h->all[i], e)) < 0)
 		return x;
 	net_hosts_refresh(g, h, i, NULL);
@@ -299,8 +300,11 @@ static int prepare(struct eng *g, const struct net_dir *h, size_t i, const char 
 		   const struct net_ent *ent, struct brig_err *e)
 {
 	int x = net_host_ensure(&h->all[i], e);
+	bool changed = false;
 	if (x == 0)
 		x = net_egress_apply(h, i, ctr_id, ent, e);
+	if (x == 0)
+		x = net_links_set(g, h, i, ctr_id, false, &changed, e);
 	if (x == 0 && !h->all[i].internal)
 		x = net_pub_attach(g, h, i, ctr_id, e);
 	return x < 0 ? brig_err_wrap(e, "network %s", h->all[i].name) : 0;

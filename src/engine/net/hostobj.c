@@ -42,6 +42,21 @@ static int route_localnet(const struct net_rec *r, struct brig_err *e)
 	return x < 0 ? brig_err_wrap(e, "allowing published loopback ports") : 0;
 }
 
+/* A network without --icc: its ports are isolated, and the bridge
+ * answers ARP for each neighbour at once, so that what two containers
+ * send each other goes through the host's forward chain, which drops it
+ * unless they are linked (links.c).  The settings go with the bridge. */
+static int pvlan(const struct net_rec *r, struct brig_err *e)
+{
+	char path[96];
+	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/proxy_arp_pvlan", r->bridge);
+	int x = brig_write_file(AT_FDCWD, path, "1", e);
+	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/neigh/%s/proxy_delay", r->bridge);
+	if (x == 0)
+		x = brig_write_file(AT_FDCWD, path, "0", e);
+	return x < 0 ? brig_err_wrap(e, "routing between isolated ports") : 0;
+}
+
 int net_host_ensure(const struct net_rec *r, struct brig_err *e)
 {
 	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
@@ -59,7 +74,7 @@ int net_host_ensure(const struct net_rec *r, struct brig_err *e)
 	}
 	if ((x = net_addr_add(&nl, idx, r->gateway, r->plen, e)) < 0 ||
 	    (r->ipv6 && (x = net_addr_add6(&nl, idx, &r->gateway6, r->plen6, e)) < 0) ||
-	    (x = net_link_up(&nl, idx, 0, e)) < 0)
+	    (x = net_link_up(&nl, idx, 0, e)) < 0 || (!r->icc && (x = pvlan(r, e)) < 0))
 		return x;
 	if (r->internal)
 		return 0;

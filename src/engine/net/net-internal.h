@@ -200,6 +200,20 @@ int net_egress_load(int netsfd, const char *netid, json_t **out, struct brig_err
 int net_egress_rules(int netsfd, const struct net_rec *all, size_t n, const bool *live, char **buf,
 		     size_t *len, struct brig_err *e);
 
+/* links.c: --link.  links.json of a network: {"<ctr>": {"<target>":
+ * "ALIAS"}}. */
+int net_links_load(int netsfd, const char *netid, json_t **out, struct brig_err *e);
+/* ctr's entry made from its record's links that hold a lease on network
+ * i, or dropped (gone); *changed when it changed. */
+int net_links_set(struct eng *g, const struct net_dir *h, size_t i, const char *ctr, bool gone,
+		  bool *changed, struct brig_err *e);
+/* The forward rules of the links of the live networks without --icc. */
+int net_link_rules(int netsfd, const struct net_rec *all, size_t n, const bool *live, char **buf,
+		   size_t *len, struct brig_err *e);
+/* ctr's /etc/hosts lines for its links on r ("IP\tALIAS NAME"). */
+int net_link_hosts(struct eng *g, int netsfd, const struct net_rec *r, const json_t *leases,
+		   const char *ctr, char **buf, size_t *len);
+
 /* ipam.c: leases.json: {"A.B.C.D": "<container id>"}. */
 int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
 int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e);

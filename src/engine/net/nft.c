@@ -18,6 +18,8 @@
  *   published port)
  *   then the egress limits (egress.c): iifname bX [ip saddr CTR] ct state
  *   established,related accept; iifname bX [ip saddr CTR] drop
+ *   and first of all, the links (links.c): iifname bX oifname bX ip saddr
+ *   A ip daddr B accept, both ways
  * input (filter): the egress limits again (nothing new to the host
  * either).
  * guard (filter, prerouting, priority raw): iifname bX ip saddr|daddr
@@ -176,13 +178,15 @@ struct table {
 	const struct net_dnat *dn;
 	size_t ndn;
 	const char *egress; /* egress.c's rules */
+	const char *links; /* links.c's, first in forward */
 };
 
 /* A chain: its header, then per live network rules(), or the DNAT rules. */
 static int chain(struct table *t, const char *head,
 		 int (*rules)(char **, size_t *, const struct net_rec *), int dnat, bool egress)
 {
-	int x = brig_appendf(&t->buf, &t->len, "chain %s; policy accept;\n", head);
+	int x = brig_appendf(&t->buf, &t->len, "chain %s; policy accept;\n%s", head,
+			     rules == net_rules ? t->links : "");
 	for (size_t i = 0; x == 0 && rules && i < t->n; i++)
 		if (t->live[i])
 			x = rules(&t->buf, &t->len, &t->all[i]);
@@ -197,16 +201,19 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 		 struct brig_err *e)
 {
 	_cleanup_free_ struct net_dnat *dn = NULL;
-	_cleanup_free_ char *eg = NULL;
+	_cleanup_free_ char *eg = NULL, *ln = NULL;
 	struct table t = { .all = all, .n = n, .live = live };
-	size_t nlive = 0, eglen = 0;
+	size_t nlive = 0, eglen = 0, lnlen = 0;
 	int x = net_pub_collect(netsfd, all, n, live, &dn, &t.ndn, e);
 	if (x == 0)
 		x = net_egress_rules(netsfd, all, n, live, &eg, &eglen, e);
+	if (x == 0)
+		x = net_link_rules(netsfd, all, n, live, &ln, &lnlen, e);
 	if (x < 0)
 		return brig_err_wrap(e, "writing the table inet brig");
 	t.dn = dn;
 	t.egress = eg;
+	t.links = ln;
 	for (size_t i = 0; i < n; i++)
 		nlive += live[i];
 	/* The table's rules are flushed and written again: its base chains
