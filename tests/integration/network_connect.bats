@@ -238,3 +238,31 @@ s.bind(("127.0.0.1", int(sys.argv[1])))' "$1"
 	[ "$status" -ne 0 ] || false
 	[[ "$output" == *"Address already in use"* ]] || false
 }
+
+@test "--link: the linked pair reach each other (by alias in /etc/hosts) on a network without --icc; a third does not" {
+	nbrig network create --subnet 10.77.0.0/24 ln >/dev/null
+	web db ln
+	nbrig run -d --name app --network ln --link db:dbalias img sleep 1000 >/dev/null
+	nbrig run -d --name other --network ln img sleep 1000 >/dev/null
+	run nbrig exec app cat /etc/hosts
+	[[ "$output" == *$'10.77.0.2\tdbalias db'* ]] || false
+	run nbrig inspect -f '{{json .HostConfig.Links}}' app
+	[ "$output" = '["db:dbalias"]' ] || false
+	run get_from app dbalias
+	[[ "$output" == *HTTP/1.* ]] || false
+	run get_from other 10.77.0.2
+	[[ "$output" != *HTTP/1.* ]] || false
+	# the default network: the link opens the pair's traffic only
+	web db2 bridge
+	db2=$(nbrig inspect -f '{{(index .NetworkSettings.Networks "bridge").IPAddress}}' db2)
+	nbrig run -d --name app2 --network bridge --link db2 img sleep 1000 >/dev/null
+	nbrig run -d --name third --network bridge img sleep 1000 >/dev/null
+	run get_from app2 db2
+	[[ "$output" == *HTTP/1.* ]] || false
+	run get_from third "$db2"
+	[[ "$output" != *HTTP/1.* ]] || false
+	run nbrig run --rm --network none --link db img true
+	[[ "$output" == *"--link needs a bridge network"* ]] || false
+	run nbrig run --rm --network ln --link nosuch img true
+	[[ "$output" == *"--link nosuch"* ]] || false
+}

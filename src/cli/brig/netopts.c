@@ -69,7 +69,8 @@ int brig_net_opts(struct opt *o, struct eng_netcfg *n, struct brig_err *e)
 	    (r = copy_list(o, "dns", &n->dns, e)) < 0 ||
 	    (r = copy_list(o, "dns-search", &n->dns_search, e)) < 0 ||
 	    (r = copy_list(o, "dns-option", &n->dns_options, e)) < 0 ||
-	    (r = copy_list(o, "network-alias", &n->aliases, e)) < 0 || (r = ports(o, n, e)) < 0 ||
+	    (r = copy_list(o, "network-alias", &n->aliases, e)) < 0 ||
+	    (r = copy_list(o, "link", &n->links, e)) < 0 || (r = ports(o, n, e)) < 0 ||
 	    (r = eng_netcfg_check(n, e)) < 0)
 		return r;
 	if (n->mode == ENG_NET_HOST)

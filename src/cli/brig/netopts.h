@@ -16,6 +16,7 @@
 	OPT_MULTI("dns-search", 0, "DOMAIN", "a search domain for /etc/resolv.conf"), \
 	OPT_MULTI("dns-option", 0, "OPT", "an option for /etc/resolv.conf"), \
 	OPT_MULTI("network-alias", 0, "NAME", "another name of the container for its peers on its network"), \
+	OPT_MULTI("link", 0, "NAME[:ALIAS]", "a container this one may reach (and be reached by) on its network, named ALIAS in its /etc/hosts"), \
 	OPT_VALUE("egress", 0, "none|all", "none: the container sends nothing out of its bridge networks but answers"), \
 	OPT_MULTI("publish", 'p', "[IP:][HOST:]PORT[/PROTO]", "publish a port (IP left out: 127.0.0.1)"), \
 	OPT_FLAG("publish-all", 'P', "publish every exposed port on 127.0.0.1, each on a free port"), \

@@ -17,10 +17,13 @@ static const char *jstr(const json_t *o, const char *key)
 int brig_cmd_network_create(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("subnet", 0, "CIDR", "the IPv4 subnet (default: a free 10.89.N.0/24)"),
+		OPT_MULTI("subnet", 0, "CIDR",
+			  "the IPv4 subnet (default: a free 10.89.N.0/24); with --ipv6 also an "
+			  "IPv6 one (default: a random fdxx::/64)"),
 		OPT_VALUE("gateway", 0, "IP", "the bridge's address (default: the subnet's first)"),
 		OPT_FLAG("internal", 0, "no route out of the network, no masquerade"),
 		OPT_FLAG("icc", 0, "let the network's containers reach each other"),
+		OPT_FLAG("ipv6", 0, "containers get an IPv6 address as well"),
 		OPT_VALUE("driver", 'd', "DRIVER", "bridge (the only one)"),
 		OPT_MULTI("opt", 'o', "KEY=VALUE",
 			  "egress=none: nothing leaves the bridge but answers (default: all)"),
@@ -36,11 +39,19 @@ int brig_cmd_network_create(const struct brig_global *g, int argc, char **argv)
 	_cleanup_json_ json_t *doc = NULL;
 	const char *driver = opts_find(o, "driver")->value;
 	struct eng_net_create_opts c = { .name = pos[0],
-					 .subnet = opts_find(o, "subnet")->value,
 					 .gateway = opts_find(o, "gateway")->value,
 					 .internal = opts_find(o, "internal")->set,
-					 .icc = opts_find(o, "icc")->set };
+					 .icc = opts_find(o, "icc")->set,
+					 .ipv6 = opts_find(o, "ipv6")->set };
 	int r = 0;
+	struct opt *sub = opts_find(o, "subnet");
+	for (size_t i = 0; r == 0 && i < sub->n; i++) {
+		const char **slot = strchr(sub->list[i], ':') ? &c.subnet6 : &c.subnet;
+		if (*slot)
+			r = brig_err_set(&e, -EINVAL,
+					 "--subnet: one IPv4 and one IPv6 subnet at most");
+		*slot = sub->list[i];
+	}
 	if (driver && strcmp(driver, "bridge") != 0)
 		r = brig_err_set(&e, -EINVAL, "--driver \"%.64s\": only \"bridge\" exists", driver);
 	struct opt *kv = opts_find(o, "opt");

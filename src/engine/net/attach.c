@@ -52,8 +52,20 @@ json_t *net_settings(const struct net_rec *r, struct in_addr a, bool asked, cons
 	json_t *s = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s}", "NetworkID", r->id, "IPAddress", ip,
 			      "IPPrefixLen", (int)r->plen, "Gateway", r->internal ? "" : gw,
 			      "MacAddress", mac ? mac : "", "Interface", ifname);
-	if (s && asked &&
-	    json_object_set_new(s, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip)) < 0) {
+	char ip6[INET6_ADDRSTRLEN] = "", gw6[INET6_ADDRSTRLEN] = "";
+	struct in6_addr six;
+	if (r->ipv6) {
+		net_addr6_of(r, a, &six);
+		(void)inet_ntop(AF_INET6, &six, ip6, sizeof(ip6));
+		(void)inet_ntop(AF_INET6, &r->gateway6, gw6, sizeof(gw6));
+	}
+	if (s &&
+	    (json_object_set_new(s, "GlobalIPv6Address", json_string(ip6)) < 0 ||
+	     json_object_set_new(s, "GlobalIPv6PrefixLen", json_integer(r->ipv6 ? r->plen6 : 0)) <
+		     0 ||
+	     json_object_set_new(s, "IPv6Gateway", json_string(r->internal ? "" : gw6)) < 0 ||
+	     (asked &&
+	      json_object_set_new(s, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip)) < 0))) {
 		json_decref(s);
 		return NULL;
 	}
@@ -126,6 +138,7 @@ int net_leave(struct eng *g, const struct net_dir *h, size_t i, const char *ctr_
 		return x;
 	if ((x = net_pub_drop(h->fd, h->all[i].id, ctr_id, changed, e)) < 0 ||
 	    (x = net_egress_set(h->fd, h->all[i].id, ctr_id, false, changed, e)) < 0 ||
+	    (x = net_links_set(g, h, i, ctr_id, true, changed, e)) < 0 ||
 	    (x = net_unplug(ctr_id, &h->all[i], e)) < 0)
 		return x;
 	net_hosts_refresh(g, h, i, NULL);
@@ -161,12 +174,17 @@ static int inside(int nsfd, const struct net_rec *r, const char *ifname, struct 
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	unsigned idx;
 	int x;
+	struct in6_addr six;
+	net_addr6_of(r, a, &six);
 	if ((x = net_nl_open_in(&nl, nsfd, e)) < 0 ||
 	    (x = net_link_index(&nl, ifname, &idx, e)) < 0 ||
 	    (x = net_addr_add(&nl, idx, a, r->plen, e)) < 0 ||
+	    (r->ipv6 && (x = net_addr_add6(&nl, idx, &six, r->plen6, e)) < 0) ||
 	    (x = net_link_up(&nl, idx, 0, e)) < 0 || r->internal)
 		return x;
 	x = net_route_default(&nl, r->gateway, &e2);
+	if (x == 0 || x == -EEXIST)
+		x = r->ipv6 ? net_route_default6(&nl, &r->gateway6, &e2) : 0;
 	return x == -EEXIST ? 0 : x < 0 ? brig_err_set(e, x, "%s", brig_err_str(&e2)) : 0;
 }
 
@@ -282,8 +300,11 @@ static int prepare(struct eng *g, const struct net_dir *h, size_t i, const char 
 		   const struct net_ent *ent, struct brig_err *e)
 {
 	int x = net_host_ensure(&h->all[i], e);
+	bool changed = false;
 	if (x == 0)
 		x = net_egress_apply(h, i, ctr_id, ent, e);
+	if (x == 0)
+		x = net_links_set(g, h, i, ctr_id, false, &changed, e);
 	if (x == 0 && !h->all[i].internal)
 		x = net_pub_attach(g, h, i, ctr_id, e);
 	return x < 0 ? brig_err_wrap(e, "network %s", h->all[i].name) : 0;

@@ -59,10 +59,18 @@ static int one_net(int netsfd, const struct net_rec *r, char **buf, size_t *len,
 	json_object_foreach(eg, ctr, v)
 	{
 		struct in_addr a;
-		char sel[INET_ADDRSTRLEN + 16];
+		struct in6_addr six;
+		char sel[INET6_ADDRSTRLEN + 16], txt[INET6_ADDRSTRLEN];
 		if (!eng_id_valid(ctr) || net_lease_of(leases, ctr, &a) < 0)
 			continue;
 		(void)snprintf(sel, sizeof(sel), "ip saddr %s ", inet_ntoa(a));
+		if (limit(buf, len, r->bridge, sel) < 0)
+			return brig_err_oom(e);
+		if (!r->ipv6)
+			continue;
+		net_addr6_of(r, a, &six);
+		(void)inet_ntop(AF_INET6, &six, txt, sizeof(txt));
+		(void)snprintf(sel, sizeof(sel), "ip6 saddr %s ", txt);
 		if (limit(buf, len, r->bridge, sel) < 0)
 			return brig_err_oom(e);
 	}

@@ -20,10 +20,13 @@ static void nl_closep(struct net_nl *nl)
 
 /* Containers on a network that is not internal reach out through the host
  * routing for them (Docker does the same). */
-static int ip_forward_on(struct brig_err *e)
+static int ip_forward_on(bool v6, struct brig_err *e)
 {
 	int r = brig_write_file(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1", e);
-	return r < 0 ? brig_err_wrap(e, "enabling IPv4 forwarding") : 0;
+	if (r < 0)
+		return brig_err_wrap(e, "enabling IPv4 forwarding");
+	r = v6 ? brig_write_file(AT_FDCWD, "/proc/sys/net/ipv6/conf/all/forwarding", "1", e) : 0;
+	return r < 0 ? brig_err_wrap(e, "enabling IPv6 forwarding") : 0;
 }
 
 /* A port published on 127.0.0.1 is forwarded into the bridge with its
@@ -37,6 +40,21 @@ static int route_localnet(const struct net_rec *r, struct brig_err *e)
 	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", r->bridge);
 	int x = brig_write_file(AT_FDCWD, path, "1", e);
 	return x < 0 ? brig_err_wrap(e, "allowing published loopback ports") : 0;
+}
+
+/* A network without --icc: its ports are isolated, and the bridge
+ * answers ARP for each neighbour at once, so that what two containers
+ * send each other goes through the host's forward chain, which drops it
+ * unless they are linked (links.c).  The settings go with the bridge. */
+static int pvlan(const struct net_rec *r, struct brig_err *e)
+{
+	char path[96];
+	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/proxy_arp_pvlan", r->bridge);
+	int x = brig_write_file(AT_FDCWD, path, "1", e);
+	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/neigh/%s/proxy_delay", r->bridge);
+	if (x == 0)
+		x = brig_write_file(AT_FDCWD, path, "0", e);
+	return x < 0 ? brig_err_wrap(e, "routing between isolated ports") : 0;
 }
 
 int net_host_ensure(const struct net_rec *r, struct brig_err *e)
@@ -55,11 +73,12 @@ int net_host_ensure(const struct net_rec *r, struct brig_err *e)
 		return x;
 	}
 	if ((x = net_addr_add(&nl, idx, r->gateway, r->plen, e)) < 0 ||
-	    (x = net_link_up(&nl, idx, 0, e)) < 0)
+	    (r->ipv6 && (x = net_addr_add6(&nl, idx, &r->gateway6, r->plen6, e)) < 0) ||
+	    (x = net_link_up(&nl, idx, 0, e)) < 0 || (!r->icc && (x = pvlan(r, e)) < 0))
 		return x;
 	if (r->internal)
 		return 0;
-	return (x = ip_forward_on(e)) < 0 ? x : route_localnet(r, e);
+	return (x = ip_forward_on(r->ipv6, e)) < 0 ? x : route_localnet(r, e);
 }
 
 int net_host_remove(const struct net_rec *r, struct brig_err *e)

@@ -57,8 +57,12 @@ static int peer_lines(struct eng *g, const struct net_dir *h, json_t *const *lea
 	int x = 0;
 	for (size_t j = 0; x == 0 && j < h->n; j++) {
 		struct in_addr a;
-		if (!leases[j] || !h->all[j].icc || net_lease_of(leases[j], ctr, &a) < 0)
+		if (!leases[j] || net_lease_of(leases[j], ctr, &a) < 0)
 			continue;
+		if (!h->all[j].icc) {
+			x = net_link_hosts(g, h->fd, &h->all[j], leases[j], ctr, buf, len);
+			continue;
+		}
 		const char *ip;
 		json_t *v;
 		json_object_foreach(leases[j], ip, v)
@@ -124,9 +128,13 @@ static void refresh_one(struct eng *g, const struct net_dir *h, json_t *const *l
 
 void net_hosts_refresh(struct eng *g, const struct net_dir *h, size_t idx, const char *also)
 {
-	if (!h->all[idx].icc)
-		return; /* no container of it may reach another: no names */
 	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_json_ json_t *links = NULL;
+	/* no container of it may reach another but its links: their names */
+	if (!h->all[idx].icc && net_links_load(h->fd, h->all[idx].id, &links, &e) < 0)
+		brig_err_clear(&e);
+	if (!h->all[idx].icc && !json_object_size(links) && !also)
+		return;
 	json_t **leases = calloc(h->n ? h->n : 1, sizeof(*leases));
 	if (!leases) {
 		brig_warn("/etc/hosts of network %s: out of memory", h->all[idx].name);
@@ -143,7 +151,7 @@ void net_hosts_refresh(struct eng *g, const struct net_dir *h, size_t idx, const
 	json_object_foreach(leases[idx], ip, v)
 	{
 		const char *c = json_string_value(v);
-		if (c && eng_id_valid(c))
+		if (c && eng_id_valid(c) && (h->all[idx].icc || json_object_get(links, c)))
 			refresh_one(g, h, leases, c);
 	}
 	if (also)

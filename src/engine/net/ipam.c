@@ -147,3 +147,48 @@ int net_ipam_want(const struct net_rec *r, const json_t *leases, const char *wan
 				    json_string_value(by));
 	return 0;
 }
+
+int net_parse_cidr6(const char *s, struct in6_addr *net, unsigned *plen, struct brig_err *e)
+{
+	const char *slash = strchr(s, '/');
+	char addr[INET6_ADDRSTRLEN];
+	uint64_t len;
+	if (!slash || (size_t)(slash - s) >= sizeof(addr) || brig_parse_u64(slash + 1, &len) < 0 ||
+	    len < 48 || len > 96)
+		return brig_err_set(
+			e, -EINVAL,
+			"--subnet \"%.64s\": not an IPv6 prefix ADDR/LEN (LEN 48 to 96)", s);
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = 0;
+	if (inet_pton(AF_INET6, addr, net) != 1)
+		return brig_err_set(e, -EINVAL, "--subnet \"%.64s\": \"%s\" is not an IPv6 address",
+				    s, addr);
+	*plen = (unsigned)len;
+	for (unsigned bit = *plen; bit < 128; bit++)
+		if (net->s6_addr[bit / 8] & (0x80 >> (bit % 8)))
+			return brig_err_set(e, -EINVAL, "--subnet \"%.64s\": host bits are set", s);
+	return 0;
+}
+
+bool net_overlap6(const struct in6_addr *a, unsigned alen, const struct in6_addr *b, unsigned blen)
+{
+	unsigned len = alen < blen ? alen : blen;
+	for (unsigned bit = 0; bit < len; bit++) {
+		unsigned char m = (unsigned char)(0x80 >> (bit % 8));
+		if ((a->s6_addr[bit / 8] & m) != (b->s6_addr[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* The host part of an IPv4 address (at most 24 bits: a prefix is 8 to 30)
+ * added to the low 32 bits of the IPv6 subnet (a prefix of 96 bits at
+ * most, so they are host bits, clear). */
+void net_addr6_of(const struct net_rec *r, struct in_addr a, struct in6_addr *out)
+{
+	uint32_t host = ntohl(a.s_addr) & ~net_mask(r->plen), low;
+	*out = r->subnet6;
+	memcpy(&low, &out->s6_addr[12], 4);
+	low = htonl(ntohl(low) | host);
+	memcpy(&out->s6_addr[12], &low, 4);
+}

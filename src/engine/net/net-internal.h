@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 struct mnl_socket;
+struct net_rec;
 struct nlmsghdr;
 
 /* nl.c */
@@ -74,18 +75,32 @@ int net_brport_isolate(struct net_nl *nl, unsigned index, struct brig_err *e);
 int net_addr_add(struct net_nl *nl, unsigned index, struct in_addr a, unsigned plen,
 		 struct brig_err *e);
 int net_route_default(struct net_nl *nl, struct in_addr gw, struct brig_err *e);
+/* IPv6: an address (no duplicate address detection: the prefix is the
+ * network's own) and the default route. */
+int net_addr_add6(struct net_nl *nl, unsigned index, const struct in6_addr *a, unsigned plen,
+		  struct brig_err *e);
+int net_route_default6(struct net_nl *nl, const struct in6_addr *gw, struct brig_err *e);
+/* As net_route_overlap, for an IPv6 prefix (hit: at least 64 bytes). */
+int net_route_overlap6(struct net_nl *nl, const struct in6_addr *net, unsigned plen, char *hit,
+		       struct brig_err *e);
 /* The first route of the main table (other than a default route) whose
  * destination overlaps net/plen, as "DST/LEN", in hit (at least 32
  * bytes); "" when none. */
 int net_route_overlap(struct net_nl *nl, struct in_addr net, unsigned plen, char *hit,
 		      struct brig_err *e);
-/* The IPv4 addresses of a link, "A.B.C.D/LEN" strings, appended to arr. */
+/* The IPv4 and global IPv6 addresses of a link, "ADDR/LEN" strings,
+ * appended to arr. */
 int net_addr_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_err *e);
 
 /* Addresses and prefixes (ipam.c). */
 int net_parse_cidr(const char *s, struct in_addr *net, unsigned *plen, struct brig_err *e);
 bool net_overlap(struct in_addr a, unsigned alen, struct in_addr b, unsigned blen);
 uint32_t net_mask(unsigned plen);
+/* IPv6: a prefix of 48 to 96 bits, host bits clear (--subnet fdxx::/64). */
+int net_parse_cidr6(const char *s, struct in6_addr *net, unsigned *plen, struct brig_err *e);
+bool net_overlap6(const struct in6_addr *a, unsigned alen, const struct in6_addr *b, unsigned blen);
+/* The IPv6 address of network r that matches its IPv4 address a. */
+void net_addr6_of(const struct net_rec *r, struct in_addr a, struct in6_addr *out);
 
 /* netrec.c: a network's record. */
 #define NET_ID_LEN 64
@@ -101,6 +116,12 @@ struct net_rec {
 	unsigned plen;
 	bool internal, icc;
 	bool egress_none; /* -o egress=none: nothing leaves the bridge */
+	/* --ipv6: a second subnet; a container's IPv6 address is the subnet's
+	 * address plus the host part of its IPv4 lease (ipam.c), the
+	 * gateway's likewise, so the IPv4 leases are the only ones kept. */
+	bool ipv6;
+	struct in6_addr subnet6, gateway6;
+	unsigned plen6;
 };
 /* ROOT/networks, made on first use (create), and its lock (held
  * exclusively by every change: create, rm, prune, claim, release).
@@ -179,6 +200,20 @@ int net_egress_load(int netsfd, const char *netid, json_t **out, struct brig_err
 int net_egress_rules(int netsfd, const struct net_rec *all, size_t n, const bool *live, char **buf,
 		     size_t *len, struct brig_err *e);
 
+/* links.c: --link.  links.json of a network: {"<ctr>": {"<target>":
+ * "ALIAS"}}. */
+int net_links_load(int netsfd, const char *netid, json_t **out, struct brig_err *e);
+/* ctr's entry made from its record's links that hold a lease on network
+ * i, or dropped (gone); *changed when it changed. */
+int net_links_set(struct eng *g, const struct net_dir *h, size_t i, const char *ctr, bool gone,
+		  bool *changed, struct brig_err *e);
+/* The forward rules of the links of the live networks without --icc. */
+int net_link_rules(int netsfd, const struct net_rec *all, size_t n, const bool *live, char **buf,
+		   size_t *len, struct brig_err *e);
+/* ctr's /etc/hosts lines for its links on r ("IP\tALIAS NAME"). */
+int net_link_hosts(struct eng *g, int netsfd, const struct net_rec *r, const json_t *leases,
+		   const char *ctr, char **buf, size_t *len);
+
 /* ipam.c: leases.json: {"A.B.C.D": "<container id>"}. */
 int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
 int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e);
@@ -194,6 +229,8 @@ int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out);
 /* publish.c: one published port of a running container. */
 struct net_pub {
 	struct in_addr host; /* 0.0.0.0: every address of the host */
+	struct in6_addr host6; /* when v6 (--ipv6 networks; never ::1) */
+	bool v6;
 	uint16_t host_port, port;
 	bool udp;
 };

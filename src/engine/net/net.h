@@ -21,6 +21,8 @@ struct eng_net_create_opts {
 	bool internal; /* no route out, no masquerade */
 	bool icc; /* containers on it may reach each other */
 	bool egress_none; /* -o egress=none: nothing leaves the bridge but answers */
+	bool ipv6; /* --ipv6: containers get an IPv6 address too */
+	const char *subnet6; /* fdxx::/LEN, or NULL: a random ULA /64 (with ipv6) */
 };
 
 /* Every check (name, subnet, gateway, overlap with another network or a
@@ -73,8 +75,14 @@ struct eng_net_connect_opts {
  * rewritten. */
 int eng_network_connect(struct eng *g, const struct eng_net_connect_opts *o, struct brig_err *e);
 
-/* -p/-P on network (at create): it exists and is not internal. */
-int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e);
+/* -p/-P on network (at create): it exists and is not internal; each
+ * IPv6 host address of ips (NULL-terminated, or NULL) passes
+ * eng_net_publish_ip6. */
+int eng_net_publish_check(struct eng *g, const char *network, const char *const *ips,
+			  struct brig_err *e);
+/* An IPv6 host address of -p on a bridge network: the network has IPv6,
+ * the address is not ::1. */
+int eng_net_publish_ip6(const char *network, bool ipv6, const char *ip, struct brig_err *e);
 /* The host ports this process holds bound for the container it runs
  * (at attach); the monitor keeps them open across its exec into
  * brig-monitor.  Released when the run ends (eng_net_unpublish). */

@@ -56,6 +56,24 @@ static int get_addr(const json_t *doc, const struct bj_loc *at, const char *key,
 	return inet_pton(AF_INET, s, a) == 1 ? 0 : bj_fail(e, at, "%s: not an IPv4 address", key);
 }
 
+/* Subnet6 and Gateway6, present on an --ipv6 network only. */
+static int get_v6(const json_t *doc, const struct bj_loc *at, struct net_rec *r, struct brig_err *e)
+{
+	const char *sub = NULL, *gw = NULL;
+	int x;
+	if ((x = bj_get_str(doc, at, "Subnet6", false, &sub, e)) < 0 ||
+	    (x = bj_get_str(doc, at, "Gateway6", false, &gw, e)) < 0)
+		return x;
+	if (!sub && !gw)
+		return 0;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (!sub || !gw || net_parse_cidr6(sub, &r->subnet6, &r->plen6, &e2) < 0 ||
+	    inet_pton(AF_INET6, gw, &r->gateway6) != 1)
+		return bj_fail(e, at, "Subnet6, Gateway6: an IPv6 prefix and address");
+	r->ipv6 = true;
+	return 0;
+}
+
 static int copy_str(const json_t *doc, const struct bj_loc *at, const char *key, char *dst,
 		    size_t size, struct brig_err *e)
 {
@@ -82,7 +100,8 @@ static int rec_parse(const json_t *doc, const struct bj_loc *at, struct net_rec 
 	    (x = get_addr(doc, at, "Gateway", &r->gateway, NULL, e)) < 0 ||
 	    (x = bj_get_bool(doc, at, "Internal", true, &r->internal, e)) < 0 ||
 	    (x = bj_get_bool(doc, at, "ICC", true, &r->icc, e)) < 0 ||
-	    (x = bj_get_str(doc, at, "Egress", false, &egress, e)) < 0)
+	    (x = bj_get_str(doc, at, "Egress", false, &egress, e)) < 0 ||
+	    (x = get_v6(doc, at, r, e)) < 0)
 		return x;
 	if (egress && strcmp(egress, "none") != 0 && strcmp(egress, "all") != 0)
 		return bj_fail(e, at, "Egress: none or all");
@@ -120,10 +139,22 @@ json_t *net_rec_json(const struct net_rec *r)
 	(void)inet_ntop(AF_INET, &r->subnet, sub, sizeof(sub));
 	(void)inet_ntop(AF_INET, &r->gateway, gw, sizeof(gw));
 	(void)snprintf(cidr, sizeof(cidr), "%s/%u", sub, r->plen);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s}", "Name", r->name, "Id", r->id,
-			 "Created", r->created, "Bridge", r->bridge, "Subnet", cidr, "Gateway", gw,
-			 "Internal", r->internal, "ICC", r->icc, "Egress",
-			 r->egress_none ? "none" : "all");
+	json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s}", "Name", r->name, "Id",
+				r->id, "Created", r->created, "Bridge", r->bridge, "Subnet", cidr,
+				"Gateway", gw, "Internal", r->internal, "ICC", r->icc, "Egress",
+				r->egress_none ? "none" : "all");
+	char sub6[INET6_ADDRSTRLEN], gw6[INET6_ADDRSTRLEN], cidr6[INET6_ADDRSTRLEN + 4];
+	if (!doc || !r->ipv6)
+		return doc;
+	(void)inet_ntop(AF_INET6, &r->subnet6, sub6, sizeof(sub6));
+	(void)inet_ntop(AF_INET6, &r->gateway6, gw6, sizeof(gw6));
+	(void)snprintf(cidr6, sizeof(cidr6), "%s/%u", sub6, r->plen6);
+	if (json_object_set_new(doc, "Subnet6", json_string(cidr6)) < 0 ||
+	    json_object_set_new(doc, "Gateway6", json_string(gw6)) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
 }
 
 static int new_net_id(char id[NET_ID_LEN + 1], struct brig_err *e)

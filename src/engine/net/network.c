@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 static void nl_closep(struct net_nl *nl)
@@ -80,6 +81,60 @@ static int pick_subnet(const struct net_dir *d, struct net_nl *nl,
 	return brig_err_set(e, -ENOSPC, "no free subnet in 10.89.0.0/16: give one with --subnet");
 }
 
+/* A v6 prefix no network and no host route overlaps. */
+static int check_subnet6(const struct net_dir *d, struct net_nl *nl, const struct net_rec *r,
+			 const char *shown, struct brig_err *e)
+{
+	char hit[64], txt[INET6_ADDRSTRLEN];
+	for (size_t i = 0; i < d->n; i++) {
+		if (!d->all[i].ipv6 ||
+		    !net_overlap6(&d->all[i].subnet6, d->all[i].plen6, &r->subnet6, r->plen6))
+			continue;
+		(void)inet_ntop(AF_INET6, &d->all[i].subnet6, txt, sizeof(txt));
+		return brig_err_set(e, -EEXIST, "subnet %s overlaps network %s (%s/%u)", shown,
+				    d->all[i].name, txt, d->all[i].plen6);
+	}
+	int x = net_route_overlap6(nl, &r->subnet6, r->plen6, hit, e);
+	if (x < 0)
+		return x;
+	if (hit[0])
+		return brig_err_set(e, -EEXIST, "subnet %s collides with the host route %s", shown,
+				    hit);
+	return 0;
+}
+
+/* --subnet fdxx::/LEN, or a unique local /64 (RFC 4193: fd, a random
+ * 40-bit global id, subnet 0), drawn again when it collides. */
+static int pick_subnet6(const struct net_dir *d, struct net_nl *nl,
+			const struct eng_net_create_opts *o, struct net_rec *r, struct brig_err *e)
+{
+	if (!o->ipv6)
+		return o->subnet6
+			? brig_err_set(e, -EINVAL, "--subnet %.64s: an IPv6 subnet needs --ipv6",
+				       o->subnet6)
+			: 0;
+	r->ipv6 = true;
+	if (o->subnet6) {
+		int x = net_parse_cidr6(o->subnet6, &r->subnet6, &r->plen6, e);
+		return x < 0 ? x : check_subnet6(d, nl, r, o->subnet6, e);
+	}
+	for (int tries = 0; tries < 16; tries++) {
+		char shown[INET6_ADDRSTRLEN + 4];
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		memset(&r->subnet6, 0, sizeof(r->subnet6));
+		r->subnet6.s6_addr[0] = 0xfd;
+		if (BRIG_RETRY(getrandom(&r->subnet6.s6_addr[1], 5, 0)) != 5)
+			return brig_err_sys(e, EIO, "getrandom");
+		r->plen6 = 64;
+		(void)inet_ntop(AF_INET6, &r->subnet6, shown, sizeof(shown));
+		strcat(shown, "/64");
+		int x = check_subnet6(d, nl, r, shown, &e2);
+		if (x != -EEXIST)
+			return x < 0 ? brig_err_set(e, x, "%s", brig_err_str(&e2)) : 0;
+	}
+	return brig_err_set(e, -ENOSPC, "no free IPv6 subnet found: give one with --subnet");
+}
+
 static int make_rec(struct net_dir *d, const struct eng_net_create_opts *o, struct net_rec *r,
 		    struct brig_err *e)
 {
@@ -96,8 +151,16 @@ static int make_rec(struct net_dir *d, const struct eng_net_create_opts *o, stru
 	memset(r, 0, sizeof(*r));
 	int x;
 	if ((x = net_nl_open(&nl, e)) < 0 || (x = pick_subnet(d, &nl, o, r, e)) < 0 ||
-	    (x = pick_gateway(o, r, e)) < 0 || (x = net_rec_new_id(r, e)) < 0)
+	    (x = pick_gateway(o, r, e)) < 0 || (x = pick_subnet6(d, &nl, o, r, e)) < 0 ||
+	    (x = net_rec_new_id(r, e)) < 0)
 		return x;
+	if (r->ipv6 && 128 - r->plen6 < 32 - r->plen)
+		return brig_err_set(e, -EINVAL,
+				    "--subnet: the IPv6 prefix /%u has fewer host addresses than "
+				    "the IPv4 one /%u",
+				    r->plen6, r->plen);
+	if (r->ipv6)
+		net_addr6_of(r, r->gateway, &r->gateway6);
 	(void)snprintf(r->name, sizeof(r->name), "%s", o->name);
 	eng_now(r->created);
 	r->internal = o->internal;
@@ -137,10 +200,18 @@ static json_t *containers_json(int netsfd, const struct net_rec *r, struct brig_
 	json_t *ctr;
 	json_object_foreach(leases, ip, ctr)
 	{
-		char cidr[48];
+		char cidr[48], a6[INET6_ADDRSTRLEN], cidr6[INET6_ADDRSTRLEN + 4] = "";
+		struct in_addr a;
+		struct in6_addr six;
 		(void)snprintf(cidr, sizeof(cidr), "%s/%u", ip, r->plen);
-		if (json_object_set_new(out, json_string_value(ctr),
-					json_pack("{s:s}", "IPv4Address", cidr)) < 0)
+		if (r->ipv6 && inet_pton(AF_INET, ip, &a) == 1) {
+			net_addr6_of(r, a, &six);
+			(void)inet_ntop(AF_INET6, &six, a6, sizeof(a6));
+			(void)snprintf(cidr6, sizeof(cidr6), "%s/%u", a6, r->plen6);
+		}
+		if (json_object_set_new(
+			    out, json_string_value(ctr),
+			    json_pack("{s:s,s:s}", "IPv4Address", cidr, "IPv6Address", cidr6)) < 0)
 			return brig_err_oom(e), NULL;
 	}
 	return brig_steal_ptr(out);
@@ -158,7 +229,7 @@ static json_t *doc_of(int netsfd, const struct net_rec *r, struct brig_err *e)
 			    "s:b,s:b,s:o,s:{s:s,s:s,s:s},s:{},s:{s:O,s:O}}",
 			    "Name", json_object_get(rec, "Name"), "Id", json_object_get(rec, "Id"),
 			    "Created", json_object_get(rec, "Created"), "Scope", "local", "Driver",
-			    "bridge", "EnableIPv6", 0, "IPAM", "Driver", "default", "Options",
+			    "bridge", "EnableIPv6", r->ipv6, "IPAM", "Driver", "default", "Options",
 			    "Config", "Subnet", json_object_get(rec, "Subnet"), "Gateway",
 			    json_object_get(rec, "Gateway"), "Internal",
 			    json_object_get(rec, "Internal"), "Attachable", 0, "Ingress", 0,
@@ -172,6 +243,14 @@ static json_t *doc_of(int netsfd, const struct net_rec *r, struct brig_err *e)
 		if (!rec)
 			json_decref(ctrs);
 		(void)brig_err_oom(e);
+	}
+	json_t *cfg = json_object_get(json_object_get(doc, "IPAM"), "Config");
+	if (doc && r->ipv6 &&
+	    json_array_append_new(cfg,
+				  json_pack("{s:O,s:O}", "Subnet", json_object_get(rec, "Subnet6"),
+					    "Gateway", json_object_get(rec, "Gateway6"))) < 0) {
+		json_decref(doc);
+		return brig_err_oom(e), NULL;
 	}
 	return doc;
 }

@@ -18,15 +18,19 @@
  *   published port)
  *   then the egress limits (egress.c): iifname bX [ip saddr CTR] ct state
  *   established,related accept; iifname bX [ip saddr CTR] drop
+ *   and first of all, the links (links.c): iifname bX oifname bX ip saddr
+ *   A ip daddr B accept, both ways
  * input (filter): the egress limits again (nothing new to the host
  * either).
  * guard (filter, prerouting, priority raw): iifname bX ip saddr|daddr
- * 127.0.0.0/8 drop, for every network that is not internal.
+ * 127.0.0.0/8 drop (and ip6 saddr|daddr ::1 on an --ipv6 network), for
+ * every network that is not internal.
  * prerouting, output (nat): the published ports (publish.c): output for
  * every one, prerouting for those not on 127.0.0.0/8, each
  *   ip daddr HOST|fib daddr type local tcp dport P dnat ip to CTR:PORT
  *   comment "bX <container>"
- * postrouting (nat): ip saddr SUBNET oifname != bX masquerade, and
+ * postrouting (nat): ip saddr SUBNET oifname != bX masquerade (and ip6
+ * saddr SUBNET6 ... on an --ipv6 network), and
  * ip saddr 127.0.0.0/8 oifname bX masquerade (a published loopback port),
  * for every network that is not internal. */
 #include "engine/net/net-internal.h"
@@ -88,11 +92,18 @@ static int net_rules(char **buf, size_t *len, const struct net_rec *r)
  * reach the host's loopback (CVE-2020-8558's hole). */
 static int guard_rules(char **buf, size_t *len, const struct net_rec *r)
 {
-	return r->internal ? 0
-			   : brig_appendf(buf, len,
-					  "iifname \"%s\" ip saddr 127.0.0.0/8 drop\n"
-					  "iifname \"%s\" ip daddr 127.0.0.0/8 drop\n",
-					  r->bridge, r->bridge);
+	int x = r->internal ? 0
+			    : brig_appendf(buf, len,
+					   "iifname \"%s\" ip saddr 127.0.0.0/8 drop\n"
+					   "iifname \"%s\" ip daddr 127.0.0.0/8 drop\n",
+					   r->bridge, r->bridge);
+	/* The kernel drops these itself (RFC 4291); said here as well. */
+	if (x == 0 && !r->internal && r->ipv6)
+		x = brig_appendf(buf, len,
+				 "iifname \"%s\" ip6 saddr ::1 drop\n"
+				 "iifname \"%s\" ip6 daddr ::1 drop\n",
+				 r->bridge, r->bridge);
+	return x;
 }
 
 static int nat_rules(char **buf, size_t *len, const struct net_rec *r)
@@ -101,19 +112,46 @@ static int nat_rules(char **buf, size_t *len, const struct net_rec *r)
 	if (r->internal)
 		return 0;
 	(void)inet_ntop(AF_INET, &r->subnet, sub, sizeof(sub));
-	return brig_appendf(buf, len,
-			    "ip saddr %s/%u oifname != \"%s\" masquerade\n"
-			    "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n",
-			    sub, r->plen, r->bridge, r->bridge);
+	int x = brig_appendf(buf, len,
+			     "ip saddr %s/%u oifname != \"%s\" masquerade\n"
+			     "ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n",
+			     sub, r->plen, r->bridge, r->bridge);
+	char sub6[INET6_ADDRSTRLEN];
+	if (x < 0 || !r->ipv6)
+		return x;
+	(void)inet_ntop(AF_INET6, &r->subnet6, sub6, sizeof(sub6));
+	return brig_appendf(buf, len, "ip6 saddr %s/%u oifname != \"%s\" masquerade\n", sub6,
+			    r->plen6, r->bridge);
 }
 
 /* A published port: on 127.0.0.0/8 only for connections made on this
  * host (output); otherwise from outside too (prerouting), where a packet
  * sent to a loopback address is never forwarded. */
+/* The same for an IPv6 host address (never ::1: publish.c refuses it);
+ * [::] is every address of the host but ::1. */
+static int dnat_rule6(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d)
+{
+	char host[INET6_ADDRSTRLEN], ctr[INET6_ADDRSTRLEN], match[96];
+	struct in6_addr c6;
+	net_addr6_of(&all[d->net], d->ctr_ip, &c6);
+	(void)inet_ntop(AF_INET6, &d->p.host6, host, sizeof(host));
+	(void)inet_ntop(AF_INET6, &c6, ctr, sizeof(ctr));
+	if (IN6_IS_ADDR_UNSPECIFIED(&d->p.host6))
+		(void)snprintf(match, sizeof(match),
+			       "meta nfproto ipv6 ip6 daddr != ::1 fib daddr type local");
+	else
+		(void)snprintf(match, sizeof(match), "ip6 daddr %s", host);
+	return brig_appendf(buf, len, "%s %s dport %u dnat ip6 to [%s]:%u comment \"%s %s\"\n",
+			    match, d->p.udp ? "udp" : "tcp", (unsigned)d->p.host_port, ctr,
+			    (unsigned)d->p.port, all[d->net].bridge, d->ctr);
+}
+
 static int dnat_rule(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d,
 		     bool prerouting)
 {
 	char host[INET_ADDRSTRLEN], ctr[INET_ADDRSTRLEN], match[64];
+	if (d->p.v6)
+		return all[d->net].ipv6 ? dnat_rule6(buf, len, all, d) : 0;
 	bool any = d->p.host.s_addr == htonl(INADDR_ANY);
 	bool loop = (ntohl(d->p.host.s_addr) >> 24) == 127;
 	if (prerouting && loop)
@@ -140,13 +178,15 @@ struct table {
 	const struct net_dnat *dn;
 	size_t ndn;
 	const char *egress; /* egress.c's rules */
+	const char *links; /* links.c's, first in forward */
 };
 
 /* A chain: its header, then per live network rules(), or the DNAT rules. */
 static int chain(struct table *t, const char *head,
 		 int (*rules)(char **, size_t *, const struct net_rec *), int dnat, bool egress)
 {
-	int x = brig_appendf(&t->buf, &t->len, "chain %s; policy accept;\n", head);
+	int x = brig_appendf(&t->buf, &t->len, "chain %s; policy accept;\n%s", head,
+			     rules == net_rules ? t->links : "");
 	for (size_t i = 0; x == 0 && rules && i < t->n; i++)
 		if (t->live[i])
 			x = rules(&t->buf, &t->len, &t->all[i]);
@@ -161,16 +201,19 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 		 struct brig_err *e)
 {
 	_cleanup_free_ struct net_dnat *dn = NULL;
-	_cleanup_free_ char *eg = NULL;
+	_cleanup_free_ char *eg = NULL, *ln = NULL;
 	struct table t = { .all = all, .n = n, .live = live };
-	size_t nlive = 0, eglen = 0;
+	size_t nlive = 0, eglen = 0, lnlen = 0;
 	int x = net_pub_collect(netsfd, all, n, live, &dn, &t.ndn, e);
 	if (x == 0)
 		x = net_egress_rules(netsfd, all, n, live, &eg, &eglen, e);
+	if (x == 0)
+		x = net_link_rules(netsfd, all, n, live, &ln, &lnlen, e);
 	if (x < 0)
 		return brig_err_wrap(e, "writing the table inet brig");
 	t.dn = dn;
 	t.egress = eg;
+	t.links = ln;
 	for (size_t i = 0; i < n; i++)
 		nlive += live[i];
 	/* The table's rules are flushed and written again: its base chains

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* engine/net: IPv4 addresses and routes over rtnetlink: an address on a
+/* engine/net: IPv4 and IPv6 addresses and routes over rtnetlink: an address on a
  * link, the default route, the host's routes a new subnet must not
  * overlap, a link's addresses for `network inspect`. */
 #include "engine/net/net-internal.h"
@@ -51,23 +51,87 @@ int net_route_default(struct net_nl *nl, struct in_addr gw, struct brig_err *e)
 	return net_nl_talk(nl, n, what, e);
 }
 
+int net_addr_add6(struct net_nl *nl, unsigned index, const struct in6_addr *a, unsigned plen,
+		  struct brig_err *e)
+{
+	char buf[NET_NL_BUF], what[96], txt[INET6_ADDRSTRLEN];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE,
+					sizeof(struct ifaddrmsg));
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(n);
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = (unsigned char)plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = index;
+	/* Without it the address is tentative for a second or more: nothing
+	 * could connect to a container that just started. */
+	ifa->ifa_flags = IFA_F_NODAD;
+	mnl_attr_put(n, IFA_LOCAL, sizeof(*a), a);
+	mnl_attr_put(n, IFA_ADDRESS, sizeof(*a), a);
+	mnl_attr_put_u32(n, IFA_FLAGS, IFA_F_NODAD);
+	(void)inet_ntop(AF_INET6, a, txt, sizeof(txt));
+	(void)snprintf(what, sizeof(what), "adding address %s/%u to link %u", txt, plen, index);
+	return net_nl_talk(nl, n, what, e);
+}
+
+int net_route_default6(struct net_nl *nl, const struct in6_addr *gw, struct brig_err *e)
+{
+	char buf[NET_NL_BUF], what[96], txt[INET6_ADDRSTRLEN];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
+					sizeof(struct rtmsg));
+	struct rtmsg *rt = mnl_nlmsg_get_payload(n);
+	rt->rtm_family = AF_INET6;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	mnl_attr_put(n, RTA_GATEWAY, sizeof(*gw), gw);
+	(void)inet_ntop(AF_INET6, gw, txt, sizeof(txt));
+	(void)snprintf(what, sizeof(what), "adding the IPv6 default route via %s", txt);
+	return net_nl_talk(nl, n, what, e);
+}
+
 struct overlap {
 	struct in_addr net;
+	struct in6_addr net6;
 	unsigned plen;
 	char *hit;
+	int family;
 };
+
+/* An IPv6 route of the main table with a prefix; link-local and
+ * multicast ones are every host's, never a clash with a ULA. */
+static bool overlap6(struct overlap *o, const struct rtmsg *rt, const struct nlattr *a)
+{
+	struct in6_addr dst;
+	char txt[INET6_ADDRSTRLEN];
+	if (mnl_attr_get_payload_len(a) != 16)
+		return false;
+	memcpy(&dst, mnl_attr_get_payload(a), 16);
+	if (IN6_IS_ADDR_LINKLOCAL(&dst) || IN6_IS_ADDR_MULTICAST(&dst) ||
+	    !net_overlap6(&dst, rt->rtm_dst_len, &o->net6, o->plen))
+		return false;
+	(void)inet_ntop(AF_INET6, &dst, txt, sizeof(txt));
+	(void)snprintf(o->hit, 64, "%s/%u", txt, rt->rtm_dst_len);
+	return true;
+}
 
 static int route_cb(const struct nlmsghdr *n, void *data)
 {
 	struct overlap *o = data;
 	const struct rtmsg *rt = mnl_nlmsg_get_payload(n);
-	if (o->hit[0] || rt->rtm_family != AF_INET || rt->rtm_dst_len == 0 ||
+	if (o->hit[0] || rt->rtm_family != o->family || rt->rtm_dst_len == 0 ||
 	    rt->rtm_table != RT_TABLE_MAIN || rt->rtm_type != RTN_UNICAST)
 		return MNL_CB_OK;
 	const struct nlattr *a;
 	mnl_attr_for_each(a, n, sizeof(*rt))
 	{
-		if (mnl_attr_get_type(a) != RTA_DST || mnl_attr_get_payload_len(a) != 4)
+		if (mnl_attr_get_type(a) != RTA_DST)
+			continue;
+		if (o->family == AF_INET6) {
+			(void)overlap6(o, rt, a);
+			continue;
+		}
+		if (mnl_attr_get_payload_len(a) != 4)
 			continue;
 		struct in_addr dst;
 		memcpy(&dst, mnl_attr_get_payload(a), 4);
@@ -88,8 +152,20 @@ int net_route_overlap(struct net_nl *nl, struct in_addr net, unsigned plen, char
 	struct rtmsg *rt = mnl_nlmsg_get_payload(n);
 	rt->rtm_family = AF_INET;
 	hit[0] = 0;
-	struct overlap o = { .net = net, .plen = plen, .hit = hit };
+	struct overlap o = { .net = net, .plen = plen, .hit = hit, .family = AF_INET };
 	return net_nl_dump(nl, n, route_cb, &o, "listing the host's routes", e);
+}
+
+int net_route_overlap6(struct net_nl *nl, const struct in6_addr *net, unsigned plen, char *hit,
+		       struct brig_err *e)
+{
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_GETROUTE, 0, sizeof(struct rtmsg));
+	struct rtmsg *rt = mnl_nlmsg_get_payload(n);
+	rt->rtm_family = AF_INET6;
+	hit[0] = 0;
+	struct overlap o = { .net6 = *net, .plen = plen, .hit = hit, .family = AF_INET6 };
+	return net_nl_dump(nl, n, route_cb, &o, "listing the host's IPv6 routes", e);
 }
 
 struct addrs {
@@ -101,15 +177,21 @@ static int addr_cb(const struct nlmsghdr *n, void *data)
 {
 	struct addrs *s = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(n);
-	if (ifa->ifa_index != s->index || ifa->ifa_family != AF_INET)
+	if (ifa->ifa_index != s->index ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
+	    ifa->ifa_scope != RT_SCOPE_UNIVERSE)
 		return MNL_CB_OK;
 	const struct nlattr *a;
 	mnl_attr_for_each(a, n, sizeof(*ifa))
 	{
-		if (mnl_attr_get_type(a) != IFA_LOCAL || mnl_attr_get_payload_len(a) != 4)
+		/* IPv6 addresses have IFA_ADDRESS only */
+		int t = mnl_attr_get_type(a);
+		if (ifa->ifa_family == AF_INET
+			    ? t != IFA_LOCAL || mnl_attr_get_payload_len(a) != 4
+			    : t != IFA_ADDRESS || mnl_attr_get_payload_len(a) != 16)
 			continue;
-		char txt[INET_ADDRSTRLEN], full[48];
-		(void)inet_ntop(AF_INET, mnl_attr_get_payload(a), txt, sizeof(txt));
+		char txt[INET6_ADDRSTRLEN], full[64];
+		(void)inet_ntop(ifa->ifa_family, mnl_attr_get_payload(a), txt, sizeof(txt));
 		(void)snprintf(full, sizeof(full), "%s/%u", txt, ifa->ifa_prefixlen);
 		if (json_array_append_new(s->arr, json_string(full)) < 0)
 			return MNL_CB_ERROR;
@@ -122,7 +204,7 @@ int net_addr_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_er
 	char buf[NET_NL_BUF];
 	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_GETADDR, 0, sizeof(struct ifaddrmsg));
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(n);
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = AF_UNSPEC;
 	struct addrs s = { .index = index, .arr = arr };
 	return net_nl_dump(nl, n, addr_cb, &s, "listing addresses", e);
 }

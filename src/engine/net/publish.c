@@ -8,9 +8,9 @@
  * (eng_net_unpublish, eng_net_release); nft.c turns them into DNAT rules.
  * A port another container publishes, or a program of the host has bound,
  * is refused at start; the port is then held (bound) by the container's
- * monitor while it runs (docs/network.md).  Only IPv4 host addresses:
- * the networks are IPv4 and nftables does not translate between
- * families (docs/network.md). */
+ * monitor while it runs (docs/network.md).  IPv6 host addresses on
+ * --ipv6 networks only (nftables does not translate between families),
+ * and never ::1: Linux has no route_localnet for IPv6 (docs/network.md). */
 #include "engine/net/net-internal.h"
 #include "engine/engine-internal.h"
 #include "engine/record-internal.h"
@@ -84,24 +84,32 @@ int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, s
 		return x;
 	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
 		return bj_fail(e, at, "Proto: tcp or udp");
-	if (inet_pton(AF_INET, ip, &p->host) != 1)
-		return bj_fail(e, at, "HostIp: not an IPv4 address");
+	p->v6 = strchr(ip, ':') != NULL;
+	if (p->v6 ? inet_pton(AF_INET6, ip, &p->host6) != 1 : inet_pton(AF_INET, ip, &p->host) != 1)
+		return bj_fail(e, at, "HostIp: not an IP address");
 	p->udp = proto[0] == 'u';
 	p->host_port = (uint16_t)hp;
 	p->port = (uint16_t)cp;
 	return 0;
 }
 
+static const char *pub_ip(const struct net_pub *p, char ip[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(p->v6 ? AF_INET6 : AF_INET, p->v6 ? (const void *)&p->host6 : &p->host, ip,
+			 INET6_ADDRSTRLEN);
+}
+
 static json_t *pub_json(const struct net_pub *p)
 {
-	char ip[INET_ADDRSTRLEN];
-	(void)inet_ntop(AF_INET, &p->host, ip, sizeof(ip));
+	char ip[INET6_ADDRSTRLEN];
+	(void)pub_ip(p, ip);
 	return json_pack("{s:s,s:s,s:i,s:i}", "Proto", p->udp ? "udp" : "tcp", "HostIp", ip,
 			 "HostPort", (int)p->host_port, "Port", (int)p->port);
 }
 
 /* One binding of NetworkSettings.Ports ("80/tcp": {"HostIp", "HostPort"}). */
-static int binding(const char *key, const json_t *b, struct net_pub *p, struct brig_err *e)
+static int binding(const struct net_rec *r, const char *key, const json_t *b, struct net_pub *p,
+		   struct brig_err *e)
 {
 	struct eng_port k;
 	const char *ip = json_string_value(json_object_get(b, "HostIp"));
@@ -111,10 +119,13 @@ static int binding(const char *key, const json_t *b, struct net_pub *p, struct b
 	    port == 0 || port > 65535)
 		return brig_err_set(e, -EINVAL, "NetworkSettings.Ports: \"%.32s\" is malformed",
 				    key);
-	if (inet_pton(AF_INET, ip, &p->host) != 1)
-		return brig_err_set(e, -EINVAL,
-				    "-p %s:%s:%s: a bridge network publishes IPv4 addresses only",
-				    ip, hp, key);
+	*p = (struct net_pub){ .v6 = strchr(ip, ':') != NULL };
+	int x = p->v6 ? eng_net_publish_ip6(r->name, r->ipv6, ip, e) : 0;
+	if (x < 0)
+		return x;
+	if (p->v6 ? inet_pton(AF_INET6, ip, &p->host6) != 1 : inet_pton(AF_INET, ip, &p->host) != 1)
+		return brig_err_set(e, -EINVAL, "NetworkSettings.Ports: \"%.64s\" is malformed",
+				    ip);
 	p->udp = k.udp;
 	p->port = k.ctr_lo;
 	p->host_port = (uint16_t)port;
@@ -148,7 +159,7 @@ static int ports_of(struct eng *g, const char *ctr, const struct net_rec *r, str
 		if (!nv)
 			return brig_err_oom(e);
 		*v = nv;
-		if ((x = binding(key, b, &nv[*n], e)) < 0)
+		if ((x = binding(r, key, b, &nv[*n], e)) < 0)
 			return x;
 		(*n)++;
 	}
@@ -187,17 +198,22 @@ void eng_net_held_release(void)
 	nheld = 0;
 }
 
+/* One family only: the held IPv6 sockets are IPV6_V6ONLY. */
 static bool clash(const struct net_pub *a, const struct net_pub *b)
 {
+	if (a->udp != b->udp || a->host_port != b->host_port || a->v6 != b->v6)
+		return false;
+	if (a->v6)
+		return IN6_IS_ADDR_UNSPECIFIED(&a->host6) || IN6_IS_ADDR_UNSPECIFIED(&b->host6) ||
+			IN6_ARE_ADDR_EQUAL(&a->host6, &b->host6);
 	bool any = a->host.s_addr == htonl(INADDR_ANY) || b->host.s_addr == htonl(INADDR_ANY);
-	return a->udp == b->udp && a->host_port == b->host_port &&
-		(any || a->host.s_addr == b->host.s_addr);
+	return any || a->host.s_addr == b->host.s_addr;
 }
 
 static int in_use(const struct net_pub *p, const char *by, struct brig_err *e)
 {
-	char ip[INET_ADDRSTRLEN];
-	(void)inet_ntop(AF_INET, &p->host, ip, sizeof(ip));
+	char ip[INET6_ADDRSTRLEN];
+	(void)pub_ip(p, ip);
 	return brig_err_set(e, -EADDRINUSE, "-p %s:%u:%u/%s: %s:%u is already in use%s%.12s", ip,
 			    (unsigned)p->host_port, (unsigned)p->port, p->udp ? "udp" : "tcp", ip,
 			    (unsigned)p->host_port, by[0] ? " by container " : "", by);
@@ -230,11 +246,16 @@ static int port_free(const struct net_dir *h, const char *ctr, const struct net_
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(p->host_port),
 				  .sin_addr = p->host };
-	_cleanup_close_ int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC,
-					0);
-	if (fd < 0)
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(p->host_port),
+				    .sin6_addr = p->host6 };
+	int one = 1;
+	_cleanup_close_ int fd = socket(p->v6 ? AF_INET6 : AF_INET,
+					(p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0 || (p->v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))
 		return brig_err_sys(e, errno, "-p: socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+	if (bind(fd, p->v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
+		 p->v6 ? sizeof(sa6) : sizeof(sa)) == 0)
 		return hold(brig_steal_fd(fd)), 0;
 	return errno == EADDRINUSE
 		? in_use(p, "", e)
@@ -346,7 +367,25 @@ int net_pub_collect(int netsfd, const struct net_rec *all, size_t n, const bool 
 	return x;
 }
 
-int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e)
+int eng_net_publish_ip6(const char *network, bool ipv6, const char *ip, struct brig_err *e)
+{
+	struct in6_addr a;
+	if (inet_pton(AF_INET6, ip, &a) != 1)
+		return brig_err_set(e, -EINVAL, "-p [%.64s]: not an IPv6 address", ip);
+	if (IN6_IS_ADDR_LOOPBACK(&a))
+		return brig_err_set(
+			e, -EINVAL,
+			"-p [::1]: a bridge network cannot publish on ::1 (Linux routes "
+			"no ::1 traffic off the host): use 127.0.0.1, or --network pasta");
+	if (!ipv6)
+		return brig_err_set(e, -EINVAL,
+				    "-p [%.64s]: network %s has no IPv6 (network create --ipv6)",
+				    ip, network);
+	return 0;
+}
+
+int eng_net_publish_check(struct eng *g, const char *network, const char *const *ips,
+			  struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
 	size_t i;
@@ -357,5 +396,8 @@ int eng_net_publish_check(struct eng *g, const char *network, struct brig_err *e
 		return brig_err_set(e, -EINVAL,
 				    "-p/-P: network %s is internal: nothing is published from it",
 				    h.all[i].name);
-	return 0;
+	for (; ips && *ips && x == 0; ips++)
+		if (strchr(*ips, ':'))
+			x = eng_net_publish_ip6(h.all[i].name, h.all[i].ipv6, *ips, e);
+	return x;
 }

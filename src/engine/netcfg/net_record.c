@@ -162,6 +162,32 @@ static int spec_net(const struct eng_netcfg *n, const char *target_id, const cha
 	return r < 0 ? brig_err_oom(e) : 0;
 }
 
+/* --link NAME[:ALIAS]: HostConfig.Links as given (ALIAS defaulted to
+ * NAME), and Network.Links {"<id>": "ALIAS"} for engine/net (links.c):
+ * each NAME must be a container now. */
+static int links_record(struct eng *g, char *const *links, json_t *doc, struct brig_err *e)
+{
+	json_t *given = json_array(), *ids = json_object();
+	json_t *host = json_object_get(doc, "HostConfig"), *eff = json_object_get(doc, "Network");
+	if (!given || !ids || json_object_set_new(host, "Links", given) < 0 ||
+	    json_object_set_new(eff, "Links", ids) < 0)
+		return brig_err_oom(e);
+	for (char *const *p = links; p && *p; p++) {
+		char name[256], id[ENG_ID_LEN + 1], both[520];
+		const char *colon = strchr(*p, ':');
+		(void)snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - *p) : 255, *p);
+		const char *alias = colon ? colon + 1 : name;
+		int r = eng_find(g, name, id, e);
+		if (r < 0)
+			return brig_err_wrap(e, "--link %s", *p);
+		(void)snprintf(both, sizeof(both), "%s:%s", name, alias);
+		if (json_array_append_new(given, json_string(both)) < 0 ||
+		    json_object_set_new(ids, id, json_string(alias)) < 0)
+			return brig_err_oom(e);
+	}
+	return 0;
+}
+
 int eng_net_create(struct eng *g, const struct eng_create_opts *o, const struct eng_image *im,
 		   json_t *spec, json_t **doc, struct brig_err *e)
 {
@@ -173,8 +199,12 @@ int eng_net_create(struct eng *g, const struct eng_create_opts *o, const struct 
 	int r = eng_netcfg_check(n, e);
 	if (r == 0 && n->mode == ENG_NET_CONTAINER)
 		r = eng_net_target(g, n->target, target, e);
-	if (r == 0 && n->mode == ENG_NET_BRIDGE && (n->n_ports || n->publish_all))
-		r = eng_net_publish_check(g, n->target, e);
+	if (r == 0 && n->mode == ENG_NET_BRIDGE && (n->n_ports || n->publish_all)) {
+		_cleanup_free_ const char **ips = calloc(n->n_ports + 1, sizeof(*ips));
+		for (size_t i = 0; ips && i < n->n_ports; i++)
+			ips[i] = n->ports[i].ip;
+		r = ips ? eng_net_publish_check(g, n->target, ips, e) : brig_err_oom(e);
+	}
 	if (r == 0)
 		r = eng_net_ports_resolve(n, im->config.exposed_ports, &ports, &np, e);
 	if (r == 0 && n->mode == ENG_NET_PASTA)
@@ -183,6 +213,8 @@ int eng_net_create(struct eng *g, const struct eng_create_opts *o, const struct 
 		r = spec_net(n, target, pasta, spec, e);
 	if (r == 0 && !(*doc = eng_net_record(n, target, ports, np, im->config.exposed_ports)))
 		r = brig_err_oom(e);
+	if (r == 0 && n->links)
+		r = links_record(g, n->links, *doc, e);
 	free(ports);
 	return r;
 }

@@ -56,6 +56,7 @@ struct eng_netcfg {
 	char target[256]; /* container:NAME|ID */
 	char **add_hosts; /* "HOST:IP", validated */
 	char **dns, **dns_search, **dns_options, **aliases;
+	char **links; /* --link NAME[:ALIAS], checked; on a bridge network only */
 	struct eng_port *ports;
 	size_t n_ports;
 	bool publish_all; /* -P */

@@ -128,6 +128,12 @@ static int check_dns(const struct eng_netcfg *n, struct brig_err *e)
 		if (!host_ok(*p, strlen(*p)))
 			return brig_err_set(e, -EINVAL, "--network-alias \"%.200s\": invalid name",
 					    *p);
+	for (char **p = n->links; p && *p; p++) {
+		const char *colon = strchr(*p, ':');
+		size_t nl = colon ? (size_t)(colon - *p) : strlen(*p);
+		if (!nl || !host_ok(*p, nl) || (colon && !host_ok(colon + 1, strlen(colon + 1))))
+			return brig_err_set(e, -EINVAL, "--link \"%.200s\": NAME[:ALIAS]", *p);
+	}
 	return 0;
 }
 
@@ -178,6 +184,10 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 	    n->mode != ENG_NET_BRIDGE)
 		return brig_err_set(e, -EINVAL, "--network-alias cannot be used with --network %s",
 				    eng_net_mode_name(n->mode));
+	if (n->links && n->mode != ENG_NET_BRIDGE)
+		return brig_err_set(e, -EINVAL,
+				    "--link needs a bridge network (--network NAME|bridge), not %s",
+				    eng_net_mode_name(n->mode));
 	if (n->egress_none && n->mode != ENG_NET_NONE && n->mode != ENG_NET_BRIDGE)
 		return brig_err_set(e, -EINVAL,
 				    "--egress none cannot be used with --network %s: brig limits "
@@ -191,12 +201,6 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e)
 				    eng_net_mode_name(n->mode),
 				    n->mode == ENG_NET_HOST ? "the host's"
 							    : "the other container's");
-	for (size_t i = 0; n->mode == ENG_NET_BRIDGE && i < n->n_ports; i++)
-		if (strchr(n->ports[i].ip, ':'))
-			return brig_err_set(e, -EINVAL,
-					    "-p [%s]:...: a bridge network publishes on IPv4 "
-					    "addresses only (its containers have no IPv6 address)",
-					    n->ports[i].ip);
 	if (publish && n->mode == ENG_NET_NONE)
 		return brig_err_set(e, -EINVAL,
 				    "-p/-P: --network none has no network to publish from "
@@ -211,6 +215,7 @@ void eng_netcfg_clear(struct eng_netcfg *n)
 	brig_strv_free(n->dns_search);
 	brig_strv_free(n->dns_options);
 	brig_strv_free(n->aliases);
+	brig_strv_free(n->links);
 	brig_strv_free(n->expose);
 	free(n->ports);
 	*n = (struct eng_netcfg){ 0 };
