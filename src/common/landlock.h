@@ -8,7 +8,11 @@
 #ifndef BRIG_COMMON_LANDLOCK_H
 #define BRIG_COMMON_LANDLOCK_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+struct brig_err;
 
 /* Filesystem rights (ABI 1 .. 5). */
 #define BRIG_LL_FS_EXECUTE (1ULL << 0)
@@ -59,5 +63,31 @@ int brig_landlock_allow_port(int ruleset, uint16_t port, uint64_t access);
 /* Confine the calling thread (and what it forks) by the ruleset; the
  * caller has set no_new_privs or holds CAP_SYS_ADMIN. */
 int brig_landlock_enforce(int ruleset);
+
+/* The rules of --security-opt landlock= (landlock_rules.c). */
+#define BRIG_LL_MAX_RULES 64
+
+enum brig_ll_kind { BRIG_LL_RO, BRIG_LL_RW, BRIG_LL_BIND, BRIG_LL_CONNECT };
+
+struct brig_ll_rule {
+	enum brig_ll_kind kind;
+	char *path; /* RO, RW: absolute, inside the container */
+	uint16_t port; /* BIND, CONNECT */
+	bool none; /* bind:none, connect:none: the kind, with no port */
+};
+
+struct brig_landlock_rules {
+	struct brig_ll_rule rules[BRIG_LL_MAX_RULES];
+	size_t n;
+	bool fs, bind, connect; /* which kinds of access the ruleset handles */
+};
+
+/* "ro:/usr,rw:/tmp,bind:8080,connect:443" into a new *out (free with
+ * brig_landlock_rules_free).  A malformed rule is an error naming it. */
+int brig_landlock_rules_parse(const char *text, struct brig_landlock_rules **out,
+			      struct brig_err *e);
+void brig_landlock_rules_free(struct brig_landlock_rules *l);
+/* Whether rules is well-formed. */
+int brig_landlock_rules_check(const char *rules, struct brig_err *e);
 
 #endif
