@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 struct relay {
@@ -97,6 +98,10 @@ _Noreturn void mon_relay_main(const struct mon *m, pid_t parent)
 	sort_fds(keep, BRIG_ARRAY_SIZE(keep));
 	if (close_all_but(keep, BRIG_ARRAY_SIZE(keep)) < 0)
 		_exit(MON_RELAY_UNCONFINED);
+	/* The time zone, read now: the sandbox would refuse /etc/localtime
+	 * to the C library's first use of the time (the log's times are UTC
+	 * anyway). */
+	tzset();
 	const char *what = "";
 	if (mon_sandbox(m->dirfd, &what) < 0)
 		_exit(MON_RELAY_UNCONFINED);
