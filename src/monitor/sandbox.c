@@ -18,11 +18,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Empties every capability set.  Without CAP_SETPCAP (a rootless brig's
+ * monitor) the bounding set cannot be changed: no_new_privs, set next,
+ * then keeps anything from being gained through it. */
 static int drop_caps(void)
 {
-	for (int c = 0; c <= 63; c++)
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return -errno;
+	for (int c = 0; c <= 63; c++) {
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0 || errno == EINVAL)
+			continue;
+		if (errno == EPERM)
+			break;
+		return -errno;
+	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
