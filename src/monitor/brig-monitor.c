@@ -77,6 +77,24 @@ static int exit_code(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The init has exited: wait for the relay to log the rest (one that died
+ * meanwhile is replaced: the rest is still in the pipes). */
+static void drain(struct mon *m, unsigned spawns)
+{
+	while (m->relay > 0) {
+		if (m->pidfd < 0) /* it cannot tell that the init has exited */
+			(void)kill(m->relay, SIGKILL);
+		int st;
+		if (BRIG_RETRY(waitpid(m->relay, &st, 0)) != m->relay)
+			return;
+		m->relay = -1;
+		bool done = WIFEXITED(st) &&
+			(WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == MON_RELAY_UNCONFINED);
+		if (!done && m->pidfd >= 0 && m->out >= 0 && ++spawns <= RELAY_MAX_SPAWNS)
+			spawn_relay(m);
+	}
+}
+
 /* Wait for the init; keep a relay running beside it (a dead one is
  * replaced); then wait for the relay to drain the last output.  This
  * process reads nothing the container wrote: only exit statuses. */
@@ -106,12 +124,7 @@ static void supervise(struct mon *m)
 		}
 		spawn_relay(m);
 	}
-	if (m->relay > 0) {
-		if (m->pidfd < 0) /* it cannot tell that the init has exited */
-			(void)kill(m->relay, SIGKILL);
-		int st;
-		(void)BRIG_RETRY(waitpid(m->relay, &st, 0));
-	}
+	drain(m, spawns);
 }
 
 /* Let go of the pages of code only start-up used: an idle monitor touches
