@@ -5,7 +5,8 @@
 # brig and with podman (runc, --network none), then measures the resident
 # memory of the process that looks after each container:
 #   brig     its monitor (the background process holding monitor.lock): the
-#            parent of the container's init, from `brig inspect` and PPid
+#            parent of the container's init, from `brig inspect` and PPid,
+#            together with its other child, the confined log relay
 #   podman   conmon (State.ConmonPid)
 # RSS and PSS come from /proc/PID/smaps_rollup.  Prints per-container medians
 # and totals, the ratio brig monitor / conmon (target: <= 0.25), and the wall
@@ -133,10 +134,13 @@ trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
 
-# mem PID: "RSS PSS" in kB from /proc/PID/smaps_rollup.
+# mem PID...: "RSS PSS" in kB from /proc/PID/smaps_rollup, summed.
 mem() {
-	awk '$1 == "Rss:" { r = $2 } $1 == "Pss:" { p = $2 } END { print r + 0, p + 0 }' \
-		"/proc/$1/smaps_rollup"
+	local p
+	for p in "$@"; do
+		awk '$1 == "Rss:" { r = $2 } $1 == "Pss:" { p = $2 } END { print r + 0, p + 0 }' \
+			"/proc/$p/smaps_rollup"
+	done | awk '{ r += $1; p += $2 } END { print r + 0, p + 0 }'
 }
 
 # stats FILE COLUMN: "median total" of a column of numbers.
@@ -185,7 +189,10 @@ for id in "${brig_ids[@]}"; do
 	mon=$(ppid_of "$pid")
 	holds_lock "$mon" "$(realpath "$work/root")/containers/$id/monitor.lock" ||
 		die "process $mon (parent of $pid) does not hold $id's monitor.lock"
-	mem "$mon" >>"$work/brig.mem"
+	# brig-monitor's other child is its confined log relay (docs/monitor.md).
+	relay=$(tr ' ' '\n' <"/proc/$mon/task/$mon/children" | grep -vx "$pid" | grep . || true)
+	# shellcheck disable=SC2086 # one pid or none
+	mem "$mon" $relay >>"$work/brig.mem"
 done
 read -r brig_rss_med brig_rss_tot < <(stats "$work/brig.mem" 1)
 read -r brig_pss_med brig_pss_tot < <(stats "$work/brig.mem" 2)

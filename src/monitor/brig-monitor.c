@@ -11,13 +11,20 @@
  * restart policy.  Statically linked and doing nothing else, it costs a
  * fraction of a brig process's memory for every idle container.
  *
+ * It is two processes: this one, which keeps its privileges (it execs brig
+ * for a restart) but reads nothing the container writes, and a child, the
+ * log relay (relay.c), which holds the pipes and the container directory,
+ * gives up every capability, sets no_new_privs, and confines itself with
+ * Landlock and seccomp (sandbox.c) before it reads a byte.  A relay that
+ * dies is replaced; the relay dies with this process.
+ *
  * Usage (by brig only):
  *   brig-monitor LOCK_FD OUT_FD ERR_FD PID LOG_DIR_FD LOG_MAX_SIZE LOG_MAX_FILES BRIG_FD
  *                -- BRIG_ARGV...
  * BRIG_ARGV gets "--status N" appended (the init's exit status, 0-255).
  */
 #include "common/common.h"
-#include "engine/logs/logs.h"
+#include "monitor/monitor-internal.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -36,73 +43,94 @@
 
 #define N_FIXED 8
 
-struct mon {
-	int out, err, pidfd, brig_fd;
-	pid_t pid;
-	int status;
-	struct eng_logw *log;
-};
+/* A relay killed (or dead of a flaw) is replaced, this often at most per
+ * run; then the output is no longer read and the pipes are closed. */
+#define RELAY_MAX_SPAWNS 100
 
 static int parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	return brig_parse_i64(s, out) == 0 && *out >= min && *out <= max ? 0 : -1;
 }
 
-static void relay(struct mon *m, int *fd, int stream)
+static void close_fd(int *fd)
 {
-	_cleanup_err_ struct brig_err e = { 0 };
-	ssize_t n = eng_logw_feed_fd(m->log, stream, *fd, -1, &e);
-	if (n == -EAGAIN || n == -EINTR)
-		return;
-	if (n <= 0) {
+	if (*fd >= 0)
 		(void)close(*fd);
-		*fd = -1;
+	*fd = -1;
+}
+
+static void spawn_relay(struct mon *m)
+{
+	pid_t parent = getpid();
+	pid_t p = fork();
+	if (p == 0)
+		mon_relay_main(m, parent);
+	m->relay = p > 0 ? p : -1;
+	if (p < 0) { /* nobody reads: the container gets EPIPE, not a stall */
+		close_fd(&m->out);
+		close_fd(&m->err);
 	}
 }
 
-static bool reap(struct mon *m)
+static int exit_code(int st)
 {
-	int st;
-	if (waitpid(m->pid, &st, WNOHANG) != m->pid)
-		return false;
-	m->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return true;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Until the init has exited and its output is all in the log (or, once it
- * has exited, nothing came for 2 s: something else holds the pipes). */
-static void watch(struct mon *m)
+/* The init has exited: wait for the relay to log the rest (one that died
+ * meanwhile is replaced: the rest is still in the pipes). */
+static void drain(struct mon *m, unsigned spawns)
 {
-	bool exited = false;
-	while (!exited || m->out >= 0 || m->err >= 0) {
-		struct pollfd p[3] = {
-			{ .fd = m->out, .events = POLLIN },
-			{ .fd = m->err, .events = POLLIN },
-			{ .fd = exited ? -1 : m->pidfd, .events = POLLIN },
-		};
-		int n = poll(p, 3, exited ? 2000 : -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (p[0].revents)
-			relay(m, &m->out, ENG_LOG_STDOUT);
-		if (p[1].revents)
-			relay(m, &m->err, ENG_LOG_STDERR);
-		if (p[2].revents)
-			exited = reap(m);
-	}
-	if (!exited) {
+	while (m->relay > 0) {
+		if (m->pidfd < 0) /* it cannot tell that the init has exited */
+			(void)kill(m->relay, SIGKILL);
 		int st;
-		if (BRIG_RETRY(waitpid(m->pid, &st, 0)) == m->pid)
-			m->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (BRIG_RETRY(waitpid(m->relay, &st, 0)) != m->relay)
+			return;
+		m->relay = -1;
+		bool done = WIFEXITED(st) &&
+			(WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == MON_RELAY_UNCONFINED);
+		if (!done && m->pidfd >= 0 && m->out >= 0 && ++spawns <= RELAY_MAX_SPAWNS)
+			spawn_relay(m);
 	}
+}
+
+/* Wait for the init; keep a relay running beside it (a dead one is
+ * replaced); then wait for the relay to drain the last output.  This
+ * process reads nothing the container wrote: only exit statuses. */
+static void supervise(struct mon *m)
+{
+	unsigned spawns = 1;
+	spawn_relay(m);
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, 0);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			break;
+		if (p == m->pid) {
+			m->status = exit_code(st);
+			break;
+		}
+		if (p != m->relay)
+			continue;
+		m->relay = -1;
+		bool gave_up = WIFEXITED(st) && WEXITSTATUS(st) == MON_RELAY_UNCONFINED;
+		if (gave_up || ++spawns > RELAY_MAX_SPAWNS || m->out < 0) {
+			close_fd(&m->out);
+			close_fd(&m->err);
+			continue;
+		}
+		spawn_relay(m);
+	}
+	drain(m, spawns);
 }
 
 /* Let go of the pages of code only start-up used: an idle monitor touches
  * a few pages in its loop, and resident memory is what every container pays
  * for.  (The pages are the program file's: they come back on use.) */
-static void shed_startup_pages(void)
+void mon_shed_startup_pages(void)
 {
 	extern const char __executable_start[], etext[];
 	long page = sysconf(_SC_PAGESIZE);
@@ -128,21 +156,17 @@ int main(int argc, char **argv)
 	struct mon m = { .out = (int)v[1],
 			 .err = (int)v[2],
 			 .pid = (pid_t)v[3],
+			 .dirfd = (int)v[4],
+			 .max_size = (uint64_t)v[5],
+			 .max_files = (unsigned)v[6],
 			 .brig_fd = (int)v[7],
+			 .relay = -1,
 			 .status = 255 };
-	_cleanup_err_ struct brig_err e = { 0 };
 	m.pidfd = (int)syscall(__NR_pidfd_open, m.pid, 0);
-	if (eng_logw_open((int)v[4], "ctr.log", (uint64_t)v[5], (unsigned)v[6], &m.log, &e) < 0)
-		m.log = NULL; /* the output still drains, unlogged */
-	shed_startup_pages();
-	if (m.pidfd >= 0) {
-		watch(&m);
-	} else {
-		int st;
-		if (BRIG_RETRY(waitpid(m.pid, &st, 0)) == m.pid)
-			m.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	}
-	eng_logw_close(m.log);
+	if (m.pidfd >= 0)
+		(void)fcntl(m.pidfd, F_SETFD, FD_CLOEXEC);
+	mon_shed_startup_pages();
+	supervise(&m);
 	/* Back to brig: BRIG_ARGV --status N, with the lock fd still open. */
 	int n = argc - (N_FIXED + 2);
 	char **nargv = calloc((size_t)n + 3, sizeof(char *));

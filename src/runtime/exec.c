@@ -6,6 +6,7 @@
 #include "runtime/sync-internal.h"
 #include "runtime/wait-internal.h"
 #include "runtime/cgroup/cgroup.h"
+#include "runtime/landlock-internal.h"
 #include "runtime/seccomp/runtime-seccomp.h"
 
 #include <fcntl.h>
@@ -247,6 +248,7 @@ static void exec_child(struct exec_ctx *x)
 	if ((x->proc.terminal && rt_final_console(&x->proc, x->console_fd, &e) < 0) ||
 	    rt_mempolicy_apply(&x->spec->mempolicy, &e) < 0 || rt_final_limits(&x->proc, &e) < 0 ||
 	    rt_final_home(&x->proc, &e) < 0 || (later = rt_final_cwd(&x->proc, true, &e)) < 0 ||
+	    rt_landlock_apply(x->spec->landlock, &e) < 0 ||
 	    rt_final_identity(&x->proc, x->spec->seccomp, sock, &e) < 0 ||
 	    (later && rt_final_cwd(&x->proc, false, &e) < 0) ||
 	    rt_find_exec(&x->proc, path, &e) < 0 ||

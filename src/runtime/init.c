@@ -10,6 +10,7 @@
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/final-internal.h"
 #include "runtime/mount/mount.h"
+#include "runtime/landlock-internal.h"
 #include "runtime/seccomp/runtime-seccomp.h"
 #include "runtime/sync-internal.h"
 
@@ -277,7 +278,7 @@ void rt_init_main(struct rt_launch *l)
 	int later = 0;
 	if ((p->terminal && l->console_fd >= 0 && rt_final_console(p, l->console_fd, &e) < 0) ||
 	    rt_final_limits(p, &e) < 0 || rt_final_home(p, &e) < 0 ||
-	    (later = rt_final_cwd(p, true, &e)) < 0 ||
+	    (later = rt_final_cwd(p, true, &e)) < 0 || rt_landlock_apply(s->landlock, &e) < 0 ||
 	    rt_final_identity(p, s->seccomp, l->sync_fd, &e) < 0 ||
 	    (later && rt_final_cwd(p, false, &e) < 0) || rt_find_exec(p, path, &e) < 0 ||
 	    rt_final_seccomp(p, s->seccomp, l->sync_fd, &e) < 0)

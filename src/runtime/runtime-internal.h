@@ -10,6 +10,7 @@
 struct rt_rootfs_cfg;
 struct rt_cgroup_cfg;
 struct rt_seccomp;
+struct brig_landlock_rules;
 
 #define RT_MAX_CONFIG (4u << 20) /* config.json size limit */
 #define RT_MAX_ARGS 65536
@@ -126,6 +127,7 @@ struct rt_spec {
 	struct rt_cgroup_cfg *cgroup;
 	struct rt_seccomp *seccomp;
 	struct rt_mempolicy mempolicy;
+	struct brig_landlock_rules *landlock; /* run.brig.landlock, or NULL */
 };
 
 /* spec.c */

@@ -119,6 +119,11 @@ json_t *rt_default_spec(bool rootless);
  * ("nosuid,nodev"; runc ignores it). */
 #define RT_ANN_ROOTFS_OPTIONS "org.brig.runtime.rootfs-options"
 
+/* The annotation of `--security-opt landlock=RULES`: a Landlock ruleset
+ * brig-runtime applies inside the container (docs/landlock.md); runtimes
+ * that do not know it ignore it. */
+#define RT_ANN_LANDLOCK "run.brig.landlock"
+
 /* `spec`'s default user namespace range (host ids, for uid and gid): above
  * the subordinate ids scripts/setup.sh gives the user brig (1073741824 +
  * 1073741824), so containers of `brig run` never share it. */

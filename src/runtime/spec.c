@@ -3,6 +3,7 @@
 #include "runtime/runtime-internal.h"
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/mount/mount.h"
+#include "runtime/landlock-internal.h"
 #include "runtime/seccomp/runtime-seccomp.h"
 
 #include <fcntl.h>
@@ -47,6 +48,7 @@ void rt_spec_free(struct rt_spec *s)
 	free(s->file);
 	free(s->bundle);
 	rt_process_clear(&s->process);
+	brig_landlock_rules_free(s->landlock);
 	free(s->hostname);
 	free(s->domainname);
 	for (int i = 0; i < RT_NS_COUNT; i++)
@@ -333,7 +335,7 @@ static int parse_top(const json_t *cfg, const struct bj_loc *root, struct rt_spe
 				return r;
 		}
 	}
-	return 0;
+	return rt_landlock_from_config(cfg, &s->landlock, e);
 }
 
 static int check_uts(const struct rt_spec *s, struct brig_err *e)

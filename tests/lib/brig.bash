@@ -98,3 +98,7 @@ wait_field() {
 	echo "$1: $2 is '$got', wanted '$3'" >&2
 	return 1
 }
+
+# The kernel's Landlock ABI (landlock_create_ruleset(NULL, 0, VERSION)),
+# or a negative number when it has none.
+landlock_abi() { perl -e 'my $r = syscall(444, 0, 0, 1); print $r < 0 ? -1 : $r'; }

@@ -85,6 +85,7 @@ struct eng_flags {
 	char **security_opt; /* as given */
 	struct opt_bool no_new_privs;
 	char *seccomp, *apparmor;
+	char *landlock; /* run.brig.landlock's rules */
 	bool label_disable;
 	char **labels; /* "user:X", ... */
 	char **mask, **unmask;

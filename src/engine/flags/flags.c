@@ -91,6 +91,7 @@ void eng_flags_free(struct eng_flags *f)
 	brig_strv_free(f->security_opt);
 	free(f->seccomp);
 	free(f->apparmor);
+	free(f->landlock);
 	brig_strv_free(f->labels);
 	brig_strv_free(f->mask);
 	brig_strv_free(f->unmask);

@@ -2,6 +2,8 @@
 /* --security-opt: no-new-privileges, seccomp, apparmor, label, mask,
  * unmask, systempaths. */
 #include "engine/flags/flags-internal.h"
+#include "common/landlock.h"
+#include "runtime/runtime.h"
 
 #include <string.h>
 
@@ -36,6 +38,13 @@ static int opt_apparmor(struct eng_flags *f, const char *val, struct brig_err *e
 	if (!val || !*val || strlen(val) > 255 || strpbrk(val, " \t"))
 		return brig_err_set(e, -EINVAL, "apparmor= needs a profile name or \"unconfined\"");
 	return set_str(&f->apparmor, val, e);
+}
+
+/* landlock=RULES: checked here, enforced by brig-runtime (docs/landlock.md). */
+static int opt_landlock(struct eng_flags *f, const char *val, struct brig_err *e)
+{
+	int r = brig_landlock_rules_check(val ? val : "", e);
+	return r < 0 ? r : set_str(&f->landlock, val, e);
 }
 
 static int opt_label(struct eng_flags *f, const char *val, struct brig_err *e)
@@ -118,6 +127,7 @@ int eng_set_security_opt(struct eng_flags *f, const char *v, struct brig_err *e)
 		{ "mask", opt_mask },
 		{ "unmask", opt_unmask },
 		{ "systempaths", opt_systempaths },
+		{ "landlock", opt_landlock },
 	};
 	/* KEY=VALUE, or Docker's older KEY:VALUE. */
 	size_t klen = strcspn(v, "=:");
@@ -183,6 +193,10 @@ int eng_apply_security(const struct eng_flags *f, json_t *oci, struct brig_err *
 		(void)json_object_del(lx, "seccomp");
 	if (f->apparmor &&
 	    (r = eng_json_set(proc, "apparmorProfile", json_string(f->apparmor), e)) < 0)
+		return r;
+	if (f->landlock &&
+	    (r = eng_json_set(eng_json_obj(oci, "annotations"), RT_ANN_LANDLOCK,
+			      json_string(f->landlock), e)) < 0)
 		return r;
 	if (f->label_disable) {
 		(void)json_object_del(proc, "selinuxLabel");

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The confinement of brig-monitor's log relay: the one part of a detached
+ * container's monitor that reads what the container writes.  After it, the
+ * relay can read its pipes, write and rotate the log files in its
+ * container's directory, and nothing else (docs/monitor.md, "The monitor's
+ * sandbox").  Each step fails closed: the relay does not run unconfined.
+ */
+#include "monitor/sandbox.h"
+#include "common/landlock.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Empties every capability set.  Without CAP_SETPCAP (a rootless brig's
+ * monitor) the bounding set cannot be changed: no_new_privs, set next,
+ * then keeps anything from being gained through it. */
+static int drop_caps(void)
+{
+	for (int c = 0; c <= 63; c++) {
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0 || errno == EINVAL)
+			continue;
+		if (errno == EPERM)
+			break;
+		return -errno;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+/* Files beneath the container's directory: the log, its rotations. */
+#define RELAY_FS                                                              \
+	(BRIG_LL_FS_READ_FILE | BRIG_LL_FS_WRITE_FILE | BRIG_LL_FS_MAKE_REG | \
+	 BRIG_LL_FS_REMOVE_FILE)
+
+static int landlock(int dirfd)
+{
+	int abi = brig_landlock_abi();
+	if (abi == -ENOSYS || abi == -EOPNOTSUPP)
+		return 0; /* the kernel has none: caps and seccomp still hold */
+	if (abi < 0)
+		return abi;
+	uint64_t net = abi >= 4 ? BRIG_LL_NET_BIND_TCP | BRIG_LL_NET_CONNECT_TCP : 0;
+	uint64_t scoped = abi >= 6 ? BRIG_LL_SCOPE_ABSTRACT_UNIX | BRIG_LL_SCOPE_SIGNAL : 0;
+	uint64_t allow = RELAY_FS | (abi >= 3 ? BRIG_LL_FS_TRUNCATE : 0);
+	int rs = brig_landlock_ruleset(brig_landlock_fs_all(abi), net, scoped);
+	if (rs < 0)
+		return rs;
+	int r = brig_landlock_allow_path(rs, dirfd, allow);
+	if (r == 0)
+		r = brig_landlock_enforce(rs);
+	(void)close(rs);
+	return r;
+}
+
+/* What the relay calls: poll and read its pipes and the init's pidfd,
+ * write the log, open/rename/unlink for rotation, malloc, time, exit. */
+static const int relay_calls[] = {
+	SCMP_SYS(read),         SCMP_SYS(write),          SCMP_SYS(pread64),
+	SCMP_SYS(close),        SCMP_SYS(poll),           SCMP_SYS(ppoll),
+	SCMP_SYS(openat),       SCMP_SYS(fstat),          SCMP_SYS(newfstatat),
+	SCMP_SYS(statx),        SCMP_SYS(lseek),          SCMP_SYS(fcntl),
+	SCMP_SYS(renameat),     SCMP_SYS(renameat2),      SCMP_SYS(unlinkat),
+	SCMP_SYS(brk),          SCMP_SYS(munmap),         SCMP_SYS(mremap),
+	SCMP_SYS(madvise),      SCMP_SYS(clock_gettime),  SCMP_SYS(gettimeofday),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall),
+	SCMP_SYS(exit),         SCMP_SYS(exit_group),     SCMP_SYS(getpid),
+};
+
+static int seccomp(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (!ctx)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof(relay_calls) / sizeof(relay_calls[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, relay_calls[i], 0);
+	/* Memory, never executable: no code is loaded after start. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}
+
+int mon_sandbox(int dirfd, const char **what)
+{
+	int r;
+	if ((r = drop_caps()) < 0) {
+		*what = "dropping capabilities";
+		return r;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		*what = "setting no_new_privs";
+		return -errno;
+	}
+	if ((r = landlock(dirfd)) < 0) {
+		*what = "Landlock";
+		return r;
+	}
+	if ((r = seccomp()) < 0) {
+		*what = "seccomp";
+		return r;
+	}
+	return 0;
+}

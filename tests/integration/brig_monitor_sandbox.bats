@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# brig-monitor's log relay (the part of a detached container's monitor that
+# reads what the container writes) is confined: no capabilities,
+# no_new_privs, a seccomp allow-list and Landlock (docs/monitor.md, "The
+# monitor's sandbox").  Each restriction is observed from outside: the
+# relay's /proc/PID/status for capabilities, no_new_privs and the seccomp
+# mode, and calls made inside the real relay by gdb (ptrace) for what
+# seccomp and Landlock refuse, beside a call they allow (the control).
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/brig
+
+BRIG_TIMEOUT=60
+
+setup_file() {
+	brig_image_tar
+	export BRIG_ROOT=$BATS_FILE_TMPDIR/root
+	ROOT=$BRIG_ROOT
+	brig import "$BRIG_TAR" bb:1 >/dev/null
+}
+
+setup() { brig_setup; }
+
+teardown() { brig_teardown; }
+
+# A container that writes a numbered line every 0.2 s and ends on SIGTERM.
+ticker() {
+	brig run -d bb:1 sh -c 'trap "exit 0" TERM; i=0; while :; do echo "tick $i"; i=$((i+1)); sleep 0.2; done'
+}
+
+# monitor_of ID: brig-monitor's pid (the init's parent).
+monitor_of() {
+	local init
+	init=$(field "$1" '{{.State.Pid}}')
+	awk '/^PPid:/ { print $2 }' "/proc/$init/status"
+}
+
+# relay_of ID: the monitor's other child, the log relay.
+relay_of() {
+	local init mon c
+	init=$(field "$1" '{{.State.Pid}}')
+	mon=$(monitor_of "$1")
+	for c in $(cat "/proc/$mon/task/$mon/children"); do
+		[ "$c" = "$init" ] || echo "$c"
+	done
+}
+
+has_relay() { [ -n "$(relay_of "$1")" ]; }
+
+status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# gdb_calls PID EXPR...: print each expression, called inside PID.
+gdb_calls() {
+	local pid=$1 args=()
+	shift
+	for x in "$@"; do args+=(-ex "print $x"); done
+	gdb -nx -batch -p "$pid" "${args[@]}" 2>/dev/null | grep -E '^\$[0-9]+ = '
+}
+
+last_tick() { brig logs "$1" | awk '/^tick/ { n = $2 } END { print n + 0 }'; }
+
+@test "the log relay has no capabilities in any set" {
+	id=$(ticker)
+	wait_until "a log relay" has_relay "$id"
+	relay=$(relay_of "$id")
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		v=$(status_field "$relay" $set)
+		[ "$v" = 0000000000000000 ] || { echo "relay $set: $v" >&2; false; }
+	done
+	# brig-monitor itself keeps them: it re-creates the container.
+	mon=$(monitor_of "$id")
+	[ "$(status_field "$mon" CapEff)" != 0000000000000000 ] || false
+}
+
+@test "the log relay runs with no_new_privs and a seccomp filter; brig-monitor does not hold them" {
+	id=$(ticker)
+	wait_until "a log relay" has_relay "$id"
+	relay=$(relay_of "$id")
+	[ "$(status_field "$relay" NoNewPrivs)" = 1 ] || { echo "NoNewPrivs not set" >&2; false; }
+	[ "$(status_field "$relay" Seccomp)" = 2 ] || { echo "no seccomp filter" >&2; false; }
+	mon=$(monitor_of "$id")
+	[ "$(status_field "$mon" Seccomp)" = 0 ] || false
+}
+
+@test "inside the relay, seccomp refuses a call it does not use and Landlock refuses /etc/shadow" {
+	command -v gdb >/dev/null || skip "gdb is not installed"
+	[ "$(landlock_abi)" -ge 1 ] || skip "the kernel has no Landlock"
+	id=$(ticker)
+	wait_until "a log relay" has_relay "$id"
+	relay=$(relay_of "$id")
+	log=$(brig inspect -f '{{.LogPath}}' "$id")
+	[ -f "$log" ] || { echo "no log path: $log" >&2; false; }
+	# getpid (allowed: the control), getppid (not in the allow-list),
+	# open of its own log (allowed), of /etc/shadow and / (not).
+	run -0 gdb_calls "$relay" '(int)getpid()' '(int)getppid()' \
+		"(int)open(\"$log\", 0)" '(int)open("/etc/shadow", 0)' '(int)open("/", 0)'
+	echo "$output" >&2
+	[ "${#lines[@]}" -eq 5 ] || false
+	[ "${lines[0]#* = }" = "$relay" ] || { echo "getpid did not run in the relay" >&2; false; }
+	[ "${lines[1]#* = }" = -1 ] || { echo "getppid was allowed" >&2; false; }
+	[ "${lines[2]#* = }" -ge 0 ] || { echo "the relay cannot open its log" >&2; false; }
+	[ "${lines[3]#* = }" = -1 ] || { echo "the relay opened /etc/shadow" >&2; false; }
+	[ "${lines[4]#* = }" = -1 ] || { echo "the relay opened /" >&2; false; }
+}
+
+@test "the relay holds only its pipes, the init's pidfd and its container directory" {
+	id=$(ticker)
+	wait_until "a log relay" has_relay "$id"
+	relay=$(relay_of "$id")
+	dir=$(dirname "$(brig inspect -f '{{.LogPath}}' "$id")")
+	# Not the monitor lock (a relay outliving brig-monitor would keep the
+	# container "running"), not brig's binary, no socket.
+	for fd in /proc/"$relay"/fd/*; do
+		t=$(readlink "$fd")
+		case $t in
+		/dev/null | pipe:* | "anon_inode:[pidfd]" | "$dir" | "$dir"/ctr.log) ;;
+		*) echo "the relay holds $t" >&2; false ;;
+		esac
+	done
+}
+
+@test "a killed relay is replaced: the container runs on, its log goes on, stop works" {
+	id=$(ticker)
+	wait_until "a log relay" has_relay "$id"
+	relay=$(relay_of "$id")
+	wait_until "a first line" logs_have "$id" '^tick 1$'
+	kill -KILL "$relay"
+	new_relay() { local r; r=$(relay_of "$id"); [ -n "$r" ] && [ "$r" != "$relay" ]; }
+	wait_until "a new relay" new_relay
+	seen=$(last_tick "$id")
+	later() { [ "$(last_tick "$id")" -gt $((seen + 2)) ]; }
+	wait_until "lines after the new relay began" later
+	[ "$(field "$id" '{{.State.Status}}')" = running ] || false
+	run -0 brig stop "$id"
+	[ "$(field "$id" '{{.State.Status}} {{.State.ExitCode}}')" = "exited 0" ] || false
+}
+
+@test "a killed brig-monitor takes its relay with it" {
+	id=$(ticker)
+	wait_until "a log relay" has_relay "$id"
+	relay=$(relay_of "$id")
+	kill -KILL "$(monitor_of "$id")"
+	gone() { [ ! -e "/proc/$relay" ]; }
+	wait_until "the relay to end" gone
+	# The orphan is then reaped by the next command (docs/monitor.md).
+	run -0 brig stop "$id"
+	[ "$(field "$id" '{{.State.Status}}')" = exited ] || false
+}
