@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * COPY and ADD of local files (--from=STAGE|IMAGE, --chown=UID[:GID],
+ * COPY and ADD of local files (--from=STAGE|IMAGE, --chown=USER[:GROUP],
  * --chmod=OCTAL, --link accepted), and WORKDIR's directory: a staging tree
  * (stage.c) packed into one layer.  ADD of a URL or of a local archive is
  * refused with a message rather than done differently from Docker.
@@ -22,8 +22,50 @@ struct copy_req {
 	const char *from;
 };
 
-static int parse_flags(struct bld_ctx *c, const struct bld_instr *in, struct copy_req *q,
-		       struct brig_err *e)
+/* The stage's layers as the engine lists an image's: [{"diffId": ...}]. */
+static json_t *state_layers(const struct bld_state *st)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < st->n_layers; i++)
+		if (json_array_append_new(a, json_pack("{s:s}", "diffId", st->layers[i].diff_id)) <
+		    0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* --chown=UID[:GID] as numbers, or with names looked up in the stage's
+ * /etc/passwd and /etc/group (its layers, read through the safe resolver,
+ * as USER is): a name without a group takes its passwd entry's group. */
+static int chown_ids(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		     const char *f, struct copy_req *q, struct brig_err *e)
+{
+	char *end = NULL;
+	unsigned long u = strtoul(f + 8, &end, 10), g = u;
+	if (end != f + 8 && *end == ':' && end[1] >= '0' && end[1] <= '9')
+		g = strtoul(end + 1, &end, 10);
+	if (end != f + 8 && !*end && f[8] != '-' && u <= 0x7fffffff && g <= 0x7fffffff) {
+		q->uid = (uid_t)u;
+		q->gid = (gid_t)g;
+		return 0;
+	}
+	_cleanup_json_ json_t *layers = state_layers(st);
+	uint32_t uid, gid;
+	if (!layers)
+		return brig_err_oom(e);
+	if (eng_image_user_ids(c->g, layers, f + 8, &uid, &gid, e) < 0)
+		return brig_err_wrap(e, "%s:%u: %s %s", c->df_name, in->line, in->cmd, f);
+	if (uid > 0x7fffffff || gid > 0x7fffffff)
+		return brig_err_set(e, -ERANGE, "%s:%u: %s %s: ids above 2^31", c->df_name,
+				    in->line, in->cmd, f);
+	q->uid = (uid_t)uid;
+	q->gid = (gid_t)gid;
+	return 0;
+}
+
+static int parse_flags(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		       struct copy_req *q, struct brig_err *e)
 {
 	*q = (struct copy_req){ .chmod_bits = -1 };
 	for (size_t i = 0; i < in->n_flags; i++) {
@@ -32,16 +74,9 @@ static int parse_flags(struct bld_ctx *c, const struct bld_instr *in, struct cop
 		if (!strncmp(f, "--from=", 7) && f[7]) {
 			q->from = f + 7;
 		} else if (!strncmp(f, "--chown=", 8)) {
-			unsigned long u = strtoul(f + 8, &end, 10), g = u;
-			if (end != f + 8 && *end == ':')
-				g = strtoul(end + 1, &end, 10);
-			if (end == f + 8 || *end || u > 0x7fffffff || g > 0x7fffffff)
-				return brig_err_set(
-					e, -EINVAL,
-					"%s:%u: %s: only numeric UID[:GID] is supported",
-					c->df_name, in->line, f);
-			q->uid = (uid_t)u;
-			q->gid = (gid_t)g;
+			int r = chown_ids(c, st, in, f, q, e);
+			if (r < 0)
+				return r;
 		} else if (!strncmp(f, "--chmod=", 8)) {
 			unsigned long m = strtoul(f + 8, &end, 8);
 			if (end == f + 8 || *end || m > 07777)
@@ -326,7 +361,7 @@ int bld_copy(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in
 {
 	struct copy_req q;
 	char sname[32], fname[32];
-	int r = parse_flags(c, in, &q, e);
+	int r = parse_flags(c, st, in, &q, e);
 	if (r == 0 && n < 2)
 		r = brig_err_set(e, -EINVAL, "%s:%u: %s needs a source and a destination",
 				 c->df_name, in->line, in->cmd);

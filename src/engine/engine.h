@@ -351,6 +351,14 @@ int eng_container_prune(struct eng *g, int64_t until_ns, char *const *label_filt
  * its digest, content trust, the kernel features found. */
 int eng_info(struct eng *g, json_t **out, struct brig_err *e);
 
+/* USER's lookup for another module (build's COPY --chown): name|uid[:group|
+ * gid] resolved against /etc/passwd and /etc/group of the image whose
+ * layers (an array of {"diffId": ...}, bottom first, unpacked in the layer
+ * cache) are given, read through the safe resolver.  A name must be
+ * listed; a name without a group takes its passwd entry's group. */
+int eng_image_user_ids(struct eng *g, const json_t *layers, const char *spec, uint32_t *uid,
+		       uint32_t *gid, struct brig_err *e);
+
 /* The users of a container's processes as it sees them (`top`): each host
  * uid mapped back through its user namespace into ctr_uids[i], and its
  * name in the container's /etc/passwd (image layers and changes) into

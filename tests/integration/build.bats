@@ -347,3 +347,31 @@ f
 	run brig image inspect -f '{{json .Config.Env}}' "$id"
 	[[ "$output" != *proxy* ]] || { echo "$output"; false; }
 }
+
+@test "build: COPY/ADD --chown by name from the stage's /etc/passwd and /etc/group; an unknown name names its line" {
+	echo f >"$CTX/f"
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN echo 'app:x:1234:100::/:/bin/sh' >>/etc/passwd && echo 'appg:x:4321:' >>/etc/group
+COPY --chown=app f /a
+COPY --chown=app:appg f /b
+ADD --chown=nobody:users f /c
+COPY --chown=1000:appg f /d
+EOF
+	run brig build -q -t test:chown "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:chown stat -c '%n %u:%g' /a /b /c /d
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "/a 1234:100
+/b 1234:4321
+/c 65534:100
+/d 1000:4321" ] || { echo "$output"; false; }
+	printf 'FROM busybox\n\nCOPY --chown=nosuch:users f /a\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:3: COPY --chown=nosuch:users: unable to find user nosuch"* ]] || { echo "$output"; false; }
+	printf 'FROM busybox\nCOPY --chown=app:nogrp f /a\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: COPY --chown=app:nogrp: unable to find user app"* ]] || { echo "$output"; false; }
+}
