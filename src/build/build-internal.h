@@ -77,6 +77,12 @@ int bld_image_put(struct bld_ctx *c, struct bld_state *st, char image_id[IMG_DIG
 /* A layer packed from dirfd (clamped to the build's time) into the store. */
 int bld_layer_from_dir(struct bld_ctx *c, int dirfd, struct bld_layer *l, struct brig_err *e);
 json_t *bld_cfg(struct bld_state *st); /* the "config" object (made when missing) */
+/* The stage's layers as the engine lists an image's: [{"diffId": ...}]. */
+json_t *bld_state_layers(const struct bld_state *st);
+/* The ids of the stage's USER (name|uid[:group|gid], "" root) in its
+ * /etc/passwd and /etc/group; spec NULL: the config's User. */
+int bld_state_user(struct bld_ctx *c, struct bld_state *st, const char *spec, uint32_t *uid,
+		   uint32_t *gid, struct brig_err *e);
 
 /* words.c helpers on a state */
 const char *bld_var_get(void *arg, const char *name, size_t len);

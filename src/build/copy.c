@@ -22,19 +22,6 @@ struct copy_req {
 	const char *from;
 };
 
-/* The stage's layers as the engine lists an image's: [{"diffId": ...}]. */
-static json_t *state_layers(const struct bld_state *st)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < st->n_layers; i++)
-		if (json_array_append_new(a, json_pack("{s:s}", "diffId", st->layers[i].diff_id)) <
-		    0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 /* --chown=UID[:GID] as numbers, or with names looked up in the stage's
  * /etc/passwd and /etc/group (its layers, read through the safe resolver,
  * as USER is): a name without a group takes its passwd entry's group. */
@@ -50,11 +37,8 @@ static int chown_ids(struct bld_ctx *c, struct bld_state *st, const struct bld_i
 		q->gid = (gid_t)g;
 		return 0;
 	}
-	_cleanup_json_ json_t *layers = state_layers(st);
 	uint32_t uid, gid;
-	if (!layers)
-		return brig_err_oom(e);
-	if (eng_image_user_ids(c->g, layers, f + 8, &uid, &gid, e) < 0)
+	if (bld_state_user(c, st, f + 8, &uid, &gid, e) < 0)
 		return brig_err_wrap(e, "%s:%u: %s %s", c->df_name, in->line, in->cmd, f);
 	if (uid > 0x7fffffff || gid > 0x7fffffff)
 		return brig_err_set(e, -ERANGE, "%s:%u: %s %s: ids above 2^31", c->df_name,

@@ -21,6 +21,30 @@ void bld_state_clear(struct bld_state *st)
 	*st = (struct bld_state){ 0 };
 }
 
+/* The stage's layers as the engine lists an image's: [{"diffId": ...}]. */
+json_t *bld_state_layers(const struct bld_state *st)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < st->n_layers; i++)
+		if (json_array_append_new(a, json_pack("{s:s}", "diffId", st->layers[i].diff_id)) <
+		    0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int bld_state_user(struct bld_ctx *c, struct bld_state *st, const char *spec, uint32_t *uid,
+		   uint32_t *gid, struct brig_err *e)
+{
+	_cleanup_json_ json_t *layers = bld_state_layers(st);
+	if (!layers)
+		return brig_err_oom(e);
+	if (!spec)
+		spec = json_string_value(json_object_get(bld_cfg(st), "User"));
+	return eng_image_user_ids(c->g, layers, spec && spec[0] ? spec : "0", uid, gid, e);
+}
+
 json_t *bld_cfg(struct bld_state *st)
 {
 	json_t *c = json_object_get(st->config, "config");

@@ -149,11 +149,18 @@ static int run_argv(struct bld_state *st, const struct bld_instr *in, char ***ar
 	return 0;
 }
 
-/* The secrets' copies of one RUN. */
+/* The secrets' copies of one RUN, and whose each is to be (as the
+ * container sees it: uid, gid, mode). */
+#define SECRETS_MAX 32
+struct bld_secret_own {
+	uint32_t uid, gid;
+	mode_t mode;
+};
 struct bld_secrets {
 	int tmp, dir; /* ROOT/build-tmp, and the copies' directory in it */
 	char name[32];
 	size_t n;
+	struct bld_secret_own own[SECRETS_MAX];
 };
 
 /* The file of --secret id=ID,src=FILE for id (NULL: not given). */
@@ -174,10 +181,12 @@ static const char *secret_src(struct bld_ctx *c, const char *id, size_t len)
 static int secret_copy(struct bld_ctx *c, struct bld_secrets *sv, const char *src,
 		       char path[PATH_MAX], struct brig_err *e)
 {
+	if (sv->n >= SECRETS_MAX)
+		return brig_err_set(e, -E2BIG, "more than %d secrets in one RUN", SECRETS_MAX);
 	if (sv->tmp < 0 && (sv->tmp = bld_tmp_open(c, sv->name, &sv->dir, e)) < 0)
 		return sv->tmp;
 	char name[32], tdir[PATH_MAX];
-	snprintf(name, sizeof(name), "secret-%zu", sv->n++);
+	snprintf(name, sizeof(name), "secret-%zu", sv->n);
 	_cleanup_close_ int in = BRIG_RETRY(open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
 	_cleanup_close_ int out = BRIG_RETRY(
 		openat(sv->dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
@@ -187,24 +196,89 @@ static int secret_copy(struct bld_ctx *c, struct bld_secrets *sv, const char *sr
 	for (ssize_t n; (n = BRIG_RETRY(read(in, buf, sizeof(buf)))) != 0;)
 		if (n < 0 || brig_write_all(out, buf, (size_t)n) < 0)
 			return brig_err_sys(e, errno, "copying the secret %s", src);
-	if (fchmod(sv->dir, 0711) < 0 || fchmod(out, 0444) < 0 ||
-	    brig_fd_path(sv->dir, tdir, sizeof(tdir)) < 0 ||
+	if (fchmod(sv->dir, 0711) < 0 || brig_fd_path(sv->dir, tdir, sizeof(tdir)) < 0 ||
 	    brig_snprintf(path, PATH_MAX, "%s/%s", tdir, name) < 0)
 		return brig_err_sys(e, errno, "copying the secret %s", src);
+	sv->n++;
+	return 0;
+}
+
+/* Each secret's copy given to its owner as the container sees it (its
+ * host ids through the container's user namespace), with its mode.  An
+ * unprivileged brig cannot give files away: the copy is then readable by
+ * every user of the container (0444), said in a warning. */
+static int secrets_own(struct bld_ctx *c, const char *id, struct bld_secrets *sv,
+		       struct brig_err *e)
+{
+	for (size_t i = 0; i < sv->n; i++) {
+		char name[32];
+		uint32_t hu, hg;
+		const struct bld_secret_own *o = &sv->own[i];
+		snprintf(name, sizeof(name), "secret-%zu", i);
+		int r = eng_ctr_host_ids(c->g, id, o->uid, o->gid, &hu, &hg, e);
+		if (r < 0)
+			return r;
+		mode_t mode = o->mode;
+		if (fchownat(sv->dir, name, hu, hg, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != EPERM)
+				return brig_err_sys(e, errno, "giving a secret to %u:%u", o->uid,
+						    o->gid);
+			brig_warn("a secret cannot be given to %u:%u (brig is not root): "
+				  "mode 0444",
+				  o->uid, o->gid);
+			mode = 0444;
+		}
+		if (fchmodat(sv->dir, name, mode, 0) < 0)
+			return brig_err_sys(e, errno, "chmod of a secret's copy");
+	}
 	return 0;
 }
 
 /* One --mount=type=secret,id=ID[,target=PATH][,required[=true]]: a
  * read-only bind of a copy of the secret's file (never in a layer: /run is
  * a tmpfs, and a target elsewhere leaves only an empty mount point). */
-static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const char *spec,
-			struct eng_flags *f, struct bld_secrets *sv, struct brig_err *e)
+/* uid=N, gid=N, mode=OCTAL of a secret mount: 1 taken, 0 not one of them,
+ * or an error. */
+static int secret_owner_opt(const char *p, size_t n, struct bld_secret_own *o, bool *uid_set,
+			    bool *gid_set)
+{
+	char buf[24], *end = NULL;
+	const char *eq = memchr(p, '=', n);
+	if (!eq || n - (size_t)(eq - p) > sizeof(buf) || eq + 1 == p + n)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n - (size_t)(eq + 1 - p)), eq + 1);
+	size_t kl = (size_t)(eq - p);
+	bool is_mode = kl == 4 && !strncmp(p, "mode", 4);
+	if (!is_mode && !(kl == 3 && (!strncmp(p, "uid", 3) || !strncmp(p, "gid", 3))))
+		return 0;
+	unsigned long v = strtoul(buf, &end, is_mode ? 8 : 10);
+	if (*end || buf[0] == '-' || v > (is_mode ? 07777ul : 0x7ffffffful))
+		return -EINVAL;
+	if (is_mode)
+		o->mode = (mode_t)v;
+	else if (p[0] == 'u')
+		o->uid = (uint32_t)v, *uid_set = true;
+	else
+		o->gid = (uint32_t)v, *gid_set = true;
+	return 1;
+}
+
+static int secret_mount(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+			const char *spec, struct eng_flags *f, struct bld_secrets *sv,
+			struct brig_err *e)
 {
 	char id[128] = "", target[PATH_MAX] = "", mnt[PATH_MAX * 3], copy[PATH_MAX];
-	bool required = false, secret = false;
+	bool required = false, secret = false, uid_set = false, gid_set = false;
+	struct bld_secret_own own = { .mode = 0400 };
 	for (const char *p = spec; *p;) {
 		size_t n = strcspn(p, ",");
-		if (n == 11 && !strncmp(p, "type=secret", n))
+		int k = secret_owner_opt(p, n, &own, &uid_set, &gid_set);
+		if (k < 0)
+			return brig_err_set(e, -EINVAL, "%s:%u: RUN --mount=%s: a bad %.*s",
+					    c->df_name, in->line, spec, (int)n, p);
+		if (k == 1)
+			;
+		else if (n == 11 && !strncmp(p, "type=secret", n))
 			secret = true;
 		else if (n > 3 && n - 3 < sizeof(id) && !strncmp(p, "id=", 3))
 			snprintf(id, sizeof(id), "%.*s", (int)(n - 3), p + 3);
@@ -216,7 +290,8 @@ static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const cha
 		else if (!(n == 14 && !strncmp(p, "required=false", n)))
 			return brig_err_set(e, -ENOTSUP,
 					    "%s:%u: RUN --mount=%s: only type=secret "
-					    "with id, target and required is supported",
+					    "with id, target, required, uid, gid and mode "
+					    "is supported",
 					    c->df_name, in->line, spec);
 		p += n + (p[n] == ',');
 	}
@@ -231,8 +306,14 @@ static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const cha
 		return brig_err_set(e, -ENOENT, "%s:%u: secret %s: %s", c->df_name, in->line, id,
 				    src ? "not a regular file"
 					: "not given (--secret id=ID,src=FILE)");
-	int r = secret_copy(c, sv, src, copy, e);
+	uint32_t ru = 0, rg = 0; /* the RUN's user: the default owner */
+	int r = uid_set && gid_set ? 0 : bld_state_user(c, st, NULL, &ru, &rg, e);
 	if (r < 0)
+		return brig_err_wrap(e, "%s:%u: RUN's USER", c->df_name, in->line);
+	own.uid = uid_set ? own.uid : ru;
+	own.gid = gid_set ? own.gid : rg;
+	sv->own[sv->n < SECRETS_MAX ? sv->n : 0] = own;
+	if ((r = secret_copy(c, sv, src, copy, e)) < 0)
 		return r;
 	if (brig_snprintf(mnt, sizeof(mnt), "type=bind,source=%s,target=%s%s,readonly", copy,
 			  target[0] ? target : "/run/secrets/", target[0] ? "" : id) < 0)
@@ -241,15 +322,15 @@ static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const cha
 }
 
 /* RUN's flags: --mount (secrets), --network=none|host|default. */
-static int run_flags(struct bld_ctx *c, const struct bld_instr *in, struct eng_flags *f, bool *host,
-		     struct bld_secrets *sv, struct brig_err *e)
+static int run_flags(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		     struct eng_flags *f, bool *host, struct bld_secrets *sv, struct brig_err *e)
 {
 	*host = c->o->network_host;
 	for (size_t i = 0; i < in->n_flags; i++) {
 		const char *fl = in->flags[i];
 		int r = 0;
 		if (!strncmp(fl, "--mount=", 8))
-			r = secret_mount(c, in, fl + 8, f, sv, e);
+			r = secret_mount(c, st, in, fl + 8, f, sv, e);
 		else if (!strcmp(fl, "--network=none"))
 			*host = false;
 		else if (!strcmp(fl, "--network=host") && !c->o->network_host)
@@ -281,10 +362,12 @@ static int run_container(struct bld_ctx *c, struct bld_state *st, const struct b
 	if (r == 0 && !f)
 		r = brig_err_oom(e);
 	if (r == 0)
-		r = run_flags(c, in, f, &host, &sv, e);
+		r = run_flags(c, st, in, f, &host, &sv, e);
 	if (r == 0 && (r = bld_ctr_make(c, image_id, argv, env, f, host, id, e)) == 0) {
 		c->res->runs++;
-		int status = eng_start(c->g, id, ENG_ATTACH, e);
+		int status = (r = secrets_own(c, id, &sv, e)) < 0
+			? 0
+			: eng_start(c->g, id, ENG_ATTACH, e);
 		if (status > 0)
 			r = brig_err_set(e, -ECHILD, "%s:%u: RUN %s: exited with %d", c->df_name,
 					 in->line, in->rest, status);

@@ -367,6 +367,11 @@ int eng_image_user_ids(struct eng *g, const json_t *layers, const char *spec, ui
 int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size_t n,
 		  uint32_t *ctr_uids, char **names, struct brig_err *e);
 
+/* The host ids of a container's uid:gid, through its user namespace
+ * (the same ids without one); -ERANGE when outside its range. */
+int eng_ctr_host_ids(struct eng *g, const char *id, uint32_t uid, uint32_t gid, uint32_t *host_uid,
+		     uint32_t *host_gid, struct brig_err *e);
+
 /* For `brig __monitor-resume` only: brig again after brig-monitor saw the
  * container exit with status; lockfd is the monitor lock it kept.  Records
  * the end, restarts as the policy says, finishes. */

@@ -375,3 +375,27 @@ EOF
 	[ "$status" -eq 125 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:2: COPY --chown=app:nogrp: unable to find user app"* ]] || { echo "$output"; false; }
 }
+
+@test "build: a secret belongs to the RUN's user, mode 0400, or to uid/gid/mode given" {
+	printf 'tok\n' >"$BATS_TEST_TMPDIR/s"
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN --mount=type=secret,id=s stat -c '%u:%g %a' /run/secrets/s >/root.txt
+USER 1000
+RUN --mount=type=secret,id=s stat -c '%u:%g %a' /run/secrets/s >/home/user/u.txt && cat /run/secrets/s >>/home/user/u.txt
+RUN --mount=type=secret,id=s,uid=0,gid=65534,mode=0440 stat -c '%u:%g %a' /run/secrets/s >>/home/user/u.txt; cat /run/secrets/s >/dev/null 2>&1 || echo unreadable >>/home/user/u.txt
+EOF
+	run brig build -q -t test:secown --secret "id=s,src=$BATS_TEST_TMPDIR/s" "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:secown cat /root.txt /home/user/u.txt
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "0:0 400
+1000:1000 400
+tok
+0:65534 440
+unreadable" ] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN --mount=type=secret,id=s,mode=9 true\n' >"$CTX/Dockerfile"
+	run brig build -q --secret "id=s,src=$BATS_TEST_TMPDIR/s" "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: RUN --mount=type=secret,id=s,mode=9: a bad mode=9"* ]] || { echo "$output"; false; }
+}
