@@ -91,7 +91,8 @@ struct bld_varsrc {
 	struct bld_state *st; /* NULL: global args only (FROM) */
 };
 
-/* cache.c */
+/* cache.c: ROOT/build-cache/<key> */
+#define BLD_CACHE_DIR "build-cache"
 void bld_key_next(char key[65], const char *what, const char *extra);
 int bld_cache_get(struct bld_ctx *c, const char *key, struct bld_layer *l, struct brig_err *e);
 int bld_cache_put(struct bld_ctx *c, const char *key, const struct bld_layer *l,
@@ -121,6 +122,28 @@ int bld_img_resolve(struct bld_ctx *c, struct bld_state *st, const char *path, c
 		    struct brig_err *e);
 int bld_img_mkdirs(struct bld_ctx *c, struct bld_state *st, int stage, const char *rel,
 		   struct brig_err *e);
+/* copy.c: --from=STAGE|IMAGE's sources copied out of a container of it
+ * (never started) into tmp/<source>. */
+int bld_from_root(struct bld_ctx *c, const struct bld_instr *in, const char *from, char **srcs,
+		  size_t n, int tmp, struct brig_err *e);
+/* mounts.c: RUN --mount=type=cache|bind, what one RUN holds while it runs */
+#define BLD_MOUNTS_MAX 16
+struct bld_mounts {
+	int locks[BLD_MOUNTS_MAX]; /* cache mounts' locks */
+	size_t n_locks;
+	int dir; /* ROOT/build-mounts */
+	char tmp[BLD_MOUNTS_MAX][32]; /* its directories removed after the RUN */
+	size_t n_tmp;
+};
+void bld_mounts_init(struct bld_mounts *m);
+/* spec: the --mount= value of a type=cache or type=bind mount; 0 and a
+ * flag added to f (a bind's digest appended to *key), or an error naming
+ * the line. */
+struct eng_flags;
+int bld_mount_add(struct bld_ctx *c, const struct bld_instr *in, const char *spec,
+		  struct eng_flags *f, struct bld_mounts *m, char **key, size_t *klen,
+		  struct brig_err *e);
+void bld_mounts_release(struct bld_mounts *m);
 /* instr.c */
 int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct brig_err *e);

@@ -119,6 +119,9 @@ struct bld_result {
 	unsigned steps, cached, runs; /* runs: containers made (RUN, COPY --from) */
 };
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e);
+/* brig builder prune: the layer cache's entries (ROOT/build-cache) and
+ * the RUN --mount=type=cache directories no build holds (mounts.c). */
+int bld_prune(struct eng *g, unsigned *entries, unsigned *mounts, struct brig_err *e);
 /* Where the images id1 and id2 (two builds of one Dockerfile) first
  * differ, as one line in *out (check.c). */
 int bld_check_diff(struct eng *g, const char *id1, const char *id2, char **out, struct brig_err *e);

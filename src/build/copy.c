@@ -167,8 +167,8 @@ static int dest_dir(struct bld_ctx *c, struct bld_state *st, const struct bld_in
 
 /* --from=NAME: the named stage's (or image's) files, the sources copied
  * out of a container of it (never started) into tmp/<source>. */
-static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *from, char **srcs,
-		     size_t n, int tmp, struct brig_err *e)
+int bld_from_root(struct bld_ctx *c, const struct bld_instr *in, const char *from, char **srcs,
+		  size_t n, int tmp, struct brig_err *e)
 {
 	size_t idx;
 	char image_id[IMG_DIGEST_SIZE], id[ENG_ID_LEN + 1], path[PATH_MAX], clean[PATH_MAX];
@@ -220,7 +220,8 @@ static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *
 	eng_remove(c->g, id, true, true, &e2);
 	if (step_image[0])
 		img_store_remove(c->s, step_image, &e2); /* the stage's unnamed image */
-	return r < 0 ? brig_err_wrap(e, "%s:%u: COPY --from=%s", c->df_name, in->line, from) : 0;
+	return r < 0 ? brig_err_wrap(e, "%s:%u: %s --from=%s", c->df_name, in->line, in->cmd, from)
+		     : 0;
 }
 
 static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct copy_req *q, int root,
@@ -329,7 +330,7 @@ static int copy_fresh(struct bld_ctx *c, struct bld_state *st, const struct bld_
 		      struct copy_req *q, char **words, size_t n, int stage, int from,
 		      const char *key, struct brig_err *e)
 {
-	int r = q->from ? from_root(c, in, q->from, words, n - 1, from, e) : 0;
+	int r = q->from ? bld_from_root(c, in, q->from, words, n - 1, from, e) : 0;
 	if (r == 0)
 		r = copy_sources(c, in, q, q->from ? from : c->ctxfd, !q->from, words, n - 1, stage,
 				 st, words[n - 1], e);

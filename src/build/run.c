@@ -321,6 +321,34 @@ static int secret_mount(struct bld_ctx *c, struct bld_state *st, const struct bl
 	return eng_flags_set(f, "mount", mnt, e);
 }
 
+static bool is_secret(const char *spec)
+{
+	for (const char *p = spec; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 11 && !strncmp(p, "type=secret", n))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+/* RUN --mount=type=cache|bind (mounts.c), made before the cache key is:
+ * a bind's source is part of it. */
+static int run_mounts(struct bld_ctx *c, const struct bld_instr *in, struct eng_flags *f,
+		      struct bld_mounts *m, char **key, struct brig_err *e)
+{
+	size_t len = strlen(*key);
+	for (size_t i = 0; i < in->n_flags; i++) {
+		const char *fl = in->flags[i];
+		if (strncmp(fl, "--mount=", 8) != 0 || is_secret(fl + 8))
+			continue;
+		int r = bld_mount_add(c, in, fl + 8, f, m, key, &len, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* RUN's flags: --mount (secrets), --network=none|host|default. */
 static int run_flags(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct eng_flags *f, bool *host, struct bld_secrets *sv, struct brig_err *e)
@@ -329,8 +357,10 @@ static int run_flags(struct bld_ctx *c, struct bld_state *st, const struct bld_i
 	for (size_t i = 0; i < in->n_flags; i++) {
 		const char *fl = in->flags[i];
 		int r = 0;
-		if (!strncmp(fl, "--mount=", 8))
+		if (!strncmp(fl, "--mount=", 8) && is_secret(fl + 8))
 			r = secret_mount(c, st, in, fl + 8, f, sv, e);
+		else if (!strncmp(fl, "--mount=", 8))
+			continue; /* cache and bind: bld_run's run_mounts */
 		else if (!strcmp(fl, "--network=none"))
 			*host = false;
 		else if (!strcmp(fl, "--network=host") && !c->o->network_host)
@@ -349,18 +379,16 @@ static int run_flags(struct bld_ctx *c, struct bld_state *st, const struct bld_i
 
 /* Run argv in a container of the stage so far; its changes as l. */
 static int run_container(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
-			 char **argv, char **env, struct bld_layer *l, struct brig_err *e)
+			 char **argv, char **env, struct eng_flags *f, struct bld_layer *l,
+			 struct brig_err *e)
 {
 	char image_id[IMG_DIGEST_SIZE], id[ENG_ID_LEN + 1];
 	struct img_descriptor md = { 0 };
 	int r = bld_image_put(c, st, image_id, &md, e);
 	if (r == 0)
 		r = img_store_add(c->s, &md, e);
-	_cleanup_eng_flags_ struct eng_flags *f = eng_flags_new();
 	struct bld_secrets sv = { .tmp = -1, .dir = -1 };
 	bool host = false;
-	if (r == 0 && !f)
-		r = brig_err_oom(e);
 	if (r == 0)
 		r = run_flags(c, st, in, f, &host, &sv, e);
 	if (r == 0 && (r = bld_ctr_make(c, image_id, argv, env, f, host, id, e)) == 0) {
@@ -413,17 +441,21 @@ int bld_run(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 	if (!aj || !(cmd = json_dumps(aj, JSON_COMPACT)) || asprintf(&what, "RUN %s", cmd) < 0 ||
 	    asprintf(&by, "RUN %s", in->heredoc_bare ? in->heredoc : in->rest) < 0)
 		return brig_err_oom(e);
-	bld_key_next(st->key, what, args);
+	_cleanup_eng_flags_ struct eng_flags *f = eng_flags_new();
+	struct bld_mounts m;
+	bld_mounts_init(&m);
+	r = f ? run_mounts(c, in, f, &m, &args, e) : brig_err_oom(e);
 	struct bld_layer l = { 0 };
-	r = bld_cache_get(c, st->key, &l, e);
-	if (r < 0)
-		return r;
+	if (r == 0) {
+		bld_key_next(st->key, what, args);
+		r = bld_cache_get(c, st->key, &l, e);
+	}
 	if (r == 1)
 		c->res->cached++;
-	bld_progress(c, "%s", r == 1 ? " ---> cached" : " ---> running");
-	if (r == 0 &&
-	    ((r = run_container(c, st, in, argv, env, &l, e)) < 0 ||
-	     (r = bld_cache_put(c, st->key, &l, e)) < 0))
-		return r;
-	return bld_add_layer(c, st, &l, by, e);
+	if (r >= 0)
+		bld_progress(c, "%s", r == 1 ? " ---> cached" : " ---> running");
+	if (r == 0 && (r = run_container(c, st, in, argv, env, f, &l, e)) == 0)
+		r = bld_cache_put(c, st->key, &l, e);
+	bld_mounts_release(&m);
+	return r < 0 ? r : bld_add_layer(c, st, &l, by, e);
 }

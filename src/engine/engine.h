@@ -367,6 +367,10 @@ int eng_image_user_ids(struct eng *g, const json_t *layers, const char *spec, ui
 int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size_t n,
 		  uint32_t *ctr_uids, char **names, struct brig_err *e);
 
+/* ROOT's directory of build mounts (RUN --mount=type=cache|bind): a bind
+ * from beneath it is mounted idmapped in a user namespace, as a volume is. */
+#define ENG_BUILD_MOUNTS "build-mounts"
+
 /* The host ids of a container's uid:gid, through its user namespace
  * (the same ids without one); -ERANGE when outside its range. */
 int eng_ctr_host_ids(struct eng *g, const char *id, uint32_t uid, uint32_t gid, uint32_t *host_uid,

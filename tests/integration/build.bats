@@ -399,3 +399,60 @@ unreadable" ] || { echo "$output"; false; }
 	[ "$status" -eq 125 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:2: RUN --mount=type=secret,id=s,mode=9: a bad mode=9"* ]] || { echo "$output"; false; }
 }
+
+@test "build: RUN --mount=type=cache keeps a directory out of every layer; type=bind binds the context or a stage" {
+	mkdir "$CTX/dir" && echo ctx1 >"$CTX/dir/x" && echo no >"$CTX/dir/ign.tmp"
+	printf 'dir/*.tmp\n' >"$CTX/.dockerignore"
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox AS st
+RUN echo fromstage >/sf
+FROM busybox
+RUN --mount=type=cache,target=/c echo CACHE-MARK-$((6*7)) >>/c/f && wc -l </c/f >/n1
+RUN --mount=type=cache,target=/c,sharing=locked wc -l </c/f >/n2
+RUN --mount=type=cache,id=u,target=/u,uid=1000,gid=100,mode=0700 stat -c '%u:%g %a' /u >/ustat
+RUN --mount=type=bind,source=dir,target=/b cat /b/x >/bx && ls /b >/bls && { touch /b/new 2>/dev/null && echo rw || echo ro; } >/bro
+RUN --mount=type=bind,source=dir,target=/b,rw touch /b/new && echo written >/brw
+RUN --mount=type=bind,from=st,source=/sf,target=/s cat /s >/sfx
+EOF
+	run brig build -q -t test:mounts "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"outside the container's user namespace"* ]] || { echo "$output"; false; }
+	run brig run --rm test:mounts sh -c 'cat /n1 /n2 /ustat /bx /bls /bro /brw /sfx; ls -A /c /b'
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "1
+1
+1000:100 700
+ctx1
+x
+ro
+written
+fromstage
+/b:
+
+/c:" ] || { echo "$output"; false; }
+	local f
+	for f in "$ROOT"/images/blobs/sha256/*; do
+		if zcat -f "$f" | grep -q CACHE-MARK-42; then
+			echo "the cache's content is in blob $f"
+			false
+		fi
+	done
+	# the bind's source is in the key: a changed file runs its RUN again
+	echo ctx2 >"$CTX/dir/x"
+	run brig build -t test:mounts "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"cat /b/x"*"---> running"*"touch /b/new"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"wc -l </c/f >/n2"*"---> cached"* ]] || { echo "$output"; false; }
+	run brig run --rm test:mounts cat /bx
+	[ "$output" = ctx2 ] || { echo "$output"; false; }
+	# brig builder prune removes the cached steps and the cache mounts
+	run brig builder prune -f
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" =~ ^removed\ 1[0-9]\ cached\ steps\ and\ 2\ cache\ mounts$ ]] || { echo "$output"; false; }
+	run find "$ROOT/build-mounts" "$ROOT/build-cache" -mindepth 1
+	[ -z "$output" ] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN --mount=type=cache,target=/c,source=x true\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: RUN --mount=type=cache,target=/c,source=x: a cache takes"* ]] || { echo "$output"; false; }
+}

@@ -147,7 +147,9 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 			  "set a build argument (K alone: from the environment)"),
 		OPT_VALUE("target", 0, "STAGE", "build this stage (and what it needs) only"),
 		OPT_MULTI("label", 0, "K=V", "add a label to the image"),
-		OPT_FLAG("no-cache", 0, "run every RUN step again (no cached layers)"),
+		OPT_FLAG("no-cache", 0,
+			 "run every RUN step again (no cached layers; cache mounts are kept: brig "
+			 "builder prune)"),
 		OPT_VALUE("network", 0, "none|host", "RUN steps' network (default none)"),
 		OPT_VALUE("iidfile", 0, "FILE", "write the image id to FILE"),
 		OPT_VALUE("timestamp", 0, "EPOCH",
@@ -173,4 +175,28 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 	}
 	opts_free(o);
 	return rc;
+}
+
+/* brig builder prune: the build cache (docs/build.md). */
+int brig_cmd_builder_prune(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = { OPT_FLAG("force", 'f', "do not ask for confirmation"), { 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse("builder prune", "", o, argc, argv, &pos, &npos, 0, 0);
+	if (p <= 0)
+		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_eng_ struct eng *eng = NULL;
+	unsigned entries = 0, mounts = 0;
+	int r = 0,
+	    ok = brig_confirm("builder prune",
+			      "This will remove the build cache: cached RUN layers and "
+			      "RUN --mount=type=cache directories.",
+			      opts_find(o, "force")->set);
+	if (ok > 0 && (r = brig_engine_open(g, &eng, &e)) == 0 &&
+	    (r = bld_prune(eng, &entries, &mounts, &e)) == 0)
+		printf("removed %u cached steps and %u cache mounts\n", entries, mounts);
+	opts_free(o);
+	return r < 0 ? brig_fail(&e) : ok < 0 ? 1 : 0;
 }
