@@ -144,6 +144,18 @@ int bld_mount_add(struct bld_ctx *c, const struct bld_instr *in, const char *spe
 		  struct eng_flags *f, struct bld_mounts *m, char **key, size_t *klen,
 		  struct brig_err *e);
 void bld_mounts_release(struct bld_mounts *m);
+/* fetch.c: ADD URL */
+bool bld_is_url(const char *s);
+struct bld_url {
+	const char *url, *checksum; /* "sha256:HEX" or NULL */
+	int dir; /* the staged destination directory */
+	const char *name; /* the file's name there ("": the URL's) */
+	uid_t uid;
+	gid_t gid;
+	int chmod_bits; /* -1: 0600 */
+};
+int bld_add_url(struct bld_ctx *c, const struct bld_instr *in, const struct bld_url *u,
+		struct brig_err *e);
 /* instr.c */
 int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct brig_err *e);

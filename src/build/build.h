@@ -106,6 +106,7 @@ struct bld_opts {
 	const char *target; /* NULL: the last stage */
 	char *const *secrets; /* "id=ID,src=FILE" (src absolute, checked) */
 	bool no_cache;
+	bool allow_unpinned; /* ADD URL without --checksum */
 	bool network_host; /* RUN with the host's network (else none) */
 	int64_t timestamp; /* layer mtimes clamped to it; config created */
 	bool quiet;

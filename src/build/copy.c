@@ -20,6 +20,7 @@ struct copy_req {
 	gid_t gid;
 	int chmod_bits;
 	const char *from;
+	const char *checksum; /* ADD URL --checksum=sha256:HEX */
 };
 
 /* --chown=UID[:GID] as numbers, or with names looked up in the stage's
@@ -61,6 +62,11 @@ static int parse_flags(struct bld_ctx *c, struct bld_state *st, const struct bld
 			int r = chown_ids(c, st, in, f, q, e);
 			if (r < 0)
 				return r;
+		} else if (!strncmp(f, "--checksum=", 11) && !strcmp(in->cmd, "ADD")) {
+			if (!brig_digest_valid(f + 11) || strncmp(f + 11, "sha256:", 7) != 0)
+				return brig_err_set(e, -EINVAL, "%s:%u: %s: expected sha256:HEX",
+						    c->df_name, in->line, f);
+			q->checksum = f + 11;
 		} else if (!strncmp(f, "--chmod=", 8)) {
 			unsigned long m = strtoul(f + 8, &end, 8);
 			if (end == f + 8 || *end || m > 07777)
@@ -224,6 +230,31 @@ int bld_from_root(struct bld_ctx *c, const struct bld_instr *in, const char *fro
 		     : 0;
 }
 
+/* ADD URL DEST: the one file downloaded into the staged destination. */
+static int add_url(struct bld_ctx *c, const struct bld_instr *in, struct copy_req *q,
+		   const char *url, int stage, struct bld_state *st, const char *dest,
+		   struct brig_err *e)
+{
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	if (!bld_is_url(url))
+		return brig_err_set(e, -ENOTSUP, "%s:%u: ADD %s: only http:// and https://",
+				    c->df_name, in->line, url);
+	int r = dest_dir(c, st, in, dest, false, stage, dir, name, e);
+	_cleanup_close_ int dfd = r == 0 ? brig_open_in_root(stage, dir, O_RDONLY | O_DIRECTORY, 0,
+							     BRIG_RESOLVE_NO_SYMLINKS, e)
+					 : -1;
+	if (r < 0 || dfd < 0)
+		return r < 0 ? r : dfd;
+	struct bld_url u = { .url = url,
+			     .checksum = q->checksum,
+			     .dir = dfd,
+			     .name = name,
+			     .uid = q->uid,
+			     .gid = q->gid,
+			     .chmod_bits = q->chmod_bits };
+	return bld_add_url(c, in, &u, e);
+}
+
 static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct copy_req *q, int root,
 			bool is_ctx, char **srcs, size_t n, int stage, struct bld_state *st,
 			const char *dest, struct brig_err *e)
@@ -232,11 +263,18 @@ static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct co
 	size_t na = 0;
 	int r = all ? 0 : brig_err_oom(e);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (!strcmp(in->cmd, "ADD") && strstr(srcs[i], "://"))
-			return brig_err_set(e, -ENOTSUP,
-					    "%s:%u: ADD %s: URLs are not supported (builds are "
-					    "network-free; download in a RUN with a checksum)",
-					    c->df_name, in->line, srcs[i]);
+		if (strstr(srcs[i], "://") && (strcmp(in->cmd, "ADD") || !is_ctx))
+			return brig_err_set(e, -ENOTSUP, "%s:%u: %s %s: a URL is for ADD only",
+					    c->df_name, in->line, in->cmd, srcs[i]);
+		if (strstr(srcs[i], "://"))
+			return n == 1 ? add_url(c, in, q, srcs[0], stage, st, dest, e)
+				      : brig_err_set(e, -ENOTSUP,
+						     "%s:%u: ADD %s: a URL is the only source of "
+						     "its ADD",
+						     c->df_name, in->line, srcs[i]);
+		if (q->checksum)
+			return brig_err_set(e, -EINVAL, "%s:%u: ADD --checksum is for a URL",
+					    c->df_name, in->line);
 		_cleanup_strv_ char **v = NULL;
 		size_t k = 0;
 		if ((r = bld_sources(c, root, is_ctx, srcs[i], &v, &k, e)) < 0)

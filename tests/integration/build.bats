@@ -19,6 +19,27 @@ setup() {
 
 teardown() {
 	brig_teardown
+	if [ -n "${HTTPD_PID:-}" ]; then
+		kill "$HTTPD_PID" 2>/dev/null || true
+		wait "$HTTPD_PID" 2>/dev/null || true
+	fi
+}
+
+# httpd DIR: python's http.server for DIR on 127.0.0.1 (a port of its
+# choosing) in the background; PORT and HTTPD_PID set.
+httpd() {
+	local i
+	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$1" \
+		>"$BATS_TEST_TMPDIR/httpd.log" 2>&1 &
+	HTTPD_PID=$!
+	PORT=""
+	for ((i = 0; i < 300; i++)); do
+		PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/httpd.log")
+		[ -z "$PORT" ] || return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for the http server's port"
+	return 1
 }
 
 # count_creates: how many containers the store has made so far (--until
@@ -455,4 +476,34 @@ fromstage
 	run brig build -q "$CTX"
 	[ "$status" -eq 125 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:2: RUN --mount=type=cache,target=/c,source=x: a cache takes"* ]] || { echo "$output"; false; }
+}
+
+@test "build: ADD URL --checksum downloads through brig's client and pins the bytes; unpinned needs --allow-unpinned-downloads" {
+	mkdir "$BATS_TEST_TMPDIR/www"
+	printf 'downloaded bytes\n' >"$BATS_TEST_TMPDIR/www/file.txt"
+	httpd "$BATS_TEST_TMPDIR/www" || false
+	sum=sha256:$(sha256sum "$BATS_TEST_TMPDIR/www/file.txt" | cut -d' ' -f1)
+	cat >"$CTX/Dockerfile" <<EOF
+FROM busybox
+ADD --checksum=$sum http://127.0.0.1:$PORT/file.txt /dl/
+ADD --checksum=$sum --chmod=644 --chown=user http://127.0.0.1:$PORT/file.txt /dl/named
+EOF
+	run brig lint "$CTX/Dockerfile"
+	[[ "$output" != *"lint.add-url"* ]] || { echo "$output"; false; }
+	run brig build -q -t test:url "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:url sh -c 'stat -c "%n %a %U" /dl/file.txt /dl/named; cat /dl/named'
+	[ "$output" = "/dl/file.txt 600 root
+/dl/named 644 user
+downloaded bytes" ] || { echo "$output"; false; }
+	printf 'FROM busybox\nADD http://127.0.0.1:%s/file.txt /f\n' "$PORT" >"$CTX/Dockerfile"
+	run brig lint "$CTX/Dockerfile"
+	[[ "$output" == *"lint.add-url"*"Dockerfile:2: ADD of a URL without a checksum"* ]] || { echo "$output"; false; }
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: ADD http://127.0.0.1:$PORT/file.txt: a download needs --checksum=sha256:HEX"* ]] || { echo "$output"; false; }
+	run brig build -q --allow-unpinned-downloads -t test:url2 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:url2 cat /f
+	[ "$output" = "downloaded bytes" ] || { echo "$output"; false; }
 }

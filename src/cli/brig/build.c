@@ -103,6 +103,7 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		.target = o[3].value,
 		.labels = (char *const *)o[4].list,
 		.no_cache = o[5].set || o[12].set,
+		.allow_unpinned = o[13].set,
 		.network_host = net && !strcmp(net, "host"),
 		.quiet = o[9].set,
 		.progress = o[9].set ? NULL : progress,
@@ -161,6 +162,8 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("check-reproducible", 0,
 			 "build twice without the cache and say where the images differ, if they "
 			 "do"),
+		OPT_FLAG("allow-unpinned-downloads", 0,
+			 "let ADD download a URL without --checksum=sha256:HEX"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
