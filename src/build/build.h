@@ -107,6 +107,8 @@ struct bld_opts {
 	char *const *secrets; /* "id=ID,src=FILE" (src absolute, checked) */
 	bool no_cache;
 	bool allow_unpinned; /* ADD URL without --checksum */
+	bool pull; /* FROM images fetched from their registry first */
+	const char *config; /* the engine config (brig --config) for --pull */
 	bool network_host; /* RUN with the host's network (else none) */
 	int64_t timestamp; /* layer mtimes clamped to it; config created */
 	bool quiet;

@@ -19,6 +19,9 @@ setup() {
 
 teardown() {
 	brig_teardown
+	if [ -n "${REG_DIR:-}" ]; then
+		"$BRIG_SRC/scripts/registry-test.sh" stop "$REG_DIR" || true
+	fi
 	if [ -n "${HTTPD_PID:-}" ]; then
 		kill "$HTTPD_PID" 2>/dev/null || true
 		wait "$HTTPD_PID" 2>/dev/null || true
@@ -506,4 +509,37 @@ downloaded bytes" ] || { echo "$output"; false; }
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run brig run --rm test:url2 cat /f
 	[ "$output" = "downloaded bytes" ] || { echo "$output"; false; }
+}
+
+@test "build --pull: the FROM image is fetched from its registry even when the store has it" {
+	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+	local d=$BATS_TEST_TMPDIR p
+	"$BRIG_SRC/scripts/registry-test.sh" start "$d/reg" >/dev/null || false
+	REG_DIR=$d/reg
+	p=$(cat "$d/reg/port")
+	mkdir -p "$d/certs/127.0.0.1:$p"
+	cp "$d/reg/ca.crt" "$d/certs/127.0.0.1:$p/"
+	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
+	export BRIG_CONFIG=$d/brig.conf
+	# the registry gets "two"; the store keeps "one" under the same name
+	local v
+	for v in two one; do
+		printf 'FROM busybox\nRUN echo %s >/v\n' "$v" >"$CTX/Dockerfile"
+		run brig build -q -t "127.0.0.1:$p/bb:1" "$CTX"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		if [ "$v" = two ]; then
+			run brig push -q "127.0.0.1:$p/bb:1"
+			[ "$status" -eq 0 ] || { echo "$output"; false; }
+		fi
+	done
+	printf 'FROM 127.0.0.1:%s/bb:1\nRUN cat /v >/seen\n' "$p" >"$CTX/Dockerfile"
+	run brig build -q -t test:pull "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:pull cat /seen
+	[ "$output" = one ] || { echo "$output"; false; }
+	run brig build --pull -t test:pull "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"---> pulling 127.0.0.1:$p/bb:1"* ]] || { echo "$output"; false; }
+	run brig run --rm test:pull cat /seen
+	[ "$output" = two ] || { echo "$output"; false; }
 }

@@ -104,6 +104,8 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		.labels = (char *const *)o[4].list,
 		.no_cache = o[5].set || o[12].set,
 		.allow_unpinned = o[13].set,
+		.pull = o[14].set,
+		.config = g->config,
 		.network_host = net && !strcmp(net, "host"),
 		.quiet = o[9].set,
 		.progress = o[9].set ? NULL : progress,
@@ -164,6 +166,9 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 			 "do"),
 		OPT_FLAG("allow-unpinned-downloads", 0,
 			 "let ADD download a URL without --checksum=sha256:HEX"),
+		OPT_FLAG("pull", 0,
+			 "pull every FROM image from its registry first (content trust as for "
+			 "brig pull), even when the store has it"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
