@@ -46,6 +46,14 @@ struct bld_state {
 	bool built, building;
 };
 
+/* git.c: the context's git checkout (all empty, time -1: none). */
+struct bld_git {
+	char revision[65]; /* HEAD's commit */
+	char source[1024]; /* remote.origin.url, credentials removed */
+	int64_t time; /* the newest commit touching the context */
+};
+void bld_git_info(const char *context, struct bld_git *g);
+
 struct bld_ctx {
 	struct eng *g;
 	struct img_store *s;
@@ -59,6 +67,7 @@ struct bld_ctx {
 	struct bld_state *st; /* one per stage */
 	struct bld_result *res;
 	char created[32]; /* RFC 3339 of o->timestamp */
+	struct bld_git git;
 	unsigned step, n_steps;
 };
 

@@ -110,7 +110,8 @@ struct bld_opts {
 	bool pull; /* FROM images fetched from their registry first */
 	const char *config; /* the engine config (brig --config) for --pull */
 	bool network_host; /* RUN with the host's network (else none) */
-	int64_t timestamp; /* layer mtimes clamped to it; config created */
+	int64_t timestamp; /* layer mtimes clamped to it; config created
+			      (-1: the context's newest git commit, else 0) */
 	bool quiet;
 	/* Called for each step's progress line (may be NULL). */
 	void (*progress)(void *ctx, const char *line);

@@ -543,3 +543,26 @@ downloaded bytes" ] || { echo "$output"; false; }
 	run brig run --rm test:pull cat /seen
 	[ "$output" = two ] || { echo "$output"; false; }
 }
+
+@test "build: a git checkout as the context gives the revision and source labels and the last commit's time" {
+	command -v git >/dev/null || skip "git is not installed"
+	unset SOURCE_DATE_EPOCH
+	echo data >"$CTX/f"
+	printf 'FROM busybox\nCOPY f /f\n' >"$CTX/Dockerfile"
+	git -C "$CTX" init -q
+	git -C "$CTX" remote add origin https://someone:s3cret@git.example/org/repo.git
+	git -C "$CTX" add -A
+	GIT_AUTHOR_DATE=@1700000000 GIT_COMMITTER_DATE=@1700000000 \
+		git -C "$CTX" -c user.name=t -c user.email=t@example.invalid commit -q -m one
+	rev=$(git -C "$CTX" rev-parse HEAD)
+	run brig build -q -t test:git "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config.Labels}}' test:git
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run jq -r '."org.opencontainers.image.revision", ."org.opencontainers.image.source", ."org.opencontainers.image.created"' <<<"$output"
+	[ "$output" = "$rev
+https://git.example/org/repo.git
+2023-11-14T22:13:20Z" ] || { echo "$output"; false; }
+	run brig run --rm test:git stat -c %Y /f
+	[ "$output" = 1700000000 ] || { echo "$output"; false; }
+}

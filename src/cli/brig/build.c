@@ -17,11 +17,12 @@ static void progress(void *ctx, const char *line)
 	fprintf(stderr, "%s\n", safe ? safe : "?");
 }
 
-/* --timestamp, else SOURCE_DATE_EPOCH, else 0. */
+/* --timestamp, else SOURCE_DATE_EPOCH, else -1 (the build takes the
+ * context's newest git commit, else 0). */
 static int timestamp(const char *opt, int64_t *out, struct brig_err *e)
 {
 	const char *s = opt ? opt : getenv("SOURCE_DATE_EPOCH");
-	*out = 0;
+	*out = -1;
 	if (!s || !s[0])
 		return 0;
 	if (brig_parse_i64(s, out) < 0 || *out < 0 || *out > 253402300799LL)
@@ -156,7 +157,8 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 		OPT_VALUE("network", 0, "none|host", "RUN steps' network (default none)"),
 		OPT_VALUE("iidfile", 0, "FILE", "write the image id to FILE"),
 		OPT_VALUE("timestamp", 0, "EPOCH",
-			  "layer mtimes and the created time (default SOURCE_DATE_EPOCH, else 0)"),
+			  "layer mtimes and the created time (default SOURCE_DATE_EPOCH, else the "
+			  "context's newest git commit, else 0)"),
 		OPT_FLAG("quiet", 'q', "print only the image id"),
 		OPT_MULTI("secret", 0, "id=ID,src=FILE",
 			  "a secret for RUN --mount=type=secret,id=ID (never in a layer)"),
