@@ -165,6 +165,10 @@ struct bld_url {
 };
 int bld_add_url(struct bld_ctx *c, const struct bld_instr *in, const struct bld_url *u,
 		struct brig_err *e);
+/* findings.c: setuid/setgid files of a step's layer l, printed as
+ * findings (build.setuid, build.setgid) and counted in res->findings. */
+int bld_setuid_findings(struct bld_ctx *c, const struct bld_instr *in, const struct bld_layer *l,
+			struct brig_err *e);
 /* instr.c */
 int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct brig_err *e);

@@ -208,8 +208,9 @@ int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, s
 	if (r == 0)
 		r = build(&c, e);
 	if (r == 0)
-		bld_progress(&c, "%u steps: %u cached, %u containers made", c.step, res->cached,
-			     res->runs);
+		bld_progress(&c, "%u steps: %u cached, %u containers made%s", c.step, res->cached,
+			     res->runs,
+			     res->findings ? ", setuid/setgid files added (see findings)" : "");
 	for (size_t i = 0; c.st && i < f.n_stages; i++)
 		bld_state_clear(&c.st[i]);
 	free(c.st);

@@ -121,6 +121,7 @@ struct bld_result {
 	char image_id[72]; /* the config digest */
 	char manifest[72];
 	unsigned steps, cached, runs; /* runs: containers made (RUN, COPY --from) */
+	unsigned findings; /* setuid/setgid files added by steps */
 };
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e);
 /* brig builder prune: the layer cache's entries (ROOT/build-cache) and

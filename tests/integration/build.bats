@@ -566,3 +566,19 @@ https://git.example/org/repo.git
 	run brig run --rm test:git stat -c %Y /f
 	[ "$output" = 1700000000 ] || { echo "$output"; false; }
 }
+
+@test "build: setuid and setgid files a step adds are findings with the step's line" {
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN cp /bin/busybox /usr/bin/suidtool && chmod 4755 /usr/bin/suidtool && mkdir /g && touch /g/sg && chmod 2755 /g/sg
+RUN echo nothing-special >/plain
+EOF
+	run brig build -t test:suid "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:2: RUN adds /usr/bin/suidtool: setuid file (mode 4755, owner 0)"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setgid Dockerfile:2: RUN adds /g/sg: setgid file (mode 2755, owner 0)"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"Dockerfile:3: RUN adds"* ]] || { echo "$output"; false; }
+	# a cached step says so again
+	run brig build -t test:suid "$CTX"
+	[[ "$output" == *"---> cached"*"build.setuid Dockerfile:2"* ]] || { echo "$output"; false; }
+}
