@@ -32,7 +32,7 @@
 #define TREE_DEPTH_MAX 256
 
 struct mnt_req {
-	bool cache, rw, uid_set;
+	bool cache, rw, ro;
 	char target[PATH_MAX], source[PATH_MAX], id[256], from[256];
 	int sharing; /* 's'hared, 'l'ocked, 'p'rivate */
 	uint32_t uid, gid;
@@ -135,7 +135,7 @@ static int parse_opt(struct mnt_req *q, const char *p, size_t n)
 	} else if ((n == 2 && !strncmp(p, "rw", 2)) || (n == 9 && !strncmp(p, "readwrite", 9)))
 		q->rw = true;
 	else if ((n == 2 && !strncmp(p, "ro", 2)) || (n == 8 && !strncmp(p, "readonly", 8)))
-		q->rw = false;
+		q->ro = true;
 	else
 		return -EINVAL;
 #undef VN
@@ -153,7 +153,7 @@ static int parse_req(struct bld_ctx *c, const struct bld_instr *in, const char *
 					    c->df_name, in->line, spec, (int)n, p);
 		p += n + (p[n] == ',');
 	}
-	q->rw = q->cache ? true : q->rw;
+	q->rw = q->ro ? false : q->cache || q->rw; /* a cache is writable unless ro */
 	if (q->target[0] != '/' || strstr(q->target, ",") || !strcmp(q->target, "/"))
 		return brig_err_set(e, -EINVAL,
 				    "%s:%u: RUN --mount=%s: target=ABSOLUTE-PATH needed",
@@ -342,6 +342,11 @@ static int bind_mount(struct bld_ctx *c, const struct bld_instr *in, const struc
 		r = bld_from_root(c, in, q->from, (char *[]){ clean, NULL }, 1, d, e);
 	} else {
 		struct stat sb;
+		if (clean[0] && bld_ignored(&c->ign, clean))
+			return brig_err_set(
+				e, -ENOENT,
+				"%s:%u: RUN --mount source=%s: excluded by .dockerignore",
+				c->df_name, in->line, q->source);
 		_cleanup_close_ int src = bld_open_beneath(c->ctxfd, clean, O_PATH, e);
 		if (src < 0 || fstat(src, &sb) < 0)
 			return brig_err_wrap(e, "%s:%u: RUN --mount source=%s", c->df_name,
