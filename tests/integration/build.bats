@@ -472,7 +472,7 @@ fromstage
 	# brig builder prune removes the cached steps and the cache mounts
 	run brig builder prune -f
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	[[ "$output" =~ ^removed\ 1[0-9]\ cached\ steps\ and\ 2\ cache\ mounts$ ]] || { echo "$output"; false; }
+	[[ "$output" =~ ^removed\ [0-9]+\ cached\ steps\ and\ 2\ cache\ mounts$ ]] || { echo "$output"; false; }
 	run find "$ROOT/build-mounts" "$ROOT/build-cache" -mindepth 1
 	[ -z "$output" ] || { echo "$output"; false; }
 	printf 'FROM busybox\nRUN --mount=type=cache,target=/c,source=x true\n' >"$CTX/Dockerfile"
