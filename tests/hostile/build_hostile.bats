@@ -104,7 +104,7 @@ fails_with() {
 	fails_with "Dockerfile:2: EXPOSE 99999"
 	printf 'FROM busybox\nADD http://127.0.0.1:9/x /x\n' >"$CTX/Dockerfile"
 	run brig build -q "$CTX"
-	fails_with "URLs are not supported"
+	fails_with "Dockerfile:2: ADD http://127.0.0.1:9/x: a download needs --checksum=sha256:HEX"
 }
 
 @test "build hostile: a 100k-line Dockerfile and a one-megabyte line get a clear error" {
