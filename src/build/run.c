@@ -234,9 +234,6 @@ static int secrets_own(struct bld_ctx *c, const char *id, struct bld_secrets *sv
 	return 0;
 }
 
-/* One --mount=type=secret,id=ID[,target=PATH][,required[=true]]: a
- * read-only bind of a copy of the secret's file (never in a layer: /run is
- * a tmpfs, and a target elsewhere leaves only an empty mount point). */
 /* uid=N, gid=N, mode=OCTAL of a secret mount: 1 taken, 0 not one of them,
  * or an error. */
 static int secret_owner_opt(const char *p, size_t n, struct bld_secret_own *o, bool *uid_set,
@@ -263,6 +260,10 @@ static int secret_owner_opt(const char *p, size_t n, struct bld_secret_own *o, b
 	return 1;
 }
 
+/* One --mount=type=secret,id=ID[,target=PATH][,required[=true]][,uid=N]
+ * [,gid=N][,mode=OCTAL]: a read-only bind of a copy of the secret's file
+ * (never in a layer: /run is a tmpfs, and a target elsewhere leaves only an
+ * empty mount point), the RUN user's and 0400 unless uid, gid, mode say. */
 static int secret_mount(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 			const char *spec, struct eng_flags *f, struct bld_secrets *sv,
 			struct brig_err *e)
@@ -276,9 +277,11 @@ static int secret_mount(struct bld_ctx *c, struct bld_state *st, const struct bl
 		if (k < 0)
 			return brig_err_set(e, -EINVAL, "%s:%u: RUN --mount=%s: a bad %.*s",
 					    c->df_name, in->line, spec, (int)n, p);
-		if (k == 1)
-			;
-		else if (n == 11 && !strncmp(p, "type=secret", n))
+		if (k == 1) { /* uid, gid or mode */
+			p += n + (p[n] == ',');
+			continue;
+		}
+		if (n == 11 && !strncmp(p, "type=secret", n))
 			secret = true;
 		else if (n > 3 && n - 3 < sizeof(id) && !strncmp(p, "id=", 3))
 			snprintf(id, sizeof(id), "%.*s", (int)(n - 3), p + 3);
