@@ -101,7 +101,7 @@ void bld_git_info(const char *context, struct bld_git *g)
 	if (git_line(context, (const char *[]){ "rev-parse", "HEAD", NULL }, buf, sizeof(buf)) ==
 		    0 &&
 	    strlen(buf) < sizeof(g->revision) && strspn(buf, "0123456789abcdef") == strlen(buf))
-		snprintf(g->revision, sizeof(g->revision), "%s", buf);
+		memcpy(g->revision, buf, strlen(buf) + 1);
 	if (!g->revision[0])
 		return;
 	const char *log[] = { "log", "-1", "--format=%ct", "--", ".", NULL };
@@ -112,6 +112,7 @@ void bld_git_info(const char *context, struct bld_git *g)
 	const char *remote[] = { "config", "--get", "remote.origin.url", NULL };
 	if (git_line(context, remote, buf, sizeof(buf)) == 0) {
 		strip_credentials(buf);
-		snprintf(g->source, sizeof(g->source), "%s", buf);
+		if (brig_snprintf(g->source, sizeof(g->source), "%s", buf) < 0)
+			g->source[0] = '\0'; /* too long to be a label worth having */
 	}
 }
