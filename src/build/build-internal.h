@@ -46,6 +46,14 @@ struct bld_state {
 	bool built, building;
 };
 
+/* git.c: the context's git checkout (all empty, time -1: none). */
+struct bld_git {
+	char revision[65]; /* HEAD's commit */
+	char source[1024]; /* remote.origin.url, credentials removed */
+	int64_t time; /* the newest commit touching the context */
+};
+void bld_git_info(const char *context, struct bld_git *g);
+
 struct bld_ctx {
 	struct eng *g;
 	struct img_store *s;
@@ -59,6 +67,7 @@ struct bld_ctx {
 	struct bld_state *st; /* one per stage */
 	struct bld_result *res;
 	char created[32]; /* RFC 3339 of o->timestamp */
+	struct bld_git git;
 	unsigned step, n_steps;
 };
 
@@ -77,6 +86,12 @@ int bld_image_put(struct bld_ctx *c, struct bld_state *st, char image_id[IMG_DIG
 /* A layer packed from dirfd (clamped to the build's time) into the store. */
 int bld_layer_from_dir(struct bld_ctx *c, int dirfd, struct bld_layer *l, struct brig_err *e);
 json_t *bld_cfg(struct bld_state *st); /* the "config" object (made when missing) */
+/* The stage's layers as the engine lists an image's: [{"diffId": ...}]. */
+json_t *bld_state_layers(const struct bld_state *st);
+/* The ids of the stage's USER (name|uid[:group|gid], "" root) in its
+ * /etc/passwd and /etc/group; spec NULL: the config's User. */
+int bld_state_user(struct bld_ctx *c, struct bld_state *st, const char *spec, uint32_t *uid,
+		   uint32_t *gid, struct brig_err *e);
 
 /* words.c helpers on a state */
 const char *bld_var_get(void *arg, const char *name, size_t len);
@@ -85,7 +100,8 @@ struct bld_varsrc {
 	struct bld_state *st; /* NULL: global args only (FROM) */
 };
 
-/* cache.c */
+/* cache.c: ROOT/build-cache/<key> */
+#define BLD_CACHE_DIR "build-cache"
 void bld_key_next(char key[65], const char *what, const char *extra);
 int bld_cache_get(struct bld_ctx *c, const char *key, struct bld_layer *l, struct brig_err *e);
 int bld_cache_put(struct bld_ctx *c, const char *key, const struct bld_layer *l,
@@ -115,6 +131,44 @@ int bld_img_resolve(struct bld_ctx *c, struct bld_state *st, const char *path, c
 		    struct brig_err *e);
 int bld_img_mkdirs(struct bld_ctx *c, struct bld_state *st, int stage, const char *rel,
 		   struct brig_err *e);
+/* copy.c: --from=STAGE|IMAGE's sources copied out of a container of it
+ * (never started) into tmp/<source>. */
+int bld_from_root(struct bld_ctx *c, const struct bld_instr *in, const char *from, char **srcs,
+		  size_t n, int tmp, struct brig_err *e);
+/* mounts.c: RUN --mount=type=cache|bind, what one RUN holds while it runs */
+#define BLD_MOUNTS_MAX 16
+struct bld_mounts {
+	int locks[BLD_MOUNTS_MAX]; /* cache mounts' locks */
+	size_t n_locks;
+	int dir; /* ROOT/build-mounts */
+	char tmp[BLD_MOUNTS_MAX][32]; /* its directories removed after the RUN */
+	size_t n_tmp;
+};
+void bld_mounts_init(struct bld_mounts *m);
+/* spec: the --mount= value of a type=cache or type=bind mount; 0 and a
+ * flag added to f (a bind's digest appended to *key), or an error naming
+ * the line. */
+struct eng_flags;
+int bld_mount_add(struct bld_ctx *c, const struct bld_instr *in, const char *spec,
+		  struct eng_flags *f, struct bld_mounts *m, char **key, size_t *klen,
+		  struct brig_err *e);
+void bld_mounts_release(struct bld_mounts *m);
+/* fetch.c: ADD URL */
+bool bld_is_url(const char *s);
+struct bld_url {
+	const char *url, *checksum; /* "sha256:HEX" or NULL */
+	int dir; /* the staged destination directory */
+	const char *name; /* the file's name there ("": the URL's) */
+	uid_t uid;
+	gid_t gid;
+	int chmod_bits; /* -1: 0600 */
+};
+int bld_add_url(struct bld_ctx *c, const struct bld_instr *in, const struct bld_url *u,
+		struct brig_err *e);
+/* findings.c: setuid/setgid files of a step's layer l, printed as
+ * findings (build.setuid, build.setgid) and counted in res->findings. */
+int bld_setuid_findings(struct bld_ctx *c, const struct bld_instr *in, const struct bld_layer *l,
+			struct brig_err *e);
 /* instr.c */
 int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct brig_err *e);

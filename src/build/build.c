@@ -84,14 +84,22 @@ static int target(struct bld_ctx *c, size_t *idx, struct brig_err *e)
 	return brig_err_set(e, -ENOENT, "--target %s: no such stage", c->o->target);
 }
 
-/* org.opencontainers.image.created, .base.name, .base.digest (the
- * annotations' names, as labels: brig image inspect shows them). */
+/* org.opencontainers.image.created, .base.name, .base.digest, and from
+ * the context's git .revision and .source (the annotations' names, as
+ * labels: brig image inspect shows them). */
 static int oci_labels(struct bld_ctx *c, struct bld_state *st, json_t *cfg, struct brig_err *e)
 {
 	json_t *labels = json_object_get(cfg, "Labels");
 	if (!json_is_object(labels) &&
 	    json_object_set_new(cfg, "Labels", labels = json_object()) < 0)
 		return brig_err_oom(e);
+	if ((c->git.revision[0] &&
+	     json_object_set_new(labels, "org.opencontainers.image.revision",
+				 json_string(c->git.revision)) < 0) ||
+	    (c->git.source[0] &&
+	     json_object_set_new(labels, "org.opencontainers.image.source",
+				 json_string(c->git.source)) < 0))
+		return brig_err_set(e, -EINVAL, "the context's git remote: not valid UTF-8");
 	if (json_object_set_new(labels, "org.opencontainers.image.created",
 				json_string(c->created)) < 0 ||
 	    (st->base_digest[0] &&
@@ -181,8 +189,12 @@ static int build(struct bld_ctx *c, struct brig_err *e)
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e)
 {
 	struct bld_file f = { 0 };
-	struct bld_ctx c = { .g = g, .o = o, .f = &f, .res = res, .ctxfd = -1 };
+	struct bld_opts o2 = *o;
+	struct bld_ctx c = { .g = g, .o = &o2, .f = &f, .res = res, .ctxfd = -1 };
 	*res = (struct bld_result){ 0 };
+	bld_git_info(o->context, &c.git);
+	if (o2.timestamp < 0) /* no --timestamp, no SOURCE_DATE_EPOCH */
+		o2.timestamp = c.git.time >= 0 ? c.git.time : 0;
 	c.df_name = o->dockerfile ? o->dockerfile : "Dockerfile";
 	c.ctxfd = BRIG_RETRY(open(o->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	int r = c.ctxfd >= 0 ? 0
@@ -196,8 +208,9 @@ int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, s
 	if (r == 0)
 		r = build(&c, e);
 	if (r == 0)
-		bld_progress(&c, "%u steps: %u cached, %u containers made", c.step, res->cached,
-			     res->runs);
+		bld_progress(&c, "%u steps: %u cached, %u containers made%s", c.step, res->cached,
+			     res->runs,
+			     res->findings ? ", setuid/setgid files added (see findings)" : "");
 	for (size_t i = 0; c.st && i < f.n_stages; i++)
 		bld_state_clear(&c.st[i]);
 	free(c.st);

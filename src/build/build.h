@@ -106,8 +106,12 @@ struct bld_opts {
 	const char *target; /* NULL: the last stage */
 	char *const *secrets; /* "id=ID,src=FILE" (src absolute, checked) */
 	bool no_cache;
+	bool allow_unpinned; /* ADD URL without --checksum */
+	bool pull; /* FROM images fetched from their registry first */
+	const char *config; /* the engine config (brig --config) for --pull */
 	bool network_host; /* RUN with the host's network (else none) */
-	int64_t timestamp; /* layer mtimes clamped to it; config created */
+	int64_t timestamp; /* layer mtimes clamped to it; config created
+			      (-1: the context's newest git commit, else 0) */
 	bool quiet;
 	/* Called for each step's progress line (may be NULL). */
 	void (*progress)(void *ctx, const char *line);
@@ -117,8 +121,12 @@ struct bld_result {
 	char image_id[72]; /* the config digest */
 	char manifest[72];
 	unsigned steps, cached, runs; /* runs: containers made (RUN, COPY --from) */
+	unsigned findings; /* setuid/setgid files added by steps */
 };
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e);
+/* brig builder prune: the layer cache's entries (ROOT/build-cache) and
+ * the RUN --mount=type=cache directories no build holds (mounts.c). */
+int bld_prune(struct eng *g, unsigned *entries, unsigned *mounts, struct brig_err *e);
 /* Where the images id1 and id2 (two builds of one Dockerfile) first
  * differ, as one line in *out (check.c). */
 int bld_check_diff(struct eng *g, const char *id1, const char *id2, char **out, struct brig_err *e);

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_DIR "build-cache"
 #define CACHE_ENTRY_MAX 4096
 
 void bld_key_next(char key[65], const char *what, const char *extra)
@@ -35,11 +34,11 @@ static int cache_dir(struct bld_ctx *c, struct brig_err *e)
 		open(eng_root(c->g), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (root < 0)
 		return brig_err_sys(e, errno, "opening %s", eng_root(c->g));
-	if (mkdirat(root, CACHE_DIR, 0700) < 0 && errno != EEXIST)
-		return brig_err_sys(e, errno, "making %s/%s", eng_root(c->g), CACHE_DIR);
+	if (mkdirat(root, BLD_CACHE_DIR, 0700) < 0 && errno != EEXIST)
+		return brig_err_sys(e, errno, "making %s/%s", eng_root(c->g), BLD_CACHE_DIR);
 	int fd = BRIG_RETRY(
-		openat(root, CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	return fd < 0 ? brig_err_sys(e, errno, "opening %s/%s", eng_root(c->g), CACHE_DIR) : fd;
+		openat(root, BLD_CACHE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	return fd < 0 ? brig_err_sys(e, errno, "opening %s/%s", eng_root(c->g), BLD_CACHE_DIR) : fd;
 }
 
 /* 1: a hit (l filled), 0: none. */

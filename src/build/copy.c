@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * COPY and ADD of local files (--from=STAGE|IMAGE, --chown=UID[:GID],
+ * COPY and ADD of local files (--from=STAGE|IMAGE, --chown=USER[:GROUP],
  * --chmod=OCTAL, --link accepted), and WORKDIR's directory: a staging tree
  * (stage.c) packed into one layer.  ADD of a URL or of a local archive is
  * refused with a message rather than done differently from Docker.
@@ -20,10 +20,37 @@ struct copy_req {
 	gid_t gid;
 	int chmod_bits;
 	const char *from;
+	const char *checksum; /* ADD URL --checksum=sha256:HEX */
 };
 
-static int parse_flags(struct bld_ctx *c, const struct bld_instr *in, struct copy_req *q,
-		       struct brig_err *e)
+/* --chown=UID[:GID] as numbers, or with names looked up in the stage's
+ * /etc/passwd and /etc/group (its layers, read through the safe resolver,
+ * as USER is): a name without a group takes its passwd entry's group. */
+static int chown_ids(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		     const char *f, struct copy_req *q, struct brig_err *e)
+{
+	char *end = NULL;
+	unsigned long u = strtoul(f + 8, &end, 10), g = u;
+	if (end != f + 8 && *end == ':' && end[1] >= '0' && end[1] <= '9')
+		g = strtoul(end + 1, &end, 10);
+	if (end != f + 8 && !*end && f[8] != '-' && u <= 0x7fffffff && g <= 0x7fffffff) {
+		q->uid = (uid_t)u;
+		q->gid = (gid_t)g;
+		return 0;
+	}
+	uint32_t uid, gid;
+	if (bld_state_user(c, st, f + 8, &uid, &gid, e) < 0)
+		return brig_err_wrap(e, "%s:%u: %s %s", c->df_name, in->line, in->cmd, f);
+	if (uid > 0x7fffffff || gid > 0x7fffffff)
+		return brig_err_set(e, -ERANGE, "%s:%u: %s %s: ids above 2^31", c->df_name,
+				    in->line, in->cmd, f);
+	q->uid = (uid_t)uid;
+	q->gid = (gid_t)gid;
+	return 0;
+}
+
+static int parse_flags(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		       struct copy_req *q, struct brig_err *e)
 {
 	*q = (struct copy_req){ .chmod_bits = -1 };
 	for (size_t i = 0; i < in->n_flags; i++) {
@@ -32,16 +59,14 @@ static int parse_flags(struct bld_ctx *c, const struct bld_instr *in, struct cop
 		if (!strncmp(f, "--from=", 7) && f[7]) {
 			q->from = f + 7;
 		} else if (!strncmp(f, "--chown=", 8)) {
-			unsigned long u = strtoul(f + 8, &end, 10), g = u;
-			if (end != f + 8 && *end == ':')
-				g = strtoul(end + 1, &end, 10);
-			if (end == f + 8 || *end || u > 0x7fffffff || g > 0x7fffffff)
-				return brig_err_set(
-					e, -EINVAL,
-					"%s:%u: %s: only numeric UID[:GID] is supported",
-					c->df_name, in->line, f);
-			q->uid = (uid_t)u;
-			q->gid = (gid_t)g;
+			int r = chown_ids(c, st, in, f, q, e);
+			if (r < 0)
+				return r;
+		} else if (!strncmp(f, "--checksum=", 11) && !strcmp(in->cmd, "ADD")) {
+			if (!brig_digest_valid(f + 11) || strncmp(f + 11, "sha256:", 7) != 0)
+				return brig_err_set(e, -EINVAL, "%s:%u: %s: expected sha256:HEX",
+						    c->df_name, in->line, f);
+			q->checksum = f + 11;
 		} else if (!strncmp(f, "--chmod=", 8)) {
 			unsigned long m = strtoul(f + 8, &end, 8);
 			if (end == f + 8 || *end || m > 07777)
@@ -148,8 +173,8 @@ static int dest_dir(struct bld_ctx *c, struct bld_state *st, const struct bld_in
 
 /* --from=NAME: the named stage's (or image's) files, the sources copied
  * out of a container of it (never started) into tmp/<source>. */
-static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *from, char **srcs,
-		     size_t n, int tmp, struct brig_err *e)
+int bld_from_root(struct bld_ctx *c, const struct bld_instr *in, const char *from, char **srcs,
+		  size_t n, int tmp, struct brig_err *e)
 {
 	size_t idx;
 	char image_id[IMG_DIGEST_SIZE], id[ENG_ID_LEN + 1], path[PATH_MAX], clean[PATH_MAX];
@@ -201,7 +226,33 @@ static int from_root(struct bld_ctx *c, const struct bld_instr *in, const char *
 	eng_remove(c->g, id, true, true, &e2);
 	if (step_image[0])
 		img_store_remove(c->s, step_image, &e2); /* the stage's unnamed image */
-	return r < 0 ? brig_err_wrap(e, "%s:%u: COPY --from=%s", c->df_name, in->line, from) : 0;
+	return r < 0 ? brig_err_wrap(e, "%s:%u: %s --from=%s", c->df_name, in->line, in->cmd, from)
+		     : 0;
+}
+
+/* ADD URL DEST: the one file downloaded into the staged destination. */
+static int add_url(struct bld_ctx *c, const struct bld_instr *in, struct copy_req *q,
+		   const char *url, int stage, struct bld_state *st, const char *dest,
+		   struct brig_err *e)
+{
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	if (!bld_is_url(url))
+		return brig_err_set(e, -ENOTSUP, "%s:%u: ADD %s: only http:// and https://",
+				    c->df_name, in->line, url);
+	int r = dest_dir(c, st, in, dest, false, stage, dir, name, e);
+	_cleanup_close_ int dfd = r == 0 ? brig_open_in_root(stage, dir, O_RDONLY | O_DIRECTORY, 0,
+							     BRIG_RESOLVE_NO_SYMLINKS, e)
+					 : -1;
+	if (r < 0 || dfd < 0)
+		return r < 0 ? r : dfd;
+	struct bld_url u = { .url = url,
+			     .checksum = q->checksum,
+			     .dir = dfd,
+			     .name = name,
+			     .uid = q->uid,
+			     .gid = q->gid,
+			     .chmod_bits = q->chmod_bits };
+	return bld_add_url(c, in, &u, e);
 }
 
 static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct copy_req *q, int root,
@@ -212,11 +263,18 @@ static int copy_sources(struct bld_ctx *c, const struct bld_instr *in, struct co
 	size_t na = 0;
 	int r = all ? 0 : brig_err_oom(e);
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (!strcmp(in->cmd, "ADD") && strstr(srcs[i], "://"))
-			return brig_err_set(e, -ENOTSUP,
-					    "%s:%u: ADD %s: URLs are not supported (builds are "
-					    "network-free; download in a RUN with a checksum)",
-					    c->df_name, in->line, srcs[i]);
+		if (strstr(srcs[i], "://") && (strcmp(in->cmd, "ADD") || !is_ctx))
+			return brig_err_set(e, -ENOTSUP, "%s:%u: %s %s: a URL is for ADD only",
+					    c->df_name, in->line, in->cmd, srcs[i]);
+		if (strstr(srcs[i], "://"))
+			return n == 1 ? add_url(c, in, q, srcs[0], stage, st, dest, e)
+				      : brig_err_set(e, -ENOTSUP,
+						     "%s:%u: ADD %s: a URL is the only source of "
+						     "its ADD",
+						     c->df_name, in->line, srcs[i]);
+		if (q->checksum)
+			return brig_err_set(e, -EINVAL, "%s:%u: ADD --checksum is for a URL",
+					    c->df_name, in->line);
 		_cleanup_strv_ char **v = NULL;
 		size_t k = 0;
 		if ((r = bld_sources(c, root, is_ctx, srcs[i], &v, &k, e)) < 0)
@@ -310,7 +368,7 @@ static int copy_fresh(struct bld_ctx *c, struct bld_state *st, const struct bld_
 		      struct copy_req *q, char **words, size_t n, int stage, int from,
 		      const char *key, struct brig_err *e)
 {
-	int r = q->from ? from_root(c, in, q->from, words, n - 1, from, e) : 0;
+	int r = q->from ? bld_from_root(c, in, q->from, words, n - 1, from, e) : 0;
 	if (r == 0)
 		r = copy_sources(c, in, q, q->from ? from : c->ctxfd, !q->from, words, n - 1, stage,
 				 st, words[n - 1], e);
@@ -326,7 +384,7 @@ int bld_copy(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in
 {
 	struct copy_req q;
 	char sname[32], fname[32];
-	int r = parse_flags(c, in, &q, e);
+	int r = parse_flags(c, st, in, &q, e);
 	if (r == 0 && n < 2)
 		r = brig_err_set(e, -EINVAL, "%s:%u: %s needs a source and a destination",
 				 c->df_name, in->line, in->cmd);

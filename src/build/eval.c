@@ -105,22 +105,38 @@ static int from(struct bld_ctx *c, size_t i, struct brig_err *e)
 	return r < 0 ? brig_err_wrap(e, "%s:%u: FROM %s", c->df_name, in->line, w[0]) : 0;
 }
 
+static int config_step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		       struct brig_err *e);
+
 static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		struct brig_err *e)
 {
 	bld_progress(c, "STEP %u: %s %s", ++c->step, in->cmd, in->rest);
-	if (!strcmp(in->cmd, "RUN"))
-		return bld_run(c, st, in, e);
-	if (!strcmp(in->cmd, "COPY") || !strcmp(in->cmd, "ADD")) {
+	size_t layers = st->n_layers;
+	int r = 0;
+	if (!strcmp(in->cmd, "RUN")) {
+		r = bld_run(c, st, in, e);
+	} else if (!strcmp(in->cmd, "COPY") || !strcmp(in->cmd, "ADD")) {
 		_cleanup_strv_ char **w = NULL;
 		size_t n = 0;
 		struct bld_varsrc src = { c, st };
 		struct bld_vars vars = { bld_var_get, &src };
-		int r = in->exec ? ((w = brig_strv_dup(in->argv)) ? 0 : brig_err_oom(e))
-				 : bld_expand(in->rest, c->f->escape, &vars, true, &w, &n, e);
+		r = in->exec ? ((w = brig_strv_dup(in->argv)) ? 0 : brig_err_oom(e))
+			     : bld_expand(in->rest, c->f->escape, &vars, true, &w, &n, e);
 		n = in->exec ? in->argc : n;
-		return r < 0 ? r : bld_copy(c, st, in, w, n, e);
+		r = r < 0 ? r : bld_copy(c, st, in, w, n, e);
+	} else {
+		return config_step(c, st, in, e);
 	}
+	/* the setuid/setgid files the step added, cached or not */
+	if (r == 0 && st->n_layers > layers)
+		r = bld_setuid_findings(c, in, &st->layers[st->n_layers - 1], e);
+	return r;
+}
+
+static int config_step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		       struct brig_err *e)
+{
 	size_t layers = st->n_layers;
 	int r = bld_instr_config(c, st, in, e);
 	if (r < 0)

@@ -21,6 +21,30 @@ void bld_state_clear(struct bld_state *st)
 	*st = (struct bld_state){ 0 };
 }
 
+/* The stage's layers as the engine lists an image's: [{"diffId": ...}]. */
+json_t *bld_state_layers(const struct bld_state *st)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < st->n_layers; i++)
+		if (json_array_append_new(a, json_pack("{s:s}", "diffId", st->layers[i].diff_id)) <
+		    0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+int bld_state_user(struct bld_ctx *c, struct bld_state *st, const char *spec, uint32_t *uid,
+		   uint32_t *gid, struct brig_err *e)
+{
+	_cleanup_json_ json_t *layers = bld_state_layers(st);
+	if (!layers)
+		return brig_err_oom(e);
+	if (!spec)
+		spec = json_string_value(json_object_get(bld_cfg(st), "User"));
+	return eng_image_user_ids(c->g, layers, spec && spec[0] ? spec : "0", uid, gid, e);
+}
+
 json_t *bld_cfg(struct bld_state *st)
 {
 	json_t *c = json_object_get(st->config, "config");
@@ -91,13 +115,29 @@ static int base_unpacked(struct bld_ctx *c, struct bld_state *st, struct brig_er
 	return 0;
 }
 
+/* --pull: the base fetched from its registry again (content trust as for
+ * brig pull), whatever the store holds. */
+static int pull_base(struct bld_ctx *c, const char *ref, struct brig_err *e)
+{
+	struct eng_pull_opts po = { .ref = ref, .tls_verify = true, .config = c->o->config };
+	struct eng_pull_result res = { 0 };
+	bld_progress(c, " ---> pulling %s", ref);
+	int r = eng_pull(eng_root(c->g), &po, &res, e);
+	if (r == 0)
+		bld_progress(c, " ---> %s", res.name);
+	eng_pull_result_clear(&res);
+	return r < 0 ? brig_err_wrap(e, "--pull %s", ref) : 0;
+}
+
 int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, struct brig_err *e)
 {
 	struct img_descriptor d = { 0 }, md = { 0 };
 	struct img_manifest m = { 0 };
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	int r = img_store_resolve(c->s, ref, &d, e);
+	int r = c->o->pull ? pull_base(c, ref, e) : 0;
+	if (r == 0)
+		r = img_store_resolve(c->s, ref, &d, e);
 	if (r == 0)
 		r = img_store_select_manifest(c->s, &d, eng_host_arch(), "linux", NULL, &md, e);
 	if (r == 0)

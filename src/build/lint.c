@@ -168,6 +168,14 @@ static int lint_from(struct lint *l, size_t k)
 		   "FROM by tag without a digest");
 }
 
+static bool has_checksum(const struct bld_instr *in)
+{
+	for (size_t i = 0; i < in->n_flags; i++)
+		if (!strncmp(in->flags[i], "--checksum=", 11))
+			return true;
+	return false;
+}
+
 static int lint_one(struct lint *l, size_t k)
 {
 	const struct bld_instr *in = &l->f->v[k];
@@ -182,9 +190,10 @@ static int lint_one(struct lint *l, size_t k)
 	}
 	if (!strcmp(c, "ENV") || !strcmp(c, "ARG"))
 		return lint_env(l, k, in->rest);
-	if (!strcmp(c, "ADD") && strstr(in->rest, "://"))
+	if (!strcmp(c, "ADD") && strstr(in->rest, "://") && !has_checksum(in))
 		return add(l, k, "lint.add-url", AUDIT_HIGH,
-			   "download in a RUN and check its sha256 (brig build refuses ADD URL)",
+			   "pin it: ADD --checksum=sha256:HEX (brig build refuses it unpinned "
+			   "unless --allow-unpinned-downloads)",
 			   "ADD of a URL without a checksum");
 	if (!strcmp(c, "EXPOSE") && (word(in->rest, "22") || strstr(in->rest, "22/tcp")))
 		return add(l, k, "lint.expose-ssh", AUDIT_MEDIUM,

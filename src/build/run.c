@@ -149,11 +149,18 @@ static int run_argv(struct bld_state *st, const struct bld_instr *in, char ***ar
 	return 0;
 }
 
-/* The secrets' copies of one RUN. */
+/* The secrets' copies of one RUN, and whose each is to be (as the
+ * container sees it: uid, gid, mode). */
+#define SECRETS_MAX 32
+struct bld_secret_own {
+	uint32_t uid, gid;
+	mode_t mode;
+};
 struct bld_secrets {
 	int tmp, dir; /* ROOT/build-tmp, and the copies' directory in it */
 	char name[32];
 	size_t n;
+	struct bld_secret_own own[SECRETS_MAX];
 };
 
 /* The file of --secret id=ID,src=FILE for id (NULL: not given). */
@@ -174,10 +181,12 @@ static const char *secret_src(struct bld_ctx *c, const char *id, size_t len)
 static int secret_copy(struct bld_ctx *c, struct bld_secrets *sv, const char *src,
 		       char path[PATH_MAX], struct brig_err *e)
 {
+	if (sv->n >= SECRETS_MAX)
+		return brig_err_set(e, -E2BIG, "more than %d secrets in one RUN", SECRETS_MAX);
 	if (sv->tmp < 0 && (sv->tmp = bld_tmp_open(c, sv->name, &sv->dir, e)) < 0)
 		return sv->tmp;
 	char name[32], tdir[PATH_MAX];
-	snprintf(name, sizeof(name), "secret-%zu", sv->n++);
+	snprintf(name, sizeof(name), "secret-%zu", sv->n);
 	_cleanup_close_ int in = BRIG_RETRY(open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
 	_cleanup_close_ int out = BRIG_RETRY(
 		openat(sv->dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400));
@@ -187,23 +196,91 @@ static int secret_copy(struct bld_ctx *c, struct bld_secrets *sv, const char *sr
 	for (ssize_t n; (n = BRIG_RETRY(read(in, buf, sizeof(buf)))) != 0;)
 		if (n < 0 || brig_write_all(out, buf, (size_t)n) < 0)
 			return brig_err_sys(e, errno, "copying the secret %s", src);
-	if (fchmod(sv->dir, 0711) < 0 || fchmod(out, 0444) < 0 ||
-	    brig_fd_path(sv->dir, tdir, sizeof(tdir)) < 0 ||
+	if (fchmod(sv->dir, 0711) < 0 || brig_fd_path(sv->dir, tdir, sizeof(tdir)) < 0 ||
 	    brig_snprintf(path, PATH_MAX, "%s/%s", tdir, name) < 0)
 		return brig_err_sys(e, errno, "copying the secret %s", src);
+	sv->n++;
 	return 0;
 }
 
-/* One --mount=type=secret,id=ID[,target=PATH][,required[=true]]: a
- * read-only bind of a copy of the secret's file (never in a layer: /run is
- * a tmpfs, and a target elsewhere leaves only an empty mount point). */
-static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const char *spec,
-			struct eng_flags *f, struct bld_secrets *sv, struct brig_err *e)
+/* Each secret's copy given to its owner as the container sees it (its
+ * host ids through the container's user namespace), with its mode.  An
+ * unprivileged brig cannot give files away: the copy is then readable by
+ * every user of the container (0444), said in a warning. */
+static int secrets_own(struct bld_ctx *c, const char *id, struct bld_secrets *sv,
+		       struct brig_err *e)
+{
+	for (size_t i = 0; i < sv->n; i++) {
+		char name[32];
+		uint32_t hu, hg;
+		const struct bld_secret_own *o = &sv->own[i];
+		snprintf(name, sizeof(name), "secret-%zu", i);
+		int r = eng_ctr_host_ids(c->g, id, o->uid, o->gid, &hu, &hg, e);
+		if (r < 0)
+			return r;
+		mode_t mode = o->mode;
+		if (fchownat(sv->dir, name, hu, hg, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != EPERM)
+				return brig_err_sys(e, errno, "giving a secret to %u:%u", o->uid,
+						    o->gid);
+			brig_warn("a secret cannot be given to %u:%u (brig is not root): "
+				  "mode 0444",
+				  o->uid, o->gid);
+			mode = 0444;
+		}
+		if (fchmodat(sv->dir, name, mode, 0) < 0)
+			return brig_err_sys(e, errno, "chmod of a secret's copy");
+	}
+	return 0;
+}
+
+/* uid=N, gid=N, mode=OCTAL of a secret mount: 1 taken, 0 not one of them,
+ * or an error. */
+static int secret_owner_opt(const char *p, size_t n, struct bld_secret_own *o, bool *uid_set,
+			    bool *gid_set)
+{
+	char buf[24], *end = NULL;
+	const char *eq = memchr(p, '=', n);
+	if (!eq || n - (size_t)(eq - p) > sizeof(buf) || eq + 1 == p + n)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n - (size_t)(eq + 1 - p)), eq + 1);
+	size_t kl = (size_t)(eq - p);
+	bool is_mode = kl == 4 && !strncmp(p, "mode", 4);
+	if (!is_mode && !(kl == 3 && (!strncmp(p, "uid", 3) || !strncmp(p, "gid", 3))))
+		return 0;
+	unsigned long v = strtoul(buf, &end, is_mode ? 8 : 10);
+	if (*end || buf[0] == '-' || v > (is_mode ? 07777ul : 0x7ffffffful))
+		return -EINVAL;
+	if (is_mode)
+		o->mode = (mode_t)v;
+	else if (p[0] == 'u')
+		o->uid = (uint32_t)v, *uid_set = true;
+	else
+		o->gid = (uint32_t)v, *gid_set = true;
+	return 1;
+}
+
+/* One --mount=type=secret,id=ID[,target=PATH][,required[=true]][,uid=N]
+ * [,gid=N][,mode=OCTAL]: a read-only bind of a copy of the secret's file
+ * (never in a layer: /run is a tmpfs, and a target elsewhere leaves only an
+ * empty mount point), the RUN user's and 0400 unless uid, gid, mode say. */
+static int secret_mount(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+			const char *spec, struct eng_flags *f, struct bld_secrets *sv,
+			struct brig_err *e)
 {
 	char id[128] = "", target[PATH_MAX] = "", mnt[PATH_MAX * 3], copy[PATH_MAX];
-	bool required = false, secret = false;
+	bool required = false, secret = false, uid_set = false, gid_set = false;
+	struct bld_secret_own own = { .mode = 0400 };
 	for (const char *p = spec; *p;) {
 		size_t n = strcspn(p, ",");
+		int k = secret_owner_opt(p, n, &own, &uid_set, &gid_set);
+		if (k < 0)
+			return brig_err_set(e, -EINVAL, "%s:%u: RUN --mount=%s: a bad %.*s",
+					    c->df_name, in->line, spec, (int)n, p);
+		if (k == 1) { /* uid, gid or mode */
+			p += n + (p[n] == ',');
+			continue;
+		}
 		if (n == 11 && !strncmp(p, "type=secret", n))
 			secret = true;
 		else if (n > 3 && n - 3 < sizeof(id) && !strncmp(p, "id=", 3))
@@ -216,7 +293,8 @@ static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const cha
 		else if (!(n == 14 && !strncmp(p, "required=false", n)))
 			return brig_err_set(e, -ENOTSUP,
 					    "%s:%u: RUN --mount=%s: only type=secret "
-					    "with id, target and required is supported",
+					    "with id, target, required, uid, gid and mode "
+					    "is supported",
 					    c->df_name, in->line, spec);
 		p += n + (p[n] == ',');
 	}
@@ -231,8 +309,14 @@ static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const cha
 		return brig_err_set(e, -ENOENT, "%s:%u: secret %s: %s", c->df_name, in->line, id,
 				    src ? "not a regular file"
 					: "not given (--secret id=ID,src=FILE)");
-	int r = secret_copy(c, sv, src, copy, e);
+	uint32_t ru = 0, rg = 0; /* the RUN's user: the default owner */
+	int r = uid_set && gid_set ? 0 : bld_state_user(c, st, NULL, &ru, &rg, e);
 	if (r < 0)
+		return brig_err_wrap(e, "%s:%u: RUN's USER", c->df_name, in->line);
+	own.uid = uid_set ? own.uid : ru;
+	own.gid = gid_set ? own.gid : rg;
+	sv->own[sv->n < SECRETS_MAX ? sv->n : 0] = own;
+	if ((r = secret_copy(c, sv, src, copy, e)) < 0)
 		return r;
 	if (brig_snprintf(mnt, sizeof(mnt), "type=bind,source=%s,target=%s%s,readonly", copy,
 			  target[0] ? target : "/run/secrets/", target[0] ? "" : id) < 0)
@@ -240,16 +324,46 @@ static int secret_mount(struct bld_ctx *c, const struct bld_instr *in, const cha
 	return eng_flags_set(f, "mount", mnt, e);
 }
 
+static bool is_secret(const char *spec)
+{
+	for (const char *p = spec; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 11 && !strncmp(p, "type=secret", n))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+/* RUN --mount=type=cache|bind (mounts.c), made before the cache key is:
+ * a bind's source is part of it. */
+static int run_mounts(struct bld_ctx *c, const struct bld_instr *in, struct eng_flags *f,
+		      struct bld_mounts *m, char **key, struct brig_err *e)
+{
+	size_t len = strlen(*key);
+	for (size_t i = 0; i < in->n_flags; i++) {
+		const char *fl = in->flags[i];
+		if (strncmp(fl, "--mount=", 8) != 0 || is_secret(fl + 8))
+			continue;
+		int r = bld_mount_add(c, in, fl + 8, f, m, key, &len, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* RUN's flags: --mount (secrets), --network=none|host|default. */
-static int run_flags(struct bld_ctx *c, const struct bld_instr *in, struct eng_flags *f, bool *host,
-		     struct bld_secrets *sv, struct brig_err *e)
+static int run_flags(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		     struct eng_flags *f, bool *host, struct bld_secrets *sv, struct brig_err *e)
 {
 	*host = c->o->network_host;
 	for (size_t i = 0; i < in->n_flags; i++) {
 		const char *fl = in->flags[i];
 		int r = 0;
-		if (!strncmp(fl, "--mount=", 8))
-			r = secret_mount(c, in, fl + 8, f, sv, e);
+		if (!strncmp(fl, "--mount=", 8) && is_secret(fl + 8))
+			r = secret_mount(c, st, in, fl + 8, f, sv, e);
+		else if (!strncmp(fl, "--mount=", 8))
+			continue; /* cache and bind: bld_run's run_mounts */
 		else if (!strcmp(fl, "--network=none"))
 			*host = false;
 		else if (!strcmp(fl, "--network=host") && !c->o->network_host)
@@ -268,23 +382,23 @@ static int run_flags(struct bld_ctx *c, const struct bld_instr *in, struct eng_f
 
 /* Run argv in a container of the stage so far; its changes as l. */
 static int run_container(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
-			 char **argv, char **env, struct bld_layer *l, struct brig_err *e)
+			 char **argv, char **env, struct eng_flags *f, struct bld_layer *l,
+			 struct brig_err *e)
 {
 	char image_id[IMG_DIGEST_SIZE], id[ENG_ID_LEN + 1];
 	struct img_descriptor md = { 0 };
 	int r = bld_image_put(c, st, image_id, &md, e);
 	if (r == 0)
 		r = img_store_add(c->s, &md, e);
-	_cleanup_eng_flags_ struct eng_flags *f = eng_flags_new();
 	struct bld_secrets sv = { .tmp = -1, .dir = -1 };
 	bool host = false;
-	if (r == 0 && !f)
-		r = brig_err_oom(e);
 	if (r == 0)
-		r = run_flags(c, in, f, &host, &sv, e);
+		r = run_flags(c, st, in, f, &host, &sv, e);
 	if (r == 0 && (r = bld_ctr_make(c, image_id, argv, env, f, host, id, e)) == 0) {
 		c->res->runs++;
-		int status = eng_start(c->g, id, ENG_ATTACH, e);
+		int status = (r = secrets_own(c, id, &sv, e)) < 0
+			? 0
+			: eng_start(c->g, id, ENG_ATTACH, e);
 		if (status > 0)
 			r = brig_err_set(e, -ECHILD, "%s:%u: RUN %s: exited with %d", c->df_name,
 					 in->line, in->rest, status);
@@ -330,17 +444,21 @@ int bld_run(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 	if (!aj || !(cmd = json_dumps(aj, JSON_COMPACT)) || asprintf(&what, "RUN %s", cmd) < 0 ||
 	    asprintf(&by, "RUN %s", in->heredoc_bare ? in->heredoc : in->rest) < 0)
 		return brig_err_oom(e);
-	bld_key_next(st->key, what, args);
+	_cleanup_eng_flags_ struct eng_flags *f = eng_flags_new();
+	struct bld_mounts m;
+	bld_mounts_init(&m);
+	r = f ? run_mounts(c, in, f, &m, &args, e) : brig_err_oom(e);
 	struct bld_layer l = { 0 };
-	r = bld_cache_get(c, st->key, &l, e);
-	if (r < 0)
-		return r;
+	if (r == 0) {
+		bld_key_next(st->key, what, args);
+		r = bld_cache_get(c, st->key, &l, e);
+	}
 	if (r == 1)
 		c->res->cached++;
-	bld_progress(c, "%s", r == 1 ? " ---> cached" : " ---> running");
-	if (r == 0 &&
-	    ((r = run_container(c, st, in, argv, env, &l, e)) < 0 ||
-	     (r = bld_cache_put(c, st->key, &l, e)) < 0))
-		return r;
-	return bld_add_layer(c, st, &l, by, e);
+	if (r >= 0)
+		bld_progress(c, "%s", r == 1 ? " ---> cached" : " ---> running");
+	if (r == 0 && (r = run_container(c, st, in, argv, env, f, &l, e)) == 0)
+		r = bld_cache_put(c, st->key, &l, e);
+	bld_mounts_release(&m);
+	return r < 0 ? r : bld_add_layer(c, st, &l, by, e);
 }

@@ -142,6 +142,24 @@ static void warn_unmapped(const struct stat *st, const char *src, const struct e
 		  src, (unsigned)st->st_uid);
 }
 
+/* Is the mount at dst idmapped (a volume's or a build mount's source)? Its
+ * owners are then the container's own, and warn_unmapped has nothing to say. */
+static bool idmapped(const json_t *spec, const char *dst)
+{
+	size_t i, k;
+	json_t *m, *o;
+	json_array_foreach(json_object_get(spec, "mounts"), i, m)
+	{
+		const char *d = json_string_value(json_object_get(m, "destination"));
+		if (!d || strcmp(d, dst) != 0)
+			continue;
+		json_array_foreach(json_object_get(m, "options"), k,
+				   o) if (json_is_string(o) &&
+					  !strcmp(json_string_value(o), "idmap")) return true;
+	}
+	return false;
+}
+
 int eng_binds_pin(const struct eng_flags *f, json_t *spec, const struct eng_userns *u, json_t **out,
 		  struct brig_err *e)
 {
@@ -162,7 +180,7 @@ int eng_binds_pin(const struct eng_flags *f, json_t *spec, const struct eng_user
 			r = fd;
 		if (r == 0 && b.chown_u)
 			r = give_to_container(fd, &st, b.src, spec, u, e);
-		else if (r == 0 && !b.readonly)
+		else if (r == 0 && !b.readonly && !idmapped(spec, b.dst))
 			warn_unmapped(&st, b.src, u);
 		if (r < 0)
 			return r;

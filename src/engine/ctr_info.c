@@ -133,3 +133,20 @@ int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size
 		}
 	return 0;
 }
+
+int eng_ctr_host_ids(struct eng *g, const char *id, uint32_t uid, uint32_t gid, uint32_t *host_uid,
+		     uint32_t *host_gid, struct brig_err *e)
+{
+	_cleanup_record_ struct eng_record rec = { 0 };
+	int r = eng_record_current(g, id, &rec, e);
+	if (r < 0)
+		return r;
+	const struct eng_userns *u = &rec.userns;
+	if (u->enabled && (uid >= u->size || gid >= u->size))
+		return brig_err_set(e, -ERANGE,
+				    "container %.12s: %u:%u is outside its user namespace (%u ids)",
+				    id, uid, gid, u->size);
+	*host_uid = u->enabled ? u->uid + uid : uid;
+	*host_gid = u->enabled ? u->gid + gid : gid;
+	return 0;
+}

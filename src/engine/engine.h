@@ -351,6 +351,14 @@ int eng_container_prune(struct eng *g, int64_t until_ns, char *const *label_filt
  * its digest, content trust, the kernel features found. */
 int eng_info(struct eng *g, json_t **out, struct brig_err *e);
 
+/* USER's lookup for another module (build's COPY --chown): name|uid[:group|
+ * gid] resolved against /etc/passwd and /etc/group of the image whose
+ * layers (an array of {"diffId": ...}, bottom first, unpacked in the layer
+ * cache) are given, read through the safe resolver.  A name must be
+ * listed; a name without a group takes its passwd entry's group. */
+int eng_image_user_ids(struct eng *g, const json_t *layers, const char *spec, uint32_t *uid,
+		       uint32_t *gid, struct brig_err *e);
+
 /* The users of a container's processes as it sees them (`top`): each host
  * uid mapped back through its user namespace into ctr_uids[i], and its
  * name in the container's /etc/passwd (image layers and changes) into
@@ -358,6 +366,15 @@ int eng_info(struct eng *g, json_t **out, struct brig_err *e);
  * the mapping). */
 int eng_ctr_users(struct eng *g, const char *id, const uint32_t *host_uids, size_t n,
 		  uint32_t *ctr_uids, char **names, struct brig_err *e);
+
+/* ROOT's directory of build mounts (RUN --mount=type=cache|bind): a bind
+ * from beneath it is mounted idmapped in a user namespace, as a volume is. */
+#define ENG_BUILD_MOUNTS "build-mounts"
+
+/* The host ids of a container's uid:gid, through its user namespace
+ * (the same ids without one); -ERANGE when outside its range. */
+int eng_ctr_host_ids(struct eng *g, const char *id, uint32_t uid, uint32_t gid, uint32_t *host_uid,
+		     uint32_t *host_gid, struct brig_err *e);
 
 /* For `brig __monitor-resume` only: brig again after brig-monitor saw the
  * container exit with status; lockfd is the monitor lock it kept.  Records

@@ -263,14 +263,17 @@ static int apply_security(struct eng *g, const struct eng_flags *f, struct build
 }
 
 /* In a user namespace a volume (owned on the host by real ids) is mounted
- * idmapped with the container's mapping, so its root can write to it. */
+ * idmapped with the container's mapping, so its root can write to it; so
+ * are the build's mounts (ROOT/build-mounts: RUN --mount=type=cache|bind),
+ * which every RUN container, each with its own range, sees alike. */
 static int idmap_volumes(struct eng *g, json_t *spec, const struct eng_userns *u,
 			 struct brig_err *e)
 {
 	if (!u->enabled)
 		return 0;
-	char prefix[PATH_MAX];
-	if (brig_snprintf(prefix, sizeof(prefix), "%s/volumes/", g->root) < 0)
+	char prefix[PATH_MAX], bprefix[PATH_MAX];
+	if (brig_snprintf(prefix, sizeof(prefix), "%s/volumes/", g->root) < 0 ||
+	    brig_snprintf(bprefix, sizeof(bprefix), "%s/" ENG_BUILD_MOUNTS "/", g->root) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "store root path too long");
 	size_t i;
 	json_t *m;
@@ -278,7 +281,9 @@ static int idmap_volumes(struct eng *g, json_t *spec, const struct eng_userns *u
 	{
 		const char *src = json_string_value(json_object_get(m, "source"));
 		json_t *opts = json_object_get(m, "options");
-		if (src && json_is_array(opts) && strncmp(src, prefix, strlen(prefix)) == 0 &&
+		if (src && json_is_array(opts) &&
+		    (!strncmp(src, prefix, strlen(prefix)) ||
+		     !strncmp(src, bprefix, strlen(bprefix))) &&
 		    json_array_append_new(opts, json_string("idmap")) < 0)
 			return brig_err_set(e, -ENOMEM, "out of memory");
 	}

@@ -194,3 +194,14 @@ void eng_user_clear(struct eng_user *u)
 	free(u->home);
 	*u = (struct eng_user){ 0 };
 }
+
+int eng_image_user_ids(struct eng *g, const json_t *layers, const char *spec, uint32_t *uid,
+		       uint32_t *gid, struct brig_err *e)
+{
+	struct eng_user u;
+	int r = eng_user_resolve(g, &(struct eng_files){ layers, -1 }, spec, &u, e);
+	*uid = u.uid;
+	*gid = u.gid;
+	eng_user_clear(&u);
+	return r;
+}

@@ -195,6 +195,16 @@ int reg_blob_get_unhashed(struct reg_client *c, const char *repo, const char *di
  * download failed).  flag must outlive the transfers; NULL: never. */
 void reg_client_cancel_on(struct reg_client *c, const atomic_bool *flag);
 
+/* ---- one file from a URL (url.c) ------------------------------------------ */
+
+/* GET an http:// or https:// URL (http: plain only when the server does
+ * not speak TLS); its body, at most max bytes, to sink, hashed as it
+ * streams: got receives "sha256:HEX", and with want (the same form) a
+ * mismatch is an error naming both, after the last byte went to the sink
+ * (the caller drops what it got).  Any status but 200 is an error. */
+int reg_url_get(const char *url, const char *certs_dir, const char *want, uint64_t max,
+		reg_sink_fn sink, void *ctx, char got[REG_DIGEST_SIZE], struct brig_err *e);
+
 /* ---- push (push.c) --------------------------------------------------------- */
 
 /* Blobs larger than this are sent in PATCH chunks of this size. */

@@ -27,6 +27,10 @@ setup() {
 
 teardown() {
 	brig_teardown
+	if [ -n "${HTTPD_PID:-}" ]; then
+		kill "$HTTPD_PID" 2>/dev/null || true
+		wait "$HTTPD_PID" 2>/dev/null || true
+	fi
 }
 
 # fails_with MESSAGE: the last `run brig build` failed (125) saying MESSAGE,
@@ -100,7 +104,7 @@ fails_with() {
 	fails_with "Dockerfile:2: EXPOSE 99999"
 	printf 'FROM busybox\nADD http://127.0.0.1:9/x /x\n' >"$CTX/Dockerfile"
 	run brig build -q "$CTX"
-	fails_with "URLs are not supported"
+	fails_with "Dockerfile:2: ADD http://127.0.0.1:9/x: a download needs --checksum=sha256:HEX"
 }
 
 @test "build hostile: a 100k-line Dockerfile and a one-megabyte line get a clear error" {
@@ -151,4 +155,27 @@ PY
 	run brig run --rm hostile:add cat /x/dir/a.txt /x/b.txt
 	[ "$output" = "A
 B" ] || { echo "$output"; false; }
+}
+
+@test "build hostile: ADD URL whose bytes are not its --checksum fails naming both digests, and leaves nothing" {
+	mkdir "$BATS_TEST_TMPDIR/www"
+	printf 'the bytes the pin was made for\n' >"$BATS_TEST_TMPDIR/pinned"
+	printf 'other bytes, served instead\n' >"$BATS_TEST_TMPDIR/www/f"
+	want=sha256:$(sha256sum "$BATS_TEST_TMPDIR/pinned" | cut -d' ' -f1)
+	got=sha256:$(sha256sum "$BATS_TEST_TMPDIR/www/f" | cut -d' ' -f1)
+	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$BATS_TEST_TMPDIR/www" \
+		>"$BATS_TEST_TMPDIR/httpd.log" 2>&1 &
+	HTTPD_PID=$!
+	local i port=""
+	for ((i = 0; i < 300; i++)); do
+		port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/httpd.log")
+		[ -z "$port" ] || break
+		sleep 0.1
+	done
+	[ -n "$port" ] || { echo "timed out waiting for the http server's port"; false; }
+	printf 'FROM busybox\nADD --checksum=%s http://127.0.0.1:%s/f /f\n' "$want" "$port" >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	fails_with "Dockerfile:2: ADD: http://127.0.0.1:$port/f: checksum mismatch: expected $want, got $got"
+	run grep -rlF "other bytes, served instead" "$ROOT"
+	[ "$status" -eq 1 ] || { echo "kept in: $output"; false; }
 }

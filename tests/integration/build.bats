@@ -19,6 +19,30 @@ setup() {
 
 teardown() {
 	brig_teardown
+	if [ -n "${REG_DIR:-}" ]; then
+		"$BRIG_SRC/scripts/registry-test.sh" stop "$REG_DIR" || true
+	fi
+	if [ -n "${HTTPD_PID:-}" ]; then
+		kill "$HTTPD_PID" 2>/dev/null || true
+		wait "$HTTPD_PID" 2>/dev/null || true
+	fi
+}
+
+# httpd DIR: python's http.server for DIR on 127.0.0.1 (a port of its
+# choosing) in the background; PORT and HTTPD_PID set.
+httpd() {
+	local i
+	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$1" \
+		>"$BATS_TEST_TMPDIR/httpd.log" 2>&1 &
+	HTTPD_PID=$!
+	PORT=""
+	for ((i = 0; i < 300; i++)); do
+		PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/httpd.log")
+		[ -z "$PORT" ] || return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for the http server's port"
+	return 1
 }
 
 # count_creates: how many containers the store has made so far (--until
@@ -346,4 +370,215 @@ f
 	[[ "$output" == *"1 cached, 0 containers made"* ]] || { echo "$output"; false; }
 	run brig image inspect -f '{{json .Config.Env}}' "$id"
 	[[ "$output" != *proxy* ]] || { echo "$output"; false; }
+}
+
+@test "build: COPY/ADD --chown by name from the stage's /etc/passwd and /etc/group; an unknown name names its line" {
+	echo f >"$CTX/f"
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN echo 'app:x:1234:100::/:/bin/sh' >>/etc/passwd && echo 'appg:x:4321:' >>/etc/group
+COPY --chown=app f /a
+COPY --chown=app:appg f /b
+ADD --chown=nobody:users f /c
+COPY --chown=1000:appg f /d
+EOF
+	run brig build -q -t test:chown "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:chown stat -c '%n %u:%g' /a /b /c /d
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "/a 1234:100
+/b 1234:4321
+/c 65534:100
+/d 1000:4321" ] || { echo "$output"; false; }
+	printf 'FROM busybox\n\nCOPY --chown=nosuch:users f /a\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:3: COPY --chown=nosuch:users: unable to find user nosuch"* ]] || { echo "$output"; false; }
+	printf 'FROM busybox\nCOPY --chown=app:nogrp f /a\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: COPY --chown=app:nogrp: unable to find user app"* ]] || { echo "$output"; false; }
+}
+
+@test "build: a secret belongs to the RUN's user, mode 0400, or to uid/gid/mode given" {
+	printf 'tok\n' >"$BATS_TEST_TMPDIR/s"
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN --mount=type=secret,id=s stat -c '%u:%g %a' /run/secrets/s >/root.txt
+USER 1000
+RUN --mount=type=secret,id=s stat -c '%u:%g %a' /run/secrets/s >/home/user/u.txt && cat /run/secrets/s >>/home/user/u.txt
+RUN --mount=type=secret,id=s,uid=0,gid=65534,mode=0440 stat -c '%u:%g %a' /run/secrets/s >>/home/user/u.txt; cat /run/secrets/s >/dev/null 2>&1 || echo unreadable >>/home/user/u.txt
+EOF
+	run brig build -q -t test:secown --secret "id=s,src=$BATS_TEST_TMPDIR/s" "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:secown cat /root.txt /home/user/u.txt
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "0:0 400
+1000:1000 400
+tok
+0:65534 440
+unreadable" ] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN --mount=type=secret,id=s,mode=9 true\n' >"$CTX/Dockerfile"
+	run brig build -q --secret "id=s,src=$BATS_TEST_TMPDIR/s" "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: RUN --mount=type=secret,id=s,mode=9: a bad mode=9"* ]] || { echo "$output"; false; }
+}
+
+@test "build: RUN --mount=type=cache keeps a directory out of every layer; type=bind binds the context or a stage" {
+	mkdir "$CTX/dir" && echo ctx1 >"$CTX/dir/x" && echo no >"$CTX/dir/ign.tmp"
+	printf 'dir/*.tmp\n' >"$CTX/.dockerignore"
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox AS st
+RUN echo fromstage >/sf
+FROM busybox
+RUN --mount=type=cache,target=/c echo CACHE-MARK-$((6*7)) >>/c/f && wc -l </c/f >/n1
+RUN --mount=type=cache,target=/c,sharing=locked wc -l </c/f >/n2
+RUN --mount=type=cache,id=u,target=/u,uid=1000,gid=100,mode=0700 stat -c '%u:%g %a' /u >/ustat
+RUN --mount=type=bind,source=dir,target=/b cat /b/x >/bx && ls /b >/bls && { touch /b/new 2>/dev/null && echo rw || echo ro; } >/bro
+RUN --mount=type=bind,source=dir,target=/b,rw touch /b/new && echo written >/brw
+RUN --mount=type=bind,from=st,source=/sf,target=/s cat /s >/sfx
+EOF
+	run brig build -q -t test:mounts "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"outside the container's user namespace"* ]] || { echo "$output"; false; }
+	run brig run --rm test:mounts sh -c 'cat /n1 /n2 /ustat /bx /bls /bro /brw /sfx; ls -A /c /b'
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "1
+1
+1000:100 700
+ctx1
+x
+ro
+written
+fromstage
+/b:
+
+/c:" ] || { echo "$output"; false; }
+	local f
+	for f in "$ROOT"/images/blobs/sha256/*; do
+		if zcat -f "$f" | grep -q CACHE-MARK-42; then
+			echo "the cache's content is in blob $f"
+			false
+		fi
+	done
+	# the bind's source is in the key: a changed file runs its RUN again
+	echo ctx2 >"$CTX/dir/x"
+	run brig build -t test:mounts "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"cat /b/x"*"---> running"*"touch /b/new"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"wc -l </c/f >/n2"*"---> cached"* ]] || { echo "$output"; false; }
+	run brig run --rm test:mounts cat /bx
+	[ "$output" = ctx2 ] || { echo "$output"; false; }
+	# brig builder prune removes the cached steps and the cache mounts
+	run brig builder prune -f
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" =~ ^removed\ [0-9]+\ cached\ steps\ and\ 2\ cache\ mounts$ ]] || { echo "$output"; false; }
+	run find "$ROOT/build-mounts" "$ROOT/build-cache" -mindepth 1
+	[ -z "$output" ] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN --mount=type=cache,target=/c,source=x true\n' >"$CTX/Dockerfile"
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: RUN --mount=type=cache,target=/c,source=x: a cache takes"* ]] || { echo "$output"; false; }
+}
+
+@test "build: ADD URL --checksum downloads through brig's client and pins the bytes; unpinned needs --allow-unpinned-downloads" {
+	mkdir "$BATS_TEST_TMPDIR/www"
+	printf 'downloaded bytes\n' >"$BATS_TEST_TMPDIR/www/file.txt"
+	httpd "$BATS_TEST_TMPDIR/www" || false
+	sum=sha256:$(sha256sum "$BATS_TEST_TMPDIR/www/file.txt" | cut -d' ' -f1)
+	cat >"$CTX/Dockerfile" <<EOF
+FROM busybox
+ADD --checksum=$sum http://127.0.0.1:$PORT/file.txt /dl/
+ADD --checksum=$sum --chmod=644 --chown=user http://127.0.0.1:$PORT/file.txt /dl/named
+EOF
+	run brig lint "$CTX/Dockerfile"
+	[[ "$output" != *"lint.add-url"* ]] || { echo "$output"; false; }
+	run brig build -q -t test:url "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:url sh -c 'stat -c "%n %a %U" /dl/file.txt /dl/named; cat /dl/named'
+	[ "$output" = "/dl/file.txt 600 root
+/dl/named 644 user
+downloaded bytes" ] || { echo "$output"; false; }
+	printf 'FROM busybox\nADD http://127.0.0.1:%s/file.txt /f\n' "$PORT" >"$CTX/Dockerfile"
+	run brig lint "$CTX/Dockerfile"
+	[[ "$output" == *"lint.add-url"*"Dockerfile:2: ADD of a URL without a checksum"* ]] || { echo "$output"; false; }
+	run brig build -q "$CTX"
+	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile:2: ADD http://127.0.0.1:$PORT/file.txt: a download needs --checksum=sha256:HEX"* ]] || { echo "$output"; false; }
+	run brig build -q --allow-unpinned-downloads -t test:url2 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:url2 cat /f
+	[ "$output" = "downloaded bytes" ] || { echo "$output"; false; }
+}
+
+@test "build --pull: the FROM image is fetched from its registry even when the store has it" {
+	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
+	local d=$BATS_TEST_TMPDIR p
+	"$BRIG_SRC/scripts/registry-test.sh" start "$d/reg" >/dev/null || false
+	REG_DIR=$d/reg
+	p=$(cat "$d/reg/port")
+	mkdir -p "$d/certs/127.0.0.1:$p"
+	cp "$d/reg/ca.crt" "$d/certs/127.0.0.1:$p/"
+	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
+	export BRIG_CONFIG=$d/brig.conf
+	# the registry gets "two"; the store keeps "one" under the same name
+	local v
+	for v in two one; do
+		printf 'FROM busybox\nRUN echo %s >/v\n' "$v" >"$CTX/Dockerfile"
+		run brig build -q -t "127.0.0.1:$p/bb:1" "$CTX"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		if [ "$v" = two ]; then
+			run brig push -q "127.0.0.1:$p/bb:1"
+			[ "$status" -eq 0 ] || { echo "$output"; false; }
+		fi
+	done
+	printf 'FROM 127.0.0.1:%s/bb:1\nRUN cat /v >/seen\n' "$p" >"$CTX/Dockerfile"
+	run brig build -q -t test:pull "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:pull cat /seen
+	[ "$output" = one ] || { echo "$output"; false; }
+	run brig build --pull -t test:pull "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"---> pulling 127.0.0.1:$p/bb:1"* ]] || { echo "$output"; false; }
+	run brig run --rm test:pull cat /seen
+	[ "$output" = two ] || { echo "$output"; false; }
+}
+
+@test "build: a git checkout as the context gives the revision and source labels and the last commit's time" {
+	command -v git >/dev/null || skip "git is not installed"
+	unset SOURCE_DATE_EPOCH
+	echo data >"$CTX/f"
+	printf 'FROM busybox\nCOPY f /f\n' >"$CTX/Dockerfile"
+	git -C "$CTX" init -q
+	git -C "$CTX" remote add origin https://someone:s3cret@git.example/org/repo.git
+	git -C "$CTX" add -A
+	GIT_AUTHOR_DATE=@1700000000 GIT_COMMITTER_DATE=@1700000000 \
+		git -C "$CTX" -c user.name=t -c user.email=t@example.invalid commit -q -m one
+	rev=$(git -C "$CTX" rev-parse HEAD)
+	run brig build -q -t test:git "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig image inspect -f '{{json .Config.Labels}}' test:git
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run jq -r '."org.opencontainers.image.revision", ."org.opencontainers.image.source", ."org.opencontainers.image.created"' <<<"$output"
+	[ "$output" = "$rev
+https://git.example/org/repo.git
+2023-11-14T22:13:20Z" ] || { echo "$output"; false; }
+	run brig run --rm test:git stat -c %Y /f
+	[ "$output" = 1700000000 ] || { echo "$output"; false; }
+}
+
+@test "build: setuid and setgid files a step adds are findings with the step's line" {
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN cp /bin/busybox /usr/bin/suidtool && chmod 4755 /usr/bin/suidtool && mkdir /g && touch /g/sg && chmod 2755 /g/sg
+RUN echo nothing-special >/plain
+EOF
+	run brig build -t test:suid "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:2: RUN adds /usr/bin/suidtool: setuid file (mode 4755, owner 0)"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setgid Dockerfile:2: RUN adds /g/sg: setgid file (mode 2755, owner 0)"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"Dockerfile:3: RUN adds"* ]] || { echo "$output"; false; }
+	# a cached step says so again
+	run brig build -t test:suid "$CTX"
+	[[ "$output" == *"---> cached"*"build.setuid Dockerfile:2"* ]] || { echo "$output"; false; }
 }

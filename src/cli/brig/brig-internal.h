@@ -312,6 +312,7 @@ int brig_cmd_diff(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_commit(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_build(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_lint(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_builder_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_export(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_forensics(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_cp(const struct brig_global *g, int argc, char **argv);

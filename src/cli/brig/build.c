@@ -17,11 +17,12 @@ static void progress(void *ctx, const char *line)
 	fprintf(stderr, "%s\n", safe ? safe : "?");
 }
 
-/* --timestamp, else SOURCE_DATE_EPOCH, else 0. */
+/* --timestamp, else SOURCE_DATE_EPOCH, else -1 (the build takes the
+ * context's newest git commit, else 0). */
 static int timestamp(const char *opt, int64_t *out, struct brig_err *e)
 {
 	const char *s = opt ? opt : getenv("SOURCE_DATE_EPOCH");
-	*out = 0;
+	*out = -1;
 	if (!s || !s[0])
 		return 0;
 	if (brig_parse_i64(s, out) < 0 || *out < 0 || *out > 253402300799LL)
@@ -103,6 +104,9 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		.target = o[3].value,
 		.labels = (char *const *)o[4].list,
 		.no_cache = o[5].set || o[12].set,
+		.allow_unpinned = o[13].set,
+		.pull = o[14].set,
+		.config = g->config,
 		.network_host = net && !strcmp(net, "host"),
 		.quiet = o[9].set,
 		.progress = o[9].set ? NULL : progress,
@@ -147,11 +151,14 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 			  "set a build argument (K alone: from the environment)"),
 		OPT_VALUE("target", 0, "STAGE", "build this stage (and what it needs) only"),
 		OPT_MULTI("label", 0, "K=V", "add a label to the image"),
-		OPT_FLAG("no-cache", 0, "run every RUN step again (no cached layers)"),
+		OPT_FLAG("no-cache", 0,
+			 "run every RUN step again (no cached layers; cache mounts are kept: brig "
+			 "builder prune)"),
 		OPT_VALUE("network", 0, "none|host", "RUN steps' network (default none)"),
 		OPT_VALUE("iidfile", 0, "FILE", "write the image id to FILE"),
 		OPT_VALUE("timestamp", 0, "EPOCH",
-			  "layer mtimes and the created time (default SOURCE_DATE_EPOCH, else 0)"),
+			  "layer mtimes and the created time (default SOURCE_DATE_EPOCH, else the "
+			  "context's newest git commit, else 0)"),
 		OPT_FLAG("quiet", 'q', "print only the image id"),
 		OPT_MULTI("secret", 0, "id=ID,src=FILE",
 			  "a secret for RUN --mount=type=secret,id=ID (never in a layer)"),
@@ -159,6 +166,11 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("check-reproducible", 0,
 			 "build twice without the cache and say where the images differ, if they "
 			 "do"),
+		OPT_FLAG("allow-unpinned-downloads", 0,
+			 "let ADD download a URL without --checksum=sha256:HEX"),
+		OPT_FLAG("pull", 0,
+			 "pull every FROM image from its registry first (content trust as for "
+			 "brig pull), even when the store has it"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -173,4 +185,28 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 	}
 	opts_free(o);
 	return rc;
+}
+
+/* brig builder prune: the build cache (docs/build.md). */
+int brig_cmd_builder_prune(const struct brig_global *g, int argc, char **argv)
+{
+	struct opt o[] = { OPT_FLAG("force", 'f', "do not ask for confirmation"), { 0 } };
+	_cleanup_free_ char **pos = NULL;
+	size_t npos;
+	int p = brig_parse("builder prune", "", o, argc, argv, &pos, &npos, 0, 0);
+	if (p <= 0)
+		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_eng_ struct eng *eng = NULL;
+	unsigned entries = 0, mounts = 0;
+	int r = 0,
+	    ok = brig_confirm("builder prune",
+			      "This will remove the build cache: cached RUN layers and "
+			      "RUN --mount=type=cache directories.",
+			      opts_find(o, "force")->set);
+	if (ok > 0 && (r = brig_engine_open(g, &eng, &e)) == 0 &&
+	    (r = bld_prune(eng, &entries, &mounts, &e)) == 0)
+		printf("removed %u cached steps and %u cache mounts\n", entries, mounts);
+	opts_free(o);
+	return r < 0 ? brig_fail(&e) : ok < 0 ? 1 : 0;
 }

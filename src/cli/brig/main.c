@@ -73,6 +73,13 @@ static const struct brig_command image_cmds[] = {
 	END,
 };
 
+static const struct brig_command builder_cmds[] = {
+	CMD("prune", brig_cmd_builder_prune,
+	    "remove the build cache: cached RUN steps, RUN --mount=type=cache directories "
+	    "(asks; -f: not)"),
+	END,
+};
+
 static const struct brig_command system_cmds[] = {
 	CMD("check", brig_cmd_system_check, "verify every blob and name of the store (--repair)"),
 	CMD("df", brig_cmd_system_df, "what the store holds and what could be reclaimed"),
@@ -198,6 +205,7 @@ static const struct brig_command commands[] = {
 	    .sub = container_cmds),
 	CMD("image", NULL, "the image commands (image ls, inspect, prune, ...)", MGMT,
 	    .sub = image_cmds),
+	CMD("builder", NULL, "the build cache: prune", MGMT, .sub = builder_cmds),
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
