@@ -208,6 +208,10 @@ const char *eng_rootfs_driver(struct eng *g)
 {
 	if (g->driver)
 		return g->driver;
+	/* Rootless, the overlay would have to be made inside the container's
+	 * user namespace, which the engine does not do yet: a copy. */
+	if (g->cfg->storage_driver == ENG_STORAGE_AUTO && eng_rootless())
+		return "copy";
 	return g->cfg->storage_driver == ENG_STORAGE_COPY ? "copy" : "overlay";
 }
 
@@ -222,6 +226,11 @@ int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const cha
 		       struct brig_err *e)
 {
 	int r;
+	if (eng_rootless() && strcmp(driver, "copy") != 0)
+		return brig_err_set(e, -EPERM,
+				    "storage driver %s: rootless brig uses the copy driver "
+				    "(--storage-driver copy)",
+				    driver);
 	if (strcmp(driver, "copy") == 0)
 		return copy_layers(g, ctrfd, layers, e);
 	char upper[16], work[16];
@@ -412,6 +421,13 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 
 static int copy_mount(int ctrfd, int usfd, struct brig_err *e)
 {
+	/* Rootless: no detached mount (that needs CAP_SYS_ADMIN); the
+	 * directory itself, which the runtime binds as root.path. */
+	if (eng_rootless()) {
+		int fd = BRIG_RETRY(
+			openat(ctrfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		return fd < 0 ? brig_err_sys(e, errno, "opening the rootfs copy") : fd;
+	}
 	_cleanup_close_ int tree = open_tree(ctrfd, "rootfs",
 					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
@@ -478,7 +494,9 @@ static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
 	if (r < 0 || (r = make_mountpoint(g, rec.id, e)) < 0)
 		return r;
 	const struct eng_userns *u = &rec.userns;
-	return u->enabled ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
+	/* Rootless: nothing is idmapped (the files are the caller's, the
+	 * container's root). */
+	return u->enabled && !u->own_root ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
 }
 
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
@@ -494,7 +512,7 @@ int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char 
 
 int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e)
 {
-	if (!u->enabled || strcmp(driver, "overlay") != 0)
+	if (!u->enabled || u->own_root || strcmp(driver, "overlay") != 0)
 		return 0;
 	char upper[16];
 	(void)snprintf(upper, sizeof(upper), "%supper", eng_quota_rw_prefix(ctrfd));
