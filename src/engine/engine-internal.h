@@ -163,6 +163,9 @@ bool eng_rootless(void);
  * become what rlimits can do, and a warning says what is not enforced. */
 bool eng_rootless_cgroup_delegated(void);
 int eng_limits(json_t *spec, json_t **limits, struct brig_err *e);
+/* info_host.c: OverlayInUserns, IdmappedMounts, LandlockABI, LSMs into
+ * the features object of brig info. */
+int eng_info_host_features(json_t *features, struct brig_err *e);
 int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e);
 void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u);
 json_t *eng_userns_json(const struct eng_userns *u);
