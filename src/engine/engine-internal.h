@@ -163,6 +163,12 @@ bool eng_rootless(void);
  * become what rlimits can do, and a warning says what is not enforced. */
 bool eng_rootless_cgroup_delegated(void);
 int eng_limits(json_t *spec, json_t **limits, struct brig_err *e);
+/* rootfs.c: the container's overlay as a detached mount (layers idmapped
+ * with usfd >= 0); rootfs_userns.c: the same made rootless, in a child with
+ * a user namespace of its own (overlayfs mounts there since Linux 5.11). */
+int eng_rootfs_overlay(struct eng *g, int ctrfd, const json_t *layers, int usfd,
+		       struct brig_err *e);
+int eng_rootfs_overlay_userns(struct eng *g, int ctrfd, const json_t *layers, struct brig_err *e);
 /* info_host.c: OverlayInUserns, IdmappedMounts, LandlockABI, LSMs into
  * the features object of brig info. */
 int eng_info_host_features(json_t *features, struct brig_err *e);

@@ -221,13 +221,13 @@ void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *
 }
 
 /* The container's root for the runtime into m->rootfs_fd: a detached
- * mount, or (rootless) -1: the runtime binds root.path itself. */
+ * mount, or (rootless, copy) -1: the runtime binds root.path itself. */
 static int root_mount(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
 	int fd = eng_rootfs_mount(g, m->dirfd, m->rec.layers, m->rec.driver, e);
 	if (fd < 0)
 		return fd;
-	if (eng_rootless()) {
+	if (eng_rootless() && m->rec.driver && strcmp(m->rec.driver, "copy") == 0) {
 		(void)close(fd);
 		fd = -1;
 	}

@@ -208,10 +208,6 @@ const char *eng_rootfs_driver(struct eng *g)
 {
 	if (g->driver)
 		return g->driver;
-	/* Rootless, the overlay would have to be made inside the container's
-	 * user namespace, which the engine does not do yet: a copy. */
-	if (g->cfg->storage_driver == ENG_STORAGE_AUTO && eng_rootless())
-		return "copy";
 	return g->cfg->storage_driver == ENG_STORAGE_COPY ? "copy" : "overlay";
 }
 
@@ -226,11 +222,6 @@ int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const cha
 		       struct brig_err *e)
 {
 	int r;
-	if (eng_rootless() && strcmp(driver, "copy") != 0)
-		return brig_err_set(e, -EPERM,
-				    "storage driver %s: rootless brig uses the copy driver "
-				    "(--storage-driver copy)",
-				    driver);
 	if (strcmp(driver, "copy") == 0)
 		return copy_layers(g, ctrfd, layers, e);
 	char upper[16], work[16];
@@ -290,6 +281,8 @@ static void trees_close(struct trees *t)
 static int lower_fd(struct eng *g, int fsfd, const char *hex, int usfd, struct trees *t,
 		    struct brig_err *e)
 {
+	if (eng_rootless()) /* as in upper_work_fd */
+		return 0;
 	int fd = layer_tree(g, hex, usfd, e);
 	if (fd < 0)
 		return fd;
@@ -351,6 +344,10 @@ static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char 
  * container's id.  Returns 1 when taken so, 0 when the kernel wants paths. */
 static int upper_work_fd(int fsfd, int ctrfd, struct trees *t, struct brig_err *e)
 {
+	/* Rootless (rootfs_userns.c): overlayfs takes only mounts of the mount
+	 * namespace it is made in, which our fds are not; paths. */
+	if (eng_rootless())
+		return 0;
 	int tree = open_tree(ctrfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return brig_err_sys(e, errno, "open_tree of the container directory");
@@ -390,8 +387,7 @@ static int upper_work(int fsfd, int ctrfd, const char *ctrdir, struct trees *t, 
 	return 0;
 }
 
-static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usfd,
-			 struct brig_err *e)
+int eng_rootfs_overlay(struct eng *g, int ctrfd, const json_t *layers, int usfd, struct brig_err *e)
 {
 	char ctrdir[PATH_MAX];
 	if (brig_fd_path(ctrfd, ctrdir, sizeof(ctrdir)) < 0)
@@ -408,8 +404,17 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 	int r = set_lowers(g, fsfd, layers, ctrdir, usfd, &t, e);
 	if (r == 0)
 		r = upper_work(fsfd, ctrfd, ctrdir, &t, e);
-	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		r = brig_err_sys(e, errno, "creating the overlay");
+	/* Rootless: opaque directories are marked user.overlay.opaque. */
+	if (r == 0 && eng_rootless() && fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		r = brig_err_sys(e, errno, "overlay option userxattr");
+	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int err = errno;
+		char log[256] = ""; /* overlayfs says why in the context's log */
+		ssize_t n = read(fsfd, log, sizeof(log) - 1);
+		log[n > 0 ? n : 0] = '\0';
+		log[strcspn(log, "\n")] = '\0';
+		r = brig_err_sys(e, err, "creating the overlay%s%s", log[0] ? ": " : "", log);
+	}
 	trees_close(&t);
 	if (r < 0)
 		return r;
@@ -507,7 +512,9 @@ int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char 
 		return usfd;
 	if (strcmp(driver, "copy") == 0)
 		return copy_mount(ctrfd, usfd, e);
-	return overlay_mount(g, ctrfd, layers, usfd, e);
+	if (eng_rootless())
+		return eng_rootfs_overlay_userns(g, ctrfd, layers, e);
+	return eng_rootfs_overlay(g, ctrfd, layers, usfd, e);
 }
 
 int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e)

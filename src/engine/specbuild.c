@@ -13,6 +13,7 @@
 #include "engine/volume.h"
 #include "engine/netcfg/net-internal.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,9 +314,10 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
-	/* Rootless, the runtime binds the copied root itself (rootfs.c). */
-	if (eng_rootless() ? brig_snprintf(root, sizeof(root), "%s/rootfs", ctrdir) < 0
-			   : eng_mountpoint(g, id, root, sizeof(root)) < 0) {
+	/* Rootless, the runtime binds a copied root itself (rootfs.c). */
+	bool bind = eng_rootless() && faccessat(ctrfd, "rootfs", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (bind ? brig_snprintf(root, sizeof(root), "%s/rootfs", ctrdir) < 0
+		 : eng_mountpoint(g, id, root, sizeof(root)) < 0) {
 		r = brig_err_set(e, -ENAMETOOLONG, "container path too long");
 		goto out;
 	}

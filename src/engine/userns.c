@@ -113,7 +113,12 @@ static int remap(struct eng *g, struct eng_userns *u, struct brig_err *e)
 
 bool eng_rootless(void)
 {
-	return geteuid() != 0;
+	/* Read once: rootfs_userns.c's child is root in a user namespace of
+	 * its own and must still act rootless. */
+	static int rootless = -1;
+	if (rootless < 0)
+		rootless = geteuid() != 0;
+	return rootless;
 }
 
 /* Whose /etc/subuid and /etc/subgid entries containers take their slots

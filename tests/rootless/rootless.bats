@@ -97,6 +97,24 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 	[[ "$output" == *hello* ]] || fail "run printed: $output"
 }
 
+@test "overlay inside the user namespace where the kernel allows it, else the copy driver" {
+	ovl=$(rl_brig info -f '{{.Brig.KernelFeatures.OverlayInUserns}}')
+	want=copy
+	[ "$ovl" != true ] || want=overlay
+	run --separate-stderr rl_brig run --name d --read-write bb:1 sh -c 'echo x >/new; cat /new; head -1 /proc/self/mountinfo'
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	[ "${lines[0]}" = x ] || fail "write to the root: $output"
+	run rl_brig inspect -f '{{.GraphDriver.Name}}' d
+	[ "$output" = "$want" ] || fail "driver $output, wanted $want (OverlayInUserns $ovl)"
+	if [ "$want" = overlay ]; then
+		[ "$(cat "$RL_DIR/data/brig/containers/$(rl_brig inspect -f '{{.Id}}' d)/upper/new")" = x ] ||
+			fail "the write is not in the upper directory"
+	fi
+	run rl_brig rm d
+	[ "$status" -eq 0 ] || fail "rm: $output"
+	[ -z "$(ls -A "$RL_DIR/data/brig/containers")" ] || fail "left: $(ls -A "$RL_DIR/data/brig/containers")"
+}
+
 @test "the container's root is the user; other ids come from the user's subordinate range" {
 	run rl_brig run -d --name m bb:1 sleep 1000
 	[ "$status" -eq 0 ] || fail "run -d: $output"
