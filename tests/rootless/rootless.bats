@@ -197,9 +197,9 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 	mkdir -p "$RL_DIR/config/brig"
 	printf '{"default-ulimits": {"nofile": {"Soft": 321, "Hard": 321}}}\n' >"$RL_DIR/config/brig/brig.conf"
 	chown -R "$RL_UID:$RL_GID" "$RL_DIR/config/brig"
-	run rl_brig run --rm bb:1 sh -c 'ulimit -n'
+	run --separate-stderr rl_brig run --rm bb:1 sh -c 'ulimit -n'
 	rm -f "$RL_DIR/config/brig/brig.conf"
-	[ "$status" -eq 0 ] || fail "run: $output"
+	[ "$status" -eq 0 ] || fail "run: $stderr"
 	[ "${lines[-1]}" = 321 ] || fail "nofile: $output"
 }
 

@@ -259,7 +259,7 @@ static void usage(FILE *out)
 	      "      --storage-driver overlay|copy\n"
 	      "                  how container root filesystems are made (default:\n"
 	      "                  overlay, a copy where overlay cannot be mounted;\n"
-	      "                  copy for a user other than root: docs/rootless.md)\n"
+	      "                  rootless: docs/rootless.md)\n"
 	      "  -v, --version   print version information and exit\n"
 	      "  -h, --help      print this help and exit\n",
 	      out);
