@@ -134,8 +134,9 @@ int eng_limits(json_t *spec, json_t **limits, struct brig_err *e)
 		return r;
 	}
 	(void)json_object_del(lx, "resources");
-	brig_warn("rootless without a delegated cgroup: limits not enforced: %s%s%s",
-		  names ? names : "", note[0] ? "; " : "", note);
+	if (json_array_size(asked) > 0 || note[0])
+		brig_warn("rootless without a delegated cgroup: limits not enforced: %s%s%s",
+			  names ? names : "", note[0] ? "; " : "", note);
 	json_t *in = rlimit_names(spec);
 	*limits = in ? json_pack("{s:b,s:o,s:o,s:s}", "Cgroup", false, "InForce", in, "NotEnforced",
 				 asked, "Note", note)

@@ -134,6 +134,8 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 	[ "$a" = 1 ] && [ "$c" = 65535 ] && [ "$b" -gt "$RL_SUBUID" ] || fail "uid_map line 2: ${lines[1]}"
 	run rl_brig inspect -f '{{.Brig.Userns.RootHostUid}} {{.Brig.Userns.Size}}' m
 	[ "$output" = "$RL_UID 65536" ] || fail "inspect Brig.Userns: $output"
+	run rl_brig top m
+	[[ "${lines[1]}" =~ ^[0-9]+\ +0\ +sleep ]] || fail "top shows the user's uid, not 0: $output"
 	# two containers: distinct slots
 	sm=$(rl_brig inspect -f '{{.Brig.Userns.HostUid}}' m)
 	sn=$(rl_brig inspect -f '{{.Brig.Userns.HostUid}}' n)
