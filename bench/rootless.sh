@@ -46,6 +46,11 @@ cleanup() {
 	as_user podman $pm_args rm -af >/dev/null 2>&1 || true
 	# podman's vfs layers hold files of the user's subordinate ids
 	as_user podman $pm_args unshare rm -rf "$work/podman" >/dev/null 2>&1 || true
+	# rootless podman leaves a pause process holding its user namespace,
+	# one per XDG_RUNTIME_DIR: ours goes with the directory.
+	local pause
+	pause=$(cat "$rt/libpod/tmp/pause.pid" 2>/dev/null || true)
+	[[ $pause =~ ^[0-9]+$ ]] && kill "$pause" 2>/dev/null
 	rm -rf "$work" "$rt"
 }
 trap cleanup EXIT
