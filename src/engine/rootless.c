@@ -80,7 +80,8 @@ static int pids_as_nproc(json_t *spec, json_int_t n, struct brig_err *e)
 	const json_t *rl;
 	json_array_foreach(rls, i, rl)
 	{
-		if (json_equal(json_object_get(rl, "type"), json_string("RLIMIT_NPROC")))
+		const char *t = json_string_value(json_object_get(rl, "type"));
+		if (t && strcmp(t, "RLIMIT_NPROC") == 0)
 			return 0; /* --ulimit nproc wins */
 	}
 	if (!rls && json_object_set_new(proc, "rlimits", rls = json_array()) < 0)
