@@ -319,10 +319,10 @@ gate_asan() {
 }
 case $only in
 "") note "unit and integration tests, then the same under sanitizers (address,undefined)"
-	queue_units build plain; queue_bats build plain tests/integration tests/hostile
-	queue_units build-asan asan; queue_bats build-asan asan tests/integration tests/hostile ;;
+	queue_units build plain; queue_bats build plain tests/integration tests/hostile tests/rootless
+	queue_units build-asan asan; queue_bats build-asan asan tests/integration tests/hostile tests/rootless ;;
 unit) note "unit tests"; queue_units build plain ;;
-integration) note "integration tests"; queue_bats build plain tests/integration tests/hostile ;;
+integration) note "integration tests"; queue_bats build plain tests/integration tests/hostile tests/rootless ;;
 esac
 run_queue
 if [ -z "$only" ]; then

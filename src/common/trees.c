@@ -111,10 +111,31 @@ static int rm_rf_children(struct rm_ctx *c, DIR *d, const char *name, const stru
 }
 
 /* Open directory name, refusing a mount point and a symlink swapped in. */
+/* A directory of ours we may not read (overlayfs leaves work/work mode 0
+ * in a rootless container's work/; root reads it anyway): made readable,
+ * through an fd of the very directory, never a link swapped in. */
+static void rm_make_readable(int at, const char *name)
+{
+	int fd = BRIG_RETRY(openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	struct stat st;
+	char proc[64];
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_uid == geteuid()) {
+		(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		(void)chmod(proc, (st.st_mode & 07777) | 0700);
+	}
+	(void)close(fd);
+}
+
 static DIR *rm_open_dir(struct rm_ctx *c, int at, const char *name,
 			const struct mount_ident *parent, struct mount_ident *id)
 {
 	int fd = BRIG_RETRY(openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (fd < 0 && errno == EACCES) {
+		rm_make_readable(at, name);
+		fd = BRIG_RETRY(openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	}
 	if (fd < 0) {
 		brig_err_sys(c->e, errno, "opening %s", name);
 		return NULL;

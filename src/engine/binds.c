@@ -95,8 +95,8 @@ static void ctr_user_host_ids(const json_t *spec, const struct eng_userns *u, ui
 	const json_t *user = json_object_get(json_object_get(spec, "process"), "user");
 	json_int_t cu = json_integer_value(json_object_get(user, "uid"));
 	json_int_t cg = json_integer_value(json_object_get(user, "gid"));
-	*uid = (uid_t)(u && u->enabled ? u->uid + (uint32_t)cu : (uint32_t)cu);
-	*gid = (gid_t)(u && u->enabled ? u->gid + (uint32_t)cg : (uint32_t)cg);
+	*uid = (uid_t)(u ? eng_userns_to_host(u, (uint32_t)cu, false) : (uint32_t)cu);
+	*gid = (gid_t)(u ? eng_userns_to_host(u, (uint32_t)cg, true) : (uint32_t)cg);
 }
 
 /* -v SRC:DST:U: the source tree (never through a symlink, never across a

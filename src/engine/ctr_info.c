@@ -92,8 +92,10 @@ static int user_of(struct eng *g, const struct eng_record *rec, const struct eng
 		   uint32_t host, uint32_t *ctr, char **name)
 {
 	const struct eng_userns *u = &rec->userns;
-	bool inside = !u->enabled || (host >= u->uid && host - u->uid < u->size);
-	*ctr = u->enabled && inside ? host - u->uid : host;
+	bool root = u->enabled && u->own_root && host == u->root_uid; /* rootless */
+	bool inside = !u->enabled || root ||
+		(host >= u->uid + u->own_root && host - u->uid < u->size);
+	*ctr = root ? 0 : u->enabled && inside ? host - u->uid : host;
 	*name = NULL;
 	if (inside) {
 		char spec[16];

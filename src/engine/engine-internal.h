@@ -149,7 +149,29 @@ struct eng_userns {
 	bool enabled;
 	uint32_t uid, gid, size; /* host ids of container id 0, and how many */
 	long slot; /* ROOT/userns/<slot>, or -1 */
+	/* Rootless: container id 0 is the calling user's own uid and gid
+	 * (root_uid, root_gid); ids 1..size-1 are uid+1.. as above. */
+	bool own_root;
+	uint32_t root_uid, root_gid;
 };
+/* The host id of container id cid (a gid with gid). */
+uint32_t eng_userns_to_host(const struct eng_userns *u, uint32_t cid, bool gid);
+/* brig runs as a user other than root (rootless brig: docs/rootless.md). */
+bool eng_rootless(void);
+/* rootless.c: may a rootless brig make cgroups (a delegated v2 subtree)?
+ * Which limits are in force; rootless without one, the spec's resources
+ * become what rlimits can do, and a warning says what is not enforced. */
+bool eng_rootless_cgroup_delegated(void);
+int eng_limits(json_t *spec, json_t **limits, struct brig_err *e);
+/* rootfs.c: the container's overlay as a detached mount (layers idmapped
+ * with usfd >= 0); rootfs_userns.c: the same made rootless, in a child with
+ * a user namespace of its own (overlayfs mounts there since Linux 5.11). */
+int eng_rootfs_overlay(struct eng *g, int ctrfd, const json_t *layers, int usfd,
+		       struct brig_err *e);
+int eng_rootfs_overlay_userns(struct eng *g, int ctrfd, const json_t *layers, struct brig_err *e);
+/* info_host.c: OverlayInUserns, IdmappedMounts, LandlockABI, LSMs into
+ * the features object of brig info. */
+int eng_info_host_features(json_t *features, struct brig_err *e);
 int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e);
 void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u);
 json_t *eng_userns_json(const struct eng_userns *u);

@@ -57,10 +57,17 @@ static json_t *kernel_features(struct eng *g)
 {
 	bool quotas = false;
 	const char *fs = eng_quota_store_fs(g, &quotas);
-	return json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:s}", "UserNamespaces", has_userns(), "Seccomp",
-			 prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0, "Overlay",
-			 file_has("/proc/filesystems", "\toverlay\n"), "Openat2", has_openat2(),
-			 "Pidfd", has_pidfd(), "BtrfsQuota", quotas, "StoreFilesystem", fs);
+	json_t *o = json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:s}", "UserNamespaces", has_userns(),
+			      "Seccomp", prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0, "Overlay",
+			      file_has("/proc/filesystems", "\toverlay\n"), "Openat2",
+			      has_openat2(), "Pidfd", has_pidfd(), "BtrfsQuota", quotas,
+			      "StoreFilesystem", fs);
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (o && eng_info_host_features(o, &e) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* "v1", "hybrid" or "v2", and the controllers the kernel has enabled. */
@@ -82,12 +89,15 @@ static json_t *cgroups(const char **docker_version)
 			    en)
 				(void)json_array_append_new(ctls, json_string(name));
 		}
-	return json_pack("{s:s,s:o}", "Layout",
+	/* Delegated: containers get cgroups (always for root; rootless only
+	 * in a v2 subtree of its own). */
+	return json_pack("{s:s,s:o,s:b}", "Layout",
 			 l == RT_CGROUP_V2               ? "v2"
 				 : l == RT_CGROUP_HYBRID ? "hybrid"
 				 : l == RT_CGROUP_V1     ? "v1"
 							 : "none",
-			 "Controllers", ctls ? ctls : json_array());
+			 "Controllers", ctls ? ctls : json_array(), "Delegated",
+			 !eng_rootless() || eng_rootless_cgroup_delegated());
 }
 
 static json_t *seccomp(struct eng *g)
@@ -174,7 +184,7 @@ static void os_name(char buf[256])
 static json_t *brig_part(struct eng *g)
 {
 	return json_pack("{s:b,s:s,s:s,s:s,s:b,s:s?,s:o*,s:o*,s:o*,s:b}", "Rootless",
-			 geteuid() != 0, "StoreRoot", g->root, "RuntimeRoot", g->rt_root,
+			 eng_rootless(), "StoreRoot", g->root, "RuntimeRoot", g->rt_root,
 			 "MountRoot", g->mnt_root ? g->mnt_root : "", "DriverFixed",
 			 eng_rootfs_driver_fixed(g), "ConfigFile", g->cfg->source, "Seccomp",
 			 seccomp(g), "Userns", eng_userns_info(g), "KernelFeatures",

@@ -220,6 +220,21 @@ void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *
 							     : ENG_LOG_DEFAULT_MAX_FILES;
 }
 
+/* The container's root for the runtime into m->rootfs_fd: a detached
+ * mount, or (rootless, copy) -1: the runtime binds root.path itself. */
+static int root_mount(struct eng *g, struct eng_mon *m, struct brig_err *e)
+{
+	int fd = eng_rootfs_mount(g, m->dirfd, m->rec.layers, m->rec.driver, e);
+	if (fd < 0)
+		return fd;
+	if (eng_rootless() && m->rec.driver && strcmp(m->rec.driver, "copy") == 0) {
+		(void)close(fd);
+		fd = -1;
+	}
+	m->rootfs_fd = fd;
+	return 0;
+}
+
 int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_err *e)
 {
 	int r;
@@ -231,7 +246,7 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 		return m->lockfd < 0 ? m->lockfd : r;
 	m->tty = m->rec.tty && m->attach;
 	m->interactive = m->rec.open_stdin && m->attach;
-	if ((m->rootfs_fd = r = eng_rootfs_mount(g, m->dirfd, m->rec.layers, m->rec.driver, e)) < 0)
+	if ((r = root_mount(g, m, e)) < 0)
 		return r;
 	uint64_t max_size;
 	unsigned max_files;
@@ -363,11 +378,8 @@ int eng_mon_recreate(struct eng *g, struct eng_mon *m, struct brig_err *e)
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	m->pid = 0;
-	int r = eng_rootfs_mount(g, m->dirfd, m->rec.layers, m->rec.driver, e);
-	if (r < 0)
-		return r;
-	m->rootfs_fd = r;
-	return create_container(g, m, e);
+	int r = root_mount(g, m, e);
+	return r < 0 ? r : create_container(g, m, e);
 }
 
 bool eng_mon_oom_killed(struct eng *g, const char *id)

@@ -285,7 +285,7 @@ static int parse_userns(const json_t *brig, const struct bj_loc *at, struct eng_
 	struct bj_loc sub;
 	json_t *j;
 	const char *mode = "host";
-	int64_t uid = 0, gid = 0, size = 0, slot = -1;
+	int64_t uid = 0, gid = 0, size = 0, slot = -1, ruid = -1, rgid = -1;
 	*u = (struct eng_userns){ .slot = -1 };
 	int r = get_obj_opt(brig, at, "Userns", &j, &sub, e);
 	if (r < 0 || (r = opt_str(j, &sub, "Mode", &mode, e)) < 0)
@@ -295,13 +295,18 @@ static int parse_userns(const json_t *brig, const struct bj_loc *at, struct eng_
 	if ((r = bj_get_int(j, &sub, "HostUid", true, 0, UINT32_MAX, &uid, e)) < 0 ||
 	    (r = bj_get_int(j, &sub, "HostGid", true, 0, UINT32_MAX, &gid, e)) < 0 ||
 	    (r = bj_get_int(j, &sub, "Size", true, 1, UINT32_MAX, &size, e)) < 0 ||
-	    (r = bj_get_int(j, &sub, "Slot", true, -1, INT32_MAX, &slot, e)) < 0)
+	    (r = bj_get_int(j, &sub, "Slot", true, -1, INT32_MAX, &slot, e)) < 0 ||
+	    (r = bj_get_int(j, &sub, "RootHostUid", false, -1, UINT32_MAX, &ruid, e)) < 0 ||
+	    (r = bj_get_int(j, &sub, "RootHostGid", false, -1, UINT32_MAX, &rgid, e)) < 0)
 		return r;
 	*u = (struct eng_userns){ .enabled = true,
 				  .uid = (uint32_t)uid,
 				  .gid = (uint32_t)gid,
 				  .size = (uint32_t)size,
-				  .slot = (long)slot };
+				  .slot = (long)slot,
+				  .own_root = ruid >= 0 && rgid >= 0,
+				  .root_uid = (uint32_t)ruid,
+				  .root_gid = (uint32_t)rgid };
 	return 0;
 }
 

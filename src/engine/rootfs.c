@@ -281,6 +281,8 @@ static void trees_close(struct trees *t)
 static int lower_fd(struct eng *g, int fsfd, const char *hex, int usfd, struct trees *t,
 		    struct brig_err *e)
 {
+	if (eng_rootless()) /* as in upper_work_fd */
+		return 0;
 	int fd = layer_tree(g, hex, usfd, e);
 	if (fd < 0)
 		return fd;
@@ -342,6 +344,10 @@ static int set_lowers(struct eng *g, int fsfd, const json_t *layers, const char 
  * container's id.  Returns 1 when taken so, 0 when the kernel wants paths. */
 static int upper_work_fd(int fsfd, int ctrfd, struct trees *t, struct brig_err *e)
 {
+	/* Rootless (rootfs_userns.c): overlayfs takes only mounts of the mount
+	 * namespace it is made in, which our fds are not; paths. */
+	if (eng_rootless())
+		return 0;
 	int tree = open_tree(ctrfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (tree < 0)
 		return brig_err_sys(e, errno, "open_tree of the container directory");
@@ -381,8 +387,7 @@ static int upper_work(int fsfd, int ctrfd, const char *ctrdir, struct trees *t, 
 	return 0;
 }
 
-static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usfd,
-			 struct brig_err *e)
+int eng_rootfs_overlay(struct eng *g, int ctrfd, const json_t *layers, int usfd, struct brig_err *e)
 {
 	char ctrdir[PATH_MAX];
 	if (brig_fd_path(ctrfd, ctrdir, sizeof(ctrdir)) < 0)
@@ -399,8 +404,17 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 	int r = set_lowers(g, fsfd, layers, ctrdir, usfd, &t, e);
 	if (r == 0)
 		r = upper_work(fsfd, ctrfd, ctrdir, &t, e);
-	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		r = brig_err_sys(e, errno, "creating the overlay");
+	/* Rootless: opaque directories are marked user.overlay.opaque. */
+	if (r == 0 && eng_rootless() && fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+		r = brig_err_sys(e, errno, "overlay option userxattr");
+	if (r == 0 && fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int err = errno;
+		char log[256] = ""; /* overlayfs says why in the context's log */
+		ssize_t n = read(fsfd, log, sizeof(log) - 1);
+		log[n > 0 ? n : 0] = '\0';
+		log[strcspn(log, "\n")] = '\0';
+		r = brig_err_sys(e, err, "creating the overlay%s%s", log[0] ? ": " : "", log);
+	}
 	trees_close(&t);
 	if (r < 0)
 		return r;
@@ -412,6 +426,13 @@ static int overlay_mount(struct eng *g, int ctrfd, const json_t *layers, int usf
 
 static int copy_mount(int ctrfd, int usfd, struct brig_err *e)
 {
+	/* Rootless: no detached mount (that needs CAP_SYS_ADMIN); the
+	 * directory itself, which the runtime binds as root.path. */
+	if (eng_rootless()) {
+		int fd = BRIG_RETRY(
+			openat(ctrfd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+		return fd < 0 ? brig_err_sys(e, errno, "opening the rootfs copy") : fd;
+	}
 	_cleanup_close_ int tree = open_tree(ctrfd, "rootfs",
 					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
@@ -478,7 +499,9 @@ static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
 	if (r < 0 || (r = make_mountpoint(g, rec.id, e)) < 0)
 		return r;
 	const struct eng_userns *u = &rec.userns;
-	return u->enabled ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
+	/* Rootless: nothing is idmapped (the files are the caller's, the
+	 * container's root). */
+	return u->enabled && !u->own_root ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
 }
 
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
@@ -489,12 +512,14 @@ int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char 
 		return usfd;
 	if (strcmp(driver, "copy") == 0)
 		return copy_mount(ctrfd, usfd, e);
-	return overlay_mount(g, ctrfd, layers, usfd, e);
+	if (eng_rootless())
+		return eng_rootfs_overlay_userns(g, ctrfd, layers, e);
+	return eng_rootfs_overlay(g, ctrfd, layers, usfd, e);
 }
 
 int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e)
 {
-	if (!u->enabled || strcmp(driver, "overlay") != 0)
+	if (!u->enabled || u->own_root || strcmp(driver, "overlay") != 0)
 		return 0;
 	char upper[16];
 	(void)snprintf(upper, sizeof(upper), "%supper", eng_quota_rw_prefix(ctrfd));

@@ -130,7 +130,7 @@ json_t *eng_effective(const json_t *spec, const json_t *security, const json_t *
 	const json_t *proc = json_object_get(spec, "process");
 	const json_t *lx = json_object_get(spec, "linux");
 	const json_t *res = json_object_get(lx, "resources");
-	return json_pack(
+	json_t *o = json_pack(
 		"{s:o,s:O,s:o,s:o,s:o,s:o,s:O,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "User",
 		get_path(proc, "user", NULL, NULL), "UserNamespace", userns, "Capabilities",
 		get_path(proc, "capabilities", NULL, NULL), "NoNewPrivileges",
@@ -146,4 +146,11 @@ json_t *eng_effective(const json_t *spec, const json_t *security, const json_t *
 		get_path(lx, "readonlyPaths", NULL, NULL), "AppArmorProfile",
 		get_path(proc, "apparmorProfile", NULL, NULL), "SelinuxLabel",
 		get_path(proc, "selinuxLabel", NULL, NULL));
+	/* Which limits are in force (rootless: rootless.c) */
+	json_t *lim = json_object_get(security, "Limits");
+	if (o && lim && json_object_set(o, "Limits", lim) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }

@@ -13,6 +13,7 @@
 #include "engine/volume.h"
 #include "engine/netcfg/net-internal.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,7 +270,7 @@ static int apply_security(struct eng *g, const struct eng_flags *f, struct build
 static int idmap_volumes(struct eng *g, json_t *spec, const struct eng_userns *u,
 			 struct brig_err *e)
 {
-	if (!u->enabled)
+	if (!u->enabled || u->own_root) /* rootless: the volumes are the caller's */
 		return 0;
 	char prefix[PATH_MAX], bprefix[PATH_MAX];
 	if (brig_snprintf(prefix, sizeof(prefix), "%s/volumes/", g->root) < 0 ||
@@ -296,6 +297,7 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 		   json_t **volumes, struct brig_err *e)
 {
 	struct build b = { 0 };
+	json_t *limits = NULL;
 	char hostname[64], root[PATH_MAX + 8];
 	(void)snprintf(hostname, sizeof(hostname), "%.12s", id);
 	if (o->hostname && brig_snprintf(hostname, sizeof(hostname), "%s", o->hostname) < 0)
@@ -317,7 +319,10 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (eng_mountpoint(g, id, root, sizeof(root)) < 0) {
+	/* Rootless, the runtime binds a copied root itself (rootfs.c). */
+	bool bind = eng_rootless() && faccessat(ctrfd, "rootfs", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (bind ? brig_snprintf(root, sizeof(root), "%s/rootfs", ctrdir) < 0
+		 : eng_mountpoint(g, id, root, sizeof(root)) < 0) {
 		r = brig_err_set(e, -ENAMETOOLONG, "container path too long");
 		goto out;
 	}
@@ -339,8 +344,13 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
 	    (r = eng_userns_spec(b.spec, u, e)) < 0 || (r = idmap_volumes(g, b.spec, u, e)) < 0 ||
 	    (u->enabled && (r = eng_devices_userns(o->flags, b.spec, e)) < 0) ||
-	    (r = apply_security(g, o->flags, &b, security, e)) < 0)
+	    (r = apply_security(g, o->flags, &b, security, e)) < 0 ||
+	    (r = eng_limits(b.spec, &limits, e)) < 0)
 		goto out;
+	if (json_object_set_new(*security, "Limits", limits) < 0) {
+		r = brig_err_oom(e);
+		goto out;
+	}
 	if (!(*config = docker_config(o, im, hostname, user, cwd, b.env, b.entry, b.cmd, e))) {
 		r = e->code;
 		goto out;

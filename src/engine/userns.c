@@ -17,6 +17,7 @@
 #include "engine/config/engine-config.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,13 +111,65 @@ static int remap(struct eng *g, struct eng_userns *u, struct brig_err *e)
 	return 0;
 }
 
+bool eng_rootless(void)
+{
+	/* Read once: rootfs_userns.c's child is root in a user namespace of
+	 * its own and must still act rootless. */
+	static int rootless = -1;
+	if (rootless < 0)
+		rootless = geteuid() != 0;
+	return rootless;
+}
+
+/* Whose /etc/subuid and /etc/subgid entries containers take their slots
+ * from: the engine config's subid-user for root; rootless, the caller's
+ * own (newuidmap/newgidmap map no one else's). */
+static const char *subid_user(struct eng *g, char *buf, size_t size)
+{
+	if (!eng_rootless())
+		return g->cfg->subid_user;
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096];
+	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) != 0 || !res ||
+	    brig_snprintf(buf, size, "%s", res->pw_name) < 0)
+		(void)snprintf(buf, size, "%u", (unsigned)getuid());
+	return buf;
+}
+
+uint32_t eng_userns_to_host(const struct eng_userns *u, uint32_t cid, bool gid)
+{
+	if (!u->enabled)
+		return cid;
+	if (cid == 0 && u->own_root)
+		return gid ? u->root_gid : u->root_uid;
+	return (gid ? u->gid : u->uid) + cid;
+}
+
+/* Slot k of the subordinate ranges starting at us (uids) and gs (gids). */
+static void slot_ids(struct eng_userns *u, uint64_t k, uint64_t us, uint64_t gs)
+{
+	*u = (struct eng_userns){ .enabled = true,
+				  .slot = (long)k,
+				  .uid = (uint32_t)(us + k * ENG_USERNS_SIZE),
+				  .gid = (uint32_t)(gs + k * ENG_USERNS_SIZE),
+				  .size = ENG_USERNS_SIZE };
+	/* Rootless: the container's root is the caller (the store's files
+	 * are the caller's), the other ids the slot's. */
+	if (eng_rootless()) {
+		u->own_root = true;
+		u->root_uid = (uint32_t)getuid();
+		u->root_gid = (uint32_t)getgid();
+	}
+}
+
 int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e)
 {
 	if (g->cfg->userns_remap.kind != ENG_REMAP_NONE)
 		return remap(g, u, e);
 	uint64_t us, uc, gs, gc;
 	int r;
-	const char *user = g->cfg->subid_user;
+	char namebuf[256];
+	const char *user = subid_user(g, namebuf, sizeof(namebuf));
 	if ((r = subid_range("/etc/subuid", user, &us, &uc, e)) < 0 ||
 	    (r = subid_range("/etc/subgid", user, &gs, &gc, e)) < 0)
 		return r;
@@ -150,11 +203,7 @@ int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct
 			(void)unlinkat(dirfd, name, 0);
 			return r;
 		}
-		*u = (struct eng_userns){ .enabled = true,
-					  .slot = (long)k,
-					  .uid = (uint32_t)(us + k * ENG_USERNS_SIZE),
-					  .gid = (uint32_t)(gs + k * ENG_USERNS_SIZE),
-					  .size = ENG_USERNS_SIZE };
+		slot_ids(u, k, us, gs);
 		return 0;
 	}
 	return brig_err_set(e, -ENOSPC, "every user namespace range (%llu) is in use",
@@ -179,9 +228,29 @@ json_t *eng_userns_json(const struct eng_userns *u)
 {
 	if (!u->enabled)
 		return json_pack("{s:s}", "Mode", "host");
-	return json_pack("{s:s,s:I,s:I,s:I,s:I}", "Mode", "auto", "HostUid", (json_int_t)u->uid,
-			 "HostGid", (json_int_t)u->gid, "Size", (json_int_t)u->size, "Slot",
-			 (json_int_t)u->slot);
+	json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I}", "Mode", "auto", "HostUid",
+			      (json_int_t)u->uid, "HostGid", (json_int_t)u->gid, "Size",
+			      (json_int_t)u->size, "Slot", (json_int_t)u->slot);
+	if (o && u->own_root &&
+	    (json_object_set_new(o, "RootHostUid", json_integer(u->root_uid)) < 0 ||
+	     json_object_set_new(o, "RootHostGid", json_integer(u->root_gid)) < 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* One mapping: [{0, host, size}], or with own_root [{0, root, 1}, {1,
+ * host + 1, size - 1}] (newuidmap allows the caller's own id and its
+ * subordinate ids). */
+static json_t *idmaps(const struct eng_userns *u, bool gid)
+{
+	json_int_t host = gid ? u->gid : u->uid, root = gid ? u->root_gid : u->root_uid;
+	if (!u->own_root)
+		return json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID", host, "size",
+				 (json_int_t)u->size);
+	return json_pack("[{s:i,s:I,s:i},{s:i,s:I,s:I}]", "containerID", 0, "hostID", root, "size",
+			 1, "containerID", 1, "hostID", host + 1, "size", (json_int_t)u->size - 1);
 }
 
 int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e)
@@ -191,12 +260,8 @@ int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e
 	json_t *lx = json_object_get(spec, "linux");
 	json_t *ns = json_object_get(lx, "namespaces");
 	if (json_array_append_new(ns, json_pack("{s:s}", "type", "user")) < 0 ||
-	    json_object_set_new(lx, "uidMappings",
-				json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID",
-					  (json_int_t)u->uid, "size", (json_int_t)u->size)) < 0 ||
-	    json_object_set_new(lx, "gidMappings",
-				json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID",
-					  (json_int_t)u->gid, "size", (json_int_t)u->size)) < 0)
+	    json_object_set_new(lx, "uidMappings", idmaps(u, false)) < 0 ||
+	    json_object_set_new(lx, "gidMappings", idmaps(u, true)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -218,13 +283,17 @@ json_t *eng_userns_info(struct eng *g)
 	struct eng_userns u = { 0 };
 	_cleanup_err_ struct brig_err e = { 0 };
 	uint64_t start = 0, count = 0;
+	char namebuf[256];
+	const char *su = subid_user(g, namebuf, sizeof(namebuf));
+	if (o && json_object_set_new(o, "SubidUser", json_string(su ? su : "")) < 0)
+		return json_decref(o), NULL;
 	if (o && m->kind != ENG_REMAP_NONE && remap(g, &u, &e) == 0)
 		(void)json_object_set_new(o, "Range",
 					  json_pack("{s:I,s:I,s:I}", "HostUid", (json_int_t)u.uid,
 						    "HostGid", (json_int_t)u.gid, "Size",
 						    (json_int_t)u.size));
-	else if (o && m->kind == ENG_REMAP_NONE && c->subid_user &&
-		 subid_range("/etc/subuid", c->subid_user, &start, &count, &e) == 0)
+	else if (o && m->kind == ENG_REMAP_NONE && su &&
+		 subid_range("/etc/subuid", su, &start, &count, &e) == 0)
 		(void)json_object_set_new(o, "Range",
 					  json_pack("{s:I,s:I}", "HostUid", (json_int_t)start,
 						    "Size", (json_int_t)count));

@@ -351,8 +351,14 @@ static int prepare(struct creation *c, struct brig_err *e)
 	rt_trace("state");
 	if (c->spec->cgroup) {
 		rt_cgroup_cfg_defer_devices(c->spec->cgroup);
-		if ((r = rt_cgroup_create(c->spec->cgroup, &c->cg, e)) < 0)
+		r = rt_cgroup_create(c->spec->cgroup, &c->cg, e);
+		if (r < 0 && !rt_cgroup_cfg_optional(c->spec->cgroup, r))
 			return r;
+		if (r < 0) {
+			brig_debug("no cgroup: %s", brig_err_str(e));
+			brig_err_clear(e);
+			c->cg = NULL;
+		}
 	}
 	rt_trace("cgroup-create");
 	/* A provisional state, so that `delete` can remove the cgroups

@@ -39,7 +39,8 @@ static void print_brig(const json_t *b)
 	       yes(b, "Rootless"), s_of(b, "StoreRoot"), s_of(b, "RuntimeRoot"),
 	       s_of(b, "MountRoot"));
 	printf(" Config File: %s\n", s_of(b, "ConfigFile")[0] ? s_of(b, "ConfigFile") : "(none)");
-	printf(" Cgroup Layout: %s\n", s_of(cg, "Layout"));
+	printf(" Cgroup Layout: %s (containers get cgroups: %s)\n", s_of(cg, "Layout"),
+	       yes(cg, "Delegated"));
 	print_list("Cgroup Controllers", json_object_get(cg, "Controllers"), " ");
 	printf(" User Namespaces: %s (subordinate ids of %s", s_of(u, "Mode"),
 	       s_of(u, "SubidUser"));
@@ -60,6 +61,11 @@ static void print_brig(const json_t *b)
 	       "  openat2: %s\n  pidfd: %s\n  Btrfs Quota: %s (store on %s)\n",
 	       yes(k, "UserNamespaces"), yes(k, "Seccomp"), yes(k, "Overlay"), yes(k, "Openat2"),
 	       yes(k, "Pidfd"), yes(k, "BtrfsQuota"), s_of(k, "StoreFilesystem"));
+	printf("  Overlay in User Namespaces: %s\n  Idmapped Mounts: %s (usable by brig: %s)\n"
+	       "  Landlock ABI: %lld\n",
+	       yes(k, "OverlayInUserns"), yes(k, "IdmappedMounts"), yes(k, "IdmappedMountsUsable"),
+	       i_of(k, "LandlockABI"));
+	print_list("LSMs", json_object_get(k, "LSMs"), "  ");
 }
 
 static void print_text(const json_t *o)

@@ -261,11 +261,13 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      "      --root DIR  store root (default /var/lib/brig for root,\n"
 	      "                  else $XDG_DATA_HOME/brig or ~/.local/share/brig)\n"
-	      "      --config FILE  the engine config (default /etc/brig/brig.conf;\n"
+	      "      --config FILE  the engine config (default /etc/brig/brig.conf for\n"
+	      "                  root, else $XDG_CONFIG_HOME/brig/brig.conf;\n"
 	      "                  see docs/engine-config.md)\n"
 	      "      --storage-driver overlay|copy\n"
 	      "                  how container root filesystems are made (default:\n"
-	      "                  overlay, a copy where overlay cannot be mounted)\n"
+	      "                  overlay, a copy where overlay cannot be mounted;\n"
+	      "                  rootless: docs/rootless.md)\n"
 	      "  -v, --version   print version information and exit\n"
 	      "  -h, --help      print this help and exit\n",
 	      out);

@@ -9,14 +9,45 @@
 #include "brig-config.h" /* the build's BRIG_SYSCONFDIR */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
+
+/* $XDG_<kind>_HOME/brig/NAME, else ~/<fallback>/brig/NAME (rootless brig's
+ * files); NULL when neither variable holds an absolute path. */
+static char *xdg_path(const char *var, const char *fallback, const char *name)
+{
+	const char *x = getenv(var), *home = getenv("HOME");
+	char *p = NULL;
+	if (x && x[0] == '/')
+		return asprintf(&p, "%s/brig/%s", x, name) < 0 ? NULL : p;
+	if (home && home[0] == '/')
+		return asprintf(&p, "%s/%s/brig/%s", home, fallback, name) < 0 ? NULL : p;
+	return NULL;
+}
 
 const char *eng_config_default_path(void)
 {
+	static char *user_path;
+	/* Rootless: the user's own, $XDG_CONFIG_HOME/brig/brig.conf. */
+	if (geteuid() != 0 &&
+	    (user_path || (user_path = xdg_path("XDG_CONFIG_HOME", ".config", "brig.conf"))))
+		return user_path;
 	/* A relative sysconfdir ("etc/brig") is taken from the root. */
 	return BRIG_SYSCONFDIR[0] == '/' ? BRIG_SYSCONFDIR "/brig.conf"
 					 : "/" BRIG_SYSCONFDIR "/brig.conf";
+}
+
+/* The host-wide registry of user namespace slots: root's in /var/lib/brig;
+ * rootless, the user's own ranges are recorded in the user's data
+ * directory ($XDG_DATA_HOME/brig/userns-registry). */
+static char *default_registry(void)
+{
+	char *p = geteuid() != 0 ? xdg_path("XDG_DATA_HOME", ".local/share", "userns-registry")
+				 : NULL;
+	return p ? p : strdup(ENG_CONFIG_DEF_USERNS_REGISTRY);
 }
 
 const char *eng_config_storage_name(enum eng_storage_choice s)
@@ -71,7 +102,7 @@ int eng_config_defaults(struct eng_config **out, struct brig_err *e)
 	c->content_trust = true;
 	c->max_downloads = ENG_CONFIG_DEF_DOWNLOADS;
 	if (!(c->subid_user = strdup(ENG_CONFIG_DEF_SUBID_USER)) ||
-	    !(c->userns_registry = strdup(ENG_CONFIG_DEF_USERNS_REGISTRY)) ||
+	    !(c->userns_registry = default_registry()) ||
 	    !(c->registry_certs_dir = strdup(ENG_CONFIG_DEF_CERTS_DIR)))
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	int r = cfg_default_caps(c, e);

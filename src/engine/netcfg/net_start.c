@@ -136,7 +136,8 @@ static int pasta_argv(const char *file, const char *ports, char **argv, size_t m
 	static const char *const head[] = { "pasta", "--quiet", "--runas", "0:0",  "--config-net",
 					    "-T",    "none",    "-U",      "none", "--netns" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(head); i++)
-		argv[n++] = (char *)head[i];
+		if (!eng_rootless() || (i != 2 && i != 3)) /* rootless: we are who we are */
+			argv[n++] = (char *)head[i];
 	argv[n++] = (char *)file;
 	if (brig_snprintf(buf, bsize, "%s", ports) < 0)
 		return brig_err_set(e, -E2BIG, "too many published ports for pasta");
@@ -226,6 +227,14 @@ int eng_net_pasta_created(void *arg, pid_t pid, struct brig_err *e)
 	char *argv[1024];
 	if (netns_path(a->g, a->id, dir, sizeof(dir), file, sizeof(file)) < 0)
 		return brig_err_set(e, -ENAMETOOLONG, "runtime path too long");
+	/* Rootless: pasta opens /dev/net/tun as the user, inside the
+	 * container's namespaces; many hosts (this project's too) keep it 0600
+	 * root's.  Say that rather than pasta's "Failed to open tun socket". */
+	if (eng_rootless() && access("/dev/net/tun", R_OK | W_OK) < 0)
+		return brig_err_sys(e, errno,
+				    "--network pasta rootless: pasta cannot open /dev/net/tun as "
+				    "uid %u (on most hosts it is mode 0666)",
+				    (unsigned)getuid());
 	int r = pasta_argv(file, ports ? ports : "", argv, BRIG_ARRAY_SIZE(argv), buf, sizeof(buf),
 			   e);
 	if (r < 0 || (r = bind_netns(dir, file, pid, e)) < 0)

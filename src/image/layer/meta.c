@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 /* Memory for the deferred directory list (paths), whatever the entry
  * count: a stream of huge directory names cannot take more than this. */
@@ -117,11 +118,19 @@ static int set_xattrs(struct unpack_ctx *c, struct archive_entry *ae, int fd, co
 	return 0;
 }
 
+/* Unpacked by a user other than root (rootless brig): the files stay the
+ * caller's, who cannot give them away; rootless containers map their root
+ * to the caller, so the image's root-owned files are root's inside. */
+static bool keep_caller_owner(void)
+{
+	return geteuid() != 0;
+}
+
 /* Owner, mode, xattrs (and times unless deferred) of an open file. */
 int layer_meta_fd(struct unpack_ctx *c, int fd, struct archive_entry *ae,
 		  const struct layer_meta *m, bool times)
 {
-	if (fchown(fd, m->uid, m->gid) < 0)
+	if (!keep_caller_owner() && fchown(fd, m->uid, m->gid) < 0)
 		return brig_err_sys(c->e, errno, "setting owner %u:%u", m->uid, m->gid);
 	if (fchmod(fd, m->perm) < 0)
 		return brig_err_sys(c->e, errno, "setting mode %04o", m->perm);
@@ -138,7 +147,7 @@ int layer_meta_at(struct unpack_ctx *c, int parent, const char *base, struct arc
 		  const struct layer_meta *m, bool is_link)
 {
 	char proc[64 + NAME_MAX];
-	if (fchownat(parent, base, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (!keep_caller_owner() && fchownat(parent, base, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return brig_err_sys(c->e, errno, "setting owner %u:%u", m->uid, m->gid);
 	/* base is what we just created in parent, and not a symlink. */
 	if (!is_link && fchmodat(parent, base, m->perm, 0) < 0)

@@ -21,12 +21,16 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #define OPQ_MAX_DEPTH 512
 
 static const char *opaque_xattr(const struct unpack_ctx *c)
 {
-	return c->o->overlay_userxattr ? "user.overlay.opaque" : "trusted.overlay.opaque";
+	/* Only root may set trusted.*: a rootless store's layers are mounted
+	 * with userxattr. */
+	return c->o->overlay_userxattr || geteuid() != 0 ? "user.overlay.opaque"
+							 : "trusted.overlay.opaque";
 }
 
 static int opaque_clear(struct unpack_ctx *c, int dfd, dev_t dev, int depth);

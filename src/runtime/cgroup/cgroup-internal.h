@@ -160,6 +160,7 @@ struct rt_cgroup_cfg {
 	char *path; /* validated: "/abs" or "rel" */
 	bool systemd;
 	bool defer_devices; /* create() leaves the device rules to apply_devices() */
+	bool limits; /* linux.resources has a member */
 	struct rt_cgroup_resources *res;
 };
 

@@ -43,6 +43,10 @@ int rt_cgroup_cfg_parse(const json_t *linux_obj, const struct bj_loc *at, const 
 			bool systemd, struct rt_cgroup_cfg **out, struct brig_err *e);
 void rt_cgroup_cfg_free(struct rt_cgroup_cfg *cfg);
 /* The validated cgroup path ("/abs/path" or "rel/path"). */
+/* A rootless caller without limits to apply may go on without a cgroup
+ * when making one failed with err (no delegated cgroup, as on a v1 host:
+ * runc and crun do the same). */
+bool rt_cgroup_cfg_optional(const struct rt_cgroup_cfg *cfg, int err);
 const char *rt_cgroup_cfg_path(const struct rt_cgroup_cfg *cfg);
 /* The parsed resources (never NULL after a successful parse). */
 const struct rt_cgroup_resources *rt_cgroup_cfg_resources(const struct rt_cgroup_cfg *cfg);

@@ -167,6 +167,7 @@ int rt_cgroup_cfg_parse(const json_t *linux_obj, const struct bj_loc *at, const 
 		json_t *res = linux_obj ? json_object_get(linux_obj, "resources") : NULL;
 		struct bj_loc sub;
 		bj_key(&sub, at, "resources");
+		cfg->limits = json_is_object(res) && json_object_size(res) > 0;
 		r = rt_cgroup_resources_parse(json_is_null(res) ? NULL : res, &sub, &cfg->res, e);
 	}
 	if (r < 0) {
@@ -184,6 +185,11 @@ void rt_cgroup_cfg_free(struct rt_cgroup_cfg *cfg)
 	free(cfg->path);
 	rt_cgroup_resources_free(cfg->res);
 	free(cfg);
+}
+
+bool rt_cgroup_cfg_optional(const struct rt_cgroup_cfg *cfg, int err)
+{
+	return geteuid() != 0 && !cfg->limits && (err == -EACCES || err == -EPERM || err == -EROFS);
 }
 
 const char *rt_cgroup_cfg_path(const struct rt_cgroup_cfg *cfg)
