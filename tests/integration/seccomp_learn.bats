@@ -168,6 +168,54 @@ kill $(pidof httpd)'
 	[ "$status" -eq 125 ] && [[ "$output" == *nonexistent-dir* ]] || false
 }
 
+@test "seccomp diff: calls only in one profile, argument rules that differ; --format json" {
+	local a=$BATS_FILE_TMPDIR/pipe.json b=$BATS_FILE_TMPDIR/c.json
+	[ -s "$a" ] && [ -s "$b" ] || skip "the learning tests did not leave their profiles"
+	run brig seccomp diff "$a" "$b"
+	[ "$status" -eq 0 ] || false
+	# the C program's sockets and thread/child calls; the shell's pipes
+	[[ "$output" == *"only in $b ("*getpriority*socket* ]] || false
+	[[ "$output" == *"only in $a ("*pipe2* ]] || false
+	python3 - "$b" "$BATS_TEST_TMPDIR/b6.json" <<-'PY'
+		import json, sys
+		p = json.load(open(sys.argv[1]))
+		for s in p["syscalls"]:
+		    if s["names"] == ["socket"]:
+		        s["args"][0]["value"] = 10
+		json.dump(p, open(sys.argv[2], "w"))
+	PY
+	run --separate-stderr brig seccomp diff --format json "$b" "$BATS_TEST_TMPDIR/b6.json"
+	[ "$status" -eq 0 ] || false
+	run python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+print(d["onlyInA"], d["onlyInB"], [(r["name"], [x["args"][0]["value"] for x in r["a"]], [x["args"][0]["value"] for x in r["b"]]) for r in d["rulesDiffer"]])' "$output"
+	[ "$output" = "[] [] [('socket', [2], [10])]" ] || false
+}
+
+@test "seccomp explain: what a profile allows beyond brig's default, by risk" {
+	local c=$BATS_FILE_TMPDIR/c.json w=$BATS_TEST_TMPDIR/wide.json
+	[ -s "$c" ] || skip "the C program's test did not leave its profile"
+	# a learned profile stays within brig's default
+	run brig seccomp explain "$c"
+	[ "$status" -eq 0 ] && [[ "$output" == *"0 of them beyond brig's default"* ]] || false
+	python3 - "$c" "$w" <<-'PY'
+		import json, sys
+		p = json.load(open(sys.argv[1]))
+		p["syscalls"][0]["names"] += ["keyctl", "mount", "ioctl", "brig_no_such_call"]
+		p["syscalls"].append({"names": ["socket"], "action": "SCMP_ACT_ALLOW",
+		    "args": [{"index": 0, "value": 38, "op": "SCMP_CMP_EQ"}]})
+		json.dump(p, open(sys.argv[2], "w"))
+	PY
+	run --separate-stderr brig seccomp explain --format json "$w"
+	[ "$status" -eq 0 ] || false
+	run python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+print(d["beyondDefault"], [(g["level"], sorted(c["name"] for c in g["calls"])) for g in d["groups"]])' "$output"
+	[ "$output" = "5 [('high', ['keyctl']), ('high', ['mount']), ('medium', ['ioctl', 'socket']), ('medium', ['brig_no_such_call'])]" ] || false
+	run brig seccomp explain "$w"
+	[[ "$output" == *"keyctl"*"not namespaced"* && "$output" == *"mount"*CAP_SYS_ADMIN* ]] || false
+}
+
 @test "seccomp learn: podman (runc) runs the learned profile unchanged; a probe gets EPERM there too" {
 	[ -n "${PM_OK:-}" ] || skip "podman or runc cannot run here"
 	local p=$BATS_FILE_TMPDIR/pipe.json

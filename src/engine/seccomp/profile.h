@@ -91,4 +91,19 @@ int eng_seccomp_learning_filter(json_t *oci, const char *listener_path, struct b
 int eng_seccomp_learned_profile(const json_t *record, const json_t *old, const char *old_file,
 				json_t **out, struct brig_err *e);
 
+/*
+ * `brig seccomp diff`: {"a", "b", "onlyInA": [names A allows and B does
+ * not], "onlyInB", "rulesDiffer": [{"name", "a": [rules], "b": [rules]}],
+ * "defaultActionA", "defaultActionB"}.  A rule: action, errnoRet,
+ * includes, excludes and args of one entry (one condition each when an
+ * entry's conditions are alternatives on one argument).
+ */
+int eng_seccomp_diff(const char *file_a, const char *file_b, json_t **out, struct brig_err *e);
+/*
+ * `brig seccomp explain`: what file allows beyond def (brig's default):
+ * {"file", "default", "allowed": N, "beyondDefault": M, "groups": [{"level":
+ * "high"|"medium", "risk", "calls": [{"name", "why"}]}]}, riskiest first.
+ */
+int eng_seccomp_explain(const char *file, const char *def, json_t **out, struct brig_err *e);
+
 #endif /* BRIG_ENGINE_SECCOMP_PROFILE_H */
