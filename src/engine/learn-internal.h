@@ -16,18 +16,19 @@ int eng_seccomp_learn_spec(struct eng *g, json_t *spec, const char *opt, const c
 
 /* At each start, around the runtime's create. */
 struct eng_learn {
-	int lfd, ctl, done;
+	int ctl, done; /* to the learner; from it (EOF: done) */
 };
-#define ENG_LEARN_INIT                           \
-	{                                        \
-		.lfd = -1, .ctl = -1, .done = -1 \
+#define ENG_LEARN_INIT                \
+	{                             \
+		.ctl = -1, .done = -1 \
 	}
 /* When spec asks to learn: start the learner, listening at
  * dirfd/learn.sock.  Nothing otherwise. */
 int eng_learn_begin(int dirfd, const json_t *spec, struct eng_learn *l, struct brig_err *e);
 /* After the runtime's create (which handed the listener over, or failed):
- * the learner's "done" fd goes to *done (an earlier one is closed). */
-void eng_learn_end(struct eng_learn *l, int dirfd, int *done);
+ * the learner's "done" fd goes to *done (an earlier one is closed).  A
+ * learner that got no listener by then exits without writing. */
+void eng_learn_end(struct eng_learn *l, int *done);
 /* Until the learner has written FILE and exited (foreground runs). */
 void eng_learn_wait(int *done);
 

@@ -159,7 +159,7 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	if (r < 0 || (r = eng_learn_begin(m->dirfd, b.spec, &l, e)) < 0)
 		return r;
 	r = create_in(g, m, &b, e);
-	eng_learn_end(&l, m->dirfd, &m->learn_done);
+	eng_learn_end(&l, &m->learn_done);
 	return r;
 }
 

@@ -177,8 +177,9 @@ int eng_learn_begin(int dirfd, const json_t *spec, struct eng_learn *l, struct b
 	if (!file)
 		return 0;
 	int ctl[2], done[2];
-	if ((l->lfd = listen_at(dirfd, e)) < 0)
-		return l->lfd;
+	_cleanup_close_ int lfd = listen_at(dirfd, e);
+	if (lfd < 0)
+		return lfd;
 	if (pipe2(ctl, O_CLOEXEC) < 0)
 		return brig_err_sys(e, errno, "pipe");
 	if (pipe2(done, O_CLOEXEC) < 0) {
@@ -189,32 +190,37 @@ int eng_learn_begin(int dirfd, const json_t *spec, struct eng_learn *l, struct b
 	(void)fflush(NULL);
 	pid_t child = fork();
 	if (child == 0) {
-		if (fork() == 0)
-			learner_main(l->lfd, ctl[0], done[1], file, m && strcmp(m, "true") == 0);
-		_exit(0);
+		pid_t learner = fork();
+		if (learner == 0)
+			learner_main(lfd, ctl[0], done[1], file, m && strcmp(m, "true") == 0);
+		_exit(learner < 0 ? 1 : 0);
 	}
-	int err = errno;
+	int err = errno, st = 0;
+	/* Only the learner listens (lfd is closed here on return): were it
+	 * gone, the runtime's connect fails rather than leave the container
+	 * waiting on its filter. */
 	(void)close(ctl[0]);
 	(void)close(done[1]);
 	l->ctl = ctl[1];
 	l->done = done[0];
 	if (child < 0)
 		return brig_err_sys(e, err, "fork");
-	(void)BRIG_RETRY(waitpid(child, NULL, 0));
+	if (BRIG_RETRY(waitpid(child, &st, 0)) < 0 || st != 0)
+		return brig_err_set(e, -ECHILD, "seccomp=learn: the learner could not start");
 	return 0;
 }
 
-void eng_learn_end(struct eng_learn *l, int dirfd, int *done)
+void eng_learn_end(struct eng_learn *l, int *done)
 {
-	if (l->lfd < 0)
+	if (l->ctl < 0)
 		return;
-	(void)unlinkat(dirfd, LEARN_SOCK, 0);
-	(void)close(l->lfd);
+	/* learn.sock stays: brig exec hands its process's listener there
+	 * too, while the learner lives. */
 	(void)close(l->ctl);
 	if (*done >= 0)
 		(void)close(*done);
 	*done = l->done;
-	l->lfd = l->ctl = l->done = -1;
+	l->ctl = l->done = -1;
 }
 
 void eng_learn_wait(int *done)

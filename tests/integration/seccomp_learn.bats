@@ -128,8 +128,9 @@ kill $(pidof httpd)'
 
 @test "seccomp learn: ,merge adds a second run's calls to the profile" {
 	local p=$BATS_TEST_TMPDIR/m.json before after
-	run learn "$p" true
+	run learn "$p" learnprobe work
 	[ "$status" -eq 0 ] || false
+	has_name "$p" getpriority || false
 	before=$(names "$p")
 	run has_name "$p" mkdir
 	[ "$status" -eq 1 ] || false
@@ -156,9 +157,22 @@ kill $(pidof httpd)'
 	[[ "$output" == *"own filter installed"* && "$output" == *"own listener errno 16"* ]] || false
 	[[ "$output" == *"io_uring errno 38"* && "$output" == *"hostile done"* ]] || false
 	# what the threads and the child did after its own filter went in
-	has_name "$p" getpriority && has_name "$p" sysinfo && has_name "$p" getppid || false
+	has_name "$p" getpriority && has_name "$p" sysinfo || false
 	run --separate-stderr under "$p" learnprobe hostile
 	[[ "$output" == *"hostile done"* ]] || false
+}
+
+@test "seccomp learn: detached, with brig exec: the exec'd process is recorded too" {
+	local p=$BATS_TEST_TMPDIR/d.json
+	run brig run -d --name lrn --security-opt "seccomp=learn:$p" bb:learn sleep 60
+	[ "$status" -eq 0 ] || false
+	run brig exec lrn learnprobe work
+	[ "$status" -eq 0 ] && [ "$output" = "work done" ] || false
+	run brig kill lrn
+	[ "$status" -eq 0 ] || false
+	run brig wait lrn
+	wait_until "the learner to write $p" test -s "$p"
+	has_name "$p" getpriority && has_name "$p" sysinfo || false
 }
 
 @test "seccomp learn: a bad learn: option is refused" {
