@@ -561,6 +561,10 @@ void eng_push_result_clear(struct eng_push_result *r);
 int eng_push(const char *root, const struct eng_push_opts *o, struct eng_push_result *out,
 	     struct brig_err *e);
 
+/* brig's default seccomp profile: $BRIG_SECCOMP_PROFILE, the installed
+ * file, or (uninstalled) the build tree's (security.c). */
+const char *eng_seccomp_default_profile(void);
+
 /* Valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most ENG_NAME_MAX. */
 bool eng_name_valid(const char *name);
 

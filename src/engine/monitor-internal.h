@@ -21,6 +21,7 @@ struct eng_mon {
 	pid_t pid; /* the container's init (our child) */
 	int status; /* its exit status, 0-255 */
 	int tty_status;
+	int learn_done; /* seccomp=learn: EOF when the learner is done (learn-internal.h) */
 	struct eng_logw *log;
 	struct eng_attsrv *att; /* background -i/-t: brig attach's socket (attach.c) */
 	struct eng_record rec; /* the record as it was at the start */
@@ -28,7 +29,7 @@ struct eng_mon {
 #define ENG_MON_INIT                                                                               \
 	{                                                                                          \
 		.dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .out_r = -1, .err_r = -1, .pidfd = -1, \
-		.sigfd = -1, .tee_out = -1, .tee_err = -1,                                         \
+		.sigfd = -1, .tee_out = -1, .tee_err = -1, .learn_done = -1,                       \
 		.rec = {.stop_timeout = -1 }                                                       \
 	}
 

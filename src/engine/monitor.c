@@ -13,6 +13,7 @@
  */
 #include "engine/engine-internal.h"
 #include "engine/monitor-internal.h"
+#include "engine/learn-internal.h"
 #include "engine/attach-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
@@ -39,8 +40,8 @@ void eng_mon_free(struct eng_mon *m)
 {
 	eng_attach_free(m->att);
 	m->att = NULL;
-	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->out_r,  &m->err_r,
-		       &m->pidfd, &m->sigfd,  &m->tee_out,   &m->tee_err };
+	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->out_r,   &m->err_r,
+		       &m->pidfd, &m->sigfd,  &m->tee_out,   &m->tee_err, &m->learn_done };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -146,14 +147,28 @@ static int create_attachable(struct eng *g, struct eng_mon *m, struct rt_create_
 	return r;
 }
 
+static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, struct brig_err *e);
+
 static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
 	/* Its bind sources, opened and checked now: the runtime mounts
 	 * what was checked (binds.c). */
 	_cleanup_(eng_binds_close) struct eng_binds b = { 0 };
+	struct eng_learn l = ENG_LEARN_INIT;
 	int r = eng_binds_open(&m->rec, &b, e);
+	if (r < 0 || (r = eng_learn_begin(m->dirfd, b.spec, &l, e)) < 0)
+		return r;
+	r = create_in(g, m, &b, e);
+	eng_learn_end(&l, &m->learn_done);
+	return r;
+}
+
+static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, struct brig_err *e)
+{
+	struct eng_binds b = *bp;
 	bool pasta = false;
-	if (r < 0 || (r = eng_net_start(g, m->id, b.spec, &pasta, e)) < 0)
+	int r = eng_net_start(g, m->id, b.spec, &pasta, e);
+	if (r < 0)
 		return r;
 	struct eng_pasta_arg pa = { .g = g, .id = m->id, .spec = b.spec };
 	struct plug plug = { g, m->id, pasta ? &pa : NULL };

@@ -8,6 +8,7 @@
  */
 #include "engine/engine-internal.h"
 #include "engine/user-internal.h"
+#include "engine/learn-internal.h"
 #include "engine/flags/flags.h"
 #include "engine/config/engine-config.h"
 #include "engine/volume.h"
@@ -244,7 +245,7 @@ static int apply_flags(struct eng *g, const struct eng_flags *f, const json_t *l
 }
 
 static int apply_security(struct eng *g, const struct eng_flags *f, struct build *b,
-			  json_t **security, struct brig_err *e)
+			  const char *ctrdir, json_t **security, struct brig_err *e)
 {
 	const char *profile = f ? eng_flags_seccomp_profile(f) : NULL;
 	if (!profile)
@@ -253,7 +254,10 @@ static int apply_security(struct eng *g, const struct eng_flags *f, struct build
 	int r;
 	if (f && eng_flags_privileged(f))
 		sc = json_pack("{s:s}", "Profile", "unconfined (--privileged)");
-	else if ((r = eng_seccomp_apply(b->spec, profile, &sc, e)) < 0)
+	else if (eng_seccomp_is_learn(profile)) {
+		if ((r = eng_seccomp_learn_spec(g, b->spec, profile, ctrdir, &sc, e)) < 0)
+			return r;
+	} else if ((r = eng_seccomp_apply(b->spec, profile, &sc, e)) < 0)
 		return r;
 	json_t *proc = json_object_get(b->spec, "process");
 	*security = json_pack("{s:o,s:b,s:b,s:O}", "Seccomp", sc ? sc : json_null(), "Privileged",
@@ -344,7 +348,7 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 	    (o->init && (r = eng_init_apply(b.spec, e)) < 0) ||
 	    (r = eng_userns_spec(b.spec, u, e)) < 0 || (r = idmap_volumes(g, b.spec, u, e)) < 0 ||
 	    (u->enabled && (r = eng_devices_userns(o->flags, b.spec, e)) < 0) ||
-	    (r = apply_security(g, o->flags, &b, security, e)) < 0 ||
+	    (r = apply_security(g, o->flags, &b, ctrdir, security, e)) < 0 ||
 	    (r = eng_limits(b.spec, &limits, e)) < 0)
 		goto out;
 	if (json_object_set_new(*security, "Limits", limits) < 0) {

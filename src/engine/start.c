@@ -9,6 +9,7 @@
  */
 #include "engine/monitor-internal.h"
 #include "engine/events.h"
+#include "engine/learn-internal.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -99,6 +100,7 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	const char *error = NULL;
 	if ((r = eng_mon_wait(g, &m, &e2)) < 0)
 		error = brig_err_str(&e2);
+	eng_learn_wait(&m.learn_done); /* seccomp=learn: FILE is written */
 	int status = m.status;
 	if (eng_run_ended(g, &m, &rs, error))
 		eng_supervise_hand_off(g, &m, &rs);

@@ -110,6 +110,19 @@ int rt_update(const struct rt_global *g, const char *id, const json_t *resources
 	      struct brig_err *e);
 int rt_events_stats(const struct rt_global *g, const char *id, json_t **out, struct brig_err *e);
 
+/*
+ * The seccomp learning agent (docs/seccomp-learn.md): accept the listener
+ * fds the runtime hands to a listenerPath socket (listen_fd, listening),
+ * record every notified syscall and let it continue, until every listener
+ * has hung up.  ctl_fd (owned, closed): when it closes before any listener
+ * came, the container never started (-ECANCELED).  *out: {"architectures":
+ * [SCMP_ARCH_*], "syscalls": {NAME: null | [argument values]}, "events": N};
+ * the values are those of the argument brig's default profile restricts
+ * (clone, unshare, socket, socketpair, personality, ioctl), null when there
+ * were too many to keep.
+ */
+int rt_learn_agent(int listen_fd, int ctl_fd, json_t **out, struct brig_err *e);
+
 /* `spec --runc-compatible [--rootless]`: runc's shape (no user namespace
  * unless rootless, a short seccomp deny-list, no memory limit) with brig's
  * capability set, rlimits, pids limit and tmpfs mounts. */

@@ -346,6 +346,8 @@ int brig_cmd_top(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_logs(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_stats(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_events(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_seccomp_diff(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_seccomp_explain(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_volume_create(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_volume_ls(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_volume_inspect(const struct brig_global *g, int argc, char **argv);

@@ -102,6 +102,15 @@ static const struct brig_command volume_cmds[] = {
 	END,
 };
 
+/* seccomp: Docker-format profiles compared (docs/seccomp-learn.md). */
+static const struct brig_command seccomp_cmds[] = {
+	CMD("diff", brig_cmd_seccomp_diff,
+	    "compare two seccomp profiles: calls only in one, rules that differ"),
+	CMD("explain", brig_cmd_seccomp_explain,
+	    "what a seccomp profile allows beyond brig's default, by risk"),
+	END,
+};
+
 /* trust: the signature policy, cosign keys and .sig signatures
  * (docs/trust.md, docs/trust-sigstore.md), GPG lookaside signatures
  * (docs/trust-gpg.md), Notary v1 (docs/trust-notary.md). */
@@ -209,6 +218,9 @@ static const struct brig_command commands[] = {
 	CMD("system", NULL, "the store: check, df, info, prune", MGMT, .sub = system_cmds),
 	CMD("volume", NULL, "named volumes: create, ls, inspect, rm, prune", MGMT,
 	    .sub = volume_cmds),
+	CMD("seccomp", NULL,
+	    "seccomp profiles: diff, explain (learn them with run --security-opt seccomp=learn:FILE)",
+	    MGMT, .sub = seccomp_cmds),
 	CMD("trust", NULL,
 	    "content trust: the signature policy, signing keys, signing, verifying, Notary", MGMT,
 	    .sub = trust_cmds),

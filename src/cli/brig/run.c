@@ -62,7 +62,7 @@
 	OPT_MULTI("volume", 'v', "VOL", "bind a host directory: SRC:DST[:ro|rw|nodev|noexec...]"), \
 	OPT_MULTI("mount", 0, "MOUNT", "type=bind|tmpfs,src=,dst=,readonly,..."), \
 	OPT_VALUE("shm-size", 0, "SIZE", "size of /dev/shm"), \
-	OPT_MULTI("security-opt", 0, "OPT", "no-new-privileges[=false], seccomp=FILE|unconfined, apparmor=, label=, mask=, unmask=, landlock=RULES"), \
+	OPT_MULTI("security-opt", 0, "OPT", "no-new-privileges[=false], seccomp=FILE|unconfined|learn:FILE[,merge], apparmor=, label=, mask=, unmask=, landlock=RULES"), \
 	OPT_MULTI("group-add", 0, "GROUP", "an additional group (name or gid)"), \
 	OPT_VALUE("oom-score-adj", 0, "N", "-1000..1000")
 /* clang-format on */

@@ -29,7 +29,9 @@ static int opt_nnp(struct eng_flags *f, const char *val, struct brig_err *e)
 static int opt_seccomp(struct eng_flags *f, const char *val, struct brig_err *e)
 {
 	if (!val || !*val)
-		return brig_err_set(e, -EINVAL, "seccomp= needs a profile file or \"unconfined\"");
+		return brig_err_set(
+			e, -EINVAL,
+			"seccomp= needs a profile file, \"unconfined\" or learn:FILE[,merge]");
 	return set_str(&f->seccomp, val, e);
 }
 

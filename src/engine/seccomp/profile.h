@@ -75,4 +75,35 @@ const char *eng_seccomp_native_arch(void);
  */
 int eng_seccomp_kernel_cmp(const char *a, const char *b, int *cmp);
 
+/*
+ * Learned profiles (docs/seccomp-learn.md).  The learning filter: oci (a
+ * converted profile) with every SCMP_ACT_ALLOW rule made SCMP_ACT_NOTIFY,
+ * but for sendmsg and socketcall, with which the runtime hands the listener
+ * over (they stay allowed, and every learned profile has them), and
+ * listenerPath set.
+ */
+int eng_seccomp_learning_filter(json_t *oci, const char *listener_path, struct brig_err *e);
+/*
+ * The Docker-format allow-list from the agent's record (rt_learn_agent in
+ * runtime.h), plus what a runtime needs to exec the workload, plus old (an
+ * earlier learned profile read from old_file, or NULL) for merge.
+ */
+int eng_seccomp_learned_profile(const json_t *record, const json_t *old, const char *old_file,
+				json_t **out, struct brig_err *e);
+
+/*
+ * `brig seccomp diff`: {"a", "b", "onlyInA": [names A allows and B does
+ * not], "onlyInB", "rulesDiffer": [{"name", "a": [rules], "b": [rules]}],
+ * "defaultActionA", "defaultActionB"}.  A rule: action, errnoRet,
+ * includes, excludes and args of one entry (one condition each when an
+ * entry's conditions are alternatives on one argument).
+ */
+int eng_seccomp_diff(const char *file_a, const char *file_b, json_t **out, struct brig_err *e);
+/*
+ * `brig seccomp explain`: what file allows beyond def (brig's default):
+ * {"file", "default", "allowed": N, "beyondDefault": M, "groups": [{"level":
+ * "high"|"medium", "risk", "calls": [{"name", "why"}]}]}, riskiest first.
+ */
+int eng_seccomp_explain(const char *file, const char *def, json_t **out, struct brig_err *e);
+
 #endif /* BRIG_ENGINE_SECCOMP_PROFILE_H */
