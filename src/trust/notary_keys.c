@@ -216,19 +216,31 @@ static int list_one(int dir, const char *name, json_t *a, struct brig_err *e)
 		: 0;
 }
 
+/* A stream over the key directory DIR, on a duplicate of the fd, so DIR
+ * stays usable for openat while the stream is read. */
+static int nkeys_stream(int dir, DIR **out, struct brig_err *e)
+{
+	int d2 = fcntl(dir, F_DUPFD_CLOEXEC, 0);
+	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!d) {
+		int err = errno;
+		if (d2 >= 0)
+			close(d2);
+		return brig_err_sys(e, err, "%s", NKEYS_DIR);
+	}
+	*out = d;
+	return 0;
+}
+
 int notary_key_list(const char *root, json_t **out, struct brig_err *e)
 {
 	_cleanup_close_ int dir = -1, lock = -1;
 	int r = nkeys_open(root, false, &dir, &lock, e);
 	if (r < 0)
 		return r;
-	int d2 = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
-	if (!d) {
-		if (d2 >= 0)
-			close(d2);
-		return brig_err_sys(e, errno, "%s", NKEYS_DIR);
-	}
+	DIR *d;
+	if ((r = nkeys_stream(dir, &d, e)) < 0)
+		return r;
 	json_t *a = json_array();
 	struct dirent *de;
 	r = a ? 0 : brig_err_oom(e);
@@ -243,14 +255,21 @@ int notary_key_list(const char *root, json_t **out, struct brig_err *e)
 	return 0;
 }
 
-/* A GUN's own root key (after a root rotation): root-<sha256 of GUN>EXT. */
-static int root_gun_name(const char *gun, const char *ext, char out[96])
+/* The file of a key that belongs to one GUN: ROLE-<sha256 of GUN>EXT.  A
+ * GUN's own root key (after a root rotation) is root-…, the snapshot key its
+ * owner holds snapshot-….key (the GUN itself in snapshot-….gun). */
+static int gun_key_name(const char *role, const char *gun, const char *ext, char out[96])
 {
 	char hex[BRIG_SHA256_HEX];
 	if (brig_sha256_buf(gun, strlen(gun), hex) < 0)
 		return -ENOMEM;
-	snprintf(out, 96, "root-%s%s", hex, ext);
+	snprintf(out, 96, "%s-%s%s", role, hex, ext);
 	return 0;
+}
+
+static int root_gun_name(const char *gun, const char *ext, char out[96])
+{
+	return gun_key_name("root", gun, ext, out);
 }
 
 int notary_root_key_load(const char *root, const char *gun, const char *pass, EVP_PKEY **k,
@@ -382,13 +401,9 @@ int notary_delegate_load_all(const char *root, const char *pass, EVP_PKEY **ks, 
 	int r = nkeys_open(root, false, &dir, &lock, e);
 	if (r < 0)
 		return r;
-	int d2 = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
-	if (!d) {
-		if (d2 >= 0)
-			close(d2);
-		return brig_err_sys(e, errno, "%s", NKEYS_DIR);
-	}
+	DIR *d;
+	if ((r = nkeys_stream(dir, &d, e)) < 0)
+		return r;
 	struct dirent *de;
 	while (r == 0 && (errno = 0, de = readdir(d)))
 		r = load_delegate(dir, de->d_name, pass, ks, max, n, e);
@@ -396,15 +411,9 @@ int notary_delegate_load_all(const char *root, const char *pass, EVP_PKEY **ks, 
 	return r;
 }
 
-/* A GUN's snapshot key, when its owner holds it: snapshot-<sha256 of
- * GUN>.key, the GUN in snapshot-<sha256 of GUN>.gun. */
 static int snap_name(const char *gun, char out[96])
 {
-	char hex[BRIG_SHA256_HEX];
-	if (brig_sha256_buf(gun, strlen(gun), hex) < 0)
-		return -ENOMEM;
-	snprintf(out, 96, "snapshot-%s.key", hex);
-	return 0;
+	return gun_key_name("snapshot", gun, ".key", out);
 }
 
 int notary_snapshot_key_import(const char *root, const char *gun, const char *file,
