@@ -128,6 +128,7 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 		.cwd = o->workdir,
 		.tty = o->tty,
 		.detach = o->detach,
+		.pid_out = o->pid,
 		.no_new_privs = true,
 		.no_new_privs_set = true,
 	};

@@ -14,6 +14,7 @@
 #include "engine/engine-internal.h"
 #include "engine/monitor-internal.h"
 #include "engine/attach-internal.h"
+#include "engine/health-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 #include "engine/netcfg/net-internal.h"
@@ -104,16 +105,19 @@ struct plug {
 	struct eng *g;
 	const char *id;
 	struct eng_pasta_arg *pasta; /* --network pasta, else NULL */
+	const struct eng_record *rec;
 };
 
 /* The runtime made the container's namespaces: its network now (pasta, or
- * the veths of its bridge networks). */
+ * the veths of its bridge networks), and its healthcheck runner. */
 static int plug_networks(void *arg, pid_t pid, struct brig_err *e)
 {
 	const struct plug *p = arg;
-	if (p->pasta)
-		return eng_net_pasta_created(p->pasta, pid, e);
-	return eng_net_attach(p->g, p->id, pid, e);
+	int r = p->pasta ? eng_net_pasta_created(p->pasta, pid, e)
+			 : eng_net_attach(p->g, p->id, pid, e);
+	if (r == 0)
+		eng_health_spawn(p->g, p->rec, pid);
+	return r;
 }
 
 /* In the background with -i or -t: the stdin (a pipe) or the terminal
@@ -156,7 +160,7 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	if (r < 0 || (r = eng_net_start(g, m->id, b.spec, &pasta, e)) < 0)
 		return r;
 	struct eng_pasta_arg pa = { .g = g, .id = m->id, .spec = b.spec };
-	struct plug plug = { g, m->id, pasta ? &pa : NULL };
+	struct plug plug = { g, m->id, pasta ? &pa : NULL, &m->rec };
 	struct rt_create_opts o = {
 		.id = m->id,
 		.bundle = eng_root(g),

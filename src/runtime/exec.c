@@ -417,6 +417,8 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig
 	(void)close(c->lockfd);
 	c->lockfd = -1;
 	r = launch(&x, c, &pid, e);
+	if (r == 0 && o->detach && o->pid_out)
+		*o->pid_out = pid;
 	if (r == 0 && !o->detach)
 		r = rt_wait_forward(pid, x.master, e);
 	else if (r < 0 && pid > 0) {

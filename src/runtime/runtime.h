@@ -77,6 +77,7 @@ struct rt_exec_opts {
 	bool no_new_privs_set;
 	const char *console_socket;
 	const char *pid_file;
+	pid_t *pid_out; /* with detach: the process's pid (our child) */
 	unsigned preserve_fds;
 	const char *apparmor;
 	const char *process_label;

@@ -98,6 +98,7 @@ struct brig_create_req {
 	struct eng_flags *flags;
 	struct eng_netcfg *net; /* netopts.c */
 	struct eng_trust_opts trust; /* trust_opts.c */
+	struct eng_health_opts health; /* healthcheck.c */
 };
 void brig_create_req_clear(struct brig_create_req *q);
 
@@ -358,6 +359,23 @@ int brig_cmd_network_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_network_connect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_network_disconnect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_monitor_resume(const struct brig_global *g, int argc, char **argv);
+/* healthcheck.c: brig healthcheck run; the runner (internal); run and
+ * create's --health-* options into h. */
+int brig_cmd_healthcheck_run(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_health_runner(const struct brig_global *g, int argc, char **argv);
+#define BRIG_HEALTH_OPTS                                                                      \
+	OPT_VALUE("health-cmd", 0, "CMD",                                                     \
+		  "a healthcheck: run CMD with /bin/sh -c in the container"),                 \
+		OPT_VALUE("health-interval", 0, "DURATION",                                   \
+			  "time between checks (e.g. 30s, 500ms; default 30s)"),              \
+		OPT_VALUE("health-timeout", 0, "DURATION",                                    \
+			  "a check running longer is killed and fails (default 30s)"),        \
+		OPT_VALUE("health-retries", 0, "N",                                           \
+			  "failures in a row that make it unhealthy (default 3)"),            \
+		OPT_VALUE("health-start-period", 0, "DURATION",                               \
+			  "failures in this time after the start do not count (default 0s)"), \
+		OPT_FLAG("no-healthcheck", 0, "disable the image's HEALTHCHECK")
+int brig_health_opts(struct opt *o, struct eng_health_opts *h, struct brig_err *e);
 int brig_cmd_import(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_history(const struct brig_global *g, int argc, char **argv);

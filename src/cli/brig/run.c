@@ -34,7 +34,7 @@
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
 	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)"), \
 	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never"), \
-	BRIG_TRUST_OPTS, BRIG_DOWNGRADE_OPT, \
+	BRIG_TRUST_OPTS, BRIG_DOWNGRADE_OPT, BRIG_HEALTH_OPTS, \
 	NET_OPTS
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
@@ -261,7 +261,8 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 		return r;
 	c->net = q->net;
 	c->trust = &q->trust;
-	return 0;
+	c->health = &q->health;
+	return brig_health_opts(o, &q->health, e);
 }
 
 int brig_cmd_create(const struct brig_global *g, int argc, char **argv)
