@@ -56,10 +56,10 @@ struct missing_opts {
 	"volume-driver volumes-from "
 
 static const struct missing_opts missing_opts[] = {
-	{ "run", RUN_CREATE "detach-keys sig-proxy" },
+	{ "run", RUN_CREATE "sig-proxy" },
 	{ "create", RUN_CREATE },
-	{ "start", "checkpoint checkpoint-dir detach-keys sig-proxy" },
-	{ "exec", "detach-keys env-file privileged" },
+	{ "start", "checkpoint checkpoint-dir sig-proxy" },
+	{ "exec", "env-file privileged" },
 	{ "logs", "details" },
 	{ "inspect|container inspect|image inspect", "s=size size" },
 	{ "rm", "l=link link" },

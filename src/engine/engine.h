@@ -154,6 +154,10 @@ int eng_list(struct eng *g, json_t **out, struct brig_err *e);
 enum eng_attach {
 	ENG_DETACH, /* a monitor process in the background */
 	ENG_ATTACH, /* this process is the monitor: output tee'd to ours */
+	/* in the background for a client that attaches at once (run -it,
+	 * start -ai): its output is kept for it until it comes, and the end
+	 * of the run waits for it (ENG_ATTACH_WAIT_MS at most) */
+	ENG_DETACH_ATTACH,
 };
 
 /* Start a created or exited container.  With ENG_DETACH, returns once the
@@ -303,8 +307,13 @@ struct eng_exec_opts {
 	const char *workdir;
 	bool tty, interactive, detach;
 	pid_t *pid; /* with detach: the process (our child, for us to wait for) */
+	/* with tty: the detach keys (bytes) that end our side of the relay */
+	const unsigned char *detach_keys;
+	size_t n_detach_keys;
 };
-/* Run a process in a running container; returns its exit status. */
+/* Run a process in a running container; returns its exit status, or
+ * ENG_EXEC_DETACHED when the detach keys ended the relay. */
+#define ENG_EXEC_DETACHED 256
 int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struct brig_err *e);
 /* Healthchecks (engine/health*.c, docs/health.md).  The flags of run and
  * create: durations in ns and retries, 0 when not given (the image's, else

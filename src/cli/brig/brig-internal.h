@@ -339,6 +339,18 @@ struct brig_attach_opts {
  * it has no stdin or terminal to attach to. */
 int brig_attach_session(struct eng *eng, const char *id, const struct brig_attach_opts *ao,
 			struct brig_err *e);
+/* run -it, start -ai: the container started in the background, its monitor
+ * holding its terminal (or stdin) and keeping the output for us, and this
+ * process attached as `brig attach` is: the run's exit status, or 0 when
+ * the detach keys left it running (docs/attach.md). */
+int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
+		      bool stdin_, struct brig_err *e);
+/* Was it made with -t or -i (start -a attaches to it then)? */
+bool brig_ctr_attachable(struct eng *eng, const char *id);
+#define BRIG_DETACH_KEYS_OPT                                                 \
+	OPT_VALUE("detach-keys", 0, "KEYS",                                  \
+		  "the keys that detach and leave it running (default: the " \
+		  "engine config's detach-keys, else ctrl-p,ctrl-q)")
 int brig_cmd_port(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rename(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_exec(const struct brig_global *g, int argc, char **argv);
