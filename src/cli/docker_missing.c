@@ -47,20 +47,19 @@ struct missing_opts {
 	const char *opts;
 };
 
-#define RUN_CREATE                                                                             \
-	"a=attach annotation attach blkio-weight-device cgroup-parent cgroupns cidfile "       \
-	"cpu-rt-period cpu-rt-runtime device-cgroup-rule device-read-bps device-read-iops "    \
-	"device-write-bps device-write-iops disable-content-trust domainname gpus health-cmd " \
-	"health-interval health-retries health-start-interval health-start-period "            \
-	"health-timeout ip ip6 ipc isolation kernel-memory link link-local-ip log-driver "     \
-	"mac-address no-healthcheck pid platform q=quiet quiet runtime use-api-socket uts "    \
+#define RUN_CREATE                                                                          \
+	"a=attach annotation attach blkio-weight-device cgroup-parent cgroupns cidfile "    \
+	"cpu-rt-period cpu-rt-runtime device-cgroup-rule device-read-bps device-read-iops " \
+	"device-write-bps device-write-iops disable-content-trust domainname gpus "         \
+	"health-start-interval ip ip6 ipc isolation kernel-memory link link-local-ip "      \
+	"log-driver mac-address pid platform q=quiet quiet runtime use-api-socket uts "     \
 	"volume-driver volumes-from "
 
 static const struct missing_opts missing_opts[] = {
-	{ "run", RUN_CREATE "detach-keys sig-proxy" },
+	{ "run", RUN_CREATE "sig-proxy" },
 	{ "create", RUN_CREATE },
-	{ "start", "checkpoint checkpoint-dir detach-keys sig-proxy" },
-	{ "exec", "detach-keys env-file privileged" },
+	{ "start", "checkpoint checkpoint-dir sig-proxy" },
+	{ "exec", "env-file privileged" },
 	{ "logs", "details" },
 	{ "inspect|container inspect|image inspect", "s=size size" },
 	{ "rm", "l=link link" },

@@ -18,8 +18,10 @@ struct eng_logw;
 /* A server for a container with a terminal (tty) or an open stdin
  * (stdin_open: -i; a terminal without it takes nothing typed, as Docker's
  * -t alone); the listening socket is made in the container directory
- * dirfd, mode 0600. */
-int eng_attach_new(int dirfd, bool tty, bool stdin_open, struct eng_attsrv **out,
+ * dirfd, mode 0600.  hold: a client is on its way (run -it): the output
+ * until it comes is kept for it (ENG_ATTACH_EARLY_MAX bytes) and the end
+ * of the run waits for it (ENG_ATTACH_WAIT_MS at most). */
+int eng_attach_new(int dirfd, bool tty, bool stdin_open, bool hold, struct eng_attsrv **out,
 		   struct brig_err *e);
 /* Before a run is created: the console socket to give the runtime (tty),
  * or the stdin the init gets (*child_in, a pipe's read end). */
@@ -40,5 +42,7 @@ void eng_attach_free(struct eng_attsrv *a);
 
 #define ENG_ATTACH_POLL_MAX 18 /* the listener, stdin, 16 clients */
 #define ENG_ATTACH_SOCK "attach.sock"
+#define ENG_ATTACH_EARLY_MAX (64 * 1024)
+#define ENG_ATTACH_WAIT_MS 10000
 
 #endif

@@ -41,6 +41,10 @@ struct eng_attsrv {
 	char console_path[64];
 	size_t pend_len; /* stdin not yet taken by the container */
 	unsigned char pend[ENG_ATT_FRAME_MAX];
+	/* hold: frames kept for the client on its way (run -it), until it came */
+	bool hold;
+	unsigned char *early;
+	size_t early_len;
 };
 
 static void close_fd(int *fd)
@@ -72,12 +76,15 @@ static int listen_at(int dirfd, const char *name, struct brig_err *e)
 	return r;
 }
 
-int eng_attach_new(int dirfd, bool tty, bool stdin_open, struct eng_attsrv **out,
+int eng_attach_new(int dirfd, bool tty, bool stdin_open, bool hold, struct eng_attsrv **out,
 		   struct brig_err *e)
 {
 	struct eng_attsrv *a = calloc(1, sizeof(*a));
-	if (!a)
+	if (!a || (hold && !(a->early = malloc(ENG_ATTACH_EARLY_MAX)))) {
+		free(a);
 		return brig_err_set(e, -ENOMEM, "out of memory");
+	}
+	a->hold = hold;
 	a->dirfd = dirfd;
 	a->tty = tty;
 	a->stdin_open = stdin_open;
@@ -87,6 +94,7 @@ int eng_attach_new(int dirfd, bool tty, bool stdin_open, struct eng_attsrv **out
 	a->listen_fd = listen_at(dirfd, ENG_ATTACH_SOCK, e);
 	if (a->listen_fd < 0) {
 		int r = a->listen_fd;
+		free(a->early);
 		free(a);
 		return r;
 	}
@@ -179,6 +187,14 @@ static void accept_client(struct eng_attsrv *a)
 	 * container's output. */
 	struct timeval tv = { .tv_sec = 5 };
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* The client that was on its way gets what it missed. */
+	if (a->hold && brig_write_all(fd, a->early, a->early_len) < 0) {
+		(void)close(fd);
+		return;
+	}
+	a->hold = false;
+	free(a->early);
+	a->early = NULL;
 	for (size_t i = 0; i < CLIENTS_MAX; i++)
 		if (a->cl[i].fd < 0) {
 			a->cl[i].fd = fd;
@@ -269,8 +285,23 @@ void eng_attach_events(struct eng_attsrv *a, const struct pollfd *p, size_t n, p
 		accept_client(a);
 }
 
+/* A frame kept for the client on its way (what does not fit is lost). */
+static void keep_early(struct eng_attsrv *a, int type, const void *buf, size_t len)
+{
+	if (len > ENG_ATT_FRAME_MAX || a->early_len + 3 + len > ENG_ATTACH_EARLY_MAX)
+		return;
+	unsigned char *p = a->early + a->early_len;
+	p[0] = (unsigned char)type;
+	p[1] = (unsigned char)(len >> 8);
+	p[2] = (unsigned char)len;
+	memcpy(p + 3, buf, len);
+	a->early_len += 3 + len;
+}
+
 static void broadcast(struct eng_attsrv *a, int type, const void *buf, size_t len)
 {
+	if (a->hold)
+		keep_early(a, type, buf, len);
 	for (size_t i = 0; i < CLIENTS_MAX; i++)
 		if (a->cl[i].fd >= 0 && eng_att_send(a->cl[i].fd, type, buf, len) < 0)
 			close_fd(&a->cl[i].fd);
@@ -298,6 +329,11 @@ void eng_attach_run_end(struct eng_attsrv *a, int status)
 {
 	if (!a)
 		return;
+	/* The client on its way has not come yet: wait for it (bounded). */
+	struct pollfd p = { .fd = a->listen_fd, .events = POLLIN };
+	if (a->hold && BRIG_RETRY(poll(&p, 1, ENG_ATTACH_WAIT_MS)) > 0)
+		accept_client(a);
+	a->hold = false;
 	unsigned char st = (unsigned char)status;
 	broadcast(a, ENG_ATT_EXIT, &st, 1);
 	for (size_t i = 0; i < CLIENTS_MAX; i++)
@@ -310,11 +346,13 @@ void eng_attach_free(struct eng_attsrv *a)
 {
 	if (!a)
 		return;
+	a->hold = false;
 	eng_attach_run_end(a, 255);
 	int *fds[] = { &a->listen_fd, &a->console_fd, &a->in_r };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	(void)unlinkat(a->dirfd, ENG_ATTACH_SOCK, 0);
 	(void)unlinkat(a->dirfd, CONSOLE_SOCK, 0);
+	free(a->early);
 	free(a);
 }

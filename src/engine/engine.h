@@ -109,6 +109,8 @@ struct eng_create_opts {
 	/* content trust: the image's stored signatures checked against the
 	 * policy as it stands (NULL: the system's policy) */
 	const struct eng_trust_opts *trust;
+	/* --health-*, --no-healthcheck (NULL: the image's HEALTHCHECK) */
+	const struct eng_health_opts *health;
 };
 
 /* The parsed --restart policy. */
@@ -152,6 +154,10 @@ int eng_list(struct eng *g, json_t **out, struct brig_err *e);
 enum eng_attach {
 	ENG_DETACH, /* a monitor process in the background */
 	ENG_ATTACH, /* this process is the monitor: output tee'd to ours */
+	/* in the background for a client that attaches at once (run -it,
+	 * start -ai): its output is kept for it until it comes, and the end
+	 * of the run waits for it (ENG_ATTACH_WAIT_MS at most) */
+	ENG_DETACH_ATTACH,
 };
 
 /* Start a created or exited container.  With ENG_DETACH, returns once the
@@ -300,9 +306,36 @@ struct eng_exec_opts {
 	const char *user;
 	const char *workdir;
 	bool tty, interactive, detach;
+	pid_t *pid; /* with detach: the process (our child, for us to wait for) */
+	/* with tty: the detach keys (bytes) that end our side of the relay */
+	const unsigned char *detach_keys;
+	size_t n_detach_keys;
 };
-/* Run a process in a running container; returns its exit status. */
+/* Run a process in a running container; returns its exit status, or
+ * ENG_EXEC_DETACHED when the detach keys ended the relay. */
+#define ENG_EXEC_DETACHED 256
 int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struct brig_err *e);
+/* Healthchecks (engine/health*.c, docs/health.md).  The flags of run and
+ * create: durations in ns and retries, 0 when not given (the image's, else
+ * Docker's defaults). */
+struct eng_health_opts {
+	const char *cmd; /* --health-cmd: run with /bin/sh -c; NULL: the image's */
+	int64_t interval, timeout, start_period, retries;
+	bool none; /* --no-healthcheck */
+};
+/* One flag ("health-interval", ...) checked into o. */
+int eng_health_opt_set(struct eng_health_opts *o, const char *flag, const char *value,
+		       struct brig_err *e);
+/* Cross-flag checks (--no-healthcheck with --health-*). */
+int eng_health_opts_check(const struct eng_health_opts *o, struct brig_err *e);
+/* Run the healthcheck of a running container once, now, and record the
+ * result as the runner would (podman's `healthcheck run`); *status is
+ * "healthy", "starting" or "unhealthy".  -ENOENT when it has none, -ESRCH
+ * when it does not run, -EBUSY when it is paused. */
+int eng_health_run_once(struct eng *g, const char *id, const char **status, struct brig_err *e);
+/* The runner of one run (brig __health-run): checks at the interval for
+ * as long as the init whose pidfd is given lives. */
+int eng_health_runner(struct eng *g, const char *id, int pidfd, struct brig_err *e);
 /* The processes of a running container: pids. */
 int eng_top(struct eng *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
 

@@ -220,6 +220,19 @@ static bool container_match(const char **v, const char *id, const char *name)
 	return false;
 }
 
+/* event=health_status matches "health_status: healthy" (Docker's rule:
+ * the action, or its part before ':'). */
+static bool action_match(const char **want, const char *action)
+{
+	const char *colon = action ? strchr(action, ':') : NULL;
+	if (any_equal(want, action))
+		return true;
+	for (const char **w = want; colon && *w; w++)
+		if (strlen(*w) == (size_t)(colon - action) && !strncmp(*w, action, strlen(*w)))
+			return true;
+	return false;
+}
+
 bool eng_events_match(const struct eng_events_filter *f, const json_t *ev)
 {
 	json_t *t = json_object_get(ev, "timeNano");
@@ -232,7 +245,8 @@ bool eng_events_match(const struct eng_events_filter *f, const json_t *ev)
 		json_object_get(json_object_get(actor, "Attributes"), "name"));
 	if (f->containers && !container_match(f->containers, id, name))
 		return false;
-	if (f->actions && !any_equal(f->actions, json_string_value(json_object_get(ev, "Action"))))
+	if (f->actions &&
+	    !action_match(f->actions, json_string_value(json_object_get(ev, "Action"))))
 		return false;
 	return !f->types || any_equal(f->types, json_string_value(json_object_get(ev, "Type")));
 }

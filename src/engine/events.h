@@ -11,7 +11,8 @@
  *                                            "exitCode":"1"}}}
  *
  * Actions: create, start, die (exitCode), oom, restart, stop, kill (signal),
- * destroy, rename (oldName).  Attribute values are strings, as Docker's.
+ * destroy, rename (oldName), "health_status: healthy|unhealthy" (health_run.c).
+ * Attribute values are strings, as Docker's.
  * Each line is one write(2) with O_APPEND, under ROOT/events.lock; past
  * ENG_EVENTS_MAX_SIZE the file is renamed to events.log.1 (one older file
  * is kept) and a new one begun.  See docs/monitor.md.

@@ -121,6 +121,11 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 	for (size_t i = 0; i < o->n_env; i++)
 		if (!(env[i] = strdup(o->env[i])))
 			return brig_err_set(e, -ENOMEM, "out of memory");
+	struct rt_detach_keys keys = { .n = 0 };
+	if (o->n_detach_keys > sizeof(keys.seq))
+		return brig_err_set(e, -EINVAL, "too many detach keys");
+	memcpy(keys.seq, o->detach_keys ? o->detach_keys : keys.seq, o->n_detach_keys);
+	keys.n = o->n_detach_keys;
 	struct rt_exec_opts x = {
 		.id = id,
 		.args = o->args,
@@ -128,6 +133,8 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 		.cwd = o->workdir,
 		.tty = o->tty,
 		.detach = o->detach,
+		.pid_out = o->pid,
+		.detach_keys = &keys,
 		.no_new_privs = true,
 		.no_new_privs_set = true,
 	};

@@ -14,6 +14,7 @@ struct eng_mon {
 	bool attach; /* foreground: tee output, forward signals, stdin */
 	bool lean; /* background: wait as brig-monitor (monitor_handoff.c) */
 	bool tty, interactive;
+	bool hold; /* a client attaches at once: keep the output for it */
 	int dirfd, lockfd; /* the container directory; monitor.lock (held) */
 	int rootfs_fd; /* the detached rootfs mount (tty: until create) */
 	int out_r, err_r; /* the container's stdout and stderr pipes */

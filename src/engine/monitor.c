@@ -15,6 +15,7 @@
 #include "engine/monitor-internal.h"
 #include "engine/learn-internal.h"
 #include "engine/attach-internal.h"
+#include "engine/health-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 #include "engine/netcfg/net-internal.h"
@@ -105,16 +106,19 @@ struct plug {
 	struct eng *g;
 	const char *id;
 	struct eng_pasta_arg *pasta; /* --network pasta, else NULL */
+	const struct eng_record *rec;
 };
 
 /* The runtime made the container's namespaces: its network now (pasta, or
- * the veths of its bridge networks). */
+ * the veths of its bridge networks), and its healthcheck runner. */
 static int plug_networks(void *arg, pid_t pid, struct brig_err *e)
 {
 	const struct plug *p = arg;
-	if (p->pasta)
-		return eng_net_pasta_created(p->pasta, pid, e);
-	return eng_net_attach(p->g, p->id, pid, e);
+	int r = p->pasta ? eng_net_pasta_created(p->pasta, pid, e)
+			 : eng_net_attach(p->g, p->id, pid, e);
+	if (r == 0)
+		eng_health_spawn(p->g, p->rec, pid);
+	return r;
 }
 
 /* In the background with -i or -t: the stdin (a pipe) or the terminal
@@ -171,7 +175,7 @@ static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, str
 	if (r < 0)
 		return r;
 	struct eng_pasta_arg pa = { .g = g, .id = m->id, .spec = b.spec };
-	struct plug plug = { g, m->id, pasta ? &pa : NULL };
+	struct plug plug = { g, m->id, pasta ? &pa : NULL, &m->rec };
 	struct rt_create_opts o = {
 		.id = m->id,
 		.bundle = eng_root(g),
@@ -269,7 +273,7 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	if (!m->tty && (r = eng_logw_open(m->dirfd, ENG_LOG, max_size, max_files, &m->log, e)) < 0)
 		return r;
 	if (!m->attach && (m->rec.tty || m->rec.open_stdin) &&
-	    (r = eng_attach_new(m->dirfd, m->rec.tty, m->rec.open_stdin, &m->att, e)) < 0)
+	    (r = eng_attach_new(m->dirfd, m->rec.tty, m->rec.open_stdin, m->hold, &m->att, e)) < 0)
 		return r;
 	return m->tty ? 0 : create_container(g, m, e);
 }

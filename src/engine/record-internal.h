@@ -19,6 +19,8 @@
  *           --format read (Config, HostConfig, GraphDriver, Brig.Effective...):
  *           they print Docker's shape as it is, and eng_record_write puts the
  *           typed fields back into it before it is written.
+ *           State.Health is kept there too, read and changed only by
+ *           health_state.c under the record lock (docs/health.md).
  */
 #ifndef BRIG_ENGINE_RECORD_INTERNAL_H
 #define BRIG_ENGINE_RECORD_INTERNAL_H

@@ -13,6 +13,7 @@
 #include "engine/config/engine-config.h"
 #include "engine/volume.h"
 #include "engine/netcfg/net-internal.h"
+#include "engine/health-internal.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -170,6 +171,11 @@ static json_t *docker_config(const struct eng_create_opts *o, const struct eng_i
 			      o->image, "WorkingDir", cwd, "Labels",
 			      labels ? labels : json_object(), "StopSignal", sig, "StopTimeout",
 			      o->stop_timeout >= 0 ? o->stop_timeout : ENG_DEFAULT_STOP_TIMEOUT);
+	json_t *hc = NULL;
+	if (c && eng_health_config(&im->config.healthcheck, o->health, &hc, e) < 0)
+		return json_decref(c), NULL;
+	if (c && hc && json_object_set_new(c, "Healthcheck", hc) < 0)
+		return json_decref(c), brig_err_set(e, -ENOMEM, "out of memory"), NULL;
 	if (!c)
 		brig_err_set(e, -ENOMEM, "out of memory");
 	return c;

@@ -13,18 +13,22 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* The monitor's life in the background; never returns. */
-__attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id, int ready)
+__attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id, int ready,
+						   bool hold)
 {
 	eng_become_daemon();
 	struct eng_mon m = ENG_MON_INIT;
+	m.hold = hold;
 	struct brig_err e = { 0 };
 	char msg[4096];
 	if (eng_mon_begin(g, id, &m, &e) < 0) {
-		int n = snprintf(msg, sizeof(msg), "E%s", brig_err_str(&e));
+		/* The code too: run's 126/127 are told by it. */
+		int n = snprintf(msg, sizeof(msg), "E%d:%s", e.code, brig_err_str(&e));
 		(void)brig_write_all(ready, msg,
 				     (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 		_exit(1);
@@ -40,7 +44,8 @@ __attribute__((noreturn)) static void monitor_main(struct eng *g, const char *id
 /* Fork the monitor (twice, so it is nobody's child) and wait for it to
  * report the container running.  lockfd: the record lock we hold, which
  * the monitor must not keep. */
-static int spawn_monitor(struct eng *g, const char *id, int lockfd, pid_t *pid, struct brig_err *e)
+static int spawn_monitor(struct eng *g, const char *id, int lockfd, bool hold, pid_t *pid,
+			 struct brig_err *e)
 {
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
@@ -58,7 +63,7 @@ static int spawn_monitor(struct eng *g, const char *id, int lockfd, pid_t *pid, 
 		pid_t grandchild = fork();
 		if (grandchild != 0)
 			_exit(grandchild < 0 ? 1 : 0);
-		monitor_main(g, id, ready[1]);
+		monitor_main(g, id, ready[1], hold);
 	}
 	(void)close(ready[1]);
 	(void)BRIG_RETRY(waitpid(child, NULL, 0));
@@ -68,6 +73,14 @@ static int spawn_monitor(struct eng *g, const char *id, int lockfd, pid_t *pid, 
 	if (n <= 0)
 		return brig_err_set(e, -EIO, "the container's monitor exited without a word");
 	msg[n] = '\0';
+	char *colon = msg[0] == 'E' ? strchr(msg, ':') : NULL;
+	int64_t code = 0;
+	if (colon) {
+		*colon = '\0';
+		if (brig_parse_i64(msg + 1, &code) < 0 || code >= 0 || code < -4095)
+			code = -EIO;
+		return brig_err_set(e, (int)code, "%s", colon + 1);
+	}
 	if (msg[0] == 'E')
 		return brig_err_set(e, -EIO, "%s", msg + 1);
 	int64_t v;
@@ -129,7 +142,7 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 	if (how == ENG_ATTACH)
 		return start_attached(g, id, dirfd, &lockfd, e);
 	pid_t pid = 0;
-	r = spawn_monitor(g, id, lockfd, &pid, e);
+	r = spawn_monitor(g, id, lockfd, how == ENG_DETACH_ATTACH, &pid, e);
 	struct eng_run_state a = { .status = r < 0 ? ENG_ST_EXITED : ENG_ST_RUNNING,
 				   .pid = pid,
 				   .exit_code = r < 0 ? 128 : 0,

@@ -8,6 +8,7 @@
  * after brig-monitor saw the exit (monitor_handoff.c).
  */
 #include "engine/monitor-internal.h"
+#include "engine/health-internal.h"
 #include "engine/netcfg/net-internal.h"
 #include "engine/events.h"
 #include "engine/logs/logs.h"
@@ -22,7 +23,7 @@ static int run_state_set(struct eng_record *rec, void *arg, struct brig_err *e)
 {
 	const struct eng_run_state *a = arg;
 	int r = eng_record_set_state(rec, a->status, a->pid, a->exit_code, a->error, e);
-	if (r < 0)
+	if (r < 0 || (r = eng_health_on_state(rec, a->status, e)) < 0)
 		return r;
 	if (a->oom >= 0)
 		rec->state.oom_killed = a->oom;

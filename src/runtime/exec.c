@@ -419,8 +419,10 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig
 	(void)close(c->lockfd);
 	c->lockfd = -1;
 	r = launch(&x, c, &pid, e);
+	if (r == 0 && o->detach && o->pid_out)
+		*o->pid_out = pid;
 	if (r == 0 && !o->detach)
-		r = rt_wait_forward(pid, x.master, e);
+		r = rt_wait_forward(pid, x.master, o->tty ? o->detach_keys : NULL, e);
 	else if (r < 0 && pid > 0) {
 		(void)kill(pid, SIGKILL);
 		(void)BRIG_RETRY(waitpid(pid, NULL, 0));

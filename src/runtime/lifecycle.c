@@ -343,7 +343,7 @@ int rt_events_stats(const struct rt_global *g, const char *id, json_t **out, str
 int rt_run_foreground(const struct rt_global *g, const char *id, pid_t pid, int master, bool keep,
 		      struct brig_err *e)
 {
-	int code = rt_wait_forward(pid, master, e);
+	int code = rt_wait_forward(pid, master, NULL, e);
 	rt_trace("exited");
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (!keep && rt_delete(g, id, true, &e2) < 0)

@@ -62,6 +62,13 @@ struct rt_create_opts {
 	void *created_arg;
 };
 
+/* A terminal's detach keys (Docker's ctrl-p,ctrl-q as bytes). */
+#define RT_DETACH_KEYS_MAX 8
+struct rt_detach_keys {
+	unsigned char seq[RT_DETACH_KEYS_MAX];
+	size_t n;
+};
+
 struct rt_exec_opts {
 	const char *id;
 	const char *process_file; /* --process: a process.json */
@@ -77,6 +84,8 @@ struct rt_exec_opts {
 	bool no_new_privs_set;
 	const char *console_socket;
 	const char *pid_file;
+	pid_t *pid_out; /* with detach: the process's pid (our child) */
+	const struct rt_detach_keys *detach_keys; /* with tty: keys ending the relay */
 	unsigned preserve_fds;
 	const char *apparmor;
 	const char *process_label;
@@ -98,7 +107,10 @@ int rt_state(const struct rt_global *g, const char *id, json_t **out, struct bri
 int rt_list(const struct rt_global *g, json_t **out, struct brig_err *e);
 int rt_kill(const struct rt_global *g, const char *id, int sig, bool all, struct brig_err *e);
 int rt_delete(const struct rt_global *g, const char *id, bool force, struct brig_err *e);
-/* Returns the exit status of the process (foreground) or 0 (detach). */
+/* Returns the exit status of the process (foreground) or 0 (detach), or
+ * RT_EXEC_DETACHED when the detach keys ended a terminal's relay (the
+ * process was left; it gets SIGHUP when its terminal's master closes). */
+#define RT_EXEC_DETACHED 256
 int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig_err *e);
 int rt_ps(const struct rt_global *g, const char *id, pid_t **pids, size_t *n, struct brig_err *e);
 int rt_pause(const struct rt_global *g, const char *id, bool pause, struct brig_err *e);

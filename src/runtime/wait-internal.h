@@ -8,7 +8,8 @@
 /* Wait for pid (a child of ours), forwarding signals to it; with master >= 0
  * also relay stdin to the pty and the pty to stdout (stdin raw when it is a
  * terminal, window size kept in step).  Returns the exit status: 0-255, or
- * 128 + the signal that killed it. */
-int rt_wait_forward(pid_t pid, int master, struct brig_err *e);
+ * 128 + the signal that killed it; with keys (a terminal's detach keys),
+ * RT_EXEC_DETACHED when they were typed (the process is not waited for). */
+int rt_wait_forward(pid_t pid, int master, const struct rt_detach_keys *keys, struct brig_err *e);
 
 #endif

@@ -71,7 +71,37 @@ struct waiter {
 	int master, sfd;
 	bool in_open, master_open;
 	int lost; /* waitpid's errno when the process cannot be waited for */
+	const struct rt_detach_keys *keys; /* NULL: none */
+	size_t matched; /* how much of the detach sequence was just typed */
+	bool detached;
 };
+
+/* stdin to the pty, watching for the detach keys (held back until the
+ * sequence breaks); false at EOF or error, or once they were typed. */
+static bool relay_in(struct waiter *w)
+{
+	unsigned char in[1024], out[1024 + RT_DETACH_KEYS_MAX];
+	ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	size_t o = 0, k = w->keys ? w->keys->n : 0;
+	for (ssize_t i = 0; i < n; i++) {
+		if (k && in[i] == w->keys->seq[w->matched]) {
+			if (++w->matched == k) {
+				w->detached = true;
+				return false;
+			}
+			continue;
+		}
+		memcpy(out + o, w->keys->seq, w->matched);
+		o += w->matched;
+		w->matched = 0;
+		out[o++] = in[i];
+	}
+	return o == 0 || brig_write_all(w->master, out, o) == 0;
+}
 
 /* One round of poll; false when the process has exited. */
 static bool wait_round(struct waiter *w, int *status)
@@ -97,14 +127,16 @@ static bool wait_round(struct waiter *w, int *status)
 				(void)kill(w->pid, (int)si.ssi_signo);
 		}
 	}
-	if (p[1].revents && !relay(STDIN_FILENO, w->master))
+	if (p[1].revents && !relay_in(w))
 		w->in_open = false;
+	if (w->detached)
+		return false;
 	if (p[2].revents && !relay(w->master, STDOUT_FILENO))
 		w->master_open = false;
 	return true;
 }
 
-int rt_wait_forward(pid_t pid, int master, struct brig_err *e)
+int rt_wait_forward(pid_t pid, int master, const struct rt_detach_keys *keys, struct brig_err *e)
 {
 	sigset_t set, old;
 	sigemptyset(&set);
@@ -113,9 +145,11 @@ int rt_wait_forward(pid_t pid, int master, struct brig_err *e)
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return brig_err_sys(e, errno, "sigprocmask");
-	struct waiter w = {
-		.pid = pid, .master = master, .in_open = master >= 0, .master_open = master >= 0
-	};
+	struct waiter w = { .pid = pid,
+			    .master = master,
+			    .in_open = master >= 0,
+			    .master_open = master >= 0,
+			    .keys = keys && keys->n ? keys : NULL };
 	w.sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (w.sfd < 0) {
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);
@@ -134,7 +168,7 @@ int rt_wait_forward(pid_t pid, int master, struct brig_err *e)
 	while (wait_round(&w, &status))
 		;
 	/* What the process wrote just before exiting is still in the pty. */
-	if (w.master_open && fcntl(master, F_SETFL, O_NONBLOCK) == 0) {
+	if (!w.detached && w.master_open && fcntl(master, F_SETFL, O_NONBLOCK) == 0) {
 		char buf[8192];
 		ssize_t n;
 		while ((n = read(master, buf, sizeof(buf))) > 0)
@@ -145,6 +179,8 @@ int rt_wait_forward(pid_t pid, int master, struct brig_err *e)
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	(void)close(w.sfd);
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (w.detached)
+		return RT_EXEC_DETACHED;
 	if (w.lost)
 		return brig_err_sys(e, w.lost, "waiting for process %d", (int)pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -29,10 +29,10 @@ int brig_detach_keys_parse(const char *s, struct brig_detach_keys *k, struct bri
 	if (eng_detach_keys_parse(s, k->seq, &k->n) < 0)
 		return brig_err_set(
 			e, -EINVAL,
-			"--detach-keys \"%s\": keys are ctrl-A..ctrl-Z, ctrl-@, ctrl-[, "
-			"ctrl-\\, ctrl-], ctrl-^, ctrl-_ or one character, separated by "
-			"commas (at most %d)",
-			s, ENG_DETACH_KEYS_MAX);
+			"Invalid detach keys (%s) provided: --detach-keys \"%s\": keys are "
+			"ctrl-A..ctrl-Z, ctrl-@, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_ or one "
+			"character, separated by commas (at most %d)",
+			s, s, ENG_DETACH_KEYS_MAX);
 	return 0;
 }
 
@@ -191,6 +191,30 @@ int brig_attach_session(struct eng *eng, const char *id, const struct brig_attac
 	if (s.status >= 0)
 		return s.status;
 	return eng_wait(eng, id, e); /* the monitor went away without a word */
+}
+
+bool brig_ctr_attachable(struct eng *eng, const char *id)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_json_ json_t *doc = NULL;
+	if (eng_inspect(eng, id, &doc, &e) < 0)
+		return false;
+	json_t *c = json_object_get(doc, "Config");
+	return json_is_true(json_object_get(c, "Tty")) ||
+		json_is_true(json_object_get(c, "OpenStdin"));
+}
+
+int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
+		      bool stdin_, struct brig_err *e)
+{
+	struct brig_attach_opts ao = { .keys = *keys, .stdin_ = stdin_, .sig_proxy = true };
+	int r = eng_start(eng, id, ENG_DETACH_ATTACH, e);
+	if (r == -EBUSY) /* running already (start -ai): attached to it, as Docker */
+		brig_err_clear(e);
+	else if (r < 0)
+		return r;
+	r = brig_attach_session(eng, id, &ao, e);
+	return r == BRIG_ATTACH_DETACHED ? 0 : r;
 }
 
 static bool alive(void *arg)

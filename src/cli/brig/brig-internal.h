@@ -98,6 +98,7 @@ struct brig_create_req {
 	struct eng_flags *flags;
 	struct eng_netcfg *net; /* netopts.c */
 	struct eng_trust_opts trust; /* trust_opts.c */
+	struct eng_health_opts health; /* healthcheck.c */
 };
 void brig_create_req_clear(struct brig_create_req *q);
 
@@ -339,6 +340,18 @@ struct brig_attach_opts {
  * it has no stdin or terminal to attach to. */
 int brig_attach_session(struct eng *eng, const char *id, const struct brig_attach_opts *ao,
 			struct brig_err *e);
+/* run -it, start -ai: the container started in the background, its monitor
+ * holding its terminal (or stdin) and keeping the output for us, and this
+ * process attached as `brig attach` is: the run's exit status, or 0 when
+ * the detach keys left it running (docs/attach.md). */
+int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
+		      bool stdin_, struct brig_err *e);
+/* Was it made with -t or -i (start -a attaches to it then)? */
+bool brig_ctr_attachable(struct eng *eng, const char *id);
+#define BRIG_DETACH_KEYS_OPT                                                 \
+	OPT_VALUE("detach-keys", 0, "KEYS",                                  \
+		  "the keys that detach and leave it running (default: the " \
+		  "engine config's detach-keys, else ctrl-p,ctrl-q)")
 int brig_cmd_port(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_rename(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_exec(const struct brig_global *g, int argc, char **argv);
@@ -361,6 +374,23 @@ int brig_cmd_network_prune(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_network_connect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_network_disconnect(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_monitor_resume(const struct brig_global *g, int argc, char **argv);
+/* healthcheck.c: brig healthcheck run; the runner (internal); run and
+ * create's --health-* options into h. */
+int brig_cmd_healthcheck_run(const struct brig_global *g, int argc, char **argv);
+int brig_cmd_health_runner(const struct brig_global *g, int argc, char **argv);
+#define BRIG_HEALTH_OPTS                                                                      \
+	OPT_VALUE("health-cmd", 0, "CMD",                                                     \
+		  "a healthcheck: run CMD with /bin/sh -c in the container"),                 \
+		OPT_VALUE("health-interval", 0, "DURATION",                                   \
+			  "time between checks (e.g. 30s, 500ms; default 30s)"),              \
+		OPT_VALUE("health-timeout", 0, "DURATION",                                    \
+			  "a check running longer is killed and fails (default 30s)"),        \
+		OPT_VALUE("health-retries", 0, "N",                                           \
+			  "failures in a row that make it unhealthy (default 3)"),            \
+		OPT_VALUE("health-start-period", 0, "DURATION",                               \
+			  "failures in this time after the start do not count (default 0s)"), \
+		OPT_FLAG("no-healthcheck", 0, "disable the image's HEALTHCHECK")
+int brig_health_opts(struct opt *o, struct eng_health_opts *h, struct brig_err *e);
 int brig_cmd_import(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_images(const struct brig_global *g, int argc, char **argv);
 int brig_cmd_history(const struct brig_global *g, int argc, char **argv);

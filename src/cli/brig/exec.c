@@ -11,6 +11,7 @@
 
 struct exec_arg {
 	struct eng_exec_opts x;
+	const char *keys; /* --detach-keys */
 	int status;
 };
 
@@ -53,8 +54,13 @@ static int exec_container(const struct brig_global *g, const char *name, struct 
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_eng_ struct eng *eng = NULL;
 	char id[ENG_ID_LEN + 1];
-	if (brig_engine_open(g, &eng, &e) < 0 || eng_find(eng, name, id, &e) < 0)
+	struct brig_detach_keys keys;
+	if (brig_engine_open(g, &eng, &e) < 0 ||
+	    brig_detach_keys_parse(a->keys ? a->keys : eng_detach_keys(eng), &keys, &e) < 0 ||
+	    eng_find(eng, name, id, &e) < 0)
 		return brig_fail(&e);
+	a->x.detach_keys = keys.seq;
+	a->x.n_detach_keys = a->x.interactive ? keys.n : 0;
 	int saved = -1;
 	if (a->x.detach && !a->x.tty && (saved = stdio_detach()) < 0) {
 		fprintf(stderr, "brig: exec -d: /dev/null as the process's stdio: %s\n",
@@ -65,7 +71,7 @@ static int exec_container(const struct brig_global *g, const char *name, struct 
 	stdio_restore_stderr(saved);
 	if (r < 0)
 		return brig_start_status(&e);
-	a->status = r;
+	a->status = r == ENG_EXEC_DETACHED ? 0 : r; /* our side ended; it was left */
 	return 0;
 }
 
@@ -93,6 +99,7 @@ int brig_cmd_exec(const struct brig_global *g, int argc, char **argv)
 			   OPT_VALUE("user", 'u', "USER", "user: name|uid[:group|gid]"),
 			   OPT_MULTI("env", 'e', "K=V", "set an environment variable"),
 			   OPT_VALUE("workdir", 'w', "DIR", "working directory"),
+			   BRIG_DETACH_KEYS_OPT,
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
@@ -109,7 +116,8 @@ int brig_cmd_exec(const struct brig_global *g, int argc, char **argv)
 				      .tty = opts_find(o, "tty")->set,
 				      .interactive = opts_find(o, "interactive")->set,
 				      .detach = opts_find(o, "detach")->set,
-			      } };
+			      },
+			      .keys = opts_find(o, "detach-keys")->value };
 	int rc;
 	if (a.x.tty && !isatty(STDIN_FILENO) && !a.x.detach) {
 		fputs("brig: exec -t: the input device is not a TTY\n", stderr);

@@ -150,6 +150,13 @@ static const struct brig_command network_cmds[] = {
 	END,
 };
 
+/* healthchecks (docs/health.md), podman's command */
+static const struct brig_command healthcheck_cmds[] = {
+	CMD("run", brig_cmd_healthcheck_run,
+	    "run a container's healthcheck now (exit 0 healthy, 1 not)", .flags = CMD_ENTERS),
+	END,
+};
+
 static int cmd_help(const struct brig_global *g, int argc, char **argv);
 static int cmd_version(const struct brig_global *g, int argc, char **argv);
 
@@ -226,6 +233,8 @@ static const struct brig_command commands[] = {
 	    .sub = trust_cmds),
 	CMD("network", NULL, "bridge networks: create, ls, inspect, rm, prune, connect, disconnect",
 	    MGMT, .sub = network_cmds),
+	CMD("healthcheck", NULL, "containers' healthchecks: run one now", MGMT,
+	    .sub = healthcheck_cmds),
 	CMD("help", cmd_help,
 	    "show the help of brig or of a command (help --commands: every command)", MGMT),
 	CMD("audit", brig_cmd_audit,
@@ -238,6 +247,8 @@ static const struct brig_command commands[] = {
 	    "print a shell completion script (bash, zsh or fish)", MGMT),
 	CMD("__monitor-resume", brig_cmd_monitor_resume, "brig-monitor's hand-back (internal)",
 	    .flags = CMD_HIDDEN),
+	CMD("__health-run", brig_cmd_health_runner, "a run's healthcheck runner (internal)",
+	    .flags = CMD_HIDDEN | CMD_ENTERS),
 	CMD("__complete", brig_cmd_complete, "completion candidates (internal)",
 	    .flags = CMD_HIDDEN),
 	END,

@@ -13,14 +13,26 @@ static const char *jstr(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* " (healthy)", " (health: starting)" of a running container with a
+ * healthcheck, as Docker's. */
+static const char *health_text(const json_t *st, char buf[64])
+{
+	const char *h = jstr(json_object_get(st, "Health"), "Status");
+	if (!h[0])
+		return "";
+	snprintf(buf, 64, strcmp(h, "starting") == 0 ? " (health: %.32s)" : " (%.32s)", h);
+	return buf;
+}
+
 /* "Up 3 minutes", "Exited (0) 2 seconds ago", "Created". */
 static void status_text(const json_t *st, char buf[128])
 {
 	const char *status = jstr(st, "Status");
-	char d[64];
+	char d[64], h[64];
 	if (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) {
 		brig_human_elapsed(jstr(st, "StartedAt"), d);
-		snprintf(buf, 128, "Up %s%s", d, status[0] == 'p' ? " (Paused)" : "");
+		snprintf(buf, 128, "Up %.60s%.50s", d,
+			 status[0] == 'p' ? " (Paused)" : health_text(st, h));
 	} else if (strcmp(status, "exited") == 0 || strcmp(status, "restarting") == 0) {
 		const char *fin = jstr(st, "FinishedAt");
 		brig_human_since(fin, d);

@@ -34,7 +34,7 @@
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
 	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)"), \
 	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never"), \
-	BRIG_TRUST_OPTS, BRIG_DOWNGRADE_OPT, \
+	BRIG_TRUST_OPTS, BRIG_DOWNGRADE_OPT, BRIG_HEALTH_OPTS, \
 	NET_OPTS
 
 /* Docker's resource and security flags, handed to engine/flags as given. */
@@ -261,7 +261,8 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 		return r;
 	c->net = q->net;
 	c->trust = &q->trust;
-	return 0;
+	c->health = &q->health;
+	return brig_health_opts(o, &q->health, e);
 }
 
 int brig_cmd_create(const struct brig_global *g, int argc, char **argv)
@@ -300,6 +301,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	struct opt o[] = { CREATE_OPTS,
 			   FLAG_OPTS,
 			   OPT_FLAG("detach", 'd', "run in the background and print the id"),
+			   BRIG_DETACH_KEYS_OPT,
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
@@ -317,6 +319,12 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 		r = brig_err_set(&e, -EINVAL, "-t: the input device is not a TTY");
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
+	/* -it in the foreground: attached as `brig attach` is (detach keys). */
+	bool attached = !detach && q.opts.tty && q.opts.interactive;
+	struct brig_detach_keys keys;
+	const char *dk = opts_find(o, "detach-keys")->value;
+	if (r == 0 && (attached || dk))
+		r = brig_detach_keys_parse(dk ? dk : eng_detach_keys(eng), &keys, &e);
 	_cleanup_free_ char *image = NULL;
 	if (r == 0 &&
 	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust,
@@ -329,7 +337,8 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	opts_free(o);
 	if (r < 0)
 		return brig_fail(&e);
-	r = eng_start(eng, id, detach ? ENG_DETACH : ENG_ATTACH, &e);
+	r = attached ? brig_run_attached(eng, id, &keys, true, &e)
+		     : eng_start(eng, id, detach ? ENG_DETACH : ENG_ATTACH, &e);
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		if (rm)
@@ -344,12 +353,17 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = { OPT_FLAG("attach", 'a', "wait for the container and show its output"),
-			   OPT_FLAG("interactive", 'i', "accepted for Docker compatibility"),
+			   OPT_FLAG("interactive", 'i',
+				    "with -a: send stdin to a container made with -i or -t"),
+			   BRIG_DETACH_KEYS_OPT,
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("start", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
-	bool attach = opts_find(o, "attach")->set;
+	bool attach = opts_find(o, "attach")->set, in = opts_find(o, "interactive")->set;
+	_cleanup_free_ char *dk = p > 0 && opts_find(o, "detach-keys")->value
+		? strdup(opts_find(o, "detach-keys")->value)
+		: NULL;
 	opts_free(o);
 	if (p <= 0)
 		return p == 0 ? 0 : BRIG_EXIT_FAIL;
@@ -361,12 +375,17 @@ int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 	_cleanup_eng_ struct eng *eng = NULL;
 	if (brig_engine_open(g, &eng, &e) < 0)
 		return brig_fail(&e);
+	struct brig_detach_keys keys;
+	if (brig_detach_keys_parse(dk ? dk : eng_detach_keys(eng), &keys, &e) < 0)
+		return brig_fail(&e);
 	int rc = 0;
 	for (size_t i = 0; i < npos; i++) {
 		char id[ENG_ID_LEN + 1];
 		brig_err_clear(&e);
 		int r = eng_find(eng, pos[i], id, &e);
-		if (r == 0)
+		if (r == 0 && attach && brig_ctr_attachable(eng, id))
+			r = brig_run_attached(eng, id, &keys, in, &e);
+		else if (r == 0)
 			r = eng_start(eng, id, attach ? ENG_ATTACH : ENG_DETACH, &e);
 		if (r == -EBUSY && !attach)
 			r = 0; /* already running: nothing to do, as Docker */

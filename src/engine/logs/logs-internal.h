@@ -7,10 +7,6 @@
 
 #include "engine/logs/logs.h"
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 when the bytes there
- * are not one (invalid, overlong, surrogate, above U+10FFFF, truncated). */
-size_t eng_logs_utf8_len(const unsigned char *p, size_t n);
-
 /* Parse an RFC 3339 time with a mandatory zone (a record's "time"). */
 int eng_logs_parse_rfc3339(const char *s, size_t n, int64_t *out_ns);
 

@@ -111,6 +111,15 @@ struct eng_logs_opts {
  */
 int eng_logs_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, struct brig_err *e);
 
+/* Length of the valid UTF-8 sequence at p (1..4), 0 when the bytes there
+ * are not one (invalid, overlong, surrogate, above U+10FFFF, truncated).
+ * Also for the healthcheck's output. */
+size_t eng_logs_utf8_len(const unsigned char *p, size_t n);
+
+/* A Go duration (10m, 1h30m, 1.5s, 300ms; units ns us ms s m h) in ns:
+ * 0, or -EINVAL / -ERANGE.  --since's durations and the healthcheck's. */
+int eng_parse_duration(const char *s, int64_t *out);
+
 /* Format ns as RFC 3339 UTC with 9 fraction digits ("...55.000000000Z").
  * buf must hold ENG_LOG_TIME_LEN bytes. */
 #define ENG_LOG_TIME_LEN 40

@@ -287,7 +287,7 @@ static int duration_term(const char **p, const char *end, int64_t *total)
 	return 0;
 }
 
-static int parse_duration(const char *s, int64_t *out)
+int eng_parse_duration(const char *s, int64_t *out)
 {
 	const char *p = s, *end = s + strlen(s);
 	int64_t total = 0;
@@ -333,7 +333,7 @@ int eng_logs_parse_time(const char *s, int64_t now_ns, int64_t *out_ns, struct b
 		r = parse_unix(s, out_ns);
 	} else {
 		int64_t d;
-		r = parse_duration(s, &d);
+		r = eng_parse_duration(s, &d);
 		if (r == 0 && __builtin_sub_overflow(now_ns, d, out_ns))
 			r = -ERANGE;
 	}

@@ -10,6 +10,29 @@
 #define MAX_ENTRIES 4096
 #define MAX_HISTORY 4096
 
+/* config.Healthcheck: types checked here; what Test means, where it is used. */
+static int healthcheck(const json_t *cfg, const struct bj_loc *ca, struct img_healthcheck *h,
+		       struct brig_err *e)
+{
+	static const char *const keys[] = { "Interval", "Timeout", "StartPeriod", "StartInterval",
+					    "Retries" };
+	int64_t *vals[] = { &h->interval, &h->timeout, &h->start_period, &h->start_interval,
+			    &h->retries };
+	json_t *hc = NULL;
+	int r = sj_opt(cfg, ca, "Healthcheck", JSON_OBJECT, &hc, e);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	struct bj_loc at;
+	bj_key(&at, ca, "Healthcheck");
+	if ((r = sj_opt_strv(hc, &at, "Test", MAX_ARGS, &h->test, e)) < 0)
+		return r;
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(keys); i++)
+		if (!json_is_null(json_object_get(hc, keys[i])) &&
+		    (r = bj_get_int(hc, &at, keys[i], false, 0, INT64_MAX, vals[i], e)) < 0)
+			return r;
+	return 0;
+}
+
 static int exec_config(const json_t *doc, const struct bj_loc *at, struct img_config *c,
 		       struct brig_err *e)
 {
@@ -24,7 +47,8 @@ static int exec_config(const json_t *doc, const struct bj_loc *at, struct img_co
 	    (r = sj_opt_strv(cfg, &ca, "Entrypoint", MAX_ARGS, &c->entrypoint, e)) < 0 ||
 	    (r = sj_opt_strv(cfg, &ca, "Cmd", MAX_ARGS, &c->cmd, e)) < 0 ||
 	    (r = sj_opt_str(cfg, &ca, "WorkingDir", &c->working_dir, e)) < 0 ||
-	    (r = sj_opt_str(cfg, &ca, "StopSignal", &c->stop_signal, e)) < 0)
+	    (r = sj_opt_str(cfg, &ca, "StopSignal", &c->stop_signal, e)) < 0 ||
+	    (r = healthcheck(cfg, &ca, &c->healthcheck, e)) < 0)
 		return r;
 	static const char *const sets[] = { "Labels", "ExposedPorts", "Volumes" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sets); i++) {
@@ -174,6 +198,7 @@ void img_config_clear(struct img_config *c)
 	free(c->working_dir);
 	img_kvlist_clear(&c->labels);
 	free(c->stop_signal);
+	brig_strv_free(c->healthcheck.test);
 	brig_strv_free(c->exposed_ports);
 	brig_strv_free(c->volumes);
 	brig_strv_free(c->diff_ids);

@@ -159,6 +159,14 @@ struct img_history {
 	bool empty_layer;
 };
 
+/* config.Healthcheck (Docker's): Test as given (["NONE"], ["CMD", ...],
+ * ["CMD-SHELL", "text"]; NULL when absent), durations in nanoseconds and
+ * Retries, 0 when absent (the defaults apply). */
+struct img_healthcheck {
+	char **test;
+	int64_t interval, timeout, start_period, start_interval, retries;
+};
+
 /* The parts of an image config that brig uses.  Absent (or null) fields are
  * NULL / empty; string vectors are NULL-terminated. */
 struct img_config {
@@ -174,6 +182,7 @@ struct img_config {
 	char *stop_signal;
 	char **exposed_ports; /* the keys of ExposedPorts ("80/tcp") */
 	char **volumes; /* the keys of Volumes */
+	struct img_healthcheck healthcheck;
 	/* "rootfs" */
 	char **diff_ids;
 	size_t n_diff_ids;
