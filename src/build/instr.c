@@ -8,6 +8,7 @@
  */
 #include "build/build-internal.h"
 
+#include "engine/logs/logs.h"
 #include "engine/netcfg/netcfg.h"
 
 #include <stdint.h>
@@ -220,35 +221,6 @@ static int onbuild(struct bld_ctx *c, const struct bld_instr *in, json_t *cfg, s
 	return json_array_append_new(ob, json_string(in->rest)) < 0 ? brig_err_oom(e) : 0;
 }
 
-/* A Go duration ("30s", "1m30s", "500ms") in nanoseconds; -1 if bad. */
-static int64_t duration(const char *s)
-{
-	static const struct {
-		const char *u;
-		int64_t ns;
-	} units[] = { { "ns", 1 },         { "us", 1000 },       { "ms", 1000000 },
-		      { "s", 1000000000 }, { "m", 60000000000 }, { "h", 3600000000000 } };
-	int64_t total = 0;
-	if (!*s)
-		return -1;
-	while (*s) {
-		char *end;
-		long long v = strtoll(s, &end, 10);
-		size_t k = 0, ul = strspn(end, "nusmh");
-		if (end == s || v < 0 || ul == 0)
-			return -1;
-		while (k < BRIG_ARRAY_SIZE(units) &&
-		       (strlen(units[k].u) != ul || strncmp(units[k].u, end, ul) != 0))
-			k++;
-		if (k == BRIG_ARRAY_SIZE(units) || v > INT64_MAX / units[k].ns ||
-		    total > INT64_MAX - v * units[k].ns)
-			return -1;
-		total += v * units[k].ns;
-		s = end + ul;
-	}
-	return total;
-}
-
 /* --interval, --timeout, --start-period, --start-interval, --retries. */
 static int health_opts(struct bld_ctx *c, const struct bld_instr *in, json_t *hc,
 		       struct brig_err *e)
@@ -266,7 +238,11 @@ static int health_opts(struct bld_ctx *c, const struct bld_instr *in, json_t *hc
 		const char *v = k < BRIG_ARRAY_SIZE(names) ? in->flags[i] + strlen(names[k][0])
 							   : "";
 		char *end = NULL;
-		int64_t n = k == 4 ? strtoll(v, &end, 10) : duration(v);
+		int64_t n = -1;
+		if (k == 4)
+			n = strtoll(v, &end, 10);
+		else if (k < 4 && eng_parse_duration(v, &n) < 0)
+			n = -1;
 		if (k == BRIG_ARRAY_SIZE(names) || n < 0 || (k == 4 && (end == v || *end)))
 			return brig_err_set(e, -EINVAL, "%s:%u: HEALTHCHECK %s: a bad option",
 					    c->df_name, in->line, in->flags[i]);

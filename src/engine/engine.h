@@ -83,6 +83,9 @@ struct eng_create_opts {
 	const char *user;
 	const char *hostname;
 	bool tty, interactive;
+	/* with tty: the terminal's size at start (process.consoleSize), so the
+	 * process sees it before an attached client's first resize; 0: unknown */
+	unsigned short console_rows, console_cols;
 	bool auto_remove; /* --rm */
 	bool read_write; /* --read-write (the rootfs is read-only by default) */
 	const char *stop_signal;

@@ -209,6 +209,11 @@ static int fill_process(struct build *b, const struct eng_create_opts *o, const 
 	    json_object_set_new(proc, "cwd", json_string(cwd)) < 0 ||
 	    json_object_set_new(proc, "terminal", json_boolean(o->tty)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
+	if (o->tty && o->console_rows && o->console_cols &&
+	    json_object_set_new(proc, "consoleSize",
+				json_pack("{s:i,s:i}", "height", (int)o->console_rows, "width",
+					  (int)o->console_cols)) < 0)
+		return brig_err_oom(e);
 	/* A non-root user starts with no effective capabilities (design). */
 	json_t *caps = json_object_get(proc, "capabilities");
 	if (b->user.uid != 0 && caps)

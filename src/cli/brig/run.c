@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* One option a line reads best as a table. */
@@ -317,6 +318,11 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	int r = parse_create(o, pos, npos, &q, &e);
 	if (r == 0 && q.opts.tty && !detach && !isatty(STDIN_FILENO))
 		r = brig_err_set(&e, -EINVAL, "-t: the input device is not a TTY");
+	struct winsize ws;
+	if (r == 0 && q.opts.tty && !detach && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+		q.opts.console_rows = ws.ws_row;
+		q.opts.console_cols = ws.ws_col;
+	}
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	/* -it in the foreground: attached as `brig attach` is (detach keys). */
