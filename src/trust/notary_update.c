@@ -19,12 +19,16 @@ int notary_read(const struct notary_update *u, const char *name, size_t max, cha
 int notary_fresh(const struct notary_update *u, const struct tuf_doc *d, const char *role,
 		 int64_t seen, struct brig_err *e)
 {
-	if (d->version < seen)
-		return brig_err_set(e, -EKEYREJECTED,
-				    "%s: %s version %lld is lower than version %lld seen before "
-				    "(rollback)",
-				    d->file, role, (long long)d->version, (long long)seen);
 	bool ts = !strcmp(role, "timestamp");
+	/* Below the timestamp, an older document reached through a verified,
+	 * fresh timestamp is also what TUF calls an indefinite freeze. */
+	if (d->version < seen)
+		return brig_err_set(
+			e, -EKEYREJECTED,
+			"%s: %s version %lld is lower than version %lld seen before "
+			"(rollback%s)",
+			d->file, role, (long long)d->version, (long long)seen,
+			ts ? "" : "; an indefinite freeze: a fresh timestamp over older metadata");
 	if (d->expires <= u->o->now)
 		return brig_err_set(
 			e, -EKEYEXPIRED, "%s: the %s metadata expired at %s (%s)", d->file, role,
