@@ -170,7 +170,6 @@ int notary_key_import(const char *root, const char *gun, const char *file, const
 		      char id[BRIG_SHA256_HEX], struct brig_err *e)
 {
 	_cleanup_close_ int dir = -1, lock = -1;
-	_cleanup_free_ char *pem = NULL;
 	_cleanup_pkey_ EVP_PKEY *k = NULL;
 	int r = read_any_key(file, pass, &k, e);
 	if (r == 0 && strcmp(trust_key_kind(k), "ECDSA-P256"))
