@@ -95,9 +95,12 @@ static bool relay_in(struct waiter *w)
 			}
 			continue;
 		}
-		memcpy(out + o, w->keys->seq, w->matched);
-		o += w->matched;
-		w->matched = 0;
+		/* what looked like the start of the keys, held back, goes on */
+		if (w->matched) {
+			memcpy(out + o, w->keys->seq, w->matched);
+			o += w->matched;
+			w->matched = 0;
+		}
 		out[o++] = in[i];
 	}
 	return o == 0 || brig_write_all(w->master, out, o) == 0;
