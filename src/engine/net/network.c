@@ -119,15 +119,16 @@ static int pick_subnet6(const struct net_dir *d, struct net_nl *nl,
 		return x < 0 ? x : check_subnet6(d, nl, r, o->subnet6, e);
 	}
 	for (int tries = 0; tries < 16; tries++) {
-		char shown[INET6_ADDRSTRLEN + 4];
+		char addr[INET6_ADDRSTRLEN], shown[INET6_ADDRSTRLEN + 4];
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		memset(&r->subnet6, 0, sizeof(r->subnet6));
 		r->subnet6.s6_addr[0] = 0xfd;
 		if (BRIG_RETRY(getrandom(&r->subnet6.s6_addr[1], 5, 0)) != 5)
 			return brig_err_sys(e, EIO, "getrandom");
 		r->plen6 = 64;
-		(void)inet_ntop(AF_INET6, &r->subnet6, shown, sizeof(shown));
-		strcat(shown, "/64");
+		if (!inet_ntop(AF_INET6, &r->subnet6, addr, sizeof(addr)))
+			return brig_err_sys(e, errno, "inet_ntop");
+		snprintf(shown, sizeof(shown), "%s/64", addr);
 		int x = check_subnet6(d, nl, r, shown, &e2);
 		if (x != -EEXIST)
 			return x < 0 ? brig_err_set(e, x, "%s", brig_err_str(&e2)) : 0;
