@@ -8,6 +8,7 @@
 bats_require_minimum_version 1.5.0
 
 load ../lib/brig
+load ../lib/httpd
 
 BRIG_TIMEOUT=120
 
@@ -27,10 +28,7 @@ setup() {
 
 teardown() {
 	brig_teardown
-	if [ -n "${HTTPD_PID:-}" ]; then
-		kill "$HTTPD_PID" 2>/dev/null || true
-		wait "$HTTPD_PID" 2>/dev/null || true
-	fi
+	httpd_stop
 }
 
 # fails_with MESSAGE: the last `run brig build` failed (125) saying MESSAGE,
@@ -163,16 +161,8 @@ B" ] || { echo "$output"; false; }
 	printf 'other bytes, served instead\n' >"$BATS_TEST_TMPDIR/www/f"
 	want=sha256:$(sha256sum "$BATS_TEST_TMPDIR/pinned" | cut -d' ' -f1)
 	got=sha256:$(sha256sum "$BATS_TEST_TMPDIR/www/f" | cut -d' ' -f1)
-	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$BATS_TEST_TMPDIR/www" \
-		>"$BATS_TEST_TMPDIR/httpd.log" 2>&1 &
-	HTTPD_PID=$!
-	local i port=""
-	for ((i = 0; i < 300; i++)); do
-		port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/httpd.log")
-		[ -z "$port" ] || break
-		sleep 0.1
-	done
-	[ -n "$port" ] || { echo "timed out waiting for the http server's port"; false; }
+	httpd "$BATS_TEST_TMPDIR/www" || false
+	local port=$PORT
 	printf 'FROM busybox\nADD --checksum=%s http://127.0.0.1:%s/f /f\n' "$want" "$port" >"$CTX/Dockerfile"
 	run brig build -q "$CTX"
 	fails_with "Dockerfile:2: ADD: http://127.0.0.1:$port/f: checksum mismatch: expected $want, got $got"

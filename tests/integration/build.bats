@@ -3,6 +3,7 @@
 # test's busybox image, imported once per file.  Network-free: no registry.
 
 load ../lib/brig
+load ../lib/httpd
 
 setup_file() {
 	brig_image_tar || return 1
@@ -22,27 +23,7 @@ teardown() {
 	if [ -n "${REG_DIR:-}" ]; then
 		"$BRIG_SRC/scripts/registry-test.sh" stop "$REG_DIR" || true
 	fi
-	if [ -n "${HTTPD_PID:-}" ]; then
-		kill "$HTTPD_PID" 2>/dev/null || true
-		wait "$HTTPD_PID" 2>/dev/null || true
-	fi
-}
-
-# httpd DIR: python's http.server for DIR on 127.0.0.1 (a port of its
-# choosing) in the background; PORT and HTTPD_PID set.
-httpd() {
-	local i
-	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$1" \
-		>"$BATS_TEST_TMPDIR/httpd.log" 2>&1 &
-	HTTPD_PID=$!
-	PORT=""
-	for ((i = 0; i < 300; i++)); do
-		PORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/httpd.log")
-		[ -z "$PORT" ] || return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for the http server's port"
-	return 1
+	httpd_stop
 }
 
 # count_creates: how many containers the store has made so far (--until

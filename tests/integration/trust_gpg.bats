@@ -13,6 +13,7 @@ bats_require_minimum_version 1.5.0
 SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 
 load ../lib/registry
+load ../lib/httpd
 
 # newkey DIR: a throwaway ed25519 signing key in GNUPGHOME DIR; prints
 # its fingerprint and exports its public key to DIR.pub.
@@ -362,16 +363,8 @@ no_keyring_left() {
 }
 
 @test "trust gpg: the lookaside over http on 127.0.0.1" {
-	python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$D/sigs" \
-		>"$BATS_TEST_TMPDIR/httpd.log" 2>&1 &
-	HTTPD_PID=$!
-	local i port=""
-	for ((i = 0; i < 300; i++)); do
-		port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/httpd.log")
-		[ -z "$port" ] || break
-		sleep 0.1
-	done
-	[ -n "$port" ] || { echo "timed out waiting for the http server's port"; false; }
+	httpd "$D/sigs" || false
+	local port=$PORT
 	mkdir -p rd
 	printf 'default-docker:\n  lookaside: http://127.0.0.1:%s\n' "$port" >rd/web.yaml
 	# make check's dead proxy, with loopback exempt
