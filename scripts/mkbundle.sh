@@ -2,8 +2,9 @@
 # mkbundle.sh DIR [RUNTIME [SPEC ARGS...]]: make an OCI bundle in DIR.
 #
 # DIR/rootfs is a hard-linked copy of a busybox rootfs that mkrootfs.sh builds
-# once under ${XDG_CACHE_HOME:-/var/tmp}/brig-test-rootfs (rebuilt when the
-# host busybox or mkrootfs.sh changes); /etc is copied, not linked, so a test
+# once under ${BRIG_TEST_CACHE:-${XDG_CACHE_HOME:-/var/tmp}}/brig-test-rootfs
+# (rebuilt when the host busybox or mkrootfs.sh changes; a cache on another
+# filesystem than DIR costs a copy instead of links); /etc is copied, not linked, so a test
 # may edit it.  DIR/config.json comes from `RUNTIME spec SPEC ARGS...`
 # (default runc) with process.terminal=false.  Without SPEC ARGS, brig-runtime
 # is asked for runc's shape (`spec --runc-compatible`: no user namespace, a
@@ -29,7 +30,7 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=${BUSYBOX:-/bin/busybox}
 
-cache_base=${XDG_CACHE_HOME:-/var/tmp}/brig-test-rootfs
+cache_base=${BRIG_TEST_CACHE:-${XDG_CACHE_HOME:-/var/tmp}}/brig-test-rootfs
 # The cache is keyed by the identity and modification time of busybox and
 # of mkrootfs.sh (one stat instead of hashing 2 MB on every bundle).
 key=$(stat -L -c '%d.%i.%s.%Y' "$busybox" "$here/mkrootfs.sh" | tr '\n' '-')
@@ -52,7 +53,12 @@ build_cache() {
 
 mkdir -p "$dir"
 if [ ! -d "$dir/rootfs" ]; then
-	cp -al "$cache" "$dir/rootfs" 2>/dev/null || cp -a "$cache" "$dir/rootfs"
+	# Links fail across filesystems, after making part of the tree: the
+	# copy starts again from nothing (else it would land inside that part).
+	cp -al "$cache" "$dir/rootfs" 2>/dev/null || {
+		rm -rf "$dir/rootfs"
+		cp -a "$cache" "$dir/rootfs"
+	}
 	rm -rf "$dir/rootfs/etc"
 	cp -a "$cache/etc" "$dir/rootfs/etc"
 fi
