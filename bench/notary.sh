@@ -6,8 +6,9 @@
 # one more:
 #   cold   a fresh trusted state / trust dir each run (root chain, timestamp,
 #          snapshot, targets, targets/releases fetched and verified)
-#   warm   the state of the run before (the update still asks the server for
-#          every document, as notary list does)
+#   warm   the state of the run before (the update asks for root.json and
+#          timestamp.json; snapshot, targets and targets/releases come from
+#          the trusted copies while they are the ones listed)
 # brig's side is `brig trust notary verify --server`, the update pull runs
 # (pull adds only the manifest fetch by the digest found).  Medians by
 # hyperfine; ratio brig / notary (target <= 0.5).  Environment: BENCH_RUNS

@@ -107,19 +107,13 @@ static int client_init(struct reg_client *c, const struct reg_opts *o, struct br
 
 int reg_client_new(const struct reg_opts *o, struct reg_client **out, struct brig_err *e)
 {
-	static bool curl_ready;
-	if (!curl_ready) {
-		int r = reg_curl_load(e);
-		if (r < 0)
-			return r;
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return brig_err_set(e, -ENOMEM, "cannot start libcurl");
-		curl_ready = true;
-	}
+	int r = reg_curl_load(e);
+	if (r < 0)
+		return r;
 	struct reg_client *c = calloc(1, sizeof(*c));
 	if (!c)
 		return brig_err_oom(e);
-	int r = client_init(c, o, e);
+	r = client_init(c, o, e);
 	if (r < 0) {
 		reg_client_free(c);
 		return r;

@@ -34,8 +34,9 @@ struct reg_curl_api {
 	__typeof__(curl_url_set) *url_set;
 };
 
-/* Load libcurl once (later calls return at once): 0, or -ELIBACC naming
- * what is missing. */
+/* Load libcurl and run curl_global_init once, whichever thread comes
+ * first (later calls return at once): 0, or -ELIBACC naming what is
+ * missing. */
 int reg_curl_load(struct brig_err *e);
 extern struct reg_curl_api reg_curl;
 

@@ -22,9 +22,6 @@
 struct notary_source {
 	int (*get)(void *ctx, const char *name, size_t max, char **raw, size_t *len,
 		   struct brig_err *e);
-	/* Optional (NULL): start fetching name (of at most max bytes) now, for
-	 * a later get of the same name and max. */
-	int (*prefetch)(void *ctx, const char *name, size_t max);
 	void *ctx;
 };
 
@@ -34,8 +31,9 @@ struct notary_source {
 int notary_dir_source(const char *dir, struct notary_source *out, struct brig_err *e);
 void notary_dir_source_close(struct notary_source *s);
 
-/* A source fetching from a notary-server (timestamp.json prefetched on a
- * second connection while the root is fetched): server is "https://HOST[:PORT]",
+/* A source fetching from a notary-server (the client made, and root.json
+ * and timestamp.json fetched, on a thread started here, while the caller
+ * reads its trusted state): server is "https://HOST[:PORT]",
  * its CA is CERTS_DIR/HOST:PORT/ca.crt (as for registries; NULL: the
  * default certs.d), GET /v2/GUN/_trust/tuf/NAME, 404 = no such file, at
  * most max bytes read of any answer.  Close with notary_http_source_close. */

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* trust: a metadata source fetching from notary-server (GET /v2/GUN/_trust/tuf/NAME) over the registry client's HTTP. */
+/*
+ * trust: a metadata source fetching from notary-server (GET
+ * /v2/GUN/_trust/tuf/NAME) over the registry client's HTTP.  The client is
+ * made on a thread of its own (loading libcurl and its twenty-five
+ * libraries is a third of a whole update), which then fetches root.json and
+ * timestamp.json, the first two documents every update asks for, on the one
+ * connection, while the caller reads and checks its trusted state.
+ */
 #include "trust/notary.h"
+#include "trust/tuf.h"
 #include "registry/registry-internal.h"
 
 #include <errno.h>
@@ -9,36 +17,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A document fetched by the opener: its answer as get gives it. */
+struct early_doc {
+	const char *name;
+	size_t max;
+	int r; /* 0, 1 (no such file), < 0 (e filled), 2 (not fetched) */
+	char *raw;
+	size_t len;
+	struct brig_err e;
+};
+
 struct http_src {
 	struct reg_client *c;
 	char *base; /* https://HOST:PORT/v2/GUN/_trust/tuf/ */
 	char *gun;
 	char *host;
 	const char *certs_dir;
-	/* one document fetched ahead on a connection of its own */
-	pthread_t th;
+	pthread_t opener;
 	bool running;
-	char pf_name[64];
-	size_t pf_max, pf_len;
-	char *pf_raw;
-	int pf_r;
-	struct brig_err pf_e;
+	int open_r; /* making the client */
+	struct brig_err open_e;
+	struct early_doc early[2];
 };
 
-static int fetch(struct http_src *h, struct reg_client *c, const char *name, size_t max, char **raw,
-		 size_t *len, struct brig_err *e)
+static int fetch(struct http_src *h, const char *name, size_t max, char **raw, size_t *len,
+		 struct brig_err *e)
 {
 	_cleanup_free_ char *url = NULL;
 	if (asprintf(&url, "%s%s", h->base, name) < 0)
 		return brig_err_oom(e);
 	struct reg_resp resp = { .max = max, .what = name };
-	int r = reg_request(c, h->gun, url, "application/json", &resp, e);
+	int r = reg_request(h->c, h->gun, url, "application/json", &resp, e);
 	if (r == -EFBIG)
 		brig_err_set(e, -EFBIG, "%s: larger than the limit of %zu bytes", name, max);
 	if (r == 0 && resp.status == 404)
 		r = 1;
 	else if (r == 0 && resp.status != 200)
-		r = reg_status_error(c, &resp, name, e);
+		r = reg_status_error(h->c, &resp, name, e);
 	else if (r == 0) {
 		*raw = brig_memdupz(resp.body ? resp.body : "", resp.len);
 		*len = resp.len;
@@ -48,56 +63,63 @@ static int fetch(struct http_src *h, struct reg_client *c, const char *name, siz
 	return r;
 }
 
-static void *prefetch_run(void *arg)
+static void *opener_run(void *arg)
 {
 	struct http_src *h = arg;
-	struct reg_client *c = NULL;
 	struct reg_opts o = { .host = h->host, .certs_dir = h->certs_dir, .tls_verify = true };
-	h->pf_r = reg_client_new(&o, &c, &h->pf_e);
-	if (h->pf_r == 0)
-		h->pf_r = fetch(h, c, h->pf_name, h->pf_max, &h->pf_raw, &h->pf_len, &h->pf_e);
-	reg_client_free(c);
+	h->open_r = reg_client_new(&o, &h->c, &h->open_e);
+	/* stop at the first failure: the caller asks again and is told */
+	for (size_t i = 0; h->open_r == 0 && i < BRIG_ARRAY_SIZE(h->early); i++) {
+		struct early_doc *d = &h->early[i];
+		d->r = fetch(h, d->name, d->max, &d->raw, &d->len, &d->e);
+		if (d->r < 0)
+			break;
+	}
 	return NULL;
 }
 
-/* Start fetching name on a second connection (a failure to start is
- * silent: the document is then fetched when asked for). */
-static int http_prefetch(void *ctx, const char *name, size_t max)
+/* Wait for the opener; its failure to make the client is the caller's. */
+static int opened(struct http_src *h, struct brig_err *e)
 {
-	struct http_src *h = ctx;
-	if (h->running || strlen(name) >= sizeof(h->pf_name))
-		return 0;
-	snprintf(h->pf_name, sizeof(h->pf_name), "%s", name);
-	h->pf_max = max;
-	h->pf_raw = NULL;
-	h->running = pthread_create(&h->th, NULL, prefetch_run, h) == 0;
+	if (h->running) {
+		int r = pthread_join(h->opener, NULL);
+		if (r != 0)
+			return brig_err_sys(e, r, "notary source: joining its connection thread");
+		h->running = false;
+	}
+	if (h->open_r < 0)
+		return brig_err_set(e, h->open_r, "%s", brig_err_str(&h->open_e));
 	return 0;
 }
 
-/* The prefetched answer: 0/1 as get, or 2 when name was not prefetched. */
-static int prefetched(struct http_src *h, const char *name, size_t max, char **raw, size_t *len,
-		      struct brig_err *e)
+/* The opener's answer for name: 0/1/< 0 as get, or 2 when it has none. */
+static int early_answer(struct http_src *h, const char *name, size_t max, char **raw, size_t *len,
+			struct brig_err *e)
 {
-	if (!h->running || strcmp(h->pf_name, name) || h->pf_max != max)
-		return 2;
-	pthread_join(h->th, NULL);
-	h->running = false;
-	int r = h->pf_r;
-	if (r < 0)
-		brig_err_set(e, r, "%s", brig_err_str(&h->pf_e));
-	brig_err_clear(&h->pf_e);
-	*raw = h->pf_raw;
-	*len = h->pf_len;
-	h->pf_raw = NULL;
-	return r;
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(h->early); i++) {
+		struct early_doc *d = &h->early[i];
+		if (d->r == 2 || strcmp(d->name, name) || d->max != max)
+			continue;
+		int r = d->r;
+		if (r < 0)
+			brig_err_set(e, r, "%s", brig_err_str(&d->e));
+		*raw = d->raw;
+		*len = d->len;
+		d->raw = NULL;
+		d->r = 2; /* handed out once: a second get fetches again */
+		return r;
+	}
+	return 2;
 }
 
 static int http_get(void *ctx, const char *name, size_t max, char **raw, size_t *len,
 		    struct brig_err *e)
 {
 	struct http_src *h = ctx;
-	int r = prefetched(h, name, max, raw, len, e);
-	return r != 2 ? r : fetch(h, h->c, name, max, raw, len, e);
+	int r = opened(h, e);
+	if (r == 0)
+		r = early_answer(h, name, max, raw, len, e);
+	return r != 2 ? r : fetch(h, name, max, raw, len, e);
 }
 
 /* "https://HOST[:PORT][/]" -> "HOST[:PORT]" */
@@ -123,21 +145,22 @@ int notary_http_source(const char *server, const char *gun, const char *certs_di
 	struct http_src *h = calloc(1, sizeof(*h));
 	if (!h)
 		return brig_err_oom(e);
-	struct reg_opts o = { .host = host, .certs_dir = certs_dir, .tls_verify = true };
-	r = reg_client_new(&o, &h->c, e);
 	h->certs_dir = certs_dir;
-	if (r == 0 &&
-	    (asprintf(&h->base, "https://%s/v2/%s/_trust/tuf/", host, gun) < 0 ||
-	     !(h->gun = strdup(gun)) || !(h->host = strdup(host))))
-		r = brig_err_oom(e);
-	if (r < 0) {
-		out->ctx = h;
-		notary_http_source_close(out);
-		return r;
-	}
-	out->get = http_get;
-	out->prefetch = http_prefetch;
+	h->early[0] = (struct early_doc){ .name = "root.json", .max = TUF_MAX_ROOT, .r = 2 };
+	h->early[1] = (struct early_doc){ .name = "timestamp.json",
+					  .max = TUF_MAX_TIMESTAMP,
+					  .r = 2 };
 	out->ctx = h;
+	if (asprintf(&h->base, "https://%s/v2/%s/_trust/tuf/", host, gun) < 0 ||
+	    !(h->gun = strdup(gun)) || !(h->host = strdup(host))) {
+		notary_http_source_close(out);
+		return brig_err_oom(e);
+	}
+	r = pthread_create(&h->opener, NULL, opener_run, h);
+	if (r != 0) /* no thread: the client is made here */
+		opener_run(h);
+	h->running = r == 0;
+	out->get = http_get;
 	return 0;
 }
 
@@ -146,9 +169,12 @@ void notary_http_source_close(struct notary_source *s)
 	struct http_src *h = s->ctx;
 	if (h) {
 		if (h->running)
-			pthread_join(h->th, NULL);
-		free(h->pf_raw);
-		brig_err_clear(&h->pf_e);
+			(void)pthread_join(h->opener, NULL);
+		for (size_t i = 0; i < BRIG_ARRAY_SIZE(h->early); i++) {
+			free(h->early[i].raw);
+			brig_err_clear(&h->early[i].e);
+		}
+		brig_err_clear(&h->open_e);
 		reg_client_free(h->c);
 		free(h->host);
 		free(h->base);

@@ -185,9 +185,12 @@ int notary_root_update(struct notary_update *u, struct brig_err *e)
 {
 	struct tuf_doc d = { 0 }, cur = { 0 };
 	struct tuf_root r = { 0 };
-	int rc = served_root(u, &cur, e);
+	/* a trusted or pinned root is checked while the source is still
+	 * fetching root.json; only trust on first use needs it first */
+	bool ours = u->trusted_raw || u->o->pinned_root;
+	int rc = ours ? first_root(u, NULL, &d, &r, e) : served_root(u, &cur, e);
 	if (rc == 0)
-		rc = first_root(u, &cur, &d, &r, e);
+		rc = ours ? served_root(u, &cur, e) : first_root(u, &cur, &d, &r, e);
 	if (rc == 0)
 		keep(u, &d, &r);
 	tuf_doc_clear(&d);

@@ -44,7 +44,6 @@ int notary_dir_source(const char *dir, struct notary_source *out, struct brig_er
 		return brig_err_sys(e, err, "metadata directory %s", dir);
 	}
 	out->get = dir_get;
-	out->prefetch = NULL;
 	out->ctx = d;
 	return 0;
 }

@@ -119,7 +119,10 @@ static int save_copies(const struct notary_update *u, struct brig_err *e)
 		cache_name(files[i], name);
 		if (!d[i] || !d[i]->json || u->cached[i])
 			continue;
-		int r = brig_atomic_write(u->statefd, name, d[i]->raw, d[i]->len, 0600, e);
+		/* not fsync'ed: a copy is a cache, used only when its bytes hash
+		 * to what a verified document lists, so one a crash left short or
+		 * empty is fetched again; root.json and state.json are durable */
+		int r = brig_atomic_replace(u->statefd, name, d[i]->raw, d[i]->len, 0600, false, e);
 		if (r < 0)
 			return r;
 	}

@@ -267,8 +267,6 @@ int notary_verify_tag(const struct notary_opts *o, const struct notary_source *s
 		      struct notary_target *out, struct brig_err *e)
 {
 	struct notary_update u = { .o = o, .src = src, .lockfd = -1, .statefd = -1 };
-	if (src->prefetch) /* fetched with the root, verified after it */
-		src->prefetch(src->ctx, "timestamp.json", TUF_MAX_TIMESTAMP);
 	int r = notary_state_load(&u, e);
 	if (r == 0)
 		r = notary_root_update(&u, e);

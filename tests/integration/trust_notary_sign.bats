@@ -8,7 +8,8 @@
 # key IDs, signatures and canonical bytes as notary checks them) and verify
 # with brig's own `trust notary verify`.  Also `push --sign` (and under
 # BRIG_CONTENT_TRUST=1), signing as a delegate with only a signer's key, and
-# a repository `notary init` made whose snapshot key the owner holds.  See
+# a repository `notary init` made whose snapshot key the owner holds (also
+# through key rotations), and a delegate revoking its own tag.  See
 # docs/trust-notary.md.
 
 bats_require_minimum_version 1.5.0
@@ -38,15 +39,16 @@ setup_file() {
 	cp "$d/notary/ca.crt" "$d/certs/${url#https://}/ca.crt"
 	printf '{"registry-certs-dir": "%s"}\n' "$d/certs" >"$d/brig.conf"
 	# Two small images, pushed once as demo/img:v1 and :v2, (v1) as
-	# demo/other, demo/insp, demo/sig, demo/rot and demo/own, and (both) as demo/dele:
-	# a GUN per test that signs.
+	# demo/other, demo/insp, demo/sig, demo/rot, demo/own and demo/srot, and
+	# (both) as demo/dele and demo/drev: a GUN per test that signs.
 	local t ref bb=("$BRIG_BUILD/src/cli/brig/brig" --root "$d/pushroot" --config "$d/brig.conf")
 	for t in v1 v2; do
 		echo "$t" >"$d/rootfs/version"
 		tar -C "$d/rootfs" -cf "$d/$t.tar" .
 		"${bb[@]}" import "$d/$t.tar" "$reg/demo/img:$t" >/dev/null
 	done
-	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1 rot:v1 dele:v1 dele:v2 own:v1; do
+	for ref in img:v1 img:v2 other:v1 insp:v1 sig:v1 rot:v1 dele:v1 dele:v2 own:v1 drev:v1 drev:v2 \
+		srot:v1; do
 		[[ $ref == img:* ]] || "${bb[@]}" tag "$reg/demo/img:${ref#*:}" "$reg/demo/$ref"
 		"${bb[@]}" push -q --digestfile "$d/${ref/:/-}.digest" "$reg/demo/$ref" >/dev/null
 	done
@@ -363,4 +365,121 @@ sign() { run --separate-stderr brig trust sign --notary "$URL" --certs-dir "$D/c
 	v1=$output
 	run bash -c "curl -fsS --cacert '$D/notary/ca.crt' '$URL/v2/$gun/_trust/tuf/root.json' | jq -r '.signed.roles.snapshot.keyids[0]'"
 	[ -n "$v1" ] && [ "$output" = "$v1" ] || false
+}
+
+@test "trust notary sign: a signer holding only its delegation key revokes the tag it signed; notary and brig agree" {
+	run --separate-stderr brig trust key generate --notary root
+	[ "$status" -eq 0 ] || false
+	local gun=$REG/demo/drev d1 d2 rv owner=$ROOT
+	d1=$(cat "$D/drev-v1.digest")
+	d2=$(cat "$D/drev-v2.digest")
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$BATS_TEST_TMPDIR/carol.key" 2>/dev/null
+	openssl req -new -x509 -key "$BATS_TEST_TMPDIR/carol.key" -subj /CN=carol -days 30 -sha256 \
+		-out "$BATS_TEST_TMPDIR/carol.crt" 2>/dev/null
+	run --separate-stderr brig trust signer add --notary "$URL" --certs-dir "$D/certs" carol \
+		"$BATS_TEST_TMPDIR/carol.crt" "$gun"
+	[ "$status" -eq 0 ] || false
+	ROOT=$BATS_TEST_TMPDIR/carol-store
+	run --separate-stderr brig trust key import --notary delegation "$BATS_TEST_TMPDIR/carol.key"
+	[ "$status" -eq 0 ] || false
+	sign "$gun:v2"
+	[ "$status" -eq 0 ] || false
+	run ncli list "$gun" --roles targets/releases
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ v2\ +${d2#sha256:}\ +[0-9]+\ +targets/releases ]] || false
+	ROOT=$owner
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v2
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.role) \(.versions."targets/releases")"' <<<"$output"
+	[[ $output == "$d2 targets/releases "* ]] || false
+	rv=${output##* }
+	# carol, with her key alone, revokes v2 from targets/releases
+	ROOT=$BATS_TEST_TMPDIR/carol-store
+	run --separate-stderr brig trust revoke --notary "$URL" --certs-dir "$D/certs" "$gun:v2"
+	[ "$status" -eq 0 ] || false
+	[ "$output" = "Revoked $gun:v2" ] || false
+	run ls "$ROOT/trust/notary/keys"
+	[[ $output != *targets-* ]] || false
+	run ncli list "$gun" --roles targets/releases
+	[ "$status" -eq 0 ] || false
+	[[ $output != *v2* ]] || false
+	run ncli lookup "$gun" v2
+	[ "$status" -ne 0 ] || false
+	run ncli lookup "$gun" v1
+	[ "$status" -eq 0 ] || false
+	[[ $output == "v1 $d1 "* ]] || false
+	ROOT=$owner
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" "$gun" v2
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'no trust data for tag "v2"'* ]] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v1
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.role) \(.versions."targets/releases")"' <<<"$output"
+	[ "$output" = "$d1 targets $((rv + 1))" ] || false
+}
+
+@test "trust notary sign: an owner-held snapshot key through timestamp, root and snapshot key rotations; notary and brig follow" {
+	local gun=$REG/demo/srot d1 f role pass nc=$BATS_TEST_TMPDIR/nc
+	local rt=$URL/v2/$gun/_trust/tuf sn0 sn1 sk
+	d1=$(cat "$D/srot-v1.digest")
+	export NOTARY_ROOT_PASSPHRASE=n-root NOTARY_TARGETS_PASSPHRASE=n-tg NOTARY_SNAPSHOT_PASSPHRASE=n-sn
+	run ncli init "$gun" -p
+	[ "$status" -eq 0 ] || false
+	# notary's three keys (encrypted PKCS#8 with role/gun headers) into brig's store
+	for role in root targets snapshot; do
+		f=$(grep -l "^role: $role\$" "$nc"/private/*.key)
+		pass=NOTARY_${role^^}_PASSPHRASE
+		sed '/^role:/d;/^gun:/d;/^$/d' "$f" | openssl pkcs8 -passin "pass:${!pass}" \
+			-out "$BATS_TEST_TMPDIR/$role.pem"
+		if [ "$role" = root ]; then
+			run --separate-stderr brig trust key import --notary root "$BATS_TEST_TMPDIR/root.pem"
+		else
+			run --separate-stderr brig trust key import --notary "$role" "$gun" "$BATS_TEST_TMPDIR/$role.pem"
+		fi
+		[ "$status" -eq 0 ] || false
+	done
+	sign "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	sk=$(curl -fsS --cacert "$D/notary/ca.crt" "$rt/root.json" | jq -r '.signed.roles.snapshot.keyids[0]')
+	# a timestamp rotation, then a root rotation: each new root goes out
+	# with the next snapshot, signed by the owner's snapshot key
+	for role in timestamp root; do
+		sn0=$(curl -fsS --cacert "$D/notary/ca.crt" "$rt/snapshot.json" | jq .signed.version)
+		run --separate-stderr brig trust key rotate --notary "$role" --server "$URL" \
+			--certs-dir "$D/certs" "$gun"
+		[ "$status" -eq 0 ] || false
+		run curl -fsS --cacert "$D/notary/ca.crt" "$rt/snapshot.json"
+		run jq -r '"\(.signed.version) \(.signatures[0].keyid)"' <<<"$output"
+		[ "$output" = "$((sn0 + 1)) $sk" ] || false
+	done
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v1
+	[ "$status" -eq 0 ] || false
+	run jq -r '"\(.digest) \(.versions.root)"' <<<"$output"
+	[ "$output" = "$d1 3" ] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ $output =~ v1\ +${d1#sha256:}\ +[0-9]+\ +targets ]] || false
+	# the snapshot handed to the server: the store's key is no longer the
+	# root's, so the next publish carries no snapshot and the server signs
+	run --separate-stderr brig trust key rotate --notary snapshot --server "$URL" \
+		--certs-dir "$D/certs" "$gun"
+	[ "$status" -eq 0 ] || false
+	run --separate-stderr brig trust revoke --notary "$URL" --certs-dir "$D/certs" "$gun:v1"
+	[ "$status" -eq 0 ] || false
+	sn1=$(curl -fsS --cacert "$D/notary/ca.crt" "$rt/snapshot.json" | jq -r '.signatures[0].keyid')
+	run curl -fsS --cacert "$D/notary/ca.crt" "$rt/root.json"
+	run jq -r '.signed.roles.snapshot.keyids[0]' <<<"$output"
+	[ "$output" = "$sn1" ] && [ "$sn1" != "$sk" ] || false
+	run ncli list "$gun"
+	[ "$status" -eq 0 ] || false
+	[[ $output == *"No targets present in this repository."* ]] || false
+	run --separate-stderr brig trust notary verify --server "$URL" --certs-dir "$D/certs" \
+		--format json "$gun" v1
+	[ "$status" -ne 0 ] || false
+	[[ $stderr == *'no trust data for tag "v1"'* ]] || false
 }
