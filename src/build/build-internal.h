@@ -69,6 +69,10 @@ struct bld_ctx {
 	char created[32]; /* RFC 3339 of o->timestamp */
 	struct bld_git git;
 	unsigned step, n_steps;
+	const char *text; /* the Dockerfile's text (inline ignores) */
+	size_t text_len;
+	struct audit_report *rep; /* every finding kept */
+	const struct bld_instr *cur; /* the step being made */
 };
 
 /* image.c */
@@ -169,6 +173,17 @@ int bld_add_url(struct bld_ctx *c, const struct bld_instr *in, const struct bld_
  * findings (build.setuid, build.setgid) and counted in res->findings. */
 int bld_setuid_findings(struct bld_ctx *c, const struct bld_instr *in, const struct bld_layer *l,
 			struct brig_err *e);
+/* A finding of the build, kept in c->rep and, unless the caller collects
+ * them, printed as "PREFIX: SEVERITY ID TARGET: MESSAGE"; in: the step
+ * (NULL: a lint finding, whose ignores bld_lint applied). */
+struct audit_finding;
+int bld_finding(struct bld_ctx *c, const struct bld_instr *in, const struct audit_finding *f,
+		const char *prefix, struct brig_err *e);
+/* --defang-setuid: the packer's report of a file it wrote without its
+ * setuid/setgid bits (arg: the ctx; c->cur the step). */
+int bld_defanged(void *arg, const char *path, uint32_t mode, uint32_t uid, struct brig_err *e);
+/* --fail-on: 0, or an error when a kept finding reaches it. */
+int bld_findings_verdict(struct bld_ctx *c, struct brig_err *e);
 /* instr.c */
 int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct brig_err *e);

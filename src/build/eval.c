@@ -113,6 +113,7 @@ static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr 
 {
 	bld_progress(c, "STEP %u: %s %s", ++c->step, in->cmd, in->rest);
 	size_t layers = st->n_layers;
+	c->cur = in;
 	int r = 0;
 	if (!strcmp(in->cmd, "RUN")) {
 		r = bld_run(c, st, in, e);

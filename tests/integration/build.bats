@@ -563,3 +563,38 @@ EOF
 	run brig build -t test:suid "$CTX"
 	[[ "$output" == *"---> cached"*"build.setuid Dockerfile:2"* ]] || { echo "$output"; false; }
 }
+
+@test "build --findings-format json|sarif: the lint and step findings as one document; an inline ignore drops a step's; --fail-on stores nothing" {
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN touch /a && chmod 4755 /a
+# brig-lint ignore=build.setgid
+RUN touch /b && chmod 2755 /b
+USER 1000
+EOF
+	local f=$BATS_TEST_TMPDIR/f
+	run brig build -q --findings-format json --findings-file "$f.json" -t test:fj "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == sha256:* && "$output" != *'"Findings"'* ]] || { echo "$output"; false; }
+	run jq -r '.Findings[] | "\(.Severity) \(.Id) \(.Target)"' "$f.json"
+	[ "$output" = "medium build.setuid Dockerfile:2
+low lint.latest-tag Dockerfile:1
+info lint.no-healthcheck Dockerfile:5" ] || { echo "$output"; false; }
+	# the ignore holds in text mode too
+	run brig build -t test:fj "$CTX"
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:2"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"build.setgid"* ]] || { echo "$output"; false; }
+	run brig build -q --findings-format sarif --findings-file "$f.sarif" --skip lint.latest-tag -t test:fj "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run jq -r '.version, (.runs[0].results[] | "\(.ruleId) \(.level) \(.locations[0].logicalLocations[0].fullyQualifiedName)")' "$f.sarif"
+	[ "$output" = "2.1.0
+build.setuid warning Dockerfile:2
+lint.no-healthcheck note Dockerfile:5" ] || { echo "$output"; false; }
+	run brig build -q --fail-on medium --findings-format json --findings-file "$f.json" -t test:ff "$CTX"
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
+	[[ "$output" == *"1 finding at or above medium (--fail-on): the image is not stored"* ]] || { echo "$output"; false; }
+	run jq -r '.Findings[0].Id' "$f.json"
+	[ "$output" = build.setuid ] || { echo "$output"; false; }
+	run brig image inspect test:ff
+	[ "$status" -ne 0 ] || { echo "test:ff was named"; false; }
+}
