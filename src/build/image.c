@@ -7,6 +7,8 @@
  */
 #include "build/build-internal.h"
 
+#include "image/layer/layer.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +245,9 @@ int bld_image_put(struct bld_ctx *c, struct bld_state *st, char image_id[IMG_DIG
 int bld_layer_from_dir(struct bld_ctx *c, int dirfd, struct bld_layer *l, struct brig_err *e)
 {
 	struct eng_layer_out out = { 0 };
-	int r = eng_layer_make(c->g, NULL, dirfd, c->o->timestamp, &out, e);
+	struct img_pack_setid sid = { bld_defanged, c };
+	int r = eng_layer_make(c->g, NULL, dirfd, c->o->timestamp,
+			       c->o->defang_setuid ? &sid : NULL, &out, e);
 	if (r < 0)
 		return r;
 	memcpy(l->digest, out.digest, sizeof(l->digest));

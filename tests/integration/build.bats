@@ -598,3 +598,29 @@ lint.no-healthcheck note Dockerfile:5" ] || { echo "$output"; false; }
 	run brig image inspect test:ff
 	[ "$status" -ne 0 ] || { echo "test:ff was named"; false; }
 }
+
+@test "build --defang-setuid: the files a step adds lose their setuid and setgid bits, each reported; the cache keeps the two apart" {
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN cp /bin/busybox /usr/bin/suidtool && chmod 4755 /usr/bin/suidtool && touch /sg && chmod 2710 /sg
+COPY --chmod=6755 f /f
+EOF
+	echo data >"$CTX/f"
+	run brig build --defang-setuid -t test:defang "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:2: RUN adds /usr/bin/suidtool: setuid file (mode 4755, owner 0): written without the bits (--defang-setuid)"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setgid Dockerfile:2: RUN adds /sg: setgid file (mode 2710, owner 0): written without"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:3: COPY adds /f: setuid and setgid file (mode 6755, owner 0): written without"* ]] || { echo "$output"; false; }
+	run brig run --rm test:defang stat -c %a /usr/bin/suidtool /sg /f
+	[ "$output" = "755
+710
+755" ] || { echo "$output"; false; }
+	# without the flag the RUN is not taken from the defanged cache entry
+	run brig build -t test:fanged "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"STEP 2: RUN"*"---> running"* ]] || { echo "$output"; false; }
+	run brig run --rm test:fanged stat -c %a /usr/bin/suidtool /sg /f
+	[ "$output" = "4755
+2710
+6755" ] || { echo "$output"; false; }
+}
