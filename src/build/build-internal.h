@@ -73,11 +73,16 @@ struct bld_ctx {
 	size_t text_len;
 	struct audit_report *rep; /* every finding kept */
 	const struct bld_instr *cur; /* the step being made */
+	json_t *pulled; /* --pull: the refs pulled so far (each once a build) */
 };
 
 /* image.c */
 int bld_image_scratch(struct bld_state *st, struct brig_err *e);
 int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, struct brig_err *e);
+/* --pull: ref (FROM, COPY --from, a bind's from=) fetched from its registry
+ * again, once a build (content trust as for brig pull), whatever the store
+ * holds; 0 at once without --pull. */
+int bld_pull(struct bld_ctx *c, const char *ref, struct brig_err *e);
 int bld_state_copy(struct bld_state *dst, const struct bld_state *src, struct brig_err *e);
 void bld_state_clear(struct bld_state *st);
 int bld_add_layer(struct bld_ctx *c, struct bld_state *st, const struct bld_layer *l,

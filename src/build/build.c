@@ -241,6 +241,7 @@ int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, s
 	bld_file_clear(&f);
 	bld_ignore_clear(&c.ign);
 	json_decref(c.global_args);
+	json_decref(c.pulled);
 	json_decref(c.build_args);
 	if (c.s)
 		img_store_close(c.s);

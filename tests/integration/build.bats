@@ -492,7 +492,7 @@ downloaded bytes" ] || { echo "$output"; false; }
 	[ "$output" = "downloaded bytes" ] || { echo "$output"; false; }
 }
 
-@test "build --pull: the FROM image is fetched from its registry even when the store has it" {
+@test "build --pull: FROM, COPY --from and bind from= images are fetched from their registry (once) even when the store has them" {
 	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
 	local d=$BATS_TEST_TMPDIR p
 	"$BRIG_SRC/scripts/registry-test.sh" start "$d/reg" >/dev/null || false
@@ -523,6 +523,23 @@ downloaded bytes" ] || { echo "$output"; false; }
 	[[ "$output" == *"---> pulling 127.0.0.1:$p/bb:1"* ]] || { echo "$output"; false; }
 	run brig run --rm test:pull cat /seen
 	[ "$output" = two ] || { echo "$output"; false; }
+	# the store's name goes back to "one"; COPY --from and a bind's from= name it
+	printf 'FROM busybox\nRUN echo one >/v\n' >"$CTX/Dockerfile"
+	run brig build -q -t "127.0.0.1:$p/bb:1" "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# (FROM is pulled too: busybox goes to the registry as base:1)
+	run brig tag busybox "127.0.0.1:$p/base:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig push -q "127.0.0.1:$p/base:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	printf 'FROM 127.0.0.1:%s/base:1\nCOPY --from=127.0.0.1:%s/bb:1 /v /seen\nRUN --mount=from=127.0.0.1:%s/bb:1,source=/v,target=/m cat /m >/seen2\n' "$p" "$p" "$p" >"$CTX/Dockerfile"
+	run brig build --pull -t test:pull2 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run grep -c -- "---> pulling 127.0.0.1:$p/bb:1" <<<"$output"
+	[ "$output" = 1 ] || { echo "bb:1 pulled $output times"; false; }
+	run brig run --rm test:pull2 cat /seen /seen2
+	[ "$output" = "two
+two" ] || { echo "$output"; false; }
 }
 
 @test "build: a git checkout as the context gives the revision and source labels and the last commit's time" {
