@@ -4,6 +4,7 @@
 
 load ../lib/brig
 load ../lib/httpd
+load ../lib/gcc_image
 
 setup_file() {
 	brig_image_tar || return 1
@@ -640,4 +641,32 @@ EOF
 	[ "$output" = "4755
 2710
 6755" ] || { echo "$output"; false; }
+}
+
+@test "build: a multi-stage C program compiled with gcc (the host's own, as an image) gives a static binary on scratch" {
+	command -v dpkg >/dev/null || skip "not a Debian host: no dpkg to list gcc's files"
+	gcc_image_tar "$BATS_TEST_TMPDIR/gcc.tar" || skip "gcc-12, binutils or libc6-dev is not installed"
+	run brig import "$BATS_TEST_TMPDIR/gcc.tar" gcc:host
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	rm -f "$BATS_TEST_TMPDIR/gcc.tar"
+	cat >"$CTX/hello.c" <<'EOF'
+#include <stdio.h>
+int main(void) { printf("hello from gcc %d\n", __GNUC__); return 0; }
+EOF
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM gcc:host AS build
+WORKDIR /src
+COPY hello.c .
+RUN ["gcc", "-static", "-O2", "-o", "/src/hello", "hello.c"]
+FROM scratch
+COPY --from=build /src/hello /usr/local/bin/hello
+USER 1000
+CMD ["/usr/local/bin/hello"]
+EOF
+	run brig build -q -t test:gcc "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:gcc
+	[ "$output" = "hello from gcc 12" ] || { echo "$output"; false; }
+	run brig image inspect -f '{{len .RootFS.Layers}}' test:gcc
+	[ "$output" = 1 ] || { echo "$output"; false; }
 }
