@@ -119,12 +119,13 @@ struct bld_opts {
 	/* The build's findings (the Dockerfile's lint findings and what steps
 	 * add; a "# brig-lint ignore=ID" above an instruction drops its own):
 	 * findings NULL: each is a progress line; else they are added to
-	 * *findings (sorted), not printed.  skip: ids left out.  fail_on: -1,
-	 * findings never fail the build; else a finding (not skipped) of that
-	 * enum audit_severity or above fails it, before the image is stored
-	 * (res->findings_failed). */
+	 * *findings (sorted), not printed.  skip: ids left out.  fail: a
+	 * finding (not skipped) of the enum audit_severity fail_on or above
+	 * fails the build, before the image is stored (res->findings_failed);
+	 * without it findings never fail a build. */
 	struct audit_report *findings;
 	char *const *skip;
+	bool fail;
 	int fail_on;
 	/* Regular files a step adds are packed without their setuid and
 	 * setgid bits, each one a finding. */

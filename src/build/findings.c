@@ -137,7 +137,7 @@ int bld_findings_verdict(struct bld_ctx *c, struct brig_err *e)
 {
 	struct audit_output o = { .skip = (char **)c->o->skip };
 	size_t n = 0;
-	if (c->o->fail_on < 0)
+	if (!c->o->fail)
 		return 0;
 	for (size_t i = 0; i < c->rep->n; i++)
 		if (!audit_skipped(&o, c->rep->v[i].id) &&

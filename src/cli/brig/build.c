@@ -99,10 +99,11 @@ static int findings_opts(struct opt *o, struct bld_opts *bo, struct audit_output
 	enum audit_severity sev = AUDIT_INFO;
 	*out = (struct audit_output){ .skip = (char **)opts_find(o, "skip")->list };
 	bo->skip = out->skip;
-	bo->fail_on = -1;
 	int r = fmt ? audit_format_parse(fmt, &out->format, e) : 0;
-	if (r == 0 && fail && (r = audit_severity_parse(fail, &sev, e)) == 0)
+	if (r == 0 && fail && (r = audit_severity_parse(fail, &sev, e)) == 0) {
+		bo->fail = true;
 		bo->fail_on = (int)sev;
+	}
 	if (r == 0 && opts_find(o, "findings-file")->value && out->format == AUDIT_FMT_TEXT)
 		r = brig_err_set(e, -EINVAL,
 				 "--findings-file needs --findings-format json or sarif");
