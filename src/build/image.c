@@ -121,7 +121,8 @@ int bld_pull(struct bld_ctx *c, const char *ref, struct brig_err *e)
 {
 	struct eng_pull_opts po = { .ref = ref, .tls_verify = true, .config = c->o->config };
 	struct eng_pull_result res = { 0 };
-	if (!c->o->pull || json_object_get(c->pulled, ref))
+	/* an image id names content, not a registry's image: nothing to pull */
+	if (!c->o->pull || !strncmp(ref, "sha256:", 7) || json_object_get(c->pulled, ref))
 		return 0;
 	bld_progress(c, " ---> pulling %s", ref);
 	int r = eng_pull(eng_root(c->g), &po, &res, e);
