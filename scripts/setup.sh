@@ -6,7 +6,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev \
 libseccomp-dev libcap-dev libjansson-dev libarchive-dev libssl-dev \
 libcurl4-openssl-dev libcmocka-dev bats \
-runc crun podman conmon containerd skopeo umoci docker-registry notary busybox-static \
+runc crun podman buildah conmon containerd skopeo umoci docker-registry notary busybox-static \
 bubblewrap hyperfine uidmap iproute2 debootstrap jq util-linux zstd gzip \
 python3-cryptography git btrfs-progs apache2-utils openssl groff-base fish zsh \
 passt nftables libnftables-dev libmnl-dev iperf3 libsodium-dev libgpgme-dev"

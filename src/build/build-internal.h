@@ -69,11 +69,20 @@ struct bld_ctx {
 	char created[32]; /* RFC 3339 of o->timestamp */
 	struct bld_git git;
 	unsigned step, n_steps;
+	const char *text; /* the Dockerfile's text (inline ignores) */
+	size_t text_len;
+	struct audit_report *rep; /* every finding kept */
+	const struct bld_instr *cur; /* the step being made */
+	json_t *pulled; /* --pull: the refs pulled so far (each once a build) */
 };
 
 /* image.c */
 int bld_image_scratch(struct bld_state *st, struct brig_err *e);
 int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, struct brig_err *e);
+/* --pull: ref (FROM, COPY --from, a bind's from=) fetched from its registry
+ * again, once a build (content trust as for brig pull), whatever the store
+ * holds; 0 at once without --pull. */
+int bld_pull(struct bld_ctx *c, const char *ref, struct brig_err *e);
 int bld_state_copy(struct bld_state *dst, const struct bld_state *src, struct brig_err *e);
 void bld_state_clear(struct bld_state *st);
 int bld_add_layer(struct bld_ctx *c, struct bld_state *st, const struct bld_layer *l,
@@ -169,6 +178,17 @@ int bld_add_url(struct bld_ctx *c, const struct bld_instr *in, const struct bld_
  * findings (build.setuid, build.setgid) and counted in res->findings. */
 int bld_setuid_findings(struct bld_ctx *c, const struct bld_instr *in, const struct bld_layer *l,
 			struct brig_err *e);
+/* A finding of the build, kept in c->rep and, unless the caller collects
+ * them, printed as "PREFIX: SEVERITY ID TARGET: MESSAGE"; in: the step
+ * (NULL: a lint finding, whose ignores bld_lint applied). */
+struct audit_finding;
+int bld_finding(struct bld_ctx *c, const struct bld_instr *in, const struct audit_finding *f,
+		const char *prefix, struct brig_err *e);
+/* --defang-setuid: the packer's report of a file it wrote without its
+ * setuid/setgid bits (arg: the ctx; c->cur the step). */
+int bld_defanged(void *arg, const char *path, uint32_t mode, uint32_t uid, struct brig_err *e);
+/* --fail-on: 0, or an error when a kept finding reaches it. */
+int bld_findings_verdict(struct bld_ctx *c, struct brig_err *e);
 /* instr.c */
 int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct brig_err *e);

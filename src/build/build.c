@@ -140,19 +140,17 @@ static int finish(struct bld_ctx *c, struct bld_state *st, struct brig_err *e)
 	return r;
 }
 
-/* The Dockerfile's hygiene findings (lint.c) as progress lines. */
-static void lint_progress(struct bld_ctx *c, const char *text, size_t len)
+/* The Dockerfile's hygiene findings (lint.c), first. */
+static int lint_findings(struct bld_ctx *c, const char *text, size_t len, struct brig_err *e)
 {
 	struct audit_report rep = { .tool = "brig build", .subject = c->df_name };
-	_cleanup_err_ struct brig_err e2 = { 0 };
-	if (c->o->progress && bld_lint(c->df_name, text, len, &rep, &e2) == 0) {
+	int r = bld_lint(c->df_name, text, len, &rep, e);
+	if (r == 0)
 		audit_report_sort(&rep);
-		for (size_t i = 0; i < rep.n; i++)
-			bld_progress(c, "lint: %s %s %s: %s",
-				     audit_severity_name(rep.v[i].severity), rep.v[i].id,
-				     rep.v[i].target, rep.v[i].message);
-	}
+	for (size_t i = 0; r == 0 && i < rep.n; i++)
+		r = bld_finding(c, NULL, &rep.v[i], "lint", e);
 	audit_report_clear(&rep);
+	return r;
 }
 
 static int build(struct bld_ctx *c, struct brig_err *e)
@@ -166,10 +164,12 @@ static int build(struct bld_ctx *c, struct brig_err *e)
 		return brig_err_set(e, -EINVAL, "--timestamp %lld: out of range",
 				    (long long)c->o->timestamp);
 	int r = read_dockerfile(c, &text, &len, e);
+	c->text = text;
+	c->text_len = len;
 	if (r == 0)
 		r = bld_parse(c->df_name, text, len, c->f, e);
 	if (r == 0)
-		lint_progress(c, text, len);
+		r = lint_findings(c, text, len, e);
 	if (r == 0)
 		r = read_ignore(c, e);
 	if (r == 0)
@@ -183,14 +183,32 @@ static int build(struct bld_ctx *c, struct brig_err *e)
 		r = target(c, &idx, e);
 	if (r == 0)
 		r = bld_stage_build(c, idx, e);
+	if (r == 0)
+		r = bld_findings_verdict(c, e);
+	c->text = NULL;
 	return r < 0 ? r : finish(c, &c->st[idx], e);
+}
+
+/* The findings kept, sorted, to the caller's report. */
+static int findings_out(struct bld_ctx *c, struct brig_err *e)
+{
+	audit_report_sort(c->rep);
+	for (size_t i = 0; c->o->findings && i < c->rep->n; i++) {
+		const struct audit_finding *f = &c->rep->v[i];
+		int r = audit_add(c->o->findings, f->id, f->severity, f->target, f->remediation,
+				  (const char *const *)f->references, e, "%s", f->message);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e)
 {
 	struct bld_file f = { 0 };
 	struct bld_opts o2 = *o;
-	struct bld_ctx c = { .g = g, .o = &o2, .f = &f, .res = res, .ctxfd = -1 };
+	struct audit_report rep = { .tool = "brig build" };
+	struct bld_ctx c = { .g = g, .o = &o2, .f = &f, .res = res, .ctxfd = -1, .rep = &rep };
 	*res = (struct bld_result){ 0 };
 	bld_git_info(o->context, &c.git);
 	if (o2.timestamp < 0) /* no --timestamp, no SOURCE_DATE_EPOCH */
@@ -211,12 +229,19 @@ int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, s
 		bld_progress(&c, "%u steps: %u cached, %u containers made%s", c.step, res->cached,
 			     res->runs,
 			     res->findings ? ", setuid/setgid files added (see findings)" : "");
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (r == 0)
+		r = findings_out(&c, e);
+	else
+		(void)findings_out(&c, &e2); /* the findings so far */
+	audit_report_clear(&rep);
 	for (size_t i = 0; c.st && i < f.n_stages; i++)
 		bld_state_clear(&c.st[i]);
 	free(c.st);
 	bld_file_clear(&f);
 	bld_ignore_clear(&c.ign);
 	json_decref(c.global_args);
+	json_decref(c.pulled);
 	json_decref(c.build_args);
 	if (c.s)
 		img_store_close(c.s);

@@ -95,6 +95,9 @@ bool bld_match(const char *pat, const char *path);
 struct audit_report;
 int bld_lint(const char *name, const char *text, size_t len, struct audit_report *r,
 	     struct brig_err *e);
+/* Does a comment "# brig-lint ignore=ID[,ID]" on a line after `after` and
+ * before `line` (the previous instruction's line and this one's) name id? */
+bool bld_lint_ignored(const char *text, size_t len, unsigned after, unsigned line, const char *id);
 
 struct eng;
 struct bld_opts {
@@ -113,6 +116,20 @@ struct bld_opts {
 	int64_t timestamp; /* layer mtimes clamped to it; config created
 			      (-1: the context's newest git commit, else 0) */
 	bool quiet;
+	/* The build's findings (the Dockerfile's lint findings and what steps
+	 * add; a "# brig-lint ignore=ID" above an instruction drops its own):
+	 * findings NULL: each is a progress line; else they are added to
+	 * *findings (sorted), not printed.  skip: ids left out.  fail: a
+	 * finding (not skipped) of the enum audit_severity fail_on or above
+	 * fails the build, before the image is stored (res->findings_failed);
+	 * without it findings never fail a build. */
+	struct audit_report *findings;
+	char *const *skip;
+	bool fail;
+	int fail_on;
+	/* Regular files a step adds are packed without their setuid and
+	 * setgid bits, each one a finding. */
+	bool defang_setuid;
 	/* Called for each step's progress line (may be NULL). */
 	void (*progress)(void *ctx, const char *line);
 	void *ctx;
@@ -122,6 +139,7 @@ struct bld_result {
 	char manifest[72];
 	unsigned steps, cached, runs; /* runs: containers made (RUN, COPY --from) */
 	unsigned findings; /* setuid/setgid files added by steps */
+	bool findings_failed; /* the build failed by fail_on */
 };
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e);
 /* brig builder prune: the layer cache's entries (ROOT/build-cache) and

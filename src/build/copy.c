@@ -194,6 +194,10 @@ int bld_from_root(struct bld_ctx *c, const struct bld_instr *in, const char *fro
 		img_descriptor_clear(&md);
 	} else {
 		snprintf(image_id, sizeof(image_id), "%s", from);
+		/* an image: --pull fetches it first */
+		if ((r = bld_pull(c, from, e)) < 0)
+			return brig_err_wrap(e, "%s:%u: %s --from=%s", c->df_name, in->line,
+					     in->cmd, from);
 	}
 	if (r < 0 ||
 	    (r = bld_ctr_make(c, image_id, (char *[]){ (char *)"/.brig-build-copy", NULL }, NULL,

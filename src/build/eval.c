@@ -113,6 +113,7 @@ static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr 
 {
 	bld_progress(c, "STEP %u: %s %s", ++c->step, in->cmd, in->rest);
 	size_t layers = st->n_layers;
+	c->cur = in;
 	int r = 0;
 	if (!strcmp(in->cmd, "RUN")) {
 		r = bld_run(c, st, in, e);
@@ -198,6 +199,9 @@ int bld_stage_build(struct bld_ctx *c, size_t i, struct brig_err *e)
 	st->building = true;
 	bld_progress(c, "STEP %u: FROM %s", ++c->step, c->f->v[sg->from].rest);
 	int r = from(c, i, e);
+	/* --defang-setuid makes other layers: other cache keys */
+	if (r == 0 && c->o->defang_setuid)
+		bld_key_next(st->key, "--defang-setuid", NULL);
 	if (r == 0)
 		r = triggers(c, st, c->f->v[sg->from].line, e);
 	for (size_t k = sg->from + 1; r == 0 && k < sg->end; k++)

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Setuid and setgid files a step adds (issue 14's hygiene): the step's
- * layer, unpacked in the layer cache, walked without following a link or
- * crossing a mount; each such regular file is a finding of audit's model
- * (build.setuid, build.setgid: medium, as brig scan's scan.setuid; the
- * target is DOCKERFILE:LINE) printed as a progress line.
+ * The build's findings (issue 14's hygiene).  Setuid and setgid files a
+ * step adds: the step's layer, unpacked in the layer cache, walked without
+ * following a link or crossing a mount; each such regular file is a
+ * finding of audit's model (build.setuid, build.setgid: medium, as brig
+ * scan's scan.setuid; the target is DOCKERFILE:LINE), or with
+ * --defang-setuid the packer's list of the files it wrote without the
+ * bits.  Every finding, the Dockerfile's lint ones too, goes through
+ * bld_finding: dropped by an inline ignore, kept for the report and
+ * --fail-on, printed as a progress line unless the caller collects them.
  */
 #include "build/build-internal.h"
 
 #include "audit/audit.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,11 +75,80 @@ int bld_setuid_findings(struct bld_ctx *c, const struct bld_instr *in, const str
 	if (r < 0 && !e->code)
 		r = brig_err_sys(e, -r, "walking the layer %.19s", l->diff_id);
 	audit_report_sort(&rep);
-	for (size_t i = 0; r >= 0 && i < rep.n; i++) {
-		bld_progress(c, "finding: %s %s %s: %s", audit_severity_name(rep.v[i].severity),
-			     rep.v[i].id, rep.v[i].target, rep.v[i].message);
-		c->res->findings++;
-	}
+	for (size_t i = 0; r >= 0 && i < rep.n; i++)
+		r = bld_finding(c, in, &rep.v[i], "finding", e);
 	audit_report_clear(&rep);
 	return r < 0 ? r : 0;
+}
+
+/* The line of the instruction before the one at `line` (0: none). */
+static unsigned line_before(const struct bld_ctx *c, unsigned line)
+{
+	unsigned after = 0;
+	for (size_t k = 0; k < c->f->n && c->f->v[k].line < line; k++)
+		after = c->f->v[k].line;
+	return after;
+}
+
+int bld_finding(struct bld_ctx *c, const struct bld_instr *in, const struct audit_finding *f,
+		const char *prefix, struct brig_err *e)
+{
+	if (in && bld_lint_ignored(c->text, c->text_len, line_before(c, in->line), in->line, f->id))
+		return 0;
+	int r = audit_add(c->rep, f->id, f->severity, f->target, f->remediation,
+			  (const char *const *)f->references, e, "%s", f->message);
+	if (r < 0)
+		return r;
+	if (in)
+		c->res->findings++;
+	struct audit_output o = { .skip = (char **)c->o->skip };
+	if (!c->o->findings && !audit_skipped(&o, f->id))
+		bld_progress(c, "%s: %s %s %s: %s", prefix, audit_severity_name(f->severity), f->id,
+			     f->target, f->message);
+	return 0;
+}
+
+int bld_defanged(void *arg, const char *path, uint32_t mode, uint32_t uid, struct brig_err *e)
+{
+	struct bld_ctx *c = arg;
+	const struct bld_instr *in = c->cur;
+	struct audit_report one = { 0 };
+	char target[PATH_MAX];
+	bool suid = mode & S_ISUID;
+	if (!in)
+		return 0;
+	snprintf(target, sizeof(target), "%s:%u", c->df_name, in->line);
+	int r = audit_add(&one, suid ? "build.setuid" : "build.setgid", AUDIT_MEDIUM, target,
+			  "none: --defang-setuid removed the bits", refs_cis_4_8, e,
+			  "%s adds /%s: %s file (mode %04o, owner %u): written without the bits "
+			  "(--defang-setuid)",
+			  in->cmd, path,
+			  suid && (mode & S_ISGID) ? "setuid and setgid"
+				  : suid           ? "setuid"
+						   : "setgid",
+			  (unsigned)(mode & 07777), (unsigned)uid);
+	if (r == 0)
+		r = bld_finding(c, in, &one.v[0], "finding", e);
+	audit_report_clear(&one);
+	return r;
+}
+
+int bld_findings_verdict(struct bld_ctx *c, struct brig_err *e)
+{
+	struct audit_output o = { .skip = (char **)c->o->skip };
+	size_t n = 0;
+	if (!c->o->fail)
+		return 0;
+	for (size_t i = 0; i < c->rep->n; i++)
+		if (!audit_skipped(&o, c->rep->v[i].id) &&
+		    (int)c->rep->v[i].severity >= c->o->fail_on)
+			n++;
+	if (n == 0)
+		return 0;
+	c->res->findings_failed = true;
+	return brig_err_set(e, -EPERM,
+			    "%zu finding%s at or above %s (--fail-on): the image is not "
+			    "stored",
+			    n, n == 1 ? "" : "s",
+			    audit_severity_name((enum audit_severity)c->o->fail_on));
 }

@@ -7,6 +7,8 @@
  */
 #include "build/build-internal.h"
 
+#include "image/layer/layer.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,18 +117,24 @@ static int base_unpacked(struct bld_ctx *c, struct bld_state *st, struct brig_er
 	return 0;
 }
 
-/* --pull: the base fetched from its registry again (content trust as for
- * brig pull), whatever the store holds. */
-static int pull_base(struct bld_ctx *c, const char *ref, struct brig_err *e)
+int bld_pull(struct bld_ctx *c, const char *ref, struct brig_err *e)
 {
 	struct eng_pull_opts po = { .ref = ref, .tls_verify = true, .config = c->o->config };
 	struct eng_pull_result res = { 0 };
+	/* an image id names content, not a registry's image: nothing to pull */
+	if (!c->o->pull || !strncmp(ref, "sha256:", 7) || json_object_get(c->pulled, ref))
+		return 0;
 	bld_progress(c, " ---> pulling %s", ref);
 	int r = eng_pull(eng_root(c->g), &po, &res, e);
 	if (r == 0)
 		bld_progress(c, " ---> %s", res.name);
 	eng_pull_result_clear(&res);
-	return r < 0 ? brig_err_wrap(e, "--pull %s", ref) : 0;
+	if (r < 0)
+		return brig_err_wrap(e, "--pull %s", ref);
+	if ((!c->pulled && !(c->pulled = json_object())) ||
+	    json_object_set_new(c->pulled, ref, json_true()) < 0)
+		return brig_err_set(e, -EINVAL, "--pull %s: not valid UTF-8", ref);
+	return 0;
 }
 
 int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, struct brig_err *e)
@@ -135,7 +143,7 @@ int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, str
 	struct img_manifest m = { 0 };
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	int r = c->o->pull ? pull_base(c, ref, e) : 0;
+	int r = bld_pull(c, ref, e);
 	if (r == 0)
 		r = img_store_resolve(c->s, ref, &d, e);
 	if (r == 0)
@@ -243,7 +251,9 @@ int bld_image_put(struct bld_ctx *c, struct bld_state *st, char image_id[IMG_DIG
 int bld_layer_from_dir(struct bld_ctx *c, int dirfd, struct bld_layer *l, struct brig_err *e)
 {
 	struct eng_layer_out out = { 0 };
-	int r = eng_layer_make(c->g, NULL, dirfd, c->o->timestamp, &out, e);
+	struct img_pack_setid sid = { bld_defanged, c };
+	int r = eng_layer_make(c->g, NULL, dirfd, c->o->timestamp,
+			       c->o->defang_setuid ? &sid : NULL, &out, e);
 	if (r < 0)
 		return r;
 	memcpy(l->digest, out.digest, sizeof(l->digest));

@@ -21,13 +21,12 @@ struct lint {
 	struct brig_err *e;
 };
 
-/* Is there "# brig-lint ignore=...id..." between line `after` and `line`? */
-static bool ignored(struct lint *l, unsigned after, unsigned line, const char *id)
+bool bld_lint_ignored(const char *text, size_t len, unsigned after, unsigned line, const char *id)
 {
 	unsigned ln = 1;
-	for (size_t i = 0; i < l->len && ln < line; ln++) {
-		const char *p = l->text + i, *nl = memchr(p, '\n', l->len - i);
-		size_t n = nl ? (size_t)(nl - p) : l->len - i;
+	for (size_t i = 0; i < len && ln < line; ln++) {
+		const char *p = text + i, *nl = memchr(p, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - p) : len - i;
 		i += n + 1;
 		const char *k = memmem(p, n, "brig-lint ignore=", 17);
 		if (ln <= after || !k || !memchr(p, '#', (size_t)(k - p)))
@@ -50,7 +49,7 @@ static int add(struct lint *l, size_t k, const char *id, enum audit_severity sev
 {
 	unsigned line = l->f->v[k].line, after = k ? l->f->v[k - 1].line : 0;
 	char target[256];
-	if (ignored(l, after, line, id))
+	if (bld_lint_ignored(l->text, l->len, after, line, id))
 		return 0;
 	snprintf(target, sizeof(target), "%s:%u", l->name, line);
 	return audit_add(l->r, id, sev, target, fix, NULL, l->e, "%s", msg);

@@ -10,6 +10,8 @@
  */
 #include "build/build-internal.h"
 
+#include "image/layer/layer.h"
+
 #include "engine/flags/flags.h"
 #include "engine/netcfg/netcfg.h"
 
@@ -405,7 +407,10 @@ static int run_container(struct bld_ctx *c, struct bld_state *st, const struct b
 		else if (status < 0)
 			r = brig_err_wrap(e, "%s:%u: RUN", c->df_name, in->line);
 		struct eng_layer_out out = { 0 };
-		if (r == 0 && (r = eng_layer_make(c->g, id, -1, c->o->timestamp, &out, e)) == 0) {
+		struct img_pack_setid sid = { bld_defanged, c };
+		if (r == 0 &&
+		    (r = eng_layer_make(c->g, id, -1, c->o->timestamp,
+					c->o->defang_setuid ? &sid : NULL, &out, e)) == 0) {
 			memcpy(l->digest, out.digest, sizeof(l->digest));
 			memcpy(l->diff_id, out.diff_id, sizeof(l->diff_id));
 			l->size = out.size;

@@ -44,7 +44,7 @@ int eng_layer_store_fd(struct eng *g, int fd, struct eng_layer_out *l, struct br
 }
 
 int eng_layer_make(struct eng *g, const char *ctr_id, int dirfd, int64_t mtime_max,
-		   struct eng_layer_out *l, struct brig_err *e)
+		   const struct img_pack_setid *setid, struct eng_layer_out *l, struct brig_err *e)
 {
 	_cleanup_close_ int tmp = BRIG_RETRY(
 		openat(g->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
@@ -64,8 +64,8 @@ int eng_layer_make(struct eng *g, const char *ctr_id, int dirfd, int64_t mtime_m
 		dirfd = upper;
 		flags = IMG_PACK_OVERLAY_UPPER;
 	}
-	int r = img_layer_pack_clamped(dirfd, tmp, IMG_COMP_GZIP, flags, idp, mtime_max, l->digest,
-				       l->diff_id, e);
+	int r = img_layer_pack_clamped(dirfd, tmp, IMG_COMP_GZIP, flags, idp, mtime_max, setid,
+				       l->digest, l->diff_id, e);
 	if (r < 0)
 		return brig_err_wrap(e, "packing a layer");
 	if (lseek(tmp, 0, SEEK_SET) < 0)

@@ -229,8 +229,11 @@ struct eng_layer_out {
 	char digest[72], diff_id[72];
 	uint64_t size;
 };
+struct img_pack_setid;
+/* setid non-NULL: files written without their setuid and setgid bits,
+ * each one told (image/layer/layer.h). */
 int eng_layer_make(struct eng *g, const char *ctr_id, int dirfd, int64_t mtime_max,
-		   struct eng_layer_out *l, struct brig_err *e);
+		   const struct img_pack_setid *setid, struct eng_layer_out *l, struct brig_err *e);
 int eng_layer_store_fd(struct eng *g, int fd, struct eng_layer_out *l, struct brig_err *e);
 
 /* import: the tarball read from fd (plain, gzip or zstd) becomes a

@@ -4,6 +4,7 @@
 
 load ../lib/brig
 load ../lib/httpd
+load ../lib/gcc_image
 
 setup_file() {
 	brig_image_tar || return 1
@@ -492,7 +493,7 @@ downloaded bytes" ] || { echo "$output"; false; }
 	[ "$output" = "downloaded bytes" ] || { echo "$output"; false; }
 }
 
-@test "build --pull: the FROM image is fetched from its registry even when the store has it" {
+@test "build --pull: FROM, COPY --from and bind from= images are fetched from their registry (once) even when the store has them" {
 	[ -x /usr/bin/docker-registry ] || skip "docker-registry is not installed"
 	local d=$BATS_TEST_TMPDIR p
 	"$BRIG_SRC/scripts/registry-test.sh" start "$d/reg" >/dev/null || false
@@ -523,6 +524,23 @@ downloaded bytes" ] || { echo "$output"; false; }
 	[[ "$output" == *"---> pulling 127.0.0.1:$p/bb:1"* ]] || { echo "$output"; false; }
 	run brig run --rm test:pull cat /seen
 	[ "$output" = two ] || { echo "$output"; false; }
+	# the store's name goes back to "one"; COPY --from and a bind's from= name it
+	printf 'FROM busybox\nRUN echo one >/v\n' >"$CTX/Dockerfile"
+	run brig build -q -t "127.0.0.1:$p/bb:1" "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# (FROM is pulled too: busybox goes to the registry as base:1)
+	run brig tag busybox "127.0.0.1:$p/base:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig push -q "127.0.0.1:$p/base:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	printf 'FROM 127.0.0.1:%s/base:1\nCOPY --from=127.0.0.1:%s/bb:1 /v /seen\nRUN --mount=from=127.0.0.1:%s/bb:1,source=/v,target=/m cat /m >/seen2\n' "$p" "$p" "$p" >"$CTX/Dockerfile"
+	run brig build --pull -t test:pull2 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run grep -c -- "---> pulling 127.0.0.1:$p/bb:1" <<<"$output"
+	[ "$output" = 1 ] || { echo "bb:1 pulled $output times"; false; }
+	run brig run --rm test:pull2 cat /seen /seen2
+	[ "$output" = "two
+two" ] || { echo "$output"; false; }
 }
 
 @test "build: a git checkout as the context gives the revision and source labels and the last commit's time" {
@@ -562,4 +580,93 @@ EOF
 	# a cached step says so again
 	run brig build -t test:suid "$CTX"
 	[[ "$output" == *"---> cached"*"build.setuid Dockerfile:2"* ]] || { echo "$output"; false; }
+}
+
+@test "build --findings-format json|sarif: the lint and step findings as one document; an inline ignore drops a step's; --fail-on stores nothing" {
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN touch /a && chmod 4755 /a
+# brig-lint ignore=build.setgid
+RUN touch /b && chmod 2755 /b
+USER 1000
+EOF
+	local f=$BATS_TEST_TMPDIR/f
+	run brig build -q --findings-format json --findings-file "$f.json" -t test:fj "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == sha256:* && "$output" != *'"Findings"'* ]] || { echo "$output"; false; }
+	run jq -r '.Findings[] | "\(.Severity) \(.Id) \(.Target)"' "$f.json"
+	[ "$output" = "medium build.setuid Dockerfile:2
+low lint.latest-tag Dockerfile:1
+info lint.no-healthcheck Dockerfile:5" ] || { echo "$output"; false; }
+	# the ignore holds in text mode too
+	run brig build -t test:fj "$CTX"
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:2"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"build.setgid"* ]] || { echo "$output"; false; }
+	run brig build -q --findings-format sarif --findings-file "$f.sarif" --skip lint.latest-tag -t test:fj "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run jq -r '.version, (.runs[0].results[] | "\(.ruleId) \(.level) \(.locations[0].logicalLocations[0].fullyQualifiedName)")' "$f.sarif"
+	[ "$output" = "2.1.0
+build.setuid warning Dockerfile:2
+lint.no-healthcheck note Dockerfile:5" ] || { echo "$output"; false; }
+	run brig build -q --fail-on medium --findings-format json --findings-file "$f.json" -t test:ff "$CTX"
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
+	[[ "$output" == *"1 finding at or above medium (--fail-on): the image is not stored"* ]] || { echo "$output"; false; }
+	run jq -r '.Findings[0].Id' "$f.json"
+	[ "$output" = build.setuid ] || { echo "$output"; false; }
+	run brig image inspect test:ff
+	[ "$status" -ne 0 ] || { echo "test:ff was named"; false; }
+}
+
+@test "build --defang-setuid: the files a step adds lose their setuid and setgid bits, each reported; the cache keeps the two apart" {
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+RUN cp /bin/busybox /usr/bin/suidtool && chmod 4755 /usr/bin/suidtool && touch /sg && chmod 2710 /sg
+COPY --chmod=6755 f /f
+EOF
+	echo data >"$CTX/f"
+	run brig build --defang-setuid -t test:defang "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:2: RUN adds /usr/bin/suidtool: setuid file (mode 4755, owner 0): written without the bits (--defang-setuid)"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setgid Dockerfile:2: RUN adds /sg: setgid file (mode 2710, owner 0): written without"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:3: COPY adds /f: setuid and setgid file (mode 6755, owner 0): written without"* ]] || { echo "$output"; false; }
+	run brig run --rm test:defang stat -c %a /usr/bin/suidtool /sg /f
+	[ "$output" = "755
+710
+755" ] || { echo "$output"; false; }
+	# without the flag the RUN is not taken from the defanged cache entry
+	run brig build -t test:fanged "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"STEP 2: RUN"*"---> running"* ]] || { echo "$output"; false; }
+	run brig run --rm test:fanged stat -c %a /usr/bin/suidtool /sg /f
+	[ "$output" = "4755
+2710
+6755" ] || { echo "$output"; false; }
+}
+
+@test "build: a multi-stage C program compiled with gcc (the host's own, as an image) gives a static binary on scratch" {
+	command -v dpkg >/dev/null || skip "not a Debian host: no dpkg to list gcc's files"
+	gcc_image_tar "$BATS_TEST_TMPDIR/gcc.tar" || skip "gcc-12, binutils or libc6-dev is not installed"
+	run brig import "$BATS_TEST_TMPDIR/gcc.tar" gcc:host
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	rm -f "$BATS_TEST_TMPDIR/gcc.tar"
+	cat >"$CTX/hello.c" <<'EOF'
+#include <stdio.h>
+int main(void) { printf("hello from gcc %d\n", __GNUC__); return 0; }
+EOF
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM gcc:host AS build
+WORKDIR /src
+COPY hello.c .
+RUN ["gcc", "-static", "-O2", "-o", "/src/hello", "hello.c"]
+FROM scratch
+COPY --from=build /src/hello /usr/local/bin/hello
+USER 1000
+CMD ["/usr/local/bin/hello"]
+EOF
+	run brig build -q -t test:gcc "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run brig run --rm test:gcc
+	[ "$output" = "hello from gcc 12" ] || { echo "$output"; false; }
+	run brig image inspect -f '{{len .RootFS.Layers}}' test:gcc
+	[ "$output" = 1 ] || { echo "$output"; false; }
 }

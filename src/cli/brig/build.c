@@ -2,6 +2,7 @@
 /* brig build: a Dockerfile built into an image of the store (docs/build.md). */
 #include "cli/brig/brig-internal.h"
 
+#include "audit/audit.h"
 #include "build/build.h"
 
 #include <fcntl.h>
@@ -69,8 +70,12 @@ static int check_again(struct eng *eng, struct bld_opts *bo, const struct bld_re
 		       struct brig_err *e)
 {
 	struct bld_result again;
+	struct audit_report scratch = { 0 }; /* the findings were the first build's */
 	bo->tags = NULL;
+	if (bo->findings)
+		bo->findings = &scratch;
 	int r = bld_build(eng, bo, &again, e);
+	audit_report_clear(&scratch);
 	if (r < 0)
 		return brig_err_wrap(e, "--check-reproducible: the second build");
 	if (!strcmp(first->image_id, again.image_id)) {
@@ -85,8 +90,50 @@ static int check_again(struct eng *eng, struct bld_opts *bo, const struct bld_re
 				    again.image_id, why);
 }
 
+/* --findings-format, --findings-file, --fail-on, --skip into bo and out. */
+static int findings_opts(struct opt *o, struct bld_opts *bo, struct audit_output *out,
+			 struct brig_err *e)
+{
+	const char *fmt = opts_find(o, "findings-format")->value,
+		   *fail = opts_find(o, "fail-on")->value;
+	enum audit_severity sev = AUDIT_INFO;
+	*out = (struct audit_output){ .skip = (char **)opts_find(o, "skip")->list };
+	bo->skip = out->skip;
+	int r = fmt ? audit_format_parse(fmt, &out->format, e) : 0;
+	if (r == 0 && fail && (r = audit_severity_parse(fail, &sev, e)) == 0) {
+		bo->fail = true;
+		bo->fail_on = (int)sev;
+	}
+	if (r == 0 && opts_find(o, "findings-file")->value && out->format == AUDIT_FMT_TEXT)
+		r = brig_err_set(e, -EINVAL,
+				 "--findings-file needs --findings-format json or sarif");
+	return r;
+}
+
+/* The findings document (json or sarif) to --findings-file, else stderr. */
+static int findings_write(struct opt *o, const struct audit_report *rep,
+			  const struct audit_output *out, struct brig_err *e)
+{
+	const char *path = opts_find(o, "findings-file")->value;
+	struct audit_output all = *out;
+	all.fail_on = AUDIT_CRITICAL; /* the verdict is the build's */
+	if (!path)
+		return audit_report_print(stderr, rep, &all, e) < 0 ? -EIO : 0;
+	_cleanup_close_ int fd = BRIG_RETRY(
+		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f)
+		return brig_err_sys(e, errno, "--findings-file %s", path);
+	fd = -1;
+	int r = audit_report_print(f, rep, &all, e);
+	if (fclose(f) == EOF && r >= 0)
+		r = brig_err_sys(e, errno, "--findings-file %s", path);
+	return r < 0 ? brig_err_wrap(e, "--findings-file %s", path) : 0;
+}
+
+/* *by_findings: the build failed by --fail-on (exit 1, not 125). */
 static int run_build(const struct brig_global *g, struct opt *o, const char *context,
-		     struct brig_err *e)
+		     bool *by_findings, struct brig_err *e)
 {
 	const char *net = o[6].value, *pf = o[11].value;
 	char host[64];
@@ -106,15 +153,23 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		.no_cache = o[5].set || o[12].set,
 		.allow_unpinned = o[13].set,
 		.pull = o[14].set,
+		.defang_setuid = opts_find(o, "defang-setuid")->set,
 		.config = g->config,
 		.network_host = net && !strcmp(net, "host"),
 		.quiet = o[9].set,
 		.progress = o[9].set ? NULL : progress,
 	};
-	struct bld_result res;
+	struct bld_result res = { 0 };
 	_cleanup_eng_ struct eng *eng = NULL;
 	_cleanup_strv_ char **sec = NULL;
-	int r = timestamp(o[8].value, &bo.timestamp, e);
+	struct audit_output fo;
+	struct audit_report rep = { .tool = "brig build",
+				    .subject = bo.dockerfile ? bo.dockerfile : "Dockerfile" };
+	int r = findings_opts(o, &bo, &fo, e);
+	if (r == 0 && fo.format != AUDIT_FMT_TEXT)
+		bo.findings = &rep;
+	if (r == 0)
+		r = timestamp(o[8].value, &bo.timestamp, e);
 	if (r == 0 && (r = secrets(&o[10], &sec, e)) == 0)
 		bo.secrets = sec;
 	if (r == 0)
@@ -133,6 +188,11 @@ static int run_build(const struct brig_global *g, struct opt *o, const char *con
 		r = bld_build(eng, &bo, &res, e);
 	if (r == 0 && o[12].set)
 		r = check_again(eng, &bo, &res, e);
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (bo.findings && findings_write(o, &rep, &fo, r < 0 ? &e2 : e) < 0 && r == 0)
+		r = -EIO;
+	audit_report_clear(&rep);
+	*by_findings = res.findings_failed;
 	if (out >= 0 && (fflush(stdout), BRIG_RETRY(dup2(out, STDOUT_FILENO))) < 0 && r == 0)
 		r = brig_err_sys(e, errno, "restoring stdout");
 	if (r == 0 && o[7].value)
@@ -169,8 +229,20 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 		OPT_FLAG("allow-unpinned-downloads", 0,
 			 "let ADD download a URL without --checksum=sha256:HEX"),
 		OPT_FLAG("pull", 0,
-			 "pull every FROM image from its registry first (content trust as for "
-			 "brig pull), even when the store has it"),
+			 "pull every FROM and COPY --from image from its registry first (content "
+			 "trust as for brig pull), even when the store has it"),
+		OPT_VALUE("findings-format", 0, "FORMAT",
+			  "the hygiene findings as progress lines (text, the default), or as one "
+			  "json or sarif document after the build"),
+		OPT_VALUE("findings-file", 0, "FILE",
+			  "write the json or sarif findings to FILE (default: stderr)"),
+		OPT_VALUE("fail-on", 0, "SEVERITY",
+			  "fail the build, the image not stored, on a finding at or above info, "
+			  "low, medium, high or critical"),
+		OPT_MULTI("skip", 0, "ID", "leave out findings with this id (repeatable)"),
+		OPT_FLAG("defang-setuid", 0,
+			 "write the files a step adds without their setuid and setgid bits (each "
+			 "one reported)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -179,8 +251,9 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 	int rc = p < 0 ? BRIG_EXIT_FAIL : 0;
 	if (p > 0) {
 		struct brig_err e = { 0 };
-		if (run_build(g, o, pos[0], &e) < 0)
-			rc = brig_fail(&e);
+		bool by_findings = false;
+		if (run_build(g, o, pos[0], &by_findings, &e) < 0)
+			rc = by_findings ? (brig_fail(&e), 1) : brig_fail(&e);
 		brig_err_clear(&e);
 	}
 	opts_free(o);

@@ -215,11 +215,18 @@ int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, uns
 		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
 		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
 /* The same with every mtime at or after mtime_max written as mtime_max
- * (no nanoseconds): brig build's reproducible layers. */
+ * (no nanoseconds): brig build's reproducible layers.  setid non-NULL:
+ * regular files are written without their setuid and setgid bits (brig
+ * build --defang-setuid), and fn is told of each (its path in the layer,
+ * its mode on disk, its owner as written; a negative errno stops). */
+struct img_pack_setid {
+	int (*fn)(void *arg, const char *path, uint32_t mode, uint32_t uid, struct brig_err *e);
+	void *arg;
+};
 int img_layer_pack_clamped(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 			   const struct img_pack_ids *ids, int64_t mtime_max,
-			   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN],
-			   struct brig_err *e);
+			   const struct img_pack_setid *setid, char digest[IMG_DIGEST_LEN],
+			   char diff_id[IMG_DIGEST_LEN], struct brig_err *e);
 /* An uncompressed tar of one entry of the directory dirfd (a file, a
  * symlink as a link, or a directory with everything in it), named as it
  * is there ("NAME", "NAME/..."): brig cp CONTAINER:SRC -. */

@@ -45,6 +45,7 @@ struct pack_ctx {
 	const struct img_pack_ids *ids; /* NULL: owners as they are */
 	uint64_t mnt_id; /* IMG_PACK_ONE_MOUNT: the mount of src_dirfd */
 	const int64_t *mtime_max; /* NULL: mtimes as they are */
+	const struct img_pack_setid *setid; /* NULL: setuid/setgid bits kept */
 };
 
 static int mount_id(int fd, uint64_t *id)
@@ -440,6 +441,11 @@ static int pack_one(struct pack_ctx *c, int depth)
 	}
 	fill_entry(c, c->path, &st);
 	int r = add_xattrs(c, fd);
+	if (r == 0 && c->setid && S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID))) {
+		archive_entry_set_mode(c->ae, st.st_mode & ~(mode_t)(S_ISUID | S_ISGID));
+		r = c->setid->fn(c->setid->arg, c->path, st.st_mode, archive_entry_uid(c->ae),
+				 c->e);
+	}
 	if (r < 0)
 		return r;
 	if (!S_ISDIR(st.st_mode))
@@ -513,14 +519,16 @@ int img_layer_pack(int src_dirfd, int out_fd, enum img_compression comp, unsigne
  * beneath it. */
 static int pack_tree(int src_dirfd, const char *entry, int out_fd, enum img_compression comp,
 		     unsigned flags, const struct img_pack_ids *ids, const int64_t *mtime_max,
-		     char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
+		     const struct img_pack_setid *setid, char digest[IMG_DIGEST_LEN],
+		     char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
 	struct pack_ctx c = { .src = src_dirfd,
 			      .out_fd = out_fd,
 			      .flags = flags,
 			      .e = e,
 			      .ids = ids,
-			      .mtime_max = mtime_max };
+			      .mtime_max = mtime_max,
+			      .setid = setid };
 	int r = 0;
 	if (comp != IMG_COMP_NONE && comp != IMG_COMP_GZIP && comp != IMG_COMP_ZSTD)
 		return brig_err_set(e, -EINVAL, "unknown compression %d", (int)comp);
@@ -565,15 +573,16 @@ int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, uns
 		       const struct img_pack_ids *ids, char digest[IMG_DIGEST_LEN],
 		       char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
-	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, NULL, digest, diff_id, e);
+	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, NULL, NULL, digest, diff_id, e);
 }
 
 int img_layer_pack_clamped(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 			   const struct img_pack_ids *ids, int64_t mtime_max,
-			   char digest[IMG_DIGEST_LEN], char diff_id[IMG_DIGEST_LEN],
-			   struct brig_err *e)
+			   const struct img_pack_setid *setid, char digest[IMG_DIGEST_LEN],
+			   char diff_id[IMG_DIGEST_LEN], struct brig_err *e)
 {
-	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, &mtime_max, digest, diff_id, e);
+	return pack_tree(src_dirfd, NULL, out_fd, comp, flags, ids, &mtime_max, setid, digest,
+			 diff_id, e);
 }
 
 int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct img_pack_ids *ids,
@@ -582,5 +591,6 @@ int img_layer_pack_entry(int dirfd, const char *name, int out_fd, const struct i
 	char digest[IMG_DIGEST_LEN], diff_id[IMG_DIGEST_LEN];
 	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return brig_err_set(e, -EINVAL, "'%s' is not a name in its directory", name);
-	return pack_tree(dirfd, name, out_fd, IMG_COMP_NONE, 0, ids, NULL, digest, diff_id, e);
+	return pack_tree(dirfd, name, out_fd, IMG_COMP_NONE, 0, ids, NULL, NULL, digest, diff_id,
+			 e);
 }
