@@ -500,8 +500,12 @@ static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
 		return r;
 	const struct eng_userns *u = &rec.userns;
 	/* Rootless: nothing is idmapped (the files are the caller's, the
-	 * container's root). */
-	return u->enabled && !u->own_root ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
+	 * container's root); the overlay is made in the container's mapping,
+	 * the copy needs none. */
+	if (u->enabled && u->own_root)
+		return rec.driver && strcmp(rec.driver, "overlay") == 0 ? eng_userns_open(u, e)
+									: -1;
+	return u->enabled ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
 }
 
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
@@ -513,7 +517,7 @@ int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char 
 	if (strcmp(driver, "copy") == 0)
 		return copy_mount(ctrfd, usfd, e);
 	if (eng_rootless())
-		return eng_rootfs_overlay_userns(g, ctrfd, layers, e);
+		return eng_rootfs_overlay_userns(g, ctrfd, layers, usfd, e);
 	return eng_rootfs_overlay(g, ctrfd, layers, usfd, e);
 }
 
