@@ -153,3 +153,24 @@ int eng_userns_run(const struct eng_userns *u, int (*fn)(void *arg, struct brig_
 	(void)close(p[0]);
 	return r;
 }
+
+int eng_userns_spec_join(json_t *spec, int usfd, struct brig_err *e)
+{
+	json_t *lx = json_object_get(spec, "linux");
+	json_t *ns = json_object_get(lx, "namespaces"), *n;
+	size_t i;
+	char path[64];
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", usfd);
+	json_array_foreach(ns, i, n)
+	{
+		if (!json_is_object(n) ||
+		    strcmp(json_string_value(json_object_get(n, "type")) ?: "", "user") != 0)
+			continue;
+		if (json_object_set_new(n, "path", json_string(path)) < 0)
+			return brig_err_oom(e);
+		(void)json_object_del(lx, "uidMappings");
+		(void)json_object_del(lx, "gidMappings");
+		return 0;
+	}
+	return brig_err_set(e, -EINVAL, "the container's config has no user namespace to join");
+}
