@@ -5,6 +5,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -170,14 +172,18 @@ int rt_newidmap(pid_t pid, bool gid, const uint32_t (*m)[3], size_t n, struct br
 		}
 	}
 	argv[a] = NULL;
-	pid_t h = fork();
-	if (h < 0)
-		return brig_err_sys(e, errno, "fork for %s", helper);
-	if (h == 0) {
-		char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		execvpe(helper, argv, env);
-		_exit(127);
-	}
+	/* posix_spawn (a vfork): no copy of our page tables for a helper
+	 * that runs on every rootless start.  Found where Debian's uidmap
+	 * puts it, else on PATH. */
+	char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char path[32];
+	(void)snprintf(path, sizeof(path), "/usr/bin/%s", helper);
+	pid_t h;
+	int err = posix_spawn(&h, path, NULL, NULL, argv, env);
+	if (err == ENOENT)
+		err = posix_spawnp(&h, helper, NULL, NULL, argv, env);
+	if (err != 0)
+		return brig_err_sys(e, err, "running %s", helper);
 	int status;
 	if (BRIG_RETRY(waitpid(h, &status, 0)) < 0)
 		return brig_err_sys(e, errno, "waiting for %s", helper);
