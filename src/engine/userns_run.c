@@ -84,7 +84,7 @@ static void report(int fd, struct brig_err *ce, const void *ret, size_t ret_len)
 	if (ce) {
 		int n = snprintf(buf + len, room, "%s", brig_err_str(ce));
 		len += n < 0 ? 0 : (size_t)n >= room ? room - 1 : (size_t)n;
-	} else if (ret_len <= room) {
+	} else if (ret && ret_len <= room) {
 		memcpy(buf + len, ret, ret_len);
 		len += ret_len;
 	}
@@ -113,7 +113,7 @@ static int child_result(pid_t pid, int fd, void *ret, size_t ret_len, struct bri
 	}
 	if (code != 0 || got != sizeof(code) + ret_len || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return brig_err_set(e, -ECHILD, "the child in the container's user namespace died");
-	if (ret_len)
+	if (ret && ret_len)
 		memcpy(ret, buf + sizeof(code), ret_len);
 	return 0;
 }
