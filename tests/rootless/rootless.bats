@@ -288,3 +288,19 @@ tar_owners() { tar -tvf "$1" "$2" | awk '{ print $2 }'; }
 	run rl_brig rmi own:1
 	[ "$status" -eq 0 ] || fail "rmi: $output"
 }
+
+@test "forensics rootless: the changes packed with the container's owners; its root's processes are its uid 0" {
+	run rl_brig run -d --name fx --read-write bb:1 sh -c 'mkdir -m 1777 /d && exec sleep 1000'
+	[ "$status" -eq 0 ] || fail "run -d: $output"
+	wait_for "/d in the container" rl_brig exec fx test -d /d
+	run rl_brig exec -u 1000 fx sh -c 'echo s >/d/s && chmod 600 /d/s'
+	[ "$status" -eq 0 ] || fail "uid 1000 writing its root: $output"
+	run rl_brig forensics -o "$RL_DIR/fx" fx
+	run cat "$RL_DIR/fx/MISSING"
+	[[ "$output" != *layer.tar* ]] || fail "MISSING: $output"
+	run tar_owners "$RL_DIR/fx/layer.tar" d/s
+	[ "$output" = 1000/1000 ] || fail "layer.tar d/s: $output"
+	run jq -c '[.[] | .ContainerUid]' "$RL_DIR/fx/processes.json"
+	[[ "$output" == *0* ]] && [[ "$output" != *null* ]] || fail "processes.json ContainerUid: $output"
+	rm -rf "$RL_DIR/fx"
+}
