@@ -18,6 +18,22 @@
 #include <string.h>
 #include <unistd.h>
 
+struct upper_job {
+	int upper, out_fd;
+	const struct img_pack_ids *ids;
+	struct eng_layer_out *l;
+};
+
+/* Rootless, in the container's mapping (userns_run.c): the upper
+ * directory's files of its ids 1..65535 are the user's subordinate ids,
+ * readable there only, and their owners read as the container's. */
+static int upper_pack(void *arg, struct brig_err *e)
+{
+	struct upper_job *j = arg;
+	return img_layer_pack_ids(j->upper, j->out_fd, IMG_COMP_GZIP, IMG_PACK_OVERLAY_UPPER,
+				  j->ids, j->l->digest, j->l->diff_id, e);
+}
+
 /* Pack the upper directory into an unnamed file of the store's
  * filesystem, frozen when asked; returns its fd (at offset 0). */
 static int pack_upper(struct eng *g, const struct eng_record *rec, int upper, bool pause,
@@ -37,9 +53,10 @@ static int pack_upper(struct eng *g, const struct eng_record *rec, int upper, bo
 			return brig_err_wrap(e, "--pause (--pause=false commits without)");
 		paused = true;
 	}
-	struct img_pack_ids ids = { rec->userns.uid, rec->userns.gid, rec->userns.size };
-	int r = img_layer_pack_ids(upper, tmp, IMG_COMP_GZIP, IMG_PACK_OVERLAY_UPPER,
-				   rec->userns.enabled ? &ids : NULL, l->digest, l->diff_id, e);
+	const struct eng_userns *u = &rec->userns;
+	struct img_pack_ids ids = { u->uid, u->gid, u->size };
+	struct upper_job j = { upper, tmp, u->enabled && !u->own_root ? &ids : NULL, l };
+	int r = eng_userns_run(u, upper_pack, &j, l, sizeof(*l), e);
 	if (paused) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		if (eng_pause(g, rec->id, false, &e2) < 0)

@@ -393,6 +393,22 @@ static int tar_in(struct eng *g, struct cp_ctx *c, int root)
 	return r;
 }
 
+struct cp_job {
+	struct eng *g;
+	struct cp_ctx c;
+	int root;
+};
+
+static int cp_run(void *arg, struct brig_err *e)
+{
+	struct cp_job *j = arg;
+	struct cp_ctx *c = &j->c;
+	c->e = e;
+	return c->o->tar_fd < 0      ? do_cp(c, j->root)
+		: c->o->to_container ? tar_in(j->g, c, j->root)
+				     : tar_out(c, j->root);
+}
+
 int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct brig_err *e)
 {
 	struct eng_ctr_root root;
@@ -405,10 +421,11 @@ int eng_cp(struct eng *g, const char *id, const struct eng_cp_opts *o, struct br
 				 "makes it writable)",
 				 id);
 	if (r == 0) {
-		struct cp_ctx c = { .o = o, .u = &root.rec.userns, .e = e };
-		r = o->tar_fd < 0         ? do_cp(&c, root.fd)
-			: o->to_container ? tar_in(g, &c, root.fd)
-					  : tar_out(&c, root.fd);
+		/* Rootless: in the container's mapping (userns_run.c), where its
+		 * ids are ours to read and give, as it sees them. */
+		const struct eng_userns *u = &root.rec.userns, none = { 0 };
+		struct cp_job j = { g, { .o = o, .u = u->own_root ? &none : u }, root.fd };
+		r = eng_userns_run(u, cp_run, &j, NULL, 0, e);
 	}
 	eng_ctr_root_close(&root);
 	return r;

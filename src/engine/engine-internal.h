@@ -120,6 +120,10 @@ int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const cha
 int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e);
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		     struct brig_err *e);
+/* The same; rootless with an overlay, *usfd_out the user namespace (the
+ * container's mapping) it was made in. */
+int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+			int *usfd_out, struct brig_err *e);
 /* With a user namespace (read from ctrfd's record) the layers are mounted
  * idmapped.  */
 /* The directory a container's root is attached at (inside its own mount
@@ -168,7 +172,20 @@ int eng_limits(json_t *spec, json_t **limits, struct brig_err *e);
  * a user namespace of its own (overlayfs mounts there since Linux 5.11). */
 int eng_rootfs_overlay(struct eng *g, int ctrfd, const json_t *layers, int usfd,
 		       struct brig_err *e);
-int eng_rootfs_overlay_userns(struct eng *g, int ctrfd, const json_t *layers, struct brig_err *e);
+int eng_rootfs_overlay_userns(struct eng *g, int ctrfd, const json_t *layers, int usfd,
+			      struct brig_err *e);
+/* userns_run.c, rootless: a user namespace with the container's mapping
+ * (its root the caller, 1..size-1 the slot's), made with newuidmap and
+ * newgidmap, as an fd; fn run in a child that joined one, where it may
+ * read and write every file of the container's ids and sees them as the
+ * container does (without own_root: fn here).  What fn leaves in ret
+ * (ret_len bytes, at most 512) comes back. */
+int eng_userns_open(const struct eng_userns *u, struct brig_err *e);
+/* The spec joins the user namespace usfd (inherited by the runtime's
+ * child: /proc/self/fd/N) in place of making one with its mappings. */
+int eng_userns_spec_join(json_t *spec, int usfd, struct brig_err *e);
+int eng_userns_run(const struct eng_userns *u, int (*fn)(void *arg, struct brig_err *e), void *arg,
+		   void *ret, size_t ret_len, struct brig_err *e);
 /* info_host.c: OverlayInUserns, IdmappedMounts, LandlockABI, LSMs into
  * the features object of brig info. */
 int eng_info_host_features(json_t *features, struct brig_err *e);

@@ -146,6 +146,20 @@ static int collect_cgroup(struct fx *x, struct brig_err *e)
 	return doc ? fx_put_json(x, x->out, "", "cgroup.json", doc, e) : brig_err_oom(e);
 }
 
+struct fx_pack {
+	int upper, fd;
+	const struct img_pack_ids *ids;
+	char diff_id[IMG_DIGEST_LEN];
+};
+
+static int fx_pack_upper(void *arg, struct brig_err *e)
+{
+	struct fx_pack *p = arg;
+	char digest[IMG_DIGEST_LEN];
+	return img_layer_pack_ids(p->upper, p->fd, IMG_COMP_NONE, IMG_PACK_OVERLAY_UPPER, p->ids,
+				  digest, p->diff_id, e);
+}
+
 /* diff.json and layer.tar (the upper directory, packed uncompressed with
  * the owners the container sees). */
 static int collect_changes(struct fx *x, json_t *sum, struct brig_err *e)
@@ -166,12 +180,13 @@ static int collect_changes(struct fx *x, json_t *sum, struct brig_err *e)
 	if (fd < 0)
 		return fd;
 	fx_say(x, "packing the changes into layer.tar");
-	struct img_pack_ids ids = { x->rec.userns.uid, x->rec.userns.gid, x->rec.userns.size };
-	char digest[IMG_DIGEST_LEN], diff_id[IMG_DIGEST_LEN];
-	if (img_layer_pack_ids(upper, fd, IMG_COMP_NONE, IMG_PACK_OVERLAY_UPPER,
-			       x->rec.userns.enabled ? &ids : NULL, digest, diff_id, &le) < 0)
+	const struct eng_userns *u = &x->rec.userns;
+	struct img_pack_ids ids = { u->uid, u->gid, u->size };
+	struct fx_pack p = { upper, fd, u->enabled && !u->own_root ? &ids : NULL, { 0 } };
+	/* Rootless: in the container's mapping, as commit packs (userns_run.c). */
+	if (eng_userns_run(u, fx_pack_upper, &p, p.diff_id, sizeof(p.diff_id), &le) < 0)
 		fx_missing(x, "layer.tar", "packed in part only: %s", brig_err_str(&le));
-	else if (json_object_set_new(sum, "LayerDiffId", json_string(diff_id)) < 0)
+	else if (json_object_set_new(sum, "LayerDiffId", json_string(p.diff_id)) < 0)
 		return brig_err_oom(e);
 	return fsync(fd) < 0 ? brig_err_sys(e, errno, "writing layer.tar") : 0;
 }

@@ -141,7 +141,11 @@ static json_t *ctr_id(const struct eng_userns *u, const char *v, bool gid)
 	uint32_t base = gid ? u->gid : u->uid;
 	if (!u->enabled)
 		return json_integer((json_int_t)id);
-	if (id < base || id - base >= u->size)
+	/* Rootless: 0 is the user's own id, 1..size-1 the slot's (whose
+	 * first id is no one's). */
+	if (u->own_root && id == (gid ? u->root_gid : u->root_uid))
+		return json_integer(0);
+	if (id < base + u->own_root || id - base >= u->size)
 		return json_null();
 	return json_integer((json_int_t)(id - base));
 }

@@ -60,18 +60,44 @@ static json_t *layers_json(const struct eng_image *im)
 	return a;
 }
 
+/* Rootless, the overlay's trial (a child, a user namespace, a mount: 6 ms
+ * of CPU a run) is made once a boot for a store: a file in its runtime
+ * directory (a tmpfs) says that it worked.  The store's layers, upper and
+ * work directories are on one file system for every container. */
+#define OVERLAY_WORKS ".overlay-in-userns"
+
+static bool overlay_known(struct eng *g)
+{
+	char p[PATH_MAX];
+	return eng_rootless() &&
+		brig_snprintf(p, sizeof(p), "%s/%s", g->rt_root, OVERLAY_WORKS) >= 0 &&
+		access(p, F_OK) == 0;
+}
+
+static void overlay_works(struct eng *g)
+{
+	char p[PATH_MAX];
+	if (!eng_rootless() || brig_mkdir_p(AT_FDCWD, g->rt_root, 0700, NULL) < 0 ||
+	    brig_snprintf(p, sizeof(p), "%s/%s", g->rt_root, OVERLAY_WORKS) < 0)
+		return;
+	int fd = BRIG_RETRY(open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+	if (fd >= 0)
+		(void)close(fd);
+}
+
 /* overlay unless told otherwise or unless it cannot be mounted here. */
 static int choose_driver(struct eng *g, int ctrfd, const json_t *layers, const char **driver,
 			 struct brig_err *e)
 {
 	*driver = eng_rootfs_driver(g);
 	int r = eng_rootfs_prepare(g, ctrfd, layers, *driver, e);
-	if (r < 0 || strcmp(*driver, "overlay") != 0)
+	if (r < 0 || strcmp(*driver, "overlay") != 0 || overlay_known(g))
 		return r;
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	int fd = eng_rootfs_mount(g, ctrfd, layers, *driver, &e2);
 	if (fd >= 0) {
 		(void)close(fd);
+		overlay_works(g);
 		return 0;
 	}
 	if (eng_rootfs_driver_fixed(g))

@@ -17,6 +17,7 @@ struct eng_mon {
 	bool hold; /* a client attaches at once: keep the output for it */
 	int dirfd, lockfd; /* the container directory; monitor.lock (held) */
 	int rootfs_fd; /* the detached rootfs mount (tty: until create) */
+	int userns_fd; /* rootless overlay: the user namespace it was made in */
 	int out_r, err_r; /* the container's stdout and stderr pipes */
 	int pidfd, sigfd, tee_out, tee_err;
 	pid_t pid; /* the container's init (our child) */
@@ -27,11 +28,12 @@ struct eng_mon {
 	struct eng_attsrv *att; /* background -i/-t: brig attach's socket (attach.c) */
 	struct eng_record rec; /* the record as it was at the start */
 };
-#define ENG_MON_INIT                                                                               \
-	{                                                                                          \
-		.dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .out_r = -1, .err_r = -1, .pidfd = -1, \
-		.sigfd = -1, .tee_out = -1, .tee_err = -1, .learn_done = -1,                       \
-		.rec = {.stop_timeout = -1 }                                                       \
+#define ENG_MON_INIT                                                                      \
+	{                                                                                 \
+		.dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .userns_fd = -1, .out_r = -1, \
+		.err_r = -1, .pidfd = -1, .sigfd = -1, .tee_out = -1, .tee_err = -1,      \
+		.learn_done = -1,                                                         \
+		.rec = {.stop_timeout = -1 }                                              \
 	}
 
 /* Take monitor.lock, read the record, make the rootfs mount and open the

@@ -41,8 +41,9 @@ void eng_mon_free(struct eng_mon *m)
 {
 	eng_attach_free(m->att);
 	m->att = NULL;
-	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->out_r,   &m->err_r,
-		       &m->pidfd, &m->sigfd,  &m->tee_out,   &m->tee_err, &m->learn_done };
+	int *fds[] = { &m->dirfd,   &m->lockfd,  &m->rootfs_fd, &m->userns_fd,
+		       &m->out_r,   &m->err_r,   &m->pidfd,     &m->sigfd,
+		       &m->tee_out, &m->tee_err, &m->learn_done };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -160,6 +161,10 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	_cleanup_(eng_binds_close) struct eng_binds b = { 0 };
 	struct eng_learn l = ENG_LEARN_INIT;
 	int r = eng_binds_open(&m->rec, &b, e);
+	/* Rootless: the container joins the user namespace its overlay was
+	 * made in, which has its mapping already (no newuidmap again). */
+	if (r == 0 && m->userns_fd >= 0)
+		r = eng_userns_spec_join(b.spec, m->userns_fd, e);
 	if (r < 0 || (r = eng_learn_begin(m->dirfd, b.spec, &l, e)) < 0)
 		return r;
 	r = create_in(g, m, &b, e);
@@ -243,7 +248,7 @@ void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *
  * mount, or (rootless, copy) -1: the runtime binds root.path itself. */
 static int root_mount(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
-	int fd = eng_rootfs_mount(g, m->dirfd, m->rec.layers, m->rec.driver, e);
+	int fd = eng_rootfs_mount_ns(g, m->dirfd, m->rec.layers, m->rec.driver, &m->userns_fd, e);
 	if (fd < 0)
 		return fd;
 	if (eng_rootless() && m->rec.driver && strcmp(m->rec.driver, "copy") == 0) {
@@ -393,7 +398,7 @@ static void close_fd(int *fd)
 
 int eng_mon_recreate(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
-	int *fds[] = { &m->rootfs_fd, &m->out_r, &m->err_r, &m->pidfd };
+	int *fds[] = { &m->rootfs_fd, &m->userns_fd, &m->out_r, &m->err_r, &m->pidfd };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		close_fd(fds[i]);
 	m->pid = 0;

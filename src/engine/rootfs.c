@@ -500,20 +500,37 @@ static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
 		return r;
 	const struct eng_userns *u = &rec.userns;
 	/* Rootless: nothing is idmapped (the files are the caller's, the
-	 * container's root). */
-	return u->enabled && !u->own_root ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
+	 * container's root); the overlay is made in the container's mapping,
+	 * the copy needs none. */
+	if (u->enabled && u->own_root && rec.driver && strcmp(rec.driver, "overlay") == 0) {
+		int fd = eng_userns_open(u, e);
+		return fd == -1 ? -EACCES : fd; /* -EPERM: -1 means "none" here */
+	}
+	if (u->enabled && u->own_root)
+		return -1;
+	return u->enabled ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
 }
 
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		     struct brig_err *e)
+{
+	return eng_rootfs_mount_ns(g, ctrfd, layers, driver, NULL, e);
+}
+
+int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+			int *usfd_out, struct brig_err *e)
 {
 	_cleanup_close_ int usfd = userns_fd(g, ctrfd, e);
 	if (usfd < -1)
 		return usfd;
 	if (strcmp(driver, "copy") == 0)
 		return copy_mount(ctrfd, usfd, e);
-	if (eng_rootless())
-		return eng_rootfs_overlay_userns(g, ctrfd, layers, e);
+	if (eng_rootless()) {
+		int fd = eng_rootfs_overlay_userns(g, ctrfd, layers, usfd, e);
+		if (fd >= 0 && usfd_out && usfd >= 0)
+			*usfd_out = brig_steal_fd(usfd);
+		return fd;
+	}
 	return eng_rootfs_overlay(g, ctrfd, layers, usfd, e);
 }
 

@@ -3,7 +3,11 @@
  * Rootless brig's overlay (docs/rootless.md).  A user other than root may
  * mount overlayfs inside a user namespace it made (Linux 5.11+), not in the
  * host's.  A child process makes one, mapping only our own uid and gid (as
- * its root, so no newuidmap is needed), with a mount namespace, makes the
+ * its root, so no newuidmap is needed) or, once the container has one, its
+ * own mapping (userns_run.c: overlayfs does its work on the upper
+ * directory with the mounter's credentials, which must hold the
+ * container's ids: a file of its uid 1000 cannot be made otherwise), with
+ * a mount namespace, makes the
  * container's overlay there as a detached mount (rootfs.c, with userxattr)
  * and sends it back over a socket.  The runtime then attaches it inside the
  * container's own mount namespace as it does root's.  overlayfs passes the
@@ -20,9 +24,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A user namespace with our uid and gid as its root, and a mount namespace. */
-static int own_userns(struct brig_err *e)
+/* A user namespace, and a mount namespace: the container's (usfd, its
+ * mapping: userns_run.c), else one with our uid and gid as its root. */
+static int own_userns(int usfd, struct brig_err *e)
 {
+	if (usfd >= 0)
+		return setns(usfd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0
+			? brig_err_sys(e, errno, "entering the container's user namespace")
+			: 0;
 	char map[64];
 	uid_t uid = getuid(); /* before: unmapped ids read as the overflow id */
 	gid_t gid = getgid();
@@ -76,7 +85,8 @@ static int receive(int sock, struct brig_err *e)
 	return brig_err_set(e, -EPERM, "%s", text[0] ? text : "the overlay was not made");
 }
 
-int eng_rootfs_overlay_userns(struct eng *g, int ctrfd, const json_t *layers, struct brig_err *e)
+int eng_rootfs_overlay_userns(struct eng *g, int ctrfd, const json_t *layers, int usfd,
+			      struct brig_err *e)
 {
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -90,7 +100,7 @@ int eng_rootfs_overlay_userns(struct eng *g, int ctrfd, const json_t *layers, st
 	}
 	if (pid == 0) {
 		struct brig_err ce = { 0 };
-		int fd = own_userns(&ce);
+		int fd = own_userns(usfd, &ce);
 		if (fd == 0)
 			fd = eng_rootfs_overlay(g, ctrfd, layers, -1, &ce);
 		answer(sp[1], fd, fd < 0 ? brig_err_str(&ce) : "");

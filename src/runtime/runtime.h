@@ -175,6 +175,10 @@ json_t *rt_features(void);
  * host_gid.. (an fd of it, O_CLOEXEC), for idmapped mounts
  * (mount_setattr MOUNT_ATTR_IDMAP). */
 int rt_userns_open(uint32_t host_uid, uint32_t host_gid, uint32_t size, struct brig_err *e);
+/* Write pid's uid_map (gid_map with gid) with the setuid newuidmap
+ * (newgidmap), as a caller other than root must: n triples of container
+ * id, host id, size. */
+int rt_newidmap(pid_t pid, bool gid, const uint32_t (*m)[3], size_t n, struct brig_err *e);
 
 /*
  * CVE-2019-5736 protection: make sure this process runs from a sealed,

@@ -5,6 +5,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -152,31 +154,36 @@ static int map_text(const struct rt_idmap *m, size_t n, char *buf, size_t size)
 	return 0;
 }
 
-static int run_idmap_helper(const char *helper, pid_t pid, const struct rt_idmap *m, size_t n,
-			    struct brig_err *e)
+int rt_newidmap(pid_t pid, bool gid, const uint32_t (*m)[3], size_t n, struct brig_err *e)
 {
+	const char *helper = gid ? "newgidmap" : "newuidmap";
 	char *argv[2 + 3 * 340 + 1];
 	char nums[3 * 340 + 1][12];
 	size_t a = 0;
+	if (n > 340)
+		return brig_err_set(e, -E2BIG, "%s: too many mappings", helper);
 	argv[a++] = (char *)helper;
 	(void)snprintf(nums[0], sizeof(nums[0]), "%d", (int)pid);
 	argv[a++] = nums[0];
 	for (size_t i = 0; i < n; i++) {
-		uint32_t v[3] = { m[i].container, m[i].host, m[i].size };
 		for (int j = 0; j < 3; j++) {
-			(void)snprintf(nums[1 + 3 * i + (size_t)j], 12, "%u", v[j]);
+			(void)snprintf(nums[1 + 3 * i + (size_t)j], 12, "%u", m[i][j]);
 			argv[a++] = nums[1 + 3 * i + (size_t)j];
 		}
 	}
 	argv[a] = NULL;
-	pid_t h = fork();
-	if (h < 0)
-		return brig_err_sys(e, errno, "fork for %s", helper);
-	if (h == 0) {
-		char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-		execvpe(helper, argv, env);
-		_exit(127);
-	}
+	/* posix_spawn (a vfork): no copy of our page tables for a helper
+	 * that runs on every rootless start.  Found where Debian's uidmap
+	 * puts it, else on PATH. */
+	char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char path[32];
+	(void)snprintf(path, sizeof(path), "/usr/bin/%s", helper);
+	pid_t h;
+	int err = posix_spawn(&h, path, NULL, NULL, argv, env);
+	if (err == ENOENT)
+		err = posix_spawnp(&h, helper, NULL, NULL, argv, env);
+	if (err != 0)
+		return brig_err_sys(e, err, "running %s", helper);
 	int status;
 	if (BRIG_RETRY(waitpid(h, &status, 0)) < 0)
 		return brig_err_sys(e, errno, "waiting for %s", helper);
@@ -187,12 +194,25 @@ static int run_idmap_helper(const char *helper, pid_t pid, const struct rt_idmap
 	return 0;
 }
 
+static int run_idmap_helper(pid_t pid, bool gid, const struct rt_idmap *m, size_t n,
+			    struct brig_err *e)
+{
+	uint32_t t[340][3];
+	if (n > 340)
+		return brig_err_set(e, -E2BIG, "too many id mappings");
+	for (size_t i = 0; i < n; i++) {
+		t[i][0] = m[i].container;
+		t[i][1] = m[i].host;
+		t[i][2] = m[i].size;
+	}
+	return rt_newidmap(pid, gid, (const uint32_t(*)[3])t, n, e);
+}
+
 int rt_write_idmaps(pid_t pid, const struct rt_spec *s, struct brig_err *e)
 {
 	if (geteuid() != 0) {
-		int r = run_idmap_helper("newuidmap", pid, s->uid_maps, s->n_uid_maps, e);
-		return r < 0 ? r
-			     : run_idmap_helper("newgidmap", pid, s->gid_maps, s->n_gid_maps, e);
+		int r = run_idmap_helper(pid, false, s->uid_maps, s->n_uid_maps, e);
+		return r < 0 ? r : run_idmap_helper(pid, true, s->gid_maps, s->n_gid_maps, e);
 	}
 	char buf[340 * 36], path[64];
 	if (map_text(s->uid_maps, s->n_uid_maps, buf, sizeof(buf)) < 0)

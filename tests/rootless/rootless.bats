@@ -237,3 +237,70 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 	run rl_brig ps -a -q
 	[ -z "$output" ] || fail "left a container: $output"
 }
+
+# tar_owners TAR NAME: "UID/GID" of NAME in the tar TAR.
+tar_owners() { tar -tvf "$1" "$2" | awk '{ print $2 }'; }
+
+@test "a container's uid 1000 writes its root; commit, export and cp keep the container's owners" {
+	run rl_brig run -d --name own --read-write bb:1 sh -c 'mkdir -m 1777 /d && exec sleep 1000'
+	[ "$status" -eq 0 ] || fail "run -d: $output"
+	wait_for "/d in the container" rl_brig exec own test -d /d
+	# the overlay's mounter holds the container's ids: uid 1000 may write
+	run rl_brig exec -u 1000 own sh -c 'echo s >/d/s && chmod 600 /d/s && mkdir /d/t && echo f >/d/t/f'
+	[ "$status" -eq 0 ] || fail "uid 1000 writing its root: $output"
+	# cp into the running container: the container's root, or (tar) the tar's owners
+	as_user sh -c "echo in >'$RL_DIR/in' && mkdir -p '$RL_DIR/tin/u' && echo x >'$RL_DIR/tin/u/x'"
+	run rl_brig cp "$RL_DIR/in" own:/d/in
+	[ "$status" -eq 0 ] || fail "cp in: $output"
+	tar -C "$RL_DIR/tin" --owner=1000 --group=1000 -cf "$BATS_TEST_TMPDIR/in.tar" u
+	run rl_brig cp - own:/d <"$BATS_TEST_TMPDIR/in.tar"
+	[ "$status" -eq 0 ] || fail "cp - in: $output"
+	run rl_brig exec own stat -c '%n %u:%g' /d/in /d/u/x
+	[ "${lines[0]}" = "/d/in 0:0" ] && [ "${lines[1]}" = "/d/u/x 1000:1000" ] || fail "owners inside: $output"
+	# cp out of the running container: a 0600 file of uid 1000, as a tar
+	rl_brig cp own:/d/s - >"$BATS_TEST_TMPDIR/s.tar"
+	run tar_owners "$BATS_TEST_TMPDIR/s.tar" s
+	[ "$output" = 1000/1000 ] || fail "cp out: $output"
+	run rl_brig stop -t 1 own
+	[ "$status" -eq 0 ] || fail "stop: $output"
+	# export of the stopped container (its overlay mounted again)
+	rl_brig export own >"$BATS_TEST_TMPDIR/x.tar"
+	run tar_owners "$BATS_TEST_TMPDIR/x.tar" d/s
+	[ "$output" = 1000/1000 ] || fail "export d/s: $output"
+	run tar_owners "$BATS_TEST_TMPDIR/x.tar" d/in
+	[ "$output" = 0/0 ] || fail "export d/in: $output"
+	# commit: the new layer
+	run rl_brig commit own own:1
+	[ "$status" -eq 0 ] || fail "commit: $output"
+	rl_brig save own:1 >"$BATS_TEST_TMPDIR/i.tar"
+	layer=$(tar -xOf "$BATS_TEST_TMPDIR/i.tar" manifest.json | jq -r '.[0].Layers[-1]')
+	tar -xOf "$BATS_TEST_TMPDIR/i.tar" "$layer" >"$BATS_TEST_TMPDIR/l.tar"
+	run tar_owners "$BATS_TEST_TMPDIR/l.tar" d/t/f
+	[ "$output" = 1000/1000 ] || fail "commit d/t/f: $output"
+	run tar_owners "$BATS_TEST_TMPDIR/l.tar" d/u/x
+	[ "$output" = 1000/1000 ] || fail "commit d/u/x: $output"
+	# cp out of the stopped container, -a: the user's subordinate ids on the host
+	run rl_brig cp -a own:/d/s "$RL_DIR/s"
+	[ "$status" -eq 0 ] || fail "cp -a out: $output"
+	run stat -c %u "$RL_DIR/s"
+	[ "$output" -eq $((RL_SUBUID + 65536 * $(rl_brig inspect -f '{{.Brig.Userns.Slot}}' own) + 1000)) ] ||
+		fail "cp -a: host uid $output"
+	run rl_brig rmi own:1
+	[ "$status" -eq 0 ] || fail "rmi: $output"
+}
+
+@test "forensics rootless: the changes packed with the container's owners; its root's processes are its uid 0" {
+	run rl_brig run -d --name fx --read-write bb:1 sh -c 'mkdir -m 1777 /d && exec sleep 1000'
+	[ "$status" -eq 0 ] || fail "run -d: $output"
+	wait_for "/d in the container" rl_brig exec fx test -d /d
+	run rl_brig exec -u 1000 fx sh -c 'echo s >/d/s && chmod 600 /d/s'
+	[ "$status" -eq 0 ] || fail "uid 1000 writing its root: $output"
+	run rl_brig forensics -o "$RL_DIR/fx" fx
+	run cat "$RL_DIR/fx/MISSING"
+	[[ "$output" != *layer.tar* ]] || fail "MISSING: $output"
+	run tar_owners "$RL_DIR/fx/layer.tar" d/s
+	[ "$output" = 1000/1000 ] || fail "layer.tar d/s: $output"
+	run jq -c '[.[] | .ContainerUid]' "$RL_DIR/fx/processes.json"
+	[[ "$output" == *0* ]] && [[ "$output" != *null* ]] || fail "processes.json ContainerUid: $output"
+	rm -rf "$RL_DIR/fx"
+}
