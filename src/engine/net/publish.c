@@ -224,9 +224,8 @@ static int in_use(const struct net_pub *p, const char *by, struct brig_err *e)
  * again with SO_REUSEADDR, as a server restarting would; SO_REUSEADDR is
  * then cleared, so that a program binding the port later, with it or
  * not, still finds it taken (Linux shares a port between two sockets
- * that both set it and neither listens).  Only when the first bind
- * failed: a socket with it on a port nothing holds would mark the port
- * as reusable (the kernel's fastreuse) and be shared anyway. */
+ * that both set it and neither listens).  Only after a first bind
+ * without it failed: a free port is bound as it always was. */
 static int hold_port(const struct net_pub *p, struct brig_err *e)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
