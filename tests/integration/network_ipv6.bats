@@ -64,6 +64,13 @@ get_from() {
 	run nbrig network inspect -f '{{.EnableIPv6}} {{(index .IPAM.Config 1).Subnet}} {{(index .IPAM.Config 1).Gateway}}' v6
 	[[ "$output" =~ ^true\ fd[0-9a-f:]+::/64\ fd[0-9a-f:]+::1$ ]] || fail "inspect: $output"
 	nbrig network create --ipv6 --icc --subnet fd00:77::/64 v6icc >/dev/null
+	# network ls: both subnets in the table, the IPv6 ones in templates and JSON
+	run nbrig network ls
+	[[ "$output" =~ v6icc\ +bridge\ +local\ +10\.[0-9.]+/24,fd00:77::/64 ]] || fail "ls: $output"
+	run nbrig network ls --format '{{.Name}} {{.IPv6}} {{.Subnet6}} {{.Gateway6}}'
+	[[ "$output" == *"v6icc true fd00:77::/64 fd00:77::1"* ]] || fail "ls template: $output"
+	run nbrig network ls --format json
+	[[ "$output" == *'"Subnet6":"fd00:77::/64"'* ]] || fail "ls json: $output"
 	run nbrig network create --ipv6 --subnet fd00:77:0:0:1::/80 clash
 	[[ "$output" == "brig: subnet fd00:77:0:0:1::/80 overlaps network v6icc (fd00:77::/64)" ]] || fail "overlap: $output"
 	run nbrig network create --subnet fd00:78::/64 nov6

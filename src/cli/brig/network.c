@@ -78,16 +78,23 @@ static int no_filters(const struct opt *filters, struct brig_err *e)
 	return filters->n ? brig_err_set(e, -EINVAL, "--filter is not supported here") : 0;
 }
 
+/* One row: Docker's keys (IPv6 too), brig's IPv4 Subnet and Gateway, the
+ * IPv6 ones of an --ipv6 network (else ""), and Subnets, both subnets
+ * joined by a comma: the SUBNET column. */
 static json_t *ls_row(const json_t *net)
 {
-	char id[13];
-	const json_t *cfg = json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"),
-					   0);
+	char id[13], both[128];
+	const json_t *cfgs = json_object_get(json_object_get(net, "IPAM"), "Config");
+	const json_t *cfg = json_array_get(cfgs, 0), *cfg6 = json_array_get(cfgs, 1);
 	(void)snprintf(id, sizeof(id), "%.12s", jstr(net, "Id"));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s}", "ID", id, "Name",
+	(void)snprintf(both, sizeof(both), "%.60s%s%.60s", jstr(cfg, "Subnet"), cfg6 ? "," : "",
+		       jstr(cfg6, "Subnet"));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:b,s:b,s:s}", "ID", id, "Name",
 			 jstr(net, "Name"), "Driver", "bridge", "Scope", "local", "Subnet",
-			 jstr(cfg, "Subnet"), "Gateway", jstr(cfg, "Gateway"), "Internal",
-			 json_is_true(json_object_get(net, "Internal")), "ICC",
+			 jstr(cfg, "Subnet"), "Gateway", jstr(cfg, "Gateway"), "IPv6",
+			 json_is_true(json_object_get(net, "EnableIPv6")), "Subnet6",
+			 jstr(cfg6, "Subnet"), "Gateway6", jstr(cfg6, "Gateway"), "Subnets", both,
+			 "Internal", json_is_true(json_object_get(net, "Internal")), "ICC",
 			 json_is_true(json_object_get(json_object_get(net, "Brig"), "ICC")),
 			 "CreatedAt", jstr(net, "Created"));
 }
@@ -95,7 +102,7 @@ static json_t *ls_row(const json_t *net)
 static const struct table_col ls_cols[] = {
 	{ "NETWORK ID", 12 }, { "NAME", 16 }, { "DRIVER", 8 }, { "SCOPE", 6 }, { "SUBNET", 0 }
 };
-static const char *const ls_keys[] = { "ID", "Name", "Driver", "Scope", "Subnet" };
+static const char *const ls_keys[] = { "ID", "Name", "Driver", "Scope", "Subnets" };
 static const struct brig_listing ls_listing = { ls_cols, ls_keys, BRIG_ARRAY_SIZE(ls_cols), 0,
 						"ID" };
 
