@@ -308,3 +308,31 @@ sys.exit("no TIME_WAIT on port %d" % port)' "$1"
 	run nbrig run --rm --network ln --link nosuch img true
 	[[ "$output" == *"--link nosuch"* ]] || false
 }
+
+@test "network connect --link: the pair reach each other on that network (alias in /etc/hosts), a third does not; disconnect ends it" {
+	nbrig network create --subnet 10.77.0.0/24 ln >/dev/null
+	nbrig network create --subnet 10.78.0.0/24 home >/dev/null
+	web db ln
+	nbrig run -d --name app --network home img sleep 1000 >/dev/null
+	nbrig run -d --name other --network ln img sleep 1000 >/dev/null
+	run nbrig network connect --link db:dbalias ln app
+	[ "$status" -eq 0 ] || false
+	run nbrig inspect -f '{{json (index .NetworkSettings.Networks "ln").Links}}' app
+	[ "$output" = '["db:dbalias"]' ] || false
+	run nbrig exec app cat /etc/hosts
+	[[ "$output" == *$'10.77.0.2\tdbalias db'* ]] || false
+	run get_from app dbalias
+	[[ "$output" == *HTTP/1.* ]] || false
+	run get_from other 10.77.0.2
+	[[ "$output" != *HTTP/1.* ]] || false
+	# the link was to ln: connected again without it, app is a stranger
+	nbrig network disconnect ln app
+	nbrig network connect ln app
+	run get_from app 10.77.0.2
+	[[ "$output" != *HTTP/1.* ]] || false
+	run nbrig network connect --link nosuch home other
+	[ "$status" -ne 0 ] || false
+	[[ "$output" == *"--link nosuch"* ]] || false
+	run nbrig inspect -f '{{len .NetworkSettings.Networks}}' other
+	[ "$output" = 1 ] || false
+}

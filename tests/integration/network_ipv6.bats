@@ -143,3 +143,17 @@ get_from() {
 	run nbrig port w 8080
 	[ "$output" = $'[fd00:97::1]:8080\n127.0.0.1:8081' ] || fail "brig port: $output"
 }
+
+@test "network --ipv6: a --link pair reach each other over IPv6 too (both addresses in /etc/hosts); a third does not" {
+	nbrig network create --ipv6 --subnet 10.79.0.0/24 --subnet fd00:7b::/64 l6 >/dev/null
+	nbrig run -d --name db --network l6 img httpd -f -p 8080 -h / >/dev/null
+	nbrig run -d --name app --network l6 --link db:dbalias img sleep 1000 >/dev/null
+	nbrig run -d --name other --network l6 img sleep 1000 >/dev/null
+	wait_until "db at [fd00:7b::2]:8080" inns curl --noproxy "*" -s -m 2 -o /dev/null "http://[fd00:7b::2]:8080/"
+	run nbrig exec app cat /etc/hosts
+	[[ "$output" == *$'10.79.0.2\tdbalias db'* && "$output" == *$'fd00:7b::2\tdbalias db'* ]] || fail "hosts: $output"
+	run get_from app fd00:7b::2
+	[[ "$output" == *HTTP/1.* ]] || fail "linked, over IPv6: $output"
+	run get_from other fd00:7b::2
+	[[ "$output" != *HTTP/1.* ]] || fail "not linked, yet reached over IPv6: $output"
+}

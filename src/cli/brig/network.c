@@ -217,16 +217,21 @@ static int connect_cmd(const struct brig_global *g, const char *name, struct opt
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_eng_ struct eng *eng = NULL;
 	struct opt *al = disconnect ? NULL : opts_find(o, "alias");
+	struct opt *ln = disconnect ? NULL : opts_find(o, "link");
 	_cleanup_free_ const char **aliases = calloc((al ? al->n : 0) + 1, sizeof(char *));
+	_cleanup_free_ const char **links = calloc((ln ? ln->n : 0) + 1, sizeof(char *));
 	struct eng_net_connect_opts c = { .network = pos[0],
 					  .container = pos[1],
 					  .ip = disconnect ? NULL : opts_find(o, "ip")->value,
 					  .aliases = aliases,
+					  .links = links,
 					  .disconnect = disconnect,
 					  .force = disconnect && opts_find(o, "force")->set };
-	int r = aliases ? 0 : brig_err_oom(&e);
+	int r = aliases && links ? 0 : brig_err_oom(&e);
 	for (size_t i = 0; r == 0 && al && i < al->n; i++)
 		aliases[i] = al->list[i];
+	for (size_t i = 0; r == 0 && ln && i < ln->n; i++)
+		links[i] = ln->list[i];
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	if (r == 0)
@@ -240,6 +245,9 @@ int brig_cmd_network_connect(const struct brig_global *g, int argc, char **argv)
 	struct opt o[] = { OPT_VALUE("ip", 0, "IPv4", "the container's address on the network"),
 			   OPT_MULTI("alias", 0, "NAME",
 				     "another name of the container for its peers there"),
+			   OPT_MULTI("link", 0, "NAME[:ALIAS]",
+				     "a container this one may reach (and be reached by) on the "
+				     "network, named ALIAS in its /etc/hosts"),
 			   { 0 } };
 	return connect_cmd(g, "network connect", o, argc, argv, false);
 }
