@@ -156,4 +156,10 @@ get_from() {
 	[[ "$output" == *HTTP/1.* ]] || fail "linked, over IPv6: $output"
 	run get_from other fd00:7b::2
 	[[ "$output" != *HTTP/1.* ]] || fail "not linked, yet reached over IPv6: $output"
+	# the bridge's proxy NDP entries, one per container, listed; rm takes its own
+	run nbrig network inspect -f '{{json .Brig.Host.ProxyNDP}}' l6
+	[[ "$output" == *'"fd00:7b::2"'* && "$output" == *'"fd00:7b::4"'* ]] || fail "ProxyNDP: $output"
+	nbrig rm -f other >/dev/null
+	run inns ip -6 neigh show proxy
+	[[ "$output" == *fd00:7b::2* && "$output" != *fd00:7b::4* ]] || fail "after rm: $output"
 }

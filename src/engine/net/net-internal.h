@@ -84,6 +84,8 @@ int net_route_default6(struct net_nl *nl, const struct in6_addr *gw, struct brig
  * longer (absent is success). */
 int net_neigh_proxy6(struct net_nl *nl, unsigned index, const struct in6_addr *a, bool add,
 		     struct brig_err *e);
+/* The link's proxy NDP entries, address strings appended to arr. */
+int net_proxy6_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_err *e);
 /* As net_route_overlap, for an IPv6 prefix (hit: at least 64 bytes). */
 int net_route_overlap6(struct net_nl *nl, const struct in6_addr *net, unsigned plen, char *hit,
 		       struct brig_err *e);

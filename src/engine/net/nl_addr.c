@@ -232,3 +232,34 @@ int net_addr_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_er
 	struct addrs s = { .index = index, .arr = arr };
 	return net_nl_dump(nl, n, addr_cb, &s, "listing addresses", e);
 }
+
+static int proxy_cb(const struct nlmsghdr *n, void *data)
+{
+	struct addrs *s = data;
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(n);
+	if (nd->ndm_ifindex != (int)s->index || nd->ndm_family != AF_INET6 ||
+	    !(nd->ndm_flags & NTF_PROXY))
+		return MNL_CB_OK;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, n, sizeof(*nd))
+	{
+		char txt[INET6_ADDRSTRLEN];
+		if (mnl_attr_get_type(a) != NDA_DST || mnl_attr_get_payload_len(a) != 16)
+			continue;
+		(void)inet_ntop(AF_INET6, mnl_attr_get_payload(a), txt, sizeof(txt));
+		if (json_array_append_new(s->arr, json_string(txt)) < 0)
+			return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int net_proxy6_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_err *e)
+{
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_GETNEIGH, 0, sizeof(struct ndmsg));
+	struct ndmsg *nd = mnl_nlmsg_get_payload(n);
+	nd->ndm_family = AF_INET6;
+	nd->ndm_flags = NTF_PROXY; /* the kernel dumps the proxy entries for this */
+	struct addrs s = { .index = index, .arr = arr };
+	return net_nl_dump(nl, n, proxy_cb, &s, "listing proxy NDP entries", e);
+}
