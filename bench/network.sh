@@ -189,10 +189,17 @@ inns hyperfine --warmup "$warmup" --runs "$runs" --export-json "$work/start.json
 	--command-name none "$none" --command-name bridge "$bridged" >"$work/hyperfine.log" 2>&1 ||
 	{ cat "$work/hyperfine.log"; exit 1; }
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$work/start.json"; }
+# CPU time (user + system, the command and its children, mean): unlike the
+# wall time it hardly moves with the machine's load.
+cpu() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .user + .system' "$work/start.json"; }
 mn=$(median none)
 mb=$(median bridge)
+cn=$(cpu none)
+cb=$(cpu bridge)
 note ""
-note "brig run --rm IMAGE true: median over $runs runs"
-printf '  %-34s %8.2f ms\n' "--network none" "$(jq -n "$mn * 1000")"
-printf '  %-34s %8.2f ms\n' "--network benchnet -p 8080:80" "$(jq -n "$mb * 1000")"
-printf 'added by the bridge and the port = %.2f ms (target <= 10 ms)\n' "$(jq -n "($mb - $mn) * 1000")"
+note "brig run --rm IMAGE true over $runs runs: median wall time, mean CPU time"
+printf '  %-34s %8.2f ms %8.2f ms CPU\n' "--network none" "$(jq -n "$mn * 1000")" "$(jq -n "$cn * 1000")"
+printf '  %-34s %8.2f ms %8.2f ms CPU\n' "--network benchnet -p 8080:80" "$(jq -n "$mb * 1000")" \
+	"$(jq -n "$cb * 1000")"
+printf 'added by the bridge and the port = %.2f ms (target <= 10 ms), %.2f ms CPU (%.2fx)\n' \
+	"$(jq -n "($mb - $mn) * 1000")" "$(jq -n "($cb - $cn) * 1000")" "$(jq -n "$cb / $cn")"

@@ -239,6 +239,48 @@ s.bind(("127.0.0.1", int(sys.argv[1])))' "$1"
 	[[ "$output" == *"Address already in use"* ]] || false
 }
 
+# A server of the namespace on 127.0.0.1:PORT that closes a connection
+# first and ends: its side stays in TIME_WAIT on PORT.  Fails unless a bind
+# of PORT without SO_REUSEADDR is then refused.
+time_wait() {
+	inns python3 -c 'import errno, socket, sys, time
+port = int(sys.argv[1])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", port))
+srv.listen(1)
+cli = socket.create_connection(("127.0.0.1", port))
+conn, _ = srv.accept()
+conn.close()
+cli.recv(1)
+cli.close()
+srv.close()
+for _ in range(100):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            sys.exit(0)
+        raise
+    finally:
+        s.close()
+    time.sleep(0.05)
+sys.exit("no TIME_WAIT on port %d" % port)' "$1"
+}
+
+@test "-p: a port with TIME_WAIT connections of a host server that ended is taken, and still held" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	nbrig network create --subnet 10.77.0.0/24 a >/dev/null
+	run time_wait 18083
+	[ "$status" -eq 0 ] || false
+	run nbrig run -d --name p --network a -p 18083:80 img sleep 1000
+	[ "$status" -eq 0 ] || false
+	run bind_port 18083
+	[ "$status" -ne 0 ] || false
+	[[ "$output" == *"Address already in use"* ]] || false
+}
+
 @test "--link: the linked pair reach each other (by alias in /etc/hosts) on a network without --icc; a third does not" {
 	nbrig network create --subnet 10.77.0.0/24 ln >/dev/null
 	web db ln
@@ -265,4 +307,32 @@ s.bind(("127.0.0.1", int(sys.argv[1])))' "$1"
 	[[ "$output" == *"--link needs a bridge network"* ]] || false
 	run nbrig run --rm --network ln --link nosuch img true
 	[[ "$output" == *"--link nosuch"* ]] || false
+}
+
+@test "network connect --link: the pair reach each other on that network (alias in /etc/hosts), a third does not; disconnect ends it" {
+	nbrig network create --subnet 10.77.0.0/24 ln >/dev/null
+	nbrig network create --subnet 10.78.0.0/24 home >/dev/null
+	web db ln
+	nbrig run -d --name app --network home img sleep 1000 >/dev/null
+	nbrig run -d --name other --network ln img sleep 1000 >/dev/null
+	run nbrig network connect --link db:dbalias ln app
+	[ "$status" -eq 0 ] || false
+	run nbrig inspect -f '{{json (index .NetworkSettings.Networks "ln").Links}}' app
+	[ "$output" = '["db:dbalias"]' ] || false
+	run nbrig exec app cat /etc/hosts
+	[[ "$output" == *$'10.77.0.2\tdbalias db'* ]] || false
+	run get_from app dbalias
+	[[ "$output" == *HTTP/1.* ]] || false
+	run get_from other 10.77.0.2
+	[[ "$output" != *HTTP/1.* ]] || false
+	# the link was to ln: connected again without it, app is a stranger
+	nbrig network disconnect ln app
+	nbrig network connect ln app
+	run get_from app 10.77.0.2
+	[[ "$output" != *HTTP/1.* ]] || false
+	run nbrig network connect --link nosuch home other
+	[ "$status" -ne 0 ] || false
+	[[ "$output" == *"--link nosuch"* ]] || false
+	run nbrig inspect -f '{{len .NetworkSettings.Networks}}' other
+	[ "$output" = 1 ] || false
 }

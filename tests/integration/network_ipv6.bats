@@ -64,6 +64,13 @@ get_from() {
 	run nbrig network inspect -f '{{.EnableIPv6}} {{(index .IPAM.Config 1).Subnet}} {{(index .IPAM.Config 1).Gateway}}' v6
 	[[ "$output" =~ ^true\ fd[0-9a-f:]+::/64\ fd[0-9a-f:]+::1$ ]] || fail "inspect: $output"
 	nbrig network create --ipv6 --icc --subnet fd00:77::/64 v6icc >/dev/null
+	# network ls: both subnets in the table, the IPv6 ones in templates and JSON
+	run nbrig network ls
+	[[ "$output" =~ v6icc\ +bridge\ +local\ +10\.[0-9.]+/24,fd00:77::/64 ]] || fail "ls: $output"
+	run nbrig network ls --format '{{.Name}} {{.IPv6}} {{.Subnet6}} {{.Gateway6}}'
+	[[ "$output" == *"v6icc true fd00:77::/64 fd00:77::1"* ]] || fail "ls template: $output"
+	run nbrig network ls --format json
+	[[ "$output" == *'"Subnet6":"fd00:77::/64"'* ]] || fail "ls json: $output"
 	run nbrig network create --ipv6 --subnet fd00:77:0:0:1::/80 clash
 	[[ "$output" == "brig: subnet fd00:77:0:0:1::/80 overlaps network v6icc (fd00:77::/64)" ]] || fail "overlap: $output"
 	run nbrig network create --subnet fd00:78::/64 nov6
@@ -135,4 +142,24 @@ get_from() {
 	[ "$status" -eq 0 ] || fail "the left-out address, 127.0.0.1:8081, does not answer"
 	run nbrig port w 8080
 	[ "$output" = $'[fd00:97::1]:8080\n127.0.0.1:8081' ] || fail "brig port: $output"
+}
+
+@test "network --ipv6: a --link pair reach each other over IPv6 too (both addresses in /etc/hosts); a third does not" {
+	nbrig network create --ipv6 --subnet 10.79.0.0/24 --subnet fd00:7b::/64 l6 >/dev/null
+	nbrig run -d --name db --network l6 img httpd -f -p 8080 -h / >/dev/null
+	nbrig run -d --name app --network l6 --link db:dbalias img sleep 1000 >/dev/null
+	nbrig run -d --name other --network l6 img sleep 1000 >/dev/null
+	wait_until "db at [fd00:7b::2]:8080" inns curl --noproxy "*" -s -m 2 -o /dev/null "http://[fd00:7b::2]:8080/"
+	run nbrig exec app cat /etc/hosts
+	[[ "$output" == *$'10.79.0.2\tdbalias db'* && "$output" == *$'fd00:7b::2\tdbalias db'* ]] || fail "hosts: $output"
+	run get_from app fd00:7b::2
+	[[ "$output" == *HTTP/1.* ]] || fail "linked, over IPv6: $output"
+	run get_from other fd00:7b::2
+	[[ "$output" != *HTTP/1.* ]] || fail "not linked, yet reached over IPv6: $output"
+	# the bridge's proxy NDP entries, one per container, listed; rm takes its own
+	run nbrig network inspect -f '{{json .Brig.Host.ProxyNDP}}' l6
+	[[ "$output" == *'"fd00:7b::2"'* && "$output" == *'"fd00:7b::4"'* ]] || fail "ProxyNDP: $output"
+	nbrig rm -f other >/dev/null
+	run inns ip -6 neigh show proxy
+	[[ "$output" == *fd00:7b::2* && "$output" != *fd00:7b::4* ]] || fail "after rm: $output"
 }

@@ -145,7 +145,7 @@ static const struct brig_command network_cmds[] = {
 	CMD("remove", brig_cmd_network_rm, "remove networks", .flags = CMD_HIDDEN),
 	CMD("prune", brig_cmd_network_prune, "remove every network no container uses (asks)"),
 	CMD("connect", brig_cmd_network_connect,
-	    "put a container on a network (--ip, --alias), at once if it runs"),
+	    "put a container on a network (--ip, --alias, --link), at once if it runs"),
 	CMD("disconnect", brig_cmd_network_disconnect, "take a container off a network"),
 	END,
 };

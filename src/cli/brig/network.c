@@ -78,16 +78,23 @@ static int no_filters(const struct opt *filters, struct brig_err *e)
 	return filters->n ? brig_err_set(e, -EINVAL, "--filter is not supported here") : 0;
 }
 
+/* One row: Docker's keys (IPv6 too), brig's IPv4 Subnet and Gateway, the
+ * IPv6 ones of an --ipv6 network (else ""), and Subnets, both subnets
+ * joined by a comma: the SUBNET column. */
 static json_t *ls_row(const json_t *net)
 {
-	char id[13];
-	const json_t *cfg = json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"),
-					   0);
+	char id[13], both[128];
+	const json_t *cfgs = json_object_get(json_object_get(net, "IPAM"), "Config");
+	const json_t *cfg = json_array_get(cfgs, 0), *cfg6 = json_array_get(cfgs, 1);
 	(void)snprintf(id, sizeof(id), "%.12s", jstr(net, "Id"));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s}", "ID", id, "Name",
+	(void)snprintf(both, sizeof(both), "%.60s%s%.60s", jstr(cfg, "Subnet"), cfg6 ? "," : "",
+		       jstr(cfg6, "Subnet"));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:b,s:b,s:s}", "ID", id, "Name",
 			 jstr(net, "Name"), "Driver", "bridge", "Scope", "local", "Subnet",
-			 jstr(cfg, "Subnet"), "Gateway", jstr(cfg, "Gateway"), "Internal",
-			 json_is_true(json_object_get(net, "Internal")), "ICC",
+			 jstr(cfg, "Subnet"), "Gateway", jstr(cfg, "Gateway"), "IPv6",
+			 json_is_true(json_object_get(net, "EnableIPv6")), "Subnet6",
+			 jstr(cfg6, "Subnet"), "Gateway6", jstr(cfg6, "Gateway"), "Subnets", both,
+			 "Internal", json_is_true(json_object_get(net, "Internal")), "ICC",
 			 json_is_true(json_object_get(json_object_get(net, "Brig"), "ICC")),
 			 "CreatedAt", jstr(net, "Created"));
 }
@@ -95,7 +102,7 @@ static json_t *ls_row(const json_t *net)
 static const struct table_col ls_cols[] = {
 	{ "NETWORK ID", 12 }, { "NAME", 16 }, { "DRIVER", 8 }, { "SCOPE", 6 }, { "SUBNET", 0 }
 };
-static const char *const ls_keys[] = { "ID", "Name", "Driver", "Scope", "Subnet" };
+static const char *const ls_keys[] = { "ID", "Name", "Driver", "Scope", "Subnets" };
 static const struct brig_listing ls_listing = { ls_cols, ls_keys, BRIG_ARRAY_SIZE(ls_cols), 0,
 						"ID" };
 
@@ -210,16 +217,21 @@ static int connect_cmd(const struct brig_global *g, const char *name, struct opt
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_eng_ struct eng *eng = NULL;
 	struct opt *al = disconnect ? NULL : opts_find(o, "alias");
+	struct opt *ln = disconnect ? NULL : opts_find(o, "link");
 	_cleanup_free_ const char **aliases = calloc((al ? al->n : 0) + 1, sizeof(char *));
+	_cleanup_free_ const char **links = calloc((ln ? ln->n : 0) + 1, sizeof(char *));
 	struct eng_net_connect_opts c = { .network = pos[0],
 					  .container = pos[1],
 					  .ip = disconnect ? NULL : opts_find(o, "ip")->value,
 					  .aliases = aliases,
+					  .links = links,
 					  .disconnect = disconnect,
 					  .force = disconnect && opts_find(o, "force")->set };
-	int r = aliases ? 0 : brig_err_oom(&e);
+	int r = aliases && links ? 0 : brig_err_oom(&e);
 	for (size_t i = 0; r == 0 && al && i < al->n; i++)
 		aliases[i] = al->list[i];
+	for (size_t i = 0; r == 0 && ln && i < ln->n; i++)
+		links[i] = ln->list[i];
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
 	if (r == 0)
@@ -233,6 +245,9 @@ int brig_cmd_network_connect(const struct brig_global *g, int argc, char **argv)
 	struct opt o[] = { OPT_VALUE("ip", 0, "IPv4", "the container's address on the network"),
 			   OPT_MULTI("alias", 0, "NAME",
 				     "another name of the container for its peers there"),
+			   OPT_MULTI("link", 0, "NAME[:ALIAS]",
+				     "a container this one may reach (and be reached by) on the "
+				     "network, named ALIAS in its /etc/hosts"),
 			   { 0 } };
 	return connect_cmd(g, "network connect", o, argc, argv, false);
 }

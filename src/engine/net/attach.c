@@ -105,27 +105,37 @@ int eng_net_claim(struct eng *g, const char *network, const char *want, const ch
 	return *out ? 0 : brig_err_oom(e);
 }
 
-static int net_unplug(const char *ctr_id, const struct net_rec *r, struct brig_err *e)
+/* The veth pair, and the bridge's proxy NDP entry for the container's
+ * IPv6 address (plug). */
+static int net_unplug(const char *ctr_id, const struct net_rec *r, struct in_addr a,
+		      struct brig_err *e)
 {
 	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
 	char veth[NET_BRIDGE_LEN];
+	struct in6_addr six;
+	unsigned br;
 	net_veth_name(ctr_id, r, veth);
+	net_addr6_of(r, a, &six);
 	int x = net_nl_open(&nl, e);
-	return x < 0 ? x : net_link_del(&nl, veth, e);
+	if (x < 0 || (x = net_link_del(&nl, veth, e)) < 0 || r->icc || !r->ipv6)
+		return x;
+	x = net_link_index(&nl, r->bridge, &br, e);
+	if (x == -ENODEV)
+		return brig_err_clear(e), 0; /* the entries went with it */
+	return x < 0 ? x : net_neigh_proxy6(&nl, br, &six, false, e);
 }
 
 static int net_lease_drop(int netsfd, const struct net_rec *r, const char *ctr_id, bool *found,
-			  struct brig_err *e)
+			  struct in_addr *a, struct brig_err *e)
 {
 	_cleanup_json_ json_t *leases = NULL;
-	struct in_addr a;
 	char ip[INET_ADDRSTRLEN];
 	int x = net_leases_load(netsfd, r->id, &leases, e);
 	*found = false;
-	if (x < 0 || net_lease_of(leases, ctr_id, &a) < 0)
+	if (x < 0 || net_lease_of(leases, ctr_id, a) < 0)
 		return x;
 	*found = true;
-	(void)inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	(void)inet_ntop(AF_INET, a, ip, sizeof(ip));
 	(void)json_object_del(leases, ip);
 	return net_leases_write(netsfd, r->id, leases, e);
 }
@@ -133,13 +143,14 @@ static int net_lease_drop(int netsfd, const struct net_rec *r, const char *ctr_i
 int net_leave(struct eng *g, const struct net_dir *h, size_t i, const char *ctr_id, bool *found,
 	      bool *changed, struct brig_err *e)
 {
-	int x = net_lease_drop(h->fd, &h->all[i], ctr_id, found, e);
+	struct in_addr a;
+	int x = net_lease_drop(h->fd, &h->all[i], ctr_id, found, &a, e);
 	if (x < 0 || !*found)
 		return x;
 	if ((x = net_pub_drop(h->fd, h->all[i].id, ctr_id, changed, e)) < 0 ||
 	    (x = net_egress_set(h->fd, h->all[i].id, ctr_id, false, changed, e)) < 0 ||
-	    (x = net_links_set(g, h, i, ctr_id, true, changed, e)) < 0 ||
-	    (x = net_unplug(ctr_id, &h->all[i], e)) < 0)
+	    (x = net_links_set(g, h, i, ctr_id, NULL, true, changed, e)) < 0 ||
+	    (x = net_unplug(ctr_id, &h->all[i], a, e)) < 0)
 		return x;
 	net_hosts_refresh(g, h, i, NULL);
 	/* The table depends on leases only through the default network's,
@@ -267,6 +278,11 @@ static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in
 	    (x = net_link_up(&nl, port, br, e)) < 0 ||
 	    (!r->icc && (x = net_brport_isolate(&nl, port, e)) < 0))
 		return x;
+	/* isolated: the bridge answers its neighbours for it, as for IPv4 */
+	struct in6_addr six;
+	net_addr6_of(r, a, &six);
+	if (!r->icc && r->ipv6 && (x = net_neigh_proxy6(&nl, br, &six, true, e)) < 0)
+		return x;
 	return inside(nsfd, r, ent->ifname, a, e);
 }
 
@@ -304,7 +320,7 @@ static int prepare(struct eng *g, const struct net_dir *h, size_t i, const char 
 	if (x == 0)
 		x = net_egress_apply(h, i, ctr_id, ent, e);
 	if (x == 0)
-		x = net_links_set(g, h, i, ctr_id, false, &changed, e);
+		x = net_links_set(g, h, i, ctr_id, NULL, false, &changed, e);
 	if (x == 0 && !h->all[i].internal)
 		x = net_pub_attach(g, h, i, ctr_id, e);
 	return x < 0 ? brig_err_wrap(e, "network %s", h->all[i].name) : 0;

@@ -81,14 +81,21 @@ static pid_t running_pid(struct eng *g, const struct eng_record *rec)
 	return rec->state.pid;
 }
 
+/* The entry: NetworkSettings.Networks.NAME with Aliases, and the links
+ * to this network (Links as Docker's EndpointSettings, LinkIds for
+ * links.c). */
 static json_t *entry_new(const struct net_dir *h, size_t i, struct in_addr a,
-			 const struct eng_net_connect_opts *o, const char *ifname)
+			 const struct eng_net_connect_opts *o, const char *ifname, json_t *links,
+			 json_t *link_ids)
 {
 	json_t *ent = net_settings(&h->all[i], a, o->ip != NULL, NULL, ifname);
 	json_t *al = json_array();
 	for (const char *const *p = o->aliases; ent && al && p && *p; p++)
 		(void)json_array_append_new(al, json_string(*p));
-	if (!ent || !al || json_object_set_new(ent, "Aliases", al) < 0) {
+	if (!ent || !al || json_object_set_new(ent, "Aliases", al) < 0 ||
+	    (json_array_size(links) &&
+	     (json_object_set(ent, "Links", links) < 0 ||
+	      json_object_set(ent, "LinkIds", link_ids) < 0))) {
 		json_decref(ent);
 		return NULL;
 	}
@@ -102,11 +109,13 @@ static int join(struct eng_record *rec, struct conn *c, struct net_dir *h, json_
 	struct in_addr a;
 	char ifname[16];
 	bool found, changed = false;
+	_cleanup_json_ json_t *links = json_array(), *ids = json_object();
 	free_ifname(nets, ifname);
-	int x = net_claim_in(h, i, c->o->ip, rec->id, &a, e);
-	if (x < 0)
+	int x = links && ids ? net_links_resolve(c->g, c->o->links, links, ids, e)
+			     : brig_err_oom(e);
+	if (x < 0 || (x = net_claim_in(h, i, c->o->ip, rec->id, &a, e)) < 0)
 		return x;
-	_cleanup_json_ json_t *ent = entry_new(h, i, a, c->o, ifname);
+	_cleanup_json_ json_t *ent = entry_new(h, i, a, c->o, ifname, links, ids);
 	struct net_ent pe;
 	pid_t pid = running_pid(c->g, rec);
 	if (!ent || json_object_set(nets, h->all[i].name, ent) < 0)
@@ -116,6 +125,8 @@ static int join(struct eng_record *rec, struct conn *c, struct net_dir *h, json_
 	if (x == 0)
 		x = net_ent_parse(nets, h->all[i].id, &pe);
 	pe.egress_none = net_doc_egress_none(rec->doc);
+	if (x == 0)
+		x = net_links_set(c->g, h, i, rec->id, rec->doc, false, &changed, e);
 	/* Running: plugged now (its limit with it); else at its next start. */
 	if (x == 0 && pid)
 		x = net_plug_one(h, i, rec->id, pid, a, &pe, e);

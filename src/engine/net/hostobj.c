@@ -45,15 +45,22 @@ static int route_localnet(const struct net_rec *r, struct brig_err *e)
 /* A network without --icc: its ports are isolated, and the bridge
  * answers ARP for each neighbour at once, so that what two containers
  * send each other goes through the host's forward chain, which drops it
- * unless they are linked (links.c).  The settings go with the bridge. */
+ * unless they are linked (links.c).  IPv6 has no proxy_arp_pvlan: the
+ * bridge answers neighbour solicitations for each container's address,
+ * one proxy NDP entry each (attach.c).  The settings go with the bridge. */
 static int pvlan(const struct net_rec *r, struct brig_err *e)
 {
-	char path[96];
-	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/proxy_arp_pvlan", r->bridge);
-	int x = brig_write_file(AT_FDCWD, path, "1", e);
-	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/neigh/%s/proxy_delay", r->bridge);
-	if (x == 0)
-		x = brig_write_file(AT_FDCWD, path, "0", e);
+	static const char *const files[][2] = { { "ipv4/conf/%s/proxy_arp_pvlan", "1" },
+						{ "ipv4/neigh/%s/proxy_delay", "0" },
+						{ "ipv6/conf/%s/proxy_ndp", "1" },
+						{ "ipv6/neigh/%s/proxy_delay", "0" } };
+	char path[96], rel[64];
+	int x = 0;
+	for (size_t i = 0; x == 0 && i < (r->ipv6 ? 4u : 2u); i++) {
+		(void)snprintf(rel, sizeof(rel), files[i][0], r->bridge);
+		(void)snprintf(path, sizeof(path), "/proc/sys/net/%s", rel);
+		x = brig_write_file(AT_FDCWD, path, files[i][1], e);
+	}
 	return x < 0 ? brig_err_wrap(e, "routing between isolated ports") : 0;
 }
 

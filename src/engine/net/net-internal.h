@@ -4,7 +4,7 @@
  *   nl.c       a NETLINK_ROUTE socket (ours, or in a container's netns),
  *              one request and its acknowledgement, dumps
  *   nl_link.c  links: bridge, veth pair, up, master, port isolation, delete
- *   nl_addr.c  addresses, the default route, the host's routes
+ *   nl_addr.c  addresses, the default route, the host's routes, proxy NDP
  *   netrec.c   ROOT/networks/<id>/network.json, the networks lock, names
  *   ipam.c     leases (ROOT/networks/<id>/leases.json)
  *   nft.c      the `inet brig` table, made from the records
@@ -80,6 +80,12 @@ int net_route_default(struct net_nl *nl, struct in_addr gw, struct brig_err *e);
 int net_addr_add6(struct net_nl *nl, unsigned index, const struct in6_addr *a, unsigned plen,
 		  struct brig_err *e);
 int net_route_default6(struct net_nl *nl, const struct in6_addr *gw, struct brig_err *e);
+/* The link (a bridge) answers neighbour solicitations for a (add), or no
+ * longer (absent is success). */
+int net_neigh_proxy6(struct net_nl *nl, unsigned index, const struct in6_addr *a, bool add,
+		     struct brig_err *e);
+/* The link's proxy NDP entries, address strings appended to arr. */
+int net_proxy6_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_err *e);
 /* As net_route_overlap, for an IPv6 prefix (hit: at least 64 bytes). */
 int net_route_overlap6(struct net_nl *nl, const struct in6_addr *net, unsigned plen, char *hit,
 		       struct brig_err *e);
@@ -204,9 +210,14 @@ int net_egress_rules(int netsfd, const struct net_rec *all, size_t n, const bool
  * "ALIAS"}}. */
 int net_links_load(int netsfd, const char *netid, json_t **out, struct brig_err *e);
 /* ctr's entry made from its record's links that hold a lease on network
- * i, or dropped (gone); *changed when it changed. */
-int net_links_set(struct eng *g, const struct net_dir *h, size_t i, const char *ctr, bool gone,
-		  bool *changed, struct brig_err *e);
+ * i (the record: doc, or read when NULL), or dropped (gone); *changed
+ * when it changed. */
+int net_links_set(struct eng *g, const struct net_dir *h, size_t i, const char *ctr,
+		  const json_t *doc, bool gone, bool *changed, struct brig_err *e);
+/* network connect --link NAME[:ALIAS]...: given ["NAME:ALIAS"], ids
+ * {"<id>": "ALIAS"}, appended. */
+int net_links_resolve(struct eng *g, const char *const *specs, json_t *given, json_t *ids,
+		      struct brig_err *e);
 /* The forward rules of the links of the live networks without --icc. */
 int net_link_rules(int netsfd, const struct net_rec *all, size_t n, const bool *live, char **buf,
 		   size_t *len, struct brig_err *e);

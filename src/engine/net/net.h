@@ -66,11 +66,13 @@ struct eng_net_connect_opts {
 	const char *network, *container;
 	const char *ip; /* --ip, or NULL: the lowest free address */
 	const char *const *aliases; /* --alias, NULL-terminated, or NULL */
+	const char *const *links; /* --link NAME[:ALIAS], NULL-terminated, or NULL */
 	bool disconnect;
 	bool force; /* disconnect -f: also a container that no longer exists */
 };
 /* Connect: a lease and NetworkSettings.Networks.NAME in the record (the
- * next ethN); a running container gets its interface at once.
+ * next ethN, the links: Links as given, LinkIds by id); a running
+ * container gets its interface at once.
  * Disconnect: the reverse.  The network's containers' /etc/hosts are
  * rewritten. */
 int eng_network_connect(struct eng *g, const struct eng_net_connect_opts *o, struct brig_err *e);

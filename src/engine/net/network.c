@@ -274,21 +274,23 @@ int eng_network_list(struct eng *g, json_t **out, struct brig_err *e)
 	return 0;
 }
 
-/* Brig.Host: the bridge (when there), its addresses, the host ends of the
- * containers' veth pairs, the nft table. */
+/* Brig.Host: the bridge (when there), its addresses and proxy NDP entries
+ * (links.c), the host ends of the containers' veth pairs, the nft table. */
 static int host_objects(const struct net_rec *r, const json_t *ctrs, json_t **out,
 			struct brig_err *e)
 {
 	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
-	_cleanup_json_ json_t *addrs = json_array(), *veths = json_array(), *links = json_array();
+	_cleanup_json_ json_t *addrs = json_array(), *veths = json_array(), *links = json_array(),
+			      *proxy = json_array();
 	unsigned idx;
 	int x = net_nl_open(&nl, e);
 	if (x < 0)
 		return x;
-	if (!addrs || !veths || !links)
+	if (!addrs || !veths || !links || !proxy)
 		return brig_err_oom(e);
 	if ((x = net_link_index(&nl, r->bridge, &idx, e)) == 0) {
-		if ((x = net_addr_list(&nl, idx, addrs, e)) < 0)
+		if ((x = net_addr_list(&nl, idx, addrs, e)) < 0 ||
+		    (x = net_proxy6_list(&nl, idx, proxy, e)) < 0)
 			return x;
 		(void)json_array_append_new(links, json_string(r->bridge));
 	} else if (x != -ENODEV) {
@@ -308,8 +310,8 @@ static int host_objects(const struct net_rec *r, const json_t *ctrs, json_t **ou
 	json_t *nft = net_nft_list(r->bridge, e);
 	if (!nft)
 		return e->code;
-	*out = json_pack("{s:O,s:O,s:O,s:o}", "Links", links, "Addresses", addrs, "Veths", veths,
-			 "Nftables", nft);
+	*out = json_pack("{s:O,s:O,s:O,s:O,s:o}", "Links", links, "Addresses", addrs, "ProxyNDP",
+			 proxy, "Veths", veths, "Nftables", nft);
 	return *out ? 0 : brig_err_oom(e);
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,29 @@ int net_route_default6(struct net_nl *nl, const struct in6_addr *gw, struct brig
 	(void)inet_ntop(AF_INET6, gw, txt, sizeof(txt));
 	(void)snprintf(what, sizeof(what), "adding the IPv6 default route via %s", txt);
 	return net_nl_talk(nl, n, what, e);
+}
+
+int net_neigh_proxy6(struct net_nl *nl, unsigned index, const struct in6_addr *a, bool add,
+		     struct brig_err *e)
+{
+	char buf[NET_NL_BUF], what[96], txt[INET6_ADDRSTRLEN];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
+					add ? NLM_F_CREATE | NLM_F_REPLACE : 0,
+					sizeof(struct ndmsg));
+	struct ndmsg *nd = mnl_nlmsg_get_payload(n);
+	nd->ndm_family = AF_INET6;
+	nd->ndm_ifindex = (int)index;
+	nd->ndm_flags = NTF_PROXY;
+	nd->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(n, NDA_DST, sizeof(*a), a);
+	(void)inet_ntop(AF_INET6, a, txt, sizeof(txt));
+	(void)snprintf(what, sizeof(what), "%s the proxy NDP entry of %s on link %u",
+		       add ? "adding" : "removing", txt, index);
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	int r = net_nl_talk(nl, n, what, &e2);
+	if (r == 0 || (!add && r == -ENOENT))
+		return 0;
+	return brig_err_set(e, r, "%s", brig_err_str(&e2));
 }
 
 struct overlap {
@@ -207,4 +231,35 @@ int net_addr_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_er
 	ifa->ifa_family = AF_UNSPEC;
 	struct addrs s = { .index = index, .arr = arr };
 	return net_nl_dump(nl, n, addr_cb, &s, "listing addresses", e);
+}
+
+static int proxy_cb(const struct nlmsghdr *n, void *data)
+{
+	struct addrs *s = data;
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(n);
+	if (nd->ndm_ifindex != (int)s->index || nd->ndm_family != AF_INET6 ||
+	    !(nd->ndm_flags & NTF_PROXY))
+		return MNL_CB_OK;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, n, sizeof(*nd))
+	{
+		char txt[INET6_ADDRSTRLEN];
+		if (mnl_attr_get_type(a) != NDA_DST || mnl_attr_get_payload_len(a) != 16)
+			continue;
+		(void)inet_ntop(AF_INET6, mnl_attr_get_payload(a), txt, sizeof(txt));
+		if (json_array_append_new(s->arr, json_string(txt)) < 0)
+			return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int net_proxy6_list(struct net_nl *nl, unsigned index, json_t *arr, struct brig_err *e)
+{
+	char buf[NET_NL_BUF];
+	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_GETNEIGH, 0, sizeof(struct ndmsg));
+	struct ndmsg *nd = mnl_nlmsg_get_payload(n);
+	nd->ndm_family = AF_INET6;
+	nd->ndm_flags = NTF_PROXY; /* the kernel dumps the proxy entries for this */
+	struct addrs s = { .index = index, .arr = arr };
+	return net_nl_dump(nl, n, proxy_cb, &s, "listing proxy NDP entries", e);
 }

@@ -219,8 +219,47 @@ static int in_use(const struct net_pub *p, const char *by, struct brig_err *e)
 			    (unsigned)p->host_port, by[0] ? " by container " : "", by);
 }
 
+/* Bind the host port and keep the socket.  A TCP port whose only other
+ * users are connections in TIME_WAIT (a host server that ended) is bound
+ * again with SO_REUSEADDR, as a server restarting would; SO_REUSEADDR is
+ * then cleared, so that a program binding the port later, with it or
+ * not, still finds it taken (Linux shares a port between two sockets
+ * that both set it and neither listens).  Only after a first bind
+ * without it failed: a free port is bound as it always was. */
+static int hold_port(const struct net_pub *p, struct brig_err *e)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(p->host_port),
+				  .sin_addr = p->host };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(p->host_port),
+				    .sin6_addr = p->host6 };
+	const struct sockaddr *a = p->v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa;
+	socklen_t alen = p->v6 ? sizeof(sa6) : sizeof(sa);
+	int one = 1, zero = 0;
+	for (int reuse = 0; reuse <= !p->udp; reuse++) {
+		_cleanup_close_ int fd = socket(p->v6 ? AF_INET6 : AF_INET,
+						(p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC,
+						0);
+		if (fd < 0 ||
+		    (p->v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+		    (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0))
+			return brig_err_sys(e, errno, "-p: socket");
+		if (bind(fd, a, alen) == 0) {
+			if (reuse &&
+			    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof(zero)) < 0)
+				return brig_err_sys(e, errno, "-p: socket");
+			return hold(brig_steal_fd(fd)), 0;
+		}
+		if (errno != EADDRINUSE)
+			return brig_err_sys(e, errno, "-p: binding port %u to check it",
+					    (unsigned)p->host_port);
+	}
+	return in_use(p, "", e);
+}
+
 /* Not published by another container (published.json of every network),
- * nor bound by a program of the host (a bind of it succeeds). */
+ * nor bound by a program of the host (hold_port). */
 static int port_free(const struct net_dir *h, const char *ctr, const struct net_pub *p,
 		     struct brig_err *e)
 {
@@ -243,23 +282,7 @@ static int port_free(const struct net_dir *h, const char *ctr, const struct net_
 			brig_err_clear(e);
 		}
 	}
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(p->host_port),
-				  .sin_addr = p->host };
-	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6,
-				    .sin6_port = htons(p->host_port),
-				    .sin6_addr = p->host6 };
-	int one = 1;
-	_cleanup_close_ int fd = socket(p->v6 ? AF_INET6 : AF_INET,
-					(p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	if (fd < 0 || (p->v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))
-		return brig_err_sys(e, errno, "-p: socket");
-	if (bind(fd, p->v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
-		 p->v6 ? sizeof(sa6) : sizeof(sa)) == 0)
-		return hold(brig_steal_fd(fd)), 0;
-	return errno == EADDRINUSE
-		? in_use(p, "", e)
-		: brig_err_sys(e, errno, "-p: binding port %u to check it", (unsigned)p->host_port);
+	return hold_port(p, e);
 }
 
 int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const char *ctr,
