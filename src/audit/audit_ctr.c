@@ -337,6 +337,8 @@ static int one(struct au *a, const json_t *rec, struct brig_err *e)
 	json_int_t pid = json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid"));
 	if (r == 0 && running && pid > 0)
 		r = au_port_drift(a, rec, (pid_t)pid, t, e);
+	if (r == 0 && running && pid > 0)
+		r = au_bridge_ports(a, rec, t, e);
 	au_view_clear(&rv);
 	return r;
 }
