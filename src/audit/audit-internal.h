@@ -53,6 +53,10 @@ int au_ctr_image(struct au *a, const json_t *rec, const char *t, struct brig_err
 /* audit_ports.c: the ports a running --network pasta container's
  * publisher binds (the container's init is pid) against the record. */
 int au_port_drift(struct au *a, const json_t *rec, pid_t pid, const char *t, struct brig_err *e);
+/* The listening sockets of a running --network host container's
+ * processes (pids) against the ports its record exposes. */
+int au_host_sockets(struct au *a, const json_t *rec, const pid_t *pids, size_t n, const char *t,
+		    struct brig_err *e);
 /* audit_bridge.c: the DNAT rules the kernel holds for a running bridge
  * container against its record's published ports. */
 int au_bridge_ports(struct au *a, const json_t *rec, const char *t, struct brig_err *e);

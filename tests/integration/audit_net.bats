@@ -79,3 +79,27 @@ handle_of() { # CHAIN PORT
 	[[ $output == *"high the DNAT rule tcp every address:2222 -> $ip:22 (table ip rogue, chain pre) forwards to the container; the record publishes no such port (kernel)"* ]] || { echo "$output" >&2; false; }
 	[ "$(wc -l <<<"$output")" -eq 3 ] || { echo "not three: $output" >&2; false; }
 }
+
+# Are TCP ports PORT... all listening in the test's namespace?
+listening() { # PORT...
+	local p out
+	out=$(inns ss -Hltn) || return 1
+	for p in "$@"; do
+		[[ $out == *":$p "* ]] || return 1
+	done
+}
+
+@test "audit: a --network host container's listening sockets against the ports its record exposes" {
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	run nbrig run -d --name h --network host --expose 18090 img sh -c \
+		'httpd -f -p 18090 & httpd -f -p 127.0.0.1:18091 & exec nc -l -p 18092'
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	wait_until "the container's three listening sockets" listening 18090 18091 18092
+	findings brig.drift.ports
+	local drift=$output
+	[[ $drift == *"medium pid "*" (httpd) listens on tcp 127.0.0.1:18091; the record exposes no such port (kernel)"* ]] || { echo "$drift" >&2; false; }
+	[[ $drift =~ "high pid "[0-9]+" (nc) listens on tcp "(0\.0\.0\.0|::):18092"; the record exposes no such port (kernel)" ]] || { echo "$drift" >&2; false; }
+	[ "$(wc -l <<<"$drift")" -eq 2 ] || { echo "not two: $drift" >&2; false; }
+	findings 5.13
+	[[ $output =~ ^"medium pid "[0-9]+" (httpd) listens on tcp "(0\.0\.0\.0|::):18090", every interface of the host (kernel)"$ ]] || { echo "$output" >&2; false; }
+}
