@@ -104,12 +104,14 @@ static void comm_of(struct sock *k)
 		(void)snprintf(k->comm, sizeof(k->comm), "?");
 }
 
-/* The bound sockets of one /proc/self/net file whose inode is in out->ino. */
-static void read_table(const char *file, const char *proto, bool v6, struct socks *out)
+/* The bound sockets of one file of dir (/proc/self/net, /proc/PID/net)
+ * whose inode is in out->ino. */
+static void read_table(const char *dir, const char *file, const char *proto, bool v6,
+		       struct socks *out)
 {
 	_cleanup_free_ char *text = NULL;
 	char path[64];
-	(void)snprintf(path, sizeof(path), "/proc/self/net/%s", file);
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (au_read(AT_FDCWD, path, &text) < 0)
 		return; /* no IPv6, say */
 	char *save = NULL;
@@ -139,8 +141,9 @@ static void read_table(const char *file, const char *proto, bool v6, struct sock
 	}
 }
 
-/* The bound sockets of brig's network namespace among out->ino. */
-static void read_tables(struct socks *out)
+/* The bound sockets of the network namespace whose tables are in dir
+ * among out->ino. */
+static void read_tables(const char *dir, struct socks *out)
 {
 	static const struct {
 		const char *file, *proto;
@@ -150,7 +153,7 @@ static void read_tables(struct socks *out)
 		  { "udp", "udp", false },
 		  { "udp6", "udp", true } };
 	for (size_t i = 0; out->ni && i < BRIG_ARRAY_SIZE(t); i++)
-		read_table(t[i].file, t[i].proto, t[i].v6, out);
+		read_table(dir, t[i].file, t[i].proto, t[i].v6, out);
 }
 
 /* Does process dir pfd hold an fd that is the namespace ns? */
@@ -219,7 +222,7 @@ static int publisher_socks(const struct stat *ns, struct socks *out)
 			sockets_of(pfd, (pid_t)atoi(de->d_name), out);
 	}
 	closedir(d);
-	read_tables(out);
+	read_tables("/proc/self/net", out);
 	return 0;
 }
 
@@ -394,7 +397,12 @@ int au_host_sockets(struct au *a, const json_t *rec, const pid_t *pids, size_t n
 		if (pfd >= 0) /* else it ended */
 			sockets_of(pfd, pids[i], s);
 	}
-	read_tables(s);
+	/* the namespace the container's init is in: the host's, when it is
+	 * what the record says (brig.drift.namespace otherwise) */
+	char dir[32];
+	(void)snprintf(dir, sizeof(dir), "/proc/%d/net", n ? (int)pids[0] : 0);
+	if (n)
+		read_tables(dir, s);
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < s->n; i++) {
 		const struct sock *k = &s->v[i];
