@@ -28,6 +28,8 @@ struct au {
 	json_t *info; /* eng_info */
 	bool apparmor; /* the host runs AppArmor */
 	int64_t max_age_days; /* brig.ctr.image-age; 0: not checked */
+	json_t *dnat; /* the kernel's DNAT rules (audit_bridge.c), read once */
+	char *dnat_err; /* why they could not be read */
 };
 
 /* A finding of check c on target, the message formatted. */
@@ -51,6 +53,13 @@ int au_ctr_image(struct au *a, const json_t *rec, const char *t, struct brig_err
 /* audit_ports.c: the ports a running --network pasta container's
  * publisher binds (the container's init is pid) against the record. */
 int au_port_drift(struct au *a, const json_t *rec, pid_t pid, const char *t, struct brig_err *e);
+/* The listening sockets of a running --network host container's
+ * processes (pids) against the ports its record exposes. */
+int au_host_sockets(struct au *a, const json_t *rec, const pid_t *pids, size_t n, const char *t,
+		    struct brig_err *e);
+/* audit_bridge.c: the DNAT rules the kernel holds for a running bridge
+ * container against its record's published ports. */
+int au_bridge_ports(struct au *a, const json_t *rec, const char *t, struct brig_err *e);
 
 /* One container's settings as the checks see them: read from the record
  * (Brig.Spec, the OCI config brig gave the runtime), or from the kernel

@@ -283,7 +283,7 @@ static int mount_drift(struct au *a, const json_t *spec, const char *id, pid_t p
 }
 
 /* The kernel's view of a running container, checked and compared. */
-static int running_checks(struct au *a, const char *id, const json_t *spec,
+static int running_checks(struct au *a, const json_t *rec, const char *id, const json_t *spec,
 			  const struct au_view *rv, const char *t, struct brig_err *e)
 {
 	_cleanup_free_ pid_t *pids = NULL;
@@ -311,6 +311,8 @@ static int running_checks(struct au *a, const char *id, const json_t *spec,
 			r = 0;
 		else
 			break;
+	if (r == 0)
+		r = au_host_sockets(a, rec, pids, n, t, e);
 	au_view_clear(&kv);
 	return r;
 }
@@ -333,10 +335,13 @@ static int one(struct au *a, const json_t *rec, struct brig_err *e)
 		r = au_ctr_image(a, rec, t, e);
 	bool running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
 	if (r == 0)
-		r = running ? running_checks(a, id, spec, &rv, t, e) : au_view_checks(a, &rv, t, e);
+		r = running ? running_checks(a, rec, id, spec, &rv, t, e)
+			    : au_view_checks(a, &rv, t, e);
 	json_int_t pid = json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid"));
 	if (r == 0 && running && pid > 0)
 		r = au_port_drift(a, rec, (pid_t)pid, t, e);
+	if (r == 0 && running && pid > 0)
+		r = au_bridge_ports(a, rec, t, e);
 	au_view_clear(&rv);
 	return r;
 }

@@ -10,6 +10,8 @@
  * with NetworkSettings.Ports, the ports the record says are bound:
  * a socket on every interface where the record names one address is
  * drift, and so are the reverse and a port the record does not have.
+ * The sockets of a --network host container's own processes, found the
+ * same way, are compared with the ports its record exposes.
  */
 #include "audit/audit-internal.h"
 
@@ -102,12 +104,14 @@ static void comm_of(struct sock *k)
 		(void)snprintf(k->comm, sizeof(k->comm), "?");
 }
 
-/* The bound sockets of one /proc/self/net file whose inode is in out->ino. */
-static void read_table(const char *file, const char *proto, bool v6, struct socks *out)
+/* The bound sockets of one file of dir (/proc/self/net, /proc/PID/net)
+ * whose inode is in out->ino. */
+static void read_table(const char *dir, const char *file, const char *proto, bool v6,
+		       struct socks *out)
 {
 	_cleanup_free_ char *text = NULL;
 	char path[64];
-	(void)snprintf(path, sizeof(path), "/proc/self/net/%s", file);
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (au_read(AT_FDCWD, path, &text) < 0)
 		return; /* no IPv6, say */
 	char *save = NULL;
@@ -135,6 +139,21 @@ static void read_table(const char *file, const char *proto, bool v6, struct sock
 		k->inode = ino;
 		out->n++;
 	}
+}
+
+/* The bound sockets of the network namespace whose tables are in dir
+ * among out->ino. */
+static void read_tables(const char *dir, struct socks *out)
+{
+	static const struct {
+		const char *file, *proto;
+		bool v6;
+	} t[] = { { "tcp", "tcp", false },
+		  { "tcp6", "tcp", true },
+		  { "udp", "udp", false },
+		  { "udp6", "udp", true } };
+	for (size_t i = 0; out->ni && i < BRIG_ARRAY_SIZE(t); i++)
+		read_table(dir, t[i].file, t[i].proto, t[i].v6, out);
 }
 
 /* Does process dir pfd hold an fd that is the namespace ns? */
@@ -203,15 +222,7 @@ static int publisher_socks(const struct stat *ns, struct socks *out)
 			sockets_of(pfd, (pid_t)atoi(de->d_name), out);
 	}
 	closedir(d);
-	static const struct {
-		const char *file, *proto;
-		bool v6;
-	} t[] = { { "tcp", "tcp", false },
-		  { "tcp6", "tcp", true },
-		  { "udp", "udp", false },
-		  { "udp6", "udp", true } };
-	for (size_t i = 0; out->ni && i < BRIG_ARRAY_SIZE(t); i++)
-		read_table(t[i].file, t[i].proto, t[i].v6, out);
+	read_tables("/proc/self/net", out);
 	return 0;
 }
 
@@ -343,6 +354,71 @@ int au_port_drift(struct au *a, const json_t *rec, pid_t pid, const char *t, str
 		r = socks_vs_record(a, s, ports, t, e);
 	if (r == 0)
 		r = record_vs_socks(a, s, ports, t, e);
+	free(s);
+	return r;
+}
+
+static const struct au_check h_unexposed = {
+	"brig.drift.ports", AUDIT_MEDIUM,
+	"a --network host container listens on a port its record does not expose: investigate "
+	"(brig forensics), or expose it (--expose) if it is meant",
+	NULL
+};
+static const struct au_check h_unexposed_wide = {
+	"brig.drift.ports", AUDIT_HIGH,
+	"a --network host container listens on every interface of the host on a port its record "
+	"does not expose: investigate (brig forensics), or expose it (--expose) if it is meant",
+	NULL
+};
+static const struct au_check h_wide = {
+	"5.13", AUDIT_MEDIUM,
+	"with --network host the container's sockets are the host's: have it listen on one "
+	"address, or use a bridge network and -p 127.0.0.1:PORT:PORT",
+	"https://www.cisecurity.org/benchmark/docker"
+};
+
+/* The listening sockets of a --network host container's processes
+ * against the ports its record exposes (Config.ExposedPorts). */
+int au_host_sockets(struct au *a, const json_t *rec, const pid_t *pids, size_t n, const char *t,
+		    struct brig_err *e)
+{
+	const char *mode = json_string_value(
+		json_object_get(json_object_get(rec, "HostConfig"), "NetworkMode"));
+	if (!mode || strcmp(mode, "host") != 0)
+		return 0;
+	const json_t *exposed = json_object_get(json_object_get(rec, "Config"), "ExposedPorts");
+	struct socks *s = calloc(1, sizeof(*s));
+	if (!s)
+		return brig_err_oom(e);
+	for (size_t i = 0; i < n; i++) {
+		char path[32];
+		(void)snprintf(path, sizeof(path), "/proc/%d", (int)pids[i]);
+		_cleanup_close_ int pfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0) /* else it ended */
+			sockets_of(pfd, pids[i], s);
+	}
+	/* the namespace the container's init is in: the host's, when it is
+	 * what the record says (brig.drift.namespace otherwise) */
+	char dir[32];
+	(void)snprintf(dir, sizeof(dir), "/proc/%d/net", n ? (int)pids[0] : 0);
+	if (n)
+		read_tables(dir, s);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < s->n; i++) {
+		const struct sock *k = &s->v[i];
+		char key[16];
+		(void)snprintf(key, sizeof(key), "%u/%s", k->port, k->proto);
+		if (!json_object_get(exposed, key))
+			r = au_add(a, k->any ? &h_unexposed_wide : &h_unexposed, t, e,
+				   "pid %d (%s) listens on %s %s:%u; the record exposes no such "
+				   "port (kernel)",
+				   (int)k->pid, k->comm, k->proto, k->addr, k->port);
+		else if (k->any)
+			r = au_add(a, &h_wide, t, e,
+				   "pid %d (%s) listens on %s %s:%u, every interface of the host "
+				   "(kernel)",
+				   (int)k->pid, k->comm, k->proto, k->addr, k->port);
+	}
 	free(s);
 	return r;
 }

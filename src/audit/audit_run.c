@@ -105,6 +105,8 @@ int audit_run(struct eng *g, struct img_store *s, const struct audit_run_opts *o
 	if (rc == 0 && (scope & AUDIT_SCOPE_IMAGES))
 		rc = au_images(&a, e);
 	json_decref(a.info);
+	json_decref(a.dnat);
+	free(a.dnat_err);
 	if (rc == 0)
 		audit_report_sort(r);
 	return rc;

@@ -28,22 +28,41 @@ static void loc_store(struct bj_loc *out, const char *file, const char *path, in
 		memcpy(out->path + sizeof(out->path) - 4, "...", 4);
 }
 
+/* parent's path, then pre, mid (nmid bytes) and post, into out (which may
+ * be parent itself).  memcpy rather than snprintf: brig scan makes a
+ * location for every field of every OSV record it reads. */
+static void loc_append(struct bj_loc *out, const struct bj_loc *parent, const char *pre,
+		       const char *mid, size_t nmid, const char *post)
+{
+	size_t np = strlen(parent->path), npre = strlen(pre), npost = strlen(post);
+	if (np + npre + nmid + npost >= sizeof(out->path)) {
+		char path[sizeof(out->path)];
+		int n = snprintf(path, sizeof(path), "%s%s%.*s%s", parent->path, pre,
+				 (int)(nmid > 4096 ? 4096 : nmid), mid, post);
+		loc_store(out, parent->file, path, nmid > 4096 ? -1 : n);
+		return;
+	}
+	out->file = parent->file;
+	memmove(out->path, parent->path, np);
+	char *p = out->path + np;
+	memcpy(p, pre, npre);
+	memcpy(p + npre, mid, nmid);
+	memcpy(p + npre + nmid, post, npost + 1);
+}
+
 void bj_key(struct bj_loc *out, const struct bj_loc *parent, const char *key)
 {
-	char path[sizeof(out->path)];
-	int n;
-	if (parent->path[0])
-		n = snprintf(path, sizeof(path), "%s.%s", parent->path, key);
-	else
-		n = snprintf(path, sizeof(path), "%s", key);
-	loc_store(out, parent->file, path, n);
+	loc_append(out, parent, parent->path[0] ? "." : "", key, strlen(key), "");
 }
 
 void bj_idx(struct bj_loc *out, const struct bj_loc *parent, size_t idx)
 {
-	char path[sizeof(out->path)];
-	int n = snprintf(path, sizeof(path), "%s[%zu]", parent->path, idx);
-	loc_store(out, parent->file, path, n);
+	char num[24];
+	size_t n = sizeof(num);
+	do
+		num[--n] = (char)('0' + idx % 10);
+	while ((idx /= 10) != 0);
+	loc_append(out, parent, "[", num + n, sizeof(num) - n, "]");
 }
 
 int bj_fail(struct brig_err *e, const struct bj_loc *at, const char *fmt, ...)

@@ -276,6 +276,9 @@ int net_pub_collect(int netsfd, const struct net_rec *all, size_t n, const bool 
  * left. */
 int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *live,
 		 struct brig_err *e);
+/* One nft(8) command buffer through libnftables; *out (when out is not
+ * NULL) the listing, as JSON when json. */
+int net_nft_run(const char *cmds, bool json, char **out, struct brig_err *e);
 /* The table's rules that name bridge ("forward: iifname ... drop"), with
  * the table's name and chains; JSON null when there is no table, NULL on
  * error. */

@@ -93,5 +93,12 @@ void eng_net_held_release(void);
 /* The container ended: the DNAT rules of its published ports go (they
  * come back at its next attach).  Errors are warned, not returned. */
 void eng_net_unpublish(struct eng *g, const char *ctr_id);
+/* brig audit (nft_dnat.c): every rule with a dnat statement the kernel
+ * holds in this network namespace, of every table, as [{"Table": "inet
+ * brig", "Chain", "Hook": "prerouting"|"output"|..., "Comment", "Proto":
+ * "tcp"|"udp", "Dport": PORT or "LO-HI" or "?", "Daddr": the one address
+ * matched or null, "Local": matches `fib daddr type local`, "To": the
+ * address, "ToPort"}]; a field the rule does not match is absent or null. */
+int eng_net_dnat_rules(json_t **out, struct brig_err *e);
 
 #endif

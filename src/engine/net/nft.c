@@ -48,7 +48,7 @@ static void nft_freep(struct nft_ctx **c)
 		nft_ctx_free(*c);
 }
 
-static int nft_run(const char *cmds, bool json, char **out, struct brig_err *e)
+int net_nft_run(const char *cmds, bool json, char **out, struct brig_err *e)
 {
 	int lr = eng_nft_load(e);
 	if (lr < 0)
@@ -243,10 +243,10 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 	if (x < 0 || asprintf(&fast, "add table inet brig\nflush table inet brig\n%s", body) < 0 ||
 	    asprintf(&whole, "add table inet brig\ndelete table inet brig\n%s", body) < 0)
 		return brig_err_oom(e);
-	x = nlive ? nft_run(fast, false, NULL, e) : -1;
+	x = nlive ? net_nft_run(fast, false, NULL, e) : -1;
 	if (x < 0) {
 		brig_err_clear(e);
-		x = nft_run(whole, false, NULL, e);
+		x = net_nft_run(whole, false, NULL, e);
 	}
 	return x < 0 ? brig_err_wrap(e, "writing the table inet brig") : 0;
 }
@@ -266,7 +266,7 @@ json_t *net_nft_list(const char *bridge, struct brig_err *e)
 {
 	_cleanup_free_ char *out = NULL;
 	_cleanup_err_ struct brig_err e2 = { 0 };
-	if (nft_run("list table inet brig", false, &out, &e2) < 0)
+	if (net_nft_run("list table inet brig", false, &out, &e2) < 0)
 		return json_null(); /* no such table */
 	_cleanup_json_ json_t *rules = json_array();
 	char chain[64] = "";
