@@ -367,6 +367,27 @@ store_empty() {
 	[ "$output" = "Signed $REG/test/signtag@$DIGEST" ] || { echo "$output"; false; }
 }
 
+@test "a warm pull that finds the same signatures keeps the record and rollback.json as they are; a new signature rewrites the record" {
+	pushed "$REG/test/warm:1"
+	sign test/warm "$DIGEST" "$D/a.key"
+	policy "$REG/test" "$D/a.pub"
+	run --separate-stderr brig pull -q "$REG/test/warm:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	local rec=$ROOT/trust/images/${DIGEST#sha256:}.json before rb
+	before=$(stat -c %i "$rec")
+	rb=$(stat -c '%i %Y.%y' "$ROOT/trust/rollback.json")
+	run --separate-stderr brig pull -q "$REG/test/warm:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(stat -c %i "$rec")" = "$before" ] || { echo "the record was rewritten"; false; }
+	[ "$(stat -c '%i %Y.%y' "$ROOT/trust/rollback.json")" = "$rb" ] || { echo "rollback.json was rewritten"; false; }
+	# a second signer: the record changes, and says so
+	pub trust sign --key "$D/b.key" "$REG/test/warm:1" >/dev/null
+	run --separate-stderr brig pull -q "$REG/test/warm:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(stat -c %i "$rec")" != "$before" ] || { echo "the record was kept"; false; }
+	[ "$(jq '.Signatures | length' "$rec")" = 2 ] || { cat "$rec"; false; }
+}
+
 # archive_policy KEYPUB: the system's policy: docker needs KEYPUB's
 # signature under REG/test, and both archive transports need one too.
 archive_policy() {
