@@ -62,6 +62,9 @@ static int anchors(const unsigned char *pem, size_t len, X509_STORE **store,
 /* The token's genTime, seconds since the epoch. */
 static int gen_time(TS_RESP *resp, time_t *when, struct brig_err *e)
 {
+	if (!TS_RESP_get_token(resp))
+		return brig_err_set(e, -EKEYREJECTED,
+				    "the timestamp response holds no token (the TSA refused)");
 	TS_TST_INFO *info = TS_RESP_get_tst_info(resp);
 	const ASN1_GENERALIZEDTIME *t = info ? TS_TST_INFO_get_time(info) : NULL;
 	struct tm tm;
