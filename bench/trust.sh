@@ -73,6 +73,14 @@ jq -rs '((.[0].results[0].median - .[0].results[1].median) * 1000) as $p |
 	((.[1].results[0].median - .[2].results[0].median) * 1000) as $r |
 	"end to end, difference of medians: pull \($p) ms, create \($r) ms (noisy on a shared host)"' \
 	"$work/pull.json" "$work/run.json" "$work/run2.json"
+# CPU time (user + system, hyperfine's means) is much less blurred by a
+# loaded host than wall time; it leaves out what is waited for (the
+# registry's answers, fsync).
+jq -rs 'def cpu(r): (r.user + r.system) * 1000;
+	(cpu(.[0].results[0]) - cpu(.[0].results[1])) as $p |
+	(cpu(.[1].results[0]) - cpu(.[2].results[0])) as $r |
+	"CPU time added (user+system, difference of means): pull \($p) ms, create \($r) ms"' \
+	"$work/pull.json" "$work/run.json" "$work/run2.json"
 
 # In-process: what the check itself takes (BRIG_TRUST_TIMING=1: the
 # engine's own clock around the pull check, the record it writes, and

@@ -41,6 +41,47 @@ static int file_name(const char *digest, char name[80], struct brig_err *e)
 	return 0;
 }
 
+/* old and rec say the same but for when the verification was made. */
+static bool same_but_time(json_t *old, json_t *rec)
+{
+	if (!json_is_object(old) || json_object_size(old) != json_object_size(rec))
+		return false;
+	const char *k;
+	json_t *v;
+	json_object_foreach(rec, k, v)
+	{
+		json_t *o = json_object_get(old, k);
+		if (strcmp(k, "Verification") != 0) {
+			if (!o || !json_equal(o, v))
+				return false;
+			continue;
+		}
+		if (!json_is_object(o) || !json_is_object(v) ||
+		    json_object_size(o) != json_object_size(v))
+			return false;
+		const char *vk;
+		json_t *vv;
+		json_object_foreach(v, vk, vv)
+		{
+			json_t *ov = json_object_get(o, vk);
+			if (!ov || (strcmp(vk, "Time") != 0 && !json_equal(ov, vv)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The record as it is on disk says what rec says (a pull that found the
+ * same signatures and made the same decision, rollback entry included):
+ * it is kept, and its durable write (an fsync of file and directory, most
+ * of a warm pull's content trust cost) is saved. */
+static bool unchanged(int d, const char *name, json_t *rec)
+{
+	_cleanup_json_ json_t *old = NULL;
+	_cleanup_err_ struct brig_err le = { 0 };
+	return bj_load_file(d, name, PROV_MAX, &old, &le) == 0 && same_but_time(old, rec);
+}
+
 int eng_prov_record_write(const char *root, const char *digest, json_t *rec, struct brig_err *e)
 {
 	char name[80];
@@ -50,6 +91,8 @@ int eng_prov_record_write(const char *root, const char *digest, json_t *rec, str
 	_cleanup_close_ int d = prov_dir(root, true, e);
 	if (d < 0)
 		return d;
+	if (unchanged(d, name, rec))
+		return 0;
 	_cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text)
 		return brig_err_oom(e);

@@ -32,6 +32,8 @@ void trust_bundle_clear(struct trust_bundle *b)
 		free(b->certs[i]);
 	for (size_t i = 0; i < b->n_tlog; i++)
 		tlog_clear(&b->tlog[i]);
+	for (size_t i = 0; i < b->n_tsa; i++)
+		free(b->tsa[i]);
 	free(b->payload_type);
 	free(b->payload);
 	free(b->sig);
@@ -240,6 +242,37 @@ static int read_certs(json_t *vm, const struct bj_loc *at, struct trust_bundle *
 	return 0;
 }
 
+#define TSA_MAX (64 * 1024) /* one TimeStampResp */
+
+/* timestampVerificationData: the RFC 3161 timestamps, kept as DER. */
+static int read_timestamps(json_t *vm, const struct bj_loc *at, struct trust_bundle *b,
+			   struct brig_err *e)
+{
+	static const char *const tk[] = { "rfc3161Timestamps", NULL };
+	static const char *const sk[] = { "signedTimestamp", NULL };
+	json_t *tv = NULL, *arr = NULL, *v;
+	struct bj_loc sub, as;
+	size_t i;
+	int r = get_obj(vm, at, "timestampVerificationData", false, tk, &tv, &sub, e);
+	if (r < 0 || !tv || (r = bj_get_arr(tv, &sub, "rfc3161Timestamps", false, &arr, e)) < 0)
+		return r < 0 ? r : 0;
+	bj_key(&as, &sub, "rfc3161Timestamps");
+	if (json_array_size(arr) > TRUST_BUNDLE_MAX_TSA)
+		return bj_fail(e, &as, "more than %d timestamps", TRUST_BUNDLE_MAX_TSA);
+	json_array_foreach(arr, i, v)
+	{
+		struct bj_loc el;
+		bj_idx(&el, &as, i);
+		if ((r = bj_expect(v, &el, JSON_OBJECT, e)) < 0 ||
+		    (r = bj_only_keys(v, &el, sk, e)) < 0 ||
+		    (r = get_bytes(v, &el, "signedTimestamp", TSA_MAX, &b->tsa[i], &b->tsa_len[i],
+				   e)) < 0)
+			return r;
+		b->n_tsa++;
+	}
+	return 0;
+}
+
 static int read_material(json_t *doc, const struct bj_loc *root, struct trust_bundle *b,
 			 struct brig_err *e)
 {
@@ -263,9 +296,7 @@ static int read_material(json_t *doc, const struct bj_loc *root, struct trust_bu
 	}
 	if (r < 0 || (r = read_certs(vm, &at, b, e)) < 0)
 		return r;
-	static const char *const tk[] = { "rfc3161Timestamps", NULL };
-	json_t *tv = NULL;
-	if ((r = get_obj(vm, &at, "timestampVerificationData", false, tk, &tv, &sub, e)) < 0)
+	if ((r = read_timestamps(vm, &at, b, e)) < 0)
 		return r;
 	if (!b->key_hint == !b->n_certs)
 		return bj_fail(e, &at,

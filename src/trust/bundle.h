@@ -42,6 +42,7 @@
 #define TRUST_BUNDLE_MAX_CERTS 8
 #define TRUST_BUNDLE_MAX_TLOG 8
 #define TRUST_BUNDLE_MAX_PROOF 64 /* hashes in an audit path */
+#define TRUST_BUNDLE_MAX_TSA 4 /* RFC 3161 timestamps */
 /* cosign 3's predicate type for an image signature */
 #define TRUST_BUNDLE_PREDICATE "https://sigstore.dev/cosign/sign/v1"
 
@@ -71,6 +72,10 @@ struct trust_bundle {
 	size_t n_certs;
 	struct trust_tlog_entry tlog[TRUST_BUNDLE_MAX_TLOG];
 	size_t n_tlog;
+	/* timestampVerificationData.rfc3161Timestamps[].signedTimestamp */
+	unsigned char *tsa[TRUST_BUNDLE_MAX_TSA]; /* DER TimeStampResp */
+	size_t tsa_len[TRUST_BUNDLE_MAX_TSA];
+	size_t n_tsa;
 	/* the DSSE envelope */
 	char *payload_type;
 	unsigned char *payload;
@@ -127,6 +132,15 @@ int trust_fulcio_check(const struct trust_bundle *b, const unsigned char *ca_pem
 		       time_t when, const char *email, const char *issuer, EVP_PKEY **leaf_key,
 		       struct brig_err *e);
 
+/* ---- RFC 3161 timestamps (tsa.c) -------------------------------------------- */
+
+/* der (a TimeStampResp) is granted, signed by a TSA certificate that
+ * chains to one of pem's (a TSA's own certificate or its CA) at the
+ * token's time, for time stamping, over the hash of sig: 0 and *when the
+ * token's genTime; -EKEYREJECTED with the reason otherwise. */
+int trust_tsa_check(const unsigned char *der, size_t len, const unsigned char *sig, size_t sig_len,
+		    const unsigned char *pem, size_t pem_len, time_t *when, struct brig_err *e);
+
 /* ---- verification (bundle_verify.c) ---------------------------------------- */
 
 /* What a bundle is checked against (sigstoreSigned's members). */
@@ -138,6 +152,9 @@ struct trust_bundle_policy {
 	const char *oidc_issuer, *subject_email; /* fulcio */
 	EVP_PKEY *const *rekor_keys; /* rekorPublicKey*: entries required */
 	size_t n_rekor_keys;
+	/* TSA certificates (PEM): an RFC 3161 timestamp by one is required */
+	const unsigned char *tsa_pem;
+	size_t tsa_len;
 };
 
 struct trust_bundle_result {
@@ -146,6 +163,8 @@ struct trust_bundle_result {
 	int64_t integrated_time; /* Rekor's, 0 when none was checked */
 	size_t n_tlog; /* Rekor entries in the bundle, checked or not */
 	bool set_checked; /* an entry's signed entry timestamp was verified */
+	int64_t tsa_time; /* a verified RFC 3161 timestamp's, 0 when none */
+	size_t n_tsa; /* RFC 3161 timestamps in the bundle, checked or not */
 	char *subject_name; /* the statement's subject for the digest, or NULL */
 };
 void trust_bundle_result_clear(struct trust_bundle_result *r);

@@ -82,12 +82,15 @@ struct judge {
  * statement carries no time of its own. */
 static void note_time(const struct judge *j, const struct trust_bundle_result *res)
 {
-	j->x->signed_at = res->integrated_time;
-	if (res->integrated_time > 0)
+	j->x->signed_at = res->integrated_time > 0 ? res->integrated_time : res->tsa_time;
+	if (j->x->signed_at > 0)
 		j->x->untimed = NULL;
+	else if (!res->n_tlog && res->n_tsa)
+		j->x->untimed = "its RFC 3161 timestamp's time is not checked: the policy names no "
+				"TSA certificate (policy.d timestampAuthorities)";
 	else if (!res->n_tlog)
-		j->x->untimed = "a sigstore bundle proves its signing time only by a Rekor entry, "
-				"and this one has none";
+		j->x->untimed = "a sigstore bundle proves its signing time only by a Rekor entry "
+				"or an RFC 3161 timestamp, and this one has neither";
 	else if (!j->p->n_rekor_keys)
 		j->x->untimed = "its Rekor entry's time is not checked: the requirement names no "
 				"Rekor key (rekorPublicKey)";
@@ -164,7 +167,7 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 {
 	struct trust_bundle_ctx *x = ctx;
 	struct pkeys keys = { 0 }, rekor = { 0 };
-	_cleanup_free_ char *ca = NULL;
+	_cleanup_free_ char *ca = NULL, *tsa = NULL;
 	struct trust_bundle_policy p = { 0 };
 	if (!x || !x->digest)
 		return brig_err_set(e, -EINVAL, "sigstoreSigned: no image digest to verify");
@@ -174,6 +177,11 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 			       "rekorPublicKeyData", &rekor, e);
 	if (r == 0)
 		r = ca_load(req->fulcio, &ca, &p, e);
+	size_t tsa_len = 0;
+	if (r == 0 && req->tsa_path)
+		r = brig_read_file(AT_FDCWD, req->tsa_path, (size_t)1 << 20, &tsa, &tsa_len, e);
+	p.tsa_pem = (const unsigned char *)tsa;
+	p.tsa_len = tsa_len;
 	p.keys = keys.v;
 	p.n_keys = keys.n;
 	p.rekor_keys = rekor.v;

@@ -8,7 +8,10 @@
  *   2. the signer: a key of the policy (a publicKey bundle), or the
  *      bundle's certificate checked by fulcio.c at that time;
  *   3. the DSSE signature over PAE(payloadType, payload) by that key;
- *   4. the in-toto statement names the image's digest.
+ *   4. the in-toto statement names the image's digest;
+ *   5. when the policy names TSA certificates, an RFC 3161 timestamp by
+ *      one of them over the signature (tsa.c) is required; its time is
+ *      then a signing time too (Rekor's integratedTime comes first).
  */
 #include "trust/bundle.h"
 #include "trust/sigstore-internal.h"
@@ -111,6 +114,28 @@ static int by_cert(const struct trust_bundle *b, const struct trust_bundle_polic
 	return r;
 }
 
+/* The first timestamp that verifies: its time in out->tsa_time. */
+static int tsa_ok(const struct trust_bundle *b, const struct trust_bundle_policy *p,
+		  struct trust_bundle_result *out, struct brig_err *e)
+{
+	if (b->n_tsa == 0)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "no RFC 3161 timestamp in the bundle (one by the TSA named is required)");
+	for (size_t i = 0; i < b->n_tsa; i++) {
+		time_t when = 0;
+		brig_err_clear(e);
+		int r = trust_tsa_check(b->tsa[i], b->tsa_len[i], b->sig, b->sig_len, p->tsa_pem,
+					p->tsa_len, &when, e);
+		if (r == 0) {
+			out->tsa_time = (int64_t)when;
+			return 0;
+		}
+		if (r != -EKEYREJECTED)
+			return r;
+	}
+	return -EKEYREJECTED; /* e holds the last timestamp's reason */
+}
+
 int trust_bundle_verify(const char *json, size_t len, const char *digest,
 			const struct trust_bundle_policy *p, struct trust_bundle_result *out,
 			struct brig_err *e)
@@ -136,9 +161,12 @@ int trust_bundle_verify(const char *json, size_t len, const char *digest,
 	if (r == 0)
 		r = trust_dsse_statement_check(b.payload, b.payload_len, digest, &out->subject_name,
 					       e);
+	if (r == 0 && p->tsa_pem)
+		r = tsa_ok(&b, p, out, e);
 	if (r == 0)
 		out->integrated_time = when;
 	out->n_tlog = b.n_tlog;
+	out->n_tsa = b.n_tsa;
 	trust_bundle_clear(&b);
 	return r;
 }

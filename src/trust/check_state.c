@@ -119,7 +119,8 @@ static int merge_records(int dfd, json_t *st, const struct timespec *since, stru
 }
 
 /* The state (an empty object when there is none), brought forward from
- * the records when they changed since it was written. */
+ * the records when they changed since it was written: 1 when it was, 0
+ * when rollback.json was current. */
 static int state_read(int dfd, json_t **out, struct brig_err *e)
 {
 	struct stat cache, recs;
@@ -135,7 +136,8 @@ static int state_read(int dfd, json_t **out, struct brig_err *e)
 	if (have &&
 	    (fstatat(dfd, RECORDS_DIR, &recs, 0) < 0 || ts_before(&recs.st_mtim, &cache.st_mtim)))
 		return 0; /* no record written since the cache was */
-	return merge_records(dfd, *out, have ? &cache.st_mtim : NULL, e);
+	int r = merge_records(dfd, *out, have ? &cache.st_mtim : NULL, e);
+	return r < 0 ? r : 1;
 }
 
 static void entry(json_t *st, const char *key, int64_t *time, const char **digest)
@@ -199,6 +201,8 @@ int trust_rollback_record(const char *root, const char *key, const char *digest,
 	entry(st, key, &had, &was);
 	if (was && time < had)
 		return 0; /* an older one allowed by --allow-downgrade: the newest stays */
+	if (r == 0 && was && time == had && strcmp(was, digest) == 0)
+		return 0; /* current, and it says this already (a warm pull) */
 	if (json_object_set_new(
 		    st, key, json_pack("{s:I,s:s}", "Time", (json_int_t)time, "Digest", digest)) <
 	    0)

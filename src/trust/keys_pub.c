@@ -11,6 +11,8 @@
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -62,12 +64,101 @@ static bool key_usable(EVP_PKEY *k)
 	return strcmp(kind, "?") != 0 && strcmp(kind, "ECDSA-?") != 0;
 }
 
+/* One DER element at *p (of the n bytes left) with the given tag: its
+ * content in *c, *clen; *p, *n past it. */
+static bool der_next(const unsigned char **p, long *n, int tag, const unsigned char **c, long *clen)
+{
+	const unsigned char *q = *p;
+	int t = 0, cls = 0;
+	int r = ASN1_get_object(&q, clen, &t, &cls, *n);
+	if ((r & 0x80) || r != (tag == V_ASN1_SEQUENCE ? V_ASN1_CONSTRUCTED : 0) ||
+	    cls != V_ASN1_UNIVERSAL || t != tag || *clen > *n - (q - *p))
+		return false;
+	*c = q;
+	*n -= (q - *p) + *clen;
+	*p = q + *clen;
+	return true;
+}
+
+static int der_oid(const unsigned char **p, long *n)
+{
+	const unsigned char *c, *start = *p;
+	long clen;
+	if (!der_next(p, n, V_ASN1_OBJECT, &c, &clen))
+		return NID_undef;
+	ASN1_OBJECT *o = d2i_ASN1_OBJECT(NULL, &start, *p - start);
+	int nid = o ? OBJ_obj2nid(o) : NID_undef;
+	ASN1_OBJECT_free(o);
+	return nid;
+}
+
+/* The SubjectPublicKeyInfo of an ECDSA (named curve) or Ed25519 key made
+ * into a key directly: OpenSSL's generic decoder (PEM_read_bio_PUBKEY)
+ * costs about ten times as much, most of run's content trust check.
+ * NULL for anything else, which the generic decoder then reads. */
+static EVP_PKEY *spki_fast(const unsigned char *der, long n)
+{
+	const unsigned char *spki, *alg, *bits;
+	long slen, alen, blen;
+	if (!der_next(&der, &n, V_ASN1_SEQUENCE, &spki, &slen) || n != 0 ||
+	    !der_next(&spki, &slen, V_ASN1_SEQUENCE, &alg, &alen))
+		return NULL;
+	int kind = der_oid(&alg, &alen);
+	int curve = kind == NID_X9_62_id_ecPublicKey ? der_oid(&alg, &alen) : NID_undef;
+	if (alen != 0 || !der_next(&spki, &slen, V_ASN1_BIT_STRING, &bits, &blen) || slen != 0 ||
+	    blen < 2 || bits[0] != 0)
+		return NULL;
+	if (kind == NID_ED25519)
+		return blen == 33
+			? EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, bits + 1, 32)
+			: NULL;
+	if (curve != NID_X9_62_prime256v1 && curve != NID_secp384r1 && curve != NID_secp521r1)
+		return NULL;
+	EVP_PKEY *k = NULL;
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	OSSL_PARAM ps[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+						 (char *)OBJ_nid2sn(curve), 0),
+		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)(bits + 1),
+						  (size_t)blen - 1),
+		OSSL_PARAM_construct_end(),
+	};
+	/* the point is checked to be on the curve (EC_POINT_oct2point) */
+	if (!c || EVP_PKEY_fromdata_init(c) <= 0 ||
+	    EVP_PKEY_fromdata(c, &k, EVP_PKEY_PUBLIC_KEY, ps) <= 0)
+		k = NULL;
+	EVP_PKEY_CTX_free(c);
+	return k;
+}
+
+/* The first PEM block, when it is a "PUBLIC KEY" without headers, read
+ * by spki_fast; else NULL. */
+static EVP_PKEY *pem_fast(const char *pem, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	char *name = NULL, *hdr = NULL;
+	unsigned char *der = NULL;
+	long n = 0;
+	EVP_PKEY *k = NULL;
+	if (b && PEM_read_bio(b, &name, &hdr, &der, &n) > 0 && strcmp(name, "PUBLIC KEY") == 0 &&
+	    !hdr[0])
+		k = spki_fast(der, n);
+	OPENSSL_free(name);
+	OPENSSL_free(hdr);
+	OPENSSL_free(der);
+	BIO_free(b);
+	return k;
+}
+
 int trust_pubkey_parse(const char *pem, size_t len, const char *name, EVP_PKEY **out,
 		       struct brig_err *e)
 {
-	BIO *b = len <= TRUST_KEY_FILE_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
-	*out = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
+	*out = len <= TRUST_KEY_FILE_MAX ? pem_fast(pem, len) : NULL;
+	if (!*out && len <= TRUST_KEY_FILE_MAX) {
+		BIO *b = BIO_new_mem_buf(pem, (int)len);
+		*out = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	}
 	ERR_clear_error();
 	if (!*out)
 		return brig_err_set(e, -EINVAL, "%s: no PEM \"PUBLIC KEY\"", name);

@@ -81,6 +81,10 @@ struct trust_req {
 	 * first use) */
 	char *notary_server;
 	char **notary_root_keys, **notary_root_cas;
+	/* sigstoreSigned, brig's (policy.d timestampAuthorities): TSA
+	 * certificates (PEM file); a bundle then needs an RFC 3161 timestamp
+	 * by one of them.  NULL: none required. */
+	char *tsa_path;
 };
 
 struct trust_reqs {

@@ -14,6 +14,13 @@
  *                        of transports.docker, "" its default, "default"
  *                        the policy's); a later file's entry for a scope
  *                        replaces an earlier one's
+ *   timestampAuthorities object: scope (as maxSignatureAge's) -> a PEM
+ *                        file of TSA certificates; the sigstoreSigned
+ *                        requirements of that scope then need a bundle
+ *                        to carry an RFC 3161 timestamp by one of them
+ *                        (tsa.c), whose time is a signing time; applied
+ *                        once every file is read, a later file's entry
+ *                        replacing an earlier one's
  *   transports           {"docker": {SCOPE: [requirements]}}: added to
  *                        the policy's SCOPE (made when missing); brig's
  *                        notaryTrust may be among them (policy_notary.c)
@@ -67,11 +74,71 @@ static int max_ages(json_t *root, const struct bj_loc *at, struct trust_policy *
 	return 0;
 }
 
-static int settings_file(int dfd, const char *dir, const char *name, struct trust_policy *p,
-			 struct brig_err *e)
+/* timestampAuthorities of one file, into acc (scope -> path). */
+static int tsa_read(json_t *root, const struct bj_loc *at, json_t *acc, struct brig_err *e)
 {
-	static const char *const keys[] = { "acceptPinnedDigests", "maxSignatureAge", "transports",
-					    NULL };
+	json_t *o = NULL, *v;
+	const char *scope;
+	struct bj_loc sub;
+	bj_key(&sub, at, "timestampAuthorities");
+	int r = bj_get_obj(root, at, "timestampAuthorities", false, &o, e);
+	if (r < 0 || !o)
+		return r < 0 ? r : 0;
+	json_object_foreach(o, scope, v)
+	{
+		if (!json_is_string(v) || !json_string_length(v))
+			return bj_fail(e, &sub, "\"%.200s\": expected a file name", scope);
+		if (json_object_set(acc, scope, v) < 0)
+			return brig_err_oom(e);
+	}
+	return 0;
+}
+
+/* The scope's requirements: "default" the policy's, else transports.docker's
+ * SCOPE; NULL when the policy has no such scope. */
+static struct trust_reqs *scope_reqs(struct trust_policy *p, const char *scope)
+{
+	if (strcmp(scope, "default") == 0)
+		return &p->dflt;
+	for (size_t i = 0; i < p->n_transports; i++) {
+		if (strcmp(p->transports[i].name, "docker") != 0)
+			continue;
+		for (size_t j = 0; j < p->transports[i].n; j++)
+			if (strcmp(p->transports[i].scopes[j].name, scope) == 0)
+				return &p->transports[i].scopes[j].reqs;
+	}
+	return NULL;
+}
+
+static int tsa_apply(json_t *acc, const char *dir, struct trust_policy *p, struct brig_err *e)
+{
+	const char *scope;
+	json_t *v;
+	json_object_foreach(acc, scope, v)
+	{
+		struct trust_reqs *rs = scope_reqs(p, scope);
+		if (!rs)
+			return brig_err_set(
+				e, -EINVAL,
+				"%s: timestampAuthorities: \"%.200s\": no such scope in "
+				"the policy (\"default\", or a key of transports.docker)",
+				dir, scope);
+		for (size_t i = 0; i < rs->n; i++) {
+			if (rs->v[i].kind != TRUST_REQ_SIGSTORE)
+				continue;
+			free(rs->v[i].tsa_path);
+			if (!(rs->v[i].tsa_path = strdup(json_string_value(v))))
+				return brig_err_oom(e);
+		}
+	}
+	return 0;
+}
+
+static int settings_file(int dfd, const char *dir, const char *name, struct trust_policy *p,
+			 json_t *tsa, struct brig_err *e)
+{
+	static const char *const keys[] = { "acceptPinnedDigests", "maxSignatureAge",
+					    "timestampAuthorities", "transports", NULL };
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return brig_err_oom(e);
@@ -93,6 +160,8 @@ static int settings_file(int dfd, const char *dir, const char *name, struct trus
 	r = bj_get_bool(root, &at, "acceptPinnedDigests", false, &p->accept_pinned_digests, e);
 	if (r >= 0)
 		r = max_ages(root, &at, p, e);
+	if (r >= 0)
+		r = tsa_read(root, &at, tsa, e);
 	return r < 0 ? r : trust_brig_transports(root, &at, p, e);
 }
 
@@ -121,11 +190,14 @@ int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct bri
 	int r = n > MAX_SETTINGS_FILES
 		? brig_err_set(e, -E2BIG, "%s: more than %d files", dir, MAX_SETTINGS_FILES)
 		: 0;
+	_cleanup_json_ json_t *tsa = json_object();
+	if (!tsa && r == 0)
+		r = brig_err_oom(e);
 	for (int i = 0; i < n; i++) {
 		if (r == 0)
-			r = settings_file(dfd, dir, names[i]->d_name, p, e);
+			r = settings_file(dfd, dir, names[i]->d_name, p, tsa, e);
 		free(names[i]);
 	}
 	free(names);
-	return r;
+	return r < 0 ? r : tsa_apply(tsa, dir, p, e);
 }

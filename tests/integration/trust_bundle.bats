@@ -15,6 +15,7 @@ SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 LIB=$BATS_TEST_DIRNAME/../lib
 PY=/usr/bin/python3
 load ../lib/registry
+load ../lib/tsa
 
 setup_file() {
 	local d=$BATS_FILE_TMPDIR
@@ -282,6 +283,36 @@ edit() {
 	run --separate-stderr brig trust verify --bundle-file k/bundle.json --key k/key.pub "$REG/test/offline:1"
 	[ "$status" -eq 125 ] || false
 	[[ "$stderr" == *"--bundle-file: name the image by digest (NAME@sha256:...)" ]] || false
+}
+
+@test "RFC 3161: a bundle timestamped by the TSA named is accepted with its time; none, another TSA's, one over other bytes refused" {
+	tsa_make "$PWD/tsa"
+	tsa_make "$PWD/tsa" other
+	$PY "$LIB/bundle_vectors.py" key k "$DIG" x
+	tsa_bundle "$PWD/tsa" tsa k/bundle.json t.json
+	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/tsa-ca.crt
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == "Verified $REG/test/offline@$DIG: bundle signed by k/key.pub, timestamped 20"??-??-??T??:??:??Z ]] || { echo "$output"; false; }
+	# the TSA's own certificate named instead of its root
+	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/tsa.crt
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	vbundle k/bundle.json --key k/key.pub --timestamp-certificate-chain tsa/tsa-ca.crt
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"bundle 1: no RFC 3161 timestamp in the bundle (one by the TSA named is required)"* ]] || { echo "$stderr"; false; }
+	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/other-ca.crt
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"bundle 1: the timestamp does not verify (certificate verify error)"* ]] || { echo "$stderr"; false; }
+	# a timestamp over other bytes (another bundle's signature)
+	$PY "$LIB/bundle_vectors.py" key k2 "$DIG" x
+	tsa_bundle "$PWD/tsa" tsa k2/bundle.json t2.json
+	edit t.json 'b["verificationMaterial"]["timestampVerificationData"] = json.load(open("t2.json"))["verificationMaterial"]["timestampVerificationData"]'
+	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/tsa-ca.crt
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"bundle 1: the timestamp does not verify (message imprint mismatch)"* ]] || { echo "$stderr"; false; }
+	edit t.json 'b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]["x"] = 1'
+	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/tsa-ca.crt
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"rfc3161Timestamps[0].x: unknown key"* ]] || { echo "$stderr"; false; }
 }
 
 @test "trust sign --bundle-out: brig's bundle file; sigstore-js verifies it" {

@@ -349,6 +349,45 @@ store_empty() {
 	[[ $stderr == *"wrong passphrase"* ]] || { echo "$stderr"; false; }
 }
 
+@test "trust sign NAME:TAG: the .sig names the tag, so a pull by tag passes the default identity rule" {
+	pushed "$REG/test/signtag:1"
+	run --separate-stderr pub trust sign --key "$D/a.key" "$REG/test/signtag:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$output" = "Signed $REG/test/signtag:1@$DIGEST" ] || { echo "$output"; false; }
+	policy "$REG/test" "$D/a.pub"
+	run --separate-stderr brig pull -q "$REG/test/signtag:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig create --name st "$REG/test/signtag:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{json .Brig.Provenance.Signers}}' st
+	[ "$(jq -r '.[0].Identity' <<<"$output")" = "$REG/test/signtag:1" ] || { echo "$output"; false; }
+	# by digest, the signature names the repository only
+	run --separate-stderr pub trust sign --key "$D/b.key" "$REG/test/signtag@$DIGEST"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$output" = "Signed $REG/test/signtag@$DIGEST" ] || { echo "$output"; false; }
+}
+
+@test "a warm pull that finds the same signatures keeps the record and rollback.json as they are; a new signature rewrites the record" {
+	pushed "$REG/test/warm:1"
+	sign test/warm "$DIGEST" "$D/a.key"
+	policy "$REG/test" "$D/a.pub"
+	run --separate-stderr brig pull -q "$REG/test/warm:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	local rec=$ROOT/trust/images/${DIGEST#sha256:}.json before rb
+	before=$(stat -c %i "$rec")
+	rb=$(stat -c '%i %Y.%y' "$ROOT/trust/rollback.json")
+	run --separate-stderr brig pull -q "$REG/test/warm:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(stat -c %i "$rec")" = "$before" ] || { echo "the record was rewritten"; false; }
+	[ "$(stat -c '%i %Y.%y' "$ROOT/trust/rollback.json")" = "$rb" ] || { echo "rollback.json was rewritten"; false; }
+	# a second signer: the record changes, and says so
+	pub trust sign --key "$D/b.key" "$REG/test/warm:1" >/dev/null
+	run --separate-stderr brig pull -q "$REG/test/warm:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ "$(stat -c %i "$rec")" != "$before" ] || { echo "the record was kept"; false; }
+	[ "$(jq '.Signatures | length' "$rec")" = 2 ] || { cat "$rec"; false; }
+}
+
 # archive_policy KEYPUB: the system's policy: docker needs KEYPUB's
 # signature under REG/test, and both archive transports need one too.
 archive_policy() {

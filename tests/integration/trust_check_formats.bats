@@ -14,6 +14,7 @@ SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 LIB=$BATS_TEST_DIRNAME/../lib
 PY=/usr/bin/python3
 load ../lib/registry
+load ../lib/tsa
 
 # newkey DIR NAME: a throwaway ed25519 GPG signing key in GNUPGHOME DIR,
 # its fingerprint in DIR.fpr and its public key in DIR.pub.
@@ -261,7 +262,41 @@ age_policy() {
 	age_policy "$D/a.pub" 3600
 	run --separate-stderr brig pull "$REG/bundle/untimed:1"
 	[ "$status" -eq 125 ] || false
-	[[ $stderr == *"requirement 1: refused: a sigstore bundle proves its signing time only by a Rekor entry, and this one has none, so its age cannot be judged against this scope's maxSignatureAge (policy.d)"* ]] || { echo "$stderr"; false; }
+	[[ $stderr == *"requirement 1: refused: a sigstore bundle proves its signing time only by a Rekor entry or an RFC 3161 timestamp, and this one has neither, so its age cannot be judged against this scope's maxSignatureAge (policy.d)"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "sigstore bundle: an RFC 3161 timestamp by policy.d's TSA proves the signing time; run re-checks it; another TSA's or an unnamed TSA's is refused" {
+	pushed "$REG/bundle/tsa:1"
+	tsa_make "$PWD/tsa"
+	tsa_make "$PWD/tsa" other
+	$PY "$LIB/bundle_vectors.py" key k "$DIGEST" "$REG/bundle/tsa:1"
+	tsa_bundle "$PWD/tsa" tsa k/bundle.json t.json
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/tsa "$DIGEST" "$D/reg/ca.crt" t.json
+	age_policy "$PWD/k/key.pub" 3600
+	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig pull -q "$REG/bundle/tsa:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig create --name tsa "$REG/bundle/tsa:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{json .Brig.Provenance.Signers}}' tsa
+	[ "$(jq -r '.[0].SignedAt > 1700000000' <<<"$output")" = true ] || { echo "$output"; false; }
+	# the policy now trusts another TSA: the stored bundle no longer passes
+	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/bundle" "$PWD/tsa/other-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig create "$REG/bundle/tsa:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"the timestamp does not verify (certificate verify error)"* ]] || { echo "$stderr"; false; }
+	# no TSA named: the timestamp proves nothing, so the age cannot be judged
+	ROOT=$BATS_TEST_TMPDIR/root2
+	rm "$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig pull "$REG/bundle/tsa:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"its RFC 3161 timestamp's time is not checked: the policy names no TSA certificate (policy.d timestampAuthorities), so its age cannot be judged"* ]] || { echo "$stderr"; false; }
+	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/nosuch" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig pull "$REG/bundle/tsa:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"timestampAuthorities: \"$REG/nosuch\": no such scope in the policy"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }

@@ -65,14 +65,14 @@ pushed() {
 	pushed "$REG/test/img:1"
 	run --separate-stderr brig trust sign --key "$D/a.key" "$REG/test/img:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-	[ "$output" = "Signed $REG/test/img@$DIGEST" ] || false
+	[ "$output" = "Signed $REG/test/img:1@$DIGEST" ] || false
 	run --separate-stderr brig trust verify --key "$D/a.pub" "$REG/test/img:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-	[ "$output" = "Verified $REG/test/img@$DIGEST: signed by $D/a.pub, docker-reference $REG/test/img" ] || false
+	[ "$output" = "Verified $REG/test/img@$DIGEST: signed by $D/a.pub, docker-reference $REG/test/img:1" ] || false
 	run --separate-stderr brig trust verify --format json --key "$D/a.pub" "$REG/test/img@$DIGEST"
 	[ "$status" -eq 0 ] || false
 	[ "$(jq -c '[.Verified, .Digest, .Key, .DockerReference, (.Signatures|length)]' <<<"$output")" = \
-		"[true,\"$DIGEST\",\"$D/a.pub\",\"$REG/test/img\",1]" ] || false
+		"[true,\"$DIGEST\",\"$D/a.pub\",\"$REG/test/img:1\",1]" ] || false
 
 	# the attachment as cosign writes it, read back by skopeo
 	local tag=sha256-${DIGEST#sha256:}.sig raw
@@ -85,7 +85,7 @@ pushed() {
 	skopeo copy -q --src-cert-dir "$D/reg" "docker://$REG/test/img:$tag" "dir:$PWD/sigdir"
 	local pdig
 	pdig=$(jq -r '.layers[0].digest' <<<"$raw")
-	$PY "$LIB/simplesig.py" payload "$REG/test/img" "$DIGEST" >expected
+	$PY "$LIB/simplesig.py" payload "$REG/test/img:1" "$DIGEST" >expected
 	cmp expected "sigdir/${pdig#sha256:}"
 	run --separate-stderr $PY "$LIB/simplesig.py" verify "$D/a.pub" expected sig
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
@@ -161,7 +161,7 @@ pushed() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	run --separate-stderr brig trust verify --authfile "$D/auth.json" --key "$D/a.pub" "$rega/test/tok:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-	[ "$output" = "Verified $rega/test/tok@$(cat digest): signed by $D/a.pub, docker-reference $rega/test/tok" ] || false
+	[ "$output" = "Verified $rega/test/tok@$(cat digest): signed by $D/a.pub, docker-reference $rega/test/tok:1" ] || false
 	[[ $output != *s3cret* && $stderr != *s3cret* ]] || false
 }
 

@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_KEYS 16
 
 struct material {
 	EVP_PKEY *keys[MAX_KEYS], *rekor[MAX_KEYS];
-	char *ca;
+	char *ca, *tsa;
 	struct trust_bundle_policy p;
 };
 
@@ -27,6 +28,7 @@ static void material_clear(struct material *m)
 	for (size_t i = 0; i < m->p.n_rekor_keys; i++)
 		EVP_PKEY_free(m->rekor[i]);
 	free(m->ca);
+	free(m->tsa);
 }
 
 static int load_list(struct opt *o, EVP_PKEY **v, size_t *n, struct brig_err *e)
@@ -56,6 +58,10 @@ static int material_load(struct opt *o, struct material *m, struct brig_err *e)
 		r = brig_read_file(AT_FDCWD, ca, (size_t)1 << 20, &m->ca, &len, e);
 	m->p.ca_pem = (const unsigned char *)m->ca;
 	m->p.ca_len = len;
+	const char *tsa = opts_find(o, "timestamp-certificate-chain")->value;
+	if (r == 0 && tsa)
+		r = brig_read_file(AT_FDCWD, tsa, (size_t)1 << 20, &m->tsa, &m->p.tsa_len, e);
+	m->p.tsa_pem = (const unsigned char *)m->tsa;
 	if (r == 0 && !m->p.n_keys && !ca)
 		r = brig_err_set(e, -EINVAL, "--key FILE or --certificate-ca FILE is required");
 	return r;
@@ -64,13 +70,18 @@ static int material_load(struct opt *o, struct material *m, struct brig_err *e)
 static void print_ok(const char *repo, const char *digest, const struct trust_bundle_result *res,
 		     struct opt *o)
 {
+	char when[40] = "";
+	struct tm tm;
+	time_t t = (time_t)res->tsa_time;
+	if (res->tsa_time > 0 && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), ", timestamped %Y-%m-%dT%H:%M:%SZ", &tm);
 	if (res->key_index >= 0)
-		printf("Verified %s@%s: bundle signed by %s\n", repo, digest,
-		       opts_find(o, "key")->list[res->key_index]);
+		printf("Verified %s@%s: bundle signed by %s%s\n", repo, digest,
+		       opts_find(o, "key")->list[res->key_index], when);
 	else
-		printf("Verified %s@%s: bundle signed by certificate%s%s%s%s\n", repo, digest,
+		printf("Verified %s@%s: bundle signed by certificate%s%s%s%s%s\n", repo, digest,
 		       res->email ? " for " : "", res->email ? res->email : "",
-		       res->issuer ? " from " : "", res->issuer ? res->issuer : "");
+		       res->issuer ? " from " : "", res->issuer ? res->issuer : "", when);
 }
 
 /* Each bundle until one passes; -EKEYREJECTED naming each reason. */

@@ -16,7 +16,9 @@
  * in the registry when IMAGE has a tag and c is not NULL). */
 struct target {
 	struct img_ref ref;
-	char *repo_name; /* "host/path": the docker-reference signed */
+	char *repo_name; /* "host/path" */
+	char *signed_ref; /* the docker-reference signed: "host/path:tag" when
+			   * IMAGE named a tag and no digest, else repo_name */
 	char digest[72];
 };
 
@@ -24,6 +26,7 @@ static void target_clear(struct target *t)
 {
 	img_ref_clear(&t->ref);
 	free(t->repo_name);
+	free(t->signed_ref);
 }
 
 static int target_parse(const char *image, struct target *t, struct brig_err *e)
@@ -31,6 +34,13 @@ static int target_parse(const char *image, struct target *t, struct brig_err *e)
 	*t = (struct target){ 0 };
 	int r = img_ref_parse(image, &t->ref, e);
 	if (r == 0 && asprintf(&t->repo_name, "%s/%s", t->ref.domain, t->ref.path) < 0)
+		r = brig_err_oom(e);
+	/* By tag, the signature names the tag, so that a pull of NAME:TAG
+	 * passes the default identity rule (matchRepoDigestOrExact). */
+	bool by_tag = t->ref.tag && !t->ref.digest[0];
+	if (r == 0 &&
+	    asprintf(&t->signed_ref, "%s%s%s", t->repo_name, by_tag ? ":" : "",
+		     by_tag ? t->ref.tag : "") < 0)
 		r = brig_err_oom(e);
 	if (r == 0 && t->ref.digest[0])
 		snprintf(t->digest, sizeof(t->digest), "%s", t->ref.digest);
@@ -70,22 +80,17 @@ int brig_sign_pushed(const struct brig_global *g, struct opt *o, const char *ima
 		     const char *digest, struct evp_pkey_st *k, struct brig_err *e)
 {
 	_cleanup_reg_client_ struct reg_client *c = NULL;
-	_cleanup_free_ char *signed_ref = NULL;
 	struct target t;
 	int r = target_parse(image, &t, e);
 	if (r < 0)
 		return r;
 	snprintf(t.digest, sizeof(t.digest), "%s", digest);
-	if (asprintf(&signed_ref, "%s%s%s", t.repo_name, t.ref.tag ? ":" : "",
-		     t.ref.tag ? t.ref.tag : "") < 0)
-		r = brig_err_oom(e);
+	r = target_client(g, o, &t, &c, e);
 	if (r == 0)
-		r = target_client(g, o, &t, &c, e);
-	if (r == 0)
-		r = trust_sigstore_sign_image_at(c, t.ref.path, t.digest, signed_ref, k,
+		r = trust_sigstore_sign_image_at(c, t.ref.path, t.digest, t.signed_ref, k,
 						 (int64_t)time(NULL), e);
 	if (r == 0 && !opts_find(o, "quiet")->set)
-		printf("Signed %s@%s\n", signed_ref, t.digest);
+		printf("Signed %s@%s\n", t.signed_ref, t.digest);
 	target_clear(&t);
 	return r < 0 ? brig_err_wrap(e, "--sign-by-sigstore-private-key") : 0;
 }
@@ -153,9 +158,9 @@ static int do_sign(const struct brig_global *g, struct opt *o, const char *image
 		r = brig_trust_sign_bundle(c, o, t.ref.path, t.repo_name,
 					   t.ref.digest[0] ? NULL : t.ref.tag, t.digest, k, e);
 	else if (r == 0)
-		r = trust_sigstore_sign_image(c, t.ref.path, t.digest, t.repo_name, k, e);
+		r = trust_sigstore_sign_image(c, t.ref.path, t.digest, t.signed_ref, k, e);
 	if (r == 0 && c && !bundle)
-		printf("Signed %s@%s\n", t.repo_name, t.digest);
+		printf("Signed %s@%s\n", t.signed_ref, t.digest);
 	target_clear(&t);
 	return r;
 }

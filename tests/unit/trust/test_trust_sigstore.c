@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/x509.h>
 
 #include "trust/sigstore-internal.h"
 
@@ -136,6 +139,78 @@ static void test_signatures(void **state)
 	EVP_PKEY_free(ed);
 }
 
+/* k through PEM and back: the same key, of the same kind. */
+static void pem_roundtrip(EVP_PKEY *k, const char *kind)
+{
+	struct brig_err e = { 0 };
+	char *pem = NULL;
+	EVP_PKEY *back = NULL;
+	assert_int_equal(trust_pubkey_pem(k, &pem, &e), 0);
+	assert_int_equal(trust_pubkey_parse(pem, strlen(pem), "k", &back, &e), 0);
+	assert_int_equal(EVP_PKEY_eq(k, back), 1);
+	assert_string_equal(trust_key_kind(back), kind);
+	char *sig = NULL;
+	assert_int_equal(trust_sign(k, "payload", 7, &sig, &e), 0);
+	assert_int_equal(trust_verify(back, "payload", 7, sig, &e), 0);
+	free(sig);
+	free(pem);
+	EVP_PKEY_free(back);
+}
+
+/* A P-256 SubjectPublicKeyInfo (26 bytes of header, the point) as PEM. */
+static char *p256_pem(const unsigned char *der, size_t n)
+{
+	char *b64 = trust_b64_encode(der, n), *pem = NULL;
+	assert_non_null(b64);
+	assert_true(asprintf(&pem, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n",
+			     b64) > 0);
+	free(b64);
+	return pem;
+}
+
+static void test_pubkey_kinds(void **state)
+{
+	(void)state;
+	static const char *const curves[][2] = { { "P-256", "ECDSA-P256" },
+						 { "P-384", "ECDSA-P384" },
+						 { "P-521", "ECDSA-P521" } };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(curves); i++) {
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i][0]);
+		pem_roundtrip(k, curves[i][1]);
+		EVP_PKEY_free(k);
+	}
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	pem_roundtrip(ed, "Ed25519");
+	pem_roundtrip(rsa, "RSA-2048");
+	EVP_PKEY_free(ed);
+	EVP_PKEY_free(rsa);
+	/* a point off the curve and a P-224 key are refused */
+	struct brig_err e = { 0 };
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"), *x = NULL;
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(k, &der);
+	assert_int_equal(n, 91);
+	der[90] ^= 1;
+	char *pem = p256_pem(der, (size_t)n);
+	assert_int_equal(trust_pubkey_parse(pem, strlen(pem), "k", &x, &e), -EINVAL);
+	free(pem);
+	der[90] ^= 1;
+	pem = p256_pem(der, (size_t)n - 1); /* cut short */
+	assert_int_equal(trust_pubkey_parse(pem, strlen(pem), "k", &x, &e), -EINVAL);
+	free(pem);
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-224");
+	char *p224 = NULL;
+	assert_int_equal(trust_pubkey_pem(k, &p224, &e), 0);
+	assert_int_equal(trust_pubkey_parse(p224, strlen(p224), "k", &x, &e), -EINVAL);
+	assert_non_null(strstr(brig_err_str(&e), "a ECDSA-? key"));
+	free(p224);
+	EVP_PKEY_free(k);
+	brig_err_clear(&e);
+}
+
 static void test_key_names(void **state)
 {
 	(void)state;
@@ -156,7 +231,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_b64),           cmocka_unit_test(test_payload),
 		cmocka_unit_test(test_key_roundtrip), cmocka_unit_test(test_signatures),
-		cmocka_unit_test(test_key_names),
+		cmocka_unit_test(test_key_names),     cmocka_unit_test(test_pubkey_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
