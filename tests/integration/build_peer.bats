@@ -89,7 +89,8 @@ peer_file() {
 # peer_config IMAGE: the image config's "config" object as the peer shows it.
 peer_config() {
 	if [ "$PEER" = buildah ]; then
-		peer inspect --type image --format '{{json .OCIv1.Config}}' "$1"
+		# (buildah 1.28's templates have no json function)
+		peer inspect --type image "$1" | jq '.OCIv1.config'
 	else
 		peer image inspect --format '{{json .Config}}' "$1"
 	fi

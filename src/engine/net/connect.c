@@ -111,7 +111,7 @@ static int join(struct eng_record *rec, struct conn *c, struct net_dir *h, json_
 	bool found, changed = false;
 	_cleanup_json_ json_t *links = json_array(), *ids = json_object();
 	free_ifname(nets, ifname);
-	int x = links && ids ? net_links_resolve(c->g, c->o->links, links, ids, e)
+	int x = links && ids ? eng_net_links_resolve(c->g, c->o->links, links, ids, e)
 			     : brig_err_oom(e);
 	if (x < 0 || (x = net_claim_in(h, i, c->o->ip, rec->id, &a, e)) < 0)
 		return x;

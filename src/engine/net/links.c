@@ -33,11 +33,9 @@ int net_links_load(int netsfd, const char *netid, json_t **out, struct brig_err 
 	return net_obj_load(netsfd, netid, LINKS, out, e);
 }
 
-/* NAME[:ALIAS] of `network connect --link`: NAME a container, ALIAS
- * (NAME when left out) a valid name; given gets "NAME:ALIAS" (Docker's
- * EndpointSettings.Links), ids {"<id>": "ALIAS"}. */
-int net_links_resolve(struct eng *g, const char *const *specs, json_t *given, json_t *ids,
-		      struct brig_err *e)
+/* (net.h) */
+int eng_net_links_resolve(struct eng *g, const char *const *specs, json_t *given, json_t *ids,
+			  struct brig_err *e)
 {
 	for (const char *const *p = specs; p && *p; p++) {
 		char name[256], id[ENG_ID_LEN + 1], both[520];

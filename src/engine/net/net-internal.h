@@ -214,10 +214,6 @@ int net_links_load(int netsfd, const char *netid, json_t **out, struct brig_err 
  * when it changed. */
 int net_links_set(struct eng *g, const struct net_dir *h, size_t i, const char *ctr,
 		  const json_t *doc, bool gone, bool *changed, struct brig_err *e);
-/* network connect --link NAME[:ALIAS]...: given ["NAME:ALIAS"], ids
- * {"<id>": "ALIAS"}, appended. */
-int net_links_resolve(struct eng *g, const char *const *specs, json_t *given, json_t *ids,
-		      struct brig_err *e);
 /* The forward rules of the links of the live networks without --icc. */
 int net_link_rules(int netsfd, const struct net_rec *all, size_t n, const bool *live, char **buf,
 		   size_t *len, struct brig_err *e);

@@ -61,6 +61,12 @@ int eng_net_release(struct eng *g, const char *ctr_id, struct brig_err *e);
  * goes away with the container's network namespace. */
 int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err *e);
 
+/* --link NAME[:ALIAS] of run/create and `network connect` (links.c):
+ * each NAME a container now, ALIAS (NAME when left out) a valid name;
+ * given gets "NAME:ALIAS" (Docker's Links), ids {"<id>": "ALIAS"}. */
+int eng_net_links_resolve(struct eng *g, const char *const *specs, json_t *given, json_t *ids,
+			  struct brig_err *e);
+
 /* brig network connect|disconnect NETWORK CONTAINER (connect.c). */
 struct eng_net_connect_opts {
 	const char *network, *container;

@@ -172,20 +172,7 @@ static int links_record(struct eng *g, char *const *links, json_t *doc, struct b
 	if (!given || !ids || json_object_set_new(host, "Links", given) < 0 ||
 	    json_object_set_new(eff, "Links", ids) < 0)
 		return brig_err_oom(e);
-	for (char *const *p = links; p && *p; p++) {
-		char name[256], id[ENG_ID_LEN + 1], both[520];
-		const char *colon = strchr(*p, ':');
-		(void)snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - *p) : 255, *p);
-		const char *alias = colon ? colon + 1 : name;
-		int r = eng_find(g, name, id, e);
-		if (r < 0)
-			return brig_err_wrap(e, "--link %s", *p);
-		(void)snprintf(both, sizeof(both), "%s:%s", name, alias);
-		if (json_array_append_new(given, json_string(both)) < 0 ||
-		    json_object_set_new(ids, id, json_string(alias)) < 0)
-			return brig_err_oom(e);
-	}
-	return 0;
+	return eng_net_links_resolve(g, (const char *const *)links, given, ids, e);
 }
 
 int eng_net_create(struct eng *g, const struct eng_create_opts *o, const struct eng_image *im,
