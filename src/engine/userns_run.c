@@ -18,60 +18,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The holder: a new user namespace, say so, wait for EOF on done. */
-static _Noreturn void holder(int ready, int done)
+/* The container's mapping, by newuidmap/newgidmap: its root the user's
+ * uid, ids 1..size-1 the slot of the user's subordinate ids. */
+static int map_container(pid_t pid, void *arg, struct brig_err *e)
 {
-	char c = 0;
-	if (unshare(CLONE_NEWUSER) < 0 || write(ready, &c, 1) != 1)
-		_exit(1);
-	while (read(done, &c, 1) < 0 && errno == EINTR)
-		;
-	_exit(0);
-}
-
-static int map_holder(const struct eng_userns *u, pid_t pid, int ready, struct brig_err *e)
-{
-	char c;
-	if (BRIG_RETRY(read(ready, &c, 1)) != 1)
-		return brig_err_set(e, -ECHILD, "the user namespace helper failed");
+	const struct eng_userns *u = arg;
 	const uint32_t um[2][3] = { { 0, u->root_uid, 1 }, { 1, u->uid + 1, u->size - 1 } };
 	const uint32_t gm[2][3] = { { 0, u->root_gid, 1 }, { 1, u->gid + 1, u->size - 1 } };
 	int r = rt_newidmap(pid, false, um, 2, e);
-	if (r == 0)
-		r = rt_newidmap(pid, true, gm, 2, e);
-	if (r < 0)
-		return r;
-	char path[64];
-	(void)snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	int fd = BRIG_RETRY(open(path, O_RDONLY | O_CLOEXEC));
-	return fd < 0 ? brig_err_sys(e, errno, "opening %s", path) : fd;
+	return r < 0 ? r : rt_newidmap(pid, true, gm, 2, e);
 }
 
 int eng_userns_open(const struct eng_userns *u, struct brig_err *e)
 {
-	int ready[2], done[2];
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return brig_err_sys(e, errno, "pipe");
-	if (pipe2(done, O_CLOEXEC) < 0) {
-		(void)close(ready[0]);
-		(void)close(ready[1]);
-		return brig_err_sys(e, errno, "pipe");
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		(void)close(ready[0]);
-		(void)close(done[1]);
-		holder(ready[1], done[0]);
-	}
-	int err = errno;
-	(void)close(ready[1]);
-	(void)close(done[0]);
-	int fd = pid < 0 ? brig_err_sys(e, err, "fork") : map_holder(u, pid, ready[0], e);
-	(void)close(ready[0]);
-	(void)close(done[1]); /* the holder exits */
-	if (pid > 0)
-		(void)BRIG_RETRY(waitpid(pid, NULL, 0));
-	return fd;
+	return rt_userns_make(map_container, (void *)u, e);
 }
 
 /* The child's side: its error (code, then text), or 0 and ret, to fd. */

@@ -175,6 +175,11 @@ json_t *rt_features(void);
  * host_gid.. (an fd of it, O_CLOEXEC), for idmapped mounts
  * (mount_setattr MOUNT_ATTR_IDMAP). */
 int rt_userns_open(uint32_t host_uid, uint32_t host_gid, uint32_t size, struct brig_err *e);
+/* A new user namespace (an fd of it, O_CLOEXEC): a helper process enters
+ * it, map(pid, arg) writes the helper's maps, and the helper ends once the
+ * fd is open (runtime/mount/idmap.c). */
+int rt_userns_make(int (*map)(pid_t pid, void *arg, struct brig_err *e), void *arg,
+		   struct brig_err *e);
 /* Write pid's uid_map (gid_map with gid) with the setuid newuidmap
  * (newgidmap), as a caller other than root must: n triples of container
  * id, host id, size. */

@@ -71,16 +71,14 @@ static _Noreturn void userns_child(const int ready[2], const int done[2])
 	_exit(0);
 }
 
-static int userns_open(pid_t pid, int ready, const struct rt_idmaps *uids,
-		       const struct rt_idmaps *gids, struct brig_err *e)
+static int userns_open(pid_t pid, int ready, int (*map)(pid_t, void *, struct brig_err *),
+		       void *arg, struct brig_err *e)
 {
 	char c;
 	ssize_t n = BRIG_RETRY(read(ready, &c, 1));
 	if (n != 1)
 		return brig_err_set(e, -ECHILD, "the user namespace helper failed");
-	int r = write_map(pid, "uid_map", uids, e);
-	if (r == 0)
-		r = write_map(pid, "gid_map", gids, e);
+	int r = map(pid, arg, e);
 	if (r < 0)
 		return r;
 	char path[64];
@@ -91,11 +89,9 @@ static int userns_open(pid_t pid, int ready, const struct rt_idmaps *uids,
 	return fd;
 }
 
-int rt_userns_from_maps(const struct rt_idmaps *uids, const struct rt_idmaps *gids,
-			struct brig_err *e)
+int rt_userns_make(int (*map)(pid_t pid, void *arg, struct brig_err *e), void *arg,
+		   struct brig_err *e)
 {
-	if (uids->n == 0 || gids->n == 0)
-		return brig_err_set(e, -EINVAL, "no uid/gid mappings for the idmapped mount");
 	int ready[2], done[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return brig_err_sys(e, errno, "pipe");
@@ -110,7 +106,7 @@ int rt_userns_from_maps(const struct rt_idmaps *uids, const struct rt_idmaps *gi
 	int err = errno;
 	(void)close(ready[1]);
 	(void)close(done[0]);
-	int fd = pid < 0 ? brig_err_sys(e, err, "fork") : userns_open(pid, ready[0], uids, gids, e);
+	int fd = pid < 0 ? brig_err_sys(e, err, "fork") : userns_open(pid, ready[0], map, arg, e);
 	(void)close(ready[0]);
 	(void)close(done[1]); /* the helper exits */
 	if (pid > 0) {
@@ -118,6 +114,26 @@ int rt_userns_from_maps(const struct rt_idmaps *uids, const struct rt_idmaps *gi
 			;
 	}
 	return fd;
+}
+
+struct both_maps {
+	const struct rt_idmaps *uids, *gids;
+};
+
+static int write_maps(pid_t pid, void *arg, struct brig_err *e)
+{
+	const struct both_maps *m = arg;
+	int r = write_map(pid, "uid_map", m->uids, e);
+	return r < 0 ? r : write_map(pid, "gid_map", m->gids, e);
+}
+
+int rt_userns_from_maps(const struct rt_idmaps *uids, const struct rt_idmaps *gids,
+			struct brig_err *e)
+{
+	if (uids->n == 0 || gids->n == 0)
+		return brig_err_set(e, -EINVAL, "no uid/gid mappings for the idmapped mount");
+	struct both_maps m = { uids, gids };
+	return rt_userns_make(write_maps, &m, e);
 }
 
 int rt_idmap_clone(const struct rt_rootfs_cfg *cfg, const struct rt_mount *m, int userns_fd,
