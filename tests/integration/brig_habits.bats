@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# Docker habits (issue #17, the rest): -q on save/import/commit, the valid
+# --ulimit names in its error, images --format json's CreatedAt in Docker's
+# form, --health-start-interval and the image's SHELL for CMD-SHELL,
+# --sig-proxy on run and start -a.  One store for the file (one import).
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/brig
+
+BRIG_TIMEOUT=60
+
+setup_file() {
+	brig_image_tar
+	export BRIG_ROOT=$BATS_FILE_TMPDIR/root
+	ROOT=$BRIG_ROOT
+	brig import "$BRIG_TAR" bb:1 >/dev/null
+}
+
+setup() { brig_setup; }
+
+teardown() { brig_teardown; }
+
+# on_tty CMD: CMD with a terminal as stdout and stderr (script(1)).
+on_tty() { script -qec "$1" /dev/null; }
+
+@test "-q on save, import and commit: no progress bar on a terminal, commit and import print only the id" {
+	local b="'$BRIG' --root '$ROOT'" t=$BATS_TEST_TMPDIR
+	run -0 on_tty "$b save -o $t/a.tar bb:1"
+	[[ "$output" == *Saving* ]] || false
+	run -0 on_tty "$b save -q -o $t/b.tar bb:1"
+	[ -z "$output" ] || false
+	[ -s "$t/b.tar" ] || false
+	run -0 on_tty "$b import --quiet $BRIG_TAR bb:q"
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$'\r'?$ ]] || false
+	run -0 brig create --name c1 bb:1 true
+	run -0 brig commit -q c1 bb:c
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]] || false
+}
