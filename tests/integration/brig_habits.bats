@@ -37,3 +37,8 @@ on_tty() { script -qec "$1" /dev/null; }
 	run -0 brig commit -q c1 bb:c
 	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]] || false
 }
+
+@test "--ulimit with an unknown name lists the valid names" {
+	run -125 brig create --ulimit bogus=1 bb:1 true
+	[[ "$output" == *'unknown ulimit "bogus" (one of as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)'* ]] || false
+}
