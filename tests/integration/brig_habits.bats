@@ -42,3 +42,18 @@ on_tty() { script -qec "$1" /dev/null; }
 	run -125 brig create --ulimit bogus=1 bb:1 true
 	[[ "$output" == *'unknown ulimit "bogus" (one of as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)'* ]] || false
 }
+
+@test "images and ps --format json: CreatedAt in Docker's form, images' keys Docker's, sorted as Docker prints them" {
+	local created want
+	created=$(brig image inspect -f '{{.Created}}' bb:1)
+	want=$(date -u -d "$created" '+%Y-%m-%d %H:%M:%S +0000 UTC')
+	run -0 env TZ=UTC "$BRIG" --root "$ROOT" images --format json bb:1
+	run -0 jq -r .CreatedAt <<<"$output"
+	[ "$output" = "$want" ] || { echo "got '$output', wanted '$want'"; false; }
+	run -0 env TZ=UTC "$BRIG" --root "$ROOT" images --format json bb:1
+	[[ "$output" == '{"Containers":"N/A","CreatedAt":"'"$want"'","CreatedSince":'*',"Digest":"sha256:'*'","ID":"'*'","Repository":"bb","SharedSize":"N/A","Size":'*',"Tag":"1","UniqueSize":"N/A","VirtualSize":'* ]] || false
+	run -0 brig create --name c2 bb:1 true
+	created=$(brig inspect -f '{{.Created}}' c2)
+	run -0 env TZ=UTC "$BRIG" --root "$ROOT" ps -a --format '{{.CreatedAt}}'
+	[ "$output" = "$(date -u -d "$created" '+%Y-%m-%d %H:%M:%S +0000 UTC')" ] || false
+}

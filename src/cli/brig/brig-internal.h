@@ -241,6 +241,10 @@ void brig_fd_progress_stop(struct brig_fd_progress *p, bool ok);
 void brig_human_since(const char *created, char buf[64]);
 /* "3 minutes" since an RFC 3339 time ("N/A" when unreadable). */
 void brig_human_elapsed(const char *since, char buf[64]);
+/* An RFC 3339 time as Docker's lists show CreatedAt (Go's time.String() of
+ * the second, in local time: "2024-01-02 15:04:05 +0000 UTC"); the text as
+ * it is when it cannot be read. */
+void brig_docker_time(const char *rfc3339, char buf[64]);
 /* "k=v,k2=v2" of a labels object (malloc'ed; NULL on ENOMEM). */
 char *brig_labels_text(const json_t *labels);
 /* Append the `image inspect` object of one image to out. */
