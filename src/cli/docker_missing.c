@@ -51,7 +51,7 @@ struct missing_opts {
 	"a=attach annotation attach blkio-weight-device cgroup-parent cgroupns cidfile "    \
 	"cpu-rt-period cpu-rt-runtime device-cgroup-rule device-read-bps device-read-iops " \
 	"device-write-bps device-write-iops disable-content-trust domainname gpus "         \
-	"health-start-interval ip ip6 ipc isolation kernel-memory link link-local-ip "      \
+	"ip ip6 ipc isolation kernel-memory link link-local-ip "                            \
 	"log-driver mac-address pid platform q=quiet quiet runtime use-api-socket uts "     \
 	"volume-driver volumes-from "
 

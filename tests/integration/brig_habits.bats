@@ -57,3 +57,34 @@ on_tty() { script -qec "$1" /dev/null; }
 	run -0 env TZ=UTC "$BRIG" --root "$ROOT" ps -a --format '{{.CreatedAt}}'
 	[ "$output" = "$(date -u -d "$created" '+%Y-%m-%d %H:%M:%S +0000 UTC')" ] || false
 }
+
+@test "--health-start-interval: the checks' interval in the start period, recorded as StartInterval" {
+	run -0 brig run -d --name si --health-cmd 'exit 1' --health-interval 1h \
+		--health-start-period 1h --health-start-interval 100ms bb:1 sleep 60
+	run -0 field si '{{.Config.Healthcheck.StartInterval}} {{.Config.Healthcheck.StartPeriod}}'
+	[ "$output" = "100000000 3600000000000" ] || false
+	# three checks well before the default start interval (5s) could make them
+	wait_until "three checks at the start interval" \
+		eval '[ "$(field si "{{len .State.Health.Log}}")" -ge 3 ]'
+	run -125 brig create --health-start-interval 0.5ms bb:1 true
+	[[ "$output" == *"--health-start-interval cannot be less than 1ms"* ]] || false
+	run -125 brig create --no-healthcheck --health-start-interval 1s bb:1 true
+	[[ "$output" == *"--no-healthcheck conflicts with --health-* options"* ]] || false
+}
+
+@test "CMD-SHELL runs with the image's SHELL when it has one, else /bin/sh -c" {
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$ctx"
+	printf '%s\n' 'FROM bb:1' 'SHELL ["/bin/echo", "via-shell"]' >"$ctx/Dockerfile"
+	run -0 brig build -q -t bb:shell "$ctx"
+	run -0 brig run -d --name sh1 --health-cmd 'exit 3' --health-interval 1h bb:shell sleep 60
+	run -0 field sh1 '{{json .Config.Shell}}'
+	[ "$output" = '["/bin/echo","via-shell"]' ] || false
+	run -0 brig healthcheck run sh1
+	run -0 field sh1 '{{with index .State.Health.Log 0}}{{.ExitCode}} {{.Output}}{{end}}'
+	[[ "$output" == "0 via-shell exit 3"* ]] || false
+	run -0 brig run -d --name sh2 --health-cmd 'echo $0; exit 3' --health-interval 1h bb:1 sleep 60
+	run -1 brig healthcheck run sh2
+	run -0 field sh2 '{{with index .State.Health.Log 0}}{{.ExitCode}} {{.Output}}{{end}}'
+	[[ "$output" == "3 /bin/sh"* ]] || false
+}

@@ -384,7 +384,7 @@ int brig_cmd_healthcheck_run(const struct brig_global *g, int argc, char **argv)
 int brig_cmd_health_runner(const struct brig_global *g, int argc, char **argv);
 #define BRIG_HEALTH_OPTS                                                                      \
 	OPT_VALUE("health-cmd", 0, "CMD",                                                     \
-		  "a healthcheck: run CMD with /bin/sh -c in the container"),                 \
+		  "a healthcheck: run CMD with the image's SHELL, else /bin/sh -c"),          \
 		OPT_VALUE("health-interval", 0, "DURATION",                                   \
 			  "time between checks (e.g. 30s, 500ms; default 30s)"),              \
 		OPT_VALUE("health-timeout", 0, "DURATION",                                    \
@@ -393,6 +393,8 @@ int brig_cmd_health_runner(const struct brig_global *g, int argc, char **argv);
 			  "failures in a row that make it unhealthy (default 3)"),            \
 		OPT_VALUE("health-start-period", 0, "DURATION",                               \
 			  "failures in this time after the start do not count (default 0s)"), \
+		OPT_VALUE("health-start-interval", 0, "DURATION",                             \
+			  "time between checks in the start period (default 5s)"),            \
 		OPT_FLAG("no-healthcheck", 0, "disable the image's HEALTHCHECK")
 int brig_health_opts(struct opt *o, struct eng_health_opts *h, struct brig_err *e);
 int brig_cmd_import(const struct brig_global *g, int argc, char **argv);
