@@ -56,9 +56,9 @@ struct missing_opts {
 	"volume-driver volumes-from "
 
 static const struct missing_opts missing_opts[] = {
-	{ "run", RUN_CREATE "sig-proxy" },
+	{ "run", RUN_CREATE },
 	{ "create", RUN_CREATE },
-	{ "start", "checkpoint checkpoint-dir sig-proxy" },
+	{ "start", "checkpoint checkpoint-dir" },
 	{ "exec", "env-file privileged" },
 	{ "logs", "details" },
 	{ "inspect|container inspect|image inspect", "s=size size" },

@@ -88,3 +88,70 @@ on_tty() { script -qec "$1" /dev/null; }
 	run -0 field sh2 '{{with index .State.Health.Log 0}}{{.ExitCode}} {{.Output}}{{end}}'
 	[[ "$output" == "3 /bin/sh"* ]] || false
 }
+
+# bg_brig OUT ARGS...: brig ARGS in the background, stdout and stderr to
+# OUT, stdin /dev/null; its pid in BG.  It starts with SIGINT and SIGQUIT
+# ignored, as a script's background job does: forwarded all the same.
+bg_brig() {
+	local out=$1
+	shift
+	(
+		trap '' INT QUIT
+		exec "$BRIG" --root "$ROOT" "$@" >"$out" 2>&1 </dev/null
+	) &
+	BG=$!
+}
+
+out_has() { grep -q -- "$2" "$1"; }
+
+# bg_wait: the exit status of the background brig, in status.
+bg_wait() {
+	status=0
+	wait "$BG" || status=$?
+}
+
+# trapper SIGS...: a shell that says which signal it got, exits 40 on TERM
+# and INT, and says "ready" once its traps are set.
+TRAPPER='trap "echo got-usr1" USR1; trap "echo got-term; exit 40" TERM; trap "echo got-int; exit 41" INT; echo ready; while :; do sleep 0.1; done'
+
+@test "--sig-proxy (default): run and start -a forward SIGUSR1, SIGTERM, and SIGINT without a terminal" {
+	local o=$BATS_TEST_TMPDIR/out
+	bg_brig "$o" run --name sp1 bb:1 sh -c "$TRAPPER"
+	wait_until "sp1 ready" out_has "$o" ready
+	kill -USR1 "$BG"
+	wait_until "sp1 to get SIGUSR1" out_has "$o" got-usr1
+	kill -INT "$BG"
+	bg_wait
+	[ "$status" -eq 41 ] || { cat "$o"; false; }
+	run -0 brig create --name sp2 bb:1 sh -c "$TRAPPER"
+	bg_brig "$o" start -a sp2
+	wait_until "sp2 ready" out_has "$o" ready
+	kill -TERM "$BG"
+	bg_wait
+	[ "$status" -eq 40 ] || { cat "$o"; false; }
+	run -0 grep -c got-term "$o"
+}
+
+@test "--sig-proxy=false: a signal ends brig run or start -a, not the container" {
+	local o=$BATS_TEST_TMPDIR/out
+	bg_brig "$o" run --sig-proxy=false --name np1 bb:1 sh -c "$TRAPPER"
+	wait_until "np1 ready" out_has "$o" ready
+	kill -TERM "$BG"
+	bg_wait
+	[ "$status" -eq 143 ] || { cat "$o"; false; }
+	run -0 field np1 '{{.State.Running}}'
+	[ "$output" = true ] || false
+	run -0 brig create --name np2 bb:1 sh -c "$TRAPPER"
+	bg_brig "$o" start -a --sig-proxy=false np2
+	wait_until "np2 ready" out_has "$o" ready
+	kill -USR1 "$BG"
+	bg_wait
+	[ "$status" -eq 138 ] || { cat "$o"; false; }
+	run -0 field np2 '{{.State.Running}}'
+	[ "$output" = true ] || false
+	run -0 brig logs np1
+	[ "$output" = ready ] || false
+	# what ends normally gives its output and status through the attach
+	run -3 brig run --sig-proxy=false --rm bb:1 sh -c 'echo out; echo err >&2; exit 3'
+	[ "$output" = "out"$'\n'"err" ] || [ "$output" = "err"$'\n'"out" ] || false
+}

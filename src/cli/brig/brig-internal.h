@@ -344,14 +344,21 @@ struct brig_attach_opts {
  * it has no stdin or terminal to attach to. */
 int brig_attach_session(struct eng *eng, const char *id, const struct brig_attach_opts *ao,
 			struct brig_err *e);
-/* run -it, start -ai: the container started in the background, its monitor
- * holding its terminal (or stdin) and keeping the output for us, and this
- * process attached as `brig attach` is: the run's exit status, or 0 when
- * the detach keys left it running (docs/attach.md). */
+/* run -it, start -ai, and run/start -a with --sig-proxy=false: the
+ * container started in the background, its monitor holding its terminal (or
+ * stdin) and keeping the output for us, and this process attached as `brig
+ * attach` is: the run's exit status, or 0 when the detach keys left it
+ * running (docs/attach.md). */
 int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
-		      bool stdin_, struct brig_err *e);
+		      bool stdin_, bool sig_proxy, struct brig_err *e);
+/* --sig-proxy's value (default true) among o. */
+bool brig_sig_proxy(struct opt *o);
 /* Was it made with -t or -i (start -a attaches to it then)? */
 bool brig_ctr_attachable(struct eng *eng, const char *id);
+#define BRIG_SIG_PROXY_OPT                                                                        \
+	OPT_FLAG("sig-proxy", 0,                                                                  \
+		 "send the signals brig gets to the container (default true; --sig-proxy=false: " \
+		 "they end brig, the container runs on; not with -t)")
 #define BRIG_DETACH_KEYS_OPT                                                 \
 	OPT_VALUE("detach-keys", 0, "KEYS",                                  \
 		  "the keys that detach and leave it running (default: the " \
