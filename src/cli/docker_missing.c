@@ -51,14 +51,14 @@ struct missing_opts {
 	"a=attach annotation attach blkio-weight-device cgroup-parent cgroupns cidfile "    \
 	"cpu-rt-period cpu-rt-runtime device-cgroup-rule device-read-bps device-read-iops " \
 	"device-write-bps device-write-iops disable-content-trust domainname gpus "         \
-	"health-start-interval ip ip6 ipc isolation kernel-memory link link-local-ip "      \
+	"ip ip6 ipc isolation kernel-memory link link-local-ip "                            \
 	"log-driver mac-address pid platform q=quiet quiet runtime use-api-socket uts "     \
 	"volume-driver volumes-from "
 
 static const struct missing_opts missing_opts[] = {
-	{ "run", RUN_CREATE "sig-proxy" },
+	{ "run", RUN_CREATE },
 	{ "create", RUN_CREATE },
-	{ "start", "checkpoint checkpoint-dir sig-proxy" },
+	{ "start", "checkpoint checkpoint-dir" },
 	{ "exec", "env-file privileged" },
 	{ "logs", "details" },
 	{ "inspect|container inspect|image inspect", "s=size size" },

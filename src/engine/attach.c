@@ -115,6 +115,8 @@ int eng_attach_stdio(struct eng_attsrv *a, const char **console, int *child_in, 
 		*console = a->console_path;
 		return 0;
 	}
+	if (!a->stdin_open)
+		return 0; /* no -i: /dev/null, as Docker's */
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return brig_err_sys(e, errno, "pipe");

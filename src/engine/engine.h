@@ -325,8 +325,8 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
  * create: durations in ns and retries, 0 when not given (the image's, else
  * Docker's defaults). */
 struct eng_health_opts {
-	const char *cmd; /* --health-cmd: run with /bin/sh -c; NULL: the image's */
-	int64_t interval, timeout, start_period, retries;
+	const char *cmd; /* --health-cmd (CMD-SHELL); NULL: the image's */
+	int64_t interval, timeout, start_period, start_interval, retries;
 	bool none; /* --no-healthcheck */
 };
 /* One flag ("health-interval", ...) checked into o. */

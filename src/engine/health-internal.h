@@ -23,6 +23,7 @@
 #define ENG_HEALTH_START_INTERVAL_DEFAULT (5 * 1000000000LL)
 #define ENG_HEALTH_RETRIES_DEFAULT 3
 #define ENG_HEALTH_MIN_NS 1000000LL /* 1 ms, Docker's minimum */
+#define ENG_HEALTH_SHELL_MAX 64 /* words of Config.Shell taken for CMD-SHELL */
 #define ENG_HEALTH_LOG_MAX 5 /* results kept in State.Health.Log */
 #define ENG_HEALTH_OUTPUT_MAX 4096 /* bytes of a check's output kept */
 

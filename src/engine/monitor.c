@@ -277,7 +277,8 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	eng_log_limits(&m->rec, &max_size, &max_files);
 	if (!m->tty && (r = eng_logw_open(m->dirfd, ENG_LOG, max_size, max_files, &m->log, e)) < 0)
 		return r;
-	if (!m->attach && (m->rec.tty || m->rec.open_stdin) &&
+	/* hold: a client attaches at once (also --sig-proxy=false without -i/-t) */
+	if (!m->attach && (m->rec.tty || m->rec.open_stdin || m->hold) &&
 	    (r = eng_attach_new(m->dirfd, m->rec.tty, m->rec.open_stdin, m->hold, &m->att, e)) < 0)
 		return r;
 	return m->tty ? 0 : create_container(g, m, e);

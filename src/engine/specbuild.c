@@ -176,6 +176,11 @@ static json_t *docker_config(const struct eng_create_opts *o, const struct eng_i
 		return json_decref(c), NULL;
 	if (c && hc && json_object_set_new(c, "Healthcheck", hc) < 0)
 		return json_decref(c), brig_err_set(e, -ENOMEM, "out of memory"), NULL;
+	/* the image's SHELL, which runs a CMD-SHELL healthcheck (Docker's) */
+	json_t *sh = im->config.shell ? strv_json(im->config.shell, brig_strv_len(im->config.shell))
+				      : NULL;
+	if (c && im->config.shell && (!sh || json_object_set_new(c, "Shell", sh) < 0))
+		return json_decref(c), brig_err_set(e, -ENOMEM, "out of memory"), NULL;
 	if (!c)
 		brig_err_set(e, -ENOMEM, "out of memory");
 	return c;

@@ -204,16 +204,28 @@ bool brig_ctr_attachable(struct eng *eng, const char *id)
 		json_is_true(json_object_get(c, "OpenStdin"));
 }
 
-int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
-		      bool stdin_, struct brig_err *e)
+static int follow_output(struct eng *eng, const char *id, struct brig_err *e);
+
+bool brig_sig_proxy(struct opt *o)
 {
-	struct brig_attach_opts ao = { .keys = *keys, .stdin_ = stdin_, .sig_proxy = true };
+	const char *v = opts_find(o, "sig-proxy")->value;
+	return !v || strcmp(v, "false") != 0;
+}
+
+int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
+		      bool stdin_, bool sig_proxy, struct brig_err *e)
+{
+	struct brig_attach_opts ao = { .keys = *keys, .stdin_ = stdin_, .sig_proxy = sig_proxy };
 	int r = eng_start(eng, id, ENG_DETACH_ATTACH, e);
 	if (r == -EBUSY) /* running already (start -ai): attached to it, as Docker */
 		brig_err_clear(e);
 	else if (r < 0)
 		return r;
 	r = brig_attach_session(eng, id, &ao, e);
+	if (r == -ENOTCONN) { /* running already, with no socket: its output */
+		brig_err_clear(e);
+		r = follow_output(eng, id, e);
+	}
 	return r == BRIG_ATTACH_DETACHED ? 0 : r;
 }
 
@@ -262,9 +274,8 @@ int brig_cmd_attach(const struct brig_global *g, int argc, char **argv)
 	if (p <= 0)
 		return opts_free(o), p == 0 ? 0 : BRIG_EXIT_FAIL;
 	_cleanup_err_ struct brig_err e = { 0 };
-	const char *proxy = opts_find(o, "sig-proxy")->value;
 	struct brig_attach_opts ao = { .stdin_ = !opts_find(o, "no-stdin")->set,
-				       .sig_proxy = !proxy || strcmp(proxy, "false") != 0 };
+				       .sig_proxy = brig_sig_proxy(o) };
 	_cleanup_eng_ struct eng *eng = NULL;
 	char id[ENG_ID_LEN + 1];
 	const char *keys = opts_find(o, "detach-keys")->value;

@@ -241,6 +241,10 @@ void brig_fd_progress_stop(struct brig_fd_progress *p, bool ok);
 void brig_human_since(const char *created, char buf[64]);
 /* "3 minutes" since an RFC 3339 time ("N/A" when unreadable). */
 void brig_human_elapsed(const char *since, char buf[64]);
+/* An RFC 3339 time as Docker's lists show CreatedAt (Go's time.String() of
+ * the second, in local time: "2024-01-02 15:04:05 +0000 UTC"); the text as
+ * it is when it cannot be read. */
+void brig_docker_time(const char *rfc3339, char buf[64]);
 /* "k=v,k2=v2" of a labels object (malloc'ed; NULL on ENOMEM). */
 char *brig_labels_text(const json_t *labels);
 /* Append the `image inspect` object of one image to out. */
@@ -340,14 +344,21 @@ struct brig_attach_opts {
  * it has no stdin or terminal to attach to. */
 int brig_attach_session(struct eng *eng, const char *id, const struct brig_attach_opts *ao,
 			struct brig_err *e);
-/* run -it, start -ai: the container started in the background, its monitor
- * holding its terminal (or stdin) and keeping the output for us, and this
- * process attached as `brig attach` is: the run's exit status, or 0 when
- * the detach keys left it running (docs/attach.md). */
+/* run -it, start -ai, and run/start -a with --sig-proxy=false: the
+ * container started in the background, its monitor holding its terminal (or
+ * stdin) and keeping the output for us, and this process attached as `brig
+ * attach` is: the run's exit status, or 0 when the detach keys left it
+ * running (docs/attach.md). */
 int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
-		      bool stdin_, struct brig_err *e);
+		      bool stdin_, bool sig_proxy, struct brig_err *e);
+/* --sig-proxy's value (default true) among o. */
+bool brig_sig_proxy(struct opt *o);
 /* Was it made with -t or -i (start -a attaches to it then)? */
 bool brig_ctr_attachable(struct eng *eng, const char *id);
+#define BRIG_SIG_PROXY_OPT                                                                        \
+	OPT_FLAG("sig-proxy", 0,                                                                  \
+		 "send the signals brig gets to the container (default true; --sig-proxy=false: " \
+		 "they end brig, the container runs on; not with -t)")
 #define BRIG_DETACH_KEYS_OPT                                                 \
 	OPT_VALUE("detach-keys", 0, "KEYS",                                  \
 		  "the keys that detach and leave it running (default: the " \
@@ -380,7 +391,7 @@ int brig_cmd_healthcheck_run(const struct brig_global *g, int argc, char **argv)
 int brig_cmd_health_runner(const struct brig_global *g, int argc, char **argv);
 #define BRIG_HEALTH_OPTS                                                                      \
 	OPT_VALUE("health-cmd", 0, "CMD",                                                     \
-		  "a healthcheck: run CMD with /bin/sh -c in the container"),                 \
+		  "a healthcheck: run CMD with the image's SHELL, else /bin/sh -c"),          \
 		OPT_VALUE("health-interval", 0, "DURATION",                                   \
 			  "time between checks (e.g. 30s, 500ms; default 30s)"),              \
 		OPT_VALUE("health-timeout", 0, "DURATION",                                    \
@@ -389,6 +400,8 @@ int brig_cmd_health_runner(const struct brig_global *g, int argc, char **argv);
 			  "failures in a row that make it unhealthy (default 3)"),            \
 		OPT_VALUE("health-start-period", 0, "DURATION",                               \
 			  "failures in this time after the start do not count (default 0s)"), \
+		OPT_VALUE("health-start-interval", 0, "DURATION",                             \
+			  "time between checks in the start period (default 5s)"),            \
 		OPT_FLAG("no-healthcheck", 0, "disable the image's HEALTHCHECK")
 int brig_health_opts(struct opt *o, struct eng_health_opts *h, struct brig_err *e);
 int brig_cmd_import(const struct brig_global *g, int argc, char **argv);

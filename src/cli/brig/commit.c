@@ -44,6 +44,7 @@ int brig_cmd_commit(const struct brig_global *g, int argc, char **argv)
 			  "LABEL, USER, WORKDIR, EXPOSE, VOLUME, STOPSIGNAL)"),
 		OPT_VALUE("message", 'm', "MSG", "the history entry's comment"),
 		OPT_VALUE("author", 'a', "AUTHOR", "the image's author (\"Name <email>\")"),
+		OPT_FLAG("quiet", 'q', "print only the new image's id (what commit prints anyway)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -10,8 +10,9 @@
 
 int brig_health_opts(struct opt *o, struct eng_health_opts *h, struct brig_err *e)
 {
-	static const char *const flags[] = { "health-cmd", "health-interval", "health-timeout",
-					     "health-retries", "health-start-period" };
+	static const char *const flags[] = { "health-cmd",          "health-interval",
+					     "health-timeout",      "health-retries",
+					     "health-start-period", "health-start-interval" };
 	*h = (struct eng_health_opts){ .none = opts_find(o, "no-healthcheck")->set };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(flags); i++) {
 		const struct opt *x = opts_find(o, flags[i]);

@@ -180,6 +180,38 @@ void brig_human_since(const char *created, char buf[64])
 		snprintf(buf, 64, "%.50s ago", d);
 }
 
+/* An RFC 3339 time's seconds since the epoch; its zone (Z or +hh:mm) applied. */
+static int rfc3339_epoch(const char *s, time_t *out)
+{
+	struct tm tm = { 0 };
+	const char *p = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!p)
+		return -EINVAL;
+	if (*p == '.')
+		while (*++p >= '0' && *p <= '9')
+			;
+	long off = 0;
+	unsigned hh, mm;
+	int used = 0;
+	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2u:%2u%n", &hh, &mm, &used) == 2 &&
+	    used == 5 && p[6] == '\0')
+		off = (*p == '-' ? -1 : 1) * (long)(hh * 3600 + mm * 60);
+	else if (strcmp(p, "Z") != 0)
+		return -EINVAL;
+	*out = timegm(&tm) - off;
+	return 0;
+}
+
+void brig_docker_time(const char *rfc3339, char buf[64])
+{
+	time_t t;
+	struct tm tm;
+	buf[0] = '\0';
+	if (rfc3339_epoch(rfc3339, &t) < 0 || !localtime_r(&t, &tm) ||
+	    strftime(buf, 64, "%Y-%m-%d %H:%M:%S %z %Z", &tm) == 0)
+		snprintf(buf, 64, "%.63s", rfc3339 ? rfc3339 : "");
+}
+
 char *brig_labels_text(const json_t *labels)
 {
 	char *s = NULL;

@@ -20,18 +20,19 @@ static json_t *image_row(const char *name, const struct brig_image *im, const st
 	_cleanup_free_ char *repo = NULL, *tag = NULL;
 	if (brig_split_name(name, &repo, &tag, e) < 0)
 		return NULL;
-	char size[32], since[64], id[IMG_DIGEST_SIZE];
+	char size[32], since[64], created[64], id[IMG_DIGEST_SIZE];
 	brig_human_size(im->size, size);
 	brig_human_since(im->config.created, since);
+	brig_docker_time(im->config.created, created);
 	snprintf(id, sizeof(id), "%s", lo->no_trunc ? im->id : im->id + 7);
 	if (!lo->no_trunc)
 		id[12] = 0;
 	/* Docker's fields (docs/output.md); brig does not count sharing */
 	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 				"Repository", repo, "Tag", tag, "Digest", im->manifest_digest, "ID",
-				id, "CreatedAt", im->config.created ? im->config.created : "",
-				"CreatedSince", since, "Size", size, "VirtualSize", size,
-				"Containers", "N/A", "SharedSize", "N/A", "UniqueSize", "N/A");
+				id, "CreatedAt", created, "CreatedSince", since, "Size", size,
+				"VirtualSize", size, "Containers", "N/A", "SharedSize", "N/A",
+				"UniqueSize", "N/A");
 	if (!row)
 		brig_err_set(e, -ENOMEM, "out of memory");
 	return row;
@@ -68,7 +69,8 @@ static const char *row_str(const json_t *row, const char *key)
 	return json_string_value(json_object_get(row, key));
 }
 
-/* The table's columns, with DIGEST when asked for. */
+/* The table's columns, with DIGEST when asked for; JSON with its keys
+ * sorted, as Docker's (a Go map). */
 static const struct brig_listing *table_of(bool digests)
 {
 	static const struct table_col cols[] = { { "REPOSITORY", 0 }, { "TAG", 0 },
@@ -82,9 +84,10 @@ static const struct brig_listing *table_of(bool digests)
 						    { "CREATED", 0 },
 						    { "SIZE", 0 } };
 	static const char *const keys_nd[] = { "Repository", "Tag", "ID", "CreatedSince", "Size" };
-	static const struct brig_listing all = { cols, keys, BRIG_ARRAY_SIZE(cols), 0, "ID" },
+	static const struct brig_listing all = { cols, keys, BRIG_ARRAY_SIZE(cols), JSON_SORT_KEYS,
+						 "ID" },
 					 no_digest = { cols_nd, keys_nd, BRIG_ARRAY_SIZE(cols_nd),
-						       0, "ID" };
+						       JSON_SORT_KEYS, "ID" };
 	return digests ? &all : &no_digest;
 }
 

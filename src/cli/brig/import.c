@@ -21,7 +21,7 @@ static int open_input(const char *file, struct brig_err *e)
 }
 
 static int do_import(const struct brig_global *g, const char *file, const char *name, json_t *cfg,
-		     char image_id[IMG_DIGEST_SIZE], struct brig_err *e)
+		     bool quiet, char image_id[IMG_DIGEST_SIZE], struct brig_err *e)
 {
 	_cleanup_eng_ struct eng *eng = NULL;
 	_cleanup_close_ int fd = open_input(file, e);
@@ -30,7 +30,7 @@ static int do_import(const struct brig_global *g, const char *file, const char *
 	int r = brig_engine_open(g, &eng, e);
 	if (r < 0)
 		return r;
-	struct brig_fd_progress *bar = brig_fd_progress_start(fd, "Importing", false);
+	struct brig_fd_progress *bar = brig_fd_progress_start(fd, "Importing", quiet);
 	r = eng_import(eng, fd, name, cfg, image_id, e);
 	brig_fd_progress_stop(bar, r == 0);
 	return r;
@@ -58,6 +58,9 @@ int brig_cmd_import(const struct brig_global *g, int argc, char **argv)
 		OPT_MULTI(
 			"change", 'c', "INSTR",
 			"apply a Dockerfile instruction (USER, ENV, ENTRYPOINT, CMD, WORKDIR, LABEL)"),
+		OPT_FLAG(
+			"quiet", 'q',
+			"no progress bar, only the image's id (a bar is drawn only on a terminal)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -65,6 +68,7 @@ int brig_cmd_import(const struct brig_global *g, int argc, char **argv)
 	int p = brig_parse("import", "FILE|- NAME[:TAG]", o, argc, argv, &pos, &npos, 1, 2);
 	_cleanup_err_ struct brig_err e = { 0 };
 	_cleanup_json_ json_t *cfg = p > 0 ? make_cfg(&o[0], &e) : NULL;
+	bool quiet = opts_find(o, "quiet")->set;
 	opts_free(o);
 	if (p <= 0)
 		return p < 0 ? BRIG_EXIT_FAIL : 0;
@@ -75,7 +79,7 @@ int brig_cmd_import(const struct brig_global *g, int argc, char **argv)
 		return BRIG_EXIT_FAIL;
 	}
 	char id[IMG_DIGEST_SIZE];
-	if (!cfg || do_import(g, pos[0], pos[1], cfg, id, &e) < 0) {
+	if (!cfg || do_import(g, pos[0], pos[1], cfg, quiet, id, &e) < 0) {
 		brig_err_wrap(&e, "import");
 		return brig_fail(&e);
 	}

@@ -120,20 +120,21 @@ static int ps_more(const json_t *rec, bool no_trunc, json_t *row)
 static json_t *ps_row(const json_t *rec, bool no_trunc)
 {
 	const json_t *cfg = json_object_get(rec, "Config"), *st = json_object_get(rec, "State");
-	char status[128], since[64], id[ENG_ID_LEN + 1];
+	char status[128], since[64], created[64], id[ENG_ID_LEN + 1];
 	status_text(st, status);
 	brig_human_since(jstr(rec, "Created"), since);
+	brig_docker_time(jstr(rec, "Created"), created);
 	snprintf(id, sizeof(id), "%s", jstr(rec, "Id"));
 	if (!no_trunc)
 		id[12] = '\0';
 	_cleanup_free_ char *cmd = command_text(rec, no_trunc);
 	_cleanup_free_ char *labels = brig_labels_text(json_object_get(cfg, "Labels"));
 	const char *name = jstr(rec, "Name");
-	json_t *row = json_pack(
-		"{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image", jstr(cfg, "Image"),
-		"Command", cmd ? cmd : "", "CreatedAt", jstr(rec, "Created"), "RunningFor", since,
-		"Status", status, "State", jstr(st, "Status"), "Names",
-		name[0] == '/' ? name + 1 : name, "Labels", labels ? labels : "", "Ports", "");
+	json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, "Image",
+				jstr(cfg, "Image"), "Command", cmd ? cmd : "", "CreatedAt", created,
+				"RunningFor", since, "Status", status, "State", jstr(st, "Status"),
+				"Names", name[0] == '/' ? name + 1 : name, "Labels",
+				labels ? labels : "", "Ports", "");
 	if (row && ps_more(rec, no_trunc, row) < 0)
 		json_decref(row), row = NULL;
 	return row;

@@ -303,6 +303,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 			   FLAG_OPTS,
 			   OPT_FLAG("detach", 'd', "run in the background and print the id"),
 			   BRIG_DETACH_KEYS_OPT,
+			   BRIG_SIG_PROXY_OPT,
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
@@ -325,8 +326,11 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	}
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
-	/* -it in the foreground: attached as `brig attach` is (detach keys). */
-	bool attached = !detach && q.opts.tty && q.opts.interactive;
+	/* -it in the foreground: attached as `brig attach` is (detach keys);
+	 * so is --sig-proxy=false without -t: a signal ends brig, not the run. */
+	bool proxy = brig_sig_proxy(o);
+	bool in = q.opts.interactive;
+	bool attached = !detach && (q.opts.tty ? in : !proxy);
 	struct brig_detach_keys keys;
 	const char *dk = opts_find(o, "detach-keys")->value;
 	if (r == 0 && (attached || dk))
@@ -343,7 +347,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	opts_free(o);
 	if (r < 0)
 		return brig_fail(&e);
-	r = attached ? brig_run_attached(eng, id, &keys, true, &e)
+	r = attached ? brig_run_attached(eng, id, &keys, in, proxy, &e)
 		     : eng_start(eng, id, detach ? ENG_DETACH : ENG_ATTACH, &e);
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
@@ -362,11 +366,13 @@ int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 			   OPT_FLAG("interactive", 'i',
 				    "with -a: send stdin to a container made with -i or -t"),
 			   BRIG_DETACH_KEYS_OPT,
+			   BRIG_SIG_PROXY_OPT,
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
 	int p = brig_parse("start", "CONTAINER...", o, argc, argv, &pos, &npos, 1, SIZE_MAX);
 	bool attach = opts_find(o, "attach")->set, in = opts_find(o, "interactive")->set;
+	bool proxy = p > 0 && brig_sig_proxy(o);
 	_cleanup_free_ char *dk = p > 0 && opts_find(o, "detach-keys")->value
 		? strdup(opts_find(o, "detach-keys")->value)
 		: NULL;
@@ -389,8 +395,8 @@ int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 		char id[ENG_ID_LEN + 1];
 		brig_err_clear(&e);
 		int r = eng_find(eng, pos[i], id, &e);
-		if (r == 0 && attach && brig_ctr_attachable(eng, id))
-			r = brig_run_attached(eng, id, &keys, in, &e);
+		if (r == 0 && attach && (!proxy || brig_ctr_attachable(eng, id)))
+			r = brig_run_attached(eng, id, &keys, in, proxy, &e);
 		else if (r == 0)
 			r = eng_start(eng, id, attach ? ENG_ATTACH : ENG_DETACH, &e);
 		if (r == -EBUSY && !attach)

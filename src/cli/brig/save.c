@@ -77,7 +77,7 @@ static int out_commit(struct out_file *o, const char *file, struct brig_err *e)
 }
 
 static int save_to(struct img_store *s, const char *const *refs, size_t n,
-		   enum img_archive_format f, const char *file, const char *sigs,
+		   enum img_archive_format f, const char *file, const char *sigs, bool quiet,
 		   struct brig_err *e)
 {
 	if (!file || strcmp(file, "-") == 0) {
@@ -90,7 +90,7 @@ static int save_to(struct img_store *s, const char *const *refs, size_t n,
 	}
 	struct out_file o = { .dirfd = -1, .fd = -1 };
 	int r = out_open(file, &o, e);
-	struct brig_fd_progress *bar = r == 0 ? brig_fd_progress_start(o.fd, "Saving", false)
+	struct brig_fd_progress *bar = r == 0 ? brig_fd_progress_start(o.fd, "Saving", quiet)
 					      : NULL;
 	if (r == 0)
 		r = img_archive_save_sigs(s, refs, n, f, brig_host_arch(), "linux", o.fd, sigs, e);
@@ -106,6 +106,7 @@ int brig_cmd_save(const struct brig_global *g, int argc, char **argv)
 	struct opt o[] = {
 		OPT_VALUE("output", 'o', "FILE", "write to FILE (- for stdout)"),
 		OPT_VALUE("format", 0, "FORMAT", "docker-archive (default) or oci-archive"),
+		OPT_FLAG("quiet", 'q', "no progress bar (one is drawn only on a terminal)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;
@@ -131,7 +132,8 @@ int brig_cmd_save(const struct brig_global *g, int argc, char **argv)
 					       &e);
 		if (r == 0)
 			r = save_to(s, (const char *const *)pos, npos, f,
-				    opts_find(o, "output")->value, sigs, &e);
+				    opts_find(o, "output")->value, sigs, opts_find(o, "quiet")->set,
+				    &e);
 		if (r < 0) {
 			brig_err_wrap(&e, "save");
 			rc = brig_fail(&e);

@@ -98,12 +98,11 @@ int cfg_key_ulimits(const json_t *doc, const struct bj_loc *root, const char *ke
 		struct bj_loc sub;
 		bj_key(&sub, &at, name);
 		size_t idx = ulimit_index(name);
-		if (idx == SIZE_MAX)
-			return bj_fail(
-				e, &sub,
-				"unknown ulimit (one of as, core, cpu, data, fsize, "
-				"locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, "
-				"rttime, sigpending, stack)");
+		if (idx == SIZE_MAX) {
+			char names[ENG_ULIMIT_NAMES_TEXT];
+			eng_ulimit_names_text(names);
+			return bj_fail(e, &sub, "unknown ulimit (one of %s)", names);
+		}
 		int64_t soft, hard;
 		if ((r = parse_one_ulimit(v, &sub, name, &soft, &hard, e)) < 0)
 			return r;

@@ -129,6 +129,9 @@ struct eng_ulimit_name {
 	const char *name, *oci;
 };
 extern const struct eng_ulimit_name eng_ulimit_names[ENG_ULIMIT_COUNT];
+/* The names, in order, as "as, core, ..., stack", for error messages. */
+#define ENG_ULIMIT_NAMES_TEXT 192
+void eng_ulimit_names_text(char buf[ENG_ULIMIT_NAMES_TEXT]);
 
 /* Sizes and signals: brig_parse_size and brig_parse_signal (common). */
 

@@ -2,6 +2,7 @@
 /* --ulimit NAME=SOFT[:HARD] -> process.rlimits. */
 #include "engine/flags/flags-internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const struct eng_ulimit_name eng_ulimit_names[ENG_ULIMIT_COUNT] = {
@@ -22,6 +23,19 @@ const struct eng_ulimit_name eng_ulimit_names[ENG_ULIMIT_COUNT] = {
 	{ "sigpending", "RLIMIT_SIGPENDING" },
 	{ "stack", "RLIMIT_STACK" },
 };
+
+void eng_ulimit_names_text(char buf[ENG_ULIMIT_NAMES_TEXT])
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ENG_ULIMIT_COUNT; i++) {
+		int n = snprintf(buf + at, ENG_ULIMIT_NAMES_TEXT - at, "%s%s", i ? ", " : "",
+				 eng_ulimit_names[i].name);
+		if (n < 0 || (size_t)n >= ENG_ULIMIT_NAMES_TEXT - at)
+			return; /* cut: the buffer is sized for the table */
+		at += (size_t)n;
+	}
+}
 
 /* A limit: a non-negative number, or -1 / "unlimited" (stored as -1). */
 static int parse_limit(const char *s, int64_t *out, struct brig_err *e)
@@ -59,9 +73,12 @@ static int parse_ulimit(const char *v, struct eng_ulimit *u, struct brig_err *e)
 			u->name = eng_ulimit_names[i].name;
 			u->oci = eng_ulimit_names[i].oci;
 		}
-	if (!u->name)
-		return brig_err_set(e, -EINVAL, "unknown ulimit \"%.*s\"", (int)(n > 32 ? 32 : n),
-				    v);
+	if (!u->name) {
+		char names[ENG_ULIMIT_NAMES_TEXT];
+		eng_ulimit_names_text(names);
+		return brig_err_set(e, -EINVAL, "unknown ulimit \"%.*s\" (one of %s)",
+				    (int)(n > 32 ? 32 : n), v, names);
+	}
 	_cleanup_free_ char *vals = strdup(eq + 1);
 	if (!vals)
 		return brig_err_oom(e);

@@ -48,6 +48,7 @@ static int exec_config(const json_t *doc, const struct bj_loc *at, struct img_co
 	    (r = sj_opt_strv(cfg, &ca, "Cmd", MAX_ARGS, &c->cmd, e)) < 0 ||
 	    (r = sj_opt_str(cfg, &ca, "WorkingDir", &c->working_dir, e)) < 0 ||
 	    (r = sj_opt_str(cfg, &ca, "StopSignal", &c->stop_signal, e)) < 0 ||
+	    (r = sj_opt_strv(cfg, &ca, "Shell", MAX_ARGS, &c->shell, e)) < 0 ||
 	    (r = healthcheck(cfg, &ca, &c->healthcheck, e)) < 0)
 		return r;
 	static const char *const sets[] = { "Labels", "ExposedPorts", "Volumes" };
@@ -198,6 +199,7 @@ void img_config_clear(struct img_config *c)
 	free(c->working_dir);
 	img_kvlist_clear(&c->labels);
 	free(c->stop_signal);
+	brig_strv_free(c->shell);
 	brig_strv_free(c->healthcheck.test);
 	brig_strv_free(c->exposed_ports);
 	brig_strv_free(c->volumes);

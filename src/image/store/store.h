@@ -180,6 +180,7 @@ struct img_config {
 	char *working_dir;
 	struct img_kvlist labels;
 	char *stop_signal;
+	char **shell; /* SHELL: NULL when absent */
 	char **exposed_ports; /* the keys of ExposedPorts ("80/tcp") */
 	char **volumes; /* the keys of Volumes */
 	struct img_healthcheck healthcheck;

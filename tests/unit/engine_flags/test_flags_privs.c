@@ -43,7 +43,9 @@ static void test_ulimit(void **state)
 	set_fail(f, "ulimit", "nofile=10:5",
 		 "--ulimit: nofile: soft limit 10 is above hard limit 5");
 	set_fail(f, "ulimit", "nofile=unlimited:5", "soft limit unlimited is above");
-	set_fail(f, "ulimit", "bogus=1", "--ulimit: unknown ulimit \"bogus\"");
+	set_fail(f, "ulimit", "bogus=1",
+		 "--ulimit: unknown ulimit \"bogus\" (one of as, core, cpu, data, fsize, locks, "
+		 "memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)");
 	set_fail(f, "ulimit", "nofile", "is not NAME=SOFT[:HARD]");
 	set_fail(f, "ulimit", "=5", "is not NAME=SOFT[:HARD]");
 	set_fail(f, "ulimit", "nofile=-5", "invalid limit \"-5\"");

@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# Docker habits (issue #17, the rest): -q on save/import/commit, the valid
+# --ulimit names in its error, images --format json's CreatedAt in Docker's
+# form, --health-start-interval and the image's SHELL for CMD-SHELL,
+# --sig-proxy on run and start -a.  One store for the file (one import).
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/brig
+
+BRIG_TIMEOUT=60
+
+setup_file() {
+	brig_image_tar
+	export BRIG_ROOT=$BATS_FILE_TMPDIR/root
+	ROOT=$BRIG_ROOT
+	brig import "$BRIG_TAR" bb:1 >/dev/null
+}
+
+setup() { brig_setup; }
+
+teardown() { brig_teardown; }
+
+# on_tty CMD: CMD with a terminal as stdout and stderr (script(1)).
+on_tty() { script -qec "$1" /dev/null; }
+
+@test "-q on save, import and commit: no progress bar on a terminal, commit and import print only the id" {
+	local b="'$BRIG' --root '$ROOT'" t=$BATS_TEST_TMPDIR
+	run -0 on_tty "$b save -o $t/a.tar bb:1"
+	[[ "$output" == *Saving* ]] || false
+	run -0 on_tty "$b save -q -o $t/b.tar bb:1"
+	[ -z "$output" ] || false
+	[ -s "$t/b.tar" ] || false
+	run -0 on_tty "$b import --quiet $BRIG_TAR bb:q"
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$'\r'?$ ]] || false
+	run -0 brig create --name c1 bb:1 true
+	run -0 brig commit -q c1 bb:c
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]] || false
+}
+
+@test "--ulimit with an unknown name lists the valid names" {
+	run -125 brig create --ulimit bogus=1 bb:1 true
+	[[ "$output" == *'unknown ulimit "bogus" (one of as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)'* ]] || false
+}
+
+@test "images and ps --format json: CreatedAt in Docker's form, images' keys Docker's, sorted as Docker prints them" {
+	local created want
+	created=$(brig image inspect -f '{{.Created}}' bb:1)
+	want=$(date -u -d "$created" '+%Y-%m-%d %H:%M:%S +0000 UTC')
+	run -0 env TZ=UTC "$BRIG" --root "$ROOT" images --format json bb:1
+	run -0 jq -r .CreatedAt <<<"$output"
+	[ "$output" = "$want" ] || { echo "got '$output', wanted '$want'"; false; }
+	run -0 env TZ=UTC "$BRIG" --root "$ROOT" images --format json bb:1
+	[[ "$output" == '{"Containers":"N/A","CreatedAt":"'"$want"'","CreatedSince":'*',"Digest":"sha256:'*'","ID":"'*'","Repository":"bb","SharedSize":"N/A","Size":'*',"Tag":"1","UniqueSize":"N/A","VirtualSize":'* ]] || false
+	run -0 brig create --name c2 bb:1 true
+	created=$(brig inspect -f '{{.Created}}' c2)
+	run -0 env TZ=UTC "$BRIG" --root "$ROOT" ps -a --format '{{.CreatedAt}}'
+	[ "$output" = "$(date -u -d "$created" '+%Y-%m-%d %H:%M:%S +0000 UTC')" ] || false
+}
+
+@test "--health-start-interval: the checks' interval in the start period, recorded as StartInterval" {
+	run -0 brig run -d --name si --health-cmd 'exit 1' --health-interval 1h \
+		--health-start-period 1h --health-start-interval 100ms bb:1 sleep 60
+	run -0 field si '{{.Config.Healthcheck.StartInterval}} {{.Config.Healthcheck.StartPeriod}}'
+	[ "$output" = "100000000 3600000000000" ] || false
+	# three checks well before the default start interval (5s) could make them
+	wait_until "three checks at the start interval" \
+		eval '[ "$(field si "{{len .State.Health.Log}}")" -ge 3 ]'
+	run -125 brig create --health-start-interval 0.5ms bb:1 true
+	[[ "$output" == *"--health-start-interval cannot be less than 1ms"* ]] || false
+	run -125 brig create --no-healthcheck --health-start-interval 1s bb:1 true
+	[[ "$output" == *"--no-healthcheck conflicts with --health-* options"* ]] || false
+}
+
+@test "CMD-SHELL runs with the image's SHELL when it has one, else /bin/sh -c" {
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$ctx"
+	printf '%s\n' 'FROM bb:1' 'SHELL ["/bin/echo", "via-shell"]' >"$ctx/Dockerfile"
+	run -0 brig build -q -t bb:shell "$ctx"
+	run -0 brig run -d --name sh1 --health-cmd 'exit 3' --health-interval 1h bb:shell sleep 60
+	run -0 field sh1 '{{json .Config.Shell}}'
+	[ "$output" = '["/bin/echo","via-shell"]' ] || false
+	run -0 brig healthcheck run sh1
+	run -0 field sh1 '{{with index .State.Health.Log 0}}{{.ExitCode}} {{.Output}}{{end}}'
+	[[ "$output" == "0 via-shell exit 3"* ]] || false
+	run -0 brig run -d --name sh2 --health-cmd 'echo $0; exit 3' --health-interval 1h bb:1 sleep 60
+	run -1 brig healthcheck run sh2
+	run -0 field sh2 '{{with index .State.Health.Log 0}}{{.ExitCode}} {{.Output}}{{end}}'
+	[[ "$output" == "3 /bin/sh"* ]] || false
+}
+
+# bg_brig OUT ARGS...: brig ARGS in the background, stdout and stderr to
+# OUT, stdin /dev/null; its pid in BG.  It starts with SIGINT and SIGQUIT
+# ignored, as a script's background job does: forwarded all the same.
+bg_brig() {
+	local out=$1
+	shift
+	(
+		trap '' INT QUIT
+		exec "$BRIG" --root "$ROOT" "$@" >"$out" 2>&1 </dev/null
+	) &
+	BG=$!
+}
+
+out_has() { grep -q -- "$2" "$1"; }
+
+# bg_wait: the exit status of the background brig, in status.
+bg_wait() {
+	status=0
+	wait "$BG" || status=$?
+}
+
+# trapper SIGS...: a shell that says which signal it got, exits 40 on TERM
+# and INT, and says "ready" once its traps are set.
+TRAPPER='trap "echo got-usr1" USR1; trap "echo got-term; exit 40" TERM; trap "echo got-int; exit 41" INT; echo ready; while :; do sleep 0.1; done'
+
+@test "--sig-proxy (default): run and start -a forward SIGUSR1, SIGTERM, and SIGINT without a terminal" {
+	local o=$BATS_TEST_TMPDIR/out
+	bg_brig "$o" run --name sp1 bb:1 sh -c "$TRAPPER"
+	wait_until "sp1 ready" out_has "$o" ready
+	kill -USR1 "$BG"
+	wait_until "sp1 to get SIGUSR1" out_has "$o" got-usr1
+	kill -INT "$BG"
+	bg_wait
+	[ "$status" -eq 41 ] || { cat "$o"; false; }
+	run -0 brig create --name sp2 bb:1 sh -c "$TRAPPER"
+	bg_brig "$o" start -a sp2
+	wait_until "sp2 ready" out_has "$o" ready
+	kill -TERM "$BG"
+	bg_wait
+	[ "$status" -eq 40 ] || { cat "$o"; false; }
+	run -0 grep -c got-term "$o"
+}
+
+@test "--sig-proxy=false: a signal ends brig run or start -a, not the container" {
+	local o=$BATS_TEST_TMPDIR/out
+	bg_brig "$o" run --sig-proxy=false --name np1 bb:1 sh -c "$TRAPPER"
+	wait_until "np1 ready" out_has "$o" ready
+	kill -TERM "$BG"
+	bg_wait
+	[ "$status" -eq 143 ] || { cat "$o"; false; }
+	run -0 field np1 '{{.State.Running}}'
+	[ "$output" = true ] || false
+	run -0 brig create --name np2 bb:1 sh -c "$TRAPPER"
+	bg_brig "$o" start -a --sig-proxy=false np2
+	wait_until "np2 ready" out_has "$o" ready
+	kill -USR1 "$BG"
+	bg_wait
+	[ "$status" -eq 138 ] || { cat "$o"; false; }
+	run -0 field np2 '{{.State.Running}}'
+	[ "$output" = true ] || false
+	run -0 brig logs np1
+	[ "$output" = ready ] || false
+	# what ends normally gives its output and status through the attach
+	run -3 brig run --sig-proxy=false --rm bb:1 sh -c 'echo out; echo err >&2; exit 3'
+	[ "$output" = "out"$'\n'"err" ] || [ "$output" = "err"$'\n'"out" ] || false
+}
