@@ -119,8 +119,9 @@ static int tsa_ok(const struct trust_bundle *b, const struct trust_bundle_policy
 		  struct trust_bundle_result *out, struct brig_err *e)
 {
 	if (b->n_tsa == 0)
-		return brig_err_set(e, -EKEYREJECTED,
-				    "no RFC 3161 timestamp in the bundle (one by the TSA named is required)");
+		return brig_err_set(
+			e, -EKEYREJECTED,
+			"no RFC 3161 timestamp in the bundle (one by the TSA named is required)");
 	for (size_t i = 0; i < b->n_tsa; i++) {
 		time_t when = 0;
 		brig_err_clear(e);
