@@ -274,7 +274,13 @@ if [ "${BRIG_CHECK_TMPFS:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] &&
 		rmdir "$scratch"; scratch=""
 	fi
 fi
-run_cleanups() { local c; for c in "${cleanups[@]}"; do eval "$c"; done; }
+# (A second signal must not stop the cleanups half-way: a stopped run
+# left its emptied scratch directory behind.)
+run_cleanups() {
+	local c
+	trap '' INT TERM HUP
+	for c in "${cleanups[@]}"; do eval "$c"; done
+}
 trap run_cleanups EXIT
 
 # No test may reach beyond the host.  brig run/create pull a missing image,
