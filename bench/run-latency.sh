@@ -122,5 +122,5 @@ for n in "${names[@]}"; do
 done
 pmm=$(median "podman run (runc)")
 if [ -n "$pmm" ]; then
-	printf 'brig run median / podman run (runc) median = %.3f (target < 0.25)\n' "$(jq -n "$base / $pmm")"
+	printf 'brig run median / podman run (runc) median = %.3f (target <= 0.1; issue #18)\n' "$(jq -n "$base / $pmm")"
 fi

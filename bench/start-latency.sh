@@ -113,7 +113,7 @@ done
 note "  (OCI runtimes: seccomp + capabilities + memory/pids limits; bwrap: seccomp + capabilities; unshare: namespaces only)"
 runc_m=$(median runc)
 if [ -n "$base" ] && [ -n "$runc_m" ]; then
-	printf 'brig-runtime median / runc median = %.2f (target <= 0.5)\n' "$(jq -n "$base / $runc_m")"
+	printf 'brig-runtime median / runc median = %.2f (target <= 0.2; issue #18)\n' "$(jq -n "$base / $runc_m")"
 else
-	note "brig-runtime median / runc median = n/a (target <= 0.5): brig-runtime or runc was not measured"
+	note "brig-runtime median / runc median = n/a (target <= 0.2; issue #18): brig-runtime or runc was not measured"
 fi
