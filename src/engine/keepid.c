@@ -42,6 +42,12 @@ static bool name_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
+/* A home directory fit for a passwd line: absolute, no ':' or newline. */
+static bool field_ok(const char *s)
+{
+	return s[0] == '/' && !strpbrk(s, ":\n") && strlen(s) < PATH_MAX;
+}
+
 /* Does a bind of the container hold path (its destination path or above)? */
 static bool bind_holds(const struct eng_flags *f, const char *path)
 {
@@ -72,9 +78,8 @@ static void caller_get(const struct eng_create_opts *o, const char *cwd, struct 
 	(void)snprintf(c->name, sizeof(c->name), "%s",
 		       found && name_ok(pw.pw_name) ? pw.pw_name : "user");
 	const char *home = found ? pw.pw_dir : NULL;
-	if (!home || home[0] != '/' || strpbrk(home, ":\n") || strlen(home) >= sizeof(c->home) ||
-	    !bind_holds(o->flags, home))
-		home = cwd;
+	if (!home || !field_ok(home) || !bind_holds(o->flags, home))
+		home = field_ok(cwd) ? cwd : "/";
 	(void)snprintf(c->home, sizeof(c->home), "%s", home);
 }
 

@@ -333,6 +333,9 @@ tar_owners() { tar -tvf "$1" "$2" | awk '{ print $2 }'; }
 	[ "$output" = "$RL_HOME" ] || fail "HOME with the home bound: $output $stderr"
 	run --separate-stderr rl_brig run --rm --userns=keep-id -u 0 bb:1 id -u
 	[ "$output" = 0 ] || fail "-u 0: $output $stderr"
+	# a working directory that cannot be a passwd field is not the home
+	run --separate-stderr rl_brig run --rm --userns=keep-id -w /a:b bb:1 sh -c 'echo "$HOME"; grep -c "^$(whoami):" /etc/passwd'
+	[ "$output" = "/"$'\n'"1" ] || fail "-w /a:b: $output $stderr"
 }
 
 @test "--userns=keep-id: exec and top as the user; an image whose /etc is a symlink gets no entry" {
