@@ -88,43 +88,60 @@ static int chown_one(int dirfd, const char *name, const struct stat *st, void *a
 		: 0;
 }
 
-/* The host ids of the container's process user (process.user of spec). */
-static void ctr_user_host_ids(const json_t *spec, const struct eng_userns *u, uid_t *uid,
-			      gid_t *gid)
-{
-	const json_t *user = json_object_get(json_object_get(spec, "process"), "user");
-	json_int_t cu = json_integer_value(json_object_get(user, "uid"));
-	json_int_t cg = json_integer_value(json_object_get(user, "gid"));
-	*uid = (uid_t)(u ? eng_userns_to_host(u, (uint32_t)cu, false) : (uint32_t)cu);
-	*gid = (gid_t)(u ? eng_userns_to_host(u, (uint32_t)cg, true) : (uint32_t)cg);
-}
-
-/* -v SRC:DST:U: the source tree (never through a symlink, never across a
- * mount) given to the container's user, as podman does. */
-static int give_to_container(int fd, const struct stat *st, const char *src, const json_t *spec,
-			     const struct eng_userns *u, struct brig_err *e)
-{
+/* What -v SRC:DST:U changes: the source (fd, *st) and the ids it gets. */
+struct give_job {
+	int fd;
+	const struct stat *st;
+	const char *src;
 	struct chown_to to;
+};
+
+/* The source tree (never through a symlink, never across a mount) given
+ * to j->to. */
+static int give_run(void *arg, struct brig_err *e)
+{
+	const struct give_job *j = arg;
 	bool truncated = false;
-	ctr_user_host_ids(spec, u, &to.uid, &to.gid);
-	if (!S_ISDIR(st->st_mode)) {
-		if (fchownat(fd, "", to.uid, to.gid, AT_EMPTY_PATH) < 0)
-			return brig_err_sys(e, errno, "bind source %s: chown (:U)", src);
+	if (!S_ISDIR(j->st->st_mode)) {
+		if (fchownat(j->fd, "", j->to.uid, j->to.gid, AT_EMPTY_PATH) < 0)
+			return brig_err_sys(e, errno, "bind source %s: chown (:U)", j->src);
 		return 0;
 	}
-	_cleanup_close_ int dir = BRIG_RETRY(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	_cleanup_close_ int dir = BRIG_RETRY(
+		openat(j->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (dir < 0)
-		return brig_err_sys(e, errno, "bind source %s", src);
-	int r = brig_walk(dir, ".", chown_one, &to, &truncated);
+		return brig_err_sys(e, errno, "bind source %s", j->src);
+	int r = brig_walk(dir, ".", chown_one, (void *)&j->to, &truncated);
 	if (r < 0)
 		return brig_err_sys(e, -r, "bind source %s: giving it to the container's user (:U)",
-				    src);
+				    j->src);
 	if (truncated)
 		return brig_err_set(e, -ELOOP,
 				    "bind source %s: deeper than %d directories; :U changed only "
 				    "the top %d levels",
-				    src, BRIG_WALK_MAX_DEPTH, BRIG_WALK_MAX_DEPTH);
+				    j->src, BRIG_WALK_MAX_DEPTH, BRIG_WALK_MAX_DEPTH);
 	return 0;
+}
+
+/* -v SRC:DST:U: the source given to the container's process user (its
+ * process.user), as podman does.  Rootless, in a child that joined the
+ * container's mapping (userns_run.c), where the ids are the container's:
+ * a user may give files to its subordinate ids only there. */
+static int give_to_container(int fd, const struct stat *st, const char *src, const json_t *spec,
+			     const struct eng_userns *u, struct brig_err *e)
+{
+	const json_t *user = json_object_get(json_object_get(spec, "process"), "user");
+	uint32_t cu = (uint32_t)json_integer_value(json_object_get(user, "uid"));
+	uint32_t cg = (uint32_t)json_integer_value(json_object_get(user, "gid"));
+	bool in_ns = u && u->enabled && u->own_root;
+	struct give_job j = { fd, st, src, { cu, cg } };
+	if (in_ns)
+		return eng_userns_run(u, give_run, &j, NULL, 0, e);
+	if (u) {
+		j.to.uid = eng_userns_to_host(u, cu, false);
+		j.to.gid = eng_userns_to_host(u, cg, true);
+	}
+	return give_run(&j, e);
 }
 
 /* A writable bind whose source the container's ids do not own and others
@@ -132,7 +149,8 @@ static int give_to_container(int fd, const struct stat *st, const char *src, con
  * fail inside, where brig cannot see them, so say it once at create. */
 static void warn_unmapped(const struct stat *st, const char *src, const struct eng_userns *u)
 {
-	if (!u || !u->enabled || (st->st_uid >= u->uid && st->st_uid - u->uid < u->size))
+	uint32_t cid;
+	if (!u || !u->enabled || eng_userns_from_host(u, st->st_uid, false, &cid))
 		return;
 	if (st->st_mode & S_IWOTH) /* anyone may write it, the container too */
 		return;

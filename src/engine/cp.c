@@ -327,6 +327,8 @@ static int do_cp(struct cp_ctx *c, int root)
 	if (contents < 0)
 		return brig_err_set(c->e, -EINVAL, "source %s: no file name to copy", src);
 	_cleanup_close_ int s = src_open(c, o->to_container ? -1 : root, src);
+	if (s == -ENOENT && !o->to_container)
+		return brig_err_set(c->e, -ENOENT, "could not find %s in the container", src);
 	if (s < 0)
 		return brig_err_wrap(c->e, "source %s", src);
 	bool is_dir = false;
@@ -347,6 +349,11 @@ static int tar_out(struct cp_ctx *c, int root)
 {
 	char base[NAME_MAX + 1];
 	_cleanup_close_ int dir = brig_open_parent_in_root(root, c->o->ctr_path, base, 0, c->e);
+	struct stat st;
+	if (dir == -ENOENT ||
+	    (dir >= 0 && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT))
+		return brig_err_set(c->e, -ENOENT, "could not find %s in the container",
+				    c->o->ctr_path);
 	if (dir < 0)
 		return brig_err_wrap(c->e, "source %s", c->o->ctr_path);
 	const struct eng_userns *u = c->u;

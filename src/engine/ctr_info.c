@@ -91,11 +91,7 @@ int eng_layers_usage(struct eng *g, size_t *n, uint64_t *bytes, struct brig_err 
 static int user_of(struct eng *g, const struct eng_record *rec, const struct eng_files *f,
 		   uint32_t host, uint32_t *ctr, char **name)
 {
-	const struct eng_userns *u = &rec->userns;
-	bool root = u->enabled && u->own_root && host == u->root_uid; /* rootless */
-	bool inside = !u->enabled || root ||
-		(host >= u->uid + u->own_root && host - u->uid < u->size);
-	*ctr = root ? 0 : u->enabled && inside ? host - u->uid : host;
+	bool inside = eng_userns_from_host(&rec->userns, host, false, ctr);
 	*name = NULL;
 	if (inside) {
 		char spec[16];

@@ -154,12 +154,24 @@ struct eng_userns {
 	uint32_t uid, gid, size; /* host ids of container id 0, and how many */
 	long slot; /* ROOT/userns/<slot>, or -1 */
 	/* Rootless: container id 0 is the calling user's own uid and gid
-	 * (root_uid, root_gid); ids 1..size-1 are uid+1.. as above. */
-	bool own_root;
+	 * (root_uid, root_gid); ids 1..size-1 are uid+1.. as above.  With
+	 * keep_id (--userns=keep-id) the caller's ids are mapped at the same
+	 * ids inside instead, every other container id c at uid + c. */
+	bool own_root, keep_id;
 	uint32_t root_uid, root_gid;
 };
 /* The host id of container id cid (a gid with gid). */
 uint32_t eng_userns_to_host(const struct eng_userns *u, uint32_t cid, bool gid);
+/* The container id of host id host: false when the mapping has none. */
+bool eng_userns_from_host(const struct eng_userns *u, uint32_t host, bool gid, uint32_t *cid);
+/* The mapping as {container id, host id, size} extents (at most 3). */
+#define ENG_USERNS_EXTENTS 3
+size_t eng_userns_extents(const struct eng_userns *u, bool gid, uint32_t m[ENG_USERNS_EXTENTS][3]);
+/* keepid.c, --userns=keep-id: the caller's passwd and group entries in
+ * the container's own layer when its image has none; the fd (O_PATH) of
+ * that layer, for eng_user_resolve, and in *user "UID:GID". */
+int eng_keepid_files(struct eng *g, const struct eng_create_opts *o, const json_t *layers,
+		     int ctrfd, const char *cwd, char user[32], struct brig_err *e);
 /* brig runs as a user other than root (rootless brig: docs/rootless.md). */
 bool eng_rootless(void);
 /* rootless.c: may a rootless brig make cgroups (a delegated v2 subtree)?
@@ -190,6 +202,10 @@ int eng_userns_run(const struct eng_userns *u, int (*fn)(void *arg, struct brig_
  * the features object of brig info. */
 int eng_info_host_features(json_t *features, struct brig_err *e);
 int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct brig_err *e);
+/* --userns mode (checked by eng_create_check; NULL: the engine config's):
+ * a slot for container id, or none. */
+int eng_userns_choose(struct eng *g, const char *mode, const char *id, struct eng_userns *u,
+		      struct brig_err *e);
 void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u);
 json_t *eng_userns_json(const struct eng_userns *u);
 /* userns_reg.c: the host-wide registry of slots (every store on the host),

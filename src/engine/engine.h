@@ -126,6 +126,9 @@ enum eng_restart {
 int eng_restart_parse(const char *s, enum eng_restart *policy, int64_t *max_retries,
 		      struct brig_err *e);
 
+/* What of o can be refused before the image is looked at (or pulled):
+ * --userns.  eng_create checks it again. */
+int eng_create_check(struct eng *g, const struct eng_create_opts *o, struct brig_err *e);
 /* Make a container (record, rootfs directories); it is not started.
  * id receives the new id. */
 int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LEN + 1],

@@ -138,16 +138,9 @@ static json_t *ctr_id(const struct eng_userns *u, const char *v, bool gid)
 	unsigned long id = strtoul(v, &end, 10);
 	if (errno || end == v || id > UINT32_MAX)
 		return json_null();
-	uint32_t base = gid ? u->gid : u->uid;
-	if (!u->enabled)
-		return json_integer((json_int_t)id);
-	/* Rootless: 0 is the user's own id, 1..size-1 the slot's (whose
-	 * first id is no one's). */
-	if (u->own_root && id == (gid ? u->root_gid : u->root_uid))
-		return json_integer(0);
-	if (id < base + u->own_root || id - base >= u->size)
-		return json_null();
-	return json_integer((json_int_t)(id - base));
+	uint32_t cid;
+	return eng_userns_from_host(u, (uint32_t)id, gid, &cid) ? json_integer((json_int_t)cid)
+								: json_null();
 }
 
 static int put_ctr_ids(struct fx *x, struct fx_proc *p, const char *status)

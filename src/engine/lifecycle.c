@@ -14,7 +14,6 @@
 #include "engine/netcfg/net-internal.h"
 #include "engine/record-internal.h"
 #include "engine/provenance-internal.h"
-#include "brig-mutant.h"
 #include "engine/flags/flags.h"
 #include "engine/logs/logs.h"
 #include "engine/config/engine-config.h"
@@ -227,7 +226,9 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 			json_pack("{s:{s:s,s:I},s:O,s:b,s:s}", "RestartPolicy", "Name",
 				  restart_names[policy], "MaximumRetryCount", (json_int_t)retries,
 				  "LogConfig", mk->logcfg, "Init", o->init, "UsernsMode",
-				  mk->userns.enabled ? "auto" : "host"));
+				  !mk->userns.enabled          ? "host"
+					  : mk->userns.keep_id ? "keep-id"
+							       : "auto"));
 	json_t *pids = json_object_get(
 		json_object_get(json_object_get(json_object_get(mk->spec, "linux"), "resources"),
 				"pids"),
@@ -395,7 +396,8 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 	if (r < 0 || (r = img_store_lease(lease, e)) < 0)
 		return r;
 	r = eng_restart_parse(o->restart, &policy, &retries, e);
-	if (r < 0 || (r = log_config(g, o, &mk.logcfg, e)) < 0)
+	if (r < 0 || (r = eng_create_check(g, o, e)) < 0 ||
+	    (r = log_config(g, o, &mk.logcfg, e)) < 0)
 		return r;
 	if ((r = eng_image_resolve(g, o->image, &im, e)) < 0) {
 		json_decref(mk.logcfg);
@@ -415,12 +417,8 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 	 * is missing as stale. */
 	if (mkdirat(g->ctrsfd, mk.tmp, 0711) < 0)
 		r = brig_err_sys(e, errno, "creating %s/containers/%s", g->root, mk.tmp);
-	else if (o->userns && strcmp(o->userns, "auto") != 0 && strcmp(o->userns, "host") != 0)
-		r = brig_err_set(e, -EINVAL, "--userns: \"%s\": use auto or host", o->userns);
-#ifndef BRIG_MUTANT_NO_USERNS /* mutant build (make mutants): never a user namespace */
-	else if (o->userns ? strcmp(o->userns, "auto") == 0 : g->cfg->userns == ENG_USERNS_AUTO)
-		r = eng_userns_alloc(g, mk.id, &mk.userns, e);
-#endif
+	else
+		r = eng_userns_choose(g, o->userns, mk.id, &mk.userns, e);
 	if (r == 0)
 		r = assemble(g, o, &mk, &im, e);
 	if (r < 0) {

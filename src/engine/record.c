@@ -290,7 +290,8 @@ static int parse_userns(const json_t *brig, const struct bj_loc *at, struct eng_
 	int r = get_obj_opt(brig, at, "Userns", &j, &sub, e);
 	if (r < 0 || (r = opt_str(j, &sub, "Mode", &mode, e)) < 0)
 		return r;
-	if (strcmp(mode, "auto") != 0)
+	bool keep_id = strcmp(mode, "keep-id") == 0;
+	if (strcmp(mode, "auto") != 0 && !keep_id)
 		return strcmp(mode, "host") == 0 ? 0 : bj_fail(e, &sub, "Mode: \"%s\"?", mode);
 	if ((r = bj_get_int(j, &sub, "HostUid", true, 0, UINT32_MAX, &uid, e)) < 0 ||
 	    (r = bj_get_int(j, &sub, "HostGid", true, 0, UINT32_MAX, &gid, e)) < 0 ||
@@ -299,12 +300,15 @@ static int parse_userns(const json_t *brig, const struct bj_loc *at, struct eng_
 	    (r = bj_get_int(j, &sub, "RootHostUid", false, -1, UINT32_MAX, &ruid, e)) < 0 ||
 	    (r = bj_get_int(j, &sub, "RootHostGid", false, -1, UINT32_MAX, &rgid, e)) < 0)
 		return r;
+	if (keep_id && (ruid < 0 || rgid < 0))
+		return bj_fail(e, &sub, "Mode \"keep-id\" without RootHostUid and RootHostGid");
 	*u = (struct eng_userns){ .enabled = true,
 				  .uid = (uint32_t)uid,
 				  .gid = (uint32_t)gid,
 				  .size = (uint32_t)size,
 				  .slot = (long)slot,
 				  .own_root = ruid >= 0 && rgid >= 0,
+				  .keep_id = keep_id,
 				  .root_uid = (uint32_t)ruid,
 				  .root_gid = (uint32_t)rgid };
 	return 0;

@@ -329,9 +329,18 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 		: im->config.working_dir && im->config.working_dir[0] ? im->config.working_dir
 								      : "/";
 	int r;
+	char kuser[32];
 	if (cwd[0] != '/')
 		return brig_err_set(e, -EINVAL, "--workdir: \"%s\" is not an absolute path", cwd);
-	if ((r = eng_user_resolve(g, &(struct eng_files){ layers, -1 }, user, &b.user, e)) < 0 ||
+	/* keep-id: the caller's ids by default, its entry in /etc/passwd */
+	_cleanup_close_ int ownfd = u->keep_id
+		? eng_keepid_files(g, o, layers, ctrfd, cwd, kuser, e)
+		: -1;
+	if (u->keep_id && ownfd < 0)
+		return ownfd;
+	if (u->keep_id && !o->user)
+		user = kuser;
+	if ((r = eng_user_resolve(g, &(struct eng_files){ layers, ownfd }, user, &b.user, e)) < 0 ||
 	    (r = build_env(o, &im->config, hostname, &b.user, &b.env, e)) < 0 ||
 	    (r = build_args(o, &im->config, &b.entry, &b.cmd, &b.args, e)) < 0)
 		goto out;

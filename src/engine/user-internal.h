@@ -6,6 +6,7 @@
 #include "engine/engine-internal.h"
 
 #define ENG_USER_MAX_GROUPS 64
+#define ENG_USER_DB_MAX ((size_t)4 << 20) /* an image's /etc/passwd or /etc/group */
 
 struct eng_user {
 	uint32_t uid, gid;
@@ -27,6 +28,9 @@ struct eng_files {
 int eng_user_resolve(struct eng *g, const struct eng_files *f, const char *spec, struct eng_user *u,
 		     struct brig_err *e);
 void eng_user_clear(struct eng_user *u);
+/* Has the passwd or group database db (NULL: none) an entry named name or
+ * of the id id (its third field)? */
+bool eng_user_db_has(const char *db, const char *name, uint32_t id);
 /* A group name (or number) of /etc/group. */
 int eng_group_lookup(struct eng *g, const struct eng_files *f, const char *name, uint32_t *gid,
 		     struct brig_err *e);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DB_MAX ((size_t)4 << 20)
+#define DB_MAX ENG_USER_DB_MAX
 #define ID_MAX 0xfffffffeu
 
 static bool parse_id(const char *s, uint32_t *out)
@@ -186,6 +186,22 @@ int eng_user_resolve(struct eng *g, const struct eng_files *f, const char *spec,
 					    ENG_USER_MAX_GROUPS);
 	}
 	return 0;
+}
+
+bool eng_user_db_has(const char *db, const char *name, uint32_t id)
+{
+	_cleanup_free_ char *copy = strdup(db ? db : "");
+	char *save = NULL;
+	if (!copy)
+		return true; /* out of memory: add nothing */
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[4];
+		uint32_t v;
+		if (split_fields(line, f, 4) >= 3 &&
+		    (strcmp(f[0], name) == 0 || (parse_id(f[2], &v) && v == id)))
+			return true;
+	}
+	return false;
 }
 
 void eng_user_clear(struct eng_user *u)

@@ -15,6 +15,7 @@
  */
 #include "engine/engine-internal.h"
 #include "engine/config/engine-config.h"
+#include "brig-mutant.h"
 
 #include <fcntl.h>
 #include <pwd.h>
@@ -136,13 +137,60 @@ static const char *subid_user(struct eng *g, char *buf, size_t size)
 	return buf;
 }
 
+/* The container id the caller's own id is mapped at (own_root). */
+static uint32_t own_cid(const struct eng_userns *u, bool gid)
+{
+	return u->keep_id ? (gid ? u->root_gid : u->root_uid) : 0;
+}
+
 uint32_t eng_userns_to_host(const struct eng_userns *u, uint32_t cid, bool gid)
 {
 	if (!u->enabled)
 		return cid;
-	if (cid == 0 && u->own_root)
+	if (u->own_root && cid == own_cid(u, gid))
 		return gid ? u->root_gid : u->root_uid;
 	return (gid ? u->gid : u->uid) + cid;
+}
+
+bool eng_userns_from_host(const struct eng_userns *u, uint32_t host, bool gid, uint32_t *cid)
+{
+	uint32_t base = gid ? u->gid : u->uid;
+	*cid = host;
+	if (!u->enabled)
+		return true;
+	if (u->own_root && host == (gid ? u->root_gid : u->root_uid)) {
+		*cid = own_cid(u, gid);
+		return true;
+	}
+	/* the slot's id at the caller's place is no one's */
+	if (host < base || host - base >= u->size ||
+	    (u->own_root && host - base == own_cid(u, gid)))
+		return false;
+	*cid = host - base;
+	return true;
+}
+
+/* Without own_root the slot; with it, the caller's id at its place (0, or
+ * its own id with keep_id) and the slot's ids around it. */
+size_t eng_userns_extents(const struct eng_userns *u, bool gid, uint32_t m[ENG_USERNS_EXTENTS][3])
+{
+	uint32_t base = gid ? u->gid : u->uid, own = own_cid(u, gid);
+	size_t n = 0;
+	if (!u->own_root) {
+		m[0][0] = 0, m[0][1] = base, m[0][2] = u->size;
+		return 1;
+	}
+	if (own > 0) {
+		m[n][0] = 0, m[n][1] = base, m[n][2] = own < u->size ? own : u->size;
+		n++;
+	}
+	m[n][0] = own, m[n][1] = gid ? u->root_gid : u->root_uid, m[n][2] = 1;
+	n++;
+	if (own + 1 < u->size) {
+		m[n][0] = own + 1, m[n][1] = base + own + 1, m[n][2] = u->size - own - 1;
+		n++;
+	}
+	return n;
 }
 
 /* Slot k of the subordinate ranges starting at us (uids) and gs (gids). */
@@ -210,6 +258,41 @@ int eng_userns_alloc(struct eng *g, const char *id, struct eng_userns *u, struct
 			    (unsigned long long)slots);
 }
 
+/* --userns: auto (the engine config's default), host, or rootless keep-id
+ * (auto with the caller's ids mapped to themselves). */
+int eng_create_check(struct eng *g, const struct eng_create_opts *o, struct brig_err *e)
+{
+	const char *m = o->userns;
+	bool keep_id = m && strcmp(m, "keep-id") == 0;
+	if (m && strcmp(m, "auto") != 0 && strcmp(m, "host") != 0 && !keep_id)
+		return brig_err_set(e, -EINVAL, "--userns: \"%s\": use auto, host or keep-id", m);
+	if (keep_id && !eng_rootless())
+		return brig_err_set(e, -EINVAL,
+				    "--userns=keep-id is for rootless brig: root's containers get "
+				    "a range of ids of their own (give a bind source to the "
+				    "container with -v SRC:DST:U)");
+	if (keep_id && g->cfg->userns_remap.kind != ENG_REMAP_NONE)
+		return brig_err_set(e, -EINVAL,
+				    "--userns=keep-id cannot be used with the engine config's "
+				    "userns-remap");
+	return 0;
+}
+
+int eng_userns_choose(struct eng *g, const char *mode, const char *id, struct eng_userns *u,
+		      struct brig_err *e)
+{
+#ifndef BRIG_MUTANT_NO_USERNS /* mutant build (make mutants): never a user namespace */
+	if (mode ? strcmp(mode, "host") == 0 : g->cfg->userns != ENG_USERNS_AUTO)
+		return 0;
+	int r = eng_userns_alloc(g, id, u, e);
+	u->keep_id = r == 0 && mode && strcmp(mode, "keep-id") == 0;
+	return r;
+#else
+	(void)g, (void)mode, (void)id, (void)u, (void)e;
+	return 0;
+#endif
+}
+
 void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *u)
 {
 	if (!u->enabled || u->slot < 0)
@@ -228,8 +311,8 @@ json_t *eng_userns_json(const struct eng_userns *u)
 {
 	if (!u->enabled)
 		return json_pack("{s:s}", "Mode", "host");
-	json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I}", "Mode", "auto", "HostUid",
-			      (json_int_t)u->uid, "HostGid", (json_int_t)u->gid, "Size",
+	json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I}", "Mode", u->keep_id ? "keep-id" : "auto",
+			      "HostUid", (json_int_t)u->uid, "HostGid", (json_int_t)u->gid, "Size",
 			      (json_int_t)u->size, "Slot", (json_int_t)u->slot);
 	if (o && u->own_root &&
 	    (json_object_set_new(o, "RootHostUid", json_integer(u->root_uid)) < 0 ||
@@ -240,17 +323,21 @@ json_t *eng_userns_json(const struct eng_userns *u)
 	return o;
 }
 
-/* One mapping: [{0, host, size}], or with own_root [{0, root, 1}, {1,
- * host + 1, size - 1}] (newuidmap allows the caller's own id and its
- * subordinate ids). */
+/* One mapping (eng_userns_extents) as linux.uidMappings or gidMappings. */
 static json_t *idmaps(const struct eng_userns *u, bool gid)
 {
-	json_int_t host = gid ? u->gid : u->uid, root = gid ? u->root_gid : u->root_uid;
-	if (!u->own_root)
-		return json_pack("[{s:i,s:I,s:I}]", "containerID", 0, "hostID", host, "size",
-				 (json_int_t)u->size);
-	return json_pack("[{s:i,s:I,s:i},{s:i,s:I,s:I}]", "containerID", 0, "hostID", root, "size",
-			 1, "containerID", 1, "hostID", host + 1, "size", (json_int_t)u->size - 1);
+	uint32_t m[ENG_USERNS_EXTENTS][3];
+	size_t n = eng_userns_extents(u, gid, m);
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(
+			    a,
+			    json_pack("{s:I,s:I,s:I}", "containerID", (json_int_t)m[i][0], "hostID",
+				      (json_int_t)m[i][1], "size", (json_int_t)m[i][2])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
 }
 
 int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e)

@@ -18,15 +18,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The container's mapping, by newuidmap/newgidmap: its root the user's
- * uid, ids 1..size-1 the slot of the user's subordinate ids. */
+/* The container's mapping, by newuidmap/newgidmap: the user's own ids
+ * (as its root, or with keep-id as themselves), the rest the slot of the
+ * user's subordinate ids (eng_userns_extents). */
 static int map_container(pid_t pid, void *arg, struct brig_err *e)
 {
 	const struct eng_userns *u = arg;
-	const uint32_t um[2][3] = { { 0, u->root_uid, 1 }, { 1, u->uid + 1, u->size - 1 } };
-	const uint32_t gm[2][3] = { { 0, u->root_gid, 1 }, { 1, u->gid + 1, u->size - 1 } };
-	int r = rt_newidmap(pid, false, um, 2, e);
-	return r < 0 ? r : rt_newidmap(pid, true, gm, 2, e);
+	uint32_t um[ENG_USERNS_EXTENTS][3], gm[ENG_USERNS_EXTENTS][3];
+	size_t nu = eng_userns_extents(u, false, um), ng = eng_userns_extents(u, true, gm);
+	int r = rt_newidmap(pid, false, (const uint32_t(*)[3])um, nu, e);
+	return r < 0 ? r : rt_newidmap(pid, true, (const uint32_t(*)[3])gm, ng, e);
 }
 
 int eng_userns_open(const struct eng_userns *u, struct brig_err *e)

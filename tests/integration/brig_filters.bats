@@ -124,6 +124,14 @@ img_rows() { brig images --format '{{.Repository}}:{{.Tag}}' "$@" | sort | tr '\
 	[ "$output" = "$(set_of bb:2 other:1)" ] || false
 	run brig images --filter dangling=maybe
 	[ "$status" -ne 0 ] || false
+	# the unnamed image has no repository digest: <none> in the table and JSON, as Docker's
+	run brig images --digests --filter dangling=true
+	[[ "${lines[0]}" == "REPOSITORY"*"DIGEST"*"IMAGE ID"* ]] || false
+	[[ "${lines[1]}" =~ ^\<none\>\ +\<none\>\ +\<none\>\ +${dangling:0:12} ]] || false
+	run brig images --format json --filter dangling=true
+	[ "$(jq -r .Digest <<<"$output")" = "<none>" ] || false
+	run brig images --format '{{.Digest}}' bb:2
+	[[ "$output" == sha256:* ]] || false
 }
 
 @test "stop -s SIGUSR1 reaches a container that traps it; --signal checks its value" {

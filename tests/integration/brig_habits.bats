@@ -2,7 +2,7 @@
 # Docker habits (issue #17, the rest): -q on save/import/commit, the valid
 # --ulimit names in its error, images --format json's CreatedAt in Docker's
 # form, --health-start-interval and the image's SHELL for CMD-SHELL,
-# --sig-proxy on run and start -a.  One store for the file (one import).
+# --sig-proxy on run and start -a, errors without doubled prefixes.  One store for the file (one import).
 
 bats_require_minimum_version 1.5.0
 
@@ -41,6 +41,16 @@ on_tty() { script -qec "$1" /dev/null; }
 @test "--ulimit with an unknown name lists the valid names" {
 	run -125 brig create --ulimit bogus=1 bb:1 true
 	[[ "$output" == *'unknown ulimit "bogus" (one of as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)'* ]] || false
+}
+
+@test "errors in the user's words: a missing seccomp profile said once, cp of a missing path" {
+	run -125 --separate-stderr brig create --security-opt seccomp=/nonexistent.json bb:1 true
+	[ "$stderr" = "brig: seccomp profile: opening /nonexistent.json: No such file or directory" ] || false
+	run -0 brig create --name cpm bb:1 true
+	run -125 --separate-stderr brig cp cpm:/etc/nonexistent "$BATS_TEST_TMPDIR/x"
+	[ "$stderr" = "brig: could not find /etc/nonexistent in the container" ] || false
+	run -125 --separate-stderr brig cp cpm:/etc/nonexistent -
+	[ "$stderr" = "brig: could not find /etc/nonexistent in the container" ] || false
 }
 
 @test "images and ps --format json: CreatedAt in Docker's form, images' keys Docker's, sorted as Docker prints them" {

@@ -163,4 +163,6 @@ three_containers() {
 	[ "$status" -eq 0 ] || false
 	[[ "$output" == *"Storage Driver: $(field running '{{.GraphDriver.Name}}')"* ]] || false
 	[[ "$output" == *"Seccomp Profile Digest: $digest"* ]] || false
+	# Docker's units for memory: 1024s, four digits ("15.55GiB")
+	[[ "$output" =~ "Total Memory: "[0-9.]+[KMGT]iB ]] || false
 }

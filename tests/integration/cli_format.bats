@@ -48,6 +48,8 @@ json_lines() {
 	[ "$(jq -r '[.Names, .State, .LocalVolumes, .Mounts, .Labels] | join(" ")' <<<"$output")" = \
 		"web running 1 vol-web team=blue" ] || false
 	[ "$(jq -r '[.[] | type] | unique | join(",")' <<<"$output")" = string ] || false
+	# keys in Docker's order: a Go map's, sorted
+	jq -e 'keys_unsorted == keys' <<<"$output" >/dev/null || false
 }
 
 @test "images --format json: one object a line with Docker's fields" {
@@ -64,6 +66,11 @@ json_lines() {
 	running web
 	run -0 brig volume ls --format json
 	json_lines Driver Labels Links Mountpoint Name Scope Size
+	jq -e 'keys_unsorted == keys' <<<"$output" >/dev/null || false
+	run -0 brig network ls --format json
+	jq -e 'keys_unsorted == keys' <<<"$output" >/dev/null || false
+	run -0 brig history --format json bb:1
+	jq -e 'keys_unsorted == keys' <<<"$output" >/dev/null || false
 	run -0 brig volume ls --format 'table {{.Name}}\t{{.Driver}}'
 	[ "${lines[0]}" = "VOLUME NAME   DRIVER" ] || false
 	[ "${lines[1]}" = "vol-web       local" ] || false

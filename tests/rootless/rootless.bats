@@ -304,3 +304,84 @@ tar_owners() { tar -tvf "$1" "$2" | awk '{ print $2 }'; }
 	[[ "$output" == *0* ]] && [[ "$output" != *null* ]] || fail "processes.json ContainerUid: $output"
 	rm -rf "$RL_DIR/fx"
 }
+
+@test "--userns=keep-id: the user's uid and gid inside, its own files writable, an entry in /etc/passwd" {
+	as_user mkdir -p "$RL_DIR/kd"
+	run --separate-stderr rl_brig run --name kid --userns=keep-id -v "$RL_DIR/kd:/kd" bb:1 \
+		sh -c 'id -u; id -g; whoami; echo "HOME=$HOME"; echo x >/kd/f; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	[ "${lines[0]}" = "$RL_UID" ] && [ "${lines[1]}" = "$RL_GID" ] || fail "id: $output"
+	[ "${lines[2]}" = "$RL_USER" ] || fail "whoami: $output"
+	[ "${lines[3]}" = "HOME=/" ] || fail "HOME (no bind holds the user's home): $output"
+	[ "$(stat -c %u:%g "$RL_DIR/kd/f")" = "$RL_UID:$RL_GID" ] || fail "the file's host owner: $(stat -c %u:%g "$RL_DIR/kd/f")"
+	[[ "$stderr" != *"outside the container"* ]] || fail "warned about the user's own directory: $stderr"
+	# the slot's ids around the user's: 0..U-1, U itself, U+1..65535
+	base=$(rl_brig inspect -f '{{.Brig.Userns.HostUid}}' kid)
+	read -r a b c <<<"${lines[4]}"
+	[ "$a $b $c" = "0 $base $RL_UID" ] || fail "uid_map line 1: ${lines[4]}"
+	read -r a b c <<<"${lines[5]}"
+	[ "$a $b $c" = "$RL_UID $RL_UID 1" ] || fail "uid_map line 2: ${lines[5]}"
+	read -r a b c <<<"${lines[6]}"
+	[ "$a $b $c" = "$((RL_UID + 1)) $((base + RL_UID + 1)) $((65535 - RL_UID))" ] || fail "uid_map line 3: ${lines[6]}"
+	run rl_brig inspect -f '{{.HostConfig.UsernsMode}} {{.Brig.Userns.Mode}} {{.Config.User}}' kid
+	[ "$output" = "keep-id keep-id $RL_UID:$RL_GID" ] || fail "inspect: $output"
+	# the entry is the container's: the image and other containers lack it
+	run --separate-stderr rl_brig run --rm bb:1 grep -c "^$RL_USER:" /etc/passwd
+	[ "$output" = 0 ] || fail "another container has the entry: $output"
+	# a bind holding the user's home: HOME is it; --user still wins
+	run --separate-stderr rl_brig run --rm --userns=keep-id -v "$RL_DIR:$RL_DIR" -v "$RL_HOME:$RL_HOME" bb:1 sh -c 'echo "$HOME"'
+	[ "$output" = "$RL_HOME" ] || fail "HOME with the home bound: $output $stderr"
+	run --separate-stderr rl_brig run --rm --userns=keep-id -u 0 bb:1 id -u
+	[ "$output" = 0 ] || fail "-u 0: $output $stderr"
+	# a working directory that cannot be a passwd field is not the home
+	run --separate-stderr rl_brig run --rm --userns=keep-id -w /a:b bb:1 sh -c 'echo "$HOME"; grep -c "^$(whoami):" /etc/passwd'
+	[ "$output" = "/"$'\n'"1" ] || fail "-w /a:b: $output $stderr"
+}
+
+@test "--userns=keep-id: exec and top as the user; an image whose /etc is a symlink gets no entry" {
+	run rl_brig run -d --name kx --userns=keep-id bb:1 sleep 1000
+	[ "$status" -eq 0 ] || fail "run -d: $output"
+	run rl_brig exec kx sh -c 'id -u; whoami'
+	[ "${lines[0]}" = "$RL_UID" ] && [ "${lines[1]}" = "$RL_USER" ] || fail "exec: $output"
+	[ "$(host_uid_of_pid "$(rl_brig inspect -f '{{.State.Pid}}' kx)")" = "$RL_UID" ] || fail "host uid of the process"
+	run rl_brig top kx
+	[[ "${lines[1]}" =~ ^[0-9]+\ +$RL_UID\ +sleep ]] || fail "top: $output"
+	# a planted link: /etc -> /kd (a bind of the user's): nothing is written through it
+	local img=$BATS_TEST_TMPDIR/etclink
+	"$BRIG_SRC/scripts/mkrootfs.sh" "$img" >/dev/null
+	rm -rf "$img/etc" && ln -s /kd "$img/etc"
+	tar -C "$img" --numeric-owner -cf "$RL_DIR/etclink.tar" . && chown "$RL_UID:$RL_GID" "$RL_DIR/etclink.tar"
+	rl_brig import "$RL_DIR/etclink.tar" etclink:1 >/dev/null
+	as_user mkdir -p "$RL_DIR/kl"
+	run --separate-stderr rl_brig run --rm --userns=keep-id -v "$RL_DIR/kl:/kd" etclink:1 id -u
+	[ "$status" -eq 0 ] && [ "$output" = "$RL_UID" ] || fail "run: $output $stderr"
+	[[ "$stderr" == *"/etc is not a directory"* ]] || fail "no warning: $stderr"
+	[ -z "$(ls -A "$RL_DIR/kl")" ] || fail "written through the link: $(ls -A "$RL_DIR/kl")"
+	rl_brig rmi etclink:1 >/dev/null
+}
+
+@test "rootless binds: no warning for the user's own directory, one for root's; :U gives a tree to the container's uid 1000" {
+	as_user mkdir -p "$RL_DIR/own/sub"
+	run --separate-stderr rl_brig create -v "$RL_DIR/own:/d" bb:1 true
+	[ "$status" -eq 0 ] || fail "create: $stderr"
+	[[ "$stderr" != *"outside the container"* ]] || fail "warned about the user's directory: $stderr"
+	mkdir -p "$RL_DIR/roots" && chmod 0755 "$RL_DIR/roots"
+	run --separate-stderr rl_brig create -v "$RL_DIR/roots:/d" bb:1 true
+	[[ "$stderr" == *"bind source $RL_DIR/roots belongs to uid 0, outside the container's user namespace"* ]] ||
+		fail "no warning for root's directory: $stderr"
+	run --separate-stderr rl_brig create --name ux --read-write -u 1000:1000 -v "$RL_DIR/own:/d:U" bb:1 \
+		sh -c 'echo y >/d/sub/new && stat -c %u:%g /d /d/sub/new'
+	[ "$status" -eq 0 ] || fail "create :U: $stderr"
+	run rl_brig start -a ux
+	[ "$status" -eq 0 ] || fail "start: $output"
+	[ "${lines[0]}" = 1000:1000 ] && [ "${lines[1]}" = 1000:1000 ] || fail "owners inside: $output"
+	base=$(rl_brig inspect -f '{{.Brig.Userns.HostUid}}' ux)
+	[ "$(stat -c %u "$RL_DIR/own/sub")" = $((base + 1000)) ] || fail "host owner: $(stat -c %u "$RL_DIR/own/sub")"
+	rm -rf "$RL_DIR/own" "$RL_DIR/roots"
+}
+
+@test "--userns=keep-id for root: refused in one line" {
+	run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/root" run --rm --userns=keep-id bb:1 true
+	[ "$status" -eq 125 ] || fail "status $status: $stderr"
+	[ "${#stderr_lines[@]}" -eq 1 ] && [[ "$stderr" == *"--userns=keep-id is for rootless brig"* ]] || fail "message: $stderr"
+}

@@ -228,6 +228,9 @@ int brig_sign_pushed(const struct brig_global *g, struct opt *o, const char *ima
 int brig_trust_opts(struct opt *o, struct eng_trust_opts *t, struct brig_err *e);
 /* "4.26MB" (3 significant digits, SI units), "2 hours ago". */
 void brig_human_size(uint64_t n, char buf[32]);
+/* Docker's memory sizes (units.BytesSize: stats, info): "%.4g" of units
+ * of 1024, "1.953GiB". */
+void brig_binary_size(uint64_t n, char buf[32]);
 /* progress.c: "[=====>    ] 12 MB/40 MB 30 MB/s" (done and rate only when
  * total is 0) into out; t0: when the work began (NULL: no rate). */
 struct timespec;

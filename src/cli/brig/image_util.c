@@ -130,6 +130,18 @@ void brig_human_size(uint64_t n, char buf[32])
 	snprintf(buf, 32, "%.3g%s", v, units[u]);
 }
 
+void brig_binary_size(uint64_t n, char buf[32])
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < BRIG_ARRAY_SIZE(units)) {
+		v /= 1024;
+		u++;
+	}
+	(void)snprintf(buf, 32, "%.4g%s", v, units[u]);
+}
+
 /* Go's units.HumanDuration, in whole units. */
 static void human_duration(long long s, char buf[64])
 {

@@ -27,12 +27,13 @@ static json_t *image_row(const char *name, const struct brig_image *im, const st
 	snprintf(id, sizeof(id), "%s", lo->no_trunc ? im->id : im->id + 7);
 	if (!lo->no_trunc)
 		id[12] = 0;
-	/* Docker's fields (docs/output.md); brig does not count sharing */
+	/* Docker's fields (docs/output.md); brig does not count sharing.  An
+	 * unnamed image has no repository digest (RepoDigests is empty). */
 	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-				"Repository", repo, "Tag", tag, "Digest", im->manifest_digest, "ID",
-				id, "CreatedAt", created, "CreatedSince", since, "Size", size,
-				"VirtualSize", size, "Containers", "N/A", "SharedSize", "N/A",
-				"UniqueSize", "N/A");
+				"Repository", repo, "Tag", tag, "Digest",
+				name ? im->manifest_digest : "<none>", "ID", id, "CreatedAt",
+				created, "CreatedSince", since, "Size", size, "VirtualSize", size,
+				"Containers", "N/A", "SharedSize", "N/A", "UniqueSize", "N/A");
 	if (!row)
 		brig_err_set(e, -ENOMEM, "out of memory");
 	return row;

@@ -71,7 +71,7 @@ static void print_brig(const json_t *b)
 static void print_text(const json_t *o)
 {
 	char mem[32];
-	brig_human_size((uint64_t)i_of(o, "MemTotal"), mem);
+	brig_binary_size((uint64_t)i_of(o, "MemTotal"), mem);
 	printf("Server:\n Containers: %lld\n  Running: %lld\n  Paused: %lld\n  Stopped: %lld\n"
 	       " Images: %lld\n Server Version: %s\n Storage Driver: %s\n",
 	       i_of(o, "Containers"), i_of(o, "ContainersRunning"), i_of(o, "ContainersPaused"),

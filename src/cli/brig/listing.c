@@ -204,8 +204,8 @@ int brig_print_listing(const json_t *rows, const char *format, bool quiet,
 	}
 	if (!format || strcmp(format, "table") == 0)
 		return brig_print_table(rows, l, e);
-	if (strcmp(format, "json") == 0)
-		return brig_print_json_lines(rows, l->json_flags, e);
+	if (strcmp(format, "json") == 0) /* keys sorted: Docker's rows are Go maps */
+		return brig_print_json_lines(rows, l->json_flags | JSON_SORT_KEYS, e);
 	return print_formatted(rows, format, l, e);
 }
 

@@ -33,7 +33,7 @@
 	OPT_VALUE("restart", 0, "POLICY", "no, on-failure[:N], always, unless-stopped (restarts back off from 100 ms)"), \
 	OPT_MULTI("log-opt", 0, "OPT", "max-size=SIZE (default 10m), max-file=N (default 3)"), \
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
-	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own) or host (NOT isolated)"), \
+	OPT_VALUE("userns", 0, "MODE", "auto (default: a range of host ids of its own), keep-id (rootless: your uid and gid as themselves) or host (NOT isolated)"), \
 	OPT_VALUE("pull", 0, "POLICY", "missing (default: pull the image when the store lacks it), always or never"), \
 	BRIG_TRUST_OPTS, BRIG_DOWNGRADE_OPT, BRIG_HEALTH_OPTS, \
 	NET_OPTS
@@ -283,7 +283,7 @@ int brig_cmd_create(const struct brig_global *g, int argc, char **argv)
 	int r = parse_create(o, pos, npos, &q, &e);
 	if (r == 0)
 		r = brig_engine_open(g, &eng, &e);
-	if (r == 0 &&
+	if (r == 0 && (r = eng_create_check(eng, &q.opts, &e)) == 0 &&
 	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust,
 				  &image, &e)) == 0)
 		q.opts.image = image;
@@ -336,7 +336,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	if (r == 0 && (attached || dk))
 		r = brig_detach_keys_parse(dk ? dk : eng_detach_keys(eng), &keys, &e);
 	_cleanup_free_ char *image = NULL;
-	if (r == 0 &&
+	if (r == 0 && (r = eng_create_check(eng, &q.opts, &e)) == 0 &&
 	    (r = brig_pull_policy(g, opts_find(o, "pull")->value, q.opts.image, q.opts.trust,
 				  &image, &e)) == 0)
 		q.opts.image = image;

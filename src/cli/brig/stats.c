@@ -67,19 +67,6 @@ static void take(struct eng *eng, struct sample *s)
 	s->pids = num(json_object_get(json_object_get(st, "pids"), "current"));
 }
 
-/* Docker's binary sizes: "%.4g" and B, KiB, MiB, GiB, TiB. */
-static void bytes_text(uint64_t n, char buf[32])
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < BRIG_ARRAY_SIZE(units)) {
-		v /= 1024;
-		u++;
-	}
-	(void)snprintf(buf, 32, "%.4g%s", v, units[u]);
-}
-
 static json_t *row_of(const struct sample *a, const struct sample *b)
 {
 	double cpu = 0, memp = 0;
@@ -90,8 +77,8 @@ static json_t *row_of(const struct sample *a, const struct sample *b)
 	char cpus[32], mems[32], used[32], lim[32], pids[32], id[13];
 	(void)snprintf(cpus, sizeof(cpus), "%.2f%%", cpu);
 	(void)snprintf(mems, sizeof(mems), "%.2f%%", memp);
-	bytes_text(b->have ? b->mem : 0, used);
-	bytes_text(b->have ? b->limit : 0, lim);
+	brig_binary_size(b->have ? b->mem : 0, used);
+	brig_binary_size(b->have ? b->limit : 0, lim);
 	(void)snprintf(pids, sizeof(pids), "%llu", (unsigned long long)(b->have ? b->pids : 0));
 	memcpy(id, b->id, 12);
 	id[12] = '\0';

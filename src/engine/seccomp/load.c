@@ -24,8 +24,8 @@ int eng_seccomp_load_file(const char *path, const struct eng_seccomp_ctx *ctx, j
 	char hex[BRIG_SHA256_HEX];
 	*oci = NULL;
 	int r = brig_read_file(AT_FDCWD, path, ENG_SECCOMP_MAX_FILE, &buf, &len, e);
-	if (r < 0)
-		return brig_err_wrap(e, "seccomp profile");
+	if (r < 0) /* the callers say "seccomp profile" */
+		return r;
 	if (digest) {
 		r = brig_sha256_buf(buf, len, hex);
 		if (r < 0)

@@ -183,6 +183,56 @@ static void test_wrong_type_nested(void **state)
 	expect_error(c, ENG_RECORD, "Brig.Userns.Slot");
 }
 
+/* m's n extents are exactly want's. */
+static void expect_extents(const struct eng_userns *u, bool gid, const uint32_t (*want)[3],
+			   size_t n)
+{
+	uint32_t m[ENG_USERNS_EXTENTS][3];
+	assert_int_equal(eng_userns_extents(u, gid, m), n);
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < 3; j++)
+			assert_int_equal(m[i][j], want[i][j]);
+}
+
+/* --userns=keep-id: the caller's ids at the same ids inside, the slot's
+ * around them; the record says so and needs the caller's ids. */
+static void test_keep_id(void **state)
+{
+	struct ctx *c = *state;
+	put_edited(c, "\"Mode\": \"auto\"",
+		   "\"Mode\": \"keep-id\", \"RootHostUid\": 1001, \"RootHostGid\": 1002");
+	assert_int_equal(eng_record_load(c->dirfd, ID, &c->rec, &c->e), 0);
+	struct eng_userns *u = &c->rec.userns;
+	assert_true(u->enabled && u->own_root && u->keep_id);
+	static const uint32_t um[][3] = { { 0, 100000, 1001 },
+					  { 1001, 1001, 1 },
+					  { 1002, 101002, 64534 } };
+	static const uint32_t gm[][3] = { { 0, 100000, 1002 },
+					  { 1002, 1002, 1 },
+					  { 1003, 101003, 64533 } };
+	expect_extents(u, false, um, 3);
+	expect_extents(u, true, gm, 3);
+	uint32_t cid;
+	assert_int_equal(eng_userns_to_host(u, 1001, false), 1001);
+	assert_int_equal(eng_userns_to_host(u, 0, false), 100000);
+	assert_true(eng_userns_from_host(u, 1001, false, &cid) && cid == 1001);
+	assert_true(eng_userns_from_host(u, 100005, false, &cid) && cid == 5);
+	assert_false(eng_userns_from_host(u, 101001, false, &cid)); /* no one's */
+	assert_false(eng_userns_from_host(u, 99999, false, &cid));
+	/* a uid past the slot: mapped beside it */
+	u->root_uid = 70000;
+	static const uint32_t big[][3] = { { 0, 100000, 65536 }, { 70000, 70000, 1 } };
+	expect_extents(u, false, big, 2);
+	/* plain rootless: the caller is root inside */
+	u->keep_id = false;
+	static const uint32_t rl[][3] = { { 0, 70000, 1 }, { 1, 100001, 65535 } };
+	expect_extents(u, false, rl, 2);
+	assert_false(eng_userns_from_host(u, 100000, false, &cid));
+	eng_record_clear(&c->rec);
+	put_edited(c, "\"Mode\": \"auto\"", "\"Mode\": \"keep-id\"");
+	expect_error(c, ENG_RECORD, "Brig.Userns");
+}
+
 static void test_bad_value(void **state)
 {
 	struct ctx *c = *state;
@@ -213,6 +263,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_brig, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_type_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
 	};
