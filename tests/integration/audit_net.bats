@@ -80,6 +80,36 @@ handle_of() { # CHAIN PORT
 	[ "$(wc -l <<<"$output")" -eq 3 ] || { echo "not three: $output" >&2; false; }
 }
 
+@test "audit: a DNAT rule's input interface and source matches against who the binding lets in" {
+	run nbrig run -d --name web --network bridge -p 127.0.0.1:18080:80 -p 0.0.0.0:18081:81 \
+		img sleep 1000
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+	local ip h
+	ip=$(nbrig inspect -f '{{(index .NetworkSettings.Networks "bridge").IPAddress}}' web)
+	# the loopback port forwarded from prerouting: from any source (as
+	# with route_localnet), and from lo only; 18081's output rule limited
+	# to one source network
+	inns nft -f - <<-NFT
+		table ip rogue {
+			chain pre {
+				type nat hook prerouting priority dstnat;
+				ip daddr 127.0.0.1 tcp dport 18080 dnat to $ip:80
+				iifname "lo" ip daddr 127.0.0.1 tcp dport 18080 dnat to $ip:80
+			}
+		}
+	NFT
+	h=$(handle_of output 18081)
+	[ -n "$h" ] || { inns nft list ruleset >&2; false; }
+	inns nft delete rule inet brig output handle "$h"
+	inns nft add rule inet brig output ip saddr 10.1.0.0/16 fib daddr type local tcp dport 18081 dnat ip to "$ip:81"
+	findings brig.drift.ports
+	[[ $output == *"high the DNAT rule tcp 127.0.0.1:18080 -> $ip:80 (table ip rogue, chain pre) differs from the record's binding tcp 127.0.0.1:18080 -> 80: it forwards connections from other hosts, the binding only this host's (kernel)"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"medium the DNAT rule tcp 127.0.0.1:18080 -> $ip:80 (table ip rogue, chain pre, iifname lo) differs from the record's binding tcp 127.0.0.1:18080 -> 80 (kernel)"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"info tcp 0.0.0.0:18081 -> 81 is published; no DNAT rule in the output hook forwards it (kernel)"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"medium the DNAT rule tcp every address:18081 -> $ip:81 (table inet brig, chain output, saddr 10.1.0.0/16) differs from the record's binding tcp 0.0.0.0:18081 -> 81 (kernel)"* ]] || { echo "$output" >&2; false; }
+	[ "$(wc -l <<<"$output")" -eq 4 ] || { echo "not four: $output" >&2; false; }
+}
+
 # Are TCP ports PORT... all listening in the test's namespace?
 listening() { # PORT...
 	local p out
