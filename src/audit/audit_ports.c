@@ -16,9 +16,10 @@
  * An unconnected UDP socket is a server's or a client's: the kernel gives
  * a client's (sendto() without bind()) a port of the ephemeral range,
  * /proc/sys/net/ipv4/ip_local_port_range less ip_local_reserved_ports,
- * which a server seldom binds.  So such a socket on such a port is not
- * taken as listening unless the record names its port (of brig's network
- * namespace: the host's, that of a --network host container too).
+ * and no address.  So such a socket, on every address and such a port, is
+ * not taken as listening unless the record names its port (the range of
+ * brig's network namespace: the host's, that of a --network host
+ * container too).  One bound to an address was bound by its program.
  */
 #include "audit/audit-internal.h"
 
@@ -62,7 +63,7 @@ struct sock {
 	char proto[4]; /* "tcp", "udp" */
 	char addr[INET6_ADDRSTRLEN];
 	bool any; /* 0.0.0.0 or :: */
-	bool client; /* UDP on an ephemeral port: a client's, likely */
+	bool client; /* UDP on every address and an ephemeral port: a client's, likely */
 	unsigned port;
 	uint64_t inode;
 	pid_t pid; /* the process holding it */
@@ -181,7 +182,7 @@ static void read_table(const char *dir, const char *file, const char *proto, boo
 		k->pid = out->pid[i];
 		comm_of(k);
 		(void)snprintf(k->proto, sizeof(k->proto), "%s", proto);
-		k->client = proto[0] == 'u' && ephemeral(out, k->port);
+		k->client = proto[0] == 'u' && k->any && ephemeral(out, k->port);
 		k->inode = ino;
 		out->n++;
 	}
