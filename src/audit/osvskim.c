@@ -253,6 +253,21 @@ static bool member_str(struct sk *s, bool name)
 	return !name || (!(f & S_ESC) && !s->wanted(b, n, s->arg));
 }
 
+/* After a member or an element: 0 at the next one (past the comma), 1
+ * past the closing character close, -1 for anything else. */
+static int after_item(struct sk *s, char close)
+{
+	ws(s);
+	if (s->p == s->end)
+		return -1;
+	if (*s->p == close)
+		return s->p++, 1;
+	if (*s->p++ != ',')
+		return -1;
+	ws(s);
+	return 0;
+}
+
 static bool object(struct sk *s, enum role r)
 {
 	struct {
@@ -290,16 +305,12 @@ static bool object(struct sk *s, enum role r)
 		events += r == R_EVENT && bit;
 		if (type == '"' ? !member_str(s, sub == R_NAME) : !value(s, sub))
 			return false;
-		ws(s);
-		if (s->p == s->end)
+		int next = after_item(s, '}');
+		if (next < 0)
 			return false;
-		if (*s->p == '}')
+		if (next == 1)
 			break;
-		if (*s->p++ != ',')
-			return false;
-		ws(s);
 	}
-	s->p++;
 	if (r == R_EVENT)
 		return events == 1;
 	return (have & required(r)) == required(r);
@@ -336,17 +347,12 @@ static bool array(struct sk *s, enum role r)
 		    (r == R_EVENTS && count == SK_EVENTS_MAX) || !value(s, el))
 			return false;
 		count++;
-		ws(s);
-		if (s->p == s->end)
+		int next = after_item(s, ']');
+		if (next < 0)
 			return false;
-		if (*s->p == ']')
-			break;
-		if (*s->p++ != ',')
-			return false;
-		ws(s);
+		if (next == 1)
+			return true;
 	}
-	s->p++;
-	return true;
 }
 
 static bool value(struct sk *s, enum role role)
