@@ -44,7 +44,7 @@ if [ "$(find "$osv" -name '*.json' 2>/dev/null | wc -l)" -ne "$records" ]; then
 	python3 "$here/lib/osvgen.py" "$osv" "$records" "$work/var/lib/dpkg/status"
 fi
 # shellcheck disable=SC2046 # pkg-config's flags are words
-cc -O2 -o "$work/osvparse" "$here/lib/osvparse.c" $(pkg-config --cflags --libs jansson)
+cc -O2 -Wall -Wextra -Werror -o "$work/osvparse" "$here/lib/osvparse.c" $(pkg-config --cflags --libs jansson)
 B import "$deb" debian:12 >/dev/null 2>&1
 note "scan: $(du -sh --apparent-size "$osv" | cut -f1) of records; findings: $(B scan --db "$osv" --format json debian:12 | jq '.Findings | length')"
 
