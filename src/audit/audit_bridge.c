@@ -78,7 +78,8 @@ static bool rule_any(const json_t *k)
 static bool loopback_only(const char *a)
 {
 	char ip[INET6_ADDRSTRLEN];
-	unsigned char x[16];
+	struct in_addr v4;
+	struct in6_addr v6;
 	const char *slash = strchr(a, '/');
 	size_t n = slash ? (size_t)(slash - a) : strlen(a);
 	unsigned long len = slash ? strtoul(slash + 1, NULL, 10) : 128;
@@ -86,9 +87,9 @@ static bool loopback_only(const char *a)
 		return false;
 	memcpy(ip, a, n);
 	ip[n] = '\0';
-	if (inet_pton(AF_INET, ip, x) == 1)
-		return x[0] == 127 && len >= 8;
-	return inet_pton(AF_INET6, ip, x) == 1 && len == 128 && IN6_IS_ADDR_LOOPBACK((void *)x);
+	if (inet_pton(AF_INET, ip, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127 && len >= 8;
+	return inet_pton(AF_INET6, ip, &v6) == 1 && len == 128 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 /* Does kernel rule k forward only connections made on this host: in the

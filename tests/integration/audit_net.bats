@@ -87,7 +87,8 @@ handle_of() { # CHAIN PORT
 	local ip h
 	ip=$(nbrig inspect -f '{{(index .NetworkSettings.Networks "bridge").IPAddress}}' web)
 	# the loopback port forwarded from prerouting: from any source (as
-	# with route_localnet), and from lo only; 18081's output rule limited
+	# with route_localnet), from lo only and from loopback sources only
+	# (these two not wider, only not brig's); 18081's output rule limited
 	# to one source network
 	inns nft -f - <<-NFT
 		table ip rogue {
@@ -95,6 +96,7 @@ handle_of() { # CHAIN PORT
 				type nat hook prerouting priority dstnat;
 				ip daddr 127.0.0.1 tcp dport 18080 dnat to $ip:80
 				iifname "lo" ip daddr 127.0.0.1 tcp dport 18080 dnat to $ip:80
+				ip saddr 127.0.0.0/8 ip daddr 127.0.0.1 tcp dport 18080 dnat to $ip:80
 			}
 		}
 	NFT
@@ -105,9 +107,10 @@ handle_of() { # CHAIN PORT
 	findings brig.drift.ports
 	[[ $output == *"high the DNAT rule tcp 127.0.0.1:18080 -> $ip:80 (table ip rogue, chain pre) differs from the record's binding tcp 127.0.0.1:18080 -> 80: it forwards connections from other hosts, the binding only this host's (kernel)"* ]] || { echo "$output" >&2; false; }
 	[[ $output == *"medium the DNAT rule tcp 127.0.0.1:18080 -> $ip:80 (table ip rogue, chain pre, iifname lo) differs from the record's binding tcp 127.0.0.1:18080 -> 80 (kernel)"* ]] || { echo "$output" >&2; false; }
+	[[ $output == *"medium the DNAT rule tcp 127.0.0.1:18080 -> $ip:80 (table ip rogue, chain pre, saddr 127.0.0.0/8) differs from the record's binding tcp 127.0.0.1:18080 -> 80 (kernel)"* ]] || { echo "$output" >&2; false; }
 	[[ $output == *"info tcp 0.0.0.0:18081 -> 81 is published; no DNAT rule in the output hook forwards it (kernel)"* ]] || { echo "$output" >&2; false; }
 	[[ $output == *"medium the DNAT rule tcp every address:18081 -> $ip:81 (table inet brig, chain output, saddr 10.1.0.0/16) differs from the record's binding tcp 0.0.0.0:18081 -> 81 (kernel)"* ]] || { echo "$output" >&2; false; }
-	[ "$(wc -l <<<"$output")" -eq 4 ] || { echo "not four: $output" >&2; false; }
+	[ "$(wc -l <<<"$output")" -eq 5 ] || { echo "not five: $output" >&2; false; }
 }
 
 # Are TCP ports PORT... all listening in the test's namespace?
