@@ -126,7 +126,7 @@ listening() { # PORT...
 # peer (syslogd's, made by sendto() to its remote host)?
 udp_client() {
 	local lo hi
-	read -r lo hi <"/proc/sys/net/ipv4/ip_local_port_range" || return 1
+	read -r lo hi < <(inns cat /proc/sys/net/ipv4/ip_local_port_range) || return 1
 	inns ss -Hun -a | awk -v lo="$lo" -v hi="$hi" '
 		{ n = split($4, a, ":"); p = a[n] + 0 } $1 == "UNCONN" && p >= lo && p <= hi { f = 1 }
 		END { exit !f }'
