@@ -10,7 +10,12 @@
  * the kernel holds, of every table (eng_net_dnat_rules), that forward to
  * one of the container's addresses or name it in their comment are
  * compared with those: a rule that is missing, and one the record does
- * not account for, is drift.
+ * not account for, is drift.  Brig's rules match no input interface and
+ * no source address; a rule that does is not brig's.  Who can reach a
+ * port through a rule matters too: a loopback binding is for this host's
+ * connections only, so a rule that forwards it from other hosts (in a
+ * hook other than output, not limited to iifname lo or to sources on
+ * 127.0.0.0/8 or ::1) widens it.
  */
 #include "audit/audit-internal.h"
 #include "engine/net/net.h"
@@ -68,6 +73,37 @@ static bool rule_any(const json_t *k)
 	return json_is_true(json_object_get(k, "Local")) || !json_object_get(k, "Daddr");
 }
 
+/* Is address or prefix text a ("127.0.0.1", "127.0.0.0/8", "::1/128")
+ * on loopback only? */
+static bool loopback_only(const char *a)
+{
+	char ip[INET6_ADDRSTRLEN];
+	struct in_addr v4;
+	struct in6_addr v6;
+	const char *slash = strchr(a, '/');
+	size_t n = slash ? (size_t)(slash - a) : strlen(a);
+	unsigned long len = slash ? strtoul(slash + 1, NULL, 10) : 128;
+	if (n >= sizeof(ip))
+		return false;
+	memcpy(ip, a, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127 && len >= 8;
+	return inet_pton(AF_INET6, ip, &v6) == 1 && len == 128 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/* Does kernel rule k forward only connections made on this host: in the
+ * output hook (locally made packets), or limited to iifname lo or to
+ * loopback sources? */
+static bool local_only(const json_t *k)
+{
+	const char *hook = json_string_value(json_object_get(k, "Hook"));
+	const char *iif = json_string_value(json_object_get(k, "Iif"));
+	const char *src = json_string_value(json_object_get(k, "Saddr"));
+	return (hook && strcmp(hook, "output") == 0) || (iif && strcmp(iif, "lo") == 0) ||
+		(src && loopback_only(src));
+}
+
 /* Does kernel rule k in hook do what brig writes for binding w? */
 static bool is_rule_of(const json_t *k, const struct want *w, const char *hook)
 {
@@ -75,6 +111,8 @@ static bool is_rule_of(const json_t *k, const struct want *w, const char *hook)
 	const char *proto = json_string_value(json_object_get(k, "Proto"));
 	json_t *dport = json_object_get(k, "Dport"), *toport = json_object_get(k, "ToPort");
 	const char *daddr = json_string_value(json_object_get(k, "Daddr"));
+	if (json_object_get(k, "Iif") || json_object_get(k, "Saddr"))
+		return false; /* brig limits neither */
 	return kh && strcmp(kh, hook) == 0 && proto && strcmp(proto, w->proto) == 0 &&
 		json_integer_value(dport) == w->port && json_integer_value(toport) == w->ctr_port &&
 		same_ip(json_string_value(json_object_get(k, "To")), w->to) &&
@@ -146,18 +184,22 @@ static void wanted(const json_t *rec, struct want *w, size_t max, size_t *n)
 	}
 }
 
-/* "tcp 127.0.0.1:8080 -> 10.88.0.2:80 (table inet brig, chain output)" */
+/* "tcp 127.0.0.1:8080 -> 10.88.0.2:80 (table inet brig, chain output)",
+ * ", iifname eth0, saddr 10.0.0.0/8" before the ")" when it has them */
 static void describe(const json_t *k, char *buf, size_t n)
 {
+	const char *iif = json_string_value(json_object_get(k, "Iif"));
+	const char *src = json_string_value(json_object_get(k, "Saddr"));
 	const char *p = json_string_value(json_object_get(k, "Proto"));
 	const char *d = json_string_value(json_object_get(k, "Daddr"));
 	_cleanup_free_ char *dp = json_dumps(json_object_get(k, "Dport"), JSON_ENCODE_ANY);
 	_cleanup_free_ char *tp = json_dumps(json_object_get(k, "ToPort"), JSON_ENCODE_ANY);
 	const char *to = json_string_value(json_object_get(k, "To"));
-	(void)snprintf(buf, n, "%s %s:%s -> %s:%s (table %s, chain %s)", p ? p : "any",
+	(void)snprintf(buf, n, "%s %s:%s -> %s:%s (table %s, chain %s%s%s%s%s)", p ? p : "any",
 		       rule_any(k) ? "every address" : d, dp ? dp : "any", to ? to : "?",
 		       tp ? tp : "?", json_string_value(json_object_get(k, "Table")),
-		       json_string_value(json_object_get(k, "Chain")));
+		       json_string_value(json_object_get(k, "Chain")), iif ? ", iifname " : "",
+		       iif ? iif : "", src ? ", saddr " : "", src ? src : "");
 }
 
 /* A rule of the container's that no binding accounts for. */
@@ -167,23 +209,29 @@ static int stray(struct au *a, const json_t *k, const struct want *w, size_t nw,
 	const char *proto = json_string_value(json_object_get(k, "Proto"));
 	json_int_t port = json_integer_value(json_object_get(k, "Dport"));
 	const struct want *same = NULL;
-	bool any = false;
+	bool any = false, remote = false; /* a binding on every address, one not on loopback */
 	for (size_t i = 0; i < nw; i++)
 		if (proto && strcmp(proto, w[i].proto) == 0 && port == w[i].port) {
 			same = &w[i];
 			any = any || w[i].any;
+			remote = remote || !w[i].loop;
 		}
-	char what[256];
+	char what[384];
 	describe(k, what, sizeof(what));
 	if (!same)
 		return au_add(a, rule_any(k) ? &d_wide : &d_other, t, e,
 			      "the DNAT rule %s forwards to the container; the record publishes "
 			      "no such port (kernel)",
 			      what);
-	return au_add(a, rule_any(k) && !any ? &d_wide : &d_other, t, e,
-		      "the DNAT rule %s differs from the record's binding %s %s:%u -> %u (kernel)",
+	bool from_others = !remote && !local_only(k);
+	return au_add(a, (rule_any(k) && !any) || from_others ? &d_wide : &d_other, t, e,
+		      "the DNAT rule %s differs from the record's binding %s %s:%u -> %u%s "
+		      "(kernel)",
 		      what, same->proto, *same->hostip ? same->hostip : "0.0.0.0", same->port,
-		      same->ctr_port);
+		      same->ctr_port,
+		      from_others ? ": it forwards connections from other hosts, the binding only "
+				    "this host's"
+				  : "");
 }
 
 #define MAX_WANT 256

@@ -12,6 +12,14 @@
  * drift, and so are the reverse and a port the record does not have.
  * The sockets of a --network host container's own processes, found the
  * same way, are compared with the ports its record exposes.
+ *
+ * An unconnected UDP socket is a server's or a client's: the kernel gives
+ * a client's (sendto() without bind()) a port of the ephemeral range,
+ * /proc/sys/net/ipv4/ip_local_port_range less ip_local_reserved_ports,
+ * and no address.  So such a socket, on every address and such a port, is
+ * not taken as listening unless the record names its port (the range of
+ * brig's network namespace: the host's, that of a --network host
+ * container too).  One bound to an address was bound by its program.
  */
 #include "audit/audit-internal.h"
 
@@ -55,6 +63,7 @@ struct sock {
 	char proto[4]; /* "tcp", "udp" */
 	char addr[INET6_ADDRSTRLEN];
 	bool any; /* 0.0.0.0 or :: */
+	bool client; /* UDP on every address and an ephemeral port: a client's, likely */
 	unsigned port;
 	uint64_t inode;
 	pid_t pid; /* the process holding it */
@@ -67,7 +76,44 @@ struct socks {
 	uint64_t ino[4096]; /* the sockets of the processes holding the namespace */
 	pid_t pid[4096]; /* and who holds each */
 	size_t ni;
+	unsigned eph_lo, eph_hi; /* the ephemeral port range (0, 0: not read) */
+	char *reserved; /* ip_local_reserved_ports, or NULL */
 };
+
+/* Is port in the list "8080,9000-9010" (ip_local_reserved_ports)? */
+static bool in_port_list(const char *list, unsigned port)
+{
+	for (const char *p = list; p && *p;) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		if (end == p)
+			break;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (port >= lo && port <= hi)
+			return true;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return false;
+}
+
+/* The ephemeral ports of brig's network namespace into s. */
+static void ephemeral_range(struct socks *s)
+{
+	_cleanup_free_ char *r = NULL;
+	if (au_read(AT_FDCWD, "/proc/sys/net/ipv4/ip_local_port_range", &r) < 0 ||
+	    sscanf(r, "%u %u", &s->eph_lo, &s->eph_hi) != 2)
+		s->eph_lo = s->eph_hi = 0;
+	if (au_read(AT_FDCWD, "/proc/sys/net/ipv4/ip_local_reserved_ports", &s->reserved) < 0)
+		s->reserved = NULL;
+}
+
+/* Would the kernel give port to a UDP socket sending unbound? */
+static bool ephemeral(const struct socks *s, unsigned port)
+{
+	return port >= s->eph_lo && port <= s->eph_hi && s->eph_hi &&
+		!in_port_list(s->reserved, port);
+}
 
 /* "0100007F:1F90" (tcp) or 32 hex digits and a port (tcp6), as the kernel
  * prints them: 32-bit words in host order. */
@@ -136,6 +182,7 @@ static void read_table(const char *dir, const char *file, const char *proto, boo
 		k->pid = out->pid[i];
 		comm_of(k);
 		(void)snprintf(k->proto, sizeof(k->proto), "%s", proto);
+		k->client = proto[0] == 'u' && k->any && ephemeral(out, k->port);
 		k->inode = ino;
 		out->n++;
 	}
@@ -152,6 +199,8 @@ static void read_tables(const char *dir, struct socks *out)
 		  { "tcp6", "tcp", true },
 		  { "udp", "udp", false },
 		  { "udp6", "udp", true } };
+	if (out->ni)
+		ephemeral_range(out);
 	for (size_t i = 0; out->ni && i < BRIG_ARRAY_SIZE(t); i++)
 		read_table(dir, t[i].file, t[i].proto, t[i].v6, out);
 }
@@ -271,6 +320,8 @@ static int socks_vs_record(struct au *a, const struct socks *s, const json_t *po
 		bool any, same;
 		const char *rip;
 		recorded(ports, k, &n, &any, &same, &rip);
+		if (n == 0 && k->client)
+			continue;
 		if (n == 0)
 			r = au_add(a, k->any ? &d_wide : &d_other, t, e,
 				   "%s %s:%u is bound for the container by pid %d (%s); the record "
@@ -354,6 +405,7 @@ int au_port_drift(struct au *a, const json_t *rec, pid_t pid, const char *t, str
 		r = socks_vs_record(a, s, ports, t, e);
 	if (r == 0)
 		r = record_vs_socks(a, s, ports, t, e);
+	free(s->reserved);
 	free(s);
 	return r;
 }
@@ -408,6 +460,8 @@ int au_host_sockets(struct au *a, const json_t *rec, const pid_t *pids, size_t n
 		const struct sock *k = &s->v[i];
 		char key[16];
 		(void)snprintf(key, sizeof(key), "%u/%s", k->port, k->proto);
+		if (!json_object_get(exposed, key) && k->client)
+			continue;
 		if (!json_object_get(exposed, key))
 			r = au_add(a, k->any ? &h_unexposed_wide : &h_unexposed, t, e,
 				   "pid %d (%s) listens on %s %s:%u; the record exposes no such "
@@ -419,6 +473,7 @@ int au_host_sockets(struct au *a, const json_t *rec, const pid_t *pids, size_t n
 				   "(kernel)",
 				   (int)k->pid, k->comm, k->proto, k->addr, k->port);
 	}
+	free(s->reserved);
 	free(s);
 	return r;
 }

@@ -3,7 +3,9 @@
  * audit: vulnerability records in the OSV format (https://ossf.github.io/
  * osv-schema/) from a file or a directory of *.json files, matched against
  * the installed packages.  A record is read, checked and matched, then
- * freed, so the database is read once and never held whole.
+ * freed, so the database is read once and never held whole; one that
+ * names no installed package is checked by a lean pass and not parsed
+ * into a tree (osvskim.c).
  *
  * An affected entry applies to a package when its ecosystem is the image's
  * ("Debian:12" for Debian 12; a bare "Debian" for any Debian release) and
@@ -332,12 +334,22 @@ static int read_text(struct osv_ctx *c, const char *path, size_t *len, struct br
 	return 0;
 }
 
-/* A file: one record, or an array of records. */
+/* Is name (n bytes) a package's or a source's of the image? */
+static bool is_installed(const char *name, size_t n, void *ctx)
+{
+	return json_object_getn(((struct osv_ctx *)ctx)->by_name, name, n) != NULL;
+}
+
+/* A file: one record, or an array of records.  The lean pass (osvskim.c)
+ * checks it and passes over it when none of its records names an installed
+ * package; the others are parsed in full and matched. */
 static int one_file(struct osv_ctx *c, const char *path, struct brig_err *e)
 {
 	_cleanup_json_ json_t *doc = NULL;
 	size_t len = 0;
 	int r = read_text(c, path, &len, e);
+	if (r == 0 && scan_osv_skim(c->buf, len, is_installed, c, &c->records))
+		return 0;
 	if (r == 0)
 		r = bj_parse(c->buf, len, path, &doc, e);
 	struct bj_loc root;

@@ -87,6 +87,13 @@ char *scan_purl(const struct scan_pkgs *ps, const struct scan_pkg *p);
 int scan_osv(const char *db, const struct scan_pkgs *ps, struct audit_report *r,
 	     struct brig_err *e);
 
+/* The lean first pass over an OSV file's text (osvskim.c): true when it is
+ * valid and well-formed and none of its records names a package for which
+ * wanted(name, n, arg) is true (*records counts them); false sends the file
+ * to the full parse. */
+bool scan_osv_skim(const char *buf, size_t len, bool (*wanted)(const char *, size_t, void *),
+		   void *arg, size_t *records);
+
 /* SBOM documents (sbom.c). */
 int scan_sbom(const char *format, const char *subject, const struct scan_pkgs *ps, json_t **out,
 	      struct brig_err *e);

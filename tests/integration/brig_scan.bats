@@ -276,6 +276,14 @@ scan.world-writable /srv/drop\x1b[31m'
 	printf '{"id": "X-2", "affected": [{"package": {"ecosystem": "Debian:12", "name": "bash"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0", "fixed": "1"}]}]}]}' >"$BATS_TEST_TMPDIR/osv/zz-bad.json"
 	run -2 brig scan --db "$BATS_TEST_TMPDIR/osv" localhost/scan:1
 	[[ $output == *"zz-bad.json: affected[0].ranges[0].events[0]: expected one of"* ]] || { echo "$output"; false; }
+	# records naming no package of the image are checked as much (the
+	# lean pass over them hands what it refuses to the full parse)
+	printf '{"id": "X-3", "affected": [{"package": {"ecosystem": "Debian:12", "name": "nosuchpkg"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"fixed": 1}]}]}]}' >"$BATS_TEST_TMPDIR/osv/zz-bad.json"
+	run -2 brig scan --db "$BATS_TEST_TMPDIR/osv" localhost/scan:1
+	[[ $output == *"zz-bad.json: affected[0].ranges[0].events[0].fixed: expected a string"* ]] || { echo "$output"; false; }
+	printf '{"id": "X-4", "affected": [{"package": {"ecosystem": "Debian:12", "name": "nosuchpkg", "name": "x"}}]}' >"$BATS_TEST_TMPDIR/osv/zz-bad.json"
+	run -2 brig scan --db "$BATS_TEST_TMPDIR/osv" localhost/scan:1
+	[[ $output == *"zz-bad.json: line 1 column "*"duplicate object key"* ]] || { echo "$output"; false; }
 	run -2 brig scan --db "$BATS_TEST_TMPDIR/nonexistent" localhost/scan:1
 	[[ $output == *"nonexistent"* ]] || { echo "$output"; false; }
 }

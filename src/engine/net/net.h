@@ -103,8 +103,10 @@ void eng_net_unpublish(struct eng *g, const char *ctr_id);
  * holds in this network namespace, of every table, as [{"Table": "inet
  * brig", "Chain", "Hook": "prerouting"|"output"|..., "Comment", "Proto":
  * "tcp"|"udp", "Dport": PORT or "LO-HI" or "?", "Daddr": the one address
- * matched or null, "Local": matches `fib daddr type local`, "To": the
- * address, "ToPort"}]; a field the rule does not match is absent or null. */
+ * matched or null, "Local": matches `fib daddr type local`, "Iif" and
+ * "Saddr": the input interface and source it is limited to ("lo",
+ * "10.0.0.0/8", "!= eth0", "?"), "To": the address, "ToPort"}]; a field
+ * the rule does not match is absent or null. */
 int eng_net_dnat_rules(json_t **out, struct brig_err *e);
 
 #endif

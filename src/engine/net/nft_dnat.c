@@ -3,8 +3,10 @@
  * (docs/audit.md, "Drift").  Every table of the namespace is listed, not
  * only `inet brig`: a rule another table adds forwards traffic as well.
  * Each rule with a dnat statement becomes one flat object the audit
- * compares with the container records; what a rule matches beyond the
- * destination address and port (an interface, a source) is not kept. */
+ * compares with the container records: the destination address and port,
+ * and the input interface and source address it is limited to ("Iif",
+ * "Saddr": "lo", "10.0.0.0/8", "!= eth0", "?" for a set or for two such
+ * matches), which decide who can reach the port through it. */
 #include "engine/net/net-internal.h"
 
 #include <errno.h>
@@ -42,7 +44,28 @@ static json_t *port_text(const json_t *right)
 	return json_string("?");
 }
 
-/* One "==" match of a rule, into the flat object o. */
+/* A match on who sends (the input interface, the source address) as
+ * member key of o: its value ("lo", "10.0.0.0/8"), "!= " before it when
+ * negated, "?" for a set, another operator or a second such match. */
+static int who_match(json_t *o, const char *key, const char *op, const json_t *right)
+{
+	const json_t *pfx = json_object_get(right, "prefix");
+	bool neg = op && strcmp(op, "!=") == 0;
+	json_t *v;
+	if (json_object_get(o, key) || (op && !neg && strcmp(op, "==") != 0))
+		v = json_string("?");
+	else if (json_is_string(right))
+		v = json_sprintf("%s%s", neg ? "!= " : "", json_string_value(right));
+	else if (json_is_string(json_object_get(pfx, "addr")))
+		v = json_sprintf("%s%s/%" JSON_INTEGER_FORMAT, neg ? "!= " : "",
+				 json_string_value(json_object_get(pfx, "addr")),
+				 json_integer_value(json_object_get(pfx, "len")));
+	else
+		v = json_string("?");
+	return json_object_set_new(o, key, v);
+}
+
+/* One match of a rule, into the flat object o. */
 static int one_match(json_t *o, const json_t *m)
 {
 	const json_t *left = json_object_get(m, "left"), *right = json_object_get(m, "right");
@@ -50,6 +73,12 @@ static int one_match(json_t *o, const json_t *m)
 	const char *field = json_string_value(json_object_get(pl, "field"));
 	const char *proto = json_string_value(json_object_get(pl, "protocol"));
 	const char *op = json_string_value(json_object_get(m, "op"));
+	const char *meta = json_string_value(json_object_get(json_object_get(left, "meta"), "key"));
+	if (meta && (strcmp(meta, "iifname") == 0 || strcmp(meta, "iif") == 0))
+		return who_match(o, "Iif", op, right);
+	if (field && proto && strcmp(field, "saddr") == 0 &&
+	    (!strcmp(proto, "ip") || !strcmp(proto, "ip6")))
+		return who_match(o, "Saddr", op, right);
 	if (op && strcmp(op, "==") != 0)
 		return 0; /* brig's "ip daddr != 127.0.0.0/8" */
 	if (json_object_get(left, "fib") && json_is_string(right) &&
@@ -69,7 +98,8 @@ static int one_match(json_t *o, const json_t *m)
 }
 
 /* A rule with a dnat statement as {Table, Chain, Hook, Comment, Proto,
- * Dport, Daddr, Local, To, ToPort} (*out NULL for another rule): 0 or
+ * Dport, Daddr, Local, Iif, Saddr, To, ToPort} (*out NULL for another
+ * rule): 0 or
  * -ENOMEM. */
 static int flat_rule(json_t *items, const json_t *rule, json_t **out)
 {
