@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Empties every capability set.  Without CAP_SETPCAP (a rootless brig's
@@ -63,7 +64,9 @@ static int landlock(int dirfd)
 }
 
 /* What the relay calls: poll and read its pipes and the init's pidfd,
- * write the log, open/rename/unlink for rotation, malloc, time, exit. */
+ * write the log, open/rename/unlink for rotation, malloc, time, exit.
+ * (With -i or -t: write is also the container's stdin, and the signals
+ * and the exit status crossing to and from brig-monitor.) */
 static const int relay_calls[] = {
 	SCMP_SYS(read),         SCMP_SYS(write),          SCMP_SYS(pread64),
 	SCMP_SYS(close),        SCMP_SYS(poll),           SCMP_SYS(ppoll),
@@ -76,14 +79,34 @@ static const int relay_calls[] = {
 	SCMP_SYS(exit),         SCMP_SYS(exit_group),     SCMP_SYS(getpid),
 };
 
-static int seccomp(void)
+/* With -i or -t, for attach.sock: accept a client, check its uid
+ * (SO_PEERCRED, geteuid), bound its sends (SO_SNDTIMEO), send frames. */
+static const int attach_calls[] = {
+	SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+	SCMP_SYS(sendto),  SCMP_SYS(geteuid),
+};
+
+static int allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
+	return r;
+}
+
+static int seccomp(bool attach, int tty_fd)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return -ENOMEM;
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < sizeof(relay_calls) / sizeof(relay_calls[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, relay_calls[i], 0);
+	int r = allow_all(ctx, relay_calls, sizeof(relay_calls) / sizeof(relay_calls[0]));
+	if (r == 0 && attach)
+		r = allow_all(ctx, attach_calls, sizeof(attach_calls) / sizeof(attach_calls[0]));
+	/* The terminal's size, on the terminal only: no other ioctl. */
+	if (r == 0 && attach && tty_fd >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)tty_fd),
+				     SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
 	/* Memory, never executable: no code is loaded after start. */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
@@ -97,7 +120,7 @@ static int seccomp(void)
 	return r;
 }
 
-int mon_sandbox(int dirfd, const char **what)
+int mon_sandbox(int dirfd, bool attach, int tty_fd, const char **what)
 {
 	int r;
 	if ((r = drop_caps()) < 0) {
@@ -112,7 +135,7 @@ int mon_sandbox(int dirfd, const char **what)
 		*what = "Landlock";
 		return r;
 	}
-	if ((r = seccomp()) < 0) {
+	if ((r = seccomp(attach, tty_fd)) < 0) {
 		*what = "seccomp";
 		return r;
 	}
