@@ -33,6 +33,7 @@
 #include "common/common.h"
 #include "engine/attach-internal.h"
 #include "monitor/monitor-internal.h"
+#include "monitor/sandbox.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -165,6 +166,9 @@ static void supervise(struct mon *m, int chld)
 {
 	unsigned spawns = 1;
 	spawn_relay(m);
+	/* Only the first relay keeps the output for a client on its way (run
+	 * -it): a replacement would wait, at the end, for one that came. */
+	m->att_flags &= ~ENG_ATT_F_HOLD;
 	for (;;) {
 		int st;
 		pid_t p = next_exit(m, chld, &st);
@@ -286,10 +290,14 @@ int main(int argc, char **argv)
 		return 2;
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
+	mon_malloc_lean();
 	m.pidfd = (int)syscall(__NR_pidfd_open, m.pid, 0);
 	if (m.pidfd >= 0)
 		(void)fcntl(m.pidfd, F_SETFD, FD_CLOEXEC);
 	attach_setup(&m, &chld);
+	/* Once, here: each relay loads it (a failure: the relay fails closed). */
+	bool att = m.att_listen >= 0;
+	(void)mon_filter_build(att, att && (m.att_flags & ENG_ATT_F_TTY) ? m.att_in : -1);
 	mon_shed_startup_pages();
 	supervise(&m, chld);
 	return exec_brig(&m, lockfd, argc, argv);

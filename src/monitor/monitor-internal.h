@@ -42,5 +42,7 @@ void mon_attach_watch(const struct mon *m, struct eng_attsrv *a, struct eng_logw
 
 /* Give back the pages start-up used: code, stack, free heap (shed.c). */
 void mon_shed_startup_pages(void);
+/* Big allocations on pages of their own, calloc's untouched (shed.c). */
+void mon_malloc_lean(void);
 
 #endif

@@ -104,10 +104,8 @@ _Noreturn void mon_relay_main(const struct mon *m, pid_t parent)
 	 * to the C library's first use of the time (the log's times are UTC
 	 * anyway). */
 	tzset();
-	/* The log and the attach server are allocated before the filter is
-	 * compiled: on fresh heap, which calloc need not clear, below the
-	 * filter's scraps, which are then given back (shed.c).  Nothing the
-	 * container wrote has been read yet. */
+	/* The log and the attach server are allocated (and the log opened)
+	 * before the sandbox: nothing the container wrote has been read yet. */
 	struct relay r = { .out = m->out, .err = m->err, .pidfd = m->pidfd };
 	_cleanup_err_ struct brig_err e = { 0 };
 	if (eng_logw_open(m->dirfd, "ctr.log", m->max_size, m->max_files, &r.log, &e) < 0)
@@ -118,8 +116,7 @@ _Noreturn void mon_relay_main(const struct mon *m, pid_t parent)
 	    !(a = eng_attach_adopt(m->dirfd, m->att_listen, m->att_in, m->att_flags, m->sig_w)))
 		_exit(1); /* out of memory: a new relay is tried */
 	const char *what = "";
-	int tty = att && (m->att_flags & ENG_ATT_F_TTY) ? m->att_in : -1;
-	if (mon_sandbox(m->dirfd, att, tty, &what) < 0)
+	if (mon_sandbox(m->dirfd, &what) < 0)
 		_exit(MON_RELAY_UNCONFINED);
 	mon_shed_startup_pages();
 	if (a)

@@ -9,13 +9,19 @@
 #include "monitor/sandbox.h"
 #include "common/landlock.h"
 
+#include "common/common.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/capability.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -94,11 +100,14 @@ static int allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
 	return r;
 }
 
-static int seccomp(bool attach, int tty_fd)
+/* The filter, compiled by brig-monitor once (mon_filter_build) and loaded
+ * by each relay it forks: a relay runs no libseccomp code, so its heap
+ * and stack stay as small as brig-monitor's.  BPF_MAXINSNS at most. */
+static struct sock_filter filter[BPF_MAXINSNS];
+static unsigned short filter_len;
+
+static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx)
-		return -ENOMEM;
 	int r = allow_all(ctx, relay_calls, sizeof(relay_calls) / sizeof(relay_calls[0]));
 	if (r == 0 && attach)
 		r = allow_all(ctx, attach_calls, sizeof(attach_calls) / sizeof(attach_calls[0]));
@@ -114,13 +123,46 @@ static int seccomp(bool attach, int tty_fd)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
 	return r;
 }
 
-int mon_sandbox(int dirfd, bool attach, int tty_fd, const char **what)
+/* In a child of its own, which exits: libseccomp's allocations (many,
+ * and kept in the C library's caches once freed) never reach the heap of
+ * brig-monitor, nor of the relays it forks.  The program comes back on a
+ * pipe (libseccomp 2.5 exports to an fd only) into filter[]. */
+int mon_filter_build(bool attach, int tty_fd)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t c = fork();
+	if (c == 0) {
+		(void)close(p[0]);
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+		_exit(!ctx || compile(ctx, attach, tty_fd) < 0 ||
+		      seccomp_export_bpf(ctx, p[1]) < 0);
+	}
+	(void)close(p[1]);
+	ssize_t n = c < 0 ? -1 : brig_read_all(p[0], filter, sizeof(filter));
+	(void)close(p[0]);
+	int st = 1;
+	if (c < 0 || BRIG_RETRY(waitpid(c, &st, 0)) != c)
+		return -ECHILD;
+	if (st != 0 || n <= 0 || (size_t)n % sizeof(filter[0]) != 0 || (size_t)n == sizeof(filter))
+		return -EPROTO;
+	filter_len = (unsigned short)((size_t)n / sizeof(filter[0]));
+	return 0;
+}
+
+static int seccomp(void)
+{
+	struct sock_fprog prog = { .len = filter_len, .filter = filter };
+	if (filter_len == 0)
+		return -ENOEXEC; /* not built: fail closed */
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
+}
+
+int mon_sandbox(int dirfd, const char **what)
 {
 	int r;
 	if ((r = drop_caps()) < 0) {
@@ -135,7 +177,7 @@ int mon_sandbox(int dirfd, bool attach, int tty_fd, const char **what)
 		*what = "Landlock";
 		return r;
 	}
-	if ((r = seccomp(attach, tty_fd)) < 0) {
+	if ((r = seccomp()) < 0) {
 		*what = "seccomp";
 		return r;
 	}

@@ -49,3 +49,15 @@ void mon_shed_startup_pages(void)
 	/* The heap's free pages (the relay's filter was compiled there). */
 	(void)malloc_trim(0);
 }
+
+void mon_malloc_lean(void)
+{
+	/* The log's and the attach server's buffers (tens of kB, mostly
+	 * unused while the container is quiet) on pages of their own, fresh
+	 * from mmap, which calloc need not clear: untouched, they cost
+	 * nothing.  Carved from the heap's top, calloc would write every page
+	 * of them; without the top's usual 128 kB of padding the heap is never
+	 * large enough for them. */
+	(void)mallopt(M_MMAP_THRESHOLD, 16 * 1024);
+	(void)mallopt(M_TOP_PAD, 0);
+}

@@ -152,11 +152,12 @@ last_tick() { brig logs "$1" | awk '/^tick/ { n = $2 } END { print n + 0 }'; }
 
 # confined_relay ID: ID's monitor is brig-monitor and its relay has no
 # capabilities, no_new_privs and a seccomp filter.
+# (A restarted run's monitor is brig until it made the container.)
+is_lean() { [ "$(cat "/proc/$(monitor_of "$1")/comm")" = brig-monitor ]; }
 confined_relay() {
-	local mon relay set v
-	mon=$(monitor_of "$1")
-	[ "$(cat "/proc/$mon/comm")" = brig-monitor ] || {
-		echo "the monitor is $(cat "/proc/$mon/comm")" >&2
+	local relay set v
+	wait_until "its monitor to be brig-monitor" is_lean "$1" || {
+		echo "the monitor is $(cat "/proc/$(monitor_of "$1")/comm")" >&2
 		return 1
 	}
 	wait_until "a relay" has_relay "$1" || return 1
@@ -219,4 +220,21 @@ GATE='echo ready; while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 7'
 	wait "$bg" || rc=$?
 	[ "$rc" -eq 7 ] || { cat "$o"; false; }
 	[ "$(cat "$o")" = ready ] || { cat "$o"; false; }
+}
+
+@test "-it: a killed relay is replaced and serves attach; a restart gets a new confined one" {
+	id=$(brig run -d -it --restart on-failure:1 bb:1 sh -c 'read x; echo "got $x"; exit 3')
+	confined_relay "$id"
+	relay=$(relay_of "$id")
+	kill -KILL "$relay"
+	new_relay() { local r; r=$(relay_of "$id"); [ -n "$r" ] && [ "$r" != "$relay" ]; }
+	wait_until "a new relay" new_relay
+	confined_relay "$id"
+	run -3 python3 "$BRIG_SRC/tests/lib/ptydrive.py" 'send:one\r' 'expect:got one' \
+		-- "$BRIG" --root "$ROOT" attach "$id"
+	wait_field "$id" '{{.State.Status}} {{.RestartCount}}' "running 1"
+	confined_relay "$id"
+	run -3 python3 "$BRIG_SRC/tests/lib/ptydrive.py" 'send:two\r' 'expect:got two' \
+		-- "$BRIG" --root "$ROOT" attach "$id"
+	wait_field "$id" '{{.State.Status}} {{.State.ExitCode}}' "exited 3"
 }
