@@ -224,6 +224,9 @@ static int parse_args(char **argv, struct mon *m, int *lockfd)
 	return 0;
 }
 
+/* The signal mask brig gave us, put back for brig (attach_setup). */
+static sigset_t saved_mask;
+
 /* With an attach server: the pipes to and from the relay, and a signalfd
  * for SIGCHLD (SIGCHLD blocked) in *chld, so that the wait can forward
  * signals.  Without one, or when this fails: *chld -1 (a failure only
@@ -243,7 +246,7 @@ static void attach_setup(struct mon *m, int *chld)
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == 0)
+	if (sigprocmask(SIG_BLOCK, &set, &saved_mask) == 0)
 		*chld = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
@@ -273,9 +276,7 @@ static int exec_brig(const struct mon *m, int lockfd, int argc, char **argv)
 	int fl = fcntl(lockfd, F_GETFD);
 	if (fl < 0 || fcntl(lockfd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
 		return 1;
-	sigset_t none;
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)sigprocmask(SIG_SETMASK, &saved_mask, NULL); /* as brig left it */
 	extern char **environ;
 	syscall(SYS_execveat, m->brig_fd, "", nargv, environ, AT_EMPTY_PATH);
 	return 1;
@@ -285,6 +286,7 @@ int main(int argc, char **argv)
 {
 	struct mon m;
 	int lockfd, chld;
+	(void)sigprocmask(SIG_SETMASK, NULL, &saved_mask);
 	if (argc < N_FIXED + 3 || strcmp(argv[N_FIXED + 1], "--") != 0 ||
 	    parse_args(argv, &m, &lockfd) < 0)
 		return 2;

@@ -114,8 +114,8 @@ static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
 	/* The terminal's size, on the terminal only: no other ioctl. */
 	if (r == 0 && attach && tty_fd >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)tty_fd),
-				     SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)tty_fd, 0),
+				     SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ, 0));
 	/* Memory, never executable: no code is loaded after start. */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
