@@ -387,6 +387,8 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 	for (size_t i = 0; x == 0 && i < h.n; i++)
 		if (on[i])
 			x = plug_in(g, &h, i, ctr_id, nsfd, a[i], &ent[i], e);
+	if (x == 0)
+		x = net_proxy_start(pid, e); /* its ports on ::1 */
 	if (x < 0)
 		eng_net_held_release(); /* the start fails */
 	return x;
