@@ -322,7 +322,7 @@ fetch() {
 	if inns ip -6 addr show dev lo | grep -q '::1/128'; then
 		wait_until "w1 through [::1]:8080" answers '[::1]:8080'
 		run inns ss -Hltnp 'sport = :8080'
-		[[ "$output" == *"[::1]:8080"* ]] || false
+		[[ "$output" == *"[::1]:8080"*'"brig-proxy"'* ]] || false
 		px=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$output" | head -1)
 		run grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$px/status"
 		[[ "$output" == *$'CapEff:\t0000000000000000'* && "$output" == *$'NoNewPrivs:\t1'* && "$output" == *$'Seccomp:\t2'* ]] || false
