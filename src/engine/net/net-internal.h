@@ -225,7 +225,12 @@ int net_link_hosts(struct eng *g, int netsfd, const struct net_rec *r, const jso
 
 /* ipam.c: leases.json: {"A.B.C.D": "<container id>"}. */
 int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
-int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e);
+/* durable (fsynced) for a new lease, which must not be lost once the
+ * container's record names it; a release need not be: a crash that loses
+ * it leaves a lease of a container that is gone, which network prune
+ * drops (as one left by a crash inside brig rm). */
+int net_leases_write(int netsfd, const char *id, const json_t *leases, bool durable,
+		     struct brig_err *e);
 /* The lowest free address of r (not the network, gateway or broadcast). */
 int net_ipam_next(const struct net_rec *r, const json_t *leases, struct in_addr *out,
 		  struct brig_err *e);
