@@ -7,35 +7,15 @@
  * sandbox").  Each step fails closed: the relay does not run unconfined.
  */
 #include "monitor/sandbox.h"
+#include "common/confine.h"
 #include "common/landlock.h"
 
 #include <errno.h>
-#include <linux/capability.h>
 #include <seccomp.h>
 #include <stddef.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-/* Empties every capability set.  Without CAP_SETPCAP (a rootless brig's
- * monitor) the bounding set cannot be changed: no_new_privs, set next,
- * then keeps anything from being gained through it. */
-static int drop_caps(void)
-{
-	for (int c = 0; c <= 63; c++) {
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0 || errno == EINVAL)
-			continue;
-		if (errno == EPERM)
-			break;
-		return -errno;
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
-}
 
 /* Files beneath the container's directory: the log, its rotations. */
 #define RELAY_FS                                                              \
@@ -76,31 +56,10 @@ static const int relay_calls[] = {
 	SCMP_SYS(exit),         SCMP_SYS(exit_group),     SCMP_SYS(getpid),
 };
 
-static int seccomp(void)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx)
-		return -ENOMEM;
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < sizeof(relay_calls) / sizeof(relay_calls[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, relay_calls[i], 0);
-	/* Memory, never executable: no code is loaded after start. */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
-}
-
 int mon_sandbox(int dirfd, const char **what)
 {
 	int r;
-	if ((r = drop_caps()) < 0) {
+	if ((r = brig_caps_drop_all()) < 0) {
 		*what = "dropping capabilities";
 		return r;
 	}
@@ -112,7 +71,8 @@ int mon_sandbox(int dirfd, const char **what)
 		*what = "Landlock";
 		return r;
 	}
-	if ((r = seccomp()) < 0) {
+	if ((r = brig_seccomp_allow(relay_calls, sizeof(relay_calls) / sizeof(relay_calls[0]),
+				    -1)) < 0) {
 		*what = "seccomp";
 		return r;
 	}

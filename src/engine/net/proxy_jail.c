@@ -6,12 +6,11 @@
  * (anything else: EPERM; a socket of another family than IPv4 too).
  * Each step fails closed: the proxy does not run unconfined. */
 #include "engine/net/net-internal.h"
+#include "common/confine.h"
 
 #include <errno.h>
-#include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -33,18 +32,6 @@ static int empty_root(void)
 		  NULL) < 0)
 		return -errno;
 	return 0;
-}
-
-static int drop_caps(void)
-{
-	for (int c = 0; c <= 63; c++)
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			return -errno;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
 static const int proxy_calls[] = {
@@ -69,33 +56,13 @@ static const int proxy_calls[] = {
 	SCMP_SYS(exit_group),
 };
 
-static int filter(void)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx)
-		return -ENOMEM;
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < BRIG_ARRAY_SIZE(proxy_calls); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, proxy_calls[i], 0);
-	/* sockets to the container: IPv4 TCP only */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				     SCMP_A0(SCMP_CMP_EQ, AF_INET));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
-}
-
 int net_proxy_confine(void)
 {
 	int r;
-	if ((r = empty_root()) < 0 || (r = drop_caps()) < 0)
+	if ((r = empty_root()) < 0 || (r = brig_caps_drop_all()) < 0)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	return filter();
+	/* sockets to the container: IPv4 only */
+	return brig_seccomp_allow(proxy_calls, BRIG_ARRAY_SIZE(proxy_calls), AF_INET);
 }
