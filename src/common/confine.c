@@ -40,9 +40,11 @@ int brig_seccomp_allow(const int *calls, size_t n, int sock_domain)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	struct scmp_arg_cmp domain = {
+		.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)sock_domain, .datum_b = 0
+	};
 	if (r == 0 && sock_domain >= 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sock_domain));
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &domain);
 	if (r == 0)
 		r = seccomp_load(ctx);
 	seccomp_release(ctx);
