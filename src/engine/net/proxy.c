@@ -244,6 +244,7 @@ static _Noreturn void proxy_main(pid_t parent, int pidfd)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "brig-proxy", 0, 0, 0); /* ss -p, ps */
+	(void)setsid(); /* out of the terminal's process group (^C, ^\) */
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
