@@ -7,6 +7,7 @@
  * sandbox").  Each step fails closed: the relay does not run unconfined.
  */
 #include "monitor/sandbox.h"
+#include "common/confine.h"
 #include "common/landlock.h"
 
 #include "common/common.h"
@@ -15,34 +16,13 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <linux/capability.h>
 #include <seccomp.h>
 #include <stddef.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-
-/* Empties every capability set.  Without CAP_SETPCAP (a rootless brig's
- * monitor) the bounding set cannot be changed: no_new_privs, set next,
- * then keeps anything from being gained through it. */
-static int drop_caps(void)
-{
-	for (int c = 0; c <= 63; c++) {
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0 || errno == EINVAL)
-			continue;
-		if (errno == EPERM)
-			break;
-		return -errno;
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
-}
 
 /* Files beneath the container's directory: the log, its rotations. */
 #define RELAY_FS                                                              \
@@ -116,13 +96,8 @@ static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
 				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)tty_fd, 0),
 				     SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ, 0));
-	/* Memory, never executable: no code is loaded after start. */
 	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		r = brig_seccomp_allow_noexec_memory(ctx);
 	return r;
 }
 
@@ -165,7 +140,7 @@ static int seccomp(void)
 int mon_sandbox(int dirfd, const char **what)
 {
 	int r;
-	if ((r = drop_caps()) < 0) {
+	if ((r = brig_caps_drop_all()) < 0) {
 		*what = "dropping capabilities";
 		return r;
 	}
