@@ -125,7 +125,7 @@ int trust_rekor_check_body(const struct trust_tlog_entry *t, const struct trust_
 /* ---- Fulcio (fulcio.c) ------------------------------------------------------- */
 
 /* The leaf (b->certs[0]) chains to one of the CA certificates (PEM, one
- * or more) at time when, is a code-signing certificate, and (when not
+ * or more) at time when (Rekor's, or an RFC 3161 timestamp's), is a code-signing certificate, and (when not
  * NULL) holds email as a SAN and issuer in the OIDC issuer extension.
  * *leaf_key gets its public key. */
 int trust_fulcio_check(const struct trust_bundle *b, const unsigned char *ca_pem, size_t ca_len,
@@ -155,6 +155,11 @@ struct trust_bundle_policy {
 	/* TSA certificates (PEM): an RFC 3161 timestamp by one is required */
 	const unsigned char *tsa_pem;
 	size_t tsa_len;
+	/* with tsa_pem: a certificate bundle with no Rekor entry at all is
+	 * accepted, its certificate checked at the timestamp's time (policy.d
+	 * timestampAuthorities' keylessWithoutRekor); entries it has are
+	 * still checked */
+	bool rekor_optional;
 };
 
 struct trust_bundle_result {

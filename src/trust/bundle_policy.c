@@ -182,6 +182,7 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 		r = brig_read_file(AT_FDCWD, req->tsa_path, (size_t)1 << 20, &tsa, &tsa_len, e);
 	p.tsa_pem = (const unsigned char *)tsa;
 	p.tsa_len = tsa_len;
+	p.rekor_optional = req->tsa_rekor_optional;
 	p.keys = keys.v;
 	p.n_keys = keys.n;
 	p.rekor_keys = rekor.v;

@@ -3,7 +3,8 @@
  * A Fulcio certificate, checked offline: the leaf chains (through the
  * bundle's other certificates, which are never trusted themselves) to a
  * CA certificate the policy names, at the time Rekor recorded the entry
- * (Fulcio certificates live ten minutes); it is for code signing; its SAN
+ * or, without one, an RFC 3161 timestamp proves (Fulcio certificates live
+ * ten minutes); it is for code signing; its SAN
  * email and its OIDC issuer extension are those the policy asks for.
  */
 #include "trust/bundle.h"
@@ -153,8 +154,10 @@ int trust_fulcio_check(const struct trust_bundle *b, const unsigned char *ca_pem
 	if (b->n_certs == 0)
 		return brig_err_set(e, -EKEYREJECTED, "the bundle holds no certificate");
 	if (when <= 0)
-		return brig_err_set(e, -EKEYREJECTED,
-				    "no Rekor entry proves when the certificate was used");
+		return brig_err_set(
+			e, -EKEYREJECTED,
+			"neither a Rekor entry nor an RFC 3161 timestamp proves when the "
+			"certificate was used");
 	X509 *leaf = der_cert(b->certs[0], b->cert_len[0]);
 	if (!leaf) {
 		ERR_clear_error();

@@ -83,8 +83,11 @@ struct trust_req {
 	char **notary_root_keys, **notary_root_cas;
 	/* sigstoreSigned, brig's (policy.d timestampAuthorities): TSA
 	 * certificates (PEM file); a bundle then needs an RFC 3161 timestamp
-	 * by one of them.  NULL: none required. */
+	 * by one of them.  NULL: none required.  tsa_rekor_optional: its
+	 * keylessWithoutRekor, a certificate bundle without any Rekor entry
+	 * timed by that timestamp alone (bundle.h rekor_optional). */
 	char *tsa_path;
+	bool tsa_rekor_optional;
 };
 
 struct trust_reqs {

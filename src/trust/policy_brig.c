@@ -15,11 +15,15 @@
  *                        the policy's); a later file's entry for a scope
  *                        replaces an earlier one's
  *   timestampAuthorities object: scope (as maxSignatureAge's) -> a PEM
- *                        file of TSA certificates; the sigstoreSigned
- *                        requirements of that scope then need a bundle
- *                        to carry an RFC 3161 timestamp by one of them
- *                        (tsa.c), whose time is a signing time; applied
- *                        once every file is read, a later file's entry
+ *                        file of TSA certificates, or {"certificates":
+ *                        FILE, "keylessWithoutRekor": BOOL}; the
+ *                        sigstoreSigned requirements of that scope then
+ *                        need a bundle to carry an RFC 3161 timestamp by
+ *                        one of them (tsa.c), whose time is a signing
+ *                        time; with keylessWithoutRekor a Fulcio
+ *                        certificate bundle without any Rekor entry is
+ *                        accepted, checked at that time; applied once
+ *                        every file is read, a later file's entry
  *                        replacing an earlier one's
  *   transports           {"docker": {SCOPE: [requirements]}}: added to
  *                        the policy's SCOPE (made when missing); brig's
@@ -74,7 +78,28 @@ static int max_ages(json_t *root, const struct bj_loc *at, struct trust_policy *
 	return 0;
 }
 
-/* timestampAuthorities of one file, into acc (scope -> path). */
+/* One scope's timestampAuthorities value: a file name, or the object. */
+static int tsa_value(json_t *v, const struct bj_loc *sub, const char *scope, struct brig_err *e)
+{
+	if (json_is_string(v) && json_string_length(v))
+		return 0;
+	json_t *f = json_object_get(v, "certificates"),
+	       *k = json_object_get(v, "keylessWithoutRekor");
+	size_t known = (f != NULL) + (k != NULL);
+	if (!json_is_object(v) || known != json_object_size(v))
+		return bj_fail(e, sub,
+			       "\"%.200s\": expected a file name or {\"certificates\": FILE, "
+			       "\"keylessWithoutRekor\": BOOL}",
+			       scope);
+	if (!json_is_string(f) || !json_string_length(f))
+		return bj_fail(e, sub, "\"%.200s\".certificates: expected a file name", scope);
+	if (k && !json_is_boolean(k))
+		return bj_fail(e, sub, "\"%.200s\".keylessWithoutRekor: expected true or false",
+			       scope);
+	return 0;
+}
+
+/* timestampAuthorities of one file, into acc (scope -> value). */
 static int tsa_read(json_t *root, const struct bj_loc *at, json_t *acc, struct brig_err *e)
 {
 	json_t *o = NULL, *v;
@@ -86,8 +111,8 @@ static int tsa_read(json_t *root, const struct bj_loc *at, json_t *acc, struct b
 		return r < 0 ? r : 0;
 	json_object_foreach(o, scope, v)
 	{
-		if (!json_is_string(v) || !json_string_length(v))
-			return bj_fail(e, &sub, "\"%.200s\": expected a file name", scope);
+		if ((r = tsa_value(v, &sub, scope, e)) < 0)
+			return r;
 		if (json_object_set(acc, scope, v) < 0)
 			return brig_err_oom(e);
 	}
@@ -123,12 +148,15 @@ static int tsa_apply(json_t *acc, const char *dir, struct trust_policy *p, struc
 				"%s: timestampAuthorities: \"%.200s\": no such scope in "
 				"the policy (\"default\", or a key of transports.docker)",
 				dir, scope);
+		json_t *f = json_is_object(v) ? json_object_get(v, "certificates") : v;
 		for (size_t i = 0; i < rs->n; i++) {
 			if (rs->v[i].kind != TRUST_REQ_SIGSTORE)
 				continue;
 			free(rs->v[i].tsa_path);
-			if (!(rs->v[i].tsa_path = strdup(json_string_value(v))))
+			if (!(rs->v[i].tsa_path = strdup(json_string_value(f))))
 				return brig_err_oom(e);
+			rs->v[i].tsa_rekor_optional = json_is_true(
+				json_object_get(v, "keylessWithoutRekor"));
 		}
 	}
 	return 0;

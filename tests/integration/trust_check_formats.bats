@@ -301,6 +301,36 @@ age_policy() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "sigstore bundle: a Fulcio certificate timed only by policy.d's TSA (keylessWithoutRekor) is accepted at pull and run; without keylessWithoutRekor refused" {
+	pushed "$REG/bundle/keyless:1"
+	tsa_make "$PWD/tsa"
+	$PY "$LIB/bundle_vectors.py" fulcio f "$DIGEST" "$REG/bundle/keyless:1" dev@example.com https://issuer.example --no-tlog
+	tsa_bundle "$PWD/tsa" tsa f/bundle.json t.json
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/keyless "$DIGEST" "$D/reg/ca.crt" t.json
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","fulcio":{"caPath":"%s","oidcIssuer":"https://issuer.example","subjectEmail":"dev@example.com"},"rekorPublicKeyPath":"%s"}]}}}\n' \
+		"$REG/bundle" "$PWD/f/ca.pem" "$PWD/f/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
+	mkdir -p "$BRIG_POLICY_DIR/policy.d"
+	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":true}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig pull -q "$REG/bundle/keyless:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig create --name kl "$REG/bundle/keyless:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{json .Brig.Provenance.Signers}}' kl
+	[ "$(jq -r '.[0].SignedAt > 1700000000' <<<"$output")" = true ] || { echo "$output"; false; }
+	# the TSA named, but Rekor's entry still required: refused, saying so
+	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig create "$REG/bundle/keyless:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"no Rekor entry in the bundle, only an RFC 3161 timestamp: the policy names Rekor keys and does not accept a certificate timed by its TSA alone (policy.d timestampAuthorities: keylessWithoutRekor)"* ]] || { echo "$stderr"; false; }
+	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":1}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run --separate-stderr brig pull "$REG/bundle/keyless:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"timestampAuthorities: \"$REG/bundle\".keylessWithoutRekor: expected true or false"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
 @test "trust explain fetches the signatures (referrers, lookaside) and says per requirement which it accepts and why it refuses the others; nothing is pulled" {
 	pushed "$REG/bundle/explain:1"
 	pub trust sign --bundle --key "$D/a.key" "$REG/bundle/explain:1" >/dev/null

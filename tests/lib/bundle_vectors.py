@@ -23,6 +23,10 @@ bundle verifier that must run where npm is not reachable.
         --kind dsse|intoto   the entry's kind (dsse 0.0.1 by default)
         --late SECONDS       the entry's time that much after the
                              certificate expired
+        --no-tlog            no Rekor entry (a bundle to be timed by an
+                             RFC 3161 timestamp alone)
+        --expired            the certificate's ten minutes ended ten
+                             minutes ago
 All keys ECDSA P-256, signatures DER over SHA-256, base64 standard."""
 import base64, datetime, hashlib, json, os, sys, urllib.request
 
@@ -225,7 +229,8 @@ def tlog_entry(rekor_k, body, when, size, index):
 
 def cmd_fulcio(d, digest, nm, email, issuer, opts):
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    root, mid, leaf_c, leaf_k = fulcio_chain(email, issuer, now)
+    minutes = datetime.timedelta(minutes=20 if "--expired" in opts else 0)
+    root, mid, leaf_c, leaf_k = fulcio_chain(email, issuer, now - minutes)
     rekor_k = ec.generate_private_key(ec.SECP256R1())
     payload, sig, env = envelope(leaf_k, digest, nm)
     leaf_pem = leaf_c.public_bytes(serialization.Encoding.PEM)
@@ -236,7 +241,7 @@ def cmd_fulcio(d, digest, nm, email, issuer, opts):
     der = lambda c: {"rawBytes": B64(c.public_bytes(serialization.Encoding.DER))}
     write(d, {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
               "verificationMaterial": {"x509CertificateChain": {"certificates": [der(leaf_c), der(mid)]},
-                                       "tlogEntries": [entry]},
+                                       "tlogEntries": [] if "--no-tlog" in opts else [entry]},
               "dsseEnvelope": env})
     open(os.path.join(d, "ca.pem"), "wb").write(root.public_bytes(serialization.Encoding.PEM))
     open(os.path.join(d, "intermediate.pem"), "wb").write(mid.public_bytes(serialization.Encoding.PEM))
@@ -250,7 +255,9 @@ def main(a):
     if a[0] == "key":
         return cmd_key(a[1], a[2], a[3], dict(zip(a[4::2], a[5::2])))
     if a[0] == "fulcio":
-        opts = dict(zip(a[6::2], a[7::2]))
+        flags = [x for x in a[6:] if x in ("--no-tlog", "--expired")]
+        rest = [x for x in a[6:] if x not in flags]
+        opts = dict(zip(rest[::2], rest[1::2]), **{f: "" for f in flags})
         return cmd_fulcio(a[1], a[2], a[3], a[4], a[5], opts)
     sys.exit(__doc__)
 
