@@ -141,6 +141,23 @@ int trust_policy_parse(const char *buf, size_t len, const char *file, struct tru
  * brig's built-in default (trust_policy_builtin).  The file must be trusted
  * (brig_file_trusted) and at most TRUST_POLICY_MAX bytes. */
 int trust_policy_load(const char *path, struct trust_policy **out, struct brig_err *e);
+/* policy_inputs.c: the files a decision under p (read by
+ * trust_policy_load(path)) depends on, as "Fpath" (a file) and "Dpath"
+ * (policy.d's listing) entries, NULL-terminated (brig_strv_free);
+ * -ENOTSUP (e untouched) when it has no fingerprint (notaryTrust, a
+ * relative path). */
+int trust_policy_inputs(const char *path, const struct trust_policy *p, char ***out,
+			struct brig_err *e);
+/* One SHA-256 over those inputs as they are now, and over where
+ * trust_policy_load(path) reads: equal fingerprints, the same decision.
+ * since (the time the policy was read, or NULL): -EAGAIN (e untouched)
+ * when an input changed after it or less than a second before. */
+struct timespec;
+int trust_policy_fingerprint(const char *path, char *const *inputs, const struct timespec *since,
+			     char hex[BRIG_SHA256_HEX], struct brig_err *e);
+/* Where trust_policy_load(path) reads: *file the policy, *ddir brig's
+ * settings (NULL with a path), both malloc'ed. */
+int trust_policy_where(const char *path, char **file, char **ddir, struct brig_err *e);
 /* brig's shipped default: tags must be signed by a key the policy names
  * (it names none: they are refused), references pinned by digest are
  * accepted, archives are accepted.  The JSON is TRUST_POLICY_BUILTIN_JSON. */
