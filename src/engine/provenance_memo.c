@@ -7,8 +7,9 @@
  *   {"Record": SHA-256 of the record judged (ROOT/trust/images/HEX.json:
  *              the reference, the digest, the signatures),
  *    "Policy": the policy's fingerprint (trust_policy_fingerprint: where
- *              it is read from, the policy, policy.d, every key, CA and
- *              TSA file it names: their bytes, mode and owner),
+ *              it is read from, the policy, policy.d, every key, CA,
+ *              CT log and TSA file it names: their bytes, mode and
+ *              owner),
  *    "Inputs": those files (trust_policy_inputs),
  *    "Provenance": Brig.Provenance but CheckedAt}
  *

@@ -103,8 +103,7 @@ static int by_cert(const struct trust_bundle *b, const struct trust_bundle_polic
 	if (!p->ca_pem)
 		return brig_err_set(e, -EKEYREJECTED,
 				    "signed with a certificate, but the policy names no Fulcio CA");
-	int r = trust_fulcio_check(b, p->ca_pem, p->ca_len, when, p->subject_email, p->oidc_issuer,
-				   &k, e);
+	int r = trust_fulcio_check(b, p, when, &k, e);
 	if (r == 0 && (r = sig_ok(k, b, e)) == -EKEYREJECTED) {
 		brig_err_clear(e);
 		r = brig_err_set(e, -EKEYREJECTED, "the signature is not by the certificate's key");

@@ -88,6 +88,11 @@ struct trust_req {
 	 * timed by that timestamp alone (bundle.h rekor_optional). */
 	char *tsa_path;
 	bool tsa_rekor_optional;
+	/* sigstoreSigned, brig's (policy.d certificateTransparency): CT log
+	 * keys (PEM files) a Fulcio certificate's SCTs are checked against;
+	 * sct_required: one SCT by them is needed.  NULL: none checked. */
+	char **ct_key_paths;
+	bool sct_required;
 };
 
 struct trust_reqs {

@@ -25,6 +25,10 @@
  *                        accepted, checked at that time; applied once
  *                        every file is read, a later file's entry
  *                        replacing an earlier one's
+ *   certificateTransparency  object: scope -> {"logKeys": [PEM files],
+ *                        "required": BOOL}: CT log keys the SCTs in the
+ *                        Fulcio certificates of that scope's sigstoreSigned
+ *                        bundles are checked against (policy_ct.c)
  *   transports           {"docker": {SCOPE: [requirements]}}: added to
  *                        the policy's SCOPE (made when missing); brig's
  *                        notaryTrust may be among them (policy_notary.c)
@@ -119,9 +123,7 @@ static int tsa_read(json_t *root, const struct bj_loc *at, json_t *acc, struct b
 	return 0;
 }
 
-/* The scope's requirements: "default" the policy's, else transports.docker's
- * SCOPE; NULL when the policy has no such scope. */
-static struct trust_reqs *scope_reqs(struct trust_policy *p, const char *scope)
+struct trust_reqs *trust_scope_reqs(struct trust_policy *p, const char *scope)
 {
 	if (strcmp(scope, "default") == 0)
 		return &p->dflt;
@@ -141,7 +143,7 @@ static int tsa_apply(json_t *acc, const char *dir, struct trust_policy *p, struc
 	json_t *v;
 	json_object_foreach(acc, scope, v)
 	{
-		struct trust_reqs *rs = scope_reqs(p, scope);
+		struct trust_reqs *rs = trust_scope_reqs(p, scope);
 		if (!rs)
 			return brig_err_set(
 				e, -EINVAL,
@@ -163,10 +165,11 @@ static int tsa_apply(json_t *acc, const char *dir, struct trust_policy *p, struc
 }
 
 static int settings_file(int dfd, const char *dir, const char *name, struct trust_policy *p,
-			 json_t *tsa, struct brig_err *e)
+			 json_t *tsa, json_t *ct, struct brig_err *e)
 {
-	static const char *const keys[] = { "acceptPinnedDigests", "maxSignatureAge",
-					    "timestampAuthorities", "transports", NULL };
+	static const char *const keys[] = { "acceptPinnedDigests",  "maxSignatureAge",
+					    "timestampAuthorities", "certificateTransparency",
+					    "transports",           NULL };
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return brig_err_oom(e);
@@ -190,6 +193,8 @@ static int settings_file(int dfd, const char *dir, const char *name, struct trus
 		r = max_ages(root, &at, p, e);
 	if (r >= 0)
 		r = tsa_read(root, &at, tsa, e);
+	if (r >= 0)
+		r = trust_ct_read(root, &at, ct, e);
 	return r < 0 ? r : trust_brig_transports(root, &at, p, e);
 }
 
@@ -204,6 +209,11 @@ static int json_name(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
 }
 
+int trust_settings_scan(const char *dir, struct dirent ***names)
+{
+	return scandir(dir, names, json_name, by_name);
+}
+
 int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct brig_err *e)
 {
 	p->accept_pinned_digests = true;
@@ -212,20 +222,22 @@ int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct bri
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "%s", dir);
 	struct dirent **names = NULL;
-	int n = scandir(dir, &names, json_name, by_name);
+	int n = trust_settings_scan(dir, &names);
 	if (n < 0)
 		return brig_err_sys(e, errno, "%s", dir);
 	int r = n > MAX_SETTINGS_FILES
 		? brig_err_set(e, -E2BIG, "%s: more than %d files", dir, MAX_SETTINGS_FILES)
 		: 0;
-	_cleanup_json_ json_t *tsa = json_object();
-	if (!tsa && r == 0)
+	_cleanup_json_ json_t *tsa = json_object(), *ct = json_object();
+	if ((!tsa || !ct) && r == 0)
 		r = brig_err_oom(e);
 	for (int i = 0; i < n; i++) {
 		if (r == 0)
-			r = settings_file(dfd, dir, names[i]->d_name, p, tsa, e);
+			r = settings_file(dfd, dir, names[i]->d_name, p, tsa, ct, e);
 		free(names[i]);
 	}
 	free(names);
-	return r < 0 ? r : tsa_apply(tsa, dir, p, e);
+	if (r == 0)
+		r = tsa_apply(tsa, dir, p, e);
+	return r < 0 ? r : trust_ct_apply(ct, dir, p, e);
 }

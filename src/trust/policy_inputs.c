@@ -2,8 +2,8 @@
 /*
  * What a decision under a policy depends on, besides the signatures
  * judged: the files it reads (the policy, brig's policy.d settings, every
- * key, CA and TSA file a requirement names), and one SHA-256 over them as
- * they are now.  Equal fingerprints mean the same policy, with the same
+ * key, CA, TSA and CT log key file a requirement names), and one SHA-256
+ * over them as they are now.  Equal fingerprints mean the same policy, with the same
  * keys, read the same way: create and run reuse a decision made under it
  * (engine provenance_memo.c) instead of verifying the same signatures
  * again.
@@ -25,7 +25,7 @@
  * second before since (when the policy was about to be read; a second
  * covers the coarse clock file times are kept by).
  */
-#include "trust/policy.h"
+#include "trust/policy-internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -79,19 +79,10 @@ static int add_reqs(struct inputs *in, const struct trust_reqs *rs, struct brig_
 			r = add(in, 'F', q->fulcio->ca_path, e);
 		if (r == 0 && q->tsa_path)
 			r = add(in, 'F', q->tsa_path, e);
+		if (r == 0)
+			r = add_all(in, q->ct_key_paths, e);
 	}
 	return r;
-}
-
-static int json_name(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
-}
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 /* ddir's NAME.json names, sorted (none when it is missing): f is called
@@ -99,7 +90,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 static int each_setting(const char *ddir, int (*f)(void *, const char *), void *arg)
 {
 	struct dirent **names = NULL;
-	int n = scandir(ddir, &names, json_name, by_name), r = 0;
+	int n = trust_settings_scan(ddir, &names), r = 0;
 	if (n < 0)
 		return errno == ENOENT ? 0 : -1;
 	for (int i = 0; i < n; i++) {

@@ -285,6 +285,28 @@ edit() {
 	[[ $stderr == *"bundle 1: the certificate does not chain to the Fulcio CA at the signing time (certificate has expired)"* ]] || { echo "$stderr"; false; }
 }
 
+@test "Certificate Transparency: the SCT in a Fulcio certificate verified with --ct-log-key; none, another log's, a bad signature refused" {
+	local k
+	for k in sct sct-bad; do
+		$PY "$LIB/bundle_vectors.py" fulcio "$k" "$DIG" x dev@example.com https://issuer.example "--$k"
+	done
+	$PY "$LIB/bundle_vectors.py" fulcio plain "$DIG" x dev@example.com https://issuer.example
+	vbundle sct/bundle.json --certificate-ca sct/ca.pem --rekor-key sct/rekor.pub --ct-log-key sct/ctlog.pub
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	# no SCT in the certificate
+	vbundle plain/bundle.json --certificate-ca plain/ca.pem --rekor-key plain/rekor.pub --ct-log-key sct/ctlog.pub
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"bundle 1: the certificate carries no SCT (the policy requires certificate transparency)"* ]] || { echo "$stderr"; false; }
+	# an SCT by a log not named
+	vbundle sct/bundle.json --certificate-ca sct/ca.pem --rekor-key sct/rekor.pub --ct-log-key sct-bad/ctlog.pub
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"bundle 1: none of the certificate's 1 SCTs is by a CT log the policy names"* ]] || { echo "$stderr"; false; }
+	# the log's signature over other bytes
+	vbundle sct-bad/bundle.json --certificate-ca sct-bad/ca.pem --rekor-key sct-bad/rekor.pub --ct-log-key sct-bad/ctlog.pub
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"bundle 1: the certificate's SCT 1, by a CT log the policy names, does not verify (its signature, or its time is after the signing time)"* ]] || { echo "$stderr"; false; }
+}
+
 @test "python vectors: a key-based bundle accepted; strict JSON names the field; a bundle by digest only" {
 	$PY "$LIB/bundle_vectors.py" key k "$DIG" x
 	vbundle k/bundle.json --key k/key.pub

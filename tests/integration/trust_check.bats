@@ -11,6 +11,7 @@ SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 LIB=$BATS_TEST_DIRNAME/../lib
 PY=/usr/bin/python3
 load ../lib/registry
+load ../lib/settled
 
 setup_file() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
@@ -319,18 +320,6 @@ store_empty() {
 	policy "$REG/test" "$D/b.pub"
 	run --separate-stderr brig run --rm --signature-policy a-policy.json "$REG/test/revoked:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-}
-
-# settled FILE...: poll (bounded) until each FILE last changed over a second
-# ago: only then does create remember its check (provenance_memo.c).
-settled() {
-	local i
-	for i in $(seq 50); do
-		$PY -c 'import os, sys, time
-sys.exit(any(time.time() - max(os.stat(f).st_ctime, os.stat(f).st_mtime) < 1.05 for f in sys.argv[1:]))' "$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 @test "create remembers its check: the same record and policy files reuse the decision; a key file, policy.d, the policy's mode or the record changed is checked again" {

@@ -15,6 +15,7 @@ LIB=$BATS_TEST_DIRNAME/../lib
 PY=/usr/bin/python3
 load ../lib/registry
 load ../lib/tsa
+load ../lib/settled
 
 # newkey DIR NAME: a throwaway ed25519 GPG signing key in GNUPGHOME DIR,
 # its fingerprint in DIR.fpr and its public key in DIR.pub.
@@ -327,6 +328,41 @@ age_policy() {
 	run --separate-stderr brig pull "$REG/bundle/keyless:1"
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"timestampAuthorities: \"$REG/bundle\".keylessWithoutRekor: expected true or false"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "sigstore bundle: policy.d certificateTransparency checks the Fulcio certificate's SCT at pull and run (remembered with the log key); another log required refused, not required ignored" {
+	pushed "$REG/bundle/ct:1"
+	$PY "$LIB/bundle_vectors.py" fulcio f "$DIGEST" "$REG/bundle/ct:1" dev@example.com https://issuer.example --sct
+	$PY "$LIB/bundle_vectors.py" fulcio x "$DIGEST" "$REG/bundle/ct:1" dev@example.com https://issuer.example --sct
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/ct "$DIGEST" "$D/reg/ca.crt" f/bundle.json
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","fulcio":{"caPath":"%s","oidcIssuer":"https://issuer.example","subjectEmail":"dev@example.com"},"rekorPublicKeyPath":"%s"}]}}}\n' \
+		"$REG/bundle" "$PWD/f/ca.pem" "$PWD/f/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
+	mkdir -p "$BRIG_POLICY_DIR/policy.d"
+	cp f/ctlog.pub ct.pub
+	printf '{"certificateTransparency":{"%s":{"logKeys":["%s"],"required":true}}}\n' "$REG/bundle" "$PWD/ct.pub" >"$BRIG_POLICY_DIR/policy.d/ct.json"
+	run --separate-stderr brig pull -q "$REG/bundle/ct:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	# remembered at create (provenance_memo.c), the CT log key is among
+	# what the memo depends on
+	settled ct.pub "$BRIG_POLICY_DIR/policy.json" "$BRIG_POLICY_DIR/policy.d" "$BRIG_POLICY_DIR/policy.d/ct.json"
+	run --separate-stderr brig create --name ct "$REG/bundle/ct:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ -f "$ROOT/trust/run/${DIGEST#sha256:}" ] || false
+	cat x/ctlog.pub >ct.pub
+	run --separate-stderr brig create "$REG/bundle/ct:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"none of the certificate's 1 SCTs is by a CT log the policy names"* ]] || { echo "$stderr"; false; }
+	# another log's key, not required: an SCT by an unknown log is ignored
+	printf '{"certificateTransparency":{"%s":{"logKeys":["%s"]}}}\n' "$REG/bundle" "$PWD/ct.pub" >"$BRIG_POLICY_DIR/policy.d/ct.json"
+	run --separate-stderr brig create "$REG/bundle/ct:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	printf '{"certificateTransparency":{"%s":{"logKeys":["ct.pub"]}}}\n' "$REG/bundle" >"$BRIG_POLICY_DIR/policy.d/ct.json"
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run --separate-stderr brig pull "$REG/bundle/ct:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"certificateTransparency.$REG/bundle: logKeys[0]: expected an absolute file name"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
