@@ -83,7 +83,8 @@ static int max_ages(json_t *root, const struct bj_loc *at, struct trust_policy *
 }
 
 /* One scope's timestampAuthorities value: a file name, or the object. */
-static int tsa_value(json_t *v, const struct bj_loc *sub, const char *scope, struct brig_err *e)
+static int tsa_value(const json_t *v, const struct bj_loc *sub, const char *scope,
+		     struct brig_err *e)
 {
 	if (json_is_string(v) && json_string_length(v))
 		return 0;
@@ -103,19 +104,19 @@ static int tsa_value(json_t *v, const struct bj_loc *sub, const char *scope, str
 	return 0;
 }
 
-/* timestampAuthorities of one file, into acc (scope -> value). */
-static int tsa_read(json_t *root, const struct bj_loc *at, json_t *acc, struct brig_err *e)
+int trust_scoped_read(json_t *root, const struct bj_loc *at, const char *member,
+		      trust_scoped_check_fn check, json_t *acc, struct brig_err *e)
 {
 	json_t *o = NULL, *v;
 	const char *scope;
 	struct bj_loc sub;
-	bj_key(&sub, at, "timestampAuthorities");
-	int r = bj_get_obj(root, at, "timestampAuthorities", false, &o, e);
+	bj_key(&sub, at, member);
+	int r = bj_get_obj(root, at, member, false, &o, e);
 	if (r < 0 || !o)
 		return r < 0 ? r : 0;
 	json_object_foreach(o, scope, v)
 	{
-		if ((r = tsa_value(v, &sub, scope, e)) < 0)
+		if ((r = check(v, &sub, scope, e)) < 0)
 			return r;
 		if (json_object_set(acc, scope, v) < 0)
 			return brig_err_oom(e);
@@ -123,7 +124,9 @@ static int tsa_read(json_t *root, const struct bj_loc *at, json_t *acc, struct b
 	return 0;
 }
 
-struct trust_reqs *trust_scope_reqs(struct trust_policy *p, const char *scope)
+/* The scope's requirements: "default" the policy's, else transports.docker's
+ * SCOPE; NULL when the policy has no such scope. */
+static struct trust_reqs *scope_reqs(struct trust_policy *p, const char *scope)
 {
 	if (strcmp(scope, "default") == 0)
 		return &p->dflt;
@@ -137,30 +140,35 @@ struct trust_reqs *trust_scope_reqs(struct trust_policy *p, const char *scope)
 	return NULL;
 }
 
-static int tsa_apply(json_t *acc, const char *dir, struct trust_policy *p, struct brig_err *e)
+int trust_scoped_apply(json_t *acc, const char *dir, const char *member, struct trust_policy *p,
+		       trust_scoped_set_fn set, struct brig_err *e)
 {
 	const char *scope;
 	json_t *v;
 	json_object_foreach(acc, scope, v)
 	{
-		struct trust_reqs *rs = trust_scope_reqs(p, scope);
+		struct trust_reqs *rs = scope_reqs(p, scope);
 		if (!rs)
-			return brig_err_set(
-				e, -EINVAL,
-				"%s: timestampAuthorities: \"%.200s\": no such scope in "
-				"the policy (\"default\", or a key of transports.docker)",
-				dir, scope);
-		json_t *f = json_is_object(v) ? json_object_get(v, "certificates") : v;
+			return brig_err_set(e, -EINVAL,
+					    "%s: %s: \"%.200s\": no such scope in the policy "
+					    "(\"default\", or a key of transports.docker)",
+					    dir, member, scope);
 		for (size_t i = 0; i < rs->n; i++) {
-			if (rs->v[i].kind != TRUST_REQ_SIGSTORE)
-				continue;
-			free(rs->v[i].tsa_path);
-			if (!(rs->v[i].tsa_path = strdup(json_string_value(f))))
-				return brig_err_oom(e);
-			rs->v[i].tsa_rekor_optional = json_is_true(
-				json_object_get(v, "keylessWithoutRekor"));
+			int r = rs->v[i].kind == TRUST_REQ_SIGSTORE ? set(&rs->v[i], v, e) : 0;
+			if (r < 0)
+				return r;
 		}
 	}
+	return 0;
+}
+
+static int tsa_set(struct trust_req *q, const json_t *v, struct brig_err *e)
+{
+	json_t *f = json_is_object(v) ? json_object_get(v, "certificates") : (json_t *)v;
+	free(q->tsa_path);
+	if (!(q->tsa_path = strdup(json_string_value(f))))
+		return brig_err_oom(e);
+	q->tsa_rekor_optional = json_is_true(json_object_get(v, "keylessWithoutRekor"));
 	return 0;
 }
 
@@ -192,9 +200,9 @@ static int settings_file(int dfd, const char *dir, const char *name, struct trus
 	if (r >= 0)
 		r = max_ages(root, &at, p, e);
 	if (r >= 0)
-		r = tsa_read(root, &at, tsa, e);
+		r = trust_scoped_read(root, &at, "timestampAuthorities", tsa_value, tsa, e);
 	if (r >= 0)
-		r = trust_ct_read(root, &at, ct, e);
+		r = trust_scoped_read(root, &at, "certificateTransparency", trust_ct_value, ct, e);
 	return r < 0 ? r : trust_brig_transports(root, &at, p, e);
 }
 
@@ -238,6 +246,7 @@ int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct bri
 	}
 	free(names);
 	if (r == 0)
-		r = tsa_apply(tsa, dir, p, e);
-	return r < 0 ? r : trust_ct_apply(ct, dir, p, e);
+		r = trust_scoped_apply(tsa, dir, "timestampAuthorities", p, tsa_set, e);
+	return r < 0 ? r
+		     : trust_scoped_apply(ct, dir, "certificateTransparency", p, trust_ct_set, e);
 }

@@ -19,7 +19,7 @@
 
 #define MAX_LOG_KEYS 16
 
-static int ct_value(const json_t *v, const struct bj_loc *at, const char *scope, struct brig_err *e)
+int trust_ct_value(const json_t *v, const struct bj_loc *at, const char *scope, struct brig_err *e)
 {
 	static const char *const keys[] = { "logKeys", "required", NULL };
 	struct bj_loc sub;
@@ -44,26 +44,7 @@ static int ct_value(const json_t *v, const struct bj_loc *at, const char *scope,
 	return 0;
 }
 
-int trust_ct_read(const json_t *root, const struct bj_loc *at, json_t *acc, struct brig_err *e)
-{
-	json_t *o = NULL, *v;
-	const char *scope;
-	struct bj_loc sub;
-	bj_key(&sub, at, "certificateTransparency");
-	int r = bj_get_obj(root, at, "certificateTransparency", false, &o, e);
-	if (r < 0 || !o)
-		return r < 0 ? r : 0;
-	json_object_foreach(o, scope, v)
-	{
-		if ((r = ct_value(v, &sub, scope, e)) < 0)
-			return r;
-		if (json_object_set(acc, scope, v) < 0)
-			return brig_err_oom(e);
-	}
-	return 0;
-}
-
-static int set_req(struct trust_req *q, const json_t *v, struct brig_err *e)
+int trust_ct_set(struct trust_req *q, const json_t *v, struct brig_err *e)
 {
 	json_t *k = json_object_get(v, "logKeys"), *f;
 	size_t i;
@@ -80,27 +61,5 @@ static int set_req(struct trust_req *q, const json_t *v, struct brig_err *e)
 	brig_strv_free(q->ct_key_paths);
 	q->ct_key_paths = paths;
 	q->sct_required = json_is_true(json_object_get(v, "required"));
-	return 0;
-}
-
-int trust_ct_apply(json_t *acc, const char *dir, struct trust_policy *p, struct brig_err *e)
-{
-	const char *scope;
-	json_t *v;
-	json_object_foreach(acc, scope, v)
-	{
-		struct trust_reqs *rs = trust_scope_reqs(p, scope);
-		if (!rs)
-			return brig_err_set(
-				e, -EINVAL,
-				"%s: certificateTransparency: \"%.200s\": no such scope in "
-				"the policy (\"default\", or a key of transports.docker)",
-				dir, scope);
-		for (size_t i = 0; i < rs->n; i++) {
-			int r = rs->v[i].kind == TRUST_REQ_SIGSTORE ? set_req(&rs->v[i], v, e) : 0;
-			if (r < 0)
-				return r;
-		}
-	}
 	return 0;
 }
