@@ -38,8 +38,7 @@ int trust_scoped_apply(json_t *acc, const char *dir, const char *member, struct 
 struct dirent;
 int trust_settings_scan(const char *dir, struct dirent ***names);
 /* policy_ct.c: certificateTransparency's value and its setting. */
-int trust_ct_value(const json_t *v, const struct bj_loc *at, const char *scope,
-		   struct brig_err *e);
+int trust_ct_value(const json_t *v, const struct bj_loc *at, const char *scope, struct brig_err *e);
 int trust_ct_set(struct trust_req *q, const json_t *v, struct brig_err *e);
 /* A docker scope (policy.c). */
 int trust_docker_scope_check(const char *s, const struct bj_loc *at, struct brig_err *e);

@@ -121,6 +121,15 @@ sigstore_policy() {
 		"$REG/bundle" "$D/$1.pub" "$id" >"$BRIG_POLICY_DIR/policy.json"
 }
 
+# fulcio_policy DIR: REG/bundle needs a Fulcio certificate for dev@example.com
+# from https://issuer.example under DIR's CA (bundle_vectors.py fulcio); an
+# empty policy.d.
+fulcio_policy() {
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","fulcio":{"caPath":"%s","oidcIssuer":"https://issuer.example","subjectEmail":"dev@example.com"},"rekorPublicKeyPath":"%s"}]}}}\n' \
+		"$REG/bundle" "$PWD/$1/ca.pem" "$PWD/$1/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
+	mkdir -p "$BRIG_POLICY_DIR/policy.d"
+}
+
 store_empty() {
 	local n
 	n=$(brig images -q | wc -l)
@@ -308,9 +317,7 @@ age_policy() {
 	$PY "$LIB/bundle_vectors.py" fulcio f "$DIGEST" "$REG/bundle/keyless:1" dev@example.com https://issuer.example --no-tlog
 	tsa_bundle "$PWD/tsa" tsa f/bundle.json t.json
 	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/keyless "$DIGEST" "$D/reg/ca.crt" t.json
-	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","fulcio":{"caPath":"%s","oidcIssuer":"https://issuer.example","subjectEmail":"dev@example.com"},"rekorPublicKeyPath":"%s"}]}}}\n' \
-		"$REG/bundle" "$PWD/f/ca.pem" "$PWD/f/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
-	mkdir -p "$BRIG_POLICY_DIR/policy.d"
+	fulcio_policy f
 	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":true}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
 	run --separate-stderr brig pull -q "$REG/bundle/keyless:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
@@ -337,9 +344,7 @@ age_policy() {
 	$PY "$LIB/bundle_vectors.py" fulcio f "$DIGEST" "$REG/bundle/ct:1" dev@example.com https://issuer.example --sct
 	$PY "$LIB/bundle_vectors.py" fulcio x "$DIGEST" "$REG/bundle/ct:1" dev@example.com https://issuer.example --sct
 	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/ct "$DIGEST" "$D/reg/ca.crt" f/bundle.json
-	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","fulcio":{"caPath":"%s","oidcIssuer":"https://issuer.example","subjectEmail":"dev@example.com"},"rekorPublicKeyPath":"%s"}]}}}\n' \
-		"$REG/bundle" "$PWD/f/ca.pem" "$PWD/f/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
-	mkdir -p "$BRIG_POLICY_DIR/policy.d"
+	fulcio_policy f
 	cp f/ctlog.pub ct.pub
 	printf '{"certificateTransparency":{"%s":{"logKeys":["%s"],"required":true}}}\n' "$REG/bundle" "$PWD/ct.pub" >"$BRIG_POLICY_DIR/policy.d/ct.json"
 	run --separate-stderr brig pull -q "$REG/bundle/ct:1"
