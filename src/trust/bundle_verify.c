@@ -143,7 +143,10 @@ static int tsa_ok(const struct trust_bundle *b, const struct trust_bundle_policy
 static int tlog_needed(const struct trust_bundle *b, const struct trust_bundle_policy *p,
 		       bool *need, struct brig_err *e)
 {
-	*need = p->n_rekor_keys && !(p->rekor_optional && p->tsa_pem && b->n_tlog == 0);
+	/* keylessWithoutRekor is for certificates: a key-based bundle still
+	 * needs its Rekor entry where the policy names Rekor keys */
+	*need = p->n_rekor_keys &&
+		!(p->rekor_optional && p->tsa_pem && b->n_certs && b->n_tlog == 0);
 	if (b->n_certs && !p->n_rekor_keys && !p->tsa_pem)
 		return brig_err_set(e, -EKEYREJECTED,
 				    "signed with a certificate, but the policy names no Rekor key "

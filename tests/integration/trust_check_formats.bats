@@ -335,6 +335,18 @@ age_policy() {
 	run --separate-stderr brig pull "$REG/bundle/keyless:1"
 	[ "$status" -eq 125 ] || false
 	[[ $stderr == *"timestampAuthorities: \"$REG/bundle\".keylessWithoutRekor: expected true or false"* ]] || { echo "$stderr"; false; }
+	# keylessWithoutRekor is for certificates: a key-based bundle timed by
+	# the TSA still needs the Rekor entry the policy's Rekor key asks for
+	$PY "$LIB/bundle_vectors.py" key k "$DIGEST" "$REG/bundle/keyless:1"
+	tsa_bundle "$PWD/tsa" tsa k/bundle.json tk.json
+	pushed "$REG/bundle/keyrek:1"
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/keyrek "$DIGEST" "$D/reg/ca.crt" tk.json
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","keyPath":"%s","rekorPublicKeyPath":"%s","signedIdentity":{"type":"matchRepository"}}]}}}\n' \
+		"$REG/bundle" "$PWD/k/key.pub" "$PWD/f/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
+	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":true}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig pull "$REG/bundle/keyrek:1"
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"no Rekor entry in the bundle (the policy names Rekor keys)"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
