@@ -100,6 +100,8 @@ brigc build -q -t bench:brig "$ctx" >/dev/null
 want=$(brigc run --rm bench:brig)
 [[ $want == "hello from gcc "* ]] || die "brig's image printed: $want"
 
+# PEER_ISOLATION: buildah's runtime options (default: runc; crun refuses hybrid cgroups)
+# shellcheck disable=SC2206
 pb=(bud --layers -q --network none --build-arg BASE=localhost/gcc:host ${PEER_ISOLATION:---runtime runc})
 bw_cold=() bc_cold=() bw_cached=() bc_cached=()
 pw_cold=() pc_cold=() pw_cached=() pc_cached=()
