@@ -38,8 +38,11 @@ peer() (
 		--storage-driver "$driver" "$@"
 )
 cleanup() {
-	$have_peer && peer rmi --all --force >/dev/null 2>&1
-	$have_peer && umount -R "$work/peer/root" 2>/dev/null
+	set +e # every step, whatever the one before did
+	if $have_peer && [ -d "$work/peer/root" ]; then
+		peer rmi --all --force >/dev/null 2>&1
+		grep -q " $work/" /proc/mounts && umount -R "$work/peer/root" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
