@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * audit: a report as SARIF 2.1.0 (one run; a rule for every finding id; a
- * path target as an artifact location, any other as a logical location).
+ * path target as an artifact location relative to the image's or the
+ * host's root, any other as a logical location).
  */
 #include "audit/audit.h"
 
@@ -37,14 +38,31 @@ static char *path_uri(const char *p)
 	return out;
 }
 
-static json_t *location(const char *target)
+/* A path target is a relative reference (no leading '/') to the base
+ * named base_id: SARIF wants a reference without a base to be an absolute
+ * URI, and a file in an image has none. */
+static json_t *location(const char *target, const char *base_id)
 {
 	if (target[0] != '/')
 		return json_pack("{s:[{s:s}]}", "logicalLocations", "fullyQualifiedName", target);
-	_cleanup_free_ char *uri = path_uri(target);
+	_cleanup_free_ char *uri = path_uri(target + strspn(target, "/"));
 	if (!uri)
 		return NULL;
-	return json_pack("{s:{s:{s:s}}}", "physicalLocation", "artifactLocation", "uri", uri);
+	return json_pack("{s:{s:{s:s, s:s}}}", "physicalLocation", "artifactLocation", "uri", uri,
+			 "uriBaseId", base_id);
+}
+
+/* The base of the report's paths: brig scan's are in the image's root
+ * filesystem, which has no URI of its own; anything else's are the host's. */
+static json_t *base_ids(const struct audit_report *r, const char **id)
+{
+	if (r->tool && strcmp(r->tool, "brig scan") == 0) {
+		*id = "IMAGEROOT";
+		return json_pack("{s:{s:{s:s+}}}", "IMAGEROOT", "description", "text",
+				 "the root filesystem of image ", r->subject ? r->subject : "");
+	}
+	*id = "HOSTROOT";
+	return json_pack("{s:{s:s}}", "HOSTROOT", "uri", "file:///");
 }
 
 static json_t *rule(const struct audit_finding *f)
@@ -74,9 +92,9 @@ static json_int_t rule_index(json_t *rules, json_t *seen, const struct audit_fin
 	return n;
 }
 
-static json_t *result(const struct audit_finding *f, json_int_t idx)
+static json_t *result(const struct audit_finding *f, json_int_t idx, const char *base_id)
 {
-	json_t *loc = location(f->target);
+	json_t *loc = location(f->target, base_id);
 	if (!loc)
 		return NULL;
 	return json_pack("{s:s, s:I, s:s, s:{s:s}, s:[o], s:{s:s}}", "ruleId", f->id, "ruleIndex",
@@ -90,17 +108,19 @@ json_t *audit_sarif(const struct audit_report *r, const struct audit_output *o)
 	_cleanup_json_ json_t *rules = json_array();
 	_cleanup_json_ json_t *seen = json_object();
 	_cleanup_json_ json_t *results = json_array();
-	if (!rules || !seen || !results)
+	const char *base_id;
+	_cleanup_json_ json_t *bases = base_ids(r, &base_id);
+	if (!rules || !seen || !results || !bases)
 		return NULL;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct audit_finding *f = &r->v[i];
 		if (audit_skipped(o, f->id))
 			continue;
 		json_int_t idx = rule_index(rules, seen, f);
-		if (idx < 0 || json_array_append_new(results, result(f, idx)) < 0)
+		if (idx < 0 || json_array_append_new(results, result(f, idx, base_id)) < 0)
 			return NULL;
 	}
-	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:O}}, s:O}]}", "$schema", SARIF_SCHEMA,
+	return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:O}}, s:O, s:O}]}", "$schema", SARIF_SCHEMA,
 			 "version", "2.1.0", "runs", "tool", "driver", "name", "brig", "rules",
-			 rules, "results", results);
+			 rules, "originalUriBaseIds", bases, "results", results);
 }

@@ -9,6 +9,7 @@
 bats_require_minimum_version 1.5.0
 
 load ../lib/brig
+load ../lib/sarif
 
 BRIG_TIMEOUT=120
 
@@ -148,8 +149,10 @@ cgfile() {
 	start priv --privileged
 	run brig audit containers --format sarif
 	[ "$status" -eq 1 ] || false
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/audit.sarif"
 	run jq -r '.version + " " + (.runs[0].results | map(.ruleId) | unique | join(","))' <<<"$output"
 	[ "$output" = "2.1.0 5.21,5.3,5.4,brig.ctr.image-unverified" ] || { echo "$output" >&2; false; }
+	sarif_validate "$BATS_TEST_TMPDIR/audit.sarif"
 }
 
 @test "audit engine: a weakened brig.conf is reported" {

@@ -6,9 +6,11 @@
 # an .env without a value, a removed package, a key and credentials deleted
 # by the second layer's whiteouts), and an OSV directory written by the
 # test: brig scan finds exactly the planted problems; JSON and SARIF are
-# checked against the fields their formats require.
+# checked against the fields their formats require, and the SARIF by
+# Microsoft's validator too (tests/lib/sarif.bash).
 
 bats_require_minimum_version 1.5.0
+load ../lib/sarif
 
 # make_image DIR: an oci-archive DIR.tar, named localhost/scan:1.
 make_image() {
@@ -198,7 +200,7 @@ scan.world-writable /srv/drop\x1b[31m'
 	[ "$output" = "$EXPECTED" ] || { diff <(echo "$EXPECTED") <(echo "$output"); false; }
 }
 
-@test "scan: SARIF 2.1.0 with the fields its schema requires" {
+@test "scan: SARIF 2.1.0 with the fields its schema requires, valid for Microsoft's validator" {
 	run -1 brig scan --db "$BATS_TEST_TMPDIR/osv" --format sarif localhost/scan:1
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.sarif"
 	run python3 - "$BATS_TEST_TMPDIR/out.sarif" <<-'PY'
@@ -227,9 +229,11 @@ scan.world-writable /srv/drop\x1b[31m'
 		    assert isinstance(res["locations"], list) and len(res["locations"]) == 1
 		    loc = res["locations"][0]
 		    if "physicalLocation" in loc:
-		        uri = loc["physicalLocation"]["artifactLocation"]["uri"]
-		        assert re.fullmatch(r"[A-Za-z0-9\-._~/%]+", uri), uri
-		        out.append((res["ruleId"], uri))
+		        art = loc["physicalLocation"]["artifactLocation"]
+		        uri = art["uri"]
+		        assert re.fullmatch(r"[A-Za-z0-9\-._~][A-Za-z0-9\-._~/%]*", uri), uri
+		        assert art["uriBaseId"] == "IMAGEROOT"
+		        out.append((res["ruleId"], "/" + uri))
 		    else:
 		        out.append((res["ruleId"], loc["logicalLocations"][0]["fullyQualifiedName"]))
 		for i, t in sorted(out):
@@ -239,6 +243,8 @@ scan.world-writable /srv/drop\x1b[31m'
 	[ "${#lines[@]}" -eq 10 ] || { echo "$output"; false; }
 	[[ $output == *"scan.world-writable /srv/drop%1B%5B31m"* ]] || { echo "$output"; false; }
 	[[ $output == *"CVE-2024-1007 pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12"* ]] || { echo "$output"; false; }
+	# and valid for an independent validator (the schema and SARIF's rules)
+	sarif_validate "$BATS_TEST_TMPDIR/out.sarif"
 }
 
 @test "scan: text output escaped; --fail-on and --skip decide the exit status" {

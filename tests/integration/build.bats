@@ -5,6 +5,7 @@
 load ../lib/brig
 load ../lib/httpd
 load ../lib/gcc_image
+load ../lib/sarif
 
 setup_file() {
 	brig_image_tar || return 1
@@ -608,6 +609,7 @@ info lint.no-healthcheck Dockerfile:5" ] || { echo "$output"; false; }
 	[ "$output" = "2.1.0
 build.setuid warning Dockerfile:2
 lint.no-healthcheck note Dockerfile:5" ] || { echo "$output"; false; }
+	sarif_validate "$f.sarif"
 	run brig build -q --fail-on medium --findings-format json --findings-file "$f.json" -t test:ff "$CTX"
 	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"1 finding at or above medium (--fail-on): the image is not stored"* ]] || { echo "$output"; false; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # sigstore bundles (v0.3: DSSE around an in-toto statement) checked by brig
 # offline, and written by it as OCI referrers.  The peers: sigstore-js from
-# npm (scripts/sigstore-js.sh installs it under the build directory; its
+# npm (scripts/npm-peer.sh installs it under the build directory; its
 # Fulcio is a CA made in the peer script, its Rekor @sigstore/mock), and
 # tests/lib/bundle_vectors.py (python3-cryptography), which builds bundles
 # from the published formats so that the verifier is covered where npm is
@@ -21,7 +21,7 @@ setup_file() {
 	local d=$BATS_FILE_TMPDIR
 	# sigstore-js: installed once per build directory; when npm cannot,
 	# its tests skip with npm's reason
-	if ! "$SCRIPTS/sigstore-js.sh" "${BRIG_BUILD:?}/sigstore-js" 2>"$d/sjs.err"; then
+	if ! "$SCRIPTS/npm-peer.sh" sigstore-js "${BRIG_BUILD:?}/sigstore-js" 2>"$d/sjs.err"; then
 		tr '\n' ' ' <"$d/sjs.err" >"$d/sjs.skip"
 	fi
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
