@@ -330,11 +330,13 @@ compare() {
 	[ "$status" -eq 125 ] || false
 	[[ $output == *"not a regular file"* ]] || false
 	f=$BATS_TEST_TMPDIR/big.json
-	{
-		printf '{"default":%s,"transports":{"docker":{' "$A"
-		for i in $(seq 1 40000); do printf '"h%d.example":%s,' "$i" "$R"; done
-		printf '"x.example":%s}}}\n' "$R"
-	} >"$f"
+	# One awk, not a shell loop: under bats's per-command trap a 40000-turn
+	# loop cost 13 s of CPU.
+	awk -v a="$A" -v r="$R" 'BEGIN {
+		printf "{\"default\":%s,\"transports\":{\"docker\":{", a
+		for (i = 1; i <= 40000; i++) printf "\"h%d.example\":%s,", i, r
+		printf "\"x.example\":%s}}}\n", r
+	}' >"$f"
 	run "$BRIG" trust explain --signature-policy "$f" example.com/a:1
 	echo "${output:0:300}"
 	[ "$status" -eq 125 ] || false
