@@ -117,12 +117,22 @@ static int short_bundle(const char *prog, struct opt *opts, int argc, char **arg
 				fprintf(stderr, "%s: unknown option -%c in %s\n", prog, *p, w);
 			return -1;
 		}
+		/* "-d=false", "-e=A=1": pflag's "-f=value" takes the rest. */
+		const char *eq = p[1] == '=' ? p + 2 : NULL;
 		if (o->kind == OPT_BOOL) {
-			o->set = true;
-			o->value = "true";
+			bool b = true;
+			if (eq && !bool_value(eq, &b)) {
+				fprintf(stderr, "%s: option -%c takes true or false, not \"%s\"\n",
+					prog, *p, eq);
+				return -1;
+			}
+			o->set = b;
+			o->value = b ? "true" : "false";
+			if (eq)
+				return 0;
 			continue;
 		}
-		const char *v = p[1] ? p + 1 : NULL;
+		const char *v = eq ? eq : p[1] ? p + 1 : NULL;
 		if (!v) {
 			if (*i + 1 >= argc) {
 				fprintf(stderr, "%s: option -%c needs a value\n", prog, *p);

@@ -3,8 +3,9 @@
  * A small option parser for brig's command lines.  It accepts both
  * "-flag" and "--flag" for long options (as runc's urfave/cli does),
  * Docker's bundled short options ("-it", "-dit", "-m128m", "-eA=1") where
- * a single-dash word names no long option,
- * "--flag=value" and "--flag value", single-letter aliases, repeatable
+ * a single-dash word names no long option, pflag's "-d=false" and "-e=A=1",
+ * "--flag=value" and "--flag value" ("--rm=false": a boolean is true, false,
+ * 1 or 0), single-letter aliases, repeatable
  * options, and "--" to end the options.
  */
 #ifndef BRIG_CLI_OPTS_H

@@ -165,3 +165,27 @@ TRAPPER='trap "echo got-usr1" USR1; trap "echo got-term; exit 40" TERM; trap "ec
 	run -3 brig run --sig-proxy=false --rm bb:1 sh -c 'echo out; echo err >&2; exit 3'
 	[ "$output" = "out"$'\n'"err" ] || [ "$output" = "err"$'\n'"out" ] || false
 }
+
+@test "boolean flags take =false and =true, long, short and bundled (-d=false, -it=false), as Docker's" {
+	local f='{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.AutoRemove}} {{.HostConfig.Init}} {{.Config.Tty}} {{.Config.OpenStdin}}'
+	run -0 brig create --name bf1 --read-only=false --rm=false --init=true -it=false bb:1 true
+	run -0 brig inspect -f "$f" bf1
+	[ "$output" = "false false true false true" ] || false
+	run -0 brig create --name bf2 --read-only=true --rm=true --init=false --tty=true -i=false bb:1 true
+	run -0 brig inspect -f "$f" bf2
+	[ "$output" = "true true false true false" ] || false
+	run -0 brig create --name bf3 --read-write=false --privileged=false bb:1 true
+	run -0 brig inspect -f "$f {{.HostConfig.Privileged}}" bf3
+	[ "$output" = "true false false false false false" ] || false
+	run -125 brig create --read-only=false --read-write=false bb:1 true
+	run -125 brig create -it=maybe bb:1 true
+	[[ "$output" == *'option -t takes true or false, not "maybe"'* ]] || false
+	run -0 brig create --name bf4 -ie=K=v bb:1 true # pflag's -f=value in a bundle
+	run -0 brig inspect -f '{{.Config.OpenStdin}} {{join .Config.Env ","}}' bf4
+	[[ "$output" == "true "*K=v* ]] || false
+	[[ "$output" != *"=K=v"* ]] || false
+	# -d=false stays in the foreground; -e=K=V is K=V
+	run -0 brig run -d=false --rm -e=K=v --read-only=false bb:1 sh -c 'touch /w && echo "wrote $K"'
+	[ "$output" = "wrote v" ] || false
+	run -1 brig run --rm --read-only=true bb:1 touch /w
+}
