@@ -6,6 +6,8 @@
 #   brig pull, warm, trust off    the same pull with --disable-content-trust
 #       (target: verified - off <= 20 ms)
 #   brig create, verified         the stored signatures judged against the policy
+#                                 (after the first, the decision remembered
+#                                 under the same policy files)
 #   brig create, local image      the same image with no record (nothing judged)
 #       (target: verified - local <= 2 ms)
 # Medians by hyperfine; then the check's own time, from the engine's clock
@@ -96,6 +98,16 @@ for w in "pull check" "pull record" "pull rollback state" "create check"; do
 	printf '%s: median %s ms (targets: the pull lines together <= 20, create check <= 2)\n' "$w" \
 		"$(grep "$w took" "$work/timing.log" | awk '{print $(NF-1)}' | median)"
 done
+# create's check remembered (above: ROOT/trust/run, docs/trust-check.md)
+# against the full check it replaces (the memo removed before each create)
+for ((i = 0; i < runs; i++)); do
+	$B --root "$work/a" rm -f bench >/dev/null 2>&1 || true
+	rm -f "$work"/a/trust/run/*
+	BRIG_TRUST_TIMING=1 $B --root "$work/a" create --name bench "$ref" true 2>&1 >/dev/null |
+		grep 'content trust:'
+done >"$work/timing-full.log"
+printf 'create check, nothing remembered (the full check): median %s ms\n' \
+	"$(grep "create check took" "$work/timing-full.log" | awk '{print $(NF-1)}' | median)"
 
 # What an fsync'ed atomic replace (file and directory synced, as the record
 # is written, and as rollback.json was) costs on this filesystem now, against

@@ -166,8 +166,8 @@ static void wanted(const json_t *rec, struct want *w, size_t max, size_t *n)
 		{
 			const char *ip = json_string_value(json_object_get(b, "HostIp"));
 			const char *hp = json_string_value(json_object_get(b, "HostPort"));
-			if (!slash || !hp || *n == max)
-				continue;
+			if (!slash || !hp || *n == max || same_ip(ip, "::1"))
+				continue; /* ::1 is relayed by a proxy, not DNAT */
 			ip = ip ? ip : "";
 			bool v6 = strchr(ip, ':') != NULL;
 			w[*n] = (struct want){

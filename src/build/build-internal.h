@@ -73,6 +73,8 @@ struct bld_ctx {
 	size_t text_len;
 	struct audit_report *rep; /* every finding kept */
 	const struct bld_instr *cur; /* the step being made */
+	json_t *defanged; /* its --defang-setuid findings (for its cache entry) */
+	json_t *replay; /* a cached step's, from its cache entry */
 	json_t *pulled; /* --pull: the refs pulled so far (each once a build) */
 };
 
@@ -174,10 +176,12 @@ struct bld_url {
 };
 int bld_add_url(struct bld_ctx *c, const struct bld_instr *in, const struct bld_url *u,
 		struct brig_err *e);
-/* findings.c: setuid/setgid files of a step's layer l, printed as
- * findings (build.setuid, build.setgid) and counted in res->findings. */
-int bld_setuid_findings(struct bld_ctx *c, const struct bld_instr *in, const struct bld_layer *l,
-			struct brig_err *e);
+/* findings.c: setuid/setgid files and file capabilities of a step's
+ * layer l, printed as findings (build.setuid, build.setgid,
+ * build.file-caps) and counted in res->findings; a cached step's
+ * --defang-setuid findings (c->replay) first. */
+int bld_step_findings(struct bld_ctx *c, const struct bld_instr *in, const struct bld_layer *l,
+		      struct brig_err *e);
 /* A finding of the build, kept in c->rep and, unless the caller collects
  * them, printed as "PREFIX: SEVERITY ID TARGET: MESSAGE"; in: the step
  * (NULL: a lint finding, whose ignores bld_lint applied). */
@@ -185,8 +189,11 @@ struct audit_finding;
 int bld_finding(struct bld_ctx *c, const struct bld_instr *in, const struct audit_finding *f,
 		const char *prefix, struct brig_err *e);
 /* --defang-setuid: the packer's report of a file it wrote without its
- * setuid/setgid bits (arg: the ctx; c->cur the step). */
+ * setuid/setgid bits or its capabilities (arg: the ctx; c->cur the step),
+ * a finding, kept in c->defanged for the step's cache entry. */
 int bld_defanged(void *arg, const char *path, uint32_t mode, uint32_t uid, struct brig_err *e);
+int bld_defanged_caps(void *arg, const char *path, const void *val, size_t len, uint32_t uid,
+		      struct brig_err *e);
 /* --fail-on: 0, or an error when a kept finding reaches it. */
 int bld_findings_verdict(struct bld_ctx *c, struct brig_err *e);
 /* instr.c */

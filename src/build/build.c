@@ -228,7 +228,9 @@ int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, s
 	if (r == 0)
 		bld_progress(&c, "%u steps: %u cached, %u containers made%s", c.step, res->cached,
 			     res->runs,
-			     res->findings ? ", setuid/setgid files added (see findings)" : "");
+			     res->findings
+				     ? ", setuid/setgid or capability files added (see findings)"
+				     : "");
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if (r == 0)
 		r = findings_out(&c, e);

@@ -138,7 +138,7 @@ struct bld_result {
 	char image_id[72]; /* the config digest */
 	char manifest[72];
 	unsigned steps, cached, runs; /* runs: containers made (RUN, COPY --from) */
-	unsigned findings; /* setuid/setgid files added by steps */
+	unsigned findings; /* setuid/setgid and capability files added by steps */
 	bool findings_failed; /* the build failed by fail_on */
 };
 int bld_build(struct eng *g, const struct bld_opts *o, struct bld_result *res, struct brig_err *e);

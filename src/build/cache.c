@@ -4,8 +4,9 @@
  * key' = sha256(key NUL instruction NUL extra), extra being what the
  * instruction reads besides its text (the digest of the layer a COPY made,
  * the build arguments a RUN sees).  A RUN's layer is kept under its key in
- * ROOT/build-cache/<key> ({"digest", "diff_id", "size"}), written
- * atomically; a hit whose blob is gone from the store is a miss.  Secrets
+ * ROOT/build-cache/<key> ({"digest", "diff_id", "size"} and, with
+ * --defang-setuid, "defanged": what the packer wrote without setuid bits
+ * or capabilities, reported again on a hit), written atomically; a hit whose blob is gone from the store is a miss.  Secrets
  * never enter a key.
  */
 #include "build/build-internal.h"
@@ -15,7 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_ENTRY_MAX 4096
+/* an entry is its layer and the step's --defang-setuid findings */
+#define CACHE_ENTRY_MAX (1 << 20)
 
 void bld_key_next(char key[65], const char *what, const char *extra)
 {
@@ -67,6 +69,11 @@ int bld_cache_get(struct bld_ctx *c, const char *key, struct bld_layer *l, struc
 				 .comp = IMG_COMP_GZIP };
 	snprintf(l->digest, sizeof(l->digest), "%s", d);
 	snprintf(l->diff_id, sizeof(l->diff_id), "%s", id);
+	json_t *defanged = json_object_get(j, "defanged");
+	if (json_is_array(defanged)) {
+		json_decref(c->replay);
+		c->replay = json_incref(defanged);
+	}
 	return 1;
 }
 
@@ -79,8 +86,12 @@ int bld_cache_put(struct bld_ctx *c, const char *key, const struct bld_layer *l,
 		return dir;
 	_cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:I}", "digest", l->digest, "diff_id",
 					     l->diff_id, "size", (json_int_t)l->size);
+	if (j && c->defanged && json_object_set(j, "defanged", c->defanged) < 0)
+		return brig_err_oom(e);
 	_cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (!text)
 		return brig_err_oom(e);
+	if (strlen(text) > CACHE_ENTRY_MAX)
+		return 0; /* a step defanging that many files is not cached */
 	return brig_atomic_write(dir, key, text, strlen(text), 0600, e);
 }

@@ -108,16 +108,14 @@ static int from(struct bld_ctx *c, size_t i, struct brig_err *e)
 static int config_step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		       struct brig_err *e);
 
-static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
-		struct brig_err *e)
+static int layer_step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		      struct brig_err *e)
 {
-	bld_progress(c, "STEP %u: %s %s", ++c->step, in->cmd, in->rest);
 	size_t layers = st->n_layers;
-	c->cur = in;
 	int r = 0;
 	if (!strcmp(in->cmd, "RUN")) {
 		r = bld_run(c, st, in, e);
-	} else if (!strcmp(in->cmd, "COPY") || !strcmp(in->cmd, "ADD")) {
+	} else {
 		_cleanup_strv_ char **w = NULL;
 		size_t n = 0;
 		struct bld_varsrc src = { c, st };
@@ -126,12 +124,31 @@ static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr 
 			     : bld_expand(in->rest, c->f->escape, &vars, true, &w, &n, e);
 		n = in->exec ? in->argc : n;
 		r = r < 0 ? r : bld_copy(c, st, in, w, n, e);
-	} else {
-		return config_step(c, st, in, e);
 	}
-	/* the setuid/setgid files the step added, cached or not */
+	/* the setuid/setgid files and capabilities the step added, cached or not */
 	if (r == 0 && st->n_layers > layers)
-		r = bld_setuid_findings(c, in, &st->layers[st->n_layers - 1], e);
+		r = bld_step_findings(c, in, &st->layers[st->n_layers - 1], e);
+	return r;
+}
+
+static int step(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
+		struct brig_err *e)
+{
+	bld_progress(c, "STEP %u: %s %s", ++c->step, in->cmd, in->rest);
+	/* COPY --from may build its stage first: its steps are nested in ours */
+	const struct bld_instr *outer = c->cur;
+	json_t *outer_defanged = c->defanged, *outer_replay = c->replay;
+	c->cur = in;
+	c->defanged = c->replay = NULL;
+	int r = strcmp(in->cmd, "RUN") != 0 && strcmp(in->cmd, "COPY") != 0 &&
+			strcmp(in->cmd, "ADD") != 0
+		? config_step(c, st, in, e)
+		: layer_step(c, st, in, e);
+	json_decref(c->defanged);
+	json_decref(c->replay);
+	c->cur = outer;
+	c->defanged = outer_defanged;
+	c->replay = outer_replay;
 	return r;
 }
 

@@ -94,10 +94,56 @@ static void strip_credentials(char *url)
 		memmove(s, at + 1, strlen(at + 1) + 1);
 }
 
+/* 1 when dir holds name, 0 when not, -1 when it cannot tell. */
+static int has(int dir, const char *name)
+{
+	if (faccessat(dir, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+}
+
+/* Whether git could find a repository from the context: a ".git" in it or
+ * in a directory above on the same file system (git's own search, which
+ * our environment for it does not widen), or a directory that is one
+ * (HEAD, objects, refs).  Spares a build outside any checkout two
+ * processes; true when unsure (git then answers). */
+static bool maybe_git(const char *context)
+{
+	int fd = open(context, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat top, cur, up;
+	bool maybe = true;
+	if (fd < 0 || fstat(fd, &top) < 0)
+		goto out;
+	cur = top;
+	for (int depth = 0; depth < PATH_MAX / 2; depth++) {
+		int g = has(fd, ".git"), h = has(fd, "HEAD"), o = has(fd, "objects"),
+		    r = has(fd, "refs");
+		if (g != 0 || h < 0 || o < 0 || r < 0 || (h && o && r))
+			goto out; /* found, or cannot tell */
+		int parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		(void)close(fd);
+		fd = parent;
+		if (fd < 0 || fstat(fd, &up) < 0)
+			goto out;
+		if (up.st_dev != top.st_dev ||
+		    (up.st_ino == cur.st_ino && up.st_dev == cur.st_dev)) {
+			maybe = false; /* a mount point, or / itself: git stops there */
+			goto out;
+		}
+		cur = up;
+	}
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	return maybe;
+}
+
 void bld_git_info(const char *context, struct bld_git *g)
 {
 	char buf[GIT_OUT_MAX];
 	*g = (struct bld_git){ .time = -1 };
+	if (!maybe_git(context))
+		return;
 	if (git_line(context, (const char *[]){ "rev-parse", "HEAD", NULL }, buf, sizeof(buf)) ==
 		    0 &&
 	    strlen(buf) < sizeof(g->revision) && strspn(buf, "0123456789abcdef") == strlen(buf))

@@ -251,7 +251,7 @@ int bld_image_put(struct bld_ctx *c, struct bld_state *st, char image_id[IMG_DIG
 int bld_layer_from_dir(struct bld_ctx *c, int dirfd, struct bld_layer *l, struct brig_err *e)
 {
 	struct eng_layer_out out = { 0 };
-	struct img_pack_setid sid = { bld_defanged, c };
+	struct img_pack_setid sid = { bld_defanged, c, bld_defanged_caps };
 	int r = eng_layer_make(c->g, NULL, dirfd, c->o->timestamp,
 			       c->o->defang_setuid ? &sid : NULL, &out, e);
 	if (r < 0)

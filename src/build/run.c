@@ -407,7 +407,7 @@ static int run_container(struct bld_ctx *c, struct bld_state *st, const struct b
 		else if (status < 0)
 			r = brig_err_wrap(e, "%s:%u: RUN", c->df_name, in->line);
 		struct eng_layer_out out = { 0 };
-		struct img_pack_setid sid = { bld_defanged, c };
+		struct img_pack_setid sid = { bld_defanged, c, bld_defanged_caps };
 		if (r == 0 &&
 		    (r = eng_layer_make(c->g, id, -1, c->o->timestamp,
 					c->o->defang_setuid ? &sid : NULL, &out, e)) == 0) {

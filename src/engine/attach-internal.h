@@ -40,6 +40,17 @@ ssize_t eng_attach_relay(struct eng_attsrv *a, struct eng_logw *log, int stream,
 void eng_attach_run_end(struct eng_attsrv *a, int status);
 void eng_attach_free(struct eng_attsrv *a);
 
+/* What brig-monitor's relay takes over (monitor_handoff.c): the listening
+ * socket, the container's stdin or terminal (-1: none), ENG_ATT_F_*. */
+#define ENG_ATT_F_TTY 1u
+#define ENG_ATT_F_STDIN 2u
+#define ENG_ATT_F_HOLD 4u
+void eng_attach_handoff(const struct eng_attsrv *a, int *listen_fd, int *in_w, unsigned *flags);
+/* In brig-monitor's relay: a server on those fds (not owned: they live as
+ * long as the relay); signal frames are written to sig_fd as one byte.
+ * NULL when out of memory. */
+struct eng_attsrv *eng_attach_adopt(int dirfd, int listen_fd, int in_w, unsigned flags, int sig_fd);
+
 #define ENG_ATTACH_POLL_MAX 18 /* the listener, stdin, 16 clients */
 #define ENG_ATTACH_SOCK "attach.sock"
 #define ENG_ATTACH_EARLY_MAX (64 * 1024)

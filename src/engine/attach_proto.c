@@ -10,28 +10,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int eng_att_send(int fd, int type, const void *buf, size_t len)
-{
-	if (len > ENG_ATT_FRAME_MAX)
-		return -EMSGSIZE;
-	unsigned char f[3 + ENG_ATT_FRAME_MAX];
-	f[0] = (unsigned char)type;
-	f[1] = (unsigned char)(len >> 8);
-	f[2] = (unsigned char)len;
-	if (len)
-		memcpy(f + 3, buf, len);
-	size_t off = 0, all = 3 + len;
-	while (off < all) {
-		ssize_t n = send(fd, f + off, all - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
 /* Exactly len bytes: 1, or 0 at EOF before the first, or -errno. */
 static int read_full(int fd, unsigned char *b, size_t len)
 {

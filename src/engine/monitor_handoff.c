@@ -8,11 +8,13 @@
  * sealed copy brig runs from (by fd), as `brig __monitor-resume ID ...
  * --status N`, which records the end and applies the restart policy
  * (eng_monitor_resume).  An idle container thus costs a static program's
- * memory, not a brig process's.
+ * memory, not a brig process's.  A container with -i or -t hands over its
+ * attach server's fds too: brig-monitor's confined relay serves them.
  */
 #include "engine/engine-internal.h"
 #include "engine/net/net.h"
 #include "engine/monitor-internal.h"
+#include "engine/attach-internal.h"
 #include "engine/config/engine-config.h"
 #include "engine/logs/logs.h"
 #include "brig-config.h"
@@ -101,9 +103,15 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
 	int r = brig_cloexec_from(3);
 	if (r < 0)
 		return brig_err_set(e, r, "marking fds close-on-exec");
-	int fds[] = { brig_fd, m->lockfd, m->out_r, m->err_r, m->dirfd };
+	/* With -i or -t: the attach server's socket and the container's stdin
+	 * or terminal, for brig-monitor's relay (attach_srv.c). */
+	int att_listen = -1, att_in = -1;
+	unsigned att_flags = 0;
+	if (m->att)
+		eng_attach_handoff(m->att, &att_listen, &att_in, &att_flags);
+	int fds[] = { brig_fd, m->lockfd, m->out_r, m->err_r, m->dirfd, att_listen, att_in };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
-		if ((r = keep_open(fds[i], e)) < 0)
+		if (fds[i] >= 0 && (r = keep_open(fds[i], e)) < 0)
 			return r;
 	/* The published host ports it holds (engine/net/publish.c): open in
 	 * brig-monitor, unnamed, until its exec back into brig. */
@@ -128,6 +136,9 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
 	add_num(&a, (int64_t)max_size);
 	add_num(&a, max_files);
 	add_num(&a, brig_fd);
+	add_num(&a, att_listen);
+	add_num(&a, att_in);
+	add_num(&a, att_flags);
 	add(&a, "--");
 	resume_args(&a, g, m, rs);
 	a.v[a.n] = NULL;
@@ -136,7 +147,8 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
 	r = brig_err_sys(e, errno, "exec %s", path);
 	/* Still us: put things back as they were. */
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
-		(void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+		if (fds[i] >= 0)
+			(void)fcntl(fds[i], F_SETFD, FD_CLOEXEC);
 	for (size_t i = 0; i < nheld; i++)
 		(void)fcntl(held[i], F_SETFD, FD_CLOEXEC);
 	return r;

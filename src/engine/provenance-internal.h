@@ -58,6 +58,24 @@ int eng_prov_notary_check(const struct eng_prov *pv, const char *digest, uint64_
 int eng_prov_record_write(const char *root, const char *digest, json_t *rec, struct brig_err *e);
 /* -ENOENT (e untouched) when there is none. */
 int eng_prov_record_read(const char *root, const char *digest, json_t **rec, struct brig_err *e);
+/* The same in two steps: the file's bytes (malloc'ed; -ENOENT as above),
+ * then the record they hold. */
+int eng_prov_record_raw(const char *root, const char *digest, char **buf, size_t *len,
+			struct brig_err *e);
+int eng_prov_record_parse(const char *root, const char *digest, const char *buf, size_t len,
+			  json_t **rec, struct brig_err *e);
+
+/* provenance_memo.c: create's decision for the image digest whose record
+ * hashes to rec_hex, made earlier under the policy o names as its files
+ * are now: 1 and *prov (Brig.Provenance, checked now), 0 when there is
+ * none or anything differs, -ENOMEM. */
+int eng_prov_memo_get(const char *root, const char *digest, const char *rec_hex,
+		      const struct eng_trust_opts *o, json_t **prov);
+/* After a full check accepted it under pol (read at since): kept for the
+ * next create, when nothing changed in between; failures are ignored. */
+void eng_prov_memo_put(const char *root, const char *digest, const char *rec_hex,
+		       const struct eng_trust_opts *o, const struct trust_policy *pol,
+		       const struct timespec *since, json_t *prov);
 
 /* o, or a copy in buf with content trust off (and a warning) when the
  * engine config's content-trust is false (cfg_on false). */

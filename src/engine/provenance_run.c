@@ -65,14 +65,14 @@ static json_t *run_provenance(const struct trust_check *c, json_t *rec, const ch
 			 pulled);
 }
 
-static int judge(const struct eng_trust_opts *o, json_t *rec, const char *what, json_t **out,
-		 struct brig_err *e)
+/* *pol: the policy judged by (the caller frees it), NULL when none was. */
+static int judge(const struct eng_trust_opts *o, json_t *rec, const char *what,
+		 struct trust_policy **pol, json_t **out, struct brig_err *e)
 {
 	struct img_ref ref = { 0 };
 	const char *digest = NULL;
 	struct trust_sigs sigs = { 0 };
 	struct trust_check c = { 0 };
-	_cleanup_trust_policy_ struct trust_policy *pol = NULL;
 	int r = record_parts(rec, what, &ref, &digest, &sigs, e);
 	if (r < 0)
 		return r;
@@ -81,8 +81,8 @@ static int judge(const struct eng_trust_opts *o, json_t *rec, const char *what, 
 		r = brig_err_oom(e);
 	else if (o && o->disabled)
 		r = (*out = run_provenance(NULL, rec, text, true)) ? 0 : brig_err_oom(e);
-	else if ((r = eng_prov_policy(o, &pol, e)) == 0 &&
-		 (r = trust_check_decide(pol, &ref, digest, &sigs, 0, &c, e)) == 0) {
+	else if ((r = eng_prov_policy(o, pol, e)) == 0 &&
+		 (r = trust_check_decide(*pol, &ref, digest, &sigs, 0, &c, e)) == 0) {
 		if (c.d.verdict != TRUST_ACCEPT) {
 			_cleanup_free_ char *msg = trust_check_refusal(&c, text);
 			_cleanup_free_ char *safe = msg ? eng_prov_escape_lines(msg) : NULL;
@@ -112,30 +112,59 @@ int eng_prov_create(struct eng *g, const struct eng_trust_opts *o, const struct 
 	return r;
 }
 
+/* The full check of the record in buf; an acceptance is remembered
+ * (provenance_memo.c) under hex, the record's SHA-256. */
+static int check_record(struct eng *g, const struct eng_trust_opts *o, const char *digest,
+			const char *buf, size_t len, const char *hex, json_t **out,
+			struct brig_err *e)
+{
+	_cleanup_json_ json_t *rec = NULL;
+	_cleanup_trust_policy_ struct trust_policy *pol = NULL;
+	struct timespec since;
+	bool timed = clock_gettime(CLOCK_REALTIME, &since) == 0;
+	int r = eng_prov_record_parse(g->root, digest, buf, len, &rec, e);
+	if (r < 0)
+		return r;
+	char what[96];
+	snprintf(what, sizeof(what), "trust/images/%.12s", digest + 7);
+	r = judge(o, rec, what, &pol, out, e);
+	if (r == 0 && pol && timed)
+		eng_prov_memo_put(g->root, digest, hex, o, pol, &since, *out);
+	return r;
+}
+
 static int prov_create(struct eng *g, const struct eng_trust_opts *o, const struct eng_image *im,
 		       json_t **out, struct brig_err *e)
 {
-	_cleanup_json_ json_t *rec = NULL;
-	struct eng_trust_opts buf;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	char hex[BRIG_SHA256_HEX];
+	struct eng_trust_opts ebuf;
 	*out = NULL;
-	int r = eng_prov_record_read(g->root, im->manifest_digest, &rec, e);
+	int r = eng_prov_record_raw(g->root, im->manifest_digest, &buf, &len, e);
 	if (r == -ENOENT)
 		return (*out = local_provenance(im)) ? 0 : brig_err_oom(e);
 	if (r < 0)
 		return r;
-	char what[96];
-	snprintf(what, sizeof(what), "trust/images/%.12s", im->manifest_digest + 7);
-	return judge(eng_prov_effective(o, g->cfg->content_trust, &buf), rec, what, out, e);
+	o = eng_prov_effective(o, g->cfg->content_trust, &ebuf);
+	if (brig_sha256_buf(buf, len, hex) < 0)
+		return brig_err_set(e, -EIO, "hashing the signatures stored with %s",
+				    im->manifest_digest);
+	r = eng_prov_memo_get(g->root, im->manifest_digest, hex, o, out);
+	if (r != 0)
+		return r < 0 ? brig_err_oom(e) : 0;
+	return check_record(g, o, im->manifest_digest, buf, len, hex, out, e);
 }
 
 int eng_prov_recheck(struct eng *g, const char *manifest_digest, json_t **out, struct brig_err *e)
 {
 	_cleanup_json_ json_t *rec = NULL;
+	_cleanup_trust_policy_ struct trust_policy *pol = NULL;
 	*out = NULL;
 	int r = eng_prov_record_read(g->root, manifest_digest, &rec, e);
 	if (r < 0)
 		return r;
 	char what[96];
 	snprintf(what, sizeof(what), "trust/images/%.12s", manifest_digest + 7);
-	return judge(NULL, rec, what, out, e);
+	return judge(NULL, rec, what, &pol, out, e);
 }

@@ -99,25 +99,43 @@ int eng_prov_record_write(const char *root, const char *digest, json_t *rec, str
 	return brig_atomic_write(d, name, text, strlen(text), 0600, e);
 }
 
-int eng_prov_record_read(const char *root, const char *digest, json_t **rec, struct brig_err *e)
+int eng_prov_record_raw(const char *root, const char *digest, char **buf, size_t *len,
+			struct brig_err *e)
 {
 	char name[80];
+	*buf = NULL;
 	int r = file_name(digest, name, e);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int d = prov_dir(root, false, e);
 	if (d < 0)
 		return d;
-	r = bj_load_file(d, name, PROV_MAX, rec, e);
+	r = brig_read_file(d, name, PROV_MAX, buf, len, e);
 	if (r == -ENOENT) {
 		brig_err_clear(e);
 		return -ENOENT;
 	}
-	if (r < 0)
+	return r < 0 ? brig_err_wrap(e, "the signatures stored with %s", digest) : 0;
+}
+
+int eng_prov_record_parse(const char *root, const char *digest, const char *buf, size_t len,
+			  json_t **rec, struct brig_err *e)
+{
+	char name[80];
+	int r = file_name(digest, name, e);
+	if (r == 0 && (r = bj_parse(buf, len, name, rec, e)) < 0)
 		return brig_err_wrap(e, "the signatures stored with %s", digest);
-	if (!json_is_object(*rec)) {
+	if (r == 0 && !json_is_object(*rec)) {
 		json_decref(brig_steal_ptr(*rec));
 		return brig_err_set(e, -EINVAL, "%s/" PROV_DIR "/%s: not an object", root, name);
 	}
-	return 0;
+	return r;
+}
+
+int eng_prov_record_read(const char *root, const char *digest, json_t **rec, struct brig_err *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r = eng_prov_record_raw(root, digest, &buf, &len, e);
+	return r < 0 ? r : eng_prov_record_parse(root, digest, buf, len, rec, e);
 }

@@ -8,6 +8,7 @@
  * after brig-monitor saw the exit (monitor_handoff.c).
  */
 #include "engine/monitor-internal.h"
+#include "engine/attach-internal.h"
 #include "engine/health-internal.h"
 #include "engine/netcfg/net-internal.h"
 #include "engine/events.h"
@@ -93,7 +94,7 @@ bool eng_run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state *r
 static int wait_run(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
 		    struct brig_err *e)
 {
-	if (m->lean && !m->att) { /* attach's socket needs brig (attach.c) */
+	if (m->lean) { /* attach's socket too: brig-monitor's relay serves it */
 		_cleanup_err_ struct brig_err e2 = { 0 };
 		(void)eng_mon_exec_lean(g, m, rs, &e2);
 		brig_debug("container %.12s: waiting in brig: %s", m->id, brig_err_str(&e2));
@@ -193,6 +194,24 @@ void eng_supervise(struct eng *g, struct eng_mon *m)
 		restart_loop(g, m, &rs);
 }
 
+/* A restarted run of a container with -i or -t gets a new attach server
+ * (its clients were told the end and let go, as in brig).  False: it is
+ * not restarted (the record says why). */
+static bool resume_attach(struct eng *g, struct eng_mon *m)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (!m->rec.tty && !m->rec.open_stdin)
+		return true;
+	if (eng_attach_new(m->dirfd, m->rec.tty, m->rec.open_stdin, false, &m->att, &e) == 0)
+		return true;
+	brig_warn("container %.12s: not restarted: %s", m->id, brig_err_str(&e));
+	struct eng_run_state a = {
+		.status = ENG_ST_EXITED, .exit_code = m->status, .oom = -1, .restarts = -1
+	};
+	eng_run_state_record(g, m->id, &a);
+	return false;
+}
+
 int eng_monitor_resume(struct eng *g, const char *id, int lockfd, int status,
 		       const struct eng_resume *st, struct brig_err *e)
 {
@@ -210,12 +229,14 @@ int eng_monitor_resume(struct eng *g, const char *id, int lockfd, int status,
 		return r;
 	}
 	memcpy(m.id, id, ENG_ID_LEN + 1);
+	/* The attach server of the run that ended went with brig-monitor. */
+	(void)unlinkat(m.dirfd, ENG_ATTACH_SOCK, 0);
 	struct eng_restart_state rs;
 	eng_run_policy(g, &m, &rs);
 	rs.count = st->restarts;
 	rs.backoff_ms = st->backoff_ms;
 	rs.started_ms = st->started_ms;
-	if (eng_run_ended(g, &m, &rs, NULL))
+	if (eng_run_ended(g, &m, &rs, NULL) && resume_attach(g, &m))
 		restart_loop(g, &m, &rs);
 	eng_supervise_finish(g, &m);
 	return 0;

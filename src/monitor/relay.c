@@ -8,6 +8,7 @@
  * output finds a process that can do almost nothing.
  */
 #include "common/common.h"
+#include "engine/attach-internal.h"
 #include "engine/logs/logs.h"
 #include "monitor/monitor-internal.h"
 #include "monitor/sandbox.h"
@@ -94,7 +95,8 @@ _Noreturn void mon_relay_main(const struct mon *m, pid_t parent)
 		_exit(1);
 	/* Not the monitor lock (a relay outliving brig-monitor would keep
 	 * the container "running"), not brig's binary, not the held ports. */
-	int keep[] = { m->out, m->err, m->pidfd, m->dirfd };
+	int keep[] = { m->out,        m->err,    m->pidfd,    m->dirfd,
+		       m->att_listen, m->att_in, m->status_r, m->sig_w };
 	sort_fds(keep, BRIG_ARRAY_SIZE(keep));
 	if (close_all_but(keep, BRIG_ARRAY_SIZE(keep)) < 0)
 		_exit(MON_RELAY_UNCONFINED);
@@ -102,15 +104,25 @@ _Noreturn void mon_relay_main(const struct mon *m, pid_t parent)
 	 * to the C library's first use of the time (the log's times are UTC
 	 * anyway). */
 	tzset();
-	const char *what = "";
-	if (mon_sandbox(m->dirfd, &what) < 0)
-		_exit(MON_RELAY_UNCONFINED);
+	/* The log and the attach server are allocated (and the log opened)
+	 * before the sandbox: nothing the container wrote has been read yet. */
 	struct relay r = { .out = m->out, .err = m->err, .pidfd = m->pidfd };
 	_cleanup_err_ struct brig_err e = { 0 };
 	if (eng_logw_open(m->dirfd, "ctr.log", m->max_size, m->max_files, &r.log, &e) < 0)
 		r.log = NULL; /* the output still drains, unlogged */
+	bool att = m->att_listen >= 0;
+	struct eng_attsrv *a = NULL;
+	if (att &&
+	    !(a = eng_attach_adopt(m->dirfd, m->att_listen, m->att_in, m->att_flags, m->sig_w)))
+		_exit(1); /* out of memory: a new relay is tried */
+	const char *what = "";
+	if (mon_sandbox(m->dirfd, &what) < 0)
+		_exit(MON_RELAY_UNCONFINED);
 	mon_shed_startup_pages();
-	watch(&r);
+	if (a)
+		mon_attach_watch(m, a, r.log);
+	else
+		watch(&r);
 	eng_logw_close(r.log);
 	_exit(0);
 }

@@ -7,35 +7,22 @@
  * sandbox").  Each step fails closed: the relay does not run unconfined.
  */
 #include "monitor/sandbox.h"
+#include "common/confine.h"
 #include "common/landlock.h"
 
+#include "common/common.h"
+
 #include <errno.h>
-#include <linux/capability.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stddef.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
-
-/* Empties every capability set.  Without CAP_SETPCAP (a rootless brig's
- * monitor) the bounding set cannot be changed: no_new_privs, set next,
- * then keeps anything from being gained through it. */
-static int drop_caps(void)
-{
-	for (int c = 0; c <= 63; c++) {
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0 || errno == EINVAL)
-			continue;
-		if (errno == EPERM)
-			break;
-		return -errno;
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -errno;
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
-}
 
 /* Files beneath the container's directory: the log, its rotations. */
 #define RELAY_FS                                                              \
@@ -63,7 +50,9 @@ static int landlock(int dirfd)
 }
 
 /* What the relay calls: poll and read its pipes and the init's pidfd,
- * write the log, open/rename/unlink for rotation, malloc, time, exit. */
+ * write the log, open/rename/unlink for rotation, malloc, time, exit.
+ * (With -i or -t: write is also the container's stdin, and the signals
+ * and the exit status crossing to and from brig-monitor.) */
 static const int relay_calls[] = {
 	SCMP_SYS(read),         SCMP_SYS(write),          SCMP_SYS(pread64),
 	SCMP_SYS(close),        SCMP_SYS(poll),           SCMP_SYS(ppoll),
@@ -76,31 +65,82 @@ static const int relay_calls[] = {
 	SCMP_SYS(exit),         SCMP_SYS(exit_group),     SCMP_SYS(getpid),
 };
 
+/* With -i or -t, for attach.sock: accept a client, check its uid
+ * (SO_PEERCRED, geteuid), bound its sends (SO_SNDTIMEO), send frames. */
+static const int attach_calls[] = {
+	SCMP_SYS(accept4), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+	SCMP_SYS(sendto),  SCMP_SYS(geteuid),
+};
+
+static int allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
+	return r;
+}
+
+/* The filter, compiled by brig-monitor once (mon_filter_build) and loaded
+ * by each relay it forks: a relay runs no libseccomp code, so its heap
+ * and stack stay as small as brig-monitor's.  BPF_MAXINSNS at most. */
+static struct sock_filter filter[BPF_MAXINSNS];
+static unsigned short filter_len;
+
+static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
+{
+	int r = allow_all(ctx, relay_calls, sizeof(relay_calls) / sizeof(relay_calls[0]));
+	if (r == 0 && attach)
+		r = allow_all(ctx, attach_calls, sizeof(attach_calls) / sizeof(attach_calls[0]));
+	/* The terminal's size, on the terminal only: no other ioctl. */
+	if (r == 0 && attach && tty_fd >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)tty_fd, 0),
+				     SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ, 0));
+	if (r == 0)
+		r = brig_seccomp_allow_noexec_memory(ctx);
+	return r;
+}
+
+/* In a child of its own, which exits: libseccomp's allocations (many,
+ * and kept in the C library's caches once freed) never reach the heap of
+ * brig-monitor, nor of the relays it forks.  The program comes back on a
+ * pipe (libseccomp 2.5 exports to an fd only) into filter[]. */
+int mon_filter_build(bool attach, int tty_fd)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t c = fork();
+	if (c == 0) {
+		(void)close(p[0]);
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+		_exit(!ctx || compile(ctx, attach, tty_fd) < 0 ||
+		      seccomp_export_bpf(ctx, p[1]) < 0);
+	}
+	(void)close(p[1]);
+	ssize_t n = c < 0 ? -1 : brig_read_all(p[0], filter, sizeof(filter));
+	(void)close(p[0]);
+	int st = 1;
+	if (c < 0 || BRIG_RETRY(waitpid(c, &st, 0)) != c)
+		return -ECHILD;
+	if (st != 0 || n <= 0 || (size_t)n % sizeof(filter[0]) != 0 || (size_t)n == sizeof(filter))
+		return -EPROTO;
+	filter_len = (unsigned short)((size_t)n / sizeof(filter[0]));
+	return 0;
+}
+
 static int seccomp(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx)
-		return -ENOMEM;
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < sizeof(relay_calls) / sizeof(relay_calls[0]); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, relay_calls[i], 0);
-	/* Memory, never executable: no code is loaded after start. */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	struct sock_fprog prog = { .len = filter_len, .filter = filter };
+	if (filter_len == 0)
+		return -ENOEXEC; /* not built: fail closed */
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 
 int mon_sandbox(int dirfd, const char **what)
 {
 	int r;
-	if ((r = drop_caps()) < 0) {
+	if ((r = brig_caps_drop_all()) < 0) {
 		*what = "dropping capabilities";
 		return r;
 	}

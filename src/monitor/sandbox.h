@@ -3,11 +3,20 @@
 #ifndef BRIG_MONITOR_SANDBOX_H
 #define BRIG_MONITOR_SANDBOX_H
 
+#include <stdbool.h>
+
+/* In brig-monitor, once: compile the relay's seccomp filter.  attach: the
+ * relay also serves attach.sock (accepting, checking and writing to
+ * clients); tty_fd >= 0: the terminal whose size it may set.  0, or a
+ * negative errno (then mon_sandbox fails at its seccomp step). */
+int mon_filter_build(bool attach, int tty_fd);
+
 /* Confine the calling process for the rest of its life: no capabilities
  * (effective, permitted, inheritable, ambient, bounding), no_new_privs,
  * Landlock (files beneath `dirfd` only; no TCP, no signals or abstract
- * sockets outside), and a seccomp allow-list (anything else: EPERM).
- * Returns 0, or a negative errno naming the step in *what. */
+ * sockets outside), and the seccomp allow-list mon_filter_build made
+ * (anything else: EPERM).  Returns 0, or a negative errno naming the step
+ * in *what. */
 int mon_sandbox(int dirfd, const char **what);
 
 #endif

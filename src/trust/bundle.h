@@ -124,13 +124,22 @@ int trust_rekor_check_body(const struct trust_tlog_entry *t, const struct trust_
 
 /* ---- Fulcio (fulcio.c) ------------------------------------------------------- */
 
-/* The leaf (b->certs[0]) chains to one of the CA certificates (PEM, one
- * or more) at time when, is a code-signing certificate, and (when not
- * NULL) holds email as a SAN and issuer in the OIDC issuer extension.
- * *leaf_key gets its public key. */
-int trust_fulcio_check(const struct trust_bundle *b, const unsigned char *ca_pem, size_t ca_len,
-		       time_t when, const char *email, const char *issuer, EVP_PKEY **leaf_key,
-		       struct brig_err *e);
+struct trust_bundle_policy;
+/* The leaf (b->certs[0]) chains to one of p's CA certificates (PEM, one
+ * or more) at time when (Rekor's, or an RFC 3161 timestamp's), is a
+ * code-signing certificate, (when not NULL) holds p's email as a SAN and
+ * p's issuer in the OIDC issuer extension, and its SCTs pass
+ * trust_sct_check.  *leaf_key gets its public key. */
+int trust_fulcio_check(const struct trust_bundle *b, const struct trust_bundle_policy *p,
+		       time_t when, EVP_PKEY **leaf_key, struct brig_err *e);
+
+/* ---- Certificate Transparency (sct.c) ---------------------------------------- */
+
+/* With p's CT log keys: each SCT embedded in leaf (issued by issuer) by
+ * one of those logs verifies, at a time no later than when; with
+ * p->sct_required one at least does.  Nothing without keys. */
+int trust_sct_check(X509 *leaf, X509 *issuer, const struct trust_bundle_policy *p, time_t when,
+		    struct brig_err *e);
 
 /* ---- RFC 3161 timestamps (tsa.c) -------------------------------------------- */
 
@@ -155,6 +164,16 @@ struct trust_bundle_policy {
 	/* TSA certificates (PEM): an RFC 3161 timestamp by one is required */
 	const unsigned char *tsa_pem;
 	size_t tsa_len;
+	/* with tsa_pem: a certificate bundle with no Rekor entry at all is
+	 * accepted, its certificate checked at the timestamp's time (policy.d
+	 * timestampAuthorities' keylessWithoutRekor); entries it has are
+	 * still checked */
+	bool rekor_optional;
+	/* CT log keys (policy.d certificateTransparency): a certificate's
+	 * SCTs by those logs must verify; sct_required: one must */
+	EVP_PKEY *const *ct_keys;
+	size_t n_ct_keys;
+	bool sct_required;
 };
 
 struct trust_bundle_result {

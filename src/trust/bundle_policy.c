@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sigstoreSigned by bundles: the requirement's keys (keyPath(s),
- * keyData(s)), Fulcio CA (fulcio.caPath/caData) and Rekor keys
- * (rekorPublicKeyPath(s)/Data(s)) are loaded, then each bundle of the
+ * keyData(s)), Fulcio CA (fulcio.caPath/caData), Rekor keys
+ * (rekorPublicKeyPath(s)/Data(s)) and CT log keys (policy.d
+ * certificateTransparency) are loaded, then each bundle of the
  * image is verified until one passes.  A trust_verify_fn for
  * struct trust_verifiers.sigstore (policy.h).
  */
@@ -166,7 +167,7 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 			       char *why, size_t why_len, struct brig_err *e)
 {
 	struct trust_bundle_ctx *x = ctx;
-	struct pkeys keys = { 0 }, rekor = { 0 };
+	struct pkeys keys = { 0 }, rekor = { 0 }, ct = { 0 };
 	_cleanup_free_ char *ca = NULL, *tsa = NULL;
 	struct trust_bundle_policy p = { 0 };
 	if (!x || !x->digest)
@@ -176,12 +177,18 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 		r = pkeys_load(req->rekor_paths, req->rekor_datas, req->n_rekor_datas,
 			       "rekorPublicKeyData", &rekor, e);
 	if (r == 0)
+		r = pkeys_load(req->ct_key_paths, NULL, 0, "certificateTransparency", &ct, e);
+	if (r == 0)
 		r = ca_load(req->fulcio, &ca, &p, e);
 	size_t tsa_len = 0;
 	if (r == 0 && req->tsa_path)
 		r = brig_read_file(AT_FDCWD, req->tsa_path, (size_t)1 << 20, &tsa, &tsa_len, e);
 	p.tsa_pem = (const unsigned char *)tsa;
 	p.tsa_len = tsa_len;
+	p.rekor_optional = req->tsa_rekor_optional;
+	p.ct_keys = ct.v;
+	p.n_ct_keys = ct.n;
+	p.sct_required = req->sct_required;
 	p.keys = keys.v;
 	p.n_keys = keys.n;
 	p.rekor_keys = rekor.v;
@@ -191,5 +198,6 @@ int trust_bundle_policy_verify(const struct trust_req *req, const struct img_ref
 				 why_len, e);
 	pkeys_clear(&keys);
 	pkeys_clear(&rekor);
+	pkeys_clear(&ct);
 	return r;
 }

@@ -2,16 +2,18 @@
 /*
  * One bundle against a sigstoreSigned requirement, offline:
  *   1. the Rekor entries, when the policy names Rekor keys (required then,
- *      and always with a Fulcio certificate): the body records this
- *      envelope; the SET and, when present, the inclusion proof and its
- *      checkpoint verify; the SET's integratedTime is the signing time;
- *   2. the signer: a key of the policy (a publicKey bundle), or the
- *      bundle's certificate checked by fulcio.c at that time;
- *   3. the DSSE signature over PAE(payloadType, payload) by that key;
- *   4. the in-toto statement names the image's digest;
- *   5. when the policy names TSA certificates, an RFC 3161 timestamp by
+ *      unless the policy lets a certificate bundle without any be timed
+ *      by its TSA alone, rekor_optional): the body records this envelope;
+ *      the SET and, when present, the inclusion proof and its checkpoint
+ *      verify; the SET's integratedTime is the signing time;
+ *   2. when the policy names TSA certificates, an RFC 3161 timestamp by
  *      one of them over the signature (tsa.c) is required; its time is
- *      then a signing time too (Rekor's integratedTime comes first).
+ *      then a signing time too (Rekor's integratedTime comes first);
+ *   3. the signer: a key of the policy (a publicKey bundle), or the
+ *      bundle's certificate checked by fulcio.c at that time (a
+ *      certificate needs one of the two times: it lives ten minutes);
+ *   4. the DSSE signature over PAE(payloadType, payload) by that key;
+ *   5. the in-toto statement names the image's digest.
  */
 #include "trust/bundle.h"
 #include "trust/sigstore-internal.h"
@@ -101,8 +103,7 @@ static int by_cert(const struct trust_bundle *b, const struct trust_bundle_polic
 	if (!p->ca_pem)
 		return brig_err_set(e, -EKEYREJECTED,
 				    "signed with a certificate, but the policy names no Fulcio CA");
-	int r = trust_fulcio_check(b, p->ca_pem, p->ca_len, when, p->subject_email, p->oidc_issuer,
-				   &k, e);
+	int r = trust_fulcio_check(b, p, when, &k, e);
 	if (r == 0 && (r = sig_ok(k, b, e)) == -EKEYREJECTED) {
 		brig_err_clear(e);
 		r = brig_err_set(e, -EKEYREJECTED, "the signature is not by the certificate's key");
@@ -137,12 +138,36 @@ static int tsa_ok(const struct trust_bundle *b, const struct trust_bundle_policy
 	return -EKEYREJECTED; /* e holds the last timestamp's reason */
 }
 
+/* Whether the bundle's Rekor entries must be checked, or a certificate
+ * bundle refused for want of a time to check its certificate at. */
+static int tlog_needed(const struct trust_bundle *b, const struct trust_bundle_policy *p,
+		       bool *need, struct brig_err *e)
+{
+	/* keylessWithoutRekor is for certificates: a key-based bundle still
+	 * needs its Rekor entry where the policy names Rekor keys */
+	*need = p->n_rekor_keys &&
+		!(p->rekor_optional && p->tsa_pem && b->n_certs && b->n_tlog == 0);
+	if (b->n_certs && !p->n_rekor_keys && !p->tsa_pem)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "signed with a certificate, but the policy names no Rekor key "
+				    "(rekorPublicKey) and no TSA (policy.d timestampAuthorities) "
+				    "to prove when");
+	if (*need && b->n_certs && b->n_tlog == 0 && b->n_tsa && p->tsa_pem)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "no Rekor entry in the bundle, only an RFC 3161 timestamp: the "
+				    "policy names Rekor keys and does not accept a certificate "
+				    "timed by its TSA alone (policy.d timestampAuthorities: "
+				    "keylessWithoutRekor)");
+	return 0;
+}
+
 int trust_bundle_verify(const char *json, size_t len, const char *digest,
 			const struct trust_bundle_policy *p, struct trust_bundle_result *out,
 			struct brig_err *e)
 {
 	struct trust_bundle b;
 	time_t when = 0;
+	bool need_tlog = false;
 	*out = (struct trust_bundle_result){ .key_index = -1 };
 	int r = trust_bundle_parse(json, len, "bundle", &b, e);
 	if (r < 0)
@@ -151,19 +176,18 @@ int trust_bundle_verify(const char *json, size_t len, const char *digest,
 		r = brig_err_set(e, -EKEYREJECTED,
 				 "bundle: dsseEnvelope.payloadType: '%.100s', not in-toto",
 				 b.payload_type);
-	if (r == 0 && b.n_certs && p->n_rekor_keys == 0)
-		r = brig_err_set(e, -EKEYREJECTED,
-				 "signed with a certificate, but the policy names no Rekor key "
-				 "(rekorPublicKey) to prove when");
-	if (r == 0 && p->n_rekor_keys)
-		r = tlog_ok(&b, p, &when, &out->set_checked, e);
 	if (r == 0)
-		r = b.n_certs ? by_cert(&b, p, when, out, e) : by_key(&b, p, out, e);
+		r = tlog_needed(&b, p, &need_tlog, e);
+	if (r == 0 && need_tlog)
+		r = tlog_ok(&b, p, &when, &out->set_checked, e);
+	if (r == 0 && p->tsa_pem)
+		r = tsa_ok(&b, p, out, e);
+	if (r == 0)
+		r = b.n_certs ? by_cert(&b, p, when > 0 ? when : (time_t)out->tsa_time, out, e)
+			      : by_key(&b, p, out, e);
 	if (r == 0)
 		r = trust_dsse_statement_check(b.payload, b.payload_len, digest, &out->subject_name,
 					       e);
-	if (r == 0 && p->tsa_pem)
-		r = tsa_ok(&b, p, out, e);
 	if (r == 0)
 		out->integrated_time = when;
 	out->n_tlog = b.n_tlog;

@@ -3,8 +3,10 @@
  * A Fulcio certificate, checked offline: the leaf chains (through the
  * bundle's other certificates, which are never trusted themselves) to a
  * CA certificate the policy names, at the time Rekor recorded the entry
- * (Fulcio certificates live ten minutes); it is for code signing; its SAN
- * email and its OIDC issuer extension are those the policy asks for.
+ * or, without one, an RFC 3161 timestamp proves (Fulcio certificates live
+ * ten minutes); it is for code signing; its SAN
+ * email and its OIDC issuer extension are those the policy asks for; its
+ * SCTs verify when the policy names CT logs (sct.c).
  */
 #include "trust/bundle.h"
 #include "trust/sigstore-internal.h"
@@ -48,13 +50,13 @@ static int load_ca(X509_STORE *st, const unsigned char *pem, size_t len, struct 
 	return n ? 0 : brig_err_set(e, -EINVAL, "fulcio CA: no PEM certificate");
 }
 
-static int chain_ok(X509 *leaf, const struct trust_bundle *b, const unsigned char *ca_pem,
-		    size_t ca_len, time_t when, struct brig_err *e)
+static int chain_ok(X509 *leaf, const struct trust_bundle *b, const struct trust_bundle_policy *p,
+		    time_t when, struct brig_err *e)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_STORE_CTX *cx = X509_STORE_CTX_new();
 	STACK_OF(X509) *mid = sk_X509_new_null();
-	int r = st && cx && mid ? load_ca(st, ca_pem, ca_len, e) : brig_err_oom(e);
+	int r = st && cx && mid ? load_ca(st, p->ca_pem, p->ca_len, e) : brig_err_oom(e);
 	for (size_t i = 1; r == 0 && i < b->n_certs; i++) {
 		X509 *x = der_cert(b->certs[i], b->cert_len[i]);
 		if (!x || !sk_X509_push(mid, x)) {
@@ -77,6 +79,11 @@ static int chain_ok(X509 *leaf, const struct trust_bundle *b, const unsigned cha
 				"signing time (%s)",
 				X509_verify_cert_error_string(X509_STORE_CTX_get_error(cx)));
 	}
+	/* the leaf's issuer, as verified, for its SCTs' issuer key hash */
+	STACK_OF(X509) *chain = r == 0 ? X509_STORE_CTX_get0_chain(cx) : NULL;
+	if (r == 0)
+		r = trust_sct_check(leaf, sk_X509_num(chain) > 1 ? sk_X509_value(chain, 1) : NULL,
+				    p, when, e);
 	sk_X509_pop_free(mid, X509_free);
 	X509_STORE_CTX_free(cx);
 	X509_STORE_free(st);
@@ -145,24 +152,25 @@ static int identity_ok(X509 *leaf, const char *email, const char *issuer, struct
 	return 0;
 }
 
-int trust_fulcio_check(const struct trust_bundle *b, const unsigned char *ca_pem, size_t ca_len,
-		       time_t when, const char *email, const char *issuer, EVP_PKEY **leaf_key,
-		       struct brig_err *e)
+int trust_fulcio_check(const struct trust_bundle *b, const struct trust_bundle_policy *p,
+		       time_t when, EVP_PKEY **leaf_key, struct brig_err *e)
 {
 	*leaf_key = NULL;
 	if (b->n_certs == 0)
 		return brig_err_set(e, -EKEYREJECTED, "the bundle holds no certificate");
 	if (when <= 0)
-		return brig_err_set(e, -EKEYREJECTED,
-				    "no Rekor entry proves when the certificate was used");
+		return brig_err_set(
+			e, -EKEYREJECTED,
+			"neither a Rekor entry nor an RFC 3161 timestamp proves when the "
+			"certificate was used");
 	X509 *leaf = der_cert(b->certs[0], b->cert_len[0]);
 	if (!leaf) {
 		ERR_clear_error();
 		return brig_err_set(e, -EINVAL, "the bundle's certificate is not DER X.509");
 	}
-	int r = chain_ok(leaf, b, ca_pem, ca_len, when, e);
+	int r = chain_ok(leaf, b, p, when, e);
 	if (r == 0)
-		r = identity_ok(leaf, email, issuer, e);
+		r = identity_ok(leaf, p->subject_email, p->oidc_issuer, e);
 	if (r == 0 && !(*leaf_key = X509_get_pubkey(leaf)))
 		r = brig_err_set(e, -EINVAL, "the certificate's key is unreadable");
 	X509_free(leaf);

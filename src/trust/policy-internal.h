@@ -20,6 +20,26 @@ int trust_notary_req_parse(const json_t *o, const struct bj_loc *at, struct trus
  * missing). */
 int trust_brig_transports(const json_t *root, const struct bj_loc *at, struct trust_policy *p,
 			  struct brig_err *e);
+/* policy_brig.c: a policy.d member that maps scopes ("default", or a key
+ * of transports.docker) to settings of their sigstoreSigned requirements:
+ * each file's member checked (check) into acc (scope -> value), a later
+ * file's replacing an earlier one's; then, every file read, each value
+ * set on its scope's sigstoreSigned requirements (a scope the policy
+ * lacks is an error). */
+typedef int (*trust_scoped_check_fn)(const json_t *v, const struct bj_loc *at, const char *scope,
+				     struct brig_err *e);
+typedef int (*trust_scoped_set_fn)(struct trust_req *q, const json_t *v, struct brig_err *e);
+int trust_scoped_read(json_t *root, const struct bj_loc *at, const char *member,
+		      trust_scoped_check_fn check, json_t *acc, struct brig_err *e);
+int trust_scoped_apply(json_t *acc, const char *dir, const char *member, struct trust_policy *p,
+		       trust_scoped_set_fn set, struct brig_err *e);
+/* policy_brig.c: the NAME.json files of a policy.d directory, by name
+ * (scandir's result). */
+struct dirent;
+int trust_settings_scan(const char *dir, struct dirent ***names);
+/* policy_ct.c: certificateTransparency's value and its setting. */
+int trust_ct_value(const json_t *v, const struct bj_loc *at, const char *scope, struct brig_err *e);
+int trust_ct_set(struct trust_req *q, const json_t *v, struct brig_err *e);
 /* A docker scope (policy.c). */
 int trust_docker_scope_check(const char *s, const struct bj_loc *at, struct brig_err *e);
 /* The signedIdentity member of req (absent: matchRepoDigestOrExact). */

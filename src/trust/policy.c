@@ -207,16 +207,27 @@ int trust_policy_builtin(struct trust_policy **out, struct brig_err *e)
 	return r;
 }
 
+int trust_policy_where(const char *path, char **file, char **ddir, struct brig_err *e)
+{
+	const char *dir = path ? NULL : getenv(TRUST_POLICY_DIR_ENV);
+	*file = *ddir = NULL;
+	if (dir && *dir)
+		return asprintf(file, "%s/policy.json", dir) < 0 ||
+				asprintf(ddir, "%s/policy.d", dir) < 0
+			? brig_err_oom(e)
+			: 0;
+	if (!(*file = strdup(path ? path : TRUST_POLICY_FILE)) ||
+	    (!path && !(*ddir = strdup(TRUST_POLICY_D))))
+		return brig_err_oom(e);
+	return 0;
+}
+
 int trust_policy_load(const char *path, struct trust_policy **out, struct brig_err *e)
 {
 	*out = NULL;
-	const char *dir = path ? NULL : getenv(TRUST_POLICY_DIR_ENV);
-	_cleanup_free_ char *dfile = NULL, *ddir = NULL;
-	if (dir && *dir &&
-	    (asprintf(&dfile, "%s/policy.json", dir) < 0 ||
-	     asprintf(&ddir, "%s/policy.d", dir) < 0))
-		return brig_err_oom(e);
-	const char *file = path ? path : dfile ? dfile : TRUST_POLICY_FILE;
+	_cleanup_free_ char *file = NULL, *ddir = NULL;
+	if (trust_policy_where(path, &file, &ddir, e) < 0)
+		return -ENOMEM;
 	_cleanup_close_ int fd = BRIG_RETRY(
 		open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
 	int r;
@@ -234,7 +245,7 @@ int trust_policy_load(const char *path, struct trust_policy **out, struct brig_e
 	}
 	if (r < 0 || path)
 		return r;
-	if ((r = trust_brig_settings_load(ddir ? ddir : TRUST_POLICY_D, *out, e)) < 0) {
+	if ((r = trust_brig_settings_load(ddir, *out, e)) < 0) {
 		trust_policy_free(*out);
 		*out = NULL;
 	}

@@ -83,8 +83,16 @@ struct trust_req {
 	char **notary_root_keys, **notary_root_cas;
 	/* sigstoreSigned, brig's (policy.d timestampAuthorities): TSA
 	 * certificates (PEM file); a bundle then needs an RFC 3161 timestamp
-	 * by one of them.  NULL: none required. */
+	 * by one of them.  NULL: none required.  tsa_rekor_optional: its
+	 * keylessWithoutRekor, a certificate bundle without any Rekor entry
+	 * timed by that timestamp alone (bundle.h rekor_optional). */
 	char *tsa_path;
+	bool tsa_rekor_optional;
+	/* sigstoreSigned, brig's (policy.d certificateTransparency): CT log
+	 * keys (PEM files) a Fulcio certificate's SCTs are checked against;
+	 * sct_required: one SCT by them is needed.  NULL: none checked. */
+	char **ct_key_paths;
+	bool sct_required;
 };
 
 struct trust_reqs {
@@ -138,6 +146,23 @@ int trust_policy_parse(const char *buf, size_t len, const char *file, struct tru
  * brig's built-in default (trust_policy_builtin).  The file must be trusted
  * (brig_file_trusted) and at most TRUST_POLICY_MAX bytes. */
 int trust_policy_load(const char *path, struct trust_policy **out, struct brig_err *e);
+/* policy_inputs.c: the files a decision under p (read by
+ * trust_policy_load(path)) depends on, as "Fpath" (a file) and "Dpath"
+ * (policy.d's listing) entries, NULL-terminated (brig_strv_free);
+ * -ENOTSUP (e untouched) when it has no fingerprint (notaryTrust, a
+ * relative path). */
+int trust_policy_inputs(const char *path, const struct trust_policy *p, char ***out,
+			struct brig_err *e);
+/* One SHA-256 over those inputs as they are now, and over where
+ * trust_policy_load(path) reads: equal fingerprints, the same decision.
+ * since (the time the policy was read, or NULL): -EAGAIN (e untouched)
+ * when an input changed after it or less than a second before. */
+struct timespec;
+int trust_policy_fingerprint(const char *path, char *const *inputs, const struct timespec *since,
+			     char hex[BRIG_SHA256_HEX], struct brig_err *e);
+/* Where trust_policy_load(path) reads: *file the policy, *ddir brig's
+ * settings (NULL with a path), both malloc'ed. */
+int trust_policy_where(const char *path, char **file, char **ddir, struct brig_err *e);
 /* brig's shipped default: tags must be signed by a key the policy names
  * (it names none: they are refused), references pinned by digest are
  * accepted, archives are accepted.  The JSON is TRUST_POLICY_BUILTIN_JSON. */

@@ -15,12 +15,20 @@
  *                        the policy's); a later file's entry for a scope
  *                        replaces an earlier one's
  *   timestampAuthorities object: scope (as maxSignatureAge's) -> a PEM
- *                        file of TSA certificates; the sigstoreSigned
- *                        requirements of that scope then need a bundle
- *                        to carry an RFC 3161 timestamp by one of them
- *                        (tsa.c), whose time is a signing time; applied
- *                        once every file is read, a later file's entry
+ *                        file of TSA certificates, or {"certificates":
+ *                        FILE, "keylessWithoutRekor": BOOL}; the
+ *                        sigstoreSigned requirements of that scope then
+ *                        need a bundle to carry an RFC 3161 timestamp by
+ *                        one of them (tsa.c), whose time is a signing
+ *                        time; with keylessWithoutRekor a Fulcio
+ *                        certificate bundle without any Rekor entry is
+ *                        accepted, checked at that time; applied once
+ *                        every file is read, a later file's entry
  *                        replacing an earlier one's
+ *   certificateTransparency  object: scope -> {"logKeys": [PEM files],
+ *                        "required": BOOL}: CT log keys the SCTs in the
+ *                        Fulcio certificates of that scope's sigstoreSigned
+ *                        bundles are checked against (policy_ct.c)
  *   transports           {"docker": {SCOPE: [requirements]}}: added to
  *                        the policy's SCOPE (made when missing); brig's
  *                        notaryTrust may be among them (policy_notary.c)
@@ -74,20 +82,42 @@ static int max_ages(json_t *root, const struct bj_loc *at, struct trust_policy *
 	return 0;
 }
 
-/* timestampAuthorities of one file, into acc (scope -> path). */
-static int tsa_read(json_t *root, const struct bj_loc *at, json_t *acc, struct brig_err *e)
+/* One scope's timestampAuthorities value: a file name, or the object. */
+static int tsa_value(const json_t *v, const struct bj_loc *sub, const char *scope,
+		     struct brig_err *e)
+{
+	if (json_is_string(v) && json_string_length(v))
+		return 0;
+	json_t *f = json_object_get(v, "certificates"),
+	       *k = json_object_get(v, "keylessWithoutRekor");
+	size_t known = (f != NULL) + (k != NULL);
+	if (!json_is_object(v) || known != json_object_size(v))
+		return bj_fail(e, sub,
+			       "\"%.200s\": expected a file name or {\"certificates\": FILE, "
+			       "\"keylessWithoutRekor\": BOOL}",
+			       scope);
+	if (!json_is_string(f) || !json_string_length(f))
+		return bj_fail(e, sub, "\"%.200s\".certificates: expected a file name", scope);
+	if (k && !json_is_boolean(k))
+		return bj_fail(e, sub, "\"%.200s\".keylessWithoutRekor: expected true or false",
+			       scope);
+	return 0;
+}
+
+int trust_scoped_read(json_t *root, const struct bj_loc *at, const char *member,
+		      trust_scoped_check_fn check, json_t *acc, struct brig_err *e)
 {
 	json_t *o = NULL, *v;
 	const char *scope;
 	struct bj_loc sub;
-	bj_key(&sub, at, "timestampAuthorities");
-	int r = bj_get_obj(root, at, "timestampAuthorities", false, &o, e);
+	bj_key(&sub, at, member);
+	int r = bj_get_obj(root, at, member, false, &o, e);
 	if (r < 0 || !o)
 		return r < 0 ? r : 0;
 	json_object_foreach(o, scope, v)
 	{
-		if (!json_is_string(v) || !json_string_length(v))
-			return bj_fail(e, &sub, "\"%.200s\": expected a file name", scope);
+		if ((r = check(v, &sub, scope, e)) < 0)
+			return r;
 		if (json_object_set(acc, scope, v) < 0)
 			return brig_err_oom(e);
 	}
@@ -110,7 +140,8 @@ static struct trust_reqs *scope_reqs(struct trust_policy *p, const char *scope)
 	return NULL;
 }
 
-static int tsa_apply(json_t *acc, const char *dir, struct trust_policy *p, struct brig_err *e)
+int trust_scoped_apply(json_t *acc, const char *dir, const char *member, struct trust_policy *p,
+		       trust_scoped_set_fn set, struct brig_err *e)
 {
 	const char *scope;
 	json_t *v;
@@ -118,27 +149,35 @@ static int tsa_apply(json_t *acc, const char *dir, struct trust_policy *p, struc
 	{
 		struct trust_reqs *rs = scope_reqs(p, scope);
 		if (!rs)
-			return brig_err_set(
-				e, -EINVAL,
-				"%s: timestampAuthorities: \"%.200s\": no such scope in "
-				"the policy (\"default\", or a key of transports.docker)",
-				dir, scope);
+			return brig_err_set(e, -EINVAL,
+					    "%s: %s: \"%.200s\": no such scope in the policy "
+					    "(\"default\", or a key of transports.docker)",
+					    dir, member, scope);
 		for (size_t i = 0; i < rs->n; i++) {
-			if (rs->v[i].kind != TRUST_REQ_SIGSTORE)
-				continue;
-			free(rs->v[i].tsa_path);
-			if (!(rs->v[i].tsa_path = strdup(json_string_value(v))))
-				return brig_err_oom(e);
+			int r = rs->v[i].kind == TRUST_REQ_SIGSTORE ? set(&rs->v[i], v, e) : 0;
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;
 }
 
-static int settings_file(int dfd, const char *dir, const char *name, struct trust_policy *p,
-			 json_t *tsa, struct brig_err *e)
+static int tsa_set(struct trust_req *q, const json_t *v, struct brig_err *e)
 {
-	static const char *const keys[] = { "acceptPinnedDigests", "maxSignatureAge",
-					    "timestampAuthorities", "transports", NULL };
+	json_t *f = json_is_object(v) ? json_object_get(v, "certificates") : (json_t *)v;
+	free(q->tsa_path);
+	if (!(q->tsa_path = strdup(json_string_value(f))))
+		return brig_err_oom(e);
+	q->tsa_rekor_optional = json_is_true(json_object_get(v, "keylessWithoutRekor"));
+	return 0;
+}
+
+static int settings_file(int dfd, const char *dir, const char *name, struct trust_policy *p,
+			 json_t *tsa, json_t *ct, struct brig_err *e)
+{
+	static const char *const keys[] = { "acceptPinnedDigests",  "maxSignatureAge",
+					    "timestampAuthorities", "certificateTransparency",
+					    "transports",           NULL };
 	_cleanup_free_ char *path = NULL;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return brig_err_oom(e);
@@ -161,7 +200,9 @@ static int settings_file(int dfd, const char *dir, const char *name, struct trus
 	if (r >= 0)
 		r = max_ages(root, &at, p, e);
 	if (r >= 0)
-		r = tsa_read(root, &at, tsa, e);
+		r = trust_scoped_read(root, &at, "timestampAuthorities", tsa_value, tsa, e);
+	if (r >= 0)
+		r = trust_scoped_read(root, &at, "certificateTransparency", trust_ct_value, ct, e);
 	return r < 0 ? r : trust_brig_transports(root, &at, p, e);
 }
 
@@ -176,6 +217,11 @@ static int json_name(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
 }
 
+int trust_settings_scan(const char *dir, struct dirent ***names)
+{
+	return scandir(dir, names, json_name, by_name);
+}
+
 int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct brig_err *e)
 {
 	p->accept_pinned_digests = true;
@@ -184,20 +230,23 @@ int trust_brig_settings_load(const char *dir, struct trust_policy *p, struct bri
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "%s", dir);
 	struct dirent **names = NULL;
-	int n = scandir(dir, &names, json_name, by_name);
+	int n = trust_settings_scan(dir, &names);
 	if (n < 0)
 		return brig_err_sys(e, errno, "%s", dir);
 	int r = n > MAX_SETTINGS_FILES
 		? brig_err_set(e, -E2BIG, "%s: more than %d files", dir, MAX_SETTINGS_FILES)
 		: 0;
-	_cleanup_json_ json_t *tsa = json_object();
-	if (!tsa && r == 0)
+	_cleanup_json_ json_t *tsa = json_object(), *ct = json_object();
+	if ((!tsa || !ct) && r == 0)
 		r = brig_err_oom(e);
 	for (int i = 0; i < n; i++) {
 		if (r == 0)
-			r = settings_file(dfd, dir, names[i]->d_name, p, tsa, e);
+			r = settings_file(dfd, dir, names[i]->d_name, p, tsa, ct, e);
 		free(names[i]);
 	}
 	free(names);
-	return r < 0 ? r : tsa_apply(tsa, dir, p, e);
+	if (r == 0)
+		r = trust_scoped_apply(tsa, dir, "timestampAuthorities", p, tsa_set, e);
+	return r < 0 ? r
+		     : trust_scoped_apply(ct, dir, "certificateTransparency", p, trust_ct_set, e);
 }

@@ -335,6 +335,7 @@ void trust_reqs_clear(struct trust_reqs *rs)
 		trust_identity_clear(&q->identity);
 		free(q->notary_server);
 		free(q->tsa_path);
+		brig_strv_free(q->ct_key_paths);
 		brig_strv_free(q->notary_root_keys);
 		brig_strv_free(q->notary_root_cas);
 	}

@@ -54,8 +54,9 @@ handle_of() { # CHAIN PORT
 }
 
 @test "audit: DNAT rules of a bridge container's ports removed, widened or added behind brig's back are drift" {
+	# (18083: a left-out address, 127.0.0.1 by DNAT and ::1 by a proxy, no rule)
 	run nbrig run -d --name web --network bridge -p 127.0.0.1:18080:80 -p 0.0.0.0:18081:81 \
-		-p 127.0.0.1:18082:82/udp img sleep 1000
+		-p 127.0.0.1:18082:82/udp -p 18083:83 img sleep 1000
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 	local ip
 	ip=$(nbrig inspect -f '{{(index .NetworkSettings.Networks "bridge").IPAddress}}' web)

@@ -105,6 +105,9 @@ on_tty() { script -qec "$1" /dev/null; }
 bg_brig() {
 	local out=$1
 	shift
+	# Emptied here, not by the child's redirection: a caller that polls OUT
+	# must never read what an earlier brig wrote to it.
+	: >"$out"
 	(
 		trap '' INT QUIT
 		exec "$BRIG" --root "$ROOT" "$@" >"$out" 2>&1 </dev/null

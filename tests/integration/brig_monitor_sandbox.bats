@@ -6,6 +6,8 @@
 # relay's /proc/PID/status for capabilities, no_new_privs and the seccomp
 # mode, and calls made inside the real relay by gdb (ptrace) for what
 # seccomp and Landlock refuse, beside a call they allow (the control).
+# A container with -i or -t (or run with --sig-proxy=false) waits as
+# brig-monitor too: its relay also reads the terminal and serves attach.sock.
 
 bats_require_minimum_version 1.5.0
 
@@ -146,4 +148,93 @@ last_tick() { brig logs "$1" | awk '/^tick/ { n = $2 } END { print n + 0 }'; }
 	# The orphan is then reaped by the next command (docs/monitor.md).
 	run -0 brig stop "$id"
 	[ "$(field "$id" '{{.State.Status}}')" = exited ] || false
+}
+
+# confined_relay ID: ID's monitor is brig-monitor and its relay has no
+# capabilities, no_new_privs and a seccomp filter.
+# (A restarted run's monitor is brig until it made the container.)
+is_lean() { [ "$(cat "/proc/$(monitor_of "$1")/comm")" = brig-monitor ]; }
+confined_relay() {
+	local relay set v
+	wait_until "its monitor to be brig-monitor" is_lean "$1" || {
+		echo "the monitor is $(cat "/proc/$(monitor_of "$1")/comm")" >&2
+		return 1
+	}
+	wait_until "a relay" has_relay "$1" || return 1
+	relay=$(relay_of "$1")
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		v=$(status_field "$relay" $set)
+		[ "$v" = 0000000000000000 ] || { echo "relay $set: $v" >&2; return 1; }
+	done
+	[ "$(status_field "$relay" NoNewPrivs)" = 1 ] || { echo "relay: no NoNewPrivs" >&2; return 1; }
+	[ "$(status_field "$relay" Seccomp)" = 2 ] || { echo "relay: no seccomp" >&2; return 1; }
+}
+
+# holds_pty PID: PID has a terminal's master open.
+holds_pty() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		case $(readlink "$fd") in *ptmx) return 0 ;; esac
+	done
+	return 1
+}
+
+# GATE: a container command that says ready and waits for /tmp/go, then
+# exits 7 (brig exec creates it: no sleeps on the test's side).
+GATE='echo ready; while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 7'
+
+@test "-it: the process that reads the container's terminal is the confined relay" {
+	id=$(brig run -d -it bb:1 sh)
+	confined_relay "$id"
+	relay=$(relay_of "$id")
+	holds_pty "$relay" || { ls -l "/proc/$relay/fd" >&2; false; }
+	# attach goes through it: what is typed reaches the shell, its answer comes back
+	run -5 python3 "$BRIG_SRC/tests/lib/ptydrive.py" 'send:echo a$((6*7))b\r' 'expect:a42b' \
+		'send:exit 5\r' -- "$BRIG" --root "$ROOT" attach "$id"
+	echo "$output" >&2
+	wait_field "$id" '{{.State.Status}} {{.State.ExitCode}}' "exited 5"
+}
+
+@test "run -it in the foreground: its confined relay holds the terminal; the exit status comes through" {
+	local o=$BATS_TEST_TMPDIR/pty
+	python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready -- \
+		"$BRIG" --root "$ROOT" run -it --name fg bb:1 sh -c "$GATE" >"$o" 2>&1 &
+	pty=$!
+	wait_until "fg running" eval '[ "$(field fg "{{.State.Running}}" 2>/dev/null)" = true ]'
+	confined_relay fg
+	holds_pty "$(relay_of fg)" || false
+	run -0 brig exec fg touch /tmp/go
+	rc=0
+	wait "$pty" || rc=$?
+	[ "$rc" -eq 7 ] || { cat "$o"; false; }
+}
+
+@test "--sig-proxy=false: the container waits as brig-monitor with a confined relay" {
+	local o=$BATS_TEST_TMPDIR/out
+	"$BRIG" --root "$ROOT" run --sig-proxy=false --name np bb:1 sh -c "$GATE" >"$o" 2>&1 &
+	bg=$!
+	wait_until "np ready" grep -q ready "$o"
+	confined_relay np
+	run -0 brig exec np touch /tmp/go
+	rc=0
+	wait "$bg" || rc=$?
+	[ "$rc" -eq 7 ] || { cat "$o"; false; }
+	[ "$(cat "$o")" = ready ] || { cat "$o"; false; }
+}
+
+@test "-it: a killed relay is replaced and serves attach; a restart gets a new confined one" {
+	id=$(brig run -d -it --restart on-failure:1 bb:1 sh -c 'read x; echo "got $x"; exit 3')
+	confined_relay "$id"
+	relay=$(relay_of "$id")
+	kill -KILL "$relay"
+	new_relay() { local r; r=$(relay_of "$id"); [ -n "$r" ] && [ "$r" != "$relay" ]; }
+	wait_until "a new relay" new_relay
+	confined_relay "$id"
+	run -3 python3 "$BRIG_SRC/tests/lib/ptydrive.py" 'send:one\r' 'expect:got one' \
+		-- "$BRIG" --root "$ROOT" attach "$id"
+	wait_field "$id" '{{.State.Status}} {{.RestartCount}}' "running 1"
+	confined_relay "$id"
+	run -3 python3 "$BRIG_SRC/tests/lib/ptydrive.py" 'send:two\r' 'expect:got two' \
+		-- "$BRIG" --root "$ROOT" attach "$id"
+	wait_field "$id" '{{.State.Status}} {{.State.ExitCode}}' "exited 3"
 }

@@ -633,6 +633,12 @@ EOF
 	[ "$output" = "755
 710
 755" ] || { echo "$output"; false; }
+	# a cached rebuild reports the same findings (from the cache entry)
+	run brig build --defang-setuid -t test:defang "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"STEP 2: RUN"*"---> cached"*"finding: medium build.setuid Dockerfile:2: RUN adds /usr/bin/suidtool: setuid file (mode 4755, owner 0): written without the bits (--defang-setuid)"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setgid Dockerfile:2: RUN adds /sg: setgid file (mode 2710, owner 0): written without"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.setuid Dockerfile:3: COPY adds /f: setuid and setgid file (mode 6755, owner 0): written without"* ]] || { echo "$output"; false; }
 	# without the flag the RUN is not taken from the defanged cache entry
 	run brig build -t test:fanged "$CTX"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -641,6 +647,55 @@ EOF
 	[ "$output" = "4755
 2710
 6755" ] || { echo "$output"; false; }
+}
+
+@test "build: file capabilities a step adds are findings; --defang-setuid writes the files without them; a cached step says so again" {
+	# a tar holding a file with cap_net_bind_service,cap_net_raw=ep (RUN has
+	# no CAP_SETFCAP to setcap with; ADD unpacks the xattr as it is)
+	python3 - "$CTX/caps.tar" <<'EOF'
+import io, sys, tarfile
+cap = bytes([1, 0, 0, 2, 0, 0x24, 0, 0] + [0] * 12)
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("capped")
+    ti.size, ti.mode = 2, 0o755
+    ti.pax_headers = {"SCHILY.xattr.security.capability": cap.decode("ascii")}
+    t.addfile(ti, io.BytesIO(b"x\n"))
+EOF
+	cat >"$CTX/Dockerfile" <<'EOF'
+FROM busybox
+ADD caps.tar /usr/bin/
+RUN chmod 750 /usr/bin/capped
+EOF
+	local want='build.file-caps Dockerfile:2: ADD adds /usr/bin/capped: file capabilities cap_net_bind_service,cap_net_raw=ep'
+	run brig build -t test:caps "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium $want (security.capability, owner 0): privilege, as setuid is"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"build.file-caps Dockerfile:3: RUN adds /usr/bin/capped: file capabilities cap_net_bind_service,cap_net_raw=ep"* ]] || { echo "$output"; false; }
+	# defanged: the ADD's file, and the RUN's copy of the base's capped file
+	cat >"$CTX/Dockerfile.2" <<'EOF'
+FROM test:caps
+ADD caps.tar /opt/
+RUN chmod 700 /usr/bin/capped
+EOF
+	local run3='Dockerfile.2:3: RUN adds /usr/bin/capped: file capabilities cap_net_bind_service,cap_net_raw=ep (owner 0): written without them (--defang-setuid)'
+	run brig build --defang-setuid -f "$CTX/Dockerfile.2" -t test:nocaps "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"finding: medium build.file-caps "*"/Dockerfile.2:2: ADD adds /opt/capped: file capabilities cap_net_bind_service,cap_net_raw=ep (owner 0): written without them (--defang-setuid)"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"---> running"*"finding: medium build.file-caps "*"/$run3"* ]] || { echo "$output"; false; }
+	[[ "$output" != *"privilege, as setuid is"* ]] || { echo "$output"; false; }
+	local d n=0
+	for d in $(brig image inspect -f '{{range .RootFS.Layers}}{{.}} {{end}}' test:nocaps | xargs -n1 | tail -2); do
+		run python3 -c 'import os, sys; print([os.listxattr(p) for p in sys.argv[1:] if os.path.exists(p)])' \
+			"$ROOT/layers/${d#sha256:}/usr/bin/capped" "$ROOT/layers/${d#sha256:}/opt/capped"
+		[ "$output" = "[[]]" ] || { echo "$d: $output"; false; }
+		n=$((n + 1))
+	done
+	[ "$n" -eq 2 ] || { echo "$n layers checked"; false; }
+	# cached: the same findings (the RUN's from its cache entry)
+	run brig build --defang-setuid -f "$CTX/Dockerfile.2" -t test:nocaps "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"---> cached"*"finding: medium build.file-caps "*"/$run3"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"Dockerfile.2:2: ADD adds /opt/capped"* ]] || { echo "$output"; false; }
 }
 
 @test "build: a multi-stage C program compiled with gcc (the host's own, as an image) gives a static binary on scratch" {

@@ -60,6 +60,9 @@ inpeer() { nsenter --net="/run/netns/$PEER" -- "$@"; }
 answers() { inns curl --noproxy "*" -s -m 2 -o /dev/null "http://$1/"; }
 peer_answers() { inpeer curl --noproxy "*" -s -m 2 -o /dev/null "http://$1/"; }
 
+# Nothing listens on TCP port PORT in the test's namespace.
+no_listener() { [ -z "$(inns ss -Hltn "sport = :$1")" ]; }
+
 # The namespace's links, addresses and nft ruleset, as JSON files.
 snapshot() {
 	mkdir -p "$1"
@@ -306,7 +309,7 @@ fetch() {
 	assert_as_before
 }
 
-@test "-p on a bridge: 127.0.0.1 when no address is given and reached there only; 0.0.0.0 from outside; rules gone at stop and rm" {
+@test "-p on a bridge: 127.0.0.1 and ::1 (a confined proxy) when no address is given and reached there only; 0.0.0.0 from outside; rules gone at stop and rm" {
 	peer_ns
 	snapshot "$BEFORE"
 	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
@@ -314,7 +317,19 @@ fetch() {
 	[ "$status" -eq 0 ] || false
 	wait_until "w1 through 127.0.0.1:8080" answers 127.0.0.1:8080
 	run nbrig port w1
-	[ "$output" = "8080/tcp -> 127.0.0.1:8080" ] || false
+	[ "$output" = $'8080/tcp -> 127.0.0.1:8080\n8080/tcp -> [::1]:8080' ] || false
+	# ::1 too, through the container's proxy: confined, and no DNAT rule
+	if inns ip -6 addr show dev lo | grep -q '::1/128'; then
+		wait_until "w1 through [::1]:8080" answers '[::1]:8080'
+		run inns ss -Hltnp 'sport = :8080'
+		[[ "$output" == *"[::1]:8080"*'"brig-proxy"'* ]] || false
+		px=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$output" | head -1)
+		run grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$px/status"
+		[[ "$output" == *$'CapEff:\t0000000000000000'* && "$output" == *$'NoNewPrivs:\t1'* && "$output" == *$'Seccomp:\t2'* ]] || false
+		[ "$(readlink "/proc/$px/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] || false
+		run inns nft list table inet brig
+		[[ "$output" != *"::1"*"dport 8080"* ]] || false
+	fi
 	# not on the namespace's other addresses, from inside or outside
 	run answers 10.77.0.1:8080
 	[ "$status" -ne 0 ] || false
@@ -338,6 +353,8 @@ fetch() {
 	nbrig stop -t 1 w1 >/dev/null
 	run inns nft list table inet brig
 	[[ "$output" != *"dport 8080 "* ]] || false
+	# the proxy went with it: nothing listens on [::1]:8080
+	wait_until "no listener on port 8080 once w1 stopped" no_listener 8080
 	[[ "$output" == *"dport 8081 "* ]] || false
 	nbrig start w1 >/dev/null
 	wait_until "w1 through 127.0.0.1:8080 after its restart" answers 127.0.0.1:8080

@@ -89,6 +89,9 @@ get_from() {
 	# both servers answer the host over IPv6 (the bridge's gateway)
 	wait_until "wv6 at [$w6]:8080" inns curl --noproxy "*" -s -m 2 -o /dev/null "http://[$w6]:8080/"
 	wait_until "wv6icc at [fd00:77::2]:8080" inns curl --noproxy "*" -s -m 2 -o /dev/null "http://[fd00:77::2]:8080/"
+	# an --icc network's peers are named by both addresses
+	run nbrig exec cv6icc cat /etc/hosts
+	[[ "$output" == *$'\nfd00:77::2\twv6icc'* && "$output" == *$'\n10.'*$'\twv6icc\n'* ]] || fail "hosts: $output"
 	run get_from cv6icc fd00:77::2
 	[[ "$output" == *HTTP/1.* ]] || fail "--icc over IPv6: $output"
 	run get_from cv6 "$w6"
@@ -119,15 +122,15 @@ get_from() {
 	[[ "$output" == *HTTP/1.* ]] || fail "--egress none, and the peer is not reached: $output"
 }
 
-@test "network --ipv6: -p on an IPv6 address answers there only; [::1] is refused in one line" {
+@test "network --ipv6: -p on an IPv6 address answers there only; [::1] UDP is refused in one line" {
 	# (not test 2's fd00:99::1: its server's closed connections stay in
 	# TIME_WAIT there, and brig's check of a port binds without SO_REUSEADDR)
 	nbrig network create --ipv6 --subnet fd00:7a::/64 pub >/dev/null
 	inns ip -6 addr add fd00:97::1/128 dev lo
 	inns ip -6 addr add fd00:96::1/128 dev lo
-	run nbrig run -d --name lo6 --network pub -p '[::1]:8080:80' img true
-	[ "$status" -ne 0 ] || fail "-p [::1] on a bridge was taken"
-	[ "$output" = "brig: -p [::1]: a bridge network cannot publish on ::1 (Linux routes no ::1 traffic off the host): use 127.0.0.1, or --network pasta" ] || fail "refusal: $output"
+	run nbrig run -d --name lo6 --network pub -p '[::1]:8080:80/udp' img true
+	[ "$status" -ne 0 ] || fail "-p [::1]/udp on a bridge was taken"
+	[ "$output" = "brig: -p [::1]:...:.../udp: a bridge network publishes UDP on ::1 not at all (its proxy is TCP's): use 127.0.0.1, or --network pasta" ] || fail "refusal: $output"
 	[ -z "$(nbrig ps -a -q)" ] || fail "a container was left"
 	run nbrig network create --subnet 10.79.0.0/24 only4
 	run nbrig run -d --name v4 --network only4 -p '[fd00:97::1]:8080:80' img true
@@ -141,7 +144,7 @@ get_from() {
 	run inns curl --noproxy "*" -s -m 2 -o /dev/null "http://127.0.0.1:8081/"
 	[ "$status" -eq 0 ] || fail "the left-out address, 127.0.0.1:8081, does not answer"
 	run nbrig port w 8080
-	[ "$output" = $'[fd00:97::1]:8080\n127.0.0.1:8081' ] || fail "brig port: $output"
+	[ "$output" = $'[fd00:97::1]:8080\n127.0.0.1:8081\n[::1]:8081' ] || fail "brig port: $output"
 }
 
 @test "network --ipv6: a --link pair reach each other over IPv6 too (both addresses in /etc/hosts); a third does not" {

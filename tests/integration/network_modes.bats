@@ -186,7 +186,7 @@ httpd_ctr() { # NAME ARGS...: a detached busybox httpd on port 80 saying NAME
 		[[ "$stderr" == "brig: "*"$want"* ]] || fail "$*: '$stderr', wanted '$want'"
 	}
 	check 'network "mynet" not found' --network mynet
-	check '-p [::1]: a bridge network cannot publish on ::1' --network bridge -p '[::1]:8080:80'
+	check '-p [::1]:...:.../udp: a bridge network publishes UDP on ::1 not at all' --network bridge -p '[::1]:5353:53/udp'
 	check '-p: "80:80:80:80": too many colons' --network pasta -p 80:80:80:80
 	check '-p: "::1:80:80": too many colons (an IPv6 address goes in brackets' --network pasta -p ::1:80:80
 	check '-p: "8080:": no container port' --network pasta -p 8080:

@@ -254,7 +254,57 @@ edit() {
 	# no Rekor key: a certificate alone proves nothing about when
 	vbundle vdsse/bundle.json --certificate-ca vdsse/ca.pem
 	[ "$status" -eq 1 ] || false
-	[[ "$stderr" == *"the policy names no Rekor key (rekorPublicKey) to prove when)" ]] || false
+	[[ "$stderr" == *"the policy names no Rekor key (rekorPublicKey) and no TSA (policy.d timestampAuthorities) to prove when)" ]] || false
+}
+
+@test "RFC 3161 instead of Rekor: a Fulcio certificate timed by the TSA named is accepted; unnamed TSA, Rekor required, expired at the TSA's time refused" {
+	tsa_make "$PWD/tsa"
+	$PY "$LIB/bundle_vectors.py" fulcio f "$DIG" x dev@example.com https://issuer.example --no-tlog
+	tsa_bundle "$PWD/tsa" tsa f/bundle.json t.json
+	local id=(--certificate-identity dev@example.com --certificate-oidc-issuer https://issuer.example)
+	vbundle t.json --certificate-ca f/ca.pem --timestamp-certificate-chain tsa/tsa-ca.crt "${id[@]}"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[[ $output == "Verified $REG/test/offline@$DIG: bundle signed by certificate for dev@example.com from https://issuer.example, timestamped 20"??-??-??T??:??:??Z ]] || { echo "$output"; false; }
+	# no TSA named: nothing proves when the certificate was used
+	vbundle t.json --certificate-ca f/ca.pem "${id[@]}"
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"bundle 1: signed with a certificate, but the policy names no Rekor key (rekorPublicKey) and no TSA (policy.d timestampAuthorities) to prove when"* ]] || { echo "$stderr"; false; }
+	# a Rekor key named: its entry is required, the timestamp alone is not enough
+	vbundle t.json --certificate-ca f/ca.pem --rekor-key f/rekor.pub --timestamp-certificate-chain tsa/tsa-ca.crt
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"bundle 1: no Rekor entry in the bundle, only an RFC 3161 timestamp: the policy names Rekor keys and does not accept a certificate timed by its TSA alone"* ]] || { echo "$stderr"; false; }
+	# the TSA named but no timestamp in the bundle
+	vbundle f/bundle.json --certificate-ca f/ca.pem --timestamp-certificate-chain tsa/tsa-ca.crt
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"bundle 1: no RFC 3161 timestamp in the bundle (one by the TSA named is required)"* ]] || { echo "$stderr"; false; }
+	# a certificate whose ten minutes were over when the TSA stamped it
+	$PY "$LIB/bundle_vectors.py" fulcio x "$DIG" x dev@example.com https://issuer.example --no-tlog --expired
+	tsa_bundle "$PWD/tsa" tsa x/bundle.json tx.json
+	vbundle tx.json --certificate-ca x/ca.pem --timestamp-certificate-chain tsa/tsa-ca.crt
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"bundle 1: the certificate does not chain to the Fulcio CA at the signing time (certificate has expired)"* ]] || { echo "$stderr"; false; }
+}
+
+@test "Certificate Transparency: the SCT in a Fulcio certificate verified with --ct-log-key; none, another log's, a bad signature refused" {
+	local k
+	for k in sct sct-bad; do
+		$PY "$LIB/bundle_vectors.py" fulcio "$k" "$DIG" x dev@example.com https://issuer.example "--$k"
+	done
+	$PY "$LIB/bundle_vectors.py" fulcio plain "$DIG" x dev@example.com https://issuer.example
+	vbundle sct/bundle.json --certificate-ca sct/ca.pem --rekor-key sct/rekor.pub --ct-log-key sct/ctlog.pub
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	# no SCT in the certificate
+	vbundle plain/bundle.json --certificate-ca plain/ca.pem --rekor-key plain/rekor.pub --ct-log-key sct/ctlog.pub
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"bundle 1: the certificate carries no SCT (the policy requires certificate transparency)"* ]] || { echo "$stderr"; false; }
+	# an SCT by a log not named
+	vbundle sct/bundle.json --certificate-ca sct/ca.pem --rekor-key sct/rekor.pub --ct-log-key sct-bad/ctlog.pub
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"bundle 1: none of the certificate's 1 SCTs is by a CT log the policy names"* ]] || { echo "$stderr"; false; }
+	# the log's signature over other bytes
+	vbundle sct-bad/bundle.json --certificate-ca sct-bad/ca.pem --rekor-key sct-bad/rekor.pub --ct-log-key sct-bad/ctlog.pub
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"bundle 1: the certificate's SCT 1, by a CT log the policy names, does not verify (its signature, or its time is after the signing time)"* ]] || { echo "$stderr"; false; }
 }
 
 @test "python vectors: a key-based bundle accepted; strict JSON names the field; a bundle by digest only" {

@@ -11,6 +11,7 @@ SCRIPTS=$BATS_TEST_DIRNAME/../../scripts
 LIB=$BATS_TEST_DIRNAME/../lib
 PY=/usr/bin/python3
 load ../lib/registry
+load ../lib/settled
 
 setup_file() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
@@ -319,6 +320,59 @@ store_empty() {
 	policy "$REG/test" "$D/b.pub"
 	run --separate-stderr brig run --rm --signature-policy a-policy.json "$REG/test/revoked:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
+
+@test "create remembers its check: the same record and policy files reuse the decision; a key file, policy.d, the policy's mode or the record changed is checked again" {
+	pushed "$REG/test/memo:1"
+	sign test/memo "$DIGEST" "$D/a.key"
+	cp "$D/a.pub" k.pub
+	policy "$REG/test" "$PWD/k.pub"
+	mkdir "$BRIG_POLICY_DIR/policy.d"
+	run --separate-stderr brig pull -q "$REG/test/memo:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	settled k.pub "$BRIG_POLICY_DIR/policy.json" "$BRIG_POLICY_DIR/policy.d"
+	run --separate-stderr brig create --name m1 "$REG/test/memo:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	local memo=$ROOT/trust/run/${DIGEST#sha256:}
+	[ -f "$memo" ] || { find "$ROOT/trust"; false; }
+	# what the next create uses is the remembered decision (marked to see it)
+	jq -c '.Provenance.Reason = "remembered"' "$memo" >m
+	cat m >"$memo"
+	run --separate-stderr brig create --name m2 "$REG/test/memo:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{.Brig.Provenance.Reason}}' m2
+	[ "$output" = remembered ] || { echo "$output"; false; }
+	# the key file rewritten in place with another key: checked again, refused
+	cat "$D/b.pub" >k.pub
+	run --separate-stderr brig create "$REG/test/memo:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"not signed by the key the policy names ($PWD/k.pub)"* ]] || { echo "$stderr"; false; }
+	# the signing key back: the same files as remembered, the same decision
+	cat "$D/a.pub" >k.pub
+	run --separate-stderr brig create --name m3 "$REG/test/memo:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{.Brig.Provenance.Reason}}' m3
+	[ "$output" = remembered ] || { echo "$output"; false; }
+	# a policy.d file added: its requirement (reject) applies
+	printf '{"transports":{"docker":{"%s":[{"type":"reject"}]}}}\n' "$REG/test" >"$BRIG_POLICY_DIR/policy.d/x.json"
+	run --separate-stderr brig create "$REG/test/memo:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"content trust refused"* ]] || { echo "$stderr"; false; }
+	rm "$BRIG_POLICY_DIR/policy.d/x.json"
+	# the policy made writable by every user: no longer trusted
+	chmod o+w "$BRIG_POLICY_DIR/policy.json"
+	run --separate-stderr brig create "$REG/test/memo:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"policy.json: writable by every user"* ]] || { echo "$stderr"; false; }
+	chmod o-w "$BRIG_POLICY_DIR/policy.json"
+	# the record changed: judged again in full
+	local rec=$ROOT/trust/images/${DIGEST#sha256:}.json
+	jq -c '.Verification.Time = "2026-01-01T00:00:00Z"' "$rec" >r
+	cat r >"$rec"
+	run --separate-stderr brig create --name m4 "$REG/test/memo:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{.Brig.Provenance.Reason}}' m4
+	[ "$output" = "every requirement is met" ] || { echo "$output"; false; }
 }
 
 @test "an image with no registry origin (imported) runs, its provenance says it is local" {

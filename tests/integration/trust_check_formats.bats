@@ -15,6 +15,7 @@ LIB=$BATS_TEST_DIRNAME/../lib
 PY=/usr/bin/python3
 load ../lib/registry
 load ../lib/tsa
+load ../lib/settled
 
 # newkey DIR NAME: a throwaway ed25519 GPG signing key in GNUPGHOME DIR,
 # its fingerprint in DIR.fpr and its public key in DIR.pub.
@@ -118,6 +119,15 @@ sigstore_policy() {
 	local id=${2:-'{"type":"matchRepository"}'}
 	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","keyPath":"%s","signedIdentity":%s}]}}}\n' \
 		"$REG/bundle" "$D/$1.pub" "$id" >"$BRIG_POLICY_DIR/policy.json"
+}
+
+# fulcio_policy DIR: REG/bundle needs a Fulcio certificate for dev@example.com
+# from https://issuer.example under DIR's CA (bundle_vectors.py fulcio); an
+# empty policy.d.
+fulcio_policy() {
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","fulcio":{"caPath":"%s","oidcIssuer":"https://issuer.example","subjectEmail":"dev@example.com"},"rekorPublicKeyPath":"%s"}]}}}\n' \
+		"$REG/bundle" "$PWD/$1/ca.pem" "$PWD/$1/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
+	mkdir -p "$BRIG_POLICY_DIR/policy.d"
 }
 
 store_empty() {
@@ -297,6 +307,79 @@ age_policy() {
 	run --separate-stderr brig pull "$REG/bundle/tsa:1"
 	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"timestampAuthorities: \"$REG/nosuch\": no such scope in the policy"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "sigstore bundle: a Fulcio certificate timed only by policy.d's TSA (keylessWithoutRekor) is accepted at pull and run; without keylessWithoutRekor refused" {
+	pushed "$REG/bundle/keyless:1"
+	tsa_make "$PWD/tsa"
+	$PY "$LIB/bundle_vectors.py" fulcio f "$DIGEST" "$REG/bundle/keyless:1" dev@example.com https://issuer.example --no-tlog
+	tsa_bundle "$PWD/tsa" tsa f/bundle.json t.json
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/keyless "$DIGEST" "$D/reg/ca.crt" t.json
+	fulcio_policy f
+	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":true}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig pull -q "$REG/bundle/keyless:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run --separate-stderr brig create --name kl "$REG/bundle/keyless:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	run brig inspect -f '{{json .Brig.Provenance.Signers}}' kl
+	[ "$(jq -r '.[0].SignedAt > 1700000000' <<<"$output")" = true ] || { echo "$output"; false; }
+	# the TSA named, but Rekor's entry still required: refused, saying so
+	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig create "$REG/bundle/keyless:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"no Rekor entry in the bundle, only an RFC 3161 timestamp: the policy names Rekor keys and does not accept a certificate timed by its TSA alone (policy.d timestampAuthorities: keylessWithoutRekor)"* ]] || { echo "$stderr"; false; }
+	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":1}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run --separate-stderr brig pull "$REG/bundle/keyless:1"
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"timestampAuthorities: \"$REG/bundle\".keylessWithoutRekor: expected true or false"* ]] || { echo "$stderr"; false; }
+	# keylessWithoutRekor is for certificates: a key-based bundle timed by
+	# the TSA still needs the Rekor entry the policy's Rekor key asks for
+	$PY "$LIB/bundle_vectors.py" key k "$DIGEST" "$REG/bundle/keyless:1"
+	tsa_bundle "$PWD/tsa" tsa k/bundle.json tk.json
+	pushed "$REG/bundle/keyrek:1"
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/keyrek "$DIGEST" "$D/reg/ca.crt" tk.json
+	printf '{"default":[{"type":"reject"}],"transports":{"docker":{"%s":[{"type":"sigstoreSigned","keyPath":"%s","rekorPublicKeyPath":"%s","signedIdentity":{"type":"matchRepository"}}]}}}\n' \
+		"$REG/bundle" "$PWD/k/key.pub" "$PWD/f/rekor.pub" >"$BRIG_POLICY_DIR/policy.json"
+	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":true}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
+	run --separate-stderr brig pull "$REG/bundle/keyrek:1"
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"no Rekor entry in the bundle (the policy names Rekor keys)"* ]] || { echo "$stderr"; false; }
+	run store_empty
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "sigstore bundle: policy.d certificateTransparency checks the Fulcio certificate's SCT at pull and run (remembered with the log key); another log required refused, not required ignored" {
+	pushed "$REG/bundle/ct:1"
+	$PY "$LIB/bundle_vectors.py" fulcio f "$DIGEST" "$REG/bundle/ct:1" dev@example.com https://issuer.example --sct
+	$PY "$LIB/bundle_vectors.py" fulcio x "$DIGEST" "$REG/bundle/ct:1" dev@example.com https://issuer.example --sct
+	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/ct "$DIGEST" "$D/reg/ca.crt" f/bundle.json
+	fulcio_policy f
+	cp f/ctlog.pub ct.pub
+	printf '{"certificateTransparency":{"%s":{"logKeys":["%s"],"required":true}}}\n' "$REG/bundle" "$PWD/ct.pub" >"$BRIG_POLICY_DIR/policy.d/ct.json"
+	run --separate-stderr brig pull -q "$REG/bundle/ct:1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	# remembered at create (provenance_memo.c), the CT log key is among
+	# what the memo depends on
+	settled ct.pub "$BRIG_POLICY_DIR/policy.json" "$BRIG_POLICY_DIR/policy.d" "$BRIG_POLICY_DIR/policy.d/ct.json"
+	run --separate-stderr brig create --name ct "$REG/bundle/ct:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	[ -f "$ROOT/trust/run/${DIGEST#sha256:}" ] || false
+	cat x/ctlog.pub >ct.pub
+	run --separate-stderr brig create "$REG/bundle/ct:1" true
+	[ "$status" -eq 125 ] || false
+	[[ $stderr == *"none of the certificate's 1 SCTs is by a CT log the policy names"* ]] || { echo "$stderr"; false; }
+	# another log's key, not required: an SCT by an unknown log is ignored
+	printf '{"certificateTransparency":{"%s":{"logKeys":["%s"]}}}\n' "$REG/bundle" "$PWD/ct.pub" >"$BRIG_POLICY_DIR/policy.d/ct.json"
+	run --separate-stderr brig create "$REG/bundle/ct:1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+	printf '{"certificateTransparency":{"%s":{"logKeys":["ct.pub"]}}}\n' "$REG/bundle" >"$BRIG_POLICY_DIR/policy.d/ct.json"
+	ROOT=$BATS_TEST_TMPDIR/root2
+	run --separate-stderr brig pull "$REG/bundle/ct:1"
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"certificateTransparency.$REG/bundle: logKeys[0]: expected an absolute file name"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }

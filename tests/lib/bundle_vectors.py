@@ -23,6 +23,14 @@ bundle verifier that must run where npm is not reachable.
         --kind dsse|intoto   the entry's kind (dsse 0.0.1 by default)
         --late SECONDS       the entry's time that much after the
                              certificate expired
+        --no-tlog            no Rekor entry (a bundle to be timed by an
+                             RFC 3161 timestamp alone)
+        --expired            the certificate's ten minutes ended ten
+                             minutes ago
+        --sct                the certificate carries an SCT (RFC 6962
+                             precertificate SCT list) by a CT log whose
+                             key is DIR/ctlog.pub
+        --sct-bad            the same, its signature over other bytes
 All keys ECDSA P-256, signatures DER over SHA-256, base64 standard."""
 import base64, datetime, hashlib, json, os, sys, urllib.request
 
@@ -153,9 +161,9 @@ def utf8der(s):
     return bytes([0x0C, len(b)]) + b
 
 
-def cert(subject, issuer, pub, signer, start, end, ca, ext=()):
+def cert(subject, issuer, pub, signer, start, end, ca, ext=(), serial=None):
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
-         .public_key(pub).serial_number(x509.random_serial_number())
+         .public_key(pub).serial_number(serial or x509.random_serial_number())
          .not_valid_before(start).not_valid_after(end)
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     for e, crit in ext:
@@ -163,11 +171,36 @@ def cert(subject, issuer, pub, signer, start, end, ca, ext=()):
     return b.sign(signer, hashes.SHA256())
 
 
+def tls_vec(data, n):
+    return len(data).to_bytes(n, "big") + data
+
+
+def der_octets(data):
+    n = len(data)
+    ln = bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82]) + n.to_bytes(2, "big")
+    return b"\x04" + ln + data
+
+
+def sct_ext(log_k, issuer_pub, tbs, when_ms, bad):
+    """RFC 6962 3.2/3.3: an SCT over the precertificate entry (issuer key
+    hash, TBSCertificate without this extension), as the extension value."""
+    spki = lambda k: k.public_bytes(serialization.Encoding.DER,
+                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+    ts = when_ms.to_bytes(8, "big")
+    signed = (b"\x00\x00" + ts + b"\x00\x01" + hashlib.sha256(spki(issuer_pub)).digest()
+              + tls_vec(tbs + (b"x" if bad else b""), 3) + tls_vec(b"", 2))
+    sig = sign(log_k, signed)
+    sct = (b"\x00" + hashlib.sha256(spki(log_k.public_key())).digest() + ts + tls_vec(b"", 2)
+           + b"\x04\x03" + tls_vec(sig, 2))
+    return x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2"),
+                                      der_octets(tls_vec(tls_vec(sct, 2), 2)))
+
+
 def name(cn):
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def fulcio_chain(email, issuer, now):
+def fulcio_chain(email, issuer, now, log_k=None, bad=False):
     root_k = ec.generate_private_key(ec.SECP256R1())
     mid_k = ec.generate_private_key(ec.SECP256R1())
     leaf_k = ec.generate_private_key(ec.SECP256R1())
@@ -177,14 +210,22 @@ def fulcio_chain(email, issuer, now):
     mid = cert(name("test fulcio intermediate"), root.subject, mid_k.public_key(), root_k,
                now - day, now + day, True)
     oid = x509.ObjectIdentifier
-    leaf_c = cert(x509.Name([]), mid.subject, leaf_k.public_key(), mid_k,
-                  now - datetime.timedelta(minutes=1), now + datetime.timedelta(minutes=10), False, [
-                      (x509.KeyUsage(True, False, False, False, False, False, False, False, False), True),
-                      (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
-                      (x509.SubjectAlternativeName([x509.RFC822Name(email)]), True),
-                      (x509.UnrecognizedExtension(oid("1.3.6.1.4.1.57264.1.1"), issuer.encode()), False),
-                      (x509.UnrecognizedExtension(oid("1.3.6.1.4.1.57264.1.8"), utf8der(issuer)), False),
-                  ])
+    ext = [
+        (x509.KeyUsage(True, False, False, False, False, False, False, False, False), True),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), False),
+        (x509.SubjectAlternativeName([x509.RFC822Name(email)]), True),
+        (x509.UnrecognizedExtension(oid("1.3.6.1.4.1.57264.1.1"), issuer.encode()), False),
+        (x509.UnrecognizedExtension(oid("1.3.6.1.4.1.57264.1.8"), utf8der(issuer)), False),
+    ]
+    serial = x509.random_serial_number()
+    leaf = lambda e: cert(x509.Name([]), mid.subject, leaf_k.public_key(), mid_k,
+                          now - datetime.timedelta(minutes=1), now + datetime.timedelta(minutes=10),
+                          False, e, serial)
+    leaf_c = leaf(ext)
+    if log_k:
+        when_ms = int((now - datetime.timedelta(seconds=30)).timestamp() * 1000)
+        ext.append((sct_ext(log_k, mid_k.public_key(), leaf_c.tbs_certificate_bytes, when_ms, bad), False))
+        leaf_c = leaf(ext)
     return root, mid, leaf_c, leaf_k
 
 
@@ -225,7 +266,12 @@ def tlog_entry(rekor_k, body, when, size, index):
 
 def cmd_fulcio(d, digest, nm, email, issuer, opts):
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    root, mid, leaf_c, leaf_k = fulcio_chain(email, issuer, now)
+    minutes = datetime.timedelta(minutes=20 if "--expired" in opts else 0)
+    log_k = None
+    if "--sct" in opts or "--sct-bad" in opts:
+        log_k = ec.generate_private_key(ec.SECP256R1())
+        open(os.path.join(d, "ctlog.pub"), "wb").write(log_k.public_key().public_bytes(**PEM_PUB))
+    root, mid, leaf_c, leaf_k = fulcio_chain(email, issuer, now - minutes, log_k, "--sct-bad" in opts)
     rekor_k = ec.generate_private_key(ec.SECP256R1())
     payload, sig, env = envelope(leaf_k, digest, nm)
     leaf_pem = leaf_c.public_bytes(serialization.Encoding.PEM)
@@ -236,7 +282,7 @@ def cmd_fulcio(d, digest, nm, email, issuer, opts):
     der = lambda c: {"rawBytes": B64(c.public_bytes(serialization.Encoding.DER))}
     write(d, {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
               "verificationMaterial": {"x509CertificateChain": {"certificates": [der(leaf_c), der(mid)]},
-                                       "tlogEntries": [entry]},
+                                       "tlogEntries": [] if "--no-tlog" in opts else [entry]},
               "dsseEnvelope": env})
     open(os.path.join(d, "ca.pem"), "wb").write(root.public_bytes(serialization.Encoding.PEM))
     open(os.path.join(d, "intermediate.pem"), "wb").write(mid.public_bytes(serialization.Encoding.PEM))
@@ -250,7 +296,9 @@ def main(a):
     if a[0] == "key":
         return cmd_key(a[1], a[2], a[3], dict(zip(a[4::2], a[5::2])))
     if a[0] == "fulcio":
-        opts = dict(zip(a[6::2], a[7::2]))
+        flags = [x for x in a[6:] if x in ("--no-tlog", "--expired", "--sct", "--sct-bad")]
+        rest = [x for x in a[6:] if x not in flags]
+        opts = dict(zip(rest[::2], rest[1::2]), **{f: "" for f in flags})
         return cmd_fulcio(a[1], a[2], a[3], a[4], a[5], opts)
     sys.exit(__doc__)
 

@@ -27,8 +27,10 @@ gcc_image_tar() {
 		-e 'ld\.gold' -e 'dwp' -e 'gcov' -e 'readelf' -e 'objdump' -e 'libitm' \
 		-e '^/\.$' "$list.raw" | sed -e "${canon}s,^/,," |
 		sort -u >"$list"
+	# (once: dpkg lists some of them too; a second entry would be a hard
+	# link to itself, which buildah refuses)
 	for l in bin lib lib64 sbin; do
-		[ -L "/$l" ] && printf '%s\n' "$l" >>"$list"
+		[ -L "/$l" ] && ! grep -qx "$l" "$list" && printf '%s\n' "$l" >>"$list"
 	done
 	mkdir -p "$BATS_FILE_TMPDIR/gcctmp" && chmod 1777 "$BATS_FILE_TMPDIR/gcctmp"
 	tar -C / --numeric-owner --no-recursion --ignore-failed-read -cf "$out" -T "$list" &&

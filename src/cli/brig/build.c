@@ -241,8 +241,8 @@ int brig_cmd_build(const struct brig_global *g, int argc, char **argv)
 			  "low, medium, high or critical"),
 		OPT_MULTI("skip", 0, "ID", "leave out findings with this id (repeatable)"),
 		OPT_FLAG("defang-setuid", 0,
-			 "write the files a step adds without their setuid and setgid bits (each "
-			 "one reported)"),
+			 "write the files a step adds without their setuid and setgid bits and "
+			 "file capabilities (each one reported)"),
 		{ 0 },
 	};
 	_cleanup_free_ char **pos = NULL;

@@ -18,7 +18,7 @@
 	OPT_MULTI("network-alias", 0, "NAME", "another name of the container for its peers on its network"), \
 	OPT_MULTI("link", 0, "NAME[:ALIAS]", "a container this one may reach (and be reached by) on its network, named ALIAS in its /etc/hosts"), \
 	OPT_VALUE("egress", 0, "none|all", "none: the container sends nothing out of its bridge networks but answers"), \
-	OPT_MULTI("publish", 'p', "[IP:][HOST:]PORT[/PROTO]", "publish a port (IP left out: 127.0.0.1)"), \
+	OPT_MULTI("publish", 'p', "[IP:][HOST:]PORT[/PROTO]", "publish a port (IP left out: 127.0.0.1, and ::1 on a bridge)"), \
 	OPT_FLAG("publish-all", 'P', "publish every exposed port on 127.0.0.1, each on a free port"), \
 	OPT_MULTI("expose", 0, "PORT[/PROTO]", "expose a port or range (published with -P)")
 /* clang-format on */

@@ -16,7 +16,7 @@
 #define MAX_KEYS 16
 
 struct material {
-	EVP_PKEY *keys[MAX_KEYS], *rekor[MAX_KEYS];
+	EVP_PKEY *keys[MAX_KEYS], *rekor[MAX_KEYS], *ct[MAX_KEYS];
 	char *ca, *tsa;
 	struct trust_bundle_policy p;
 };
@@ -27,6 +27,8 @@ static void material_clear(struct material *m)
 		EVP_PKEY_free(m->keys[i]);
 	for (size_t i = 0; i < m->p.n_rekor_keys; i++)
 		EVP_PKEY_free(m->rekor[i]);
+	for (size_t i = 0; i < m->p.n_ct_keys; i++)
+		EVP_PKEY_free(m->ct[i]);
 	free(m->ca);
 	free(m->tsa);
 }
@@ -49,11 +51,15 @@ static int material_load(struct opt *o, struct material *m, struct brig_err *e)
 	size_t len = 0;
 	m->p.keys = m->keys;
 	m->p.rekor_keys = m->rekor;
+	m->p.ct_keys = m->ct;
 	m->p.subject_email = opts_find(o, "certificate-identity")->value;
 	m->p.oidc_issuer = opts_find(o, "certificate-oidc-issuer")->value;
 	int r = load_list(opts_find(o, "key"), m->keys, &m->p.n_keys, e);
 	if (r == 0)
 		r = load_list(opts_find(o, "rekor-key"), m->rekor, &m->p.n_rekor_keys, e);
+	if (r == 0)
+		r = load_list(opts_find(o, "ct-log-key"), m->ct, &m->p.n_ct_keys, e);
+	m->p.sct_required = m->p.n_ct_keys > 0; /* as cosign requires an SCT */
 	if (r == 0 && ca)
 		r = brig_read_file(AT_FDCWD, ca, (size_t)1 << 20, &m->ca, &len, e);
 	m->p.ca_pem = (const unsigned char *)m->ca;

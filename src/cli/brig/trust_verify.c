@@ -170,6 +170,9 @@ int brig_cmd_trust_verify(const struct brig_global *g, int argc, char **argv)
 			  "bundles: the OIDC issuer the certificate must name"),
 		OPT_MULTI("rekor-key", 0, "FILE",
 			  "bundles: a Rekor public key (PEM); the Rekor entry is then required"),
+		OPT_MULTI("ct-log-key", 0, "FILE",
+			  "bundles: a CT log public key (PEM); the certificate's SCT by it is "
+			  "then required"),
 		OPT_VALUE("timestamp-certificate-chain", 0, "FILE",
 			  "bundles: TSA certificates (PEM); an RFC 3161 timestamp by one over the "
 			  "signature is then required"),

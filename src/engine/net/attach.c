@@ -87,7 +87,7 @@ int net_claim_in(struct net_dir *h, size_t i, const char *want, const char *ctr_
 	(void)inet_ntop(AF_INET, a, ip, sizeof(ip));
 	if (json_object_set_new(leases, ip, json_string(ctr_id)) < 0)
 		return brig_err_oom(e);
-	return net_leases_write(h->fd, h->all[i].id, leases, e);
+	return net_leases_write(h->fd, h->all[i].id, leases, true, e);
 }
 
 int eng_net_claim(struct eng *g, const char *network, const char *want, const char *mac,
@@ -137,7 +137,7 @@ static int net_lease_drop(int netsfd, const struct net_rec *r, const char *ctr_i
 	*found = true;
 	(void)inet_ntop(AF_INET, a, ip, sizeof(ip));
 	(void)json_object_del(leases, ip);
-	return net_leases_write(netsfd, r->id, leases, e);
+	return net_leases_write(netsfd, r->id, leases, false, e);
 }
 
 int net_leave(struct eng *g, const struct net_dir *h, size_t i, const char *ctr_id, bool *found,
@@ -387,6 +387,8 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 	for (size_t i = 0; x == 0 && i < h.n; i++)
 		if (on[i])
 			x = plug_in(g, &h, i, ctr_id, nsfd, a[i], &ent[i], e);
+	if (x == 0)
+		x = net_proxy_start(pid, e); /* its ports on ::1 */
 	if (x < 0)
 		eng_net_held_release(); /* the start fails */
 	return x;

@@ -13,6 +13,7 @@
 #include "engine/engine-internal.h"
 #include "engine/record-internal.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,6 +50,30 @@ static int names_of(struct eng *g, const char *ctr, const struct net_rec *r, cha
 	return x;
 }
 
+/* The line(s) of peer p, leased ip on network r: "IP\tNAME ALIAS...", and
+ * on an --ipv6 network the same names after its IPv6 address; none when
+ * p has no name (a container being made). */
+static int peer_line(struct eng *g, const struct net_rec *r, const char *ip, const char *p,
+		     char **buf, size_t *len)
+{
+	_cleanup_free_ char *names = NULL;
+	size_t n = 0;
+	struct in_addr a;
+	struct in6_addr a6;
+	char ip6[INET6_ADDRSTRLEN];
+	if (brig_appendf(&names, &n, "%s", "") < 0 || names_of(g, p, r, &names, &n) < 0)
+		return -ENOMEM;
+	if (n == 0)
+		return 0;
+	if (brig_appendf(buf, len, "%s%s\n", ip, names) < 0)
+		return -ENOMEM;
+	if (!r->ipv6 || inet_pton(AF_INET, ip, &a) != 1)
+		return 0;
+	net_addr6_of(r, a, &a6);
+	(void)inet_ntop(AF_INET6, &a6, ip6, sizeof(ip6));
+	return brig_appendf(buf, len, "%s%s\n", ip6, names) < 0 ? -ENOMEM : 0;
+}
+
 /* The peer lines of ctr: every other holder of a lease on each of its
  * --icc networks (leases[j] is network j's, or NULL). */
 static int peer_lines(struct eng *g, const struct net_dir *h, json_t *const *leases,
@@ -68,15 +93,8 @@ static int peer_lines(struct eng *g, const struct net_dir *h, json_t *const *lea
 		json_object_foreach(leases[j], ip, v)
 		{
 			const char *p = json_string_value(v);
-			size_t before = *len;
-			if (!p || strcmp(p, ctr) == 0 || !eng_id_valid(p))
-				continue;
-			if ((x = brig_appendf(buf, len, "%s", ip)) < 0 ||
-			    (x = names_of(g, p, &h->all[j], buf, len)) < 0)
-				break;
-			if (*len == before + strlen(ip))
-				(*buf)[ *len = before] = '\0'; /* no name: no line */
-			else if ((x = brig_appendf(buf, len, "\n")) < 0)
+			if (p && strcmp(p, ctr) != 0 && eng_id_valid(p) &&
+			    (x = peer_line(g, &h->all[j], ip, p, buf, len)) < 0)
 				break;
 		}
 	}

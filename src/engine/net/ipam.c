@@ -85,7 +85,8 @@ int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e
 	return 0;
 }
 
-int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e)
+int net_leases_write(int netsfd, const char *id, const json_t *leases, bool durable,
+		     struct brig_err *e)
 {
 	_cleanup_close_ int dfd = openat(netsfd, id,
 					 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -94,7 +95,7 @@ int net_leases_write(int netsfd, const char *id, const json_t *leases, struct br
 	_cleanup_free_ char *text = json_dumps(leases, JSON_SORT_KEYS | JSON_COMPACT);
 	if (!text)
 		return brig_err_oom(e);
-	return brig_atomic_write(dfd, LEASES, text, strlen(text), 0644, e);
+	return brig_atomic_replace(dfd, LEASES, text, strlen(text), 0644, durable, e);
 }
 
 int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out)

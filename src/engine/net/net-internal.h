@@ -13,7 +13,9 @@
  *   attach.c   a container's claim, attach (veths into its netns), release
  *   connect.c  network connect and disconnect
  *   hosts.c    the names of a container's peers in its /etc/hosts
- *   publish.c  published ports: published.json, the held host ports */
+ *   publish.c  published ports: published.json, the held host ports
+ *   proxy.c    the ::1 side of published TCP ports (a confined process:
+ *              proxy_jail.c) */
 #ifndef BRIG_ENG_NET_INT_H
 #define BRIG_ENG_NET_INT_H
 
@@ -223,7 +225,12 @@ int net_link_hosts(struct eng *g, int netsfd, const struct net_rec *r, const jso
 
 /* ipam.c: leases.json: {"A.B.C.D": "<container id>"}. */
 int net_leases_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
-int net_leases_write(int netsfd, const char *id, const json_t *leases, struct brig_err *e);
+/* durable (fsynced) for a new lease, which must not be lost once the
+ * container's record names it; a release need not be: a crash that loses
+ * it leaves a lease of a container that is gone, which network prune
+ * drops (as one left by a crash inside brig rm). */
+int net_leases_write(int netsfd, const char *id, const json_t *leases, bool durable,
+		     struct brig_err *e);
 /* The lowest free address of r (not the network, gateway or broadcast). */
 int net_ipam_next(const struct net_rec *r, const json_t *leases, struct in_addr *out,
 		  struct brig_err *e);
@@ -236,11 +243,13 @@ int net_lease_of(const json_t *leases, const char *ctr, struct in_addr *out);
 /* publish.c: one published port of a running container. */
 struct net_pub {
 	struct in_addr host; /* 0.0.0.0: every address of the host */
-	struct in6_addr host6; /* when v6 (--ipv6 networks; never ::1) */
+	struct in6_addr host6; /* when v6 (--ipv6 networks; ::1 on any: proxy.c) */
 	bool v6;
 	uint16_t host_port, port;
 	bool udp;
 };
+/* ::1: relayed by the proxy (proxy.c), no DNAT rule. */
+bool net_pub_proxied(const struct net_pub *p);
 /* A JSON object file of a network's directory ({} when missing); written
  * atomically (and durably when asked), removed when empty. */
 int net_obj_load(int netsfd, const char *id, const char *name, json_t **out, struct brig_err *e);
@@ -291,5 +300,16 @@ int net_live(int netsfd, const struct net_rec *r, bool *live, struct brig_err *e
 int net_sync_all(int netsfd, struct brig_err *e);
 /* The nft table alone (the bridges are as they were). */
 int net_sync_table(int netsfd, struct brig_err *e);
+
+/* proxy.c: fd, bound to [::1]:HOSTPORT, listens (and is the proxy's,
+ * closed on failure) for CTR:PORT; net_proxy_start forks the proxy for the
+ * container whose init is init (nothing when no port was added);
+ * net_proxy_stop ends it (and drops ports not yet handed over). */
+int net_proxy_add(int fd, struct in_addr ctr, uint16_t port, struct brig_err *e);
+int net_proxy_start(pid_t init, struct brig_err *e);
+void net_proxy_stop(void);
+/* proxy_jail.c: the proxy's confinement, for the rest of its life;
+ * 0 or a negative errno. */
+int net_proxy_confine(void);
 
 #endif

@@ -84,13 +84,14 @@ struct eng_net_connect_opts {
 int eng_network_connect(struct eng *g, const struct eng_net_connect_opts *o, struct brig_err *e);
 
 /* -p/-P on network (at create): it exists and is not internal; each
- * IPv6 host address of ips (NULL-terminated, or NULL) passes
- * eng_net_publish_ip6. */
+ * IPv6 host address of ips (NULL-terminated, or NULL; udp[i]: of a UDP
+ * port) passes eng_net_publish_ip6. */
 int eng_net_publish_check(struct eng *g, const char *network, const char *const *ips,
-			  struct brig_err *e);
-/* An IPv6 host address of -p on a bridge network: the network has IPv6,
- * the address is not ::1. */
-int eng_net_publish_ip6(const char *network, bool ipv6, const char *ip, struct brig_err *e);
+			  const bool *udp, struct brig_err *e);
+/* An IPv6 host address of -p on a bridge network: ::1 for TCP (a proxy
+ * relays it), else the network has IPv6. */
+int eng_net_publish_ip6(const char *network, bool ipv6, const char *ip, bool udp,
+			struct brig_err *e);
 /* The host ports this process holds bound for the container it runs
  * (at attach); the monitor keeps them open across its exec into
  * brig-monitor.  Released when the run ends (eng_net_unpublish). */

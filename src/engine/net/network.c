@@ -422,7 +422,7 @@ static int drop_stale(struct eng *g, int netsfd, const struct net_rec *r, struct
 		(void)json_object_del(leases, ip);
 		changed = true;
 	}
-	return changed ? net_leases_write(netsfd, r->id, leases, e) : 0;
+	return changed ? net_leases_write(netsfd, r->id, leases, false, e) : 0;
 }
 
 /* .tmp-<id> and .rm-<id> left by a create or rm that crashed (every

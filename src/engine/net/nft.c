@@ -37,36 +37,81 @@
 #include "engine/net/nft-shim.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-static void nft_freep(struct nft_ctx **c)
+/* The libnftables socket without FD_CLOEXEC (libnftables opens it so):
+ * marked, so that no program brig executes inherits a netfilter socket
+ * opened with brig's privileges. */
+static void nft_sock_cloexec(void)
 {
-	if (*c)
-		nft_ctx_free(*c);
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int fd = atoi(de->d_name), fl, v;
+		socklen_t n = sizeof(v);
+		if (fd < 3 || fd == dirfd(d) || (fl = fcntl(fd, F_GETFD)) < 0 ||
+		    (fl & FD_CLOEXEC) || getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &n) < 0 ||
+		    v != AF_NETLINK || getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &n) < 0 ||
+		    v != NETLINK_NETFILTER)
+			continue;
+		(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+	if (d)
+		(void)closedir(d);
+}
+
+/* One context for the process, made at first use and never freed: the
+ * kernel closes its socket when the process ends.  Closing it right after
+ * a transaction that removed rules waits for their release (an RCU grace
+ * period, 10-15 ms here: the close flushes nf_tables' destroy work); kept,
+ * that wait overlaps whatever the process does next (the container's
+ * start, brig rm). */
+static struct nft_ctx *nft_kept(struct brig_err *e)
+{
+	static struct nft_ctx *c;
+	if (c)
+		return c;
+	if (eng_nft_load(e) < 0)
+		return NULL;
+	c = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (c && (nft_ctx_buffer_output(c) < 0 || nft_ctx_buffer_error(c) < 0)) {
+		nft_ctx_free(c);
+		c = NULL;
+	}
+	if (!c)
+		(void)brig_err_oom(e);
+	return c;
 }
 
 int net_nft_run(const char *cmds, bool json, char **out, struct brig_err *e)
 {
-	int lr = eng_nft_load(e);
-	if (lr < 0)
-		return lr;
-	__attribute__((cleanup(nft_freep))) struct nft_ctx *c = nft_ctx_new(NFT_CTX_DEFAULT);
+	static bool marked;
+	struct nft_ctx *c = nft_kept(e);
 	if (!c)
-		return brig_err_oom(e);
-	if (nft_ctx_buffer_output(c) < 0 || nft_ctx_buffer_error(c) < 0)
-		return brig_err_oom(e);
-	if (json)
-		nft_ctx_output_set_flags(c, NFT_CTX_OUTPUT_JSON);
-	if (nft_run_cmd_from_buffer(c, cmds) != 0) {
+		return e->code ? e->code : -ENOMEM;
+	nft_ctx_output_set_flags(c, json ? NFT_CTX_OUTPUT_JSON : 0);
+	(void)nft_ctx_get_output_buffer(c); /* both emptied */
+	(void)nft_ctx_get_error_buffer(c);
+	int r = nft_run_cmd_from_buffer(c, cmds);
+	if (!marked) {
+		nft_sock_cloexec(); /* the socket is open by now */
+		marked = true;
+	}
+	if (r != 0) {
 		const char *err = nft_ctx_get_error_buffer(c);
 		size_t n = err ? strcspn(err, "\n") : 0;
 		return brig_err_set(e, -EIO, "nftables: %.*s", (int)(n > 200 ? 200 : n),
 				    n ? err : "refused (no error text)");
 	}
-	if (out && !(*out = strdup(nft_ctx_get_output_buffer(c))))
+	const char *o = nft_ctx_get_output_buffer(c);
+	if (out && !(*out = strdup(o ? o : "")))
 		return brig_err_oom(e);
 	return 0;
 }

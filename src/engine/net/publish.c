@@ -10,7 +10,9 @@
  * is refused at start; the port is then held (bound) by the container's
  * monitor while it runs (docs/network.md).  IPv6 host addresses on
  * --ipv6 networks only (nftables does not translate between families),
- * and never ::1: Linux has no route_localnet for IPv6 (docs/network.md). */
+ * but ::1 (TCP) on any: Linux has no route_localnet for IPv6, so a small
+ * proxy relays it to the container's IPv4 address (proxy.c,
+ * docs/network.md). */
 #include "engine/net/net-internal.h"
 #include "engine/engine-internal.h"
 #include "engine/record-internal.h"
@@ -120,7 +122,7 @@ static int binding(const struct net_rec *r, const char *key, const json_t *b, st
 		return brig_err_set(e, -EINVAL, "NetworkSettings.Ports: \"%.32s\" is malformed",
 				    key);
 	*p = (struct net_pub){ .v6 = strchr(ip, ':') != NULL };
-	int x = p->v6 ? eng_net_publish_ip6(r->name, r->ipv6, ip, e) : 0;
+	int x = p->v6 ? eng_net_publish_ip6(r->name, r->ipv6, ip, k.udp, e) : 0;
 	if (x < 0)
 		return x;
 	if (p->v6 ? inet_pton(AF_INET6, ip, &p->host6) != 1 : inet_pton(AF_INET, ip, &p->host) != 1)
@@ -193,9 +195,15 @@ void eng_net_held(const int **fds, size_t *n)
 
 void eng_net_held_release(void)
 {
+	net_proxy_stop();
 	for (size_t i = 0; i < nheld; i++)
 		(void)close(held[i]);
 	nheld = 0;
+}
+
+bool net_pub_proxied(const struct net_pub *p)
+{
+	return p->v6 && IN6_IS_ADDR_LOOPBACK(&p->host6);
 }
 
 /* One family only: the held IPv6 sockets are IPV6_V6ONLY. */
@@ -226,7 +234,7 @@ static int in_use(const struct net_pub *p, const char *by, struct brig_err *e)
  * not, still finds it taken (Linux shares a port between two sockets
  * that both set it and neither listens).  Only after a first bind
  * without it failed: a free port is bound as it always was. */
-static int hold_port(const struct net_pub *p, struct brig_err *e)
+static int hold_port(const struct net_pub *p, int *out, struct brig_err *e)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(p->host_port),
@@ -246,10 +254,12 @@ static int hold_port(const struct net_pub *p, struct brig_err *e)
 		    (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0))
 			return brig_err_sys(e, errno, "-p: socket");
 		if (bind(fd, a, alen) == 0) {
-			if (reuse &&
+			/* (kept for ::1: it listens, which Linux checks again) */
+			if (reuse && !net_pub_proxied(p) &&
 			    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof(zero)) < 0)
 				return brig_err_sys(e, errno, "-p: socket");
-			return hold(brig_steal_fd(fd)), 0;
+			*out = brig_steal_fd(fd);
+			return 0;
 		}
 		if (errno != EADDRINUSE)
 			return brig_err_sys(e, errno, "-p: binding port %u to check it",
@@ -259,9 +269,10 @@ static int hold_port(const struct net_pub *p, struct brig_err *e)
 }
 
 /* Not published by another container (published.json of every network),
- * nor bound by a program of the host (hold_port). */
-static int port_free(const struct net_dir *h, const char *ctr, const struct net_pub *p,
-		     struct brig_err *e)
+ * nor bound by a program of the host (hold_port); held by this process,
+ * or for ::1 by the proxy (it listens there, to CTR:PORT). */
+static int port_free(const struct net_dir *h, const char *ctr, struct in_addr to,
+		     const struct net_pub *p, struct brig_err *e)
 {
 	for (size_t i = 0; i < h->n; i++) {
 		_cleanup_json_ json_t *pub = NULL;
@@ -282,23 +293,32 @@ static int port_free(const struct net_dir *h, const char *ctr, const struct net_
 			brig_err_clear(e);
 		}
 	}
-	return hold_port(p, e);
+	int fd = -1, x = hold_port(p, &fd, e);
+	if (x < 0)
+		return x;
+	if (net_pub_proxied(p))
+		return net_proxy_add(fd, to, p->port, e);
+	hold(fd);
+	return 0;
 }
 
 int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const char *ctr,
 		   struct brig_err *e)
 {
 	_cleanup_free_ struct net_pub *v = NULL;
-	_cleanup_json_ json_t *pub = NULL, *arr = json_array();
+	_cleanup_json_ json_t *pub = NULL, *leases = NULL, *arr = json_array();
 	const char *netid = h->all[idx].id;
+	struct in_addr to = { 0 };
 	size_t n;
 	int x = ports_of(g, ctr, &h->all[idx], &v, &n, e);
-	if (x < 0 || (x = net_pub_load(h->fd, netid, &pub, e)) < 0)
+	if (x < 0 || (x = net_pub_load(h->fd, netid, &pub, e)) < 0 ||
+	    (x = net_leases_load(h->fd, netid, &leases, e)) < 0)
 		return x;
 	if (!arr)
 		return brig_err_oom(e);
+	(void)net_lease_of(leases, ctr, &to);
 	for (size_t i = 0; i < n; i++) {
-		if ((x = port_free(h, ctr, &v[i], e)) < 0)
+		if ((x = port_free(h, ctr, to, &v[i], e)) < 0)
 			return x;
 		if (json_array_append_new(arr, pub_json(&v[i])) < 0)
 			return brig_err_oom(e);
@@ -367,7 +387,7 @@ static int collect_one(int netsfd, const struct net_rec *r, size_t idx, struct n
 			(void)snprintf(nv[*n].ctr, sizeof(nv[*n].ctr), "%.12s", ctr);
 			if ((x = net_pub_parse(p, &at, &nv[*n].p, e)) < 0)
 				return brig_err_wrap(e, "networks/%.12s", r->id);
-			(*n)++;
+			*n += !net_pub_proxied(&nv[*n].p); /* no rule: the proxy's */
 		}
 	}
 	return 0;
@@ -390,16 +410,18 @@ int net_pub_collect(int netsfd, const struct net_rec *all, size_t n, const bool 
 	return x;
 }
 
-int eng_net_publish_ip6(const char *network, bool ipv6, const char *ip, struct brig_err *e)
+int eng_net_publish_ip6(const char *network, bool ipv6, const char *ip, bool udp,
+			struct brig_err *e)
 {
 	struct in6_addr a;
 	if (inet_pton(AF_INET6, ip, &a) != 1)
 		return brig_err_set(e, -EINVAL, "-p [%.64s]: not an IPv6 address", ip);
 	if (IN6_IS_ADDR_LOOPBACK(&a))
-		return brig_err_set(
-			e, -EINVAL,
-			"-p [::1]: a bridge network cannot publish on ::1 (Linux routes "
-			"no ::1 traffic off the host): use 127.0.0.1, or --network pasta");
+		return udp ? brig_err_set(e, -EINVAL,
+					  "-p [::1]:...:.../udp: a bridge network publishes UDP "
+					  "on ::1 not at all (its proxy is TCP's): use 127.0.0.1, "
+					  "or --network pasta")
+			   : 0; /* proxy.c */
 	if (!ipv6)
 		return brig_err_set(e, -EINVAL,
 				    "-p [%.64s]: network %s has no IPv6 (network create --ipv6)",
@@ -408,7 +430,7 @@ int eng_net_publish_ip6(const char *network, bool ipv6, const char *ip, struct b
 }
 
 int eng_net_publish_check(struct eng *g, const char *network, const char *const *ips,
-			  struct brig_err *e)
+			  const bool *udp, struct brig_err *e)
 {
 	_cleanup_netdir_ struct net_dir h = { .fd = -1, .lock = -1 };
 	size_t i;
@@ -419,8 +441,8 @@ int eng_net_publish_check(struct eng *g, const char *network, const char *const 
 		return brig_err_set(e, -EINVAL,
 				    "-p/-P: network %s is internal: nothing is published from it",
 				    h.all[i].name);
-	for (; ips && *ips && x == 0; ips++)
-		if (strchr(*ips, ':'))
-			x = eng_net_publish_ip6(h.all[i].name, h.all[i].ipv6, *ips, e);
+	for (size_t k = 0; ips && ips[k] && x == 0; k++)
+		if (strchr(ips[k], ':'))
+			x = eng_net_publish_ip6(h.all[i].name, h.all[i].ipv6, ips[k], udp[k], e);
 	return x;
 }

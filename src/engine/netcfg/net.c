@@ -171,6 +171,8 @@ int eng_net_ports_resolve(const struct eng_netcfg *n, char *const *image_exposed
 	for (size_t i = 0; r == 0 && i < cap; i++)
 		if (v[i].host_lo == 0 && (r = free_port(&v[i], &v[i].host_lo, e)) == 0)
 			v[i].host_hi = v[i].host_lo;
+	if (r == 0 && n->mode == ENG_NET_BRIDGE)
+		r = eng_net_ports_loopback6(&v, &cap, e);
 	if (r < 0) {
 		free(v);
 		return r;

@@ -188,9 +188,12 @@ int eng_net_create(struct eng *g, const struct eng_create_opts *o, const struct 
 		r = eng_net_target(g, n->target, target, e);
 	if (r == 0 && n->mode == ENG_NET_BRIDGE && (n->n_ports || n->publish_all)) {
 		_cleanup_free_ const char **ips = calloc(n->n_ports + 1, sizeof(*ips));
-		for (size_t i = 0; ips && i < n->n_ports; i++)
+		_cleanup_free_ bool *udp = calloc(n->n_ports + 1, sizeof(*udp));
+		for (size_t i = 0; ips && udp && i < n->n_ports; i++) {
 			ips[i] = n->ports[i].ip;
-		r = ips ? eng_net_publish_check(g, n->target, ips, e) : brig_err_oom(e);
+			udp[i] = n->ports[i].udp;
+		}
+		r = ips && udp ? eng_net_publish_check(g, n->target, ips, udp, e) : brig_err_oom(e);
 	}
 	if (r == 0)
 		r = eng_net_ports_resolve(n, im->config.exposed_ports, &ports, &np, e);

@@ -80,6 +80,10 @@ int eng_netcfg_check(const struct eng_netcfg *n, struct brig_err *e);
 int eng_net_ports_expand(const struct eng_netcfg *nc, char *const *image_exposed,
 			 struct eng_port **v, size_t *n, struct brig_err *e);
 
+/* A bridge network's TCP ports whose address was left out: each followed
+ * by its twin on ::1, the same host port (engine/net/proxy.c serves it). */
+int eng_net_ports_loopback6(struct eng_port **v, size_t *n, struct brig_err *e);
+
 /* The files' contents (malloc'd).  host_hosts/host_resolv: the host's
  * files as read (NULL: missing), used for --network host and for the
  * resolvers. */

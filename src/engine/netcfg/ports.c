@@ -2,8 +2,9 @@
 /*
  * -p [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp] and --expose PORT[-PORT][/PROTO]
  * into struct eng_port, Docker's forms and refusals.  An address left out
- * is 127.0.0.1: a published port is reachable from this host only unless
- * the user names a wider address.
+ * is 127.0.0.1 (and, for TCP on a bridge network, ::1 as well): a
+ * published port is reachable from this host only unless the user names a
+ * wider address.
  */
 #include "engine/netcfg/netcfg.h"
 
@@ -238,4 +239,26 @@ int eng_net_ports_expand(const struct eng_netcfg *nc, char *const *image_exposed
 		*n = 0;
 	}
 	return r;
+}
+
+int eng_net_ports_loopback6(struct eng_port **v, size_t *n, struct brig_err *e)
+{
+	struct eng_port *out = NULL;
+	size_t k = 0;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < *n; i++) {
+		struct eng_port six = (*v)[i];
+		(void)snprintf(six.ip, sizeof(six.ip), "::1");
+		r = push(&out, &k, &(*v)[i], e);
+		if (r == 0 && !(*v)[i].ip_given && !(*v)[i].udp)
+			r = push(&out, &k, &six, e);
+	}
+	if (r < 0) {
+		free(out);
+		return r;
+	}
+	free(*v);
+	*v = out;
+	*n = k;
+	return 0;
 }

@@ -33,6 +33,20 @@ bool inoset_get(const struct inoset *s, dev_t dev, ino_t ino, size_t *val);
 void inoset_free(struct inoset *s);
 
 /* ------------------------------------------------------------------ */
+/* packing a user namespace's files (ids.c)                             */
+/* ------------------------------------------------------------------ */
+
+/* An owner as the layer records it: relative to the range when one is
+ * given (outside it: the overflow id, as the kernel shows one). */
+uint32_t layer_id(const struct img_pack_ids *ids, uint32_t id, bool gid);
+/* A security.capability value of n bytes as the layer records it: a
+ * revision 3 value's rootid (the host uid of the namespace root the
+ * capabilities are for) as layer_id maps it, and revision 2 (the image's
+ * root, as any other tool writes it) when that is the container's root.
+ * Rewritten in place; the new size. */
+size_t layer_caps_for_image(const struct img_pack_ids *ids, unsigned char *val, size_t n);
+
+/* ------------------------------------------------------------------ */
 /* unpacking                                                            */
 /* ------------------------------------------------------------------ */
 

@@ -218,10 +218,15 @@ int img_layer_pack_ids(int src_dirfd, int out_fd, enum img_compression comp, uns
  * (no nanoseconds): brig build's reproducible layers.  setid non-NULL:
  * regular files are written without their setuid and setgid bits (brig
  * build --defang-setuid), and fn is told of each (its path in the layer,
- * its mode on disk, its owner as written; a negative errno stops). */
+ * its mode on disk, its owner as written; a negative errno stops).  With
+ * caps non-NULL, regular files are also written without their file
+ * capabilities (the security.capability xattr, privilege as setuid is),
+ * and caps is told of each (its path, the xattr's value, its owner). */
 struct img_pack_setid {
 	int (*fn)(void *arg, const char *path, uint32_t mode, uint32_t uid, struct brig_err *e);
 	void *arg;
+	int (*caps)(void *arg, const char *path, const void *val, size_t len, uint32_t uid,
+		    struct brig_err *e);
 };
 int img_layer_pack_clamped(int src_dirfd, int out_fd, enum img_compression comp, unsigned flags,
 			   const struct img_pack_ids *ids, int64_t mtime_max,

@@ -73,16 +73,6 @@ static int other_mount(struct pack_ctx *c, int fd, bool *other)
 	return 0;
 }
 
-/* An owner as the layer records it: relative to the range when one is
- * given (outside it: the overflow id, as the kernel shows one). */
-static uint32_t layer_id(const struct img_pack_ids *ids, uint32_t id, bool gid)
-{
-	if (!ids)
-		return id;
-	uint32_t base = gid ? ids->gid : ids->uid;
-	return id >= base && id - base < ids->size ? id - base : IMG_PACK_OVERFLOW_ID;
-}
-
 static int pack_error(struct pack_ctx *c, struct archive *a, const char *what)
 {
 	if (c->failed)
@@ -254,7 +244,14 @@ static int upper_xattr(struct pack_ctx *c, const char *name, const char *val, ss
 	return 0;
 }
 
-static int add_xattrs(struct pack_ctx *c, int fd)
+/* With setid->caps (brig build --defang-setuid), a regular file's
+ * security.capability is left out of the layer and reported instead. */
+static bool caps_dropped(struct pack_ctx *c, const char *name, bool reg)
+{
+	return reg && c->setid && c->setid->caps && strcmp(name, "security.capability") == 0;
+}
+
+static int add_xattrs(struct pack_ctx *c, int fd, bool reg)
 {
 	char proc[64];
 	char *list = c->xlist, *val = c->xval;
@@ -279,7 +276,17 @@ static int add_xattrs(struct pack_ctx *c, int fd)
 				return r;
 			continue;
 		}
-		archive_entry_xattr_add_entry(c->ae, name, val, (size_t)n);
+		if (caps_dropped(c, name, reg)) {
+			int r = c->setid->caps(c->setid->arg, c->path, val, (size_t)n,
+					       archive_entry_uid(c->ae), c->e);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		size_t size = (size_t)n;
+		if (reg && strcmp(name, "security.capability") == 0)
+			size = layer_caps_for_image(c->ids, (unsigned char *)val, size);
+		archive_entry_xattr_add_entry(c->ae, name, val, size);
 	}
 	return 0;
 }
@@ -440,7 +447,7 @@ static int pack_one(struct pack_ctx *c, int depth)
 		return 0;
 	}
 	fill_entry(c, c->path, &st);
-	int r = add_xattrs(c, fd);
+	int r = add_xattrs(c, fd, S_ISREG(st.st_mode));
 	if (r == 0 && c->setid && S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID))) {
 		archive_entry_set_mode(c->ae, st.st_mode & ~(mode_t)(S_ISUID | S_ISGID));
 		r = c->setid->fn(c->setid->arg, c->path, st.st_mode, archive_entry_uid(c->ae),

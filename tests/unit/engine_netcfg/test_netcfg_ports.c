@@ -166,12 +166,37 @@ static void test_publish_all(void **state)
 	free(v);
 }
 
+/* A bridge network's TCP port with its address left out gets a ::1 twin on
+ * the same host port, right after it; a named address and UDP do not. */
+static void test_loopback6(void **state)
+{
+	(void)state;
+	struct brig_err e = { 0 };
+	struct eng_port *v = calloc(3, sizeof(*v));
+	size_t nv = 3;
+	assert_non_null(v);
+	assert_int_equal(eng_port_parse("8080:80", &v[0], &e), 0);
+	assert_int_equal(eng_port_parse("0.0.0.0:8081:81", &v[1], &e), 0);
+	assert_int_equal(eng_port_parse("5353:53/udp", &v[2], &e), 0);
+	assert_int_equal(eng_net_ports_loopback6(&v, &nv, &e), 0);
+	assert_int_equal(nv, 4);
+	assert_string_equal(v[0].ip, "127.0.0.1");
+	assert_string_equal(v[1].ip, "::1");
+	assert_int_equal(v[1].host_lo, 8080);
+	assert_int_equal(v[1].ctr_lo, 80);
+	assert_false(v[1].udp);
+	assert_string_equal(v[2].ip, "0.0.0.0");
+	assert_string_equal(v[3].ip, "127.0.0.1");
+	assert_true(v[3].udp);
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port_accepted), cmocka_unit_test(test_port_refused),
 		cmocka_unit_test(test_expose),        cmocka_unit_test(test_network_modes),
-		cmocka_unit_test(test_publish_all),
+		cmocka_unit_test(test_publish_all),   cmocka_unit_test(test_loopback6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,6 +180,147 @@ static void test_round_trip_zstd(void **state)
 	round_trip(IMG_COMP_ZSTD);
 }
 
+/* --defang-setuid's packing: what the callbacks were told, one line each. */
+static int told_setid(void *arg, const char *path, uint32_t mode, uint32_t uid, struct brig_err *e)
+{
+	char line[PATH_MAX + 32];
+	(void)e;
+	(void)snprintf(line, sizeof(line), "setid %s %o %u\n", path, (unsigned)mode & 07777,
+		       (unsigned)uid);
+	buf_add(arg, line, strlen(line));
+	return 0;
+}
+
+static int told_caps(void *arg, const char *path, const void *val, size_t len, uint32_t uid,
+		     struct brig_err *e)
+{
+	char line[PATH_MAX + 32];
+	(void)e;
+	(void)snprintf(line, sizeof(line), "caps %s %zu %02x %u\n", path, len,
+		       ((const unsigned char *)val)[3], (unsigned)uid);
+	buf_add(arg, line, strlen(line));
+	return 0;
+}
+
+/* Without caps the file capabilities stay (as brig build packed them
+ * before); with it they are left out, like the setuid bits, and told. */
+static void test_pack_setid_caps(void **state)
+{
+	(void)state;
+	struct sandbox s;
+	sb_init(&s);
+	int src = make_tree(&s);
+	struct brig_err e = { 0 };
+	char digest[IMG_DIGEST_LEN], diff_id[IMG_DIGEST_LEN];
+	for (int with_caps = 0; with_caps < 2; with_caps++) {
+		struct buf told = { 0 };
+		struct img_pack_setid sid = { told_setid, &told, with_caps ? told_caps : NULL };
+		int out = make_out();
+		if (img_layer_pack_clamped(src, out, IMG_COMP_NONE, 0, NULL, 2000000000, &sid,
+					   digest, diff_id, &e) < 0)
+			fail_msg("pack: %s", brig_err_str(&e));
+		struct buf blob = slurp(out);
+		struct img_unpack_opts o = { .allow_devices = true };
+		struct img_unpack_result res;
+		if (unpack_buf(&s, &blob, &o, &res, &e) < 0)
+			fail_msg("unpack: %s", brig_err_str(&e));
+		char *dump = tree_dump(s.destfd, NULL, 0);
+		assert_null(strstr(dump, "bin/su 104755"));
+		assert_int_equal(strstr(dump, "x:security.capability") == NULL, with_caps);
+		assert_non_null(strstr(dump, "x:user.color=")); /* other xattrs stay */
+		buf_add(&told, "", 1);
+		assert_non_null(strstr((const char *)told.p, "setid bin/su 4755 0\n"));
+		assert_non_null(strstr((const char *)told.p, "setid bin/sg 2755 0\n"));
+		assert_int_equal(strstr((const char *)told.p, "caps bin/ping 20 02 0\n") == NULL,
+				 !with_caps);
+		free(dump);
+		buf_free(&told);
+		buf_free(&blob);
+		img_unpack_result_clear(&res);
+		sb_reset_dest(&s);
+		(void)close(out);
+	}
+	(void)close(src);
+	assert_int_equal(brig_rm_rf(s.topfd, "src", &e), 0);
+	sb_check_and_free(&s);
+}
+
+/* The security.capability of each entry of an uncompressed layer, as
+ * "NAME REVISION ROOTID\n" (rootid "-" for revision 2). */
+static char *caps_of(const struct buf *blob)
+{
+	struct buf out = { 0 };
+	struct archive *a = archive_read_new();
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_memory(a, blob->p, blob->len), ARCHIVE_OK);
+	struct archive_entry *ae;
+	while (archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+		const char *xn;
+		const void *xv;
+		size_t xs;
+		archive_entry_xattr_reset(ae);
+		while (archive_entry_xattr_next(ae, &xn, &xv, &xs) == ARCHIVE_OK) {
+			const unsigned char *p = xv;
+			char line[PATH_MAX + 64];
+			if (strcmp(xn, "security.capability") != 0)
+				continue;
+			if (xs == 24)
+				(void)snprintf(line, sizeof(line), "%s %u %u\n",
+					       archive_entry_pathname(ae), p[3],
+					       p[20] | p[21] << 8 | p[22] << 16 |
+						       (unsigned)p[23] << 24);
+			else
+				(void)snprintf(line, sizeof(line), "%s %u - %zu\n",
+					       archive_entry_pathname(ae), p[3], xs);
+			buf_add(&out, line, strlen(line));
+			break; /* libarchive reads it twice: SCHILY. and LIBARCHIVE.xattr */
+		}
+	}
+	archive_read_free(a);
+	buf_add(&out, "", 1);
+	return (char *)out.p;
+}
+
+/* A container's files seen from the host: a revision 3 capability's root
+ * is a host uid; the layer says whose root it is as the container sees it. */
+static void test_pack_caps_rootid(void **state)
+{
+	(void)state;
+	struct sandbox s;
+	sb_init(&s);
+	assert_int_equal(mkdirat(s.topfd, "src", 0755), 0);
+	int d = openat(s.topfd, "src", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(d >= 0);
+	static const struct {
+		const char *name;
+		uint32_t rootid;
+	} files[] = { { "ns-root", 100000 }, { "ns-user", 100005 }, { "elsewhere", 5000 } };
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(files); i++) {
+		unsigned char v3[24] = { 0x01, 0, 0, 0x03, 0x00, 0x04 };
+		for (int k = 0; k < 4; k++)
+			v3[20 + k] = (unsigned char)(files[i].rootid >> (8 * k));
+		mkfile(d, files[i].name, "x\n", 0755, 100000, 100000);
+		xattr_at(d, files[i].name, "security.capability", v3, sizeof(v3));
+	}
+	mkfile(d, "v2", "x\n", 0755, 100000, 100000);
+	xattr_at(d, "v2", "security.capability", cap_v2, sizeof(cap_v2));
+	struct img_pack_ids ids = { 100000, 100000, 65536 };
+	char digest[IMG_DIGEST_LEN], diff_id[IMG_DIGEST_LEN];
+	struct brig_err e = { 0 };
+	int out = make_out();
+	if (img_layer_pack_ids(d, out, IMG_COMP_NONE, 0, &ids, digest, diff_id, &e) < 0)
+		fail_msg("pack: %s", brig_err_str(&e));
+	struct buf blob = slurp(out);
+	char *caps = caps_of(&blob);
+	assert_string_equal(caps, "elsewhere 3 65534\nns-root 2 - 20\nns-user 3 5\nv2 2 - 20\n");
+	free(caps);
+	buf_free(&blob);
+	(void)close(out);
+	(void)close(d);
+	assert_int_equal(brig_rm_rf(s.topfd, "src", &e), 0);
+	sb_check_and_free(&s);
+}
+
 /* Names and whether any entry carries an overlay xattr. */
 static char *list_entries(const struct buf *blob, bool *overlay_xattr)
 {
@@ -315,6 +456,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_round_trip_zstd, sb_teardown),
 		cmocka_unit_test_teardown(test_overlay_upper, sb_teardown),
 		cmocka_unit_test_teardown(test_pack_refusals, sb_teardown),
+		cmocka_unit_test_teardown(test_pack_setid_caps, sb_teardown),
+		cmocka_unit_test_teardown(test_pack_caps_rootid, sb_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
