@@ -64,6 +64,12 @@ static bool bool_value(const char *v, bool *out)
 
 static const char *summary_text;
 static char invoked_name[128];
+static enum opts_error last_error;
+
+enum opts_error opts_last_error(void)
+{
+	return last_error;
+}
 
 void opts_set_command(const char *invoked, const char *summary)
 {
@@ -113,16 +119,28 @@ static int short_bundle(const char *prog, struct opt *opts, int argc, char **arg
 	for (const char *p = w + 1; *p; p++) {
 		struct opt *o = find_alias(opts, *p);
 		if (!o) {
-			if (!docker_missing_option_say(prog, p, 1))
+			if (docker_missing_option_say(prog, p, 1))
+				last_error = OPTS_ERR_MISSING;
+			else
 				fprintf(stderr, "%s: unknown option -%c in %s\n", prog, *p, w);
 			return -1;
 		}
+		/* "-d=false", "-e=A=1": pflag's "-f=value" takes the rest. */
+		const char *eq = p[1] == '=' ? p + 2 : NULL;
 		if (o->kind == OPT_BOOL) {
-			o->set = true;
-			o->value = "true";
+			bool b = true;
+			if (eq && !bool_value(eq, &b)) {
+				fprintf(stderr, "%s: option -%c takes true or false, not \"%s\"\n",
+					prog, *p, eq);
+				return -1;
+			}
+			o->set = b;
+			o->value = b ? "true" : "false";
+			if (eq)
+				return 0;
 			continue;
 		}
-		const char *v = p[1] ? p + 1 : NULL;
+		const char *v = eq ? eq : p[1] ? p + 1 : NULL;
 		if (!v) {
 			if (*i + 1 >= argc) {
 				fprintf(stderr, "%s: option -%c needs a value\n", prog, *p);
@@ -167,8 +185,10 @@ static size_t distance(const char *a, const char *b, size_t blen)
 static void unknown_option(const char *prog, const struct opt *opts, const char *w,
 			   const char *name, size_t len)
 {
-	if (docker_missing_option_say(prog, name, len))
+	if (docker_missing_option_say(prog, name, len)) {
+		last_error = OPTS_ERR_MISSING;
 		return;
+	}
 	const struct opt *best = NULL;
 	size_t bestd = len <= 3 ? 1 : 2;
 	for (const struct opt *o = opts; o->name; o++) {
@@ -234,6 +254,7 @@ int opts_parse(const char *prog, struct opt *opts, int argc, char **argv, bool s
 		return -1;
 	}
 	bool opts_done = false;
+	last_error = OPTS_ERR_NONE;
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i];
 		if (!opts_done && strcmp(w, "--") == 0) {
@@ -242,6 +263,8 @@ int opts_parse(const char *prog, struct opt *opts, int argc, char **argv, bool s
 		}
 		if (!opts_done && w[0] == '-' && w[1] != '\0') {
 			int r = one_option(prog, opts, argc, argv, &i);
+			if (r < 0 && last_error == OPTS_ERR_NONE)
+				last_error = OPTS_ERR_OPTION;
 			if (r != 0) {
 				free(p);
 				return r;
@@ -320,6 +343,7 @@ int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int arg
 	}
 	if (*npos < min || *npos > max) {
 		fprintf(stderr, "%s: expected %s; see '%s --help'\n", prog, args, prog);
+		last_error = OPTS_ERR_ARGS;
 		return -1;
 	}
 	return 1;

@@ -3,8 +3,9 @@
  * A small option parser for brig's command lines.  It accepts both
  * "-flag" and "--flag" for long options (as runc's urfave/cli does),
  * Docker's bundled short options ("-it", "-dit", "-m128m", "-eA=1") where
- * a single-dash word names no long option,
- * "--flag=value" and "--flag value", single-letter aliases, repeatable
+ * a single-dash word names no long option, pflag's "-d=false" and "-e=A=1",
+ * "--flag=value" and "--flag value" ("--rm=false": a boolean is true, false,
+ * 1 or 0), single-letter aliases, repeatable
  * options, and "--" to end the options.
  */
 #ifndef BRIG_CLI_OPTS_H
@@ -64,6 +65,12 @@ int opts_parse(const char *prog, struct opt *opts, int argc, char **argv, bool s
  * there are min..max positional words (else a usage line, -1); 1 to go on. */
 int opts_parse_cmd(const char *prog, const char *args, struct opt *opts, int argc, char **argv,
 		   bool stop_at_positional, char ***pos, size_t *npos, size_t min, size_t max);
+/* Why the last opts_parse (or opts_parse_cmd) failed: a bad option
+ * (unknown, malformed, without its value), an option of Docker's that brig
+ * does not have yet, or the wrong count of words.  The dispatcher picks the
+ * exit status by it (Docker's: 125 for a bad option on every command). */
+enum opts_error { OPTS_ERR_NONE, OPTS_ERR_OPTION, OPTS_ERR_MISSING, OPTS_ERR_ARGS };
+enum opts_error opts_last_error(void);
 /* Set by the command dispatcher before it runs a command: the words the
  * user typed for it ("brig container ls"), which opts_parse_cmd's help and
  * errors then name instead of the command's own name ("brig ps"), and the

@@ -31,10 +31,10 @@ teardown() {
 	httpd_stop
 }
 
-# fails_with MESSAGE: the last `run brig build` failed (125) saying MESSAGE,
+# fails_with MESSAGE: the last `run brig build` failed (exit 1) saying MESSAGE,
 # and left no staging directory or container behind.
 fails_with() {
-	[ "$status" -eq 125 ] || { echo "status $status: $output"; return 1; }
+	[ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
 	[[ "$output" == *"$1"* ]] || { echo "wanted '$1', got: $output"; return 1; }
 	[ -z "$(ls -A "$ROOT/build-tmp" 2>/dev/null)" ] || { echo "staging left"; return 1; }
 	[ -z "$(brig ps -a -q)" ] || { echo "a container left"; return 1; }

@@ -71,7 +71,7 @@ except socket.timeout:
 	run -0 $PTY 'send:echo one-$((0+1))\r' 'expect:one-1' 'send:\x01x' -- \
 		"$BRIG" --root "$ROOT" attach --detach-keys ctrl-a,x t2
 	wait_field t2 '{{.State.Running}}' true
-	run -125 brig attach --detach-keys ctrl-1 t2
+	run -1 brig attach --detach-keys ctrl-1 t2
 	[[ "$output" == *"--detach-keys \"ctrl-1\""* ]] || false
 }
 
@@ -83,7 +83,7 @@ except socket.timeout:
 	run -0 $PTY 'send:echo six-$((3+3))\r' 'expect:six-6' 'send:\x01x' -- \
 		"$BRIG" --root "$ROOT" --config "$conf" attach t6
 	wait_field t6 '{{.State.Running}}' true
-	run -125 "$BRIG" --root "$ROOT" --config "$bad" attach t6
+	run -1 "$BRIG" --root "$ROOT" --config "$bad" attach t6
 	[[ "$output" == *detach-keys* ]] || false
 }
 
@@ -110,6 +110,6 @@ except socket.timeout:
 
 @test "attach to a container that does not run fails with one line" {
 	run -0 brig create --name t5 -it bb:1 sh
-	run -125 brig attach t5
+	run -1 brig attach t5
 	[[ "$output" == *"is not running"* ]] || false
 }

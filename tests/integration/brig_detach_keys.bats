@@ -45,8 +45,8 @@ teardown() { brig_teardown; }
 	wait_field d3 '{{.State.Running}}' true
 	run -125 $PTY -- "$BRIG" --root "$ROOT" run -it --detach-keys ctrl-1 --name d4 bb:1 sh
 	[[ "$output" == *"Invalid detach keys (ctrl-1) provided"* ]] || false
-	run -125 brig inspect d4
-	run -125 brig start -a --detach-keys ctrl- d2
+	run -1 brig inspect d4
+	run -1 brig start -a --detach-keys ctrl- d2
 	[[ "$output" == *"Invalid detach keys (ctrl-) provided"* ]] || false
 }
 
@@ -64,6 +64,6 @@ teardown() { brig_teardown; }
 		"$BRIG" --root "$ROOT" exec -it --detach-keys ctrl-a,x x1 sh
 	run -0 field x1 '{{.State.Running}}'
 	[ "$output" = true ] || false
-	run -125 brig exec --detach-keys ctrl-1 x1 true
+	run -1 brig exec --detach-keys ctrl-1 x1 true
 	[[ "$output" == *"Invalid detach keys (ctrl-1) provided"* ]] || false
 }

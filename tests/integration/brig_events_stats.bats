@@ -67,12 +67,12 @@ past() { brig events --since 0 --until 0s "$@"; }
 	run -0 past --filter type=container --filter event=start
 	[ "${#lines[@]}" -eq 2 ]
 	run past --filter color=blue
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == "brig: --filter \"color=blue\": unknown key"* ]]
 	run past --filter event
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	run past --since yesterday-ish
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"--since"* ]]
 }
 
@@ -178,8 +178,8 @@ past() { brig events --since 0 --until 0s "$@"; }
 	run -0 brig stats --no-stream --format '{{.Name}}'
 	[ -z "$output" ]
 	run brig stats --no-stream nosuch
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"no such container: nosuch"* ]]
 	run brig stats --no-stream --format '{{.Nope}}' busy
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 }

@@ -47,9 +47,9 @@ on_tty() { script -qec "$1" /dev/null; }
 	run -125 --separate-stderr brig create --security-opt seccomp=/nonexistent.json bb:1 true
 	[ "$stderr" = "brig: seccomp profile: opening /nonexistent.json: No such file or directory" ] || false
 	run -0 brig create --name cpm bb:1 true
-	run -125 --separate-stderr brig cp cpm:/etc/nonexistent "$BATS_TEST_TMPDIR/x"
+	run -1 --separate-stderr brig cp cpm:/etc/nonexistent "$BATS_TEST_TMPDIR/x"
 	[ "$stderr" = "brig: could not find /etc/nonexistent in the container" ] || false
-	run -125 --separate-stderr brig cp cpm:/etc/nonexistent -
+	run -1 --separate-stderr brig cp cpm:/etc/nonexistent -
 	[ "$stderr" = "brig: could not find /etc/nonexistent in the container" ] || false
 }
 
@@ -167,4 +167,73 @@ TRAPPER='trap "echo got-usr1" USR1; trap "echo got-term; exit 40" TERM; trap "ec
 	# what ends normally gives its output and status through the attach
 	run -3 brig run --sig-proxy=false --rm bb:1 sh -c 'echo out; echo err >&2; exit 3'
 	[ "$output" = "out"$'\n'"err" ] || [ "$output" = "err"$'\n'"out" ] || false
+}
+
+@test "boolean flags take =false and =true, long, short and bundled (-d=false, -it=false), as Docker's" {
+	local f='{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.AutoRemove}} {{.HostConfig.Init}} {{.Config.Tty}} {{.Config.OpenStdin}}'
+	run -0 brig create --name bf1 --read-only=false --rm=false --init=true -it=false bb:1 true
+	run -0 brig inspect -f "$f" bf1
+	[ "$output" = "false false true false true" ] || false
+	run -0 brig create --name bf2 --read-only=true --rm=true --init=false --tty=true -i=false bb:1 true
+	run -0 brig inspect -f "$f" bf2
+	[ "$output" = "true true false true false" ] || false
+	run -0 brig create --name bf3 --read-write=false --privileged=false bb:1 true
+	run -0 brig inspect -f "$f {{.HostConfig.Privileged}}" bf3
+	[ "$output" = "true false false false false false" ] || false
+	run -125 brig create --read-only=false --read-write=false bb:1 true
+	run -125 brig create -it=maybe bb:1 true
+	[[ "$output" == *'option -t takes true or false, not "maybe"'* ]] || false
+	run -0 brig create --name bf4 -ie=K=v bb:1 true # pflag's -f=value in a bundle
+	run -0 brig inspect -f '{{.Config.OpenStdin}} {{join .Config.Env ","}}' bf4
+	[[ "$output" == "true "*K=v* ]] || false
+	[[ "$output" != *"=K=v"* ]] || false
+	# -d=false stays in the foreground; -e=K=V is K=V
+	run -0 brig run -d=false --rm -e=K=v --read-only=false bb:1 sh -c 'touch /w && echo "wrote $K"'
+	[ "$output" = "wrote v" ] || false
+	run -1 brig run --rm --read-only=true bb:1 touch /w
+}
+
+# exits CODE ARGS...: brig ARGS exits CODE (a table row).
+exits() {
+	local want=$1
+	shift
+	run "-$want" brig "$@"
+}
+
+@test "exit statuses as Docker's: 1 for a command's error, 125 for run/create and bad flags, 126/127 for exec" {
+	local c
+	# another command's error (here: no such container) is 1
+	for c in stop rm inspect logs kill start wait port pause unpause top restart attach diff \
+		export "container inspect"; do
+		# shellcheck disable=SC2086 # c may be two words
+		exits 1 $c nosuch || return 1
+	done
+	exits 1 rename nosuch x || false
+	exits 1 exec nosuch true || false
+	exits 1 rmi nosuch:1 || false
+	exits 1 "image inspect" nosuch:1 || false
+	exits 1 frobnicate || false # an unknown command
+	exits 1 stop || false       # too few arguments
+	exits 1 logs --details x || false # Docker's option brig lacks: logs' error
+	# run and create: 125 for their own errors, an option brig lacks included
+	exits 125 run --pull=never nosuch:1 true || false
+	exits 125 create --pull=never nosuch:1 true || false
+	exits 125 container create --pull=never nosuch:1 true || false
+	exits 125 run --gpus all bb:1 true || false
+	# a bad flag is 125 on every command (Docker's flag-error status)
+	exits 125 stop --bogus x || false
+	exits 125 ps --bogus || false
+	exits 125 --bogus ps || false
+	exits 125 rm -f=maybe x || false
+	# the container's status, and 126/127 for a command that cannot run
+	exits 3 run --rm bb:1 sh -c 'exit 3' || false
+	exits 127 run --rm bb:1 nosuchcmd || false
+	exits 0 run -d --name xs bb:1 sleep 60 || false
+	exits 0 start xs || false # start of a running container: a no-op
+	exits 127 exec xs nosuchcmd || false
+	exits 126 exec xs /etc/passwd || false
+	exits 4 exec xs sh -c 'exit 4' || false
+	exits 0 rm -f xs || false
+	exits 0 create --name xc bb:1 true || false
+	exits 1 exec xc true || false # not running: exec's own error
 }

@@ -99,7 +99,7 @@ no_runner() { [ -z "$(runner_of "$1")" ]; }
 	no_runner "$plain"
 	run -0 brig ps --filter health=none --format '{{.Names}}'
 	[ "$output" = plain ] || false
-	run -125 brig healthcheck run plain
+	run -125 brig healthcheck run plain # podman's status for its errors
 	[[ "$output" == *"has no healthcheck"* ]] || false
 }
 

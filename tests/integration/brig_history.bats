@@ -104,9 +104,9 @@ HIST='[{"created": "2020-01-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD 
 	[ "${lines[1]}" = '<missing>|0B|/bin/sh -c #(nop)  CMD ["sh"]' ] || { echo "$output"; false; }
 	[[ ${lines[0]} == *'|\x1b]0;owned\x07echo'* ]] || { echo "${lines[0]}"; false; }
 	run --separate-stderr brig history --format '{{.Nope' localhost/hist:1
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	run --separate-stderr brig history nosuch:1
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 }
 

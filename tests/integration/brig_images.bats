@@ -134,7 +134,7 @@ assert_nothing_listed() {
 	[ "$output" = '["orig:latest","other:x"]' ]
 	# an ID with two names needs -f
 	run brig rmi "${id:7:12}"
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	run brig rmi other:x
 	[ "$status" -eq 0 ]
@@ -172,7 +172,7 @@ print(c["User"], c["Env"], c["Entrypoint"], c["Cmd"], c["WorkingDir"], c["Labels
 @test "bad input: unsupported or malformed --change" {
 	for c in 'RUN echo hi' 'CMD [1, 2]' 'ENV' 'LABEL =x'; do
 		run brig import --change "$c" "$TAR" badchg
-		[ "$status" -eq 125 ]
+		[ "$status" -eq 1 ]
 		[ "${#lines[@]}" -eq 1 ]
 		[[ "$output" == *"--change"* ]]
 	done
@@ -181,7 +181,7 @@ print(c["User"], c["Env"], c["Entrypoint"], c["Cmd"], c["WorkingDir"], c["Labels
 
 @test "bad input: missing file" {
 	run brig import "$BATS_TEST_TMPDIR/nope.tar" x
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *nope.tar* ]]
 	assert_nothing_listed
@@ -190,14 +190,14 @@ print(c["User"], c["Env"], c["Entrypoint"], c["Cmd"], c["WorkingDir"], c["Labels
 @test "bad input: a tarball that is not one leaves nothing" {
 	head -c 5000 /dev/urandom >"$BATS_TEST_TMPDIR/junk.tar"
 	run brig import "$BATS_TEST_TMPDIR/junk.tar" junk
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	assert_nothing_listed
 }
 
 @test "bad input: bad name" {
 	run brig import "$TAR" 'Bad:Name!'
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	assert_nothing_listed
 }
@@ -205,7 +205,7 @@ print(c["User"], c["Env"], c["Entrypoint"], c["Cmd"], c["WorkingDir"], c["Labels
 @test "bad input: unknown image" {
 	for cmd in "rmi nosuch" "image inspect nosuch" "tag nosuch x"; do
 		run brig $cmd
-		[ "$status" -eq 125 ]
+		[ "$status" -eq 1 ]
 		[ "${#lines[@]}" -eq 1 ]
 		[[ "$output" == *nosuch* ]]
 	done
@@ -215,25 +215,25 @@ print(c["User"], c["Env"], c["Entrypoint"], c["Cmd"], c["WorkingDir"], c["Labels
 @test "bad input: bad template" {
 	brig import "$TAR" t >/dev/null
 	run brig images --format '{{.Repository'
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	run brig images --format '{{.NoSuchField}}'
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	run brig image inspect -f '{{.Nope' t
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	brig rmi t >/dev/null
 	assert_nothing_listed
 }
 
-@test "usage errors exit 125" {
+@test "usage errors: 125 for a bad flag, 1 for the arguments or an unknown subcommand (Docker's)" {
 	run brig import onlyone
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	run brig images --bogus
 	[ "$status" -eq 125 ]
 	run brig image frob
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"image frob"* ]]
 }
@@ -252,10 +252,10 @@ print(m["layers"][0]["digest"][7:])' "$ROOT/images/index.json" "$ROOT/images")
 	chmod u+w "$ROOT/images/blobs/sha256/$layer"
 	printf 'tampered' >>"$ROOT/images/blobs/sha256/$layer"
 	run brig system check
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == PROBLEMS:*"1 corrupt"* ]]
 	run brig system check --format json
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	jq -e --arg d "sha256:$layer" '.CorruptBlobs | map(tostring) | any(contains($d))' <<<"$output" >/dev/null
 	run brig system check --repair
 	[ "$status" -eq 0 ]
@@ -286,7 +286,7 @@ print(m["layers"][0]["digest"][7:])' "$ROOT/images/index.json" "$ROOT/images")
 	run brig system check
 	[ "$status" -eq 0 ]
 	run brig image prune --format yaml
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
 

@@ -320,17 +320,17 @@ EOP
 	brig import "$BATS_FILE_TMPDIR/rootfs.tar" ok:1 >/dev/null
 	mkdir "$BATS_TEST_TMPDIR/out"
 	run brig save -o "$BATS_TEST_TMPDIR/out/x.tar" ok:1 nosuch:image
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == "brig: save: "* ]]
 	[ "$(ls -A "$BATS_TEST_TMPDIR/out")" = "" ]
 	run brig save --format tarball -o "$BATS_TEST_TMPDIR/out/x.tar" ok:1
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"--format"* ]]
 	[ "$(ls -A "$BATS_TEST_TMPDIR/out")" = "" ]
 	# an existing file is replaced only by a complete archive
 	echo old >"$BATS_TEST_TMPDIR/out/x.tar"
 	run brig save -o "$BATS_TEST_TMPDIR/out/x.tar" nosuch:image
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/out/x.tar")" = old ]
 	run brig save -o - ok:1
 	[ "$status" -eq 0 ]

@@ -62,16 +62,16 @@ need_volume_wiring() {
 @test "create refuses bad names, drivers and options" {
 	for bad in 'a' 'bad/name' '-dash' '.hidden' '..' 'x y' "$(printf 'n%.0s' {1..256})"; do
 		run brig volume create -- "$bad"
-		[ "$status" -eq 125 ]
+		[ "$status" -eq 1 ]
 		[[ "$output" == *"invalid volume name"* ]]
 	done
 	run brig volume create -d nfs v1
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *'only "local"'* ]]
 	run brig volume create -o type=tmpfs v1
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	run brig volume create -l =v v1
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"the key is empty"* ]]
 	run brig volume ls -q
 	[ -z "$output" ]
@@ -88,7 +88,7 @@ need_volume_wiring() {
 	run brig volume inspect -f '{{.Name}}={{index .Labels "k"}}' insp
 	[ "$output" = "insp=v" ]
 	run brig volume inspect insp missing-one
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"no such volume: missing-one"* ]]
 }
 
@@ -117,9 +117,9 @@ need_volume_wiring() {
 	run brig volume ls --format '{{.Name}}:{{.Labels}}' --filter label=env=test
 	[ "$output" = "beta:env=test" ]
 	run brig volume ls --filter colour=red
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	run brig volume ls --filter dangling=maybe
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 }
 
 @test "rm: removes what it names, -f ignores missing ones, the rest still go" {
@@ -127,7 +127,7 @@ need_volume_wiring() {
 	brig volume create r2 >/dev/null
 	echo data >"$ROOT/volumes/r1/_data/f"
 	run brig volume rm r1 missing r2
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"no such volume: missing"* ]]
 	[[ "$output" == *r1* && "$output" == *r2* ]]
 	[[ ! -e "$ROOT/volumes/r1" && ! -e "$ROOT/volumes/r2" ]] || { echo "a removed volume is still on disk" >&2; false; }
@@ -144,7 +144,7 @@ need_volume_wiring() {
 	mkdir -p "$ROOT/containers/.tmp-$id"
 	touch "$ROOT/volumes/claimed/pending/$id" "$ROOT/volumes/$anon/pending/$id"
 	run brig volume rm claimed
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"volume claimed is in use by container cccccccccccc"* ]]
 	run brig volume prune --all -f
 	[ "$status" -eq 0 ]
@@ -181,7 +181,7 @@ need_volume_wiring() {
 	run brig volume prune --all -f
 	[ "$output" = "Total reclaimed space: 0B" ]
 	run brig volume prune --filter name=x
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 }
 
 @test "a damaged volume.json is named in errors, skipped by ls, removable" {
@@ -190,7 +190,7 @@ need_volume_wiring() {
 	jq '.Labels = {"n": 5}' "$ROOT/volumes/bad1/volume.json" >"$BATS_TEST_TMPDIR/v.json"
 	cp "$BATS_TEST_TMPDIR/v.json" "$ROOT/volumes/bad1/volume.json"
 	run brig volume inspect bad1
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"volumes/bad1/volume.json: Labels.n: expected a string"* ]]
 	run brig volume ls -q
 	[[ "$output" == *"skipping volume bad1"* ]]
@@ -201,10 +201,10 @@ need_volume_wiring() {
 	[[ "$output" == *"Name: \"other\" is not the directory's name"* ]]
 	head -c 70000 /dev/zero | tr '\0' ' ' >"$ROOT/volumes/good/volume.json"
 	run brig volume inspect good
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	mkdir -p "$ROOT/volumes/nojson/_data"
 	run brig volume inspect nojson
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"volumes/nojson/volume.json is missing"* ]]
 	run brig volume rm bad1 good nojson
 	[ "$status" -eq 0 ]
@@ -261,7 +261,7 @@ need_volume_wiring() {
 	run brig inspect -f '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}}{{end}}' "$id"
 	[ "$output" = "volume busy /data true" ]
 	run brig volume rm busy
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"in use by container ${id:0:12}"* ]]
 	run brig volume ls -q --filter dangling=false
 	[ "$output" = busy ]
@@ -281,7 +281,7 @@ need_volume_wiring() {
 	[ "$output" = true ]
 	brig rm -v "$id" >/dev/null
 	run brig volume inspect "$anon"
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	# Without -v the anonymous volume stays, dangling, until prune.
 	id=$(brig create -v /cache bb:1 true)
 	anon=$(brig inspect -f '{{range .Mounts}}{{.Name}}{{end}}' "$id")

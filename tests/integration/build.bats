@@ -126,14 +126,14 @@ XEOF
 	run brig run --rm test:builder cat /out/msg
 	[ "$output" = default ] || false
 	run brig build -q --target nosuch "$CTX"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$output" == *"--target nosuch: no such stage"* ]] || false
 }
 
 @test "build: a RUN that fails names its line and exit status; no container is left" {
 	printf 'FROM busybox\nRUN true\nRUN exit 7\n' >"$CTX/Dockerfile"
 	run brig build -q "$CTX"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$output" == *"Dockerfile:3: RUN exit 7: exited with 7"* ]] || { echo "$output"; false; }
 	run brig ps -a -q
 	[ -z "$output" ] || false
@@ -225,7 +225,7 @@ fine" ] || { echo "$output"; false; }
 	[[ "$output" != *"---> running"* ]] || { echo "$output"; false; }
 	# a required secret not given
 	run brig build -q --no-cache "$CTX"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$output" == *"Dockerfile:2: secret tok: not given"* ]] || { echo "$output"; false; }
 }
 
@@ -324,7 +324,7 @@ f
 	run brig run --rm test:arch cat /arch
 	[ "$output" = "$(dpkg --print-architecture)" ] || { echo "$output"; false; }
 	run brig build -q "$CTX"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$output" == *"Dockerfile:4: FROM --platform=linux/s390x: only this host's"* ]] || false
 	run brig build -q --platform linux/s390x "$CTX"
 	[[ "$output" == *"--platform linux/s390x: only this host's"* ]] || false
@@ -337,7 +337,7 @@ f
 	[[ "$output" == *"reproducible: two builds gave sha256:"* ]] || { echo "$output"; false; }
 	printf 'FROM busybox\nRUN echo same > /same\nRUN mkdir /d && head -c 16 /dev/urandom | od -x > /d/noise\n' >"$CTX/Dockerfile"
 	run brig build -q --check-reproducible "$CTX"
-	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"not reproducible: sha256:"*"layer 3 (RUN mkdir /d && head"*") differs first at d/noise (type f"* ]] ||
 		{ echo "$output"; false; }
 }
@@ -375,11 +375,11 @@ EOF
 /d 1000:4321" ] || { echo "$output"; false; }
 	printf 'FROM busybox\n\nCOPY --chown=nosuch:users f /a\n' >"$CTX/Dockerfile"
 	run brig build -q "$CTX"
-	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:3: COPY --chown=nosuch:users: unable to find user nosuch"* ]] || { echo "$output"; false; }
 	printf 'FROM busybox\nCOPY --chown=app:nogrp f /a\n' >"$CTX/Dockerfile"
 	run brig build -q "$CTX"
-	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:2: COPY --chown=app:nogrp: unable to find user app"* ]] || { echo "$output"; false; }
 }
 
@@ -403,7 +403,7 @@ tok
 unreadable" ] || { echo "$output"; false; }
 	printf 'FROM busybox\nRUN --mount=type=secret,id=s,mode=9 true\n' >"$CTX/Dockerfile"
 	run brig build -q --secret "id=s,src=$BATS_TEST_TMPDIR/s" "$CTX"
-	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:2: RUN --mount=type=secret,id=s,mode=9: a bad mode=9"* ]] || { echo "$output"; false; }
 }
 
@@ -460,7 +460,7 @@ fromstage
 	[ -z "$output" ] || { echo "$output"; false; }
 	printf 'FROM busybox\nRUN --mount=type=cache,target=/c,source=x true\n' >"$CTX/Dockerfile"
 	run brig build -q "$CTX"
-	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:2: RUN --mount=type=cache,target=/c,source=x: a cache takes"* ]] || { echo "$output"; false; }
 }
 
@@ -486,7 +486,7 @@ downloaded bytes" ] || { echo "$output"; false; }
 	run brig lint "$CTX/Dockerfile"
 	[[ "$output" == *"lint.add-url"*"Dockerfile:2: ADD of a URL without a checksum"* ]] || { echo "$output"; false; }
 	run brig build -q "$CTX"
-	[ "$status" -eq 125 ] || { echo "$output"; false; }
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"Dockerfile:2: ADD http://127.0.0.1:$PORT/file.txt: a download needs --checksum=sha256:HEX"* ]] || { echo "$output"; false; }
 	run brig build -q --allow-unpinned-downloads -t test:url2 "$CTX"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }

@@ -12,9 +12,9 @@ setup() {
 	[[ "$output" =~ ^brig\ version\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
 
-@test "brig with an unknown command exits 125 with one line" {
+@test "brig with an unknown command exits 1 with one line" {
 	run "$BRIG" frobnicate
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"frobnicate"* ]]
 }

@@ -144,6 +144,6 @@ json_lines() {
 	run -0 brig ps --format '{{with .Labels}}{{printf "%-6s|" .}}{{end}}{{.Names | printf "%q"}}'
 	[ "$output" = 'team=blue|"web"' ] || false
 	run brig ps --format '{{.Names}} {{.Nope}}'
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$output" == *"template: 1:14: no field Nope"* ]] || false
 }

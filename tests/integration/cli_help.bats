@@ -74,12 +74,12 @@ brig_commands() {
 	done
 }
 
-@test "brig: an unknown command or subcommand is one line on stderr, exit 125" {
+@test "brig: an unknown command or subcommand is one line on stderr, exit 1" {
 	run --separate-stderr "$BRIG" --root "$ROOT" frobnicate
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$stderr" = "brig: 'frobnicate' is not a brig command; see 'brig --help'" ] || false
 	run --separate-stderr "$BRIG" --root "$ROOT" image frobnicate
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$stderr" = "brig: 'image frobnicate' is not a brig command; see 'brig image --help'" ] || false
 	[ -z "$output" ] || false
 }

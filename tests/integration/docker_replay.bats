@@ -13,8 +13,9 @@
 #   json     exit 0; stdout is JSON (an array or one object a line) and the
 #            jq expression PATTERN is true of every value
 #   err      Docker fails here too: non-zero exit, PATTERN matches stderr
-#   yet      exit 125 and stderr says the feature "does not exist in brig
-#            yet" (PATTERN, unless -, must match stderr too)
+#   yet      stderr says the feature "does not exist in brig yet" (PATTERN,
+#            unless -, must match stderr too), with Docker's exit status for
+#            an error of that command: 125 for run and create, else 1
 #   sh       not a Docker line: shell set-up for the lines below (exit 0)
 # Images of the reference's examples (busybox, ubuntu, nginx, ...) are all
 # the test's busybox tree under those names: nothing leaves the host.
@@ -88,7 +89,7 @@ replay() {
 		pat=${rest%% | *} cmd=${rest#* | }
 		st=0
 		(cd "$WORK" && PATH=$BATS_TEST_TMPDIR/bin:$PATH && eval "$cmd") >"$out" 2>"$err" </dev/null || st=$?
-		if ! verdict "$kind" "$pat" "$st" "$out" "$err"; then
+		if ! verdict "$kind" "$pat" "$st" "$out" "$err" "$cmd"; then
 			bad=$((bad + 1))
 			printf '%s:%d: %s\n  kind %s, exit %d\n  stdout: %s\n  stderr: %s\n' "$1" "$n" \
 				"$cmd" "$kind" "$st" "$(head -c 300 "$out")" "$(head -c 300 "$err")"
@@ -97,15 +98,28 @@ replay() {
 	[ "$bad" -eq 0 ]
 }
 
-# verdict KIND PATTERN STATUS OUT ERR: whether one line did as its KIND says.
+# yet_status COMMAND: Docker's exit status for an error of the docker
+# command in COMMAND: 125 for run and create (container run, ...), else 1.
+yet_status() {
+	local w
+	read -r -a w <<<"${1#*docker }"
+	[ "${w[0]}" = container ] && w=("${w[@]:1}")
+	case ${w[0]} in
+	run | create) echo 125 ;;
+	*) echo 1 ;;
+	esac
+}
+
+# verdict KIND PATTERN STATUS OUT ERR COMMAND: whether one line did as its
+# KIND says.
 verdict() {
-	local kind=$1 pat=$2 st=$3 out=$4 err=$5
+	local kind=$1 pat=$2 st=$3 out=$4 err=$5 cmd=$6
 	case $kind in
 	ok) [ "$st" -eq 0 ] && matches "$pat" "$out" ;;
 	exit=*) [ "$st" -eq "${kind#exit=}" ] && matches "$pat" "$out" ;;
 	json) [ "$st" -eq 0 ] && [ -s "$out" ] && jq -s -e "map($pat) | all" "$out" >/dev/null ;;
 	err) [ "$st" -ne 0 ] && matches "$pat" "$err" ;;
-	yet) [ "$st" -eq 125 ] && grep -q 'does not exist in brig yet' "$err" && matches "$pat" "$err" ;;
+	yet) [ "$st" -eq "$(yet_status "$cmd")" ] && grep -q 'does not exist in brig yet' "$err" && matches "$pat" "$err" ;;
 	sh) [ "$st" -eq 0 ] ;;
 	*) echo "unknown kind $kind" && return 1 ;;
 	esac

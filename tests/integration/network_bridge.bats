@@ -240,27 +240,27 @@ fetch() {
 	records() { find "$ROOT/networks" -maxdepth 2 | sort; }
 	recs=$(records)
 	run nbrig network create --subnet 10.77.5.0/24 n2
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$output" = "brig: subnet 10.77.5.0/24 overlaps network n1 (10.77.0.0/16)" ] || false
 	inns ip route add 10.99.0.0/16 dev lo
 	snapshot "$BEFORE"
 	run nbrig network create --subnet 10.99.1.0/24 n2
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$output" = "brig: subnet 10.99.1.0/24 collides with the host route 10.99.0.0/16" ] || false
 	run nbrig network create --subnet 10.78.0.0/24 n1
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$output" = "brig: network n1 already exists" ] || false
 	run nbrig network create bridge
 	[ "$output" = "brig: network bridge already exists" ] || false
 	run nbrig network create --subnet 10.78.0.1/24 n3
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#lines[@]}" -eq 1 ] || false
 	[[ "$output" == *"host bits are set"* ]] || false
 	run nbrig network create --subnet 10.78.0.0/24 --gateway 10.79.0.1 n3
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$output" = "brig: --gateway 10.79.0.1: not a host address of the subnet 10.78.0.0/24" ] || false
 	run nbrig network rm bridge
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#lines[@]}" -eq 1 ] || false
 	run nbrig run --rm --network nosuch img true
 	[ "$status" -eq 125 ] || false

@@ -79,9 +79,9 @@ count_lines() { grep -cF -- "$2" "$1" || true; }
 
 @test "login: a wrong password fails and stores nothing; the right one stores auth.json 0600; pull then uses it" {
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	run --separate-stderr brig login -u alice --password-stdin "$REGA" <<<"wrong-Pw"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *unauthorized* ]] || { echo "$stderr"; false; }
 	[[ $stderr != *wrong-Pw* ]] || false
 	[ ! -e "$AUTH" ] || { echo "stored after a refused login"; false; }
@@ -112,9 +112,9 @@ count_lines() { grep -cF -- "$2" "$1" || true; }
 	[ "$output" = '{"other.example":{"auth":"eDp5"}}' ] || { echo "$output"; false; }
 	[ "$(stat -c %a "$AUTH")" = 600 ] || false
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	run --separate-stderr brig logout "$REGA"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"not logged into $REGA"* ]] || false
 	run brig logout -a
 	[ "$status" -eq 0 ] || false
@@ -131,7 +131,7 @@ count_lines() { grep -cF -- "$2" "$1" || true; }
 	run brig login --authfile "$f" --get-login "$REGA"
 	[ "$output" = alice ] || false
 	run brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	run brig pull -q --authfile "$f" "$REGA/test/img:1"
 	[ "$status" -eq 0 ] || false
 	run brig logout --authfile "$f" "$REGA"
@@ -142,7 +142,7 @@ count_lines() { grep -cF -- "$2" "$1" || true; }
 
 @test "login asks on a terminal and does not echo the password; without a terminal it says what to give" {
 	run --separate-stderr brig login "$REGA" </dev/null
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"not a terminal"* ]] || { echo "$stderr"; false; }
 	run python3 "$PTY_RUN" --after "Password: " $'s3cret-Pw\n' \
 		"$BRIG" --root "$ROOT" --config "$CONF" login -u alice "$REGA"
@@ -165,7 +165,7 @@ count_lines() { grep -cF -- "$2" "$1" || true; }
 	mv "$HOME/.docker/config.json" "$BATS_TEST_TMPDIR/dc/config.json"
 	rm -rf "$ROOT"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	DOCKER_CONFIG=$BATS_TEST_TMPDIR/dc run --separate-stderr brig pull -q "$REGA/test/img:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 }
@@ -228,7 +228,7 @@ make_helper() {
 	[ "$status" -eq 0 ] || false
 }
 
-@test "a credential helper that fails, prints too much, gives an identity token for Basic auth or is missing: one line, 125" {
+@test "a credential helper that fails, prints too much, gives an identity token for Basic auth or is missing: one line, exit 1" {
 	mkdir -p "$BATS_TEST_TMPDIR/bin" "$HOME/.docker"
 	printf '#!/bin/sh\nhead -c 200000 /dev/zero | tr "\\0" a\n' >"$BATS_TEST_TMPDIR/bin/docker-credential-big"
 	printf '#!/bin/sh\necho "s3cret-Pw leaked?" ; exit 3\n' >"$BATS_TEST_TMPDIR/bin/docker-credential-bad"
@@ -236,11 +236,11 @@ make_helper() {
 	export PATH=$BATS_TEST_TMPDIR/bin:$PATH
 	echo '{"credsStore": "big"}' >"$HOME/.docker/config.json"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"docker-credential-big get: printed more than"* ]] || { echo "$stderr"; false; }
 	echo '{"credsStore": "bad"}' >"$HOME/.docker/config.json"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"docker-credential-bad get: exit status 3"* ]] || { echo "$stderr"; false; }
 	[[ $stderr != *s3cret* ]] || false
 	printf '#!/bin/sh\necho "{\\"Username\\":\\"<token>\\",\\"Secret\\":\\"x\\"}"\n' \
@@ -248,20 +248,20 @@ make_helper() {
 	chmod +x "$BATS_TEST_TMPDIR/bin/docker-credential-idtok"
 	echo '{"credsStore": "idtok"}' >"$HOME/.docker/config.json"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"asks for Basic credentials; an identity token serves only registries with Bearer token auth"* ]] || { echo "$stderr"; false; }
 	echo '{"credsStore": "absent"}' >"$HOME/.docker/config.json"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"docker-credential-absent: not found on PATH"* ]] || { echo "$stderr"; false; }
 }
 
 @test "token auth (docker-registry + token issuer): login checks with the issuer, pull works, one token per scope" {
 	run --separate-stderr brig pull -q "$REGT/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	run --separate-stderr brig login -u bob --password-stdin "$REGT" <<<"nope"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ ! -e "$AUTH" ] || false
 	run --separate-stderr brig login -u bob --password-stdin "$REGT" <<<"t0ken-Pw"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
@@ -307,13 +307,13 @@ make_helper() {
 @test "token auth: a token answer over the size limit or without a token is refused" {
 	echo '{"answer": "huge"}' >"$D/regt/issuer.json"
 	run --separate-stderr brig login -u bob --password-stdin "$REGT" <<<"t0ken-Pw"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"token request: larger than the limit"* ]] || { echo "$stderr"; false; }
 	[ ! -e "$AUTH" ] || false
 	echo '{"answer": "notoken"}' >"$D/regt/issuer.json"
 	run --separate-stderr brig login -u bob --password-stdin "$REGT" <<<"t0ken-Pw"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"the token server's answer holds no token"* ]] || { echo "$stderr"; false; }
 	[ ! -e "$AUTH" ] || false
 }
@@ -358,7 +358,7 @@ make_helper() {
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGA" "$(printf alice:wrong | base64 -w0)" >"$bad"
 	# No credentials anywhere: refused.
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	export BRIG_REGISTRIES_CONF=$BATS_TEST_TMPDIR/registries.conf
 	printf '[[registry]]\nlocation = "%s"\nauthfile = "%s"\n' "$REGA" "$af" >"$BRIG_REGISTRIES_CONF"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
@@ -367,11 +367,11 @@ make_helper() {
 	# The command's --authfile is read instead (and its wrong password fails).
 	rm -rf "$ROOT"
 	run --separate-stderr brig pull -q --authfile "$bad" "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	# A relative path is refused, naming the file, line and key.
 	printf '[[registry]]\nlocation = "%s"\nauthfile = "team.json"\n' "$REGA" >"$BRIG_REGISTRIES_CONF"
 	run --separate-stderr brig pull -q "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"registries.conf:3: authfile: "*"absolute path"* ]] || { echo "$stderr"; false; }
 }
 
@@ -404,11 +404,11 @@ make_helper() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; cat "$D/regt/issuer.log"; false; }
 	run grep -c "(refresh_token)" "$D/regt/issuer.log"
 	[ "$output" -ge 1 ] || { cat "$D/regt/issuer.log"; false; }
-	# a token the issuer does not know: one line, 125, the token not shown
+	# a token the issuer does not know: one line, exit 1, the token not shown
 	printf '{"auths": {"%s": {"identitytoken": "idt-wrong"}}}\n' "$REGT" >"$BATS_TEST_TMPDIR/auth.json"
 	rm -rf "$ROOT"
 	run --separate-stderr brig pull -q --authfile "$BATS_TEST_TMPDIR/auth.json" "$REGT/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"refresh_token grant"*"HTTP 401"* ]] || { echo "$stderr"; false; }
 	[[ $stderr != *idt-wrong* ]] || false

@@ -129,13 +129,13 @@ manifest_digest() { # DIR NAME:TAG
 	regconf "unqualified-search-registries = [\"$REG\", \"docker.io\"]"
 	# an image of that name exists on the listed registry; brig must not use it
 	run --separate-stderr brig pull test/img:1
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	[[ $stderr == *"docker.io/test/img is blocked by $BRIG_REGISTRIES_CONF"* ]] || {
 		echo "$stderr"
 		false
 	}
 	run --separate-stderr brig pull busybox
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"docker.io/library/busybox is blocked"* ]] || { echo "$stderr"; false; }
 	# the listed search registries are ignored, and said so once
 	n=$(grep -c "unqualified-search-registries: brig ignores these" <<<"$stderr")
@@ -151,7 +151,7 @@ manifest_digest() { # DIR NAME:TAG
 		"$T/blocked.conf" >"$CONF"
 	before=$(grep -c '"GET /v2/' "$D/reg/registry.log" || true)
 	run --separate-stderr brig pull "$REG/test/img:1"
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[ "$stderr" = "brig: pull $REG/test/img:1: $REG/test/img is blocked by $T/blocked.conf ([[registry]] prefix \"$REG\")" ] || {
 		echo "$stderr"
@@ -196,7 +196,7 @@ location = \"127.0.0.1:$mp/mirrorns\""
 	}
 	# by tag the mirror is not asked (digest-only): the registry is down
 	run --separate-stderr brig pull "127.0.0.1:$pp/test/img:1"
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	[[ $stderr == *"127.0.0.1:$pp"* ]] || false
 	[[ $stderr != *"mirror"* ]] || { echo "$stderr"; false; }
 	# with pull-from-mirror = "all" the same tag comes from the mirror
@@ -214,11 +214,11 @@ pull-from-mirror = \"all\""
 	skopeo copy -q --dest-tls-verify=false "oci-archive:$D/img-a.tar" \
 		"docker://127.0.0.1:$pl/test/img:1" >/dev/null
 	run --separate-stderr brig pull "127.0.0.1:$pl/test/img:1"
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	# --tls-verify=false is not enough: it does not allow plain http
 	run --separate-stderr brig pull --tls-verify=false "127.0.0.1:$pl/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	regconf "[[registry]]
 location = \"127.0.0.1:$pl\"
 insecure = true"
@@ -230,7 +230,7 @@ insecure = true"
 @test "insecure = true also accepts a TLS certificate brig cannot verify" {
 	rm -rf "$CERTS/$REG"
 	run --separate-stderr brig pull "$REG/test/img:1"
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	regconf "[[registry]]
 location = \"$REG\"
 insecure = true"
@@ -245,12 +245,12 @@ insecure = true"
 	skopeo copy -q --dest-cert-dir "$T/skopeo-certs" "oci-archive:$D/img-a.tar" \
 		"docker://127.0.0.1:$cp/test/img:1" >/dev/null
 	run --separate-stderr brig pull "127.0.0.1:$cp/test/img:1"
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	# a certificate without its key is an error that says so
 	cp "$T/cc/client/client.cert" "$CERTS/127.0.0.1:$cp/"
 	run --separate-stderr brig pull "127.0.0.1:$cp/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"client.cert: found without client.key"* ]] || { echo "$stderr"; false; }
 	cp "$T/cc/client/client.key" "$CERTS/127.0.0.1:$cp/"
 	run --separate-stderr brig pull "127.0.0.1:$cp/test/img:1"

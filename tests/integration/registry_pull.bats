@@ -133,7 +133,7 @@ store_state() {
 	[ "$status" -eq 0 ] || false
 	# a digest the registry does not have
 	run --separate-stderr brig pull "$REG/test/img@sha256:$(printf x | sha256sum | cut -d' ' -f1)"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"not found"* ]] || false
 }
 
@@ -146,7 +146,7 @@ store_state() {
 	before=$(CONF=$other/brig.conf store_state)
 	run --separate-stderr env CONF="$other/brig.conf" \
 		"$BRIG" --root "$ROOT" --config "$other/brig.conf" pull "$REG/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 	[[ $stderr == *"certificate"* ]] || { echo "$stderr"; false; }
 	[ "$(store_state)" = "$before" ] || false
@@ -158,12 +158,12 @@ store_state() {
 
 @test "Basic auth: refused without or with wrong credentials, accepted with the right ones" {
 	run --separate-stderr brig pull "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"credentials"* ]] || { echo "$stderr"; false; }
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGA" "$(printf alice:wrong | base64)" \
 		>"$BATS_TEST_TMPDIR/wrong.json"
 	run --separate-stderr brig pull --authfile "$BATS_TEST_TMPDIR/wrong.json" "$REGA/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 	[[ $stderr == *"unauthorized"* ]] || { echo "$stderr"; false; }
 	[[ $stderr != *"wrong"* ]] || false
@@ -174,34 +174,34 @@ store_state() {
 	[[ $output == "$REGA/test/img@sha256:"* ]] || false
 }
 
-@test "bad registry: a manifest that is not the digest asked for: one line, 125, store unchanged" {
+@test "bad registry: a manifest that is not the digest asked for: one line, exit 1, store unchanged" {
 	run brig pull -q "$BAD/good/img:1"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	mdig=${output##*@}
 	before=$(store_state)
 	for ref in "$BAD/wrong/manifest@$mdig" "$BAD/wrong/manifest:1"; do
 		run --separate-stderr brig pull "$ref"
-		[ "$status" -eq 125 ] || false
+		[ "$status" -eq 1 ] || false
 		[ "${#stderr_lines[@]}" -eq 1 ] || false
 		[[ $stderr == *"digest"* ]] || { echo "$stderr"; false; }
 		[ "$(store_state)" = "$before" ] || { echo "store changed by $ref"; false; }
 	done
 }
 
-@test "bad registry: a config blob whose bytes differ: one line, 125, nothing new in the store" {
+@test "bad registry: a config blob whose bytes differ: one line, exit 1, nothing new in the store" {
 	run brig images -q # makes the empty store
 	[ -z "$output" ] || false
 	before=$(store_state)
 	run --separate-stderr brig pull "$BAD/wrong/config:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 	[[ $stderr == *"config"*"hash to sha256:"* ]] || { echo "$stderr"; false; }
 	[ "$(store_state)" = "$before" ] || { store_state; false; }
 }
 
-@test "bad registry: a layer whose bytes differ: one line, 125, nothing named or unpacked" {
+@test "bad registry: a layer whose bytes differ: one line, exit 1, nothing named or unpacked" {
 	run --separate-stderr brig pull "$BAD/wrong/layer:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 	[[ $stderr == *"layer 1"*"hash to sha256:"* ]] || { echo "$stderr"; false; }
 	run brig images -q
@@ -220,7 +220,7 @@ store_state() {
 	# only the gzip header differs: the unpacker and the diff_id are content,
 	# the blob writer's digest alone must refuse it
 	run --separate-stderr brig pull "$BAD/wrong/gzhead:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 	[[ $stderr == *"layer 1"*"hash to sha256:"* ]] || { echo "$stderr"; false; }
 	run brig images -q
@@ -238,7 +238,7 @@ store_state() {
 	before=$(store_state)
 	check() { # REPO WORDS...
 		run --separate-stderr brig pull "$BAD/$1:1"
-		[ "$status" -eq 125 ] || { echo "$1: status $status"; return 1; }
+		[ "$status" -eq 1 ] || { echo "$1: status $status"; return 1; }
 		[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$1: $stderr"; return 1; }
 		[[ $stderr == *"$2"* ]] || { echo "$1: $stderr"; return 1; }
 		[ "$(store_state)" = "$before" ] || { echo "$1: the store changed"; return 1; }
@@ -251,11 +251,11 @@ store_state() {
 	check tokenjunk/img "token server's answer is not JSON" || false
 }
 
-@test "bad registry: a truncated layer and an endless one: one line, 125, nothing named or unpacked" {
+@test "bad registry: a truncated layer and an endless one: one line, exit 1, nothing named or unpacked" {
 	for repo in short endless; do
 		rm -rf "$ROOT"
 		run --separate-stderr brig pull "$BAD/$repo/img:1"
-		[ "$status" -eq 125 ] || { echo "$repo: $status"; false; }
+		[ "$status" -eq 1 ] || { echo "$repo: $status"; false; }
 		[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 		[[ $stderr == *"layer 1"* ]] || { echo "$stderr"; false; }
 		run brig images -q
@@ -319,20 +319,20 @@ store_state() {
 	[ "$output" = "$other" ] || false
 	before=$(store_state)
 	run --separate-stderr brig pull --platform linux/s390x "$REG/test/multi:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 	[[ $stderr == *"no manifest for platform linux/s390x"* ]] || { echo "$stderr"; false; }
 	[ "$(store_state)" = "$before" ] || false
 }
 
-@test "pull: bad references and --platform values get one line and 125" {
+@test "pull: bad references and --platform values get one line and exit 1" {
 	run --separate-stderr brig pull "$REG/Test/Img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"invalid reference"* ]] || false
 	run --separate-stderr brig pull --platform linux "$REG/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"os/arch"* ]] || false
 	run --separate-stderr brig pull "$REG/test/img:nosuchtag"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"manifest nosuchtag"*"not found"* ]] || { echo "$stderr"; false; }
 }

@@ -178,7 +178,7 @@ pm() {
 		"oci:$BATS_TEST_TMPDIR/back:x"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	BRIG_PUSH_CHUNK_SIZE=0 run --separate-stderr brig push "$REG/test/chunk:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *BRIG_PUSH_CHUNK_SIZE* ]] || { echo "$stderr"; false; }
 }
 
@@ -195,7 +195,7 @@ pm() {
 @test "Basic auth: a push without credentials is refused; --authfile works" {
 	local_image "$REGA/test/auth:1"
 	run --separate-stderr brig push "$REGA/test/auth:1"
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"credentials"* ]] || { echo "$stderr"; false; }
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REGA" "$(printf alice:s3cret | base64)" \
@@ -208,15 +208,15 @@ pm() {
 	[ "$output" = "$(cat "$ROOT/images/blobs/sha256/$(stored_manifest "$REGA/test/auth:1" | cut -c8-)")" ] || false
 }
 
-@test "push: a name not in the store, a digest reference, a damaged blob: one line, 125" {
+@test "push: a name not in the store, a digest reference, a damaged blob: one line, exit 1" {
 	run --separate-stderr brig push "$REG/test/none:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == "brig: push $REG/test/none:1: "*"no such image"* ]] || { echo "$stderr"; false; }
 	local_image "$REG/test/bad:1"
 	mdig=$(stored_manifest "$REG/test/bad:1")
 	run --separate-stderr brig push "$REG/test/bad:1@$mdig"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"or a digest (NAME@DIGEST), not both"* ]] || { echo "$stderr"; false; }
 	# a layer's bytes changed in the store (same size): refused, not pushed
 	layer=$(jq -r '.layers[0].digest' "$ROOT/images/blobs/sha256/${mdig#sha256:}")
@@ -224,7 +224,7 @@ pm() {
 	chmod u+w "$f"
 	printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
 	run --separate-stderr brig push "$REG/test/bad:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"do not hash to the digest"* ]] || { echo "$stderr"; false; }
 	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/bad:1"
@@ -251,18 +251,18 @@ pm() {
 	# --all-tags with a tag, a digest or --digestfile; a repository without tags
 	for bad in "$REG/test/all:1" "$REG/test/all@$mdig"; do
 		run --separate-stderr brig push --all-tags "$bad"
-		[ "$status" -eq 125 ] || { echo "$bad: $output"; false; }
+		[ "$status" -eq 1 ] || { echo "$bad: $output"; false; }
 		[[ $stderr == *"takes no tag or digest"* ]] || { echo "$stderr"; false; }
 	done
 	run --separate-stderr brig push -a --digestfile "$BATS_TEST_TMPDIR/df" "$REG/test/all"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"not with --all-tags"* ]] || { echo "$stderr"; false; }
 	run --separate-stderr brig push -a "$REG/test/none"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"no image named $REG/test/none:TAG"* ]] || { echo "$stderr"; false; }
 }
 
-@test "push NAME@DIGEST: the manifest by digest, no tag made; an unknown digest or an image ID: 125" {
+@test "push NAME@DIGEST: the manifest by digest, no tag made; an unknown digest or an image ID: exit 1" {
 	local_image "$REG/test/dig:1"
 	mdig=$(stored_manifest "$REG/test/dig:1")
 	size=$(stat -c %s "$ROOT/images/blobs/sha256/${mdig#sha256:}")
@@ -278,12 +278,12 @@ pm() {
 	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/dig:1"
 	[ "$status" -ne 0 ] || { echo "a tag was made"; false; }
 	run --separate-stderr brig push "$REG/test/dig@sha256:$(printf '0%.0s' {1..64})"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"no such manifest"* ]] || { echo "$stderr"; false; }
 	id=$(brig image inspect -f '{{.Id}}' "$REG/test/dig:1")
 	run --separate-stderr brig push "$REG/test/dig@$id"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"is an image ID, not the digest of a manifest"* ]] || { echo "$stderr"; false; }
 }
 
@@ -319,7 +319,7 @@ pm() {
 	other=$(jq -r '.manifests[1].digest' "$xblob")
 	rm -f "$ROOT/images/blobs/sha256/${other#sha256:}"
 	run --separate-stderr brig push "$REG/test/multi:2"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"$other"*"not in the store"* ]] || { echo "$stderr"; false; }
 	run skopeo inspect --raw --cert-dir "$D/reg" "docker://$REG/test/multi:2"
@@ -354,12 +354,12 @@ pm() {
 	[ "$output" -ge 2 ] || false
 }
 
-@test "a Docker-Content-Digest that is not what was pushed: one line, 125" {
+@test "a Docker-Content-Digest that is not what was pushed: one line, exit 1" {
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$BAD" "$(printf u:p | base64)" \
 		>"$BATS_TEST_TMPDIR/auth.json"
 	local_image "$BAD/push/wrongdigest:1"
 	run --separate-stderr brig push --authfile "$BATS_TEST_TMPDIR/auth.json" "$BAD/push/wrongdigest:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"Docker-Content-Digest"* ]] || { echo "$stderr"; false; }
 }
@@ -369,7 +369,7 @@ pm() {
 	printf '{"registry-certs-dir": "%s"}\n' "$BATS_TEST_TMPDIR/no-certs" >"$BATS_TEST_TMPDIR/brig.conf"
 	run --separate-stderr "$BRIG" --root "$ROOT" --config "$BATS_TEST_TMPDIR/brig.conf" \
 		push "$REG/test/tls:1"
-	[ "$status" -eq 125 ] || { echo "$output $stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$output $stderr"; false; }
 	[ "${#stderr_lines[@]}" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *certificate* ]] || { echo "$stderr"; false; }
 	run --separate-stderr "$BRIG" --root "$ROOT" --config "$BATS_TEST_TMPDIR/brig.conf" \

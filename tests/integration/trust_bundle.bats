@@ -113,7 +113,7 @@ edit() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	[ "$output" = "Verified $REG/test/img@$DIGEST: bundle signed by $D/a.pub" ] || false
 	run --separate-stderr brig trust verify --bundle --key "$D/b.pub" "$REG/test/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$stderr" = "brig: trust verify $REG/test/img:1: no bundle accepted for $DIGEST (bundle 1: not signed by the key given)" ] || false
 
 	# the fallback tag: an OCI index naming the referrer; the referrer's
@@ -154,7 +154,7 @@ edit() {
 @test "trust verify --bundle: an image without bundles is refused, one line" {
 	pushed "$REG/test/nobundle:1"
 	run --separate-stderr brig trust verify --bundle --key "$D/a.pub" "$REG/test/nobundle:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[ "$stderr" = "brig: trust verify $REG/test/nobundle:1: test/nobundle@$DIGEST: no sigstore bundles (no referrers)" ] || false
 }
 
@@ -167,16 +167,16 @@ edit() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	[ "$output" = "Verified $REG/test/offline@$DIG: bundle signed by k.pub" ] || false
 	vbundle b.json --key "$D/a.pub"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: not signed by the key given)" ]] || false
 	sjs sign-key k.pem "sha256:$(printf other | sha256sum | cut -c1-64)" "$REG/test/offline" >o.json
 	vbundle o.json --key k.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: the statement is for sha256:$(printf other | sha256sum | cut -c1-64), not $DIG)" ]] || false
 	cp b.json t.json
 	edit t.json 'e = b["dsseEnvelope"]; p = json.loads(base64.b64decode(e["payload"])); p["predicate"] = {"x": 1}; e["payload"] = base64.b64encode(json.dumps(p).encode()).decode()'
 	vbundle t.json --key k.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: not signed by the key given)" ]] || false
 }
 
@@ -188,24 +188,24 @@ edit() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	[ "$output" = "Verified $REG/test/offline@$DIG: bundle signed by certificate for dev@example.com from https://issuer.example" ] || false
 	vbundle f/bundle.json "${ok[@]}" --certificate-identity eve@example.com
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: the certificate is not for the email eve@example.com (subjectEmail))" ]] || false
 	vbundle f/bundle.json "${ok[@]}" --certificate-oidc-issuer https://other.example
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"the certificate's OIDC issuer is https://issuer.example, not https://other.example (oidcIssuer))" ]] || false
 	$PY "$LIB/bundle_vectors.py" fulcio v "$DIG" x dev@example.com https://issuer.example
 	vbundle f/bundle.json --certificate-ca v/ca.pem --rekor-key f/rekor.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"does not chain to the Fulcio CA at the signing time"* ]] || false
 	vbundle f/bundle.json --certificate-ca f/fulcio-ca.pem --rekor-key v/rekor.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"signed entry timestamp: not signed by the Rekor key"* ]] || false
 	# a bad inclusion proof: another root hash (the checkpoint no longer
 	# matches), or the SET removed and the proof's root changed
 	cp f/bundle.json p.json
 	edit p.json 'b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["rootHash"] = base64.b64encode(bytes(32)).decode()'
 	vbundle p.json "${ok[@]}"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"inclusion proof: the audit path does not lead to the root hash"* ]] || false
 }
 
@@ -225,35 +225,35 @@ edit() {
 	cp vdsse/bundle.json h.json
 	edit h.json 'p = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]; p["hashes"][1] = base64.b64encode(bytes(32)).decode()'
 	vbundle h.json "${ok[@]}"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: inclusion proof: the audit path does not lead to the root hash)" ]] || false
 	# the proof for another index
 	cp vdsse/bundle.json i.json
 	edit i.json 'b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["logIndex"] = "5"'
 	vbundle i.json "${ok[@]}"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"inclusion proof: the audit path does not lead to the root hash"* ]] || false
 	# the checkpoint signed by another key
 	$PY "$LIB/bundle_vectors.py" fulcio w "$DIG" x dev@example.com https://issuer.example
 	cp vdsse/bundle.json c.json
 	edit c.json 'import json as j; o = j.load(open("w/bundle.json")); p = b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]; q = o["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]; n = q["checkpoint"]["envelope"].split("\n\n")[1]; p["checkpoint"]["envelope"] = p["checkpoint"]["envelope"].split("\n\n")[0] + "\n\n" + n'
 	vbundle c.json "${ok[@]}"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: checkpoint: not signed by the Rekor key)" ]] || false
 	# the Rekor entry of another signature (the other vector's) pasted in
 	cp vdsse/bundle.json x.json
 	edit x.json 'import json as j; o = j.load(open("w/bundle.json")); b["verificationMaterial"]["tlogEntries"] = o["verificationMaterial"]["tlogEntries"]'
 	vbundle x.json --certificate-ca vdsse/ca.pem --rekor-key w/rekor.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: the Rekor entry's body records another signature)" ]] || false
 	# Rekor's time after the certificate expired
 	$PY "$LIB/bundle_vectors.py" fulcio late "$DIG" x dev@example.com https://issuer.example --late 60
 	vbundle late/bundle.json --certificate-ca late/ca.pem --rekor-key late/rekor.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"does not chain to the Fulcio CA at the signing time (certificate has expired))" ]] || false
 	# no Rekor key: a certificate alone proves nothing about when
 	vbundle vdsse/bundle.json --certificate-ca vdsse/ca.pem
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"the policy names no Rekor key (rekorPublicKey) and no TSA (policy.d timestampAuthorities) to prove when)" ]] || false
 }
 
@@ -267,21 +267,21 @@ edit() {
 	[[ $output == "Verified $REG/test/offline@$DIG: bundle signed by certificate for dev@example.com from https://issuer.example, timestamped 20"??-??-??T??:??:??Z ]] || { echo "$output"; false; }
 	# no TSA named: nothing proves when the certificate was used
 	vbundle t.json --certificate-ca f/ca.pem "${id[@]}"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: signed with a certificate, but the policy names no Rekor key (rekorPublicKey) and no TSA (policy.d timestampAuthorities) to prove when"* ]] || { echo "$stderr"; false; }
 	# a Rekor key named: its entry is required, the timestamp alone is not enough
 	vbundle t.json --certificate-ca f/ca.pem --rekor-key f/rekor.pub --timestamp-certificate-chain tsa/tsa-ca.crt
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: no Rekor entry in the bundle, only an RFC 3161 timestamp: the policy names Rekor keys and does not accept a certificate timed by its TSA alone"* ]] || { echo "$stderr"; false; }
 	# the TSA named but no timestamp in the bundle
 	vbundle f/bundle.json --certificate-ca f/ca.pem --timestamp-certificate-chain tsa/tsa-ca.crt
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: no RFC 3161 timestamp in the bundle (one by the TSA named is required)"* ]] || { echo "$stderr"; false; }
 	# a certificate whose ten minutes were over when the TSA stamped it
 	$PY "$LIB/bundle_vectors.py" fulcio x "$DIG" x dev@example.com https://issuer.example --no-tlog --expired
 	tsa_bundle "$PWD/tsa" tsa x/bundle.json tx.json
 	vbundle tx.json --certificate-ca x/ca.pem --timestamp-certificate-chain tsa/tsa-ca.crt
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: the certificate does not chain to the Fulcio CA at the signing time (certificate has expired)"* ]] || { echo "$stderr"; false; }
 }
 
@@ -295,15 +295,15 @@ edit() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	# no SCT in the certificate
 	vbundle plain/bundle.json --certificate-ca plain/ca.pem --rekor-key plain/rekor.pub --ct-log-key sct/ctlog.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: the certificate carries no SCT (the policy requires certificate transparency)"* ]] || { echo "$stderr"; false; }
 	# an SCT by a log not named
 	vbundle sct/bundle.json --certificate-ca sct/ca.pem --rekor-key sct/rekor.pub --ct-log-key sct-bad/ctlog.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: none of the certificate's 1 SCTs is by a CT log the policy names"* ]] || { echo "$stderr"; false; }
 	# the log's signature over other bytes
 	vbundle sct-bad/bundle.json --certificate-ca sct-bad/ca.pem --rekor-key sct-bad/rekor.pub --ct-log-key sct-bad/ctlog.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: the certificate's SCT 1, by a CT log the policy names, does not verify (its signature, or its time is after the signing time)"* ]] || { echo "$stderr"; false; }
 }
 
@@ -314,24 +314,24 @@ edit() {
 	cp k/bundle.json u.json
 	edit u.json 'b["verificationMaterial"]["publicKey"]["hnit"] = "x"'
 	vbundle u.json --key k/key.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"bundle: verificationMaterial.publicKey.hnit: unknown key"* ]] || false
 	cp k/bundle.json s.json
 	edit s.json 'b["dsseEnvelope"]["signatures"].append(b["dsseEnvelope"]["signatures"][0])'
 	vbundle s.json --key k/key.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"bundle: dsseEnvelope.signatures: expected exactly one signature"* ]] || false
 	cp k/bundle.json m.json
 	edit m.json 'b["mediaType"] = "application/vnd.dev.sigstore.bundle.v0.9+json"'
 	vbundle m.json --key k/key.pub
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"bundle: mediaType: 'application/vnd.dev.sigstore.bundle.v0.9+json' is not a bundle v0.3 or v0.2"* ]] || false
 	cp k/bundle.json v2.json
 	edit v2.json 'b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2"'
 	vbundle v2.json --key k/key.pub
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	run --separate-stderr brig trust verify --bundle-file k/bundle.json --key k/key.pub "$REG/test/offline:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"--bundle-file: name the image by digest (NAME@sha256:...)" ]] || false
 }
 
@@ -347,21 +347,21 @@ edit() {
 	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/tsa.crt
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	vbundle k/bundle.json --key k/key.pub --timestamp-certificate-chain tsa/tsa-ca.crt
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: no RFC 3161 timestamp in the bundle (one by the TSA named is required)"* ]] || { echo "$stderr"; false; }
 	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/other-ca.crt
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: the timestamp does not verify (certificate verify error)"* ]] || { echo "$stderr"; false; }
 	# a timestamp over other bytes (another bundle's signature)
 	$PY "$LIB/bundle_vectors.py" key k2 "$DIG" x
 	tsa_bundle "$PWD/tsa" tsa k2/bundle.json t2.json
 	edit t.json 'b["verificationMaterial"]["timestampVerificationData"] = json.load(open("t2.json"))["verificationMaterial"]["timestampVerificationData"]'
 	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/tsa-ca.crt
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"bundle 1: the timestamp does not verify (message imprint mismatch)"* ]] || { echo "$stderr"; false; }
 	edit t.json 'b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]["x"] = 1'
 	vbundle t.json --key k/key.pub --timestamp-certificate-chain tsa/tsa-ca.crt
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"rfc3161Timestamps[0].x: unknown key"* ]] || { echo "$stderr"; false; }
 }
 
@@ -396,6 +396,6 @@ edit() {
 	run grep -c "sha256-" rs/requests.log
 	[ "$output" = 0 ] || false
 	run --separate-stderr brig trust verify --bundle --key "$D/a.pub" "$h/test/ref@$DIG"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ "$stderr" == *"(bundle 1: not signed by the key given)" ]] || false
 }

@@ -104,7 +104,7 @@ store_empty() {
 	pushed "$REG/test/unsigned:1"
 	run --separate-stderr brig pull -q "$REG/test/unsigned:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"content trust refused $REG/test/unsigned:1"* ]] || false
 	[[ $stderr == *"policy brig's built-in policy, scope default (no scope of \"transports\" matched)"* ]] || false
 	[[ $stderr == *"a tag must be signed by a key the policy names"* ]] || false
@@ -130,7 +130,7 @@ store_empty() {
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"content trust is off for this command (BRIG_CONTENT_TRUST=0)"* ]] || false
 	run --separate-stderr env BRIG_CONTENT_TRUST=yes "$BRIG" --root "$ROOT" pull "$REG/test/off:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"BRIG_CONTENT_TRUST=yes: expected 0 or 1"* ]] || false
 	# the engine config's content-trust = false: off for every command, said each time
 	jq '. + {"content-trust": false}' "$D/brig.conf" >off.conf
@@ -157,7 +157,7 @@ store_empty() {
 	# --signature-policy on pull: another policy for one command
 	printf '{"default":[{"type":"reject"}]}\n' >other.json
 	run --separate-stderr brig pull --signature-policy other.json "$REG/test/good:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"policy other.json, scope default"* ]] || { echo "$stderr"; false; }
 }
 
@@ -166,7 +166,7 @@ store_empty() {
 	pushed "$REG/test/otherkey:1"
 	sign test/otherkey "$DIGEST" "$D/b.key"
 	run --separate-stderr brig pull "$REG/test/otherkey:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"signatures found: 1"*"signature 1 (sigstore-simplesig, registry sha256-"*"requirement 1: refused: not signed by the key the policy names ($D/a.pub)"* ]] || { echo "$stderr"; false; }
 
 	pushed "$REG/test/moved:1" sh
@@ -176,13 +176,13 @@ store_empty() {
 	# the first image's signature, under the second image's .sig
 	$PY "$LIB/simplesig.py" push "$REG" test/moved "$DIGEST" "$D/reg/ca.crt" payload sig
 	run --separate-stderr brig pull "$REG/test/moved:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"refused: it signs $first, not this image ($DIGEST)"* ]] || { echo "$stderr"; false; }
 
 	pushed "$REG/test/ident:1"
 	sign test/ident "$DIGEST" "$D/a.key" "$REG/test/elsewhere:1"
 	run --separate-stderr brig pull "$REG/test/ident:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"refused: it signs docker-reference '$REG/test/elsewhere:1', which the policy's matchRepoDigestOrExact rule does not accept"* ]] || { echo "$stderr"; false; }
 
 	pushed "$REG/test/tamper:1"
@@ -191,7 +191,7 @@ store_empty() {
 	sed -i 's/tamper:1/tamper:2/' payload
 	$PY "$LIB/simplesig.py" push "$REG" test/tamper "$DIGEST" "$D/reg/ca.crt" payload sig
 	run --separate-stderr brig pull "$REG/test/tamper:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"refused: not signed by the key the policy names"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -204,7 +204,7 @@ store_empty() {
 	$PY "$LIB/simplesig.py" sign "$D/a.key" p1 >s1
 	$PY "$LIB/simplesig.py" push "$REG" test/two "$DIGEST" "$D/reg/ca.crt" p1 s1
 	run --separate-stderr brig pull "$REG/test/two:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	# with a second, matching signature beside it: accepted
 	$PY "$LIB/simplesig.py" payload "$REG/test/two:1" "$DIGEST" >p2
 	$PY "$LIB/simplesig.py" sign "$D/a.key" p2 >s2
@@ -215,7 +215,7 @@ store_empty() {
 	pushed "$REG/test/repo:1"
 	sign test/repo "$DIGEST" "$D/a.key" "$REG/test/repo"
 	run --separate-stderr brig pull -q "$REG/test/repo:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	policy "$REG/test" "$D/a.pub" '{"type":"matchRepository"}'
 	run --separate-stderr brig pull -q "$REG/test/repo:1"
 	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
@@ -238,7 +238,7 @@ store_empty() {
 	local before
 	before=$(brig images -q --no-trunc | sort)
 	run --separate-stderr brig pull -q "$REG/test/roll:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"rollback refused: $REG/test/roll:1 was last accepted as $new, signed at 1700000100; this is $old, signed earlier (1700000000)"* ]] || { echo "$stderr"; false; }
 	[ "$(brig images -q --no-trunc | sort)" = "$before" ] || false
 	run --separate-stderr brig pull -q --allow-downgrade "$REG/test/roll:1"
@@ -266,12 +266,12 @@ store_empty() {
 	pub tag "$REG/test/crashkeep:old" "$REG/test/crash:1"
 	pub push -q "$REG/test/crash:1" >/dev/null
 	run --separate-stderr brig pull -q "$REG/test/crash:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"rollback refused: $REG/test/crash:1 was last accepted as $new, signed at 1700000100"* ]] || { echo "$stderr"; false; }
 	# the cache lost altogether
 	rm -f "$st"
 	run --separate-stderr brig pull -q "$REG/test/crash:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"rollback refused: $REG/test/crash:1 was last accepted as $new"* ]] || { echo "$stderr"; false; }
 }
 
@@ -282,7 +282,7 @@ store_empty() {
 	pushed "$REG/test/stale:1"
 	sign test/stale "$DIGEST" "$D/a.key" "" 1700000000
 	run --separate-stderr brig pull "$REG/test/stale:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"refused: signed "*" s ago, more than this scope's maxSignatureAge of 3600 s (policy.d)"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -295,7 +295,7 @@ store_empty() {
 	pushed "$REG/test/badpol:1"
 	printf '{"default":[{"type":"insecureAcceptAnything","bogus":1}]}\n' >"$BRIG_POLICY_DIR/policy.json"
 	run --separate-stderr brig pull "$REG/test/badpol:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"$BRIG_POLICY_DIR/policy.json: default[0].bogus: unknown key"* ]] || { echo "$stderr"; false; }
 	run store_empty
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -399,7 +399,7 @@ store_empty() {
 	# a wrong passphrase stops the push before anything is uploaded
 	run --separate-stderr env BRIG_PASSPHRASE=wrong "$BRIG" --root "$PUSHROOT" --config "$D/brig.conf" \
 		push --sign-by-sigstore-private-key "$D/a.key" "$REG/test/pushsig:2"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"wrong passphrase"* ]] || { echo "$stderr"; false; }
 }
 
@@ -474,7 +474,7 @@ archive_policy() {
 	# without its signatures, the archive is refused under this policy; nothing is named
 	tar -f docker-archive.tar --delete brig-signatures.json
 	run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/gap3" load -q -i docker-archive.tar
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"content trust refused $REG/test/travel:1: policy $BRIG_POLICY_DIR/policy.json, scope transports.docker-archive[\"\"]"*"no signature found"* ]] || { echo "$stderr"; false; }
 	[ "$("$BRIG" --root "$BATS_TEST_TMPDIR/gap3" images -q | wc -l)" -eq 0 ] || false
 	# brig's built-in policy takes an unsigned archive (the user's own file)
@@ -520,7 +520,7 @@ archive_policy() {
 	PY
 	tar -C x -cf b.tar .
 	run --separate-stderr "$BRIG" --root "$BATS_TEST_TMPDIR/gap" load -q -i b.tar
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"content trust refused"*"refused: it signs $DIGEST, not this image"* ]] || { echo "$stderr"; false; }
 	[ "$("$BRIG" --root "$BATS_TEST_TMPDIR/gap" images -q | wc -l)" -eq 0 ] || false
 	run find "$BATS_TEST_TMPDIR/gap" -path '*/trust/images/*' -type f

@@ -174,7 +174,7 @@ no_keyring_left() {
 	run --separate-stderr brig trust verify --registries-d "$D/rd" --signature-policy p.json \
 		"$H/bsigned/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"not verified: scope default: requirement 1 (signedBy) not met: no GPG signature exists"* ]] || false
 	GNUPGHOME=$D/gpg-a run --separate-stderr brig trust sign --registries-d "$D/rd" \
 		--sign-by "$FPR_A" "$H/bsigned/img:1"
@@ -206,7 +206,7 @@ no_keyring_left() {
 	# no such secret key: refused before anything is uploaded
 	GNUPGHOME=$D/gpg-a run --separate-stderr brig --root "$root" push --registries-d "$D/rd" \
 		--sign-by 0123456789ABCDEF0123456789ABCDEF01234567 "$H/pushsigned/img:1"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"--sign-by: GPG key 0123456789ABCDEF0123456789ABCDEF01234567: no secret key in the keyring"* ]] || { echo "$stderr"; false; }
 	run skopeo inspect --cert-dir "$D/reg" "docker://$H/pushsigned/img:1"
 	[ "$status" -ne 0 ] || { echo "the image was pushed"; false; }
@@ -259,7 +259,7 @@ no_keyring_left() {
 	GNUPGHOME=$D/gpg-c BRIG_PASSPHRASE=wrong run --separate-stderr brig trust sign \
 		--registries-d "$D/rd" --sign-by "$fpr" "$H/pass/img:1"
 	echo "$output $stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"signing with GPG key $fpr: "* ]] || false
 	[ ! -e "$(sigdir pass/img)/signature-1" ] || false
 	GNUPGHOME=$D/gpg-c BRIG_PASSPHRASE=s3cret run --separate-stderr brig trust sign \
@@ -274,7 +274,7 @@ no_keyring_left() {
 	GNUPGHOME=$D/gpg-c run --separate-stderr brig trust sign --registries-d "$D/rd" \
 		--sign-by "$FPR_A" "$H/pass/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"GPG key $FPR_A: no secret key in the keyring"* ]] || false
 }
 
@@ -287,7 +287,7 @@ no_keyring_left() {
 	run --separate-stderr brig trust verify --registries-d "$D/rd" --signature-policy p.json \
 		"$H/other-key/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"signature 1: signed by key $FPR_B, which the policy does not name"* ]] || false
 	run skopeo_pull p.json other-key/img
 	[ "$status" -ne 0 ] || false
@@ -311,7 +311,7 @@ no_keyring_left() {
 		"$H/other/img:1"
 	echo "$stderr"
 	rm -rf "$dir"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"signature 1: signed for another digest ($DIG)"* ]] || false
 }
 
@@ -324,7 +324,7 @@ no_keyring_left() {
 	run --separate-stderr brig trust verify --registries-d "$D/rd" --signature-policy p.json \
 		"$H/mirror/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"signature 1: its docker-reference $H/signed/img:1 is not accepted by signedIdentity matchRepoDigestOrExact"* ]] || false
 	run skopeo_pull p.json mirror/img
 	[ "$status" -ne 0 ] || false
@@ -354,7 +354,7 @@ no_keyring_left() {
 		run --separate-stderr brig trust verify --registries-d "$D/rd" \
 			--signature-policy p.json "$H/tampered/img:1"
 		echo "byte $at: $stderr"
-		[ "$status" -eq 125 ] || false
+		[ "$status" -eq 1 ] || false
 		[[ $stderr == *"not verified: "*"signature 1: "* ]] || false
 	done
 	run no_keyring_left
@@ -389,7 +389,7 @@ no_keyring_left() {
 	run --separate-stderr brig trust verify --registries-d rd --gpg-key "$D/gpg-a.pub" \
 		"$H/signed/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"https://127.0.0.1:$port/signed/img@"* ]] || false
 	mkdir -p "$D/certs/127.0.0.1:$port"
 	cp "$D/reg/ca.crt" "$D/certs/127.0.0.1:$port/ca.crt"
@@ -414,7 +414,7 @@ no_keyring_left() {
 	# the server's CA is not yet in registry-certs-dir for that host:port
 	run --separate-stderr brig --root "$r" pull -q --signature-policy p.json --registries-d rd \
 		"$H/signed/img:1"
-	[ "$status" -eq 125 ] || { echo "$stderr"; false; }
+	[ "$status" -eq 1 ] || { echo "$stderr"; false; }
 	[[ $stderr == *"https://127.0.0.1:$port/signed/img@"* ]] || { echo "$stderr"; false; }
 	mkdir -p "$D/certs/127.0.0.1:$port"
 	cp "$D/reg/ca.crt" "$D/certs/127.0.0.1:$port/ca.crt"
@@ -436,19 +436,19 @@ no_keyring_left() {
 	run --separate-stderr brig trust verify --registries-d rd --gpg-key "$D/gpg-a.pub" \
 		"$H/signed/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"rd/a.yaml:3: '[': sequences, flow collections"* ]] || false
 	printf 'docker:\n  "%s":\n    lookasid: file:///x\n' "$H" >rd/a.yaml
 	run --separate-stderr brig trust verify --registries-d rd --gpg-key "$D/gpg-a.pub" \
 		"$H/signed/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"rd/a.yaml: docker[\"$H\"].lookasid: unknown key"* ]] || false
 	printf 'docker:\n  "%s": {}\n' "$H" >rd/a.yaml
 	printf 'docker:\n  "%s": {}\n' "$H" >rd/b.yaml
 	run --separate-stderr brig trust verify --registries-d rd --gpg-key "$D/gpg-a.pub" \
 		"$H/signed/img:1"
 	echo "$stderr"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"rd/b.yaml: docker[\"$H\"]: already defined in rd/a.yaml"* ]] || false
 }

@@ -245,7 +245,7 @@ compare() {
 	printf '%s\n' "{\"default\":$A,\"transports\":{\"docker\":{\"example.com\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPth\":\"/k\"}]}}}" >"$f"
 	run "$BRIG" trust explain --signature-policy "$f" example.com/a:1
 	echo "$output"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $output == *"$f: transports.docker[\"example.com\"][0].keyPth: unknown key"* ]] || false
 	# skopeo refuses it too.
 	run skopeo --policy "$f" copy --src-tls-verify=false "docker://$H/test/img:1" "oci:$BATS_TEST_TMPDIR/o:x"
@@ -273,7 +273,7 @@ compare() {
 	printf '%s\n' "{\"default\":$A,\"transports\":{\"docker-archive\":{\"$ARCH/sub/docker.tar\":$R}}}" >"$f"
 	run "$BRIG" trust explain --signature-policy "$f" "docker-archive:$ARCH/sub/docker.tar"
 	echo "$output"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $output == *"docker-archive supports no scope but"* ]] || false
 	run skopeo --policy "$f" copy "docker-archive:$ARCH/sub/docker.tar" "oci:$BATS_TEST_TMPDIR/o2:x"
 	echo "$output"
@@ -323,11 +323,11 @@ compare() {
 	chmod 0666 "$f"
 	run "$BRIG" trust explain --signature-policy "$f" example.com/a:1
 	echo "$output"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $output == *"$f: writable by every user (mode 0666)"* ]] || false
 	run "$BRIG" trust explain --signature-policy "$BATS_TEST_TMPDIR" example.com/a:1
 	echo "$output"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $output == *"not a regular file"* ]] || false
 	f=$BATS_TEST_TMPDIR/big.json
 	# One awk, not a shell loop: under bats's per-command trap a 40000-turn
@@ -339,7 +339,7 @@ compare() {
 	}' >"$f"
 	run "$BRIG" trust explain --signature-policy "$f" example.com/a:1
 	echo "${output:0:300}"
-	[ "$status" -eq 125 ] || false
+	[ "$status" -eq 1 ] || false
 	[[ $output == *"$f"* ]] || false
 }
 

@@ -17,8 +17,15 @@
 
 #include <fcntl.h>
 
-/* Exit status of every failing brig command (Docker's). */
-#define BRIG_EXIT_FAIL 125
+/*
+ * What a command returns when it failed.  The dispatcher (main.c,
+ * brig_exit_status) turns it into Docker's status: 125 for run and create
+ * (CMD_FAIL_125) and for a bad option on any command, 1 for the others.  A
+ * status of a container (run, start -a, attach, exec: 0-255, with 126 and
+ * 127 for a command that cannot be run) is returned as it is.  The low
+ * byte is 125, so an exit() that bypasses the dispatcher still fails.
+ */
+#define BRIG_EXIT_FAIL (0x100 | 125)
 
 struct brig_global {
 	const char *root; /* the store root: ROOT/images, ROOT/layers */
@@ -29,7 +36,7 @@ struct brig_global {
 typedef int (*brig_cmd_fn)(const struct brig_global *g, int argc, char **argv);
 
 /* ---- the command table (main.c) ---- */
-enum { CMD_ENTERS = 1 << 0, CMD_HIDDEN = 1 << 1 };
+enum { CMD_ENTERS = 1 << 0, CMD_HIDDEN = 1 << 1, CMD_FAIL_125 = 1 << 2 };
 
 struct brig_command {
 	const char *name;
@@ -37,7 +44,8 @@ struct brig_command {
 	brig_cmd_fn fn; /* NULL for a group of subcommands */
 	const struct brig_command *sub; /* a group's subcommands */
 	const char *section; /* the heading `brig --help` lists it under */
-	unsigned flags; /* CMD_ENTERS: runs from a sealed copy of brig */
+	unsigned flags; /* CMD_ENTERS: runs from a sealed copy of brig;
+			 * CMD_FAIL_125: its errors exit 125 (run, create) */
 };
 
 /* Every command, { 0 }-terminated; groups hold their subcommands. */
@@ -65,13 +73,16 @@ void brig_free_secret(char **p);
 
 /* Print "brig: MESSAGE" as one line on stderr; returns BRIG_EXIT_FAIL. */
 int brig_fail(struct brig_err *e);
+/* The process's exit status for what command c returned (see BRIG_EXIT_FAIL). */
+int brig_exit_status(const struct brig_command *c, int rc);
 /* The option rows of every command that talks to a notary-server. */
 #define BRIG_NOTARY_SERVER_OPTS                                                 \
 	OPT_VALUE("notary", 0, "URL", "the notary-server (https://HOST:PORT)"), \
 		OPT_VALUE("certs-dir", 0, "DIR",                                \
 			  "the server's CA is DIR/HOST:PORT/ca.crt (default /etc/brig/certs.d)")
 /* Prints e and returns Docker's status for a process that could not be
- * started: 127 (command not found), 126 (not executable), else 125. */
+ * started: 127 (command not found), 126 (not executable), else
+ * BRIG_EXIT_FAIL. */
 int brig_start_status(struct brig_err *e);
 /* Parse a command's options; prints help when asked.  Returns 1 to go on,
  * 0 when help was printed, -1 after a usage error (already printed). */
@@ -87,7 +98,7 @@ int brig_engine_open(const struct brig_global *g, struct eng **out, struct brig_
  * what the word the user gave for it. */
 typedef int (*brig_ctr_fn)(struct eng *eng, const char *id, const char *what, void *arg,
 			   struct brig_err *e);
-/* Apply fn to each named container; one line per failure, 125 if any. */
+/* Apply fn to each named container; one line per failure, BRIG_EXIT_FAIL if any. */
 int brig_for_each_container(const struct brig_global *g, char **names, size_t n, brig_ctr_fn fn,
 			    void *arg);
 

@@ -131,7 +131,7 @@ static int findings_write(struct opt *o, const struct audit_report *rep,
 	return r < 0 ? brig_err_wrap(e, "--findings-file %s", path) : 0;
 }
 
-/* *by_findings: the build failed by --fail-on (exit 1, not 125). */
+/* *by_findings: the build failed by --fail-on (exit 1, as any failed build). */
 static int run_build(const struct brig_global *g, struct opt *o, const char *context,
 		     bool *by_findings, struct brig_err *e)
 {

@@ -48,7 +48,7 @@ static void stdio_restore_stderr(int saved)
 }
 
 /* Docker's statuses: 127 for a command that is not there, 126 for one that
- * cannot be run, 125 for other failures. */
+ * cannot be run, BRIG_EXIT_FAIL (exit 1) for other failures. */
 static int exec_container(const struct brig_global *g, const char *name, struct exec_arg *a)
 {
 	_cleanup_err_ struct brig_err e = { 0 };

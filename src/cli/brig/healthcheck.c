@@ -24,7 +24,7 @@ int brig_health_opts(struct opt *o, struct eng_health_opts *h, struct brig_err *
 }
 
 /* Exit 0 when healthy; otherwise the status is printed and the exit is 1
- * (podman's); 125 for errors (no healthcheck, not running). */
+ * (podman's); 125 for errors (CMD_FAIL_125) (no healthcheck, not running). */
 int brig_cmd_healthcheck_run(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = { { 0 } };

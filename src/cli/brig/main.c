@@ -19,9 +19,10 @@
 	}
 
 static const struct brig_command container_cmds[] = {
-	CMD("create", brig_cmd_create, "make a container from an image (not started)"),
+	CMD("create", brig_cmd_create, "make a container from an image (not started)",
+	    .flags = CMD_FAIL_125),
 	CMD("run", brig_cmd_run, "make and start a container (-d: in the background)",
-	    .flags = CMD_ENTERS),
+	    .flags = CMD_ENTERS | CMD_FAIL_125),
 	CMD("start", brig_cmd_start, "start created or stopped containers (-a: attached)",
 	    .flags = CMD_ENTERS),
 	CMD("ls", brig_cmd_ps, "list containers (-a: all of them)"),
@@ -153,7 +154,8 @@ static const struct brig_command network_cmds[] = {
 /* healthchecks (docs/health.md), podman's command */
 static const struct brig_command healthcheck_cmds[] = {
 	CMD("run", brig_cmd_healthcheck_run,
-	    "run a container's healthcheck now (exit 0 healthy, 1 not)", .flags = CMD_ENTERS),
+	    "run a container's healthcheck now (exit 0 healthy, 1 not)",
+	    .flags = CMD_ENTERS | CMD_FAIL_125),
 	END,
 };
 
@@ -164,9 +166,10 @@ static int cmd_version(const struct brig_global *g, int argc, char **argv);
 #define IMGS .section = "Images"
 #define MGMT .section = "Management commands"
 static const struct brig_command commands[] = {
-	CMD("create", brig_cmd_create, "make a container from an image (not started)", CTRS),
+	CMD("create", brig_cmd_create, "make a container from an image (not started)", CTRS,
+	    .flags = CMD_FAIL_125),
 	CMD("run", brig_cmd_run, "make and start a container (-d: in the background)", CTRS,
-	    .flags = CMD_ENTERS),
+	    .flags = CMD_ENTERS | CMD_FAIL_125),
 	CMD("start", brig_cmd_start, "start created or stopped containers (-a: attached)", CTRS,
 	    .flags = CMD_ENTERS),
 	CMD("ps", brig_cmd_ps, "list containers (-a: all of them)", CTRS),
@@ -315,6 +318,26 @@ int brig_fail(struct brig_err *e)
 	fprintf(stderr, "%sbrig:%s %s\n", colour ? brig_colour_on(BRIG_LOG_ERROR) : "",
 		colour ? BRIG_COLOUR_OFF : "", brig_err_str(e));
 	return BRIG_EXIT_FAIL;
+}
+
+int brig_exit_status(const struct brig_command *c, int rc)
+{
+	if (rc != BRIG_EXIT_FAIL)
+		return rc; /* 0, or a container's status */
+	switch (opts_last_error()) {
+	case OPTS_ERR_OPTION:
+		return 125; /* Docker's for a bad flag, on every command */
+	case OPTS_ERR_ARGS:
+		return 1; /* Docker's for the wrong count of arguments */
+	case OPTS_ERR_NONE:
+	case OPTS_ERR_MISSING:
+		break;
+	}
+	/* run and create say 125 for their own failures; brig's internal
+	 * commands keep it for the brig that started them. */
+	if (c && ((c->flags & CMD_FAIL_125) || strncmp(c->name, "__", 2) == 0))
+		return 125;
+	return 1;
 }
 
 int brig_start_status(struct brig_err *e)
@@ -509,12 +532,12 @@ static int parse_global(int argc, char **argv, struct brig_global *g, int *rc)
 			   !global_value(argc, argv, &i, "storage-driver", &g->storage_driver)) {
 			fprintf(stderr,
 				"brig: unknown or incomplete option '%s'; see 'brig --help'\n", a);
-			return *rc = BRIG_EXIT_FAIL, 0;
+			return *rc = 125, 0; /* Docker's for a bad flag */
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
-		return *rc = BRIG_EXIT_FAIL, 0;
+		return *rc = 125, 0;
 	}
 	return i;
 }
@@ -530,7 +553,7 @@ int main(int argc, char **argv, char **envp)
 	char **cargv = argv + i;
 	const struct brig_command *c = find_cmd(&cargc, &cargv, &rc);
 	if (!c)
-		return rc;
+		return brig_exit_status(NULL, rc);
 	/* Commands that put a process of ours into a container (the
 	 * container's init is a clone of brig; exec joins it) run from a
 	 * sealed copy of brig, so a container can never write to the binary
@@ -538,12 +561,12 @@ int main(int argc, char **argv, char **envp)
 	if (c->flags & CMD_ENTERS) {
 		_cleanup_err_ struct brig_err e = { 0 };
 		if (rt_ensure_sealed_self(argv, envp, &e) < 0)
-			return brig_fail(&e);
+			return brig_exit_status(c, brig_fail(&e));
 	}
 	_cleanup_free_ char *def = g.root ? NULL : default_root();
 	if (!g.root && !def)
-		return BRIG_EXIT_FAIL;
+		return brig_exit_status(c, BRIG_EXIT_FAIL);
 	if (!g.root)
 		g.root = def;
-	return c->fn(&g, cargc - 1, cargv + 1);
+	return brig_exit_status(c, c->fn(&g, cargc - 1, cargv + 1));
 }

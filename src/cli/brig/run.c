@@ -214,7 +214,9 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->tty = opts_find(o, "tty")->set;
 	c->interactive = opts_find(o, "interactive")->set;
 	c->auto_remove = opts_find(o, "rm")->set;
-	c->read_write = opts_find(o, "read-write")->set;
+	/* --read-only=false is --read-write (Docker's booleans take =false). */
+	const struct opt *rw = opts_find(o, "read-write"), *ro = opts_find(o, "read-only");
+	c->read_write = rw->set || (ro->value && !ro->set);
 	c->stop_signal = opts_find(o, "stop-signal")->value;
 	c->restart = opts_find(o, "restart")->value;
 	c->log_opts = (char **)opts_find(o, "log-opt")->list;
@@ -225,7 +227,7 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->n_storage_opts = opts_find(o, "storage-opt")->n;
 	if (c->auto_remove && c->restart && strcmp(c->restart, "no") != 0)
 		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
-	if (c->read_write && opts_find(o, "read-only")->set)
+	if ((rw->set && ro->set) || (rw->value && !rw->set && ro->value && !ro->set))
 		return brig_err_set(e, -EINVAL,
 				    "--read-only and --read-write contradict each other");
 	if (c->stop_signal && brig_parse_signal(c->stop_signal) <= 0)
