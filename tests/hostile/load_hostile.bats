@@ -152,6 +152,8 @@ arg = sys.argv[3] if len(sys.argv) > 3 else "/tmp"
 with open(out, "wb") as f:
     f.write(build(case, arg))
 EOP
+	# the good archive every test loads first: made once
+	python3 "$MKARC" "$BATS_FILE_TMPDIR/good.tar" good
 }
 
 setup() {
@@ -159,8 +161,7 @@ setup() {
 	brig_setup
 	OUT=$BATS_TEST_TMPDIR/outside
 	mkdir -p "$OUT"
-	python3 "$MKARC" "$BATS_TEST_TMPDIR/good.tar" good
-	brig load -i "$BATS_TEST_TMPDIR/good.tar" >/dev/null
+	brig load -i "$BATS_FILE_TMPDIR/good.tar" >/dev/null
 }
 
 
@@ -243,7 +244,7 @@ refused() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"passes through the symlink"* ]]
 	[ "$(state)" = "$before" ]
-	run bash -c "head -c 3000 '$BATS_TEST_TMPDIR/good.tar' | '$BRIG' --root '$ROOT' load"
+	run bash -c "head -c 3000 '$BATS_FILE_TMPDIR/good.tar' | '$BRIG' --root '$ROOT' load"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(state)" = "$before" ]
