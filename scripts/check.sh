@@ -295,6 +295,17 @@ export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
 export HTTP_PROXY=$http_proxy HTTPS_PROXY=$https_proxy
 export no_proxy=127.0.0.1,localhost,::1 NO_PROXY=127.0.0.1,localhost,::1
 
+# The tests' python3 is Debian's, which setup.sh installs python3-cryptography
+# for.  Another one first on PATH (a pyenv shim: a bash script that runs
+# pyenv, then the interpreter) cost ten times the CPU per start, and the
+# suite starts python3 hundreds of times.
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
+	pybin=$(mktemp -d)
+	ln -s /usr/bin/python3 "$pybin/python3"
+	export PATH=$pybin:$PATH
+	cleanups+=('rm -rf "$pybin"')
+fi
+
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 
