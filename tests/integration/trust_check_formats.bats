@@ -140,6 +140,17 @@ store_empty() {
 	[ "$n" -eq 0 ] || { echo "store has $n signature records"; return 1; }
 }
 
+# pulled_and_signed REF NAME: REF pulls, a container NAME is created from
+# it, and its provenance gives the signing time.
+pulled_and_signed() {
+	run --separate-stderr brig pull -q "$1"
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	run --separate-stderr brig create --name "$2" "$1" true
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	run brig inspect -f '{{json .Brig.Provenance.Signers}}' "$2"
+	[ "$(jq -r '.[0].SignedAt > 1700000000' <<<"$output")" = true ] || { echo "$output"; return 1; }
+}
+
 @test "GPG lookaside (signedBy): skopeo's signature accepted at pull; run re-checks it offline; a key removed from the policy stops the run" {
 	gpg_policy a
 	run --separate-stderr brig pull -q "$REG/gpg/good:1"
@@ -286,12 +297,7 @@ age_policy() {
 	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/tsa "$DIGEST" "$D/reg/ca.crt" t.json
 	age_policy "$PWD/k/key.pub" 3600
 	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
-	run --separate-stderr brig pull -q "$REG/bundle/tsa:1"
-	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-	run --separate-stderr brig create --name tsa "$REG/bundle/tsa:1" true
-	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-	run brig inspect -f '{{json .Brig.Provenance.Signers}}' tsa
-	[ "$(jq -r '.[0].SignedAt > 1700000000' <<<"$output")" = true ] || { echo "$output"; false; }
+	pulled_and_signed "$REG/bundle/tsa:1" tsa
 	# the policy now trusts another TSA: the stored bundle no longer passes
 	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/bundle" "$PWD/tsa/other-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
 	run --separate-stderr brig create "$REG/bundle/tsa:1" true
@@ -319,12 +325,7 @@ age_policy() {
 	$PY "$LIB/bundle_vectors.py" attach "$REG" bundle/keyless "$DIGEST" "$D/reg/ca.crt" t.json
 	fulcio_policy f
 	printf '{"timestampAuthorities":{"%s":{"certificates":"%s","keylessWithoutRekor":true}}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
-	run --separate-stderr brig pull -q "$REG/bundle/keyless:1"
-	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-	run --separate-stderr brig create --name kl "$REG/bundle/keyless:1" true
-	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
-	run brig inspect -f '{{json .Brig.Provenance.Signers}}' kl
-	[ "$(jq -r '.[0].SignedAt > 1700000000' <<<"$output")" = true ] || { echo "$output"; false; }
+	pulled_and_signed "$REG/bundle/keyless:1" kl
 	# the TSA named, but Rekor's entry still required: refused, saying so
 	printf '{"timestampAuthorities":{"%s":"%s"}}\n' "$REG/bundle" "$PWD/tsa/tsa-ca.crt" >"$BRIG_POLICY_DIR/policy.d/tsa.json"
 	run --separate-stderr brig create "$REG/bundle/keyless:1" true
