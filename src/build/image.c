@@ -56,6 +56,23 @@ json_t *bld_cfg(struct bld_state *st)
 	return c && json_object_set_new(st->config, "config", c) == 0 ? c : NULL;
 }
 
+/* A stage starts with PATH in its Env: the base's, else the default (as
+ * Docker's and buildah's builders set it, for scratch too). */
+static int default_path(struct bld_state *st, struct brig_err *e)
+{
+	json_t *cfg = bld_cfg(st), *x;
+	size_t i;
+	if (!cfg)
+		return brig_err_oom(e);
+	json_array_foreach(json_object_get(cfg, "Env"), i, x)
+	{
+		const char *s = json_string_value(x);
+		if (s && !strncmp(s, "PATH=", 5))
+			return 0;
+	}
+	return bld_env_set(cfg, "PATH", 4, BLD_DEFAULT_PATH, e);
+}
+
 int bld_image_scratch(struct bld_state *st, struct brig_err *e)
 {
 	st->config = json_pack("{s:s, s:s, s:{}, s:{s:s, s:[]}, s:[]}", "architecture",
@@ -63,7 +80,7 @@ int bld_image_scratch(struct bld_state *st, struct brig_err *e)
 			       "diff_ids", "history");
 	st->args = json_object();
 	bld_key_next(st->key, "FROM scratch", NULL);
-	return st->config && st->args ? 0 : brig_err_oom(e);
+	return st->config && st->args ? default_path(st, e) : brig_err_oom(e);
 }
 
 static int base_layers(struct bld_state *st, const struct img_manifest *m, struct brig_err *e)
@@ -159,6 +176,8 @@ int bld_image_base(struct bld_ctx *c, const char *ref, struct bld_state *st, str
 		r = brig_err_set(e, -EINVAL, "the config of %s: %s", ref, je.text);
 	if (r == 0 && !(st->args = json_object()))
 		r = brig_err_oom(e);
+	if (r == 0)
+		r = default_path(st, e);
 	if (r == 0)
 		r = base_layers(st, &m, e);
 	if (r == 0)
