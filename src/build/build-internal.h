@@ -200,7 +200,7 @@ int bld_findings_verdict(struct bld_ctx *c, struct brig_err *e);
 int bld_instr_config(struct bld_ctx *c, struct bld_state *st, const struct bld_instr *in,
 		     struct brig_err *e);
 /* The PATH a stage gets when its base has none. */
-#define BLD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define BLD_DEFAULT_PATH BRIG_DEFAULT_PATH
 int bld_env_set(json_t *cfg, const char *k, size_t klen, const char *v, struct brig_err *e);
 json_t *bld_argv_json(struct bld_state *st, const struct bld_instr *in);
 

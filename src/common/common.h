@@ -15,6 +15,7 @@
 #define BRIG_COMMON_H
 
 #include "common/caps.h"
+#include "common/defaults.h"
 #include "common/cleanup.h"
 #include "common/errors.h"
 #include "common/files.h"

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH "PATH=" BRIG_DEFAULT_PATH
 
 /* Set K=V in an array of "K=V" strings, replacing an earlier K. */
 static int env_set(json_t *env, const char *kv)

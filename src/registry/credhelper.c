@@ -24,7 +24,7 @@
 #define HELPER_OUT_MAX ((size_t)64 << 10)
 #define HELPER_TIMEOUT_MS 30000
 #define HELPER_NAME_MAX 64
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH BRIG_DEFAULT_PATH
 
 struct helper {
 	char path[PATH_MAX];

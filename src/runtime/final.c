@@ -438,7 +438,7 @@ int rt_find_exec(const struct rt_process *p, char out[PATH_MAX], struct brig_err
 	}
 	const char *path = env_get(p->env, "PATH");
 	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		path = BRIG_DEFAULT_PATH;
 	while (*path) {
 		size_t n = strcspn(path, ":");
 		if (brig_snprintf(out, PATH_MAX, "%.*s%s%s", (int)n, path, n ? "/" : "", name) >=

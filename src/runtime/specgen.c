@@ -207,7 +207,7 @@ json_t *rt_default_spec(bool rootless)
 	json_t *process = json_pack(
 		"{s:b,s:{s:i,s:i},s:[s],s:[s,s],s:s,s:o,s:o,s:b}", "terminal", 1, "user", "uid", 0,
 		"gid", 0, "args", "sh", "env",
-		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+		"PATH=" BRIG_DEFAULT_PATH, "TERM=xterm",
 		"cwd", "/", "capabilities", caps, "rlimits", rlimits, "noNewPrivileges", 1);
 	json_t *lx = json_pack("{s:o,s:o,s:o,s:o}", "namespaces", namespaces(rootless),
 			       "maskedPaths", STRV(masked_paths), "readonlyPaths",

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH "PATH=" BRIG_DEFAULT_PATH
 
 static int open_input(const char *file, struct brig_err *e)
 {
