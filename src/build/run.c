@@ -38,7 +38,7 @@ int bld_ctr_make(struct bld_ctx *c, const char *image_id, char **argv, char **en
 		.entrypoint = argv ? "" : NULL,
 		.env = env,
 		.n_env = ne,
-		.read_write = true,
+		.rootfs = ENG_ROOTFS_READ_WRITE,
 		.stop_timeout = -1,
 		.net = &net,
 		.flags = flags,

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Option parsing shared by brig and brig-runtime. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/opts.h"
+
+#include "common/common.h"
 
 #include "cli/docker_missing.h"
 
@@ -29,8 +33,42 @@ static struct opt *find_long(struct opt *opts, const char *name, size_t len)
 	return NULL;
 }
 
+/* Whether v is a value of o's type (see enum opt_type). */
+static bool typed_ok(const struct opt *o, const char *v)
+{
+	int64_t i;
+	struct brig_err e = { 0 };
+	char *end = NULL;
+	bool ok = true;
+	switch (o->type) {
+	case OPT_T_TEXT:
+		break;
+	case OPT_T_INT:
+		ok = brig_parse_i64(v, &i) == 0;
+		break;
+	case OPT_T_DECIMAL:
+		errno = 0;
+		(void)strtod(v, &end);
+		ok = *v && !isspace((unsigned char)*v) && end && *end == '\0' && errno == 0;
+		break;
+	case OPT_T_SIZE:
+		ok = strcmp(v, "-1") == 0 || brig_parse_size(v, &i, &e) == 0;
+		brig_err_clear(&e);
+		break;
+	}
+	return ok;
+}
+
 static int store(const char *prog, struct opt *o, const char *value)
 {
+	if (!typed_ok(o, value)) {
+		static const char *const what[] = { [OPT_T_INT] = "a whole number",
+						    [OPT_T_DECIMAL] = "a number",
+						    [OPT_T_SIZE] = "a size (512m, 1g)" };
+		fprintf(stderr, "%s: invalid value \"%.64s\" for option --%s: not %s\n", prog,
+			value, o->name, what[o->type]);
+		return -1;
+	}
 	o->set = true;
 	if (o->kind == OPT_STR) {
 		o->value = value;

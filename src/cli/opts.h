@@ -16,6 +16,15 @@
 #include <stddef.h>
 
 enum opt_kind { OPT_BOOL, OPT_STR, OPT_LIST };
+/* The type of an option's value, checked by the parser as pflag checks
+ * Docker's typed flags: a value that is not of the type is a bad flag (exit
+ * 125 on every command).  Ranges and meaning stay the command's to check. */
+enum opt_type {
+	OPT_T_TEXT, /* any text (the default) */
+	OPT_T_INT, /* a whole number, maybe negative */
+	OPT_T_DECIMAL, /* a number with an optional fraction (1.5) */
+	OPT_T_SIZE, /* a size (512m, 1.5g), or -1 */
+};
 
 /* Option tables are written with these, one option a line:
  *   OPT_FLAG("rm", 0, "remove the container when it exits"),
@@ -29,6 +38,12 @@ enum opt_kind { OPT_BOOL, OPT_STR, OPT_LIST };
 #define OPT_VALUE(n, a, m, h)                                                           \
 	{                                                                               \
 		.name = (n), .alias = (a), .kind = OPT_STR, .metavar = (m), .help = (h) \
+	}
+/* OPT_VALUE whose value must be of type t: OPT_TYPED("time", 't', "N", "...", OPT_T_INT) */
+#define OPT_TYPED(n, a, m, h, t)                                                         \
+	{                                                                                \
+		.name = (n), .alias = (a), .kind = OPT_STR, .metavar = (m), .help = (h), \
+		.type = (t)                                                              \
 	}
 #define OPT_MULTI(n, a, m, h)                                                            \
 	{                                                                                \
@@ -44,6 +59,7 @@ struct opt {
 	enum opt_kind kind;
 	const char *help;
 	const char *metavar;
+	enum opt_type type;
 	/* filled by opts_parse: */
 	bool set;
 	const char *value; /* OPT_STR (last given) */

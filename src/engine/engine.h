@@ -87,7 +87,10 @@ struct eng_create_opts {
 	 * process sees it before an attached client's first resize; 0: unknown */
 	unsigned short console_rows, console_cols;
 	bool auto_remove; /* --rm */
-	bool read_write; /* --read-write (the rootfs is read-only by default) */
+	/* --read-only / --read-write: given, they win over the engine
+	 * config's "read-only-rootfs" (read-only by default), as Docker's CLI
+	 * flags win over the daemon's defaults */
+	enum eng_rootfs { ENG_ROOTFS_CONFIG, ENG_ROOTFS_READ_ONLY, ENG_ROOTFS_READ_WRITE } rootfs;
 	const char *stop_signal;
 	int stop_timeout; /* -1: default (10 s) */
 	/* Docker's resource and security flags (engine/flags/flags.h), or

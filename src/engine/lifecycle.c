@@ -233,12 +233,14 @@ static json_t *build_record(struct eng *g, const struct eng_create_opts *o,
 		json_object_get(json_object_get(json_object_get(mk->spec, "linux"), "resources"),
 				"pids"),
 		"limit");
+	/* what the container got: the flags over the engine config */
+	bool ro = json_is_true(json_object_get(json_object_get(mk->spec, "root"), "readonly"));
 	if (host)
-		(void)json_object_update_new(
-			host,
-			json_pack("{s:b,s:b,s:s,s:o}", "AutoRemove", o->auto_remove,
-				  "ReadonlyRootfs", !o->read_write, "NetworkMode", "none",
-				  "PidsLimit", pids ? json_incref(pids) : json_integer(0)));
+		(void)json_object_update_new(host,
+					     json_pack("{s:b,s:b,s:s,s:o}", "AutoRemove",
+						       o->auto_remove, "ReadonlyRootfs", ro,
+						       "NetworkMode", "none", "PidsLimit",
+						       pids ? json_incref(pids) : json_integer(0)));
 	if (host)
 		(void)json_object_set_new(host, "StorageOpt",
 					  eng_quota_opts_json(mk->storage_size));

@@ -124,7 +124,9 @@ int eng_quota_container_prepare(struct eng *g, const struct eng_create_opts *o, 
 	int r = eng_quota_parse_opts(o->storage_opts, o->n_storage_opts, "--storage-opt", bytes, e);
 	if (r < 0)
 		return r;
-	if (!*bytes && (o->read_write || !g->cfg->read_only_rootfs)) {
+	if (!*bytes &&
+	    (o->rootfs == ENG_ROOTFS_READ_WRITE ||
+	     (o->rootfs == ENG_ROOTFS_CONFIG && !g->cfg->read_only_rootfs))) {
 		*bytes = g->cfg->storage_size;
 		what = "the engine config's default-storage-size";
 	}

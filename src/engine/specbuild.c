@@ -359,8 +359,9 @@ int eng_spec_build(struct eng *g, const struct eng_create_opts *o, const struct 
 		goto out;
 	json_t *rootj = json_object_get(b.spec, "root");
 	(void)json_object_set_new(rootj, "path", json_string(root));
-	if (o->read_write)
-		(void)json_object_set_new(rootj, "readonly", json_false());
+	if (o->rootfs != ENG_ROOTFS_CONFIG)
+		(void)json_object_set_new(rootj, "readonly",
+					  json_boolean(o->rootfs == ENG_ROOTFS_READ_ONLY));
 	bool ro = json_is_true(json_object_get(rootj, "readonly"));
 	(void)json_object_set_new(b.spec, "hostname", json_string(hostname));
 	(void)json_object_set_new(b.spec, "annotations",

@@ -237,3 +237,46 @@ exits() {
 	exits 0 create --name xc bb:1 true || false
 	exits 1 exec xc true || false # not running: exec's own error
 }
+
+@test "bare brig prints its usage on stderr and exits 0, as Docker's" {
+	run -0 --separate-stderr brig
+	[ -z "$output" ] || false
+	[[ "$stderr" == *"Usage: brig"* ]] || false
+}
+
+@test "a value not of a typed option's type is a flag error (125) on every command" {
+	# Docker's int, int64, decimal and byte-size flags fail in pflag
+	exits 125 stop -t abc x || false
+	exits 125 stop --time=1.5 x || false
+	exits 125 restart -tabc x || false
+	exits 125 ps -n x || false
+	exits 125 update --memory lots x || false
+	exits 125 update --cpus one x || false
+	exits 125 update --pids-limit 5x x || false
+	exits 125 container update --cpu-shares=x x || false
+	[[ "$output" == *'invalid value "x" for option --cpu-shares'* ]] || false
+	# well-typed values get to the command: its own errors are 1
+	exits 1 stop -t 5 nosuch || false
+	exits 1 update --memory 64m --cpus 0.5 --memory-swap -1 nosuch || false
+	exits 0 ps -n -1 || false
+}
+
+@test "--read-only and --read-write win over the config's read-only-rootfs; together they are refused" {
+	local conf=$BATS_TEST_TMPDIR/brig.conf
+	echo '{"read-only-rootfs": false}' >"$conf"
+	BRIG_CONFIG=$conf
+	run -0 brig run --rm bb:1 sh -c 'touch /w && echo wrote'
+	[ "$output" = wrote ] || false
+	run -1 brig run --rm --read-only bb:1 touch /w
+	run -1 brig run --rm --read-write=false bb:1 touch /w
+	run -0 brig create --name rof --read-only bb:1 true
+	run -0 brig inspect -f '{{.HostConfig.ReadonlyRootfs}}' rof
+	[ "$output" = true ] || false
+	run -0 brig create --name rwc bb:1 true
+	run -0 brig inspect -f '{{.HostConfig.ReadonlyRootfs}}' rwc
+	[ "$output" = false ] || false
+	exits 125 create --read-only --read-write bb:1 true || false
+	exits 125 create --read-write --read-only bb:1 true || false
+	[[ "$output" == *"contradict"* ]] || false
+	run -0 brig rm rof rwc
+}

@@ -96,12 +96,13 @@ needs_controller() {
 	[ "$output" = 3 ] || false
 }
 
-@test "update: a refused value is one line, exit 1, and changes neither the cgroup nor the record" {
+@test "update: a refused value is one line, exit 1 (125: not a size), and changes neither the cgroup nor the record" {
 	needs_controller memory
 	id=$(brig run -d -m 64m bb:1 sleep 1000)
 	wait_field "$id" '{{.State.Status}}' running
+	# not a size at all: a flag error, as Docker's MemBytes flag
 	run --separate-stderr brig update -m 12x "$id"
-	[ "$status" -eq 1 ] || false
+	[ "$status" -eq 125 ] || false
 	[ "${#stderr_lines[@]}" -eq 1 ] || false
 	[[ $stderr == *--memory* ]] || false
 	# Below the 6 MiB Docker accepts: refused by run's own check.

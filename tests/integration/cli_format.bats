@@ -116,6 +116,37 @@ json_lines() {
 	[ "$(jq -r '.[0].Name' <<<"$output")" = vol-web ] || false
 }
 
+# docker_keys WANT NOTYET EXTRA: the top-level keys of $output's first object
+# are Docker's (WANT, its Engine API's names) less those brig has not yet
+# (NOTYET), and besides them only brig's own (EXTRA); each a list of words.
+docker_keys() {
+	local got missing stray
+	got=$(jq -r '.[0] | keys[]' <<<"$output" | sort)
+	# shellcheck disable=SC2086 # the lists are split into words
+	missing=$(comm -23 <(printf '%s\n' $1 | sort) <(printf '%s\n' $2 | sort) |
+		comm -23 - <(echo "$got"))
+	# shellcheck disable=SC2086
+	stray=$(comm -13 <(printf '%s\n' $1 $3 | sort) <(echo "$got"))
+	[ -z "$missing$stray" ] || { echo "missing: $missing; not Docker's: $stray"; return 1; }
+}
+
+@test "inspect --format json: Docker's field names for containers, their State, images and volumes" {
+	running web
+	run -0 brig inspect --format json web
+	docker_keys "AppArmorProfile Args Config Created Driver ExecIDs GraphDriver HostConfig
+		HostnamePath HostsPath Id Image LogPath MountLabel Mounts Name NetworkSettings Path
+		Platform ProcessLabel ResolvConfPath RestartCount State" \
+		"AppArmorProfile ExecIDs MountLabel ProcessLabel" Brig
+	run -0 jq '[.[0].State]' <<<"$output"
+	docker_keys "Dead Error ExitCode FinishedAt OOMKilled Paused Pid Restarting Running
+		StartedAt Status" "" ""
+	run -0 brig image inspect --format json bb:1
+	docker_keys "Architecture Author Comment Config Created GraphDriver Id Metadata Os Parent
+		RepoDigests RepoTags RootFS Size" "GraphDriver Metadata Parent" Brig
+	run -0 brig volume inspect --format json vol-web
+	docker_keys "CreatedAt Driver Labels Mountpoint Name Options Scope" "" Anonymous
+}
+
 @test "the table directive: Docker's headers and columns aligned at tabs" {
 	running web
 	run -0 brig create --name a-much-longer-name bb:1 true

@@ -535,9 +535,9 @@ static int parse_global(int argc, char **argv, struct brig_global *g, int *rc)
 			return *rc = 125, 0; /* Docker's for a bad flag */
 		}
 	}
-	if (i >= argc) {
+	if (i >= argc) { /* Docker's: its usage on stderr, and success */
 		usage(stderr);
-		return *rc = 125, 0;
+		return *rc = 0, 0;
 	}
 	return i;
 }

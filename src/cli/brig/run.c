@@ -214,9 +214,15 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->tty = opts_find(o, "tty")->set;
 	c->interactive = opts_find(o, "interactive")->set;
 	c->auto_remove = opts_find(o, "rm")->set;
-	/* --read-only=false is --read-write (Docker's booleans take =false). */
+	/* Given, either wins over the engine config; --read-only=false is
+	 * --read-write, --read-write=false --read-only (Docker's booleans take
+	 * =false).  ->value is set when the flag was given at all. */
 	const struct opt *rw = opts_find(o, "read-write"), *ro = opts_find(o, "read-only");
-	c->read_write = rw->set || (ro->value && !ro->set);
+	bool want_rw = rw->set || (ro->value && !ro->set);
+	bool want_ro = ro->set || (rw->value && !rw->set);
+	c->rootfs = want_rw ? ENG_ROOTFS_READ_WRITE
+		: want_ro   ? ENG_ROOTFS_READ_ONLY
+			    : ENG_ROOTFS_CONFIG;
 	c->stop_signal = opts_find(o, "stop-signal")->value;
 	c->restart = opts_find(o, "restart")->value;
 	c->log_opts = (char **)opts_find(o, "log-opt")->list;
@@ -227,7 +233,7 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 	c->n_storage_opts = opts_find(o, "storage-opt")->n;
 	if (c->auto_remove && c->restart && strcmp(c->restart, "no") != 0)
 		return brig_err_set(e, -EINVAL, "--restart and --rm contradict each other");
-	if ((rw->set && ro->set) || (rw->value && !rw->set && ro->value && !ro->set))
+	if (want_rw && want_ro)
 		return brig_err_set(e, -EINVAL,
 				    "--read-only and --read-write contradict each other");
 	if (c->stop_signal && brig_parse_signal(c->stop_signal) <= 0)

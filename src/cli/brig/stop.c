@@ -43,9 +43,10 @@ static int stop_opts(const struct opt *o, struct stop_req *q)
 static int stop_family(const char *name, brig_ctr_fn fn, const struct brig_global *g, int argc,
 		       char **argv)
 {
-	struct opt o[] = { OPT_VALUE("time", 't', "N",
+	struct opt o[] = { OPT_TYPED("time", 't', "N",
 				     "seconds before SIGKILL (default: the "
-				     "container's stop timeout, 10)"),
+				     "container's stop timeout, 10)",
+				     OPT_T_INT),
 			   OPT_VALUE("signal", 's', "SIG",
 				     "the signal to stop with (default: the container's "
 				     "stop signal, SIGTERM)"),

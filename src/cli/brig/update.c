@@ -17,17 +17,18 @@ static int update_one(struct eng *eng, const char *id, const char *what, void *a
 int brig_cmd_update(const struct brig_global *g, int argc, char **argv)
 {
 	struct opt o[] = {
-		OPT_VALUE("memory", 'm', "SIZE", "memory limit (b, k, m, g)"),
-		OPT_VALUE("memory-swap", 0, "SIZE", "memory plus swap; -1 for unlimited swap"),
-		OPT_VALUE("memory-reservation", 0, "SIZE", "memory soft limit"),
-		OPT_VALUE("cpus", 0, "N", "number of CPUs (1.5: one and a half)"),
-		OPT_VALUE("cpu-shares", 'c', "N", "relative CPU weight"),
-		OPT_VALUE("cpu-period", 0, "US", "CFS period in microseconds"),
-		OPT_VALUE("cpu-quota", 0, "US", "CFS quota in microseconds"),
+		OPT_TYPED("memory", 'm', "SIZE", "memory limit (b, k, m, g)", OPT_T_SIZE),
+		OPT_TYPED("memory-swap", 0, "SIZE", "memory plus swap; -1 for unlimited swap",
+			  OPT_T_SIZE),
+		OPT_TYPED("memory-reservation", 0, "SIZE", "memory soft limit", OPT_T_SIZE),
+		OPT_TYPED("cpus", 0, "N", "number of CPUs (1.5: one and a half)", OPT_T_DECIMAL),
+		OPT_TYPED("cpu-shares", 'c', "N", "relative CPU weight", OPT_T_INT),
+		OPT_TYPED("cpu-period", 0, "US", "CFS period in microseconds", OPT_T_INT),
+		OPT_TYPED("cpu-quota", 0, "US", "CFS quota in microseconds", OPT_T_INT),
 		OPT_VALUE("cpuset-cpus", 0, "LIST", "CPUs the container may use (0-3, 0,1)"),
 		OPT_VALUE("cpuset-mems", 0, "LIST", "memory nodes the container may use"),
-		OPT_VALUE("pids-limit", 0, "N", "most tasks (-1: the engine's ceiling)"),
-		OPT_VALUE("blkio-weight", 0, "N", "block I/O weight, 10 to 1000"),
+		OPT_TYPED("pids-limit", 0, "N", "most tasks (-1: the engine's ceiling)", OPT_T_INT),
+		OPT_TYPED("blkio-weight", 0, "N", "block I/O weight, 10 to 1000", OPT_T_INT),
 		OPT_VALUE("restart", 0, "POLICY", "no, on-failure[:N], always or unless-stopped"),
 		{ 0 },
 	};
