@@ -204,11 +204,10 @@ json_t *rt_default_spec(bool rootless)
 	json_t *rlimits = json_pack("[{s:s,s:i,s:i},{s:s,s:i,s:i}]", "type", "RLIMIT_NOFILE",
 				    "hard", 4096, "soft", 1024, "type", "RLIMIT_CORE", "hard", 0,
 				    "soft", 0);
-	json_t *process = json_pack(
-		"{s:b,s:{s:i,s:i},s:[s],s:[s,s],s:s,s:o,s:o,s:b}", "terminal", 1, "user", "uid", 0,
-		"gid", 0, "args", "sh", "env",
-		"PATH=" BRIG_DEFAULT_PATH, "TERM=xterm",
-		"cwd", "/", "capabilities", caps, "rlimits", rlimits, "noNewPrivileges", 1);
+	json_t *process = json_pack("{s:b,s:{s:i,s:i},s:[s],s:[s,s],s:s,s:o,s:o,s:b}", "terminal",
+				    1, "user", "uid", 0, "gid", 0, "args", "sh", "env",
+				    "PATH=" BRIG_DEFAULT_PATH, "TERM=xterm", "cwd", "/",
+				    "capabilities", caps, "rlimits", rlimits, "noNewPrivileges", 1);
 	json_t *lx = json_pack("{s:o,s:o,s:o,s:o}", "namespaces", namespaces(rootless),
 			       "maskedPaths", STRV(masked_paths), "readonlyPaths",
 			       STRV(readonly_paths), "seccomp", default_seccomp());
