@@ -86,7 +86,7 @@ void eng_fg_relay_wait(struct eng_mon *m)
 		brig_warn("container %.12s: its output relay could not confine itself: the "
 			  "output was not shown",
 			  m->id);
-	else if (WIFSIGNALED(st))
+	else if (WIFSIGNALED(st) && WTERMSIG(st) != SIGPIPE) /* brig's reader went */
 		brig_warn("container %.12s: its output relay was killed (signal %d)", m->id,
 			  WTERMSIG(st));
 }
