@@ -316,12 +316,15 @@ static int open_pidfd(struct eng_mon *m, struct brig_err *e)
 }
 
 /* A foreground run without a terminal: brig forwards signals and waits,
- * its relay (fg_relay.c) alone reads the output. */
+ * its relay (fg_relay.c) alone reads the output.  The signals are taken
+ * first: once the relay shows output, they reach the container. */
 static int relay_output(struct eng_mon *m, struct brig_err *e)
 {
 	sigset_t set;
 	forwarded(&set);
-	int r = open_pidfd(m, e);
+	int r = forward_signals(m, e);
+	if (r == 0)
+		r = open_pidfd(m, e);
 	if (r == 0)
 		eng_fg_relay_start(m, &set);
 	return r;
@@ -406,7 +409,7 @@ int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e)
 		m->status = m->tty_status;
 		return r;
 	}
-	int r = m->attach ? forward_signals(m, e) : 0;
+	int r = m->attach && m->sigfd < 0 ? forward_signals(m, e) : 0;
 	if (r == 0)
 		r = loop(m, e);
 	eng_fg_relay_wait(m);
