@@ -239,6 +239,26 @@ int brig_mkdir_p(int dirfd, const char *path, mode_t mode, struct brig_err *e)
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
+int brig_close_all_but(int *keep, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	unsigned lo = 3;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned hi = i < n ? (unsigned)keep[i] : ~0U;
+		if (i < n && (keep[i] < 3 || (unsigned)keep[i] < lo))
+			continue;
+		if (hi > lo && syscall(SYS_close_range, lo, hi - 1, 0) < 0)
+			return -errno;
+		lo = hi + 1;
+	}
+	return 0;
+}
+
 int brig_cloexec_from(int from)
 {
 	int r;

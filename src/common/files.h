@@ -55,5 +55,8 @@ int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated);
 int brig_rm_rf(int dirfd, const char *name, struct brig_err *e);
 /* Mark every fd >= from close-on-exec (close_range with a /proc fallback). */
 int brig_cloexec_from(int from);
+/* Close every fd above 2 but the n of keep[] (any order, -1 ignored; the
+ * array is sorted in place).  0 or a negative errno. */
+int brig_close_all_but(int *keep, size_t n);
 
 #endif

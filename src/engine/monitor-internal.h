@@ -19,8 +19,9 @@ struct eng_mon {
 	int rootfs_fd; /* the detached rootfs mount (tty: until create) */
 	int userns_fd; /* rootless overlay: the user namespace it was made in */
 	int out_r, err_r; /* the container's stdout and stderr pipes */
-	int pidfd, sigfd, tee_out, tee_err;
+	int pidfd, sigfd;
 	pid_t pid; /* the container's init (our child) */
+	pid_t relay; /* foreground: the output relay (fg_relay.c), or -1 */
 	int status; /* its exit status, 0-255 */
 	int tty_status;
 	int learn_done; /* seccomp=learn: EOF when the learner is done (learn-internal.h) */
@@ -31,8 +32,7 @@ struct eng_mon {
 #define ENG_MON_INIT                                                                      \
 	{                                                                                 \
 		.dirfd = -1, .lockfd = -1, .rootfs_fd = -1, .userns_fd = -1, .out_r = -1, \
-		.err_r = -1, .pidfd = -1, .sigfd = -1, .tee_out = -1, .tee_err = -1,      \
-		.learn_done = -1,                                                         \
+		.err_r = -1, .pidfd = -1, .sigfd = -1, .learn_done = -1, .relay = -1,     \
 		.rec = {.stop_timeout = -1 }                                              \
 	}
 
@@ -49,6 +49,15 @@ void eng_mon_free(struct eng_mon *m);
 struct eng_restart_state;
 int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
 		      struct brig_err *e);
+/* fg_relay.c: a foreground run without a terminal, its container just
+ * made and m->pidfd open: fork the relay that alone reads the container's
+ * output, with the signals of `block` blocked (brig forwards them); brig
+ * then holds neither pipe nor the log (a relay that cannot be forked: the
+ * output is not read, as one that failed).  eng_fg_relay_wait: once the init has exited, until the relay has
+ * shown and logged the rest of the output. */
+void eng_fg_relay_start(struct eng_mon *m, const sigset_t *block);
+void eng_fg_relay_wait(struct eng_mon *m);
+
 /* --log-opt max-size / max-file of the record (defaults when absent). */
 void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *max_files);
 

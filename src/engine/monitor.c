@@ -41,9 +41,8 @@ void eng_mon_free(struct eng_mon *m)
 {
 	eng_attach_free(m->att);
 	m->att = NULL;
-	int *fds[] = { &m->dirfd,   &m->lockfd,  &m->rootfs_fd, &m->userns_fd,
-		       &m->out_r,   &m->err_r,   &m->pidfd,     &m->sigfd,
-		       &m->tee_out, &m->tee_err, &m->learn_done };
+	int *fds[] = { &m->dirfd, &m->lockfd, &m->rootfs_fd, &m->userns_fd, &m->out_r,
+		       &m->err_r, &m->pidfd,  &m->sigfd,     &m->learn_done };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
 			(void)close(*fds[i]);
@@ -259,6 +258,8 @@ static int root_mount(struct eng *g, struct eng_mon *m, struct brig_err *e)
 	return 0;
 }
 
+static int relay_output(struct eng_mon *m, struct brig_err *e);
+
 int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_err *e)
 {
 	int r;
@@ -281,22 +282,52 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	if (!m->attach && (m->rec.tty || m->rec.open_stdin || m->hold) &&
 	    (r = eng_attach_new(m->dirfd, m->rec.tty, m->rec.open_stdin, m->hold, &m->att, e)) < 0)
 		return r;
-	return m->tty ? 0 : create_container(g, m, e);
+	if (m->tty)
+		return 0;
+	r = create_container(g, m, e);
+	return r == 0 && m->attach ? relay_output(m, e) : r;
 }
 
 /* Foreground: signals sent to brig go to the container (Docker's
  * sig-proxy). */
-static int forward_signals(struct eng_mon *m, struct brig_err *e)
+static void forwarded(sigset_t *set)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	sigset_t set;
-	sigemptyset(&set);
+	sigemptyset(set);
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sigs); i++)
-		sigaddset(&set, sigs[i]);
+		sigaddset(set, sigs[i]);
+}
+
+static int forward_signals(struct eng_mon *m, struct brig_err *e)
+{
+	sigset_t set;
+	forwarded(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return brig_err_sys(e, errno, "sigprocmask");
 	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return m->sigfd < 0 ? brig_err_sys(e, errno, "signalfd") : 0;
+}
+
+static int open_pidfd(struct eng_mon *m, struct brig_err *e)
+{
+	if (m->pidfd < 0)
+		m->pidfd = (int)syscall(__NR_pidfd_open, m->pid, 0);
+	return m->pidfd < 0 ? brig_err_sys(e, errno, "pidfd_open") : 0;
+}
+
+/* A foreground run without a terminal: brig forwards signals and waits,
+ * its relay (fg_relay.c) alone reads the output.  The signals are taken
+ * first: once the relay shows output, they reach the container. */
+static int relay_output(struct eng_mon *m, struct brig_err *e)
+{
+	sigset_t set;
+	forwarded(&set);
+	int r = forward_signals(m, e);
+	if (r == 0)
+		r = open_pidfd(m, e);
+	if (r == 0)
+		eng_fg_relay_start(m, &set);
+	return r;
 }
 
 static void on_signal(struct eng_mon *m)
@@ -307,11 +338,11 @@ static void on_signal(struct eng_mon *m)
 			brig_debug("forwarding signal %u: %s", si.ssi_signo, strerror(errno));
 }
 
-static void relay(struct eng_mon *m, int *fd, int stream, int tee)
+static void relay(struct eng_mon *m, int *fd, int stream)
 {
 	_cleanup_err_ struct brig_err e = { 0 };
 	ssize_t n = m->att ? eng_attach_relay(m->att, m->log, stream, *fd, &e)
-			   : eng_logw_feed_fd(m->log, stream, *fd, tee, &e);
+			   : eng_logw_feed_fd(m->log, stream, *fd, -1, &e);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
 	if (n < 0)
@@ -336,9 +367,9 @@ static int reap(struct eng_mon *m)
  * exited, quiet for 2 s: something else still holds them). */
 static int loop(struct eng_mon *m, struct brig_err *e)
 {
-	m->pidfd = (int)syscall(__NR_pidfd_open, m->pid, 0);
-	if (m->pidfd < 0)
-		return brig_err_sys(e, errno, "pidfd_open");
+	int r = open_pidfd(m, e);
+	if (r < 0)
+		return r;
 	bool exited = false;
 	while (!exited || m->out_r >= 0 || m->err_r >= 0) {
 		struct pollfd p[4 + ENG_ATTACH_POLL_MAX] = {
@@ -356,9 +387,9 @@ static int loop(struct eng_mon *m, struct brig_err *e)
 		if (n == 0)
 			break;
 		if (p[0].revents)
-			relay(m, &m->out_r, ENG_LOG_STDOUT, m->tee_out);
+			relay(m, &m->out_r, ENG_LOG_STDOUT);
 		if (p[1].revents)
-			relay(m, &m->err_r, ENG_LOG_STDERR, m->tee_err);
+			relay(m, &m->err_r, ENG_LOG_STDERR);
 		if (p[3].revents)
 			on_signal(m);
 		eng_attach_events(m->att, p + 4, na, exited ? 0 : m->pid);
@@ -378,13 +409,10 @@ int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e)
 		m->status = m->tty_status;
 		return r;
 	}
-	if (m->attach) {
-		int r = 0;
-		if ((m->tee_out = dup_cloexec(1, e)) < 0 || (m->tee_err = dup_cloexec(2, e)) < 0 ||
-		    (r = forward_signals(m, e)) < 0)
-			return m->tee_out < 0 ? m->tee_out : m->tee_err < 0 ? m->tee_err : r;
-	}
-	int r = loop(m, e);
+	int r = m->attach && m->sigfd < 0 ? forward_signals(m, e) : 0;
+	if (r == 0)
+		r = loop(m, e);
+	eng_fg_relay_wait(m);
 	eng_attach_run_end(m->att, m->status);
 	return r;
 }

@@ -273,12 +273,10 @@ void eng_supervise_hand_off(struct eng *g, struct eng_mon *m, struct eng_restart
 	sigset_t all;
 	sigfillset(&all);
 	(void)sigprocmask(SIG_UNBLOCK, &all, NULL);
-	int *fds[] = { &m->sigfd, &m->tee_out, &m->tee_err };
-	for (size_t i = 0; i < BRIG_ARRAY_SIZE(fds); i++)
-		if (*fds[i] >= 0) {
-			(void)close(*fds[i]);
-			*fds[i] = -1;
-		}
+	if (m->sigfd >= 0) {
+		(void)close(m->sigfd);
+		m->sigfd = -1;
+	}
 	m->attach = m->interactive = false;
 	m->lean = true;
 	restart_loop(g, m, rs);

@@ -65,6 +65,22 @@ static const int relay_calls[] = {
 	SCMP_SYS(exit),         SCMP_SYS(exit_group),     SCMP_SYS(getpid),
 };
 
+/* An AddressSanitizer build (brig's tests; brig-monitor is built
+ * without): before a call that does not return (_exit) the sanitizer
+ * asks for the signal stack. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RELAY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RELAY_ASAN 1
+#endif
+#endif
+#ifdef RELAY_ASAN
+static const int sanitizer_calls[] = { SCMP_SYS(sigaltstack) };
+#else
+static const int sanitizer_calls[] = { SCMP_SYS(exit) }; /* in relay_calls anyway */
+#endif
+
 /* With -i or -t, for attach.sock: accept a client, check its uid
  * (SO_PEERCRED, geteuid), bound its sends (SO_SNDTIMEO), send frames. */
 static const int attach_calls[] = {
@@ -89,6 +105,8 @@ static unsigned short filter_len;
 static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
 {
 	int r = allow_all(ctx, relay_calls, sizeof(relay_calls) / sizeof(relay_calls[0]));
+	if (r == 0)
+		r = allow_all(ctx, sanitizer_calls, BRIG_ARRAY_SIZE(sanitizer_calls));
 	if (r == 0 && attach)
 		r = allow_all(ctx, attach_calls, sizeof(attach_calls) / sizeof(attach_calls[0]));
 	/* The terminal's size, on the terminal only: no other ioctl. */
@@ -101,10 +119,34 @@ static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
 	return r;
 }
 
+/* The compiled program into filter[], read back from fd (a pipe). */
+static int take(int fd)
+{
+	ssize_t n = brig_read_all(fd, filter, sizeof(filter));
+	if (n <= 0 || (size_t)n % sizeof(filter[0]) != 0 || (size_t)n == sizeof(filter))
+		return -EPROTO;
+	filter_len = (unsigned short)((size_t)n / sizeof(filter[0]));
+	return 0;
+}
+
+/* Compile and write the program to fd (libseccomp 2.5 exports to an fd
+ * only). */
+static int export(bool attach, int tty_fd, int fd)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (!ctx)
+		return -ENOMEM;
+	int r = compile(ctx, attach, tty_fd);
+	if (r == 0)
+		r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	return r;
+}
+
 /* In a child of its own, which exits: libseccomp's allocations (many,
  * and kept in the C library's caches once freed) never reach the heap of
  * brig-monitor, nor of the relays it forks.  The program comes back on a
- * pipe (libseccomp 2.5 exports to an fd only) into filter[]. */
+ * pipe into filter[]. */
 int mon_filter_build(bool attach, int tty_fd)
 {
 	int p[2];
@@ -113,20 +155,28 @@ int mon_filter_build(bool attach, int tty_fd)
 	pid_t c = fork();
 	if (c == 0) {
 		(void)close(p[0]);
-		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-		_exit(!ctx || compile(ctx, attach, tty_fd) < 0 ||
-		      seccomp_export_bpf(ctx, p[1]) < 0);
+		_exit(export(attach, tty_fd, p[1]) < 0);
 	}
 	(void)close(p[1]);
-	ssize_t n = c < 0 ? -1 : brig_read_all(p[0], filter, sizeof(filter));
+	int r = c < 0 ? -EAGAIN : take(p[0]);
 	(void)close(p[0]);
 	int st = 1;
 	if (c < 0 || BRIG_RETRY(waitpid(c, &st, 0)) != c)
 		return -ECHILD;
-	if (st != 0 || n <= 0 || (size_t)n % sizeof(filter[0]) != 0 || (size_t)n == sizeof(filter))
-		return -EPROTO;
-	filter_len = (unsigned short)((size_t)n / sizeof(filter[0]));
-	return 0;
+	return st != 0 ? -EPROTO : r;
+}
+
+int mon_filter_build_here(void)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	int r = export(false, -1, p[1]);
+	(void)close(p[1]);
+	if (r == 0)
+		r = take(p[0]);
+	(void)close(p[0]);
+	return r;
 }
 
 static int seccomp(void)

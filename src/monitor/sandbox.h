@@ -11,6 +11,12 @@
  * negative errno (then mon_sandbox fails at its seccomp step). */
 int mon_filter_build(bool attach, int tty_fd);
 
+/* The same for a relay without attach, in the calling process, which
+ * does not live long (brig's foreground relay, engine/fg_relay.c): no
+ * fork, libseccomp's heap is the caller's.  The program must fit in a
+ * pipe's buffer (it does: at most BPF_MAXINSNS). */
+int mon_filter_build_here(void);
+
 /* Confine the calling process for the rest of its life: no capabilities
  * (effective, permitted, inheritable, ambient, bounding), no_new_privs,
  * Landlock (files beneath `dirfd` only; no TCP, no signals or abstract

@@ -238,3 +238,45 @@ GATE='echo ready; while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 7'
 		-- "$BRIG" --root "$ROOT" attach "$id"
 	wait_field "$id" '{{.State.Status}} {{.State.ExitCode}}' "exited 3"
 }
+
+# pipe_readers INODE: the pids holding the read end of pipe:[INODE].
+pipe_readers() {
+	local l p fd
+	for l in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$l" 2>/dev/null)" = "pipe:[$1]" ] || continue
+		p=${l#/proc/}
+		p=${p%%/*}
+		fd=${l##*/}
+		# flags (octal): the access mode O_RDONLY is 0
+		awk '/^flags:/ { exit (substr($2, length($2)) % 4 != 0) }' \
+			"/proc/$p/fdinfo/$fd" 2>/dev/null && echo "$p"
+	done | sort -u
+}
+
+@test "a foreground run: only a confined relay reads the container's output; brig waits" {
+	local o=$BATS_TEST_TMPDIR/out
+	"$BRIG" --root "$ROOT" run --name fo bb:1 sh -c "$GATE" >"$o" 2>&1 &
+	bg=$!
+	wait_until "fo ready" grep -q ready "$o"
+	init=$(field fo '{{.State.Pid}}')
+	link=$(readlink "/proc/$init/fd/1")
+	[[ $link == pipe:* ]] || { echo "stdout: $link" >&2; false; }
+	ino=${link#pipe:[}
+	ino=${ino%]}
+	readers=$(pipe_readers "$ino")
+	[ "$(echo "$readers" | wc -w)" -eq 1 ] || { echo "readers: $readers" >&2; false; }
+	[ "$readers" != "$bg" ] || { echo "brig reads it" >&2; false; }
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		v=$(status_field "$readers" $set)
+		[ "$v" = 0000000000000000 ] || { echo "reader $set: $v" >&2; false; }
+	done
+	[ "$(status_field "$readers" NoNewPrivs)" = 1 ] || false
+	[ "$(status_field "$readers" Seccomp)" = 2 ] || false
+	run -0 brig exec fo touch /tmp/go
+	rc=0
+	wait "$bg" || rc=$?
+	[ "$rc" -eq 7 ] || { cat "$o"; false; }
+	[ "$(cat "$o")" = ready ] || { cat "$o"; false; }
+	run -0 brig logs fo
+	[ "$output" = ready ]
+}

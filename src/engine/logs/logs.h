@@ -72,6 +72,19 @@ int eng_logw_feed(struct eng_logw *w, int stream, const char *buf, size_t len, s
  */
 ssize_t eng_logw_feed_fd(struct eng_logw *w, int stream, int fd, int tee_fd, struct brig_err *e);
 
+/*
+ * A relay's loop (relay.c): the container's stdout and stderr pipes (-1:
+ * none) fed to w (and copied to tee_out, tee_err: -1 for none) until the
+ * process of pidfd has exited and both are at end of file, or, once it has
+ * exited, nothing came for 2 s (something else holds them).  pidfd < 0:
+ * until end of file.  The fds are closed as they end.
+ */
+void eng_logs_relay(struct eng_logw *w, int out, int err, int pidfd, int tee_out, int tee_err);
+
+/* The fds w holds (its directory's and its file's), for a relay that
+ * closes every other. */
+void eng_logw_fds(const struct eng_logw *w, int fds[2]);
+
 /* Write out both streams' partial lines. */
 int eng_logw_flush(struct eng_logw *w, struct brig_err *e);
 

@@ -397,6 +397,12 @@ ssize_t eng_logw_feed_fd(struct eng_logw *w, int stream, int fd, int tee_fd, str
 	return r < 0 ? r : n;
 }
 
+void eng_logw_fds(const struct eng_logw *w, int fds[2])
+{
+	fds[0] = w ? w->dirfd : -1;
+	fds[1] = w ? w->fd : -1;
+}
+
 uint64_t eng_logw_size(const struct eng_logw *w)
 {
 	return w->size;
