@@ -36,6 +36,26 @@ int brig_seccomp_allow_noexec_memory(scmp_filter_ctx ctx)
 	return r;
 }
 
+/* An AddressSanitizer build (brig's tests): before a call that does not
+ * return (_exit) the sanitizer's runtime asks for the signal stack. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CONFINE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CONFINE_ASAN 1
+#endif
+#endif
+
+int brig_seccomp_allow_sanitizer(scmp_filter_ctx ctx)
+{
+#ifdef CONFINE_ASAN
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 0);
+#else
+	(void)ctx;
+	return 0;
+#endif
+}
+
 int brig_seccomp_allow(const int *calls, size_t n, int sock_domain)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -46,6 +66,8 @@ int brig_seccomp_allow(const int *calls, size_t n, int sock_domain)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
 	if (r == 0)
 		r = brig_seccomp_allow_noexec_memory(ctx);
+	if (r == 0)
+		r = brig_seccomp_allow_sanitizer(ctx);
 	struct scmp_arg_cmp domain = {
 		.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)sock_domain, .datum_b = 0
 	};

@@ -19,6 +19,11 @@ int brig_caps_drop_all(void);
  * errno (libseccomp's). */
 int brig_seccomp_allow_noexec_memory(scmp_filter_ctx ctx);
 
+/* Adds to ctx what a sanitizer's runtime calls on its own (in an
+ * AddressSanitizer build: sigaltstack; otherwise nothing).  0 or a
+ * negative errno (libseccomp's). */
+int brig_seccomp_allow_sanitizer(scmp_filter_ctx ctx);
+
 /* A seccomp filter on the calling process: the calls of calls[] (libseccomp
  * numbers, SCMP_SYS) allowed, mmap and mprotect only without PROT_EXEC (no
  * code is loaded after it), socket only for the domain sock_domain (not at

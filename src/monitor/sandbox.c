@@ -65,22 +65,6 @@ static const int relay_calls[] = {
 	SCMP_SYS(exit),         SCMP_SYS(exit_group),     SCMP_SYS(getpid),
 };
 
-/* An AddressSanitizer build (brig's tests; brig-monitor is built
- * without): before a call that does not return (_exit) the sanitizer
- * asks for the signal stack. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RELAY_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RELAY_ASAN 1
-#endif
-#endif
-#ifdef RELAY_ASAN
-static const int sanitizer_calls[] = { SCMP_SYS(sigaltstack) };
-#else
-static const int sanitizer_calls[] = { SCMP_SYS(exit) }; /* in relay_calls anyway */
-#endif
-
 /* With -i or -t, for attach.sock: accept a client, check its uid
  * (SO_PEERCRED, geteuid), bound its sends (SO_SNDTIMEO), send frames. */
 static const int attach_calls[] = {
@@ -106,7 +90,7 @@ static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
 {
 	int r = allow_all(ctx, relay_calls, sizeof(relay_calls) / sizeof(relay_calls[0]));
 	if (r == 0)
-		r = allow_all(ctx, sanitizer_calls, BRIG_ARRAY_SIZE(sanitizer_calls));
+		r = brig_seccomp_allow_sanitizer(ctx);
 	if (r == 0 && attach)
 		r = allow_all(ctx, attach_calls, sizeof(attach_calls) / sizeof(attach_calls[0]));
 	/* The terminal's size, on the terminal only: no other ioctl. */

@@ -52,7 +52,11 @@ peer_ns() {
 	inns ip link set brtp0 up
 	ip -n "$PEER" addr add 192.0.2.2/24 dev brtp1
 	ip -n "$PEER" link set brtp1 up
+	# The carrier comes a moment later: a snapshot taken before it would
+	# differ from every later one (NO-CARRIER, DOWN).
+	wait_until "the link to the peer namespace up" peer_link_up
 }
+peer_link_up() { inns ip -j link show brtp0 | jq -e '.[0].operstate == "UP"' >/dev/null; }
 inpeer() { nsenter --net="/run/netns/$PEER" -- "$@"; }
 
 # An HTTP answer (any status) from ADDR:PORT, within 2 s, asked from the
