@@ -32,6 +32,19 @@ def main():
             out += data
         return True
 
+    def drain():
+        # What CMD wrote before it ended stays on the terminal until read:
+        # a waitpid that saw the end first must not lose it.
+        nonlocal out
+        while select.select([fd], [], [], 0.2)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            out += data
+
     for s in steps:
         kind, _, arg = s.partition(":")
         if kind == "send":
@@ -52,6 +65,7 @@ def main():
     while time.time() < deadline:
         done, st = os.waitpid(pid, os.WNOHANG)
         if done:
+            drain()
             sys.stdout.write(out.decode("utf-8", "replace"))
             sys.exit(os.waitstatus_to_exitcode(st))
         pump(deadline)
