@@ -72,14 +72,14 @@ PIPE='echo hello | tr a-z A-Z | wc -c'
 @test "seccomp learn: sh -c with a pipeline; the profile runs it, is small, and a probe gets EPERM" {
 	local p=$BATS_FILE_TMPDIR/pipe.json
 	run --separate-stderr learn "$p" sh -c "$PIPE"
-	[ "$status" -eq 0 ] && [ "$output" = 6 ] || false
+	[ "$status" -eq 0 ] && [ "$output" = 6 ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	[ -s "$p" ] || false
 	run small "$p"
 	[ "$status" -eq 0 ] || false
 	run python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); print(p["defaultAction"], p["architectures"][0])' "$p"
 	[ "$output" = "SCMP_ACT_ERRNO SCMP_ARCH_X86_64" ] || false
 	run --separate-stderr under "$p" sh -c "$PIPE"
-	[ "$status" -eq 0 ] && [ "$output" = 6 ] || false
+	[ "$status" -eq 0 ] && [ "$output" = 6 ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	# the probe works under brig's default profile, not under the learned one
 	run --separate-stderr under "$DEFAULT" sh -c 'ln -s x /tmp/l && echo made'
 	[ "$output" = made ] || false
@@ -90,7 +90,7 @@ PIPE='echo hello | tr a-z A-Z | wc -c'
 @test "seccomp learn: a static C program with threads, a child and sockets; argument rules" {
 	local p=$BATS_FILE_TMPDIR/c.json
 	run --separate-stderr learn "$p" learnprobe work
-	[ "$status" -eq 0 ] && [ "$output" = "work done" ] || false
+	[ "$status" -eq 0 ] && [ "$output" = "work done" ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	run small "$p"
 	[ "$status" -eq 0 ] || false
 	# made only by the threads, only by the forked child
@@ -100,7 +100,7 @@ PIPE='echo hello | tr a-z A-Z | wc -c'
 print(sorted(a["value"] for s in json.load(open(sys.argv[1]))["syscalls"] if s["names"] == ["socket"] for a in s["args"]))' "$p"
 	[ "$output" = "[2]" ] || false
 	run --separate-stderr under "$p" learnprobe work
-	[ "$status" -eq 0 ] && [ "$output" = "work done" ] || false
+	[ "$status" -eq 0 ] && [ "$output" = "work done" ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	run --separate-stderr under "$DEFAULT" learnprobe probe6
 	[ "$output" = "probe6 errno 0" ] || false
 	run --separate-stderr under "$p" learnprobe probe6
@@ -120,12 +120,12 @@ kill $(pidof httpd)'
 @test "seccomp learn: busybox httpd serving a file, fetched over loopback" {
 	local p=$BATS_FILE_TMPDIR/httpd.json
 	run --separate-stderr learn "$p" sh -c "$HTTPD"
-	[ "$status" -eq 0 ] && [ "$output" = served ] || false
+	[ "$status" -eq 0 ] && [ "$output" = served ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	run small "$p"
 	[ "$status" -eq 0 ] || false
 	has_name "$p" accept4 || has_name "$p" accept || false
 	run --separate-stderr under "$p" sh -c "$HTTPD"
-	[ "$status" -eq 0 ] && [ "$output" = served ] || false
+	[ "$status" -eq 0 ] && [ "$output" = served ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	run --separate-stderr under "$p" sh -c 'ln -s x /tmp/l 2>&1; echo rc=$?'
 	[[ "$output" == *"Operation not permitted"* && "$output" == *rc=1* ]] || false
 }
@@ -171,7 +171,7 @@ kill $(pidof httpd)'
 	run brig run -d --name lrn --security-opt "seccomp=learn:$p" bb:learn sleep 60
 	[ "$status" -eq 0 ] || false
 	run brig exec lrn learnprobe work
-	[ "$status" -eq 0 ] && [ "$output" = "work done" ] || false
+	[ "$status" -eq 0 ] && [ "$output" = "work done" ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	run brig kill lrn
 	[ "$status" -eq 0 ] || false
 	run brig wait lrn
@@ -240,7 +240,7 @@ print(d["beyondDefault"], [(g["level"], sorted(c["name"] for c in g["calls"])) f
 	[ -s "$p" ] || skip "the pipeline test did not leave its profile"
 	run --separate-stderr pm run --rm --cgroup-parent "$PM_CGROUP_PARENT" --network none \
 		--security-opt seccomp="$p" localhost/bb:learn sh -c "$PIPE" </dev/null
-	[ "$status" -eq 0 ] && [ "$output" = 6 ] || false
+	[ "$status" -eq 0 ] && [ "$output" = 6 ] || { echo "status $status; stdout: $output; stderr: $stderr"; false; }
 	run --separate-stderr pm run --rm --cgroup-parent "$PM_CGROUP_PARENT" --network none \
 		--security-opt seccomp="$p" localhost/bb:learn sh -c 'ln -s x /tmp/l 2>&1; echo rc=$?' </dev/null
 	[[ "$output" == *"Operation not permitted"* && "$output" == *rc=1* ]] || false

@@ -19,18 +19,21 @@
 
 /* What runc, crun and brig-runtime may call between installing the filter
  * and exec'ing the workload (runc's Go runtime, its procfs checks (fstatfs) and finalizeNamespace when
- * no_new_privs is off, as podman runs it); the workload's own exec too. */
+ * no_new_privs is off, as podman runs it); the workload's own exec too.
+ * And restart_syscall, which the kernel makes, not the workload, when a
+ * signal interrupts a sleep or a wait: whether a run needs it depends on
+ * when its signals arrive, so a learning run may never see it. */
 static const char *const runtime_minimum[] = {
-	"arch_prctl",   "brk",         "capget",      "capset",       "chdir",
-	"close",        "close_range", "epoll_ctl",   "epoll_pwait",  "execve",
-	"exit",         "exit_group",  "faccessat",   "faccessat2",   "fchdir",
-	"fcntl",        "fstat",       "fstatfs",     "futex",        "getcwd",
-	"getdents64",   "getpid",      "getppid",     "gettid",       "madvise",
-	"mmap",         "mprotect",    "munmap",      "nanosleep",    "newfstatat",
-	"openat",       "prctl",       "read",        "rt_sigaction", "rt_sigprocmask",
-	"rt_sigreturn", "sched_yield", "setgid",      "setgroups",    "setresgid",
-	"setresuid",    "setuid",      "sigaltstack", "statfs",       "tgkill",
-	"write",
+	"arch_prctl",     "brk",          "capget",      "capset",          "chdir",
+	"close",          "close_range",  "epoll_ctl",   "epoll_pwait",     "execve",
+	"exit",           "exit_group",   "faccessat",   "faccessat2",      "fchdir",
+	"fcntl",          "fstat",        "fstatfs",     "futex",           "getcwd",
+	"getdents64",     "getpid",       "getppid",     "gettid",          "madvise",
+	"mmap",           "mprotect",     "munmap",      "nanosleep",       "newfstatat",
+	"openat",         "prctl",        "read",        "restart_syscall", "rt_sigaction",
+	"rt_sigprocmask", "rt_sigreturn", "sched_yield", "setgid",          "setgroups",
+	"setresgid",      "setresuid",    "setuid",      "sigaltstack",     "statfs",
+	"tgkill",         "write",
 };
 
 enum lp_kind { LP_NONE, LP_EQ0, LP_MASK0, LP_IOCTL };
