@@ -29,10 +29,13 @@ static char *path_uri(const char *p)
 	for (const unsigned char *s = (const unsigned char *)p; *s; s++) {
 		bool keep = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 			(*s >= '0' && *s <= '9') || strchr("-._~/", *s);
-		if (keep)
+		if (keep) {
 			*o++ = (char)*s;
-		else
-			o += sprintf(o, "%%%02X", *s);
+		} else { /* three bytes: the buffer holds 3 per input byte */
+			*o++ = '%';
+			*o++ = "0123456789ABCDEF"[*s >> 4];
+			*o++ = "0123456789ABCDEF"[*s & 0xf];
+		}
 	}
 	*o = '\0';
 	return out;
