@@ -60,7 +60,12 @@ bool eng_labels_match(const json_t *labels, char *const *filters);
  * without taking it; waited for (a read lock, dropped at once). */
 int eng_monitor_lock(int dirfd, struct brig_err *e);
 int eng_monitor_alive(int dirfd);
-int eng_monitor_wait(int dirfd, struct brig_err *e);
+/* exit_code (may be NULL): what the monitor noted before --rm removed the
+ * container (eng_monitor_note_exit), else -1. */
+int eng_monitor_wait(int dirfd, int *exit_code, struct brig_err *e);
+/* A --rm container's exit code, for its waiters, written into the monitor
+ * lock (lockfd) before the container is removed under that lock. */
+void eng_monitor_note_exit(int lockfd, int status);
 /* list.c: bring the state up to date from the monitor lock (a dead
  * monitor = not running). */
 struct eng_record;

@@ -435,6 +435,9 @@ int eng_monitor_resume(struct eng *g, const char *id, int lockfd, int status,
 bool eng_running(struct eng *g, const char *id);
 /* An open directory fd of the container (for its log), O_CLOEXEC. */
 int eng_ctr_dirfd(struct eng *g, const char *id, struct brig_err *e);
+/* Until the monitor of the container whose directory is dirfd is done: a
+ * --rm container is removed by then. */
+int eng_wait_monitor(int dirfd, struct brig_err *e);
 
 /* 1 when a container uses the image whose config digest is image_id. */
 int eng_image_in_use(struct eng *g, const char *image_id, char id[ENG_ID_LEN + 1],

@@ -542,7 +542,7 @@ int eng_remove(struct eng *g, const char *id, bool force, bool volumes, struct b
 		_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 		if (dirfd < 0)
 			return dirfd == -ENOENT ? 0 : dirfd; /* --rm got there first */
-		if ((r = eng_monitor_wait(dirfd, e)) < 0)
+		if ((r = eng_monitor_wait(dirfd, NULL, e)) < 0)
 			return r;
 		if (faccessat(dirfd, ENG_RECORD, F_OK, 0) < 0)
 			return 0;

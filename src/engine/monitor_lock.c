@@ -8,6 +8,8 @@
 #include "engine/engine-internal.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /*
@@ -47,14 +49,50 @@ int eng_monitor_alive(int dirfd)
 	return fl.l_type != F_UNLCK;
 }
 
-int eng_monitor_wait(int dirfd, struct brig_err *e)
+/* The exit code a monitor of a --rm container left in monitor.lock ("N\n")
+ * before it removed the container: -1 when there is none. */
+static int exit_noted(int fd)
 {
+	char buf[8] = { 0 };
+	ssize_t n = BRIG_RETRY(pread(fd, buf, sizeof(buf) - 1, 0));
+	if (n < 2 || buf[n - 1] != '\n')
+		return -1;
+	int code = 0;
+	for (ssize_t i = 0; i < n - 1; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		code = code * 10 + (buf[i] - '0');
+	}
+	return code <= 255 ? code : -1;
+}
+
+int eng_monitor_wait(int dirfd, int *exit_code, struct brig_err *e)
+{
+	if (exit_code)
+		*exit_code = -1;
 	_cleanup_close_ int fd = BRIG_RETRY(
 		openat(dirfd, ENG_MONITOR_LOCK, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
 		return errno == ENOENT ? 0 : brig_err_sys(e, errno, "opening %s", ENG_MONITOR_LOCK);
 	int r = ofd_lock(fd, F_RDLCK, F_OFD_SETLKW);
-	return r < 0 ? brig_err_sys(e, -r, "waiting on %s", ENG_MONITOR_LOCK) : 0;
+	if (r < 0)
+		return brig_err_sys(e, -r, "waiting on %s", ENG_MONITOR_LOCK);
+	if (exit_code)
+		*exit_code = exit_noted(fd);
+	return 0;
+}
+
+void eng_monitor_note_exit(int lockfd, int status)
+{
+	char buf[8];
+	int n = snprintf(buf, sizeof(buf), "%d\n", status & 0xff);
+	if (lockfd >= 0 && BRIG_RETRY(pwrite(lockfd, buf, (size_t)n, 0)) != n)
+		brig_debug("%s: the exit code not noted: %s", ENG_MONITOR_LOCK, strerror(errno));
+}
+
+int eng_wait_monitor(int dirfd, struct brig_err *e)
+{
+	return eng_monitor_wait(dirfd, NULL, e);
 }
 
 bool eng_running(struct eng *g, const char *id)

@@ -114,13 +114,16 @@ int eng_wait(struct eng *g, const char *id, struct brig_err *e)
 	_cleanup_close_ int dirfd = eng_ctr_open(g, id, e);
 	if (dirfd < 0)
 		return dirfd;
-	int r = eng_monitor_wait(dirfd, e);
-	if (r < 0 || (r = eng_orphan_reap(g, id, dirfd, false, e)) < 0)
+	int noted;
+	int r = eng_monitor_wait(dirfd, &noted, e);
+	if (r < 0)
+		return r;
+	if (noted >= 0 && faccessat(dirfd, ENG_RECORD, F_OK, 0) < 0)
+		return noted; /* removed by --rm once it ended: its monitor noted the exit */
+	if ((r = eng_orphan_reap(g, id, dirfd, false, e)) < 0)
 		return r;
 	_cleanup_record_ struct eng_record rec;
-	if ((r = eng_record_load(dirfd, id, &rec, e)) < 0) {
-		/* Removed by --rm once it ended: the exit is gone with it. */
+	if ((r = eng_record_load(dirfd, id, &rec, e)) < 0)
 		return r;
-	}
 	return rec.state.exit_code;
 }

@@ -160,15 +160,19 @@ static void restart_loop(struct eng *g, struct eng_mon *m, struct eng_restart_st
 	eng_run_state_record(g, m->id, &a);
 }
 
-/* The monitor is done: the monitor lock is let go, and --rm removes it. */
+/* The monitor is done.  --rm removes the container while the monitor lock
+ * is still held, so whoever waits on the lock (run -it, rm -f, wait) finds
+ * it gone, and the exit code noted in the lock. */
 void eng_supervise_finish(struct eng *g, struct eng_mon *m)
 {
 	bool rm = m->rec.auto_remove;
+	_cleanup_close_ int lockfd = m->lockfd;
+	m->lockfd = -1;
+	if (rm)
+		eng_monitor_note_exit(lockfd, m->status);
 	eng_mon_free(m);
 	_cleanup_err_ struct brig_err e = { 0 };
-	if (!rm)
-		return;
-	if (eng_destroy(g, m->id, &e) < 0)
+	if (rm && eng_destroy(g, m->id, &e) < 0)
 		brig_warn("container %.12s: --rm: %s", m->id, brig_err_str(&e));
 }
 

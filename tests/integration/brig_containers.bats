@@ -186,6 +186,30 @@ image_with() { # NAME CHANGE...
 	[ "$status" -eq 1 ]
 }
 
+# The waiter's read lock on the monitor lock of container $1 waits (a
+# blocked entry, "->", in /proc/locks for that file).
+waiter_blocked() {
+	local ino
+	ino=$(stat -c %i "$ROOT/containers/$1/monitor.lock") || return 1
+	grep -qE "^[0-9]+: -> OFDLCK +ADVISORY +READ +[-0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks
+}
+
+@test "wait gives a --rm container's exit code though it is gone; run --rm -d leaves nothing" {
+	id=$(brig run -d --rm bb:1 sleep 1000)
+	brig wait "$id" >"$BATS_TEST_TMPDIR/wait.out" 2>&1 &
+	w=$!
+	wait_until "brig wait to wait on the monitor" waiter_blocked "$id"
+	run brig kill "$id"
+	[ "$status" -eq 0 ] || fail "kill: $output"
+	st=0
+	wait "$w" || st=$?
+	[ "$st" -eq 0 ] || fail "wait exited $st: $(cat "$BATS_TEST_TMPDIR/wait.out")"
+	[ "$(cat "$BATS_TEST_TMPDIR/wait.out")" = 137 ] || fail "wait printed: $(cat "$BATS_TEST_TMPDIR/wait.out")"
+	# The monitor removed it before it let go of the lock.
+	run brig ps -a -q
+	[ -z "$output" ] || fail "the --rm container is still listed: $output"
+}
+
 @test "ps: a truncated command (one ellipsis character) keeps the columns aligned" {
 	local LC_ALL=C.UTF-8 line name prefix want
 	brig create --name short bb:1 true >/dev/null

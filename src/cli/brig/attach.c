@@ -213,9 +213,13 @@ bool brig_sig_proxy(struct opt *o)
 }
 
 int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
-		      bool stdin_, bool sig_proxy, struct brig_err *e)
+		      bool stdin_, bool sig_proxy, bool rm, struct brig_err *e)
 {
 	struct brig_attach_opts ao = { .keys = *keys, .stdin_ = stdin_, .sig_proxy = sig_proxy };
+	/* --rm: brig returns once the container is gone, as Docker's run does. */
+	_cleanup_close_ int dirfd = rm ? eng_ctr_dirfd(eng, id, e) : -1;
+	if (rm && dirfd < 0)
+		return dirfd;
 	int r = eng_start(eng, id, ENG_DETACH_ATTACH, e);
 	if (r == -EBUSY) /* running already (start -ai): attached to it, as Docker */
 		brig_err_clear(e);
@@ -226,7 +230,12 @@ int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_
 		brig_err_clear(e);
 		r = follow_output(eng, id, e);
 	}
-	return r == BRIG_ATTACH_DETACHED ? 0 : r;
+	if (r == BRIG_ATTACH_DETACHED)
+		return 0;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	if (rm && r >= 0 && eng_wait_monitor(dirfd, &e2) < 0)
+		brig_warn("container %.12s: --rm: %s", id, brig_err_str(&e2));
+	return r;
 }
 
 static bool alive(void *arg)

@@ -362,9 +362,9 @@ int brig_attach_session(struct eng *eng, const char *id, const struct brig_attac
  * container started in the background, its monitor holding its terminal (or
  * stdin) and keeping the output for us, and this process attached as `brig
  * attach` is: the run's exit status, or 0 when the detach keys left it
- * running (docs/attach.md). */
+ * running (docs/attach.md).  rm: returns once a --rm container is gone. */
 int brig_run_attached(struct eng *eng, const char *id, const struct brig_detach_keys *keys,
-		      bool stdin_, bool sig_proxy, struct brig_err *e);
+		      bool stdin_, bool sig_proxy, bool rm, struct brig_err *e);
 /* --sig-proxy's value (default true) among o. */
 bool brig_sig_proxy(struct opt *o);
 /* Was it made with -t or -i (start -a attaches to it then)? */

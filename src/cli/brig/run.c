@@ -355,7 +355,7 @@ int brig_cmd_run(const struct brig_global *g, int argc, char **argv)
 	opts_free(o);
 	if (r < 0)
 		return brig_fail(&e);
-	r = attached ? brig_run_attached(eng, id, &keys, in, proxy, &e)
+	r = attached ? brig_run_attached(eng, id, &keys, in, proxy, rm, &e)
 		     : eng_start(eng, id, detach ? ENG_DETACH : ENG_ATTACH, &e);
 	if (r < 0) {
 		_cleanup_err_ struct brig_err e2 = { 0 };
@@ -404,7 +404,7 @@ int brig_cmd_start(const struct brig_global *g, int argc, char **argv)
 		brig_err_clear(&e);
 		int r = eng_find(eng, pos[i], id, &e);
 		if (r == 0 && attach && (!proxy || brig_ctr_attachable(eng, id)))
-			r = brig_run_attached(eng, id, &keys, in, proxy, &e);
+			r = brig_run_attached(eng, id, &keys, in, proxy, false, &e);
 		else if (r == 0)
 			r = eng_start(eng, id, attach ? ENG_ATTACH : ENG_DETACH, &e);
 		if (r == -EBUSY && !attach)
