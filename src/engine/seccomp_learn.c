@@ -124,20 +124,8 @@ static int write_profile(const char *file, bool merge, const json_t *rec, struct
 __attribute__((noreturn)) static void learner_main(int lfd, int ctl, int done, const char *file,
 						   bool merge)
 {
-	int keep[3] = { lfd, ctl, done }, lo = 3;
-	for (int i = 0; i < 3; i++) /* sort the three */
-		for (int j = i + 1; j < 3; j++)
-			if (keep[j] < keep[i]) {
-				int t = keep[i];
-				keep[i] = keep[j];
-				keep[j] = t;
-			}
-	for (int i = 0; i < 3; i++) {
-		if (keep[i] > lo)
-			(void)syscall(SYS_close_range, lo, keep[i] - 1, 0);
-		lo = keep[i] + 1;
-	}
-	(void)syscall(SYS_close_range, lo, ~0U, 0);
+	int keep[3] = { lfd, ctl, done };
+	(void)brig_close_all_but(keep, BRIG_ARRAY_SIZE(keep));
 	(void)setsid();
 	sigset_t none;
 	sigemptyset(&none);

@@ -215,26 +215,15 @@ static _Noreturn void loop(int pidfd)
  * for the monitor. */
 static int keep_only(int pidfd)
 {
-	int keep[PX_PORTS + 2];
+	int keep[PX_PORTS + 1];
 	size_t n = 0;
-	keep[n++] = 2;
 	keep[n++] = pidfd;
 	for (size_t i = 0; i < nports; i++)
 		keep[n++] = ports[i].fd;
-	for (size_t i = 1; i < n; i++) /* sorted */
-		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	unsigned lo = 0;
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned)keep[i] > lo &&
-		    syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) < 0)
-			return -errno;
-		lo = (unsigned)keep[i] + 1;
-	}
-	return syscall(SYS_close_range, lo, ~0U, 0) < 0 ? -errno : 0;
+	int r = brig_close_all_but(keep, n);
+	if (r < 0)
+		return r;
+	return syscall(SYS_close_range, 0, 1, 0) < 0 ? -errno : 0; /* stdin and stdout too */
 }
 
 static _Noreturn void proxy_main(pid_t parent, int pidfd)
