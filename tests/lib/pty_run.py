@@ -40,10 +40,12 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         try:
+            # The size is set before COMMAND runs: set from the parent, it
+            # could come after COMMAND read it.
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             os.execvp(cmd[0], cmd)
         finally:
             os._exit(127)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     out, sent = b"", False
     deadline = time.monotonic() + float(os.environ.get("PTY_RUN_TIMEOUT", "60"))
     while True:

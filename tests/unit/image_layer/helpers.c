@@ -453,19 +453,38 @@ static void put(int dirfd, const char *path, const char *data)
 	(void)close(fd);
 }
 
+/*
+ * The host paths an escaping archive would write: the files with their
+ * inode, size and mtime; the directories by inode only (other programs
+ * add and remove entries in /etc while the tests run: ldconfig, useradd),
+ * plus the names the hostile archives would leave in them.
+ */
 static char *host_lines(void)
 {
 	static const char *const files[] = { "/etc/passwd", "/etc/shadow", "/etc", "/" };
+	static const char *const absent[] = {
+		"/secret", "/escape", "/x", "/.wh..wh..opq", "/etc/.wh.passwd", "/etc/.wh..wh..opq"
+	};
 	struct buf b = { 0 };
+	char line[256];
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(files); i++) {
 		struct stat st;
-		char line[256];
 		assert_int_equal(lstat(files[i], &st), 0);
-		(void)snprintf(line, sizeof(line),
-			       "host %s ino=%lu nlink=%lu size=%lld mtime=%lld.%09ld\n", files[i],
-			       (unsigned long)st.st_ino, (unsigned long)st.st_nlink,
-			       S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size,
-			       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		if (S_ISDIR(st.st_mode))
+			(void)snprintf(line, sizeof(line), "host %s ino=%lu\n", files[i],
+				       (unsigned long)st.st_ino);
+		else
+			(void)snprintf(line, sizeof(line),
+				       "host %s ino=%lu nlink=%lu size=%lld mtime=%lld.%09ld\n",
+				       files[i], (unsigned long)st.st_ino,
+				       (unsigned long)st.st_nlink, (long long)st.st_size,
+				       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		buf_add(&b, line, strlen(line));
+	}
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(absent); i++) {
+		struct stat st;
+		(void)snprintf(line, sizeof(line), "host %s %s\n", absent[i],
+			       lstat(absent[i], &st) == 0 ? "exists" : "absent");
 		buf_add(&b, line, strlen(line));
 	}
 	buf_add(&b, "", 1);
