@@ -211,3 +211,12 @@ char *brig_memdupz(const void *p, size_t n)
 	s[n] = '\0';
 	return s;
 }
+
+uint64_t brig_fnv1a64(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}

@@ -34,5 +34,8 @@ int brig_snprintf(char *buf, size_t size, const char *fmt, ...) BRIG_PRINTF(3, 4
 /* Append to a malloc'ed string of *len bytes (*buf may start NULL, *len 0);
  * -ENOMEM (the string is kept as it was). */
 int brig_appendf(char **buf, size_t *len, const char *fmt, ...) BRIG_PRINTF(3, 4);
+/* FNV-1a of len bytes: a hash for tables and file names, not for integrity
+ * (whoever keys by it compares what it hashed). */
+uint64_t brig_fnv1a64(const void *data, size_t len);
 
 #endif

@@ -156,6 +156,7 @@ struct making {
 	int64_t storage_size; /* bytes, 0: unbounded (quota.c) */
 	json_t *netsettings; /* a bridge network's lease (engine/net) */
 	json_t *provenance; /* Brig.Provenance (provenance_run.c) */
+	char name[ENG_NAME_MAX + 1]; /* the name publish() claimed */
 };
 
 static const char *const restart_names[] = { "no", "on-failure", "always", "unless-stopped" };
@@ -319,6 +320,7 @@ static int publish(struct eng *g, const struct eng_create_opts *o, struct making
 	}
 	if (r < 0)
 		return r;
+	memcpy(mk->name, name, sizeof(mk->name));
 	_cleanup_json_ json_t *doc = build_record(g, o, im, mk, name);
 	_cleanup_record_ struct eng_record rec = { 0 };
 	if (doc && mk->netsettings && add_bridge_settings(doc, o->net->target, mk->netsettings) < 0)
@@ -434,7 +436,10 @@ int eng_create(struct eng *g, const struct eng_create_opts *o, char id[ENG_ID_LE
 			brig_warn("removing %s: %s", mk.tmp, brig_err_str(&e2));
 	} else {
 		memcpy(id, mk.id, ENG_ID_LEN + 1);
-		(void)eng_event_emit(g, mk.id, "create", NULL);
+		/* What the record says, without reading it back. */
+		(void)eng_event_emit_as(g, mk.id, mk.name,
+					json_string_value(json_object_get(mk.config, "Image")),
+					"create", NULL);
 	}
 out:
 	if (mk.ctrfd >= 0)

@@ -104,7 +104,7 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	};
 	if ((r = eng_run_state_write(dirfd, id, &a, e)) < 0)
 		brig_warn("container %.12s: %s", id, brig_err_str(e));
-	(void)eng_event_emit(g, id, "start", NULL);
+	(void)eng_event_emit_as(g, id, m.rec.name, m.rec.image_ref, "start", NULL);
 	(void)close(*lockfd);
 	*lockfd = -1;
 	struct eng_restart_state rs;

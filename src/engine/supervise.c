@@ -51,6 +51,24 @@ void eng_run_state_record(struct eng *g, const char *id, const struct eng_run_st
 		brig_warn("container %.12s: recording its state: %s", id, brig_err_str(&e));
 }
 
+/* run_state_set, keeping the record's name and image for the events that
+ * follow (read under the record lock: a rename meanwhile is seen). */
+struct ended_update {
+	const struct eng_run_state *a;
+	char *name, *image;
+};
+
+static int ended_set(struct eng_record *rec, void *arg, struct brig_err *e)
+{
+	struct ended_update *u = arg;
+	int r = run_state_set(rec, (void *)u->a, e);
+	if (r == 0 &&
+	    ((rec->name && !(u->name = strdup(rec->name))) ||
+	     (rec->image_ref && !(u->image = strdup(rec->image_ref)))))
+		r = brig_err_oom(e);
+	return r;
+}
+
 void eng_emit_int(struct eng *g, const char *id, const char *action, const char *key, int64_t v)
 {
 	_cleanup_json_ json_t *attrs = json_pack("{s:I}", key, (json_int_t)v);
@@ -74,7 +92,10 @@ bool eng_run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state *r
 {
 	bool oom = eng_mon_oom_killed(g, m->id);
 	remove_runtime(g, m->id);
-	eng_restart_reload(m->dirfd, m->id, rs); /* brig update may have changed it */
+	/* brig update may have changed it; never for --rm (update refuses
+	 * a restart policy for it) */
+	if (!m->rec.auto_remove)
+		eng_restart_reload(m->dirfd, m->id, rs);
 	bool again = !error && !m->tty &&
 		eng_restart_wanted(rs, m->status, eng_stop_marked(m->dirfd));
 	struct eng_run_state a = { .status = again ? ENG_ST_RESTARTING : ENG_ST_EXITED,
@@ -82,10 +103,16 @@ bool eng_run_ended(struct eng *g, struct eng_mon *m, struct eng_restart_state *r
 				   .error = error,
 				   .oom = oom,
 				   .restarts = -1 };
-	eng_run_state_record(g, m->id, &a);
+	struct ended_update u = { .a = &a };
+	_cleanup_err_ struct brig_err e = { 0 };
+	if (eng_record_update(g, m->id, ended_set, &u, &e) < 0)
+		brig_warn("container %.12s: recording its state: %s", m->id, brig_err_str(&e));
 	if (oom)
-		(void)eng_event_emit(g, m->id, "oom", NULL);
-	eng_emit_int(g, m->id, "die", "exitCode", m->status);
+		(void)eng_event_emit_as(g, m->id, u.name, u.image, "oom", NULL);
+	_cleanup_json_ json_t *attrs = json_pack("{s:I}", "exitCode", (json_int_t)m->status);
+	(void)eng_event_emit_as(g, m->id, u.name, u.image, "die", attrs);
+	free(u.name);
+	free(u.image);
 	return again;
 }
 

@@ -246,15 +246,24 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 		 * namespace; only real root can make the copy (lock.c). */
 		.lock_mounts = c->spec->ns[RT_NS_USER].wanted && c->spec->ns[RT_NS_MNT].wanted &&
 			!c->spec->ns[RT_NS_MNT].path && geteuid() == 0,
-		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer },
+		.close_fds = { c->lockfd, c->dirfd, c->rootfd, c->sync[0], c->console_peer, -1 },
 	};
+	int *cg_fd = &l.close_fds[BRIG_ARRAY_SIZE(l.close_fds) - 1];
+	bool in_cg = false;
 	if (c->cg &&
 	    (r = rt_cgroup_self_open(c->cg, l.cg_fds, RT_LAUNCH_CG_MAX, &l.n_cg_fds, e)) < 0)
 		return r;
-	c->pid = rt_spawn(c->spec, init_entry, &l, e);
+	if (c->cg && (r = rt_cgroup_clone_fd(c->cg, cg_fd, e)) < 0)
+		goto close_cg;
+	c->pid = rt_spawn(c->spec, init_entry, &l, *cg_fd, &in_cg, e);
 	rt_trace("clone");
+	if (*cg_fd >= 0)
+		(void)close(*cg_fd);
+close_cg:
 	for (size_t i = 0; i < l.n_cg_fds; i++)
 		(void)close(l.cg_fds[i]);
+	if (r < 0)
+		return r;
 	(void)close(c->sync[1]);
 	c->sync[1] = -1;
 	if (c->pid < 0) {
@@ -266,7 +275,7 @@ static int spawn_init(struct creation *c, struct brig_err *e)
 	if (s->ns[RT_NS_USER].wanted && !s->ns[RT_NS_USER].path &&
 	    (r = rt_write_idmaps(c->pid, s, e)) < 0)
 		return r;
-	if (c->cg && (r = rt_cgroup_enter_rest(c->cg, c->pid, l.n_cg_fds, e)) < 0)
+	if (c->cg && (r = rt_cgroup_enter_rest(c->cg, c->pid, l.n_cg_fds, in_cg, e)) < 0)
 		return r;
 	if (s->process.has_oom_score_adj) {
 		char path[64], val[16];

@@ -19,8 +19,9 @@ struct rt_launch {
 	 * (user namespace, new mount namespace, real root: lock.c). */
 	bool lock_mounts;
 	/* The runtime's own fds, closed first thing: the state lock in
-	 * particular must not stay held by the container's copy. */
-	int close_fds[5];
+	 * particular must not stay held by the container's copy; the last
+	 * is the v2 cgroup the init was cloned into (rt_cgroup_clone_fd). */
+	int close_fds[6];
 	/* The v1 cgroups' tasks files the init writes "0" to (cgroup.h). */
 	int cg_fds[RT_LAUNCH_CG_MAX];
 	size_t n_cg_fds;

@@ -153,6 +153,45 @@ MIB=$((1024 * 1024))
 	[ "$output" -ge "$v1" ] || fail "$output writes of 0 to tasks for $v1 v1 hierarchies"
 }
 
+# strace_run ARGS...: brig-runtime run of the bundle under strace -f -y
+# (fds shown as paths) with ARGS, its trace in $BATS_TEST_TMPDIR/strace.
+strace_run() {
+	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout -k 10 120 strace -f -qq -y -e signal=none "$@" \
+		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+}
+
+@test "cgroups v2: the init is cloned into its v2 cgroup (CLONE_INTO_CGROUP), no pid written" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	cgroup_dirs | grep -q '^unified ' || skip "no cgroup v2 hierarchy"
+	set_args true
+	new_cid
+	strace_run -e trace=clone3,write
+	expect_status 0
+	grep -q 'clone3(.*CLONE_INTO_CGROUP' "$BATS_TEST_TMPDIR/strace" ||
+		fail "no clone3 into the cgroup: $(grep clone "$BATS_TEST_TMPDIR/strace")"
+	# A pid written to cgroup.procs takes the kernel's global lock.
+	run grep -E 'write\([0-9]+<[^>]*/cgroup\.procs>' "$BATS_TEST_TMPDIR/strace"
+	[ "$status" -ne 0 ] || fail "a pid was written to cgroup.procs: $output"
+}
+
+@test "cgroups v2: without clone3 (ENOSYS) the init is moved by a write to cgroup.procs" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	cgroup_dirs | grep -q '^unified ' || skip "no cgroup v2 hierarchy"
+	set_args true
+	new_cid
+	strace_run -e trace=clone3,clone,write -e inject=clone3:error=ENOSYS
+	expect_status 0
+	grep -q 'clone3(.*) = -1 ENOSYS' "$BATS_TEST_TMPDIR/strace" ||
+		fail "clone3 was not refused: $(grep clone "$BATS_TEST_TMPDIR/strace")"
+	grep -qE "write\([0-9]+<[^>]*/$BUNDLE_CGROUP/cgroup\.procs>, \"[0-9]+\", [0-9]+\) = [0-9]+" \
+		"$BATS_TEST_TMPDIR/strace" || fail "the init was not moved into its v2 cgroup"
+	local d
+	for d in $(cgroup_dirs_named "$BUNDLE_CGROUP"); do
+		[ ! -d "$d" ] || fail "$d left behind"
+	done
+}
+
 @test "devices: mknod of any node is allowed (c *:* m, b *:* m, as runc) but it does not open" {
 	cfg '.process.capabilities.bounding += ["CAP_MKNOD"] | .process.capabilities.effective += ["CAP_MKNOD"]
 		| .process.capabilities.permitted += ["CAP_MKNOD"]'

@@ -76,18 +76,10 @@ int arc_link_resolve(const char *name, const char *target, size_t max, char **ou
 
 /* ---- the table ---- */
 
-static uint64_t hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static size_t *find_slot(const struct arc_members *set, const char *name)
 {
 	size_t mask = set->n_slots - 1;
-	for (size_t i = hash_name(name) & mask;; i = (i + 1) & mask) {
+	for (size_t i = brig_fnv1a64(name, strlen(name)) & mask;; i = (i + 1) & mask) {
 		size_t *slot = &set->slots[i];
 		if (*slot == 0 || strcmp(set->v[*slot - 1].name, name) == 0)
 			return slot;

@@ -24,20 +24,12 @@
 #include "image/libarchive-shim.h"
 #include <string.h>
 
-static uint64_t hash_name(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* The slot of the first n bytes of s: where it is, or the empty slot where
  * it would go.  cap must be non-zero. */
 static size_t slot_of(const struct layer_names *t, const char *s, size_t n)
 {
 	size_t mask = t->cap - 1;
-	for (size_t i = hash_name(s, n) & mask;; i = (i + 1) & mask) {
+	for (size_t i = brig_fnv1a64(s, n) & mask;; i = (i + 1) & mask) {
 		const char *have = t->names[i];
 		if (!have || (strncmp(have, s, n) == 0 && have[n] == '\0'))
 			return i;

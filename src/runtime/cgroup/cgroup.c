@@ -408,7 +408,17 @@ int rt_cgroup_update(struct rt_cgroup *cg, const struct rt_cgroup_resources *res
 
 int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, struct brig_err *e)
 {
-	return rt_cgroup_enter_rest(cg, pid, 0, e);
+	return rt_cgroup_enter_rest(cg, pid, 0, false, e);
+}
+
+int rt_cgroup_clone_fd(struct rt_cgroup *cg, int *fd, struct brig_err *e)
+{
+	struct rt_cg_hier *u = rt_cg_unified(cg);
+	*fd = -1;
+	if (!u)
+		return 0;
+	*fd = BRIG_RETRY(open(u->dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	return *fd >= 0 ? 0 : brig_err_sys(e, errno, "opening cgroup %s", u->dir);
 }
 
 int rt_cgroup_self_open(struct rt_cgroup *cg, int *fds, size_t max, size_t *n, struct brig_err *e)
@@ -448,13 +458,16 @@ int rt_cgroup_self_enter(int *fds, size_t n, struct brig_err *e)
 	return r;
 }
 
-int rt_cgroup_enter_rest(struct rt_cgroup *cg, pid_t pid, size_t n_self, struct brig_err *e)
+int rt_cgroup_enter_rest(struct rt_cgroup *cg, pid_t pid, size_t n_self, bool v2_done,
+			 struct brig_err *e)
 {
 	if (pid <= 0)
 		return brig_err_set(e, -EINVAL, "cgroup: bad pid %d", (int)pid);
 	for (size_t i = 0, v1 = 0; i < cg->n; i++) {
 		if (!cg->h[i].v2 && v1++ < n_self)
 			continue; /* the process moved itself there */
+		if (cg->h[i].v2 && v2_done)
+			continue; /* cloned into it (CLONE_INTO_CGROUP) */
 		struct rt_cg_dir d;
 		int r = rt_cg_dir_open(&d, cg->h[i].dir, e);
 		if (r < 0)

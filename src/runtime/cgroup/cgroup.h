@@ -73,7 +73,16 @@ int rt_cgroup_enter(struct rt_cgroup *cg, pid_t pid, struct brig_err *e);
  */
 int rt_cgroup_self_open(struct rt_cgroup *cg, int *fds, size_t max, size_t *n, struct brig_err *e);
 int rt_cgroup_self_enter(int *fds, size_t n, struct brig_err *e);
-int rt_cgroup_enter_rest(struct rt_cgroup *cg, pid_t pid, size_t n_self, struct brig_err *e);
+int rt_cgroup_enter_rest(struct rt_cgroup *cg, pid_t pid, size_t n_self, bool v2_done,
+			 struct brig_err *e);
+/*
+ * The v2 part of the container's cgroup for CLONE_INTO_CGROUP: *fd is an
+ * O_PATH fd of it, or -1 when the container has no v2 cgroup.  A
+ * child cloned into it skips the write of its pid to cgroup.procs, which
+ * takes the kernel's global threadgroup lock and waits for an RCU grace
+ * period; rt_cgroup_enter_rest(v2_done) then leaves the v2 hierarchy alone.
+ */
+int rt_cgroup_clone_fd(struct rt_cgroup *cg, int *fd, struct brig_err *e);
 /* Apply the resources that are set in res (others stay as they are). */
 int rt_cgroup_update(struct rt_cgroup *cg, const struct rt_cgroup_resources *res,
 		     struct brig_err *e);

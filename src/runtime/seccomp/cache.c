@@ -6,10 +6,13 @@
  * more than everything else brig-runtime does to start a container.  The
  * program depends only on the seccomp object, the libseccomp version and the
  * machine, so it is compiled once and kept under the state root
- * (ROOT/.seccomp-cache/<sha256 of all three>), a directory only its owner
- * can write (0700, like the state root itself).  An entry repeats its key in
- * a header, and anything malformed is ignored and recompiled; the kernel
- * verifies every program when it is installed.
+ * (ROOT/.seccomp-cache/<FNV-1a of all three>), a directory only its owner
+ * can write (0700, like the state root itself).  An entry holds its whole
+ * key, the text that was hashed, and is used only when that text is the
+ * one wanted byte for byte: no hash collision can select another program,
+ * and the runtime needs no cryptographic hash (libcrypto would cost every
+ * start its loading and initialisation).  Anything malformed is ignored
+ * and recompiled; the kernel verifies every program when it is installed.
  */
 #include "runtime/seccomp/seccomp-internal.h"
 
@@ -18,7 +21,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#define MAGIC "brig-seccomp-cache-1\n"
+#define MAGIC "brig-seccomp-cache-2\n"
 #define MAX_INSNS 4096 /* BPF_MAXINSNS */
 
 static char *cache_dir;
@@ -41,41 +44,59 @@ int rt_seccomp_set_cache_dir(const char *dir, struct brig_err *e)
 	return cache_dir ? 0 : brig_err_set(e, -ENOMEM, "out of memory");
 }
 
-int sc_cache_key(const json_t *obj, char key[BRIG_SHA256_HEX])
+int sc_cache_key(const json_t *obj, struct sc_cache_key *key)
 {
+	*key = (struct sc_cache_key){ 0 };
 	_cleanup_free_ char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
 	const struct scmp_version *v = seccomp_version();
 	struct utsname u;
-	if (!text || !v || uname(&u) < 0)
+	if (!text || !v || uname(&u) < 0 ||
+	    brig_appendf(&key->text, &key->len, "%u.%u.%u %s %s\n%s", v->major, v->minor, v->micro,
+			 u.machine, u.release, text) < 0) {
+		sc_cache_key_clear(key);
 		return -EIO;
-	_cleanup_sha256_ struct brig_sha256 *h = brig_sha256_new();
-	char ver[512];
-	int n = snprintf(ver, sizeof(ver), "%u.%u.%u %s %s\n", v->major, v->minor, v->micro,
-			 u.machine, u.release);
-	if (!h || n < 0 || brig_sha256_update(h, ver, (size_t)n) < 0 ||
-	    brig_sha256_update(h, text, strlen(text)) < 0)
-		return -EIO;
-	return brig_sha256_final(h, key);
+	}
+	(void)snprintf(key->name, sizeof(key->name), "%016llx",
+		       (unsigned long long)brig_fnv1a64(key->text, key->len));
+	return 0;
 }
 
-int sc_cache_lookup(const char key[BRIG_SHA256_HEX], struct sock_filter **insns, size_t *n)
+void sc_cache_key_clear(struct sc_cache_key *key)
+{
+	free(key->text);
+	*key = (struct sc_cache_key){ 0 };
+}
+
+/* An entry: MAGIC, the key's length in decimal and a newline, the key,
+ * the program. */
+static int entry_header(const struct sc_cache_key *key, char *buf, size_t size)
+{
+	return brig_snprintf(buf, size, MAGIC "%zu\n", key->len);
+}
+
+int sc_cache_lookup(const struct sc_cache_key *key, struct sock_filter **insns, size_t *n)
 {
 	if (!cache_dir)
 		return -ENOENT;
 	_cleanup_close_ int dfd = BRIG_RETRY(open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (dfd < 0)
 		return -errno;
-	_cleanup_close_ int fd = BRIG_RETRY(openat(dfd, key, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(dfd, key->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
 	if (fd < 0)
 		return -errno;
+	char head[64];
+	int h = entry_header(key, head, sizeof(head));
+	if (h < 0)
+		return h;
+	size_t hdr = (size_t)h + key->len;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	size_t hdr = strlen(MAGIC) + BRIG_SHA256_HEX;
-	if (brig_read_fd(fd, key, hdr + MAX_INSNS * sizeof(struct sock_filter), &buf, &len, NULL) <
-	    0)
+	if (brig_read_fd(fd, key->name, hdr + MAX_INSNS * sizeof(struct sock_filter), &buf, &len,
+			 NULL) < 0)
 		return -EIO;
-	if (len <= hdr || memcmp(buf, MAGIC, strlen(MAGIC)) != 0 ||
-	    memcmp(buf + strlen(MAGIC), key, BRIG_SHA256_HEX - 1) != 0 || buf[hdr - 1] != '\n' ||
+	if (len <= hdr || memcmp(buf, head, (size_t)h) != 0 ||
+	    memcmp(buf + h, key->text, key->len) != 0 ||
 	    (len - hdr) % sizeof(struct sock_filter) != 0)
 		return -EINVAL;
 	*n = (len - hdr) / sizeof(struct sock_filter);
@@ -86,20 +107,21 @@ int sc_cache_lookup(const char key[BRIG_SHA256_HEX], struct sock_filter **insns,
 	return 0;
 }
 
-void sc_cache_store(const char key[BRIG_SHA256_HEX], const struct sock_filter *insns, size_t n)
+void sc_cache_store(const struct sc_cache_key *key, const struct sock_filter *insns, size_t n)
 {
-	if (!cache_dir || n == 0 || n > MAX_INSNS)
+	char head[64];
+	int h = entry_header(key, head, sizeof(head));
+	if (!cache_dir || n == 0 || n > MAX_INSNS || h < 0)
 		return;
-	size_t hdr = strlen(MAGIC) + BRIG_SHA256_HEX;
+	size_t hdr = (size_t)h + key->len;
 	_cleanup_free_ char *buf = malloc(hdr + n * sizeof(*insns));
 	_cleanup_close_ int dfd = BRIG_RETRY(open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!buf || dfd < 0)
 		return;
-	memcpy(buf, MAGIC, strlen(MAGIC));
-	memcpy(buf + strlen(MAGIC), key, BRIG_SHA256_HEX - 1);
-	buf[hdr - 1] = '\n';
+	memcpy(buf, head, (size_t)h);
+	memcpy(buf + h, key->text, key->len);
 	memcpy(buf + hdr, insns, n * sizeof(*insns));
 	_cleanup_err_ struct brig_err e = { 0 };
-	if (brig_atomic_write(dfd, key, buf, hdr + n * sizeof(*insns), 0600, &e) < 0)
+	if (brig_atomic_write(dfd, key->name, buf, hdr + n * sizeof(*insns), 0600, &e) < 0)
 		brig_debug("seccomp cache: %s", brig_err_str(&e));
 }

@@ -231,15 +231,17 @@ int rt_seccomp_parse(const json_t *obj, const struct bj_loc *at, struct rt_secco
 		return brig_err_set(e, -ENOMEM, "out of memory");
 	}
 	size_t n = 0;
-	char key[BRIG_SHA256_HEX];
-	bool keyed = sc_cache_key(obj, key) == 0;
-	if (keyed && sc_cache_lookup(key, &s->insns, &n) == 0) {
+	struct sc_cache_key key;
+	bool keyed = sc_cache_key(obj, &key) == 0;
+	if (keyed && sc_cache_lookup(&key, &s->insns, &n) == 0) {
 		r = 0;
 	} else {
 		r = sc_compile(&cfg, at, &s->insns, &n, e);
 		if (r == 0 && keyed)
-			sc_cache_store(key, s->insns, n);
+			sc_cache_store(&key, s->insns, n);
 	}
+	if (keyed)
+		sc_cache_key_clear(&key);
 	if (r < 0) {
 		sc_config_clear(&cfg);
 		rt_seccomp_free(s);

@@ -108,9 +108,15 @@ struct rt_seccomp {
 /* Build the libseccomp filter for cfg and export it; *insns is malloc'ed. */
 /* cache.c: compiled programs keyed by the seccomp object, the libseccomp
  * version and the machine. */
-int sc_cache_key(const json_t *obj, char key[BRIG_SHA256_HEX]);
-int sc_cache_lookup(const char key[BRIG_SHA256_HEX], struct sock_filter **insns, size_t *n);
-void sc_cache_store(const char key[BRIG_SHA256_HEX], const struct sock_filter *insns, size_t n);
+struct sc_cache_key {
+	char *text; /* what the program depends on, as text */
+	size_t len;
+	char name[17]; /* its entry's file name */
+};
+int sc_cache_key(const json_t *obj, struct sc_cache_key *key);
+void sc_cache_key_clear(struct sc_cache_key *key);
+int sc_cache_lookup(const struct sc_cache_key *key, struct sock_filter **insns, size_t *n);
+void sc_cache_store(const struct sc_cache_key *key, const struct sock_filter *insns, size_t n);
 
 int sc_compile(const struct sc_config *cfg, const struct bj_loc *at, struct sock_filter **insns,
 	       size_t *n_insns, struct brig_err *e);
