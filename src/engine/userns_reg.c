@@ -8,8 +8,7 @@
  *
  *   DIR/lock   flock'ed exclusively for every read-change-write
  *   DIR/slots  {"Slots":[{"Slot":K,"Root":"/store","Id":"<64 hex>"},...]}
- *              replaced whole (temporary file, rename; fsync'ed when a
- *              slot is claimed, not when one is released)
+ *              replaced whole (temporary file, fsync, rename)
  *
  * An entry whose container (ROOT/containers/ID, or the .tmp-ID being
  * made) no longer exists is stale and its slot free again.
@@ -122,19 +121,19 @@ bool eng_userns_reg_taken(const struct eng_userns_reg *reg, uint64_t slot)
 	return false;
 }
 
-/* A claim is made durable (a record that outlives a crash must keep its
- * range to itself); a release need not be: the entry it drops is stale
- * once the container is gone, and the next claim drops it anyway. */
-static int reg_write(struct eng_userns_reg *reg, bool durable, struct brig_err *e)
+/* Durable on release too: a release not yet on disk at a crash can leave
+ * an empty file, which the next claim must refuse (other stores' ranges
+ * would be lost), so no container with a user namespace could start. */
+static int reg_write(struct eng_userns_reg *reg, struct brig_err *e)
 {
 	_cleanup_free_ char *s = json_dumps(reg->doc, JSON_COMPACT);
 	if (!s)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	return brig_atomic_replace(reg->dirfd, "slots", s, strlen(s), 0600, durable, e);
+	return brig_atomic_write(reg->dirfd, "slots", s, strlen(s), 0600, e);
 }
 
 /* Drop the entries for slot and the stale ones; with root and id, add
- * slot for them (a claim). */
+ * slot for them. */
 static int reg_set(struct eng_userns_reg *reg, uint64_t slot, const char *root, const char *id,
 		   struct brig_err *e)
 {
@@ -150,7 +149,7 @@ static int reg_set(struct eng_userns_reg *reg, uint64_t slot, const char *root, 
 				  json_pack("{s:I,s:s,s:s}", "Slot", (json_int_t)slot, "Root", root,
 					    "Id", id)) < 0)
 		return brig_err_set(e, -ENOMEM, "out of memory");
-	return reg_write(reg, id != NULL, e);
+	return reg_write(reg, e);
 }
 
 int eng_userns_reg_claim(struct eng_userns_reg *reg, uint64_t slot, const char *root,
