@@ -132,6 +132,10 @@ int layer_inflater_start(struct unpack_ctx *c);
 ssize_t layer_inflater_next(struct unpack_ctx *c, const void **buf, uint64_t *in, const char **msg);
 void layer_inflater_stop(struct unpack_ctx *c);
 
+/* Make what was unpacked into dest_fd (entries tar entries) durable
+ * (sync.c): fsync file by file for a small layer, else syncfs. */
+int layer_sync_tree(int dest_fd, uint64_t entries, struct brig_err *e);
+
 /* A libarchive call on a failed: the error a callback recorded, or a's own
  * message after what ("reading the tar stream"). */
 int layer_stream_error(struct unpack_ctx *c, struct archive *a, const char *what);
