@@ -5,10 +5,10 @@
  * Decompressing is the largest single cost of unpacking a compressed layer
  * (gzip's inflate: about half the CPU of a pull).  Done in the same thread
  * as the tar reader, the diff_id hash and the file writes, it makes one long
- * serial chain; here the decompressor (the raw reader over in_fd, with the
- * compressed bytes' hash and count) runs in its own thread and hands its
- * output blocks through a small queue of buffers to the tar side, so the
- * two halves use two cores.
+ * serial chain; here the decompressor (the raw reader over in_fd, or
+ * igzip.c's for gzip, with the compressed bytes' hash and count) runs in
+ * its own thread and hands its output blocks through a small queue of
+ * buffers to the tar side, so the two halves use two cores.
  *
  * Nothing is judged differently: each slot carries the count of compressed
  * bytes read when its block came out of the decompressor, and the tar side
