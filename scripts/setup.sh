@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang clang-format libclang-rt-14-dev \
-libseccomp-dev libcap-dev libjansson-dev libarchive-dev libssl-dev \
+libseccomp-dev libcap-dev libjansson-dev libarchive-dev libisal-dev libssl-dev \
 libcurl4-openssl-dev libcmocka-dev bats \
 runc crun podman buildah conmon containerd skopeo umoci docker-registry notary busybox-static \
 bubblewrap hyperfine uidmap iproute2 debootstrap jq util-linux zstd gzip \

@@ -3,9 +3,10 @@
  * The layer cache: a layer unpacked once into LAYERS/<diff_id hex>.
  *
  * Crash safety: the layer is unpacked into LAYERS/.tmp-XXXXXXXX, checked
- * (digest, diff_id), synced with one syncfs() of its file system (cheaper
- * than an fsync per file for the thousands of small files a layer has, and
- * it covers the directories too), and only then renamed to its name, after
+ * (digest, diff_id), synced (layer_sync_tree: file by file for a layer of
+ * few entries, else one syncfs() of its file system, cheaper than an fsync
+ * per file for the thousands of small files a layer may have, and covering
+ * the directories too), and only then renamed to its name, after
  * which LAYERS itself is synced.  A crash before the rename leaves only a
  * ".tmp-*" directory, which `brig image prune` removes; one after it
  * leaves a complete layer.
@@ -84,8 +85,8 @@ static int unpack_synced(int dest_fd, int in_fd, const struct img_unpack_opts *o
 	int r = img_layer_unpack(in_fd, dest_fd, o, res, e);
 	if (r == 0)
 		r = check_digests(res, want_digest, want_diff_id, e);
-	if (r == 0 && syncfs(dest_fd) < 0)
-		r = brig_err_sys(e, errno, "syncing the unpacked layer");
+	if (r == 0)
+		r = layer_sync_tree(dest_fd, res->entries, e);
 	return r;
 }
 

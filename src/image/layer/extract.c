@@ -83,8 +83,8 @@ static int write_data(struct unpack_ctx *c, int fd, uint64_t size)
 	if (ftruncate(fd, (off_t)size) < 0) /* a sparse file's final hole */
 		return brig_err_sys(c->e, errno, "setting the file size");
 	/* Start a large file's writeback now, without waiting, so the layer's
-	 * syncfs before its rename waits for little more than the last files.
-	 * Only a hint: syncfs decides, so a failure here changes nothing. */
+	 * sync before its rename waits for little more than the last files.
+	 * Only a hint: that sync decides, so a failure here changes nothing. */
 	if (size >= WRITEBACK_MIN)
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;

@@ -5,10 +5,10 @@
  * Decompressing is the largest single cost of unpacking a compressed layer
  * (gzip's inflate: about half the CPU of a pull).  Done in the same thread
  * as the tar reader, the diff_id hash and the file writes, it makes one long
- * serial chain; here the decompressor (the raw reader over in_fd, with the
- * compressed bytes' hash and count) runs in its own thread and hands its
- * output blocks through a small queue of buffers to the tar side, so the
- * two halves use two cores.
+ * serial chain; here the decompressor (the raw reader over in_fd, or
+ * igzip.c's for gzip, with the compressed bytes' hash and count) runs in
+ * its own thread and hands its output blocks through a small queue of
+ * buffers to the tar side, so the two halves use two cores.
  *
  * Nothing is judged differently: each slot carries the count of compressed
  * bytes read when its block came out of the decompressor, and the tar side
@@ -48,6 +48,7 @@ struct layer_inflater {
 	size_t head, count; /* the oldest filled slot, how many are filled */
 	bool held; /* the tar side holds slot head (libarchive's buffer) */
 	bool done, stop;
+	struct layer_igzip *igzip; /* gzip through igzip, else libarchive */
 	int err; /* with done: 0 at the end, else the error (side_e) */
 };
 
@@ -98,10 +99,31 @@ static bool put_block(struct layer_inflater *q, const unsigned char *p, size_t n
 	return true;
 }
 
+/* igzip's output straight into the slots; then in_fd to its end. */
+static int igzip_main(struct layer_inflater *q)
+{
+	struct unpack_ctx *s = &q->side;
+	for (;;) {
+		int i = free_slot(q);
+		if (i < 0)
+			return -ECANCELED;
+		ssize_t n = layer_igzip_read(s, q->igzip, q->buf[i], SLOT_SIZE);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return layer_in_drain(s);
+		put_slot(q, (size_t)n, q->side_res.compressed_bytes);
+	}
+}
+
 static void *inflate_main(void *arg)
 {
 	struct layer_inflater *q = arg;
 	struct unpack_ctx *s = &q->side;
+	if (q->igzip) {
+		finish(q, igzip_main(q));
+		return NULL;
+	}
 	int r = layer_open_raw(s);
 	for (;;) {
 		const void *buf;
@@ -129,6 +151,7 @@ static void inflater_free(struct layer_inflater *q)
 		free(q->buf[i]);
 	if (q->side.raw)
 		archive_read_free(q->side.raw);
+	layer_igzip_free(q->igzip);
 	brig_err_clear(&q->side_e);
 	pthread_cond_destroy(&q->can_get);
 	pthread_cond_destroy(&q->can_put);
@@ -158,6 +181,8 @@ int layer_inflater_start(struct unpack_ctx *c)
 	struct layer_inflater *q = inflater_new();
 	if (!q)
 		return brig_err_set(c->e, -ENOMEM, "allocating the decompression buffers");
+	if (c->res->compression == IMG_COMP_GZIP)
+		q->igzip = layer_igzip_new();
 	q->side_res.compression = c->res->compression;
 	q->side_res.compressed_bytes = c->res->compressed_bytes;
 	q->side = (struct unpack_ctx){ .o = c->o,

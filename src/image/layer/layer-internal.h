@@ -106,6 +106,21 @@ struct unpack_ctx {
 int layer_open_raw(struct unpack_ctx *c);
 ssize_t layer_raw_next(struct unpack_ctx *c, struct archive *a, const void **buf);
 int layer_in_drain(struct unpack_ctx *c);
+/* At most len bytes of in_fd (those sniffed first), hashed and counted as
+ * the raw reader's are: the count, 0 at the end, <0 recorded (c->stopped). */
+ssize_t layer_in_read(struct unpack_ctx *c, void *buf, size_t len);
+
+/* gzip through ISA-L's igzip (igzip.c), for the decompression thread when
+ * libisal can be loaded: NULL otherwise (or with BRIG_IGZIP=0), and
+ * libarchive's zlib filter decompresses.  layer_igzip_read: the next
+ * decompressed bytes into out (at most cap; 0 at the end of the last
+ * member, <0 with the error recorded); the input is read with
+ * layer_in_read, so hashing, counting and the limits are the same. */
+struct layer_igzip;
+struct layer_igzip *layer_igzip_new(void);
+ssize_t layer_igzip_read(struct unpack_ctx *c, struct layer_igzip *g, unsigned char *out,
+			 size_t cap);
+void layer_igzip_free(struct layer_igzip *g);
 
 /* The decompression thread (inflate.c), for a compressed layer: start it
  * after sniffing (it takes in_fd, the compressed hash and the input
@@ -116,6 +131,10 @@ int layer_in_drain(struct unpack_ctx *c);
 int layer_inflater_start(struct unpack_ctx *c);
 ssize_t layer_inflater_next(struct unpack_ctx *c, const void **buf, uint64_t *in, const char **msg);
 void layer_inflater_stop(struct unpack_ctx *c);
+
+/* Make what was unpacked into dest_fd (entries tar entries) durable
+ * (sync.c): fsync file by file for a small layer, else syncfs. */
+int layer_sync_tree(int dest_fd, uint64_t entries, struct brig_err *e);
 
 /* A libarchive call on a failed: the error a callback recorded, or a's own
  * message after what ("reading the tar stream"). */

@@ -149,7 +149,7 @@ int img_layer_unpack(int in_fd, int dest_dirfd, const struct img_unpack_opts *o,
  * layers_dirfd/<diff_id hex>.  It is unpacked into a fresh
  * ".tmp-XXXXXXXX" directory of layers_dirfd first; when the bytes read
  * hash to want_digest and the tar stream to want_diff_id (either may be
- * NULL: not checked), its content is synced (syncfs) and only then is it
+ * NULL: not checked), its content is synced (file by file or syncfs) and only then is it
  * renamed to its diff_id hex and the directory synced, so a crash never
  * leaves a half-written layer under a diff_id name.  When that name exists
  * already (a concurrent unpack won), the existing directory is kept and

@@ -163,6 +163,19 @@ static la_ssize_t tar_account(struct unpack_ctx *c, struct archive *a, const voi
 	return (la_ssize_t)n;
 }
 
+ssize_t layer_in_read(struct unpack_ctx *c, void *buf, size_t len)
+{
+	if (c->pending > 0) {
+		size_t n = c->pending < len ? c->pending : len;
+		memcpy(buf, c->inbuf, n);
+		memmove(c->inbuf, c->inbuf + n, c->pending - n);
+		c->pending -= n;
+		return (ssize_t)n;
+	}
+	ssize_t n = in_read_some(c, NULL, buf, len < IN_BLOCK ? len : IN_BLOCK);
+	return n < 0 ? c->stopped : n;
+}
+
 la_ssize_t layer_raw_next(struct unpack_ctx *c, struct archive *a, const void **buf)
 {
 	for (;;) {

@@ -169,6 +169,38 @@ static void test_digest_covers_trailing_bytes(void **state)
 	sb_check_and_free(&s);
 }
 
+/* gzip members one after the other are one stream (what pigz and
+ * concatenating tools make): the tar split mid-block across three members,
+ * the last empty. */
+static void test_gzip_members(void **state)
+{
+	(void)state;
+	struct sandbox s;
+	sb_init(&s);
+	struct buf tar = basic_tar();
+	size_t half = tar.len / 2 + 7;
+	struct buf blob = compress_buf(IMG_COMP_GZIP, tar.p, half);
+	struct buf b2 = compress_buf(IMG_COMP_GZIP, tar.p + half, tar.len - half);
+	struct buf b3 = compress_buf(IMG_COMP_GZIP, "", 0);
+	buf_add(&blob, b2.p, b2.len);
+	buf_add(&blob, b3.p, b3.len);
+	struct img_unpack_result res;
+	struct brig_err e = { 0 };
+	assert_int_equal(unpack_buf(&s, &blob, NULL, &res, &e), 0);
+	check_basic(s.destfd, &res);
+	char want[IMG_DIGEST_LEN];
+	digest_of(blob.p, blob.len, want);
+	assert_string_equal(res.digest, want);
+	digest_of(tar.p, tar.len, want);
+	assert_string_equal(res.diff_id, want);
+	img_unpack_result_clear(&res);
+	buf_free(&b3);
+	buf_free(&b2);
+	buf_free(&blob);
+	buf_free(&tar);
+	sb_check_and_free(&s);
+}
+
 static void test_duplicates_later_wins(void **state)
 {
 	(void)state;
@@ -411,8 +443,13 @@ static void test_bad_streams(void **state)
 	struct buf tar = tb_finish(t);
 	struct buf gz = compress_buf(IMG_COMP_GZIP, tar.p, tar.len);
 	expect_failure(gz.p, gz.len / 2, "decompressing"); /* truncated */
-	/* (libarchive 3.6 does not check the gzip CRC32 trailer: integrity
-	 * rests on the digests, which callers verify.) */
+	/* The trailer's CRC-32 and length are checked (igzip; libarchive 3.6
+	 * does not check them: then integrity rests on the digests alone). */
+	gz.p[gz.len - 8] ^= 1;
+	expect_failure(gz.p, gz.len, "CRC-32");
+	gz.p[gz.len - 8] ^= 1;
+	gz.p[gz.len - 1] ^= 1;
+	expect_failure(gz.p, gz.len, "CRC-32 or length");
 	buf_free(&tar);
 	buf_free(&gz);
 }
@@ -424,6 +461,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_gzip, sb_teardown),
 		cmocka_unit_test_teardown(test_zstd, sb_teardown),
 		cmocka_unit_test_teardown(test_digest_covers_trailing_bytes, sb_teardown),
+		cmocka_unit_test_teardown(test_gzip_members, sb_teardown),
 		cmocka_unit_test_teardown(test_duplicates_later_wins, sb_teardown),
 		cmocka_unit_test_teardown(test_whiteouts_overlay, sb_teardown),
 		cmocka_unit_test_teardown(test_whiteouts_applied, sb_teardown),
