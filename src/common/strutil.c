@@ -6,7 +6,9 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void brig_strv_free(char **v)
 {
@@ -210,4 +212,14 @@ char *brig_memdupz(const void *p, size_t n)
 	memcpy(s, p, n);
 	s[n] = '\0';
 	return s;
+}
+
+void brig_now(char buf[64])
+{
+	struct timespec ts;
+	struct tm tm;
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	(void)gmtime_r(&ts.tv_sec, &tm);
+	(void)snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }

@@ -34,5 +34,8 @@ int brig_snprintf(char *buf, size_t size, const char *fmt, ...) BRIG_PRINTF(3, 4
 /* Append to a malloc'ed string of *len bytes (*buf may start NULL, *len 0);
  * -ENOMEM (the string is kept as it was). */
 int brig_appendf(char **buf, size_t *len, const char *fmt, ...) BRIG_PRINTF(3, 4);
+/* Now in RFC 3339, UTC, with nanoseconds ("2024-01-02T03:04:05.123456789Z"),
+ * Docker's form of the times it records. */
+void brig_now(char buf[64]);
 
 #endif
