@@ -142,6 +142,7 @@ docker_keys() {
 	docker_types '.ExecIDs' null
 	docker_types '.GraphDriver.Data' object
 	local ctr=$output
+	[ "$(jq -r '.[0].AppArmorProfile' <<<"$ctr")" = "" ] || false
 	run -0 jq '[.[0].State]' <<<"$output"
 	docker_keys "Dead Error ExitCode FinishedAt OOMKilled Paused Pid Restarting Running
 		StartedAt Status" "" ""
@@ -158,6 +159,11 @@ docker_keys() {
 	[ "$(jq -r '.[0].Parent' <<<"$output")" = "" ] || false
 	run -0 brig volume inspect --format json vol-web
 	docker_keys "CreatedAt Driver Labels Mountpoint Name Options Scope" "" ""
+	# the profile asked for is the one the runtime applies (made, not run:
+	# this host may have no AppArmor)
+	run -0 brig create --name aa --security-opt apparmor=brig-test bb:1 true
+	run -0 brig inspect -f '{{.AppArmorProfile}}' aa
+	[ "$output" = brig-test ] || false
 }
 
 # docker_types PATHS TYPE: each jq path of $output's first object is of TYPE.
