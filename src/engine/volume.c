@@ -305,8 +305,12 @@ int eng_volume_create(struct eng *g, const char *name, const json_t *labels, cha
 				    "invalid volume name \"%.64s\": use "
 				    "[a-zA-Z0-9][a-zA-Z0-9_.-]+, 2 to %d characters",
 				    name, ENG_VOLUME_NAME_MAX);
-	if (labels && (!json_is_object(labels) || json_object_size(labels) > ENG_VOLUME_LABELS_MAX))
-		return brig_err_set(e, -EINVAL, "at most %d labels", ENG_VOLUME_LABELS_MAX);
+	/* an anonymous volume has one more: ENG_VOLUME_ANON_LABEL */
+	size_t most = ENG_VOLUME_LABELS_MAX - (name ? 0 : 1);
+	if (labels && (!json_is_object(labels) || json_object_size(labels) > most))
+		return brig_err_set(
+			e, -EINVAL, "at most %zu labels%s", most,
+			name ? "" : " (an anonymous volume also has " ENG_VOLUME_ANON_LABEL ")");
 	_cleanup_close_ int volsfd = -1, lock = -1;
 	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
 	if (lr < 0)

@@ -79,6 +79,12 @@ need_volume_wiring() {
 	run brig volume create -d nfs v1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'only "local"'* ]]
+	# the label of an anonymous volume counts: 256 of the user's are too many
+	local labels=() i
+	for i in {1..256}; do labels+=(-l "k$i=v"); done
+	run brig volume create "${labels[@]}"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"at most 255 labels (an anonymous volume also has com.docker.volume.anonymous)"* ]]
 	run brig volume create -o type=tmpfs v1
 	[ "$status" -eq 1 ]
 	run brig volume create -l =v v1
@@ -86,6 +92,8 @@ need_volume_wiring() {
 	[[ "$output" == *"the key is empty"* ]]
 	run brig volume ls -q
 	[ -z "$output" ]
+	run brig volume create "${labels[@]}" many
+	[ "$status" -eq 0 ]
 }
 
 @test "inspect: Docker's fields, templates, and an error for a missing volume" {
