@@ -37,5 +37,8 @@ int brig_appendf(char **buf, size_t *len, const char *fmt, ...) BRIG_PRINTF(3, 4
 /* FNV-1a of len bytes: a hash for tables and file names, not for integrity
  * (whoever keys by it compares what it hashed). */
 uint64_t brig_fnv1a64(const void *data, size_t len);
+/* Now in RFC 3339, UTC, with nanoseconds ("2024-01-02T03:04:05.123456789Z"),
+ * Docker's form of the times it records. */
+void brig_now(char buf[64]);
 
 #endif

@@ -46,7 +46,7 @@ int eng_store(struct eng *g, struct img_store **out, struct brig_err *e);
 /* engine.c: the handle; a container's directory (O_CLOEXEC fd) */
 int eng_ctr_open(struct eng *g, const char *id, struct brig_err *e);
 bool eng_id_valid(const char *id); /* 64 lowercase hex digits */
-void eng_now(char buf[64]); /* RFC 3339, UTC, nanoseconds */
+#define eng_now(buf) brig_now(buf) /* RFC 3339, UTC, nanoseconds */
 /* brig info's parts: the default seccomp profile's path (security.c),
  * the user namespaces (userns.c), the store's file system (quota.c). */
 const char *eng_seccomp_default_profile(void);
@@ -134,6 +134,8 @@ int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const json_t *layers, const ch
 /* The directory a container's root is attached at (inside its own mount
  * namespace only): MNT_ROOT/<id>, searchable by every container root. */
 int eng_mountpoint(struct eng *g, const char *id, char *buf, size_t size);
+/* Is ROOT/layers/<hex of diff_id> unpacked (layers.c)? */
+bool eng_layer_present(struct eng *g, const char *diff_id);
 /* Overlay works here? ("overlay" or "copy"). */
 const char *eng_rootfs_driver(struct eng *g);
 bool eng_rootfs_driver_fixed(struct eng *g);

@@ -159,13 +159,3 @@ int eng_ctr_dirfd(struct eng *g, const char *id, struct brig_err *e)
 {
 	return eng_ctr_open(g, id, e);
 }
-
-void eng_now(char buf[64])
-{
-	struct timespec ts;
-	struct tm tm;
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	(void)gmtime_r(&ts.tv_sec, &tm);
-	(void)snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}

@@ -92,7 +92,7 @@ struct eng_create_opts {
 	 * flags win over the daemon's defaults */
 	enum eng_rootfs { ENG_ROOTFS_CONFIG, ENG_ROOTFS_READ_ONLY, ENG_ROOTFS_READ_WRITE } rootfs;
 	const char *stop_signal;
-	int stop_timeout; /* -1: default (10 s) */
+	int stop_timeout; /* -1: default (10 s); ENG_STOP_FOREVER: never SIGKILL */
 	/* Docker's resource and security flags (engine/flags/flags.h), or
 	 * NULL: applied over brig's defaults. */
 	const struct eng_flags *flags;
@@ -198,8 +198,12 @@ const char *eng_detach_keys(const struct eng *g);
  * or -errno. */
 int eng_att_recv(int fd, void *buf, size_t *len);
 
-/* Stop: the stop signal, then SIGKILL after timeout seconds (< 0: the
- * container's own). */
+/* A stop timeout without an end: after the stop signal, wait as long as
+ * the container runs and never send SIGKILL (Docker's `stop -t -1` and
+ * `--stop-timeout -1`; the record's Config.StopTimeout is then -1). */
+#define ENG_STOP_FOREVER (-2)
+/* Stop: the stop signal, then SIGKILL after timeout seconds (-1: the
+ * container's own; ENG_STOP_FOREVER: no SIGKILL, wait until it ends). */
 int eng_stop(struct eng *g, const char *id, int timeout, struct brig_err *e);
 /* The same with signal instead of the container's stop signal (<= 0: its
  * own): `stop -s`. */
@@ -461,6 +465,11 @@ int eng_store_open(const char *root, struct img_store **out, struct brig_err *e)
 /* The layer cache of the engine root ROOT (made when missing): an O_CLOEXEC
  * directory fd, or a negative errno. */
 int eng_layers_open(const char *root, struct brig_err *e);
+
+/* `image inspect`'s GraphDriver of an image with these rootfs.diff_ids:
+ * {"Name": the storage driver, "Data": {"UpperDir", "LowerDir"} or null};
+ * NULL when out of memory (layers.c). */
+json_t *eng_image_graph_driver(struct eng *g, char *const *diff_ids, size_t n);
 
 /* The OCI name of this machine's architecture ("amd64"). */
 const char *eng_host_arch(void);

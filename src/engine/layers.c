@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int eng_store_open(const char *root, struct img_store **out, struct brig_err *e)
@@ -51,4 +52,50 @@ int eng_layer_unpack_to(const char *root, int in_fd, const char *digest, char di
 	}
 	img_unpack_result_clear(&res);
 	return r;
+}
+
+bool eng_layer_present(struct eng *g, const char *diff_id)
+{
+	char path[128];
+	if (!brig_digest_valid(diff_id) ||
+	    brig_snprintf(path, sizeof(path), "layers/%s", diff_id + strlen("sha256:")) < 0)
+		return false;
+	struct stat st;
+	return fstatat(g->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ROOT/layers/<hex> of diff_ids[0..n), the last (top-most) first, joined
+ * by ':' as overlay's lowerdir; NULL when out of memory. */
+static char *layer_dirs(struct eng *g, char *const *diff_ids, size_t n)
+{
+	char *list = NULL;
+	size_t len = 0;
+	for (size_t i = n; i-- > 0;)
+		if (brig_appendf(&list, &len, "%s%s/layers/%s", len ? ":" : "", g->root,
+				 diff_ids[i] + strlen("sha256:")) < 0) {
+			free(list);
+			return NULL;
+		}
+	return list;
+}
+
+/* Docker's GraphDriver of an image: the storage driver and, when every
+ * layer is unpacked, its top layer's directory (UpperDir) over the others
+ * (LowerDir, top-most first; absent for one layer).  Data is null for an
+ * image whose layers are not all unpacked (or that has none). */
+json_t *eng_image_graph_driver(struct eng *g, char *const *diff_ids, size_t n)
+{
+	bool all = n > 0;
+	for (size_t i = 0; all && i < n; i++)
+		all = eng_layer_present(g, diff_ids[i]);
+	_cleanup_free_ char *upper = all ? layer_dirs(g, diff_ids + n - 1, 1) : NULL;
+	_cleanup_free_ char *lower = all && n > 1 ? layer_dirs(g, diff_ids, n - 1) : NULL;
+	if (all && (!upper || (n > 1 && !lower)))
+		return NULL;
+	json_t *data = all ? json_pack("{s:s}", "UpperDir", upper) : json_null();
+	if (data && lower && json_object_set_new(data, "LowerDir", json_string(lower)) < 0) {
+		json_decref(data);
+		return NULL;
+	}
+	return data ? json_pack("{s:s,s:o}", "Name", eng_rootfs_driver(g), "Data", data) : NULL;
 }

@@ -127,11 +127,11 @@ static json_t *graph_driver(struct eng *g, const char *id, const char *driver, c
 	if (strcmp(driver, "copy") == 0)
 		return json_pack("{s:s,s:{s:s+}}", "Name", "copy", "Data", "RootDir", ctrdir,
 				 "/rootfs");
-	size_t len = 0, i;
-	json_t *l;
+	size_t len = 0;
 	_cleanup_free_ char *lower = NULL;
-	json_array_foreach(layers, i, l)
-	{
+	/* top-most first, as overlay's lowerdir and Docker's LowerDir */
+	for (size_t i = json_array_size(layers); i-- > 0;) {
+		const json_t *l = json_array_get(layers, i);
 		const char *d = json_string_value(json_object_get(l, "diffId")) + strlen("sha256:");
 		if (brig_appendf(&lower, &len, "%s%s/layers/%s", len ? ":" : "", root, d) < 0)
 			return NULL;

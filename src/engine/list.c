@@ -116,11 +116,35 @@ int eng_record_current(struct eng *g, const char *id, struct eng_record *rec, st
 	return 0;
 }
 
+/* A string of the OCI config, "" when unset. */
+static json_t *spec_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return json_string(s ? s : "");
+}
+
+/* Docker's keys that no record field holds: the LSM labels the runtime
+ * applies (Brig.Spec's; "" when none, as Docker's on a host without that
+ * LSM: brig sets an AppArmor profile or SELinux label only when asked) and
+ * ExecIDs (null, Docker's value for none: brig keeps no exec instances). */
+static int add_docker_keys(json_t *doc, struct brig_err *e)
+{
+	const json_t *spec = json_object_get(json_object_get(doc, "Brig"), "Spec");
+	const json_t *proc = json_object_get(spec, "process");
+	if (json_object_set_new(doc, "AppArmorProfile", spec_str(proc, "apparmorProfile")) < 0 ||
+	    json_object_set_new(doc, "ProcessLabel", spec_str(proc, "selinuxLabel")) < 0 ||
+	    json_object_set_new(doc, "MountLabel",
+				spec_str(json_object_get(spec, "linux"), "mountLabel")) < 0 ||
+	    json_object_set_new(doc, "ExecIDs", json_null()) < 0)
+		return brig_err_oom(e);
+	return 0;
+}
+
 int eng_inspect(struct eng *g, const char *id, json_t **out, struct brig_err *e)
 {
 	_cleanup_record_ struct eng_record rec;
 	int r = eng_record_current(g, id, &rec, e);
-	if (r < 0 || (r = eng_record_json(&rec, e)) < 0)
+	if (r < 0 || (r = eng_record_json(&rec, e)) < 0 || (r = add_docker_keys(rec.doc, e)) < 0)
 		return r;
 	*out = json_incref(rec.doc);
 	return 0;

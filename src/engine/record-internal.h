@@ -71,7 +71,7 @@ struct eng_record {
 	/* Config */
 	bool tty, open_stdin;
 	char *stop_signal; /* NULL: SIGTERM */
-	int stop_timeout; /* seconds; -1: ENG_DEFAULT_STOP_TIMEOUT */
+	int stop_timeout; /* seconds; -1: ENG_DEFAULT_STOP_TIMEOUT; ENG_STOP_FOREVER */
 	/* HostConfig */
 	bool auto_remove;
 	enum eng_restart restart; /* RestartPolicy.Name */

@@ -170,10 +170,11 @@ static int parse_config(const json_t *doc, const struct bj_loc *root, struct eng
 	if (r < 0 || (r = opt_bool(o, &at, "Tty", &rec->tty, e)) < 0 ||
 	    (r = opt_bool(o, &at, "OpenStdin", &rec->open_stdin, e)) < 0 ||
 	    (r = get_dup(o, &at, "StopSignal", false, &rec->stop_signal, e)) < 0 ||
-	    (r = opt_int(o, &at, "StopTimeout", -1, INT32_MAX, &timeout, e)) < 0 ||
-	    (r = get_dup(o, &at, "Image", false, &rec->image_ref, e)) < 0)
+	    (r = get_dup(o, &at, "Image", false, &rec->image_ref, e)) < 0 ||
+	    (r = opt_int(o, &at, "StopTimeout", -1, INT32_MAX, &timeout, e)) < 0)
 		return r;
-	rec->stop_timeout = (int)timeout;
+	/* Docker's -1: wait for the end without SIGKILL; absent: the default */
+	rec->stop_timeout = r == 0 && timeout == -1 ? ENG_STOP_FOREVER : (int)timeout;
 	return 0;
 }
 

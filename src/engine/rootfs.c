@@ -127,15 +127,6 @@ int eng_image_resolve(struct eng *g, const char *what, struct eng_image *out, st
 	return r;
 }
 
-static int layer_present(struct eng *g, const char *diff_id)
-{
-	char path[128];
-	if (brig_snprintf(path, sizeof(path), "layers/%s", diff_id + strlen("sha256:")) < 0)
-		return 0;
-	struct stat st;
-	return fstatat(g->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err *e)
 {
 	struct img_store *s;
@@ -147,7 +138,7 @@ int eng_layers_ensure(struct eng *g, const struct eng_image *im, struct brig_err
 					    "image %s: rootfs.diff_ids[%zu] is not a "
 					    "sha256 digest",
 					    im->id, i);
-		if (layer_present(g, want))
+		if (eng_layer_present(g, want))
 			continue;
 		_cleanup_close_ int fd = -1;
 		if ((r = img_blob_open(s, im->layer_digests[i], false, &fd, e)) < 0)

@@ -170,7 +170,9 @@ static json_t *docker_config(const struct eng_create_opts *o, const struct eng_i
 			      o->interactive, "Env", env, "Cmd", cmd, "Entrypoint", entry, "Image",
 			      o->image, "WorkingDir", cwd, "Labels",
 			      labels ? labels : json_object(), "StopSignal", sig, "StopTimeout",
-			      o->stop_timeout >= 0 ? o->stop_timeout : ENG_DEFAULT_STOP_TIMEOUT);
+			      o->stop_timeout == ENG_STOP_FOREVER ? -1
+				      : o->stop_timeout >= 0      ? o->stop_timeout
+								  : ENG_DEFAULT_STOP_TIMEOUT);
 	json_t *hc = NULL;
 	if (c && eng_health_config(&im->config.healthcheck, o->health, &hc, e) < 0)
 		return json_decref(c), NULL;

@@ -90,14 +90,18 @@ int eng_stop_signal(struct eng *g, const char *id, int timeout, int signal, stru
 				  : SIGTERM;
 	if (sig <= 0)
 		sig = SIGTERM;
-	if (timeout < 0)
-		timeout = rec.stop_timeout >= 0 ? rec.stop_timeout : ENG_DEFAULT_STOP_TIMEOUT;
+	if (timeout == -1)
+		timeout = rec.stop_timeout != -1 ? rec.stop_timeout : ENG_DEFAULT_STOP_TIMEOUT;
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	eng_emit_int(g, id, "kill", "signal", sig);
 	if (rt_kill(&g->rt, id, sig, false, &e2) < 0)
 		brig_debug("stop %.12s: %s", id, brig_err_str(&e2));
 	eng_thaw_after_signal(g, id); /* a paused container gets it too */
-	if (!gone_within(g, id, (long)timeout * 1000)) {
+	if (timeout == ENG_STOP_FOREVER) {
+		/* no SIGKILL: until the monitor has recorded the end */
+		if (eng_wait(g, id, e) < 0)
+			return e->code;
+	} else if (!gone_within(g, id, (long)timeout * 1000)) {
 		brig_err_clear(&e2);
 		eng_emit_int(g, id, "kill", "signal", SIGKILL);
 		if (rt_kill(&g->rt, id, SIGKILL, true, &e2) < 0)

@@ -19,6 +19,8 @@ int engvol_data_path(struct eng *g, const char *name, char *buf, size_t size, st
 int engvol_random_hex(char *out, size_t bytes, struct brig_err *e);
 int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out, struct brig_err *e);
 bool engvol_vol_exists(int volsfd, const char *name);
+/* Has the inspect object doc Docker's anonymous label? */
+bool engvol_anonymous(const json_t *doc);
 /* size: the bound of _data in bytes (quota.c), 0 none. */
 int engvol_vol_make(struct eng *g, int volsfd, const char *name, const json_t *labels, bool anon,
 		    int64_t size, struct brig_err *e);

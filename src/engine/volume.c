@@ -134,7 +134,7 @@ static int vol_check(const json_t *doc, const char *file, const char *name, stru
 	bj_root(&at, file);
 	const char *s;
 	json_t *obj;
-	bool anon;
+	bool anon; /* of older files: the label now */
 	int r = bj_only_keys(doc, &at, keys, e);
 	if (r < 0 || (r = bj_get_str(doc, &at, "Name", true, &s, e)) < 0)
 		return r;
@@ -148,7 +148,7 @@ static int vol_check(const json_t *doc, const char *file, const char *name, stru
 		return bj_fail(e, &sub, "\"%.64s\" is not \"local\"", s);
 	if ((r = bj_get_str(doc, &at, "Mountpoint", true, &s, e)) < 0 ||
 	    (r = bj_get_str(doc, &at, "CreatedAt", true, &s, e)) < 0 ||
-	    (r = bj_get_bool(doc, &at, "Anonymous", true, &anon, e)) < 0)
+	    (r = bj_get_bool(doc, &at, "Anonymous", false, &anon, e)) < 0)
 		return r;
 	static const char *const maps[] = { "Labels", "Options" };
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(maps); i++) {
@@ -159,6 +159,24 @@ static int vol_check(const json_t *doc, const char *file, const char *name, stru
 			return r;
 	}
 	return 0;
+}
+
+/* An older volume.json's "Anonymous": true as Docker's label. */
+static int anon_label(json_t *doc, struct brig_err *e)
+{
+	json_t *anon = json_object_get(doc, "Anonymous");
+	if (!anon)
+		return 0;
+	if (json_is_true(anon) &&
+	    json_object_set_new(json_object_get(doc, "Labels"), ENG_VOLUME_ANON_LABEL,
+				json_string("")) < 0)
+		return brig_err_oom(e);
+	return json_object_del(doc, "Anonymous") < 0 ? brig_err_oom(e) : 0;
+}
+
+bool engvol_anonymous(const json_t *doc)
+{
+	return json_object_get(json_object_get(doc, "Labels"), ENG_VOLUME_ANON_LABEL) != NULL;
 }
 
 /* The inspect object of ROOT/volumes/<name>: volume.json, checked, with the
@@ -180,7 +198,8 @@ int engvol_vol_read(struct eng *g, int volsfd, const char *name, json_t **out, s
 		return r == -ENOENT
 			? brig_err_set(e, -EINVAL, "%s is missing (a damaged volume)", file)
 			: r;
-	if ((r = bj_parse(buf, len, file, &doc, e)) < 0 || (r = vol_check(doc, file, name, e)) < 0)
+	if ((r = bj_parse(buf, len, file, &doc, e)) < 0 ||
+	    (r = vol_check(doc, file, name, e)) < 0 || (r = anon_label(doc, e)) < 0)
 		return r;
 	if (json_object_set_new(doc, "Mountpoint", json_string(data)) < 0 ||
 	    json_object_set_new(doc, "Scope", json_string("local")) < 0)
@@ -211,10 +230,12 @@ static int vol_fill(struct eng *g, int dfd, const char *name, const json_t *labe
 	if (mkdirat(dfd, VOL_PENDING, 0700) < 0)
 		return brig_err_sys(e, errno, "creating the claims of volume %s", name);
 	eng_now(now);
-	_cleanup_json_ json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:O,s:o,s:b}", "Name", name,
-					       "Driver", "local", "Mountpoint", data, "CreatedAt",
-					       now, "Labels", labels, "Options",
-					       eng_quota_opts_json(size), "Anonymous", anon);
+	_cleanup_json_ json_t *all = json_copy((json_t *)labels);
+	if (!all || (anon && json_object_set_new(all, ENG_VOLUME_ANON_LABEL, json_string("")) < 0))
+		return brig_err_oom(e);
+	_cleanup_json_ json_t *doc = json_pack("{s:s,s:s,s:s,s:s,s:O,s:o}", "Name", name, "Driver",
+					       "local", "Mountpoint", data, "CreatedAt", now,
+					       "Labels", all, "Options", eng_quota_opts_json(size));
 	_cleanup_free_ char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	if (!text)
 		return brig_err_oom(e);
@@ -284,8 +305,12 @@ int eng_volume_create(struct eng *g, const char *name, const json_t *labels, cha
 				    "invalid volume name \"%.64s\": use "
 				    "[a-zA-Z0-9][a-zA-Z0-9_.-]+, 2 to %d characters",
 				    name, ENG_VOLUME_NAME_MAX);
-	if (labels && (!json_is_object(labels) || json_object_size(labels) > ENG_VOLUME_LABELS_MAX))
-		return brig_err_set(e, -EINVAL, "at most %d labels", ENG_VOLUME_LABELS_MAX);
+	/* an anonymous volume has one more: ENG_VOLUME_ANON_LABEL */
+	size_t most = ENG_VOLUME_LABELS_MAX - (name ? 0 : 1);
+	if (labels && (!json_is_object(labels) || json_object_size(labels) > most))
+		return brig_err_set(
+			e, -EINVAL, "at most %zu labels%s", most,
+			name ? "" : " (an anonymous volume also has " ENG_VOLUME_ANON_LABEL ")");
 	_cleanup_close_ int volsfd = -1, lock = -1;
 	int lr = engvol_vols_open_locked(g, &volsfd, &lock, e);
 	if (lr < 0)

@@ -5,7 +5,10 @@
  *
  *   ROOT/volumes/<name>/          one volume
  *       volume.json               Name, Driver ("local"), Mountpoint,
- *                                 CreatedAt, Labels, Options, Anonymous
+ *                                 CreatedAt, Labels, Options (an anonymous
+ *                                 volume has Docker's label
+ *                                 ENG_VOLUME_ANON_LABEL; an older file may
+ *                                 say "Anonymous": true instead)
  *       _data/                    the directory bound into containers
  *       pending/<container id>    a container that is being made with it
  *   ROOT/volumes/.lock            flock held while volumes are created,
@@ -32,6 +35,9 @@
 #define ENG_VOLUME_JSON "volume.json"
 #define ENG_VOLUME_JSON_MAX ((size_t)64 << 10)
 #define ENG_VOLUME_LABELS_MAX 256
+/* Docker's label (value "") of a volume made without a name: `volume
+ * prune` without --all and a container's --rm / `rm -v` remove only these. */
+#define ENG_VOLUME_ANON_LABEL "com.docker.volume.anonymous"
 
 bool eng_volume_name_valid(const char *name);
 

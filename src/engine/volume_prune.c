@@ -91,7 +91,7 @@ static int prune_one(struct eng *g, int volsfd, const char *name, bool all, char
 		brig_warn("skipping volume %s: %s", name, brig_err_str(&e2));
 		return 0;
 	}
-	if (!all && !json_is_true(json_object_get(doc, "Anonymous")))
+	if (!all && !engvol_anonymous(doc))
 		return 0;
 	if (!eng_labels_match(json_object_get(doc, "Labels"), filters))
 		return 0;

@@ -171,7 +171,7 @@ static int release_one(struct eng *g, int volsfd, const char *name, const char *
 		return 0;
 	_cleanup_json_ json_t *doc = NULL;
 	int r = engvol_vol_read(g, volsfd, name, &doc, e);
-	if (r < 0 || !json_is_true(json_object_get(doc, "Anonymous")))
+	if (r < 0 || !engvol_anonymous(doc))
 		return r;
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	if ((r = engvol_remove_unused(g, volsfd, name, by, ctr_id, &e2)) == -EBUSY) {

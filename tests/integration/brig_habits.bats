@@ -280,3 +280,57 @@ exits() {
 	[[ "$output" == *"contradict"* ]] || false
 	run -0 brig rm rof rwc
 }
+
+# slow_stopper NAME RUNFLAGS...: a container that takes SIGTERM but ends
+# only when told: its trap logs "got-term", then waits for /tmp/go (made
+# through exec) and exits 7.
+slow_stopper() {
+	brig run -d --name "$1" "${@:2}" bb:1 sh -c \
+		'trap "echo got-term; until [ -e /tmp/go ]; do sleep 0.05; done; exit 7" TERM
+		echo ready; while :; do sleep 0.05; done' >/dev/null
+	wait_until "$1 ready" logs_have "$1" '^ready$'
+}
+
+# outlasts NAME CMD...: brig CMD in the background; once NAME has taken
+# SIGTERM, NAME still runs and CMD still waits (NAME's own stop timeout is 0
+# or none: any timeout would have sent SIGKILL by then); then NAME is let go
+# and CMD must end well, having sent no signal but SIGTERM.
+outlasts() {
+	local name=$1 pid
+	shift
+	brig "$@" >"$BATS_TEST_TMPDIR/cmd.out" 2>&1 &
+	pid=$!
+	wait_until "SIGTERM in $name" logs_have "$name" '^got-term$' || return 1
+	[ "$(field "$name" '{{.State.Status}}')" = running ] || { echo "$name was killed"; return 1; }
+	kill -0 "$pid" || { echo "brig $* ended before $name"; return 1; }
+	brig exec "$name" touch /tmp/go || return 1
+	wait "$pid" || { echo "brig $*: $(cat "$BATS_TEST_TMPDIR/cmd.out")"; return 1; }
+	[ "$(cat "$BATS_TEST_TMPDIR/cmd.out")" = "$name" ] || return 1
+	run -0 brig events --since 0 --until 0s --filter "container=$name" --filter event=kill \
+		--format '{{.Actor.Attributes.signal}}'
+	[ "$output" = 15 ] || { echo "signals sent: $output"; return 1; }
+}
+
+@test "stop -t -1 waits for the container without SIGKILL, as Docker's; other negatives are refused" {
+	slow_stopper st1 --stop-timeout 0
+	outlasts st1 stop -t -1 st1 || false
+	[ "$(field st1 '{{.State.ExitCode}}')" = 7 ] || false
+	exits 1 stop -t -2 st1 || false
+	[[ "$output" == *'--time: "-2" is not a number of seconds'* ]] || false
+	exits 1 restart --time=-10 st1 || false
+	[ "$(field st1 '{{.State.Status}}')" = exited ] || false
+}
+
+@test "restart -t -1 and run --stop-timeout -1: the stop waits without SIGKILL too" {
+	slow_stopper rs1 --stop-timeout 0
+	outlasts rs1 restart -t -1 rs1 || false
+	wait_field rs1 '{{.State.Status}}' running
+	# the container's own stop timeout: Docker's Config.StopTimeout -1
+	slow_stopper st2 --stop-timeout -1
+	[ "$(field st2 '{{.Config.StopTimeout}}')" = -1 ] || false
+	outlasts st2 stop st2 || false
+	[ "$(field st2 '{{.State.ExitCode}}')" = 7 ] || false
+	exits 125 create --stop-timeout -2 bb:1 true || false
+	[[ "$output" == *'--stop-timeout: "-2" is not a number of seconds'* ]] || false
+	run -0 brig rm -f rs1
+}

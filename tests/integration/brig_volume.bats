@@ -17,6 +17,14 @@ teardown() { brig_teardown; }
 
 hex64() { [[ "$1" =~ ^[0-9a-f]{64}$ ]]; }
 
+# anon_label VOLUME: true or false, whether its inspect object has Docker's
+# label of an anonymous volume (and no key of brig's own for it).
+anon_label() {
+	brig volume inspect --format json "$1" |
+		jq -r '.[0] | if has("Anonymous") then "brig key" else
+			.Labels | has("com.docker.volume.anonymous") end'
+}
+
 # Containers with volumes need the engine's wiring (specbuild/lifecycle);
 # until it is there, `brig create -v NAME:/dst` says "not supported yet".
 need_volume_wiring() {
@@ -36,9 +44,9 @@ need_volume_wiring() {
 	[ "$output" = data1 ]
 	[ -d "$ROOT/volumes/data1/_data" ]
 	[ "$(stat -c %a "$ROOT/volumes/data1/_data")" = 755 ]
-	run jq -r '[.Name, .Driver, .Anonymous, .Labels.team, .Labels.bare, (.Options|length)] | join(" ")' \
-		"$ROOT/volumes/data1/volume.json"
-	[ "$output" = "data1 local false blue  0" ]
+	run jq -r '[.Name, .Driver, has("Anonymous"), .Labels.team, .Labels.bare, (.Options|length),
+		(.Labels|length)] | join(" ")' "$ROOT/volumes/data1/volume.json"
+	[ "$output" = "data1 local false blue  0 2" ]
 	[ -z "$(find "$ROOT/volumes" -maxdepth 1 -name '.tmp-*' -o -maxdepth 1 -name '.rm-*')" ]
 	# Creating it again keeps the volume and its data (Docker's behaviour).
 	echo kept >"$ROOT/volumes/data1/_data/f"
@@ -55,8 +63,11 @@ need_volume_wiring() {
 	[ "$status" -eq 0 ]
 	hex64 "$output"
 	name=$output
-	run brig volume inspect -f '{{.Anonymous}} {{.Driver}} {{.Scope}}' "$name"
-	[ "$output" = "true local local" ]
+	run brig volume inspect -f '{{.Driver}} {{.Scope}}' "$name"
+	[ "$output" = "local local" ]
+	# Docker's mark of an anonymous volume: the label, with the value ""
+	[ "$(anon_label "$name")" = true ]
+	[ "$(brig volume inspect -f '{{json .Labels}}' "$name")" = '{"com.docker.volume.anonymous":""}' ]
 }
 
 @test "create refuses bad names, drivers and options" {
@@ -68,6 +79,12 @@ need_volume_wiring() {
 	run brig volume create -d nfs v1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *'only "local"'* ]]
+	# the label of an anonymous volume counts: 256 of the user's are too many
+	local labels=() i
+	for i in {1..256}; do labels+=(-l "k$i=v"); done
+	run brig volume create "${labels[@]}"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"at most 255 labels (an anonymous volume also has com.docker.volume.anonymous)"* ]]
 	run brig volume create -o type=tmpfs v1
 	[ "$status" -eq 1 ]
 	run brig volume create -l =v v1
@@ -75,6 +92,8 @@ need_volume_wiring() {
 	[[ "$output" == *"the key is empty"* ]]
 	run brig volume ls -q
 	[ -z "$output" ]
+	run brig volume create "${labels[@]}" many
+	[ "$status" -eq 0 ]
 }
 
 @test "inspect: Docker's fields, templates, and an error for a missing volume" {
@@ -113,7 +132,7 @@ need_volume_wiring() {
 	run brig volume ls -q --filter dangling=false
 	[ -z "$output" ]
 	run brig volume ls --format json --filter name=alpha
-	[ "$(jq -r '[.Name, .Driver, .Labels, .Anonymous] | join(" ")' <<<"$output")" = "alpha local env=prod false" ]
+	[ "$(jq -r '[.Name, .Driver, .Labels, has("Anonymous")] | join(" ")' <<<"$output")" = "alpha local env=prod false" ]
 	run brig volume ls --format '{{.Name}}:{{.Labels}}' --filter label=env=test
 	[ "$output" = "beta:env=test" ]
 	run brig volume ls --filter colour=red
@@ -166,11 +185,17 @@ need_volume_wiring() {
 	a1=$(brig volume create)
 	head -c 3000 /dev/zero >"$ROOT/volumes/$a1/_data/blob"
 	mkdir -p "$ROOT/volumes/.tmp-deadbeef/_data" "$ROOT/volumes/.rm-gone/_data"
+	# an older brig's volume.json said "Anonymous": true: read as the label
+	brig volume create old1 >/dev/null
+	jq '. + {Anonymous: true}' "$ROOT/volumes/old1/volume.json" >"$BATS_TEST_TMPDIR/v.json"
+	cp "$BATS_TEST_TMPDIR/v.json" "$ROOT/volumes/old1/volume.json"
+	[ "$(anon_label old1)" = true ]
 	run brig volume prune -f
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Deleted Volumes:" ]
 	[ "${lines[1]}" = "$a1" ]
-	[ "${lines[2]}" = "Total reclaimed space: 3kB" ]
+	[ "${lines[2]}" = old1 ]
+	[ "${lines[3]}" = "Total reclaimed space: 3kB" ]
 	[[ ! -e "$ROOT/volumes/.tmp-deadbeef" && ! -e "$ROOT/volumes/.rm-gone" ]] || { echo "a leftover was not swept" >&2; false; }
 	run brig volume ls -q
 	[ "${lines[*]}" = "keep named2" ]
@@ -236,8 +261,7 @@ need_volume_wiring() {
 	[ "$output" = hello ]
 	run brig run --rm --mount type=volume,src=shared,dst=/m bb:1 cat /m/msg
 	[ "$output" = hello ]
-	run brig volume inspect -f '{{.Anonymous}}' shared
-	[ "$output" = false ]
+	[ "$(anon_label shared)" = false ]
 }
 
 @test "a read-only volume refuses writes; volumes are nosuid and nodev" {
@@ -277,8 +301,7 @@ need_volume_wiring() {
 	id=$(brig create -v /cache bb:1 true)
 	anon=$(brig inspect -f '{{range .Mounts}}{{.Name}}{{end}}' "$id")
 	hex64 "$anon"
-	run brig volume inspect -f '{{.Anonymous}}' "$anon"
-	[ "$output" = true ]
+	[ "$(anon_label "$anon")" = true ]
 	brig rm -v "$id" >/dev/null
 	run brig volume inspect "$anon"
 	[ "$status" -eq 1 ]

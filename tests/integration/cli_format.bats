@@ -135,16 +135,74 @@ docker_keys() {
 	run -0 brig inspect --format json web
 	docker_keys "AppArmorProfile Args Config Created Driver ExecIDs GraphDriver HostConfig
 		HostnamePath HostsPath Id Image LogPath MountLabel Mounts Name NetworkSettings Path
-		Platform ProcessLabel ResolvConfPath RestartCount State" \
-		"AppArmorProfile ExecIDs MountLabel ProcessLabel" Brig
+		Platform ProcessLabel ResolvConfPath RestartCount State" "" Brig
+	# Docker's types: no AppArmor profile or SELinux label asked for is "",
+	# no exec instances null
+	docker_types '.AppArmorProfile, .MountLabel, .ProcessLabel, .GraphDriver.Name' string
+	docker_types '.ExecIDs' null
+	docker_types '.GraphDriver.Data' object
+	local ctr=$output
+	[ "$(jq -r '.[0].AppArmorProfile' <<<"$ctr")" = "" ] || false
 	run -0 jq '[.[0].State]' <<<"$output"
 	docker_keys "Dead Error ExitCode FinishedAt OOMKilled Paused Pid Restarting Running
 		StartedAt Status" "" ""
 	run -0 brig image inspect --format json bb:1
 	docker_keys "Architecture Author Comment Config Created GraphDriver Id Metadata Os Parent
-		RepoDigests RepoTags RootFS Size" "GraphDriver Metadata Parent" Brig
+		RepoDigests RepoTags RootFS Size" "" Brig
+	docker_types '.Parent, .GraphDriver.Name, .Metadata.LastTagTime' string
+	docker_types '.GraphDriver.Data' object
+	# the image's one layer, unpacked, under the containers' storage driver
+	[ "$(jq -r '.[0].GraphDriver.Name' <<<"$output")" = \
+		"$(jq -r '.[0].GraphDriver.Name' <<<"$ctr")" ] || false
+	[ -d "$(jq -r '.[0].GraphDriver.Data.UpperDir' <<<"$output")" ] || false
+	[ "$(jq -r '.[0].GraphDriver.Data | has("LowerDir")' <<<"$output")" = false ] || false
+	[ "$(jq -r '.[0].Parent' <<<"$output")" = "" ] || false
 	run -0 brig volume inspect --format json vol-web
-	docker_keys "CreatedAt Driver Labels Mountpoint Name Options Scope" "" Anonymous
+	docker_keys "CreatedAt Driver Labels Mountpoint Name Options Scope" "" ""
+	# the profile asked for is the one the runtime applies (made, not run:
+	# this host may have no AppArmor)
+	run -0 brig create --name aa --security-opt apparmor=brig-test bb:1 true
+	run -0 brig inspect -f '{{.AppArmorProfile}}' aa
+	[ "$output" = brig-test ] || false
+}
+
+# docker_types PATHS TYPE: each jq path of $output's first object is of TYPE.
+docker_types() {
+	local got
+	got=$(jq -r ".[0] | [$1] | map(type) | unique | join(\",\")" <<<"$output")
+	[ "$got" = "$2" ] || { echo "$1: $got, not $2"; return 1; }
+}
+
+@test "GraphDriver of a two-layer image and of its container: the layers top-most first" {
+	run -0 brig run --name mk --read-write bb:1 touch /new
+	run -0 brig commit mk two:1
+	run -0 brig create --name two two:1 true
+	run -0 brig image inspect --format json two:1
+	local img=$output top base
+	top=$(jq -r '.[0].GraphDriver.Data.UpperDir' <<<"$img")
+	base=$(jq -r '.[0].GraphDriver.Data.LowerDir' <<<"$img")
+	[ "${top##*/}" = "$(jq -r '.[0].RootFS.Layers[1][7:]' <<<"$img")" ] || false
+	[ "$base" = "${top%/*}/$(jq -r '.[0].RootFS.Layers[0][7:]' <<<"$img")" ] || false
+	run -0 brig inspect --format json two
+	if [ "$(jq -r '.[0].GraphDriver.Name' <<<"$output")" = overlay ]; then
+		# overlay's lowerdir order, as Docker's LowerDir
+		[ "$(jq -r '.[0].GraphDriver.Data.LowerDir' <<<"$output")" = "$top:$base" ] || false
+	fi
+}
+
+@test "image inspect: Metadata.LastTagTime is when brig last named the image" {
+	run -0 brig image inspect -f '{{.Metadata.LastTagTime}}' bb:1
+	local first=$output
+	[[ "$first" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z$ ]] || false
+	run -0 brig tag bb:1 bb:again
+	run -0 brig image inspect -f '{{.Metadata.LastTagTime}}' bb:1
+	[[ "$output" > "$first" ]] || { echo "$output is not after $first"; false; }
+	# an image with no recorded time: Docker's zero time
+	jq '(.manifests[].annotations) |= del(."io.brig.tag.time")' "$ROOT/images/index.json" \
+		>"$BATS_TEST_TMPDIR/index.json"
+	cp "$BATS_TEST_TMPDIR/index.json" "$ROOT/images/index.json"
+	run -0 brig image inspect -f '{{.Metadata.LastTagTime}}' bb:1
+	[ "$output" = 0001-01-01T00:00:00Z ] || false
 }
 
 @test "the table directive: Docker's headers and columns aligned at tabs" {

@@ -99,6 +99,10 @@ int brig_engine_open(const struct brig_global *g, struct eng **out, struct brig_
 typedef int (*brig_ctr_fn)(struct eng *eng, const char *id, const char *what, void *arg,
 			   struct brig_err *e);
 /* Apply fn to each named container; one line per failure, BRIG_EXIT_FAIL if any. */
+/* -t/--time (stop, restart) and --stop-timeout (run, create): 0 to 86400
+ * seconds, or Docker's -1 (ENG_STOP_FOREVER: no SIGKILL); flag names it in
+ * the error. */
+int brig_stop_timeout_parse(const char *flag, const char *s, int *out, struct brig_err *e);
 int brig_for_each_container(const struct brig_global *g, char **names, size_t n, brig_ctr_fn fn,
 			    void *arg);
 
@@ -262,7 +266,8 @@ void brig_docker_time(const char *rfc3339, char buf[64]);
 /* "k=v,k2=v2" of a labels object (malloc'ed; NULL on ENOMEM). */
 char *brig_labels_text(const json_t *labels);
 /* Append the `image inspect` object of one image to out. */
-int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e);
+int brig_image_inspect_json(struct eng *eng, struct img_store *s, const char *what, json_t *out,
+			    struct brig_err *e);
 /* images --filter and the positional REPOSITORY[:TAG] (images_filter.c). */
 struct brig_images_filter {
 	const struct opt *filters;

@@ -6,10 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* RepoTags and RepoDigests: the names of every entry with digest. */
-static int repo_names(struct img_store *s, const char *digest, json_t *tags, json_t *digests,
-		      struct brig_err *e)
+/* The later of *last and the entry's tag time (RFC 3339 in UTC with
+ * nanoseconds: the strings sort as the times). */
+static void later_tag(const struct img_descriptor *d, char last[64])
 {
+	const char *t = img_kv_get(&d->annotations, IMG_ANNOTATION_TAG_TIME);
+	if (t && strlen(t) < 64 && strcmp(t, last) > 0)
+		memcpy(last, t, strlen(t) + 1);
+}
+
+/* RepoTags and RepoDigests: the names of every entry with digest; the
+ * latest time one was given into last (Docker's zero time when none was
+ * recorded). */
+static int repo_names(struct img_store *s, const char *digest, json_t *tags, json_t *digests,
+		      char last[64], struct brig_err *e)
+{
+	(void)snprintf(last, 64, "0001-01-01T00:00:00Z");
 	struct img_list_entry *v = NULL;
 	size_t n = 0;
 	int r = img_store_list(s, &v, &n, e);
@@ -27,6 +39,7 @@ static int repo_names(struct img_store *s, const char *digest, json_t *tags, jso
 		}
 		json_array_append_new(tags, json_string(f));
 		json_array_append_new(digests, json_string(rd));
+		later_tag(&v[i].desc, last);
 	}
 	img_store_list_free(v, n);
 	return r;
@@ -62,10 +75,26 @@ static json_t *rootfs_json(const struct img_config *c)
 	return json_pack("{s:s, s:o*}", "Type", "layers", "Layers", layers);
 }
 
-int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, struct brig_err *e)
+/* Docker's keys of an image that brig's config does not hold: GraphDriver
+ * (the unpacked layers), Metadata.LastTagTime and Parent ("": brig images
+ * have no parent image, as Docker's pulled ones). */
+static int docker_keys(struct eng *eng, const struct brig_image *im, const char *last, json_t *o,
+		       struct brig_err *e)
+{
+	json_t *gd = eng_image_graph_driver(eng, im->config.diff_ids, im->config.n_diff_ids);
+	if (!gd || json_object_set_new(o, "GraphDriver", gd) < 0 ||
+	    json_object_set_new(o, "Metadata", json_pack("{s:s}", "LastTagTime", last)) < 0 ||
+	    json_object_set_new(o, "Parent", json_string("")) < 0)
+		return brig_err_set(e, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int brig_image_inspect_json(struct eng *eng, struct img_store *s, const char *what, json_t *out,
+			    struct brig_err *e)
 {
 	struct img_descriptor d = { 0 };
 	struct brig_image im = { 0 };
+	char last[64];
 	int r = img_store_resolve(s, what, &d, e);
 	if (r == 0)
 		r = brig_image_load(s, &d, &im, e);
@@ -73,7 +102,7 @@ int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, 
 	if (r == 0 && (!tags || !digests))
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = repo_names(s, d.digest, tags, digests, e);
+		r = repo_names(s, d.digest, tags, digests, last, e);
 	json_t *cfg = r == 0 ? json_object_get(im.raw, "config") : NULL;
 	/* Author and Comment as Docker's: the config's (commit -a, -m), or "". */
 	const char *comment = r == 0 ? json_string_value(json_object_get(im.raw, "comment")) : NULL;
@@ -88,7 +117,11 @@ int brig_image_inspect_json(struct img_store *s, const char *what, json_t *out, 
 			    im.config.os ? im.config.os : "", "Config", cfg ? cfg : json_null(),
 			    "RootFS", rootfs_json(&im.config), "Size", (json_int_t)im.size, "Brig",
 			    brig_json(&d));
-	if (r == 0 && (!o || json_array_append_new(out, o) < 0))
+	if (r == 0 && !o)
+		r = brig_err_set(e, -ENOMEM, "out of memory");
+	if (r == 0 && (r = docker_keys(eng, &im, last, o, e)) < 0)
+		json_decref(o);
+	if (r == 0 && json_array_append_new(out, o) < 0)
 		r = brig_err_set(e, -ENOMEM, "out of memory");
 	json_decref(tags);
 	json_decref(digests);
@@ -121,15 +154,16 @@ int brig_cmd_inspect(const struct brig_global *g, int argc, char **argv)
 	if (p <= 0)
 		return p < 0 ? BRIG_EXIT_FAIL : 0;
 	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_eng_ struct eng *eng = NULL;
 	_cleanup_img_store_ struct img_store *s = NULL;
 	_cleanup_json_ json_t *arr = json_array();
 	if (!arr)
 		return brig_err_set(&e, -ENOMEM, "out of memory"), brig_fail(&e);
-	if (brig_store_open(g, &s, &e) < 0)
+	if (brig_engine_open(g, &eng, &e) < 0 || eng_store_open(eng_root(eng), &s, &e) < 0)
 		return brig_fail(&e);
 	int rc = 0;
 	for (size_t i = 0; i < npos; i++) {
-		if (brig_image_inspect_json(s, pos[i], arr, &e) < 0) {
+		if (brig_image_inspect_json(eng, s, pos[i], arr, &e) < 0) {
 			brig_err_wrap(&e, "inspect");
 			rc = brig_fail(&e);
 		}

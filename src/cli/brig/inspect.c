@@ -25,7 +25,7 @@ static int inspect_one(struct eng *eng, enum inspect_type type, const char *what
 	}
 	_cleanup_img_store_ struct img_store *s = NULL;
 	int r = eng_store_open(eng_root(eng), &s, e);
-	if (r == 0 && (r = brig_image_inspect_json(s, what, arr, e)) == -ENOENT)
+	if (r == 0 && (r = brig_image_inspect_json(eng, s, what, arr, e)) == -ENOENT)
 		return brig_err_set(e, -ENOENT, "no such object: %s", what);
 	return r;
 }

@@ -29,7 +29,7 @@
 	OPT_FLAG("read-only", 0, "the root filesystem is read-only (the default)"), \
 	OPT_MULTI("storage-opt", 0, "OPT", "size=SIZE: most the writable root may hold (store on btrfs with quotas)"), \
 	OPT_VALUE("stop-signal", 0, "SIG", "signal that stops the container (default: the image's, else SIGTERM)"), \
-	OPT_VALUE("stop-timeout", 0, "N", "seconds to wait after the stop signal (default 10)"), \
+	OPT_VALUE("stop-timeout", 0, "N", "seconds to wait after the stop signal before SIGKILL (default 10; -1: no SIGKILL)"), \
 	OPT_VALUE("restart", 0, "POLICY", "no, on-failure[:N], always, unless-stopped (restarts back off from 100 ms)"), \
 	OPT_MULTI("log-opt", 0, "OPT", "max-size=SIZE (default 10m), max-file=N (default 3)"), \
 	OPT_FLAG("init", 0, "run brig-init as PID 1: it reaps zombies and forwards signals"), \
@@ -240,20 +240,14 @@ static int parse_create(struct opt *o, char **pos, size_t npos, struct brig_crea
 		return brig_err_set(e, -EINVAL, "--stop-signal: unknown signal \"%s\"",
 				    c->stop_signal);
 	const char *t = opts_find(o, "stop-timeout")->value;
-	int64_t v;
-	if (t && (brig_parse_i64(t, &v) < 0 || v < 0 || v > 86400))
-		return brig_err_set(e, -EINVAL,
-				    "--stop-timeout: \"%s\" is not a number of seconds "
-				    "(0-86400)",
-				    t);
-	if (t)
-		c->stop_timeout = (int)v;
+	int r;
+	if (t && (r = brig_stop_timeout_parse("--stop-timeout", t, &c->stop_timeout, e)) < 0)
+		return r;
 	if (c->name && !eng_name_valid(c->name))
 		return brig_err_set(e, -EINVAL,
 				    "--name: invalid container name \"%s\": use "
 				    "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
 				    c->name);
-	int r;
 	if ((r = gather(opts_find(o, "env-file"), opts_find(o, "env"), &q->env, &c->n_env, e)) <
 		    0 ||
 	    (r = gather(opts_find(o, "label-file"), opts_find(o, "label"), &q->labels, &c->n_labels,

@@ -22,16 +22,26 @@ static int stop_one(struct eng *eng, const char *id, const char *what, void *arg
 	return r;
 }
 
+int brig_stop_timeout_parse(const char *flag, const char *s, int *out, struct brig_err *e)
+{
+	int64_t v = 0;
+	if (brig_parse_i64(s, &v) < 0 || v < -1 || v > 86400)
+		return brig_err_set(e, -EINVAL,
+				    "%s: \"%s\" is not a number of seconds (0 to 86400, or -1 to "
+				    "wait for the container without SIGKILL)",
+				    flag, s);
+	*out = v == -1 ? ENG_STOP_FOREVER : (int)v;
+	return 0;
+}
+
 /* -t N and -s SIG into q; -1 after a usage error (printed). */
 static int stop_opts(const struct opt *o, struct stop_req *q)
 {
 	const char *t = o[0].value, *s = o[1].value;
-	int64_t v = 0;
-	if (t && (brig_parse_i64(t, &v) < 0 || v < 0 || v > 86400)) {
-		fprintf(stderr, "brig: --time: \"%s\" is not a number of seconds\n", t);
-		return -1;
-	}
-	q->timeout = t ? (int)v : -1;
+	_cleanup_err_ struct brig_err e = { 0 };
+	q->timeout = -1;
+	if (t && brig_stop_timeout_parse("--time", t, &q->timeout, &e) < 0)
+		return brig_fail(&e), -1;
 	if (s && (q->signal = brig_parse_signal(s)) <= 0) {
 		fprintf(stderr, "brig: --signal: unknown signal \"%s\"\n", s);
 		return -1;
@@ -45,7 +55,7 @@ static int stop_family(const char *name, brig_ctr_fn fn, const struct brig_globa
 {
 	struct opt o[] = { OPT_TYPED("time", 't', "N",
 				     "seconds before SIGKILL (default: the "
-				     "container's stop timeout, 10)",
+				     "container's stop timeout, 10); -1: wait, never SIGKILL",
 				     OPT_T_INT),
 			   OPT_VALUE("signal", 's', "SIG",
 				     "the signal to stop with (default: the container's "

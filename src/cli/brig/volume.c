@@ -145,11 +145,10 @@ static json_t *ls_row(const json_t *vol)
 		return NULL;
 	(void)snprintf(links, sizeof(links), "%zu",
 		       json_array_size(json_object_get(vol, "UsedBy")));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "Name", jstr(vol, "Name"),
-			 "Driver", jstr(vol, "Driver"), "Scope", "local", "Mountpoint",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Name", jstr(vol, "Name"), "Driver",
+			 jstr(vol, "Driver"), "Scope", "local", "Mountpoint",
 			 jstr(vol, "Mountpoint"), "CreatedAt", jstr(vol, "CreatedAt"), "Labels",
-			 text, "Size", "N/A", "Links", links, "Anonymous",
-			 json_is_true(json_object_get(vol, "Anonymous")));
+			 text, "Size", "N/A", "Links", links);
 }
 
 static const struct table_col ls_cols[] = { { "DRIVER", 10 }, { "VOLUME NAME", 0 } };

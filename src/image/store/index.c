@@ -115,14 +115,19 @@ static bool has_entry(const struct img_index *idx, const char *digest, bool name
 	return false;
 }
 
-/* The entry's annotations: the name and d's IMG_ANNOTATION_SOURCE_PREFIX
- * ones (where a pulled image came from); NULL when there are none. */
+/* The entry's annotations: the name with the time it was given, and d's
+ * IMG_ANNOTATION_SOURCE_PREFIX ones (where a pulled image came from); NULL
+ * when there are none. */
 static json_t *entry_annotations(const struct img_descriptor *d, const char *name, bool *oom)
 {
 	json_t *a = json_object();
 	const size_t pl = strlen(IMG_ANNOTATION_SOURCE_PREFIX);
+	char now[64];
+	brig_now(now);
 	*oom = !a ||
-		(name && json_object_set_new(a, IMG_ANNOTATION_REF_NAME, json_string(name)) < 0);
+		(name &&
+		 (json_object_set_new(a, IMG_ANNOTATION_REF_NAME, json_string(name)) < 0 ||
+		  json_object_set_new(a, IMG_ANNOTATION_TAG_TIME, json_string(now)) < 0));
 	for (size_t i = 0; !*oom && i < d->annotations.n; i++) {
 		const struct img_kv *kv = &d->annotations.items[i];
 		if (strncmp(kv->key, IMG_ANNOTATION_SOURCE_PREFIX, pl) == 0 &&

@@ -56,6 +56,10 @@
  * came from: io.brig.source.registry, .repository, .tag, .digest, .time);
  * img_store_resolve returns them. */
 #define IMG_ANNOTATION_SOURCE_PREFIX "io.brig.source."
+/* On a named index.json entry: when the store last gave it that name (tag,
+ * pull, load, import, commit, build), RFC 3339 in UTC; `image inspect`'s
+ * Metadata.LastTagTime. */
+#define IMG_ANNOTATION_TAG_TIME "io.brig.tag.time"
 
 /* ------------------------------------------------------------------ */
 /* media types                                                          */

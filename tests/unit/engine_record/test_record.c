@@ -155,6 +155,23 @@ static void test_null_is_absent(void **state)
 	assert_null(c->rec.group_add);
 }
 
+/* Config.StopTimeout: Docker's -1 is "no SIGKILL", absent the default;
+ * below -1 is refused. */
+static void test_stop_timeout(void **state)
+{
+	struct ctx *c = *state;
+	put_edited(c, "\"StopTimeout\": 5", "\"StopTimeout\": -1");
+	assert_int_equal(eng_record_load(c->dirfd, ID, &c->rec, &c->e), 0);
+	assert_int_equal(c->rec.stop_timeout, ENG_STOP_FOREVER);
+	eng_record_clear(&c->rec);
+	put_edited(c, "\"StopTimeout\": 5", "\"StopTimeout\": null");
+	assert_int_equal(eng_record_load(c->dirfd, ID, &c->rec, &c->e), 0);
+	assert_int_equal(c->rec.stop_timeout, -1);
+	eng_record_clear(&c->rec);
+	put_edited(c, "\"StopTimeout\": 5", "\"StopTimeout\": -2");
+	expect_error(c, ENG_RECORD, "Config.StopTimeout");
+}
+
 static void test_missing_field(void **state)
 {
 	struct ctx *c = *state;
@@ -259,6 +276,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null_is_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_brig, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_type, setup, teardown),
