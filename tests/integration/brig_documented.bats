@@ -97,6 +97,16 @@ pty() {
 	done
 }
 
+@test "run -t alone: a resize of the caller's terminal reaches the container's" {
+	command -v python3 >/dev/null || skip "python3 is needed to give brig a terminal"
+	# The trap is set before ready: the resize comes after it.
+	run python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready size:31x73 'expect:size:31 73' -- \
+		"$BRIG" --root "$ROOT" run --rm -t bb:1 \
+		sh -c 'trap "echo size:\$(stty size); exit 5" WINCH; echo ready; while :; do sleep 0.1; done'
+	[ "$status" -eq 5 ] || fail_with "run -t: exit status after the resize"
+	[[ $output == *"size:31 73"* ]] || fail_with "run -t: the resize did not reach the container"
+}
+
 @test "exec -i passes stdin; exec -i -t gives the process a terminal" {
 	id=$(brig run -d bb:1 sleep 1000)
 	run brig exec -i "$id" sh -c 'cat; [ -t 0 ] || echo not-tty' <<<"into exec"

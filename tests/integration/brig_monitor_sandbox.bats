@@ -280,3 +280,74 @@ pipe_readers() {
 	run -0 brig logs fo
 	[ "$output" = ready ]
 }
+
+# below PID: every process beneath PID (its children, theirs, ...).
+below() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$c"
+		below "$c"
+	done
+}
+
+# ns_init PID...: the one of PIDs that is pid 1 of a namespace of its own.
+ns_init() {
+	local p
+	for p in "$@"; do
+		if awk '/^NSpid:/ { exit !(NF > 2 && $NF == 1) }' "/proc/$p/status" 2>/dev/null; then
+			echo "$p"
+		fi
+	done
+}
+
+# pty_masters INDEX PID...: those of PIDs that hold the master of terminal
+# INDEX (a ptmx whose fdinfo says tty-index INDEX).
+pty_masters() {
+	local index=$1 p fd
+	shift
+	for p in "$@"; do
+		for fd in /proc/"$p"/fd/*; do
+			[[ $(readlink "$fd" 2>/dev/null) == *ptmx ]] || continue
+			awk -v i="$index" '$1 == "tty-index:" { f = $2 == i } END { exit !f }' \
+				"/proc/$p/fdinfo/${fd##*/}" 2>/dev/null && echo "$p"
+		done
+	done | sort -u
+}
+
+@test "run -t without -i in the foreground: only a confined relay holds the terminal's master; brig waits" {
+	local o=$BATS_TEST_TMPDIR/pty
+	python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready -- \
+		"$BRIG" --root "$ROOT" run -t --name ft bb:1 sh -c "$GATE" >"$o" 2>&1 &
+	pty=$!
+	has_init() {
+		init=$(ns_init $(below "$pty"))
+		[ -n "$init" ]
+	}
+	wait_until "ft's init" has_init
+	brig=$(awk '{ print $1 }' /proc/"$pty"/task/"$pty"/children)
+	link=$(readlink "/proc/$init/fd/1")
+	[[ $link == /dev/pts/[0-9]* ]] || { echo "the init's stdout: $link" >&2; false; }
+	holders=$(pty_masters "${link#/dev/pts/}" $(below "$pty"))
+	[ "$(echo "$holders" | wc -w)" -eq 1 ] || { echo "holders: '$holders'" >&2; false; }
+	[ "$holders" != "$brig" ] || { echo "brig holds the terminal's master" >&2; false; }
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		v=$(status_field "$holders" $set)
+		[ "$v" = 0000000000000000 ] || { echo "holder $set: $v" >&2; false; }
+	done
+	[ "$(status_field "$holders" NoNewPrivs)" = 1 ] || false
+	[ "$(status_field "$holders" Seccomp)" = 2 ] || false
+	# Besides the master: the init's pidfd, a signalfd (SIGWINCH) and
+	# brig's stdout and stderr (the caller's terminal); no stdin, no file.
+	for fd in /proc/"$holders"/fd/*; do
+		t=$(readlink "$fd")
+		case ${fd##*/}:$t in
+		[12]:/dev/pts/* | *:/dev/ptmx | *:/dev/pts/ptmx | *:anon_inode:\[pidfd\] | *:anon_inode:\[signalfd\]) ;;
+		*) echo "the relay holds ${fd##*/} -> $t" >&2; false ;;
+		esac
+	done
+	run -0 brig exec ft touch /tmp/go
+	rc=0
+	wait "$pty" || rc=$?
+	[ "$rc" -eq 7 ] || { cat "$o"; false; }
+	grep -q ready "$o" || { cat "$o"; false; }
+}
