@@ -107,6 +107,17 @@ pty() {
 	[[ $output == *"size:31 73"* ]] || fail_with "run -t: the resize did not reach the container"
 }
 
+@test "run -t alone into a pipe whose reader goes: the run ends, and --rm removes it" {
+	# The terminal's relay stops with its stdout, and the container's
+	# writes then fail; with the relay held open they would block forever.
+	PTY_RUN_TIMEOUT=30 pty '' bash -c '"$0" --root "$1" run --rm -t bb:1 yes | head -2
+		echo "brig-status:${PIPESTATUS[0]}"' "$BRIG" "$ROOT"
+	[ "$status" -eq 0 ] || fail_with "run -t | head did not end"
+	[[ $output == *brig-status:* ]] || fail_with "no status"
+	run brig ps -a -q
+	[ -z "$output" ] || fail_with "--rm left a container"
+}
+
 @test "exec -i passes stdin; exec -i -t gives the process a terminal" {
 	id=$(brig run -d bb:1 sleep 1000)
 	run brig exec -i "$id" sh -c 'cat; [ -t 0 ] || echo not-tty' <<<"into exec"
