@@ -150,24 +150,30 @@ last_tick() { brig logs "$1" | awk '/^tick/ { n = $2 } END { print n + 0 }'; }
 	[ "$(field "$id" '{{.State.Status}}')" = exited ] || false
 }
 
-# confined_relay ID: ID's monitor is brig-monitor and its relay has no
-# capabilities, no_new_privs and a seccomp filter.
+# confined PIDS NOT: PIDS is one process, not NOT, with no capabilities,
+# no_new_privs and a seccomp filter.
+confined() {
+	local set v
+	[ "$(echo "$1" | wc -w)" -eq 1 ] || { echo "not one process: '$1'" >&2; return 1; }
+	[ "$1" != "$2" ] || { echo "it is $2" >&2; return 1; }
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		v=$(status_field "$1" $set)
+		[ "$v" = 0000000000000000 ] || { echo "$1: $set $v" >&2; return 1; }
+	done
+	[ "$(status_field "$1" NoNewPrivs)" = 1 ] || { echo "$1: no NoNewPrivs" >&2; return 1; }
+	[ "$(status_field "$1" Seccomp)" = 2 ] || { echo "$1: no seccomp" >&2; return 1; }
+}
+
+# confined_relay ID: ID's monitor is brig-monitor and its relay is confined.
 # (A restarted run's monitor is brig until it made the container.)
 is_lean() { [ "$(cat "/proc/$(monitor_of "$1")/comm")" = brig-monitor ]; }
 confined_relay() {
-	local relay set v
 	wait_until "its monitor to be brig-monitor" is_lean "$1" || {
 		echo "the monitor is $(cat "/proc/$(monitor_of "$1")/comm")" >&2
 		return 1
 	}
 	wait_until "a relay" has_relay "$1" || return 1
-	relay=$(relay_of "$1")
-	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
-		v=$(status_field "$relay" $set)
-		[ "$v" = 0000000000000000 ] || { echo "relay $set: $v" >&2; return 1; }
-	done
-	[ "$(status_field "$relay" NoNewPrivs)" = 1 ] || { echo "relay: no NoNewPrivs" >&2; return 1; }
-	[ "$(status_field "$relay" Seccomp)" = 2 ] || { echo "relay: no seccomp" >&2; return 1; }
+	confined "$(relay_of "$1")" "$(monitor_of "$1")"
 }
 
 # holds_pty PID: PID has a terminal's master open.
@@ -263,15 +269,8 @@ pipe_readers() {
 	[[ $link == pipe:* ]] || { echo "stdout: $link" >&2; false; }
 	ino=${link#pipe:[}
 	ino=${ino%]}
-	readers=$(pipe_readers "$ino")
-	[ "$(echo "$readers" | wc -w)" -eq 1 ] || { echo "readers: $readers" >&2; false; }
-	[ "$readers" != "$bg" ] || { echo "brig reads it" >&2; false; }
-	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
-		v=$(status_field "$readers" $set)
-		[ "$v" = 0000000000000000 ] || { echo "reader $set: $v" >&2; false; }
-	done
-	[ "$(status_field "$readers" NoNewPrivs)" = 1 ] || false
-	[ "$(status_field "$readers" Seccomp)" = 2 ] || false
+	# one reader, not brig, confined
+	confined "$(pipe_readers "$ino")" "$bg"
 	run -0 brig exec fo touch /tmp/go
 	rc=0
 	wait "$bg" || rc=$?
@@ -328,14 +327,8 @@ pty_masters() {
 	link=$(readlink "/proc/$init/fd/1")
 	[[ $link == /dev/pts/[0-9]* ]] || { echo "the init's stdout: $link" >&2; false; }
 	holders=$(pty_masters "${link#/dev/pts/}" $(below "$pty"))
-	[ "$(echo "$holders" | wc -w)" -eq 1 ] || { echo "holders: '$holders'" >&2; false; }
-	[ "$holders" != "$brig" ] || { echo "brig holds the terminal's master" >&2; false; }
-	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
-		v=$(status_field "$holders" $set)
-		[ "$v" = 0000000000000000 ] || { echo "holder $set: $v" >&2; false; }
-	done
-	[ "$(status_field "$holders" NoNewPrivs)" = 1 ] || false
-	[ "$(status_field "$holders" Seccomp)" = 2 ] || false
+	# one holder, not brig, confined
+	confined "$holders" "$brig"
 	# Besides the master: the init's pidfd, a signalfd (SIGWINCH) and
 	# brig's stdout and stderr (the caller's terminal); no stdin, no file.
 	for fd in /proc/"$holders"/fd/*; do
