@@ -296,11 +296,13 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
  * that holds the terminal (it sets the size). */
 static void forwarded(sigset_t *set, bool tty)
 {
-	static const int sigs[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1,
-				    SIGUSR2, SIGCONT, SIGALRM, SIGPIPE, SIGWINCH };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	static const int tty_sigs[] = { SIGCONT, SIGALRM, SIGPIPE, SIGWINCH };
 	sigemptyset(set);
-	for (size_t i = 0; i < (tty ? BRIG_ARRAY_SIZE(sigs) : 6); i++)
+	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sigs); i++)
 		sigaddset(set, sigs[i]);
+	for (size_t i = 0; tty && i < BRIG_ARRAY_SIZE(tty_sigs); i++)
+		sigaddset(set, tty_sigs[i]);
 }
 
 static int forward_signals(struct eng_mon *m, struct brig_err *e)
