@@ -283,6 +283,7 @@ pipe_readers() {
 # below PID: every process beneath PID (its children, theirs, ...).
 below() {
 	local c
+	# shellcheck disable=SC2013 # pids, one word each
 	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
 		echo "$c"
 		below "$c"
@@ -319,14 +320,16 @@ pty_masters() {
 		"$BRIG" --root "$ROOT" run -t --name ft bb:1 sh -c "$GATE" >"$o" 2>&1 &
 	pty=$!
 	has_init() {
-		init=$(ns_init $(below "$pty"))
+		mapfile -t pids < <(below "$pty")
+		init=$(ns_init "${pids[@]}")
 		[ -n "$init" ]
 	}
 	wait_until "ft's init" has_init
 	brig=$(awk '{ print $1 }' /proc/"$pty"/task/"$pty"/children)
 	link=$(readlink "/proc/$init/fd/1")
 	[[ $link == /dev/pts/[0-9]* ]] || { echo "the init's stdout: $link" >&2; false; }
-	holders=$(pty_masters "${link#/dev/pts/}" $(below "$pty"))
+	mapfile -t pids < <(below "$pty")
+	holders=$(pty_masters "${link#/dev/pts/}" "${pids[@]}")
 	# one holder, not brig, confined
 	confined "$holders" "$brig"
 	# Besides the master: the init's pidfd, a signalfd (SIGWINCH) and

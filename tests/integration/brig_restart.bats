@@ -164,6 +164,7 @@ monitor_gone() {
 	command -v python3 >/dev/null || skip "python3 is needed to give brig a terminal"
 	# The runtime state (the cgroup) is asked before it is removed, as
 	# without -t.
+	# shellcheck disable=SC2016 # the container's script
 	run python3 "$BRIG_SRC/tests/lib/pty_run.py" '' "$BRIG" --root "$ROOT" run --name hogt -t \
 		-m 32m --memory-swap 32m bb:1 sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo survived'
 	[ "$status" -eq 137 ]
