@@ -18,12 +18,12 @@ struct eng_mon {
 	int dirfd, lockfd; /* the container directory; monitor.lock (held) */
 	int rootfs_fd; /* the detached rootfs mount (tty: until create) */
 	int userns_fd; /* rootless overlay: the user namespace it was made in */
-	int out_r, err_r; /* the container's stdout and stderr pipes */
+	int out_r, err_r; /* the container's stdout and stderr pipes (-t: out_r,
+			   * the terminal's master, until the relay has it) */
 	int pidfd, sigfd;
 	pid_t pid; /* the container's init (our child) */
-	pid_t relay; /* foreground: the output relay (fg_relay.c), or -1 */
+	pid_t relay; /* foreground: the output or terminal relay (fg_relay.c), or -1 */
 	int status; /* its exit status, 0-255 */
-	int tty_status;
 	int learn_done; /* seccomp=learn: EOF when the learner is done (learn-internal.h) */
 	struct eng_logw *log;
 	struct eng_attsrv *att; /* background -i/-t: brig attach's socket (attach.c) */
@@ -49,11 +49,12 @@ void eng_mon_free(struct eng_mon *m);
 struct eng_restart_state;
 int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
 		      struct brig_err *e);
-/* fg_relay.c: a foreground run without a terminal, its container just
- * made and m->pidfd open: fork the relay that alone reads the container's
- * output, with the signals of `block` blocked (brig forwards them); brig
- * then holds neither pipe nor the log (a relay that cannot be forked: the
- * output is not read, as one that failed).  eng_fg_relay_wait: once the init has exited, until the relay has
+/* fg_relay.c: a foreground run, its container just made (with -t:
+ * started, its terminal's master in m->out_r) and m->pidfd open: fork the
+ * relay that alone reads the container's output, with the signals of
+ * `block` blocked (brig forwards them; with -t it passes SIGWINCH on to
+ * the relay); brig then holds neither pipe, terminal nor log (a relay that
+ * cannot be forked: the output is not read, as one that failed).  eng_fg_relay_wait: once the init has exited, until the relay has
  * shown and logged the rest of the output. */
 void eng_fg_relay_start(struct eng_mon *m, const sigset_t *block);
 void eng_fg_relay_wait(struct eng_mon *m);

@@ -185,6 +185,8 @@ static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, str
 		.bundle = eng_root(g),
 		.start = true,
 		.foreground = m->tty,
+		/* with -t: the terminal is relayed by a confined child (fg_relay.c) */
+		.master_out = m->tty ? &m->out_r : NULL,
 		.keep = false,
 		.config = b.spec,
 		.config_name = "the container's OCI config",
@@ -203,15 +205,15 @@ static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, str
 	if (null < 0)
 		return null;
 	if (m->tty) {
-		/* The runtime relays the terminal and waits (foreground only);
-		 * without -i it has nothing to read, as Docker's -t alone. */
-		struct stdio_swap s = { .saved = { -1, -1, -1 },
-					.child = { m->interactive ? 0 : null, 1, 2 } };
+		/* The runtime hands the terminal's master over (m->out_r), for
+		 * the relay (fg_relay.c); none of brig's stdio reaches the
+		 * container, whose stdio is the terminal. */
+		struct stdio_swap s = { .saved = { -1, -1, -1 }, .child = { null, 1, 2 } };
 		r = swap_in(&s, e);
 		if (r == 0)
-			r = m->tty_status = rt_create(&g->rt, &o, e);
+			r = rt_create(&g->rt, &o, e);
 		swap_out(&s);
-		return r < 0 ? r : 0;
+		return r;
 	}
 	if (m->att)
 		return create_attachable(g, m, &o, null, e);
@@ -289,19 +291,24 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 }
 
 /* Foreground: signals sent to brig go to the container (Docker's
- * sig-proxy). */
-static void forwarded(sigset_t *set)
+ * sig-proxy).  With -t also SIGCONT, SIGALRM and SIGPIPE, as the runtime
+ * forwards them (runtime/wait.c), and SIGWINCH, which goes to the relay
+ * that holds the terminal (it sets the size). */
+static void forwarded(sigset_t *set, bool tty)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	static const int tty_sigs[] = { SIGCONT, SIGALRM, SIGPIPE, SIGWINCH };
 	sigemptyset(set);
 	for (size_t i = 0; i < BRIG_ARRAY_SIZE(sigs); i++)
 		sigaddset(set, sigs[i]);
+	for (size_t i = 0; tty && i < BRIG_ARRAY_SIZE(tty_sigs); i++)
+		sigaddset(set, tty_sigs[i]);
 }
 
 static int forward_signals(struct eng_mon *m, struct brig_err *e)
 {
 	sigset_t set;
-	forwarded(&set);
+	forwarded(&set, m->tty);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return brig_err_sys(e, errno, "sigprocmask");
 	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -315,13 +322,13 @@ static int open_pidfd(struct eng_mon *m, struct brig_err *e)
 	return m->pidfd < 0 ? brig_err_sys(e, errno, "pidfd_open") : 0;
 }
 
-/* A foreground run without a terminal: brig forwards signals and waits,
- * its relay (fg_relay.c) alone reads the output.  The signals are taken
- * first: once the relay shows output, they reach the container. */
+/* A foreground run: brig forwards signals and waits, its relay
+ * (fg_relay.c) alone reads the output, or the terminal's.  The signals are
+ * taken first: once the relay shows output, they reach the container. */
 static int relay_output(struct eng_mon *m, struct brig_err *e)
 {
 	sigset_t set;
-	forwarded(&set);
+	forwarded(&set, m->tty);
 	int r = forward_signals(m, e);
 	if (r == 0)
 		r = open_pidfd(m, e);
@@ -333,9 +340,11 @@ static int relay_output(struct eng_mon *m, struct brig_err *e)
 static void on_signal(struct eng_mon *m)
 {
 	struct signalfd_siginfo si;
-	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		if (m->pid > 0 && kill(m->pid, (int)si.ssi_signo) < 0)
+	while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		pid_t to = si.ssi_signo == SIGWINCH ? m->relay : m->pid;
+		if (to > 0 && kill(to, (int)si.ssi_signo) < 0)
 			brig_debug("forwarding signal %u: %s", si.ssi_signo, strerror(errno));
+	}
 }
 
 static void relay(struct eng_mon *m, int *fd, int stream)
@@ -404,12 +413,13 @@ static int loop(struct eng_mon *m, struct brig_err *e)
 
 int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
-	if (m->tty) {
-		int r = create_container(g, m, e);
-		m->status = m->tty_status;
-		return r;
+	int r = 0;
+	if (m->tty) { /* made and started here: the runtime hands the terminal over */
+		if ((r = create_container(g, m, e)) == 0)
+			r = relay_output(m, e);
+	} else if (m->attach && m->sigfd < 0) {
+		r = forward_signals(m, e);
 	}
-	int r = m->attach && m->sigfd < 0 ? forward_signals(m, e) : 0;
 	if (r == 0)
 		r = loop(m, e);
 	eng_fg_relay_wait(m);

@@ -42,7 +42,7 @@ static int landlock(int dirfd)
 	int rs = brig_landlock_ruleset(brig_landlock_fs_all(abi), net, scoped);
 	if (rs < 0)
 		return rs;
-	int r = brig_landlock_allow_path(rs, dirfd, allow);
+	int r = dirfd >= 0 ? brig_landlock_allow_path(rs, dirfd, allow) : 0;
 	if (r == 0)
 		r = brig_landlock_enforce(rs);
 	(void)close(rs);
@@ -86,7 +86,9 @@ static int allow_all(scmp_filter_ctx ctx, const int *calls, size_t n)
 static struct sock_filter filter[BPF_MAXINSNS];
 static unsigned short filter_len;
 
-static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
+/* tty_fd >= 0: the terminal whose size it may set; size_fd >= 0: the one
+ * whose size it may read (brig's stdout, for a foreground `run -t`). */
+static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd, int size_fd)
 {
 	int r = allow_all(ctx, relay_calls, sizeof(relay_calls) / sizeof(relay_calls[0]));
 	if (r == 0)
@@ -94,10 +96,14 @@ static int compile(scmp_filter_ctx ctx, bool attach, int tty_fd)
 	if (r == 0 && attach)
 		r = allow_all(ctx, attach_calls, sizeof(attach_calls) / sizeof(attach_calls[0]));
 	/* The terminal's size, on the terminal only: no other ioctl. */
-	if (r == 0 && attach && tty_fd >= 0)
+	if (r == 0 && tty_fd >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
 				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)tty_fd, 0),
 				     SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ, 0));
+	if (r == 0 && size_fd >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)size_fd, 0),
+				     SCMP_A1(SCMP_CMP_EQ, TIOCGWINSZ, 0));
 	if (r == 0)
 		r = brig_seccomp_allow_noexec_memory(ctx);
 	return r;
@@ -115,12 +121,12 @@ static int take(int fd)
 
 /* Compile and write the program to fd (libseccomp 2.5 exports to an fd
  * only). */
-static int export(bool attach, int tty_fd, int fd)
+static int export(bool attach, int tty_fd, int size_fd, int fd)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!ctx)
 		return -ENOMEM;
-	int r = compile(ctx, attach, tty_fd);
+	int r = compile(ctx, attach, tty_fd, size_fd);
 	if (r == 0)
 		r = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
@@ -139,7 +145,7 @@ int mon_filter_build(bool attach, int tty_fd)
 	pid_t c = fork();
 	if (c == 0) {
 		(void)close(p[0]);
-		_exit(export(attach, tty_fd, p[1]) < 0);
+		_exit(export(attach, tty_fd, -1, p[1]) < 0);
 	}
 	(void)close(p[1]);
 	int r = c < 0 ? -EAGAIN : take(p[0]);
@@ -150,12 +156,12 @@ int mon_filter_build(bool attach, int tty_fd)
 	return st != 0 ? -EPROTO : r;
 }
 
-int mon_filter_build_here(void)
+int mon_filter_build_here(int tty_fd)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	int r = export(false, -1, p[1]);
+	int r = export(false, tty_fd, tty_fd >= 0 ? STDOUT_FILENO : -1, p[1]);
 	(void)close(p[1]);
 	if (r == 0)
 		r = take(p[0]);

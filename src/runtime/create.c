@@ -464,5 +464,10 @@ int rt_create(const struct rt_global *g, const struct rt_create_opts *o, struct 
 	rt_trace("started");
 	if (!o->foreground)
 		return 0;
+	if (o->master_out) {
+		*o->master_out = master;
+		master = -1;
+		return 0;
+	}
 	return rt_run_foreground(g, o->id, pid, master, o->keep, e);
 }

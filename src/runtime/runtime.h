@@ -36,6 +36,11 @@ struct rt_create_opts {
 	bool start;
 	/* run: keep the (stopped) container after it exits. */
 	bool keep;
+	/* run with a terminal and no console_socket: instead of relaying the
+	 * pty and waiting, return 0 once the container has started, its pty
+	 * master (O_CLOEXEC) in *master_out; the caller relays it, waits for
+	 * the init (pid_out) and deletes the container.  NULL: relay here. */
+	int *master_out;
 	/* The engine: the config in memory instead of BUNDLE/config.json
 	 * (bundle is still where relative paths start), and the name it goes
 	 * by in messages. */

@@ -97,6 +97,40 @@ pty() {
 	done
 }
 
+@test "run -t alone: a resize of the caller's terminal reaches the container's" {
+	command -v python3 >/dev/null || skip "python3 is needed to give brig a terminal"
+	# The trap is set before ready: the resize comes after it.
+	run python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready size:31x73 'expect:size:31 73' -- \
+		"$BRIG" --root "$ROOT" run --rm -t bb:1 \
+		sh -c 'trap "echo size:\$(stty size); exit 5" WINCH; echo ready; while :; do sleep 0.1; done'
+	[ "$status" -eq 5 ] || fail_with "run -t: exit status after the resize"
+	[[ $output == *"size:31 73"* ]] || fail_with "run -t: the resize did not reach the container"
+}
+
+@test "run -t alone: a ctrl-c typed and a SIGTERM sent to brig reach the container" {
+	command -v python3 >/dev/null || skip "python3 is needed to give brig a terminal"
+	# The caller's terminal is not raw without -i: ctrl-c is a SIGINT to
+	# brig, which forwards it (sig-proxy), as it does a SIGTERM.
+	trap_on() { printf 'trap "echo got-%s; exit %s" %s; echo ready; while :; do sleep 0.1; done' "$1" "$2" "$1"; }
+	run python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready 'send:\x03' expect:got-INT -- \
+		"$BRIG" --root "$ROOT" run --rm -t bb:1 sh -c "$(trap_on INT 9)"
+	[ "$status" -eq 9 ] || fail_with "run -t: ctrl-c did not reach the container"
+	run python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready kill:TERM expect:got-TERM -- \
+		"$BRIG" --root "$ROOT" run --rm -t bb:1 sh -c "$(trap_on TERM 8)"
+	[ "$status" -eq 8 ] || fail_with "run -t: SIGTERM did not reach the container"
+}
+
+@test "run -t alone into a pipe whose reader goes: the run ends, and --rm removes it" {
+	# The terminal's relay stops with its stdout, and the container's
+	# writes then fail; with the relay held open they would block forever.
+	PTY_RUN_TIMEOUT=30 pty '' bash -c '"$0" --root "$1" run --rm -t bb:1 yes | head -2
+		echo "brig-status:${PIPESTATUS[0]}"' "$BRIG" "$ROOT"
+	[ "$status" -eq 0 ] || fail_with "run -t | head did not end"
+	[[ $output == *brig-status:* ]] || fail_with "no status"
+	run brig ps -a -q
+	[ -z "$output" ] || fail_with "--rm left a container"
+}
+
 @test "exec -i passes stdin; exec -i -t gives the process a terminal" {
 	id=$(brig run -d bb:1 sleep 1000)
 	run brig exec -i "$id" sh -c 'cat; [ -t 0 ] || echo not-tty' <<<"into exec"

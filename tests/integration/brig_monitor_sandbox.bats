@@ -150,24 +150,30 @@ last_tick() { brig logs "$1" | awk '/^tick/ { n = $2 } END { print n + 0 }'; }
 	[ "$(field "$id" '{{.State.Status}}')" = exited ] || false
 }
 
-# confined_relay ID: ID's monitor is brig-monitor and its relay has no
-# capabilities, no_new_privs and a seccomp filter.
+# confined PIDS NOT: PIDS is one process, not NOT, with no capabilities,
+# no_new_privs and a seccomp filter.
+confined() {
+	local set v
+	[ "$(echo "$1" | wc -w)" -eq 1 ] || { echo "not one process: '$1'" >&2; return 1; }
+	[ "$1" != "$2" ] || { echo "it is $2" >&2; return 1; }
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		v=$(status_field "$1" $set)
+		[ "$v" = 0000000000000000 ] || { echo "$1: $set $v" >&2; return 1; }
+	done
+	[ "$(status_field "$1" NoNewPrivs)" = 1 ] || { echo "$1: no NoNewPrivs" >&2; return 1; }
+	[ "$(status_field "$1" Seccomp)" = 2 ] || { echo "$1: no seccomp" >&2; return 1; }
+}
+
+# confined_relay ID: ID's monitor is brig-monitor and its relay is confined.
 # (A restarted run's monitor is brig until it made the container.)
 is_lean() { [ "$(cat "/proc/$(monitor_of "$1")/comm")" = brig-monitor ]; }
 confined_relay() {
-	local relay set v
 	wait_until "its monitor to be brig-monitor" is_lean "$1" || {
 		echo "the monitor is $(cat "/proc/$(monitor_of "$1")/comm")" >&2
 		return 1
 	}
 	wait_until "a relay" has_relay "$1" || return 1
-	relay=$(relay_of "$1")
-	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
-		v=$(status_field "$relay" $set)
-		[ "$v" = 0000000000000000 ] || { echo "relay $set: $v" >&2; return 1; }
-	done
-	[ "$(status_field "$relay" NoNewPrivs)" = 1 ] || { echo "relay: no NoNewPrivs" >&2; return 1; }
-	[ "$(status_field "$relay" Seccomp)" = 2 ] || { echo "relay: no seccomp" >&2; return 1; }
+	confined "$(relay_of "$1")" "$(monitor_of "$1")"
 }
 
 # holds_pty PID: PID has a terminal's master open.
@@ -263,15 +269,8 @@ pipe_readers() {
 	[[ $link == pipe:* ]] || { echo "stdout: $link" >&2; false; }
 	ino=${link#pipe:[}
 	ino=${ino%]}
-	readers=$(pipe_readers "$ino")
-	[ "$(echo "$readers" | wc -w)" -eq 1 ] || { echo "readers: $readers" >&2; false; }
-	[ "$readers" != "$bg" ] || { echo "brig reads it" >&2; false; }
-	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
-		v=$(status_field "$readers" $set)
-		[ "$v" = 0000000000000000 ] || { echo "reader $set: $v" >&2; false; }
-	done
-	[ "$(status_field "$readers" NoNewPrivs)" = 1 ] || false
-	[ "$(status_field "$readers" Seccomp)" = 2 ] || false
+	# one reader, not brig, confined
+	confined "$(pipe_readers "$ino")" "$bg"
 	run -0 brig exec fo touch /tmp/go
 	rc=0
 	wait "$bg" || rc=$?
@@ -279,4 +278,72 @@ pipe_readers() {
 	[ "$(cat "$o")" = ready ] || { cat "$o"; false; }
 	run -0 brig logs fo
 	[ "$output" = ready ]
+}
+
+# below PID: every process beneath PID (its children, theirs, ...).
+below() {
+	local c
+	# shellcheck disable=SC2013 # pids, one word each
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$c"
+		below "$c"
+	done
+}
+
+# ns_init PID...: the one of PIDs that is pid 1 of a namespace of its own.
+ns_init() {
+	local p
+	for p in "$@"; do
+		if awk '/^NSpid:/ { exit !(NF > 2 && $NF == 1) }' "/proc/$p/status" 2>/dev/null; then
+			echo "$p"
+		fi
+	done
+}
+
+# pty_masters INDEX PID...: those of PIDs that hold the master of terminal
+# INDEX (a ptmx whose fdinfo says tty-index INDEX).
+pty_masters() {
+	local index=$1 p fd
+	shift
+	for p in "$@"; do
+		for fd in /proc/"$p"/fd/*; do
+			[[ $(readlink "$fd" 2>/dev/null) == *ptmx ]] || continue
+			awk -v i="$index" '$1 == "tty-index:" { f = $2 == i } END { exit !f }' \
+				"/proc/$p/fdinfo/${fd##*/}" 2>/dev/null && echo "$p"
+		done
+	done | sort -u
+}
+
+@test "run -t without -i in the foreground: only a confined relay holds the terminal's master; brig waits" {
+	local o=$BATS_TEST_TMPDIR/pty
+	python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready -- \
+		"$BRIG" --root "$ROOT" run -t --name ft bb:1 sh -c "$GATE" >"$o" 2>&1 &
+	pty=$!
+	has_init() {
+		mapfile -t pids < <(below "$pty")
+		init=$(ns_init "${pids[@]}")
+		[ -n "$init" ]
+	}
+	wait_until "ft's init" has_init
+	brig=$(awk '{ print $1 }' /proc/"$pty"/task/"$pty"/children)
+	link=$(readlink "/proc/$init/fd/1")
+	[[ $link == /dev/pts/[0-9]* ]] || { echo "the init's stdout: $link" >&2; false; }
+	mapfile -t pids < <(below "$pty")
+	holders=$(pty_masters "${link#/dev/pts/}" "${pids[@]}")
+	# one holder, not brig, confined
+	confined "$holders" "$brig"
+	# Besides the master: the init's pidfd, a signalfd (SIGWINCH) and
+	# brig's stdout and stderr (the caller's terminal); no stdin, no file.
+	for fd in /proc/"$holders"/fd/*; do
+		t=$(readlink "$fd")
+		case ${fd##*/}:$t in
+		[12]:/dev/pts/* | *:/dev/ptmx | *:/dev/pts/ptmx | *:anon_inode:\[pidfd\] | *:anon_inode:\[signalfd\]) ;;
+		*) echo "the relay holds ${fd##*/} -> $t" >&2; false ;;
+		esac
+	done
+	run -0 brig exec ft touch /tmp/go
+	rc=0
+	wait "$pty" || rc=$?
+	[ "$rc" -eq 7 ] || { cat "$o"; false; }
+	grep -q ready "$o" || { cat "$o"; false; }
 }

@@ -158,3 +158,16 @@ monitor_gone() {
 	run -0 brig wait "$id"
 	[ "$(field "$id" '{{.State.OOMKilled}}')" = false ]
 }
+
+@test "an OOM kill of a foreground run -t is seen too" {
+	grep -qw memory /proc/self/cgroup || skip "no memory cgroup"
+	command -v python3 >/dev/null || skip "python3 is needed to give brig a terminal"
+	# The runtime state (the cgroup) is asked before it is removed, as
+	# without -t.
+	# shellcheck disable=SC2016 # the container's script
+	run python3 "$BRIG_SRC/tests/lib/pty_run.py" '' "$BRIG" --root "$ROOT" run --name hogt -t \
+		-m 32m --memory-swap 32m bb:1 sh -c 'x=$(head -c 64m /dev/zero | tr "\0" a); echo survived'
+	[ "$status" -eq 137 ]
+	[[ "$output" != *survived* ]]
+	[ "$(field hogt '{{.State.OOMKilled}} {{.State.ExitCode}} {{.State.Status}}')" = "true 137 exited" ]
+}

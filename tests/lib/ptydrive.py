@@ -6,10 +6,12 @@ SCRIPT is a list of steps, one per argument before --:
   send:TEXT    write TEXT (Python escapes: \\r, \\x10) to the terminal
   expect:RE    wait (up to 15 s) until the output so far matches RE
   kill:SIG     send signal SIG (a name: TERM) to CMD
+  size:RxC     set the terminal's size to R rows, C columns (the kernel
+               sends SIGWINCH to its foreground process group)
 Then it waits (up to 15 s) for CMD to exit and exits with its status;
 on a timeout it prints what it awaited and the output, and exits 124.
 """
-import os, pty, re, select, signal, sys, time
+import fcntl, os, pty, re, select, signal, struct, sys, termios, time
 
 def main():
     sep = sys.argv.index("--")
@@ -51,6 +53,9 @@ def main():
             os.write(fd, arg.encode().decode("unicode_escape").encode("latin-1"))
         elif kind == "kill":
             os.kill(pid, getattr(signal, "SIG" + arg))
+        elif kind == "size":
+            rows, cols = (int(x) for x in arg.split("x"))
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         elif kind == "expect":
             deadline = time.time() + 15
             while not re.search(arg.encode(), out):
