@@ -173,6 +173,9 @@ enum eng_attach {
  * container runs (0) or failed to start (the error).  With ENG_ATTACH,
  * waits and returns the container's exit status (0-255). */
 int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_err *e);
+/* The exit code Docker records for a start that failed with e: 127 when
+ * the command was not found, 126 when it could not be run, else 128. */
+int eng_start_error_code(struct brig_err *e);
 
 /* attach: the socket of a container started in the background with -i or
  * -t (docs/attach.md).  Frames both ways: a type byte, a 16-bit big-endian

@@ -11,6 +11,7 @@
 #include "engine/events.h"
 #include "engine/learn-internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,16 @@ static int spawn_monitor(struct eng *g, const char *id, int lockfd, bool hold, p
 	return 0;
 }
 
+int eng_start_error_code(struct brig_err *e)
+{
+	const char *msg = brig_err_str(e);
+	if (strstr(msg, "exec: ") && e->code == -ENOENT)
+		return 127;
+	if (strstr(msg, "exec: ") && (e->code == -EACCES || e->code == -EPERM))
+		return 126;
+	return 128;
+}
+
 static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd, struct brig_err *e)
 {
 	struct eng_mon m = ENG_MON_INIT;
@@ -97,6 +108,14 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	int r = eng_mon_begin(g, id, &m, e);
 	if (r < 0) {
 		eng_mon_free(&m);
+		struct eng_run_state a = { .status = ENG_ST_EXITED,
+					   .exit_code = eng_start_error_code(e),
+					   .error = brig_err_str(e),
+					   .oom = -1,
+					   .restarts = -1 };
+		_cleanup_err_ struct brig_err e2 = { 0 };
+		if (eng_run_state_write(dirfd, id, &a, &e2) < 0)
+			brig_warn("container %.12s: %s", id, brig_err_str(&e2));
 		return r;
 	}
 	struct eng_run_state a = {
@@ -111,8 +130,10 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	eng_run_policy(g, &m, &rs);
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	const char *error = NULL;
-	if ((r = eng_mon_wait(g, &m, &e2)) < 0)
+	if ((r = eng_mon_wait(g, &m, &e2)) < 0) {
 		error = brig_err_str(&e2);
+		m.status = eng_start_error_code(&e2); /* not started: run -t's exec failed */
+	}
 	eng_learn_wait(&m.learn_done); /* seccomp=learn: FILE is written */
 	int status = m.status;
 	if (eng_run_ended(g, &m, &rs, error))
@@ -145,7 +166,7 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 	r = spawn_monitor(g, id, lockfd, how == ENG_DETACH_ATTACH, &pid, e);
 	struct eng_run_state a = { .status = r < 0 ? ENG_ST_EXITED : ENG_ST_RUNNING,
 				   .pid = pid,
-				   .exit_code = r < 0 ? 128 : 0,
+				   .exit_code = r < 0 ? eng_start_error_code(e) : 0,
 				   .error = r < 0 ? brig_err_str(e) : NULL,
 				   .oom = 0,
 				   .restarts = 0 };

@@ -52,6 +52,14 @@ image_with() { # NAME CHANGE...
 	run -127 brig run --rm bb:1 /no/such/program
 	[ "$status" -eq 127 ]
 	[[ "$output" == *"/no/such/program"* ]]
+	# Kept, in the foreground or not, it records Docker's 127 and why.
+	for d in "" -d; do
+		run -127 brig run $d --name "nf$d" bb:1 /no/such/program
+		run brig inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' "nf$d"
+		[[ "$output" == "exited 127 "*"/no/such/program"* ]] || fail "run $d: recorded '$output'"
+		run brig rm "nf$d"
+		[ "$status" -eq 0 ]
+	done
 	run brig run --pull=never no-such-image true
 	[ "$status" -eq 125 ]
 	[[ "$output" == "brig: No such image: no-such-image:latest" ]]

@@ -78,6 +78,11 @@ pty() {
 	pty '' "$BRIG" --root "$ROOT" run --rm -t bb:1 sh -c '[ -t 1 ] && [ -t 2 ] && echo out:tty; exit 3'
 	[ "$status" -eq 3 ] || fail_with "run -t: exit status"
 	[ "$output" = out:tty ] || fail_with "stdout and stderr are not a terminal under -t"
+	# A command not found: 127, and the record says 127 and why, as Docker's.
+	pty '' "$BRIG" --root "$ROOT" run -t --name nf bb:1 /no/such/program
+	[ "$status" -eq 127 ] || fail_with "run -t of a missing command"
+	run brig inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}' nf
+	[[ "$output" == "exited 127 "*"/no/such/program"* ]] || fail_with "run -t: the record"
 }
 
 @test "-t without -i: a terminal of its own, sized like the caller's, that nobody types into" {

@@ -343,12 +343,8 @@ int brig_exit_status(const struct brig_command *c, int rc)
 int brig_start_status(struct brig_err *e)
 {
 	(void)brig_fail(e);
-	const char *msg = brig_err_str(e);
-	if (strstr(msg, "exec: ") && e->code == -ENOENT)
-		return 127;
-	if (strstr(msg, "exec: ") && (e->code == -EACCES || e->code == -EPERM))
-		return 126;
-	return BRIG_EXIT_FAIL;
+	int code = eng_start_error_code(e);
+	return code == 128 ? BRIG_EXIT_FAIL : code;
 }
 
 int brig_parse(const char *name, const char *args, struct opt *o, int argc, char **argv,
