@@ -123,14 +123,15 @@ int eng_rootfs_prepare(struct eng *g, int ctrfd, const json_t *layers, const cha
 		       struct brig_err *e);
 /* The upper directory belongs to the container's root. */
 int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e);
+/* With a user namespace (read from ctrfd's record, none while the
+ * container is being made) the layers are mounted idmapped. */
 int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
 		     struct brig_err *e);
-/* The same; rootless with an overlay, *usfd_out the user namespace (the
- * container's mapping) it was made in. */
-int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
-			int *usfd_out, struct brig_err *e);
-/* With a user namespace (read from ctrfd's record) the layers are mounted
- * idmapped.  */
+/* The same from its record rec, read by the caller under the container's
+ * lock (not read again); rootless with an overlay, *usfd_out the user
+ * namespace (the container's mapping) it was made in. */
+int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const struct eng_record *rec, int *usfd_out,
+			struct brig_err *e);
 /* The directory a container's root is attached at (inside its own mount
  * namespace only): MNT_ROOT/<id>, searchable by every container root. */
 int eng_mountpoint(struct eng *g, const char *id, char *buf, size_t size);

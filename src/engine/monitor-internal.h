@@ -85,6 +85,10 @@ struct eng_run_state {
 /* Write the state into the record; the caller holds the record lock. */
 int eng_run_state_write(int dirfd, const char *id, const struct eng_run_state *a,
 			struct brig_err *e);
+/* The same into rec, the record as read under that lock and not changed on
+ * disk since (no read of its 40 kB again); rec is changed as written. */
+int eng_run_state_put(int dirfd, struct eng_record *rec, const struct eng_run_state *a,
+		      struct brig_err *e);
 /* The same under the record lock, warning on failure (the monitor). */
 void eng_run_state_record(struct eng *g, const char *id, const struct eng_run_state *a);
 void eng_emit_int(struct eng *g, const char *id, const char *action, const char *key, int64_t v);

@@ -249,7 +249,7 @@ void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *
  * mount, or (rootless, copy) -1: the runtime binds root.path itself. */
 static int root_mount(struct eng *g, struct eng_mon *m, struct brig_err *e)
 {
-	int fd = eng_rootfs_mount_ns(g, m->dirfd, m->rec.layers, m->rec.driver, &m->userns_fd, e);
+	int fd = eng_rootfs_mount_ns(g, m->dirfd, &m->rec, &m->userns_fd, e);
 	if (fd < 0)
 		return fd;
 	if (eng_rootless() && m->rec.driver && strcmp(m->rec.driver, "copy") == 0) {

@@ -479,21 +479,28 @@ static int make_mountpoint(struct eng *g, const char *id, struct brig_err *e)
 	return 0;
 }
 
-/* The container's user namespace mapping, from its record (none while the
- * container is being made), and its mount point. */
-static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
+/* The container's user namespace mapping, from its record (rec, or else
+ * read from ctrfd; none while the container is being made), and its mount
+ * point. */
+static int userns_fd(struct eng *g, int ctrfd, const struct eng_record *rec, struct brig_err *e)
 {
-	if (faccessat(ctrfd, ENG_RECORD, F_OK, 0) < 0)
-		return -1;
-	_cleanup_record_ struct eng_record rec;
-	int r = eng_record_load(ctrfd, "container", &rec, e);
-	if (r < 0 || (r = make_mountpoint(g, rec.id, e)) < 0)
+	_cleanup_record_ struct eng_record own = { .stop_timeout = -1, .userns = { .slot = -1 } };
+	if (!rec) {
+		if (faccessat(ctrfd, ENG_RECORD, F_OK, 0) < 0)
+			return -1;
+		int r = eng_record_load(ctrfd, "container", &own, e);
+		if (r < 0)
+			return r;
+		rec = &own;
+	}
+	int r = make_mountpoint(g, rec->id, e);
+	if (r < 0)
 		return r;
-	const struct eng_userns *u = &rec.userns;
+	const struct eng_userns *u = &rec->userns;
 	/* Rootless: nothing is idmapped (the files are the caller's, the
 	 * container's root); the overlay is made in the container's mapping,
 	 * the copy needs none. */
-	if (u->enabled && u->own_root && rec.driver && strcmp(rec.driver, "overlay") == 0) {
+	if (u->enabled && u->own_root && rec->driver && strcmp(rec->driver, "overlay") == 0) {
 		int fd = eng_userns_open(u, e);
 		return fd == -1 ? -EACCES : fd; /* -EPERM: -1 means "none" here */
 	}
@@ -502,16 +509,10 @@ static int userns_fd(struct eng *g, int ctrfd, struct brig_err *e)
 	return u->enabled ? rt_userns_open(u->uid, u->gid, u->size, e) : -1;
 }
 
-int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
-		     struct brig_err *e)
+static int mount_with(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+		      const struct eng_record *rec, int *usfd_out, struct brig_err *e)
 {
-	return eng_rootfs_mount_ns(g, ctrfd, layers, driver, NULL, e);
-}
-
-int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
-			int *usfd_out, struct brig_err *e)
-{
-	_cleanup_close_ int usfd = userns_fd(g, ctrfd, e);
+	_cleanup_close_ int usfd = userns_fd(g, ctrfd, rec, e);
 	if (usfd < -1)
 		return usfd;
 	if (strcmp(driver, "copy") == 0)
@@ -523,6 +524,18 @@ int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const json_t *layers, const ch
 		return fd;
 	}
 	return eng_rootfs_overlay(g, ctrfd, layers, usfd, e);
+}
+
+int eng_rootfs_mount(struct eng *g, int ctrfd, const json_t *layers, const char *driver,
+		     struct brig_err *e)
+{
+	return mount_with(g, ctrfd, layers, driver, NULL, NULL, e);
+}
+
+int eng_rootfs_mount_ns(struct eng *g, int ctrfd, const struct eng_record *rec, int *usfd_out,
+			struct brig_err *e)
+{
+	return mount_with(g, ctrfd, rec->layers, rec->driver, rec, usfd_out, e);
 }
 
 int eng_rootfs_chown(int ctrfd, const char *driver, const struct eng_userns *u, struct brig_err *e)

@@ -121,7 +121,8 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	struct eng_run_state a = {
 		.status = ENG_ST_RUNNING, .pid = m.pid, .oom = 0, .restarts = 0
 	};
-	if ((r = eng_run_state_write(dirfd, id, &a, e)) < 0)
+	/* m.rec was read under the record lock held since (lockfd). */
+	if ((r = eng_run_state_put(dirfd, &m.rec, &a, e)) < 0)
 		brig_warn("container %.12s: %s", id, brig_err_str(e));
 	(void)eng_event_emit_as(g, id, m.rec.name, m.rec.image_ref, "start", NULL);
 	(void)close(*lockfd);

@@ -33,14 +33,19 @@ static int run_state_set(struct eng_record *rec, void *arg, struct brig_err *e)
 	return 0;
 }
 
+int eng_run_state_put(int dirfd, struct eng_record *rec, const struct eng_run_state *a,
+		      struct brig_err *e)
+{
+	int r = run_state_set(rec, (void *)a, e);
+	return r < 0 ? r : eng_record_write(dirfd, rec, e);
+}
+
 int eng_run_state_write(int dirfd, const char *id, const struct eng_run_state *a,
 			struct brig_err *e)
 {
 	_cleanup_record_ struct eng_record rec;
 	int r = eng_record_load(dirfd, id, &rec, e);
-	if (r == 0 && (r = run_state_set(&rec, (void *)a, e)) == 0)
-		r = eng_record_write(dirfd, &rec, e);
-	return r;
+	return r < 0 ? r : eng_run_state_put(dirfd, &rec, a, e);
 }
 
 /* The monitor's record updates (under the record lock). */

@@ -147,6 +147,20 @@ expect_failed_create_clean() {
 	expect_failed_create_clean
 }
 
+@test "hooks: a hooks key spelled with escapes still runs poststart and poststop" {
+	runtime_is_brig || skip "brig-runtime's own copy of the config, read for its hooks"
+	cfg '.hooks.poststart = [$a] | .hooks.poststop = [$b]' \
+		--argjson a "$(hook poststart)" --argjson b "$(hook poststop)"
+	sed -i 's/"hooks"/"\\u0068ooks"/' "$BUNDLE/config.json"
+	grep -q 'u0068ooks' "$BUNDLE/config.json" || fail "the key is not escaped"
+	create_container
+	runtime start "$CID"
+	wait_status stopped
+	runtime delete "$CID"
+	run cat "$HOOKS/log"
+	expect_output "$(printf '%s\n' "poststart running $CID" "poststop stopped $CID" | head -c -1)"
+}
+
 @test "hooks: poststop runs on delete --force of a running container" {
 	all_hooks
 	start_container
