@@ -89,6 +89,16 @@ static void check_basic(int d, const struct img_unpack_result *res)
 	assert_int_equal(res->xattrs_unsupported, 0);
 }
 
+/* The layer's digest is the blob's, its diff_id the tar's. */
+static void check_digests(const struct img_unpack_result *res, const struct buf *blob,
+			  const struct buf *tar)
+{
+	char want[IMG_DIGEST_LEN];
+	digest_of(blob->p, blob->len, want);
+	assert_string_equal(res->digest, want);
+	digest_of(tar->p, tar->len, want);
+	assert_string_equal(res->diff_id, want);
+}
 static void unpack_with(enum img_compression comp, bool compress)
 {
 	struct sandbox s;
@@ -103,11 +113,7 @@ static void unpack_with(enum img_compression comp, bool compress)
 	int r = unpack_buf(&s, &blob, NULL, &res, &e);
 	if (r < 0)
 		fail_msg("unpack: %s", brig_err_str(&e));
-	char want[IMG_DIGEST_LEN];
-	digest_of(blob.p, blob.len, want);
-	assert_string_equal(res.digest, want);
-	digest_of(tar.p, tar.len, want);
-	assert_string_equal(res.diff_id, want);
+	check_digests(&res, &blob, &tar);
 	/* And as the usual tools see it: `gunzip -c | sha256sum`. */
 	if (compress) {
 		char via[IMG_DIGEST_LEN];
@@ -158,11 +164,7 @@ static void test_digest_covers_trailing_bytes(void **state)
 	struct img_unpack_result res;
 	struct brig_err e = { 0 };
 	assert_int_equal(unpack_buf(&s, &blob, NULL, &res, &e), 0);
-	char want[IMG_DIGEST_LEN];
-	digest_of(blob.p, blob.len, want);
-	assert_string_equal(res.digest, want);
-	digest_of(tar.p, tar.len, want);
-	assert_string_equal(res.diff_id, want);
+	check_digests(&res, &blob, &tar);
 	img_unpack_result_clear(&res);
 	buf_free(&tar);
 	buf_free(&blob);
@@ -188,11 +190,7 @@ static void test_gzip_members(void **state)
 	struct brig_err e = { 0 };
 	assert_int_equal(unpack_buf(&s, &blob, NULL, &res, &e), 0);
 	check_basic(s.destfd, &res);
-	char want[IMG_DIGEST_LEN];
-	digest_of(blob.p, blob.len, want);
-	assert_string_equal(res.digest, want);
-	digest_of(tar.p, tar.len, want);
-	assert_string_equal(res.diff_id, want);
+	check_digests(&res, &blob, &tar);
 	img_unpack_result_clear(&res);
 	buf_free(&b3);
 	buf_free(&b2);
