@@ -99,6 +99,7 @@ static void check_digests(const struct img_unpack_result *res, const struct buf 
 	digest_of(tar->p, tar->len, want);
 	assert_string_equal(res->diff_id, want);
 }
+
 static void unpack_with(enum img_compression comp, bool compress)
 {
 	struct sandbox s;
