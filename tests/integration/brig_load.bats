@@ -175,8 +175,11 @@ assert_consistent() {
 	run "$BRIG" --root "$ROOT/zstd" load -i "$BATS_TEST_TMPDIR/pm.tar.zst"
 	[ "$status" -eq 0 ]
 	[ "$output" = "Loaded image: localhost/bb:t1" ]
+	# The same index, but for the time each store gave the name.
+	notime='del(.manifests[].annotations["io.brig.tag.time"])'
 	for r in plain gzip zstd; do
-		cmp "$ROOT/plain/images/index.json" "$ROOT/$r/images/index.json"
+		[ "$(jq -cS "$notime" "$ROOT/plain/images/index.json")" = \
+			"$(jq -cS "$notime" "$ROOT/$r/images/index.json")" ] || false
 		ROOT=$ROOT/$r assert_consistent
 	done
 }
