@@ -134,6 +134,8 @@ const char *brig_err_str(struct brig_err *e)
 		return "no error";
 	if (!e->top)
 		return oom_msg;
+	if (e->rendered) /* every change of e drops it */
+		return e->rendered;
 	size_t len = 0;
 	for (struct brig_err_frame *f = e->top; f; f = f->cause)
 		len += strlen(f->msg) + 2;

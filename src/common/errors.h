@@ -29,7 +29,8 @@ int brig_err_oom(struct brig_err *e);
 int brig_err_sys(struct brig_err *e, int errnum, const char *fmt, ...) BRIG_PRINTF(3, 4);
 /* Push an outer context onto the error; returns e->code. */
 int brig_err_wrap(struct brig_err *e, const char *fmt, ...) BRIG_PRINTF(2, 3);
-/* One line: "outer: inner: innermost". Valid until the next call on e. */
+/* One line: "outer: inner: innermost". Valid until e is changed or cleared;
+ * calling it again returns the same string. */
 const char *brig_err_str(struct brig_err *e);
 /* Number of frames in the chain and the message of frame i (0 = outermost). */
 size_t brig_err_depth(const struct brig_err *e);
