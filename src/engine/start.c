@@ -108,8 +108,11 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	int r = eng_mon_begin(g, id, &m, e);
 	if (r < 0) {
 		eng_mon_free(&m);
+		/* the code first: brig_err_str renders anew, freeing what it
+		 * returned before */
+		int code = eng_start_error_code(e);
 		struct eng_run_state a = { .status = ENG_ST_EXITED,
-					   .exit_code = eng_start_error_code(e),
+					   .exit_code = code,
 					   .error = brig_err_str(e),
 					   .oom = -1,
 					   .restarts = -1 };
@@ -132,8 +135,8 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	const char *error = NULL;
 	if ((r = eng_mon_wait(g, &m, &e2)) < 0) {
-		error = brig_err_str(&e2);
 		m.status = eng_start_error_code(&e2); /* not started: run -t's exec failed */
+		error = brig_err_str(&e2); /* after: it frees what the other rendered */
 	}
 	eng_learn_wait(&m.learn_done); /* seccomp=learn: FILE is written */
 	int status = m.status;
@@ -165,9 +168,10 @@ int eng_start(struct eng *g, const char *id, enum eng_attach how, struct brig_er
 		return start_attached(g, id, dirfd, &lockfd, e);
 	pid_t pid = 0;
 	r = spawn_monitor(g, id, lockfd, how == ENG_DETACH_ATTACH, &pid, e);
+	int code = r < 0 ? eng_start_error_code(e) : 0; /* before brig_err_str, as above */
 	struct eng_run_state a = { .status = r < 0 ? ENG_ST_EXITED : ENG_ST_RUNNING,
 				   .pid = pid,
-				   .exit_code = r < 0 ? eng_start_error_code(e) : 0,
+				   .exit_code = code,
 				   .error = r < 0 ? brig_err_str(e) : NULL,
 				   .oom = 0,
 				   .restarts = 0 };
