@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* exec and top: processes in a running container, through the runtime. */
+#include "engine/monitor-internal.h"
 #include "engine/record-internal.h"
 #include "engine/user-internal.h"
 
@@ -137,6 +138,7 @@ int eng_exec(struct eng *g, const char *id, const struct eng_exec_opts *o, struc
 		.detach_keys = &keys,
 		.no_new_privs = true,
 		.no_new_privs_set = true,
+		.tty_relay = eng_exec_tty_relay,
 	};
 	if (!o->user)
 		return rt_exec(&g->rt, &x, e);

@@ -14,6 +14,9 @@
  * brig itself, which keeps its privileges for the end (the record, --rm, a
  * restart), only forwards signals and waits: it reads nothing the
  * container wrote (docs/monitor.md, "The monitor's sandbox").
+ * A foreground `exec -t` has the same terminal relay (the runtime calls
+ * eng_exec_tty_relay with the exec's master), which also copies brig's
+ * stdin to the terminal, watching for the detach keys.
  */
 #include "engine/monitor-internal.h"
 #include "engine/logs/logs.h"
@@ -26,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,18 +96,29 @@ static ssize_t tty_copy(int master)
 	return n;
 }
 
-/* Until the init has exited (its pidfd), then what it wrote last, still
- * in the terminal.  Returning closes the master: when brig's stdout is
- * gone, the container's next write fails (EIO) rather than blocks. */
-static void tty_relay(int master, int pidfd, int winch)
+/* An exec -t's stdin (its detach keys watched) while open. */
+struct tty_in {
+	const struct rt_detach_keys *keys;
+	size_t matched;
+	bool open, detached;
+};
+
+/* Until the process has exited (its pidfd), then what it wrote last,
+ * still in the terminal; with in, stdin is copied to the terminal until
+ * its end (or the detach keys: then at once).  Returning closes the
+ * master: when brig's stdout is gone, the container's next write fails
+ * (EIO) rather than blocks. */
+static void tty_relay(int master, int pidfd, int winch, struct tty_in *in)
 {
 	tty_size(master);
 	bool exited = false, open = true;
 	while (!exited) {
-		struct pollfd p[3] = { { .fd = open ? master : -1, .events = POLLIN },
+		struct pollfd p[4] = { { .fd = open ? master : -1, .events = POLLIN },
 				       { .fd = pidfd, .events = POLLIN },
-				       { .fd = winch, .events = POLLIN } };
-		if (poll(p, 3, -1) < 0) {
+				       { .fd = winch, .events = POLLIN },
+				       { .fd = in && in->open ? STDIN_FILENO : -1,
+					 .events = POLLIN } };
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
@@ -111,6 +126,10 @@ static void tty_relay(int master, int pidfd, int winch)
 		struct signalfd_siginfo si;
 		if (p[2].revents && read(winch, &si, sizeof(si)) > 0)
 			tty_size(master);
+		if (p[3].revents && !rt_tty_input(master, in->keys, &in->matched, &in->detached))
+			in->open = false;
+		if (in && in->detached)
+			return;
 		ssize_t n = p[0].revents ? tty_copy(master) : 1;
 		if (n == -EPIPE)
 			return;
@@ -123,10 +142,9 @@ static void tty_relay(int master, int pidfd, int winch)
 			;
 }
 
-/* With -t: the master (m->out_r), the init's pidfd, a signalfd for the
- * SIGWINCH brig passes on (blocked here with the others), brig's stdout;
- * not its stdin (nothing is typed into a -t without -i), nor any file. */
-static _Noreturn void tty_main(struct eng_mon *m, pid_t parent, const sigset_t *block)
+/* The signals blocked, a signalfd for SIGWINCH, keep[] and the signalfd
+ * (keep[n - 1], filled here) only, confined: the terminal relay's start. */
+static int tty_begin(pid_t parent, const sigset_t *block, int *keep, size_t n, int master)
 {
 	relay_begin(parent, block);
 	sigset_t winch;
@@ -135,11 +153,46 @@ static _Noreturn void tty_main(struct eng_mon *m, pid_t parent, const sigset_t *
 	int sfd = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		_exit(FG_RELAY_UNCONFINED);
-	int keep[3] = { m->out_r, m->pidfd, sfd };
-	relay_confine(keep, BRIG_ARRAY_SIZE(keep), -1, m->out_r);
+	keep[n - 1] = sfd;
+	relay_confine(keep, n, -1, master);
+	return sfd;
+}
+
+/* With -t: the master (m->out_r), the init's pidfd, a signalfd for the
+ * SIGWINCH brig passes on (blocked here with the others), brig's stdout;
+ * not its stdin (nothing is typed into a -t without -i), nor any file. */
+static _Noreturn void tty_main(struct eng_mon *m, pid_t parent, const sigset_t *block)
+{
+	int keep[3] = { m->out_r, m->pidfd, -1 };
+	int sfd = tty_begin(parent, block, keep, BRIG_ARRAY_SIZE(keep), m->out_r);
 	(void)close(STDIN_FILENO);
-	tty_relay(m->out_r, m->pidfd, sfd);
+	tty_relay(m->out_r, m->pidfd, sfd, NULL);
 	_exit(0);
+}
+
+pid_t eng_exec_tty_relay(int master, pid_t pid, const struct rt_detach_keys *keys)
+{
+	int pidfd = (int)syscall(__NR_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	(void)fflush(NULL);
+	pid_t parent = getpid();
+	pid_t p = fork();
+	if (p == 0) {
+		/* Every signal: brig forwards them to the process, or the
+		 * SIGWINCH to the relay's signalfd. */
+		sigset_t all;
+		sigfillset(&all);
+		int keep[3] = { master, pidfd, -1 };
+		int sfd = tty_begin(parent, &all, keep, BRIG_ARRAY_SIZE(keep), master);
+		struct tty_in in = { .keys = keys, .open = true };
+		tty_relay(master, pidfd, sfd, &in);
+		_exit(in.detached ? RT_RELAY_DETACHED : 0);
+	}
+	int err = errno;
+	(void)close(pidfd);
+	errno = err;
+	return p;
 }
 
 static void close_fd(int *fd)

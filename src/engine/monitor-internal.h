@@ -58,6 +58,10 @@ int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart
  * shown and logged the rest of the output. */
 void eng_fg_relay_start(struct eng_mon *m, const sigset_t *block);
 void eng_fg_relay_wait(struct eng_mon *m);
+/* An exec -t in the foreground (rt_exec_opts' tty_relay): the same
+ * confined relay for the exec's terminal, which also copies brig's stdin
+ * to it, watching for keys. */
+pid_t eng_exec_tty_relay(int master, pid_t pid, const struct rt_detach_keys *keys);
 
 /* --log-opt max-size / max-file of the record (defaults when absent). */
 void eng_log_limits(const struct eng_record *rec, uint64_t *max_size, unsigned *max_files);

@@ -388,6 +388,24 @@ static void exec_ctx_clear(struct exec_ctx *x)
 		(void)close(x->master);
 }
 
+/* A foreground exec: its pty relayed by the caller's tty_relay, or here. */
+static int wait_exec(struct exec_ctx *x, pid_t pid, struct brig_err *e)
+{
+	const struct rt_exec_opts *o = x->o;
+	const struct rt_detach_keys *keys = o->tty ? o->detach_keys : NULL;
+	if (x->master < 0 || !o->tty_relay)
+		return rt_wait_forward(pid, x->master, keys, e);
+	pid_t relay = o->tty_relay(x->master, pid, keys);
+	(void)close(x->master);
+	x->master = -1;
+	if (relay >= 0)
+		return rt_wait_relayed(pid, relay, e);
+	int err = errno;
+	(void)kill(pid, SIGKILL);
+	(void)BRIG_RETRY(waitpid(pid, NULL, 0));
+	return brig_err_sys(e, err, "forking the relay of the exec's terminal");
+}
+
 int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig_err *e)
 {
 	struct rt_container *c = NULL;
@@ -422,7 +440,7 @@ int rt_exec(const struct rt_global *g, const struct rt_exec_opts *o, struct brig
 	if (r == 0 && o->detach && o->pid_out)
 		*o->pid_out = pid;
 	if (r == 0 && !o->detach)
-		r = rt_wait_forward(pid, x.master, o->tty ? o->detach_keys : NULL, e);
+		r = wait_exec(&x, pid, e);
 	else if (r < 0 && pid > 0) {
 		(void)kill(pid, SIGKILL);
 		(void)BRIG_RETRY(waitpid(pid, NULL, 0));

@@ -94,7 +94,21 @@ struct rt_exec_opts {
 	unsigned preserve_fds;
 	const char *apparmor;
 	const char *process_label;
+	/* Foreground with tty and no console_socket: called with the pty's
+	 * master and the process's pid once it runs, forks the relay
+	 * that alone holds the master (the caller closes its copy) and
+	 * returns its pid (-1: it could not).  It copies stdin to the master
+	 * (watching for keys, rt_tty_input; exit RT_RELAY_DETACHED when
+	 * typed) and the master to stdout, and sets the pty's size on
+	 * SIGWINCH.  NULL: the runtime relays the pty itself. */
+	pid_t (*tty_relay)(int master, pid_t pid, const struct rt_detach_keys *keys);
 };
+#define RT_RELAY_DETACHED 4
+
+/* One read of stdin to a terminal's master, watching for keys (held back
+ * until the sequence breaks): false at stdin's end, on an error, or once
+ * the keys were typed (then *detached).  *matched: 0 at first. */
+bool rt_tty_input(int master, const struct rt_detach_keys *keys, size_t *matched, bool *detached);
 
 /* Validate the name of a container: [A-Za-z0-9][A-Za-z0-9_+.-]*, < 1024. */
 bool rt_id_valid(const char *id);

@@ -74,11 +74,35 @@ struct waiter {
 	const struct rt_detach_keys *keys; /* NULL: none */
 	size_t matched; /* how much of the detach sequence was just typed */
 	bool detached;
+	pid_t relay; /* > 0: the child relaying the pty (rt_wait_relayed) */
 };
 
-/* stdin to the pty, watching for the detach keys (held back until the
- * sequence breaks); false at EOF or error, or once they were typed. */
-static bool relay_in(struct waiter *w)
+/* in[0..n) less the detach keys into out; the start of the keys is held
+ * back in *matched until the sequence breaks. */
+static size_t detach_filter(const struct rt_detach_keys *keys, size_t *matched,
+			    const unsigned char *in, size_t n, unsigned char *out, bool *detached)
+{
+	size_t o = 0, k = keys ? keys->n : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k && in[i] == keys->seq[*matched]) {
+			if (++*matched == k) {
+				*detached = true;
+				return o;
+			}
+			continue;
+		}
+		/* what looked like the start of the keys, held back, goes on */
+		if (*matched) {
+			memcpy(out + o, keys->seq, *matched);
+			o += *matched;
+			*matched = 0;
+		}
+		out[o++] = in[i];
+	}
+	return o;
+}
+
+bool rt_tty_input(int master, const struct rt_detach_keys *keys, size_t *matched, bool *detached)
 {
 	unsigned char in[1024], out[1024 + RT_DETACH_KEYS_MAX];
 	ssize_t n = read(STDIN_FILENO, in, sizeof(in));
@@ -86,24 +110,23 @@ static bool relay_in(struct waiter *w)
 		return true;
 	if (n <= 0)
 		return false;
-	size_t o = 0, k = w->keys ? w->keys->n : 0;
-	for (ssize_t i = 0; i < n; i++) {
-		if (k && in[i] == w->keys->seq[w->matched]) {
-			if (++w->matched == k) {
-				w->detached = true;
-				return false;
-			}
-			continue;
-		}
-		/* what looked like the start of the keys, held back, goes on */
-		if (w->matched) {
-			memcpy(out + o, w->keys->seq, w->matched);
-			o += w->matched;
-			w->matched = 0;
-		}
-		out[o++] = in[i];
-	}
-	return o == 0 || brig_write_all(w->master, out, o) == 0;
+	size_t o = detach_filter(keys, matched, in, (size_t)n, out, detached);
+	return !*detached && (o == 0 || brig_write_all(master, out, o) == 0);
+}
+
+/* The relay of rt_wait_relayed ended with status st: true when the
+ * detach keys ended it; a relay that failed (its exit status, or a signal
+ * other than SIGPIPE: the reader of stdout went) is said. */
+static bool relay_ended(int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == RT_RELAY_DETACHED)
+		return true;
+	if ((WIFEXITED(st) && WEXITSTATUS(st) != 0) || (WIFSIGNALED(st) && WTERMSIG(st) != SIGPIPE))
+		brig_warn("the relay of the process's terminal failed (%s %d): its output may "
+			  "be cut short",
+			  WIFEXITED(st) ? "status" : "signal",
+			  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return false;
 }
 
 /* One round of poll; false when the process has exited. */
@@ -116,6 +139,13 @@ static bool wait_round(struct waiter *w, int *status)
 		w->lost = errno;
 		return false;
 	}
+	int rs;
+	if (w->relay > 0 && waitpid(w->relay, &rs, WNOHANG) == w->relay) {
+		w->relay = -1; /* gone early: the process is still waited for */
+		w->detached = relay_ended(rs);
+		if (w->detached)
+			return false;
+	}
 	struct pollfd p[3] = { { .fd = w->sfd, .events = POLLIN },
 			       { .fd = w->in_open ? STDIN_FILENO : -1, .events = POLLIN },
 			       { .fd = w->master_open ? w->master : -1, .events = POLLIN } };
@@ -126,11 +156,13 @@ static bool wait_round(struct waiter *w, int *status)
 		if (read(w->sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGWINCH && w->master >= 0)
 				copy_size(w->master);
+			else if (si.ssi_signo == SIGWINCH && w->relay > 0)
+				(void)kill(w->relay, SIGWINCH);
 			else if (si.ssi_signo != SIGCHLD)
 				(void)kill(w->pid, (int)si.ssi_signo);
 		}
 	}
-	if (p[1].revents && !relay_in(w))
+	if (p[1].revents && !rt_tty_input(w->master, w->keys, &w->matched, &w->detached))
 		w->in_open = false;
 	if (w->detached)
 		return false;
@@ -139,7 +171,8 @@ static bool wait_round(struct waiter *w, int *status)
 	return true;
 }
 
-int rt_wait_forward(pid_t pid, int master, const struct rt_detach_keys *keys, struct brig_err *e)
+/* The loop of rt_wait_forward and rt_wait_relayed, w set up. */
+static int wait_with(struct waiter *w, struct brig_err *e)
 {
 	sigset_t set, old;
 	sigemptyset(&set);
@@ -148,43 +181,60 @@ int rt_wait_forward(pid_t pid, int master, const struct rt_detach_keys *keys, st
 	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
 		return brig_err_sys(e, errno, "sigprocmask");
-	struct waiter w = { .pid = pid,
-			    .master = master,
-			    .in_open = master >= 0,
-			    .master_open = master >= 0,
-			    .keys = keys && keys->n ? keys : NULL };
-	w.sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (w.sfd < 0) {
+	w->sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (w->sfd < 0) {
 		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		return brig_err_sys(e, errno, "signalfd");
 	}
 	struct termios saved;
-	bool raw = master >= 0 && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+	bool raw = (w->master >= 0 || w->relay > 0) && isatty(STDIN_FILENO) &&
+		tcgetattr(STDIN_FILENO, &saved) == 0;
 	if (raw) {
 		struct termios t = saved;
 		cfmakeraw(&t);
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &t);
 	}
-	if (master >= 0)
-		copy_size(master);
+	if (w->master >= 0)
+		copy_size(w->master);
 	int status = 0;
-	while (wait_round(&w, &status))
+	while (wait_round(w, &status))
 		;
 	/* What the process wrote just before exiting is still in the pty. */
-	if (!w.detached && w.master_open && fcntl(master, F_SETFL, O_NONBLOCK) == 0) {
+	if (!w->detached && w->master_open && fcntl(w->master, F_SETFL, O_NONBLOCK) == 0) {
 		char buf[8192];
 		ssize_t n;
-		while ((n = read(master, buf, sizeof(buf))) > 0)
+		while ((n = read(w->master, buf, sizeof(buf))) > 0)
 			if (brig_write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
 				break;
 	}
+	/* The relay copies that itself, then ends (it watches the process). */
+	int rs;
+	if (!w->detached && w->relay > 0 && BRIG_RETRY(waitpid(w->relay, &rs, 0)) == w->relay)
+		w->detached = relay_ended(rs); /* its end hung the process up first */
 	if (raw)
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-	(void)close(w.sfd);
+	(void)close(w->sfd);
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	if (w.detached)
+	if (w->detached)
 		return RT_EXEC_DETACHED;
-	if (w.lost)
-		return brig_err_sys(e, w.lost, "waiting for process %d", (int)pid);
+	if (w->lost)
+		return brig_err_sys(e, w->lost, "waiting for process %d", (int)w->pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int rt_wait_forward(pid_t pid, int master, const struct rt_detach_keys *keys, struct brig_err *e)
+{
+	struct waiter w = { .pid = pid,
+			    .master = master,
+			    .in_open = master >= 0,
+			    .master_open = master >= 0,
+			    .keys = keys && keys->n ? keys : NULL,
+			    .relay = -1 };
+	return wait_with(&w, e);
+}
+
+int rt_wait_relayed(pid_t pid, pid_t relay, struct brig_err *e)
+{
+	struct waiter w = { .pid = pid, .master = -1, .relay = relay };
+	return wait_with(&w, e);
 }

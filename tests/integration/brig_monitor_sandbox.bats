@@ -188,6 +188,8 @@ holds_pty() {
 # GATE: a container command that says ready and waits for /tmp/go, then
 # exits 7 (brig exec creates it: no sleeps on the test's side).
 GATE='echo ready; while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 7'
+# GATE_READ: the same gate, then a line read from the terminal, echoed; exit 5.
+GATE_READ='while [ ! -e /tmp/go ]; do sleep 0.1; done; read x; echo "got $x"; exit 5'
 
 @test "-it: the process that reads the container's terminal is the confined relay" {
 	id=$(brig run -d -it bb:1 sh)
@@ -346,4 +348,54 @@ pty_masters() {
 	wait "$pty" || rc=$?
 	[ "$rc" -eq 7 ] || { cat "$o"; false; }
 	grep -q ready "$o" || { cat "$o"; false; }
+}
+
+# exec_pty_holder PTY CTR: once the exec run on ptydrive (pid PTY) in CTR
+# has its process, which holds its terminal's master; sets holders and brig.
+exec_pty_holder() {
+	local p link
+	exec_proc() {
+		mapfile -t pids < <(below "$1")
+		for p in "${pids[@]}"; do
+			# in the container's pid namespace: the exec'd process
+			awk '/^NSpid:/ { exit !(NF > 2) }' "/proc/$p/status" 2>/dev/null || continue
+			link=$(readlink "/proc/$p/fd/1") && [[ $link == /dev/pts/[0-9]* ]] && return 0
+		done
+		return 1
+	}
+	wait_until "the exec's process" exec_proc "$1"
+	brig=$(awk '{ print $1 }' /proc/"$1"/task/"$1"/children)
+	mapfile -t pids < <(below "$1")
+	holders=$(pty_masters "${link#/dev/pts/}" "${pids[@]}")
+}
+
+@test "exec -it in the foreground: a confined relay holds its terminal, input and status come through" {
+	local o=$BATS_TEST_TMPDIR/pty
+	id=$(brig run -d bb:1 sleep 600)
+	python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready 'send:one\r' 'expect:got one' -- \
+		"$BRIG" --root "$ROOT" exec -it "$id" sh -c "echo ready; $GATE_READ" >"$o" 2>&1 &
+	pty=$!
+	exec_pty_holder "$pty"
+	# one holder, not brig, confined; it reads brig's stdin (the caller's terminal)
+	confined "$holders" "$brig"
+	[[ $(readlink "/proc/$holders/fd/0") == /dev/pts/* ]] || false
+	run -0 brig exec "$id" touch /tmp/go
+	rc=0
+	wait "$pty" || rc=$?
+	[ "$rc" -eq 5 ] || { cat "$o"; false; }
+}
+
+@test "exec -t in the foreground: a confined relay holds its terminal; a missing command is 127" {
+	local o=$BATS_TEST_TMPDIR/pty
+	id=$(brig run -d bb:1 sleep 600)
+	python3 "$BRIG_SRC/tests/lib/ptydrive.py" expect:ready -- \
+		"$BRIG" --root "$ROOT" exec -t "$id" sh -c "$GATE" >"$o" 2>&1 &
+	pty=$!
+	exec_pty_holder "$pty"
+	confined "$holders" "$brig"
+	run -0 brig exec "$id" touch /tmp/go
+	rc=0
+	wait "$pty" || rc=$?
+	[ "$rc" -eq 7 ] || { cat "$o"; false; }
+	run -127 python3 "$BRIG_SRC/tests/lib/ptydrive.py" -- "$BRIG" --root "$ROOT" exec -t "$id" nosuch
 }
