@@ -257,6 +257,7 @@ exits() {
 	[[ "$output" == *'invalid value "x" for option --cpu-shares'* ]] || false
 	# well-typed values get to the command: its own errors are 1
 	exits 1 stop -t 5 nosuch || false
+	exits 1 stop --timeout 5 nosuch || false
 	exits 1 update --memory 64m --cpus 0.5 --memory-swap -1 nosuch || false
 	exits 0 ps -n -1 || false
 }
@@ -316,8 +317,12 @@ outlasts() {
 	outlasts st1 stop -t -1 st1 || false
 	[ "$(field st1 '{{.State.ExitCode}}')" = 7 ] || false
 	exits 1 stop -t -2 st1 || false
-	[[ "$output" == *'--time: "-2" is not a number of seconds'* ]] || false
+	[[ "$output" == *'--timeout: "-2" is not a number of seconds'* ]] || false
 	exits 1 restart --time=-10 st1 || false
+	[[ "$output" == *'--time: "-10" is not a number of seconds'* ]] || false
+	# Docker's current name and its older one, not both
+	exits 1 stop --timeout 0 --time 0 st1 || false
+	[[ "$output" == *"conflicting options: cannot specify both --timeout and --time"* ]] || false
 	[ "$(field st1 '{{.State.Status}}')" = exited ] || false
 }
 

@@ -34,13 +34,20 @@ int brig_stop_timeout_parse(const char *flag, const char *s, int *out, struct br
 	return 0;
 }
 
-/* -t N and -s SIG into q; -1 after a usage error (printed). */
+/* -t N (--timeout, or Docker's older --time) and -s SIG into q; -1 after
+ * a usage error (printed). */
 static int stop_opts(const struct opt *o, struct stop_req *q)
 {
-	const char *t = o[0].value, *s = o[1].value;
+	const char *t = o[0].value, *s = o[1].value, *flag = "--timeout";
 	_cleanup_err_ struct brig_err e = { 0 };
 	q->timeout = -1;
-	if (t && brig_stop_timeout_parse("--time", t, &q->timeout, &e) < 0)
+	if (o[0].set && o[2].set) {
+		fprintf(stderr, "brig: conflicting options: cannot specify both --timeout and --time\n");
+		return -1;
+	}
+	if (o[2].set)
+		t = o[2].value, flag = "--time";
+	if (t && brig_stop_timeout_parse(flag, t, &q->timeout, &e) < 0)
 		return brig_fail(&e), -1;
 	if (s && (q->signal = brig_parse_signal(s)) <= 0) {
 		fprintf(stderr, "brig: --signal: unknown signal \"%s\"\n", s);
@@ -53,13 +60,15 @@ static int stop_opts(const struct opt *o, struct stop_req *q)
 static int stop_family(const char *name, brig_ctr_fn fn, const struct brig_global *g, int argc,
 		       char **argv)
 {
-	struct opt o[] = { OPT_TYPED("time", 't', "N",
+	struct opt o[] = { OPT_TYPED("timeout", 't', "N",
 				     "seconds before SIGKILL (default: the "
 				     "container's stop timeout, 10); -1: wait, never SIGKILL",
 				     OPT_T_INT),
 			   OPT_VALUE("signal", 's', "SIG",
 				     "the signal to stop with (default: the container's "
 				     "stop signal, SIGTERM)"),
+			   OPT_TYPED("time", 0, "N", "the same as --timeout (Docker's older name)",
+				     OPT_T_INT),
 			   { 0 } };
 	_cleanup_free_ char **pos = NULL;
 	size_t npos;
