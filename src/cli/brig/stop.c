@@ -42,7 +42,8 @@ static int stop_opts(const struct opt *o, struct stop_req *q)
 	_cleanup_err_ struct brig_err e = { 0 };
 	q->timeout = -1;
 	if (o[0].set && o[2].set) {
-		fprintf(stderr, "brig: conflicting options: cannot specify both --timeout and --time\n");
+		fprintf(stderr,
+			"brig: conflicting options: cannot specify both --timeout and --time\n");
 		return -1;
 	}
 	if (o[2].set)
