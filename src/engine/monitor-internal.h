@@ -37,12 +37,11 @@ struct eng_mon {
 	}
 
 /* Take monitor.lock, read the record, make the rootfs mount and open the
- * log; then, unless this is a foreground terminal, create and start the
- * container (m->pid). */
+ * log; then create and start the container (m->pid), and in the
+ * foreground start relaying its output or terminal. */
 int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_err *e);
-/* Until the container has exited (m->status); with a terminal, this is
- * where it is created, run and waited for. */
-int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e);
+/* Until the container has exited (m->status). */
+int eng_mon_wait(struct eng_mon *m, struct brig_err *e);
 void eng_mon_free(struct eng_mon *m);
 /* monitor_handoff.c: become brig-monitor until the container exits (returns only on
  * failure, with everything as it was). */

@@ -284,8 +284,9 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	if (!m->attach && (m->rec.tty || m->rec.open_stdin || m->hold) &&
 	    (r = eng_attach_new(m->dirfd, m->rec.tty, m->rec.open_stdin, m->hold, &m->att, e)) < 0)
 		return r;
-	if (m->tty)
-		return 0;
+	/* Made and started here, with -t too (the runtime hands the terminal's
+	 * master over): the record says running with its pid, and "start" is
+	 * emitted, only once the container's process exists. */
 	r = create_container(g, m, e);
 	return r == 0 && m->attach ? relay_output(m, e) : r;
 }
@@ -411,13 +412,10 @@ static int loop(struct eng_mon *m, struct brig_err *e)
 	return 0;
 }
 
-int eng_mon_wait(struct eng *g, struct eng_mon *m, struct brig_err *e)
+int eng_mon_wait(struct eng_mon *m, struct brig_err *e)
 {
 	int r = 0;
-	if (m->tty) { /* made and started here: the runtime hands the terminal over */
-		if ((r = create_container(g, m, e)) == 0)
-			r = relay_output(m, e);
-	} else if (m->attach && m->sigfd < 0) {
+	if (m->attach && m->sigfd < 0) {
 		r = forward_signals(m, e);
 	}
 	if (r == 0)

@@ -132,8 +132,8 @@ static int start_attached(struct eng *g, const char *id, int dirfd, int *lockfd,
 	eng_run_policy(g, &m, &rs);
 	_cleanup_err_ struct brig_err e2 = { 0 };
 	const char *error = NULL;
-	if ((r = eng_mon_wait(g, &m, &e2)) < 0) {
-		m.status = eng_start_error_code(&e2); /* not started: run -t's exec failed */
+	if ((r = eng_mon_wait(&m, &e2)) < 0) {
+		m.status = eng_start_error_code(&e2);
 		error = brig_err_str(&e2);
 	}
 	eng_learn_wait(&m.learn_done); /* seccomp=learn: FILE is written */

@@ -137,7 +137,7 @@ static int wait_run(struct eng *g, struct eng_mon *m, const struct eng_restart_s
 		if (!m->log && eng_logw_open(m->dirfd, ENG_LOG, size, files, &m->log, &e2) < 0)
 			brig_warn("container %.12s: logging: %s", m->id, brig_err_str(&e2));
 	}
-	return eng_mon_wait(g, m, e);
+	return eng_mon_wait(m, e);
 }
 
 /* Make and start the container again after its back-off. */

@@ -343,6 +343,11 @@ pty_masters() {
 		*) echo "the relay holds ${fd##*/} -> $t" >&2; false ;;
 		esac
 	done
+	# the record says running with the init's pid (it said 0 once)
+	is_running() { [ "$(brig inspect -f '{{.State.Status}}' ft)" = running ]; }
+	wait_until "ft running" is_running
+	run -0 brig inspect -f '{{.State.Pid}}' ft
+	[ "$output" = "$init" ] || { echo "State.Pid $output, the init is $init" >&2; false; }
 	run -0 brig exec ft touch /tmp/go
 	rc=0
 	wait "$pty" || rc=$?
