@@ -92,7 +92,7 @@ edit() {
 	[[ $output == "Verified $IMG: bundle signed by $D/k.pub, timestamped 20"??-??-??T??:??:??Z ]] || { echo "$output"; false; }
 }
 
-@test "Rekor v2: a Fulcio certificate with a v2 entry is timed by its TSA; without one nothing proves when" {
+@test "Rekor v2: a Fulcio certificate with a v2 entry is timed by its TSA; without one nothing proves when; the entry must record the leaf" {
 	local ok=(--certificate-ca "$V/fulcio/fulcio-ca.pem" --rekor-key "$V/fulcio/rekor.pub"
 		--certificate-identity dev@example.com --certificate-oidc-issuer https://issuer.example)
 	vbundle "$V/fulcio/tsa.json" "${ok[@]}" --timestamp-certificate-chain "$D/tsa/tsa-ca.crt"
@@ -101,6 +101,11 @@ edit() {
 	vbundle "$V/fulcio/bundle.json" "${ok[@]}"
 	[ "$status" -eq 1 ] || false
 	[[ $stderr == *"(bundle 1: neither a Rekor signed entry timestamp nor an RFC 3161 timestamp proves when the certificate was used (a Rekor v2 entry has no signed entry timestamp: its time must come from a TSA))" ]] || { echo "$stderr"; false; }
+	# the body's verifier another certificate (the CA's) than the bundle's leaf
+	edit "$V/fulcio/tsa.json" o.json 'import subprocess; der = subprocess.run(["openssl", "x509", "-in", sys.argv[1].replace("tsa.json", "fulcio-ca.pem"), "-outform", "DER"], capture_output=True).stdout; body["spec"]["dsseV002"]["signatures"][0]["verifier"]["x509Certificate"]["rawBytes"] = base64.b64encode(der).decode()'
+	vbundle o.json "${ok[@]}" --timestamp-certificate-chain "$D/tsa/tsa-ca.crt"
+	[ "$status" -eq 1 ] || false
+	[[ $stderr == *"(bundle 1: the Rekor entry's body records another certificate)" ]] || { echo "$stderr"; false; }
 }
 
 @test "Rekor v2 refusals: another signature's entry, another verifier, a tampered proof, another log's checkpoint or log ID, no proof, a SET, unknown kinds" {
