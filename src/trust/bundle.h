@@ -16,7 +16,8 @@
  *   - Rekor (rekor.c): the signed entry timestamp (SET) and the inclusion
  *     proof (RFC 6962 audit path to the root hash of a checkpoint signed by
  *     the Rekor key), checked offline; the entry's body must describe this
- *     envelope (kind dsse 0.0.1 or intoto 0.0.2);
+ *     envelope (kind dsse 0.0.1 or intoto 0.0.2; Rekor v2's dsse 0.0.2,
+ *     rekor_v2.c, with no SET: the checkpoint by the key its log ID names);
  *   - the registry (bundle_oci.c): bundles attached to an image as OCI 1.1
  *     referrers, found with the referrers API or its fallback tag
  *     sha256-HEX, and written the way cosign 3 writes them.
@@ -121,6 +122,23 @@ int trust_rekor_check_set(const struct trust_tlog_entry *t, EVP_PKEY *const *key
  * payload hash). */
 int trust_rekor_check_body(const struct trust_tlog_entry *t, const struct trust_bundle *b,
 			   struct brig_err *e);
+
+/* "the Rekor entry's body WHAT": -EKEYREJECTED. */
+int trust_rekor_body_refuse(struct brig_err *e, const char *what);
+
+/* ---- Rekor v2 (rekor_v2.c) ---------------------------------------------------- */
+
+/* A Rekor v2 entry (kind dsse or hashedrekord, version 0.0.2): no SET, its
+ * inclusion proof and checkpoint are its proof. */
+bool trust_rekor_is_v2(const struct trust_tlog_entry *t);
+/* The log ID of key k for a note signed under name (rekor-tiles' rules per
+ * key type); a signature line's key ID is its first 4 bytes. */
+int trust_rekor2_key_id(EVP_PKEY *k, const char *name, size_t name_len, unsigned char id[32],
+			struct brig_err *e);
+/* spec (of a dsse 0.0.2 body) records this envelope: its signature, by a
+ * verifier whose key verifies it, and its payload's SHA-256. */
+struct json_t;
+int trust_rekor2_check_body(struct json_t *spec, const struct trust_bundle *b, struct brig_err *e);
 
 /* ---- Fulcio (fulcio.c) ------------------------------------------------------- */
 

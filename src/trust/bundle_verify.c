@@ -5,7 +5,9 @@
  *      unless the policy lets a certificate bundle without any be timed
  *      by its TSA alone, rekor_optional): the body records this envelope;
  *      the SET and, when present, the inclusion proof and its checkpoint
- *      verify; the SET's integratedTime is the signing time;
+ *      verify; the SET's integratedTime is the signing time; a Rekor v2
+ *      entry has no SET, its inclusion proof is required and it proves
+ *      no time (a TSA's timestamp must, for a certificate);
  *   2. when the policy names TSA certificates, an RFC 3161 timestamp by
  *      one of them over the signature (tsa.c) is required; its time is
  *      then a signing time too (Rekor's integratedTime comes first);
@@ -33,6 +35,16 @@ static int entry_ok(const struct trust_tlog_entry *t, const struct trust_bundle 
 		    const struct trust_bundle_policy *p, struct brig_err *e)
 {
 	int r = trust_rekor_check_body(t, b, e);
+	bool v2 = trust_rekor_is_v2(t);
+	if (r == 0 && v2 && t->set)
+		r = brig_err_set(
+			e, -EKEYREJECTED,
+			"a Rekor v2 entry with a signed entry timestamp (v2 logs sign none)");
+	if (r == 0 && v2 && !t->has_proof)
+		r = brig_err_set(
+			e, -EKEYREJECTED,
+			"the Rekor v2 entry has no inclusion proof (a v2 entry's only proof "
+			"of inclusion)");
 	if (r == 0 && !t->set && !t->has_proof)
 		r = brig_err_set(e, -EKEYREJECTED,
 				 "the Rekor entry has neither a signed entry timestamp nor an "

@@ -161,8 +161,9 @@ int trust_fulcio_check(const struct trust_bundle *b, const struct trust_bundle_p
 	if (when <= 0)
 		return brig_err_set(
 			e, -EKEYREJECTED,
-			"neither a Rekor entry nor an RFC 3161 timestamp proves when the "
-			"certificate was used");
+			"neither a Rekor signed entry timestamp nor an RFC 3161 timestamp proves "
+			"when the certificate was used (a Rekor v2 entry has no signed entry "
+			"timestamp: its time must come from a TSA)");
 	X509 *leaf = der_cert(b->certs[0], b->cert_len[0]);
 	if (!leaf) {
 		ERR_clear_error();

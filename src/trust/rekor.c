@@ -4,8 +4,10 @@
  * timestamp (Rekor's signature over the canonical JSON of body,
  * integratedTime, logID and logIndex), the inclusion proof (RFC 6962's
  * Merkle audit path from the leaf hash of the body to the root hash), the
- * checkpoint (a signed note naming the tree size and root hash), and the
- * body itself, which must record the envelope of the bundle at hand.
+ * checkpoint (a signed note naming the tree size and root hash; for a
+ * Rekor v2 entry only a signature line whose key ID is the Rekor key's,
+ * and that key's log ID the entry's, rekor_v2.c), and the body itself,
+ * which must record the envelope of the bundle at hand.
  */
 #include "trust/bundle.h"
 #include "trust/sigstore-internal.h"
@@ -114,6 +116,36 @@ static int parse_note(const char *cp, size_t *note_len, long long *size, char *r
 	return 0;
 }
 
+/* One signature line (name, keyhint || sig) over the note: v1 entries by
+ * any of keys; a v2 entry's only by a key whose key ID is the hint and
+ * whose log ID is the entry's (*other_log: one with that hint is another
+ * log's). */
+static int line_ok(const struct trust_tlog_entry *t, EVP_PKEY *const *keys, size_t n_keys,
+		   const char *name, size_t name_len, const unsigned char *sig, size_t sl,
+		   size_t note_len, bool *other_log, struct brig_err *e)
+{
+	if (!trust_rekor_is_v2(t))
+		return verify_any(keys, n_keys, t->checkpoint, note_len, sig + 4, sl - 4,
+				  "checkpoint", e);
+	for (size_t i = 0; i < n_keys; i++) {
+		unsigned char id[32];
+		int r = trust_rekor2_key_id(keys[i], name, name_len, id, e);
+		if (r < 0)
+			return r;
+		if (memcmp(id, sig, 4) != 0)
+			continue;
+		if (memcmp(id, t->log_id, 32) != 0) {
+			*other_log = true;
+			continue;
+		}
+		if (verify_any(&keys[i], 1, t->checkpoint, note_len, sig + 4, sl - 4, "checkpoint",
+			       e) == 0)
+			return 0;
+		brig_err_clear(e);
+	}
+	return -EKEYREJECTED;
+}
+
 int trust_rekor_check_checkpoint(const struct trust_tlog_entry *t, EVP_PKEY *const *keys,
 				 size_t n_keys, struct brig_err *e)
 {
@@ -122,6 +154,7 @@ int trust_rekor_check_checkpoint(const struct trust_tlog_entry *t, EVP_PKEY *con
 	const char *sigs = NULL;
 	size_t note_len = 0;
 	long long size = 0;
+	bool other_log = false;
 	if (!t->checkpoint)
 		return brig_err_set(e, -EKEYREJECTED, "the inclusion proof has no checkpoint");
 	int r = parse_note(t->checkpoint, &note_len, &size, root_b64, sizeof(root_b64), &sigs, e);
@@ -148,12 +181,16 @@ int trust_rekor_check_checkpoint(const struct trust_tlog_entry *t, EVP_PKEY *con
 			return brig_err_oom(e);
 		if (trust_b64_decode(b64, 1024, "checkpoint signature", &sig, &sl, e) == 0 &&
 		    sl > 4 &&
-		    verify_any(keys, n_keys, t->checkpoint, note_len, sig + 4, sl - 4, "checkpoint",
-			       e) == 0)
+		    line_ok(t, keys, n_keys, name, (size_t)(sp - name), sig, sl, note_len,
+			    &other_log, e) == 0)
 			return 0;
 		brig_err_clear(e);
 		sigs = nl + 1;
 	}
+	if (r == 0 && other_log)
+		return brig_err_set(e, -EKEYREJECTED,
+				    "the Rekor entry's logId is not the log ID of the Rekor key "
+				    "(rekor v2: its checkpoint key's)");
 	return r < 0 ? r
 		     : brig_err_set(e, -EKEYREJECTED, "checkpoint: not signed by the Rekor key");
 }

@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include "trust/bundle.h"
+#include "trust/sigstore-internal.h"
 #include "trust/sigstore.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -205,12 +207,47 @@ static void test_roundtrip(void **state)
 	EVP_PKEY_free(b);
 }
 
+/* Rekor v2 log IDs (the checkpoint key IDs): the signed-note spec's own
+ * Ed25519 example (vkey example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV
+ * 54Id2LKaANYcrnKv3U2k), and ECDSA's SHA-256 of the SPKI, no name. */
+static void test_rekor2_key_id(void **state)
+{
+	(void)state;
+	struct brig_err e = { 0 };
+	unsigned char *vk = NULL, id[32], id2[32], want[32], *der = NULL;
+	size_t n = 0;
+	assert_int_equal(trust_b64_decode("AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", 64,
+					  "vkey", &vk, &n, &e),
+			 0);
+	assert_int_equal(n, 33);
+	assert_int_equal(vk[0], 0x01);
+	EVP_PKEY *ed = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, vk + 1, 32);
+	assert_non_null(ed);
+	assert_int_equal(trust_rekor2_key_id(ed, "example.com/foo", 15, id, &e), 0);
+	assert_memory_equal(id, "\x53\x0d\x90\x3a", 4);
+	assert_int_equal(trust_rekor2_key_id(ed, "example.com/bar", 15, id2, &e), 0);
+	assert_memory_not_equal(id, id2, 4);
+	EVP_PKEY *ec = EVP_EC_gen("P-256");
+	assert_non_null(ec);
+	int dl = i2d_PUBKEY(ec, &der);
+	assert_true(dl > 0);
+	SHA256(der, (size_t)dl, want);
+	assert_int_equal(trust_rekor2_key_id(ec, "example.com/foo", 15, id, &e), 0);
+	assert_memory_equal(id, want, 32);
+	assert_int_equal(trust_rekor2_key_id(ec, "example.com/bar", 15, id2, &e), 0);
+	assert_memory_equal(id2, want, 32);
+	OPENSSL_free(der);
+	free(vk);
+	EVP_PKEY_free(ed);
+	EVP_PKEY_free(ec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pae),       cmocka_unit_test(test_statement),
 		cmocka_unit_test(test_merkle),    cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_rekor2_key_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
