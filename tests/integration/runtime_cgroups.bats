@@ -142,9 +142,7 @@ MIB=$((1024 * 1024))
 	v1=$(grep -c -v '^0::' /proc/self/cgroup)
 	set_args true
 	new_cid
-	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout -k 10 120 strace -f -qq -y -e trace=write -e signal=none \
-		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	strace_run -e trace=write
 	expect_status 0
 	# A pid written to a v1 cgroup.procs takes the kernel's global lock.
 	run grep -E 'write\([0-9]+</sys/fs/cgroup/[^u>][^>]*/cgroup\.procs>' "$BATS_TEST_TMPDIR/strace"
@@ -153,12 +151,16 @@ MIB=$((1024 * 1024))
 	[ "$output" -ge "$v1" ] || fail "$output writes of 0 to tasks for $v1 v1 hierarchies"
 }
 
-# strace_run ARGS...: brig-runtime run of the bundle under strace -f -y
+# strace_run ARGS...: brig-runtime run of the bundle under strace -ff -y
 # (fds shown as paths) with ARGS, its trace in $BATS_TEST_TMPDIR/strace.
+# One file per process first: the init and the runtime work at the same
+# time, and in one file strace splits a call that overlaps another
+# process's into "<unfinished ...>" and "<... resumed>" lines.
 strace_run() {
 	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout -k 10 120 strace -f -qq -y -e signal=none "$@" \
-		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+		timeout -k 10 120 strace -ff -qq -y -e signal=none "$@" \
+		-o "$BATS_TEST_TMPDIR/st" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	cat "$BATS_TEST_TMPDIR"/st.* >"$BATS_TEST_TMPDIR/strace"
 }
 
 @test "cgroups v2: the init is cloned into its v2 cgroup (CLONE_INTO_CGROUP), no pid written" {
