@@ -257,10 +257,16 @@ void rt_init_main(struct rt_launch *l)
 		brig_err_sys(&e, errno, "prctl(PR_SET_PDEATHSIG)");
 	if (e.code)
 		rt_sync_die(l->sync_fd, &e);
+	/* Into the cgroups before anything the limits should count.  Without
+	 * a user namespace (whose id maps the parent writes before GO) that
+	 * is now, while the parent does its part of the start on the other
+	 * CPU, instead of after GO. */
+	bool early = !s->ns[RT_NS_USER].wanted;
+	if (early && rt_cgroup_self_enter(l->cg_fds, l->n_cg_fds, &e) < 0)
+		rt_sync_die(l->sync_fd, &e);
 	if (rt_sync_expect(l->sync_fd, RT_MSG_GO, &m, NULL, "init", &e) < 0)
 		_exit(1);
-	/* Into the cgroups before anything the limits should count. */
-	if (rt_cgroup_self_enter(l->cg_fds, l->n_cg_fds, &e) < 0)
+	if (!early && rt_cgroup_self_enter(l->cg_fds, l->n_cg_fds, &e) < 0)
 		rt_sync_die(l->sync_fd, &e);
 	rt_trace("cgroup-self");
 	if (setup_namespaces(l, &e) < 0)

@@ -22,6 +22,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,13 @@
 #ifndef STATX_MNT_ID
 #define STATX_MNT_ID 0x00001000U
 #endif
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#define STATMOUNT_MNT_BASIC_ 0x00000002U
 
 static bool is_sealed_memfd(int fd)
 {
@@ -64,8 +72,9 @@ static bool is_sealed_memfd(int fd)
 	return seals >= 0 && (seals & SEALS) == SEALS;
 }
 
-/* Whether mount id is one of this process's mount namespace.  -1: unknown. */
-static int mount_listed(int id)
+/* Whether mount id (the reusable one of mountinfo) is one of this
+ * process's mount namespace.  -1: unknown. */
+static int mount_listed(uint64_t id)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
@@ -73,10 +82,27 @@ static int mount_listed(int id)
 	char line[4096];
 	int found = 0;
 	while (!found && fgets(line, sizeof(line), f))
-		found = atoi(line) == id;
+		found = strtoull(line, NULL, 10) == id;
 	int r = ferror(f) ? -1 : found;
 	(void)fclose(f);
 	return r;
+}
+
+/* The same for a unique mount id (Linux 6.8: statmount finds only the
+ * mounts of the caller's namespace), without reading all of mountinfo.
+ * -1: statmount cannot tell here. */
+static int mount_listed_unique(uint64_t id)
+{
+	struct {
+		uint32_t size, spare;
+		uint64_t mnt_id, param;
+	} req = { .size = 24, .mnt_id = id, .param = STATMOUNT_MNT_BASIC_ };
+	uint64_t buf[512]; /* struct statmount and room to grow */
+	if (syscall(__NR_statmount, &req, buf, sizeof(buf), 0) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return errno == EPERM ? 1 : -1; /* EPERM: there, out of our root */
 }
 
 /* 1: fd is on a read-only overlay in no mount namespace of ours (what
@@ -89,9 +115,16 @@ static int on_detached_overlay(int fd)
 	if (sf.f_type != OVERLAY_MAGIC || !(sf.f_flags & ST_RDONLY))
 		return 0;
 	struct statx sx;
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
-		return -1;
-	int listed = mount_listed((int)sx.stx_mnt_id);
+	int listed = -1;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &sx) == 0 &&
+	    (sx.stx_mask & STATX_MNT_ID_UNIQUE))
+		listed = mount_listed_unique(sx.stx_mnt_id);
+	if (listed < 0) {
+		if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 ||
+		    !(sx.stx_mask & STATX_MNT_ID))
+			return -1;
+		listed = mount_listed(sx.stx_mnt_id);
+	}
 	return listed < 0 ? -1 : !listed;
 }
 

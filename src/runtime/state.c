@@ -40,6 +40,8 @@ int rt_root_open(const char *root, bool create, struct brig_err *e)
 
 uint64_t rt_pid_start_time(pid_t pid)
 {
+	if (pid <= 0)
+		return 0; /* no process yet (a provisional state) */
 	char path[64];
 	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	_cleanup_free_ char *buf = NULL;

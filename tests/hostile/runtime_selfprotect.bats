@@ -53,6 +53,25 @@ teardown() { runtime_teardown; }
 	"$RUNTIME" --version | grep -q '^brig-runtime version'
 }
 
+@test "CVE-2019-5736: after the re-exec the overlay is told by statmount, not by reading mountinfo" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	# A bundle that does not exist: the runtime protects itself, then
+	# fails reading the config, before any cgroup or mount work (which
+	# reads mountinfo for its own reasons).
+	# (Every call: strace may not know statmount by name.)
+	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout -k 10 60 strace -f -qq -e signal=none -o "$BATS_TEST_TMPDIR/strace" \
+		"$RUNTIME" --root "$STATE_ROOT" run --bundle "$BATS_TEST_TMPDIR/none" brig-none
+	[ "$status" -ne 0 ] || fail "a run of a missing bundle succeeded"
+	grep -q 'execveat(' "$BATS_TEST_TMPDIR/strace" || skip "no re-exec here (no overlay or memfd)"
+	grep -q 'memfd_create(' "$BATS_TEST_TMPDIR/strace" && skip "the sealed copy here, not the overlay"
+	local sm='(statmount|syscall_0x1c9)\('
+	grep -qE "$sm.*= -1 ENOSYS" "$BATS_TEST_TMPDIR/strace" && skip "no statmount (Linux < 6.8)"
+	grep -qE "$sm" "$BATS_TEST_TMPDIR/strace" || fail "no statmount after the re-exec"
+	run grep '/proc/self/mountinfo' "$BATS_TEST_TMPDIR/strace"
+	[ "$status" -ne 0 ] || fail "mountinfo was read: $output"
+}
+
 @test "CVE-2024-21626: a cwd through /proc/self/fd is refused or stays inside" {
 	new_bundle
 	local n dir

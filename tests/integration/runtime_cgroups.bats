@@ -142,23 +142,37 @@ MIB=$((1024 * 1024))
 	v1=$(grep -c -v '^0::' /proc/self/cgroup)
 	set_args true
 	new_cid
-	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout -k 10 120 strace -f -qq -y -e trace=write -e signal=none \
-		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	strace_run -e trace=write,recvmsg,openat
 	expect_status 0
 	# A pid written to a v1 cgroup.procs takes the kernel's global lock.
 	run grep -E 'write\([0-9]+</sys/fs/cgroup/[^u>][^>]*/cgroup\.procs>' "$BATS_TEST_TMPDIR/strace"
 	[ "$status" -ne 0 ] || fail "a pid was written to a v1 cgroup.procs: $output"
 	run grep -c -E 'write\([0-9]+</sys/fs/cgroup/[^>]*/tasks>, "0", 1\) = 1' "$BATS_TEST_TMPDIR/strace"
 	[ "$output" -ge "$v1" ] || fail "$output writes of 0 to tasks for $v1 v1 hierarchies"
+	# Without a user namespace it does so before the runtime's GO (its
+	# first recvmsg), while the runtime finishes its part of the start.
+	local f w r
+	f=$(grep -l 'tasks>, "0", 1' "$BATS_TEST_TMPDIR"/st.* | head -1)
+	w=$(grep -n 'tasks>, "0", 1' "$f" | head -1 | cut -d: -f1)
+	r=$(grep -n '^recvmsg(' "$f" | head -1 | cut -d: -f1)
+	[ -n "$r" ] && [ "$w" -lt "$r" ] || fail "the init waited for GO before its cgroups: $(cat "$f")"
+	# The device rules: one write each, but one open of the file for all.
+	if grep -q 'devices.allow>, "' "$BATS_TEST_TMPDIR/strace"; then
+		run grep -c 'openat(.*"devices.allow"' "$BATS_TEST_TMPDIR/strace"
+		[ "$output" -eq 1 ] || fail "devices.allow opened $output times"
+	fi
 }
 
-# strace_run ARGS...: brig-runtime run of the bundle under strace -f -y
+# strace_run ARGS...: brig-runtime run of the bundle under strace -ff -y
 # (fds shown as paths) with ARGS, its trace in $BATS_TEST_TMPDIR/strace.
+# One file per process first: the init and the runtime work at the same
+# time, and in one file strace splits a call that overlaps another
+# process's into "<unfinished ...>" and "<... resumed>" lines.
 strace_run() {
 	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		timeout -k 10 120 strace -f -qq -y -e signal=none "$@" \
-		-o "$BATS_TEST_TMPDIR/strace" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+		timeout -k 10 120 strace -ff -qq -y -e signal=none "$@" \
+		-o "$BATS_TEST_TMPDIR/st" "$RUNTIME" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CID"
+	cat "$BATS_TEST_TMPDIR"/st.* >"$BATS_TEST_TMPDIR/strace"
 }
 
 @test "cgroups v2: the init is cloned into its v2 cgroup (CLONE_INTO_CGROUP), no pid written" {

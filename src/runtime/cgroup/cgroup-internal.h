@@ -229,6 +229,11 @@ int rt_cg_dir_open(struct rt_cg_dir *d, const char *path, struct brig_err *e);
 void rt_cg_dir_close(struct rt_cg_dir *d);
 /* Write val to d/file; errors name the file and the value. */
 int rt_cg_write(const struct rt_cg_dir *d, const char *file, const char *val, struct brig_err *e);
+/* rt_cg_write in two steps, for several writes to one file (each write
+ * one value: v1 device rules); file only names it in errors. */
+int rt_cg_open_w(const struct rt_cg_dir *d, const char *file, struct brig_err *e);
+int rt_cg_write_fd(int fd, const struct rt_cg_dir *d, const char *file, const char *val,
+		   struct brig_err *e);
 int rt_cg_writef(const struct rt_cg_dir *d, const char *file, struct brig_err *e, const char *fmt,
 		 ...) BRIG_PRINTF(4, 5);
 int rt_cg_read(const struct rt_cg_dir *d, const char *file, char **out, struct brig_err *e);

@@ -531,6 +531,10 @@ static int destroy_hier(struct rt_cg_hier *h, struct brig_err *e)
 	for (size_t i = n; i-- > 0;) {
 		const char *p = h->created[i];
 		if (strcmp(p, h->dir) == 0) {
+			/* Mostly the container made no sub-cgroups and its
+			 * tasks are gone: one rmdir, no walk. */
+			if (unlinkat(AT_FDCWD, p, AT_REMOVEDIR) == 0 || errno == ENOENT)
+				continue;
 			_cleanup_close_ int fd = BRIG_RETRY(
 				open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 			if (fd < 0 && errno != ENOENT)

@@ -23,12 +23,21 @@ void rt_cg_dir_close(struct rt_cg_dir *d)
 	d->fd = -1;
 }
 
+int rt_cg_open_w(const struct rt_cg_dir *d, const char *file, struct brig_err *e)
+{
+	int fd = BRIG_RETRY(openat(d->fd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
+	return fd < 0 ? brig_err_sys(e, errno, "opening %s/%s", d->path, file) : fd;
+}
+
 int rt_cg_write(const struct rt_cg_dir *d, const char *file, const char *val, struct brig_err *e)
 {
-	_cleanup_close_ int fd = BRIG_RETRY(
-		openat(d->fd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
-	if (fd < 0)
-		return brig_err_sys(e, errno, "opening %s/%s", d->path, file);
+	_cleanup_close_ int fd = rt_cg_open_w(d, file, e);
+	return fd < 0 ? fd : rt_cg_write_fd(fd, d, file, val, e);
+}
+
+int rt_cg_write_fd(int fd, const struct rt_cg_dir *d, const char *file, const char *val,
+		   struct brig_err *e)
+{
 	size_t len = strlen(val);
 	ssize_t n = BRIG_RETRY(write(fd, val, len));
 	if (n < 0)

@@ -461,10 +461,16 @@ static int dev_line(const struct rt_cg_devrule *rule, char t, char *buf, size_t 
 int rt_cg_v1_devices(const struct rt_cg_dir *d, const struct rt_cg_devrule *rules, size_t n,
 		     struct brig_err *e)
 {
-	int ret = rt_cg_write(d, "devices.deny", "a", e);
+	/* One open per file, not per rule: each write(2) is one rule. */
+	_cleanup_close_ int deny = rt_cg_open_w(d, "devices.deny", e);
+	_cleanup_close_ int allow = -1;
+	int ret = deny < 0 ? deny : rt_cg_write_fd(deny, d, "devices.deny", "a", e);
 	for (size_t i = 0; i < n && ret >= 0; i++) {
 		const struct rt_cg_devrule *rule = &rules[i];
 		const char *file = rule->allow ? "devices.allow" : "devices.deny";
+		if (rule->allow && allow < 0 && (ret = allow = rt_cg_open_w(d, file, e)) < 0)
+			break;
+		int fd = rule->allow ? allow : deny;
 		bool all = rule->type == 'a' && rule->major < 0 && rule->minor < 0 &&
 			rule->access == RT_CG_ACC_ALL;
 		/* The kernel reads any "a ..." line as every device: spell out
@@ -477,8 +483,8 @@ int rt_cg_v1_devices(const struct rt_cg_dir *d, const struct rt_cg_devrule *rule
 			char line[64];
 			if (dev_line(rule, *t, line, sizeof(line)) < 0)
 				return brig_err_set(e, -EINVAL, "device rule too long");
-			ret = rt_cg_write(d, file, line, e);
+			ret = rt_cg_write_fd(fd, d, file, line, e);
 		}
 	}
-	return ret;
+	return ret < 0 ? ret : 0;
 }
