@@ -25,6 +25,9 @@ command -v hyperfine >/dev/null || { note "start-latency: hyperfine is not insta
 
 work=$(mktemp -d /var/tmp/brig-bench.XXXXXX)
 chmod 755 "$work"
+# Each runtime's state where its default lives (runc /run/runc,
+# brig-runtime /run/brig-runtime): a tmpfs, not the bundle's disk.
+state=$(mktemp -d /run/brig-bench-state.XXXXXX)
 id=brig-bench-${work##*.}
 cgroup=brig-bench-${work##*.}
 ran=()
@@ -32,14 +35,14 @@ ran=()
 cleanup() {
 	local rt dir
 	for rt in "${ran[@]}"; do
-		"$rt" --root "$work/state-$(basename "$rt")" delete --force "$id" >/dev/null 2>&1 || true
+		"$rt" --root "$state/$(basename "$rt")" delete --force "$id" >/dev/null 2>&1 || true
 	done
 	# The cgroup lies beneath this shell's own cgroup in each hierarchy.
 	while IFS=: read -r _ ctrl path; do
 		dir=$(cgroup_mount "$ctrl")
 		[ -n "$dir" ] && [ -d "$dir${path%/}/$cgroup" ] && rmdir "$dir${path%/}/$cgroup" 2>/dev/null
 	done </proc/self/cgroup
-	rm -rf "$work"
+	rm -rf "$work" "$state"
 }
 trap cleanup EXIT
 
@@ -71,8 +74,8 @@ add_oci() {
 		return
 	fi
 	ran+=("$bin")
-	mkdir -p "$work/state-$(basename "$bin")"
-	add "$name" "$bin --root $work/state-$(basename "$bin") run --bundle $work/bundle $id"
+	mkdir -p "$state/$(basename "$bin")"
+	add "$name" "$bin --root $state/$(basename "$bin") run --bundle $work/bundle $id"
 }
 
 add_oci brig-runtime "$build/src/cli/runtime/brig-runtime"

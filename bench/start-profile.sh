@@ -23,24 +23,25 @@ note() { printf '%s\n' "$*"; }
 
 work=$(mktemp -d /var/tmp/brig-profile.XXXXXX)
 chmod 755 "$work"
+# the runtime's state on a tmpfs, where its default (/run/brig-runtime) is
+state=$(mktemp -d /run/brig-profile-state.XXXXXX)
 id=brig-profile-${work##*.}
 cgroup=brig-profile-${work##*.}
 
 cleanup() {
 	local dir
-	"$rt" --root "$work/state" delete --force "$id" >/dev/null 2>&1 || true
+	"$rt" --root "$state" delete --force "$id" >/dev/null 2>&1 || true
 	while IFS=: read -r _ ctrl path; do
 		dir=$(cgroup_mount "$ctrl")
 		[ -n "$dir" ] && [ -d "$dir${path%/}/$cgroup" ] && rmdir "$dir${path%/}/$cgroup" 2>/dev/null
 	done </proc/self/cgroup
-	rm -rf "$work"
+	rm -rf "$work" "$state"
 }
 trap cleanup EXIT
 
 # shellcheck source=lib/start-bundle.sh
 . "$here/lib/start-bundle.sh"
 start_bundle
-mkdir -p "$work/state"
 
 # The phases in the order they end, as "READING|what ended there".
 phases=(
@@ -69,7 +70,7 @@ phases=(
 one_run() {
 	local f=$work/trace.$1 t0 t1
 	t0=$EPOCHREALTIME
-	BRIG_TRACE_FD=9 "$rt" --root "$work/state" run --bundle "$work/bundle" "$id" \
+	BRIG_TRACE_FD=9 "$rt" --root "$state" run --bundle "$work/bundle" "$id" \
 		9>"$f" </dev/null
 	t1=$EPOCHREALTIME
 	printf 'begin %s 0\nend %s 0\n' "$t0" "$t1" >>"$f"
