@@ -37,6 +37,13 @@ static int load(struct brig_err *e)
 	/* The soname of libcurl 7.16 and later. */
 	int r = brig_lazy_load("libcurl.so.4", syms, sizeof(syms) / sizeof(syms[0]), &reg_curl,
 			       sizeof(reg_curl), e);
+	static const struct brig_lazy_sym ssl_syms[] = {
+		{ "SSL_CTX_get_cert_store", 0 },
+	};
+	/* OpenSSL 3's soname; its table is the one entry */
+	if (r == 0)
+		r = brig_lazy_load("libssl.so.3", ssl_syms, 1, &reg_curl.ssl_ctx_get_cert_store,
+				   sizeof(reg_curl.ssl_ctx_get_cert_store), e);
 	if (r == 0 && reg_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		r = brig_err_set(e, -ENOMEM, "cannot start libcurl");
 	return r;
