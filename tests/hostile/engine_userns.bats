@@ -80,3 +80,26 @@ bs() {
 	m2=$output
 	[ "$m1" = "$m2" ] || false
 }
+
+@test "A3: rm leaves the registry unwritten; the slot goes back to any store all the same" {
+	local id1 id2 m1 m2 before
+	bs a import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	bs b import "$BATS_FILE_TMPDIR/rootfs.tar" bb:1 >/dev/null
+	run -0 bs a create bb:1 true
+	id1=$output
+	run -0 bs a inspect -f '{{.Brig.Userns.HostUid}}' "$id1"
+	m1=$output
+	# The registry's file is replaced whole on every write: the same inode
+	# after rm means rm did not write it (no lock taken, no fsync).
+	before=$(stat -c %i "$BATS_TEST_TMPDIR/registry/slots")
+	run -0 bs a rm "$id1"
+	run -0 stat -c %i "$BATS_TEST_TMPDIR/registry/slots"
+	[ "$output" = "$before" ] || { echo "rm rewrote the registry" >&2; false; }
+	# Its entry is stale now that the container is gone: another store
+	# gets the same range.
+	run -0 bs b create bb:1 true
+	id2=$output
+	run -0 bs b inspect -f '{{.Brig.Userns.HostUid}}' "$id2"
+	m2=$output
+	[ "$m1" = "$m2" ] || { echo "slot not reused: $m1 then $m2" >&2; false; }
+}
