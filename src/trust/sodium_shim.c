@@ -5,14 +5,8 @@
 #include "common/lazylib.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdio.h>
 
 struct trust_sodium_api trust_sodium;
-
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static int load_r;
-static char load_msg[256];
 
 static int load(struct brig_err *e)
 {
@@ -32,19 +26,8 @@ static int load(struct brig_err *e)
 	return r;
 }
 
-static void load_first(void)
-{
-	struct brig_err e = { 0 };
-	load_r = load(&e);
-	if (load_r < 0)
-		snprintf(load_msg, sizeof(load_msg), "%s", brig_err_str(&e));
-	brig_err_clear(&e);
-}
-
 int trust_sodium_load(struct brig_err *e)
 {
-	int r = pthread_once(&load_once, load_first);
-	if (r != 0)
-		return brig_err_sys(e, r, "loading libsodium");
-	return load_r < 0 ? brig_err_set(e, load_r, "%s", load_msg) : 0;
+	static struct brig_lazy_once once = BRIG_LAZY_ONCE_INIT;
+	return brig_lazy_once(&once, load, e);
 }
