@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,4 +32,24 @@ int brig_lazy_load(const char *soname, const struct brig_lazy_sym *syms, size_t 
 	free(tmp);
 	/* The handle stays open for the life of the process. */
 	return 0;
+}
+
+int brig_lazy_once(struct brig_lazy_once *o, int (*load)(struct brig_err *e), struct brig_err *e)
+{
+	int r = pthread_mutex_lock(&o->lock);
+	if (r != 0)
+		return brig_err_sys(e, r, "loading a library");
+	if (!o->done) {
+		struct brig_err le = { 0 };
+		o->r = load(&le);
+		if (o->r < 0)
+			(void)snprintf(o->msg, sizeof(o->msg), "%s", brig_err_str(&le));
+		brig_err_clear(&le);
+		o->done = true;
+	}
+	r = o->r;
+	if (r < 0)
+		r = brig_err_set(e, r, "%s", o->msg);
+	(void)pthread_mutex_unlock(&o->lock);
+	return r;
 }

@@ -11,6 +11,8 @@
 #ifndef BRIG_COMMON_LAZYLIB_H
 #define BRIG_COMMON_LAZYLIB_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/errors.h"
@@ -34,5 +36,22 @@ struct brig_lazy_sym {
  */
 int brig_lazy_load(const char *soname, const struct brig_lazy_sym *syms, size_t n, void *table,
 		   size_t table_size, struct brig_err *e);
+
+/* A loader run once per process, whichever thread comes first (a Notary
+ * source opens its connection on a thread of its own); later calls get
+ * its result and message. */
+struct brig_lazy_once {
+	pthread_mutex_t lock;
+	bool done;
+	int r;
+	char msg[256];
+};
+#define BRIG_LAZY_ONCE_INIT                             \
+	{                                               \
+		PTHREAD_MUTEX_INITIALIZER, false, 0, "" \
+	}
+
+/* Run load the first time (it fills its own error); 0, or its error again. */
+int brig_lazy_once(struct brig_lazy_once *o, int (*load)(struct brig_err *e), struct brig_err *e);
 
 #endif

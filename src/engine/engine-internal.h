@@ -229,8 +229,6 @@ bool eng_userns_reg_taken(const struct eng_userns_reg *reg, uint64_t slot);
 /* Give slot to the container id of the store root (stale entries go). */
 int eng_userns_reg_claim(struct eng_userns_reg *reg, uint64_t slot, const char *root,
 			 const char *id, struct brig_err *e);
-/* Take id's slot out of the registry (opens and locks it). */
-void eng_userns_reg_release(struct eng *g, const char *id, long slot);
 /* The user namespace and its mappings in the OCI config. */
 int eng_userns_spec(json_t *spec, const struct eng_userns *u, struct brig_err *e);
 

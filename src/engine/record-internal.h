@@ -97,6 +97,11 @@ int eng_record_load(int dirfd, const char *id, struct eng_record *rec, struct br
 int eng_record_json(struct eng_record *rec, struct brig_err *e);
 /* Write rec to dirfd's ENG_RECORD atomically and durably. */
 int eng_record_write(int dirfd, struct eng_record *rec, struct brig_err *e);
+/* record_memo.c: the last record written (its text, taken, and a copy of
+ * doc), and the document for a load of exactly those bytes (the caller's,
+ * the memo emptied), else NULL. */
+void eng_record_memo_put(char *text, size_t len, const json_t *doc);
+json_t *eng_record_memo_take(const char *buf, size_t len);
 void eng_record_clear(struct eng_record *rec);
 static inline void eng_record_clearp(struct eng_record *rec)
 {

@@ -355,7 +355,11 @@ int eng_record_load(int dirfd, const char *id, struct eng_record *rec, struct br
 {
 	*rec = (struct eng_record){ .stop_timeout = -1, .userns = { .slot = -1 } };
 	_cleanup_json_ json_t *doc = NULL;
-	int r = bj_load_file(dirfd, ENG_RECORD, ENG_RECORD_MAX, &doc, e);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r = brig_read_file(dirfd, ENG_RECORD, ENG_RECORD_MAX, &buf, &len, e);
+	if (r == 0 && !(doc = eng_record_memo_take(buf, len)))
+		r = bj_parse(buf, len, ENG_RECORD, &doc, e);
 	if (r == 0)
 		r = eng_record_parse(doc, ENG_RECORD, rec, e);
 	return r < 0 ? brig_err_wrap(e, "container %.12s", id) : 0;
@@ -426,8 +430,11 @@ int eng_record_write(int dirfd, struct eng_record *rec, struct brig_err *e)
 		return brig_err_oom(e);
 	/* Atomic always; durable unless the container is --rm (lifecycle.c's
 	 * publish says why). */
-	return brig_atomic_replace(dirfd, ENG_RECORD, text, strlen(text), 0600, !rec->auto_remove,
-				   e);
+	size_t len = strlen(text);
+	r = brig_atomic_replace(dirfd, ENG_RECORD, text, len, 0600, !rec->auto_remove, e);
+	if (r == 0)
+		eng_record_memo_put(brig_steal_ptr(text), len, rec->doc);
+	return r;
 }
 
 int eng_record_update(struct eng *g, const char *id,

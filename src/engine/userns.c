@@ -300,7 +300,8 @@ void eng_userns_release(struct eng *g, const char *id, const struct eng_userns *
 	char name[32], owner[ENG_ID_LEN + 2];
 	(void)snprintf(name, sizeof(name), "userns/%ld", u->slot);
 	ssize_t n = readlinkat(g->rootfd, name, owner, sizeof(owner) - 1);
-	eng_userns_reg_release(g, id, u->slot);
+	/* The host-wide registry is not written: its entry is stale once the
+	 * container's directory is gone (userns_reg.c). */
 	if (n != ENG_ID_LEN || memcmp(owner, id, ENG_ID_LEN) != 0)
 		return;
 	if (unlinkat(g->rootfd, name, 0) < 0 && errno != ENOENT)

@@ -11,7 +11,11 @@
  *              replaced whole (temporary file, fsync, rename)
  *
  * An entry whose container (ROOT/containers/ID, or the .tmp-ID being
- * made) no longer exists is stale and its slot free again.
+ * made) no longer exists is stale and its slot free again.  That is how a
+ * slot is freed: `brig rm` does not write the registry (its lock, a new
+ * file and two fsyncs were a good part of `run --rm`'s time), the entry
+ * goes stale when rm renames the directory to .rm-ID, and the next claim
+ * drops it.  An entry outlives its container, never the reverse.
  */
 #include "engine/engine-internal.h"
 #include "engine/config/engine-config.h"
@@ -121,9 +125,9 @@ bool eng_userns_reg_taken(const struct eng_userns_reg *reg, uint64_t slot)
 	return false;
 }
 
-/* Durable on release too: a release not yet on disk at a crash can leave
- * an empty file, which the next claim must refuse (other stores' ranges
- * would be lost), so no container with a user namespace could start. */
+/* Durable: a claim not yet on disk at a crash could hand the range out
+ * twice, and a write not yet on disk can leave an empty file, which the
+ * next claim must refuse (other stores' ranges would be lost). */
 static int reg_write(struct eng_userns_reg *reg, struct brig_err *e)
 {
 	_cleanup_free_ char *s = json_dumps(reg->doc, JSON_COMPACT);
@@ -156,29 +160,4 @@ int eng_userns_reg_claim(struct eng_userns_reg *reg, uint64_t slot, const char *
 			 const char *id, struct brig_err *e)
 {
 	return reg_set(reg, slot, root, id, e);
-}
-
-void eng_userns_reg_release(struct eng *g, const char *id, long slot)
-{
-	_cleanup_err_ struct brig_err e = { 0 };
-	struct eng_userns_reg reg;
-	if (eng_userns_reg_open(g, &reg, &e) < 0) {
-		brig_warn("releasing user namespace slot %ld: %s", slot, brig_err_str(&e));
-		return;
-	}
-	size_t i;
-	const json_t *ent;
-	json_array_foreach(json_object_get(reg.doc, "Slots"), i, ent)
-	{
-		const char *r = json_string_value(json_object_get(ent, "Root"));
-		const char *d = json_string_value(json_object_get(ent, "Id"));
-		if (json_integer_value(json_object_get(ent, "Slot")) == (json_int_t)slot && r &&
-		    d && strcmp(r, g->root) == 0 && strcmp(d, id) == 0) {
-			if (reg_set(&reg, (uint64_t)slot, NULL, NULL, &e) < 0)
-				brig_warn("releasing user namespace slot %ld: %s", slot,
-					  brig_err_str(&e));
-			break;
-		}
-	}
-	eng_userns_reg_close(&reg);
 }

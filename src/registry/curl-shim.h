@@ -7,13 +7,15 @@
  * only the commands that talk to a registry need it.
  *
  * After this header the curl_* functions the client uses name the loaded
- * ones; none may be called before reg_curl_load has succeeded.
+ * ones (and SSL_CTX_get_cert_store libssl's); none may be called before
+ * reg_curl_load has succeeded.
  */
 #ifndef BRIG_REGISTRY_CURL_SHIM_H
 #define BRIG_REGISTRY_CURL_SHIM_H
 
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include "common/errors.h"
 
@@ -32,6 +34,9 @@ struct reg_curl_api {
 	__typeof__(curl_url_cleanup) *url_cleanup;
 	__typeof__(curl_url_get) *url_get;
 	__typeof__(curl_url_set) *url_set;
+	/* libssl's, for a CA file added to the system's (http.c): libcurl
+	 * with OpenSSL has it loaded already, so brig does not link it */
+	__typeof__(SSL_CTX_get_cert_store) *ssl_ctx_get_cert_store;
 };
 
 /* Load libcurl and run curl_global_init once, whichever thread comes
@@ -55,5 +60,6 @@ extern struct reg_curl_api reg_curl;
 #define curl_url_cleanup (reg_curl.url_cleanup)
 #define curl_url_get (reg_curl.url_get)
 #define curl_url_set (reg_curl.url_set)
+#define SSL_CTX_get_cert_store (reg_curl.ssl_ctx_get_cert_store)
 
 #endif

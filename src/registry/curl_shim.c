@@ -5,14 +5,8 @@
 #include "common/lazylib.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdio.h>
 
 struct reg_curl_api reg_curl;
-
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static int load_r;
-static char load_msg[256];
 
 static int load(struct brig_err *e)
 {
@@ -37,26 +31,20 @@ static int load(struct brig_err *e)
 	/* The soname of libcurl 7.16 and later. */
 	int r = brig_lazy_load("libcurl.so.4", syms, sizeof(syms) / sizeof(syms[0]), &reg_curl,
 			       sizeof(reg_curl), e);
+	static const struct brig_lazy_sym ssl_syms[] = {
+		{ "SSL_CTX_get_cert_store", 0 },
+	};
+	/* OpenSSL 3's soname; its table is the one entry */
+	if (r == 0)
+		r = brig_lazy_load("libssl.so.3", ssl_syms, 1, &reg_curl.ssl_ctx_get_cert_store,
+				   sizeof(reg_curl.ssl_ctx_get_cert_store), e);
 	if (r == 0 && reg_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		r = brig_err_set(e, -ENOMEM, "cannot start libcurl");
 	return r;
 }
 
-static void load_first(void)
-{
-	struct brig_err e = { 0 };
-	load_r = load(&e);
-	if (load_r < 0)
-		snprintf(load_msg, sizeof(load_msg), "%s", brig_err_str(&e));
-	brig_err_clear(&e);
-}
-
 int reg_curl_load(struct brig_err *e)
 {
-	/* once, also when two threads make their first clients at once (a
-	 * Notary source opens its connection on a thread of its own) */
-	int r = pthread_once(&load_once, load_first);
-	if (r != 0)
-		return brig_err_sys(e, r, "loading libcurl");
-	return load_r < 0 ? brig_err_set(e, load_r, "%s", load_msg) : 0;
+	static struct brig_lazy_once once = BRIG_LAZY_ONCE_INIT;
+	return brig_lazy_once(&once, load, e);
 }

@@ -18,7 +18,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
-#include <sodium.h>
+
+#include "trust/sodium-shim.h"
 
 #define SCRYPT_N 32768
 #define SCRYPT_R 8
@@ -91,9 +92,7 @@ static int scrypt_key(const char *pass, const unsigned char *salt, size_t salt_l
 
 static int sodium_ready(struct brig_err *e)
 {
-	if (sodium_init() < 0)
-		return brig_err_set(e, -EIO, "libsodium cannot start");
-	return 0;
+	return trust_sodium_load(e);
 }
 
 int trust_key_new(EVP_PKEY **out, struct brig_err *e)
@@ -167,9 +166,9 @@ int trust_key_encrypt(EVP_PKEY *k, const char *pass, char **pem, struct brig_err
 		r = brig_err_oom(e);
 	if (r == 0 && crypto_secretbox_easy(box, der, der_len, nonce, key) != 0)
 		r = brig_err_set(e, -EIO, "secretbox failed (libsodium)");
-	sodium_memzero(key, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	if (der)
-		sodium_memzero(der, der_len);
+		OPENSSL_cleanse(der, der_len);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *j = key_json(salt, nonce, box, der_len + crypto_secretbox_MACBYTES);
@@ -294,7 +293,7 @@ static int open_box(const struct sealed *s, const char *pass, const char *name, 
 			   (uint64_t)s->p, key, e);
 	if (r == 0 && crypto_secretbox_open_easy(der, s->box, s->box_len, s->nonce, key) != 0)
 		r = brig_err_set(e, -EKEYREJECTED, "%s: wrong passphrase (or a damaged key)", name);
-	sodium_memzero(key, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
 	if (r == 0) {
 		const unsigned char *p = der;
 		PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)n);
@@ -305,7 +304,7 @@ static int open_box(const struct sealed *s, const char *pass, const char *name, 
 			r = brig_err_set(e, -EINVAL, "%s: the decrypted key is no PKCS #8 key",
 					 name);
 	}
-	sodium_memzero(der, n);
+	OPENSSL_cleanse(der, n);
 	return r;
 }
 

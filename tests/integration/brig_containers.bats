@@ -37,6 +37,37 @@ image_with() { # NAME CHANGE...
 	brig import "${args[@]}" "$BATS_FILE_TMPDIR/rootfs.tar" "$name" >/dev/null
 }
 
+# OpenSSL's start (its configuration file, its provider, its clean-up)
+# cost every `run` some 2 ms of CPU to hash a few small things: brig hashes
+# with SHA256_* (common/sha256.c), which needs none of it.
+@test "run --rm of a local image does not start OpenSSL (no openssl.cnf read)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	local cnf=$BATS_TEST_TMPDIR/openssl-marker.cnf
+	: >"$cnf"
+	OPENSSL_CONF=$cnf run -0 timeout -k 10 120 strace -f -qq -e trace=openat,open \
+		-e signal=none -o "$BATS_TEST_TMPDIR/strace" "$BRIG" --root "$ROOT" run --rm bb:1 true
+	# the trace saw brig open its files (it did trace), never the config
+	run -0 grep -c 'container.json' "$BATS_TEST_TMPDIR/strace"
+	run grep -F "$cnf" "$BATS_TEST_TMPDIR/strace"
+	[ "$status" -ne 0 ] || { echo "OpenSSL read its configuration: $output" >&2; false; }
+}
+
+# create assembles the container's directory unseen (.tmp-ID) and
+# publishes it with one rename: its files need their data synced, the
+# directory's entries once (by the record's write), not once a file.
+@test "create syncs the container's directory once, its host files without a rename each" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	run -0 timeout -k 10 120 strace -f -qq -y -e trace=fsync,rename,renameat,renameat2 \
+		-e signal=none -o "$BATS_TEST_TMPDIR/strace" "$BRIG" --root "$ROOT" create bb:1 true
+	local t=$BATS_TEST_TMPDIR/strace
+	# the host files' data is synced (the trace works), then the directory
+	run -0 grep -c 'fsync([0-9]*<[^>]*/\.tmp-[0-9a-f]*/hosts>' "$t"
+	run -0 grep -c 'fsync([0-9]*<[^>]*/\.tmp-[0-9a-f]*>)' "$t"
+	[ "$output" = 1 ] || { echo "the directory was synced $output times" >&2; false; }
+	run grep -E 'rename.*\.(hosts|hostname|resolv\.conf)\.' "$t"
+	[ "$status" -ne 0 ] || { echo "renamed into place: $output" >&2; false; }
+}
+
 @test "run in the foreground: output, exit status, and --rm leaves nothing" {
 	run brig run --rm bb:1 sh -c 'echo out; echo err >&2; exit 7'
 	[ "$status" -eq 7 ]

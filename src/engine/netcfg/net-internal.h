@@ -19,9 +19,11 @@ int eng_net_target(struct eng *g, const char *what, char id[ENG_ID_LEN + 1], str
 /* The host name the mode implies (the host's; the other container's),
  * left alone for the others. */
 void eng_net_hostname(struct eng *g, const struct eng_netcfg *n, char *buf, size_t size);
-/* Write hostname, hosts, resolv.conf into ctrfd (the container's own, or
- * for container: the other's) and bind them in mounts; fsync'ed when
- * durable (not for a --rm container, which no crash should bring back). */
+/* Write hostname, hosts, resolv.conf into ctrfd, the directory eng_create
+ * is assembling (files it must not hold yet), and bind them in mounts (for
+ * container: the other's, written nothing); their data fsync'ed when
+ * durable (not for a --rm container, which no crash should bring back),
+ * the directory's entries by the record's durable write after them. */
 int eng_net_files(struct eng *g, const struct eng_netcfg *n, int ctrfd, const char *ctrdir,
 		  const char *hostname, json_t *mounts, bool ro, bool durable, struct brig_err *e);
 /* The network namespace in spec, the ports chosen, and what the record

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct eng_netcfg no_net = { .mode = ENG_NET_NONE };
@@ -103,6 +104,29 @@ static char *host_file(const char *path)
 	return s;
 }
 
+/*
+ * A new file in the container's directory, which eng_create is still
+ * assembling unseen (.tmp-ID): no temporary name and rename (no reader can
+ * see a half-written file there), and with durable only the file's data is
+ * synced: the record, written durably into the same directory before the
+ * directory is published, syncs the directory's entries for all of them
+ * (one fsync of the directory where each file had its own).
+ */
+static int write_new(int ctrfd, const char *name, const char *text, bool durable,
+		     struct brig_err *e)
+{
+	_cleanup_close_ int fd = BRIG_RETRY(
+		openat(ctrfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+	if (fd < 0)
+		return brig_err_sys(e, errno, "creating the container's %s", name);
+	int r = brig_write_all(fd, text, strlen(text));
+	if (r < 0)
+		return brig_err_sys(e, -r, "writing the container's %s", name);
+	if (fchmod(fd, 0644) < 0 || (durable && BRIG_RETRY(fsync(fd)) < 0))
+		return brig_err_sys(e, errno, "syncing the container's %s", name);
+	return 0;
+}
+
 int eng_net_files(struct eng *g, const struct eng_netcfg *n, int ctrfd, const char *ctrdir,
 		  const char *hostname, json_t *mounts, bool ro, bool durable, struct brig_err *e)
 {
@@ -123,11 +147,9 @@ int eng_net_files(struct eng *g, const struct eng_netcfg *n, int ctrfd, const ch
 		return r;
 	if (asprintf(&name, "%s\n", hostname) < 0)
 		return brig_err_oom(e);
-	if ((r = brig_atomic_replace(ctrfd, "hosts", hosts, strlen(hosts), 0644, durable, e)) < 0 ||
-	    (r = brig_atomic_replace(ctrfd, "hostname", name, strlen(name), 0644, durable, e)) <
-		    0 ||
-	    (r = brig_atomic_replace(ctrfd, "resolv.conf", resolv, strlen(resolv), 0644, durable,
-				     e)) < 0)
+	if ((r = write_new(ctrfd, "hosts", hosts, durable, e)) < 0 ||
+	    (r = write_new(ctrfd, "hostname", name, durable, e)) < 0 ||
+	    (r = write_new(ctrfd, "resolv.conf", resolv, durable, e)) < 0)
 		return r;
 	return bind_all(ctrdir, mounts, ro, e);
 }

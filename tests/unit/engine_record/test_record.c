@@ -146,6 +146,47 @@ static void test_write_back(void **state)
 			    "copy");
 }
 
+/* A load after this process's own write takes the memo (record_memo.c):
+ * it must return what was written, not what the caller changed since, and
+ * never the memo when the file holds other bytes. */
+static void test_memo(void **state)
+{
+	struct ctx *c = *state;
+	put(c, GOOD, strlen(GOOD));
+	assert_int_equal(eng_record_load(c->dirfd, ID, &c->rec, &c->e), 0);
+	assert_int_equal(eng_record_set_state(&c->rec, ENG_ST_EXITED, 0, 9, NULL, &c->e), 0);
+	assert_int_equal(eng_record_write(c->dirfd, &c->rec, &c->e), 0);
+	/* changed in memory after the write, never written */
+	assert_int_equal(json_object_set_new(json_object_get(c->rec.doc, "GraphDriver"), "Name",
+					     json_string("unwritten")),
+			 0);
+	eng_record_clear(&c->rec);
+	assert_int_equal(eng_record_load(c->dirfd, ID, &c->rec, &c->e), 0);
+	assert_int_equal(c->rec.state.exit_code, 9);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(c->rec.doc, "GraphDriver"), "Name")),
+			    "copy");
+	/* written again, then replaced by another writer: the file wins */
+	assert_int_equal(eng_record_write(c->dirfd, &c->rec, &c->e), 0);
+	eng_record_clear(&c->rec);
+	put_edited(c, "\"RestartCount\": 3", "\"RestartCount\": 11");
+	assert_int_equal(eng_record_load(c->dirfd, ID, &c->rec, &c->e), 0);
+	assert_int_equal(c->rec.restart_count, 11);
+	assert_int_equal(c->rec.state.status, ENG_ST_RUNNING);
+	/* the memo is taken once, by exactly its bytes */
+	json_t *doc = json_pack("{s:i}", "a", 1);
+	assert_non_null(doc);
+	eng_record_memo_put(strdup("{\"a\": 1}"), 8, doc);
+	assert_null(eng_record_memo_take("{\"a\": 2}", 8));
+	json_t *got = eng_record_memo_take("{\"a\": 1}", 8);
+	assert_non_null(got);
+	assert_ptr_not_equal(got, doc);
+	assert_true(json_equal(got, doc));
+	assert_null(eng_record_memo_take("{\"a\": 1}", 8));
+	json_decref(got);
+	json_decref(doc);
+}
+
 /* Docker's shape has null for unset optional members: they read as absent. */
 static void test_null_is_absent(void **state)
 {
@@ -275,6 +316,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_null_is_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_field, setup, teardown),
