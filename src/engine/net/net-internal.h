@@ -261,11 +261,11 @@ int net_obj_write(int netsfd, const char *id, const char *name, const json_t *ob
 		  struct brig_err *e);
 int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
 int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e);
-/* The container's ports (its record's NetworkSettings.Ports), each
+/* The container's ports (its record doc's NetworkSettings.Ports), each
  * checked to be free, written to the published.json of network
  * h->all[idx]. */
 struct net_dir;
-int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const char *ctr,
+int net_pub_attach(const struct net_dir *h, size_t idx, const char *ctr, const json_t *doc,
 		   struct brig_err *e);
 /* ctr's entry dropped (*changed set when there was one). */
 int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, struct brig_err *e);
@@ -308,6 +308,9 @@ bool net_nft_stamp_same(int netsfd, const struct net_nft_state *st, const char *
 /* After cmds were written with the ruleset as before found it: the stamp,
  * when that was the only change since; else none. */
 void net_nft_stamp_write(int netsfd, const struct net_nft_state *before, const char *cmds);
+/* No stamp (absent is success; a failure is warned): the next write is
+ * made. */
+void net_nft_stamp_drop(int netsfd);
 
 /* hostobj.c: a network's bridge with its gateway address, up (idempotent:
  * kept when it is there); and its removal (absent is success). */

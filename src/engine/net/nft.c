@@ -244,12 +244,13 @@ static int chain(struct table *t, const char *head,
 
 /* fast (flush and refill; when any network is live), else whole (the
  * table made afresh, or deleted); nothing when the kernel's table is
- * fast's already (nft_stamp.c). */
+ * fast's already (nft_stamp.c).  With the table the stamp goes: the
+ * networks directory is left as it was before the first network. */
 static int write_table(int netsfd, bool live, const char *fast, const char *whole,
 		       struct brig_err *e)
 {
 	struct net_nft_state st;
-	bool known = net_nft_state(&st) == 0;
+	bool known = live && net_nft_state(&st) == 0;
 	if (known && net_nft_stamp_same(netsfd, &st, fast))
 		return 0;
 	int x = live ? net_nft_run(fast, false, NULL, e) : -1;
@@ -261,6 +262,8 @@ static int write_table(int netsfd, bool live, const char *fast, const char *whol
 		return brig_err_wrap(e, "writing the table inet brig");
 	if (known)
 		net_nft_stamp_write(netsfd, &st, fast);
+	else
+		net_nft_stamp_drop(netsfd);
 	return 0;
 }
 

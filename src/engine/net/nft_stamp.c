@@ -121,8 +121,12 @@ void net_nft_stamp_write(int netsfd, const struct net_nft_state *before, const c
 		strcmp(now.boot, before->boot) == 0 &&
 		now.gen == (before->gen + 1 ? before->gen + 1 : 1);
 	_cleanup_free_ char *text = ours ? stamp_text(&now, cmds) : NULL;
-	if (text && brig_atomic_replace(netsfd, STAMP, text, strlen(text), 0600, false, &e) == 0)
-		return;
+	if (!text || brig_atomic_replace(netsfd, STAMP, text, strlen(text), 0600, false, &e) < 0)
+		net_nft_stamp_drop(netsfd);
+}
+
+void net_nft_stamp_drop(int netsfd)
+{
 	if (unlinkat(netsfd, STAMP, 0) < 0 && errno != ENOENT)
 		brig_warn("networks/" STAMP ": %s", strerror(errno));
 }
