@@ -260,6 +260,23 @@ int net_ent_parse(const json_t *nets, const char *netid, struct net_ent *ent)
 	return 0;
 }
 
+/* The pair, its host end up and a port of bridge br, in one request.  The
+ * pair of an earlier run of this container may not be gone yet (the
+ * kernel destroys a namespace's links after it ends): then it is removed
+ * and the pair made again. */
+static int new_pair(struct net_nl *nl, const char *veth, const struct net_ent *ent, int nsfd,
+		    unsigned br, struct brig_err *e)
+{
+	const uint8_t *mac = ent->has_mac ? ent->mac : NULL;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	int x = net_veth_add(nl, veth, ent->ifname, nsfd, mac, br, &e2);
+	if (x != -EEXIST)
+		return x < 0 ? brig_err_set(e, x, "%s", brig_err_str(&e2)) : 0;
+	if ((x = net_link_del(nl, veth, e)) < 0)
+		return x;
+	return net_veth_add(nl, veth, ent->ifname, nsfd, mac, br, e);
+}
+
 static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in_addr a,
 		const struct net_ent *ent, struct brig_err *e)
 {
@@ -268,16 +285,12 @@ static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in
 	unsigned br, port;
 	net_veth_name(ctr_id, r, veth);
 	int x = net_nl_open(&nl, e);
-	if (x < 0 || (x = net_link_index(&nl, r->bridge, &br, e)) < 0)
+	if (x < 0 || (x = net_link_index(&nl, r->bridge, &br, e)) < 0 ||
+	    (x = new_pair(&nl, veth, ent, nsfd, br, e)) < 0)
 		return x;
-	/* The pair of an earlier run of this container may not be gone yet:
-	 * the kernel destroys a namespace's links after it ends. */
-	if ((x = net_link_del(&nl, veth, e)) < 0 ||
-	    (x = net_veth_add(&nl, veth, ent->ifname, nsfd, ent->has_mac ? ent->mac : NULL, e)) <
-		    0 ||
-	    (x = net_link_index(&nl, veth, &port, e)) < 0 ||
-	    (x = net_link_up(&nl, port, br, e)) < 0 ||
-	    (!r->icc && (x = net_brport_isolate(&nl, port, e)) < 0))
+	if (!r->icc &&
+	    ((x = net_link_index(&nl, veth, &port, e)) < 0 ||
+	     (x = net_brport_isolate(&nl, port, e)) < 0))
 		return x;
 	/* isolated: the bridge answers its neighbours for it, as for IPv4 */
 	struct in6_addr six;

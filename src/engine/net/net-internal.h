@@ -67,10 +67,11 @@ int net_link_index(struct net_nl *nl, const char *name, unsigned *index, struct 
 int net_bridge_add(struct net_nl *nl, const char *name, struct brig_err *e);
 /* Absent is success. */
 int net_link_del(struct net_nl *nl, const char *name, struct brig_err *e);
-/* A veth pair: host in our namespace, peer (named peer, with MAC address
- * mac unless NULL) created directly in the namespace of nsfd. */
+/* A veth pair: host in our namespace, up and a port of bridge master (an
+ * index), peer (named peer, with MAC address mac unless NULL, down)
+ * created directly in the namespace of nsfd; one request. */
 int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd,
-		 const uint8_t *mac, struct brig_err *e);
+		 const uint8_t *mac, unsigned master, struct brig_err *e);
 /* Up, and (master > 0) a port of that bridge. */
 int net_link_up(struct net_nl *nl, unsigned index, unsigned master, struct brig_err *e);
 /* A bridge port that may talk to the bridge only, never to another
