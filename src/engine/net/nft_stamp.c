@@ -37,11 +37,6 @@
 #define STAMP "table.stamp"
 #define STAMP_MAX ((size_t)4 << 20)
 
-static void nl_closep(struct net_nl *nl)
-{
-	net_nl_close(nl);
-}
-
 static int gen_cb(const struct nlmsghdr *n, void *data)
 {
 	const struct nlattr *a;
@@ -70,28 +65,37 @@ static int boot_id(char out[40])
 	return 0;
 }
 
-int net_nft_state(struct net_nft_state *st)
+/* The generation, asked on nl (a NETLINK_NETFILTER socket). */
+static int ask_gen(struct net_nl *nl, uint32_t *gen)
 {
-	__attribute__((cleanup(nl_closep))) struct net_nl nl = { 0 };
 	_cleanup_err_ struct brig_err e = { 0 };
 	char buf[NET_NL_BUF];
-	socklen_t len = sizeof(st->cookie);
-	uint64_t gen = UINT64_MAX;
-	if (boot_id(st->boot) < 0 || net_nl_open_proto(&nl, NETLINK_NETFILTER, &e) < 0 ||
-	    getsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_NETNS_COOKIE, &st->cookie, &len) <
-		    0 ||
-	    len != sizeof(st->cookie))
-		return -EOPNOTSUPP;
-	struct nlmsghdr *n = net_nl_msg(&nl, buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0,
+	uint64_t got = UINT64_MAX;
+	struct nlmsghdr *n = net_nl_msg(nl, buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0,
 					sizeof(struct nfgenmsg));
 	struct nfgenmsg *g = mnl_nlmsg_get_payload(n);
 	g->nfgen_family = AF_UNSPEC;
 	g->version = NFNETLINK_V0;
-	if (net_nl_get(&nl, n, gen_cb, &gen, "nftables: its generation", &e) < 0 ||
-	    gen == UINT64_MAX)
+	if (net_nl_get(nl, n, gen_cb, &got, "nftables: its generation", &e) < 0 ||
+	    got == UINT64_MAX)
 		return -EOPNOTSUPP;
-	st->gen = (uint32_t)gen;
+	*gen = (uint32_t)got;
 	return 0;
+}
+
+int net_nft_state(struct net_nft_state *st)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	struct net_nl nl = { 0 };
+	socklen_t len = sizeof(st->cookie);
+	int x = boot_id(st->boot) < 0 || net_nl_open_proto(&nl, NETLINK_NETFILTER, &e) < 0 ||
+			getsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_NETNS_COOKIE,
+				   &st->cookie, &len) < 0 ||
+			len != sizeof(st->cookie)
+		? -EOPNOTSUPP
+		: ask_gen(&nl, &st->gen);
+	net_nl_close(&nl);
+	return x;
 }
 
 static char *stamp_text(const struct net_nft_state *st, const char *cmds)
