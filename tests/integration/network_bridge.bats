@@ -327,6 +327,25 @@ table_handles() { inns nft -a list table inet brig; }
 	assert_as_before
 }
 
+@test "a pair left by an earlier run of the container (its name taken) is replaced at start" {
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	local id netid veth
+	id=$(nbrig create --name c1 --network n1 img ip -o -4 addr show eth0)
+	netid=$(nbrig network inspect -f '{{.Id}}' n1)
+	veth=vb${id:0:8}${netid:0:5}
+	inns ip link add "$veth" type veth peer name brtstale0
+	run nbrig start -a c1
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == *"10.77.0.2/24"* ]] || false
+	run inns ip link show brtstale0
+	[ "$status" -ne 0 ] || false
+	run nbrig rm c1
+	[ "$status" -eq 0 ] || false
+	run nbrig network rm n1
+	[ "$status" -eq 0 ] || false
+	assert_as_before
+}
+
 @test "leases: concurrent creates get distinct addresses, rm releases them" {
 	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
 	local i pids=()
