@@ -289,6 +289,63 @@ fetch() {
 	assert_as_before
 }
 
+# The table's rules with their handles: a write of the table (flush and
+# fill) gives every rule a new one.
+table_handles() { inns nft -a list table inet brig; }
+
+@test "a start that changes nothing in the nft table writes none; a table changed by anyone else, or stale records, are mended at the next start" {
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	run nbrig run --rm --network n1 img true
+	[ "$status" -eq 0 ] || false
+	local before
+	before=$(table_handles)
+	run nbrig run --rm --network n1 img true
+	[ "$status" -eq 0 ] || false
+	[ "$(table_handles)" = "$before" ] || false
+	# another program's rule in brig's table: gone at the next start
+	inns nft add rule inet brig input iifname lo accept
+	run nbrig run --rm --network n1 img true
+	[ "$status" -eq 0 ] || false
+	run inns nft list chain inet brig input
+	[ "$status" -eq 0 ] || false
+	[[ "$output" != *'iifname "lo" accept'* ]] || false
+	# no table at all: made again
+	inns nft delete table inet brig
+	run nbrig run --rm --network n1 img true
+	[ "$status" -eq 0 ] || false
+	run inns nft list chain inet brig forward
+	[[ "$output" == *'oifname "brig-'*'" drop'* ]] || false
+	# what brig last wrote is not what the records say (a crash between
+	# a change of them and the table's): written again
+	before=$(table_handles)
+	sed -i 's/^flush table inet brig$/flush table inet brig # stale/' "$ROOT/networks/table.stamp"
+	run nbrig run --rm --network n1 img true
+	[ "$status" -eq 0 ] || false
+	[ "$(table_handles)" != "$before" ] || false
+	run nbrig network rm n1
+	[ "$status" -eq 0 ] || false
+	assert_as_before
+}
+
+@test "a pair left by an earlier run of the container (its name taken) is replaced at start" {
+	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
+	local id netid veth
+	id=$(nbrig create --name c1 --network n1 img ip -o -4 addr show eth0)
+	netid=$(nbrig network inspect -f '{{.Id}}' n1)
+	veth=vb${id:0:8}${netid:0:5}
+	inns ip link add "$veth" type veth peer name brtstale0
+	run nbrig start -a c1
+	[ "$status" -eq 0 ] || false
+	[[ "$output" == *"10.77.0.2/24"* ]] || false
+	run inns ip link show brtstale0
+	[ "$status" -ne 0 ] || false
+	run nbrig rm c1
+	[ "$status" -eq 0 ] || false
+	run nbrig network rm n1
+	[ "$status" -eq 0 ] || false
+	assert_as_before
+}
+
 @test "leases: concurrent creates get distinct addresses, rm releases them" {
 	nbrig network create --subnet 10.77.0.0/24 n1 >/dev/null
 	local i pids=()

@@ -199,19 +199,20 @@ static int inside(int nsfd, const struct net_rec *r, const char *ifname, struct 
 	return x == -EEXIST ? 0 : x < 0 ? brig_err_set(e, x, "%s", brig_err_str(&e2)) : 0;
 }
 
-/* The container's entry for network netid in its record
- * (NetworkSettings.Networks.*: NetworkID, Interface, MacAddress). */
-static int entry_of(struct eng *g, const char *ctr, const char *netid, struct net_ent *ent,
-		    struct brig_err *e)
+/* The container's record, read once for all its networks. */
+static int record_of(struct eng *g, const char *ctr, struct eng_record *rec, struct brig_err *e)
 {
 	_cleanup_close_ int fd = eng_ctr_open(g, ctr, e);
-	_cleanup_record_ struct eng_record rec = { 0 };
-	int x = fd < 0 ? fd : eng_record_load(fd, ctr, &rec, e);
-	if (x < 0)
-		return x;
-	json_t *nets = json_object_get(json_object_get(rec.doc, "NetworkSettings"), "Networks");
-	x = net_ent_parse(nets, netid, ent);
-	ent->egress_none = net_doc_egress_none(rec.doc);
+	return fd < 0 ? fd : eng_record_load(fd, ctr, rec, e);
+}
+
+/* The container's entry for network netid in its record doc
+ * (NetworkSettings.Networks.*: NetworkID, Interface, MacAddress). */
+static int entry_of(const json_t *doc, const char *netid, struct net_ent *ent)
+{
+	json_t *nets = json_object_get(json_object_get(doc, "NetworkSettings"), "Networks");
+	int x = net_ent_parse(nets, netid, ent);
+	ent->egress_none = net_doc_egress_none(doc);
 	return x;
 }
 
@@ -259,6 +260,23 @@ int net_ent_parse(const json_t *nets, const char *netid, struct net_ent *ent)
 	return 0;
 }
 
+/* The pair, its host end up and a port of bridge br, in one request.  The
+ * pair of an earlier run of this container may not be gone yet (the
+ * kernel destroys a namespace's links after it ends): then it is removed
+ * and the pair made again. */
+static int new_pair(struct net_nl *nl, const char *veth, const struct net_ent *ent, int nsfd,
+		    unsigned br, struct brig_err *e)
+{
+	const uint8_t *mac = ent->has_mac ? ent->mac : NULL;
+	_cleanup_err_ struct brig_err e2 = { 0 };
+	int x = net_veth_add(nl, veth, ent->ifname, nsfd, mac, br, &e2);
+	if (x != -EEXIST)
+		return x < 0 ? brig_err_set(e, x, "%s", brig_err_str(&e2)) : 0;
+	if ((x = net_link_del(nl, veth, e)) < 0)
+		return x;
+	return net_veth_add(nl, veth, ent->ifname, nsfd, mac, br, e);
+}
+
 static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in_addr a,
 		const struct net_ent *ent, struct brig_err *e)
 {
@@ -267,16 +285,12 @@ static int plug(const struct net_rec *r, const char *ctr_id, int nsfd, struct in
 	unsigned br, port;
 	net_veth_name(ctr_id, r, veth);
 	int x = net_nl_open(&nl, e);
-	if (x < 0 || (x = net_link_index(&nl, r->bridge, &br, e)) < 0)
+	if (x < 0 || (x = net_link_index(&nl, r->bridge, &br, e)) < 0 ||
+	    (x = new_pair(&nl, veth, ent, nsfd, br, e)) < 0)
 		return x;
-	/* The pair of an earlier run of this container may not be gone yet:
-	 * the kernel destroys a namespace's links after it ends. */
-	if ((x = net_link_del(&nl, veth, e)) < 0 ||
-	    (x = net_veth_add(&nl, veth, ent->ifname, nsfd, ent->has_mac ? ent->mac : NULL, e)) <
-		    0 ||
-	    (x = net_link_index(&nl, veth, &port, e)) < 0 ||
-	    (x = net_link_up(&nl, port, br, e)) < 0 ||
-	    (!r->icc && (x = net_brport_isolate(&nl, port, e)) < 0))
+	if (!r->icc &&
+	    ((x = net_link_index(&nl, veth, &port, e)) < 0 ||
+	     (x = net_brport_isolate(&nl, port, e)) < 0))
 		return x;
 	/* isolated: the bridge answers its neighbours for it, as for IPv4 */
 	struct in6_addr six;
@@ -313,16 +327,16 @@ static int open_ns(pid_t pid, struct brig_err *e)
 /* The bridge (it may be missing: the default network's first container,
  * a reboot) and the published ports of network i. */
 static int prepare(struct eng *g, const struct net_dir *h, size_t i, const char *ctr_id,
-		   const struct net_ent *ent, struct brig_err *e)
+		   const json_t *doc, const struct net_ent *ent, struct brig_err *e)
 {
 	int x = net_host_ensure(&h->all[i], e);
 	bool changed = false;
 	if (x == 0)
 		x = net_egress_apply(h, i, ctr_id, ent, e);
 	if (x == 0)
-		x = net_links_set(g, h, i, ctr_id, NULL, false, &changed, e);
+		x = net_links_set(g, h, i, ctr_id, doc, false, &changed, e);
 	if (x == 0 && !h->all[i].internal)
-		x = net_pub_attach(g, h, i, ctr_id, e);
+		x = net_pub_attach(h, i, ctr_id, doc, e);
 	return x < 0 ? brig_err_wrap(e, "network %s", h->all[i].name) : 0;
 }
 
@@ -366,6 +380,7 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 	_cleanup_free_ struct in_addr *a = calloc(h.n ? h.n : 1, sizeof(*a));
 	_cleanup_free_ struct net_ent *ent = calloc(h.n ? h.n : 1, sizeof(*ent));
 	_cleanup_free_ bool *on = calloc(h.n ? h.n : 1, sizeof(*on));
+	_cleanup_record_ struct eng_record rec = { 0 };
 	size_t n = 0;
 	if (x < 0 || !a || !on || !ent)
 		return x < 0 ? x : brig_err_oom(e);
@@ -374,9 +389,10 @@ int eng_net_attach(struct eng *g, const char *ctr_id, pid_t pid, struct brig_err
 		if ((x = net_leases_load(h.fd, h.all[i].id, &leases, e)) < 0)
 			break;
 		on[i] = net_lease_of(leases, ctr_id, &a[i]) == 0;
-		n += on[i];
-		if (on[i] && (x = entry_of(g, ctr_id, h.all[i].id, &ent[i], e)) == 0)
-			x = prepare(g, &h, i, ctr_id, &ent[i], e);
+		if (on[i] && n++ == 0)
+			x = record_of(g, ctr_id, &rec, e);
+		if (on[i] && x == 0 && (x = entry_of(rec.doc, h.all[i].id, &ent[i])) == 0)
+			x = prepare(g, &h, i, ctr_id, rec.doc, &ent[i], e);
 	}
 	if (x < 0 || n == 0 || (x = sync_table(&h, e)) < 0) {
 		eng_net_held_release();

@@ -8,6 +8,8 @@
  *   netrec.c   ROOT/networks/<id>/network.json, the networks lock, names
  *   ipam.c     leases (ROOT/networks/<id>/leases.json)
  *   nft.c      the `inet brig` table, made from the records
+ *   nft_stamp.c  whether the kernel's table is already what nft.c would
+ *              write (no transaction then)
  *   hostobj.c  a network's objects in the host namespace, made and removed
  *   network.c  create, ls, inspect, rm, prune
  *   attach.c   a container's claim, attach (veths into its netns), release
@@ -38,6 +40,8 @@ struct net_nl {
 };
 /* A NETLINK_ROUTE socket in our own network namespace. */
 int net_nl_open(struct net_nl *nl, struct brig_err *e);
+/* Another netlink family (NETLINK_NETFILTER: nft_stamp.c). */
+int net_nl_open_proto(struct net_nl *nl, int proto, struct brig_err *e);
 /* One in the network namespace of nsfd (an open /proc/PID/ns/net): the
  * socket is bound to the namespace it is made in. */
 int net_nl_open_in(struct net_nl *nl, int nsfd, struct brig_err *e);
@@ -63,10 +67,11 @@ int net_link_index(struct net_nl *nl, const char *name, unsigned *index, struct 
 int net_bridge_add(struct net_nl *nl, const char *name, struct brig_err *e);
 /* Absent is success. */
 int net_link_del(struct net_nl *nl, const char *name, struct brig_err *e);
-/* A veth pair: host in our namespace, peer (named peer, with MAC address
- * mac unless NULL) created directly in the namespace of nsfd. */
+/* A veth pair: host in our namespace, up and a port of bridge master (an
+ * index), peer (named peer, with MAC address mac unless NULL, down)
+ * created directly in the namespace of nsfd; one request. */
 int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd,
-		 const uint8_t *mac, struct brig_err *e);
+		 const uint8_t *mac, unsigned master, struct brig_err *e);
 /* Up, and (master > 0) a port of that bridge. */
 int net_link_up(struct net_nl *nl, unsigned index, unsigned master, struct brig_err *e);
 /* A bridge port that may talk to the bridge only, never to another
@@ -257,11 +262,11 @@ int net_obj_write(int netsfd, const char *id, const char *name, const json_t *ob
 		  struct brig_err *e);
 int net_pub_load(int netsfd, const char *id, json_t **out, struct brig_err *e);
 int net_pub_parse(const json_t *v, const struct bj_loc *at, struct net_pub *p, struct brig_err *e);
-/* The container's ports (its record's NetworkSettings.Ports), each
+/* The container's ports (its record doc's NetworkSettings.Ports), each
  * checked to be free, written to the published.json of network
  * h->all[idx]. */
 struct net_dir;
-int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const char *ctr,
+int net_pub_attach(const struct net_dir *h, size_t idx, const char *ctr, const json_t *doc,
 		   struct brig_err *e);
 /* ctr's entry dropped (*changed set when there was one). */
 int net_pub_drop(int netsfd, const char *netid, const char *ctr, bool *changed, struct brig_err *e);
@@ -288,6 +293,25 @@ int net_nft_run(const char *cmds, bool json, char **out, struct brig_err *e);
  * the table's name and chains; JSON null when there is no table, NULL on
  * error. */
 json_t *net_nft_list(const char *bridge, struct brig_err *e);
+
+/* nft_stamp.c: the namespace's nftables ruleset generation, where it is
+ * (boot, network namespace); 0 or -EOPNOTSUPP (unknown: the table is
+ * written). */
+struct net_nft_state {
+	char boot[40];
+	uint64_t cookie;
+	uint32_t gen;
+};
+int net_nft_state(struct net_nft_state *st);
+/* Whether ROOT/networks/table.stamp says the kernel's table is cmds (the
+ * commands net_nft_sync would run) now, as st finds it. */
+bool net_nft_stamp_same(int netsfd, const struct net_nft_state *st, const char *cmds);
+/* After cmds were written with the ruleset as before found it: the stamp,
+ * when that was the only change since; else none. */
+void net_nft_stamp_write(int netsfd, const struct net_nft_state *before, const char *cmds);
+/* No stamp (absent is success; a failure is warned): the next write is
+ * made. */
+void net_nft_stamp_drop(int netsfd);
 
 /* hostobj.c: a network's bridge with its gateway address, up (idempotent:
  * kept when it is there); and its removal (absent is success). */

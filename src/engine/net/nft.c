@@ -242,6 +242,31 @@ static int chain(struct table *t, const char *head,
 	return x == 0 ? brig_appendf(&t->buf, &t->len, "}\n") : x;
 }
 
+/* fast (flush and refill; when any network is live), else whole (the
+ * table made afresh, or deleted); nothing when the kernel's table is
+ * fast's already (nft_stamp.c).  With the table the stamp goes: the
+ * networks directory is left as it was before the first network. */
+static int write_table(int netsfd, bool live, const char *fast, const char *whole,
+		       struct brig_err *e)
+{
+	struct net_nft_state st;
+	bool known = live && net_nft_state(&st) == 0;
+	if (known && net_nft_stamp_same(netsfd, &st, fast))
+		return 0;
+	int x = live ? net_nft_run(fast, false, NULL, e) : -1;
+	if (x < 0) {
+		brig_err_clear(e);
+		x = net_nft_run(whole, false, NULL, e);
+	}
+	if (x < 0)
+		return brig_err_wrap(e, "writing the table inet brig");
+	if (known)
+		net_nft_stamp_write(netsfd, &st, fast);
+	else
+		net_nft_stamp_drop(netsfd);
+	return 0;
+}
+
 int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *live,
 		 struct brig_err *e)
 {
@@ -288,12 +313,7 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 	if (x < 0 || asprintf(&fast, "add table inet brig\nflush table inet brig\n%s", body) < 0 ||
 	    asprintf(&whole, "add table inet brig\ndelete table inet brig\n%s", body) < 0)
 		return brig_err_oom(e);
-	x = nlive ? net_nft_run(fast, false, NULL, e) : -1;
-	if (x < 0) {
-		brig_err_clear(e);
-		x = net_nft_run(whole, false, NULL, e);
-	}
-	return x < 0 ? brig_err_wrap(e, "writing the table inet brig") : 0;
+	return write_table(netsfd, nlive > 0, fast, whole, e);
 }
 
 /* A line of the listing that belongs to the network: it names its bridge

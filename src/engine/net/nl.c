@@ -19,7 +19,12 @@
 
 int net_nl_open(struct net_nl *nl, struct brig_err *e)
 {
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	return net_nl_open_proto(nl, NETLINK_ROUTE, e);
+}
+
+int net_nl_open_proto(struct net_nl *nl, int proto, struct brig_err *e)
+{
+	nl->sock = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!nl->sock)
 		return brig_err_sys(e, errno, "opening a netlink socket");
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {

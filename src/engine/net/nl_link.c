@@ -74,13 +74,16 @@ int net_link_del(struct net_nl *nl, const char *name, struct brig_err *e)
 }
 
 int net_veth_add(struct net_nl *nl, const char *host, const char *peer, int nsfd,
-		 const uint8_t *mac, struct brig_err *e)
+		 const uint8_t *mac, unsigned master, struct brig_err *e)
 {
 	char buf[NET_NL_BUF], what[96];
 	struct nlmsghdr *n = net_nl_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
 					sizeof(struct ifinfomsg));
-	(void)ifi_of(n);
+	struct ifinfomsg *ifi = ifi_of(n);
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(n, IFLA_IFNAME, host);
+	mnl_attr_put_u32(n, IFLA_MASTER, master);
 	struct nlattr *info = mnl_attr_nest_start(n, IFLA_LINKINFO);
 	mnl_attr_put_strz(n, IFLA_INFO_KIND, "veth");
 	struct nlattr *data = mnl_attr_nest_start(n, IFLA_INFO_DATA);

@@ -134,22 +134,19 @@ static int binding(const struct net_rec *r, const char *key, const json_t *b, st
 	return 0;
 }
 
-/* The container's bindings, from its record: on the network it was made
- * with (HostConfig.NetworkMode) only, not on those it was connected to. */
-static int ports_of(struct eng *g, const char *ctr, const struct net_rec *r, struct net_pub **v,
-		    size_t *n, struct brig_err *e)
+/* The container's bindings, from its record doc: on the network it was
+ * made with (HostConfig.NetworkMode) only, not on those it was connected
+ * to. */
+static int ports_of(const json_t *doc, const struct net_rec *r, struct net_pub **v, size_t *n,
+		    struct brig_err *e)
 {
-	_cleanup_close_ int fd = eng_ctr_open(g, ctr, e);
-	_cleanup_record_ struct eng_record rec = { 0 };
-	int x = fd < 0 ? fd : eng_record_load(fd, ctr, &rec, e);
-	if (x < 0)
-		return x;
-	const json_t *ports = json_object_get(json_object_get(rec.doc, "NetworkSettings"), "Ports");
+	const json_t *ports = json_object_get(json_object_get(doc, "NetworkSettings"), "Ports");
 	const char *mode = json_string_value(
-		json_object_get(json_object_get(rec.doc, "HostConfig"), "NetworkMode"));
+		json_object_get(json_object_get(doc, "HostConfig"), "NetworkMode"));
 	const char *key;
 	json_t *list, *b;
 	size_t i;
+	int x;
 	*v = NULL;
 	*n = 0;
 	if (!mode || !mode[0] ||
@@ -302,7 +299,7 @@ static int port_free(const struct net_dir *h, const char *ctr, struct in_addr to
 	return 0;
 }
 
-int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const char *ctr,
+int net_pub_attach(const struct net_dir *h, size_t idx, const char *ctr, const json_t *doc,
 		   struct brig_err *e)
 {
 	_cleanup_free_ struct net_pub *v = NULL;
@@ -310,7 +307,7 @@ int net_pub_attach(struct eng *g, const struct net_dir *h, size_t idx, const cha
 	const char *netid = h->all[idx].id;
 	struct in_addr to = { 0 };
 	size_t n;
-	int x = ports_of(g, ctr, &h->all[idx], &v, &n, e);
+	int x = ports_of(doc, &h->all[idx], &v, &n, e);
 	if (x < 0 || (x = net_pub_load(h->fd, netid, &pub, e)) < 0 ||
 	    (x = net_leases_load(h->fd, netid, &leases, e)) < 0)
 		return x;
