@@ -179,6 +179,10 @@ static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, str
 	if (r < 0)
 		return r;
 	struct eng_pasta_arg pa = { .g = g, .id = m->id, .spec = b.spec };
+	if (pasta && (r = eng_net_pasta_prepare(&pa, b.spec, &m->rec.userns, &m->userns_fd, e)) < 0)
+		return r;
+	/* the container and pasta hold the namespace once made */
+	_cleanup_close_ int netns_fd = pasta ? pa.netns_fd : -1;
 	struct plug plug = { g, m->id, pasta ? &pa : NULL, &m->rec };
 	struct rt_create_opts o = {
 		.id = m->id,
