@@ -171,15 +171,33 @@ static int create_container(struct eng *g, struct eng_mon *m, struct brig_err *e
 	return r;
 }
 
+static int create_run(struct eng *g, struct eng_mon *m, const struct eng_binds *bp,
+		      struct plug *plug, struct brig_err *e);
+
 static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, struct brig_err *e)
 {
-	struct eng_binds b = *bp;
 	bool pasta = false;
-	int r = eng_net_start(g, m->id, b.spec, &pasta, e);
+	int r = eng_net_start(g, m->id, bp->spec, &pasta, e);
 	if (r < 0)
 		return r;
-	struct eng_pasta_arg pa = { .g = g, .id = m->id, .spec = b.spec };
+	struct eng_pasta_arg pa = {
+		.g = g, .id = m->id, .spec = bp->spec, .netns_fd = -1, .userns_fd = -1
+	};
+	if (pasta &&
+	    (r = eng_net_pasta_prepare(&pa, bp->spec, &m->rec.userns, &m->userns_fd, e)) < 0)
+		return r;
 	struct plug plug = { g, m->id, pasta ? &pa : NULL, &m->rec };
+	r = create_run(g, m, bp, &plug, e);
+	if (pa.netns_fd >= 0) /* the container and pasta hold the namespace now */
+		(void)close(pa.netns_fd);
+	return r;
+}
+
+static int create_run(struct eng *g, struct eng_mon *m, const struct eng_binds *bp,
+		      struct plug *plug, struct brig_err *e)
+{
+	struct eng_binds b = *bp;
+	int r;
 	struct rt_create_opts o = {
 		.id = m->id,
 		.bundle = eng_root(g),
@@ -196,7 +214,7 @@ static int create_in(struct eng *g, struct eng_mon *m, struct eng_binds *bp, str
 		.close_in_child = &m->lockfd,
 		.n_close_in_child = 1,
 		.created = plug_networks,
-		.created_arg = &plug,
+		.created_arg = plug,
 	};
 	/* A container left by a monitor that was killed. */
 	_cleanup_err_ struct brig_err e2 = { 0 };

@@ -199,6 +199,11 @@ int rt_userns_open(uint32_t host_uid, uint32_t host_gid, uint32_t size, struct b
  * fd is open (runtime/mount/idmap.c). */
 int rt_userns_make(int (*map)(pid_t pid, void *arg, struct brig_err *e), void *arg,
 		   struct brig_err *e);
+/* A new network namespace owned by the user namespace usfd (an fd of it,
+ * O_CLOEXEC), made by such a helper: what a caller without privileges can
+ * name to the runtime and to pasta, where the container's own, made by its
+ * init before it is dumpable, cannot be opened (runtime/mount/idmap.c). */
+int rt_netns_make(int usfd, struct brig_err *e);
 /* Write pid's uid_map (gid_map with gid) with the setuid newuidmap
  * (newgidmap), as a caller other than root must: n triples of container
  * id, host id, size. */

@@ -50,11 +50,14 @@ teardown() {
 	for id in $(rl_brig ps -a -q --no-trunc 2>/dev/null); do
 		rl_brig rm -f "$id" >/dev/null 2>&1 || true
 	done
+	emu_down
 }
 
-# as_user CMD...: CMD as the test user, in its environment only.
+# as_user CMD...: CMD as the test user, in its environment only (and in
+# the namespaces RL_IN enters, when a test sets it: in_emu below).
+RL_IN=()
 as_user() {
-	setpriv --reuid "$RL_UID" --regid "$RL_GID" --init-groups --reset-env \
+	"${RL_IN[@]}" setpriv --reuid "$RL_UID" --regid "$RL_GID" --init-groups --reset-env \
 		env HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER" \
 		PATH=/usr/local/bin:/usr/bin:/bin \
 		XDG_DATA_HOME="$RL_DIR/data" XDG_CONFIG_HOME="$RL_DIR/config" \
@@ -227,15 +230,149 @@ host_uid_of_pid() { awk '/^Uid:/ { print $2 }' "/proc/$1/status"; }
 		<<<"$output" >/dev/null || fail "root's info: $output"
 }
 
-@test "--network pasta with -p rootless: works, or says in one line why not" {
+@test "--network pasta rootless where the user cannot open /dev/net/tun: refused in one line" {
 	if as_user test -r /dev/net/tun -a -w /dev/net/tun; then
-		skip "the user may open /dev/net/tun: rootless pasta needs the namespace bound without privileges (not done yet)"
+		skip "the user may open this host's /dev/net/tun: the refusal is for a 0600 node (the emulated host's tests below run pasta)"
 	fi
 	run rl_brig run --rm --network pasta -p 127.0.0.1:18089:80 bb:1 true
 	[ "$status" -eq 125 ] || fail "status $status: $output"
 	[[ "${lines[-1]}" == *"--network pasta"*"/dev/net/tun"* ]] || fail "message: $output"
 	run rl_brig ps -a -q
 	[ -z "$output" ] || fail "left a container: $output"
+}
+
+# The emulated Debian host of the rootless pasta tests.  On Debian udev
+# makes /dev/net/tun mode 0666; this host keeps it 0600 root's, and a test
+# must not change the host.  So: a network namespace of the test's own (lo,
+# and a veth pair whose both ends stay inside, with an address and a
+# default route for pasta to copy) and a private mount namespace in which a
+# node 10:200 of mode 0666, made on a tmpfs mounted there, is bound over
+# /dev/net/tun.  A holder process (EMU_PID) keeps both; in_emu runs a
+# command with as_user entering them.
+# podman 4.3 (this project's) has no --network pasta (it came with 4.4:
+# "unable to find network with name or ID pasta"), so no oracle here.
+emu_up() {
+	command -v pasta >/dev/null || skip "pasta (Debian's passt package) is not installed"
+	EMU_NET=brigrlp-$$-$BATS_TEST_NUMBER
+	ip netns add "$EMU_NET" 2>/dev/null || skip "cannot make a network namespace (ip netns add)"
+	local n=(nsenter --net="/run/netns/$EMU_NET")
+	"${n[@]}" ip link set lo up
+	"${n[@]}" ip link add rlp0 type veth peer name rlp1 || skip "no veth here"
+	"${n[@]}" ip addr add 10.78.0.1/24 dev rlp0
+	"${n[@]}" ip link set rlp0 up
+	"${n[@]}" ip link set rlp1 up
+	"${n[@]}" ip route add default via 10.78.0.254
+	mkdir "$BATS_TEST_TMPDIR/tun"
+	# (without bats' fd 3; every step execs: $! is the holder itself)
+	"${n[@]}" unshare --mount --propagation private sh -c '
+		mount -t tmpfs -o mode=0755,size=16k brigtun "$1" &&
+		mknod -m 0666 "$1/tun" c 10 200 &&
+		mount --bind "$1/tun" /dev/net/tun && exec sleep 1000' sh "$BATS_TEST_TMPDIR/tun" 3>&- &
+	EMU_PID=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(nsenter -t "$EMU_PID" -m stat -c %a /dev/net/tun 2>/dev/null)" != 666 ] || return 0
+		[ -d "/proc/$EMU_PID" ] || break
+		sleep 0.05
+	done
+	fail "the emulated host's /dev/net/tun"
+}
+
+emu_down() {
+	[ -z "${EMU_PID:-}" ] || kill "$EMU_PID" 2>/dev/null
+	[ -z "${EMU_NET:-}" ] || ip netns del "$EMU_NET" 2>/dev/null
+	EMU_PID= EMU_NET=
+	return 0
+}
+
+# in_emu CMD...: CMD (as_user, rl_brig, ...) inside the emulated host.
+in_emu() {
+	local RL_IN=(nsenter -t "$EMU_PID" -m -n)
+	"$@"
+}
+
+# wget from the emulated host's network namespace: one try, 3 s at most.
+emu_fetch() { nsenter -t "$EMU_PID" -n timeout 10 wget -q --no-proxy -t 1 -T 3 -O - "$1" 2>/dev/null; }
+
+# The run's runtime directory (as_user's XDG_RUNTIME_DIR).
+rl_run_dir() { echo "/run/user/$RL_UID/${RL_DIR##*/}"; }
+
+# Live (not zombie) pasta processes of this run's containers: their
+# arguments name a pid file beneath the run's runtime directory.
+rl_pastas() {
+	local pid
+	for pid in $(pgrep -f -- "^pasta --pid $(rl_run_dir)/brig/netns/" || true); do
+		[ "$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" = Z ] || echo "$pid"
+	done
+}
+
+emu_port_free() { [ -z "$(nsenter -t "$EMU_PID" -n ss -Htln "sport = :$1")" ]; }
+
+@test "--network pasta rootless (emulated Debian host): -p serves on 127.0.0.1, brig port shows it, rm -f ends pasta" {
+	emu_up
+	run --separate-stderr in_emu rl_brig run -d --name web --network pasta -p 127.0.0.1:18090:80 bb:1 sh -c \
+		'mkdir -p /tmp/w && echo hello-web >/tmp/w/index.html && exec httpd -f -p 80 -h /tmp/w'
+	[ "$status" -eq 0 ] || fail "run -d: $stderr"
+	id=$output
+	wait_for "web through 127.0.0.1:18090" emu_fetch http://127.0.0.1:18090/
+	run emu_fetch http://127.0.0.1:18090/
+	[ "$output" = hello-web ] || fail "127.0.0.1:18090: $output"
+	run emu_fetch http://10.78.0.1:18090/
+	[ "$status" -ne 0 ] || fail "a 127.0.0.1 port answered on 10.78.0.1: $output"
+	run in_emu rl_brig port web
+	[ "$status" -eq 0 ] && [ "$output" = "80/tcp -> 127.0.0.1:18090" ] || fail "port: $output"
+	run in_emu rl_brig inspect -f '{{json .NetworkSettings.Ports}}' web
+	[ "$output" = '{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"18090"}]}' ] || fail "inspect: $output"
+	# pasta is the user's, holds the port, and its pid is where brig put it.
+	local file
+	file=$(echo "$(rl_run_dir)"/brig/netns/*/"$id")
+	[ -f "$file" ] || fail "no pid file for pasta at $file"
+	pid=$(cat "$file")
+	[ "$(rl_pastas)" = "$pid" ] || fail "pasta $pid, live: $(rl_pastas)"
+	[ "$(host_uid_of_pid "$pid")" = "$RL_UID" ] || fail "pasta is not the user's"
+	run in_emu rl_brig rm -f web
+	[ "$status" -eq 0 ] || fail "rm -f: $output"
+	[ -z "$(rl_pastas)" ] || fail "pasta left running: $(rl_pastas)"
+	emu_port_free 18090 || fail "127.0.0.1:18090 is still bound"
+	[ ! -e "$file" ] || fail "the pid file is left"
+}
+
+@test "--network pasta rootless (emulated Debian host): run --rm passes the exit code (overlay and copy); a SIGKILLed container's pasta ends" {
+	emu_up
+	run in_emu rl_brig run --rm --network pasta bb:1 sh -c 'ip -4 -o addr show | grep -v " lo "; exit 7'
+	[ "$status" -eq 7 ] || fail "status $status: $output"
+	[[ "$output" == *10.78.0.1/24* ]] || fail "pasta's interface: $output"
+	[ -z "$(rl_pastas)" ] || fail "pasta left running: $(rl_pastas)"
+	# the copy driver: no user namespace from the overlay to make it in
+	run in_emu rl_brig --storage-driver copy run --rm --network pasta bb:1 sh -c 'ip -4 -o addr show | grep -v " lo "; exit 3'
+	[ "$status" -eq 3 ] && [[ "$output" == *10.78.0.1/24* ]] || fail "copy: status $status: $output"
+	[ -z "$(rl_pastas)" ] || fail "pasta left running: $(rl_pastas)"
+	run in_emu rl_brig run -d --name k --network pasta -p 127.0.0.1:18092:80 bb:1 sleep 1000
+	[ "$status" -eq 0 ] || fail "run -d: $output"
+	wait_for "k's pasta on 127.0.0.1:18092" eval '! emu_port_free 18092'
+	kill -KILL "$(rl_brig inspect -f '{{.State.Pid}}' k)"
+	wait_for "k to end" eval '[ "$(rl_brig inspect -f "{{.State.Status}}" k)" = exited ]'
+	[ -z "$(rl_pastas)" ] || fail "pasta left running: $(rl_pastas)"
+	emu_port_free 18092 || fail "127.0.0.1:18092 is still bound"
+	[ -z "$(ls -A "$(rl_run_dir)"/brig/netns/* 2>/dev/null)" ] || fail "a pid file is left"
+}
+
+gone() { [ ! -d "/proc/$1" ] || [ "$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = Z ]; }
+
+@test "--network pasta rootless (emulated Debian host): a killed monitor's pasta is ended by the next brig command" {
+	emu_up
+	run --separate-stderr in_emu rl_brig run -d --name om --network pasta -p 127.0.0.1:18093:80 bb:1 sleep 1000
+	[ "$status" -eq 0 ] || fail "run -d: $stderr"
+	wait_for "om's pasta on 127.0.0.1:18093" eval '! emu_port_free 18093'
+	[ -n "$(rl_pastas)" ] || fail "no pasta"
+	# the container's init is the monitor's child
+	mon=$(awk '/^PPid:/ { print $2 }' "/proc/$(rl_brig inspect -f '{{.State.Pid}}' om)/status")
+	kill -KILL "$mon"
+	wait_for "the monitor to die" gone "$mon"
+	run --separate-stderr rl_brig ps -a --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "om Exited (137)"* ]] || fail "ps: $output ($stderr)"
+	[ -z "$(rl_pastas)" ] || fail "pasta left running: $(rl_pastas)"
+	emu_port_free 18093 || fail "127.0.0.1:18093 is still bound"
 }
 
 # tar_owners TAR NAME: "UID/GID" of NAME in the tar TAR.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The engine's side of engine/netcfg (net.c, net_record.c, net_start.c). */
+/* The engine's side of engine/netcfg (net.c, net_record.c, net_start.c, pasta.c). */
 #ifndef BRIG_ENGINE_NETCFG_NET_INTERNAL_H
 #define BRIG_ENGINE_NETCFG_NET_INTERNAL_H
 
@@ -42,15 +42,27 @@ json_t *eng_net_record(const struct eng_netcfg *n, const char *target_id,
 /* Start time (net_start.c): a container: mode's namespace path put in
  * spec; *pasta set when pasta must be started once the container exists. */
 int eng_net_start(struct eng *g, const char *id, json_t *spec, bool *pasta, struct brig_err *e);
+/* The network namespace in spec: path, to be joined. */
+int eng_net_spec_join(json_t *spec, const char *path, struct brig_err *e);
 struct eng_pasta_arg {
 	struct eng *g;
 	const char *id;
 	const json_t *spec;
+	int netns_fd, userns_fd; /* rootless (eng_net_pasta_prepare), else -1 */
 };
-/* rt_create_opts.created: pasta attached to the new network namespace. */
+/* Before the container is made, for --network pasta (pasta.c): rootless,
+ * the network namespace made in the container's user namespace (*usfd;
+ * made and joined in spec here when there is none yet) and named in spec,
+ * its fd in a->netns_fd for the caller to close once the container is
+ * made.  Root: nothing. */
+int eng_net_pasta_prepare(struct eng_pasta_arg *a, json_t *spec, const struct eng_userns *u,
+			  int *usfd, struct brig_err *e);
+/* rt_create_opts.created (pasta.c): pasta attached to the new network
+ * namespace (root: bound at a file; rootless: handed by pid). */
 int eng_net_pasta_created(void *arg, pid_t pid, struct brig_err *e);
-/* The container ended or is removed: its bound namespace goes, and with it
- * pasta.  No error when there was none. */
+/* The container ended or is removed: its pasta ends (root: its bound
+ * namespace goes; rootless: pasta is ended by its pid, and gone when this
+ * returns).  No error when there was none. */
 void eng_netns_release(struct eng *g, const char *id);
 
 #endif

@@ -6,7 +6,9 @@
  * uidMappings/gidMappings (or the container's, when the mount has none and
  * no user namespace fd is supplied) a short-lived helper child unshares a
  * user namespace, the maps are written from here, and its /proc/PID/ns/user
- * is kept open: the namespace lives on as long as that fd.
+ * is kept open: the namespace lives on as long as that fd.  The same
+ * helper makes a network namespace inside a given user namespace
+ * (rt_netns_make, for rootless pasta).
  */
 #include "runtime/mount/mount-internal.h"
 #include "runtime/runtime.h"
@@ -55,14 +57,15 @@ static int write_map(pid_t pid, const char *which, const struct rt_idmaps *m, st
 	return 0;
 }
 
-/* The helper: enter a new user namespace, say so, wait for EOF on done
- * (it must not hold the write end itself). */
-static _Noreturn void userns_child(const int ready[2], const int done[2])
+/* The helper: join usfd's user namespace (when given), enter a new
+ * namespace of kind flag, say so, wait for EOF on done (it must not hold
+ * the write end itself). */
+static _Noreturn void ns_child(const int ready[2], const int done[2], int usfd, int flag)
 {
 	char c = 0;
 	(void)close(ready[0]);
 	(void)close(done[1]);
-	if (unshare(CLONE_NEWUSER) < 0)
+	if ((usfd >= 0 && setns(usfd, CLONE_NEWUSER) < 0) || unshare(flag) < 0)
 		_exit(1);
 	if (write(ready[1], &c, 1) != 1)
 		_exit(1);
@@ -71,25 +74,28 @@ static _Noreturn void userns_child(const int ready[2], const int done[2])
 	_exit(0);
 }
 
-static int userns_open(pid_t pid, int ready, int (*map)(pid_t, void *, struct brig_err *),
-		       void *arg, struct brig_err *e)
+static int ns_open(pid_t pid, int ready, const char *which,
+		   int (*map)(pid_t, void *, struct brig_err *), void *arg, struct brig_err *e)
 {
 	char c;
 	ssize_t n = BRIG_RETRY(read(ready, &c, 1));
 	if (n != 1)
-		return brig_err_set(e, -ECHILD, "the user namespace helper failed");
-	int r = map(pid, arg, e);
+		return brig_err_set(e, -ECHILD, "the %s namespace helper failed", which);
+	int r = map ? map(pid, arg, e) : 0;
 	if (r < 0)
 		return r;
 	char path[64];
-	(void)snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	(void)snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, which);
 	int fd = BRIG_RETRY(open(path, O_RDONLY | O_CLOEXEC));
 	if (fd < 0)
 		return brig_err_sys(e, errno, "opening %s", path);
 	return fd;
 }
 
-int rt_userns_make(int (*map)(pid_t pid, void *arg, struct brig_err *e), void *arg,
+/* A new namespace of kind flag ("which" in /proc/PID/ns) made by a helper
+ * (in usfd's user namespace, when given): an fd of it, O_CLOEXEC. */
+static int ns_make(int usfd, int flag, const char *which,
+		   int (*map)(pid_t pid, void *arg, struct brig_err *e), void *arg,
 		   struct brig_err *e)
 {
 	int ready[2], done[2];
@@ -102,11 +108,12 @@ int rt_userns_make(int (*map)(pid_t pid, void *arg, struct brig_err *e), void *a
 	}
 	pid_t pid = fork();
 	if (pid == 0)
-		userns_child(ready, done);
+		ns_child(ready, done, usfd, flag);
 	int err = errno;
 	(void)close(ready[1]);
 	(void)close(done[0]);
-	int fd = pid < 0 ? brig_err_sys(e, err, "fork") : userns_open(pid, ready[0], map, arg, e);
+	int fd = pid < 0 ? brig_err_sys(e, err, "fork")
+			 : ns_open(pid, ready[0], which, map, arg, e);
 	(void)close(ready[0]);
 	(void)close(done[1]); /* the helper exits */
 	if (pid > 0) {
@@ -114,6 +121,17 @@ int rt_userns_make(int (*map)(pid_t pid, void *arg, struct brig_err *e), void *a
 			;
 	}
 	return fd;
+}
+
+int rt_userns_make(int (*map)(pid_t pid, void *arg, struct brig_err *e), void *arg,
+		   struct brig_err *e)
+{
+	return ns_make(-1, CLONE_NEWUSER, "user", map, arg, e);
+}
+
+int rt_netns_make(int usfd, struct brig_err *e)
+{
+	return ns_make(usfd, CLONE_NEWNET, "net", NULL, NULL, e);
 }
 
 struct both_maps {
