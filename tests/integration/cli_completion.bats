@@ -135,7 +135,7 @@ bash_complete() {
 	bash_complete image l
 	[ "$output" = "$(printf 'ls\nload')" ] || false
 	bash_complete stop --t
-	[ "$output" = "--time" ] || false
+	[ "$output" = "$(printf -- '--timeout\n--time')" ] || false
 	# Every option of run's --help is offered after "run -".
 	bash_complete run --
 	[ "$(sort <<<"$output")" = "$( (help_options "$BRIG" run; echo --help) | sort -u)" ] || false
