@@ -115,7 +115,10 @@ gbits() {
 
 # ---- throughput
 
-inns iperf3 -s -B 127.0.0.1 -p 5300 >/dev/null 2>&1 &
+# nsenter itself, not the inns function, in the background: $! is then the
+# pid nsenter execs iperf3 as (a function would run in a subshell whose
+# kill left the server running)
+nsenter --net="/run/netns/$ns" -- iperf3 -s -B 127.0.0.1 -p 5300 >/dev/null 2>&1 &
 srv_pid=$!
 gbits loopback 5300
 kill "$srv_pid" 2>/dev/null || true
