@@ -259,6 +259,23 @@ fi
 # for nothing a test checks.  What brig does with the filesystem (overlay,
 # whiteouts, xattrs, idmapped mounts, O_TMPFILE, renameat2) the kernel's
 # tmpfs does too.  BRIG_CHECK_TMPFS=0 keeps them on the disk.
+# scratch_holders DIR: what keeps DIR's tmpfs busy after the tests: the
+# mounts beneath it and the processes whose root, cwd, executable or open
+# files are in it (a test that left them behind).
+scratch_holders() {
+	local dir=$1 p l
+	echo "check: $dir is still in use after the tests:"
+	awk -v d="$dir/" 'index($5, d) == 1 { print "  mount: " $5 }' /proc/self/mountinfo
+	for p in /proc/[0-9]*; do
+		for l in "$p"/root "$p"/cwd "$p"/exe "$p"/fd/*; do
+			case $(readlink "$l" 2>/dev/null) in
+			"$dir" | "$dir"/*)
+				echo "  pid ${p#/proc/} ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | tr -c '[:print:]' '?' | cut -c1-120)): ${l#"$p"/} -> $(readlink "$l")"
+				break ;;
+			esac
+		done
+	done
+}
 scratch=""
 if [ "${BRIG_CHECK_TMPFS:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] &&
 	{ [ -z "$only" ] || [ "$only" = integration ]; }; then
@@ -271,7 +288,7 @@ if [ "${BRIG_CHECK_TMPFS:-1}" = 1 ] && [ "$(id -u)" -eq 0 ] &&
 		export TMPDIR=$scratch BRIG_TEST_CACHE=$scratch/cache
 		# A mount a test left behind would hold the tmpfs: say so, then let
 		# it go once nothing uses it.
-		cleanups+=('umount "$scratch" 2>/dev/null || { echo "check: a mount remains under $scratch"; umount -l "$scratch"; }; rmdir "$scratch"')
+		cleanups+=('umount "$scratch" 2>/dev/null || { scratch_holders "$scratch"; umount -l "$scratch"; }; rmdir "$scratch"')
 	else
 		rmdir "$scratch"; scratch=""
 	fi
