@@ -11,7 +11,8 @@
 #          the trusted copies while they are the ones listed)
 # brig's side is `brig trust notary verify --server`, the update pull runs
 # (pull adds only the manifest fetch by the digest found).  Medians by
-# hyperfine; ratio brig / notary (target <= 0.5).  Environment: BENCH_RUNS
+# hyperfine, and mean CPU time (user + system); ratio brig / notary
+# (target <= 0.5, wall time).  Environment: BENCH_RUNS
 # (default 20), BENCH_WARMUP (default 2).
 set -euo pipefail
 
@@ -72,11 +73,19 @@ hyperfine -N -r "$runs" -w "$warmup" --export-json "$work/h.json" \
 	-n "brig warm" -p true "$B" \
 	-n "notary list warm" -p true "$L -d $work/warm" >/dev/null
 med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$work/h.json"; }
+# CPU time (user + system, mean): on a shared machine the wall times carry
+# the server's and the other jobs' delays, the CPU times only the client's
+cpu() { jq -r --arg n "$1" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$work/h.json"; }
 note ""
-printf '%-8s %14s %18s %8s\n' "cache" "brig (ms)" "notary list (ms)" "ratio"
+printf '%-8s %14s %18s %8s   %14s %18s %8s\n' "cache" "brig (ms)" "notary list (ms)" "ratio" \
+	"brig cpu (ms)" "notary cpu (ms)" "ratio"
 for c in cold warm; do
 	bm=$(med "brig $c")
 	nm=$(med "notary list $c")
-	printf '%-8s %14.1f %18.1f %8.2f\n' "$c" "$bm" "$nm" "$(echo "$bm / $nm" | bc -l)"
+	bcpu=$(cpu "brig $c")
+	ncpu=$(cpu "notary list $c")
+	printf '%-8s %14.1f %18.1f %8.2f   %14.1f %18.1f %8.2f\n' "$c" "$bm" "$nm" \
+		"$(echo "$bm / $nm" | bc -l)" "$bcpu" "$ncpu" "$(echo "$bcpu / $ncpu" | bc -l)"
 done
-note "(target: ratio <= 0.5; hyperfine medians of $runs runs)"
+note "(target: wall ratio <= 0.5; hyperfine medians of $runs runs; cpu: means, the"
+note " notary CLI's threads included; load average $(cut -d' ' -f1-3 /proc/loadavg))"
