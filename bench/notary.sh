@@ -23,7 +23,7 @@ runs=${BENCH_RUNS:-20}
 warmup=${BENCH_WARMUP:-2}
 
 note() { printf '%s\n' "$*"; }
-for b in hyperfine notary notary-server notary-signer openssl jq; do
+for b in hyperfine notary notary-server notary-signer openssl jq cc pkg-config; do
 	command -v "$b" >/dev/null || { note "notary: $b is not installed"; exit 1; }
 done
 [ -x "$brig" ] || { note "notary: $brig not built"; exit 1; }
