@@ -39,3 +39,21 @@ teardown() { runtime_teardown; }
 		run --bundle "$BUNDLE" "$CID" </dev/null
 	expect_status 0
 }
+
+# Each start executes brig-runtime twice (the second time from its read-only
+# overlay); a dynamic brig-runtime paid ld.so at both (src/cli/runtime/meson.build).
+@test "start-up: brig-runtime is a static PIE, no program interpreter, unless the build says otherwise" {
+	local opts=$BRIG_BUILD/meson-info/intro-buildoptions.json
+	[ "$RUNTIME" = "$BRIG_BUILD/src/cli/runtime/brig-runtime" ] || skip "not the brig-runtime of BRIG_BUILD"
+	[ -f "$opts" ] || skip "no meson options in $BRIG_BUILD"
+	run jq -r '.[] | select(.name == "static_runtime" or .name == "b_sanitize") | "\(.name)=\(.value)"' "$opts"
+	expect_status 0
+	[[ "$output" != *static_runtime=disabled* ]] || skip "built with -Dstatic_runtime=disabled"
+	[[ "$output" == *b_sanitize=none* ]] || skip "a sanitized build links brig-runtime dynamically"
+	run readelf -lhW "$RUNTIME"
+	expect_status 0
+	[[ "$output" == *"DYN (Position-Independent Executable file)"* ]] ||
+		fail "brig-runtime is not position independent: $output"
+	[[ "$output" != *"Requesting program interpreter"* ]] || fail "brig-runtime is linked dynamically"
+	[[ "$output" == *GNU_RELRO* ]] || fail "brig-runtime has no RELRO"
+}
