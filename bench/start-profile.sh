@@ -45,7 +45,7 @@ start_bundle
 
 # The phases in the order they end, as "READING|what ended there".
 phases=(
-	"main|exec of brig-runtime (fork, execve, ld.so, options)"
+	"main|exec of brig-runtime (fork, execve, options; ld.so if dynamic)"
 	"selfprotect|self-protection (CVE-2019-5736)"
 	"config|config parse"
 	"state|state dir, lock, config copy, start socket"
