@@ -4,15 +4,15 @@
  * in a single pass over the network stream:
  *
  *   libcurl --> reg_blob_get_unhashed (size) --> sink --> blob writer (tmp, sha256)
- *                                                   \--> pipe --> unpacker thread
+ *                                                   \--> feed --> unpacker thread
  *                       (image/archive: gunzip/zstd, diff_id, strict unpack
  *                        into layers/.tmp-*)
  *
  * The compressed bytes are hashed once, by the blob writer: the sink
- * gathers them in blocks of STAGE_SIZE and hands the very same block to
- * the writer and then to the pipe, and any failure
- * of either stops the pull, so the pipe carries exactly the bytes the
- * writer hashed.  Nothing takes its name before that digest (img_blob_check)
+ * gathers them in a block of the feed (pull_feed.c, a bounded buffer in
+ * memory: no pipe, no copy through the kernel), hands that very block to
+ * the writer and then to the unpacker, and any failure of either stops
+ * the pull, so the unpacker reads exactly the bytes the writer hashed.  Nothing takes its name before that digest (img_blob_check)
  * and the unpacker's diff_id match: then the blob is committed and the
  * layer directory renamed.  Any failure removes both temporaries; the first
  * failure of any layer stops the other downloads (their sinks refuse the
@@ -21,21 +21,17 @@
 #include "engine/pull-internal.h"
 #include "engine/config/engine-config.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#define PIPE_SIZE (1 << 20)
 #define PROGRESS_EVERY_NS 100000000LL /* byte counts: at most every 100 ms */
-#define DRAIN_BLOCK 65536
 /* libcurl hands over 16 KiB at a time; they are gathered into blocks of
- * this size before they go to the blob writer and the pipe (a sixteenth
- * of the write system calls and of the unpacker's wake-ups). */
-#define STAGE_SIZE (256 * 1024)
+ * this size before they go to the blob writer and the unpacker (a
+ * sixteenth of the write system calls and of the unpacker's wake-ups). */
+#define STAGE_SIZE PULL_FEED_BLOCK
 
 struct xfer {
 	struct pull *p;
@@ -58,10 +54,10 @@ struct job {
 	size_t i;
 	const struct img_descriptor *l;
 	struct img_blob_writer *w;
-	int rfd, wfd;
+	struct pull_feed *feed;
 	uint64_t done;
 	int64_t reported_ns;
-	unsigned char *stage; /* STAGE_SIZE bytes received, not yet passed on */
+	unsigned char *stage; /* a block of the feed: bytes not yet passed on */
 	size_t staged;
 	char tmp[IMG_ARCHIVE_LAYER_TMP_MAX];
 	int ur; /* the unpacker's result, its error in ue */
@@ -100,7 +96,7 @@ static void report(struct xfer *x, size_t i, uint64_t done, const char *status)
 }
 
 /* The staged bytes to the blob writer (which hashes them), then the very
- * same buffer into the pipe. */
+ * same block to the unpacker, and a free block to fill next. */
 static int flush(struct job *j, struct brig_err *e)
 {
 	if (j->staged == 0)
@@ -108,9 +104,9 @@ static int flush(struct job *j, struct brig_err *e)
 	int r = img_blob_write(j->w, j->stage, j->staged, e);
 	if (r < 0)
 		return r;
-	if ((r = brig_write_all(j->wfd, j->stage, j->staged)) < 0)
-		return brig_err_sys(e, -r, "feeding the unpacker");
+	pull_feed_put(j->feed, j->staged);
 	j->staged = 0;
+	j->stage = pull_feed_space(j->feed);
 	return 0;
 }
 
@@ -140,18 +136,16 @@ static int sink(void *ctx, const void *buf, size_t len, struct brig_err *e)
 	return 0;
 }
 
-/* The unpacker thread: the layer from the pipe, then whatever the pipe
- * still brings (after a failure) until the writer closes it, so the
- * download is never blocked by a reader that stopped. */
+/* The unpacker thread: the layer from the feed; then it leaves the feed,
+ * so the download is never blocked by a reader that stopped. */
 static void *unpack_main(void *arg)
 {
 	struct job *j = arg;
 	const struct xfer *x = j->x;
-	j->ur = img_archive_unpack_stream(&x->cache, j->rfd, j->l, x->c->diff_ids[j->i], j->tmp,
+	const struct img_layer_feed in = { .read = pull_feed_read, .arg = j->feed };
+	j->ur = img_archive_unpack_stream(&x->cache, &in, j->l, x->c->diff_ids[j->i], j->tmp,
 					  &j->ue);
-	char junk[DRAIN_BLOCK];
-	while (BRIG_RETRY(read(j->rfd, junk, sizeof(junk))) > 0)
-		;
+	pull_feed_leave(j->feed);
 	return NULL;
 }
 
@@ -193,12 +187,8 @@ static int settle(struct job *j, int r, struct brig_err *e)
 
 static int stream_layer(struct job *j, struct reg_client *c, struct brig_err *e)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return brig_err_sys(e, errno, "pipe");
-	(void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE); /* a bigger buffer if allowed */
-	j->rfd = fds[0];
-	j->wfd = fds[1];
+	if (!(j->feed = pull_feed_new()))
+		return brig_err_oom(e);
 	pthread_t t;
 	bool running = false;
 	int r = open_writer(j, e);
@@ -208,19 +198,20 @@ static int stream_layer(struct job *j, struct reg_client *c, struct brig_err *e)
 		if (tr != 0)
 			r = brig_err_sys(e, tr, "starting the unpacker thread");
 	}
-	if (r == 0 && !(j->stage = malloc(STAGE_SIZE)))
-		r = brig_err_oom(e);
-	if (r == 0)
+	if (r == 0) {
+		j->stage = pull_feed_space(j->feed);
 		r = reg_blob_get_unhashed(c, j->x->p->ref.path, j->l->digest, j->l->size, sink, j,
 					  e);
+	}
 	if (r == 0)
 		r = flush(j, e);
-	free(j->stage);
-	j->stage = NULL;
-	(void)close(j->wfd);
+	/* the unpacker sees the end, or at once that the download failed */
+	pull_feed_close(j->feed, r < 0 ? -ECANCELED : 0);
 	if (running)
 		(void)pthread_join(t, NULL);
-	(void)close(j->rfd);
+	pull_feed_free(j->feed);
+	j->feed = NULL;
+	j->stage = NULL;
 	r = settle(j, r, e);
 	if (j->w)
 		close_writer(j);
@@ -240,7 +231,7 @@ static int do_layer(struct xfer *x, struct reg_client *c, size_t i, struct brig_
 	if (r == 0 && had && !dir)
 		r = img_archive_unpack_cached(&x->cache, x->p->s, l, diff_id, e);
 	if (r == 0 && !had) {
-		struct job j = { .x = x, .i = i, .l = l, .rfd = -1, .wfd = -1 };
+		struct job j = { .x = x, .i = i, .l = l };
 		r = stream_layer(&j, c, e);
 	}
 	if (r < 0)

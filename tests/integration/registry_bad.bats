@@ -154,6 +154,14 @@ requests() { grep -cxF "GET $1" "$D/bad/requests.log" || true; }
 	for l in $(jq -r '.layers[].digest' "$D/layout/blobs/sha256/${mdig#sha256:}"); do
 		[ "$(requests "/v2/short/img/blobs/$l")" -eq 6 ] || { echo "$(requests "/v2/short/img/blobs/$l") GETs of $l"; false; }
 	done
+	# the unpacker had read what came before the break: it stopped with
+	# the download, and neither left anything behind
+	run find "$ROOT/layers" -mindepth 1
+	[ -z "$output" ] || { echo "$output"; false; }
+	run find "$ROOT/images/blobs" -name '.tmp-*'
+	[ -z "$output" ] || { echo "$output"; false; }
+	run brig system check
+	[[ $output == consistent* ]] || { echo "$output"; false; }
 }
 
 @test "Retry-After (seconds and an HTTP-date) is honoured; 3600 seconds fails at once, saying so" {

@@ -32,14 +32,18 @@ static int cached(int dirfd, const char *hex, struct brig_err *e)
 }
 
 /* The layer is unpacked already: judge and hash the blob all the same, so
- * the image's config is held to what the blob really holds.  no_digest:
- * the caller checks the compressed bytes' digest itself. */
+ * the image's config is held to what the blob really holds.  From fd, or
+ * from in (a stream whose compressed bytes' digest the caller checks
+ * itself). */
 static int check_only(const struct img_layer_cache *cache, int fd, const struct img_descriptor *l,
-		      const char *diff_id, bool no_digest, struct brig_err *e)
+		      const char *diff_id, const struct img_layer_feed *in, struct brig_err *e)
 {
 	const struct img_unpack_opts o = { .strict = true,
 					   .strict_devices = cache->strict_devices,
-					   .no_digest = no_digest };
+					   .no_digest = in != NULL,
+					   .read = in ? in->read : NULL,
+					   .read_arg = in ? in->arg : NULL };
+	bool no_digest = in != NULL;
 	struct img_unpack_result res;
 	int r = img_layer_unpack(fd, -1, &o, &res, e);
 	if (r == 0 && !no_digest && strcmp(res.digest, l->digest) != 0)
@@ -55,12 +59,15 @@ static int check_only(const struct img_layer_cache *cache, int fd, const struct 
 }
 
 static int unpack_new(const struct img_layer_cache *cache, int fd, const struct img_descriptor *l,
-		      const char *diff_id, char *tmp, struct brig_err *e)
+		      const char *diff_id, const struct img_layer_feed *in, char *tmp,
+		      struct brig_err *e)
 {
 	/* a stream's digest is checked by the caller (see image-archive.h) */
 	const struct img_unpack_opts o = { .strict = true,
 					   .strict_devices = cache->strict_devices,
-					   .no_digest = tmp != NULL };
+					   .no_digest = tmp != NULL,
+					   .read = in ? in->read : NULL,
+					   .read_arg = in ? in->arg : NULL };
 	int dirfd = cache->dirfd;
 	struct img_unpack_result res;
 	int r = tmp ? img_layer_unpack_tmp(dirfd, fd, &o, NULL, diff_id, tmp, &res, e)
@@ -85,8 +92,8 @@ int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_d
 	if (r >= 0)
 		r = img_blob_open(s, l->digest, false, &fd, e);
 	if (r == 0)
-		r = have ? check_only(cache, fd, l, diff_id, false, e)
-			 : unpack_new(cache, fd, l, diff_id, NULL, e);
+		r = have ? check_only(cache, fd, l, diff_id, NULL, e)
+			 : unpack_new(cache, fd, l, diff_id, NULL, NULL, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
 }
 
@@ -100,15 +107,15 @@ int img_archive_layer_cached(const struct img_layer_cache *cache, const char *di
 	return cached(cache->dirfd, diff_id + strlen("sha256:"), e);
 }
 
-int img_archive_unpack_stream(const struct img_layer_cache *cache, int in_fd,
+int img_archive_unpack_stream(const struct img_layer_cache *cache, const struct img_layer_feed *in,
 			      const struct img_descriptor *l, const char *diff_id,
 			      char tmp[IMG_ARCHIVE_LAYER_TMP_MAX], struct brig_err *e)
 {
 	tmp[0] = 0;
 	int r = img_archive_layer_cached(cache, diff_id, e);
 	if (r >= 0)
-		r = r ? check_only(cache, in_fd, l, diff_id, true, e)
-		      : unpack_new(cache, in_fd, l, diff_id, tmp, e);
+		r = r ? check_only(cache, -1, l, diff_id, in, e)
+		      : unpack_new(cache, -1, l, diff_id, in, tmp, e);
 	return r < 0 ? brig_err_wrap(e, "layer %s", l->digest) : 0;
 }
 

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/common.h"
 #include "image/store/store.h"
@@ -84,13 +85,14 @@ int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_d
 			      const char *diff_id, struct brig_err *e);
 
 /*
- * The same unpack for a layer that is not in the store yet, read from
- * in_fd until EOF (brig pull: a pipe fed while the blob downloads), in two
+ * The same unpack for a layer that is not in the store yet, read through
+ * in->read until it says the end (brig pull: its in-process feed, filled
+ * while the blob downloads; see image/layer's img_unpack_opts.read), in two
  * steps: img_archive_unpack_stream judges, hashes and unpacks it into a
  * temporary directory of cache->dirfd (its name left in tmp) and checks
  * the tar stream against diff_id; nothing takes the diff_id's name yet.
  * The bytes read are NOT hashed against layer->digest: the caller must
- * check that digest over exactly the bytes it fed to in_fd (brig pull's
+ * check that digest over exactly the bytes it fed to in->read (brig pull's
  * blob writer does, img_blob_check) before publishing.  When that name exists
  * already the layer is only judged and hashed (tmp stays "").  Then
  * img_archive_layer_publish renames tmp into place (nothing to do for an
@@ -99,9 +101,13 @@ int img_archive_unpack_cached(void *ctx, struct img_store *s, const struct img_d
  * exists, 0 when not.
  */
 #define IMG_ARCHIVE_LAYER_TMP_MAX 32
+struct img_layer_feed {
+	ssize_t (*read)(void *arg, void *buf, size_t len); /* img_layer_read_fn */
+	void *arg;
+};
 int img_archive_layer_cached(const struct img_layer_cache *cache, const char *diff_id,
 			     struct brig_err *e);
-int img_archive_unpack_stream(const struct img_layer_cache *cache, int in_fd,
+int img_archive_unpack_stream(const struct img_layer_cache *cache, const struct img_layer_feed *in,
 			      const struct img_descriptor *layer, const char *diff_id,
 			      char tmp[IMG_ARCHIVE_LAYER_TMP_MAX], struct brig_err *e);
 int img_archive_layer_publish(const struct img_layer_cache *cache,

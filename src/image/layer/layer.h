@@ -70,6 +70,8 @@ int img_layer_entry_xattrs(const struct img_layer_entry *ent, struct img_xattr *
 ssize_t img_layer_entry_read(const struct img_layer_entry *ent, void *buf, size_t n);
 typedef int (*img_layer_visit_fn)(void *arg, const struct img_layer_entry *ent, struct brig_err *e);
 
+typedef ssize_t (*img_layer_read_fn)(void *arg, void *buf, size_t len);
+
 struct img_unpack_opts {
 	/* With dest_dirfd -1: called for every entry once it passed the
 	 * limits (and the strict rules); a negative return stops the read. */
@@ -110,6 +112,13 @@ struct img_unpack_opts {
 	 * writer, before the layer is published).  The diff_id is computed all
 	 * the same. */
 	bool no_digest;
+	/* Where the compressed input comes from when not from in_fd (then
+	 * -1): up to len bytes into buf; the count, 0 at the end, or a
+	 * negative errno.  brig pull's in-process feed (no pipe between the
+	 * download and the unpacker).  Called from whichever thread reads the
+	 * input (the decompression thread for a compressed layer). */
+	img_layer_read_fn read;
+	void *read_arg;
 };
 
 struct img_unpack_result {

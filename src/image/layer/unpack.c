@@ -106,12 +106,16 @@ int layer_stream_error(struct unpack_ctx *c, struct archive *a, const char *what
 	return brig_err_set(c->e, code, "%s: %s", what, msg ? msg : "unknown error");
 }
 
-/* read() from in_fd into buf, hashing and counting; 0 at EOF. */
+/* read() from in_fd (or the options' reader) into buf, hashing and
+ * counting; 0 at EOF. */
 static ssize_t in_read_some(struct unpack_ctx *c, struct archive *a, void *buf, size_t len)
 {
-	ssize_t n = BRIG_RETRY(read(c->in_fd, buf, len));
-	if (n < 0)
-		return cb_fail(c, a, -errno, "reading the layer: %s", strerror(errno));
+	ssize_t n = c->o->read ? c->o->read(c->o->read_arg, buf, len)
+			       : BRIG_RETRY(read(c->in_fd, buf, len));
+	if (n < 0) {
+		int err = c->o->read ? (int)n : -errno;
+		return cb_fail(c, a, err, "reading the layer: %s", strerror(-err));
+	}
 	c->res->compressed_bytes += (uint64_t)n;
 	if (c->res->compressed_bytes > c->lim.total)
 		return cb_fail(c, a, -EFBIG,
