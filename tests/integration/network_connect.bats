@@ -194,7 +194,7 @@ get_from() {
 # and the names of its chains.
 chain_handles() { inns nft -a list table inet brig | awk '/^table|chain .* \{ # handle/ {print $1, $2, $NF}'; }
 
-@test "-p: a start and the end of a run rewrite the rules in the table's kept chains (not the table)" {
+@test "-p: a start and the end of a run keep the table and its chains" {
 	nbrig network create --subnet 10.77.0.0/24 a >/dev/null
 	run chain_handles
 	[ "$status" -eq 0 ] || false
@@ -212,6 +212,36 @@ chain_handles() { inns nft -a list table inet brig | awk '/^table|chain .* \{ # 
 	[[ "$output" != *18081* ]] || false
 	run chain_handles
 	[ "$output" = "$before" ] || false
+}
+
+@test "-p: a start adds only its DNAT rules to the kept table, the end of the run takes only them away" {
+	nbrig network create --subnet 10.77.0.0/24 a >/dev/null
+	run nbrig run --rm --network a img true
+	[ "$status" -eq 0 ] || false
+	# the table with every rule's handle (a rule written again gets a new one)
+	local before
+	before=$(inns nft -a list table inet brig)
+	nbrig run -d --name p --network a -p 18082:80 -p 127.0.0.2:18083:81/udp img sleep 1000 >/dev/null
+	run diff <(echo "$before") <(inns nft -a list table inet brig)
+	# nothing changed or gone, two rules added, both the container's
+	[[ "$output" != *"<"* ]] || false
+	[ "$(grep -c '^> ' <<<"$output")" -eq 2 ] || false
+	[[ "$output" == *'> '*'ip daddr 127.0.0.1 tcp dport 18082 dnat ip to 10.77.0.'*':80 comment "brig-'* ]] || false
+	[[ "$output" == *'> '*'ip daddr 127.0.0.2 udp dport 18083 dnat ip to 10.77.0.'*':81 comment "brig-'* ]] || false
+	nbrig rm -f p >/dev/null
+	[ "$(inns nft -a list table inet brig)" = "$before" ] || false
+}
+
+@test "-p: a table changed by another program since brig wrote it is written whole at the next start" {
+	nbrig network create --subnet 10.77.0.0/24 a >/dev/null
+	run nbrig run --rm --network a img true
+	[ "$status" -eq 0 ] || false
+	inns nft add rule inet brig output tcp dport 18084 accept
+	nbrig run -d --name p --network a -p 18082:80 img sleep 1000 >/dev/null
+	run inns nft list chain inet brig output
+	[[ "$output" == *"dport 18082 dnat ip to 10.77.0."* ]] || false
+	[[ "$output" != *18084* ]] || false
+	nbrig rm -f p >/dev/null
 }
 
 # Bind 127.0.0.1:PORT as a program of the host would (SO_REUSEADDR).

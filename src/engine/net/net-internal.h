@@ -312,6 +312,26 @@ void net_nft_stamp_write(int netsfd, const struct net_nft_state *before, const c
 /* No stamp (absent is success; a failure is warned): the next write is
  * made. */
 void net_nft_stamp_drop(int netsfd);
+/* The commands the stamp holds when st is its state (malloc'd), else
+ * NULL. */
+char *net_nft_stamp_cmds(int netsfd, const struct net_nft_state *st);
+/* The process's NETLINK_NETFILTER socket, made at first use and never
+ * closed (the kernel closes it when the process ends): closing one right
+ * after a transaction that deleted rules waits for an RCU grace period
+ * (nf_tables flushes its destroy work on release).  NULL when it cannot
+ * be made. */
+struct net_nl *net_nfnl(void);
+/* A published port's DNAT rule as nft.c writes it (appended to *buf;
+ * nothing for a loopback address in prerouting). */
+int net_nft_dnat_line(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d,
+		      bool prerouting);
+
+/* nft_delta.c: cmds written as the published ports that differ from the
+ * stamp's commands, added or deleted in one small batch, when the kernel's
+ * table is the stamp's (st) and nothing else differs: 0, else -1 (nothing
+ * was changed: the table is to be written whole). */
+int net_nft_delta(int netsfd, const struct net_nft_state *st, const char *cmds,
+		  const struct net_rec *all, const struct net_dnat *dn, size_t ndn);
 
 /* hostobj.c: a network's bridge with its gateway address, up (idempotent:
  * kept when it is there); and its removal (absent is success). */

@@ -191,8 +191,8 @@ static int dnat_rule6(char **buf, size_t *len, const struct net_rec *all, const 
 			    (unsigned)d->p.port, all[d->net].bridge, d->ctr);
 }
 
-static int dnat_rule(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d,
-		     bool prerouting)
+int net_nft_dnat_line(char **buf, size_t *len, const struct net_rec *all, const struct net_dnat *d,
+		      bool prerouting)
 {
 	char host[INET_ADDRSTRLEN], ctr[INET_ADDRSTRLEN], match[64];
 	if (d->p.v6)
@@ -238,7 +238,7 @@ static int chain(struct table *t, const char *head,
 	if (x == 0 && egress)
 		x = brig_appendf(&t->buf, &t->len, "%s", t->egress);
 	for (size_t i = 0; x == 0 && dnat && i < t->ndn; i++)
-		x = dnat_rule(&t->buf, &t->len, t->all, &t->dn[i], dnat == 1);
+		x = net_nft_dnat_line(&t->buf, &t->len, t->all, &t->dn[i], dnat == 1);
 	return x == 0 ? brig_appendf(&t->buf, &t->len, "}\n") : x;
 }
 
@@ -247,12 +247,16 @@ static int chain(struct table *t, const char *head,
  * fast's already (nft_stamp.c).  With the table the stamp goes: the
  * networks directory is left as it was before the first network. */
 static int write_table(int netsfd, bool live, const char *fast, const char *whole,
-		       struct brig_err *e)
+		       const struct table *t, struct brig_err *e)
 {
 	struct net_nft_state st;
 	bool known = live && net_nft_state(&st) == 0;
 	if (known && net_nft_stamp_same(netsfd, &st, fast))
 		return 0;
+	if (known && net_nft_delta(netsfd, &st, fast, t->all, t->dn, t->ndn) == 0) {
+		net_nft_stamp_write(netsfd, &st, fast);
+		return 0;
+	}
 	int x = live ? net_nft_run(fast, false, NULL, e) : -1;
 	if (x < 0) {
 		brig_err_clear(e);
@@ -313,7 +317,7 @@ int net_nft_sync(int netsfd, const struct net_rec *all, size_t n, const bool *li
 	if (x < 0 || asprintf(&fast, "add table inet brig\nflush table inet brig\n%s", body) < 0 ||
 	    asprintf(&whole, "add table inet brig\ndelete table inet brig\n%s", body) < 0)
 		return brig_err_oom(e);
-	return write_table(netsfd, nlive > 0, fast, whole, e);
+	return write_table(netsfd, nlive > 0, fast, whole, &t, e);
 }
 
 /* A line of the listing that belongs to the network: it names its bridge

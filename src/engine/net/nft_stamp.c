@@ -83,19 +83,33 @@ static int ask_gen(struct net_nl *nl, uint32_t *gen)
 	return 0;
 }
 
+struct net_nl *net_nfnl(void)
+{
+	static struct net_nl nl;
+	static bool failed;
+	_cleanup_err_ struct brig_err e = { 0 };
+	char buf[NET_NL_BUF];
+	if (!nl.sock && !failed && net_nl_open_proto(&nl, NETLINK_NETFILTER, &e) < 0)
+		failed = true;
+	/* what an earlier request that failed half-way left unread */
+	for (ssize_t r = 1; nl.sock && r != 0;) {
+		r = recv(mnl_socket_get_fd(nl.sock), buf, sizeof(buf), MSG_DONTWAIT);
+		if (r < 0 && errno != EINTR)
+			break;
+	}
+	return nl.sock ? &nl : NULL;
+}
+
 int net_nft_state(struct net_nft_state *st)
 {
-	_cleanup_err_ struct brig_err e = { 0 };
-	struct net_nl nl = { 0 };
+	struct net_nl *nl = net_nfnl();
 	socklen_t len = sizeof(st->cookie);
-	int x = boot_id(st->boot) < 0 || net_nl_open_proto(&nl, NETLINK_NETFILTER, &e) < 0 ||
-			getsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_NETNS_COOKIE,
+	return boot_id(st->boot) < 0 || !nl ||
+			getsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_NETNS_COOKIE,
 				   &st->cookie, &len) < 0 ||
 			len != sizeof(st->cookie)
 		? -EOPNOTSUPP
-		: ask_gen(&nl, &st->gen);
-	net_nl_close(&nl);
-	return x;
+		: ask_gen(nl, &st->gen);
 }
 
 static char *stamp_text(const struct net_nft_state *st, const char *cmds)
@@ -114,6 +128,17 @@ bool net_nft_stamp_same(int netsfd, const struct net_nft_state *st, const char *
 	size_t len;
 	return want && brig_read_file(netsfd, STAMP, STAMP_MAX, &have, &len, &e) == 0 &&
 		len == strlen(want) && memcmp(have, want, len) == 0;
+}
+
+char *net_nft_stamp_cmds(int netsfd, const struct net_nft_state *st)
+{
+	_cleanup_err_ struct brig_err e = { 0 };
+	_cleanup_free_ char *head = stamp_text(st, ""), *have = NULL;
+	size_t len, hl = head ? strlen(head) : 0;
+	if (!head || brig_read_file(netsfd, STAMP, STAMP_MAX, &have, &len, &e) < 0 || len < hl ||
+	    memcmp(have, head, hl) != 0 || memchr(have, 0, len))
+		return NULL;
+	return strndup(have + hl, len - hl);
 }
 
 void net_nft_stamp_write(int netsfd, const struct net_nft_state *before, const char *cmds)
