@@ -6,6 +6,9 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <openssl/sha.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/common.h"
@@ -85,6 +88,38 @@ static void test_streaming_equals_one_shot(void **state)
 	assert_string_not_equal(got, want);
 }
 
+/* brig's small routine hashes the first 64 KiB and hands longer messages
+ * over to OpenSSL (sha256.c): every length around the hand-over and every
+ * short one, in one piece and in odd chunks, agrees with OpenSSL's. */
+static void test_agrees_with_openssl(void **state)
+{
+	(void)state;
+	static unsigned char d[(64 << 10) + 200];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof(d); i++) {
+		x = x * 1103515245u + 12345u;
+		d[i] = (unsigned char)(x >> 16);
+	}
+	for (size_t k = 0; k <= 700; k++) {
+		/* 0..300, then 64 KiB - 200 .. 64 KiB + 200 */
+		size_t len = k <= 300 ? k : (64 << 10) - 200 + (k - 301);
+		unsigned char md[SHA256_DIGEST_LENGTH];
+		char want[BRIG_SHA256_HEX], got[BRIG_SHA256_HEX];
+		assert_non_null(SHA256(d, len, md));
+		for (unsigned i = 0; i < sizeof(md); i++)
+			(void)snprintf(want + 2 * i, 3, "%02x", md[i]);
+		assert_int_equal(brig_sha256_buf(d, len, got), 0);
+		assert_string_equal(got, want);
+		_cleanup_sha256_ struct brig_sha256 *h = brig_sha256_new();
+		assert_non_null(h);
+		for (size_t off = 0; off < len; off += 61)
+			assert_int_equal(
+				brig_sha256_update(h, d + off, len - off < 61 ? len - off : 61), 0);
+		assert_int_equal(brig_sha256_final(h, got), 0);
+		assert_string_equal(got, want);
+	}
+}
+
 static void test_sha256_fd(void **state)
 {
 	(void)state;
@@ -159,6 +194,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_vectors),
 		cmocka_unit_test(test_streaming_equals_one_shot),
+		cmocka_unit_test(test_agrees_with_openssl),
 		cmocka_unit_test(test_sha256_fd),
 		cmocka_unit_test(test_digest_valid),
 	};
