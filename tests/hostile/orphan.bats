@@ -161,16 +161,20 @@ orphan_round() {
 	local round=$1 moment=$2 id procs mon stopper=
 	case $moment in
 	restarting)
-		id=$(brig run -d --restart=always bb:1 sh -c 'sleep 0.4; exit 3') ;;
+		# Each run lives long enough for catch_run's polls to find it on
+		# a loaded machine: one that lived 0.4 s was missed once at load
+		# 20, and with the back-off growing it was never caught again.
+		id=$(brig run -d --restart=always bb:1 sh -c 'sleep 1.5; exit 3') ;;
 	*)
 		id=$(brig run -d bb:1 sh -c 'sleep 1000 & exec sleep 1000') ;;
 	esac
-	catch_run "$id" || return 1
+	catch_run "$id" || { echo "round $round ($moment): never saw it run" >&2; return 1; }
 	procs=$PROCS mon=$MON
 	case $moment in
 	at-once) ;;
 	later) sleep "0.$((RANDOM % 5))$((RANDOM % 10))" ;;
-	restarting) sleep "0.$((RANDOM % 10))$((RANDOM % 10))" ;;
+	restarting) # in its run, at its exit, in the back-off or the next run
+		sleep "$((RANDOM % 3)).$((RANDOM % 10))" ;;
 	during-stop)
 		brig stop -t 1 "$id" >/dev/null 2>&1 &
 		stopper=$!
