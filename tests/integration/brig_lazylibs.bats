@@ -10,10 +10,7 @@ load ../lib/brig
 BRIG_TIMEOUT=60
 
 setup_file() {
-	brig_image_tar
-	export BRIG_ROOT=$BATS_FILE_TMPDIR/root
-	ROOT=$BRIG_ROOT
-	brig import "$BRIG_TAR" bb:1 >/dev/null
+	brig_file_store
 }
 
 setup() {

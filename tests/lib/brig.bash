@@ -50,6 +50,16 @@ brig_image_tar() { # [--numeric-owner] [FN]
 	tar -C "$rfs" "${opts[@]}" -cf "$BRIG_TAR" .
 }
 
+# brig_file_store: one store for the whole file (BRIG_ROOT, under the
+# file's temporary directory) holding the busybox image as bb:1; for
+# setup_file.
+brig_file_store() {
+	brig_image_tar || return 1
+	export BRIG_ROOT=$BATS_FILE_TMPDIR/root
+	ROOT=$BRIG_ROOT
+	brig import "$BRIG_TAR" bb:1 >/dev/null
+}
+
 brig_setup() { # [IMAGE]
 	ROOT=${BRIG_ROOT:-$BATS_TEST_TMPDIR/root}
 	if [ $# -gt 0 ]; then
