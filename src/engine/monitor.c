@@ -286,9 +286,10 @@ int eng_mon_begin(struct eng *g, const char *id, struct eng_mon *m, struct brig_
 	if ((m->dirfd = eng_ctr_open(g, id, e)) < 0)
 		return m->dirfd;
 	memcpy(m->id, id, ENG_ID_LEN + 1);
-	if ((m->lockfd = eng_monitor_lock(m->dirfd, e)) < 0 ||
-	    (r = eng_record_load(m->dirfd, id, &m->rec, e)) < 0)
-		return m->lockfd < 0 ? m->lockfd : r;
+	if ((m->lockfd = eng_monitor_lock(m->dirfd, e)) < 0)
+		return m->lockfd;
+	if ((r = eng_record_load(m->dirfd, id, &m->rec, e)) < 0)
+		return r;
 	m->tty = m->rec.tty && m->attach;
 	m->interactive = m->rec.open_stdin && m->attach;
 	if ((r = root_mount(g, m, e)) < 0)
