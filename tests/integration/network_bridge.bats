@@ -388,6 +388,11 @@ table_handles() { inns nft -a list table inet brig; }
 		run grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$px/status"
 		[[ "$output" == *$'CapEff:\t0000000000000000'* && "$output" == *$'NoNewPrivs:\t1'* && "$output" == *$'Seccomp:\t2'* ]] || false
 		[ "$(readlink "/proc/$px/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] || false
+		# a program of its own (no copy of the monitor), holding the
+		# pidfd of w1's init (fd 3) and its listener (fd 4), nothing else
+		[[ "$(readlink "/proc/$px/exe")" == */brig-proxy ]] || false
+		run ls "/proc/$px/fd"
+		[ "$output" = $'3\n4' ] || false
 		run inns nft list table inet brig
 		[[ "$output" != *"::1"*"dport 8080"* ]] || false
 	fi

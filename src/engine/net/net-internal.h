@@ -16,8 +16,8 @@
  *   connect.c  network connect and disconnect
  *   hosts.c    the names of a container's peers in its /etc/hosts
  *   publish.c  published ports: published.json, the held host ports
- *   proxy.c    the ::1 side of published TCP ports (a confined process:
- *              proxy_jail.c) */
+ *   proxy.c    the ::1 side of published TCP ports (starts brig-proxy,
+ *              src/proxy/) */
 #ifndef BRIG_ENG_NET_INT_H
 #define BRIG_ENG_NET_INT_H
 
@@ -346,14 +346,11 @@ int net_sync_all(int netsfd, struct brig_err *e);
 int net_sync_table(int netsfd, struct brig_err *e);
 
 /* proxy.c: fd, bound to [::1]:HOSTPORT, listens (and is the proxy's,
- * closed on failure) for CTR:PORT; net_proxy_start forks the proxy for the
+ * closed on failure) for CTR:PORT; net_proxy_start spawns the proxy for the
  * container whose init is init (nothing when no port was added);
  * net_proxy_stop ends it (and drops ports not yet handed over). */
 int net_proxy_add(int fd, struct in_addr ctr, uint16_t port, struct brig_err *e);
 int net_proxy_start(pid_t init, struct brig_err *e);
 void net_proxy_stop(void);
-/* proxy_jail.c: the proxy's confinement, for the rest of its life;
- * 0 or a negative errno. */
-int net_proxy_confine(void);
 
 #endif

@@ -6,20 +6,25 @@
  * Docker's docker-proxy does: one per running container that publishes
  * such a port.  The monitor binds [::1]:HOSTPORT (publish.c: the port is
  * checked and held as any other) and listens on it; once the container is
- * attached it forks the proxy, which keeps those sockets and nothing else
- * (not the monitor's lock), confines itself (proxy_jail.c), and copies
- * each connection it accepts to and from CONTAINER-IPv4:PORT.  It ends
- * when the container's init exits (a pidfd of it), when the monitor dies
- * (PR_SET_PDEATHSIG) or when the monitor ends the run. */
+ * attached it spawns brig-proxy (src/proxy/: a vfork and the exec of a
+ * small static program, no copy of the monitor's address space), handing
+ * it those sockets and a pidfd of the container's init at fixed fd
+ * numbers and nothing else; the proxy confines itself and copies each
+ * connection it accepts to and from CONTAINER-IPv4:PORT.  It ends when the
+ * container's init exits, when the monitor dies (PR_SET_PDEATHSIG) or when
+ * the monitor ends the run. */
 #include "engine/net/net-internal.h"
+#include "proxy/proxy.h"
+#include "brig-config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,30 +34,9 @@
 #define __NR_pidfd_open 434
 #endif
 
-#define PX_PORTS 64
-#define PX_CONNS 128
-#define PX_BUF 16384
-
-struct px_port {
-	int fd; /* [::1]:HOSTPORT, listening */
-	struct sockaddr_in to;
-};
 static struct px_port ports[PX_PORTS];
 static size_t nports;
 static pid_t proxy_pid = -1;
-
-/* One direction of a connection: read from fd[d], written to fd[!d]. */
-struct px_half {
-	size_t len, off;
-	bool eof;
-	char buf[PX_BUF];
-};
-struct px_conn {
-	int fd[2]; /* the client's, the container's; -1: a free slot */
-	bool connecting;
-	struct px_half h[2];
-};
-static struct px_conn conns[PX_CONNS];
 
 int net_proxy_add(int fd, struct in_addr ctr, uint16_t port, struct brig_err *e)
 {
@@ -78,186 +62,85 @@ int net_proxy_add(int fd, struct in_addr ctr, uint16_t port, struct brig_err *e)
 	return 0;
 }
 
-static void conn_close(struct px_conn *c)
-{
-	for (int d = 0; d < 2; d++)
-		if (c->fd[d] >= 0)
-			(void)close(c->fd[d]);
-	c->fd[0] = c->fd[1] = -1;
-}
-
-static void accept_one(const struct px_port *p)
-{
-	struct px_conn *c = NULL;
-	for (size_t i = 0; !c && i < PX_CONNS; i++)
-		if (conns[i].fd[0] < 0)
-			c = &conns[i];
-	int fd = accept4(p->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0 || !c) {
-		if (fd >= 0)
-			(void)close(fd);
-		return;
-	}
-	c->fd[0] = fd;
-	c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	c->connecting = false;
-	for (int d = 0; d < 2; d++)
-		c->h[d].len = c->h[d].off = 0, c->h[d].eof = false;
-	if (c->fd[1] < 0) {
-		conn_close(c);
-		return;
-	}
-	if (connect(c->fd[1], (const struct sockaddr *)&p->to, sizeof(p->to)) == 0)
-		return;
-	if (errno == EINPROGRESS)
-		c->connecting = true;
-	else
-		conn_close(c);
-}
-
-/* Direction d can move: read when its buffer is empty, else write. */
-static void pump(struct px_conn *c, int d)
-{
-	struct px_half *h = &c->h[d];
-	if (h->len == 0) {
-		ssize_t n = recv(c->fd[d], h->buf, sizeof(h->buf), 0);
-		if (n > 0) {
-			h->len = (size_t)n;
-			h->off = 0;
-		} else if (n == 0) {
-			h->eof = true;
-			(void)shutdown(c->fd[!d], SHUT_WR);
-		} else if (errno != EAGAIN && errno != EINTR) {
-			conn_close(c);
-		}
-		return;
-	}
-	ssize_t n = send(c->fd[!d], h->buf + h->off, h->len - h->off, MSG_NOSIGNAL);
-	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		conn_close(c);
-		return;
-	}
-	if (n > 0 && (h->off += (size_t)n) == h->len)
-		h->len = 0;
-}
-
-static void connected(struct px_conn *c)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-	if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
-		conn_close(c);
-	else
-		c->connecting = false;
-}
-
-/* The pollfds of connection c (at most 2), their owners in who[]. */
-static size_t want_conn(struct px_conn *c, struct pollfd *p, int *who, int ci)
-{
-	size_t k = 0;
-	if (c->connecting) {
-		p[k] = (struct pollfd){ .fd = c->fd[1], .events = POLLOUT };
-		who[k++] = ci * 2;
-		return k;
-	}
-	for (int d = 0; d < 2; d++) {
-		struct px_half *h = &c->h[d];
-		if (h->len == 0 && h->eof)
-			continue;
-		p[k] = (struct pollfd){ .fd = h->len ? c->fd[!d] : c->fd[d],
-					.events = h->len ? POLLOUT : POLLIN };
-		who[k++] = ci * 2 + d;
-	}
-	return k;
-}
-
-static _Noreturn void loop(int pidfd)
-{
-	static struct pollfd p[PX_PORTS + 1 + PX_CONNS * 2];
-	static int who[PX_PORTS + 1 + PX_CONNS * 2];
-	for (size_t i = 0; i < PX_CONNS; i++)
-		conns[i].fd[0] = conns[i].fd[1] = -1;
-	for (;;) {
-		size_t n = 0;
-		p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		for (size_t i = 0; i < nports; i++)
-			p[n++] = (struct pollfd){ .fd = ports[i].fd, .events = POLLIN };
-		for (int i = 0; i < PX_CONNS; i++)
-			if (conns[i].fd[0] >= 0)
-				n += want_conn(&conns[i], p + n, who + n, i);
-		if (poll(p, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		if (p[0].revents)
-			_exit(0); /* the container's init has exited */
-		for (size_t i = 0; i < nports; i++)
-			if (p[1 + i].revents)
-				accept_one(&ports[i]);
-		for (size_t k = 1 + nports; k < n; k++) {
-			struct px_conn *c = &conns[who[k] / 2];
-			if (!p[k].revents || c->fd[0] < 0)
-				continue;
-			if (c->connecting)
-				connected(c);
-			else
-				pump(c, who[k] % 2);
-			if (c->fd[0] >= 0 && c->h[0].eof && c->h[1].eof && !c->h[0].len &&
-			    !c->h[1].len)
-				conn_close(c);
-		}
-	}
-}
-
-/* Every fd but the listeners, the pidfd and stderr (for a last word, see
- * proxy_main) closed: the monitor's lock above all, whose holder is taken
- * for the monitor. */
-static int keep_only(int pidfd)
-{
-	int keep[PX_PORTS + 1];
-	size_t n = 0;
-	keep[n++] = pidfd;
-	for (size_t i = 0; i < nports; i++)
-		keep[n++] = ports[i].fd;
-	int r = brig_close_all_but(keep, n);
-	if (r < 0)
-		return r;
-	return syscall(SYS_close_range, 0, 1, 0) < 0 ? -errno : 0; /* stdin and stdout too */
-}
-
-static _Noreturn void proxy_main(pid_t parent, int pidfd)
-{
-	sigset_t all;
-	sigemptyset(&all);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(1);
-	(void)prctl(PR_SET_NAME, "brig-proxy", 0, 0, 0); /* ss -p, ps */
-	(void)setsid(); /* out of the terminal's process group (^C, ^\) */
-	(void)sigprocmask(SIG_SETMASK, &all, NULL);
-	(void)signal(SIGPIPE, SIG_IGN);
-	(void)signal(SIGHUP, SIG_IGN);
-	(void)signal(SIGINT, SIG_IGN);
-	int x = keep_only(pidfd);
-	if (x == 0)
-		x = net_proxy_confine();
-	if (x < 0) {
-		char msg[160];
-		int n = snprintf(msg, sizeof(msg),
-				 "brig: -p on ::1: the proxy cannot confine itself: %s\n",
-				 strerror(-x));
-		(void)!write(2, msg, n > 0 ? (size_t)n : 0);
-		_exit(3);
-	}
-	(void)close(2);
-	loop(pidfd);
-}
-
 static void net_proxy_drop(void)
 {
 	for (size_t i = 0; i < nports; i++)
 		(void)close(ports[i].fd);
 	nports = 0;
+}
+
+/* brig-proxy: installed, else (uninstalled) the build tree's. */
+static const char *proxy_path(void)
+{
+	static const char installed[] = BRIG_LIBEXECDIR "/brig-proxy";
+	return access(installed, X_OK) == 0 ? installed : BRIG_BUILD_PROXY;
+}
+
+/* The spawn's fds: the pidfd at PX_FD_PIDFD, port i at PX_FD_PORT0 + i.
+ * Each is first copied (close-on-exec) above every target number, so no
+ * dup2 overwrites a source not yet placed; fds[] gets the copies. */
+static int place_fds(posix_spawn_file_actions_t *fa, int pidfd, int *fds)
+{
+	const int above = PX_FD_PORT0 + PX_PORTS;
+	for (size_t i = 0; i <= nports; i++) {
+		int src = i == 0 ? pidfd : ports[i - 1].fd;
+		if ((fds[i] = fcntl(src, F_DUPFD_CLOEXEC, above)) < 0)
+			return errno;
+		int r = posix_spawn_file_actions_adddup2(
+			fa, fds[i], i == 0 ? PX_FD_PIDFD : PX_FD_PORT0 + (int)i - 1);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* argv: brig-proxy PARENT-PID IPV4:PORT... in buf (strings of it). */
+static int spawn_proxy(int pidfd, pid_t *pid)
+{
+	char buf[PX_PORTS + 1][32];
+	char *argv[PX_PORTS + 3];
+	char *envp[] = { NULL };
+	int fds[PX_PORTS + 1];
+	for (size_t i = 0; i <= nports; i++)
+		fds[i] = -1;
+	argv[0] = "brig-proxy";
+	(void)snprintf(buf[0], sizeof(buf[0]), "%ld", (long)getpid());
+	argv[1] = buf[0];
+	for (size_t i = 0; i < nports; i++) {
+		char ip[INET_ADDRSTRLEN];
+		if (!inet_ntop(AF_INET, &ports[i].to.sin_addr, ip, sizeof(ip)))
+			return errno;
+		(void)snprintf(buf[1 + i], sizeof(buf[1 + i]), "%s:%u", ip,
+			       ntohs(ports[i].to.sin_port));
+		argv[2 + i] = buf[1 + i];
+	}
+	argv[2 + nports] = NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	int r = posix_spawn_file_actions_init(&fa);
+	if (r)
+		return r;
+	if ((r = posix_spawnattr_init(&at)) == 0) {
+		/* a session of its own (out of the terminal's process group:
+		 * ^C, ^\), no signal blocked, every one at its default */
+		r = posix_spawnattr_setflags(
+			&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+		if (!r)
+			r = posix_spawnattr_setsigmask(&at, &none);
+		if (!r)
+			r = posix_spawnattr_setsigdefault(&at, &all);
+		if (!r && !(r = place_fds(&fa, pidfd, fds)))
+			r = posix_spawn(pid, proxy_path(), &fa, &at, argv, envp);
+		(void)posix_spawnattr_destroy(&at);
+	}
+	for (size_t i = 0; i <= nports; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	return r;
 }
 
 int net_proxy_start(pid_t init, struct brig_err *e)
@@ -269,15 +152,12 @@ int net_proxy_start(pid_t init, struct brig_err *e)
 		net_proxy_drop();
 		return brig_err_sys(e, errno, "-p on ::1: pidfd_open");
 	}
-	pid_t parent = getpid();
-	(void)fflush(NULL);
-	pid_t p = fork();
-	if (p == 0)
-		proxy_main(parent, pidfd);
-	int x = p < 0 ? brig_err_sys(e, errno, "-p on ::1: fork") : 0;
+	pid_t p = -1;
+	int r = spawn_proxy(pidfd, &p);
+	int x = r ? brig_err_sys(e, r, "-p on ::1: starting %s", proxy_path()) : 0;
 	(void)close(pidfd);
 	net_proxy_drop(); /* the proxy's now: a copy here would keep them */
-	proxy_pid = p > 0 ? p : -1;
+	proxy_pid = r ? -1 : p;
 	return x;
 }
 

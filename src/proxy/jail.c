@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* engine/net: the confinement of the ::1 port proxy (proxy.c), before it
+/* brig-proxy: the confinement of the ::1 port proxy, before it
  * accepts a connection: a mount namespace of its own whose root is an
  * empty read-only tmpfs (it opens no file), no capability in any set,
  * no_new_privs, and a seccomp allow-list of the calls its loop makes
  * (anything else: EPERM; a socket of another family than IPv4 too).
  * Each step fails closed: the proxy does not run unconfined. */
-#include "engine/net/net-internal.h"
+#include "proxy/proxy.h"
+#include "common/common.h"
 #include "common/confine.h"
 
 #include <errno.h>
@@ -56,7 +57,7 @@ static const int proxy_calls[] = {
 	SCMP_SYS(exit_group),
 };
 
-int net_proxy_confine(void)
+int px_confine(void)
 {
 	int r;
 	if ((r = empty_root()) < 0 || (r = brig_caps_drop_all()) < 0)
