@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 int brig_write_all(int fd, const void *buf, size_t len)
 {
@@ -310,4 +311,9 @@ int brig_file_trusted(int fd, const char *path, struct brig_err *e)
 		return brig_err_set(e, -EPERM, "%s: writable by every user (mode %04o)", path,
 				    (unsigned)(st.st_mode & 07777));
 	return 0;
+}
+
+const char *brig_helper_exe(const char *installed, const char *built)
+{
+	return access(installed, X_OK) == 0 ? installed : built;
 }

@@ -53,6 +53,11 @@ int brig_du(int at, const char *name, uint64_t *bytes, bool *truncated);
 /* Remove a directory tree beneath dirfd without following symlinks and
  * without crossing mount points. Absent is success. */
 int brig_rm_rf(int dirfd, const char *name, struct brig_err *e);
+/* One of brig's helper programs (brig-init, brig-monitor, brig-proxy): the
+ * installed one when it is executable, else the build tree's (brig run
+ * from its build directory; the caller's exec or access check fails on it
+ * when that is missing too). */
+const char *brig_helper_exe(const char *installed, const char *built);
 /* Mark every fd >= from close-on-exec (close_range with a /proc fallback). */
 int brig_cloexec_from(int from);
 /* Close every fd above 2 but the n of keep[] (any order, -1 ignored; the

@@ -25,14 +25,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *monitor_path(void)
-{
-	static const char installed[] = BRIG_LIBEXECDIR "/brig-monitor";
-	if (access(installed, X_OK) == 0)
-		return installed;
-	return access(BRIG_BUILD_MONITOR, X_OK) == 0 ? BRIG_BUILD_MONITOR : NULL;
-}
-
 static int keep_open(int fd, struct brig_err *e)
 {
 	int fl = fcntl(fd, F_GETFD);
@@ -91,8 +83,8 @@ static void resume_args(struct argv_buf *a, struct eng *g, const struct eng_mon 
 int eng_mon_exec_lean(struct eng *g, struct eng_mon *m, const struct eng_restart_state *rs,
 		      struct brig_err *e)
 {
-	const char *path = monitor_path();
-	if (!path)
+	const char *path = brig_helper_exe(BRIG_LIBEXECDIR "/brig-monitor", BRIG_BUILD_MONITOR);
+	if (access(path, X_OK) < 0)
 		return brig_err_set(e, -ENOENT, "brig-monitor is not installed");
 	_cleanup_close_ int brig_fd = BRIG_RETRY(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
 	if (brig_fd < 0)

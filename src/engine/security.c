@@ -37,18 +37,9 @@ static const char **cap_names(const json_t *spec)
 	return v;
 }
 
-/* brig-init: installed, else (uninstalled) the build tree's. */
-static const char *init_path(void)
-{
-	static const char installed[] = BRIG_LIBEXECDIR "/brig-init";
-	if (access(installed, X_OK) == 0)
-		return installed;
-	return BRIG_BUILD_INIT;
-}
-
 int eng_init_apply(json_t *spec, struct brig_err *e)
 {
-	const char *path = init_path();
+	const char *path = brig_helper_exe(BRIG_LIBEXECDIR "/brig-init", BRIG_BUILD_INIT);
 	if (access(path, X_OK) < 0)
 		return brig_err_sys(e, errno, "--init: %s", path);
 	json_t *proc = json_object_get(spec, "process");

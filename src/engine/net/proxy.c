@@ -69,11 +69,9 @@ static void net_proxy_drop(void)
 	nports = 0;
 }
 
-/* brig-proxy: installed, else (uninstalled) the build tree's. */
 static const char *proxy_path(void)
 {
-	static const char installed[] = BRIG_LIBEXECDIR "/brig-proxy";
-	return access(installed, X_OK) == 0 ? installed : BRIG_BUILD_PROXY;
+	return brig_helper_exe(BRIG_LIBEXECDIR "/brig-proxy", BRIG_BUILD_PROXY);
 }
 
 /* The spawn's fds: the pidfd at PX_FD_PIDFD, port i at PX_FD_PORT0 + i.
