@@ -27,6 +27,15 @@ command -v npm >/dev/null || { echo "npm-peer.sh: npm is not installed" >&2; exi
 command -v node >/dev/null || { echo "npm-peer.sh: node is not installed" >&2; exit 1; }
 
 want=$(cat "$src"/* | sha256sum | cut -c1-64)
+# One install at a time per DIR: make check runs bats files side by side,
+# and two of them (trust_bundle, trust_bundle_rekor2) ask for the same
+# peer.  Without the lock both ran `npm ci`, which empties node_modules
+# first, while the other's node was loading from it ("Cannot find module",
+# seen once on a loaded machine).  The lock is held until this script
+# exits; the second caller then finds .installed and returns.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock -w 900 9 || { echo "npm-peer.sh: $name: $dir.lock still held after 15 min" >&2; exit 1; }
 if [ -f "$dir/.installed" ] && [ "$(cat "$dir/.installed")" = "$want" ]; then
 	exit 0
 fi
