@@ -15,6 +15,7 @@
 #include "engine/config/engine-config.h"
 #include "engine/seccomp/profile.h"
 #include "runtime/runtime.h"
+#include "runtime/seccomp/runtime-seccomp.h"
 
 #include <fcntl.h>
 #include <libgen.h>
@@ -57,6 +58,29 @@ static int parse_opt(const char *opt, char *file, size_t size, bool *merge, stru
 	return r < 0 ? brig_err_set(e, -ENAMETOOLONG, "seccomp=learn: path too long") : 0;
 }
 
+/* A call waiting for the learner fails with EINTR when a signal comes
+ * (even dup2 or kill, which otherwise never do: ash ends its script);
+ * where the kernel can (Linux 5.19), signals wait once the learner has the
+ * call, which leaves only the moment before it takes it. */
+static int wait_killable(json_t *sc, struct brig_err *e)
+{
+	static const char flag[] = "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV";
+	if (!rt_seccomp_flag_supported(flag))
+		return 0;
+	json_t *flags = json_object_get(sc, "flags");
+	if (!flags) {
+		if (json_object_set_new(sc, "flags", flags = json_array()) < 0)
+			return brig_err_oom(e);
+	} else if (!json_is_array(flags)) {
+		return brig_err_set(e, -EINVAL,
+				    "seccomp=learn: the profile's flags are not a list");
+	}
+	for (size_t i = 0; i < json_array_size(flags); i++)
+		if (strcmp(json_string_value(json_array_get(flags, i)) ?: "", flag) == 0)
+			return 0;
+	return json_array_append_new(flags, json_string(flag)) < 0 ? brig_err_oom(e) : 0;
+}
+
 int eng_seccomp_learn_spec(struct eng *g, json_t *spec, const char *opt, const char *ctrdir,
 			   json_t **info, struct brig_err *e)
 {
@@ -79,7 +103,7 @@ int eng_seccomp_learn_spec(struct eng *g, json_t *spec, const char *opt, const c
 	if (!sc || !json_is_object(ann))
 		return brig_err_set(e, -EINVAL,
 				    "seccomp=learn: the container has no seccomp filter");
-	if ((r = eng_seccomp_learning_filter(sc, sock, e)) < 0)
+	if ((r = eng_seccomp_learning_filter(sc, sock, e)) < 0 || (r = wait_killable(sc, e)) < 0)
 		return r;
 	if (json_object_set_new(ann, LEARN_ANN, json_string(file)) < 0 ||
 	    json_object_set_new(ann, LEARN_ANN_MERGE, json_string(merge ? "true" : "false")) < 0 ||

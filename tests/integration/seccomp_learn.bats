@@ -182,6 +182,24 @@ kill $(pidof httpd) 2>/dev/null; true'
 	has_name "$p" getpriority && has_name "$p" sysinfo || false
 }
 
+# A call waiting for the learner fails with EINTR when a signal comes (see
+# HTTPD above); with WAIT_KILLABLE_RECV the signal waits once the learner
+# has the call.
+@test "seccomp learn: where the kernel has it, the learning filter holds signals while the learner has a call" {
+	local feats
+	feats=$("$BRIG_BUILD/src/cli/runtime/brig-runtime" features) || false
+	jq -e '.linux.seccomp.supportedFlags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' \
+		<<<"$feats" >/dev/null ||
+		skip "this kernel lacks SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19)"
+	run -0 brig create --security-opt "seccomp=learn:$BATS_TEST_TMPDIR/p.json" bb:learn true
+	local id=$output
+	run -0 brig inspect "$id"
+	run jq -c '.[0].Brig.Spec.linux.seccomp.flags' <<<"$output"
+	[ "$status" -eq 0 ] && [[ "$output" == *'"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"'* ]] ||
+		{ echo "flags: $output"; false; }
+	run -0 brig rm "$id"
+}
+
 @test "seccomp learn: a bad learn: option is refused" {
 	run brig create --security-opt seccomp=learn: bb:learn true
 	[ "$status" -eq 125 ] && [[ "$output" == *learn:FILE* ]] || false

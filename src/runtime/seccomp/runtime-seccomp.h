@@ -95,6 +95,11 @@ static inline void rt_seccomp_freep(struct rt_seccomp **s)
  */
 void rt_seccomp_features(json_t *linux_features);
 
+/* Whether the running kernel takes the seccomp filter flag NAME (as the
+ * OCI config spells it, "SECCOMP_FILTER_FLAG_..."); false for a name brig
+ * does not know. */
+bool rt_seccomp_flag_supported(const char *name);
+
 /* Introspection (tests, debugging): the compiled program and the flags that
  * rt_seccomp_install passes to seccomp(2). */
 const struct sock_filter *rt_seccomp_program(const struct rt_seccomp *s, size_t *len);

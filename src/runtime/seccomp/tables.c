@@ -168,6 +168,12 @@ static bool flag_supported(unsigned int bit)
 	return sc_kernel_accepts_flags(fl);
 }
 
+bool rt_seccomp_flag_supported(const char *name)
+{
+	const struct sc_flag_def *f = sc_flag_lookup(name);
+	return f && flag_supported(f->bit);
+}
+
 static json_t *str_array(size_t n, const char *(*get)(size_t))
 {
 	json_t *a = json_array();
