@@ -8,6 +8,8 @@
 #                  brig pasta    --network pasta -p
 #                  podman        root podman 4, CNI bridge + portmap (its
 #                                default network stack for root here)
+#                  podman        --network slirp4netns: the reference for
+#                                brig pasta (podman 4.3 has no pasta network)
 #                  loopback      the server in the namespace itself: the bound
 #   start time   hyperfine: brig run --rm IMAGE true with --network NAME -p
 #                8080:80 against --network none (target: at most 10 ms added)
@@ -168,20 +170,35 @@ if command -v podman >/dev/null && [ -x /usr/lib/cni/portmap ]; then
 		note "podman (CNI): does not run here: $(tail -1 "$work/podman.log")"
 	fi
 	pm rm -f pmbr >/dev/null 2>&1 || true
+	# The reference for brig pasta: podman 4.3 has no pasta network (4.4
+	# added it), so its user-mode stack, slirp4netns, as issue #13 says.
+	if ! command -v slirp4netns >/dev/null; then
+		note "podman (slirp4netns): slirp4netns is not installed, skipped"
+	elif pm run -d --name pmsl --cgroup-parent "$cgparent" "${rt[@]}" --network slirp4netns \
+		-p 127.0.0.1:5304:5201 localhost/bench:1 iperf3 -s >"$work/slirp.log" 2>&1; then
+		gbits "podman (slirp4netns)" 5304
+	else
+		note "podman (slirp4netns): does not run here: $(tail -1 "$work/slirp.log")"
+	fi
+	pm rm -f pmsl >/dev/null 2>&1 || true
 else
 	note "podman: not installed (or no CNI portmap plugin), skipped"
 fi
 
 note ""
 note "TCP throughput through a published port on 127.0.0.1, iperf3 -t $secs (one stream)"
-for n in loopback "brig bridge" "brig pasta" "podman (CNI)"; do
+for n in loopback "brig bridge" "brig pasta" "podman (CNI)" "podman (slirp4netns)"; do
 	[ -n "${rate[$n]:-}" ] || continue
-	printf '  %-14s %7.2f Gbit/s   %5.2fx loopback\n' "$n" "${rate[$n]}" \
+	printf '  %-20s %7.2f Gbit/s   %5.2fx loopback\n' "$n" "${rate[$n]}" \
 		"$(jq -n "${rate[$n]} / ${rate[loopback]:-${rate[$n]}}")"
 done
 if [ -n "${rate[brig bridge]:-}" ] && [ -n "${rate[podman (CNI)]:-}" ]; then
 	printf 'brig bridge / podman (CNI) = %.2f (target >= 0.9)\n' \
 		"$(jq -n "${rate[brig bridge]} / ${rate[podman (CNI)]}")"
+fi
+if [ -n "${rate[brig pasta]:-}" ] && [ -n "${rate[podman (slirp4netns)]:-}" ]; then
+	printf 'brig pasta / podman (slirp4netns) = %.2f (target >= 0.9)\n' \
+		"$(jq -n "${rate[brig pasta]} / ${rate[podman (slirp4netns)]}")"
 fi
 
 # ---- start time added by a bridge network and a published port

@@ -9,7 +9,7 @@ libcurl4-openssl-dev libcmocka-dev bats \
 runc crun podman buildah conmon containerd skopeo umoci docker-registry notary busybox-static \
 bubblewrap hyperfine uidmap iproute2 debootstrap jq util-linux zstd gzip \
 python3-cryptography git btrfs-progs apache2-utils openssl groff-base fish zsh \
-passt nftables libnftables-dev libmnl-dev iperf3 libsodium-dev libgpgme-dev"
+passt slirp4netns nftables libnftables-dev libmnl-dev iperf3 libsodium-dev libgpgme-dev"
 
 missing=""
 for p in $PKGS; do
